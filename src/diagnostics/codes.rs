@@ -1,0 +1,36 @@
+//! The registry of diagnostic codes. Each code has an explanation in
+//! `explain/CODE.md`, shown by `infra explain CODE`, and at least one ui test.
+
+use super::{Code, Severity};
+
+macro_rules! codes {
+    ($($id:ident $severity:ident $title:literal;)*) => {
+        $(
+            pub static $id: Code = Code {
+                id: stringify!($id),
+                severity: Severity::$severity,
+                title: $title,
+                explanation: include_str!(concat!("explain/", stringify!($id), ".md")),
+            };
+        )*
+        /// Every code, in order.
+        pub static ALL: &[&Code] = &[$(&$id),*];
+    };
+}
+
+codes! {
+    E0000 Error "internal compiler error";
+    E0001 Error "syntax error";
+    E0002 Error "unterminated string";
+    E0003 Error "unterminated block comment";
+    E0004 Error "nesting too deep";
+    E0005 Error "file is not valid UTF-8";
+    E0006 Error "unknown escape sequence";
+    E0007 Error "integer literal out of range";
+    E0008 Error "interpolated key";
+}
+
+/// Looks a code up by its id, case-insensitively.
+pub fn find(id: &str) -> Option<&'static Code> {
+    ALL.iter().copied().find(|c| c.id.eq_ignore_ascii_case(id))
+}

@@ -1,0 +1,52 @@
+//! Infra: a compiler for infrastructure as code.
+//!
+//! The pipeline (see `ARCHITECTURE.md`): [`syntax::parse`] turns text into an
+//! AST; later phases resolve, type-check and lower it. Every phase returns
+//! its result with diagnostics; only `main.rs` prints.
+
+pub mod diagnostics;
+pub mod fmt;
+pub mod source;
+pub mod suggest;
+pub mod syntax;
+pub mod workspace;
+
+use diagnostics::Diagnostic;
+use source::{FileId, SourceDb};
+use syntax::ast;
+
+/// One parsed file of a compilation.
+pub struct Parsed {
+    pub file: FileId,
+    pub ast: ast::SourceFile,
+}
+
+/// The result of checking a set of files.
+pub struct Checked {
+    pub db: SourceDb,
+    pub files: Vec<Parsed>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Parses and checks the given files, reading them from disk.
+pub fn check(paths: &[std::path::PathBuf]) -> Result<Checked, workspace::IoError> {
+    let mut db = SourceDb::new();
+    let mut files = Vec::new();
+    let mut diagnostics = Vec::new();
+    for path in paths {
+        let (file, decoded) = workspace::load(&mut db, path)?;
+        match decoded {
+            Ok(text) => {
+                let (ast, diags) = syntax::parse(file, &text);
+                diagnostics.extend(diags);
+                files.push(Parsed { file, ast });
+            }
+            Err(diagnostic) => diagnostics.push(diagnostic),
+        }
+    }
+    Ok(Checked {
+        db,
+        files,
+        diagnostics,
+    })
+}

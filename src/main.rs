@@ -1,0 +1,216 @@
+//! The `infra` command: the only place that prints or exits.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use infra::diagnostics::{self, Diagnostic, Severity, codes};
+use infra::source::SourceDb;
+use infra::workspace::{self, IoError};
+
+/// Compile typed, commented `.infra` programs into CloudFormation, Heat and
+/// Terraform templates, checked before anything is deployed.
+#[derive(Parser)]
+#[command(name = "infra", version, about, max_term_width = 100)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Clone)]
+struct DiagnosticArgs {
+    /// When to colour diagnostics (`NO_COLOR` is honoured by `auto`).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+    /// How to print diagnostics.
+    #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
+    message_format: MessageFormat,
+    /// Fail (exit 1) on warnings too.
+    #[arg(long)]
+    deny_warnings: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check programs for errors without writing anything.
+    #[command(after_help = "Examples:\n  infra check examples\n  infra check main.infra --message-format json")]
+    Check {
+        /// Files, or directories searched for `*.infra`.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[command(flatten)]
+        diagnostics: DiagnosticArgs,
+    },
+    /// Format programs in the canonical layout.
+    #[command(after_help = "Examples:\n  infra fmt examples\n  infra fmt --check .")]
+    Fmt {
+        /// Files, or directories searched for `*.infra`.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Change nothing; exit 1 if a file is not formatted.
+        #[arg(long)]
+        check: bool,
+        #[command(flatten)]
+        diagnostics: DiagnosticArgs,
+    },
+    /// Explain a diagnostic code, with an example and the fix.
+    #[command(after_help = "Example:\n  infra explain E0001")]
+    Explain {
+        /// A code such as `E0001`.
+        code: String,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum MessageFormat {
+    Human,
+    Json,
+    Sarif,
+}
+
+const EXIT_ERRORS: u8 = 1;
+const EXIT_USAGE: u8 = 2;
+
+fn main() -> ExitCode {
+    // Deeply nested input is refused by the parser, but the refusal itself
+    // needs headroom: run the compiler on a thread with a large stack.
+    let worker = std::thread::Builder::new()
+        .name("infra".into())
+        .stack_size(512 * 1024 * 1024)
+        .spawn(run);
+    match worker.map(|handle| handle.join()) {
+        Ok(Ok(code)) => code,
+        _ => {
+            eprintln!("error: internal compiler error (please report this)");
+            ExitCode::from(101)
+        }
+    }
+}
+
+fn run() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return if error.use_stderr() {
+                ExitCode::from(EXIT_USAGE)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let result = match cli.command {
+        Command::Check { paths, diagnostics } => check(&paths, &diagnostics),
+        Command::Fmt {
+            paths,
+            check,
+            diagnostics,
+        } => fmt(&paths, check, &diagnostics),
+        Command::Explain { code } => explain(&code),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}
+
+fn check(paths: &[PathBuf], args: &DiagnosticArgs) -> Result<u8, IoError> {
+    let inputs = workspace::expand(paths)?;
+    let checked = infra::check(&inputs)?;
+    Ok(report(&checked.db, &checked.diagnostics, args))
+}
+
+fn fmt(paths: &[PathBuf], check_only: bool, args: &DiagnosticArgs) -> Result<u8, IoError> {
+    let inputs = workspace::expand(paths)?;
+    let checked = infra::check(&inputs)?;
+    let syntax_errors: Vec<Diagnostic> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .cloned()
+        .collect();
+    if !syntax_errors.is_empty() {
+        // Formatting a file that does not parse could lose text: refuse.
+        return Ok(report(&checked.db, &syntax_errors, args));
+    }
+    let mut unformatted = 0;
+    for parsed in &checked.files {
+        let text = checked.db.text(parsed.file);
+        let formatted = infra::fmt::format(&parsed.ast, text);
+        if formatted == text {
+            continue;
+        }
+        unformatted += 1;
+        let path = checked.db.get(parsed.file).path.clone().unwrap_or_default();
+        if check_only {
+            println!("{} is not formatted", path.display());
+        } else {
+            workspace::write_atomic(&path, formatted.as_bytes())?;
+            println!("formatted {}", path.display());
+        }
+    }
+    Ok(if check_only && unformatted > 0 {
+        EXIT_ERRORS
+    } else {
+        0
+    })
+}
+
+fn explain(code: &str) -> Result<u8, IoError> {
+    match codes::find(code) {
+        Some(code) => {
+            print!("{}", code.explanation);
+            Ok(0)
+        }
+        None => {
+            let ids = codes::ALL.iter().map(|c| c.id);
+            match infra::suggest::best_match(&code.to_uppercase(), ids) {
+                Some(near) => eprintln!("error: no diagnostic code `{code}`; did you mean `{near}`?"),
+                None => eprintln!("error: no diagnostic code `{code}`"),
+            }
+            Ok(EXIT_USAGE)
+        }
+    }
+}
+
+/// Prints diagnostics in the chosen format and returns the exit status.
+fn report(db: &SourceDb, found: &[Diagnostic], args: &DiagnosticArgs) -> u8 {
+    let mut stderr = std::io::stderr().lock();
+    let text = match args.message_format {
+        MessageFormat::Human => {
+            let color = match args.color {
+                ColorChoice::Always => true,
+                ColorChoice::Never => false,
+                ColorChoice::Auto => {
+                    std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                        && std::io::stderr().is_terminal()
+                }
+            };
+            let mut text = diagnostics::render::human(db, found, color);
+            if let Some(summary) = diagnostics::render::summary(found) {
+                text.push_str(&summary);
+                text.push('\n');
+            }
+            text
+        }
+        MessageFormat::Json => diagnostics::json::lines(db, found),
+        MessageFormat::Sarif => diagnostics::sarif::report(db, found),
+    };
+    let _ = stderr.write_all(text.as_bytes());
+    let failing = found.iter().any(|d| {
+        d.severity == Severity::Error || (args.deny_warnings && d.severity == Severity::Warning)
+    });
+    if failing { EXIT_ERRORS } else { 0 }
+}

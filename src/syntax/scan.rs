@@ -1,0 +1,161 @@
+//! A lexical pre-pass run before pest.
+//!
+//! pest recurses once per nesting level and reports an unterminated string as
+//! a confusing "expected" error far from its start. This scan finds both
+//! cheaply and stops the parse before either can happen.
+
+use crate::source::{FileId, Span};
+
+/// Brackets, braces and interpolations nested deeper than this are refused.
+pub const MAX_NESTING: usize = 128;
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum ScanError {
+    UnterminatedString(Span),
+    UnterminatedComment(Span),
+    TooDeep(Span),
+}
+
+enum Frame {
+    /// A bracket in code: `(`, `[` or `{`.
+    Bracket,
+    /// `${` inside a string; returns to that string at the matching `}`.
+    Interp { multiline: bool, string_start: usize },
+}
+
+/// Scan `text` for unterminated strings and comments and excessive nesting.
+pub fn scan(file: FileId, text: &str) -> Option<ScanError> {
+    let bytes = text.as_bytes();
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut i = 0;
+    // When inside a string: (is multi-line, start offset).
+    let mut in_string: Option<(bool, usize)> = None;
+    while i < bytes.len() {
+        if let Some((multiline, start)) = in_string {
+            match bytes[i] {
+                b'\\' => i += 2,
+                b'"' if multiline => {
+                    if bytes[i..].starts_with(b"\"\"\"") {
+                        in_string = None;
+                        i += 3;
+                    } else {
+                        i += 1;
+                    }
+                }
+                b'"' => {
+                    in_string = None;
+                    i += 1;
+                }
+                b'\n' if !multiline => {
+                    return Some(ScanError::UnterminatedString(Span::new(file, start, i)));
+                }
+                b'$' if bytes.get(i + 1) == Some(&b'{') => {
+                    if stack.len() >= MAX_NESTING {
+                        return Some(ScanError::TooDeep(Span::new(file, i, i + 2)));
+                    }
+                    stack.push(Frame::Interp {
+                        multiline,
+                        string_start: start,
+                    });
+                    in_string = None;
+                    i += 2;
+                }
+                _ => i += 1,
+            }
+            continue;
+        }
+        match bytes[i] {
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => match text[i + 2..].find("*/") {
+                Some(end) => i += end + 4,
+                None => {
+                    return Some(ScanError::UnterminatedComment(Span::new(file, i, i + 2)));
+                }
+            },
+            b'"' => {
+                if bytes[i..].starts_with(b"\"\"\"") {
+                    in_string = Some((true, i));
+                    i += 3;
+                } else {
+                    in_string = Some((false, i));
+                    i += 1;
+                }
+            }
+            b'(' | b'[' | b'{' => {
+                if stack.len() >= MAX_NESTING {
+                    return Some(ScanError::TooDeep(Span::new(file, i, i + 1)));
+                }
+                stack.push(Frame::Bracket);
+                i += 1;
+            }
+            b')' | b']' | b'}' => {
+                if let Some(Frame::Interp {
+                    multiline,
+                    string_start,
+                }) = stack.last()
+                {
+                    if bytes[i] == b'}' {
+                        in_string = Some((*multiline, *string_start));
+                    }
+                }
+                stack.pop();
+                i += 1;
+            }
+            _ => i += 1,
+        }
+    }
+    if let Some((multiline, start)) = in_string {
+        let end = if multiline { start + 3 } else { text.len() };
+        return Some(ScanError::UnterminatedString(Span::new(file, start, end)));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan_str(text: &str) -> Option<ScanError> {
+        scan(FileId(0), text)
+    }
+
+    #[test]
+    fn accepts_nested_interpolation() {
+        assert_eq!(scan_str(r#"let a = "x${ "y${ z }" }w""#), None);
+        assert_eq!(scan_str("let a = \"\"\"\n  a ${ b } \"c\"\n\"\"\""), None);
+    }
+
+    #[test]
+    fn finds_unterminated_string_on_its_line() {
+        assert_eq!(
+            scan_str("let a = \"abc\nlet b = 1"),
+            Some(ScanError::UnterminatedString(Span::new(FileId(0), 8, 12)))
+        );
+    }
+
+    #[test]
+    fn finds_unterminated_comment() {
+        assert_eq!(
+            scan_str("let a = 1 /* no end"),
+            Some(ScanError::UnterminatedComment(Span::new(FileId(0), 10, 12)))
+        );
+    }
+
+    #[test]
+    fn comment_markers_inside_strings_are_text() {
+        assert_eq!(scan_str(r#"let a = "http://x/*y""#), None);
+    }
+
+    #[test]
+    fn refuses_deep_nesting() {
+        let deep = "[".repeat(100_000);
+        assert!(matches!(
+            scan_str(&format!("let a = {deep}")),
+            Some(ScanError::TooDeep(_))
+        ));
+    }
+}
