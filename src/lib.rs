@@ -28,6 +28,19 @@ pub struct Checked {
     pub diagnostics: Vec<Diagnostic>,
 }
 
+fn empty_program(file: FileId, len: usize) -> Diagnostic {
+    Diagnostic::new(
+        &diagnostics::codes::E0009,
+        source::Span::new(file, 0, len),
+        "the program declares nothing",
+    )
+    .label("no declarations in this file")
+    .note(
+        "every checked file is compiled to a template, and a template needs at least one resource",
+    )
+    .help("declare a resource, or remove the file from the paths given to `infra`")
+}
+
 /// Parses and checks the given files, reading them from disk.
 pub fn check(paths: &[std::path::PathBuf]) -> Result<Checked, workspace::IoError> {
     let mut db = SourceDb::new();
@@ -38,10 +51,13 @@ pub fn check(paths: &[std::path::PathBuf]) -> Result<Checked, workspace::IoError
         match decoded {
             Ok(text) => {
                 let (ast, diags) = syntax::parse(file, &text);
+                if ast.items.is_empty() && diags.is_empty() {
+                    diagnostics.push(empty_program(file, text.len()));
+                }
                 diagnostics.extend(diags);
                 files.push(Parsed { file, ast });
             }
-            Err(diagnostic) => diagnostics.push(diagnostic),
+            Err(diagnostic) => diagnostics.push(*diagnostic),
         }
     }
     Ok(Checked {

@@ -35,7 +35,9 @@ struct DiagnosticArgs {
 #[derive(Subcommand)]
 enum Command {
     /// Check programs for errors without writing anything.
-    #[command(after_help = "Examples:\n  infra check examples\n  infra check main.infra --message-format json")]
+    #[command(
+        after_help = "Examples:\n  infra check examples\n  infra check main.infra --message-format json"
+    )]
     Check {
         /// Files, or directories searched for `*.infra`.
         #[arg(required = true)]
@@ -177,7 +179,9 @@ fn explain(code: &str) -> Result<u8, IoError> {
         None => {
             let ids = codes::ALL.iter().map(|c| c.id);
             match infra::suggest::best_match(&code.to_uppercase(), ids) {
-                Some(near) => eprintln!("error: no diagnostic code `{code}`; did you mean `{near}`?"),
+                Some(near) => {
+                    eprintln!("error: no diagnostic code `{code}`; did you mean `{near}`?")
+                }
                 None => eprintln!("error: no diagnostic code `{code}`"),
             }
             Ok(EXIT_USAGE)

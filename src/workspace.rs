@@ -76,7 +76,7 @@ fn collect_dir(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), IoError> {
 pub fn load(
     db: &mut SourceDb,
     path: &Path,
-) -> Result<(FileId, Result<String, Diagnostic>), IoError> {
+) -> Result<(FileId, Result<String, Box<Diagnostic>>), IoError> {
     let bytes = std::fs::read(path).map_err(|error| IoError {
         path: path.to_path_buf(),
         action: "read",

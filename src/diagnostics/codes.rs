@@ -28,6 +28,7 @@ codes! {
     E0006 Error "unknown escape sequence";
     E0007 Error "integer literal out of range";
     E0008 Error "interpolated key";
+    E0009 Error "empty program";
 }
 
 /// Looks a code up by its id, case-insensitively.

@@ -27,7 +27,7 @@ pub fn human(db: &SourceDb, diagnostics: &[Diagnostic], color: bool) -> String {
             term::emit_to_write_style(&mut writer, &config, &files, &converted)
                 .map(|()| String::from_utf8_lossy(&ansi.into_inner()).into_owned())
         } else {
-            term::emit_into_string(&config, &files, &converted)
+            term::emit_into_string(&config, &files, &converted).map(|text| trim_lines(&text))
         };
         match rendered {
             Ok(text) => out.push_str(&text),
@@ -64,6 +64,14 @@ pub fn summary(diagnostics: &[Diagnostic]) -> Option<String> {
     } else {
         Some(format!("{} emitted", parts.join(", ")))
     }
+}
+
+/// Drops the spaces codespan leaves at the ends of some lines, so plain
+/// output survives editors and snapshot files unchanged.
+fn trim_lines(text: &str) -> String {
+    text.lines()
+        .map(|line| line.trim_end().to_string() + "\n")
+        .collect()
 }
 
 fn convert(db: &SourceDb, diagnostic: &Diagnostic) -> cs::Diagnostic<FileId> {
@@ -229,6 +237,8 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains('\u{1b}'), "{text}");
+        assert!(text.lines().all(|l| l == l.trim_end()), "{text}");
+        assert!(text.ends_with("\n\n"), "{text}");
     }
 
     #[test]

@@ -273,4 +273,74 @@ mod tests {
             "One line and two."
         );
     }
+
+    /// The `infra` fences of an explanation, in order.
+    fn fences(markdown: &str) -> Vec<String> {
+        let mut fences = Vec::new();
+        let mut current: Option<String> = None;
+        for line in markdown.lines() {
+            match (&mut current, line.trim_end()) {
+                (None, "```infra") => current = Some(String::new()),
+                (Some(_), "```") => fences.extend(current.take()),
+                (Some(text), _) => {
+                    text.push_str(line);
+                    text.push('\n');
+                }
+                (None, _) => {}
+            }
+        }
+        fences
+    }
+
+    fn parse_codes(text: &str) -> Vec<&'static str> {
+        let (_, diagnostics) = crate::syntax::parse(crate::source::FileId(0), text);
+        diagnostics.iter().map(|d| d.code.id).collect()
+    }
+
+    /// The explanations feed the rules' descriptions and `infra explain`:
+    /// each has its heading and sections, and a syntax code's example really
+    /// produces the code beside a fix that parses cleanly.
+    #[test]
+    fn explanations_are_well_formed_and_their_examples_hold() {
+        for code in codes::ALL {
+            let doc = code.explanation;
+            let heading = format!("# {}: {}\n", code.id, code.title);
+            assert!(doc.starts_with(&heading), "{}: heading", code.id);
+            assert!(!first_paragraph(doc).is_empty(), "{}: paragraph", code.id);
+            assert!(doc.contains("\n## Example\n"), "{}: example", code.id);
+            assert!(doc.contains("\n## Fix\n"), "{}: fix", code.id);
+            let fences = fences(doc);
+            match code.id {
+                // No program should produce an internal error.
+                "E0000" => assert!(fences.is_empty()),
+                // The example is abridged; the real one is 200 levels deep.
+                "E0004" => {
+                    assert_eq!(fences.len(), 2, "{}", code.id);
+                    assert_eq!(parse_codes(&fences[1]), Vec::<&str>::new(), "{}", code.id);
+                }
+                // The example is the same text saved as Latin-1.
+                "E0005" => {
+                    assert_eq!(fences.len(), 2, "{}", code.id);
+                    let latin1: Vec<u8> = fences[0].chars().map(|c| c as u32 as u8).collect();
+                    let error = crate::syntax::decode(crate::source::FileId(0), latin1);
+                    assert_eq!(error.unwrap_err().code.id, "E0005");
+                    let fixed = crate::syntax::decode(
+                        crate::source::FileId(0),
+                        fences[1].clone().into_bytes(),
+                    );
+                    assert_eq!(parse_codes(&fixed.unwrap()), Vec::<&str>::new());
+                }
+                // Codes reported by the parser: the example parses with them,
+                // the fix without diagnostics.
+                id @ ("E0001" | "E0002" | "E0003" | "E0006" | "E0007" | "E0008") => {
+                    assert_eq!(fences.len(), 2, "{id}");
+                    let found = parse_codes(&fences[0]);
+                    assert!(found.contains(&id), "{id}: {found:?}");
+                    assert_eq!(parse_codes(&fences[1]), Vec::<&str>::new(), "{id}");
+                }
+                // Later phases' examples are checked by their ui tests.
+                _ => {}
+            }
+        }
+    }
 }

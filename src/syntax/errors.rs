@@ -27,7 +27,12 @@ const DECLARATION_KEYWORDS: &[&str] = &[
 
 pub fn scan_error(error: ScanError) -> Diagnostic {
     match error {
-        ScanError::UnterminatedString(span) => {
+        ScanError::UnterminatedString(span, true) => {
+            Diagnostic::new(&codes::E0002, span, "unterminated multi-line string")
+                .label("this string has no closing `\"\"\"`")
+                .help("close the string with `\"\"\"` on a line of its own")
+        }
+        ScanError::UnterminatedString(span, false) => {
             Diagnostic::new(&codes::E0002, span, "unterminated string")
                 .label("this string has no closing quote")
                 .help("close the string with `\"`; for text over several lines use `\"\"\"`")
@@ -104,7 +109,9 @@ pub fn pest_error(file: FileId, text: &str, base: usize, error: &Error<Rule>) ->
                 .collect();
             // `-` and `!` alone are prefixes of an expression; with `+` or
             // `==` beside them they are binary operators, and so are `(`, `[`.
-            let binary = tokens.iter().any(|t| BINARY_ONLY_TOKENS.contains(&t.as_str()));
+            let binary = tokens
+                .iter()
+                .any(|t| BINARY_ONLY_TOKENS.contains(&t.as_str()));
             for token in &tokens {
                 let name = match token.as_str() {
                     "-" | "!" if !binary => "an expression".to_string(),
@@ -130,17 +137,19 @@ pub fn pest_error(file: FileId, text: &str, base: usize, error: &Error<Rule>) ->
     } else {
         format!("expected {}, found {found}", join_alternatives(&expected))
     };
-    let mut diagnostic = Diagnostic::new(&codes::E0001, Span::new(file, at, end), message)
-        .label(if expected.is_empty() {
+    let mut diagnostic = Diagnostic::new(&codes::E0001, Span::new(file, at, end), message).label(
+        if expected.is_empty() {
             "unexpected here".to_string()
         } else {
             format!("expected {}", join_alternatives(&expected))
-        });
+        },
+    );
     let word = word_at(text, at);
-    if !word.is_empty() && expected.iter().any(|e| e.contains("declaration")) {
-        if let Some(keyword) = suggest::best_match(word, DECLARATION_KEYWORDS.iter().copied()) {
-            diagnostic = diagnostic.help(format!("did you mean `{keyword}`?"));
-        }
+    if !word.is_empty()
+        && expected.iter().any(|e| e.contains("declaration"))
+        && let Some(keyword) = suggest::best_match(word, DECLARATION_KEYWORDS.iter().copied())
+    {
+        diagnostic = diagnostic.help(format!("did you mean `{keyword}`?"));
     }
     if text[at..].starts_with(':') && expected.iter().any(|e| e == "`=`") {
         diagnostic = diagnostic.help("properties are set with `=`, as in `name = value`");
@@ -152,8 +161,19 @@ pub fn pest_error(file: FileId, text: &str, base: usize, error: &Error<Rule>) ->
 /// a name; the error is that word, so point at its start.
 fn back_to_reserved_word(text: &str, at: usize) -> usize {
     const RESERVED: &[&str] = &[
-        "true", "false", "null", "if", "for", "in", "import", "param", "let", "resource",
-        "output", "component", "native",
+        "true",
+        "false",
+        "null",
+        "if",
+        "for",
+        "in",
+        "import",
+        "param",
+        "let",
+        "resource",
+        "output",
+        "component",
+        "native",
     ];
     let before = &text[..at];
     let start = before
@@ -281,7 +301,8 @@ fn simplify(expected: &mut Vec<String>) {
         });
     }
     if expected.iter().any(|e| e == "a type") {
-        expected.retain(|e| e != "`[`" && e != "`{`" && e != "`(`" && e != "a name" && e != "a string");
+        expected
+            .retain(|e| e != "`[`" && e != "`{`" && e != "`(`" && e != "a name" && e != "a string");
     }
     if expected.iter().any(|e| e == "a declaration") {
         expected.retain(|e| e != "end of file");

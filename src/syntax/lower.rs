@@ -143,7 +143,9 @@ impl<'t> Lowerer<'t> {
 
     /// The `///` lines written just above `start`, joined.
     pub fn doc_before(&self, start: usize) -> Option<String> {
-        let end_index = self.comments.partition_point(|c| (c.span.end as usize) <= start);
+        let end_index = self
+            .comments
+            .partition_point(|c| (c.span.end as usize) <= start);
         let mut lines = Vec::new();
         let mut cursor = start;
         for comment in self.comments[..end_index].iter().rev() {
@@ -155,7 +157,12 @@ impl<'t> Lowerer<'t> {
                 break;
             }
             let text = comment.text.trim_start_matches("///");
-            lines.push(text.strip_prefix(' ').unwrap_or(text).trim_end().to_string());
+            lines.push(
+                text.strip_prefix(' ')
+                    .unwrap_or(text)
+                    .trim_end()
+                    .to_string(),
+            );
             cursor = comment.span.start as usize;
         }
         if lines.is_empty() {
@@ -844,12 +851,11 @@ fn dedent(mut parts: Vec<StrPart>) -> Vec<StrPart> {
         }
     }
     // Drop the indentation before the closing quotes.
-    if let Some(StrPart::Text(last)) = parts.last_mut() {
-        if let Some(pos) = last.rfind('\n') {
-            if last[pos + 1..].trim().is_empty() {
-                last.truncate(pos + 1);
-            }
-        }
+    if let Some(StrPart::Text(last)) = parts.last_mut()
+        && let Some(pos) = last.rfind('\n')
+        && last[pos + 1..].trim().is_empty()
+    {
+        last.truncate(pos + 1);
     }
     // Common indentation of lines that have content; blank lines do not count.
     let mut indent: Option<usize> = None;

@@ -97,15 +97,17 @@ pub fn parse(file: FileId, text: &str) -> (SourceFile, Vec<Diagnostic>) {
 }
 
 /// Decodes a file's bytes, or explains where they stop being UTF-8.
-pub fn decode(file: FileId, bytes: Vec<u8>) -> Result<String, Diagnostic> {
+pub fn decode(file: FileId, bytes: Vec<u8>) -> Result<String, Box<Diagnostic>> {
     String::from_utf8(bytes).map_err(|error| {
         let offset = error.utf8_error().valid_up_to();
-        Diagnostic::new(
-            &codes::E0005,
-            Span::new(file, offset, offset),
-            format!("file is not valid UTF-8: invalid byte at offset {offset}"),
+        Box::new(
+            Diagnostic::new(
+                &codes::E0005,
+                Span::new(file, offset, offset),
+                format!("file is not valid UTF-8: invalid byte at offset {offset}"),
+            )
+            .label("invalid UTF-8 starts here")
+            .help("save the file as UTF-8"),
         )
-        .label("invalid UTF-8 starts here")
-        .help("save the file as UTF-8")
     })
 }

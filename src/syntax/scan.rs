@@ -11,7 +11,8 @@ pub const MAX_NESTING: usize = 128;
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum ScanError {
-    UnterminatedString(Span),
+    /// An unterminated string; `true` for a `"""` string.
+    UnterminatedString(Span, bool),
     UnterminatedComment(Span),
     TooDeep(Span),
 }
@@ -20,7 +21,10 @@ enum Frame {
     /// A bracket in code: `(`, `[` or `{`.
     Bracket,
     /// `${` inside a string; returns to that string at the matching `}`.
-    Interp { multiline: bool, string_start: usize },
+    Interp {
+        multiline: bool,
+        string_start: usize,
+    },
 }
 
 /// Scan `text` for unterminated strings and comments and excessive nesting.
@@ -47,7 +51,10 @@ pub fn scan(file: FileId, text: &str) -> Option<ScanError> {
                     i += 1;
                 }
                 b'\n' if !multiline => {
-                    return Some(ScanError::UnterminatedString(Span::new(file, start, i)));
+                    return Some(ScanError::UnterminatedString(
+                        Span::new(file, start, i),
+                        false,
+                    ));
                 }
                 b'$' if bytes.get(i + 1) == Some(&b'{') => {
                     if stack.len() >= MAX_NESTING {
@@ -97,10 +104,9 @@ pub fn scan(file: FileId, text: &str) -> Option<ScanError> {
                     multiline,
                     string_start,
                 }) = stack.last()
+                    && bytes[i] == b'}'
                 {
-                    if bytes[i] == b'}' {
-                        in_string = Some((*multiline, *string_start));
-                    }
+                    in_string = Some((*multiline, *string_start));
                 }
                 stack.pop();
                 i += 1;
@@ -110,7 +116,10 @@ pub fn scan(file: FileId, text: &str) -> Option<ScanError> {
     }
     if let Some((multiline, start)) = in_string {
         let end = if multiline { start + 3 } else { text.len() };
-        return Some(ScanError::UnterminatedString(Span::new(file, start, end)));
+        return Some(ScanError::UnterminatedString(
+            Span::new(file, start, end),
+            multiline,
+        ));
     }
     None
 }
@@ -133,7 +142,10 @@ mod tests {
     fn finds_unterminated_string_on_its_line() {
         assert_eq!(
             scan_str("let a = \"abc\nlet b = 1"),
-            Some(ScanError::UnterminatedString(Span::new(FileId(0), 8, 12)))
+            Some(ScanError::UnterminatedString(
+                Span::new(FileId(0), 8, 12),
+                false
+            ))
         );
     }
 

@@ -1,0 +1,267 @@
+//! The `infra` binary as users and CI run it: exit statuses, output formats,
+//! and inputs that must never crash it.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn infra(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_infra"))
+        .args(args)
+        .env_remove("NO_COLOR")
+        .output()
+        .expect("infra runs")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Exit status 1 or 2 with a coded diagnostic, never a signal or a panic.
+fn assert_refused(output: &Output, code: &str) {
+    let status = output
+        .status
+        .code()
+        .expect("exited, not killed by a signal");
+    let err = stderr(output);
+    assert!(status == 1 || status == 2, "status {status}: {err}");
+    assert!(
+        err.contains(&format!("[{code}]")),
+        "expected {code} in: {err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+fn temp_file(dir: &tempfile::TempDir, name: &str, contents: &[u8]) -> String {
+    let path = dir.path().join(name);
+    std::fs::write(&path, contents).expect("write temp file");
+    path.display().to_string()
+}
+
+const THREE_BROKEN: &str = "tests/ui/syntax/three_broken_declarations.infra";
+
+#[test]
+fn three_broken_declarations_give_three_located_diagnostics() {
+    let output = infra(&["check", "--color", "never", THREE_BROKEN]);
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert_eq!(err.matches("error[E0001]").count(), 3, "{err}");
+    for line_col in [":5:1", ":11:16", ":15:1"] {
+        assert!(err.contains(&format!("{THREE_BROKEN}{line_col}")), "{err}");
+    }
+}
+
+#[test]
+fn json_diagnostics_are_one_object_per_line() {
+    let output = infra(&["check", "--message-format", "json", THREE_BROKEN]);
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    let objects: Vec<serde_json::Value> = err
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("each line is JSON"))
+        .collect();
+    assert_eq!(objects.len(), 3);
+    for object in &objects {
+        assert_eq!(object["code"], "E0001");
+        assert_eq!(object["severity"], "error");
+        assert_eq!(object["file"], THREE_BROKEN);
+    }
+    assert_eq!(objects[1]["span"]["line_start"], 11);
+    assert_eq!(objects[1]["span"]["column_start"], 16);
+}
+
+#[test]
+fn sarif_is_one_valid_log() {
+    let output = infra(&["check", "--message-format", "sarif", THREE_BROKEN]);
+    assert_eq!(output.status.code(), Some(1));
+    let log: serde_json::Value = serde_json::from_slice(&output.stderr).expect("SARIF is JSON");
+    assert_eq!(log["version"], "2.1.0");
+    assert_eq!(log["runs"][0]["results"].as_array().map(Vec::len), Some(3));
+}
+
+#[test]
+fn colour_follows_the_flag_and_no_color() {
+    let always = infra(&["check", "--color", "always", THREE_BROKEN]);
+    assert!(stderr(&always).contains('\u{1b}'));
+    let never = infra(&["check", "--color", "never", THREE_BROKEN]);
+    assert!(!stderr(&never).contains('\u{1b}'));
+    let piped = infra(&["check", THREE_BROKEN]);
+    assert!(
+        !stderr(&piped).contains('\u{1b}'),
+        "auto is plain when piped"
+    );
+}
+
+#[test]
+fn a_missing_file_is_an_io_error() {
+    let output = infra(&["check", "does/not/exist.infra"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("cannot read `does/not/exist.infra`"));
+}
+
+#[test]
+fn bad_usage_exits_2() {
+    assert_eq!(infra(&["check"]).status.code(), Some(2));
+    assert_eq!(infra(&["frobnicate"]).status.code(), Some(2));
+    assert_eq!(
+        infra(&["check", "--color", "sometimes", "x"]).status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn explain_prints_every_code() {
+    for code in infra::diagnostics::codes::ALL {
+        let output = infra(&["explain", code.id]);
+        assert_eq!(output.status.code(), Some(0), "{}", code.id);
+        let text = String::from_utf8_lossy(&output.stdout);
+        assert!(text.starts_with(&format!("# {}", code.id)), "{text}");
+    }
+    let unknown = infra(&["explain", "E9999"]);
+    assert_eq!(unknown.status.code(), Some(2));
+}
+
+#[test]
+fn empty_file_is_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = temp_file(&dir, "empty.infra", b"");
+    assert_refused(&infra(&["check", &path]), "E0009");
+}
+
+#[test]
+fn random_bytes_are_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // A fixed pseudo-random sequence (xorshift), so the test is repeatable.
+    let mut state: u32 = 0x2545_f491;
+    let bytes: Vec<u8> = (0..4096)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            (state >> 24) as u8
+        })
+        .collect();
+    let path = temp_file(&dir, "random.infra", &bytes);
+    assert_refused(&infra(&["check", &path]), "E0005");
+    let ascii: Vec<u8> = bytes.iter().map(|b| b'!' + b % 90).collect();
+    let path = temp_file(&dir, "random_ascii.infra", &ascii);
+    let output = infra(&["check", &path]);
+    let status = output.status.code().expect("not a signal");
+    assert!(status == 1, "{}", stderr(&output));
+    assert!(stderr(&output).contains("error[E000"));
+}
+
+#[test]
+fn invalid_utf8_names_the_byte_offset() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = temp_file(&dir, "latin1.infra", b"let a = 1\nlet b = \"caf\xe9\"\n");
+    let output = infra(&["check", &path]);
+    assert_refused(&output, "E0005");
+    assert!(stderr(&output).contains("offset 22"), "{}", stderr(&output));
+}
+
+#[test]
+fn hundred_thousand_nested_brackets_are_refused() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (open, close) in [("[", "]"), ("(", ")"), ("{", "}")] {
+        let text = format!(
+            "let a = {}1{}\n",
+            open.repeat(100_000),
+            close.repeat(100_000)
+        );
+        let path = temp_file(&dir, "deep.infra", text.as_bytes());
+        assert_refused(&infra(&["check", &path]), "E0004");
+    }
+    let unclosed = format!("let a = {}\n", "[".repeat(100_000));
+    let path = temp_file(&dir, "unclosed.infra", unclosed.as_bytes());
+    assert_refused(&infra(&["check", &path]), "E0004");
+}
+
+#[test]
+fn long_operator_chains_are_refused_not_overflowed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for chain in [
+        "!".repeat(100_000) + "true",
+        "1".to_string() + &" + 1".repeat(100_000),
+    ] {
+        let path = temp_file(&dir, "chain.infra", format!("let a = {chain}\n").as_bytes());
+        assert_refused(&infra(&["check", &path]), "E0004");
+    }
+}
+
+#[test]
+fn ten_megabyte_file_is_checked_whole() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let declaration = "/// A value.\nlet value_NUMBER = \"some text ${other}\" // comment\n";
+    let mut text = String::new();
+    let mut n = 0;
+    while text.len() < 10 * 1024 * 1024 {
+        text.push_str(&declaration.replace("NUMBER", &n.to_string()));
+        n += 1;
+    }
+    // One error at the very end proves the whole file was read.
+    text.push_str("let broken = \n");
+    let path = temp_file(&dir, "big.infra", text.as_bytes());
+    let output = infra(&["check", "--color", "never", &path]);
+    assert_refused(&output, "E0001");
+    assert_eq!(stderr(&output).matches("error[").count(), 1);
+}
+
+#[test]
+fn unterminated_string_and_comment_at_end_of_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = temp_file(&dir, "string.infra", b"let a = \"no end");
+    assert_refused(&infra(&["check", &path]), "E0002");
+    let path = temp_file(&dir, "mstring.infra", b"let a = \"\"\"\n  no end");
+    assert_refused(&infra(&["check", &path]), "E0002");
+    let path = temp_file(&dir, "comment.infra", b"let a = 1 /* no end");
+    assert_refused(&infra(&["check", &path]), "E0003");
+}
+
+#[test]
+fn directories_are_searched_for_infra_files() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(dir.path().join("sub")).expect("mkdir");
+    temp_file(&dir, "sub/a.infra", b"let a = (\n");
+    temp_file(&dir, "notes.txt", b"not infra");
+    let output = infra(&["check", &dir.path().display().to_string()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("a.infra"));
+}
+
+#[test]
+fn fmt_check_fails_on_unformatted_and_writes_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let messy = b"let   a=1\nresource web : compute.Server{image=\"x\"}\n";
+    let path = temp_file(&dir, "messy.infra", messy);
+    let output = infra(&["fmt", "--check", &path]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(std::fs::read(&path).expect("still there"), messy);
+    // Formatting writes the canonical layout, which then passes the check.
+    assert_eq!(infra(&["fmt", &path]).status.code(), Some(0));
+    assert_eq!(infra(&["fmt", "--check", &path]).status.code(), Some(0));
+}
+
+#[test]
+fn fmt_refuses_files_with_syntax_errors() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let broken = b"let a = (\n";
+    let path = temp_file(&dir, "broken.infra", broken);
+    assert_refused(&infra(&["fmt", &path]), "E0001");
+    assert_eq!(std::fs::read(&path).expect("still there"), broken);
+}
+
+#[test]
+fn examples_check_and_are_formatted() {
+    if !Path::new("examples").exists() {
+        return;
+    }
+    let check = infra(&["check", "examples"]);
+    assert_eq!(check.status.code(), Some(0), "{}", stderr(&check));
+    let fmt = infra(&["fmt", "--check", "examples"]);
+    assert_eq!(
+        fmt.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&fmt.stdout)
+    );
+}

@@ -1,0 +1,90 @@
+//! UI tests: each `tests/ui/**/*.infra` is a failing program whose header
+//! names the codes it must produce (`// expect: E0001 E0001`); its rendered
+//! diagnostics are an insta snapshot, reviewed like code.
+
+use std::path::{Path, PathBuf};
+
+fn ui_files() -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    collect(Path::new("tests/ui"), &mut files);
+    files.sort();
+    files
+}
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("tests/ui exists") {
+        let path = entry.expect("readable entry").path();
+        if path.is_dir() {
+            collect(&path, out);
+        } else if path.extension().is_some_and(|e| e == "infra") {
+            out.push(path);
+        }
+    }
+}
+
+/// The codes named by `// expect:` header lines, in order.
+fn expected_codes(text: &str) -> Vec<String> {
+    text.lines()
+        .take_while(|l| l.starts_with("//"))
+        .filter_map(|l| l.strip_prefix("// expect:"))
+        .flat_map(|l| l.split_whitespace().map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn ui() {
+    let files = ui_files();
+    assert!(!files.is_empty(), "no ui tests found");
+    for path in files {
+        let text = std::fs::read(&path).expect("readable test");
+        let expected = expected_codes(&String::from_utf8_lossy(&text));
+        assert!(
+            !expected.is_empty(),
+            "{} has no `// expect:` header",
+            path.display()
+        );
+        let checked = infra::check(std::slice::from_ref(&path)).expect("readable test");
+        let mut found: Vec<String> = checked
+            .diagnostics
+            .iter()
+            .map(|d| d.code.id.to_string())
+            .collect();
+        let mut want = expected.clone();
+        found.sort();
+        want.sort();
+        assert_eq!(found, want, "codes reported for {}", path.display());
+        let rendered = infra::diagnostics::render::human(&checked.db, &checked.diagnostics, false);
+        let name = path
+            .strip_prefix("tests/ui")
+            .unwrap_or(&path)
+            .with_extension("")
+            .display()
+            .to_string()
+            .replace('/', "__");
+        insta::with_settings!({ snapshot_path => "ui_snapshots", prepend_module_to_snapshot => false, omit_expression => true }, {
+            insta::assert_snapshot!(name, rendered);
+        });
+    }
+}
+
+#[test]
+fn every_code_has_an_explanation_and_a_ui_test() {
+    let mut covered = std::collections::BTreeSet::new();
+    for path in ui_files() {
+        let text = std::fs::read(&path).expect("readable test");
+        covered.extend(expected_codes(&String::from_utf8_lossy(&text)));
+    }
+    for code in infra::diagnostics::codes::ALL {
+        assert!(
+            code.explanation.starts_with(&format!("# {}", code.id))
+                && code.explanation.contains("## Example")
+                && code.explanation.contains("## Fix"),
+            "{} needs an explanation with an example and a fix",
+            code.id
+        );
+        // E0000 is the compiler's own bug: no program should produce it.
+        if code.id != "E0000" {
+            assert!(covered.contains(code.id), "{} has no ui test", code.id);
+        }
+    }
+}
