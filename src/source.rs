@@ -10,11 +10,22 @@ use std::path::{Path, PathBuf};
 pub struct FileId(pub u32);
 
 /// A byte range in one file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct Span {
     pub file: FileId,
     pub start: u32,
     pub end: u32,
+}
+
+/// Compact, so that AST snapshots stay readable: `12..17`, or `#2:12..17`
+/// outside the first file.
+impl std::fmt::Debug for Span {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.file.0 != 0 {
+            write!(f, "#{}:", self.file.0)?;
+        }
+        write!(f, "{}..{}", self.start, self.end)
+    }
 }
 
 impl Span {
