@@ -1,6 +1,8 @@
 //! Syntax errors a person can act on: no pest rule names, the exact span,
 //! what was expected and what was found, and a did-you-mean for keywords.
 
+use std::sync::Mutex;
+
 use pest::Parser;
 use pest::error::{Error, ErrorVariant, InputLocation};
 
@@ -53,13 +55,10 @@ pub fn scan_error(error: ScanError) -> Diagnostic {
 /// requiring that nothing follows it, which finds an unfinished optional tail
 /// (`param x: int =`). The error that reaches further wins.
 pub fn chunk_error(file: FileId, text: &str, start: usize, previous: Option<usize>) -> Diagnostic {
-    let alone = InfraParser::parse(Rule::decl_prefix, &text[start..])
-        .err()
+    let alone = parse_with_detail(Rule::decl_prefix, &text[start..])
         .map(|e| (start + error_offset(&e), start, e));
     let strict = previous.and_then(|p| {
-        InfraParser::parse(Rule::decl_strict, &text[p..])
-            .err()
-            .map(|e| (p + error_offset(&e), p, e))
+        parse_with_detail(Rule::decl_strict, &text[p..]).map(|e| (p + error_offset(&e), p, e))
     });
     let best = match (alone, strict) {
         (Some(a), Some(s)) if s.0 > a.0 => Some(s),
@@ -78,6 +77,20 @@ pub fn chunk_error(file: FileId, text: &str, start: usize, previous: Option<usiz
             .label("unexpected text")
         }
     }
+}
+
+/// Error detail (the literal tokens expected) halves pest's speed, so it is
+/// switched on only to re-parse a broken declaration. The switch is global:
+/// the lock keeps concurrent re-parses from turning it off under each other.
+fn parse_with_detail(rule: Rule, text: &str) -> Option<Error<Rule>> {
+    static DETAIL: Mutex<()> = Mutex::new(());
+    let _guard = DETAIL
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    pest::set_error_detail(true);
+    let result = InfraParser::parse(rule, text).err();
+    pest::set_error_detail(false);
+    result
 }
 
 fn error_offset(error: &Error<Rule>) -> usize {

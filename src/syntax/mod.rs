@@ -35,7 +35,6 @@ pub fn parse(file: FileId, text: &str) -> (SourceFile, Vec<Diagnostic>) {
     if let Some(error) = scan::scan(file, text) {
         return empty(vec![errors::scan_error(error)]);
     }
-    pest::set_error_detail(true);
     let pairs = match InfraParser::parse(Rule::file, text) {
         Ok(pairs) => pairs,
         Err(error) => return empty(vec![errors::pest_error(file, text, 0, &error)]),

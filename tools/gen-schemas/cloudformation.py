@@ -1,0 +1,349 @@
+#!/usr/bin/env python3
+"""Generate stdlib/native/cloudformation/*.infra from the CloudFormation
+resource provider schemas bundled in cfn-lint (us-east-1).
+
+Usage (run by hand, not by CI):
+
+    ../shared/tools/cfn-setup            # once: /opt/cfn-venv with cfn-lint 1.58.0
+    python3 tools/gen-schemas/cloudformation.py [--cfnlint DIR]
+
+DIR is the installed `cfnlint` package directory (default: found under
+/opt/cfn-venv or $CFN_VENV).  Python 3 standard library only: the schemas are
+read as JSON, cfn-lint is not imported.
+
+Mapping (JSON schema -> Infra):
+  string/integer/number/boolean -> string/int/number/bool
+  array -> [T]; object with properties -> named type <Short><Name>;
+  object with patternProperties / additionalProperties schema -> {string: T};
+  other objects -> {string: any} ({} when additionalProperties is false);
+  several types or no type -> any; recursive $ref -> any.
+  property: every entry of `properties` that is not a top-level
+  readOnlyProperty; required from `required`.
+  attribute: every readOnlyProperty pointer (nested ones as "A.B", the
+  Fn::GetAtt spelling), except pointers into arrays ("*") and object
+  containers whose own members are listed.
+  snapshot = true: cfn-lint's valid_snapshot_types.
+  ref = "P": the single primaryIdentifier P (what cfn-lint takes Ref to
+  return) when it is not an opaque id (name ends in "Id"); REF_OVERRIDES for
+  multi-part identifiers.
+"""
+
+import argparse
+import glob
+import json
+import os
+import re
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import infra_emit as ie  # noqa: E402
+
+TYPES = [
+    "AWS::EC2::VPC",
+    "AWS::EC2::Subnet",
+    "AWS::EC2::InternetGateway",
+    "AWS::EC2::VPCGatewayAttachment",
+    "AWS::EC2::RouteTable",
+    "AWS::EC2::Route",
+    "AWS::EC2::SubnetRouteTableAssociation",
+    "AWS::EC2::NatGateway",
+    "AWS::EC2::EIP",
+    "AWS::EC2::SecurityGroup",
+    "AWS::EC2::SecurityGroupIngress",
+    "AWS::EC2::SecurityGroupEgress",
+    "AWS::EC2::Instance",
+    "AWS::EC2::LaunchTemplate",
+    "AWS::EC2::Volume",
+    "AWS::EC2::VolumeAttachment",
+    "AWS::EC2::KeyPair",
+    "AWS::AutoScaling::AutoScalingGroup",
+    "AWS::S3::Bucket",
+    "AWS::S3::BucketPolicy",
+    "AWS::ElasticLoadBalancingV2::LoadBalancer",
+    "AWS::ElasticLoadBalancingV2::TargetGroup",
+    "AWS::ElasticLoadBalancingV2::Listener",
+    "AWS::Route53::HostedZone",
+    "AWS::Route53::RecordSet",
+    "AWS::RDS::DBInstance",
+    "AWS::RDS::DBSubnetGroup",
+    "AWS::SQS::Queue",
+    "AWS::SecretsManager::Secret",
+    "AWS::IAM::Role",
+    "AWS::IAM::InstanceProfile",
+    "AWS::IAM::Policy",
+    "AWS::KMS::Key",
+    "AWS::Lambda::Function",
+    "AWS::Logs::LogGroup",
+]
+
+# Types holding data / messages (see LANGUAGE.md, "State classes").
+STATE = {
+    "AWS::EC2::Volume": "persistent",
+    "AWS::S3::Bucket": "persistent",
+    "AWS::Route53::HostedZone": "persistent",
+    "AWS::RDS::DBInstance": "persistent",
+    "AWS::SecretsManager::Secret": "persistent",
+    "AWS::KMS::Key": "persistent",
+    "AWS::Logs::LogGroup": "persistent",
+    "AWS::SQS::Queue": "volatile",
+}
+
+# What Ref returns where the primaryIdentifier has several parts (from the
+# CloudFormation resource reference, "Return values").
+REF_OVERRIDES = {
+    "AWS::EC2::EIP": "PublicIp",
+    "AWS::Route53::RecordSet": "Name",
+}
+
+
+def find_cfnlint(explicit):
+    if explicit:
+        return explicit
+    venv = os.environ.get("CFN_VENV", "/opt/cfn-venv")
+    hits = sorted(glob.glob(os.path.join(venv, "lib", "python3*", "site-packages", "cfnlint")))
+    if not hits:
+        sys.exit("cfn-lint not found under %s: run ../shared/tools/cfn-setup" % venv)
+    return hits[-1]
+
+
+def cfnlint_version(cfnlint_dir):
+    path = os.path.join(cfnlint_dir, "version.py")
+    with open(path, encoding="utf-8") as f:
+        m = re.search(r"__version__\s*=\s*[\"']([^\"']+)", f.read())
+    return m.group(1) if m else "unknown"
+
+
+def snapshot_types(cfnlint_dir):
+    with open(os.path.join(cfnlint_dir, "helpers.py"), encoding="utf-8") as f:
+        text = f.read()
+    m = re.search(r"valid_snapshot_types\s*=\s*frozenset\(\s*\[(.*?)\]", text, re.S)
+    if not m:
+        sys.exit("valid_snapshot_types not found in cfnlint/helpers.py")
+    return set(re.findall(r"\"([^\"]+)\"", m.group(1)))
+
+
+class Converter:
+    def __init__(self, schema, native):
+        self.schema = schema
+        self.defs = schema.get("definitions", {})
+        self.short = schema["typeName"].split("::")[-1]
+        self.native = native
+        self.named = {}       # definition name -> (Infra type name, skipped fields)
+        self.stack = []       # definitions being converted (recursion guard)
+        self.read_only = set(schema.get("readOnlyProperties", []))
+
+    # -- pointers
+    def resolve(self, s):
+        seen = 0
+        while isinstance(s, dict) and "$ref" in s:
+            ref = s["$ref"]
+            if not ref.startswith("#/definitions/"):
+                return {}
+            s = self.defs.get(ref[len("#/definitions/"):], {})
+            seen += 1
+            if seen > 50:
+                return {}
+        return s
+
+    def at_pointer(self, pointer):
+        """The schema at /properties/A/B (through $refs and array items)."""
+        parts = pointer.split("/")[2:]
+        s = self.schema["properties"].get(parts[0], {})
+        for p in parts[1:]:
+            s = self.resolve(s)
+            if p == "*":
+                s = s.get("items", {})
+                continue
+            props = object_properties(s)
+            if p not in props:
+                return None
+            s = props[p]
+        return self.resolve(s)
+
+    # -- types
+    def convert(self, s, hint, path):
+        """The Infra type of schema `s` found at JSON pointer `path`."""
+        if "$ref" in s:
+            ref = s["$ref"]
+            if not ref.startswith("#/definitions/"):
+                return ie.ANY
+            name = ref[len("#/definitions/"):]
+            target = self.defs.get(name)
+            if target is None:
+                return ie.ANY
+            if name in self.stack:
+                return ie.ANY  # recursive: cut with any
+            self.stack.append(name)
+            try:
+                if object_properties(target) or is_closed_object(target):
+                    return ("ref", self.named_object(name, target, path))
+                return self.convert(target, name, path)
+            finally:
+                self.stack.pop()
+        types = s.get("type")
+        if isinstance(types, list):
+            types = types[0] if len(types) == 1 else "several"
+        if types is None:
+            if "properties" in s:
+                types = "object"
+            elif "items" in s:
+                types = "array"
+        if types == "string":
+            return ie.STRING
+        if types == "integer":
+            return ie.INT
+        if types == "number":
+            return ie.NUMBER
+        if types == "boolean":
+            return ie.BOOL
+        if types == "array":
+            items = s.get("items")
+            if not isinstance(items, dict):
+                return ("list", ie.ANY)
+            return ("list", self.convert(items, hint, path + "/*"))
+        if types == "object":
+            if object_properties(s) or is_closed_object(s):
+                return ("ref", self.inline_object(hint, s, path))
+            pattern = s.get("patternProperties")
+            if isinstance(pattern, dict) and pattern:
+                values = list(pattern.values())
+                if len(values) == 1:
+                    return ("map", self.convert(values[0], hint + "Value", path + "/*"))
+                return ("map", ie.ANY)
+            extra = s.get("additionalProperties")
+            if isinstance(extra, dict):
+                return ("map", self.convert(extra, hint + "Value", path + "/*"))
+            return ("map", ie.ANY)
+        return ie.ANY
+
+    def prefixed(self, name):
+        """<Short><Name>, without doubling a prefix the name already has."""
+        name = ie.pascal(name)
+        return name if name.startswith(self.short) else self.short + name
+
+    def skipped(self, s, path):
+        """Members of object `s` at `path` that are read-only there."""
+        return {f for f in object_properties(s) if path + "/" + f in self.read_only}
+
+    def named_object(self, def_name, s, path):
+        skip = self.skipped(s, path)
+        if def_name in self.named:
+            name, first_skip = self.named[def_name]
+            if skip != first_skip:
+                print("warning: %s: definition %s is read-only in part at one use only (%s)"
+                      % (self.schema["typeName"], def_name, path), file=sys.stderr)
+            return name
+        name = self.native.types.reserve(self.prefixed(def_name))
+        self.named[def_name] = (name, skip)
+        self.define(name, s, path, skip)
+        return name
+
+    def inline_object(self, hint, s, path):
+        name = self.native.types.reserve(self.prefixed(hint))
+        self.define(name, s, path, self.skipped(s, path))
+        return name
+
+    def define(self, name, s, path, skip):
+        required = set(s.get("required", []))
+        fields = []
+        # Claim the slot now so types appear in first-use order.
+        self.native.types.define(name, s.get("description"), fields)
+        for fname, fs in object_properties(s).items():
+            if fname in skip:
+                continue  # read-only: readable as an attribute, not settable
+            fields.append((fname, fname not in required,
+                           self.convert(fs, fname, path + "/" + fname)))
+
+
+def object_properties(s):
+    """Own properties, or the union of the properties of oneOf/anyOf
+    alternatives (each alternative's members are then optional)."""
+    props = s.get("properties")
+    if isinstance(props, dict) and props:
+        return props
+    merged = {}
+    for alt_key in ("oneOf", "anyOf"):
+        for alt in s.get(alt_key, []) or []:
+            for k, v in (alt.get("properties") or {}).items():
+                merged.setdefault(k, v)
+    return merged
+
+
+def is_closed_object(s):
+    return s.get("type") == "object" and s.get("additionalProperties") is False \
+        and not s.get("patternProperties") and not object_properties(s)
+
+
+def generate(schema, snapshot):
+    type_name = schema["typeName"]
+    native = ie.Native(type_name, "cloudformation", STATE.get(type_name),
+                       schema.get("description"))
+    conv = Converter(schema, native)
+
+    if type_name in snapshot:
+        native.setting("snapshot", "true")
+    ref = REF_OVERRIDES.get(type_name)
+    pids = schema.get("primaryIdentifier", [])
+    if ref is None and len(pids) == 1:
+        pid = pids[0].split("/")[-1]
+        if not pid.endswith("Id"):
+            ref = pid
+    if ref is not None:
+        native.setting("ref", ie.quote(ref))
+
+    read_only = schema.get("readOnlyProperties", [])
+    top_ro = {p.split("/")[2] for p in read_only if p.count("/") == 2}
+    required = set(schema.get("required", []))
+    deprecated = {p.split("/")[2] for p in schema.get("deprecatedProperties", [])}
+    for name, ps in schema["properties"].items():
+        if name in top_ro:
+            continue
+        doc = ie.first_sentence(ps.get("description"))
+        if name in deprecated:
+            doc = "Deprecated." + (" " + doc if doc else "")
+        native.prop(name, conv.convert(ps, name, "/properties/" + name), name in required, doc)
+
+    # Attribute types are what Fn::GetAtt returns: nothing is left out.
+    conv.read_only = set()
+    for pointer in read_only:
+        if "*" in pointer.split("/"):
+            continue  # inside an array: not readable with Fn::GetAtt
+        target = conv.at_pointer(pointer)
+        if target is None:
+            print("warning: %s: %s not found" % (type_name, pointer), file=sys.stderr)
+            continue
+        if object_properties(target) and any(
+                p.startswith(pointer + "/") for p in read_only):
+            continue  # a container whose members are attributes themselves
+        name = ".".join(pointer.split("/")[2:])
+        top = schema["properties"].get(pointer.split("/")[2], {})
+        doc = target.get("description") or (top.get("description") if pointer.count("/") == 2 else None)
+        native.attr(name, conv.convert(target, name.replace(".", ""), pointer), ie.first_sentence(doc))
+    return native
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--cfnlint", help="the installed cfnlint package directory")
+    ap.add_argument("--out", default=os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "..", "stdlib", "native", "cloudformation"))
+    args = ap.parse_args()
+    cfnlint_dir = find_cfnlint(args.cfnlint)
+    version = cfnlint_version(cfnlint_dir)
+    schemas = os.path.join(cfnlint_dir, "data", "schemas")
+    with open(os.path.join(schemas, "providers", "us-east-1.json"), encoding="utf-8") as f:
+        index = json.load(f)
+    snapshot = snapshot_types(cfnlint_dir)
+    natives = []
+    for t in TYPES:
+        with open(os.path.join(schemas, "resources", index[t] + ".json"), encoding="utf-8") as f:
+            schema = json.load(f)
+        natives.append(generate(schema, snapshot))
+    header = ("Generated by tools/gen-schemas/cloudformation.py from the resource provider "
+              "schemas in cfn-lint %s (us-east-1). Do not edit." % version)
+    count, size = ie.write_all(os.path.normpath(args.out), natives, header)
+    print("cloudformation: %d types, %d bytes" % (count, size))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,232 @@
+"""Shared helpers for the native schema generators: Infra type terms, names,
+doc comments and file output.  Python 3 standard library only.
+
+A type is a small tuple tree:
+
+    ("prim", "string" | "int" | "number" | "bool")
+    ("any",)
+    ("list", T)
+    ("map", T)                       # {string: T}
+    ("obj", [(name, optional, T)])   # inline object type
+    ("ref", "TypeName")              # a named type declared in the same file
+"""
+
+import os
+import re
+
+ANY = ("any",)
+STRING = ("prim", "string")
+INT = ("prim", "int")
+NUMBER = ("prim", "number")
+BOOL = ("prim", "bool")
+
+_IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+# Words the grammar treats specially where a member name stands.
+_QUOTE_ALWAYS = {"string"}
+
+
+def quote(text):
+    """An Infra string literal."""
+    out = []
+    for ch in text:
+        if ch in '"\\$':
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\t":
+            out.append("\\t")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def key(name):
+    """A property, attribute or field name: bare when it is an identifier."""
+    if _IDENT.match(name) and name not in _QUOTE_ALWAYS:
+        return name
+    return quote(name)
+
+
+def pascal(name):
+    """`block_device_mapping_v2` -> `BlockDeviceMappingV2`; keeps CamelCase."""
+    parts = re.split(r"[^A-Za-z0-9]+", name)
+    return "".join(p[:1].upper() + p[1:] for p in parts if p)
+
+
+def render(ty):
+    kind = ty[0]
+    if kind == "prim":
+        return ty[1]
+    if kind == "any":
+        return "any"
+    if kind == "list":
+        return "[" + render(ty[1]) + "]"
+    if kind == "map":
+        return "{string: " + render(ty[1]) + "}"
+    if kind == "ref":
+        return ty[1]
+    if kind == "obj":
+        if not ty[1]:
+            return "{}"
+        fields = ", ".join(
+            "%s%s: %s" % (key(n), "?" if opt else "", render(t)) for n, opt, t in ty[1]
+        )
+        return "{ " + fields + " }"
+    raise ValueError("unknown type %r" % (ty,))
+
+
+# ------------------------------------------------------------------ doc text
+
+_MD_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+_ABBREV = ("e.g.", "i.e.", "etc.", "vs.", "approx.", "Inc.", "No.", "incl.")
+_MAX_DOC = 200
+
+
+def first_sentence(text):
+    """The first sentence of a description, on one line, markdown links and
+    ``code`` quoting removed, at most ~200 characters; None when empty."""
+    if not text:
+        return None
+    text = _MD_LINK.sub(r"\1", str(text))
+    text = re.sub(r"<[^>]+>", "", text)  # stray HTML tags
+    text = text.replace("``", "`")
+    # The first paragraph/line only.
+    text = text.strip().split("\n")[0].strip()
+    text = re.sub(r"\s+", " ", text)
+    if not text:
+        return None
+    end = None
+    for m in re.finditer(r"[.!?](?=\s|$)", text):
+        before = text[: m.end()]
+        if any(before.endswith(a) for a in _ABBREV):
+            continue
+        # "1.5" and "v2." style: require the next word to start a sentence.
+        rest = text[m.end():].lstrip()
+        if rest and not (rest[0].isupper() or rest[0] in "`\"'(["):
+            continue
+        end = m.end()
+        break
+    if end is not None:
+        text = text[:end]
+    text = text.strip()
+    if len(text) > _MAX_DOC:
+        cut = text[: _MAX_DOC - 3]
+        if " " in cut:
+            cut = cut[: cut.rindex(" ")]
+        text = cut.rstrip(",;:") + "..."
+    return text or None
+
+
+def doc_lines(text, indent=""):
+    line = first_sentence(text)
+    return [indent + "/// " + line] if line else []
+
+
+# --------------------------------------------------------------- named types
+
+class TypeTable:
+    """Named object types of one file, in first-use order."""
+
+    def __init__(self):
+        self.order = []          # names in emission order
+        self.defs = {}           # name -> (doc, [(name, optional, T)])
+        self.reserved = set()
+
+    def reserve(self, name):
+        """Claim a unique name before the body is known (for recursion)."""
+        base = name
+        n = 2
+        while name in self.reserved:
+            name = "%s%d" % (base, n)
+            n += 1
+        self.reserved.add(name)
+        return name
+
+    def define(self, name, doc, fields):
+        self.order.append(name)
+        self.defs[name] = (doc, fields)
+
+    def lines(self):
+        out = []
+        for name in self.order:
+            doc, fields = self.defs[name]
+            out.append("")
+            out.extend(doc_lines(doc))
+            if not fields:
+                out.append("type %s = {}" % name)
+                continue
+            out.append("type %s = {" % name)
+            for fname, opt, fty in fields:
+                out.append("  %s%s: %s" % (key(fname), "?" if opt else "", render(fty)))
+            out.append("}")
+        return out
+
+
+# ------------------------------------------------------------------ natives
+
+class Native:
+    def __init__(self, type_name, target, state=None, doc=None):
+        self.type_name = type_name
+        self.target = target
+        self.state = state
+        self.doc = doc
+        self.settings = []       # (key, literal text)
+        self.members = []        # (kind, name, T, doc)
+        self.types = TypeTable()
+
+    def setting(self, name, literal):
+        self.settings.append((name, literal))
+
+    def prop(self, name, ty, required, doc=None):
+        if not required:
+            ty = ("opt", ty)
+        self.members.append(("property", name, ty, doc))
+
+    def attr(self, name, ty, doc=None):
+        self.members.append(("attribute", name, ty, doc))
+
+    def text(self, header):
+        out = ["// " + header, ""]
+        out.extend(doc_lines(self.doc))
+        head = "native %s on %s {" % (quote(self.type_name), self.target)
+        if self.state:
+            head = self.state + " " + head
+        out.append(head)
+        for name, literal in self.settings:
+            out.append("  %s = %s" % (name, literal))
+        for kind, name, ty, doc in self.members:
+            out.extend(doc_lines(doc, "  "))
+            if ty[0] == "opt":
+                rendered = render(ty[1]) + "?"
+            else:
+                rendered = render(ty)
+            out.append("  %s %s: %s" % (kind, key(name), rendered))
+        out.append("}")
+        out.extend(self.types.lines())
+        return "\n".join(out) + "\n"
+
+
+def file_name(type_name):
+    return type_name.lower().replace("::", "-") + ".infra"
+
+
+def write_all(out_dir, natives, header):
+    """Write one file per native type; remove stale generated files."""
+    os.makedirs(out_dir, exist_ok=True)
+    wanted = {}
+    for n in natives:
+        wanted[file_name(n.type_name)] = n.text(header)
+    for existing in sorted(os.listdir(out_dir)):
+        if existing.endswith(".infra") and existing not in wanted:
+            path = os.path.join(out_dir, existing)
+            with open(path, encoding="utf-8") as f:
+                first = f.readline()
+            if first.startswith("// Generated by tools/gen-schemas/" ) and header in first:
+                os.remove(path)
+    total = 0
+    for name in sorted(wanted):
+        data = wanted[name].encode("utf-8")
+        total += len(data)
+        with open(os.path.join(out_dir, name), "wb") as f:
+            f.write(data)
+    return len(wanted), total
