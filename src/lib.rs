@@ -7,6 +7,7 @@
 pub mod diagnostics;
 pub mod fmt;
 pub mod source;
+pub mod stdlib;
 pub mod suggest;
 pub mod syntax;
 pub mod workspace;

@@ -118,8 +118,10 @@ def first_sentence(text):
 
 
 def doc_lines(text, indent=""):
-    line = first_sentence(text)
-    return [indent + "/// " + line] if line else []
+    """A `///` line for text that is already one sentence (see first_sentence)."""
+    if not text:
+        return []
+    return [indent + "/// " + re.sub(r"\s+", " ", text).strip()]
 
 
 # --------------------------------------------------------------- named types
@@ -151,7 +153,7 @@ class TypeTable:
         for name in self.order:
             doc, fields = self.defs[name]
             out.append("")
-            out.extend(doc_lines(doc))
+            out.extend(doc_lines(first_sentence(doc)))
             if not fields:
                 out.append("type %s = {}" % name)
                 continue
@@ -165,6 +167,9 @@ class TypeTable:
 # ------------------------------------------------------------------ natives
 
 class Native:
+    """One `native` declaration.  Docs given here are used verbatim: pass
+    first_sentence(description)."""
+
     def __init__(self, type_name, target, state=None, doc=None):
         self.type_name = type_name
         self.target = target

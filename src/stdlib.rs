@@ -1,0 +1,87 @@
+//! The standard library, embedded: portable namespaces and native schemas,
+//! written in Infra under `stdlib/` and parsed by the same front end.
+//!
+//! Files are looked up by path and parsed only when a program uses them.
+//! Diagnostics name them `<stdlib/PATH>`.
+
+mod generated {
+    include!(concat!(env!("OUT_DIR"), "/stdlib_files.rs"));
+}
+
+/// Every embedded file as `(path under stdlib/, text)`, sorted by path.
+pub fn files() -> &'static [(&'static str, &'static str)] {
+    generated::FILES
+}
+
+/// The text of one embedded file.
+pub fn source(path: &str) -> Option<&'static str> {
+    files()
+        .binary_search_by(|(p, _)| (*p).cmp(path))
+        .ok()
+        .map(|i| files()[i].1)
+}
+
+/// The name diagnostics show for an embedded file.
+pub fn display_name(path: &str) -> String {
+    format!("<stdlib/{path}>")
+}
+
+/// The portable namespace file for `namespace` (`network`, `compute`, ...).
+pub fn portable_path(namespace: &str) -> String {
+    format!("portable/{namespace}.infra")
+}
+
+/// Where the schema of a native type name lives, by the target vocabulary
+/// its spelling belongs to: `AWS::EC2::VPC`, `OS::Nova::Server`,
+/// `aws_instance`, `openstack_compute_instance_v2`, `random_password`.
+pub fn native_path(type_name: &str) -> Option<String> {
+    let target = native_target(type_name)?;
+    let file = type_name.to_lowercase().replace("::", "-");
+    Some(format!("native/{target}/{file}.infra"))
+}
+
+/// The target a native type name belongs to.
+pub fn native_target(type_name: &str) -> Option<&'static str> {
+    if type_name.starts_with("AWS::") {
+        Some("cloudformation")
+    } else if type_name.starts_with("OS::") {
+        Some("heat")
+    } else if type_name.starts_with("aws_") {
+        Some("terraform-aws")
+    } else if type_name.starts_with("openstack_") {
+        Some("terraform-openstack")
+    } else if type_name.starts_with("random_") {
+        Some("terraform")
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn native_names_map_to_files() {
+        assert_eq!(
+            native_path("AWS::EC2::VPC").as_deref(),
+            Some("native/cloudformation/aws-ec2-vpc.infra")
+        );
+        assert_eq!(
+            native_path("OS::Nova::Server").as_deref(),
+            Some("native/heat/os-nova-server.infra")
+        );
+        assert_eq!(
+            native_path("aws_instance").as_deref(),
+            Some("native/terraform-aws/aws_instance.infra")
+        );
+        assert_eq!(native_path("Custom::Thing"), None);
+    }
+
+    #[test]
+    fn lookup_finds_embedded_files() {
+        let (path, text) = files()[0];
+        assert_eq!(source(path), Some(text));
+        assert_eq!(source("no/such/file.infra"), None);
+    }
+}

@@ -1,0 +1,215 @@
+#!/usr/bin/env python3
+"""Generate stdlib/native/heat/*.infra from OpenStack Heat's own resource
+plugin classes (properties_schema and attributes_schema).
+
+Usage (run by hand, not by CI; it must run with the Python of the Heat
+virtualenv, since it imports Heat):
+
+    ../shared/tools/heat-setup           # once: /opt/heat-venv with Heat 27.0.1
+    /opt/heat-venv/bin/python tools/gen-schemas/gen_heat.py
+
+Apart from Heat itself (loaded offline: no database, no network), Python 3
+standard library only.
+
+Mapping (Heat schema -> Infra):
+  String/Integer/Number/Boolean/Any -> string/int/number/bool/any
+  List -> [T] (T from the item schema, else any)
+  Map with a member schema -> named object type <Short><Path>
+  Map without one -> {string: any}
+  required=True -> T, else T?
+  properties and map members whose support_status is HIDDEN are left out;
+  deprecated ones are kept, their doc says so.
+  attribute: every entry of attributes_schema but `show` and HIDDEN ones;
+  its type from the attribute's declared type (String/Integer/Boolean/List/
+  Map), any when undeclared.
+"""
+
+import argparse
+import logging
+import os
+import sys
+import warnings
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import infra_emit as ie  # noqa: E402
+
+TYPES = [
+    "OS::Nova::Server",
+    "OS::Nova::KeyPair",
+    "OS::Nova::ServerGroup",
+    "OS::Neutron::Net",
+    "OS::Neutron::Subnet",
+    "OS::Neutron::Router",
+    "OS::Neutron::RouterInterface",
+    "OS::Neutron::Port",
+    "OS::Neutron::FloatingIP",
+    "OS::Neutron::FloatingIPAssociation",
+    "OS::Neutron::SecurityGroup",
+    "OS::Neutron::SecurityGroupRule",
+    "OS::Cinder::Volume",
+    "OS::Cinder::VolumeAttachment",
+    "OS::Swift::Container",
+    "OS::Octavia::LoadBalancer",
+    "OS::Octavia::Listener",
+    "OS::Octavia::Pool",
+    "OS::Octavia::PoolMember",
+    "OS::Octavia::HealthMonitor",
+    "OS::Designate::Zone",
+    "OS::Designate::RecordSet",
+    "OS::Trove::Instance",
+    "OS::Zaqar::Queue",
+    "OS::Heat::RandomString",
+    "OS::Heat::ResourceGroup",
+    "OS::Heat::SoftwareConfig",
+    "OS::Heat::WaitCondition",
+    "OS::Heat::WaitConditionHandle",
+]
+
+STATE = {
+    "OS::Cinder::Volume": "persistent",
+    "OS::Swift::Container": "persistent",
+    "OS::Designate::Zone": "persistent",
+    "OS::Trove::Instance": "persistent",
+    "OS::Zaqar::Queue": "volatile",
+}
+
+
+def load_heat():
+    warnings.simplefilter("ignore")
+    logging.disable(logging.CRITICAL)
+    try:
+        from oslo_config import cfg
+        from heat.common import config  # noqa: F401  (registers options)
+    except ImportError:
+        sys.exit("Heat is not importable: run this with /opt/heat-venv/bin/python "
+                 "(made by ../shared/tools/heat-setup)")
+    cfg.CONF([], project="heat", default_config_files=[])
+    cfg.CONF.set_default("environment_dir",
+                         os.path.join(sys.prefix, "etc", "heat", "environment.d"))
+    from heat.engine import resources
+    resources.initialise()
+    return resources.global_env()
+
+
+def heat_version():
+    try:
+        from heat import version
+        return version.version_info.version_string()
+    except Exception:
+        return "unknown"
+
+
+class Converter:
+    def __init__(self, native, short):
+        self.native = native
+        self.short = short
+        self.notes = []
+
+    def convert(self, schema, name_hint):
+        from heat.engine import properties
+        S = properties.Schema
+        t = schema.type
+        if t == S.STRING:
+            return ie.STRING
+        if t == S.INTEGER:
+            return ie.INT
+        if t == S.NUMBER:
+            return ie.NUMBER
+        if t == S.BOOLEAN:
+            return ie.BOOL
+        if t == S.ANY:
+            return ie.ANY
+        if t == S.LIST:
+            if schema.schema is None:
+                return ("list", ie.ANY)
+            return ("list", self.convert(schema.schema["*"], name_hint))
+        if t == S.MAP:
+            if not schema.schema:
+                return ("map", ie.ANY)
+            name = self.native.types.reserve(name_hint)
+            fields = []
+            self.native.types.define(name, schema.description, fields)
+            for fname, fs in schema.schema.items():
+                if hidden(fs):
+                    continue
+                fields.append((fname, not fs.required,
+                               self.convert(fs, name_hint + ie.pascal(fname))))
+            return ("ref", name)
+        raise ValueError("unknown Heat property type %r" % (t,))
+
+
+def hidden(schema):
+    from heat.engine import support
+    status = getattr(schema, "support_status", None)
+    return status is not None and status.status == support.HIDDEN
+
+
+def status_note(schema):
+    """'Deprecated.' (or the like) for a non-SUPPORTED status, else ''."""
+    from heat.engine import support
+    status = getattr(schema, "support_status", None)
+    if status is None or status.status == support.SUPPORTED:
+        return ""
+    return status.status.capitalize() + "."
+
+
+def join_doc(prefix, text):
+    sentence = ie.first_sentence(text)
+    if prefix and sentence:
+        return prefix + " " + sentence
+    return prefix or sentence
+
+
+def attribute_type(attr_schema):
+    from heat.engine import attributes
+    A = attributes.Schema
+    return {
+        A.STRING: ie.STRING,
+        A.INTEGER: ie.INT,
+        A.BOOLEAN: ie.BOOL,
+        A.LIST: ("list", ie.ANY),
+        A.MAP: ("map", ie.ANY),
+        getattr(A, "NUMBER", "Number"): ie.NUMBER,
+    }.get(attr_schema.type, ie.ANY)
+
+
+def generate(env, type_name):
+    cls = env.get_class(type_name)
+    short = type_name.split("::")[-1]
+    doc = ie.first_sentence(cls.__doc__ or "")
+    note = status_note(cls)
+    native = ie.Native(type_name, "heat", STATE.get(type_name), join_doc(note, doc))
+    conv = Converter(native, short)
+    for name, schema in cls.properties_schema.items():
+        if hidden(schema):
+            continue
+        if not getattr(schema, "implemented", True):
+            print("note: %s.%s is not implemented: left out" % (type_name, name),
+                  file=sys.stderr)
+            continue
+        ty = conv.convert(schema, short + ie.pascal(name))
+        native.prop(name, ty, bool(schema.required),
+                    join_doc(status_note(schema), schema.description))
+    for name, schema in cls.attributes_schema.items():
+        if name == "show" or hidden(schema):
+            continue
+        native.attr(name, attribute_type(schema),
+                    join_doc(status_note(schema), schema.description))
+    return native
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--out", default=os.path.join(
+        os.path.dirname(os.path.abspath(__file__)), "..", "..", "stdlib", "native", "heat"))
+    args = ap.parse_args()
+    env = load_heat()
+    natives = [generate(env, t) for t in TYPES]
+    header = ("Generated by tools/gen-schemas/gen_heat.py from the resource plugins of "
+              "OpenStack Heat %s. Do not edit." % heat_version())
+    count, size = ie.write_all(os.path.normpath(args.out), natives, header)
+    print("heat: %d types, %d bytes" % (count, size))
+
+
+if __name__ == "__main__":
+    main()
