@@ -6,6 +6,7 @@
 
 pub mod diagnostics;
 pub mod fmt;
+pub mod sema;
 pub mod source;
 pub mod stdlib;
 pub mod suggest;
@@ -54,6 +55,9 @@ pub fn check(paths: &[std::path::PathBuf]) -> Result<Checked, workspace::IoError
                 let (ast, diags) = syntax::parse(file, &text);
                 if ast.items.is_empty() && diags.is_empty() {
                     diagnostics.push(empty_program(file, text.len()));
+                }
+                if !diagnostics::has_errors(&diags) {
+                    diagnostics.extend(sema::resolve::resolve(&ast));
                 }
                 diagnostics.extend(diags);
                 files.push(Parsed { file, ast });

@@ -35,3 +35,12 @@ fn native_schemas_are_filed_under_their_type_name() {
         }
     }
 }
+
+#[test]
+fn every_stdlib_file_resolves_cleanly() {
+    for (path, text) in infra::stdlib::files() {
+        let (ast, _) = infra::syntax::parse(FileId(0), text);
+        let diagnostics = infra::sema::resolve::resolve(&ast);
+        assert!(diagnostics.is_empty(), "{path}: {diagnostics:#?}");
+    }
+}

@@ -29,6 +29,9 @@ codes! {
     E0007 Error "integer literal out of range";
     E0008 Error "interpolated key";
     E0009 Error "empty program";
+    E0101 Error "duplicate declaration";
+    E0102 Error "unknown name";
+    W0101 Warning "unused declaration";
 }
 
 /// Looks a code up by its id, case-insensitively.

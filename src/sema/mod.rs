@@ -1,0 +1,3 @@
+//! Semantic analysis: names, types and stages. Target-independent.
+
+pub mod resolve;

@@ -1,0 +1,323 @@
+#!/usr/bin/env python3
+"""Generate stdlib/native/terraform-aws/*.infra and
+stdlib/native/terraform-openstack/*.infra from the provider schemas in
+../shared/schemas/terraform/ (`terraform providers schema -json` form), and
+stdlib/native/terraform/random_password.infra from RANDOM_PASSWORD below.
+
+Usage (run by hand, not by CI):
+
+    python3 tools/gen-schemas/gen_terraform.py [--schemas DIR]
+
+Python 3 standard library only.
+
+Mapping (Terraform schema -> Infra):
+  string/number/bool/dynamic -> string/number/bool/any
+  list(T)/set(T) -> [T]; map(T) -> {string: T}; object({...}) -> named type
+  (every member required, as Terraform's object type wants); tuple -> any.
+  Attributes with nested_type and nested blocks: named type <Short><Path>,
+  nesting list/set -> [T], single/group -> T, map -> {string: T}.
+  property: every attribute that is required or optional, and every block;
+  `id` is never a property.  A block is required when min_items >= 1.
+  Inside nested types, computed-only members are left out (not settable).
+  attribute: `id`, then every top-level attribute that is computed
+  (computed-only or optional+computed).
+  Meta-arguments (count, for_each, provider, depends_on, lifecycle) are not
+  in the schema and not emitted.
+
+Known gaps of the source files (../shared/schemas/terraform/SOURCES.md):
+they carry no descriptions (so no doc comments) and no `deprecated` flags
+(so deprecated attributes cannot be left out), and in the openstack file
+`computed` is only kept on computed-only attributes (so optional+computed
+openstack attributes are properties only).
+"""
+
+import argparse
+import gzip
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import infra_emit as ie  # noqa: E402
+
+AWS_TYPES = [
+    "aws_vpc",
+    "aws_subnet",
+    "aws_internet_gateway",
+    "aws_route_table",
+    "aws_route",
+    "aws_route_table_association",
+    "aws_nat_gateway",
+    "aws_eip",
+    "aws_security_group",
+    "aws_vpc_security_group_ingress_rule",
+    "aws_vpc_security_group_egress_rule",
+    "aws_instance",
+    "aws_launch_template",
+    "aws_autoscaling_group",
+    "aws_ebs_volume",
+    "aws_volume_attachment",
+    "aws_key_pair",
+    "aws_s3_bucket",
+    "aws_lb",
+    "aws_lb_target_group",
+    "aws_lb_listener",
+    "aws_route53_zone",
+    "aws_route53_record",
+    "aws_db_instance",
+    "aws_db_subnet_group",
+    "aws_sqs_queue",
+    "aws_secretsmanager_secret",
+    "aws_secretsmanager_secret_version",
+    "aws_iam_role",
+]
+
+OPENSTACK_TYPES = [
+    "openstack_networking_network_v2",
+    "openstack_networking_subnet_v2",
+    "openstack_networking_router_v2",
+    "openstack_networking_router_interface_v2",
+    "openstack_networking_port_v2",
+    "openstack_networking_floatingip_v2",
+    "openstack_networking_floatingip_associate_v2",
+    "openstack_networking_secgroup_v2",
+    "openstack_networking_secgroup_rule_v2",
+    "openstack_compute_instance_v2",
+    "openstack_compute_keypair_v2",
+    "openstack_blockstorage_volume_v3",
+    "openstack_compute_volume_attach_v2",
+    "openstack_objectstorage_container_v1",
+    "openstack_lb_loadbalancer_v2",
+    "openstack_lb_listener_v2",
+    "openstack_lb_pool_v2",
+    "openstack_lb_member_v2",
+    "openstack_lb_monitor_v2",
+    "openstack_dns_zone_v2",
+    "openstack_dns_recordset_v2",
+    "openstack_db_instance_v1",
+]
+
+PROVIDERS = [
+    # (file, provider address, output folder, types, short-name prefix)
+    ("aws.json.gz", "registry.terraform.io/hashicorp/aws", "terraform-aws", AWS_TYPES, "aws_"),
+    ("openstack.json.gz", "registry.terraform.io/terraform-provider-openstack/openstack",
+     "terraform-openstack", OPENSTACK_TYPES, "openstack_"),
+]
+
+STATE = {
+    "aws_ebs_volume": "persistent",
+    "aws_s3_bucket": "persistent",
+    "aws_route53_zone": "persistent",
+    "aws_db_instance": "persistent",
+    "aws_secretsmanager_secret": "persistent",
+    "aws_sqs_queue": "volatile",
+    "openstack_blockstorage_volume_v3": "persistent",
+    "openstack_objectstorage_container_v1": "persistent",
+    "openstack_dns_zone_v2": "persistent",
+    "openstack_db_instance_v1": "persistent",
+}
+
+# hashicorp/random is not in the schema files: random_password written from
+# the provider's documented schema (registry docs, random 3.x,
+# resources/password).  (name, type, required, computed, doc); the
+# deprecated `number` argument (replaced by `numeric`) is left out.
+RANDOM_PASSWORD = [
+    ("length", ie.NUMBER, True, False,
+     "The length of the string desired."),
+    ("keepers", ("map", ie.STRING), False, False,
+     "Arbitrary map of values that, when changed, will trigger recreation of resource."),
+    ("lower", ie.BOOL, False, True,
+     "Include lowercase alphabet characters in the result."),
+    ("min_lower", ie.NUMBER, False, True,
+     "Minimum number of lowercase alphabet characters in the result."),
+    ("min_numeric", ie.NUMBER, False, True,
+     "Minimum number of numeric characters in the result."),
+    ("min_special", ie.NUMBER, False, True,
+     "Minimum number of special characters in the result."),
+    ("min_upper", ie.NUMBER, False, True,
+     "Minimum number of uppercase alphabet characters in the result."),
+    ("numeric", ie.BOOL, False, True,
+     "Include numeric characters in the result."),
+    ("override_special", ie.STRING, False, False,
+     "Supply your own list of special characters to use for string generation."),
+    ("special", ie.BOOL, False, True,
+     "Include special characters in the result."),
+    ("upper", ie.BOOL, False, True,
+     "Include uppercase alphabet characters in the result."),
+    ("bcrypt_hash", ie.STRING, False, True,
+     "A bcrypt hash of the generated random string (sensitive)."),
+    ("result", ie.STRING, False, True,
+     "The generated random string (sensitive)."),
+]
+RANDOM_COMPUTED_ONLY = {"bcrypt_hash", "result"}
+
+
+class Converter:
+    """Types of one resource.  `readable` selects the view of a reference
+    (attributes: computed-only members included) over that of a
+    configuration (properties: computed-only members left out)."""
+
+    def __init__(self, native):
+        self.native = native
+        self.cache = {}   # (name hint, canonical schema, view) -> type name
+
+    def named(self, hint, schema, readable, build):
+        """The type name for `schema`, shared between uses that look the same."""
+        view = readable and has_computed_only(schema)
+        key = (hint, json.dumps(schema, sort_keys=True), view)
+        if key not in self.cache:
+            name = self.native.types.reserve(hint)
+            self.cache[key] = name
+            fields = []
+            self.native.types.define(name, None, fields)
+            build(fields)
+        return self.cache[key]
+
+    def type_term(self, t, name):
+        """A Terraform type constraint (JSON form) as an Infra type."""
+        if isinstance(t, str):
+            return {
+                "string": ie.STRING,
+                "number": ie.NUMBER,
+                "bool": ie.BOOL,
+                "dynamic": ie.ANY,
+            }.get(t, ie.ANY)
+        if isinstance(t, list) and t:
+            kind = t[0]
+            if kind in ("list", "set"):
+                return ("list", self.type_term(t[1], name))
+            if kind == "map":
+                return ("map", self.type_term(t[1], name))
+            if kind == "object":
+                optional = set(t[2]) if len(t) > 2 else set()
+
+                def build(fields):
+                    for fname in sorted(t[1]):
+                        fields.append((fname, fname in optional,
+                                       self.type_term(t[1][fname], name + ie.pascal(fname))))
+                return ("ref", self.named(name, t, False, build))
+        return ie.ANY
+
+    def attribute_type(self, a, name, readable=False):
+        if "nested_type" in a:
+            nt = a["nested_type"]
+            inner = ("ref", self.object(nt, name, readable))
+            return wrap(nt.get("nesting_mode", "single"), inner)
+        return self.type_term(a.get("type", "dynamic"), name)
+
+    def object(self, block, name, readable=False):
+        """A named object type for a block (or nested_type attributes)."""
+        def build(fields):
+            for fname, a in sorted(block.get("attributes", {}).items()):
+                if is_computed_only(a) and not readable:
+                    continue  # computed-only: not settable
+                fields.append((fname, not a.get("required"),
+                               self.attribute_type(a, name + ie.pascal(fname), readable)))
+            for bname, bt in sorted(block.get("block_types", {}).items()):
+                ty, required = self.block_type(bt, name + ie.pascal(bname), readable)
+                fields.append((bname, not required, ty))
+        return self.named(name, block, readable, build)
+
+    def block_type(self, bt, name, readable=False):
+        inner = ("ref", self.object(bt["block"], name, readable))
+        required = bt.get("min_items", 0) >= 1
+        return wrap(bt["nesting_mode"], inner), required
+
+
+def is_computed_only(a):
+    return bool(a.get("computed")) and not a.get("optional") and not a.get("required")
+
+
+def has_computed_only(schema):
+    """Whether a block / nested_type has computed-only members at any depth."""
+    if not isinstance(schema, dict):
+        return False
+    for a in schema.get("attributes", {}).values():
+        if is_computed_only(a) or has_computed_only(a.get("nested_type")):
+            return True
+    for bt in schema.get("block_types", {}).values():
+        if has_computed_only(bt.get("block")):
+            return True
+    return False
+
+
+def wrap(mode, inner):
+    if mode in ("list", "set"):
+        return ("list", inner)
+    if mode == "map":
+        return ("map", inner)
+    return inner  # single, group
+
+
+def short_name(type_name, prefix):
+    base = type_name[len(prefix):] if type_name.startswith(prefix) else type_name
+    return ie.pascal(base)
+
+
+def generate(type_name, schema, prefix):
+    native = ie.Native(type_name, "terraform", STATE.get(type_name))
+    conv = Converter(native)
+    short = short_name(type_name, prefix)
+    block = schema["block"]
+    attrs = block.get("attributes", {})
+    for name, a in sorted(attrs.items()):
+        if name == "id":
+            continue
+        if a.get("required") or a.get("optional"):
+            native.prop(name, conv.attribute_type(a, short + ie.pascal(name)),
+                        bool(a.get("required")))
+    for name, bt in sorted(block.get("block_types", {}).items()):
+        ty, required = conv.block_type(bt, short + ie.pascal(name))
+        native.prop(name, ty, required)
+    native.attr("id", ie.STRING)
+    for name, a in sorted(attrs.items()):
+        if name == "id" or not a.get("computed"):
+            continue
+        native.attr(name, conv.attribute_type(a, short + ie.pascal(name), readable=True))
+    return native
+
+
+def random_password():
+    native = ie.Native("random_password", "terraform", None,
+                       "Identical to random_string, with the result treated as sensitive.")
+    for name, ty, required, computed, doc in RANDOM_PASSWORD:
+        if name not in RANDOM_COMPUTED_ONLY:
+            native.prop(name, ty, required, doc)
+    native.attr("id", ie.STRING)
+    for name, ty, required, computed, doc in RANDOM_PASSWORD:
+        if computed:
+            native.attr(name, ty, doc)
+    return native
+
+
+def main():
+    here = os.path.dirname(os.path.abspath(__file__))
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--schemas", default=os.path.join(here, "..", "..", "..", "shared", "schemas", "terraform"),
+                    help="folder with aws.json.gz and openstack.json.gz")
+    ap.add_argument("--out", default=os.path.join(here, "..", "..", "stdlib", "native"))
+    args = ap.parse_args()
+    out = os.path.normpath(args.out)
+    for fname, address, folder, types, prefix in PROVIDERS:
+        path = os.path.join(args.schemas, fname)
+        if not os.path.exists(path):
+            sys.exit("%s not found (use --schemas)" % path)
+        with gzip.open(path, "rt", encoding="utf-8") as f:
+            data = json.load(f)
+        prov = data["x_provenance"]
+        schemas = data["provider_schemas"][address]["resource_schemas"]
+        natives = [generate(t, schemas[t], prefix) for t in types]
+        header = ("Generated by tools/gen-schemas/gen_terraform.py from %s %s "
+                  "(shared/schemas/terraform/%s). Do not edit."
+                  % (address.split("/", 1)[1], prov["provider_version"], fname))
+        count, size = ie.write_all(os.path.join(out, folder), natives, header)
+        print("%s: %d types, %d bytes" % (folder, count, size))
+    header = ("Generated by tools/gen-schemas/gen_terraform.py from the documented schema of "
+              "hashicorp/random 3.x resource random_password, written by hand in the script "
+              "(the provider is not in shared/schemas/terraform). Do not edit.")
+    count, size = ie.write_all(os.path.join(out, "terraform"), [random_password()], header)
+    print("terraform: %d types, %d bytes" % (count, size))
+
+
+if __name__ == "__main__":
+    main()
