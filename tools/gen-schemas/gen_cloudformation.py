@@ -219,7 +219,11 @@ class Converter:
     def prefixed(self, name):
         """<Short><Name>, without doubling a prefix the name already has."""
         name = ie.pascal(name)
-        return name if name.startswith(self.short) else self.short + name
+        if not name.startswith(self.short):
+            return self.short + name
+        # Keep the prefix doubled when another definition would get this name.
+        others = {self.short + ie.pascal(d) for d in self.defs if ie.pascal(d) != name}
+        return self.short + name if name in others else name
 
     def skipped(self, s, path):
         """Members of object `s` at `path` that are read-only there."""

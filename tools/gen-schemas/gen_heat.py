@@ -103,7 +103,6 @@ class Converter:
     def __init__(self, native, short):
         self.native = native
         self.short = short
-        self.notes = []
 
     def convert(self, schema, name_hint):
         from heat.engine import properties
