@@ -157,10 +157,10 @@ fn fmt(paths: &[PathBuf], check_only: bool, args: &DiagnosticArgs) -> Result<u8,
         unformatted += 1;
         let path = checked.db.get(parsed.file).path.clone().unwrap_or_default();
         if check_only {
-            println!("{} is not formatted", path.display());
+            out(&format!("{} is not formatted", path.display()));
         } else {
             workspace::write_atomic(&path, formatted.as_bytes())?;
-            println!("formatted {}", path.display());
+            out(&format!("formatted {}", path.display()));
         }
     }
     Ok(if check_only && unformatted > 0 {
@@ -173,7 +173,7 @@ fn fmt(paths: &[PathBuf], check_only: bool, args: &DiagnosticArgs) -> Result<u8,
 fn explain(code: &str) -> Result<u8, IoError> {
     match codes::find(code) {
         Some(code) => {
-            print!("{}", code.explanation);
+            let _ = std::io::stdout().write_all(code.explanation.as_bytes());
             Ok(0)
         }
         None => {
@@ -187,6 +187,11 @@ fn explain(code: &str) -> Result<u8, IoError> {
             Ok(EXIT_USAGE)
         }
     }
+}
+
+/// One line on stdout; a closed pipe (`infra fmt --check | head`) is not an error.
+fn out(line: &str) {
+    let _ = writeln!(std::io::stdout().lock(), "{line}");
 }
 
 /// Prints diagnostics in the chosen format and returns the exit status.
