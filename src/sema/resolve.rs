@@ -51,9 +51,16 @@ struct Scope {
     names: IndexMap<String, Decl>,
 }
 
+/// Did-you-mean compares a name with every name in scope; past this many
+/// distinct unknown names in a file, suggestions stop, so that a generated
+/// file full of unknown names stays linear.
+const MAX_SUGGESTION_SEARCHES: usize = 100;
+
 struct Resolver {
     scopes: Vec<Scope>,
     diagnostics: Vec<Diagnostic>,
+    /// Suggestions already searched for, by unknown name.
+    suggestions: IndexMap<String, Option<String>>,
 }
 
 /// Resolves the names of one parsed file.
@@ -61,6 +68,7 @@ pub fn resolve(file: &SourceFile) -> Vec<Diagnostic> {
     let mut resolver = Resolver {
         scopes: Vec::new(),
         diagnostics: Vec::new(),
+        suggestions: IndexMap::new(),
     };
     resolver.items(&file.items, true);
     resolver.diagnostics
@@ -233,22 +241,33 @@ impl Resolver {
         if NAMESPACES.contains(&name.name.as_str()) {
             return;
         }
-        let candidates: Vec<&str> = self
-            .scopes
-            .iter()
-            .flat_map(|s| s.names.keys().map(String::as_str))
-            .chain(NAMESPACES.iter().copied())
-            .collect();
         let mut diagnostic = Diagnostic::new(
             &codes::E0102,
             name.span,
             format!("unknown name `{}`", name.name),
         )
         .label("not declared in this scope");
-        if let Some(near) = suggest::best_match(&name.name, candidates) {
+        if let Some(near) = self.suggestion(&name.name) {
             diagnostic = diagnostic.help(format!("did you mean `{near}`?"));
         }
         self.diagnostics.push(diagnostic);
+    }
+
+    fn suggestion(&mut self, name: &str) -> Option<String> {
+        if let Some(found) = self.suggestions.get(name) {
+            return found.clone();
+        }
+        if self.suggestions.len() >= MAX_SUGGESTION_SEARCHES {
+            return None;
+        }
+        let candidates = self
+            .scopes
+            .iter()
+            .flat_map(|s| s.names.keys().map(String::as_str))
+            .chain(NAMESPACES.iter().copied());
+        let found = suggest::best_match(name, candidates).map(str::to_string);
+        self.suggestions.insert(name.to_string(), found.clone());
+        found
     }
 
     fn expr(&mut self, expr: &Expr) {
