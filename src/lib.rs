@@ -6,6 +6,8 @@
 
 pub mod diagnostics;
 pub mod fmt;
+pub mod graph;
+pub mod params;
 pub mod sema;
 pub mod source;
 pub mod stdlib;

@@ -32,6 +32,9 @@ codes! {
     E0101 Error "duplicate declaration";
     E0102 Error "unknown name";
     W0101 Warning "unused declaration";
+    // Types and schemas (E02xx, W02xx).
+    // Stages, params and constraints (E03xx, W03xx).
+    // The dependency graph (E04xx, W04xx).
 }
 
 /// Looks a code up by its id, case-insensitively.

@@ -1,3 +1,5 @@
 //! Semantic analysis: names, types and stages. Target-independent.
 
+pub mod eval;
+pub mod params;
 pub mod resolve;
