@@ -25,10 +25,19 @@ pub struct Parsed {
     pub ast: ast::SourceFile,
 }
 
+/// What a compilation is given besides its files.
+#[derive(Default)]
+pub struct Options {
+    /// Param values given at compile time.
+    pub params: params::GivenParams,
+}
+
 /// The result of checking a set of files.
 pub struct Checked {
     pub db: SourceDb,
     pub files: Vec<Parsed>,
+    /// The dependency graph of each file that got that far, by file.
+    pub graphs: Vec<(FileId, graph::DepGraph)>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -45,8 +54,9 @@ fn empty_program(file: FileId, len: usize) -> Diagnostic {
     .help("declare a resource, or remove the file from the paths given to `infra`")
 }
 
-/// Parses and checks the given files, reading them from disk.
-pub fn check(paths: &[std::path::PathBuf]) -> Result<Checked, workspace::IoError> {
+/// Parses files without checking them, for the formatter: only syntax
+/// errors are reported.
+pub fn parse_files(paths: &[std::path::PathBuf]) -> Result<Checked, workspace::IoError> {
     let mut db = SourceDb::new();
     let mut files = Vec::new();
     let mut diagnostics = Vec::new();
@@ -54,14 +64,8 @@ pub fn check(paths: &[std::path::PathBuf]) -> Result<Checked, workspace::IoError
         let (file, decoded) = workspace::load(&mut db, path)?;
         match decoded {
             Ok(text) => {
-                let (ast, diags) = syntax::parse(file, &text);
-                if ast.items.is_empty() && diags.is_empty() {
-                    diagnostics.push(empty_program(file, text.len()));
-                }
-                if !diagnostics::has_errors(&diags) {
-                    diagnostics.extend(sema::resolve::resolve(&ast));
-                }
-                diagnostics.extend(diags);
+                let (ast, syntax) = syntax::parse(file, &text);
+                diagnostics.extend(syntax);
                 files.push(Parsed { file, ast });
             }
             Err(diagnostic) => diagnostics.push(*diagnostic),
@@ -70,6 +74,50 @@ pub fn check(paths: &[std::path::PathBuf]) -> Result<Checked, workspace::IoError
     Ok(Checked {
         db,
         files,
+        graphs: Vec::new(),
+        diagnostics,
+    })
+}
+
+/// Parses and checks the given entry files, reading them from disk.
+pub fn check(
+    paths: &[std::path::PathBuf],
+    options: &Options,
+) -> Result<Checked, workspace::IoError> {
+    let mut db = SourceDb::new();
+    let mut files = Vec::new();
+    let mut graphs = Vec::new();
+    let mut diagnostics = Vec::new();
+    for path in paths {
+        let (file, decoded) = workspace::load(&mut db, path)?;
+        let text = match decoded {
+            Ok(text) => text,
+            Err(diagnostic) => {
+                diagnostics.push(*diagnostic);
+                continue;
+            }
+        };
+        let (ast, syntax) = syntax::parse(file, &text);
+        let syntax_ok = !diagnostics::has_errors(&syntax);
+        if ast.items.is_empty() && syntax.is_empty() {
+            diagnostics.push(empty_program(file, text.len()));
+        }
+        diagnostics.extend(syntax);
+        if syntax_ok {
+            diagnostics.extend(sema::resolve::resolve(&ast));
+            let (_params, param_diagnostics) = sema::params::check(&ast, &options.params);
+            diagnostics.extend(param_diagnostics);
+            let states = indexmap::IndexMap::new();
+            let (graph, graph_diagnostics) = graph::build(&ast, &states);
+            diagnostics.extend(graph_diagnostics);
+            graphs.push((file, graph));
+        }
+        files.push(Parsed { file, ast });
+    }
+    Ok(Checked {
+        db,
+        files,
+        graphs,
         diagnostics,
     })
 }

@@ -32,6 +32,17 @@ struct DiagnosticArgs {
     deny_warnings: bool,
 }
 
+#[derive(clap::Args, Clone)]
+struct ParamArgs {
+    /// Give a param its value at compile time (`--param env=production`);
+    /// repeatable. Overrides `--params` and `INFRA_PARAM_<name>`.
+    #[arg(long = "param", value_name = "NAME=VALUE")]
+    param: Vec<String>,
+    /// A JSON object of param values; overrides `INFRA_PARAM_<name>`.
+    #[arg(long = "params", value_name = "FILE")]
+    params: Option<PathBuf>,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Check programs for errors without writing anything.
@@ -42,6 +53,23 @@ enum Command {
         /// Files, or directories searched for `*.infra`.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+        #[command(flatten)]
+        params: ParamArgs,
+        #[command(flatten)]
+        diagnostics: DiagnosticArgs,
+    },
+    /// Draw the dependency graph of a program, with each resource's state class.
+    #[command(
+        after_help = "Examples:\n  infra graph examples/three_tier.infra --format dot | dot -Tsvg > graph.svg\n  infra graph main.infra --format mermaid"
+    )]
+    Graph {
+        /// One program file.
+        path: PathBuf,
+        /// Graphviz DOT, a Mermaid flowchart, or JSON.
+        #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+        format: GraphFormat,
+        #[command(flatten)]
+        params: ParamArgs,
         #[command(flatten)]
         diagnostics: DiagnosticArgs,
     },
@@ -63,6 +91,13 @@ enum Command {
         /// A code such as `E0001`.
         code: String,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum GraphFormat {
+    Dot,
+    Mermaid,
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -111,7 +146,17 @@ fn run() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::Check { paths, diagnostics } => check(&paths, &diagnostics),
+        Command::Check {
+            paths,
+            params,
+            diagnostics,
+        } => check(&paths, &params, &diagnostics),
+        Command::Graph {
+            path,
+            format,
+            params,
+            diagnostics,
+        } => graph(&path, format, &params, &diagnostics),
         Command::Fmt {
             paths,
             check,
@@ -128,15 +173,68 @@ fn run() -> ExitCode {
     }
 }
 
-fn check(paths: &[PathBuf], args: &DiagnosticArgs) -> Result<u8, IoError> {
+/// A failure of the command itself: exit status 2.
+enum UsageError {
+    Io(IoError),
+    Params(String),
+}
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            UsageError::Io(error) => error.fmt(f),
+            UsageError::Params(message) => f.write_str(message),
+        }
+    }
+}
+
+impl From<IoError> for UsageError {
+    fn from(error: IoError) -> UsageError {
+        UsageError::Io(error)
+    }
+}
+
+fn options(params: &ParamArgs) -> Result<infra::Options, UsageError> {
+    let env = std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)));
+    let params = infra::params::gather(&params.param, params.params.as_deref(), env)
+        .map_err(UsageError::Params)?;
+    Ok(infra::Options { params })
+}
+
+fn check(paths: &[PathBuf], params: &ParamArgs, args: &DiagnosticArgs) -> Result<u8, UsageError> {
+    let options = options(params)?;
     let inputs = workspace::expand(paths)?;
-    let checked = infra::check(&inputs)?;
+    let checked = infra::check(&inputs, &options)?;
     Ok(report(&checked.db, &checked.diagnostics, args))
 }
 
-fn fmt(paths: &[PathBuf], check_only: bool, args: &DiagnosticArgs) -> Result<u8, IoError> {
+fn graph(
+    path: &std::path::Path,
+    format: GraphFormat,
+    params: &ParamArgs,
+    args: &DiagnosticArgs,
+) -> Result<u8, UsageError> {
+    let options = options(params)?;
+    let checked = infra::check(&[path.to_path_buf()], &options)?;
+    let status = report(&checked.db, &checked.diagnostics, args);
+    if status != 0 {
+        return Ok(status);
+    }
+    let format = match format {
+        GraphFormat::Dot => infra::graph::Format::Dot,
+        GraphFormat::Mermaid => infra::graph::Format::Mermaid,
+        GraphFormat::Json => infra::graph::Format::Json,
+    };
+    if let Some((_, graph)) = checked.graphs.first() {
+        let _ = std::io::stdout().write_all(infra::graph::render(graph, format).as_bytes());
+    }
+    Ok(0)
+}
+
+fn fmt(paths: &[PathBuf], check_only: bool, args: &DiagnosticArgs) -> Result<u8, UsageError> {
     let inputs = workspace::expand(paths)?;
-    let checked = infra::check(&inputs)?;
+    let checked = infra::parse_files(&inputs)?;
     let syntax_errors: Vec<Diagnostic> = checked
         .diagnostics
         .iter()
@@ -170,7 +268,7 @@ fn fmt(paths: &[PathBuf], check_only: bool, args: &DiagnosticArgs) -> Result<u8,
     })
 }
 
-fn explain(code: &str) -> Result<u8, IoError> {
+fn explain(code: &str) -> Result<u8, UsageError> {
     match codes::find(code) {
         Some(code) => {
             let _ = std::io::stdout().write_all(code.explanation.as_bytes());

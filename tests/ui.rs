@@ -43,7 +43,8 @@ fn ui() {
             "{} has no `// expect:` header",
             path.display()
         );
-        let checked = infra::check(std::slice::from_ref(&path)).expect("readable test");
+        let checked = infra::check(std::slice::from_ref(&path), &infra::Options::default())
+            .expect("readable test");
         let mut found: Vec<String> = checked
             .diagnostics
             .iter()
