@@ -22,7 +22,7 @@ use syntax::ast;
 /// One parsed file of a compilation.
 pub struct Parsed {
     pub file: FileId,
-    pub ast: ast::SourceFile,
+    pub ast: std::rc::Rc<ast::SourceFile>,
 }
 
 /// What a compilation is given besides its files.
@@ -66,7 +66,10 @@ pub fn parse_files(paths: &[std::path::PathBuf]) -> Result<Checked, workspace::I
             Ok(text) => {
                 let (ast, syntax) = syntax::parse(file, &text);
                 diagnostics.extend(syntax);
-                files.push(Parsed { file, ast });
+                files.push(Parsed {
+                    file,
+                    ast: std::rc::Rc::new(ast),
+                });
             }
             Err(diagnostic) => diagnostics.push(*diagnostic),
         }
@@ -103,12 +106,15 @@ pub fn check(
             diagnostics.push(empty_program(file, text.len()));
         }
         diagnostics.extend(syntax);
+        let ast = std::rc::Rc::new(ast);
         if syntax_ok {
             diagnostics.extend(sema::resolve::resolve(&ast));
             let (_params, param_diagnostics) = sema::params::check(&ast, &options.params);
             diagnostics.extend(param_diagnostics);
-            let states = indexmap::IndexMap::new();
-            let (graph, graph_diagnostics) = graph::build(&ast, &states);
+            let (analysis, type_diagnostics) =
+                sema::check::check(&mut db, file, ast.clone(), Some(path));
+            diagnostics.extend(type_diagnostics);
+            let (graph, graph_diagnostics) = graph::build(&ast, &analysis.states);
             diagnostics.extend(graph_diagnostics);
             graphs.push((file, graph));
         }

@@ -32,7 +32,23 @@ codes! {
     E0101 Error "duplicate declaration";
     E0102 Error "unknown name";
     W0101 Warning "unused declaration";
+    E0103 Error "import cycle";
+    E0104 Error "unknown type";
+    E0105 Error "cannot find imported file";
+    E0106 Error "not a resource type";
+    E0107 Error "recursive type alias";
     // Types and schemas (E02xx, W02xx).
+    E0201 Error "unknown property";
+    E0202 Error "missing required property";
+    E0203 Error "type mismatch";
+    E0204 Error "unknown attribute";
+    E0205 Error "property set twice";
+    E0206 Error "unknown function";
+    E0207 Error "wrong number of arguments";
+    E0208 Error "conditional resource used where it may not exist";
+    E0209 Error "invalid deletion policy";
+    W0201 Warning "persistent data deleted with its resource";
+    W0202 Warning "unchecked native type";
     // Stages, params and constraints (E03xx, W03xx).
     // The dependency graph (E04xx, W04xx).
 }

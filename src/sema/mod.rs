@@ -1,5 +1,8 @@
 //! Semantic analysis: names, types and stages. Target-independent.
 
+pub mod check;
 pub mod eval;
 pub mod params;
 pub mod resolve;
+pub mod schema;
+pub mod ty;

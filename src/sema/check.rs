@@ -1,0 +1,1572 @@
+//! The type checker: resolves resource types against the stdlib and imports,
+//! checks properties against schemas, attribute reads, operators, calls, and
+//! uses of conditional resources.
+//!
+//! Modules (the entry file, its imports, stdlib files) are loaded on demand;
+//! a stdlib file is parsed only when a program names something in it.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use indexmap::IndexMap;
+
+use super::resolve::NAMESPACES;
+use super::schema::{Field, Schema, SchemaKind};
+use super::ty::{SchemaId, Ty, accepts, display};
+use crate::diagnostics::{Diagnostic, codes};
+use crate::source::{FileId, SourceDb, Span};
+use crate::syntax::ast::*;
+use crate::{stdlib, suggest, syntax};
+
+/// Index of a loaded module.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ModuleId(u32);
+
+struct Module {
+    ast: Rc<SourceFile>,
+    /// The directory imports are relative to; `None` for stdlib files.
+    dir: Option<PathBuf>,
+    /// The namespace a stdlib portable file defines (`compute`), if any.
+    namespace: Option<String>,
+    imports: HashMap<String, Option<ModuleId>>,
+}
+
+/// What the checker found, for later phases.
+#[derive(Debug, Default)]
+pub struct Analysis {
+    /// State class of each top-level resource of the entry file.
+    pub states: IndexMap<String, StateClass>,
+}
+
+const BUILTIN_TYPES: &[&str] = &["string", "int", "number", "bool", "any"];
+const META_PROPERTIES: &[&str] = &["depends_on", "deletion"];
+
+pub struct Checker<'db> {
+    db: &'db mut SourceDb,
+    modules: Vec<Module>,
+    user_modules: HashMap<PathBuf, ModuleId>,
+    stdlib_modules: HashMap<String, ModuleId>,
+    /// Import chain being loaded, for cycle detection.
+    loading: Vec<(PathBuf, Span)>,
+    schemas: Vec<Schema>,
+    component_schemas: HashMap<(ModuleId, String), SchemaId>,
+    native_schemas: HashMap<String, Option<SchemaId>>,
+    aliases_in_progress: HashSet<(ModuleId, String)>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// Top-level names of a module, as the checker sees them.
+#[derive(Clone)]
+enum Entry {
+    Param(Ty),
+    Let(usize),
+    Resource {
+        ty: Ty,
+        condition: Option<(String, Span)>,
+    },
+    Import,
+}
+
+/// The scope expressions are checked in.
+struct Scope<'a> {
+    module: ModuleId,
+    items: &'a [Item],
+    entries: HashMap<String, Entry>,
+    lets: HashMap<usize, Option<Ty>>,
+    locals: Vec<(String, Ty)>,
+    /// Conditions known to hold here, canonically printed.
+    conditions: Vec<String>,
+}
+
+/// Checks one entry file already parsed into `ast`.
+pub fn check(
+    db: &mut SourceDb,
+    file: FileId,
+    ast: Rc<SourceFile>,
+    path: Option<&Path>,
+) -> (Analysis, Vec<Diagnostic>) {
+    let mut checker = Checker {
+        db,
+        modules: Vec::new(),
+        user_modules: HashMap::new(),
+        stdlib_modules: HashMap::new(),
+        loading: Vec::new(),
+        schemas: Vec::new(),
+        component_schemas: HashMap::new(),
+        native_schemas: HashMap::new(),
+        aliases_in_progress: HashSet::new(),
+        diagnostics: Vec::new(),
+    };
+    let _ = file;
+    let canonical = path.and_then(|p| p.canonicalize().ok());
+    if let Some(p) = &canonical {
+        checker.loading.push((p.clone(), Span::default()));
+    }
+    let entry = checker.add_module(ast.clone(), path.and_then(Path::parent), None);
+    if let Some(p) = canonical {
+        checker.user_modules.insert(p, entry);
+    }
+    checker.load_imports(entry);
+    checker.loading.clear();
+    let analysis = checker.check_module(entry, &ast.items, true);
+    (analysis, checker.diagnostics)
+}
+
+impl Checker<'_> {
+    fn add_module(
+        &mut self,
+        ast: Rc<SourceFile>,
+        dir: Option<&Path>,
+        namespace: Option<String>,
+    ) -> ModuleId {
+        let id = ModuleId(self.modules.len() as u32);
+        self.modules.push(Module {
+            ast,
+            dir: dir.map(Path::to_path_buf),
+            namespace,
+            imports: HashMap::new(),
+        });
+        id
+    }
+
+    fn schema_name(&self, id: SchemaId) -> String {
+        self.schemas[id.0 as usize].name.clone()
+    }
+
+    fn show(&self, ty: &Ty) -> String {
+        display(ty, &|id| self.schema_name(id))
+    }
+
+    // ------------------------------------------------------------- modules
+
+    fn load_imports(&mut self, module: ModuleId) {
+        let ast = self.modules[module.0 as usize].ast.clone();
+        let dir = self.modules[module.0 as usize].dir.clone();
+        for item in &ast.items {
+            let ItemKind::Import(import) = &item.kind else {
+                continue;
+            };
+            let target = self.load_import(import, dir.as_deref());
+            self.modules[module.0 as usize]
+                .imports
+                .insert(import.alias.name.clone(), target);
+        }
+    }
+
+    fn load_import(&mut self, import: &Import, dir: Option<&Path>) -> Option<ModuleId> {
+        let relative = import.path.as_plain()?;
+        let dir = dir.unwrap_or(Path::new("."));
+        let joined = dir.join(&relative);
+        let Ok(canonical) = joined.canonicalize() else {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    &codes::E0105,
+                    import.path.span,
+                    format!("cannot find `{relative}`"),
+                )
+                .label(format!("no file at `{}`", joined.display()))
+                .help("import paths are relative to the importing file"),
+            );
+            return None;
+        };
+        if let Some(position) = self.loading.iter().position(|(p, _)| *p == canonical) {
+            let mut chain: Vec<String> = self.loading[position..]
+                .iter()
+                .map(|(p, _)| p.display().to_string())
+                .collect();
+            chain.push(canonical.display().to_string());
+            let mut diagnostic = Diagnostic::new(&codes::E0103, import.path.span, "import cycle")
+                .label("this import closes the cycle")
+                .note(format!("the cycle: {}", chain.join(" → ")));
+            for (_, span) in &self.loading[position + 1..] {
+                diagnostic = diagnostic.secondary(*span, "imported here");
+            }
+            self.diagnostics.push(
+                diagnostic.help("move what both files need into a third file that imports neither"),
+            );
+            return None;
+        }
+        if let Some(existing) = self.user_modules.get(&canonical) {
+            return Some(*existing);
+        }
+        let text = match std::fs::read(&canonical) {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        &codes::E0105,
+                        import.path.span,
+                        format!("cannot read `{relative}`: {error}"),
+                    )
+                    .label("imported here"),
+                );
+                return None;
+            }
+        };
+        let name = joined.display().to_string();
+        let lossy = String::from_utf8_lossy(&text).into_owned();
+        let file = self.db.add(name, Some(&canonical), lossy);
+        let text = match syntax::decode(file, text) {
+            Ok(text) => text,
+            Err(diagnostic) => {
+                self.diagnostics.push(*diagnostic);
+                return None;
+            }
+        };
+        let (ast, syntax_diagnostics) = syntax::parse(file, &text);
+        let broken = crate::diagnostics::has_errors(&syntax_diagnostics);
+        self.diagnostics.extend(syntax_diagnostics);
+        if !broken {
+            self.diagnostics.extend(super::resolve::resolve(&ast));
+        }
+        let ast = Rc::new(ast);
+        let id = self.add_module(ast.clone(), canonical.parent(), None);
+        self.user_modules.insert(canonical.clone(), id);
+        self.loading.push((canonical, import.path.span));
+        self.load_imports(id);
+        self.loading.pop();
+        if !broken {
+            // Components and outputs of an imported file are checked with it.
+            let _ = self.check_module(id, &ast.items, false);
+        }
+        Some(id)
+    }
+
+    fn stdlib_module(&mut self, path: &str, namespace: Option<&str>) -> Option<ModuleId> {
+        if let Some(id) = self.stdlib_modules.get(path) {
+            return Some(*id);
+        }
+        let text = stdlib::source(path)?;
+        let file = self
+            .db
+            .add(stdlib::display_name(path), None, text.to_string());
+        let (ast, diagnostics) = syntax::parse(file, text);
+        // The stdlib is tested to parse cleanly; report anyway rather than hide.
+        self.diagnostics.extend(diagnostics);
+        let id = self.add_module(Rc::new(ast), None, namespace.map(str::to_string));
+        self.stdlib_modules.insert(path.to_string(), id);
+        Some(id)
+    }
+
+    fn namespace_module(&mut self, namespace: &str) -> Option<ModuleId> {
+        if !NAMESPACES.contains(&namespace) {
+            return None;
+        }
+        self.stdlib_module(&stdlib::portable_path(namespace), Some(namespace))
+    }
+
+    // --------------------------------------------------------------- types
+
+    /// Resolves a type written in `module`.
+    fn resolve_type(&mut self, module: ModuleId, ty: &TypeExpr) -> Ty {
+        match &ty.kind {
+            TypeKind::Path(path) => self.resolve_type_path(module, path),
+            TypeKind::Literal(s) => Ty::Literal(s.clone()),
+            TypeKind::List(inner) => Ty::list(self.resolve_type(module, inner)),
+            TypeKind::Map(inner) => Ty::Map(Box::new(self.resolve_type(module, inner))),
+            TypeKind::Object(fields) => Ty::Object(
+                fields
+                    .iter()
+                    .map(|f| {
+                        let t = self.resolve_type(module, &f.ty);
+                        (f.key.name.clone(), (t, f.optional))
+                    })
+                    .collect(),
+            ),
+            TypeKind::Optional(inner) => Ty::optional(self.resolve_type(module, inner)),
+            TypeKind::Union(members) => Ty::Union(
+                members
+                    .iter()
+                    .map(|m| self.resolve_type(module, m))
+                    .collect(),
+            ),
+            TypeKind::Paren(inner) => self.resolve_type(module, inner),
+        }
+    }
+
+    fn resolve_type_path(&mut self, module: ModuleId, path: &TypePath) -> Ty {
+        let text = path.text();
+        if path.separator == PathSeparator::Colons {
+            return self.native_type(&text, path.span);
+        }
+        match path.segments.as_slice() {
+            [name] => {
+                if let Some(t) = builtin_type(&name.name) {
+                    return t;
+                }
+                if let Some(t) = self.type_in_module(module, &name.name) {
+                    return t;
+                }
+                if stdlib::native_target(&name.name).is_some() {
+                    return self.native_type(&name.name, path.span);
+                }
+                let candidates = self.type_names(module);
+                self.unknown_type(path.span, &text, candidates.iter().map(String::as_str))
+            }
+            [namespace, name] => {
+                let imported = self.modules[module.0 as usize]
+                    .imports
+                    .get(&namespace.name)
+                    .copied();
+                let target = match imported {
+                    Some(Some(m)) => Some(m),
+                    // The import already failed and was reported.
+                    Some(None) => return Ty::Error,
+                    None => self.namespace_module(&namespace.name),
+                };
+                let Some(target) = target else {
+                    let mut candidates: Vec<String> =
+                        NAMESPACES.iter().map(|s| s.to_string()).collect();
+                    candidates.extend(self.modules[module.0 as usize].imports.keys().cloned());
+                    let mut diagnostic = Diagnostic::new(
+                        &codes::E0104,
+                        namespace.span,
+                        format!("unknown namespace `{}`", namespace.name),
+                    )
+                    .label("not an import or a stdlib namespace");
+                    if let Some(near) =
+                        suggest::best_match(&namespace.name, candidates.iter().map(String::as_str))
+                    {
+                        diagnostic = diagnostic.help(format!("did you mean `{near}`?"));
+                    }
+                    self.diagnostics.push(diagnostic);
+                    return Ty::Error;
+                };
+                if let Some(t) = self.type_in_module(target, &name.name) {
+                    return t;
+                }
+                let candidates = self.type_names(target);
+                self.unknown_type(name.span, &text, candidates.iter().map(String::as_str))
+            }
+            _ => self.unknown_type(path.span, &text, std::iter::empty()),
+        }
+    }
+
+    fn unknown_type<'c>(
+        &mut self,
+        span: Span,
+        name: &str,
+        candidates: impl Iterator<Item = &'c str>,
+    ) -> Ty {
+        let last = name.rsplit(['.', ':']).next().unwrap_or(name);
+        let mut diagnostic = Diagnostic::new(&codes::E0104, span, format!("unknown type `{name}`"))
+            .label("no type of this name");
+        if let Some(near) = suggest::best_match(last, candidates) {
+            diagnostic = diagnostic.help(format!("did you mean `{near}`?"));
+        }
+        self.diagnostics.push(diagnostic);
+        Ty::Error
+    }
+
+    /// Names of the types a module declares, for suggestions.
+    fn type_names(&self, module: ModuleId) -> Vec<String> {
+        let mut names: Vec<String> = BUILTIN_TYPES.iter().map(|s| s.to_string()).collect();
+        for item in &self.modules[module.0 as usize].ast.items {
+            match &item.kind {
+                ItemKind::TypeAlias(a) => names.push(a.name.name.clone()),
+                ItemKind::Component(c) => names.push(c.name.name.clone()),
+                _ => {}
+            }
+        }
+        names
+    }
+
+    /// A type alias or component declared in `module`.
+    fn type_in_module(&mut self, module: ModuleId, name: &str) -> Option<Ty> {
+        let ast = self.modules[module.0 as usize].ast.clone();
+        for (index, item) in ast.items.iter().enumerate() {
+            match &item.kind {
+                ItemKind::TypeAlias(alias) if alias.name.name == name => {
+                    let key = (module, name.to_string());
+                    if !self.aliases_in_progress.insert(key.clone()) {
+                        self.diagnostics.push(
+                            Diagnostic::new(
+                                &codes::E0107,
+                                alias.name.span,
+                                format!("type `{name}` is defined in terms of itself"),
+                            )
+                            .label("recursive type alias")
+                            .help("break the recursion with `any` or a resource type"),
+                        );
+                        return Some(Ty::Error);
+                    }
+                    let t = self.resolve_type(module, &alias.ty);
+                    self.aliases_in_progress.remove(&key);
+                    return Some(t);
+                }
+                ItemKind::Component(c) if c.name.name == name => {
+                    return Some(Ty::Resource(self.component_schema(module, index)));
+                }
+                _ => {}
+            }
+        }
+        None
+    }
+
+    fn component_schema(&mut self, module: ModuleId, index: usize) -> SchemaId {
+        let ast = self.modules[module.0 as usize].ast.clone();
+        let ItemKind::Component(component) = &ast.items[index].kind else {
+            unreachable!("component_schema is called with a component's index");
+        };
+        let key = (module, component.name.name.clone());
+        if let Some(id) = self.component_schemas.get(&key) {
+            return *id;
+        }
+        let id = SchemaId(self.schemas.len() as u32);
+        let name = match &self.modules[module.0 as usize].namespace {
+            Some(ns) => format!("{ns}.{}", component.name.name),
+            None => component.name.name.clone(),
+        };
+        self.schemas.push(Schema {
+            name,
+            kind: SchemaKind::Component,
+            state: component.state.unwrap_or(StateClass::Stateless),
+            span: component.name.span,
+            inputs: IndexMap::new(),
+            outputs: IndexMap::new(),
+        });
+        // Registered before its fields resolve, so a component may refer to itself.
+        self.component_schemas.insert(key, id);
+        let mut inputs = IndexMap::new();
+        let mut outputs = IndexMap::new();
+        for item in &component.items {
+            match &item.kind {
+                ItemKind::Param(p) => {
+                    let ty = match (&p.ty, &p.default) {
+                        (Some(t), _) => self.resolve_type(module, t),
+                        (None, Some(d)) => literal_type(d),
+                        (None, None) => Ty::Any,
+                    };
+                    let required = p.default.is_none() && !matches!(ty, Ty::Optional(_) | Ty::Any);
+                    inputs.insert(
+                        p.name.name.clone(),
+                        Field {
+                            ty,
+                            required,
+                            span: p.name.span,
+                        },
+                    );
+                }
+                ItemKind::Output(o) => {
+                    let ty = match &o.ty {
+                        Some(t) => self.resolve_type(module, t),
+                        None => Ty::Any,
+                    };
+                    outputs.insert(
+                        o.name.name.clone(),
+                        Field {
+                            ty,
+                            required: false,
+                            span: o.name.span,
+                        },
+                    );
+                }
+                _ => {}
+            }
+        }
+        let schema = &mut self.schemas[id.0 as usize];
+        schema.inputs = inputs;
+        schema.outputs = outputs;
+        id
+    }
+
+    fn native_type(&mut self, name: &str, span: Span) -> Ty {
+        match self.native_schema(name) {
+            Some(id) => Ty::Resource(id),
+            None => {
+                let candidates = native_candidates(name);
+                self.unknown_type(span, name, candidates.iter().map(String::as_str))
+            }
+        }
+    }
+
+    fn native_schema(&mut self, name: &str) -> Option<SchemaId> {
+        if let Some(found) = self.native_schemas.get(name) {
+            return *found;
+        }
+        let found = self.load_native_schema(name);
+        self.native_schemas.insert(name.to_string(), found);
+        found
+    }
+
+    fn load_native_schema(&mut self, name: &str) -> Option<SchemaId> {
+        let path = stdlib::native_path(name)?;
+        let module = self.stdlib_module(&path, None)?;
+        let ast = self.modules[module.0 as usize].ast.clone();
+        let native = ast.items.iter().find_map(|item| match &item.kind {
+            ItemKind::Native(n) if n.type_name.as_plain().as_deref() == Some(name) => Some(n),
+            _ => None,
+        })?;
+        let mut inputs = IndexMap::new();
+        let mut outputs = IndexMap::new();
+        outputs.insert(
+            "id".to_string(),
+            Field {
+                ty: Ty::String,
+                required: false,
+                span: native.type_name.span,
+            },
+        );
+        for member in &native.members {
+            match &member.kind {
+                MemberKind::Property(f) => {
+                    let ty = self.resolve_type(module, &f.ty);
+                    let required = !matches!(ty, Ty::Optional(_));
+                    inputs.insert(
+                        f.name.name.clone(),
+                        Field {
+                            ty,
+                            required,
+                            span: f.name.span,
+                        },
+                    );
+                }
+                MemberKind::Attribute(f) => {
+                    let ty = self.resolve_type(module, &f.ty);
+                    outputs.insert(
+                        f.name.name.clone(),
+                        Field {
+                            ty,
+                            required: false,
+                            span: f.name.span,
+                        },
+                    );
+                }
+                MemberKind::Setting(_) => {}
+            }
+        }
+        let id = SchemaId(self.schemas.len() as u32);
+        self.schemas.push(Schema {
+            name: name.to_string(),
+            kind: SchemaKind::Native {
+                target: native.target.name.clone(),
+            },
+            state: native.state.unwrap_or(StateClass::Stateless),
+            span: native.type_name.span,
+            inputs,
+            outputs,
+        });
+        Some(id)
+    }
+
+    // ------------------------------------------------------------- checking
+
+    /// Checks the declarations of a module (or of a component's body).
+    fn check_module(&mut self, module: ModuleId, items: &[Item], entry: bool) -> Analysis {
+        let mut scope = Scope {
+            module,
+            items,
+            entries: HashMap::new(),
+            lets: HashMap::new(),
+            locals: Vec::new(),
+            conditions: Vec::new(),
+        };
+        let mut analysis = Analysis::default();
+        self.declare_entries(&mut scope, items);
+        for (index, item) in items.iter().enumerate() {
+            match &item.kind {
+                ItemKind::Let(_) => {
+                    self.let_type(&mut scope, index);
+                }
+                ItemKind::Resource(r) => {
+                    if let Some(state) = self.check_resource(&mut scope, r) {
+                        if entry {
+                            analysis.states.insert(r.name.name.clone(), state);
+                        }
+                    }
+                }
+                ItemKind::Output(o) => {
+                    if let Some(value) = &o.value {
+                        let found = self.infer(&mut scope, value);
+                        if let Some(declared) = &o.ty {
+                            let expected = self.resolve_type(module, declared);
+                            self.expect(&expected, &found, value.span, None);
+                        }
+                    } else if let Some(declared) = &o.ty {
+                        let _ = self.resolve_type(module, declared);
+                    }
+                    if let Some(options) = &o.options {
+                        for p in &options.properties {
+                            let _ = self.infer(&mut scope, &p.value);
+                        }
+                    }
+                }
+                ItemKind::TypeAlias(a) => {
+                    let _ = self.resolve_type(module, &a.ty);
+                }
+                ItemKind::Component(c) => {
+                    let own: Vec<Item> = c
+                        .items
+                        .iter()
+                        .filter(|i| !matches!(i.kind, ItemKind::Target(_)))
+                        .cloned()
+                        .collect();
+                    let _ = self.check_module(module, &own, false);
+                }
+                _ => {}
+            }
+        }
+        analysis
+    }
+
+    fn declare_entries(&mut self, scope: &mut Scope, items: &[Item]) {
+        for (index, item) in items.iter().enumerate() {
+            let (name, entry) = match &item.kind {
+                ItemKind::Param(p) => {
+                    let ty = match (&p.ty, &p.default) {
+                        (Some(t), _) => self.resolve_type(scope.module, t),
+                        (None, Some(d)) => literal_type(d),
+                        (None, None) => Ty::Any,
+                    };
+                    (&p.name, Entry::Param(ty))
+                }
+                ItemKind::Let(l) => (&l.name, Entry::Let(index)),
+                ItemKind::Resource(r) => {
+                    let ty = match &r.ty {
+                        ResourceType::Path(path) => {
+                            match self.resolve_type_path(scope.module, path) {
+                                t @ (Ty::Resource(_) | Ty::Error) => t,
+                                other => {
+                                    let shown = self.show(&other);
+                                    self.diagnostics.push(
+                                        Diagnostic::new(
+                                            &codes::E0106,
+                                            path.span,
+                                            format!("`{}` is not a resource type", path.text()),
+                                        )
+                                        .label(format!("this is the value type `{shown}`"))
+                                        .help("a resource's type is a component, a portable stdlib type such as `compute.Server`, or a native type such as `AWS::EC2::VPC`"),
+                                    );
+                                    Ty::Error
+                                }
+                            }
+                        }
+                        ResourceType::Raw(_) => Ty::Any,
+                    };
+                    let ty = if r.for_guard.is_some() {
+                        Ty::list(ty)
+                    } else {
+                        ty
+                    };
+                    let condition = r.if_guard.as_ref().map(|c| (canon(c), c.span));
+                    (&r.name, Entry::Resource { ty, condition })
+                }
+                ItemKind::Import(i) => (&i.alias, Entry::Import),
+                _ => continue,
+            };
+            scope.entries.entry(name.name.clone()).or_insert(entry);
+        }
+    }
+
+    fn let_type(&mut self, scope: &mut Scope, index: usize) -> Ty {
+        match scope.lets.get(&index) {
+            Some(Some(t)) => return t.clone(),
+            // A cycle among lets; the graph reports it.
+            Some(None) => return Ty::Error,
+            None => {}
+        }
+        scope.lets.insert(index, None);
+        let ItemKind::Let(l) = &scope.items[index].kind else {
+            return Ty::Error;
+        };
+        // Lets are checked outside any local scope or condition.
+        let locals = std::mem::take(&mut scope.locals);
+        let conditions = std::mem::take(&mut scope.conditions);
+        let found = self.infer(scope, &l.value);
+        scope.locals = locals;
+        scope.conditions = conditions;
+        let ty = match &l.ty {
+            Some(declared) => {
+                let expected = self.resolve_type(scope.module, declared);
+                self.expect(&expected, &found, l.value.span, None);
+                expected
+            }
+            None => found,
+        };
+        scope.lets.insert(index, Some(ty.clone()));
+        ty
+    }
+
+    /// Checks a resource; returns its state class when its type is known.
+    fn check_resource(&mut self, scope: &mut Scope, r: &Resource) -> Option<StateClass> {
+        let schema = match scope.entries.get(&r.name.name) {
+            Some(Entry::Resource { ty, .. }) => match ty.non_optional() {
+                Ty::Resource(id) => Some(*id),
+                Ty::List(inner) => match **inner {
+                    Ty::Resource(id) => Some(id),
+                    _ => None,
+                },
+                _ => None,
+            },
+            _ => None,
+        };
+        if let ResourceType::Raw(name) = &r.ty {
+            self.raw_type(name);
+        }
+        let locals_before = scope.locals.len();
+        if let Some(guard) = &r.for_guard {
+            let iterable = self.infer(scope, &guard.iterable);
+            let element = self.element_type(&iterable, guard.iterable.span);
+            bind(scope, &guard.binding, element);
+        }
+        let pushed_condition = match &r.if_guard {
+            Some(condition) => {
+                let t = self.infer(scope, condition);
+                self.expect(&Ty::Bool, &t, condition.span, None);
+                scope.conditions.push(canon(condition));
+                true
+            }
+            None => false,
+        };
+        let mut seen: HashMap<&str, Span> = HashMap::new();
+        for property in &r.body.properties {
+            let key = property.key.name.as_str();
+            if let Some(first) = seen.insert(key, property.key.span) {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        &codes::E0205,
+                        property.key.span,
+                        format!("property `{key}` is set twice"),
+                    )
+                    .label("set again here")
+                    .secondary(first, "first set here")
+                    .help("remove one of them"),
+                );
+            }
+            match key {
+                "depends_on" => {
+                    // Entries must be resources; the graph checks them.
+                    continue;
+                }
+                "deletion" => {
+                    self.check_deletion(property, schema);
+                    continue;
+                }
+                _ => {}
+            }
+            let Some(schema) = schema else {
+                let _ = self.infer(scope, &property.value);
+                continue;
+            };
+            let field = self.schemas[schema.0 as usize].inputs.get(key).cloned();
+            match field {
+                Some(field) => {
+                    let found = self.check_expr(scope, &property.value, &field.ty);
+                    self.expect(&field.ty, &found, property.value.span, Some((key, &field)));
+                }
+                None => {
+                    let _ = self.infer(scope, &property.value);
+                    self.unknown_property(schema, &property.key);
+                }
+            }
+        }
+        if let Some(schema) = schema {
+            let missing: Vec<(String, Field)> = self.schemas[schema.0 as usize]
+                .inputs
+                .iter()
+                .filter(|(name, field)| field.required && !seen.contains_key(name.as_str()))
+                .map(|(name, field)| (name.clone(), field.clone()))
+                .collect();
+            for (name, field) in missing {
+                let schema_name = self.schema_name(schema);
+                let shown = self.show(&field.ty);
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        &codes::E0202,
+                        r.name.span,
+                        format!("missing required property `{name}` of `{schema_name}`"),
+                    )
+                    .label(format!("`{name}` is not set"))
+                    .secondary(
+                        field.span,
+                        format!("`{name}` is declared here, of type `{shown}`"),
+                    )
+                    .help(format!("set it: `{name} = ...`")),
+                );
+            }
+        }
+        if pushed_condition {
+            scope.conditions.pop();
+        }
+        scope.locals.truncate(locals_before);
+        schema.map(|s| self.schemas[s.0 as usize].state)
+    }
+
+    fn raw_type(&mut self, name: &StringLit) {
+        let text = name.as_plain().unwrap_or_default();
+        if stdlib::native_target(&text).is_none() {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    &codes::E0104,
+                    name.span,
+                    format!("`{text}` is not a type name of any target"),
+                )
+                .label("unknown target vocabulary")
+                .help("a native type name starts with `AWS::`, `OS::`, `aws_`, `openstack_` or `random_`"),
+            );
+            return;
+        }
+        let mut diagnostic = Diagnostic::new(
+            &codes::W0202,
+            name.span,
+            format!("`{text}` is passed through unchecked"),
+        )
+        .label("properties of this resource are not checked");
+        diagnostic = match self.native_schema(&text) {
+            Some(_) => diagnostic.help(format!(
+                "the stdlib knows this type: write `{text}` without quotes to have it checked"
+            )),
+            None => diagnostic.note("the stdlib has no schema for this type"),
+        };
+        self.diagnostics.push(diagnostic);
+    }
+
+    fn check_deletion(&mut self, property: &Property, schema: Option<SchemaId>) {
+        const POLICIES: &[&str] = &["delete", "retain", "snapshot"];
+        let value = match &property.value.kind {
+            ExprKind::Str(s) => s.as_plain(),
+            _ => None,
+        };
+        let Some(value) = value.filter(|v| POLICIES.contains(&v.as_str())) else {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    &codes::E0209,
+                    property.value.span,
+                    "`deletion` must be \"delete\", \"retain\" or \"snapshot\"",
+                )
+                .label("not a deletion policy")
+                .note("the policy is fixed at compile time: it becomes the template's own deletion policy"),
+            );
+            return;
+        };
+        if value == "delete" {
+            if let Some(schema) = schema {
+                let s = &self.schemas[schema.0 as usize];
+                if s.state == StateClass::Persistent {
+                    let name = s.name.clone();
+                    self.diagnostics.push(
+                        Diagnostic::new(
+                            &codes::W0201,
+                            property.value.span,
+                            format!(
+                                "`{name}` holds data that this policy deletes with the resource"
+                            ),
+                        )
+                        .label("the data is lost when the resource is deleted or replaced")
+                        .note(format!("`{name}` is persistent: by default it is retained"))
+                        .help(
+                            "remove `deletion` to keep the default protection, or use \"snapshot\"",
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    fn unknown_property(&mut self, schema: SchemaId, key: &Key) {
+        let s = &self.schemas[schema.0 as usize];
+        let mut diagnostic = Diagnostic::new(
+            &codes::E0201,
+            key.span,
+            format!("`{}` has no property `{}`", s.name, key.name),
+        )
+        .label("unknown property")
+        .secondary(s.span, format!("`{}` is declared here", s.name));
+        let candidates = s
+            .inputs
+            .keys()
+            .map(String::as_str)
+            .chain(META_PROPERTIES.iter().copied());
+        if let Some(near) = suggest::best_match(&key.name, candidates) {
+            diagnostic = diagnostic.help(format!("did you mean `{near}`?"));
+        }
+        self.diagnostics.push(diagnostic);
+    }
+
+    /// Reports a type mismatch unless `found` fits `expected`.
+    fn expect(&mut self, expected: &Ty, found: &Ty, span: Span, field: Option<(&str, &Field)>) {
+        if accepts(expected, found) {
+            return;
+        }
+        let (e, f) = (self.show(expected), self.show(found));
+        let mut diagnostic =
+            Diagnostic::new(&codes::E0203, span, format!("expected `{e}`, found `{f}`"))
+                .label(format!("this is `{f}`"));
+        if let Some((name, field)) = field {
+            diagnostic = diagnostic.secondary(field.span, format!("`{name}` is declared as `{e}`"));
+        }
+        if matches!(found, Ty::Resource(_)) && expected.is_stringy() {
+            diagnostic = diagnostic.help("read one of the resource's attributes, such as `.id`");
+        }
+        self.diagnostics.push(diagnostic);
+    }
+
+    /// Checks a value against an expected type, descending into list and
+    /// object literals so a mistake is reported where it is; returns the
+    /// type to compare with `expected`.
+    fn check_expr(&mut self, scope: &mut Scope, expr: &Expr, expected: &Ty) -> Ty {
+        match (&expr.kind, expected.non_optional()) {
+            (ExprKind::List(items), Ty::List(element)) => {
+                for item in items {
+                    let found = self.check_expr(scope, item, element);
+                    self.expect(element, &found, item.span, None);
+                }
+                expected.clone()
+            }
+            (ExprKind::Object(props), Ty::Object(fields)) => {
+                let mut seen = HashSet::new();
+                for p in props {
+                    seen.insert(p.key.name.as_str());
+                    match fields.get(&p.key.name) {
+                        Some((t, _)) => {
+                            let found = self.check_expr(scope, &p.value, t);
+                            self.expect(t, &found, p.value.span, None);
+                        }
+                        None => {
+                            let _ = self.infer(scope, &p.value);
+                            let mut d = Diagnostic::new(
+                                &codes::E0201,
+                                p.key.span,
+                                format!("unknown field `{}`", p.key.name),
+                            )
+                            .label(format!("not a field of `{}`", self.show(expected)));
+                            if let Some(near) =
+                                suggest::best_match(&p.key.name, fields.keys().map(String::as_str))
+                            {
+                                d = d.help(format!("did you mean `{near}`?"));
+                            }
+                            self.diagnostics.push(d);
+                        }
+                    }
+                }
+                for (name, (_, optional)) in fields {
+                    if !optional && !seen.contains(name.as_str()) {
+                        self.diagnostics.push(
+                            Diagnostic::new(
+                                &codes::E0202,
+                                expr.span,
+                                format!("missing required field `{name}`"),
+                            )
+                            .label(format!("`{name}` is not set"))
+                            .help(format!("set it: `{name} = ...`")),
+                        );
+                    }
+                }
+                expected.clone()
+            }
+            (ExprKind::Object(props), Ty::Map(value)) => {
+                for p in props {
+                    let found = self.check_expr(scope, &p.value, value);
+                    self.expect(value, &found, p.value.span, None);
+                }
+                expected.clone()
+            }
+            _ => self.infer(scope, expr),
+        }
+    }
+
+    fn element_type(&mut self, iterable: &Ty, span: Span) -> Ty {
+        match iterable.non_optional() {
+            Ty::List(t) => (**t).clone(),
+            Ty::Map(t) => (**t).clone(),
+            Ty::Any | Ty::Error => Ty::Any,
+            other => {
+                let shown = self.show(other);
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        &codes::E0203,
+                        span,
+                        format!("cannot iterate over `{shown}`"),
+                    )
+                    .label("not a list, a range or a map"),
+                );
+                Ty::Error
+            }
+        }
+    }
+
+    // ---------------------------------------------------------- expressions
+
+    fn infer(&mut self, scope: &mut Scope, expr: &Expr) -> Ty {
+        match &expr.kind {
+            ExprKind::Null => Ty::Null,
+            ExprKind::Bool(_) => Ty::Bool,
+            ExprKind::Int(_) => Ty::Int,
+            ExprKind::Number(_) => Ty::Number,
+            ExprKind::Error => Ty::Error,
+            ExprKind::Str(s) => {
+                let mut plain = true;
+                for part in &s.parts {
+                    if let StrPart::Interp(e) = part {
+                        plain = false;
+                        let t = self.infer(scope, e);
+                        if !t.is_scalar() {
+                            let shown = self.show(&t);
+                            self.diagnostics.push(
+                                Diagnostic::new(
+                                    &codes::E0203,
+                                    e.span,
+                                    format!("cannot interpolate a value of type `{shown}`"),
+                                )
+                                .label("not a string, number or bool")
+                                .help(
+                                    if matches!(t, Ty::Resource(_)) {
+                                        "read one of the resource's attributes, such as `.id`"
+                                    } else {
+                                        "use `join(\",\", list)` for a list"
+                                    },
+                                ),
+                            );
+                        }
+                    }
+                }
+                match s.as_plain() {
+                    Some(text) if plain => Ty::Literal(text),
+                    _ => Ty::String,
+                }
+            }
+            ExprKind::Name(name) => self.name_type(scope, name),
+            ExprKind::List(items) => {
+                let mut element: Option<Ty> = None;
+                for item in items {
+                    let t = self.infer(scope, item);
+                    element = Some(match element {
+                        None => t,
+                        Some(e) => Ty::join(e, t),
+                    });
+                }
+                Ty::list(element.unwrap_or(Ty::Any))
+            }
+            ExprKind::Object(props) => {
+                let mut fields = IndexMap::new();
+                for p in props {
+                    let t = self.infer(scope, &p.value);
+                    fields.insert(p.key.name.clone(), (t, false));
+                }
+                Ty::Object(fields)
+            }
+            ExprKind::Member(base, name) => {
+                let base_ty = self.infer(scope, base);
+                self.member_type(&base_ty, name, base.span)
+            }
+            ExprKind::Index(base, index) => {
+                let base_ty = self.infer(scope, base);
+                let index_ty = self.infer(scope, index);
+                match base_ty.non_optional() {
+                    Ty::List(t) => {
+                        self.expect(&Ty::Int, &index_ty, index.span, None);
+                        (**t).clone()
+                    }
+                    Ty::Map(t) => {
+                        self.expect(&Ty::String, &index_ty, index.span, None);
+                        (**t).clone()
+                    }
+                    Ty::Object(fields) => match &index.kind {
+                        ExprKind::Str(s) => match s.as_plain().and_then(|k| fields.get(&k)) {
+                            Some((t, _)) => t.clone(),
+                            None => Ty::Any,
+                        },
+                        _ => Ty::Any,
+                    },
+                    Ty::Any | Ty::Error => Ty::Any,
+                    other => {
+                        let shown = self.show(other);
+                        self.diagnostics.push(
+                            Diagnostic::new(
+                                &codes::E0203,
+                                base.span,
+                                format!("cannot index a value of type `{shown}`"),
+                            )
+                            .label("not a list or a map"),
+                        );
+                        Ty::Error
+                    }
+                }
+            }
+            ExprKind::Call(callee, args) => self.call_type(scope, callee, args),
+            ExprKind::Unary(op, operand) => {
+                let t = self.infer(scope, operand);
+                match op {
+                    UnaryOp::Neg => {
+                        self.operand(&t, operand.span, "-", Ty::is_numeric, "a number");
+                        if t == Ty::Int { Ty::Int } else { Ty::Number }
+                    }
+                    UnaryOp::Not => {
+                        self.operand(&t, operand.span, "!", Ty::is_bool, "a bool");
+                        Ty::Bool
+                    }
+                }
+            }
+            ExprKind::Binary(op, a, b) => {
+                let ta = self.infer(scope, a);
+                let tb = self.infer(scope, b);
+                self.binary_type(*op, (&ta, a.span), (&tb, b.span))
+            }
+            ExprKind::Conditional(c, a, b) => {
+                let tc = self.infer(scope, c);
+                self.expect(&Ty::Bool, &tc, c.span, None);
+                let condition = canon(c);
+                scope.conditions.push(condition.clone());
+                let ta = self.infer(scope, a);
+                scope.conditions.pop();
+                scope.conditions.push(format!("!({condition})"));
+                let tb = self.infer(scope, b);
+                scope.conditions.pop();
+                Ty::join(ta, tb)
+            }
+            ExprKind::Range(a, b) => {
+                for (e, t) in [(a, self.infer(scope, a)), (b, self.infer(scope, b))] {
+                    self.expect(&Ty::Int, &t, e.span, None);
+                }
+                Ty::list(Ty::Int)
+            }
+            ExprKind::ListComp(comp) => {
+                let body = self.comprehension(scope, comp, None);
+                Ty::list(body.0)
+            }
+            ExprKind::ObjectComp(comp, value) => {
+                let (key, value) = self.comprehension(scope, comp, Some(value));
+                if !key.is_stringy() {
+                    let shown = self.show(&key);
+                    self.diagnostics.push(
+                        Diagnostic::new(
+                            &codes::E0203,
+                            comp.body.span,
+                            format!("expected `string`, found `{shown}`"),
+                        )
+                        .label("object keys are strings"),
+                    );
+                }
+                Ty::Map(Box::new(value.unwrap_or(Ty::Any)))
+            }
+            ExprKind::Paren(inner) => self.infer(scope, inner),
+        }
+    }
+
+    fn comprehension(
+        &mut self,
+        scope: &mut Scope,
+        comp: &Comprehension,
+        value: Option<&Expr>,
+    ) -> (Ty, Option<Ty>) {
+        let iterable = self.infer(scope, &comp.iterable);
+        let before = scope.locals.len();
+        match (&comp.binding.second, iterable.non_optional()) {
+            (Some(second), Ty::Map(t)) => {
+                scope
+                    .locals
+                    .push((comp.binding.first.name.clone(), Ty::String));
+                scope.locals.push((second.name.clone(), (**t).clone()));
+            }
+            (Some(second), Ty::Object(_)) => {
+                scope
+                    .locals
+                    .push((comp.binding.first.name.clone(), Ty::String));
+                scope.locals.push((second.name.clone(), Ty::Any));
+            }
+            (Some(second), _) => {
+                let element = self.element_type(&iterable, comp.iterable.span);
+                scope
+                    .locals
+                    .push((comp.binding.first.name.clone(), Ty::Int));
+                scope.locals.push((second.name.clone(), element));
+            }
+            (None, _) => {
+                let element = self.element_type(&iterable, comp.iterable.span);
+                scope
+                    .locals
+                    .push((comp.binding.first.name.clone(), element));
+            }
+        }
+        if let Some(filter) = &comp.filter {
+            let t = self.infer(scope, filter);
+            self.expect(&Ty::Bool, &t, filter.span, None);
+        }
+        let body = self.infer(scope, &comp.body);
+        let value = value.map(|v| self.infer(scope, v));
+        scope.locals.truncate(before);
+        (body, value)
+    }
+
+    fn operand(&mut self, t: &Ty, span: Span, op: &str, ok: fn(&Ty) -> bool, wanted: &str) -> bool {
+        if ok(t) {
+            return true;
+        }
+        let shown = self.show(t);
+        self.diagnostics.push(
+            Diagnostic::new(
+                &codes::E0203,
+                span,
+                format!("`{op}` needs {wanted}, found `{shown}`"),
+            )
+            .label(format!("this is `{shown}`")),
+        );
+        false
+    }
+
+    fn binary_type(&mut self, op: BinaryOp, a: (&Ty, Span), b: (&Ty, Span)) -> Ty {
+        let sym = op.symbol();
+        match op {
+            BinaryOp::Or | BinaryOp::And => {
+                self.operand(a.0, a.1, sym, Ty::is_bool, "a bool");
+                self.operand(b.0, b.1, sym, Ty::is_bool, "a bool");
+                Ty::Bool
+            }
+            BinaryOp::Eq | BinaryOp::Ne => {
+                if !accepts(a.0, b.0) && !accepts(b.0, a.0) {
+                    let (ta, tb) = (self.show(a.0), self.show(b.0));
+                    self.diagnostics.push(
+                        Diagnostic::new(
+                            &codes::E0203,
+                            a.1.to(b.1),
+                            format!("`{sym}` compares `{ta}` with `{tb}`"),
+                        )
+                        .label("these can never be equal")
+                        .note("values of different types are never equal"),
+                    );
+                }
+                Ty::Bool
+            }
+            BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
+                self.operand(a.0, a.1, sym, Ty::is_numeric, "a number");
+                self.operand(b.0, b.1, sym, Ty::is_numeric, "a number");
+                Ty::Bool
+            }
+            BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem => {
+                let ok_a = self.operand(a.0, a.1, sym, Ty::is_numeric, "a number");
+                let ok_b = self.operand(b.0, b.1, sym, Ty::is_numeric, "a number");
+                if op == BinaryOp::Add && a.0.is_stringy() && !ok_a {
+                    if let Some(last) = self.diagnostics.last_mut() {
+                        last.help
+                            .push("join strings with interpolation: \"${a}${b}\"".into());
+                    }
+                }
+                match (a.0, b.0) {
+                    (Ty::Int, Ty::Int) => Ty::Int,
+                    _ if ok_a && ok_b => Ty::Number,
+                    _ => Ty::Error,
+                }
+            }
+        }
+    }
+
+    fn name_type(&mut self, scope: &mut Scope, name: &Ident) -> Ty {
+        if let Some((_, t)) = scope.locals.iter().rev().find(|(n, _)| *n == name.name) {
+            return t.clone();
+        }
+        match scope.entries.get(&name.name).cloned() {
+            Some(Entry::Param(t)) => t,
+            Some(Entry::Let(index)) => self.let_type(scope, index),
+            Some(Entry::Resource { ty, condition }) => {
+                if let Some((condition, guard_span)) = condition {
+                    if !scope.conditions.contains(&condition) {
+                        self.diagnostics.push(
+                            Diagnostic::new(
+                                &codes::E0208,
+                                name.span,
+                                format!("`{}` may not exist here", name.name),
+                            )
+                            .label(format!("`{}` exists only under a condition", name.name))
+                            .secondary(guard_span, "it exists only when this is true")
+                            .help(format!(
+                                "use it under the same condition: `{condition} ? {}... : null`, or give this declaration the same `if`",
+                                name.name
+                            )),
+                        );
+                    }
+                }
+                ty
+            }
+            Some(Entry::Import) => Ty::Any,
+            // Unknown names are reported by the resolver; namespaces are not values.
+            None => Ty::Error,
+        }
+    }
+
+    fn member_type(&mut self, base: &Ty, name: &Ident, base_span: Span) -> Ty {
+        match base.non_optional() {
+            Ty::Resource(id) => {
+                let schema = &self.schemas[id.0 as usize];
+                match schema.outputs.get(&name.name) {
+                    Some(field) => field.ty.clone(),
+                    None => {
+                        let mut d = Diagnostic::new(
+                            &codes::E0204,
+                            name.span,
+                            format!("`{}` has no attribute `{}`", schema.name, name.name),
+                        )
+                        .label("unknown attribute")
+                        .secondary(schema.span, format!("`{}` is declared here", schema.name));
+                        if let Some(near) = suggest::best_match(
+                            &name.name,
+                            schema.outputs.keys().map(String::as_str),
+                        ) {
+                            d = d.help(format!("did you mean `{near}`?"));
+                        } else if schema.inputs.contains_key(&name.name) {
+                            d = d.note(format!(
+                                "`{}` is a property: what a resource is given cannot be read back from it",
+                                name.name
+                            ));
+                        }
+                        self.diagnostics.push(d);
+                        Ty::Error
+                    }
+                }
+            }
+            Ty::Object(fields) => match fields.get(&name.name) {
+                Some((t, optional)) => {
+                    if *optional {
+                        Ty::optional(t.clone())
+                    } else {
+                        t.clone()
+                    }
+                }
+                None => {
+                    let mut d = Diagnostic::new(
+                        &codes::E0204,
+                        name.span,
+                        format!("no field `{}` in this object", name.name),
+                    )
+                    .label("unknown field");
+                    if let Some(near) =
+                        suggest::best_match(&name.name, fields.keys().map(String::as_str))
+                    {
+                        d = d.help(format!("did you mean `{near}`?"));
+                    }
+                    self.diagnostics.push(d);
+                    Ty::Error
+                }
+            },
+            Ty::Map(t) => (**t).clone(),
+            Ty::List(inner) if matches!(**inner, Ty::Resource(_)) => {
+                let shown = self.show(base);
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        &codes::E0204,
+                        name.span,
+                        format!("`{shown}` is a list: it has no attribute `{}`", name.name),
+                    )
+                    .label("read from one element")
+                    .secondary(base_span, "a resource with `for` is a list")
+                    .help(format!(
+                        "index it (`[0].{0}`) or collect every element: `[for x in ...: x.{0}]`",
+                        name.name
+                    )),
+                );
+                Ty::Error
+            }
+            Ty::Any | Ty::Error => Ty::Any,
+            other => {
+                let shown = self.show(other);
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        &codes::E0204,
+                        name.span,
+                        format!("a value of type `{shown}` has no attribute `{}`", name.name),
+                    )
+                    .label("no attributes"),
+                );
+                Ty::Error
+            }
+        }
+    }
+
+    fn call_type(&mut self, scope: &mut Scope, callee: &Expr, args: &[Expr]) -> Ty {
+        let arg_types: Vec<Ty> = args.iter().map(|a| self.infer(scope, a)).collect();
+        let ExprKind::Name(name) = &callee.kind else {
+            let _ = self.infer(scope, callee);
+            return Ty::Any;
+        };
+        let Some(&(_, min, max)) = FUNCTIONS.iter().find(|(n, _, _)| *n == name.name) else {
+            let mut d = Diagnostic::new(
+                &codes::E0206,
+                name.span,
+                format!("unknown function `{}`", name.name),
+            )
+            .label("not a built-in function");
+            if let Some(near) =
+                suggest::best_match(&name.name, FUNCTIONS.iter().map(|(n, _, _)| *n))
+            {
+                d = d.help(format!("did you mean `{near}`?"));
+            }
+            self.diagnostics.push(d);
+            return Ty::Error;
+        };
+        if args.len() < min || args.len() > max {
+            let wanted = match (min, max) {
+                (a, b) if a == b => format!("{a}"),
+                (a, usize::MAX) => format!("at least {a}"),
+                (a, b) => format!("{a} to {b}"),
+            };
+            self.diagnostics.push(
+                Diagnostic::new(
+                    &codes::E0207,
+                    callee.span,
+                    format!(
+                        "`{}` takes {wanted} argument{}, given {}",
+                        name.name,
+                        if wanted == "1" { "" } else { "s" },
+                        args.len()
+                    ),
+                )
+                .label("wrong number of arguments"),
+            );
+            return Ty::Error;
+        }
+        let first = arg_types.first().cloned().unwrap_or(Ty::Any);
+        let element = |t: &Ty| match t.non_optional() {
+            Ty::List(e) | Ty::Map(e) => (**e).clone(),
+            _ => Ty::Any,
+        };
+        match name.name.as_str() {
+            "length" => Ty::Int,
+            "join" | "lower" | "upper" | "replace" | "base64" | "cidrsubnet" | "file" | "trim"
+            | "format" => Ty::String,
+            "split" | "keys" => Ty::list(Ty::String),
+            "contains" => Ty::Bool,
+            "values" => Ty::list(element(&first)),
+            "concat" => arg_types
+                .into_iter()
+                .reduce(Ty::join)
+                .unwrap_or(Ty::list(Ty::Any)),
+            "element" => element(&first),
+            "lookup" => element(&first),
+            "min" | "max" => {
+                if arg_types.iter().all(|t| *t == Ty::Int) {
+                    Ty::Int
+                } else {
+                    Ty::Number
+                }
+            }
+            _ => Ty::Any,
+        }
+    }
+}
+
+/// Built-in functions: name, fewest and most arguments.
+const FUNCTIONS: &[(&str, usize, usize)] = &[
+    ("base64", 1, 1),
+    ("cidrsubnet", 3, 3),
+    ("concat", 1, usize::MAX),
+    ("contains", 2, 2),
+    ("element", 2, 2),
+    ("file", 1, 1),
+    ("join", 2, 2),
+    ("keys", 1, 1),
+    ("length", 1, 1),
+    ("lookup", 2, 3),
+    ("lower", 1, 1),
+    ("max", 1, usize::MAX),
+    ("min", 1, usize::MAX),
+    ("replace", 3, 3),
+    ("split", 2, 2),
+    ("upper", 1, 1),
+    ("values", 1, 1),
+];
+
+fn bind(scope: &mut Scope, binding: &Binding, element: Ty) {
+    match &binding.second {
+        Some(second) => {
+            scope.locals.push((binding.first.name.clone(), Ty::Int));
+            scope.locals.push((second.name.clone(), element));
+        }
+        None => scope.locals.push((binding.first.name.clone(), element)),
+    }
+}
+
+fn builtin_type(name: &str) -> Option<Ty> {
+    Some(match name {
+        "string" => Ty::String,
+        "int" => Ty::Int,
+        "number" => Ty::Number,
+        "bool" => Ty::Bool,
+        "any" => Ty::Any,
+        _ => return None,
+    })
+}
+
+/// The type a param without a declared type gets from its default.
+fn literal_type(expr: &Expr) -> Ty {
+    match &expr.kind {
+        ExprKind::Str(_) => Ty::String,
+        ExprKind::Int(_) => Ty::Int,
+        ExprKind::Number(_) => Ty::Number,
+        ExprKind::Bool(_) => Ty::Bool,
+        ExprKind::List(items) => Ty::list(items.first().map_or(Ty::Any, literal_type)),
+        _ => Ty::Any,
+    }
+}
+
+/// Native type names near `name`, by the stdlib's file names, for
+/// did-you-mean. File names are lowercase; the suggestion is read from the
+/// file to get the name's own spelling.
+fn native_candidates(name: &str) -> Vec<String> {
+    let Some(target) = stdlib::native_target(name) else {
+        return Vec::new();
+    };
+    let prefix = format!("native/{target}/");
+    stdlib::files()
+        .iter()
+        .filter(|(path, _)| path.starts_with(&prefix))
+        .filter_map(|(_, text)| {
+            let start = text.find("native \"")? + "native \"".len();
+            let end = text[start..].find('"')? + start;
+            Some(text[start..end].to_string())
+        })
+        .collect()
+}
+
+/// An expression printed without spans, to compare conditions.
+pub fn canon(expr: &Expr) -> String {
+    match &expr.kind {
+        ExprKind::Null => "null".into(),
+        ExprKind::Bool(b) => b.to_string(),
+        ExprKind::Int(i) => i.to_string(),
+        ExprKind::Number(n) => n.clone(),
+        ExprKind::Str(s) => {
+            let parts: Vec<String> = s
+                .parts
+                .iter()
+                .map(|p| match p {
+                    StrPart::Text(t) => format!("{t:?}"),
+                    StrPart::Interp(e) => format!("${{{}}}", canon(e)),
+                })
+                .collect();
+            format!("\"{}\"", parts.join(""))
+        }
+        ExprKind::Name(n) => n.name.clone(),
+        ExprKind::List(items) => {
+            format!(
+                "[{}]",
+                items.iter().map(canon).collect::<Vec<_>>().join(", ")
+            )
+        }
+        ExprKind::Object(props) => format!(
+            "{{{}}}",
+            props
+                .iter()
+                .map(|p| format!("{} = {}", p.key.name, canon(&p.value)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        ExprKind::Member(b, n) => format!("{}.{}", canon(b), n.name),
+        ExprKind::Index(b, i) => format!("{}[{}]", canon(b), canon(i)),
+        ExprKind::Call(c, args) => format!(
+            "{}({})",
+            canon(c),
+            args.iter().map(canon).collect::<Vec<_>>().join(", ")
+        ),
+        ExprKind::Unary(UnaryOp::Neg, e) => format!("-({})", canon(e)),
+        ExprKind::Unary(UnaryOp::Not, e) => format!("!({})", canon(e)),
+        ExprKind::Binary(op, a, b) => format!("({} {} {})", canon(a), op.symbol(), canon(b)),
+        ExprKind::Conditional(c, a, b) => {
+            format!("({} ? {} : {})", canon(c), canon(a), canon(b))
+        }
+        ExprKind::Range(a, b) => format!("({}..{})", canon(a), canon(b)),
+        ExprKind::ListComp(c) => format!("[for {}]", canon(&c.body)),
+        ExprKind::ObjectComp(c, v) => format!("{{for {} => {}}}", canon(&c.body), canon(v)),
+        ExprKind::Paren(e) => canon(e),
+        ExprKind::Error => "<error>".into(),
+    }
+}

@@ -1,0 +1,39 @@
+//! Resource schemas: what a resource type accepts and what it exposes,
+//! whether it is a native type of one target or a component (portable stdlib
+//! types and users' own components alike).
+
+use indexmap::IndexMap;
+
+use super::ty::Ty;
+use crate::source::Span;
+use crate::syntax::ast::StateClass;
+
+#[derive(Clone, Debug)]
+pub struct Field {
+    pub ty: Ty,
+    pub required: bool,
+    /// The field's name where the schema declares it.
+    pub span: Span,
+}
+
+#[derive(Clone, Debug)]
+pub enum SchemaKind {
+    /// `native "AWS::EC2::VPC" on cloudformation`.
+    Native { target: String },
+    /// A component of some module.
+    Component,
+}
+
+#[derive(Clone, Debug)]
+pub struct Schema {
+    /// As users write it: `compute.Server`, `AWS::EC2::VPC`, `WebTier`.
+    pub name: String,
+    pub kind: SchemaKind,
+    pub state: StateClass,
+    /// The declaration's name, for "declared here" labels.
+    pub span: Span,
+    /// Properties a resource of this type may set.
+    pub inputs: IndexMap<String, Field>,
+    /// Attributes a reference can read.
+    pub outputs: IndexMap<String, Field>,
+}
