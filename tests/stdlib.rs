@@ -44,3 +44,16 @@ fn every_stdlib_file_resolves_cleanly() {
         assert!(diagnostics.is_empty(), "{path}: {diagnostics:#?}");
     }
 }
+
+#[test]
+fn every_stdlib_file_type_checks_cleanly() {
+    for (path, text) in infra::stdlib::files() {
+        let mut db = infra::source::SourceDb::new();
+        let file = db.add(infra::stdlib::display_name(path), None, text.to_string());
+        let (ast, _) = infra::syntax::parse(file, text);
+        let (_, diagnostics) =
+            infra::sema::check::check(&mut db, file, std::rc::Rc::new(ast), None);
+        let rendered = infra::diagnostics::render::human(&db, &diagnostics, false);
+        assert!(diagnostics.is_empty(), "{path}:\n{rendered}");
+    }
+}

@@ -157,7 +157,12 @@ impl Checker<'_> {
     fn load_import(&mut self, import: &Import, dir: Option<&Path>) -> Option<ModuleId> {
         let relative = import.path.as_plain()?;
         let dir = dir.unwrap_or(Path::new("."));
-        let joined = dir.join(&relative);
+        // Lexically, so that names read `dir/web.infra`, not `dir/./web.infra`.
+        let joined: PathBuf = dir
+            .join(&relative)
+            .components()
+            .filter(|c| !matches!(c, std::path::Component::CurDir))
+            .collect();
         let Ok(canonical) = joined.canonicalize() else {
             self.diagnostics.push(
                 Diagnostic::new(
@@ -570,10 +575,10 @@ impl Checker<'_> {
                     self.let_type(&mut scope, index);
                 }
                 ItemKind::Resource(r) => {
-                    if let Some(state) = self.check_resource(&mut scope, r) {
-                        if entry {
-                            analysis.states.insert(r.name.name.clone(), state);
-                        }
+                    if let Some(state) = self.check_resource(&mut scope, r)
+                        && entry
+                    {
+                        analysis.states.insert(r.name.name.clone(), state);
                     }
                 }
                 ItemKind::Output(o) => {
@@ -594,6 +599,13 @@ impl Checker<'_> {
                 }
                 ItemKind::TypeAlias(a) => {
                     let _ = self.resolve_type(module, &a.ty);
+                }
+                ItemKind::Native(n) => {
+                    for member in &n.members {
+                        if let MemberKind::Property(f) | MemberKind::Attribute(f) = &member.kind {
+                            let _ = self.resolve_type(module, &f.ty);
+                        }
+                    }
                 }
                 ItemKind::Component(c) => {
                     let own: Vec<Item> = c
@@ -840,9 +852,11 @@ impl Checker<'_> {
             );
             return;
         };
-        if value == "delete" {
-            if let Some(schema) = schema {
-                let s = &self.schemas[schema.0 as usize];
+        if value == "delete"
+            && let Some(schema) = schema
+        {
+            let s = &self.schemas[schema.0 as usize];
+            {
                 if s.state == StateClass::Persistent {
                     let name = s.name.clone();
                     self.diagnostics.push(
@@ -1236,8 +1250,12 @@ impl Checker<'_> {
             BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem => {
                 let ok_a = self.operand(a.0, a.1, sym, Ty::is_numeric, "a number");
                 let ok_b = self.operand(b.0, b.1, sym, Ty::is_numeric, "a number");
-                if op == BinaryOp::Add && a.0.is_stringy() && !ok_a {
-                    if let Some(last) = self.diagnostics.last_mut() {
+                if op == BinaryOp::Add
+                    && a.0.is_stringy()
+                    && !ok_a
+                    && let Some(last) = self.diagnostics.last_mut()
+                {
+                    {
                         last.help
                             .push("join strings with interpolation: \"${a}${b}\"".into());
                     }
