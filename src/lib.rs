@@ -109,10 +109,10 @@ pub fn check(
         let ast = std::rc::Rc::new(ast);
         if syntax_ok {
             diagnostics.extend(sema::resolve::resolve(&ast));
-            let (_params, param_diagnostics) = sema::params::check(&ast, &options.params);
+            let (params, param_diagnostics) = sema::params::check(&ast, &options.params);
             diagnostics.extend(param_diagnostics);
             let (analysis, type_diagnostics) =
-                sema::check::check(&mut db, file, ast.clone(), Some(path));
+                sema::check::check(&mut db, file, ast.clone(), Some(path), &params);
             diagnostics.extend(type_diagnostics);
             let (graph, graph_diagnostics) = graph::build(&ast, &analysis.states);
             diagnostics.extend(graph_diagnostics);

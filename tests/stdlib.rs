@@ -51,8 +51,13 @@ fn every_stdlib_file_type_checks_cleanly() {
         let mut db = infra::source::SourceDb::new();
         let file = db.add(infra::stdlib::display_name(path), None, text.to_string());
         let (ast, _) = infra::syntax::parse(file, text);
-        let (_, diagnostics) =
-            infra::sema::check::check(&mut db, file, std::rc::Rc::new(ast), None);
+        let (_, diagnostics) = infra::sema::check::check(
+            &mut db,
+            file,
+            std::rc::Rc::new(ast),
+            None,
+            &Default::default(),
+        );
         let rendered = infra::diagnostics::render::human(&db, &diagnostics, false);
         assert!(diagnostics.is_empty(), "{path}:\n{rendered}");
     }

@@ -47,10 +47,32 @@ codes! {
     E0207 Error "wrong number of arguments";
     E0208 Error "conditional resource used where it may not exist";
     E0209 Error "invalid deletion policy";
+    E0210 Error "repetition over a deploy-time list";
     W0201 Warning "persistent data deleted with its resource";
     W0202 Warning "unchecked native type";
     // Stages, params and constraints (E03xx, W03xx).
+    E0301 Error "constraint violated";
+    E0302 Error "value does not match the param's type";
+    E0303 Error "unknown param option";
+    E0304 Error "invalid param option value";
+    E0305 Error "option does not apply to the param's type";
+    E0306 Error "contradictory constraints";
+    E0307 Error "invalid regular expression";
+    E0308 Error "param default not known at compile time";
+    E0309 Error "secret value in the template";
+    E0310 Error "arithmetic overflow";
+    E0311 Error "division by zero";
+    E0312 Error "index out of range";
+    E0313 Error "missing key";
+    E0314 Error "value too large";
+    E0315 Error "value has no text form";
+    E0316 Error "invalid function argument";
+    E0317 Error "duplicate key";
+    W0301 Warning "unanchored pattern";
     // The dependency graph (E04xx, W04xx).
+    E0401 Error "dependency cycle";
+    E0402 Error "depends_on entry is not a resource";
+    W0401 Warning "redundant depends_on";
 }
 
 /// Looks a code up by its id, case-insensitively.

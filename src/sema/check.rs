@@ -5,12 +5,15 @@
 //! Modules (the entry file, its imports, stdlib files) are loaded on demand;
 //! a stdlib file is parsed only when a program names something in it.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use indexmap::IndexMap;
 
+use super::eval::{self, Value};
+use super::params::ParamInfo;
 use super::resolve::NAMESPACES;
 use super::schema::{Field, Schema, SchemaKind};
 use super::ty::{SchemaId, Ty, accepts, display};
@@ -37,6 +40,37 @@ struct Module {
 pub struct Analysis {
     /// State class of each top-level resource of the entry file.
     pub states: IndexMap<String, StateClass>,
+    /// How many instances and under which condition each top-level resource
+    /// of the entry file exists.
+    pub resources: IndexMap<String, Instances>,
+}
+
+/// How many instances of a resource a program declares.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Count {
+    /// No `for`: one.
+    One,
+    /// `for` over a list known at compile time: unrolled.
+    Fixed(usize),
+    /// `for i in a..n` with a bound known only at deploy time: the target's
+    /// own repetition (Terraform `count`, Heat `ResourceGroup`).
+    Deploy,
+}
+
+/// Whether a resource exists.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Existence {
+    Always,
+    /// Its `if` folded to false: it is left out of every template.
+    Never,
+    /// Its `if` is known only at deploy time.
+    Conditional,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Instances {
+    pub count: Count,
+    pub existence: Existence,
 }
 
 const BUILTIN_TYPES: &[&str] = &["string", "int", "number", "bool", "any"];
@@ -53,6 +87,8 @@ pub struct Checker<'db> {
     component_schemas: HashMap<(ModuleId, String), SchemaId>,
     native_schemas: HashMap<String, Option<SchemaId>>,
     aliases_in_progress: HashSet<(ModuleId, String)>,
+    /// Values of the entry file's params given at compile time.
+    param_values: IndexMap<String, Value>,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -77,6 +113,7 @@ struct Scope<'a> {
     locals: Vec<(String, Ty)>,
     /// Conditions known to hold here, canonically printed.
     conditions: Vec<String>,
+    consts: ConstEnv<'a>,
 }
 
 /// Checks one entry file already parsed into `ast`.
@@ -85,6 +122,7 @@ pub fn check(
     file: FileId,
     ast: Rc<SourceFile>,
     path: Option<&Path>,
+    params: &IndexMap<String, ParamInfo>,
 ) -> (Analysis, Vec<Diagnostic>) {
     let mut checker = Checker {
         db,
@@ -96,6 +134,10 @@ pub fn check(
         component_schemas: HashMap::new(),
         native_schemas: HashMap::new(),
         aliases_in_progress: HashSet::new(),
+        param_values: params
+            .iter()
+            .filter_map(|(name, info)| Some((name.clone(), info.value.clone()?)))
+            .collect(),
         diagnostics: Vec::new(),
     };
     let _ = file;
@@ -559,6 +601,22 @@ impl Checker<'_> {
 
     /// Checks the declarations of a module (or of a component's body).
     fn check_module(&mut self, module: ModuleId, items: &[Item], entry: bool) -> Analysis {
+        let consts = ConstEnv {
+            lets: items
+                .iter()
+                .filter_map(|item| match &item.kind {
+                    ItemKind::Let(l) => Some((l.name.name.as_str(), &l.value)),
+                    _ => None,
+                })
+                .collect(),
+            params: if entry {
+                self.param_values.clone()
+            } else {
+                IndexMap::new()
+            },
+            cache: RefCell::new(HashMap::new()),
+            diagnostics: RefCell::new(Vec::new()),
+        };
         let mut scope = Scope {
             module,
             items,
@@ -566,19 +624,26 @@ impl Checker<'_> {
             lets: HashMap::new(),
             locals: Vec::new(),
             conditions: Vec::new(),
+            consts,
         };
         let mut analysis = Analysis::default();
         self.declare_entries(&mut scope, items);
         for (index, item) in items.iter().enumerate() {
             match &item.kind {
-                ItemKind::Let(_) => {
+                ItemKind::Let(l) => {
                     self.let_type(&mut scope, index);
+                    if entry {
+                        // Folding reports what cannot be computed (1 / 0).
+                        let _ = scope.consts.lookup(&l.name.name);
+                    }
                 }
                 ItemKind::Resource(r) => {
-                    if let Some(state) = self.check_resource(&mut scope, r)
-                        && entry
-                    {
-                        analysis.states.insert(r.name.name.clone(), state);
+                    let (state, instances) = self.check_resource(&mut scope, r, entry);
+                    if entry {
+                        if let Some(state) = state {
+                            analysis.states.insert(r.name.name.clone(), state);
+                        }
+                        analysis.resources.insert(r.name.name.clone(), instances);
                     }
                 }
                 ItemKind::Output(o) => {
@@ -619,6 +684,7 @@ impl Checker<'_> {
                 _ => {}
             }
         }
+        self.diagnostics.extend(scope.consts.diagnostics.take());
         analysis
     }
 
@@ -700,8 +766,18 @@ impl Checker<'_> {
         ty
     }
 
-    /// Checks a resource; returns its state class when its type is known.
-    fn check_resource(&mut self, scope: &mut Scope, r: &Resource) -> Option<StateClass> {
+    /// Checks a resource; returns its state class when its type is known,
+    /// and, in the entry file, how many instances exist.
+    fn check_resource(
+        &mut self,
+        scope: &mut Scope,
+        r: &Resource,
+        fold: bool,
+    ) -> (Option<StateClass>, Instances) {
+        let mut instances = Instances {
+            count: Count::One,
+            existence: Existence::Always,
+        };
         let schema = match scope.entries.get(&r.name.name) {
             Some(Entry::Resource { ty, .. }) => match ty.non_optional() {
                 Ty::Resource(id) => Some(*id),
@@ -720,6 +796,10 @@ impl Checker<'_> {
         if let Some(guard) = &r.for_guard {
             let iterable = self.infer(scope, &guard.iterable);
             let element = self.element_type(&iterable, guard.iterable.span);
+            // A list of the wrong type is already reported.
+            if fold && !element.is_error() {
+                instances.count = self.repetition(scope, guard);
+            }
             bind(scope, &guard.binding, element);
         }
         let pushed_condition = match &r.if_guard {
@@ -727,6 +807,13 @@ impl Checker<'_> {
                 let t = self.infer(scope, condition);
                 self.expect(&Ty::Bool, &t, condition.span, None);
                 scope.conditions.push(canon(condition));
+                if fold {
+                    instances.existence = match self.fold(scope, condition) {
+                        Some(Value::Bool(true)) => Existence::Always,
+                        Some(Value::Bool(false)) => Existence::Never,
+                        _ => Existence::Conditional,
+                    };
+                }
                 true
             }
             None => false,
@@ -802,7 +889,74 @@ impl Checker<'_> {
             scope.conditions.pop();
         }
         scope.locals.truncate(locals_before);
-        schema.map(|s| self.schemas[s.0 as usize].state)
+        (schema.map(|s| self.schemas[s.0 as usize].state), instances)
+    }
+
+    /// The compile-time value of an expression of the module's top level,
+    /// if everything it reads is known at compile time.
+    fn fold(&mut self, scope: &Scope, expr: &Expr) -> Option<Value> {
+        let mut diagnostics = Vec::new();
+        let value = eval::eval(expr, &|name| scope.consts.lookup(name), &mut diagnostics);
+        self.diagnostics.extend(diagnostics);
+        value
+    }
+
+    /// How many instances a `for` makes: unrolled when the list is known at
+    /// compile time, the target's own count for a deploy-time range.
+    fn repetition(&mut self, scope: &Scope, guard: &ForGuard) -> Count {
+        match self.fold(scope, &guard.iterable) {
+            Some(Value::List(items)) => Count::Fixed(items.len()),
+            Some(Value::Object(fields)) => Count::Fixed(fields.len()),
+            Some(_) => Count::One,
+            None => match self.static_length(scope, &guard.iterable, 0) {
+                Some(n) => Count::Fixed(n),
+                None if matches!(guard.iterable.kind, ExprKind::Range(..)) => Count::Deploy,
+                None => self.deploy_time_list(guard),
+            },
+        }
+    }
+
+    /// The length of a list whose elements may be known only at deploy time
+    /// but whose shape is fixed: `[a, b]`, `[for x in xs: ...]` over such a
+    /// list, a range with constant bounds, a let of one of these.
+    fn static_length(&mut self, scope: &Scope, expr: &Expr, depth: usize) -> Option<usize> {
+        if depth > 64 {
+            return None;
+        }
+        match &expr.kind {
+            ExprKind::List(items) => Some(items.len()),
+            ExprKind::Paren(inner) => self.static_length(scope, inner, depth + 1),
+            ExprKind::ListComp(comp) if comp.filter.is_none() => {
+                self.static_length(scope, &comp.iterable, depth + 1)
+            }
+            ExprKind::Name(name) => {
+                let value = scope.consts.lets.get(name.name.as_str()).copied()?;
+                self.static_length(scope, value, depth + 1)
+            }
+            _ => match self.fold(scope, expr)? {
+                Value::List(items) => Some(items.len()),
+                Value::Object(fields) => Some(fields.len()),
+                _ => None,
+            },
+        }
+    }
+
+    fn deploy_time_list(&mut self, guard: &ForGuard) -> Count {
+        {
+            {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        &codes::E0210,
+                        guard.iterable.span,
+                        "`for` over a list known only at deploy time",
+                    )
+                    .label("this list is not known at compile time")
+                    .note("repetition over a list unrolls into distinct resources, so the compiler must know the list; only a count (`for i in 0..n`) may wait for deploy time")
+                    .help("give the params this list depends on at compile time (`--param`), or repeat over a range `0..length`"),
+                );
+                Count::One
+            }
+        }
     }
 
     fn raw_type(&mut self, name: &StringLit) {
@@ -1459,6 +1613,36 @@ impl Checker<'_> {
             }
             _ => Ty::Any,
         }
+    }
+}
+
+/// Compile-time values of a module's names: params given at compile time,
+/// and lets whose values fold, evaluated on demand.
+struct ConstEnv<'a> {
+    lets: HashMap<&'a str, &'a Expr>,
+    params: IndexMap<String, Value>,
+    /// `None` while a let is being evaluated, so a cycle folds to nothing.
+    cache: RefCell<HashMap<String, Option<Value>>>,
+    diagnostics: RefCell<Vec<Diagnostic>>,
+}
+
+impl ConstEnv<'_> {
+    fn lookup(&self, name: &str) -> Option<Value> {
+        if let Some(value) = self.params.get(name) {
+            return Some(value.clone());
+        }
+        if let Some(cached) = self.cache.borrow().get(name) {
+            return cached.clone();
+        }
+        let expr = self.lets.get(name)?;
+        self.cache.borrow_mut().insert(name.to_string(), None);
+        let mut diagnostics = Vec::new();
+        let value = eval::eval(expr, &|n| self.lookup(n), &mut diagnostics);
+        self.diagnostics.borrow_mut().extend(diagnostics);
+        self.cache
+            .borrow_mut()
+            .insert(name.to_string(), value.clone());
+        value
     }
 }
 
