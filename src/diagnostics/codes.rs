@@ -48,6 +48,9 @@ codes! {
     E0208 Error "conditional resource used where it may not exist";
     E0209 Error "invalid deletion policy";
     E0210 Error "repetition over a deploy-time list";
+    E0211 Error "unknown target";
+    E0212 Error "native type of another target";
+    E0213 Error "lowering does not bind an output";
     W0201 Warning "persistent data deleted with its resource";
     W0202 Warning "unchecked native type";
     // Stages, params and constraints (E03xx, W03xx).

@@ -680,12 +680,112 @@ impl Checker<'_> {
                         .cloned()
                         .collect();
                     let _ = self.check_module(module, &own, false);
+                    for item in &c.items {
+                        if let ItemKind::Target(block) = &item.kind {
+                            self.check_target_block(module, c, block);
+                        }
+                    }
                 }
                 _ => {}
             }
         }
         self.diagnostics.extend(scope.consts.diagnostics.take());
         analysis
+    }
+
+    /// A component's lowering for one target: its resources are native
+    /// resources of that target, checked against their schemas, in a scope
+    /// of the component's params and lets; each `output` binds one of the
+    /// component's declared outputs.
+    fn check_target_block(&mut self, module: ModuleId, component: &Component, block: &TargetBlock) {
+        let target = block.target.name.as_str();
+        if !TARGETS.contains(&target) {
+            let mut d = Diagnostic::new(
+                &codes::E0211,
+                block.target.span,
+                format!("unknown target `{target}`"),
+            )
+            .label("not a target")
+            .note(format!("the targets are {}", TARGETS.join(", ")));
+            if let Some(near) = suggest::best_match(target, TARGETS.iter().copied()) {
+                d = d.help(format!("did you mean `{near}`?"));
+            }
+            self.diagnostics.push(d);
+            return;
+        }
+        let mut items: Vec<Item> = component
+            .items
+            .iter()
+            .filter(|i| matches!(i.kind, ItemKind::Param(_) | ItemKind::Let(_)))
+            .cloned()
+            .collect();
+        items.extend(block.items.iter().cloned());
+        for item in &block.items {
+            if let ItemKind::Resource(r) = &item.kind {
+                let name = match &r.ty {
+                    ResourceType::Path(path)
+                        if path.separator == PathSeparator::Colons || path.segments.len() == 1 =>
+                    {
+                        Some((path.text(), path.span))
+                    }
+                    ResourceType::Raw(raw) => raw.as_plain().map(|t| (t, raw.span)),
+                    ResourceType::Path(_) => None,
+                };
+                if let Some((name, span)) = name
+                    && let Some(owner) = stdlib::native_target(&name)
+                    && !target_accepts(target, owner)
+                {
+                    self.diagnostics.push(
+                        Diagnostic::new(
+                            &codes::E0212,
+                            span,
+                            format!("`{name}` is a native type of {owner}, not of {target}"),
+                        )
+                        .label(format!("not a {target} type"))
+                        .help(format!(
+                            "a `target {target}` block lowers into {target}'s own types"
+                        )),
+                    );
+                }
+            }
+        }
+        let _ = self.check_module(module, &items, false);
+        // Every declared output is bound by every lowering.
+        let bound: HashSet<&str> = block
+            .items
+            .iter()
+            .filter_map(|i| match &i.kind {
+                ItemKind::Output(o) if o.value.is_some() => Some(o.name.name.as_str()),
+                _ => None,
+            })
+            .collect();
+        let unsupported = block
+            .items
+            .iter()
+            .any(|i| matches!(i.kind, ItemKind::Unsupported(_)));
+        if unsupported {
+            return;
+        }
+        for item in &component.items {
+            if let ItemKind::Output(o) = &item.kind
+                && o.value.is_none()
+                && !bound.contains(o.name.name.as_str())
+            {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        &codes::E0213,
+                        block.target.span,
+                        format!(
+                            "the {target} lowering of `{}` does not bind output `{}`",
+                            component.name.name, o.name.name
+                        ),
+                    )
+                    .label(format!("no `output {} = ...` in this block", o.name.name))
+                    .secondary(o.name.span, "declared here")
+                    .help(format!("add `output {} = ...` to the block", o.name.name)),
+                );
+            }
+        }
     }
 
     fn declare_entries(&mut self, scope: &mut Scope, items: &[Item]) {
@@ -1644,6 +1744,20 @@ impl ConstEnv<'_> {
             .insert(name.to_string(), value.clone());
         value
     }
+}
+
+/// The targets a component can be lowered to.
+pub const TARGETS: &[&str] = &[
+    "cloudformation",
+    "heat",
+    "terraform-aws",
+    "terraform-openstack",
+];
+
+/// May a lowering for `target` use a native type of `owner`? The `terraform`
+/// vocabulary (hashicorp/random) serves both Terraform providers.
+fn target_accepts(target: &str, owner: &str) -> bool {
+    target == owner || (owner == "terraform" && target.starts_with("terraform-"))
 }
 
 /// Built-in functions: name, fewest and most arguments.
