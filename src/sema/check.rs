@@ -719,7 +719,27 @@ impl Checker<'_> {
             .filter(|i| matches!(i.kind, ItemKind::Param(_) | ItemKind::Let(_)))
             .cloned()
             .collect();
-        items.extend(block.items.iter().cloned());
+        // A bound output is checked against the type its declaration gives.
+        let declared: HashMap<&str, &TypeExpr> = component
+            .items
+            .iter()
+            .filter_map(|i| match &i.kind {
+                ItemKind::Output(o) if o.value.is_none() => {
+                    Some((o.name.name.as_str(), o.ty.as_ref()?))
+                }
+                _ => None,
+            })
+            .collect();
+        items.extend(block.items.iter().map(|item| {
+            let mut item = item.clone();
+            if let ItemKind::Output(o) = &mut item.kind
+                && o.ty.is_none()
+                && let Some(ty) = declared.get(o.name.name.as_str())
+            {
+                o.ty = Some((*ty).clone());
+            }
+            item
+        }));
         for item in &block.items {
             if let ItemKind::Resource(r) = &item.kind {
                 let name = match &r.ty {
@@ -1693,6 +1713,8 @@ impl Checker<'_> {
         };
         match name.name.as_str() {
             "length" => Ty::Int,
+            "region" | "stack_name" | "account_id" => Ty::String,
+            "availability_zones" => Ty::list(Ty::String),
             "join" | "lower" | "upper" | "replace" | "base64" | "cidrsubnet" | "file" | "trim"
             | "format" => Ty::String,
             "split" | "keys" => Ty::list(Ty::String),
@@ -1762,6 +1784,8 @@ fn target_accepts(target: &str, owner: &str) -> bool {
 
 /// Built-in functions: name, fewest and most arguments.
 const FUNCTIONS: &[(&str, usize, usize)] = &[
+    ("account_id", 0, 0),
+    ("availability_zones", 0, 0),
     ("base64", 1, 1),
     ("cidrsubnet", 3, 3),
     ("concat", 1, usize::MAX),
@@ -1775,8 +1799,10 @@ const FUNCTIONS: &[(&str, usize, usize)] = &[
     ("lower", 1, 1),
     ("max", 1, usize::MAX),
     ("min", 1, usize::MAX),
+    ("region", 0, 0),
     ("replace", 3, 3),
     ("split", 2, 2),
+    ("stack_name", 0, 0),
     ("upper", 1, 1),
     ("values", 1, 1),
 ];
