@@ -82,11 +82,17 @@ pub struct Checker<'db> {
     user_modules: HashMap<PathBuf, ModuleId>,
     stdlib_modules: HashMap<String, ModuleId>,
     /// Import chain being loaded, for cycle detection.
-    loading: Vec<(PathBuf, Span)>,
+    /// Each file's canonical path, its name as written, and the import span.
+    loading: Vec<(PathBuf, String, Span)>,
     schemas: Vec<Schema>,
     component_schemas: HashMap<(ModuleId, String), SchemaId>,
     native_schemas: HashMap<String, Option<SchemaId>>,
+    /// Native types declared by programs, by module and name.
+    local_natives: HashMap<(ModuleId, String), Option<SchemaId>>,
     aliases_in_progress: HashSet<(ModuleId, String)>,
+    aliases: HashMap<(ModuleId, String), Ty>,
+    /// Component schemas whose fields are not resolved yet.
+    pending_fields: HashMap<SchemaId, (ModuleId, usize)>,
     /// Values of the entry file's params given at compile time.
     param_values: IndexMap<String, Value>,
     diagnostics: Vec<Diagnostic>,
@@ -133,7 +139,10 @@ pub fn check(
         schemas: Vec::new(),
         component_schemas: HashMap::new(),
         native_schemas: HashMap::new(),
+        local_natives: HashMap::new(),
         aliases_in_progress: HashSet::new(),
+        aliases: HashMap::new(),
+        pending_fields: HashMap::new(),
         param_values: params
             .iter()
             .filter_map(|(name, info)| Some((name.clone(), info.value.clone()?)))
@@ -143,7 +152,8 @@ pub fn check(
     let _ = file;
     let canonical = path.and_then(|p| p.canonicalize().ok());
     if let Some(p) = &canonical {
-        checker.loading.push((p.clone(), Span::default()));
+        let shown = path.map(|p| p.display().to_string()).unwrap_or_default();
+        checker.loading.push((p.clone(), shown, Span::default()));
     }
     let entry = checker.add_module(ast.clone(), path.and_then(Path::parent), None);
     if let Some(p) = canonical {
@@ -172,6 +182,14 @@ impl Checker<'_> {
         id
     }
 
+    fn source_text(&self, span: Span) -> String {
+        self.db
+            .text(span.file)
+            .get(span.range())
+            .unwrap_or_default()
+            .to_string()
+    }
+
     fn schema_name(&self, id: SchemaId) -> String {
         self.schemas[id.0 as usize].name.clone()
     }
@@ -197,7 +215,18 @@ impl Checker<'_> {
     }
 
     fn load_import(&mut self, import: &Import, dir: Option<&Path>) -> Option<ModuleId> {
-        let relative = import.path.as_plain()?;
+        let Some(relative) = import.path.as_plain() else {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    &codes::E0105,
+                    import.path.span,
+                    "an import path cannot contain an interpolation",
+                )
+                .label("the file to import must be known before anything is evaluated")
+                .help("write the path as plain text"),
+            );
+            return None;
+        };
         let dir = dir.unwrap_or(Path::new("."));
         // Lexically, so that names read `dir/web.infra`, not `dir/./web.infra`.
         let joined: PathBuf = dir
@@ -217,21 +246,24 @@ impl Checker<'_> {
             );
             return None;
         };
-        if let Some(position) = self.loading.iter().position(|(p, _)| *p == canonical) {
+        if let Some(position) = self.loading.iter().position(|(p, _, _)| *p == canonical) {
             let mut chain: Vec<String> = self.loading[position..]
                 .iter()
-                .map(|(p, _)| p.display().to_string())
+                .map(|(_, shown, _)| shown.clone())
                 .collect();
-            chain.push(canonical.display().to_string());
+            chain.push(joined.display().to_string());
+            let self_import = position + 1 == self.loading.len();
             let mut diagnostic = Diagnostic::new(&codes::E0103, import.path.span, "import cycle")
                 .label("this import closes the cycle")
                 .note(format!("the cycle: {}", chain.join(" → ")));
-            for (_, span) in &self.loading[position + 1..] {
+            for (_, _, span) in &self.loading[position + 1..] {
                 diagnostic = diagnostic.secondary(*span, "imported here");
             }
-            self.diagnostics.push(
-                diagnostic.help("move what both files need into a third file that imports neither"),
-            );
+            self.diagnostics.push(diagnostic.help(if self_import {
+                "a file's own declarations are in scope without an import: remove it"
+            } else {
+                "move what both files need into a third file that imports neither"
+            }));
             return None;
         }
         if let Some(existing) = self.user_modules.get(&canonical) {
@@ -270,7 +302,8 @@ impl Checker<'_> {
         let ast = Rc::new(ast);
         let id = self.add_module(ast.clone(), canonical.parent(), None);
         self.user_modules.insert(canonical.clone(), id);
-        self.loading.push((canonical, import.path.span));
+        self.loading
+            .push((canonical, joined.display().to_string(), import.path.span));
         self.load_imports(id);
         self.loading.pop();
         if !broken {
@@ -335,7 +368,7 @@ impl Checker<'_> {
     fn resolve_type_path(&mut self, module: ModuleId, path: &TypePath) -> Ty {
         let text = path.text();
         if path.separator == PathSeparator::Colons {
-            return self.native_type(&text, path.span);
+            return self.native_type(module, &text, path.span);
         }
         match path.segments.as_slice() {
             [name] => {
@@ -346,7 +379,7 @@ impl Checker<'_> {
                     return t;
                 }
                 if stdlib::native_target(&name.name).is_some() {
-                    return self.native_type(&name.name, path.span);
+                    return self.native_type(module, &name.name, path.span);
                 }
                 let candidates = self.type_names(module);
                 self.unknown_type(path.span, &text, candidates.iter().map(String::as_str))
@@ -426,6 +459,9 @@ impl Checker<'_> {
             match &item.kind {
                 ItemKind::TypeAlias(alias) if alias.name.name == name => {
                     let key = (module, name.to_string());
+                    if let Some(t) = self.aliases.get(&key) {
+                        return Some(t.clone());
+                    }
                     if !self.aliases_in_progress.insert(key.clone()) {
                         self.diagnostics.push(
                             Diagnostic::new(
@@ -436,10 +472,12 @@ impl Checker<'_> {
                             .label("recursive type alias")
                             .help("break the recursion with `any` or a resource type"),
                         );
+                        self.aliases.insert(key, Ty::Error);
                         return Some(Ty::Error);
                     }
                     let t = self.resolve_type(module, &alias.ty);
                     self.aliases_in_progress.remove(&key);
+                    self.aliases.entry(key).or_insert(t.clone());
                     return Some(t);
                 }
                 ItemKind::Component(c) if c.name.name == name => {
@@ -473,8 +511,22 @@ impl Checker<'_> {
             inputs: IndexMap::new(),
             outputs: IndexMap::new(),
         });
-        // Registered before its fields resolve, so a component may refer to itself.
+        // Fields resolve on first use: a component's type may then appear in
+        // its own fields or in an alias that one of its fields uses.
         self.component_schemas.insert(key, id);
+        self.pending_fields.insert(id, (module, index));
+        id
+    }
+
+    /// Resolves a component schema's fields if not done yet.
+    fn ensure_fields(&mut self, id: SchemaId) {
+        let Some((module, index)) = self.pending_fields.remove(&id) else {
+            return;
+        };
+        let ast = self.modules[module.0 as usize].ast.clone();
+        let ItemKind::Component(component) = &ast.items[index].kind else {
+            return;
+        };
         let mut inputs = IndexMap::new();
         let mut outputs = IndexMap::new();
         for item in &component.items {
@@ -515,15 +567,39 @@ impl Checker<'_> {
         let schema = &mut self.schemas[id.0 as usize];
         schema.inputs = inputs;
         schema.outputs = outputs;
-        id
     }
 
-    fn native_type(&mut self, name: &str, span: Span) -> Ty {
+    /// A native type: declared by the program itself, or from the stdlib.
+    fn native_type(&mut self, module: ModuleId, name: &str, span: Span) -> Ty {
+        let key = (module, name.to_string());
+        let local = match self.local_natives.get(&key) {
+            Some(found) => *found,
+            None => {
+                let found = self.native_schema_in(module, name);
+                self.local_natives.insert(key, found);
+                found
+            }
+        };
+        if let Some(id) = local {
+            return Ty::Resource(id);
+        }
         match self.native_schema(name) {
             Some(id) => Ty::Resource(id),
             None => {
                 let candidates = native_candidates(name);
-                self.unknown_type(span, name, candidates.iter().map(String::as_str))
+                let mut diagnostic =
+                    Diagnostic::new(&codes::E0104, span, format!("unknown type `{name}`"))
+                        .label("no native type of this name in the stdlib");
+                if let Some(near) = suggest::best_match(name, candidates.iter().map(String::as_str))
+                {
+                    diagnostic = diagnostic.help(format!("did you mean `{near}`?"));
+                } else {
+                    diagnostic = diagnostic.help(format!(
+                        "for a type the stdlib lacks, write its name as a string: `\"{name}\"` (unchecked)"
+                    ));
+                }
+                self.diagnostics.push(diagnostic);
+                Ty::Error
             }
         }
     }
@@ -540,6 +616,11 @@ impl Checker<'_> {
     fn load_native_schema(&mut self, name: &str) -> Option<SchemaId> {
         let path = stdlib::native_path(name)?;
         let module = self.stdlib_module(&path, None)?;
+        self.native_schema_in(module, name)
+    }
+
+    /// The schema of a native type declared in `module`, if it declares it.
+    fn native_schema_in(&mut self, module: ModuleId, name: &str) -> Option<SchemaId> {
         let ast = self.modules[module.0 as usize].ast.clone();
         let native = ast.items.iter().find_map(|item| match &item.kind {
             ItemKind::Native(n) if n.type_name.as_plain().as_deref() == Some(name) => Some(n),
@@ -968,6 +1049,7 @@ impl Checker<'_> {
                 let _ = self.infer(scope, &property.value);
                 continue;
             };
+            self.ensure_fields(schema);
             let field = self.schemas[schema.0 as usize].inputs.get(key).cloned();
             match field {
                 Some(field) => {
@@ -981,6 +1063,7 @@ impl Checker<'_> {
             }
         }
         if let Some(schema) = schema {
+            self.ensure_fields(schema);
             let missing: Vec<(String, Field)> = self.schemas[schema.0 as usize]
                 .inputs
                 .iter()
@@ -1114,7 +1197,20 @@ impl Checker<'_> {
             ExprKind::Str(s) => s.as_plain(),
             _ => None,
         };
-        let Some(value) = value.filter(|v| POLICIES.contains(&v.as_str())) else {
+        let Some(value) = value else {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    &codes::E0209,
+                    property.value.span,
+                    "`deletion` must be written as a literal",
+                )
+                .label("not a literal string")
+                .note("the policy is fixed at compile time: it becomes the template's own deletion policy")
+                .help("write \"delete\", \"retain\" or \"snapshot\" here"),
+            );
+            return;
+        };
+        let Some(value) = Some(value).filter(|v| POLICIES.contains(&v.as_str())) else {
             self.diagnostics.push(
                 Diagnostic::new(
                     &codes::E0209,
@@ -1184,8 +1280,20 @@ impl Checker<'_> {
         if let Some((name, field)) = field {
             diagnostic = diagnostic.secondary(field.span, format!("`{name}` is declared as `{e}`"));
         }
-        if matches!(found, Ty::Resource(_)) && expected.is_stringy() {
-            diagnostic = diagnostic.help("read one of the resource's attributes, such as `.id`");
+        if let Ty::Resource(id) = found
+            && expected.is_stringy()
+        {
+            self.ensure_fields(*id);
+            let attributes: Vec<String> = self.schemas[id.0 as usize]
+                .outputs
+                .iter()
+                .filter(|(_, f)| f.ty.is_stringy())
+                .map(|(name, _)| format!("`.{name}`"))
+                .collect();
+            diagnostic = diagnostic.help(format!(
+                "this is a resource; read one of its attributes: {}",
+                attributes.join(", ")
+            ));
         }
         self.diagnostics.push(diagnostic);
     }
@@ -1522,18 +1630,24 @@ impl Checker<'_> {
                 Ty::Bool
             }
             BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem => {
+                if op == BinaryOp::Add
+                    && (a.0.is_stringy() || b.0.is_stringy())
+                    && !matches!(a.0, Ty::Any | Ty::Error)
+                    && !matches!(b.0, Ty::Any | Ty::Error)
+                {
+                    self.diagnostics.push(
+                        Diagnostic::new(
+                            &codes::E0203,
+                            a.1.to(b.1),
+                            "`+` adds numbers, not strings",
+                        )
+                        .label("a string operand")
+                        .help("join strings with interpolation: \"${a}${b}\""),
+                    );
+                    return Ty::Error;
+                }
                 let ok_a = self.operand(a.0, a.1, sym, Ty::is_numeric, "a number");
                 let ok_b = self.operand(b.0, b.1, sym, Ty::is_numeric, "a number");
-                if op == BinaryOp::Add
-                    && a.0.is_stringy()
-                    && !ok_a
-                    && let Some(last) = self.diagnostics.last_mut()
-                {
-                    {
-                        last.help
-                            .push("join strings with interpolation: \"${a}${b}\"".into());
-                    }
-                }
                 match (a.0, b.0) {
                     (Ty::Int, Ty::Int) => Ty::Int,
                     _ if ok_a && ok_b => Ty::Number,
@@ -1551,22 +1665,23 @@ impl Checker<'_> {
             Some(Entry::Param(t)) => t,
             Some(Entry::Let(index)) => self.let_type(scope, index),
             Some(Entry::Resource { ty, condition }) => {
-                if let Some((condition, guard_span)) = condition {
-                    if !scope.conditions.contains(&condition) {
-                        self.diagnostics.push(
-                            Diagnostic::new(
-                                &codes::E0208,
-                                name.span,
-                                format!("`{}` may not exist here", name.name),
-                            )
-                            .label(format!("`{}` exists only under a condition", name.name))
-                            .secondary(guard_span, "it exists only when this is true")
-                            .help(format!(
-                                "use it under the same condition: `{condition} ? {}... : null`, or give this declaration the same `if`",
-                                name.name
-                            )),
-                        );
-                    }
+                if let Some((condition, guard_span)) = condition
+                    && !scope.conditions.contains(&condition)
+                {
+                    let written = self.source_text(guard_span);
+                    self.diagnostics.push(
+                        Diagnostic::new(
+                            &codes::E0208,
+                            name.span,
+                            format!("`{}` may not exist here", name.name),
+                        )
+                        .label(format!("`{}` exists only under a condition", name.name))
+                        .secondary(guard_span, "it exists only when this is true")
+                        .help(format!(
+                            "use it under the same condition, as in `{written} ? {}.ATTRIBUTE : null`, or give this declaration the same `if`",
+                            name.name
+                        )),
+                    );
                 }
                 ty
             }
@@ -1579,6 +1694,7 @@ impl Checker<'_> {
     fn member_type(&mut self, base: &Ty, name: &Ident, base_span: Span) -> Ty {
         match base.non_optional() {
             Ty::Resource(id) => {
+                self.ensure_fields(*id);
                 let schema = &self.schemas[id.0 as usize];
                 match schema.outputs.get(&name.name) {
                     Some(field) => field.ty.clone(),
