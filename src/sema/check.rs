@@ -1503,11 +1503,18 @@ impl Checker<'_> {
                 let tc = self.infer(scope, c);
                 self.expect(&Ty::Bool, &tc, c.span, None);
                 let condition = canon(c);
+                // `x != null ? x : y`: in the branch where `x` is not null,
+                // its type loses the `?`.
+                let (narrow_then, narrow_else) = match null_test(c) {
+                    Some((name, true)) => (Some(name), None),
+                    Some((name, false)) => (None, Some(name)),
+                    None => (None, None),
+                };
                 scope.conditions.push(condition.clone());
-                let ta = self.infer(scope, a);
+                let ta = self.with_narrowed(scope, narrow_then, a);
                 scope.conditions.pop();
                 scope.conditions.push(format!("!({condition})"));
-                let tb = self.infer(scope, b);
+                let tb = self.with_narrowed(scope, narrow_else, b);
                 scope.conditions.pop();
                 Ty::join(ta, tb)
             }
@@ -1538,6 +1545,27 @@ impl Checker<'_> {
             }
             ExprKind::Paren(inner) => self.infer(scope, inner),
         }
+    }
+
+    /// Infers `expr` with `name` known not to be null.
+    fn with_narrowed(&mut self, scope: &mut Scope, name: Option<&Ident>, expr: &Expr) -> Ty {
+        let Some(name) = name else {
+            return self.infer(scope, expr);
+        };
+        let ty = self.name_type_quiet(scope, name);
+        let narrowed = ty.non_optional().clone();
+        scope.locals.push((name.name.clone(), narrowed));
+        let t = self.infer(scope, expr);
+        scope.locals.pop();
+        t
+    }
+
+    /// The type of a name without reporting anything about it.
+    fn name_type_quiet(&mut self, scope: &mut Scope, name: &Ident) -> Ty {
+        let before = self.diagnostics.len();
+        let t = self.name_type(scope, name);
+        self.diagnostics.truncate(before);
+        t
     }
 
     fn comprehension(
@@ -1852,6 +1880,19 @@ impl Checker<'_> {
             _ => Ty::Any,
         }
     }
+}
+
+/// `x != null` gives `(x, true)`, `x == null` gives `(x, false)`: the name,
+/// and whether the condition being true means it is not null.
+fn null_test(condition: &Expr) -> Option<(&Ident, bool)> {
+    let ExprKind::Binary(op @ (BinaryOp::Ne | BinaryOp::Eq), a, b) = &condition.kind else {
+        return None;
+    };
+    let name = match (&a.kind, &b.kind) {
+        (ExprKind::Name(n), ExprKind::Null) | (ExprKind::Null, ExprKind::Name(n)) => n,
+        _ => return None,
+    };
+    Some((name, *op == BinaryOp::Ne))
 }
 
 /// Compile-time values of a module's names: params given at compile time,

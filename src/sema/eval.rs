@@ -1,9 +1,28 @@
 //! Compile-time values and constant folding.
+//!
+//! [`eval`] folds an expression whose every part is known at compile time:
+//! literals, constant lets, params given a value with `--param`. A part known
+//! only at deploy time makes the whole expression deploy-time (`None`, with
+//! no diagnostic). Errors that depend on values, which the type checker
+//! cannot see (a division by zero, an index out of range, an overflow), are
+//! reported here with the span of the part at fault.
+//!
+//! Type errors (`1 + "a"`, `!3`, a call with the wrong arguments) are the
+//! type checker's: here they only stop folding, silently, so that one
+//! mistake is reported once.
+//!
+//! Evaluation is bounded: a range has at most [`MAX_RANGE`] elements, a
+//! string at most [`MAX_STRING`] bytes, and one expression takes at most
+//! [`MAX_STEPS`] steps (counting the elements of the values it copies), so a
+//! small program cannot make the compiler build a huge value.
 
 use indexmap::IndexMap;
 
-use crate::diagnostics::Diagnostic;
-use crate::syntax::ast::Expr;
+use crate::diagnostics::{Diagnostic, codes};
+use crate::source::Span;
+use crate::syntax::ast::{
+    BinaryOp, Binding, Comprehension, Expr, ExprKind, Ident, StrPart, StringLit, UnaryOp,
+};
 
 /// A value known at compile time.
 #[derive(Clone, Debug, PartialEq)]
@@ -17,6 +36,213 @@ pub enum Value {
     Object(IndexMap<String, Value>),
 }
 
+/// The longest range `a..b` folded at compile time.
+pub const MAX_RANGE: i64 = 10_000;
+/// The longest string built at compile time, in bytes.
+pub const MAX_STRING: usize = 1 << 20;
+/// The most evaluation steps one expression may take.
+pub const MAX_STEPS: usize = 1_000_000;
+
+impl Value {
+    /// The kind of value, with its article, for messages: `an int`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Value::Null => "null",
+            Value::Bool(_) => "a bool",
+            Value::Int(_) => "an int",
+            Value::Number(_) => "a number",
+            Value::String(_) => "a string",
+            Value::List(_) => "a list",
+            Value::Object(_) => "an object",
+        }
+    }
+
+    /// The text a string interpolation inserts: strings as they are, ints,
+    /// numbers and bools written out. Null, lists and objects have none.
+    pub fn to_text(&self) -> Option<String> {
+        match self {
+            Value::String(s) => Some(s.clone()),
+            Value::Int(i) => Some(i.to_string()),
+            Value::Number(n) => Some(format_number(*n)),
+            Value::Bool(b) => Some(b.to_string()),
+            Value::Null | Value::List(_) | Value::Object(_) => None,
+        }
+    }
+
+    /// The value as a number, for arithmetic and comparisons.
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Value::Int(i) => Some(*i as f64),
+            Value::Number(n) => Some(*n),
+            _ => None,
+        }
+    }
+
+    /// The value as JSON, as templates hold it.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Value::Null => serde_json::Value::Null,
+            Value::Bool(b) => serde_json::Value::Bool(*b),
+            Value::Int(i) => serde_json::Value::from(*i),
+            Value::Number(n) => serde_json::Number::from_f64(*n)
+                .map(serde_json::Value::Number)
+                .unwrap_or(serde_json::Value::Null),
+            Value::String(s) => serde_json::Value::String(s.clone()),
+            Value::List(items) => {
+                serde_json::Value::Array(items.iter().map(Value::to_json).collect())
+            }
+            Value::Object(map) => serde_json::Value::Object(
+                map.iter().map(|(k, v)| (k.clone(), v.to_json())).collect(),
+            ),
+        }
+    }
+
+    /// A JSON value (a params file) as a value: integral numbers that fit
+    /// in 64 bits are ints, other numbers are numbers.
+    pub fn from_json(json: &serde_json::Value) -> Value {
+        match json {
+            serde_json::Value::Null => Value::Null,
+            serde_json::Value::Bool(b) => Value::Bool(*b),
+            serde_json::Value::Number(n) => match n.as_i64() {
+                Some(i) => Value::Int(i),
+                None => Value::Number(n.as_f64().unwrap_or(f64::NAN)),
+            },
+            serde_json::Value::String(s) => Value::String(s.clone()),
+            serde_json::Value::Array(items) => {
+                Value::List(items.iter().map(Value::from_json).collect())
+            }
+            serde_json::Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| (k.clone(), Value::from_json(v)))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// The size of the value for the evaluation budget: one per node, and
+    /// one per 16 bytes of string.
+    fn weight(&self, cap: usize) -> usize {
+        match self {
+            Value::String(s) => 1 + s.len() / 16,
+            Value::List(items) => {
+                let mut total = 1;
+                for item in items {
+                    total += item.weight(cap);
+                    if total > cap {
+                        break;
+                    }
+                }
+                total
+            }
+            Value::Object(map) => {
+                let mut total = 1;
+                for item in map.values() {
+                    total += 1 + item.weight(cap);
+                    if total > cap {
+                        break;
+                    }
+                }
+                total
+            }
+            _ => 1,
+        }
+    }
+}
+
+/// Equality as `==` sees it: ints and numbers compare by value.
+pub fn values_equal(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Int(x), Value::Int(y)) => x == y,
+        (Value::Int(_) | Value::Number(_), Value::Int(_) | Value::Number(_)) => {
+            a.as_f64() == b.as_f64()
+        }
+        (Value::List(x), Value::List(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| values_equal(a, b))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| values_equal(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+/// A number as text: the shortest form that reads back to the same number,
+/// without an exponent (`0.5`, `2`, `1500000000`).
+pub fn format_number(n: f64) -> String {
+    format!("{n}")
+}
+
+/// Writes a value as Infra source would: `"text"`, `[1, 2]`, `{ a = 1 }`.
+impl std::fmt::Display for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Value::Null => f.write_str("null"),
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Int(i) => write!(f, "{i}"),
+            Value::Number(n) => {
+                let text = format_number(*n);
+                if n.is_finite() && !text.contains('.') {
+                    write!(f, "{text}.0")
+                } else {
+                    f.write_str(&text)
+                }
+            }
+            Value::String(s) => f.write_str(
+                &serde_json::Value::String(s.clone())
+                    .to_string()
+                    .replace("${", "\\${"),
+            ),
+            Value::List(items) => {
+                f.write_str("[")?;
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    item.fmt(f)?;
+                }
+                f.write_str("]")
+            }
+            Value::Object(map) => {
+                if map.is_empty() {
+                    return f.write_str("{}");
+                }
+                f.write_str("{ ")?;
+                for (i, (key, item)) in map.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    if is_word(key) {
+                        write!(f, "{key} = {item}")?;
+                    } else {
+                        write!(f, "{} = {item}", serde_json::Value::String(key.clone()))?;
+                    }
+                }
+                f.write_str(" }")
+            }
+        }
+    }
+}
+
+fn is_word(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// A value written for a message, cut short when long.
+pub fn show(value: &Value) -> String {
+    let text = value.to_string();
+    if text.chars().count() <= 60 {
+        return text;
+    }
+    let cut: String = text.chars().take(56).collect();
+    format!("{cut} ...")
+}
+
 /// Folds `expr` if everything it reads is known at compile time. `lookup`
 /// gives the compile-time value of a name, or `None` when the name is only
 /// known at deploy time (a param left open, a resource). Errors such as a
@@ -26,6 +252,1349 @@ pub fn eval(
     lookup: &dyn Fn(&str) -> Option<Value>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Value> {
-    let _ = (expr, lookup, diagnostics);
-    None
+    let mut evaluator = Evaluator {
+        lookup,
+        locals: Vec::new(),
+        diagnostics,
+        steps: 0,
+        root: expr.span,
+        exhausted: false,
+    };
+    evaluator.expr(expr).ok()
+}
+
+/// Why an expression has no compile-time value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stop {
+    /// Known only at deploy time, or not foldable (a type error the type
+    /// checker reports): no diagnostic.
+    Unknown,
+    /// An error, already reported.
+    Error,
+}
+
+type Eval = Result<Value, Stop>;
+
+/// Combines the outcomes of independent parts: any error wins.
+fn worst(a: Stop, b: Stop) -> Stop {
+    if a == Stop::Error || b == Stop::Error {
+        Stop::Error
+    } else {
+        Stop::Unknown
+    }
+}
+
+struct Evaluator<'a> {
+    lookup: &'a dyn Fn(&str) -> Option<Value>,
+    /// Loop variables, innermost last; `None` for a deploy-time one.
+    locals: Vec<(String, Option<Value>)>,
+    diagnostics: &'a mut Vec<Diagnostic>,
+    steps: usize,
+    /// The expression given to [`eval`], where running out of steps is
+    /// reported.
+    root: Span,
+    exhausted: bool,
+}
+
+impl Evaluator<'_> {
+    fn error(
+        &mut self,
+        code: &'static crate::diagnostics::Code,
+        span: Span,
+        message: String,
+    ) -> EvalError<'_> {
+        EvalError {
+            diagnostics: self.diagnostics,
+            diagnostic: Some(Diagnostic::new(code, span, message)),
+        }
+    }
+
+    /// Counts `n` steps; past the budget, reports once and stops.
+    fn spend(&mut self, n: usize) -> Result<(), Stop> {
+        self.steps = self.steps.saturating_add(n);
+        if self.steps <= MAX_STEPS {
+            return Ok(());
+        }
+        if !self.exhausted {
+            self.exhausted = true;
+            let root = self.root;
+            self.error(
+                &codes::E0314,
+                root,
+                "this expression is too large to evaluate at compile time".into(),
+            )
+            .label("evaluating this builds too large a value")
+            .note(format!(
+                "compile-time evaluation stops after {MAX_STEPS} steps, counting every element of every value built or copied"
+            ))
+            .help("build smaller collections, or leave the computation to deploy time")
+            .emit();
+        }
+        Err(Stop::Error)
+    }
+
+    fn expr(&mut self, expr: &Expr) -> Eval {
+        self.spend(1)?;
+        match &expr.kind {
+            ExprKind::Null => Ok(Value::Null),
+            ExprKind::Bool(b) => Ok(Value::Bool(*b)),
+            ExprKind::Int(i) => Ok(Value::Int(*i)),
+            ExprKind::Number(text) => match text.parse::<f64>() {
+                Ok(n) if n.is_finite() => Ok(Value::Number(n)),
+                _ => {
+                    self.error(
+                        &codes::E0310,
+                        expr.span,
+                        format!("the number `{text}` is too large"),
+                    )
+                    .label("out of the range of a 64-bit decimal")
+                    .note("the largest number is about 1.8e308")
+                    .emit();
+                    Err(Stop::Error)
+                }
+            },
+            ExprKind::Str(lit) => self.string(lit),
+            ExprKind::Name(name) => self.name(name),
+            ExprKind::List(items) => {
+                let values = self.all(items)?;
+                Ok(Value::List(values))
+            }
+            ExprKind::Object(properties) => {
+                let mut map = IndexMap::new();
+                let mut stop = None;
+                for property in properties {
+                    match self.expr(&property.value) {
+                        Ok(value) => {
+                            map.insert(property.key.name.clone(), value);
+                        }
+                        Err(s) => stop = Some(stop.map_or(s, |t| worst(s, t))),
+                    }
+                }
+                match stop {
+                    Some(stop) => Err(stop),
+                    None => Ok(Value::Object(map)),
+                }
+            }
+            ExprKind::Member(base, field) => {
+                let base_value = self.expr(base)?;
+                match base_value {
+                    Value::Object(map) => match map.get(&field.name) {
+                        Some(value) => Ok(value.clone()),
+                        None => {
+                            self.missing_key(&map, &field.name, field.span, base.span);
+                            Err(Stop::Error)
+                        }
+                    },
+                    _ => Err(Stop::Unknown),
+                }
+            }
+            ExprKind::Index(base, index) => {
+                let (base_value, index_value) = self.both(base, index)?;
+                self.index(base_value, index_value, base.span, index.span)
+            }
+            ExprKind::Call(callee, args) => match &callee.kind {
+                ExprKind::Name(name) => self.call(name, args, expr.span),
+                _ => {
+                    let _ = self.all(args);
+                    Err(Stop::Unknown)
+                }
+            },
+            ExprKind::Unary(op, operand) => {
+                let value = self.expr(operand)?;
+                match (op, value) {
+                    (UnaryOp::Not, Value::Bool(b)) => Ok(Value::Bool(!b)),
+                    (UnaryOp::Neg, Value::Number(n)) => Ok(Value::Number(-n)),
+                    (UnaryOp::Neg, Value::Int(i)) => match i.checked_neg() {
+                        Some(n) => Ok(Value::Int(n)),
+                        None => {
+                            self.overflow(expr.span, format!("-({i})"));
+                            Err(Stop::Error)
+                        }
+                    },
+                    _ => Err(Stop::Unknown),
+                }
+            }
+            ExprKind::Binary(op, lhs, rhs) => self.binary(*op, lhs, rhs, expr.span),
+            ExprKind::Conditional(cond, then, otherwise) => match self.expr(cond)? {
+                Value::Bool(true) => self.expr(then),
+                Value::Bool(false) => self.expr(otherwise),
+                _ => Err(Stop::Unknown),
+            },
+            ExprKind::Range(start, end) => {
+                let (a, b) = self.both(start, end)?;
+                let (Value::Int(a), Value::Int(b)) = (a, b) else {
+                    return Err(Stop::Unknown);
+                };
+                let len = (i128::from(b) - i128::from(a)).max(0);
+                if len > i128::from(MAX_RANGE) {
+                    self.error(
+                        &codes::E0314,
+                        expr.span,
+                        format!("the range {a}..{b} has {len} elements"),
+                    )
+                    .label(format!("more than the limit of {MAX_RANGE}"))
+                    .note(format!(
+                        "a range is unrolled at compile time and may hold at most {MAX_RANGE} elements"
+                    ))
+                    .emit();
+                    return Err(Stop::Error);
+                }
+                self.spend(len as usize)?;
+                Ok(Value::List((a..b).map(Value::Int).collect()))
+            }
+            ExprKind::ListComp(comp) => self.comprehension(comp, None),
+            ExprKind::ObjectComp(comp, value) => self.comprehension(comp, Some(value)),
+            ExprKind::Paren(inner) => self.expr(inner),
+            ExprKind::Error => Err(Stop::Unknown),
+        }
+    }
+
+    /// Evaluates every expression, so that every error is reported.
+    fn all(&mut self, exprs: &[Expr]) -> Result<Vec<Value>, Stop> {
+        let mut values = Vec::with_capacity(exprs.len());
+        let mut stop = None;
+        for expr in exprs {
+            match self.expr(expr) {
+                Ok(value) => values.push(value),
+                Err(s) => stop = Some(stop.map_or(s, |t| worst(s, t))),
+            }
+        }
+        match stop {
+            Some(stop) => Err(stop),
+            None => Ok(values),
+        }
+    }
+
+    fn both(&mut self, a: &Expr, b: &Expr) -> Result<(Value, Value), Stop> {
+        let a = self.expr(a);
+        let b = self.expr(b);
+        match (a, b) {
+            (Ok(a), Ok(b)) => Ok((a, b)),
+            (Err(s), Err(t)) => Err(worst(s, t)),
+            (Err(s), _) | (_, Err(s)) => Err(s),
+        }
+    }
+
+    fn name(&mut self, name: &Ident) -> Eval {
+        let found = match self.locals.iter().rev().find(|(n, _)| *n == name.name) {
+            Some((_, value)) => value.clone(),
+            None => (self.lookup)(&name.name),
+        };
+        let value = found.ok_or(Stop::Unknown)?;
+        let remaining = MAX_STEPS.saturating_sub(self.steps) + 1;
+        self.spend(value.weight(remaining))?;
+        Ok(value)
+    }
+
+    fn string(&mut self, lit: &StringLit) -> Eval {
+        let mut out = String::new();
+        let mut stop = None;
+        for part in &lit.parts {
+            match part {
+                StrPart::Text(text) => out.push_str(text),
+                StrPart::Interp(expr) => match self.expr(expr) {
+                    Ok(value) => match value.to_text() {
+                        Some(text) => out.push_str(&text),
+                        None => {
+                            self.no_text(&value, expr.span, "interpolated into a string");
+                            stop = Some(Stop::Error);
+                        }
+                    },
+                    Err(s) => stop = Some(stop.map_or(s, |t| worst(s, t))),
+                },
+            }
+            if out.len() > MAX_STRING && stop.is_none() {
+                self.too_long(lit.span, out.len());
+                stop = Some(Stop::Error);
+            }
+        }
+        match stop {
+            Some(stop) => Err(stop),
+            None => Ok(Value::String(out)),
+        }
+    }
+
+    fn no_text(&mut self, value: &Value, span: Span, context: &str) {
+        let help = match value {
+            Value::List(_) => "to write a list as text, join its elements: `join(\",\", xs)`",
+            Value::Object(_) => "interpolate the fields one by one: `\"${o.a}-${o.b}\"`",
+            _ => "give a value, or test for null first: `x == null ? \"\" : x`",
+        };
+        self.error(
+            &codes::E0315,
+            span,
+            format!("{} cannot be {context}", value.kind()),
+        )
+        .label(format!("this is {}: {}", value.kind(), show(value)))
+        .note("only strings, ints, numbers and bools have a text form")
+        .help(help)
+        .emit();
+    }
+
+    fn too_long(&mut self, span: Span, len: usize) {
+        self.error(
+            &codes::E0314,
+            span,
+            "this string is too long to build at compile time".into(),
+        )
+        .label(format!("{len} bytes or more"))
+        .note(format!(
+            "a string built at compile time may hold at most {MAX_STRING} bytes"
+        ))
+        .emit();
+    }
+
+    fn overflow(&mut self, span: Span, what: String) {
+        self.error(&codes::E0310, span, "arithmetic overflow".into())
+            .label(format!("{what} does not fit in a 64-bit int"))
+            .note(format!(
+                "ints are 64-bit signed integers: from {} to {}",
+                i64::MIN,
+                i64::MAX
+            ))
+            .help("use smaller values, or a number (a decimal) if precision can be lost")
+            .emit();
+    }
+
+    fn missing_key(&mut self, map: &IndexMap<String, Value>, key: &str, span: Span, base: Span) {
+        let mut error = self
+            .error(
+                &codes::E0313,
+                span,
+                format!("no key `{key}` in this object"),
+            )
+            .label(format!("`{key}` is not one of its keys"))
+            .secondary(base, "this object");
+        if map.is_empty() {
+            error = error.note("the object is empty");
+        } else {
+            let keys: Vec<String> = map.keys().take(10).map(|k| format!("`{k}`")).collect();
+            let more = if map.len() > 10 { ", ..." } else { "" };
+            error = error.note(format!("its keys are {}{more}", keys.join(", ")));
+        }
+        if let Some(near) = crate::suggest::best_match(key, map.keys().map(String::as_str)) {
+            error = error.help(format!("did you mean `{near}`?"));
+        } else {
+            error = error.help("to give a fallback value, use `lookup(map, key, default)`");
+        }
+        error.emit();
+    }
+
+    fn index(&mut self, base: Value, index: Value, base_span: Span, index_span: Span) -> Eval {
+        match (base, index) {
+            (Value::List(items), Value::Int(i)) => {
+                match usize::try_from(i).ok().and_then(|i| items.get(i)) {
+                    Some(value) => Ok(value.clone()),
+                    None => {
+                        self.out_of_range(i, items.len(), index_span, base_span);
+                        Err(Stop::Error)
+                    }
+                }
+            }
+            (Value::Object(map), Value::String(key)) => match map.get(&key) {
+                Some(value) => Ok(value.clone()),
+                None => {
+                    self.missing_key(&map, &key, index_span, base_span);
+                    Err(Stop::Error)
+                }
+            },
+            _ => Err(Stop::Unknown),
+        }
+    }
+
+    fn out_of_range(&mut self, index: i64, len: usize, span: Span, list: Span) {
+        let elements = if len == 1 { "element" } else { "elements" };
+        let valid = match len {
+            0 => "the list is empty: no index is valid".to_string(),
+            1 => "the only valid index is 0".to_string(),
+            _ => format!("valid indexes are 0 to {}", len - 1),
+        };
+        self.error(
+            &codes::E0312,
+            span,
+            format!("index {index} is out of range"),
+        )
+        .label(format!("index {index} of a list of {len} {elements}"))
+        .secondary(list, format!("this list has {len} {elements}"))
+        .note(valid)
+        .emit();
+    }
+
+    fn binary(&mut self, op: BinaryOp, lhs: &Expr, rhs: &Expr, span: Span) -> Eval {
+        match op {
+            BinaryOp::And | BinaryOp::Or => {
+                let short = op == BinaryOp::Or;
+                match self.expr(lhs)? {
+                    Value::Bool(b) if b == short => Ok(Value::Bool(b)),
+                    Value::Bool(_) => match self.expr(rhs)? {
+                        Value::Bool(b) => Ok(Value::Bool(b)),
+                        _ => Err(Stop::Unknown),
+                    },
+                    _ => Err(Stop::Unknown),
+                }
+            }
+            _ => {
+                let (a, b) = self.both(lhs, rhs)?;
+                match op {
+                    BinaryOp::Eq => Ok(Value::Bool(values_equal(&a, &b))),
+                    BinaryOp::Ne => Ok(Value::Bool(!values_equal(&a, &b))),
+                    BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
+                        let ordering = match (&a, &b) {
+                            (Value::Int(x), Value::Int(y)) => x.partial_cmp(y),
+                            _ => match (a.as_f64(), b.as_f64()) {
+                                (Some(x), Some(y)) => x.partial_cmp(&y),
+                                _ => return Err(Stop::Unknown),
+                            },
+                        };
+                        let Some(ordering) = ordering else {
+                            return Err(Stop::Unknown);
+                        };
+                        Ok(Value::Bool(match op {
+                            BinaryOp::Lt => ordering.is_lt(),
+                            BinaryOp::Le => ordering.is_le(),
+                            BinaryOp::Gt => ordering.is_gt(),
+                            _ => ordering.is_ge(),
+                        }))
+                    }
+                    _ => self.arithmetic(op, a, b, span, rhs.span),
+                }
+            }
+        }
+    }
+
+    fn arithmetic(&mut self, op: BinaryOp, a: Value, b: Value, span: Span, rhs: Span) -> Eval {
+        let symbol = op.symbol();
+        if matches!(op, BinaryOp::Div | BinaryOp::Rem) && b.as_f64() == Some(0.0) {
+            let what = if op == BinaryOp::Div {
+                "division by zero"
+            } else {
+                "remainder of a division by zero"
+            };
+            self.error(&codes::E0311, span, what.into())
+                .label(format!("{a} {symbol} {b} divides by zero"))
+                .secondary(rhs, "this is zero")
+                .help("check the divisor first: `d == 0 ? 0 : n / d`")
+                .emit();
+            return Err(Stop::Error);
+        }
+        match (&a, &b) {
+            (Value::Int(x), Value::Int(y)) => {
+                let result = match op {
+                    BinaryOp::Add => x.checked_add(*y),
+                    BinaryOp::Sub => x.checked_sub(*y),
+                    BinaryOp::Mul => x.checked_mul(*y),
+                    BinaryOp::Div => x.checked_div(*y),
+                    _ => Some(x.wrapping_rem(*y)),
+                };
+                match result {
+                    Some(n) => Ok(Value::Int(n)),
+                    None => {
+                        self.overflow(span, format!("{x} {symbol} {y}"));
+                        Err(Stop::Error)
+                    }
+                }
+            }
+            _ => {
+                let (Some(x), Some(y)) = (a.as_f64(), b.as_f64()) else {
+                    return Err(Stop::Unknown);
+                };
+                let result = match op {
+                    BinaryOp::Add => x + y,
+                    BinaryOp::Sub => x - y,
+                    BinaryOp::Mul => x * y,
+                    BinaryOp::Div => x / y,
+                    _ => x % y,
+                };
+                if result.is_finite() {
+                    Ok(Value::Number(result))
+                } else {
+                    self.error(&codes::E0310, span, "arithmetic overflow".into())
+                        .label(format!("{a} {symbol} {b} is too large for a number"))
+                        .note("the largest number is about 1.8e308")
+                        .emit();
+                    Err(Stop::Error)
+                }
+            }
+        }
+    }
+
+    fn comprehension(&mut self, comp: &Comprehension, value: Option<&Expr>) -> Eval {
+        let iterable = self.expr(&comp.iterable)?;
+        let entries: Vec<(Value, Value)> = match iterable {
+            Value::List(items) => items
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| (Value::Int(i as i64), v))
+                .collect(),
+            Value::Object(map) => map
+                .into_iter()
+                .map(|(k, v)| (Value::String(k), v))
+                .collect(),
+            _ => return Err(Stop::Unknown),
+        };
+        let mut list = Vec::new();
+        let mut object: IndexMap<String, Value> = IndexMap::new();
+        let mut first_key: IndexMap<String, ()> = IndexMap::new();
+        for (position, element) in entries {
+            self.spend(1)?;
+            let depth = self.locals.len();
+            self.bind(&comp.binding, position, element);
+            let result = self.iteration(comp, value);
+            self.locals.truncate(depth);
+            match result? {
+                None => {}
+                Some((body, None)) => list.push(body),
+                Some((key, Some(item))) => {
+                    let Some(key_text) = key.to_text() else {
+                        self.no_text(&key, comp.body.span, "the key of an object");
+                        return Err(Stop::Error);
+                    };
+                    if first_key.insert(key_text.clone(), ()).is_some() {
+                        self.error(
+                            &codes::E0317,
+                            comp.body.span,
+                            format!("the key `{key_text}` is produced twice"),
+                        )
+                        .label(format!("this gives `{key_text}` for two elements"))
+                        .note("each key of an object comprehension must be distinct; a later value would silently replace an earlier one")
+                        .help("include something unique in the key, such as the index: `for i, x in xs: \"${x}-${i}\" => ...`")
+                        .emit();
+                        return Err(Stop::Error);
+                    }
+                    object.insert(key_text, item);
+                }
+            }
+        }
+        Ok(match value {
+            None => Value::List(list),
+            Some(_) => Value::Object(object),
+        })
+    }
+
+    /// One element of a comprehension: `None` when the filter drops it,
+    /// else the body (the key, for an object) and the value.
+    #[allow(clippy::type_complexity)]
+    fn iteration(
+        &mut self,
+        comp: &Comprehension,
+        value: Option<&Expr>,
+    ) -> Result<Option<(Value, Option<Value>)>, Stop> {
+        if let Some(filter) = &comp.filter {
+            match self.expr(filter)? {
+                Value::Bool(true) => {}
+                Value::Bool(false) => return Ok(None),
+                _ => return Err(Stop::Unknown),
+            }
+        }
+        match value {
+            None => Ok(Some((self.expr(&comp.body)?, None))),
+            Some(value) => {
+                let (key, item) = self.both(&comp.body, value)?;
+                Ok(Some((key, Some(item))))
+            }
+        }
+    }
+
+    /// `for x in xs` binds the element (a map's value); `for i, x in xs`
+    /// binds the index (a map's key) and the element.
+    fn bind(&mut self, binding: &Binding, position: Value, element: Value) {
+        match &binding.second {
+            None => self
+                .locals
+                .push((binding.first.name.clone(), Some(element))),
+            Some(second) => {
+                self.locals
+                    .push((binding.first.name.clone(), Some(position)));
+                self.locals.push((second.name.clone(), Some(element)));
+            }
+        }
+    }
+
+    fn call(&mut self, name: &Ident, args: &[Expr], span: Span) -> Eval {
+        let values = self.all(args)?;
+        let arg = |i: usize| args.get(i).map_or(span, |a| a.span);
+        let string = |v: &Value| match v {
+            Value::String(s) => Some(s.clone()),
+            _ => None,
+        };
+        let unknown = Err(Stop::Unknown);
+        match (name.name.as_str(), values.as_slice()) {
+            ("length", [Value::List(items)]) => Ok(Value::Int(items.len() as i64)),
+            ("length", [Value::Object(map)]) => Ok(Value::Int(map.len() as i64)),
+            ("length", [Value::String(s)]) => Ok(Value::Int(s.chars().count() as i64)),
+            ("join", [Value::String(sep), Value::List(items)]) => {
+                let mut parts = Vec::with_capacity(items.len());
+                for (i, item) in items.iter().enumerate() {
+                    match item.to_text() {
+                        Some(text) => parts.push(text),
+                        None => {
+                            self.no_text(item, arg(1), &format!("joined (element {i})"));
+                            return Err(Stop::Error);
+                        }
+                    }
+                }
+                let len = parts.iter().map(String::len).sum::<usize>()
+                    + sep.len() * parts.len().saturating_sub(1);
+                if len > MAX_STRING {
+                    self.too_long(span, len);
+                    return Err(Stop::Error);
+                }
+                Ok(Value::String(parts.join(sep)))
+            }
+            ("split", [Value::String(sep), Value::String(text)]) => {
+                if sep.is_empty() {
+                    self.bad_argument(
+                        arg(0),
+                        "the separator of `split` is empty",
+                        "an empty separator splits nowhere",
+                        None,
+                    );
+                    return Err(Stop::Error);
+                }
+                self.spend(text.len() / 16)?;
+                Ok(Value::List(
+                    text.split(sep.as_str())
+                        .map(|s| Value::String(s.to_string()))
+                        .collect(),
+                ))
+            }
+            ("lower", [Value::String(s)]) => Ok(Value::String(s.to_lowercase())),
+            ("upper", [Value::String(s)]) => Ok(Value::String(s.to_uppercase())),
+            ("replace", [Value::String(s), Value::String(from), Value::String(to)]) => {
+                if from.is_empty() {
+                    self.bad_argument(
+                        arg(1),
+                        "`replace` is asked to replace the empty string",
+                        "the text to replace is empty",
+                        None,
+                    );
+                    return Err(Stop::Error);
+                }
+                let count = s.matches(from.as_str()).count();
+                let len = s.len() - count * from.len() + count * to.len();
+                if len > MAX_STRING {
+                    self.too_long(span, len);
+                    return Err(Stop::Error);
+                }
+                Ok(Value::String(s.replace(from.as_str(), to)))
+            }
+            ("contains", [Value::String(s), Value::String(part)]) => {
+                Ok(Value::Bool(s.contains(part.as_str())))
+            }
+            ("contains", [Value::List(items), x]) => {
+                Ok(Value::Bool(items.iter().any(|item| values_equal(item, x))))
+            }
+            ("keys", [Value::Object(map)]) => Ok(Value::List(
+                map.keys().map(|k| Value::String(k.clone())).collect(),
+            )),
+            ("values", [Value::Object(map)]) => Ok(Value::List(map.values().cloned().collect())),
+            ("concat", lists) => {
+                let mut out = Vec::new();
+                for list in lists {
+                    match list {
+                        Value::List(items) => out.extend(items.iter().cloned()),
+                        _ => return unknown,
+                    }
+                }
+                Ok(Value::List(out))
+            }
+            ("min" | "max", values) => {
+                let numbers: &[Value] = match values {
+                    [Value::List(items)] => items,
+                    _ => values,
+                };
+                self.extremum(&name.name, numbers, args.first().map_or(span, |a| a.span))
+            }
+            ("element", [Value::List(items), Value::Int(i)]) => {
+                self.element(items, *i, arg(1), arg(0))
+            }
+            ("select", [Value::Int(i), Value::List(items)]) => {
+                self.element(items, *i, arg(0), arg(1))
+            }
+            ("lookup", [Value::Object(map), Value::String(key), rest @ ..]) if rest.len() <= 1 => {
+                match (map.get(key), rest.first()) {
+                    (Some(value), _) => Ok(value.clone()),
+                    (None, Some(default)) => Ok(default.clone()),
+                    (None, None) => {
+                        self.missing_key(map, key, arg(1), arg(0));
+                        Err(Stop::Error)
+                    }
+                }
+            }
+            ("base64", [Value::String(s)]) => Ok(Value::String(base64(s.as_bytes()))),
+            ("cidrsubnet", [prefix, Value::Int(newbits), Value::Int(netnum)]) => {
+                let Some(prefix) = string(prefix) else {
+                    return unknown;
+                };
+                if prefix.contains(':') {
+                    // IPv6 is left to the target's own function.
+                    return unknown;
+                }
+                self.cidrsubnet(&prefix, *newbits, *netnum, [arg(0), arg(1), arg(2)])
+            }
+            ("cidr", [prefix, Value::Int(count), Value::Int(bits)]) => {
+                let Some(prefix) = string(prefix) else {
+                    return unknown;
+                };
+                if prefix.contains(':') {
+                    return unknown;
+                }
+                self.cidr(&prefix, *count, *bits, [arg(0), arg(1), arg(2)])
+            }
+            // `file` is read by the driver; `format` and unknown functions are
+            // left to the type checker and the targets.
+            _ => unknown,
+        }
+    }
+
+    fn bad_argument(&mut self, span: Span, message: &str, label: &str, help: Option<&str>) {
+        let mut error = self
+            .error(&codes::E0316, span, message.to_string())
+            .label(label);
+        if let Some(help) = help {
+            error = error.help(help);
+        }
+        error.emit();
+    }
+
+    fn extremum(&mut self, function: &str, values: &[Value], first: Span) -> Eval {
+        if values.is_empty() {
+            self.bad_argument(
+                first,
+                &format!("`{function}` of no values"),
+                "there is nothing to compare",
+                Some("give at least one number"),
+            );
+            return Err(Stop::Error);
+        }
+        let is_max = function == "max";
+        if values.iter().all(|v| matches!(v, Value::Int(_))) {
+            let ints = values.iter().filter_map(|v| match v {
+                Value::Int(i) => Some(*i),
+                _ => None,
+            });
+            let result = if is_max { ints.max() } else { ints.min() };
+            return result.map(Value::Int).ok_or(Stop::Unknown);
+        }
+        let mut best: Option<f64> = None;
+        for value in values {
+            let n = value.as_f64().ok_or(Stop::Unknown)?;
+            best = Some(match best {
+                None => n,
+                Some(b) if is_max => b.max(n),
+                Some(b) => b.min(n),
+            });
+        }
+        best.map(Value::Number).ok_or(Stop::Unknown)
+    }
+
+    fn element(&mut self, items: &[Value], index: i64, index_span: Span, list: Span) -> Eval {
+        match usize::try_from(index).ok().and_then(|i| items.get(i)) {
+            Some(value) => Ok(value.clone()),
+            None => {
+                self.out_of_range(index, items.len(), index_span, list);
+                Err(Stop::Error)
+            }
+        }
+    }
+
+    fn parse_prefix(&mut self, prefix: &str, span: Span) -> Result<(u32, u32), Stop> {
+        match parse_ipv4_prefix(prefix) {
+            Some(parsed) => Ok(parsed),
+            None => {
+                self.bad_argument(
+                    span,
+                    &format!("`{prefix}` is not an IPv4 address block"),
+                    "expected an address block such as \"10.0.0.0/16\"",
+                    None,
+                );
+                Err(Stop::Error)
+            }
+        }
+    }
+
+    fn cidrsubnet(&mut self, prefix: &str, newbits: i64, netnum: i64, spans: [Span; 3]) -> Eval {
+        let (address, length) = self.parse_prefix(prefix, spans[0])?;
+        let free = 32 - i64::from(length);
+        if !(0..=free).contains(&newbits) {
+            self.bad_argument(
+                spans[1],
+                &format!("cannot extend the /{length} prefix `{prefix}` by {newbits} bits"),
+                &format!("must be from 0 to {free}"),
+                Some("an IPv4 prefix has at most 32 bits"),
+            );
+            return Err(Stop::Error);
+        }
+        let count = 1i64 << newbits;
+        if !(0..count).contains(&netnum) {
+            self.bad_argument(
+                spans[2],
+                &format!("network number {netnum} does not fit in {newbits} bits"),
+                &format!("must be from 0 to {}", count - 1),
+                Some(&format!(
+                    "`{prefix}` split with {newbits} more bits gives {count} networks"
+                )),
+            );
+            return Err(Stop::Error);
+        }
+        let new_length = length + newbits as u32;
+        let network = address & mask(length);
+        let shift = 32 - new_length;
+        let address = network | ((netnum as u32).checked_shl(shift).unwrap_or(0));
+        Ok(Value::String(format!("{}/{new_length}", ipv4(address))))
+    }
+
+    /// `cidr(block, count, bits)` as CloudFormation's `Fn::Cidr`: `count`
+    /// blocks of `bits` host bits each, from the start of `block`.
+    fn cidr(&mut self, prefix: &str, count: i64, bits: i64, spans: [Span; 3]) -> Eval {
+        let (address, length) = self.parse_prefix(prefix, spans[0])?;
+        let free = 32 - i64::from(length);
+        if !(0..=free).contains(&bits) {
+            self.bad_argument(
+                spans[2],
+                &format!("a block of `{prefix}` cannot have {bits} host bits"),
+                &format!("must be from 0 to {free}"),
+                None,
+            );
+            return Err(Stop::Error);
+        }
+        let available = 1i64 << (free - bits);
+        if !(1..=256.min(available)).contains(&count) {
+            self.bad_argument(
+                spans[1],
+                &format!("cannot carve {count} blocks of {bits} host bits out of `{prefix}`"),
+                &format!("must be from 1 to {}", 256.min(available)),
+                None,
+            );
+            return Err(Stop::Error);
+        }
+        let network = address & mask(length);
+        let new_length = 32 - bits as u32;
+        Ok(Value::List(
+            (0..count)
+                .map(|i| {
+                    let block =
+                        network.wrapping_add((i as u32).checked_shl(bits as u32).unwrap_or(0));
+                    Value::String(format!("{}/{new_length}", ipv4(block)))
+                })
+                .collect(),
+        ))
+    }
+}
+
+/// A diagnostic being built by the evaluator, pushed by [`EvalError::emit`].
+struct EvalError<'d> {
+    diagnostics: &'d mut Vec<Diagnostic>,
+    diagnostic: Option<Diagnostic>,
+}
+
+impl EvalError<'_> {
+    fn map(mut self, f: impl FnOnce(Diagnostic) -> Diagnostic) -> Self {
+        self.diagnostic = self.diagnostic.take().map(f);
+        self
+    }
+
+    fn label(self, message: impl Into<String>) -> Self {
+        self.map(|d| d.label(message))
+    }
+
+    fn secondary(self, span: Span, message: impl Into<String>) -> Self {
+        self.map(|d| d.secondary(span, message))
+    }
+
+    fn note(self, note: impl Into<String>) -> Self {
+        self.map(|d| d.note(note))
+    }
+
+    fn help(self, help: impl Into<String>) -> Self {
+        self.map(|d| d.help(help))
+    }
+
+    fn emit(mut self) {
+        if let Some(diagnostic) = self.diagnostic.take() {
+            self.diagnostics.push(diagnostic);
+        }
+    }
+}
+
+fn mask(length: u32) -> u32 {
+    if length == 0 {
+        0
+    } else {
+        u32::MAX << (32 - length)
+    }
+}
+
+fn ipv4(address: u32) -> String {
+    let [a, b, c, d] = address.to_be_bytes();
+    format!("{a}.{b}.{c}.{d}")
+}
+
+/// `a.b.c.d/n` as an address and a prefix length.
+pub fn parse_ipv4_prefix(text: &str) -> Option<(u32, u32)> {
+    let (address, length) = text.split_once('/')?;
+    let length: u32 = parse_decimal(length)?;
+    if length > 32 {
+        return None;
+    }
+    let mut octets = address.split('.');
+    let mut value: u32 = 0;
+    for _ in 0..4 {
+        let octet: u32 = parse_decimal(octets.next()?)?;
+        if octet > 255 {
+            return None;
+        }
+        value = (value << 8) | octet;
+    }
+    if octets.next().is_some() {
+        return None;
+    }
+    Some((value, length))
+}
+
+fn parse_decimal(text: &str) -> Option<u32> {
+    if text.is_empty() || text.len() > 3 || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+/// Standard Base64 (RFC 4648) with padding.
+pub fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        out.push(ALPHABET[(n >> 18) as usize & 63] as char);
+        out.push(ALPHABET[(n >> 12) as usize & 63] as char);
+        out.push(if chunk.len() > 1 {
+            ALPHABET[(n >> 6) as usize & 63] as char
+        } else {
+            '='
+        });
+        out.push(if chunk.len() > 2 {
+            ALPHABET[n as usize & 63] as char
+        } else {
+            '='
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::FileId;
+    use crate::syntax::ast::ItemKind;
+
+    /// Evaluates `source` as the value of a let, with a few names known:
+    /// `n` is 3, `xs` is `["a", "b", "c"]`, `m` is `{ a = 1, b = 2 }`;
+    /// `open` is deploy-time.
+    fn run(source: &str) -> (Option<Value>, Vec<Diagnostic>) {
+        let text = format!("let x = {source}\n");
+        let (file, syntax) = crate::syntax::parse(FileId(0), &text);
+        assert!(syntax.is_empty(), "{source}: {syntax:#?}");
+        let ItemKind::Let(item) = &file.items[0].kind else {
+            panic!("a let");
+        };
+        let lookup = |name: &str| match name {
+            "n" => Some(Value::Int(3)),
+            "xs" => Some(list(&["a", "b", "c"])),
+            "m" => Some(Value::Object(
+                [
+                    ("a".to_string(), Value::Int(1)),
+                    ("b".to_string(), Value::Int(2)),
+                ]
+                .into_iter()
+                .collect(),
+            )),
+            _ => None,
+        };
+        let mut diagnostics = Vec::new();
+        let value = eval(&item.value, &lookup, &mut diagnostics);
+        (value, diagnostics)
+    }
+
+    fn list(items: &[&str]) -> Value {
+        Value::List(items.iter().map(|s| Value::String(s.to_string())).collect())
+    }
+
+    fn ints(items: &[i64]) -> Value {
+        Value::List(items.iter().map(|i| Value::Int(*i)).collect())
+    }
+
+    fn s(text: &str) -> Value {
+        Value::String(text.to_string())
+    }
+
+    /// Folds without a diagnostic.
+    fn ok(source: &str) -> Value {
+        let (value, diagnostics) = run(source);
+        assert!(diagnostics.is_empty(), "{source}: {diagnostics:#?}");
+        value.unwrap_or_else(|| panic!("{source} did not fold"))
+    }
+
+    /// Not constant, and no diagnostic.
+    fn open(source: &str) {
+        let (value, diagnostics) = run(source);
+        assert!(diagnostics.is_empty(), "{source}: {diagnostics:#?}");
+        assert_eq!(value, None, "{source}");
+    }
+
+    /// Reports exactly one diagnostic of `code`; returns it.
+    fn fails(source: &str, code: &str) -> Diagnostic {
+        let (value, diagnostics) = run(source);
+        assert_eq!(value, None, "{source}");
+        let codes: Vec<&str> = diagnostics.iter().map(|d| d.code.id).collect();
+        assert_eq!(codes, [code], "{source}: {diagnostics:#?}");
+        diagnostics.into_iter().next().unwrap()
+    }
+
+    /// The source text a diagnostic's primary label covers.
+    fn labelled(source: &str, diagnostic: &Diagnostic) -> String {
+        let text = format!("let x = {source}\n");
+        text[diagnostic.primary.span.range()].to_string()
+    }
+
+    #[test]
+    fn literals() {
+        assert_eq!(ok("null"), Value::Null);
+        assert_eq!(ok("true"), Value::Bool(true));
+        assert_eq!(ok("42"), Value::Int(42));
+        assert_eq!(ok("0.75"), Value::Number(0.75));
+        assert_eq!(ok("1.5e9"), Value::Number(1.5e9));
+        assert_eq!(ok("\"hi\""), s("hi"));
+        assert_eq!(ok("[1, 2]"), ints(&[1, 2]));
+        assert_eq!(ok("(7)"), Value::Int(7));
+        let object = ok("{ b = 1, \"a-b\" = \"x\" }");
+        let Value::Object(map) = object else {
+            panic!("an object")
+        };
+        assert_eq!(map.keys().collect::<Vec<_>>(), ["b", "a-b"], "source order");
+        fails("1.0e999", "E0310");
+    }
+
+    #[test]
+    fn names() {
+        assert_eq!(ok("n"), Value::Int(3));
+        open("open");
+        open("[1, open]");
+        open("open.id");
+    }
+
+    #[test]
+    fn interpolation() {
+        assert_eq!(
+            ok("\"n=${n} ok=${true} r=${0.5} s=${xs[0]}\""),
+            s("n=3 ok=true r=0.5 s=a")
+        );
+        assert_eq!(ok("\"${2.0}\""), s("2"));
+        assert_eq!(ok(r#""a${"b${n}"}c""#), s("ab3c"));
+        open("\"x-${open}\"");
+        let d = fails("\"zones: ${xs}\"", "E0315");
+        assert_eq!(labelled("\"zones: ${xs}\"", &d), "xs");
+        fails("\"${m}\"", "E0315");
+        fails("\"${null}\"", "E0315");
+    }
+
+    #[test]
+    fn arithmetic() {
+        assert_eq!(ok("1 + 2 * 3"), Value::Int(7));
+        assert_eq!(ok("(1 + 2) * 3"), Value::Int(9));
+        assert_eq!(ok("7 / 2"), Value::Int(3));
+        assert_eq!(ok("-7 / 2"), Value::Int(-3));
+        assert_eq!(ok("7 % 3"), Value::Int(1));
+        assert_eq!(ok("-7 % 3"), Value::Int(-1));
+        assert_eq!(ok("10 - 20"), Value::Int(-10));
+        assert_eq!(ok("1 + 0.5"), Value::Number(1.5));
+        assert_eq!(ok("0.5 * 4"), Value::Number(2.0));
+        assert_eq!(ok("7.0 / 2"), Value::Number(3.5));
+        assert_eq!(ok("7.5 % 2"), Value::Number(1.5));
+        assert_eq!(ok("-n"), Value::Int(-3));
+        assert_eq!(ok("-0.5"), Value::Number(-0.5));
+        assert_eq!(ok("-9223372036854775807 - 1"), Value::Int(i64::MIN));
+        assert_eq!(ok("(-9223372036854775807 - 1) % -1"), Value::Int(0));
+        open("open + 1");
+        open("1 + \"a\"");
+    }
+
+    #[test]
+    fn arithmetic_errors() {
+        let d = fails("9223372036854775807 + 1", "E0310");
+        assert_eq!(
+            labelled("9223372036854775807 + 1", &d),
+            "9223372036854775807 + 1"
+        );
+        fails("-9223372036854775807 - 2", "E0310");
+        fails("4611686018427387904 * 2", "E0310");
+        fails("(-9223372036854775807 - 1) / -1", "E0310");
+        fails("-(-9223372036854775807 - 1)", "E0310");
+        fails("1.0e300 * 1.0e300", "E0310");
+        let d = fails("10 / (n - 3)", "E0311");
+        assert_eq!(d.secondary[0].span.range().len(), "(n - 3)".len());
+        fails("10 % 0", "E0311");
+        fails("1.5 / 0", "E0311");
+        fails("1.5 / 0.0", "E0311");
+        // Both operands are folded, so an error is found beside a
+        // deploy-time value.
+        fails("open + 1 / 0", "E0311");
+        // Each error of a list is reported.
+        let (_, diagnostics) = run("[1 / 0, 2 % 0]");
+        assert_eq!(diagnostics.len(), 2);
+    }
+
+    #[test]
+    fn comparisons() {
+        assert_eq!(ok("1 < 2"), Value::Bool(true));
+        assert_eq!(ok("2 <= 2"), Value::Bool(true));
+        assert_eq!(ok("3 > 2.5"), Value::Bool(true));
+        assert_eq!(ok("2 >= 3"), Value::Bool(false));
+        assert_eq!(ok("1 == 1.0"), Value::Bool(true));
+        assert_eq!(ok("\"a\" == \"a\""), Value::Bool(true));
+        assert_eq!(ok("\"a\" != \"b\""), Value::Bool(true));
+        assert_eq!(ok("[1, 2] == [1, 2.0]"), Value::Bool(true));
+        assert_eq!(ok("{ a = 1 } == { a = 1 }"), Value::Bool(true));
+        assert_eq!(ok("null == null"), Value::Bool(true));
+        assert_eq!(ok("\"a\" == null"), Value::Bool(false));
+        open("\"a\" < \"b\"");
+    }
+
+    #[test]
+    fn logic_short_circuits() {
+        assert_eq!(ok("true && false"), Value::Bool(false));
+        assert_eq!(ok("true || false"), Value::Bool(true));
+        assert_eq!(ok("!true"), Value::Bool(false));
+        assert_eq!(ok("false && open"), Value::Bool(false));
+        assert_eq!(ok("true || open"), Value::Bool(true));
+        assert_eq!(ok("false && 1 / 0 == 1"), Value::Bool(false));
+        open("true && open");
+        open("open || true");
+        open("!open");
+        open("!1");
+    }
+
+    #[test]
+    fn conditionals() {
+        assert_eq!(ok("n > 2 ? \"big\" : \"small\""), s("big"));
+        assert_eq!(ok("false ? 1 / 0 : 2"), Value::Int(2));
+        assert_eq!(ok("true ? 1 : open"), Value::Int(1));
+        open("open ? 1 : 2");
+        // A branch the condition may not take is not evaluated.
+        open("open ? xs[5] : \"none\"");
+    }
+
+    #[test]
+    fn member_access_and_indexing() {
+        assert_eq!(ok("m.a"), Value::Int(1));
+        assert_eq!(ok("m[\"b\"]"), Value::Int(2));
+        assert_eq!(ok("xs[1]"), s("b"));
+        assert_eq!(ok("[[1, 2], [3]][1][0]"), Value::Int(3));
+        assert_eq!(ok("{ a = { b = 5 } }.a.b"), Value::Int(5));
+        let d = fails("xs[3]", "E0312");
+        assert_eq!(labelled("xs[3]", &d), "3");
+        fails("xs[-1]", "E0312");
+        fails("[][0]", "E0312");
+        let d = fails("m.c", "E0313");
+        assert_eq!(labelled("m.c", &d), "c");
+        let d = fails("m[\"aa\"]", "E0313");
+        assert_eq!(d.help, ["did you mean `a`?"]);
+        open("xs[\"a\"]");
+        open("open[0]");
+        open("xs[open]");
+    }
+
+    #[test]
+    fn ranges() {
+        assert_eq!(ok("0..3"), ints(&[0, 1, 2]));
+        assert_eq!(ok("2..n + 1"), ints(&[2, 3]));
+        assert_eq!(ok("3..1"), ints(&[]));
+        let Value::List(big) = ok("0..10000") else {
+            panic!("a list")
+        };
+        assert_eq!(big.len(), 10_000);
+        let d = fails("0..10001", "E0314");
+        assert_eq!(labelled("0..10001", &d), "0..10001");
+        fails("-9223372036854775807..9223372036854775807", "E0314");
+        open("0..open");
+    }
+
+    #[test]
+    fn list_comprehensions() {
+        assert_eq!(ok("[for i in 0..3: i * 2]"), ints(&[0, 2, 4]));
+        assert_eq!(
+            ok("[for x in xs if x != \"b\": upper(x)]"),
+            list(&["A", "C"])
+        );
+        assert_eq!(
+            ok("[for i, x in xs: \"${i}:${x}\"]"),
+            list(&["0:a", "1:b", "2:c"])
+        );
+        assert_eq!(
+            ok("[for v in m: v]"),
+            ints(&[1, 2]),
+            "one binding: a map's values"
+        );
+        assert_eq!(ok("[for k, v in m: k]"), list(&["a", "b"]));
+        assert_eq!(
+            ok("[for i in 0..2: [for j in 0..2: i * 10 + j]]"),
+            Value::List(vec![ints(&[0, 1]), ints(&[10, 11])])
+        );
+        assert_eq!(
+            ok("[for n in [7]: n]"),
+            ints(&[7]),
+            "a loop variable shadows"
+        );
+        open("[for x in open: x]");
+        open("[for x in xs: open]");
+        open("[for x in xs if open: x]");
+        fails("[for i in 0..3: 6 / (i - 1)]", "E0311");
+    }
+
+    #[test]
+    fn object_comprehensions() {
+        let Value::Object(map) = ok("{for i, x in xs: x => i}") else {
+            panic!("an object")
+        };
+        assert_eq!(map.keys().collect::<Vec<_>>(), ["a", "b", "c"]);
+        assert_eq!(map["c"], Value::Int(2));
+        let Value::Object(map) = ok("{for k, v in m if v > 1: \"${k}!\" => v * 10}") else {
+            panic!("an object")
+        };
+        assert_eq!(map.len(), 1);
+        assert_eq!(map["b!"], Value::Int(20));
+        let Value::Object(map) = ok("{for i in 0..2: i => true}") else {
+            panic!("an object")
+        };
+        assert_eq!(map.keys().collect::<Vec<_>>(), ["0", "1"]);
+        let d = fails("{for x in [\"a\", \"b\", \"a\"]: x => 1}", "E0317");
+        assert_eq!(
+            labelled("{for x in [\"a\", \"b\", \"a\"]: x => 1}", &d),
+            "x"
+        );
+        fails("{for x in [[1]]: x => 1}", "E0315");
+    }
+
+    #[test]
+    fn string_functions() {
+        assert_eq!(ok("length(\"héllo\")"), Value::Int(5));
+        assert_eq!(ok("join(\"-\", [\"a\", 1, true])"), s("a-1-true"));
+        assert_eq!(ok("join(\",\", [])"), s(""));
+        fails("join(\",\", [[1]])", "E0315");
+        assert_eq!(ok("split(\",\", \"a,b,,c\")"), list(&["a", "b", "", "c"]));
+        fails("split(\"\", \"abc\")", "E0316");
+        assert_eq!(ok("lower(\"MiXed\")"), s("mixed"));
+        assert_eq!(ok("upper(\"MiXed\")"), s("MIXED"));
+        assert_eq!(ok("replace(\"a.b.c\", \".\", \"-\")"), s("a-b-c"));
+        fails("replace(\"abc\", \"\", \"-\")", "E0316");
+        assert_eq!(ok("contains(\"hello\", \"ell\")"), Value::Bool(true));
+        assert_eq!(ok("contains(\"hello\", \"xyz\")"), Value::Bool(false));
+        open("lower(1)");
+    }
+
+    #[test]
+    fn collection_functions() {
+        assert_eq!(ok("length(xs)"), Value::Int(3));
+        assert_eq!(ok("length(m)"), Value::Int(2));
+        assert_eq!(ok("contains(xs, \"b\")"), Value::Bool(true));
+        assert_eq!(ok("contains([1, 2], 2.0)"), Value::Bool(true));
+        assert_eq!(ok("contains(xs, \"z\")"), Value::Bool(false));
+        assert_eq!(ok("keys(m)"), list(&["a", "b"]));
+        assert_eq!(ok("values(m)"), ints(&[1, 2]));
+        assert_eq!(ok("concat([1], [], [2, 3])"), ints(&[1, 2, 3]));
+        assert_eq!(ok("concat()"), ints(&[]));
+        open("concat([1], 2)");
+        assert_eq!(ok("min(3, 1, 2)"), Value::Int(1));
+        assert_eq!(ok("max(3, 1, 2)"), Value::Int(3));
+        assert_eq!(ok("max([4, 9])"), Value::Int(9));
+        assert_eq!(ok("min(1, 0.5)"), Value::Number(0.5));
+        fails("max([])", "E0316");
+        open("min(\"a\")");
+        assert_eq!(ok("element(xs, 2)"), s("c"));
+        fails("element(xs, 3)", "E0312");
+        assert_eq!(ok("select(0, xs)"), s("a"));
+        assert_eq!(ok("lookup(m, \"a\")"), Value::Int(1));
+        assert_eq!(ok("lookup(m, \"z\", 0)"), Value::Int(0));
+        fails("lookup(m, \"z\")", "E0313");
+    }
+
+    #[test]
+    fn encoding_and_networks() {
+        assert_eq!(ok("base64(\"\")"), s(""));
+        assert_eq!(ok("base64(\"f\")"), s("Zg=="));
+        assert_eq!(ok("base64(\"fo\")"), s("Zm8="));
+        assert_eq!(ok("base64(\"foo\")"), s("Zm9v"));
+        assert_eq!(ok("base64(\"foobar\")"), s("Zm9vYmFy"));
+        assert_eq!(ok("base64(\"héllo\")"), s("aMOpbGxv"));
+        assert_eq!(ok("cidrsubnet(\"10.0.0.0/16\", 8, 2)"), s("10.0.2.0/24"));
+        assert_eq!(ok("cidrsubnet(\"10.1.2.3/16\", 4, 15)"), s("10.1.240.0/20"));
+        assert_eq!(
+            ok("cidrsubnet(\"172.16.0.0/12\", 0, 0)"),
+            s("172.16.0.0/12")
+        );
+        assert_eq!(ok("cidrsubnet(\"0.0.0.0/0\", 32, 1)"), s("0.0.0.1/32"));
+        let d = fails("cidrsubnet(\"10.0.0.0/16\", 8, 256)", "E0316");
+        assert_eq!(labelled("cidrsubnet(\"10.0.0.0/16\", 8, 256)", &d), "256");
+        fails("cidrsubnet(\"10.0.0.0/16\", 17, 0)", "E0316");
+        fails("cidrsubnet(\"10.0.0.0/16\", 8, -1)", "E0316");
+        fails("cidrsubnet(\"10.0.0/16\", 8, 1)", "E0316");
+        fails("cidrsubnet(\"10.0.0.256/16\", 8, 1)", "E0316");
+        fails("cidrsubnet(\"10.0.0.0/33\", 1, 1)", "E0316");
+        open("cidrsubnet(\"fd00::/8\", 8, 1)");
+        assert_eq!(
+            ok("cidr(\"10.0.0.0/16\", 3, 8)"),
+            list(&["10.0.0.0/24", "10.0.1.0/24", "10.0.2.0/24"])
+        );
+        fails("cidr(\"10.0.0.0/24\", 3, 7)", "E0316");
+        fails("cidr(\"10.0.0.0/24\", 1, 9)", "E0316");
+    }
+
+    #[test]
+    fn functions_left_to_others() {
+        open("file(\"init.sh\")");
+        open("format(\"%s\", \"a\")");
+        open("no_such_function(1)");
+        open("length(1, 2)");
+        // Errors in the arguments are still found.
+        fails("file(\"x\" + 1 / 0)", "E0311");
+    }
+
+    #[test]
+    fn evaluation_is_bounded() {
+        let d = fails("[for i in 0..10000: [for j in 0..10000: j]]", "E0314");
+        assert!(d.message.contains("too large"), "{d:?}");
+        let d = fails(
+            "[for i in 0..1000: join(\",\", [for j in 0..1000: \"${j}\"])]",
+            "E0314",
+        );
+        assert!(d.message.contains("too large"), "{d:?}");
+    }
+
+    #[test]
+    fn values_display_as_source() {
+        let value = ok("{ a = [1, 2.5, \"x\"], \"b-c\" = null, d = 2.0 }");
+        assert_eq!(
+            value.to_string(),
+            "{ a = [1, 2.5, \"x\"], \"b-c\" = null, d = 2.0 }"
+        );
+        assert_eq!(ok("\"\\${HOME}\"").to_string(), "\"\\${HOME}\"");
+        let long = Value::String("x".repeat(100));
+        assert!(show(&long).ends_with("..."));
+    }
+
+    #[test]
+    fn values_round_trip_through_json() {
+        let json = serde_json::json!({"a": [1, 2.5, "x", null, true], "b": {}});
+        let value = Value::from_json(&json);
+        assert_eq!(value.to_json(), json);
+        assert_eq!(Value::from_json(&serde_json::json!(3)), Value::Int(3));
+        assert_eq!(
+            Value::from_json(&serde_json::json!(3.5)),
+            Value::Number(3.5)
+        );
+    }
 }

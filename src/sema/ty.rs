@@ -129,12 +129,15 @@ pub fn accepts(expected: &Ty, found: &Ty) -> bool {
         (Ty::Map(e), Ty::Map(f)) => accepts(e, f),
         (Ty::Map(e), Ty::Object(fields)) => fields.values().all(|(f, _)| accepts(e, f)),
         (Ty::Object(expected), Ty::Object(found)) => {
-            found
+            // A null in an optional field leaves the field out, so an
+            // optional field also takes a value that may be null.
+            found.iter().all(|(name, (f, _))| {
+                expected.get(name).is_some_and(|(e, optional)| {
+                    accepts(e, f) || (*optional && accepts(&Ty::optional(e.clone()), f))
+                })
+            }) && expected
                 .iter()
-                .all(|(name, (f, _))| expected.get(name).is_some_and(|(e, _)| accepts(e, f)))
-                && expected
-                    .iter()
-                    .all(|(name, (_, optional))| *optional || found.contains_key(name))
+                .all(|(name, (_, optional))| *optional || found.contains_key(name))
         }
         (Ty::Object(_), Ty::Map(_)) => true,
         (e, f) => e == f,
@@ -217,6 +220,9 @@ mod tests {
         let mut found = IndexMap::new();
         found.insert("port".to_string(), (Ty::Int, false));
         assert!(accepts(&expected, &Ty::Object(found.clone())));
+        let mut maybe = found.clone();
+        maybe.insert("cidr".to_string(), (Ty::optional(Ty::String), false));
+        assert!(accepts(&expected, &Ty::Object(maybe)));
         found.insert("prot".to_string(), (Ty::Int, false));
         assert!(!accepts(&expected, &Ty::Object(found)));
         assert!(!accepts(&expected, &Ty::Object(IndexMap::new())));

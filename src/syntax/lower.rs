@@ -39,7 +39,10 @@ static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
 
 pub struct Lowerer<'t> {
     pub file: FileId,
+    /// The whole file; pairs come from parsing a chunk of it.
     pub text: &'t str,
+    /// Where the chunk being lowered starts in `text`.
+    pub base: usize,
     pub comments: Vec<Comment>,
     diagnostics: RefCell<Vec<Diagnostic>>,
     reported_depth: RefCell<bool>,
@@ -113,6 +116,7 @@ impl<'t> Lowerer<'t> {
         Lowerer {
             file,
             text,
+            base: 0,
             comments: Vec::new(),
             diagnostics: RefCell::new(Vec::new()),
             reported_depth: RefCell::new(false),
@@ -129,7 +133,7 @@ impl<'t> Lowerer<'t> {
 
     fn span(&self, pair: &Pair<Rule>) -> Span {
         let s = pair.as_span();
-        Span::new(self.file, s.start(), s.end())
+        Span::new(self.file, self.base + s.start(), self.base + s.end())
     }
 
     /// Called where the tree does not have the shape the grammar promises.

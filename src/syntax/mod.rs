@@ -32,54 +32,50 @@ pub fn parse(file: FileId, text: &str) -> (SourceFile, Vec<Diagnostic>) {
             diagnostics,
         )
     };
-    if let Some(error) = scan::scan(file, text) {
-        return empty(vec![errors::scan_error(error)]);
-    }
-    let pairs = match InfraParser::parse(Rule::file, text) {
-        Ok(pairs) => pairs,
-        Err(error) => return empty(vec![errors::pest_error(file, text, 0, &error)]),
+    let starts = match scan::scan(file, text) {
+        Ok(starts) => starts,
+        Err(error) => return empty(vec![errors::scan_error(error)]),
     };
     let mut lowerer = lower::Lowerer::new(file, text);
-    lowerer.comments = pairs
-        .clone()
-        .flatten()
-        .filter(|p| p.as_rule() == Rule::COMMENT)
-        .map(|p| {
-            let s = p.as_span();
-            let text = p.as_str();
-            let kind = if text.starts_with("/*") {
-                CommentKind::Block
-            } else if text.starts_with("///") && !text.starts_with("////") {
-                CommentKind::Doc
-            } else {
-                CommentKind::Line
-            };
-            Comment {
-                kind,
-                text: text.trim_end().to_string(),
-                span: Span::new(file, s.start(), s.end()),
-            }
-        })
-        .collect();
     let mut items = Vec::new();
     let mut diagnostics = Vec::new();
-    let top = pairs.flat_map(|file| file.into_inner());
-    for pair in top.filter(|p| !matches!(p.as_rule(), Rule::COMMENT | Rule::EOI)) {
-        if pair.as_rule() == Rule::bad_item {
-            let s = pair.as_span();
-            let span = Span::new(file, s.start(), s.end());
-            let previous = items
-                .last()
-                .filter(|i: &&Item| !matches!(i.kind, ItemKind::Error))
-                .map(|i| i.span.start as usize);
-            diagnostics.push(errors::chunk_error(file, text, s.start(), previous));
-            items.push(Item {
-                doc: None,
-                kind: ItemKind::Error,
-                span,
-            });
-        } else {
-            items.push(lowerer.item(pair));
+    let ends = starts.iter().skip(1).copied().chain([text.len()]);
+    for (start, end) in starts.iter().copied().zip(ends) {
+        let pairs = match InfraParser::parse(Rule::file, &text[start..end]) {
+            Ok(pairs) => pairs,
+            Err(error) => return empty(vec![errors::pest_error(file, text, start, &error)]),
+        };
+        lowerer.base = start;
+        lowerer.comments.extend(
+            pairs
+                .clone()
+                .flatten()
+                .filter(|p| p.as_rule() == Rule::COMMENT)
+                .map(|p| comment(file, start, &p)),
+        );
+        let top = pairs.flat_map(|file| file.into_inner());
+        for pair in top.filter(|p| !matches!(p.as_rule(), Rule::COMMENT | Rule::EOI)) {
+            if pair.as_rule() == Rule::bad_item {
+                let s = pair.as_span();
+                let span = Span::new(file, start + s.start(), start + s.end());
+                let previous = items
+                    .last()
+                    .filter(|i: &&Item| !matches!(i.kind, ItemKind::Error))
+                    .map(|i| i.span.start as usize);
+                diagnostics.push(errors::chunk_error(
+                    file,
+                    text,
+                    span.start as usize,
+                    previous,
+                ));
+                items.push(Item {
+                    doc: None,
+                    kind: ItemKind::Error,
+                    span,
+                });
+            } else {
+                items.push(lowerer.item(pair));
+            }
         }
     }
     let comments = std::mem::take(&mut lowerer.comments);
@@ -93,6 +89,23 @@ pub fn parse(file: FileId, text: &str) -> (SourceFile, Vec<Diagnostic>) {
         },
         diagnostics,
     )
+}
+
+fn comment(file: FileId, base: usize, pair: &pest::iterators::Pair<Rule>) -> Comment {
+    let s = pair.as_span();
+    let text = pair.as_str();
+    let kind = if text.starts_with("/*") {
+        CommentKind::Block
+    } else if text.starts_with("///") && !text.starts_with("////") {
+        CommentKind::Doc
+    } else {
+        CommentKind::Line
+    };
+    Comment {
+        kind,
+        text: text.trim_end().to_string(),
+        span: Span::new(file, base + s.start(), base + s.end()),
+    }
 }
 
 /// Decodes a file's bytes, or explains where they stop being UTF-8.

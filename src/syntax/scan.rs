@@ -27,13 +27,46 @@ enum Frame {
     },
 }
 
-/// Scan `text` for unterminated strings and comments and excessive nesting.
-pub fn scan(file: FileId, text: &str) -> Option<ScanError> {
+/// Words that start a declaration at the top level.
+const DECLARATION_WORDS: &[&[u8]] = &[
+    b"import",
+    b"param",
+    b"let",
+    b"resource",
+    b"output",
+    b"component",
+    b"native",
+    b"type",
+    b"stateless",
+    b"persistent",
+    b"volatile",
+];
+
+/// Scans `text` for unterminated strings and comments and excessive nesting,
+/// and returns where top-level declarations start: at column 0, outside any
+/// bracket, string or comment, a declaration keyword followed by a space.
+/// Parsing the file chunk by chunk keeps pest's memory small.
+pub fn scan(file: FileId, text: &str) -> Result<Vec<usize>, ScanError> {
+    let mut starts = vec![0];
+    match scan_into(file, text, &mut starts) {
+        Some(error) => Err(error),
+        None => Ok(starts),
+    }
+}
+
+fn declaration_at(bytes: &[u8], i: usize) -> bool {
+    DECLARATION_WORDS.iter().any(|word| {
+        bytes[i..].starts_with(word) && matches!(bytes.get(i + word.len()), Some(b' ' | b'\t'))
+    })
+}
+
+fn scan_into(file: FileId, text: &str, starts: &mut Vec<usize>) -> Option<ScanError> {
     let bytes = text.as_bytes();
     let mut stack: Vec<Frame> = Vec::new();
     let mut i = 0;
     // When inside a string: (is multi-line, start offset).
     let mut in_string: Option<(bool, usize)> = None;
+    let mut after_state_class = false;
     while i < bytes.len() {
         if let Some((multiline, start)) = in_string {
             match bytes[i] {
@@ -70,6 +103,31 @@ pub fn scan(file: FileId, text: &str) -> Option<ScanError> {
                 _ => i += 1,
             }
             continue;
+        }
+        if stack.is_empty()
+            && i > 0
+            && bytes[i - 1] == b'\n'
+            && declaration_at(bytes, i)
+            && !after_state_class
+        {
+            starts.push(i);
+        }
+        // Track whether the last word of code was a state class, which
+        // belongs with the declaration keyword that follows it.
+        let byte = bytes[i];
+        if byte.is_ascii_alphanumeric() || byte == b'_' {
+            if i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_') {
+                let end = bytes[i..]
+                    .iter()
+                    .position(|b| !(b.is_ascii_alphanumeric() || *b == b'_'))
+                    .map_or(bytes.len(), |n| i + n);
+                after_state_class =
+                    matches!(&bytes[i..end], b"persistent" | b"stateless" | b"volatile");
+            }
+        } else if !byte.is_ascii_whitespace()
+            && !(byte == b'/' && matches!(bytes.get(i + 1), Some(b'/' | b'*')))
+        {
+            after_state_class = false;
         }
         match bytes[i] {
             b'/' if bytes.get(i + 1) == Some(&b'/') => {
@@ -129,7 +187,18 @@ mod tests {
     use super::*;
 
     fn scan_str(text: &str) -> Option<ScanError> {
-        scan(FileId(0), text)
+        scan(FileId(0), text).err()
+    }
+
+    #[test]
+    fn finds_declaration_starts_at_the_top_level_only() {
+        let text = "let a = 1\nresource b: T {\n  let = 2\n}\nlet s = \"\"\"\nlet x\n\"\"\"\n";
+        assert_eq!(scan(FileId(0), text), Ok(vec![0, 10, 38]));
+        // A state class keeps its declaration whole across a line break.
+        assert_eq!(
+            scan(FileId(0), "persistent // c\ncomponent C {}\n"),
+            Ok(vec![0])
+        );
     }
 
     #[test]
