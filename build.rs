@@ -23,20 +23,22 @@ fn main() {
     println!("cargo:rerun-if-changed=stdlib");
     let mut files = Vec::new();
     collect(&stdlib, &mut files);
-    files.sort();
+    // Sorted as strings: the order `stdlib::source` binary-searches in.
+    let mut entries: Vec<(String, String)> = files
+        .iter()
+        .map(|file| {
+            let relative = file
+                .strip_prefix(&stdlib)
+                .expect("under stdlib")
+                .to_string_lossy()
+                .replace('\\', "/");
+            (relative, file.display().to_string())
+        })
+        .collect();
+    entries.sort();
     let mut code = String::from("pub static FILES: &[(&str, &str)] = &[\n");
-    for file in &files {
-        let relative = file
-            .strip_prefix(&stdlib)
-            .expect("under stdlib")
-            .to_string_lossy()
-            .replace('\\', "/");
-        writeln!(
-            code,
-            "    ({relative:?}, include_str!({:?})),",
-            file.display().to_string()
-        )
-        .expect("write to string");
+    for (relative, absolute) in &entries {
+        writeln!(code, "    ({relative:?}, include_str!({absolute:?})),").expect("write to string");
     }
     code.push_str("];\n");
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets it"));

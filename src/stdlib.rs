@@ -79,9 +79,10 @@ mod tests {
     }
 
     #[test]
-    fn lookup_finds_embedded_files() {
-        let (path, text) = files()[0];
-        assert_eq!(source(path), Some(text));
+    fn lookup_finds_every_embedded_file() {
+        for (path, text) in files() {
+            assert_eq!(source(path), Some(*text), "{path}");
+        }
         assert_eq!(source("no/such/file.infra"), None);
     }
 }

@@ -537,7 +537,8 @@ impl Checker<'_> {
                         (None, Some(d)) => literal_type(d),
                         (None, None) => Ty::Any,
                     };
-                    let required = p.default.is_none() && !matches!(ty, Ty::Optional(_) | Ty::Any);
+                    let required =
+                        p.default.is_none() && !p.ty.as_ref().is_some_and(written_optional);
                     inputs.insert(
                         p.name.name.clone(),
                         Field {
@@ -640,7 +641,7 @@ impl Checker<'_> {
             match &member.kind {
                 MemberKind::Property(f) => {
                     let ty = self.resolve_type(module, &f.ty);
-                    let required = !matches!(ty, Ty::Optional(_));
+                    let required = !written_optional(&f.ty);
                     inputs.insert(
                         f.name.name.clone(),
                         Field {
@@ -662,6 +663,12 @@ impl Checker<'_> {
                     );
                 }
                 MemberKind::Setting(_) => {}
+            }
+        }
+        // Terraform reads back any argument: `aws_lb.web.vpc_id`.
+        if native.target.name.starts_with("terraform") {
+            for (name, field) in &inputs {
+                outputs.entry(name.clone()).or_insert_with(|| field.clone());
             }
         }
         let id = SchemaId(self.schemas.len() as u32);
@@ -1315,9 +1322,15 @@ impl Checker<'_> {
                 for p in props {
                     seen.insert(p.key.name.as_str());
                     match fields.get(&p.key.name) {
-                        Some((t, _)) => {
-                            let found = self.check_expr(scope, &p.value, t);
-                            self.expect(t, &found, p.value.span, None);
+                        Some((t, optional)) => {
+                            // A null in an optional field leaves it out.
+                            let t = if *optional {
+                                Ty::optional(t.clone())
+                            } else {
+                                t.clone()
+                            };
+                            let found = self.check_expr(scope, &p.value, &t);
+                            self.expect(&t, &found, p.value.span, None);
                         }
                         None => {
                             let _ = self.infer(scope, &p.value);
@@ -1724,8 +1737,19 @@ impl Checker<'_> {
             Ty::Resource(id) => {
                 self.ensure_fields(*id);
                 let schema = &self.schemas[id.0 as usize];
+                let prefix = format!("{}.", name.name);
+                let nested: IndexMap<String, (Ty, bool)> = schema
+                    .outputs
+                    .iter()
+                    .filter_map(|(key, field)| {
+                        let rest = key.strip_prefix(&prefix)?;
+                        Some((rest.to_string(), (field.ty.clone(), false)))
+                    })
+                    .collect();
                 match schema.outputs.get(&name.name) {
                     Some(field) => field.ty.clone(),
+                    // `Endpoint.Address` is one attribute, read as a path.
+                    None if !nested.is_empty() => Ty::Object(nested),
                     None => {
                         let mut d = Diagnostic::new(
                             &codes::E0204,
@@ -1879,6 +1903,15 @@ impl Checker<'_> {
             }
             _ => Ty::Any,
         }
+    }
+}
+
+/// Is a type written `T?`? (`any?` resolves to `any`, but is still optional.)
+fn written_optional(ty: &TypeExpr) -> bool {
+    match &ty.kind {
+        TypeKind::Optional(_) => true,
+        TypeKind::Paren(inner) => written_optional(inner),
+        _ => false,
     }
 }
 

@@ -124,8 +124,8 @@ fn scan_into(file: FileId, text: &str, starts: &mut Vec<usize>) -> Option<ScanEr
                 after_state_class =
                     matches!(&bytes[i..end], b"persistent" | b"stateless" | b"volatile");
             }
-        } else if !byte.is_ascii_whitespace()
-            && !(byte == b'/' && matches!(bytes.get(i + 1), Some(b'/' | b'*')))
+        } else if !(byte.is_ascii_whitespace()
+            || byte == b'/' && matches!(bytes.get(i + 1), Some(b'/' | b'*')))
         {
             after_state_class = false;
         }

@@ -61,7 +61,7 @@ AWS_TYPES = [
     "aws_s3_bucket",
     "aws_lb",
     "aws_lb_target_group",
-    "aws_lb_listener",
+    "aws_lb_listener", "aws_lb_target_group_attachment",
     "aws_route53_zone",
     "aws_route53_record",
     "aws_db_instance",
