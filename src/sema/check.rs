@@ -13,7 +13,7 @@ use std::rc::Rc;
 use indexmap::IndexMap;
 
 use super::eval::{self, Value};
-use super::params::ParamInfo;
+use super::params::{self, ParamInfo};
 use super::resolve::NAMESPACES;
 use super::schema::{Field, Schema, SchemaKind};
 use super::ty::{SchemaId, Ty, accepts, display};
@@ -510,6 +510,7 @@ impl Checker<'_> {
             span: component.name.span,
             inputs: IndexMap::new(),
             outputs: IndexMap::new(),
+            constraints: IndexMap::new(),
         });
         // Fields resolve on first use: a component's type may then appear in
         // its own fields or in an alias that one of its fields uses.
@@ -529,9 +530,13 @@ impl Checker<'_> {
         };
         let mut inputs = IndexMap::new();
         let mut outputs = IndexMap::new();
+        let mut constraints = IndexMap::new();
         for item in &component.items {
             match &item.kind {
                 ItemKind::Param(p) => {
+                    if p.options.is_some() {
+                        constraints.insert(p.name.name.clone(), params::constraints_of(&ast, p));
+                    }
                     let ty = match (&p.ty, &p.default) {
                         (Some(t), _) => self.resolve_type(module, t),
                         (None, Some(d)) => literal_type(d),
@@ -568,6 +573,7 @@ impl Checker<'_> {
         let schema = &mut self.schemas[id.0 as usize];
         schema.inputs = inputs;
         schema.outputs = outputs;
+        schema.constraints = constraints;
     }
 
     /// A native type: declared by the program itself, or from the stdlib.
@@ -681,6 +687,7 @@ impl Checker<'_> {
             span: native.type_name.span,
             inputs,
             outputs,
+            constraints: IndexMap::new(),
         });
         Some(id)
     }
@@ -1062,6 +1069,7 @@ impl Checker<'_> {
                 Some(field) => {
                     let found = self.check_expr(scope, &property.value, &field.ty);
                     self.expect(&field.ty, &found, property.value.span, Some((key, &field)));
+                    self.check_constraints(scope, schema, key, &property.value);
                 }
                 None => {
                     let _ = self.infer(scope, &property.value);
@@ -1166,6 +1174,36 @@ impl Checker<'_> {
                 );
                 Count::One
             }
+        }
+    }
+
+    /// A constant given to a component's param must meet the param's
+    /// constraints, as a compile-time value given to a program's param does.
+    fn check_constraints(&mut self, scope: &Scope, schema: SchemaId, key: &str, value: &Expr) {
+        let Some(constraints) = self.schemas[schema.0 as usize]
+            .constraints
+            .get(key)
+            .cloned()
+        else {
+            return;
+        };
+        let mut quiet = Vec::new();
+        let Some(folded) = eval::eval(value, &|name| scope.consts.lookup(name), &mut quiet) else {
+            return;
+        };
+        let schema_name = self.schema_name(schema);
+        for violation in constraints.violations(&folded) {
+            let mut diagnostic = Diagnostic::new(
+                &codes::E0301,
+                value.span,
+                format!("`{key}` of `{schema_name}`: {}", violation.reason),
+            )
+            .label(format!("breaks `{}`", violation.option))
+            .secondary(violation.span, "the constraint");
+            if let Some(message) = &constraints.message {
+                diagnostic = diagnostic.note(message.clone());
+            }
+            self.diagnostics.push(diagnostic);
         }
     }
 

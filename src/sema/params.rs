@@ -556,6 +556,22 @@ pub fn check(
     (infos, checker.diagnostics)
 }
 
+/// The constraints a component's param sets, to check the values its
+/// instances pass. Mistakes in the options themselves are reported when the
+/// component's file is checked, so they are dropped here.
+pub fn constraints_of(file: &SourceFile, param: &Param) -> Constraints {
+    let Some(ty) = &param.ty else {
+        return Constraints::default();
+    };
+    let given = GivenParams::new();
+    let mut checker = Checker {
+        env: Env::new(file, &given),
+        hidden: IndexMap::new(),
+        diagnostics: Vec::new(),
+    };
+    checker.options(param, &ParamType::from_ast(ty)).constraints
+}
+
 /// What a name declared in the file is, for messages.
 fn describe_kind(kind: &str) -> &'static str {
     match kind {

@@ -4,6 +4,7 @@
 
 use indexmap::IndexMap;
 
+use super::params::Constraints;
 use super::ty::Ty;
 use crate::source::Span;
 use crate::syntax::ast::StateClass;
@@ -36,4 +37,7 @@ pub struct Schema {
     pub inputs: IndexMap<String, Field>,
     /// Attributes a reference can read.
     pub outputs: IndexMap<String, Field>,
+    /// Constraints of a component's params, checked against constant values
+    /// its instances pass.
+    pub constraints: IndexMap<String, Constraints>,
 }
