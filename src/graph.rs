@@ -53,7 +53,6 @@ use crate::source::Span;
 use crate::suggest;
 use crate::syntax::ast::{
     Binding, Block, Comprehension, Expr, ExprKind, Ident, Item, ItemKind, SourceFile, StateClass,
-    StrPart,
 };
 
 /// A node of the graph. Its index is the node's position in source order.
@@ -460,44 +459,9 @@ impl<'a> Collector<'a> {
     fn expr(&mut self, expr: &'a Expr) {
         match &expr.kind {
             ExprKind::Name(name) => self.name(name),
-            ExprKind::Str(s) => {
-                for part in &s.parts {
-                    if let StrPart::Interp(e) = part {
-                        self.expr(e);
-                    }
-                }
-            }
-            ExprKind::List(items) => items.iter().for_each(|e| self.expr(e)),
-            ExprKind::Object(props) => props.iter().for_each(|p| self.expr(&p.value)),
-            ExprKind::Member(base, _) => self.expr(base),
-            ExprKind::Index(base, index) => {
-                self.expr(base);
-                self.expr(index);
-            }
-            ExprKind::Call(callee, args) => {
-                // A bare callee names a built-in function, not a declaration.
-                if !matches!(callee.kind, ExprKind::Name(_)) {
-                    self.expr(callee);
-                }
-                args.iter().for_each(|e| self.expr(e));
-            }
-            ExprKind::Unary(_, e) | ExprKind::Paren(e) => self.expr(e),
-            ExprKind::Binary(_, a, b) | ExprKind::Range(a, b) => {
-                self.expr(a);
-                self.expr(b);
-            }
-            ExprKind::Conditional(c, a, b) => {
-                self.expr(c);
-                self.expr(a);
-                self.expr(b);
-            }
             ExprKind::ListComp(comp) => self.comprehension(comp, None),
             ExprKind::ObjectComp(comp, value) => self.comprehension(comp, Some(value)),
-            ExprKind::Null
-            | ExprKind::Bool(_)
-            | ExprKind::Int(_)
-            | ExprKind::Number(_)
-            | ExprKind::Error => {}
+            _ => expr.for_each_operand(|e| self.expr(e)),
         }
     }
 

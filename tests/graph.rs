@@ -223,7 +223,7 @@ resource app: network.Subnet {
 fn long_chains_and_long_cycles_stay_fast() {
     let dir = tempfile::tempdir().expect("temp dir");
     let n = 20_000;
-    let mut chain = String::from("let v0 = \"x\"\n");
+    let mut chain = String::from("let v0 = \"chain-bucket\"\n");
     for i in 1..n {
         chain.push_str(&format!("let v{i} = v{}\n", i - 1));
     }

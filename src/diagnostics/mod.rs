@@ -85,6 +85,18 @@ impl Diagnostic {
         self
     }
 
+    /// Adds "did you mean `x`?" when a candidate is close to `name`.
+    pub fn did_you_mean<'c>(
+        self,
+        name: &str,
+        candidates: impl IntoIterator<Item = &'c str>,
+    ) -> Diagnostic {
+        match crate::suggest::best_match(name, candidates) {
+            Some(near) => self.help(format!("did you mean `{near}`?")),
+            None => self,
+        }
+    }
+
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }

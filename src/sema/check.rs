@@ -405,11 +405,8 @@ impl Checker<'_> {
                         format!("unknown namespace `{}`", namespace.name),
                     )
                     .label("not an import or a stdlib namespace");
-                    if let Some(near) =
-                        suggest::best_match(&namespace.name, candidates.iter().map(String::as_str))
-                    {
-                        diagnostic = diagnostic.help(format!("did you mean `{near}`?"));
-                    }
+                    diagnostic = diagnostic
+                        .did_you_mean(&namespace.name, candidates.iter().map(String::as_str));
                     self.diagnostics.push(diagnostic);
                     return Ty::Error;
                 };
@@ -432,9 +429,7 @@ impl Checker<'_> {
         let last = name.rsplit(['.', ':']).next().unwrap_or(name);
         let mut diagnostic = Diagnostic::new(&codes::E0104, span, format!("unknown type `{name}`"))
             .label("no type of this name");
-        if let Some(near) = suggest::best_match(last, candidates) {
-            diagnostic = diagnostic.help(format!("did you mean `{near}`?"));
-        }
+        diagnostic = diagnostic.did_you_mean(last, candidates);
         self.diagnostics.push(diagnostic);
         Ty::Error
     }
@@ -802,9 +797,7 @@ impl Checker<'_> {
             )
             .label("not a target")
             .note(format!("the targets are {}", TARGETS.join(", ")));
-            if let Some(near) = suggest::best_match(target, TARGETS.iter().copied()) {
-                d = d.help(format!("did you mean `{near}`?"));
-            }
+            d = d.did_you_mean(target, TARGETS.iter().copied());
             self.diagnostics.push(d);
             return;
         }
@@ -1307,9 +1300,7 @@ impl Checker<'_> {
             .keys()
             .map(String::as_str)
             .chain(META_PROPERTIES.iter().copied());
-        if let Some(near) = suggest::best_match(&key.name, candidates) {
-            diagnostic = diagnostic.help(format!("did you mean `{near}`?"));
-        }
+        diagnostic = diagnostic.did_you_mean(&key.name, candidates);
         self.diagnostics.push(diagnostic);
     }
 
@@ -1378,11 +1369,7 @@ impl Checker<'_> {
                                 format!("unknown field `{}`", p.key.name),
                             )
                             .label(format!("not a field of `{}`", self.show(expected)));
-                            if let Some(near) =
-                                suggest::best_match(&p.key.name, fields.keys().map(String::as_str))
-                            {
-                                d = d.help(format!("did you mean `{near}`?"));
-                            }
+                            d = d.did_you_mean(&p.key.name, fields.keys().map(String::as_str));
                             self.diagnostics.push(d);
                         }
                     }
@@ -1827,11 +1814,7 @@ impl Checker<'_> {
                         format!("no field `{}` in this object", name.name),
                     )
                     .label("unknown field");
-                    if let Some(near) =
-                        suggest::best_match(&name.name, fields.keys().map(String::as_str))
-                    {
-                        d = d.help(format!("did you mean `{near}`?"));
-                    }
+                    d = d.did_you_mean(&name.name, fields.keys().map(String::as_str));
                     self.diagnostics.push(d);
                     Ty::Error
                 }
@@ -1883,11 +1866,7 @@ impl Checker<'_> {
                 format!("unknown function `{}`", name.name),
             )
             .label("not a built-in function");
-            if let Some(near) =
-                suggest::best_match(&name.name, FUNCTIONS.iter().map(|(n, _, _)| *n))
-            {
-                d = d.help(format!("did you mean `{near}`?"));
-            }
+            d = d.did_you_mean(&name.name, FUNCTIONS.iter().map(|(n, _, _)| *n));
             self.diagnostics.push(d);
             return Ty::Error;
         };

@@ -1264,9 +1264,7 @@ impl Checker<'_> {
             format!("unknown param option `{}`", key.name),
         )
         .label("not an option of a param");
-        if let Some(near) = suggest::best_match(&key.name, OPTIONS.iter().copied()) {
-            diagnostic = diagnostic.help(format!("did you mean `{near}`?"));
-        }
+        diagnostic = diagnostic.did_you_mean(&key.name, OPTIONS.iter().copied());
         let all: Vec<String> = OPTIONS.iter().map(|o| format!("`{o}`")).collect();
         self.diagnostics
             .push(diagnostic.note(format!("the options of a param are {}", all.join(", "))));

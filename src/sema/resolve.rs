@@ -273,46 +273,9 @@ impl Resolver {
     fn expr(&mut self, expr: &Expr) {
         match &expr.kind {
             ExprKind::Name(name) => self.reference(name),
-            ExprKind::Str(s) => self.string(s),
-            ExprKind::List(items) => items.iter().for_each(|e| self.expr(e)),
-            ExprKind::Object(props) => props.iter().for_each(|p| self.expr(&p.value)),
-            ExprKind::Member(base, _) => self.expr(base),
-            ExprKind::Index(base, index) => {
-                self.expr(base);
-                self.expr(index);
-            }
-            ExprKind::Call(callee, args) => {
-                // A bare callee names a built-in function.
-                if !matches!(callee.kind, ExprKind::Name(_)) {
-                    self.expr(callee);
-                }
-                args.iter().for_each(|e| self.expr(e));
-            }
-            ExprKind::Unary(_, e) | ExprKind::Paren(e) => self.expr(e),
-            ExprKind::Binary(_, a, b) | ExprKind::Range(a, b) => {
-                self.expr(a);
-                self.expr(b);
-            }
-            ExprKind::Conditional(c, a, b) => {
-                self.expr(c);
-                self.expr(a);
-                self.expr(b);
-            }
             ExprKind::ListComp(comp) => self.comprehension(comp, None),
             ExprKind::ObjectComp(comp, value) => self.comprehension(comp, Some(value)),
-            ExprKind::Null
-            | ExprKind::Bool(_)
-            | ExprKind::Int(_)
-            | ExprKind::Number(_)
-            | ExprKind::Error => {}
-        }
-    }
-
-    fn string(&mut self, s: &StringLit) {
-        for part in &s.parts {
-            if let StrPart::Interp(e) = part {
-                self.expr(e);
-            }
+            _ => expr.for_each_operand(|e| self.expr(e)),
         }
     }
 

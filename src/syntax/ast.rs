@@ -302,6 +302,56 @@ pub enum ExprKind {
     Error,
 }
 
+impl Expr {
+    /// Calls `f` on each direct operand, in source order, interpolations
+    /// included. Names and comprehensions are left to the caller: a name is
+    /// a leaf every walker treats its own way, and a comprehension binds
+    /// names around its parts. A bare callee names a built-in function and is
+    /// not an operand.
+    pub fn for_each_operand<'a>(&'a self, mut f: impl FnMut(&'a Expr)) {
+        match &self.kind {
+            ExprKind::Str(s) => {
+                for part in &s.parts {
+                    if let StrPart::Interp(e) = part {
+                        f(e);
+                    }
+                }
+            }
+            ExprKind::List(items) => items.iter().for_each(f),
+            ExprKind::Object(props) => props.iter().for_each(|p| f(&p.value)),
+            ExprKind::Member(base, _) => f(base),
+            ExprKind::Index(base, index) => {
+                f(base);
+                f(index);
+            }
+            ExprKind::Call(callee, args) => {
+                if !matches!(callee.kind, ExprKind::Name(_)) {
+                    f(callee);
+                }
+                args.iter().for_each(f);
+            }
+            ExprKind::Unary(_, e) | ExprKind::Paren(e) => f(e),
+            ExprKind::Binary(_, a, b) | ExprKind::Range(a, b) => {
+                f(a);
+                f(b);
+            }
+            ExprKind::Conditional(c, a, b) => {
+                f(c);
+                f(a);
+                f(b);
+            }
+            ExprKind::Name(_)
+            | ExprKind::ListComp(_)
+            | ExprKind::ObjectComp(..)
+            | ExprKind::Null
+            | ExprKind::Bool(_)
+            | ExprKind::Int(_)
+            | ExprKind::Number(_)
+            | ExprKind::Error => {}
+        }
+    }
+}
+
 /// `for x in xs if cond: body` (in an object comprehension `body` is the key).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Comprehension {
