@@ -7,6 +7,7 @@
 pub mod diagnostics;
 pub mod fmt;
 pub mod graph;
+pub mod ir;
 pub mod params;
 pub mod sema;
 pub mod source;

@@ -1,0 +1,182 @@
+//! The backend-neutral deployment: what `lower` produces for one target and
+//! what every backend reads. Plain data: native resources with native type
+//! names, property values as expression trees holding only deploy-time
+//! operations (everything constant is already folded), explicit
+//! dependencies, params, conditions and outputs. Order is source order.
+
+use indexmap::IndexMap;
+
+use crate::source::Span;
+use crate::syntax::ast::{BinaryOp, StateClass};
+
+/// The targets Infra compiles to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Target {
+    CloudFormation,
+    Heat,
+    TerraformAws,
+    TerraformOpenstack,
+}
+
+impl Target {
+    /// The name `target` blocks use for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::CloudFormation => "cloudformation",
+            Target::Heat => "heat",
+            Target::TerraformAws => "terraform-aws",
+            Target::TerraformOpenstack => "terraform-openstack",
+        }
+    }
+
+    /// How people name it in messages.
+    pub fn display(self) -> &'static str {
+        match self {
+            Target::CloudFormation => "CloudFormation",
+            Target::Heat => "Heat",
+            Target::TerraformAws => "Terraform (aws)",
+            Target::TerraformOpenstack => "Terraform (openstack)",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Deployment {
+    pub target: Target,
+    /// The entry file's leading doc comment.
+    pub description: Option<String>,
+    pub params: Vec<Param>,
+    pub resources: Vec<Resource>,
+    pub outputs: Vec<Output>,
+}
+
+/// A param left open at compile time: a template parameter.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Param {
+    pub name: String,
+    pub ty: ParamType,
+    pub default: Option<serde_json::Value>,
+    pub description: Option<String>,
+    pub secret: bool,
+    pub min: Option<serde_json::Value>,
+    pub max: Option<serde_json::Value>,
+    pub min_length: Option<u64>,
+    pub max_length: Option<u64>,
+    pub pattern: Option<String>,
+    pub allowed: Option<Vec<serde_json::Value>>,
+    /// What the tool shows when a constraint fails.
+    pub message: Option<String>,
+    pub label: Option<String>,
+    pub group: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum ParamType {
+    String,
+    Number,
+    Int,
+    Bool,
+    List(Box<ParamType>),
+    /// Maps, objects and anything else: JSON.
+    Json,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Deletion {
+    Delete,
+    Retain,
+    Snapshot,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Resource {
+    /// The logical id: readable, unique, PascalCase (`WebServer`, `Web0`).
+    pub id: String,
+    /// The same name as snake_case words, for targets that spell names so.
+    pub snake: String,
+    /// The native type name (`AWS::EC2::Instance`).
+    pub type_name: String,
+    pub properties: IndexMap<String, Expr>,
+    /// Explicit dependencies (`depends_on`), by logical id.
+    pub depends_on: Vec<String>,
+    /// Exists only when this deploy-time condition holds.
+    pub condition: Option<Expr>,
+    /// A deploy-time number of copies; `Expr::CountIndex` is each copy's index.
+    pub count: Option<Expr>,
+    pub state: StateClass,
+    /// The deletion policy, when the program or the state class asks for one.
+    pub deletion: Option<Deletion>,
+    /// Whether the type supports a snapshot before deletion.
+    pub snapshot: bool,
+    /// Where the program declares it.
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Output {
+    pub name: String,
+    pub value: Expr,
+    pub description: Option<String>,
+    pub export: Option<Expr>,
+    pub condition: Option<Expr>,
+    pub sensitive: bool,
+    pub span: Span,
+}
+
+/// What a deploy-time context function reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Context {
+    Region,
+    Zones,
+    StackName,
+    AccountId,
+}
+
+/// A value: constants are already folded; the rest is known at deploy time.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Expr {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Number(f64),
+    String(String),
+    List(Vec<Expr>),
+    Object(IndexMap<String, Expr>),
+    /// A template parameter.
+    Param(String),
+    /// The id of a resource (`Ref`, `get_resource`, `.id`).
+    Ref(String),
+    /// An attribute of a resource, dotted for nested ones (`Endpoint.Address`).
+    Attr(String, String),
+    /// Text with deploy-time parts.
+    Interp(Vec<Part>),
+    Not(Box<Expr>),
+    Neg(Box<Expr>),
+    Binary(BinaryOp, Box<Expr>, Box<Expr>),
+    If(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// A built-in function applied to deploy-time values.
+    Call(String, Vec<Expr>),
+    Index(Box<Expr>, Box<Expr>),
+    Member(Box<Expr>, String),
+    Context(Context),
+    /// The index of a copy of a resource with a deploy-time `count`.
+    CountIndex,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Part {
+    Text(String),
+    Expr(Expr),
+}
+
+impl Expr {
+    /// Is the whole value known at compile time?
+    pub fn is_const(&self) -> bool {
+        match self {
+            Expr::Null | Expr::Bool(_) | Expr::Int(_) | Expr::Number(_) | Expr::String(_) => true,
+            Expr::List(items) => items.iter().all(Expr::is_const),
+            Expr::Object(fields) => fields.values().all(Expr::is_const),
+            _ => false,
+        }
+    }
+}
