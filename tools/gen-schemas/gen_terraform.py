@@ -62,6 +62,8 @@ AWS_TYPES = [
     "aws_lb",
     "aws_lb_target_group",
     "aws_lb_listener", "aws_lb_target_group_attachment",
+    "aws_s3_bucket_public_access_block", "aws_s3_bucket_policy", "aws_s3_bucket_versioning",
+    "aws_s3_bucket_website_configuration",
     "aws_route53_zone",
     "aws_route53_record",
     "aws_db_instance",
