@@ -300,7 +300,8 @@ impl Checker<'_> {
             self.diagnostics.extend(super::resolve::resolve(&ast));
         }
         let ast = Rc::new(ast);
-        let id = self.add_module(ast.clone(), canonical.parent(), None);
+        // Imports of this file resolve from where it was found, as written.
+        let id = self.add_module(ast.clone(), joined.parent(), None);
         self.user_modules.insert(canonical.clone(), id);
         self.loading
             .push((canonical, joined.display().to_string(), import.path.span));
