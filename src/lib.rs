@@ -4,10 +4,12 @@
 //! AST; later phases resolve, type-check and lower it. Every phase returns
 //! its result with diagnostics; only `main.rs` prints.
 
+pub mod backend;
 pub mod diagnostics;
 pub mod fmt;
 pub mod graph;
 pub mod ir;
+pub mod lower;
 pub mod params;
 pub mod sema;
 pub mod source;
@@ -39,6 +41,8 @@ pub struct Checked {
     pub files: Vec<Parsed>,
     /// The dependency graph of each file that got that far, by file.
     pub graphs: Vec<(FileId, graph::DepGraph)>,
+    /// The checked program of each entry file that got that far.
+    pub programs: Vec<(FileId, sema::check::Program)>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -79,6 +83,7 @@ pub fn parse_files(paths: &[std::path::PathBuf]) -> Result<Checked, workspace::I
         db,
         files,
         graphs: Vec::new(),
+        programs: Vec::new(),
         diagnostics,
     })
 }
@@ -91,6 +96,7 @@ pub fn check(
     let mut db = SourceDb::new();
     let mut files = Vec::new();
     let mut graphs = Vec::new();
+    let mut programs = Vec::new();
     let mut diagnostics = Vec::new();
     for path in paths {
         let (file, decoded) = workspace::load(&mut db, path)?;
@@ -112,12 +118,13 @@ pub fn check(
             diagnostics.extend(sema::resolve::resolve(&ast));
             let (params, param_diagnostics) = sema::params::check(&ast, &options.params);
             diagnostics.extend(param_diagnostics);
-            let (analysis, type_diagnostics) =
+            let (program, type_diagnostics) =
                 sema::check::check(&mut db, file, ast.clone(), Some(path), &params);
             diagnostics.extend(type_diagnostics);
-            let (graph, graph_diagnostics) = graph::build(&ast, &analysis.states);
+            let (graph, graph_diagnostics) = graph::build(&ast, &program.analysis.states);
             diagnostics.extend(graph_diagnostics);
             graphs.push((file, graph));
+            programs.push((file, program));
         }
         files.push(Parsed { file, ast });
     }
@@ -125,6 +132,56 @@ pub fn check(
         db,
         files,
         graphs,
+        programs,
         diagnostics,
     })
+}
+
+/// One emitted template.
+pub struct Template {
+    pub file: FileId,
+    pub target: ir::Target,
+    pub json: serde_json::Value,
+}
+
+/// Checks the entry files, then lowers and emits each for each target.
+/// Templates are returned only when no file has an error for any target, so
+/// that nothing is written from a build that failed. With no targets given,
+/// every target each program can compile to is checked.
+pub fn build(
+    paths: &[std::path::PathBuf],
+    options: &Options,
+    targets: &[ir::Target],
+) -> Result<(Checked, Vec<Template>), workspace::IoError> {
+    let mut checked = check(paths, options)?;
+    let mut templates = Vec::new();
+    if diagnostics::has_errors(&checked.diagnostics) {
+        return Ok((checked, templates));
+    }
+    let mut found = Vec::new();
+    for (file, program) in &checked.programs {
+        for target in lower::targets_of(program, targets, &mut found) {
+            let (deployment, lowering) = lower::lower(program, target);
+            let failed = diagnostics::has_errors(&lowering);
+            found.extend(lowering);
+            if failed {
+                continue;
+            }
+            let (json, emitting) = backend::emit(&deployment);
+            let failed = diagnostics::has_errors(&emitting);
+            found.extend(emitting);
+            if !failed {
+                templates.push(Template {
+                    file: *file,
+                    target,
+                    json,
+                });
+            }
+        }
+    }
+    checked.diagnostics.extend(found);
+    if diagnostics::has_errors(&checked.diagnostics) {
+        templates.clear();
+    }
+    Ok((checked, templates))
 }

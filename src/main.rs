@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use infra::diagnostics::{self, Diagnostic, Severity, codes};
+use infra::ir::Target;
 use infra::source::SourceDb;
 use infra::workspace::{self, IoError};
 
@@ -53,6 +54,37 @@ enum Command {
         /// Files, or directories searched for `*.infra`.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+        /// Check for these targets only (default: every target each
+        /// program can compile to).
+        #[arg(long = "target", short = 't', value_name = "TARGET")]
+        targets: Vec<String>,
+        /// The Terraform provider(s) for `--target terraform`.
+        #[arg(long = "provider", value_name = "PROVIDER")]
+        providers: Vec<String>,
+        #[command(flatten)]
+        params: ParamArgs,
+        #[command(flatten)]
+        diagnostics: DiagnosticArgs,
+    },
+    /// Compile programs into native templates.
+    #[command(
+        after_help = "Examples:\n  infra build main.infra --target cloudformation > stack.template.json\n  infra build examples -o out --target cloudformation --target heat --target terraform\n  infra build main.infra --target terraform --provider openstack -o out --param env=prod"
+    )]
+    Build {
+        /// Files, or directories searched for `*.infra`.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// A target: cloudformation, heat, terraform (with --provider), or
+        /// terraform-aws / terraform-openstack; repeatable.
+        #[arg(long = "target", short = 't', required = true, value_name = "TARGET")]
+        targets: Vec<String>,
+        /// The Terraform provider(s) for `--target terraform`: aws, openstack.
+        #[arg(long = "provider", value_name = "PROVIDER")]
+        providers: Vec<String>,
+        /// Write `NAME.template.json`, `NAME.hot.json`, `NAME.tf.json` here;
+        /// without it, the one template goes to stdout.
+        #[arg(long, short = 'o', value_name = "DIR")]
+        out_dir: Option<PathBuf>,
         #[command(flatten)]
         params: ParamArgs,
         #[command(flatten)]
@@ -148,9 +180,26 @@ fn run() -> ExitCode {
     let result = match cli.command {
         Command::Check {
             paths,
+            targets,
+            providers,
             params,
             diagnostics,
-        } => check(&paths, &params, &diagnostics),
+        } => check(&paths, &targets, &providers, &params, &diagnostics),
+        Command::Build {
+            paths,
+            targets,
+            providers,
+            out_dir,
+            params,
+            diagnostics,
+        } => build(
+            &paths,
+            &targets,
+            &providers,
+            out_dir.as_deref(),
+            &params,
+            &diagnostics,
+        ),
         Command::Graph {
             path,
             format,
@@ -202,11 +251,140 @@ fn options(params: &ParamArgs) -> Result<infra::Options, UsageError> {
     Ok(infra::Options { params })
 }
 
-fn check(paths: &[PathBuf], params: &ParamArgs, args: &DiagnosticArgs) -> Result<u8, UsageError> {
+/// Targets from `--target` and `--provider`.
+fn parse_targets(targets: &[String], providers: &[String]) -> Result<Vec<Target>, UsageError> {
+    let mut out = Vec::new();
+    let mut push = |t: Target| {
+        if !out.contains(&t) {
+            out.push(t);
+        }
+    };
+    for target in targets {
+        match target.as_str() {
+            "cloudformation" => push(Target::CloudFormation),
+            "heat" => push(Target::Heat),
+            "terraform-aws" => push(Target::TerraformAws),
+            "terraform-openstack" => push(Target::TerraformOpenstack),
+            "terraform" if providers.is_empty() => {
+                return Err(UsageError::Params(
+                    "`--target terraform` needs `--provider aws` or `--provider openstack`".into(),
+                ));
+            }
+            "terraform" => {
+                for provider in providers {
+                    match provider.as_str() {
+                        "aws" => push(Target::TerraformAws),
+                        "openstack" => push(Target::TerraformOpenstack),
+                        other => {
+                            return Err(UsageError::Params(format!(
+                                "unknown provider `{other}`: the providers are aws and openstack"
+                            )));
+                        }
+                    }
+                }
+            }
+            other => {
+                let known = [
+                    "cloudformation",
+                    "heat",
+                    "terraform",
+                    "terraform-aws",
+                    "terraform-openstack",
+                ];
+                let hint = infra::suggest::best_match(other, known)
+                    .map(|near| format!("; did you mean `{near}`?"))
+                    .unwrap_or_default();
+                return Err(UsageError::Params(format!(
+                    "unknown target `{other}`: the targets are cloudformation, heat and terraform{hint}"
+                )));
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn check(
+    paths: &[PathBuf],
+    targets: &[String],
+    providers: &[String],
+    params: &ParamArgs,
+    args: &DiagnosticArgs,
+) -> Result<u8, UsageError> {
     let options = options(params)?;
+    let targets = parse_targets(targets, providers)?;
     let inputs = workspace::expand(paths)?;
-    let checked = infra::check(&inputs, &options)?;
+    let (checked, _) = infra::build(&inputs, &options, &targets)?;
     Ok(report(&checked.db, &checked.diagnostics, args))
+}
+
+fn build(
+    paths: &[PathBuf],
+    targets: &[String],
+    providers: &[String],
+    out_dir: Option<&std::path::Path>,
+    params: &ParamArgs,
+    args: &DiagnosticArgs,
+) -> Result<u8, UsageError> {
+    let options = options(params)?;
+    let targets = parse_targets(targets, providers)?;
+    let inputs = workspace::expand(paths)?;
+    let (checked, templates) = infra::build(&inputs, &options, &targets)?;
+    let status = report(&checked.db, &checked.diagnostics, args);
+    if status != 0 {
+        return Ok(status);
+    }
+    let both_providers = [Target::TerraformAws, Target::TerraformOpenstack]
+        .iter()
+        .all(|t| templates.iter().any(|template| template.target == *t));
+    let rendered: Vec<(PathBuf, Vec<u8>)> = templates
+        .iter()
+        .map(|t| {
+            let stem = checked
+                .db
+                .get(t.file)
+                .path
+                .as_deref()
+                .and_then(|p| p.file_stem())
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "main".into());
+            let mut bytes = serde_json::to_vec_pretty(&t.json).unwrap_or_default();
+            bytes.push(b'\n');
+            let name = infra::backend::file_name(t.target, &stem, both_providers);
+            (PathBuf::from(name), bytes)
+        })
+        .collect();
+    match out_dir {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).map_err(|error| IoError {
+                path: dir.to_path_buf(),
+                action: "create directory",
+                error,
+            })?;
+            for (name, bytes) in &rendered {
+                let path = dir.join(name);
+                if let Some(parent) = path.parent() {
+                    std::fs::create_dir_all(parent).map_err(|error| IoError {
+                        path: parent.to_path_buf(),
+                        action: "create directory",
+                        error,
+                    })?;
+                }
+                workspace::write_atomic(&path, bytes)?;
+            }
+        }
+        None => match rendered.as_slice() {
+            [(_, bytes)] => {
+                let _ = std::io::stdout().write_all(bytes);
+            }
+            _ => {
+                return Err(UsageError::Params(format!(
+                    "{} templates were built: give `-o DIR` to write them",
+                    rendered.len()
+                )));
+            }
+        },
+    }
+    Ok(0)
 }
 
 fn graph(

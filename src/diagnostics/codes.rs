@@ -73,6 +73,11 @@ codes! {
     E0317 Error "duplicate key";
     W0301 Warning "unanchored pattern";
     // The dependency graph (E04xx, W04xx).
+    // Lowering to a target (E0500-E0509).
+    E0500 Error "native type of another target";
+    // CloudFormation (E0510-E0529, W0510-W0529).
+    // Heat (E0530-E0549, W0530-W0549).
+    // Terraform (E0550-E0569, W0550-W0569).
     E0401 Error "dependency cycle";
     E0402 Error "depends_on entry is not a resource";
     W0401 Warning "redundant depends_on";

@@ -24,7 +24,20 @@ use crate::{stdlib, suggest, syntax};
 
 /// Index of a loaded module.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct ModuleId(u32);
+pub struct ModuleId(pub u32);
+
+/// A checked program: what lowering needs to expand it for a target.
+pub struct Program {
+    /// Every loaded module (the entry file, imports, stdlib files), by id.
+    pub modules: Vec<Rc<SourceFile>>,
+    pub entry: ModuleId,
+    pub schemas: Vec<Schema>,
+    /// The schema of each resource declaration, by the span of its name.
+    pub resource_schemas: HashMap<Span, SchemaId>,
+    pub analysis: Analysis,
+    /// The entry file's params, with their compile-time values.
+    pub params: IndexMap<String, ParamInfo>,
+}
 
 struct Module {
     ast: Rc<SourceFile>,
@@ -93,6 +106,7 @@ pub struct Checker<'db> {
     aliases: HashMap<(ModuleId, String), Ty>,
     /// Component schemas whose fields are not resolved yet.
     pending_fields: HashMap<SchemaId, (ModuleId, usize)>,
+    resource_schemas: HashMap<Span, SchemaId>,
     /// Values of the entry file's params given at compile time.
     param_values: IndexMap<String, Value>,
     diagnostics: Vec<Diagnostic>,
@@ -129,7 +143,7 @@ pub fn check(
     ast: Rc<SourceFile>,
     path: Option<&Path>,
     params: &IndexMap<String, ParamInfo>,
-) -> (Analysis, Vec<Diagnostic>) {
+) -> (Program, Vec<Diagnostic>) {
     let mut checker = Checker {
         db,
         modules: Vec::new(),
@@ -143,6 +157,7 @@ pub fn check(
         aliases_in_progress: HashSet::new(),
         aliases: HashMap::new(),
         pending_fields: HashMap::new(),
+        resource_schemas: HashMap::new(),
         param_values: params
             .iter()
             .filter_map(|(name, info)| Some((name.clone(), info.value.clone()?)))
@@ -162,7 +177,19 @@ pub fn check(
     checker.load_imports(entry);
     checker.loading.clear();
     let analysis = checker.check_module(entry, &ast.items, true);
-    (analysis, checker.diagnostics)
+    let pending: Vec<SchemaId> = checker.pending_fields.keys().copied().collect();
+    for id in pending {
+        checker.ensure_fields(id);
+    }
+    let program = Program {
+        modules: checker.modules.iter().map(|m| m.ast.clone()).collect(),
+        entry,
+        schemas: checker.schemas,
+        resource_schemas: checker.resource_schemas,
+        analysis,
+        params: params.clone(),
+    };
+    (program, checker.diagnostics)
 }
 
 impl Checker<'_> {
@@ -501,7 +528,7 @@ impl Checker<'_> {
         };
         self.schemas.push(Schema {
             name,
-            kind: SchemaKind::Component,
+            kind: SchemaKind::Component { module, index },
             state: component.state.unwrap_or(StateClass::Stateless),
             span: component.name.span,
             inputs: IndexMap::new(),
@@ -1000,6 +1027,9 @@ impl Checker<'_> {
         };
         if let ResourceType::Raw(name) = &r.ty {
             self.raw_type(name);
+        }
+        if let Some(schema) = schema {
+            self.resource_schemas.insert(r.name.span, schema);
         }
         let locals_before = scope.locals.len();
         if let Some(guard) = &r.for_guard {

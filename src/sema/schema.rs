@@ -4,6 +4,7 @@
 
 use indexmap::IndexMap;
 
+use super::check::ModuleId;
 use super::params::Constraints;
 use super::ty::Ty;
 use crate::source::Span;
@@ -21,8 +22,8 @@ pub struct Field {
 pub enum SchemaKind {
     /// `native "AWS::EC2::VPC" on cloudformation`.
     Native { target: String },
-    /// A component of some module.
-    Component,
+    /// The component at `index` among the items of `module`.
+    Component { module: ModuleId, index: usize },
 }
 
 #[derive(Clone, Debug)]

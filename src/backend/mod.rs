@@ -1,0 +1,35 @@
+//! Backends: an `ir::Deployment` to the native template of one target.
+//!
+//! Backends see only the IR. What a target cannot express is a diagnostic
+//! naming the target (E05xx), raised before anything is written.
+
+pub mod cloudformation;
+pub mod heat;
+pub mod terraform;
+
+use crate::diagnostics::Diagnostic;
+use crate::ir::{Deployment, Target};
+
+/// The template of `deployment`, and what the target could not express. A
+/// template with an error among the diagnostics must not be written.
+pub fn emit(deployment: &Deployment) -> (serde_json::Value, Vec<Diagnostic>) {
+    match deployment.target {
+        Target::CloudFormation => cloudformation::emit(deployment),
+        Target::Heat => heat::emit(deployment),
+        Target::TerraformAws | Target::TerraformOpenstack => terraform::emit(deployment),
+    }
+}
+
+/// Where the template of an entry file named `stem` goes, relative to the
+/// output directory. Terraform reads every `*.tf.json` of a directory as one
+/// configuration, so when both providers are built, each gets its own
+/// directory.
+pub fn file_name(target: Target, stem: &str, both_providers: bool) -> String {
+    match target {
+        Target::CloudFormation => format!("{stem}.template.json"),
+        Target::Heat => format!("{stem}.hot.json"),
+        Target::TerraformAws if both_providers => format!("aws/{stem}.tf.json"),
+        Target::TerraformOpenstack if both_providers => format!("openstack/{stem}.tf.json"),
+        Target::TerraformAws | Target::TerraformOpenstack => format!("{stem}.tf.json"),
+    }
+}
