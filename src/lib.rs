@@ -162,6 +162,22 @@ pub fn build(
     for (file, program) in &checked.programs {
         for target in lower::targets_of(program, targets, &mut found) {
             let (deployment, lowering) = lower::lower(program, target);
+            let unsupported: Vec<&Diagnostic> = lowering
+                .iter()
+                .filter(|d| d.code.id == diagnostics::codes::E0501.id)
+                .collect();
+            if targets.is_empty() && !unsupported.is_empty() {
+                // Not asked for this target, and the program cannot have it:
+                // say so once per cause, and check the other targets.
+                found.extend(unsupported.into_iter().map(|d| {
+                    let mut note = d.clone();
+                    note.code = &diagnostics::codes::W0501;
+                    note.severity = diagnostics::Severity::Warning;
+                    note.message = format!("not checked for {}: {}", target.display(), d.message);
+                    note
+                }));
+                continue;
+            }
             let failed = diagnostics::has_errors(&lowering);
             found.extend(lowering);
             if failed {

@@ -22,6 +22,28 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// The targets named by a `// build:` header line: the program is then built
+/// for them, so that target-specific diagnostics show.
+fn build_targets(text: &str) -> Option<Vec<infra::ir::Target>> {
+    use infra::ir::Target;
+    let line = text
+        .lines()
+        .take_while(|l| l.starts_with("//"))
+        .find_map(|l| l.strip_prefix("// build:"))?;
+    let targets = line
+        .split_whitespace()
+        .filter(|t| *t != "all")
+        .map(|t| match t {
+            "cloudformation" => Target::CloudFormation,
+            "heat" => Target::Heat,
+            "terraform-aws" => Target::TerraformAws,
+            "terraform-openstack" => Target::TerraformOpenstack,
+            other => panic!("unknown target `{other}` in a `// build:` header"),
+        })
+        .collect();
+    Some(targets)
+}
+
 /// The codes named by `// expect:` header lines, in order.
 fn expected_codes(text: &str) -> Vec<String> {
     text.lines()
@@ -43,8 +65,18 @@ fn ui() {
             "{} has no `// expect:` header",
             path.display()
         );
-        let checked = infra::check(std::slice::from_ref(&path), &infra::Options::default())
-            .expect("readable test");
+        let targets = build_targets(&String::from_utf8_lossy(&text));
+        let options = infra::Options::default();
+        // Programs are checked; a `// build:` header also lowers them, for
+        // the targets it names (`all`: every target, as `infra check` does).
+        let checked = match targets {
+            None => infra::check(std::slice::from_ref(&path), &options).expect("readable test"),
+            Some(targets) => {
+                infra::build(std::slice::from_ref(&path), &options, &targets)
+                    .expect("readable test")
+                    .0
+            }
+        };
         let mut found: Vec<String> = checked
             .diagnostics
             .iter()

@@ -75,9 +75,39 @@ codes! {
     // The dependency graph (E04xx, W04xx).
     // Lowering to a target (E0500-E0509).
     E0500 Error "native type of another target";
+    E0501 Error "type unsupported on the target";
+    E0502 Error "no lowering for the target";
+    E0503 Error "two resources with one name";
+    E0504 Error "deploy-time count not supported";
+    E0505 Error "repetition over a deploy-time list";
+    W0501 Warning "target skipped: a type has no form there";
     // CloudFormation (E0510-E0529, W0510-W0529).
+    E0510 Error "deploy-time arithmetic in CloudFormation";
+    E0511 Error "deploy-time count in CloudFormation";
+    E0512 Error "logical ids collide";
+    E0513 Error "invalid logical id";
+    E0514 Error "function CloudFormation cannot compute";
+    E0515 Error "condition reads a resource";
+    E0516 Error "value CloudFormation cannot express";
+    E0517 Error "template exceeds a CloudFormation limit";
+    W0510 Warning "template too large to pass inline";
+    W0511 Note "sensitive output shown by CloudFormation";
+    W0512 Warning "constraint CloudFormation cannot check";
+    W0513 Warning "description too long for CloudFormation";
     // Heat (E0530-E0549, W0530-W0549).
+    E0530 Error "deploy-time arithmetic on Heat";
+    E0531 Error "deploy-time ordering comparison on Heat";
+    E0532 Error "function with no Heat form";
+    E0533 Error "deploy-time context Heat cannot read";
+    E0534 Error "Heat condition reads more than params";
+    E0535 Error "selection Heat cannot express";
+    W0530 Note "sensitive output shown by Heat";
     // Terraform (E0550-E0569, W0550-W0569).
+    E0550 Error "sensitive value in a count";
+    E0551 Error "pattern Terraform cannot check";
+    W0550 Warning "param name reserved by Terraform";
+    W0551 Warning "provider not pinned";
+    W0552 Warning "count known only after apply";
     E0401 Error "dependency cycle";
     E0402 Error "depends_on entry is not a resource";
     W0401 Warning "redundant depends_on";

@@ -4,6 +4,8 @@
 //! block, loops over compile-time lists are unrolled, constants are folded;
 //! what is left is deploy-time work, as `ir::Expr`.
 
+mod expand;
+
 use crate::diagnostics::Diagnostic;
 use crate::ir::{Deployment, Target};
 
@@ -42,6 +44,13 @@ pub fn targets_of(
             continue;
         }
         for (owner, span) in foreign {
+            let owner = match owner.as_str() {
+                "cloudformation" => "CloudFormation",
+                "heat" => "Heat",
+                "terraform-aws" => "Terraform (aws)",
+                "terraform-openstack" => "Terraform (openstack)",
+                _ => "Terraform",
+            };
             diagnostics.push(
                 Diagnostic::new(
                     &crate::diagnostics::codes::E0500,
@@ -81,15 +90,5 @@ pub fn lower(
     program: &crate::sema::check::Program,
     target: Target,
 ) -> (Deployment, Vec<Diagnostic>) {
-    let _ = program;
-    (
-        Deployment {
-            target,
-            description: None,
-            params: Vec::new(),
-            resources: Vec::new(),
-            outputs: Vec::new(),
-        },
-        Vec::new(),
-    )
+    expand::Expander::new(program, target).run()
 }

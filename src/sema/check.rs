@@ -534,6 +534,7 @@ impl Checker<'_> {
             inputs: IndexMap::new(),
             outputs: IndexMap::new(),
             constraints: IndexMap::new(),
+            snapshot: false,
         });
         // Fields resolve on first use: a component's type may then appear in
         // its own fields or in an alias that one of its fields uses.
@@ -711,6 +712,10 @@ impl Checker<'_> {
             inputs,
             outputs,
             constraints: IndexMap::new(),
+            snapshot: native.members.iter().any(|m| {
+                matches!(&m.kind, MemberKind::Setting(p)
+                    if p.key.name == "snapshot" && matches!(p.value.kind, ExprKind::Bool(true)))
+            }),
         });
         Some(id)
     }

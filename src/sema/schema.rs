@@ -41,4 +41,6 @@ pub struct Schema {
     /// Constraints of a component's params, checked against constant values
     /// its instances pass.
     pub constraints: IndexMap<String, Constraints>,
+    /// A native type that can be snapshotted before deletion.
+    pub snapshot: bool,
 }

@@ -1,0 +1,1466 @@
+//! The expansion of a checked program into native resources for one target.
+//!
+//! Expressions are partially evaluated: what every operand knows at compile
+//! time is folded (through `sema::eval`), the rest becomes `ir::Expr`.
+//! Components are instantiated with their arguments, choosing the `target`
+//! block of the target being built; `for` over compile-time lists unrolls;
+//! `if` folds or becomes a deploy-time condition.
+
+use std::collections::{HashMap, HashSet};
+use std::rc::Rc;
+
+use indexmap::IndexMap;
+
+use crate::diagnostics::{Diagnostic, codes};
+use crate::ir::{self, Context, Deletion, Target};
+use crate::sema::check::{ModuleId, Program};
+use crate::sema::eval::{self, Value};
+use crate::sema::schema::SchemaKind;
+use crate::source::Span;
+use crate::syntax::ast::*;
+
+/// A value during lowering.
+#[derive(Clone, Debug)]
+pub enum Val {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Number(f64),
+    Str(String),
+    List(Vec<Val>),
+    Object(IndexMap<String, Val>),
+    Resource(Rc<Instance>),
+    /// `c ? a : b` with `c` known only at deploy time; both branches keep
+    /// their shape, so members, elements and repetition reach into them.
+    Choice(ir::Expr, Box<Val>, Box<Val>),
+    Deploy(ir::Expr),
+}
+
+/// A resource instance, as references see it.
+#[derive(Debug)]
+pub struct Instance {
+    /// The logical id of a native resource; `None` for a component.
+    pub native: Option<String>,
+    /// A component's outputs.
+    pub outputs: IndexMap<String, Val>,
+}
+
+impl Val {
+    fn from_value(value: Value) -> Val {
+        match value {
+            Value::Null => Val::Null,
+            Value::Bool(b) => Val::Bool(b),
+            Value::Int(i) => Val::Int(i),
+            Value::Number(n) => Val::Number(n),
+            Value::String(s) => Val::Str(s),
+            Value::List(items) => Val::List(items.into_iter().map(Val::from_value).collect()),
+            Value::Object(fields) => Val::Object(
+                fields
+                    .into_iter()
+                    .map(|(k, v)| (k, Val::from_value(v)))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// The compile-time value, if the whole value is known.
+    fn to_value(&self) -> Option<Value> {
+        Some(match self {
+            Val::Null => Value::Null,
+            Val::Bool(b) => Value::Bool(*b),
+            Val::Int(i) => Value::Int(*i),
+            Val::Number(n) => Value::Number(*n),
+            Val::Str(s) => Value::String(s.clone()),
+            Val::List(items) => {
+                Value::List(items.iter().map(Val::to_value).collect::<Option<_>>()?)
+            }
+            Val::Object(fields) => Value::Object(
+                fields
+                    .iter()
+                    .map(|(k, v)| Some((k.clone(), v.to_value()?)))
+                    .collect::<Option<_>>()?,
+            ),
+            Val::Resource(_) | Val::Choice(..) | Val::Deploy(_) => return None,
+        })
+    }
+
+    /// The value as an IR expression. A resource used as a value is its id.
+    pub fn to_ir(&self) -> ir::Expr {
+        match self {
+            Val::Null => ir::Expr::Null,
+            Val::Bool(b) => ir::Expr::Bool(*b),
+            Val::Int(i) => ir::Expr::Int(*i),
+            Val::Number(n) => ir::Expr::Number(*n),
+            Val::Str(s) => ir::Expr::String(s.clone()),
+            Val::List(items) => ir::Expr::List(items.iter().map(Val::to_ir).collect()),
+            Val::Object(fields) => {
+                ir::Expr::Object(fields.iter().map(|(k, v)| (k.clone(), v.to_ir())).collect())
+            }
+            Val::Resource(instance) => match &instance.native {
+                Some(id) => ir::Expr::Ref(id.clone()),
+                None => instance
+                    .outputs
+                    .get("id")
+                    .map_or(ir::Expr::Null, Val::to_ir),
+            },
+            Val::Choice(c, a, b) => ir::Expr::If(
+                Box::new(c.clone()),
+                Box::new(a.to_ir()),
+                Box::new(b.to_ir()),
+            ),
+            Val::Deploy(e) => e.clone(),
+        }
+    }
+
+    fn from_ir(e: ir::Expr) -> Val {
+        match e {
+            ir::Expr::Null => Val::Null,
+            ir::Expr::Bool(b) => Val::Bool(b),
+            ir::Expr::Int(i) => Val::Int(i),
+            ir::Expr::String(s) => Val::Str(s),
+            ir::Expr::Number(n) => Val::Number(n),
+            // The shape stays visible: members and elements can still be read.
+            ir::Expr::List(items) => Val::List(items.into_iter().map(Val::from_ir).collect()),
+            ir::Expr::Object(fields) => Val::Object(
+                fields
+                    .into_iter()
+                    .map(|(k, v)| (k, Val::from_ir(v)))
+                    .collect(),
+            ),
+            other => Val::Deploy(other),
+        }
+    }
+}
+
+/// A native resource waiting for its final name.
+struct Pending {
+    /// Source-order key: indices of the declarations and loop copies it
+    /// comes from, so the output follows the program.
+    key: Vec<u32>,
+    /// Name words, outermost first: `["web", "0", "instance"]`.
+    path: Vec<String>,
+    resource: ir::Resource,
+}
+
+/// One scope of names: the entry file, or a component instance.
+struct Frame<'p> {
+    /// Declarations visible here, by name.
+    decls: HashMap<&'p str, Decl<'p>>,
+    /// Values already computed; `None` while being computed.
+    memo: HashMap<String, Option<Val>>,
+    locals: Vec<(String, Val)>,
+    /// The instance's name words and source-order key.
+    path: Vec<String>,
+    key: Vec<u32>,
+    /// The deploy-time condition under which this scope exists.
+    condition: Option<ir::Expr>,
+    /// Component params given by the instance.
+    args: IndexMap<String, Val>,
+    /// `deletion` set on the instance that opened this scope.
+    deletion: Option<Deletion>,
+}
+
+#[derive(Clone, Copy)]
+enum Decl<'p> {
+    Param(&'p Param),
+    Let(&'p Let),
+    Resource(&'p Resource, u32),
+}
+
+pub struct Expander<'p> {
+    program: &'p Program,
+    target: Target,
+    frames: Vec<Frame<'p>>,
+    pending: Vec<Pending>,
+    /// Top-level params read at deploy time.
+    used_params: HashSet<String>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+fn pascal(word: &str) -> String {
+    word.split(['_', '-'])
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut chars = w.chars();
+            match chars.next() {
+                Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
+                None => String::new(),
+            }
+        })
+        .collect()
+}
+
+fn snake(word: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in word.chars().enumerate() {
+        if c.is_ascii_uppercase() {
+            if i > 0 && !out.ends_with('_') {
+                out.push('_');
+            }
+            out.push(c.to_ascii_lowercase());
+        } else if c == '-' {
+            out.push('_');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn and(a: Option<ir::Expr>, b: ir::Expr) -> ir::Expr {
+    match a {
+        Some(a) => ir::Expr::Binary(BinaryOp::And, Box::new(a), Box::new(b)),
+        None => b,
+    }
+}
+
+/// Drops object fields whose value is null: a null property means "left out".
+fn prune(e: ir::Expr) -> ir::Expr {
+    match e {
+        ir::Expr::Object(fields) => ir::Expr::Object(
+            fields
+                .into_iter()
+                .filter(|(_, v)| *v != ir::Expr::Null)
+                .map(|(k, v)| (k, prune(v)))
+                .collect(),
+        ),
+        ir::Expr::List(items) => ir::Expr::List(items.into_iter().map(prune).collect()),
+        ir::Expr::If(c, a, b) => ir::Expr::If(c, Box::new(prune(*a)), Box::new(prune(*b))),
+        other => other,
+    }
+}
+
+impl<'p> Expander<'p> {
+    pub fn new(program: &'p Program, target: Target) -> Expander<'p> {
+        Expander {
+            program,
+            target,
+            frames: Vec::new(),
+            pending: Vec::new(),
+            used_params: HashSet::new(),
+            diagnostics: Vec::new(),
+        }
+    }
+
+    fn frame(&mut self) -> &mut Frame<'p> {
+        self.frames
+            .last_mut()
+            .expect("a frame is open while lowering")
+    }
+
+    /// Expands the entry file: every resource, and every output.
+    pub fn run(mut self) -> (ir::Deployment, Vec<Diagnostic>) {
+        let entry = &self.program.modules[self.program.entry.0 as usize];
+        let items: &'p [Item] = &self.program.modules[self.program.entry.0 as usize].items;
+        self.frames.push(new_frame(
+            self.program.entry,
+            items,
+            &[],
+            Vec::new(),
+            Vec::new(),
+        ));
+        for (index, item) in items.iter().enumerate() {
+            if let ItemKind::Resource(r) = &item.kind {
+                let _ = self.resource_value(r, index as u32);
+            }
+        }
+        let mut outputs = Vec::new();
+        for item in items {
+            if let ItemKind::Output(o) = &item.kind
+                && let Some(value) = &o.value
+            {
+                let val = self.expr(value);
+                let (condition, value_ir) = match prune(val.to_ir()) {
+                    ir::Expr::If(c, a, b) if *b == ir::Expr::Null => (Some(*c), *a),
+                    other => (None, other),
+                };
+                if value_ir == ir::Expr::Null {
+                    continue;
+                }
+                let mut export = None;
+                let mut sensitive = false;
+                for option in o.options.iter().flat_map(|b| &b.properties) {
+                    match option.key.name.as_str() {
+                        "export" => export = Some(self.expr(&option.value).to_ir()),
+                        "sensitive" => {
+                            sensitive = matches!(self.expr(&option.value), Val::Bool(true))
+                        }
+                        _ => {}
+                    }
+                }
+                if reads_secret(&value_ir, &self.program.params) {
+                    sensitive = true;
+                }
+                outputs.push(ir::Output {
+                    name: o.name.name.clone(),
+                    value: value_ir,
+                    description: item.doc.clone(),
+                    export,
+                    condition,
+                    sensitive,
+                    span: o.name.span,
+                });
+            }
+        }
+        let params = self.params(items);
+        let resources = self.finish();
+        let deployment = ir::Deployment {
+            target: self.target,
+            description: file_description(entry),
+            params,
+            resources,
+            outputs,
+        };
+        (deployment, self.diagnostics)
+    }
+
+    /// The top-level params read at deploy time, as template parameters.
+    fn params(&self, items: &[Item]) -> Vec<ir::Param> {
+        let mut out = Vec::new();
+        for item in items {
+            let ItemKind::Param(p) = &item.kind else {
+                continue;
+            };
+            if !self.used_params.contains(&p.name.name) {
+                continue;
+            }
+            let Some(info) = self.program.params.get(&p.name.name) else {
+                continue;
+            };
+            let c = &info.constraints;
+            out.push(ir::Param {
+                name: p.name.name.clone(),
+                ty: param_type(&info.ty),
+                default: info.default.as_ref().map(Value::to_json),
+                description: item.doc.clone(),
+                secret: info.secret,
+                min: c.min.as_ref().map(|m| m.value.to_json()),
+                max: c.max.as_ref().map(|m| m.value.to_json()),
+                min_length: c.min_length.as_ref().map(|m| m.value),
+                max_length: c.max_length.as_ref().map(|m| m.value),
+                pattern: c.pattern.as_ref().map(|p| p.value.source.clone()),
+                allowed: c
+                    .allowed
+                    .as_ref()
+                    .map(|a| a.value.iter().map(Value::to_json).collect()),
+                message: c.message.clone(),
+                label: info.label.clone(),
+                group: info.group.clone(),
+            });
+        }
+        out
+    }
+
+    /// Names every pending resource, in source order, and reports ids that
+    /// collide.
+    fn finish(&mut self) -> Vec<ir::Resource> {
+        let mut pending = std::mem::take(&mut self.pending);
+        pending.sort_by(|a, b| a.key.cmp(&b.key));
+        let mut seen: HashMap<String, Span> = HashMap::new();
+        let mut out = Vec::new();
+        for mut p in pending {
+            p.resource.id = p.path.iter().map(|w| pascal(w)).collect();
+            p.resource.snake = p
+                .path
+                .iter()
+                .map(|w| snake(w))
+                .collect::<Vec<_>>()
+                .join("_");
+            if let Some(first) = seen.insert(p.resource.id.clone(), p.resource.span) {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        &codes::E0503,
+                        p.resource.span,
+                        format!("two resources are both named `{}` in the template", p.resource.id),
+                    )
+                    .label("this one")
+                    .secondary(first, "and this one")
+                    .note("names are turned into the target's identifiers (`web_server` becomes `WebServer`), and these two become the same")
+                    .help("rename one of them"),
+                );
+            }
+            out.push(p.resource);
+        }
+        // References were made with the name words; rewrite them to ids.
+        out
+    }
+
+    // ------------------------------------------------------------ resources
+
+    /// The value of a resource declaration of the current frame: instances,
+    /// created once.
+    fn resource_value(&mut self, r: &'p Resource, index: u32) -> Val {
+        let name = r.name.name.clone();
+        if let Some(done) = self.frame().memo.get(&name) {
+            return done.clone().unwrap_or(Val::Null);
+        }
+        self.frame().memo.insert(name.clone(), None);
+        let value = self.instantiate(r, index);
+        self.frame().memo.insert(name, Some(value.clone()));
+        value
+    }
+
+    fn instantiate(&mut self, r: &'p Resource, index: u32) -> Val {
+        let mut condition = self.frame().condition.clone();
+        if let Some(guard) = &r.if_guard {
+            match self.expr(guard) {
+                Val::Bool(false) => return Val::Null,
+                Val::Bool(true) => {}
+                other => condition = Some(and(condition, other.to_ir())),
+            }
+        }
+        let base_path = {
+            let frame = self.frame();
+            let mut path = frame.path.clone();
+            path.push(r.name.name.clone());
+            let mut key = frame.key.clone();
+            key.push(index);
+            (path, key)
+        };
+        let Some(guard) = &r.for_guard else {
+            return self.instance(r, base_path.0, base_path.1, condition);
+        };
+        let iterable = self.expr(&guard.iterable);
+        // A deploy-time choice between two lists: the copies of each list
+        // exist under the condition that chooses it.
+        if let Val::Choice(c, a, b) = &iterable
+            && let (Val::List(first), Val::List(second)) = (&**a, &**b)
+        {
+            let yes = and(condition.clone(), c.clone());
+            let no = and(condition.clone(), ir::Expr::Not(Box::new(c.clone())));
+            let first: Vec<(Val, Val)> = first
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (Val::Int(i as i64), v.clone()))
+                .collect();
+            let offset = first.len();
+            let second: Vec<(Val, Val)> = second
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (Val::Int(i as i64), v.clone()))
+                .collect();
+            let mut instances = self.copies(r, guard, &base_path, first, 0, Some(yes));
+            instances.extend(self.copies(r, guard, &base_path, second, offset, Some(no)));
+            return Val::List(instances);
+        }
+        match iterable {
+            Val::List(elements) => {
+                let pairs = elements
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, v)| (Val::Int(i as i64), v))
+                    .collect();
+                Val::List(self.copies(r, guard, &base_path, pairs, 0, condition))
+            }
+            Val::Object(fields) => {
+                let pairs = fields.into_iter().map(|(k, v)| (Val::Str(k), v)).collect();
+                Val::List(self.copies(r, guard, &base_path, pairs, 0, condition))
+            }
+            _ => {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        &codes::E0504,
+                        guard.iterable.span,
+                        format!(
+                            "a count known only at deploy time is not supported yet for {}",
+                            self.target.display()
+                        ),
+                    )
+                    .label("known only at deploy time")
+                    .help("give the params this count depends on at compile time (`--param`)"),
+                );
+                Val::Null
+            }
+        }
+    }
+
+    /// The copies of a resource repeated over `pairs` (index or key, and
+    /// element), numbered from `offset`.
+    fn copies(
+        &mut self,
+        r: &'p Resource,
+        guard: &ForGuard,
+        base: &(Vec<String>, Vec<u32>),
+        pairs: Vec<(Val, Val)>,
+        offset: usize,
+        condition: Option<ir::Expr>,
+    ) -> Vec<Val> {
+        let mut instances = Vec::new();
+        for (i, (first, second)) in pairs.into_iter().enumerate() {
+            let n = offset + i;
+            let before = self.frame().locals.len();
+            bind(self.frame(), &guard.binding, first, second);
+            let mut path = base.0.clone();
+            path.push(n.to_string());
+            let mut key = base.1.clone();
+            key.push(n as u32);
+            instances.push(self.instance(r, path, key, condition.clone()));
+            self.frame().locals.truncate(before);
+        }
+        instances
+    }
+
+    /// One instance of a resource declaration.
+    fn instance(
+        &mut self,
+        r: &'p Resource,
+        path: Vec<String>,
+        key: Vec<u32>,
+        condition: Option<ir::Expr>,
+    ) -> Val {
+        let schema = self.program.resource_schemas.get(&r.name.span).copied();
+        let deletion = deletion_of(r).or(self.frame().deletion);
+        match schema.map(|id| &self.program.schemas[id.0 as usize]) {
+            Some(schema) => match &schema.kind {
+                SchemaKind::Component { module, index } => {
+                    let (module, index) = (*module, *index);
+                    let mut args = IndexMap::new();
+                    for property in &r.body.properties {
+                        if matches!(property.key.name.as_str(), "depends_on" | "deletion") {
+                            continue;
+                        }
+                        let v = self.expr(&property.value);
+                        args.insert(property.key.name.clone(), v);
+                    }
+                    self.component(r, module, index, args, path, key, condition, deletion)
+                }
+                SchemaKind::Native { .. } => {
+                    let type_name = schema.name.clone();
+                    let state = schema.state;
+                    let snapshot = schema.snapshot;
+                    self.native(
+                        r, type_name, state, snapshot, path, key, condition, deletion,
+                    )
+                }
+            },
+            None => {
+                let type_name = match &r.ty {
+                    ResourceType::Raw(s) => s.as_plain().unwrap_or_default(),
+                    ResourceType::Path(p) => p.text(),
+                };
+                self.native(
+                    r,
+                    type_name,
+                    StateClass::Stateless,
+                    false,
+                    path,
+                    key,
+                    condition,
+                    deletion,
+                )
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn native(
+        &mut self,
+        r: &'p Resource,
+        type_name: String,
+        state: StateClass,
+        snapshot: bool,
+        path: Vec<String>,
+        key: Vec<u32>,
+        condition: Option<ir::Expr>,
+        deletion: Option<Deletion>,
+    ) -> Val {
+        let mut properties = IndexMap::new();
+        let mut depends_on = Vec::new();
+        for property in &r.body.properties {
+            match property.key.name.as_str() {
+                "deletion" => continue,
+                "depends_on" => {
+                    if let ExprKind::List(items) = &property.value.kind {
+                        for item in items {
+                            if let Val::Resource(instance) = self.expr(item) {
+                                if let Some(id) = &instance.native {
+                                    depends_on.push(id.clone());
+                                }
+                            } else if let Val::List(list) = self.expr(item) {
+                                for v in list {
+                                    if let Val::Resource(instance) = v
+                                        && let Some(id) = &instance.native
+                                    {
+                                        depends_on.push(id.clone());
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    continue;
+                }
+                _ => {}
+            }
+            let value = prune(self.expr(&property.value).to_ir());
+            if value != ir::Expr::Null {
+                properties.insert(property.key.name.clone(), value);
+            }
+        }
+        // The logical id is final only once every name is known; a
+        // placeholder made of the path words is unique and stable meanwhile.
+        let id: String = path.iter().map(|w| pascal(w)).collect();
+        let deletion = match (state, deletion) {
+            (_, Some(Deletion::Snapshot)) if !snapshot => Some(Deletion::Retain),
+            (_, Some(d)) => Some(d),
+            (StateClass::Persistent, None) => Some(if snapshot {
+                Deletion::Snapshot
+            } else {
+                Deletion::Retain
+            }),
+            _ => None,
+        };
+        self.pending.push(Pending {
+            key,
+            path,
+            resource: ir::Resource {
+                id: id.clone(),
+                snake: String::new(),
+                type_name,
+                properties,
+                depends_on,
+                condition,
+                count: None,
+                state,
+                deletion,
+                snapshot,
+                span: r.name.span,
+            },
+        });
+        Val::Resource(Rc::new(Instance {
+            native: Some(id),
+            outputs: IndexMap::new(),
+        }))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn component(
+        &mut self,
+        r: &'p Resource,
+        module: ModuleId,
+        index: usize,
+        args: IndexMap<String, Val>,
+        path: Vec<String>,
+        key: Vec<u32>,
+        condition: Option<ir::Expr>,
+        deletion: Option<Deletion>,
+    ) -> Val {
+        let program = self.program;
+        let ItemKind::Component(component) = &program.modules[module.0 as usize].items[index].kind
+        else {
+            return Val::Null;
+        };
+        let blocks: Vec<&'p TargetBlock> = component
+            .items
+            .iter()
+            .filter_map(|i| match &i.kind {
+                ItemKind::Target(t) => Some(t),
+                _ => None,
+            })
+            .collect();
+        let block = blocks
+            .iter()
+            .find(|b| b.target.name == self.target.name())
+            .copied();
+        let target_items: &'p [Item] = match block {
+            Some(b) => &b.items,
+            None if blocks.is_empty() => &[],
+            None => {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        &codes::E0502,
+                        r.name.span,
+                        format!(
+                            "`{}` has no lowering for {}",
+                            component.name.name,
+                            self.target.display()
+                        ),
+                    )
+                    .label(format!("cannot be built for {}", self.target.display()))
+                    .secondary(component.name.span, "declared here")
+                    .help(format!(
+                        "add a `target {}` block to the component",
+                        self.target.name()
+                    )),
+                );
+                return Val::Null;
+            }
+        };
+        let display = self.program.resource_schemas.get(&r.name.span).map_or_else(
+            || component.name.name.clone(),
+            |id| self.program.schemas[id.0 as usize].name.clone(),
+        );
+        for item in target_items {
+            if let ItemKind::Unsupported(reason) = &item.kind {
+                let reason = reason.as_plain().unwrap_or_default();
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        &codes::E0501,
+                        r.name.span,
+                        format!(
+                            "`{display}` has no form on {}: {reason}",
+                            self.target.display()
+                        ),
+                    )
+                    .label(format!("not available on {}", self.target.display()))
+                    .secondary(item.span, "the component says so here")
+                    .help("build this program for another target, or use another type here"),
+                );
+                return Val::Null;
+            }
+        }
+        let before = self.pending.len();
+        let mut frame = new_frame(module, &component.items, target_items, path.clone(), key);
+        frame.args = args;
+        frame.condition = condition;
+        frame.deletion = deletion;
+        self.frames.push(frame);
+        // Every resource exists whether or not an output reads it.
+        let all = component.items.iter().chain(target_items).enumerate();
+        for (i, item) in all {
+            if let ItemKind::Resource(inner) = &item.kind {
+                let _ = self.resource_value(inner, i as u32);
+            }
+        }
+        let mut outputs = IndexMap::new();
+        for item in component.items.iter().chain(target_items) {
+            if let ItemKind::Output(o) = &item.kind
+                && let Some(value) = &o.value
+            {
+                let v = self.expr(value);
+                outputs.insert(o.name.name.clone(), v);
+            }
+        }
+        self.frames.pop();
+        // A component made of one native resource names it after itself.
+        if self.pending.len() == before + 1 {
+            self.pending[before].path = path;
+            let id: String = self.pending[before]
+                .path
+                .iter()
+                .map(|w| pascal(w))
+                .collect();
+            let old = std::mem::replace(&mut self.pending[before].resource.id, id.clone());
+            rename(&mut outputs, &old, &id);
+            for p in &mut self.pending {
+                rename_in_resource(&mut p.resource, &old, &id);
+            }
+        }
+        Val::Resource(Rc::new(Instance {
+            native: None,
+            outputs,
+        }))
+    }
+
+    // ---------------------------------------------------------- expressions
+
+    fn lookup_name(&mut self, name: &str) -> Option<Val> {
+        if let Some((_, v)) = self.frame().locals.iter().rev().find(|(n, _)| n == name) {
+            return Some(v.clone());
+        }
+        let decl = self.frame().decls.get(name).copied()?;
+        Some(match decl {
+            Decl::Param(p) => self.param_value(p),
+            Decl::Let(l) => {
+                if let Some(done) = self.frame().memo.get(name) {
+                    return done.clone();
+                }
+                self.frame().memo.insert(name.to_string(), None);
+                // A let is evaluated where it is declared, not where it is read.
+                let locals = std::mem::take(&mut self.frame().locals);
+                let v = self.expr(&l.value);
+                self.frame().locals = locals;
+                self.frame().memo.insert(name.to_string(), Some(v.clone()));
+                v
+            }
+            Decl::Resource(r, index) => self.resource_value(r, index),
+        })
+    }
+
+    fn param_value(&mut self, p: &'p Param) -> Val {
+        let top = self.frames.len() == 1;
+        if top {
+            if let Some(value) = self
+                .program
+                .params
+                .get(&p.name.name)
+                .and_then(|info| info.value.clone())
+            {
+                return Val::from_value(value);
+            }
+            self.used_params.insert(p.name.name.clone());
+            return Val::Deploy(ir::Expr::Param(p.name.name.clone()));
+        }
+        if let Some(v) = self.frame().args.get(&p.name.name) {
+            return v.clone();
+        }
+        match &p.default {
+            Some(default) => {
+                let locals = std::mem::take(&mut self.frame().locals);
+                let v = self.expr(default);
+                self.frame().locals = locals;
+                v
+            }
+            None => Val::Null,
+        }
+    }
+
+    /// Folds what is known, lowers the rest.
+    pub fn expr(&mut self, expr: &Expr) -> Val {
+        if let Some(value) = self.fold(expr) {
+            return Val::from_value(value);
+        }
+        match &expr.kind {
+            ExprKind::Name(name) => self.lookup_name(&name.name).unwrap_or(Val::Null),
+            ExprKind::Paren(inner) => self.expr(inner),
+            ExprKind::Str(s) => {
+                let mut parts: Vec<ir::Part> = Vec::new();
+                for part in &s.parts {
+                    match part {
+                        StrPart::Text(t) => push_text(&mut parts, t),
+                        StrPart::Interp(e) => match self.expr(e) {
+                            Val::Str(t) => push_text(&mut parts, &t),
+                            Val::Int(i) => push_text(&mut parts, &i.to_string()),
+                            Val::Bool(b) => push_text(&mut parts, &b.to_string()),
+                            Val::Number(n) => push_text(&mut parts, &eval::format_number(n)),
+                            Val::Null => {}
+                            // Nested interpolations read as one.
+                            Val::Deploy(ir::Expr::Interp(inner)) => {
+                                for part in inner {
+                                    match part {
+                                        ir::Part::Text(t) => push_text(&mut parts, &t),
+                                        expr => parts.push(expr),
+                                    }
+                                }
+                            }
+                            other => parts.push(ir::Part::Expr(other.to_ir())),
+                        },
+                    }
+                }
+                match parts.as_slice() {
+                    [] => Val::Str(String::new()),
+                    [ir::Part::Text(t)] => Val::Str(t.clone()),
+                    // `"${x}"` is `x`.
+                    [ir::Part::Expr(e)] => Val::Deploy(e.clone()),
+                    _ => Val::Deploy(ir::Expr::Interp(parts)),
+                }
+            }
+            ExprKind::List(items) => Val::List(items.iter().map(|e| self.expr(e)).collect()),
+            ExprKind::Object(props) => Val::Object(
+                props
+                    .iter()
+                    .map(|p| (p.key.name.clone(), self.expr(&p.value)))
+                    .collect(),
+            ),
+            ExprKind::Member(base, name) => {
+                let base = self.expr(base);
+                member(base, &name.name)
+            }
+            ExprKind::Index(base, index) => {
+                let base = self.expr(base);
+                let index = self.expr(index);
+                index_val(base, index)
+            }
+            ExprKind::Call(callee, args) => {
+                let name = match &callee.kind {
+                    ExprKind::Name(n) => n.name.clone(),
+                    _ => return Val::Null,
+                };
+                let context = match name.as_str() {
+                    "region" => Some(Context::Region),
+                    "availability_zones" => Some(Context::Zones),
+                    "stack_name" => Some(Context::StackName),
+                    "account_id" => Some(Context::AccountId),
+                    _ => None,
+                };
+                if let Some(context) = context {
+                    return Val::Deploy(ir::Expr::Context(context));
+                }
+                let args: Vec<Val> = args.iter().map(|a| self.expr(a)).collect();
+                call_vals(&expr.kind, &name, args)
+            }
+            ExprKind::Unary(op, operand) => {
+                let v = self.expr(operand);
+                if let Some(folded) = fold_op(&expr.kind, &[&v]) {
+                    return folded;
+                }
+                let v = v.to_ir();
+                Val::Deploy(match op {
+                    UnaryOp::Not => ir::Expr::Not(Box::new(v)),
+                    UnaryOp::Neg => ir::Expr::Neg(Box::new(v)),
+                })
+            }
+            ExprKind::Binary(op, a, b) => {
+                let va = self.expr(a);
+                // Short circuits decide without the other operand.
+                match (op, &va) {
+                    (BinaryOp::And, Val::Bool(false)) => return Val::Bool(false),
+                    (BinaryOp::Or, Val::Bool(true)) => return Val::Bool(true),
+                    (BinaryOp::And | BinaryOp::Or, Val::Bool(_)) => return self.expr(b),
+                    _ => {}
+                }
+                let vb = self.expr(b);
+                binary_vals(&expr.kind, *op, va, vb)
+            }
+            ExprKind::Conditional(c, a, b) => match self.expr(c) {
+                Val::Bool(true) => self.expr(a),
+                Val::Bool(false) => self.expr(b),
+                cond => {
+                    let va = self.expr(a);
+                    let vb = self.expr(b);
+                    choice(cond.to_ir(), va, vb)
+                }
+            },
+            ExprKind::ListComp(comp) => {
+                let iterable = self.expr(&comp.iterable);
+                self.repeat(comp, None, expr.span, iterable)
+            }
+            ExprKind::ObjectComp(comp, value) => {
+                let iterable = self.expr(&comp.iterable);
+                self.repeat(comp, Some(value), expr.span, iterable)
+            }
+            ExprKind::Range(..)
+            | ExprKind::Null
+            | ExprKind::Bool(_)
+            | ExprKind::Int(_)
+            | ExprKind::Number(_)
+            | ExprKind::Error => Val::Null,
+        }
+    }
+
+    /// A comprehension's value. Over a deploy-time choice between two lists
+    /// of known length, it is the choice between the two results.
+    fn repeat(
+        &mut self,
+        comp: &Comprehension,
+        value: Option<&Expr>,
+        span: Span,
+        iterable: Val,
+    ) -> Val {
+        if let Val::Choice(c, a, b) = iterable {
+            let a = self.repeat(comp, value, span, *a);
+            let b = self.repeat(comp, value, span, *b);
+            return Val::Choice(c, Box::new(a), Box::new(b));
+        }
+        let Some(entries) = self.comprehension_over(comp, value, span, iterable) else {
+            return Val::Null;
+        };
+        match value {
+            None => Val::List(entries.into_iter().map(|(v, _)| v).collect()),
+            Some(_) => Val::Object(
+                entries
+                    .into_iter()
+                    .filter_map(|(k, v)| match (k, v) {
+                        (Val::Str(k), Some(v)) => Some((k, v)),
+                        _ => None,
+                    })
+                    .collect(),
+            ),
+        }
+    }
+
+    fn comprehension_over(
+        &mut self,
+        comp: &Comprehension,
+        value: Option<&Expr>,
+        span: Span,
+        iterable: Val,
+    ) -> Option<Vec<(Val, Option<Val>)>> {
+        let pairs: Vec<(Val, Val)> = match iterable {
+            Val::List(items) => items
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| (Val::Int(i as i64), v))
+                .collect(),
+            Val::Object(fields) => fields.into_iter().map(|(k, v)| (Val::Str(k), v)).collect(),
+            Val::Null => Vec::new(),
+            _ => {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        &codes::E0505,
+                        span,
+                        format!(
+                            "{} cannot repeat over a list known only at deploy time",
+                            self.target.display()
+                        ),
+                    )
+                    .label("this list is known only at deploy time")
+                    .help("give the params the list depends on at compile time (`--param`)"),
+                );
+                return None;
+            }
+        };
+        let mut out = Vec::new();
+        for (first, second) in pairs {
+            let before = self.frame().locals.len();
+            bind(self.frame(), &comp.binding, first, second);
+            let keep = match &comp.filter {
+                Some(filter) => match self.expr(filter) {
+                    Val::Bool(b) => b,
+                    _ => {
+                        self.diagnostics.push(
+                            Diagnostic::new(
+                                &codes::E0505,
+                                filter.span,
+                                format!(
+                                    "{} cannot filter a list with a condition known only at deploy time",
+                                    self.target.display()
+                                ),
+                            )
+                            .label("known only at deploy time")
+                            .help("give the params the condition depends on at compile time (`--param`)"),
+                        );
+                        false
+                    }
+                },
+                None => true,
+            };
+            if keep {
+                let body = self.expr(&comp.body);
+                let v = value.map(|v| self.expr(v));
+                out.push((body, v));
+            }
+            self.frame().locals.truncate(before);
+        }
+        Some(out)
+    }
+
+    /// The compile-time value of `expr`, if every name it reads has one.
+    fn fold(&mut self, expr: &Expr) -> Option<Value> {
+        if !foldable(expr) {
+            return None;
+        }
+        let mut names = Vec::new();
+        free_names(expr, &mut names);
+        let mut known: HashMap<String, Value> = HashMap::new();
+        for name in names {
+            if known.contains_key(&name) {
+                continue;
+            }
+            if let Some(value) = self.lookup_name(&name).and_then(|v| v.to_value()) {
+                known.insert(name, value);
+            }
+        }
+        let mut quiet = Vec::new();
+        eval::eval(expr, &|n| known.get(n).cloned(), &mut quiet)
+    }
+}
+
+/// Expressions worth handing to the constant folder: not plain names or
+/// literals (looked up or lowered directly), and no context functions.
+fn foldable(expr: &Expr) -> bool {
+    match &expr.kind {
+        ExprKind::Name(_) | ExprKind::Paren(_) => false,
+        ExprKind::Call(callee, _) => !matches!(
+            &callee.kind,
+            ExprKind::Name(n) if matches!(n.name.as_str(), "region" | "availability_zones" | "stack_name" | "account_id" | "file")
+        ),
+        _ => true,
+    }
+}
+
+fn free_names(expr: &Expr, out: &mut Vec<String>) {
+    match &expr.kind {
+        ExprKind::Name(n) => out.push(n.name.clone()),
+        ExprKind::ListComp(c) | ExprKind::ObjectComp(c, _) => {
+            free_names(&c.iterable, out);
+            let mut inner = Vec::new();
+            if let Some(f) = &c.filter {
+                free_names(f, &mut inner);
+            }
+            free_names(&c.body, &mut inner);
+            if let ExprKind::ObjectComp(_, v) = &expr.kind {
+                free_names(v, &mut inner);
+            }
+            let bound = [Some(&c.binding.first), c.binding.second.as_ref()];
+            out.extend(
+                inner
+                    .into_iter()
+                    .filter(|n| !bound.iter().flatten().any(|b| b.name == *n)),
+            );
+        }
+        _ => expr.for_each_operand(|e| free_names(e, out)),
+    }
+}
+
+/// `base[index]`. A constant table indexed by a deploy-time choice between
+/// constants becomes the choice between the table's entries:
+/// `{ small = "t3.small", ... }[c ? "large" : "small"]` is
+/// `c ? "t3.large" : "t3.small"`, which every target can express.
+fn index_val(base: Val, index: Val) -> Val {
+    match (base, index) {
+        (Val::List(items), Val::Int(i)) => {
+            items.get(i.max(0) as usize).cloned().unwrap_or(Val::Null)
+        }
+        (Val::Object(fields), Val::Str(k)) => fields.get(&k).cloned().unwrap_or(Val::Null),
+        (base @ (Val::List(_) | Val::Object(_)), Val::Choice(c, a, b)) => {
+            let a = index_val(base.clone(), *a);
+            let b = index_val(base, *b);
+            Val::Choice(c, Box::new(a), Box::new(b))
+        }
+        (Val::Choice(c, a, b), index) => {
+            let a = index_val(*a, index.clone());
+            let b = index_val(*b, index);
+            Val::Choice(c, Box::new(a), Box::new(b))
+        }
+        (base, index) => Val::Deploy(ir::Expr::Index(
+            Box::new(base.to_ir()),
+            Box::new(index.to_ir()),
+        )),
+    }
+}
+
+/// `a op b` on lowered operands: distributed over deploy-time choices, so
+/// each branch can fold; folded when both sides are known.
+fn binary_vals(kind: &ExprKind, op: BinaryOp, va: Val, vb: Val) -> Val {
+    if let Val::Choice(c, a, b) = va {
+        let a = binary_vals(kind, op, *a, vb.clone());
+        let b = binary_vals(kind, op, *b, vb);
+        return choice(c, a, b);
+    }
+    if let Val::Choice(c, a, b) = vb {
+        let a = binary_vals(kind, op, va.clone(), *a);
+        let b = binary_vals(kind, op, va, *b);
+        return choice(c, a, b);
+    }
+    // Only an absent value is null: a list, an object, a resource or a
+    // deploy-time value always exists.
+    if matches!(op, BinaryOp::Eq | BinaryOp::Ne)
+        && (matches!(va, Val::Null) || matches!(vb, Val::Null))
+    {
+        let both_null = matches!(va, Val::Null) && matches!(vb, Val::Null);
+        return Val::Bool(both_null == (op == BinaryOp::Eq));
+    }
+    if let Some(folded) = fold_op(kind, &[&va, &vb]) {
+        return folded;
+    }
+    Val::Deploy(ir::Expr::Binary(
+        op,
+        Box::new(va.to_ir()),
+        Box::new(vb.to_ir()),
+    ))
+}
+
+/// A built-in function on lowered arguments, distributed over choices.
+fn call_vals(kind: &ExprKind, name: &str, args: Vec<Val>) -> Val {
+    if let Some(i) = args.iter().position(|a| matches!(a, Val::Choice(..))) {
+        let mut first = args.clone();
+        let mut second = args;
+        let Val::Choice(c, a, b) = std::mem::replace(&mut first[i], Val::Null) else {
+            unreachable!("position found a choice");
+        };
+        first[i] = *a;
+        second[i] = *b;
+        return choice(
+            c,
+            call_vals(kind, name, first),
+            call_vals(kind, name, second),
+        );
+    }
+    match (name, args.as_slice()) {
+        ("length", [Val::List(items)]) => return Val::Int(items.len() as i64),
+        ("length", [Val::Object(fields)]) => return Val::Int(fields.len() as i64),
+        ("element", [Val::List(items), Val::Int(i)]) if !items.is_empty() => {
+            return items[(*i).rem_euclid(items.len() as i64) as usize].clone();
+        }
+        ("concat", lists) if lists.iter().all(|l| matches!(l, Val::List(_))) => {
+            return Val::List(
+                lists
+                    .iter()
+                    .flat_map(|l| match l {
+                        Val::List(items) => items.clone(),
+                        _ => Vec::new(),
+                    })
+                    .collect(),
+            );
+        }
+        _ => {}
+    }
+    let refs: Vec<&Val> = args.iter().collect();
+    if let Some(folded) = fold_op(kind, &refs) {
+        return folded;
+    }
+    Val::Deploy(ir::Expr::Call(
+        name.to_string(),
+        args.iter().map(Val::to_ir).collect(),
+    ))
+}
+
+/// A deploy-time choice; the same value on both sides needs no choice.
+fn choice(c: ir::Expr, a: Val, b: Val) -> Val {
+    match (a.to_value(), b.to_value()) {
+        (Some(x), Some(y)) if x == y => a,
+        _ => Val::Choice(c, Box::new(a), Box::new(b)),
+    }
+}
+
+/// Folds an operator or a call whose operands turned out constant, by
+/// handing the same operation on named constants to the constant folder.
+fn fold_op(kind: &ExprKind, operands: &[&Val]) -> Option<Val> {
+    let values: Vec<Value> = operands
+        .iter()
+        .map(|v| v.to_value())
+        .collect::<Option<_>>()?;
+    let span = Span::default();
+    let name = |i: usize| Expr {
+        kind: ExprKind::Name(Ident {
+            name: format!("#{i}"),
+            span,
+        }),
+        span,
+    };
+    let rebuilt = match kind {
+        ExprKind::Binary(op, _, _) => ExprKind::Binary(*op, Box::new(name(0)), Box::new(name(1))),
+        ExprKind::Unary(op, _) => ExprKind::Unary(*op, Box::new(name(0))),
+        ExprKind::Call(callee, _) => {
+            ExprKind::Call(callee.clone(), (0..values.len()).map(name).collect())
+        }
+        _ => return None,
+    };
+    let expr = Expr {
+        kind: rebuilt,
+        span,
+    };
+    let lookup = |n: &str| {
+        n.strip_prefix('#')
+            .and_then(|i| i.parse::<usize>().ok())
+            .and_then(|i| values.get(i).cloned())
+    };
+    let mut quiet = Vec::new();
+    eval::eval(&expr, &lookup, &mut quiet).map(Val::from_value)
+}
+
+fn push_text(parts: &mut Vec<ir::Part>, text: &str) {
+    if let Some(ir::Part::Text(last)) = parts.last_mut() {
+        last.push_str(text);
+    } else if !text.is_empty() {
+        parts.push(ir::Part::Text(text.to_string()));
+    }
+}
+
+fn member(base: Val, name: &str) -> Val {
+    match base {
+        Val::Resource(instance) => match &instance.native {
+            Some(id) if name == "id" => Val::Deploy(ir::Expr::Ref(id.clone())),
+            Some(id) => Val::Deploy(ir::Expr::Attr(id.clone(), name.to_string())),
+            None => instance.outputs.get(name).cloned().unwrap_or(Val::Null),
+        },
+        Val::Object(fields) => fields.get(name).cloned().unwrap_or(Val::Null),
+        Val::Null => Val::Null,
+        Val::Choice(c, a, b) => {
+            Val::Choice(c, Box::new(member(*a, name)), Box::new(member(*b, name)))
+        }
+        Val::Deploy(ir::Expr::Ref(id)) if name == "id" => Val::Deploy(ir::Expr::Ref(id)),
+        Val::Deploy(ir::Expr::Ref(id)) => Val::Deploy(ir::Expr::Attr(id, name.to_string())),
+        Val::Deploy(ir::Expr::Attr(id, path)) => {
+            Val::Deploy(ir::Expr::Attr(id, format!("{path}.{name}")))
+        }
+        Val::Deploy(e) => Val::Deploy(ir::Expr::Member(Box::new(e), name.to_string())),
+        other => Val::from_ir(ir::Expr::Member(Box::new(other.to_ir()), name.to_string())),
+    }
+}
+
+fn bind(frame: &mut Frame, binding: &Binding, first: Val, second: Val) {
+    match &binding.second {
+        Some(s) => {
+            frame.locals.push((binding.first.name.clone(), first));
+            frame.locals.push((s.name.clone(), second));
+        }
+        None => frame.locals.push((binding.first.name.clone(), second)),
+    }
+}
+
+fn new_frame<'p>(
+    module: ModuleId,
+    items: &'p [Item],
+    target_items: &'p [Item],
+    path: Vec<String>,
+    key: Vec<u32>,
+) -> Frame<'p> {
+    let mut decls = HashMap::new();
+    for (index, item) in items.iter().chain(target_items).enumerate() {
+        let (name, decl) = match &item.kind {
+            ItemKind::Param(p) => (p.name.name.as_str(), Decl::Param(p)),
+            ItemKind::Let(l) => (l.name.name.as_str(), Decl::Let(l)),
+            ItemKind::Resource(r) => (r.name.name.as_str(), Decl::Resource(r, index as u32)),
+            _ => continue,
+        };
+        decls.entry(name).or_insert(decl);
+    }
+    let _ = module;
+    Frame {
+        decls,
+        memo: HashMap::new(),
+        locals: Vec::new(),
+        path,
+        key,
+        condition: None,
+        args: IndexMap::new(),
+        deletion: None,
+    }
+}
+
+fn deletion_of(r: &Resource) -> Option<Deletion> {
+    let property = r
+        .body
+        .properties
+        .iter()
+        .find(|p| p.key.name == "deletion")?;
+    let ExprKind::Str(s) = &property.value.kind else {
+        return None;
+    };
+    match s.as_plain()?.as_str() {
+        "delete" => Some(Deletion::Delete),
+        "retain" => Some(Deletion::Retain),
+        "snapshot" => Some(Deletion::Snapshot),
+        _ => None,
+    }
+}
+
+fn rename(outputs: &mut IndexMap<String, Val>, old: &str, new: &str) {
+    for v in outputs.values_mut() {
+        *v = rename_val(std::mem::replace(v, Val::Null), old, new);
+    }
+}
+
+fn rename_val(v: Val, old: &str, new: &str) -> Val {
+    match v {
+        Val::Deploy(e) => Val::Deploy(rename_expr(e, old, new)),
+        Val::List(items) => Val::List(items.into_iter().map(|i| rename_val(i, old, new)).collect()),
+        Val::Object(fields) => Val::Object(
+            fields
+                .into_iter()
+                .map(|(k, v)| (k, rename_val(v, old, new)))
+                .collect(),
+        ),
+        Val::Resource(instance) => match &instance.native {
+            Some(id) if id == old => Val::Resource(Rc::new(Instance {
+                native: Some(new.to_string()),
+                outputs: IndexMap::new(),
+            })),
+            _ => Val::Resource(instance),
+        },
+        other => other,
+    }
+}
+
+fn rename_in_resource(r: &mut ir::Resource, old: &str, new: &str) {
+    for v in r.properties.values_mut() {
+        *v = rename_expr(std::mem::replace(v, ir::Expr::Null), old, new);
+    }
+    for d in &mut r.depends_on {
+        if d == old {
+            *d = new.to_string();
+        }
+    }
+    if let Some(c) = r.condition.take() {
+        r.condition = Some(rename_expr(c, old, new));
+    }
+}
+
+/// Rewrites references to the resource `old` as references to `new`.
+pub fn rename_expr(e: ir::Expr, old: &str, new: &str) -> ir::Expr {
+    use ir::Expr as E;
+    let r = |e: Box<E>| Box::new(rename_expr(*e, old, new));
+    match e {
+        E::Ref(id) if id == old => E::Ref(new.to_string()),
+        E::Attr(id, a) if id == old => E::Attr(new.to_string(), a),
+        E::List(items) => E::List(
+            items
+                .into_iter()
+                .map(|i| rename_expr(i, old, new))
+                .collect(),
+        ),
+        E::Object(fields) => E::Object(
+            fields
+                .into_iter()
+                .map(|(k, v)| (k, rename_expr(v, old, new)))
+                .collect(),
+        ),
+        E::Interp(parts) => E::Interp(
+            parts
+                .into_iter()
+                .map(|p| match p {
+                    ir::Part::Expr(e) => ir::Part::Expr(rename_expr(e, old, new)),
+                    text => text,
+                })
+                .collect(),
+        ),
+        E::Not(a) => E::Not(r(a)),
+        E::Neg(a) => E::Neg(r(a)),
+        E::Binary(op, a, b) => E::Binary(op, r(a), r(b)),
+        E::If(c, a, b) => E::If(r(c), r(a), r(b)),
+        E::Call(f, args) => E::Call(
+            f,
+            args.into_iter().map(|a| rename_expr(a, old, new)).collect(),
+        ),
+        E::Index(a, b) => E::Index(r(a), r(b)),
+        E::Member(a, f) => E::Member(r(a), f),
+        other => other,
+    }
+}
+
+fn param_type(ty: &crate::sema::params::ParamType) -> ir::ParamType {
+    use crate::sema::params::ParamType as P;
+    match ty {
+        P::String | P::Literal(_) => ir::ParamType::String,
+        P::Int => ir::ParamType::Int,
+        P::Number => ir::ParamType::Number,
+        P::Bool => ir::ParamType::Bool,
+        P::List(inner) => ir::ParamType::List(Box::new(param_type(inner))),
+        P::Optional(inner) => param_type(inner),
+        P::Union(members) if members.iter().all(|m| matches!(m, P::Literal(_))) => {
+            ir::ParamType::String
+        }
+        _ => ir::ParamType::Json,
+    }
+}
+
+/// Does the value read a secret param?
+fn reads_secret(e: &ir::Expr, params: &IndexMap<String, crate::sema::params::ParamInfo>) -> bool {
+    use ir::Expr as E;
+    match e {
+        E::Param(p) => params.get(p).is_some_and(|info| info.secret),
+        E::List(items) => items.iter().any(|i| reads_secret(i, params)),
+        E::Object(fields) => fields.values().any(|v| reads_secret(v, params)),
+        E::Interp(parts) => parts.iter().any(|p| match p {
+            ir::Part::Expr(e) => reads_secret(e, params),
+            ir::Part::Text(_) => false,
+        }),
+        E::Not(a) | E::Neg(a) | E::Member(a, _) => reads_secret(a, params),
+        E::Binary(_, a, b) | E::Index(a, b) => reads_secret(a, params) || reads_secret(b, params),
+        E::If(c, a, b) => [c, a, b].iter().any(|x| reads_secret(x, params)),
+        E::Call(_, args) => args.iter().any(|a| reads_secret(a, params)),
+        _ => false,
+    }
+}
+
+/// The file's leading `///` block, when it is not the first declaration's
+/// own doc comment.
+fn file_description(file: &SourceFile) -> Option<String> {
+    let mut lines = Vec::new();
+    let mut end = 0;
+    for comment in &file.comments {
+        // The block ends at a blank line: more than a line break between.
+        if comment.kind != CommentKind::Doc
+            || (!lines.is_empty() && comment.span.start as usize > end + 1)
+        {
+            break;
+        }
+        let text = comment.text.trim_start_matches("///");
+        lines.push(
+            text.strip_prefix(' ')
+                .unwrap_or(text)
+                .trim_end()
+                .to_string(),
+        );
+        end = comment.span.end as usize;
+    }
+    if lines.is_empty() {
+        return None;
+    }
+    let block = lines.join("\n");
+    match file.items.first() {
+        Some(item) if item.doc.as_deref() == Some(block.as_str()) => None,
+        _ => Some(block),
+    }
+}
