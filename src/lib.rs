@@ -180,7 +180,9 @@ pub fn build(
             }
             let failed = diagnostics::has_errors(&lowering);
             found.extend(lowering);
-            if failed {
+            // A file of components only is a library for other files: it
+            // deploys nothing of its own.
+            if failed || (deployment.resources.is_empty() && deployment.outputs.is_empty()) {
                 continue;
             }
             let (json, emitting) = backend::emit(&deployment);

@@ -23,10 +23,12 @@ param db_password: string {
 param zones: [string] = ["a"]
 
 resource site: storage.Bucket {
-  name = "shop-${env}-${web_count}-${length(zones)}"
+  name = "shop-${env}-${web_count}-${zones[0]}"
 }
 
-output password_set = length(db_password) > 0
+output password = db_password {
+  sensitive = true
+}
 "#;
 
 struct Program {

@@ -1,10 +1,3434 @@
-//! The cloudformation backend.
+//! The CloudFormation backend: an `ir::Deployment` to the JSON template an
+//! experienced CloudFormation author would have written by hand.
+//!
+//! Params become `Parameters` (PascalCase logical ids) with their
+//! constraints; deploy-time booleans become named `Conditions`, deduplicated
+//! by structure and named after what they test (`EnvIsProduction`); a
+//! compile-time map read with a deploy-time key becomes a `Mappings` entry;
+//! the rest are intrinsic functions. What CloudFormation cannot express
+//! (arithmetic on deploy-time values, a deploy-time count, most functions)
+//! is an E05xx diagnostic naming CloudFormation and the way out, and so is
+//! every service limit a template would break.
+//!
+//! Architecture Invariant: the output depends only on the IR, in IR order.
+//! Hash maps here are only looked up, never iterated into the template.
 
-use crate::diagnostics::Diagnostic;
-use crate::ir::Deployment;
+use std::collections::{HashMap, HashSet};
 
-/// The template of `deployment`, and what the target cannot express.
-pub fn emit(deployment: &Deployment) -> (serde_json::Value, Vec<Diagnostic>) {
-    let _ = deployment;
-    (serde_json::Value::Null, Vec::new())
+use serde_json::{Map, Value, json};
+
+use crate::diagnostics::{Diagnostic, codes};
+use crate::ir::{Context, Deletion, Deployment, Expr, Output, Param, ParamType, Part, Resource};
+use crate::source::Span;
+use crate::syntax::ast::{BinaryOp, StateClass};
+
+/// CloudFormation's quotas on one template.
+const MAX_RESOURCES: usize = 500;
+const MAX_PARAMETERS: usize = 200;
+const MAX_OUTPUTS: usize = 200;
+const MAX_MAPPINGS: usize = 200;
+/// The largest template body CloudFormation accepts from S3.
+const MAX_BODY: usize = 1_000_000;
+/// The largest template body that can be passed inline (`--template-body`).
+const MAX_INLINE_BODY: usize = 51_200;
+const MAX_ID: usize = 255;
+const MAX_TEMPLATE_DESCRIPTION: usize = 1024;
+const MAX_PARAM_DESCRIPTION: usize = 4000;
+const MAX_OUTPUT_DESCRIPTION: usize = 1024;
+/// `Fn::And` and `Fn::Or` take between 2 and 10 conditions.
+const MAX_CONDITION_OPERANDS: usize = 10;
+/// Longer condition names are shortened, to stay readable.
+const MAX_CONDITION_NAME: usize = 64;
+/// `Fn::Cidr` makes at most this many blocks.
+const MAX_CIDR_COUNT: i64 = 256;
+
+/// The template of `deployment`, and what CloudFormation cannot express.
+pub fn emit(deployment: &Deployment) -> (Value, Vec<Diagnostic>) {
+    let mut emitter = Emitter::new(deployment);
+    let template = emitter.template();
+    (template, emitter.diagnostics)
+}
+
+/// The size in bytes of the file `infra build` writes for `template`:
+/// pretty-printed JSON and a final newline.
+pub fn body_size(template: &Value) -> usize {
+    let mut counter = ByteCounter(0);
+    // Writing into a counter cannot fail.
+    let _ = serde_json::to_writer_pretty(&mut counter, template);
+    counter.0 + 1
+}
+
+struct ByteCounter(usize);
+
+impl std::io::Write for ByteCounter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// `web_server` → `WebServer`: words split at anything not a letter or a
+/// digit, each capitalised, the rest kept as written (`adminCidr` →
+/// `AdminCidr`).
+pub fn pascal_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for word in name.split(|c: char| !c.is_ascii_alphanumeric()) {
+        let mut chars = word.chars();
+        if let Some(first) = chars.next() {
+            out.push(first.to_ascii_uppercase());
+            out.extend(chars);
+        }
+    }
+    out
+}
+
+fn is_logical_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= MAX_ID && id.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+fn no_value() -> Value {
+    json!({ "Ref": "AWS::NoValue" })
+}
+
+/// Where a value is emitted: what diagnostics point at and how some values
+/// are spelled there.
+#[derive(Clone, Copy)]
+struct Site<'s> {
+    span: Span,
+    /// The property or output the value belongs to, for naming mappings.
+    owner: &'s str,
+    /// Inside the `Conditions` section, where only params, pseudo params and
+    /// mappings can be read, and `Fn::If` does not exist.
+    in_condition: bool,
+    /// An output's value: text only, and an absent value is empty text.
+    output: bool,
+    /// Inside a resource with a deploy-time count (already reported).
+    counted: bool,
+}
+
+/// A deploy-time boolean, as CloudFormation's condition functions see it.
+#[derive(Clone, Debug, PartialEq)]
+enum Cond {
+    Const(bool),
+    Equals(Operand, Operand),
+    Not(Box<Cond>),
+    And(Vec<Cond>),
+    Or(Vec<Cond>),
+}
+
+/// One side of an `Fn::Equals`.
+#[derive(Clone, Debug, PartialEq)]
+struct Operand {
+    json: Value,
+    /// Readable name for the condition's name (`Env`, `Production`).
+    name: String,
+    /// A `bool` param: its negation flips the text it is compared with.
+    boolean_param: bool,
+}
+
+impl Operand {
+    fn text(s: &str) -> Operand {
+        Operand {
+            json: Value::String(s.to_string()),
+            name: value_name(s),
+            boolean_param: false,
+        }
+    }
+}
+
+fn value_name(text: &str) -> String {
+    let name = pascal_case(text);
+    if name.is_empty() {
+        "Empty".to_string()
+    } else {
+        name
+    }
+}
+
+fn negate(cond: Cond) -> Cond {
+    match cond {
+        Cond::Const(b) => Cond::Const(!b),
+        Cond::Not(inner) => *inner,
+        Cond::Equals(a, b) if a.boolean_param && (b.json == "true" || b.json == "false") => {
+            let flipped = if b.json == "true" { "false" } else { "true" };
+            Cond::Equals(a, Operand::text(flipped))
+        }
+        other => Cond::Not(Box::new(other)),
+    }
+}
+
+fn and(a: Cond, b: Cond) -> Cond {
+    combine(a, b, true)
+}
+
+fn or(a: Cond, b: Cond) -> Cond {
+    combine(a, b, false)
+}
+
+/// `a && b` (`conjunction`) or `a || b`, flattened, with constants folded.
+fn combine(a: Cond, b: Cond, conjunction: bool) -> Cond {
+    let mut items = Vec::new();
+    for c in [a, b] {
+        match c {
+            Cond::Const(v) if v == conjunction => {}
+            Cond::Const(v) => return Cond::Const(v),
+            Cond::And(xs) if conjunction => items.extend(xs),
+            Cond::Or(xs) if !conjunction => items.extend(xs),
+            other => items.push(other),
+        }
+    }
+    let mut unique: Vec<Cond> = Vec::with_capacity(items.len());
+    for item in items {
+        if !unique.contains(&item) {
+            unique.push(item);
+        }
+    }
+    match unique.len() {
+        0 => Cond::Const(conjunction),
+        1 => unique.pop().unwrap_or(Cond::Const(conjunction)),
+        _ if conjunction => Cond::And(unique),
+        _ => Cond::Or(unique),
+    }
+}
+
+fn cond_name(cond: &Cond) -> String {
+    match cond {
+        Cond::Const(true) => "Always".to_string(),
+        Cond::Const(false) => "Never".to_string(),
+        Cond::Equals(a, b) => format!("{}Is{}", a.name, b.name),
+        Cond::Not(inner) => match &**inner {
+            Cond::Equals(a, b) => format!("{}IsNot{}", a.name, b.name),
+            other => format!("Not{}", cond_name(other)),
+        },
+        Cond::And(xs) => compound_name(xs, "And"),
+        Cond::Or(xs) => compound_name(xs, "Or"),
+    }
+}
+
+/// `AIsXAndBIsY`, or `AIsXAnd3More` when that grows too long to read.
+fn compound_name(items: &[Cond], joiner: &str) -> String {
+    let names: Vec<String> = items.iter().map(cond_name).collect();
+    let full = names.join(joiner);
+    if full.len() <= MAX_CONDITION_NAME {
+        return full;
+    }
+    format!("{}{joiner}{}More", names[0], names.len() - 1)
+}
+
+/// How the program would spell an expression, for messages.
+fn describe(expr: &Expr) -> String {
+    match expr {
+        Expr::Null => "null".to_string(),
+        Expr::Bool(b) => b.to_string(),
+        Expr::Int(i) => i.to_string(),
+        Expr::Number(n) => n.to_string(),
+        Expr::String(s) => format!("{s:?}"),
+        Expr::List(_) => "[...]".to_string(),
+        Expr::Object(_) => "{...}".to_string(),
+        Expr::Param(name) => name.clone(),
+        Expr::Ref(id) => id.clone(),
+        Expr::Attr(id, attr) => format!("{id}.{attr}"),
+        Expr::Interp(_) => "\"...\"".to_string(),
+        Expr::Not(e) => format!("!{}", describe_operand(e)),
+        Expr::Neg(e) => format!("-{}", describe_operand(e)),
+        Expr::Binary(op, l, r) => format!(
+            "{} {} {}",
+            describe_operand(l),
+            op.symbol(),
+            describe_operand(r)
+        ),
+        Expr::If(c, a, b) => format!(
+            "{} ? {} : {}",
+            describe_operand(c),
+            describe_operand(a),
+            describe_operand(b)
+        ),
+        Expr::Call(name, args) => format!(
+            "{name}({})",
+            args.iter().map(describe).collect::<Vec<_>>().join(", ")
+        ),
+        Expr::Index(list, i) => format!("{}[{}]", describe_operand(list), describe(i)),
+        Expr::Member(obj, field) => format!("{}.{field}", describe_operand(obj)),
+        Expr::Context(Context::Region) => "region()".to_string(),
+        Expr::Context(Context::Zones) => "availability_zones()".to_string(),
+        Expr::Context(Context::StackName) => "stack_name()".to_string(),
+        Expr::Context(Context::AccountId) => "account_id()".to_string(),
+        Expr::CountIndex => "the copy's index".to_string(),
+    }
+}
+
+fn describe_operand(expr: &Expr) -> String {
+    match expr {
+        Expr::Binary(..) | Expr::If(..) => format!("({})", describe(expr)),
+        _ => describe(expr),
+    }
+}
+
+/// Calls `f` on `expr` and every expression inside it.
+fn walk<'e>(expr: &'e Expr, f: &mut impl FnMut(&'e Expr)) {
+    f(expr);
+    match expr {
+        Expr::List(items) | Expr::Call(_, items) => items.iter().for_each(|e| walk(e, f)),
+        Expr::Object(fields) => fields.values().for_each(|e| walk(e, f)),
+        Expr::Interp(parts) => {
+            for part in parts {
+                if let Part::Expr(e) = part {
+                    walk(e, f);
+                }
+            }
+        }
+        Expr::Not(e) | Expr::Neg(e) | Expr::Member(e, _) => walk(e, f),
+        Expr::Binary(_, l, r) | Expr::Index(l, r) => {
+            walk(l, f);
+            walk(r, f);
+        }
+        Expr::If(c, a, b) => {
+            walk(c, f);
+            walk(a, f);
+            walk(b, f);
+        }
+        Expr::Null
+        | Expr::Bool(_)
+        | Expr::Int(_)
+        | Expr::Number(_)
+        | Expr::String(_)
+        | Expr::Param(_)
+        | Expr::Ref(_)
+        | Expr::Attr(..)
+        | Expr::Context(_)
+        | Expr::CountIndex => {}
+    }
+}
+
+/// The params an expression reads, in order, for "give it with `--param`".
+fn params_in(expr: &Expr) -> Vec<String> {
+    let mut names: Vec<String> = Vec::new();
+    walk(expr, &mut |e| {
+        if let Expr::Param(name) = e
+            && !names.contains(name)
+        {
+            names.push(name.clone());
+        }
+    });
+    names
+}
+
+fn param_help(names: &[String], what: &str) -> String {
+    match names {
+        [] => format!("compute {what} before deployment, from values known at compile time"),
+        [one] => format!("give `{one}` a value at compile time with `--param {one}=VALUE`"),
+        many => format!(
+            "give {} values at compile time with `--param NAME=VALUE`",
+            many.iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// A regular expression as a CloudFormation `AllowedPattern`, which must
+/// match the whole value: Infra's patterns match anywhere unless anchored.
+fn allowed_pattern(pattern: &str) -> String {
+    if fully_anchored(pattern) {
+        pattern.to_string()
+    } else {
+        format!(".*(?:{pattern}).*")
+    }
+}
+
+fn fully_anchored(pattern: &str) -> bool {
+    if !pattern.starts_with('^') || !pattern.ends_with('$') {
+        return false;
+    }
+    // The final `$` must not be escaped, and no `|` may split the pattern
+    // outside groups and classes.
+    let bytes = pattern.as_bytes();
+    let mut depth = 0i32;
+    let mut in_class = false;
+    let mut i = 0;
+    let mut last_escaped = false;
+    while i < bytes.len() {
+        last_escaped = false;
+        match bytes[i] {
+            b'\\' => {
+                i += 1;
+                last_escaped = true;
+            }
+            b'[' if !in_class => in_class = true,
+            b']' if in_class => in_class = false,
+            b'(' if !in_class => depth += 1,
+            b')' if !in_class => depth -= 1,
+            b'|' if !in_class && depth == 0 => return false,
+            _ => {}
+        }
+        i += 1;
+    }
+    !last_escaped
+}
+
+/// Cuts `text` to at most `max` bytes, at a character boundary.
+fn truncate(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+/// A compile-time scalar as CloudFormation text (`Fn::Equals` compares text).
+fn scalar_text(value: &Expr) -> Option<String> {
+    match value {
+        Expr::String(s) => Some(s.clone()),
+        Expr::Bool(b) => Some(b.to_string()),
+        Expr::Int(i) => Some(i.to_string()),
+        Expr::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn json_text(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) => Some(s.clone()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn number(n: f64) -> Value {
+    serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number)
+}
+
+/// Is a compile-time map's key one CloudFormation accepts in `Mappings`?
+fn is_mapping_key(key: &str) -> bool {
+    !key.is_empty()
+        && key.len() <= MAX_ID
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+}
+
+/// A compile-time value as a `Mappings` value: text, a number, a boolean or
+/// a list of those.
+fn mapping_value(value: &Expr) -> Option<Value> {
+    match value {
+        Expr::String(s) => Some(Value::String(s.clone())),
+        Expr::Bool(b) => Some(Value::Bool(*b)),
+        Expr::Int(i) => Some(json!(i)),
+        Expr::Number(n) => Some(number(*n)),
+        Expr::List(items) => items
+            .iter()
+            .map(|item| scalar_text(item).map(Value::String))
+            .collect::<Option<Vec<_>>>()
+            .map(Value::Array),
+        _ => None,
+    }
+}
+
+/// The prefix length of a deploy-time CIDR block whose text ends in `/NN`.
+fn prefix_length(prefix: &Expr) -> Option<i64> {
+    let text = match prefix {
+        Expr::String(s) => s.as_str(),
+        Expr::Interp(parts) => match parts.last() {
+            Some(Part::Text(t)) => t.as_str(),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    let (_, bits) = text.rsplit_once('/')?;
+    let bits: i64 = bits.parse().ok()?;
+    (0..=32).contains(&bits).then_some(bits)
+}
+
+struct Emitter<'d> {
+    deployment: &'d Deployment,
+    params: HashMap<&'d str, &'d Param>,
+    /// Each param's logical id, by its name in the program.
+    param_ids: HashMap<&'d str, String>,
+    resources: HashMap<&'d str, &'d Resource>,
+    /// Every logical id and name used in the template.
+    taken: HashSet<String>,
+    conditions: Map<String, Value>,
+    /// A condition's function as JSON text → its name.
+    condition_names: HashMap<String, String>,
+    mappings: Map<String, Value>,
+    mapping_names: HashMap<String, String>,
+    /// Where each mapping was first needed, for the limit's diagnostic.
+    mapping_spans: Vec<Span>,
+    /// Where each param is first read.
+    param_spans: HashMap<&'d str, Span>,
+    /// Params given as a machine image: typed `AWS::EC2::Image::Id`, which
+    /// CloudFormation checks against the account's images.
+    image_params: HashSet<&'d str>,
+    diagnostics: Vec<Diagnostic>,
+    reported: HashSet<(&'static str, Span, String)>,
+}
+
+impl<'d> Emitter<'d> {
+    fn new(deployment: &'d Deployment) -> Emitter<'d> {
+        let mut param_spans = HashMap::new();
+        let mut note = |expr: &'d Expr, span: Span| {
+            walk(expr, &mut |e| {
+                if let Expr::Param(name) = e {
+                    param_spans.entry(name.as_str()).or_insert(span);
+                }
+            });
+        };
+        for r in &deployment.resources {
+            for value in r.properties.values() {
+                note(value, r.span);
+            }
+            for expr in r.condition.iter().chain(&r.count) {
+                note(expr, r.span);
+            }
+        }
+        for o in &deployment.outputs {
+            for expr in std::iter::once(&o.value)
+                .chain(&o.export)
+                .chain(&o.condition)
+            {
+                note(expr, o.span);
+            }
+        }
+        Emitter {
+            deployment,
+            params: deployment
+                .params
+                .iter()
+                .map(|p| (p.name.as_str(), p))
+                .collect(),
+            param_ids: deployment
+                .params
+                .iter()
+                .map(|p| (p.name.as_str(), pascal_case(&p.name)))
+                .collect(),
+            resources: deployment
+                .resources
+                .iter()
+                .map(|r| (r.id.as_str(), r))
+                .collect(),
+            taken: HashSet::new(),
+            conditions: Map::new(),
+            condition_names: HashMap::new(),
+            mappings: Map::new(),
+            mapping_names: HashMap::new(),
+            mapping_spans: Vec::new(),
+            param_spans,
+            image_params: image_params(deployment),
+            diagnostics: Vec::new(),
+            reported: HashSet::new(),
+        }
+    }
+
+    fn report(&mut self, diagnostic: Diagnostic) {
+        let key = (
+            diagnostic.code.id,
+            diagnostic.primary.span,
+            diagnostic.message.clone(),
+        );
+        if self.reported.insert(key) {
+            self.diagnostics.push(diagnostic);
+        }
+    }
+
+    /// A span for what has none of its own: the first declaration.
+    fn anchor(&self) -> Span {
+        // Outputs are declared in the entry file; a native resource may come
+        // from a component's lowering.
+        self.deployment
+            .outputs
+            .first()
+            .map(|o| o.span)
+            .or_else(|| self.deployment.resources.first().map(|r| r.span))
+            .unwrap_or_default()
+    }
+
+    /// Where a param is first read (params carry no span of their own).
+    fn param_span(&self, name: &str) -> Span {
+        self.param_spans
+            .get(name)
+            .copied()
+            .unwrap_or_else(|| self.anchor())
+    }
+
+    fn internal(&mut self, span: Span, message: String) {
+        self.report(
+            Diagnostic::new(&codes::E0000, span, format!("internal error: {message}"))
+                .label("the compiler could not emit this for CloudFormation")
+                .note("this is a bug in the Infra compiler; please report it"),
+        );
+    }
+
+    fn template(&mut self) -> Value {
+        self.check_ids();
+        let parameters = self.parameters();
+        let metadata = self.metadata();
+        let mut resources = Map::new();
+        for r in &self.deployment.resources {
+            if let Some(resource) = self.resource(r) {
+                resources.insert(r.id.clone(), resource);
+            }
+        }
+        let mut outputs = Map::new();
+        for o in &self.deployment.outputs {
+            if let Some(output) = self.output(o) {
+                outputs.insert(pascal_case(&o.name), output);
+            }
+        }
+
+        let mut template = Map::new();
+        template.insert("AWSTemplateFormatVersion".into(), json!("2010-09-09"));
+        if let Some(description) = &self.deployment.description {
+            let description = description.trim();
+            if !description.is_empty() {
+                let span = self.anchor();
+                let text = self.bounded(
+                    description,
+                    MAX_TEMPLATE_DESCRIPTION,
+                    span,
+                    "the template's description",
+                    "in the template built from this program",
+                );
+                template.insert("Description".into(), Value::String(text));
+            }
+        }
+        if let Some(metadata) = metadata {
+            template.insert("Metadata".into(), metadata);
+        }
+        if !parameters.is_empty() {
+            template.insert("Parameters".into(), Value::Object(parameters));
+        }
+        if !self.mappings.is_empty() {
+            template.insert(
+                "Mappings".into(),
+                Value::Object(std::mem::take(&mut self.mappings)),
+            );
+        }
+        if !self.conditions.is_empty() {
+            template.insert(
+                "Conditions".into(),
+                Value::Object(std::mem::take(&mut self.conditions)),
+            );
+        }
+        let resource_count = resources.len();
+        template.insert("Resources".into(), Value::Object(resources));
+        if !outputs.is_empty() {
+            template.insert("Outputs".into(), Value::Object(outputs));
+        }
+        let template = Value::Object(template);
+        self.check_limits(&template, resource_count);
+        template
+    }
+
+    /// Text CloudFormation caps at `max` bytes, cut with a warning.
+    fn bounded(&mut self, text: &str, max: usize, span: Span, what: &str, label: &str) -> String {
+        if text.len() <= max {
+            return text.to_string();
+        }
+        self.report(
+            Diagnostic::new(
+                &codes::W0513,
+                span,
+                format!(
+                    "{what} is {} bytes long: CloudFormation takes at most {max}, so it is cut",
+                    text.len()
+                ),
+            )
+            .label(label.to_string())
+            .help(format!("shorten the doc comment to at most {max} bytes")),
+        );
+        truncate(text, max).to_string()
+    }
+
+    // ------------------------------------------------------------------
+    // Logical ids.
+
+    fn check_ids(&mut self) {
+        let deployment = self.deployment;
+        // Resources and params share one namespace (`Ref` reads both).
+        let mut seen: HashMap<String, (Span, String)> = HashMap::new();
+        for p in &deployment.params {
+            let id = self.param_ids[p.name.as_str()].clone();
+            let span = self.param_span(&p.name);
+            if !is_logical_id(&id) {
+                self.invalid_id(&id, span, &format!("param `{}`", p.name));
+                continue;
+            }
+            let what = format!("param `{}`", p.name);
+            if let Some((first_span, first)) = seen.get(&id).cloned() {
+                self.collision(&id, span, &what, first_span, &first);
+            } else {
+                seen.insert(id.clone(), (span, what));
+            }
+            self.taken.insert(id);
+        }
+        for r in &deployment.resources {
+            let what = format!("resource `{}`", r.id);
+            if !is_logical_id(&r.id) {
+                self.invalid_id(&r.id, r.span, &what);
+                continue;
+            }
+            if let Some((first_span, first)) = seen.get(&r.id).cloned() {
+                self.collision(&r.id, r.span, &what, first_span, &first);
+            } else {
+                seen.insert(r.id.clone(), (r.span, what));
+            }
+            self.taken.insert(r.id.clone());
+        }
+        let mut outputs: HashMap<String, (Span, String)> = HashMap::new();
+        for o in &deployment.outputs {
+            let id = pascal_case(&o.name);
+            let what = format!("output `{}`", o.name);
+            if !is_logical_id(&id) {
+                self.invalid_id(&id, o.span, &what);
+                continue;
+            }
+            if let Some((first_span, first)) = outputs.get(&id).cloned() {
+                self.collision(&id, o.span, &what, first_span, &first);
+            } else {
+                outputs.insert(id.clone(), (o.span, what));
+            }
+            self.taken.insert(id);
+        }
+    }
+
+    fn invalid_id(&mut self, id: &str, span: Span, what: &str) {
+        let reason = if id.is_empty() {
+            "it has no letter or digit".to_string()
+        } else if id.len() > MAX_ID {
+            format!("it is {} characters long, over {MAX_ID}", id.len())
+        } else {
+            "it holds characters other than letters and digits".to_string()
+        };
+        self.report(
+            Diagnostic::new(
+                &codes::E0512,
+                span,
+                format!("{what} has no valid CloudFormation logical id: {reason}"),
+            )
+            .label("declared here")
+            .note("CloudFormation logical ids are 1 to 255 ASCII letters and digits")
+            .help("rename it with ASCII letters, digits and underscores"),
+        );
+    }
+
+    fn collision(&mut self, id: &str, span: Span, what: &str, first_span: Span, first: &str) {
+        let mut diagnostic = Diagnostic::new(
+            &codes::E0511,
+            span,
+            format!("{what} and {first} both become the CloudFormation logical id `{id}`"),
+        )
+        .label(format!("becomes `{id}`"))
+        .note("CloudFormation logical ids are letters and digits only: underscores and case differences in names are lost");
+        if first_span != span {
+            diagnostic = diagnostic.secondary(first_span, format!("also becomes `{id}`"));
+        }
+        self.report(
+            diagnostic.help("rename one of them so the names differ in more than underscores"),
+        );
+    }
+
+    /// A name no other logical id, condition or mapping has.
+    fn unique(&mut self, base: &str, fallback: &str) -> String {
+        let base = if base.is_empty() || base.len() > MAX_ID - 4 {
+            fallback
+        } else {
+            base
+        };
+        let mut name = base.to_string();
+        let mut n = 2;
+        while self.taken.contains(&name) {
+            name = format!("{base}{n}");
+            n += 1;
+        }
+        self.taken.insert(name.clone());
+        name
+    }
+
+    // ------------------------------------------------------------------
+    // Parameters.
+
+    fn parameters(&mut self) -> Map<String, Value> {
+        let deployment = self.deployment;
+        let mut out = Map::new();
+        // A param nothing reads here (one only another target's lowering
+        // uses) is left out, as a hand-written template would.
+        for p in &deployment.params {
+            if !self.is_read(&p.name) {
+                continue;
+            }
+            let id = self.param_ids[p.name.as_str()].clone();
+            if let Some(param) = self.parameter(p) {
+                out.insert(id, param);
+            }
+        }
+        out
+    }
+
+    fn parameter(&mut self, p: &Param) -> Option<Value> {
+        let span = self.param_span(&p.name);
+        let ty = match &p.ty {
+            ParamType::String if self.image_params.contains(p.name.as_str()) => {
+                "AWS::EC2::Image::Id"
+            }
+            ParamType::String | ParamType::Bool => "String",
+            ParamType::Number | ParamType::Int => "Number",
+            ParamType::List(inner) => match **inner {
+                ParamType::Number | ParamType::Int => "List<Number>",
+                ParamType::String | ParamType::Bool => "CommaDelimitedList",
+                _ => {
+                    self.param_not_expressible(p, span, "a list of lists or objects");
+                    return None;
+                }
+            },
+            ParamType::Json => {
+                self.param_not_expressible(p, span, "an object or map");
+                return None;
+            }
+        };
+        let mut out = Map::new();
+        out.insert("Type".into(), json!(ty));
+        if let Some(description) = &p.description {
+            let text = self.bounded(
+                description.trim(),
+                MAX_PARAM_DESCRIPTION,
+                span,
+                &format!("the description of param `{}`", p.name),
+                "the param is read here",
+            );
+            out.insert("Description".into(), Value::String(text));
+        }
+        if let Some(default) = &p.default {
+            match self.param_value(p, default, span) {
+                Some(value) => {
+                    out.insert("Default".into(), value);
+                }
+                None => return None,
+            }
+        }
+        let mut constrained = false;
+        let allowed = match (&p.ty, &p.allowed) {
+            (ParamType::Bool, None) => Some(vec![json!("true"), json!("false")]),
+            (ParamType::List(_), Some(allowed)) if allowed.iter().any(Value::is_array) => {
+                self.unchecked_constraint(p, span, "`allowed` lists");
+                None
+            }
+            (_, Some(allowed)) => Some(
+                allowed
+                    .iter()
+                    .map(|v| self.scalar_param_value(p, v))
+                    .collect(),
+            ),
+            (_, None) => None,
+        };
+        if let Some(allowed) = allowed {
+            out.insert("AllowedValues".into(), Value::Array(allowed));
+            constrained = true;
+        }
+        let is_string = matches!(p.ty, ParamType::String);
+        if let Some(pattern) = &p.pattern {
+            if is_string {
+                out.insert(
+                    "AllowedPattern".into(),
+                    Value::String(allowed_pattern(pattern)),
+                );
+                constrained = true;
+            } else {
+                self.unchecked_constraint(p, span, "`pattern`");
+            }
+        }
+        for (value, key) in [(p.min_length, "MinLength"), (p.max_length, "MaxLength")] {
+            if let Some(n) = value {
+                if is_string {
+                    out.insert(key.into(), json!(n));
+                    constrained = true;
+                } else {
+                    self.unchecked_constraint(p, span, "`min_length` and `max_length`");
+                }
+            }
+        }
+        let is_number = ty == "Number";
+        for (value, key) in [(&p.min, "MinValue"), (&p.max, "MaxValue")] {
+            if let Some(n) = value {
+                if is_number && n.is_number() {
+                    out.insert(key.into(), n.clone());
+                    constrained = true;
+                } else {
+                    self.unchecked_constraint(p, span, "`min` and `max`");
+                }
+            }
+        }
+        if let Some(message) = &p.message
+            && constrained
+        {
+            out.insert("ConstraintDescription".into(), json!(message));
+        }
+        if p.secret {
+            out.insert("NoEcho".into(), json!(true));
+        }
+        Some(Value::Object(out))
+    }
+
+    /// A param's value as its `Default`: lists as comma-separated text.
+    fn param_value(&mut self, p: &Param, value: &Value, span: Span) -> Option<Value> {
+        match value {
+            Value::Array(items) => {
+                let mut texts = Vec::with_capacity(items.len());
+                for item in items {
+                    match json_text(item) {
+                        Some(text) if !text.contains(',') => texts.push(text),
+                        _ => {
+                            self.report(
+                                Diagnostic::new(
+                                    &codes::E0515,
+                                    span,
+                                    format!(
+                                        "the default of param `{}` cannot be written as a CloudFormation list",
+                                        p.name
+                                    ),
+                                )
+                                .label("the param is read here")
+                                .note("CloudFormation list parameters are comma-separated text: an element cannot hold a comma, a list or an object")
+                                .help(format!("give `{}` at compile time with `--param`, or use elements without commas", p.name)),
+                            );
+                            return None;
+                        }
+                    }
+                }
+                Some(Value::String(texts.join(",")))
+            }
+            _ => Some(self.scalar_param_value(p, value)),
+        }
+    }
+
+    fn scalar_param_value(&self, p: &Param, value: &Value) -> Value {
+        let numeric = matches!(p.ty, ParamType::Number | ParamType::Int);
+        match value {
+            Value::Number(_) if numeric => value.clone(),
+            other => json_text(other).map_or(Value::Null, Value::String),
+        }
+    }
+
+    fn param_not_expressible(&mut self, p: &Param, span: Span, what: &str) {
+        self.report(
+            Diagnostic::new(
+                &codes::E0515,
+                span,
+                format!(
+                    "param `{}` is {what}: CloudFormation parameters hold only text, numbers and lists of them",
+                    p.name
+                ),
+            )
+            .label("the param is read here")
+            .help(format!(
+                "give `{}` a value at compile time with `--param {}=VALUE`, or split it into params of simple types",
+                p.name, p.name
+            )),
+        );
+    }
+
+    fn unchecked_constraint(&mut self, p: &Param, span: Span, what: &str) {
+        self.report(
+            Diagnostic::new(
+                &codes::W0512,
+                span,
+                format!(
+                    "CloudFormation cannot check {what} of param `{}` at deploy time",
+                    p.name
+                ),
+            )
+            .label("the param is read here")
+            .note("the constraint is checked against values given at compile time, but not against values given to CloudFormation")
+            .help(format!(
+                "give `{}` at compile time with `--param` to have it checked",
+                p.name
+            )),
+        );
+    }
+
+    fn is_read(&self, param: &str) -> bool {
+        self.param_spans.contains_key(param)
+    }
+
+    fn metadata(&self) -> Option<Value> {
+        let params: Vec<&Param> = self
+            .deployment
+            .params
+            .iter()
+            .filter(|p| self.is_read(&p.name))
+            .collect();
+        if !params
+            .iter()
+            .any(|p| p.group.is_some() || p.label.is_some())
+        {
+            return None;
+        }
+        let mut groups: Vec<(&str, Vec<Value>)> = Vec::new();
+        let mut labels = Map::new();
+        for p in params {
+            let id = &self.param_ids[p.name.as_str()];
+            if let Some(group) = &p.group {
+                match groups.iter_mut().find(|(name, _)| name == group) {
+                    Some((_, members)) => members.push(json!(id)),
+                    None => groups.push((group, vec![json!(id)])),
+                }
+            }
+            if let Some(label) = &p.label {
+                labels.insert(id.clone(), json!({ "default": label }));
+            }
+        }
+        let mut interface = Map::new();
+        if !groups.is_empty() {
+            let groups: Vec<Value> = groups
+                .into_iter()
+                .map(|(label, members)| json!({ "Label": { "default": label }, "Parameters": members }))
+                .collect();
+            interface.insert("ParameterGroups".into(), Value::Array(groups));
+        }
+        if !labels.is_empty() {
+            interface.insert("ParameterLabels".into(), Value::Object(labels));
+        }
+        Some(json!({ "AWS::CloudFormation::Interface": interface }))
+    }
+
+    // ------------------------------------------------------------------
+    // Resources and outputs.
+
+    fn resource(&mut self, r: &'d Resource) -> Option<Value> {
+        let mut site = Site {
+            span: r.span,
+            owner: &r.id,
+            in_condition: false,
+            output: false,
+            counted: false,
+        };
+        if let Some(count) = &r.count {
+            let names = params_in(count);
+            let help = match names.as_slice() {
+                [one] => format!(
+                    "give the count at compile time with `--param {one}=N`: the copies are then unrolled into separate resources"
+                ),
+                _ => "give the count at compile time with `--param`: the copies are then unrolled into separate resources".to_string(),
+            };
+            self.report(
+                Diagnostic::new(
+                    &codes::E0504,
+                    r.span,
+                    format!(
+                        "CloudFormation cannot make a deploy-time number of copies of `{}`",
+                        r.id
+                    ),
+                )
+                .label(format!("repeated `{}` times", describe(count)))
+                .note("CloudFormation has no count: every resource in a template is written out")
+                .help(help)
+                .help("or build for Terraform or Heat, which repeat resources at deploy time"),
+            );
+            site.counted = true;
+        }
+        let condition = match &r.condition {
+            None => None,
+            Some(expr) => match self.cond(expr, &site) {
+                Some(Cond::Const(true)) => None,
+                // Never created: nothing to write.
+                Some(Cond::Const(false)) => return None,
+                Some(cond) => Some(self.register(cond)),
+                None => None,
+            },
+        };
+        let mut properties = Map::new();
+        let mut referenced: HashSet<&str> = HashSet::new();
+        for (name, value) in &r.properties {
+            walk(value, &mut |e| match e {
+                Expr::Ref(id) | Expr::Attr(id, _) => {
+                    referenced.insert(id.as_str());
+                }
+                _ => {}
+            });
+            if matches!(value, Expr::Null) {
+                continue;
+            }
+            site.owner = name;
+            let value = self.value(value, &site);
+            properties.insert(name.clone(), value);
+        }
+        let mut depends_on = Vec::new();
+        for id in &r.depends_on {
+            if !self.resources.contains_key(id.as_str()) {
+                self.internal(r.span, format!("`depends_on` names no resource `{id}`"));
+                continue;
+            }
+            // A reference already orders the two.
+            if !referenced.contains(id.as_str()) && !depends_on.contains(id) {
+                depends_on.push(id.clone());
+            }
+        }
+
+        let mut out = Map::new();
+        out.insert("Type".into(), json!(r.type_name));
+        if let Some(condition) = condition {
+            out.insert("Condition".into(), json!(condition));
+        }
+        match depends_on.len() {
+            0 => {}
+            1 => {
+                out.insert("DependsOn".into(), json!(depends_on[0]));
+            }
+            _ => {
+                out.insert("DependsOn".into(), json!(depends_on));
+            }
+        }
+        if let Some(policy) = deletion_policy(r) {
+            out.insert("DeletionPolicy".into(), json!(policy));
+            out.insert("UpdateReplacePolicy".into(), json!(policy));
+        }
+        if !properties.is_empty() {
+            out.insert("Properties".into(), Value::Object(properties));
+        }
+        Some(Value::Object(out))
+    }
+
+    fn output(&mut self, o: &Output) -> Option<Value> {
+        let id = pascal_case(&o.name);
+        let site = Site {
+            span: o.span,
+            owner: &id,
+            in_condition: false,
+            output: true,
+            counted: false,
+        };
+        let condition = match &o.condition {
+            None => None,
+            Some(expr) => match self.cond(expr, &site) {
+                Some(Cond::Const(true)) => None,
+                Some(Cond::Const(false)) => return None,
+                Some(cond) => Some(self.register(cond)),
+                None => None,
+            },
+        };
+        let secrets: Vec<String> = params_in(&o.value)
+            .into_iter()
+            .filter(|name| self.params.get(name.as_str()).is_some_and(|p| p.secret))
+            .collect();
+        if let Some(secret) = secrets.first() {
+            self.report(
+                Diagnostic::new(
+                    &codes::W0514,
+                    o.span,
+                    format!(
+                        "output `{}` shows secret param `{secret}`: CloudFormation masks it only as a parameter",
+                        o.name
+                    ),
+                )
+                .label(format!("reads `{secret}`"))
+                .note("`NoEcho` hides a parameter's value in the console and the API, but not where an output shows it")
+                .help(format!("drop the output, or output something that identifies `{secret}` without showing it")),
+            );
+        } else if o.sensitive {
+            self.report(
+                Diagnostic::new(
+                    &codes::W0511,
+                    o.span,
+                    format!(
+                        "output `{}` is sensitive, but CloudFormation shows outputs in plain text",
+                        o.name
+                    ),
+                )
+                .label("marked sensitive")
+                .note("anyone allowed to describe the stack can read its outputs")
+                .help("to share a secret, output where it is kept (a Secrets Manager secret's id) rather than its value"),
+            );
+        }
+        let mut out = Map::new();
+        if let Some(description) = &o.description {
+            let text = self.bounded(
+                description.trim(),
+                MAX_OUTPUT_DESCRIPTION,
+                o.span,
+                &format!("the description of output `{}`", o.name),
+                "described by its doc comment",
+            );
+            out.insert("Description".into(), Value::String(text));
+        }
+        if let Some(condition) = condition {
+            out.insert("Condition".into(), json!(condition));
+        }
+        let value = self.output_value(&o.value, &site);
+        out.insert("Value".into(), value);
+        if let Some(export) = &o.export {
+            let name = self.output_value(export, &site);
+            out.insert("Export".into(), json!({ "Name": name }));
+        }
+        Some(Value::Object(out))
+    }
+
+    /// An output's value: CloudFormation outputs are text, so lists are
+    /// joined with commas (as list parameters are read) and scalars written
+    /// as text.
+    fn output_value(&mut self, expr: &Expr, site: &Site<'_>) -> Value {
+        match expr {
+            Expr::Null => json!(""),
+            Expr::Bool(_) | Expr::Int(_) | Expr::Number(_) => {
+                json!(scalar_text(expr).unwrap_or_default())
+            }
+            Expr::Object(_) => {
+                self.report(
+                    Diagnostic::new(
+                        &codes::E0515,
+                        site.span,
+                        "CloudFormation outputs are text: an object cannot be an output's value",
+                    )
+                    .label("this output's value is an object")
+                    .help("output each field as its own output"),
+                );
+                Value::Null
+            }
+            Expr::If(c, a, b) => match self.cond(c, site) {
+                Some(Cond::Const(true)) => self.output_value(a, site),
+                Some(Cond::Const(false)) => self.output_value(b, site),
+                Some(cond) => {
+                    let name = self.register(cond);
+                    let a = self.output_value(a, site);
+                    let b = self.output_value(b, site);
+                    json!({ "Fn::If": [name, a, b] })
+                }
+                None => Value::Null,
+            },
+            _ if self.is_list(expr) => {
+                let list = self.value(expr, site);
+                json!({ "Fn::Join": [",", list] })
+            }
+            _ => self.value(expr, site),
+        }
+    }
+
+    /// Is the value a list, as far as CloudFormation functions tell?
+    fn is_list(&self, expr: &Expr) -> bool {
+        match expr {
+            Expr::List(_) | Expr::Context(Context::Zones) => true,
+            Expr::Param(name) => self
+                .params
+                .get(name.as_str())
+                .is_some_and(|p| matches!(p.ty, ParamType::List(_))),
+            Expr::Call(name, _) => matches!(name.as_str(), "split" | "cidr" | "availability_zones"),
+            Expr::Attr(id, attr) => self
+                .resources
+                .get(id.as_str())
+                .is_some_and(|r| LIST_ATTRIBUTES.contains(&(r.type_name.as_str(), attr.as_str()))),
+            _ => false,
+        }
+    }
+
+    // ------------------------------------------------------------------
+    // Values.
+
+    fn value(&mut self, expr: &Expr, site: &Site<'_>) -> Value {
+        match expr {
+            Expr::Null => {
+                if site.output {
+                    json!("")
+                } else {
+                    no_value()
+                }
+            }
+            Expr::Bool(b) => Value::Bool(*b),
+            Expr::Int(i) => json!(i),
+            Expr::Number(n) => number(*n),
+            Expr::String(s) => Value::String(s.clone()),
+            Expr::List(items) => Value::Array(
+                items
+                    .iter()
+                    .filter(|item| !matches!(item, Expr::Null))
+                    .map(|item| self.value(item, site))
+                    .collect(),
+            ),
+            Expr::Object(fields) => {
+                let mut out = Map::new();
+                for (key, value) in fields {
+                    if !matches!(value, Expr::Null) {
+                        let value = self.value(value, site);
+                        out.insert(key.clone(), value);
+                    }
+                }
+                Value::Object(out)
+            }
+            Expr::Param(name) => match self.param_id(name, site) {
+                Some(id) => json!({ "Ref": id }),
+                None => Value::Null,
+            },
+            Expr::Ref(id) => {
+                self.resource_read(id, None, site);
+                json!({ "Ref": id })
+            }
+            Expr::Attr(id, attr) => {
+                self.resource_read(id, Some(attr), site);
+                json!({ "Fn::GetAtt": [id, attr] })
+            }
+            Expr::Interp(parts) => self.interp(parts, site),
+            Expr::Not(_)
+            | Expr::Binary(
+                BinaryOp::Eq
+                | BinaryOp::Ne
+                | BinaryOp::And
+                | BinaryOp::Or
+                | BinaryOp::Lt
+                | BinaryOp::Le
+                | BinaryOp::Gt
+                | BinaryOp::Ge,
+                ..,
+            ) => self.boolean(expr, site),
+            Expr::Binary(..) | Expr::Neg(_) => {
+                self.arithmetic(expr, site);
+                Value::Null
+            }
+            Expr::If(c, a, b) => {
+                if site.in_condition {
+                    self.not_in_condition(expr, site);
+                    return Value::Null;
+                }
+                match self.cond(c, site) {
+                    Some(Cond::Const(true)) => self.value(a, site),
+                    Some(Cond::Const(false)) => self.value(b, site),
+                    Some(cond) => {
+                        let name = self.register(cond);
+                        let a = self.value(a, site);
+                        let b = self.value(b, site);
+                        json!({ "Fn::If": [name, a, b] })
+                    }
+                    None => Value::Null,
+                }
+            }
+            Expr::Call(name, args) => self.call(expr, name, args, site),
+            Expr::Index(list, index) => self.index(expr, list, index, site),
+            Expr::Member(object, field) => self.member(expr, object, field, site),
+            Expr::Context(context) => context_value(*context),
+            Expr::CountIndex => {
+                if !site.counted {
+                    self.internal(
+                        site.span,
+                        "a copy's index outside a repeated resource".to_string(),
+                    );
+                }
+                Value::Null
+            }
+        }
+    }
+
+    fn param_id(&mut self, name: &str, site: &Site<'_>) -> Option<String> {
+        match self.param_ids.get(name) {
+            Some(id) => Some(id.clone()),
+            None => {
+                self.internal(site.span, format!("param `{name}` is not declared"));
+                None
+            }
+        }
+    }
+
+    /// Checks a `Ref` or `Fn::GetAtt` of a resource.
+    fn resource_read(&mut self, id: &str, attr: Option<&str>, site: &Site<'_>) {
+        if !self.resources.contains_key(id) {
+            self.internal(site.span, format!("no resource has the logical id `{id}`"));
+            return;
+        }
+        if site.in_condition {
+            let what = match attr {
+                Some(attr) => format!("`{id}.{attr}`"),
+                None => format!("the id of `{id}`"),
+            };
+            self.report(
+                Diagnostic::new(
+                    &codes::E0514,
+                    site.span,
+                    format!("CloudFormation conditions cannot read {what}"),
+                )
+                .label("this depends on a condition that reads a resource")
+                .note("CloudFormation decides every condition before it creates any resource, from params and mappings only")
+                .help("decide on params only, or give the value at compile time with `--param`"),
+            );
+        }
+    }
+
+    /// A deploy-time boolean as a value: `Fn::If [cond, true, false]`.
+    fn boolean(&mut self, expr: &Expr, site: &Site<'_>) -> Value {
+        if site.in_condition {
+            self.not_in_condition(expr, site);
+            return Value::Null;
+        }
+        match self.cond(expr, site) {
+            Some(Cond::Const(b)) => {
+                if site.output {
+                    json!(b.to_string())
+                } else {
+                    Value::Bool(b)
+                }
+            }
+            Some(cond) => {
+                let name = self.register(cond);
+                if site.output {
+                    json!({ "Fn::If": [name, "true", "false"] })
+                } else {
+                    json!({ "Fn::If": [name, true, false] })
+                }
+            }
+            None => Value::Null,
+        }
+    }
+
+    fn not_in_condition(&mut self, expr: &Expr, site: &Site<'_>) {
+        self.report(
+            Diagnostic::new(
+                &codes::E0515,
+                site.span,
+                format!(
+                    "CloudFormation cannot compare `{}` in a condition",
+                    describe(expr)
+                ),
+            )
+            .label("this depends on a condition CloudFormation cannot write")
+            .note("inside `Conditions`, CloudFormation has no `Fn::If` and no boolean values")
+            .help(param_help(&params_in(expr), "the value")),
+        );
+    }
+
+    fn arithmetic(&mut self, expr: &Expr, site: &Site<'_>) {
+        let what = match expr {
+            Expr::Binary(BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge, ..) => {
+                "compare the order of"
+            }
+            _ => "compute",
+        };
+        self.report(
+            Diagnostic::new(
+                &codes::E0510,
+                site.span,
+                format!(
+                    "CloudFormation cannot {what} `{}` at deploy time",
+                    describe(expr)
+                ),
+            )
+            .label("this needs deploy-time arithmetic")
+            .note("CloudFormation has no arithmetic and no ordering comparisons; only `==`, `!=`, `&&`, `||` and `!` on deploy-time values")
+            .help(param_help(&params_in(expr), "the value"))
+            .help("or restructure the program to compare with `==` (for example against a param's allowed values)"),
+        );
+    }
+
+    fn interp(&mut self, parts: &[Part], site: &Site<'_>) -> Value {
+        if parts.iter().all(|p| matches!(p, Part::Text(_))) {
+            let mut text = String::new();
+            for part in parts {
+                if let Part::Text(t) = part {
+                    text.push_str(t);
+                }
+            }
+            return Value::String(text);
+        }
+        if let [Part::Expr(e)] = parts {
+            let is_text = match e {
+                Expr::Param(name) => self
+                    .params
+                    .get(name.as_str())
+                    .is_some_and(|p| matches!(p.ty, ParamType::String)),
+                Expr::Interp(_) => true,
+                _ => false,
+            };
+            if is_text {
+                return self.value(e, site);
+            }
+        }
+        let simple = parts.iter().all(|p| match p {
+            Part::Text(_) => true,
+            Part::Expr(e) => self.sub_variable(e).is_some(),
+        });
+        if simple {
+            let mut text = String::new();
+            for part in parts {
+                match part {
+                    Part::Text(t) => text.push_str(&t.replace("${", "${!")),
+                    Part::Expr(e) => {
+                        // Checks the read, as `value` would.
+                        let _ = self.value(e, site);
+                        text.push_str("${");
+                        text.push_str(&self.sub_variable(e).unwrap_or_default());
+                        text.push('}');
+                    }
+                }
+            }
+            return json!({ "Fn::Sub": text });
+        }
+        let mut items = Vec::with_capacity(parts.len());
+        for part in parts {
+            match part {
+                Part::Text(t) if t.is_empty() => {}
+                Part::Text(t) => items.push(Value::String(t.clone())),
+                Part::Expr(e) => items.push(self.value(e, site)),
+            }
+        }
+        json!({ "Fn::Join": ["", items] })
+    }
+
+    /// How `Fn::Sub` names a value it can read without a variable map.
+    fn sub_variable(&self, expr: &Expr) -> Option<String> {
+        match expr {
+            Expr::Param(name) => {
+                let p = self.params.get(name.as_str())?;
+                if matches!(p.ty, ParamType::List(_) | ParamType::Json) {
+                    return None;
+                }
+                self.param_ids.get(name.as_str()).cloned()
+            }
+            Expr::Ref(id) => Some(id.clone()),
+            Expr::Attr(id, attr) => Some(format!("{id}.{attr}")),
+            Expr::Context(Context::Region) => Some("AWS::Region".into()),
+            Expr::Context(Context::StackName) => Some("AWS::StackName".into()),
+            Expr::Context(Context::AccountId) => Some("AWS::AccountId".into()),
+            _ => None,
+        }
+    }
+
+    fn not_expressible(&mut self, expr: &Expr, site: &Site<'_>, function: &str, why: &str) {
+        self.report(
+            Diagnostic::new(
+                &codes::E0513,
+                site.span,
+                format!(
+                    "CloudFormation cannot compute `{}` at deploy time",
+                    describe(expr)
+                ),
+            )
+            .label(format!("`{function}` of a deploy-time value"))
+            .note(why.to_string())
+            .help(param_help(&params_in(expr), "the value")),
+        );
+    }
+
+    fn call(&mut self, expr: &Expr, name: &str, args: &[Expr], site: &Site<'_>) -> Value {
+        match (name, args) {
+            ("join", [separator, list]) => match separator {
+                Expr::String(sep) => {
+                    let list = self.value(list, site);
+                    json!({ "Fn::Join": [sep, list] })
+                }
+                _ => {
+                    self.not_expressible(
+                        expr,
+                        site,
+                        name,
+                        "the separator of CloudFormation's `Fn::Join` must be written in the template",
+                    );
+                    Value::Null
+                }
+            },
+            ("split", [separator, text]) => match separator {
+                Expr::String(sep) => {
+                    let text = self.value(text, site);
+                    json!({ "Fn::Split": [sep, text] })
+                }
+                _ => {
+                    self.not_expressible(
+                        expr,
+                        site,
+                        name,
+                        "the separator of CloudFormation's `Fn::Split` must be written in the template",
+                    );
+                    Value::Null
+                }
+            },
+            ("element", [list, index]) | ("select", [index, list]) => {
+                self.index(expr, list, index, site)
+            }
+            ("base64", [text]) => {
+                let text = self.value(text, site);
+                json!({ "Fn::Base64": text })
+            }
+            ("cidr", [prefix, count, bits]) => {
+                let prefix = self.value(prefix, site);
+                let count = self.value(count, site);
+                let bits = self.value(bits, site);
+                json!({ "Fn::Cidr": [prefix, count, bits] })
+            }
+            ("cidrsubnet", [prefix, newbits, netnum]) => {
+                self.cidrsubnet(expr, prefix, newbits, netnum, site)
+            }
+            ("lookup", [map, key]) => self.lookup(expr, map, key, None, None, site),
+            ("lookup", [map, key, default]) => {
+                self.lookup(expr, map, key, Some(default), None, site)
+            }
+            ("region", []) => context_value(Context::Region),
+            ("availability_zones", []) => context_value(Context::Zones),
+            ("stack_name", []) => context_value(Context::StackName),
+            ("account_id", []) => context_value(Context::AccountId),
+            _ => {
+                let why = match name {
+                    "length" => "CloudFormation's `Fn::Length` needs the `AWS::LanguageExtensions` transform, which Infra does not use".to_string(),
+                    _ => format!("CloudFormation has no function like `{name}`"),
+                };
+                self.not_expressible(expr, site, name, &why);
+                Value::Null
+            }
+        }
+    }
+
+    /// `cidrsubnet(prefix, newbits, netnum)` as `Fn::Select` of `Fn::Cidr`,
+    /// which counts host bits: the prefix length must be known.
+    fn cidrsubnet(
+        &mut self,
+        expr: &Expr,
+        prefix: &Expr,
+        newbits: &Expr,
+        netnum: &Expr,
+        site: &Site<'_>,
+    ) -> Value {
+        let (Some(length), Expr::Int(newbits)) = (prefix_length(prefix), newbits) else {
+            self.not_expressible(
+                expr,
+                site,
+                "cidrsubnet",
+                "CloudFormation's `Fn::Cidr` counts the bits left to hosts, so the prefix length of the network and the added bits must be known at compile time",
+            );
+            return Value::Null;
+        };
+        let host_bits = 32 - length - newbits;
+        let count = match netnum {
+            Expr::Int(n) => n + 1,
+            _ => 1i64 << (*newbits).clamp(0, 9),
+        }
+        .min(MAX_CIDR_COUNT);
+        let too_many = matches!(netnum, Expr::Int(n) if *n >= MAX_CIDR_COUNT);
+        if host_bits < 0 || *newbits < 0 || too_many {
+            self.not_expressible(
+                expr,
+                site,
+                "cidrsubnet",
+                "CloudFormation's `Fn::Cidr` makes at most 256 blocks, each at most as large as the network",
+            );
+            return Value::Null;
+        }
+        let prefix = self.value(prefix, site);
+        let netnum = self.value(netnum, site);
+        json!({ "Fn::Select": [netnum, { "Fn::Cidr": [prefix, count, host_bits] }] })
+    }
+
+    fn index(&mut self, expr: &Expr, list: &Expr, index: &Expr, site: &Site<'_>) -> Value {
+        match (list, index) {
+            (Expr::Object(_), _) => self.lookup(expr, list, index, None, None, site),
+            (Expr::List(items), Expr::Int(i)) => {
+                match usize::try_from(*i).ok().and_then(|i| items.get(i)) {
+                    Some(item) => self.value(item, site),
+                    None => {
+                        self.internal(
+                            site.span,
+                            format!("index {i} out of a list of {}", items.len()),
+                        );
+                        Value::Null
+                    }
+                }
+            }
+            _ => {
+                let index = self.value(index, site);
+                let list = self.value(list, site);
+                json!({ "Fn::Select": [index, list] })
+            }
+        }
+    }
+
+    fn member(&mut self, expr: &Expr, object: &Expr, field: &str, site: &Site<'_>) -> Value {
+        match object {
+            Expr::Object(fields) => match fields.get(field) {
+                Some(value) => self.value(value, site),
+                None => self.value(&Expr::Null, site),
+            },
+            Expr::If(c, a, b) => {
+                let distributed = Expr::If(
+                    c.clone(),
+                    Box::new(Expr::Member(a.clone(), field.to_string())),
+                    Box::new(Expr::Member(b.clone(), field.to_string())),
+                );
+                self.value(&distributed, site)
+            }
+            Expr::Index(map, key) if matches!(**map, Expr::Object(_)) => {
+                self.lookup(expr, map, key, None, Some(field), site)
+            }
+            Expr::Call(name, args) if name == "lookup" && (args.len() == 2 || args.len() == 3) => {
+                self.lookup(expr, &args[0], &args[1], args.get(2), Some(field), site)
+            }
+            // A param of an object type is reported where it is declared.
+            Expr::Param(name)
+                if self
+                    .params
+                    .get(name.as_str())
+                    .is_some_and(|p| matches!(p.ty, ParamType::Json)) =>
+            {
+                Value::Null
+            }
+            _ => {
+                self.report(
+                    Diagnostic::new(
+                        &codes::E0515,
+                        site.span,
+                        format!(
+                            "CloudFormation cannot read field `{field}` of `{}` at deploy time",
+                            describe(object)
+                        ),
+                    )
+                    .label("reads a field of a deploy-time object")
+                    .note("CloudFormation values are text, numbers and lists: it has no objects to read fields from")
+                    .help(param_help(&params_in(expr), "the object")),
+                );
+                Value::Null
+            }
+        }
+    }
+
+    /// A compile-time map read with a deploy-time key: `Fn::FindInMap` on a
+    /// `Mappings` entry. `field` reads one field of a map of objects.
+    fn lookup(
+        &mut self,
+        expr: &Expr,
+        map: &Expr,
+        key: &Expr,
+        default: Option<&Expr>,
+        field: Option<&str>,
+        site: &Site<'_>,
+    ) -> Value {
+        let Expr::Object(entries) = map else {
+            self.not_expressible(
+                expr,
+                site,
+                "lookup",
+                "CloudFormation looks values up only in a `Mappings` entry, written in the template, so the map must be known at compile time",
+            );
+            return Value::Null;
+        };
+        if !map.is_const() {
+            self.not_expressible(
+                expr,
+                site,
+                "lookup",
+                "CloudFormation looks values up only in a `Mappings` entry, written in the template, so the map's values must be known at compile time",
+            );
+            return Value::Null;
+        }
+        // A key known at compile time needs no mapping.
+        if let Some(key) = scalar_text(key) {
+            let found = entries.get(&key).or(default);
+            let found = match (found, field) {
+                (Some(Expr::Object(fields)), Some(field)) => fields.get(field),
+                (found, None) => found,
+                _ => None,
+            };
+            return match found {
+                Some(value) => self.value(value, site),
+                None => {
+                    self.internal(site.span, format!("no key `{key}` in a looked-up map"));
+                    Value::Null
+                }
+            };
+        }
+        let second = field.map(pascal_case);
+        let mut mapping = Map::new();
+        let entry = |value: &Expr| -> Result<Value, String> {
+            match (field, value) {
+                (None, Expr::Object(_)) => {
+                    Err("its values are objects: read one field of the looked-up value".into())
+                }
+                (None, value) => mapping_value(value)
+                    .map(|v| json!({ "Value": v }))
+                    .ok_or_else(|| {
+                        "its values are not text, numbers, booleans or lists of them".into()
+                    }),
+                (Some(field), Expr::Object(fields)) => {
+                    let mut out = Map::new();
+                    for (name, value) in fields {
+                        let v = mapping_value(value);
+                        match v {
+                            Some(v) => {
+                                out.insert(pascal_case(name), v);
+                            }
+                            None if name == field => {
+                                return Err(format!(
+                                    "field `{field}` holds a value that is not text, a number, a boolean or a list of them"
+                                ));
+                            }
+                            None => {}
+                        }
+                    }
+                    Ok(Value::Object(out))
+                }
+                (Some(field), _) => Err(format!("its values have no field `{field}`")),
+            }
+        };
+        let mut problem = None;
+        for (k, value) in entries {
+            if matches!(value, Expr::Null) {
+                continue;
+            }
+            if !is_mapping_key(k) {
+                problem = Some(format!(
+                    "key `{k}` holds characters a `Mappings` key cannot (only letters, digits, `-` and `.`)"
+                ));
+                break;
+            }
+            match entry(value) {
+                Ok(v) => {
+                    mapping.insert(k.clone(), v);
+                }
+                Err(why) => {
+                    problem = Some(why);
+                    break;
+                }
+            }
+        }
+        if problem.is_none()
+            && let Some(default) = default
+        {
+            let allowed = match key {
+                Expr::Param(name) => self
+                    .params
+                    .get(name.as_str())
+                    .and_then(|p| p.allowed.clone()),
+                _ => None,
+            };
+            match allowed {
+                Some(allowed) => {
+                    for value in allowed {
+                        let Some(k) = json_text(&value) else { continue };
+                        if mapping.contains_key(&k) {
+                            continue;
+                        }
+                        if !is_mapping_key(&k) {
+                            problem = Some(format!(
+                                "key `{k}` holds characters a `Mappings` key cannot (only letters, digits, `-` and `.`)"
+                            ));
+                            break;
+                        }
+                        match entry(default) {
+                            Ok(v) => {
+                                mapping.insert(k, v);
+                            }
+                            Err(why) => {
+                                problem = Some(format!("the default: {why}"));
+                                break;
+                            }
+                        }
+                    }
+                }
+                None => {
+                    self.not_expressible(
+                        expr,
+                        site,
+                        "lookup",
+                        "CloudFormation's `Fn::FindInMap` has no default without the `AWS::LanguageExtensions` transform; Infra fills in the default only for a param with `allowed` values",
+                    );
+                    return Value::Null;
+                }
+            }
+        }
+        if mapping.is_empty() && problem.is_none() {
+            problem = Some("the map is empty".into());
+        }
+        if let Some(why) = problem {
+            self.report(
+                Diagnostic::new(
+                    &codes::E0515,
+                    site.span,
+                    format!(
+                        "CloudFormation cannot look up `{}` at deploy time: {why}",
+                        describe(expr)
+                    ),
+                )
+                .label("a map read with a deploy-time key")
+                .note("CloudFormation reads such a map from a `Mappings` entry, whose keys are letters, digits, `-` and `.`, and whose values are text, numbers, booleans or lists")
+                .help(param_help(&params_in(key), "the key")),
+            );
+            return Value::Null;
+        }
+        let mapping = Value::Object(mapping);
+        let name = self.mapping_name(mapping, key, field.is_some(), site);
+        let key = self.value(key, site);
+        let second = second.unwrap_or_else(|| "Value".to_string());
+        json!({ "Fn::FindInMap": [name, key, second] })
+    }
+
+    fn mapping_name(
+        &mut self,
+        mapping: Value,
+        key: &Expr,
+        objects: bool,
+        site: &Site<'_>,
+    ) -> String {
+        let text = mapping.to_string();
+        if let Some(name) = self.mapping_names.get(&text) {
+            return name.clone();
+        }
+        let key_name = self.operand_name(key);
+        let base = if objects {
+            format!("{key_name}Map")
+        } else {
+            format!("{}By{key_name}", pascal_case(site.owner))
+        };
+        let name = self.unique(&base, "Map");
+        self.mapping_names.insert(text, name.clone());
+        self.mappings.insert(name.clone(), mapping);
+        self.mapping_spans.push(site.span);
+        name
+    }
+
+    // ------------------------------------------------------------------
+    // Conditions.
+
+    /// A deploy-time boolean as condition functions; `None` when it cannot
+    /// be (already reported).
+    fn cond(&mut self, expr: &Expr, site: &Site<'_>) -> Option<Cond> {
+        let site = &Site {
+            in_condition: true,
+            ..*site
+        };
+        match expr {
+            Expr::Bool(b) => Some(Cond::Const(*b)),
+            Expr::Not(inner) => self.cond(inner, site).map(negate),
+            Expr::Binary(BinaryOp::And, l, r) => {
+                let l = self.cond(l, site)?;
+                let r = self.cond(r, site)?;
+                Some(and(l, r))
+            }
+            Expr::Binary(BinaryOp::Or, l, r) => {
+                let l = self.cond(l, site)?;
+                let r = self.cond(r, site)?;
+                Some(or(l, r))
+            }
+            Expr::Binary(BinaryOp::Eq, l, r) => self.equals(l, r, site),
+            Expr::Binary(BinaryOp::Ne, l, r) => self.equals(l, r, site).map(negate),
+            Expr::Binary(..) | Expr::Neg(_) => {
+                self.arithmetic(expr, site);
+                None
+            }
+            Expr::If(c, a, b) => {
+                let c = self.cond(c, site)?;
+                let a = self.cond(a, site)?;
+                let b = self.cond(b, site)?;
+                Some(or(and(c.clone(), a), and(negate(c), b)))
+            }
+            Expr::Call(name, _) if name == "contains" => {
+                self.not_expressible(
+                    expr,
+                    site,
+                    name,
+                    "CloudFormation has no function that tests whether a value contains another",
+                );
+                None
+            }
+            _ => {
+                // A boolean param, a looked-up boolean, and so on: text that
+                // is "true" or "false" at deploy time.
+                let operand = self.operand(expr, site)?;
+                Some(Cond::Equals(operand, Operand::text("true")))
+            }
+        }
+    }
+
+    fn is_boolean(&self, expr: &Expr) -> bool {
+        match expr {
+            Expr::Bool(_) | Expr::Not(_) => true,
+            Expr::Binary(op, ..) => matches!(
+                op,
+                BinaryOp::Eq
+                    | BinaryOp::Ne
+                    | BinaryOp::And
+                    | BinaryOp::Or
+                    | BinaryOp::Lt
+                    | BinaryOp::Le
+                    | BinaryOp::Gt
+                    | BinaryOp::Ge
+            ),
+            Expr::Param(name) => self
+                .params
+                .get(name.as_str())
+                .is_some_and(|p| p.ty == ParamType::Bool),
+            Expr::If(_, a, b) => self.is_boolean(a) || self.is_boolean(b),
+            _ => false,
+        }
+    }
+
+    fn equals(&mut self, l: &Expr, r: &Expr, site: &Site<'_>) -> Option<Cond> {
+        // `(c ? a : b) == x` is `c && a == x || !c && b == x`: conditions
+        // have no `Fn::If`.
+        if let Expr::If(c, a, b) = l {
+            let c = self.cond(c, site)?;
+            let a = self.equals(a, r, site)?;
+            let b = self.equals(b, r, site)?;
+            return Some(or(and(c.clone(), a), and(negate(c), b)));
+        }
+        if let Expr::If(..) = r {
+            return self.equals(r, l, site);
+        }
+        if self.is_boolean(l) || self.is_boolean(r) {
+            let l = self.cond(l, site)?;
+            let r = self.cond(r, site)?;
+            return Some(match (l, r) {
+                (Cond::Const(true), c) | (c, Cond::Const(true)) => c,
+                (Cond::Const(false), c) | (c, Cond::Const(false)) => negate(c),
+                (l, r) => or(and(l.clone(), r.clone()), and(negate(l), negate(r))),
+            });
+        }
+        if let (Some(a), Some(b)) = (scalar_text(l), scalar_text(r)) {
+            return Some(Cond::Const(a == b));
+        }
+        let a = self.operand(l, site)?;
+        let b = self.operand(r, site)?;
+        // The deploy-time side first: `EnvIsProduction`.
+        if l.is_const() && !r.is_const() {
+            Some(Cond::Equals(b, a))
+        } else {
+            Some(Cond::Equals(a, b))
+        }
+    }
+
+    fn operand(&mut self, expr: &Expr, site: &Site<'_>) -> Option<Operand> {
+        let json = match scalar_text(expr) {
+            Some(text) => Value::String(text),
+            None => {
+                let errors = self.diagnostics.len();
+                let value = self.value(expr, site);
+                if self.diagnostics[errors..].iter().any(Diagnostic::is_error) {
+                    return None;
+                }
+                value
+            }
+        };
+        let boolean_param = matches!(expr, Expr::Param(name)
+            if self.params.get(name.as_str()).is_some_and(|p| p.ty == ParamType::Bool));
+        Some(Operand {
+            json,
+            name: self.operand_name(expr),
+            boolean_param,
+        })
+    }
+
+    fn operand_name(&self, expr: &Expr) -> String {
+        match expr {
+            Expr::String(s) => value_name(s),
+            Expr::Bool(true) => "True".into(),
+            Expr::Bool(false) => "False".into(),
+            Expr::Int(i) if *i < 0 => format!("Minus{}", i.unsigned_abs()),
+            Expr::Int(i) => i.to_string(),
+            Expr::Number(n) => value_name(&n.to_string().replace('.', "Point")),
+            Expr::Param(name) => self
+                .param_ids
+                .get(name.as_str())
+                .cloned()
+                .unwrap_or_else(|| pascal_case(name)),
+            Expr::Ref(id) => id.clone(),
+            Expr::Attr(id, attr) => format!("{id}{}", pascal_case(attr)),
+            Expr::Context(Context::Region) => "Region".into(),
+            Expr::Context(Context::Zones) => "Zones".into(),
+            Expr::Context(Context::StackName) => "StackName".into(),
+            Expr::Context(Context::AccountId) => "AccountId".into(),
+            Expr::Member(object, field) => {
+                format!("{}{}", self.operand_name(object), pascal_case(field))
+            }
+            Expr::Index(_, key) => self.operand_name(key),
+            Expr::Call(name, args) if name == "lookup" && args.len() >= 2 => {
+                self.operand_name(&args[1])
+            }
+            _ => "Value".into(),
+        }
+    }
+
+    /// The name of a condition, defining it on first use.
+    fn register(&mut self, cond: Cond) -> String {
+        let function = match &cond {
+            Cond::Const(b) => {
+                // Callers fold constants; an always-true or always-false
+                // condition is still written correctly.
+                json!({ "Fn::Equals": ["true", b.to_string()] })
+            }
+            Cond::Equals(a, b) => json!({ "Fn::Equals": [a.json, b.json] }),
+            Cond::Not(inner) => {
+                let inner = match &**inner {
+                    Cond::Equals(a, b) => json!({ "Fn::Equals": [a.json, b.json] }),
+                    other => json!({ "Condition": self.register(other.clone()) }),
+                };
+                json!({ "Fn::Not": [inner] })
+            }
+            Cond::And(items) | Cond::Or(items) => {
+                let conjunction = matches!(cond, Cond::And(_));
+                let key = if conjunction { "Fn::And" } else { "Fn::Or" };
+                let mut items = items.clone();
+                // At most ten operands each: the rest become one condition.
+                if items.len() > MAX_CONDITION_OPERANDS {
+                    let rest = items.split_off(MAX_CONDITION_OPERANDS - 1);
+                    items.push(if conjunction {
+                        Cond::And(rest)
+                    } else {
+                        Cond::Or(rest)
+                    });
+                }
+                let operands: Vec<Value> = items
+                    .into_iter()
+                    .map(|c| json!({ "Condition": self.register(c) }))
+                    .collect();
+                json!({ key: operands })
+            }
+        };
+        self.define(function, &cond_name(&cond))
+    }
+
+    fn define(&mut self, function: Value, name: &str) -> String {
+        let text = function.to_string();
+        if let Some(name) = self.condition_names.get(&text) {
+            return name.clone();
+        }
+        let name = self.unique(name, "Condition");
+        self.condition_names.insert(text, name.clone());
+        self.conditions.insert(name.clone(), function);
+        name
+    }
+
+    // ------------------------------------------------------------------
+    // Limits.
+
+    fn check_limits(&mut self, template: &Value, resource_count: usize) {
+        let deployment = self.deployment;
+        let limit = |what: &str, count: usize, max: usize, span: Span, label: &str| {
+            Diagnostic::new(
+                &codes::E0516,
+                span,
+                format!("the template has {count} {what}: CloudFormation accepts at most {max}"),
+            )
+            .label(label.to_string())
+            .note("this is a quota of CloudFormation on one template")
+        };
+        if resource_count > MAX_RESOURCES {
+            let span = deployment
+                .resources
+                .get(MAX_RESOURCES)
+                .map_or(self.anchor(), |r| r.span);
+            self.report(
+                limit("resources", resource_count, MAX_RESOURCES, span, "the first resource over the limit")
+                    .help("split the program into several stacks (one entry file each), sharing values through outputs with `export`"),
+            );
+        }
+        let read: Vec<&Param> = deployment
+            .params
+            .iter()
+            .filter(|p| self.is_read(&p.name))
+            .collect();
+        let params = read.len();
+        if params > MAX_PARAMETERS {
+            let span = self.param_span(&read[MAX_PARAMETERS].name);
+            self.report(
+                limit("parameters", params, MAX_PARAMETERS, span, "the first param over the limit is read here")
+                    .help("give some params at compile time with `--param` or `--params FILE`: they are then folded into the template"),
+            );
+        }
+        let outputs = deployment.outputs.len();
+        if outputs > MAX_OUTPUTS {
+            let span = deployment.outputs[MAX_OUTPUTS].span;
+            self.report(
+                limit("outputs", outputs, MAX_OUTPUTS, span, "the first output over the limit")
+                    .help("output lists instead of one output per value, or split the program into several stacks"),
+            );
+        }
+        let mappings = self.mapping_spans.len();
+        if mappings > MAX_MAPPINGS {
+            let span = self.mapping_spans[MAX_MAPPINGS];
+            self.report(
+                limit("mappings", mappings, MAX_MAPPINGS, span, "the first lookup over the limit")
+                    .help("give the keys at compile time with `--param`: a lookup with a known key needs no mapping"),
+            );
+        }
+        let size = body_size(template);
+        let span = self.anchor();
+        if size > MAX_BODY {
+            self.report(
+                limit("bytes", size, MAX_BODY, span, "in the template built from this program")
+                    .help("split the program into several stacks (one entry file each), sharing values through outputs with `export`"),
+            );
+        } else if size > MAX_INLINE_BODY {
+            self.report(
+                Diagnostic::new(
+                    &codes::W0510,
+                    span,
+                    format!(
+                        "the template is {size} bytes: CloudFormation accepts at most {MAX_INLINE_BODY} bytes passed inline"
+                    ),
+                )
+                .label("in the template built from this program")
+                .note("a larger template must be uploaded to S3 and passed by URL (`--template-url`; `aws cloudformation deploy --s3-bucket` does it), up to 1,000,000 bytes")
+                .help("upload the template to S3, or split the program into several stacks"),
+            );
+        }
+    }
+}
+
+/// The attributes `Fn::GetAtt` reads as lists, of the types the stdlib
+/// declares (from AWS's resource schemas).
+const LIST_ATTRIBUTES: &[(&str, &str)] = &[
+    ("AWS::EC2::Subnet", "Ipv6CidrBlocks"),
+    ("AWS::EC2::VPC", "CidrBlockAssociations"),
+    ("AWS::EC2::VPC", "Ipv6CidrBlocks"),
+    (
+        "AWS::ElasticLoadBalancingV2::LoadBalancer",
+        "SecurityGroups",
+    ),
+    (
+        "AWS::ElasticLoadBalancingV2::TargetGroup",
+        "LoadBalancerArns",
+    ),
+    ("AWS::RDS::DBInstance", "ReadReplicaDBClusterIdentifiers"),
+    ("AWS::RDS::DBInstance", "ReadReplicaDBInstanceIdentifiers"),
+    ("AWS::Route53::HostedZone", "NameServers"),
+];
+
+/// The params read as they are by an EC2 image id property.
+fn image_params(deployment: &Deployment) -> HashSet<&str> {
+    let mut found = HashSet::new();
+    for r in &deployment.resources {
+        let image = match r.type_name.as_str() {
+            "AWS::EC2::Instance" | "AWS::AutoScaling::LaunchConfiguration" => {
+                r.properties.get("ImageId")
+            }
+            "AWS::EC2::LaunchTemplate" => match r.properties.get("LaunchTemplateData") {
+                Some(Expr::Object(data)) => data.get("ImageId"),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some(Expr::Param(name)) = image {
+            found.insert(name.as_str());
+        }
+    }
+    found
+}
+
+fn context_value(context: Context) -> Value {
+    match context {
+        Context::Region => json!({ "Ref": "AWS::Region" }),
+        Context::Zones => json!({ "Fn::GetAZs": "" }),
+        Context::StackName => json!({ "Ref": "AWS::StackName" }),
+        Context::AccountId => json!({ "Ref": "AWS::AccountId" }),
+    }
+}
+
+/// `DeletionPolicy` and `UpdateReplacePolicy`: what the program asks for, or
+/// what the state class protects.
+fn deletion_policy(r: &Resource) -> Option<&'static str> {
+    let protect = if r.snapshot { "Snapshot" } else { "Retain" };
+    match (r.deletion, r.state) {
+        (Some(Deletion::Retain), _) => Some("Retain"),
+        (Some(Deletion::Snapshot), _) => Some(protect),
+        // Deleting is the default: worth saying only where it overrides
+        // protection.
+        (Some(Deletion::Delete), StateClass::Stateless) => None,
+        (Some(Deletion::Delete), _) => Some("Delete"),
+        (None, StateClass::Persistent) => Some(protect),
+        (None, _) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::Target;
+    use indexmap::IndexMap;
+
+    fn deployment() -> Deployment {
+        Deployment {
+            target: Target::CloudFormation,
+            description: None,
+            params: Vec::new(),
+            resources: Vec::new(),
+            outputs: Vec::new(),
+        }
+    }
+
+    fn param(name: &str, ty: ParamType) -> Param {
+        Param {
+            name: name.into(),
+            ty,
+            default: None,
+            description: None,
+            secret: false,
+            min: None,
+            max: None,
+            min_length: None,
+            max_length: None,
+            pattern: None,
+            allowed: None,
+            message: None,
+            label: None,
+            group: None,
+        }
+    }
+
+    fn resource(id: &str, type_name: &str, properties: Vec<(&str, Expr)>) -> Resource {
+        Resource {
+            id: id.into(),
+            snake: id.to_lowercase(),
+            type_name: type_name.into(),
+            properties: properties
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+            depends_on: Vec::new(),
+            condition: None,
+            count: None,
+            state: StateClass::Stateless,
+            deletion: None,
+            snapshot: false,
+            span: Span::default(),
+        }
+    }
+
+    /// A resource reading every param, so that all are emitted.
+    fn reader(params: &[Param]) -> Resource {
+        resource(
+            "Reader",
+            "AWS::SQS::Queue",
+            params
+                .iter()
+                .map(|p| (p.name.as_str(), Expr::Param(p.name.clone())))
+                .collect(),
+        )
+    }
+
+    fn output(name: &str, value: Expr) -> Output {
+        Output {
+            name: name.into(),
+            value,
+            description: None,
+            export: None,
+            condition: None,
+            sensitive: false,
+            span: Span::default(),
+        }
+    }
+
+    fn s(text: &str) -> Expr {
+        Expr::String(text.into())
+    }
+
+    fn p(name: &str) -> Expr {
+        Expr::Param(name.into())
+    }
+
+    fn bin(op: BinaryOp, l: Expr, r: Expr) -> Expr {
+        Expr::Binary(op, Box::new(l), Box::new(r))
+    }
+
+    fn eq(l: Expr, r: Expr) -> Expr {
+        bin(BinaryOp::Eq, l, r)
+    }
+
+    fn cond(c: Expr, a: Expr, b: Expr) -> Expr {
+        Expr::If(Box::new(c), Box::new(a), Box::new(b))
+    }
+
+    fn call(name: &str, args: Vec<Expr>) -> Expr {
+        Expr::Call(name.into(), args)
+    }
+
+    fn object(fields: Vec<(&str, Expr)>) -> Expr {
+        Expr::Object(
+            fields
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect::<IndexMap<_, _>>(),
+        )
+    }
+
+    /// The template, asserting nothing was reported.
+    fn clean(d: &Deployment) -> Value {
+        let (template, diagnostics) = emit(d);
+        assert!(
+            diagnostics.is_empty(),
+            "unexpected diagnostics: {:#?}",
+            diagnostics
+                .iter()
+                .map(|d| format!("{}: {}", d.code.id, d.message))
+                .collect::<Vec<_>>()
+        );
+        template
+    }
+
+    fn codes_of(d: &Deployment) -> Vec<&'static str> {
+        emit(d).1.iter().map(|d| d.code.id).collect()
+    }
+
+    fn env_param() -> Param {
+        Param {
+            default: Some(json!("staging")),
+            allowed: Some(vec![json!("staging"), json!("production")]),
+            ..param("env", ParamType::String)
+        }
+    }
+
+    #[test]
+    fn an_empty_deployment_is_a_template_with_no_resources() {
+        assert_eq!(
+            clean(&deployment()),
+            json!({ "AWSTemplateFormatVersion": "2010-09-09", "Resources": {} })
+        );
+    }
+
+    #[test]
+    fn the_description_is_the_doc_comment() {
+        let d = Deployment {
+            description: Some("The shop.\n".into()),
+            ..deployment()
+        };
+        assert_eq!(clean(&d)["Description"], json!("The shop."));
+    }
+
+    #[test]
+    fn a_too_long_description_is_cut_with_a_warning() {
+        let d = Deployment {
+            description: Some("é".repeat(600)),
+            ..deployment()
+        };
+        let (template, diagnostics) = emit(&d);
+        assert_eq!(diagnostics[0].code.id, "W0513");
+        let text = template["Description"].as_str().unwrap();
+        assert_eq!(text.len(), 1024);
+    }
+
+    #[test]
+    fn params_carry_every_constraint() {
+        let params = vec![
+            Param {
+                description: Some("Deployment environment.".into()),
+                message: Some("staging or production".into()),
+                ..env_param()
+            },
+            Param {
+                default: Some(json!(2)),
+                min: Some(json!(1)),
+                max: Some(json!(20)),
+                ..param("web_count", ParamType::Int)
+            },
+            Param {
+                secret: true,
+                min_length: Some(12),
+                max_length: Some(64),
+                pattern: Some("^[A-Za-z0-9]+$".into()),
+                message: Some("letters and digits".into()),
+                ..param("db_password", ParamType::String)
+            },
+            Param {
+                pattern: Some("ssh-".into()),
+                ..param("key", ParamType::String)
+            },
+            Param {
+                default: Some(json!(false)),
+                ..param("enable_backups", ParamType::Bool)
+            },
+            Param {
+                default: Some(json!(["a", "b"])),
+                ..param("zones", ParamType::List(Box::new(ParamType::String)))
+            },
+            Param {
+                default: Some(json!([80, 443])),
+                ..param("ports", ParamType::List(Box::new(ParamType::Int)))
+            },
+            Param {
+                message: Some("never shown".into()),
+                ..param("plain", ParamType::String)
+            },
+        ];
+        let d = Deployment {
+            resources: vec![reader(&params)],
+            params,
+            ..deployment()
+        };
+        assert_eq!(
+            clean(&d)["Parameters"],
+            json!({
+                "Env": {
+                    "Type": "String",
+                    "Description": "Deployment environment.",
+                    "Default": "staging",
+                    "AllowedValues": ["staging", "production"],
+                    "ConstraintDescription": "staging or production"
+                },
+                "WebCount": { "Type": "Number", "Default": 2, "MinValue": 1, "MaxValue": 20 },
+                "DbPassword": {
+                    "Type": "String",
+                    "AllowedPattern": "^[A-Za-z0-9]+$",
+                    "MinLength": 12,
+                    "MaxLength": 64,
+                    "ConstraintDescription": "letters and digits",
+                    "NoEcho": true
+                },
+                "Key": { "Type": "String", "AllowedPattern": ".*(?:ssh-).*" },
+                "EnableBackups": {
+                    "Type": "String",
+                    "Default": "false",
+                    "AllowedValues": ["true", "false"]
+                },
+                "Zones": { "Type": "CommaDelimitedList", "Default": "a,b" },
+                "Ports": { "Type": "List<Number>", "Default": "80,443" },
+                "Plain": { "Type": "String" }
+            })
+        );
+    }
+
+    #[test]
+    fn params_nothing_reads_are_left_out() {
+        let d = Deployment {
+            params: vec![
+                param("used", ParamType::String),
+                Param {
+                    group: Some("Other target".into()),
+                    ..param("unused", ParamType::String)
+                },
+            ],
+            outputs: vec![output("o", p("used"))],
+            ..deployment()
+        };
+        let t = clean(&d);
+        assert_eq!(t["Parameters"], json!({ "Used": { "Type": "String" } }));
+        assert_eq!(t.get("Metadata"), None);
+    }
+
+    #[test]
+    fn patterns_are_anchored_as_allowed_pattern_needs() {
+        assert_eq!(allowed_pattern("^a+$"), "^a+$");
+        assert_eq!(allowed_pattern("^a|b$"), ".*(?:^a|b$).*");
+        assert_eq!(allowed_pattern("^(a|b)$"), "^(a|b)$");
+        assert_eq!(allowed_pattern("^a\\$"), ".*(?:^a\\$).*");
+        assert_eq!(allowed_pattern("^[|]$"), "^[|]$");
+    }
+
+    #[test]
+    fn groups_and_labels_become_the_console_interface() {
+        let params = vec![
+            Param {
+                group: Some("Network".into()),
+                label: Some("Office CIDR".into()),
+                ..param("admin_cidr", ParamType::String)
+            },
+            param("image", ParamType::String),
+            Param {
+                group: Some("Network".into()),
+                ..param("vpc_cidr", ParamType::String)
+            },
+        ];
+        let d = Deployment {
+            resources: vec![reader(&params)],
+            params,
+            ..deployment()
+        };
+        assert_eq!(
+            clean(&d)["Metadata"],
+            json!({
+                "AWS::CloudFormation::Interface": {
+                    "ParameterGroups": [
+                        { "Label": { "default": "Network" }, "Parameters": ["AdminCidr", "VpcCidr"] }
+                    ],
+                    "ParameterLabels": { "AdminCidr": { "default": "Office CIDR" } }
+                }
+            })
+        );
+    }
+
+    #[test]
+    fn resources_have_type_properties_and_explicit_dependencies() {
+        let mut instance = resource(
+            "Web",
+            "AWS::EC2::Instance",
+            vec![
+                ("ImageId", p("image")),
+                ("SubnetId", Expr::Ref("Subnet".into())),
+                ("KeyName", Expr::Null),
+                (
+                    "Tags",
+                    Expr::List(vec![object(vec![("Key", s("Name")), ("Value", s("web"))])]),
+                ),
+            ],
+        );
+        instance.depends_on = vec!["Gateway".into(), "Subnet".into()];
+        let d = Deployment {
+            params: vec![param("image", ParamType::String)],
+            resources: vec![
+                resource("Subnet", "AWS::EC2::Subnet", vec![]),
+                resource("Gateway", "AWS::EC2::InternetGateway", vec![]),
+                instance,
+            ],
+            ..deployment()
+        };
+        assert_eq!(
+            clean(&d)["Resources"]["Web"],
+            json!({
+                "Type": "AWS::EC2::Instance",
+                // `Subnet` is already ordered by the `Ref`.
+                "DependsOn": "Gateway",
+                "Properties": {
+                    "ImageId": { "Ref": "Image" },
+                    "SubnetId": { "Ref": "Subnet" },
+                    "Tags": [{ "Key": "Name", "Value": "web" }]
+                }
+            })
+        );
+    }
+
+    #[test]
+    fn deletion_policies_follow_the_state_class() {
+        let with = |state, deletion, snapshot| Resource {
+            state,
+            deletion,
+            snapshot,
+            ..resource("R", "AWS::EC2::Volume", vec![])
+        };
+        let policy = |r: Resource| {
+            let d = Deployment {
+                resources: vec![r],
+                ..deployment()
+            };
+            let t = clean(&d);
+            let r = &t["Resources"]["R"];
+            assert_eq!(r["DeletionPolicy"], r["UpdateReplacePolicy"]);
+            r["DeletionPolicy"].as_str().map(str::to_string)
+        };
+        use StateClass::*;
+        assert_eq!(
+            policy(with(Persistent, None, true)).as_deref(),
+            Some("Snapshot")
+        );
+        assert_eq!(
+            policy(with(Persistent, None, false)).as_deref(),
+            Some("Retain")
+        );
+        assert_eq!(
+            policy(with(Persistent, Some(Deletion::Delete), true)).as_deref(),
+            Some("Delete")
+        );
+        assert_eq!(
+            policy(with(Persistent, Some(Deletion::Retain), true)).as_deref(),
+            Some("Retain")
+        );
+        assert_eq!(
+            policy(with(Stateless, Some(Deletion::Snapshot), false)).as_deref(),
+            Some("Retain")
+        );
+        assert_eq!(policy(with(Stateless, None, false)), None);
+        assert_eq!(policy(with(Stateless, Some(Deletion::Delete), false)), None);
+        assert_eq!(policy(with(Volatile, None, false)), None);
+        assert_eq!(
+            policy(with(Volatile, Some(Deletion::Delete), false)).as_deref(),
+            Some("Delete")
+        );
+    }
+
+    #[test]
+    fn conditions_are_named_after_what_they_test_and_shared() {
+        let is_prod = eq(p("env"), s("production"));
+        let d = Deployment {
+            params: vec![env_param()],
+            resources: vec![
+                Resource {
+                    condition: Some(is_prod.clone()),
+                    ..resource("Bastion", "AWS::EC2::Instance", vec![])
+                },
+                Resource {
+                    condition: Some(eq(s("production"), p("env"))),
+                    ..resource("BastionIp", "AWS::EC2::EIP", vec![])
+                },
+                resource(
+                    "App",
+                    "AWS::EC2::Instance",
+                    vec![(
+                        "InstanceType",
+                        cond(is_prod.clone(), s("t3.large"), s("t3.medium")),
+                    )],
+                ),
+            ],
+            outputs: vec![Output {
+                condition: Some(bin(BinaryOp::Ne, p("env"), s("production"))),
+                ..output("note", s("staging"))
+            }],
+            ..deployment()
+        };
+        let t = clean(&d);
+        assert_eq!(
+            t["Conditions"],
+            json!({
+                "EnvIsProduction": { "Fn::Equals": [{ "Ref": "Env" }, "production"] },
+                "EnvIsNotProduction": { "Fn::Not": [{ "Fn::Equals": [{ "Ref": "Env" }, "production"] }] }
+            })
+        );
+        assert_eq!(
+            t["Resources"]["Bastion"]["Condition"],
+            json!("EnvIsProduction")
+        );
+        assert_eq!(
+            t["Resources"]["BastionIp"]["Condition"],
+            json!("EnvIsProduction")
+        );
+        assert_eq!(
+            t["Resources"]["App"]["Properties"]["InstanceType"],
+            json!({ "Fn::If": ["EnvIsProduction", "t3.large", "t3.medium"] })
+        );
+        assert_eq!(
+            t["Outputs"]["Note"]["Condition"],
+            json!("EnvIsNotProduction")
+        );
+    }
+
+    #[test]
+    fn compound_conditions_refer_to_their_parts() {
+        let d = Deployment {
+            params: vec![env_param(), param("backups", ParamType::Bool)],
+            resources: vec![
+                Resource {
+                    condition: Some(bin(
+                        BinaryOp::And,
+                        eq(p("env"), s("production")),
+                        p("backups"),
+                    )),
+                    ..resource("Vault", "AWS::S3::Bucket", vec![])
+                },
+                Resource {
+                    condition: Some(Expr::Not(Box::new(p("backups")))),
+                    ..resource("Scratch", "AWS::S3::Bucket", vec![])
+                },
+                Resource {
+                    condition: Some(Expr::Not(Box::new(bin(
+                        BinaryOp::Or,
+                        eq(p("env"), s("production")),
+                        p("backups"),
+                    )))),
+                    ..resource("Other", "AWS::S3::Bucket", vec![])
+                },
+            ],
+            ..deployment()
+        };
+        let t = clean(&d);
+        assert_eq!(
+            t["Conditions"],
+            json!({
+                "EnvIsProduction": { "Fn::Equals": [{ "Ref": "Env" }, "production"] },
+                "BackupsIsTrue": { "Fn::Equals": [{ "Ref": "Backups" }, "true"] },
+                "EnvIsProductionAndBackupsIsTrue": {
+                    "Fn::And": [{ "Condition": "EnvIsProduction" }, { "Condition": "BackupsIsTrue" }]
+                },
+                "BackupsIsFalse": { "Fn::Equals": [{ "Ref": "Backups" }, "false"] },
+                "EnvIsProductionOrBackupsIsTrue": {
+                    "Fn::Or": [{ "Condition": "EnvIsProduction" }, { "Condition": "BackupsIsTrue" }]
+                },
+                "NotEnvIsProductionOrBackupsIsTrue": {
+                    "Fn::Not": [{ "Condition": "EnvIsProductionOrBackupsIsTrue" }]
+                }
+            })
+        );
+        assert_eq!(
+            t["Resources"]["Scratch"]["Condition"],
+            json!("BackupsIsFalse")
+        );
+    }
+
+    #[test]
+    fn more_than_ten_operands_are_grouped() {
+        let params: Vec<Param> = (0..12)
+            .map(|i| param(&format!("f{i}"), ParamType::Bool))
+            .collect();
+        let all = (1..12).fold(p("f0"), |acc, i| {
+            bin(BinaryOp::And, acc, p(&format!("f{i}")))
+        });
+        let d = Deployment {
+            params,
+            resources: vec![Resource {
+                condition: Some(all),
+                ..resource("B", "AWS::S3::Bucket", vec![])
+            }],
+            ..deployment()
+        };
+        let t = clean(&d);
+        let name = t["Resources"]["B"]["Condition"].as_str().unwrap();
+        let operands = t["Conditions"][name]["Fn::And"].as_array().unwrap();
+        assert_eq!(operands.len(), 10);
+        let rest = operands[9]["Condition"].as_str().unwrap();
+        assert_eq!(
+            t["Conditions"][rest]["Fn::And"].as_array().unwrap().len(),
+            3
+        );
+    }
+
+    #[test]
+    fn absent_values_and_booleans_in_properties() {
+        let is_prod = eq(p("env"), s("production"));
+        let d = Deployment {
+            params: vec![env_param()],
+            resources: vec![resource(
+                "Db",
+                "AWS::RDS::DBInstance",
+                vec![
+                    ("MultiAZ", is_prod.clone()),
+                    ("KmsKeyId", cond(is_prod.clone(), s("alias/db"), Expr::Null)),
+                    ("Public", cond(Expr::Bool(true), s("yes"), s("no"))),
+                ],
+            )],
+            ..deployment()
+        };
+        assert_eq!(
+            clean(&d)["Resources"]["Db"]["Properties"],
+            json!({
+                "MultiAZ": { "Fn::If": ["EnvIsProduction", true, false] },
+                "KmsKeyId": { "Fn::If": ["EnvIsProduction", "alias/db", { "Ref": "AWS::NoValue" }] },
+                "Public": "yes"
+            })
+        );
+    }
+
+    #[test]
+    fn equality_of_booleans_and_conditional_operands() {
+        let d = Deployment {
+            params: vec![env_param(), param("flag", ParamType::Bool)],
+            resources: vec![
+                Resource {
+                    condition: Some(eq(p("flag"), Expr::Bool(false))),
+                    ..resource("A", "AWS::S3::Bucket", vec![])
+                },
+                Resource {
+                    condition: Some(eq(cond(p("flag"), s("x"), p("env")), s("production"))),
+                    ..resource("B", "AWS::S3::Bucket", vec![])
+                },
+            ],
+            ..deployment()
+        };
+        let t = clean(&d);
+        assert_eq!(t["Resources"]["A"]["Condition"], json!("FlagIsFalse"));
+        // `flag ? "x" : env` is never "x" == "production" when flag holds.
+        assert_eq!(
+            t["Conditions"]["FlagIsFalseAndEnvIsProduction"],
+            json!({ "Fn::And": [{ "Condition": "FlagIsFalse" }, { "Condition": "EnvIsProduction" }] })
+        );
+    }
+
+    #[test]
+    fn interpolation_is_sub_with_literal_dollars_escaped() {
+        let d = Deployment {
+            params: vec![
+                env_param(),
+                param("ports", ParamType::List(Box::new(ParamType::Int))),
+            ],
+            resources: vec![
+                resource("Db", "AWS::RDS::DBInstance", vec![]),
+                resource(
+                    "Web",
+                    "AWS::EC2::Instance",
+                    vec![
+                        (
+                            "UserData",
+                            call(
+                                "base64",
+                                vec![Expr::Interp(vec![
+                                    Part::Text("echo ${HOME} ".into()),
+                                    Part::Expr(Expr::Attr("Db".into(), "Endpoint.Address".into())),
+                                    Part::Text(" ".into()),
+                                    Part::Expr(p("env")),
+                                    Part::Text(" ".into()),
+                                    Part::Expr(Expr::Context(Context::Region)),
+                                ])],
+                            ),
+                        ),
+                        (
+                            "Name",
+                            Expr::Interp(vec![
+                                Part::Text("web-".into()),
+                                Part::Expr(cond(eq(p("env"), s("production")), s("p"), s("s"))),
+                            ]),
+                        ),
+                        ("Env", Expr::Interp(vec![Part::Expr(p("env"))])),
+                    ],
+                ),
+            ],
+            ..deployment()
+        };
+        assert_eq!(
+            clean(&d)["Resources"]["Web"]["Properties"],
+            json!({
+                "UserData": { "Fn::Base64": {
+                    "Fn::Sub": "echo ${!HOME} ${Db.Endpoint.Address} ${Env} ${AWS::Region}"
+                } },
+                "Name": { "Fn::Join": ["", ["web-", { "Fn::If": ["EnvIsProduction", "p", "s"] }]] },
+                "Env": { "Ref": "Env" }
+            })
+        );
+    }
+
+    #[test]
+    fn functions_become_intrinsics() {
+        let zones = Expr::Context(Context::Zones);
+        let vpc_cidr = Expr::Interp(vec![
+            Part::Text("10.".into()),
+            Part::Expr(p("octet")),
+            Part::Text(".0.0/16".into()),
+        ]);
+        let d = Deployment {
+            params: vec![
+                param("octet", ParamType::Int),
+                param("names", ParamType::List(Box::new(ParamType::String))),
+                param("i", ParamType::Int),
+            ],
+            resources: vec![resource(
+                "R",
+                "AWS::EC2::Subnet",
+                vec![
+                    ("A", call("join", vec![s(","), p("names")])),
+                    ("B", call("split", vec![s(","), p("names")])),
+                    (
+                        "C",
+                        Expr::Index(Box::new(zones.clone()), Box::new(Expr::Int(1))),
+                    ),
+                    ("D", call("element", vec![p("names"), p("i")])),
+                    (
+                        "E",
+                        call(
+                            "cidrsubnet",
+                            vec![vpc_cidr.clone(), Expr::Int(8), Expr::Int(2)],
+                        ),
+                    ),
+                    (
+                        "F",
+                        call("cidrsubnet", vec![vpc_cidr, Expr::Int(4), p("i")]),
+                    ),
+                    ("G", Expr::Context(Context::StackName)),
+                    ("H", Expr::Context(Context::AccountId)),
+                    (
+                        "I",
+                        Expr::Index(
+                            Box::new(Expr::List(vec![s("a"), p("octet")])),
+                            Box::new(Expr::Int(1)),
+                        ),
+                    ),
+                ],
+            )],
+            ..deployment()
+        };
+        assert_eq!(
+            clean(&d)["Resources"]["R"]["Properties"],
+            json!({
+                "A": { "Fn::Join": [",", { "Ref": "Names" }] },
+                "B": { "Fn::Split": [",", { "Ref": "Names" }] },
+                "C": { "Fn::Select": [1, { "Fn::GetAZs": "" }] },
+                "D": { "Fn::Select": [{ "Ref": "I" }, { "Ref": "Names" }] },
+                "E": { "Fn::Select": [2, { "Fn::Cidr": [{ "Fn::Sub": "10.${Octet}.0.0/16" }, 3, 8] }] },
+                "F": { "Fn::Select": [{ "Ref": "I" }, { "Fn::Cidr": [{ "Fn::Sub": "10.${Octet}.0.0/16" }, 16, 12] }] },
+                "G": { "Ref": "AWS::StackName" },
+                "H": { "Ref": "AWS::AccountId" },
+                "I": { "Ref": "Octet" }
+            })
+        );
+    }
+
+    #[test]
+    fn a_map_read_with_a_deploy_time_key_is_a_mapping() {
+        let sizes = object(vec![
+            ("staging", s("t3.small")),
+            ("production", s("t3.large")),
+        ]);
+        let settings = object(vec![
+            (
+                "staging",
+                object(vec![
+                    ("instance_type", s("t3.small")),
+                    ("disk_gb", Expr::Int(20)),
+                ]),
+            ),
+            (
+                "production",
+                object(vec![
+                    ("instance_type", s("t3.large")),
+                    ("disk_gb", Expr::Int(100)),
+                ]),
+            ),
+        ]);
+        let d = Deployment {
+            params: vec![env_param()],
+            resources: vec![resource(
+                "Web",
+                "AWS::EC2::Instance",
+                vec![
+                    (
+                        "InstanceType",
+                        call("lookup", vec![sizes.clone(), p("env")]),
+                    ),
+                    (
+                        "Other",
+                        Expr::Index(Box::new(sizes.clone()), Box::new(p("env"))),
+                    ),
+                    (
+                        "Disk",
+                        Expr::Member(
+                            Box::new(Expr::Index(Box::new(settings.clone()), Box::new(p("env")))),
+                            "disk_gb".into(),
+                        ),
+                    ),
+                    (
+                        "Fallback",
+                        call(
+                            "lookup",
+                            vec![object(vec![("production", s("big"))]), p("env"), s("small")],
+                        ),
+                    ),
+                ],
+            )],
+            ..deployment()
+        };
+        let t = clean(&d);
+        assert_eq!(
+            t["Mappings"],
+            json!({
+                "InstanceTypeByEnv": {
+                    "staging": { "Value": "t3.small" },
+                    "production": { "Value": "t3.large" }
+                },
+                "EnvMap": {
+                    "staging": { "InstanceType": "t3.small", "DiskGb": 20 },
+                    "production": { "InstanceType": "t3.large", "DiskGb": 100 }
+                },
+                "FallbackByEnv": {
+                    "production": { "Value": "big" },
+                    "staging": { "Value": "small" }
+                }
+            })
+        );
+        assert_eq!(
+            t["Resources"]["Web"]["Properties"],
+            json!({
+                "InstanceType": { "Fn::FindInMap": ["InstanceTypeByEnv", { "Ref": "Env" }, "Value"] },
+                "Other": { "Fn::FindInMap": ["InstanceTypeByEnv", { "Ref": "Env" }, "Value"] },
+                "Disk": { "Fn::FindInMap": ["EnvMap", { "Ref": "Env" }, "DiskGb"] },
+                "Fallback": { "Fn::FindInMap": ["FallbackByEnv", { "Ref": "Env" }, "Value"] }
+            })
+        );
+    }
+
+    #[test]
+    fn outputs_are_text_with_export_and_condition() {
+        let d = Deployment {
+            params: vec![env_param()],
+            resources: vec![resource("Db", "AWS::RDS::DBInstance", vec![])],
+            outputs: vec![
+                Output {
+                    description: Some("Where the application connects.".into()),
+                    export: Some(Expr::Interp(vec![
+                        Part::Expr(Expr::Context(Context::StackName)),
+                        Part::Text("-db".into()),
+                    ])),
+                    condition: Some(eq(p("env"), s("production"))),
+                    ..output(
+                        "db_endpoint",
+                        Expr::Attr("Db".into(), "Endpoint.Address".into()),
+                    )
+                },
+                output("zones", Expr::Context(Context::Zones)),
+                output("count", Expr::Int(3)),
+                output("ids", Expr::List(vec![Expr::Ref("Db".into()), s("x")])),
+                output(
+                    "maybe",
+                    cond(
+                        eq(p("env"), s("production")),
+                        Expr::Ref("Db".into()),
+                        Expr::Null,
+                    ),
+                ),
+            ],
+            ..deployment()
+        };
+        assert_eq!(
+            clean(&d)["Outputs"],
+            json!({
+                "DbEndpoint": {
+                    "Description": "Where the application connects.",
+                    "Condition": "EnvIsProduction",
+                    "Value": { "Fn::GetAtt": ["Db", "Endpoint.Address"] },
+                    "Export": { "Name": { "Fn::Sub": "${AWS::StackName}-db" } }
+                },
+                "Zones": { "Value": { "Fn::Join": [",", { "Fn::GetAZs": "" }] } },
+                "Count": { "Value": "3" },
+                "Ids": { "Value": { "Fn::Join": [",", [{ "Ref": "Db" }, "x"]] } },
+                "Maybe": { "Value": { "Fn::If": ["EnvIsProduction", { "Ref": "Db" }, ""] } }
+            })
+        );
+    }
+
+    #[test]
+    fn sections_come_in_the_documented_order() {
+        let d = Deployment {
+            description: Some("d".into()),
+            params: vec![Param {
+                label: Some("Environment".into()),
+                ..env_param()
+            }],
+            resources: vec![Resource {
+                condition: Some(eq(p("env"), s("production"))),
+                ..resource(
+                    "R",
+                    "AWS::S3::Bucket",
+                    vec![(
+                        "BucketName",
+                        call(
+                            "lookup",
+                            vec![
+                                object(vec![("staging", s("a")), ("production", s("b"))]),
+                                p("env"),
+                            ],
+                        ),
+                    )],
+                )
+            }],
+            outputs: vec![output("r", Expr::Ref("R".into()))],
+            ..deployment()
+        };
+        let t = clean(&d);
+        let keys: Vec<&str> = t.as_object().unwrap().keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            [
+                "AWSTemplateFormatVersion",
+                "Description",
+                "Metadata",
+                "Parameters",
+                "Mappings",
+                "Conditions",
+                "Resources",
+                "Outputs"
+            ]
+        );
+    }
+
+    #[test]
+    fn deploy_time_arithmetic_is_an_error_naming_the_param() {
+        let d = Deployment {
+            params: vec![param("days", ParamType::Int)],
+            resources: vec![resource(
+                "Q",
+                "AWS::SQS::Queue",
+                vec![(
+                    "MessageRetentionPeriod",
+                    bin(BinaryOp::Mul, p("days"), Expr::Int(86400)),
+                )],
+            )],
+            ..deployment()
+        };
+        let (_, diagnostics) = emit(&d);
+        assert_eq!(diagnostics.len(), 1);
+        assert_eq!(diagnostics[0].code.id, "E0510");
+        assert_eq!(
+            diagnostics[0].message,
+            "CloudFormation cannot compute `days * 86400` at deploy time"
+        );
+        assert!(diagnostics[0].help[0].contains("--param days=VALUE"));
+    }
+
+    #[test]
+    fn ordering_in_a_condition_is_an_error() {
+        let d = Deployment {
+            params: vec![param("n", ParamType::Int)],
+            resources: vec![Resource {
+                condition: Some(bin(BinaryOp::Gt, p("n"), Expr::Int(2))),
+                ..resource("Q", "AWS::SQS::Queue", vec![])
+            }],
+            ..deployment()
+        };
+        assert_eq!(codes_of(&d), ["E0510"]);
+    }
+
+    #[test]
+    fn a_deploy_time_count_is_an_error() {
+        let d = Deployment {
+            params: vec![param("n", ParamType::Int)],
+            resources: vec![Resource {
+                count: Some(p("n")),
+                ..resource(
+                    "Q",
+                    "AWS::SQS::Queue",
+                    vec![(
+                        "QueueName",
+                        Expr::Interp(vec![Part::Text("q-".into()), Part::Expr(Expr::CountIndex)]),
+                    )],
+                )
+            }],
+            ..deployment()
+        };
+        let (_, diagnostics) = emit(&d);
+        assert_eq!(diagnostics.len(), 1);
+        assert_eq!(diagnostics[0].code.id, "E0504");
+        assert!(diagnostics[0].help[0].contains("--param n=N"));
+    }
+
+    #[test]
+    fn colliding_logical_ids_are_an_error() {
+        let d = Deployment {
+            params: vec![
+                param("web_server", ParamType::String),
+                param("webServer", ParamType::String),
+            ],
+            resources: vec![
+                resource("WebServer", "AWS::SQS::Queue", vec![]),
+                resource("Q", "AWS::SQS::Queue", vec![]),
+                resource("Q", "AWS::SQS::Queue", vec![]),
+            ],
+            outputs: vec![output("a_b", s("x")), output("aB", s("y"))],
+            ..deployment()
+        };
+        assert_eq!(codes_of(&d), ["E0511", "E0511", "E0511", "E0511"]);
+    }
+
+    #[test]
+    fn invalid_logical_ids_are_an_error() {
+        let d = Deployment {
+            params: vec![param("_", ParamType::String)],
+            resources: vec![resource("Web-1", "AWS::SQS::Queue", vec![])],
+            outputs: vec![output(&"x".repeat(300), s("y"))],
+            ..deployment()
+        };
+        assert_eq!(codes_of(&d), ["E0512", "E0512", "E0512"]);
+    }
+
+    #[test]
+    fn functions_cloudformation_lacks_are_errors() {
+        let d = Deployment {
+            params: vec![env_param(), param("sep", ParamType::String)],
+            resources: vec![resource(
+                "R",
+                "AWS::SQS::Queue",
+                vec![
+                    ("A", call("upper", vec![p("env")])),
+                    (
+                        "B",
+                        call("join", vec![p("sep"), Expr::List(vec![p("env")])]),
+                    ),
+                    (
+                        "C",
+                        call("cidrsubnet", vec![p("env"), Expr::Int(8), Expr::Int(1)]),
+                    ),
+                    (
+                        "D",
+                        call(
+                            "lookup",
+                            vec![object(vec![("a", s("b"))]), p("sep"), s("c")],
+                        ),
+                    ),
+                    ("E", call("length", vec![p("env")])),
+                ],
+            )],
+            ..deployment()
+        };
+        let (_, diagnostics) = emit(&d);
+        assert_eq!(
+            diagnostics.iter().map(|d| d.code.id).collect::<Vec<_>>(),
+            ["E0513"; 5]
+        );
+        assert!(diagnostics[4].notes[0].contains("LanguageExtensions"));
+    }
+
+    #[test]
+    fn a_condition_cannot_read_a_resource() {
+        let d = Deployment {
+            resources: vec![
+                resource("Vpc", "AWS::EC2::VPC", vec![]),
+                Resource {
+                    condition: Some(eq(
+                        Expr::Attr("Vpc".into(), "CidrBlock".into()),
+                        s("10.0.0.0/16"),
+                    )),
+                    ..resource("Q", "AWS::SQS::Queue", vec![])
+                },
+            ],
+            ..deployment()
+        };
+        assert_eq!(codes_of(&d), ["E0514"]);
+    }
+
+    #[test]
+    fn values_without_a_cloudformation_shape_are_errors() {
+        let d = Deployment {
+            params: vec![
+                param("tags", ParamType::Json),
+                param("env", ParamType::String),
+            ],
+            resources: vec![resource(
+                "R",
+                "AWS::SQS::Queue",
+                vec![
+                    ("A", Expr::Member(Box::new(p("tags")), "team".into())),
+                    (
+                        "B",
+                        call("lookup", vec![object(vec![("a_b", s("x"))]), p("env")]),
+                    ),
+                ],
+            )],
+            outputs: vec![output("o", object(vec![("a", p("env"))]))],
+            ..deployment()
+        };
+        assert_eq!(codes_of(&d), ["E0515", "E0515", "E0515"]);
+    }
+
+    #[test]
+    fn limits_are_errors() {
+        let d = Deployment {
+            params: (0..201)
+                .map(|i| param(&format!("p{i}"), ParamType::String))
+                .collect(),
+            resources: (0..501)
+                .map(|i| {
+                    let name = format!("p{}", i % 201);
+                    resource(
+                        &format!("Q{i}"),
+                        "AWS::SQS::Queue",
+                        vec![("QueueName", Expr::Param(name))],
+                    )
+                })
+                .collect(),
+            outputs: (0..201).map(|i| output(&format!("o{i}"), s("x"))).collect(),
+            ..deployment()
+        };
+        let (_, diagnostics) = emit(&d);
+        let messages: Vec<&str> = diagnostics.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(
+            messages[..3],
+            [
+                "the template has 501 resources: CloudFormation accepts at most 500",
+                "the template has 201 parameters: CloudFormation accepts at most 200",
+                "the template has 201 outputs: CloudFormation accepts at most 200",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_template_too_large_is_an_error() {
+        let big = "x".repeat(4000);
+        let d = Deployment {
+            resources: (0..260)
+                .map(|i| {
+                    resource(
+                        &format!("Q{i}"),
+                        "AWS::SQS::Queue",
+                        vec![("QueueName", s(&big))],
+                    )
+                })
+                .collect(),
+            ..deployment()
+        };
+        let (template, diagnostics) = emit(&d);
+        assert_eq!(diagnostics.len(), 1);
+        assert_eq!(diagnostics[0].code.id, "E0516");
+        assert_eq!(
+            body_size(&template),
+            serde_json::to_vec_pretty(&template).unwrap().len() + 1
+        );
+    }
+
+    #[test]
+    fn too_many_mappings_are_an_error() {
+        let resources = (0..201)
+            .map(|i| {
+                resource(
+                    &format!("Q{i}"),
+                    "AWS::SQS::Queue",
+                    vec![(
+                        "QueueName",
+                        call(
+                            "lookup",
+                            vec![object(vec![("a", s(&i.to_string()))]), p("env")],
+                        ),
+                    )],
+                )
+            })
+            .collect();
+        let d = Deployment {
+            params: vec![param("env", ParamType::String)],
+            resources,
+            ..deployment()
+        };
+        let codes = codes_of(&d);
+        assert!(codes.contains(&"E0516"), "{codes:?}");
+    }
+
+    #[test]
+    fn sensitive_outputs_and_unchecked_constraints_are_noted() {
+        let d = Deployment {
+            params: vec![Param {
+                min_length: Some(2),
+                ..param("zones", ParamType::List(Box::new(ParamType::String)))
+            }],
+            resources: vec![resource(
+                "R",
+                "AWS::SQS::Queue",
+                vec![(
+                    "QueueName",
+                    Expr::Index(Box::new(p("zones")), Box::new(Expr::Int(0))),
+                )],
+            )],
+            outputs: vec![Output {
+                sensitive: true,
+                ..output("secret", s("x"))
+            }],
+            ..deployment()
+        };
+        let (template, diagnostics) = emit(&d);
+        let codes: Vec<_> = diagnostics.iter().map(|d| d.code.id).collect();
+        assert_eq!(codes, ["W0512", "W0511"]);
+        assert_eq!(diagnostics[1].severity, crate::diagnostics::Severity::Note);
+        assert_eq!(
+            template["Parameters"]["Zones"],
+            json!({ "Type": "CommaDelimitedList" })
+        );
+    }
+
+    #[test]
+    fn a_secret_param_in_an_output_is_a_warning() {
+        let d = Deployment {
+            params: vec![Param {
+                secret: true,
+                ..param("db_password", ParamType::String)
+            }],
+            outputs: vec![Output {
+                sensitive: true,
+                ..output(
+                    "pw",
+                    Expr::Interp(vec![Part::Text("p-".into()), Part::Expr(p("db_password"))]),
+                )
+            }],
+            ..deployment()
+        };
+        assert_eq!(codes_of(&d), ["W0514"]);
+    }
+
+    #[test]
+    fn output_is_identical_across_runs() {
+        let d = Deployment {
+            params: vec![env_param()],
+            resources: (0..50)
+                .map(|i| Resource {
+                    condition: Some(eq(p("env"), s(&format!("e{}", i % 7)))),
+                    ..resource(&format!("Q{i}"), "AWS::SQS::Queue", vec![])
+                })
+                .collect(),
+            ..deployment()
+        };
+        let first = serde_json::to_string(&emit(&d).0).unwrap();
+        for _ in 0..5 {
+            assert_eq!(serde_json::to_string(&emit(&d).0).unwrap(), first);
+        }
+    }
+
+    #[test]
+    fn pascal_case_spells_logical_ids() {
+        assert_eq!(pascal_case("web_server"), "WebServer");
+        assert_eq!(pascal_case("adminCidr"), "AdminCidr");
+        assert_eq!(pascal_case("us-east-1"), "UsEast1");
+        assert_eq!(pascal_case("_"), "");
+    }
 }

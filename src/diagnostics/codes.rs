@@ -83,17 +83,17 @@ codes! {
     W0501 Warning "target skipped: a type has no form there";
     // CloudFormation (E0510-E0529, W0510-W0529).
     E0510 Error "deploy-time arithmetic in CloudFormation";
-    E0511 Error "deploy-time count in CloudFormation";
-    E0512 Error "logical ids collide";
-    E0513 Error "invalid logical id";
-    E0514 Error "function CloudFormation cannot compute";
-    E0515 Error "condition reads a resource";
-    E0516 Error "value CloudFormation cannot express";
-    E0517 Error "template exceeds a CloudFormation limit";
+    E0511 Error "logical ids collide";
+    E0512 Error "invalid logical id";
+    E0513 Error "function CloudFormation cannot compute";
+    E0514 Error "condition reads a resource";
+    E0515 Error "value CloudFormation cannot express";
+    E0516 Error "template exceeds a CloudFormation limit";
     W0510 Warning "template too large to pass inline";
     W0511 Note "sensitive output shown by CloudFormation";
     W0512 Warning "constraint CloudFormation cannot check";
     W0513 Warning "description too long for CloudFormation";
+    W0514 Warning "secret param shown in an output";
     // Heat (E0530-E0549, W0530-W0549).
     E0530 Error "deploy-time arithmetic on Heat";
     E0531 Error "deploy-time ordering comparison on Heat";
@@ -106,8 +106,7 @@ codes! {
     E0550 Error "sensitive value in a count";
     E0551 Error "pattern Terraform cannot check";
     W0550 Warning "param name reserved by Terraform";
-    W0551 Warning "provider not pinned";
-    W0552 Warning "count known only after apply";
+    W0551 Warning "count known only after apply";
     E0401 Error "dependency cycle";
     E0402 Error "depends_on entry is not a resource";
     W0401 Warning "redundant depends_on";

@@ -41,6 +41,8 @@ pub enum Val {
 pub struct Instance {
     /// The logical id of a native resource; `None` for a component.
     pub native: Option<String>,
+    /// Every native resource a component instance made, for `depends_on`.
+    pub natives: Vec<String>,
     /// A component's outputs.
     pub outputs: IndexMap<String, Val>,
 }
@@ -158,6 +160,9 @@ struct Frame<'p> {
     args: IndexMap<String, Val>,
     /// `deletion` set on the instance that opened this scope.
     deletion: Option<Deletion>,
+    /// The program's own resource this scope expands, for diagnostics: a
+    /// native resource inside a portable type is reported there.
+    origin: Option<Span>,
 }
 
 #[derive(Clone, Copy)]
@@ -342,7 +347,8 @@ impl<'p> Expander<'p> {
                 allowed: c
                     .allowed
                     .as_ref()
-                    .map(|a| a.value.iter().map(Value::to_json).collect()),
+                    .map(|a| a.value.iter().map(Value::to_json).collect())
+                    .or_else(|| literal_members(&info.ty)),
                 message: c.message.clone(),
                 label: info.label.clone(),
                 group: info.group.clone(),
@@ -509,7 +515,10 @@ impl<'p> Expander<'p> {
         condition: Option<ir::Expr>,
     ) -> Val {
         let schema = self.program.resource_schemas.get(&r.name.span).copied();
-        let deletion = deletion_of(r).or(self.frame().deletion);
+        // A policy set on a portable instance reaches the native resources
+        // that hold its data, not the ones around them (an attachment).
+        let own = deletion_of(r);
+        let inherited = self.frame().deletion;
         match schema.map(|id| &self.program.schemas[id.0 as usize]) {
             Some(schema) => match &schema.kind {
                 SchemaKind::Component { module, index } => {
@@ -522,12 +531,14 @@ impl<'p> Expander<'p> {
                         let v = self.expr(&property.value);
                         args.insert(property.key.name.clone(), v);
                     }
+                    let deletion = own.or(inherited);
                     self.component(r, module, index, args, path, key, condition, deletion)
                 }
                 SchemaKind::Native { .. } => {
                     let type_name = schema.name.clone();
                     let state = schema.state;
                     let snapshot = schema.snapshot;
+                    let deletion = own.or(inherited.filter(|_| state == StateClass::Persistent));
                     self.native(
                         r, type_name, state, snapshot, path, key, condition, deletion,
                     )
@@ -546,7 +557,7 @@ impl<'p> Expander<'p> {
                     path,
                     key,
                     condition,
-                    deletion,
+                    own,
                 )
             }
         }
@@ -572,16 +583,16 @@ impl<'p> Expander<'p> {
                 "depends_on" => {
                     if let ExprKind::List(items) = &property.value.kind {
                         for item in items {
-                            if let Val::Resource(instance) = self.expr(item) {
-                                if let Some(id) = &instance.native {
-                                    depends_on.push(id.clone());
-                                }
-                            } else if let Val::List(list) = self.expr(item) {
-                                for v in list {
-                                    if let Val::Resource(instance) = v
-                                        && let Some(id) = &instance.native
-                                    {
-                                        depends_on.push(id.clone());
+                            let instances = match self.expr(item) {
+                                Val::List(list) => list,
+                                one => vec![one],
+                            };
+                            for v in instances {
+                                if let Val::Resource(instance) = v {
+                                    for id in &instance.natives {
+                                        if !depends_on.contains(id) {
+                                            depends_on.push(id.clone());
+                                        }
                                     }
                                 }
                             }
@@ -609,6 +620,7 @@ impl<'p> Expander<'p> {
             }),
             _ => None,
         };
+        let span = self.frame().origin.unwrap_or(r.name.span);
         self.pending.push(Pending {
             key,
             path,
@@ -623,11 +635,12 @@ impl<'p> Expander<'p> {
                 state,
                 deletion,
                 snapshot,
-                span: r.name.span,
+                span,
             },
         });
         Val::Resource(Rc::new(Instance {
-            native: Some(id),
+            native: Some(id.clone()),
+            natives: vec![id],
             outputs: IndexMap::new(),
         }))
     }
@@ -713,6 +726,7 @@ impl<'p> Expander<'p> {
         frame.args = args;
         frame.condition = condition;
         frame.deletion = deletion;
+        frame.origin = Some(self.frame().origin.unwrap_or(r.name.span));
         self.frames.push(frame);
         // Every resource exists whether or not an output reads it.
         let all = component.items.iter().chain(target_items).enumerate();
@@ -741,12 +755,19 @@ impl<'p> Expander<'p> {
                 .collect();
             let old = std::mem::replace(&mut self.pending[before].resource.id, id.clone());
             rename(&mut outputs, &old, &id);
-            for p in &mut self.pending {
+            // Only resources made inside this instance can refer to it yet:
+            // anything outside reads it through the outputs renamed above.
+            for p in &mut self.pending[before..] {
                 rename_in_resource(&mut p.resource, &old, &id);
             }
         }
+        let natives = self.pending[before..]
+            .iter()
+            .map(|p| p.resource.id.clone())
+            .collect();
         Val::Resource(Rc::new(Instance {
             native: None,
+            natives,
             outputs,
         }))
     }
@@ -1296,6 +1317,7 @@ fn new_frame<'p>(
         condition: None,
         args: IndexMap::new(),
         deletion: None,
+        origin: None,
     }
 }
 
@@ -1335,6 +1357,7 @@ fn rename_val(v: Val, old: &str, new: &str) -> Val {
         Val::Resource(instance) => match &instance.native {
             Some(id) if id == old => Val::Resource(Rc::new(Instance {
                 native: Some(new.to_string()),
+                natives: vec![new.to_string()],
                 outputs: IndexMap::new(),
             })),
             _ => Val::Resource(instance),
@@ -1412,6 +1435,23 @@ fn param_type(ty: &crate::sema::params::ParamType) -> ir::ParamType {
             ir::ParamType::String
         }
         _ => ir::ParamType::Json,
+    }
+}
+
+/// The members of a literal union type (`"staging" | "production"`): the
+/// values the targets must allow.
+fn literal_members(ty: &crate::sema::params::ParamType) -> Option<Vec<serde_json::Value>> {
+    use crate::sema::params::ParamType as P;
+    match ty {
+        P::Optional(inner) => literal_members(inner),
+        P::Union(members) => members
+            .iter()
+            .map(|m| match m {
+                P::Literal(s) => Some(serde_json::Value::String(s.clone())),
+                _ => None,
+            })
+            .collect(),
+        _ => None,
     }
 }
 

@@ -361,7 +361,16 @@ impl Checker<'_> {
         if !NAMESPACES.contains(&namespace) {
             return None;
         }
-        self.stdlib_module(&stdlib::portable_path(namespace), Some(namespace))
+        let path = stdlib::portable_path(namespace);
+        let first_time = !self.stdlib_modules.contains_key(&path);
+        let id = self.stdlib_module(&path, Some(namespace))?;
+        if first_time {
+            // Checking the namespace's lowerings records the native schema of
+            // every resource in them, which lowering needs.
+            let ast = self.modules[id.0 as usize].ast.clone();
+            let _ = self.check_module(id, &ast.items, false);
+        }
+        Some(id)
     }
 
     // --------------------------------------------------------------- types
