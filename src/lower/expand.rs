@@ -43,6 +43,8 @@ pub struct Instance {
     pub native: Option<String>,
     /// Every native resource a component instance made, for `depends_on`.
     pub natives: Vec<String>,
+    /// Repeated a number of times known only at deploy time.
+    pub counted: bool,
     /// A component's outputs.
     pub outputs: IndexMap<String, Val>,
 }
@@ -463,12 +465,54 @@ impl<'p> Expander<'p> {
                 Val::List(self.copies(r, guard, &base_path, pairs, 0, condition))
             }
             _ => {
+                // `for i in a..n` with `n` known only at deploy time: one
+                // declaration the target repeats itself (Terraform `count`,
+                // Heat `ResourceGroup`), where the target can.
+                if self.target != Target::CloudFormation
+                    && let ExprKind::Range(from, to) = &guard.iterable.kind
+                {
+                    let from = self.expr(from);
+                    let to = self.expr(to);
+                    let index = match &from {
+                        Val::Int(0) => Val::Deploy(ir::Expr::CountIndex),
+                        start => Val::Deploy(ir::Expr::Binary(
+                            BinaryOp::Add,
+                            Box::new(start.to_ir()),
+                            Box::new(ir::Expr::CountIndex),
+                        )),
+                    };
+                    let count = match &from {
+                        Val::Int(0) => to.to_ir(),
+                        start => ir::Expr::Binary(
+                            BinaryOp::Sub,
+                            Box::new(to.to_ir()),
+                            Box::new(start.to_ir()),
+                        ),
+                    };
+                    let before = self.pending.len();
+                    let frame_locals = self.frame().locals.len();
+                    bind(self.frame(), &guard.binding, index.clone(), index);
+                    let value = self.instance(r, base_path.0, base_path.1, condition);
+                    self.frame().locals.truncate(frame_locals);
+                    for p in &mut self.pending[before..] {
+                        p.resource.count = Some(count.clone());
+                    }
+                    return match value {
+                        Val::Resource(instance) => Val::Resource(Rc::new(Instance {
+                            native: instance.native.clone(),
+                            natives: instance.natives.clone(),
+                            counted: true,
+                            outputs: IndexMap::new(),
+                        })),
+                        other => other,
+                    };
+                }
                 self.diagnostics.push(
                     Diagnostic::new(
                         &codes::E0504,
                         guard.iterable.span,
                         format!(
-                            "a count known only at deploy time is not supported yet for {}",
+                            "{} cannot repeat a resource a number of times known only at deploy time",
                             self.target.display()
                         ),
                     )
@@ -641,6 +685,7 @@ impl<'p> Expander<'p> {
         Val::Resource(Rc::new(Instance {
             native: Some(id.clone()),
             natives: vec![id],
+            counted: false,
             outputs: IndexMap::new(),
         }))
     }
@@ -768,6 +813,7 @@ impl<'p> Expander<'p> {
         Val::Resource(Rc::new(Instance {
             native: None,
             natives,
+            counted: false,
             outputs,
         }))
     }
@@ -873,11 +919,18 @@ impl<'p> Expander<'p> {
                     .collect(),
             ),
             ExprKind::Member(base, name) => {
-                let base = self.expr(base);
-                member(base, &name.name)
+                let base_val = self.expr(base);
+                if self.counted(&base_val, base.span) {
+                    return Val::Null;
+                }
+                member(base_val, &name.name)
             }
             ExprKind::Index(base, index) => {
-                let base = self.expr(base);
+                let base_val = self.expr(base);
+                if self.counted(&base_val, base.span) {
+                    return Val::Null;
+                }
+                let base = base_val;
                 let index = self.expr(index);
                 index_val(base, index)
             }
@@ -946,6 +999,26 @@ impl<'p> Expander<'p> {
             | ExprKind::Number(_)
             | ExprKind::Error => Val::Null,
         }
+    }
+
+    /// Reports a read of a resource repeated a deploy-time number of times.
+    fn counted(&mut self, value: &Val, span: Span) -> bool {
+        let Val::Resource(instance) = value else {
+            return false;
+        };
+        if !instance.counted {
+            return false;
+        }
+        self.diagnostics.push(
+            Diagnostic::new(
+                &codes::E0506,
+                span,
+                "a resource repeated a number of times known only at deploy time cannot be read yet",
+            )
+            .label("its copies exist only once deployed")
+            .help("give the count at compile time (`--param`) to read the copies, or leave them unread"),
+        );
+        true
     }
 
     /// A comprehension's value. Over a deploy-time choice between two lists
@@ -1358,6 +1431,7 @@ fn rename_val(v: Val, old: &str, new: &str) -> Val {
             Some(id) if id == old => Val::Resource(Rc::new(Instance {
                 native: Some(new.to_string()),
                 natives: vec![new.to_string()],
+                counted: instance.counted,
                 outputs: IndexMap::new(),
             })),
             _ => Val::Resource(instance),
