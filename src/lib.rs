@@ -160,6 +160,20 @@ pub fn build(
     }
     let mut found = Vec::new();
     for (file, program) in &checked.programs {
+        // A file of components, types and lets only is a library for other
+        // files: it deploys nothing, so there is nothing to lower.
+        let deploys = program.modules[program.entry.0 as usize]
+            .items
+            .iter()
+            .any(|i| {
+                matches!(
+                    i.kind,
+                    ast::ItemKind::Resource(_) | ast::ItemKind::Output(_)
+                )
+            });
+        if !deploys {
+            continue;
+        }
         for target in lower::targets_of(program, targets, &mut found) {
             let (deployment, lowering) = lower::lower(program, target);
             let unsupported: Vec<&Diagnostic> = lowering
@@ -180,8 +194,6 @@ pub fn build(
             }
             let failed = diagnostics::has_errors(&lowering);
             found.extend(lowering);
-            // A file of components only is a library for other files: it
-            // deploys nothing of its own.
             if failed || (deployment.resources.is_empty() && deployment.outputs.is_empty()) {
                 continue;
             }
