@@ -176,20 +176,13 @@ pub fn build(
         }
         for target in lower::targets_of(program, targets, &mut found) {
             let (deployment, lowering) = lower::lower(program, target);
-            let unsupported: Vec<&Diagnostic> = lowering
+            // Not asked for, a target a portable type has no form on is not
+            // one the program can compile to: it is left out, as `infra
+            // check` promises ("every target the program can compile to").
+            let unsupported = lowering
                 .iter()
-                .filter(|d| d.code.id == diagnostics::codes::E0501.id)
-                .collect();
-            if targets.is_empty() && !unsupported.is_empty() {
-                // Not asked for this target, and the program cannot have it:
-                // say so once per cause, and check the other targets.
-                found.extend(unsupported.into_iter().map(|d| {
-                    let mut note = d.clone();
-                    note.code = &diagnostics::codes::W0501;
-                    note.severity = diagnostics::Severity::Warning;
-                    note.message = format!("not checked for {}: {}", target.display(), d.message);
-                    note
-                }));
+                .any(|d| d.code.id == diagnostics::codes::E0501.id);
+            if targets.is_empty() && unsupported {
                 continue;
             }
             let failed = diagnostics::has_errors(&lowering);
