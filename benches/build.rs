@@ -57,6 +57,28 @@ fn main() {
         build_times.push(start.elapsed());
     }
 
+    // `infra check`: parse, names, types, stages and graph, then lowering
+    // and the backends for every target the program compiles to.
+    let mut analysis_times = Vec::new();
+    let mut check_times = Vec::new();
+    for _ in 0..RUNS {
+        let start = Instant::now();
+        let checked = infra::check(std::slice::from_ref(&path), &infra::Options::default())
+            .expect("readable");
+        analysis_times.push(start.elapsed());
+        std::hint::black_box(checked);
+        let start = Instant::now();
+        let built = infra::build(std::slice::from_ref(&path), &infra::Options::default(), &[])
+            .expect("readable");
+        check_times.push(start.elapsed());
+        std::hint::black_box(built);
+    }
+    println!(
+        "infra check, {RESOURCES} resources: {:.1} ms to analyse (parse, names, types, graph), {:.1} ms with every target lowered and emitted",
+        median(analysis_times).as_secs_f64() * 1000.0,
+        median(check_times).as_secs_f64() * 1000.0
+    );
+
     let mut serde_times = Vec::new();
     for _ in 0..RUNS {
         let start = Instant::now();
