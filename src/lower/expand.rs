@@ -389,7 +389,6 @@ impl<'p> Expander<'p> {
             }
             out.push(p.resource);
         }
-        // References were made with the name words; rewrite them to ids.
         out
     }
 
@@ -651,8 +650,8 @@ impl<'p> Expander<'p> {
                 properties.insert(property.key.name.clone(), value);
             }
         }
-        // The logical id is final only once every name is known; a
-        // placeholder made of the path words is unique and stable meanwhile.
+        // The id from the name words; a component made of this one resource
+        // renames it after itself once the component is done.
         let id: String = path.iter().map(|w| pascal(w)).collect();
         let deletion = match (state, deletion) {
             (_, Some(Deletion::Snapshot)) if !snapshot => Some(Deletion::Retain),
