@@ -22,8 +22,8 @@ fn program() -> String {
         text.push_str(&format!(
             "resource subnet_{i}: AWS::EC2::Subnet {{\n  VpcId = net.id\n  CidrBlock = \"10.{}.{}.0/24\"\n  \
              Tags = [{{ Key = \"Name\", Value = \"${{env}}-subnet-{i}\" }}]\n}}\n\n\
-             resource group_{i}: AWS::EC2::SecurityGroup {{\n  GroupDescription = \"group {i}\"\n  VpcId = net.id\n  \
-             SecurityGroupIngress = [{{ IpProtocol = \"tcp\", FromPort = 443, ToPort = 443, CidrIp = subnet_{i}.CidrBlock }}]\n}}\n\n",
+             resource group_{i}: AWS::EC2::SecurityGroup {{\n  GroupDescription = \"group of ${{subnet_{i}.id}}\"\n  VpcId = net.id\n  \
+             SecurityGroupIngress = [{{ IpProtocol = \"tcp\", FromPort = 443, ToPort = 443, CidrIp = \"10.0.0.0/8\" }}]\n}}\n\n",
             i / 250,
             i % 250
         ));
@@ -41,6 +41,13 @@ fn main() {
     std::fs::create_dir_all(&dir).expect("temp dir");
     let path: PathBuf = dir.join("generated.infra");
     std::fs::write(&path, program()).expect("write program");
+
+    let checked =
+        infra::check(std::slice::from_ref(&path), &infra::Options::default()).expect("readable");
+    assert!(
+        !infra::diagnostics::has_errors(&checked.diagnostics),
+        "the generated program must be valid"
+    );
 
     let mut build_times = Vec::new();
     let mut template = String::new();
