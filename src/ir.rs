@@ -169,6 +169,78 @@ pub enum Part {
     Expr(Expr),
 }
 
+impl Deployment {
+    /// An empty deployment for `target`.
+    pub fn new(target: Target) -> Deployment {
+        Deployment {
+            target,
+            description: None,
+            params: Vec::new(),
+            resources: Vec::new(),
+            outputs: Vec::new(),
+        }
+    }
+}
+
+impl Param {
+    /// A param of type `ty` without default, constraint or description.
+    pub fn new(name: &str, ty: ParamType) -> Param {
+        Param {
+            name: name.into(),
+            ty,
+            default: None,
+            description: None,
+            secret: false,
+            min: None,
+            max: None,
+            min_length: None,
+            max_length: None,
+            pattern: None,
+            allowed: None,
+            message: None,
+            label: None,
+            group: None,
+        }
+    }
+}
+
+impl Resource {
+    /// A stateless resource with these properties and nothing else.
+    pub fn new(id: &str, snake: &str, type_name: &str, properties: Vec<(&str, Expr)>) -> Resource {
+        Resource {
+            id: id.into(),
+            snake: snake.into(),
+            type_name: type_name.into(),
+            properties: properties
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+            depends_on: Vec::new(),
+            condition: None,
+            count: None,
+            state: StateClass::Stateless,
+            deletion: None,
+            snapshot: false,
+            span: Span::default(),
+        }
+    }
+}
+
+impl Output {
+    /// An output with a value and nothing else.
+    pub fn new(name: &str, value: Expr) -> Output {
+        Output {
+            name: name.into(),
+            value,
+            description: None,
+            export: None,
+            condition: None,
+            sensitive: false,
+            span: Span::default(),
+        }
+    }
+}
+
 impl Expr {
     /// Is the whole value known at compile time?
     pub fn is_const(&self) -> bool {

@@ -10,58 +10,19 @@ use indexmap::IndexMap;
 use infra::ir::{
     Context, Deletion, Deployment, Expr, Output, Param, ParamType, Part, Resource, Target,
 };
-use infra::source::Span;
 use infra::syntax::ast::{BinaryOp, StateClass};
 use serde_json::json;
 
 fn param(name: &str, ty: ParamType) -> Param {
-    Param {
-        name: name.into(),
-        ty,
-        default: None,
-        description: None,
-        secret: false,
-        min: None,
-        max: None,
-        min_length: None,
-        max_length: None,
-        pattern: None,
-        allowed: None,
-        message: None,
-        label: None,
-        group: None,
-    }
+    Param::new(name, ty)
 }
 
 fn resource(id: &str, type_name: &str, properties: Vec<(&str, Expr)>) -> Resource {
-    Resource {
-        id: id.into(),
-        snake: id.to_lowercase(),
-        type_name: type_name.into(),
-        properties: properties
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect(),
-        depends_on: Vec::new(),
-        condition: None,
-        count: None,
-        state: StateClass::Stateless,
-        deletion: None,
-        snapshot: false,
-        span: Span::default(),
-    }
+    Resource::new(id, &id.to_lowercase(), type_name, properties)
 }
 
 fn output(name: &str, value: Expr) -> Output {
-    Output {
-        name: name.into(),
-        value,
-        description: None,
-        export: None,
-        condition: None,
-        sensitive: false,
-        span: Span::default(),
-    }
+    Output::new(name, value)
 }
 
 fn s(text: &str) -> Expr {

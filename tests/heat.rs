@@ -13,7 +13,6 @@ use indexmap::IndexMap;
 use infra::ir::{
     Context, Deletion, Deployment, Expr, Output, Param, ParamType, Part, Resource, Target,
 };
-use infra::source::Span;
 use infra::syntax::ast::{BinaryOp, StateClass};
 use serde_json::{Value, json};
 
@@ -37,34 +36,11 @@ fn param(name: &str, ty: ParamType, default: Value) -> Param {
 }
 
 fn resource(id: &str, snake: &str, type_name: &str, properties: Vec<(&str, Expr)>) -> Resource {
-    Resource {
-        id: id.into(),
-        snake: snake.into(),
-        type_name: type_name.into(),
-        properties: properties
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect(),
-        depends_on: Vec::new(),
-        condition: None,
-        count: None,
-        state: StateClass::Stateless,
-        deletion: None,
-        snapshot: false,
-        span: Span::default(),
-    }
+    Resource::new(id, snake, type_name, properties)
 }
 
 fn output(name: &str, value: Expr) -> Output {
-    Output {
-        name: name.into(),
-        value,
-        description: Some(format!("The {name}.")),
-        export: None,
-        condition: None,
-        sensitive: false,
-        span: Span::default(),
-    }
+    Output::new(name, value)
 }
 
 fn p(name: &str) -> Expr {

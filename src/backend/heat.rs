@@ -1583,7 +1583,7 @@ fn visit<'e>(e: &'e Expr, f: &mut dyn FnMut(&'e Expr)) {
 mod tests {
     use super::*;
     use crate::ir::Target;
-    use crate::syntax::ast::StateClass;
+
     use indexmap::IndexMap;
 
     fn deployment(
@@ -1601,53 +1601,15 @@ mod tests {
     }
 
     fn param(name: &str, ty: ParamType) -> Param {
-        Param {
-            name: name.into(),
-            ty,
-            default: None,
-            description: None,
-            secret: false,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            pattern: None,
-            allowed: None,
-            message: None,
-            label: None,
-            group: None,
-        }
+        Param::new(name, ty)
     }
 
     fn resource(id: &str, snake: &str, type_name: &str, properties: Vec<(&str, Expr)>) -> Resource {
-        Resource {
-            id: id.into(),
-            snake: snake.into(),
-            type_name: type_name.into(),
-            properties: properties
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v))
-                .collect(),
-            depends_on: Vec::new(),
-            condition: None,
-            count: None,
-            state: StateClass::Stateless,
-            deletion: None,
-            snapshot: false,
-            span: Span::default(),
-        }
+        Resource::new(id, snake, type_name, properties)
     }
 
     fn output(name: &str, value: Expr) -> Output {
-        Output {
-            name: name.into(),
-            value,
-            description: None,
-            export: None,
-            condition: None,
-            sensitive: false,
-            span: Span::default(),
-        }
+        Output::new(name, value)
     }
 
     fn p(name: &str) -> Expr {

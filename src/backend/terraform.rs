@@ -2008,53 +2008,15 @@ mod tests {
     }
 
     fn resource(id: &str, snake: &str, ty: &str, properties: Vec<(&str, Expr)>) -> Resource {
-        Resource {
-            id: id.into(),
-            snake: snake.into(),
-            type_name: ty.into(),
-            properties: properties
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v))
-                .collect(),
-            depends_on: Vec::new(),
-            condition: None,
-            count: None,
-            state: StateClass::Stateless,
-            deletion: None,
-            snapshot: false,
-            span: Span::default(),
-        }
+        Resource::new(id, snake, ty, properties)
     }
 
     fn param(name: &str, ty: ParamType) -> Param {
-        Param {
-            name: name.into(),
-            ty,
-            default: None,
-            description: None,
-            secret: false,
-            min: None,
-            max: None,
-            min_length: None,
-            max_length: None,
-            pattern: None,
-            allowed: None,
-            message: None,
-            label: None,
-            group: None,
-        }
+        Param::new(name, ty)
     }
 
     fn output(name: &str, value: Expr) -> Output {
-        Output {
-            name: name.into(),
-            value,
-            description: None,
-            export: None,
-            condition: None,
-            sensitive: false,
-            span: Span::default(),
-        }
+        Output::new(name, value)
     }
 
     fn s(text: &str) -> Expr {
