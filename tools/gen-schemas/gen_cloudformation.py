@@ -323,7 +323,37 @@ def generate(schema, snapshot):
         top = schema["properties"].get(pointer.split("/")[2], {})
         doc = target.get("description") or (top.get("description") if pointer.count("/") == 2 else None)
         native.attr(name, conv.convert(target, name.replace(".", ""), pointer), ie.first_sentence(doc))
+    # cfn-lint lets Fn::GetAtt read the properties of some types too (its
+    # `_all_property_types`): scalars and lists of scalars, at the top level.
+    if type_name in all_property_types:
+        readable = {".".join(p.split("/")[2:]) for p in read_only}
+        for name, ps in schema["properties"].items():
+            if name in readable or name in deprecated:
+                continue
+            target = ps
+            if "$ref" in target:
+                target = conv.at_pointer("/properties/" + name) or target
+            kinds = target.get("type")
+            kinds = kinds if isinstance(kinds, list) else [kinds]
+            items = target.get("items", {})
+            scalar = any(k in ("string", "integer", "number", "boolean") for k in kinds)
+            scalar_list = "array" in kinds and items.get("type") in ("string", "integer", "number", "boolean")
+            if not (scalar or scalar_list):
+                continue
+            native.attr(name, conv.convert(target, name, "/properties/" + name),
+                        ie.first_sentence(ps.get("description")))
     return native
+
+
+all_property_types = set()
+
+
+def getatt_property_types(cfnlint_dir):
+    """The types whose properties cfn-lint lets Fn::GetAtt read."""
+    with open(os.path.join(cfnlint_dir, "schema", "_getatts.py"), encoding="utf-8") as f:
+        text = f.read()
+    block = re.search(r"_all_property_types = \[(.*?)\]", text, re.S)
+    return set(re.findall(r'"([^"]+)"', block.group(1))) if block else set()
 
 
 def main():
@@ -338,6 +368,8 @@ def main():
     with open(os.path.join(schemas, "providers", "us-east-1.json"), encoding="utf-8") as f:
         index = json.load(f)
     snapshot = snapshot_types(cfnlint_dir)
+    global all_property_types
+    all_property_types = getatt_property_types(cfnlint_dir)
     natives = []
     for t in TYPES:
         with open(os.path.join(schemas, "resources", index[t] + ".json"), encoding="utf-8") as f:
