@@ -265,3 +265,88 @@ fn examples_check_and_are_formatted() {
         String::from_utf8_lossy(&fmt.stdout)
     );
 }
+
+#[test]
+fn build_writes_every_target_and_nothing_on_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("out");
+    let out_text = out.display().to_string();
+    let built = infra(&[
+        "build",
+        "examples/three_tier.infra",
+        "-o",
+        &out_text,
+        "--target",
+        "cloudformation",
+        "--target",
+        "heat",
+        "--target",
+        "terraform",
+        "--provider",
+        "aws",
+        "--provider",
+        "openstack",
+    ]);
+    assert_eq!(built.status.code(), Some(0), "{}", stderr(&built));
+    for file in [
+        "three_tier.template.json",
+        "three_tier.hot.json",
+        "aws/three_tier.tf.json",
+        "openstack/three_tier.tf.json",
+    ] {
+        let text = std::fs::read_to_string(out.join(file)).expect("written");
+        serde_json::from_str::<serde_json::Value>(&text).expect("JSON");
+    }
+    // A program that fails for one target writes nothing at all.
+    let program = temp_file(
+        &dir,
+        "arith.infra",
+        b"param days: int = 3\n\nresource q: queue.Queue {\n  retention_seconds = days * 86400\n}\n",
+    );
+    let failed_out = dir.path().join("failed");
+    let failed = infra(&[
+        "build",
+        &program,
+        "-o",
+        &failed_out.display().to_string(),
+        "--target",
+        "terraform-aws",
+        "--target",
+        "cloudformation",
+    ]);
+    assert_refused(&failed, "E0510");
+    assert!(
+        !failed_out.exists(),
+        "nothing is written when a target fails"
+    );
+}
+
+#[test]
+fn an_unwritable_output_directory_is_an_io_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let blocker = temp_file(&dir, "not-a-dir", b"a file where the directory should be");
+    let output = infra(&[
+        "build",
+        "examples/static_site.infra",
+        "-o",
+        &blocker,
+        "--target",
+        "cloudformation",
+    ]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("cannot"), "{}", stderr(&output));
+}
+
+#[test]
+fn several_templates_without_an_output_directory_is_a_usage_error() {
+    let output = infra(&[
+        "build",
+        "examples/static_site.infra",
+        "--target",
+        "cloudformation",
+        "--target",
+        "heat",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("-o DIR"), "{}", stderr(&output));
+}
