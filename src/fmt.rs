@@ -413,6 +413,28 @@ impl Printer<'_> {
         multiline
     }
 
+    /// `param` and `output`: `KEYWORD name: type = value { options }`.
+    fn declaration(
+        &mut self,
+        keyword: &str,
+        name: &Ident,
+        ty: Option<&TypeExpr>,
+        value: Option<&Expr>,
+        options: Option<&Block>,
+    ) {
+        self.write(keyword);
+        self.write(&name.name);
+        self.type_annotation(ty);
+        if let Some(value) = value {
+            self.write(" = ");
+            self.expr(value);
+        }
+        if let Some(options) = options {
+            self.write(" ");
+            self.block(options);
+        }
+    }
+
     fn item(&mut self, item: &Item) {
         match &item.kind {
             ItemKind::Import(import) => {
@@ -421,19 +443,13 @@ impl Printer<'_> {
                 self.write(" as ");
                 self.write(&import.alias.name);
             }
-            ItemKind::Param(param) => {
-                self.write("param ");
-                self.write(&param.name.name);
-                self.type_annotation(param.ty.as_ref());
-                if let Some(default) = &param.default {
-                    self.write(" = ");
-                    self.expr(default);
-                }
-                if let Some(options) = &param.options {
-                    self.write(" ");
-                    self.block(options);
-                }
-            }
+            ItemKind::Param(param) => self.declaration(
+                "param ",
+                &param.name,
+                param.ty.as_ref(),
+                param.default.as_ref(),
+                param.options.as_ref(),
+            ),
             ItemKind::Let(let_decl) => {
                 self.write("let ");
                 self.write(&let_decl.name.name);
@@ -462,19 +478,13 @@ impl Printer<'_> {
                 self.write(" ");
                 self.block(&resource.body);
             }
-            ItemKind::Output(output) => {
-                self.write("output ");
-                self.write(&output.name.name);
-                self.type_annotation(output.ty.as_ref());
-                if let Some(value) = &output.value {
-                    self.write(" = ");
-                    self.expr(value);
-                }
-                if let Some(options) = &output.options {
-                    self.write(" ");
-                    self.block(options);
-                }
-            }
+            ItemKind::Output(output) => self.declaration(
+                "output ",
+                &output.name,
+                output.ty.as_ref(),
+                output.value.as_ref(),
+                output.options.as_ref(),
+            ),
             ItemKind::TypeAlias(alias) => {
                 self.write("type ");
                 self.write(&alias.name.name);

@@ -242,6 +242,48 @@ impl Output {
 }
 
 impl Expr {
+    /// The expressions directly inside this one, in order.
+    pub fn children(&self) -> Vec<&Expr> {
+        match self {
+            Expr::Null
+            | Expr::Bool(_)
+            | Expr::Int(_)
+            | Expr::Number(_)
+            | Expr::String(_)
+            | Expr::Param(_)
+            | Expr::Ref(_)
+            | Expr::Attr(..)
+            | Expr::Context(_)
+            | Expr::CountIndex => Vec::new(),
+            Expr::List(items) | Expr::Call(_, items) => items.iter().collect(),
+            Expr::Object(fields) => fields.values().collect(),
+            Expr::Interp(parts) => parts
+                .iter()
+                .filter_map(|p| match p {
+                    Part::Expr(e) => Some(e),
+                    Part::Text(_) => None,
+                })
+                .collect(),
+            Expr::Not(x) | Expr::Neg(x) | Expr::Member(x, _) => vec![x],
+            Expr::Binary(_, a, b) | Expr::Index(a, b) => vec![a, b],
+            Expr::If(c, a, b) => vec![c, a, b],
+        }
+    }
+
+    /// Calls `f` on this expression and every expression inside it,
+    /// pre-order.
+    pub fn walk<'e>(&'e self, f: &mut dyn FnMut(&'e Expr)) {
+        f(self);
+        for child in self.children() {
+            child.walk(f);
+        }
+    }
+
+    /// Does this expression, or one inside it, pass `test`?
+    pub fn any(&self, test: &dyn Fn(&Expr) -> bool) -> bool {
+        test(self) || self.children().into_iter().any(|c| c.any(test))
+    }
+
     /// Is the whole value known at compile time?
     pub fn is_const(&self) -> bool {
         match self {

@@ -18,20 +18,8 @@ use serde_json::{Value, json};
 
 fn param(name: &str, ty: ParamType, default: Value) -> Param {
     Param {
-        name: name.into(),
-        ty,
         default: Some(default),
-        description: None,
-        secret: false,
-        min: None,
-        max: None,
-        min_length: None,
-        max_length: None,
-        pattern: None,
-        allowed: None,
-        message: None,
-        label: None,
-        group: None,
+        ..Param::new(name, ty)
     }
 }
 

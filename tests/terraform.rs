@@ -9,7 +9,6 @@ use indexmap::IndexMap;
 use infra::ir::{
     Context, Deletion, Deployment, Expr, Output, Param, ParamType, Part, Resource, Target,
 };
-use infra::source::Span;
 use infra::syntax::ast::{BinaryOp, StateClass};
 
 fn resource(id: &str, snake: &str, ty: &str, properties: Vec<(&str, Expr)>) -> Resource {
@@ -22,13 +21,8 @@ fn param(name: &str, ty: ParamType) -> Param {
 
 fn output(name: &str, description: &str, value: Expr) -> Output {
     Output {
-        name: name.into(),
-        value,
         description: Some(description.into()),
-        export: None,
-        condition: None,
-        sensitive: false,
-        span: Span::default(),
+        ..Output::new(name, value)
     }
 }
 

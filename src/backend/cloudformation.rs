@@ -268,46 +268,10 @@ fn describe_operand(expr: &Expr) -> String {
     }
 }
 
-/// Calls `f` on `expr` and every expression inside it.
-fn walk<'e>(expr: &'e Expr, f: &mut impl FnMut(&'e Expr)) {
-    f(expr);
-    match expr {
-        Expr::List(items) | Expr::Call(_, items) => items.iter().for_each(|e| walk(e, f)),
-        Expr::Object(fields) => fields.values().for_each(|e| walk(e, f)),
-        Expr::Interp(parts) => {
-            for part in parts {
-                if let Part::Expr(e) = part {
-                    walk(e, f);
-                }
-            }
-        }
-        Expr::Not(e) | Expr::Neg(e) | Expr::Member(e, _) => walk(e, f),
-        Expr::Binary(_, l, r) | Expr::Index(l, r) => {
-            walk(l, f);
-            walk(r, f);
-        }
-        Expr::If(c, a, b) => {
-            walk(c, f);
-            walk(a, f);
-            walk(b, f);
-        }
-        Expr::Null
-        | Expr::Bool(_)
-        | Expr::Int(_)
-        | Expr::Number(_)
-        | Expr::String(_)
-        | Expr::Param(_)
-        | Expr::Ref(_)
-        | Expr::Attr(..)
-        | Expr::Context(_)
-        | Expr::CountIndex => {}
-    }
-}
-
 /// The params an expression reads, in order, for "give it with `--param`".
 fn params_in(expr: &Expr) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
-    walk(expr, &mut |e| {
+    expr.walk(&mut |e| {
         if let Expr::Param(name) = e
             && !names.contains(name)
         {
@@ -476,7 +440,7 @@ impl<'d> Emitter<'d> {
     fn new(deployment: &'d Deployment) -> Emitter<'d> {
         let mut param_spans = HashMap::new();
         let mut note = |expr: &'d Expr, span: Span| {
-            walk(expr, &mut |e| {
+            expr.walk(&mut |e| {
                 if let Expr::Param(name) = e {
                     param_spans.entry(name.as_str()).or_insert(span);
                 }
@@ -1047,7 +1011,7 @@ impl<'d> Emitter<'d> {
         let mut properties = Map::new();
         let mut referenced: HashSet<&str> = HashSet::new();
         for (name, value) in &r.properties {
-            walk(value, &mut |e| match e {
+            value.walk(&mut |e| match e {
                 Expr::Ref(id) | Expr::Attr(id, _) => {
                     referenced.insert(id.as_str());
                 }

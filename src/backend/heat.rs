@@ -1223,7 +1223,7 @@ impl<'d> Emitter<'d> {
     }
 
     fn unconditional(&self, e: &Expr) -> Problem {
-        let reads = if contains(e, &|e| matches!(e, Expr::CountIndex)) {
+        let reads = if e.any(&|e| matches!(e, Expr::CountIndex)) {
             "the index of a copy".to_string()
         } else if let Some(id) = first_resource(e) {
             format!("the resource `{}`", self.name(id))
@@ -1275,7 +1275,7 @@ impl<'d> Emitter<'d> {
     fn way_out(&self, e: &Expr, then: &str) -> String {
         let mut params = Vec::new();
         collect_params(e, &mut params);
-        let copy = contains(e, &|e| matches!(e, Expr::CountIndex));
+        let copy = e.any(&|e| matches!(e, Expr::CountIndex));
         let resource = first_resource(e).is_some();
         let mut parts = Vec::new();
         if !params.is_empty() {
@@ -1527,7 +1527,7 @@ fn replaced(template: &str, keys: &[String]) -> Vec<Segment> {
 }
 
 fn collect_params(e: &Expr, out: &mut Vec<String>) {
-    visit(e, &mut |e| {
+    e.walk(&mut |e| {
         if let Expr::Param(name) = e
             && !out.contains(name)
         {
@@ -1538,7 +1538,7 @@ fn collect_params(e: &Expr, out: &mut Vec<String>) {
 
 fn first_resource(e: &Expr) -> Option<&str> {
     let mut found = None;
-    visit(e, &mut |e| {
+    e.walk(&mut |e| {
         if found.is_none()
             && let Expr::Ref(id) | Expr::Attr(id, _) = e
         {
@@ -1546,37 +1546,6 @@ fn first_resource(e: &Expr) -> Option<&str> {
         }
     });
     found
-}
-
-fn contains(e: &Expr, test: &dyn Fn(&Expr) -> bool) -> bool {
-    let mut found = false;
-    visit(e, &mut |e| found |= test(e));
-    found
-}
-
-/// Calls `f` on `e` and every expression inside it, in order.
-fn visit<'e>(e: &'e Expr, f: &mut dyn FnMut(&'e Expr)) {
-    f(e);
-    match e {
-        Expr::List(items) | Expr::Call(_, items) => items.iter().for_each(|i| visit(i, f)),
-        Expr::Object(fields) => fields.values().for_each(|v| visit(v, f)),
-        Expr::Interp(parts) => parts.iter().for_each(|p| {
-            if let Part::Expr(e) = p {
-                visit(e, f)
-            }
-        }),
-        Expr::Not(x) | Expr::Neg(x) | Expr::Member(x, _) => visit(x, f),
-        Expr::Binary(_, a, b) | Expr::Index(a, b) => {
-            visit(a, f);
-            visit(b, f);
-        }
-        Expr::If(c, a, b) => {
-            visit(c, f);
-            visit(a, f);
-            visit(b, f);
-        }
-        _ => {}
-    }
 }
 
 #[cfg(test)]

@@ -939,7 +939,7 @@ impl<'d> Emitter<'d> {
             }
             let bodies: Vec<Expr> = self.locals.iter().map(|(_, e)| e.clone()).collect();
             for body in &bodies {
-                for child in children(body) {
+                for child in body.children() {
                     self.count_candidates(child, &mut counts);
                 }
             }
@@ -996,7 +996,7 @@ impl<'d> Emitter<'d> {
             let key = self.plain(e);
             if let Some(name) = self.local_keys.get(&key).cloned() {
                 if !order.contains(&name) {
-                    for child in children(e) {
+                    for child in e.children() {
                         self.visit_locals(child, order);
                     }
                     order.push(name);
@@ -1004,7 +1004,7 @@ impl<'d> Emitter<'d> {
                 return;
             }
         }
-        for child in children(e) {
+        for child in e.children() {
             self.visit_locals(child, order);
         }
     }
@@ -1018,7 +1018,7 @@ impl<'d> Emitter<'d> {
             let entry = counts.entry(key).or_insert_with(|| (0, size(e), e.clone()));
             entry.0 += 1;
         }
-        for child in children(e) {
+        for child in e.children() {
             self.count_candidates(child, counts);
         }
     }
@@ -1668,39 +1668,10 @@ fn is_optional_item(e: &Expr) -> bool {
     matches!(e, Expr::If(_, a, b) if matches!(**a, Expr::Null) != matches!(**b, Expr::Null))
 }
 
-/// The direct subexpressions of `e`.
-fn children(e: &Expr) -> Vec<&Expr> {
-    match e {
-        Expr::Null
-        | Expr::Bool(_)
-        | Expr::Int(_)
-        | Expr::Number(_)
-        | Expr::String(_)
-        | Expr::Param(_)
-        | Expr::Ref(_)
-        | Expr::Attr(..)
-        | Expr::Context(_)
-        | Expr::CountIndex => Vec::new(),
-        Expr::List(items) => items.iter().collect(),
-        Expr::Object(fields) => fields.values().collect(),
-        Expr::Interp(parts) => parts
-            .iter()
-            .filter_map(|p| match p {
-                Part::Expr(e) => Some(e),
-                Part::Text(_) => None,
-            })
-            .collect(),
-        Expr::Not(x) | Expr::Neg(x) | Expr::Member(x, _) => vec![x],
-        Expr::Binary(_, a, b) | Expr::Index(a, b) => vec![a, b],
-        Expr::If(c, a, b) => vec![c, a, b],
-        Expr::Call(_, args) => args.iter().collect(),
-    }
-}
-
 /// Visits `e` and its subexpressions, pre-order, while `f` says go on.
 fn walk<'e>(e: &'e Expr, f: &mut dyn FnMut(&'e Expr) -> bool) {
     if f(e) {
-        for child in children(e) {
+        for child in e.children() {
             walk(child, f);
         }
     }
@@ -1725,7 +1696,7 @@ fn size(e: &Expr) -> usize {
         Expr::Interp(parts) => parts.iter().filter(|p| matches!(p, Part::Text(_))).count(),
         _ => 0,
     };
-    1 + texts + children(e).into_iter().map(size).sum::<usize>()
+    1 + texts + e.children().into_iter().map(size).sum::<usize>()
 }
 
 enum FlatPart<'e> {

@@ -870,11 +870,9 @@ impl<'p> Expander<'p> {
         }
     }
 
-    /// Folds what is known, lowers the rest.
+    /// Lowers an expression: what its operands know at compile time is
+    /// folded as they are combined (`fold_op`), the rest becomes IR.
     pub fn expr(&mut self, expr: &Expr) -> Val {
-        if let Some(value) = self.fold(expr) {
-            return Val::from_value(value);
-        }
         match &expr.kind {
             ExprKind::Name(name) => self.lookup_name(&name.name).unwrap_or(Val::Null),
             ExprKind::Paren(inner) => self.expr(inner),
@@ -991,12 +989,18 @@ impl<'p> Expander<'p> {
                 let iterable = self.expr(&comp.iterable);
                 self.repeat(comp, Some(value), expr.span, iterable)
             }
-            ExprKind::Range(..)
-            | ExprKind::Null
-            | ExprKind::Bool(_)
-            | ExprKind::Int(_)
-            | ExprKind::Number(_)
-            | ExprKind::Error => Val::Null,
+            ExprKind::Null | ExprKind::Error => Val::Null,
+            ExprKind::Bool(b) => Val::Bool(*b),
+            ExprKind::Int(i) => Val::Int(*i),
+            ExprKind::Number(n) => n.parse().map_or(Val::Null, Val::Number),
+            // A range with a bound known only at deploy time is a count, read
+            // from the syntax where a `for` needs it.
+            ExprKind::Range(from, to) => match (self.expr(from), self.expr(to)) {
+                (Val::Int(from), Val::Int(to)) if to - from <= eval::MAX_RANGE => {
+                    Val::List((from..to).map(Val::Int).collect())
+                }
+                _ => Val::Null,
+            },
         }
     }
 
@@ -1115,63 +1119,6 @@ impl<'p> Expander<'p> {
             self.frame().locals.truncate(before);
         }
         Some(out)
-    }
-
-    /// The compile-time value of `expr`, if every name it reads has one.
-    fn fold(&mut self, expr: &Expr) -> Option<Value> {
-        if !foldable(expr) {
-            return None;
-        }
-        let mut names = Vec::new();
-        free_names(expr, &mut names);
-        let mut known: HashMap<String, Value> = HashMap::new();
-        for name in names {
-            if known.contains_key(&name) {
-                continue;
-            }
-            if let Some(value) = self.lookup_name(&name).and_then(|v| v.to_value()) {
-                known.insert(name, value);
-            }
-        }
-        let mut quiet = Vec::new();
-        eval::eval(expr, &|n| known.get(n).cloned(), &mut quiet)
-    }
-}
-
-/// Expressions worth handing to the constant folder: not plain names or
-/// literals (looked up or lowered directly), and no context functions.
-fn foldable(expr: &Expr) -> bool {
-    match &expr.kind {
-        ExprKind::Name(_) | ExprKind::Paren(_) => false,
-        ExprKind::Call(callee, _) => !matches!(
-            &callee.kind,
-            ExprKind::Name(n) if matches!(n.name.as_str(), "region" | "availability_zones" | "stack_name" | "account_id" | "file")
-        ),
-        _ => true,
-    }
-}
-
-fn free_names(expr: &Expr, out: &mut Vec<String>) {
-    match &expr.kind {
-        ExprKind::Name(n) => out.push(n.name.clone()),
-        ExprKind::ListComp(c) | ExprKind::ObjectComp(c, _) => {
-            free_names(&c.iterable, out);
-            let mut inner = Vec::new();
-            if let Some(f) = &c.filter {
-                free_names(f, &mut inner);
-            }
-            free_names(&c.body, &mut inner);
-            if let ExprKind::ObjectComp(_, v) = &expr.kind {
-                free_names(v, &mut inner);
-            }
-            let bound = [Some(&c.binding.first), c.binding.second.as_ref()];
-            out.extend(
-                inner
-                    .into_iter()
-                    .filter(|n| !bound.iter().flatten().any(|b| b.name == *n)),
-            );
-        }
-        _ => expr.for_each_operand(|e| free_names(e, out)),
     }
 }
 
@@ -1530,21 +1477,7 @@ fn literal_members(ty: &crate::sema::params::ParamType) -> Option<Vec<serde_json
 
 /// Does the value read a secret param?
 fn reads_secret(e: &ir::Expr, params: &IndexMap<String, crate::sema::params::ParamInfo>) -> bool {
-    use ir::Expr as E;
-    match e {
-        E::Param(p) => params.get(p).is_some_and(|info| info.secret),
-        E::List(items) => items.iter().any(|i| reads_secret(i, params)),
-        E::Object(fields) => fields.values().any(|v| reads_secret(v, params)),
-        E::Interp(parts) => parts.iter().any(|p| match p {
-            ir::Part::Expr(e) => reads_secret(e, params),
-            ir::Part::Text(_) => false,
-        }),
-        E::Not(a) | E::Neg(a) | E::Member(a, _) => reads_secret(a, params),
-        E::Binary(_, a, b) | E::Index(a, b) => reads_secret(a, params) || reads_secret(b, params),
-        E::If(c, a, b) => [c, a, b].iter().any(|x| reads_secret(x, params)),
-        E::Call(_, args) => args.iter().any(|a| reads_secret(a, params)),
-        _ => false,
-    }
+    e.any(&|e| matches!(e, ir::Expr::Param(p) if params.get(p).is_some_and(|info| info.secret)))
 }
 
 /// The file's leading `///` block, when it is not the first declaration's
