@@ -1943,7 +1943,7 @@ impl Checker<'_> {
         };
         match name.name.as_str() {
             "length" => Ty::Int,
-            "region" | "stack_name" | "account_id" => Ty::String,
+            "region" | "stack_name" | "account_id" | "object_store_url" => Ty::String,
             "availability_zones" => Ty::list(Ty::String),
             "join" | "lower" | "upper" | "replace" | "base64" | "cidrsubnet" | "file" | "trim"
             | "format" => Ty::String,
@@ -2051,6 +2051,7 @@ const FUNCTIONS: &[(&str, usize, usize)] = &[
     ("lower", 1, 1),
     ("max", 1, usize::MAX),
     ("min", 1, usize::MAX),
+    ("object_store_url", 0, 0),
     ("region", 0, 0),
     ("replace", 3, 3),
     ("split", 2, 2),
