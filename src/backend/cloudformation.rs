@@ -13,7 +13,7 @@
 //! Architecture Invariant: the output depends only on the IR, in IR order.
 //! Hash maps here are only looked up, never iterated into the template.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use serde_json::{Map, Value, json};
 
@@ -50,25 +50,54 @@ pub fn emit(deployment: &Deployment) -> (Value, Vec<Diagnostic>) {
 }
 
 /// The size in bytes of the file `infra build` writes for `template`:
-/// pretty-printed JSON and a final newline.
+/// pretty-printed JSON and a final newline. Counted without printing, as
+/// serde_json's pretty printer lays it out (two-space indent).
 pub fn body_size(template: &Value) -> usize {
-    let mut counter = ByteCounter(0);
-    // Writing into a counter cannot fail.
-    let _ = serde_json::to_writer_pretty(&mut counter, template);
-    counter.0 + 1
+    pretty_len(template, 0) + 1
 }
 
-struct ByteCounter(usize);
-
-impl std::io::Write for ByteCounter {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0 += buf.len();
-        Ok(buf.len())
+fn pretty_len(value: &Value, depth: usize) -> usize {
+    // An entry of a non-empty container: a newline and the indent before it,
+    // a comma after all but the last.
+    let entries = |count: usize| count * (1 + 2 * (depth + 1)) + count.saturating_sub(1);
+    // The newline and indent before the closing bracket.
+    let close = 1 + 2 * depth;
+    match value {
+        Value::Null | Value::Bool(true) => 4,
+        Value::Bool(false) => 5,
+        Value::Number(n) => n.to_string().len(),
+        Value::String(s) => escaped_len(s),
+        Value::Array(items) if items.is_empty() => 2,
+        Value::Object(fields) if fields.is_empty() => 2,
+        Value::Array(items) => {
+            2 + entries(items.len())
+                + close
+                + items
+                    .iter()
+                    .map(|v| pretty_len(v, depth + 1))
+                    .sum::<usize>()
+        }
+        Value::Object(fields) => {
+            2 + entries(fields.len())
+                + close
+                + fields
+                    .iter()
+                    .map(|(k, v)| escaped_len(k) + 2 + pretty_len(v, depth + 1))
+                    .sum::<usize>()
+        }
     }
+}
 
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
+/// A JSON string's length with its quotes, escaped as serde_json escapes.
+fn escaped_len(s: &str) -> usize {
+    2 + s
+        .bytes()
+        .map(|b| match b {
+            b'"' | b'\\' | 0x08 | 0x09 | 0x0a | 0x0c | 0x0d => 2,
+            0..=0x1f => 6,
+            _ => 1,
+        })
+        .sum::<usize>()
 }
 
 /// `web_server` → `WebServer`: words split at anything not a letter or a
@@ -438,7 +467,7 @@ struct Emitter<'d> {
 
 impl<'d> Emitter<'d> {
     fn new(deployment: &'d Deployment) -> Emitter<'d> {
-        let mut param_spans = HashMap::new();
+        let mut param_spans = HashMap::default();
         let mut note = |expr: &'d Expr, span: Span| {
             expr.walk(&mut |e| {
                 if let Expr::Param(name) = e {
@@ -479,16 +508,16 @@ impl<'d> Emitter<'d> {
                 .iter()
                 .map(|r| (r.id.as_str(), r))
                 .collect(),
-            taken: HashSet::new(),
+            taken: HashSet::default(),
             conditions: Map::new(),
-            condition_names: HashMap::new(),
+            condition_names: HashMap::default(),
             mappings: Map::new(),
-            mapping_names: HashMap::new(),
+            mapping_names: HashMap::default(),
             mapping_spans: Vec::new(),
             param_spans,
             image_params: image_params(deployment),
             diagnostics: Vec::new(),
-            reported: HashSet::new(),
+            reported: HashSet::default(),
         }
     }
 
@@ -618,7 +647,7 @@ impl<'d> Emitter<'d> {
     fn check_ids(&mut self) {
         let deployment = self.deployment;
         // Resources and params share one namespace (`Ref` reads both).
-        let mut seen: HashMap<String, (Span, String)> = HashMap::new();
+        let mut seen: HashMap<String, (Span, String)> = HashMap::default();
         for p in &deployment.params {
             let id = self.param_ids[p.name.as_str()].clone();
             let span = self.param_span(&p.name);
@@ -647,7 +676,7 @@ impl<'d> Emitter<'d> {
             }
             self.taken.insert(r.id.clone());
         }
-        let mut outputs: HashMap<String, (Span, String)> = HashMap::new();
+        let mut outputs: HashMap<String, (Span, String)> = HashMap::default();
         for o in &deployment.outputs {
             let id = pascal_case(&o.name);
             let what = format!("output `{}`", o.name);
@@ -1009,7 +1038,7 @@ impl<'d> Emitter<'d> {
             },
         };
         let mut properties = Map::new();
-        let mut referenced: HashSet<&str> = HashSet::new();
+        let mut referenced: HashSet<&str> = HashSet::default();
         for (name, value) in &r.properties {
             value.walk(&mut |e| match e {
                 Expr::Ref(id) | Expr::Attr(id, _) => {
@@ -2155,7 +2184,7 @@ const LIST_ATTRIBUTES: &[(&str, &str)] = &[
 
 /// The params read as they are by an EC2 image id property.
 fn image_params(deployment: &Deployment) -> HashSet<&str> {
-    let mut found = HashSet::new();
+    let mut found = HashSet::default();
     for r in &deployment.resources {
         let image = match r.type_name.as_str() {
             "AWS::EC2::Instance" | "AWS::AutoScaling::LaunchConfiguration" => {
@@ -3250,6 +3279,20 @@ mod tests {
         let (template, diagnostics) = emit(&d);
         assert_eq!(diagnostics.len(), 1);
         assert_eq!(diagnostics[0].code.id, "E0516");
+        assert_eq!(
+            body_size(&template),
+            serde_json::to_vec_pretty(&template).unwrap().len() + 1
+        );
+    }
+
+    #[test]
+    fn body_size_is_the_printed_size() {
+        let template = json!({
+            "Empty": {}, "None": [], "Null": null, "Yes": true, "No": false,
+            "Numbers": [0, -12, 1.5, 1e300, 18446744073709551615u64],
+            "Escapes": "quote \" backslash \\ tab \t nl \n cr \r ff \u{c} bs \u{8} nul \u{0} esc \u{1b} é ✓ /",
+            "Nested": { "a": [[], [{}], [{ "b": ["c", { "d\"e": null }] }]] },
+        });
         assert_eq!(
             body_size(&template),
             serde_json::to_vec_pretty(&template).unwrap().len() + 1

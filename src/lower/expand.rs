@@ -6,7 +6,7 @@
 //! block of the target being built; `for` over compile-time lists unrolls;
 //! `if` folds or becomes a deploy-time condition.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::rc::Rc;
 
 use indexmap::IndexMap;
@@ -244,7 +244,7 @@ impl<'p> Expander<'p> {
             target,
             frames: Vec::new(),
             pending: Vec::new(),
-            used_params: HashSet::new(),
+            used_params: HashSet::default(),
             diagnostics: Vec::new(),
         }
     }
@@ -364,7 +364,7 @@ impl<'p> Expander<'p> {
     fn finish(&mut self) -> Vec<ir::Resource> {
         let mut pending = std::mem::take(&mut self.pending);
         pending.sort_by(|a, b| a.key.cmp(&b.key));
-        let mut seen: HashMap<String, Span> = HashMap::new();
+        let mut seen: HashMap<String, Span> = HashMap::default();
         let mut out = Vec::new();
         for mut p in pending {
             p.resource.id = p.path.iter().map(|w| pascal(w)).collect();
@@ -1316,7 +1316,7 @@ fn new_frame<'p>(
     path: Vec<String>,
     key: Vec<u32>,
 ) -> Frame<'p> {
-    let mut decls = HashMap::new();
+    let mut decls = HashMap::default();
     for (index, item) in items.iter().chain(target_items).enumerate() {
         let (name, decl) = match &item.kind {
             ItemKind::Param(p) => (p.name.name.as_str(), Decl::Param(p)),
@@ -1329,7 +1329,7 @@ fn new_frame<'p>(
     let _ = module;
     Frame {
         decls,
-        memo: HashMap::new(),
+        memo: HashMap::default(),
         locals: Vec::new(),
         path,
         key,

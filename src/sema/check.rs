@@ -5,8 +5,8 @@
 //! Modules (the entry file, its imports, stdlib files) are loaded on demand;
 //! a stdlib file is parsed only when a program names something in it.
 
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
@@ -147,17 +147,17 @@ pub fn check(
     let mut checker = Checker {
         db,
         modules: Vec::new(),
-        user_modules: HashMap::new(),
-        stdlib_modules: HashMap::new(),
+        user_modules: HashMap::default(),
+        stdlib_modules: HashMap::default(),
         loading: Vec::new(),
         schemas: Vec::new(),
-        component_schemas: HashMap::new(),
-        native_schemas: HashMap::new(),
-        local_natives: HashMap::new(),
-        aliases_in_progress: HashSet::new(),
-        aliases: HashMap::new(),
-        pending_fields: HashMap::new(),
-        resource_schemas: HashMap::new(),
+        component_schemas: HashMap::default(),
+        native_schemas: HashMap::default(),
+        local_natives: HashMap::default(),
+        aliases_in_progress: HashSet::default(),
+        aliases: HashMap::default(),
+        pending_fields: HashMap::default(),
+        resource_schemas: HashMap::default(),
         param_values: params
             .iter()
             .filter_map(|(name, info)| Some((name.clone(), info.value.clone()?)))
@@ -204,7 +204,7 @@ impl Checker<'_> {
             ast,
             dir: dir.map(Path::to_path_buf),
             namespace,
-            imports: HashMap::new(),
+            imports: HashMap::default(),
         });
         id
     }
@@ -389,7 +389,8 @@ impl Checker<'_> {
                         let t = self.resolve_type(module, &f.ty);
                         (f.key.name.clone(), (t, f.optional))
                     })
-                    .collect(),
+                    .collect::<IndexMap<_, _>>()
+                    .into(),
             ),
             TypeKind::Optional(inner) => Ty::optional(self.resolve_type(module, inner)),
             TypeKind::Union(members) => Ty::Union(
@@ -746,14 +747,14 @@ impl Checker<'_> {
             } else {
                 IndexMap::new()
             },
-            cache: RefCell::new(HashMap::new()),
+            cache: RefCell::new(HashMap::default()),
             diagnostics: RefCell::new(Vec::new()),
         };
         let mut scope = Scope {
             module,
             items,
-            entries: HashMap::new(),
-            lets: HashMap::new(),
+            entries: HashMap::default(),
+            lets: HashMap::default(),
             locals: Vec::new(),
             conditions: Vec::new(),
             consts,
@@ -1071,7 +1072,7 @@ impl Checker<'_> {
             }
             None => false,
         };
-        let mut seen: HashMap<&str, Span> = HashMap::new();
+        let mut seen: HashMap<&str, Span> = HashMap::default();
         for property in &r.body.properties {
             let key = property.key.name.as_str();
             if let Some(first) = seen.insert(key, property.key.span) {
@@ -1392,7 +1393,7 @@ impl Checker<'_> {
                 expected.clone()
             }
             (ExprKind::Object(props), Ty::Object(fields)) => {
-                let mut seen = HashSet::new();
+                let mut seen = HashSet::default();
                 for p in props {
                     seen.insert(p.key.name.as_str());
                     match fields.get(&p.key.name) {
@@ -1419,7 +1420,7 @@ impl Checker<'_> {
                         }
                     }
                 }
-                for (name, (_, optional)) in fields {
+                for (name, (_, optional)) in fields.iter() {
                     if !optional && !seen.contains(name.as_str()) {
                         self.diagnostics.push(
                             Diagnostic::new(
@@ -1523,7 +1524,7 @@ impl Checker<'_> {
                     let t = self.infer(scope, &p.value);
                     fields.insert(p.key.name.clone(), (t, false));
                 }
-                Ty::Object(fields)
+                Ty::Object(fields.into())
             }
             ExprKind::Member(base, name) => {
                 let base_ty = self.infer(scope, base);
@@ -1772,13 +1773,17 @@ impl Checker<'_> {
         if let Some((_, t)) = scope.locals.iter().rev().find(|(n, _)| *n == name.name) {
             return t.clone();
         }
-        match scope.entries.get(&name.name).cloned() {
-            Some(Entry::Param(t)) => t,
-            Some(Entry::Let(index)) => self.let_type(scope, index),
+        match scope.entries.get(&name.name) {
+            Some(Entry::Param(t)) => t.clone(),
+            Some(Entry::Let(index)) => {
+                let index = *index;
+                self.let_type(scope, index)
+            }
             Some(Entry::Resource { ty, condition }) => {
                 if let Some((condition, guard_span)) = condition
-                    && !scope.conditions.contains(&condition)
+                    && !scope.conditions.contains(condition)
                 {
+                    let guard_span = *guard_span;
                     let written = self.source_text(guard_span);
                     self.diagnostics.push(
                         Diagnostic::new(
@@ -1794,7 +1799,7 @@ impl Checker<'_> {
                         )),
                     );
                 }
-                ty
+                ty.clone()
             }
             Some(Entry::Import) => Ty::Any,
             // Unknown names are reported by the resolver; namespaces are not values.
@@ -1807,6 +1812,9 @@ impl Checker<'_> {
             Ty::Resource(id) => {
                 self.ensure_fields(*id);
                 let schema = &self.schemas[id.0 as usize];
+                if let Some(field) = schema.outputs.get(&name.name) {
+                    return field.ty.clone();
+                }
                 let prefix = format!("{}.", name.name);
                 let nested: IndexMap<String, (Ty, bool)> = schema
                     .outputs
@@ -1819,7 +1827,7 @@ impl Checker<'_> {
                 match schema.outputs.get(&name.name) {
                     Some(field) => field.ty.clone(),
                     // `Endpoint.Address` is one attribute, read as a path.
-                    None if !nested.is_empty() => Ty::Object(nested),
+                    None if !nested.is_empty() => Ty::Object(nested.into()),
                     None => {
                         let mut d = Diagnostic::new(
                             &codes::E0204,

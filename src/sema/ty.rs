@@ -22,7 +22,8 @@ pub enum Ty {
     List(Box<Ty>),
     Map(Box<Ty>),
     /// Fields with their types and whether each is optional.
-    Object(IndexMap<String, (Ty, bool)>),
+    /// Shared: schemas hand the same object types to every resource.
+    Object(std::rc::Rc<IndexMap<String, (Ty, bool)>>),
     Optional(Box<Ty>),
     Union(Vec<Ty>),
     /// A reference to a resource of this schema.
@@ -216,15 +217,15 @@ mod tests {
         let mut rule = IndexMap::new();
         rule.insert("port".to_string(), (Ty::Int, false));
         rule.insert("cidr".to_string(), (Ty::String, true));
-        let expected = Ty::Object(rule);
+        let expected = Ty::Object(rule.into());
         let mut found = IndexMap::new();
         found.insert("port".to_string(), (Ty::Int, false));
-        assert!(accepts(&expected, &Ty::Object(found.clone())));
+        assert!(accepts(&expected, &Ty::Object(found.clone().into())));
         let mut maybe = found.clone();
         maybe.insert("cidr".to_string(), (Ty::optional(Ty::String), false));
-        assert!(accepts(&expected, &Ty::Object(maybe)));
+        assert!(accepts(&expected, &Ty::Object(maybe.into())));
         found.insert("prot".to_string(), (Ty::Int, false));
-        assert!(!accepts(&expected, &Ty::Object(found)));
-        assert!(!accepts(&expected, &Ty::Object(IndexMap::new())));
+        assert!(!accepts(&expected, &Ty::Object(found.into())));
+        assert!(!accepts(&expected, &Ty::Object(IndexMap::new().into())));
     }
 }
