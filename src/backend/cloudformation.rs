@@ -90,6 +90,11 @@ fn pretty_len(value: &Value, depth: usize) -> usize {
 
 /// A JSON string's length with its quotes, escaped as serde_json escapes.
 fn escaped_len(s: &str) -> usize {
+    let needs_escape = |b: &u8| *b < 0x20 || *b == b'"' || *b == b'\\';
+    // Most strings have nothing to escape: one pass the compiler vectorises.
+    if s.as_bytes().iter().filter(|b| needs_escape(b)).count() == 0 {
+        return s.len() + 2;
+    }
     2 + s
         .bytes()
         .map(|b| match b {

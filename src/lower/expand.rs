@@ -877,6 +877,9 @@ impl<'p> Expander<'p> {
             ExprKind::Name(name) => self.lookup_name(&name.name).unwrap_or(Val::Null),
             ExprKind::Paren(inner) => self.expr(inner),
             ExprKind::Str(s) => {
+                if let [StrPart::Text(t)] = s.parts.as_slice() {
+                    return Val::Str(t.clone());
+                }
                 let mut parts: Vec<ir::Part> = Vec::new();
                 for part in &s.parts {
                     match part {
