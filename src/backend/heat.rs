@@ -941,6 +941,7 @@ impl<'d> Emitter<'d> {
                 }
                 self.select(map, key, Some(default), site)?
             }
+            ("object_store_url", []) => return Err(object_store_problem()),
             _ => return Err(self.function_problem(function, args)),
         })
     }
@@ -1395,6 +1396,16 @@ fn pseudo_parameter(context: Context) -> Written {
         )
         .note("HOT has no function that looks zones up; OpenStack clouds often have a single zone, `nova`")),
     }
+}
+
+/// `object_store_url()`: the service catalog is out of a template's reach.
+fn object_store_problem() -> Problem {
+    Problem::new(
+        &codes::E0533,
+        "Heat templates cannot read the object store's endpoint (`object_store_url()`)".into(),
+        "read the URL from the container itself: `storage.Bucket`'s `domain_name` and `website_url` (Swift's `DomainName` and `WebsiteURL`), or declare a param for the endpoint".into(),
+    )
+    .note("the endpoint is in OpenStack's service catalog, which no HOT function or pseudo parameter reads")
 }
 
 fn internal(what: &str) -> Problem {
@@ -2348,16 +2359,17 @@ mod tests {
     }
 
     #[test]
-    fn region_and_zones_are_an_error() {
+    fn region_zones_and_object_store_are_an_error() {
         let d = deployment(
             vec![],
             vec![],
             vec![
                 output("region", Expr::Context(Context::Region)),
                 output("zone", index(Expr::Context(Context::Zones), Expr::Int(0))),
+                output("store", Expr::Call("object_store_url".into(), vec![])),
             ],
         );
-        assert_eq!(codes_of(&d), ["E0533", "E0533"]);
+        assert_eq!(codes_of(&d), ["E0533", "E0533", "E0533"]);
     }
 
     #[test]

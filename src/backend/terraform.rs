@@ -31,6 +31,12 @@
 //!   `aws_availability_zones`, `aws_caller_identity`,
 //!   `openstack_identity_auth_scope_v3`,
 //!   `openstack_compute_availability_zones_v2`) or `terraform.workspace`.
+//!   `object_store_url()` (openstack only) picks the object store's public
+//!   endpoint for the provider's region out of the auth scope's service
+//!   catalog.
+//! - An attribute the provider gives as a list of key/value objects (a Heat
+//!   stack's `outputs`, see `KEYED_ATTRIBUTES`) is read by key:
+//!   `one([for o in TYPE.NAME.outputs : o.output_value if o.output_key == "k"])`.
 //! - Outputs are `output` blocks; an output that reads a secret param or a
 //!   sensitive attribute is `sensitive`, as Terraform requires.
 //!
@@ -44,10 +50,10 @@
 //! them: `keys` and `values` in key order, `element` wrapping around.
 //!
 //! Diagnostics: E0550 (a secret decides a `count`), E0551 (a pattern RE2
-//! cannot read), W0550 (a param named as Terraform reserves, renamed),
-//! W0551 (a `count` that reads a resource, which may be unknown at plan
-//! time). What the IR should never hold (an unknown reference, function or
-//! provider) is E0000.
+//! cannot read), E0552 (a context value the provider cannot read), W0550
+//! (a param named as Terraform reserves, renamed), W0551 (a `count` that
+//! reads a resource, which may be unknown at plan time). What the IR should
+//! never hold (an unknown reference, function or provider) is E0000.
 //!
 //! Output is deterministic: everything is emitted in IR order.
 
@@ -124,6 +130,20 @@ const SENSITIVE_ATTRIBUTES: &[(&str, &str)] = &[
     ("openstack_db_user_v1", "password"),
 ];
 
+/// Attributes the provider gives as a list of key/value objects, read as a
+/// map: type, attribute, key field, value field. The native schemas declare
+/// them `{string: T}` (`tools/gen-schemas/gen_terraform.py`,
+/// `KEYED_ATTRIBUTES`, lists the same ones).
+const KEYED_ATTRIBUTES: &[(&str, &str, &str, &str)] = &[(
+    "openstack_orchestration_stack_v1",
+    "outputs",
+    "output_key",
+    "output_value",
+)];
+
+/// The auth scope data source that region, project and catalog are read from.
+const AUTH_SCOPE: &str = "data.openstack_identity_auth_scope_v3.current";
+
 /// The most locals one configuration gets.
 const MAX_LOCALS: usize = 64;
 
@@ -187,8 +207,9 @@ struct Emitter<'d> {
     /// Hoisted values: their plain rendering to their local's name.
     local_keys: HashMap<String, String>,
     locals: Vec<(String, Expr)>,
-    /// Which context values are read: data sources to declare.
-    contexts: [bool; 4],
+    /// Which context values are read: data sources to declare. Region,
+    /// zones, stack name, account, object store URL.
+    contexts: [bool; 5],
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -222,7 +243,7 @@ impl<'d> Emitter<'d> {
             variables,
             local_keys: HashMap::new(),
             locals: Vec::new(),
-            contexts: [false; 4],
+            contexts: [false; 5],
             diagnostics: Vec::new(),
         }
     }
@@ -432,7 +453,7 @@ impl<'d> Emitter<'d> {
             named.insert(name.into(), Value::Object(body));
             data.insert(ty.into(), Value::Object(named));
         };
-        let [region, zones, _, account] = self.contexts;
+        let [region, zones, _, account, object_store] = self.contexts;
         let state = || {
             let mut m = Map::new();
             m.insert("state".into(), Value::String("available".into()));
@@ -449,7 +470,7 @@ impl<'d> Emitter<'d> {
                 add("aws_caller_identity", "current", Map::new());
             }
         } else {
-            if region || account {
+            if region || account || object_store {
                 let mut m = Map::new();
                 m.insert("name".into(), Value::String("current".into()));
                 add("openstack_identity_auth_scope_v3", "current", m);
@@ -1027,7 +1048,21 @@ impl<'d> Emitter<'d> {
     /// wherever the configuration is evaluated: no `count.index`, no
     /// resource that may not exist.
     fn is_candidate(&self, e: &Expr) -> bool {
-        if is_traversal(e) || e.is_const() || size(e) < 3 {
+        // The object store's URL and a value read by key from a key/value
+        // list are long expressions: locals when read twice.
+        if matches!(e, Expr::Call(name, args) if name == "object_store_url" && args.is_empty()) {
+            return self.provider == "openstack";
+        }
+        let keyed = match e {
+            Expr::Index(base, _) => {
+                matches!(&**base, Expr::Attr(id, path) if self.is_keyed(id, path))
+            }
+            Expr::Attr(id, path) => path
+                .split_once('.')
+                .is_some_and(|(first, _)| self.is_keyed(id, first)),
+            _ => false,
+        };
+        if !keyed && (is_traversal(e) || e.is_const() || size(e) < 3) {
             return false;
         }
         let mut ok = true;
@@ -1387,6 +1422,12 @@ impl<'d> Emitter<'d> {
                     let i = self.render(i, cx).0;
                     return (self.resource_ref(id, path, Some(i), cx), P_PRIMARY);
                 }
+                if let Expr::Attr(id, path) = base.as_ref()
+                    && self.is_keyed(id, path)
+                {
+                    let key = self.render(i, cx).0;
+                    return (self.resource_read(id, path, None, Some(key), cx), P_PRIMARY);
+                }
                 let base = self.operand(base, P_PRIMARY, cx);
                 let i = self.render(i, cx).0;
                 (format!("{base}[{i}]"), P_PRIMARY)
@@ -1481,6 +1522,9 @@ impl<'d> Emitter<'d> {
         if let Some(c) = context {
             return (self.context(c), P_PRIMARY);
         }
+        if (name, args.len()) == ("object_store_url", 0) {
+            return (self.object_store_url(cx), P_PRIMARY);
+        }
         let function = match (name, args.len()) {
             ("join", 2)
             | ("split", 2)
@@ -1549,6 +1593,31 @@ impl<'d> Emitter<'d> {
     /// `TYPE.NAME` (with `[0]` for a conditional resource, `[i]` or `[*]`
     /// for a counted one) and the attribute path.
     fn resource_ref(&mut self, id: &str, path: &str, index: Option<String>, cx: Cx) -> String {
+        self.resource_read(id, path, index, None, cx)
+    }
+
+    /// Is `path` a key/value list attribute of resource `id` (see
+    /// `KEYED_ATTRIBUTES`)?
+    fn is_keyed(&self, id: &str, path: &str) -> bool {
+        self.resources.get(id).is_some_and(|r| {
+            KEYED_ATTRIBUTES
+                .iter()
+                .any(|(t, a, _, _)| *t == r.type_name && *a == path)
+        })
+    }
+
+    /// `resource_ref`, reading a key/value list attribute (the first segment
+    /// of `path`) as a map: one value, by `key` (rendered) or by the next
+    /// segment of `path`, is `one([for o in LIST : o.VALUE if o.KEY == key])`;
+    /// the whole map is `{for o in LIST : o.KEY => o.VALUE}`.
+    fn resource_read(
+        &mut self,
+        id: &str,
+        path: &str,
+        index: Option<String>,
+        mut key: Option<String>,
+        cx: Cx,
+    ) -> String {
         let Some(r) = self.resources.get(id).copied() else {
             if !cx.plain {
                 self.internal(cx.span, format!("`{id}` is read but is not a resource"));
@@ -1564,8 +1633,23 @@ impl<'d> Emitter<'d> {
         } else if r.condition.is_some() {
             s.push_str("[0]");
         }
-        for segment in path.split('.').filter(|s| !s.is_empty()) {
-            if segment.bytes().all(|b| b.is_ascii_digit()) {
+        let keyed = KEYED_ATTRIBUTES
+            .iter()
+            .find(|(t, _, _, _)| *t == r.type_name);
+        let mut segments = path.split('.').filter(|s| !s.is_empty());
+        let mut first = true;
+        while let Some(segment) = segments.next() {
+            let keyed = keyed.filter(|(_, a, _, _)| first && *a == segment);
+            first = false;
+            if let Some(&(_, attr, key_field, value_field)) = keyed {
+                let list = format!("{s}.{attr}");
+                s = match key.take().or_else(|| segments.next().map(quote)) {
+                    Some(key) => format!(
+                        "one([for o in {list} : o.{value_field} if o.{key_field} == {key}])"
+                    ),
+                    None => format!("{{for o in {list} : o.{key_field} => o.{value_field}}}"),
+                };
+            } else if segment.bytes().all(|b| b.is_ascii_digit()) {
                 s.push_str(&format!("[{segment}]"));
             } else if is_simple_name(segment) {
                 s.push('.');
@@ -1596,6 +1680,37 @@ impl<'d> Emitter<'d> {
             Context::AccountId => "data.openstack_identity_auth_scope_v3.current.project_id",
         }
         .into()
+    }
+
+    /// The object store's public endpoint (`https://swift.example.com/v1/AUTH_...`),
+    /// from the auth scope's service catalog: the one `object-store` service,
+    /// its one public endpoint in the provider's region (any region when the
+    /// provider names none), as the provider itself chooses endpoints.
+    /// `one` fails the plan, with its own message, when the catalog has
+    /// several. The aws provider has no OpenStack catalog: E0552.
+    fn object_store_url(&mut self, cx: Cx) -> String {
+        if self.provider == "aws" {
+            if !cx.plain {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        &codes::E0552,
+                        cx.span,
+                        format!(
+                            "`object_store_url()` is the endpoint of OpenStack's object store, which {} cannot read",
+                            self.d.target.display()
+                        ),
+                    )
+                    .label("reads `object_store_url()`")
+                    .note("the value comes from OpenStack's service catalog, which only the openstack provider reads")
+                    .help("build this program with `--provider openstack`, or read a `storage.Bucket`'s `domain_name` and `website_url`, which every target gives"),
+                );
+            }
+            return "null".into();
+        }
+        self.contexts[4] = true;
+        format!(
+            "one([for s in {AUTH_SCOPE}.service_catalog : one([for e in s.endpoints : e.url if e.interface == \"public\" && contains([\"\", e.region_id, e.region], {AUTH_SCOPE}.region)]) if s.type == \"object-store\"])"
+        )
     }
 }
 
@@ -1755,7 +1870,14 @@ fn is_text(e: &Expr, params: &HashMap<&str, &Param>) -> bool {
         Expr::If(_, a, b) => is_text(a, params) || is_text(b, params),
         Expr::Call(name, _) => matches!(
             name.as_str(),
-            "join" | "lower" | "upper" | "replace" | "base64" | "cidrsubnet" | "trim"
+            "join"
+                | "lower"
+                | "upper"
+                | "replace"
+                | "base64"
+                | "cidrsubnet"
+                | "trim"
+                | "object_store_url"
         ),
         _ => false,
     }
@@ -2682,6 +2804,103 @@ mod tests {
                 "a": "${data.openstack_identity_auth_scope_v3.current.region}/${data.openstack_identity_auth_scope_v3.current.project_id}/${terraform.workspace}",
                 "b": "${data.openstack_compute_availability_zones_v2.available.names[0]}"
             })
+        );
+    }
+
+    #[test]
+    fn the_object_store_url_is_read_from_the_service_catalog() {
+        let url = call("object_store_url", vec![]);
+        let mut d = deployment(Target::TerraformOpenstack);
+        d.resources.push(resource(
+            "Site",
+            "site",
+            "openstack_objectstorage_container_v1",
+            vec![("name", s("site"))],
+        ));
+        d.outputs.push(output(
+            "host",
+            Expr::Index(
+                Box::new(call("split", vec![s("/"), url.clone()])),
+                Box::new(Expr::Int(2)),
+            ),
+        ));
+        let json = clean(&d);
+        assert_eq!(
+            json["data"],
+            json!({ "openstack_identity_auth_scope_v3": { "current": { "name": "current" } } })
+        );
+        let catalog = "one([for s in data.openstack_identity_auth_scope_v3.current.service_catalog : one([for e in s.endpoints : e.url if e.interface == \"public\" && contains([\"\", e.region_id, e.region], data.openstack_identity_auth_scope_v3.current.region)]) if s.type == \"object-store\"])";
+        assert_eq!(
+            json["output"]["host"]["value"],
+            json!(format!("${{split(\"/\", {catalog})[2]}}"))
+        );
+        // Read twice, the long expression is a local.
+        d.outputs.push(output(
+            "site",
+            interp(vec![part(url.clone()), text("/site")]),
+        ));
+        let json = clean(&d);
+        assert_eq!(
+            json["locals"],
+            json!({ "object_store_url": format!("${{{catalog}}}") })
+        );
+        assert_eq!(
+            json["output"]["site"]["value"],
+            json!("${local.object_store_url}/site")
+        );
+        // The aws provider has no OpenStack catalog.
+        let mut d = deployment(Target::TerraformAws);
+        d.outputs.push(output("site", url));
+        assert_eq!(codes_of(&d), ["E0552"]);
+    }
+
+    #[test]
+    fn key_value_lists_are_read_by_key() {
+        let mut d = deployment(Target::TerraformOpenstack);
+        d.resources.push(resource(
+            "Jobs",
+            "jobs",
+            "openstack_orchestration_stack_v1",
+            vec![
+                ("name", s("jobs")),
+                ("template_opts", obj(vec![("Bin", s("{}"))])),
+            ],
+        ));
+        d.outputs.push(output(
+            "by_index",
+            Expr::Index(Box::new(attr("Jobs", "outputs")), Box::new(s("href"))),
+        ));
+        d.outputs
+            .push(output("by_member", attr("Jobs", "outputs.href")));
+        d.outputs.push(output("all", attr("Jobs", "outputs")));
+        let json = clean(&d);
+        let href = "${one([for o in openstack_orchestration_stack_v1.jobs.outputs : o.output_value if o.output_key == \"href\"])}";
+        // Read twice (the two spellings are one read), the value is a local.
+        assert_eq!(json["locals"], json!({ "jobs_outputs_href": href }));
+        assert_eq!(
+            json["output"]["by_index"]["value"],
+            json!("${local.jobs_outputs_href}")
+        );
+        assert_eq!(
+            json["output"]["by_member"]["value"],
+            json!("${local.jobs_outputs_href}")
+        );
+        assert_eq!(
+            json["output"]["all"]["value"],
+            json!(
+                "${ {for o in openstack_orchestration_stack_v1.jobs.outputs : o.output_key => o.output_value} }"
+            )
+        );
+        // Read once, it is written in place.
+        d.outputs.remove(1);
+        let json = clean(&d);
+        assert_eq!(json["output"]["by_index"]["value"], json!(href));
+        // Other types' attributes are read as they are.
+        d.resources[0].type_name = "openstack_compute_instance_v2".into();
+        let json = clean(&d);
+        assert_eq!(
+            json["output"]["by_index"]["value"],
+            json!("${openstack_compute_instance_v2.jobs.outputs[\"href\"]}")
         );
     }
 

@@ -105,6 +105,7 @@ codes! {
     // Terraform (E0550-E0569, W0550-W0569).
     E0550 Error "sensitive value in a count";
     E0551 Error "pattern Terraform cannot check";
+    E0552 Error "context value the provider cannot read";
     W0550 Warning "param name reserved by Terraform";
     W0551 Warning "count known only after apply";
     E0401 Error "dependency cycle";

@@ -2,7 +2,8 @@
 """Generate stdlib/native/terraform-aws/*.infra and
 stdlib/native/terraform-openstack/*.infra from the provider schemas in
 ../shared/schemas/terraform/ (`terraform providers schema -json` form), and
-stdlib/native/terraform/random_password.infra from RANDOM_PASSWORD below.
+stdlib/native/terraform/random_password.infra and random_id.infra from
+RANDOM_PASSWORD and RANDOM_ID below.
 
 Usage (run by hand, not by CI):
 
@@ -23,6 +24,8 @@ Mapping (Terraform schema -> Infra):
   (computed-only or optional+computed).
   Meta-arguments (count, for_each, provider, depends_on, lifecycle) are not
   in the schema and not emitted.
+  KEYED_ATTRIBUTES: a list of key/value objects (a Heat stack's `outputs`)
+  is also an attribute `{string: T}`, read by key.
 
 Known gaps of the source files (../shared/schemas/terraform/SOURCES.md):
 they carry no descriptions (so no doc comments) and no `deprecated` flags
@@ -97,6 +100,7 @@ OPENSTACK_TYPES = [
     "openstack_dns_zone_v2",
     "openstack_dns_recordset_v2",
     "openstack_db_instance_v1",
+    "openstack_orchestration_stack_v1",
 ]
 
 PROVIDERS = [
@@ -117,6 +121,19 @@ STATE = {
     "openstack_objectstorage_container_v1": "persistent",
     "openstack_dns_zone_v2": "persistent",
     "openstack_db_instance_v1": "persistent",
+}
+
+# Attributes the provider gives as a list of key/value objects, read as a
+# map from key to value: (type, attribute) -> (key field, value field, doc).
+# The attribute is declared `{string: T}` (T the value field's type), and the
+# Terraform backend (src/backend/terraform.rs, KEYED_ATTRIBUTES, the same
+# table) reads `r.outputs["k"]` as
+# `one([for o in TYPE.NAME.outputs : o.output_value if o.output_key == "k"])`.
+KEYED_ATTRIBUTES = {
+    ("openstack_orchestration_stack_v1", "outputs"): (
+        "output_key", "output_value",
+        "The stack's outputs, by key (the provider's `outputs` list, read as a map).",
+    ),
 }
 
 # hashicorp/random is not in the schema files: random_password is written
@@ -156,6 +173,30 @@ RANDOM_PASSWORD = [
      "The generated random string (sensitive)."),
 ]
 RANDOM_COMPUTED_ONLY = {"bcrypt_hash", "result"}
+
+# random_id, from the provider's schema (random 3.x, schema version 0:
+# internal/provider/resource_id.go); same columns. Every computed value but
+# `id` starts with `prefix`.
+RANDOM_ID_DOC = ("The resource random_id generates random numbers that are intended to be "
+                 "used as unique identifiers for other resources.")
+RANDOM_ID = [
+    ("byte_length", ie.NUMBER, True, False,
+     "The number of random bytes to produce."),
+    ("keepers", ("map", ie.STRING), False, False,
+     "Arbitrary map of values that, when changed, will trigger recreation of resource."),
+    ("prefix", ie.STRING, False, False,
+     "Arbitrary string to prefix the output value with."),
+    ("b64_std", ie.STRING, False, True,
+     "The generated id presented in base64 without additional transformations."),
+    ("b64_url", ie.STRING, False, True,
+     "The generated id presented in base64, using the URL-friendly character set: "
+     "case-sensitive letters, digits and the characters `_` and `-`."),
+    ("dec", ie.STRING, False, True,
+     "The generated id presented in non-padded decimal digits."),
+    ("hex", ie.STRING, False, True,
+     "The generated id presented in padded hexadecimal digits."),
+]
+RANDOM_ID_ID_DOC = "The generated id presented in base64 without additional transformations or prefix."
 
 
 class Converter:
@@ -280,7 +321,27 @@ def generate(type_name, schema, prefix, target):
         if name == "id" or not a.get("computed"):
             continue
         native.attr(name, conv.attribute_type(a, short + ie.pascal(name), readable=True))
+    for (keyed_type, name), (key_field, value_field, doc) in sorted(KEYED_ATTRIBUTES.items()):
+        if keyed_type == type_name:
+            native.attr(name, ("map", keyed_value_type(conv, block, name, key_field, value_field)), doc)
     return native
+
+
+def keyed_value_type(conv, block, name, key_field, value_field):
+    """The type of `value_field` in the objects of the list attribute or
+    block `name` (see KEYED_ATTRIBUTES)."""
+    bt = block.get("block_types", {}).get(name)
+    if bt is not None:
+        members = bt["block"].get("attributes", {})
+    else:
+        t = block["attributes"][name].get("type")
+        if not (isinstance(t, list) and t[0] in ("list", "set") and isinstance(t[1], list)
+                and t[1][0] == "object"):
+            sys.exit("%s is not a list of objects" % name)
+        members = {k: {"type": v} for k, v in t[1][1].items()}
+    if key_field not in members or value_field not in members:
+        sys.exit("%s has no %s or %s" % (name, key_field, value_field))
+    return conv.attribute_type(members[value_field], name)
 
 
 def random_password():
@@ -290,6 +351,18 @@ def random_password():
             native.prop(name, ty, required, doc)
     native.attr("id", ie.STRING)
     for name, ty, required, computed, doc in RANDOM_PASSWORD:
+        if computed:
+            native.attr(name, ty, doc)
+    return native
+
+
+def random_id():
+    native = ie.Native("random_id", "terraform", None, RANDOM_ID_DOC)
+    for name, ty, required, computed, doc in RANDOM_ID:
+        if not computed:
+            native.prop(name, ty, required, doc)
+    native.attr("id", ie.STRING, RANDOM_ID_ID_DOC)
+    for name, ty, required, computed, doc in RANDOM_ID:
         if computed:
             native.attr(name, ty, doc)
     return native
@@ -317,10 +390,12 @@ def main():
                   % (address.split("/", 1)[1], prov["provider_version"], fname))
         count, size = ie.write_all(os.path.join(out, folder), natives, header)
         print("%s: %d types, %d bytes" % (folder, count, size))
-    header = ("Generated by tools/gen-schemas/gen_terraform.py from the documented schema of "
-              "hashicorp/random 3.x random_password (schema version 3), written by hand in the "
-              "script: the provider is not in shared/schemas/terraform. Do not edit.")
-    count, size = ie.write_all(os.path.join(out, "terraform"), [random_password()], header)
+    header = ("Generated by tools/gen-schemas/gen_terraform.py from the documented schemas of "
+              "hashicorp/random 3.x random_password (schema version 3) and random_id (schema "
+              "version 0), written by hand in the script: the provider is not in "
+              "shared/schemas/terraform. Do not edit.")
+    count, size = ie.write_all(os.path.join(out, "terraform"), [random_id(), random_password()],
+                               header)
     print("terraform: %d types, %d bytes" % (count, size))
 
 
