@@ -147,33 +147,7 @@ impl<'t> Lowerer<'t> {
 
     /// The `///` lines written just above `start`, joined.
     pub fn doc_before(&self, start: usize) -> Option<String> {
-        let end_index = self
-            .comments
-            .partition_point(|c| (c.span.end as usize) <= start);
-        let mut lines = Vec::new();
-        let mut cursor = start;
-        for comment in self.comments[..end_index].iter().rev() {
-            let between = &self.text[comment.span.end as usize..cursor];
-            if comment.kind != CommentKind::Doc || !between.trim().is_empty() {
-                break;
-            }
-            if between.matches('\n').count() > 1 {
-                break;
-            }
-            let text = comment.text.trim_start_matches("///");
-            lines.push(
-                text.strip_prefix(' ')
-                    .unwrap_or(text)
-                    .trim_end()
-                    .to_string(),
-            );
-            cursor = comment.span.start as usize;
-        }
-        if lines.is_empty() {
-            return None;
-        }
-        lines.reverse();
-        Some(lines.join("\n"))
+        doc_before(self.text, &self.comments, start)
     }
 
     // ------------------------------------------------------------ declarations
@@ -793,15 +767,10 @@ impl<'t> Lowerer<'t> {
             match p.as_rule() {
                 Rule::str_text | Rule::mstr_text => push_text(&mut parts, p.as_str()),
                 Rule::escape => {
-                    let text = match &p.as_str()[1..] {
-                        "n" => "\n",
-                        "t" => "\t",
-                        "r" => "\r",
-                        "\\" => "\\",
-                        "\"" => "\"",
-                        "$" => "$",
-                        "0" => "\0",
-                        other => {
+                    let other = &p.as_str()[1..];
+                    let text = match known_escape(other) {
+                        Some(text) => text,
+                        None => {
                             self.report(
                                 Diagnostic::new(
                                     &codes::E0006,
@@ -834,7 +803,53 @@ impl<'t> Lowerer<'t> {
     }
 }
 
-fn push_text(parts: &mut Vec<StrPart>, text: &str) {
+/// The `///` lines written just above `start` in `text`, joined; `comments`
+/// are the file's comments before `start` (at least), in source order.
+/// Shared with the hand-written parser in `fast.rs`.
+pub(super) fn doc_before(text: &str, comments: &[Comment], start: usize) -> Option<String> {
+    let end_index = comments.partition_point(|c| (c.span.end as usize) <= start);
+    let mut lines = Vec::new();
+    let mut cursor = start;
+    for comment in comments[..end_index].iter().rev() {
+        let between = &text[comment.span.end as usize..cursor];
+        if comment.kind != CommentKind::Doc || !between.trim().is_empty() {
+            break;
+        }
+        if between.matches('\n').count() > 1 {
+            break;
+        }
+        let text = comment.text.trim_start_matches("///");
+        lines.push(
+            text.strip_prefix(' ')
+                .unwrap_or(text)
+                .trim_end()
+                .to_string(),
+        );
+        cursor = comment.span.start as usize;
+    }
+    if lines.is_empty() {
+        return None;
+    }
+    lines.reverse();
+    Some(lines.join("\n"))
+}
+
+/// What a known escape sequence (the character after the backslash) stands for.
+pub(super) fn known_escape(escaped: &str) -> Option<&'static str> {
+    Some(match escaped {
+        "n" => "\n",
+        "t" => "\t",
+        "r" => "\r",
+        "\\" => "\\",
+        "\"" => "\"",
+        "$" => "$",
+        "0" => "\0",
+        _ => return None,
+    })
+}
+
+/// Appends `text` to the last part when it is text, else as a new part.
+pub(super) fn push_text(parts: &mut Vec<StrPart>, text: &str) {
     if let Some(StrPart::Text(last)) = parts.last_mut() {
         last.push_str(text);
     } else {
@@ -844,7 +859,7 @@ fn push_text(parts: &mut Vec<StrPart>, text: &str) {
 
 /// Removes a multi-line string's common indentation, the line break after the
 /// opening quotes and the whitespace-only line before the closing quotes.
-fn dedent(mut parts: Vec<StrPart>) -> Vec<StrPart> {
+pub(super) fn dedent(mut parts: Vec<StrPart>) -> Vec<StrPart> {
     // Drop the first line break (and trailing spaces before it).
     if let Some(StrPart::Text(first)) = parts.first_mut() {
         let trimmed = first.trim_start_matches([' ', '\t']);
