@@ -189,9 +189,13 @@ fn back_to_reserved_word(text: &str, at: usize) -> usize {
         "native",
     ];
     let before = &text[..at];
+    // The word starts after the last character that cannot be in one; that
+    // character may take several bytes.
     let start = before
-        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .map_or(0, |i| i + 1);
+        .char_indices()
+        .rev()
+        .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '_'))
+        .map_or(0, |(i, c)| i + c.len_utf8());
     if start < at && RESERVED.contains(&&before[start..]) {
         start
     } else {
