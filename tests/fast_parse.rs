@@ -388,7 +388,8 @@ fn strings_escapes_and_interpolation() {
     ] {
         valid(&format!("let s = {string}\n"));
     }
-    // Unknown escapes, interpolated keys and line breaks are pest's to report.
+    // Unknown escapes, interpolated keys and literal types, and line breaks
+    // are pest's to report.
     invalid("let s = \"\\q\"\n");
     invalid("let s = \"\"\"\n  \\q\n\"\"\"\n");
     invalid("let s = \"a\\\nb\"\n");
@@ -396,8 +397,7 @@ fn strings_escapes_and_interpolation() {
     invalid("let o = { \"${k}\" = 1 }\n");
     invalid("resource r: T { \"${k}\" = 1 }\n");
     invalid("type T = { \"${k}\": int }\n");
-    // An interpolated literal type is quietly empty, without a diagnostic.
-    valid("type T = \"${k}\" | \"b\"\n");
+    invalid("type T = \"${k}\" | \"b\"\n");
 }
 
 #[test]

@@ -27,7 +27,7 @@ codes! {
     E0005 Error "file is not valid UTF-8";
     E0006 Error "unknown escape sequence";
     E0007 Error "integer literal out of range";
-    E0008 Error "interpolated key";
+    E0008 Error "interpolated key or literal type";
     E0009 Error "empty program";
     E0101 Error "duplicate declaration";
     E0102 Error "unknown name";

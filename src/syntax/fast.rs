@@ -3,7 +3,7 @@
 //! [`parse`] reads a file that the pest grammar accepts and the lowering
 //! turns into a tree without a diagnostic, and returns exactly the tree the
 //! pest path builds: the same spans, docs and comments. On anything else (a
-//! syntax error, an integer that does not fit, a key with an interpolation,
+//! syntax error, an integer that does not fit, a key or literal type with an interpolation,
 //! an unknown escape, an expression nested too deeply, input deeper than
 //! this parser wants to recurse) it returns `None` and the caller parses the
 //! file again with pest, which reports the diagnostics. Error messages never
@@ -875,10 +875,8 @@ impl<'t> Parser<'t> {
         let start = self.pos;
         let kind = match self.peek()? {
             b'"' => {
-                // An interpolated literal type lowers to "" without a
-                // diagnostic; so does it here.
-                let string = self.string()?;
-                TypeKind::Literal(string.as_plain().unwrap_or_default())
+                // An interpolated literal type is an error (E0008).
+                TypeKind::Literal(self.string()?.as_plain()?)
             }
             b'[' => {
                 self.pos += 1;

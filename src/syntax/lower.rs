@@ -454,11 +454,26 @@ impl<'t> Lowerer<'t> {
         let span = self.span(&pair);
         let rule = pair.as_rule();
         let kind = match rule {
-            Rule::string => TypeKind::Literal(
-                self.string(pair)
-                    .and_then(|s| s.as_plain())
-                    .unwrap_or_default(),
-            ),
+            Rule::string => {
+                let literal = self.string(pair);
+                match literal.as_ref().map(StringLit::as_plain) {
+                    Some(Some(text)) => TypeKind::Literal(text),
+                    Some(None) => {
+                        self.report(
+                            Diagnostic::new(
+                                &codes::E0008,
+                                span,
+                                "a literal type cannot contain an interpolation",
+                            )
+                            .label("interpolated literal type")
+                            .help("write the literal as plain text: a type is known when the program is read"),
+                        );
+                        TypeKind::Literal(String::new())
+                    }
+                    // The string's own error is already reported.
+                    None => TypeKind::Literal(String::new()),
+                }
+            }
             Rule::type_path => TypeKind::Path(self.type_path(pair)),
             Rule::list_type | Rule::map_type | Rule::paren_type => {
                 match Children::of(pair).next() {
