@@ -119,21 +119,9 @@ fn every_program_in_the_repository() {
 
 // ------------------------------------------------------------------ mutations
 
-/// A small, seeded generator: the same damage on every run.
-struct XorShift(u64);
-
-impl XorShift {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
+#[path = "support/xorshift.rs"]
+mod xorshift;
+use xorshift::XorShift;
 
 /// Splits text into tokens: words, runs of whitespace, and single other
 /// characters, so that edits keep most of the program readable.

@@ -1495,13 +1495,7 @@ fn file_description(file: &SourceFile) -> Option<String> {
         {
             break;
         }
-        let text = comment.text.trim_start_matches("///");
-        lines.push(
-            text.strip_prefix(' ')
-                .unwrap_or(text)
-                .trim_end()
-                .to_string(),
-        );
+        lines.push(comment.doc_text());
         end = comment.span.end as usize;
     }
     if lines.is_empty() {

@@ -27,6 +27,17 @@ pub struct Comment {
     pub span: Span,
 }
 
+impl Comment {
+    /// A `///` line's text: the marker and one space after it removed.
+    pub fn doc_text(&self) -> String {
+        let text = self.text.trim_start_matches("///");
+        text.strip_prefix(' ')
+            .unwrap_or(text)
+            .trim_end()
+            .to_string()
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CommentKind {
     Line,

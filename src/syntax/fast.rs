@@ -74,22 +74,10 @@ const RESERVED: &[&[u8]] = &[
 ];
 
 /// Words that may follow a declaration inside a component or target block
-/// (`decl_word`).
-const DECLARATION_WORDS: &[&[u8]] = &[
-    b"import",
-    b"param",
-    b"let",
-    b"resource",
-    b"output",
-    b"component",
-    b"native",
-    b"type",
-    b"stateless",
-    b"persistent",
-    b"volatile",
-    b"target",
-    b"unsupported",
-];
+/// (`decl_word`): those of a top-level declaration, and two more.
+fn is_declaration_word(word: &[u8]) -> bool {
+    super::scan::DECLARATION_WORDS.contains(&word) || word == b"target" || word == b"unsupported"
+}
 
 /// Parses `text`, already scanned into chunks starting at `starts`, or
 /// returns `None` when the pest path would report anything.
@@ -428,7 +416,7 @@ impl<'t> Parser<'t> {
 
     /// `decl_end`, as a lookahead: the end, `}` or a declaration word.
     fn at_decl_end(&self) -> bool {
-        self.pos == self.bytes.len() || self.at(b"}") || DECLARATION_WORDS.contains(&self.word())
+        self.pos == self.bytes.len() || self.at(b"}") || is_declaration_word(self.word())
     }
 
     fn import_decl(&mut self) -> Option<Import> {

@@ -833,13 +833,7 @@ pub(super) fn doc_before(text: &str, comments: &[Comment], start: usize) -> Opti
         if between.matches('\n').count() > 1 {
             break;
         }
-        let text = comment.text.trim_start_matches("///");
-        lines.push(
-            text.strip_prefix(' ')
-                .unwrap_or(text)
-                .trim_end()
-                .to_string(),
-        );
+        lines.push(comment.doc_text());
         cursor = comment.span.start as usize;
     }
     if lines.is_empty() {

@@ -28,7 +28,7 @@ enum Frame {
 }
 
 /// Words that start a declaration at the top level.
-const DECLARATION_WORDS: &[&[u8]] = &[
+pub(super) const DECLARATION_WORDS: &[&[u8]] = &[
     b"import",
     b"param",
     b"let",
