@@ -1564,6 +1564,19 @@ impl<'d> Emitter<'d> {
             ("availability_zones", []) => context_value(Context::Zones),
             ("stack_name", []) => context_value(Context::StackName),
             ("account_id", []) => context_value(Context::AccountId),
+            ("object_store_url", []) => {
+                self.report(
+                    Diagnostic::new(
+                        &codes::E0513,
+                        site.span,
+                        "`object_store_url()` is the endpoint of OpenStack's object store, which CloudFormation cannot read",
+                    )
+                    .label("reads `object_store_url()`")
+                    .note("the value comes from OpenStack's service catalog; AWS has no such endpoint")
+                    .help("build this program for terraform with `--provider openstack`, or read a `storage.Bucket`'s `domain_name` and `website_url`, which every target gives"),
+                );
+                Value::Null
+            }
             _ => {
                 let why = match name {
                     "length" => "CloudFormation's `Fn::Length` needs the `AWS::LanguageExtensions` transform, which Infra does not use".to_string(),
