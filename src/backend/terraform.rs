@@ -18,7 +18,9 @@
 //!   the resource is read as `TYPE.NAME[i]` or, as a whole, `TYPE.NAME[*]`.
 //!   Explicit dependencies are `depends_on`; a persistent resource (or one
 //!   whose deletion policy is retain or snapshot) gets
-//!   `lifecycle.prevent_destroy`, unless its deletion policy is delete.
+//!   `lifecycle.prevent_destroy`, unless its deletion policy is delete. An
+//!   `aws_db_instance` keeps a final snapshot unless its policy is delete
+//!   (`terraform destroy` fails on one that says neither).
 //! - Values keep their JSON shape (nested blocks are arrays of objects);
 //!   deploy-time leaves are `"${...}"` expressions in Terraform's own
 //!   syntax. A list of nested blocks that exists only under a deploy-time
@@ -705,12 +707,49 @@ impl<'d> Emitter<'d> {
             Some(Deletion::Retain | Deletion::Snapshot) => true,
             None => r.state == StateClass::Persistent,
         };
+        self.final_snapshot(r, protected, &mut body, cx);
         if protected {
             let mut lifecycle = Map::new();
             lifecycle.insert("prevent_destroy".into(), Value::Bool(true));
             body.insert("lifecycle".into(), Value::Object(lifecycle));
         }
         Value::Object(body)
+    }
+
+    /// An RDS instance refuses to be destroyed until told what becomes of its
+    /// data: a final snapshot, named after the instance, unless its deletion
+    /// policy is delete. What the program sets itself is left alone.
+    fn final_snapshot(
+        &mut self,
+        r: &Resource,
+        keep_data: bool,
+        body: &mut Map<String, Value>,
+        cx: Cx,
+    ) {
+        if r.type_name != "aws_db_instance"
+            || ["skip_final_snapshot", "final_snapshot_identifier"]
+                .iter()
+                .any(|k| r.properties.contains_key(*k))
+        {
+            return;
+        }
+        body.insert("skip_final_snapshot".into(), Value::Bool(!keep_data));
+        if !keep_data {
+            return;
+        }
+        // Snapshot names are letters, digits and single hyphens.
+        let name = match r.properties.get("identifier") {
+            Some(identifier) => Expr::Interp(vec![
+                Part::Expr(identifier.clone()),
+                Part::Text("-final".into()),
+            ]),
+            None => Expr::Interp(vec![
+                Part::Expr(Expr::Context(Context::StackName)),
+                Part::Text(format!("-{}-final", r.snake.replace('_', "-"))),
+            ]),
+        };
+        let name = self.template(&name, cx);
+        body.insert("final_snapshot_identifier".into(), name);
     }
 
     /// `count` (and a dynamic block's `for_each`) may not be sensitive, and
@@ -2409,6 +2448,42 @@ mod tests {
                 "depends_on": ["aws_vpc.net"]
             })
         );
+    }
+
+    #[test]
+    fn a_database_keeps_a_final_snapshot_unless_deleted() {
+        let mut d = deployment(Target::TerraformAws);
+        let mut named = resource(
+            "Db",
+            "db",
+            "aws_db_instance",
+            vec![("identifier", Expr::Param("name".into()))],
+        );
+        named.state = StateClass::Persistent;
+        let mut unnamed = resource("Orders", "orders_db", "aws_db_instance", vec![]);
+        unnamed.state = StateClass::Persistent;
+        let mut deleted = unnamed.clone();
+        deleted.id = "Scratch".into();
+        deleted.snake = "scratch".into();
+        deleted.deletion = Some(Deletion::Delete);
+        let mut own = unnamed.clone();
+        own.id = "Own".into();
+        own.snake = "own".into();
+        own.properties
+            .insert("skip_final_snapshot".into(), Expr::Bool(true));
+        d.params = vec![param("name", ParamType::String)];
+        d.resources = vec![named, unnamed, deleted, own];
+        let json = clean(&d);
+        let db = &json["resource"]["aws_db_instance"];
+        assert_eq!(db["db"]["skip_final_snapshot"], false);
+        assert_eq!(db["db"]["final_snapshot_identifier"], "${var.name}-final");
+        assert_eq!(
+            db["orders_db"]["final_snapshot_identifier"],
+            "${terraform.workspace}-orders-db-final"
+        );
+        assert_eq!(db["scratch"], json!({ "skip_final_snapshot": true }));
+        assert_eq!(db["own"]["skip_final_snapshot"], true);
+        assert!(db["own"].get("final_snapshot_identifier").is_none());
     }
 
     #[test]
