@@ -67,10 +67,15 @@ fn ui() {
         );
         let targets = build_targets(&String::from_utf8_lossy(&text));
         let options = infra::Options::default();
-        // Programs are checked; a `// build:` header also lowers them, for
-        // the targets it names (`all`: every target, as `infra check` does).
+        // Programs go through what `infra check` does: checked, then lowered
+        // for every target they can compile to; a `// build:` header names
+        // the targets instead (`all`: the same as no header).
         let checked = match targets {
-            None => infra::check(std::slice::from_ref(&path), &options).expect("readable test"),
+            None => {
+                infra::build(std::slice::from_ref(&path), &options, &[])
+                    .expect("readable test")
+                    .0
+            }
             Some(targets) => {
                 infra::build(std::slice::from_ref(&path), &options, &targets)
                     .expect("readable test")

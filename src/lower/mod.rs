@@ -69,17 +69,26 @@ fn accepts(target: Target, owner: &str) -> bool {
     owner == target.name() || (owner == "terraform" && target.name().starts_with("terraform-"))
 }
 
-/// The targets of the native types the entry file uses directly.
+/// The targets of the native types the entry file uses directly, checked
+/// or written as a string (whose vocabulary still names its target).
 fn native_targets(program: &crate::sema::check::Program) -> Vec<(String, crate::source::Span)> {
     use crate::sema::schema::SchemaKind;
-    use crate::syntax::ast::ItemKind;
+    use crate::syntax::ast::{ItemKind, ResourceType};
     let mut found = Vec::new();
     for item in &program.modules[program.entry.0 as usize].items {
-        if let ItemKind::Resource(r) = &item.kind
-            && let Some(id) = program.resource_schemas.get(&r.name.span)
+        let ItemKind::Resource(r) = &item.kind else {
+            continue;
+        };
+        if let Some(id) = program.resource_schemas.get(&r.name.span)
             && let SchemaKind::Native { target } = &program.schemas[id.0 as usize].kind
         {
             found.push((target.clone(), r.name.span));
+        } else if let ResourceType::Raw(name) = &r.ty
+            && let Some(target) = name
+                .as_plain()
+                .and_then(|n| crate::stdlib::native_target(&n))
+        {
+            found.push((target.to_string(), r.name.span));
         }
     }
     found
