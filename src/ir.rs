@@ -161,6 +161,13 @@ pub enum Expr {
     Context(Context),
     /// The index of a copy of a resource with a deploy-time `count`.
     CountIndex,
+    /// The list of `each` over the copies of `of`, a native resource with a
+    /// deploy-time `count`: inside `each`, `CountIndex` is the copy's index
+    /// and a reference to a counted resource reads that copy of it.
+    Copies {
+        of: String,
+        each: Box<Expr>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -265,6 +272,7 @@ impl Expr {
                 })
                 .collect(),
             Expr::Not(x) | Expr::Neg(x) | Expr::Member(x, _) => vec![x],
+            Expr::Copies { each, .. } => vec![each],
             Expr::Binary(_, a, b) | Expr::Index(a, b) => vec![a, b],
             Expr::If(c, a, b) => vec![c, a, b],
         }

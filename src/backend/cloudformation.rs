@@ -292,6 +292,7 @@ fn describe(expr: &Expr) -> String {
         Expr::Context(Context::StackName) => "stack_name()".to_string(),
         Expr::Context(Context::AccountId) => "account_id()".to_string(),
         Expr::CountIndex => "the copy's index".to_string(),
+        Expr::Copies { of, each } => format!("[for each copy of {of}: {}]", describe(each)),
     }
 }
 
@@ -1315,6 +1316,14 @@ impl<'d> Emitter<'d> {
                         "a copy's index outside a repeated resource".to_string(),
                     );
                 }
+                Value::Null
+            }
+            // CloudFormation has no deploy-time count (E0504 comes first).
+            Expr::Copies { .. } => {
+                self.internal(
+                    site.span,
+                    "the copies of a resource repeated a deploy-time number of times".to_string(),
+                );
                 Value::Null
             }
         }

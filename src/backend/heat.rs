@@ -568,7 +568,42 @@ impl<'d> Emitter<'d> {
             Expr::CountIndex => {
                 return Err(internal("the index of a copy outside a counted resource"));
             }
+            Expr::Copies { of, each } => self.copies(of, each)?,
         })
+    }
+
+    /// The list of `each` over the copies of the group `of`: a group reads
+    /// one attribute of every member as a list (`get_attr [group, attr]`)
+    /// and their ids as `refs`; anything else per copy has no Heat form.
+    fn copies(&mut self, of: &str, each: &Expr) -> Written {
+        match each {
+            Expr::Ref(id) if self.groups.contains(id.as_str()) => {
+                Ok(json!({ "get_attr": [self.name(id), "refs"] }))
+            }
+            _ if let Some((id, path)) = member_path(each)
+                && self.groups.contains(id)
+                && let Some(Value::String(first)) = path.first()
+                && !GROUP_ATTRIBUTES.contains(&first.as_str())
+                && !first.starts_with("resource.") =>
+            {
+                let mut args = vec![Value::String(self.name(id))];
+                args.extend(path);
+                Ok(json!({ "get_attr": args }))
+            }
+            _ if !self.groups.contains(of) => Err(internal(
+                "the copies of a resource without a deploy-time count",
+            )),
+            _ => Err(Problem::new(
+                &codes::E0505,
+                format!(
+                    "Heat cannot make a list of `{}` for each copy of `{}`",
+                    self.show(each),
+                    self.name(of)
+                ),
+                "read one attribute of each copy as it is (`[for w in web: w.private_ip]`), and build on that list elsewhere; or give the count at compile time with `--param` so the copies are unrolled".into(),
+            )
+            .note("an `OS::Heat::ResourceGroup` gives one attribute of all its members as a list (`get_attr [group, attribute]`), and nothing computed per member")),
+        }
     }
 
     /// `c ? a : b`: `if`, leaving the value out where a branch is `null` and
@@ -1369,9 +1404,43 @@ impl<'d> Emitter<'d> {
             Expr::Context(Context::StackName) => "stack_name()".into(),
             Expr::Context(Context::AccountId) => "account_id()".into(),
             Expr::CountIndex => "i".into(),
+            Expr::Copies { of, each } => {
+                format!(
+                    "[for each copy of {}: {}]",
+                    self.name(of),
+                    self.show_inner(each)
+                )
+            }
         }
     }
 }
+
+/// A resource and the path of constant keys `e` reads from it
+/// (`port.fixed_ips[0].ip_address`), when it is one.
+pub fn member_path(e: &Expr) -> Option<(&str, Vec<Value>)> {
+    match e {
+        Expr::Attr(id, attribute) => Some((id.as_str(), attribute_path(attribute))),
+        Expr::Index(base, key) => {
+            let (id, mut path) = member_path(base)?;
+            path.push(match &**key {
+                Expr::Int(n) if *n >= 0 => Value::from(*n),
+                Expr::String(s) => Value::String(s.clone()),
+                _ => return None,
+            });
+            Some((id, path))
+        }
+        Expr::Member(base, field) => {
+            let (id, mut path) = member_path(base)?;
+            path.push(Value::String(field.clone()));
+            Some((id, path))
+        }
+        _ => None,
+    }
+}
+
+/// The attributes of an `OS::Heat::ResourceGroup` itself: any other name is
+/// read from every member, as a list.
+const GROUP_ATTRIBUTES: &[&str] = &["refs", "refs_map", "attributes", "removed_rsrc_list"];
 
 /// Functions Heat has a form for (though not every one inside conditions).
 const HEAT_FUNCTIONS: &[&str] = &[
@@ -2105,6 +2174,74 @@ mod tests {
             replaced("$ab", &keys),
             vec![Segment::Key(0), Segment::Text("b".into())]
         );
+    }
+
+    fn copies(of: &str, each: Expr) -> Expr {
+        Expr::Copies {
+            of: of.into(),
+            each: Box::new(each),
+        }
+    }
+
+    #[test]
+    fn the_copies_of_a_group_read_one_attribute_of_every_member() {
+        let mut port = resource("WebPort", "web_port", "OS::Neutron::Port", vec![]);
+        port.count = Some(p("n"));
+        let mut web = server(vec![]);
+        web.count = Some(p("n"));
+        let ip = Expr::Member(
+            Box::new(index(
+                Expr::Attr("WebPort".into(), "fixed_ips".into()),
+                Expr::Int(0),
+            )),
+            "ip_address".into(),
+        );
+        let d = deployment(
+            vec![param("n", ParamType::Int)],
+            vec![port, web],
+            vec![
+                output("ids", copies("Web", Expr::Ref("Web".into()))),
+                output(
+                    "names",
+                    copies("Web", Expr::Attr("Web".into(), "name".into())),
+                ),
+                output("ips", copies("Web", ip)),
+            ],
+        );
+        let template = clean(&d);
+        assert_eq!(
+            template["outputs"],
+            json!({
+                "ids": { "value": { "get_attr": ["web", "refs"] } },
+                "names": { "value": { "get_attr": ["web", "name"] } },
+                "ips": { "value": { "get_attr": ["web_port", "fixed_ips", 0, "ip_address"] } }
+            })
+        );
+    }
+
+    #[test]
+    fn heat_refuses_a_value_computed_for_each_copy_of_a_group() {
+        let mut web = server(vec![]);
+        web.count = Some(p("n"));
+        let each = interp(vec![
+            part(Expr::Attr("Web".into(), "first_address".into())),
+            text(":80"),
+        ]);
+        let d = deployment(
+            vec![param("n", ParamType::Int)],
+            vec![web],
+            vec![output("urls", copies("Web", each))],
+        );
+        let (_, diagnostics) = emit(&d);
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
+        let diagnostic = &diagnostics[0];
+        assert_eq!(diagnostic.code.id, "E0505");
+        assert!(
+            diagnostic.message.starts_with("Heat cannot make a list of"),
+            "{}",
+            diagnostic.message
+        );
+        assert!(diagnostic.help[0].contains("--param"));
     }
 
     #[test]

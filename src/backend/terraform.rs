@@ -176,6 +176,10 @@ struct Cx {
     counted: bool,
     /// Rendering a key for locals: no locals, no diagnostics.
     plain: bool,
+    /// Inside the body of a for expression over the copies of a counted
+    /// resource (`Expr::Copies`): the copy's index is `i`, and a counted
+    /// resource is read at `[i]`.
+    copy: bool,
 }
 
 /// An expression a value is written with, and the property it is the whole
@@ -655,6 +659,7 @@ impl<'d> Emitter<'d> {
             span: r.span,
             counted: r.count.is_some(),
             plain: false,
+            copy: false,
         };
         let outer = Cx {
             counted: false,
@@ -938,6 +943,7 @@ impl<'d> Emitter<'d> {
             span: o.span,
             counted: false,
             plain: false,
+            copy: false,
         };
         let value = output_value(o);
         let mut body = Map::new();
@@ -1129,6 +1135,7 @@ impl<'d> Emitter<'d> {
             span: Span::default(),
             counted: true,
             plain: true,
+            copy: false,
         };
         let key = self.render(e, cx).0;
         self.contexts = contexts;
@@ -1284,6 +1291,7 @@ impl<'d> Emitter<'d> {
                 .into(),
             ),
             Expr::CountIndex => out.push("index".into()),
+            Expr::Copies { each, .. } => self.words(each, out),
         }
     }
 
@@ -1293,6 +1301,7 @@ impl<'d> Emitter<'d> {
             span: Span::default(),
             counted: false,
             plain: false,
+            copy: false,
         };
         let locals = self.locals.clone();
         for (name, e) in &locals {
@@ -1448,7 +1457,11 @@ impl<'d> Emitter<'d> {
             }
             Expr::Call(name, args) => self.call(name, args, cx),
             Expr::Index(base, i) => {
-                if let Expr::Ref(id) | Expr::Attr(id, _) = base.as_ref()
+                // `TYPE.NAME[i]`: one copy of a counted resource; inside a
+                // for expression over the copies, a counted resource is
+                // already the copy, and the index selects from the value.
+                if !cx.copy
+                    && let Expr::Ref(id) | Expr::Attr(id, _) = base.as_ref()
                     && self
                         .resources
                         .get(id.as_str())
@@ -1480,6 +1493,8 @@ impl<'d> Emitter<'d> {
                 }
             }
             Expr::Context(c) => (self.context(*c), P_PRIMARY),
+            Expr::Copies { of, each } => (self.copies(of, each, cx), P_PRIMARY),
+            Expr::CountIndex if cx.copy => ("i".into(), P_PRIMARY),
             Expr::CountIndex => {
                 if !cx.counted && !cx.plain {
                     self.internal(
@@ -1629,6 +1644,47 @@ impl<'d> Emitter<'d> {
         (format!("{function}({})", rendered.join(", ")), P_PRIMARY)
     }
 
+    /// The list of `each` over the copies of the counted resource `of`: a
+    /// splat (`TYPE.NAME[*].attr`) when `each` is one attribute of a copy,
+    /// else `[for i in range(length(TYPE.NAME)) : each]`, the copy's index
+    /// being `i`.
+    fn copies(&mut self, of: &str, each: &Expr, cx: Cx) -> String {
+        let counted = |s: &Self, id: &str| s.resources.get(id).is_some_and(|r| r.count.is_some());
+        let whole = Cx {
+            counted: false,
+            copy: false,
+            ..cx
+        };
+        match each {
+            Expr::Ref(id) if counted(self, id) => return self.resource_ref(id, "id", None, whole),
+            Expr::Attr(id, path)
+                if counted(self, id)
+                    && !self.is_keyed(id, path.split('.').next().unwrap_or("")) =>
+            {
+                return self.resource_ref(id, path, None, whole);
+            }
+            _ => {}
+        }
+        if cx.copy || !counted(self, of) || each.any(&|e| matches!(e, Expr::Copies { .. })) {
+            if !cx.plain {
+                self.internal(
+                    cx.span,
+                    format!("the copies of `{of}` read where they cannot be"),
+                );
+            }
+            return "null".into();
+        }
+        let r = self.resources[of];
+        let list = format!("{}.{}", r.type_name, r.snake);
+        let inner = Cx {
+            counted: false,
+            copy: true,
+            ..cx
+        };
+        let each = self.render(each, inner).0;
+        format!("[for i in range(length({list})) : {each}]")
+    }
+
     /// `TYPE.NAME` (with `[0]` for a conditional resource, `[i]` or `[*]`
     /// for a counted one) and the attribute path.
     fn resource_ref(&mut self, id: &str, path: &str, index: Option<String>, cx: Cx) -> String {
@@ -1665,8 +1721,13 @@ impl<'d> Emitter<'d> {
         };
         let mut s = format!("{}.{}", r.type_name, r.snake);
         if r.count.is_some() {
+            // Unindexed, a counted resource is the copy being written: the
+            // one a for expression over the copies is at, or the copy of a
+            // resource counted alike (a component's other resources).
             match &index {
                 Some(i) => s.push_str(&format!("[{i}]")),
+                None if cx.copy => s.push_str("[i]"),
+                None if cx.counted => s.push_str("[count.index]"),
                 None => s.push_str("[*]"),
             }
         } else if r.condition.is_some() {
@@ -2525,6 +2586,73 @@ mod tests {
         assert_eq!(
             json["resource"]["aws_ebs_volume"]["logs"]["lifecycle"],
             protected
+        );
+    }
+
+    fn copies(of: &str, each: Expr) -> Expr {
+        Expr::Copies {
+            of: of.into(),
+            each: Box::new(each),
+        }
+    }
+
+    #[test]
+    fn the_copies_of_a_counted_resource_are_a_splat_or_a_for_expression() {
+        let mut d = deployment(Target::TerraformOpenstack);
+        d.params.push(param("n", ParamType::Int));
+        let mut port = resource(
+            "WebPort",
+            "web_port",
+            "openstack_networking_port_v2",
+            vec![],
+        );
+        port.count = Some(var("n"));
+        let mut server = resource(
+            "WebInstance",
+            "web_instance",
+            "openstack_compute_instance_v2",
+            vec![("network", obj(vec![("port", Expr::Ref("WebPort".into()))]))],
+        );
+        server.count = Some(var("n"));
+        d.resources = vec![port, server];
+        let ip = Expr::Index(
+            Box::new(attr("WebPort", "all_fixed_ips")),
+            Box::new(Expr::Int(0)),
+        );
+        d.outputs = vec![
+            output(
+                "ids",
+                copies("WebInstance", Expr::Ref("WebInstance".into())),
+            ),
+            output("names", copies("WebInstance", attr("WebInstance", "name"))),
+            output(
+                "ips",
+                copies(
+                    "WebInstance",
+                    interp(vec![
+                        part(Expr::CountIndex),
+                        text("="),
+                        part(ip),
+                        text(":80"),
+                    ]),
+                ),
+            ),
+        ];
+        let json = clean(&d);
+        // A copy reads the copy of a resource counted alike.
+        assert_eq!(
+            json["resource"]["openstack_compute_instance_v2"]["web_instance"]["network"],
+            json!({ "port": "${openstack_networking_port_v2.web_port[count.index].id}" })
+        );
+        assert_eq!(
+            json["output"],
+            json!({
+                "ids": { "value": "${openstack_compute_instance_v2.web_instance[*].id}" },
+                "names": { "value": "${openstack_compute_instance_v2.web_instance[*].name}" },
+                "ips": {
+                    "value": "${[for i in range(length(openstack_compute_instance_v2.web_instance)) : \"${i}=${openstack_networking_port_v2.web_port[i].all_fixed_ips[0]}:80\"]}"
+                }
+            })
         );
     }
 

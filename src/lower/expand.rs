@@ -102,6 +102,8 @@ impl Val {
             }
             Val::Resource(instance) => match &instance.native {
                 Some(id) => ir::Expr::Ref(id.clone()),
+                // One copy's outputs are no value outside the copies.
+                None if instance.counted => ir::Expr::Null,
                 None => instance
                     .outputs
                     .get("id")
@@ -496,12 +498,14 @@ impl<'p> Expander<'p> {
                     for p in &mut self.pending[before..] {
                         p.resource.count = Some(count.clone());
                     }
+                    // The outputs are one copy's, read with the copy's
+                    // index: a comprehension over the copies reads them.
                     return match value {
                         Val::Resource(instance) => Val::Resource(Rc::new(Instance {
                             native: instance.native.clone(),
                             natives: instance.natives.clone(),
                             counted: true,
-                            outputs: IndexMap::new(),
+                            outputs: instance.outputs.clone(),
                         })),
                         other => other,
                     };
@@ -1041,6 +1045,11 @@ impl<'p> Expander<'p> {
             let b = self.repeat(comp, value, span, *b);
             return Val::Choice(c, Box::new(a), Box::new(b));
         }
+        if let Val::Resource(instance) = &iterable
+            && instance.counted
+        {
+            return self.each_copy(comp, value, span, instance);
+        }
         let Some(entries) = self.comprehension_over(comp, value, span, iterable) else {
             return Val::Null;
         };
@@ -1123,6 +1132,97 @@ impl<'p> Expander<'p> {
         }
         Some(out)
     }
+}
+
+impl Expander<'_> {
+    /// `[for w in web: BODY]` over the copies of a resource counted at deploy
+    /// time: `BODY` is lowered once, `w` being the copy whose index is
+    /// `CountIndex`, into `Copies`; the targets repeat it over the copies.
+    fn each_copy(
+        &mut self,
+        comp: &Comprehension,
+        value: Option<&Expr>,
+        span: Span,
+        instance: &Instance,
+    ) -> Val {
+        let refuse = |this: &mut Self, span: Span, message: String, label: &str, help: &str| {
+            this.diagnostics.push(
+                Diagnostic::new(&codes::E0505, span, message)
+                    .label(label.to_string())
+                    .help(help.to_string()),
+            );
+            Val::Null
+        };
+        let target = self.target.display();
+        if value.is_some() {
+            return refuse(
+                self,
+                span,
+                format!("{target} cannot make a map over copies counted only at deploy time"),
+                "a map over copies counted at deploy time",
+                "make a list (`[for w in web: w.private_ip]`), or give the count at compile time (`--param`)",
+            );
+        }
+        if let Some(filter) = &comp.filter {
+            return refuse(
+                self,
+                filter.span,
+                format!("{target} cannot filter copies counted only at deploy time"),
+                "a filter over copies counted at deploy time",
+                "list every copy and filter where the list is used, or give the count at compile time (`--param`)",
+            );
+        }
+        let Some(of) = instance.natives.first().cloned() else {
+            return Val::List(Vec::new());
+        };
+        let copy = Val::Resource(Rc::new(Instance {
+            native: instance.native.clone(),
+            natives: instance.natives.clone(),
+            counted: false,
+            outputs: instance.outputs.clone(),
+        }));
+        let before = self.frame().locals.len();
+        bind(
+            self.frame(),
+            &comp.binding,
+            Val::Deploy(ir::Expr::CountIndex),
+            copy,
+        );
+        let body = self.expr(&comp.body);
+        self.frame().locals.truncate(before);
+        let each = body.to_ir();
+        if each.any(&|e| matches!(e, ir::Expr::Copies { .. })) {
+            return refuse(
+                self,
+                comp.body.span,
+                format!(
+                    "{target} cannot repeat over copies counted only at deploy time inside another such repetition"
+                ),
+                "repeats over copies again",
+                "give the count at compile time (`--param`)",
+            );
+        }
+        if self.target == Target::Heat && !heat_reads_copies(&each) {
+            return refuse(
+                self,
+                comp.body.span,
+                "Heat can list only one attribute of each copy of a resource counted at deploy time".to_string(),
+                "computed for each copy",
+                "list the attribute alone (`[for w in web: w.private_ip]`) and build on that list, or give the count at compile time (`--param`)",
+            );
+        }
+        Val::Deploy(ir::Expr::Copies {
+            of,
+            each: Box::new(each),
+        })
+    }
+}
+
+/// Can Heat list `each` over a group's copies: one attribute of a member,
+/// or its id (`get_attr [group, attribute]`, `get_attr [group, refs]`)?
+fn heat_reads_copies(each: &ir::Expr) -> bool {
+    matches!(each, ir::Expr::Ref(_))
+        || crate::backend::heat::member_path(each).is_some_and(|(_, path)| !path.is_empty())
 }
 
 /// `base[index]`. A constant table indexed by a deploy-time choice between
