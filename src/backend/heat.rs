@@ -535,6 +535,9 @@ impl<'d> Emitter<'d> {
                 Value::Object(out)
             }
             Expr::Param(name) => json!({ "get_param": name }),
+            Expr::Ref(id) if site.in_group && self.groups.contains(id.as_str()) => {
+                return Err(self.copy_of_group(id));
+            }
             Expr::Ref(id) if self.groups.contains(id.as_str()) => {
                 json!({ "get_attr": [self.name(id), "refs"] })
             }
@@ -697,6 +700,21 @@ impl<'d> Emitter<'d> {
         }
     }
 
+    /// A copy of one group reading the copy of another with its index:
+    /// each group is repeated on its own, and its members cannot name the
+    /// members of another.
+    fn copy_of_group(&self, id: &str) -> Problem {
+        Problem::new(
+            &codes::E0506,
+            format!(
+                "Heat cannot read the matching copy of `{}` from a copy of another resource counted at deploy time",
+                self.name(id)
+            ),
+            "give the count at compile time (`--param`) to unroll the copies into separate resources, or build for Terraform, whose `count` pairs them".into(),
+        )
+        .note("each resource counted at deploy time is its own `OS::Heat::ResourceGroup`; a member of one group has no way to name the member of another with the same index")
+    }
+
     /// The function and arguments of a `get_param` or `get_attr` reading
     /// `e`, when it is one.
     fn path(
@@ -706,6 +724,9 @@ impl<'d> Emitter<'d> {
     ) -> Result<Option<(&'static str, Vec<Value>)>, Problem> {
         Ok(match e {
             Expr::Param(name) => Some(("get_param", vec![name.as_str().into()])),
+            Expr::Attr(id, _) if site.in_group && self.groups.contains(id.as_str()) => {
+                return Err(self.copy_of_group(id));
+            }
             Expr::Attr(id, attribute) => {
                 let mut args = vec![Value::String(self.name(id))];
                 args.extend(attribute_path(attribute));
