@@ -568,6 +568,7 @@ impl<'d> Emitter<'d> {
 
     fn template(&mut self) -> Value {
         self.check_ids();
+        self.check_images();
         let parameters = self.parameters();
         let metadata = self.metadata();
         let mut resources = Map::new();
@@ -625,6 +626,27 @@ impl<'d> Emitter<'d> {
         let template = Value::Object(template);
         self.check_limits(&template, resource_count);
         template
+    }
+
+    /// An image written into the program must be an AMI id: EC2 refuses
+    /// anything else when the stack is created.
+    fn check_images(&mut self) {
+        for r in &self.deployment.resources {
+            if let Some(Expr::String(text)) = image_of(r)
+                && !is_ami_id(text)
+            {
+                self.report(
+                    Diagnostic::new(
+                        &codes::E0517,
+                        r.span,
+                        format!("`{text}` is not an AMI id, and CloudFormation's `{}` boots only from one", r.type_name),
+                    )
+                    .label(format!("boots from `{text}`"))
+                    .note("an EC2 image id is `ami-` and 8 or 17 letters or digits; a name such as `ubuntu-24.04` means something to OpenStack, not to EC2")
+                    .help("make the image a param (given as `--param` or when deploying), or write the AMI id of the region"),
+                );
+            }
+        }
     }
 
     /// Text CloudFormation caps at `max` bytes, cut with a warning.
@@ -805,7 +827,28 @@ impl<'d> Emitter<'d> {
             );
             out.insert("Description".into(), Value::String(text));
         }
-        if let Some(default) = &p.default {
+        let image_default = match &p.default {
+            Some(Value::String(text)) if ty == "AWS::EC2::Image::Id" && !is_ami_id(text) => {
+                Some(text.clone())
+            }
+            _ => None,
+        };
+        if let Some(text) = image_default {
+            self.report(
+                Diagnostic::new(
+                    &codes::W0515,
+                    span,
+                    format!("the default `{text}` of param `{}` is not an AMI id: it is left out of the template", p.name),
+                )
+                .label("the param is read here as an EC2 image id")
+                .note("CloudFormation checks an `AWS::EC2::Image::Id` param against the account's images; a name such as `ubuntu-24.04` means something to OpenStack, not to EC2")
+                .help(format!(
+                    "give the AMI when deploying (parameter `{}`), or at compile time: `--param {}=ami-0123456789abcdef0`",
+                    self.param_ids[p.name.as_str()],
+                    p.name
+                )),
+            );
+        } else if let Some(default) = &p.default {
             match self.param_value(p, default, span) {
                 Some(value) => {
                     out.insert("Default".into(), value);
@@ -2209,25 +2252,41 @@ const LIST_ATTRIBUTES: &[(&str, &str)] = &[
     ("AWS::Route53::HostedZone", "NameServers"),
 ];
 
+/// The machine image a resource boots from, for the types that take one.
+fn image_of(r: &Resource) -> Option<&Expr> {
+    match r.type_name.as_str() {
+        "AWS::EC2::Instance" | "AWS::AutoScaling::LaunchConfiguration" => {
+            r.properties.get("ImageId")
+        }
+        "AWS::EC2::LaunchTemplate" => match r.properties.get("LaunchTemplateData") {
+            Some(Expr::Object(data)) => data.get("ImageId"),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// The params read as they are by an EC2 image id property.
 fn image_params(deployment: &Deployment) -> HashSet<&str> {
-    let mut found = HashSet::default();
-    for r in &deployment.resources {
-        let image = match r.type_name.as_str() {
-            "AWS::EC2::Instance" | "AWS::AutoScaling::LaunchConfiguration" => {
-                r.properties.get("ImageId")
-            }
-            "AWS::EC2::LaunchTemplate" => match r.properties.get("LaunchTemplateData") {
-                Some(Expr::Object(data)) => data.get("ImageId"),
-                _ => None,
-            },
+    deployment
+        .resources
+        .iter()
+        .filter_map(|r| match image_of(r) {
+            Some(Expr::Param(name)) => Some(name.as_str()),
             _ => None,
-        };
-        if let Some(Expr::Param(name)) = image {
-            found.insert(name.as_str());
-        }
-    }
-    found
+        })
+        .collect()
+}
+
+/// `ami-` and 8 or 17 lower-case letters or digits: what EC2 takes as an
+/// image id (the pattern of AWS's resource schema).
+fn is_ami_id(text: &str) -> bool {
+    text.strip_prefix("ami-").is_some_and(|rest| {
+        matches!(rest.len(), 8 | 17)
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
+    })
 }
 
 fn context_value(context: Context) -> Value {
@@ -3310,6 +3369,21 @@ mod tests {
             body_size(&template),
             serde_json::to_vec_pretty(&template).unwrap().len() + 1
         );
+    }
+
+    #[test]
+    fn ami_ids_are_told_from_image_names() {
+        assert!(is_ami_id("ami-12345678"));
+        assert!(is_ami_id("ami-0123456789abcdef0"));
+        for name in [
+            "ubuntu-24.04",
+            "ami-",
+            "ami-1234567",
+            "ami-0123456789ABCDEF0",
+            "AMI-12345678",
+        ] {
+            assert!(!is_ami_id(name), "{name}");
+        }
     }
 
     #[test]

@@ -89,11 +89,13 @@ codes! {
     E0514 Error "condition reads a resource";
     E0515 Error "value CloudFormation cannot express";
     E0516 Error "template exceeds a CloudFormation limit";
+    E0517 Error "image that is not an AMI id";
     W0510 Warning "template too large to pass inline";
     W0511 Note "sensitive output shown by CloudFormation";
     W0512 Warning "constraint CloudFormation cannot check";
     W0513 Warning "description too long for CloudFormation";
     W0514 Warning "secret param shown in an output";
+    W0515 Warning "image param default that is not an AMI id";
     // Heat (E0530-E0549, W0530-W0549).
     E0530 Error "deploy-time arithmetic on Heat";
     E0531 Error "deploy-time ordering comparison on Heat";
