@@ -1226,15 +1226,39 @@ impl Checker<'_> {
         else {
             return;
         };
-        let mut quiet = Vec::new();
-        let Some(folded) = eval::eval(value, &|name| scope.consts.lookup(name), &mut quiet) else {
-            return;
-        };
+        // A value chosen at deploy time between constants breaks a
+        // constraint if any of the constants does.
+        let mut alternatives = vec![value];
+        let mut constants = Vec::new();
+        while let Some(e) = alternatives.pop() {
+            match &e.kind {
+                ExprKind::Conditional(_, a, b) => alternatives.extend([&**b, &**a]),
+                ExprKind::Paren(inner) => alternatives.push(inner),
+                _ => {
+                    let mut quiet = Vec::new();
+                    let folded = eval::eval(e, &|name| scope.consts.lookup(name), &mut quiet);
+                    constants.extend(folded.map(|v| (e.span, v)));
+                }
+            }
+        }
+        for (span, folded) in constants {
+            self.report_violations(schema, key, &constraints, span, &folded);
+        }
+    }
+
+    fn report_violations(
+        &mut self,
+        schema: SchemaId,
+        key: &str,
+        constraints: &super::params::Constraints,
+        span: Span,
+        folded: &Value,
+    ) {
         let schema_name = self.schema_name(schema);
-        for violation in constraints.violations(&folded) {
+        for violation in constraints.violations(folded) {
             let mut diagnostic = Diagnostic::new(
                 &codes::E0301,
-                value.span,
+                span,
                 format!("`{key}` of `{schema_name}`: {}", violation.reason),
             )
             .label(format!("breaks `{}`", violation.option))
