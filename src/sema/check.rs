@@ -109,6 +109,9 @@ pub struct Checker<'db> {
     resource_schemas: HashMap<Span, SchemaId>,
     /// Values of the entry file's params given at compile time.
     param_values: IndexMap<String, Value>,
+    /// Defaults of the entry file's other params (secrets left out): the
+    /// values a deployment gets when it gives none.
+    param_defaults: IndexMap<String, Value>,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -161,6 +164,11 @@ pub fn check(
         param_values: params
             .iter()
             .filter_map(|(name, info)| Some((name.clone(), info.value.clone()?)))
+            .collect(),
+        param_defaults: params
+            .iter()
+            .filter(|(_, info)| info.value.is_none() && !info.secret)
+            .filter_map(|(name, info)| Some((name.clone(), info.default.clone()?)))
             .collect(),
         diagnostics: Vec::new(),
     };
@@ -747,6 +755,11 @@ impl Checker<'_> {
             } else {
                 IndexMap::new()
             },
+            defaults: if entry {
+                self.param_defaults.clone()
+            } else {
+                IndexMap::new()
+            },
             cache: RefCell::new(HashMap::default()),
             diagnostics: RefCell::new(Vec::new()),
         };
@@ -1227,22 +1240,29 @@ impl Checker<'_> {
             return;
         };
         // A value chosen at deploy time between constants breaks a
-        // constraint if any of the constants does.
+        // constraint if any of the constants does; a param passed as it is
+        // breaks it with its default.
         let mut alternatives = vec![value];
         let mut constants = Vec::new();
         while let Some(e) = alternatives.pop() {
             match &e.kind {
                 ExprKind::Conditional(_, a, b) => alternatives.extend([&**b, &**a]),
                 ExprKind::Paren(inner) => alternatives.push(inner),
+                ExprKind::Name(name)
+                    if !scope.locals.iter().any(|(local, _)| *local == name.name)
+                        && let Some(default) = scope.consts.defaults.get(&name.name) =>
+                {
+                    constants.push((e.span, default.clone(), Some(&name.name)));
+                }
                 _ => {
                     let mut quiet = Vec::new();
                     let folded = eval::eval(e, &|name| scope.consts.lookup(name), &mut quiet);
-                    constants.extend(folded.map(|v| (e.span, v)));
+                    constants.extend(folded.map(|v| (e.span, v, None)));
                 }
             }
         }
-        for (span, folded) in constants {
-            self.report_violations(schema, key, &constraints, span, &folded);
+        for (span, folded, param) in constants {
+            self.report_violations(schema, key, &constraints, span, &folded, param);
         }
     }
 
@@ -1253,18 +1273,37 @@ impl Checker<'_> {
         constraints: &super::params::Constraints,
         span: Span,
         folded: &Value,
+        default_of: Option<&String>,
     ) {
         let schema_name = self.schema_name(schema);
         for violation in constraints.violations(folded) {
+            let (reason, label) = match default_of {
+                Some(param) => (
+                    format!("the default of `{param}`: {}", violation.reason),
+                    format!(
+                        "`{param}` breaks `{}` when deployed with its default",
+                        violation.option
+                    ),
+                ),
+                None => (
+                    violation.reason.clone(),
+                    format!("breaks `{}`", violation.option),
+                ),
+            };
             let mut diagnostic = Diagnostic::new(
                 &codes::E0301,
                 span,
-                format!("`{key}` of `{schema_name}`: {}", violation.reason),
+                format!("`{key}` of `{schema_name}`: {reason}"),
             )
-            .label(format!("breaks `{}`", violation.option))
+            .label(label)
             .secondary(violation.span, "the constraint");
             if let Some(message) = &constraints.message {
                 diagnostic = diagnostic.note(message.clone());
+            }
+            if let Some(param) = default_of {
+                diagnostic = diagnostic.help(format!(
+                    "change the default of `{param}`, or give `{param}` the same constraint so a deployment cannot pass such a value"
+                ));
             }
             self.diagnostics.push(diagnostic);
         }
@@ -2027,6 +2066,9 @@ fn null_test(condition: &Expr) -> Option<(&Ident, bool)> {
 struct ConstEnv<'a> {
     lets: HashMap<&'a str, &'a Expr>,
     params: IndexMap<String, Value>,
+    /// Defaults of the params not given: not constants, but what a
+    /// deployment that gives no value gets.
+    defaults: IndexMap<String, Value>,
     /// `None` while a let is being evaluated, so a cycle folds to nothing.
     cache: RefCell<HashMap<String, Option<Value>>>,
     diagnostics: RefCell<Vec<Diagnostic>>,
