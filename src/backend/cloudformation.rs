@@ -632,30 +632,41 @@ impl<'d> Emitter<'d> {
     /// anything else when the stack is created.
     fn check_images(&mut self) {
         for r in &self.deployment.resources {
-            // Text, or text with values spliced in that cannot start as an
-            // AMI id does.
-            let text = match image_of(r) {
-                Some(Expr::String(text)) if !is_ami_id(text) => text.clone(),
-                Some(Expr::Interp(parts)) => match parts.first() {
-                    Some(Part::Text(text))
-                        if !(text.starts_with("ami-") || "ami-".starts_with(text.as_str())) =>
-                    {
-                        format!("{text}...")
-                    }
-                    _ => continue,
-                },
-                _ => continue,
+            let Some(image) = image_of(r) else {
+                continue;
             };
-            self.report(
-                Diagnostic::new(
-                    &codes::E0517,
-                    r.span,
-                    format!("`{text}` is not an AMI id, and CloudFormation's `{}` boots only from one", r.type_name),
-                )
-                .label(format!("boots from `{text}`"))
-                .note("an EC2 image id is `ami-` and 8 or 17 letters or digits; a name such as `ubuntu-24.04` means something to OpenStack, not to EC2")
-                .help("make the image a param (given as `--param` or when deploying), or write the AMI id of the region"),
-            );
+            // Each image a deploy-time choice may pick.
+            let mut alternatives = vec![image];
+            while let Some(e) = alternatives.pop() {
+                // Text, or text with values spliced in that cannot start as
+                // an AMI id does.
+                let text = match e {
+                    Expr::If(_, a, b) => {
+                        alternatives.extend([&**b, &**a]);
+                        continue;
+                    }
+                    Expr::String(text) if !is_ami_id(text) => text.clone(),
+                    Expr::Interp(parts) => match parts.first() {
+                        Some(Part::Text(text))
+                            if !(text.starts_with("ami-") || "ami-".starts_with(text.as_str())) =>
+                        {
+                            format!("{text}...")
+                        }
+                        _ => continue,
+                    },
+                    _ => continue,
+                };
+                self.report(
+                    Diagnostic::new(
+                        &codes::E0517,
+                        r.span,
+                        format!("`{text}` is not an AMI id, and CloudFormation's `{}` boots only from one", r.type_name),
+                    )
+                    .label(format!("boots from `{text}`"))
+                    .note("an EC2 image id is `ami-` and 8 or 17 letters or digits; a name such as `ubuntu-24.04` means something to OpenStack, not to EC2")
+                    .help("make the image a param (given as `--param` or when deploying), or write the AMI id of the region"),
+                );
+            }
         }
     }
 
