@@ -1124,6 +1124,20 @@ impl Checker<'_> {
             let span = property.key.span.to(property.value.span);
             let value_span = property.value.span;
             match (key, value) {
+                // A whole-number param bounded by a fraction: the templates
+                // would carry a bound no value of the param can meet exactly.
+                ("min" | "max", Value::Number(n)) if *ty == ParamType::Int && n.fract() != 0.0 => {
+                    self.bad_option(
+                        key,
+                        value_span,
+                        format!("`{key}` of an int param must be a whole number, not {n}"),
+                        "a fraction".into(),
+                        format!(
+                            "write a whole number: `{key} = {}`",
+                            if key == "min" { n.ceil() } else { n.floor() }
+                        ),
+                    );
+                }
                 ("min" | "max", value @ (Value::Int(_) | Value::Number(_))) => {
                     let constraint = Some(Constraint { value, span });
                     if key == "min" {
@@ -1895,7 +1909,12 @@ param c: string = "${a}-x"
             Vec::<&str>::new()
         );
         assert_eq!(codes_of("param x: int { min = 5 max = 1 }\n"), ["E0306"]);
-        assert_eq!(codes_of("param x: int { min = 1.5 max = 1 }\n"), ["E0306"]);
+        assert_eq!(
+            codes_of("param x: number { min = 1.5 max = 1 }\n"),
+            ["E0306"]
+        );
+        assert_eq!(codes_of("param x: int { min = 1.5 }\n"), ["E0304"]);
+        assert_eq!(codes_of("param x: int { max = 2.0 }\n"), Vec::<&str>::new());
         assert_eq!(
             codes_of("param x: string { min_length = 5 max_length = 1 }\n"),
             ["E0306"]
