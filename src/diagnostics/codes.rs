@@ -61,7 +61,7 @@ codes! {
     E0305 Error "option does not apply to the param's type";
     E0306 Error "contradictory constraints";
     E0307 Error "invalid regular expression";
-    E0308 Error "param default not known at compile time";
+    E0308 Error "value not known at compile time";
     E0309 Error "secret value in the template";
     E0310 Error "arithmetic overflow";
     E0311 Error "division by zero";

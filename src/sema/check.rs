@@ -803,9 +803,7 @@ impl Checker<'_> {
                         let _ = self.resolve_type(module, declared);
                     }
                     if let Some(options) = &o.options {
-                        for p in &options.properties {
-                            let _ = self.infer(&mut scope, &p.value);
-                        }
+                        self.check_output_options(&mut scope, options);
                     }
                 }
                 ItemKind::TypeAlias(a) => {
@@ -1160,6 +1158,49 @@ impl Checker<'_> {
         }
         scope.locals.truncate(locals_before);
         (schema.map(|s| self.schemas[s.0 as usize].state), instances)
+    }
+
+    /// An output's options: `export`, a name (deploy-time parts allowed, as
+    /// CloudFormation's `Export.Name`), and `sensitive`, which decides how
+    /// the output is emitted and so must be known at compile time.
+    fn check_output_options(&mut self, scope: &mut Scope, options: &Block) {
+        const OPTIONS: &[&str] = &["export", "sensitive"];
+        for p in &options.properties {
+            let expected = match p.key.name.as_str() {
+                "export" => Ty::String,
+                "sensitive" => Ty::Bool,
+                other => {
+                    let _ = self.infer(scope, &p.value);
+                    self.diagnostics.push(
+                        Diagnostic::new(
+                            &codes::E0201,
+                            p.key.span,
+                            format!("unknown output option `{other}`"),
+                        )
+                        .label("not an option of an output")
+                        .did_you_mean(other, OPTIONS.iter().copied())
+                        .note("an output's options are `export` (a name other stacks import the value by) and `sensitive`"),
+                    );
+                    continue;
+                }
+            };
+            let found = self.check_expr(scope, &p.value, &expected);
+            self.expect(&expected, &found, p.value.span, None);
+            if p.key.name == "sensitive"
+                && found == Ty::Bool
+                && !matches!(self.fold(scope, &p.value), Some(Value::Bool(_)))
+            {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        &codes::E0308,
+                        p.value.span,
+                        "`sensitive` must be known at compile time",
+                    )
+                    .label("known only at deploy time")
+                    .help("write `sensitive = true` or `false`, or give the params it reads with `--param`"),
+                );
+            }
+        }
     }
 
     /// The compile-time value of an expression of the module's top level,
