@@ -37,6 +37,9 @@ const MAX_PARAM_DESCRIPTION: usize = 4000;
 const MAX_OUTPUT_DESCRIPTION: usize = 1024;
 /// `Fn::And` and `Fn::Or` take between 2 and 10 conditions.
 const MAX_CONDITION_OPERANDS: usize = 10;
+/// The most characters a parameter value holds (cfn-lint's bound on
+/// `MinLength` and `MaxLength`).
+const MAX_PARAM_VALUE: u64 = 4096;
 /// Longer condition names are shortened, to stay readable.
 const MAX_CONDITION_NAME: usize = 64;
 /// `Fn::Cidr` makes at most this many blocks.
@@ -911,6 +914,12 @@ impl<'d> Emitter<'d> {
         for (value, key) in [(p.min_length, "MinLength"), (p.max_length, "MaxLength")] {
             if let Some(n) = value {
                 if is_string {
+                    let n = if n > MAX_PARAM_VALUE {
+                        self.param_too_long(p, span, key, n);
+                        MAX_PARAM_VALUE
+                    } else {
+                        n
+                    };
                     out.insert(key.into(), json!(n));
                     constrained = true;
                 } else {
@@ -995,6 +1004,24 @@ impl<'d> Emitter<'d> {
                 "give `{}` a value at compile time with `--param {}=VALUE`, or split it into params of simple types",
                 p.name, p.name
             )),
+        );
+    }
+
+    /// A length bound beyond what a CloudFormation parameter can hold: the
+    /// template says the most it can.
+    fn param_too_long(&mut self, p: &Param, span: Span, key: &str, n: u64) {
+        self.report(
+            Diagnostic::new(
+                &codes::W0512,
+                span,
+                format!(
+                    "CloudFormation cannot check a length of {n} on param `{}`: a parameter value holds at most {MAX_PARAM_VALUE} characters",
+                    p.name
+                ),
+            )
+            .label("the param is read here")
+            .note(format!("the template says `{key}: {MAX_PARAM_VALUE}`"))
+            .help(format!("bound the length by {MAX_PARAM_VALUE} or less")),
         );
     }
 
