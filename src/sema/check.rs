@@ -1188,7 +1188,10 @@ impl Checker<'_> {
             self.expect(&expected, &found, p.value.span, None);
             if p.key.name == "sensitive"
                 && found == Ty::Bool
-                && !matches!(self.fold(scope, &p.value), Some(Value::Bool(_)))
+                && !matches!(
+                    eval::eval(&p.value, &|name| scope.consts.lookup(name), &mut Vec::new()),
+                    Some(Value::Bool(_))
+                )
             {
                 self.diagnostics.push(
                     Diagnostic::new(
@@ -1928,33 +1931,29 @@ impl Checker<'_> {
                         Some((rest.to_string(), (field.ty.clone(), false)))
                     })
                     .collect();
-                match schema.outputs.get(&name.name) {
-                    Some(field) => field.ty.clone(),
-                    // `Endpoint.Address` is one attribute, read as a path.
-                    None if !nested.is_empty() => Ty::Object(nested.into()),
-                    None => {
-                        let mut d = Diagnostic::new(
-                            &codes::E0204,
-                            name.span,
-                            format!("`{}` has no attribute `{}`", schema.name, name.name),
-                        )
-                        .label("unknown attribute")
-                        .secondary(schema.span, format!("`{}` is declared here", schema.name));
-                        if let Some(near) = suggest::best_match(
-                            &name.name,
-                            schema.outputs.keys().map(String::as_str),
-                        ) {
-                            d = d.help(format!("did you mean `{near}`?"));
-                        } else if schema.inputs.contains_key(&name.name) {
-                            d = d.note(format!(
-                                "`{}` is a property: what a resource is given cannot be read back from it",
-                                name.name
-                            ));
-                        }
-                        self.diagnostics.push(d);
-                        Ty::Error
-                    }
+                // `Endpoint.Address` is one attribute, read as a path.
+                if !nested.is_empty() {
+                    return Ty::Object(nested.into());
                 }
+                let mut d = Diagnostic::new(
+                    &codes::E0204,
+                    name.span,
+                    format!("`{}` has no attribute `{}`", schema.name, name.name),
+                )
+                .label("unknown attribute")
+                .secondary(schema.span, format!("`{}` is declared here", schema.name));
+                if let Some(near) =
+                    suggest::best_match(&name.name, schema.outputs.keys().map(String::as_str))
+                {
+                    d = d.help(format!("did you mean `{near}`?"));
+                } else if schema.inputs.contains_key(&name.name) {
+                    d = d.note(format!(
+                        "`{}` is a property: what a resource is given cannot be read back from it",
+                        name.name
+                    ));
+                }
+                self.diagnostics.push(d);
+                Ty::Error
             }
             Ty::Object(fields) => match fields.get(&name.name) {
                 Some((t, optional)) => {

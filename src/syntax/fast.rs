@@ -448,8 +448,10 @@ impl<'t> Parser<'t> {
         })
     }
 
-    fn param_decl(&mut self) -> Option<Param> {
-        self.keyword("param")?;
+    /// `KEYWORD name (: type)? (= value)? block?`: a param, and the shape of
+    /// an output too.
+    fn param_shaped(&mut self, keyword: &str) -> Option<Param> {
+        self.keyword(keyword)?;
         self.skip();
         let name = self.ident()?;
         self.skip();
@@ -464,6 +466,10 @@ impl<'t> Parser<'t> {
             default,
             options,
         })
+    }
+
+    fn param_decl(&mut self) -> Option<Param> {
+        self.param_shaped("param")
     }
 
     fn let_decl(&mut self) -> Option<Let> {
@@ -526,15 +532,12 @@ impl<'t> Parser<'t> {
     }
 
     fn output_decl(&mut self) -> Option<Output> {
-        self.keyword("output")?;
-        self.skip();
-        let name = self.ident()?;
-        self.skip();
-        let ty = self.type_annotation();
-        self.skip();
-        let value = self.optional_value();
-        self.skip();
-        let options = self.attempt(Self::block);
+        let Param {
+            name,
+            ty,
+            default: value,
+            options,
+        } = self.param_shaped("output")?;
         Some(Output {
             name,
             ty,
