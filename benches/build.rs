@@ -7,7 +7,10 @@
 //! - `infra build` is timed in this process (the pipeline, then printing the
 //!   template), because CloudFormation refuses more than 500 resources: the
 //!   command reports that and writes nothing, while the whole template is
-//!   still built here. serde_json is timed in the same process, reading the
+//!   still built here. Like the command, it drops each deployment once
+//!   emitted; the compilation, which the command leaves to the process's
+//!   exit, is freed after the timing, as serde_json's tree is. serde_json
+//!   is timed in the same process, reading the
 //!   template file and writing it back.
 //! - Every figure is the median of several runs; the phases are printed too,
 //!   to show where the time goes.
@@ -59,8 +62,12 @@ const PHASES: [&str; 8] = [
 ];
 
 /// Builds `path` to CloudFormation and prints the template, timing each
-/// phase; returns the template's text.
-fn build_once(path: &Path, text: &str, laps: &mut [Vec<Duration>]) -> String {
+/// phase; returns the template's text and the compilation, to be freed.
+fn build_once(
+    path: &Path,
+    text: &str,
+    laps: &mut [Vec<Duration>],
+) -> (String, Box<dyn std::any::Any>) {
     let mut lap = Instant::now();
     let mut mark = |phase: usize| {
         laps[phase].push(lap.elapsed());
@@ -93,12 +100,25 @@ fn build_once(path: &Path, text: &str, laps: &mut [Vec<Duration>]) -> String {
     mark(6);
     let mut template = serde_json::to_string_pretty(&json).expect("serializable");
     template.push('\n');
+    // As `infra build` does, the deployment is dropped once emitted; the
+    // compilation is freed by the caller, outside the timing, as the command
+    // leaves it to the process's exit and serde_json's run below is timed
+    // without freeing its tree.
+    drop(deployment);
     mark(7);
-    std::hint::black_box((graph, program, deployment, json));
-    template
+    (template, Box::new((db, ast, graph, program, json)))
 }
 
+/// `INFRA_BENCH_BUILD_ONLY=1` times `infra build` alone (for profilers);
+/// `INFRA_BENCH_RUNS` sets the number of runs.
 fn main() {
+    let runs = std::env::var("INFRA_BENCH_RUNS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(RUNS);
+    let build_only = std::env::var_os("INFRA_BENCH_BUILD_ONLY").is_some();
+    let check_runs = if build_only { 0 } else { runs };
+    let serde_runs = if build_only { 1 } else { runs };
     let dir = std::env::temp_dir().join(format!("infra-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let path: PathBuf = dir.join("generated.infra");
@@ -106,7 +126,7 @@ fn main() {
     std::fs::write(&path, &text).expect("write program");
 
     let mut check_times = Vec::new();
-    for _ in 0..RUNS {
+    for _ in 0..check_runs {
         let start = Instant::now();
         let output = Command::new(env!("CARGO_BIN_EXE_infra"))
             .arg("check")
@@ -124,25 +144,29 @@ fn main() {
             "unexpected diagnostics:\n{stderr}"
         );
     }
-    println!(
-        "infra check, {RESOURCES} resources ({} bytes of source): {:.1} ms (the process, start to exit)",
-        text.len(),
-        ms(median(check_times))
-    );
+    if !build_only {
+        println!(
+            "infra check, {RESOURCES} resources ({} bytes of source): {:.1} ms (the process, start to exit)",
+            text.len(),
+            ms(median(check_times))
+        );
+    }
 
     let mut laps = vec![Vec::new(); PHASES.len()];
     let mut build_times = Vec::new();
     let mut template = String::new();
-    for _ in 0..RUNS {
+    for _ in 0..runs {
         let start = Instant::now();
-        template = build_once(&path, &text, &mut laps);
+        let compilation;
+        (template, compilation) = build_once(&path, &text, &mut laps);
         build_times.push(start.elapsed());
+        drop(compilation);
     }
     let template_path = dir.join("generated.template.json");
     std::fs::write(&template_path, &template).expect("write template");
 
     let mut serde_times = Vec::new();
-    for _ in 0..RUNS {
+    for _ in 0..serde_runs {
         let start = Instant::now();
         let read = std::fs::read_to_string(&template_path).expect("read template");
         let value: serde_json::Value = serde_json::from_str(&read).expect("valid JSON");
