@@ -54,7 +54,26 @@ pub fn scan(file: FileId, text: &str) -> Result<Vec<usize>, ScanError> {
     }
 }
 
+/// `[A-Za-z0-9_]`, by table: the scan's inner loop.
+fn is_word_byte(b: u8) -> bool {
+    const TABLE: [bool; 256] = {
+        let mut table = [false; 256];
+        let mut b = 0;
+        while b < 256 {
+            let c = b as u8;
+            table[b] = c.is_ascii_alphanumeric() || c == b'_';
+            b += 1;
+        }
+        table
+    };
+    TABLE[b as usize]
+}
+
 fn declaration_at(bytes: &[u8], i: usize) -> bool {
+    // Most lines start with an indent or a bracket.
+    if !bytes[i].is_ascii_lowercase() {
+        return false;
+    }
     DECLARATION_WORDS.iter().any(|word| {
         bytes[i..].starts_with(word) && matches!(bytes.get(i + word.len()), Some(b' ' | b'\t'))
     })
@@ -100,36 +119,51 @@ fn scan_into(file: FileId, text: &str, starts: &mut Vec<usize>) -> Option<ScanEr
                     in_string = None;
                     i += 2;
                 }
-                _ => i += 1,
+                // Plain text runs to the next byte that matters.
+                _ => {
+                    i += 1;
+                    while i < bytes.len() && !matches!(bytes[i], b'\\' | b'"' | b'\n' | b'$') {
+                        i += 1;
+                    }
+                }
             }
             continue;
         }
-        if stack.is_empty()
-            && i > 0
-            && bytes[i - 1] == b'\n'
-            && declaration_at(bytes, i)
-            && !after_state_class
-        {
-            starts.push(i);
-        }
-        // Track whether the last word of code was a state class, which
-        // belongs with the declaration keyword that follows it.
         let byte = bytes[i];
-        if byte.is_ascii_alphanumeric() || byte == b'_' {
-            if i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_') {
-                let end = bytes[i..]
-                    .iter()
-                    .position(|b| !(b.is_ascii_alphanumeric() || *b == b'_'))
-                    .map_or(bytes.len(), |n| i + n);
+        match byte {
+            // A word is read whole: whether it is a state class decides
+            // whether a declaration keyword on the next line starts a chunk.
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'_' => {
+                let start = i;
+                while i < bytes.len() && is_word_byte(bytes[i]) {
+                    i += 1;
+                }
                 after_state_class =
-                    matches!(&bytes[i..end], b"persistent" | b"stateless" | b"volatile");
+                    matches!(&bytes[start..i], b"persistent" | b"stateless" | b"volatile");
+                continue;
             }
-        } else if !(byte.is_ascii_whitespace()
-            || byte == b'/' && matches!(bytes.get(i + 1), Some(b'/' | b'*')))
-        {
-            after_state_class = false;
+            b'\n' => {
+                i += 1;
+                if stack.is_empty()
+                    && i < bytes.len()
+                    && !after_state_class
+                    && declaration_at(bytes, i)
+                {
+                    starts.push(i);
+                }
+                continue;
+            }
+            b' ' | b'\t' | b'\r' | b'\x0c' => {
+                i += 1;
+                while i < bytes.len() && matches!(bytes[i], b' ' | b'\t' | b'\r' | b'\x0c') {
+                    i += 1;
+                }
+                continue;
+            }
+            b'/' if matches!(bytes.get(i + 1), Some(b'/' | b'*')) => {}
+            _ => after_state_class = false,
         }
-        match bytes[i] {
+        match byte {
             b'/' if bytes.get(i + 1) == Some(&b'/') => {
                 while i < bytes.len() && bytes[i] != b'\n' {
                     i += 1;
