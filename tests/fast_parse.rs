@@ -570,3 +570,29 @@ fn whitespace_and_comments_in_odd_places() {
     invalid("let a = \u{1c}1\n");
     invalid("let é = 1\n");
 }
+
+/// A file large enough to be read in two halves on two threads: every
+/// declaration has a doc comment, so wherever the halves meet, the second's
+/// first declaration takes its doc from the first half.
+#[test]
+fn a_large_file_read_in_halves() {
+    let corpus = corpus();
+    let mut text = String::new();
+    let mut n = 0;
+    while text.len() < 600 * 1024 {
+        for (_, program) in &corpus {
+            if parse_fast(FileId(0), program).is_some() {
+                text.push_str(&format!(
+                    "/// Declaration {n}.\n/// Second line.\nlet doc_{n} = {n}\n"
+                ));
+                text.push_str(program);
+                text.push('\n');
+                n += 1;
+            }
+        }
+    }
+    assert!(same_as_pest(&text, "the concatenated programs"));
+    let tree = parse_fast(FileId(0), &text).expect("valid");
+    let docs = tree.items.iter().filter(|i| i.doc.is_some()).count();
+    assert!(docs > n, "{docs} docs for {n} generated doc comments");
+}

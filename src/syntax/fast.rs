@@ -79,9 +79,56 @@ fn is_declaration_word(word: &[u8]) -> bool {
     super::scan::DECLARATION_WORDS.contains(&word) || word == b"target" || word == b"unsupported"
 }
 
+/// Files at least this large are parsed in two halves on two threads: below
+/// it, starting a thread costs more than it saves.
+const PARALLEL_MIN_BYTES: usize = 256 * 1024;
+
 /// Parses `text`, already scanned into chunks starting at `starts`, or
 /// returns `None` when the pest path would report anything.
 pub fn parse(file: FileId, text: &str, starts: &[usize]) -> Option<SourceFile> {
+    // Chunks are independent: a large file's second half is read on another
+    // thread while this one reads the first.
+    let split = (text.len() >= PARALLEL_MIN_BYTES)
+        .then(|| starts.partition_point(|&start| start < text.len() / 2))
+        .filter(|&at| at > 0 && at < starts.len())
+        .filter(|_| std::thread::available_parallelism().is_ok_and(|n| n.get() > 1));
+    let (items, comments) = match split {
+        None => parse_chunks(file, text, starts, text.len())?,
+        Some(at) => {
+            let (first, second) = std::thread::scope(|scope| {
+                let second = scope.spawn(|| parse_chunks(file, text, &starts[at..], text.len()));
+                let first = parse_chunks(file, text, &starts[..at], starts[at]);
+                (first, second.join())
+            });
+            let (mut items, mut comments) = first?;
+            // A parse that panicked is a bug; the pest path still gets the file.
+            let (more_items, more_comments) = second.ok()??;
+            let first_of_second = items.len();
+            items.extend(more_items);
+            comments.extend(more_comments);
+            // The doc comments of the second half's first declaration lie
+            // in the first half, unseen by the thread that read it.
+            if let Some(item) = items.get_mut(first_of_second) {
+                item.doc = doc_before(text, &comments, item.span.start as usize);
+            }
+            (items, comments)
+        }
+    };
+    Some(SourceFile {
+        items,
+        comments,
+        span: Span::new(file, 0, text.len()),
+    })
+}
+
+/// The items and comments of the chunks starting at `starts`, the last one
+/// ending at `last_end`.
+fn parse_chunks(
+    file: FileId,
+    text: &str,
+    starts: &[usize],
+    last_end: usize,
+) -> Option<(Vec<Item>, Vec<Comment>)> {
     let mut parser = Parser {
         file,
         text,
@@ -97,7 +144,7 @@ pub fn parse(file: FileId, text: &str, starts: &[usize]) -> Option<SourceFile> {
     // Most chunks hold one declaration; growing a vector of large items
     // costs more than guessing its size.
     let mut items = Vec::with_capacity(starts.len());
-    let ends = starts.iter().skip(1).copied().chain([text.len()]);
+    let ends = starts.iter().skip(1).copied().chain([last_end]);
     for (start, end) in starts.iter().copied().zip(ends) {
         // file = { SOI ~ item* ~ EOI }, with every item a declaration: a
         // `bad_item` would be an error.
@@ -112,11 +159,7 @@ pub fn parse(file: FileId, text: &str, starts: &[usize]) -> Option<SourceFile> {
     if parser.bail {
         return None;
     }
-    Some(SourceFile {
-        items,
-        comments: parser.comments,
-        span: Span::new(file, 0, text.len()),
-    })
+    Some((items, parser.comments))
 }
 
 /// An operand with its depth, counted as the lowering counts it: a leaf is
