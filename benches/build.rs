@@ -4,16 +4,18 @@
 //!
 //! - `infra check` is timed as users run it: the release binary, as a
 //!   process, from start to exit.
-//! - `infra build` is timed in this process (the pipeline, then printing the
-//!   template), because CloudFormation refuses more than 500 resources: the
-//!   command reports that and writes nothing, while the whole template is
-//!   still built here. Like the command, it drops each deployment once
-//!   emitted; the compilation, which the command leaves to the process's
-//!   exit, is freed after the timing, as serde_json's tree is. serde_json
-//!   is timed in the same process, reading the
-//!   template file and writing it back.
-//! - Every figure is the median of several runs; the phases are printed too,
-//!   to show where the time goes.
+//! - `infra build` is timed in this process, through the library calls the
+//!   command makes (`infra::check`, reading the file; lowering; emitting;
+//!   printing the template), because CloudFormation refuses more than 500
+//!   resources: the command reports that and writes nothing, while the
+//!   whole template is still built here. Like the command, it drops each
+//!   deployment once emitted; the compilation, which the command leaves to
+//!   the process's exit, is freed after the timing, as serde_json's tree is.
+//!   serde_json is timed in the same process, reading the template file and
+//!   writing it back.
+//! - Every figure is the median of several runs. The steps are printed too,
+//!   and the phases of `infra::check` timed one by one in separate runs, to
+//!   show where the time goes.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -56,18 +58,51 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-/// The phases of `infra build` to CloudFormation, timed one by one.
-const PHASES: [&str; 8] = [
-    "parse", "names", "params", "types", "graph", "lower", "emit", "print",
-];
+/// The steps of `infra build` to CloudFormation, timed one by one.
+const STEPS: [&str; 4] = ["check", "lower", "emit", "print"];
 
-/// Builds `path` to CloudFormation and prints the template, timing each
-/// phase; returns the template's text and the compilation, to be freed.
-fn build_once(
+/// Builds `path` to CloudFormation as `infra build` does and prints the
+/// template, timing each step; returns the template's text and the
+/// compilation, to be freed.
+fn build_once(path: &Path, laps: &mut [Vec<Duration>]) -> (String, Box<dyn std::any::Any>) {
+    let mut lap = Instant::now();
+    let mut mark = |step: usize| {
+        laps[step].push(lap.elapsed());
+        lap = Instant::now();
+    };
+    let checked = infra::check(&[path.to_path_buf()], &Default::default()).expect("readable");
+    assert!(
+        checked.diagnostics.is_empty(),
+        "the generated program must be valid"
+    );
+    mark(0);
+    let program = &checked.programs[0].1;
+    let (deployment, _) = infra::lower::lower(program, Target::CloudFormation);
+    mark(1);
+    // CloudFormation refuses more than 500 resources (a diagnostic); the
+    // template is still emitted in full, which is what is measured.
+    let (json, _) = infra::backend::emit(&deployment);
+    mark(2);
+    let mut template = serde_json::to_string_pretty(&json).expect("serializable");
+    template.push('\n');
+    // As `infra build` does, the deployment is dropped once emitted; the
+    // compilation is freed by the caller, outside the timing, as the command
+    // leaves it to the process's exit and serde_json's run below is timed
+    // without freeing its tree.
+    drop(deployment);
+    mark(3);
+    (template, Box::new((checked, json)))
+}
+
+/// The phases of `check`, run one after the other to see where its time
+/// goes (`infra::check` overlaps some of them on large files).
+const CHECK_PHASES: [&str; 5] = ["parse", "names", "params", "types", "graph"];
+
+fn check_phases_once(
     path: &Path,
     text: &str,
     laps: &mut [Vec<Duration>],
-) -> (String, Box<dyn std::any::Any>) {
+) -> Box<dyn std::any::Any> {
     let mut lap = Instant::now();
     let mut mark = |phase: usize| {
         laps[phase].push(lap.elapsed());
@@ -75,8 +110,7 @@ fn build_once(
     };
     let mut db = infra::source::SourceDb::new();
     let file = db.add(path.display().to_string(), Some(path), text.to_string());
-    let (ast, syntax) = infra::syntax::parse(file, text);
-    assert!(syntax.is_empty(), "the generated program must parse");
+    let (ast, _) = infra::syntax::parse(file, text);
     let ast = std::rc::Rc::new(ast);
     mark(0);
     let names = infra::sema::resolve::resolve(&ast);
@@ -88,25 +122,16 @@ fn build_once(
     mark(3);
     let (graph, _) = infra::graph::build(&ast, &program.analysis.states);
     mark(4);
-    assert!(
-        names.is_empty() && types.is_empty(),
-        "the generated program must be valid"
-    );
-    let (deployment, _) = infra::lower::lower(&program, Target::CloudFormation);
-    mark(5);
-    // CloudFormation refuses more than 500 resources (a diagnostic); the
-    // template is still emitted in full, which is what is measured.
-    let (json, _) = infra::backend::emit(&deployment);
-    mark(6);
-    let mut template = serde_json::to_string_pretty(&json).expect("serializable");
-    template.push('\n');
-    // As `infra build` does, the deployment is dropped once emitted; the
-    // compilation is freed by the caller, outside the timing, as the command
-    // leaves it to the process's exit and serde_json's run below is timed
-    // without freeing its tree.
-    drop(deployment);
-    mark(7);
-    (template, Box::new((db, ast, graph, program, json)))
+    Box::new((db, ast, names, types, program, graph))
+}
+
+fn medians(names: &[&str], laps: Vec<Vec<Duration>>) -> String {
+    names
+        .iter()
+        .zip(laps)
+        .map(|(name, times)| format!("{name} {:.1}", ms(median(times))))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// `INFRA_BENCH_BUILD_ONLY=1` times `infra build` alone (for profilers);
@@ -152,15 +177,19 @@ fn main() {
         );
     }
 
-    let mut laps = vec![Vec::new(); PHASES.len()];
+    let mut laps = vec![Vec::new(); STEPS.len()];
     let mut build_times = Vec::new();
     let mut template = String::new();
     for _ in 0..runs {
         let start = Instant::now();
         let compilation;
-        (template, compilation) = build_once(&path, &text, &mut laps);
+        (template, compilation) = build_once(&path, &mut laps);
         build_times.push(start.elapsed());
         drop(compilation);
+    }
+    let mut check_laps = vec![Vec::new(); CHECK_PHASES.len()];
+    for _ in 0..runs {
+        drop(check_phases_once(&path, &text, &mut check_laps));
     }
     let template_path = dir.join("generated.template.json");
     std::fs::write(&template_path, &template).expect("write template");
@@ -176,16 +205,12 @@ fn main() {
     }
     let build = median(build_times);
     let serde = median(serde_times);
-    let phases: Vec<String> = PHASES
-        .iter()
-        .zip(laps)
-        .map(|(name, times)| format!("{name} {:.1}", ms(median(times))))
-        .collect();
     println!(
-        "infra build, {RESOURCES} resources to CloudFormation ({} bytes): {:.1} ms ({} ms)",
+        "infra build, {RESOURCES} resources to CloudFormation ({} bytes): {:.1} ms ({} ms; check's phases one by one: {} ms)",
         template.len(),
         ms(build),
-        phases.join(", ")
+        medians(&STEPS, laps),
+        medians(&CHECK_PHASES, check_laps),
     );
     println!(
         "serde_json read and rewrite of that template: {:.1} ms",

@@ -22,6 +22,9 @@ use diagnostics::Diagnostic;
 use source::{FileId, SourceDb};
 use syntax::ast;
 
+/// Files at least this large are checked on two threads.
+const PARALLEL_MIN_BYTES: usize = 64 * 1024;
+
 /// One parsed file of a compilation.
 pub struct Parsed {
     pub file: FileId,
@@ -115,11 +118,26 @@ pub fn check(
         diagnostics.extend(syntax);
         let ast = std::rc::Rc::new(ast);
         if syntax_ok {
-            diagnostics.extend(sema::resolve::resolve(&ast));
-            let (params, param_diagnostics) = sema::params::check(&ast, &options.params);
+            // Name resolution only reports: on a large file it reads the tree
+            // on another thread while the checker reads it here.
+            let tree: &ast::SourceFile = &ast;
+            let (names, param_diagnostics, (program, type_diagnostics)) =
+                std::thread::scope(|scope| {
+                    let names = (text.len() >= PARALLEL_MIN_BYTES)
+                        .then(|| scope.spawn(|| sema::resolve::resolve(tree)));
+                    let (params, param_diagnostics) = sema::params::check(&ast, &options.params);
+                    let checked =
+                        sema::check::check(&mut db, file, ast.clone(), Some(path), &params);
+                    let names = match names {
+                        Some(thread) => thread
+                            .join()
+                            .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                        None => sema::resolve::resolve(tree),
+                    };
+                    (names, param_diagnostics, checked)
+                });
+            diagnostics.extend(names);
             diagnostics.extend(param_diagnostics);
-            let (program, type_diagnostics) =
-                sema::check::check(&mut db, file, ast.clone(), Some(path), &params);
             diagnostics.extend(type_diagnostics);
             let (graph, graph_diagnostics) = graph::build(&ast, &program.analysis.states);
             diagnostics.extend(graph_diagnostics);
