@@ -143,6 +143,16 @@ pub struct DepGraph {
 }
 
 impl DepGraph {
+    /// Gives each resource node its state class, by resource name, for a
+    /// graph built before the type checker had found them.
+    pub fn set_states(&mut self, states: &IndexMap<String, StateClass>) {
+        for node in self.graph.node_weights_mut() {
+            if node.kind == NodeKind::Resource {
+                node.state = states.get(&node.name).copied();
+            }
+        }
+    }
+
     /// Number of nodes.
     pub fn len(&self) -> usize {
         self.graph.node_count()
@@ -1525,6 +1535,25 @@ resource s: compute.Server {
         // Neither valid nor invalid entries become implicit edges.
         assert_eq!(graph.edges().count(), 0);
         // `unknown` is left to the resolver (E0102).
+    }
+
+    #[test]
+    fn states_given_after_building_are_the_states_given_while_building() {
+        let mut states = IndexMap::new();
+        states.insert("db".to_string(), StateClass::Persistent);
+        states.insert("q".to_string(), StateClass::Stateless);
+        let file = parse(
+            "param p: int\nresource db: database.Instance {}\nresource q: queue.Queue {}\noutput o = db.id\n",
+        );
+        let (mut later, _) = build(&file, &IndexMap::new());
+        assert_eq!(later.node(later.lookup("db").unwrap()).state, None);
+        later.set_states(&states);
+        let (built, _) = build(&file, &states);
+        assert_eq!(render(&later, Format::Json), render(&built, Format::Json));
+        assert_eq!(
+            later.node(later.lookup("q").unwrap()).state,
+            Some(StateClass::Stateless)
+        );
     }
 
     #[test]

@@ -19,6 +19,7 @@ pub mod syntax;
 pub mod workspace;
 
 use diagnostics::Diagnostic;
+use indexmap::IndexMap;
 use source::{FileId, SourceDb};
 use syntax::ast;
 
@@ -118,28 +119,41 @@ pub fn check(
         diagnostics.extend(syntax);
         let ast = std::rc::Rc::new(ast);
         if syntax_ok {
-            // Name resolution only reports: on a large file it reads the tree
-            // on another thread while the checker reads it here.
+            // Name resolution and the dependency graph need only the tree:
+            // on a large file they are built on another thread while the
+            // checker runs here, and the graph gets the state classes the
+            // checker found.
             let tree: &ast::SourceFile = &ast;
-            let (names, param_diagnostics, (program, type_diagnostics)) =
+            let no_states = IndexMap::new();
+            let (names, param_diagnostics, (program, type_diagnostics), graph) =
                 std::thread::scope(|scope| {
-                    let names = (text.len() >= PARALLEL_MIN_BYTES)
-                        .then(|| scope.spawn(|| sema::resolve::resolve(tree)));
+                    let other = (text.len() >= PARALLEL_MIN_BYTES).then(|| {
+                        scope.spawn(|| {
+                            (sema::resolve::resolve(tree), graph::build(tree, &no_states))
+                        })
+                    });
                     let (params, param_diagnostics) = sema::params::check(&ast, &options.params);
                     let checked =
                         sema::check::check(&mut db, file, ast.clone(), Some(path), &params);
-                    let names = match names {
-                        Some(thread) => thread
-                            .join()
-                            .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                        None => sema::resolve::resolve(tree),
+                    let (names, graph) = match other {
+                        Some(thread) => {
+                            let (names, (mut graph, graph_diagnostics)) = thread
+                                .join()
+                                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                            graph.set_states(&checked.0.analysis.states);
+                            (names, (graph, graph_diagnostics))
+                        }
+                        None => (
+                            sema::resolve::resolve(tree),
+                            graph::build(tree, &checked.0.analysis.states),
+                        ),
                     };
-                    (names, param_diagnostics, checked)
+                    (names, param_diagnostics, checked, graph)
                 });
+            let (graph, graph_diagnostics) = graph;
             diagnostics.extend(names);
             diagnostics.extend(param_diagnostics);
             diagnostics.extend(type_diagnostics);
-            let (graph, graph_diagnostics) = graph::build(&ast, &program.analysis.states);
             diagnostics.extend(graph_diagnostics);
             graphs.push((file, graph));
             programs.push((file, program));
