@@ -215,10 +215,9 @@ pub fn write(out: &mut String, json: &Json<'_>, depth: usize) {
         Json::Object(entries) if entries.is_empty() => out.push_str("{}"),
         Json::Object(entries) => {
             out.push('{');
-            for (i, (key, value)) in entries.iter().enumerate() {
+            for (i, (name, value)) in entries.iter().enumerate() {
                 entry(out, i, depth + 1);
-                string(out, key);
-                out.push_str(": ");
+                key(out, name);
                 write(out, value, depth + 1);
             }
             close(out, depth, '}');
@@ -245,10 +244,9 @@ fn write_value(out: &mut String, value: &Value, depth: usize) {
         Value::Object(entries) if entries.is_empty() => out.push_str("{}"),
         Value::Object(entries) => {
             out.push('{');
-            for (i, (key, value)) in entries.iter().enumerate() {
+            for (i, (name, value)) in entries.iter().enumerate() {
                 entry(out, i, depth + 1);
-                string(out, key);
-                out.push_str(": ");
+                key(out, name);
                 write_value(out, value, depth + 1);
             }
             close(out, depth, '}');
@@ -259,24 +257,30 @@ fn write_value(out: &mut String, value: &Value, depth: usize) {
 /// Before an entry of a container: a comma after the one before, a new line
 /// and the indent.
 fn entry(out: &mut String, index: usize, depth: usize) {
-    out.push_str(if index == 0 { "\n" } else { ",\n" });
-    indent(out, depth);
+    if index > 0 {
+        out.push(',');
+    }
+    newline(out, depth);
 }
 
 fn close(out: &mut String, depth: usize, bracket: char) {
-    out.push('\n');
-    indent(out, depth);
+    newline(out, depth);
     out.push(bracket);
 }
 
-fn indent(out: &mut String, depth: usize) {
-    const SPACES: &str = "                                                                ";
-    let mut width = 2 * depth;
-    while width > SPACES.len() {
-        out.push_str(SPACES);
-        width -= SPACES.len();
+/// A new line indented `depth` levels, written at once: indents are a good
+/// part of a template.
+fn newline(out: &mut String, depth: usize) {
+    const LINE: &str = "\n                                                                ";
+    let width = 1 + 2 * depth;
+    if width <= LINE.len() {
+        out.push_str(&LINE[..width]);
+    } else {
+        out.push('\n');
+        for _ in 0..depth {
+            out.push_str("  ");
+        }
     }
-    out.push_str(&SPACES[..width]);
 }
 
 fn number(out: &mut String, n: &Number) {
@@ -310,45 +314,67 @@ fn integer(out: &mut String, mut n: u64, negative: bool) {
     }
 }
 
-/// A JSON string, escaped as serde_json escapes: `"`, `\` and control
-/// characters, the common ones in their short forms.
-fn string(out: &mut String, s: &str) {
+/// An object's key and the colon after it.
+fn key(out: &mut String, name: &str) {
+    out.reserve(name.len() + 4);
     out.push('"');
-    // Most text has nothing to escape: one pass without early exit, which
-    // the compiler vectorises.
-    let escapes = s
-        .bytes()
-        .fold(false, |any, b| any | (b < 0x20 || b == b'"' || b == b'\\'));
-    if !escapes {
+    contents(out, name);
+    out.push_str("\": ");
+}
+
+fn string(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
+    out.push('"');
+    contents(out, s);
+    out.push('"');
+}
+
+/// The bytes serde_json escapes: `"`, `\` and control characters.
+static ESCAPED: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = true;
+        b += 1;
+    }
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table
+};
+
+/// A string's text, escaped as serde_json escapes it: the common control
+/// characters in their short forms, the others as `\u00XX`.
+fn contents(out: &mut String, s: &str) {
+    if !s.bytes().any(|b| ESCAPED[usize::from(b)]) {
         out.push_str(s);
-    } else {
-        let mut run = 0;
-        for (i, b) in s.bytes().enumerate() {
-            let short = match b {
-                b'"' => "\\\"",
-                b'\\' => "\\\\",
-                0x08 => "\\b",
-                0x09 => "\\t",
-                0x0a => "\\n",
-                0x0c => "\\f",
-                0x0d => "\\r",
-                0..=0x1f => "",
-                _ => continue,
-            };
-            out.push_str(&s[run..i]);
-            run = i + 1;
-            if short.is_empty() {
+        return;
+    }
+    let mut run = 0;
+    for (i, b) in s.bytes().enumerate() {
+        if !ESCAPED[usize::from(b)] {
+            continue;
+        }
+        out.push_str(&s[run..i]);
+        run = i + 1;
+        let short = match b {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            0x08 => "\\b",
+            0x09 => "\\t",
+            0x0a => "\\n",
+            0x0c => "\\f",
+            0x0d => "\\r",
+            _ => {
                 const HEX: &[u8; 16] = b"0123456789abcdef";
                 out.push_str("\\u00");
-                out.push(HEX[usize::from(b >> 4)] as char);
-                out.push(HEX[usize::from(b & 0xf)] as char);
-            } else {
-                out.push_str(short);
+                out.push(char::from(HEX[usize::from(b >> 4)]));
+                out.push(char::from(HEX[usize::from(b & 0xf)]));
+                continue;
             }
-        }
-        out.push_str(&s[run..]);
+        };
+        out.push_str(short);
     }
-    out.push('"');
+    out.push_str(&s[run..]);
 }
 
 #[cfg(test)]

@@ -83,6 +83,22 @@ fn is_logical_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= MAX_ID && id.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
+/// The valid logical ids of params, resources and outputs: names made up
+/// for conditions and mappings must differ from them.
+fn logical_ids<'d>(
+    deployment: &'d Deployment,
+    param_ids: &'d HashMap<&'d str, String>,
+) -> HashSet<Cow<'d, str>> {
+    let params = (deployment.params.iter()).map(|p| Cow::from(param_ids[p.name.as_str()].as_str()));
+    let resources = (deployment.resources.iter()).map(|r| Cow::from(r.id.as_str()));
+    let outputs = (deployment.outputs.iter()).map(|o| Cow::from(pascal_case(&o.name)));
+    params
+        .chain(resources)
+        .chain(outputs)
+        .filter(|id| is_logical_id(id))
+        .collect()
+}
+
 fn no_value() -> Json<'static> {
     json!({ "Ref": "AWS::NoValue" })
 }
@@ -370,10 +386,16 @@ fn json_text(value: &Value) -> Option<Cow<'_, str>> {
 /// Text in an `Fn::Sub` string, where `${` must be written `${!`.
 fn sub_text(out: &mut String, text: &str) {
     let mut rest = text;
-    while let Some(i) = rest.find("${") {
-        out.push_str(&rest[..i + 2]);
-        out.push('!');
-        rest = &rest[i + 2..];
+    while let Some(i) = rest.find('$') {
+        let (before, after) = rest.split_at(i + 1);
+        out.push_str(before);
+        match after.strip_prefix('{') {
+            Some(after) => {
+                out.push_str("{!");
+                rest = after;
+            }
+            None => rest = after,
+        }
     }
     out.push_str(rest);
 }
@@ -425,8 +447,9 @@ struct Emitter<'d> {
     /// Each param's logical id, by its name in the program.
     param_ids: &'d HashMap<&'d str, String>,
     resources: HashMap<&'d str, &'d Resource>,
-    /// Every logical id and name used in the template.
-    taken: HashSet<Cow<'d, str>>,
+    /// Every logical id and name used in the template, gathered when a name
+    /// is first made up.
+    taken: Option<HashSet<Cow<'d, str>>>,
     conditions: Entries<'d>,
     /// A condition's function as JSON text → its name.
     condition_names: HashMap<String, String>,
@@ -482,7 +505,7 @@ impl<'d> Emitter<'d> {
                 .iter()
                 .map(|r| (r.id.as_str(), r))
                 .collect(),
-            taken: HashSet::default(),
+            taken: None,
             conditions: Vec::new(),
             condition_names: HashMap::default(),
             mappings: Vec::new(),
@@ -676,7 +699,10 @@ impl<'d> Emitter<'d> {
         let deployment = self.deployment;
         // Resources and params share one namespace (`Ref` reads both). What
         // each id names is spelled only for a diagnostic.
-        let mut seen: HashMap<&str, (Span, &str, &str)> = HashMap::default();
+        let mut seen: HashMap<&str, (Span, &str, &str)> = HashMap::with_capacity_and_hasher(
+            deployment.params.len() + deployment.resources.len(),
+            Default::default(),
+        );
         for p in &deployment.params {
             let id = self.param_ids[p.name.as_str()].as_str();
             let span = self.param_span(&p.name);
@@ -690,7 +716,6 @@ impl<'d> Emitter<'d> {
             } else {
                 seen.insert(id, (span, "param", &p.name));
             }
-            self.taken.insert(Cow::Borrowed(id));
         }
         for r in &deployment.resources {
             if !is_logical_id(&r.id) {
@@ -709,7 +734,6 @@ impl<'d> Emitter<'d> {
             } else {
                 seen.insert(&r.id, (r.span, "resource", &r.id));
             }
-            self.taken.insert(Cow::Borrowed(&r.id));
         }
         let mut outputs: HashMap<String, (Span, &str)> = HashMap::default();
         for o in &deployment.outputs {
@@ -724,7 +748,6 @@ impl<'d> Emitter<'d> {
             } else {
                 outputs.insert(id.clone(), (o.span, &o.name));
             }
-            self.taken.insert(Cow::Owned(id));
         }
     }
 
@@ -771,13 +794,17 @@ impl<'d> Emitter<'d> {
         } else {
             base
         };
+        let (deployment, param_ids) = (self.deployment, self.param_ids);
+        let taken = self
+            .taken
+            .get_or_insert_with(|| logical_ids(deployment, param_ids));
         let mut name = base.to_string();
         let mut n = 2;
-        while self.taken.contains(name.as_str()) {
+        while taken.contains(name.as_str()) {
             name = format!("{base}{n}");
             n += 1;
         }
-        self.taken.insert(Cow::Owned(name.clone()));
+        taken.insert(Cow::Owned(name.clone()));
         name
     }
 
@@ -1156,7 +1183,8 @@ impl<'d> Emitter<'d> {
             }
         }
 
-        let mut out: Entries<'d> = vec![("Type".into(), r.type_name.as_str().into())];
+        let mut out: Entries<'d> = Vec::with_capacity(6);
+        out.push(("Type".into(), r.type_name.as_str().into()));
         if let Some(condition) = condition {
             out.push(("Condition".into(), condition.into()));
         }
@@ -1332,13 +1360,15 @@ impl<'d> Emitter<'d> {
             Expr::Int(i) => Json::int(*i),
             Expr::Number(n) => Json::float(*n),
             Expr::String(s) => json!(s),
-            Expr::List(items) => Json::Array(
-                items
-                    .iter()
-                    .filter(|item| !matches!(item, Expr::Null))
-                    .map(|item| self.value(item, site))
-                    .collect(),
-            ),
+            Expr::List(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    if !matches!(item, Expr::Null) {
+                        out.push(self.value(item, site));
+                    }
+                }
+                Json::Array(out)
+            }
             Expr::Object(fields) => {
                 let mut out = Vec::with_capacity(fields.len());
                 for (key, value) in fields {
@@ -1550,7 +1580,11 @@ impl<'d> Emitter<'d> {
             Part::Expr(e) => self.sub_variable(e).is_some(),
         });
         if simple {
-            let mut text = String::new();
+            let guess = |p: &Part| match p {
+                Part::Text(t) => t.len(),
+                Part::Expr(_) => 16,
+            };
+            let mut text = String::with_capacity(parts.iter().map(guess).sum());
             for part in parts {
                 match part {
                     Part::Text(t) => sub_text(&mut text, t),
