@@ -150,7 +150,7 @@ pub(crate) use json;
 
 /// The entries of a map built by inserting them in order: a key met again
 /// replaces the earlier value, in the earlier place.
-pub fn dedup<'a>(entries: Vec<(Cow<'a, str>, Json<'a>)>) -> Vec<(Cow<'a, str>, Json<'a>)> {
+pub fn dedup<'a, V>(entries: Vec<(Cow<'a, str>, V)>) -> Vec<(Cow<'a, str>, V)> {
     let distinct = if entries.len() <= 8 {
         entries
             .iter()
@@ -163,7 +163,7 @@ pub fn dedup<'a>(entries: Vec<(Cow<'a, str>, Json<'a>)>) -> Vec<(Cow<'a, str>, J
     if distinct {
         return entries;
     }
-    let mut out: Vec<(Cow<'a, str>, Json<'a>)> = Vec::with_capacity(entries.len());
+    let mut out: Vec<(Cow<'a, str>, V)> = Vec::with_capacity(entries.len());
     let mut index: rustc_hash::FxHashMap<String, usize> = rustc_hash::FxHashMap::default();
     for (key, value) in entries {
         match index.get(&*key) {
@@ -223,6 +223,22 @@ pub fn write(out: &mut String, json: &Json<'_>, depth: usize) {
             close(out, depth, '}');
         }
     }
+}
+
+/// The start of an object's entry at `depth`, for an object written piece
+/// by piece: the comma after the entry before (`index` > 0), a new line, the
+/// indent and the key. The value follows, written at `depth`.
+pub fn write_key(out: &mut String, index: usize, depth: usize, name: &str) {
+    entry(out, index, depth);
+    key(out, name);
+}
+
+/// The end of a container opened at `depth` with `count` entries.
+pub fn write_close(out: &mut String, depth: usize, count: usize, bracket: char) {
+    if count > 0 {
+        newline(out, depth);
+    }
+    out.push(bracket);
 }
 
 fn write_value(out: &mut String, value: &Value, depth: usize) {

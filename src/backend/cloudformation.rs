@@ -564,10 +564,16 @@ impl<'d> Emitter<'d> {
         let parameters = self.parameters();
         let metadata = self.metadata();
         let deployment = self.deployment;
+        // Each resource is printed as soon as it is built, while its tree is
+        // fresh; the template is put together at the end, the sections before
+        // `Resources` being filled in meanwhile.
+        let mut printed = String::new();
         let mut resources = Vec::with_capacity(deployment.resources.len());
         for r in &deployment.resources {
             if let Some(resource) = self.resource(r) {
-                resources.push((Cow::from(r.id.as_str()), resource));
+                let start = printed.len();
+                json::write(&mut printed, &resource, 2);
+                resources.push((Cow::from(r.id.as_str()), start..printed.len()));
             }
         }
         let resources = json::dedup(resources);
@@ -579,6 +585,7 @@ impl<'d> Emitter<'d> {
         }
         let outputs = json::dedup(outputs);
 
+        // The sections before `Resources`.
         let mut template: Entries<'d> =
             vec![("AWSTemplateFormatVersion".into(), "2010-09-09".into())];
         if let Some(description) = &deployment.description {
@@ -613,13 +620,28 @@ impl<'d> Emitter<'d> {
                 Json::Object(std::mem::take(&mut self.conditions)),
             ));
         }
-        let resource_count = resources.len();
-        template.push(("Resources".into(), Json::Object(resources)));
-        if !outputs.is_empty() {
-            template.push(("Outputs".into(), Json::Object(outputs)));
+        let mut text = String::with_capacity(printed.len() + 4096);
+        text.push('{');
+        for (i, (name, value)) in template.iter().enumerate() {
+            json::write_key(&mut text, i, 1, name);
+            json::write(&mut text, value, 1);
         }
-        let text = json::pretty(&Json::Object(template));
-        self.check_limits(text.len(), resource_count);
+        json::write_key(&mut text, template.len(), 1, "Resources");
+        text.push('{');
+        for (i, (id, range)) in resources.iter().enumerate() {
+            json::write_key(&mut text, i, 2, id);
+            text.push_str(&printed[range.clone()]);
+        }
+        json::write_close(&mut text, 1, resources.len(), '}');
+        let mut sections = template.len() + 1;
+        if !outputs.is_empty() {
+            json::write_key(&mut text, sections, 1, "Outputs");
+            json::write(&mut text, &Json::Object(outputs), 1);
+            sections += 1;
+        }
+        json::write_close(&mut text, 0, sections, '}');
+        text.push('\n');
+        self.check_limits(text.len(), resources.len());
         text
     }
 
