@@ -157,7 +157,8 @@ pub fn dedup<'a, V>(entries: Vec<(Cow<'a, str>, V)>) -> Vec<(Cow<'a, str>, V)> {
             .enumerate()
             .all(|(i, (k, _))| entries[..i].iter().all(|(seen, _)| seen != k))
     } else {
-        let mut seen = rustc_hash::FxHashSet::default();
+        let mut seen =
+            rustc_hash::FxHashSet::with_capacity_and_hasher(entries.len(), Default::default());
         entries.iter().all(|(k, _)| seen.insert(&**k))
     };
     if distinct {
@@ -358,10 +359,34 @@ static ESCAPED: [bool; 256] = {
     table
 };
 
+/// Does any byte need escaping? Tested eight bytes at a time: templates are
+/// mostly text with nothing to escape.
+fn needs_escape(bytes: &[u8]) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // Whether some byte of `word` is below `n` (at most 0x80): exact as a
+    // yes or no, though not byte by byte.
+    let below = |word: u64, n: u64| word.wrapping_sub(ONES * n) & !word & HIGH != 0;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let Ok(chunk) = <[u8; 8]>::try_from(chunk) else {
+            continue;
+        };
+        let word = u64::from_le_bytes(chunk);
+        if below(word, 0x20)
+            || below(word ^ (ONES * u64::from(b'"')), 1)
+            || below(word ^ (ONES * u64::from(b'\\')), 1)
+        {
+            return true;
+        }
+    }
+    chunks.remainder().iter().any(|&b| ESCAPED[usize::from(b)])
+}
+
 /// A string's text, escaped as serde_json escapes it: the common control
 /// characters in their short forms, the others as `\u00XX`.
 fn contents(out: &mut String, s: &str) {
-    if !s.bytes().any(|b| ESCAPED[usize::from(b)]) {
+    if !needs_escape(s.as_bytes()) {
         out.push_str(s);
         return;
     }
@@ -441,6 +466,22 @@ mod tests {
                 pretty(&tree(&scalar)),
                 serde_json::to_string_pretty(&scalar).unwrap() + "\n"
             );
+        }
+    }
+
+    #[test]
+    fn escapes_are_found_in_any_place() {
+        for b in 0..=255u8 {
+            for filler in [b'a', b' ', b'!', b'#', b'[', b']', 0x7f, 0x80, 0xff] {
+                for len in 0..20 {
+                    for at in 0..len {
+                        let mut bytes = vec![filler; len];
+                        bytes[at] = b;
+                        let expected = bytes.iter().any(|&b| ESCAPED[usize::from(b)]);
+                        assert_eq!(needs_escape(&bytes), expected, "{bytes:?}");
+                    }
+                }
+            }
         }
     }
 

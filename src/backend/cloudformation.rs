@@ -568,7 +568,8 @@ impl<'d> Emitter<'d> {
         // fresh; the template is put together at the end, the sections before
         // `Resources` being filled in meanwhile.
         let mut printed = String::new();
-        let mut resources = Vec::with_capacity(deployment.resources.len());
+        let mut resources: Vec<(Cow<str>, std::ops::Range<usize>)> =
+            Vec::with_capacity(deployment.resources.len());
         for r in &deployment.resources {
             if let Some(resource) = self.resource(r) {
                 let start = printed.len();
@@ -576,7 +577,11 @@ impl<'d> Emitter<'d> {
                 resources.push((Cow::from(r.id.as_str()), start..printed.len()));
             }
         }
-        let resources = json::dedup(resources);
+        // Ids repeat only in a program with an error (E0511), where the last
+        // resource of an id replaces the first, as in a map.
+        if self.resources.len() < deployment.resources.len() {
+            resources = json::dedup(resources);
+        }
         let mut outputs = Vec::with_capacity(deployment.outputs.len());
         for o in &deployment.outputs {
             if let Some(output) = self.output(o) {
