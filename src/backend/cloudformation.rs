@@ -384,7 +384,7 @@ fn json_text(value: &Value) -> Option<Cow<'_, str>> {
 }
 
 /// Text in an `Fn::Sub` string, where `${` must be written `${!`.
-fn sub_text(out: &mut String, text: &str) {
+fn push_sub_text(out: &mut String, text: &str) {
     let mut rest = text;
     while let Some(i) = rest.find('$') {
         let (before, after) = rest.split_at(i + 1);
@@ -1602,32 +1602,13 @@ impl<'d> Emitter<'d> {
                 return self.value(e, site);
             }
         }
-        let simple = parts.iter().all(|p| match p {
-            Part::Text(_) => true,
-            Part::Expr(e) => self.sub_variable(e).is_some(),
-        });
-        if simple {
-            let guess = |p: &Part| match p {
-                Part::Text(t) => t.len(),
-                Part::Expr(_) => 16,
-            };
-            let mut text = String::with_capacity(parts.iter().map(guess).sum());
+        if let Some(text) = self.sub_text(parts) {
             for part in parts {
+                // Checks the reads, as `value` would.
                 match part {
-                    Part::Text(t) => sub_text(&mut text, t),
-                    Part::Expr(e) => {
-                        // Checks the read, as `value` would.
-                        let _ = self.value(e, site);
-                        text.push_str("${");
-                        if let Some((name, attr)) = self.sub_variable(e) {
-                            text.push_str(name);
-                            if let Some(attr) = attr {
-                                text.push('.');
-                                text.push_str(attr);
-                            }
-                        }
-                        text.push('}');
-                    }
+                    Part::Expr(Expr::Ref(id)) => self.resource_read(id, None, site),
+                    Part::Expr(Expr::Attr(id, attr)) => self.resource_read(id, Some(attr), site),
+                    _ => {}
                 }
             }
             return json!({ "Fn::Sub": text });
@@ -1641,6 +1622,32 @@ impl<'d> Emitter<'d> {
             }
         }
         json!({ "Fn::Join": ["", Json::Array(items)] })
+    }
+
+    /// The text of an `Fn::Sub` of `parts`, when each value is one it can
+    /// read without a variable map.
+    fn sub_text(&self, parts: &[Part]) -> Option<String> {
+        let guess = |p: &Part| match p {
+            Part::Text(t) => t.len(),
+            Part::Expr(_) => 16,
+        };
+        let mut text = String::with_capacity(parts.iter().map(guess).sum());
+        for part in parts {
+            match part {
+                Part::Text(t) => push_sub_text(&mut text, t),
+                Part::Expr(e) => {
+                    let (name, attr) = self.sub_variable(e)?;
+                    text.push_str("${");
+                    text.push_str(name);
+                    if let Some(attr) = attr {
+                        text.push('.');
+                        text.push_str(attr);
+                    }
+                    text.push('}');
+                }
+            }
+        }
+        Some(text)
     }
 
     /// How `Fn::Sub` names a value it can read without a variable map: a
