@@ -251,6 +251,14 @@ impl Output {
 impl Expr {
     /// The expressions directly inside this one, in order.
     pub fn children(&self) -> Vec<&Expr> {
+        let mut children = Vec::new();
+        self.for_each_child(|child| children.push(child));
+        children
+    }
+
+    /// Calls `f` on each expression directly inside this one, in order,
+    /// without collecting them first.
+    pub fn for_each_child<'e>(&'e self, mut f: impl FnMut(&'e Expr)) {
         match self {
             Expr::Null
             | Expr::Bool(_)
@@ -261,20 +269,27 @@ impl Expr {
             | Expr::Ref(_)
             | Expr::Attr(..)
             | Expr::Context(_)
-            | Expr::CountIndex => Vec::new(),
-            Expr::List(items) | Expr::Call(_, items) => items.iter().collect(),
-            Expr::Object(fields) => fields.values().collect(),
-            Expr::Interp(parts) => parts
-                .iter()
-                .filter_map(|p| match p {
-                    Part::Expr(e) => Some(e),
-                    Part::Text(_) => None,
-                })
-                .collect(),
-            Expr::Not(x) | Expr::Neg(x) | Expr::Member(x, _) => vec![x],
-            Expr::Copies { each, .. } => vec![each],
-            Expr::Binary(_, a, b) | Expr::Index(a, b) => vec![a, b],
-            Expr::If(c, a, b) => vec![c, a, b],
+            | Expr::CountIndex => {}
+            Expr::List(items) | Expr::Call(_, items) => items.iter().for_each(f),
+            Expr::Object(fields) => fields.values().for_each(f),
+            Expr::Interp(parts) => {
+                for part in parts {
+                    if let Part::Expr(e) = part {
+                        f(e);
+                    }
+                }
+            }
+            Expr::Not(x) | Expr::Neg(x) | Expr::Member(x, _) => f(x),
+            Expr::Copies { each, .. } => f(each),
+            Expr::Binary(_, a, b) | Expr::Index(a, b) => {
+                f(a);
+                f(b);
+            }
+            Expr::If(c, a, b) => {
+                f(c);
+                f(a);
+                f(b);
+            }
         }
     }
 
@@ -282,14 +297,17 @@ impl Expr {
     /// pre-order.
     pub fn walk<'e>(&'e self, f: &mut dyn FnMut(&'e Expr)) {
         f(self);
-        for child in self.children() {
-            child.walk(f);
-        }
+        self.for_each_child(|child| child.walk(f));
     }
 
     /// Does this expression, or one inside it, pass `test`?
     pub fn any(&self, test: &dyn Fn(&Expr) -> bool) -> bool {
-        test(self) || self.children().into_iter().any(|c| c.any(test))
+        if test(self) {
+            return true;
+        }
+        let mut found = false;
+        self.for_each_child(|child| found = found || child.any(test));
+        found
     }
 
     /// Is the whole value known at compile time?

@@ -9,6 +9,7 @@ pub mod diagnostics;
 pub mod fmt;
 pub mod graph;
 pub mod ir;
+pub mod json;
 pub mod lower;
 pub mod params;
 pub mod sema;
@@ -173,7 +174,8 @@ pub fn check(
 pub struct Template {
     pub file: FileId,
     pub target: ir::Target,
-    pub json: serde_json::Value,
+    /// The file's text: pretty JSON and a final newline.
+    pub text: String,
 }
 
 /// Checks the entry files, then lowers and emits each for each target.
@@ -222,14 +224,14 @@ pub fn build(
             if failed || (deployment.resources.is_empty() && deployment.outputs.is_empty()) {
                 continue;
             }
-            let (json, emitting) = backend::emit(&deployment);
+            let (text, emitting) = backend::emit(&deployment);
             let failed = diagnostics::has_errors(&emitting);
             found.extend(emitting);
             if !failed {
                 templates.push(Template {
                     file: *file,
                     target,
-                    json,
+                    text,
                 });
             }
         }

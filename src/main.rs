@@ -350,7 +350,7 @@ fn build(
     let both_providers = [Target::TerraformAws, Target::TerraformOpenstack]
         .iter()
         .all(|t| templates.iter().any(|template| template.target == *t));
-    let rendered: Vec<(PathBuf, Vec<u8>)> = templates
+    let rendered: Vec<(PathBuf, &[u8])> = templates
         .iter()
         .map(|t| {
             let stem = checked
@@ -361,10 +361,8 @@ fn build(
                 .and_then(|p| p.file_stem())
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "main".into());
-            let mut bytes = serde_json::to_vec_pretty(&t.json).unwrap_or_default();
-            bytes.push(b'\n');
             let name = infra::backend::file_name(t.target, &stem, both_providers);
-            (PathBuf::from(name), bytes)
+            (PathBuf::from(name), t.text.as_bytes())
         })
         .collect();
     match out_dir {
@@ -398,7 +396,8 @@ fn build(
             }
         },
     }
-    exit_without_freeing((checked, templates, rendered));
+    drop(rendered);
+    exit_without_freeing((checked, templates));
     Ok(0)
 }
 

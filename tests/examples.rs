@@ -65,13 +65,13 @@ fn examples_build_to_reviewed_templates() {
                 path.display(),
                 target.name()
             );
-            let json = serde_json::to_string_pretty(&templates[0].json).expect("serializable");
+            let text = &templates[0].text;
             let again = infra::build(std::slice::from_ref(&path), &options, &[target])
                 .expect("readable")
                 .1;
             assert_eq!(
-                serde_json::to_string_pretty(&again[0].json).expect("serializable"),
-                json,
+                &again[0].text,
+                text,
                 "{} for {} differs between two builds",
                 path.display(),
                 target.name()
@@ -86,6 +86,8 @@ fn examples_build_to_reviewed_templates() {
                     .replace('/', "__"),
                 target.name()
             );
+            // The file's text is the snapshot and a final newline.
+            let json = text.strip_suffix('\n').expect("a final newline");
             insta::with_settings!({ snapshot_path => "example_snapshots", prepend_module_to_snapshot => false, omit_expression => true }, {
                 insta::assert_snapshot!(name, json);
             });

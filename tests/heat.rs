@@ -499,9 +499,12 @@ fn templates() -> Vec<(&'static str, Value)> {
     ]
     .into_iter()
     .map(|(name, d)| {
-        let (template, diagnostics) = infra::backend::emit(&d);
+        let (text, diagnostics) = infra::backend::emit(&d);
         assert!(diagnostics.is_empty(), "{name}: {diagnostics:#?}");
-        (name, template)
+        (
+            name,
+            serde_json::from_str(&text).expect("the template is JSON"),
+        )
     })
     .collect()
 }

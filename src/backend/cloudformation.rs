@@ -13,12 +13,15 @@
 //! Architecture Invariant: the output depends only on the IR, in IR order.
 //! Hash maps here are only looked up, never iterated into the template.
 
+use std::borrow::Cow;
+
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 use crate::diagnostics::{Diagnostic, codes};
 use crate::ir::{Context, Deletion, Deployment, Expr, Output, Param, ParamType, Part, Resource};
+use crate::json::{self, Json, json};
 use crate::source::Span;
 use crate::syntax::ast::{BinaryOp, StateClass};
 
@@ -45,68 +48,21 @@ const MAX_CONDITION_NAME: usize = 64;
 /// `Fn::Cidr` makes at most this many blocks.
 const MAX_CIDR_COUNT: i64 = 256;
 
-/// The template of `deployment`, and what CloudFormation cannot express.
-pub fn emit(deployment: &Deployment) -> (Value, Vec<Diagnostic>) {
-    let mut emitter = Emitter::new(deployment);
+/// The template of `deployment`, printed as `infra build` writes it, and
+/// what CloudFormation cannot express.
+pub fn emit(deployment: &Deployment) -> (String, Vec<Diagnostic>) {
+    let param_ids = deployment
+        .params
+        .iter()
+        .map(|p| (p.name.as_str(), pascal_case(&p.name)))
+        .collect();
+    let mut emitter = Emitter::new(deployment, &param_ids);
     let template = emitter.template();
     (template, emitter.diagnostics)
 }
 
-/// The size in bytes of the file `infra build` writes for `template`:
-/// pretty-printed JSON and a final newline. Counted without printing, as
-/// serde_json's pretty printer lays it out (two-space indent).
-pub fn body_size(template: &Value) -> usize {
-    pretty_len(template, 0) + 1
-}
-
-fn pretty_len(value: &Value, depth: usize) -> usize {
-    // An entry of a non-empty container: a newline and the indent before it,
-    // a comma after all but the last.
-    let entries = |count: usize| count * (1 + 2 * (depth + 1)) + count.saturating_sub(1);
-    // The newline and indent before the closing bracket.
-    let close = 1 + 2 * depth;
-    match value {
-        Value::Null | Value::Bool(true) => 4,
-        Value::Bool(false) => 5,
-        Value::Number(n) => n.to_string().len(),
-        Value::String(s) => escaped_len(s),
-        Value::Array(items) if items.is_empty() => 2,
-        Value::Object(fields) if fields.is_empty() => 2,
-        Value::Array(items) => {
-            2 + entries(items.len())
-                + close
-                + items
-                    .iter()
-                    .map(|v| pretty_len(v, depth + 1))
-                    .sum::<usize>()
-        }
-        Value::Object(fields) => {
-            2 + entries(fields.len())
-                + close
-                + fields
-                    .iter()
-                    .map(|(k, v)| escaped_len(k) + 2 + pretty_len(v, depth + 1))
-                    .sum::<usize>()
-        }
-    }
-}
-
-/// A JSON string's length with its quotes, escaped as serde_json escapes.
-fn escaped_len(s: &str) -> usize {
-    let needs_escape = |b: &u8| *b < 0x20 || *b == b'"' || *b == b'\\';
-    // Most strings have nothing to escape: one pass the compiler vectorises.
-    if s.as_bytes().iter().filter(|b| needs_escape(b)).count() == 0 {
-        return s.len() + 2;
-    }
-    2 + s
-        .bytes()
-        .map(|b| match b {
-            b'"' | b'\\' | 0x08 | 0x09 | 0x0a | 0x0c | 0x0d => 2,
-            0..=0x1f => 6,
-            _ => 1,
-        })
-        .sum::<usize>()
-}
+/// The entries of a JSON object.
+type Entries<'a> = Vec<(Cow<'a, str>, Json<'a>)>;
 
 /// `web_server` → `WebServer`: words split at anything not a letter or a
 /// digit, each capitalised, the rest kept as written (`adminCidr` →
@@ -127,7 +83,23 @@ fn is_logical_id(id: &str) -> bool {
     !id.is_empty() && id.len() <= MAX_ID && id.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
-fn no_value() -> Value {
+/// The valid logical ids of params, resources and outputs: names made up
+/// for conditions and mappings must differ from them.
+fn logical_ids<'d>(
+    deployment: &'d Deployment,
+    param_ids: &'d HashMap<&'d str, String>,
+) -> HashSet<Cow<'d, str>> {
+    let params = (deployment.params.iter()).map(|p| Cow::from(param_ids[p.name.as_str()].as_str()));
+    let resources = (deployment.resources.iter()).map(|r| Cow::from(r.id.as_str()));
+    let outputs = (deployment.outputs.iter()).map(|o| Cow::from(pascal_case(&o.name)));
+    params
+        .chain(resources)
+        .chain(outputs)
+        .filter(|id| is_logical_id(id))
+        .collect()
+}
+
+fn no_value() -> Json<'static> {
     json!({ "Ref": "AWS::NoValue" })
 }
 
@@ -149,28 +121,28 @@ struct Site<'s> {
 
 /// A deploy-time boolean, as CloudFormation's condition functions see it.
 #[derive(Clone, Debug, PartialEq)]
-enum Cond {
+enum Cond<'a> {
     Const(bool),
-    Equals(Operand, Operand),
-    Not(Box<Cond>),
-    And(Vec<Cond>),
-    Or(Vec<Cond>),
+    Equals(Operand<'a>, Operand<'a>),
+    Not(Box<Cond<'a>>),
+    And(Vec<Cond<'a>>),
+    Or(Vec<Cond<'a>>),
 }
 
 /// One side of an `Fn::Equals`.
 #[derive(Clone, Debug, PartialEq)]
-struct Operand {
-    json: Value,
+struct Operand<'a> {
+    json: Json<'a>,
     /// Readable name for the condition's name (`Env`, `Production`).
     name: String,
     /// A `bool` param: its negation flips the text it is compared with.
     boolean_param: bool,
 }
 
-impl Operand {
-    fn text(s: &str) -> Operand {
+impl Operand<'_> {
+    fn text(s: &'static str) -> Operand<'static> {
         Operand {
-            json: Value::String(s.to_string()),
+            json: Json::from(s),
             name: value_name(s),
             boolean_param: false,
         }
@@ -186,28 +158,34 @@ fn value_name(text: &str) -> String {
     }
 }
 
-fn negate(cond: Cond) -> Cond {
+fn negate(cond: Cond<'_>) -> Cond<'_> {
     match cond {
         Cond::Const(b) => Cond::Const(!b),
         Cond::Not(inner) => *inner,
-        Cond::Equals(a, b) if a.boolean_param && (b.json == "true" || b.json == "false") => {
-            let flipped = if b.json == "true" { "false" } else { "true" };
+        Cond::Equals(a, b)
+            if a.boolean_param && (b.json.is_str("true") || b.json.is_str("false")) =>
+        {
+            let flipped = if b.json.is_str("true") {
+                "false"
+            } else {
+                "true"
+            };
             Cond::Equals(a, Operand::text(flipped))
         }
         other => Cond::Not(Box::new(other)),
     }
 }
 
-fn and(a: Cond, b: Cond) -> Cond {
+fn and<'a>(a: Cond<'a>, b: Cond<'a>) -> Cond<'a> {
     combine(a, b, true)
 }
 
-fn or(a: Cond, b: Cond) -> Cond {
+fn or<'a>(a: Cond<'a>, b: Cond<'a>) -> Cond<'a> {
     combine(a, b, false)
 }
 
 /// `a && b` (`conjunction`) or `a || b`, flattened, with constants folded.
-fn combine(a: Cond, b: Cond, conjunction: bool) -> Cond {
+fn combine<'a>(a: Cond<'a>, b: Cond<'a>, conjunction: bool) -> Cond<'a> {
     let mut items = Vec::new();
     for c in [a, b] {
         match c {
@@ -218,7 +196,7 @@ fn combine(a: Cond, b: Cond, conjunction: bool) -> Cond {
             other => items.push(other),
         }
     }
-    let mut unique: Vec<Cond> = Vec::with_capacity(items.len());
+    let mut unique: Vec<Cond<'_>> = Vec::with_capacity(items.len());
     for item in items {
         if !unique.contains(&item) {
             unique.push(item);
@@ -232,7 +210,7 @@ fn combine(a: Cond, b: Cond, conjunction: bool) -> Cond {
     }
 }
 
-fn cond_name(cond: &Cond) -> String {
+fn cond_name(cond: &Cond<'_>) -> String {
     match cond {
         Cond::Const(true) => "Always".to_string(),
         Cond::Const(false) => "Never".to_string(),
@@ -247,7 +225,7 @@ fn cond_name(cond: &Cond) -> String {
 }
 
 /// `AIsXAndBIsY`, or `AIsXAnd3More` when that grows too long to read.
-fn compound_name(items: &[Cond], joiner: &str) -> String {
+fn compound_name(items: &[Cond<'_>], joiner: &str) -> String {
     let names: Vec<String> = items.iter().map(cond_name).collect();
     let full = names.join(joiner);
     if full.len() <= MAX_CONDITION_NAME {
@@ -335,11 +313,11 @@ fn param_help(names: &[String], what: &str) -> String {
 
 /// A regular expression as a CloudFormation `AllowedPattern`, which must
 /// match the whole value: Infra's patterns match anywhere unless anchored.
-fn allowed_pattern(pattern: &str) -> String {
+fn allowed_pattern(pattern: &str) -> Cow<'_, str> {
     if fully_anchored(pattern) {
-        pattern.to_string()
+        Cow::Borrowed(pattern)
     } else {
-        format!(".*(?:{pattern}).*")
+        Cow::Owned(format!(".*(?:{pattern}).*"))
     }
 }
 
@@ -386,27 +364,40 @@ fn truncate(text: &str, max: usize) -> &str {
 }
 
 /// A compile-time scalar as CloudFormation text (`Fn::Equals` compares text).
-fn scalar_text(value: &Expr) -> Option<String> {
+fn scalar_text(value: &Expr) -> Option<Cow<'_, str>> {
     match value {
-        Expr::String(s) => Some(s.clone()),
-        Expr::Bool(b) => Some(b.to_string()),
-        Expr::Int(i) => Some(i.to_string()),
-        Expr::Number(n) => Some(n.to_string()),
+        Expr::String(s) => Some(Cow::Borrowed(s)),
+        Expr::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
+        Expr::Int(i) => Some(Cow::Owned(i.to_string())),
+        Expr::Number(n) => Some(Cow::Owned(n.to_string())),
         _ => None,
     }
 }
 
-fn json_text(value: &Value) -> Option<String> {
+fn json_text(value: &Value) -> Option<Cow<'_, str>> {
     match value {
-        Value::String(s) => Some(s.clone()),
-        Value::Bool(b) => Some(b.to_string()),
-        Value::Number(n) => Some(n.to_string()),
+        Value::String(s) => Some(Cow::Borrowed(s)),
+        Value::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
+        Value::Number(n) => Some(Cow::Owned(n.to_string())),
         _ => None,
     }
 }
 
-fn number(n: f64) -> Value {
-    serde_json::Number::from_f64(n).map_or(Value::Null, Value::Number)
+/// Text in an `Fn::Sub` string, where `${` must be written `${!`.
+fn push_sub_text(out: &mut String, text: &str) {
+    let mut rest = text;
+    while let Some(i) = rest.find('$') {
+        let (before, after) = rest.split_at(i + 1);
+        out.push_str(before);
+        match after.strip_prefix('{') {
+            Some(after) => {
+                out.push_str("{!");
+                rest = after;
+            }
+            None => rest = after,
+        }
+    }
+    out.push_str(rest);
 }
 
 /// Is a compile-time map's key one CloudFormation accepts in `Mappings`?
@@ -420,17 +411,17 @@ fn is_mapping_key(key: &str) -> bool {
 
 /// A compile-time value as a `Mappings` value: text, a number, a boolean or
 /// a list of those.
-fn mapping_value(value: &Expr) -> Option<Value> {
+fn mapping_value(value: &Expr) -> Option<Json<'_>> {
     match value {
-        Expr::String(s) => Some(Value::String(s.clone())),
-        Expr::Bool(b) => Some(Value::Bool(*b)),
-        Expr::Int(i) => Some(json!(i)),
-        Expr::Number(n) => Some(number(*n)),
+        Expr::String(s) => Some(Json::from(s.as_str())),
+        Expr::Bool(b) => Some(Json::Bool(*b)),
+        Expr::Int(i) => Some(Json::int(*i)),
+        Expr::Number(n) => Some(Json::float(*n)),
         Expr::List(items) => items
             .iter()
-            .map(|item| scalar_text(item).map(Value::String))
+            .map(|item| scalar_text(item).map(Json::from))
             .collect::<Option<Vec<_>>>()
-            .map(Value::Array),
+            .map(Json::Array),
         _ => None,
     }
 }
@@ -454,14 +445,15 @@ struct Emitter<'d> {
     deployment: &'d Deployment,
     params: HashMap<&'d str, &'d Param>,
     /// Each param's logical id, by its name in the program.
-    param_ids: HashMap<&'d str, String>,
+    param_ids: &'d HashMap<&'d str, String>,
     resources: HashMap<&'d str, &'d Resource>,
-    /// Every logical id and name used in the template.
-    taken: HashSet<String>,
-    conditions: Map<String, Value>,
+    /// Every logical id and name used in the template, gathered when a name
+    /// is first made up.
+    taken: Option<HashSet<Cow<'d, str>>>,
+    conditions: Entries<'d>,
     /// A condition's function as JSON text → its name.
     condition_names: HashMap<String, String>,
-    mappings: Map<String, Value>,
+    mappings: Entries<'d>,
     mapping_names: HashMap<String, String>,
     /// Where each mapping was first needed, for the limit's diagnostic.
     mapping_spans: Vec<Span>,
@@ -475,7 +467,7 @@ struct Emitter<'d> {
 }
 
 impl<'d> Emitter<'d> {
-    fn new(deployment: &'d Deployment) -> Emitter<'d> {
+    fn new(deployment: &'d Deployment, param_ids: &'d HashMap<&'d str, String>) -> Emitter<'d> {
         let mut param_spans = HashMap::default();
         let mut note = |expr: &'d Expr, span: Span| {
             expr.walk(&mut |e| {
@@ -507,20 +499,16 @@ impl<'d> Emitter<'d> {
                 .iter()
                 .map(|p| (p.name.as_str(), p))
                 .collect(),
-            param_ids: deployment
-                .params
-                .iter()
-                .map(|p| (p.name.as_str(), pascal_case(&p.name)))
-                .collect(),
+            param_ids,
             resources: deployment
                 .resources
                 .iter()
                 .map(|r| (r.id.as_str(), r))
                 .collect(),
-            taken: HashSet::default(),
-            conditions: Map::new(),
+            taken: None,
+            conditions: Vec::new(),
             condition_names: HashMap::default(),
-            mappings: Map::new(),
+            mappings: Vec::new(),
             mapping_names: HashMap::default(),
             mapping_spans: Vec::new(),
             param_spans,
@@ -569,27 +557,43 @@ impl<'d> Emitter<'d> {
         );
     }
 
-    fn template(&mut self) -> Value {
+    /// The template, printed.
+    fn template(&mut self) -> String {
         self.check_ids();
         self.check_images();
         let parameters = self.parameters();
         let metadata = self.metadata();
-        let mut resources = Map::new();
-        for r in &self.deployment.resources {
+        let deployment = self.deployment;
+        // Each resource is printed as soon as it is built, while its tree is
+        // fresh; the template is put together at the end, the sections before
+        // `Resources` being filled in meanwhile.
+        let mut printed = String::new();
+        let mut resources: Vec<(Cow<str>, std::ops::Range<usize>)> =
+            Vec::with_capacity(deployment.resources.len());
+        for r in &deployment.resources {
             if let Some(resource) = self.resource(r) {
-                resources.insert(r.id.clone(), resource);
+                let start = printed.len();
+                json::write(&mut printed, &resource, 2);
+                resources.push((Cow::from(r.id.as_str()), start..printed.len()));
             }
         }
-        let mut outputs = Map::new();
-        for o in &self.deployment.outputs {
+        // Ids repeat only in a program with an error (E0511), where the last
+        // resource of an id replaces the first, as in a map.
+        if self.resources.len() < deployment.resources.len() {
+            resources = json::dedup(resources);
+        }
+        let mut outputs = Vec::with_capacity(deployment.outputs.len());
+        for o in &deployment.outputs {
             if let Some(output) = self.output(o) {
-                outputs.insert(pascal_case(&o.name), output);
+                outputs.push(output);
             }
         }
+        let outputs = json::dedup(outputs);
 
-        let mut template = Map::new();
-        template.insert("AWSTemplateFormatVersion".into(), json!("2010-09-09"));
-        if let Some(description) = &self.deployment.description {
+        // The sections before `Resources`.
+        let mut template: Entries<'d> =
+            vec![("AWSTemplateFormatVersion".into(), "2010-09-09".into())];
+        if let Some(description) = &deployment.description {
             let description = description.trim();
             if !description.is_empty() {
                 let span = self.anchor();
@@ -600,35 +604,50 @@ impl<'d> Emitter<'d> {
                     "the template's description",
                     "in the template built from this program",
                 );
-                template.insert("Description".into(), Value::String(text));
+                template.push(("Description".into(), text.into()));
             }
         }
         if let Some(metadata) = metadata {
-            template.insert("Metadata".into(), metadata);
+            template.push(("Metadata".into(), metadata));
         }
         if !parameters.is_empty() {
-            template.insert("Parameters".into(), Value::Object(parameters));
+            template.push(("Parameters".into(), Json::Object(parameters)));
         }
         if !self.mappings.is_empty() {
-            template.insert(
+            template.push((
                 "Mappings".into(),
-                Value::Object(std::mem::take(&mut self.mappings)),
-            );
+                Json::Object(std::mem::take(&mut self.mappings)),
+            ));
         }
         if !self.conditions.is_empty() {
-            template.insert(
+            template.push((
                 "Conditions".into(),
-                Value::Object(std::mem::take(&mut self.conditions)),
-            );
+                Json::Object(std::mem::take(&mut self.conditions)),
+            ));
         }
-        let resource_count = resources.len();
-        template.insert("Resources".into(), Value::Object(resources));
+        let mut text = String::with_capacity(printed.len() + 4096);
+        text.push('{');
+        for (i, (name, value)) in template.iter().enumerate() {
+            json::write_key(&mut text, i, 1, name);
+            json::write(&mut text, value, 1);
+        }
+        json::write_key(&mut text, template.len(), 1, "Resources");
+        text.push('{');
+        for (i, (id, range)) in resources.iter().enumerate() {
+            json::write_key(&mut text, i, 2, id);
+            text.push_str(&printed[range.clone()]);
+        }
+        json::write_close(&mut text, 1, resources.len(), '}');
+        let mut sections = template.len() + 1;
         if !outputs.is_empty() {
-            template.insert("Outputs".into(), Value::Object(outputs));
+            json::write_key(&mut text, sections, 1, "Outputs");
+            json::write(&mut text, &Json::Object(outputs), 1);
+            sections += 1;
         }
-        let template = Value::Object(template);
-        self.check_limits(&template, resource_count);
-        template
+        json::write_close(&mut text, 0, sections, '}');
+        text.push('\n');
+        self.check_limits(text.len(), resources.len());
+        text
     }
 
     /// An image written into the program must be an AMI id: EC2 refuses
@@ -674,9 +693,16 @@ impl<'d> Emitter<'d> {
     }
 
     /// Text CloudFormation caps at `max` bytes, cut with a warning.
-    fn bounded(&mut self, text: &str, max: usize, span: Span, what: &str, label: &str) -> String {
+    fn bounded<'t>(
+        &mut self,
+        text: &'t str,
+        max: usize,
+        span: Span,
+        what: &str,
+        label: &str,
+    ) -> &'t str {
         if text.len() <= max {
-            return text.to_string();
+            return text;
         }
         self.report(
             Diagnostic::new(
@@ -690,7 +716,7 @@ impl<'d> Emitter<'d> {
             .label(label.to_string())
             .help(format!("shorten the doc comment to at most {max} bytes")),
         );
-        truncate(text, max).to_string()
+        truncate(text, max)
     }
 
     // ------------------------------------------------------------------
@@ -698,37 +724,45 @@ impl<'d> Emitter<'d> {
 
     fn check_ids(&mut self) {
         let deployment = self.deployment;
-        // Resources and params share one namespace (`Ref` reads both).
-        let mut seen: HashMap<String, (Span, String)> = HashMap::default();
+        // Resources and params share one namespace (`Ref` reads both). What
+        // each id names is spelled only for a diagnostic.
+        let mut seen: HashMap<&str, (Span, &str, &str)> = HashMap::with_capacity_and_hasher(
+            deployment.params.len() + deployment.resources.len(),
+            Default::default(),
+        );
         for p in &deployment.params {
-            let id = self.param_ids[p.name.as_str()].clone();
+            let id = self.param_ids[p.name.as_str()].as_str();
             let span = self.param_span(&p.name);
-            if !is_logical_id(&id) {
-                self.invalid_id(&id, span, &format!("param `{}`", p.name));
+            if !is_logical_id(id) {
+                self.invalid_id(id, span, &format!("param `{}`", p.name));
                 continue;
             }
-            let what = format!("param `{}`", p.name);
-            if let Some((first_span, first)) = seen.get(&id).cloned() {
-                self.collision(&id, span, &what, first_span, &first);
+            if let Some(&(first_span, kind, name)) = seen.get(id) {
+                let what = format!("param `{}`", p.name);
+                self.collision(id, span, &what, first_span, &format!("{kind} `{name}`"));
             } else {
-                seen.insert(id.clone(), (span, what));
+                seen.insert(id, (span, "param", &p.name));
             }
-            self.taken.insert(id);
         }
         for r in &deployment.resources {
-            let what = format!("resource `{}`", r.id);
             if !is_logical_id(&r.id) {
-                self.invalid_id(&r.id, r.span, &what);
+                self.invalid_id(&r.id, r.span, &format!("resource `{}`", r.id));
                 continue;
             }
-            if let Some((first_span, first)) = seen.get(&r.id).cloned() {
-                self.collision(&r.id, r.span, &what, first_span, &first);
+            if let Some(&(first_span, kind, name)) = seen.get(r.id.as_str()) {
+                let what = format!("resource `{}`", r.id);
+                self.collision(
+                    &r.id,
+                    r.span,
+                    &what,
+                    first_span,
+                    &format!("{kind} `{name}`"),
+                );
             } else {
-                seen.insert(r.id.clone(), (r.span, what));
+                seen.insert(&r.id, (r.span, "resource", &r.id));
             }
-            self.taken.insert(r.id.clone());
         }
-        let mut outputs: HashMap<String, (Span, String)> = HashMap::default();
+        let mut outputs: HashMap<String, (Span, &str)> = HashMap::default();
         for o in &deployment.outputs {
             let id = pascal_case(&o.name);
             let what = format!("output `{}`", o.name);
@@ -736,12 +770,11 @@ impl<'d> Emitter<'d> {
                 self.invalid_id(&id, o.span, &what);
                 continue;
             }
-            if let Some((first_span, first)) = outputs.get(&id).cloned() {
-                self.collision(&id, o.span, &what, first_span, &first);
+            if let Some(&(first_span, first)) = outputs.get(&id) {
+                self.collision(&id, o.span, &what, first_span, &format!("output `{first}`"));
             } else {
-                outputs.insert(id.clone(), (o.span, what));
+                outputs.insert(id.clone(), (o.span, &o.name));
             }
-            self.taken.insert(id);
         }
     }
 
@@ -788,37 +821,41 @@ impl<'d> Emitter<'d> {
         } else {
             base
         };
+        let (deployment, param_ids) = (self.deployment, self.param_ids);
+        let taken = self
+            .taken
+            .get_or_insert_with(|| logical_ids(deployment, param_ids));
         let mut name = base.to_string();
         let mut n = 2;
-        while self.taken.contains(&name) {
+        while taken.contains(name.as_str()) {
             name = format!("{base}{n}");
             n += 1;
         }
-        self.taken.insert(name.clone());
+        taken.insert(Cow::Owned(name.clone()));
         name
     }
 
     // ------------------------------------------------------------------
     // Parameters.
 
-    fn parameters(&mut self) -> Map<String, Value> {
+    fn parameters(&mut self) -> Entries<'d> {
         let deployment = self.deployment;
-        let mut out = Map::new();
+        let mut out = Vec::new();
         // A param nothing reads here (one only another target's lowering
         // uses) is left out, as a hand-written template would.
         for p in &deployment.params {
             if !self.is_read(&p.name) {
                 continue;
             }
-            let id = self.param_ids[p.name.as_str()].clone();
+            let id = self.param_ids[p.name.as_str()].as_str();
             if let Some(param) = self.parameter(p) {
-                out.insert(id, param);
+                out.push((Cow::Borrowed(id), param));
             }
         }
-        out
+        json::dedup(out)
     }
 
-    fn parameter(&mut self, p: &Param) -> Option<Value> {
+    fn parameter(&mut self, p: &'d Param) -> Option<Json<'d>> {
         let span = self.param_span(&p.name);
         let ty = match &p.ty {
             ParamType::String if self.image_params.contains(p.name.as_str()) => {
@@ -839,8 +876,7 @@ impl<'d> Emitter<'d> {
                 return None;
             }
         };
-        let mut out = Map::new();
-        out.insert("Type".into(), json!(ty));
+        let mut out: Entries<'d> = vec![("Type".into(), ty.into())];
         if let Some(description) = &p.description {
             let text = self.bounded(
                 description.trim(),
@@ -849,7 +885,7 @@ impl<'d> Emitter<'d> {
                 &format!("the description of param `{}`", p.name),
                 "the param is read here",
             );
-            out.insert("Description".into(), Value::String(text));
+            out.push(("Description".into(), text.into()));
         }
         let image_default = match &p.default {
             Some(Value::String(text)) if ty == "AWS::EC2::Image::Id" && !is_ami_id(text) => {
@@ -875,14 +911,14 @@ impl<'d> Emitter<'d> {
         } else if let Some(default) = &p.default {
             match self.param_value(p, default, span) {
                 Some(value) => {
-                    out.insert("Default".into(), value);
+                    out.push(("Default".into(), value));
                 }
                 None => return None,
             }
         }
         let mut constrained = false;
         let allowed = match (&p.ty, &p.allowed) {
-            (ParamType::Bool, None) => Some(vec![json!("true"), json!("false")]),
+            (ParamType::Bool, None) => Some(vec![Json::from("true"), Json::from("false")]),
             (ParamType::List(_), Some(allowed)) if allowed.iter().any(Value::is_array) => {
                 self.unchecked_constraint(p, span, "`allowed` lists");
                 None
@@ -896,16 +932,13 @@ impl<'d> Emitter<'d> {
             (_, None) => None,
         };
         if let Some(allowed) = allowed {
-            out.insert("AllowedValues".into(), Value::Array(allowed));
+            out.push(("AllowedValues".into(), Json::Array(allowed)));
             constrained = true;
         }
         let is_string = matches!(p.ty, ParamType::String);
         if let Some(pattern) = &p.pattern {
             if is_string {
-                out.insert(
-                    "AllowedPattern".into(),
-                    Value::String(allowed_pattern(pattern)),
-                );
+                out.push(("AllowedPattern".into(), allowed_pattern(pattern).into()));
                 constrained = true;
             } else {
                 self.unchecked_constraint(p, span, "`pattern`");
@@ -920,7 +953,7 @@ impl<'d> Emitter<'d> {
                     } else {
                         n
                     };
-                    out.insert(key.into(), json!(n));
+                    out.push((key.into(), Json::Number(n.into())));
                     constrained = true;
                 } else {
                     self.unchecked_constraint(p, span, "`min_length` and `max_length`");
@@ -930,8 +963,8 @@ impl<'d> Emitter<'d> {
         let is_number = ty == "Number";
         for (value, key) in [(&p.min, "MinValue"), (&p.max, "MaxValue")] {
             if let Some(n) = value {
-                if is_number && n.is_number() {
-                    out.insert(key.into(), n.clone());
+                if let (true, Value::Number(n)) = (is_number, n) {
+                    out.push((key.into(), Json::Number(n.clone())));
                     constrained = true;
                 } else {
                     self.unchecked_constraint(p, span, "`min` and `max`");
@@ -941,16 +974,16 @@ impl<'d> Emitter<'d> {
         if let Some(message) = &p.message
             && constrained
         {
-            out.insert("ConstraintDescription".into(), json!(message));
+            out.push(("ConstraintDescription".into(), message.as_str().into()));
         }
         if p.secret {
-            out.insert("NoEcho".into(), json!(true));
+            out.push(("NoEcho".into(), true.into()));
         }
-        Some(Value::Object(out))
+        Some(Json::Object(out))
     }
 
     /// A param's value as its `Default`: lists as comma-separated text.
-    fn param_value(&mut self, p: &Param, value: &Value, span: Span) -> Option<Value> {
+    fn param_value(&mut self, p: &Param, value: &'d Value, span: Span) -> Option<Json<'d>> {
         match value {
             Value::Array(items) => {
                 let mut texts = Vec::with_capacity(items.len());
@@ -975,17 +1008,17 @@ impl<'d> Emitter<'d> {
                         }
                     }
                 }
-                Some(Value::String(texts.join(",")))
+                Some(texts.join(",").into())
             }
             _ => Some(self.scalar_param_value(p, value)),
         }
     }
 
-    fn scalar_param_value(&self, p: &Param, value: &Value) -> Value {
+    fn scalar_param_value(&self, p: &Param, value: &'d Value) -> Json<'d> {
         let numeric = matches!(p.ty, ParamType::Number | ParamType::Int);
         match value {
-            Value::Number(_) if numeric => value.clone(),
-            other => json_text(other).map_or(Value::Null, Value::String),
+            Value::Number(n) if numeric => Json::Number(n.clone()),
+            other => json_text(other).map_or(Json::Null, Json::Str),
         }
     }
 
@@ -1048,7 +1081,7 @@ impl<'d> Emitter<'d> {
         self.param_spans.contains_key(param)
     }
 
-    fn metadata(&self) -> Option<Value> {
+    fn metadata(&self) -> Option<Json<'d>> {
         let params: Vec<&Param> = self
             .deployment
             .params
@@ -1061,38 +1094,49 @@ impl<'d> Emitter<'d> {
         {
             return None;
         }
-        let mut groups: Vec<(&str, Vec<Value>)> = Vec::new();
-        let mut labels = Map::new();
+        let mut groups: Vec<(&str, Vec<Json<'d>>)> = Vec::new();
+        let mut labels = Vec::new();
         for p in params {
-            let id = &self.param_ids[p.name.as_str()];
+            let id = self.param_ids[p.name.as_str()].as_str();
             if let Some(group) = &p.group {
                 match groups.iter_mut().find(|(name, _)| name == group) {
-                    Some((_, members)) => members.push(json!(id)),
-                    None => groups.push((group, vec![json!(id)])),
+                    Some((_, members)) => members.push(id.into()),
+                    None => groups.push((group, vec![id.into()])),
                 }
             }
             if let Some(label) = &p.label {
-                labels.insert(id.clone(), json!({ "default": label }));
+                labels.push((
+                    Cow::Borrowed(id),
+                    Json::single("default", label.as_str().into()),
+                ));
             }
         }
-        let mut interface = Map::new();
+        let mut interface = Vec::new();
         if !groups.is_empty() {
-            let groups: Vec<Value> = groups
+            let groups = groups
                 .into_iter()
-                .map(|(label, members)| json!({ "Label": { "default": label }, "Parameters": members }))
+                .map(|(label, members)| {
+                    Json::Object(vec![
+                        ("Label".into(), Json::single("default", label.into())),
+                        ("Parameters".into(), Json::Array(members)),
+                    ])
+                })
                 .collect();
-            interface.insert("ParameterGroups".into(), Value::Array(groups));
+            interface.push(("ParameterGroups".into(), Json::Array(groups)));
         }
         if !labels.is_empty() {
-            interface.insert("ParameterLabels".into(), Value::Object(labels));
+            interface.push(("ParameterLabels".into(), Json::Object(json::dedup(labels))));
         }
-        Some(json!({ "AWS::CloudFormation::Interface": interface }))
+        Some(Json::single(
+            "AWS::CloudFormation::Interface",
+            Json::Object(interface),
+        ))
     }
 
     // ------------------------------------------------------------------
     // Resources and outputs.
 
-    fn resource(&mut self, r: &'d Resource) -> Option<Value> {
+    fn resource(&mut self, r: &'d Resource) -> Option<Json<'d>> {
         let mut site = Site {
             span: r.span,
             owner: &r.id,
@@ -1134,59 +1178,63 @@ impl<'d> Emitter<'d> {
                 None => None,
             },
         };
-        let mut properties = Map::new();
-        let mut referenced: HashSet<&str> = HashSet::default();
+        let mut properties = Vec::with_capacity(r.properties.len());
         for (name, value) in &r.properties {
-            value.walk(&mut |e| match e {
-                Expr::Ref(id) | Expr::Attr(id, _) => {
-                    referenced.insert(id.as_str());
-                }
-                _ => {}
-            });
             if matches!(value, Expr::Null) {
                 continue;
             }
             site.owner = name;
             let value = self.value(value, &site);
-            properties.insert(name.clone(), value);
+            properties.push((Cow::from(name.as_str()), value));
         }
-        let mut depends_on = Vec::new();
-        for id in &r.depends_on {
-            if !self.resources.contains_key(id.as_str()) {
-                self.internal(r.span, format!("`depends_on` names no resource `{id}`"));
-                continue;
+        let mut depends_on: Vec<&str> = Vec::new();
+        if !r.depends_on.is_empty() {
+            let mut referenced: HashSet<&str> = HashSet::default();
+            for value in r.properties.values() {
+                value.walk(&mut |e| match e {
+                    Expr::Ref(id) | Expr::Attr(id, _) => {
+                        referenced.insert(id.as_str());
+                    }
+                    _ => {}
+                });
             }
-            // A reference already orders the two.
-            if !referenced.contains(id.as_str()) && !depends_on.contains(id) {
-                depends_on.push(id.clone());
+            for id in &r.depends_on {
+                if !self.resources.contains_key(id.as_str()) {
+                    self.internal(r.span, format!("`depends_on` names no resource `{id}`"));
+                    continue;
+                }
+                // A reference already orders the two.
+                if !referenced.contains(id.as_str()) && !depends_on.contains(&id.as_str()) {
+                    depends_on.push(id);
+                }
             }
         }
 
-        let mut out = Map::new();
-        out.insert("Type".into(), json!(r.type_name));
+        let mut out: Entries<'d> = Vec::with_capacity(6);
+        out.push(("Type".into(), r.type_name.as_str().into()));
         if let Some(condition) = condition {
-            out.insert("Condition".into(), json!(condition));
+            out.push(("Condition".into(), condition.into()));
         }
-        match depends_on.len() {
-            0 => {}
-            1 => {
-                out.insert("DependsOn".into(), json!(depends_on[0]));
-            }
-            _ => {
-                out.insert("DependsOn".into(), json!(depends_on));
-            }
+        match depends_on.as_slice() {
+            [] => {}
+            [one] => out.push(("DependsOn".into(), (*one).into())),
+            many => out.push((
+                "DependsOn".into(),
+                Json::Array(many.iter().map(|&id| id.into()).collect()),
+            )),
         }
         if let Some(policy) = deletion_policy(r) {
-            out.insert("DeletionPolicy".into(), json!(policy));
-            out.insert("UpdateReplacePolicy".into(), json!(policy));
+            out.push(("DeletionPolicy".into(), policy.into()));
+            out.push(("UpdateReplacePolicy".into(), policy.into()));
         }
         if !properties.is_empty() {
-            out.insert("Properties".into(), Value::Object(properties));
+            out.push(("Properties".into(), Json::Object(properties)));
         }
-        Some(Value::Object(out))
+        Some(Json::Object(out))
     }
 
-    fn output(&mut self, o: &Output) -> Option<Value> {
+    /// An output, and its logical id.
+    fn output(&mut self, o: &'d Output) -> Option<(Cow<'d, str>, Json<'d>)> {
         let id = pascal_case(&o.name);
         let site = Site {
             span: o.span,
@@ -1237,7 +1285,7 @@ impl<'d> Emitter<'d> {
                 .help("to share a secret, output where it is kept (a Secrets Manager secret's id) rather than its value"),
             );
         }
-        let mut out = Map::new();
+        let mut out: Entries<'d> = Vec::new();
         if let Some(description) = &o.description {
             let text = self.bounded(
                 description.trim(),
@@ -1246,24 +1294,27 @@ impl<'d> Emitter<'d> {
                 &format!("the description of output `{}`", o.name),
                 "described by its doc comment",
             );
-            out.insert("Description".into(), Value::String(text));
+            out.push(("Description".into(), text.into()));
         }
         if let Some(condition) = condition {
-            out.insert("Condition".into(), json!(condition));
+            out.push(("Condition".into(), condition.into()));
         }
         let value = self.output_value(&o.value, &site);
-        out.insert("Value".into(), value);
+        out.push(("Value".into(), value));
         if let Some(export) = &o.export {
             let name = self.output_value(export, &site);
-            out.insert("Export".into(), json!({ "Name": name }));
+            out.push(("Export".into(), Json::single("Name", name)));
         }
-        Some(Value::Object(out))
+        Some((Cow::Owned(id), Json::Object(out)))
     }
 
     /// An output's value: CloudFormation outputs are text, so lists are
     /// joined with commas (as list parameters are read) and scalars written
     /// as text.
-    fn output_value(&mut self, expr: &Expr, site: &Site<'_>) -> Value {
+    fn output_value<'e>(&mut self, expr: &'e Expr, site: &Site<'_>) -> Json<'e>
+    where
+        'd: 'e,
+    {
         match expr {
             Expr::Null => json!(""),
             Expr::Bool(_) | Expr::Int(_) | Expr::Number(_) => {
@@ -1279,7 +1330,7 @@ impl<'d> Emitter<'d> {
                     .label("this output's value is an object")
                     .help("output each field as its own output"),
                 );
-                Value::Null
+                Json::Null
             }
             Expr::If(c, a, b) => match self.cond(c, site) {
                 Some(Cond::Const(true)) => self.output_value(a, site),
@@ -1290,7 +1341,7 @@ impl<'d> Emitter<'d> {
                     let b = self.output_value(b, site);
                     json!({ "Fn::If": [name, a, b] })
                 }
-                None => Value::Null,
+                None => Json::Null,
             },
             _ if self.is_list(expr) => {
                 let list = self.value(expr, site);
@@ -1320,7 +1371,10 @@ impl<'d> Emitter<'d> {
     // ------------------------------------------------------------------
     // Values.
 
-    fn value(&mut self, expr: &Expr, site: &Site<'_>) -> Value {
+    fn value<'e>(&mut self, expr: &'e Expr, site: &Site<'_>) -> Json<'e>
+    where
+        'd: 'e,
+    {
         match expr {
             Expr::Null => {
                 if site.output {
@@ -1329,30 +1383,32 @@ impl<'d> Emitter<'d> {
                     no_value()
                 }
             }
-            Expr::Bool(b) => Value::Bool(*b),
-            Expr::Int(i) => json!(i),
-            Expr::Number(n) => number(*n),
-            Expr::String(s) => Value::String(s.clone()),
-            Expr::List(items) => Value::Array(
-                items
-                    .iter()
-                    .filter(|item| !matches!(item, Expr::Null))
-                    .map(|item| self.value(item, site))
-                    .collect(),
-            ),
+            Expr::Bool(b) => Json::Bool(*b),
+            Expr::Int(i) => Json::int(*i),
+            Expr::Number(n) => Json::float(*n),
+            Expr::String(s) => json!(s),
+            Expr::List(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    if !matches!(item, Expr::Null) {
+                        out.push(self.value(item, site));
+                    }
+                }
+                Json::Array(out)
+            }
             Expr::Object(fields) => {
-                let mut out = Map::new();
+                let mut out = Vec::with_capacity(fields.len());
                 for (key, value) in fields {
                     if !matches!(value, Expr::Null) {
                         let value = self.value(value, site);
-                        out.insert(key.clone(), value);
+                        out.push((Cow::from(key.as_str()), value));
                     }
                 }
-                Value::Object(out)
+                Json::Object(out)
             }
             Expr::Param(name) => match self.param_id(name, site) {
                 Some(id) => json!({ "Ref": id }),
-                None => Value::Null,
+                None => Json::Null,
             },
             Expr::Ref(id) => {
                 self.resource_read(id, None, site);
@@ -1377,12 +1433,12 @@ impl<'d> Emitter<'d> {
             ) => self.boolean(expr, site),
             Expr::Binary(..) | Expr::Neg(_) => {
                 self.arithmetic(expr, site);
-                Value::Null
+                Json::Null
             }
             Expr::If(c, a, b) => {
                 if site.in_condition {
                     self.not_in_condition(expr, site);
-                    return Value::Null;
+                    return Json::Null;
                 }
                 match self.cond(c, site) {
                     Some(Cond::Const(true)) => self.value(a, site),
@@ -1393,7 +1449,7 @@ impl<'d> Emitter<'d> {
                         let b = self.value(b, site);
                         json!({ "Fn::If": [name, a, b] })
                     }
-                    None => Value::Null,
+                    None => Json::Null,
                 }
             }
             Expr::Call(name, args) => self.call(expr, name, args, site),
@@ -1407,7 +1463,7 @@ impl<'d> Emitter<'d> {
                         "a copy's index outside a repeated resource".to_string(),
                     );
                 }
-                Value::Null
+                Json::Null
             }
             // CloudFormation has no deploy-time count (E0504 comes first).
             Expr::Copies { .. } => {
@@ -1415,14 +1471,15 @@ impl<'d> Emitter<'d> {
                     site.span,
                     "the copies of a resource repeated a deploy-time number of times".to_string(),
                 );
-                Value::Null
+                Json::Null
             }
         }
     }
 
-    fn param_id(&mut self, name: &str, site: &Site<'_>) -> Option<String> {
-        match self.param_ids.get(name) {
-            Some(id) => Some(id.clone()),
+    fn param_id(&mut self, name: &str, site: &Site<'_>) -> Option<&'d str> {
+        let ids = self.param_ids;
+        match ids.get(name) {
+            Some(id) => Some(id),
             None => {
                 self.internal(site.span, format!("param `{name}` is not declared"));
                 None
@@ -1455,17 +1512,17 @@ impl<'d> Emitter<'d> {
     }
 
     /// A deploy-time boolean as a value: `Fn::If [cond, true, false]`.
-    fn boolean(&mut self, expr: &Expr, site: &Site<'_>) -> Value {
+    fn boolean(&mut self, expr: &Expr, site: &Site<'_>) -> Json<'static> {
         if site.in_condition {
             self.not_in_condition(expr, site);
-            return Value::Null;
+            return Json::Null;
         }
         match self.cond(expr, site) {
             Some(Cond::Const(b)) => {
                 if site.output {
-                    json!(b.to_string())
+                    json!(if b { "true" } else { "false" })
                 } else {
-                    Value::Bool(b)
+                    Json::Bool(b)
                 }
             }
             Some(cond) => {
@@ -1476,7 +1533,7 @@ impl<'d> Emitter<'d> {
                     json!({ "Fn::If": [name, true, false] })
                 }
             }
-            None => Value::Null,
+            None => Json::Null,
         }
     }
 
@@ -1519,7 +1576,10 @@ impl<'d> Emitter<'d> {
         );
     }
 
-    fn interp(&mut self, parts: &[Part], site: &Site<'_>) -> Value {
+    fn interp<'e>(&mut self, parts: &'e [Part], site: &Site<'_>) -> Json<'e>
+    where
+        'd: 'e,
+    {
         if parts.iter().all(|p| matches!(p, Part::Text(_))) {
             let mut text = String::new();
             for part in parts {
@@ -1527,7 +1587,7 @@ impl<'d> Emitter<'d> {
                     text.push_str(t);
                 }
             }
-            return Value::String(text);
+            return text.into();
         }
         if let [Part::Expr(e)] = parts {
             let is_text = match e {
@@ -1542,22 +1602,13 @@ impl<'d> Emitter<'d> {
                 return self.value(e, site);
             }
         }
-        let simple = parts.iter().all(|p| match p {
-            Part::Text(_) => true,
-            Part::Expr(e) => self.sub_variable(e).is_some(),
-        });
-        if simple {
-            let mut text = String::new();
+        if let Some(text) = self.sub_text(parts) {
             for part in parts {
+                // Checks the reads, as `value` would.
                 match part {
-                    Part::Text(t) => text.push_str(&t.replace("${", "${!")),
-                    Part::Expr(e) => {
-                        // Checks the read, as `value` would.
-                        let _ = self.value(e, site);
-                        text.push_str("${");
-                        text.push_str(&self.sub_variable(e).unwrap_or_default());
-                        text.push('}');
-                    }
+                    Part::Expr(Expr::Ref(id)) => self.resource_read(id, None, site),
+                    Part::Expr(Expr::Attr(id, attr)) => self.resource_read(id, Some(attr), site),
+                    _ => {}
                 }
             }
             return json!({ "Fn::Sub": text });
@@ -1566,28 +1617,59 @@ impl<'d> Emitter<'d> {
         for part in parts {
             match part {
                 Part::Text(t) if t.is_empty() => {}
-                Part::Text(t) => items.push(Value::String(t.clone())),
+                Part::Text(t) => items.push(json!(t)),
                 Part::Expr(e) => items.push(self.value(e, site)),
             }
         }
-        json!({ "Fn::Join": ["", items] })
+        json!({ "Fn::Join": ["", Json::Array(items)] })
     }
 
-    /// How `Fn::Sub` names a value it can read without a variable map.
-    fn sub_variable(&self, expr: &Expr) -> Option<String> {
+    /// The text of an `Fn::Sub` of `parts`, when each value is one it can
+    /// read without a variable map.
+    fn sub_text(&self, parts: &[Part]) -> Option<String> {
+        let guess = |p: &Part| match p {
+            Part::Text(t) => t.len(),
+            Part::Expr(_) => 16,
+        };
+        let mut text = String::with_capacity(parts.iter().map(guess).sum());
+        for part in parts {
+            match part {
+                Part::Text(t) => push_sub_text(&mut text, t),
+                Part::Expr(e) => {
+                    let (name, attr) = self.sub_variable(e)?;
+                    text.push_str("${");
+                    text.push_str(name);
+                    if let Some(attr) = attr {
+                        text.push('.');
+                        text.push_str(attr);
+                    }
+                    text.push('}');
+                }
+            }
+        }
+        Some(text)
+    }
+
+    /// How `Fn::Sub` names a value it can read without a variable map: a
+    /// name and the attribute read, if any.
+    fn sub_variable<'e>(&self, expr: &'e Expr) -> Option<(&'e str, Option<&'e str>)>
+    where
+        'd: 'e,
+    {
         match expr {
             Expr::Param(name) => {
                 let p = self.params.get(name.as_str())?;
                 if matches!(p.ty, ParamType::List(_) | ParamType::Json) {
                     return None;
                 }
-                self.param_ids.get(name.as_str()).cloned()
+                let ids = self.param_ids;
+                ids.get(name.as_str()).map(|id| (id.as_str(), None))
             }
-            Expr::Ref(id) => Some(id.clone()),
-            Expr::Attr(id, attr) => Some(format!("{id}.{attr}")),
-            Expr::Context(Context::Region) => Some("AWS::Region".into()),
-            Expr::Context(Context::StackName) => Some("AWS::StackName".into()),
-            Expr::Context(Context::AccountId) => Some("AWS::AccountId".into()),
+            Expr::Ref(id) => Some((id, None)),
+            Expr::Attr(id, attr) => Some((id, Some(attr))),
+            Expr::Context(Context::Region) => Some(("AWS::Region", None)),
+            Expr::Context(Context::StackName) => Some(("AWS::StackName", None)),
+            Expr::Context(Context::AccountId) => Some(("AWS::AccountId", None)),
             _ => None,
         }
     }
@@ -1608,7 +1690,10 @@ impl<'d> Emitter<'d> {
         );
     }
 
-    fn call(&mut self, expr: &Expr, name: &str, args: &[Expr], site: &Site<'_>) -> Value {
+    fn call<'e>(&mut self, expr: &Expr, name: &str, args: &'e [Expr], site: &Site<'_>) -> Json<'e>
+    where
+        'd: 'e,
+    {
         match (name, args) {
             ("join", [separator, list]) => match separator {
                 Expr::String(sep) => {
@@ -1622,7 +1707,7 @@ impl<'d> Emitter<'d> {
                         name,
                         "the separator of CloudFormation's `Fn::Join` must be written in the template",
                     );
-                    Value::Null
+                    Json::Null
                 }
             },
             ("split", [separator, text]) => match separator {
@@ -1637,7 +1722,7 @@ impl<'d> Emitter<'d> {
                         name,
                         "the separator of CloudFormation's `Fn::Split` must be written in the template",
                     );
-                    Value::Null
+                    Json::Null
                 }
             },
             ("element", [list, index]) | ("select", [index, list]) => {
@@ -1675,7 +1760,7 @@ impl<'d> Emitter<'d> {
                     .note("the value comes from OpenStack's service catalog; AWS has no such endpoint")
                     .help("build this program for terraform with `--provider openstack`, or read a `storage.Bucket`'s `domain_name` and `website_url`, which every target gives"),
                 );
-                Value::Null
+                Json::Null
             }
             _ => {
                 let why = match name {
@@ -1683,21 +1768,24 @@ impl<'d> Emitter<'d> {
                     _ => format!("CloudFormation has no function like `{name}`"),
                 };
                 self.not_expressible(expr, site, name, &why);
-                Value::Null
+                Json::Null
             }
         }
     }
 
     /// `cidrsubnet(prefix, newbits, netnum)` as `Fn::Select` of `Fn::Cidr`,
     /// which counts host bits: the prefix length must be known.
-    fn cidrsubnet(
+    fn cidrsubnet<'e>(
         &mut self,
         expr: &Expr,
-        prefix: &Expr,
+        prefix: &'e Expr,
         newbits: &Expr,
-        netnum: &Expr,
+        netnum: &'e Expr,
         site: &Site<'_>,
-    ) -> Value {
+    ) -> Json<'e>
+    where
+        'd: 'e,
+    {
         let (Some(length), Expr::Int(newbits)) = (prefix_length(prefix), newbits) else {
             self.not_expressible(
                 expr,
@@ -1705,7 +1793,7 @@ impl<'d> Emitter<'d> {
                 "cidrsubnet",
                 "CloudFormation's `Fn::Cidr` counts the bits left to hosts, so the prefix length of the network and the added bits must be known at compile time",
             );
-            return Value::Null;
+            return Json::Null;
         };
         let host_bits = 32 - length - newbits;
         let count = match netnum {
@@ -1721,14 +1809,23 @@ impl<'d> Emitter<'d> {
                 "cidrsubnet",
                 "CloudFormation's `Fn::Cidr` makes at most 256 blocks, each at most as large as the network",
             );
-            return Value::Null;
+            return Json::Null;
         }
         let prefix = self.value(prefix, site);
         let netnum = self.value(netnum, site);
         json!({ "Fn::Select": [netnum, { "Fn::Cidr": [prefix, count, host_bits] }] })
     }
 
-    fn index(&mut self, expr: &Expr, list: &Expr, index: &Expr, site: &Site<'_>) -> Value {
+    fn index<'e>(
+        &mut self,
+        expr: &Expr,
+        list: &'e Expr,
+        index: &'e Expr,
+        site: &Site<'_>,
+    ) -> Json<'e>
+    where
+        'd: 'e,
+    {
         match (list, index) {
             (Expr::Object(_), _) => self.lookup(expr, list, index, None, None, site),
             (Expr::List(items), Expr::Int(i)) => {
@@ -1739,7 +1836,7 @@ impl<'d> Emitter<'d> {
                             site.span,
                             format!("index {i} out of a list of {}", items.len()),
                         );
-                        Value::Null
+                        Json::Null
                     }
                 }
             }
@@ -1751,7 +1848,16 @@ impl<'d> Emitter<'d> {
         }
     }
 
-    fn member(&mut self, expr: &Expr, object: &Expr, field: &str, site: &Site<'_>) -> Value {
+    fn member<'e>(
+        &mut self,
+        expr: &Expr,
+        object: &'e Expr,
+        field: &str,
+        site: &Site<'_>,
+    ) -> Json<'e>
+    where
+        'd: 'e,
+    {
         match object {
             Expr::Object(fields) => match fields.get(field) {
                 Some(value) => self.value(value, site),
@@ -1763,7 +1869,7 @@ impl<'d> Emitter<'d> {
                     Box::new(Expr::Member(a.clone(), field.to_string())),
                     Box::new(Expr::Member(b.clone(), field.to_string())),
                 );
-                self.value(&distributed, site)
+                self.value(&distributed, site).into_owned()
             }
             Expr::Index(map, key) if matches!(**map, Expr::Object(_)) => {
                 self.lookup(expr, map, key, None, Some(field), site)
@@ -1778,7 +1884,7 @@ impl<'d> Emitter<'d> {
                     .get(name.as_str())
                     .is_some_and(|p| matches!(p.ty, ParamType::Json)) =>
             {
-                Value::Null
+                Json::Null
             }
             _ => {
                 self.report(
@@ -1794,22 +1900,25 @@ impl<'d> Emitter<'d> {
                     .note("CloudFormation values are text, numbers and lists: it has no objects to read fields from")
                     .help(param_help(&params_in(expr), "the object")),
                 );
-                Value::Null
+                Json::Null
             }
         }
     }
 
     /// A compile-time map read with a deploy-time key: `Fn::FindInMap` on a
     /// `Mappings` entry. `field` reads one field of a map of objects.
-    fn lookup(
+    fn lookup<'e>(
         &mut self,
         expr: &Expr,
-        map: &Expr,
-        key: &Expr,
-        default: Option<&Expr>,
+        map: &'e Expr,
+        key: &'e Expr,
+        default: Option<&'e Expr>,
         field: Option<&str>,
         site: &Site<'_>,
-    ) -> Value {
+    ) -> Json<'e>
+    where
+        'd: 'e,
+    {
         let Expr::Object(entries) = map else {
             self.not_expressible(
                 expr,
@@ -1817,7 +1926,7 @@ impl<'d> Emitter<'d> {
                 "lookup",
                 "CloudFormation looks values up only in a `Mappings` entry, written in the template, so the map must be known at compile time",
             );
-            return Value::Null;
+            return Json::Null;
         };
         if !map.is_const() {
             self.not_expressible(
@@ -1826,11 +1935,11 @@ impl<'d> Emitter<'d> {
                 "lookup",
                 "CloudFormation looks values up only in a `Mappings` entry, written in the template, so the map's values must be known at compile time",
             );
-            return Value::Null;
+            return Json::Null;
         }
         // A key known at compile time needs no mapping.
         if let Some(key) = scalar_text(key) {
-            let found = entries.get(&key).or(default);
+            let found = entries.get(key.as_ref()).or(default);
             let found = match (found, field) {
                 (Some(Expr::Object(fields)), Some(field)) => fields.get(field),
                 (found, None) => found,
@@ -1840,13 +1949,13 @@ impl<'d> Emitter<'d> {
                 Some(value) => self.value(value, site),
                 None => {
                     self.internal(site.span, format!("no key `{key}` in a looked-up map"));
-                    Value::Null
+                    Json::Null
                 }
             };
         }
         let second = field.map(pascal_case);
-        let mut mapping = Map::new();
-        let entry = |value: &Expr| -> Result<Value, String> {
+        let mut mapping: Entries<'e> = Vec::new();
+        let entry = |value: &'e Expr| -> Result<Json<'e>, String> {
             match (field, value) {
                 (None, Expr::Object(_)) => {
                     Err("its values are objects: read one field of the looked-up value".into())
@@ -1857,13 +1966,11 @@ impl<'d> Emitter<'d> {
                         "its values are not text, numbers, booleans or lists of them".into()
                     }),
                 (Some(field), Expr::Object(fields)) => {
-                    let mut out = Map::new();
+                    let mut out = Vec::new();
                     for (name, value) in fields {
                         let v = mapping_value(value);
                         match v {
-                            Some(v) => {
-                                out.insert(pascal_case(name), v);
-                            }
+                            Some(v) => out.push((Cow::Owned(pascal_case(name)), v)),
                             None if name == field => {
                                 return Err(format!(
                                     "field `{field}` holds a value that is not text, a number, a boolean or a list of them"
@@ -1872,7 +1979,7 @@ impl<'d> Emitter<'d> {
                             None => {}
                         }
                     }
-                    Ok(Value::Object(out))
+                    Ok(Json::Object(json::dedup(out)))
                 }
                 (Some(field), _) => Err(format!("its values have no field `{field}`")),
             }
@@ -1889,9 +1996,7 @@ impl<'d> Emitter<'d> {
                 break;
             }
             match entry(value) {
-                Ok(v) => {
-                    mapping.insert(k.clone(), v);
-                }
+                Ok(v) => mapping.push((Cow::from(k.as_str()), v)),
                 Err(why) => {
                     problem = Some(why);
                     break;
@@ -1905,14 +2010,15 @@ impl<'d> Emitter<'d> {
                 Expr::Param(name) => self
                     .params
                     .get(name.as_str())
-                    .and_then(|p| p.allowed.clone()),
+                    .copied()
+                    .and_then(|p| p.allowed.as_ref()),
                 _ => None,
             };
             match allowed {
                 Some(allowed) => {
                     for value in allowed {
-                        let Some(k) = json_text(&value) else { continue };
-                        if mapping.contains_key(&k) {
+                        let Some(k) = json_text(value) else { continue };
+                        if mapping.iter().any(|(key, _)| *key == k) {
                             continue;
                         }
                         if !is_mapping_key(&k) {
@@ -1922,9 +2028,7 @@ impl<'d> Emitter<'d> {
                             break;
                         }
                         match entry(default) {
-                            Ok(v) => {
-                                mapping.insert(k, v);
-                            }
+                            Ok(v) => mapping.push((k, v)),
                             Err(why) => {
                                 problem = Some(format!("the default: {why}"));
                                 break;
@@ -1939,7 +2043,7 @@ impl<'d> Emitter<'d> {
                         "lookup",
                         "CloudFormation's `Fn::FindInMap` has no default without the `AWS::LanguageExtensions` transform; Infra fills in the default only for a param with `allowed` values",
                     );
-                    return Value::Null;
+                    return Json::Null;
                 }
             }
         }
@@ -1960,9 +2064,9 @@ impl<'d> Emitter<'d> {
                 .note("CloudFormation reads such a map from a `Mappings` entry, whose keys are letters, digits, `-` and `.`, and whose values are text, numbers, booleans or lists")
                 .help(param_help(&params_in(key), "the key")),
             );
-            return Value::Null;
+            return Json::Null;
         }
-        let mapping = Value::Object(mapping);
+        let mapping = Json::Object(mapping);
         let name = self.mapping_name(mapping, key, field.is_some(), site);
         let key = self.value(key, site);
         let second = second.unwrap_or_else(|| "Value".to_string());
@@ -1971,12 +2075,13 @@ impl<'d> Emitter<'d> {
 
     fn mapping_name(
         &mut self,
-        mapping: Value,
+        mapping: Json<'_>,
         key: &Expr,
         objects: bool,
         site: &Site<'_>,
     ) -> String {
-        let text = mapping.to_string();
+        let mut text = String::new();
+        json::write(&mut text, &mapping, 0);
         if let Some(name) = self.mapping_names.get(&text) {
             return name.clone();
         }
@@ -1988,7 +2093,8 @@ impl<'d> Emitter<'d> {
         };
         let name = self.unique(&base, "Map");
         self.mapping_names.insert(text, name.clone());
-        self.mappings.insert(name.clone(), mapping);
+        self.mappings
+            .push((Cow::Owned(name.clone()), mapping.into_owned()));
         self.mapping_spans.push(site.span);
         name
     }
@@ -1998,7 +2104,10 @@ impl<'d> Emitter<'d> {
 
     /// A deploy-time boolean as condition functions; `None` when it cannot
     /// be (already reported).
-    fn cond(&mut self, expr: &Expr, site: &Site<'_>) -> Option<Cond> {
+    fn cond<'e>(&mut self, expr: &'e Expr, site: &Site<'_>) -> Option<Cond<'e>>
+    where
+        'd: 'e,
+    {
         let site = &Site {
             in_condition: true,
             ..*site
@@ -2069,7 +2178,10 @@ impl<'d> Emitter<'d> {
         }
     }
 
-    fn equals(&mut self, l: &Expr, r: &Expr, site: &Site<'_>) -> Option<Cond> {
+    fn equals<'e>(&mut self, l: &'e Expr, r: &'e Expr, site: &Site<'_>) -> Option<Cond<'e>>
+    where
+        'd: 'e,
+    {
         // `(c ? a : b) == x` is `c && a == x || !c && b == x`: conditions
         // have no `Fn::If`.
         if let Expr::If(c, a, b) = l {
@@ -2103,9 +2215,12 @@ impl<'d> Emitter<'d> {
         }
     }
 
-    fn operand(&mut self, expr: &Expr, site: &Site<'_>) -> Option<Operand> {
+    fn operand<'e>(&mut self, expr: &'e Expr, site: &Site<'_>) -> Option<Operand<'e>>
+    where
+        'd: 'e,
+    {
         let json = match scalar_text(expr) {
-            Some(text) => Value::String(text),
+            Some(text) => Json::Str(text),
             None => {
                 let errors = self.diagnostics.len();
                 let value = self.value(expr, site);
@@ -2155,17 +2270,19 @@ impl<'d> Emitter<'d> {
     }
 
     /// The name of a condition, defining it on first use.
-    fn register(&mut self, cond: Cond) -> String {
+    fn register(&mut self, cond: Cond<'_>) -> String {
         let function = match &cond {
             Cond::Const(b) => {
                 // Callers fold constants; an always-true or always-false
                 // condition is still written correctly.
-                json!({ "Fn::Equals": ["true", b.to_string()] })
+                json!({ "Fn::Equals": ["true", if *b { "true" } else { "false" }] })
             }
-            Cond::Equals(a, b) => json!({ "Fn::Equals": [a.json, b.json] }),
+            Cond::Equals(a, b) => json!({ "Fn::Equals": [a.json.clone(), b.json.clone()] }),
             Cond::Not(inner) => {
                 let inner = match &**inner {
-                    Cond::Equals(a, b) => json!({ "Fn::Equals": [a.json, b.json] }),
+                    Cond::Equals(a, b) => {
+                        json!({ "Fn::Equals": [a.json.clone(), b.json.clone()] })
+                    }
                     other => json!({ "Condition": self.register(other.clone()) }),
                 };
                 json!({ "Fn::Not": [inner] })
@@ -2183,31 +2300,34 @@ impl<'d> Emitter<'d> {
                         Cond::Or(rest)
                     });
                 }
-                let operands: Vec<Value> = items
+                let operands = items
                     .into_iter()
                     .map(|c| json!({ "Condition": self.register(c) }))
                     .collect();
-                json!({ key: operands })
+                json!({ key: Json::Array(operands) })
             }
         };
         self.define(function, &cond_name(&cond))
     }
 
-    fn define(&mut self, function: Value, name: &str) -> String {
-        let text = function.to_string();
+    fn define(&mut self, function: Json<'_>, name: &str) -> String {
+        let mut text = String::new();
+        json::write(&mut text, &function, 0);
         if let Some(name) = self.condition_names.get(&text) {
             return name.clone();
         }
         let name = self.unique(name, "Condition");
         self.condition_names.insert(text, name.clone());
-        self.conditions.insert(name.clone(), function);
+        self.conditions
+            .push((Cow::Owned(name.clone()), function.into_owned()));
         name
     }
 
     // ------------------------------------------------------------------
     // Limits.
 
-    fn check_limits(&mut self, template: &Value, resource_count: usize) {
+    /// Checks CloudFormation's quotas; `size` is the printed template's.
+    fn check_limits(&mut self, size: usize, resource_count: usize) {
         let deployment = self.deployment;
         let limit = |what: &str, count: usize, max: usize, span: Span, label: &str| {
             Diagnostic::new(
@@ -2257,7 +2377,6 @@ impl<'d> Emitter<'d> {
                     .help("give the keys at compile time with `--param`: a lookup with a known key needs no mapping"),
             );
         }
-        let size = body_size(template);
         let span = self.anchor();
         if size > MAX_BODY {
             self.report(
@@ -2337,7 +2456,7 @@ fn is_ami_id(text: &str) -> bool {
     })
 }
 
-fn context_value(context: Context) -> Value {
+fn context_value(context: Context) -> Json<'static> {
     match context {
         Context::Region => json!({ "Ref": "AWS::Region" }),
         Context::Zones => json!({ "Fn::GetAZs": "" }),
@@ -2367,6 +2486,7 @@ mod tests {
     use super::*;
     use crate::ir::Target;
     use indexmap::IndexMap;
+    use serde_json::json;
 
     fn deployment() -> Deployment {
         Deployment {
@@ -2435,6 +2555,11 @@ mod tests {
         )
     }
 
+    /// The template as JSON.
+    fn parsed(text: &str) -> Value {
+        serde_json::from_str(text).expect("the template is JSON")
+    }
+
     /// The template, asserting nothing was reported.
     fn clean(d: &Deployment) -> Value {
         let (template, diagnostics) = emit(d);
@@ -2446,7 +2571,7 @@ mod tests {
                 .map(|d| format!("{}: {}", d.code.id, d.message))
                 .collect::<Vec<_>>()
         );
-        template
+        parsed(&template)
     }
 
     fn codes_of(d: &Deployment) -> Vec<&'static str> {
@@ -2486,7 +2611,10 @@ mod tests {
         };
         let (template, diagnostics) = emit(&d);
         assert_eq!(diagnostics[0].code.id, "W0513");
-        let text = template["Description"].as_str().unwrap();
+        let text = parsed(&template)["Description"]
+            .as_str()
+            .unwrap()
+            .to_string();
         assert_eq!(text.len(), 1024);
     }
 
@@ -3414,8 +3542,11 @@ mod tests {
         assert_eq!(diagnostics.len(), 1);
         assert_eq!(diagnostics[0].code.id, "E0516");
         assert_eq!(
-            body_size(&template),
-            serde_json::to_vec_pretty(&template).unwrap().len() + 1
+            diagnostics[0].message,
+            format!(
+                "the template has {} bytes: CloudFormation accepts at most 1000000",
+                template.len()
+            )
         );
     }
 
@@ -3432,20 +3563,6 @@ mod tests {
         ] {
             assert!(!is_ami_id(name), "{name}");
         }
-    }
-
-    #[test]
-    fn body_size_is_the_printed_size() {
-        let template = json!({
-            "Empty": {}, "None": [], "Null": null, "Yes": true, "No": false,
-            "Numbers": [0, -12, 1.5, 1e300, 18446744073709551615u64],
-            "Escapes": "quote \" backslash \\ tab \t nl \n cr \r ff \u{c} bs \u{8} nul \u{0} esc \u{1b} é ✓ /",
-            "Nested": { "a": [[], [{}], [{ "b": ["c", { "d\"e": null }] }]] },
-        });
-        assert_eq!(
-            body_size(&template),
-            serde_json::to_vec_pretty(&template).unwrap().len() + 1
-        );
     }
 
     #[test]
@@ -3500,7 +3617,7 @@ mod tests {
         assert_eq!(codes, ["W0512", "W0511"]);
         assert_eq!(diagnostics[1].severity, crate::diagnostics::Severity::Note);
         assert_eq!(
-            template["Parameters"]["Zones"],
+            parsed(&template)["Parameters"]["Zones"],
             json!({ "Type": "CommaDelimitedList" })
         );
     }
@@ -3536,9 +3653,9 @@ mod tests {
                 .collect(),
             ..deployment()
         };
-        let first = serde_json::to_string(&emit(&d).0).unwrap();
+        let first = emit(&d).0;
         for _ in 0..5 {
-            assert_eq!(serde_json::to_string(&emit(&d).0).unwrap(), first);
+            assert_eq!(emit(&d).0, first);
         }
     }
 

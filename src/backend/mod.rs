@@ -10,14 +10,16 @@ pub mod terraform;
 use crate::diagnostics::Diagnostic;
 use crate::ir::{Deployment, Target};
 
-/// The template of `deployment`, and what the target could not express. A
+/// The template of `deployment`, as the file `infra build` writes (pretty
+/// JSON and a final newline), and what the target could not express. A
 /// template with an error among the diagnostics must not be written.
-pub fn emit(deployment: &Deployment) -> (serde_json::Value, Vec<Diagnostic>) {
-    match deployment.target {
-        Target::CloudFormation => cloudformation::emit(deployment),
+pub fn emit(deployment: &Deployment) -> (String, Vec<Diagnostic>) {
+    let (value, diagnostics) = match deployment.target {
+        Target::CloudFormation => return cloudformation::emit(deployment),
         Target::Heat => heat::emit(deployment),
         Target::TerraformAws | Target::TerraformOpenstack => terraform::emit(deployment),
-    }
+    };
+    (crate::json::pretty_value(&value), diagnostics)
 }
 
 /// Where the template of an entry file named `stem` goes, relative to the
