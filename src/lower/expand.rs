@@ -226,14 +226,9 @@ impl Val {
 /// Name words, outermost first: `["web", "0", "instance"]`.
 type Path<'p> = Vec<Cow<'p, str>>;
 
-/// A native resource waiting for its final name.
-struct Pending<'p> {
-    /// Source-order key: indices of the declarations and loop copies it
-    /// comes from, so the output follows the program.
-    key: Vec<u32>,
-    path: Path<'p>,
-    resource: ir::Resource,
-}
+/// A source-order key: indices of the declarations and loop copies a
+/// native resource comes from, so the output follows the program.
+type Key = Vec<u32>;
 
 /// One scope of names: the entry file, or a component instance.
 struct Frame<'p> {
@@ -267,9 +262,13 @@ pub struct Expander<'p> {
     program: &'p Program,
     target: Target,
     frames: Vec<Frame<'p>>,
-    pending: Vec<Pending<'p>>,
+    /// The native resources made so far, and the key of each.
+    resources: Vec<ir::Resource>,
+    keys: Vec<Key>,
     /// Top-level params read at deploy time.
-    used_params: HashSet<String>,
+    used_params: HashSet<&'p str>,
+    /// The values of the top-level params read so far.
+    top_params: HashMap<&'p str, Val>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -278,12 +277,26 @@ pub struct Expander<'p> {
 fn pascal(path: &[Cow<str>]) -> String {
     let mut out = String::with_capacity(path.iter().map(|w| w.len()).sum());
     for word in path {
-        for part in word.split(['_', '-']) {
-            let mut chars = part.chars();
-            if let Some(first) = chars.next() {
-                out.push(first.to_ascii_uppercase());
-                out.push_str(chars.as_str());
+        let mut rest: &str = word;
+        loop {
+            let end = rest
+                .bytes()
+                .position(|b| b == b'_' || b == b'-')
+                .unwrap_or(rest.len());
+            let part = &rest[..end];
+            // Only an ASCII first letter changes; the rest is copied whole.
+            match part.as_bytes().first() {
+                Some(b) if b.is_ascii() => {
+                    out.push(char::from(b.to_ascii_uppercase()));
+                    out.push_str(&part[1..]);
+                }
+                Some(_) => out.push_str(part),
+                None => {}
             }
+            if end == rest.len() {
+                break;
+            }
+            rest = &rest[end + 1..];
         }
     }
     out
@@ -296,6 +309,10 @@ fn snake(path: &[Cow<str>]) -> String {
     for (n, word) in path.iter().enumerate() {
         if n > 0 {
             out.push('_');
+        }
+        if !word.bytes().any(|b| b.is_ascii_uppercase() || b == b'-') {
+            out.push_str(word);
+            continue;
         }
         for (i, c) in word.chars().enumerate() {
             if c.is_ascii_uppercase() {
@@ -360,8 +377,10 @@ impl<'p> Expander<'p> {
             program,
             target,
             frames: Vec::new(),
-            pending: Vec::new(),
+            resources: Vec::new(),
+            keys: Vec::new(),
             used_params: HashSet::default(),
+            top_params: HashMap::default(),
             diagnostics: Vec::new(),
         }
     }
@@ -388,7 +407,8 @@ impl<'p> Expander<'p> {
             .iter()
             .filter(|i| matches!(i.kind, ItemKind::Resource(_)))
             .count();
-        self.pending.reserve(declared);
+        self.resources.reserve(declared);
+        self.keys.reserve(declared);
         for (index, item) in items.iter().enumerate() {
             if let ItemKind::Resource(r) = &item.kind {
                 let _ = self.resource_value(r, index as u32);
@@ -451,7 +471,7 @@ impl<'p> Expander<'p> {
             let ItemKind::Param(p) = &item.kind else {
                 continue;
             };
-            if !self.used_params.contains(&p.name.name) {
+            if !self.used_params.contains(p.name.name.as_str()) {
                 continue;
             }
             let Some(info) = self.program.params.get(&p.name.name) else {
@@ -482,19 +502,20 @@ impl<'p> Expander<'p> {
         out
     }
 
-    /// Names every pending resource, in source order, and reports ids that
-    /// collide.
+    /// The resources in source order; reports ids that collide.
     fn finish(&mut self) -> Vec<ir::Resource> {
-        let mut pending = std::mem::take(&mut self.pending);
-        pending.sort_by(|a, b| a.key.cmp(&b.key));
-        // Each id is already `pascal(path)`.
-        let out: Vec<ir::Resource> = pending
-            .into_iter()
-            .map(|mut p| {
-                p.resource.snake = snake(&p.path);
-                p.resource
-            })
-            .collect();
+        let mut out = std::mem::take(&mut self.resources);
+        let keys = std::mem::take(&mut self.keys);
+        // Most often made in source order already.
+        if !keys.is_sorted() {
+            let mut order: Vec<usize> = (0..keys.len()).collect();
+            order.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
+            let mut made: Vec<Option<ir::Resource>> = out.into_iter().map(Some).collect();
+            out = order
+                .into_iter()
+                .map(|i| made[i].take().expect("each resource is taken once"))
+                .collect();
+        }
         let mut seen: HashMap<&str, Span> = HashMap::default();
         seen.reserve(out.len());
         for resource in &out {
@@ -544,7 +565,9 @@ impl<'p> Expander<'p> {
             let mut path = Vec::with_capacity(frame.path.len() + 2);
             path.extend_from_slice(&frame.path);
             path.push(Cow::Borrowed(r.name.name.as_str()));
-            let mut key = frame.key.clone();
+            // Room for a loop copy's word and index.
+            let mut key = Vec::with_capacity(frame.key.len() + 2);
+            key.extend_from_slice(&frame.key);
             key.push(index);
             (path, key)
         };
@@ -612,13 +635,13 @@ impl<'p> Expander<'p> {
                             Box::new(start.to_ir()),
                         ),
                     };
-                    let before = self.pending.len();
+                    let before = self.resources.len();
                     let frame_locals = self.frame().locals.len();
                     bind(self.frame(), &guard.binding, index.clone(), index);
                     let value = self.instance(r, base_path.0, base_path.1, condition);
                     self.frame().locals.truncate(frame_locals);
-                    for p in &mut self.pending[before..] {
-                        p.resource.count = Some(count.clone());
+                    for resource in &mut self.resources[before..] {
+                        resource.count = Some(count.clone());
                     }
                     // The outputs are one copy's, read with the copy's
                     // index: a comprehension over the copies reads them.
@@ -790,22 +813,19 @@ impl<'p> Expander<'p> {
             _ => None,
         };
         let span = self.frame().origin.unwrap_or(r.name.span);
-        self.pending.push(Pending {
-            key,
-            path,
-            resource: ir::Resource {
-                id: id.clone(),
-                snake: String::new(),
-                type_name,
-                properties,
-                depends_on,
-                condition,
-                count: None,
-                state,
-                deletion,
-                snapshot,
-                span,
-            },
+        self.keys.push(key);
+        self.resources.push(ir::Resource {
+            id: id.clone(),
+            snake: snake(&path),
+            type_name,
+            properties,
+            depends_on,
+            condition,
+            count: None,
+            state,
+            deletion,
+            snapshot,
+            span,
         });
         Val::Resource(Rc::new(Instance::native(id, false)))
     }
@@ -886,7 +906,7 @@ impl<'p> Expander<'p> {
                 return Val::Null;
             }
         }
-        let before = self.pending.len();
+        let before = self.resources.len();
         let mut frame = new_frame(module, &component.items, target_items, path.clone(), key);
         frame.args = args;
         frame.condition = condition;
@@ -911,20 +931,19 @@ impl<'p> Expander<'p> {
         }
         self.frames.pop();
         // A component made of one native resource names it after itself.
-        if self.pending.len() == before + 1 {
+        if self.resources.len() == before + 1 {
             let id = pascal(&path);
-            self.pending[before].path = path;
-            let old = std::mem::replace(&mut self.pending[before].resource.id, id.clone());
+            let resource = &mut self.resources[before];
+            resource.snake = snake(&path);
+            let old = std::mem::replace(&mut resource.id, id.clone());
             rename(&mut outputs, &old, &id);
             // Only resources made inside this instance can refer to it yet:
             // anything outside reads it through the outputs renamed above.
-            for p in &mut self.pending[before..] {
-                rename_in_resource(&mut p.resource, &old, &id);
-            }
+            rename_in_resource(resource, &old, &id);
         }
-        let made = self.pending[before..]
+        let made = self.resources[before..]
             .iter()
-            .map(|p| p.resource.id.clone())
+            .map(|r| r.id.clone())
             .collect();
         Val::Resource(Rc::new(Instance {
             native: None,
@@ -963,18 +982,24 @@ impl<'p> Expander<'p> {
     fn param_value(&mut self, p: &'p Param) -> Val {
         let top = self.frames.len() == 1;
         if top {
-            if let Some(value) = self
+            let name = p.name.name.as_str();
+            if let Some(v) = self.top_params.get(name) {
+                return v.clone();
+            }
+            let v = match self
                 .program
                 .params
-                .get(&p.name.name)
+                .get(name)
                 .and_then(|info| info.value.clone())
             {
-                return Val::from_value(value);
-            }
-            if !self.used_params.contains(&p.name.name) {
-                self.used_params.insert(p.name.name.clone());
-            }
-            return Val::Deploy(ir::Expr::Param(p.name.name.clone()));
+                Some(value) => Val::from_value(value),
+                None => {
+                    self.used_params.insert(name);
+                    Val::Deploy(ir::Expr::Param(name.to_string()))
+                }
+            };
+            self.top_params.insert(name, v.clone());
+            return v;
         }
         if let Some(v) = self.frame().args.get(&p.name.name) {
             return v.clone();
@@ -995,6 +1020,12 @@ impl<'p> Expander<'p> {
     fn property(&mut self, expr: &Expr) -> ir::Expr {
         match &expr.kind {
             ExprKind::Paren(inner) => self.property(inner),
+            ExprKind::Str(s) => match s.parts.as_slice() {
+                [StrPart::Text(t)] => ir::Expr::String(t.clone()),
+                _ => self.expr(expr).into_property(),
+            },
+            ExprKind::Int(i) => ir::Expr::Int(*i),
+            ExprKind::Bool(b) => ir::Expr::Bool(*b),
             ExprKind::List(items) => {
                 ir::Expr::List(items.iter().map(|e| self.property(e)).collect())
             }
@@ -1018,7 +1049,7 @@ impl<'p> Expander<'p> {
                 if let [StrPart::Text(t)] = s.parts.as_slice() {
                     return Val::Str(t.clone());
                 }
-                let mut parts: Vec<ir::Part> = Vec::new();
+                let mut parts: Vec<ir::Part> = Vec::with_capacity(s.parts.len());
                 for part in &s.parts {
                     match part {
                         StrPart::Text(t) => push_text(&mut parts, t),
@@ -1561,7 +1592,8 @@ fn new_frame<'p>(
     path: Path<'p>,
     key: Vec<u32>,
 ) -> Frame<'p> {
-    let mut decls = HashMap::default();
+    let count = items.len() + target_items.len();
+    let mut decls = HashMap::with_capacity_and_hasher(count, Default::default());
     for (index, item) in items.iter().chain(target_items).enumerate() {
         let (name, decl) = match &item.kind {
             ItemKind::Param(p) => (p.name.name.as_str(), Decl::Param(p)),
@@ -1574,7 +1606,7 @@ fn new_frame<'p>(
     let _ = module;
     Frame {
         decls,
-        memo: HashMap::default(),
+        memo: HashMap::with_capacity_and_hasher(count, Default::default()),
         locals: Vec::new(),
         path,
         key,
