@@ -6,7 +6,8 @@
 //! block of the target being built; `for` over compile-time lists unrolls;
 //! `if` folds or becomes a deploy-time condition.
 
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use rustc_hash::{FxBuildHasher, FxHashMap as HashMap, FxHashSet as HashSet};
+use std::borrow::Cow;
 use std::rc::Rc;
 
 use indexmap::IndexMap;
@@ -19,6 +20,9 @@ use crate::sema::schema::SchemaKind;
 use crate::source::Span;
 use crate::syntax::ast::*;
 
+/// The fields of an object during lowering, in order.
+pub type Fields = IndexMap<String, Val, FxBuildHasher>;
+
 /// A value during lowering.
 #[derive(Clone, Debug)]
 pub enum Val {
@@ -28,7 +32,7 @@ pub enum Val {
     Number(f64),
     Str(String),
     List(Vec<Val>),
-    Object(IndexMap<String, Val>),
+    Object(Fields),
     Resource(Rc<Instance>),
     /// `c ? a : b` with `c` known only at deploy time; both branches keep
     /// their shape, so members, elements and repetition reach into them.
@@ -41,12 +45,33 @@ pub enum Val {
 pub struct Instance {
     /// The logical id of a native resource; `None` for a component.
     pub native: Option<String>,
-    /// Every native resource a component instance made, for `depends_on`.
-    pub natives: Vec<String>,
+    /// Every native resource a component instance made, for `depends_on`
+    /// (empty for a native resource, which is its own).
+    pub made: Vec<String>,
     /// Repeated a number of times known only at deploy time.
     pub counted: bool,
     /// A component's outputs.
-    pub outputs: IndexMap<String, Val>,
+    pub outputs: Fields,
+}
+
+impl Instance {
+    /// A native resource's instance.
+    fn native(id: String, counted: bool) -> Instance {
+        Instance {
+            native: Some(id),
+            made: Vec::new(),
+            counted,
+            outputs: Fields::default(),
+        }
+    }
+
+    /// The native resources the instance stands for.
+    fn natives(&self) -> &[String] {
+        match &self.native {
+            Some(id) if self.made.is_empty() => std::slice::from_ref(id),
+            _ => &self.made,
+        }
+    }
 }
 
 impl Val {
@@ -118,6 +143,66 @@ impl Val {
         }
     }
 
+    /// `to_ir`, taking the value apart rather than copying it.
+    pub fn into_ir(self) -> ir::Expr {
+        match self {
+            Val::Str(s) => ir::Expr::String(s),
+            Val::List(items) => ir::Expr::List(items.into_iter().map(Val::into_ir).collect()),
+            Val::Object(fields) => ir::Expr::Object(ir_fields(
+                fields.into_iter().map(|(k, v)| (k, v.into_ir())),
+                false,
+            )),
+            Val::Choice(c, a, b) => {
+                ir::Expr::If(Box::new(c), Box::new(a.into_ir()), Box::new(b.into_ir()))
+            }
+            Val::Deploy(e) => e,
+            other => other.to_ir(),
+        }
+    }
+
+    /// The value as a property: `into_ir` without the object fields that
+    /// are null, which mean "left out" (see `prune`).
+    fn into_property(self) -> ir::Expr {
+        match self {
+            Val::List(items) => ir::Expr::List(items.into_iter().map(Val::into_property).collect()),
+            Val::Object(fields) => ir::Expr::Object(ir_fields(
+                fields.into_iter().map(|(k, v)| (k, v.into_property())),
+                true,
+            )),
+            Val::Choice(c, a, b) => ir::Expr::If(
+                Box::new(c),
+                Box::new(a.into_property()),
+                Box::new(b.into_property()),
+            ),
+            other => {
+                let mut e = other.into_ir();
+                prune(&mut e);
+                e
+            }
+        }
+    }
+
+    /// Are both values known at compile time, and equal?
+    fn same_const(&self, other: &Val) -> bool {
+        match (self, other) {
+            (Val::Null, Val::Null) => true,
+            (Val::Bool(a), Val::Bool(b)) => a == b,
+            (Val::Int(a), Val::Int(b)) => a == b,
+            (Val::Number(a), Val::Number(b)) => a == b,
+            (Val::Str(a), Val::Str(b)) => a == b,
+            (Val::List(a), Val::List(b)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same_const(y))
+            }
+            // Fields in any order, as `Value`'s equality has them.
+            (Val::Object(a), Val::Object(b)) => {
+                a.len() == b.len()
+                    && a.iter()
+                        .all(|(k, x)| b.get(k).is_some_and(|y| x.same_const(y)))
+            }
+            _ => false,
+        }
+    }
+
     fn from_ir(e: ir::Expr) -> Val {
         match e {
             ir::Expr::Null => Val::Null,
@@ -138,30 +223,27 @@ impl Val {
     }
 }
 
-/// A native resource waiting for its final name.
-struct Pending {
-    /// Source-order key: indices of the declarations and loop copies it
-    /// comes from, so the output follows the program.
-    key: Vec<u32>,
-    /// Name words, outermost first: `["web", "0", "instance"]`.
-    path: Vec<String>,
-    resource: ir::Resource,
-}
+/// Name words, outermost first: `["web", "0", "instance"]`.
+type Path<'p> = Vec<Cow<'p, str>>;
+
+/// A source-order key: indices of the declarations and loop copies a
+/// native resource comes from, so the output follows the program.
+type Key = Vec<u32>;
 
 /// One scope of names: the entry file, or a component instance.
 struct Frame<'p> {
     /// Declarations visible here, by name.
     decls: HashMap<&'p str, Decl<'p>>,
     /// Values already computed; `None` while being computed.
-    memo: HashMap<String, Option<Val>>,
+    memo: HashMap<&'p str, Option<Val>>,
     locals: Vec<(String, Val)>,
     /// The instance's name words and source-order key.
-    path: Vec<String>,
+    path: Path<'p>,
     key: Vec<u32>,
     /// The deploy-time condition under which this scope exists.
     condition: Option<ir::Expr>,
     /// Component params given by the instance.
-    args: IndexMap<String, Val>,
+    args: Fields,
     /// `deletion` set on the instance that opened this scope.
     deletion: Option<Deletion>,
     /// The program's own resource this scope expands, for diagnostics: a
@@ -180,37 +262,69 @@ pub struct Expander<'p> {
     program: &'p Program,
     target: Target,
     frames: Vec<Frame<'p>>,
-    pending: Vec<Pending>,
+    /// The native resources made so far, and the key of each.
+    resources: Vec<ir::Resource>,
+    keys: Vec<Key>,
     /// Top-level params read at deploy time.
-    used_params: HashSet<String>,
+    used_params: HashSet<&'p str>,
+    /// The values of the top-level params read so far.
+    top_params: HashMap<&'p str, Val>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
-fn pascal(word: &str) -> String {
-    word.split(['_', '-'])
-        .filter(|w| !w.is_empty())
-        .map(|w| {
-            let mut chars = w.chars();
-            match chars.next() {
-                Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
-                None => String::new(),
+/// The logical id of name words: each word's parts between `_` and `-`,
+/// capitalized and joined (`["web_server", "0"]` is `WebServer0`).
+fn pascal(path: &[Cow<str>]) -> String {
+    let mut out = String::with_capacity(path.iter().map(|w| w.len()).sum());
+    for word in path {
+        let mut rest: &str = word;
+        loop {
+            let end = rest
+                .bytes()
+                .position(|b| b == b'_' || b == b'-')
+                .unwrap_or(rest.len());
+            let part = &rest[..end];
+            // Only an ASCII first letter changes; the rest is copied whole.
+            match part.as_bytes().first() {
+                Some(b) if b.is_ascii() => {
+                    out.push(char::from(b.to_ascii_uppercase()));
+                    out.push_str(&part[1..]);
+                }
+                Some(_) => out.push_str(part),
+                None => {}
             }
-        })
-        .collect()
+            if end == rest.len() {
+                break;
+            }
+            rest = &rest[end + 1..];
+        }
+    }
+    out
 }
 
-fn snake(word: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in word.chars().enumerate() {
-        if c.is_ascii_uppercase() {
-            if i > 0 && !out.ends_with('_') {
-                out.push('_');
-            }
-            out.push(c.to_ascii_lowercase());
-        } else if c == '-' {
+/// Name words as snake_case, joined by `_` (`["webServer", "0"]` is
+/// `web_server_0`).
+fn snake(path: &[Cow<str>]) -> String {
+    let mut out = String::with_capacity(path.iter().map(|w| w.len() + 1).sum());
+    for (n, word) in path.iter().enumerate() {
+        if n > 0 {
             out.push('_');
-        } else {
-            out.push(c);
+        }
+        if !word.bytes().any(|b| b.is_ascii_uppercase() || b == b'-') {
+            out.push_str(word);
+            continue;
+        }
+        for (i, c) in word.chars().enumerate() {
+            if c.is_ascii_uppercase() {
+                if i > 0 && !out.ends_with('_') {
+                    out.push('_');
+                }
+                out.push(c.to_ascii_lowercase());
+            } else if c == '-' {
+                out.push('_');
+            } else {
+                out.push(c);
+            }
         }
     }
     out
@@ -224,19 +338,37 @@ fn and(a: Option<ir::Expr>, b: ir::Expr) -> ir::Expr {
 }
 
 /// Drops object fields whose value is null: a null property means "left out".
-fn prune(e: ir::Expr) -> ir::Expr {
+fn prune(e: &mut ir::Expr) {
     match e {
-        ir::Expr::Object(fields) => ir::Expr::Object(
-            fields
-                .into_iter()
-                .filter(|(_, v)| *v != ir::Expr::Null)
-                .map(|(k, v)| (k, prune(v)))
-                .collect(),
-        ),
-        ir::Expr::List(items) => ir::Expr::List(items.into_iter().map(prune).collect()),
-        ir::Expr::If(c, a, b) => ir::Expr::If(c, Box::new(prune(*a)), Box::new(prune(*b))),
-        other => other,
+        ir::Expr::Object(fields) => {
+            fields.retain(|_, v| !matches!(v, ir::Expr::Null));
+            fields.values_mut().for_each(prune);
+        }
+        ir::Expr::List(items) => items.iter_mut().for_each(prune),
+        ir::Expr::If(_, a, b) => {
+            prune(a);
+            prune(b);
+        }
+        _ => {}
     }
+}
+
+/// An IR object of `fields`, in order, a repeated key keeping its first
+/// place and its last value; `pruned`, without the fields that end null.
+fn ir_fields(
+    fields: impl ExactSizeIterator<Item = (String, ir::Expr)>,
+    pruned: bool,
+) -> IndexMap<String, ir::Expr> {
+    let mut out = IndexMap::with_capacity(fields.len());
+    let mut nulls = false;
+    for (k, v) in fields {
+        nulls |= matches!(v, ir::Expr::Null);
+        out.insert(k, v);
+    }
+    if pruned && nulls {
+        out.retain(|_, v| !matches!(v, ir::Expr::Null));
+    }
+    out
 }
 
 impl<'p> Expander<'p> {
@@ -245,8 +377,10 @@ impl<'p> Expander<'p> {
             program,
             target,
             frames: Vec::new(),
-            pending: Vec::new(),
+            resources: Vec::new(),
+            keys: Vec::new(),
             used_params: HashSet::default(),
+            top_params: HashMap::default(),
             diagnostics: Vec::new(),
         }
     }
@@ -268,6 +402,13 @@ impl<'p> Expander<'p> {
             Vec::new(),
             Vec::new(),
         ));
+        // At least one native resource each, most often exactly one.
+        let declared = items
+            .iter()
+            .filter(|i| matches!(i.kind, ItemKind::Resource(_)))
+            .count();
+        self.resources.reserve(declared);
+        self.keys.reserve(declared);
         for (index, item) in items.iter().enumerate() {
             if let ItemKind::Resource(r) = &item.kind {
                 let _ = self.resource_value(r, index as u32);
@@ -279,7 +420,7 @@ impl<'p> Expander<'p> {
                 && let Some(value) = &o.value
             {
                 let val = self.expr(value);
-                let (condition, value_ir) = match prune(val.to_ir()) {
+                let (condition, value_ir) = match val.into_property() {
                     ir::Expr::If(c, a, b) if *b == ir::Expr::Null => (Some(*c), *a),
                     other => (None, other),
                 };
@@ -290,7 +431,7 @@ impl<'p> Expander<'p> {
                 let mut sensitive = false;
                 for option in o.options.iter().flat_map(|b| &b.properties) {
                     match option.key.name.as_str() {
-                        "export" => export = Some(self.expr(&option.value).to_ir()),
+                        "export" => export = Some(self.expr(&option.value).into_ir()),
                         "sensitive" => {
                             sensitive = matches!(self.expr(&option.value), Val::Bool(true))
                         }
@@ -330,7 +471,7 @@ impl<'p> Expander<'p> {
             let ItemKind::Param(p) = &item.kind else {
                 continue;
             };
-            if !self.used_params.contains(&p.name.name) {
+            if !self.used_params.contains(p.name.name.as_str()) {
                 continue;
             }
             let Some(info) = self.program.params.get(&p.name.name) else {
@@ -361,27 +502,29 @@ impl<'p> Expander<'p> {
         out
     }
 
-    /// Names every pending resource, in source order, and reports ids that
-    /// collide.
+    /// The resources in source order; reports ids that collide.
     fn finish(&mut self) -> Vec<ir::Resource> {
-        let mut pending = std::mem::take(&mut self.pending);
-        pending.sort_by(|a, b| a.key.cmp(&b.key));
-        let mut seen: HashMap<String, Span> = HashMap::default();
-        let mut out = Vec::new();
-        for mut p in pending {
-            p.resource.id = p.path.iter().map(|w| pascal(w)).collect();
-            p.resource.snake = p
-                .path
-                .iter()
-                .map(|w| snake(w))
-                .collect::<Vec<_>>()
-                .join("_");
-            if let Some(first) = seen.insert(p.resource.id.clone(), p.resource.span) {
+        let mut out = std::mem::take(&mut self.resources);
+        let keys = std::mem::take(&mut self.keys);
+        // Most often made in source order already.
+        if !keys.is_sorted() {
+            let mut order: Vec<usize> = (0..keys.len()).collect();
+            order.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
+            let mut made: Vec<Option<ir::Resource>> = out.into_iter().map(Some).collect();
+            out = order
+                .into_iter()
+                .map(|i| made[i].take().expect("each resource is taken once"))
+                .collect();
+        }
+        let mut seen: HashMap<&str, Span> = HashMap::default();
+        seen.reserve(out.len());
+        for resource in &out {
+            if let Some(first) = seen.insert(&resource.id, resource.span) {
                 self.diagnostics.push(
                     Diagnostic::new(
                         &codes::E0503,
-                        p.resource.span,
-                        format!("two resources are both named `{}` in the template", p.resource.id),
+                        resource.span,
+                        format!("two resources are both named `{}` in the template", resource.id),
                     )
                     .label("this one")
                     .secondary(first, "and this one")
@@ -389,7 +532,6 @@ impl<'p> Expander<'p> {
                     .help("rename one of them"),
                 );
             }
-            out.push(p.resource);
         }
         out
     }
@@ -399,11 +541,11 @@ impl<'p> Expander<'p> {
     /// The value of a resource declaration of the current frame: instances,
     /// created once.
     fn resource_value(&mut self, r: &'p Resource, index: u32) -> Val {
-        let name = r.name.name.clone();
-        if let Some(done) = self.frame().memo.get(&name) {
+        let name = r.name.name.as_str();
+        if let Some(done) = self.frame().memo.get(name) {
             return done.clone().unwrap_or(Val::Null);
         }
-        self.frame().memo.insert(name.clone(), None);
+        self.frame().memo.insert(name, None);
         let value = self.instantiate(r, index);
         self.frame().memo.insert(name, Some(value.clone()));
         value
@@ -415,14 +557,17 @@ impl<'p> Expander<'p> {
             match self.expr(guard) {
                 Val::Bool(false) => return Val::Null,
                 Val::Bool(true) => {}
-                other => condition = Some(and(condition, other.to_ir())),
+                other => condition = Some(and(condition, other.into_ir())),
             }
         }
         let base_path = {
             let frame = self.frame();
-            let mut path = frame.path.clone();
-            path.push(r.name.name.clone());
-            let mut key = frame.key.clone();
+            let mut path = Vec::with_capacity(frame.path.len() + 2);
+            path.extend_from_slice(&frame.path);
+            path.push(Cow::Borrowed(r.name.name.as_str()));
+            // Room for a loop copy's word and index.
+            let mut key = Vec::with_capacity(frame.key.len() + 2);
+            key.extend_from_slice(&frame.key);
             key.push(index);
             (path, key)
         };
@@ -490,20 +635,20 @@ impl<'p> Expander<'p> {
                             Box::new(start.to_ir()),
                         ),
                     };
-                    let before = self.pending.len();
+                    let before = self.resources.len();
                     let frame_locals = self.frame().locals.len();
                     bind(self.frame(), &guard.binding, index.clone(), index);
                     let value = self.instance(r, base_path.0, base_path.1, condition);
                     self.frame().locals.truncate(frame_locals);
-                    for p in &mut self.pending[before..] {
-                        p.resource.count = Some(count.clone());
+                    for resource in &mut self.resources[before..] {
+                        resource.count = Some(count.clone());
                     }
                     // The outputs are one copy's, read with the copy's
                     // index: a comprehension over the copies reads them.
                     return match value {
                         Val::Resource(instance) => Val::Resource(Rc::new(Instance {
                             native: instance.native.clone(),
-                            natives: instance.natives.clone(),
+                            made: instance.made.clone(),
                             counted: true,
                             outputs: instance.outputs.clone(),
                         })),
@@ -533,18 +678,18 @@ impl<'p> Expander<'p> {
         &mut self,
         r: &'p Resource,
         guard: &ForGuard,
-        base: &(Vec<String>, Vec<u32>),
+        base: &(Path<'p>, Vec<u32>),
         pairs: Vec<(Val, Val)>,
         offset: usize,
         condition: Option<ir::Expr>,
     ) -> Vec<Val> {
-        let mut instances = Vec::new();
+        let mut instances = Vec::with_capacity(pairs.len());
         for (i, (first, second)) in pairs.into_iter().enumerate() {
             let n = offset + i;
             let before = self.frame().locals.len();
             bind(self.frame(), &guard.binding, first, second);
             let mut path = base.0.clone();
-            path.push(n.to_string());
+            path.push(Cow::Owned(n.to_string()));
             let mut key = base.1.clone();
             key.push(n as u32);
             instances.push(self.instance(r, path, key, condition.clone()));
@@ -557,7 +702,7 @@ impl<'p> Expander<'p> {
     fn instance(
         &mut self,
         r: &'p Resource,
-        path: Vec<String>,
+        path: Path<'p>,
         key: Vec<u32>,
         condition: Option<ir::Expr>,
     ) -> Val {
@@ -570,7 +715,7 @@ impl<'p> Expander<'p> {
             Some(schema) => match &schema.kind {
                 SchemaKind::Component { module, index } => {
                     let (module, index) = (*module, *index);
-                    let mut args = IndexMap::new();
+                    let mut args = Fields::default();
                     for property in &r.body.properties {
                         if matches!(property.key.name.as_str(), "depends_on" | "deletion") {
                             continue;
@@ -617,12 +762,12 @@ impl<'p> Expander<'p> {
         type_name: String,
         state: StateClass,
         snapshot: bool,
-        path: Vec<String>,
+        path: Path<'p>,
         key: Vec<u32>,
         condition: Option<ir::Expr>,
         deletion: Option<Deletion>,
     ) -> Val {
-        let mut properties = IndexMap::new();
+        let mut properties = IndexMap::with_capacity(r.body.properties.len());
         let mut depends_on = Vec::new();
         for property in &r.body.properties {
             match property.key.name.as_str() {
@@ -636,7 +781,7 @@ impl<'p> Expander<'p> {
                             };
                             for v in instances {
                                 if let Val::Resource(instance) = v {
-                                    for id in &instance.natives {
+                                    for id in instance.natives() {
                                         if !depends_on.contains(id) {
                                             depends_on.push(id.clone());
                                         }
@@ -649,14 +794,14 @@ impl<'p> Expander<'p> {
                 }
                 _ => {}
             }
-            let value = prune(self.expr(&property.value).to_ir());
+            let value = self.property(&property.value);
             if value != ir::Expr::Null {
                 properties.insert(property.key.name.clone(), value);
             }
         }
         // The id from the name words; a component made of this one resource
         // renames it after itself once the component is done.
-        let id: String = path.iter().map(|w| pascal(w)).collect();
+        let id = pascal(&path);
         let deletion = match (state, deletion) {
             (_, Some(Deletion::Snapshot)) if !snapshot => Some(Deletion::Retain),
             (_, Some(d)) => Some(d),
@@ -668,29 +813,21 @@ impl<'p> Expander<'p> {
             _ => None,
         };
         let span = self.frame().origin.unwrap_or(r.name.span);
-        self.pending.push(Pending {
-            key,
-            path,
-            resource: ir::Resource {
-                id: id.clone(),
-                snake: String::new(),
-                type_name,
-                properties,
-                depends_on,
-                condition,
-                count: None,
-                state,
-                deletion,
-                snapshot,
-                span,
-            },
+        self.keys.push(key);
+        self.resources.push(ir::Resource {
+            id: id.clone(),
+            snake: snake(&path),
+            type_name,
+            properties,
+            depends_on,
+            condition,
+            count: None,
+            state,
+            deletion,
+            snapshot,
+            span,
         });
-        Val::Resource(Rc::new(Instance {
-            native: Some(id.clone()),
-            natives: vec![id],
-            counted: false,
-            outputs: IndexMap::new(),
-        }))
+        Val::Resource(Rc::new(Instance::native(id, false)))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -699,8 +836,8 @@ impl<'p> Expander<'p> {
         r: &'p Resource,
         module: ModuleId,
         index: usize,
-        args: IndexMap<String, Val>,
-        path: Vec<String>,
+        args: Fields,
+        path: Path<'p>,
         key: Vec<u32>,
         condition: Option<ir::Expr>,
         deletion: Option<Deletion>,
@@ -769,7 +906,7 @@ impl<'p> Expander<'p> {
                 return Val::Null;
             }
         }
-        let before = self.pending.len();
+        let before = self.resources.len();
         let mut frame = new_frame(module, &component.items, target_items, path.clone(), key);
         frame.args = args;
         frame.condition = condition;
@@ -783,7 +920,7 @@ impl<'p> Expander<'p> {
                 let _ = self.resource_value(inner, i as u32);
             }
         }
-        let mut outputs = IndexMap::new();
+        let mut outputs = Fields::default();
         for item in component.items.iter().chain(target_items) {
             if let ItemKind::Output(o) = &item.kind
                 && let Some(value) = &o.value
@@ -794,28 +931,23 @@ impl<'p> Expander<'p> {
         }
         self.frames.pop();
         // A component made of one native resource names it after itself.
-        if self.pending.len() == before + 1 {
-            self.pending[before].path = path;
-            let id: String = self.pending[before]
-                .path
-                .iter()
-                .map(|w| pascal(w))
-                .collect();
-            let old = std::mem::replace(&mut self.pending[before].resource.id, id.clone());
+        if self.resources.len() == before + 1 {
+            let id = pascal(&path);
+            let resource = &mut self.resources[before];
+            resource.snake = snake(&path);
+            let old = std::mem::replace(&mut resource.id, id.clone());
             rename(&mut outputs, &old, &id);
             // Only resources made inside this instance can refer to it yet:
             // anything outside reads it through the outputs renamed above.
-            for p in &mut self.pending[before..] {
-                rename_in_resource(&mut p.resource, &old, &id);
-            }
+            rename_in_resource(resource, &old, &id);
         }
-        let natives = self.pending[before..]
+        let made = self.resources[before..]
             .iter()
-            .map(|p| p.resource.id.clone())
+            .map(|r| r.id.clone())
             .collect();
         Val::Resource(Rc::new(Instance {
             native: None,
-            natives,
+            made,
             counted: false,
             outputs,
         }))
@@ -834,12 +966,13 @@ impl<'p> Expander<'p> {
                 if let Some(done) = self.frame().memo.get(name) {
                     return done.clone();
                 }
-                self.frame().memo.insert(name.to_string(), None);
+                let name = l.name.name.as_str();
+                self.frame().memo.insert(name, None);
                 // A let is evaluated where it is declared, not where it is read.
                 let locals = std::mem::take(&mut self.frame().locals);
                 let v = self.expr(&l.value);
                 self.frame().locals = locals;
-                self.frame().memo.insert(name.to_string(), Some(v.clone()));
+                self.frame().memo.insert(name, Some(v.clone()));
                 v
             }
             Decl::Resource(r, index) => self.resource_value(r, index),
@@ -849,16 +982,24 @@ impl<'p> Expander<'p> {
     fn param_value(&mut self, p: &'p Param) -> Val {
         let top = self.frames.len() == 1;
         if top {
-            if let Some(value) = self
+            let name = p.name.name.as_str();
+            if let Some(v) = self.top_params.get(name) {
+                return v.clone();
+            }
+            let v = match self
                 .program
                 .params
-                .get(&p.name.name)
+                .get(name)
                 .and_then(|info| info.value.clone())
             {
-                return Val::from_value(value);
-            }
-            self.used_params.insert(p.name.name.clone());
-            return Val::Deploy(ir::Expr::Param(p.name.name.clone()));
+                Some(value) => Val::from_value(value),
+                None => {
+                    self.used_params.insert(name);
+                    Val::Deploy(ir::Expr::Param(name.to_string()))
+                }
+            };
+            self.top_params.insert(name, v.clone());
+            return v;
         }
         if let Some(v) = self.frame().args.get(&p.name.name) {
             return v.clone();
@@ -874,6 +1015,30 @@ impl<'p> Expander<'p> {
         }
     }
 
+    /// Lowers an expression as a property value, `self.expr(expr)
+    /// .into_property()`, building list and object literals as IR directly.
+    fn property(&mut self, expr: &Expr) -> ir::Expr {
+        match &expr.kind {
+            ExprKind::Paren(inner) => self.property(inner),
+            ExprKind::Str(s) => match s.parts.as_slice() {
+                [StrPart::Text(t)] => ir::Expr::String(t.clone()),
+                _ => self.expr(expr).into_property(),
+            },
+            ExprKind::Int(i) => ir::Expr::Int(*i),
+            ExprKind::Bool(b) => ir::Expr::Bool(*b),
+            ExprKind::List(items) => {
+                ir::Expr::List(items.iter().map(|e| self.property(e)).collect())
+            }
+            ExprKind::Object(props) => ir::Expr::Object(ir_fields(
+                props
+                    .iter()
+                    .map(|p| (p.key.name.clone(), self.property(&p.value))),
+                true,
+            )),
+            _ => self.expr(expr).into_property(),
+        }
+    }
+
     /// Lowers an expression: what its operands know at compile time is
     /// folded as they are combined (`fold_op`), the rest becomes IR.
     pub fn expr(&mut self, expr: &Expr) -> Val {
@@ -884,7 +1049,7 @@ impl<'p> Expander<'p> {
                 if let [StrPart::Text(t)] = s.parts.as_slice() {
                     return Val::Str(t.clone());
                 }
-                let mut parts: Vec<ir::Part> = Vec::new();
+                let mut parts: Vec<ir::Part> = Vec::with_capacity(s.parts.len());
                 for part in &s.parts {
                     match part {
                         StrPart::Text(t) => push_text(&mut parts, t),
@@ -903,25 +1068,29 @@ impl<'p> Expander<'p> {
                                     }
                                 }
                             }
-                            other => parts.push(ir::Part::Expr(other.to_ir())),
+                            other => parts.push(ir::Part::Expr(other.into_ir())),
                         },
                     }
                 }
-                match parts.as_slice() {
-                    [] => Val::Str(String::new()),
-                    [ir::Part::Text(t)] => Val::Str(t.clone()),
+                if parts.len() > 1 {
+                    return Val::Deploy(ir::Expr::Interp(parts));
+                }
+                match parts.pop() {
+                    None => Val::Str(String::new()),
+                    Some(ir::Part::Text(t)) => Val::Str(t),
                     // `"${x}"` is `x`.
-                    [ir::Part::Expr(e)] => Val::Deploy(e.clone()),
-                    _ => Val::Deploy(ir::Expr::Interp(parts)),
+                    Some(ir::Part::Expr(e)) => Val::Deploy(e),
                 }
             }
             ExprKind::List(items) => Val::List(items.iter().map(|e| self.expr(e)).collect()),
-            ExprKind::Object(props) => Val::Object(
-                props
-                    .iter()
-                    .map(|p| (p.key.name.clone(), self.expr(&p.value)))
-                    .collect(),
-            ),
+            ExprKind::Object(props) => {
+                let mut fields = Fields::with_capacity_and_hasher(props.len(), FxBuildHasher);
+                for p in props {
+                    let v = self.expr(&p.value);
+                    fields.insert(p.key.name.clone(), v);
+                }
+                Val::Object(fields)
+            }
             ExprKind::Member(base, name) => {
                 let base_val = self.expr(base);
                 if self.counted(&base_val, base.span) {
@@ -940,10 +1109,10 @@ impl<'p> Expander<'p> {
             }
             ExprKind::Call(callee, args) => {
                 let name = match &callee.kind {
-                    ExprKind::Name(n) => n.name.clone(),
+                    ExprKind::Name(n) => n.name.as_str(),
                     _ => return Val::Null,
                 };
-                let context = match name.as_str() {
+                let context = match name {
                     "region" => Some(Context::Region),
                     "availability_zones" => Some(Context::Zones),
                     "stack_name" => Some(Context::StackName),
@@ -954,14 +1123,14 @@ impl<'p> Expander<'p> {
                     return Val::Deploy(ir::Expr::Context(context));
                 }
                 let args: Vec<Val> = args.iter().map(|a| self.expr(a)).collect();
-                call_vals(&expr.kind, &name, args)
+                call_vals(&expr.kind, name, args)
             }
             ExprKind::Unary(op, operand) => {
                 let v = self.expr(operand);
                 if let Some(folded) = fold_op(&expr.kind, &[&v]) {
                     return folded;
                 }
-                let v = v.to_ir();
+                let v = v.into_ir();
                 Val::Deploy(match op {
                     UnaryOp::Not => ir::Expr::Not(Box::new(v)),
                     UnaryOp::Neg => ir::Expr::Neg(Box::new(v)),
@@ -985,7 +1154,7 @@ impl<'p> Expander<'p> {
                 cond => {
                     let va = self.expr(a);
                     let vb = self.expr(b);
-                    choice(cond.to_ir(), va, vb)
+                    choice(cond.into_ir(), va, vb)
                 }
             },
             ExprKind::ListComp(comp) => {
@@ -1172,12 +1341,12 @@ impl Expander<'_> {
                 "list every copy and filter where the list is used, or give the count at compile time (`--param`)",
             );
         }
-        let Some(of) = instance.natives.first().cloned() else {
+        let Some(of) = instance.natives().first().cloned() else {
             return Val::List(Vec::new());
         };
         let copy = Val::Resource(Rc::new(Instance {
             native: instance.native.clone(),
-            natives: instance.natives.clone(),
+            made: instance.made.clone(),
             counted: false,
             outputs: instance.outputs.clone(),
         }));
@@ -1190,7 +1359,7 @@ impl Expander<'_> {
         );
         let body = self.expr(&comp.body);
         self.frame().locals.truncate(before);
-        let each = body.to_ir();
+        let each = body.into_ir();
         if each.any(&|e| matches!(e, ir::Expr::Copies { .. })) {
             return refuse(
                 self,
@@ -1246,8 +1415,8 @@ fn index_val(base: Val, index: Val) -> Val {
             Val::Choice(c, Box::new(a), Box::new(b))
         }
         (base, index) => Val::Deploy(ir::Expr::Index(
-            Box::new(base.to_ir()),
-            Box::new(index.to_ir()),
+            Box::new(base.into_ir()),
+            Box::new(index.into_ir()),
         )),
     }
 }
@@ -1278,8 +1447,8 @@ fn binary_vals(kind: &ExprKind, op: BinaryOp, va: Val, vb: Val) -> Val {
     }
     Val::Deploy(ir::Expr::Binary(
         op,
-        Box::new(va.to_ir()),
-        Box::new(vb.to_ir()),
+        Box::new(va.into_ir()),
+        Box::new(vb.into_ir()),
     ))
 }
 
@@ -1330,9 +1499,10 @@ fn call_vals(kind: &ExprKind, name: &str, args: Vec<Val>) -> Val {
 
 /// A deploy-time choice; the same value on both sides needs no choice.
 fn choice(c: ir::Expr, a: Val, b: Val) -> Val {
-    match (a.to_value(), b.to_value()) {
-        (Some(x), Some(y)) if x == y => a,
-        _ => Val::Choice(c, Box::new(a), Box::new(b)),
+    if a.same_const(&b) {
+        a
+    } else {
+        Val::Choice(c, Box::new(a), Box::new(b))
     }
 }
 
@@ -1398,7 +1568,10 @@ fn member(base: Val, name: &str) -> Val {
             Val::Deploy(ir::Expr::Attr(id, format!("{path}.{name}")))
         }
         Val::Deploy(e) => Val::Deploy(ir::Expr::Member(Box::new(e), name.to_string())),
-        other => Val::from_ir(ir::Expr::Member(Box::new(other.to_ir()), name.to_string())),
+        other => Val::from_ir(ir::Expr::Member(
+            Box::new(other.into_ir()),
+            name.to_string(),
+        )),
     }
 }
 
@@ -1416,10 +1589,11 @@ fn new_frame<'p>(
     module: ModuleId,
     items: &'p [Item],
     target_items: &'p [Item],
-    path: Vec<String>,
+    path: Path<'p>,
     key: Vec<u32>,
 ) -> Frame<'p> {
-    let mut decls = HashMap::default();
+    let count = items.len() + target_items.len();
+    let mut decls = HashMap::with_capacity_and_hasher(count, Default::default());
     for (index, item) in items.iter().chain(target_items).enumerate() {
         let (name, decl) = match &item.kind {
             ItemKind::Param(p) => (p.name.name.as_str(), Decl::Param(p)),
@@ -1432,12 +1606,12 @@ fn new_frame<'p>(
     let _ = module;
     Frame {
         decls,
-        memo: HashMap::default(),
+        memo: HashMap::with_capacity_and_hasher(count, Default::default()),
         locals: Vec::new(),
         path,
         key,
         condition: None,
-        args: IndexMap::new(),
+        args: Fields::default(),
         deletion: None,
         origin: None,
     }
@@ -1460,88 +1634,65 @@ fn deletion_of(r: &Resource) -> Option<Deletion> {
     }
 }
 
-fn rename(outputs: &mut IndexMap<String, Val>, old: &str, new: &str) {
+fn rename(outputs: &mut Fields, old: &str, new: &str) {
     for v in outputs.values_mut() {
-        *v = rename_val(std::mem::replace(v, Val::Null), old, new);
+        rename_val(v, old, new);
     }
 }
 
-fn rename_val(v: Val, old: &str, new: &str) -> Val {
+fn rename_val(v: &mut Val, old: &str, new: &str) {
     match v {
-        Val::Deploy(e) => Val::Deploy(rename_expr(e, old, new)),
-        Val::List(items) => Val::List(items.into_iter().map(|i| rename_val(i, old, new)).collect()),
-        Val::Object(fields) => Val::Object(
-            fields
-                .into_iter()
-                .map(|(k, v)| (k, rename_val(v, old, new)))
-                .collect(),
-        ),
-        Val::Resource(instance) => match &instance.native {
-            Some(id) if id == old => Val::Resource(Rc::new(Instance {
-                native: Some(new.to_string()),
-                natives: vec![new.to_string()],
-                counted: instance.counted,
-                outputs: IndexMap::new(),
-            })),
-            _ => Val::Resource(instance),
-        },
-        other => other,
+        Val::Deploy(e) => rename_expr(e, old, new),
+        Val::List(items) => items.iter_mut().for_each(|i| rename_val(i, old, new)),
+        Val::Object(fields) => fields.values_mut().for_each(|v| rename_val(v, old, new)),
+        Val::Resource(instance) if instance.native.as_deref() == Some(old) => {
+            *v = Val::Resource(Rc::new(Instance::native(new.to_string(), instance.counted)));
+        }
+        _ => {}
     }
 }
 
 fn rename_in_resource(r: &mut ir::Resource, old: &str, new: &str) {
     for v in r.properties.values_mut() {
-        *v = rename_expr(std::mem::replace(v, ir::Expr::Null), old, new);
+        rename_expr(v, old, new);
     }
     for d in &mut r.depends_on {
         if d == old {
             *d = new.to_string();
         }
     }
-    if let Some(c) = r.condition.take() {
-        r.condition = Some(rename_expr(c, old, new));
+    if let Some(c) = &mut r.condition {
+        rename_expr(c, old, new);
     }
 }
 
 /// Rewrites references to the resource `old` as references to `new`.
-pub fn rename_expr(e: ir::Expr, old: &str, new: &str) -> ir::Expr {
+pub fn rename_expr(e: &mut ir::Expr, old: &str, new: &str) {
     use ir::Expr as E;
-    let r = |e: Box<E>| Box::new(rename_expr(*e, old, new));
     match e {
-        E::Ref(id) if id == old => E::Ref(new.to_string()),
-        E::Attr(id, a) if id == old => E::Attr(new.to_string(), a),
-        E::List(items) => E::List(
-            items
-                .into_iter()
-                .map(|i| rename_expr(i, old, new))
-                .collect(),
-        ),
-        E::Object(fields) => E::Object(
-            fields
-                .into_iter()
-                .map(|(k, v)| (k, rename_expr(v, old, new)))
-                .collect(),
-        ),
-        E::Interp(parts) => E::Interp(
-            parts
-                .into_iter()
-                .map(|p| match p {
-                    ir::Part::Expr(e) => ir::Part::Expr(rename_expr(e, old, new)),
-                    text => text,
-                })
-                .collect(),
-        ),
-        E::Not(a) => E::Not(r(a)),
-        E::Neg(a) => E::Neg(r(a)),
-        E::Binary(op, a, b) => E::Binary(op, r(a), r(b)),
-        E::If(c, a, b) => E::If(r(c), r(a), r(b)),
-        E::Call(f, args) => E::Call(
-            f,
-            args.into_iter().map(|a| rename_expr(a, old, new)).collect(),
-        ),
-        E::Index(a, b) => E::Index(r(a), r(b)),
-        E::Member(a, f) => E::Member(r(a), f),
-        other => other,
+        E::Ref(id) | E::Attr(id, _) if id == old => *id = new.to_string(),
+        E::List(items) | E::Call(_, items) => {
+            items.iter_mut().for_each(|i| rename_expr(i, old, new));
+        }
+        E::Object(fields) => fields.values_mut().for_each(|v| rename_expr(v, old, new)),
+        E::Interp(parts) => {
+            for p in parts {
+                if let ir::Part::Expr(e) = p {
+                    rename_expr(e, old, new);
+                }
+            }
+        }
+        E::Not(a) | E::Neg(a) | E::Member(a, _) => rename_expr(a, old, new),
+        E::Binary(_, a, b) | E::Index(a, b) => {
+            rename_expr(a, old, new);
+            rename_expr(b, old, new);
+        }
+        E::If(c, a, b) => {
+            rename_expr(c, old, new);
+            rename_expr(a, old, new);
+            rename_expr(b, old, new);
+        }
+        _ => {}
     }
 }
 
