@@ -40,11 +40,13 @@
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
+use std::hash::BuildHasher;
 
 use indexmap::IndexMap;
 use petgraph::Direction;
 use petgraph::graph::DiGraph;
 use petgraph::visit::EdgeRef;
+use rustc_hash::FxBuildHasher;
 use serde::Serialize;
 
 use crate::diagnostics::{Diagnostic, codes};
@@ -135,9 +137,9 @@ pub struct Edge {
 pub struct DepGraph {
     graph: DiGraph<Node, Edge>,
     /// Params, lets and resources, which share one namespace.
-    names: IndexMap<String, NodeId>,
+    names: IndexMap<String, NodeId, FxBuildHasher>,
     /// Outputs, which have their own.
-    outputs: IndexMap<String, NodeId>,
+    outputs: IndexMap<String, NodeId, FxBuildHasher>,
     order: Vec<NodeId>,
     cycles: Vec<Vec<NodeId>>,
 }
@@ -275,27 +277,36 @@ enum Declared {
 
 /// Builds the graph of a file's top-level declarations. `states` gives the
 /// state class of each resource, by resource name, as the type checker found it.
-pub fn build(
+pub fn build<S: BuildHasher>(
     file: &SourceFile,
-    states: &IndexMap<String, StateClass>,
+    states: &IndexMap<String, StateClass, S>,
 ) -> (DepGraph, Vec<Diagnostic>) {
-    let mut graph = DepGraph::default();
-    let mut declared: IndexMap<&str, Declared> = IndexMap::new();
+    let items = file.items.len();
+    let mut graph = DepGraph {
+        graph: DiGraph::with_capacity(items, items),
+        names: IndexMap::with_capacity_and_hasher(items, FxBuildHasher),
+        ..DepGraph::default()
+    };
+    let mut declared: IndexMap<&str, Declared, FxBuildHasher> =
+        IndexMap::with_capacity_and_hasher(items, FxBuildHasher);
     // The node of each item that got one, by item index.
-    let mut item_nodes: Vec<Option<NodeId>> = Vec::with_capacity(file.items.len());
+    let mut item_nodes: Vec<Option<NodeId>> = Vec::with_capacity(items);
     for item in &file.items {
         item_nodes.push(add_node(&mut graph, &mut declared, item, states));
     }
 
     let mut diagnostics = Vec::new();
-    let mut references: Vec<Reference> = Vec::new();
+    let mut references: Vec<Reference> = Vec::with_capacity(items);
+    // Reused from one declaration to the next.
+    let mut collector = Collector {
+        names: &graph.names,
+        bound: Vec::new(),
+        found: Vec::new(),
+    };
     for (item, node) in file.items.iter().zip(&item_nodes) {
         let Some(from) = *node else { continue };
-        let mut collector = Collector {
-            names: &graph.names,
-            bound: Vec::new(),
-            found: Vec::new(),
-        };
+        collector.bound.clear();
+        collector.found.clear();
         match &item.kind {
             ItemKind::Param(p) => {
                 collector.opt_expr(p.default.as_ref());
@@ -316,7 +327,7 @@ pub fn build(
             }
             _ => {}
         }
-        let implicit = collector.found;
+        let implicit = &collector.found;
         if let ItemKind::Resource(r) = &item.kind {
             let bindings: Vec<&str> = r
                 .for_guard
@@ -330,13 +341,13 @@ pub fn build(
                     &bindings,
                     from,
                     &property.value,
-                    &implicit,
+                    implicit,
                     &mut references,
                     &mut diagnostics,
                 );
             }
         }
-        references.extend(implicit.into_iter().map(|(to, span)| Reference {
+        references.extend(implicit.iter().map(|&(to, span)| Reference {
             from,
             to,
             kind: EdgeKind::Implicit,
@@ -355,11 +366,11 @@ pub fn build(
     (graph, diagnostics)
 }
 
-fn add_node<'a>(
+fn add_node<'a, S: BuildHasher>(
     graph: &mut DepGraph,
-    declared: &mut IndexMap<&'a str, Declared>,
+    declared: &mut IndexMap<&'a str, Declared, FxBuildHasher>,
     item: &'a Item,
-    states: &IndexMap<String, StateClass>,
+    states: &IndexMap<String, StateClass, S>,
 ) -> Option<NodeId> {
     let (kind, name): (NodeKind, &Ident) = match &item.kind {
         ItemKind::Param(p) => (NodeKind::Param, &p.name),
@@ -421,7 +432,7 @@ struct Reference {
 
 /// Collects the references of one declaration to top-level names.
 struct Collector<'a> {
-    names: &'a IndexMap<String, NodeId>,
+    names: &'a IndexMap<String, NodeId, FxBuildHasher>,
     /// Loop variables in scope, innermost last.
     bound: Vec<&'a str>,
     found: Vec<(NodeId, Span)>,
@@ -481,7 +492,7 @@ impl<'a> Collector<'a> {
 #[allow(clippy::too_many_arguments)]
 fn depends_on(
     graph: &DepGraph,
-    declared: &IndexMap<&str, Declared>,
+    declared: &IndexMap<&str, Declared, FxBuildHasher>,
     bindings: &[&str],
     from: NodeId,
     value: &Expr,
@@ -642,7 +653,8 @@ fn root_name(expr: &Expr) -> Option<&Ident> {
 /// reference.
 fn add_edges(graph: &mut DepGraph, mut references: Vec<Reference>) {
     references.sort_by_key(|r| (r.span.file, r.span.start, r.span.end, r.kind));
-    let mut edges: IndexMap<(NodeId, NodeId, EdgeKind), Edge> = IndexMap::new();
+    let mut edges: IndexMap<(NodeId, NodeId, EdgeKind), Edge, FxBuildHasher> =
+        IndexMap::with_capacity_and_hasher(references.len(), FxBuildHasher);
     for r in references {
         edges
             .entry((r.from, r.to, r.kind))
@@ -655,6 +667,7 @@ fn add_edges(graph: &mut DepGraph, mut references: Vec<Reference>) {
                 references: vec![r.span],
             });
     }
+    graph.graph.reserve_edges(edges.len());
     for edge in edges.into_values() {
         graph.graph.add_edge(edge.from, edge.to, edge);
     }
