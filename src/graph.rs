@@ -296,8 +296,12 @@ pub fn build<S: BuildHasher>(
     }
 
     let mut diagnostics = Vec::new();
-    let mut references: Vec<Reference> = Vec::with_capacity(items);
+    let mut edges = Edges {
+        edges: Vec::with_capacity(items),
+        slots: vec![(NodeId::end(), 0); 2 * graph.graph.node_count()],
+    };
     // Reused from one declaration to the next.
+    let mut references: Vec<Reference> = Vec::new();
     let mut collector = Collector {
         names: &graph.names,
         bound: Vec::new(),
@@ -307,6 +311,7 @@ pub fn build<S: BuildHasher>(
         let Some(from) = *node else { continue };
         collector.bound.clear();
         collector.found.clear();
+        references.clear();
         match &item.kind {
             ItemKind::Param(p) => {
                 collector.opt_expr(p.default.as_ref());
@@ -353,11 +358,23 @@ pub fn build<S: BuildHasher>(
             kind: EdgeKind::Implicit,
             span,
         }));
+        edges.add(&mut references);
     }
 
-    add_edges(&mut graph, references);
-    graph.order = topological_order(&graph.graph);
-    let cycles = find_cycles(&graph.graph);
+    // Declarations are in source order, so the edges nearly are already.
+    let mut edges = edges.edges;
+    edges.sort_by_key(|e| (e.span.file, e.span.start, e.span.end, e.kind));
+    graph.graph.reserve_edges(edges.len());
+    for edge in edges {
+        graph.graph.add_edge(edge.from, edge.to, edge);
+    }
+    let (order, acyclic) = topological_order(&graph.graph);
+    graph.order = order;
+    let cycles = if acyclic {
+        Vec::new()
+    } else {
+        find_cycles(&graph.graph)
+    };
     for cycle in &cycles {
         diagnostics.push(cycle_diagnostic(&graph.graph, cycle));
     }
@@ -649,33 +666,41 @@ fn root_name(expr: &Expr) -> Option<&Ident> {
     }
 }
 
-/// Adds one edge per (from, to, kind), in source order of the first
-/// reference.
-fn add_edges(graph: &mut DepGraph, mut references: Vec<Reference>) {
-    references.sort_by_key(|r| (r.span.file, r.span.start, r.span.end, r.kind));
-    let mut edges: IndexMap<(NodeId, NodeId, EdgeKind), Edge, FxBuildHasher> =
-        IndexMap::with_capacity_and_hasher(references.len(), FxBuildHasher);
-    for r in references {
-        edges
-            .entry((r.from, r.to, r.kind))
-            .and_modify(|e| e.references.push(r.span))
-            .or_insert_with(|| Edge {
+/// One edge per (from, to, kind), built one declaration at a time.
+struct Edges {
+    edges: Vec<Edge>,
+    /// By `2 * to + kind`: the declaration that last made an edge of that
+    /// target and kind, and the edge's index.
+    slots: Vec<(NodeId, usize)>,
+}
+
+impl Edges {
+    /// Adds the references of one declaration, merging those of the same
+    /// target and kind into one edge.
+    fn add(&mut self, references: &mut [Reference]) {
+        references.sort_by_key(|r| (r.span.file, r.span.start, r.span.end, r.kind));
+        for r in references.iter() {
+            let slot = &mut self.slots[2 * r.to.index() + r.kind as usize];
+            if slot.0 == r.from {
+                self.edges[slot.1].references.push(r.span);
+                continue;
+            }
+            *slot = (r.from, self.edges.len());
+            self.edges.push(Edge {
                 from: r.from,
                 to: r.to,
                 kind: r.kind,
                 span: r.span,
                 references: vec![r.span],
             });
-    }
-    graph.graph.reserve_edges(edges.len());
-    for edge in edges.into_values() {
-        graph.graph.add_edge(edge.from, edge.to, edge);
+        }
     }
 }
 
 /// Kahn's algorithm on reversed edges: a node is ready when everything it
-/// depends on is placed; ties go to the first in source order.
-fn topological_order(graph: &DiGraph<Node, Edge>) -> Vec<NodeId> {
+/// depends on is placed; ties go to the first in source order. Also tells
+/// whether the graph has no cycle: then every node became ready.
+fn topological_order(graph: &DiGraph<Node, Edge>) -> (Vec<NodeId>, bool) {
     let count = graph.node_count();
     let mut waiting: Vec<usize> = graph
         .node_indices()
@@ -688,12 +713,14 @@ fn topological_order(graph: &DiGraph<Node, Edge>) -> Vec<NodeId> {
         .collect();
     let mut order = Vec::with_capacity(count);
     let mut next_unplaced = 0;
+    let mut acyclic = true;
     while order.len() < count {
         let index = match ready.pop() {
             Some(Reverse(index)) if placed[index] => continue,
             Some(Reverse(index)) => index,
             None => {
                 // Only cycles remain: take the first node left.
+                acyclic = false;
                 while placed[next_unplaced] {
                     next_unplaced += 1;
                 }
@@ -712,7 +739,7 @@ fn topological_order(graph: &DiGraph<Node, Edge>) -> Vec<NodeId> {
             }
         }
     }
-    order
+    (order, acyclic)
 }
 
 // ------------------------------------------------------------------- cycles
@@ -1633,7 +1660,7 @@ resource s: compute.Server {
                 },
             );
         }
-        graph.order = topological_order(&graph.graph);
+        graph.order = topological_order(&graph.graph).0;
         let dot = render(&graph, Format::Dot);
         assert!(
             dot.contains(r#""resource.a\"b\\c\nd" [label="a\"b\\c\nd\n(resource)"];"#),

@@ -574,6 +574,10 @@ impl Checker<'_> {
 
     /// Resolves a component schema's fields if not done yet.
     fn ensure_fields(&mut self, id: SchemaId) {
+        // Read for every attribute: most often nothing is pending.
+        if self.pending_fields.is_empty() {
+            return;
+        }
         let Some((module, index)) = self.pending_fields.remove(&id) else {
             return;
         };
