@@ -60,6 +60,8 @@ use crate::syntax::ast::{
 /// A node of the graph. Its index is the node's position in source order.
 pub type NodeId = petgraph::graph::NodeIndex;
 
+type EdgeIndex = petgraph::graph::EdgeIndex;
+
 /// What a node declares.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum NodeKind {
@@ -297,8 +299,7 @@ pub fn build<S: BuildHasher>(
 
     let mut diagnostics = Vec::new();
     let mut edges = Edges {
-        edges: Vec::with_capacity(items),
-        slots: vec![(NodeId::end(), 0); 2 * graph.graph.node_count()],
+        slots: vec![(NodeId::end(), EdgeIndex::end()); 2 * graph.graph.node_count()],
     };
     // Reused from one declaration to the next.
     let mut references: Vec<Reference> = Vec::new();
@@ -358,16 +359,15 @@ pub fn build<S: BuildHasher>(
             kind: EdgeKind::Implicit,
             span,
         }));
-        edges.add(&mut references);
+        edges.add(&mut graph.graph, &mut references);
     }
-
-    // Declarations are in source order, so the edges nearly are already.
-    let mut edges = edges.edges;
-    edges.sort_by_key(|e| (e.span.file, e.span.start, e.span.end, e.kind));
-    graph.graph.reserve_edges(edges.len());
-    for edge in edges {
-        graph.graph.add_edge(edge.from, edge.to, edge);
-    }
+    // Declarations are in source order and their references within them.
+    debug_assert!(graph.graph.edge_weights().is_sorted_by_key(|e| (
+        e.span.file,
+        e.span.start,
+        e.span.end,
+        e.kind
+    )));
     let (order, acyclic) = topological_order(&graph.graph);
     graph.order = order;
     let cycles = if acyclic {
@@ -666,33 +666,33 @@ fn root_name(expr: &Expr) -> Option<&Ident> {
     }
 }
 
-/// One edge per (from, to, kind), built one declaration at a time.
+/// One edge per (from, to, kind), added one declaration at a time, in
+/// source order of the first reference.
 struct Edges {
-    edges: Vec<Edge>,
     /// By `2 * to + kind`: the declaration that last made an edge of that
-    /// target and kind, and the edge's index.
-    slots: Vec<(NodeId, usize)>,
+    /// target and kind, and the edge.
+    slots: Vec<(NodeId, EdgeIndex)>,
 }
 
 impl Edges {
     /// Adds the references of one declaration, merging those of the same
     /// target and kind into one edge.
-    fn add(&mut self, references: &mut [Reference]) {
+    fn add(&mut self, graph: &mut DiGraph<Node, Edge>, references: &mut [Reference]) {
         references.sort_by_key(|r| (r.span.file, r.span.start, r.span.end, r.kind));
         for r in references.iter() {
             let slot = &mut self.slots[2 * r.to.index() + r.kind as usize];
             if slot.0 == r.from {
-                self.edges[slot.1].references.push(r.span);
+                graph[slot.1].references.push(r.span);
                 continue;
             }
-            *slot = (r.from, self.edges.len());
-            self.edges.push(Edge {
+            let edge = Edge {
                 from: r.from,
                 to: r.to,
                 kind: r.kind,
                 span: r.span,
                 references: vec![r.span],
-            });
+            };
+            *slot = (r.from, graph.add_edge(r.from, r.to, edge));
         }
     }
 }

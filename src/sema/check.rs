@@ -129,7 +129,9 @@ enum Entry {
     Let(usize),
     Resource {
         ty: Ty,
-        condition: Option<(String, Span)>,
+        /// The `if` it exists under, printed, and where it is. Boxed: most
+        /// resources have none, and every name has an entry.
+        condition: Option<Box<(String, Span)>>,
     },
     Import,
 }
@@ -1010,7 +1012,7 @@ impl Checker<'_> {
                     } else {
                         ty
                     };
-                    let condition = r.if_guard.as_ref().map(|c| (canon(c), c.span));
+                    let condition = r.if_guard.as_ref().map(|c| Box::new((canon(c), c.span)));
                     (&r.name, Entry::Resource { ty, condition })
                 }
                 ItemKind::Import(i) => (&i.alias, Entry::Import),
@@ -1949,7 +1951,7 @@ impl Checker<'_> {
                 self.let_type(scope, index)
             }
             Some(Entry::Resource { ty, condition }) => {
-                if let Some((condition, guard_span)) = condition
+                if let Some((condition, guard_span)) = condition.as_deref()
                     && !scope.conditions.contains(condition)
                 {
                     let guard_span = *guard_span;
