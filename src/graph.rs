@@ -40,11 +40,13 @@
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
+use std::hash::BuildHasher;
 
 use indexmap::IndexMap;
 use petgraph::Direction;
 use petgraph::graph::DiGraph;
 use petgraph::visit::EdgeRef;
+use rustc_hash::FxBuildHasher;
 use serde::Serialize;
 
 use crate::diagnostics::{Diagnostic, codes};
@@ -57,6 +59,8 @@ use crate::syntax::ast::{
 
 /// A node of the graph. Its index is the node's position in source order.
 pub type NodeId = petgraph::graph::NodeIndex;
+
+type EdgeIndex = petgraph::graph::EdgeIndex;
 
 /// What a node declares.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -135,9 +139,9 @@ pub struct Edge {
 pub struct DepGraph {
     graph: DiGraph<Node, Edge>,
     /// Params, lets and resources, which share one namespace.
-    names: IndexMap<String, NodeId>,
+    names: IndexMap<String, NodeId, FxBuildHasher>,
     /// Outputs, which have their own.
-    outputs: IndexMap<String, NodeId>,
+    outputs: IndexMap<String, NodeId, FxBuildHasher>,
     order: Vec<NodeId>,
     cycles: Vec<Vec<NodeId>>,
 }
@@ -285,27 +289,40 @@ enum Declared {
 
 /// Builds the graph of a file's top-level declarations. `states` gives the
 /// state class of each resource, by resource name, as the type checker found it.
-pub fn build(
+pub fn build<S: BuildHasher>(
     file: &SourceFile,
-    states: &IndexMap<String, StateClass>,
+    states: &IndexMap<String, StateClass, S>,
 ) -> (DepGraph, Vec<Diagnostic>) {
-    let mut graph = DepGraph::default();
-    let mut declared: IndexMap<&str, Declared> = IndexMap::new();
+    let items = file.items.len();
+    let mut graph = DepGraph {
+        graph: DiGraph::with_capacity(items, items),
+        names: IndexMap::with_capacity_and_hasher(items, FxBuildHasher),
+        ..DepGraph::default()
+    };
+    let mut declared: IndexMap<&str, Declared, FxBuildHasher> =
+        IndexMap::with_capacity_and_hasher(items, FxBuildHasher);
     // The node of each item that got one, by item index.
-    let mut item_nodes: Vec<Option<NodeId>> = Vec::with_capacity(file.items.len());
+    let mut item_nodes: Vec<Option<NodeId>> = Vec::with_capacity(items);
     for item in &file.items {
         item_nodes.push(add_node(&mut graph, &mut declared, item, states));
     }
 
     let mut diagnostics = Vec::new();
+    let mut edges = Edges {
+        slots: vec![(NodeId::end(), EdgeIndex::end()); 2 * graph.graph.node_count()],
+    };
+    // Reused from one declaration to the next.
     let mut references: Vec<Reference> = Vec::new();
+    let mut collector = Collector {
+        names: &graph.names,
+        bound: Vec::new(),
+        found: Vec::new(),
+    };
     for (item, node) in file.items.iter().zip(&item_nodes) {
         let Some(from) = *node else { continue };
-        let mut collector = Collector {
-            names: &graph.names,
-            bound: Vec::new(),
-            found: Vec::new(),
-        };
+        collector.bound.clear();
+        collector.found.clear();
+        references.clear();
         match &item.kind {
             ItemKind::Param(p) => {
                 collector.opt_expr(p.default.as_ref());
@@ -326,7 +343,7 @@ pub fn build(
             }
             _ => {}
         }
-        let implicit = collector.found;
+        let implicit = &collector.found;
         if let ItemKind::Resource(r) = &item.kind {
             let bindings: Vec<&str> = r
                 .for_guard
@@ -340,23 +357,34 @@ pub fn build(
                     &bindings,
                     from,
                     &property.value,
-                    &implicit,
+                    implicit,
                     &mut references,
                     &mut diagnostics,
                 );
             }
         }
-        references.extend(implicit.into_iter().map(|(to, span)| Reference {
+        references.extend(implicit.iter().map(|&(to, span)| Reference {
             from,
             to,
             kind: EdgeKind::Implicit,
             span,
         }));
+        edges.add(&mut graph.graph, &mut references);
     }
-
-    add_edges(&mut graph, references);
-    graph.order = topological_order(&graph.graph);
-    let cycles = find_cycles(&graph.graph);
+    // Declarations are in source order and their references within them.
+    debug_assert!(graph.graph.edge_weights().is_sorted_by_key(|e| (
+        e.span.file,
+        e.span.start,
+        e.span.end,
+        e.kind
+    )));
+    let (order, acyclic) = topological_order(&graph.graph);
+    graph.order = order;
+    let cycles = if acyclic {
+        Vec::new()
+    } else {
+        find_cycles(&graph.graph)
+    };
     for cycle in &cycles {
         diagnostics.push(cycle_diagnostic(&graph.graph, cycle));
     }
@@ -365,11 +393,11 @@ pub fn build(
     (graph, diagnostics)
 }
 
-fn add_node<'a>(
+fn add_node<'a, S: BuildHasher>(
     graph: &mut DepGraph,
-    declared: &mut IndexMap<&'a str, Declared>,
+    declared: &mut IndexMap<&'a str, Declared, FxBuildHasher>,
     item: &'a Item,
-    states: &IndexMap<String, StateClass>,
+    states: &IndexMap<String, StateClass, S>,
 ) -> Option<NodeId> {
     let (kind, name): (NodeKind, &Ident) = match &item.kind {
         ItemKind::Param(p) => (NodeKind::Param, &p.name),
@@ -431,7 +459,7 @@ struct Reference {
 
 /// Collects the references of one declaration to top-level names.
 struct Collector<'a> {
-    names: &'a IndexMap<String, NodeId>,
+    names: &'a IndexMap<String, NodeId, FxBuildHasher>,
     /// Loop variables in scope, innermost last.
     bound: Vec<&'a str>,
     found: Vec<(NodeId, Span)>,
@@ -491,7 +519,7 @@ impl<'a> Collector<'a> {
 #[allow(clippy::too_many_arguments)]
 fn depends_on(
     graph: &DepGraph,
-    declared: &IndexMap<&str, Declared>,
+    declared: &IndexMap<&str, Declared, FxBuildHasher>,
     bindings: &[&str],
     from: NodeId,
     value: &Expr,
@@ -648,31 +676,41 @@ fn root_name(expr: &Expr) -> Option<&Ident> {
     }
 }
 
-/// Adds one edge per (from, to, kind), in source order of the first
-/// reference.
-fn add_edges(graph: &mut DepGraph, mut references: Vec<Reference>) {
-    references.sort_by_key(|r| (r.span.file, r.span.start, r.span.end, r.kind));
-    let mut edges: IndexMap<(NodeId, NodeId, EdgeKind), Edge> = IndexMap::new();
-    for r in references {
-        edges
-            .entry((r.from, r.to, r.kind))
-            .and_modify(|e| e.references.push(r.span))
-            .or_insert_with(|| Edge {
+/// One edge per (from, to, kind), added one declaration at a time, in
+/// source order of the first reference.
+struct Edges {
+    /// By `2 * to + kind`: the declaration that last made an edge of that
+    /// target and kind, and the edge.
+    slots: Vec<(NodeId, EdgeIndex)>,
+}
+
+impl Edges {
+    /// Adds the references of one declaration, merging those of the same
+    /// target and kind into one edge.
+    fn add(&mut self, graph: &mut DiGraph<Node, Edge>, references: &mut [Reference]) {
+        references.sort_by_key(|r| (r.span.file, r.span.start, r.span.end, r.kind));
+        for r in references.iter() {
+            let slot = &mut self.slots[2 * r.to.index() + r.kind as usize];
+            if slot.0 == r.from {
+                graph[slot.1].references.push(r.span);
+                continue;
+            }
+            let edge = Edge {
                 from: r.from,
                 to: r.to,
                 kind: r.kind,
                 span: r.span,
                 references: vec![r.span],
-            });
-    }
-    for edge in edges.into_values() {
-        graph.graph.add_edge(edge.from, edge.to, edge);
+            };
+            *slot = (r.from, graph.add_edge(r.from, r.to, edge));
+        }
     }
 }
 
 /// Kahn's algorithm on reversed edges: a node is ready when everything it
-/// depends on is placed; ties go to the first in source order.
-fn topological_order(graph: &DiGraph<Node, Edge>) -> Vec<NodeId> {
+/// depends on is placed; ties go to the first in source order. Also tells
+/// whether the graph has no cycle: then every node became ready.
+fn topological_order(graph: &DiGraph<Node, Edge>) -> (Vec<NodeId>, bool) {
     let count = graph.node_count();
     let mut waiting: Vec<usize> = graph
         .node_indices()
@@ -685,12 +723,14 @@ fn topological_order(graph: &DiGraph<Node, Edge>) -> Vec<NodeId> {
         .collect();
     let mut order = Vec::with_capacity(count);
     let mut next_unplaced = 0;
+    let mut acyclic = true;
     while order.len() < count {
         let index = match ready.pop() {
             Some(Reverse(index)) if placed[index] => continue,
             Some(Reverse(index)) => index,
             None => {
                 // Only cycles remain: take the first node left.
+                acyclic = false;
                 while placed[next_unplaced] {
                     next_unplaced += 1;
                 }
@@ -709,7 +749,7 @@ fn topological_order(graph: &DiGraph<Node, Edge>) -> Vec<NodeId> {
             }
         }
     }
-    order
+    (order, acyclic)
 }
 
 // ------------------------------------------------------------------- cycles
@@ -1649,7 +1689,7 @@ resource s: compute.Server {
                 },
             );
         }
-        graph.order = topological_order(&graph.graph);
+        graph.order = topological_order(&graph.graph).0;
         let dot = render(&graph, Format::Dot);
         assert!(
             dot.contains(r#""resource.a\"b\\c\nd" [label="a\"b\\c\nd\n(resource)"];"#),

@@ -5,7 +5,7 @@
 //! Modules (the entry file, its imports, stdlib files) are loaded on demand;
 //! a stdlib file is parsed only when a program names something in it.
 
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use rustc_hash::{FxBuildHasher, FxHashMap as HashMap, FxHashSet as HashSet};
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -16,7 +16,7 @@ use super::eval::{self, Value};
 use super::params::{self, ParamInfo};
 use super::resolve::NAMESPACES;
 use super::schema::{Field, Schema, SchemaKind};
-use super::ty::{SchemaId, Ty, accepts, display};
+use super::ty::{Fields, SchemaId, Ty, accepts, display};
 use crate::diagnostics::{Diagnostic, codes};
 use crate::source::{FileId, SourceDb, Span};
 use crate::syntax::ast::*;
@@ -46,16 +46,19 @@ struct Module {
     /// The namespace a stdlib portable file defines (`compute`), if any.
     namespace: Option<String>,
     imports: HashMap<String, Option<ModuleId>>,
+    /// Native types named in this module, declared by it or by the stdlib,
+    /// by name; `None` for a name that is neither.
+    natives: HashMap<String, Option<SchemaId>>,
 }
 
 /// What the checker found, for later phases.
 #[derive(Debug, Default)]
 pub struct Analysis {
     /// State class of each top-level resource of the entry file.
-    pub states: IndexMap<String, StateClass>,
+    pub states: IndexMap<String, StateClass, FxBuildHasher>,
     /// How many instances and under which condition each top-level resource
     /// of the entry file exists.
-    pub resources: IndexMap<String, Instances>,
+    pub resources: IndexMap<String, Instances, FxBuildHasher>,
 }
 
 /// How many instances of a resource a program declares.
@@ -86,6 +89,10 @@ pub struct Instances {
     pub existence: Existence,
 }
 
+/// Up to this many properties, a resource's body is scanned for duplicate
+/// keys rather than hashed.
+const FEW_PROPERTIES: usize = 16;
+
 const BUILTIN_TYPES: &[&str] = &["string", "int", "number", "bool", "any"];
 const META_PROPERTIES: &[&str] = &["depends_on", "deletion"];
 
@@ -97,11 +104,11 @@ pub struct Checker<'db> {
     /// Import chain being loaded, for cycle detection.
     /// Each file's canonical path, its name as written, and the import span.
     loading: Vec<(PathBuf, String, Span)>,
-    schemas: Vec<Schema>,
+    /// Shared so that a schema can be read while the checker is borrowed
+    /// mutably.
+    schemas: Vec<Rc<Schema>>,
     component_schemas: HashMap<(ModuleId, String), SchemaId>,
     native_schemas: HashMap<String, Option<SchemaId>>,
-    /// Native types declared by programs, by module and name.
-    local_natives: HashMap<(ModuleId, String), Option<SchemaId>>,
     aliases_in_progress: HashSet<(ModuleId, String)>,
     aliases: HashMap<(ModuleId, String), Ty>,
     /// Component schemas whose fields are not resolved yet.
@@ -122,7 +129,9 @@ enum Entry {
     Let(usize),
     Resource {
         ty: Ty,
-        condition: Option<(String, Span)>,
+        /// The `if` it exists under, printed, and where it is. Boxed: most
+        /// resources have none, and every name has an entry.
+        condition: Option<Box<(String, Span)>>,
     },
     Import,
 }
@@ -131,7 +140,7 @@ enum Entry {
 struct Scope<'a> {
     module: ModuleId,
     items: &'a [Item],
-    entries: HashMap<String, Entry>,
+    entries: HashMap<&'a str, Entry>,
     lets: HashMap<usize, Option<Ty>>,
     locals: Vec<(String, Ty)>,
     /// Conditions known to hold here, canonically printed.
@@ -156,7 +165,6 @@ pub fn check(
         schemas: Vec::new(),
         component_schemas: HashMap::default(),
         native_schemas: HashMap::default(),
-        local_natives: HashMap::default(),
         aliases_in_progress: HashSet::default(),
         aliases: HashMap::default(),
         pending_fields: HashMap::default(),
@@ -192,7 +200,11 @@ pub fn check(
     let program = Program {
         modules: checker.modules.iter().map(|m| m.ast.clone()).collect(),
         entry,
-        schemas: checker.schemas,
+        schemas: checker
+            .schemas
+            .into_iter()
+            .map(Rc::unwrap_or_clone)
+            .collect(),
         resource_schemas: checker.resource_schemas,
         analysis,
         params: params.clone(),
@@ -213,6 +225,7 @@ impl Checker<'_> {
             dir: dir.map(Path::to_path_buf),
             namespace,
             imports: HashMap::default(),
+            natives: HashMap::default(),
         });
         id
     }
@@ -397,7 +410,7 @@ impl Checker<'_> {
                         let t = self.resolve_type(module, &f.ty);
                         (f.key.name.clone(), (t, f.optional))
                     })
-                    .collect::<IndexMap<_, _>>()
+                    .collect::<Fields>()
                     .into(),
             ),
             TypeKind::Optional(inner) => Ty::optional(self.resolve_type(module, inner)),
@@ -412,7 +425,7 @@ impl Checker<'_> {
     }
 
     fn resolve_type_path(&mut self, module: ModuleId, path: &TypePath) -> Ty {
-        let text = path.text();
+        let text = path_text(path);
         if path.separator == PathSeparator::Colons {
             return self.native_type(module, &text, path.span);
         }
@@ -544,16 +557,16 @@ impl Checker<'_> {
             Some(ns) => format!("{ns}.{}", component.name.name),
             None => component.name.name.clone(),
         };
-        self.schemas.push(Schema {
+        self.schemas.push(Rc::new(Schema {
             name,
             kind: SchemaKind::Component { module, index },
             state: component.state.unwrap_or(StateClass::Stateless),
             span: component.name.span,
-            inputs: IndexMap::new(),
-            outputs: IndexMap::new(),
-            constraints: IndexMap::new(),
+            inputs: IndexMap::default(),
+            outputs: IndexMap::default(),
+            constraints: IndexMap::default(),
             snapshot: false,
-        });
+        }));
         // Fields resolve on first use: a component's type may then appear in
         // its own fields or in an alias that one of its fields uses.
         self.component_schemas.insert(key, id);
@@ -563,6 +576,10 @@ impl Checker<'_> {
 
     /// Resolves a component schema's fields if not done yet.
     fn ensure_fields(&mut self, id: SchemaId) {
+        // Read for every attribute: most often nothing is pending.
+        if self.pending_fields.is_empty() {
+            return;
+        }
         let Some((module, index)) = self.pending_fields.remove(&id) else {
             return;
         };
@@ -570,9 +587,9 @@ impl Checker<'_> {
         let ItemKind::Component(component) = &ast.items[index].kind else {
             return;
         };
-        let mut inputs = IndexMap::new();
-        let mut outputs = IndexMap::new();
-        let mut constraints = IndexMap::new();
+        let mut inputs = IndexMap::default();
+        let mut outputs = IndexMap::default();
+        let mut constraints = IndexMap::default();
         for item in &component.items {
             match &item.kind {
                 ItemKind::Param(p) => {
@@ -612,7 +629,7 @@ impl Checker<'_> {
                 _ => {}
             }
         }
-        let schema = &mut self.schemas[id.0 as usize];
+        let schema = Rc::make_mut(&mut self.schemas[id.0 as usize]);
         schema.inputs = inputs;
         schema.outputs = outputs;
         schema.constraints = constraints;
@@ -620,19 +637,19 @@ impl Checker<'_> {
 
     /// A native type: declared by the program itself, or from the stdlib.
     fn native_type(&mut self, module: ModuleId, name: &str, span: Span) -> Ty {
-        let key = (module, name.to_string());
-        let local = match self.local_natives.get(&key) {
+        let found = match self.modules[module.0 as usize].natives.get(name) {
             Some(found) => *found,
             None => {
-                let found = self.native_schema_in(module, name);
-                self.local_natives.insert(key, found);
+                let found = self
+                    .native_schema_in(module, name)
+                    .or_else(|| self.native_schema(name));
+                self.modules[module.0 as usize]
+                    .natives
+                    .insert(name.to_string(), found);
                 found
             }
         };
-        if let Some(id) = local {
-            return Ty::Resource(id);
-        }
-        match self.native_schema(name) {
+        match found {
             Some(id) => Ty::Resource(id),
             None => {
                 let candidates = native_candidates(name);
@@ -675,8 +692,8 @@ impl Checker<'_> {
             ItemKind::Native(n) if n.type_name.as_plain().as_deref() == Some(name) => Some(n),
             _ => None,
         })?;
-        let mut inputs = IndexMap::new();
-        let mut outputs = IndexMap::new();
+        let mut inputs = IndexMap::default();
+        let mut outputs = IndexMap::default();
         outputs.insert(
             "id".to_string(),
             Field {
@@ -720,7 +737,7 @@ impl Checker<'_> {
             }
         }
         let id = SchemaId(self.schemas.len() as u32);
-        self.schemas.push(Schema {
+        self.schemas.push(Rc::new(Schema {
             name: name.to_string(),
             kind: SchemaKind::Native {
                 target: native.target.name.clone(),
@@ -729,12 +746,12 @@ impl Checker<'_> {
             span: native.type_name.span,
             inputs,
             outputs,
-            constraints: IndexMap::new(),
+            constraints: IndexMap::default(),
             snapshot: native.members.iter().any(|m| {
                 matches!(&m.kind, MemberKind::Setting(p)
                     if p.key.name == "snapshot" && matches!(p.value.kind, ExprKind::Bool(true)))
             }),
-        });
+        }));
         Some(id)
     }
 
@@ -773,6 +790,11 @@ impl Checker<'_> {
             consts,
         };
         let mut analysis = Analysis::default();
+        if entry {
+            analysis.states.reserve(items.len());
+            analysis.resources.reserve(items.len());
+        }
+        self.resource_schemas.reserve(items.len());
         self.declare_entries(&mut scope, items);
         for (index, item) in items.iter().enumerate() {
             match &item.kind {
@@ -950,7 +972,8 @@ impl Checker<'_> {
         }
     }
 
-    fn declare_entries(&mut self, scope: &mut Scope, items: &[Item]) {
+    fn declare_entries<'a>(&mut self, scope: &mut Scope<'a>, items: &'a [Item]) {
+        scope.entries.reserve(items.len());
         for (index, item) in items.iter().enumerate() {
             let (name, entry) = match &item.kind {
                 ItemKind::Param(p) => {
@@ -989,13 +1012,13 @@ impl Checker<'_> {
                     } else {
                         ty
                     };
-                    let condition = r.if_guard.as_ref().map(|c| (canon(c), c.span));
+                    let condition = r.if_guard.as_ref().map(|c| Box::new((canon(c), c.span)));
                     (&r.name, Entry::Resource { ty, condition })
                 }
                 ItemKind::Import(i) => (&i.alias, Entry::Import),
                 _ => continue,
             };
-            scope.entries.entry(name.name.clone()).or_insert(entry);
+            scope.entries.entry(&name.name).or_insert(entry);
         }
     }
 
@@ -1040,7 +1063,7 @@ impl Checker<'_> {
             count: Count::One,
             existence: Existence::Always,
         };
-        let schema = match scope.entries.get(&r.name.name) {
+        let schema = match scope.entries.get(r.name.name.as_str()) {
             Some(Entry::Resource { ty, .. }) => match ty.non_optional() {
                 Ty::Resource(id) => Some(*id),
                 Ty::List(inner) => match **inner {
@@ -1083,10 +1106,24 @@ impl Checker<'_> {
             }
             None => false,
         };
-        let mut seen: HashMap<&str, Span> = HashMap::default();
-        for property in &r.body.properties {
+        let properties = &r.body.properties;
+        // The latest span of each key set so far; a short body is scanned
+        // instead.
+        let mut seen: Option<HashMap<&str, Span>> = (properties.len() > FEW_PROPERTIES)
+            .then(|| HashMap::with_capacity_and_hasher(properties.len(), FxBuildHasher));
+        // The schema, once its fields are resolved.
+        let mut resolved: Option<Rc<Schema>> = None;
+        for (index, property) in properties.iter().enumerate() {
             let key = property.key.name.as_str();
-            if let Some(first) = seen.insert(key, property.key.span) {
+            let earlier = match &mut seen {
+                Some(seen) => seen.insert(key, property.key.span),
+                None => properties[..index]
+                    .iter()
+                    .rev()
+                    .find(|p| p.key.name == key)
+                    .map(|p| p.key.span),
+            };
+            if let Some(first) = earlier {
                 self.diagnostics.push(
                     Diagnostic::new(
                         &codes::E0205,
@@ -1113,12 +1150,16 @@ impl Checker<'_> {
                 let _ = self.infer(scope, &property.value);
                 continue;
             };
-            self.ensure_fields(schema);
-            let field = self.schemas[schema.0 as usize].inputs.get(key).cloned();
-            match field {
+            let fields = match &resolved {
+                Some(fields) => fields,
+                None => {
+                    self.ensure_fields(schema);
+                    resolved.insert(self.schemas[schema.0 as usize].clone())
+                }
+            };
+            match fields.inputs.get(key) {
                 Some(field) => {
-                    let found = self.check_expr(scope, &property.value, &field.ty);
-                    self.expect(&field.ty, &found, property.value.span, Some((key, &field)));
+                    self.check_value(scope, &property.value, &field.ty, Some((key, field)));
                     self.check_constraints(scope, schema, key, &property.value);
                 }
                 None => {
@@ -1129,12 +1170,15 @@ impl Checker<'_> {
         }
         if let Some(schema) = schema {
             self.ensure_fields(schema);
-            let missing: Vec<(String, Field)> = self.schemas[schema.0 as usize]
+            let fields = self.schemas[schema.0 as usize].clone();
+            let is_set = |name: &str| match &seen {
+                Some(seen) => seen.contains_key(name),
+                None => properties.iter().any(|p| p.key.name == name),
+            };
+            let missing = fields
                 .inputs
                 .iter()
-                .filter(|(name, field)| field.required && !seen.contains_key(name.as_str()))
-                .map(|(name, field)| (name.clone(), field.clone()))
-                .collect();
+                .filter(|(name, field)| field.required && !is_set(name));
             for (name, field) in missing {
                 let schema_name = self.schema_name(schema);
                 let shown = self.show(&field.ty);
@@ -1184,7 +1228,9 @@ impl Checker<'_> {
                     continue;
                 }
             };
-            let found = self.check_expr(scope, &p.value, &expected);
+            let found = self
+                .check_expr(scope, &p.value, &expected)
+                .unwrap_or_else(|| expected.clone());
             self.expect(&expected, &found, p.value.span, None);
             if p.key.name == "sensitive"
                 && found == Ty::Bool
@@ -1487,32 +1533,45 @@ impl Checker<'_> {
         self.diagnostics.push(diagnostic);
     }
 
+    /// Checks a value against an expected type, reporting a mismatch where
+    /// it is.
+    fn check_value(
+        &mut self,
+        scope: &mut Scope,
+        expr: &Expr,
+        expected: &Ty,
+        field: Option<(&str, &Field)>,
+    ) {
+        if let Some(found) = self.check_expr(scope, expr, expected) {
+            self.expect(expected, &found, expr.span, field);
+        }
+    }
+
     /// Checks a value against an expected type, descending into list and
     /// object literals so a mistake is reported where it is; returns the
-    /// type to compare with `expected`.
-    fn check_expr(&mut self, scope: &mut Scope, expr: &Expr, expected: &Ty) -> Ty {
+    /// type to compare with `expected`, or `None` when the value was checked
+    /// here (a literal of the expected shape).
+    fn check_expr(&mut self, scope: &mut Scope, expr: &Expr, expected: &Ty) -> Option<Ty> {
         match (&expr.kind, expected.non_optional()) {
             (ExprKind::List(items), Ty::List(element)) => {
                 for item in items {
-                    let found = self.check_expr(scope, item, element);
-                    self.expect(element, &found, item.span, None);
+                    self.check_value(scope, item, element, None);
                 }
-                expected.clone()
+                None
             }
             (ExprKind::Object(props), Ty::Object(fields)) => {
-                let mut seen = HashSet::default();
+                // Which fields are set, by index.
+                let mut seen = vec![false; fields.len()];
                 for p in props {
-                    seen.insert(p.key.name.as_str());
-                    match fields.get(&p.key.name) {
-                        Some((t, optional)) => {
+                    match fields.get_full(&p.key.name) {
+                        Some((index, _, (t, optional))) => {
+                            seen[index] = true;
                             // A null in an optional field leaves it out.
-                            let t = if *optional {
-                                Ty::optional(t.clone())
+                            if *optional {
+                                self.check_value(scope, &p.value, &Ty::optional(t.clone()), None);
                             } else {
-                                t.clone()
-                            };
-                            let found = self.check_expr(scope, &p.value, &t);
-                            self.expect(&t, &found, p.value.span, None);
+                                self.check_value(scope, &p.value, t, None);
+                            }
                         }
                         None => {
                             let _ = self.infer(scope, &p.value);
@@ -1527,8 +1586,8 @@ impl Checker<'_> {
                         }
                     }
                 }
-                for (name, (_, optional)) in fields.iter() {
-                    if !optional && !seen.contains(name.as_str()) {
+                for ((name, (_, optional)), seen) in fields.iter().zip(seen) {
+                    if !optional && !seen {
                         self.diagnostics.push(
                             Diagnostic::new(
                                 &codes::E0202,
@@ -1540,16 +1599,21 @@ impl Checker<'_> {
                         );
                     }
                 }
-                expected.clone()
+                None
             }
             (ExprKind::Object(props), Ty::Map(value)) => {
                 for p in props {
-                    let found = self.check_expr(scope, &p.value, value);
-                    self.expect(value, &found, p.value.span, None);
+                    self.check_value(scope, &p.value, value, None);
                 }
-                expected.clone()
+                None
             }
-            _ => self.infer(scope, expr),
+            // Any string fits: no need to build its literal type.
+            (ExprKind::Str(s), Ty::String)
+                if s.parts.iter().all(|p| matches!(p, StrPart::Text(_))) =>
+            {
+                None
+            }
+            _ => Some(self.infer(scope, expr)),
         }
     }
 
@@ -1626,7 +1690,7 @@ impl Checker<'_> {
                 Ty::list(element.unwrap_or(Ty::Any))
             }
             ExprKind::Object(props) => {
-                let mut fields = IndexMap::new();
+                let mut fields = Fields::default();
                 for p in props {
                     let t = self.infer(scope, &p.value);
                     fields.insert(p.key.name.clone(), (t, false));
@@ -1880,14 +1944,14 @@ impl Checker<'_> {
         if let Some((_, t)) = scope.locals.iter().rev().find(|(n, _)| *n == name.name) {
             return t.clone();
         }
-        match scope.entries.get(&name.name) {
+        match scope.entries.get(name.name.as_str()) {
             Some(Entry::Param(t)) => t.clone(),
             Some(Entry::Let(index)) => {
                 let index = *index;
                 self.let_type(scope, index)
             }
             Some(Entry::Resource { ty, condition }) => {
-                if let Some((condition, guard_span)) = condition
+                if let Some((condition, guard_span)) = condition.as_deref()
                     && !scope.conditions.contains(condition)
                 {
                     let guard_span = *guard_span;
@@ -1923,7 +1987,7 @@ impl Checker<'_> {
                     return field.ty.clone();
                 }
                 let prefix = format!("{}.", name.name);
-                let nested: IndexMap<String, (Ty, bool)> = schema
+                let nested: Fields = schema
                     .outputs
                     .iter()
                     .filter_map(|(key, field)| {
@@ -2077,6 +2141,27 @@ impl Checker<'_> {
             _ => Ty::Any,
         }
     }
+}
+
+/// [`TypePath::text`] in one allocation: every resource's type is one.
+fn path_text(path: &TypePath) -> String {
+    let separator = match path.separator {
+        PathSeparator::Dot => ".",
+        PathSeparator::Colons => "::",
+    };
+    let length: usize = path
+        .segments
+        .iter()
+        .map(|s| s.name.len() + separator.len())
+        .sum();
+    let mut text = String::with_capacity(length);
+    for (i, segment) in path.segments.iter().enumerate() {
+        if i > 0 {
+            text.push_str(separator);
+        }
+        text.push_str(&segment.name);
+    }
+    text
 }
 
 /// Is a type written `T?`? (`any?` resolves to `any`, but is still optional.)

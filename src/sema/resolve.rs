@@ -6,6 +6,7 @@
 //! calls are built-in functions, checked with them.
 
 use indexmap::IndexMap;
+use rustc_hash::FxBuildHasher;
 
 use crate::diagnostics::{Diagnostic, codes};
 use crate::source::Span;
@@ -47,8 +48,8 @@ struct Decl {
 }
 
 #[derive(Default)]
-struct Scope {
-    names: IndexMap<String, Decl>,
+struct Scope<'a> {
+    names: IndexMap<&'a str, Decl, FxBuildHasher>,
 }
 
 /// Did-you-mean compares a name with every name in scope; past this many
@@ -56,11 +57,11 @@ struct Scope {
 /// file full of unknown names stays linear.
 const MAX_SUGGESTION_SEARCHES: usize = 100;
 
-struct Resolver {
-    scopes: Vec<Scope>,
+struct Resolver<'a> {
+    scopes: Vec<Scope<'a>>,
     diagnostics: Vec<Diagnostic>,
     /// Suggestions already searched for, by unknown name.
-    suggestions: IndexMap<String, Option<String>>,
+    suggestions: IndexMap<String, Option<String>, FxBuildHasher>,
 }
 
 /// Resolves the names of one parsed file.
@@ -68,16 +69,16 @@ pub fn resolve(file: &SourceFile) -> Vec<Diagnostic> {
     let mut resolver = Resolver {
         scopes: Vec::new(),
         diagnostics: Vec::new(),
-        suggestions: IndexMap::new(),
+        suggestions: IndexMap::default(),
     };
     resolver.items(&file.items, true);
     resolver.diagnostics
 }
 
-impl Resolver {
-    fn declare(&mut self, name: &Ident, kind: DeclKind) {
+impl<'a> Resolver<'a> {
+    fn declare(&mut self, name: &'a Ident, kind: DeclKind) {
         let scope = self.scopes.last_mut().expect("a scope is open");
-        if let Some(earlier) = scope.names.get(&name.name) {
+        if let Some(earlier) = scope.names.get(name.name.as_str()) {
             self.diagnostics.push(
                 Diagnostic::new(
                     &codes::E0101,
@@ -96,7 +97,7 @@ impl Resolver {
             return;
         }
         scope.names.insert(
-            name.name.clone(),
+            &name.name,
             Decl {
                 kind,
                 span: name.span,
@@ -105,22 +106,24 @@ impl Resolver {
         );
     }
 
-    fn with_scope(&mut self, body: impl FnOnce(&mut Resolver)) -> Scope {
-        self.scopes.push(Scope::default());
+    fn with_scope(&mut self, capacity: usize, body: impl FnOnce(&mut Self)) -> Scope<'a> {
+        self.scopes.push(Scope {
+            names: IndexMap::with_capacity_and_hasher(capacity, FxBuildHasher),
+        });
         body(self);
         self.scopes.pop().unwrap_or_default()
     }
 
     /// Declares every item of a block first (order does not matter in
     /// Infra), then resolves their bodies.
-    fn items(&mut self, items: &[Item], top_level: bool) {
-        let scope = self.with_scope(|r| r.items_in_open_scope(items));
+    fn items(&mut self, items: &'a [Item], top_level: bool) {
+        let scope = self.with_scope(items.len(), |r| r.items_in_open_scope(items));
         if top_level {
             self.report_unused(&scope);
         }
     }
 
-    fn items_in_open_scope(&mut self, items: &[Item]) {
+    fn items_in_open_scope(&mut self, items: &'a [Item]) {
         let mut outputs: IndexMap<&str, Span> = IndexMap::new();
         for item in items {
             match &item.kind {
@@ -153,7 +156,7 @@ impl Resolver {
                 }
                 ItemKind::Let(l) => self.expr(&l.value),
                 ItemKind::Resource(r) => {
-                    let _ = self.with_scope(|s| {
+                    let _ = self.with_scope(0, |s| {
                         if let Some(guard) = &r.for_guard {
                             s.expr(&guard.iterable);
                             s.binding(&guard.binding);
@@ -168,7 +171,7 @@ impl Resolver {
                 }
                 ItemKind::Component(c) => self.items(&c.items, false),
                 ItemKind::Target(t) => {
-                    let _ = self.with_scope(|s| s.items_in_open_scope(&t.items));
+                    let _ = self.with_scope(t.items.len(), |s| s.items_in_open_scope(&t.items));
                 }
                 ItemKind::Native(n) => {
                     for member in &n.members {
@@ -204,7 +207,7 @@ impl Resolver {
         }
     }
 
-    fn binding(&mut self, binding: &Binding) {
+    fn binding(&mut self, binding: &'a Binding) {
         self.declare(&binding.first, DeclKind::Binding);
         if let Some(second) = &binding.second {
             self.declare(second, DeclKind::Binding);
@@ -219,13 +222,13 @@ impl Resolver {
         }
     }
 
-    fn block(&mut self, block: Option<&Block>) {
+    fn block(&mut self, block: Option<&'a Block>) {
         for property in block.into_iter().flat_map(|b| &b.properties) {
             self.expr(&property.value);
         }
     }
 
-    fn opt_expr(&mut self, expr: Option<&Expr>) {
+    fn opt_expr(&mut self, expr: Option<&'a Expr>) {
         if let Some(expr) = expr {
             self.expr(expr);
         }
@@ -233,7 +236,7 @@ impl Resolver {
 
     fn reference(&mut self, name: &Ident) {
         for scope in self.scopes.iter_mut().rev() {
-            if let Some(decl) = scope.names.get_mut(&name.name) {
+            if let Some(decl) = scope.names.get_mut(name.name.as_str()) {
                 decl.used = true;
                 return;
             }
@@ -263,14 +266,14 @@ impl Resolver {
         let candidates = self
             .scopes
             .iter()
-            .flat_map(|s| s.names.keys().map(String::as_str))
+            .flat_map(|s| s.names.keys().copied())
             .chain(NAMESPACES.iter().copied());
         let found = suggest::best_match(name, candidates).map(str::to_string);
         self.suggestions.insert(name.to_string(), found.clone());
         found
     }
 
-    fn expr(&mut self, expr: &Expr) {
+    fn expr(&mut self, expr: &'a Expr) {
         match &expr.kind {
             ExprKind::Name(name) => self.reference(name),
             ExprKind::ListComp(comp) => self.comprehension(comp, None),
@@ -279,9 +282,9 @@ impl Resolver {
         }
     }
 
-    fn comprehension(&mut self, comp: &Comprehension, value: Option<&Expr>) {
+    fn comprehension(&mut self, comp: &'a Comprehension, value: Option<&'a Expr>) {
         self.expr(&comp.iterable);
-        let _ = self.with_scope(|s| {
+        let _ = self.with_scope(0, |s| {
             s.binding(&comp.binding);
             s.opt_expr(comp.filter.as_ref());
             s.expr(&comp.body);

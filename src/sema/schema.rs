@@ -3,6 +3,7 @@
 //! types and users' own components alike).
 
 use indexmap::IndexMap;
+use rustc_hash::FxBuildHasher;
 
 use super::check::ModuleId;
 use super::params::Constraints;
@@ -35,12 +36,12 @@ pub struct Schema {
     /// The declaration's name, for "declared here" labels.
     pub span: Span,
     /// Properties a resource of this type may set.
-    pub inputs: IndexMap<String, Field>,
+    pub inputs: IndexMap<String, Field, FxBuildHasher>,
     /// Attributes a reference can read.
-    pub outputs: IndexMap<String, Field>,
+    pub outputs: IndexMap<String, Field, FxBuildHasher>,
     /// Constraints of a component's params, checked against constant values
     /// its instances pass.
-    pub constraints: IndexMap<String, Constraints>,
+    pub constraints: IndexMap<String, Constraints, FxBuildHasher>,
     /// A native type that can be snapshotted before deletion.
     pub snapshot: bool,
 }

@@ -1,6 +1,11 @@
 //! The types of values.
 
 use indexmap::IndexMap;
+use rustc_hash::FxBuildHasher;
+
+/// The fields of an object type, by name: their types and whether each is
+/// optional.
+pub type Fields = IndexMap<String, (Ty, bool), FxBuildHasher>;
 
 /// Index of a resource schema in a [`super::schema::Schemas`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -23,7 +28,7 @@ pub enum Ty {
     Map(Box<Ty>),
     /// Fields with their types and whether each is optional.
     /// Shared: schemas hand the same object types to every resource.
-    Object(std::rc::Rc<IndexMap<String, (Ty, bool)>>),
+    Object(std::rc::Rc<Fields>),
     Optional(Box<Ty>),
     Union(Vec<Ty>),
     /// A reference to a resource of this schema.
@@ -129,6 +134,8 @@ pub fn accepts(expected: &Ty, found: &Ty) -> bool {
         (Ty::List(e), Ty::List(f)) => accepts(e, f),
         (Ty::Map(e), Ty::Map(f)) => accepts(e, f),
         (Ty::Map(e), Ty::Object(fields)) => fields.values().all(|(f, _)| accepts(e, f)),
+        // Every type accepts itself; schemas share their object types.
+        (Ty::Object(expected), Ty::Object(found)) if std::rc::Rc::ptr_eq(expected, found) => true,
         (Ty::Object(expected), Ty::Object(found)) => {
             // A null in an optional field leaves the field out, so an
             // optional field also takes a value that may be null.
@@ -214,11 +221,11 @@ mod tests {
 
     #[test]
     fn objects_need_required_fields_and_no_unknown_ones() {
-        let mut rule = IndexMap::new();
+        let mut rule = Fields::default();
         rule.insert("port".to_string(), (Ty::Int, false));
         rule.insert("cidr".to_string(), (Ty::String, true));
         let expected = Ty::Object(rule.into());
-        let mut found = IndexMap::new();
+        let mut found = Fields::default();
         found.insert("port".to_string(), (Ty::Int, false));
         assert!(accepts(&expected, &Ty::Object(found.clone().into())));
         let mut maybe = found.clone();
@@ -226,6 +233,6 @@ mod tests {
         assert!(accepts(&expected, &Ty::Object(maybe.into())));
         found.insert("prot".to_string(), (Ty::Int, false));
         assert!(!accepts(&expected, &Ty::Object(found.into())));
-        assert!(!accepts(&expected, &Ty::Object(IndexMap::new().into())));
+        assert!(!accepts(&expected, &Ty::Object(Fields::default().into())));
     }
 }
