@@ -149,7 +149,7 @@ pub struct DepGraph {
 impl DepGraph {
     /// Gives each resource node its state class, by resource name, for a
     /// graph built before the type checker had found them.
-    pub fn set_states(&mut self, states: &IndexMap<String, StateClass>) {
+    pub fn set_states<S: BuildHasher>(&mut self, states: &IndexMap<String, StateClass, S>) {
         for node in self.graph.node_weights_mut() {
             if node.kind == NodeKind::Resource {
                 node.state = states.get(&node.name).copied();

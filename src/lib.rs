@@ -125,7 +125,7 @@ pub fn check(
             // checker runs here, and the graph gets the state classes the
             // checker found.
             let tree: &ast::SourceFile = &ast;
-            let no_states = IndexMap::new();
+            let no_states: IndexMap<String, ast::StateClass> = IndexMap::new();
             let (names, param_diagnostics, (program, type_diagnostics), graph) =
                 std::thread::scope(|scope| {
                     let other = (text.len() >= PARALLEL_MIN_BYTES).then(|| {
