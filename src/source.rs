@@ -63,26 +63,26 @@ pub struct SourceFile {
     /// Path on disk, if the file came from disk.
     pub path: Option<PathBuf>,
     pub text: String,
-    line_starts: Vec<usize>,
+    /// Where each line starts, found the first time a position is shown:
+    /// a compilation without diagnostics never needs them.
+    line_starts: std::sync::OnceLock<Vec<usize>>,
 }
 
 impl SourceFile {
     fn new(name: String, path: Option<PathBuf>, text: String) -> SourceFile {
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
         SourceFile {
             name,
             path,
             text,
-            line_starts,
+            line_starts: std::sync::OnceLock::new(),
         }
     }
 
     /// Zero-based line index and one-based character column of a byte offset.
     pub fn line_col(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
-        let line = match self.line_starts.binary_search(&offset) {
+        let line_starts = self.line_starts();
+        let line = match line_starts.binary_search(&offset) {
             Ok(line) => line,
             Err(next) => next - 1,
         };
@@ -90,12 +90,16 @@ impl SourceFile {
         while !self.text.is_char_boundary(start) {
             start -= 1;
         }
-        let column = self.text[self.line_starts[line]..start].chars().count() + 1;
+        let column = self.text[line_starts[line]..start].chars().count() + 1;
         (line, column)
     }
 
     pub fn line_starts(&self) -> &[usize] {
-        &self.line_starts
+        self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        })
     }
 }
 

@@ -83,9 +83,17 @@ pub fn load(
         error,
     })?;
     let name = path.display().to_string();
-    let lossy = String::from_utf8_lossy(&bytes).into_owned();
-    let file = db.add(name, Some(path), lossy);
-    let decoded = syntax::decode(file, bytes);
+    // The database keeps the text for diagnostics: the file's own, or its
+    // readable part when it is not UTF-8.
+    let (file, decoded) = match String::from_utf8(bytes) {
+        Ok(text) => (db.add(name, Some(path), text.clone()), Ok(text)),
+        Err(error) => {
+            let bytes = error.into_bytes();
+            let lossy = String::from_utf8_lossy(&bytes).into_owned();
+            let file = db.add(name, Some(path), lossy);
+            (file, syntax::decode(file, bytes))
+        }
+    };
     Ok((file, decoded))
 }
 
