@@ -13,6 +13,7 @@
 use std::cell::RefCell;
 
 use indexmap::IndexMap;
+use rustc_hash::FxBuildHasher;
 
 use super::eval::{self, Value, show, values_equal};
 use crate::diagnostics::{Diagnostic, codes};
@@ -593,9 +594,9 @@ enum Memo {
 /// The file's top-level names and their compile-time values: lets of
 /// constants, and params given a value. Folded lazily, each once.
 struct Env<'a> {
-    lets: IndexMap<&'a str, &'a Expr>,
-    params: IndexMap<&'a str, &'a Param>,
-    kinds: IndexMap<&'a str, &'static str>,
+    lets: IndexMap<&'a str, &'a Expr, FxBuildHasher>,
+    params: IndexMap<&'a str, &'a Param, FxBuildHasher>,
+    kinds: IndexMap<&'a str, &'static str, FxBuildHasher>,
     given: &'a GivenParams,
     memo: RefCell<IndexMap<String, Memo>>,
 }
@@ -603,9 +604,9 @@ struct Env<'a> {
 impl<'a> Env<'a> {
     fn new(file: &'a SourceFile, given: &'a GivenParams) -> Env<'a> {
         let mut env = Env {
-            lets: IndexMap::new(),
-            params: IndexMap::new(),
-            kinds: IndexMap::new(),
+            lets: IndexMap::default(),
+            params: IndexMap::default(),
+            kinds: IndexMap::with_capacity_and_hasher(file.items.len(), FxBuildHasher),
             given,
             memo: RefCell::new(IndexMap::new()),
         };
