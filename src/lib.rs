@@ -24,6 +24,10 @@ use indexmap::IndexMap;
 use source::{FileId, SourceDb};
 use syntax::ast;
 
+/// The stack the compiler runs on: deeply nested input is refused by the
+/// parser, but every phase recurses as deep as the tree it is given.
+pub const STACK_SIZE: usize = 512 * 1024 * 1024;
+
 /// Files at least this large are checked on two threads.
 const PARALLEL_MIN_BYTES: usize = 64 * 1024;
 
@@ -128,11 +132,18 @@ pub fn check(
             let no_states: IndexMap<String, ast::StateClass> = IndexMap::new();
             let (names, param_diagnostics, (program, type_diagnostics), graph) =
                 std::thread::scope(|scope| {
-                    let other = (text.len() >= PARALLEL_MIN_BYTES).then(|| {
-                        scope.spawn(|| {
-                            (sema::resolve::resolve(tree), graph::build(tree, &no_states))
+                    // With the compiler's own stack: the tree may be as deep
+                    // as the parser allows. Without a thread, all runs here.
+                    let other = (text.len() >= PARALLEL_MIN_BYTES)
+                        .then(|| {
+                            std::thread::Builder::new()
+                                .stack_size(STACK_SIZE)
+                                .spawn_scoped(scope, || {
+                                    (sema::resolve::resolve(tree), graph::build(tree, &no_states))
+                                })
+                                .ok()
                         })
-                    });
+                        .flatten();
                     let (params, param_diagnostics) = sema::params::check(&ast, &options.params);
                     let checked =
                         sema::check::check(&mut db, file, ast.clone(), Some(path), &params);

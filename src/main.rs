@@ -159,7 +159,7 @@ fn main() -> ExitCode {
     // needs headroom: run the compiler on a thread with a large stack.
     let worker = std::thread::Builder::new()
         .name("infra".into())
-        .stack_size(512 * 1024 * 1024)
+        .stack_size(infra::STACK_SIZE)
         .spawn(run);
     match worker.map(|handle| handle.join()) {
         Ok(Ok(code)) => code,

@@ -176,6 +176,27 @@ fn hundred_thousand_nested_brackets_are_refused() {
     assert_refused(&infra(&["check", &path]), "E0004");
 }
 
+/// The deepest tree the parser accepts (lists in objects 60 deep, each
+/// holding a chain of 250 operators), in a file large enough that names and
+/// the graph are resolved on a second thread: it is checked, not overflowed.
+#[test]
+fn the_deepest_accepted_tree_is_checked_on_every_thread() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let chain = vec!["1"; 250].join(" + ");
+    let mut value = "0".to_string();
+    for _ in 0..60 {
+        value = format!("{{ a = [{chain}, {value}] }}");
+    }
+    let text = format!(
+        "{}let deep = {value}\noutput o = deep\n",
+        "// padding\n".repeat(8_000)
+    );
+    assert!(text.len() > 128 * 1024);
+    let path = temp_file(&dir, "deep.infra", text.as_bytes());
+    let output = infra(&["check", &path, "--target", "terraform", "--provider", "aws"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+}
+
 #[test]
 fn long_operator_chains_are_refused_not_overflowed() {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -95,14 +95,19 @@ pub fn parse(file: FileId, text: &str, starts: &[usize]) -> Option<SourceFile> {
     let (items, comments) = match split {
         None => parse_chunks(file, text, starts, text.len())?,
         Some(at) => {
+            let second_half = || parse_chunks(file, text, &starts[at..], text.len());
             let (first, second) = std::thread::scope(|scope| {
-                let second = scope.spawn(|| parse_chunks(file, text, &starts[at..], text.len()));
+                let thread = std::thread::Builder::new().spawn_scoped(scope, second_half);
                 let first = parse_chunks(file, text, &starts[..at], starts[at]);
-                (first, second.join())
+                let second = match thread {
+                    // A parse that panicked is a bug; pest still gets the file.
+                    Ok(thread) => thread.join().ok().flatten(),
+                    Err(_) => second_half(),
+                };
+                (first, second)
             });
             let (mut items, mut comments) = first?;
-            // A parse that panicked is a bug; the pest path still gets the file.
-            let (more_items, more_comments) = second.ok()??;
+            let (more_items, more_comments) = second?;
             let first_of_second = items.len();
             items.extend(more_items);
             comments.extend(more_comments);
