@@ -232,10 +232,13 @@ type Key = Vec<u32>;
 
 /// One scope of names: the entry file, or a component instance.
 struct Frame<'p> {
-    /// Declarations visible here, by name.
-    decls: HashMap<&'p str, Decl<'p>>,
-    /// Values already computed; `None` while being computed.
-    memo: HashMap<&'p str, Option<Val>>,
+    /// Declarations visible here, by name, each with the memo slot of its
+    /// name.
+    decls: HashMap<&'p str, (Decl<'p>, u32)>,
+    /// The memo slot of each item's name, by index in the scope's items.
+    slots: Vec<u32>,
+    /// Values of names already computed, by slot.
+    memo: Vec<Memo>,
     locals: Vec<(String, Val)>,
     /// The instance's name words and source-order key.
     path: Path<'p>,
@@ -249,6 +252,13 @@ struct Frame<'p> {
     /// The program's own resource this scope expands, for diagnostics: a
     /// native resource inside a portable type is reported there.
     origin: Option<Span>,
+}
+
+#[derive(Clone)]
+enum Memo {
+    Todo,
+    Busy,
+    Done(Val),
 }
 
 #[derive(Clone, Copy)]
@@ -541,13 +551,16 @@ impl<'p> Expander<'p> {
     /// The value of a resource declaration of the current frame: instances,
     /// created once.
     fn resource_value(&mut self, r: &'p Resource, index: u32) -> Val {
-        let name = r.name.name.as_str();
-        if let Some(done) = self.frame().memo.get(name) {
-            return done.clone().unwrap_or(Val::Null);
+        let frame = self.frame();
+        let slot = frame.slots[index as usize] as usize;
+        match &frame.memo[slot] {
+            Memo::Done(v) => return v.clone(),
+            Memo::Busy => return Val::Null,
+            Memo::Todo => {}
         }
-        self.frame().memo.insert(name, None);
+        frame.memo[slot] = Memo::Busy;
         let value = self.instantiate(r, index);
-        self.frame().memo.insert(name, Some(value.clone()));
+        self.frame().memo[slot] = Memo::Done(value.clone());
         value
     }
 
@@ -959,20 +972,22 @@ impl<'p> Expander<'p> {
         if let Some((_, v)) = self.frame().locals.iter().rev().find(|(n, _)| n == name) {
             return Some(v.clone());
         }
-        let decl = self.frame().decls.get(name).copied()?;
+        let (decl, slot) = self.frame().decls.get(name).copied()?;
         Some(match decl {
             Decl::Param(p) => self.param_value(p),
             Decl::Let(l) => {
-                if let Some(done) = self.frame().memo.get(name) {
-                    return done.clone();
+                let slot = slot as usize;
+                match &self.frame().memo[slot] {
+                    Memo::Done(v) => return Some(v.clone()),
+                    Memo::Busy => return None,
+                    Memo::Todo => {}
                 }
-                let name = l.name.name.as_str();
-                self.frame().memo.insert(name, None);
+                self.frame().memo[slot] = Memo::Busy;
                 // A let is evaluated where it is declared, not where it is read.
                 let locals = std::mem::take(&mut self.frame().locals);
                 let v = self.expr(&l.value);
                 self.frame().locals = locals;
-                self.frame().memo.insert(name, Some(v.clone()));
+                self.frame().memo[slot] = Memo::Done(v.clone());
                 v
             }
             Decl::Resource(r, index) => self.resource_value(r, index),
@@ -1594,19 +1609,27 @@ fn new_frame<'p>(
 ) -> Frame<'p> {
     let count = items.len() + target_items.len();
     let mut decls = HashMap::with_capacity_and_hasher(count, Default::default());
+    let mut slots = Vec::with_capacity(count);
     for (index, item) in items.iter().chain(target_items).enumerate() {
         let (name, decl) = match &item.kind {
             ItemKind::Param(p) => (p.name.name.as_str(), Decl::Param(p)),
             ItemKind::Let(l) => (l.name.name.as_str(), Decl::Let(l)),
             ItemKind::Resource(r) => (r.name.name.as_str(), Decl::Resource(r, index as u32)),
-            _ => continue,
+            _ => {
+                slots.push(u32::MAX);
+                continue;
+            }
         };
-        decls.entry(name).or_insert(decl);
+        // A name declared again shares the first one's slot: the value
+        // of a name is computed once.
+        let next = decls.len() as u32;
+        slots.push(decls.entry(name).or_insert((decl, next)).1);
     }
     let _ = module;
     Frame {
+        memo: vec![Memo::Todo; decls.len()],
         decls,
-        memo: HashMap::with_capacity_and_hasher(count, Default::default()),
+        slots,
         locals: Vec::new(),
         path,
         key,
