@@ -230,6 +230,9 @@ type Path<'p> = Vec<Cow<'p, str>>;
 /// native resource comes from, so the output follows the program.
 type Key = Vec<u32>;
 
+/// Where a resource's key is in `Expander::key_data`: start and length.
+type KeyRange = (usize, usize);
+
 /// One scope of names: the entry file, or a component instance.
 struct Frame<'p> {
     /// Declarations visible here, by name, each with the memo slot of its
@@ -272,9 +275,14 @@ pub struct Expander<'p> {
     program: &'p Program,
     target: Target,
     frames: Vec<Frame<'p>>,
-    /// The native resources made so far, and the key of each.
+    /// The native resources made so far, and the key of each, kept one
+    /// after another in `key_data`.
     resources: Vec<ir::Resource>,
-    keys: Vec<Key>,
+    keys: Vec<KeyRange>,
+    key_data: Vec<u32>,
+    /// Reused by `instantiate`.
+    path_buffer: Path<'p>,
+    key_buffer: Key,
     /// Top-level params read at deploy time.
     used_params: HashSet<&'p str>,
     /// The values of the top-level params read so far.
@@ -389,6 +397,9 @@ impl<'p> Expander<'p> {
             frames: Vec::new(),
             resources: Vec::new(),
             keys: Vec::new(),
+            key_data: Vec::new(),
+            path_buffer: Vec::new(),
+            key_buffer: Vec::new(),
             used_params: HashSet::default(),
             top_params: HashMap::default(),
             diagnostics: Vec::new(),
@@ -419,6 +430,7 @@ impl<'p> Expander<'p> {
             .count();
         self.resources.reserve(declared);
         self.keys.reserve(declared);
+        self.key_data.reserve(declared);
         for (index, item) in items.iter().enumerate() {
             if let ItemKind::Resource(r) = &item.kind {
                 let _ = self.resource_value(r, index as u32);
@@ -515,11 +527,12 @@ impl<'p> Expander<'p> {
     /// The resources in source order; reports ids that collide.
     fn finish(&mut self) -> Vec<ir::Resource> {
         let mut out = std::mem::take(&mut self.resources);
-        let keys = std::mem::take(&mut self.keys);
+        let data = &self.key_data;
+        let key = |(start, len): KeyRange| &data[start..start + len];
         // Most often made in source order already.
-        if !keys.is_sorted() {
-            let mut order: Vec<usize> = (0..keys.len()).collect();
-            order.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
+        if !self.keys.is_sorted_by(|&a, &b| key(a) <= key(b)) {
+            let mut order: Vec<usize> = (0..self.keys.len()).collect();
+            order.sort_by(|&a, &b| key(self.keys[a]).cmp(key(self.keys[b])));
             let mut made: Vec<Option<ir::Resource>> = out.into_iter().map(Some).collect();
             out = order
                 .into_iter()
@@ -565,6 +578,24 @@ impl<'p> Expander<'p> {
     }
 
     fn instantiate(&mut self, r: &'p Resource, index: u32) -> Val {
+        // The instance's name words and key, built in buffers reused from one
+        // resource to the next (a nested instance makes its own).
+        let mut path = std::mem::take(&mut self.path_buffer);
+        let mut key = std::mem::take(&mut self.key_buffer);
+        let frame = self.frames.last().expect("a frame is open while lowering");
+        path.extend_from_slice(&frame.path);
+        path.push(Cow::Borrowed(r.name.name.as_str()));
+        key.extend_from_slice(&frame.key);
+        key.push(index);
+        let value = self.instantiate_at(r, &mut path, &mut key);
+        path.clear();
+        key.clear();
+        self.path_buffer = path;
+        self.key_buffer = key;
+        value
+    }
+
+    fn instantiate_at(&mut self, r: &'p Resource, path: &mut Path<'p>, key: &mut Key) -> Val {
         let mut condition = self.frame().condition.clone();
         if let Some(guard) = &r.if_guard {
             match self.expr(guard) {
@@ -573,19 +604,8 @@ impl<'p> Expander<'p> {
                 other => condition = Some(and(condition, other.into_ir())),
             }
         }
-        let base_path = {
-            let frame = self.frame();
-            let mut path = Vec::with_capacity(frame.path.len() + 2);
-            path.extend_from_slice(&frame.path);
-            path.push(Cow::Borrowed(r.name.name.as_str()));
-            // Room for a loop copy's word and index.
-            let mut key = Vec::with_capacity(frame.key.len() + 2);
-            key.extend_from_slice(&frame.key);
-            key.push(index);
-            (path, key)
-        };
         let Some(guard) = &r.for_guard else {
-            return self.instance(r, base_path.0, base_path.1, condition);
+            return self.instance(r, path, key, condition);
         };
         let iterable = self.expr(&guard.iterable);
         // A deploy-time choice between two lists: the copies of each list
@@ -606,8 +626,8 @@ impl<'p> Expander<'p> {
                 .enumerate()
                 .map(|(i, v)| (Val::Int(i as i64), v.clone()))
                 .collect();
-            let mut instances = self.copies(r, guard, &base_path, first, 0, Some(yes));
-            instances.extend(self.copies(r, guard, &base_path, second, offset, Some(no)));
+            let mut instances = self.copies(r, guard, path, key, first, 0, Some(yes));
+            instances.extend(self.copies(r, guard, path, key, second, offset, Some(no)));
             return Val::List(instances);
         }
         match iterable {
@@ -617,11 +637,11 @@ impl<'p> Expander<'p> {
                     .enumerate()
                     .map(|(i, v)| (Val::Int(i as i64), v))
                     .collect();
-                Val::List(self.copies(r, guard, &base_path, pairs, 0, condition))
+                Val::List(self.copies(r, guard, path, key, pairs, 0, condition))
             }
             Val::Object(fields) => {
                 let pairs = fields.into_iter().map(|(k, v)| (Val::Str(k), v)).collect();
-                Val::List(self.copies(r, guard, &base_path, pairs, 0, condition))
+                Val::List(self.copies(r, guard, path, key, pairs, 0, condition))
             }
             _ => {
                 // `for i in a..n` with `n` known only at deploy time: one
@@ -651,7 +671,7 @@ impl<'p> Expander<'p> {
                     let before = self.resources.len();
                     let frame_locals = self.frame().locals.len();
                     bind(self.frame(), &guard.binding, index.clone(), index);
-                    let value = self.instance(r, base_path.0, base_path.1, condition);
+                    let value = self.instance(r, path, key, condition);
                     self.frame().locals.truncate(frame_locals);
                     for resource in &mut self.resources[before..] {
                         resource.count = Some(count.clone());
@@ -687,11 +707,13 @@ impl<'p> Expander<'p> {
 
     /// The copies of a resource repeated over `pairs` (index or key, and
     /// element), numbered from `offset`.
+    #[allow(clippy::too_many_arguments)]
     fn copies(
         &mut self,
         r: &'p Resource,
         guard: &ForGuard,
-        base: &(Path<'p>, Vec<u32>),
+        path: &mut Path<'p>,
+        key: &mut Key,
         pairs: Vec<(Val, Val)>,
         offset: usize,
         condition: Option<ir::Expr>,
@@ -701,11 +723,11 @@ impl<'p> Expander<'p> {
             let n = offset + i;
             let before = self.frame().locals.len();
             bind(self.frame(), &guard.binding, first, second);
-            let mut path = base.0.clone();
             path.push(Cow::Owned(n.to_string()));
-            let mut key = base.1.clone();
             key.push(n as u32);
             instances.push(self.instance(r, path, key, condition.clone()));
+            path.pop();
+            key.pop();
             self.frame().locals.truncate(before);
         }
         instances
@@ -715,8 +737,8 @@ impl<'p> Expander<'p> {
     fn instance(
         &mut self,
         r: &'p Resource,
-        path: Path<'p>,
-        key: Vec<u32>,
+        path: &[Cow<'p, str>],
+        key: &[u32],
         condition: Option<ir::Expr>,
     ) -> Val {
         let schema = self.program.resource_schemas.get(&r.name.span).copied();
@@ -775,8 +797,8 @@ impl<'p> Expander<'p> {
         type_name: String,
         state: StateClass,
         snapshot: bool,
-        path: Path<'p>,
-        key: Vec<u32>,
+        path: &[Cow<'p, str>],
+        key: &[u32],
         condition: Option<ir::Expr>,
         deletion: Option<Deletion>,
     ) -> Val {
@@ -814,7 +836,7 @@ impl<'p> Expander<'p> {
         }
         // The id from the name words; a component made of this one resource
         // renames it after itself once the component is done.
-        let id = pascal(&path);
+        let id = pascal(path);
         let deletion = match (state, deletion) {
             (_, Some(Deletion::Snapshot)) if !snapshot => Some(Deletion::Retain),
             (_, Some(d)) => Some(d),
@@ -826,10 +848,11 @@ impl<'p> Expander<'p> {
             _ => None,
         };
         let span = self.frame().origin.unwrap_or(r.name.span);
-        self.keys.push(key);
+        self.keys.push((self.key_data.len(), key.len()));
+        self.key_data.extend_from_slice(key);
         self.resources.push(ir::Resource {
             id: id.clone(),
-            snake: snake(&path),
+            snake: snake(path),
             type_name,
             properties,
             depends_on,
@@ -850,8 +873,8 @@ impl<'p> Expander<'p> {
         module: ModuleId,
         index: usize,
         args: Fields,
-        path: Path<'p>,
-        key: Vec<u32>,
+        path: &[Cow<'p, str>],
+        key: &[u32],
         condition: Option<ir::Expr>,
         deletion: Option<Deletion>,
     ) -> Val {
@@ -920,7 +943,13 @@ impl<'p> Expander<'p> {
             }
         }
         let before = self.resources.len();
-        let mut frame = new_frame(module, &component.items, target_items, path.clone(), key);
+        let mut frame = new_frame(
+            module,
+            &component.items,
+            target_items,
+            path.to_vec(),
+            key.to_vec(),
+        );
         frame.args = args;
         frame.condition = condition;
         frame.deletion = deletion;
@@ -945,9 +974,9 @@ impl<'p> Expander<'p> {
         self.frames.pop();
         // A component made of one native resource names it after itself.
         if self.resources.len() == before + 1 {
-            let id = pascal(&path);
+            let id = pascal(path);
             let resource = &mut self.resources[before];
-            resource.snake = snake(&path);
+            resource.snake = snake(path);
             let old = std::mem::replace(&mut resource.id, id.clone());
             rename(&mut outputs, &old, &id);
             // Only resources made inside this instance can refer to it yet:
