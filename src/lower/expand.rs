@@ -423,21 +423,25 @@ impl<'p> Expander<'p> {
             Vec::new(),
             Vec::new(),
         ));
-        // At least one native resource each, most often exactly one.
-        let declared = items
-            .iter()
-            .filter(|i| matches!(i.kind, ItemKind::Resource(_)))
-            .count();
-        self.resources.reserve(declared);
-        self.keys.reserve(declared);
-        self.key_data.reserve(declared);
+        // Most items are resources, most resources one native resource.
+        self.resources.reserve(items.len());
+        self.keys.reserve(items.len());
+        self.key_data.reserve(items.len());
+        // The outputs and params, read later, are noted on this one pass.
+        let mut output_items = Vec::new();
+        let mut param_items = Vec::new();
         for (index, item) in items.iter().enumerate() {
-            if let ItemKind::Resource(r) = &item.kind {
-                let _ = self.resource_value(r, index as u32);
+            match &item.kind {
+                ItemKind::Resource(r) => {
+                    let _ = self.resource_value(r, index as u32);
+                }
+                ItemKind::Output(_) => output_items.push(item),
+                ItemKind::Param(_) => param_items.push(item),
+                _ => {}
             }
         }
         let mut outputs = Vec::new();
-        for item in items {
+        for item in output_items {
             if let ItemKind::Output(o) = &item.kind
                 && let Some(value) = &o.value
             {
@@ -474,7 +478,7 @@ impl<'p> Expander<'p> {
                 });
             }
         }
-        let params = self.params(items);
+        let params = self.params(&param_items);
         let resources = self.finish();
         let deployment = ir::Deployment {
             target: self.target,
@@ -487,7 +491,7 @@ impl<'p> Expander<'p> {
     }
 
     /// The top-level params read at deploy time, as template parameters.
-    fn params(&self, items: &[Item]) -> Vec<ir::Param> {
+    fn params(&self, items: &[&Item]) -> Vec<ir::Param> {
         let mut out = Vec::new();
         for item in items {
             let ItemKind::Param(p) = &item.kind else {
