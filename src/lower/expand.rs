@@ -257,6 +257,8 @@ struct Frame<'p> {
     origin: Option<Span>,
 }
 
+/// The value of a name in a scope: not computed yet, being computed (read
+/// then, it is null), or computed.
 #[derive(Clone)]
 enum Memo {
     Todo,
