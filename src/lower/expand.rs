@@ -230,12 +230,18 @@ type Path<'p> = Vec<Cow<'p, str>>;
 /// native resource comes from, so the output follows the program.
 type Key = Vec<u32>;
 
+/// Where a resource's key is in `Expander::key_data`: start and length.
+type KeyRange = (usize, usize);
+
 /// One scope of names: the entry file, or a component instance.
 struct Frame<'p> {
-    /// Declarations visible here, by name.
-    decls: HashMap<&'p str, Decl<'p>>,
-    /// Values already computed; `None` while being computed.
-    memo: HashMap<&'p str, Option<Val>>,
+    /// Declarations visible here, by name, each with the memo slot of its
+    /// name.
+    decls: HashMap<&'p str, (Decl<'p>, u32)>,
+    /// The memo slot of each item's name, by index in the scope's items.
+    slots: Vec<u32>,
+    /// Values of names already computed, by slot.
+    memo: Vec<Memo>,
     locals: Vec<(String, Val)>,
     /// The instance's name words and source-order key.
     path: Path<'p>,
@@ -251,6 +257,15 @@ struct Frame<'p> {
     origin: Option<Span>,
 }
 
+/// The value of a name in a scope: not computed yet, being computed (read
+/// then, it is null), or computed.
+#[derive(Clone)]
+enum Memo {
+    Todo,
+    Busy,
+    Done(Val),
+}
+
 #[derive(Clone, Copy)]
 enum Decl<'p> {
     Param(&'p Param),
@@ -262,9 +277,14 @@ pub struct Expander<'p> {
     program: &'p Program,
     target: Target,
     frames: Vec<Frame<'p>>,
-    /// The native resources made so far, and the key of each.
+    /// The native resources made so far, and the key of each, kept one
+    /// after another in `key_data`.
     resources: Vec<ir::Resource>,
-    keys: Vec<Key>,
+    keys: Vec<KeyRange>,
+    key_data: Vec<u32>,
+    /// Reused by `instantiate`.
+    path_buffer: Path<'p>,
+    key_buffer: Key,
     /// Top-level params read at deploy time.
     used_params: HashSet<&'p str>,
     /// The values of the top-level params read so far.
@@ -379,6 +399,9 @@ impl<'p> Expander<'p> {
             frames: Vec::new(),
             resources: Vec::new(),
             keys: Vec::new(),
+            key_data: Vec::new(),
+            path_buffer: Vec::new(),
+            key_buffer: Vec::new(),
             used_params: HashSet::default(),
             top_params: HashMap::default(),
             diagnostics: Vec::new(),
@@ -402,20 +425,25 @@ impl<'p> Expander<'p> {
             Vec::new(),
             Vec::new(),
         ));
-        // At least one native resource each, most often exactly one.
-        let declared = items
-            .iter()
-            .filter(|i| matches!(i.kind, ItemKind::Resource(_)))
-            .count();
-        self.resources.reserve(declared);
-        self.keys.reserve(declared);
+        // Most items are resources, most resources one native resource.
+        self.resources.reserve(items.len());
+        self.keys.reserve(items.len());
+        self.key_data.reserve(items.len());
+        // The outputs and params, read later, are noted on this one pass.
+        let mut output_items = Vec::new();
+        let mut param_items = Vec::new();
         for (index, item) in items.iter().enumerate() {
-            if let ItemKind::Resource(r) = &item.kind {
-                let _ = self.resource_value(r, index as u32);
+            match &item.kind {
+                ItemKind::Resource(r) => {
+                    let _ = self.resource_value(r, index as u32);
+                }
+                ItemKind::Output(_) => output_items.push(item),
+                ItemKind::Param(_) => param_items.push(item),
+                _ => {}
             }
         }
         let mut outputs = Vec::new();
-        for item in items {
+        for item in output_items {
             if let ItemKind::Output(o) = &item.kind
                 && let Some(value) = &o.value
             {
@@ -452,7 +480,7 @@ impl<'p> Expander<'p> {
                 });
             }
         }
-        let params = self.params(items);
+        let params = self.params(&param_items);
         let resources = self.finish();
         let deployment = ir::Deployment {
             target: self.target,
@@ -465,7 +493,7 @@ impl<'p> Expander<'p> {
     }
 
     /// The top-level params read at deploy time, as template parameters.
-    fn params(&self, items: &[Item]) -> Vec<ir::Param> {
+    fn params(&self, items: &[&Item]) -> Vec<ir::Param> {
         let mut out = Vec::new();
         for item in items {
             let ItemKind::Param(p) = &item.kind else {
@@ -505,11 +533,12 @@ impl<'p> Expander<'p> {
     /// The resources in source order; reports ids that collide.
     fn finish(&mut self) -> Vec<ir::Resource> {
         let mut out = std::mem::take(&mut self.resources);
-        let keys = std::mem::take(&mut self.keys);
+        let data = &self.key_data;
+        let key = |(start, len): KeyRange| &data[start..start + len];
         // Most often made in source order already.
-        if !keys.is_sorted() {
-            let mut order: Vec<usize> = (0..keys.len()).collect();
-            order.sort_by(|&a, &b| keys[a].cmp(&keys[b]));
+        if !self.keys.is_sorted_by(|&a, &b| key(a) <= key(b)) {
+            let mut order: Vec<usize> = (0..self.keys.len()).collect();
+            order.sort_by(|&a, &b| key(self.keys[a]).cmp(key(self.keys[b])));
             let mut made: Vec<Option<ir::Resource>> = out.into_iter().map(Some).collect();
             out = order
                 .into_iter()
@@ -541,17 +570,38 @@ impl<'p> Expander<'p> {
     /// The value of a resource declaration of the current frame: instances,
     /// created once.
     fn resource_value(&mut self, r: &'p Resource, index: u32) -> Val {
-        let name = r.name.name.as_str();
-        if let Some(done) = self.frame().memo.get(name) {
-            return done.clone().unwrap_or(Val::Null);
+        let frame = self.frame();
+        let slot = frame.slots[index as usize] as usize;
+        match &frame.memo[slot] {
+            Memo::Done(v) => return v.clone(),
+            Memo::Busy => return Val::Null,
+            Memo::Todo => {}
         }
-        self.frame().memo.insert(name, None);
+        frame.memo[slot] = Memo::Busy;
         let value = self.instantiate(r, index);
-        self.frame().memo.insert(name, Some(value.clone()));
+        self.frame().memo[slot] = Memo::Done(value.clone());
         value
     }
 
     fn instantiate(&mut self, r: &'p Resource, index: u32) -> Val {
+        // The instance's name words and key, built in buffers reused from one
+        // resource to the next (a nested instance makes its own).
+        let mut path = std::mem::take(&mut self.path_buffer);
+        let mut key = std::mem::take(&mut self.key_buffer);
+        let frame = self.frames.last().expect("a frame is open while lowering");
+        path.extend_from_slice(&frame.path);
+        path.push(Cow::Borrowed(r.name.name.as_str()));
+        key.extend_from_slice(&frame.key);
+        key.push(index);
+        let value = self.instantiate_at(r, &mut path, &mut key);
+        path.clear();
+        key.clear();
+        self.path_buffer = path;
+        self.key_buffer = key;
+        value
+    }
+
+    fn instantiate_at(&mut self, r: &'p Resource, path: &mut Path<'p>, key: &mut Key) -> Val {
         let mut condition = self.frame().condition.clone();
         if let Some(guard) = &r.if_guard {
             match self.expr(guard) {
@@ -560,19 +610,8 @@ impl<'p> Expander<'p> {
                 other => condition = Some(and(condition, other.into_ir())),
             }
         }
-        let base_path = {
-            let frame = self.frame();
-            let mut path = Vec::with_capacity(frame.path.len() + 2);
-            path.extend_from_slice(&frame.path);
-            path.push(Cow::Borrowed(r.name.name.as_str()));
-            // Room for a loop copy's word and index.
-            let mut key = Vec::with_capacity(frame.key.len() + 2);
-            key.extend_from_slice(&frame.key);
-            key.push(index);
-            (path, key)
-        };
         let Some(guard) = &r.for_guard else {
-            return self.instance(r, base_path.0, base_path.1, condition);
+            return self.instance(r, path, key, condition);
         };
         let iterable = self.expr(&guard.iterable);
         // A deploy-time choice between two lists: the copies of each list
@@ -593,8 +632,8 @@ impl<'p> Expander<'p> {
                 .enumerate()
                 .map(|(i, v)| (Val::Int(i as i64), v.clone()))
                 .collect();
-            let mut instances = self.copies(r, guard, &base_path, first, 0, Some(yes));
-            instances.extend(self.copies(r, guard, &base_path, second, offset, Some(no)));
+            let mut instances = self.copies(r, guard, path, key, first, 0, Some(yes));
+            instances.extend(self.copies(r, guard, path, key, second, offset, Some(no)));
             return Val::List(instances);
         }
         match iterable {
@@ -604,11 +643,11 @@ impl<'p> Expander<'p> {
                     .enumerate()
                     .map(|(i, v)| (Val::Int(i as i64), v))
                     .collect();
-                Val::List(self.copies(r, guard, &base_path, pairs, 0, condition))
+                Val::List(self.copies(r, guard, path, key, pairs, 0, condition))
             }
             Val::Object(fields) => {
                 let pairs = fields.into_iter().map(|(k, v)| (Val::Str(k), v)).collect();
-                Val::List(self.copies(r, guard, &base_path, pairs, 0, condition))
+                Val::List(self.copies(r, guard, path, key, pairs, 0, condition))
             }
             _ => {
                 // `for i in a..n` with `n` known only at deploy time: one
@@ -638,7 +677,7 @@ impl<'p> Expander<'p> {
                     let before = self.resources.len();
                     let frame_locals = self.frame().locals.len();
                     bind(self.frame(), &guard.binding, index.clone(), index);
-                    let value = self.instance(r, base_path.0, base_path.1, condition);
+                    let value = self.instance(r, path, key, condition);
                     self.frame().locals.truncate(frame_locals);
                     for resource in &mut self.resources[before..] {
                         resource.count = Some(count.clone());
@@ -674,11 +713,13 @@ impl<'p> Expander<'p> {
 
     /// The copies of a resource repeated over `pairs` (index or key, and
     /// element), numbered from `offset`.
+    #[allow(clippy::too_many_arguments)]
     fn copies(
         &mut self,
         r: &'p Resource,
         guard: &ForGuard,
-        base: &(Path<'p>, Vec<u32>),
+        path: &mut Path<'p>,
+        key: &mut Key,
         pairs: Vec<(Val, Val)>,
         offset: usize,
         condition: Option<ir::Expr>,
@@ -688,11 +729,11 @@ impl<'p> Expander<'p> {
             let n = offset + i;
             let before = self.frame().locals.len();
             bind(self.frame(), &guard.binding, first, second);
-            let mut path = base.0.clone();
             path.push(Cow::Owned(n.to_string()));
-            let mut key = base.1.clone();
             key.push(n as u32);
             instances.push(self.instance(r, path, key, condition.clone()));
+            path.pop();
+            key.pop();
             self.frame().locals.truncate(before);
         }
         instances
@@ -702,8 +743,8 @@ impl<'p> Expander<'p> {
     fn instance(
         &mut self,
         r: &'p Resource,
-        path: Path<'p>,
-        key: Vec<u32>,
+        path: &[Cow<'p, str>],
+        key: &[u32],
         condition: Option<ir::Expr>,
     ) -> Val {
         let schema = self.program.resource_schemas.get(&r.name.span).copied();
@@ -762,8 +803,8 @@ impl<'p> Expander<'p> {
         type_name: String,
         state: StateClass,
         snapshot: bool,
-        path: Path<'p>,
-        key: Vec<u32>,
+        path: &[Cow<'p, str>],
+        key: &[u32],
         condition: Option<ir::Expr>,
         deletion: Option<Deletion>,
     ) -> Val {
@@ -801,7 +842,7 @@ impl<'p> Expander<'p> {
         }
         // The id from the name words; a component made of this one resource
         // renames it after itself once the component is done.
-        let id = pascal(&path);
+        let id = pascal(path);
         let deletion = match (state, deletion) {
             (_, Some(Deletion::Snapshot)) if !snapshot => Some(Deletion::Retain),
             (_, Some(d)) => Some(d),
@@ -813,10 +854,11 @@ impl<'p> Expander<'p> {
             _ => None,
         };
         let span = self.frame().origin.unwrap_or(r.name.span);
-        self.keys.push(key);
+        self.keys.push((self.key_data.len(), key.len()));
+        self.key_data.extend_from_slice(key);
         self.resources.push(ir::Resource {
             id: id.clone(),
-            snake: snake(&path),
+            snake: snake(path),
             type_name,
             properties,
             depends_on,
@@ -837,8 +879,8 @@ impl<'p> Expander<'p> {
         module: ModuleId,
         index: usize,
         args: Fields,
-        path: Path<'p>,
-        key: Vec<u32>,
+        path: &[Cow<'p, str>],
+        key: &[u32],
         condition: Option<ir::Expr>,
         deletion: Option<Deletion>,
     ) -> Val {
@@ -907,7 +949,13 @@ impl<'p> Expander<'p> {
             }
         }
         let before = self.resources.len();
-        let mut frame = new_frame(module, &component.items, target_items, path.clone(), key);
+        let mut frame = new_frame(
+            module,
+            &component.items,
+            target_items,
+            path.to_vec(),
+            key.to_vec(),
+        );
         frame.args = args;
         frame.condition = condition;
         frame.deletion = deletion;
@@ -932,9 +980,9 @@ impl<'p> Expander<'p> {
         self.frames.pop();
         // A component made of one native resource names it after itself.
         if self.resources.len() == before + 1 {
-            let id = pascal(&path);
+            let id = pascal(path);
             let resource = &mut self.resources[before];
-            resource.snake = snake(&path);
+            resource.snake = snake(path);
             let old = std::mem::replace(&mut resource.id, id.clone());
             rename(&mut outputs, &old, &id);
             // Only resources made inside this instance can refer to it yet:
@@ -959,20 +1007,22 @@ impl<'p> Expander<'p> {
         if let Some((_, v)) = self.frame().locals.iter().rev().find(|(n, _)| n == name) {
             return Some(v.clone());
         }
-        let decl = self.frame().decls.get(name).copied()?;
+        let (decl, slot) = self.frame().decls.get(name).copied()?;
         Some(match decl {
             Decl::Param(p) => self.param_value(p),
             Decl::Let(l) => {
-                if let Some(done) = self.frame().memo.get(name) {
-                    return done.clone();
+                let slot = slot as usize;
+                match &self.frame().memo[slot] {
+                    Memo::Done(v) => return Some(v.clone()),
+                    Memo::Busy => return None,
+                    Memo::Todo => {}
                 }
-                let name = l.name.name.as_str();
-                self.frame().memo.insert(name, None);
+                self.frame().memo[slot] = Memo::Busy;
                 // A let is evaluated where it is declared, not where it is read.
                 let locals = std::mem::take(&mut self.frame().locals);
                 let v = self.expr(&l.value);
                 self.frame().locals = locals;
-                self.frame().memo.insert(name, Some(v.clone()));
+                self.frame().memo[slot] = Memo::Done(v.clone());
                 v
             }
             Decl::Resource(r, index) => self.resource_value(r, index),
@@ -1594,19 +1644,27 @@ fn new_frame<'p>(
 ) -> Frame<'p> {
     let count = items.len() + target_items.len();
     let mut decls = HashMap::with_capacity_and_hasher(count, Default::default());
+    let mut slots = Vec::with_capacity(count);
     for (index, item) in items.iter().chain(target_items).enumerate() {
         let (name, decl) = match &item.kind {
             ItemKind::Param(p) => (p.name.name.as_str(), Decl::Param(p)),
             ItemKind::Let(l) => (l.name.name.as_str(), Decl::Let(l)),
             ItemKind::Resource(r) => (r.name.name.as_str(), Decl::Resource(r, index as u32)),
-            _ => continue,
+            _ => {
+                slots.push(u32::MAX);
+                continue;
+            }
         };
-        decls.entry(name).or_insert(decl);
+        // A name declared again shares the first one's slot: the value
+        // of a name is computed once.
+        let next = decls.len() as u32;
+        slots.push(decls.entry(name).or_insert((decl, next)).1);
     }
     let _ = module;
     Frame {
+        memo: vec![Memo::Todo; decls.len()],
         decls,
-        memo: HashMap::with_capacity_and_hasher(count, Default::default()),
+        slots,
         locals: Vec::new(),
         path,
         key,
