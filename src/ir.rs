@@ -5,6 +5,11 @@
 //! dependencies, params, conditions and outputs. Order is source order.
 
 use indexmap::IndexMap;
+use rustc_hash::FxBuildHasher;
+
+/// The IR's maps: in insertion order, with a hasher cheaper than SipHash
+/// for its many small keys (no key comes from outside the program).
+pub type Map<V> = IndexMap<String, V, FxBuildHasher>;
 
 use crate::source::Span;
 use crate::syntax::ast::{BinaryOp, StateClass};
@@ -96,7 +101,7 @@ pub struct Resource {
     pub snake: String,
     /// The native type name (`AWS::EC2::Instance`).
     pub type_name: String,
-    pub properties: IndexMap<String, Expr>,
+    pub properties: Map<Expr>,
     /// Explicit dependencies (`depends_on`), by logical id.
     pub depends_on: Vec<String>,
     /// Exists only when this deploy-time condition holds.
@@ -141,7 +146,7 @@ pub enum Expr {
     Number(f64),
     String(String),
     List(Vec<Expr>),
-    Object(IndexMap<String, Expr>),
+    Object(Map<Expr>),
     /// A template parameter.
     Param(String),
     /// The id of a resource (`Ref`, `get_resource`, `.id`).

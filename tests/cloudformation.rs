@@ -6,7 +6,6 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use indexmap::IndexMap;
 use infra::ir::{
     Context, Deletion, Deployment, Expr, Output, Param, ParamType, Part, Resource, Target,
 };
@@ -78,7 +77,7 @@ fn object(fields: Vec<(&str, Expr)>) -> Expr {
         fields
             .into_iter()
             .map(|(k, v)| (k.to_string(), v))
-            .collect::<IndexMap<_, _>>(),
+            .collect::<infra::ir::Map<_>>(),
     )
 }
 

@@ -52,7 +52,7 @@ fn object(fields: Vec<(&str, Expr)>) -> Expr {
         fields
             .into_iter()
             .map(|(k, v)| (k.to_string(), v))
-            .collect::<IndexMap<_, _>>(),
+            .collect::<infra::ir::Map<_>>(),
     )
 }
 

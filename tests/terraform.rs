@@ -5,7 +5,6 @@
 
 use std::path::{Path, PathBuf};
 
-use indexmap::IndexMap;
 use infra::ir::{
     Context, Deletion, Deployment, Expr, Output, Param, ParamType, Part, Resource, Target,
 };
@@ -55,7 +54,7 @@ fn obj(fields: Vec<(&str, Expr)>) -> Expr {
         fields
             .into_iter()
             .map(|(k, v)| (k.to_string(), v))
-            .collect::<IndexMap<_, _>>(),
+            .collect::<infra::ir::Map<_>>(),
     )
 }
 

@@ -2485,7 +2485,6 @@ fn deletion_policy(r: &Resource) -> Option<&'static str> {
 mod tests {
     use super::*;
     use crate::ir::Target;
-    use indexmap::IndexMap;
     use serde_json::json;
 
     fn deployment() -> Deployment {
@@ -2551,7 +2550,7 @@ mod tests {
             fields
                 .into_iter()
                 .map(|(k, v)| (k.to_string(), v))
-                .collect::<IndexMap<_, _>>(),
+                .collect::<crate::ir::Map<_>>(),
         )
     }
 

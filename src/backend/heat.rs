@@ -1654,8 +1654,6 @@ mod tests {
     use super::*;
     use crate::ir::Target;
 
-    use indexmap::IndexMap;
-
     fn deployment(
         params: Vec<Param>,
         resources: Vec<Resource>,
@@ -1998,7 +1996,7 @@ mod tests {
             ("admin_pass", iff(p("debug"), Expr::Null, p("password"))),
             (
                 "metadata",
-                Expr::Object(IndexMap::from([("role".to_string(), s("web"))])),
+                Expr::Object(crate::ir::Map::from_iter([("role".to_string(), s("web"))])),
             ),
             ("config_drive", iff(p("debug"), Expr::Null, Expr::Null)),
         ]);
@@ -2040,11 +2038,11 @@ mod tests {
                     "metadata",
                     iff(
                         p("debug"),
-                        Expr::Object(IndexMap::from([(
+                        Expr::Object(crate::ir::Map::from_iter([(
                             "level".to_string(),
                             iff(p("debug"), s("verbose"), s("quiet")),
                         )])),
-                        Expr::Object(IndexMap::from([(
+                        Expr::Object(crate::ir::Map::from_iter([(
                             "shown".to_string(),
                             Expr::Not(Box::new(p("debug"))),
                         )])),
@@ -2271,7 +2269,10 @@ mod tests {
             ("name", interp(vec![text("web-"), part(Expr::CountIndex)])),
             (
                 "metadata",
-                Expr::Object(IndexMap::from([("index".to_string(), Expr::CountIndex)])),
+                Expr::Object(crate::ir::Map::from_iter([(
+                    "index".to_string(),
+                    Expr::CountIndex,
+                )])),
             ),
         ]);
         web.count = Some(p("web_count"));
@@ -2347,7 +2348,7 @@ mod tests {
             "OS::Neutron::Net",
             vec![(
                 "value_specs",
-                Expr::Object(IndexMap::from([
+                Expr::Object(crate::ir::Map::from_iter([
                     (
                         "joined".to_string(),
                         Expr::Call("join".into(), vec![s(","), p("zones")]),
@@ -2419,7 +2420,7 @@ mod tests {
 
     #[test]
     fn a_literal_map_indexed_by_a_param_is_a_chain_of_ifs() {
-        let flavors = Expr::Object(IndexMap::from([
+        let flavors = Expr::Object(crate::ir::Map::from_iter([
             ("small".to_string(), s("m1.small")),
             ("medium".to_string(), s("m1.medium")),
             ("large".to_string(), s("m1.large")),
@@ -2586,7 +2587,7 @@ mod tests {
         ports.count = Some(p("n"));
         let mut servers = server(vec![(
             "networks",
-            Expr::List(vec![Expr::Object(IndexMap::from([(
+            Expr::List(vec![Expr::Object(crate::ir::Map::from_iter([(
                 "port".to_string(),
                 index(Expr::Ref("Port".into()), Expr::CountIndex),
             )]))]),

@@ -187,7 +187,7 @@ struct Cx {
 type Root = (Expr, Option<String>);
 
 /// A nested block's body, and the deploy-time condition it exists under.
-type Alternative<'e> = (Option<Expr>, &'e IndexMap<String, Expr>);
+type Alternative<'e> = (Option<Expr>, &'e crate::ir::Map<Expr>);
 
 /// How a value is written into the JSON.
 enum Shape<'e> {
@@ -196,7 +196,7 @@ enum Shape<'e> {
     /// A JSON array of values.
     List(&'e [Expr]),
     /// A JSON object (a nested block or a map).
-    Object(&'e IndexMap<String, Expr>),
+    Object(&'e crate::ir::Map<Expr>),
     /// Nested blocks, some only under a deploy-time condition.
     Blocks(Vec<Alternative<'e>>),
     /// A `"${...}"` expression or a template.
@@ -811,7 +811,7 @@ impl<'d> Emitter<'d> {
     /// that exist only under a deploy-time condition become `dynamic` blocks.
     fn body(
         &mut self,
-        fields: &IndexMap<String, Expr>,
+        fields: &crate::ir::Map<Expr>,
         cx: Cx,
         blocks: bool,
         resource: Option<&Resource>,

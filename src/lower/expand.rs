@@ -378,8 +378,8 @@ fn prune(e: &mut ir::Expr) {
 fn ir_fields(
     fields: impl ExactSizeIterator<Item = (String, ir::Expr)>,
     pruned: bool,
-) -> IndexMap<String, ir::Expr> {
-    let mut out = IndexMap::with_capacity(fields.len());
+) -> ir::Map<ir::Expr> {
+    let mut out = ir::Map::with_capacity_and_hasher(fields.len(), Default::default());
     let mut nulls = false;
     for (k, v) in fields {
         nulls |= matches!(v, ir::Expr::Null);
@@ -808,7 +808,8 @@ impl<'p> Expander<'p> {
         condition: Option<ir::Expr>,
         deletion: Option<Deletion>,
     ) -> Val {
-        let mut properties = IndexMap::with_capacity(r.body.properties.len());
+        let mut properties =
+            ir::Map::with_capacity_and_hasher(r.body.properties.len(), Default::default());
         let mut depends_on = Vec::new();
         for property in &r.body.properties {
             match property.key.name.as_str() {
