@@ -400,9 +400,9 @@ impl Checker<'_> {
     fn resolve_type(&mut self, module: ModuleId, ty: &TypeExpr) -> Ty {
         match &ty.kind {
             TypeKind::Path(path) => self.resolve_type_path(module, path),
-            TypeKind::Literal(s) => Ty::Literal(s.clone()),
+            TypeKind::Literal(s) => Ty::Literal(s.as_str().into()),
             TypeKind::List(inner) => Ty::list(self.resolve_type(module, inner)),
-            TypeKind::Map(inner) => Ty::Map(Box::new(self.resolve_type(module, inner))),
+            TypeKind::Map(inner) => Ty::map(self.resolve_type(module, inner)),
             TypeKind::Object(fields) => Ty::Object(
                 fields
                     .iter()
@@ -1672,9 +1672,10 @@ impl Checker<'_> {
                         }
                     }
                 }
-                match s.as_plain() {
-                    Some(text) if plain => Ty::Literal(text),
-                    _ => Ty::String,
+                match s.parts.as_slice() {
+                    _ if !plain => Ty::String,
+                    [StrPart::Text(text)] => Ty::Literal(text.as_str().into()),
+                    _ => Ty::Literal(s.as_plain().unwrap_or_default().into()),
                 }
             }
             ExprKind::Name(name) => self.name_type(scope, name),
@@ -1796,7 +1797,7 @@ impl Checker<'_> {
                         .label("object keys are strings"),
                     );
                 }
-                Ty::Map(Box::new(value.unwrap_or(Ty::Any)))
+                Ty::map(value.unwrap_or(Ty::Any))
             }
             ExprKind::Paren(inner) => self.infer(scope, inner),
         }
