@@ -120,6 +120,9 @@ pub struct Checker<'db> {
     /// values a deployment gets when it gives none.
     param_defaults: IndexMap<String, Value>,
     diagnostics: Vec<Diagnostic>,
+    /// The text of the type path being resolved, kept from one path to the
+    /// next: every resource's type is one.
+    path_text: String,
 }
 
 /// Top-level names of a module, as the checker sees them.
@@ -179,6 +182,7 @@ pub fn check(
             .filter_map(|(name, info)| Some((name.clone(), info.default.clone()?)))
             .collect(),
         diagnostics: Vec::new(),
+        path_text: String::new(),
     };
     let _ = file;
     let canonical = path.and_then(|p| p.canonicalize().ok());
@@ -425,9 +429,18 @@ impl Checker<'_> {
     }
 
     fn resolve_type_path(&mut self, module: ModuleId, path: &TypePath) -> Ty {
-        let text = path_text(path);
+        // Taken, as resolving a path may resolve others.
+        let mut text = std::mem::take(&mut self.path_text);
+        write_path_text(path, &mut text);
+        let ty = self.resolve_written_path(module, path, &text);
+        self.path_text = text;
+        ty
+    }
+
+    /// A type path, with its text as written.
+    fn resolve_written_path(&mut self, module: ModuleId, path: &TypePath, text: &str) -> Ty {
         if path.separator == PathSeparator::Colons {
-            return self.native_type(module, &text, path.span);
+            return self.native_type(module, text, path.span);
         }
         match path.segments.as_slice() {
             [name] => {
@@ -441,7 +454,7 @@ impl Checker<'_> {
                     return self.native_type(module, &name.name, path.span);
                 }
                 let candidates = self.type_names(module);
-                self.unknown_type(path.span, &text, candidates.iter().map(String::as_str))
+                self.unknown_type(path.span, text, candidates.iter().map(String::as_str))
             }
             [namespace, name] => {
                 let imported = self.modules[module.0 as usize]
@@ -473,9 +486,9 @@ impl Checker<'_> {
                     return t;
                 }
                 let candidates = self.type_names(target);
-                self.unknown_type(name.span, &text, candidates.iter().map(String::as_str))
+                self.unknown_type(name.span, text, candidates.iter().map(String::as_str))
             }
-            _ => self.unknown_type(path.span, &text, std::iter::empty()),
+            _ => self.unknown_type(path.span, text, std::iter::empty()),
         }
     }
 
@@ -2144,25 +2157,19 @@ impl Checker<'_> {
     }
 }
 
-/// [`TypePath::text`] in one allocation: every resource's type is one.
-fn path_text(path: &TypePath) -> String {
+/// Writes [`TypePath::text`] into `text`, replacing what it held.
+fn write_path_text(path: &TypePath, text: &mut String) {
     let separator = match path.separator {
         PathSeparator::Dot => ".",
         PathSeparator::Colons => "::",
     };
-    let length: usize = path
-        .segments
-        .iter()
-        .map(|s| s.name.len() + separator.len())
-        .sum();
-    let mut text = String::with_capacity(length);
+    text.clear();
     for (i, segment) in path.segments.iter().enumerate() {
         if i > 0 {
             text.push_str(separator);
         }
         text.push_str(&segment.name);
     }
-    text
 }
 
 /// Is a type written `T?`? (`any?` resolves to `any`, but is still optional.)
