@@ -144,6 +144,9 @@ struct Scope<'a> {
     module: ModuleId,
     items: &'a [Item],
     entries: HashMap<&'a str, Entry>,
+    /// The schema of each resource among `items`, by index, as its name's
+    /// entry gives it: read once per resource, without hashing its name.
+    resource_schemas: Vec<Option<SchemaId>>,
     lets: HashMap<usize, Option<Ty>>,
     locals: Vec<(String, Ty)>,
     /// Conditions known to hold here, canonically printed.
@@ -797,6 +800,7 @@ impl Checker<'_> {
             module,
             items,
             entries: HashMap::default(),
+            resource_schemas: Vec::new(),
             lets: HashMap::default(),
             locals: Vec::new(),
             conditions: Vec::new(),
@@ -819,7 +823,8 @@ impl Checker<'_> {
                     }
                 }
                 ItemKind::Resource(r) => {
-                    let (state, instances) = self.check_resource(&mut scope, r, entry);
+                    let schema = scope.resource_schemas[index];
+                    let (state, instances) = self.check_resource(&mut scope, r, schema, entry);
                     if entry {
                         if let Some(state) = state {
                             analysis.states.insert(r.name.name.clone(), state);
@@ -987,6 +992,7 @@ impl Checker<'_> {
 
     fn declare_entries<'a>(&mut self, scope: &mut Scope<'a>, items: &'a [Item]) {
         scope.entries.reserve(items.len());
+        scope.resource_schemas = vec![None; items.len()];
         for (index, item) in items.iter().enumerate() {
             let (name, entry) = match &item.kind {
                 ItemKind::Param(p) => {
@@ -1031,7 +1037,21 @@ impl Checker<'_> {
                 ItemKind::Import(i) => (&i.alias, Entry::Import),
                 _ => continue,
             };
-            scope.entries.entry(&name.name).or_insert(entry);
+            let entry = scope.entries.entry(&name.name).or_insert(entry);
+            if matches!(item.kind, ItemKind::Resource(_)) {
+                // A name declared twice has the first declaration's entry.
+                scope.resource_schemas[index] = match entry {
+                    Entry::Resource { ty, .. } => match ty.non_optional() {
+                        Ty::Resource(id) => Some(*id),
+                        Ty::List(inner) => match **inner {
+                            Ty::Resource(id) => Some(id),
+                            _ => None,
+                        },
+                        _ => None,
+                    },
+                    _ => None,
+                };
+            }
         }
     }
 
@@ -1070,22 +1090,12 @@ impl Checker<'_> {
         &mut self,
         scope: &mut Scope,
         r: &Resource,
+        schema: Option<SchemaId>,
         fold: bool,
     ) -> (Option<StateClass>, Instances) {
         let mut instances = Instances {
             count: Count::One,
             existence: Existence::Always,
-        };
-        let schema = match scope.entries.get(r.name.name.as_str()) {
-            Some(Entry::Resource { ty, .. }) => match ty.non_optional() {
-                Ty::Resource(id) => Some(*id),
-                Ty::List(inner) => match **inner {
-                    Ty::Resource(id) => Some(id),
-                    _ => None,
-                },
-                _ => None,
-            },
-            _ => None,
         };
         if let ResourceType::Raw(name) = &r.ty {
             self.raw_type(name);
