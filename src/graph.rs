@@ -299,12 +299,12 @@ pub fn build<S: BuildHasher>(
         names: IndexMap::with_capacity_and_hasher(items, FxBuildHasher),
         ..DepGraph::default()
     };
-    let mut declared: IndexMap<&str, Declared, FxBuildHasher> =
-        IndexMap::with_capacity_and_hasher(items, FxBuildHasher);
+    // Imports and components: the top-level names that are not nodes.
+    let mut others: IndexMap<&str, Declared, FxBuildHasher> = IndexMap::default();
     // The node of each item that got one, by item index.
     let mut item_nodes: Vec<Option<NodeId>> = Vec::with_capacity(items);
     for item in &file.items {
-        item_nodes.push(add_node(&mut graph, &mut declared, item, states));
+        item_nodes.push(add_node(&mut graph, &mut others, item, states));
     }
 
     let mut diagnostics = Vec::new();
@@ -353,7 +353,7 @@ pub fn build<S: BuildHasher>(
             for property in r.body.properties.iter().filter(is_depends_on) {
                 depends_on(
                     &graph,
-                    &declared,
+                    &others,
                     &bindings,
                     from,
                     &property.value,
@@ -395,7 +395,7 @@ pub fn build<S: BuildHasher>(
 
 fn add_node<'a, S: BuildHasher>(
     graph: &mut DepGraph,
-    declared: &mut IndexMap<&'a str, Declared, FxBuildHasher>,
+    others: &mut IndexMap<&'a str, Declared, FxBuildHasher>,
     item: &'a Item,
     states: &IndexMap<String, StateClass, S>,
 ) -> Option<NodeId> {
@@ -405,11 +405,15 @@ fn add_node<'a, S: BuildHasher>(
         ItemKind::Resource(r) => (NodeKind::Resource, &r.name),
         ItemKind::Output(o) => (NodeKind::Output, &o.name),
         ItemKind::Import(i) => {
-            declared.entry(&i.alias.name).or_insert(Declared::Import);
+            if !graph.names.contains_key(&i.alias.name) {
+                others.entry(&i.alias.name).or_insert(Declared::Import);
+            }
             return None;
         }
         ItemKind::Component(c) => {
-            declared.entry(&c.name.name).or_insert(Declared::Component);
+            if !graph.names.contains_key(&c.name.name) {
+                others.entry(&c.name.name).or_insert(Declared::Component);
+            }
             return None;
         }
         _ => return None,
@@ -418,7 +422,7 @@ fn add_node<'a, S: BuildHasher>(
         if graph.outputs.contains_key(&name.name) {
             return None;
         }
-    } else if declared.contains_key(name.name.as_str()) {
+    } else if graph.names.contains_key(&name.name) || others.contains_key(name.name.as_str()) {
         return None;
     }
     let state = match kind {
@@ -436,7 +440,6 @@ fn add_node<'a, S: BuildHasher>(
         graph.outputs.insert(name.name.clone(), id);
     } else {
         graph.names.insert(name.name.clone(), id);
-        declared.insert(&name.name, Declared::Node(id));
     }
     Some(id)
 }
@@ -519,7 +522,7 @@ impl<'a> Collector<'a> {
 #[allow(clippy::too_many_arguments)]
 fn depends_on(
     graph: &DepGraph,
-    declared: &IndexMap<&str, Declared, FxBuildHasher>,
+    others: &IndexMap<&str, Declared, FxBuildHasher>,
     bindings: &[&str],
     from: NodeId,
     value: &Expr,
@@ -585,8 +588,12 @@ fn depends_on(
         let what = if bindings.contains(&name.name.as_str()) {
             Some("a loop variable")
         } else {
-            match declared.get(name.name.as_str()) {
-                Some(Declared::Node(id)) => match graph.graph[*id].kind {
+            let declared = match graph.names.get(&name.name) {
+                Some(id) => Some(Declared::Node(*id)),
+                None => others.get(name.name.as_str()).copied(),
+            };
+            match declared {
+                Some(Declared::Node(id)) => match graph.graph[id].kind {
                     NodeKind::Resource => None,
                     NodeKind::Param => Some("a param"),
                     NodeKind::Let => Some("a let"),

@@ -120,6 +120,9 @@ pub struct Checker<'db> {
     /// values a deployment gets when it gives none.
     param_defaults: IndexMap<String, Value>,
     diagnostics: Vec<Diagnostic>,
+    /// The text of the type path being resolved, kept from one path to the
+    /// next: every resource's type is one.
+    path_text: String,
 }
 
 /// Top-level names of a module, as the checker sees them.
@@ -141,6 +144,9 @@ struct Scope<'a> {
     module: ModuleId,
     items: &'a [Item],
     entries: HashMap<&'a str, Entry>,
+    /// The schema of each resource among `items`, by index, as its name's
+    /// entry gives it: read once per resource, without hashing its name.
+    resource_schemas: Vec<Option<SchemaId>>,
     lets: HashMap<usize, Option<Ty>>,
     locals: Vec<(String, Ty)>,
     /// Conditions known to hold here, canonically printed.
@@ -179,6 +185,7 @@ pub fn check(
             .filter_map(|(name, info)| Some((name.clone(), info.default.clone()?)))
             .collect(),
         diagnostics: Vec::new(),
+        path_text: String::new(),
     };
     let _ = file;
     let canonical = path.and_then(|p| p.canonicalize().ok());
@@ -400,9 +407,9 @@ impl Checker<'_> {
     fn resolve_type(&mut self, module: ModuleId, ty: &TypeExpr) -> Ty {
         match &ty.kind {
             TypeKind::Path(path) => self.resolve_type_path(module, path),
-            TypeKind::Literal(s) => Ty::Literal(s.clone()),
+            TypeKind::Literal(s) => Ty::Literal(s.as_str().into()),
             TypeKind::List(inner) => Ty::list(self.resolve_type(module, inner)),
-            TypeKind::Map(inner) => Ty::Map(Box::new(self.resolve_type(module, inner))),
+            TypeKind::Map(inner) => Ty::map(self.resolve_type(module, inner)),
             TypeKind::Object(fields) => Ty::Object(
                 fields
                     .iter()
@@ -425,9 +432,18 @@ impl Checker<'_> {
     }
 
     fn resolve_type_path(&mut self, module: ModuleId, path: &TypePath) -> Ty {
-        let text = path_text(path);
+        // Taken, as resolving a path may resolve others.
+        let mut text = std::mem::take(&mut self.path_text);
+        write_path_text(path, &mut text);
+        let ty = self.resolve_written_path(module, path, &text);
+        self.path_text = text;
+        ty
+    }
+
+    /// A type path, with its text as written.
+    fn resolve_written_path(&mut self, module: ModuleId, path: &TypePath, text: &str) -> Ty {
         if path.separator == PathSeparator::Colons {
-            return self.native_type(module, &text, path.span);
+            return self.native_type(module, text, path.span);
         }
         match path.segments.as_slice() {
             [name] => {
@@ -441,7 +457,7 @@ impl Checker<'_> {
                     return self.native_type(module, &name.name, path.span);
                 }
                 let candidates = self.type_names(module);
-                self.unknown_type(path.span, &text, candidates.iter().map(String::as_str))
+                self.unknown_type(path.span, text, candidates.iter().map(String::as_str))
             }
             [namespace, name] => {
                 let imported = self.modules[module.0 as usize]
@@ -473,9 +489,9 @@ impl Checker<'_> {
                     return t;
                 }
                 let candidates = self.type_names(target);
-                self.unknown_type(name.span, &text, candidates.iter().map(String::as_str))
+                self.unknown_type(name.span, text, candidates.iter().map(String::as_str))
             }
-            _ => self.unknown_type(path.span, &text, std::iter::empty()),
+            _ => self.unknown_type(path.span, text, std::iter::empty()),
         }
     }
 
@@ -784,6 +800,7 @@ impl Checker<'_> {
             module,
             items,
             entries: HashMap::default(),
+            resource_schemas: Vec::new(),
             lets: HashMap::default(),
             locals: Vec::new(),
             conditions: Vec::new(),
@@ -806,7 +823,8 @@ impl Checker<'_> {
                     }
                 }
                 ItemKind::Resource(r) => {
-                    let (state, instances) = self.check_resource(&mut scope, r, entry);
+                    let schema = scope.resource_schemas[index];
+                    let (state, instances) = self.check_resource(&mut scope, r, schema, entry);
                     if entry {
                         if let Some(state) = state {
                             analysis.states.insert(r.name.name.clone(), state);
@@ -974,6 +992,7 @@ impl Checker<'_> {
 
     fn declare_entries<'a>(&mut self, scope: &mut Scope<'a>, items: &'a [Item]) {
         scope.entries.reserve(items.len());
+        scope.resource_schemas = vec![None; items.len()];
         for (index, item) in items.iter().enumerate() {
             let (name, entry) = match &item.kind {
                 ItemKind::Param(p) => {
@@ -1018,7 +1037,21 @@ impl Checker<'_> {
                 ItemKind::Import(i) => (&i.alias, Entry::Import),
                 _ => continue,
             };
-            scope.entries.entry(&name.name).or_insert(entry);
+            let entry = scope.entries.entry(&name.name).or_insert(entry);
+            if matches!(item.kind, ItemKind::Resource(_)) {
+                // A name declared twice has the first declaration's entry.
+                scope.resource_schemas[index] = match entry {
+                    Entry::Resource { ty, .. } => match ty.non_optional() {
+                        Ty::Resource(id) => Some(*id),
+                        Ty::List(inner) => match **inner {
+                            Ty::Resource(id) => Some(id),
+                            _ => None,
+                        },
+                        _ => None,
+                    },
+                    _ => None,
+                };
+            }
         }
     }
 
@@ -1057,22 +1090,12 @@ impl Checker<'_> {
         &mut self,
         scope: &mut Scope,
         r: &Resource,
+        schema: Option<SchemaId>,
         fold: bool,
     ) -> (Option<StateClass>, Instances) {
         let mut instances = Instances {
             count: Count::One,
             existence: Existence::Always,
-        };
-        let schema = match scope.entries.get(r.name.name.as_str()) {
-            Some(Entry::Resource { ty, .. }) => match ty.non_optional() {
-                Ty::Resource(id) => Some(*id),
-                Ty::List(inner) => match **inner {
-                    Ty::Resource(id) => Some(id),
-                    _ => None,
-                },
-                _ => None,
-            },
-            _ => None,
         };
         if let ResourceType::Raw(name) = &r.ty {
             self.raw_type(name);
@@ -1672,9 +1695,10 @@ impl Checker<'_> {
                         }
                     }
                 }
-                match s.as_plain() {
-                    Some(text) if plain => Ty::Literal(text),
-                    _ => Ty::String,
+                match s.parts.as_slice() {
+                    _ if !plain => Ty::String,
+                    [StrPart::Text(text)] => Ty::Literal(text.as_str().into()),
+                    _ => Ty::Literal(s.as_plain().unwrap_or_default().into()),
                 }
             }
             ExprKind::Name(name) => self.name_type(scope, name),
@@ -1796,7 +1820,7 @@ impl Checker<'_> {
                         .label("object keys are strings"),
                     );
                 }
-                Ty::Map(Box::new(value.unwrap_or(Ty::Any)))
+                Ty::map(value.unwrap_or(Ty::Any))
             }
             ExprKind::Paren(inner) => self.infer(scope, inner),
         }
@@ -2143,25 +2167,19 @@ impl Checker<'_> {
     }
 }
 
-/// [`TypePath::text`] in one allocation: every resource's type is one.
-fn path_text(path: &TypePath) -> String {
+/// Writes [`TypePath::text`] into `text`, replacing what it held.
+fn write_path_text(path: &TypePath, text: &mut String) {
     let separator = match path.separator {
         PathSeparator::Dot => ".",
         PathSeparator::Colons => "::",
     };
-    let length: usize = path
-        .segments
-        .iter()
-        .map(|s| s.name.len() + separator.len())
-        .sum();
-    let mut text = String::with_capacity(length);
+    text.clear();
     for (i, segment) in path.segments.iter().enumerate() {
         if i > 0 {
             text.push_str(separator);
         }
         text.push_str(&segment.name);
     }
-    text
 }
 
 /// Is a type written `T?`? (`any?` resolves to `any`, but is still optional.)

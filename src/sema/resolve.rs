@@ -155,16 +155,21 @@ impl<'a> Resolver<'a> {
                     self.block(p.options.as_ref());
                 }
                 ItemKind::Let(l) => self.expr(&l.value),
-                ItemKind::Resource(r) => {
-                    let _ = self.with_scope(0, |s| {
-                        if let Some(guard) = &r.for_guard {
+                ItemKind::Resource(r) => match &r.for_guard {
+                    Some(guard) => {
+                        let _ = self.with_scope(0, |s| {
                             s.expr(&guard.iterable);
                             s.binding(&guard.binding);
-                        }
-                        s.opt_expr(r.if_guard.as_ref());
-                        s.block(Some(&r.body));
-                    });
-                }
+                            s.opt_expr(r.if_guard.as_ref());
+                            s.block(Some(&r.body));
+                        });
+                    }
+                    // Nothing to bind: no scope of its own.
+                    None => {
+                        self.opt_expr(r.if_guard.as_ref());
+                        self.block(Some(&r.body));
+                    }
+                },
                 ItemKind::Output(o) => {
                     self.opt_expr(o.value.as_ref());
                     self.block(o.options.as_ref());

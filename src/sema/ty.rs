@@ -1,5 +1,7 @@
 //! The types of values.
 
+use std::rc::Rc;
+
 use indexmap::IndexMap;
 use rustc_hash::FxBuildHasher;
 
@@ -11,6 +13,8 @@ pub type Fields = IndexMap<String, (Ty, bool), FxBuildHasher>;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct SchemaId(pub u32);
 
+/// Shared parts make a type cheap to clone: names, attributes and fields
+/// hand theirs out at every read.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Ty {
     /// Unknown, or JSON: accepts and is accepted by everything.
@@ -23,27 +27,31 @@ pub enum Ty {
     Number,
     String,
     /// A string literal type, `"small"`.
-    Literal(String),
-    List(Box<Ty>),
-    Map(Box<Ty>),
+    Literal(Rc<str>),
+    List(Rc<Ty>),
+    Map(Rc<Ty>),
     /// Fields with their types and whether each is optional.
     /// Shared: schemas hand the same object types to every resource.
-    Object(std::rc::Rc<Fields>),
-    Optional(Box<Ty>),
-    Union(Vec<Ty>),
+    Object(Rc<Fields>),
+    Optional(Rc<Ty>),
+    Union(Rc<[Ty]>),
     /// A reference to a resource of this schema.
     Resource(SchemaId),
 }
 
 impl Ty {
     pub fn list(of: Ty) -> Ty {
-        Ty::List(Box::new(of))
+        Ty::List(Rc::new(of))
+    }
+
+    pub fn map(of: Ty) -> Ty {
+        Ty::Map(Rc::new(of))
     }
 
     pub fn optional(of: Ty) -> Ty {
         match of {
             Ty::Optional(_) | Ty::Any | Ty::Error | Ty::Null => of,
-            other => Ty::Optional(Box::new(other)),
+            other => Ty::Optional(Rc::new(other)),
         }
     }
 
@@ -98,15 +106,22 @@ impl Ty {
             (Ty::Null, other) | (other, Ty::Null) => Ty::optional(other),
             (Ty::Int, Ty::Number) | (Ty::Number, Ty::Int) => Ty::Number,
             (Ty::Literal(_), Ty::String) | (Ty::String, Ty::Literal(_)) => Ty::String,
-            (Ty::Literal(x), Ty::Literal(y)) => Ty::Union(vec![Ty::Literal(x), Ty::Literal(y)]),
-            (Ty::Union(mut xs), Ty::Literal(y)) | (Ty::Literal(y), Ty::Union(mut xs)) => {
-                if !xs.contains(&Ty::Literal(y.clone())) {
-                    xs.push(Ty::Literal(y));
+            (Ty::Literal(x), Ty::Literal(y)) => Ty::Union([Ty::Literal(x), Ty::Literal(y)].into()),
+            (Ty::Union(xs), Ty::Literal(y)) | (Ty::Literal(y), Ty::Union(xs)) => {
+                let y = Ty::Literal(y);
+                if xs.contains(&y) {
+                    return Ty::Union(xs);
                 }
-                Ty::Union(xs)
+                let mut members = xs.to_vec();
+                members.push(y);
+                Ty::Union(members.into())
             }
-            (Ty::List(x), Ty::List(y)) => Ty::list(Ty::join(*x, *y)),
-            (Ty::Optional(x), y) | (y, Ty::Optional(x)) => Ty::optional(Ty::join(*x, y)),
+            (Ty::List(x), Ty::List(y)) => {
+                Ty::list(Ty::join(Rc::unwrap_or_clone(x), Rc::unwrap_or_clone(y)))
+            }
+            (Ty::Optional(x), y) | (y, Ty::Optional(x)) => {
+                Ty::optional(Ty::join(Rc::unwrap_or_clone(x), y))
+            }
             (x, y) => {
                 if accepts(&x, &y) {
                     x
@@ -135,7 +150,7 @@ pub fn accepts(expected: &Ty, found: &Ty) -> bool {
         (Ty::Map(e), Ty::Map(f)) => accepts(e, f),
         (Ty::Map(e), Ty::Object(fields)) => fields.values().all(|(f, _)| accepts(e, f)),
         // Every type accepts itself; schemas share their object types.
-        (Ty::Object(expected), Ty::Object(found)) if std::rc::Rc::ptr_eq(expected, found) => true,
+        (Ty::Object(expected), Ty::Object(found)) if Rc::ptr_eq(expected, found) => true,
         (Ty::Object(expected), Ty::Object(found)) => {
             // A null in an optional field leaves the field out, so an
             // optional field also takes a value that may be null.
@@ -200,10 +215,7 @@ mod tests {
 
     #[test]
     fn literal_unions_accept_their_members_only() {
-        let size = Ty::Union(vec![
-            Ty::Literal("small".into()),
-            Ty::Literal("large".into()),
-        ]);
+        let size = Ty::Union([Ty::Literal("small".into()), Ty::Literal("large".into())].into());
         assert!(accepts(&size, &Ty::Literal("small".into())));
         assert!(!accepts(&size, &Ty::Literal("huge".into())));
         assert!(!accepts(&size, &Ty::String));
