@@ -8,7 +8,7 @@ use indexmap::IndexMap;
 use rustc_hash::FxBuildHasher;
 
 /// The IR's maps: in insertion order, with a hasher cheaper than SipHash
-/// for its many small keys (no key comes from outside the program).
+/// for their many small keys.
 pub type Map<V> = IndexMap<String, V, FxBuildHasher>;
 
 use crate::source::Span;
