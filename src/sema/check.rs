@@ -56,9 +56,6 @@ struct Module {
 pub struct Analysis {
     /// State class of each top-level resource of the entry file.
     pub states: IndexMap<String, StateClass, FxBuildHasher>,
-    /// How many instances and under which condition each top-level resource
-    /// of the entry file exists.
-    pub resources: IndexMap<String, Instances, FxBuildHasher>,
 }
 
 /// How many instances of a resource a program declares.
@@ -809,7 +806,6 @@ impl Checker<'_> {
         let mut analysis = Analysis::default();
         if entry {
             analysis.states.reserve(items.len());
-            analysis.resources.reserve(items.len());
         }
         self.resource_schemas.reserve(items.len());
         self.declare_entries(&mut scope, items);
@@ -824,12 +820,9 @@ impl Checker<'_> {
                 }
                 ItemKind::Resource(r) => {
                     let schema = scope.resource_schemas[index];
-                    let (state, instances) = self.check_resource(&mut scope, r, schema, entry);
-                    if entry {
-                        if let Some(state) = state {
-                            analysis.states.insert(r.name.name.clone(), state);
-                        }
-                        analysis.resources.insert(r.name.name.clone(), instances);
+                    let (state, _) = self.check_resource(&mut scope, r, schema, entry);
+                    if entry && let Some(state) = state {
+                        analysis.states.insert(r.name.name.clone(), state);
                     }
                 }
                 ItemKind::Output(o) => {
