@@ -371,3 +371,21 @@ fn several_templates_without_an_output_directory_is_a_usage_error() {
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("-o DIR"), "{}", stderr(&output));
 }
+
+/// A component made of one native resource gives it the component's name;
+/// an output that chooses it at deploy time reads it by that name too.
+#[test]
+fn a_deploy_time_choice_reads_the_renamed_resource_of_a_component() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let text = "param flag: bool = true\n\ncomponent Box {\n  param on: bool\n  resource q: AWS::SQS::Queue {\n    QueueName = \"jobs\"\n  }\n  output url: string = on ? q.id : \"none\"\n}\n\nresource b: Box {\n  on = flag\n}\n\noutput u = b.url\n";
+    let path = temp_file(&dir, "choice.infra", text.as_bytes());
+    let output = infra(&["build", &path, "--target", "cloudformation"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let template: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("a JSON template");
+    assert_eq!(
+        template["Outputs"]["U"]["Value"]["Fn::If"][1],
+        serde_json::json!({ "Ref": "B" })
+    );
+    assert!(template["Resources"]["B"].is_object());
+}

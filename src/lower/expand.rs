@@ -1707,6 +1707,11 @@ fn rename_val(v: &mut Val, old: &str, new: &str) {
         Val::Resource(instance) if instance.native.as_deref() == Some(old) => {
             *v = Val::Resource(Rc::new(Instance::native(new.to_string(), instance.counted)));
         }
+        Val::Choice(condition, a, b) => {
+            rename_expr(condition, old, new);
+            rename_val(a, old, new);
+            rename_val(b, old, new);
+        }
         _ => {}
     }
 }
@@ -1750,6 +1755,12 @@ pub fn rename_expr(e: &mut ir::Expr, old: &str, new: &str) {
             rename_expr(c, old, new);
             rename_expr(a, old, new);
             rename_expr(b, old, new);
+        }
+        E::Copies { of, each } => {
+            if of == old {
+                *of = new.to_string();
+            }
+            rename_expr(each, old, new);
         }
         _ => {}
     }

@@ -30,36 +30,45 @@ pub fn targets_of(
     if asked.is_empty() {
         return ALL_TARGETS
             .into_iter()
-            .filter(|t| natives.iter().all(|(owner, _)| accepts(*t, owner)))
+            .filter(|t| natives.iter().all(|u| accepts(*t, &u.target)))
             .collect();
     }
     let mut targets = Vec::new();
     for target in asked {
-        let foreign: Vec<&(String, crate::source::Span)> = natives
+        let foreign: Vec<&NativeUse> = natives
             .iter()
-            .filter(|(owner, _)| !accepts(*target, owner))
+            .filter(|u| !accepts(*target, &u.target))
             .collect();
         if foreign.is_empty() {
             targets.push(*target);
             continue;
         }
-        for (owner, span) in foreign {
-            let owner = match owner.as_str() {
+        for native in foreign {
+            let owner = match native.target.as_str() {
                 "cloudformation" => "CloudFormation",
                 "heat" => "Heat",
                 "terraform-aws" => "Terraform (aws)",
                 "terraform-openstack" => "Terraform (openstack)",
                 _ => "Terraform",
             };
-            diagnostics.push(
-                Diagnostic::new(
+            let diagnostic = match native.inside {
+                None => Diagnostic::new(
                     &crate::diagnostics::codes::E0500,
-                    *span,
+                    native.at,
                     format!("this is a native type of {owner}: the program cannot be built for {}", target.display()),
                 )
                 .label(format!("a {owner} type"))
                 .help("use the portable type of the same kind (see `stdlib/portable`) to build for every target"),
-            );
+                Some(inner) => Diagnostic::new(
+                    &crate::diagnostics::codes::E0500,
+                    native.at,
+                    format!("this component is made with a native type of {owner}: the program cannot be built for {}", target.display()),
+                )
+                .label(format!("a component using a {owner} type"))
+                .secondary(inner, format!("the {owner} type, outside any `target` block"))
+                .help("use the portable type of the same kind (see `stdlib/portable`), or put the component's target-specific resources in `target` blocks"),
+            };
+            diagnostics.push(diagnostic);
         }
     }
     targets
@@ -69,29 +78,85 @@ fn accepts(target: Target, owner: &str) -> bool {
     owner == target.name() || (owner == "terraform" && target.name().starts_with("terraform-"))
 }
 
-/// The targets of the native types the entry file uses directly, checked
-/// or written as a string (whose vocabulary still names its target).
-fn native_targets(program: &crate::sema::check::Program) -> Vec<(String, crate::source::Span)> {
-    use crate::sema::schema::SchemaKind;
-    use crate::syntax::ast::{ItemKind, ResourceType};
+/// The targets of the native types the entry file uses, checked or written
+/// as a string (whose vocabulary still names its target): directly, or in
+/// the body of a component it uses, outside its `target` blocks (whose
+/// natives belong to their target). Each is reported at the entry file's
+/// resource.
+fn native_targets(program: &crate::sema::check::Program) -> Vec<NativeUse> {
     let mut found = Vec::new();
     for item in &program.modules[program.entry.0 as usize].items {
-        let ItemKind::Resource(r) = &item.kind else {
-            continue;
-        };
-        if let Some(id) = program.resource_schemas.get(&r.name.span)
-            && let SchemaKind::Native { target } = &program.schemas[id.0 as usize].kind
-        {
-            found.push((target.clone(), r.name.span));
-        } else if let ResourceType::Raw(name) = &r.ty
-            && let Some(target) = name
-                .as_plain()
-                .and_then(|n| crate::stdlib::native_target(&n))
-        {
-            found.push((target.to_string(), r.name.span));
+        if let crate::syntax::ast::ItemKind::Resource(r) = &item.kind {
+            natives_of(program, r, r.name.span, 0, &mut found);
         }
     }
     found
+}
+
+/// A native type the entry file uses.
+struct NativeUse {
+    /// The target it belongs to, as `native ... on TARGET` names it.
+    target: String,
+    /// The entry file's resource that uses it.
+    at: crate::source::Span,
+    /// The resource of a component's body that has it, when not `at` itself.
+    inside: Option<crate::source::Span>,
+}
+
+impl NativeUse {
+    fn new(
+        target: &str,
+        at: crate::source::Span,
+        resource: &crate::syntax::ast::Resource,
+    ) -> NativeUse {
+        NativeUse {
+            target: target.to_string(),
+            at,
+            inside: (resource.name.span != at).then_some(resource.name.span),
+        }
+    }
+}
+
+/// Components nest at most this deep here; deeper nesting is a cycle, which
+/// the checker reports.
+const MAX_COMPONENT_NESTING: usize = 64;
+
+fn natives_of(
+    program: &crate::sema::check::Program,
+    resource: &crate::syntax::ast::Resource,
+    at: crate::source::Span,
+    depth: usize,
+    found: &mut Vec<NativeUse>,
+) {
+    use crate::sema::schema::SchemaKind;
+    use crate::syntax::ast::{ItemKind, ResourceType};
+    let kind = program
+        .resource_schemas
+        .get(&resource.name.span)
+        .map(|id| &program.schemas[id.0 as usize].kind);
+    match kind {
+        Some(SchemaKind::Native { target }) => found.push(NativeUse::new(target, at, resource)),
+        Some(SchemaKind::Component { module, index }) if depth < MAX_COMPONENT_NESTING => {
+            let items = &program.modules[module.0 as usize].items;
+            if let Some(ItemKind::Component(component)) = items.get(*index).map(|i| &i.kind) {
+                for item in &component.items {
+                    if let ItemKind::Resource(inner) = &item.kind {
+                        natives_of(program, inner, at, depth + 1, found);
+                    }
+                }
+            }
+        }
+        Some(SchemaKind::Component { .. }) => {}
+        None => {
+            if let ResourceType::Raw(name) = &resource.ty
+                && let Some(target) = name
+                    .as_plain()
+                    .and_then(|n| crate::stdlib::native_target(&n))
+            {
+                found.push(NativeUse::new(target, at, resource));
+            }
+        }
+    }
 }
 
 /// Lowers a checked entry file for `target`.
