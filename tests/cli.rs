@@ -389,3 +389,22 @@ fn a_deploy_time_choice_reads_the_renamed_resource_of_a_component() {
     );
     assert!(template["Resources"]["B"].is_object());
 }
+
+/// The template's description is the file's leading `///` block: a doc
+/// comment further down belongs to its declaration only.
+#[test]
+fn only_a_leading_doc_block_describes_the_template() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let body = "resource net: network.Network {\n  cidr = \"10.0.0.0/16\"\n}\n\n/// The subnet.\nresource s: network.Subnet {\n  network = net\n  cidr = \"10.0.1.0/24\"\n}\n";
+    for (text, description) in [
+        (body.to_string(), None),
+        (format!("/// The network.\n\n{body}"), Some("The network.")),
+    ] {
+        let path = temp_file(&dir, "described.infra", text.as_bytes());
+        let output = infra(&["build", &path, "--target", "cloudformation"]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let template: serde_json::Value =
+            serde_json::from_slice(&output.stdout).expect("a JSON template");
+        assert_eq!(template["Description"].as_str(), description, "{text}");
+    }
+}

@@ -1809,9 +1809,15 @@ fn reads_secret(e: &ir::Expr, params: &IndexMap<String, crate::sema::params::Par
 fn file_description(file: &SourceFile) -> Option<String> {
     let mut lines = Vec::new();
     let mut end = 0;
+    let first_item = file
+        .items
+        .first()
+        .map_or(usize::MAX, |i| i.span.start as usize);
     for comment in &file.comments {
-        // The block ends at a blank line: more than a line break between.
+        // The block ends at a blank line: more than a line break between;
+        // and it leads only what comes before the first declaration.
         if comment.kind != CommentKind::Doc
+            || comment.span.start as usize >= first_item
             || (!lines.is_empty() && comment.span.start as usize > end + 1)
         {
             break;
