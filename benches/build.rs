@@ -34,7 +34,7 @@ const RUNS: usize = 11;
 fn program() -> String {
     let mut text = String::from(
         "/// A generated program.\nparam env: \"staging\" | \"production\" = \"staging\"\n\n\
-         resource net: AWS::EC2::VPC {\n  CidrBlock = \"10.0.0.0/16\"\n}\n\n",
+         resource net: AWS::EC2::VPC {\n  CidrBlock = \"10.0.0.0/8\"\n}\n\n",
     );
     for i in 0..(RESOURCES - 1) / 2 {
         text.push_str(&format!(

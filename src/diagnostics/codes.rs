@@ -71,6 +71,8 @@ codes! {
     E0315 Error "value has no text form";
     E0316 Error "invalid function argument";
     E0317 Error "duplicate key";
+    E0318 Error "subnet outside its network";
+    E0319 Error "overlapping subnets";
     W0301 Warning "unanchored pattern";
     // The dependency graph (E04xx, W04xx).
     // Lowering to a target (E0500-E0509).

@@ -866,8 +866,122 @@ impl Checker<'_> {
                 _ => {}
             }
         }
+        self.check_address_ranges(&scope, items);
         self.diagnostics.extend(scope.consts.diagnostics.take());
         analysis
+    }
+
+    /// A subnet's address block known at compile time must lie within its
+    /// network's, and must not overlap another subnet's of the same network:
+    /// the clouds refuse both when the stack is deployed (cfn-lint reports
+    /// them too).
+    fn check_address_ranges(&mut self, scope: &Scope, items: &[Item]) {
+        let type_name = |index: usize| {
+            scope.resource_schemas[index].map(|id| self.schemas[id.0 as usize].name.as_str())
+        };
+        // A secondary block lets a native VPC hold subnets outside its own.
+        let secondary = (0..items.len()).any(|index| {
+            matches!(
+                type_name(index),
+                Some("AWS::EC2::VPCCidrBlock" | "aws_vpc_ipv4_cidr_block_association")
+            )
+        });
+        let mut networks: HashMap<&str, (Block4, Span, usize)> = HashMap::default();
+        let mut subnets = Vec::new();
+        for (index, item) in items.iter().enumerate() {
+            let ItemKind::Resource(r) = &item.kind else {
+                continue;
+            };
+            let Some(name) = type_name(index) else {
+                continue;
+            };
+            for (kind, ranges) in ADDRESS_RANGES.iter().enumerate() {
+                if name == ranges.network && r.for_guard.is_none() {
+                    if let Some((block, span)) = block_of(scope, r, ranges.network_block) {
+                        networks.entry(&r.name.name).or_insert((block, span, kind));
+                    }
+                } else if name == ranges.subnet
+                    && let Some(network) = network_of(r, ranges.subnet_network)
+                    && let Some((block, span)) = block_of(scope, r, ranges.subnet_block)
+                {
+                    subnets.push((r, kind, network, block, span));
+                }
+            }
+        }
+        // Subnets that surely exist together, in source order.
+        let mut placed: Vec<(&str, Block4, Span, &str)> = Vec::new();
+        for (r, kind, network, block, span) in subnets {
+            let Some(&(outer, outer_span, network_kind)) = networks.get(network) else {
+                continue;
+            };
+            if network_kind != kind {
+                continue;
+            }
+            let native = kind > 0;
+            if !(outer.contains(block) || native && secondary) {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        &codes::E0318,
+                        span,
+                        format!(
+                            "subnet `{}` is outside its network: {} is not within {}",
+                            r.name.name, block, outer
+                        ),
+                    )
+                    .label(format!("not within `{network}`'s block"))
+                    .secondary(outer_span, format!("the block of `{network}`"))
+                    .help("choose a block inside the network's, or widen the network's block"),
+                );
+            } else if r.if_guard.is_none() && r.for_guard.is_none() {
+                placed.push((network, block, span, &r.name.name));
+            }
+        }
+        // Overlaps, by a sweep over the blocks in address order: each block
+        // is compared with the one reaching furthest before it.
+        let mut order: Vec<usize> = (0..placed.len()).collect();
+        order.sort_by_key(|&i| {
+            (
+                placed[i].0,
+                placed[i].1.address,
+                std::cmp::Reverse(placed[i].1.length),
+            )
+        });
+        let mut overlaps = Vec::new();
+        let mut furthest: Option<usize> = None;
+        for i in order {
+            match furthest {
+                Some(f)
+                    if placed[f].0 == placed[i].0 && placed[i].1.first() <= placed[f].1.last() =>
+                {
+                    // The later one in the file is the one reported.
+                    overlaps.push((f.max(i), f.min(i)));
+                    if placed[i].1.last() > placed[f].1.last() {
+                        furthest = Some(i);
+                    }
+                }
+                _ => furthest = Some(i),
+            }
+        }
+        overlaps.sort_unstable();
+        overlaps.dedup_by_key(|(reported, _)| *reported);
+        for (reported, other) in overlaps {
+            let (_, block, span, name) = placed[reported];
+            let (_, other_block, other_span, other_name) = placed[other];
+            self.diagnostics.push(
+                Diagnostic::new(
+                    &codes::E0319,
+                    span,
+                    format!(
+                        "subnets `{other_name}` and `{name}` overlap: {other_block} and {block}"
+                    ),
+                )
+                .label("overlaps another subnet of the same network")
+                .secondary(other_span, format!("the block of `{other_name}`"))
+                .help(
+                    "give each subnet of a network its own block, for instance with `cidrsubnet`",
+                ),
+            );
+        }
     }
 
     /// A component's lowering for one target: its resources are native
@@ -2373,5 +2487,102 @@ pub fn canon(expr: &Expr) -> String {
         ExprKind::ObjectComp(c, v) => format!("{{for {} => {}}}", canon(&c.body), canon(v)),
         ExprKind::Paren(e) => canon(e),
         ExprKind::Error => "<error>".into(),
+    }
+}
+
+/// The resource types whose address blocks nest: a network, the property
+/// holding its block; a subnet, the property naming its network and the one
+/// holding its block. The portable pair comes first.
+struct AddressRanges {
+    network: &'static str,
+    network_block: &'static str,
+    subnet: &'static str,
+    subnet_network: &'static str,
+    subnet_block: &'static str,
+}
+
+const ADDRESS_RANGES: &[AddressRanges] = &[
+    AddressRanges {
+        network: "network.Network",
+        network_block: "cidr",
+        subnet: "network.Subnet",
+        subnet_network: "network",
+        subnet_block: "cidr",
+    },
+    AddressRanges {
+        network: "AWS::EC2::VPC",
+        network_block: "CidrBlock",
+        subnet: "AWS::EC2::Subnet",
+        subnet_network: "VpcId",
+        subnet_block: "CidrBlock",
+    },
+    AddressRanges {
+        network: "aws_vpc",
+        network_block: "cidr_block",
+        subnet: "aws_subnet",
+        subnet_network: "vpc_id",
+        subnet_block: "cidr_block",
+    },
+];
+
+/// An IPv4 block: its first address and prefix length.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Block4 {
+    address: u32,
+    length: u32,
+}
+
+impl Block4 {
+    fn mask(length: u32) -> u32 {
+        u32::MAX.checked_shl(32 - length).unwrap_or(0)
+    }
+
+    fn contains(self, inner: Block4) -> bool {
+        inner.length >= self.length
+            && inner.address & Block4::mask(self.length) == self.address & Block4::mask(self.length)
+    }
+
+    fn first(self) -> u64 {
+        u64::from(self.address & Block4::mask(self.length))
+    }
+
+    fn last(self) -> u64 {
+        self.first() + (1u64 << (32 - self.length)) - 1
+    }
+}
+
+impl std::fmt::Display for Block4 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let [a, b, c, d] = self.address.to_be_bytes();
+        write!(f, "{a}.{b}.{c}.{d}/{}", self.length)
+    }
+}
+
+/// The block a resource's `property` gives, when known at compile time.
+fn block_of(scope: &Scope, r: &Resource, property: &str) -> Option<(Block4, Span)> {
+    let p = r.body.properties.iter().find(|p| p.key.name == property)?;
+    // Most blocks are written out; others are folded.
+    let (address, length) = match &p.value.kind {
+        ExprKind::Str(StringLit { parts, .. }) if let [StrPart::Text(text)] = parts.as_slice() => {
+            eval::parse_ipv4_prefix(text)?
+        }
+        _ => match eval::eval(&p.value, &|name| scope.consts.lookup(name), &mut Vec::new()) {
+            Some(Value::String(text)) => eval::parse_ipv4_prefix(&text)?,
+            _ => return None,
+        },
+    };
+    Some((Block4 { address, length }, p.value.span))
+}
+
+/// The network a subnet's `property` names: `net` or `net.id`.
+fn network_of<'r>(r: &'r Resource, property: &str) -> Option<&'r str> {
+    let p = r.body.properties.iter().find(|p| p.key.name == property)?;
+    match &p.value.kind {
+        ExprKind::Name(name) => Some(&name.name),
+        ExprKind::Member(base, member) if member.name == "id" => match &base.kind {
+            ExprKind::Name(name) => Some(&name.name),
+            _ => None,
+        },
+        _ => None,
     }
 }
