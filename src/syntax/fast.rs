@@ -91,14 +91,15 @@ pub fn parse(file: FileId, text: &str, starts: &[usize]) -> Option<SourceFile> {
     let split = (text.len() >= PARALLEL_MIN_BYTES)
         .then(|| starts.partition_point(|&start| start < text.len() / 2))
         .filter(|&at| at > 0 && at < starts.len())
-        .filter(|_| std::thread::available_parallelism().is_ok_and(|n| n.get() > 1));
+        .filter(|_| several_cores());
     let (items, comments) = match split {
-        None => parse_chunks(file, text, starts, text.len())?,
+        None => parse_chunks(file, text, starts, text.len(), starts.len())?,
         Some(at) => {
-            let second_half = || parse_chunks(file, text, &starts[at..], text.len());
+            let second_half = || parse_chunks(file, text, &starts[at..], text.len(), 0);
             let (first, second) = std::thread::scope(|scope| {
                 let thread = std::thread::Builder::new().spawn_scoped(scope, second_half);
-                let first = parse_chunks(file, text, &starts[..at], starts[at]);
+                // Room for both halves' items, which the second joins.
+                let first = parse_chunks(file, text, &starts[..at], starts[at], starts.len());
                 let second = match thread {
                     // A parse that panicked is a bug; pest still gets the file.
                     Ok(thread) => thread.join().ok().flatten(),
@@ -126,13 +127,22 @@ pub fn parse(file: FileId, text: &str, starts: &[usize]) -> Option<SourceFile> {
     })
 }
 
+/// Whether the machine runs two threads at once. Asked once: the answer
+/// comes from the OS's cgroup files.
+fn several_cores() -> bool {
+    static SEVERAL: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *SEVERAL.get_or_init(|| std::thread::available_parallelism().is_ok_and(|n| n.get() > 1))
+}
+
 /// The items and comments of the chunks starting at `starts`, the last one
-/// ending at `last_end`.
+/// ending at `last_end`, with room for `capacity` items (most chunks hold
+/// one declaration).
 fn parse_chunks(
     file: FileId,
     text: &str,
     starts: &[usize],
     last_end: usize,
+    capacity: usize,
 ) -> Option<(Vec<Item>, Vec<Comment>)> {
     let mut parser = Parser {
         file,
@@ -146,9 +156,8 @@ fn parse_chunks(
         open_items: Vec::new(),
     };
     parser.stack_base = stack_address();
-    // Most chunks hold one declaration; growing a vector of large items
-    // costs more than guessing its size.
-    let mut items = Vec::with_capacity(starts.len());
+    // Growing a vector of large items costs more than guessing its size.
+    let mut items = Vec::with_capacity(capacity.max(starts.len()));
     let ends = starts.iter().skip(1).copied().chain([last_end]);
     for (start, end) in starts.iter().copied().zip(ends) {
         // file = { SOI ~ item* ~ EOI }, with every item a declaration: a
