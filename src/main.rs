@@ -347,6 +347,13 @@ fn build(
         exit_without_freeing((checked, templates));
         return Ok(status);
     }
+    // Only files of components, types and lets: libraries, built through
+    // the files that import them.
+    if templates.is_empty() {
+        return Err(UsageError::Params(
+            "nothing to build: no file given declares a resource or an output (a file of components is built through the files that import it)".into(),
+        ));
+    }
     let both_providers = [Target::TerraformAws, Target::TerraformOpenstack]
         .iter()
         .all(|t| templates.iter().any(|template| template.target == *t));

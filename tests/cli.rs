@@ -408,3 +408,28 @@ fn only_a_leading_doc_block_describes_the_template() {
         assert_eq!(template["Description"].as_str(), description, "{text}");
     }
 }
+
+/// A file of components alone deploys nothing: building it is a mistake in
+/// the command, said plainly, with or without `-o`.
+#[test]
+fn building_only_a_library_builds_nothing_and_says_so() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let text = "component Box {\n  param name: string\n}\n";
+    let path = temp_file(&dir, "library.infra", text.as_bytes());
+    let out = dir.path().join("out");
+    let out = out.to_str().expect("UTF-8 path");
+    for args in [
+        vec!["build", &path, "--target", "cloudformation"],
+        vec!["build", &path, "--target", "heat", "-o", out],
+    ] {
+        let output = infra(&args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&output).contains("nothing to build"),
+            "{}",
+            stderr(&output)
+        );
+        assert!(output.stdout.is_empty());
+    }
+    assert!(!dir.path().join("out").exists());
+}
