@@ -37,6 +37,7 @@ codes! {
     E0105 Error "cannot find imported file";
     E0106 Error "not a resource type";
     E0107 Error "recursive type alias";
+    E0108 Error "not a value";
     // Types and schemas (E02xx, W02xx).
     E0201 Error "unknown property";
     E0202 Error "missing required property";

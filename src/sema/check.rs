@@ -2103,10 +2103,35 @@ impl Checker<'_> {
                 }
                 ty.clone()
             }
-            Some(Entry::Import) => Ty::Any,
-            // Unknown names are reported by the resolver; namespaces are not values.
+            Some(Entry::Import) => self.not_a_value(name, "an import", "an import names a file: use its components and type aliases as types, as in `web.WebTier`"),
+            None if NAMESPACES.contains(&name.name.as_str()) => self.not_a_value(
+                name,
+                "a namespace of portable types",
+                "use its types in a resource, as in `resource net: network.Network { ... }`, and read the resource's attributes",
+            ),
+            None if scope.items.iter().any(|i| matches!(&i.kind, ItemKind::Component(c) if c.name.name == name.name)) => self.not_a_value(
+                name,
+                "a component",
+                "declare a resource of this component and read its outputs, as in `resource r: NAME { ... }` then `r.OUTPUT`",
+            ),
+            // Unknown names are reported by the resolver.
             None => Ty::Error,
         }
+    }
+
+    /// A name that is declared, but not as a value: reported, typed as an
+    /// error so that nothing more is said of it.
+    fn not_a_value(&mut self, name: &Ident, what: &str, help: &str) -> Ty {
+        self.diagnostics.push(
+            Diagnostic::new(
+                &codes::E0108,
+                name.span,
+                format!("`{}` is {what}, not a value", name.name),
+            )
+            .label(format!("{what}, used as a value"))
+            .help(help.to_string()),
+        );
+        Ty::Error
     }
 
     fn member_type(&mut self, base: &Ty, name: &Ident, base_span: Span) -> Ty {
@@ -2207,8 +2232,15 @@ impl Checker<'_> {
     fn call_type(&mut self, scope: &mut Scope, callee: &Expr, args: &[Expr]) -> Ty {
         let arg_types: Vec<Ty> = args.iter().map(|a| self.infer(scope, a)).collect();
         let ExprKind::Name(name) = &callee.kind else {
-            let _ = self.infer(scope, callee);
-            return Ty::Any;
+            let reported = self.diagnostics.len();
+            if self.infer(scope, callee) != Ty::Error && self.diagnostics.len() == reported {
+                self.diagnostics.push(
+                    Diagnostic::new(&codes::E0206, callee.span, "only built-in functions can be called")
+                        .label("not a function")
+                        .help("call a built-in function by its name, as in `length(xs)` or `cidrsubnet(block, 8, 1)`"),
+                );
+            }
+            return Ty::Error;
         };
         let Some(&(_, min, max)) = FUNCTIONS.iter().find(|(n, _, _)| *n == name.name) else {
             let mut d = Diagnostic::new(
