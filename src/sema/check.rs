@@ -148,6 +148,9 @@ struct Scope<'a> {
     locals: Vec<(String, Ty)>,
     /// Conditions known to hold here, canonically printed.
     conditions: Vec<String>,
+    /// Attribute paths known not to be null here (`a.b != null ? a.b : ...`),
+    /// canonically printed.
+    non_null: Vec<String>,
     consts: ConstEnv<'a>,
 }
 
@@ -801,6 +804,7 @@ impl Checker<'_> {
             lets: HashMap::default(),
             locals: Vec::new(),
             conditions: Vec::new(),
+            non_null: Vec::new(),
             consts,
         };
         let mut analysis = Analysis::default();
@@ -1672,9 +1676,42 @@ impl Checker<'_> {
         expected: &Ty,
         field: Option<(&str, &Field)>,
     ) {
+        // Each branch of a conditional is checked against what is expected,
+        // where it is: their join may hide a mistake in one of them.
+        if let ExprKind::Conditional(c, a, b) = &expr.kind {
+            let tc = self.infer(scope, c);
+            self.expect(&Ty::Bool, &tc, c.span, None);
+            let condition = canon(c);
+            let (narrow_then, narrow_else) = match null_test(c) {
+                Some((tested, true)) => (Some(tested), None),
+                Some((tested, false)) => (None, Some(tested)),
+                None => (None, None),
+            };
+            scope.conditions.push(condition.clone());
+            self.check_narrowed(scope, narrow_then, a, expected, field);
+            scope.conditions.pop();
+            scope.conditions.push(format!("!({condition})"));
+            self.check_narrowed(scope, narrow_else, b, expected, field);
+            scope.conditions.pop();
+            return;
+        }
         if let Some(found) = self.check_expr(scope, expr, expected) {
             self.expect(expected, &found, expr.span, field);
         }
+    }
+
+    /// [`Self::check_value`] with `name` known not to be null.
+    fn check_narrowed(
+        &mut self,
+        scope: &mut Scope,
+        tested: Option<&Expr>,
+        expr: &Expr,
+        expected: &Ty,
+        field: Option<(&str, &Field)>,
+    ) {
+        let pushed = self.narrow(scope, tested);
+        self.check_value(scope, expr, expected, field);
+        self.unnarrow(scope, pushed);
     }
 
     /// Checks a value against an expected type, descending into list and
@@ -1830,7 +1867,11 @@ impl Checker<'_> {
             }
             ExprKind::Member(base, name) => {
                 let base_ty = self.infer(scope, base);
-                self.member_type(&base_ty, name, base.span)
+                let ty = self.member_type(&base_ty, name, base.span);
+                if !scope.non_null.is_empty() && scope.non_null.contains(&canon(expr)) {
+                    return ty.non_optional().clone();
+                }
+                ty
             }
             ExprKind::Index(base, index) => {
                 let base_ty = self.infer(scope, base);
@@ -1892,8 +1933,8 @@ impl Checker<'_> {
                 // `x != null ? x : y`: in the branch where `x` is not null,
                 // its type loses the `?`.
                 let (narrow_then, narrow_else) = match null_test(c) {
-                    Some((name, true)) => (Some(name), None),
-                    Some((name, false)) => (None, Some(name)),
+                    Some((tested, true)) => (Some(tested), None),
+                    Some((tested, false)) => (None, Some(tested)),
                     None => (None, None),
                 };
                 scope.conditions.push(condition.clone());
@@ -1934,16 +1975,35 @@ impl Checker<'_> {
     }
 
     /// Infers `expr` with `name` known not to be null.
-    fn with_narrowed(&mut self, scope: &mut Scope, name: Option<&Ident>, expr: &Expr) -> Ty {
-        let Some(name) = name else {
-            return self.infer(scope, expr);
-        };
-        let ty = self.name_type_quiet(scope, name);
-        let narrowed = ty.non_optional().clone();
-        scope.locals.push((name.name.clone(), narrowed));
+    fn with_narrowed(&mut self, scope: &mut Scope, tested: Option<&Expr>, expr: &Expr) -> Ty {
+        let pushed = self.narrow(scope, tested);
         let t = self.infer(scope, expr);
-        scope.locals.pop();
+        self.unnarrow(scope, pushed);
         t
+    }
+
+    /// Takes `tested` as not null from here: a name through a local of its
+    /// type without the `?`, an attribute path through `non_null`.
+    fn narrow(&mut self, scope: &mut Scope, tested: Option<&Expr>) -> Option<bool> {
+        match &tested?.kind {
+            ExprKind::Name(name) => {
+                let narrowed = self.name_type_quiet(scope, name).non_optional().clone();
+                scope.locals.push((name.name.clone(), narrowed));
+                Some(true)
+            }
+            _ => {
+                scope.non_null.push(canon(tested?));
+                Some(false)
+            }
+        }
+    }
+
+    fn unnarrow(&mut self, scope: &mut Scope, pushed: Option<bool>) {
+        match pushed {
+            Some(true) => drop(scope.locals.pop()),
+            Some(false) => drop(scope.non_null.pop()),
+            None => {}
+        }
     }
 
     /// The type of a name without reporting anything about it.
@@ -2332,15 +2392,17 @@ fn written_optional(ty: &TypeExpr) -> bool {
 
 /// `x != null` gives `(x, true)`, `x == null` gives `(x, false)`: the name,
 /// and whether the condition being true means it is not null.
-fn null_test(condition: &Expr) -> Option<(&Ident, bool)> {
+fn null_test(condition: &Expr) -> Option<(&Expr, bool)> {
     let ExprKind::Binary(op @ (BinaryOp::Ne | BinaryOp::Eq), a, b) = &condition.kind else {
         return None;
     };
-    let name = match (&a.kind, &b.kind) {
-        (ExprKind::Name(n), ExprKind::Null) | (ExprKind::Null, ExprKind::Name(n)) => n,
+    let tested = match (&a.kind, &b.kind) {
+        (ExprKind::Null, _) => b,
+        (_, ExprKind::Null) => a,
         _ => return None,
     };
-    Some((name, *op == BinaryOp::Ne))
+    matches!(tested.kind, ExprKind::Name(_) | ExprKind::Member(..))
+        .then_some((&**tested, *op == BinaryOp::Ne))
 }
 
 /// Compile-time values of a module's names: params given at compile time,
