@@ -2334,6 +2334,21 @@ impl Checker<'_> {
             );
             return Ty::Error;
         }
+        // The arguments whose type does not depend on the others.
+        let expected: &[Ty] = match name.name.as_str() {
+            "join" => &[Ty::String],
+            "split" | "replace" => &[Ty::String, Ty::String, Ty::String],
+            "lower" | "upper" | "base64" | "file" => &[Ty::String],
+            "cidrsubnet" => &[Ty::String, Ty::Int, Ty::Int],
+            "element" => &[Ty::Any, Ty::Int],
+            "lookup" => &[Ty::Any, Ty::String],
+            _ => &[],
+        };
+        for ((arg, found), wanted) in args.iter().zip(&arg_types).zip(expected) {
+            if *wanted != Ty::Any {
+                self.expect(wanted, found, arg.span, None);
+            }
+        }
         let first = arg_types.first().cloned().unwrap_or(Ty::Any);
         let element = |t: &Ty| match t.non_optional() {
             Ty::List(e) | Ty::Map(e) => (**e).clone(),
