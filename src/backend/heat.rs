@@ -59,6 +59,35 @@ const BASE_VERSION: &str = "2018-08-31";
 const NULLABLE_IF_VERSION: &str = "2021-04-16";
 
 /// The template of `deployment`, and what Heat cannot express.
+/// The largest template Heat's engine accepts by default
+/// (`max_template_size` in `heat.conf`).
+pub const MAX_TEMPLATE_BYTES: usize = 524_288;
+
+/// A template of `size` bytes over the size Heat accepts, reported at the
+/// first resource.
+pub fn size_limit(deployment: &Deployment, size: usize) -> Option<Diagnostic> {
+    if size <= MAX_TEMPLATE_BYTES {
+        return None;
+    }
+    let span = deployment
+        .resources
+        .first()
+        .map(|r| r.span)
+        .or_else(|| deployment.outputs.first().map(|o| o.span))?;
+    Some(
+        Diagnostic::new(
+            &codes::E0536,
+            span,
+            format!(
+                "the template is {size} bytes: Heat accepts at most {MAX_TEMPLATE_BYTES} by default"
+            ),
+        )
+        .label("in the template built from this program")
+        .note("Heat's `max_template_size` setting bounds the templates a cloud accepts; most clouds keep the default")
+        .help("split the program into several stacks (one entry file each), or repeat resources with a deploy-time count (`for i in 0..n`), which Heat writes once as a ResourceGroup"),
+    )
+}
+
 pub fn emit(deployment: &Deployment) -> (Value, Vec<Diagnostic>) {
     let mut emitter = Emitter::new(deployment);
     let parameters = parameters(&deployment.params);

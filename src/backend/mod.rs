@@ -14,12 +14,16 @@ use crate::ir::{Deployment, Target};
 /// JSON and a final newline), and what the target could not express. A
 /// template with an error among the diagnostics must not be written.
 pub fn emit(deployment: &Deployment) -> (String, Vec<Diagnostic>) {
-    let (value, diagnostics) = match deployment.target {
+    let (value, mut diagnostics) = match deployment.target {
         Target::CloudFormation => return cloudformation::emit(deployment),
         Target::Heat => heat::emit(deployment),
         Target::TerraformAws | Target::TerraformOpenstack => terraform::emit(deployment),
     };
-    (crate::json::pretty_value(&value), diagnostics)
+    let text = crate::json::pretty_value(&value);
+    if deployment.target == Target::Heat {
+        diagnostics.extend(heat::size_limit(deployment, text.len()));
+    }
+    (text, diagnostics)
 }
 
 /// Where the template of an entry file named `stem` goes, relative to the

@@ -106,6 +106,7 @@ codes! {
     E0533 Error "deploy-time context Heat cannot read";
     E0534 Error "Heat condition reads more than params";
     E0535 Error "selection Heat cannot express";
+    E0536 Error "template exceeds Heat's size limit";
     W0530 Note "sensitive output shown by Heat";
     // Terraform (E0550-E0569, W0550-W0569).
     E0550 Error "sensitive value in a count";
