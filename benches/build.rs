@@ -119,7 +119,8 @@ fn check_phases_once(
     let (program, types) =
         infra::sema::check::check(&mut db, file, ast.clone(), Some(path), &params);
     mark(3);
-    let (graph, _) = infra::graph::build(&ast, &program.analysis.states);
+    let (mut graph, _) = infra::graph::build(&ast);
+    graph.set_states(&program.analysis.states);
     mark(4);
     Box::new((db, ast, names, types, program, graph))
 }

@@ -147,8 +147,8 @@ pub struct DepGraph {
 }
 
 impl DepGraph {
-    /// Gives each resource node its state class, by resource name, for a
-    /// graph built before the type checker had found them.
+    /// Gives each resource node its state class, by resource name, as the
+    /// type checker found it.
     pub fn set_states<S: BuildHasher>(&mut self, states: &IndexMap<String, StateClass, S>) {
         for node in self.graph.node_weights_mut() {
             if node.kind == NodeKind::Resource {
@@ -287,12 +287,10 @@ enum Declared {
     Component,
 }
 
-/// Builds the graph of a file's top-level declarations. `states` gives the
-/// state class of each resource, by resource name, as the type checker found it.
-pub fn build<S: BuildHasher>(
-    file: &SourceFile,
-    states: &IndexMap<String, StateClass, S>,
-) -> (DepGraph, Vec<Diagnostic>) {
+/// Builds the graph of a file's top-level declarations. It needs only the
+/// tree; the state classes the type checker finds are given to it with
+/// [`DepGraph::set_states`].
+pub fn build(file: &SourceFile) -> (DepGraph, Vec<Diagnostic>) {
     let items = file.items.len();
     let mut graph = DepGraph {
         graph: DiGraph::with_capacity(items, items),
@@ -304,7 +302,7 @@ pub fn build<S: BuildHasher>(
     // The node of each item that got one, by item index.
     let mut item_nodes: Vec<Option<NodeId>> = Vec::with_capacity(items);
     for item in &file.items {
-        item_nodes.push(add_node(&mut graph, &mut others, item, states));
+        item_nodes.push(add_node(&mut graph, &mut others, item));
     }
 
     let mut diagnostics = Vec::new();
@@ -393,11 +391,10 @@ pub fn build<S: BuildHasher>(
     (graph, diagnostics)
 }
 
-fn add_node<'a, S: BuildHasher>(
+fn add_node<'a>(
     graph: &mut DepGraph,
     others: &mut IndexMap<&'a str, Declared, FxBuildHasher>,
     item: &'a Item,
-    states: &IndexMap<String, StateClass, S>,
 ) -> Option<NodeId> {
     let (kind, name): (NodeKind, &Ident) = match &item.kind {
         ItemKind::Param(p) => (NodeKind::Param, &p.name),
@@ -425,16 +422,12 @@ fn add_node<'a, S: BuildHasher>(
     } else if graph.names.contains_key(&name.name) || others.contains_key(name.name.as_str()) {
         return None;
     }
-    let state = match kind {
-        NodeKind::Resource => states.get(&name.name).copied(),
-        _ => None,
-    };
     let id = graph.graph.add_node(Node {
         kind,
         name: name.name.clone(),
         name_span: name.span,
         span: item.span,
-        state,
+        state: None,
     });
     if kind == NodeKind::Output {
         graph.outputs.insert(name.name.clone(), id);
@@ -1218,7 +1211,7 @@ mod tests {
     }
 
     fn graph_of(text: &str) -> (DepGraph, Vec<Diagnostic>) {
-        build(&parse(text), &IndexMap::new())
+        build(&parse(text))
     }
 
     /// `from -> to (kind)` for every edge, in order.
@@ -1585,22 +1578,21 @@ resource s: compute.Server {
     }
 
     #[test]
-    fn states_given_after_building_are_the_states_given_while_building() {
+    fn states_are_given_after_building() {
         let mut states = IndexMap::new();
         states.insert("db".to_string(), StateClass::Persistent);
         states.insert("q".to_string(), StateClass::Stateless);
         let file = parse(
             "param p: int\nresource db: database.Instance {}\nresource q: queue.Queue {}\noutput o = db.id\n",
         );
-        let (mut later, _) = build(&file, &IndexMap::new());
-        assert_eq!(later.node(later.lookup("db").unwrap()).state, None);
-        later.set_states(&states);
-        let (built, _) = build(&file, &states);
-        assert_eq!(render(&later, Format::Json), render(&built, Format::Json));
+        let (mut graph, _) = build(&file);
+        assert_eq!(graph.node(graph.lookup("db").unwrap()).state, None);
+        graph.set_states(&states);
         assert_eq!(
-            later.node(later.lookup("q").unwrap()).state,
+            graph.node(graph.lookup("q").unwrap()).state,
             Some(StateClass::Stateless)
         );
+        assert_eq!(graph.node(graph.lookup("p").unwrap()).state, None);
     }
 
     #[test]
@@ -1608,7 +1600,8 @@ resource s: compute.Server {
         let mut states = IndexMap::new();
         states.insert("db".to_string(), StateClass::Persistent);
         let file = parse("resource db: database.Instance {}\nresource q: queue.Queue {}\n");
-        let (graph, _) = build(&file, &states);
+        let (mut graph, _) = build(&file);
+        graph.set_states(&states);
         let db = graph.lookup("db").unwrap();
         assert_eq!(graph.node(db).state, Some(StateClass::Persistent));
         assert_eq!(graph.node(graph.lookup("q").unwrap()).state, None);

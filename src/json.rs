@@ -190,7 +190,7 @@ pub fn pretty(json: &Json<'_>) -> String {
 /// As [`pretty`], for a `serde_json::Value`.
 pub fn pretty_value(value: &Value) -> String {
     let mut out = String::with_capacity(4096);
-    write_value(&mut out, value, 0);
+    write_tree(&mut out, value, 0);
     out.push('\n');
     out
 }
@@ -198,32 +198,7 @@ pub fn pretty_value(value: &Value) -> String {
 /// `json` as [`pretty`] lays it out at `depth`, without the final newline:
 /// two values are equal exactly when their texts are.
 pub fn write(out: &mut String, json: &Json<'_>, depth: usize) {
-    match json {
-        Json::Null => out.push_str("null"),
-        Json::Bool(true) => out.push_str("true"),
-        Json::Bool(false) => out.push_str("false"),
-        Json::Number(n) => number(out, n),
-        Json::Str(s) => string(out, s),
-        Json::Array(items) if items.is_empty() => out.push_str("[]"),
-        Json::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                entry(out, i, depth + 1);
-                write(out, item, depth + 1);
-            }
-            close(out, depth, ']');
-        }
-        Json::Object(entries) if entries.is_empty() => out.push_str("{}"),
-        Json::Object(entries) => {
-            out.push('{');
-            for (i, (name, value)) in entries.iter().enumerate() {
-                entry(out, i, depth + 1);
-                key(out, name);
-                write(out, value, depth + 1);
-            }
-            close(out, depth, '}');
-        }
-    }
+    write_tree(out, json, depth);
 }
 
 /// The start of an object's entry at `depth`, for an object written piece
@@ -242,29 +217,91 @@ pub fn write_close(out: &mut String, depth: usize, count: usize, bracket: char) 
     out.push(bracket);
 }
 
-fn write_value(out: &mut String, value: &Value, depth: usize) {
-    match value {
-        Value::Null => out.push_str("null"),
-        Value::Bool(true) => out.push_str("true"),
-        Value::Bool(false) => out.push_str("false"),
-        Value::Number(n) => number(out, n),
-        Value::String(s) => string(out, s),
-        Value::Array(items) if items.is_empty() => out.push_str("[]"),
-        Value::Array(items) => {
+/// The trees the printer walks: this module's and serde_json's, printed
+/// alike by one function.
+trait Tree: Sized {
+    fn node(&self) -> Node<'_, Self>;
+    /// An object's entries, in order; none for anything else.
+    fn entries(&self) -> impl Iterator<Item = (&str, &Self)>;
+}
+
+enum Node<'t, T> {
+    Null,
+    Bool(bool),
+    Number(&'t Number),
+    Str(&'t str),
+    Array(&'t [T]),
+    /// Its entries come from [`Tree::entries`].
+    Object,
+}
+
+impl Tree for Json<'_> {
+    fn node(&self) -> Node<'_, Self> {
+        match self {
+            Json::Null => Node::Null,
+            Json::Bool(b) => Node::Bool(*b),
+            Json::Number(n) => Node::Number(n),
+            Json::Str(s) => Node::Str(s),
+            Json::Array(items) => Node::Array(items),
+            Json::Object(_) => Node::Object,
+        }
+    }
+
+    fn entries(&self) -> impl Iterator<Item = (&str, &Self)> {
+        let entries = match self {
+            Json::Object(entries) => entries.as_slice(),
+            _ => &[],
+        };
+        entries.iter().map(|(k, v)| (k.as_ref(), v))
+    }
+}
+
+impl Tree for Value {
+    fn node(&self) -> Node<'_, Self> {
+        match self {
+            Value::Null => Node::Null,
+            Value::Bool(b) => Node::Bool(*b),
+            Value::Number(n) => Node::Number(n),
+            Value::String(s) => Node::Str(s),
+            Value::Array(items) => Node::Array(items),
+            Value::Object(_) => Node::Object,
+        }
+    }
+
+    fn entries(&self) -> impl Iterator<Item = (&str, &Self)> {
+        self.as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| (k.as_str(), v))
+    }
+}
+
+fn write_tree<T: Tree>(out: &mut String, tree: &T, depth: usize) {
+    match tree.node() {
+        Node::Null => out.push_str("null"),
+        Node::Bool(true) => out.push_str("true"),
+        Node::Bool(false) => out.push_str("false"),
+        Node::Number(n) => number(out, n),
+        Node::Str(s) => string(out, s),
+        Node::Array([]) => out.push_str("[]"),
+        Node::Array(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
                 entry(out, i, depth + 1);
-                write_value(out, item, depth + 1);
+                write_tree(out, item, depth + 1);
             }
             close(out, depth, ']');
         }
-        Value::Object(entries) if entries.is_empty() => out.push_str("{}"),
-        Value::Object(entries) => {
+        Node::Object => {
+            let mut entries = tree.entries().peekable();
+            if entries.peek().is_none() {
+                return out.push_str("{}");
+            }
             out.push('{');
-            for (i, (name, value)) in entries.iter().enumerate() {
+            for (i, (name, value)) in entries.enumerate() {
                 entry(out, i, depth + 1);
                 key(out, name);
-                write_value(out, value, depth + 1);
+                write_tree(out, value, depth + 1);
             }
             close(out, depth, '}');
         }

@@ -20,7 +20,6 @@ pub mod syntax;
 pub mod workspace;
 
 use diagnostics::Diagnostic;
-use indexmap::IndexMap;
 use source::{FileId, SourceDb};
 use syntax::ast;
 
@@ -126,10 +125,10 @@ pub fn check(
         if syntax_ok {
             // Name resolution and the dependency graph need only the tree:
             // on a large file they are built on another thread while the
-            // checker runs here, and the graph gets the state classes the
+            // checker runs here; the graph then gets the state classes the
             // checker found.
             let tree: &ast::SourceFile = &ast;
-            let no_states: IndexMap<String, ast::StateClass> = IndexMap::new();
+            let tree_only = || (sema::resolve::resolve(tree), graph::build(tree));
             let (names, param_diagnostics, (program, type_diagnostics), graph) =
                 std::thread::scope(|scope| {
                     // With the compiler's own stack: the tree may be as deep
@@ -138,28 +137,20 @@ pub fn check(
                         .then(|| {
                             std::thread::Builder::new()
                                 .stack_size(STACK_SIZE)
-                                .spawn_scoped(scope, || {
-                                    (sema::resolve::resolve(tree), graph::build(tree, &no_states))
-                                })
+                                .spawn_scoped(scope, tree_only)
                                 .ok()
                         })
                         .flatten();
                     let (params, param_diagnostics) = sema::params::check(&ast, &options.params);
                     let checked =
                         sema::check::check(&mut db, file, ast.clone(), Some(path), &params);
-                    let (names, graph) = match other {
-                        Some(thread) => {
-                            let (names, (mut graph, graph_diagnostics)) = thread
-                                .join()
-                                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-                            graph.set_states(&checked.0.analysis.states);
-                            (names, (graph, graph_diagnostics))
-                        }
-                        None => (
-                            sema::resolve::resolve(tree),
-                            graph::build(tree, &checked.0.analysis.states),
-                        ),
+                    let (names, mut graph) = match other {
+                        Some(thread) => thread
+                            .join()
+                            .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                        None => tree_only(),
                     };
+                    graph.0.set_states(&checked.0.analysis.states);
                     (names, param_diagnostics, checked, graph)
                 });
             let (graph, graph_diagnostics) = graph;

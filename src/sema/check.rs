@@ -1679,39 +1679,14 @@ impl Checker<'_> {
         // Each branch of a conditional is checked against what is expected,
         // where it is: their join may hide a mistake in one of them.
         if let ExprKind::Conditional(c, a, b) = &expr.kind {
-            let tc = self.infer(scope, c);
-            self.expect(&Ty::Bool, &tc, c.span, None);
-            let condition = canon(c);
-            let (narrow_then, narrow_else) = match null_test(c) {
-                Some((tested, true)) => (Some(tested), None),
-                Some((tested, false)) => (None, Some(tested)),
-                None => (None, None),
-            };
-            scope.conditions.push(condition.clone());
-            self.check_narrowed(scope, narrow_then, a, expected, field);
-            scope.conditions.pop();
-            scope.conditions.push(format!("!({condition})"));
-            self.check_narrowed(scope, narrow_else, b, expected, field);
-            scope.conditions.pop();
+            self.branches(scope, c, a, b, |s, scope, branch| {
+                s.check_value(scope, branch, expected, field)
+            });
             return;
         }
         if let Some(found) = self.check_expr(scope, expr, expected) {
             self.expect(expected, &found, expr.span, field);
         }
-    }
-
-    /// [`Self::check_value`] with `name` known not to be null.
-    fn check_narrowed(
-        &mut self,
-        scope: &mut Scope,
-        tested: Option<&Expr>,
-        expr: &Expr,
-        expected: &Ty,
-        field: Option<(&str, &Field)>,
-    ) {
-        let pushed = self.narrow(scope, tested);
-        self.check_value(scope, expr, expected, field);
-        self.unnarrow(scope, pushed);
     }
 
     /// Checks a value against an expected type, descending into list and
@@ -1927,22 +1902,8 @@ impl Checker<'_> {
                 self.binary_type(*op, (&ta, a.span), (&tb, b.span))
             }
             ExprKind::Conditional(c, a, b) => {
-                let tc = self.infer(scope, c);
-                self.expect(&Ty::Bool, &tc, c.span, None);
-                let condition = canon(c);
-                // `x != null ? x : y`: in the branch where `x` is not null,
-                // its type loses the `?`.
-                let (narrow_then, narrow_else) = match null_test(c) {
-                    Some((tested, true)) => (Some(tested), None),
-                    Some((tested, false)) => (None, Some(tested)),
-                    None => (None, None),
-                };
-                scope.conditions.push(condition.clone());
-                let ta = self.with_narrowed(scope, narrow_then, a);
-                scope.conditions.pop();
-                scope.conditions.push(format!("!({condition})"));
-                let tb = self.with_narrowed(scope, narrow_else, b);
-                scope.conditions.pop();
+                let (ta, tb) =
+                    self.branches(scope, c, a, b, |s, scope, branch| s.infer(scope, branch));
                 Ty::join(ta, tb)
             }
             ExprKind::Range(a, b) => {
@@ -1974,35 +1935,59 @@ impl Checker<'_> {
         }
     }
 
-    /// Infers `expr` with `name` known not to be null.
-    fn with_narrowed(&mut self, scope: &mut Scope, tested: Option<&Expr>, expr: &Expr) -> Ty {
-        let pushed = self.narrow(scope, tested);
-        let t = self.infer(scope, expr);
-        self.unnarrow(scope, pushed);
-        t
+    /// Checks the condition of `c ? a : b`, then runs `branch` on `a` and
+    /// on `b`, each in the scope it sees: its side of the condition known to
+    /// hold, and what the condition tests against null (`x != null ? x : y`,
+    /// `a.b != null ? a.b : y`) known not to be null in the branch where it
+    /// is not.
+    fn branches<T>(
+        &mut self,
+        scope: &mut Scope,
+        c: &Expr,
+        a: &Expr,
+        b: &Expr,
+        mut branch: impl FnMut(&mut Self, &mut Scope, &Expr) -> T,
+    ) -> (T, T) {
+        let tc = self.infer(scope, c);
+        self.expect(&Ty::Bool, &tc, c.span, None);
+        let condition = canon(c);
+        let (narrow_then, narrow_else) = match null_test(c) {
+            Some((tested, true)) => (Some(tested), None),
+            Some((tested, false)) => (None, Some(tested)),
+            None => (None, None),
+        };
+        let mut in_branch = |s: &mut Self, scope: &mut Scope, held: String, tested, e| {
+            scope.conditions.push(held);
+            let narrowed = s.narrow(scope, tested);
+            let result = branch(s, scope, e);
+            match narrowed {
+                Some(Narrowed::Local) => drop(scope.locals.pop()),
+                Some(Narrowed::Path) => drop(scope.non_null.pop()),
+                None => {}
+            }
+            scope.conditions.pop();
+            result
+        };
+        let then = in_branch(self, scope, condition.clone(), narrow_then, a);
+        let otherwise = in_branch(self, scope, format!("!({condition})"), narrow_else, b);
+        (then, otherwise)
     }
 
     /// Takes `tested` as not null from here: a name through a local of its
-    /// type without the `?`, an attribute path through `non_null`.
-    fn narrow(&mut self, scope: &mut Scope, tested: Option<&Expr>) -> Option<bool> {
-        match &tested?.kind {
+    /// type without the `?`, an attribute path through `non_null`. Says
+    /// which, for the caller to undo.
+    fn narrow(&mut self, scope: &mut Scope, tested: Option<&Expr>) -> Option<Narrowed> {
+        let tested = tested?;
+        match &tested.kind {
             ExprKind::Name(name) => {
                 let narrowed = self.name_type_quiet(scope, name).non_optional().clone();
                 scope.locals.push((name.name.clone(), narrowed));
-                Some(true)
+                Some(Narrowed::Local)
             }
             _ => {
-                scope.non_null.push(canon(tested?));
-                Some(false)
+                scope.non_null.push(canon(tested));
+                Some(Narrowed::Path)
             }
-        }
-    }
-
-    fn unnarrow(&mut self, scope: &mut Scope, pushed: Option<bool>) {
-        match pushed {
-            Some(true) => drop(scope.locals.pop()),
-            Some(false) => drop(scope.non_null.pop()),
-            None => {}
         }
     }
 
@@ -2418,6 +2403,13 @@ fn null_test(condition: &Expr) -> Option<(&Expr, bool)> {
     };
     matches!(tested.kind, ExprKind::Name(_) | ExprKind::Member(..))
         .then_some((&**tested, *op == BinaryOp::Ne))
+}
+
+/// Where [`Checker::narrow`] recorded that a value is not null.
+#[derive(Clone, Copy)]
+enum Narrowed {
+    Local,
+    Path,
 }
 
 /// Compile-time values of a module's names: params given at compile time,
