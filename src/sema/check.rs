@@ -921,8 +921,7 @@ impl Checker<'_> {
             if network_kind != kind {
                 continue;
             }
-            let native = kind > 0;
-            if !(outer.contains(block) || native && secondary) {
+            if !(outer.contains(block) || ADDRESS_RANGES[kind].native && secondary) {
                 self.diagnostics.push(
                     Diagnostic::new(
                         &codes::E0318,
@@ -2593,8 +2592,10 @@ pub fn canon(expr: &Expr) -> String {
 
 /// The resource types whose address blocks nest: a network, the property
 /// holding its block; a subnet, the property naming its network and the one
-/// holding its block. The portable pair comes first.
+/// holding its block.
 struct AddressRanges {
+    /// A native VPC may hold subnets in secondary blocks too.
+    native: bool,
     network: &'static str,
     network_block: &'static str,
     subnet: &'static str,
@@ -2604,6 +2605,7 @@ struct AddressRanges {
 
 const ADDRESS_RANGES: &[AddressRanges] = &[
     AddressRanges {
+        native: false,
         network: "network.Network",
         network_block: "cidr",
         subnet: "network.Subnet",
@@ -2611,6 +2613,7 @@ const ADDRESS_RANGES: &[AddressRanges] = &[
         subnet_block: "cidr",
     },
     AddressRanges {
+        native: true,
         network: "AWS::EC2::VPC",
         network_block: "CidrBlock",
         subnet: "AWS::EC2::Subnet",
@@ -2618,6 +2621,7 @@ const ADDRESS_RANGES: &[AddressRanges] = &[
         subnet_block: "CidrBlock",
     },
     AddressRanges {
+        native: true,
         network: "aws_vpc",
         network_block: "cidr_block",
         subnet: "aws_subnet",
