@@ -113,8 +113,12 @@ pub struct Resource {
     pub deletion: Option<Deletion>,
     /// Whether the type supports a snapshot before deletion.
     pub snapshot: bool,
-    /// Where the program declares it.
+    /// Where the program declares it: the entry file's resource this one
+    /// was made for (a portable type's native resources share it).
     pub span: Span,
+    /// Which copy of that resource it belongs to, when the resource is
+    /// repeated at compile time: its index in the loop.
+    pub copy: Option<u32>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -234,6 +238,7 @@ impl Resource {
             deletion: None,
             snapshot: false,
             span: Span::default(),
+            copy: None,
         }
     }
 }

@@ -1,5 +1,365 @@
 //! The semantic oracle over every example, ui test and generated program:
-//! each target's template deploys exactly what the program says.
+//! for params chosen to take each condition both ways, each target's
+//! template deploys exactly the copies of the program's resources that the
+//! program says exist, every dependency the program states holds in the
+//! template, and nothing evaluates to a null or a value of the wrong kind.
 
 #[path = "support/oracle/mod.rs"]
 mod oracle;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use indexmap::IndexMap;
+use infra::ir::Target;
+use infra::sema::check::Program;
+use infra::sema::eval::Value;
+use infra::sema::params::{ParamInfo, ParamType};
+use oracle::reference::{self, Instance};
+
+const TARGETS: [Target; 4] = [
+    Target::CloudFormation,
+    Target::Heat,
+    Target::TerraformAws,
+    Target::TerraformOpenstack,
+];
+
+/// Values tried for a param without default or allowed values, in order:
+/// the first that meets its constraints is used.
+const CANDIDATE_STRINGS: &[&str] = &[
+    "ami-0123456789abcdef0",
+    "cirros",
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIExampleKeyOnly ci",
+    "10.0.0.0/16",
+    "example.com",
+    "admin@example.com",
+    "Passw0rd-Passw0rd",
+    "a",
+    "abc-123",
+];
+
+/// A value of `info`'s type that meets its constraints.
+fn some_value(info: &ParamInfo, name: &str) -> Option<Value> {
+    let fits = |v: &Value| info.constraints.violations(v).is_empty();
+    let candidates: Vec<Value> = match &info.ty {
+        ParamType::Bool => vec![Value::Bool(false), Value::Bool(true)],
+        ParamType::Int | ParamType::Number => {
+            let mut c: Vec<Value> = [1, 60, 100, 300, 1024]
+                .into_iter()
+                .map(Value::Int)
+                .collect();
+            c.extend(info.constraints.min.iter().map(|m| m.value.clone()));
+            c
+        }
+        ParamType::Literal(l) => vec![Value::String(l.clone())],
+        ParamType::Union(members) => members
+            .iter()
+            .filter_map(|m| match m {
+                ParamType::Literal(l) => Some(Value::String(l.clone())),
+                _ => None,
+            })
+            .collect(),
+        ParamType::List(_) => vec![Value::List(vec![Value::String("a".into())])],
+        _ => {
+            let mut c: Vec<Value> = CANDIDATE_STRINGS
+                .iter()
+                .map(|s| Value::String(s.to_string()))
+                .collect();
+            if name.contains("key") {
+                c.swap(0, 2);
+            }
+            c
+        }
+    };
+    let mut candidates = candidates;
+    if let Some(allowed) = &info.constraints.allowed {
+        candidates = allowed.value.clone();
+    }
+    candidates.into_iter().find(fits)
+}
+
+/// Assignments of the params that a deployment must give or may choose:
+/// first the defaults (and a valid value for params without one), then, one
+/// param at a time, every other value of a bool or of a param with a
+/// finite set of values, so that each condition on one param is taken both
+/// ways.
+fn assignments(program: &Program) -> Vec<IndexMap<String, Value>> {
+    let mut base = IndexMap::new();
+    for (name, info) in &program.params {
+        if info.value.is_some() {
+            continue;
+        }
+        let value = info.default.clone().or_else(|| some_value(info, name));
+        if let Some(value) = value {
+            base.insert(name.clone(), value);
+        }
+    }
+    let mut out = vec![base.clone()];
+    for (name, info) in &program.params {
+        if info.value.is_some() {
+            continue;
+        }
+        let choices: Vec<Value> = match (&info.constraints.allowed, &info.ty) {
+            (Some(allowed), _) => allowed.value.clone(),
+            (None, ParamType::Bool) => vec![Value::Bool(false), Value::Bool(true)],
+            (None, ParamType::Union(members)) => members
+                .iter()
+                .filter_map(|m| match m {
+                    ParamType::Literal(l) => Some(Value::String(l.clone())),
+                    _ => None,
+                })
+                .collect(),
+            (None, ParamType::Int) => [&info.constraints.min, &info.constraints.max]
+                .into_iter()
+                .flatten()
+                .map(|c| c.value.clone())
+                .collect(),
+            _ => Vec::new(),
+        };
+        for choice in choices {
+            if base.get(name) == Some(&choice) {
+                continue;
+            }
+            let mut next = base.clone();
+            next.insert(name.clone(), choice);
+            out.push(next);
+        }
+    }
+    out
+}
+
+/// A value as a template's parameter value.
+fn json(value: &Value) -> serde_json::Value {
+    value.to_json()
+}
+
+/// Checks one program on one target for every assignment; what is wrong
+/// goes into `failures`. Returns whether the program built for the target.
+fn check_target(
+    path: &Path,
+    program: &Program,
+    target: Target,
+    failures: &mut Vec<String>,
+) -> bool {
+    let (deployment, lowering) = infra::lower::lower(program, target);
+    if infra::diagnostics::has_errors(&lowering) {
+        return false;
+    }
+    let (text, emitting) = infra::backend::emit(&deployment);
+    if infra::diagnostics::has_errors(&emitting) {
+        return false;
+    }
+    let template: serde_json::Value = serde_json::from_str(&text).expect("a template is JSON");
+    let names = infra::backend::names(&deployment);
+    let entry = &program.modules[program.entry.0 as usize];
+    // The entry file's resource each native resource was made for.
+    let item_of_span: BTreeMap<(usize, usize), usize> = entry
+        .items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, item)| match &item.kind {
+            infra::syntax::ast::ItemKind::Resource(r) => {
+                Some(((r.name.span.start as usize, r.name.span.end as usize), i))
+            }
+            _ => None,
+        })
+        .collect();
+    for assignment in assignments(program) {
+        let shown: Vec<String> = assignment
+            .iter()
+            .map(|(k, v)| format!("{k}={}", infra::sema::eval::show(v)))
+            .collect();
+        let context = format!(
+            "{} on {} with {}",
+            path.display(),
+            target.name(),
+            shown.join(" ")
+        );
+        let said = reference::evaluate(program, &assignment);
+        for problem in &said.problems {
+            failures.push(format!("{context}: reference: {problem}"));
+        }
+        let mut params = IndexMap::new();
+        for (p, name) in deployment.params.iter().zip(&names.params) {
+            if let Some(v) = assignment.get(&p.name) {
+                params.insert(name.clone(), json(v));
+            }
+        }
+        let deployed = match target {
+            Target::CloudFormation => oracle::cloudformation::deploy(&template, &params),
+            Target::Heat => oracle::heat::deploy(&template, &params),
+            Target::TerraformAws | Target::TerraformOpenstack => {
+                oracle::terraform::deploy(&template, &params)
+            }
+        };
+        for problem in &deployed.problems {
+            failures.push(format!("{context}: template: {problem}"));
+        }
+        // Each deployed native resource, as the copy of the program's
+        // resource it was made for.
+        let mut natives: BTreeMap<Instance, Vec<String>> = BTreeMap::new();
+        for (key, native) in &deployed.resources {
+            let Some(at) = names.resources.iter().position(|n| *n == native.name) else {
+                failures.push(format!(
+                    "{context}: `{key}` is deployed but the program made no such resource"
+                ));
+                continue;
+            };
+            let r = &deployment.resources[at];
+            let Some(&item) = item_of_span.get(&(r.span.start as usize, r.span.end as usize))
+            else {
+                failures.push(format!(
+                    "{context}: `{key}` comes from no resource of the entry file"
+                ));
+                continue;
+            };
+            let copy = r.copy.or(native.index.map(|i| i as u32));
+            natives.entry((item, copy)).or_default().push(key.clone());
+        }
+        let name_of = |i: &Instance| {
+            let base = said
+                .instances
+                .get(i)
+                .map(|s| s.name.clone())
+                .or_else(|| match &entry.items[i.0].kind {
+                    infra::syntax::ast::ItemKind::Resource(r) => Some(r.name.name.clone()),
+                    _ => None,
+                })
+                .unwrap_or_default();
+            match i.1 {
+                Some(c) => format!("{base}[{c}]"),
+                None => base,
+            }
+        };
+        let expected: BTreeSet<&Instance> = said.instances.keys().collect();
+        let got: BTreeSet<&Instance> = natives.keys().collect();
+        for missing in expected.difference(&got) {
+            failures.push(format!(
+                "{context}: the program deploys `{}`, the template does not",
+                name_of(missing)
+            ));
+        }
+        for extra in got.difference(&expected) {
+            failures.push(format!(
+                "{context}: the template deploys `{}` ({}), the program does not",
+                name_of(extra),
+                natives[*extra].join(", ")
+            ));
+        }
+        for (instance, s) in &said.instances {
+            let Some(from) = natives.get(instance) else {
+                continue;
+            };
+            for to in &s.references {
+                let Some(to_natives) = natives.get(to) else {
+                    continue;
+                };
+                let holds = from
+                    .iter()
+                    .any(|a| to_natives.iter().any(|b| deployed.depends(a, b)));
+                if !holds {
+                    failures.push(format!(
+                        "{context}: `{}` refers to `{}`, but none of {from:?} depends on any of {to_natives:?}",
+                        name_of(instance),
+                        name_of(to)
+                    ));
+                }
+            }
+            for to in &s.depends_on {
+                let Some(to_natives) = natives.get(to) else {
+                    continue;
+                };
+                for a in from {
+                    for b in to_natives {
+                        if !deployed.depends(a, b) {
+                            failures.push(format!(
+                                "{context}: `{}` depends on `{}`, but `{a}` does not depend on `{b}`",
+                                name_of(instance),
+                                name_of(to)
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    true
+}
+
+/// Checks a program on every target it builds for; returns the targets it
+/// built for.
+fn check_program(path: &Path, failures: &mut Vec<String>) -> Vec<Target> {
+    let options = infra::Options::default();
+    let checked = infra::check(&[path.to_path_buf()], &options).expect("readable");
+    if infra::diagnostics::has_errors(&checked.diagnostics) {
+        return Vec::new();
+    }
+    let Some((_, program)) = checked.programs.first() else {
+        return Vec::new();
+    };
+    let mut built = Vec::new();
+    for target in TARGETS {
+        if check_target(path, program, target, failures) {
+            built.push(target);
+        }
+    }
+    built
+}
+
+fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("directory exists")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            if path.join("main.infra").is_file() {
+                out.push(path.join("main.infra"));
+            } else {
+                collect(&path, out);
+            }
+        } else if path.extension().is_some_and(|e| e == "infra") {
+            out.push(path);
+        }
+    }
+}
+
+fn report(failures: &[String]) {
+    assert!(
+        failures.is_empty(),
+        "{} findings:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn examples_deploy_what_they_say() {
+    let mut programs = Vec::new();
+    collect(Path::new("examples"), &mut programs);
+    let mut failures = Vec::new();
+    for path in &programs {
+        let built = check_program(path, &mut failures);
+        let portable = !path.starts_with("examples/native");
+        if portable {
+            assert_eq!(built, TARGETS, "{} builds for every target", path.display());
+        } else {
+            assert_eq!(built.len(), 1, "{} builds for its target", path.display());
+        }
+    }
+    report(&failures);
+}
+
+#[test]
+fn ui_programs_that_build_deploy_what_they_say() {
+    let mut programs = Vec::new();
+    collect(Path::new("tests/ui"), &mut programs);
+    let mut failures = Vec::new();
+    let mut built = 0;
+    for path in &programs {
+        built += check_program(path, &mut failures).len();
+    }
+    assert!(built > 0, "some ui programs build for some target");
+    report(&failures);
+}

@@ -279,6 +279,28 @@ struct Condition {
     name: String,
 }
 
+/// Each resource's name in the template, in the deployment's order: its
+/// snake_case name, or its logical id where two would share one.
+pub fn resource_names(deployment: &Deployment) -> Vec<String> {
+    let mut names = Vec::with_capacity(deployment.resources.len());
+    let mut taken = HashSet::new();
+    for r in &deployment.resources {
+        let mut name = if r.snake.is_empty() || taken.contains(r.snake.as_str()) {
+            r.id.clone()
+        } else {
+            r.snake.clone()
+        };
+        let mut n = 2;
+        while taken.contains(&name) {
+            name = format!("{}_{n}", r.id);
+            n += 1;
+        }
+        taken.insert(name.clone());
+        names.push(name);
+    }
+    names
+}
+
 struct Emitter<'d> {
     deployment: &'d Deployment,
     /// Each resource's name in the template, by logical id.
@@ -297,22 +319,12 @@ type Written = Result<Value, Problem>;
 
 impl<'d> Emitter<'d> {
     fn new(deployment: &'d Deployment) -> Emitter<'d> {
-        let mut names = HashMap::new();
-        let mut taken = HashSet::new();
-        for r in &deployment.resources {
-            let mut name = if r.snake.is_empty() || taken.contains(r.snake.as_str()) {
-                r.id.clone()
-            } else {
-                r.snake.clone()
-            };
-            let mut n = 2;
-            while taken.contains(&name) {
-                name = format!("{}_{n}", r.id);
-                n += 1;
-            }
-            taken.insert(name.clone());
-            names.insert(r.id.as_str(), name);
-        }
+        let names = deployment
+            .resources
+            .iter()
+            .map(|r| r.id.as_str())
+            .zip(resource_names(deployment))
+            .collect();
         let groups = deployment
             .resources
             .iter()

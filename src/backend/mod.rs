@@ -39,3 +39,36 @@ pub fn file_name(target: Target, stem: &str, both_providers: bool) -> String {
         Target::TerraformAws | Target::TerraformOpenstack => format!("{stem}.tf.json"),
     }
 }
+
+/// Where the names of a template come from: for each of the deployment's
+/// resources and params, in its order, the name the template gives it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Names {
+    /// CloudFormation logical id, Heat resource name, Terraform `TYPE.NAME`.
+    pub resources: Vec<String>,
+    /// CloudFormation parameter, Heat parameter, Terraform variable.
+    pub params: Vec<String>,
+}
+
+/// The names `emit` gives the resources and params of `deployment`.
+pub fn names(deployment: &Deployment) -> Names {
+    let resources = match deployment.target {
+        Target::CloudFormation => deployment.resources.iter().map(|r| r.id.clone()).collect(),
+        Target::Heat => heat::resource_names(deployment),
+        Target::TerraformAws | Target::TerraformOpenstack => deployment
+            .resources
+            .iter()
+            .map(|r| format!("{}.{}", r.type_name, r.snake))
+            .collect(),
+    };
+    let params = match deployment.target {
+        Target::CloudFormation => deployment
+            .params
+            .iter()
+            .map(|p| cloudformation::pascal_case(&p.name))
+            .collect(),
+        Target::Heat => deployment.params.iter().map(|p| p.name.clone()).collect(),
+        Target::TerraformAws | Target::TerraformOpenstack => terraform::variable_names(deployment),
+    };
+    Names { resources, params }
+}

@@ -219,28 +219,40 @@ struct Emitter<'d> {
     diagnostics: Vec<Diagnostic>,
 }
 
+/// Each param's variable name, in the deployment's order: its own, unless
+/// Terraform reserves it.
+pub fn variable_names(d: &Deployment) -> Vec<String> {
+    let names: HashSet<&str> = d.params.iter().map(|p| p.name.as_str()).collect();
+    let mut taken: HashSet<String> = HashSet::new();
+    let mut variables = Vec::with_capacity(d.params.len());
+    for p in &d.params {
+        let mut name = p.name.clone();
+        if RESERVED_VARIABLES.contains(&name.as_str()) {
+            name = format!("{}_value", p.name);
+            let mut n = 2;
+            while names.contains(name.as_str()) || taken.contains(&name) {
+                name = format!("{}_value{n}", p.name);
+                n += 1;
+            }
+        }
+        taken.insert(name.clone());
+        variables.push(name);
+    }
+    variables
+}
+
 impl<'d> Emitter<'d> {
     fn new(d: &'d Deployment) -> Emitter<'d> {
         let provider = match d.target {
             Target::TerraformOpenstack => "openstack",
             _ => "aws",
         };
-        let names: HashSet<&str> = d.params.iter().map(|p| p.name.as_str()).collect();
-        let mut taken: HashSet<String> = HashSet::new();
-        let mut variables = HashMap::new();
-        for p in &d.params {
-            let mut name = p.name.clone();
-            if RESERVED_VARIABLES.contains(&name.as_str()) {
-                name = format!("{}_value", p.name);
-                let mut n = 2;
-                while names.contains(name.as_str()) || taken.contains(&name) {
-                    name = format!("{}_value{n}", p.name);
-                    n += 1;
-                }
-            }
-            taken.insert(name.clone());
-            variables.insert(p.name.as_str(), name);
-        }
+        let variables = d
+            .params
+            .iter()
+            .map(|p| p.name.as_str())
+            .zip(variable_names(d))
+            .collect();
         Emitter {
             d,
             provider,

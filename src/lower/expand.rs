@@ -289,6 +289,8 @@ pub struct Expander<'p> {
     used_params: HashSet<&'p str>,
     /// The values of the top-level params read so far.
     top_params: HashMap<&'p str, Val>,
+    /// The copy of the entry file's repeated resource being expanded.
+    top_copy: Option<u32>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -404,6 +406,7 @@ impl<'p> Expander<'p> {
             key_buffer: Vec::new(),
             used_params: HashSet::default(),
             top_params: HashMap::default(),
+            top_copy: None,
             diagnostics: Vec::new(),
         }
     }
@@ -593,7 +596,14 @@ impl<'p> Expander<'p> {
         path.push(Cow::Borrowed(r.name.name.as_str()));
         key.extend_from_slice(&frame.key);
         key.push(index);
+        // A resource of the entry file may be expanded while another's copy
+        // is: it is not that copy.
+        let outer_copy = match self.frames.len() {
+            1 => self.top_copy.take(),
+            _ => self.top_copy,
+        };
         let value = self.instantiate_at(r, &mut path, &mut key);
+        self.top_copy = outer_copy;
         path.clear();
         key.clear();
         self.path_buffer = path;
@@ -731,7 +741,14 @@ impl<'p> Expander<'p> {
             bind(self.frame(), &guard.binding, first, second);
             path.push(Cow::Owned(n.to_string()));
             key.push(n as u32);
+            let top = self.frames.len() == 1;
+            if top {
+                self.top_copy = Some(n as u32);
+            }
             instances.push(self.instance(r, path, key, condition.clone()));
+            if top {
+                self.top_copy = None;
+            }
             path.pop();
             key.pop();
             self.frame().locals.truncate(before);
@@ -869,6 +886,7 @@ impl<'p> Expander<'p> {
             deletion,
             snapshot,
             span,
+            copy: self.top_copy,
         });
         Val::Resource(Rc::new(Instance::native(id, false)))
     }

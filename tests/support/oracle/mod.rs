@@ -11,6 +11,7 @@
 
 pub mod cloudformation;
 pub mod heat;
+pub mod reference;
 pub mod terraform;
 
 use std::collections::BTreeSet;
