@@ -363,3 +363,38 @@ fn ui_programs_that_build_deploy_what_they_say() {
     assert!(built > 0, "some ui programs build for some target");
     report(&failures);
 }
+
+#[test]
+fn oracle_programs_deploy_what_they_say() {
+    let mut programs = Vec::new();
+    collect(Path::new("tests/oracle"), &mut programs);
+    let mut failures = Vec::new();
+    for path in &programs {
+        let built = check_program(path, &mut failures);
+        assert_eq!(built, TARGETS, "{} builds for every target", path.display());
+    }
+    report(&failures);
+}
+
+/// The copies of each resource of `path` that the reference says exist for
+/// its default params.
+fn copies(path: &str) -> BTreeMap<String, Vec<Option<u32>>> {
+    let checked = infra::check(&[PathBuf::from(path)], &infra::Options::default()).unwrap();
+    assert!(!infra::diagnostics::has_errors(&checked.diagnostics));
+    let program = &checked.programs[0].1;
+    let said = reference::evaluate(program, &IndexMap::new());
+    let mut out: BTreeMap<String, Vec<Option<u32>>> = BTreeMap::new();
+    for ((_, copy), s) in &said.instances {
+        out.entry(s.name.clone()).or_default().push(*copy);
+    }
+    out
+}
+
+#[test]
+fn a_loop_guard_sees_its_loop_variable() {
+    let copies = copies("tests/oracle/loop_guards.infra");
+    assert_eq!(copies["later"], [Some(1), Some(2)]);
+    assert_eq!(copies["not_first"], [Some(1), Some(2)]);
+    assert_eq!(copies["public"], [Some(0), Some(2)]);
+    assert_eq!(copies["optional"], [Some(1)]);
+}

@@ -257,6 +257,13 @@ struct Frame<'p> {
     origin: Option<Span>,
 }
 
+/// Whether a copy of a repeated resource exists.
+enum Guard {
+    /// It exists under this deploy-time condition (`None`: always).
+    Exists(Option<ir::Expr>),
+    Never,
+}
+
 /// The value of a name in a scope: not computed yet, being computed (read
 /// then, it is null), or computed.
 #[derive(Clone)]
@@ -613,7 +620,10 @@ impl<'p> Expander<'p> {
 
     fn instantiate_at(&mut self, r: &'p Resource, path: &mut Path<'p>, key: &mut Key) -> Val {
         let mut condition = self.frame().condition.clone();
-        if let Some(guard) = &r.if_guard {
+        // With `for`, the `if` is each copy's and reads the loop variables.
+        if r.for_guard.is_none()
+            && let Some(guard) = &r.if_guard
+        {
             match self.expr(guard) {
                 Val::Bool(false) => return Val::Null,
                 Val::Bool(true) => {}
@@ -687,6 +697,13 @@ impl<'p> Expander<'p> {
                     let before = self.resources.len();
                     let frame_locals = self.frame().locals.len();
                     bind(self.frame(), &guard.binding, index.clone(), index);
+                    let condition = match self.copy_guard(r, condition) {
+                        Guard::Exists(condition) => condition,
+                        Guard::Never => {
+                            self.frame().locals.truncate(frame_locals);
+                            return Val::List(Vec::new());
+                        }
+                    };
                     let value = self.instance(r, path, key, condition);
                     self.frame().locals.truncate(frame_locals);
                     for resource in &mut self.resources[before..] {
@@ -745,7 +762,13 @@ impl<'p> Expander<'p> {
             if top {
                 self.top_copy = Some(n as u32);
             }
-            instances.push(self.instance(r, path, key, condition.clone()));
+            // A copy the `if` leaves out keeps its place: `web[i]` is the
+            // copy made for element `i`.
+            let instance = match self.copy_guard(r, condition.clone()) {
+                Guard::Exists(condition) => self.instance(r, path, key, condition),
+                Guard::Never => Val::Null,
+            };
+            instances.push(instance);
             if top {
                 self.top_copy = None;
             }
@@ -754,6 +777,91 @@ impl<'p> Expander<'p> {
             self.frame().locals.truncate(before);
         }
         instances
+    }
+
+    /// The native resources a resource's `depends_on` names: every native
+    /// resource each instance it lists is made of.
+    fn depends_on(&mut self, r: &'p Resource) -> Vec<String> {
+        let mut depends_on = Vec::new();
+        let Some(property) = r.body.properties.iter().find(|p| p.key.name == "depends_on") else {
+            return depends_on;
+        };
+        let ExprKind::List(items) = &property.value.kind else {
+            return depends_on;
+        };
+        for item in items {
+            let instances = match self.expr(item) {
+                Val::List(list) => list,
+                one => vec![one],
+            };
+            for v in instances {
+                if let Val::Resource(instance) = v {
+                    for id in self.last_made(instance.natives()) {
+                        if !depends_on.contains(id) {
+                            depends_on.push(id.clone());
+                        }
+                    }
+                }
+            }
+        }
+        depends_on
+    }
+
+    /// Of the native resources of one instance, those no other of them
+    /// waits for: depending on these is depending on all of them.
+    fn last_made<'a>(&self, natives: &'a [String]) -> Vec<&'a String> {
+        if natives.len() < 2 {
+            return natives.iter().collect();
+        }
+        let made: Vec<&ir::Resource> = self
+            .resources
+            .iter()
+            .filter(|r| natives.contains(&r.id))
+            .collect();
+        let waited_for = |id: &str| {
+            made.iter().any(|r| {
+                r.id != id
+                    && (r.depends_on.iter().any(|d| d == id)
+                        || r.properties.values().any(|v| {
+                            v.any(&|e| match e {
+                                ir::Expr::Ref(x) | ir::Expr::Attr(x, _) => x == id,
+                                _ => false,
+                            })
+                        }))
+            })
+        };
+        natives.iter().filter(|id| !waited_for(id)).collect()
+    }
+
+    /// The `if` of a repeated resource, for the copy whose loop variables
+    /// are bound: whether it exists, and under which condition.
+    fn copy_guard(&mut self, r: &'p Resource, condition: Option<ir::Expr>) -> Guard {
+        let Some(guard) = &r.if_guard else {
+            return Guard::Exists(condition);
+        };
+        match self.expr(guard) {
+            Val::Bool(false) => Guard::Never,
+            Val::Bool(true) => Guard::Exists(condition),
+            other => {
+                let test = other.into_ir();
+                if test.any(&|e| matches!(e, ir::Expr::CountIndex)) {
+                    self.diagnostics.push(
+                        Diagnostic::new(
+                            &codes::E0504,
+                            guard.span,
+                            format!(
+                                "{} cannot leave out some copies of a resource repeated a number of times known only at deploy time",
+                                self.target.display()
+                            ),
+                        )
+                        .label("reads the copy's index, known only at deploy time")
+                        .help("give the params the count depends on at compile time (`--param`), or repeat over a shorter range instead of leaving copies out"),
+                    );
+                    return Guard::Never;
+                }
+                Guard::Exists(Some(and(condition, test)))
+            }
+        }
     }
 
     /// One instance of a resource declaration.
@@ -782,7 +890,20 @@ impl<'p> Expander<'p> {
                         args.insert(property.key.name.clone(), v);
                     }
                     let deletion = own.or(inherited);
-                    self.component(r, module, index, args, path, key, condition, deletion)
+                    // The instance as a whole comes after what it depends
+                    // on: so does every native resource it is made of.
+                    let depends_on = self.depends_on(r);
+                    let before = self.resources.len();
+                    let value =
+                        self.component(r, module, index, args, path, key, condition, deletion);
+                    for made in &mut self.resources[before..] {
+                        for id in &depends_on {
+                            if !made.depends_on.contains(id) {
+                                made.depends_on.push(id.clone());
+                            }
+                        }
+                    }
+                    value
                 }
                 SchemaKind::Native { .. } => {
                     let type_name = schema.name.clone();
@@ -827,31 +948,10 @@ impl<'p> Expander<'p> {
     ) -> Val {
         let mut properties =
             ir::Map::with_capacity_and_hasher(r.body.properties.len(), Default::default());
-        let mut depends_on = Vec::new();
+        let depends_on = self.depends_on(r);
         for property in &r.body.properties {
-            match property.key.name.as_str() {
-                "deletion" => continue,
-                "depends_on" => {
-                    if let ExprKind::List(items) = &property.value.kind {
-                        for item in items {
-                            let instances = match self.expr(item) {
-                                Val::List(list) => list,
-                                one => vec![one],
-                            };
-                            for v in instances {
-                                if let Val::Resource(instance) = v {
-                                    for id in instance.natives() {
-                                        if !depends_on.contains(id) {
-                                            depends_on.push(id.clone());
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                    continue;
-                }
-                _ => {}
+            if matches!(property.key.name.as_str(), "deletion" | "depends_on") {
+                continue;
             }
             let value = self.property(&property.value);
             if value != ir::Expr::Null {
@@ -1513,6 +1613,18 @@ fn binary_vals(kind: &ExprKind, op: BinaryOp, va: Val, vb: Val) -> Val {
     }
     if let Some(folded) = fold_op(kind, &[&va, &vb]) {
         return folded;
+    }
+    // One side known decides `&&` and `||`, or leaves the other side.
+    match (op, &va, &vb) {
+        (BinaryOp::And, Val::Bool(false), _) | (BinaryOp::And, _, Val::Bool(false)) => {
+            return Val::Bool(false);
+        }
+        (BinaryOp::Or, Val::Bool(true), _) | (BinaryOp::Or, _, Val::Bool(true)) => {
+            return Val::Bool(true);
+        }
+        (BinaryOp::And, Val::Bool(true), _) | (BinaryOp::Or, Val::Bool(false), _) => return vb,
+        (BinaryOp::And, _, Val::Bool(true)) | (BinaryOp::Or, _, Val::Bool(false)) => return va,
+        _ => {}
     }
     Val::Deploy(ir::Expr::Binary(
         op,
