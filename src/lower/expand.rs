@@ -250,6 +250,8 @@ struct Frame<'p> {
     condition: Option<ir::Expr>,
     /// Component params given by the instance.
     args: Fields,
+    /// The resource declaration this scope instantiates, when a component.
+    instance: Option<&'p Resource>,
     /// `deletion` set on the instance that opened this scope.
     deletion: Option<Deletion>,
     /// The program's own resource this scope expands, for diagnostics: a
@@ -721,8 +723,21 @@ impl<'p> Expander<'p> {
                         other => other,
                     };
                 }
-                self.diagnostics.push(
-                    Diagnostic::new(
+                let diagnostic = match self.given_argument(&guard.iterable) {
+                    // A component repeats over what its instance was given:
+                    // the mistake is at the instance's argument, which the
+                    // user wrote, not in the component.
+                    Some((argument, component)) => Diagnostic::new(
+                        &codes::E0504,
+                        argument.value.span,
+                        format!(
+                            "`{component}` repeats a resource for each element of `{}`, and {} cannot repeat a resource a number of times known only at deploy time",
+                            argument.key.name,
+                            self.target.display()
+                        ),
+                    )
+                    .label("known only at deploy time"),
+                    None => Diagnostic::new(
                         &codes::E0504,
                         guard.iterable.span,
                         format!(
@@ -730,8 +745,11 @@ impl<'p> Expander<'p> {
                             self.target.display()
                         ),
                     )
-                    .label("known only at deploy time")
-                    .help("give the params this count depends on at compile time (`--param`)"),
+                    .label("known only at deploy time"),
+                };
+                self.diagnostics.push(
+                    diagnostic
+                        .help("give the params this count depends on at compile time (`--param`)"),
                 );
                 Val::Null
             }
@@ -777,6 +795,29 @@ impl<'p> Expander<'p> {
             self.frame().locals.truncate(before);
         }
         instances
+    }
+
+    /// When `expr` is a param of the component being instantiated that its
+    /// instance gives, that argument and the component's type name.
+    fn given_argument(&self, expr: &Expr) -> Option<(&'p Property, String)> {
+        let ExprKind::Name(name) = &expr.kind else {
+            return None;
+        };
+        let frame = self.frames.last()?;
+        let instance = frame.instance?;
+        if frame.locals.iter().any(|(n, _)| *n == name.name) {
+            return None;
+        }
+        let argument = instance
+            .body
+            .properties
+            .iter()
+            .find(|p| p.key.name == name.name)?;
+        let component = match &instance.ty {
+            ResourceType::Path(p) => p.text(),
+            ResourceType::Raw(s) => s.as_plain().unwrap_or_default(),
+        };
+        Some((argument, component))
     }
 
     /// The native resources a resource's `depends_on` names: every native
@@ -1076,6 +1117,7 @@ impl<'p> Expander<'p> {
             key.to_vec(),
         );
         frame.args = args;
+        frame.instance = Some(r);
         frame.condition = condition;
         frame.deletion = deletion;
         frame.origin = Some(self.frame().origin.unwrap_or(r.name.span));
@@ -1801,6 +1843,7 @@ fn new_frame<'p>(
         key,
         condition: None,
         args: Fields::default(),
+        instance: None,
         deletion: None,
         origin: None,
     }
