@@ -36,11 +36,24 @@ const CANDIDATE_STRINGS: &[&str] = &[
     "Passw0rd-Passw0rd",
     "a",
     "abc-123",
+    "abc1",
 ];
 
 /// A value of `info`'s type that meets its constraints.
 fn some_value(info: &ParamInfo, name: &str) -> Option<Value> {
-    let fits = |v: &Value| info.constraints.violations(v).is_empty();
+    // A pattern this compiler's engine cannot run (a look-ahead) checks
+    // nothing here: such a param gets plain letters and digits.
+    let unchecked_pattern = info
+        .constraints
+        .pattern
+        .as_ref()
+        .is_some_and(|p| p.value.regex.is_none());
+    let fits = |v: &Value| {
+        info.constraints.violations(v).is_empty()
+            && (!unchecked_pattern
+                || matches!(v, Value::String(s) if s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+                    && s.chars().any(|c| c.is_ascii_digit())))
+    };
     let candidates: Vec<Value> = match &info.ty {
         ParamType::Bool => vec![Value::Bool(false), Value::Bool(true)],
         ParamType::Int | ParamType::Number => {
@@ -141,6 +154,18 @@ fn check_target(
     target: Target,
     failures: &mut Vec<String>,
 ) -> bool {
+    // A file of components, types and lets is a library: nothing to build
+    // (as `infra build` decides).
+    let entry = &program.modules[program.entry.0 as usize];
+    let deploys = entry.items.iter().any(|i| {
+        matches!(
+            i.kind,
+            infra::syntax::ast::ItemKind::Resource(_) | infra::syntax::ast::ItemKind::Output(_)
+        )
+    });
+    if !deploys {
+        return false;
+    }
     let (deployment, lowering) = infra::lower::lower(program, target);
     if infra::diagnostics::has_errors(&lowering) {
         return false;
@@ -151,7 +176,6 @@ fn check_target(
     }
     let template: serde_json::Value = serde_json::from_str(&text).expect("a template is JSON");
     let names = infra::backend::names(&deployment);
-    let entry = &program.modules[program.entry.0 as usize];
     // The entry file's resource each native resource was made for.
     let item_of_span: BTreeMap<(usize, usize), usize> = entry
         .items
@@ -213,7 +237,12 @@ fn check_target(
                 ));
                 continue;
             };
-            let copy = r.copy.or(native.index.map(|i| i as u32));
+            // A copy of a deploy-time count is the target's copy; a
+            // conditional resource's `count = c ? 1 : 0` makes no copies.
+            let copy = match &r.count {
+                Some(_) => native.index.map(|i| i as u32),
+                None => r.copy,
+            };
             natives.entry((item, copy)).or_default().push(key.clone());
         }
         let name_of = |i: &Instance| {
@@ -231,7 +260,22 @@ fn check_target(
                 None => base,
             }
         };
-        let expected: BTreeSet<&Instance> = said.instances.keys().collect();
+        // A resource of a type made of nothing on this target (a
+        // `deploy.Context`) deploys nothing.
+        let made: BTreeSet<usize> = deployment
+            .resources
+            .iter()
+            .filter_map(|r| {
+                item_of_span
+                    .get(&(r.span.start as usize, r.span.end as usize))
+                    .copied()
+            })
+            .collect();
+        let expected: BTreeSet<&Instance> = said
+            .instances
+            .keys()
+            .filter(|(item, _)| made.contains(item))
+            .collect();
         let got: BTreeSet<&Instance> = natives.keys().collect();
         for missing in expected.difference(&got) {
             failures.push(format!(
@@ -250,18 +294,38 @@ fn check_target(
             let Some(from) = natives.get(instance) else {
                 continue;
             };
-            for to in &s.references {
-                let Some(to_natives) = natives.get(to) else {
+            for (group, argument) in s.references.iter().zip(&s.arguments) {
+                if let Some(param) = argument
+                    && !reference::reads_argument(program, instance.0, param, target.name())
+                {
                     continue;
-                };
+                }
+                let group: BTreeSet<&Instance> = group
+                    .iter()
+                    .filter(|(to, attr)| {
+                        attr.as_ref().is_none_or(|attr| {
+                            reference::output_reads_resource(program, to.0, attr, target.name())
+                        })
+                    })
+                    .map(|(to, _)| to)
+                    .collect();
+                let to_natives: Vec<&String> = group
+                    .iter()
+                    .filter_map(|to| natives.get(*to))
+                    .flatten()
+                    .collect();
+                if to_natives.is_empty() {
+                    continue;
+                }
                 let holds = from
                     .iter()
                     .any(|a| to_natives.iter().any(|b| deployed.depends(a, b)));
                 if !holds {
+                    let names: Vec<String> = group.iter().map(|i| name_of(i)).collect();
                     failures.push(format!(
                         "{context}: `{}` refers to `{}`, but none of {from:?} depends on any of {to_natives:?}",
                         name_of(instance),
-                        name_of(to)
+                        names.join("` or `")
                     ));
                 }
             }

@@ -13,12 +13,17 @@ use std::collections::{BTreeMap, BTreeSet};
 use indexmap::IndexMap;
 use infra::sema::check::Program;
 use infra::sema::eval::{self, Value};
+use infra::sema::schema::SchemaKind;
 use infra::source::Span;
 use infra::syntax::ast::{Binding, Expr, ExprKind, Item, ItemKind, Resource, StrPart};
 
 /// One copy of a resource of the entry file: its item index, and its index
 /// in the loop when the resource is repeated.
 pub type Instance = (usize, Option<u32>);
+
+/// What a value reads of a resource copy: the copy itself (its id), or one
+/// of its attributes.
+pub type Read = (Instance, Option<String>);
 
 /// What one copy of a resource says.
 #[derive(Clone, Debug, Default)]
@@ -27,8 +32,15 @@ pub struct Said {
     pub name: String,
     /// Where it is declared: the span of its name.
     pub span: Span,
-    /// Resources its properties read (references).
-    pub references: BTreeSet<Instance>,
+    /// Resources its properties read (references), in groups: a group is a
+    /// property of a component's instance (which may use only some of what
+    /// it is given: one subnet of a list) or one resource a native
+    /// resource's property reads. A dependency on one resource of each
+    /// group must hold.
+    pub references: Vec<BTreeSet<Read>>,
+    /// For each group of `references`, the component param it was given
+    /// as, when the resource is a component's instance.
+    pub arguments: Vec<Option<String>>,
     /// Resources in its `depends_on`.
     pub depends_on: BTreeSet<Instance>,
 }
@@ -50,7 +62,7 @@ enum V {
     /// A resource copy used as a value.
     Resource(Instance),
     /// Known only when deploying; reads these resources.
-    Deploy(BTreeSet<Instance>),
+    Deploy(BTreeSet<Read>),
 }
 
 impl V {
@@ -70,15 +82,15 @@ impl V {
         }
     }
 
-    fn reads(&self, out: &mut BTreeSet<Instance>) {
+    fn reads(&self, out: &mut BTreeSet<Read>) {
         match self {
             V::Known(_) => {}
             V::List(items) => items.iter().for_each(|v| v.reads(out)),
             V::Object(fields) => fields.values().for_each(|v| v.reads(out)),
             V::Resource(i) => {
-                out.insert(*i);
+                out.insert((*i, None));
             }
-            V::Deploy(set) => out.extend(set.iter().copied()),
+            V::Deploy(set) => out.extend(set.iter().cloned()),
         }
     }
 
@@ -109,6 +121,7 @@ impl V {
 }
 
 struct Evaluator<'p> {
+    program: &'p Program,
     items: &'p [Item],
     params: &'p IndexMap<String, Value>,
     lets: RefCell<BTreeMap<usize, V>>,
@@ -131,6 +144,7 @@ pub fn evaluate(program: &Program, params: &IndexMap<String, Value>) -> Referenc
         }
     }
     let evaluator = Evaluator {
+        program,
         items,
         params: &all,
         lets: RefCell::default(),
@@ -148,7 +162,9 @@ pub fn evaluate(program: &Program, params: &IndexMap<String, Value>) -> Referenc
     // (E0208); here it only says nothing.
     let existing: BTreeSet<Instance> = out.instances.keys().copied().collect();
     for said in out.instances.values_mut() {
-        said.references.retain(|i| existing.contains(i));
+        for group in &mut said.references {
+            group.retain(|(i, _)| existing.contains(i));
+        }
         said.depends_on.retain(|i| existing.contains(i));
     }
     out.problems = evaluator.problems.into_inner();
@@ -204,15 +220,43 @@ impl Evaluator<'_> {
                 for property in &r.body.properties {
                     match property.key.name.as_str() {
                         "deletion" => {}
-                        "depends_on" => self.expr(&property.value).reads(&mut said.depends_on),
-                        _ => self.expr(&property.value).reads(&mut said.references),
+                        "depends_on" => {
+                            let mut reads = BTreeSet::new();
+                            self.expr(&property.value).reads(&mut reads);
+                            said.depends_on.extend(reads.into_iter().map(|(i, _)| i));
+                        }
+                        _ => {
+                            let mut reads = BTreeSet::new();
+                            self.expr(&property.value).reads(&mut reads);
+                            reads.retain(|(i, _)| *i != (index, copy));
+                            if self.is_component(r) {
+                                said.references.push(reads);
+                                said.arguments.push(Some(property.key.name.clone()));
+                            } else {
+                                for i in reads {
+                                    said.references.push(BTreeSet::from([i]));
+                                    said.arguments.push(None);
+                                }
+                            }
+                        }
                     }
                 }
-                said.references.remove(&(index, copy));
                 out.insert((index, copy), said);
             }
             self.locals.borrow_mut().truncate(bound);
         }
+    }
+
+    fn is_component(&self, r: &Resource) -> bool {
+        self.program
+            .resource_schemas
+            .get(&r.name.span)
+            .is_some_and(|id| {
+                matches!(
+                    self.program.schemas[id.0 as usize].kind,
+                    SchemaKind::Component { .. }
+                )
+            })
     }
 
     fn problem(&self, message: String) {
@@ -316,7 +360,17 @@ impl Evaluator<'_> {
                 V::Known(Value::Object(fields)) => {
                     V::Known(fields.get(&field.name).cloned().unwrap_or(Value::Null))
                 }
-                other => deploy(&[other]),
+                // An attribute of a copy, or of every copy.
+                other => {
+                    let mut reads = BTreeSet::new();
+                    other.reads(&mut reads);
+                    V::Deploy(
+                        reads
+                            .into_iter()
+                            .map(|(i, attr)| (i, attr.or_else(|| Some(field.name.clone()))))
+                            .collect(),
+                    )
+                }
             },
             ExprKind::Index(base, index) => {
                 let base = self.expr(base);
@@ -395,4 +449,128 @@ fn deploy(parts: &[V]) -> V {
         part.reads(&mut reads);
     }
     V::Deploy(reads)
+}
+
+/// Does the component that `item` (a resource of the entry file)
+/// instantiates read its param `param` when built for `target`: in its
+/// body outside `target` blocks, or in the block of `target`? A param only
+/// another target reads makes no dependency on this one (a security
+/// group's network on OpenStack, whose groups belong to no network).
+pub fn reads_argument(program: &Program, item: usize, param: &str, target: &str) -> bool {
+    let entry = &program.modules[program.entry.0 as usize];
+    let ItemKind::Resource(r) = &entry.items[item].kind else {
+        return true;
+    };
+    let Some(SchemaKind::Component { module, index }) = program
+        .resource_schemas
+        .get(&r.name.span)
+        .map(|id| &program.schemas[id.0 as usize].kind)
+    else {
+        return true;
+    };
+    let ItemKind::Component(component) = &program.modules[module.0 as usize].items[*index].kind
+    else {
+        return true;
+    };
+    let mut names = BTreeSet::new();
+    items_names(&component.items, target, &mut names);
+    names.contains(param)
+}
+
+fn items_names(items: &[Item], target: &str, out: &mut BTreeSet<String>) {
+    for item in items {
+        match &item.kind {
+            ItemKind::Resource(r) => {
+                if let Some(g) = &r.for_guard {
+                    expr_names(&g.iterable, out);
+                }
+                if let Some(g) = &r.if_guard {
+                    expr_names(g, out);
+                }
+                for p in &r.body.properties {
+                    expr_names(&p.value, out);
+                }
+            }
+            ItemKind::Let(l) => expr_names(&l.value, out),
+            ItemKind::Output(o) => {
+                o.value.iter().for_each(|v| expr_names(v, out));
+            }
+            ItemKind::Param(p) => p.default.iter().for_each(|v| expr_names(v, out)),
+            ItemKind::Target(t) if t.target.name == target => items_names(&t.items, target, out),
+            _ => {}
+        }
+    }
+}
+
+fn expr_names(expr: &Expr, out: &mut BTreeSet<String>) {
+    match &expr.kind {
+        ExprKind::Name(n) => {
+            out.insert(n.name.clone());
+        }
+        ExprKind::ListComp(c) => {
+            expr_names(&c.iterable, out);
+            c.filter.iter().for_each(|f| expr_names(f, out));
+            expr_names(&c.body, out);
+        }
+        ExprKind::ObjectComp(c, value) => {
+            expr_names(&c.iterable, out);
+            c.filter.iter().for_each(|f| expr_names(f, out));
+            expr_names(&c.body, out);
+            expr_names(value, out);
+        }
+        _ => expr.for_each_operand(|e| expr_names(e, out)),
+    }
+}
+
+/// Does the attribute `output` of the resource `item` of the entry file,
+/// when it is a component's output, read a resource the component makes on
+/// `target`? An output computed from the instance's params alone (a
+/// container's domain on an object store whose address is the cloud's)
+/// makes no dependency.
+pub fn output_reads_resource(program: &Program, item: usize, output: &str, target: &str) -> bool {
+    let entry = &program.modules[program.entry.0 as usize];
+    let ItemKind::Resource(r) = &entry.items[item].kind else {
+        return true;
+    };
+    let Some(SchemaKind::Component { module, index }) = program
+        .resource_schemas
+        .get(&r.name.span)
+        .map(|id| &program.schemas[id.0 as usize].kind)
+    else {
+        return true;
+    };
+    let ItemKind::Component(component) = &program.modules[module.0 as usize].items[*index].kind
+    else {
+        return true;
+    };
+    let mut scope: Vec<&Item> = Vec::new();
+    for item in &component.items {
+        match &item.kind {
+            ItemKind::Target(t) if t.target.name == target => scope.extend(&t.items),
+            ItemKind::Target(_) => {}
+            _ => scope.push(item),
+        }
+    }
+    let Some(value) = scope.iter().rev().find_map(|item| match &item.kind {
+        ItemKind::Output(o) if o.name.name == output => o.value.as_ref(),
+        _ => None,
+    }) else {
+        return true;
+    };
+    let mut seen = BTreeSet::new();
+    let mut names = BTreeSet::new();
+    expr_names(value, &mut names);
+    while let Some(name) = names.pop_first() {
+        if !seen.insert(name.clone()) {
+            continue;
+        }
+        for item in &scope {
+            match &item.kind {
+                ItemKind::Resource(r) if r.name.name == name => return true,
+                ItemKind::Let(l) if l.name.name == name => expr_names(&l.value, &mut names),
+                _ => {}
+            }
+        }
+    }
+    false
 }
