@@ -58,7 +58,7 @@ enum Command {
         /// program can compile to).
         #[arg(long = "target", short = 't', value_name = "TARGET")]
         targets: Vec<String>,
-        /// The Terraform provider(s) for `--target terraform`.
+        /// The Terraform provider(s) for `--target terraform`: aws, openstack.
         #[arg(long = "provider", value_name = "PROVIDER")]
         providers: Vec<String>,
         #[command(flatten)]
@@ -258,6 +258,24 @@ fn options(params: &ParamArgs) -> Result<infra::Options, UsageError> {
 
 /// Targets from `--target` and `--provider`.
 fn parse_targets(targets: &[String], providers: &[String]) -> Result<Vec<Target>, UsageError> {
+    // `--provider` only expands `--target terraform`: anywhere else it would
+    // be ignored, and the user would get templates for a provider they did
+    // not ask for (or none at all).
+    if !providers.is_empty() && !targets.iter().any(|t| t == "terraform") {
+        let given = providers
+            .iter()
+            .map(|p| format!("--provider {p}"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let given_targets = if targets.is_empty() {
+            "no `--target` at all".to_string()
+        } else {
+            format!("the targets given: {}", targets.join(", "))
+        };
+        return Err(UsageError::Params(format!(
+            "`--provider` applies only to `--target terraform`, which is not given ({given_targets}): add `--target terraform`, or drop `{given}`"
+        )));
+    }
     let mut out = Vec::new();
     let mut push = |t: Target| {
         if !out.contains(&t) {

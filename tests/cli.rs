@@ -342,6 +342,129 @@ fn build_writes_every_target_and_nothing_on_error() {
     );
 }
 
+/// `--provider` only means something for `--target terraform`: with any
+/// other target it was silently ignored, and `--target heat --provider aws`
+/// built a Heat template.
+#[test]
+fn a_provider_without_the_terraform_target_is_a_usage_error() {
+    let program = "examples/static_site.infra";
+    for args in [
+        &["build", program, "--target", "heat", "--provider", "aws"][..],
+        &[
+            "build",
+            program,
+            "-t",
+            "cloudformation",
+            "--provider",
+            "openstack",
+        ],
+        // The provider-named targets already say theirs.
+        &[
+            "build",
+            program,
+            "-t",
+            "terraform-aws",
+            "--provider",
+            "openstack",
+        ],
+        &["check", program, "--provider", "aws"],
+        &["check", program, "--target", "heat", "--provider", "aws"],
+    ] {
+        let output = infra(args);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        assert!(output.stdout.is_empty(), "{args:?}: nothing is built");
+        let err = stderr(&output);
+        assert!(
+            err.contains("`--provider` applies only to `--target terraform`")
+                && err.contains("add `--target terraform`"),
+            "{args:?}: {err}"
+        );
+    }
+    // With `--target terraform` it chooses the provider.
+    let output = infra(&[
+        "check",
+        program,
+        "-t",
+        "heat",
+        "-t",
+        "terraform",
+        "--provider",
+        "aws",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+}
+
+/// On OpenStack a load balancer's `dns_name` is an address: the record that
+/// names it takes its type from the load balancer (an A record there, a
+/// CNAME on AWS), and each Octavia member is placed in its server's subnet.
+#[test]
+fn a_load_balancer_is_named_and_reaches_its_members_on_every_target() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let program = temp_file(
+        &dir,
+        "lb.infra",
+        b"param image: string\n\nresource net: network.Network {\n  cidr = \"10.0.0.0/16\"\n}\n\nresource front: network.Subnet {\n  network = net\n  cidr = \"10.0.1.0/24\"\n}\n\nresource app: network.Subnet {\n  network = net\n  cidr = \"10.0.2.0/24\"\n}\n\nresource web: compute.Server {\n  image = image\n  subnet = app\n}\n\nresource balancer: lb.LoadBalancer {\n  subnets = [front]\n  members = [web]\n}\n\nresource zone: dns.Zone {\n  name = \"example.com\"\n}\n\nresource www: dns.Record {\n  zone = zone\n  name = \"www\"\n  type = balancer.dns_record_type\n  values = [balancer.dns_name]\n}\n",
+    );
+    let out = dir.path().join("out");
+    let built = infra(&[
+        "build",
+        &program,
+        "-o",
+        &out.display().to_string(),
+        "-t",
+        "cloudformation",
+        "-t",
+        "heat",
+        "-t",
+        "terraform",
+        "--provider",
+        "aws",
+        "--provider",
+        "openstack",
+    ]);
+    assert_eq!(built.status.code(), Some(0), "{}", stderr(&built));
+    let read = |file: &str| -> serde_json::Value {
+        let text = std::fs::read_to_string(out.join(file)).expect("written");
+        serde_json::from_str(&text).expect("JSON")
+    };
+    let cfn = read("lb.template.json");
+    assert_eq!(cfn["Resources"]["Www"]["Properties"]["Type"], "CNAME");
+    let aws = read("aws/lb.tf.json");
+    assert_eq!(
+        aws["resource"]["aws_route53_record"]["www"]["type"],
+        "CNAME"
+    );
+
+    let hot = read("lb.hot.json");
+    let www = &hot["resources"]["www"]["properties"];
+    assert_eq!(www["type"], "A");
+    // An address, without the trailing dot of a host name.
+    assert_eq!(
+        www["records"],
+        serde_json::json!([{ "get_attr": ["balancer_vip", "floating_ip_address"] }])
+    );
+    assert_eq!(
+        hot["resources"]["balancer_member_0"]["properties"]["subnet"],
+        serde_json::json!({ "get_resource": "app" })
+    );
+    let openstack = read("openstack/lb.tf.json");
+    let www = &openstack["resource"]["openstack_dns_recordset_v2"]["www"];
+    assert_eq!(www["type"], "A");
+    assert_eq!(
+        www["records"],
+        serde_json::json!(["${openstack_networking_floatingip_v2.balancer_vip.address}"])
+    );
+    assert_eq!(
+        openstack["resource"]["openstack_lb_member_v2"]["balancer_member_0"]["subnet_id"],
+        "${openstack_networking_subnet_v2.app.id}"
+    );
+}
+
 #[test]
 fn an_unwritable_output_directory_is_an_io_error() {
     let dir = tempfile::tempdir().expect("temp dir");

@@ -297,6 +297,48 @@ fn params_in(expr: &Expr) -> Vec<String> {
     names
 }
 
+/// A dynamic reference to a secret inside `expr` (`{{resolve:secretsmanager:`
+/// or `{{resolve:ssm-secure:`): the service that keeps it, and the logical id
+/// of the resource the reference names, when it is one of the template's.
+fn secret_reference(expr: &Expr) -> Option<(&'static str, Option<&str>)> {
+    const SERVICES: [(&str, &str); 2] = [
+        ("{{resolve:secretsmanager:", "Secrets Manager"),
+        ("{{resolve:ssm-secure:", "Systems Manager Parameter Store"),
+    ];
+    let service = |text: &str| {
+        SERVICES
+            .iter()
+            .find(|(prefix, _)| text.contains(prefix))
+            .map(|(_, service)| *service)
+    };
+    let mut found = None;
+    expr.walk(&mut |e| {
+        if found.is_some() {
+            return;
+        }
+        match e {
+            Expr::String(text) => found = service(text).map(|s| (s, None)),
+            Expr::Interp(parts) => {
+                for (i, part) in parts.iter().enumerate() {
+                    let Part::Text(text) = part else { continue };
+                    if let Some(s) = service(text) {
+                        // `{{resolve:secretsmanager:${Secret}:...}}`: the
+                        // reference names the secret by its `Ref`.
+                        let holder = match parts.get(i + 1) {
+                            Some(Part::Expr(Expr::Ref(id))) => Some(id.as_str()),
+                            _ => None,
+                        };
+                        found = Some((s, holder));
+                        break;
+                    }
+                }
+            }
+            _ => {}
+        }
+    });
+    found
+}
+
 fn param_help(names: &[String], what: &str) -> String {
     match names {
         [] => format!("compute {what} before deployment, from values known at compile time"),
@@ -1256,7 +1298,28 @@ impl<'d> Emitter<'d> {
             .into_iter()
             .filter(|name| self.params.get(name.as_str()).is_some_and(|p| p.secret))
             .collect();
-        if let Some(secret) = secrets.first() {
+        if let Some((service, holder)) = secret_reference(&o.value) {
+            // A generated secret (`secret.RandomPassword`) is a dynamic
+            // reference, which CloudFormation resolves in resource properties
+            // only: in `Outputs` it is refused, never shown.
+            let mut diagnostic = Diagnostic::new(
+                &codes::E0518,
+                o.span,
+                format!(
+                    "output `{}` reads a secret kept in {service}, and CloudFormation cannot output a secret",
+                    o.name
+                ),
+            )
+            .label("its value is a dynamic reference (`{{resolve:...}}`) to a secret")
+            .note("CloudFormation resolves dynamic references to secrets in resource properties only; a template with one in `Outputs` is refused")
+            .help("drop the output: readers fetch the secret where it is kept, with their own permissions; to say where it is, output its ARN or name, not its value");
+            if let Some(id) = holder {
+                diagnostic = diagnostic.help(format!(
+                    "the secret is the stack's resource `{id}`: `aws cloudformation describe-stack-resource --stack-name STACK --logical-resource-id {id}` gives its ARN, and `aws secretsmanager get-secret-value --secret-id ARN` its value"
+                ));
+            }
+            self.report(diagnostic);
+        } else if let Some(secret) = secrets.first() {
             self.report(
                 Diagnostic::new(
                     &codes::W0514,
@@ -3588,6 +3651,34 @@ mod tests {
         };
         let codes = codes_of(&d);
         assert!(codes.contains(&"E0516"), "{codes:?}");
+    }
+
+    #[test]
+    fn a_secret_in_an_output_is_an_error_naming_where_it_is_kept() {
+        let password = Expr::Interp(vec![
+            Part::Text("{{resolve:secretsmanager:".into()),
+            Part::Expr(Expr::Ref("Password".into())),
+            Part::Text(":SecretString}}".into()),
+        ]);
+        let d = Deployment {
+            resources: vec![resource("Password", "AWS::SecretsManager::Secret", vec![])],
+            outputs: vec![
+                Output {
+                    sensitive: true,
+                    ..output("password", password)
+                },
+                output("token", s("{{resolve:ssm-secure:/app/token}}")),
+                // A plain `ssm` parameter is no secret: outputs may read it.
+                output("ami", s("{{resolve:ssm:/aws/service/ami}}")),
+            ],
+            ..deployment()
+        };
+        let (_, diagnostics) = emit(&d);
+        let codes: Vec<_> = diagnostics.iter().map(|d| d.code.id).collect();
+        // No W0511 beside the error: the output is not written at all.
+        assert_eq!(codes, ["E0518", "E0518"]);
+        assert!(diagnostics[0].help.iter().any(|h| h.contains("`Password`")));
+        assert!(diagnostics[1].message.contains("Parameter Store"));
     }
 
     #[test]

@@ -42,7 +42,8 @@
 //! - Deletion policies are `deletion_policy` (`Snapshot` only on types that
 //!   can be snapshotted, `Retain` otherwise); a sensitive output is a note,
 //!   as HOT outputs cannot be hidden; an output's export name has no Heat
-//!   form and is left out.
+//!   form: other stacks read the output by its name, and a note (W0531) says
+//!   the export name is not used.
 
 use std::collections::{HashMap, HashSet};
 
@@ -94,6 +95,16 @@ pub fn emit(deployment: &Deployment) -> (Value, Vec<Diagnostic>) {
     let groups = parameter_groups(&deployment.params);
     let resources = emitter.resources();
     let outputs = emitter.outputs();
+    let cnames = cnames_to_addresses(
+        deployment,
+        "OS::Designate::RecordSet",
+        "records",
+        HEAT_ADDRESSES,
+        &codes::E0537,
+        |r, attribute| format!("`{}` of `{}`", attribute, emitter.name(&r.id)),
+    );
+    emitter.diagnostics.extend(cnames);
+    emitter.diagnostics.extend(unused_exports(deployment));
     let conditions = emitter.condition_definitions();
 
     let mut template = Map::new();
@@ -120,6 +131,160 @@ pub fn emit(deployment: &Deployment) -> (Value, Vec<Diagnostic>) {
         template.insert("outputs".into(), Value::Object(outputs));
     }
     (Value::Object(template), emitter.diagnostics)
+}
+
+/// Outputs with an `export` name: Heat has no registry of exported values,
+/// so the name is not used. The outputs themselves are written, and other
+/// stacks read them by their output names, which is how Heat shares values;
+/// a note rather than a warning, because a program built for CloudFormation
+/// too must keep its exports, and cannot say so per target.
+fn unused_exports(deployment: &Deployment) -> Option<Diagnostic> {
+    let exported: Vec<&Output> = deployment
+        .outputs
+        .iter()
+        .filter(|o| o.export.is_some())
+        .collect();
+    let (first, rest) = exported.split_first()?;
+    let names: Vec<&str> = exported.iter().map(|o| o.name.as_str()).collect();
+    let mut diagnostic = Diagnostic::new(
+        &codes::W0531,
+        first.span,
+        format!(
+            "Heat has no exports: the export {} of {} {} not used",
+            if names.len() == 1 { "name" } else { "names" },
+            listed("output", &names),
+            if names.len() == 1 { "is" } else { "are" },
+        ),
+    )
+    .label(format!(
+        "read by its output name, `{}`, on Heat",
+        first.name
+    ));
+    for o in rest {
+        diagnostic = diagnostic.secondary(o.span, format!("read as `{}`", o.name));
+    }
+    Some(
+        diagnostic
+            .note(format!(
+                "a stack's outputs are read by name: `openstack stack output show STACK {}`, or `{{ get_attr: [STACK, outputs, {}] }}` in a template that nests the stack (`OS::Heat::Stack`)",
+                first.name, first.name
+            ))
+            .help("on OpenStack, give other stacks the output names; the export names stay for CloudFormation, where other stacks read them with `Fn::ImportValue`"),
+    )
+}
+
+/// The attributes of Heat's types that hold an IP address, by the first
+/// segment of their path.
+const HEAT_ADDRESSES: &[(&str, &str)] = &[
+    ("OS::Neutron::FloatingIP", "floating_ip_address"),
+    ("OS::Neutron::FloatingIP", "fixed_ip_address"),
+    ("OS::Neutron::Port", "fixed_ips"),
+    ("OS::Neutron::Subnet", "gateway_ip"),
+    ("OS::Nova::Server", "first_address"),
+    ("OS::Nova::Server", "accessIPv4"),
+    ("OS::Nova::Server", "accessIPv6"),
+    ("OS::Nova::Server", "addresses"),
+    ("OS::Nova::Server", "networks"),
+    ("OS::Octavia::LoadBalancer", "vip_address"),
+];
+
+/// CNAME records (of `record_type`, their values in `records`) whose value
+/// is an IP address: invalid DNS, which Designate stores and resolvers then
+/// fail on. On OpenStack a load balancer's `dns_name` is its address, so the
+/// portable `dns.Record` pointed at it is built this way unless it takes its
+/// type from the load balancer (`dns_record_type`). Shared by the Terraform
+/// backend for the openstack provider; `addresses` lists the attributes that
+/// hold an address, `show` names one for the message.
+pub(crate) fn cnames_to_addresses(
+    deployment: &Deployment,
+    record_type: &str,
+    records: &str,
+    addresses: &[(&str, &str)],
+    code: &'static Code,
+    show: impl Fn(&Resource, &str) -> String,
+) -> Vec<Diagnostic> {
+    let by_id: HashMap<&str, &Resource> = deployment
+        .resources
+        .iter()
+        .map(|r| (r.id.as_str(), r))
+        .collect();
+    let is_address = |id: &str, attribute: &str| {
+        by_id.get(id).is_some_and(|r| {
+            let first = attribute.split('.').next().unwrap_or_default();
+            addresses.contains(&(r.type_name.as_str(), first))
+        })
+    };
+    let mut found = Vec::new();
+    for r in &deployment.resources {
+        if r.type_name != record_type
+            || r.properties.get("type") != Some(&Expr::String("CNAME".into()))
+        {
+            continue;
+        }
+        let Some(Expr::List(values)) = r.properties.get(records) else {
+            continue;
+        };
+        let Some((id, attribute)) = values.iter().find_map(|v| address_read(v, &is_address)) else {
+            continue;
+        };
+        let holder = by_id[id];
+        let mut diagnostic = Diagnostic::new(
+            code,
+            r.span,
+            format!(
+                "a CNAME record must name a host, but on {} this one's value is an IP address ({})",
+                deployment.target.display(),
+                show(holder, attribute)
+            ),
+        )
+        .label("a CNAME record pointing at an address");
+        if holder.span != r.span {
+            diagnostic = diagnostic.secondary(holder.span, "the address comes from here");
+        }
+        found.push(
+            diagnostic
+                .note("OpenStack gives load balancers and servers no DNS name: a `lb.LoadBalancer`'s `dns_name` is its address there")
+                .help("make it an `A` record; to name a load balancer on every target, write `type = LB.dns_record_type` with `values = [LB.dns_name]` (a CNAME on AWS, an A record on OpenStack)"),
+        );
+    }
+    found
+}
+
+/// The resource and attribute whose address `e` is, as a record's value:
+/// the attribute itself, or text made of it alone (and the trailing dot of a
+/// host name); either branch of a choice.
+fn address_read<'e>(
+    e: &'e Expr,
+    is_address: &dyn Fn(&str, &str) -> bool,
+) -> Option<(&'e str, &'e str)> {
+    match e {
+        Expr::Attr(id, attribute) => is_address(id, attribute).then_some((id, attribute)),
+        Expr::Member(base, _) | Expr::Index(base, _) => address_read(base, is_address),
+        Expr::If(_, a, b) => address_read(a, is_address).or_else(|| address_read(b, is_address)),
+        Expr::Interp(parts) => {
+            let mut read = parts.iter().filter(|p| match p {
+                Part::Text(text) => !text.is_empty() && text != ".",
+                Part::Expr(_) => true,
+            });
+            match (read.next(), read.next()) {
+                (Some(Part::Expr(e)), None) => address_read(e, is_address),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// "output `a`", "outputs `a` and `b`", "outputs `a`, `b` and `c`".
+pub(crate) fn listed(kind: &str, names: &[&str]) -> String {
+    match names {
+        [one] => format!("{kind} `{one}`"),
+        [init @ .., last] => {
+            let init: Vec<String> = init.iter().map(|n| format!("`{n}`")).collect();
+            format!("{kind}s {} and `{last}`", init.join(", "))
+        }
+        [] => String::new(),
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -2151,7 +2316,12 @@ mod tests {
             vec![bastion],
             vec![ip, name],
         );
-        let template = clean(&d);
+        let (template, diagnostics) = emit(&d);
+        // The export name has no Heat form: a note says it is not used, and
+        // the output is written without it.
+        let codes: Vec<&str> = diagnostics.iter().map(|d| d.code.id).collect();
+        assert_eq!(codes, ["W0531"]);
+        assert_eq!(diagnostics[0].severity, crate::diagnostics::Severity::Note);
         assert_eq!(template["heat_template_version"], json!("2018-08-31"));
         assert_eq!(
             template["outputs"],
@@ -2659,6 +2829,41 @@ mod tests {
             template["outputs"]["password"],
             json!({ "value": { "get_param": "password" } })
         );
+    }
+
+    #[test]
+    fn a_cname_to_an_address_is_an_error() {
+        let vip = resource("Vip", "vip", "OS::Neutron::FloatingIP", vec![]);
+        let record = |kind: &str, value: Expr| {
+            resource(
+                "Www",
+                "www",
+                "OS::Designate::RecordSet",
+                vec![("type", s(kind)), ("records", Expr::List(vec![value]))],
+            )
+        };
+        let address = Expr::Attr("Vip".into(), "floating_ip_address".into());
+        // As `dns.Record` writes a CNAME's value: a host name with its dot.
+        let dotted = interp(vec![part(address.clone()), text(".")]);
+        let chosen = iff(
+            p("public"),
+            address.clone(),
+            Expr::Attr("Vip".into(), "fixed_ip_address".into()),
+        );
+        for value in [address.clone(), dotted, chosen] {
+            let d = deployment(
+                vec![param("public", ParamType::Bool)],
+                vec![vip.clone(), record("CNAME", value)],
+                vec![],
+            );
+            assert_eq!(codes_of(&d), ["E0537"]);
+        }
+        // An A record of the address, and a CNAME to a name built from it.
+        let named = interp(vec![part(address.clone()), text(".nip.io.")]);
+        for (kind, value) in [("A", address), ("CNAME", named)] {
+            let d = deployment(vec![], vec![vip.clone(), record(kind, value)], vec![]);
+            assert_eq!(codes_of(&d), Vec::<&str>::new());
+        }
     }
 
     #[test]

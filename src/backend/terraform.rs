@@ -40,7 +40,9 @@
 //!   stack's `outputs`, see `KEYED_ATTRIBUTES`) is read by key:
 //!   `one([for o in TYPE.NAME.outputs : o.output_value if o.output_key == "k"])`.
 //! - Outputs are `output` blocks; an output that reads a secret param or a
-//!   sensitive attribute is `sensitive`, as Terraform requires.
+//!   sensitive attribute is `sensitive`, as Terraform requires. An export
+//!   name has no Terraform form (other configurations read outputs by name):
+//!   a note, W0552, says it is not used.
 //!
 //! Where Terraform's functions differ from Infra's, the backend bridges the
 //! gap: integer division is `floor(a / b)` (exact for non-negative
@@ -164,7 +166,79 @@ const P_PRIMARY: u8 = 8;
 pub fn emit(deployment: &Deployment) -> (Value, Vec<Diagnostic>) {
     let mut emitter = Emitter::new(deployment);
     let json = emitter.configuration();
+    if deployment.target == Target::TerraformOpenstack {
+        emitter.diagnostics.extend(super::heat::cnames_to_addresses(
+            deployment,
+            "openstack_dns_recordset_v2",
+            "records",
+            OPENSTACK_ADDRESSES,
+            &codes::E0553,
+            |r, attribute| format!("`{}.{}.{attribute}`", r.type_name, r.snake),
+        ));
+    }
+    emitter.diagnostics.extend(unused_exports(deployment));
     (json, emitter.diagnostics)
+}
+
+/// The attributes of the openstack provider's resources that hold an IP
+/// address, by the first segment of their path: a CNAME record may not
+/// point at one (see `heat::cnames_to_addresses`).
+const OPENSTACK_ADDRESSES: &[(&str, &str)] = &[
+    ("openstack_compute_instance_v2", "access_ip_v4"),
+    ("openstack_compute_instance_v2", "access_ip_v6"),
+    ("openstack_compute_instance_v2", "network"),
+    ("openstack_lb_loadbalancer_v2", "vip_address"),
+    (
+        "openstack_networking_floatingip_associate_v2",
+        "floating_ip",
+    ),
+    ("openstack_networking_floatingip_associate_v2", "fixed_ip"),
+    ("openstack_networking_floatingip_v2", "address"),
+    ("openstack_networking_floatingip_v2", "fixed_ip"),
+    ("openstack_networking_port_v2", "all_fixed_ips"),
+    ("openstack_networking_port_v2", "fixed_ip"),
+    ("openstack_networking_subnet_v2", "gateway_ip"),
+];
+
+/// Outputs with an `export` name: Terraform has no registry of exported
+/// values, and an `output` block no field for one. A root module's outputs
+/// are already what other configurations read (`terraform_remote_state`), by
+/// their output names, so the outputs are written as they are; a note rather
+/// than a warning, because a program built for CloudFormation too must keep
+/// its exports, and cannot say so per target.
+fn unused_exports(d: &Deployment) -> Option<Diagnostic> {
+    let exported: Vec<&Output> = d.outputs.iter().filter(|o| o.export.is_some()).collect();
+    let (first, rest) = exported.split_first()?;
+    let names: Vec<&str> = exported.iter().map(|o| o.name.as_str()).collect();
+    let listed = super::heat::listed("output", &names);
+    let (names_of, verb) = if names.len() == 1 {
+        ("name of", "is")
+    } else {
+        ("names of", "are")
+    };
+    let mut diagnostic = Diagnostic::new(
+        &codes::W0552,
+        first.span,
+        format!(
+            "{} has no exports: the export {names_of} {listed} {verb} not used",
+            d.target.display()
+        ),
+    )
+    .label(format!(
+        "read by its output name, `{}`, on Terraform",
+        first.name
+    ));
+    for o in rest {
+        diagnostic = diagnostic.secondary(o.span, format!("read as `{}`", o.name));
+    }
+    Some(
+        diagnostic
+            .note(format!(
+                "other configurations read a root module's outputs by name, through the `terraform_remote_state` data source (`data.terraform_remote_state.NAME.outputs.{}`); `terraform output {}` prints one",
+                first.name, first.name
+            ))
+            .help("with Terraform, give other configurations the output names; the export names stay for CloudFormation, where other stacks read them with `Fn::ImportValue`"),
+    )
 }
 
 /// Where an expression is rendered.
@@ -2465,6 +2539,66 @@ mod tests {
                 "condition": "${var.name == null || try(can(regex(\"^\\\\d+\\\"$${x}$\", var.name)), false)}",
                 "error_message": "The value of name must match the pattern ^\\d+\"$${x}$."
             }])
+        );
+    }
+
+    #[test]
+    fn an_export_name_is_a_note_and_the_output_is_written_without_it() {
+        for target in [Target::TerraformAws, Target::TerraformOpenstack] {
+            let mut d = deployment(target);
+            d.resources
+                .push(resource("Q", "q", "aws_sqs_queue", vec![]));
+            for name in ["url", "arn"] {
+                d.outputs.push(Output {
+                    export: Some(s(&format!("jobs-{name}"))),
+                    ..output(name, attr("Q", name))
+                });
+            }
+            let (json, diagnostics) = emit(&d);
+            // One note for every exported output of the configuration.
+            assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+            let note = &diagnostics[0];
+            assert_eq!(note.code.id, "W0552");
+            assert_eq!(note.severity, crate::diagnostics::Severity::Note);
+            assert!(note.message.contains("`url` and `arn`"), "{}", note.message);
+            assert_eq!(note.secondary.len(), 1);
+            assert_eq!(
+                json["output"]["url"],
+                serde_json::json!({ "value": "${aws_sqs_queue.q.url}" })
+            );
+        }
+    }
+
+    #[test]
+    fn a_cname_to_an_address_is_an_error_on_openstack() {
+        let mut d = deployment(Target::TerraformOpenstack);
+        d.resources.push(resource(
+            "Vip",
+            "vip",
+            "openstack_networking_floatingip_v2",
+            vec![],
+        ));
+        let record = |name: &str, kind: &str, value: Expr| {
+            resource(
+                name,
+                &name.to_lowercase(),
+                "openstack_dns_recordset_v2",
+                vec![("type", s(kind)), ("records", Expr::List(vec![value]))],
+            )
+        };
+        // `lb.LoadBalancer`'s `dns_name` on this provider, with the dot
+        // `dns.Record` gives a CNAME's host.
+        let address = interp(vec![part(interp(vec![part(attr("Vip", "address"))]))]);
+        let dotted = interp(vec![part(address.clone()), text(".")]);
+        d.resources.push(record("Www", "CNAME", dotted));
+        d.resources.push(record("Shop", "A", address));
+        let (_, diagnostics) = emit(&d);
+        let codes: Vec<&str> = diagnostics.iter().map(|d| d.code.id).collect();
+        assert_eq!(codes, ["E0553"]);
+        assert!(
+            diagnostics[0]
+                .message
+                .contains("`openstack_networking_floatingip_v2.vip.address`")
         );
     }
 

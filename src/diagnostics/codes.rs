@@ -74,6 +74,7 @@ codes! {
     E0317 Error "duplicate key";
     E0318 Error "subnet outside its network";
     E0319 Error "overlapping subnets";
+    E0320 Error "invalid address block";
     W0301 Warning "unanchored pattern";
     // The dependency graph (E04xx, W04xx).
     // Lowering to a target (E0500-E0509).
@@ -93,6 +94,7 @@ codes! {
     E0515 Error "value CloudFormation cannot express";
     E0516 Error "template exceeds a CloudFormation limit";
     E0517 Error "image that is not an AMI id";
+    E0518 Error "secret in a CloudFormation output";
     W0510 Warning "template too large to pass inline";
     W0511 Note "sensitive output shown by CloudFormation";
     W0512 Warning "constraint CloudFormation cannot check";
@@ -107,13 +109,17 @@ codes! {
     E0534 Error "Heat condition reads more than params";
     E0535 Error "selection Heat cannot express";
     E0536 Error "template exceeds Heat's size limit";
+    E0537 Error "CNAME record pointing at an address on Heat";
     W0530 Note "sensitive output shown by Heat";
+    W0531 Note "export name not used by Heat";
     // Terraform (E0550-E0569, W0550-W0569).
     E0550 Error "sensitive value in a count";
     E0551 Error "pattern Terraform cannot check";
     E0552 Error "context value the provider cannot read";
+    E0553 Error "CNAME record pointing at an address on Terraform";
     W0550 Warning "param name reserved by Terraform";
     W0551 Warning "count known only after apply";
+    W0552 Note "export name not used by Terraform";
     E0401 Error "dependency cycle";
     E0402 Error "depends_on entry is not a resource";
     W0401 Warning "redundant depends_on";

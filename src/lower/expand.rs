@@ -1955,12 +1955,13 @@ fn param_type(ty: &crate::sema::params::ParamType) -> ir::ParamType {
     }
 }
 
-/// The members of a literal union type (`"staging" | "production"`): the
-/// values the targets must allow.
+/// The members of a literal union type (`"staging" | "production"`), or
+/// the one literal of an alias of one: the values the targets must allow.
 fn literal_members(ty: &crate::sema::params::ParamType) -> Option<Vec<serde_json::Value>> {
     use crate::sema::params::ParamType as P;
     match ty {
         P::Optional(inner) => literal_members(inner),
+        P::Literal(s) => Some(vec![serde_json::Value::String(s.clone())]),
         P::Union(members) => members
             .iter()
             .map(|m| match m {

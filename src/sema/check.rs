@@ -175,15 +175,8 @@ pub fn check(
         aliases: HashMap::default(),
         pending_fields: HashMap::default(),
         resource_schemas: HashMap::default(),
-        param_values: params
-            .iter()
-            .filter_map(|(name, info)| Some((name.clone(), info.value.clone()?)))
-            .collect(),
-        param_defaults: params
-            .iter()
-            .filter(|(_, info)| info.value.is_none() && !info.secret)
-            .filter_map(|(name, info)| Some((name.clone(), info.default.clone()?)))
-            .collect(),
+        param_values: IndexMap::new(),
+        param_defaults: IndexMap::new(),
         diagnostics: Vec::new(),
         path_text: String::new(),
     };
@@ -199,6 +192,20 @@ pub fn check(
     }
     checker.load_imports(entry);
     checker.loading.clear();
+    // Params typed by an alias of another file are checked now that every
+    // file they name is loaded.
+    let mut params = params.clone();
+    let found = params::check_foreign(&ast, &mut params, &mut |ty| checker.param_type(entry, ty));
+    checker.diagnostics.extend(found);
+    checker.param_values = params
+        .iter()
+        .filter_map(|(name, info)| Some((name.clone(), info.value.clone()?)))
+        .collect();
+    checker.param_defaults = params
+        .iter()
+        .filter(|(_, info)| info.value.is_none() && !info.secret)
+        .filter_map(|(name, info)| Some((name.clone(), info.default.clone()?)))
+        .collect();
     let analysis = checker.check_module(entry, &ast.items, true);
     let pending: Vec<SchemaId> = checker.pending_fields.keys().copied().collect();
     for id in pending {
@@ -214,7 +221,7 @@ pub fn check(
             .collect(),
         resource_schemas: checker.resource_schemas,
         analysis,
-        params: params.clone(),
+        params,
     };
     (program, checker.diagnostics)
 }
@@ -557,6 +564,57 @@ impl Checker<'_> {
             }
         }
         None
+    }
+
+    /// A param's declared type, written in `module`, with the aliases of
+    /// every file resolved, for [`params::check_foreign`]. Reports nothing:
+    /// the type is resolved again when the param is declared, and mistakes
+    /// in it are reported then.
+    fn param_type(&mut self, module: ModuleId, ty: &TypeExpr) -> params::ParamType {
+        let mut busy = Vec::new();
+        params::ParamType::resolve(ty, &mut |path| self.param_alias(module, path, &mut busy))
+    }
+
+    /// The type an alias named in `module` gives a param; `None` for any
+    /// other name. `busy`: the aliases being resolved, as a recursive one
+    /// stays opaque.
+    fn param_alias(
+        &mut self,
+        module: ModuleId,
+        path: &TypePath,
+        busy: &mut Vec<(ModuleId, String)>,
+    ) -> Option<params::ParamType> {
+        if path.separator == PathSeparator::Colons {
+            return None;
+        }
+        let (target, name) = match path.segments.as_slice() {
+            [name] => (module, name),
+            [namespace, name] => {
+                let imported = self.modules[module.0 as usize]
+                    .imports
+                    .get(&namespace.name)
+                    .copied();
+                let target = match imported {
+                    Some(import) => import?,
+                    None => self.namespace_module(&namespace.name)?,
+                };
+                (target, name)
+            }
+            _ => return None,
+        };
+        let ast = self.modules[target.0 as usize].ast.clone();
+        let body = ast.items.iter().find_map(|item| match &item.kind {
+            ItemKind::TypeAlias(alias) if alias.name.name == name.name => Some(&alias.ty),
+            _ => None,
+        })?;
+        let key = (target, name.name.clone());
+        if busy.contains(&key) {
+            return None;
+        }
+        busy.push(key);
+        let ty = params::alias_type(path, body, &mut |p| self.param_alias(target, p, busy));
+        busy.pop();
+        Some(ty)
     }
 
     fn component_schema(&mut self, module: ModuleId, index: usize) -> SchemaId {
@@ -1221,7 +1279,7 @@ impl Checker<'_> {
             if fold && !element.is_error() {
                 instances.count = self.repetition(scope, guard);
             }
-            bind(scope, &guard.binding, element);
+            bind(scope, &guard.binding, &iterable, element);
         }
         let pushed_condition = match &r.if_guard {
             Some(condition) => {
@@ -1294,6 +1352,7 @@ impl Checker<'_> {
                 Some(field) => {
                     self.check_value(scope, &property.value, &field.ty, Some((key, field)));
                     self.check_constraints(scope, schema, key, &property.value);
+                    self.check_address_blocks(scope, schema, key, &property.value);
                 }
                 None => {
                     let _ = self.infer(scope, &property.value);
@@ -1462,30 +1521,61 @@ impl Checker<'_> {
         else {
             return;
         };
-        // A value chosen at deploy time between constants breaks a
-        // constraint if any of the constants does; a param passed as it is
-        // breaks it with its default.
-        let mut alternatives = vec![value];
-        let mut constants = Vec::new();
-        while let Some(e) = alternatives.pop() {
-            match &e.kind {
-                ExprKind::Conditional(_, a, b) => alternatives.extend([&**b, &**a]),
-                ExprKind::Paren(inner) => alternatives.push(inner),
-                ExprKind::Name(name)
-                    if !scope.locals.iter().any(|(local, _)| *local == name.name)
-                        && let Some(default) = scope.consts.defaults.get(&name.name) =>
-                {
-                    constants.push((e.span, default.clone(), Some(&name.name)));
-                }
-                _ => {
-                    let mut quiet = Vec::new();
-                    let folded = eval::eval(e, &|name| scope.consts.lookup(name), &mut quiet);
-                    constants.extend(folded.map(|v| (e.span, v, None)));
-                }
-            }
+        for (e, folded, param) in constants(scope, value) {
+            self.report_violations(schema, key, &constraints, e.span, &folded, param);
         }
-        for (span, folded, param) in constants {
-            self.report_violations(schema, key, &constraints, span, &folded, param);
+    }
+
+    /// An IPv4 block known at compile time, in a property the clouds read
+    /// as one, must be one they accept: cfn-lint, AWS and Neutron refuse an
+    /// octet written with a leading zero and a block with host bits set.
+    fn check_address_blocks(&mut self, scope: &Scope, schema: SchemaId, key: &str, value: &Expr) {
+        let schema = self.schemas[schema.0 as usize].clone();
+        let Some((_, _, steps)) = ADDRESS_BLOCKS
+            .iter()
+            .find(|(ty, property, _)| *property == key && *ty == schema.name)
+        else {
+            return;
+        };
+        let mut blocks = Vec::new();
+        blocks_in(scope, value, steps, &mut blocks);
+        for (e, text, default_of) in blocks {
+            // IPv6 blocks are the targets' to check.
+            if text.contains(':') {
+                continue;
+            }
+            let Err(error) = eval::parse_ipv4_prefix(&text) else {
+                continue;
+            };
+            // A value its param's constraints refuse is reported already.
+            if steps.is_empty()
+                && schema
+                    .constraints
+                    .get(key)
+                    .is_some_and(|c| !c.violations(&Value::String(text.clone())).is_empty())
+            {
+                continue;
+            }
+            let mut diagnostic = Diagnostic::new(
+                &codes::E0320,
+                e.span,
+                format!(
+                    "`{key}` of `{}`: `{text}` is not an IPv4 network block",
+                    schema.name
+                ),
+            )
+            .label(match default_of {
+                Some(param) => format!("the default of `{param}`: {}", error.label()),
+                None => error.label(),
+            })
+            .note("the clouds refuse it when the stack is deployed");
+            if let Some(help) = error.help() {
+                diagnostic = diagnostic.help(match default_of {
+                    Some(param) => format!("in the default of `{param}`, {help}"),
+                    None => help,
+                });
+            }
+            self.diagnostics.push(diagnostic);
         }
     }
 
@@ -1496,7 +1586,7 @@ impl Checker<'_> {
         constraints: &super::params::Constraints,
         span: Span,
         folded: &Value,
-        default_of: Option<&String>,
+        default_of: Option<&str>,
     ) {
         let schema_name = self.schema_name(schema);
         for violation in constraints.violations(folded) {
@@ -1762,6 +1852,12 @@ impl Checker<'_> {
         match iterable.non_optional() {
             Ty::List(t) => (**t).clone(),
             Ty::Map(t) => (**t).clone(),
+            // An object literal is a map whose values are its fields'.
+            Ty::Object(fields) => fields
+                .values()
+                .map(|(t, _)| t.clone())
+                .reduce(Ty::join)
+                .unwrap_or(Ty::Any),
             Ty::Any | Ty::Error => Ty::Any,
             other => {
                 let shown = self.show(other);
@@ -2006,33 +2102,8 @@ impl Checker<'_> {
     ) -> (Ty, Option<Ty>) {
         let iterable = self.infer(scope, &comp.iterable);
         let before = scope.locals.len();
-        match (&comp.binding.second, iterable.non_optional()) {
-            (Some(second), Ty::Map(t)) => {
-                scope
-                    .locals
-                    .push((comp.binding.first.name.clone(), Ty::String));
-                scope.locals.push((second.name.clone(), (**t).clone()));
-            }
-            (Some(second), Ty::Object(_)) => {
-                scope
-                    .locals
-                    .push((comp.binding.first.name.clone(), Ty::String));
-                scope.locals.push((second.name.clone(), Ty::Any));
-            }
-            (Some(second), _) => {
-                let element = self.element_type(&iterable, comp.iterable.span);
-                scope
-                    .locals
-                    .push((comp.binding.first.name.clone(), Ty::Int));
-                scope.locals.push((second.name.clone(), element));
-            }
-            (None, _) => {
-                let element = self.element_type(&iterable, comp.iterable.span);
-                scope
-                    .locals
-                    .push((comp.binding.first.name.clone(), element));
-            }
-        }
+        let element = self.element_type(&iterable, comp.iterable.span);
+        bind(scope, &comp.binding, &iterable, element);
         if let Some(filter) = &comp.filter {
             let t = self.infer(scope, filter);
             self.expect(&Ty::Bool, &t, filter.span, None);
@@ -2484,10 +2555,18 @@ const FUNCTIONS: &[(&str, usize, usize)] = &[
     ("values", 1, 1),
 ];
 
-fn bind(scope: &mut Scope, binding: &Binding, element: Ty) {
+/// Declares the names of a `for` over `iterable`: one name is the element
+/// (a map's value); with two, the first is a list's index or a map's key.
+fn bind(scope: &mut Scope, binding: &Binding, iterable: &Ty, element: Ty) {
     match &binding.second {
         Some(second) => {
-            scope.locals.push((binding.first.name.clone(), Ty::Int));
+            let position = match iterable.non_optional() {
+                Ty::Map(_) | Ty::Object(_) => Ty::String,
+                Ty::Any => Ty::Any,
+                Ty::Error => Ty::Error,
+                _ => Ty::Int,
+            };
+            scope.locals.push((binding.first.name.clone(), position));
             scope.locals.push((second.name.clone(), element));
         }
         None => scope.locals.push((binding.first.name.clone(), element)),
@@ -2630,6 +2709,151 @@ const ADDRESS_RANGES: &[AddressRanges] = &[
     },
 ];
 
+/// A step from a property's value towards the address blocks it holds.
+#[derive(Clone, Copy)]
+enum Step {
+    /// Each element of a list.
+    Each,
+    /// A field of an object.
+    Key(&'static str),
+}
+
+/// The properties whose values hold IPv4 network blocks the clouds check
+/// when the stack is deployed: the type, the property, and the steps from
+/// its value to each block. Neutron's security group rules are left out:
+/// Neutron takes an address with host bits there and masks it.
+const ADDRESS_BLOCKS: &[(&str, &str, &[Step])] = &[
+    ("network.Network", "cidr", &[]),
+    ("network.Subnet", "cidr", &[]),
+    (
+        "network.SecurityGroup",
+        "ingress",
+        &[Step::Each, Step::Key("cidr")],
+    ),
+    (
+        "network.SecurityGroup",
+        "egress",
+        &[Step::Each, Step::Key("cidr")],
+    ),
+    ("AWS::EC2::VPC", "CidrBlock", &[]),
+    ("AWS::EC2::Subnet", "CidrBlock", &[]),
+    ("AWS::EC2::Route", "DestinationCidrBlock", &[]),
+    (
+        "AWS::EC2::SecurityGroup",
+        "SecurityGroupIngress",
+        &[Step::Each, Step::Key("CidrIp")],
+    ),
+    (
+        "AWS::EC2::SecurityGroup",
+        "SecurityGroupEgress",
+        &[Step::Each, Step::Key("CidrIp")],
+    ),
+    ("AWS::EC2::SecurityGroupIngress", "CidrIp", &[]),
+    ("AWS::EC2::SecurityGroupEgress", "CidrIp", &[]),
+    ("aws_vpc", "cidr_block", &[]),
+    ("aws_subnet", "cidr_block", &[]),
+    ("aws_route", "destination_cidr_block", &[]),
+    (
+        "aws_route_table",
+        "route",
+        &[Step::Each, Step::Key("cidr_block")],
+    ),
+    (
+        "aws_security_group",
+        "ingress",
+        &[Step::Each, Step::Key("cidr_blocks"), Step::Each],
+    ),
+    (
+        "aws_security_group",
+        "egress",
+        &[Step::Each, Step::Key("cidr_blocks"), Step::Each],
+    ),
+    ("aws_vpc_security_group_ingress_rule", "cidr_ipv4", &[]),
+    ("aws_vpc_security_group_egress_rule", "cidr_ipv4", &[]),
+    ("OS::Neutron::Subnet", "cidr", &[]),
+    ("openstack_networking_subnet_v2", "cidr", &[]),
+];
+
+/// The address blocks `steps` reach from `expr`: each constant string,
+/// with the expression that gives it and the param whose default it is.
+/// List and object literals are followed, so that a block is found, and
+/// pointed at, even when its neighbours are known only at deploy time;
+/// anything else is folded and its value followed.
+fn blocks_in<'e>(
+    scope: &Scope,
+    expr: &'e Expr,
+    steps: &[Step],
+    out: &mut Vec<(&'e Expr, String, Option<&'e str>)>,
+) {
+    match (steps.split_first(), &expr.kind) {
+        (_, ExprKind::Paren(inner)) => blocks_in(scope, inner, steps, out),
+        (Some((Step::Each, rest)), ExprKind::List(items)) => {
+            for item in items {
+                blocks_in(scope, item, rest, out);
+            }
+        }
+        (Some((Step::Key(key), rest)), ExprKind::Object(properties)) => {
+            // The last one counts; setting a key twice is reported anyway.
+            if let Some(p) = properties.iter().rev().find(|p| p.key.name == *key) {
+                blocks_in(scope, &p.value, rest, out);
+            }
+        }
+        _ => {
+            for (e, value, default_of) in constants(scope, expr) {
+                let mut found = Vec::new();
+                strings_in(&value, steps, &mut found);
+                out.extend(found.into_iter().map(|s| (e, s.to_string(), default_of)));
+            }
+        }
+    }
+}
+
+/// The strings `steps` reach in a folded value.
+fn strings_in<'v>(value: &'v Value, steps: &[Step], out: &mut Vec<&'v str>) {
+    match (steps.split_first(), value) {
+        (None, Value::String(text)) => out.push(text),
+        (Some((Step::Each, rest)), Value::List(items)) => {
+            for item in items {
+                strings_in(item, rest, out);
+            }
+        }
+        (Some((Step::Key(key), rest)), Value::Object(fields)) => {
+            if let Some(item) = fields.get(*key) {
+                strings_in(item, rest, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The constants a property's value may be, with the expressions that give
+/// them: a value chosen at deploy time between constants is each of them,
+/// and a param passed as it is is its default (then named), the value a
+/// deployment that gives none gets.
+fn constants<'e>(scope: &Scope, value: &'e Expr) -> Vec<(&'e Expr, Value, Option<&'e str>)> {
+    let mut alternatives = vec![value];
+    let mut constants = Vec::new();
+    while let Some(e) = alternatives.pop() {
+        match &e.kind {
+            ExprKind::Conditional(_, a, b) => alternatives.extend([&**b, &**a]),
+            ExprKind::Paren(inner) => alternatives.push(inner),
+            ExprKind::Name(name)
+                if !scope.locals.iter().any(|(local, _)| *local == name.name)
+                    && let Some(default) = scope.consts.defaults.get(&name.name) =>
+            {
+                constants.push((e, default.clone(), Some(name.name.as_str())));
+            }
+            _ => {
+                // What cannot be folded is reported where it is checked.
+                let mut quiet = Vec::new();
+                let folded = eval::eval(e, &|name| scope.consts.lookup(name), &mut quiet);
+                constants.extend(folded.map(|v| (e, v, None)));
+            }
+        }
+    }
+    constants
+}
+
 /// An IPv4 block: its first address and prefix length.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Block4 {
@@ -2666,13 +2890,14 @@ impl std::fmt::Display for Block4 {
 /// The block a resource's `property` gives, when known at compile time.
 fn block_of(scope: &Scope, r: &Resource, property: &str) -> Option<(Block4, Span)> {
     let p = r.body.properties.iter().find(|p| p.key.name == property)?;
-    // Most blocks are written out; others are folded.
+    // Most blocks are written out; others are folded. A block the clouds
+    // refuse is reported by `check_address_blocks`.
     let (address, length) = match &p.value.kind {
         ExprKind::Str(StringLit { parts, .. }) if let [StrPart::Text(text)] = parts.as_slice() => {
-            eval::parse_ipv4_prefix(text)?
+            eval::parse_ipv4_prefix(text).ok()?
         }
         _ => match eval::eval(&p.value, &|name| scope.consts.lookup(name), &mut Vec::new()) {
-            Some(Value::String(text)) => eval::parse_ipv4_prefix(&text)?,
+            Some(Value::String(text)) => eval::parse_ipv4_prefix(&text).ok()?,
             _ => return None,
         },
     };
@@ -2689,5 +2914,124 @@ fn network_of<'r>(r: &'r Resource, property: &str) -> Option<&'r str> {
             _ => None,
         },
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ir::Target;
+    use crate::params::{Given, GivenValue, Origin};
+
+    /// Builds `main.infra` (with `files` beside it) for `target`, with the
+    /// params `given` on the command line: the codes reported, and the
+    /// template as JSON when one was built.
+    fn build(
+        files: &[(&str, &str)],
+        given: &[(&str, &str)],
+        target: Target,
+    ) -> (Vec<&'static str>, Option<serde_json::Value>) {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        for (name, text) in files {
+            std::fs::write(dir.path().join(name), text).expect("written");
+        }
+        let mut options = crate::Options::default();
+        for (name, value) in given {
+            options.params.insert(
+                name.to_string(),
+                Given {
+                    value: GivenValue::Text(value.to_string()),
+                    origin: Origin::Flag,
+                },
+            );
+        }
+        let (checked, templates) =
+            crate::build(&[dir.path().join("main.infra")], &options, &[target]).expect("read");
+        let codes = checked.diagnostics.iter().map(|d| d.code.id).collect();
+        let template = templates
+            .first()
+            .map(|t| serde_json::from_str(&t.text).expect("JSON"));
+        (codes, template)
+    }
+
+    const SERVER: &str = r#"
+resource net: network.Network {
+  cidr = "10.0.0.0/16"
+}
+
+resource sub: network.Subnet {
+  network = net
+  cidr = "10.0.1.0/24"
+}
+
+resource web: compute.Server {
+  name = "web-${tier}-${env}"
+  image = "ami-0123456789abcdef0"
+  size = size
+  subnet = sub
+}
+"#;
+
+    /// A program whose params are typed by a stdlib alias, a local one and
+    /// an imported one.
+    fn program() -> String {
+        format!(
+            "import \"./lib.infra\" as lib\n\ntype Tier = \"web\" | \"db\"\n\nparam size: compute.Size = \"small\"\n\nparam tier: Tier = \"web\"\n\nparam env: lib.Env = \"staging\"\n{SERVER}"
+        )
+    }
+
+    const LIB: &str = "type Env = \"staging\" | \"production\"\n";
+
+    #[test]
+    fn params_typed_by_aliases_are_strings_with_their_values_on_every_target() {
+        let main = program();
+        let files = [("main.infra", main.as_str()), ("lib.infra", LIB)];
+        let small = ["small", "medium", "large", "xlarge"];
+        let (codes, template) = build(&files, &[], Target::CloudFormation);
+        assert_eq!(codes, Vec::<&str>::new());
+        let params = &template.expect("a template")["Parameters"];
+        for (name, values) in [
+            ("Size", &small[..]),
+            ("Tier", &["web", "db"]),
+            ("Env", &["staging", "production"]),
+        ] {
+            assert_eq!(params[name]["Type"], "String", "{name}");
+            assert_eq!(params[name]["AllowedValues"], serde_json::json!(values));
+        }
+        let (codes, template) = build(&files, &[], Target::Heat);
+        assert_eq!(codes, Vec::<&str>::new());
+        let params = &template.expect("a template")["parameters"];
+        assert_eq!(params["size"]["type"], "string");
+        assert_eq!(
+            params["size"]["constraints"][0]["allowed_values"],
+            serde_json::json!(small)
+        );
+        assert_eq!(params["env"]["type"], "string");
+        let (codes, template) = build(&files, &[], Target::TerraformAws);
+        assert_eq!(codes, Vec::<&str>::new());
+        let variables = &template.expect("a template")["variable"];
+        assert_eq!(variables["tier"]["type"], "string");
+        let condition = variables["size"]["validation"][0]["condition"]
+            .as_str()
+            .expect("a validation");
+        assert!(condition.contains("contains([\"small\", "), "{condition}");
+    }
+
+    #[test]
+    fn values_given_to_params_typed_by_aliases_are_checked_against_them() {
+        let main = program();
+        let files = [("main.infra", main.as_str()), ("lib.infra", LIB)];
+        for (name, value) in [("size", "huge"), ("tier", "wbe"), ("env", "prod")] {
+            let (codes, _) = build(&files, &[(name, value)], Target::CloudFormation);
+            assert_eq!(codes, ["E0302"], "{name}={value}");
+        }
+        let given = [("size", "large"), ("tier", "db"), ("env", "production")];
+        let (codes, template) = build(&files, &given, Target::CloudFormation);
+        assert_eq!(codes, Vec::<&str>::new());
+        let template = template.expect("a template");
+        // Folded: no template parameter is left.
+        assert_eq!(template.get("Parameters"), None);
+        let text = template.to_string();
+        assert!(text.contains("t3.large"), "{text}");
+        assert!(text.contains("web-db-production"), "{text}");
     }
 }

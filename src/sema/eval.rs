@@ -1000,13 +1000,13 @@ impl Evaluator<'_> {
 
     fn parse_prefix(&mut self, prefix: &str, span: Span) -> Result<(u32, u32), Stop> {
         match parse_ipv4_prefix(prefix) {
-            Some(parsed) => Ok(parsed),
-            None => {
+            Ok(parsed) => Ok(parsed),
+            Err(error) => {
                 self.bad_argument(
                     span,
-                    &format!("`{prefix}` is not an IPv4 address block"),
-                    "expected an address block such as \"10.0.0.0/16\"",
-                    None,
+                    &format!("`{prefix}` is not an IPv4 network block"),
+                    &error.label(),
+                    error.help().as_deref(),
                 );
                 Err(Stop::Error)
             }
@@ -1130,33 +1130,94 @@ fn ipv4(address: u32) -> String {
     format!("{a}.{b}.{c}.{d}")
 }
 
-/// `a.b.c.d/n` as an address and a prefix length.
-pub fn parse_ipv4_prefix(text: &str) -> Option<(u32, u32)> {
-    let (address, length) = text.split_once('/')?;
-    let length: u32 = parse_decimal(length)?;
-    if length > 32 {
-        return None;
-    }
-    let mut octets = address.split('.');
-    let mut value: u32 = 0;
-    for _ in 0..4 {
-        let octet: u32 = parse_decimal(octets.next()?)?;
-        if octet > 255 {
-            return None;
-        }
-        value = (value << 8) | octet;
-    }
-    if octets.next().is_some() {
-        return None;
-    }
-    Some((value, length))
+/// Why a text is not an IPv4 network block the clouds accept.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BlockError {
+    /// Not `a.b.c.d/n` at all.
+    Malformed,
+    /// An octet or the length written with a leading zero (`10.0.01.0/24`),
+    /// which `inet_aton` and its heirs read as octal: the clouds refuse it.
+    LeadingZero { decimal: String },
+    /// Bits set after the prefix (`10.0.2.5/24`): an address in a network,
+    /// not the network. The network's own address is given.
+    HostBits { network: String },
 }
 
-fn parse_decimal(text: &str) -> Option<u32> {
-    if text.is_empty() || text.len() > 3 || !text.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
+impl BlockError {
+    /// The label under the value: what is wrong with it.
+    pub fn label(&self) -> String {
+        match self {
+            BlockError::Malformed => {
+                "expected an IPv4 address block such as \"10.0.0.0/16\"".into()
+            }
+            BlockError::LeadingZero { .. } => "a number written with a leading zero".into(),
+            BlockError::HostBits { network } => {
+                let length = network.rsplit('/').next().unwrap_or_default();
+                format!("an address inside a network: bits after the first {length} are set")
+            }
+        }
     }
-    text.parse().ok()
+
+    /// The block to write instead, when there is one.
+    pub fn help(&self) -> Option<String> {
+        match self {
+            BlockError::Malformed => None,
+            BlockError::LeadingZero { decimal } => Some(format!(
+                "leading zeros are refused, as some tools read them as octal: write `{decimal}`"
+            )),
+            BlockError::HostBits { network } => {
+                Some(format!("use the network address: `{network}`"))
+            }
+        }
+    }
+}
+
+/// `a.b.c.d/n` as an address and a prefix length, as the clouds read a
+/// network block: the address as [`std::net::Ipv4Addr`] parses it (four
+/// decimal octets, no leading zeros), a length from 0 to 32, and no bits set
+/// after the prefix.
+pub fn parse_ipv4_prefix(text: &str) -> Result<(u32, u32), BlockError> {
+    let (address, length) = text.split_once('/').ok_or(BlockError::Malformed)?;
+    let parsed_length =
+        (!length.is_empty() && length.len() <= 3 && length.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| length.parse::<u32>().ok())
+            .flatten()
+            .filter(|l| *l <= 32)
+            .ok_or(BlockError::Malformed)?;
+    let parsed: std::net::Ipv4Addr = match address.parse() {
+        Ok(parsed) if length.len() == 1 || !length.starts_with('0') => parsed,
+        _ => {
+            // Told apart from other mistakes: the fix is plain.
+            let decimal = without_leading_zeros(address)
+                .and_then(|a| a.parse::<std::net::Ipv4Addr>().ok())
+                .ok_or(BlockError::Malformed)?;
+            return Err(BlockError::LeadingZero {
+                decimal: format!("{decimal}/{parsed_length}"),
+            });
+        }
+    };
+    let address = u32::from(parsed);
+    let network = address & mask(parsed_length);
+    if network != address {
+        return Err(BlockError::HostBits {
+            network: format!("{}/{parsed_length}", ipv4(network)),
+        });
+    }
+    Ok((address, parsed_length))
+}
+
+/// `10.0.01.0` as `10.0.1.0`; `None` when a part is not digits.
+fn without_leading_zeros(address: &str) -> Option<String> {
+    let parts: Option<Vec<&str>> = address
+        .split('.')
+        .map(|part| {
+            (!part.is_empty() && part.bytes().all(|b| b.is_ascii_digit())).then(|| {
+                let trimmed = part.trim_start_matches('0');
+                if trimmed.is_empty() { "0" } else { trimmed }
+            })
+        })
+        .collect();
+    Some(parts?.join("."))
 }
 
 /// Standard Base64 (RFC 4648) with padding.
@@ -1531,7 +1592,7 @@ mod tests {
         assert_eq!(ok("base64(\"foobar\")"), s("Zm9vYmFy"));
         assert_eq!(ok("base64(\"héllo\")"), s("aMOpbGxv"));
         assert_eq!(ok("cidrsubnet(\"10.0.0.0/16\", 8, 2)"), s("10.0.2.0/24"));
-        assert_eq!(ok("cidrsubnet(\"10.1.2.3/16\", 4, 15)"), s("10.1.240.0/20"));
+        assert_eq!(ok("cidrsubnet(\"10.1.0.0/16\", 4, 15)"), s("10.1.240.0/20"));
         assert_eq!(
             ok("cidrsubnet(\"172.16.0.0/12\", 0, 0)"),
             s("172.16.0.0/12")
@@ -1544,6 +1605,12 @@ mod tests {
         fails("cidrsubnet(\"10.0.0/16\", 8, 1)", "E0316");
         fails("cidrsubnet(\"10.0.0.256/16\", 8, 1)", "E0316");
         fails("cidrsubnet(\"10.0.0.0/33\", 1, 1)", "E0316");
+        // Blocks the clouds refuse: an octet with a leading zero, host bits.
+        let d = fails("cidrsubnet(\"10.0.01.0/16\", 8, 1)", "E0316");
+        assert!(d.help.iter().any(|h| h.contains("`10.0.1.0/16`")));
+        let d = fails("cidrsubnet(\"10.1.2.3/16\", 4, 15)", "E0316");
+        assert!(d.help.iter().any(|h| h.contains("`10.1.0.0/16`")));
+        fails("cidr(\"10.0.0.1/24\", 2, 4)", "E0316");
         open("cidrsubnet(\"fd00::/8\", 8, 1)");
         assert_eq!(
             ok("cidr(\"10.0.0.0/16\", 3, 8)"),
@@ -1551,6 +1618,48 @@ mod tests {
         );
         fails("cidr(\"10.0.0.0/24\", 3, 7)", "E0316");
         fails("cidr(\"10.0.0.0/24\", 1, 9)", "E0316");
+    }
+
+    #[test]
+    fn address_blocks_as_the_clouds_read_them() {
+        assert_eq!(parse_ipv4_prefix("10.0.0.0/16"), Ok((0x0a00_0000, 16)));
+        assert_eq!(parse_ipv4_prefix("0.0.0.0/0"), Ok((0, 0)));
+        assert_eq!(parse_ipv4_prefix("10.0.2.5/32"), Ok((0x0a00_0205, 32)));
+        assert_eq!(
+            parse_ipv4_prefix("10.0.01.0/24"),
+            Err(BlockError::LeadingZero {
+                decimal: "10.0.1.0/24".into()
+            })
+        );
+        assert_eq!(
+            parse_ipv4_prefix("10.0.1.0/008"),
+            Err(BlockError::LeadingZero {
+                decimal: "10.0.1.0/8".into()
+            })
+        );
+        assert_eq!(
+            parse_ipv4_prefix("10.0.2.5/24"),
+            Err(BlockError::HostBits {
+                network: "10.0.2.0/24".into()
+            })
+        );
+        for malformed in [
+            "10.0.0/16",
+            "10.0.0.256/16",
+            "10.0.0.0/33",
+            "10.0.0.0",
+            "10.0.0.0/",
+            "10.0.0.0/+8",
+            " 10.0.0.0/8",
+            "10.0.0.0.0/8",
+            "fd00::/8",
+        ] {
+            assert_eq!(
+                parse_ipv4_prefix(malformed),
+                Err(BlockError::Malformed),
+                "{malformed}"
+            );
+        }
     }
 
     #[test]

@@ -39,6 +39,10 @@ pub struct ParamInfo {
     pub label: Option<String>,
     /// `group`: the group the param is listed in.
     pub group: Option<String>,
+    /// The value given at compile time, as given: a param whose type names
+    /// an alias of another file is checked again, with the value converted
+    /// again, once the type checker has resolved the alias.
+    pub given: Option<Given>,
 }
 
 /// The keys of a param's option block.
@@ -72,8 +76,9 @@ pub enum ParamType {
     /// A member of a literal union: `"a"`.
     Literal(String),
     Union(Vec<ParamType>),
-    /// A type checked elsewhere (an object type, an alias, a resource
-    /// type), as written: any value is accepted here.
+    /// A type checked elsewhere (an object type or an alias of one, a
+    /// resource type, an alias not resolved), as written: any value is
+    /// accepted here.
     Other(String),
 }
 
@@ -87,28 +92,52 @@ enum Fit {
 }
 
 impl ParamType {
+    /// The type as written, every name but the built-in types opaque.
     pub fn from_ast(ty: &TypeExpr) -> ParamType {
+        ParamType::resolve(ty, &mut |_| None)
+    }
+
+    /// The type with the names `alias` resolves replaced by their types
+    /// (see [`alias_type`]); the others are opaque. A union's members that
+    /// are unions are flattened into it: `Tier | "batch"` is one list of
+    /// allowed values.
+    pub fn resolve(
+        ty: &TypeExpr,
+        alias: &mut dyn FnMut(&TypePath) -> Option<ParamType>,
+    ) -> ParamType {
         match &ty.kind {
-            TypeKind::Path(path) if path.segments.len() == 1 => {
-                match path.segments[0].name.as_str() {
-                    "string" => ParamType::String,
-                    "int" => ParamType::Int,
-                    "number" => ParamType::Number,
-                    "bool" => ParamType::Bool,
-                    "any" => ParamType::Any,
-                    _ => ParamType::Other(path.text()),
-                }
+            TypeKind::Path(path) => {
+                let builtin = match path.segments.as_slice() {
+                    [name] => match name.name.as_str() {
+                        "string" => Some(ParamType::String),
+                        "int" => Some(ParamType::Int),
+                        "number" => Some(ParamType::Number),
+                        "bool" => Some(ParamType::Bool),
+                        "any" => Some(ParamType::Any),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                builtin
+                    .or_else(|| alias(path))
+                    .unwrap_or_else(|| ParamType::Other(path.text()))
             }
-            TypeKind::Path(path) => ParamType::Other(path.text()),
             TypeKind::Literal(s) => ParamType::Literal(s.clone()),
-            TypeKind::List(t) => ParamType::List(Box::new(ParamType::from_ast(t))),
-            TypeKind::Map(t) => ParamType::Map(Box::new(ParamType::from_ast(t))),
+            TypeKind::List(t) => ParamType::List(Box::new(ParamType::resolve(t, alias))),
+            TypeKind::Map(t) => ParamType::Map(Box::new(ParamType::resolve(t, alias))),
             TypeKind::Object(_) => ParamType::Other(type_text(ty)),
-            TypeKind::Optional(t) => ParamType::Optional(Box::new(ParamType::from_ast(t))),
+            TypeKind::Optional(t) => ParamType::Optional(Box::new(ParamType::resolve(t, alias))),
             TypeKind::Union(members) => {
-                ParamType::Union(members.iter().map(ParamType::from_ast).collect())
+                let mut flat = Vec::with_capacity(members.len());
+                for member in members {
+                    match ParamType::resolve(member, alias) {
+                        ParamType::Union(inner) => flat.extend(inner),
+                        other => flat.push(other),
+                    }
+                }
+                ParamType::Union(flat)
             }
-            TypeKind::Paren(t) => ParamType::from_ast(t),
+            TypeKind::Paren(t) => ParamType::resolve(t, alias),
         }
     }
 
@@ -329,6 +358,18 @@ impl ParamType {
     }
 }
 
+/// What a param is declared, for a label under its type: an alias is
+/// shown with the type it names.
+fn declared_as(declared: &TypeExpr, ty: &ParamType) -> String {
+    let written = type_text(declared);
+    let resolved = ty.describe();
+    if written == resolved {
+        format!("the param is declared `{written}`")
+    } else {
+        format!("the param is declared `{written}`, which is `{resolved}`")
+    }
+}
+
 /// A type expression as written, normalised.
 pub fn type_text(ty: &TypeExpr) -> String {
     match &ty.kind {
@@ -358,6 +399,78 @@ pub fn type_text(ty: &TypeExpr) -> String {
             .collect::<Vec<_>>()
             .join(" | "),
         TypeKind::Paren(t) => format!("({})", type_text(t)),
+    }
+}
+
+/// The type of the alias `path`, declared as `body`; `inner` resolves the
+/// names in `body`. An alias of an object type stays opaque, as written:
+/// objects are the type checker's to check.
+pub fn alias_type(
+    path: &TypePath,
+    body: &TypeExpr,
+    inner: &mut dyn FnMut(&TypePath) -> Option<ParamType>,
+) -> ParamType {
+    let mut body = body;
+    while let TypeKind::Paren(t) = &body.kind {
+        body = t;
+    }
+    match &body.kind {
+        TypeKind::Object(_) => ParamType::Other(path.text()),
+        _ => ParamType::resolve(body, inner),
+    }
+}
+
+/// The type aliases a file declares, resolved for its params. A name of
+/// another file (`compute.Size`, an import's alias) is left to the type
+/// checker, which loads that file: `foreign` records that one was met.
+struct LocalTypes<'a> {
+    aliases: IndexMap<&'a str, &'a TypeExpr, FxBuildHasher>,
+    /// The aliases being resolved: a recursive one stays opaque (the type
+    /// checker reports it).
+    busy: Vec<&'a str>,
+    foreign: bool,
+}
+
+impl<'a> LocalTypes<'a> {
+    fn new(file: &'a SourceFile) -> LocalTypes<'a> {
+        let mut aliases = IndexMap::default();
+        for item in &file.items {
+            if let ItemKind::TypeAlias(alias) = &item.kind {
+                // A duplicate is reported by the resolver; the first counts.
+                aliases.entry(alias.name.name.as_str()).or_insert(&alias.ty);
+            }
+        }
+        LocalTypes {
+            aliases,
+            busy: Vec::new(),
+            foreign: false,
+        }
+    }
+
+    /// The declared type of a param, and whether it names an alias of
+    /// another file.
+    fn resolve(&mut self, ty: &TypeExpr) -> (ParamType, bool) {
+        self.foreign = false;
+        let resolved = ParamType::resolve(ty, &mut |path| self.alias(path));
+        (resolved, self.foreign)
+    }
+
+    fn alias(&mut self, path: &TypePath) -> Option<ParamType> {
+        if path.separator == PathSeparator::Colons {
+            return None;
+        }
+        let [name] = path.segments.as_slice() else {
+            self.foreign = true;
+            return None;
+        };
+        let (&name, &body) = self.aliases.get_key_value(name.name.as_str())?;
+        if self.busy.contains(&name) {
+            return None;
+        }
+        self.busy.push(name);
+        let ty = alias_type(path, body, &mut |p| self.alias(p));
+        self.busy.pop();
+        Some(ty)
     }
 }
 
@@ -532,12 +645,16 @@ impl Constraints {
 // ----------------------------------------------------------------- checker
 
 /// Checks every top-level param of `file` and the compile-time values given.
+///
+/// A param whose type names an alias of another file (`compute.Size`, an
+/// import's) gets a provisional info here and no diagnostics: the type
+/// checker resolves the alias and checks it with [`check_foreign`].
 pub fn check(
     file: &SourceFile,
     given: &GivenParams,
 ) -> (IndexMap<String, ParamInfo>, Vec<Diagnostic>) {
     let mut checker = Checker {
-        env: Env::new(file, given),
+        env: Env::new(file, given, declared_types(file, None)),
         hidden: IndexMap::new(),
         diagnostics: Vec::new(),
     };
@@ -546,15 +663,101 @@ pub fn check(
     for item in &file.items {
         match &item.kind {
             ItemKind::Param(param) => {
-                let info = checker.param(param, true, given.get(&param.name.name));
+                let name = &param.name.name;
                 // A duplicate is reported by the resolver; the first counts.
-                infos.entry(param.name.name.clone()).or_insert(info);
+                let first = !infos.contains_key(name);
+                let declared = if first {
+                    checker.env.declared.types.get(name.as_str()).cloned()
+                } else {
+                    param.ty.as_ref().map(ParamType::from_ast)
+                };
+                let before = checker.diagnostics.len();
+                let info = checker.param(param, true, given.get(name), declared);
+                if first && checker.env.declared.foreign.contains(&name.as_str()) {
+                    checker.diagnostics.truncate(before);
+                }
+                infos.entry(name.clone()).or_insert(info);
             }
             ItemKind::Component(component) => checker.component(&component.items),
             _ => {}
         }
     }
     (infos, checker.diagnostics)
+}
+
+/// Checks the params [`check`] left to the type checker, now that it can
+/// resolve every alias: `resolve` gives a declared type with the aliases of
+/// every file resolved (see [`alias_type`]). Their infos are replaced.
+pub fn check_foreign(
+    file: &SourceFile,
+    infos: &mut IndexMap<String, ParamInfo>,
+    resolve: &mut dyn FnMut(&TypeExpr) -> ParamType,
+) -> Vec<Diagnostic> {
+    let declared = declared_types(file, Some(resolve));
+    if declared.foreign.is_empty() {
+        return Vec::new();
+    }
+    let foreign = declared.foreign.clone();
+    let given: GivenParams = infos
+        .iter()
+        .filter_map(|(name, info)| Some((name.clone(), info.given.clone()?)))
+        .collect();
+    let mut checker = Checker {
+        env: Env::new(file, &given, declared),
+        hidden: IndexMap::new(),
+        diagnostics: Vec::new(),
+    };
+    for name in foreign {
+        let Some(param) = checker.env.params.get(name).copied() else {
+            continue;
+        };
+        let declared = checker.env.declared.types.get(name).cloned();
+        let info = checker.param(param, true, given.get(name), declared);
+        infos.insert(name.to_string(), info);
+    }
+    checker.diagnostics
+}
+
+/// The declared types of a file's top-level params.
+struct Declared<'a> {
+    types: IndexMap<&'a str, ParamType, FxBuildHasher>,
+    /// The params whose types name an alias of another file.
+    foreign: Vec<&'a str>,
+}
+
+/// The declared types of the top-level params, the file's own aliases
+/// resolved; those naming an alias of another file are given by `foreign`
+/// when there is one, else left opaque.
+fn declared_types<'a>(
+    file: &'a SourceFile,
+    mut foreign: Option<&mut dyn FnMut(&TypeExpr) -> ParamType>,
+) -> Declared<'a> {
+    let mut local = LocalTypes::new(file);
+    let mut declared = Declared {
+        types: IndexMap::default(),
+        foreign: Vec::new(),
+    };
+    for item in &file.items {
+        let ItemKind::Param(param) = &item.kind else {
+            continue;
+        };
+        let name = param.name.name.as_str();
+        let Some(ty) = &param.ty else {
+            continue;
+        };
+        if declared.types.contains_key(name) || declared.foreign.contains(&name) {
+            continue;
+        }
+        let (mut resolved, is_foreign) = local.resolve(ty);
+        if is_foreign {
+            declared.foreign.push(name);
+            if let Some(foreign) = foreign.as_mut() {
+                resolved = foreign(ty);
+            }
+        }
+        declared.types.insert(name, resolved);
+    }
+    declared
 }
 
 /// The constraints a component's param sets, to check the values its
@@ -565,8 +768,13 @@ pub fn constraints_of(file: &SourceFile, param: &Param) -> Constraints {
         return Constraints::default();
     };
     let given = GivenParams::new();
+    // Nothing is given: the top-level params' types are not needed.
+    let declared = Declared {
+        types: IndexMap::default(),
+        foreign: Vec::new(),
+    };
     let mut checker = Checker {
-        env: Env::new(file, &given),
+        env: Env::new(file, &given, declared),
         hidden: IndexMap::new(),
         diagnostics: Vec::new(),
     };
@@ -598,16 +806,18 @@ struct Env<'a> {
     params: IndexMap<&'a str, &'a Param, FxBuildHasher>,
     kinds: IndexMap<&'a str, &'static str, FxBuildHasher>,
     given: &'a GivenParams,
+    declared: Declared<'a>,
     memo: RefCell<IndexMap<String, Memo>>,
 }
 
 impl<'a> Env<'a> {
-    fn new(file: &'a SourceFile, given: &'a GivenParams) -> Env<'a> {
+    fn new(file: &'a SourceFile, given: &'a GivenParams, declared: Declared<'a>) -> Env<'a> {
         let mut env = Env {
             lets: IndexMap::default(),
             params: IndexMap::default(),
             kinds: IndexMap::with_capacity_and_hasher(file.items.len(), FxBuildHasher),
             given,
+            declared,
             memo: RefCell::new(IndexMap::new()),
         };
         for item in &file.items {
@@ -683,7 +893,12 @@ impl<'a> Env<'a> {
             return None;
         }
         let ty = match (&param.ty, &param.default) {
-            (Some(ty), _) => ParamType::from_ast(ty),
+            (Some(ty), _) => self
+                .declared
+                .types
+                .get(param.name.name.as_str())
+                .cloned()
+                .unwrap_or_else(|| ParamType::from_ast(ty)),
             (None, Some(default)) => eval::eval(default, &|n| self.lookup(n), &mut scratch)
                 .map_or(ParamType::Any, |v| ParamType::of_value(&v)),
             (None, None) => ParamType::Any,
@@ -784,7 +999,8 @@ impl Checker<'_> {
         for item in items {
             match &item.kind {
                 ItemKind::Param(param) => {
-                    self.param(param, false, None);
+                    let declared = param.ty.as_ref().map(ParamType::from_ast);
+                    self.param(param, false, None, declared);
                 }
                 ItemKind::Component(component) => self.component(&component.items),
                 _ => {}
@@ -842,9 +1058,16 @@ impl Checker<'_> {
         }
     }
 
-    fn param(&mut self, param: &Param, top_level: bool, given: Option<&Given>) -> ParamInfo {
+    /// Checks one param, of the declared type `declared` (its aliases
+    /// resolved as far as they can be).
+    fn param(
+        &mut self,
+        param: &Param,
+        top_level: bool,
+        given: Option<&Given>,
+        declared: Option<ParamType>,
+    ) -> ParamInfo {
         let name = &param.name.name;
-        let declared = param.ty.as_ref().map(ParamType::from_ast);
         let mut default = None;
         let mut not_constant = None;
         if let Some(expr) = &param.default {
@@ -908,6 +1131,7 @@ impl Checker<'_> {
             constraints: options.constraints,
             label: options.label,
             group: options.group,
+            given: given.cloned(),
         }
     }
 
@@ -934,10 +1158,7 @@ impl Checker<'_> {
 
     fn type_secondary(&self, diagnostic: Diagnostic, param: &Param, ty: &ParamType) -> Diagnostic {
         match &param.ty {
-            Some(declared) => diagnostic.secondary(
-                declared.span,
-                format!("the param is declared `{}`", ty.describe()),
-            ),
+            Some(declared) => diagnostic.secondary(declared.span, declared_as(declared, ty)),
             None => diagnostic,
         }
     }
@@ -1336,10 +1557,7 @@ impl Checker<'_> {
         )
         .label(format!("`{key}` constrains {applies}"));
         diagnostic = match (&param.ty, &param.default) {
-            (Some(declared), _) => diagnostic.secondary(
-                declared.span,
-                format!("the param is declared `{}`", ty.describe()),
-            ),
+            (Some(declared), _) => diagnostic.secondary(declared.span, declared_as(declared, ty)),
             (None, Some(default)) => diagnostic.secondary(
                 default.span,
                 format!("the default makes the param a `{}`", ty.describe()),
@@ -1716,6 +1934,34 @@ param any_alias: compute.Size
             infos["any_alias"].value,
             Some(Value::String("large".into()))
         );
+    }
+
+    #[test]
+    fn local_aliases_are_resolved_and_foreign_ones_left_to_the_checker() {
+        let source = "type Tier = \"web\" | \"db\"\ntype Count = int\ntype Rule = { port: int }\nparam tier: Tier = \"wbe\"\nparam n: Count\nparam rule: Rule\nparam size: compute.Size = \"huge\"\n";
+        let (mut infos, diagnostics) = run(source, &[("n", flag("3"))]);
+        // `size` names an alias of another file: nothing is said of it yet.
+        assert_eq!(codes(&diagnostics), ["E0302"], "{diagnostics:#?}");
+        assert_eq!(text_of(source, diagnostics[0].primary.span), "\"wbe\"");
+        let literal = |s: &str| ParamType::Literal(s.into());
+        assert_eq!(
+            infos["tier"].ty,
+            ParamType::Union(vec![literal("web"), literal("db")])
+        );
+        // Read as the alias's type: an int, not the text "3".
+        assert_eq!(infos["n"].value, Some(Value::Int(3)));
+        assert_eq!(infos["rule"].ty, ParamType::Other("Rule".into()));
+        let file = parse(source);
+        let sizes = ParamType::Union(vec![literal("small"), literal("large")]);
+        let mut resolved = Vec::new();
+        let diagnostics = check_foreign(&file, &mut infos, &mut |ty| {
+            resolved.push(type_text(ty));
+            sizes.clone()
+        });
+        assert_eq!(resolved, ["compute.Size"]);
+        assert_eq!(codes(&diagnostics), ["E0302"], "{diagnostics:#?}");
+        assert_eq!(text_of(source, diagnostics[0].primary.span), "\"huge\"");
+        assert_eq!(infos["size"].ty, sizes);
     }
 
     #[test]
