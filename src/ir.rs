@@ -34,6 +34,13 @@ impl Target {
         }
     }
 
+    /// Whether copies made by the target's own repetition can each keep a
+    /// snapshot when deleted: a Heat `ResourceGroup` takes no deletion
+    /// policy for its members.
+    pub fn snapshots_counted_copies(self) -> bool {
+        self != Target::Heat
+    }
+
     /// How people name it in messages.
     pub fn display(self) -> &'static str {
         match self {

@@ -23,7 +23,7 @@ use crate::diagnostics::{Diagnostic, codes};
 use crate::ir::{Context, Deletion, Deployment, Expr, Output, Param, ParamType, Part, Resource};
 use crate::json::{self, Json, json};
 use crate::source::Span;
-use crate::syntax::ast::{BinaryOp, StateClass};
+use crate::syntax::ast::BinaryOp;
 
 /// CloudFormation's quotas on one template.
 const MAX_RESOURCES: usize = 500;
@@ -2528,20 +2528,13 @@ fn context_value(context: Context) -> Json<'static> {
     }
 }
 
-/// `DeletionPolicy` and `UpdateReplacePolicy`: what the program asks for, or
-/// what the state class protects.
+/// `DeletionPolicy` and `UpdateReplacePolicy`: the policy lowering decided.
 fn deletion_policy(r: &Resource) -> Option<&'static str> {
-    let protect = if r.snapshot { "Snapshot" } else { "Retain" };
-    match (r.deletion, r.state) {
-        (Some(Deletion::Retain), _) => Some("Retain"),
-        (Some(Deletion::Snapshot), _) => Some(protect),
-        // Deleting is the default: worth saying only where it overrides
-        // protection.
-        (Some(Deletion::Delete), StateClass::Stateless) => None,
-        (Some(Deletion::Delete), _) => Some("Delete"),
-        (None, StateClass::Persistent) => Some(protect),
-        (None, _) => None,
-    }
+    r.deletion.map(|d| match d {
+        Deletion::Delete => "Delete",
+        Deletion::Retain => "Retain",
+        Deletion::Snapshot => "Snapshot",
+    })
 }
 
 #[cfg(test)]
@@ -2860,11 +2853,9 @@ mod tests {
     }
 
     #[test]
-    fn deletion_policies_follow_the_state_class() {
-        let with = |state, deletion, snapshot| Resource {
-            state,
+    fn deletion_policies_are_printed_as_lowering_decided() {
+        let with = |deletion| Resource {
             deletion,
-            snapshot,
             ..resource("R", "AWS::EC2::Volume", vec![])
         };
         let policy = |r: Resource| {
@@ -2877,34 +2868,14 @@ mod tests {
             assert_eq!(r["DeletionPolicy"], r["UpdateReplacePolicy"]);
             r["DeletionPolicy"].as_str().map(str::to_string)
         };
-        use StateClass::*;
-        assert_eq!(
-            policy(with(Persistent, None, true)).as_deref(),
-            Some("Snapshot")
-        );
-        assert_eq!(
-            policy(with(Persistent, None, false)).as_deref(),
-            Some("Retain")
-        );
-        assert_eq!(
-            policy(with(Persistent, Some(Deletion::Delete), true)).as_deref(),
-            Some("Delete")
-        );
-        assert_eq!(
-            policy(with(Persistent, Some(Deletion::Retain), true)).as_deref(),
-            Some("Retain")
-        );
-        assert_eq!(
-            policy(with(Stateless, Some(Deletion::Snapshot), false)).as_deref(),
-            Some("Retain")
-        );
-        assert_eq!(policy(with(Stateless, None, false)), None);
-        assert_eq!(policy(with(Stateless, Some(Deletion::Delete), false)), None);
-        assert_eq!(policy(with(Volatile, None, false)), None);
-        assert_eq!(
-            policy(with(Volatile, Some(Deletion::Delete), false)).as_deref(),
-            Some("Delete")
-        );
+        assert_eq!(policy(with(None)), None);
+        for (deletion, printed) in [
+            (Deletion::Delete, "Delete"),
+            (Deletion::Retain, "Retain"),
+            (Deletion::Snapshot, "Snapshot"),
+        ] {
+            assert_eq!(policy(with(Some(deletion))).as_deref(), Some(printed));
+        }
     }
 
     #[test]

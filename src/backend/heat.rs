@@ -599,14 +599,12 @@ impl<'d> Emitter<'d> {
             let names = r.depends_on.iter().map(|id| self.name(id).into()).collect();
             out.insert("depends_on".into(), Value::Array(names));
         }
+        // The policy lowering decided (a snapshot only where Heat takes one).
         if let Some(deletion) = r.deletion {
-            // Heat snapshots only types with a snapshot handler, and never the
-            // copies of a group as a whole: those are kept instead.
             let policy = match deletion {
                 Deletion::Delete => "Delete",
                 Deletion::Retain => "Retain",
-                Deletion::Snapshot if r.snapshot && r.count.is_none() => "Snapshot",
-                Deletion::Snapshot => "Retain",
+                Deletion::Snapshot => "Snapshot",
             };
             out.insert("deletion_policy".into(), policy.into());
         }
@@ -2079,7 +2077,7 @@ mod tests {
     }
 
     #[test]
-    fn deletion_policies_snapshot_only_where_the_type_can() {
+    fn deletion_policies_are_printed_as_lowering_decided() {
         let mut volume = resource(
             "Data",
             "data",
@@ -2087,9 +2085,6 @@ mod tests {
             vec![("size", Expr::Int(10))],
         );
         volume.deletion = Some(Deletion::Snapshot);
-        volume.snapshot = true;
-        let mut container = resource("Site", "site", "OS::Swift::Container", vec![]);
-        container.deletion = Some(Deletion::Snapshot);
         let mut queue = resource(
             "Jobs",
             "jobs",
@@ -2099,12 +2094,13 @@ mod tests {
         queue.deletion = Some(Deletion::Delete);
         let mut keep = resource("Keep", "keep", "OS::Swift::Container", vec![]);
         keep.deletion = Some(Deletion::Retain);
-        let d = deployment(vec![], vec![volume, container, queue, keep], vec![]);
+        let plain = resource("Plain", "plain", "OS::Swift::Container", vec![]);
+        let d = deployment(vec![], vec![volume, queue, keep, plain], vec![]);
         let resources = &clean(&d)["resources"];
         assert_eq!(resources["data"]["deletion_policy"], json!("Snapshot"));
-        assert_eq!(resources["site"]["deletion_policy"], json!("Retain"));
         assert_eq!(resources["jobs"]["deletion_policy"], json!("Delete"));
         assert_eq!(resources["keep"]["deletion_policy"], json!("Retain"));
+        assert!(resources["plain"].get("deletion_policy").is_none());
     }
 
     #[test]

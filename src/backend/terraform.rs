@@ -72,7 +72,7 @@ use crate::ir::{
     Context, Deletion, Deployment, Expr, Output, Param, ParamType, Part, Resource, Target,
 };
 use crate::source::Span;
-use crate::syntax::ast::{BinaryOp, StateClass};
+use crate::syntax::ast::BinaryOp;
 
 /// The Terraform version the configuration is written for: `strcontains`
 /// and the validation blocks emitted need 1.5.
@@ -793,12 +793,16 @@ impl<'d> Emitter<'d> {
             }
             body.insert("depends_on".into(), Value::Array(refs));
         }
-        let protected = match r.deletion {
-            Some(Deletion::Delete) => false,
-            Some(Deletion::Retain | Deletion::Snapshot) => true,
-            None => r.state == StateClass::Persistent,
-        };
+        // The policy lowering decided: kept resources cannot be destroyed;
+        // a snapshot is the type's own argument.
+        let protected = matches!(r.deletion, Some(Deletion::Retain | Deletion::Snapshot));
         self.final_snapshot(r, protected, &mut body, cx);
+        if r.deletion == Some(Deletion::Snapshot)
+            && r.type_name == "aws_ebs_volume"
+            && !r.properties.contains_key("final_snapshot")
+        {
+            body.insert("final_snapshot".into(), Value::Bool(true));
+        }
         if protected {
             let mut lifecycle = Map::new();
             lifecycle.insert("prevent_destroy".into(), Value::Bool(true));
@@ -2666,9 +2670,9 @@ mod tests {
             "aws_db_instance",
             vec![("identifier", Expr::Param("name".into()))],
         );
-        named.state = StateClass::Persistent;
+        named.deletion = Some(Deletion::Snapshot);
         let mut unnamed = resource("Orders", "orders_db", "aws_db_instance", vec![]);
-        unnamed.state = StateClass::Persistent;
+        unnamed.deletion = Some(Deletion::Snapshot);
         let mut deleted = unnamed.clone();
         deleted.id = "Scratch".into();
         deleted.snake = "scratch".into();
@@ -2694,7 +2698,7 @@ mod tests {
     }
 
     #[test]
-    fn persistent_resources_are_protected_unless_deleted() {
+    fn kept_resources_are_protected_and_snapshots_are_the_types_own() {
         let mut d = deployment(Target::TerraformAws);
         let mut kept = resource(
             "Data",
@@ -2702,7 +2706,6 @@ mod tests {
             "aws_ebs_volume",
             vec![("size", Expr::Int(10))],
         );
-        kept.state = StateClass::Persistent;
         kept.deletion = Some(Deletion::Snapshot);
         let mut deleted = kept.clone();
         deleted.id = "Scratch".into();
@@ -2710,11 +2713,11 @@ mod tests {
         deleted.deletion = Some(Deletion::Delete);
         let mut retained = resource("Web", "web", "aws_instance", vec![]);
         retained.deletion = Some(Deletion::Retain);
-        let mut default = kept.clone();
-        default.id = "Logs".into();
-        default.snake = "logs".into();
-        default.deletion = None;
-        d.resources = vec![kept, deleted, retained, default];
+        let mut logs = kept.clone();
+        logs.id = "Logs".into();
+        logs.snake = "logs".into();
+        logs.deletion = Some(Deletion::Retain);
+        d.resources = vec![kept, deleted, retained, logs];
         let json = clean(&d);
         let protected = json!({ "prevent_destroy": true });
         assert_eq!(
@@ -2733,6 +2736,13 @@ mod tests {
             json["resource"]["aws_ebs_volume"]["logs"]["lifecycle"],
             protected
         );
+        assert_eq!(
+            json["resource"]["aws_ebs_volume"]["data"]["final_snapshot"],
+            true
+        );
+        assert!(json["resource"]["aws_ebs_volume"]["logs"]
+            .get("final_snapshot")
+            .is_none());
     }
 
     fn copies(of: &str, each: Expr) -> Expr {

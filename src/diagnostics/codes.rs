@@ -85,6 +85,7 @@ codes! {
     E0504 Error "deploy-time count not supported";
     E0505 Error "repetition over a deploy-time list";
     E0506 Error "read of a resource counted at deploy time";
+    E0507 Error "snapshot the target cannot take";
     // CloudFormation (E0510-E0529, W0510-W0529).
     E0510 Error "deploy-time arithmetic in CloudFormation";
     E0511 Error "logical ids collide";

@@ -252,11 +252,24 @@ struct Frame<'p> {
     args: Fields,
     /// The resource declaration this scope instantiates, when a component.
     instance: Option<&'p Resource>,
-    /// `deletion` set on the instance that opened this scope.
-    deletion: Option<Deletion>,
+    /// `deletion` set on the instance that opened this scope, or on one
+    /// around it.
+    deletion: Option<Asked>,
     /// The program's own resource this scope expands, for diagnostics: a
     /// native resource inside a portable type is reported there.
     origin: Option<Span>,
+}
+
+/// A deletion policy the program sets on a resource (`deletion = ...`).
+#[derive(Clone, Copy, Debug)]
+struct Asked {
+    deletion: Deletion,
+    /// The value the program wrote.
+    at: Span,
+    /// Whether it reaches every native resource of the instance: it does
+    /// for a stateless or volatile type; a persistent type's policy is for
+    /// the resources that hold its data (a volume, not its attachment).
+    everywhere: bool,
 }
 
 /// Whether a copy of a repeated resource exists.
@@ -711,6 +724,24 @@ impl<'p> Expander<'p> {
                     for resource in &mut self.resources[before..] {
                         resource.count = Some(count.clone());
                     }
+                    if !self.target.snapshots_counted_copies() {
+                        let asked = deletion_of(r).map(|(_, at)| at).or_else(|| {
+                            self.frame().deletion.map(|a| a.at)
+                        });
+                        for i in before..self.resources.len() {
+                            if self.resources[i].deletion == Some(Deletion::Snapshot) {
+                                self.resources[i].deletion = Some(Deletion::Retain);
+                                if let Some(at) = asked {
+                                    let type_name = self.resources[i].type_name.clone();
+                                    self.refuse_snapshot(
+                                        at,
+                                        &type_name,
+                                        "copies repeated at deploy time are the members of one group, which take no deletion policy of their own",
+                                    );
+                                }
+                            }
+                        }
+                    }
                     // The outputs are one copy's, read with the copy's
                     // index: a comprehension over the copies reads them.
                     return match value {
@@ -820,6 +851,61 @@ impl<'p> Expander<'p> {
         Some((argument, component))
     }
 
+    /// The deletion policy of a native resource: the one the program asks
+    /// for, or the protection its state class gets (a snapshot where the
+    /// type can take one). Deleting is every target's default, so it is
+    /// said only where it lifts that protection. A snapshot the type cannot
+    /// take is refused where the program asks for it.
+    fn policy(
+        &mut self,
+        asked: Option<Asked>,
+        state: StateClass,
+        snapshot: bool,
+        type_name: &str,
+    ) -> Option<Deletion> {
+        let persistent = state == StateClass::Persistent;
+        match asked.map(|a| (a.deletion, a.at)) {
+            Some((Deletion::Snapshot, at)) if !snapshot => {
+                self.refuse_snapshot(
+                    at,
+                    type_name,
+                    "a snapshot before deletion is for volumes and databases, on the targets whose tools take one",
+                );
+                Some(Deletion::Retain)
+            }
+            Some((Deletion::Delete, _)) if !persistent => None,
+            Some((deletion, _)) => Some(deletion),
+            None if persistent && snapshot => Some(Deletion::Snapshot),
+            None if persistent => Some(Deletion::Retain),
+            None => None,
+        }
+    }
+
+    /// `deletion = "snapshot"` on a resource the target cannot snapshot:
+    /// reported once, where the program asks for it.
+    fn refuse_snapshot(&mut self, at: Span, type_name: &str, note: &str) {
+        if self
+            .diagnostics
+            .iter()
+            .any(|d| d.code.id == codes::E0507.id && d.primary.span == at)
+        {
+            return;
+        }
+        self.diagnostics.push(
+            Diagnostic::new(
+                &codes::E0507,
+                at,
+                format!(
+                    "{} cannot keep a snapshot of `{type_name}` when deleting it",
+                    self.target.display()
+                ),
+            )
+            .label("a snapshot is asked for here")
+            .note(note)
+            .help("use \"retain\" to keep the resource itself, or \"delete\""),
+        );
+    }
+
     /// The native resources a resource's `depends_on` names: every native
     /// resource each instance it lists is made of.
     fn depends_on(&mut self, r: &'p Resource) -> Vec<String> {
@@ -918,6 +1004,12 @@ impl<'p> Expander<'p> {
         // that hold its data, not the ones around them (an attachment).
         let own = deletion_of(r);
         let inherited = self.frame().deletion;
+        let kind_state = schema.map(|id| self.program.schemas[id.0 as usize].state);
+        let own = own.map(|(deletion, at)| Asked {
+            deletion,
+            at,
+            everywhere: kind_state != Some(StateClass::Persistent),
+        });
         match schema.map(|id| &self.program.schemas[id.0 as usize]) {
             Some(schema) => match &schema.kind {
                 SchemaKind::Component { module, index } => {
@@ -937,6 +1029,28 @@ impl<'p> Expander<'p> {
                     let before = self.resources.len();
                     let value =
                         self.component(r, module, index, args, path, key, condition, deletion);
+                    // A persistent type none of whose native resources is
+                    // persistent of itself (a generated password: a Heat
+                    // random string) keeps its data in all of them.
+                    if kind_state == Some(StateClass::Persistent)
+                        && self.resources[before..]
+                            .iter()
+                            .all(|m| m.state != StateClass::Persistent)
+                    {
+                        for i in before..self.resources.len() {
+                            let (type_name, snapshot) =
+                                (self.resources[i].type_name.clone(), self.resources[i].snapshot);
+                            let policy = self.policy(
+                                deletion,
+                                StateClass::Persistent,
+                                snapshot,
+                                &type_name,
+                            );
+                            let made = &mut self.resources[i];
+                            made.state = StateClass::Persistent;
+                            made.deletion = policy;
+                        }
+                    }
                     for made in &mut self.resources[before..] {
                         for id in &depends_on {
                             if !made.depends_on.contains(id) {
@@ -950,7 +1064,9 @@ impl<'p> Expander<'p> {
                     let type_name = schema.name.clone();
                     let state = schema.state;
                     let snapshot = schema.snapshot;
-                    let deletion = own.or(inherited.filter(|_| state == StateClass::Persistent));
+                    let deletion = own.or(
+                        inherited.filter(|a| a.everywhere || state == StateClass::Persistent),
+                    );
                     self.native(
                         r, type_name, state, snapshot, path, key, condition, deletion,
                     )
@@ -961,11 +1077,12 @@ impl<'p> Expander<'p> {
                     ResourceType::Raw(s) => s.as_plain().unwrap_or_default(),
                     ResourceType::Path(p) => p.text(),
                 };
+                // An unchecked type: what it can take is the target's to say.
                 self.native(
                     r,
                     type_name,
                     StateClass::Stateless,
-                    false,
+                    true,
                     path,
                     key,
                     condition,
@@ -985,7 +1102,7 @@ impl<'p> Expander<'p> {
         path: &[Cow<'p, str>],
         key: &[u32],
         condition: Option<ir::Expr>,
-        deletion: Option<Deletion>,
+        deletion: Option<Asked>,
     ) -> Val {
         let mut properties =
             ir::Map::with_capacity_and_hasher(r.body.properties.len(), Default::default());
@@ -1002,16 +1119,7 @@ impl<'p> Expander<'p> {
         // The id from the name words; a component made of this one resource
         // renames it after itself once the component is done.
         let id = pascal(path);
-        let deletion = match (state, deletion) {
-            (_, Some(Deletion::Snapshot)) if !snapshot => Some(Deletion::Retain),
-            (_, Some(d)) => Some(d),
-            (StateClass::Persistent, None) => Some(if snapshot {
-                Deletion::Snapshot
-            } else {
-                Deletion::Retain
-            }),
-            _ => None,
-        };
+        let deletion = self.policy(deletion, state, snapshot, &type_name);
         let span = self.frame().origin.unwrap_or(r.name.span);
         self.keys.push((self.key_data.len(), key.len()));
         self.key_data.extend_from_slice(key);
@@ -1042,7 +1150,7 @@ impl<'p> Expander<'p> {
         path: &[Cow<'p, str>],
         key: &[u32],
         condition: Option<ir::Expr>,
-        deletion: Option<Deletion>,
+        deletion: Option<Asked>,
     ) -> Val {
         let program = self.program;
         let ItemKind::Component(component) = &program.modules[module.0 as usize].items[index].kind
@@ -1849,7 +1957,8 @@ fn new_frame<'p>(
     }
 }
 
-fn deletion_of(r: &Resource) -> Option<Deletion> {
+/// The policy a resource's `deletion` asks for, and where.
+fn deletion_of(r: &Resource) -> Option<(Deletion, Span)> {
     let property = r
         .body
         .properties
@@ -1858,12 +1967,13 @@ fn deletion_of(r: &Resource) -> Option<Deletion> {
     let ExprKind::Str(s) = &property.value.kind else {
         return None;
     };
-    match s.as_plain()?.as_str() {
-        "delete" => Some(Deletion::Delete),
-        "retain" => Some(Deletion::Retain),
-        "snapshot" => Some(Deletion::Snapshot),
-        _ => None,
-    }
+    let deletion = match s.as_plain()?.as_str() {
+        "delete" => Deletion::Delete,
+        "retain" => Deletion::Retain,
+        "snapshot" => Deletion::Snapshot,
+        _ => return None,
+    };
+    Some((deletion, property.value.span))
 }
 
 fn rename(outputs: &mut Fields, old: &str, new: &str) {

@@ -178,6 +178,10 @@ def generate(env, type_name):
     doc = ie.first_sentence(cls.__doc__ or "")
     note = status_note(cls)
     native = ie.Native(type_name, "heat", STATE.get(type_name), join_doc(note, doc))
+    # `deletion_policy: Snapshot` is honoured by the plugins that define a
+    # snapshot-before-delete handler (Cinder volumes, Nova servers).
+    if callable(getattr(cls, "handle_snapshot_delete", None)):
+        native.setting("snapshot", "true")
     conv = Converter(native, short)
     for name, schema in cls.properties_schema.items():
         if hidden(schema):

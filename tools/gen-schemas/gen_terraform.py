@@ -110,6 +110,11 @@ PROVIDERS = [
      "terraform-openstack", OPENSTACK_TYPES, "openstack_"),
 ]
 
+# Types with an argument that keeps a final snapshot when Terraform destroys
+# them (`final_snapshot`, `final_snapshot_identifier`): `deletion =
+# "snapshot"` sets it. The provider schemas do not say which arguments do.
+SNAPSHOT = {"aws_ebs_volume", "aws_db_instance"}
+
 STATE = {
     "aws_ebs_volume": "persistent",
     "aws_s3_bucket": "persistent",
@@ -303,6 +308,8 @@ def short_name(type_name, prefix):
 
 def generate(type_name, schema, prefix, target):
     native = ie.Native(type_name, target, STATE.get(type_name))
+    if type_name in SNAPSHOT:
+        native.setting("snapshot", "true")
     conv = Converter(native)
     short = short_name(type_name, prefix)
     block = schema["block"]
