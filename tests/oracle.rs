@@ -290,10 +290,59 @@ fn check_target(
                 natives[*extra].join(", ")
             ));
         }
+        // Each template prints the policy lowering decided.
+        for native in deployed.resources.values() {
+            let Some(at) = names.resources.iter().position(|n| *n == native.name) else {
+                continue;
+            };
+            let decided = deployment.resources[at].deletion.map(|d| format!("{d:?}"));
+            let printed = match target {
+                // Terraform keeps a resource by refusing to destroy it.
+                Target::TerraformAws | Target::TerraformOpenstack => {
+                    decided.filter(|d| d != "Delete").map(|_| "Retain".to_string())
+                }
+                _ => decided,
+            };
+            if native.deletion != printed {
+                failures.push(format!(
+                    "{context}: `{}` is deleted as {:?}, lowering decided {printed:?}",
+                    native.name, native.deletion
+                ));
+            }
+        }
         for (instance, s) in &said.instances {
             let Some(from) = natives.get(instance) else {
                 continue;
             };
+            // What the program says becomes of its data.
+            let kept = from.iter().any(|k| {
+                matches!(
+                    deployed.resources[k].deletion.as_deref(),
+                    Some("Retain" | "Snapshot")
+                )
+            });
+            let snapshot = from
+                .iter()
+                .any(|k| deployed.resources[k].deletion.as_deref() == Some("Snapshot"));
+            let wrong = match s.deletion.as_deref() {
+                Some("protected" | "retain") => !kept,
+                Some("snapshot") => match target {
+                    Target::TerraformAws | Target::TerraformOpenstack => !kept,
+                    _ => !snapshot,
+                },
+                Some("delete") | None => kept && s.deletion.is_some(),
+                Some(_) => false,
+            };
+            if wrong {
+                failures.push(format!(
+                    "{context}: `{}` says {:?}, but its resources {from:?} are deleted as {:?}",
+                    name_of(instance),
+                    s.deletion,
+                    from.iter()
+                        .map(|k| deployed.resources[k].deletion.clone())
+                        .collect::<Vec<_>>()
+                ));
+            }
             for (group, argument) in s.references.iter().zip(&s.arguments) {
                 if let Some(param) = argument
                     && !reference::reads_argument(program, instance.0, param, target.name())

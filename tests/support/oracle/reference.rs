@@ -43,6 +43,9 @@ pub struct Said {
     pub arguments: Vec<Option<String>>,
     /// Resources in its `depends_on`.
     pub depends_on: BTreeSet<Instance>,
+    /// What becomes of it when deleted: the `deletion` it sets, or
+    /// `"protected"` for a persistent type that sets none.
+    pub deletion: Option<String>,
 }
 
 /// What the program deploys for one assignment of its params.
@@ -215,6 +218,7 @@ impl Evaluator<'_> {
                 let mut said = Said {
                     name: r.name.name.clone(),
                     span: r.name.span,
+                    deletion: self.deletion(r),
                     ..Said::default()
                 };
                 for property in &r.body.properties {
@@ -245,6 +249,20 @@ impl Evaluator<'_> {
             }
             self.locals.borrow_mut().truncate(bound);
         }
+    }
+
+    fn deletion(&self, r: &Resource) -> Option<String> {
+        let asked = r.body.properties.iter().find(|p| p.key.name == "deletion");
+        if let Some(p) = asked {
+            return match &p.value.kind {
+                ExprKind::Str(s) => s.as_plain(),
+                _ => None,
+            };
+        }
+        let persistent = self.program.resource_schemas.get(&r.name.span).is_some_and(|id| {
+            self.program.schemas[id.0 as usize].state == infra::syntax::ast::StateClass::Persistent
+        });
+        persistent.then(|| "protected".to_string())
     }
 
     fn is_component(&self, r: &Resource) -> bool {
