@@ -298,9 +298,9 @@ fn check_target(
             let decided = deployment.resources[at].deletion.map(|d| format!("{d:?}"));
             let printed = match target {
                 // Terraform keeps a resource by refusing to destroy it.
-                Target::TerraformAws | Target::TerraformOpenstack => {
-                    decided.filter(|d| d != "Delete").map(|_| "Retain".to_string())
-                }
+                Target::TerraformAws | Target::TerraformOpenstack => decided
+                    .filter(|d| d != "Delete")
+                    .map(|_| "Retain".to_string()),
                 _ => decided,
             };
             if native.deletion != printed {
@@ -510,4 +510,36 @@ fn a_loop_guard_sees_its_loop_variable() {
     assert_eq!(copies["not_first"], [Some(1), Some(2)]);
     assert_eq!(copies["public"], [Some(0), Some(2)]);
     assert_eq!(copies["optional"], [Some(1)]);
+}
+
+#[test]
+fn names_collide_only_where_the_target_makes_them_one() {
+    let path = PathBuf::from("tests/oracle_cases/copies_named_alike.infra");
+    let checked = infra::check(std::slice::from_ref(&path), &infra::Options::default()).unwrap();
+    let program = &checked.programs[0].1;
+    let mut failures = Vec::new();
+    assert!(!check_target(
+        &path,
+        program,
+        Target::CloudFormation,
+        &mut failures
+    ));
+    for target in [
+        Target::Heat,
+        Target::TerraformAws,
+        Target::TerraformOpenstack,
+    ] {
+        assert!(
+            check_target(&path, program, target, &mut failures),
+            "{target:?}"
+        );
+    }
+    report(&failures);
+    let (_, templates) = infra::build(
+        std::slice::from_ref(&path),
+        &infra::Options::default(),
+        &[Target::CloudFormation],
+    )
+    .unwrap();
+    assert!(templates.is_empty());
 }

@@ -787,21 +787,34 @@ impl<'d> Emitter<'d> {
             }
         }
         for r in &deployment.resources {
-            if !is_logical_id(&r.id) {
-                self.invalid_id(&r.id, r.span, &format!("resource `{}`", r.id));
+            // Lowering keeps ids unique with a `~N` suffix where two
+            // resources' names are one: on CloudFormation they collide.
+            let id = r.id.split('~').next().unwrap_or_default();
+            if !is_logical_id(id) {
+                self.invalid_id(id, r.span, &format!("resource `{id}`"));
                 continue;
             }
-            if let Some(&(first_span, kind, name)) = seen.get(r.id.as_str()) {
-                let what = format!("resource `{}`", r.id);
-                self.collision(
-                    &r.id,
-                    r.span,
-                    &what,
-                    first_span,
-                    &format!("{kind} `{name}`"),
-                );
-            } else {
-                seen.insert(&r.id, (r.span, "resource", &r.id));
+            match seen.get(id) {
+                Some(&(first_span, "resource", _)) => {
+                    self.diagnostics.push(
+                        Diagnostic::new(
+                            &codes::E0503,
+                            r.span,
+                            format!("two resources are both named `{id}` in the CloudFormation template"),
+                        )
+                        .label("this one")
+                        .secondary(first_span, "and this one")
+                        .note("names are turned into CloudFormation's logical ids (`web_server` becomes `WebServer`, copy 0 of `q2` becomes `Q20`), and these two become the same")
+                        .help("rename one of them"),
+                    );
+                }
+                Some(&(first_span, kind, name)) => {
+                    let what = format!("resource `{id}`");
+                    self.collision(id, r.span, &what, first_span, &format!("{kind} `{name}`"));
+                }
+                None => {
+                    seen.insert(id, (r.span, "resource", id));
+                }
             }
         }
         let mut outputs: HashMap<String, (Span, &str)> = HashMap::default();

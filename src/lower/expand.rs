@@ -313,6 +313,10 @@ pub struct Expander<'p> {
     top_params: HashMap<&'p str, Val>,
     /// The copy of the entry file's repeated resource being expanded.
     top_copy: Option<u32>,
+    /// The ids given so far: each resource's is unique in the IR, even
+    /// where the target's own names of two would be one (`q` copy 20 and
+    /// `q2` copy 0 are both `Q20` on CloudFormation, not on Heat).
+    taken: HashSet<String>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -429,6 +433,7 @@ impl<'p> Expander<'p> {
             used_params: HashSet::default(),
             top_params: HashMap::default(),
             top_copy: None,
+            taken: HashSet::default(),
             diagnostics: Vec::new(),
         }
     }
@@ -555,7 +560,7 @@ impl<'p> Expander<'p> {
         out
     }
 
-    /// The resources in source order; reports ids that collide.
+    /// The resources in source order.
     fn finish(&mut self) -> Vec<ir::Resource> {
         let mut out = std::mem::take(&mut self.resources);
         let data = &self.key_data;
@@ -569,23 +574,6 @@ impl<'p> Expander<'p> {
                 .into_iter()
                 .map(|i| made[i].take().expect("each resource is taken once"))
                 .collect();
-        }
-        let mut seen: HashMap<&str, Span> = HashMap::default();
-        seen.reserve(out.len());
-        for resource in &out {
-            if let Some(first) = seen.insert(&resource.id, resource.span) {
-                self.diagnostics.push(
-                    Diagnostic::new(
-                        &codes::E0503,
-                        resource.span,
-                        format!("two resources are both named `{}` in the template", resource.id),
-                    )
-                    .label("this one")
-                    .secondary(first, "and this one")
-                    .note("names are turned into the target's identifiers (`web_server` becomes `WebServer`), and these two become the same")
-                    .help("rename one of them"),
-                );
-            }
         }
         out
     }
@@ -725,9 +713,9 @@ impl<'p> Expander<'p> {
                         resource.count = Some(count.clone());
                     }
                     if !self.target.snapshots_counted_copies() {
-                        let asked = deletion_of(r).map(|(_, at)| at).or_else(|| {
-                            self.frame().deletion.map(|a| a.at)
-                        });
+                        let asked = deletion_of(r)
+                            .map(|(_, at)| at)
+                            .or_else(|| self.frame().deletion.map(|a| a.at));
                         for i in before..self.resources.len() {
                             if self.resources[i].deletion == Some(Deletion::Snapshot) {
                                 self.resources[i].deletion = Some(Deletion::Retain);
@@ -906,11 +894,33 @@ impl<'p> Expander<'p> {
         );
     }
 
+    /// `id`, or, when another resource has it, `id~N`: the backends name
+    /// resources after the ids' part before `~`, and report the
+    /// collision where their names are one.
+    fn unique_id(&mut self, id: String) -> String {
+        if self.taken.insert(id.clone()) {
+            return id;
+        }
+        let mut n = 2;
+        loop {
+            let candidate = format!("{id}~{n}");
+            if self.taken.insert(candidate.clone()) {
+                return candidate;
+            }
+            n += 1;
+        }
+    }
+
     /// The native resources a resource's `depends_on` names: every native
     /// resource each instance it lists is made of.
     fn depends_on(&mut self, r: &'p Resource) -> Vec<String> {
         let mut depends_on = Vec::new();
-        let Some(property) = r.body.properties.iter().find(|p| p.key.name == "depends_on") else {
+        let Some(property) = r
+            .body
+            .properties
+            .iter()
+            .find(|p| p.key.name == "depends_on")
+        else {
             return depends_on;
         };
         let ExprKind::List(items) = &property.value.kind else {
@@ -1038,14 +1048,12 @@ impl<'p> Expander<'p> {
                             .all(|m| m.state != StateClass::Persistent)
                     {
                         for i in before..self.resources.len() {
-                            let (type_name, snapshot) =
-                                (self.resources[i].type_name.clone(), self.resources[i].snapshot);
-                            let policy = self.policy(
-                                deletion,
-                                StateClass::Persistent,
-                                snapshot,
-                                &type_name,
+                            let (type_name, snapshot) = (
+                                self.resources[i].type_name.clone(),
+                                self.resources[i].snapshot,
                             );
+                            let policy =
+                                self.policy(deletion, StateClass::Persistent, snapshot, &type_name);
                             let made = &mut self.resources[i];
                             made.state = StateClass::Persistent;
                             made.deletion = policy;
@@ -1064,9 +1072,8 @@ impl<'p> Expander<'p> {
                     let type_name = schema.name.clone();
                     let state = schema.state;
                     let snapshot = schema.snapshot;
-                    let deletion = own.or(
-                        inherited.filter(|a| a.everywhere || state == StateClass::Persistent),
-                    );
+                    let deletion = own
+                        .or(inherited.filter(|a| a.everywhere || state == StateClass::Persistent));
                     self.native(
                         r, type_name, state, snapshot, path, key, condition, deletion,
                     )
@@ -1118,7 +1125,7 @@ impl<'p> Expander<'p> {
         }
         // The id from the name words; a component made of this one resource
         // renames it after itself once the component is done.
-        let id = pascal(path);
+        let id = self.unique_id(pascal(path));
         let deletion = self.policy(deletion, state, snapshot, &type_name);
         let span = self.frame().origin.unwrap_or(r.name.span);
         self.keys.push((self.key_data.len(), key.len()));
@@ -1249,7 +1256,9 @@ impl<'p> Expander<'p> {
         self.frames.pop();
         // A component made of one native resource names it after itself.
         if self.resources.len() == before + 1 {
-            let id = pascal(path);
+            let own = self.resources[before].id.clone();
+            self.taken.remove(&own);
+            let id = self.unique_id(pascal(path));
             let resource = &mut self.resources[before];
             resource.snake = snake(path);
             let old = std::mem::replace(&mut resource.id, id.clone());

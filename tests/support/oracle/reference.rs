@@ -259,9 +259,14 @@ impl Evaluator<'_> {
                 _ => None,
             };
         }
-        let persistent = self.program.resource_schemas.get(&r.name.span).is_some_and(|id| {
-            self.program.schemas[id.0 as usize].state == infra::syntax::ast::StateClass::Persistent
-        });
+        let persistent = self
+            .program
+            .resource_schemas
+            .get(&r.name.span)
+            .is_some_and(|id| {
+                self.program.schemas[id.0 as usize].state
+                    == infra::syntax::ast::StateClass::Persistent
+            });
         persistent.then(|| "protected".to_string())
     }
 
