@@ -154,6 +154,19 @@ fn check_target(
     target: Target,
     failures: &mut Vec<String>,
 ) -> bool {
+    check_target_with(path, program, target, None, failures)
+}
+
+/// `check_target`, for the assignments of `program`'s params, or, when
+/// `given`, for that one, whose values `program` was checked with at
+/// compile time.
+fn check_target_with(
+    path: &Path,
+    program: &Program,
+    target: Target,
+    given: Option<&IndexMap<String, Value>>,
+    failures: &mut Vec<String>,
+) -> bool {
     // A file of components, types and lets is a library: nothing to build
     // (as `infra build` decides).
     let entry = &program.modules[program.entry.0 as usize];
@@ -188,16 +201,25 @@ fn check_target(
             _ => None,
         })
         .collect();
-    for assignment in assignments(program) {
+    let assignments = match given {
+        Some(given) => vec![given.clone()],
+        None => assignments(program),
+    };
+    for assignment in assignments {
         let shown: Vec<String> = assignment
             .iter()
             .map(|(k, v)| format!("{k}={}", infra::sema::eval::show(v)))
             .collect();
         let context = format!(
-            "{} on {} with {}",
+            "{} on {} with {}{}",
             path.display(),
             target.name(),
-            shown.join(" ")
+            shown.join(" "),
+            if given.is_some() {
+                " (given at compile time)"
+            } else {
+                ""
+            }
         );
         let said = reference::evaluate(program, &assignment);
         for problem in &said.problems {
@@ -414,6 +436,33 @@ fn check_program(path: &Path, failures: &mut Vec<String>) -> Vec<Target> {
     for target in TARGETS {
         if check_target(path, program, target, failures) {
             built.push(target);
+        }
+    }
+    // The same assignments given at compile time, where they are folded
+    // into the program instead of becoming template parameters.
+    for assignment in assignments(program) {
+        let mut options = infra::Options::default();
+        for (name, value) in &assignment {
+            if program.params.get(name).is_some_and(|info| !info.secret) {
+                options.params.insert(
+                    name.clone(),
+                    infra::params::Given {
+                        value: infra::params::GivenValue::Json(value.to_json()),
+                        origin: infra::params::Origin::Flag,
+                    },
+                );
+            }
+        }
+        // A value a target refuses at compile time (a CloudFormation image
+        // that is not an AMI id) is a coded error, not a miscompilation:
+        // only what builds is compared.
+        let checked = infra::check(&[path.to_path_buf()], &options).expect("readable");
+        if infra::diagnostics::has_errors(&checked.diagnostics) {
+            continue;
+        }
+        let program = &checked.programs[0].1;
+        for &target in &built {
+            check_target_with(path, program, target, Some(&assignment), failures);
         }
     }
     built
