@@ -14,43 +14,7 @@ pub type Map<V> = IndexMap<String, V, FxBuildHasher>;
 use crate::source::Span;
 use crate::syntax::ast::{BinaryOp, StateClass};
 
-/// The targets Infra compiles to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Target {
-    CloudFormation,
-    Heat,
-    TerraformAws,
-    TerraformOpenstack,
-}
-
-impl Target {
-    /// The name `target` blocks use for it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Target::CloudFormation => "cloudformation",
-            Target::Heat => "heat",
-            Target::TerraformAws => "terraform-aws",
-            Target::TerraformOpenstack => "terraform-openstack",
-        }
-    }
-
-    /// Whether copies made by the target's own repetition can each keep a
-    /// snapshot when deleted: a Heat `ResourceGroup` takes no deletion
-    /// policy for its members.
-    pub fn snapshots_counted_copies(self) -> bool {
-        self != Target::Heat
-    }
-
-    /// How people name it in messages.
-    pub fn display(self) -> &'static str {
-        match self {
-            Target::CloudFormation => "CloudFormation",
-            Target::Heat => "Heat",
-            Target::TerraformAws => "Terraform (aws)",
-            Target::TerraformOpenstack => "Terraform (openstack)",
-        }
-    }
-}
+pub use crate::target::Target;
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Deployment {

@@ -17,6 +17,7 @@ pub mod source;
 pub mod stdlib;
 pub mod suggest;
 pub mod syntax;
+pub mod target;
 pub mod workspace;
 
 use diagnostics::Diagnostic;

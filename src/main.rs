@@ -283,43 +283,32 @@ fn parse_targets(targets: &[String], providers: &[String]) -> Result<Vec<Target>
         }
     };
     for target in targets {
-        match target.as_str() {
-            "cloudformation" => push(Target::CloudFormation),
-            "heat" => push(Target::Heat),
-            "terraform-aws" => push(Target::TerraformAws),
-            "terraform-openstack" => push(Target::TerraformOpenstack),
-            "terraform" if providers.is_empty() => {
-                return Err(UsageError::Params(
-                    "`--target terraform` needs `--provider aws` or `--provider openstack`".into(),
-                ));
-            }
-            "terraform" => {
-                for provider in providers {
-                    match provider.as_str() {
-                        "aws" => push(Target::TerraformAws),
-                        "openstack" => push(Target::TerraformOpenstack),
-                        other => {
-                            return Err(UsageError::Params(format!(
-                                "unknown provider `{other}`: the providers are aws and openstack"
-                            )));
-                        }
-                    }
+        if let Some(t) = Target::from_name(target) {
+            push(t);
+            continue;
+        }
+        if target != "terraform" {
+            let known = Target::NAMES.iter().copied().chain(["terraform"]);
+            let hint = infra::suggest::best_match(target, known)
+                .map(|near| format!("; did you mean `{near}`?"))
+                .unwrap_or_default();
+            return Err(UsageError::Params(format!(
+                "unknown target `{target}`: the targets are cloudformation, heat and terraform{hint}"
+            )));
+        }
+        if providers.is_empty() {
+            return Err(UsageError::Params(
+                "`--target terraform` needs `--provider aws` or `--provider openstack`".into(),
+            ));
+        }
+        for provider in providers {
+            match Target::terraform(provider) {
+                Some(t) => push(t),
+                None => {
+                    return Err(UsageError::Params(format!(
+                        "unknown provider `{provider}`: the providers are aws and openstack"
+                    )));
                 }
-            }
-            other => {
-                let known = [
-                    "cloudformation",
-                    "heat",
-                    "terraform",
-                    "terraform-aws",
-                    "terraform-openstack",
-                ];
-                let hint = infra::suggest::best_match(other, known)
-                    .map(|near| format!("; did you mean `{near}`?"))
-                    .unwrap_or_default();
-                return Err(UsageError::Params(format!(
-                    "unknown target `{other}`: the targets are cloudformation, heat and terraform{hint}"
-                )));
             }
         }
     }
@@ -386,7 +375,7 @@ fn build(
                 .and_then(|p| p.file_stem())
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "main".into());
-            let name = infra::backend::file_name(t.target, &stem, both_providers);
+            let name = t.target.file_name(&stem, both_providers);
             (PathBuf::from(name), t.text.as_bytes())
         })
         .collect();

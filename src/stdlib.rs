@@ -40,21 +40,10 @@ pub fn native_path(type_name: &str) -> Option<String> {
     Some(format!("native/{target}/{file}.infra"))
 }
 
-/// The target a native type name belongs to.
+/// The target vocabulary a native type name belongs to (see
+/// `target::vocabulary_of`).
 pub fn native_target(type_name: &str) -> Option<&'static str> {
-    if type_name.starts_with("AWS::") {
-        Some("cloudformation")
-    } else if type_name.starts_with("OS::") {
-        Some("heat")
-    } else if type_name.starts_with("aws_") {
-        Some("terraform-aws")
-    } else if type_name.starts_with("openstack_") {
-        Some("terraform-openstack")
-    } else if type_name.starts_with("random_") {
-        Some("terraform")
-    } else {
-        None
-    }
+    crate::target::vocabulary_of(type_name)
 }
 
 #[cfg(test)]

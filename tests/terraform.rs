@@ -660,7 +660,7 @@ fn the_validator_accepts_the_configurations() {
     std::fs::write(schema_dir.join("random.json"), RANDOM_SCHEMA).expect("random schema");
     let mut dirs = Vec::new();
     for d in [aws_stack(), openstack_stack()] {
-        let name = infra::backend::file_name(d.target, "main", true);
+        let name = d.target.file_name("main", true);
         let path = dir.path().join("out").join(name);
         std::fs::create_dir_all(path.parent().expect("parent")).expect("out dir");
         std::fs::write(&path, emit_clean(&d)).expect("write configuration");

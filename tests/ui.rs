@@ -33,12 +33,9 @@ fn build_targets(text: &str) -> Option<Vec<infra::ir::Target>> {
     let targets = line
         .split_whitespace()
         .filter(|t| *t != "all")
-        .map(|t| match t {
-            "cloudformation" => Target::CloudFormation,
-            "heat" => Target::Heat,
-            "terraform-aws" => Target::TerraformAws,
-            "terraform-openstack" => Target::TerraformOpenstack,
-            other => panic!("unknown target `{other}` in a `// build:` header"),
+        .map(|t| {
+            Target::from_name(t)
+                .unwrap_or_else(|| panic!("unknown target `{t}` in a `// build:` header"))
         })
         .collect();
     Some(targets)

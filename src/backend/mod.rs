@@ -26,19 +26,6 @@ pub fn emit(deployment: &Deployment) -> (String, Vec<Diagnostic>) {
     (text, diagnostics)
 }
 
-/// Where the template of an entry file named `stem` goes, relative to the
-/// output directory. Terraform reads every `*.tf.json` of a directory as one
-/// configuration, so when both providers are built, each gets its own
-/// directory.
-pub fn file_name(target: Target, stem: &str, both_providers: bool) -> String {
-    match target {
-        Target::CloudFormation => format!("{stem}.template.json"),
-        Target::Heat => format!("{stem}.hot.json"),
-        Target::TerraformAws if both_providers => format!("aws/{stem}.tf.json"),
-        Target::TerraformOpenstack if both_providers => format!("openstack/{stem}.tf.json"),
-        Target::TerraformAws | Target::TerraformOpenstack => format!("{stem}.tf.json"),
-    }
-}
 
 /// Where the names of a template come from: for each of the deployment's
 /// resources and params, in its order, the name the template gives it.

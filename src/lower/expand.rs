@@ -19,6 +19,7 @@ use crate::sema::eval::{self, Value};
 use crate::sema::schema::SchemaKind;
 use crate::source::Span;
 use crate::syntax::ast::*;
+use crate::target::Repetition;
 
 /// The fields of an object during lowering, in order.
 pub type Fields = IndexMap<String, Val, FxBuildHasher>;
@@ -676,7 +677,7 @@ impl<'p> Expander<'p> {
                 // `for i in a..n` with `n` known only at deploy time: one
                 // declaration the target repeats itself (Terraform `count`,
                 // Heat `ResourceGroup`), where the target can.
-                if self.target != Target::CloudFormation
+                if self.target.repetition() != Repetition::None
                     && let ExprKind::Range(from, to) = &guard.iterable.kind
                 {
                     let from = self.expr(from);
@@ -1699,7 +1700,7 @@ impl Expander<'_> {
                 "give the count at compile time (`--param`)",
             );
         }
-        if self.target == Target::Heat && !heat_reads_copies(&each) {
+        if self.target.repetition() == Repetition::Groups && !heat_reads_copies(&each) {
             return refuse(
                 self,
                 comp.body.span,

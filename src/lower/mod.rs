@@ -9,13 +9,6 @@ mod expand;
 use crate::diagnostics::Diagnostic;
 use crate::ir::{Deployment, Target};
 
-const ALL_TARGETS: [Target; 4] = [
-    Target::CloudFormation,
-    Target::Heat,
-    Target::TerraformAws,
-    Target::TerraformOpenstack,
-];
-
 /// The targets to build a program for: those asked for, or, when none is,
 /// every target the program can compile to (a program using native types
 /// compiles only for their target). Asking for a target the program's
@@ -28,29 +21,23 @@ pub fn targets_of(
     let _ = diagnostics;
     let natives = native_targets(program);
     if asked.is_empty() {
-        return ALL_TARGETS
+        return Target::ALL
             .into_iter()
-            .filter(|t| natives.iter().all(|u| accepts(*t, &u.target)))
+            .filter(|t| natives.iter().all(|u| t.accepts_vocabulary(&u.target)))
             .collect();
     }
     let mut targets = Vec::new();
     for target in asked {
         let foreign: Vec<&NativeUse> = natives
             .iter()
-            .filter(|u| !accepts(*target, &u.target))
+            .filter(|u| !target.accepts_vocabulary(&u.target))
             .collect();
         if foreign.is_empty() {
             targets.push(*target);
             continue;
         }
         for native in foreign {
-            let owner = match native.target.as_str() {
-                "cloudformation" => "CloudFormation",
-                "heat" => "Heat",
-                "terraform-aws" => "Terraform (aws)",
-                "terraform-openstack" => "Terraform (openstack)",
-                _ => "Terraform",
-            };
+            let owner = Target::vocabulary_display(&native.target);
             let diagnostic = match native.inside {
                 None => Diagnostic::new(
                     &crate::diagnostics::codes::E0500,
@@ -72,10 +59,6 @@ pub fn targets_of(
         }
     }
     targets
-}
-
-fn accepts(target: Target, owner: &str) -> bool {
-    owner == target.name() || (owner == "terraform" && target.name().starts_with("terraform-"))
 }
 
 /// The targets of the native types the entry file uses, checked or written

@@ -1,0 +1,188 @@
+//! The targets Infra compiles to, and what each can express: the one place
+//! a fact about a target as a whole lives. Lowering asks these
+//! capabilities; it never compares target names.
+
+/// A target: a template format, and for Terraform a provider.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Target {
+    CloudFormation,
+    Heat,
+    TerraformAws,
+    TerraformOpenstack,
+}
+
+/// How a target repeats a resource a number of times known only at deploy
+/// time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Repetition {
+    /// It cannot: the count must be known when the template is built.
+    None,
+    /// Each native resource is its own group of copies, whose members can
+    /// be listed one attribute at a time and cannot name each other
+    /// (Heat's `OS::Heat::ResourceGroup`).
+    Groups,
+    /// Copies with an index that pairs them and any expression over them
+    /// (Terraform's `count`).
+    Count,
+}
+
+impl Target {
+    /// Every target, in the order they are built and listed.
+    pub const ALL: [Target; 4] = [
+        Target::CloudFormation,
+        Target::Heat,
+        Target::TerraformAws,
+        Target::TerraformOpenstack,
+    ];
+
+    /// The names given to `--target`, besides `terraform` with a provider.
+    pub const NAMES: [&'static str; 4] = [
+        "cloudformation",
+        "heat",
+        "terraform-aws",
+        "terraform-openstack",
+    ];
+
+    /// The name `target` blocks and `--target` use for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::CloudFormation => "cloudformation",
+            Target::Heat => "heat",
+            Target::TerraformAws => "terraform-aws",
+            Target::TerraformOpenstack => "terraform-openstack",
+        }
+    }
+
+    /// The target of a name, as `target` blocks and `--target` spell it.
+    pub fn from_name(name: &str) -> Option<Target> {
+        Target::ALL.into_iter().find(|t| t.name() == name)
+    }
+
+    /// How people name it in messages.
+    pub fn display(self) -> &'static str {
+        match self {
+            Target::CloudFormation => "CloudFormation",
+            Target::Heat => "Heat",
+            Target::TerraformAws => "Terraform (aws)",
+            Target::TerraformOpenstack => "Terraform (openstack)",
+        }
+    }
+
+    /// The Terraform provider, for a Terraform target.
+    pub fn provider(self) -> Option<&'static str> {
+        match self {
+            Target::TerraformAws => Some("aws"),
+            Target::TerraformOpenstack => Some("openstack"),
+            Target::CloudFormation | Target::Heat => None,
+        }
+    }
+
+    /// The Terraform target of a provider name.
+    pub fn terraform(provider: &str) -> Option<Target> {
+        Target::ALL
+            .into_iter()
+            .find(|t| t.provider() == Some(provider))
+    }
+
+    /// May a program built for this target use a native type of the
+    /// vocabulary `owner` (as `native ... on OWNER` names it)? The
+    /// `terraform` vocabulary (hashicorp/random) serves both providers.
+    pub fn accepts_vocabulary(self, owner: &str) -> bool {
+        owner == self.name() || (owner == "terraform" && self.provider().is_some())
+    }
+
+    /// The display name of a vocabulary, for messages.
+    pub fn vocabulary_display(owner: &str) -> &'static str {
+        match Target::from_name(owner) {
+            Some(target) => target.display(),
+            None => "Terraform",
+        }
+    }
+
+    /// Where the template of an entry file named `stem` goes, relative to
+    /// the output directory. Terraform reads every `*.tf.json` of a
+    /// directory as one configuration, so when both providers are built,
+    /// each gets its own directory.
+    pub fn file_name(self, stem: &str, both_providers: bool) -> String {
+        match (self, both_providers) {
+            (Target::CloudFormation, _) => format!("{stem}.template.json"),
+            (Target::Heat, _) => format!("{stem}.hot.json"),
+            (_, true) => format!("{}/{stem}.tf.json", self.provider().unwrap_or_default()),
+            (_, false) => format!("{stem}.tf.json"),
+        }
+    }
+
+    /// How it repeats a resource a number of times known only at deploy
+    /// time.
+    pub fn repetition(self) -> Repetition {
+        match self {
+            Target::CloudFormation => Repetition::None,
+            Target::Heat => Repetition::Groups,
+            Target::TerraformAws | Target::TerraformOpenstack => Repetition::Count,
+        }
+    }
+
+    /// Whether copies made by the target's own repetition can each keep a
+    /// snapshot when deleted: a Heat `ResourceGroup` takes no deletion
+    /// policy for its members.
+    pub fn snapshots_counted_copies(self) -> bool {
+        self.repetition() != Repetition::Groups
+    }
+}
+
+/// The vocabulary a native type name belongs to, by its spelling:
+/// `AWS::EC2::VPC` is CloudFormation's, `OS::Nova::Server` Heat's,
+/// `aws_instance` and `openstack_compute_instance_v2` Terraform's providers',
+/// `random_password` Terraform's own (`terraform`).
+pub fn vocabulary_of(type_name: &str) -> Option<&'static str> {
+    const PREFIXES: [(&str, &str); 5] = [
+        ("AWS::", "cloudformation"),
+        ("OS::", "heat"),
+        ("aws_", "terraform-aws"),
+        ("openstack_", "terraform-openstack"),
+        ("random_", "terraform"),
+    ];
+    PREFIXES
+        .into_iter()
+        .find(|(prefix, _)| type_name.starts_with(prefix))
+        .map(|(_, owner)| owner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_vocabularies_agree() {
+        for target in Target::ALL {
+            assert_eq!(Target::from_name(target.name()), Some(target));
+            assert!(target.accepts_vocabulary(target.name()));
+        }
+        assert_eq!(
+            Target::NAMES.map(Target::from_name).map(Option::unwrap),
+            Target::ALL
+        );
+        assert_eq!(
+            Target::terraform("openstack"),
+            Some(Target::TerraformOpenstack)
+        );
+        assert!(Target::TerraformAws.accepts_vocabulary("terraform"));
+        assert!(!Target::Heat.accepts_vocabulary("terraform"));
+        assert_eq!(vocabulary_of("random_password"), Some("terraform"));
+        assert_eq!(vocabulary_of("AWS::EC2::VPC"), Some("cloudformation"));
+        assert_eq!(vocabulary_of("Custom::Thing"), None);
+    }
+
+    #[test]
+    fn files_are_named_by_target() {
+        assert_eq!(Target::Heat.file_name("shop", true), "shop.hot.json");
+        assert_eq!(
+            Target::TerraformOpenstack.file_name("shop", true),
+            "openstack/shop.tf.json"
+        );
+        assert_eq!(
+            Target::TerraformAws.file_name("shop", false),
+            "shop.tf.json"
+        );
+    }
+}
