@@ -339,12 +339,12 @@ fn web() -> Deployment {
         ],
         outputs: vec![
             Output {
-                description: Some("How to reach the bastion; empty outside production.".into()),
+                description: Some("How to reach the bastion, in production.".into()),
                 export: Some(interp(vec![text("app-"), part(p("env")), text("-bastion")])),
-                ..output(
-                    "bastion_address",
-                    cond(is_prod(), attr("BastionIp", "PublicIp"), s("")),
-                )
+                // An export cannot be empty: the output exists where it has
+                // a value.
+                condition: Some(is_prod()),
+                ..output("bastion_address", attr("BastionIp", "PublicIp"))
             },
             Output {
                 condition: Some(is_prod()),

@@ -238,8 +238,9 @@ fn web_server() -> Deployment {
         "OS::Swift::Container",
         vec![("name", interp(vec![part(p("env")), text("-assets")]))],
     );
+    // A container cannot be snapshotted: lowering keeps it instead.
     container.state = StateClass::Persistent;
-    container.deletion = Some(Deletion::Snapshot);
+    container.deletion = Some(Deletion::Retain);
 
     deployment(
         "A web server with a data volume.",

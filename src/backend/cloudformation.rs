@@ -631,6 +631,9 @@ impl<'d> Emitter<'d> {
             }
         }
         let outputs = json::dedup(outputs);
+        if resources.is_empty() {
+            self.no_resources();
+        }
 
         // The sections before `Resources`.
         let mut template: Entries<'d> =
@@ -690,6 +693,26 @@ impl<'d> Emitter<'d> {
         text.push('\n');
         self.check_limits(text.len(), resources.len());
         text
+    }
+
+    /// A template without resources, which CloudFormation refuses: the
+    /// program deploys only outputs there.
+    fn no_resources(&mut self) {
+        let span = self.anchor();
+        let label = match self.deployment.outputs.first() {
+            Some(o) => format!("output `{}` is in a template without resources", o.name),
+            None => "the template built from this program has no resources".to_string(),
+        };
+        self.report(
+            Diagnostic::new(
+                &codes::E0519,
+                span,
+                "the CloudFormation template has no resources, and CloudFormation refuses a template without one",
+            )
+            .label(label)
+            .note("a CloudFormation template needs at least one member in `Resources`; a type made of no native resource on CloudFormation (a `deploy.Context`) adds none")
+            .help("declare a resource for the stack to hold; or build the program for Heat or Terraform (`--target heat`, `--target terraform`), which accept templates of outputs only"),
+        );
     }
 
     /// An image written into the program must be an AMI id: EC2 refuses
@@ -1376,12 +1399,48 @@ impl<'d> Emitter<'d> {
             out.push(("Condition".into(), condition.into()));
         }
         let value = self.output_value(&o.value, &site);
+        if o.export.is_some()
+            && let Some(when) = blank_when(&value)
+        {
+            self.empty_export(o, &when);
+        }
         out.push(("Value".into(), value));
         if let Some(export) = &o.export {
             let name = self.output_value(export, &site);
             out.push(("Export".into(), Json::single("Name", name)));
         }
         Some((Cow::Owned(id), Json::Object(out)))
+    }
+
+    /// An exported output whose value may be blank: CloudFormation refuses
+    /// to export an empty or whitespace-only value. `when` lists the
+    /// conditions under which it is (none: always).
+    fn empty_export(&mut self, o: &Output, when: &[String]) {
+        let mut diagnostic = Diagnostic::new(
+            &codes::E0520,
+            o.span,
+            format!(
+                "output `{}` is exported, but its value may be empty, and CloudFormation refuses to export an empty value",
+                o.name
+            ),
+        )
+        .label(if when.is_empty() {
+            "its value is empty"
+        } else {
+            "its value may be empty"
+        });
+        if !when.is_empty() {
+            diagnostic = diagnostic.note(format!(
+                "in the template, the value is empty when {}",
+                when.join(" and ")
+            ));
+        }
+        self.report(
+            diagnostic
+                .note("CloudFormation refuses to create or update a stack that exports an empty or whitespace-only value")
+                .help("make the output exist only when it has a value: a choice whose other branch is `null` (`c ? value : null`) is an output under a condition")
+                .help("or drop the `export`, if no other stack imports the value"),
+        );
     }
 
     /// An output's value: CloudFormation outputs are text, so lists are
@@ -2496,6 +2555,36 @@ const LIST_ATTRIBUTES: &[(&str, &str)] = &[
 ];
 
 /// The machine image a resource boots from, for the types that take one.
+/// Whether an output's value, as written, may be empty or whitespace-only
+/// text: the conditions under which it is (empty: always), or `None`.
+fn blank_when(value: &Json<'_>) -> Option<Vec<String>> {
+    match value {
+        Json::Str(text) => text.trim().is_empty().then(Vec::new),
+        Json::Object(entries) => match entries.as_slice() {
+            [(key, Json::Array(args))] if key == "Fn::If" => {
+                let [Json::Str(name), then, otherwise] = args.as_slice() else {
+                    return None;
+                };
+                let branch = |value, holds: bool| {
+                    blank_when(value).map(|mut when| {
+                        let state = if holds { "true" } else { "false" };
+                        when.insert(0, format!("condition `{name}` is {state}"));
+                        when
+                    })
+                };
+                branch(then, true).or_else(|| branch(otherwise, false))
+            }
+            [(key, Json::Array(args))] if key == "Fn::Join" => match args.as_slice() {
+                [_, Json::Array(items)] if items.is_empty() => Some(Vec::new()),
+                [_, Json::Array(items)] if items.len() == 1 => blank_when(&items[0]),
+                _ => None,
+            },
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 fn image_of(r: &Resource) -> Option<&Expr> {
     match r.type_name.as_str() {
         "AWS::EC2::Instance" | "AWS::AutoScaling::LaunchConfiguration" => {
@@ -2655,17 +2744,37 @@ mod tests {
     }
 
     #[test]
-    fn an_empty_deployment_is_a_template_with_no_resources() {
+    fn a_template_without_resources_is_an_error() {
+        // CloudFormation refuses a template whose `Resources` is empty.
+        let (template, diagnostics) = emit(&deployment());
         assert_eq!(
-            clean(&deployment()),
+            parsed(&template),
             json!({ "AWSTemplateFormatVersion": "2010-09-09", "Resources": {} })
         );
+        let codes: Vec<_> = diagnostics.iter().map(|d| d.code.id).collect();
+        assert_eq!(codes, ["E0519"]);
+        let outputs_only = Deployment {
+            outputs: vec![output("o", s("x"))],
+            ..deployment()
+        };
+        assert_eq!(codes_of(&outputs_only), ["E0519"]);
+        // A resource that exists under a condition is a resource.
+        let conditional = Deployment {
+            params: vec![env_param()],
+            resources: vec![Resource {
+                condition: Some(eq(p("env"), s("production"))),
+                ..resource("Q", "AWS::SQS::Queue", vec![])
+            }],
+            ..outputs_only
+        };
+        assert_eq!(codes_of(&conditional), Vec::<&str>::new());
     }
 
     #[test]
     fn the_description_is_the_doc_comment() {
         let d = Deployment {
             description: Some("The shop.\n".into()),
+            resources: vec![resource("Q", "AWS::SQS::Queue", vec![])],
             ..deployment()
         };
         assert_eq!(clean(&d)["Description"], json!("The shop."));
@@ -2675,6 +2784,7 @@ mod tests {
     fn a_too_long_description_is_cut_with_a_warning() {
         let d = Deployment {
             description: Some("é".repeat(600)),
+            resources: vec![resource("Q", "AWS::SQS::Queue", vec![])],
             ..deployment()
         };
         let (template, diagnostics) = emit(&d);
@@ -2776,6 +2886,7 @@ mod tests {
                     ..param("unused", ParamType::String)
                 },
             ],
+            resources: vec![resource("Q", "AWS::SQS::Queue", vec![])],
             outputs: vec![output("o", p("used"))],
             ..deployment()
         };
@@ -3326,6 +3437,54 @@ mod tests {
     }
 
     #[test]
+    fn an_export_that_may_be_empty_is_an_error() {
+        let prod = || eq(p("env"), s("production"));
+        let exported = |name: &str, value: Expr| Output {
+            export: Some(s(&format!("app-{name}"))),
+            ..output(name, value)
+        };
+        let d = |outputs| Deployment {
+            params: vec![env_param()],
+            resources: vec![resource("Db", "AWS::RDS::DBInstance", vec![])],
+            outputs,
+            ..deployment()
+        };
+        let db = || Expr::Ref("Db".into());
+        for value in [
+            s(""),
+            s(" \t"),
+            Expr::Null,
+            Expr::List(vec![]),
+            cond(prod(), db(), s("")),
+            cond(prod(), s(" "), db()),
+            cond(prod(), db(), cond(eq(p("env"), s("staging")), db(), s(""))),
+        ] {
+            let (_, diagnostics) = emit(&d(vec![exported("a", value.clone())]));
+            let codes: Vec<_> = diagnostics.iter().map(|d| d.code.id).collect();
+            assert_eq!(codes, ["E0520"], "{value:?}");
+        }
+        let (_, diagnostics) = emit(&d(vec![exported("a", cond(prod(), db(), s("")))]));
+        assert!(
+            diagnostics[0]
+                .notes
+                .iter()
+                .any(|n| n.contains("condition `EnvIsProduction` is false")),
+            "{:?}",
+            diagnostics[0].notes
+        );
+        // Not exported, or never empty: fine. An output under a condition
+        // (`c ? x : null`) exists only with its value.
+        clean(&d(vec![
+            output("a", cond(prod(), db(), s(""))),
+            exported("b", cond(prod(), db(), s("none"))),
+            Output {
+                condition: Some(prod()),
+                ..exported("c", db())
+            },
+        ]));
+    }
+
+    #[test]
     fn sections_come_in_the_documented_order() {
         let d = Deployment {
             description: Some("d".into()),
@@ -3440,12 +3599,14 @@ mod tests {
             resources: vec![
                 resource("WebServer", "AWS::SQS::Queue", vec![]),
                 resource("Q", "AWS::SQS::Queue", vec![]),
-                resource("Q", "AWS::SQS::Queue", vec![]),
+                // As lowering names a second resource whose words make `Q`.
+                resource("Q~2", "AWS::SQS::Queue", vec![]),
             ],
             outputs: vec![output("a_b", s("x")), output("aB", s("y"))],
             ..deployment()
         };
-        assert_eq!(codes_of(&d), ["E0511", "E0511", "E0511", "E0511"]);
+        // A param and a resource, two resources (E0503), two outputs.
+        assert_eq!(codes_of(&d), ["E0511", "E0511", "E0503", "E0511"]);
     }
 
     #[test]
@@ -3710,6 +3871,7 @@ mod tests {
                     Expr::Interp(vec![Part::Text("p-".into()), Part::Expr(p("db_password"))]),
                 )
             }],
+            resources: vec![resource("Q", "AWS::SQS::Queue", vec![])],
             ..deployment()
         };
         assert_eq!(codes_of(&d), ["W0514"]);

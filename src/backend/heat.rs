@@ -13,7 +13,9 @@
 //!   `comma_delimited_list`) with `label`, `description`, `default`, `hidden`
 //!   and `constraints` (`length`, `range`, `allowed_pattern`,
 //!   `allowed_values`, each with the param's message as its `description`);
-//!   grouped params are also listed in `parameter_groups`.
+//!   grouped params are also listed in `parameter_groups`. The `allowed`
+//!   values of a list (whole lists, where Heat checks each element) or of a
+//!   `json` parameter have no Heat form: left out, with a warning (W0532).
 //! - Resources are named by their snake_case name (`web_server`), as Heat
 //!   authors write them. A deploy-time count wraps the resource in an
 //!   `OS::Heat::ResourceGroup` whose `resource_def` is the resource; a copy's
@@ -105,6 +107,9 @@ pub fn emit(deployment: &Deployment) -> (Value, Vec<Diagnostic>) {
     );
     emitter.diagnostics.extend(cnames);
     emitter.diagnostics.extend(unused_exports(deployment));
+    emitter
+        .diagnostics
+        .extend(unchecked_constraints(deployment));
     let conditions = emitter.condition_definitions();
 
     let mut template = Map::new();
@@ -375,12 +380,93 @@ fn constraints(p: &Param, ty: &str) -> Vec<Value> {
     {
         add("allowed_pattern", pattern.as_str().into());
     }
-    if ty != "json"
+    // Heat checks a list's elements against `allowed_values`, where a list
+    // param's allowed values are whole lists (W0532); a `json` parameter
+    // takes none.
+    if !allowed_unchecked(p, ty)
         && let Some(allowed) = &p.allowed
     {
         add("allowed_values", Value::Array(allowed.clone()));
     }
     out
+}
+
+/// Whether the `allowed` values of `p`, a parameter of Heat type `ty`, have
+/// no Heat form: a list's are whole lists, which Heat's `allowed_values`
+/// would check element by element; a `json` parameter takes none.
+fn allowed_unchecked(p: &Param, ty: &str) -> bool {
+    p.allowed.is_some() && (ty == "json" || matches!(p.ty, ParamType::List(_)))
+}
+
+/// Params whose `allowed` values the template leaves out (W0532): Infra
+/// checks them at compile time only.
+fn unchecked_constraints(deployment: &Deployment) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    for p in &deployment.params {
+        let ty = param_type(&p.ty);
+        if !allowed_unchecked(p, ty) {
+            continue;
+        }
+        let why = if matches!(p.ty, ParamType::List(_)) {
+            "its allowed values are whole lists, and Heat checks each element of a list parameter against `allowed_values`"
+        } else {
+            "a Heat `json` parameter takes no `allowed_values`"
+        };
+        let (span, label) = match param_read(deployment, &p.name) {
+            Some(span) => (span, format!("reads param `{}`", p.name)),
+            None => (
+                deployment
+                    .resources
+                    .first()
+                    .map(|r| r.span)
+                    .or_else(|| deployment.outputs.first().map(|o| o.span))
+                    .unwrap_or_default(),
+                format!("param `{}` is a parameter of this template", p.name),
+            ),
+        };
+        found.push(
+            Diagnostic::new(
+                &codes::W0532,
+                span,
+                format!(
+                    "Heat cannot check the `allowed` values of param `{}` at deploy time",
+                    p.name
+                ),
+            )
+            .label(label)
+            .note(format!("{why}: the template leaves the constraint out"))
+            .note("the constraint is checked against the default and values given at compile time, but not against values given to Heat")
+            .help(format!(
+                "give `{}` at compile time with `--param` to have it checked",
+                p.name
+            )),
+        );
+    }
+    found
+}
+
+/// Where a diagnostic about a param points: the first resource or output
+/// that reads it (the IR keeps no span for params).
+fn param_read(deployment: &Deployment, name: &str) -> Option<Span> {
+    let reads = |e: &Expr| e.any(&|x| matches!(x, Expr::Param(p) if p == name));
+    let read_by = |r: &Resource| {
+        r.properties.values().any(reads)
+            || r.condition.as_ref().is_some_and(reads)
+            || r.count.as_ref().is_some_and(reads)
+    };
+    let read_in = |o: &Output| reads(&o.value) || o.condition.as_ref().is_some_and(reads);
+    deployment
+        .resources
+        .iter()
+        .find(|r| read_by(r))
+        .map(|r| r.span)
+        .or_else(|| {
+            deployment
+                .outputs
+                .iter()
+                .find(|o| read_in(o))
+                .map(|o| o.span)
+        })
 }
 
 /// `parameter_groups`: one per group, in order of first use.
@@ -2006,6 +2092,41 @@ mod tests {
                 "flag": { "type": "boolean" }
             })
         );
+    }
+
+    #[test]
+    fn allowed_values_heat_cannot_check_are_left_out_with_a_warning() {
+        // A list's allowed values are whole lists: Heat would check each
+        // element against them, and refuse the param's own default.
+        let mut zones = param("zones", ParamType::List(Box::new(ParamType::String)));
+        zones.default = Some(json!(["a", "b"]));
+        zones.allowed = Some(vec![json!(["a", "b"]), json!(["c"])]);
+        zones.min_length = Some(1);
+        let mut tags = param("tags", ParamType::Json);
+        tags.allowed = Some(vec![json!({ "team": "web" })]);
+        let mut env = param("env", ParamType::String);
+        env.allowed = Some(vec![json!("staging")]);
+        let d = deployment(vec![zones, tags, env], vec![], vec![]);
+        let (template, diagnostics) = emit(&d);
+        assert_eq!(
+            template["parameters"],
+            json!({
+                "zones": {
+                    "type": "comma_delimited_list",
+                    "default": ["a", "b"],
+                    "constraints": [{ "length": { "min": 1 } }]
+                },
+                "tags": { "type": "json" },
+                "env": {
+                    "type": "string",
+                    "constraints": [{ "allowed_values": ["staging"] }]
+                }
+            })
+        );
+        let codes: Vec<_> = diagnostics.iter().map(|d| d.code.id).collect();
+        assert_eq!(codes, ["W0532", "W0532"]);
+        assert!(diagnostics[0].message.contains("`zones`"));
+        assert!(diagnostics[1].message.contains("`tags`"));
     }
 
     #[test]

@@ -11,7 +11,9 @@
 //!   description, `sensitive` for secrets, and one `validation` block per
 //!   constraint (`contains` for allowed values, `can(regex(...))` for
 //!   patterns, comparisons for ranges, `length` for lengths, `floor` for
-//!   whole numbers), each with a sentence as its `error_message`.
+//!   whole numbers), each with a sentence as its `error_message`. A list
+//!   param's allowed values are whole lists, compared as `jsonencode` text
+//!   (Terraform's `==` tells a tuple from a list).
 //! - Resources are `resource.TYPE.NAME` blocks (`NAME` is `Resource.snake`).
 //!   A conditional resource has `count = cond ? 1 : 0` and is read as
 //!   `TYPE.NAME[0]`; a deploy-time count is `count` with `count.index`, and
@@ -54,10 +56,11 @@
 //! them: `keys` and `values` in key order, `element` wrapping around.
 //!
 //! Diagnostics: E0550 (a secret decides a `count`), E0551 (a pattern RE2
-//! cannot read), E0552 (a context value the provider cannot read), W0550
-//! (a param named as Terraform reserves, renamed), W0551 (a `count` that
-//! reads a resource, which may be unknown at plan time). What the IR should
-//! never hold (an unknown reference, function or provider) is E0000.
+//! cannot read), E0552 (a context value the provider cannot read), E0554
+//! (a `count` that reads a value known only after apply: an id, or an
+//! attribute the program does not set), W0550 (a param named as Terraform
+//! reserves, renamed). What the IR should never hold (an unknown
+//! reference, function or provider) is E0000.
 //!
 //! Output is deterministic: everything is emitted in IR order.
 
@@ -628,10 +631,25 @@ impl<'d> Emitter<'d> {
         if let Some(allowed) = &p.allowed {
             let values: Vec<String> = allowed.iter().map(json_to_hcl).collect();
             let set = format!("[{}]", values.join(", "));
-            checks.push((
-                each(&|x| format!("contains({set}, {x})")),
-                format!("{what} must be one of {}.", values.join(", ")),
-            ));
+            let check = if list {
+                // A list param's allowed values are whole lists. Terraform's
+                // equality tells a tuple (`["a", "b"]`) from a list of the
+                // same elements, so both sides are compared as JSON text.
+                (
+                    format!("contains([for v in {set} : jsonencode(v)], jsonencode({var}))"),
+                    format!(
+                        "The value of {} must be one of {}.",
+                        p.name,
+                        values.join(", ")
+                    ),
+                )
+            } else {
+                (
+                    format!("contains({set}, {var})"),
+                    format!("{what} must be one of {}.", values.join(", ")),
+                )
+            };
+            checks.push(check);
         }
         if let Some(pattern) = &p.pattern {
             if let Some(feature) = re2_unsupported(pattern) {
@@ -866,35 +884,67 @@ impl<'d> Emitter<'d> {
                 .help("make the condition depend on a param that is not secret (for instance a boolean `enable_...` param)"),
             );
         }
-        let mut reads = None;
-        walk(e, &mut |x| {
-            if let Expr::Ref(id) | Expr::Attr(id, _) = x
-                && reads.is_none()
-            {
-                reads = self
-                    .resources
-                    .get(id.as_str())
-                    .map(|r| format!("{}.{}", r.type_name, r.snake));
-            }
-            reads.is_none()
-        });
-        if let Some(read) = reads {
+        if let Some((from, read)) = self.known_after_apply(e, &mut Vec::new()) {
+            let from = format!("{}.{}", from.type_name, from.snake);
             self.diagnostics.push(
                 Diagnostic::new(
-                    &codes::W0551,
+                    &codes::E0554,
                     r.span,
                     format!(
-                        "whether `{}.{}` exists depends on `{read}`, which {} may know only after it is created",
+                        "whether `{}.{}` exists depends on `{from}`, which {} knows only after it is created",
                         r.type_name,
                         r.snake,
                         self.d.target.display()
                     ),
                 )
-                .label(format!("its `{what}` reads `{read}`"))
-                .note("Terraform must know `count` and `for_each` when it plans; it refuses a value known only after apply")
-                .help("make the condition depend on params only"),
+                .label(format!("its `{what}` reads `{from}.{read}`"))
+                .note(format!("Terraform must know `{what}` when it plans, and refuses a value known only after apply: `terraform plan` fails"))
+                .help("make the condition depend on params only, which Terraform knows when it plans"),
             );
         }
+    }
+
+    /// A value read by `e` that Terraform knows only after apply, with the
+    /// resource it comes from: an id, or an attribute the program does not
+    /// set (or sets to such a value). An attribute the program sets to a
+    /// known value is known when Terraform plans. `seen` holds the
+    /// attributes followed so far.
+    fn known_after_apply(
+        &self,
+        e: &Expr,
+        seen: &mut Vec<(String, String)>,
+    ) -> Option<(&'d Resource, String)> {
+        let mut found = None;
+        walk(e, &mut |x| {
+            if found.is_some() {
+                return false;
+            }
+            let (id, attr) = match x {
+                Expr::Ref(id) => (id, None),
+                Expr::Attr(id, attr) => (id, Some(attr)),
+                _ => return true,
+            };
+            let Some(&r) = self.resources.get(id.as_str()) else {
+                return false;
+            };
+            let Some(attr) = attr else {
+                found = Some((r, "id".to_string()));
+                return false;
+            };
+            let key = attr.split('.').next().unwrap_or_default();
+            match r.properties.get(key) {
+                None => found = Some((r, attr.clone())),
+                Some(set) => {
+                    let followed = (id.clone(), key.to_string());
+                    if !seen.contains(&followed) {
+                        seen.push(followed);
+                        found = self.known_after_apply(set, seen);
+                    }
+                }
+            }
+            false
+        });
+        found
     }
 
     /// A block body (or a map): `fields` with their values. Nested blocks
@@ -2531,6 +2581,24 @@ mod tests {
     }
 
     #[test]
+    fn a_list_params_allowed_values_are_whole_lists() {
+        let mut d = deployment(Target::TerraformAws);
+        let mut zones = param("zones", ParamType::List(Box::new(ParamType::String)));
+        zones.default = Some(json!(["a", "b"]));
+        zones.allowed = Some(vec![json!(["a", "b"]), json!(["c"]), json!([])]);
+        d.params = vec![zones];
+        // `contains([["a", "b"]], var.zones)` is false in Terraform: a
+        // tuple is not equal to a list of the same elements.
+        assert_eq!(
+            clean(&d)["variable"]["zones"]["validation"],
+            json!([{
+                "condition": "${contains([for v in [[\"a\", \"b\"], [\"c\"], []] : jsonencode(v)], jsonencode(var.zones))}",
+                "error_message": "The value of zones must be one of [\"a\", \"b\"], [\"c\"], []."
+            }])
+        );
+    }
+
+    #[test]
     fn patterns_are_escaped_into_the_condition() {
         let mut d = deployment(Target::TerraformAws);
         let mut p = param("name", ParamType::String);
@@ -3475,13 +3543,48 @@ mod tests {
     }
 
     #[test]
-    fn a_resource_in_a_count_is_a_warning() {
+    fn a_value_known_after_apply_in_a_count_is_an_error() {
         let mut d = deployment(Target::TerraformAws);
-        d.resources.push(resource("Net", "net", "aws_vpc", vec![]));
+        d.params.push(param("cidr", ParamType::String));
+        d.resources.push(resource(
+            "Net",
+            "net",
+            "aws_vpc",
+            vec![("cidr_block", Expr::Param("cidr".into()))],
+        ));
+        let mut sub = resource(
+            "Sub",
+            "sub",
+            "aws_subnet",
+            vec![("vpc_id", Expr::Ref("Net".into()))],
+        );
+        let reads = |e: Expr| Some(bin(BinaryOp::Ne, e, s("")));
+        // The id, an attribute the cloud assigns, and an attribute set to
+        // one of them are known only after apply.
+        for read in [
+            Expr::Ref("Net".into()),
+            attr("Net", "arn"),
+            attr("Sub", "vpc_id"),
+        ] {
+            let mut d = d.clone();
+            let mut r = resource("X", "x", "aws_subnet", vec![]);
+            r.condition = reads(read);
+            d.resources.push(sub.clone());
+            d.resources.push(r);
+            assert_eq!(codes_of(&d), ["E0554"]);
+        }
+        // An attribute the program sets to a param is known when Terraform
+        // plans; so is one set to such an attribute, in a dynamic block too.
+        sub.properties
+            .insert("cidr_block".into(), attr("Net", "cidr_block"));
         let mut r = resource("X", "x", "aws_subnet", vec![]);
-        r.condition = Some(bin(BinaryOp::Ne, Expr::Ref("Net".into()), s("")));
-        d.resources.push(r);
-        assert_eq!(codes_of(&d), ["W0551"]);
+        r.condition = reads(attr("Net", "cidr_block"));
+        let mut y = r.clone();
+        y.id = "Y".into();
+        y.snake = "y".into();
+        y.condition = reads(attr("Sub", "cidr_block"));
+        d.resources.extend([sub, r, y]);
+        assert_eq!(codes_of(&d), Vec::<&str>::new());
     }
 
     #[test]

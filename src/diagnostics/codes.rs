@@ -75,6 +75,7 @@ codes! {
     E0318 Error "subnet outside its network";
     E0319 Error "overlapping subnets";
     E0320 Error "invalid address block";
+    E0321 Error "secret value in a property that is not secret";
     W0301 Warning "unanchored pattern";
     // The dependency graph (E04xx, W04xx).
     // Lowering to a target (E0500-E0509).
@@ -96,6 +97,8 @@ codes! {
     E0516 Error "template exceeds a CloudFormation limit";
     E0517 Error "image that is not an AMI id";
     E0518 Error "secret in a CloudFormation output";
+    E0519 Error "CloudFormation template without resources";
+    E0520 Error "export that may be empty";
     W0510 Warning "template too large to pass inline";
     W0511 Note "sensitive output shown by CloudFormation";
     W0512 Warning "constraint CloudFormation cannot check";
@@ -113,13 +116,14 @@ codes! {
     E0537 Error "CNAME record pointing at an address on Heat";
     W0530 Note "sensitive output shown by Heat";
     W0531 Note "export name not used by Heat";
+    W0532 Warning "constraint Heat cannot check";
     // Terraform (E0550-E0569, W0550-W0569).
     E0550 Error "sensitive value in a count";
     E0551 Error "pattern Terraform cannot check";
     E0552 Error "context value the provider cannot read";
     E0553 Error "CNAME record pointing at an address on Terraform";
+    E0554 Error "count known only after apply";
     W0550 Warning "param name reserved by Terraform";
-    W0551 Warning "count known only after apply";
     W0552 Note "export name not used by Terraform";
     E0401 Error "dependency cycle";
     E0402 Error "depends_on entry is not a resource";

@@ -497,7 +497,9 @@ impl<'p> Expander<'p> {
                         _ => {}
                     }
                 }
-                if reads_secret(&value_ir, &self.program.params) {
+                if reads_secret(&value_ir, &self.program.params)
+                    || self.program.analysis.secret_outputs.contains(&o.name.name)
+                {
                     sensitive = true;
                 }
                 outputs.push(ir::Output {

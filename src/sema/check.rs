@@ -19,6 +19,7 @@ use super::schema::{Field, Schema, SchemaKind};
 use super::ty::{Fields, SchemaId, Ty, accepts, display};
 use crate::diagnostics::{Diagnostic, codes};
 use crate::source::{FileId, SourceDb, Span};
+use crate::target::Target;
 use crate::syntax::ast::*;
 use crate::{stdlib, suggest, syntax};
 
@@ -45,6 +46,9 @@ struct Module {
     dir: Option<PathBuf>,
     /// The namespace a stdlib portable file defines (`compute`), if any.
     namespace: Option<String>,
+    /// A file of the stdlib: where its secrets go is its own decision, so
+    /// nothing in it is checked for secrets reaching properties.
+    stdlib: bool,
     imports: HashMap<String, Option<ModuleId>>,
     /// Native types named in this module, declared by it or by the stdlib,
     /// by name; `None` for a name that is neither.
@@ -56,6 +60,12 @@ struct Module {
 pub struct Analysis {
     /// State class of each top-level resource of the entry file.
     pub states: IndexMap<String, StateClass, FxBuildHasher>,
+    /// The entry file's outputs whose value reads a secret: a secret param,
+    /// or an output of a component declared `sensitive = true` (such as
+    /// `secret.RandomPassword`'s `value`). Each is sensitive, whether it is
+    /// marked `sensitive = true` or not, as an output reading a secret param
+    /// always was.
+    pub secret_outputs: HashSet<String>,
 }
 
 /// How many instances of a resource a program declares.
@@ -120,18 +130,67 @@ pub struct Checker<'db> {
     /// The text of the type path being resolved, kept from one path to the
     /// next: every resource's type is one.
     path_text: String,
+    /// The first secret read by the expressions inferred since it was last
+    /// taken: secrecy is tracked beside types, as every operator, call,
+    /// interpolation, list, object and comprehension propagates it. See
+    /// [`Checker::reading_secrets`].
+    secret: Option<Rc<Secret>>,
+}
+
+/// A secret an expression reads, for E0321.
+#[derive(Debug)]
+struct Secret {
+    /// Where the expression reads it: a name or an attribute read.
+    read: Span,
+    /// What is read there, as written: `db_password`, `pw.value`, `dsn`.
+    name: String,
+    /// The secret itself, as first read: `dsn` reads `db_password`.
+    source: String,
+    /// The declaration that makes it secret (`secret = true`, an output
+    /// declared `sensitive = true`), and what to say there.
+    origin: Span,
+    why: String,
+}
+
+impl Secret {
+    /// The same secret, read at `read` through `name` (a let, a loop
+    /// variable).
+    fn through(&self, name: &str, read: Span) -> Rc<Secret> {
+        Rc::new(Secret {
+            read,
+            name: name.to_string(),
+            source: self.source.clone(),
+            origin: self.origin,
+            why: self.why.clone(),
+        })
+    }
+
+    /// The label where it is read.
+    fn label(&self) -> String {
+        if self.name == self.source {
+            format!("`{}` is secret", self.name)
+        } else {
+            format!(
+                "`{}` is computed from `{}`, a secret",
+                self.name, self.source
+            )
+        }
+    }
 }
 
 /// Top-level names of a module, as the checker sees them.
 #[derive(Clone)]
 enum Entry {
-    Param(Ty),
+    /// A param, and for a secret one where `secret = true` is written.
+    Param(Ty, Option<Span>),
     Let(usize),
     Resource {
         ty: Ty,
         /// The `if` it exists under, printed, and where it is. Boxed: most
         /// resources have none, and every name has an entry.
         condition: Option<Box<(String, Span)>>,
+        /// Its index among the scope's items.
+        item: usize,
     },
     Import,
 }
@@ -145,13 +204,24 @@ struct Scope<'a> {
     /// entry gives it: read once per resource, without hashing its name.
     resource_schemas: Vec<Option<SchemaId>>,
     lets: HashMap<usize, Option<Ty>>,
-    locals: Vec<(String, Ty)>,
+    /// The secret each let's value reads, by index, once its type is known.
+    let_secrets: HashMap<usize, Rc<Secret>>,
+    /// Loop variables and narrowed names: name, type, and the secret the
+    /// value carries.
+    locals: Vec<(String, Ty, Option<Rc<Secret>>)>,
     /// Conditions known to hold here, canonically printed.
     conditions: Vec<String>,
     /// Attribute paths known not to be null here (`a.b != null ? a.b : ...`),
     /// canonically printed.
     non_null: Vec<String>,
     consts: ConstEnv<'a>,
+}
+
+impl Scope<'_> {
+    /// Is `name` a loop variable or a narrowed name here?
+    fn is_local(&self, name: &str) -> bool {
+        self.locals.iter().any(|(local, ..)| local == name)
+    }
 }
 
 /// Checks one entry file already parsed into `ast`.
@@ -179,6 +249,7 @@ pub fn check(
         param_defaults: IndexMap::new(),
         diagnostics: Vec::new(),
         path_text: String::new(),
+        secret: None,
     };
     let _ = file;
     let canonical = path.and_then(|p| p.canonicalize().ok());
@@ -206,7 +277,7 @@ pub fn check(
         .filter(|(_, info)| info.value.is_none() && !info.secret)
         .filter_map(|(name, info)| Some((name.clone(), info.default.clone()?)))
         .collect();
-    let analysis = checker.check_module(entry, &ast.items, true);
+    let analysis = checker.check_module(entry, &ast.items, true, None);
     let pending: Vec<SchemaId> = checker.pending_fields.keys().copied().collect();
     for id in pending {
         checker.ensure_fields(id);
@@ -238,6 +309,7 @@ impl Checker<'_> {
             ast,
             dir: dir.map(Path::to_path_buf),
             namespace,
+            stdlib: false,
             imports: HashMap::default(),
             natives: HashMap::default(),
         });
@@ -371,7 +443,7 @@ impl Checker<'_> {
         self.loading.pop();
         if !broken {
             // Components and outputs of an imported file are checked with it.
-            let _ = self.check_module(id, &ast.items, false);
+            let _ = self.check_module(id, &ast.items, false, None);
         }
         Some(id)
     }
@@ -388,6 +460,7 @@ impl Checker<'_> {
         // The stdlib is tested to parse cleanly; report anyway rather than hide.
         self.diagnostics.extend(diagnostics);
         let id = self.add_module(Rc::new(ast), None, namespace.map(str::to_string));
+        self.modules[id.0 as usize].stdlib = true;
         self.stdlib_modules.insert(path.to_string(), id);
         Some(id)
     }
@@ -403,7 +476,7 @@ impl Checker<'_> {
             // Checking the namespace's lowerings records the native schema of
             // every resource in them, which lowering needs.
             let ast = self.modules[id.0 as usize].ast.clone();
-            let _ = self.check_module(id, &ast.items, false);
+            let _ = self.check_module(id, &ast.items, false, None);
         }
         Some(id)
     }
@@ -683,6 +756,7 @@ impl Checker<'_> {
                             ty,
                             required,
                             span: p.name.span,
+                            secret: marked(p.options.as_ref(), "secret"),
                         },
                     );
                 }
@@ -697,6 +771,7 @@ impl Checker<'_> {
                             ty,
                             required: false,
                             span: o.name.span,
+                            secret: marked(o.options.as_ref(), "sensitive"),
                         },
                     );
                 }
@@ -774,6 +849,7 @@ impl Checker<'_> {
                 ty: Ty::String,
                 required: false,
                 span: native.type_name.span,
+                secret: false,
             },
         );
         for member in &native.members {
@@ -787,6 +863,7 @@ impl Checker<'_> {
                             ty,
                             required,
                             span: f.name.span,
+                            secret: false,
                         },
                     );
                 }
@@ -798,6 +875,7 @@ impl Checker<'_> {
                             ty,
                             required: false,
                             span: f.name.span,
+                            secret: false,
                         },
                     );
                 }
@@ -832,7 +910,15 @@ impl Checker<'_> {
     // ------------------------------------------------------------- checking
 
     /// Checks the declarations of a module (or of a component's body).
-    fn check_module(&mut self, module: ModuleId, items: &[Item], entry: bool) -> Analysis {
+    /// `component`: in a component's body or `target` block, the names of
+    /// the component's outputs declared `sensitive = true`.
+    fn check_module(
+        &mut self,
+        module: ModuleId,
+        items: &[Item],
+        entry: bool,
+        component: Option<&[String]>,
+    ) -> Analysis {
         let consts = ConstEnv {
             lets: items
                 .iter()
@@ -860,6 +946,7 @@ impl Checker<'_> {
             entries: HashMap::default(),
             resource_schemas: Vec::new(),
             lets: HashMap::default(),
+            let_secrets: HashMap::default(),
             locals: Vec::new(),
             conditions: Vec::new(),
             non_null: Vec::new(),
@@ -889,7 +976,14 @@ impl Checker<'_> {
                 }
                 ItemKind::Output(o) => {
                     if let Some(value) = &o.value {
-                        let found = self.infer(&mut scope, value);
+                        let (found, secret) = self.reading_secrets(|s| s.infer(&mut scope, value));
+                        if let Some(secret) = secret {
+                            if entry {
+                                analysis.secret_outputs.insert(o.name.name.clone());
+                            } else if let Some(declared) = component {
+                                self.secret_in_component_output(&scope, o, declared, &secret);
+                            }
+                        }
                         if let Some(declared) = &o.ty {
                             let expected = self.resolve_type(module, declared);
                             self.expect(&expected, &found, value.span, None);
@@ -918,7 +1012,8 @@ impl Checker<'_> {
                         .filter(|i| !matches!(i.kind, ItemKind::Target(_)))
                         .cloned()
                         .collect();
-                    let _ = self.check_module(module, &own, false);
+                    let sensitive = sensitive_outputs(c);
+                    let _ = self.check_module(module, &own, false, Some(&sensitive));
                     for item in &c.items {
                         if let ItemKind::Target(block) = &item.kind {
                             self.check_target_block(module, c, block);
@@ -1051,18 +1146,18 @@ impl Checker<'_> {
     /// component's declared outputs.
     fn check_target_block(&mut self, module: ModuleId, component: &Component, block: &TargetBlock) {
         let target = block.target.name.as_str();
-        if !TARGETS.contains(&target) {
+        let Some(block_target) = Target::from_name(target) else {
             let mut d = Diagnostic::new(
                 &codes::E0211,
                 block.target.span,
                 format!("unknown target `{target}`"),
             )
             .label("not a target")
-            .note(format!("the targets are {}", TARGETS.join(", ")));
-            d = d.did_you_mean(target, TARGETS.iter().copied());
+            .note(format!("the targets are {}", Target::NAMES.join(", ")));
+            d = d.did_you_mean(target, Target::NAMES);
             self.diagnostics.push(d);
             return;
-        }
+        };
         let mut items: Vec<Item> = component
             .items
             .iter()
@@ -1103,7 +1198,7 @@ impl Checker<'_> {
                 };
                 if let Some((name, span)) = name
                     && let Some(owner) = stdlib::native_target(&name)
-                    && !target_accepts(target, owner)
+                    && !block_target.accepts_vocabulary(owner)
                 {
                     self.diagnostics.push(
                         Diagnostic::new(
@@ -1119,7 +1214,7 @@ impl Checker<'_> {
                 }
             }
         }
-        let _ = self.check_module(module, &items, false);
+        let _ = self.check_module(module, &items, false, Some(&sensitive_outputs(component)));
         // Every declared output is bound by every lowering.
         let bound: HashSet<&str> = block
             .items
@@ -1169,7 +1264,9 @@ impl Checker<'_> {
                         (None, Some(d)) => literal_type(d),
                         (None, None) => Ty::Any,
                     };
-                    (&p.name, Entry::Param(ty))
+                    let secret =
+                        marked_at(p.options.as_ref(), "secret", &|n| scope.consts.lookup(n));
+                    (&p.name, Entry::Param(ty, secret))
                 }
                 ItemKind::Let(l) => (&l.name, Entry::Let(index)),
                 ItemKind::Resource(r) => {
@@ -1200,7 +1297,14 @@ impl Checker<'_> {
                         ty
                     };
                     let condition = r.if_guard.as_ref().map(|c| Box::new((canon(c), c.span)));
-                    (&r.name, Entry::Resource { ty, condition })
+                    (
+                        &r.name,
+                        Entry::Resource {
+                            ty,
+                            condition,
+                            item: index,
+                        },
+                    )
                 }
                 ItemKind::Import(i) => (&i.alias, Entry::Import),
                 _ => continue,
@@ -1237,7 +1341,10 @@ impl Checker<'_> {
         // Lets are checked outside any local scope or condition.
         let locals = std::mem::take(&mut scope.locals);
         let conditions = std::mem::take(&mut scope.conditions);
-        let found = self.infer(scope, &l.value);
+        let (found, secret) = self.reading_secrets(|s| s.infer(scope, &l.value));
+        if let Some(secret) = secret {
+            scope.let_secrets.insert(index, secret);
+        }
         scope.locals = locals;
         scope.conditions = conditions;
         let ty = match &l.ty {
@@ -1273,13 +1380,13 @@ impl Checker<'_> {
         }
         let locals_before = scope.locals.len();
         if let Some(guard) = &r.for_guard {
-            let iterable = self.infer(scope, &guard.iterable);
+            let (iterable, secret) = self.reading_secrets(|s| s.infer(scope, &guard.iterable));
             let element = self.element_type(&iterable, guard.iterable.span);
             // A list of the wrong type is already reported.
             if fold && !element.is_error() {
                 instances.count = self.repetition(scope, guard);
             }
-            bind(scope, &guard.binding, &iterable, element);
+            bind(scope, &guard.binding, &iterable, element, secret);
         }
         let pushed_condition = match &r.if_guard {
             Some(condition) => {
@@ -1350,7 +1457,12 @@ impl Checker<'_> {
             };
             match fields.inputs.get(key) {
                 Some(field) => {
-                    self.check_value(scope, &property.value, &field.ty, Some((key, field)));
+                    let ((), secret) = self.reading_secrets(|s| {
+                        s.check_value(scope, &property.value, &field.ty, Some((key, field)))
+                    });
+                    if let Some(secret) = secret {
+                        self.secret_in_property(scope.module, schema, key, field, &secret);
+                    }
                     self.check_constraints(scope, schema, key, &property.value);
                     self.check_address_blocks(scope, schema, key, &property.value);
                 }
@@ -1420,9 +1532,25 @@ impl Checker<'_> {
                     continue;
                 }
             };
-            let found = self
-                .check_expr(scope, &p.value, &expected)
-                .unwrap_or_else(|| expected.clone());
+            let (found, secret) =
+                self.reading_secrets(|s| s.check_expr(scope, &p.value, &expected));
+            let found = found.unwrap_or_else(|| expected.clone());
+            if p.key.name == "export"
+                && let Some(secret) = secret
+                && !self.modules[scope.module.0 as usize].stdlib
+            {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        &codes::E0321,
+                        secret.read,
+                        "an export name cannot read a secret",
+                    )
+                    .label(secret.label())
+                    .secondary(secret.origin, secret.why.clone())
+                    .note("the export name is written into the template in plain text, and every stack that imports the output sees it")
+                    .help("build the export name from values that are not secret"),
+                );
+            }
             self.expect(&expected, &found, p.value.span, None);
             if p.key.name == "sensitive"
                 && found == Ty::Bool
@@ -1944,7 +2072,12 @@ impl Checker<'_> {
                 ty
             }
             ExprKind::Index(base, index) => {
-                let base_ty = self.infer(scope, base);
+                let base_ty = match &base.kind {
+                    // Which instance of a repeated resource is read tells
+                    // whether it exists.
+                    ExprKind::Name(name) => self.name_type_at(scope, name, Some(index)),
+                    _ => self.infer(scope, base),
+                };
                 let index_ty = self.infer(scope, index);
                 match base_ty.non_optional() {
                     Ty::List(t) => {
@@ -2075,8 +2208,10 @@ impl Checker<'_> {
         let tested = tested?;
         match &tested.kind {
             ExprKind::Name(name) => {
-                let narrowed = self.name_type_quiet(scope, name).non_optional().clone();
-                scope.locals.push((name.name.clone(), narrowed));
+                let (t, secret) = self.reading_secrets(|s| s.name_type_quiet(scope, name));
+                scope
+                    .locals
+                    .push((name.name.clone(), t.non_optional().clone(), secret));
                 Some(Narrowed::Local)
             }
             _ => {
@@ -2100,10 +2235,14 @@ impl Checker<'_> {
         comp: &Comprehension,
         value: Option<&Expr>,
     ) -> (Ty, Option<Ty>) {
-        let iterable = self.infer(scope, &comp.iterable);
+        // A comprehension over a secret is secret, whatever its body reads.
+        let (iterable, secret) = self.reading_secrets(|s| s.infer(scope, &comp.iterable));
+        if let Some(secret) = &secret {
+            self.note_secret(secret.clone());
+        }
         let before = scope.locals.len();
         let element = self.element_type(&iterable, comp.iterable.span);
-        bind(scope, &comp.binding, &iterable, element);
+        bind(scope, &comp.binding, &iterable, element, secret);
         if let Some(filter) = &comp.filter {
             let t = self.infer(scope, filter);
             self.expect(&Ty::Bool, &t, filter.span, None);
@@ -2187,36 +2326,52 @@ impl Checker<'_> {
     }
 
     fn name_type(&mut self, scope: &mut Scope, name: &Ident) -> Ty {
-        if let Some((_, t)) = scope.locals.iter().rev().find(|(n, _)| *n == name.name) {
+        self.name_type_at(scope, name, None)
+    }
+
+    /// The type of a name; `index`, when the name is indexed (`a[0]`): which
+    /// instance of a repeated resource is read.
+    fn name_type_at(&mut self, scope: &mut Scope, name: &Ident, index: Option<&Expr>) -> Ty {
+        if let Some((_, t, secret)) = scope.locals.iter().rev().find(|(n, ..)| *n == name.name) {
+            if let Some(secret) = secret {
+                self.note_secret(secret.through(&name.name, name.span));
+            }
             return t.clone();
         }
         match scope.entries.get(name.name.as_str()) {
-            Some(Entry::Param(t)) => t.clone(),
+            Some(Entry::Param(t, secret)) => {
+                if let Some(origin) = *secret {
+                    self.note_secret(Rc::new(Secret {
+                        read: name.span,
+                        name: name.name.clone(),
+                        source: name.name.clone(),
+                        origin,
+                        why: format!("`{}` is declared secret here", name.name),
+                    }));
+                }
+                t.clone()
+            }
             Some(Entry::Let(index)) => {
                 let index = *index;
-                self.let_type(scope, index)
+                let t = self.let_type(scope, index);
+                if let Some(secret) = scope.let_secrets.get(&index) {
+                    self.note_secret(secret.through(&name.name, name.span));
+                }
+                t
             }
-            Some(Entry::Resource { ty, condition }) => {
+            Some(Entry::Resource {
+                ty,
+                condition,
+                item,
+            }) => {
+                let ty = ty.clone();
                 if let Some((condition, guard_span)) = condition.as_deref()
                     && !scope.conditions.contains(condition)
                 {
-                    let guard_span = *guard_span;
-                    let written = self.source_text(guard_span);
-                    self.diagnostics.push(
-                        Diagnostic::new(
-                            &codes::E0208,
-                            name.span,
-                            format!("`{}` may not exist here", name.name),
-                        )
-                        .label(format!("`{}` exists only under a condition", name.name))
-                        .secondary(guard_span, "it exists only when this is true")
-                        .help(format!(
-                            "use it under the same condition, as in `{written} ? {}.ATTRIBUTE : null`, or give this declaration the same `if`",
-                            name.name
-                        )),
-                    );
+                    let (item, guard_span) = (*item, *guard_span);
+                    self.may_not_exist(scope, name, index, item, guard_span);
                 }
-                ty.clone()
+                ty
             }
             Some(Entry::Import) => self.not_a_value(name, "an import", "an import names a file: use its components and type aliases as types, as in `web.WebTier`"),
             None if NAMESPACES.contains(&name.name.as_str()) => self.not_a_value(
@@ -2232,6 +2387,232 @@ impl Checker<'_> {
             // Unknown names are reported by the resolver.
             None => Ty::Error,
         }
+    }
+
+    /// Reports a conditional resource used where its `if` is not known to
+    /// hold (E0208), unless one instance of a repeated resource is read at a
+    /// constant index under the condition that instance exists by: for `a`
+    /// declared `for i in 0..3 if i < n`, `0 < n ? a[0].url : null`. The
+    /// help names only what is in scope where `a` is used: an `if` reading
+    /// the loop variables is shown with them replaced by what they are for
+    /// one instance, or not shown at all.
+    fn may_not_exist(
+        &mut self,
+        scope: &Scope,
+        name: &Ident,
+        index: Option<&Expr>,
+        item: usize,
+        guard_span: Span,
+    ) {
+        let ItemKind::Resource(r) = &scope.items[item].kind else {
+            return;
+        };
+        let Some(guard) = &r.if_guard else {
+            return;
+        };
+        let constant = index.and_then(|e| constant_index(scope, e));
+        let bound: Vec<&str> = r
+            .for_guard
+            .iter()
+            .flat_map(|f| std::iter::once(&f.binding.first).chain(&f.binding.second))
+            .map(|b| b.name.as_str())
+            .collect();
+        let mut names = Vec::new();
+        names_in(guard, &mut names);
+        let reads_binding = names.iter().any(|n| bound.contains(&n.name.as_str()));
+        // The condition as it reads here for instance `k`; `None` when the
+        // names it reads mean something else here, or a loop variable cannot
+        // be written without the loop.
+        let shadowed = names
+            .iter()
+            .any(|n| !bound.contains(&n.name.as_str()) && scope.is_local(&n.name));
+        let instance = |k: i64| {
+            let guard_for = r.for_guard.as_ref()?;
+            let substitutions = instance_bindings(scope, guard_for, k)?;
+            let hidden = substitutions
+                .iter()
+                .flat_map(|(_, e, _)| {
+                    let mut inner = Vec::new();
+                    names_in(e, &mut inner);
+                    inner
+                })
+                .any(|n| scope.is_local(&n.name));
+            (!shadowed && !hidden).then_some(substitutions)
+        };
+        if reads_binding
+            && let Some(k) = constant
+            && let Some(substitutions) = instance(k)
+            && scope
+                .conditions
+                .contains(&canon(&substitute(guard, &substitutions)))
+        {
+            return;
+        }
+        let written = self.source_text(guard_span);
+        let help = if !reads_binding {
+            let read = match (index, &r.for_guard) {
+                (Some(e), _) => format!("{}[{}]", name.name, self.source_text(e.span)),
+                (None, Some(_)) => format!("{}[0]", name.name),
+                (None, None) => name.name.clone(),
+            };
+            format!(
+                "use it under the same condition, as in `{written} ? {read}.ATTRIBUTE : null`, or give this declaration the same `if`"
+            )
+        } else {
+            let variable = bound
+                .iter()
+                .find(|b| names.iter().any(|n| n.name == **b))
+                .copied()
+                .unwrap_or_default();
+            let k = constant.unwrap_or(0);
+            match instance(k) {
+                Some(substitutions) if constant.is_some() => {
+                    let condition = splice(&written, guard_span, guard, &substitutions);
+                    format!(
+                        "instance {k} of `{0}` exists only when `{condition}`: read it under that condition, as in `{condition} ? {0}[{k}].ATTRIBUTE : null`",
+                        name.name
+                    )
+                }
+                Some(substitutions) => {
+                    let condition = splice(&written, guard_span, guard, &substitutions);
+                    format!(
+                        "whether an instance of `{0}` exists depends on `{variable}`, its loop variable: read one instance at a constant index under its own condition, as in `{condition} ? {0}[{k}].ATTRIBUTE : null`, or use `{0}` in a resource with the same `for` and `if`",
+                        name.name
+                    )
+                }
+                None => format!(
+                    "whether an instance of `{0}` exists depends on `{variable}`, its loop variable, which is not in scope here: use `{0}` in a resource with the same `for` and `if`",
+                    name.name
+                ),
+            }
+        };
+        self.diagnostics.push(
+            Diagnostic::new(
+                &codes::E0208,
+                name.span,
+                format!("`{}` may not exist here", name.name),
+            )
+            .label(format!("`{}` exists only under a condition", name.name))
+            .secondary(guard_span, "it exists only when this is true")
+            .help(help),
+        );
+    }
+
+    /// Runs `f`; returns its result and the first secret that the
+    /// expressions it infers read. What the enclosing expression reads is
+    /// kept as it was: a caller that propagates the secret notes it again.
+    fn reading_secrets<T>(&mut self, f: impl FnOnce(&mut Self) -> T) -> (T, Option<Rc<Secret>>) {
+        let outer = self.secret.take();
+        let result = f(self);
+        let found = std::mem::replace(&mut self.secret, outer);
+        (result, found)
+    }
+
+    /// Records that the expression being inferred reads `secret`.
+    fn note_secret(&mut self, secret: Rc<Secret>) {
+        if self.secret.is_none() {
+            self.secret = Some(secret);
+        }
+    }
+
+    /// A secret given to the property `key` of a resource of type `schema`:
+    /// refused unless the property is a secret param. Native schemas are
+    /// left out: the generated schemas do not say which of their properties
+    /// hide their values, and guessing by name would be wrong both ways. In
+    /// the stdlib, its components decide where their secret params go.
+    fn secret_in_property(
+        &mut self,
+        module: ModuleId,
+        schema: SchemaId,
+        key: &str,
+        field: &Field,
+        secret: &Secret,
+    ) {
+        if field.secret || self.modules[module.0 as usize].stdlib {
+            return;
+        }
+        let s = &self.schemas[schema.0 as usize];
+        let SchemaKind::Component {
+            module: declared, ..
+        } = s.kind
+        else {
+            return;
+        };
+        let type_name = s.name.clone();
+        let secret_params: Vec<String> = s
+            .inputs
+            .iter()
+            .filter(|(_, f)| f.secret)
+            .map(|(name, _)| format!("`{name}`"))
+            .collect();
+        let own = !self.modules[declared.0 as usize].stdlib;
+        let mut diagnostic = Diagnostic::new(
+            &codes::E0321,
+            secret.read,
+            format!("`{key}` of `{type_name}` is not secret, but is given a secret value"),
+        )
+        .label(secret.label())
+        .secondary(secret.origin, secret.why.clone());
+        if key == "user_data" && !own {
+            self.diagnostics.push(
+                diagnostic
+                    .note("user data is kept in plain text: anyone who can describe the server can read it")
+                    .help("have the server fetch the secret at boot from the secret store (AWS Secrets Manager, OpenStack Barbican) instead of passing it in its user data"),
+            );
+            return;
+        }
+        diagnostic = diagnostic.note(format!(
+            "only a param declared `secret = true` keeps its value hidden: `{key}` may be written into the template, shown in consoles or read back in plain text"
+        ));
+        diagnostic = match (own, secret_params.is_empty()) {
+            (true, _) => diagnostic.help(format!(
+                "pass the secret to a param declared `secret = true`, or declare `{key}` of `{type_name}` `secret = true`"
+            )),
+            (false, false) => diagnostic.help(format!(
+                "pass the secret to a param declared `secret = true`: `{type_name}` has {}",
+                secret_params.join(", ")
+            )),
+            (false, true) => diagnostic.help(
+                "pass the secret only to params declared `secret = true`, such as `password` of `database.Instance`",
+            ),
+        };
+        self.diagnostics.push(diagnostic);
+    }
+
+    /// An output of a component that reads a secret must be declared
+    /// `sensitive = true`, so that reading it outside is known to read a
+    /// secret.
+    fn secret_in_component_output(
+        &mut self,
+        scope: &Scope,
+        output: &Output,
+        declared_sensitive: &[String],
+        secret: &Secret,
+    ) {
+        if self.modules[scope.module.0 as usize].stdlib
+            || declared_sensitive.contains(&output.name.name)
+            || marked_at(output.options.as_ref(), "sensitive", &|n| {
+                scope.consts.lookup(n)
+            })
+            .is_some()
+        {
+            return;
+        }
+        let name = &output.name.name;
+        self.diagnostics.push(
+            Diagnostic::new(
+                &codes::E0321,
+                secret.read,
+                format!("output `{name}` reads a secret, but is not declared sensitive"),
+            )
+            .label(secret.label())
+            .secondary(secret.origin, secret.why.clone())
+            .secondary(output.name.span, "not declared `sensitive = true`")
+            .note("whoever reads an output of a component keeps it secret only when it is declared sensitive")
+            .help(format!(
+                "declare the output sensitive: `output {name}: TYPE {{ sensitive = true }}`"
+            )),
+        );
     }
 
     /// A name that is declared, but not as a value: reported, typed as an
@@ -2255,7 +2636,24 @@ impl Checker<'_> {
                 self.ensure_fields(*id);
                 let schema = &self.schemas[id.0 as usize];
                 if let Some(field) = schema.outputs.get(&name.name) {
-                    return field.ty.clone();
+                    let ty = field.ty.clone();
+                    if field.secret {
+                        let origin = field.span;
+                        let why = format!(
+                            "`{}` of `{}` is declared sensitive here",
+                            name.name, schema.name
+                        );
+                        let read = base_span.to(name.span);
+                        let shown = self.source_text(read);
+                        self.note_secret(Rc::new(Secret {
+                            read,
+                            name: shown.clone(),
+                            source: shown,
+                            origin,
+                            why,
+                        }));
+                    }
+                    return ty;
                 }
                 let prefix = format!("{}.", name.name);
                 let nested: Fields = schema
@@ -2460,6 +2858,227 @@ fn written_optional(ty: &TypeExpr) -> bool {
     }
 }
 
+/// Is `key = true` among `options` (folded as param options are, with no
+/// names known)?
+fn marked(options: Option<&Block>, key: &str) -> bool {
+    marked_at(options, key, &|_| None).is_some()
+}
+
+/// Where `key = true` is written among `options`, if it is; names are
+/// folded through `lookup`.
+fn marked_at(
+    options: Option<&Block>,
+    key: &str,
+    lookup: &dyn Fn(&str) -> Option<Value>,
+) -> Option<Span> {
+    options?
+        .properties
+        .iter()
+        .filter(|p| p.key.name == key)
+        .find(|p| eval::eval(&p.value, lookup, &mut Vec::new()) == Some(Value::Bool(true)))
+        .map(|p| p.key.span.to(p.value.span))
+}
+
+/// The names of a component's outputs declared `sensitive = true`.
+fn sensitive_outputs(component: &Component) -> Vec<String> {
+    component
+        .items
+        .iter()
+        .filter_map(|item| match &item.kind {
+            ItemKind::Output(o) if marked(o.options.as_ref(), "sensitive") => {
+                Some(o.name.name.clone())
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+/// Every name an expression reads, comprehensions' included; a bare callee
+/// names a function and is left out.
+fn names_in<'e>(expr: &'e Expr, out: &mut Vec<&'e Ident>) {
+    match &expr.kind {
+        ExprKind::Name(name) => out.push(name),
+        ExprKind::ListComp(comp) => names_in_comprehension(comp, None, out),
+        ExprKind::ObjectComp(comp, value) => names_in_comprehension(comp, Some(value), out),
+        _ => expr.for_each_operand(|e| names_in(e, out)),
+    }
+}
+
+fn names_in_comprehension<'e>(
+    comp: &'e Comprehension,
+    value: Option<&'e Expr>,
+    out: &mut Vec<&'e Ident>,
+) {
+    names_in(&comp.iterable, out);
+    for e in comp.filter.iter().chain([&comp.body]).chain(value) {
+        names_in(e, out);
+    }
+}
+
+/// A constant index, when nothing it reads is a local: `a[0]`, `a[last]`.
+fn constant_index(scope: &Scope, index: &Expr) -> Option<i64> {
+    let mut names = Vec::new();
+    names_in(index, &mut names);
+    if names.iter().any(|n| scope.is_local(&n.name)) {
+        return None;
+    }
+    match eval::eval(index, &|n| scope.consts.lookup(n), &mut Vec::new())? {
+        Value::Int(k) if k >= 0 => Some(k),
+        _ => None,
+    }
+}
+
+/// What the loop variables of `guard` are for instance `k`, as
+/// expressions of the module's scope, with their text: for `i in a..b`,
+/// `a + k` when `a` is a constant; for `x in xs`, a list named at the top
+/// level, `xs[k]`. `None` for anything else.
+fn instance_bindings(
+    scope: &Scope,
+    guard: &ForGuard,
+    k: i64,
+) -> Option<Vec<(String, Expr, String)>> {
+    let literal = |n: i64| {
+        let expr = Expr {
+            kind: ExprKind::Int(n),
+            span: Span::default(),
+        };
+        (expr, n.to_string())
+    };
+    let (index, element) = match &guard.iterable.kind {
+        ExprKind::Range(start, _) => {
+            let Value::Int(start) =
+                eval::eval(start, &|n| scope.consts.lookup(n), &mut Vec::new())?
+            else {
+                return None;
+            };
+            (literal(k), literal(start.checked_add(k)?))
+        }
+        ExprKind::Name(list) if is_list(scope, &list.name) => {
+            let expr = Expr {
+                kind: ExprKind::Index(Box::new(guard.iterable.clone()), Box::new(literal(k).0)),
+                span: Span::default(),
+            };
+            (literal(k), (expr, format!("{}[{k}]", list.name)))
+        }
+        _ => return None,
+    };
+    let binding = &guard.binding;
+    Some(match &binding.second {
+        Some(second) => vec![
+            (binding.first.name.clone(), index.0, index.1),
+            (second.name.clone(), element.0, element.1),
+        ],
+        None => vec![(binding.first.name.clone(), element.0, element.1)],
+    })
+}
+
+/// Is `name`, of the module's top level, a list (by its declared type, or
+/// its value when known at compile time)?
+fn is_list(scope: &Scope, name: &str) -> bool {
+    let typed = match scope.entries.get(name) {
+        Some(Entry::Param(t, _)) => Some(t),
+        Some(Entry::Let(index)) => scope.lets.get(index).and_then(Option::as_ref),
+        _ => None,
+    };
+    match typed.map(Ty::non_optional) {
+        Some(Ty::List(_)) => true,
+        Some(Ty::Any) | None => matches!(scope.consts.lookup(name), Some(Value::List(_))),
+        Some(_) => false,
+    }
+}
+
+/// `expr` with the names of `substitutions` replaced by their expressions.
+fn substitute(expr: &Expr, substitutions: &[(String, Expr, String)]) -> Expr {
+    let mut expr = expr.clone();
+    replace_names(&mut expr, substitutions);
+    expr
+}
+
+fn replace_names(expr: &mut Expr, substitutions: &[(String, Expr, String)]) {
+    let mut each = |e: &mut Expr| replace_names(e, substitutions);
+    match &mut expr.kind {
+        ExprKind::Name(name) => {
+            if let Some((_, replacement, _)) = substitutions.iter().find(|(n, ..)| *n == name.name)
+            {
+                *expr = replacement.clone();
+            }
+        }
+        ExprKind::Str(s) => {
+            for part in &mut s.parts {
+                if let StrPart::Interp(e) = part {
+                    each(e);
+                }
+            }
+        }
+        ExprKind::List(items) => items.iter_mut().for_each(each),
+        ExprKind::Object(props) => props.iter_mut().for_each(|p| each(&mut p.value)),
+        ExprKind::Member(base, _) => each(base),
+        ExprKind::Call(callee, args) => {
+            if !matches!(callee.kind, ExprKind::Name(_)) {
+                each(callee);
+            }
+            args.iter_mut().for_each(each);
+        }
+        ExprKind::Unary(_, e) | ExprKind::Paren(e) => each(e),
+        ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) | ExprKind::Range(a, b) => {
+            each(a);
+            each(b);
+        }
+        ExprKind::Conditional(c, a, b) => {
+            each(c);
+            each(a);
+            each(b);
+        }
+        ExprKind::ListComp(comp) => {
+            each(&mut comp.iterable);
+            comp.filter.iter_mut().for_each(&mut each);
+            each(&mut comp.body);
+        }
+        ExprKind::ObjectComp(comp, value) => {
+            each(&mut comp.iterable);
+            comp.filter.iter_mut().for_each(&mut each);
+            each(&mut comp.body);
+            each(value);
+        }
+        ExprKind::Null
+        | ExprKind::Bool(_)
+        | ExprKind::Int(_)
+        | ExprKind::Number(_)
+        | ExprKind::Error => {}
+    }
+}
+
+/// The text of `guard`, written at `span` as `written`, with the names of
+/// `substitutions` replaced by their text.
+fn splice(
+    written: &str,
+    span: Span,
+    guard: &Expr,
+    substitutions: &[(String, Expr, String)],
+) -> String {
+    let mut names = Vec::new();
+    names_in(guard, &mut names);
+    names.sort_by_key(|n| std::cmp::Reverse(n.span.range().start));
+    let mut text = written.to_string();
+    let base = span.range().start;
+    for name in names {
+        let Some((_, _, replacement)) = substitutions.iter().find(|(n, ..)| *n == name.name) else {
+            continue;
+        };
+        let range = name.span.range();
+        if let (Some(start), Some(end)) =
+            (range.start.checked_sub(base), range.end.checked_sub(base))
+            && name.span.file == span.file
+            && text.is_char_boundary(start)
+            && end <= text.len()
+            && text.is_char_boundary(end)
+        {
+            text.replace_range(start..end, replacement);
+        }
+    }
+    text
+}
+
 /// `x != null` gives `(x, true)`, `x == null` gives `(x, false)`: the name,
 /// and whether the condition being true means it is not null.
 fn null_test(condition: &Expr) -> Option<(&Expr, bool)> {
@@ -2515,20 +3134,6 @@ impl ConstEnv<'_> {
     }
 }
 
-/// The targets a component can be lowered to.
-pub const TARGETS: &[&str] = &[
-    "cloudformation",
-    "heat",
-    "terraform-aws",
-    "terraform-openstack",
-];
-
-/// May a lowering for `target` use a native type of `owner`? The `terraform`
-/// vocabulary (hashicorp/random) serves both Terraform providers.
-fn target_accepts(target: &str, owner: &str) -> bool {
-    target == owner || (owner == "terraform" && target.starts_with("terraform-"))
-}
-
 /// Built-in functions: name, fewest and most arguments.
 const FUNCTIONS: &[(&str, usize, usize)] = &[
     ("account_id", 0, 0),
@@ -2557,7 +3162,14 @@ const FUNCTIONS: &[(&str, usize, usize)] = &[
 
 /// Declares the names of a `for` over `iterable`: one name is the element
 /// (a map's value); with two, the first is a list's index or a map's key.
-fn bind(scope: &mut Scope, binding: &Binding, iterable: &Ty, element: Ty) {
+/// Over a secret, both names are secret.
+fn bind(
+    scope: &mut Scope,
+    binding: &Binding,
+    iterable: &Ty,
+    element: Ty,
+    secret: Option<Rc<Secret>>,
+) {
     match &binding.second {
         Some(second) => {
             let position = match iterable.non_optional() {
@@ -2566,10 +3178,14 @@ fn bind(scope: &mut Scope, binding: &Binding, iterable: &Ty, element: Ty) {
                 Ty::Error => Ty::Error,
                 _ => Ty::Int,
             };
-            scope.locals.push((binding.first.name.clone(), position));
-            scope.locals.push((second.name.clone(), element));
+            scope
+                .locals
+                .push((binding.first.name.clone(), position, secret.clone()));
+            scope.locals.push((second.name.clone(), element, secret));
         }
-        None => scope.locals.push((binding.first.name.clone(), element)),
+        None => scope
+            .locals
+            .push((binding.first.name.clone(), element, secret)),
     }
 }
 
@@ -2838,7 +3454,7 @@ fn constants<'e>(scope: &Scope, value: &'e Expr) -> Vec<(&'e Expr, Value, Option
             ExprKind::Conditional(_, a, b) => alternatives.extend([&**b, &**a]),
             ExprKind::Paren(inner) => alternatives.push(inner),
             ExprKind::Name(name)
-                if !scope.locals.iter().any(|(local, _)| *local == name.name)
+                if !scope.locals.iter().any(|(local, ..)| *local == name.name)
                     && let Some(default) = scope.consts.defaults.get(&name.name) =>
             {
                 constants.push((e, default.clone(), Some(name.name.as_str())));
@@ -3014,6 +3630,145 @@ resource web: compute.Server {
             .as_str()
             .expect("a validation");
         assert!(condition.contains("contains([\"small\", "), "{condition}");
+    }
+
+    /// Where secrets may go: secret params of portable types and of the
+    /// program's components, native resources of a component's lowering,
+    /// `depends_on`, and sensitive outputs.
+    const SECRETS_WHERE_THEY_BELONG: &str = r#"
+param db_password: string {
+  secret = true
+  min_length = 12
+}
+
+resource net: network.Network {
+  cidr = "10.0.0.0/16"
+}
+
+resource data: network.Subnet {
+  network = net
+  cidr = "10.0.2.0/24"
+}
+
+resource pw: secret.RandomPassword {
+  length = 24
+  special = false
+}
+
+resource generated: database.Instance {
+  engine = "postgres"
+  version = "16.4"
+  username = "app"
+  password = pw.value
+  subnets = [data]
+}
+
+resource given: database.Instance {
+  engine = "postgres"
+  version = "16.4"
+  username = "app"
+  password = db_password
+  subnets = [data]
+  depends_on = [generated]
+}
+
+component Vault {
+  param token: string {
+    secret = true
+  }
+
+  output stored: string {
+    sensitive = true
+  }
+
+  target cloudformation {
+    resource queue: AWS::SQS::Queue {
+      QueueName = token
+    }
+
+    output stored = token
+  }
+}
+
+resource vault: Vault {
+  token = "${pw.value}-${db_password}"
+}
+
+resource nested: Vault {
+  token = vault.stored
+}
+"#;
+
+    #[test]
+    fn secrets_passed_to_secret_params_are_accepted_on_every_target() {
+        let files = [("main.infra", SECRETS_WHERE_THEY_BELONG)];
+        let (codes, template) = build(&files, &[], Target::CloudFormation);
+        assert_eq!(codes, Vec::<&str>::new());
+        let text = template.expect("a template").to_string();
+        assert!(text.contains("resolve:secretsmanager"), "{text}");
+        // Without the component, which lowers to CloudFormation only.
+        let portable = SECRETS_WHERE_THEY_BELONG
+            .split("component Vault")
+            .next()
+            .unwrap_or_default();
+        for target in [
+            Target::Heat,
+            Target::TerraformAws,
+            Target::TerraformOpenstack,
+        ] {
+            let (codes, template) = build(&[("main.infra", portable)], &[], target);
+            assert_eq!(codes, Vec::<&str>::new(), "{target:?}");
+            assert!(template.is_some(), "{target:?}");
+        }
+    }
+
+    #[test]
+    fn outputs_reading_secrets_are_known_to_the_analysis() {
+        let program = format!(
+            "{SECRETS_WHERE_THEY_BELONG}\noutput plain = generated.endpoint\noutput generated_pw = pw.value\noutput dsn = \"app:${{db_password}}@${{given.endpoint}}\"\noutput stored = [for s in [vault.stored]: s]\n"
+        );
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let path = dir.path().join("main.infra");
+        std::fs::write(&path, program).expect("written");
+        let checked = crate::check(&[path], &crate::Options::default()).expect("read");
+        let codes: Vec<&str> = checked.diagnostics.iter().map(|d| d.code.id).collect();
+        assert_eq!(codes, Vec::<&str>::new());
+        let mut outputs: Vec<&str> = checked.programs[0]
+            .1
+            .analysis
+            .secret_outputs
+            .iter()
+            .map(String::as_str)
+            .collect();
+        outputs.sort_unstable();
+        assert_eq!(outputs, ["dsn", "generated_pw", "stored"]);
+    }
+
+    #[test]
+    fn secrets_are_tracked_through_lets_conditionals_and_comprehensions() {
+        let base = SECRETS_WHERE_THEY_BELONG
+            .split("component Vault")
+            .next()
+            .unwrap_or_default();
+        for (value, secret) in [
+            ("\"jobs\"", false),
+            ("generated.endpoint", false),
+            ("dsn", true),
+            ("length(dsn) > 3 ? \"a\" : \"b\"", true),
+            ("true ? \"a\" : pw.value", true),
+            ("[for c in split(\",\", dsn): c][0]", true),
+            ("{ k = db_password }.k", true),
+            ("upper(pw.value)", true),
+        ] {
+            let program = format!(
+                "{base}\nlet dsn = \"app:${{db_password}}\"\n\nresource jobs: queue.Queue {{\n  name = {value}\n}}\n"
+            );
+            let (codes, _) = build(&[("main.infra", &program)], &[], Target::TerraformAws);
+            let want: &[&str] = if secret { &["E0321"] } else { &[] };
+            // `dsn` is unused when the queue does not read it.
+            let codes: Vec<&str> = codes.into_iter().filter(|c| *c != "W0101").collect();
+            assert_eq!(codes, want, "name = {value}");
+        }
     }
 
     #[test]

@@ -17,6 +17,11 @@ pub struct Field {
     pub required: bool,
     /// The field's name where the schema declares it.
     pub span: Span,
+    /// Whether the field holds a secret: a component's param declared
+    /// `secret = true` (it may be given one) or output declared
+    /// `sensitive = true` (reading it gives one). Native schemas mark no
+    /// field: the generated schemas carry no such marker.
+    pub secret: bool,
 }
 
 #[derive(Clone, Debug)]
