@@ -123,6 +123,10 @@ impl V {
     }
 }
 
+/// A copy of a repeated resource: its index, and its loop variables'
+/// values (none for a resource without `for`).
+type Copy = (Option<u32>, Option<(V, V)>);
+
 struct Evaluator<'p> {
     program: &'p Program,
     items: &'p [Item],
@@ -176,7 +180,7 @@ pub fn evaluate(program: &Program, params: &IndexMap<String, Value>) -> Referenc
 
 impl Evaluator<'_> {
     fn instances(&self, index: usize, r: &Resource, out: &mut BTreeMap<Instance, Said>) {
-        let copies: Vec<(Option<u32>, Option<(V, V)>)> = match &r.for_guard {
+        let copies: Vec<Copy> = match &r.for_guard {
             None => vec![(None, None)],
             Some(guard) => {
                 let iterable = self.expr(&guard.iterable);
@@ -402,11 +406,11 @@ impl Evaluator<'_> {
                     (V::List(items), V::Known(Value::Int(i))) if *i >= 0 => items
                         .get(*i as usize)
                         .cloned()
-                        .unwrap_or_else(|| deploy(&[base.clone()])),
+                        .unwrap_or_else(|| deploy(std::slice::from_ref(&base))),
                     (V::Object(fields), V::Known(Value::String(k))) => fields
                         .get(k)
                         .cloned()
-                        .unwrap_or_else(|| deploy(&[base.clone()])),
+                        .unwrap_or_else(|| deploy(std::slice::from_ref(&base))),
                     _ => deploy(&[base, index]),
                 }
             }
