@@ -958,6 +958,11 @@ impl<'p> Expander<'p> {
             .iter()
             .filter(|r| natives.contains(&r.id))
             .collect();
+        // Where some exist only under a condition of their own, the last
+        // may not exist: depend on every one of them.
+        if made.iter().any(|r| r.condition != made[0].condition) {
+            return natives.iter().collect();
+        }
         let waited_for = |id: &str| {
             made.iter().any(|r| {
                 r.id != id

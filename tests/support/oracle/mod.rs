@@ -10,6 +10,7 @@
 #![allow(dead_code)]
 
 pub mod cloudformation;
+pub mod generate;
 pub mod heat;
 pub mod reference;
 pub mod terraform;

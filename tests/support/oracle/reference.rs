@@ -5,14 +5,20 @@
 //! Read from the checker's model (`sema::check::Program`): expressions are
 //! evaluated here, with every param known; what only the cloud knows (an
 //! attribute) is kept as the set of resources it reads. Constants are folded
-//! by `sema::eval`, the compiler's one folder.
+//! by `sema::eval`, the compiler's one folder. A component's instance is
+//! evaluated through its body for the target (the standard library's
+//! portable types are components too): it refers to what the native
+//! resources that exist inside it read, and an output of it reads what the
+//! output's expression reads.
 
 use std::cell::RefCell;
+use std::rc::Rc;
 use std::collections::{BTreeMap, BTreeSet};
 
 use indexmap::IndexMap;
 use infra::sema::check::Program;
 use infra::sema::eval::{self, Value};
+use infra::sema::resolve::NAMESPACES;
 use infra::sema::schema::SchemaKind;
 use infra::source::Span;
 use infra::syntax::ast::{Binding, Expr, ExprKind, Item, ItemKind, Resource, StrPart};
@@ -32,17 +38,15 @@ pub struct Said {
     pub name: String,
     /// Where it is declared: the span of its name.
     pub span: Span,
-    /// Resources its properties read (references), in groups: a group is a
-    /// property of a component's instance (which may use only some of what
-    /// it is given: one subnet of a list) or one resource a native
-    /// resource's property reads. A dependency on one resource of each
-    /// group must hold.
+    /// Resources its native resources read (references): for a
+    /// component's instance, the native resources that exist inside it. A
+    /// dependency on one resource of each group must hold.
     pub references: Vec<BTreeSet<Read>>,
-    /// For each group of `references`, the component param it was given
-    /// as, when the resource is a component's instance.
-    pub arguments: Vec<Option<String>>,
     /// Resources in its `depends_on`.
     pub depends_on: BTreeSet<Instance>,
+    /// Whether a native resource exists for it (a component whose
+    /// resources are all left out by their conditions deploys nothing).
+    pub deploys: bool,
     /// What becomes of it when deleted: the `deletion` it sets, or
     /// `"protected"` for a persistent type that sets none.
     pub deletion: Option<String>,
@@ -62,8 +66,11 @@ enum V {
     Known(Value),
     List(Vec<V>),
     Object(IndexMap<String, V>),
-    /// A resource copy used as a value.
+    /// A native resource of the entry file (a copy) used as a value.
     Resource(Instance),
+    /// A component's instance: the entry file's copy it is, or `None` for
+    /// one inside a component; the component; the values of its params.
+    Component(Rc<Component>),
     /// Known only when deploying; reads these resources.
     Deploy(BTreeSet<Read>),
 }
@@ -81,7 +88,7 @@ impl V {
                     .map(|(k, v)| Some((k.clone(), v.known()?)))
                     .collect::<Option<_>>()?,
             )),
-            V::Resource(_) | V::Deploy(_) => None,
+            V::Resource(_) | V::Component(_) | V::Deploy(_) => None,
         }
     }
 
@@ -93,6 +100,17 @@ impl V {
             V::Resource(i) => {
                 out.insert((*i, None));
             }
+            // Passing an instance passes its id: the entry file's copy, or,
+            // inside a component, what the instance is made from.
+            V::Component(c) => match c.outer {
+                Some(i) => {
+                    out.insert((i, None));
+                }
+                None => {
+                    out.insert((INNER, None));
+                    c.args.values().for_each(|v| v.reads(out));
+                }
+            },
             V::Deploy(set) => out.extend(set.iter().cloned()),
         }
     }
@@ -123,25 +141,50 @@ impl V {
     }
 }
 
+/// An instance of a component, as a value.
+#[derive(Debug)]
+struct Component {
+    outer: Option<Instance>,
+    module: usize,
+    index: usize,
+    args: IndexMap<String, V>,
+}
+
+/// What reading a resource made inside a component reads: nothing outside
+/// the instance, but the instance itself when read from outside.
+const INNER: Instance = (usize::MAX, None);
+
 /// A copy of a repeated resource: its index, and its loop variables'
 /// values (none for a resource without `for`).
 type Copy = (Option<u32>, Option<(V, V)>);
 
 struct Evaluator<'p> {
     program: &'p Program,
-    items: &'p [Item],
-    params: &'p IndexMap<String, Value>,
+    /// The target whose `target` blocks components are read through.
+    target: &'p str,
+    /// The scope's items: the entry file's, or a component's with its
+    /// `target` block's.
+    items: Vec<&'p Item>,
+    /// Whether the scope is a component's: its resources are then read as
+    /// `INNER`.
+    inner: bool,
+    params: IndexMap<String, V>,
     lets: RefCell<BTreeMap<usize, V>>,
     locals: RefCell<Vec<(String, V)>>,
-    /// How many copies each repeated resource has, by item index.
-    copies: RefCell<BTreeMap<usize, Option<usize>>>,
+    /// The entry file's resources as values, by item index.
+    values: RefCell<BTreeMap<usize, V>>,
     problems: RefCell<Vec<String>>,
+    depth: usize,
 }
+
+/// Components instantiated inside each other deeper than this are a cycle
+/// the checker reports.
+const MAX_DEPTH: usize = 32;
 
 /// Evaluates the entry file of `program` with every param given in `params`
 /// (the others take their defaults).
-pub fn evaluate(program: &Program, params: &IndexMap<String, Value>) -> Reference {
-    let items = &program.modules[program.entry.0 as usize].items;
+pub fn evaluate(program: &Program, params: &IndexMap<String, Value>, target: &str) -> Reference {
+    let items = program.modules[program.entry.0 as usize].items.iter().collect();
     let mut all = params.clone();
     for (name, info) in &program.params {
         if !all.contains_key(name)
@@ -152,15 +195,18 @@ pub fn evaluate(program: &Program, params: &IndexMap<String, Value>) -> Referenc
     }
     let evaluator = Evaluator {
         program,
+        target,
         items,
-        params: &all,
+        inner: false,
+        params: all.into_iter().map(|(k, v)| (k, V::Known(v))).collect(),
         lets: RefCell::default(),
         locals: RefCell::default(),
-        copies: RefCell::default(),
+        values: RefCell::default(),
         problems: RefCell::default(),
+        depth: 0,
     };
     let mut out = Reference::default();
-    for (index, item) in items.iter().enumerate() {
+    for (index, item) in evaluator.items.iter().enumerate() {
         if let ItemKind::Resource(r) = &item.kind {
             evaluator.instances(index, r, &mut out.instances);
         }
@@ -225,30 +271,31 @@ impl Evaluator<'_> {
                     deletion: self.deletion(r),
                     ..Said::default()
                 };
-                for property in &r.body.properties {
-                    match property.key.name.as_str() {
-                        "deletion" => {}
-                        "depends_on" => {
-                            let mut reads = BTreeSet::new();
-                            self.expr(&property.value).reads(&mut reads);
-                            said.depends_on.extend(reads.into_iter().map(|(i, _)| i));
-                        }
-                        _ => {
-                            let mut reads = BTreeSet::new();
-                            self.expr(&property.value).reads(&mut reads);
-                            reads.retain(|(i, _)| *i != (index, copy));
-                            if self.is_component(r) {
-                                said.references.push(reads);
-                                said.arguments.push(Some(property.key.name.clone()));
-                            } else {
-                                for i in reads {
-                                    said.references.push(BTreeSet::from([i]));
-                                    said.arguments.push(None);
-                                }
+                if let Some(depends_on) =
+                    r.body.properties.iter().find(|p| p.key.name == "depends_on")
+                {
+                    let mut reads = BTreeSet::new();
+                    self.expr(&depends_on.value).reads(&mut reads);
+                    said.depends_on.extend(reads.into_iter().map(|(i, _)| i));
+                }
+                // What the native resources that exist for this copy read.
+                let mut reads = BTreeSet::new();
+                said.deploys = true;
+                match self.component_of(r) {
+                    Some((module, component)) => {
+                        let args = self.args(r);
+                        said.deploys = self.component_reads(module, component, args, &mut reads);
+                    }
+                    None => {
+                        for property in &r.body.properties {
+                            if !matches!(property.key.name.as_str(), "deletion" | "depends_on") {
+                                self.expr(&property.value).reads(&mut reads);
                             }
                         }
                     }
                 }
+                reads.retain(|(i, _)| *i != (index, copy) && *i != INNER);
+                said.references = reads.into_iter().map(|r| BTreeSet::from([r])).collect();
                 out.insert((index, copy), said);
             }
             self.locals.borrow_mut().truncate(bound);
@@ -263,27 +310,168 @@ impl Evaluator<'_> {
                 _ => None,
             };
         }
+        // A component of the program's own is as protected as what it is
+        // made of says: only a native or a standard library type promises
+        // protection by its class.
         let persistent = self
             .program
             .resource_schemas
             .get(&r.name.span)
-            .is_some_and(|id| {
-                self.program.schemas[id.0 as usize].state
-                    == infra::syntax::ast::StateClass::Persistent
+            .map(|id| &self.program.schemas[id.0 as usize])
+            .is_some_and(|schema| {
+                let standard = match schema.kind {
+                    SchemaKind::Native { .. } => true,
+                    SchemaKind::Component { .. } => schema
+                        .name
+                        .split_once('.')
+                        .is_some_and(|(ns, _)| NAMESPACES.contains(&ns)),
+                };
+                standard && schema.state == infra::syntax::ast::StateClass::Persistent
             });
         persistent.then(|| "protected".to_string())
     }
 
-    fn is_component(&self, r: &Resource) -> bool {
-        self.program
+    /// The component a resource instantiates: its module and item index.
+    fn component_of(&self, r: &Resource) -> Option<(usize, usize)> {
+        match self
+            .program
             .resource_schemas
             .get(&r.name.span)
-            .is_some_and(|id| {
-                matches!(
-                    self.program.schemas[id.0 as usize].kind,
-                    SchemaKind::Component { .. }
-                )
-            })
+            .map(|id| &self.program.schemas[id.0 as usize].kind)
+        {
+            Some(SchemaKind::Component { module, index }) => Some((module.0 as usize, *index)),
+            _ => None,
+        }
+    }
+
+    /// The values a resource's properties give, with the loop variables of
+    /// the copy being evaluated bound.
+    fn args(&self, r: &Resource) -> IndexMap<String, V> {
+        r.body
+            .properties
+            .iter()
+            .filter(|p| !matches!(p.key.name.as_str(), "deletion" | "depends_on"))
+            .map(|p| (p.key.name.clone(), self.expr(&p.value)))
+            .collect()
+    }
+
+    /// The scope of a component's instance, for this evaluator's target.
+    fn child(&self, module: usize, index: usize, args: IndexMap<String, V>) -> Option<Evaluator<'_>> {
+        if self.depth >= MAX_DEPTH {
+            return None;
+        }
+        let ItemKind::Component(component) = &self.program.modules[module].items[index].kind else {
+            return None;
+        };
+        let mut items = Vec::new();
+        for item in &component.items {
+            match &item.kind {
+                ItemKind::Target(t) if t.target.name == self.target => items.extend(&t.items),
+                ItemKind::Target(_) => {}
+                _ => items.push(item),
+            }
+        }
+        Some(Evaluator {
+            program: self.program,
+            target: self.target,
+            items,
+            inner: true,
+            params: args,
+            lets: RefCell::default(),
+            locals: RefCell::default(),
+                values: RefCell::default(),
+            problems: RefCell::default(),
+            depth: self.depth + 1,
+        })
+    }
+
+    /// What the native resources that exist in an instance of a component
+    /// read, through the components inside it; whether any exists.
+    fn component_reads(
+        &self,
+        module: usize,
+        index: usize,
+        args: IndexMap<String, V>,
+        out: &mut BTreeSet<Read>,
+    ) -> bool {
+        let Some(child) = self.child(module, index, args) else {
+            return true;
+        };
+        let mut made = false;
+        for item in &child.items {
+            let ItemKind::Resource(r) = &item.kind else {
+                continue;
+            };
+            child.each_copy(r, &mut |child: &Evaluator| match child.component_of(r) {
+                Some((module, index)) => {
+                    let args = child.args(r);
+                    made |= child.component_reads(module, index, args, out);
+                }
+                None => {
+                    made = true;
+                    for property in &r.body.properties {
+                        if property.key.name != "deletion" {
+                            child.expr(&property.value).reads(out);
+                        }
+                    }
+                }
+            });
+        }
+        self.problems
+            .borrow_mut()
+            .extend(child.problems.into_inner());
+        made
+    }
+
+    /// Calls `f` for each copy of `r` that exists, with its loop variables
+    /// bound.
+    fn each_copy(&self, r: &Resource, f: &mut dyn FnMut(&Evaluator)) {
+        let copies: Vec<Option<(V, V)>> = match &r.for_guard {
+            None => vec![None],
+            Some(guard) => match self.expr(&guard.iterable).elements() {
+                Some(elements) => elements.into_iter().map(Some).collect(),
+                None => return,
+            },
+        };
+        for pair in copies {
+            let bound = self.locals.borrow().len();
+            if let (Some(guard), Some((first, second))) = (&r.for_guard, pair) {
+                self.bind(&guard.binding, first, second);
+            }
+            let exists = match &r.if_guard {
+                None => true,
+                Some(guard) => matches!(self.expr(guard), V::Known(Value::Bool(true))),
+            };
+            if exists {
+                f(self);
+            }
+            self.locals.borrow_mut().truncate(bound);
+        }
+    }
+
+    /// The output `name` of an instance of a component.
+    fn output(&self, c: &Component, name: &str) -> V {
+        let Some(child) = self.child(c.module, c.index, c.args.clone()) else {
+            return V::Deploy(BTreeSet::new());
+        };
+        let value = child.items.iter().rev().find_map(|item| match &item.kind {
+            ItemKind::Output(o) if o.name.name == name => o.value.as_ref(),
+            _ => None,
+        });
+        let Some(value) = value else {
+            // An attribute the component does not compute: the instance's.
+            return V::Deploy(BTreeSet::from([(c.outer.unwrap_or(INNER), Some(name.into()))]));
+        };
+        let v = child.expr(value);
+        let mut reads = BTreeSet::new();
+        v.reads(&mut reads);
+        if !reads.contains(&(INNER, None)) || c.outer.is_none() {
+            return v;
+        }
+        // It reads what the instance made: a read of the instance.
+        reads.remove(&(INNER, None));
+        reads.insert((c.outer.unwrap_or(INNER), Some(name.into())));
+        V::Deploy(reads)
     }
 
     fn problem(&self, message: String) {
@@ -307,7 +495,7 @@ impl Evaluator<'_> {
             return Some(v.clone());
         }
         if let Some(v) = self.params.get(name) {
-            return Some(V::Known(v.clone()));
+            return Some(v.clone());
         }
         let (index, item) = self
             .items
@@ -316,9 +504,24 @@ impl Evaluator<'_> {
             .find(|(_, item)| match &item.kind {
                 ItemKind::Let(l) => l.name.name == name,
                 ItemKind::Resource(r) => r.name.name == name,
+                ItemKind::Param(p) => p.name.name == name,
                 _ => false,
             })?;
         match &item.kind {
+            // A component's param its instance does not give.
+            ItemKind::Param(p) => {
+                if let Some(v) = self.lets.borrow().get(&index) {
+                    return Some(v.clone());
+                }
+                let locals = std::mem::take(&mut *self.locals.borrow_mut());
+                let v = p
+                    .default
+                    .as_ref()
+                    .map_or(V::Known(Value::Null), |d| self.expr(d));
+                *self.locals.borrow_mut() = locals;
+                self.lets.borrow_mut().insert(index, v.clone());
+                Some(v)
+            }
             ItemKind::Let(l) => {
                 if let Some(v) = self.lets.borrow().get(&index) {
                     return Some(v.clone());
@@ -330,32 +533,53 @@ impl Evaluator<'_> {
                 self.lets.borrow_mut().insert(index, v.clone());
                 Some(v)
             }
-            ItemKind::Resource(r) => Some(match &r.for_guard {
-                None => V::Resource((index, None)),
-                Some(_) => {
-                    let n = self.copies_of(index, r)?;
-                    V::List(
-                        (0..n)
-                            .map(|i| V::Resource((index, Some(i as u32))))
-                            .collect(),
-                    )
+            ItemKind::Resource(r) => {
+                if let Some(v) = self.values.borrow().get(&index) {
+                    return Some(v.clone());
                 }
-            }),
+                // Being computed: a cycle, which the checker reports.
+                self.values
+                    .borrow_mut()
+                    .insert(index, V::Deploy(BTreeSet::new()));
+                let locals = std::mem::take(&mut *self.locals.borrow_mut());
+                let v = self.resource_value(index, r);
+                *self.locals.borrow_mut() = locals;
+                self.values.borrow_mut().insert(index, v.clone());
+                Some(v)
+            }
             _ => None,
         }
     }
 
-    fn copies_of(&self, index: usize, r: &Resource) -> Option<usize> {
-        if let Some(n) = self.copies.borrow().get(&index) {
-            return *n;
+    /// A resource of this scope as a value: the list of its copies when it
+    /// is repeated.
+    fn resource_value(&self, index: usize, r: &Resource) -> V {
+        let one = |copy: Option<u32>, this: &Evaluator| -> V {
+            let outer = (!this.inner).then_some((index, copy));
+            match this.component_of(r) {
+                Some((module, item)) => V::Component(Rc::new(Component {
+                    outer,
+                    module,
+                    index: item,
+                    args: this.args(r),
+                })),
+                None => V::Resource(outer.unwrap_or(INNER)),
+            }
+        };
+        let Some(guard) = &r.for_guard else {
+            return one(None, self);
+        };
+        let Some(elements) = self.expr(&guard.iterable).elements() else {
+            return V::Deploy(BTreeSet::new());
+        };
+        let mut copies = Vec::new();
+        for (i, (first, second)) in elements.into_iter().enumerate() {
+            let bound = self.locals.borrow().len();
+            self.bind(&guard.binding, first, second);
+            copies.push(one(Some(i as u32), self));
+            self.locals.borrow_mut().truncate(bound);
         }
-        self.copies.borrow_mut().insert(index, None);
-        let guard = r.for_guard.as_ref()?;
-        let locals = std::mem::take(&mut *self.locals.borrow_mut());
-        let n = self.expr(&guard.iterable).elements().map(|e| e.len());
-        *self.locals.borrow_mut() = locals;
-        self.copies.borrow_mut().insert(index, n);
-        n
+        V::List(copies)
     }
 
     fn fold(&self, expr: &Expr) -> Option<Value> {
@@ -369,6 +593,17 @@ impl Evaluator<'_> {
         }
         match &expr.kind {
             ExprKind::Paren(inner) => self.expr(inner),
+            // The length of a list of resources is known.
+            ExprKind::Call(callee, args)
+                if matches!(&callee.kind, ExprKind::Name(n) if n.name == "length")
+                    && args.len() == 1 =>
+            {
+                match self.expr(&args[0]) {
+                    V::List(items) => V::Known(Value::Int(items.len() as i64)),
+                    V::Object(fields) => V::Known(Value::Int(fields.len() as i64)),
+                    other => deploy(&[other]),
+                }
+            }
             ExprKind::Name(name) => self
                 .name(&name.name)
                 .unwrap_or_else(|| V::Deploy(BTreeSet::new())),
@@ -380,6 +615,17 @@ impl Evaluator<'_> {
                     .collect(),
             ),
             ExprKind::Member(base, field) => match self.expr(base) {
+                V::Component(c) => self.output(&c, &field.name),
+                // Every copy's output.
+                V::List(items) if items.iter().any(|v| matches!(v, V::Component(_))) => V::List(
+                    items
+                        .iter()
+                        .map(|v| match v {
+                            V::Component(c) => self.output(c, &field.name),
+                            other => other.clone(),
+                        })
+                        .collect(),
+                ),
                 V::Object(fields) => fields
                     .get(&field.name)
                     .cloned()
@@ -476,128 +722,4 @@ fn deploy(parts: &[V]) -> V {
         part.reads(&mut reads);
     }
     V::Deploy(reads)
-}
-
-/// Does the component that `item` (a resource of the entry file)
-/// instantiates read its param `param` when built for `target`: in its
-/// body outside `target` blocks, or in the block of `target`? A param only
-/// another target reads makes no dependency on this one (a security
-/// group's network on OpenStack, whose groups belong to no network).
-pub fn reads_argument(program: &Program, item: usize, param: &str, target: &str) -> bool {
-    let entry = &program.modules[program.entry.0 as usize];
-    let ItemKind::Resource(r) = &entry.items[item].kind else {
-        return true;
-    };
-    let Some(SchemaKind::Component { module, index }) = program
-        .resource_schemas
-        .get(&r.name.span)
-        .map(|id| &program.schemas[id.0 as usize].kind)
-    else {
-        return true;
-    };
-    let ItemKind::Component(component) = &program.modules[module.0 as usize].items[*index].kind
-    else {
-        return true;
-    };
-    let mut names = BTreeSet::new();
-    items_names(&component.items, target, &mut names);
-    names.contains(param)
-}
-
-fn items_names(items: &[Item], target: &str, out: &mut BTreeSet<String>) {
-    for item in items {
-        match &item.kind {
-            ItemKind::Resource(r) => {
-                if let Some(g) = &r.for_guard {
-                    expr_names(&g.iterable, out);
-                }
-                if let Some(g) = &r.if_guard {
-                    expr_names(g, out);
-                }
-                for p in &r.body.properties {
-                    expr_names(&p.value, out);
-                }
-            }
-            ItemKind::Let(l) => expr_names(&l.value, out),
-            ItemKind::Output(o) => {
-                o.value.iter().for_each(|v| expr_names(v, out));
-            }
-            ItemKind::Param(p) => p.default.iter().for_each(|v| expr_names(v, out)),
-            ItemKind::Target(t) if t.target.name == target => items_names(&t.items, target, out),
-            _ => {}
-        }
-    }
-}
-
-fn expr_names(expr: &Expr, out: &mut BTreeSet<String>) {
-    match &expr.kind {
-        ExprKind::Name(n) => {
-            out.insert(n.name.clone());
-        }
-        ExprKind::ListComp(c) => {
-            expr_names(&c.iterable, out);
-            c.filter.iter().for_each(|f| expr_names(f, out));
-            expr_names(&c.body, out);
-        }
-        ExprKind::ObjectComp(c, value) => {
-            expr_names(&c.iterable, out);
-            c.filter.iter().for_each(|f| expr_names(f, out));
-            expr_names(&c.body, out);
-            expr_names(value, out);
-        }
-        _ => expr.for_each_operand(|e| expr_names(e, out)),
-    }
-}
-
-/// Does the attribute `output` of the resource `item` of the entry file,
-/// when it is a component's output, read a resource the component makes on
-/// `target`? An output computed from the instance's params alone (a
-/// container's domain on an object store whose address is the cloud's)
-/// makes no dependency.
-pub fn output_reads_resource(program: &Program, item: usize, output: &str, target: &str) -> bool {
-    let entry = &program.modules[program.entry.0 as usize];
-    let ItemKind::Resource(r) = &entry.items[item].kind else {
-        return true;
-    };
-    let Some(SchemaKind::Component { module, index }) = program
-        .resource_schemas
-        .get(&r.name.span)
-        .map(|id| &program.schemas[id.0 as usize].kind)
-    else {
-        return true;
-    };
-    let ItemKind::Component(component) = &program.modules[module.0 as usize].items[*index].kind
-    else {
-        return true;
-    };
-    let mut scope: Vec<&Item> = Vec::new();
-    for item in &component.items {
-        match &item.kind {
-            ItemKind::Target(t) if t.target.name == target => scope.extend(&t.items),
-            ItemKind::Target(_) => {}
-            _ => scope.push(item),
-        }
-    }
-    let Some(value) = scope.iter().rev().find_map(|item| match &item.kind {
-        ItemKind::Output(o) if o.name.name == output => o.value.as_ref(),
-        _ => None,
-    }) else {
-        return true;
-    };
-    let mut seen = BTreeSet::new();
-    let mut names = BTreeSet::new();
-    expr_names(value, &mut names);
-    while let Some(name) = names.pop_first() {
-        if !seen.insert(name.clone()) {
-            continue;
-        }
-        for item in &scope {
-            match &item.kind {
-                ItemKind::Resource(r) if r.name.name == name => return true,
-                ItemKind::Let(l) if l.name.name == name => expr_names(&l.value, &mut names),
-                _ => {}
-            }
-        }
-    }
-    false
 }
