@@ -11,7 +11,7 @@ pub mod graph;
 pub mod ir;
 pub mod json;
 pub mod lower;
-pub mod params;
+pub use sema::params;
 pub mod sema;
 pub mod source;
 pub mod stdlib;

@@ -2,8 +2,13 @@
 //!
 //! Backends see only the IR. What a target cannot express is a diagnostic
 //! naming the target (E05xx), raised before anything is written.
+//!
+//! Each backend is a folder, split by the template's sections, with one
+//! `emit` signature: the printed template and the diagnostics. What all of
+//! them decide the same way is in `common`.
 
 pub mod cloudformation;
+mod common;
 pub mod heat;
 pub mod terraform;
 
@@ -14,18 +19,12 @@ use crate::ir::{Deployment, Target};
 /// JSON and a final newline), and what the target could not express. A
 /// template with an error among the diagnostics must not be written.
 pub fn emit(deployment: &Deployment) -> (String, Vec<Diagnostic>) {
-    let (value, mut diagnostics) = match deployment.target {
-        Target::CloudFormation => return cloudformation::emit(deployment),
+    match deployment.target {
+        Target::CloudFormation => cloudformation::emit(deployment),
         Target::Heat => heat::emit(deployment),
         Target::TerraformAws | Target::TerraformOpenstack => terraform::emit(deployment),
-    };
-    let text = crate::json::pretty_value(&value);
-    if deployment.target == Target::Heat {
-        diagnostics.extend(heat::size_limit(deployment, text.len()));
     }
-    (text, diagnostics)
 }
-
 
 /// Where the names of a template come from: for each of the deployment's
 /// resources and params, in its order, the name the template gives it.
@@ -39,23 +38,9 @@ pub struct Names {
 
 /// The names `emit` gives the resources and params of `deployment`.
 pub fn names(deployment: &Deployment) -> Names {
-    let resources = match deployment.target {
-        Target::CloudFormation => deployment.resources.iter().map(|r| r.id.clone()).collect(),
-        Target::Heat => heat::resource_names(deployment),
-        Target::TerraformAws | Target::TerraformOpenstack => deployment
-            .resources
-            .iter()
-            .map(|r| format!("{}.{}", r.type_name, r.snake))
-            .collect(),
-    };
-    let params = match deployment.target {
-        Target::CloudFormation => deployment
-            .params
-            .iter()
-            .map(|p| cloudformation::pascal_case(&p.name))
-            .collect(),
-        Target::Heat => deployment.params.iter().map(|p| p.name.clone()).collect(),
-        Target::TerraformAws | Target::TerraformOpenstack => terraform::variable_names(deployment),
-    };
-    Names { resources, params }
+    match deployment.target {
+        Target::CloudFormation => cloudformation::names(deployment),
+        Target::Heat => heat::names(deployment),
+        Target::TerraformAws | Target::TerraformOpenstack => terraform::names(deployment),
+    }
 }

@@ -1781,6 +1781,16 @@ fn binary_vals(kind: &ExprKind, op: BinaryOp, va: Val, vb: Val) -> Val {
     if let Some(folded) = fold_op(kind, &[&va, &vb]) {
         return folded;
     }
+    // Text built around a deploy-time part can still be known to differ
+    // from a constant (`"${app}-www" == "@"`): folded, where CloudFormation
+    // could not compare text built with `Fn::Sub` in a condition at all.
+    if matches!(op, BinaryOp::Eq | BinaryOp::Ne)
+        && let (Val::Str(text), Val::Deploy(ir::Expr::Interp(parts)))
+        | (Val::Deploy(ir::Expr::Interp(parts)), Val::Str(text)) = (&va, &vb)
+        && never_equal(text, parts)
+    {
+        return Val::Bool(op == BinaryOp::Ne);
+    }
     // One side known decides `&&` and `||`, or leaves the other side.
     match (op, &va, &vb) {
         (BinaryOp::And, Val::Bool(false), _) | (BinaryOp::And, _, Val::Bool(false)) => {
@@ -1798,6 +1808,27 @@ fn binary_vals(kind: &ExprKind, op: BinaryOp, va: Val, vb: Val) -> Val {
         Box::new(va.into_ir()),
         Box::new(vb.into_ir()),
     ))
+}
+
+/// Can text made of `parts` never be `text`, whatever its deploy-time parts
+/// are: its constant start, end or length already differ?
+fn never_equal(text: &str, parts: &[ir::Part]) -> bool {
+    let constant: usize = parts
+        .iter()
+        .map(|p| match p {
+            ir::Part::Text(t) => t.len(),
+            ir::Part::Expr(_) => 0,
+        })
+        .sum();
+    let starts = match parts.first() {
+        Some(ir::Part::Text(t)) => text.starts_with(t.as_str()),
+        _ => true,
+    };
+    let ends = match parts.last() {
+        Some(ir::Part::Text(t)) => text.ends_with(t.as_str()),
+        _ => true,
+    };
+    constant > text.len() || !starts || !ends
 }
 
 /// A built-in function on lowered arguments, distributed over choices.

@@ -3,7 +3,7 @@
 //!
 //! Precedence: `--param` over `--params` over the environment; among
 //! `--param` flags, the last one for a name wins. Values are only gathered
-//! here; `sema::params` converts them by each param's type and checks them.
+//! here; [`super::check`] converts them by each param's type and checks them.
 
 use indexmap::IndexMap;
 

@@ -1,0 +1,222 @@
+//! `Resources`: each resource's type, condition, dependencies, deletion
+//! policy and properties, and the checks on machine images.
+
+use std::borrow::Cow;
+
+use rustc_hash::FxHashSet as HashSet;
+
+use crate::backend::common::reads::params_in;
+use crate::diagnostics::{Diagnostic, codes};
+use crate::ir::{Deletion, Deployment, Expr, Part, Resource};
+use crate::json::Json;
+
+use super::conditions::Cond;
+use super::values::describe;
+use super::{Emitter, Entries, Site};
+
+/// The machine image a resource boots from, for the types that take one.
+fn image_of(r: &Resource) -> Option<&Expr> {
+    match r.type_name.as_str() {
+        "AWS::EC2::Instance" | "AWS::AutoScaling::LaunchConfiguration" => {
+            r.properties.get("ImageId")
+        }
+        "AWS::EC2::LaunchTemplate" => match r.properties.get("LaunchTemplateData") {
+            Some(Expr::Object(data)) => data.get("ImageId"),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The params read as they are by an EC2 image id property.
+pub(super) fn image_params(deployment: &Deployment) -> HashSet<&str> {
+    deployment
+        .resources
+        .iter()
+        .filter_map(|r| match image_of(r) {
+            Some(Expr::Param(name)) => Some(name.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `ami-` and 8 or 17 lower-case letters or digits: what EC2 takes as an
+/// image id (the pattern of AWS's resource schema).
+pub(super) fn is_ami_id(text: &str) -> bool {
+    text.strip_prefix("ami-").is_some_and(|rest| {
+        matches!(rest.len(), 8 | 17)
+            && rest
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
+    })
+}
+
+/// `DeletionPolicy` and `UpdateReplacePolicy`: the policy lowering decided.
+fn deletion_policy(r: &Resource) -> Option<&'static str> {
+    r.deletion.map(|d| match d {
+        Deletion::Delete => "Delete",
+        Deletion::Retain => "Retain",
+        Deletion::Snapshot => "Snapshot",
+    })
+}
+
+impl<'d> Emitter<'d> {
+    pub(super) fn resource(&mut self, r: &'d Resource) -> Option<Json<'d>> {
+        let mut site = Site {
+            span: r.span,
+            owner: &r.id,
+            in_condition: false,
+            output: false,
+            counted: false,
+        };
+        if let Some(count) = &r.count {
+            let names = params_in(count);
+            let help = match names.as_slice() {
+                [one] => format!(
+                    "give the count at compile time with `--param {one}=N`: the copies are then unrolled into separate resources"
+                ),
+                _ => "give the count at compile time with `--param`: the copies are then unrolled into separate resources".to_string(),
+            };
+            self.report(
+                Diagnostic::new(
+                    &codes::E0504,
+                    r.span,
+                    format!(
+                        "CloudFormation cannot make a deploy-time number of copies of `{}`",
+                        r.id
+                    ),
+                )
+                .label(format!("repeated `{}` times", describe(count)))
+                .note("CloudFormation has no count: every resource in a template is written out")
+                .help(help)
+                .help("or build for Terraform or Heat, which repeat resources at deploy time"),
+            );
+            site.counted = true;
+        }
+        let condition = match &r.condition {
+            None => None,
+            Some(expr) => match self.cond(expr, &site) {
+                Some(Cond::Const(true)) => None,
+                // Never created: nothing to write.
+                Some(Cond::Const(false)) => return None,
+                Some(cond) => Some(self.register(cond)),
+                None => None,
+            },
+        };
+        let mut properties = Vec::with_capacity(r.properties.len());
+        for (name, value) in &r.properties {
+            if matches!(value, Expr::Null) {
+                continue;
+            }
+            site.owner = name;
+            let value = self.value(value, &site);
+            properties.push((Cow::from(name.as_str()), value));
+        }
+        let mut depends_on: Vec<&str> = Vec::new();
+        if !r.depends_on.is_empty() {
+            let mut referenced: HashSet<&str> = HashSet::default();
+            for value in r.properties.values() {
+                value.walk(&mut |e| match e {
+                    Expr::Ref(id) | Expr::Attr(id, _) => {
+                        referenced.insert(id.as_str());
+                    }
+                    _ => {}
+                });
+            }
+            for id in &r.depends_on {
+                if !self.resources.contains_key(id.as_str()) {
+                    self.internal(r.span, format!("`depends_on` names no resource `{id}`"));
+                    continue;
+                }
+                // A reference already orders the two.
+                if !referenced.contains(id.as_str()) && !depends_on.contains(&id.as_str()) {
+                    depends_on.push(id);
+                }
+            }
+        }
+
+        let mut out: Entries<'d> = Vec::with_capacity(6);
+        out.push(("Type".into(), r.type_name.as_str().into()));
+        if let Some(condition) = condition {
+            out.push(("Condition".into(), condition.into()));
+        }
+        match depends_on.as_slice() {
+            [] => {}
+            [one] => out.push(("DependsOn".into(), (*one).into())),
+            many => out.push((
+                "DependsOn".into(),
+                Json::Array(many.iter().map(|&id| id.into()).collect()),
+            )),
+        }
+        if let Some(policy) = deletion_policy(r) {
+            out.push(("DeletionPolicy".into(), policy.into()));
+            out.push(("UpdateReplacePolicy".into(), policy.into()));
+        }
+        if !properties.is_empty() {
+            out.push(("Properties".into(), Json::Object(properties)));
+        }
+        Some(Json::Object(out))
+    }
+
+    /// A template without resources, which CloudFormation refuses: the
+    /// program deploys only outputs there.
+    pub(super) fn no_resources(&mut self) {
+        let span = self.anchor();
+        let label = match self.deployment.outputs.first() {
+            Some(o) => format!("output `{}` is in a template without resources", o.name),
+            None => "the template built from this program has no resources".to_string(),
+        };
+        self.report(
+            Diagnostic::new(
+                &codes::E0519,
+                span,
+                "the CloudFormation template has no resources, and CloudFormation refuses a template without one",
+            )
+            .label(label)
+            .note("a CloudFormation template needs at least one member in `Resources`; a type made of no native resource on CloudFormation (a `deploy.Context`) adds none")
+            .help("declare a resource for the stack to hold; or build the program for Heat or Terraform (`--target heat`, `--target terraform`), which accept templates of outputs only"),
+        );
+    }
+
+    /// An image written into the program must be an AMI id: EC2 refuses
+    /// anything else when the stack is created.
+    pub(super) fn check_images(&mut self) {
+        for r in &self.deployment.resources {
+            let Some(image) = image_of(r) else {
+                continue;
+            };
+            // Each image a deploy-time choice may pick.
+            let mut alternatives = vec![image];
+            while let Some(e) = alternatives.pop() {
+                // Text, or text with values spliced in that cannot start as
+                // an AMI id does.
+                let text = match e {
+                    Expr::If(_, a, b) => {
+                        alternatives.extend([&**b, &**a]);
+                        continue;
+                    }
+                    Expr::String(text) if !is_ami_id(text) => text.clone(),
+                    Expr::Interp(parts) => match parts.first() {
+                        Some(Part::Text(text))
+                            if !(text.starts_with("ami-") || "ami-".starts_with(text.as_str())) =>
+                        {
+                            format!("{text}...")
+                        }
+                        _ => continue,
+                    },
+                    _ => continue,
+                };
+                self.report(
+                    Diagnostic::new(
+                        &codes::E0517,
+                        r.span,
+                        format!("`{text}` is not an AMI id, and CloudFormation's `{}` boots only from one", r.type_name),
+                    )
+                    .label(format!("boots from `{text}`"))
+                    .note("an EC2 image id is `ami-` and 8 or 17 letters or digits; a name such as `ubuntu-24.04` means something to OpenStack, not to EC2")
+                    .help("make the image a param (given as `--param` or when deploying), or write the AMI id of the region"),
+                );
+            }
+        }
+    }
+}

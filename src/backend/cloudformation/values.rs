@@ -1,0 +1,679 @@
+//! Values as intrinsic functions: `Ref`, `Fn::GetAtt`, `Fn::Sub`,
+//! `Fn::Join`, `Fn::If`, `Fn::Select`, `Fn::Cidr` and the rest, and what has
+//! no intrinsic (E0510, E0513, E0515).
+
+use std::borrow::Cow;
+
+use crate::backend::common::reads::params_in;
+use crate::diagnostics::{Diagnostic, codes};
+use crate::ir::{Context, Expr, ParamType, Part};
+use crate::json::{Json, json};
+use crate::syntax::ast::BinaryOp;
+
+use super::conditions::Cond;
+use super::{Emitter, Site};
+
+/// `Fn::Cidr` makes at most this many blocks.
+const MAX_CIDR_COUNT: i64 = 256;
+
+fn no_value() -> Json<'static> {
+    json!({ "Ref": "AWS::NoValue" })
+}
+
+/// How the program would spell an expression, for messages.
+pub(super) fn describe(expr: &Expr) -> String {
+    match expr {
+        Expr::Null => "null".to_string(),
+        Expr::Bool(b) => b.to_string(),
+        Expr::Int(i) => i.to_string(),
+        Expr::Number(n) => n.to_string(),
+        Expr::String(s) => format!("{s:?}"),
+        Expr::List(_) => "[...]".to_string(),
+        Expr::Object(_) => "{...}".to_string(),
+        Expr::Param(name) => name.clone(),
+        Expr::Ref(id) => id.clone(),
+        Expr::Attr(id, attr) => format!("{id}.{attr}"),
+        Expr::Interp(_) => "\"...\"".to_string(),
+        Expr::Not(e) => format!("!{}", describe_operand(e)),
+        Expr::Neg(e) => format!("-{}", describe_operand(e)),
+        Expr::Binary(op, l, r) => format!(
+            "{} {} {}",
+            describe_operand(l),
+            op.symbol(),
+            describe_operand(r)
+        ),
+        Expr::If(c, a, b) => format!(
+            "{} ? {} : {}",
+            describe_operand(c),
+            describe_operand(a),
+            describe_operand(b)
+        ),
+        Expr::Call(name, args) => format!(
+            "{name}({})",
+            args.iter().map(describe).collect::<Vec<_>>().join(", ")
+        ),
+        Expr::Index(list, i) => format!("{}[{}]", describe_operand(list), describe(i)),
+        Expr::Member(obj, field) => format!("{}.{field}", describe_operand(obj)),
+        Expr::Context(Context::Region) => "region()".to_string(),
+        Expr::Context(Context::Zones) => "availability_zones()".to_string(),
+        Expr::Context(Context::StackName) => "stack_name()".to_string(),
+        Expr::Context(Context::AccountId) => "account_id()".to_string(),
+        Expr::CountIndex => "the copy's index".to_string(),
+        Expr::Copies { of, each } => format!("[for each copy of {of}: {}]", describe(each)),
+    }
+}
+
+fn describe_operand(expr: &Expr) -> String {
+    match expr {
+        Expr::Binary(..) | Expr::If(..) => format!("({})", describe(expr)),
+        _ => describe(expr),
+    }
+}
+
+pub(super) fn param_help(names: &[String], what: &str) -> String {
+    match names {
+        [] => format!("compute {what} before deployment, from values known at compile time"),
+        [one] => format!("give `{one}` a value at compile time with `--param {one}=VALUE`"),
+        many => format!(
+            "give {} values at compile time with `--param NAME=VALUE`",
+            many.iter()
+                .map(|n| format!("`{n}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// A compile-time scalar as CloudFormation text (`Fn::Equals` compares text).
+pub(super) fn scalar_text(value: &Expr) -> Option<Cow<'_, str>> {
+    match value {
+        Expr::String(s) => Some(Cow::Borrowed(s)),
+        Expr::Bool(b) => Some(Cow::Borrowed(if *b { "true" } else { "false" })),
+        Expr::Int(i) => Some(Cow::Owned(i.to_string())),
+        Expr::Number(n) => Some(Cow::Owned(n.to_string())),
+        _ => None,
+    }
+}
+
+/// Text in an `Fn::Sub` string, where `${` must be written `${!`.
+fn push_sub_text(out: &mut String, text: &str) {
+    let mut rest = text;
+    while let Some(i) = rest.find('$') {
+        let (before, after) = rest.split_at(i + 1);
+        out.push_str(before);
+        match after.strip_prefix('{') {
+            Some(after) => {
+                out.push_str("{!");
+                rest = after;
+            }
+            None => rest = after,
+        }
+    }
+    out.push_str(rest);
+}
+
+/// The prefix length of a deploy-time CIDR block whose text ends in `/NN`.
+fn prefix_length(prefix: &Expr) -> Option<i64> {
+    let text = match prefix {
+        Expr::String(s) => s.as_str(),
+        Expr::Interp(parts) => match parts.last() {
+            Some(Part::Text(t)) => t.as_str(),
+            _ => return None,
+        },
+        _ => return None,
+    };
+    let (_, bits) = text.rsplit_once('/')?;
+    let bits: i64 = bits.parse().ok()?;
+    (0..=32).contains(&bits).then_some(bits)
+}
+
+fn context_value(context: Context) -> Json<'static> {
+    match context {
+        Context::Region => json!({ "Ref": "AWS::Region" }),
+        Context::Zones => json!({ "Fn::GetAZs": "" }),
+        Context::StackName => json!({ "Ref": "AWS::StackName" }),
+        Context::AccountId => json!({ "Ref": "AWS::AccountId" }),
+    }
+}
+
+impl<'d> Emitter<'d> {
+    pub(super) fn value<'e>(&mut self, expr: &'e Expr, site: &Site<'_>) -> Json<'e>
+    where
+        'd: 'e,
+    {
+        match expr {
+            Expr::Null => {
+                if site.output {
+                    json!("")
+                } else {
+                    no_value()
+                }
+            }
+            Expr::Bool(b) => Json::Bool(*b),
+            Expr::Int(i) => Json::int(*i),
+            Expr::Number(n) => Json::float(*n),
+            Expr::String(s) => json!(s),
+            Expr::List(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    if !matches!(item, Expr::Null) {
+                        out.push(self.value(item, site));
+                    }
+                }
+                Json::Array(out)
+            }
+            Expr::Object(fields) => {
+                let mut out = Vec::with_capacity(fields.len());
+                for (key, value) in fields {
+                    if !matches!(value, Expr::Null) {
+                        let value = self.value(value, site);
+                        out.push((Cow::from(key.as_str()), value));
+                    }
+                }
+                Json::Object(out)
+            }
+            Expr::Param(name) => match self.param_id(name, site) {
+                Some(id) => json!({ "Ref": id }),
+                None => Json::Null,
+            },
+            Expr::Ref(id) => {
+                self.resource_read(id, None, site);
+                json!({ "Ref": id })
+            }
+            Expr::Attr(id, attr) => {
+                self.resource_read(id, Some(attr), site);
+                json!({ "Fn::GetAtt": [id, attr] })
+            }
+            Expr::Interp(parts) => self.interp(parts, site),
+            Expr::Not(_)
+            | Expr::Binary(
+                BinaryOp::Eq
+                | BinaryOp::Ne
+                | BinaryOp::And
+                | BinaryOp::Or
+                | BinaryOp::Lt
+                | BinaryOp::Le
+                | BinaryOp::Gt
+                | BinaryOp::Ge,
+                ..,
+            ) => self.boolean(expr, site),
+            Expr::Binary(..) | Expr::Neg(_) => {
+                self.arithmetic(expr, site);
+                Json::Null
+            }
+            Expr::If(c, a, b) => {
+                if site.in_condition {
+                    self.not_in_condition(expr, site);
+                    return Json::Null;
+                }
+                match self.cond(c, site) {
+                    Some(Cond::Const(true)) => self.value(a, site),
+                    Some(Cond::Const(false)) => self.value(b, site),
+                    Some(cond) => {
+                        let name = self.register(cond);
+                        let a = self.value(a, site);
+                        let b = self.value(b, site);
+                        json!({ "Fn::If": [name, a, b] })
+                    }
+                    None => Json::Null,
+                }
+            }
+            Expr::Call(name, args) => self.call(expr, name, args, site),
+            Expr::Index(list, index) => self.index(expr, list, index, site),
+            Expr::Member(object, field) => self.member(expr, object, field, site),
+            Expr::Context(context) => context_value(*context),
+            Expr::CountIndex => {
+                if !site.counted {
+                    self.internal(
+                        site.span,
+                        "a copy's index outside a repeated resource".to_string(),
+                    );
+                }
+                Json::Null
+            }
+            // CloudFormation has no deploy-time count (E0504 comes first).
+            Expr::Copies { .. } => {
+                self.internal(
+                    site.span,
+                    "the copies of a resource repeated a deploy-time number of times".to_string(),
+                );
+                Json::Null
+            }
+        }
+    }
+
+    fn param_id(&mut self, name: &str, site: &Site<'_>) -> Option<&'d str> {
+        let ids = self.param_ids;
+        match ids.get(name) {
+            Some(id) => Some(id),
+            None => {
+                self.internal(site.span, format!("param `{name}` is not declared"));
+                None
+            }
+        }
+    }
+
+    /// Checks a `Ref` or `Fn::GetAtt` of a resource.
+    fn resource_read(&mut self, id: &str, attr: Option<&str>, site: &Site<'_>) {
+        if !self.resources.contains_key(id) {
+            self.internal(site.span, format!("no resource has the logical id `{id}`"));
+            return;
+        }
+        if site.in_condition {
+            let what = match attr {
+                Some(attr) => format!("`{id}.{attr}`"),
+                None => format!("the id of `{id}`"),
+            };
+            self.report(
+                Diagnostic::new(
+                    &codes::E0514,
+                    site.span,
+                    format!("CloudFormation conditions cannot read {what}"),
+                )
+                .label("this depends on a condition that reads a resource")
+                .note("CloudFormation decides every condition before it creates any resource, from params and mappings only")
+                .help("decide on params only, or give the value at compile time with `--param`"),
+            );
+        }
+    }
+
+    /// A deploy-time boolean as a value: `Fn::If [cond, true, false]`.
+    fn boolean(&mut self, expr: &Expr, site: &Site<'_>) -> Json<'static> {
+        if site.in_condition {
+            self.not_in_condition(expr, site);
+            return Json::Null;
+        }
+        match self.cond(expr, site) {
+            Some(Cond::Const(b)) => {
+                if site.output {
+                    json!(if b { "true" } else { "false" })
+                } else {
+                    Json::Bool(b)
+                }
+            }
+            Some(cond) => {
+                let name = self.register(cond);
+                if site.output {
+                    json!({ "Fn::If": [name, "true", "false"] })
+                } else {
+                    json!({ "Fn::If": [name, true, false] })
+                }
+            }
+            None => Json::Null,
+        }
+    }
+
+    fn not_in_condition(&mut self, expr: &Expr, site: &Site<'_>) {
+        self.report(
+            Diagnostic::new(
+                &codes::E0515,
+                site.span,
+                format!(
+                    "CloudFormation cannot compare `{}` in a condition",
+                    describe(expr)
+                ),
+            )
+            .label("this depends on a condition CloudFormation cannot write")
+            .note("inside `Conditions`, CloudFormation has no `Fn::If` and no boolean values")
+            .help(param_help(&params_in(expr), "the value")),
+        );
+    }
+
+    pub(super) fn arithmetic(&mut self, expr: &Expr, site: &Site<'_>) {
+        let what = match expr {
+            Expr::Binary(BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge, ..) => {
+                "compare the order of"
+            }
+            _ => "compute",
+        };
+        self.report(
+            Diagnostic::new(
+                &codes::E0510,
+                site.span,
+                format!(
+                    "CloudFormation cannot {what} `{}` at deploy time",
+                    describe(expr)
+                ),
+            )
+            .label("this needs deploy-time arithmetic")
+            .note("CloudFormation has no arithmetic and no ordering comparisons; only `==`, `!=`, `&&`, `||` and `!` on deploy-time values")
+            .help(param_help(&params_in(expr), "the value"))
+            .help("or restructure the program to compare with `==` (for example against a param's allowed values)"),
+        );
+    }
+
+    fn interp<'e>(&mut self, parts: &'e [Part], site: &Site<'_>) -> Json<'e>
+    where
+        'd: 'e,
+    {
+        if parts.iter().all(|p| matches!(p, Part::Text(_))) {
+            let mut text = String::new();
+            for part in parts {
+                if let Part::Text(t) = part {
+                    text.push_str(t);
+                }
+            }
+            return text.into();
+        }
+        if let [Part::Expr(e)] = parts {
+            let is_text = match e {
+                Expr::Param(name) => self
+                    .params
+                    .get(name.as_str())
+                    .is_some_and(|p| matches!(p.ty, ParamType::String)),
+                Expr::Interp(_) => true,
+                _ => false,
+            };
+            if is_text {
+                return self.value(e, site);
+            }
+        }
+        if let Some(text) = self.sub_text(parts) {
+            for part in parts {
+                // Checks the reads, as `value` would.
+                match part {
+                    Part::Expr(Expr::Ref(id)) => self.resource_read(id, None, site),
+                    Part::Expr(Expr::Attr(id, attr)) => self.resource_read(id, Some(attr), site),
+                    _ => {}
+                }
+            }
+            return json!({ "Fn::Sub": text });
+        }
+        let mut items = Vec::with_capacity(parts.len());
+        for part in parts {
+            match part {
+                Part::Text(t) if t.is_empty() => {}
+                Part::Text(t) => items.push(json!(t)),
+                Part::Expr(e) => items.push(self.value(e, site)),
+            }
+        }
+        json!({ "Fn::Join": ["", Json::Array(items)] })
+    }
+
+    /// The text of an `Fn::Sub` of `parts`, when each value is one it can
+    /// read without a variable map.
+    fn sub_text(&self, parts: &[Part]) -> Option<String> {
+        let guess = |p: &Part| match p {
+            Part::Text(t) => t.len(),
+            Part::Expr(_) => 16,
+        };
+        let mut text = String::with_capacity(parts.iter().map(guess).sum());
+        for part in parts {
+            match part {
+                Part::Text(t) => push_sub_text(&mut text, t),
+                Part::Expr(e) => {
+                    let (name, attr) = self.sub_variable(e)?;
+                    text.push_str("${");
+                    text.push_str(name);
+                    if let Some(attr) = attr {
+                        text.push('.');
+                        text.push_str(attr);
+                    }
+                    text.push('}');
+                }
+            }
+        }
+        Some(text)
+    }
+
+    /// How `Fn::Sub` names a value it can read without a variable map: a
+    /// name and the attribute read, if any.
+    fn sub_variable<'e>(&self, expr: &'e Expr) -> Option<(&'e str, Option<&'e str>)>
+    where
+        'd: 'e,
+    {
+        match expr {
+            Expr::Param(name) => {
+                let p = self.params.get(name.as_str())?;
+                if matches!(p.ty, ParamType::List(_) | ParamType::Json) {
+                    return None;
+                }
+                let ids = self.param_ids;
+                ids.get(name.as_str()).map(|id| (id.as_str(), None))
+            }
+            Expr::Ref(id) => Some((id, None)),
+            Expr::Attr(id, attr) => Some((id, Some(attr))),
+            Expr::Context(Context::Region) => Some(("AWS::Region", None)),
+            Expr::Context(Context::StackName) => Some(("AWS::StackName", None)),
+            Expr::Context(Context::AccountId) => Some(("AWS::AccountId", None)),
+            _ => None,
+        }
+    }
+
+    pub(super) fn not_expressible(
+        &mut self,
+        expr: &Expr,
+        site: &Site<'_>,
+        function: &str,
+        why: &str,
+    ) {
+        self.report(
+            Diagnostic::new(
+                &codes::E0513,
+                site.span,
+                format!(
+                    "CloudFormation cannot compute `{}` at deploy time",
+                    describe(expr)
+                ),
+            )
+            .label(format!("`{function}` of a deploy-time value"))
+            .note(why.to_string())
+            .help(param_help(&params_in(expr), "the value")),
+        );
+    }
+
+    fn call<'e>(&mut self, expr: &Expr, name: &str, args: &'e [Expr], site: &Site<'_>) -> Json<'e>
+    where
+        'd: 'e,
+    {
+        match (name, args) {
+            ("join", [separator, list]) => match separator {
+                Expr::String(sep) => {
+                    let list = self.value(list, site);
+                    json!({ "Fn::Join": [sep, list] })
+                }
+                _ => {
+                    self.not_expressible(
+                        expr,
+                        site,
+                        name,
+                        "the separator of CloudFormation's `Fn::Join` must be written in the template",
+                    );
+                    Json::Null
+                }
+            },
+            ("split", [separator, text]) => match separator {
+                Expr::String(sep) => {
+                    let text = self.value(text, site);
+                    json!({ "Fn::Split": [sep, text] })
+                }
+                _ => {
+                    self.not_expressible(
+                        expr,
+                        site,
+                        name,
+                        "the separator of CloudFormation's `Fn::Split` must be written in the template",
+                    );
+                    Json::Null
+                }
+            },
+            ("element", [list, index]) | ("select", [index, list]) => {
+                self.index(expr, list, index, site)
+            }
+            ("base64", [text]) => {
+                let text = self.value(text, site);
+                json!({ "Fn::Base64": text })
+            }
+            ("cidr", [prefix, count, bits]) => {
+                let prefix = self.value(prefix, site);
+                let count = self.value(count, site);
+                let bits = self.value(bits, site);
+                json!({ "Fn::Cidr": [prefix, count, bits] })
+            }
+            ("cidrsubnet", [prefix, newbits, netnum]) => {
+                self.cidrsubnet(expr, prefix, newbits, netnum, site)
+            }
+            ("lookup", [map, key]) => self.lookup(expr, map, key, None, None, site),
+            ("lookup", [map, key, default]) => {
+                self.lookup(expr, map, key, Some(default), None, site)
+            }
+            ("region", []) => context_value(Context::Region),
+            ("availability_zones", []) => context_value(Context::Zones),
+            ("stack_name", []) => context_value(Context::StackName),
+            ("account_id", []) => context_value(Context::AccountId),
+            ("object_store_url", []) => {
+                self.report(
+                    Diagnostic::new(
+                        &codes::E0513,
+                        site.span,
+                        "`object_store_url()` is the endpoint of OpenStack's object store, which CloudFormation cannot read",
+                    )
+                    .label("reads `object_store_url()`")
+                    .note("the value comes from OpenStack's service catalog; AWS has no such endpoint")
+                    .help("build this program for terraform with `--provider openstack`, or read a `storage.Bucket`'s `domain_name` and `website_url`, which every target gives"),
+                );
+                Json::Null
+            }
+            _ => {
+                let why = match name {
+                    "length" => "CloudFormation's `Fn::Length` needs the `AWS::LanguageExtensions` transform, which Infra does not use".to_string(),
+                    _ => format!("CloudFormation has no function like `{name}`"),
+                };
+                self.not_expressible(expr, site, name, &why);
+                Json::Null
+            }
+        }
+    }
+
+    /// `cidrsubnet(prefix, newbits, netnum)` as `Fn::Select` of `Fn::Cidr`,
+    /// which counts host bits: the prefix length must be known.
+    fn cidrsubnet<'e>(
+        &mut self,
+        expr: &Expr,
+        prefix: &'e Expr,
+        newbits: &Expr,
+        netnum: &'e Expr,
+        site: &Site<'_>,
+    ) -> Json<'e>
+    where
+        'd: 'e,
+    {
+        let (Some(length), Expr::Int(newbits)) = (prefix_length(prefix), newbits) else {
+            self.not_expressible(
+                expr,
+                site,
+                "cidrsubnet",
+                "CloudFormation's `Fn::Cidr` counts the bits left to hosts, so the prefix length of the network and the added bits must be known at compile time",
+            );
+            return Json::Null;
+        };
+        let host_bits = 32 - length - newbits;
+        let count = match netnum {
+            Expr::Int(n) => n + 1,
+            _ => 1i64 << (*newbits).clamp(0, 9),
+        }
+        .min(MAX_CIDR_COUNT);
+        let too_many = matches!(netnum, Expr::Int(n) if *n >= MAX_CIDR_COUNT);
+        if host_bits < 0 || *newbits < 0 || too_many {
+            self.not_expressible(
+                expr,
+                site,
+                "cidrsubnet",
+                "CloudFormation's `Fn::Cidr` makes at most 256 blocks, each at most as large as the network",
+            );
+            return Json::Null;
+        }
+        let prefix = self.value(prefix, site);
+        let netnum = self.value(netnum, site);
+        json!({ "Fn::Select": [netnum, { "Fn::Cidr": [prefix, count, host_bits] }] })
+    }
+
+    fn index<'e>(
+        &mut self,
+        expr: &Expr,
+        list: &'e Expr,
+        index: &'e Expr,
+        site: &Site<'_>,
+    ) -> Json<'e>
+    where
+        'd: 'e,
+    {
+        match (list, index) {
+            (Expr::Object(_), _) => self.lookup(expr, list, index, None, None, site),
+            (Expr::List(items), Expr::Int(i)) => {
+                match usize::try_from(*i).ok().and_then(|i| items.get(i)) {
+                    Some(item) => self.value(item, site),
+                    None => {
+                        self.internal(
+                            site.span,
+                            format!("index {i} out of a list of {}", items.len()),
+                        );
+                        Json::Null
+                    }
+                }
+            }
+            _ => {
+                let index = self.value(index, site);
+                let list = self.value(list, site);
+                json!({ "Fn::Select": [index, list] })
+            }
+        }
+    }
+
+    fn member<'e>(
+        &mut self,
+        expr: &Expr,
+        object: &'e Expr,
+        field: &str,
+        site: &Site<'_>,
+    ) -> Json<'e>
+    where
+        'd: 'e,
+    {
+        match object {
+            Expr::Object(fields) => match fields.get(field) {
+                Some(value) => self.value(value, site),
+                None => self.value(&Expr::Null, site),
+            },
+            Expr::If(c, a, b) => {
+                let distributed = Expr::If(
+                    c.clone(),
+                    Box::new(Expr::Member(a.clone(), field.to_string())),
+                    Box::new(Expr::Member(b.clone(), field.to_string())),
+                );
+                self.value(&distributed, site).into_owned()
+            }
+            Expr::Index(map, key) if matches!(**map, Expr::Object(_)) => {
+                self.lookup(expr, map, key, None, Some(field), site)
+            }
+            Expr::Call(name, args) if name == "lookup" && (args.len() == 2 || args.len() == 3) => {
+                self.lookup(expr, &args[0], &args[1], args.get(2), Some(field), site)
+            }
+            // A param of an object type is reported where it is declared.
+            Expr::Param(name)
+                if self
+                    .params
+                    .get(name.as_str())
+                    .is_some_and(|p| matches!(p.ty, ParamType::Json)) =>
+            {
+                Json::Null
+            }
+            _ => {
+                self.report(
+                    Diagnostic::new(
+                        &codes::E0515,
+                        site.span,
+                        format!(
+                            "CloudFormation cannot read field `{field}` of `{}` at deploy time",
+                            describe(object)
+                        ),
+                    )
+                    .label("reads a field of a deploy-time object")
+                    .note("CloudFormation values are text, numbers and lists: it has no objects to read fields from")
+                    .help(param_help(&params_in(expr), "the object")),
+                );
+                Json::Null
+            }
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! CNAME records whose value is an IP address: invalid DNS, which the DNS
+//! service stores and resolvers then fail on. On OpenStack a load
+//! balancer's `dns_name` is its address, so the portable `dns.Record`
+//! pointed at one is built this way unless it takes its type from the load
+//! balancer (`dns_record_type`). Heat and Terraform's openstack provider
+//! check it, each with its own types.
+
+use rustc_hash::FxHashMap as HashMap;
+
+use crate::diagnostics::{Code, Diagnostic};
+use crate::ir::{Deployment, Expr, Part, Resource};
+
+/// The CNAME records (of `record_type`, their values in `records`) of
+/// `deployment` whose value is an IP address, each an error of `code`.
+/// `addresses` lists the attributes that hold an address (type, first
+/// segment of the path); `show` names one for the message.
+pub fn cnames_to_addresses(
+    deployment: &Deployment,
+    record_type: &str,
+    records: &str,
+    addresses: &[(&str, &str)],
+    code: &'static Code,
+    show: impl Fn(&Resource, &str) -> String,
+) -> Vec<Diagnostic> {
+    let by_id: HashMap<&str, &Resource> = deployment
+        .resources
+        .iter()
+        .map(|r| (r.id.as_str(), r))
+        .collect();
+    let is_address = |id: &str, attribute: &str| {
+        by_id.get(id).is_some_and(|r| {
+            let first = attribute.split('.').next().unwrap_or_default();
+            addresses.contains(&(r.type_name.as_str(), first))
+        })
+    };
+    let mut found = Vec::new();
+    for r in &deployment.resources {
+        if r.type_name != record_type
+            || r.properties.get("type") != Some(&Expr::String("CNAME".into()))
+        {
+            continue;
+        }
+        let Some(Expr::List(values)) = r.properties.get(records) else {
+            continue;
+        };
+        let Some((id, attribute)) = values.iter().find_map(|v| address_read(v, &is_address)) else {
+            continue;
+        };
+        let holder = by_id[id];
+        let mut diagnostic = Diagnostic::new(
+            code,
+            r.span,
+            format!(
+                "a CNAME record must name a host, but on {} this one's value is an IP address ({})",
+                deployment.target.display(),
+                show(holder, attribute)
+            ),
+        )
+        .label("a CNAME record pointing at an address");
+        if holder.span != r.span {
+            diagnostic = diagnostic.secondary(holder.span, "the address comes from here");
+        }
+        found.push(
+            diagnostic
+                .note("OpenStack gives load balancers and servers no DNS name: a `lb.LoadBalancer`'s `dns_name` is its address there")
+                .help("make it an `A` record; to name a load balancer on every target, write `type = LB.dns_record_type` with `values = [LB.dns_name]` (a CNAME on AWS, an A record on OpenStack)"),
+        );
+    }
+    found
+}
+
+/// The resource and attribute whose address `e` is, as a record's value:
+/// the attribute itself, or text made of it alone (and the trailing dot of a
+/// host name); either branch of a choice.
+fn address_read<'e>(
+    e: &'e Expr,
+    is_address: &dyn Fn(&str, &str) -> bool,
+) -> Option<(&'e str, &'e str)> {
+    match e {
+        Expr::Attr(id, attribute) => is_address(id, attribute).then_some((id, attribute)),
+        Expr::Member(base, _) | Expr::Index(base, _) => address_read(base, is_address),
+        Expr::If(_, a, b) => address_read(a, is_address).or_else(|| address_read(b, is_address)),
+        Expr::Interp(parts) => {
+            let mut read = parts.iter().filter(|p| match p {
+                Part::Text(text) => !text.is_empty() && text != ".",
+                Part::Expr(_) => true,
+            });
+            match (read.next(), read.next()) {
+                (Some(Part::Expr(e)), None) => address_read(e, is_address),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}

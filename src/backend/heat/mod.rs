@@ -1,0 +1,265 @@
+//! The Heat backend: a deployment as a Heat Orchestration Template (HOT),
+//! written as JSON.
+//!
+//! The mapping, construct by construct:
+//!
+//! - The template is `heat_template_version` 2018-08-31 (the oldest version
+//!   this backend writes: it has `list_concat`, `contains`, `str_split` with
+//!   an index and `if`), or 2021-04-16 when a property has a value only under
+//!   a condition: there `if` takes two arguments and an untaken branch leaves
+//!   the property out, where 2018-08-31 would pass `null` (an empty string to
+//!   a string property).
+//! - Params are `parameters` (`string`, `number`, `boolean`, `json`,
+//!   `comma_delimited_list`) with `label`, `description`, `default`, `hidden`
+//!   and `constraints` (`length`, `range`, `allowed_pattern`,
+//!   `allowed_values`, each with the param's message as its `description`);
+//!   grouped params are also listed in `parameter_groups`. The `allowed`
+//!   values of a list (whole lists, where Heat checks each element) or of a
+//!   `json` parameter have no Heat form: left out, with a warning (W0532).
+//! - Resources are named by their snake_case name (`web_server`), as Heat
+//!   authors write them. A deploy-time count wraps the resource in an
+//!   `OS::Heat::ResourceGroup` whose `resource_def` is the resource; a copy's
+//!   index is `%index%`, which Heat substitutes into the text of the
+//!   resolved properties. Elsewhere the group is the list of its copies:
+//!   `get_attr [group, refs]` for their ids, `get_attr [group, ATTR]` for
+//!   one attribute of each, `get_attr [group, resource.N, ATTR]` for one copy.
+//! - Deploy-time conditions are named `conditions` (named after what they
+//!   test, `env_is_production`, deduplicated, in order of first use), used
+//!   by a resource's or an output's `condition` and by `if`. A boolean value
+//!   in a property is `if [cond, true, false]`. Heat evaluates conditions
+//!   before creating anything, so they may read params only.
+//! - References are `get_param`, `get_resource` and `get_attr` (the dotted
+//!   attribute path split into its parts); indexing and member access extend
+//!   their paths. Interpolation is `str_replace` with one placeholder per
+//!   deploy-time part (`$env`); `join`, `split`, `concat`, `contains`,
+//!   `replace` are `list_join`, `str_split`, `list_concat`, `contains`,
+//!   `str_replace`; a compile-time map or list indexed by a param is a chain
+//!   of `if`s. `stack_name()` and `account_id()` read the pseudo parameters
+//!   `OS::stack_name` and `OS::project_id`.
+//! - Plain HOT has no arithmetic, no ordering comparisons, no region or zone
+//!   lookups and no `length`, `base64`, `cidrsubnet`, `lower`, `upper`,
+//!   `keys`, `values`, `min` or `max` (only `yaql`, which this backend does
+//!   not write): each is a diagnostic (E0530-E0535) naming Heat and the way
+//!   out.
+//! - Deletion policies are `deletion_policy` (`Snapshot` only on types that
+//!   can be snapshotted, `Retain` otherwise); a sensitive output is a note,
+//!   as HOT outputs cannot be hidden; an output's export name has no Heat
+//!   form: other stacks read the output by its name, and a note (W0531) says
+//!   the export name is not used.
+//!
+//! Here the emitter and the template's assembly; sections in `params`,
+//! `resources` (with outputs) and `conditions`, values in `values` and
+//! `interpolation`, diagnostics in `problems`, the size limit in `limits`.
+//! Hash maps here are only looked up, never iterated into the template.
+
+mod conditions;
+mod interpolation;
+mod limits;
+mod params;
+mod problems;
+mod resources;
+mod values;
+
+pub use values::member_path;
+
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use serde_json::{Map, Value};
+
+use crate::backend::common::dns::cnames_to_addresses;
+use crate::backend::common::names::first_free;
+use crate::diagnostics::{Code, Diagnostic, codes};
+use crate::ir::{Deployment, Expr};
+use crate::json;
+use crate::source::Span;
+
+use super::Names;
+use conditions::Condition;
+use limits::size_limit;
+use params::{parameter_groups, parameters, unchecked_constraints};
+use resources::{HEAT_ADDRESSES, unused_exports};
+
+/// The version written unless a feature needs a later one.
+const BASE_VERSION: &str = "2018-08-31";
+
+/// The first version whose `if` may leave a value out.
+const NULLABLE_IF_VERSION: &str = "2021-04-16";
+
+/// The template of `deployment`, printed as `infra build` writes it, and
+/// what Heat cannot express.
+pub fn emit(deployment: &Deployment) -> (String, Vec<Diagnostic>) {
+    let mut emitter = Emitter::new(deployment);
+    let parameters = parameters(&deployment.params);
+    let groups = parameter_groups(&deployment.params);
+    let resources = emitter.resources();
+    let outputs = emitter.outputs();
+    let cnames = cnames_to_addresses(
+        deployment,
+        "OS::Designate::RecordSet",
+        "records",
+        HEAT_ADDRESSES,
+        &codes::E0537,
+        |r, attribute| format!("`{}` of `{}`", attribute, emitter.name(&r.id)),
+    );
+    emitter.diagnostics.extend(cnames);
+    emitter.diagnostics.extend(unused_exports(deployment));
+    emitter
+        .diagnostics
+        .extend(unchecked_constraints(deployment));
+    let conditions = emitter.condition_definitions();
+
+    let mut template = Map::new();
+    let version = if emitter.nullable_if {
+        NULLABLE_IF_VERSION
+    } else {
+        BASE_VERSION
+    };
+    template.insert("heat_template_version".into(), version.into());
+    if let Some(description) = &deployment.description {
+        template.insert("description".into(), description.as_str().into());
+    }
+    if !groups.is_empty() {
+        template.insert("parameter_groups".into(), Value::Array(groups));
+    }
+    if !parameters.is_empty() {
+        template.insert("parameters".into(), Value::Object(parameters));
+    }
+    if !conditions.is_empty() {
+        template.insert("conditions".into(), Value::Object(conditions));
+    }
+    template.insert("resources".into(), Value::Object(resources));
+    if !outputs.is_empty() {
+        template.insert("outputs".into(), Value::Object(outputs));
+    }
+    let text = json::pretty_value(&Value::Object(template));
+    emitter
+        .diagnostics
+        .extend(size_limit(deployment, text.len()));
+    (text, emitter.diagnostics)
+}
+
+/// Where a value is written: for diagnostics, and for what may appear there.
+#[derive(Clone, Copy)]
+struct Site<'a> {
+    span: Span,
+    /// "property `name` of `web`", for messages.
+    place: &'a str,
+    /// Inside a resource with a deploy-time count: `%index%` is available.
+    in_group: bool,
+    /// A value may be left out (`if` with two arguments) rather than null.
+    nullable: bool,
+}
+
+/// Something Heat cannot express, found while writing a value.
+struct Problem {
+    code: &'static Code,
+    message: String,
+    help: String,
+    note: Option<String>,
+}
+
+/// The names `emit` gives: resources by `resource_names`, params as they
+/// are.
+pub(super) fn names(deployment: &Deployment) -> Names {
+    Names {
+        resources: resource_names(deployment),
+        params: deployment.params.iter().map(|p| p.name.clone()).collect(),
+    }
+}
+
+/// Each resource's name in the template, in the deployment's order: its
+/// snake_case name, or its logical id where two would share one.
+pub fn resource_names(deployment: &Deployment) -> Vec<String> {
+    let mut names = Vec::with_capacity(deployment.resources.len());
+    let mut taken = HashSet::default();
+    for r in &deployment.resources {
+        let name = if r.snake.is_empty() || taken.contains(r.snake.as_str()) {
+            first_free(&r.id, "_", |name| taken.contains(name))
+        } else {
+            r.snake.clone()
+        };
+        taken.insert(name.clone());
+        names.push(name);
+    }
+    names
+}
+
+struct Emitter<'d> {
+    deployment: &'d Deployment,
+    /// Each resource's name in the template, by logical id.
+    names: HashMap<&'d str, String>,
+    /// The logical ids of resources with a deploy-time count.
+    groups: HashSet<&'d str>,
+    conditions: Vec<Condition>,
+    /// Conditions known to hold (or not) where a value is being written.
+    known: Vec<(Expr, bool)>,
+    /// Whether an `if` leaves a value out (needs 2021-04-16).
+    nullable_if: bool,
+    diagnostics: Vec<Diagnostic>,
+}
+
+type Written = Result<Value, Problem>;
+
+impl<'d> Emitter<'d> {
+    fn new(deployment: &'d Deployment) -> Emitter<'d> {
+        let names = deployment
+            .resources
+            .iter()
+            .map(|r| r.id.as_str())
+            .zip(resource_names(deployment))
+            .collect();
+        let groups = deployment
+            .resources
+            .iter()
+            .filter(|r| r.count.is_some())
+            .map(|r| r.id.as_str())
+            .collect();
+        Emitter {
+            deployment,
+            names,
+            groups,
+            conditions: Vec::new(),
+            known: Vec::new(),
+            nullable_if: false,
+            diagnostics: Vec::new(),
+        }
+    }
+
+    /// The resource's name in the template.
+    fn name(&self, id: &str) -> String {
+        self.names
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| id.to_string())
+    }
+
+    fn report(&mut self, problem: Problem, site: Site) {
+        let mut diagnostic = Diagnostic::new(problem.code, site.span, problem.message)
+            .label(format!("in {}", site.place))
+            .help(problem.help);
+        if let Some(note) = problem.note {
+            diagnostic = diagnostic.note(note);
+        }
+        if !self.diagnostics.contains(&diagnostic) {
+            self.diagnostics.push(diagnostic);
+        }
+    }
+}
+
+impl Problem {
+    fn new(code: &'static Code, message: String, help: String) -> Problem {
+        Problem {
+            code,
+            message,
+            help,
+            note: None,
+        }
+    }
+
+    fn note(mut self, note: impl Into<String>) -> Problem {
+        self.note = Some(note.into());
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests;

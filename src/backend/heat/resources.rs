@@ -1,0 +1,204 @@
+//! `resources` and `outputs`: each resource (a `ResourceGroup` for a
+//! deploy-time count), its properties, dependencies and deletion policy;
+//! each output with its condition.
+
+use serde_json::{Map, Value, json};
+
+use crate::backend::common::exports;
+use crate::diagnostics::{Diagnostic, codes};
+use crate::ir::{Deletion, Deployment, Expr, Output, Resource};
+
+use super::conditions::simplified;
+use super::{Emitter, Site};
+
+/// The note (W0531) on export names, which Heat has no use for.
+pub(super) fn unused_exports(deployment: &Deployment) -> Option<Diagnostic> {
+    let note = |first: &str| {
+        format!(
+            "a stack's outputs are read by name: `openstack stack output show STACK {first}`, or `{{ get_attr: [STACK, outputs, {first}] }}` in a template that nests the stack (`OS::Heat::Stack`)"
+        )
+    };
+    exports::unused_exports(
+        deployment,
+        &codes::W0531,
+        "Heat",
+        note,
+        "on OpenStack, give other stacks the output names; the export names stay for CloudFormation, where other stacks read them with `Fn::ImportValue`",
+    )
+}
+
+/// The attributes of Heat's types that hold an IP address, by the first
+/// segment of their path.
+pub(super) const HEAT_ADDRESSES: &[(&str, &str)] = &[
+    ("OS::Neutron::FloatingIP", "floating_ip_address"),
+    ("OS::Neutron::FloatingIP", "fixed_ip_address"),
+    ("OS::Neutron::Port", "fixed_ips"),
+    ("OS::Neutron::Subnet", "gateway_ip"),
+    ("OS::Nova::Server", "first_address"),
+    ("OS::Nova::Server", "accessIPv4"),
+    ("OS::Nova::Server", "accessIPv6"),
+    ("OS::Nova::Server", "addresses"),
+    ("OS::Nova::Server", "networks"),
+    ("OS::Octavia::LoadBalancer", "vip_address"),
+];
+
+impl<'d> Emitter<'d> {
+    pub(super) fn resources(&mut self) -> Map<String, Value> {
+        let deployment = self.deployment;
+        deployment
+            .resources
+            .iter()
+            .map(|r| (self.name(&r.id), self.resource(r)))
+            .collect()
+    }
+
+    fn resource(&mut self, r: &Resource) -> Value {
+        let name = self.name(&r.id);
+        let condition = r.condition.as_ref().and_then(|c| {
+            let place = format!("the condition of `{name}`");
+            let site = Site {
+                span: r.span,
+                place: &place,
+                in_group: false,
+                nullable: false,
+            };
+            self.condition(c, site)
+        });
+        // Inside the resource, its condition holds.
+        let assumed = r.condition.iter().map(|c| (simplified(c), true));
+        let depth = self.known.len();
+        self.known.extend(assumed);
+        let mut properties = Map::new();
+        for (key, value) in &r.properties {
+            let place = format!("property `{key}` of `{name}`");
+            let site = Site {
+                span: r.span,
+                place: &place,
+                in_group: r.count.is_some(),
+                nullable: true,
+            };
+            if let Some(value) = self.property(value, site) {
+                properties.insert(key.clone(), value);
+            }
+        }
+        let mut out = Map::new();
+        match &r.count {
+            Some(count) => {
+                let place = format!("the count of `{name}`");
+                let site = Site {
+                    span: r.span,
+                    place: &place,
+                    in_group: false,
+                    nullable: false,
+                };
+                let count = self.written(count, site);
+                let mut definition = Map::new();
+                definition.insert("type".into(), r.type_name.as_str().into());
+                if !properties.is_empty() {
+                    definition.insert("properties".into(), Value::Object(properties));
+                }
+                out.insert("type".into(), "OS::Heat::ResourceGroup".into());
+                out.insert(
+                    "properties".into(),
+                    json!({ "count": count, "resource_def": definition }),
+                );
+            }
+            None => {
+                out.insert("type".into(), r.type_name.as_str().into());
+                if !properties.is_empty() {
+                    out.insert("properties".into(), Value::Object(properties));
+                }
+            }
+        }
+        self.known.truncate(depth);
+        if !r.depends_on.is_empty() {
+            let names = r.depends_on.iter().map(|id| self.name(id).into()).collect();
+            out.insert("depends_on".into(), Value::Array(names));
+        }
+        // The policy lowering decided (a snapshot only where Heat takes one).
+        if let Some(deletion) = r.deletion {
+            let policy = match deletion {
+                Deletion::Delete => "Delete",
+                Deletion::Retain => "Retain",
+                Deletion::Snapshot => "Snapshot",
+            };
+            out.insert("deletion_policy".into(), policy.into());
+        }
+        if let Some(condition) = condition {
+            out.insert("condition".into(), condition);
+        }
+        Value::Object(out)
+    }
+
+    /// A property's value, or `None` when it is left out.
+    fn property(&mut self, value: &Expr, site: Site) -> Option<Value> {
+        if matches!(value, Expr::Null) {
+            return None;
+        }
+        match self.value(value, site) {
+            Ok(Value::Null) => None,
+            Ok(value) => Some(value),
+            Err(problem) => {
+                self.report(problem, site);
+                None
+            }
+        }
+    }
+
+    /// A value, reporting what Heat cannot express (the template is then
+    /// not written, so `null` stands in).
+    fn written(&mut self, value: &Expr, site: Site) -> Value {
+        match self.value(value, site) {
+            Ok(value) => value,
+            Err(problem) => {
+                self.report(problem, site);
+                Value::Null
+            }
+        }
+    }
+
+    pub(super) fn outputs(&mut self) -> Map<String, Value> {
+        let deployment = self.deployment;
+        deployment
+            .outputs
+            .iter()
+            .map(|o| (o.name.clone(), self.output(o)))
+            .collect()
+    }
+
+    fn output(&mut self, o: &Output) -> Value {
+        let place = format!("output `{}`", o.name);
+        let site = Site {
+            span: o.span,
+            place: &place,
+            in_group: false,
+            nullable: false,
+        };
+        let condition = o.condition.as_ref().and_then(|c| self.condition(c, site));
+        let depth = self.known.len();
+        self.known
+            .extend(o.condition.iter().map(|c| (simplified(c), true)));
+        let value = self.written(&o.value, site);
+        self.known.truncate(depth);
+        if o.sensitive {
+            let diagnostic = Diagnostic::new(
+                &codes::W0530,
+                o.span,
+                format!("Heat shows output `{}` to anyone who can read the stack", o.name),
+            )
+            .label("marked sensitive here")
+            .note("HOT outputs have no way to hide their value: `openstack stack output show` prints it")
+            .help("to keep the value secret, leave it out of the outputs and read it where it is stored (for example the resource that generated it)");
+            self.diagnostics.push(diagnostic);
+        }
+        let mut out = Map::new();
+        if let Some(description) = &o.description {
+            out.insert("description".into(), description.as_str().into());
+        }
+        out.insert("value".into(), value);
+        if let Some(condition) = condition {
+            out.insert("condition".into(), condition);
+        }
+        Value::Object(out)
+    }
+}

@@ -1,0 +1,1023 @@
+//! Unit tests of the Heat backend.
+
+use serde_json::{Value, json};
+
+use crate::backend::common::testing::*;
+use crate::ir::{Context, Deletion, Deployment, Expr, Output, Param, ParamType, Resource, Target};
+use crate::syntax::ast::BinaryOp;
+
+use super::interpolation::{Segment, replaced};
+
+/// The template as JSON, and the diagnostics.
+fn emit(d: &Deployment) -> (Value, Vec<crate::diagnostics::Diagnostic>) {
+    let (text, diagnostics) = super::emit(d);
+    (
+        serde_json::from_str(&text).expect("the template is JSON"),
+        diagnostics,
+    )
+}
+
+fn deployment(params: Vec<Param>, resources: Vec<Resource>, outputs: Vec<Output>) -> Deployment {
+    Deployment {
+        target: Target::Heat,
+        description: None,
+        params,
+        resources,
+        outputs,
+    }
+}
+
+fn resource(id: &str, snake: &str, type_name: &str, properties: Vec<(&str, Expr)>) -> Resource {
+    Resource::new(id, snake, type_name, properties)
+}
+
+/// The template, asserting that nothing was reported.
+fn clean(d: &Deployment) -> Value {
+    let (template, diagnostics) = emit(d);
+    assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+    template
+}
+
+fn codes_of(d: &Deployment) -> Vec<&'static str> {
+    emit(d).1.iter().map(|d| d.code.id).collect()
+}
+
+fn server(properties: Vec<(&str, Expr)>) -> Resource {
+    let mut all = vec![("flavor", s("m1.small"))];
+    all.extend(properties);
+    resource("Web", "web", "OS::Nova::Server", all)
+}
+
+#[test]
+fn an_empty_deployment_is_a_template_with_no_resources() {
+    let mut d = deployment(vec![], vec![], vec![]);
+    d.description = Some("Nothing yet.".into());
+    assert_eq!(
+        clean(&d),
+        json!({
+            "heat_template_version": "2018-08-31",
+            "description": "Nothing yet.",
+            "resources": {}
+        })
+    );
+}
+
+#[test]
+fn params_carry_their_type_and_every_constraint_heat_accepts() {
+    let mut env = param("env", ParamType::String);
+    env.default = Some(json!("staging"));
+    env.label = Some("Environment".into());
+    env.description = Some("Deployment environment.".into());
+    env.min_length = Some(3);
+    env.max_length = Some(12);
+    env.pattern = Some("^[a-z]+$".into());
+    env.allowed = Some(vec![json!("staging"), json!("production")]);
+    env.message = Some("staging or production".into());
+    let mut count = param("count", ParamType::Int);
+    count.default = Some(json!(2));
+    count.min = Some(json!(1));
+    count.max = Some(json!(20));
+    let mut password = param("password", ParamType::String);
+    password.secret = true;
+    password.min_length = Some(12);
+    let zones = param("zones", ParamType::List(Box::new(ParamType::String)));
+    let tags = param("tags", ParamType::Json);
+    let flag = param("flag", ParamType::Bool);
+    let d = deployment(
+        vec![env, count, password, zones, tags, flag],
+        vec![],
+        vec![],
+    );
+    assert_eq!(
+        clean(&d)["parameters"],
+        json!({
+            "env": {
+                "type": "string",
+                "label": "Environment",
+                "description": "Deployment environment.",
+                "default": "staging",
+                "constraints": [
+                    { "length": { "min": 3, "max": 12 }, "description": "staging or production" },
+                    { "allowed_pattern": "^[a-z]+$", "description": "staging or production" },
+                    { "allowed_values": ["staging", "production"], "description": "staging or production" }
+                ]
+            },
+            "count": {
+                "type": "number",
+                "default": 2,
+                "constraints": [{ "range": { "min": 1, "max": 20 } }]
+            },
+            "password": {
+                "type": "string",
+                "hidden": true,
+                "constraints": [{ "length": { "min": 12 } }]
+            },
+            "zones": { "type": "comma_delimited_list" },
+            "tags": { "type": "json" },
+            "flag": { "type": "boolean" }
+        })
+    );
+}
+
+#[test]
+fn allowed_values_heat_cannot_check_are_left_out_with_a_warning() {
+    // A list's allowed values are whole lists: Heat would check each
+    // element against them, and refuse the param's own default.
+    let mut zones = param("zones", ParamType::List(Box::new(ParamType::String)));
+    zones.default = Some(json!(["a", "b"]));
+    zones.allowed = Some(vec![json!(["a", "b"]), json!(["c"])]);
+    zones.min_length = Some(1);
+    let mut tags = param("tags", ParamType::Json);
+    tags.allowed = Some(vec![json!({ "team": "web" })]);
+    let mut env = param("env", ParamType::String);
+    env.allowed = Some(vec![json!("staging")]);
+    let d = deployment(vec![zones, tags, env], vec![], vec![]);
+    let (template, diagnostics) = emit(&d);
+    assert_eq!(
+        template["parameters"],
+        json!({
+            "zones": {
+                "type": "comma_delimited_list",
+                "default": ["a", "b"],
+                "constraints": [{ "length": { "min": 1 } }]
+            },
+            "tags": { "type": "json" },
+            "env": {
+                "type": "string",
+                "constraints": [{ "allowed_values": ["staging"] }]
+            }
+        })
+    );
+    let codes: Vec<_> = diagnostics.iter().map(|d| d.code.id).collect();
+    assert_eq!(codes, ["W0532", "W0532"]);
+    assert!(diagnostics[0].message.contains("`zones`"));
+    assert!(diagnostics[1].message.contains("`tags`"));
+}
+
+#[test]
+fn grouped_params_are_listed_in_parameter_groups() {
+    let mut a = param("image", ParamType::String);
+    a.group = Some("Servers".into());
+    let b = param("env", ParamType::String);
+    let mut c = param("flavor", ParamType::String);
+    c.group = Some("Servers".into());
+    let mut e = param("cidr", ParamType::String);
+    e.group = Some("Network".into());
+    let d = deployment(vec![a, b, c, e], vec![], vec![]);
+    assert_eq!(
+        clean(&d)["parameter_groups"],
+        json!([
+            { "label": "Servers", "parameters": ["image", "flavor"] },
+            { "label": "Network", "parameters": ["cidr"] }
+        ])
+    );
+}
+
+#[test]
+fn references_are_get_param_get_resource_and_get_attr() {
+    let net = resource(
+        "AppNet",
+        "app_net",
+        "OS::Neutron::Net",
+        vec![("name", p("name"))],
+    );
+    let port = resource(
+        "WebPort",
+        "web_port",
+        "OS::Neutron::Port",
+        vec![("network", Expr::Ref("AppNet".into()))],
+    );
+    let out = output(
+        "ip",
+        Expr::Attr("WebPort".into(), "fixed_ips.0.ip_address".into()),
+    );
+    let d = deployment(
+        vec![param("name", ParamType::String)],
+        vec![net, port],
+        vec![out],
+    );
+    let template = clean(&d);
+    assert_eq!(
+        template["resources"],
+        json!({
+            "app_net": { "type": "OS::Neutron::Net", "properties": { "name": { "get_param": "name" } } },
+            "web_port": { "type": "OS::Neutron::Port", "properties": { "network": { "get_resource": "app_net" } } }
+        })
+    );
+    assert_eq!(
+        template["outputs"],
+        json!({ "ip": { "value": { "get_attr": ["web_port", "fixed_ips", 0, "ip_address"] } } })
+    );
+}
+
+#[test]
+fn explicit_dependencies_are_depends_on() {
+    let a = resource("First", "first", "OS::Neutron::Net", vec![]);
+    let mut b = resource("Second", "second", "OS::Neutron::Net", vec![]);
+    b.depends_on = vec!["First".into()];
+    let d = deployment(vec![], vec![a, b], vec![]);
+    assert_eq!(
+        clean(&d)["resources"]["second"],
+        json!({ "type": "OS::Neutron::Net", "depends_on": ["first"] })
+    );
+}
+
+#[test]
+fn deletion_policies_are_printed_as_lowering_decided() {
+    let mut volume = resource(
+        "Data",
+        "data",
+        "OS::Cinder::Volume",
+        vec![("size", Expr::Int(10))],
+    );
+    volume.deletion = Some(Deletion::Snapshot);
+    let mut queue = resource(
+        "Jobs",
+        "jobs",
+        "OS::Zaqar::Queue",
+        vec![("name", s("jobs"))],
+    );
+    queue.deletion = Some(Deletion::Delete);
+    let mut keep = resource("Keep", "keep", "OS::Swift::Container", vec![]);
+    keep.deletion = Some(Deletion::Retain);
+    let plain = resource("Plain", "plain", "OS::Swift::Container", vec![]);
+    let d = deployment(vec![], vec![volume, queue, keep, plain], vec![]);
+    let resources = &clean(&d)["resources"];
+    assert_eq!(resources["data"]["deletion_policy"], json!("Snapshot"));
+    assert_eq!(resources["jobs"]["deletion_policy"], json!("Delete"));
+    assert_eq!(resources["keep"]["deletion_policy"], json!("Retain"));
+    assert!(resources["plain"].get("deletion_policy").is_none());
+}
+
+#[test]
+fn conditions_are_named_after_what_they_test_and_shared() {
+    let prod = eq(p("env"), s("production"));
+    let mut a = resource("Bastion", "bastion", "OS::Neutron::Net", vec![]);
+    a.condition = Some(prod.clone());
+    let mut b = resource("Monitor", "monitor", "OS::Neutron::Net", vec![]);
+    b.condition = Some(prod.clone());
+    let mut c = resource("Debug", "debug", "OS::Neutron::Net", vec![]);
+    c.condition = Some(Expr::Not(Box::new(prod.clone())));
+    let mut e = resource("Extra", "extra", "OS::Neutron::Net", vec![]);
+    e.condition = Some(bin(
+        BinaryOp::And,
+        bin(BinaryOp::And, prod.clone(), p("ha")),
+        bin(BinaryOp::Ne, p("zone"), s("")),
+    ));
+    let d = deployment(
+        vec![
+            param("env", ParamType::String),
+            param("ha", ParamType::Bool),
+            param("zone", ParamType::String),
+        ],
+        vec![a, b, c, e],
+        vec![],
+    );
+    let template = clean(&d);
+    assert_eq!(
+        template["conditions"],
+        json!({
+            "env_is_production": { "equals": [{ "get_param": "env" }, "production"] },
+            "not_env_is_production": { "not": "env_is_production" },
+            "env_is_production_and_ha_and_zone_is_not_empty": {
+                "and": [
+                    "env_is_production",
+                    { "get_param": "ha" },
+                    { "not": { "equals": [{ "get_param": "zone" }, ""] } }
+                ]
+            }
+        })
+    );
+    assert_eq!(
+        template["resources"]["bastion"],
+        json!({ "type": "OS::Neutron::Net", "condition": "env_is_production" })
+    );
+    assert_eq!(
+        template["resources"]["monitor"]["condition"],
+        json!("env_is_production")
+    );
+    assert_eq!(
+        template["resources"]["debug"]["condition"],
+        json!("not_env_is_production")
+    );
+}
+
+#[test]
+fn a_boolean_value_is_an_if_over_a_condition() {
+    let r = resource(
+        "Net",
+        "net",
+        "OS::Neutron::Net",
+        vec![
+            ("admin_state_up", eq(p("env"), s("production"))),
+            ("port_security_enabled", Expr::Not(Box::new(p("open")))),
+            ("shared", p("open")),
+        ],
+    );
+    let d = deployment(
+        vec![
+            param("env", ParamType::String),
+            param("open", ParamType::Bool),
+        ],
+        vec![r],
+        vec![],
+    );
+    let template = clean(&d);
+    assert_eq!(
+        template["resources"]["net"]["properties"],
+        json!({
+            "admin_state_up": { "if": ["env_is_production", true, false] },
+            "port_security_enabled": { "if": ["open", false, true] },
+            "shared": { "get_param": "open" }
+        })
+    );
+    assert_eq!(
+        template["conditions"]["open"],
+        json!({ "get_param": "open" })
+    );
+}
+
+#[test]
+fn a_value_absent_under_a_condition_is_a_two_argument_if() {
+    let web = server(vec![
+        ("key_name", cond(p("debug"), s("ops"), Expr::Null)),
+        ("admin_pass", cond(p("debug"), Expr::Null, p("password"))),
+        (
+            "metadata",
+            Expr::Object(crate::ir::Map::from_iter([("role".to_string(), s("web"))])),
+        ),
+        ("config_drive", cond(p("debug"), Expr::Null, Expr::Null)),
+    ]);
+    let d = deployment(
+        vec![
+            param("debug", ParamType::Bool),
+            param("password", ParamType::String),
+        ],
+        vec![web],
+        vec![],
+    );
+    let template = clean(&d);
+    assert_eq!(template["heat_template_version"], json!("2021-04-16"));
+    assert_eq!(
+        template["resources"]["web"]["properties"],
+        json!({
+            "flavor": "m1.small",
+            "key_name": { "if": ["debug", "ops"] },
+            "admin_pass": { "if": ["not_debug", { "get_param": "password" }] },
+            "metadata": { "role": "web" }
+        })
+    );
+    assert_eq!(
+        template["conditions"]["not_debug"],
+        json!({ "not": "debug" })
+    );
+}
+
+#[test]
+fn a_condition_known_where_a_value_is_written_is_not_tested_again() {
+    let prod = eq(p("env"), s("production"));
+    let mut bastion = resource(
+        "Bastion",
+        "bastion",
+        "OS::Nova::Server",
+        vec![
+            ("flavor", cond(prod.clone(), s("m1.large"), s("m1.small"))),
+            (
+                "metadata",
+                cond(
+                    p("debug"),
+                    Expr::Object(crate::ir::Map::from_iter([(
+                        "level".to_string(),
+                        cond(p("debug"), s("verbose"), s("quiet")),
+                    )])),
+                    Expr::Object(crate::ir::Map::from_iter([(
+                        "shown".to_string(),
+                        Expr::Not(Box::new(p("debug"))),
+                    )])),
+                ),
+            ),
+        ],
+    );
+    // `c ? true : false` is `c` itself: no second condition.
+    bastion.condition = Some(cond(prod.clone(), Expr::Bool(true), Expr::Bool(false)));
+    let d = deployment(
+        vec![
+            param("env", ParamType::String),
+            param("debug", ParamType::Bool),
+        ],
+        vec![bastion],
+        vec![],
+    );
+    let template = clean(&d);
+    assert_eq!(
+        template["resources"]["bastion"],
+        json!({
+            "type": "OS::Nova::Server",
+            "properties": {
+                "flavor": "m1.large",
+                "metadata": { "if": ["debug", { "level": "verbose" }, { "shown": true }] }
+            },
+            "condition": "env_is_production"
+        })
+    );
+    assert_eq!(
+        template["conditions"],
+        json!({
+            "env_is_production": { "equals": [{ "get_param": "env" }, "production"] },
+            "debug": { "get_param": "debug" }
+        })
+    );
+}
+
+#[test]
+fn outputs_have_description_value_and_condition() {
+    let mut bastion = resource(
+        "Bastion",
+        "bastion",
+        "OS::Nova::Server",
+        vec![("flavor", s("m1.small"))],
+    );
+    bastion.condition = Some(p("with_bastion"));
+    let mut ip = output(
+        "bastion_ip",
+        Expr::Attr("Bastion".into(), "first_address".into()),
+    );
+    ip.description = Some("Where to ssh.".into());
+    ip.condition = Some(p("with_bastion"));
+    ip.export = Some(s("ignored"));
+    let name = output(
+        "bastion_name",
+        cond(
+            p("with_bastion"),
+            Expr::Attr("Bastion".into(), "name".into()),
+            Expr::Null,
+        ),
+    );
+    let d = deployment(
+        vec![param("with_bastion", ParamType::Bool)],
+        vec![bastion],
+        vec![ip, name],
+    );
+    let (template, diagnostics) = emit(&d);
+    // The export name has no Heat form: a note says it is not used, and
+    // the output is written without it.
+    let codes: Vec<&str> = diagnostics.iter().map(|d| d.code.id).collect();
+    assert_eq!(codes, ["W0531"]);
+    assert_eq!(diagnostics[0].severity, crate::diagnostics::Severity::Note);
+    assert_eq!(template["heat_template_version"], json!("2018-08-31"));
+    assert_eq!(
+        template["outputs"],
+        json!({
+            "bastion_ip": {
+                "description": "Where to ssh.",
+                "value": { "get_attr": ["bastion", "first_address"] },
+                "condition": "with_bastion"
+            },
+            "bastion_name": {
+                "value": { "if": ["with_bastion", { "get_attr": ["bastion", "name"] }, null] }
+            }
+        })
+    );
+}
+
+#[test]
+fn interpolation_is_str_replace_with_named_placeholders() {
+    let net = resource("Net", "net", "OS::Neutron::Net", vec![]);
+    let web = server(vec![
+        (
+            "name",
+            interp(vec![part(p("env")), text("-web-"), part(p("env"))]),
+        ),
+        (
+            "user_data",
+            interp(vec![
+                text("#!/bin/sh\necho $HOME $env_dir "),
+                part(p("env")),
+                text(" "),
+                part(Expr::Attr("Net".into(), "name".into())),
+                text(" "),
+                part(Expr::Int(3)),
+            ]),
+        ),
+        ("admin_user", interp(vec![part(p("env"))])),
+        (
+            "description",
+            interp(vec![text("echo $env_dir "), part(p("env"))]),
+        ),
+    ]);
+    let d = deployment(
+        vec![param("env", ParamType::String)],
+        vec![net, web],
+        vec![],
+    );
+    let properties = &clean(&d)["resources"]["web"]["properties"];
+    assert_eq!(
+        properties["name"],
+        json!({ "str_replace": { "template": "$env-web-$env", "params": { "$env": { "get_param": "env" } } } })
+    );
+    // A script's placeholders do not look like shell variables.
+    assert_eq!(
+        properties["user_data"],
+        json!({ "str_replace": {
+            "template": "#!/bin/sh\necho $HOME $env_dir __env__ __net_name__ 3",
+            "params": {
+                "__env__": { "get_param": "env" },
+                "__net_name__": { "get_attr": ["net", "name"] }
+            }
+        } })
+    );
+    assert_eq!(properties["admin_user"], json!({ "get_param": "env" }));
+    // `$env` is in the text itself: the placeholder changes spelling.
+    assert_eq!(
+        properties["description"],
+        json!({ "str_replace": { "template": "echo $env_dir __env__", "params": { "__env__": { "get_param": "env" } } } })
+    );
+}
+
+#[test]
+fn heat_replaces_longest_placeholders_first() {
+    let keys = vec!["$a".to_string(), "$ab".to_string()];
+    assert_eq!(
+        replaced("x$ab$a", &keys),
+        vec![Segment::Text("x".into()), Segment::Key(1), Segment::Key(0)]
+    );
+    // `$a` followed by the text `b` reads as `$ab`: a collision.
+    assert_ne!(
+        replaced("$ab", &keys),
+        vec![Segment::Key(0), Segment::Text("b".into())]
+    );
+}
+
+#[test]
+fn the_copies_of_a_group_read_one_attribute_of_every_member() {
+    let mut port = resource("WebPort", "web_port", "OS::Neutron::Port", vec![]);
+    port.count = Some(p("n"));
+    let mut web = server(vec![]);
+    web.count = Some(p("n"));
+    let ip = Expr::Member(
+        Box::new(index(
+            Expr::Attr("WebPort".into(), "fixed_ips".into()),
+            Expr::Int(0),
+        )),
+        "ip_address".into(),
+    );
+    let d = deployment(
+        vec![param("n", ParamType::Int)],
+        vec![port, web],
+        vec![
+            output("ids", copies("Web", Expr::Ref("Web".into()))),
+            output(
+                "names",
+                copies("Web", Expr::Attr("Web".into(), "name".into())),
+            ),
+            output("ips", copies("Web", ip)),
+        ],
+    );
+    let template = clean(&d);
+    assert_eq!(
+        template["outputs"],
+        json!({
+            "ids": { "value": { "get_attr": ["web", "refs"] } },
+            "names": { "value": { "get_attr": ["web", "name"] } },
+            "ips": { "value": { "get_attr": ["web_port", "fixed_ips", 0, "ip_address"] } }
+        })
+    );
+}
+
+#[test]
+fn heat_refuses_a_value_computed_for_each_copy_of_a_group() {
+    let mut web = server(vec![]);
+    web.count = Some(p("n"));
+    let each = interp(vec![
+        part(Expr::Attr("Web".into(), "first_address".into())),
+        text(":80"),
+    ]);
+    let d = deployment(
+        vec![param("n", ParamType::Int)],
+        vec![web],
+        vec![output("urls", copies("Web", each))],
+    );
+    let (_, diagnostics) = emit(&d);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
+    let diagnostic = &diagnostics[0];
+    assert_eq!(diagnostic.code.id, "E0505");
+    assert!(
+        diagnostic.message.starts_with("Heat cannot make a list of"),
+        "{}",
+        diagnostic.message
+    );
+    assert!(diagnostic.help[0].contains("--param"));
+}
+
+#[test]
+fn a_deploy_time_count_is_a_resource_group() {
+    let mut web = server(vec![
+        ("name", interp(vec![text("web-"), part(Expr::CountIndex)])),
+        (
+            "metadata",
+            Expr::Object(crate::ir::Map::from_iter([(
+                "index".to_string(),
+                Expr::CountIndex,
+            )])),
+        ),
+    ]);
+    web.count = Some(p("web_count"));
+    web.condition = Some(p("enabled"));
+    let d = deployment(
+        vec![
+            param("web_count", ParamType::Int),
+            param("enabled", ParamType::Bool),
+        ],
+        vec![web],
+        vec![
+            output("ids", Expr::Ref("Web".into())),
+            output("names", Expr::Attr("Web".into(), "name".into())),
+            output(
+                "first",
+                index(
+                    Expr::Attr("Web".into(), "networks.private".into()),
+                    Expr::Int(0),
+                ),
+            ),
+            output("first_id", index(Expr::Ref("Web".into()), Expr::Int(0))),
+        ],
+    );
+    let template = clean(&d);
+    assert_eq!(
+        template["resources"]["web"],
+        json!({
+            "type": "OS::Heat::ResourceGroup",
+            "properties": {
+                "count": { "get_param": "web_count" },
+                "resource_def": {
+                    "type": "OS::Nova::Server",
+                    "properties": {
+                        "flavor": "m1.small",
+                        "name": "web-%index%",
+                        "metadata": { "index": "%index%" }
+                    }
+                }
+            },
+            "condition": "enabled"
+        })
+    );
+    assert_eq!(
+        template["outputs"],
+        json!({
+            "ids": { "value": { "get_attr": ["web", "refs"] } },
+            "names": { "value": { "get_attr": ["web", "name"] } },
+            "first": { "value": { "get_attr": ["web", "resource.0", "networks", "private"] } },
+            "first_id": { "value": { "get_attr": ["web", "resource.0"] } }
+        })
+    );
+}
+
+#[test]
+fn the_index_of_a_copy_inside_interpolation_is_literal_text() {
+    let mut web = server(vec![(
+        "name",
+        interp(vec![part(p("env")), text("-"), part(Expr::CountIndex)]),
+    )]);
+    web.count = Some(Expr::Int(2));
+    let d = deployment(vec![param("env", ParamType::String)], vec![web], vec![]);
+    assert_eq!(
+        clean(&d)["resources"]["web"]["properties"]["resource_def"]["properties"]["name"],
+        json!({ "str_replace": { "template": "$env-%index%", "params": { "$env": { "get_param": "env" } } } })
+    );
+}
+
+#[test]
+fn functions_with_a_heat_form() {
+    let r = resource(
+        "Net",
+        "net",
+        "OS::Neutron::Net",
+        vec![(
+            "value_specs",
+            Expr::Object(crate::ir::Map::from_iter([
+                (
+                    "joined".to_string(),
+                    Expr::Call("join".into(), vec![s(","), p("zones")]),
+                ),
+                (
+                    "split".to_string(),
+                    Expr::Call("split".into(), vec![s(","), p("csv")]),
+                ),
+                (
+                    "second".to_string(),
+                    index(
+                        Expr::Call("split".into(), vec![s(","), p("csv")]),
+                        Expr::Int(1),
+                    ),
+                ),
+                (
+                    "all".to_string(),
+                    Expr::Call(
+                        "concat".into(),
+                        vec![p("zones"), Expr::List(vec![s("nova")])],
+                    ),
+                ),
+                (
+                    "has".to_string(),
+                    Expr::Call("contains".into(), vec![p("zones"), s("nova")]),
+                ),
+                (
+                    "dashed".to_string(),
+                    Expr::Call("replace".into(), vec![p("csv"), s(","), s("-")]),
+                ),
+                (
+                    "first".to_string(),
+                    Expr::Call("element".into(), vec![p("zones"), Expr::Int(0)]),
+                ),
+                (
+                    "tag".to_string(),
+                    Expr::Member(Box::new(p("tags")), "owner".into()),
+                ),
+                ("stack".to_string(), Expr::Context(Context::StackName)),
+                ("project".to_string(), Expr::Context(Context::AccountId)),
+            ])),
+        )],
+    );
+    let d = deployment(
+        vec![
+            param("zones", ParamType::List(Box::new(ParamType::String))),
+            param("csv", ParamType::String),
+            param("tags", ParamType::Json),
+        ],
+        vec![r],
+        vec![],
+    );
+    assert_eq!(
+        clean(&d)["resources"]["net"]["properties"]["value_specs"],
+        json!({
+            "joined": { "list_join": [",", { "get_param": "zones" }] },
+            "split": { "str_split": [",", { "get_param": "csv" }] },
+            "second": { "str_split": [",", { "get_param": "csv" }, 1] },
+            "all": { "list_concat": [{ "get_param": "zones" }, ["nova"]] },
+            "has": { "contains": ["nova", { "get_param": "zones" }] },
+            "dashed": { "str_replace": { "template": { "get_param": "csv" }, "params": { ",": "-" } } },
+            "first": { "get_param": ["zones", 0] },
+            "tag": { "get_param": ["tags", "owner"] },
+            "stack": { "get_param": "OS::stack_name" },
+            "project": { "get_param": "OS::project_id" }
+        })
+    );
+}
+
+#[test]
+fn a_literal_map_indexed_by_a_param_is_a_chain_of_ifs() {
+    let flavors = Expr::Object(crate::ir::Map::from_iter([
+        ("small".to_string(), s("m1.small")),
+        ("medium".to_string(), s("m1.medium")),
+        ("large".to_string(), s("m1.large")),
+    ]));
+    let web = resource(
+        "Web",
+        "web",
+        "OS::Nova::Server",
+        vec![("flavor", index(flavors, p("size")))],
+    );
+    let d = deployment(vec![param("size", ParamType::String)], vec![web], vec![]);
+    let template = clean(&d);
+    assert_eq!(
+        template["resources"]["web"]["properties"]["flavor"],
+        json!({ "if": ["size_is_small", "m1.small", { "if": ["size_is_medium", "m1.medium", "m1.large"] }] })
+    );
+    assert_eq!(
+        template["conditions"],
+        json!({
+            "size_is_small": { "equals": [{ "get_param": "size" }, "small"] },
+            "size_is_medium": { "equals": [{ "get_param": "size" }, "medium"] }
+        })
+    );
+}
+
+#[test]
+fn arithmetic_is_an_error_naming_heat_and_the_param() {
+    let mut web = server(vec![]);
+    web.count = Some(bin(BinaryOp::Mul, p("web_count"), Expr::Int(2)));
+    let d = deployment(vec![param("web_count", ParamType::Int)], vec![web], vec![]);
+    let (_, diagnostics) = emit(&d);
+    assert_eq!(diagnostics.len(), 1);
+    let diagnostic = &diagnostics[0];
+    assert_eq!(diagnostic.code.id, "E0530");
+    assert_eq!(
+        diagnostic.message,
+        "Heat cannot compute `web_count * 2` at deploy time"
+    );
+    assert_eq!(diagnostic.primary.message, "in the count of `web`");
+    assert!(
+        diagnostic.help[0].contains("--param web_count=VALUE"),
+        "{:?}",
+        diagnostic.help
+    );
+    let negative = deployment(
+        vec![param("n", ParamType::Int)],
+        vec![],
+        vec![output("minus", Expr::Neg(Box::new(p("n"))))],
+    );
+    assert_eq!(codes_of(&negative), ["E0530"]);
+}
+
+#[test]
+fn ordering_comparisons_are_an_error() {
+    let mut r = resource(
+        "Backup",
+        "backup",
+        "OS::Cinder::Volume",
+        vec![("size", Expr::Int(1))],
+    );
+    r.condition = Some(bin(BinaryOp::Gt, p("replicas"), Expr::Int(1)));
+    let d = deployment(vec![param("replicas", ParamType::Int)], vec![r], vec![]);
+    assert_eq!(codes_of(&d), ["E0531"]);
+}
+
+#[test]
+fn functions_without_a_heat_form_are_an_error() {
+    for function in [
+        "length",
+        "base64",
+        "cidrsubnet",
+        "lower",
+        "upper",
+        "keys",
+        "values",
+        "min",
+        "max",
+    ] {
+        let d = deployment(
+            vec![param("x", ParamType::String)],
+            vec![],
+            vec![output("o", Expr::Call(function.into(), vec![p("x")]))],
+        );
+        assert_eq!(codes_of(&d), ["E0532"], "{function}");
+    }
+    let replace = deployment(
+        vec![param("x", ParamType::String)],
+        vec![],
+        vec![output(
+            "o",
+            Expr::Call("replace".into(), vec![s("a-b"), p("x"), s("+")]),
+        )],
+    );
+    assert_eq!(codes_of(&replace), ["E0532"]);
+}
+
+#[test]
+fn region_zones_and_object_store_are_an_error() {
+    let d = deployment(
+        vec![],
+        vec![],
+        vec![
+            output("region", Expr::Context(Context::Region)),
+            output("zone", index(Expr::Context(Context::Zones), Expr::Int(0))),
+            output("store", Expr::Call("object_store_url".into(), vec![])),
+        ],
+    );
+    assert_eq!(codes_of(&d), ["E0533", "E0533", "E0533"]);
+}
+
+#[test]
+fn conditions_reading_resources_are_an_error() {
+    let db = resource(
+        "Db",
+        "db",
+        "OS::Trove::Instance",
+        vec![("flavor", s("m1.small"))],
+    );
+    let d = deployment(
+        vec![],
+        vec![db],
+        vec![output(
+            "mode",
+            cond(
+                eq(Expr::Attr("Db".into(), "port".into()), Expr::Int(5432)),
+                s("plain"),
+                s("custom"),
+            ),
+        )],
+    );
+    let (_, diagnostics) = emit(&d);
+    assert_eq!(diagnostics.len(), 1);
+    assert_eq!(diagnostics[0].code.id, "E0534");
+    assert_eq!(
+        diagnostics[0].message,
+        "a Heat condition cannot read `db.port`: it reads the resource `db`"
+    );
+}
+
+#[test]
+fn selecting_by_the_index_of_a_copy_is_an_error() {
+    let mut web = server(vec![(
+        "availability_zone",
+        index(p("zones"), Expr::CountIndex),
+    )]);
+    web.count = Some(p("n"));
+    let d = deployment(
+        vec![
+            param("n", ParamType::Int),
+            param("zones", ParamType::List(Box::new(ParamType::String))),
+        ],
+        vec![web],
+        vec![],
+    );
+    assert_eq!(codes_of(&d), ["E0535"]);
+    // One group's copy from another's: the copy's index is not a number
+    // until Heat substitutes it into text.
+    let mut ports = resource(
+        "Port",
+        "port",
+        "OS::Neutron::Port",
+        vec![("network", s("private"))],
+    );
+    ports.count = Some(p("n"));
+    let mut servers = server(vec![(
+        "networks",
+        Expr::List(vec![Expr::Object(crate::ir::Map::from_iter([(
+            "port".to_string(),
+            index(Expr::Ref("Port".into()), Expr::CountIndex),
+        )]))]),
+    )]);
+    servers.count = Some(p("n"));
+    let d = deployment(
+        vec![param("n", ParamType::Int)],
+        vec![ports, servers],
+        vec![output("second", index(Expr::Ref("Port".into()), p("n")))],
+    );
+    assert_eq!(codes_of(&d), ["E0535", "E0535"]);
+}
+
+#[test]
+fn a_sensitive_output_is_a_note() {
+    let mut secret = output("password", p("password"));
+    secret.sensitive = true;
+    let d = deployment(
+        vec![param("password", ParamType::String)],
+        vec![],
+        vec![secret],
+    );
+    let (template, diagnostics) = emit(&d);
+    assert_eq!(diagnostics.len(), 1);
+    assert_eq!(diagnostics[0].code.id, "W0530");
+    assert_eq!(diagnostics[0].severity, crate::diagnostics::Severity::Note);
+    assert_eq!(
+        template["outputs"]["password"],
+        json!({ "value": { "get_param": "password" } })
+    );
+}
+
+#[test]
+fn a_cname_to_an_address_is_an_error() {
+    let vip = resource("Vip", "vip", "OS::Neutron::FloatingIP", vec![]);
+    let record = |kind: &str, value: Expr| {
+        resource(
+            "Www",
+            "www",
+            "OS::Designate::RecordSet",
+            vec![("type", s(kind)), ("records", Expr::List(vec![value]))],
+        )
+    };
+    let address = Expr::Attr("Vip".into(), "floating_ip_address".into());
+    // As `dns.Record` writes a CNAME's value: a host name with its dot.
+    let dotted = interp(vec![part(address.clone()), text(".")]);
+    let chosen = cond(
+        p("public"),
+        address.clone(),
+        Expr::Attr("Vip".into(), "fixed_ip_address".into()),
+    );
+    for value in [address.clone(), dotted, chosen] {
+        let d = deployment(
+            vec![param("public", ParamType::Bool)],
+            vec![vip.clone(), record("CNAME", value)],
+            vec![],
+        );
+        assert_eq!(codes_of(&d), ["E0537"]);
+    }
+    // An A record of the address, and a CNAME to a name built from it.
+    let named = interp(vec![part(address.clone()), text(".nip.io.")]);
+    for (kind, value) in [("A", address), ("CNAME", named)] {
+        let d = deployment(vec![], vec![vip.clone(), record(kind, value)], vec![]);
+        assert_eq!(codes_of(&d), Vec::<&str>::new());
+    }
+}
+
+#[test]
+fn names_colliding_as_snake_case_keep_their_ids() {
+    let a = resource("WebServer", "web_server", "OS::Neutron::Net", vec![]);
+    let b = resource("Web_Server", "web_server", "OS::Neutron::Net", vec![]);
+    let d = deployment(vec![], vec![a, b], vec![]);
+    let resources = clean(&d)["resources"].as_object().unwrap().clone();
+    let names: Vec<&String> = resources.keys().collect();
+    assert_eq!(names, ["web_server", "Web_Server"]);
+}
+
+#[test]
+fn output_is_byte_identical_across_runs() {
+    let mut web = server(vec![("name", interp(vec![part(p("env")), text("-web")]))]);
+    web.condition = Some(eq(p("env"), s("production")));
+    let d = deployment(vec![param("env", ParamType::String)], vec![web], vec![]);
+    let first = serde_json::to_string_pretty(&emit(&d).0).unwrap();
+    for _ in 0..5 {
+        assert_eq!(serde_json::to_string_pretty(&emit(&d).0).unwrap(), first);
+    }
+}

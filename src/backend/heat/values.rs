@@ -1,0 +1,461 @@
+//! Values as HOT functions: `get_param`, `get_resource`, `get_attr` with
+//! paths, `if`, selections from literals and the functions with a Heat form.
+
+use serde_json::{Map, Value, json};
+
+use crate::diagnostics::codes;
+use crate::ir::{Context, Expr};
+use crate::syntax::ast::BinaryOp;
+
+use super::conditions::{negation, simplified};
+use super::problems::{internal, object_store_problem};
+use super::{Emitter, Problem, Site, Written};
+
+/// A resource and the path of constant keys `e` reads from it
+/// (`port.fixed_ips[0].ip_address`), when it is one.
+pub fn member_path(e: &Expr) -> Option<(&str, Vec<Value>)> {
+    match e {
+        Expr::Attr(id, attribute) => Some((id.as_str(), attribute_path(attribute))),
+        Expr::Index(base, key) => {
+            let (id, mut path) = member_path(base)?;
+            path.push(match &**key {
+                Expr::Int(n) if *n >= 0 => Value::from(*n),
+                Expr::String(s) => Value::String(s.clone()),
+                _ => return None,
+            });
+            Some((id, path))
+        }
+        Expr::Member(base, field) => {
+            let (id, mut path) = member_path(base)?;
+            path.push(Value::String(field.clone()));
+            Some((id, path))
+        }
+        _ => None,
+    }
+}
+
+/// The attributes of an `OS::Heat::ResourceGroup` itself: any other name is
+/// read from every member, as a list.
+const GROUP_ATTRIBUTES: &[&str] = &["refs", "refs_map", "attributes", "removed_rsrc_list"];
+
+/// Functions Heat has a form for (though not every one inside conditions).
+pub(super) const HEAT_FUNCTIONS: &[&str] = &[
+    "join", "split", "concat", "merge", "contains", "replace", "element", "lookup",
+];
+
+/// The deploy-time context as Heat's pseudo parameters.
+pub(super) fn pseudo_parameter(context: Context) -> Written {
+    match context {
+        Context::StackName => Ok(json!({ "get_param": "OS::stack_name" })),
+        Context::AccountId => Ok(json!({ "get_param": "OS::project_id" })),
+        Context::Region => Err(Problem::new(
+            &codes::E0533,
+            "Heat templates cannot read the region they are deployed to".into(),
+            "declare a `region: string` param and pass the region when creating the stack (or give it at compile time with `--param`)".into(),
+        )
+        .note("Heat's pseudo parameters are `OS::stack_name`, `OS::stack_id` and `OS::project_id`: none names the region")),
+        Context::Zones => Err(Problem::new(
+            &codes::E0533,
+            "Heat templates cannot list the availability zones".into(),
+            "declare a `zones: [string]` param (`openstack availability zone list` shows them) and use it instead of `availability_zones()`".into(),
+        )
+        .note("HOT has no function that looks zones up; OpenStack clouds often have a single zone, `nova`")),
+    }
+}
+
+/// A dotted attribute as `get_attr` path parts; numeric parts index lists.
+fn attribute_path(attribute: &str) -> Vec<Value> {
+    attribute
+        .split('.')
+        .map(|part| match part.parse::<u64>() {
+            Ok(n) if !part.is_empty() && part.chars().all(|c| c.is_ascii_digit()) => Value::from(n),
+            _ => Value::String(part.to_string()),
+        })
+        .collect()
+}
+
+pub(super) fn number(x: f64) -> Value {
+    serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
+}
+
+impl<'d> Emitter<'d> {
+    pub(super) fn value(&mut self, e: &Expr, site: Site) -> Written {
+        Ok(match e {
+            Expr::Null => Value::Null,
+            Expr::Bool(b) => Value::Bool(*b),
+            Expr::Int(n) => Value::from(*n),
+            Expr::Number(x) => number(*x),
+            Expr::String(s) => Value::String(s.clone()),
+            Expr::List(items) => Value::Array(
+                items
+                    .iter()
+                    .map(|item| self.value(item, site))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Expr::Object(fields) => {
+                let mut out = Map::new();
+                for (key, value) in fields {
+                    if matches!(value, Expr::Null) {
+                        continue;
+                    }
+                    out.insert(key.clone(), self.value(value, site)?);
+                }
+                Value::Object(out)
+            }
+            Expr::Param(name) => json!({ "get_param": name }),
+            Expr::Ref(id) if site.in_group && self.groups.contains(id.as_str()) => {
+                return Err(self.copy_of_group(id));
+            }
+            Expr::Ref(id) if self.groups.contains(id.as_str()) => {
+                json!({ "get_attr": [self.name(id), "refs"] })
+            }
+            Expr::Ref(id) => json!({ "get_resource": self.name(id) }),
+            Expr::Attr(..) | Expr::Index(..) | Expr::Member(..) => self.access(e, site)?,
+            Expr::Interp(parts) => self.interpolation(parts, site)?,
+            Expr::Not(_)
+            | Expr::Binary(BinaryOp::Eq | BinaryOp::Ne | BinaryOp::And | BinaryOp::Or, ..)
+                if self.known(e).is_some() =>
+            {
+                Value::Bool(self.known(e) == Some(true))
+            }
+            Expr::Not(inner) => {
+                let condition = self.condition_ref(inner)?;
+                json!({ "if": [condition, false, true] })
+            }
+            Expr::Binary(BinaryOp::Eq | BinaryOp::Ne | BinaryOp::And | BinaryOp::Or, ..) => {
+                let condition = self.condition_ref(e)?;
+                json!({ "if": [condition, true, false] })
+            }
+            Expr::Binary(BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge, ..) => {
+                return Err(self.ordering(e));
+            }
+            Expr::Binary(..) | Expr::Neg(_) => return Err(self.arithmetic(e)),
+            Expr::If(condition, then, otherwise) => {
+                self.conditional(condition, then, otherwise, site)?
+            }
+            Expr::Call(function, args) => self.call(function, args, site)?,
+            Expr::Context(context) => pseudo_parameter(*context)?,
+            Expr::CountIndex if site.in_group => "%index%".into(),
+            Expr::CountIndex => {
+                return Err(internal("the index of a copy outside a counted resource"));
+            }
+            Expr::Copies { of, each } => self.copies(of, each)?,
+        })
+    }
+
+    /// The list of `each` over the copies of the group `of`: a group reads
+    /// one attribute of every member as a list (`get_attr [group, attr]`)
+    /// and their ids as `refs`; anything else per copy has no Heat form.
+    fn copies(&mut self, of: &str, each: &Expr) -> Written {
+        match each {
+            Expr::Ref(id) if self.groups.contains(id.as_str()) => {
+                Ok(json!({ "get_attr": [self.name(id), "refs"] }))
+            }
+            _ if let Some((id, path)) = member_path(each)
+                && self.groups.contains(id)
+                && let Some(Value::String(first)) = path.first()
+                && !GROUP_ATTRIBUTES.contains(&first.as_str())
+                && !first.starts_with("resource.") =>
+            {
+                let mut args = vec![Value::String(self.name(id))];
+                args.extend(path);
+                Ok(json!({ "get_attr": args }))
+            }
+            _ if !self.groups.contains(of) => Err(internal(
+                "the copies of a resource without a deploy-time count",
+            )),
+            _ => Err(Problem::new(
+                &codes::E0505,
+                format!(
+                    "Heat cannot make a list of `{}` for each copy of `{}`",
+                    self.show(each),
+                    self.name(of)
+                ),
+                "read one attribute of each copy as it is (`[for w in web: w.private_ip]`), and build on that list elsewhere; or give the count at compile time with `--param` so the copies are unrolled".into(),
+            )
+            .note("an `OS::Heat::ResourceGroup` gives one attribute of all its members as a list (`get_attr [group, attribute]`), and nothing computed per member")),
+        }
+    }
+
+    /// `c ? a : b`: `if`, leaving the value out where a branch is `null` and
+    /// the place allows it.
+    fn conditional(&mut self, c: &Expr, then: &Expr, otherwise: &Expr, site: Site) -> Written {
+        let c = &simplified(c);
+        if let Some(b) = self.known(c) {
+            return self.value(if b { then } else { otherwise }, site);
+        }
+        let (then_null, otherwise_null) =
+            (matches!(then, Expr::Null), matches!(otherwise, Expr::Null));
+        if site.nullable && then_null && otherwise_null {
+            return Ok(Value::Null);
+        }
+        if site.nullable && otherwise_null {
+            let condition = self.condition_ref(c)?;
+            let then = self.assuming(c, true, then, site)?;
+            self.nullable_if = true;
+            return Ok(json!({ "if": [condition, then] }));
+        }
+        if site.nullable && then_null {
+            let condition = self.condition_ref(&negation(c))?;
+            let otherwise = self.assuming(c, false, otherwise, site)?;
+            self.nullable_if = true;
+            return Ok(json!({ "if": [condition, otherwise] }));
+        }
+        let condition = self.condition_ref(c)?;
+        let then = self.assuming(c, true, then, site)?;
+        let otherwise = self.assuming(c, false, otherwise, site)?;
+        Ok(json!({ "if": [condition, then, otherwise] }))
+    }
+
+    /// `e`, written where the condition `c` is known to be `holds`: inside
+    /// a branch of an `if`, or in a resource or output with that condition.
+    fn assuming(&mut self, c: &Expr, holds: bool, e: &Expr, site: Site) -> Written {
+        self.known.push((simplified(c), holds));
+        let written = self.value(e, site);
+        self.known.pop();
+        written
+    }
+
+    /// Whether the condition `c` is known where a value is being written.
+    fn known(&self, c: &Expr) -> Option<bool> {
+        if let Expr::Bool(b) = c {
+            return Some(*b);
+        }
+        let c = simplified(c);
+        self.known.iter().rev().find_map(|(k, holds)| {
+            if *k == c {
+                Some(*holds)
+            } else if negation(k) == c {
+                Some(!holds)
+            } else {
+                None
+            }
+        })
+    }
+
+    /// An attribute, or an element or field of a value: `get_param` or
+    /// `get_attr` with a path where the value is one, else a selection from a
+    /// literal, `str_split` with an index, or a chain of `if`s.
+    fn access(&mut self, e: &Expr, site: Site) -> Written {
+        if let Expr::Index(_, key) = e
+            && matches!(**key, Expr::CountIndex)
+        {
+            return Err(self.index_by_copy(e));
+        }
+        if let Some((function, args)) = self.path(e, site)? {
+            return Ok(if function == "get_param" && args.len() == 1 {
+                json!({ "get_param": args[0] })
+            } else {
+                json!({ function: args })
+            });
+        }
+        match e {
+            Expr::Index(base, key) => self.select(base, key, None, site),
+            Expr::Member(base, field) => match &**base {
+                Expr::Object(fields) => match fields.get(field) {
+                    Some(value) => self.value(value, site),
+                    None => Err(internal(&format!(
+                        "no field `{field}` in an object literal"
+                    ))),
+                },
+                _ => {
+                    // Values of other kinds fail here with their own problem.
+                    self.value(base, site)?;
+                    Err(self.unindexable(e))
+                }
+            },
+            _ => Err(internal("an attribute read of an unknown shape")),
+        }
+    }
+
+    /// A copy of one group reading the copy of another with its index:
+    /// each group is repeated on its own, and its members cannot name the
+    /// members of another.
+    fn copy_of_group(&self, id: &str) -> Problem {
+        Problem::new(
+            &codes::E0506,
+            format!(
+                "Heat cannot read the matching copy of `{}` from a copy of another resource counted at deploy time",
+                self.name(id)
+            ),
+            "give the count at compile time (`--param`) to unroll the copies into separate resources, or build for Terraform, whose `count` pairs them".into(),
+        )
+        .note("each resource counted at deploy time is its own `OS::Heat::ResourceGroup`; a member of one group has no way to name the member of another with the same index")
+    }
+
+    /// The function and arguments of a `get_param` or `get_attr` reading
+    /// `e`, when it is one.
+    fn path(
+        &mut self,
+        e: &Expr,
+        site: Site,
+    ) -> Result<Option<(&'static str, Vec<Value>)>, Problem> {
+        Ok(match e {
+            Expr::Param(name) => Some(("get_param", vec![name.as_str().into()])),
+            Expr::Attr(id, _) if site.in_group && self.groups.contains(id.as_str()) => {
+                return Err(self.copy_of_group(id));
+            }
+            Expr::Attr(id, attribute) => {
+                let mut args = vec![Value::String(self.name(id))];
+                args.extend(attribute_path(attribute));
+                Some(("get_attr", args))
+            }
+            Expr::Index(_, key) if matches!(**key, Expr::CountIndex) => {
+                return Err(self.index_by_copy(e));
+            }
+            Expr::Index(base, key) => {
+                if let Expr::Attr(id, _) | Expr::Ref(id) = &**base
+                    && self.groups.contains(id.as_str())
+                {
+                    // One copy of a group: `resource.N`, then its attribute.
+                    let Expr::Int(n) = **key else {
+                        return Err(self.index_of_group(e));
+                    };
+                    let mut args = vec![
+                        Value::String(self.name(id)),
+                        Value::String(format!("resource.{n}")),
+                    ];
+                    if let Expr::Attr(_, attribute) = &**base {
+                        args.extend(attribute_path(attribute));
+                    }
+                    return Ok(Some(("get_attr", args)));
+                }
+                match self.path(base, site)? {
+                    Some((function, mut args)) => {
+                        args.push(self.value(key, site)?);
+                        Some((function, args))
+                    }
+                    None => None,
+                }
+            }
+            Expr::Member(base, field) => match self.path(base, site)? {
+                Some((function, mut args)) => {
+                    args.push(field.as_str().into());
+                    Some((function, args))
+                }
+                None => None,
+            },
+            _ => None,
+        })
+    }
+
+    /// `base[key]` where `base` is not read through a path: an element of a
+    /// literal, `str_split` with an index, or a chain of `if`s over a
+    /// literal's entries when the key is a param.
+    fn select(&mut self, base: &Expr, key: &Expr, default: Option<&Expr>, site: Site) -> Written {
+        let entries: Vec<(Expr, &Expr)> = match base {
+            Expr::List(items) => {
+                if let Expr::Int(n) = key {
+                    return match usize::try_from(*n).ok().and_then(|n| items.get(n)) {
+                        Some(item) => self.value(item, site),
+                        None => match default {
+                            Some(default) => self.value(default, site),
+                            None => Err(internal("index out of range of a list literal")),
+                        },
+                    };
+                }
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| (Expr::Int(i as i64), item))
+                    .collect()
+            }
+            Expr::Object(fields) => {
+                if let Expr::String(field) = key {
+                    return match (fields.get(field), default) {
+                        (Some(value), _) => self.value(value, site),
+                        (None, Some(default)) => self.value(default, site),
+                        (None, None) => {
+                            Err(internal(&format!("no key `{field}` in a map literal")))
+                        }
+                    };
+                }
+                fields
+                    .iter()
+                    .map(|(k, v)| (Expr::String(k.clone()), v))
+                    .collect()
+            }
+            Expr::Call(function, args)
+                if function == "split" && args.len() == 2 && default.is_none() =>
+            {
+                let separator = self.value(&args[0], site)?;
+                let text = self.value(&args[1], site)?;
+                let key = self.value(key, site)?;
+                return Ok(json!({ "str_split": [separator, text, key] }));
+            }
+            _ => {
+                // Values of other kinds fail here with their own problem.
+                self.value(base, site)?;
+                return Err(
+                    self.unindexable(&Expr::Index(Box::new(base.clone()), Box::new(key.clone())))
+                );
+            }
+        };
+        if entries.is_empty() {
+            return match default {
+                Some(default) => self.value(default, site),
+                None => Err(internal("an element of an empty literal")),
+            };
+        }
+        // A chain of `if`s, one condition per entry, the last entry (or the
+        // default) when no other matches.
+        let (tested, fallback): (&[(Expr, &Expr)], Value) = match default {
+            Some(default) => (&entries[..], self.value(default, site)?),
+            None => {
+                let (last, rest) = entries.split_last().expect("entries is not empty");
+                (rest, self.value(last.1, site)?)
+            }
+        };
+        let mut conditions = Vec::new();
+        for (k, _) in tested {
+            let test = Expr::Binary(BinaryOp::Eq, Box::new(key.clone()), Box::new(k.clone()));
+            match self.condition_ref(&test) {
+                Ok(condition) => conditions.push(condition),
+                Err(_) => {
+                    let whole = Expr::Index(Box::new(base.clone()), Box::new(key.clone()));
+                    return Err(self.unindexable(&whole));
+                }
+            }
+        }
+        let mut chain = fallback;
+        for ((_, value), condition) in tested.iter().zip(conditions).rev() {
+            let value = self.value(value, site)?;
+            chain = json!({ "if": [condition, value, chain] });
+        }
+        Ok(chain)
+    }
+
+    fn call(&mut self, function: &str, args: &[Expr], site: Site) -> Written {
+        let values = |emitter: &mut Self| -> Result<Vec<Value>, Problem> {
+            args.iter().map(|a| emitter.value(a, site)).collect()
+        };
+        Ok(match (function, args) {
+            ("join", [_, _]) => json!({ "list_join": values(self)? }),
+            ("split", [_, _]) => json!({ "str_split": values(self)? }),
+            ("concat", _) => json!({ "list_concat": values(self)? }),
+            ("merge", _) => json!({ "map_merge": values(self)? }),
+            ("contains", [list, item]) => {
+                let list = self.value(list, site)?;
+                let item = self.value(item, site)?;
+                json!({ "contains": [item, list] })
+            }
+            ("replace", [text, Expr::String(from), to]) => {
+                let text = self.value(text, site)?;
+                let to = self.value(to, site)?;
+                json!({ "str_replace": { "template": text, "params": { from: to } } })
+            }
+            ("element", [list, index]) | ("lookup", [list, index]) => {
+                let access = Expr::Index(Box::new(list.clone()), Box::new(index.clone()));
+                self.value(&access, site)?
+            }
+            ("lookup", [map, key, default]) => {
+                if self.path(map, site)?.is_some() {
+                    return Err(self.function_problem(function, args));
+                }
+                self.select(map, key, Some(default), site)?
+            }
+            ("object_store_url", []) => return Err(object_store_problem()),
+            _ => return Err(self.function_problem(function, args)),
+        })
+    }
+}

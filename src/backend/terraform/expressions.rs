@@ -1,0 +1,632 @@
+//! Expressions in Terraform's own syntax, with its precedence, escapes and
+//! functions; reads of resources (`TYPE.NAME[i].attr`) and key/value lists.
+
+use rustc_hash::FxHashMap as HashMap;
+use serde_json::Value;
+
+use crate::ir::{Context, Expr, Param, ParamType, Part};
+use crate::syntax::ast::BinaryOp;
+
+use super::resources::is_optional_item;
+use super::{Cx, Emitter};
+
+// Precedence of Terraform's operators, loosest first.
+const P_COND: u8 = 0;
+
+pub(super) const P_OR: u8 = 1;
+
+const P_AND: u8 = 2;
+
+const P_EQ: u8 = 3;
+
+const P_CMP: u8 = 4;
+
+const P_ADD: u8 = 5;
+
+const P_MUL: u8 = 6;
+
+const P_UNARY: u8 = 7;
+
+const P_PRIMARY: u8 = 8;
+
+enum FlatPart<'e> {
+    Text(String),
+    Expr(&'e Expr),
+}
+
+/// Attributes the provider gives as a list of key/value objects, read as a
+/// map: type, attribute, key field, value field. The native schemas declare
+/// them `{string: T}` (`tools/gen-schemas/gen_terraform.py`,
+/// `KEYED_ATTRIBUTES`, lists the same ones).
+const KEYED_ATTRIBUTES: &[(&str, &str, &str, &str)] = &[(
+    "openstack_orchestration_stack_v1",
+    "outputs",
+    "output_key",
+    "output_value",
+)];
+
+/// Is `e` an integer by construction (Infra divides integers to an integer)?
+fn is_int(e: &Expr, params: &HashMap<&str, &Param>) -> bool {
+    match e {
+        Expr::Int(_) | Expr::CountIndex => true,
+        Expr::Param(p) => params
+            .get(p.as_str())
+            .is_some_and(|p| p.ty == ParamType::Int),
+        Expr::Neg(x) => is_int(x, params),
+        Expr::Binary(
+            BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem,
+            a,
+            b,
+        ) => is_int(a, params) && is_int(b, params),
+        Expr::If(_, a, b) => is_int(a, params) && is_int(b, params),
+        Expr::Call(name, args) => match name.as_str() {
+            "length" => true,
+            "min" | "max" => !args.is_empty() && args.iter().all(|a| is_int(a, params)),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+fn is_number(e: &Expr, params: &HashMap<&str, &Param>) -> bool {
+    match e {
+        Expr::Int(_) | Expr::Number(_) | Expr::CountIndex | Expr::Neg(_) => true,
+        Expr::Param(p) => params
+            .get(p.as_str())
+            .is_some_and(|p| matches!(p.ty, ParamType::Int | ParamType::Number)),
+        Expr::Binary(
+            BinaryOp::Add | BinaryOp::Sub | BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem,
+            ..,
+        ) => true,
+        Expr::If(_, a, b) => is_number(a, params) || is_number(b, params),
+        Expr::Call(name, _) => matches!(name.as_str(), "length" | "min" | "max"),
+        _ => false,
+    }
+}
+
+/// Is `e` text (for `contains`, which Terraform spells `strcontains` on
+/// text)?
+fn is_text(e: &Expr, params: &HashMap<&str, &Param>) -> bool {
+    match e {
+        Expr::String(_) | Expr::Interp(_) => true,
+        Expr::Param(p) => params
+            .get(p.as_str())
+            .is_some_and(|p| p.ty == ParamType::String),
+        Expr::Context(c) => *c != Context::Zones,
+        Expr::If(_, a, b) => is_text(a, params) || is_text(b, params),
+        Expr::Call(name, _) => matches!(
+            name.as_str(),
+            "join"
+                | "lower"
+                | "upper"
+                | "replace"
+                | "base64"
+                | "cidrsubnet"
+                | "trim"
+                | "object_store_url"
+        ),
+        _ => false,
+    }
+}
+
+fn number_text(n: f64) -> String {
+    if n.fract() == 0.0 && n.abs() < 1e15 {
+        format!("{}", n as i64)
+    } else {
+        format!("{n}")
+    }
+}
+
+pub(super) fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+}
+
+/// A name that reads the same in any expression: no `-`, which HCL allows in
+/// identifiers but a reader takes for a minus.
+fn is_simple_name(s: &str) -> bool {
+    is_identifier(s) && !s.contains('-')
+}
+
+/// `${expr}`; `${ {...} }` when the expression is an object, which reads
+/// better than `${{`.
+pub(super) fn interpolation(expr: &str) -> String {
+    if expr.starts_with('{') {
+        format!("${{ {expr} }}")
+    } else {
+        format!("${{{expr}}}")
+    }
+}
+
+/// Literal text in a template: `${` and `%{` escaped.
+pub(super) fn escape_template(s: &str) -> String {
+    if !s.contains("${") && !s.contains("%{") {
+        return s.to_string();
+    }
+    s.replace("${", "$${").replace("%{", "%%{")
+}
+
+/// HCL's escapes for a quoted string.
+fn escape_quoted(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A string literal in Terraform syntax.
+pub(super) fn quote(s: &str) -> String {
+    format!("\"{}\"", escape_template(&escape_quoted(s)))
+}
+
+/// `s` with RE2's special characters escaped.
+fn regex_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if "\\.+*?()|[]{}^$/".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Visits `e` and its subexpressions, pre-order, while `f` says go on.
+pub(super) fn walk<'e>(e: &'e Expr, f: &mut dyn FnMut(&'e Expr) -> bool) {
+    if f(e) {
+        for child in e.children() {
+            walk(child, f);
+        }
+    }
+}
+
+impl<'d> Emitter<'d> {
+    /// A JSON string holding `e`: a template for text with deploy-time
+    /// parts, `"${...}"` otherwise.
+    pub(super) fn template(&mut self, e: &Expr, cx: Cx) -> Value {
+        if let Some(name) = self.hoisted(e, cx) {
+            return Value::String(format!("${{local.{name}}}"));
+        }
+        match e {
+            Expr::Interp(parts) => Value::String(self.template_text(parts, cx, false)),
+            _ => Value::String(interpolation(&self.render(e, cx).0)),
+        }
+    }
+
+    /// Template text of `parts`: literal text escaped (`$${`, `%%{`, and in
+    /// a quoted string HCL's backslash escapes), expressions as `${...}`.
+    pub(super) fn template_text(&mut self, parts: &[Part], cx: Cx, quoted: bool) -> String {
+        let mut flat = Vec::new();
+        self.flatten_parts(parts, cx, &mut flat);
+        let mut out = String::new();
+        for part in flat {
+            match part {
+                FlatPart::Text(t) => {
+                    let t = if quoted { escape_quoted(&t) } else { t };
+                    out.push_str(&escape_template(&t));
+                }
+                FlatPart::Expr(e) => {
+                    // `$` before `${` would read as the escape `$${`.
+                    if out.ends_with('$') {
+                        out.pop();
+                        out.push_str("${\"$\"}");
+                    }
+                    let inner = self.render(e, cx).0;
+                    out.push_str(&interpolation(&inner));
+                }
+            }
+        }
+        out
+    }
+
+    /// Interpolation parts with nested interpolations (unless they are
+    /// locals) and string constants merged into the text.
+    fn flatten_parts<'e>(&mut self, parts: &'e [Part], cx: Cx, out: &mut Vec<FlatPart<'e>>) {
+        let text = |t: &str, out: &mut Vec<FlatPart<'e>>| match out.last_mut() {
+            Some(FlatPart::Text(prev)) => prev.push_str(t),
+            _ => out.push(FlatPart::Text(t.to_string())),
+        };
+        for part in parts {
+            match part {
+                Part::Text(t) => text(t, out),
+                Part::Expr(Expr::String(s)) => text(s, out),
+                Part::Expr(e @ Expr::Interp(inner)) => {
+                    if self.hoisted(e, cx).is_some() {
+                        out.push(FlatPart::Expr(e));
+                    } else {
+                        self.flatten_parts(inner, cx, out);
+                    }
+                }
+                Part::Expr(e) => out.push(FlatPart::Expr(e)),
+            }
+        }
+    }
+
+    /// `e` rendered, in parentheses when it binds looser than `min`.
+    pub(super) fn operand(&mut self, e: &Expr, min: u8, cx: Cx) -> String {
+        let (s, p) = self.render(e, cx);
+        if p < min { format!("({s})") } else { s }
+    }
+
+    /// `e` as a Terraform expression, with its precedence.
+    pub(super) fn render(&mut self, e: &Expr, cx: Cx) -> (String, u8) {
+        if let Some(name) = self.hoisted(e, cx) {
+            return (format!("local.{name}"), P_PRIMARY);
+        }
+        self.render_inner(e, cx)
+    }
+
+    pub(super) fn render_inner(&mut self, e: &Expr, cx: Cx) -> (String, u8) {
+        match e {
+            Expr::Null => ("null".into(), P_PRIMARY),
+            Expr::Bool(b) => (b.to_string(), P_PRIMARY),
+            Expr::Int(i) => (i.to_string(), if *i < 0 { P_UNARY } else { P_PRIMARY }),
+            Expr::Number(n) => (number_text(*n), if *n < 0.0 { P_UNARY } else { P_PRIMARY }),
+            Expr::String(s) => (quote(s), P_PRIMARY),
+            Expr::List(items) => self.render_list(items, cx),
+            Expr::Object(fields) => {
+                if fields.is_empty() {
+                    return ("{}".into(), P_PRIMARY);
+                }
+                let mut entries = Vec::new();
+                for (k, v) in fields {
+                    let key =
+                        if is_simple_name(k) && !matches!(k.as_str(), "true" | "false" | "null") {
+                            k.clone()
+                        } else {
+                            quote(k)
+                        };
+                    let v = self.render(v, cx).0;
+                    entries.push(format!("{key} = {v}"));
+                }
+                (format!("{{ {} }}", entries.join(", ")), P_PRIMARY)
+            }
+            Expr::Param(name) => match self.variables.get(name.as_str()) {
+                Some(var) => (format!("var.{var}"), P_PRIMARY),
+                None => {
+                    if !cx.plain {
+                        self.internal(cx.span, format!("param `{name}` is read but not declared"));
+                    }
+                    ("null".into(), P_PRIMARY)
+                }
+            },
+            Expr::Ref(id) => (self.resource_ref(id, "id", None, cx), P_PRIMARY),
+            Expr::Attr(id, path) => (self.resource_ref(id, path, None, cx), P_PRIMARY),
+            Expr::Interp(parts) => (
+                format!("\"{}\"", self.template_text(parts, cx, true)),
+                P_PRIMARY,
+            ),
+            Expr::Not(x) => (format!("!{}", self.operand(x, P_UNARY, cx)), P_UNARY),
+            Expr::Neg(x) => {
+                let s = self.operand(x, P_UNARY, cx);
+                if s.starts_with('-') {
+                    (format!("-({s})"), P_UNARY)
+                } else {
+                    (format!("-{s}"), P_UNARY)
+                }
+            }
+            Expr::Binary(op, a, b) => self.binary(*op, a, b, cx),
+            Expr::If(c, a, b) => {
+                let c = self.operand(c, P_OR, cx);
+                let a = self.operand(a, P_OR, cx);
+                let b = self.render(b, cx).0;
+                (format!("{c} ? {a} : {b}"), P_COND)
+            }
+            Expr::Call(name, args) => self.call(name, args, cx),
+            Expr::Index(base, i) => {
+                // `TYPE.NAME[i]`: one copy of a counted resource; inside a
+                // for expression over the copies, a counted resource is
+                // already the copy, and the index selects from the value.
+                if !cx.copy
+                    && let Expr::Ref(id) | Expr::Attr(id, _) = base.as_ref()
+                    && self
+                        .resources
+                        .get(id.as_str())
+                        .is_some_and(|r| r.count.is_some())
+                {
+                    let path = match base.as_ref() {
+                        Expr::Attr(_, path) => path.as_str(),
+                        _ => "id",
+                    };
+                    let i = self.render(i, cx).0;
+                    return (self.resource_ref(id, path, Some(i), cx), P_PRIMARY);
+                }
+                if let Expr::Attr(id, path) = base.as_ref()
+                    && self.is_keyed(id, path)
+                {
+                    let key = self.render(i, cx).0;
+                    return (self.resource_read(id, path, None, Some(key), cx), P_PRIMARY);
+                }
+                let base = self.operand(base, P_PRIMARY, cx);
+                let i = self.render(i, cx).0;
+                (format!("{base}[{i}]"), P_PRIMARY)
+            }
+            Expr::Member(base, field) => {
+                let base = self.operand(base, P_PRIMARY, cx);
+                if is_simple_name(field) {
+                    (format!("{base}.{field}"), P_PRIMARY)
+                } else {
+                    (format!("{base}[{}]", quote(field)), P_PRIMARY)
+                }
+            }
+            Expr::Context(c) => (self.context(*c), P_PRIMARY),
+            Expr::Copies { of, each } => (self.copies(of, each, cx), P_PRIMARY),
+            Expr::CountIndex if cx.copy => ("i".into(), P_PRIMARY),
+            Expr::CountIndex => {
+                if !cx.counted && !cx.plain {
+                    self.internal(
+                        cx.span,
+                        "the index of a copy is read outside a resource with a deploy-time count"
+                            .into(),
+                    );
+                }
+                ("count.index".into(), P_PRIMARY)
+            }
+        }
+    }
+
+    /// A list; elements that are absent under a condition make it a
+    /// `concat` of the parts.
+    fn render_list(&mut self, items: &[Expr], cx: Cx) -> (String, u8) {
+        if !items.iter().any(is_optional_item) {
+            let items: Vec<String> = items.iter().map(|i| self.render(i, cx).0).collect();
+            return (format!("[{}]", items.join(", ")), P_PRIMARY);
+        }
+        let mut parts = Vec::new();
+        let mut run: Vec<String> = Vec::new();
+        for item in items {
+            if let Expr::If(c, a, b) = item
+                && is_optional_item(item)
+            {
+                if !run.is_empty() {
+                    parts.push(format!("[{}]", run.join(", ")));
+                    run.clear();
+                }
+                let c = self.operand(c, P_OR, cx);
+                let side = |s: &mut Self, x: &Expr| match x {
+                    Expr::Null => "[]".to_string(),
+                    x => format!("[{}]", s.render(x, cx).0),
+                };
+                let a = side(self, a);
+                let b = side(self, b);
+                parts.push(format!("{c} ? {a} : {b}"));
+            } else {
+                run.push(self.render(item, cx).0);
+            }
+        }
+        if !run.is_empty() {
+            parts.push(format!("[{}]", run.join(", ")));
+        }
+        (format!("concat({})", parts.join(", ")), P_PRIMARY)
+    }
+
+    fn binary(&mut self, op: BinaryOp, a: &Expr, b: &Expr, cx: Cx) -> (String, u8) {
+        if op == BinaryOp::Div && is_int(a, &self.params) && is_int(b, &self.params) {
+            // Infra divides integers to an integer; Terraform's `/` does not.
+            let a = self.operand(a, P_MUL, cx);
+            let b = self.operand(b, P_MUL + 1, cx);
+            return (format!("floor({a} / {b})"), P_PRIMARY);
+        }
+        let p = match op {
+            BinaryOp::Or => P_OR,
+            BinaryOp::And => P_AND,
+            BinaryOp::Eq | BinaryOp::Ne => P_EQ,
+            BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => P_CMP,
+            BinaryOp::Add | BinaryOp::Sub => P_ADD,
+            BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem => P_MUL,
+        };
+        // Comparisons do not chain: both sides bind tighter.
+        let left = if p == P_EQ || p == P_CMP { p + 1 } else { p };
+        let a = self.operand(a, left, cx);
+        let b = self.operand(b, p + 1, cx);
+        (format!("{a} {} {b}", op.symbol()), p)
+    }
+
+    fn call(&mut self, name: &str, args: &[Expr], cx: Cx) -> (String, u8) {
+        let context = match (name, args.len()) {
+            ("region", 0) => Some(Context::Region),
+            ("availability_zones", 0) => Some(Context::Zones),
+            ("stack_name", 0) => Some(Context::StackName),
+            ("account_id", 0) => Some(Context::AccountId),
+            _ => None,
+        };
+        if let Some(c) = context {
+            return (self.context(c), P_PRIMARY);
+        }
+        if (name, args.len()) == ("object_store_url", 0) {
+            return (self.object_store_url(cx), P_PRIMARY);
+        }
+        let function = match (name, args.len()) {
+            ("join", 2)
+            | ("split", 2)
+            | ("element", 2)
+            | ("length", 1)
+            | ("cidrsubnet", 3)
+            | ("lower", 1)
+            | ("upper", 1)
+            | ("keys", 1)
+            | ("values", 1)
+            | ("replace", 3) => name,
+            ("concat", n) if n > 0 => name,
+            ("base64", 1) => "base64encode",
+            ("trim", 1) => "trimspace",
+            ("contains", 2) if is_text(&args[0], &self.params) => "strcontains",
+            ("contains", 2) => "contains",
+            ("min" | "max", n) if n > 0 => name,
+            ("select", 2) => {
+                let list = self.render(&args[1], cx).0;
+                let i = self.render(&args[0], cx).0;
+                return (format!("element({list}, {i})"), P_PRIMARY);
+            }
+            ("lookup", 2) => {
+                let map = self.operand(&args[0], P_PRIMARY, cx);
+                let key = self.render(&args[1], cx).0;
+                return (format!("{map}[{key}]"), P_PRIMARY);
+            }
+            ("lookup", 3) => "lookup",
+            _ => {
+                if !cx.plain {
+                    self.internal(
+                        cx.span,
+                        format!(
+                            "the function `{name}` with {} argument(s) has no form in {}",
+                            args.len(),
+                            self.d.target.display()
+                        ),
+                    );
+                }
+                return ("null".into(), P_PRIMARY);
+            }
+        };
+        let mut rendered: Vec<String> = Vec::new();
+        for (i, a) in args.iter().enumerate() {
+            // Terraform's `replace` reads `/.../` as a regular expression;
+            // Infra's replaces the text as it is.
+            if name == "replace"
+                && i == 1
+                && let Expr::String(s) = a
+                && s.len() > 1
+                && s.starts_with('/')
+                && s.ends_with('/')
+            {
+                rendered.push(quote(&format!("/{}/", regex_escape(s))));
+                continue;
+            }
+            rendered.push(self.render(a, cx).0);
+        }
+        // `min(list)` in Infra is `min(list...)` in Terraform.
+        if matches!(name, "min" | "max") && args.len() == 1 && !is_number(&args[0], &self.params) {
+            return (format!("{function}({}...)", rendered[0]), P_PRIMARY);
+        }
+        (format!("{function}({})", rendered.join(", ")), P_PRIMARY)
+    }
+
+    /// The list of `each` over the copies of the counted resource `of`: a
+    /// splat (`TYPE.NAME[*].attr`) when `each` is one attribute of a copy,
+    /// else `[for i in range(length(TYPE.NAME)) : each]`, the copy's index
+    /// being `i`.
+    fn copies(&mut self, of: &str, each: &Expr, cx: Cx) -> String {
+        let counted = |s: &Self, id: &str| s.resources.get(id).is_some_and(|r| r.count.is_some());
+        let whole = Cx {
+            counted: false,
+            copy: false,
+            ..cx
+        };
+        match each {
+            Expr::Ref(id) if counted(self, id) => return self.resource_ref(id, "id", None, whole),
+            Expr::Attr(id, path)
+                if counted(self, id)
+                    && !self.is_keyed(id, path.split('.').next().unwrap_or("")) =>
+            {
+                return self.resource_ref(id, path, None, whole);
+            }
+            _ => {}
+        }
+        if cx.copy || !counted(self, of) || each.any(&|e| matches!(e, Expr::Copies { .. })) {
+            if !cx.plain {
+                self.internal(
+                    cx.span,
+                    format!("the copies of `{of}` read where they cannot be"),
+                );
+            }
+            return "null".into();
+        }
+        let r = self.resources[of];
+        let list = format!("{}.{}", r.type_name, r.snake);
+        let inner = Cx {
+            counted: false,
+            copy: true,
+            ..cx
+        };
+        let each = self.render(each, inner).0;
+        format!("[for i in range(length({list})) : {each}]")
+    }
+
+    /// `TYPE.NAME` (with `[0]` for a conditional resource, `[i]` or `[*]`
+    /// for a counted one) and the attribute path.
+    fn resource_ref(&mut self, id: &str, path: &str, index: Option<String>, cx: Cx) -> String {
+        self.resource_read(id, path, index, None, cx)
+    }
+
+    /// Is `path` a key/value list attribute of resource `id` (see
+    /// `KEYED_ATTRIBUTES`)?
+    pub(super) fn is_keyed(&self, id: &str, path: &str) -> bool {
+        self.resources.get(id).is_some_and(|r| {
+            KEYED_ATTRIBUTES
+                .iter()
+                .any(|(t, a, _, _)| *t == r.type_name && *a == path)
+        })
+    }
+
+    /// `resource_ref`, reading a key/value list attribute (the first segment
+    /// of `path`) as a map: one value, by `key` (rendered) or by the next
+    /// segment of `path`, is `one([for o in LIST : o.VALUE if o.KEY == key])`;
+    /// the whole map is `{for o in LIST : o.KEY => o.VALUE}`.
+    fn resource_read(
+        &mut self,
+        id: &str,
+        path: &str,
+        index: Option<String>,
+        mut key: Option<String>,
+        cx: Cx,
+    ) -> String {
+        let Some(r) = self.resources.get(id).copied() else {
+            if !cx.plain {
+                self.internal(cx.span, format!("`{id}` is read but is not a resource"));
+            }
+            return "null".into();
+        };
+        let mut s = format!("{}.{}", r.type_name, r.snake);
+        if r.count.is_some() {
+            // Unindexed, a counted resource is the copy being written: the
+            // one a for expression over the copies is at, or the copy of a
+            // resource counted alike (a component's other resources).
+            match &index {
+                Some(i) => s.push_str(&format!("[{i}]")),
+                None if cx.copy => s.push_str("[i]"),
+                None if cx.counted => s.push_str("[count.index]"),
+                None => s.push_str("[*]"),
+            }
+        } else if r.condition.is_some() {
+            s.push_str("[0]");
+        }
+        let keyed = KEYED_ATTRIBUTES
+            .iter()
+            .find(|(t, _, _, _)| *t == r.type_name);
+        let mut segments = path.split('.').filter(|s| !s.is_empty());
+        let mut first = true;
+        while let Some(segment) = segments.next() {
+            let keyed = keyed.filter(|(_, a, _, _)| first && *a == segment);
+            first = false;
+            if let Some(&(_, attr, key_field, value_field)) = keyed {
+                let list = format!("{s}.{attr}");
+                s = match key.take().or_else(|| segments.next().map(quote)) {
+                    Some(key) => format!(
+                        "one([for o in {list} : o.{value_field} if o.{key_field} == {key}])"
+                    ),
+                    None => format!("{{for o in {list} : o.{key_field} => o.{value_field}}}"),
+                };
+            } else if segment.bytes().all(|b| b.is_ascii_digit()) {
+                s.push_str(&format!("[{segment}]"));
+            } else if is_simple_name(segment) {
+                s.push('.');
+                s.push_str(segment);
+            } else {
+                s.push_str(&format!("[{}]", quote(segment)));
+            }
+        }
+        s
+    }
+}

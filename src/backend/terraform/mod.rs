@@ -1,0 +1,268 @@
+//! The Terraform backend: an `ir::Deployment` to Terraform JSON configuration
+//! (`.tf.json`) for the aws or the openstack provider.
+//!
+//! What a Terraform user would have written by hand, in JSON syntax:
+//!
+//! - `terraform.required_providers` pins every provider used (aws or
+//!   openstack, and hashicorp/random for `random_password`); a `provider`
+//!   block takes its `region` from a param named `region` and nothing else:
+//!   credentials stay in the environment.
+//! - Params are `variable` blocks: a type expression, the default, the
+//!   description, `sensitive` for secrets, and one `validation` block per
+//!   constraint (`contains` for allowed values, `can(regex(...))` for
+//!   patterns, comparisons for ranges, `length` for lengths, `floor` for
+//!   whole numbers), each with a sentence as its `error_message`. A list
+//!   param's allowed values are whole lists, compared as `jsonencode` text
+//!   (Terraform's `==` tells a tuple from a list).
+//! - Resources are `resource.TYPE.NAME` blocks (`NAME` is `Resource.snake`).
+//!   A conditional resource has `count = cond ? 1 : 0` and is read as
+//!   `TYPE.NAME[0]`; a deploy-time count is `count` with `count.index`, and
+//!   the resource is read as `TYPE.NAME[i]` or, as a whole, `TYPE.NAME[*]`.
+//!   Explicit dependencies are `depends_on`; a persistent resource (or one
+//!   whose deletion policy is retain or snapshot) gets
+//!   `lifecycle.prevent_destroy`, unless its deletion policy is delete. An
+//!   `aws_db_instance` keeps a final snapshot unless its policy is delete
+//!   (`terraform destroy` fails on one that says neither).
+//! - Values keep their JSON shape (nested blocks are arrays of objects);
+//!   deploy-time leaves are `"${...}"` expressions in Terraform's own
+//!   syntax. A list of nested blocks that exists only under a deploy-time
+//!   condition becomes `dynamic` blocks with `for_each = cond ? [1] : []`.
+//! - A compound deploy-time value used more than once is a `local`, named
+//!   after the property it sets when it is a choice (`instance_type`), else
+//!   after what it reads (`env_is_production`). Values that read a copy of
+//!   a counted resource, or a resource that may not exist, stay inline.
+//! - Context values are data sources (`aws_region`,
+//!   `aws_availability_zones`, `aws_caller_identity`,
+//!   `openstack_identity_auth_scope_v3`,
+//!   `openstack_compute_availability_zones_v2`) or `terraform.workspace`.
+//!   `object_store_url()` (openstack only) picks the object store's public
+//!   endpoint for the provider's region out of the auth scope's service
+//!   catalog.
+//! - An attribute the provider gives as a list of key/value objects (a Heat
+//!   stack's `outputs`, see `KEYED_ATTRIBUTES`) is read by key:
+//!   `one([for o in TYPE.NAME.outputs : o.output_value if o.output_key == "k"])`.
+//! - Outputs are `output` blocks; an output that reads a secret param or a
+//!   sensitive attribute is `sensitive`, as Terraform requires. An export
+//!   name has no Terraform form (other configurations read outputs by name):
+//!   a note, W0552, says it is not used.
+//!
+//! Where Terraform's functions differ from Infra's, the backend bridges the
+//! gap: integer division is `floor(a / b)` (exact for non-negative
+//! results), `contains` on text is `strcontains`, `min(list)` is
+//! `min(list...)`, a two-argument `lookup` is an index, a `replace` of
+//! text written `/.../` is escaped so Terraform does not read it as a
+//! regular expression, and patterns are anchored (`^(?:...)$`) so that they
+//! match the whole value as on every other target. Left as Terraform has
+//! them: `keys` and `values` in key order, `element` wrapping around.
+//!
+//! Diagnostics: E0550 (a secret decides a `count`), E0551 (a pattern RE2
+//! cannot read), E0552 (a context value the provider cannot read), E0554
+//! (a `count` that reads a value known only after apply: an id, or an
+//! attribute the program does not set), W0550 (a param named as Terraform
+//! reserves, renamed). What the IR should never hold (an unknown
+//! reference, function or provider) is E0000.
+//!
+//! Output is deterministic: everything is emitted in IR order.
+//! Hash maps here are only looked up, never iterated into the output.
+//!
+//! Here the emitter and the configuration's assembly; blocks in
+//! `providers` (with data sources), `variables`, `resources`, `outputs` and
+//! `locals`; expressions in `expressions`.
+
+mod expressions;
+mod locals;
+mod outputs;
+mod providers;
+mod resources;
+mod variables;
+
+pub use variables::variable_names;
+
+use rustc_hash::FxHashMap as HashMap;
+use serde_json::{Map, Value};
+
+use crate::backend::common::dns::cnames_to_addresses;
+use crate::backend::common::reads::{first_declaration, first_read};
+use crate::diagnostics::{Diagnostic, codes};
+use crate::ir::{Deployment, Expr, Param, Resource, Target};
+use crate::json;
+use crate::source::Span;
+
+use super::Names;
+use outputs::{OPENSTACK_ADDRESSES, unused_exports};
+
+/// The Terraform version the configuration is written for: `strcontains`
+/// and the validation blocks emitted need 1.5.
+const REQUIRED_VERSION: &str = ">= 1.5.0";
+
+/// The configuration of `deployment`, printed as `infra build` writes it,
+/// and what the target cannot express.
+pub fn emit(deployment: &Deployment) -> (String, Vec<Diagnostic>) {
+    let mut emitter = Emitter::new(deployment);
+    let json = emitter.configuration();
+    if deployment.target == Target::TerraformOpenstack {
+        emitter.diagnostics.extend(cnames_to_addresses(
+            deployment,
+            "openstack_dns_recordset_v2",
+            "records",
+            OPENSTACK_ADDRESSES,
+            &codes::E0553,
+            |r, attribute| format!("`{}.{}.{attribute}`", r.type_name, r.snake),
+        ));
+    }
+    emitter.diagnostics.extend(unused_exports(deployment));
+    (json::pretty_value(&json), emitter.diagnostics)
+}
+
+/// The names `emit` gives: resources as `TYPE.NAME`, params by
+/// `variable_names`.
+pub(super) fn names(deployment: &Deployment) -> Names {
+    Names {
+        resources: (deployment.resources.iter())
+            .map(|r| format!("{}.{}", r.type_name, r.snake))
+            .collect(),
+        params: variable_names(deployment),
+    }
+}
+
+/// Where an expression is rendered.
+#[derive(Clone, Copy)]
+struct Cx {
+    /// Where diagnostics point.
+    span: Span,
+    /// Inside a resource with a deploy-time count: `count.index` exists.
+    counted: bool,
+    /// Rendering a key for locals: no locals, no diagnostics.
+    plain: bool,
+    /// Inside the body of a for expression over the copies of a counted
+    /// resource (`Expr::Copies`): the copy's index is `i`, and a counted
+    /// resource is read at `[i]`.
+    copy: bool,
+}
+
+/// An expression a value is written with, and the property it is the whole
+/// value of.
+type Root = (Expr, Option<String>);
+
+/// A nested block's body, and the deploy-time condition it exists under.
+type Alternative<'e> = (Option<Expr>, &'e crate::ir::Map<Expr>);
+
+/// How a value is written into the JSON.
+enum Shape<'e> {
+    /// Known at compile time: plain JSON.
+    Const,
+    /// A JSON array of values.
+    List(&'e [Expr]),
+    /// A JSON object (a nested block or a map).
+    Object(&'e crate::ir::Map<Expr>),
+    /// Nested blocks, some only under a deploy-time condition.
+    Blocks(Vec<Alternative<'e>>),
+    /// A `"${...}"` expression or a template.
+    Expr,
+}
+
+struct Emitter<'d> {
+    d: &'d Deployment,
+    provider: &'static str,
+    resources: HashMap<&'d str, &'d Resource>,
+    params: HashMap<&'d str, &'d Param>,
+    /// A param's variable name (a reserved name is renamed).
+    variables: HashMap<&'d str, String>,
+    /// Hoisted values: their plain rendering to their local's name.
+    local_keys: HashMap<String, String>,
+    locals: Vec<(String, Expr)>,
+    /// Which context values are read: data sources to declare. Region,
+    /// zones, stack name, account, object store URL.
+    contexts: [bool; 5],
+    diagnostics: Vec<Diagnostic>,
+}
+
+impl<'d> Emitter<'d> {
+    fn new(d: &'d Deployment) -> Emitter<'d> {
+        let provider = match d.target {
+            Target::TerraformOpenstack => "openstack",
+            _ => "aws",
+        };
+        let variables = d
+            .params
+            .iter()
+            .map(|p| p.name.as_str())
+            .zip(variable_names(d))
+            .collect();
+        Emitter {
+            d,
+            provider,
+            resources: d.resources.iter().map(|r| (r.id.as_str(), r)).collect(),
+            params: d.params.iter().map(|p| (p.name.as_str(), p)).collect(),
+            variables,
+            local_keys: HashMap::default(),
+            locals: Vec::new(),
+            contexts: [false; 5],
+            diagnostics: Vec::new(),
+        }
+    }
+
+    fn configuration(&mut self) -> Value {
+        let d = self.d;
+        self.check_names();
+        self.compute_locals();
+        let variables = self.variables();
+        let mut resources = Map::new();
+        for r in &d.resources {
+            let body = self.resource(r);
+            let by_type = resources
+                .entry(r.type_name.clone())
+                .or_insert_with(|| Value::Object(Map::new()));
+            if let Value::Object(by_name) = by_type {
+                by_name.insert(r.snake.clone(), body);
+            }
+        }
+        let mut outputs = Map::new();
+        for o in &d.outputs {
+            let body = self.output(o);
+            outputs.insert(o.name.clone(), body);
+        }
+        let locals = self.locals_block();
+        let data = self.data_sources();
+
+        let mut root = Map::new();
+        if let Some(description) = &d.description {
+            root.insert("//".into(), Value::String(description.clone()));
+        }
+        root.insert("terraform".into(), self.terraform_block());
+        root.insert("provider".into(), self.provider_block());
+        if !variables.is_empty() {
+            root.insert("variable".into(), Value::Object(variables));
+        }
+        if !locals.is_empty() {
+            root.insert("locals".into(), Value::Object(locals));
+        }
+        if !data.is_empty() {
+            root.insert("data".into(), Value::Object(data));
+        }
+        if !resources.is_empty() {
+            root.insert("resource".into(), Value::Object(resources));
+        }
+        if !outputs.is_empty() {
+            root.insert("output".into(), Value::Object(outputs));
+        }
+        Value::Object(root)
+    }
+
+    /// Where a diagnostic about a param points: the first resource or output
+    /// that reads it, else the first of any.
+    fn param_site(&self, name: &str) -> Span {
+        (first_read(self.d, name).or_else(|| first_declaration(self.d))).unwrap_or_default()
+    }
+
+    fn internal(&mut self, span: Span, message: String) {
+        self.diagnostics.push(
+            Diagnostic::new(&codes::E0000, span, message)
+                .label("while writing the Terraform configuration")
+                .note("this is a bug in the compiler, not in the program"),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests;

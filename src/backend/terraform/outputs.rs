@@ -1,0 +1,109 @@
+//! `output` blocks, which are sensitive where they read a secret, and
+//! the checks on outputs and DNS records.
+
+use std::borrow::Cow;
+
+use serde_json::{Map, Value};
+
+use crate::backend::common::exports;
+use crate::diagnostics::{Diagnostic, codes};
+use crate::ir::{Deployment, Expr, Output};
+
+use super::expressions::walk;
+use super::resources::SENSITIVE_ATTRIBUTES;
+use super::{Cx, Emitter};
+
+/// The attributes of the openstack provider's resources that hold an IP
+/// address, by the first segment of their path: a CNAME record may not
+/// point at one (see `common::dns`).
+pub(super) const OPENSTACK_ADDRESSES: &[(&str, &str)] = &[
+    ("openstack_compute_instance_v2", "access_ip_v4"),
+    ("openstack_compute_instance_v2", "access_ip_v6"),
+    ("openstack_compute_instance_v2", "network"),
+    ("openstack_lb_loadbalancer_v2", "vip_address"),
+    (
+        "openstack_networking_floatingip_associate_v2",
+        "floating_ip",
+    ),
+    ("openstack_networking_floatingip_associate_v2", "fixed_ip"),
+    ("openstack_networking_floatingip_v2", "address"),
+    ("openstack_networking_floatingip_v2", "fixed_ip"),
+    ("openstack_networking_port_v2", "all_fixed_ips"),
+    ("openstack_networking_port_v2", "fixed_ip"),
+    ("openstack_networking_subnet_v2", "gateway_ip"),
+];
+
+/// The note (W0552) on export names: an `output` block has no field for
+/// one, and other configurations read a root module's outputs by name
+/// (`terraform_remote_state`).
+pub(super) fn unused_exports(d: &Deployment) -> Option<Diagnostic> {
+    let note = |first: &str| {
+        format!(
+            "other configurations read a root module's outputs by name, through the `terraform_remote_state` data source (`data.terraform_remote_state.NAME.outputs.{first}`); `terraform output {first}` prints one"
+        )
+    };
+    exports::unused_exports(
+        d,
+        &codes::W0552,
+        "Terraform",
+        note,
+        "with Terraform, give other configurations the output names; the export names stay for CloudFormation, where other stacks read them with `Fn::ImportValue`",
+    )
+}
+
+/// An output's value, `null` when its condition does not hold.
+pub(super) fn output_value(o: &Output) -> Cow<'_, Expr> {
+    match &o.condition {
+        None | Some(Expr::Bool(true)) => Cow::Borrowed(&o.value),
+        Some(Expr::Bool(false)) => Cow::Owned(Expr::Null),
+        Some(c) => Cow::Owned(Expr::If(
+            Box::new(c.clone()),
+            Box::new(o.value.clone()),
+            Box::new(Expr::Null),
+        )),
+    }
+}
+
+impl<'d> Emitter<'d> {
+    pub(super) fn output(&mut self, o: &Output) -> Value {
+        let cx = Cx {
+            span: o.span,
+            counted: false,
+            plain: false,
+            copy: false,
+        };
+        let value = output_value(o);
+        let mut body = Map::new();
+        if let Some(description) = &o.description {
+            body.insert("description".into(), Value::String(description.clone()));
+        }
+        let v = self.value(&value, cx, false, None);
+        body.insert("value".into(), v);
+        if o.sensitive || self.is_sensitive(&value) {
+            body.insert("sensitive".into(), Value::Bool(true));
+        }
+        Value::Object(body)
+    }
+
+    /// Does `e` read a secret param or an attribute the provider marks
+    /// sensitive?
+    pub(super) fn is_sensitive(&self, e: &Expr) -> bool {
+        let mut found = false;
+        walk(e, &mut |x| {
+            match x {
+                Expr::Param(p) => found |= self.params.get(p.as_str()).is_some_and(|p| p.secret),
+                Expr::Attr(id, path) => {
+                    if let Some(r) = self.resources.get(id.as_str()) {
+                        let first = path.split('.').next().unwrap_or_default();
+                        found |= SENSITIVE_ATTRIBUTES
+                            .iter()
+                            .any(|(t, a)| *t == r.type_name && *a == first);
+                    }
+                }
+                _ => {}
+            }
+            !found
+        });
+        found
+    }
+}

@@ -1,0 +1,187 @@
+//! The `terraform` and `provider` blocks, and the data sources context
+//! values are read from.
+
+use serde_json::{Map, Value};
+
+use crate::diagnostics::{Diagnostic, codes};
+use crate::ir::{Context, ParamType};
+
+use super::{Cx, Emitter, REQUIRED_VERSION};
+
+/// A provider a configuration may need: local name, source, version.
+struct Provider {
+    local: &'static str,
+    source: &'static str,
+    version: &'static str,
+}
+
+/// The providers whose vocabularies the checker accepts. aws is pinned to
+/// the minor version whose schema the stdlib was generated from (6.69.1, see
+/// `shared/schemas/terraform/SOURCES.md`); the others to their major series.
+const PROVIDERS: &[Provider] = &[
+    Provider {
+        local: "aws",
+        source: "hashicorp/aws",
+        version: "~> 6.69",
+    },
+    Provider {
+        local: "openstack",
+        source: "terraform-provider-openstack/openstack",
+        version: "~> 3.0",
+    },
+    Provider {
+        local: "random",
+        source: "hashicorp/random",
+        version: "~> 3.6",
+    },
+];
+
+/// The auth scope data source that region, project and catalog are read from.
+const AUTH_SCOPE: &str = "data.openstack_identity_auth_scope_v3.current";
+
+impl<'d> Emitter<'d> {
+    pub(super) fn terraform_block(&mut self) -> Value {
+        let d = self.d;
+        let mut locals: Vec<&str> = vec![self.provider];
+        for r in &d.resources {
+            let local = r.type_name.split('_').next().unwrap_or_default();
+            if locals.contains(&local) {
+                continue;
+            }
+            if !PROVIDERS.iter().any(|p| p.local == local) {
+                // The checker accepts only the vocabularies of known providers.
+                self.internal(
+                    r.span,
+                    format!(
+                        "`{}` belongs to a provider the Terraform backend does not know",
+                        r.type_name
+                    ),
+                );
+            }
+            locals.push(local);
+        }
+        let mut required = Map::new();
+        for local in locals {
+            if let Some(p) = PROVIDERS.iter().find(|p| p.local == local) {
+                let mut spec = Map::new();
+                spec.insert("source".into(), Value::String(p.source.into()));
+                spec.insert("version".into(), Value::String(p.version.into()));
+                required.insert(p.local.into(), Value::Object(spec));
+            }
+        }
+        let mut block = Map::new();
+        block.insert(
+            "required_version".into(),
+            Value::String(REQUIRED_VERSION.into()),
+        );
+        block.insert("required_providers".into(), Value::Object(required));
+        Value::Object(block)
+    }
+
+    /// The provider's configuration: only its region, from a param named
+    /// `region`. Credentials come from the environment, never the file.
+    pub(super) fn provider_block(&mut self) -> Value {
+        let mut config = Map::new();
+        if let Some(p) = self.params.get("region")
+            && p.ty == ParamType::String
+        {
+            let name = &self.variables["region"];
+            config.insert("region".into(), Value::String(format!("${{var.{name}}}")));
+        }
+        let mut block = Map::new();
+        block.insert(self.provider.into(), Value::Object(config));
+        Value::Object(block)
+    }
+
+    pub(super) fn data_sources(&mut self) -> Map<String, Value> {
+        let mut data = Map::new();
+        let mut add = |ty: &str, name: &str, body: Map<String, Value>| {
+            let mut named = Map::new();
+            named.insert(name.into(), Value::Object(body));
+            data.insert(ty.into(), Value::Object(named));
+        };
+        let [region, zones, _, account, object_store] = self.contexts;
+        let state = || {
+            let mut m = Map::new();
+            m.insert("state".into(), Value::String("available".into()));
+            m
+        };
+        if self.provider == "aws" {
+            if region {
+                add("aws_region", "current", Map::new());
+            }
+            if zones {
+                add("aws_availability_zones", "available", state());
+            }
+            if account {
+                add("aws_caller_identity", "current", Map::new());
+            }
+        } else {
+            if region || account || object_store {
+                let mut m = Map::new();
+                m.insert("name".into(), Value::String("current".into()));
+                add("openstack_identity_auth_scope_v3", "current", m);
+            }
+            if zones {
+                add(
+                    "openstack_compute_availability_zones_v2",
+                    "available",
+                    Map::new(),
+                );
+            }
+        }
+        data
+    }
+
+    pub(super) fn context(&mut self, c: Context) -> String {
+        let slot = match c {
+            Context::Region => 0,
+            Context::Zones => 1,
+            Context::StackName => 2,
+            Context::AccountId => 3,
+        };
+        self.contexts[slot] = true;
+        let aws = self.provider == "aws";
+        match c {
+            Context::StackName => "terraform.workspace",
+            Context::Region if aws => "data.aws_region.current.region",
+            Context::Zones if aws => "data.aws_availability_zones.available.names",
+            Context::AccountId if aws => "data.aws_caller_identity.current.account_id",
+            Context::Region => "data.openstack_identity_auth_scope_v3.current.region",
+            Context::Zones => "data.openstack_compute_availability_zones_v2.available.names",
+            Context::AccountId => "data.openstack_identity_auth_scope_v3.current.project_id",
+        }
+        .into()
+    }
+
+    /// The object store's public endpoint (`https://swift.example.com/v1/AUTH_...`),
+    /// from the auth scope's service catalog: the one `object-store` service,
+    /// its one public endpoint in the provider's region (any region when the
+    /// provider names none), as the provider itself chooses endpoints.
+    /// `one` fails the plan, with its own message, when the catalog has
+    /// several. The aws provider has no OpenStack catalog: E0552.
+    pub(super) fn object_store_url(&mut self, cx: Cx) -> String {
+        if self.provider == "aws" {
+            if !cx.plain {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        &codes::E0552,
+                        cx.span,
+                        format!(
+                            "`object_store_url()` is the endpoint of OpenStack's object store, which {} cannot read",
+                            self.d.target.display()
+                        ),
+                    )
+                    .label("reads `object_store_url()`")
+                    .note("the value comes from OpenStack's service catalog, which only the openstack provider reads")
+                    .help("build this program with `--provider openstack`, or read a `storage.Bucket`'s `domain_name` and `website_url`, which every target gives"),
+                );
+            }
+            return "null".into();
+        }
+        self.contexts[4] = true;
+        format!(
+            "one([for s in {AUTH_SCOPE}.service_catalog : one([for e in s.endpoints : e.url if e.interface == \"public\" && contains([\"\", e.region_id, e.region], {AUTH_SCOPE}.region)]) if s.type == \"object-store\"])"
+        )
+    }
+}

@@ -1,0 +1,394 @@
+//! `resource` blocks: `count` for conditions and deploy-time counts,
+//! bodies with `dynamic` blocks, dependencies and what deletion policies
+//! become (`prevent_destroy`, final snapshots).
+
+use serde_json::{Map, Value};
+
+use crate::diagnostics::{Diagnostic, codes};
+use crate::ir::{Context, Deletion, Expr, Part, Resource};
+use crate::syntax::ast::BinaryOp;
+
+use super::expressions::{P_OR, escape_template, walk};
+use super::{Alternative, Cx, Emitter, Shape};
+
+/// Attributes the providers mark sensitive: an output reading one must be
+/// sensitive too, and `count` may not depend on one.
+pub(super) const SENSITIVE_ATTRIBUTES: &[(&str, &str)] = &[
+    ("random_password", "result"),
+    ("random_password", "bcrypt_hash"),
+    ("aws_db_instance", "password"),
+    ("aws_rds_cluster", "master_password"),
+    ("aws_secretsmanager_secret_version", "secret_string"),
+    ("aws_secretsmanager_secret_version", "secret_binary"),
+    ("aws_iam_access_key", "secret"),
+    ("aws_launch_template", "user_data"),
+    ("openstack_compute_instance_v2", "admin_pass"),
+    ("openstack_db_instance_v1", "user"),
+    ("openstack_db_user_v1", "password"),
+];
+
+/// The nested blocks a value stands for, each with the deploy-time
+/// condition it exists under; `None` unless the value is a list of objects
+/// (or `null`) chosen by conditions, with at least one condition.
+fn block_alternatives(e: &Expr) -> Option<Vec<Alternative<'_>>> {
+    fn go<'e>(
+        e: &'e Expr,
+        condition: Option<Expr>,
+        item: bool,
+        out: &mut Vec<Alternative<'e>>,
+    ) -> bool {
+        match e {
+            Expr::Null => true,
+            Expr::Object(fields) if item => {
+                out.push((condition, fields));
+                true
+            }
+            Expr::List(items) if !item => items.iter().all(|i| go(i, condition.clone(), true, out)),
+            Expr::If(c, a, b) => {
+                go(a, Some(and(condition.clone(), (**c).clone())), item, out)
+                    && go(b, Some(and(condition, negate((**c).clone()))), item, out)
+            }
+            _ => false,
+        }
+    }
+    let mut out = Vec::new();
+    if go(e, None, false, &mut out) && !out.is_empty() && out.iter().any(|(c, _)| c.is_some()) {
+        Some(out)
+    } else {
+        None
+    }
+}
+
+pub(super) fn and(a: Option<Expr>, b: Expr) -> Expr {
+    match a {
+        None => b,
+        Some(a) => Expr::Binary(BinaryOp::And, Box::new(a), Box::new(b)),
+    }
+}
+
+fn negate(e: Expr) -> Expr {
+    match e {
+        Expr::Not(x) => *x,
+        Expr::Binary(BinaryOp::Eq, a, b) => Expr::Binary(BinaryOp::Ne, a, b),
+        Expr::Binary(BinaryOp::Ne, a, b) => Expr::Binary(BinaryOp::Eq, a, b),
+        Expr::Bool(b) => Expr::Bool(!b),
+        e => Expr::Not(Box::new(e)),
+    }
+}
+
+/// A list element present only under a condition: `c ? x : null`.
+pub(super) fn is_optional_item(e: &Expr) -> bool {
+    matches!(e, Expr::If(_, a, b) if matches!(**a, Expr::Null) != matches!(**b, Expr::Null))
+}
+
+/// A constant as JSON, its strings escaped: Terraform reads every string of
+/// a JSON configuration as a template.
+fn const_json(e: &Expr) -> Value {
+    match e {
+        Expr::Null => Value::Null,
+        Expr::Bool(b) => Value::Bool(*b),
+        Expr::Int(i) => Value::from(*i),
+        Expr::Number(n) => serde_json::Number::from_f64(*n).map_or(Value::Null, Value::Number),
+        Expr::String(s) => Value::String(escape_template(s)),
+        Expr::List(items) => Value::Array(items.iter().map(const_json).collect()),
+        Expr::Object(fields) => Value::Object(
+            fields
+                .iter()
+                .map(|(k, v)| (escape_template(k), const_json(v)))
+                .collect(),
+        ),
+        _ => Value::Null,
+    }
+}
+
+impl<'d> Emitter<'d> {
+    pub(super) fn resource(&mut self, r: &'d Resource) -> Value {
+        let cx = Cx {
+            span: r.span,
+            counted: r.count.is_some(),
+            plain: false,
+            copy: false,
+        };
+        let outer = Cx {
+            counted: false,
+            ..cx
+        };
+        let mut body = Map::new();
+        for e in r.condition.iter().chain(r.count.iter()) {
+            self.check_count(r, e, "count");
+        }
+        match (&r.condition, &r.count) {
+            (None, None) | (Some(Expr::Bool(true)), None) => {}
+            (Some(Expr::Bool(false)), _) => {
+                body.insert("count".into(), Value::from(0));
+            }
+            (None, Some(Expr::Int(n))) | (Some(Expr::Bool(true)), Some(Expr::Int(n))) => {
+                body.insert("count".into(), Value::from(*n));
+            }
+            (None, Some(n)) | (Some(Expr::Bool(true)), Some(n)) => {
+                let count = self.template(n, outer);
+                body.insert("count".into(), count);
+            }
+            (Some(c), n) => {
+                let c = self.operand(c, P_OR, outer);
+                let n = match n {
+                    None => "1".to_string(),
+                    Some(n) => self.operand(n, P_OR, outer),
+                };
+                body.insert("count".into(), Value::String(format!("${{{c} ? {n} : 0}}")));
+            }
+        }
+        let properties = self.body(&r.properties, cx, true, Some(r));
+        body.extend(properties);
+        if !r.depends_on.is_empty() {
+            let mut refs = Vec::new();
+            for id in &r.depends_on {
+                match self.resources.get(id.as_str()) {
+                    Some(dep) => {
+                        refs.push(Value::String(format!("{}.{}", dep.type_name, dep.snake)))
+                    }
+                    None => self.internal(
+                        r.span,
+                        format!("`{}` depends on `{id}`, which is not a resource", r.id),
+                    ),
+                }
+            }
+            body.insert("depends_on".into(), Value::Array(refs));
+        }
+        // The policy lowering decided: kept resources cannot be destroyed;
+        // a snapshot is the type's own argument.
+        let protected = matches!(r.deletion, Some(Deletion::Retain | Deletion::Snapshot));
+        self.final_snapshot(r, protected, &mut body, cx);
+        if r.deletion == Some(Deletion::Snapshot)
+            && r.type_name == "aws_ebs_volume"
+            && !r.properties.contains_key("final_snapshot")
+        {
+            body.insert("final_snapshot".into(), Value::Bool(true));
+        }
+        if protected {
+            let mut lifecycle = Map::new();
+            lifecycle.insert("prevent_destroy".into(), Value::Bool(true));
+            body.insert("lifecycle".into(), Value::Object(lifecycle));
+        }
+        Value::Object(body)
+    }
+
+    /// An RDS instance refuses to be destroyed until told what becomes of its
+    /// data: a final snapshot, named after the instance, unless its deletion
+    /// policy is delete. What the program sets itself is left alone.
+    fn final_snapshot(
+        &mut self,
+        r: &Resource,
+        keep_data: bool,
+        body: &mut Map<String, Value>,
+        cx: Cx,
+    ) {
+        if r.type_name != "aws_db_instance"
+            || ["skip_final_snapshot", "final_snapshot_identifier"]
+                .iter()
+                .any(|k| r.properties.contains_key(*k))
+        {
+            return;
+        }
+        body.insert("skip_final_snapshot".into(), Value::Bool(!keep_data));
+        if !keep_data {
+            return;
+        }
+        // Snapshot names are letters, digits and single hyphens.
+        let name = match r.properties.get("identifier") {
+            Some(identifier) => Expr::Interp(vec![
+                Part::Expr(identifier.clone()),
+                Part::Text("-final".into()),
+            ]),
+            None => Expr::Interp(vec![
+                Part::Expr(Expr::Context(Context::StackName)),
+                Part::Text(format!("-{}-final", r.snake.replace('_', "-"))),
+            ]),
+        };
+        let name = self.template(&name, cx);
+        body.insert("final_snapshot_identifier".into(), name);
+    }
+
+    /// `count` (and a dynamic block's `for_each`) may not be sensitive, and
+    /// must be known when Terraform plans.
+    fn check_count(&mut self, r: &Resource, e: &Expr, what: &str) {
+        if self.is_sensitive(e) {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    &codes::E0550,
+                    r.span,
+                    format!(
+                        "whether `{}.{}` exists depends on a secret, and {} refuses sensitive values in `{what}`",
+                        r.type_name,
+                        r.snake,
+                        self.d.target.display()
+                    ),
+                )
+                .label("its condition or count reads a secret")
+                .help("make the condition depend on a param that is not secret (for instance a boolean `enable_...` param)"),
+            );
+        }
+        if let Some((from, read)) = self.known_after_apply(e, &mut Vec::new()) {
+            let from = format!("{}.{}", from.type_name, from.snake);
+            self.diagnostics.push(
+                Diagnostic::new(
+                    &codes::E0554,
+                    r.span,
+                    format!(
+                        "whether `{}.{}` exists depends on `{from}`, which {} knows only after it is created",
+                        r.type_name,
+                        r.snake,
+                        self.d.target.display()
+                    ),
+                )
+                .label(format!("its `{what}` reads `{from}.{read}`"))
+                .note(format!("Terraform must know `{what}` when it plans, and refuses a value known only after apply: `terraform plan` fails"))
+                .help("make the condition depend on params only, which Terraform knows when it plans"),
+            );
+        }
+    }
+
+    /// A value read by `e` that Terraform knows only after apply, with the
+    /// resource it comes from: an id, or an attribute the program does not
+    /// set (or sets to such a value). An attribute the program sets to a
+    /// known value is known when Terraform plans. `seen` holds the
+    /// attributes followed so far.
+    fn known_after_apply(
+        &self,
+        e: &Expr,
+        seen: &mut Vec<(String, String)>,
+    ) -> Option<(&'d Resource, String)> {
+        let mut found = None;
+        walk(e, &mut |x| {
+            if found.is_some() {
+                return false;
+            }
+            let (id, attr) = match x {
+                Expr::Ref(id) => (id, None),
+                Expr::Attr(id, attr) => (id, Some(attr)),
+                _ => return true,
+            };
+            let Some(&r) = self.resources.get(id.as_str()) else {
+                return false;
+            };
+            let Some(attr) = attr else {
+                found = Some((r, "id".to_string()));
+                return false;
+            };
+            let key = attr.split('.').next().unwrap_or_default();
+            match r.properties.get(key) {
+                None => found = Some((r, attr.clone())),
+                Some(set) => {
+                    let followed = (id.clone(), key.to_string());
+                    if !seen.contains(&followed) {
+                        seen.push(followed);
+                        found = self.known_after_apply(set, seen);
+                    }
+                }
+            }
+            false
+        });
+        found
+    }
+
+    /// A block body (or a map): `fields` with their values. Nested blocks
+    /// that exist only under a deploy-time condition become `dynamic` blocks.
+    fn body(
+        &mut self,
+        fields: &crate::ir::Map<Expr>,
+        cx: Cx,
+        blocks: bool,
+        resource: Option<&Resource>,
+    ) -> Map<String, Value> {
+        let mut out = Map::new();
+        let mut dynamic = Map::new();
+        for (key, value) in fields {
+            match self.shape(value, blocks) {
+                Shape::Blocks(alternatives) => {
+                    let mut fixed = Vec::new();
+                    let mut conditional = Vec::new();
+                    for (condition, fields) in alternatives {
+                        let content = Value::Object(self.body(fields, cx, true, resource));
+                        match condition {
+                            None => fixed.push(content),
+                            Some(c) => {
+                                if let Some(r) = resource {
+                                    self.check_count(r, &c, "for_each");
+                                }
+                                let c = self.operand(&c, P_OR, cx);
+                                let mut block = Map::new();
+                                block.insert(
+                                    "for_each".into(),
+                                    Value::String(format!("${{{c} ? [1] : []}}")),
+                                );
+                                block.insert("content".into(), content);
+                                conditional.push(Value::Object(block));
+                            }
+                        }
+                    }
+                    if !fixed.is_empty() {
+                        out.insert(escape_template(key), Value::Array(fixed));
+                    }
+                    let blocks = if conditional.len() == 1 {
+                        conditional.pop().unwrap_or_default()
+                    } else {
+                        Value::Array(conditional)
+                    };
+                    dynamic.insert(key.clone(), blocks);
+                }
+                _ => {
+                    let v = self.value(value, cx, blocks, resource);
+                    out.insert(escape_template(key), v);
+                }
+            }
+        }
+        if !dynamic.is_empty() {
+            out.insert("dynamic".into(), Value::Object(dynamic));
+        }
+        out
+    }
+
+    pub(super) fn value(
+        &mut self,
+        e: &Expr,
+        cx: Cx,
+        blocks: bool,
+        resource: Option<&Resource>,
+    ) -> Value {
+        match self.shape(e, blocks) {
+            Shape::Const => const_json(e),
+            Shape::List(items) => Value::Array(
+                items
+                    .iter()
+                    .map(|item| self.value(item, cx, blocks, resource))
+                    .collect(),
+            ),
+            Shape::Object(fields) => Value::Object(self.body(fields, cx, blocks, resource)),
+            Shape::Blocks(_) | Shape::Expr => self.template(e, cx),
+        }
+    }
+
+    pub(super) fn shape<'e>(&self, e: &'e Expr, blocks: bool) -> Shape<'e> {
+        if e.is_const() {
+            return Shape::Const;
+        }
+        match e {
+            Expr::List(items) => {
+                if blocks && let Some(alternatives) = block_alternatives(e) {
+                    return Shape::Blocks(alternatives);
+                }
+                if items.iter().any(is_optional_item) {
+                    Shape::Expr
+                } else {
+                    Shape::List(items)
+                }
+            }
+            Expr::Object(fields) => Shape::Object(fields),
+            Expr::If(..) if blocks => match block_alternatives(e) {
+                Some(alternatives) => Shape::Blocks(alternatives),
+                None => Shape::Expr,
+            },
+            _ => Shape::Expr,
+        }
+    }
+}

@@ -1,0 +1,308 @@
+//! Uses of conditional resources: a resource declared under an `if` read
+//! where that condition is not known to hold (E0208), with a help that
+//! names only what is in scope there.
+
+use super::exprs::canon;
+use super::{Checker, Entry, Scope};
+use crate::diagnostics::{Diagnostic, codes};
+use crate::sema::eval::{self, Value};
+use crate::sema::ty::Ty;
+use crate::source::Span;
+use crate::syntax::ast::*;
+
+impl Checker<'_> {
+    /// Reports a conditional resource used where its `if` is not known to
+    /// hold (E0208), unless one instance of a repeated resource is read at a
+    /// constant index under the condition that instance exists by: for `a`
+    /// declared `for i in 0..3 if i < n`, `0 < n ? a[0].url : null`. The
+    /// help names only what is in scope where `a` is used: an `if` reading
+    /// the loop variables is shown with them replaced by what they are for
+    /// one instance, or not shown at all.
+    pub(super) fn may_not_exist(
+        &mut self,
+        scope: &Scope,
+        name: &Ident,
+        index: Option<&Expr>,
+        item: usize,
+        guard_span: Span,
+    ) {
+        let ItemKind::Resource(r) = &scope.items[item].kind else {
+            return;
+        };
+        let Some(guard) = &r.if_guard else {
+            return;
+        };
+        let constant = index.and_then(|e| constant_index(scope, e));
+        let bound: Vec<&str> = r
+            .for_guard
+            .iter()
+            .flat_map(|f| std::iter::once(&f.binding.first).chain(&f.binding.second))
+            .map(|b| b.name.as_str())
+            .collect();
+        let mut names = Vec::new();
+        names_in(guard, &mut names);
+        let reads_binding = names.iter().any(|n| bound.contains(&n.name.as_str()));
+        // The condition as it reads here for instance `k`; `None` when the
+        // names it reads mean something else here, or a loop variable cannot
+        // be written without the loop.
+        let shadowed = names
+            .iter()
+            .any(|n| !bound.contains(&n.name.as_str()) && scope.is_local(&n.name));
+        let instance = |k: i64| {
+            let guard_for = r.for_guard.as_ref()?;
+            let substitutions = instance_bindings(scope, guard_for, k)?;
+            let hidden = substitutions
+                .iter()
+                .flat_map(|(_, e, _)| {
+                    let mut inner = Vec::new();
+                    names_in(e, &mut inner);
+                    inner
+                })
+                .any(|n| scope.is_local(&n.name));
+            (!shadowed && !hidden).then_some(substitutions)
+        };
+        if reads_binding
+            && let Some(k) = constant
+            && let Some(substitutions) = instance(k)
+            && scope
+                .conditions
+                .contains(&canon(&substitute(guard, &substitutions)))
+        {
+            return;
+        }
+        let written = self.source_text(guard_span);
+        let help = if !reads_binding {
+            let read = match (index, &r.for_guard) {
+                (Some(e), _) => format!("{}[{}]", name.name, self.source_text(e.span)),
+                (None, Some(_)) => format!("{}[0]", name.name),
+                (None, None) => name.name.clone(),
+            };
+            format!(
+                "use it under the same condition, as in `{written} ? {read}.ATTRIBUTE : null`, or give this declaration the same `if`"
+            )
+        } else {
+            let variable = bound
+                .iter()
+                .find(|b| names.iter().any(|n| n.name == **b))
+                .copied()
+                .unwrap_or_default();
+            let k = constant.unwrap_or(0);
+            match instance(k) {
+                Some(substitutions) if constant.is_some() => {
+                    let condition = splice(&written, guard_span, guard, &substitutions);
+                    format!(
+                        "instance {k} of `{0}` exists only when `{condition}`: read it under that condition, as in `{condition} ? {0}[{k}].ATTRIBUTE : null`",
+                        name.name
+                    )
+                }
+                Some(substitutions) => {
+                    let condition = splice(&written, guard_span, guard, &substitutions);
+                    format!(
+                        "whether an instance of `{0}` exists depends on `{variable}`, its loop variable: read one instance at a constant index under its own condition, as in `{condition} ? {0}[{k}].ATTRIBUTE : null`, or use `{0}` in a resource with the same `for` and `if`",
+                        name.name
+                    )
+                }
+                None => format!(
+                    "whether an instance of `{0}` exists depends on `{variable}`, its loop variable, which is not in scope here: use `{0}` in a resource with the same `for` and `if`",
+                    name.name
+                ),
+            }
+        };
+        self.diagnostics.push(
+            Diagnostic::new(
+                &codes::E0208,
+                name.span,
+                format!("`{}` may not exist here", name.name),
+            )
+            .label(format!("`{}` exists only under a condition", name.name))
+            .secondary(guard_span, "it exists only when this is true")
+            .help(help),
+        );
+    }
+}
+
+/// Every name an expression reads, comprehensions' included; a bare callee
+/// names a function and is left out.
+fn names_in<'e>(expr: &'e Expr, out: &mut Vec<&'e Ident>) {
+    match &expr.kind {
+        ExprKind::Name(name) => out.push(name),
+        ExprKind::ListComp(comp) => names_in_comprehension(comp, None, out),
+        ExprKind::ObjectComp(comp, value) => names_in_comprehension(comp, Some(value), out),
+        _ => expr.for_each_operand(|e| names_in(e, out)),
+    }
+}
+
+fn names_in_comprehension<'e>(
+    comp: &'e Comprehension,
+    value: Option<&'e Expr>,
+    out: &mut Vec<&'e Ident>,
+) {
+    names_in(&comp.iterable, out);
+    for e in comp.filter.iter().chain([&comp.body]).chain(value) {
+        names_in(e, out);
+    }
+}
+
+/// A constant index, when nothing it reads is a local: `a[0]`, `a[last]`.
+fn constant_index(scope: &Scope, index: &Expr) -> Option<i64> {
+    let mut names = Vec::new();
+    names_in(index, &mut names);
+    if names.iter().any(|n| scope.is_local(&n.name)) {
+        return None;
+    }
+    match eval::eval(index, &|n| scope.consts.lookup(n), &mut Vec::new())? {
+        Value::Int(k) if k >= 0 => Some(k),
+        _ => None,
+    }
+}
+
+/// What the loop variables of `guard` are for instance `k`, as
+/// expressions of the module's scope, with their text: for `i in a..b`,
+/// `a + k` when `a` is a constant; for `x in xs`, a list named at the top
+/// level, `xs[k]`. `None` for anything else.
+fn instance_bindings(
+    scope: &Scope,
+    guard: &ForGuard,
+    k: i64,
+) -> Option<Vec<(String, Expr, String)>> {
+    let literal = |n: i64| {
+        let expr = Expr {
+            kind: ExprKind::Int(n),
+            span: Span::default(),
+        };
+        (expr, n.to_string())
+    };
+    let (index, element) = match &guard.iterable.kind {
+        ExprKind::Range(start, _) => {
+            let Value::Int(start) =
+                eval::eval(start, &|n| scope.consts.lookup(n), &mut Vec::new())?
+            else {
+                return None;
+            };
+            (literal(k), literal(start.checked_add(k)?))
+        }
+        ExprKind::Name(list) if is_list(scope, &list.name) => {
+            let expr = Expr {
+                kind: ExprKind::Index(Box::new(guard.iterable.clone()), Box::new(literal(k).0)),
+                span: Span::default(),
+            };
+            (literal(k), (expr, format!("{}[{k}]", list.name)))
+        }
+        _ => return None,
+    };
+    let binding = &guard.binding;
+    Some(match &binding.second {
+        Some(second) => vec![
+            (binding.first.name.clone(), index.0, index.1),
+            (second.name.clone(), element.0, element.1),
+        ],
+        None => vec![(binding.first.name.clone(), element.0, element.1)],
+    })
+}
+
+/// Is `name`, of the module's top level, a list (by its declared type, or
+/// its value when known at compile time)?
+fn is_list(scope: &Scope, name: &str) -> bool {
+    let typed = match scope.entries.get(name) {
+        Some(Entry::Param(t, _)) => Some(t),
+        Some(Entry::Let(index)) => scope.lets.get(index).and_then(Option::as_ref),
+        _ => None,
+    };
+    match typed.map(Ty::non_optional) {
+        Some(Ty::List(_)) => true,
+        Some(Ty::Any) | None => matches!(scope.consts.lookup(name), Some(Value::List(_))),
+        Some(_) => false,
+    }
+}
+
+/// `expr` with the names of `substitutions` replaced by their expressions.
+fn substitute(expr: &Expr, substitutions: &[(String, Expr, String)]) -> Expr {
+    let mut expr = expr.clone();
+    replace_names(&mut expr, substitutions);
+    expr
+}
+
+fn replace_names(expr: &mut Expr, substitutions: &[(String, Expr, String)]) {
+    let mut each = |e: &mut Expr| replace_names(e, substitutions);
+    match &mut expr.kind {
+        ExprKind::Name(name) => {
+            if let Some((_, replacement, _)) = substitutions.iter().find(|(n, ..)| *n == name.name)
+            {
+                *expr = replacement.clone();
+            }
+        }
+        ExprKind::Str(s) => {
+            for part in &mut s.parts {
+                if let StrPart::Interp(e) = part {
+                    each(e);
+                }
+            }
+        }
+        ExprKind::List(items) => items.iter_mut().for_each(each),
+        ExprKind::Object(props) => props.iter_mut().for_each(|p| each(&mut p.value)),
+        ExprKind::Member(base, _) => each(base),
+        ExprKind::Call(callee, args) => {
+            if !matches!(callee.kind, ExprKind::Name(_)) {
+                each(callee);
+            }
+            args.iter_mut().for_each(each);
+        }
+        ExprKind::Unary(_, e) | ExprKind::Paren(e) => each(e),
+        ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) | ExprKind::Range(a, b) => {
+            each(a);
+            each(b);
+        }
+        ExprKind::Conditional(c, a, b) => {
+            each(c);
+            each(a);
+            each(b);
+        }
+        ExprKind::ListComp(comp) => {
+            each(&mut comp.iterable);
+            comp.filter.iter_mut().for_each(&mut each);
+            each(&mut comp.body);
+        }
+        ExprKind::ObjectComp(comp, value) => {
+            each(&mut comp.iterable);
+            comp.filter.iter_mut().for_each(&mut each);
+            each(&mut comp.body);
+            each(value);
+        }
+        ExprKind::Null
+        | ExprKind::Bool(_)
+        | ExprKind::Int(_)
+        | ExprKind::Number(_)
+        | ExprKind::Error => {}
+    }
+}
+
+/// The text of `guard`, written at `span` as `written`, with the names of
+/// `substitutions` replaced by their text.
+fn splice(
+    written: &str,
+    span: Span,
+    guard: &Expr,
+    substitutions: &[(String, Expr, String)],
+) -> String {
+    let mut names = Vec::new();
+    names_in(guard, &mut names);
+    names.sort_by_key(|n| std::cmp::Reverse(n.span.range().start));
+    let mut text = written.to_string();
+    let base = span.range().start;
+    for name in names {
+        let Some((_, _, replacement)) = substitutions.iter().find(|(n, ..)| *n == name.name) else {
+            continue;
+        };
+        let range = name.span.range();
+        if let (Some(start), Some(end)) =
+            (range.start.checked_sub(base), range.end.checked_sub(base))
+            && name.span.file == span.file
+            && text.is_char_boundary(start)
+            && end <= text.len()
+            && text.is_char_boundary(end)
+        {
+            text.replace_range(start..end, replacement);
+        }
+    }
+    text
+}

@@ -1,0 +1,728 @@
+//! Declarations: a module's (or a component body's) lets, resources and
+//! outputs; a resource's properties against its schema, its `for` and `if`
+//! folded into [`Instances`], its `deletion` policy; the constraints of a
+//! component's params against the constants its instances pass.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use indexmap::IndexMap;
+use rustc_hash::{FxBuildHasher, FxHashMap as HashMap};
+
+use super::exprs::{bind, canon};
+use super::secrets::{marked_at, sensitive_outputs};
+use super::types::literal_type;
+use super::{Analysis, Checker, ConstEnv, Count, Entry, Existence, Instances, ModuleId, Scope};
+use crate::diagnostics::{Diagnostic, codes};
+use crate::sema::eval::{self, Value};
+use crate::sema::schema::Schema;
+use crate::sema::ty::{SchemaId, Ty};
+use crate::source::Span;
+use crate::stdlib;
+use crate::syntax::ast::*;
+
+/// Up to this many properties, a resource's body is scanned for duplicate
+/// keys rather than hashed.
+const FEW_PROPERTIES: usize = 16;
+
+const META_PROPERTIES: &[&str] = &["depends_on", "deletion"];
+
+impl Checker<'_> {
+    /// Checks the declarations of a module (or of a component's body).
+    /// `component`: in a component's body or `target` block, the names of
+    /// the component's outputs declared `sensitive = true`.
+    pub(super) fn check_module(
+        &mut self,
+        module: ModuleId,
+        items: &[Item],
+        entry: bool,
+        component: Option<&[String]>,
+    ) -> Analysis {
+        let consts = ConstEnv {
+            lets: items
+                .iter()
+                .filter_map(|item| match &item.kind {
+                    ItemKind::Let(l) => Some((l.name.name.as_str(), &l.value)),
+                    _ => None,
+                })
+                .collect(),
+            params: if entry {
+                self.param_values.clone()
+            } else {
+                IndexMap::new()
+            },
+            defaults: if entry {
+                self.param_defaults.clone()
+            } else {
+                IndexMap::new()
+            },
+            cache: RefCell::new(HashMap::default()),
+            diagnostics: RefCell::new(Vec::new()),
+        };
+        let mut scope = Scope {
+            module,
+            items,
+            entries: HashMap::default(),
+            resource_schemas: Vec::new(),
+            lets: HashMap::default(),
+            let_secrets: HashMap::default(),
+            locals: Vec::new(),
+            conditions: Vec::new(),
+            non_null: Vec::new(),
+            consts,
+        };
+        let mut analysis = Analysis::default();
+        if entry {
+            analysis.states.reserve(items.len());
+        }
+        self.resource_schemas.reserve(items.len());
+        self.declare_entries(&mut scope, items);
+        for (index, item) in items.iter().enumerate() {
+            match &item.kind {
+                ItemKind::Let(l) => {
+                    self.let_type(&mut scope, index);
+                    if entry {
+                        // Folding reports what cannot be computed (1 / 0).
+                        let _ = scope.consts.lookup(&l.name.name);
+                    }
+                }
+                ItemKind::Resource(r) => {
+                    let schema = scope.resource_schemas[index];
+                    let (state, _) = self.check_resource(&mut scope, r, schema, entry);
+                    if entry && let Some(state) = state {
+                        analysis.states.insert(r.name.name.clone(), state);
+                    }
+                }
+                ItemKind::Output(o) => {
+                    if let Some(value) = &o.value {
+                        let (found, secret) = self.reading_secrets(|s| s.infer(&mut scope, value));
+                        if let Some(secret) = secret {
+                            if entry {
+                                analysis.secret_outputs.insert(o.name.name.clone());
+                            } else if let Some(declared) = component {
+                                self.secret_in_component_output(&scope, o, declared, &secret);
+                            }
+                        }
+                        if let Some(declared) = &o.ty {
+                            let expected = self.resolve_type(module, declared);
+                            self.expect(&expected, &found, value.span, None);
+                        }
+                    } else if let Some(declared) = &o.ty {
+                        let _ = self.resolve_type(module, declared);
+                    }
+                    if let Some(options) = &o.options {
+                        self.check_output_options(&mut scope, options);
+                    }
+                }
+                ItemKind::TypeAlias(a) => {
+                    let _ = self.resolve_type(module, &a.ty);
+                }
+                ItemKind::Native(n) => {
+                    for member in &n.members {
+                        if let MemberKind::Property(f) | MemberKind::Attribute(f) = &member.kind {
+                            let _ = self.resolve_type(module, &f.ty);
+                        }
+                    }
+                }
+                ItemKind::Component(c) => {
+                    let own: Vec<Item> = c
+                        .items
+                        .iter()
+                        .filter(|i| !matches!(i.kind, ItemKind::Target(_)))
+                        .cloned()
+                        .collect();
+                    let sensitive = sensitive_outputs(c);
+                    let _ = self.check_module(module, &own, false, Some(&sensitive));
+                    for item in &c.items {
+                        if let ItemKind::Target(block) = &item.kind {
+                            self.check_target_block(module, c, block);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        self.check_address_ranges(&scope, items);
+        self.diagnostics.extend(scope.consts.diagnostics.take());
+        analysis
+    }
+
+    fn declare_entries<'a>(&mut self, scope: &mut Scope<'a>, items: &'a [Item]) {
+        scope.entries.reserve(items.len());
+        scope.resource_schemas = vec![None; items.len()];
+        for (index, item) in items.iter().enumerate() {
+            let (name, entry) = match &item.kind {
+                ItemKind::Param(p) => {
+                    let ty = match (&p.ty, &p.default) {
+                        (Some(t), _) => self.resolve_type(scope.module, t),
+                        (None, Some(d)) => literal_type(d),
+                        (None, None) => Ty::Any,
+                    };
+                    let secret =
+                        marked_at(p.options.as_ref(), "secret", &|n| scope.consts.lookup(n));
+                    (&p.name, Entry::Param(ty, secret))
+                }
+                ItemKind::Let(l) => (&l.name, Entry::Let(index)),
+                ItemKind::Resource(r) => {
+                    let ty = match &r.ty {
+                        ResourceType::Path(path) => {
+                            match self.resolve_type_path(scope.module, path) {
+                                t @ (Ty::Resource(_) | Ty::Error) => t,
+                                other => {
+                                    let shown = self.show(&other);
+                                    self.diagnostics.push(
+                                        Diagnostic::new(
+                                            &codes::E0106,
+                                            path.span,
+                                            format!("`{}` is not a resource type", path.text()),
+                                        )
+                                        .label(format!("this is the value type `{shown}`"))
+                                        .help("a resource's type is a component, a portable stdlib type such as `compute.Server`, or a native type such as `AWS::EC2::VPC`"),
+                                    );
+                                    Ty::Error
+                                }
+                            }
+                        }
+                        ResourceType::Raw(_) => Ty::Any,
+                    };
+                    let ty = if r.for_guard.is_some() {
+                        Ty::list(ty)
+                    } else {
+                        ty
+                    };
+                    let condition = r.if_guard.as_ref().map(|c| Box::new((canon(c), c.span)));
+                    (
+                        &r.name,
+                        Entry::Resource {
+                            ty,
+                            condition,
+                            item: index,
+                        },
+                    )
+                }
+                ItemKind::Import(i) => (&i.alias, Entry::Import),
+                _ => continue,
+            };
+            let entry = scope.entries.entry(&name.name).or_insert(entry);
+            if matches!(item.kind, ItemKind::Resource(_)) {
+                // A name declared twice has the first declaration's entry.
+                scope.resource_schemas[index] = match entry {
+                    Entry::Resource { ty, .. } => match ty.non_optional() {
+                        Ty::Resource(id) => Some(*id),
+                        Ty::List(inner) => match **inner {
+                            Ty::Resource(id) => Some(id),
+                            _ => None,
+                        },
+                        _ => None,
+                    },
+                    _ => None,
+                };
+            }
+        }
+    }
+
+    pub(super) fn let_type(&mut self, scope: &mut Scope, index: usize) -> Ty {
+        match scope.lets.get(&index) {
+            Some(Some(t)) => return t.clone(),
+            // A cycle among lets; the graph reports it.
+            Some(None) => return Ty::Error,
+            None => {}
+        }
+        scope.lets.insert(index, None);
+        let ItemKind::Let(l) = &scope.items[index].kind else {
+            return Ty::Error;
+        };
+        // Lets are checked outside any local scope or condition.
+        let locals = std::mem::take(&mut scope.locals);
+        let conditions = std::mem::take(&mut scope.conditions);
+        let (found, secret) = self.reading_secrets(|s| s.infer(scope, &l.value));
+        if let Some(secret) = secret {
+            scope.let_secrets.insert(index, secret);
+        }
+        scope.locals = locals;
+        scope.conditions = conditions;
+        let ty = match &l.ty {
+            Some(declared) => {
+                let expected = self.resolve_type(scope.module, declared);
+                self.expect(&expected, &found, l.value.span, None);
+                expected
+            }
+            None => found,
+        };
+        scope.lets.insert(index, Some(ty.clone()));
+        ty
+    }
+
+    /// Checks a resource; returns its state class when its type is known,
+    /// and, in the entry file, how many instances exist.
+    fn check_resource(
+        &mut self,
+        scope: &mut Scope,
+        r: &Resource,
+        schema: Option<SchemaId>,
+        fold: bool,
+    ) -> (Option<StateClass>, Instances) {
+        let mut instances = Instances {
+            count: Count::One,
+            existence: Existence::Always,
+        };
+        if let ResourceType::Raw(name) = &r.ty {
+            self.raw_type(name);
+        }
+        if let Some(schema) = schema {
+            self.resource_schemas.insert(r.name.span, schema);
+        }
+        let locals_before = scope.locals.len();
+        if let Some(guard) = &r.for_guard {
+            let (iterable, secret) = self.reading_secrets(|s| s.infer(scope, &guard.iterable));
+            let element = self.element_type(&iterable, guard.iterable.span);
+            // A list of the wrong type is already reported.
+            if fold && !element.is_error() {
+                instances.count = self.repetition(scope, guard);
+            }
+            bind(scope, &guard.binding, &iterable, element, secret);
+        }
+        let pushed_condition = match &r.if_guard {
+            Some(condition) => {
+                let t = self.infer(scope, condition);
+                self.expect(&Ty::Bool, &t, condition.span, None);
+                scope.conditions.push(canon(condition));
+                if fold {
+                    instances.existence = match self.fold(scope, condition) {
+                        Some(Value::Bool(true)) => Existence::Always,
+                        Some(Value::Bool(false)) => Existence::Never,
+                        _ => Existence::Conditional,
+                    };
+                }
+                true
+            }
+            None => false,
+        };
+        let properties = &r.body.properties;
+        // The latest span of each key set so far; a short body is scanned
+        // instead.
+        let mut seen: Option<HashMap<&str, Span>> = (properties.len() > FEW_PROPERTIES)
+            .then(|| HashMap::with_capacity_and_hasher(properties.len(), FxBuildHasher));
+        // The schema, once its fields are resolved.
+        let mut resolved: Option<Rc<Schema>> = None;
+        for (index, property) in properties.iter().enumerate() {
+            let key = property.key.name.as_str();
+            let earlier = match &mut seen {
+                Some(seen) => seen.insert(key, property.key.span),
+                None => properties[..index]
+                    .iter()
+                    .rev()
+                    .find(|p| p.key.name == key)
+                    .map(|p| p.key.span),
+            };
+            if let Some(first) = earlier {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        &codes::E0205,
+                        property.key.span,
+                        format!("property `{key}` is set twice"),
+                    )
+                    .label("set again here")
+                    .secondary(first, "first set here")
+                    .help("remove one of them"),
+                );
+            }
+            match key {
+                "depends_on" => {
+                    // Entries must be resources; the graph checks them.
+                    continue;
+                }
+                "deletion" => {
+                    self.check_deletion(property, schema);
+                    continue;
+                }
+                _ => {}
+            }
+            let Some(schema) = schema else {
+                let _ = self.infer(scope, &property.value);
+                continue;
+            };
+            let fields = match &resolved {
+                Some(fields) => fields,
+                None => {
+                    self.ensure_fields(schema);
+                    resolved.insert(self.schemas[schema.0 as usize].clone())
+                }
+            };
+            match fields.inputs.get(key) {
+                Some(field) => {
+                    let ((), secret) = self.reading_secrets(|s| {
+                        s.check_value(scope, &property.value, &field.ty, Some((key, field)))
+                    });
+                    if let Some(secret) = secret {
+                        self.secret_in_property(scope.module, schema, key, field, &secret);
+                    }
+                    self.check_constraints(scope, schema, key, &property.value);
+                    self.check_address_blocks(scope, schema, key, &property.value);
+                }
+                None => {
+                    let _ = self.infer(scope, &property.value);
+                    self.unknown_property(schema, &property.key);
+                }
+            }
+        }
+        if let Some(schema) = schema {
+            self.ensure_fields(schema);
+            let fields = self.schemas[schema.0 as usize].clone();
+            let is_set = |name: &str| match &seen {
+                Some(seen) => seen.contains_key(name),
+                None => properties.iter().any(|p| p.key.name == name),
+            };
+            let missing = fields
+                .inputs
+                .iter()
+                .filter(|(name, field)| field.required && !is_set(name));
+            for (name, field) in missing {
+                let schema_name = self.schema_name(schema);
+                let shown = self.show(&field.ty);
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        &codes::E0202,
+                        r.name.span,
+                        format!("missing required property `{name}` of `{schema_name}`"),
+                    )
+                    .label(format!("`{name}` is not set"))
+                    .secondary(
+                        field.span,
+                        format!("`{name}` is declared here, of type `{shown}`"),
+                    )
+                    .help(format!("set it: `{name} = ...`")),
+                );
+            }
+        }
+        if pushed_condition {
+            scope.conditions.pop();
+        }
+        scope.locals.truncate(locals_before);
+        (schema.map(|s| self.schemas[s.0 as usize].state), instances)
+    }
+
+    /// An output's options: `export`, a name (deploy-time parts allowed, as
+    /// CloudFormation's `Export.Name`), and `sensitive`, which decides how
+    /// the output is emitted and so must be known at compile time.
+    fn check_output_options(&mut self, scope: &mut Scope, options: &Block) {
+        const OPTIONS: &[&str] = &["export", "sensitive"];
+        for p in &options.properties {
+            let expected = match p.key.name.as_str() {
+                "export" => Ty::String,
+                "sensitive" => Ty::Bool,
+                other => {
+                    let _ = self.infer(scope, &p.value);
+                    self.diagnostics.push(
+                        Diagnostic::new(
+                            &codes::E0201,
+                            p.key.span,
+                            format!("unknown output option `{other}`"),
+                        )
+                        .label("not an option of an output")
+                        .did_you_mean(other, OPTIONS.iter().copied())
+                        .note("an output's options are `export` (a name other stacks import the value by) and `sensitive`"),
+                    );
+                    continue;
+                }
+            };
+            let (found, secret) =
+                self.reading_secrets(|s| s.check_expr(scope, &p.value, &expected));
+            let found = found.unwrap_or_else(|| expected.clone());
+            if p.key.name == "export"
+                && let Some(secret) = secret
+                && !self.modules[scope.module.0 as usize].stdlib
+            {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        &codes::E0321,
+                        secret.read,
+                        "an export name cannot read a secret",
+                    )
+                    .label(secret.label())
+                    .secondary(secret.origin, secret.why.clone())
+                    .note("the export name is written into the template in plain text, and every stack that imports the output sees it")
+                    .help("build the export name from values that are not secret"),
+                );
+            }
+            self.expect(&expected, &found, p.value.span, None);
+            if p.key.name == "sensitive"
+                && found == Ty::Bool
+                && !matches!(
+                    eval::eval(&p.value, &|name| scope.consts.lookup(name), &mut Vec::new()),
+                    Some(Value::Bool(_))
+                )
+            {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        &codes::E0308,
+                        p.value.span,
+                        "`sensitive` must be known at compile time",
+                    )
+                    .label("known only at deploy time")
+                    .help("write `sensitive = true` or `false`, or give the params it reads with `--param`"),
+                );
+            }
+        }
+    }
+
+    /// The compile-time value of an expression of the module's top level,
+    /// if everything it reads is known at compile time.
+    fn fold(&mut self, scope: &Scope, expr: &Expr) -> Option<Value> {
+        let mut diagnostics = Vec::new();
+        let value = eval::eval(expr, &|name| scope.consts.lookup(name), &mut diagnostics);
+        self.diagnostics.extend(diagnostics);
+        value
+    }
+
+    /// How many instances a `for` makes: unrolled when the list is known at
+    /// compile time, the target's own count for a deploy-time range.
+    fn repetition(&mut self, scope: &Scope, guard: &ForGuard) -> Count {
+        match self.fold(scope, &guard.iterable) {
+            Some(Value::List(items)) => Count::Fixed(items.len()),
+            Some(Value::Object(fields)) => Count::Fixed(fields.len()),
+            Some(_) => Count::One,
+            None => match self.static_length(scope, &guard.iterable, 0) {
+                Some(n) => Count::Fixed(n),
+                None if matches!(guard.iterable.kind, ExprKind::Range(..)) => Count::Deploy,
+                None => self.deploy_time_list(guard),
+            },
+        }
+    }
+
+    /// The length of a list whose elements may be known only at deploy time
+    /// but whose shape is fixed: `[a, b]`, `[for x in xs: ...]` over such a
+    /// list, a range with constant bounds, a let of one of these.
+    fn static_length(&mut self, scope: &Scope, expr: &Expr, depth: usize) -> Option<usize> {
+        if depth > 64 {
+            return None;
+        }
+        match &expr.kind {
+            ExprKind::List(items) => Some(items.len()),
+            ExprKind::Paren(inner) => self.static_length(scope, inner, depth + 1),
+            ExprKind::ListComp(comp) if comp.filter.is_none() => {
+                self.static_length(scope, &comp.iterable, depth + 1)
+            }
+            ExprKind::Name(name) => {
+                let value = scope.consts.lets.get(name.name.as_str()).copied()?;
+                self.static_length(scope, value, depth + 1)
+            }
+            _ => match self.fold(scope, expr)? {
+                Value::List(items) => Some(items.len()),
+                Value::Object(fields) => Some(fields.len()),
+                _ => None,
+            },
+        }
+    }
+
+    fn deploy_time_list(&mut self, guard: &ForGuard) -> Count {
+        {
+            {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        &codes::E0210,
+                        guard.iterable.span,
+                        "`for` over a list known only at deploy time",
+                    )
+                    .label("this list is not known at compile time")
+                    .note("repetition over a list unrolls into distinct resources, so the compiler must know the list; only a count (`for i in 0..n`) may wait for deploy time")
+                    .help("give the params this list depends on at compile time (`--param`), or repeat over a range `0..length`"),
+                );
+                Count::One
+            }
+        }
+    }
+
+    /// A constant given to a component's param must meet the param's
+    /// constraints, as a compile-time value given to a program's param does.
+    fn check_constraints(&mut self, scope: &Scope, schema: SchemaId, key: &str, value: &Expr) {
+        let Some(constraints) = self.schemas[schema.0 as usize]
+            .constraints
+            .get(key)
+            .cloned()
+        else {
+            return;
+        };
+        for (e, folded, param) in constants(scope, value) {
+            self.report_violations(schema, key, &constraints, e.span, &folded, param);
+        }
+    }
+
+    fn report_violations(
+        &mut self,
+        schema: SchemaId,
+        key: &str,
+        constraints: &crate::sema::params::Constraints,
+        span: Span,
+        folded: &Value,
+        default_of: Option<&str>,
+    ) {
+        let schema_name = self.schema_name(schema);
+        for violation in constraints.violations(folded) {
+            let (reason, label) = match default_of {
+                Some(param) => (
+                    format!("the default of `{param}`: {}", violation.reason),
+                    format!(
+                        "`{param}` breaks `{}` when deployed with its default",
+                        violation.option
+                    ),
+                ),
+                None => (
+                    violation.reason.clone(),
+                    format!("breaks `{}`", violation.option),
+                ),
+            };
+            let mut diagnostic = Diagnostic::new(
+                &codes::E0301,
+                span,
+                format!("`{key}` of `{schema_name}`: {reason}"),
+            )
+            .label(label)
+            .secondary(violation.span, "the constraint");
+            if let Some(message) = &constraints.message {
+                diagnostic = diagnostic.note(message.clone());
+            }
+            if let Some(param) = default_of {
+                diagnostic = diagnostic.help(format!(
+                    "change the default of `{param}`, or give `{param}` the same constraint so a deployment cannot pass such a value"
+                ));
+            }
+            self.diagnostics.push(diagnostic);
+        }
+    }
+
+    fn raw_type(&mut self, name: &StringLit) {
+        let text = name.as_plain().unwrap_or_default();
+        if stdlib::native_target(&text).is_none() {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    &codes::E0104,
+                    name.span,
+                    format!("`{text}` is not a type name of any target"),
+                )
+                .label("unknown target vocabulary")
+                .help("a native type name starts with `AWS::`, `OS::`, `aws_`, `openstack_` or `random_`"),
+            );
+            return;
+        }
+        let mut diagnostic = Diagnostic::new(
+            &codes::W0202,
+            name.span,
+            format!("`{text}` is passed through unchecked"),
+        )
+        .label("properties of this resource are not checked");
+        diagnostic = match self.native_schema(&text) {
+            Some(_) => diagnostic.help(format!(
+                "the stdlib knows this type: write `{text}` without quotes to have it checked"
+            )),
+            None => diagnostic.note("the stdlib has no schema for this type"),
+        };
+        self.diagnostics.push(diagnostic);
+    }
+
+    fn check_deletion(&mut self, property: &Property, schema: Option<SchemaId>) {
+        const POLICIES: &[&str] = &["delete", "retain", "snapshot"];
+        let value = match &property.value.kind {
+            ExprKind::Str(s) => s.as_plain(),
+            _ => None,
+        };
+        let Some(value) = value else {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    &codes::E0209,
+                    property.value.span,
+                    "`deletion` must be written as a literal",
+                )
+                .label("not a literal string")
+                .note("the policy is fixed at compile time: it becomes the template's own deletion policy")
+                .help("write \"delete\", \"retain\" or \"snapshot\" here"),
+            );
+            return;
+        };
+        let Some(value) = Some(value).filter(|v| POLICIES.contains(&v.as_str())) else {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    &codes::E0209,
+                    property.value.span,
+                    "`deletion` must be \"delete\", \"retain\" or \"snapshot\"",
+                )
+                .label("not a deletion policy")
+                .note("the policy is fixed at compile time: it becomes the template's own deletion policy"),
+            );
+            return;
+        };
+        if value == "delete"
+            && let Some(schema) = schema
+        {
+            let s = &self.schemas[schema.0 as usize];
+            {
+                if s.state == StateClass::Persistent {
+                    let name = s.name.clone();
+                    self.diagnostics.push(
+                        Diagnostic::new(
+                            &codes::W0201,
+                            property.value.span,
+                            format!(
+                                "`{name}` holds data that this policy deletes with the resource"
+                            ),
+                        )
+                        .label("the data is lost when the resource is deleted or replaced")
+                        .note(format!("`{name}` is persistent: by default it is retained"))
+                        .help(
+                            "remove `deletion` to keep the default protection, or use \"snapshot\"",
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    fn unknown_property(&mut self, schema: SchemaId, key: &Key) {
+        let s = &self.schemas[schema.0 as usize];
+        let mut diagnostic = Diagnostic::new(
+            &codes::E0201,
+            key.span,
+            format!("`{}` has no property `{}`", s.name, key.name),
+        )
+        .label("unknown property")
+        .secondary(s.span, format!("`{}` is declared here", s.name));
+        let candidates = s
+            .inputs
+            .keys()
+            .map(String::as_str)
+            .chain(META_PROPERTIES.iter().copied());
+        diagnostic = diagnostic.did_you_mean(&key.name, candidates);
+        self.diagnostics.push(diagnostic);
+    }
+}
+
+/// The constants a property's value may be, with the expressions that give
+/// them: a value chosen at deploy time between constants is each of them,
+/// and a param passed as it is is its default (then named), the value a
+/// deployment that gives none gets.
+pub(super) fn constants<'e>(
+    scope: &Scope,
+    value: &'e Expr,
+) -> Vec<(&'e Expr, Value, Option<&'e str>)> {
+    let mut alternatives = vec![value];
+    let mut constants = Vec::new();
+    while let Some(e) = alternatives.pop() {
+        match &e.kind {
+            ExprKind::Conditional(_, a, b) => alternatives.extend([&**b, &**a]),
+            ExprKind::Paren(inner) => alternatives.push(inner),
+            ExprKind::Name(name)
+                if !scope.locals.iter().any(|(local, ..)| *local == name.name)
+                    && let Some(default) = scope.consts.defaults.get(&name.name) =>
+            {
+                constants.push((e, default.clone(), Some(name.name.as_str())));
+            }
+            _ => {
+                // What cannot be folded is reported where it is checked.
+                let mut quiet = Vec::new();
+                let folded = eval::eval(e, &|name| scope.consts.lookup(name), &mut quiet);
+                constants.extend(folded.map(|v| (e, v, None)));
+            }
+        }
+    }
+    constants
+}

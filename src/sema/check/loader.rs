@@ -1,0 +1,165 @@
+//! Loading modules: the imports of a file (relative to it, cycles reported
+//! with their chain) and the stdlib files a program names, each parsed on
+//! demand and checked once.
+
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use super::{Checker, ModuleId};
+use crate::diagnostics::{Diagnostic, codes};
+use crate::sema::resolve::NAMESPACES;
+use crate::syntax::ast::*;
+use crate::{stdlib, syntax};
+
+impl Checker<'_> {
+    pub(super) fn load_imports(&mut self, module: ModuleId) {
+        let ast = self.modules[module.0 as usize].ast.clone();
+        let dir = self.modules[module.0 as usize].dir.clone();
+        for item in &ast.items {
+            let ItemKind::Import(import) = &item.kind else {
+                continue;
+            };
+            let target = self.load_import(import, dir.as_deref());
+            self.modules[module.0 as usize]
+                .imports
+                .insert(import.alias.name.clone(), target);
+        }
+    }
+
+    fn load_import(&mut self, import: &Import, dir: Option<&Path>) -> Option<ModuleId> {
+        let Some(relative) = import.path.as_plain() else {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    &codes::E0105,
+                    import.path.span,
+                    "an import path cannot contain an interpolation",
+                )
+                .label("the file to import must be known before anything is evaluated")
+                .help("write the path as plain text"),
+            );
+            return None;
+        };
+        let dir = dir.unwrap_or(Path::new("."));
+        // Lexically, so that names read `dir/web.infra`, not `dir/./web.infra`.
+        let joined: PathBuf = dir
+            .join(&relative)
+            .components()
+            .filter(|c| !matches!(c, std::path::Component::CurDir))
+            .collect();
+        let Ok(canonical) = joined.canonicalize() else {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    &codes::E0105,
+                    import.path.span,
+                    format!("cannot find `{relative}`"),
+                )
+                .label(format!("no file at `{}`", joined.display()))
+                .help("import paths are relative to the importing file"),
+            );
+            return None;
+        };
+        if let Some(position) = self.loading.iter().position(|(p, _, _)| *p == canonical) {
+            let mut chain: Vec<String> = self.loading[position..]
+                .iter()
+                .map(|(_, shown, _)| shown.clone())
+                .collect();
+            chain.push(joined.display().to_string());
+            let self_import = position + 1 == self.loading.len();
+            let mut diagnostic = Diagnostic::new(&codes::E0103, import.path.span, "import cycle")
+                .label("this import closes the cycle")
+                .note(format!("the cycle: {}", chain.join(" → ")));
+            for (_, _, span) in &self.loading[position + 1..] {
+                diagnostic = diagnostic.secondary(*span, "imported here");
+            }
+            self.diagnostics.push(diagnostic.help(if self_import {
+                "a file's own declarations are in scope without an import: remove it"
+            } else {
+                "move what both files need into a third file that imports neither"
+            }));
+            return None;
+        }
+        if let Some(existing) = self.user_modules.get(&canonical) {
+            return Some(*existing);
+        }
+        let text = match std::fs::read(&canonical) {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        &codes::E0105,
+                        import.path.span,
+                        format!("cannot read `{relative}`: {error}"),
+                    )
+                    .label("imported here"),
+                );
+                return None;
+            }
+        };
+        let name = joined.display().to_string();
+        let lossy = String::from_utf8_lossy(&text).into_owned();
+        let file = self.db.add(name, Some(&canonical), lossy);
+        let text = match syntax::decode(file, text) {
+            Ok(text) => text,
+            Err(diagnostic) => {
+                self.diagnostics.push(*diagnostic);
+                return None;
+            }
+        };
+        let (ast, syntax_diagnostics) = syntax::parse(file, &text);
+        let broken = crate::diagnostics::has_errors(&syntax_diagnostics);
+        self.diagnostics.extend(syntax_diagnostics);
+        if !broken {
+            self.diagnostics.extend(crate::sema::resolve::resolve(&ast));
+        }
+        let ast = Rc::new(ast);
+        // Imports of this file resolve from where it was found, as written.
+        let id = self.add_module(ast.clone(), joined.parent(), None);
+        self.user_modules.insert(canonical.clone(), id);
+        self.loading
+            .push((canonical, joined.display().to_string(), import.path.span));
+        self.load_imports(id);
+        self.loading.pop();
+        if !broken {
+            // Components and outputs of an imported file are checked with it.
+            let _ = self.check_module(id, &ast.items, false, None);
+        }
+        Some(id)
+    }
+
+    pub(super) fn stdlib_module(
+        &mut self,
+        path: &str,
+        namespace: Option<&str>,
+    ) -> Option<ModuleId> {
+        if let Some(id) = self.stdlib_modules.get(path) {
+            return Some(*id);
+        }
+        let text = stdlib::source(path)?;
+        let file = self
+            .db
+            .add(stdlib::display_name(path), None, text.to_string());
+        let (ast, diagnostics) = syntax::parse(file, text);
+        // The stdlib is tested to parse cleanly; report anyway rather than hide.
+        self.diagnostics.extend(diagnostics);
+        let id = self.add_module(Rc::new(ast), None, namespace.map(str::to_string));
+        self.modules[id.0 as usize].stdlib = true;
+        self.stdlib_modules.insert(path.to_string(), id);
+        Some(id)
+    }
+
+    pub(super) fn namespace_module(&mut self, namespace: &str) -> Option<ModuleId> {
+        if !NAMESPACES.contains(&namespace) {
+            return None;
+        }
+        let path = stdlib::portable_path(namespace);
+        let first_time = !self.stdlib_modules.contains_key(&path);
+        let id = self.stdlib_module(&path, Some(namespace))?;
+        if first_time {
+            // Checking the namespace's lowerings records the native schema of
+            // every resource in them, which lowering needs.
+            let ast = self.modules[id.0 as usize].ast.clone();
+            let _ = self.check_module(id, &ast.items, false, None);
+        }
+        Some(id)
+    }
+}

@@ -1,0 +1,345 @@
+//! The type checker: resolves resource types against the stdlib and imports,
+//! checks properties against schemas, attribute reads, operators, calls, and
+//! uses of conditional resources.
+//!
+//! Modules (the entry file, its imports, stdlib files) are loaded on demand;
+//! a stdlib file is parsed only when a program names something in it.
+//!
+//! [`check`] and the [`Checker`] it runs are here, with what they hand to
+//! later phases ([`Program`], [`Analysis`], [`Instances`]); the checker's
+//! methods are spread over one file per responsibility:
+//!
+//! - `loader`: imports and stdlib modules;
+//! - `types`: type expressions and aliases;
+//! - `schemas`: component and native schemas;
+//! - `items`: declarations, resources and their properties;
+//! - `exprs`: expression typing;
+//! - `existence`: uses of conditional resources (E0208);
+//! - `secrets`: where secrets may go (E0321);
+//! - `targets`: a component's `target` blocks;
+//! - `cidr`: address blocks known at compile time.
+
+mod cidr;
+mod existence;
+mod exprs;
+mod items;
+mod loader;
+mod schemas;
+mod secrets;
+mod targets;
+#[cfg(test)]
+mod tests;
+mod types;
+
+pub use exprs::canon;
+
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use indexmap::IndexMap;
+use rustc_hash::{FxBuildHasher, FxHashMap as HashMap, FxHashSet as HashSet};
+
+use super::eval::{self, Value};
+use super::params::{self, ParamInfo};
+use super::schema::Schema;
+use super::ty::{SchemaId, Ty, display};
+use crate::diagnostics::Diagnostic;
+use crate::source::{FileId, SourceDb, Span};
+use crate::syntax::ast::*;
+use secrets::Secret;
+
+/// Index of a loaded module.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ModuleId(pub u32);
+
+/// A checked program: what lowering needs to expand it for a target.
+pub struct Program {
+    /// Every loaded module (the entry file, imports, stdlib files), by id.
+    pub modules: Vec<Rc<SourceFile>>,
+    pub entry: ModuleId,
+    pub schemas: Vec<Schema>,
+    /// The schema of each resource declaration, by the span of its name.
+    pub resource_schemas: HashMap<Span, SchemaId>,
+    pub analysis: Analysis,
+    /// The entry file's params, with their compile-time values.
+    pub params: IndexMap<String, ParamInfo>,
+}
+
+struct Module {
+    ast: Rc<SourceFile>,
+    /// The directory imports are relative to; `None` for stdlib files.
+    dir: Option<PathBuf>,
+    /// The namespace a stdlib portable file defines (`compute`), if any.
+    namespace: Option<String>,
+    /// A file of the stdlib: where its secrets go is its own decision, so
+    /// nothing in it is checked for secrets reaching properties.
+    stdlib: bool,
+    imports: HashMap<String, Option<ModuleId>>,
+    /// Native types named in this module, declared by it or by the stdlib,
+    /// by name; `None` for a name that is neither.
+    natives: HashMap<String, Option<SchemaId>>,
+}
+
+/// What the checker found, for later phases.
+#[derive(Debug, Default)]
+pub struct Analysis {
+    /// State class of each top-level resource of the entry file.
+    pub states: IndexMap<String, StateClass, FxBuildHasher>,
+    /// The entry file's outputs whose value reads a secret: a secret param,
+    /// or an output of a component declared `sensitive = true` (such as
+    /// `secret.RandomPassword`'s `value`). Each is sensitive, whether it is
+    /// marked `sensitive = true` or not, as an output reading a secret param
+    /// always was.
+    pub secret_outputs: HashSet<String>,
+}
+
+/// How many instances of a resource a program declares.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Count {
+    /// No `for`: one.
+    One,
+    /// `for` over a list known at compile time: unrolled.
+    Fixed(usize),
+    /// `for i in a..n` with a bound known only at deploy time: the target's
+    /// own repetition (Terraform `count`, Heat `ResourceGroup`).
+    Deploy,
+}
+
+/// Whether a resource exists.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Existence {
+    Always,
+    /// Its `if` folded to false: it is left out of every template.
+    Never,
+    /// Its `if` is known only at deploy time.
+    Conditional,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Instances {
+    pub count: Count,
+    pub existence: Existence,
+}
+
+pub struct Checker<'db> {
+    db: &'db mut SourceDb,
+    modules: Vec<Module>,
+    user_modules: HashMap<PathBuf, ModuleId>,
+    stdlib_modules: HashMap<String, ModuleId>,
+    /// Import chain being loaded, for cycle detection.
+    /// Each file's canonical path, its name as written, and the import span.
+    loading: Vec<(PathBuf, String, Span)>,
+    /// Shared so that a schema can be read while the checker is borrowed
+    /// mutably.
+    schemas: Vec<Rc<Schema>>,
+    component_schemas: HashMap<(ModuleId, String), SchemaId>,
+    native_schemas: HashMap<String, Option<SchemaId>>,
+    aliases_in_progress: HashSet<(ModuleId, String)>,
+    aliases: HashMap<(ModuleId, String), Ty>,
+    /// Component schemas whose fields are not resolved yet.
+    pending_fields: HashMap<SchemaId, (ModuleId, usize)>,
+    resource_schemas: HashMap<Span, SchemaId>,
+    /// Values of the entry file's params given at compile time.
+    param_values: IndexMap<String, Value>,
+    /// Defaults of the entry file's other params (secrets left out): the
+    /// values a deployment gets when it gives none.
+    param_defaults: IndexMap<String, Value>,
+    diagnostics: Vec<Diagnostic>,
+    /// The text of the type path being resolved, kept from one path to the
+    /// next: every resource's type is one.
+    path_text: String,
+    /// The first secret read by the expressions inferred since it was last
+    /// taken: secrecy is tracked beside types, as every operator, call,
+    /// interpolation, list, object and comprehension propagates it. See
+    /// [`Checker::reading_secrets`].
+    secret: Option<Rc<Secret>>,
+}
+
+/// Top-level names of a module, as the checker sees them.
+#[derive(Clone)]
+enum Entry {
+    /// A param, and for a secret one where `secret = true` is written.
+    Param(Ty, Option<Span>),
+    Let(usize),
+    Resource {
+        ty: Ty,
+        /// The `if` it exists under, printed, and where it is. Boxed: most
+        /// resources have none, and every name has an entry.
+        condition: Option<Box<(String, Span)>>,
+        /// Its index among the scope's items.
+        item: usize,
+    },
+    Import,
+}
+
+/// The scope expressions are checked in.
+struct Scope<'a> {
+    module: ModuleId,
+    items: &'a [Item],
+    entries: HashMap<&'a str, Entry>,
+    /// The schema of each resource among `items`, by index, as its name's
+    /// entry gives it: read once per resource, without hashing its name.
+    resource_schemas: Vec<Option<SchemaId>>,
+    lets: HashMap<usize, Option<Ty>>,
+    /// The secret each let's value reads, by index, once its type is known.
+    let_secrets: HashMap<usize, Rc<Secret>>,
+    /// Loop variables and narrowed names: name, type, and the secret the
+    /// value carries.
+    locals: Vec<(String, Ty, Option<Rc<Secret>>)>,
+    /// Conditions known to hold here, canonically printed.
+    conditions: Vec<String>,
+    /// Attribute paths known not to be null here (`a.b != null ? a.b : ...`),
+    /// canonically printed.
+    non_null: Vec<String>,
+    consts: ConstEnv<'a>,
+}
+
+impl Scope<'_> {
+    /// Is `name` a loop variable or a narrowed name here?
+    fn is_local(&self, name: &str) -> bool {
+        self.locals.iter().any(|(local, ..)| local == name)
+    }
+}
+
+/// Checks one entry file already parsed into `ast`.
+pub fn check(
+    db: &mut SourceDb,
+    file: FileId,
+    ast: Rc<SourceFile>,
+    path: Option<&Path>,
+    params: &IndexMap<String, ParamInfo>,
+) -> (Program, Vec<Diagnostic>) {
+    let mut checker = Checker {
+        db,
+        modules: Vec::new(),
+        user_modules: HashMap::default(),
+        stdlib_modules: HashMap::default(),
+        loading: Vec::new(),
+        schemas: Vec::new(),
+        component_schemas: HashMap::default(),
+        native_schemas: HashMap::default(),
+        aliases_in_progress: HashSet::default(),
+        aliases: HashMap::default(),
+        pending_fields: HashMap::default(),
+        resource_schemas: HashMap::default(),
+        param_values: IndexMap::new(),
+        param_defaults: IndexMap::new(),
+        diagnostics: Vec::new(),
+        path_text: String::new(),
+        secret: None,
+    };
+    let _ = file;
+    let canonical = path.and_then(|p| p.canonicalize().ok());
+    if let Some(p) = &canonical {
+        let shown = path.map(|p| p.display().to_string()).unwrap_or_default();
+        checker.loading.push((p.clone(), shown, Span::default()));
+    }
+    let entry = checker.add_module(ast.clone(), path.and_then(Path::parent), None);
+    if let Some(p) = canonical {
+        checker.user_modules.insert(p, entry);
+    }
+    checker.load_imports(entry);
+    checker.loading.clear();
+    // Params typed by an alias of another file are checked now that every
+    // file they name is loaded.
+    let mut params = params.clone();
+    let found = params::check_foreign(&ast, &mut params, &mut |ty| checker.param_type(entry, ty));
+    checker.diagnostics.extend(found);
+    checker.param_values = params
+        .iter()
+        .filter_map(|(name, info)| Some((name.clone(), info.value.clone()?)))
+        .collect();
+    checker.param_defaults = params
+        .iter()
+        .filter(|(_, info)| info.value.is_none() && !info.secret)
+        .filter_map(|(name, info)| Some((name.clone(), info.default.clone()?)))
+        .collect();
+    let analysis = checker.check_module(entry, &ast.items, true, None);
+    let pending: Vec<SchemaId> = checker.pending_fields.keys().copied().collect();
+    for id in pending {
+        checker.ensure_fields(id);
+    }
+    let program = Program {
+        modules: checker.modules.iter().map(|m| m.ast.clone()).collect(),
+        entry,
+        schemas: checker
+            .schemas
+            .into_iter()
+            .map(Rc::unwrap_or_clone)
+            .collect(),
+        resource_schemas: checker.resource_schemas,
+        analysis,
+        params,
+    };
+    (program, checker.diagnostics)
+}
+
+impl Checker<'_> {
+    fn add_module(
+        &mut self,
+        ast: Rc<SourceFile>,
+        dir: Option<&Path>,
+        namespace: Option<String>,
+    ) -> ModuleId {
+        let id = ModuleId(self.modules.len() as u32);
+        self.modules.push(Module {
+            ast,
+            dir: dir.map(Path::to_path_buf),
+            namespace,
+            stdlib: false,
+            imports: HashMap::default(),
+            natives: HashMap::default(),
+        });
+        id
+    }
+
+    fn source_text(&self, span: Span) -> String {
+        self.db
+            .text(span.file)
+            .get(span.range())
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    fn schema_name(&self, id: SchemaId) -> String {
+        self.schemas[id.0 as usize].name.clone()
+    }
+
+    fn show(&self, ty: &Ty) -> String {
+        display(ty, &|id| self.schema_name(id))
+    }
+}
+
+/// Compile-time values of a module's names: params given at compile time,
+/// and lets whose values fold, evaluated on demand.
+struct ConstEnv<'a> {
+    lets: HashMap<&'a str, &'a Expr>,
+    params: IndexMap<String, Value>,
+    /// Defaults of the params not given: not constants, but what a
+    /// deployment that gives no value gets.
+    defaults: IndexMap<String, Value>,
+    /// `None` while a let is being evaluated, so a cycle folds to nothing.
+    cache: RefCell<HashMap<String, Option<Value>>>,
+    diagnostics: RefCell<Vec<Diagnostic>>,
+}
+
+impl ConstEnv<'_> {
+    fn lookup(&self, name: &str) -> Option<Value> {
+        if let Some(value) = self.params.get(name) {
+            return Some(value.clone());
+        }
+        if let Some(cached) = self.cache.borrow().get(name) {
+            return cached.clone();
+        }
+        let expr = self.lets.get(name)?;
+        self.cache.borrow_mut().insert(name.to_string(), None);
+        let mut diagnostics = Vec::new();
+        let value = eval::eval(expr, &|n| self.lookup(n), &mut diagnostics);
+        self.diagnostics.borrow_mut().extend(diagnostics);
+        self.cache
+            .borrow_mut()
+            .insert(name.to_string(), value.clone());
+        value
+    }
+}

@@ -1,0 +1,256 @@
+//! Schemas: a component's (its params as inputs, its outputs, the
+//! constraints of its params), resolved on first use; a native type's, read
+//! from its declaration in the program or in the stdlib.
+
+use std::rc::Rc;
+
+use indexmap::IndexMap;
+
+use super::secrets::marked;
+use super::types::{literal_type, written_optional};
+use super::{Checker, ModuleId};
+use crate::diagnostics::{Diagnostic, codes};
+use crate::sema::params;
+use crate::sema::schema::{Field, Schema, SchemaKind};
+use crate::sema::ty::{SchemaId, Ty};
+use crate::source::Span;
+use crate::syntax::ast::*;
+use crate::{stdlib, suggest};
+
+impl Checker<'_> {
+    pub(super) fn component_schema(&mut self, module: ModuleId, index: usize) -> SchemaId {
+        let ast = self.modules[module.0 as usize].ast.clone();
+        let ItemKind::Component(component) = &ast.items[index].kind else {
+            unreachable!("component_schema is called with a component's index");
+        };
+        let key = (module, component.name.name.clone());
+        if let Some(id) = self.component_schemas.get(&key) {
+            return *id;
+        }
+        let id = SchemaId(self.schemas.len() as u32);
+        let name = match &self.modules[module.0 as usize].namespace {
+            Some(ns) => format!("{ns}.{}", component.name.name),
+            None => component.name.name.clone(),
+        };
+        self.schemas.push(Rc::new(Schema {
+            name,
+            kind: SchemaKind::Component { module, index },
+            state: component.state.unwrap_or(StateClass::Stateless),
+            span: component.name.span,
+            inputs: IndexMap::default(),
+            outputs: IndexMap::default(),
+            constraints: IndexMap::default(),
+            snapshot: false,
+        }));
+        // Fields resolve on first use: a component's type may then appear in
+        // its own fields or in an alias that one of its fields uses.
+        self.component_schemas.insert(key, id);
+        self.pending_fields.insert(id, (module, index));
+        id
+    }
+
+    /// Resolves a component schema's fields if not done yet.
+    pub(super) fn ensure_fields(&mut self, id: SchemaId) {
+        // Read for every attribute: most often nothing is pending.
+        if self.pending_fields.is_empty() {
+            return;
+        }
+        let Some((module, index)) = self.pending_fields.remove(&id) else {
+            return;
+        };
+        let ast = self.modules[module.0 as usize].ast.clone();
+        let ItemKind::Component(component) = &ast.items[index].kind else {
+            return;
+        };
+        let mut inputs = IndexMap::default();
+        let mut outputs = IndexMap::default();
+        let mut constraints = IndexMap::default();
+        for item in &component.items {
+            match &item.kind {
+                ItemKind::Param(p) => {
+                    if p.options.is_some() {
+                        constraints.insert(p.name.name.clone(), params::constraints_of(&ast, p));
+                    }
+                    let ty = match (&p.ty, &p.default) {
+                        (Some(t), _) => self.resolve_type(module, t),
+                        (None, Some(d)) => literal_type(d),
+                        (None, None) => Ty::Any,
+                    };
+                    let required =
+                        p.default.is_none() && !p.ty.as_ref().is_some_and(written_optional);
+                    inputs.insert(
+                        p.name.name.clone(),
+                        Field {
+                            ty,
+                            required,
+                            span: p.name.span,
+                            secret: marked(p.options.as_ref(), "secret"),
+                        },
+                    );
+                }
+                ItemKind::Output(o) => {
+                    let ty = match &o.ty {
+                        Some(t) => self.resolve_type(module, t),
+                        None => Ty::Any,
+                    };
+                    outputs.insert(
+                        o.name.name.clone(),
+                        Field {
+                            ty,
+                            required: false,
+                            span: o.name.span,
+                            secret: marked(o.options.as_ref(), "sensitive"),
+                        },
+                    );
+                }
+                _ => {}
+            }
+        }
+        let schema = Rc::make_mut(&mut self.schemas[id.0 as usize]);
+        schema.inputs = inputs;
+        schema.outputs = outputs;
+        schema.constraints = constraints;
+    }
+
+    /// A native type: declared by the program itself, or from the stdlib.
+    pub(super) fn native_type(&mut self, module: ModuleId, name: &str, span: Span) -> Ty {
+        let found = match self.modules[module.0 as usize].natives.get(name) {
+            Some(found) => *found,
+            None => {
+                let found = self
+                    .native_schema_in(module, name)
+                    .or_else(|| self.native_schema(name));
+                self.modules[module.0 as usize]
+                    .natives
+                    .insert(name.to_string(), found);
+                found
+            }
+        };
+        match found {
+            Some(id) => Ty::Resource(id),
+            None => {
+                let candidates = native_candidates(name);
+                let mut diagnostic =
+                    Diagnostic::new(&codes::E0104, span, format!("unknown type `{name}`"))
+                        .label("no native type of this name in the stdlib");
+                if let Some(near) = suggest::best_match(name, candidates.iter().map(String::as_str))
+                {
+                    diagnostic = diagnostic.help(format!("did you mean `{near}`?"));
+                } else {
+                    diagnostic = diagnostic.help(format!(
+                        "for a type the stdlib lacks, write its name as a string: `\"{name}\"` (unchecked)"
+                    ));
+                }
+                self.diagnostics.push(diagnostic);
+                Ty::Error
+            }
+        }
+    }
+
+    pub(super) fn native_schema(&mut self, name: &str) -> Option<SchemaId> {
+        if let Some(found) = self.native_schemas.get(name) {
+            return *found;
+        }
+        let found = self.load_native_schema(name);
+        self.native_schemas.insert(name.to_string(), found);
+        found
+    }
+
+    fn load_native_schema(&mut self, name: &str) -> Option<SchemaId> {
+        let path = stdlib::native_path(name)?;
+        let module = self.stdlib_module(&path, None)?;
+        self.native_schema_in(module, name)
+    }
+
+    /// The schema of a native type declared in `module`, if it declares it.
+    fn native_schema_in(&mut self, module: ModuleId, name: &str) -> Option<SchemaId> {
+        let ast = self.modules[module.0 as usize].ast.clone();
+        let native = ast.items.iter().find_map(|item| match &item.kind {
+            ItemKind::Native(n) if n.type_name.as_plain().as_deref() == Some(name) => Some(n),
+            _ => None,
+        })?;
+        let mut inputs = IndexMap::default();
+        let mut outputs = IndexMap::default();
+        outputs.insert(
+            "id".to_string(),
+            Field {
+                ty: Ty::String,
+                required: false,
+                span: native.type_name.span,
+                secret: false,
+            },
+        );
+        for member in &native.members {
+            match &member.kind {
+                MemberKind::Property(f) => {
+                    let ty = self.resolve_type(module, &f.ty);
+                    let required = !written_optional(&f.ty);
+                    inputs.insert(
+                        f.name.name.clone(),
+                        Field {
+                            ty,
+                            required,
+                            span: f.name.span,
+                            secret: false,
+                        },
+                    );
+                }
+                MemberKind::Attribute(f) => {
+                    let ty = self.resolve_type(module, &f.ty);
+                    outputs.insert(
+                        f.name.name.clone(),
+                        Field {
+                            ty,
+                            required: false,
+                            span: f.name.span,
+                            secret: false,
+                        },
+                    );
+                }
+                MemberKind::Setting(_) => {}
+            }
+        }
+        // Terraform reads back any argument: `aws_lb.web.vpc_id`.
+        if native.target.name.starts_with("terraform") {
+            for (name, field) in &inputs {
+                outputs.entry(name.clone()).or_insert_with(|| field.clone());
+            }
+        }
+        let id = SchemaId(self.schemas.len() as u32);
+        self.schemas.push(Rc::new(Schema {
+            name: name.to_string(),
+            kind: SchemaKind::Native {
+                target: native.target.name.clone(),
+            },
+            state: native.state.unwrap_or(StateClass::Stateless),
+            span: native.type_name.span,
+            inputs,
+            outputs,
+            constraints: IndexMap::default(),
+            snapshot: native.members.iter().any(|m| {
+                matches!(&m.kind, MemberKind::Setting(p)
+                    if p.key.name == "snapshot" && matches!(p.value.kind, ExprKind::Bool(true)))
+            }),
+        }));
+        Some(id)
+    }
+}
+
+/// Native type names near `name`, by the stdlib's file names, for
+/// did-you-mean. File names are lowercase; the suggestion is read from the
+/// file to get the name's own spelling.
+fn native_candidates(name: &str) -> Vec<String> {
+    let Some(target) = stdlib::native_target(name) else {
+        return Vec::new();
+    };
+    let prefix = format!("native/{target}/");
+    stdlib::files()
+        .iter()
+        .filter(|(path, _)| path.starts_with(&prefix))
+        .filter_map(|(_, text)| {
+            let start = text.find("native \"")? + "native \"".len();
+            let end = text[start..].find('"')? + start;
+            Some(text[start..end].to_string())
+        })
+        .collect()
+}

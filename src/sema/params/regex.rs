@@ -1,0 +1,1037 @@
+//!
+//! A small backtracking regular expression engine, for the `pattern`
+//! constraint: the syntax CloudFormation (Java), Heat (Python) and
+//! Terraform (RE2) patterns have in common.
+//!
+//! Supported: literals, `.`, classes `[a-z0-9-]` and `[^...]` with POSIX
+//! names (`[[:alpha:]]`), the escapes `\d \D \w \W \s \S \b \B \A \z`,
+//! `\n \t \r \f \v \0`, `\xhh`, `\x{h..}`, `\uhhhh` and escaped
+//! punctuation, the anchors `^ $`, groups `( )`, `(?: )` and named groups,
+//! alternation `|`, and the quantifiers `* + ? {n} {n,} {n,m}` (lazy with
+//! a trailing `?`). Lookaround, backreferences, flags, possessive
+//! quantifiers and Unicode classes are reported as unsupported: such a
+//! pattern is not checked at compile time, since the target may accept it.
+
+/// A compiled pattern.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Regex {
+    source: String,
+    root: Node,
+}
+
+/// Why a pattern does not compile, with the offending characters as
+/// char offsets into the pattern.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Error {
+    pub message: String,
+    pub start: usize,
+    pub end: usize,
+    /// A feature some regex dialects have and this engine lacks: the
+    /// pattern may be valid for the target.
+    pub unsupported: bool,
+}
+
+/// The most characters a value checked against a pattern may have.
+pub const MAX_INPUT: usize = 4096;
+/// The most backtracking steps one match may take.
+const MAX_STEPS: usize = 1_000_000;
+/// The deepest recursion one match may use.
+const MAX_DEPTH: usize = 2_000;
+/// The largest count of a `{n,m}` quantifier.
+const MAX_REPEAT: u32 = 1000;
+/// The deepest nesting of groups.
+const MAX_GROUPS: usize = 50;
+
+#[derive(Clone, Debug, PartialEq)]
+enum Node {
+    Empty,
+    Char(char),
+    Any,
+    Class(Class),
+    Start,
+    End,
+    /// `\b` (true) or `\B` (false).
+    WordBoundary(bool),
+    Concat(Vec<Node>),
+    Alt(Vec<Node>),
+    Repeat {
+        node: Box<Node>,
+        min: u32,
+        max: Option<u32>,
+        greedy: bool,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct Class {
+    negated: bool,
+    items: Vec<Item>,
+}
+
+/// A member of a class; the bool of the named sets negates them
+/// (`\D`, `\W`, `\S`).
+#[derive(Clone, Debug, PartialEq)]
+enum Item {
+    Range(char, char),
+    Digit(bool),
+    Word(bool),
+    Space(bool),
+}
+
+impl Item {
+    fn matches(&self, c: char) -> bool {
+        match *self {
+            Item::Range(lo, hi) => lo <= c && c <= hi,
+            Item::Digit(negated) => c.is_ascii_digit() != negated,
+            Item::Word(negated) => is_word(c) != negated,
+            Item::Space(negated) => {
+                matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0b' | '\x0c') != negated
+            }
+        }
+    }
+}
+
+impl Class {
+    fn matches(&self, c: char) -> bool {
+        self.items.iter().any(|item| item.matches(c)) != self.negated
+    }
+}
+
+fn is_word(c: char) -> bool {
+    c.is_ascii_alphanumeric() || c == '_'
+}
+
+impl Node {
+    /// Matches exactly one character, whatever the context?
+    fn single(&self) -> bool {
+        matches!(self, Node::Char(_) | Node::Any | Node::Class(_))
+    }
+
+    fn matches_char(&self, c: char) -> bool {
+        match self {
+            Node::Char(x) => *x == c,
+            Node::Any => c != '\n',
+            Node::Class(class) => class.matches(c),
+            _ => false,
+        }
+    }
+
+    fn is_anchor(&self) -> bool {
+        matches!(self, Node::Start | Node::End | Node::WordBoundary(_))
+    }
+}
+
+fn error(message: impl Into<String>, start: usize, end: usize) -> Error {
+    Error {
+        message: message.into(),
+        start,
+        end,
+        unsupported: false,
+    }
+}
+
+fn unsupported(what: &str, start: usize, end: usize) -> Error {
+    Error {
+        message: format!("{what} are not supported"),
+        start,
+        end,
+        unsupported: true,
+    }
+}
+
+/// What an escape stands for.
+enum Escape {
+    Char(char),
+    Item(Item),
+    Node(Node),
+}
+
+struct Parser {
+    chars: Vec<char>,
+    pos: usize,
+}
+
+impl Parser {
+    fn peek(&self) -> Option<char> {
+        self.chars.get(self.pos).copied()
+    }
+
+    fn peek_at(&self, offset: usize) -> Option<char> {
+        self.chars.get(self.pos + offset).copied()
+    }
+
+    fn next(&mut self) -> Option<char> {
+        let c = self.peek()?;
+        self.pos += 1;
+        Some(c)
+    }
+
+    fn alternation(&mut self, depth: usize) -> Result<Node, Error> {
+        let mut branches = vec![self.concat(depth)?];
+        while self.peek() == Some('|') {
+            self.pos += 1;
+            branches.push(self.concat(depth)?);
+        }
+        Ok(if branches.len() == 1 {
+            branches.pop().unwrap_or(Node::Empty)
+        } else {
+            Node::Alt(branches)
+        })
+    }
+
+    fn concat(&mut self, depth: usize) -> Result<Node, Error> {
+        let mut items = Vec::new();
+        while let Some(c) = self.peek() {
+            if c == '|' || c == ')' {
+                break;
+            }
+            let atom = self.atom(depth)?;
+            items.push(self.quantifiers(atom)?);
+        }
+        Ok(match items.len() {
+            0 => Node::Empty,
+            1 => items.pop().unwrap_or(Node::Empty),
+            _ => Node::Concat(items),
+        })
+    }
+
+    fn atom(&mut self, depth: usize) -> Result<Node, Error> {
+        let start = self.pos;
+        let Some(c) = self.next() else {
+            return Ok(Node::Empty);
+        };
+        match c {
+            '(' => self.group(start, depth),
+            '[' => self.class(start),
+            '.' => Ok(Node::Any),
+            '^' => Ok(Node::Start),
+            '$' => Ok(Node::End),
+            '\\' => Ok(match self.escape(start, false)? {
+                Escape::Char(c) => Node::Char(c),
+                Escape::Item(item) => Node::Class(Class {
+                    negated: false,
+                    items: vec![item],
+                }),
+                Escape::Node(node) => node,
+            }),
+            '*' | '+' | '?' => Err(error(
+                format!("nothing to repeat: `{c}` follows nothing"),
+                start,
+                start + 1,
+            )),
+            '{' => {
+                self.pos = start;
+                if let Some((_, _, end)) = self.brace_quantifier() {
+                    return Err(error("nothing to repeat: `{` follows nothing", start, end));
+                }
+                self.pos = start + 1;
+                Ok(Node::Char('{'))
+            }
+            c => Ok(Node::Char(c)),
+        }
+    }
+
+    fn group(&mut self, start: usize, depth: usize) -> Result<Node, Error> {
+        if depth >= MAX_GROUPS {
+            return Err(error("groups are nested too deeply", start, start + 1));
+        }
+        if self.peek() == Some('?') {
+            self.pos += 1;
+            match (self.peek(), self.peek_at(1)) {
+                (Some(':'), _) => self.pos += 1,
+                (Some('='), _) | (Some('!'), _) => {
+                    return Err(unsupported("lookahead assertions", start, self.pos + 1));
+                }
+                (Some('<'), Some('=' | '!')) => {
+                    return Err(unsupported("lookbehind assertions", start, self.pos + 2));
+                }
+                (Some('<'), _) | (Some('P'), Some('<')) => {
+                    if self.peek() == Some('P') {
+                        self.pos += 1;
+                    }
+                    self.pos += 1;
+                    let name_start = self.pos;
+                    while self.peek().is_some_and(is_word) {
+                        self.pos += 1;
+                    }
+                    if self.pos == name_start || self.peek() != Some('>') {
+                        return Err(error("invalid group name", start, self.pos.max(start + 1)));
+                    }
+                    self.pos += 1;
+                }
+                _ => return Err(unsupported("group flags", start, self.pos)),
+            }
+        }
+        let inner = self.alternation(depth + 1)?;
+        if self.peek() != Some(')') {
+            return Err(error("unclosed group: `(` without `)`", start, start + 1));
+        }
+        self.pos += 1;
+        Ok(inner)
+    }
+
+    /// `{n}`, `{n,}` or `{n,m}` at the current position, without moving:
+    /// the bounds and the position after it.
+    fn brace_quantifier(&self) -> Option<(u64, Option<u64>, usize)> {
+        let mut pos = self.pos;
+        if self.chars.get(pos) != Some(&'{') {
+            return None;
+        }
+        pos += 1;
+        let number = |pos: &mut usize| -> Option<u64> {
+            let start = *pos;
+            let mut value: u64 = 0;
+            while let Some(d) = self.chars.get(*pos).and_then(|c| c.to_digit(10)) {
+                value = value.saturating_mul(10).saturating_add(u64::from(d));
+                *pos += 1;
+            }
+            (*pos > start).then_some(value)
+        };
+        let min = number(&mut pos)?;
+        let max = if self.chars.get(pos) == Some(&',') {
+            pos += 1;
+            number(&mut pos)
+        } else {
+            Some(min)
+        };
+        if self.chars.get(pos) != Some(&'}') {
+            return None;
+        }
+        Some((min, max, pos + 1))
+    }
+
+    fn quantifiers(&mut self, atom: Node) -> Result<Node, Error> {
+        let mut node = atom;
+        let mut quantified = false;
+        loop {
+            let start = self.pos;
+            let (min, max) = match self.peek() {
+                Some('*') => {
+                    self.pos += 1;
+                    (0, None)
+                }
+                Some('+') => {
+                    self.pos += 1;
+                    (1, None)
+                }
+                Some('?') => {
+                    self.pos += 1;
+                    (0, Some(1))
+                }
+                Some('{') => match self.brace_quantifier() {
+                    Some((min, max, end)) => {
+                        self.pos = end;
+                        if max.is_some_and(|max| max < min) {
+                            return Err(error(
+                                "invalid repetition: the minimum is larger than the maximum",
+                                start,
+                                end,
+                            ));
+                        }
+                        if min > u64::from(MAX_REPEAT)
+                            || max.is_some_and(|m| m > u64::from(MAX_REPEAT))
+                        {
+                            return Err(error(
+                                format!("repetition count larger than {MAX_REPEAT}"),
+                                start,
+                                end,
+                            ));
+                        }
+                        (min as u32, max.map(|m| m as u32))
+                    }
+                    None => break,
+                },
+                _ => break,
+            };
+            if quantified {
+                return Err(error(
+                    "nothing to repeat: a quantifier follows another one",
+                    start,
+                    self.pos,
+                ));
+            }
+            if node.is_anchor() {
+                return Err(error("an anchor cannot be repeated", start, self.pos));
+            }
+            let mut greedy = true;
+            match self.peek() {
+                Some('?') => {
+                    self.pos += 1;
+                    greedy = false;
+                }
+                Some('+') => {
+                    return Err(unsupported("possessive quantifiers", start, self.pos + 1));
+                }
+                _ => {}
+            }
+            node = Node::Repeat {
+                node: Box::new(node),
+                min,
+                max,
+                greedy,
+            };
+            quantified = true;
+        }
+        Ok(node)
+    }
+
+    fn hex(&mut self, digits: usize, start: usize) -> Result<char, Error> {
+        let mut value: u32 = 0;
+        for _ in 0..digits {
+            let Some(d) = self.peek().and_then(|c| c.to_digit(16)) else {
+                return Err(error(
+                    format!("invalid escape: expected {digits} hexadecimal digits"),
+                    start,
+                    self.pos.max(start + 1),
+                ));
+            };
+            value = value * 16 + d;
+            self.pos += 1;
+        }
+        char::from_u32(value)
+            .ok_or_else(|| error("invalid escape: not a character", start, self.pos))
+    }
+
+    fn escape(&mut self, start: usize, in_class: bool) -> Result<Escape, Error> {
+        let Some(c) = self.next() else {
+            return Err(error(
+                "trailing backslash: `\\` escapes nothing",
+                start,
+                start + 1,
+            ));
+        };
+        Ok(match c {
+            'd' => Escape::Item(Item::Digit(false)),
+            'D' => Escape::Item(Item::Digit(true)),
+            'w' => Escape::Item(Item::Word(false)),
+            'W' => Escape::Item(Item::Word(true)),
+            's' => Escape::Item(Item::Space(false)),
+            'S' => Escape::Item(Item::Space(true)),
+            'n' => Escape::Char('\n'),
+            't' => Escape::Char('\t'),
+            'r' => Escape::Char('\r'),
+            'f' => Escape::Char('\x0c'),
+            'v' => Escape::Char('\x0b'),
+            '0' => Escape::Char('\0'),
+            'x' if self.peek() == Some('{') => {
+                self.pos += 1;
+                let digits_start = self.pos;
+                while self.peek().is_some_and(|c| c.is_ascii_hexdigit()) {
+                    self.pos += 1;
+                }
+                let digits: String = self.chars[digits_start..self.pos].iter().collect();
+                if digits.is_empty() || digits.len() > 6 || self.peek() != Some('}') {
+                    return Err(error(
+                        "invalid escape `\\x{...}`",
+                        start,
+                        self.pos.max(start + 2),
+                    ));
+                }
+                self.pos += 1;
+                let value = u32::from_str_radix(&digits, 16).unwrap_or(u32::MAX);
+                Escape::Char(
+                    char::from_u32(value)
+                        .ok_or_else(|| error("invalid escape: not a character", start, self.pos))?,
+                )
+            }
+            'x' => Escape::Char(self.hex(2, start)?),
+            'u' => Escape::Char(self.hex(4, start)?),
+            'b' | 'B' | 'A' | 'z' | 'Z' if in_class => {
+                return Err(error(
+                    format!("`\\{c}` is an anchor and cannot appear in a class"),
+                    start,
+                    self.pos,
+                ));
+            }
+            'b' => Escape::Node(Node::WordBoundary(true)),
+            'B' => Escape::Node(Node::WordBoundary(false)),
+            'A' => Escape::Node(Node::Start),
+            'z' | 'Z' => Escape::Node(Node::End),
+            '1'..='9' => return Err(unsupported("backreferences", start, self.pos)),
+            'p' | 'P' => return Err(unsupported("Unicode classes", start, self.pos)),
+            'Q' | 'E' => return Err(unsupported("quoted sequences", start, self.pos)),
+            c if c.is_ascii_alphanumeric() => {
+                return Err(error(format!("unknown escape `\\{c}`"), start, self.pos));
+            }
+            c => Escape::Char(c),
+        })
+    }
+
+    fn class(&mut self, start: usize) -> Result<Node, Error> {
+        let negated = self.peek() == Some('^');
+        if negated {
+            self.pos += 1;
+        }
+        let mut items = Vec::new();
+        let mut first = true;
+        loop {
+            let Some(c) = self.peek() else {
+                return Err(error("unclosed class: `[` without `]`", start, start + 1));
+            };
+            if c == ']' && !first {
+                self.pos += 1;
+                break;
+            }
+            first = false;
+            let item_start = self.pos;
+            if c == '[' && self.peek_at(1) == Some(':') {
+                items.extend(self.posix_class()?);
+                continue;
+            }
+            let lo = self.class_atom()?;
+            if self.peek() == Some('-') && self.peek_at(1).is_some_and(|c| c != ']') {
+                self.pos += 1;
+                let hi = self.class_atom()?;
+                let (Escape::Char(lo), Escape::Char(hi)) = (lo, hi) else {
+                    return Err(error(
+                        "invalid range: a class such as `\\d` cannot end a range",
+                        item_start,
+                        self.pos,
+                    ));
+                };
+                if lo > hi {
+                    return Err(error(
+                        format!("invalid range `{lo}-{hi}`: `{lo}` comes after `{hi}`"),
+                        item_start,
+                        self.pos,
+                    ));
+                }
+                items.push(Item::Range(lo, hi));
+            } else {
+                items.push(match lo {
+                    Escape::Char(c) => Item::Range(c, c),
+                    Escape::Item(item) => item,
+                    Escape::Node(_) => unreachable!("anchors are refused in classes"),
+                });
+            }
+        }
+        Ok(Node::Class(Class { negated, items }))
+    }
+
+    fn class_atom(&mut self) -> Result<Escape, Error> {
+        let start = self.pos;
+        match self.next() {
+            Some('\\') => self.escape(start, true),
+            Some(c) => Ok(Escape::Char(c)),
+            None => Err(error("unclosed class: `[` without `]`", start, start)),
+        }
+    }
+
+    /// `[:alpha:]` inside a class.
+    fn posix_class(&mut self) -> Result<Vec<Item>, Error> {
+        let start = self.pos;
+        self.pos += 2;
+        let name_start = self.pos;
+        while self.peek().is_some_and(|c| c != ':' && c != ']') {
+            self.pos += 1;
+        }
+        let name: String = self.chars[name_start..self.pos].iter().collect();
+        if self.peek() != Some(':') || self.peek_at(1) != Some(']') {
+            return Err(error(
+                "unclosed POSIX class: `[:` without `:]`",
+                start,
+                self.pos,
+            ));
+        }
+        self.pos += 2;
+        let r = Item::Range;
+        Ok(match name.as_str() {
+            "alpha" => vec![r('a', 'z'), r('A', 'Z')],
+            "digit" => vec![Item::Digit(false)],
+            "alnum" => vec![r('a', 'z'), r('A', 'Z'), r('0', '9')],
+            "upper" => vec![r('A', 'Z')],
+            "lower" => vec![r('a', 'z')],
+            "space" => vec![Item::Space(false)],
+            "blank" => vec![r(' ', ' '), r('\t', '\t')],
+            "xdigit" => vec![r('0', '9'), r('a', 'f'), r('A', 'F')],
+            "word" => vec![Item::Word(false)],
+            "punct" => vec![r('!', '/'), r(':', '@'), r('[', '`'), r('{', '~')],
+            "cntrl" => vec![r('\0', '\x1f'), r('\x7f', '\x7f')],
+            "print" => vec![r(' ', '~')],
+            "graph" => vec![r('!', '~')],
+            _ => {
+                return Err(error(
+                    format!("unknown POSIX class `[:{name}:]`"),
+                    start,
+                    self.pos,
+                ));
+            }
+        })
+    }
+}
+
+type Cont<'k, 't> = &'k mut dyn FnMut(&mut Matcher<'t>, usize) -> bool;
+
+struct Matcher<'t> {
+    text: &'t [char],
+    steps: usize,
+    depth: usize,
+    exhausted: bool,
+}
+
+impl<'t> Matcher<'t> {
+    /// Counts a step; true when the budget is spent.
+    fn tick(&mut self) -> bool {
+        self.steps += 1;
+        if self.steps > MAX_STEPS || self.depth > MAX_DEPTH {
+            self.exhausted = true;
+        }
+        self.exhausted
+    }
+
+    fn m(&mut self, node: &Node, i: usize, k: Cont<'_, 't>) -> bool {
+        if self.tick() {
+            return false;
+        }
+        self.depth += 1;
+        let matched = self.m_inner(node, i, k);
+        self.depth -= 1;
+        matched
+    }
+
+    fn m_inner(&mut self, node: &Node, i: usize, k: Cont<'_, 't>) -> bool {
+        let n = self.text.len();
+        match node {
+            Node::Empty => k(self, i),
+            Node::Char(_) | Node::Any | Node::Class(_) => {
+                i < n && node.matches_char(self.text[i]) && k(self, i + 1)
+            }
+            Node::Start => i == 0 && k(self, i),
+            Node::End => i == n && k(self, i),
+            Node::WordBoundary(want) => {
+                let before = i > 0 && is_word(self.text[i - 1]);
+                let after = i < n && is_word(self.text[i]);
+                ((before != after) == *want) && k(self, i)
+            }
+            Node::Concat(nodes) => self.seq(nodes, i, k),
+            Node::Alt(branches) => {
+                for branch in branches {
+                    if self.m(branch, i, k) {
+                        return true;
+                    }
+                    if self.exhausted {
+                        return false;
+                    }
+                }
+                false
+            }
+            Node::Repeat {
+                node,
+                min,
+                max,
+                greedy,
+            } => {
+                if node.single() {
+                    self.rep_single(node, *min, *max, *greedy, i, k)
+                } else {
+                    self.rep(node, *min, *max, *greedy, 0, i, k)
+                }
+            }
+        }
+    }
+
+    fn seq(&mut self, nodes: &[Node], i: usize, k: Cont<'_, 't>) -> bool {
+        match nodes {
+            [] => k(self, i),
+            [only] => self.m(only, i, k),
+            [first, rest @ ..] => self.m(first, i, &mut |s: &mut Matcher<'t>, j| s.seq(rest, j, k)),
+        }
+    }
+
+    /// A repeated single character: counted in a loop, then the
+    /// continuation is tried from the longest run (or the shortest).
+    fn rep_single(
+        &mut self,
+        node: &Node,
+        min: u32,
+        max: Option<u32>,
+        greedy: bool,
+        i: usize,
+        k: Cont<'_, 't>,
+    ) -> bool {
+        let n = self.text.len();
+        let mut end = i;
+        while end < n
+            && max.is_none_or(|m| end - i < m as usize)
+            && node.matches_char(self.text[end])
+        {
+            end += 1;
+        }
+        let shortest = i + min as usize;
+        if end < shortest {
+            return false;
+        }
+        if greedy {
+            for j in (shortest..=end).rev() {
+                if self.tick() {
+                    return false;
+                }
+                if k(self, j) {
+                    return true;
+                }
+            }
+        } else {
+            for j in shortest..=end {
+                if self.tick() {
+                    return false;
+                }
+                if k(self, j) {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn rep(
+        &mut self,
+        node: &Node,
+        min: u32,
+        max: Option<u32>,
+        greedy: bool,
+        count: u32,
+        i: usize,
+        k: Cont<'_, 't>,
+    ) -> bool {
+        if self.exhausted {
+            return false;
+        }
+        if count < min {
+            return self.m(node, i, &mut |s: &mut Matcher<'t>, j| {
+                s.rep(node, min, max, greedy, count + 1, j, k)
+            });
+        }
+        let more = max.is_none_or(|m| count < m);
+        if greedy {
+            if more
+                && self.m(node, i, &mut |s: &mut Matcher<'t>, j| {
+                    // An iteration that consumes nothing ends the loop.
+                    j != i && s.rep(node, min, max, greedy, count + 1, j, k)
+                })
+            {
+                return true;
+            }
+            !self.exhausted && k(self, i)
+        } else {
+            if k(self, i) {
+                return true;
+            }
+            more && !self.exhausted
+                && self.m(node, i, &mut |s: &mut Matcher<'t>, j| {
+                    j != i && s.rep(node, min, max, greedy, count + 1, j, k)
+                })
+        }
+    }
+}
+
+impl Regex {
+    pub fn new(pattern: &str) -> Result<Regex, Error> {
+        let mut parser = Parser {
+            chars: pattern.chars().collect(),
+            pos: 0,
+        };
+        let root = parser.alternation(0)?;
+        if parser.pos < parser.chars.len() {
+            return Err(error(
+                "unmatched `)`: no group is open",
+                parser.pos,
+                parser.pos + 1,
+            ));
+        }
+        Ok(Regex {
+            source: pattern.to_string(),
+            root,
+        })
+    }
+
+    /// The pattern as written.
+    pub fn as_str(&self) -> &str {
+        &self.source
+    }
+
+    /// Does the pattern match all of `text`, as CloudFormation and Heat
+    /// apply it? `None` when the text is longer than [`MAX_INPUT`] or
+    /// the match takes too many steps to decide.
+    pub fn full_match(&self, text: &str) -> Option<bool> {
+        let chars: Vec<char> = text.chars().collect();
+        if chars.len() > MAX_INPUT {
+            return None;
+        }
+        let mut matcher = Matcher {
+            text: &chars,
+            steps: 0,
+            depth: 0,
+            exhausted: false,
+        };
+        let n = chars.len();
+        let matched = matcher.m(&self.root, 0, &mut |_, j| j == n);
+        (!matcher.exhausted).then_some(matched)
+    }
+
+    /// Does the pattern match some part of `text`, as Terraform's
+    /// `regex` applies it?
+    pub fn find(&self, text: &str) -> Option<bool> {
+        let chars: Vec<char> = text.chars().collect();
+        if chars.len() > MAX_INPUT {
+            return None;
+        }
+        let mut matcher = Matcher {
+            text: &chars,
+            steps: 0,
+            depth: 0,
+            exhausted: false,
+        };
+        for start in 0..=chars.len() {
+            if matcher.m(&self.root, start, &mut |_, _| true) {
+                return Some(true);
+            }
+            if matcher.exhausted {
+                return None;
+            }
+        }
+        Some(false)
+    }
+
+    /// Is the pattern written to match the whole value: `^` (or `\A`)
+    /// first and an unescaped `$` (or `\z`) last?
+    pub fn is_anchored(&self) -> bool {
+        let s = self.source.as_str();
+        let starts = s.starts_with('^') || s.starts_with("\\A");
+        let ends = if let Some(body) = s.strip_suffix('$') {
+            body.chars().rev().take_while(|c| *c == '\\').count() % 2 == 0
+        } else if let Some(body) = s.strip_suffix("\\z") {
+            body.chars().rev().take_while(|c| *c == '\\').count() % 2 == 0
+        } else {
+            false
+        };
+        starts && ends
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn full(pattern: &str, text: &str) -> bool {
+        Regex::new(pattern)
+            .unwrap_or_else(|e| panic!("{pattern}: {e:?}"))
+            .full_match(text)
+            .expect("decided")
+    }
+
+    fn find(pattern: &str, text: &str) -> bool {
+        Regex::new(pattern).unwrap().find(text).expect("decided")
+    }
+
+    fn err(pattern: &str) -> Error {
+        Regex::new(pattern).expect_err(pattern)
+    }
+
+    #[test]
+    fn literals_and_dot() {
+        assert!(full("abc", "abc"));
+        assert!(!full("abc", "abcd"));
+        assert!(!full("abc", "ab"));
+        assert!(full("a.c", "axc"));
+        assert!(!full("a.c", "a\nc"));
+        assert!(full("", ""));
+        assert!(!full("", "a"));
+        assert!(full("héllo", "héllo"));
+    }
+
+    #[test]
+    fn classes() {
+        assert!(full("[a-z0-9-]+", "web-01"));
+        assert!(!full("[a-z0-9-]+", "Web-01"));
+        assert!(full("[^@ ]+", "user"));
+        assert!(!full("[^@ ]+", "us er"));
+        assert!(full("[-a]", "-"));
+        assert!(full("[a-]", "-"));
+        assert!(full("[]a]", "]"));
+        assert!(full("[.]", "."));
+        assert!(!full("[.]", "x"));
+        assert!(full("[\\d.]+", "16.4"));
+        assert!(full("[\\w-]+", "a_b-c"));
+        assert!(full("[\\]]", "]"));
+        assert!(full("[[:alpha:]]+[[:digit:]]", "abc1"));
+        assert!(full("[[:upper:][:lower:]]+", "AbC"));
+        assert!(!full("[[:xdigit:]]", "g"));
+    }
+
+    #[test]
+    fn escapes() {
+        assert!(full("\\d+", "0123"));
+        assert!(!full("\\d+", "12a"));
+        assert!(full("\\D", "a"));
+        assert!(full("\\w+", "snake_case1"));
+        assert!(!full("\\w", "-"));
+        assert!(full("\\W", "-"));
+        assert!(full("a\\sb", "a b"));
+        assert!(full("a\\Sb", "a-b"));
+        assert!(full("\\.", "."));
+        assert!(!full("\\.", "x"));
+        assert!(full("\\\\", "\\"));
+        assert!(full("a\\/b", "a/b"));
+        assert!(full("\\x41\\u00e9\\x{1F600}", "Aé😀"));
+        assert!(full("\\t", "\t"));
+    }
+
+    #[test]
+    fn anchors() {
+        assert!(full("^abc$", "abc"));
+        assert!(find("^ab", "abc"));
+        assert!(!find("^bc", "abc"));
+        assert!(find("bc$", "abc"));
+        assert!(!find("ab$", "abc"));
+        assert!(find("b", "abc"));
+        assert!(find("\\bword\\b", "a word here"));
+        assert!(!find("\\bword\\b", "swordfish"));
+        assert!(find("\\Bor\\B", "sword"));
+        assert!(full("\\Aab\\z", "ab"));
+        assert!(full("^a|b$", "a"));
+        assert!(full("^a|b$", "b"));
+    }
+
+    #[test]
+    fn groups_and_alternation() {
+        assert!(full("(ab)+", "ababab"));
+        assert!(!full("(ab)+", "aba"));
+        assert!(full("(?:a|bc)*d", "abcad"));
+        assert!(full("a(b|c|)d", "ad"));
+        assert!(full("(cat|dog)s?", "dogs"));
+        assert!(!full("(cat|dog)s?", "cow"));
+        assert!(full("(?<name>a+)b", "aab"));
+        assert!(full("(?P<x>a)", "a"));
+        assert!(full("((a|b)(c|d))+", "acbdad"));
+    }
+
+    #[test]
+    fn quantifiers() {
+        assert!(full("a*", ""));
+        assert!(full("a*", "aaaa"));
+        assert!(full("a+", "a"));
+        assert!(!full("a+", ""));
+        assert!(full("ab?c", "ac"));
+        assert!(full("ab?c", "abc"));
+        assert!(!full("ab?c", "abbc"));
+        assert!(full("a{3}", "aaa"));
+        assert!(!full("a{3}", "aa"));
+        assert!(!full("a{3}", "aaaa"));
+        assert!(full("a{2,}", "aaaaa"));
+        assert!(!full("a{2,}", "a"));
+        assert!(full("a{2,3}", "aa"));
+        assert!(full("a{2,3}", "aaa"));
+        assert!(!full("a{2,3}", "aaaa"));
+        assert!(full("(ab){2}", "abab"));
+        assert!(full("(a|ab){2,3}c", "abaabc"));
+        assert!(full("a*?b", "aaab"));
+        assert!(full("a+?", "aaa"));
+        assert!(full("x{", "x{"), "a brace that is no quantifier is literal");
+        assert!(full("x{a}", "x{a}"));
+        assert!(full(".*-.*", "a-b-c"));
+        assert!(full("(a*)*b", "aaab"), "empty iterations end the loop");
+        assert!(full("(a?){3}", ""));
+    }
+
+    #[test]
+    fn real_world_patterns() {
+        let dns = "^([a-z0-9]([a-z0-9-]*[a-z0-9])?[.])+[a-z]{2,}[.]?$";
+        assert!(full(dns, "example.com"));
+        assert!(full(dns, "a.b-c.example.org."));
+        assert!(!full(dns, "-bad.com"));
+        assert!(!full(dns, "example"));
+        let bucket = "^[a-z0-9][a-z0-9.-]*[a-z0-9]$";
+        assert!(full(bucket, "my-bucket.logs"));
+        assert!(!full(bucket, "My-bucket"));
+        assert!(!full(bucket, "bucket-"));
+        let email = "^[^@ ]+@[^@ ]+$";
+        assert!(full(email, "ops@example.com"));
+        assert!(!full(email, "ops@@example.com"));
+        let cidr = "^(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})/(\\d{1,2})$";
+        assert!(full(cidr, "10.0.0.0/16"));
+        assert!(!full(cidr, "10.0.0/16"));
+        let version = "^[0-9]+([.][0-9]+)*$";
+        assert!(full(version, "16.4"));
+        assert!(!full(version, "16."));
+        let ami = "^ami-[0-9a-f]{8}([0-9a-f]{9})?$";
+        assert!(full(ami, "ami-0abcdef1"));
+        assert!(full(ami, "ami-0abcdef1234567890"));
+        assert!(!full(ami, "ami-0abcdef12"));
+    }
+
+    #[test]
+    fn catastrophic_patterns_give_up_instead_of_hanging() {
+        let regex = Regex::new("(a*)*b").unwrap();
+        let text = "a".repeat(30);
+        // Either decided quickly or given up: never a hang.
+        assert_ne!(regex.full_match(&text), Some(true));
+        let regex = Regex::new("(a|aa)+$").unwrap();
+        assert_ne!(
+            regex.full_match(&format!("{}b", "a".repeat(60))),
+            Some(true)
+        );
+        let long = "a".repeat(MAX_INPUT + 1);
+        assert_eq!(Regex::new("a*").unwrap().full_match(&long), None);
+        let deep = "ab".repeat(2000);
+        // Deep recursion of a repeated group stays within the budget.
+        let _ = Regex::new("(ab)*").unwrap().full_match(&deep);
+    }
+
+    #[test]
+    fn syntax_errors_point_at_the_fault() {
+        let e = err("(abc");
+        assert_eq!((e.start, e.end), (0, 1));
+        assert!(e.message.contains("unclosed group"), "{e:?}");
+        let e = err("abc)");
+        assert_eq!((e.start, e.end), (3, 4));
+        let e = err("[a-z");
+        assert_eq!((e.start, e.end), (0, 1));
+        assert!(e.message.contains("unclosed class"));
+        let e = err("x[z-a]");
+        assert_eq!((e.start, e.end), (2, 5));
+        assert!(e.message.contains("invalid range"));
+        let e = err("*a");
+        assert_eq!((e.start, e.end), (0, 1));
+        assert!(e.message.contains("nothing to repeat"));
+        let e = err("a**");
+        assert_eq!((e.start, e.end), (2, 3));
+        let e = err("a{3,2}");
+        assert_eq!((e.start, e.end), (1, 6));
+        let e = err("a{1001}");
+        assert!(e.message.contains("larger than 1000"));
+        let e = err("ab\\");
+        assert_eq!((e.start, e.end), (2, 3));
+        assert!(e.message.contains("trailing backslash"));
+        let e = err("\\q");
+        assert_eq!((e.start, e.end), (0, 2));
+        assert!(e.message.contains("unknown escape"));
+        let e = err("^*");
+        assert!(e.message.contains("anchor"));
+        let e = err("[[:alfa:]]");
+        assert!(e.message.contains("POSIX"));
+        for pattern in ["(abc", "[a", "*", "\\k"] {
+            assert!(!err(pattern).unsupported, "{pattern}");
+        }
+    }
+
+    #[test]
+    fn unsupported_features_are_told_apart() {
+        for pattern in [
+            "(?=a)", "(?!a)", "(?<=a)b", "(a)\\1", "\\p{L}", "(?i)abc", "a++",
+        ] {
+            let e = err(pattern);
+            assert!(e.unsupported, "{pattern}: {e:?}");
+        }
+    }
+
+    #[test]
+    fn anchoring() {
+        assert!(Regex::new("^a$").unwrap().is_anchored());
+        assert!(Regex::new("\\Aa\\z").unwrap().is_anchored());
+        assert!(!Regex::new("^a").unwrap().is_anchored());
+        assert!(!Regex::new("a$").unwrap().is_anchored());
+        assert!(!Regex::new("^a\\$").unwrap().is_anchored());
+        assert!(Regex::new("^a\\\\$").unwrap().is_anchored());
+    }
+}
