@@ -106,10 +106,7 @@ impl V {
                 Some(i) => {
                     out.insert((i, None));
                 }
-                None => {
-                    out.insert((INNER, None));
-                    c.args.values().for_each(|v| v.reads(out));
-                }
+                None => out.extend(c.id_reads.iter().cloned()),
             },
             V::Deploy(set) => out.extend(set.iter().cloned()),
         }
@@ -148,6 +145,9 @@ struct Component {
     module: usize,
     index: usize,
     args: IndexMap<String, V>,
+    /// What its `id` reads, for an instance inside a component (passing it
+    /// passes its id).
+    id_reads: BTreeSet<Read>,
 }
 
 /// What reading a resource made inside a component reads: nothing outside
@@ -557,12 +557,19 @@ impl Evaluator<'_> {
         let one = |copy: Option<u32>, this: &Evaluator| -> V {
             let outer = (!this.inner).then_some((index, copy));
             match this.component_of(r) {
-                Some((module, item)) => V::Component(Rc::new(Component {
-                    outer,
-                    module,
-                    index: item,
-                    args: this.args(r),
-                })),
+                Some((module, item)) => {
+                    let mut component = Component {
+                        outer,
+                        module,
+                        index: item,
+                        args: this.args(r),
+                        id_reads: BTreeSet::new(),
+                    };
+                    if outer.is_none() {
+                        this.output(&component, "id").reads(&mut component.id_reads);
+                    }
+                    V::Component(Rc::new(component))
+                }
                 None => V::Resource(outer.unwrap_or(INNER)),
             }
         };
@@ -593,6 +600,27 @@ impl Evaluator<'_> {
         }
         match &expr.kind {
             ExprKind::Paren(inner) => self.expr(inner),
+            // Known operands fold, though the expression reads a list of
+            // resources (`i % length(subnets)`).
+            ExprKind::Binary(op, a, b) => {
+                let (va, vb) = (self.expr(a), self.expr(b));
+                let folded = match (va.known(), vb.known()) {
+                    (Some(x), Some(y)) => literal(&x, a.span)
+                        .zip(literal(&y, b.span))
+                        .and_then(|(x, y)| {
+                            let e = Expr {
+                                kind: ExprKind::Binary(*op, Box::new(x), Box::new(y)),
+                                span: expr.span,
+                            };
+                            eval::eval(&e, &|_| None, &mut Vec::new())
+                        }),
+                    _ => None,
+                };
+                match folded {
+                    Some(v) => V::Known(v),
+                    None => deploy(&[va, vb]),
+                }
+            }
             // The length of a list of resources is known.
             ExprKind::Call(callee, args)
                 if matches!(&callee.kind, ExprKind::Name(n) if n.name == "length")
@@ -713,6 +741,29 @@ impl Evaluator<'_> {
             }
         }
     }
+}
+
+/// A constant as an expression, for folding.
+fn literal(value: &Value, span: infra::source::Span) -> Option<Expr> {
+    let kind = match value {
+        Value::Null => ExprKind::Null,
+        Value::Bool(b) => ExprKind::Bool(*b),
+        Value::Int(i) => ExprKind::Int(*i),
+        Value::Number(n) => ExprKind::Number(n.to_string()),
+        Value::String(s) => ExprKind::Str(infra::syntax::ast::StringLit {
+            parts: vec![StrPart::Text(s.clone())],
+            multiline: false,
+            span,
+        }),
+        Value::List(items) => ExprKind::List(
+            items
+                .iter()
+                .map(|v| literal(v, span))
+                .collect::<Option<_>>()?,
+        ),
+        Value::Object(_) => return None,
+    };
+    Some(Expr { kind, span })
 }
 
 /// A deploy-time value made of these.
