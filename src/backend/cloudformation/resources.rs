@@ -113,6 +113,10 @@ impl<'d> Emitter<'d> {
             properties.push((Cow::from(name.as_str()), value));
         }
         let mut depends_on: Vec<&str> = Vec::new();
+        // Dependencies that exist only under a condition of their own:
+        // `DependsOn` on a resource whose condition is false is refused, so
+        // the order is kept by a reference under that condition instead.
+        let mut conditional: Vec<Json<'d>> = Vec::new();
         if !r.depends_on.is_empty() {
             let mut referenced: HashSet<&str> = HashSet::default();
             for value in r.properties.values() {
@@ -129,8 +133,28 @@ impl<'d> Emitter<'d> {
                     continue;
                 }
                 // A reference already orders the two.
-                if !referenced.contains(id.as_str()) && !depends_on.contains(&id.as_str()) {
-                    depends_on.push(id);
+                if referenced.contains(id.as_str()) || depends_on.contains(&id.as_str()) {
+                    continue;
+                }
+                let dependency = self.resources[id.as_str()];
+                let own = match &dependency.condition {
+                    Some(c) if Some(c) != r.condition.as_ref() => self.cond(c, &site),
+                    _ => None,
+                };
+                match own {
+                    None | Some(Cond::Const(true)) => depends_on.push(id),
+                    Some(Cond::Const(false)) => {}
+                    Some(cond) => {
+                        let name = self.register(cond);
+                        conditional.push(Json::Object(vec![(
+                            "Fn::If".into(),
+                            Json::Array(vec![
+                                name.into(),
+                                Json::Object(vec![("Ref".into(), id.as_str().into())]),
+                                Json::Object(vec![("Ref".into(), "AWS::NoValue".into())]),
+                            ]),
+                        )]));
+                    }
                 }
             }
         }
@@ -147,6 +171,12 @@ impl<'d> Emitter<'d> {
                 "DependsOn".into(),
                 Json::Array(many.iter().map(|&id| id.into()).collect()),
             )),
+        }
+        if !conditional.is_empty() {
+            out.push((
+                "Metadata".into(),
+                Json::Object(vec![("DependsOnWhenCreated".into(), Json::Array(conditional))]),
+            ));
         }
         if let Some(policy) = deletion_policy(r) {
             out.push(("DeletionPolicy".into(), policy.into()));

@@ -433,6 +433,15 @@ impl Eval<'_> {
                 _ => self.problem(p, format!("{name} is not a resource of the template")),
             }
         }
+        // A reference in `Metadata` orders the resource as one in its
+        // properties does (the way to depend on a conditional resource).
+        if let Some(metadata) = decl.get("Metadata")
+            && let Some(value) = self.eval(metadata, &format!("{at}.Metadata"))
+        {
+            let mut read = std::collections::BTreeSet::new();
+            value.references(&mut read);
+            depends_on.extend(read);
+        }
         let deletion = self.policy(decl, "DeletionPolicy", &at);
         self.policy(decl, "UpdateReplacePolicy", &at);
         Native {
