@@ -618,6 +618,9 @@ fn generated_programs_deploy_what_they_say() {
         }
     }
     eprintln!("{count} generated programs, {built} (program, target) pairs built and compared");
-    assert!(built as u64 >= count * 3, "most generated programs build for most targets");
+    assert!(
+        built as u64 >= count * 3,
+        "most generated programs build for most targets"
+    );
     report(&failures);
 }

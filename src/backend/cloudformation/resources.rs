@@ -175,7 +175,10 @@ impl<'d> Emitter<'d> {
         if !conditional.is_empty() {
             out.push((
                 "Metadata".into(),
-                Json::Object(vec![("DependsOnWhenCreated".into(), Json::Array(conditional))]),
+                Json::Object(vec![(
+                    "DependsOnWhenCreated".into(),
+                    Json::Array(conditional),
+                )]),
             ));
         }
         if let Some(policy) = deletion_policy(r) {

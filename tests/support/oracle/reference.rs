@@ -12,8 +12,8 @@
 //! output's expression reads.
 
 use std::cell::RefCell;
-use std::rc::Rc;
 use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 
 use indexmap::IndexMap;
 use infra::sema::check::Program;
@@ -184,7 +184,10 @@ const MAX_DEPTH: usize = 32;
 /// Evaluates the entry file of `program` with every param given in `params`
 /// (the others take their defaults).
 pub fn evaluate(program: &Program, params: &IndexMap<String, Value>, target: &str) -> Reference {
-    let items = program.modules[program.entry.0 as usize].items.iter().collect();
+    let items = program.modules[program.entry.0 as usize]
+        .items
+        .iter()
+        .collect();
     let mut all = params.clone();
     for (name, info) in &program.params {
         if !all.contains_key(name)
@@ -271,8 +274,11 @@ impl Evaluator<'_> {
                     deletion: self.deletion(r),
                     ..Said::default()
                 };
-                if let Some(depends_on) =
-                    r.body.properties.iter().find(|p| p.key.name == "depends_on")
+                if let Some(depends_on) = r
+                    .body
+                    .properties
+                    .iter()
+                    .find(|p| p.key.name == "depends_on")
                 {
                     let mut reads = BTreeSet::new();
                     self.expr(&depends_on.value).reads(&mut reads);
@@ -356,7 +362,12 @@ impl Evaluator<'_> {
     }
 
     /// The scope of a component's instance, for this evaluator's target.
-    fn child(&self, module: usize, index: usize, args: IndexMap<String, V>) -> Option<Evaluator<'_>> {
+    fn child(
+        &self,
+        module: usize,
+        index: usize,
+        args: IndexMap<String, V>,
+    ) -> Option<Evaluator<'_>> {
         if self.depth >= MAX_DEPTH {
             return None;
         }
@@ -379,7 +390,7 @@ impl Evaluator<'_> {
             params: args,
             lets: RefCell::default(),
             locals: RefCell::default(),
-                values: RefCell::default(),
+            values: RefCell::default(),
             problems: RefCell::default(),
             depth: self.depth + 1,
         })
@@ -460,7 +471,10 @@ impl Evaluator<'_> {
         });
         let Some(value) = value else {
             // An attribute the component does not compute: the instance's.
-            return V::Deploy(BTreeSet::from([(c.outer.unwrap_or(INNER), Some(name.into()))]));
+            return V::Deploy(BTreeSet::from([(
+                c.outer.unwrap_or(INNER),
+                Some(name.into()),
+            )]));
         };
         let v = child.expr(value);
         let mut reads = BTreeSet::new();
@@ -604,18 +618,19 @@ impl Evaluator<'_> {
             // resources (`i % length(subnets)`).
             ExprKind::Binary(op, a, b) => {
                 let (va, vb) = (self.expr(a), self.expr(b));
-                let folded = match (va.known(), vb.known()) {
-                    (Some(x), Some(y)) => literal(&x, a.span)
-                        .zip(literal(&y, b.span))
-                        .and_then(|(x, y)| {
-                            let e = Expr {
-                                kind: ExprKind::Binary(*op, Box::new(x), Box::new(y)),
-                                span: expr.span,
-                            };
-                            eval::eval(&e, &|_| None, &mut Vec::new())
-                        }),
-                    _ => None,
-                };
+                let folded =
+                    match (va.known(), vb.known()) {
+                        (Some(x), Some(y)) => literal(&x, a.span)
+                            .zip(literal(&y, b.span))
+                            .and_then(|(x, y)| {
+                                let e = Expr {
+                                    kind: ExprKind::Binary(*op, Box::new(x), Box::new(y)),
+                                    span: expr.span,
+                                };
+                                eval::eval(&e, &|_| None, &mut Vec::new())
+                            }),
+                        _ => None,
+                    };
                 match folded {
                     Some(v) => V::Known(v),
                     None => deploy(&[va, vb]),
