@@ -205,7 +205,8 @@ fn check_target_with(
         Some(given) => vec![given.clone()],
         None => assignments(program),
     };
-    for assignment in assignments {
+    let base = &assignments[0];
+    for assignment in assignments.clone() {
         let shown: Vec<String> = assignment
             .iter()
             .map(|(k, v)| format!("{k}={}", infra::sema::eval::show(v)))
@@ -238,13 +239,19 @@ fn check_target_with(
                 params.insert(name.clone(), json(v));
             }
         }
-        let deployed = match target {
-            Target::CloudFormation => oracle::cloudformation::deploy(&template, &params),
-            Target::Heat => oracle::heat::deploy(&template, &params),
-            Target::TerraformAws | Target::TerraformOpenstack => {
-                oracle::terraform::deploy(&template, &params)
-            }
-        };
+        let deployed = deploy(target, &template, &params);
+        if given.is_none() && assignment == *base {
+            check_constraints(
+                &context,
+                program,
+                &deployment,
+                &names,
+                target,
+                &template,
+                &params,
+                failures,
+            );
+        }
         for problem in &deployed.problems {
             failures.push(format!("{context}: template: {problem}"));
         }
@@ -413,6 +420,88 @@ fn check_target_with(
         }
     }
     true
+}
+
+fn deploy(
+    target: Target,
+    template: &serde_json::Value,
+    params: &IndexMap<String, serde_json::Value>,
+) -> oracle::Deployed {
+    match target {
+        Target::CloudFormation => oracle::cloudformation::deploy(template, params),
+        Target::Heat => oracle::heat::deploy(template, params),
+        Target::TerraformAws | Target::TerraformOpenstack => {
+            oracle::terraform::deploy(template, params)
+        }
+    }
+}
+
+/// Values tried against each param's constraints.
+const PROBES: &[&str] = &[
+    "",
+    "a",
+    "A",
+    "web-1",
+    "Web-1",
+    "abc1",
+    "ab",
+    "a b",
+    "10.0.0.0/16",
+    "x@example.com",
+];
+
+/// A param's constraints are decided by the compiler and written in each
+/// target's terms: each template accepts exactly the values the compiler
+/// accepts (where the compiler can decide), among some probes.
+#[allow(clippy::too_many_arguments)]
+fn check_constraints(
+    context: &str,
+    program: &Program,
+    deployment: &infra::ir::Deployment,
+    names: &infra::backend::Names,
+    target: Target,
+    template: &serde_json::Value,
+    base: &IndexMap<String, serde_json::Value>,
+    failures: &mut Vec<String>,
+) {
+    let baseline = deploy(target, template, base).problems.len();
+    for (p, name) in deployment.params.iter().zip(&names.params) {
+        let Some(info) = program.params.get(&p.name) else {
+            continue;
+        };
+        if !base.contains_key(name) || !matches!(info.ty, ParamType::String) {
+            continue;
+        }
+        let checkable = info
+            .constraints
+            .pattern
+            .as_ref()
+            .is_none_or(|p| p.value.regex.is_some());
+        // A CloudFormation param of an AWS type (an image id) is checked
+        // against the account as well: a refinement of the target's own.
+        let aws_typed = template
+            .pointer(&format!("/Parameters/{name}/Type"))
+            .and_then(|t| t.as_str())
+            .is_some_and(|t| t.starts_with("AWS::"));
+        if !checkable || p.secret || aws_typed {
+            continue;
+        }
+        for probe in PROBES {
+            let value = Value::String(probe.to_string());
+            let accepted = info.constraints.violations(&value).is_empty();
+            let mut params = base.clone();
+            params.insert(name.clone(), serde_json::Value::String(probe.to_string()));
+            let refused = deploy(target, template, &params).problems.len() > baseline;
+            if accepted == refused {
+                failures.push(format!(
+                    "{context}: param `{}` = {probe:?} is {} by the compiler and {} by the template",
+                    p.name,
+                    if accepted { "accepted" } else { "refused" },
+                    if refused { "refused" } else { "accepted" },
+                ));
+            }
+        }
+    }
 }
 
 /// Checks a program on every target it builds for; returns the targets it

@@ -18,44 +18,13 @@ use super::{Emitter, Entries};
 /// `MinLength` and `MaxLength`).
 const MAX_PARAM_VALUE: u64 = 4096;
 
-/// A regular expression as a CloudFormation `AllowedPattern`, which must
-/// match the whole value: Infra's patterns match anywhere unless anchored.
+/// A regular expression as a CloudFormation `AllowedPattern`. A pattern
+/// matches the whole value in Infra (the compiler's own check) as in
+/// CloudFormation, so it is written as it is: wrapping an unanchored one in
+/// `.*(?:...).*` let CloudFormation accept values every other target and
+/// the compiler refuse.
 pub(super) fn allowed_pattern(pattern: &str) -> Cow<'_, str> {
-    if fully_anchored(pattern) {
-        Cow::Borrowed(pattern)
-    } else {
-        Cow::Owned(format!(".*(?:{pattern}).*"))
-    }
-}
-
-fn fully_anchored(pattern: &str) -> bool {
-    if !pattern.starts_with('^') || !pattern.ends_with('$') {
-        return false;
-    }
-    // The final `$` must not be escaped, and no `|` may split the pattern
-    // outside groups and classes.
-    let bytes = pattern.as_bytes();
-    let mut depth = 0i32;
-    let mut in_class = false;
-    let mut i = 0;
-    let mut last_escaped = false;
-    while i < bytes.len() {
-        last_escaped = false;
-        match bytes[i] {
-            b'\\' => {
-                i += 1;
-                last_escaped = true;
-            }
-            b'[' if !in_class => in_class = true,
-            b']' if in_class => in_class = false,
-            b'(' if !in_class => depth += 1,
-            b')' if !in_class => depth -= 1,
-            b'|' if !in_class && depth == 0 => return false,
-            _ => {}
-        }
-        i += 1;
-    }
-    !last_escaped
+    Cow::Borrowed(pattern)
 }
 
 pub(super) fn json_text(value: &Value) -> Option<Cow<'_, str>> {
