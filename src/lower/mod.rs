@@ -4,7 +4,14 @@
 //! block, loops over compile-time lists are unrolled, constants are folded;
 //! what is left is deploy-time work, as `ir::Expr`.
 
+mod components;
+mod comprehensions;
 mod expand;
+mod exprs;
+mod names;
+mod params;
+mod resources;
+mod values;
 
 use crate::diagnostics::Diagnostic;
 use crate::ir::{Deployment, Target};

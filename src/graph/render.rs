@@ -1,0 +1,243 @@
+//! `infra graph`: the graph drawn as DOT, Mermaid or JSON, the same graph
+//! always giving the same bytes.
+
+use serde::Serialize;
+
+use crate::syntax::ast::StateClass;
+
+use super::{DepGraph, EdgeKind, Format, Node, NodeKind};
+
+/// Draws the graph. Nodes in source order, edges in source order of their
+/// first reference; the same graph always gives the same bytes.
+pub fn render(graph: &DepGraph, format: Format) -> String {
+    match format {
+        Format::Dot => render_dot(graph),
+        Format::Mermaid => render_mermaid(graph),
+        Format::Json => render_json(graph),
+    }
+}
+
+/// The second line of a node's label: `(resource, persistent)`.
+fn describe(node: &Node) -> String {
+    match node.state {
+        Some(state) => format!("({}, {})", node.kind.as_str(), state.as_str()),
+        None => format!("({})", node.kind.as_str()),
+    }
+}
+
+/// A DOT double-quoted string. `\n` in `text` must already be escaped by
+/// the caller where a line break is meant; everything else is literal.
+fn dot_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn render_dot(graph: &DepGraph) -> String {
+    let mut out = String::from("digraph infra {\n");
+    out.push_str("  rankdir=LR;\n");
+    out.push_str("  node [shape=box, fontname=\"Helvetica\"];\n");
+    out.push_str("  edge [fontname=\"Helvetica\", fontsize=10];\n");
+    for (_, node) in graph.nodes() {
+        let label = format!(
+            "{}\\n{}",
+            dot_escape(&node.name),
+            dot_escape(&describe(node))
+        );
+        let mut attrs = vec![format!("label=\"{label}\"")];
+        match node.kind {
+            NodeKind::Param => attrs.push("shape=ellipse".into()),
+            NodeKind::Let => attrs.push("style=rounded".into()),
+            NodeKind::Output => attrs.push("shape=note".into()),
+            NodeKind::Resource => match node.state {
+                Some(StateClass::Persistent) => {
+                    attrs.push("style=\"bold,filled\"".into());
+                    attrs.push("fillcolor=\"#fde9b0\"".into());
+                }
+                Some(StateClass::Volatile) => {
+                    attrs.push("style=filled".into());
+                    attrs.push("fillcolor=\"#dde8fb\"".into());
+                }
+                Some(StateClass::Stateless) | None => {}
+            },
+        }
+        out.push_str(&format!(
+            "  \"{}\" [{}];\n",
+            dot_escape(&node.id()),
+            attrs.join(", ")
+        ));
+    }
+    for edge in graph.edges() {
+        let from = dot_escape(&graph.node(edge.from).id());
+        let to = dot_escape(&graph.node(edge.to).id());
+        match edge.kind {
+            EdgeKind::Implicit => out.push_str(&format!("  \"{from}\" -> \"{to}\";\n")),
+            EdgeKind::Explicit => out.push_str(&format!(
+                "  \"{from}\" -> \"{to}\" [style=dashed, label=\"depends_on\"];\n"
+            )),
+        }
+    }
+    out.push_str("}\n");
+    out
+}
+
+/// Mermaid ids: `kind_name` with anything but ASCII letters, digits and `_`
+/// replaced, made unique with the node's index if needed.
+fn mermaid_ids(graph: &DepGraph) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::with_capacity(graph.len());
+    let mut taken: indexmap::IndexSet<String> = indexmap::IndexSet::new();
+    for (id, node) in graph.nodes() {
+        let mut candidate: String = format!("{}_{}", node.kind.as_str(), node.name)
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        if taken.contains(&candidate) {
+            candidate = format!("{candidate}_{}", id.index());
+        }
+        taken.insert(candidate.clone());
+        ids.push(candidate);
+    }
+    ids
+}
+
+/// Text inside a quoted Mermaid label, with Mermaid's entity codes.
+fn mermaid_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("#quot;"),
+            '#' => out.push_str("#35;"),
+            '<' => out.push_str("#lt;"),
+            '>' => out.push_str("#gt;"),
+            '&' => out.push_str("#amp;"),
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn render_mermaid(graph: &DepGraph) -> String {
+    let ids = mermaid_ids(graph);
+    let mut out = String::from("flowchart LR\n");
+    let mut persistent = Vec::new();
+    let mut volatile = Vec::new();
+    for (id, node) in graph.nodes() {
+        let label = format!(
+            "{}<br/>{}",
+            mermaid_escape(&node.name),
+            mermaid_escape(&describe(node))
+        );
+        let (open, close) = match node.kind {
+            NodeKind::Param => ("([\"", "\"])"),
+            NodeKind::Let => ("(\"", "\")"),
+            NodeKind::Resource => ("[\"", "\"]"),
+            NodeKind::Output => ("[/\"", "\"/]"),
+        };
+        let mermaid_id = &ids[id.index()];
+        out.push_str(&format!("  {mermaid_id}{open}{label}{close}\n"));
+        match node.state {
+            Some(StateClass::Persistent) => persistent.push(mermaid_id.as_str()),
+            Some(StateClass::Volatile) => volatile.push(mermaid_id.as_str()),
+            _ => {}
+        }
+    }
+    for edge in graph.edges() {
+        let (from, to) = (&ids[edge.from.index()], &ids[edge.to.index()]);
+        match edge.kind {
+            EdgeKind::Implicit => out.push_str(&format!("  {from} --> {to}\n")),
+            EdgeKind::Explicit => out.push_str(&format!("  {from} -.->|depends_on| {to}\n")),
+        }
+    }
+    if !persistent.is_empty() {
+        out.push_str("  classDef persistent fill:#fde9b0,stroke-width:3px\n");
+        out.push_str(&format!("  class {} persistent\n", persistent.join(",")));
+    }
+    if !volatile.is_empty() {
+        out.push_str("  classDef volatile fill:#dde8fb\n");
+        out.push_str(&format!("  class {} volatile\n", volatile.join(",")));
+    }
+    out
+}
+
+#[derive(Serialize)]
+struct JsonGraph {
+    nodes: Vec<JsonNode>,
+    edges: Vec<JsonEdge>,
+    order: Vec<String>,
+}
+
+#[derive(Serialize)]
+struct JsonNode {
+    id: String,
+    kind: &'static str,
+    name: String,
+    state: Option<&'static str>,
+    file: u32,
+    start: u32,
+    end: u32,
+}
+
+#[derive(Serialize)]
+struct JsonEdge {
+    from: String,
+    to: String,
+    kind: &'static str,
+    file: u32,
+    start: u32,
+    end: u32,
+}
+
+/// `{"nodes": [...], "edges": [...], "order": [...]}`. `file` is the index of
+/// the file in the compilation (the order of the paths given), `start` and
+/// `end` are byte offsets: of the declared name for a node, of the first
+/// reference for an edge. `order` lists node ids in topological order.
+fn render_json(graph: &DepGraph) -> String {
+    let json = JsonGraph {
+        nodes: graph
+            .nodes()
+            .map(|(_, node)| JsonNode {
+                id: node.id(),
+                kind: node.kind.as_str(),
+                name: node.name.clone(),
+                state: node.state.map(StateClass::as_str),
+                file: node.name_span.file.0,
+                start: node.name_span.start,
+                end: node.name_span.end,
+            })
+            .collect(),
+        edges: graph
+            .edges()
+            .map(|edge| JsonEdge {
+                from: graph.node(edge.from).id(),
+                to: graph.node(edge.to).id(),
+                kind: edge.kind.as_str(),
+                file: edge.span.file.0,
+                start: edge.span.start,
+                end: edge.span.end,
+            })
+            .collect(),
+        order: graph
+            .topological_order()
+            .iter()
+            .map(|id| graph.node(*id).id())
+            .collect(),
+    };
+    let mut out = serde_json::to_string_pretty(&json).unwrap_or_default();
+    out.push('\n');
+    out
+}

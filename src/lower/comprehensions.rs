@@ -1,0 +1,209 @@
+//! Comprehensions: over lists and objects known at compile time, over
+//! deploy-time choices between them, and over the copies of a resource
+//! counted at deploy time.
+
+use std::rc::Rc;
+
+use crate::diagnostics::{Diagnostic, codes};
+use crate::ir;
+use crate::source::Span;
+use crate::syntax::ast::*;
+use crate::target::Repetition;
+
+use super::expand::{Expander, bind};
+use super::values::{Instance, Val};
+
+impl<'p> Expander<'p> {
+    /// A comprehension's value. Over a deploy-time choice between two lists
+    /// of known length, it is the choice between the two results.
+    pub(super) fn repeat(
+        &mut self,
+        comp: &Comprehension,
+        value: Option<&Expr>,
+        span: Span,
+        iterable: Val,
+    ) -> Val {
+        if let Val::Choice(c, a, b) = iterable {
+            let a = self.repeat(comp, value, span, *a);
+            let b = self.repeat(comp, value, span, *b);
+            return Val::Choice(c, Box::new(a), Box::new(b));
+        }
+        if let Val::Resource(instance) = &iterable
+            && instance.counted
+        {
+            return self.each_copy(comp, value, span, instance);
+        }
+        let Some(entries) = self.comprehension_over(comp, value, span, iterable) else {
+            return Val::Null;
+        };
+        match value {
+            None => Val::List(entries.into_iter().map(|(v, _)| v).collect()),
+            Some(_) => Val::Object(
+                entries
+                    .into_iter()
+                    .filter_map(|(k, v)| match (k, v) {
+                        (Val::Str(k), Some(v)) => Some((k, v)),
+                        _ => None,
+                    })
+                    .collect(),
+            ),
+        }
+    }
+
+    fn comprehension_over(
+        &mut self,
+        comp: &Comprehension,
+        value: Option<&Expr>,
+        span: Span,
+        iterable: Val,
+    ) -> Option<Vec<(Val, Option<Val>)>> {
+        let pairs: Vec<(Val, Val)> = match iterable {
+            Val::List(items) => items
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| (Val::Int(i as i64), v))
+                .collect(),
+            Val::Object(fields) => fields.into_iter().map(|(k, v)| (Val::Str(k), v)).collect(),
+            Val::Null => Vec::new(),
+            _ => {
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        &codes::E0505,
+                        span,
+                        format!(
+                            "{} cannot repeat over a list known only at deploy time",
+                            self.target.display()
+                        ),
+                    )
+                    .label("this list is known only at deploy time")
+                    .help("give the params the list depends on at compile time (`--param`)"),
+                );
+                return None;
+            }
+        };
+        let mut out = Vec::new();
+        for (first, second) in pairs {
+            let before = self.frame().locals.len();
+            bind(self.frame(), &comp.binding, first, second);
+            let keep = match &comp.filter {
+                Some(filter) => match self.expr(filter) {
+                    Val::Bool(b) => b,
+                    _ => {
+                        self.diagnostics.push(
+                            Diagnostic::new(
+                                &codes::E0505,
+                                filter.span,
+                                format!(
+                                    "{} cannot filter a list with a condition known only at deploy time",
+                                    self.target.display()
+                                ),
+                            )
+                            .label("known only at deploy time")
+                            .help("give the params the condition depends on at compile time (`--param`)"),
+                        );
+                        false
+                    }
+                },
+                None => true,
+            };
+            if keep {
+                let body = self.expr(&comp.body);
+                let v = value.map(|v| self.expr(v));
+                out.push((body, v));
+            }
+            self.frame().locals.truncate(before);
+        }
+        Some(out)
+    }
+}
+
+impl Expander<'_> {
+    /// `[for w in web: BODY]` over the copies of a resource counted at deploy
+    /// time: `BODY` is lowered once, `w` being the copy whose index is
+    /// `CountIndex`, into `Copies`; the targets repeat it over the copies.
+    fn each_copy(
+        &mut self,
+        comp: &Comprehension,
+        value: Option<&Expr>,
+        span: Span,
+        instance: &Instance,
+    ) -> Val {
+        let refuse = |this: &mut Self, span: Span, message: String, label: &str, help: &str| {
+            this.diagnostics.push(
+                Diagnostic::new(&codes::E0505, span, message)
+                    .label(label.to_string())
+                    .help(help.to_string()),
+            );
+            Val::Null
+        };
+        let target = self.target.display();
+        if value.is_some() {
+            return refuse(
+                self,
+                span,
+                format!("{target} cannot make a map over copies counted only at deploy time"),
+                "a map over copies counted at deploy time",
+                "make a list (`[for w in web: w.private_ip]`), or give the count at compile time (`--param`)",
+            );
+        }
+        if let Some(filter) = &comp.filter {
+            return refuse(
+                self,
+                filter.span,
+                format!("{target} cannot filter copies counted only at deploy time"),
+                "a filter over copies counted at deploy time",
+                "list every copy and filter where the list is used, or give the count at compile time (`--param`)",
+            );
+        }
+        let Some(of) = instance.natives().first().cloned() else {
+            return Val::List(Vec::new());
+        };
+        let copy = Val::Resource(Rc::new(Instance {
+            native: instance.native.clone(),
+            made: instance.made.clone(),
+            counted: false,
+            outputs: instance.outputs.clone(),
+        }));
+        let before = self.frame().locals.len();
+        bind(
+            self.frame(),
+            &comp.binding,
+            Val::Deploy(ir::Expr::CountIndex),
+            copy,
+        );
+        let body = self.expr(&comp.body);
+        self.frame().locals.truncate(before);
+        let each = body.into_ir();
+        if each.any(&|e| matches!(e, ir::Expr::Copies { .. })) {
+            return refuse(
+                self,
+                comp.body.span,
+                format!(
+                    "{target} cannot repeat over copies counted only at deploy time inside another such repetition"
+                ),
+                "repeats over copies again",
+                "give the count at compile time (`--param`)",
+            );
+        }
+        if self.target.repetition() == Repetition::Groups && !heat_reads_copies(&each) {
+            return refuse(
+                self,
+                comp.body.span,
+                "Heat can list only one attribute of each copy of a resource counted at deploy time".to_string(),
+                "computed for each copy",
+                "list the attribute alone (`[for w in web: w.private_ip]`) and build on that list, or give the count at compile time (`--param`)",
+            );
+        }
+        Val::Deploy(ir::Expr::Copies {
+            of,
+            each: Box::new(each),
+        })
+    }
+}
+
+/// Can Heat list `each` over a group's copies: one attribute of a member,
+/// or its id (`get_attr [group, attribute]`, `get_attr [group, refs]`)?
+fn heat_reads_copies(each: &ir::Expr) -> bool {
+    matches!(each, ir::Expr::Ref(_))
+        || crate::backend::heat::member_path(each).is_some_and(|(_, path)| !path.is_empty())
+}

@@ -1,0 +1,425 @@
+//! Expressions: partial evaluation of names, literals, members, indexes,
+//! calls and operators, folded where every operand is known and distributed
+//! over deploy-time choices.
+
+use rustc_hash::FxBuildHasher;
+
+use crate::diagnostics::{Diagnostic, codes};
+use crate::ir::{self, Context};
+use crate::sema::eval::{self, Value};
+use crate::source::Span;
+use crate::syntax::ast::*;
+
+use super::expand::Expander;
+use super::values::{Fields, Val, ir_fields};
+
+impl<'p> Expander<'p> {
+    /// Lowers an expression as a property value, `self.expr(expr)
+    /// .into_property()`, building list and object literals as IR directly.
+    pub(super) fn property(&mut self, expr: &Expr) -> ir::Expr {
+        match &expr.kind {
+            ExprKind::Paren(inner) => self.property(inner),
+            ExprKind::Str(s) => match s.parts.as_slice() {
+                [StrPart::Text(t)] => ir::Expr::String(t.clone()),
+                _ => self.expr(expr).into_property(),
+            },
+            ExprKind::Int(i) => ir::Expr::Int(*i),
+            ExprKind::Bool(b) => ir::Expr::Bool(*b),
+            ExprKind::List(items) => {
+                ir::Expr::List(items.iter().map(|e| self.property(e)).collect())
+            }
+            ExprKind::Object(props) => ir::Expr::Object(ir_fields(
+                props
+                    .iter()
+                    .map(|p| (p.key.name.clone(), self.property(&p.value))),
+                true,
+            )),
+            _ => self.expr(expr).into_property(),
+        }
+    }
+
+    /// Lowers an expression: what its operands know at compile time is
+    /// folded as they are combined (`fold_op`), the rest becomes IR.
+    pub fn expr(&mut self, expr: &Expr) -> Val {
+        match &expr.kind {
+            ExprKind::Name(name) => self.lookup_name(&name.name).unwrap_or(Val::Null),
+            ExprKind::Paren(inner) => self.expr(inner),
+            ExprKind::Str(s) => {
+                if let [StrPart::Text(t)] = s.parts.as_slice() {
+                    return Val::Str(t.clone());
+                }
+                let mut parts: Vec<ir::Part> = Vec::with_capacity(s.parts.len());
+                for part in &s.parts {
+                    match part {
+                        StrPart::Text(t) => push_text(&mut parts, t),
+                        StrPart::Interp(e) => match self.expr(e) {
+                            Val::Str(t) => push_text(&mut parts, &t),
+                            Val::Int(i) => push_text(&mut parts, &i.to_string()),
+                            Val::Bool(b) => push_text(&mut parts, &b.to_string()),
+                            Val::Number(n) => push_text(&mut parts, &eval::format_number(n)),
+                            Val::Null => {}
+                            // Nested interpolations read as one.
+                            Val::Deploy(ir::Expr::Interp(inner)) => {
+                                for part in inner {
+                                    match part {
+                                        ir::Part::Text(t) => push_text(&mut parts, &t),
+                                        expr => parts.push(expr),
+                                    }
+                                }
+                            }
+                            other => parts.push(ir::Part::Expr(other.into_ir())),
+                        },
+                    }
+                }
+                if parts.len() > 1 {
+                    return Val::Deploy(ir::Expr::Interp(parts));
+                }
+                match parts.pop() {
+                    None => Val::Str(String::new()),
+                    Some(ir::Part::Text(t)) => Val::Str(t),
+                    // `"${x}"` is `x`.
+                    Some(ir::Part::Expr(e)) => Val::Deploy(e),
+                }
+            }
+            ExprKind::List(items) => Val::List(items.iter().map(|e| self.expr(e)).collect()),
+            ExprKind::Object(props) => {
+                let mut fields = Fields::with_capacity_and_hasher(props.len(), FxBuildHasher);
+                for p in props {
+                    let v = self.expr(&p.value);
+                    fields.insert(p.key.name.clone(), v);
+                }
+                Val::Object(fields)
+            }
+            ExprKind::Member(base, name) => {
+                let base_val = self.expr(base);
+                if self.counted(&base_val, base.span) {
+                    return Val::Null;
+                }
+                member(base_val, &name.name)
+            }
+            ExprKind::Index(base, index) => {
+                let base_val = self.expr(base);
+                if self.counted(&base_val, base.span) {
+                    return Val::Null;
+                }
+                let base = base_val;
+                let index = self.expr(index);
+                index_val(base, index)
+            }
+            ExprKind::Call(callee, args) => {
+                let name = match &callee.kind {
+                    ExprKind::Name(n) => n.name.as_str(),
+                    _ => return Val::Null,
+                };
+                let context = match name {
+                    "region" => Some(Context::Region),
+                    "availability_zones" => Some(Context::Zones),
+                    "stack_name" => Some(Context::StackName),
+                    "account_id" => Some(Context::AccountId),
+                    _ => None,
+                };
+                if let Some(context) = context {
+                    return Val::Deploy(ir::Expr::Context(context));
+                }
+                let args: Vec<Val> = args.iter().map(|a| self.expr(a)).collect();
+                call_vals(&expr.kind, name, args)
+            }
+            ExprKind::Unary(op, operand) => {
+                let v = self.expr(operand);
+                if let Some(folded) = fold_op(&expr.kind, &[&v]) {
+                    return folded;
+                }
+                let v = v.into_ir();
+                Val::Deploy(match op {
+                    UnaryOp::Not => ir::Expr::Not(Box::new(v)),
+                    UnaryOp::Neg => ir::Expr::Neg(Box::new(v)),
+                })
+            }
+            ExprKind::Binary(op, a, b) => {
+                let va = self.expr(a);
+                // Short circuits decide without the other operand.
+                match (op, &va) {
+                    (BinaryOp::And, Val::Bool(false)) => return Val::Bool(false),
+                    (BinaryOp::Or, Val::Bool(true)) => return Val::Bool(true),
+                    (BinaryOp::And | BinaryOp::Or, Val::Bool(_)) => return self.expr(b),
+                    _ => {}
+                }
+                let vb = self.expr(b);
+                binary_vals(&expr.kind, *op, va, vb)
+            }
+            ExprKind::Conditional(c, a, b) => match self.expr(c) {
+                Val::Bool(true) => self.expr(a),
+                Val::Bool(false) => self.expr(b),
+                cond => {
+                    let va = self.expr(a);
+                    let vb = self.expr(b);
+                    choice(cond.into_ir(), va, vb)
+                }
+            },
+            ExprKind::ListComp(comp) => {
+                let iterable = self.expr(&comp.iterable);
+                self.repeat(comp, None, expr.span, iterable)
+            }
+            ExprKind::ObjectComp(comp, value) => {
+                let iterable = self.expr(&comp.iterable);
+                self.repeat(comp, Some(value), expr.span, iterable)
+            }
+            ExprKind::Null | ExprKind::Error => Val::Null,
+            ExprKind::Bool(b) => Val::Bool(*b),
+            ExprKind::Int(i) => Val::Int(*i),
+            ExprKind::Number(n) => n.parse().map_or(Val::Null, Val::Number),
+            // A range with a bound known only at deploy time is a count, read
+            // from the syntax where a `for` needs it.
+            ExprKind::Range(from, to) => match (self.expr(from), self.expr(to)) {
+                (Val::Int(from), Val::Int(to)) if to - from <= eval::MAX_RANGE => {
+                    Val::List((from..to).map(Val::Int).collect())
+                }
+                _ => Val::Null,
+            },
+        }
+    }
+
+    /// Reports a read of a resource repeated a deploy-time number of times.
+    pub(super) fn counted(&mut self, value: &Val, span: Span) -> bool {
+        let Val::Resource(instance) = value else {
+            return false;
+        };
+        if !instance.counted {
+            return false;
+        }
+        self.diagnostics.push(
+            Diagnostic::new(
+                &codes::E0506,
+                span,
+                "a resource repeated a number of times known only at deploy time cannot be read yet",
+            )
+            .label("its copies exist only once deployed")
+            .help("give the count at compile time (`--param`) to read the copies, or leave them unread"),
+        );
+        true
+    }
+}
+
+/// `base[index]`. A constant table indexed by a deploy-time choice between
+/// constants becomes the choice between the table's entries:
+/// `{ small = "t3.small", ... }[c ? "large" : "small"]` is
+/// `c ? "t3.large" : "t3.small"`, which every target can express.
+fn index_val(base: Val, index: Val) -> Val {
+    match (base, index) {
+        (Val::List(items), Val::Int(i)) => {
+            items.get(i.max(0) as usize).cloned().unwrap_or(Val::Null)
+        }
+        (Val::Object(fields), Val::Str(k)) => fields.get(&k).cloned().unwrap_or(Val::Null),
+        (base @ (Val::List(_) | Val::Object(_)), Val::Choice(c, a, b)) => {
+            let a = index_val(base.clone(), *a);
+            let b = index_val(base, *b);
+            Val::Choice(c, Box::new(a), Box::new(b))
+        }
+        (Val::Choice(c, a, b), index) => {
+            let a = index_val(*a, index.clone());
+            let b = index_val(*b, index);
+            Val::Choice(c, Box::new(a), Box::new(b))
+        }
+        (base, index) => Val::Deploy(ir::Expr::Index(
+            Box::new(base.into_ir()),
+            Box::new(index.into_ir()),
+        )),
+    }
+}
+
+/// `a op b` on lowered operands: distributed over deploy-time choices, so
+/// each branch can fold; folded when both sides are known.
+fn binary_vals(kind: &ExprKind, op: BinaryOp, va: Val, vb: Val) -> Val {
+    if let Val::Choice(c, a, b) = va {
+        let a = binary_vals(kind, op, *a, vb.clone());
+        let b = binary_vals(kind, op, *b, vb);
+        return choice(c, a, b);
+    }
+    if let Val::Choice(c, a, b) = vb {
+        let a = binary_vals(kind, op, va.clone(), *a);
+        let b = binary_vals(kind, op, va, *b);
+        return choice(c, a, b);
+    }
+    // Only an absent value is null: a list, an object, a resource or a
+    // deploy-time value always exists.
+    if matches!(op, BinaryOp::Eq | BinaryOp::Ne)
+        && (matches!(va, Val::Null) || matches!(vb, Val::Null))
+    {
+        let both_null = matches!(va, Val::Null) && matches!(vb, Val::Null);
+        return Val::Bool(both_null == (op == BinaryOp::Eq));
+    }
+    if let Some(folded) = fold_op(kind, &[&va, &vb]) {
+        return folded;
+    }
+    // Text built around a deploy-time part can still be known to differ
+    // from a constant (`"${app}-www" == "@"`): folded, where CloudFormation
+    // could not compare text built with `Fn::Sub` in a condition at all.
+    if matches!(op, BinaryOp::Eq | BinaryOp::Ne)
+        && let (Val::Str(text), Val::Deploy(ir::Expr::Interp(parts)))
+        | (Val::Deploy(ir::Expr::Interp(parts)), Val::Str(text)) = (&va, &vb)
+        && never_equal(text, parts)
+    {
+        return Val::Bool(op == BinaryOp::Ne);
+    }
+    // One side known decides `&&` and `||`, or leaves the other side.
+    match (op, &va, &vb) {
+        (BinaryOp::And, Val::Bool(false), _) | (BinaryOp::And, _, Val::Bool(false)) => {
+            return Val::Bool(false);
+        }
+        (BinaryOp::Or, Val::Bool(true), _) | (BinaryOp::Or, _, Val::Bool(true)) => {
+            return Val::Bool(true);
+        }
+        (BinaryOp::And, Val::Bool(true), _) | (BinaryOp::Or, Val::Bool(false), _) => return vb,
+        (BinaryOp::And, _, Val::Bool(true)) | (BinaryOp::Or, _, Val::Bool(false)) => return va,
+        _ => {}
+    }
+    Val::Deploy(ir::Expr::Binary(
+        op,
+        Box::new(va.into_ir()),
+        Box::new(vb.into_ir()),
+    ))
+}
+
+/// Can text made of `parts` never be `text`, whatever its deploy-time parts
+/// are: its constant start, end or length already differ?
+fn never_equal(text: &str, parts: &[ir::Part]) -> bool {
+    let constant: usize = parts
+        .iter()
+        .map(|p| match p {
+            ir::Part::Text(t) => t.len(),
+            ir::Part::Expr(_) => 0,
+        })
+        .sum();
+    let starts = match parts.first() {
+        Some(ir::Part::Text(t)) => text.starts_with(t.as_str()),
+        _ => true,
+    };
+    let ends = match parts.last() {
+        Some(ir::Part::Text(t)) => text.ends_with(t.as_str()),
+        _ => true,
+    };
+    constant > text.len() || !starts || !ends
+}
+
+/// A built-in function on lowered arguments, distributed over choices.
+fn call_vals(kind: &ExprKind, name: &str, args: Vec<Val>) -> Val {
+    if let Some(i) = args.iter().position(|a| matches!(a, Val::Choice(..))) {
+        let mut first = args.clone();
+        let mut second = args;
+        let Val::Choice(c, a, b) = std::mem::replace(&mut first[i], Val::Null) else {
+            unreachable!("position found a choice");
+        };
+        first[i] = *a;
+        second[i] = *b;
+        return choice(
+            c,
+            call_vals(kind, name, first),
+            call_vals(kind, name, second),
+        );
+    }
+    match (name, args.as_slice()) {
+        ("length", [Val::List(items)]) => return Val::Int(items.len() as i64),
+        ("length", [Val::Object(fields)]) => return Val::Int(fields.len() as i64),
+        ("element", [Val::List(items), Val::Int(i)]) if !items.is_empty() => {
+            return items[(*i).rem_euclid(items.len() as i64) as usize].clone();
+        }
+        ("concat", lists) if lists.iter().all(|l| matches!(l, Val::List(_))) => {
+            return Val::List(
+                lists
+                    .iter()
+                    .flat_map(|l| match l {
+                        Val::List(items) => items.clone(),
+                        _ => Vec::new(),
+                    })
+                    .collect(),
+            );
+        }
+        _ => {}
+    }
+    let refs: Vec<&Val> = args.iter().collect();
+    if let Some(folded) = fold_op(kind, &refs) {
+        return folded;
+    }
+    Val::Deploy(ir::Expr::Call(
+        name.to_string(),
+        args.iter().map(Val::to_ir).collect(),
+    ))
+}
+
+/// A deploy-time choice; the same value on both sides needs no choice.
+fn choice(c: ir::Expr, a: Val, b: Val) -> Val {
+    if a.same_const(&b) {
+        a
+    } else {
+        Val::Choice(c, Box::new(a), Box::new(b))
+    }
+}
+
+/// Folds an operator or a call whose operands turned out constant, by
+/// handing the same operation on named constants to the constant folder.
+fn fold_op(kind: &ExprKind, operands: &[&Val]) -> Option<Val> {
+    let values: Vec<Value> = operands
+        .iter()
+        .map(|v| v.to_value())
+        .collect::<Option<_>>()?;
+    let span = Span::default();
+    let name = |i: usize| Expr {
+        kind: ExprKind::Name(Ident {
+            name: format!("#{i}"),
+            span,
+        }),
+        span,
+    };
+    let rebuilt = match kind {
+        ExprKind::Binary(op, _, _) => ExprKind::Binary(*op, Box::new(name(0)), Box::new(name(1))),
+        ExprKind::Unary(op, _) => ExprKind::Unary(*op, Box::new(name(0))),
+        ExprKind::Call(callee, _) => {
+            ExprKind::Call(callee.clone(), (0..values.len()).map(name).collect())
+        }
+        _ => return None,
+    };
+    let expr = Expr {
+        kind: rebuilt,
+        span,
+    };
+    let lookup = |n: &str| {
+        n.strip_prefix('#')
+            .and_then(|i| i.parse::<usize>().ok())
+            .and_then(|i| values.get(i).cloned())
+    };
+    let mut quiet = Vec::new();
+    eval::eval(&expr, &lookup, &mut quiet).map(Val::from_value)
+}
+
+fn push_text(parts: &mut Vec<ir::Part>, text: &str) {
+    if let Some(ir::Part::Text(last)) = parts.last_mut() {
+        last.push_str(text);
+    } else if !text.is_empty() {
+        parts.push(ir::Part::Text(text.to_string()));
+    }
+}
+
+fn member(base: Val, name: &str) -> Val {
+    match base {
+        Val::Resource(instance) => match &instance.native {
+            Some(id) if name == "id" => Val::Deploy(ir::Expr::Ref(id.clone())),
+            Some(id) => Val::Deploy(ir::Expr::Attr(id.clone(), name.to_string())),
+            None => instance.outputs.get(name).cloned().unwrap_or(Val::Null),
+        },
+        Val::Object(fields) => fields.get(name).cloned().unwrap_or(Val::Null),
+        Val::Null => Val::Null,
+        Val::Choice(c, a, b) => {
+            Val::Choice(c, Box::new(member(*a, name)), Box::new(member(*b, name)))
+        }
+        Val::Deploy(ir::Expr::Ref(id)) if name == "id" => Val::Deploy(ir::Expr::Ref(id)),
+        Val::Deploy(ir::Expr::Ref(id)) => Val::Deploy(ir::Expr::Attr(id, name.to_string())),
+        Val::Deploy(ir::Expr::Attr(id, path)) => {
+            Val::Deploy(ir::Expr::Attr(id, format!("{path}.{name}")))
+        }
+        Val::Deploy(e) => Val::Deploy(ir::Expr::Member(Box::new(e), name.to_string())),
+        other => Val::from_ir(ir::Expr::Member(
+            Box::new(other.into_ir()),
+            name.to_string(),
+        )),
+    }
+}

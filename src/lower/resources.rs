@@ -1,0 +1,607 @@
+//! Resource declarations: instances made once per declaration, copies of
+//! repeated resources (unrolled, or counted at deploy time), their guards,
+//! native resources, `depends_on`, and deletion policies.
+
+use std::borrow::Cow;
+use std::rc::Rc;
+
+use crate::diagnostics::{Diagnostic, codes};
+use crate::ir::{self, Deletion};
+use crate::sema::schema::SchemaKind;
+use crate::source::Span;
+use crate::syntax::ast::*;
+use crate::target::Repetition;
+
+use super::expand::{Asked, Expander, Key, Memo, Path, bind};
+use super::names::{pascal, snake};
+use super::values::{Fields, Instance, Val};
+
+/// Whether a copy of a repeated resource exists.
+enum Guard {
+    /// It exists under this deploy-time condition (`None`: always).
+    Exists(Option<ir::Expr>),
+    Never,
+}
+
+fn and(a: Option<ir::Expr>, b: ir::Expr) -> ir::Expr {
+    match a {
+        Some(a) => ir::Expr::Binary(BinaryOp::And, Box::new(a), Box::new(b)),
+        None => b,
+    }
+}
+
+impl<'p> Expander<'p> {
+    /// The value of a resource declaration of the current frame: instances,
+    /// created once.
+    pub(super) fn resource_value(&mut self, r: &'p Resource, index: u32) -> Val {
+        let frame = self.frame();
+        let slot = frame.slots[index as usize] as usize;
+        match &frame.memo[slot] {
+            Memo::Done(v) => return v.clone(),
+            Memo::Busy => return Val::Null,
+            Memo::Todo => {}
+        }
+        frame.memo[slot] = Memo::Busy;
+        let value = self.instantiate(r, index);
+        self.frame().memo[slot] = Memo::Done(value.clone());
+        value
+    }
+
+    fn instantiate(&mut self, r: &'p Resource, index: u32) -> Val {
+        // The instance's name words and key, built in buffers reused from one
+        // resource to the next (a nested instance makes its own).
+        let mut path = std::mem::take(&mut self.path_buffer);
+        let mut key = std::mem::take(&mut self.key_buffer);
+        let frame = self.frames.last().expect("a frame is open while lowering");
+        path.extend_from_slice(&frame.path);
+        path.push(Cow::Borrowed(r.name.name.as_str()));
+        key.extend_from_slice(&frame.key);
+        key.push(index);
+        // A resource of the entry file may be expanded while another's copy
+        // is: it is not that copy.
+        let outer_copy = match self.frames.len() {
+            1 => self.top_copy.take(),
+            _ => self.top_copy,
+        };
+        let value = self.instantiate_at(r, &mut path, &mut key);
+        self.top_copy = outer_copy;
+        path.clear();
+        key.clear();
+        self.path_buffer = path;
+        self.key_buffer = key;
+        value
+    }
+
+    fn instantiate_at(&mut self, r: &'p Resource, path: &mut Path<'p>, key: &mut Key) -> Val {
+        let mut condition = self.frame().condition.clone();
+        // With `for`, the `if` is each copy's and reads the loop variables.
+        if r.for_guard.is_none()
+            && let Some(guard) = &r.if_guard
+        {
+            match self.expr(guard) {
+                Val::Bool(false) => return Val::Null,
+                Val::Bool(true) => {}
+                other => condition = Some(and(condition, other.into_ir())),
+            }
+        }
+        let Some(guard) = &r.for_guard else {
+            return self.instance(r, path, key, condition);
+        };
+        let iterable = self.expr(&guard.iterable);
+        // A deploy-time choice between two lists: the copies of each list
+        // exist under the condition that chooses it.
+        if let Val::Choice(c, a, b) = &iterable
+            && let (Val::List(first), Val::List(second)) = (&**a, &**b)
+        {
+            let yes = and(condition.clone(), c.clone());
+            let no = and(condition.clone(), ir::Expr::Not(Box::new(c.clone())));
+            let first: Vec<(Val, Val)> = first
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (Val::Int(i as i64), v.clone()))
+                .collect();
+            let offset = first.len();
+            let second: Vec<(Val, Val)> = second
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (Val::Int(i as i64), v.clone()))
+                .collect();
+            let mut instances = self.copies(r, guard, path, key, first, 0, Some(yes));
+            instances.extend(self.copies(r, guard, path, key, second, offset, Some(no)));
+            return Val::List(instances);
+        }
+        match iterable {
+            Val::List(elements) => {
+                let pairs = elements
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, v)| (Val::Int(i as i64), v))
+                    .collect();
+                Val::List(self.copies(r, guard, path, key, pairs, 0, condition))
+            }
+            Val::Object(fields) => {
+                let pairs = fields.into_iter().map(|(k, v)| (Val::Str(k), v)).collect();
+                Val::List(self.copies(r, guard, path, key, pairs, 0, condition))
+            }
+            _ => {
+                // `for i in a..n` with `n` known only at deploy time: one
+                // declaration the target repeats itself (Terraform `count`,
+                // Heat `ResourceGroup`), where the target can.
+                if self.target.repetition() != Repetition::None
+                    && let ExprKind::Range(from, to) = &guard.iterable.kind
+                {
+                    let from = self.expr(from);
+                    let to = self.expr(to);
+                    let index = match &from {
+                        Val::Int(0) => Val::Deploy(ir::Expr::CountIndex),
+                        start => Val::Deploy(ir::Expr::Binary(
+                            BinaryOp::Add,
+                            Box::new(start.to_ir()),
+                            Box::new(ir::Expr::CountIndex),
+                        )),
+                    };
+                    let count = match &from {
+                        Val::Int(0) => to.to_ir(),
+                        start => ir::Expr::Binary(
+                            BinaryOp::Sub,
+                            Box::new(to.to_ir()),
+                            Box::new(start.to_ir()),
+                        ),
+                    };
+                    let before = self.resources.len();
+                    let frame_locals = self.frame().locals.len();
+                    bind(self.frame(), &guard.binding, index.clone(), index);
+                    let condition = match self.copy_guard(r, condition) {
+                        Guard::Exists(condition) => condition,
+                        Guard::Never => {
+                            self.frame().locals.truncate(frame_locals);
+                            return Val::List(Vec::new());
+                        }
+                    };
+                    let value = self.instance(r, path, key, condition);
+                    self.frame().locals.truncate(frame_locals);
+                    for resource in &mut self.resources[before..] {
+                        resource.count = Some(count.clone());
+                    }
+                    if !self.target.snapshots_counted_copies() {
+                        let asked = deletion_of(r)
+                            .map(|(_, at)| at)
+                            .or_else(|| self.frame().deletion.map(|a| a.at));
+                        for i in before..self.resources.len() {
+                            if self.resources[i].deletion == Some(Deletion::Snapshot) {
+                                self.resources[i].deletion = Some(Deletion::Retain);
+                                if let Some(at) = asked {
+                                    let type_name = self.resources[i].type_name.clone();
+                                    self.refuse_snapshot(
+                                        at,
+                                        &type_name,
+                                        "copies repeated at deploy time are the members of one group, which take no deletion policy of their own",
+                                    );
+                                }
+                            }
+                        }
+                    }
+                    // The outputs are one copy's, read with the copy's
+                    // index: a comprehension over the copies reads them.
+                    return match value {
+                        Val::Resource(instance) => Val::Resource(Rc::new(Instance {
+                            native: instance.native.clone(),
+                            made: instance.made.clone(),
+                            counted: true,
+                            outputs: instance.outputs.clone(),
+                        })),
+                        other => other,
+                    };
+                }
+                let diagnostic = match self.given_argument(&guard.iterable) {
+                    // A component repeats over what its instance was given:
+                    // the mistake is at the instance's argument, which the
+                    // user wrote, not in the component.
+                    Some((argument, component)) => Diagnostic::new(
+                        &codes::E0504,
+                        argument.value.span,
+                        format!(
+                            "`{component}` repeats a resource for each element of `{}`, and {} cannot repeat a resource a number of times known only at deploy time",
+                            argument.key.name,
+                            self.target.display()
+                        ),
+                    )
+                    .label("known only at deploy time"),
+                    None => Diagnostic::new(
+                        &codes::E0504,
+                        guard.iterable.span,
+                        format!(
+                            "{} cannot repeat a resource a number of times known only at deploy time",
+                            self.target.display()
+                        ),
+                    )
+                    .label("known only at deploy time"),
+                };
+                self.diagnostics.push(
+                    diagnostic
+                        .help("give the params this count depends on at compile time (`--param`)"),
+                );
+                Val::Null
+            }
+        }
+    }
+
+    /// The copies of a resource repeated over `pairs` (index or key, and
+    /// element), numbered from `offset`.
+    #[allow(clippy::too_many_arguments)]
+    fn copies(
+        &mut self,
+        r: &'p Resource,
+        guard: &ForGuard,
+        path: &mut Path<'p>,
+        key: &mut Key,
+        pairs: Vec<(Val, Val)>,
+        offset: usize,
+        condition: Option<ir::Expr>,
+    ) -> Vec<Val> {
+        let mut instances = Vec::with_capacity(pairs.len());
+        for (i, (first, second)) in pairs.into_iter().enumerate() {
+            let n = offset + i;
+            let before = self.frame().locals.len();
+            bind(self.frame(), &guard.binding, first, second);
+            path.push(Cow::Owned(n.to_string()));
+            key.push(n as u32);
+            let top = self.frames.len() == 1;
+            if top {
+                self.top_copy = Some(n as u32);
+            }
+            // A copy the `if` leaves out keeps its place: `web[i]` is the
+            // copy made for element `i`.
+            let instance = match self.copy_guard(r, condition.clone()) {
+                Guard::Exists(condition) => self.instance(r, path, key, condition),
+                Guard::Never => Val::Null,
+            };
+            instances.push(instance);
+            if top {
+                self.top_copy = None;
+            }
+            path.pop();
+            key.pop();
+            self.frame().locals.truncate(before);
+        }
+        instances
+    }
+
+    /// When `expr` is a param of the component being instantiated that its
+    /// instance gives, that argument and the component's type name.
+    fn given_argument(&self, expr: &Expr) -> Option<(&'p Property, String)> {
+        let ExprKind::Name(name) = &expr.kind else {
+            return None;
+        };
+        let frame = self.frames.last()?;
+        let instance = frame.instance?;
+        if frame.locals.iter().any(|(n, _)| *n == name.name) {
+            return None;
+        }
+        let argument = instance
+            .body
+            .properties
+            .iter()
+            .find(|p| p.key.name == name.name)?;
+        let component = match &instance.ty {
+            ResourceType::Path(p) => p.text(),
+            ResourceType::Raw(s) => s.as_plain().unwrap_or_default(),
+        };
+        Some((argument, component))
+    }
+
+    /// The deletion policy of a native resource: the one the program asks
+    /// for, or the protection its state class gets (a snapshot where the
+    /// type can take one). Deleting is every target's default, so it is
+    /// said only where it lifts that protection. A snapshot the type cannot
+    /// take is refused where the program asks for it.
+    fn policy(
+        &mut self,
+        asked: Option<Asked>,
+        state: StateClass,
+        snapshot: bool,
+        type_name: &str,
+    ) -> Option<Deletion> {
+        let persistent = state == StateClass::Persistent;
+        match asked.map(|a| (a.deletion, a.at)) {
+            Some((Deletion::Snapshot, at)) if !snapshot => {
+                self.refuse_snapshot(
+                    at,
+                    type_name,
+                    "a snapshot before deletion is for volumes and databases, on the targets whose tools take one",
+                );
+                Some(Deletion::Retain)
+            }
+            Some((Deletion::Delete, _)) if !persistent => None,
+            Some((deletion, _)) => Some(deletion),
+            None if persistent && snapshot => Some(Deletion::Snapshot),
+            None if persistent => Some(Deletion::Retain),
+            None => None,
+        }
+    }
+
+    /// `deletion = "snapshot"` on a resource the target cannot snapshot:
+    /// reported once, where the program asks for it.
+    fn refuse_snapshot(&mut self, at: Span, type_name: &str, note: &str) {
+        if self
+            .diagnostics
+            .iter()
+            .any(|d| d.code.id == codes::E0507.id && d.primary.span == at)
+        {
+            return;
+        }
+        self.diagnostics.push(
+            Diagnostic::new(
+                &codes::E0507,
+                at,
+                format!(
+                    "{} cannot keep a snapshot of `{type_name}` when deleting it",
+                    self.target.display()
+                ),
+            )
+            .label("a snapshot is asked for here")
+            .note(note)
+            .help("use \"retain\" to keep the resource itself, or \"delete\""),
+        );
+    }
+
+    /// The native resources a resource's `depends_on` names: every native
+    /// resource each instance it lists is made of.
+    pub(super) fn depends_on(&mut self, r: &'p Resource) -> Vec<String> {
+        let mut depends_on = Vec::new();
+        let Some(property) = r
+            .body
+            .properties
+            .iter()
+            .find(|p| p.key.name == "depends_on")
+        else {
+            return depends_on;
+        };
+        let ExprKind::List(items) = &property.value.kind else {
+            return depends_on;
+        };
+        for item in items {
+            let instances = match self.expr(item) {
+                Val::List(list) => list,
+                one => vec![one],
+            };
+            for v in instances {
+                if let Val::Resource(instance) = v {
+                    for id in self.last_made(instance.natives()) {
+                        if !depends_on.contains(id) {
+                            depends_on.push(id.clone());
+                        }
+                    }
+                }
+            }
+        }
+        depends_on
+    }
+
+    /// Of the native resources of one instance, those no other of them
+    /// waits for: depending on these is depending on all of them.
+    fn last_made<'a>(&self, natives: &'a [String]) -> Vec<&'a String> {
+        if natives.len() < 2 {
+            return natives.iter().collect();
+        }
+        let made: Vec<&ir::Resource> = self
+            .resources
+            .iter()
+            .filter(|r| natives.contains(&r.id))
+            .collect();
+        // Where some exist only under a condition of their own, the last
+        // may not exist: depend on every one of them.
+        if made.iter().any(|r| r.condition != made[0].condition) {
+            return natives.iter().collect();
+        }
+        let waited_for = |id: &str| {
+            made.iter().any(|r| {
+                r.id != id
+                    && (r.depends_on.iter().any(|d| d == id)
+                        || r.properties.values().any(|v| {
+                            v.any(&|e| match e {
+                                ir::Expr::Ref(x) | ir::Expr::Attr(x, _) => x == id,
+                                _ => false,
+                            })
+                        }))
+            })
+        };
+        natives.iter().filter(|id| !waited_for(id)).collect()
+    }
+
+    /// The `if` of a repeated resource, for the copy whose loop variables
+    /// are bound: whether it exists, and under which condition.
+    fn copy_guard(&mut self, r: &'p Resource, condition: Option<ir::Expr>) -> Guard {
+        let Some(guard) = &r.if_guard else {
+            return Guard::Exists(condition);
+        };
+        match self.expr(guard) {
+            Val::Bool(false) => Guard::Never,
+            Val::Bool(true) => Guard::Exists(condition),
+            other => {
+                let test = other.into_ir();
+                if test.any(&|e| matches!(e, ir::Expr::CountIndex)) {
+                    self.diagnostics.push(
+                        Diagnostic::new(
+                            &codes::E0504,
+                            guard.span,
+                            format!(
+                                "{} cannot leave out some copies of a resource repeated a number of times known only at deploy time",
+                                self.target.display()
+                            ),
+                        )
+                        .label("reads the copy's index, known only at deploy time")
+                        .help("give the params the count depends on at compile time (`--param`), or repeat over a shorter range instead of leaving copies out"),
+                    );
+                    return Guard::Never;
+                }
+                Guard::Exists(Some(and(condition, test)))
+            }
+        }
+    }
+
+    /// One instance of a resource declaration.
+    pub(super) fn instance(
+        &mut self,
+        r: &'p Resource,
+        path: &[Cow<'p, str>],
+        key: &[u32],
+        condition: Option<ir::Expr>,
+    ) -> Val {
+        let schema = self.program.resource_schemas.get(&r.name.span).copied();
+        // A policy set on a portable instance reaches the native resources
+        // that hold its data, not the ones around them (an attachment).
+        let own = deletion_of(r);
+        let inherited = self.frame().deletion;
+        let kind_state = schema.map(|id| self.program.schemas[id.0 as usize].state);
+        let own = own.map(|(deletion, at)| Asked {
+            deletion,
+            at,
+            everywhere: kind_state != Some(StateClass::Persistent),
+        });
+        match schema.map(|id| &self.program.schemas[id.0 as usize]) {
+            Some(schema) => match &schema.kind {
+                SchemaKind::Component { module, index } => {
+                    let (module, index) = (*module, *index);
+                    let mut args = Fields::default();
+                    for property in &r.body.properties {
+                        if matches!(property.key.name.as_str(), "depends_on" | "deletion") {
+                            continue;
+                        }
+                        let v = self.expr(&property.value);
+                        args.insert(property.key.name.clone(), v);
+                    }
+                    let deletion = own.or(inherited);
+                    // The instance as a whole comes after what it depends
+                    // on: so does every native resource it is made of.
+                    let depends_on = self.depends_on(r);
+                    let before = self.resources.len();
+                    let value =
+                        self.component(r, module, index, args, path, key, condition, deletion);
+                    // A persistent type none of whose native resources is
+                    // persistent of itself (a generated password: a Heat
+                    // random string) keeps its data in all of them.
+                    if kind_state == Some(StateClass::Persistent)
+                        && self.resources[before..]
+                            .iter()
+                            .all(|m| m.state != StateClass::Persistent)
+                    {
+                        for i in before..self.resources.len() {
+                            let (type_name, snapshot) = (
+                                self.resources[i].type_name.clone(),
+                                self.resources[i].snapshot,
+                            );
+                            let policy =
+                                self.policy(deletion, StateClass::Persistent, snapshot, &type_name);
+                            let made = &mut self.resources[i];
+                            made.state = StateClass::Persistent;
+                            made.deletion = policy;
+                        }
+                    }
+                    for made in &mut self.resources[before..] {
+                        for id in &depends_on {
+                            if !made.depends_on.contains(id) {
+                                made.depends_on.push(id.clone());
+                            }
+                        }
+                    }
+                    value
+                }
+                SchemaKind::Native { .. } => {
+                    let type_name = schema.name.clone();
+                    let state = schema.state;
+                    let snapshot = schema.snapshot;
+                    let deletion = own
+                        .or(inherited.filter(|a| a.everywhere || state == StateClass::Persistent));
+                    self.native(
+                        r, type_name, state, snapshot, path, key, condition, deletion,
+                    )
+                }
+            },
+            None => {
+                let type_name = match &r.ty {
+                    ResourceType::Raw(s) => s.as_plain().unwrap_or_default(),
+                    ResourceType::Path(p) => p.text(),
+                };
+                // An unchecked type: what it can take is the target's to say.
+                self.native(
+                    r,
+                    type_name,
+                    StateClass::Stateless,
+                    true,
+                    path,
+                    key,
+                    condition,
+                    own,
+                )
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn native(
+        &mut self,
+        r: &'p Resource,
+        type_name: String,
+        state: StateClass,
+        snapshot: bool,
+        path: &[Cow<'p, str>],
+        key: &[u32],
+        condition: Option<ir::Expr>,
+        deletion: Option<Asked>,
+    ) -> Val {
+        let mut properties =
+            ir::Map::with_capacity_and_hasher(r.body.properties.len(), Default::default());
+        let depends_on = self.depends_on(r);
+        for property in &r.body.properties {
+            if matches!(property.key.name.as_str(), "deletion" | "depends_on") {
+                continue;
+            }
+            let value = self.property(&property.value);
+            if value != ir::Expr::Null {
+                properties.insert(property.key.name.clone(), value);
+            }
+        }
+        // The id from the name words; a component made of this one resource
+        // renames it after itself once the component is done.
+        let id = self.unique_id(pascal(path));
+        let deletion = self.policy(deletion, state, snapshot, &type_name);
+        let span = self.frame().origin.unwrap_or(r.name.span);
+        self.keys.push((self.key_data.len(), key.len()));
+        self.key_data.extend_from_slice(key);
+        self.resources.push(ir::Resource {
+            id: id.clone(),
+            snake: snake(path),
+            type_name,
+            properties,
+            depends_on,
+            condition,
+            count: None,
+            state,
+            deletion,
+            snapshot,
+            span,
+            copy: self.top_copy,
+        });
+        Val::Resource(Rc::new(Instance::native(id, false)))
+    }
+}
+
+/// The policy a resource's `deletion` asks for, and where.
+fn deletion_of(r: &Resource) -> Option<(Deletion, Span)> {
+    let property = r
+        .body
+        .properties
+        .iter()
+        .find(|p| p.key.name == "deletion")?;
+    let ExprKind::Str(s) = &property.value.kind else {
+        return None;
+    };
+    let deletion = match s.as_plain()?.as_str() {
+        "delete" => Deletion::Delete,
+        "retain" => Deletion::Retain,
+        "snapshot" => Deletion::Snapshot,
+        _ => return None,
+    };
+    Some((deletion, property.value.span))
+}

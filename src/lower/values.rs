@@ -1,0 +1,248 @@
+//! Values during lowering: `Val`, which keeps the shape of lists, objects,
+//! resource instances and deploy-time choices, and its conversions from
+//! compile-time values and to `ir::Expr`.
+
+use rustc_hash::FxBuildHasher;
+use std::rc::Rc;
+
+use indexmap::IndexMap;
+
+use crate::ir;
+use crate::sema::eval::Value;
+
+/// The fields of an object during lowering, in order.
+pub type Fields = IndexMap<String, Val, FxBuildHasher>;
+
+/// A value during lowering.
+#[derive(Clone, Debug)]
+pub enum Val {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Number(f64),
+    Str(String),
+    List(Vec<Val>),
+    Object(Fields),
+    Resource(Rc<Instance>),
+    /// `c ? a : b` with `c` known only at deploy time; both branches keep
+    /// their shape, so members, elements and repetition reach into them.
+    Choice(ir::Expr, Box<Val>, Box<Val>),
+    Deploy(ir::Expr),
+}
+
+/// A resource instance, as references see it.
+#[derive(Debug)]
+pub struct Instance {
+    /// The logical id of a native resource; `None` for a component.
+    pub native: Option<String>,
+    /// Every native resource a component instance made, for `depends_on`
+    /// (empty for a native resource, which is its own).
+    pub made: Vec<String>,
+    /// Repeated a number of times known only at deploy time.
+    pub counted: bool,
+    /// A component's outputs.
+    pub outputs: Fields,
+}
+
+impl Instance {
+    /// A native resource's instance.
+    pub(super) fn native(id: String, counted: bool) -> Instance {
+        Instance {
+            native: Some(id),
+            made: Vec::new(),
+            counted,
+            outputs: Fields::default(),
+        }
+    }
+
+    /// The native resources the instance stands for.
+    pub(super) fn natives(&self) -> &[String] {
+        match &self.native {
+            Some(id) if self.made.is_empty() => std::slice::from_ref(id),
+            _ => &self.made,
+        }
+    }
+}
+
+impl Val {
+    pub(super) fn from_value(value: Value) -> Val {
+        match value {
+            Value::Null => Val::Null,
+            Value::Bool(b) => Val::Bool(b),
+            Value::Int(i) => Val::Int(i),
+            Value::Number(n) => Val::Number(n),
+            Value::String(s) => Val::Str(s),
+            Value::List(items) => Val::List(items.into_iter().map(Val::from_value).collect()),
+            Value::Object(fields) => Val::Object(
+                fields
+                    .into_iter()
+                    .map(|(k, v)| (k, Val::from_value(v)))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// The compile-time value, if the whole value is known.
+    pub(super) fn to_value(&self) -> Option<Value> {
+        Some(match self {
+            Val::Null => Value::Null,
+            Val::Bool(b) => Value::Bool(*b),
+            Val::Int(i) => Value::Int(*i),
+            Val::Number(n) => Value::Number(*n),
+            Val::Str(s) => Value::String(s.clone()),
+            Val::List(items) => {
+                Value::List(items.iter().map(Val::to_value).collect::<Option<_>>()?)
+            }
+            Val::Object(fields) => Value::Object(
+                fields
+                    .iter()
+                    .map(|(k, v)| Some((k.clone(), v.to_value()?)))
+                    .collect::<Option<_>>()?,
+            ),
+            Val::Resource(_) | Val::Choice(..) | Val::Deploy(_) => return None,
+        })
+    }
+
+    /// The value as an IR expression. A resource used as a value is its id.
+    pub fn to_ir(&self) -> ir::Expr {
+        match self {
+            Val::Null => ir::Expr::Null,
+            Val::Bool(b) => ir::Expr::Bool(*b),
+            Val::Int(i) => ir::Expr::Int(*i),
+            Val::Number(n) => ir::Expr::Number(*n),
+            Val::Str(s) => ir::Expr::String(s.clone()),
+            Val::List(items) => ir::Expr::List(items.iter().map(Val::to_ir).collect()),
+            Val::Object(fields) => {
+                ir::Expr::Object(fields.iter().map(|(k, v)| (k.clone(), v.to_ir())).collect())
+            }
+            Val::Resource(instance) => match &instance.native {
+                Some(id) => ir::Expr::Ref(id.clone()),
+                // One copy's outputs are no value outside the copies.
+                None if instance.counted => ir::Expr::Null,
+                None => instance
+                    .outputs
+                    .get("id")
+                    .map_or(ir::Expr::Null, Val::to_ir),
+            },
+            Val::Choice(c, a, b) => ir::Expr::If(
+                Box::new(c.clone()),
+                Box::new(a.to_ir()),
+                Box::new(b.to_ir()),
+            ),
+            Val::Deploy(e) => e.clone(),
+        }
+    }
+
+    /// `to_ir`, taking the value apart rather than copying it.
+    pub fn into_ir(self) -> ir::Expr {
+        match self {
+            Val::Str(s) => ir::Expr::String(s),
+            Val::List(items) => ir::Expr::List(items.into_iter().map(Val::into_ir).collect()),
+            Val::Object(fields) => ir::Expr::Object(ir_fields(
+                fields.into_iter().map(|(k, v)| (k, v.into_ir())),
+                false,
+            )),
+            Val::Choice(c, a, b) => {
+                ir::Expr::If(Box::new(c), Box::new(a.into_ir()), Box::new(b.into_ir()))
+            }
+            Val::Deploy(e) => e,
+            other => other.to_ir(),
+        }
+    }
+
+    /// The value as a property: `into_ir` without the object fields that
+    /// are null, which mean "left out" (see `prune`).
+    pub(super) fn into_property(self) -> ir::Expr {
+        match self {
+            Val::List(items) => ir::Expr::List(items.into_iter().map(Val::into_property).collect()),
+            Val::Object(fields) => ir::Expr::Object(ir_fields(
+                fields.into_iter().map(|(k, v)| (k, v.into_property())),
+                true,
+            )),
+            Val::Choice(c, a, b) => ir::Expr::If(
+                Box::new(c),
+                Box::new(a.into_property()),
+                Box::new(b.into_property()),
+            ),
+            other => {
+                let mut e = other.into_ir();
+                prune(&mut e);
+                e
+            }
+        }
+    }
+
+    /// Are both values known at compile time, and equal?
+    pub(super) fn same_const(&self, other: &Val) -> bool {
+        match (self, other) {
+            (Val::Null, Val::Null) => true,
+            (Val::Bool(a), Val::Bool(b)) => a == b,
+            (Val::Int(a), Val::Int(b)) => a == b,
+            (Val::Number(a), Val::Number(b)) => a == b,
+            (Val::Str(a), Val::Str(b)) => a == b,
+            (Val::List(a), Val::List(b)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same_const(y))
+            }
+            // Fields in any order, as `Value`'s equality has them.
+            (Val::Object(a), Val::Object(b)) => {
+                a.len() == b.len()
+                    && a.iter()
+                        .all(|(k, x)| b.get(k).is_some_and(|y| x.same_const(y)))
+            }
+            _ => false,
+        }
+    }
+
+    pub(super) fn from_ir(e: ir::Expr) -> Val {
+        match e {
+            ir::Expr::Null => Val::Null,
+            ir::Expr::Bool(b) => Val::Bool(b),
+            ir::Expr::Int(i) => Val::Int(i),
+            ir::Expr::String(s) => Val::Str(s),
+            ir::Expr::Number(n) => Val::Number(n),
+            // The shape stays visible: members and elements can still be read.
+            ir::Expr::List(items) => Val::List(items.into_iter().map(Val::from_ir).collect()),
+            ir::Expr::Object(fields) => Val::Object(
+                fields
+                    .into_iter()
+                    .map(|(k, v)| (k, Val::from_ir(v)))
+                    .collect(),
+            ),
+            other => Val::Deploy(other),
+        }
+    }
+}
+
+/// Drops object fields whose value is null: a null property means "left out".
+fn prune(e: &mut ir::Expr) {
+    match e {
+        ir::Expr::Object(fields) => {
+            fields.retain(|_, v| !matches!(v, ir::Expr::Null));
+            fields.values_mut().for_each(prune);
+        }
+        ir::Expr::List(items) => items.iter_mut().for_each(prune),
+        ir::Expr::If(_, a, b) => {
+            prune(a);
+            prune(b);
+        }
+        _ => {}
+    }
+}
+
+/// An IR object of `fields`, in order, a repeated key keeping its first
+/// place and its last value; `pruned`, without the fields that end null.
+pub(super) fn ir_fields(
+    fields: impl ExactSizeIterator<Item = (String, ir::Expr)>,
+    pruned: bool,
+) -> ir::Map<ir::Expr> {
+    let mut out = ir::Map::with_capacity_and_hasher(fields.len(), Default::default());
+    let mut nulls = false;
+    for (k, v) in fields {
+        nulls |= matches!(v, ir::Expr::Null);
+        out.insert(k, v);
+    }
+    if pruned && nulls {
+        out.retain(|_, v| !matches!(v, ir::Expr::Null));
+    }
+    out
+}
