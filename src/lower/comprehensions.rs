@@ -58,9 +58,11 @@ impl<'p> Expander<'p> {
         iterable: Val,
     ) -> Option<Vec<(Val, Option<Val>)>> {
         let pairs: Vec<(Val, Val)> = match iterable {
+            // A copy left out is no element: the others keep their index.
             Val::List(items) => items
                 .into_iter()
                 .enumerate()
+                .filter(|(_, v)| !matches!(v, Val::Gone))
                 .map(|(i, v)| (Val::Int(i as i64), v))
                 .collect(),
             Val::Object(fields) => fields.into_iter().map(|(k, v)| (Val::Str(k), v)).collect(),

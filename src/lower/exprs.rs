@@ -206,9 +206,10 @@ impl<'p> Expander<'p> {
 /// `c ? "t3.large" : "t3.small"`, which every target can express.
 fn index_val(base: Val, index: Val) -> Val {
     match (base, index) {
-        (Val::List(items), Val::Int(i)) => {
-            items.get(i.max(0) as usize).cloned().unwrap_or(Val::Null)
-        }
+        (Val::List(items), Val::Int(i)) => match items.get(i.max(0) as usize) {
+            Some(Val::Gone) | None => Val::Null,
+            Some(item) => item.clone(),
+        },
         (Val::Object(fields), Val::Str(k)) => fields.get(&k).cloned().unwrap_or(Val::Null),
         (base @ (Val::List(_) | Val::Object(_)), Val::Choice(c, a, b)) => {
             let a = index_val(base.clone(), *a);
@@ -321,7 +322,10 @@ fn call_vals(kind: &ExprKind, name: &str, args: Vec<Val>) -> Val {
         ("length", [Val::List(items)]) => return Val::Int(items.len() as i64),
         ("length", [Val::Object(fields)]) => return Val::Int(fields.len() as i64),
         ("element", [Val::List(items), Val::Int(i)]) if !items.is_empty() => {
-            return items[(*i).rem_euclid(items.len() as i64) as usize].clone();
+            return match &items[(*i).rem_euclid(items.len() as i64) as usize] {
+                Val::Gone => Val::Null,
+                item => item.clone(),
+            };
         }
         ("concat", lists) if lists.iter().all(|l| matches!(l, Val::List(_))) => {
             return Val::List(

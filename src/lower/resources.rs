@@ -254,7 +254,7 @@ impl<'p> Expander<'p> {
             // copy made for element `i`.
             let instance = match self.copy_guard(r, condition.clone()) {
                 Guard::Exists(condition) => self.instance(r, path, key, condition),
-                Guard::Never => Val::Null,
+                Guard::Never => Val::Gone,
             };
             instances.push(instance);
             if top {

@@ -28,6 +28,15 @@ pub enum Val {
     /// their shape, so members, elements and repetition reach into them.
     Choice(ir::Expr, Box<Val>, Box<Val>),
     Deploy(ir::Expr),
+    /// A copy of a repeated resource that its `if` leaves out at compile
+    /// time: it keeps its place in the list of copies (`web[i]` is the copy
+    /// made for element `i`) and is no element of the list as a value.
+    Gone,
+}
+
+/// The elements of a list that are values: not the copies left out.
+pub(super) fn present(items: &[Val]) -> impl Iterator<Item = &Val> {
+    items.iter().filter(|v| !matches!(v, Val::Gone))
 }
 
 /// A resource instance, as references see it.
@@ -99,6 +108,7 @@ impl Val {
                     .map(|(k, v)| Some((k.clone(), v.to_value()?)))
                     .collect::<Option<_>>()?,
             ),
+            Val::Gone => Value::Null,
             Val::Resource(_) | Val::Choice(..) | Val::Deploy(_) => return None,
         })
     }
@@ -106,12 +116,12 @@ impl Val {
     /// The value as an IR expression. A resource used as a value is its id.
     pub fn to_ir(&self) -> ir::Expr {
         match self {
-            Val::Null => ir::Expr::Null,
+            Val::Null | Val::Gone => ir::Expr::Null,
             Val::Bool(b) => ir::Expr::Bool(*b),
             Val::Int(i) => ir::Expr::Int(*i),
             Val::Number(n) => ir::Expr::Number(*n),
             Val::Str(s) => ir::Expr::String(s.clone()),
-            Val::List(items) => ir::Expr::List(items.iter().map(Val::to_ir).collect()),
+            Val::List(items) => ir::Expr::List(present(items).map(Val::to_ir).collect()),
             Val::Object(fields) => {
                 ir::Expr::Object(fields.iter().map(|(k, v)| (k.clone(), v.to_ir())).collect())
             }
@@ -137,7 +147,13 @@ impl Val {
     pub fn into_ir(self) -> ir::Expr {
         match self {
             Val::Str(s) => ir::Expr::String(s),
-            Val::List(items) => ir::Expr::List(items.into_iter().map(Val::into_ir).collect()),
+            Val::List(items) => ir::Expr::List(
+                items
+                    .into_iter()
+                    .filter(|v| !matches!(v, Val::Gone))
+                    .map(Val::into_ir)
+                    .collect(),
+            ),
             Val::Object(fields) => ir::Expr::Object(ir_fields(
                 fields.into_iter().map(|(k, v)| (k, v.into_ir())),
                 false,
@@ -154,7 +170,13 @@ impl Val {
     /// are null, which mean "left out" (see `prune`).
     pub(super) fn into_property(self) -> ir::Expr {
         match self {
-            Val::List(items) => ir::Expr::List(items.into_iter().map(Val::into_property).collect()),
+            Val::List(items) => ir::Expr::List(
+                items
+                    .into_iter()
+                    .filter(|v| !matches!(v, Val::Gone))
+                    .map(Val::into_property)
+                    .collect(),
+            ),
             Val::Object(fields) => ir::Expr::Object(ir_fields(
                 fields.into_iter().map(|(k, v)| (k, v.into_property())),
                 true,

@@ -33,6 +33,38 @@ impl Checker<'_> {
             return;
         };
         let constant = index.and_then(|e| constant_index(scope, e));
+        // Which copies exist may be known when the program is built: the
+        // copies as a whole are those, and one of them may be read.
+        if let Some(exists) = copies_known(scope, r) {
+            match (index, constant) {
+                (None, _) => return,
+                (Some(_), Some(k)) if exists.get(k as usize) == Some(&true) => return,
+                (Some(_), Some(k)) if exists.get(k as usize) == Some(&false) => {
+                    let kept: Vec<String> = exists
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, e)| **e)
+                        .map(|(i, _)| i.to_string())
+                        .collect();
+                    self.diagnostics.push(
+                        Diagnostic::new(
+                            &codes::E0208,
+                            name.span,
+                            format!("copy {k} of `{}` never exists", name.name),
+                        )
+                        .label(format!("its `if` is false for copy {k}"))
+                        .secondary(guard_span, "false for this copy")
+                        .help(if kept.is_empty() {
+                            format!("no copy of `{}` exists", name.name)
+                        } else {
+                            format!("the copies that exist are {}", kept.join(", "))
+                        }),
+                    );
+                    return;
+                }
+                _ => {}
+            }
+        }
         let bound: Vec<&str> = r
             .for_guard
             .iter()
@@ -160,6 +192,51 @@ fn constant_index(scope: &Scope, index: &Expr) -> Option<i64> {
 /// expressions of the module's scope, with their text: for `i in a..b`,
 /// `a + k` when `a` is a constant; for `x in xs`, a list named at the top
 /// level, `xs[k]`. `None` for anything else.
+/// Which copies of a repeated resource exist, when its `if` folds for every
+/// element of its `for` at compile time (`for i in 0..3 if i > 0`).
+fn copies_known(scope: &Scope, r: &Resource) -> Option<Vec<bool>> {
+    let repeat = r.for_guard.as_ref()?;
+    let guard = r.if_guard.as_ref()?;
+    let iterable = eval::eval(
+        &repeat.iterable,
+        &|n| scope.consts.lookup(n),
+        &mut Vec::new(),
+    )?;
+    let elements: Vec<(Value, Value)> = match iterable {
+        Value::List(items) => items
+            .into_iter()
+            .enumerate()
+            .map(|(i, v)| (Value::Int(i as i64), v))
+            .collect(),
+        Value::Object(fields) => fields
+            .into_iter()
+            .map(|(k, v)| (Value::String(k), v))
+            .collect(),
+        _ => return None,
+    };
+    elements
+        .into_iter()
+        .map(|(first, second)| {
+            let binding = &repeat.binding;
+            let bound: Vec<(&str, Value)> = match &binding.second {
+                Some(s) => vec![(&binding.first.name, first), (&s.name, second)],
+                None => vec![(&binding.first.name, second)],
+            };
+            let lookup = |n: &str| {
+                bound
+                    .iter()
+                    .find(|(b, _)| *b == n)
+                    .map(|(_, v)| v.clone())
+                    .or_else(|| scope.consts.lookup(n))
+            };
+            match eval::eval(guard, &lookup, &mut Vec::new())? {
+                Value::Bool(b) => Some(b),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
 fn instance_bindings(
     scope: &Scope,
     guard: &ForGuard,
