@@ -33,38 +33,6 @@ impl Checker<'_> {
             return;
         };
         let constant = index.and_then(|e| constant_index(scope, e));
-        // Which copies exist may be known when the program is built: the
-        // copies as a whole are those, and one of them may be read.
-        if let Some(exists) = copies_known(scope, r) {
-            match (index, constant) {
-                (None, _) => return,
-                (Some(_), Some(k)) if exists.get(k as usize) == Some(&true) => return,
-                (Some(_), Some(k)) if exists.get(k as usize) == Some(&false) => {
-                    let kept: Vec<String> = exists
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, e)| **e)
-                        .map(|(i, _)| i.to_string())
-                        .collect();
-                    self.diagnostics.push(
-                        Diagnostic::new(
-                            &codes::E0208,
-                            name.span,
-                            format!("copy {k} of `{}` never exists", name.name),
-                        )
-                        .label(format!("its `if` is false for copy {k}"))
-                        .secondary(guard_span, "false for this copy")
-                        .help(if kept.is_empty() {
-                            format!("no copy of `{}` exists", name.name)
-                        } else {
-                            format!("the copies that exist are {}", kept.join(", "))
-                        }),
-                    );
-                    return;
-                }
-                _ => {}
-            }
-        }
         let bound: Vec<&str> = r
             .for_guard
             .iter()
@@ -101,6 +69,38 @@ impl Checker<'_> {
                 .contains(&canon(&substitute(guard, &substitutions)))
         {
             return;
+        }
+        // Which copies exist may be known when the program is built: the
+        // copies as a whole are those, and one of them may be read.
+        if let Some(exists) = copies_known(scope, r) {
+            match (index, constant) {
+                (None, _) => return,
+                (Some(_), Some(k)) if exists.get(k as usize) == Some(&true) => return,
+                (Some(_), Some(k)) if exists.get(k as usize) == Some(&false) => {
+                    let kept: Vec<String> = exists
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, e)| **e)
+                        .map(|(i, _)| i.to_string())
+                        .collect();
+                    self.diagnostics.push(
+                        Diagnostic::new(
+                            &codes::E0208,
+                            name.span,
+                            format!("copy {k} of `{}` never exists", name.name),
+                        )
+                        .label(format!("its `if` is false for copy {k}"))
+                        .secondary(guard_span, "false for this copy")
+                        .help(if kept.is_empty() {
+                            format!("no copy of `{}` exists", name.name)
+                        } else {
+                            format!("the copies that exist are {}", kept.join(", "))
+                        }),
+                    );
+                    return;
+                }
+                _ => {}
+            }
         }
         let written = self.source_text(guard_span);
         let help = if !reads_binding {
