@@ -448,6 +448,10 @@ const PROBES: &[&str] = &[
     "a b",
     "10.0.0.0/16",
     "x@example.com",
+    "small",
+    "large",
+    "huge",
+    "web",
 ];
 
 /// A param's constraints are decided by the compiler and written in each
@@ -469,7 +473,11 @@ fn check_constraints(
         let Some(info) = program.params.get(&p.name) else {
             continue;
         };
-        if !base.contains_key(name) || !matches!(info.ty, ParamType::String) {
+        let textual = matches!(
+            info.ty,
+            ParamType::String | ParamType::Union(_) | ParamType::Literal(_)
+        );
+        if !base.contains_key(name) || !textual {
             continue;
         }
         let checkable = info
@@ -488,7 +496,8 @@ fn check_constraints(
         }
         for probe in PROBES {
             let value = Value::String(probe.to_string());
-            let accepted = info.constraints.violations(&value).is_empty();
+            let accepted = info.ty.coerce(value.clone()).is_ok()
+                && info.constraints.violations(&value).is_empty();
             let mut params = base.clone();
             params.insert(name.clone(), serde_json::Value::String(probe.to_string()));
             let refused = deploy(target, template, &params).problems.len() > baseline;
