@@ -11,6 +11,7 @@ use rustc_hash::FxBuildHasher;
 /// for their many small keys.
 pub type Map<V> = IndexMap<String, V, FxBuildHasher>;
 
+use crate::builtins::Builtin;
 use crate::source::Span;
 use crate::syntax::ast::{BinaryOp, StateClass};
 
@@ -135,7 +136,7 @@ pub enum Expr {
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
     If(Box<Expr>, Box<Expr>, Box<Expr>),
     /// A built-in function applied to deploy-time values.
-    Call(String, Vec<Expr>),
+    Call(Builtin, Vec<Expr>),
     Index(Box<Expr>, Box<Expr>),
     Member(Box<Expr>, String),
     Context(Context),

@@ -5,6 +5,7 @@
 //! its result with diagnostics; only `main.rs` prints.
 
 pub mod backend;
+pub mod builtins;
 pub mod diagnostics;
 pub mod fmt;
 pub mod graph;

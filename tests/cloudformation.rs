@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use infra::builtins::Builtin;
 use infra::ir::{
     Context, Deletion, Deployment, Expr, Output, Param, ParamType, Part, Resource, Target,
 };
@@ -57,7 +58,7 @@ fn cond(c: Expr, a: Expr, b: Expr) -> Expr {
 }
 
 fn call(name: &str, args: Vec<Expr>) -> Expr {
-    Expr::Call(name.into(), args)
+    Expr::Call(Builtin::from_name(name).expect("a built-in"), args)
 }
 
 fn interp(parts: Vec<Part>) -> Expr {

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use indexmap::IndexMap;
+use infra::builtins::Builtin;
 use infra::ir::{
     Context, Deletion, Deployment, Expr, Output, Param, ParamType, Part, Resource, Target,
 };
@@ -408,32 +409,47 @@ fn lookups_and_functions() -> Deployment {
             (
                 "metadata",
                 object(vec![
-                    ("zones", Expr::Call("join".into(), vec![s(","), p("zones")])),
+                    (
+                        "zones",
+                        Expr::Call(
+                            Builtin::from_name("join").expect("a built-in"),
+                            vec![s(","), p("zones")],
+                        ),
+                    ),
                     ("owner", Expr::Member(Box::new(p("tags")), "owner".into())),
                     ("project", Expr::Context(Context::AccountId)),
                     (
                         "first_label",
                         Expr::Index(
-                            Box::new(Expr::Call("split".into(), vec![s("."), p("domain")])),
+                            Box::new(Expr::Call(
+                                Builtin::from_name("split").expect("a built-in"),
+                                vec![s("."), p("domain")],
+                            )),
                             Box::new(Expr::Int(0)),
                         ),
                     ),
                     (
                         "dashed",
-                        Expr::Call("replace".into(), vec![p("domain"), s("."), s("-")]),
+                        Expr::Call(
+                            Builtin::from_name("replace").expect("a built-in"),
+                            vec![p("domain"), s("."), s("-")],
+                        ),
                     ),
                 ]),
             ),
             (
                 "tags",
                 Expr::Call(
-                    "concat".into(),
+                    Builtin::from_name("concat").expect("a built-in"),
                     vec![p("zones"), Expr::List(vec![s("app")])],
                 ),
             ),
             (
                 "config_drive",
-                Expr::Call("contains".into(), vec![p("zones"), s("nova")]),
+                Expr::Call(
+                    Builtin::from_name("contains").expect("a built-in"),
+                    vec![p("zones"), s("nova")],
+                ),
             ),
             ("admin_pass", attr("DbPassword", "value")),
         ],
@@ -484,8 +500,14 @@ fn lookups_and_functions() -> Deployment {
             output(
                 "all_zones",
                 Expr::Call(
-                    "split".into(),
-                    vec![s(","), Expr::Call("join".into(), vec![s(","), p("zones")])],
+                    Builtin::from_name("split").expect("a built-in"),
+                    vec![
+                        s(","),
+                        Expr::Call(
+                            Builtin::from_name("join").expect("a built-in"),
+                            vec![s(","), p("zones")],
+                        ),
+                    ],
                 ),
             ),
         ],

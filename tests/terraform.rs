@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
+use infra::builtins::Builtin;
 use infra::ir::{
     Context, Deletion, Deployment, Expr, Output, Param, ParamType, Part, Resource, Target,
 };
@@ -171,7 +172,7 @@ fn aws_stack() -> Deployment {
                 (
                     "cidr_block",
                     Expr::Call(
-                        "cidrsubnet".into(),
+                        Builtin::from_name("cidrsubnet").expect("a built-in"),
                         vec![attr("Net", "cidr_block"), Expr::Int(8), Expr::Int(1)],
                     ),
                 ),
@@ -211,7 +212,10 @@ fn aws_stack() -> Deployment {
                 ("to_port", Expr::Int(22)),
                 (
                     "cidr_ipv4",
-                    Expr::Call("element".into(), vec![var("admin_cidrs"), Expr::Int(0)]),
+                    Expr::Call(
+                        Builtin::from_name("element").expect("a built-in"),
+                        vec![var("admin_cidrs"), Expr::Int(0)],
+                    ),
                 ),
             ],
         ),
@@ -442,7 +446,7 @@ fn openstack_stack() -> Deployment {
             (
                 "availability_zone",
                 Expr::Call(
-                    "element".into(),
+                    Builtin::from_name("element").expect("a built-in"),
                     vec![Expr::Context(Context::Zones), Expr::CountIndex],
                 ),
             ),
@@ -546,7 +550,7 @@ fn openstack_stack() -> Deployment {
                 "names",
                 "Names of things.",
                 Expr::Call(
-                    "join".into(),
+                    Builtin::from_name("join").expect("a built-in"),
                     vec![
                         s(","),
                         Expr::List(vec![attr("Net", "name"), attr("WebSg", "name")]),

@@ -4,8 +4,9 @@
 
 use rustc_hash::FxBuildHasher;
 
+use crate::builtins::Builtin;
 use crate::diagnostics::{Diagnostic, codes};
-use crate::ir::{self, Context};
+use crate::ir;
 use crate::sema::eval::{self, Value};
 use crate::source::Span;
 use crate::syntax::ast::*;
@@ -107,22 +108,18 @@ impl<'p> Expander<'p> {
                 index_val(base, index)
             }
             ExprKind::Call(callee, args) => {
-                let name = match &callee.kind {
-                    ExprKind::Name(n) => n.name.as_str(),
+                let builtin = match &callee.kind {
+                    ExprKind::Name(n) => match Builtin::from_name(&n.name) {
+                        Some(builtin) => builtin,
+                        None => return Val::Null,
+                    },
                     _ => return Val::Null,
                 };
-                let context = match name {
-                    "region" => Some(Context::Region),
-                    "availability_zones" => Some(Context::Zones),
-                    "stack_name" => Some(Context::StackName),
-                    "account_id" => Some(Context::AccountId),
-                    _ => None,
-                };
-                if let Some(context) = context {
+                if let Some(context) = builtin.context() {
                     return Val::Deploy(ir::Expr::Context(context));
                 }
                 let args: Vec<Val> = args.iter().map(|a| self.expr(a)).collect();
-                call_vals(&expr.kind, name, args)
+                call_vals(&expr.kind, builtin, args)
             }
             ExprKind::Unary(op, operand) => {
                 let v = self.expr(operand);
@@ -303,7 +300,7 @@ fn never_equal(text: &str, parts: &[ir::Part]) -> bool {
 }
 
 /// A built-in function on lowered arguments, distributed over choices.
-fn call_vals(kind: &ExprKind, name: &str, args: Vec<Val>) -> Val {
+fn call_vals(kind: &ExprKind, builtin: Builtin, args: Vec<Val>) -> Val {
     if let Some(i) = args.iter().position(|a| matches!(a, Val::Choice(..))) {
         let mut first = args.clone();
         let mut second = args;
@@ -314,20 +311,20 @@ fn call_vals(kind: &ExprKind, name: &str, args: Vec<Val>) -> Val {
         second[i] = *b;
         return choice(
             c,
-            call_vals(kind, name, first),
-            call_vals(kind, name, second),
+            call_vals(kind, builtin, first),
+            call_vals(kind, builtin, second),
         );
     }
-    match (name, args.as_slice()) {
-        ("length", [Val::List(items)]) => return Val::Int(items.len() as i64),
-        ("length", [Val::Object(fields)]) => return Val::Int(fields.len() as i64),
-        ("element", [Val::List(items), Val::Int(i)]) if !items.is_empty() => {
+    match (builtin, args.as_slice()) {
+        (Builtin::Length, [Val::List(items)]) => return Val::Int(items.len() as i64),
+        (Builtin::Length, [Val::Object(fields)]) => return Val::Int(fields.len() as i64),
+        (Builtin::Element, [Val::List(items), Val::Int(i)]) if !items.is_empty() => {
             return match &items[(*i).rem_euclid(items.len() as i64) as usize] {
                 Val::Gone => Val::Null,
                 item => item.clone(),
             };
         }
-        ("concat", lists) if lists.iter().all(|l| matches!(l, Val::List(_))) => {
+        (Builtin::Concat, lists) if lists.iter().all(|l| matches!(l, Val::List(_))) => {
             return Val::List(
                 lists
                     .iter()
@@ -345,7 +342,7 @@ fn call_vals(kind: &ExprKind, name: &str, args: Vec<Val>) -> Val {
         return folded;
     }
     Val::Deploy(ir::Expr::Call(
-        name.to_string(),
+        builtin,
         args.iter().map(Val::to_ir).collect(),
     ))
 }

@@ -5,6 +5,7 @@
 use std::borrow::Cow;
 
 use crate::backend::common::names::pascal_case;
+use crate::builtins::Builtin;
 use crate::diagnostics::Diagnostic;
 use crate::ir::{Context, Expr, ParamType};
 use crate::json::{self, Json, json};
@@ -160,11 +161,11 @@ impl<'d> Emitter<'d> {
                 let b = self.cond(b, site)?;
                 Some(or(and(c.clone(), a), and(negate(c), b)))
             }
-            Expr::Call(name, _) if name == "contains" => {
+            Expr::Call(Builtin::Contains, _) => {
                 self.not_expressible(
                     expr,
                     site,
-                    name,
+                    Builtin::Contains.name(),
                     "CloudFormation has no function that tests whether a value contains another",
                 );
                 None
@@ -285,9 +286,7 @@ impl<'d> Emitter<'d> {
                 format!("{}{}", self.operand_name(object), pascal_case(field))
             }
             Expr::Index(_, key) => self.operand_name(key),
-            Expr::Call(name, args) if name == "lookup" && args.len() >= 2 => {
-                self.operand_name(&args[1])
-            }
+            Expr::Call(Builtin::Lookup, args) if args.len() >= 2 => self.operand_name(&args[1]),
             _ => "Value".into(),
         }
     }

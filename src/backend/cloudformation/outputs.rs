@@ -5,6 +5,7 @@ use std::borrow::Cow;
 
 use crate::backend::common::names::pascal_case;
 use crate::backend::common::reads::params_in;
+use crate::builtins::Builtin;
 use crate::diagnostics::{Diagnostic, codes};
 use crate::ir::{Context, Expr, Output, ParamType, Part};
 use crate::json::{Json, json};
@@ -289,7 +290,7 @@ impl<'d> Emitter<'d> {
                 .params
                 .get(name.as_str())
                 .is_some_and(|p| matches!(p.ty, ParamType::List(_))),
-            Expr::Call(name, _) => matches!(name.as_str(), "split" | "cidr" | "availability_zones"),
+            Expr::Call(name, _) => matches!(name, Builtin::Split | Builtin::AvailabilityZones),
             Expr::Attr(id, attr) => self
                 .resources
                 .get(id.as_str())

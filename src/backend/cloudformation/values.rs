@@ -5,6 +5,7 @@
 use std::borrow::Cow;
 
 use crate::backend::common::reads::params_in;
+use crate::builtins::Builtin;
 use crate::diagnostics::{Diagnostic, codes};
 use crate::ir::{Context, Expr, ParamType, Part};
 use crate::json::{Json, json};
@@ -218,7 +219,7 @@ impl<'d> Emitter<'d> {
                     None => Json::Null,
                 }
             }
-            Expr::Call(name, args) => self.call(expr, name, args, site),
+            Expr::Call(name, args) => self.call(expr, *name, args, site),
             Expr::Index(list, index) => self.index(expr, list, index, site),
             Expr::Member(object, field) => self.member(expr, object, field, site),
             Expr::Context(context) => context_value(*context),
@@ -462,12 +463,18 @@ impl<'d> Emitter<'d> {
         );
     }
 
-    fn call<'e>(&mut self, expr: &Expr, name: &str, args: &'e [Expr], site: &Site<'_>) -> Json<'e>
+    fn call<'e>(
+        &mut self,
+        expr: &Expr,
+        name: Builtin,
+        args: &'e [Expr],
+        site: &Site<'_>,
+    ) -> Json<'e>
     where
         'd: 'e,
     {
         match (name, args) {
-            ("join", [separator, list]) => match separator {
+            (Builtin::Join, [separator, list]) => match separator {
                 Expr::String(sep) => {
                     let list = self.value(list, site);
                     json!({ "Fn::Join": [sep, list] })
@@ -476,13 +483,13 @@ impl<'d> Emitter<'d> {
                     self.not_expressible(
                         expr,
                         site,
-                        name,
+                        name.name(),
                         "the separator of CloudFormation's `Fn::Join` must be written in the template",
                     );
                     Json::Null
                 }
             },
-            ("split", [separator, text]) => match separator {
+            (Builtin::Split, [separator, text]) => match separator {
                 Expr::String(sep) => {
                     let text = self.value(text, site);
                     json!({ "Fn::Split": [sep, text] })
@@ -491,37 +498,31 @@ impl<'d> Emitter<'d> {
                     self.not_expressible(
                         expr,
                         site,
-                        name,
+                        name.name(),
                         "the separator of CloudFormation's `Fn::Split` must be written in the template",
                     );
                     Json::Null
                 }
             },
-            ("element", [list, index]) | ("select", [index, list]) => {
+            (Builtin::Element, [list, index]) => {
                 self.index(expr, list, index, site)
             }
-            ("base64", [text]) => {
+            (Builtin::Base64, [text]) => {
                 let text = self.value(text, site);
                 json!({ "Fn::Base64": text })
             }
-            ("cidr", [prefix, count, bits]) => {
-                let prefix = self.value(prefix, site);
-                let count = self.value(count, site);
-                let bits = self.value(bits, site);
-                json!({ "Fn::Cidr": [prefix, count, bits] })
-            }
-            ("cidrsubnet", [prefix, newbits, netnum]) => {
+            (Builtin::Cidrsubnet, [prefix, newbits, netnum]) => {
                 self.cidrsubnet(expr, prefix, newbits, netnum, site)
             }
-            ("lookup", [map, key]) => self.lookup(expr, map, key, None, None, site),
-            ("lookup", [map, key, default]) => {
+            (Builtin::Lookup, [map, key]) => self.lookup(expr, map, key, None, None, site),
+            (Builtin::Lookup, [map, key, default]) => {
                 self.lookup(expr, map, key, Some(default), None, site)
             }
-            ("region", []) => context_value(Context::Region),
-            ("availability_zones", []) => context_value(Context::Zones),
-            ("stack_name", []) => context_value(Context::StackName),
-            ("account_id", []) => context_value(Context::AccountId),
-            ("object_store_url", []) => {
+            (Builtin::Region, []) => context_value(Context::Region),
+            (Builtin::AvailabilityZones, []) => context_value(Context::Zones),
+            (Builtin::StackName, []) => context_value(Context::StackName),
+            (Builtin::AccountId, []) => context_value(Context::AccountId),
+            (Builtin::ObjectStoreUrl, []) => {
                 self.report(
                     Diagnostic::new(
                         &codes::E0513,
@@ -534,12 +535,45 @@ impl<'d> Emitter<'d> {
                 );
                 Json::Null
             }
-            _ => {
-                let why = match name {
-                    "length" => "CloudFormation's `Fn::Length` needs the `AWS::LanguageExtensions` transform, which Infra does not use".to_string(),
-                    _ => format!("CloudFormation has no function like `{name}`"),
-                };
-                self.not_expressible(expr, site, name, &why);
+            (Builtin::Length, _) => {
+                self.not_expressible(
+                    expr,
+                    site,
+                    name.name(),
+                    "CloudFormation's `Fn::Length` needs the `AWS::LanguageExtensions` transform, which Infra does not use",
+                );
+                Json::Null
+            }
+            (
+                Builtin::Concat
+                | Builtin::Contains
+                | Builtin::File
+                | Builtin::Keys
+                | Builtin::Lower
+                | Builtin::Max
+                | Builtin::Min
+                | Builtin::Replace
+                | Builtin::Upper
+                | Builtin::Values,
+                _,
+            )
+            // Arities the type checker refuses.
+            | (
+                Builtin::Join
+                | Builtin::Split
+                | Builtin::Element
+                | Builtin::Base64
+                | Builtin::Cidrsubnet
+                | Builtin::Lookup
+                | Builtin::Region
+                | Builtin::AvailabilityZones
+                | Builtin::StackName
+                | Builtin::AccountId
+                | Builtin::ObjectStoreUrl,
+                _,
+            ) => {
+                let why = format!("CloudFormation has no function like `{name}`");
+                self.not_expressible(expr, site, name.name(), &why);
                 Json::Null
             }
         }
@@ -646,7 +680,7 @@ impl<'d> Emitter<'d> {
             Expr::Index(map, key) if matches!(**map, Expr::Object(_)) => {
                 self.lookup(expr, map, key, None, Some(field), site)
             }
-            Expr::Call(name, args) if name == "lookup" && (args.len() == 2 || args.len() == 3) => {
+            Expr::Call(Builtin::Lookup, args) if args.len() == 2 || args.len() == 3 => {
                 self.lookup(expr, &args[0], &args[1], args.get(2), Some(field), site)
             }
             // A param of an object type is reported where it is declared.

@@ -1,5 +1,6 @@
 //! Builders of IR for the backends' unit tests.
 
+use crate::builtins::Builtin;
 use crate::ir::{Expr, Output, Param, ParamType, Part};
 use crate::syntax::ast::BinaryOp;
 
@@ -42,7 +43,7 @@ pub fn index(a: Expr, b: Expr) -> Expr {
 }
 
 pub fn call(name: &str, args: Vec<Expr>) -> Expr {
-    Expr::Call(name.into(), args)
+    Expr::Call(Builtin::from_name(name).expect("a built-in"), args)
 }
 
 pub fn interp(parts: Vec<Part>) -> Expr {

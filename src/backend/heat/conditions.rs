@@ -4,10 +4,11 @@
 use serde_json::{Map, Value, json};
 
 use crate::backend::common::names::{first_free, snake_case};
+use crate::builtins::Builtin;
 use crate::ir::{Context, Expr};
 use crate::syntax::ast::BinaryOp;
 
-use super::values::{HEAT_FUNCTIONS, number, pseudo_parameter};
+use super::values::{heat_function, number, pseudo_parameter};
 use super::{Emitter, Site, Written};
 
 /// A named condition.
@@ -155,7 +156,7 @@ impl<'d> Emitter<'d> {
                     ] }),
                 }
             }
-            Expr::Call(function, args) if function == "contains" && args.len() == 2 => {
+            Expr::Call(Builtin::Contains, args) if args.len() == 2 => {
                 json!({ "contains": [self.condition_value(&args[1])?, self.condition_value(&args[0])?] })
             }
             _ => self.condition_value(c)?,
@@ -216,15 +217,15 @@ impl<'d> Emitter<'d> {
             }
             Expr::Binary(BinaryOp::Eq | BinaryOp::Ne | BinaryOp::And | BinaryOp::Or, ..)
             | Expr::Not(_) => self.condition_body(e, false)?,
-            Expr::Call(function, args) if function == "contains" && args.len() == 2 => {
+            Expr::Call(Builtin::Contains, args) if args.len() == 2 => {
                 self.condition_body(e, false)?
             }
             Expr::Binary(BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge, ..) => {
                 return Err(self.ordering(e));
             }
             Expr::Binary(..) | Expr::Neg(_) => return Err(self.arithmetic(e)),
-            Expr::Call(function, args) if !HEAT_FUNCTIONS.contains(&function.as_str()) => {
-                return Err(self.function_problem(function, args));
+            Expr::Call(function, args) if !heat_function(*function) => {
+                return Err(self.function_problem(*function, args));
             }
             _ => return Err(self.unconditional(e)),
         })
@@ -247,7 +248,7 @@ impl<'d> Emitter<'d> {
                 format!("{}_or_{}", self.condition_base(a), self.condition_base(b))
             }
             Expr::Not(inner) => format!("not_{}", self.condition_base(inner)),
-            Expr::Call(function, args) if function == "contains" && args.len() == 2 => {
+            Expr::Call(Builtin::Contains, args) if args.len() == 2 => {
                 format!(
                     "{}_contains_{}",
                     self.value_word(&args[0]),

@@ -165,7 +165,7 @@ impl<'d> Emitter<'d> {
                 _ => self.placeholder_base(base),
             },
             Expr::Member(base, field) => format!("{}_{field}", self.placeholder_base(base)),
-            Expr::Call(function, _) => function.clone(),
+            Expr::Call(function, _) => function.name().to_string(),
             _ => "value".into(),
         };
         snake_case(&raw)

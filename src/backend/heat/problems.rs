@@ -2,6 +2,7 @@
 //! messages spell an expression.
 
 use crate::backend::common::reads::params_in;
+use crate::builtins::Builtin;
 use crate::diagnostics::codes;
 use crate::ir::{Context, Expr, Part};
 
@@ -59,41 +60,55 @@ impl<'d> Emitter<'d> {
         .note("HOT conditions have `equals`, `not`, `and`, `or` and `contains`, but no ordering comparisons")
     }
 
-    pub(super) fn function_problem(&self, function: &str, args: &[Expr]) -> Problem {
-        let call = Expr::Call(function.to_string(), args.to_vec());
+    pub(super) fn function_problem(&self, function: Builtin, args: &[Expr]) -> Problem {
+        let call = Expr::Call(function, args.to_vec());
         let (what, fix) = match function {
-            "length" => ("`length`", "so the compiler counts the elements"),
-            "base64" => (
-                "`base64`",
+            Builtin::Length => (
+                "`length`".to_string(),
+                "so the compiler counts the elements",
+            ),
+            Builtin::Base64 => (
+                "`base64`".to_string(),
                 "so the compiler encodes it; Heat passes `user_data` to Nova as text, so a server's user data needs no `base64`",
             ),
-            "cidrsubnet" => (
-                "`cidrsubnet`",
+            Builtin::Cidrsubnet => (
+                "`cidrsubnet`".to_string(),
                 "so the compiler computes the subnet, or pass each subnet's CIDR as its own param",
             ),
-            "lower" | "upper" => (
-                "changing the case of text",
+            Builtin::Lower | Builtin::Upper => (
+                "changing the case of text".to_string(),
                 "so the compiler converts it, or take the text already in the right case (a param `pattern` can enforce it)",
             ),
-            "keys" | "values" => (
-                "listing a map's keys or values",
+            Builtin::Keys | Builtin::Values => (
+                "listing a map's keys or values".to_string(),
                 "so the compiler lists them, or pass the list as its own param",
             ),
-            "min" | "max" => ("`min` and `max`", "so the compiler computes the value"),
-            "replace" => (
-                "`replace` with text to find that is known only at deploy time",
+            Builtin::Min | Builtin::Max => (
+                "`min` and `max`".to_string(),
+                "so the compiler computes the value",
+            ),
+            Builtin::Replace => (
+                "`replace` with text to find that is known only at deploy time".to_string(),
                 "so the text to find is a constant (Heat's `str_replace` needs it in the template)",
             ),
-            "lookup" => (
-                "`lookup` with a default in a deploy-time map",
+            Builtin::Lookup => (
+                "`lookup` with a default in a deploy-time map".to_string(),
                 "so the compiler looks the key up, or drop the default (`get_param` reads a missing key as empty text)",
             ),
-            _ => ("this function", "so the compiler evaluates the call"),
-        };
-        let what = if what == "this function" {
-            format!("`{function}`")
-        } else {
-            what.to_string()
+            Builtin::AccountId
+            | Builtin::AvailabilityZones
+            | Builtin::Concat
+            | Builtin::Contains
+            | Builtin::Element
+            | Builtin::File
+            | Builtin::Join
+            | Builtin::ObjectStoreUrl
+            | Builtin::Region
+            | Builtin::Split
+            | Builtin::StackName => (
+                format!("`{function}`"),
+                "so the compiler evaluates the call",
+            ),
         };
         Problem::new(
             &codes::E0532,

@@ -1,5 +1,6 @@
 //! Unit tests of the Heat backend.
 
+use crate::builtins::Builtin;
 use serde_json::{Value, json};
 
 use crate::backend::common::testing::*;
@@ -697,37 +698,55 @@ fn functions_with_a_heat_form() {
             Expr::Object(crate::ir::Map::from_iter([
                 (
                     "joined".to_string(),
-                    Expr::Call("join".into(), vec![s(","), p("zones")]),
+                    Expr::Call(
+                        Builtin::from_name("join").expect("a built-in"),
+                        vec![s(","), p("zones")],
+                    ),
                 ),
                 (
                     "split".to_string(),
-                    Expr::Call("split".into(), vec![s(","), p("csv")]),
+                    Expr::Call(
+                        Builtin::from_name("split").expect("a built-in"),
+                        vec![s(","), p("csv")],
+                    ),
                 ),
                 (
                     "second".to_string(),
                     index(
-                        Expr::Call("split".into(), vec![s(","), p("csv")]),
+                        Expr::Call(
+                            Builtin::from_name("split").expect("a built-in"),
+                            vec![s(","), p("csv")],
+                        ),
                         Expr::Int(1),
                     ),
                 ),
                 (
                     "all".to_string(),
                     Expr::Call(
-                        "concat".into(),
+                        Builtin::from_name("concat").expect("a built-in"),
                         vec![p("zones"), Expr::List(vec![s("nova")])],
                     ),
                 ),
                 (
                     "has".to_string(),
-                    Expr::Call("contains".into(), vec![p("zones"), s("nova")]),
+                    Expr::Call(
+                        Builtin::from_name("contains").expect("a built-in"),
+                        vec![p("zones"), s("nova")],
+                    ),
                 ),
                 (
                     "dashed".to_string(),
-                    Expr::Call("replace".into(), vec![p("csv"), s(","), s("-")]),
+                    Expr::Call(
+                        Builtin::from_name("replace").expect("a built-in"),
+                        vec![p("csv"), s(","), s("-")],
+                    ),
                 ),
                 (
                     "first".to_string(),
-                    Expr::Call("element".into(), vec![p("zones"), Expr::Int(0)]),
+                    Expr::Call(
+                        Builtin::from_name("element").expect("a built-in"),
+                        vec![p("zones"), Expr::Int(0)],
+                    ),
                 ),
                 (
                     "tag".to_string(),
@@ -848,7 +867,13 @@ fn functions_without_a_heat_form_are_an_error() {
         let d = deployment(
             vec![param("x", ParamType::String)],
             vec![],
-            vec![output("o", Expr::Call(function.into(), vec![p("x")]))],
+            vec![output(
+                "o",
+                Expr::Call(
+                    Builtin::from_name(function).expect("a built-in"),
+                    vec![p("x")],
+                ),
+            )],
         );
         assert_eq!(codes_of(&d), ["E0532"], "{function}");
     }
@@ -857,7 +882,10 @@ fn functions_without_a_heat_form_are_an_error() {
         vec![],
         vec![output(
             "o",
-            Expr::Call("replace".into(), vec![s("a-b"), p("x"), s("+")]),
+            Expr::Call(
+                Builtin::from_name("replace").expect("a built-in"),
+                vec![s("a-b"), p("x"), s("+")],
+            ),
         )],
     );
     assert_eq!(codes_of(&replace), ["E0532"]);
@@ -871,7 +899,13 @@ fn region_zones_and_object_store_are_an_error() {
         vec![
             output("region", Expr::Context(Context::Region)),
             output("zone", index(Expr::Context(Context::Zones), Expr::Int(0))),
-            output("store", Expr::Call("object_store_url".into(), vec![])),
+            output(
+                "store",
+                Expr::Call(
+                    Builtin::from_name("object_store_url").expect("a built-in"),
+                    vec![],
+                ),
+            ),
         ],
     );
     assert_eq!(codes_of(&d), ["E0533", "E0533", "E0533"]);

@@ -3,6 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::builtins::Builtin;
 use crate::diagnostics::codes;
 use crate::ir::{Context, Expr};
 use crate::syntax::ast::BinaryOp;
@@ -39,9 +40,32 @@ pub fn member_path(e: &Expr) -> Option<(&str, Vec<Value>)> {
 const GROUP_ATTRIBUTES: &[&str] = &["refs", "refs_map", "attributes", "removed_rsrc_list"];
 
 /// Functions Heat has a form for (though not every one inside conditions).
-pub(super) const HEAT_FUNCTIONS: &[&str] = &[
-    "join", "split", "concat", "merge", "contains", "replace", "element", "lookup",
-];
+pub(super) fn heat_function(function: Builtin) -> bool {
+    match function {
+        Builtin::Join
+        | Builtin::Split
+        | Builtin::Concat
+        | Builtin::Contains
+        | Builtin::Replace
+        | Builtin::Element
+        | Builtin::Lookup => true,
+        Builtin::AccountId
+        | Builtin::AvailabilityZones
+        | Builtin::Base64
+        | Builtin::Cidrsubnet
+        | Builtin::File
+        | Builtin::Keys
+        | Builtin::Length
+        | Builtin::Lower
+        | Builtin::Max
+        | Builtin::Min
+        | Builtin::ObjectStoreUrl
+        | Builtin::Region
+        | Builtin::StackName
+        | Builtin::Upper
+        | Builtin::Values => false,
+    }
+}
 
 /// The deploy-time context as Heat's pseudo parameters.
 pub(super) fn pseudo_parameter(context: Context) -> Written {
@@ -133,7 +157,7 @@ impl<'d> Emitter<'d> {
             Expr::If(condition, then, otherwise) => {
                 self.conditional(condition, then, otherwise, site)?
             }
-            Expr::Call(function, args) => self.call(function, args, site)?,
+            Expr::Call(function, args) => self.call(*function, args, site)?,
             Expr::Context(context) => pseudo_parameter(*context)?,
             Expr::CountIndex if site.in_group => "%index%".into(),
             Expr::CountIndex => {
@@ -375,9 +399,7 @@ impl<'d> Emitter<'d> {
                     .map(|(k, v)| (Expr::String(k.clone()), v))
                     .collect()
             }
-            Expr::Call(function, args)
-                if function == "split" && args.len() == 2 && default.is_none() =>
-            {
+            Expr::Call(Builtin::Split, args) if args.len() == 2 && default.is_none() => {
                 let separator = self.value(&args[0], site)?;
                 let text = self.value(&args[1], site)?;
                 let key = self.value(key, site)?;
@@ -425,37 +447,64 @@ impl<'d> Emitter<'d> {
         Ok(chain)
     }
 
-    fn call(&mut self, function: &str, args: &[Expr], site: Site) -> Written {
+    fn call(&mut self, function: Builtin, args: &[Expr], site: Site) -> Written {
         let values = |emitter: &mut Self| -> Result<Vec<Value>, Problem> {
             args.iter().map(|a| emitter.value(a, site)).collect()
         };
         Ok(match (function, args) {
-            ("join", [_, _]) => json!({ "list_join": values(self)? }),
-            ("split", [_, _]) => json!({ "str_split": values(self)? }),
-            ("concat", _) => json!({ "list_concat": values(self)? }),
-            ("merge", _) => json!({ "map_merge": values(self)? }),
-            ("contains", [list, item]) => {
+            (Builtin::Join, [_, _]) => json!({ "list_join": values(self)? }),
+            (Builtin::Split, [_, _]) => json!({ "str_split": values(self)? }),
+            (Builtin::Concat, _) => json!({ "list_concat": values(self)? }),
+            (Builtin::Contains, [list, item]) => {
                 let list = self.value(list, site)?;
                 let item = self.value(item, site)?;
                 json!({ "contains": [item, list] })
             }
-            ("replace", [text, Expr::String(from), to]) => {
+            (Builtin::Replace, [text, Expr::String(from), to]) => {
                 let text = self.value(text, site)?;
                 let to = self.value(to, site)?;
                 json!({ "str_replace": { "template": text, "params": { from: to } } })
             }
-            ("element", [list, index]) | ("lookup", [list, index]) => {
+            (Builtin::Element, [list, index]) | (Builtin::Lookup, [list, index]) => {
                 let access = Expr::Index(Box::new(list.clone()), Box::new(index.clone()));
                 self.value(&access, site)?
             }
-            ("lookup", [map, key, default]) => {
+            (Builtin::Lookup, [map, key, default]) => {
                 if self.path(map, site)?.is_some() {
                     return Err(self.function_problem(function, args));
                 }
                 self.select(map, key, Some(default), site)?
             }
-            ("object_store_url", []) => return Err(object_store_problem()),
-            _ => return Err(self.function_problem(function, args)),
+            (Builtin::ObjectStoreUrl, []) => return Err(object_store_problem()),
+            (
+                Builtin::Length
+                | Builtin::Base64
+                | Builtin::Cidrsubnet
+                | Builtin::Lower
+                | Builtin::Upper
+                | Builtin::Keys
+                | Builtin::Values
+                | Builtin::Min
+                | Builtin::Max
+                | Builtin::File
+                | Builtin::Region
+                | Builtin::AvailabilityZones
+                | Builtin::StackName
+                | Builtin::AccountId,
+                _,
+            )
+            // Arguments Heat's functions cannot take, or arities the type
+            // checker refuses.
+            | (
+                Builtin::Join
+                | Builtin::Split
+                | Builtin::Contains
+                | Builtin::Replace
+                | Builtin::Element
+                | Builtin::Lookup
+                | Builtin::ObjectStoreUrl,
+                _,
+            ) => return Err(self.function_problem(function, args)),
         })
     }
 }

@@ -4,6 +4,7 @@
 use rustc_hash::FxHashMap as HashMap;
 use serde_json::Value;
 
+use crate::builtins::Builtin;
 use crate::ir::{Context, Expr, Param, ParamType, Part};
 use crate::syntax::ast::BinaryOp;
 
@@ -59,9 +60,11 @@ fn is_int(e: &Expr, params: &HashMap<&str, &Param>) -> bool {
             b,
         ) => is_int(a, params) && is_int(b, params),
         Expr::If(_, a, b) => is_int(a, params) && is_int(b, params),
-        Expr::Call(name, args) => match name.as_str() {
-            "length" => true,
-            "min" | "max" => !args.is_empty() && args.iter().all(|a| is_int(a, params)),
+        Expr::Call(name, args) => match name {
+            Builtin::Length => true,
+            Builtin::Min | Builtin::Max => {
+                !args.is_empty() && args.iter().all(|a| is_int(a, params))
+            }
             _ => false,
         },
         _ => false,
@@ -79,7 +82,7 @@ fn is_number(e: &Expr, params: &HashMap<&str, &Param>) -> bool {
             ..,
         ) => true,
         Expr::If(_, a, b) => is_number(a, params) || is_number(b, params),
-        Expr::Call(name, _) => matches!(name.as_str(), "length" | "min" | "max"),
+        Expr::Call(name, _) => matches!(name, Builtin::Length | Builtin::Min | Builtin::Max),
         _ => false,
     }
 }
@@ -95,15 +98,14 @@ fn is_text(e: &Expr, params: &HashMap<&str, &Param>) -> bool {
         Expr::Context(c) => *c != Context::Zones,
         Expr::If(_, a, b) => is_text(a, params) || is_text(b, params),
         Expr::Call(name, _) => matches!(
-            name.as_str(),
-            "join"
-                | "lower"
-                | "upper"
-                | "replace"
-                | "base64"
-                | "cidrsubnet"
-                | "trim"
-                | "object_store_url"
+            name,
+            Builtin::Join
+                | Builtin::Lower
+                | Builtin::Upper
+                | Builtin::Replace
+                | Builtin::Base64
+                | Builtin::Cidrsubnet
+                | Builtin::ObjectStoreUrl
         ),
         _ => false,
     }
@@ -324,7 +326,7 @@ impl<'d> Emitter<'d> {
                 let b = self.render(b, cx).0;
                 (format!("{c} ? {a} : {b}"), P_COND)
             }
-            Expr::Call(name, args) => self.call(name, args, cx),
+            Expr::Call(name, args) => self.call(*name, args, cx),
             Expr::Index(base, i) => {
                 // `TYPE.NAME[i]`: one copy of a counted resource; inside a
                 // for expression over the copies, a counted resource is
@@ -434,49 +436,61 @@ impl<'d> Emitter<'d> {
         (format!("{a} {} {b}", op.symbol()), p)
     }
 
-    fn call(&mut self, name: &str, args: &[Expr], cx: Cx) -> (String, u8) {
-        let context = match (name, args.len()) {
-            ("region", 0) => Some(Context::Region),
-            ("availability_zones", 0) => Some(Context::Zones),
-            ("stack_name", 0) => Some(Context::StackName),
-            ("account_id", 0) => Some(Context::AccountId),
-            _ => None,
-        };
-        if let Some(c) = context {
-            return (self.context(c), P_PRIMARY);
-        }
-        if (name, args.len()) == ("object_store_url", 0) {
-            return (self.object_store_url(cx), P_PRIMARY);
-        }
+    fn call(&mut self, name: Builtin, args: &[Expr], cx: Cx) -> (String, u8) {
         let function = match (name, args.len()) {
-            ("join", 2)
-            | ("split", 2)
-            | ("element", 2)
-            | ("length", 1)
-            | ("cidrsubnet", 3)
-            | ("lower", 1)
-            | ("upper", 1)
-            | ("keys", 1)
-            | ("values", 1)
-            | ("replace", 3) => name,
-            ("concat", n) if n > 0 => name,
-            ("base64", 1) => "base64encode",
-            ("trim", 1) => "trimspace",
-            ("contains", 2) if is_text(&args[0], &self.params) => "strcontains",
-            ("contains", 2) => "contains",
-            ("min" | "max", n) if n > 0 => name,
-            ("select", 2) => {
-                let list = self.render(&args[1], cx).0;
-                let i = self.render(&args[0], cx).0;
-                return (format!("element({list}, {i})"), P_PRIMARY);
-            }
-            ("lookup", 2) => {
+            (Builtin::Region, 0) => return (self.context(Context::Region), P_PRIMARY),
+            (Builtin::AvailabilityZones, 0) => return (self.context(Context::Zones), P_PRIMARY),
+            (Builtin::StackName, 0) => return (self.context(Context::StackName), P_PRIMARY),
+            (Builtin::AccountId, 0) => return (self.context(Context::AccountId), P_PRIMARY),
+            (Builtin::ObjectStoreUrl, 0) => return (self.object_store_url(cx), P_PRIMARY),
+            (Builtin::Join, 2)
+            | (Builtin::Split, 2)
+            | (Builtin::Element, 2)
+            | (Builtin::Length, 1)
+            | (Builtin::Cidrsubnet, 3)
+            | (Builtin::Lower, 1)
+            | (Builtin::Upper, 1)
+            | (Builtin::Keys, 1)
+            | (Builtin::Values, 1)
+            | (Builtin::Replace, 3) => name.name(),
+            (Builtin::Concat, n) if n > 0 => name.name(),
+            (Builtin::Base64, 1) => "base64encode",
+            (Builtin::Contains, 2) if is_text(&args[0], &self.params) => "strcontains",
+            (Builtin::Contains, 2) => "contains",
+            (Builtin::Min | Builtin::Max, n) if n > 0 => name.name(),
+            (Builtin::Lookup, 2) => {
                 let map = self.operand(&args[0], P_PRIMARY, cx);
                 let key = self.render(&args[1], cx).0;
                 return (format!("{map}[{key}]"), P_PRIMARY);
             }
-            ("lookup", 3) => "lookup",
-            _ => {
+            (Builtin::Lookup, 3) => "lookup",
+            // `file` has no form here; the other arities are refused by the
+            // type checker.
+            (
+                Builtin::File
+                | Builtin::AccountId
+                | Builtin::AvailabilityZones
+                | Builtin::Base64
+                | Builtin::Cidrsubnet
+                | Builtin::Concat
+                | Builtin::Contains
+                | Builtin::Element
+                | Builtin::Join
+                | Builtin::Keys
+                | Builtin::Length
+                | Builtin::Lookup
+                | Builtin::Lower
+                | Builtin::Max
+                | Builtin::Min
+                | Builtin::ObjectStoreUrl
+                | Builtin::Region
+                | Builtin::Replace
+                | Builtin::Split
+                | Builtin::StackName
+                | Builtin::Upper
+                | Builtin::Values,
+                _,
+            ) => {
                 if !cx.plain {
                     self.internal(
                         cx.span,
@@ -494,7 +508,7 @@ impl<'d> Emitter<'d> {
         for (i, a) in args.iter().enumerate() {
             // Terraform's `replace` reads `/.../` as a regular expression;
             // Infra's replaces the text as it is.
-            if name == "replace"
+            if name == Builtin::Replace
                 && i == 1
                 && let Expr::String(s) = a
                 && s.len() > 1
@@ -507,7 +521,10 @@ impl<'d> Emitter<'d> {
             rendered.push(self.render(a, cx).0);
         }
         // `min(list)` in Infra is `min(list...)` in Terraform.
-        if matches!(name, "min" | "max") && args.len() == 1 && !is_number(&args[0], &self.params) {
+        if matches!(name, Builtin::Min | Builtin::Max)
+            && args.len() == 1
+            && !is_number(&args[0], &self.params)
+        {
             return (format!("{function}({}...)", rendered[0]), P_PRIMARY);
         }
         (format!("{function}({})", rendered.join(", ")), P_PRIMARY)

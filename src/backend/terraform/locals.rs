@@ -5,6 +5,7 @@ use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
 use crate::backend::common::names::{first_free, words as text_words};
+use crate::builtins::Builtin;
 use crate::ir::{Context, Expr, Part};
 use crate::source::Span;
 use crate::syntax::ast::BinaryOp;
@@ -186,7 +187,7 @@ impl<'d> Emitter<'d> {
     fn is_candidate(&self, e: &Expr) -> bool {
         // The object store's URL and a value read by key from a key/value
         // list are long expressions: locals when read twice.
-        if matches!(e, Expr::Call(name, args) if name == "object_store_url" && args.is_empty()) {
+        if matches!(e, Expr::Call(Builtin::ObjectStoreUrl, args) if args.is_empty()) {
             return self.provider == "openstack";
         }
         let keyed = match e {
@@ -332,7 +333,7 @@ impl<'d> Emitter<'d> {
                 self.words(b, out);
             }
             Expr::Call(name, args) => {
-                out.push(name.clone());
+                out.push(name.name().to_string());
                 for a in args {
                     self.words(a, out);
                 }

@@ -7,6 +7,7 @@ use std::rc::Rc;
 
 use super::secrets::Secret;
 use super::{Checker, Entry, Scope};
+use crate::builtins::Builtin;
 use crate::diagnostics::{Diagnostic, codes};
 use crate::sema::resolve::NAMESPACES;
 use crate::sema::schema::Field;
@@ -700,17 +701,18 @@ impl Checker<'_> {
             }
             return Ty::Error;
         };
-        let Some(&(_, min, max)) = FUNCTIONS.iter().find(|(n, _, _)| *n == name.name) else {
+        let Some(builtin) = Builtin::from_name(&name.name) else {
             let mut d = Diagnostic::new(
                 &codes::E0206,
                 name.span,
                 format!("unknown function `{}`", name.name),
             )
             .label("not a built-in function");
-            d = d.did_you_mean(&name.name, FUNCTIONS.iter().map(|(n, _, _)| *n));
+            d = d.did_you_mean(&name.name, Builtin::ALL.iter().map(|b| b.name()));
             self.diagnostics.push(d);
             return Ty::Error;
         };
+        let (min, max) = builtin.arity();
         if args.len() < min || args.len() > max {
             let wanted = match (min, max) {
                 (a, b) if a == b => format!("{a}"),
@@ -733,15 +735,7 @@ impl Checker<'_> {
             return Ty::Error;
         }
         // The arguments whose type does not depend on the others.
-        let expected: &[Ty] = match name.name.as_str() {
-            "join" => &[Ty::String],
-            "split" | "replace" => &[Ty::String, Ty::String, Ty::String],
-            "lower" | "upper" | "base64" | "file" => &[Ty::String],
-            "cidrsubnet" => &[Ty::String, Ty::Int, Ty::Int],
-            "element" => &[Ty::Any, Ty::Int],
-            "lookup" => &[Ty::Any, Ty::String],
-            _ => &[],
-        };
+        let expected = builtin.params();
         for ((arg, found), wanted) in args.iter().zip(&arg_types).zip(expected) {
             if *wanted != Ty::Any {
                 self.expect(wanted, found, arg.span, None);
@@ -752,29 +746,35 @@ impl Checker<'_> {
             Ty::List(e) | Ty::Map(e) => (**e).clone(),
             _ => Ty::Any,
         };
-        match name.name.as_str() {
-            "length" => Ty::Int,
-            "region" | "stack_name" | "account_id" | "object_store_url" => Ty::String,
-            "availability_zones" => Ty::list(Ty::String),
-            "join" | "lower" | "upper" | "replace" | "base64" | "cidrsubnet" | "file" | "trim"
-            | "format" => Ty::String,
-            "split" | "keys" => Ty::list(Ty::String),
-            "contains" => Ty::Bool,
-            "values" => Ty::list(element(&first)),
-            "concat" => arg_types
+        match builtin {
+            Builtin::Length => Ty::Int,
+            Builtin::Region | Builtin::StackName | Builtin::AccountId | Builtin::ObjectStoreUrl => {
+                Ty::String
+            }
+            Builtin::AvailabilityZones => Ty::list(Ty::String),
+            Builtin::Join
+            | Builtin::Lower
+            | Builtin::Upper
+            | Builtin::Replace
+            | Builtin::Base64
+            | Builtin::Cidrsubnet
+            | Builtin::File => Ty::String,
+            Builtin::Split | Builtin::Keys => Ty::list(Ty::String),
+            Builtin::Contains => Ty::Bool,
+            Builtin::Values => Ty::list(element(&first)),
+            Builtin::Concat => arg_types
                 .into_iter()
                 .reduce(Ty::join)
                 .unwrap_or(Ty::list(Ty::Any)),
-            "element" => element(&first),
-            "lookup" => element(&first),
-            "min" | "max" => {
+            Builtin::Element => element(&first),
+            Builtin::Lookup => element(&first),
+            Builtin::Min | Builtin::Max => {
                 if arg_types.iter().all(|t| *t == Ty::Int) {
                     Ty::Int
                 } else {
                     Ty::Number
                 }
             }
-            _ => Ty::Any,
         }
     }
 }
@@ -800,32 +800,6 @@ enum Narrowed {
     Local,
     Path,
 }
-
-/// Built-in functions: name, fewest and most arguments.
-const FUNCTIONS: &[(&str, usize, usize)] = &[
-    ("account_id", 0, 0),
-    ("availability_zones", 0, 0),
-    ("base64", 1, 1),
-    ("cidrsubnet", 3, 3),
-    ("concat", 1, usize::MAX),
-    ("contains", 2, 2),
-    ("element", 2, 2),
-    ("file", 1, 1),
-    ("join", 2, 2),
-    ("keys", 1, 1),
-    ("length", 1, 1),
-    ("lookup", 2, 3),
-    ("lower", 1, 1),
-    ("max", 1, usize::MAX),
-    ("min", 1, usize::MAX),
-    ("object_store_url", 0, 0),
-    ("region", 0, 0),
-    ("replace", 3, 3),
-    ("split", 2, 2),
-    ("stack_name", 0, 0),
-    ("upper", 1, 1),
-    ("values", 1, 1),
-];
 
 /// Declares the names of a `for` over `iterable`: one name is the element
 /// (a map's value); with two, the first is a list's index or a map's key.

@@ -26,6 +26,7 @@ pub use value::{Value, format_number, show, values_equal};
 
 use indexmap::IndexMap;
 
+use crate::builtins::Builtin;
 use crate::diagnostics::{Diagnostic, codes};
 use crate::source::Span;
 use crate::syntax::ast::{
@@ -614,11 +615,15 @@ impl Evaluator<'_> {
             _ => None,
         };
         let unknown = Err(Stop::Unknown);
-        match (name.name.as_str(), values.as_slice()) {
-            ("length", [Value::List(items)]) => Ok(Value::Int(items.len() as i64)),
-            ("length", [Value::Object(map)]) => Ok(Value::Int(map.len() as i64)),
-            ("length", [Value::String(s)]) => Ok(Value::Int(s.chars().count() as i64)),
-            ("join", [Value::String(sep), Value::List(items)]) => {
+        let Some(builtin) = Builtin::from_name(&name.name) else {
+            // Unknown functions are left to the type checker.
+            return unknown;
+        };
+        match (builtin, values.as_slice()) {
+            (Builtin::Length, [Value::List(items)]) => Ok(Value::Int(items.len() as i64)),
+            (Builtin::Length, [Value::Object(map)]) => Ok(Value::Int(map.len() as i64)),
+            (Builtin::Length, [Value::String(s)]) => Ok(Value::Int(s.chars().count() as i64)),
+            (Builtin::Join, [Value::String(sep), Value::List(items)]) => {
                 let mut parts = Vec::with_capacity(items.len());
                 for (i, item) in items.iter().enumerate() {
                     match item.to_text() {
@@ -637,7 +642,7 @@ impl Evaluator<'_> {
                 }
                 Ok(Value::String(parts.join(sep)))
             }
-            ("split", [Value::String(sep), Value::String(text)]) => {
+            (Builtin::Split, [Value::String(sep), Value::String(text)]) => {
                 if sep.is_empty() {
                     self.bad_argument(
                         arg(0),
@@ -654,9 +659,9 @@ impl Evaluator<'_> {
                         .collect(),
                 ))
             }
-            ("lower", [Value::String(s)]) => Ok(Value::String(s.to_lowercase())),
-            ("upper", [Value::String(s)]) => Ok(Value::String(s.to_uppercase())),
-            ("replace", [Value::String(s), Value::String(from), Value::String(to)]) => {
+            (Builtin::Lower, [Value::String(s)]) => Ok(Value::String(s.to_lowercase())),
+            (Builtin::Upper, [Value::String(s)]) => Ok(Value::String(s.to_uppercase())),
+            (Builtin::Replace, [Value::String(s), Value::String(from), Value::String(to)]) => {
                 if from.is_empty() {
                     self.bad_argument(
                         arg(1),
@@ -674,17 +679,19 @@ impl Evaluator<'_> {
                 }
                 Ok(Value::String(s.replace(from.as_str(), to)))
             }
-            ("contains", [Value::String(s), Value::String(part)]) => {
+            (Builtin::Contains, [Value::String(s), Value::String(part)]) => {
                 Ok(Value::Bool(s.contains(part.as_str())))
             }
-            ("contains", [Value::List(items), x]) => {
+            (Builtin::Contains, [Value::List(items), x]) => {
                 Ok(Value::Bool(items.iter().any(|item| values_equal(item, x))))
             }
-            ("keys", [Value::Object(map)]) => Ok(Value::List(
+            (Builtin::Keys, [Value::Object(map)]) => Ok(Value::List(
                 map.keys().map(|k| Value::String(k.clone())).collect(),
             )),
-            ("values", [Value::Object(map)]) => Ok(Value::List(map.values().cloned().collect())),
-            ("concat", lists) => {
+            (Builtin::Values, [Value::Object(map)]) => {
+                Ok(Value::List(map.values().cloned().collect()))
+            }
+            (Builtin::Concat, lists) => {
                 let mut out = Vec::new();
                 for list in lists {
                     match list {
@@ -694,20 +701,23 @@ impl Evaluator<'_> {
                 }
                 Ok(Value::List(out))
             }
-            ("min" | "max", values) => {
+            (Builtin::Min | Builtin::Max, values) => {
                 let numbers: &[Value] = match values {
                     [Value::List(items)] => items,
                     _ => values,
                 };
-                self.extremum(&name.name, numbers, args.first().map_or(span, |a| a.span))
+                self.extremum(
+                    builtin.name(),
+                    numbers,
+                    args.first().map_or(span, |a| a.span),
+                )
             }
-            ("element", [Value::List(items), Value::Int(i)]) => {
+            (Builtin::Element, [Value::List(items), Value::Int(i)]) => {
                 self.element(items, *i, arg(1), arg(0))
             }
-            ("select", [Value::Int(i), Value::List(items)]) => {
-                self.element(items, *i, arg(0), arg(1))
-            }
-            ("lookup", [Value::Object(map), Value::String(key), rest @ ..]) if rest.len() <= 1 => {
+            (Builtin::Lookup, [Value::Object(map), Value::String(key), rest @ ..])
+                if rest.len() <= 1 =>
+            {
                 match (map.get(key), rest.first()) {
                     (Some(value), _) => Ok(value.clone()),
                     (None, Some(default)) => Ok(default.clone()),
@@ -717,8 +727,8 @@ impl Evaluator<'_> {
                     }
                 }
             }
-            ("base64", [Value::String(s)]) => Ok(Value::String(base64(s.as_bytes()))),
-            ("cidrsubnet", [prefix, Value::Int(newbits), Value::Int(netnum)]) => {
+            (Builtin::Base64, [Value::String(s)]) => Ok(Value::String(base64(s.as_bytes()))),
+            (Builtin::Cidrsubnet, [prefix, Value::Int(newbits), Value::Int(netnum)]) => {
                 let Some(prefix) = string(prefix) else {
                     return unknown;
                 };
@@ -728,17 +738,8 @@ impl Evaluator<'_> {
                 }
                 self.cidrsubnet(&prefix, *newbits, *netnum, [arg(0), arg(1), arg(2)])
             }
-            ("cidr", [prefix, Value::Int(count), Value::Int(bits)]) => {
-                let Some(prefix) = string(prefix) else {
-                    return unknown;
-                };
-                if prefix.contains(':') {
-                    return unknown;
-                }
-                self.cidr(&prefix, *count, *bits, [arg(0), arg(1), arg(2)])
-            }
-            // `file` is read by the driver; `format` and unknown functions are
-            // left to the type checker and the targets.
+            // `file` and the deploy-time context are left to the targets;
+            // arguments of other types to the type checker.
             _ => unknown,
         }
     }
@@ -838,43 +839,6 @@ impl Evaluator<'_> {
         let shift = 32 - new_length;
         let address = network | ((netnum as u32).checked_shl(shift).unwrap_or(0));
         Ok(Value::String(format!("{}/{new_length}", ipv4(address))))
-    }
-
-    /// `cidr(block, count, bits)` as CloudFormation's `Fn::Cidr`: `count`
-    /// blocks of `bits` host bits each, from the start of `block`.
-    fn cidr(&mut self, prefix: &str, count: i64, bits: i64, spans: [Span; 3]) -> Eval {
-        let (address, length) = self.parse_prefix(prefix, spans[0])?;
-        let free = 32 - i64::from(length);
-        if !(0..=free).contains(&bits) {
-            self.bad_argument(
-                spans[2],
-                &format!("a block of `{prefix}` cannot have {bits} host bits"),
-                &format!("must be from 0 to {free}"),
-                None,
-            );
-            return Err(Stop::Error);
-        }
-        let available = 1i64 << (free - bits);
-        if !(1..=256.min(available)).contains(&count) {
-            self.bad_argument(
-                spans[1],
-                &format!("cannot carve {count} blocks of {bits} host bits out of `{prefix}`"),
-                &format!("must be from 1 to {}", 256.min(available)),
-                None,
-            );
-            return Err(Stop::Error);
-        }
-        let network = address & mask(length);
-        let new_length = 32 - bits as u32;
-        Ok(Value::List(
-            (0..count)
-                .map(|i| {
-                    let block =
-                        network.wrapping_add((i as u32).checked_shl(bits as u32).unwrap_or(0));
-                    Value::String(format!("{}/{new_length}", ipv4(block)))
-                })
-                .collect(),
-        ))
     }
 }
 

@@ -167,16 +167,13 @@ fn functions_are_terraform_functions() {
 }
 
 #[test]
-fn an_unknown_function_is_an_internal_error() {
+fn a_function_without_a_form_is_an_internal_error() {
     let mut d = deployment(Target::TerraformAws);
     d.resources.push(resource(
         "Web",
         "web",
         "aws_instance",
-        vec![(
-            "ami",
-            call("frobnicate", vec![Expr::Context(Context::Region)]),
-        )],
+        vec![("ami", call("file", vec![Expr::Context(Context::Region)]))],
     ));
     assert_eq!(codes_of(&d), ["E0000"]);
 }
