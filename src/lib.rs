@@ -198,18 +198,7 @@ pub fn build(
     }
     let mut found = Vec::new();
     for (file, program) in &checked.programs {
-        // A file of components, types and lets only is a library for other
-        // files: it deploys nothing, so there is nothing to lower.
-        let deploys = program.modules[program.entry.0 as usize]
-            .items
-            .iter()
-            .any(|i| {
-                matches!(
-                    i.kind,
-                    ast::ItemKind::Resource(_) | ast::ItemKind::Output(_)
-                )
-            });
-        if !deploys {
+        if !program.deploys() {
             continue;
         }
         for target in lower::targets_of(program, targets, &mut found) {

@@ -35,15 +35,9 @@ pub fn portable_path(namespace: &str) -> String {
 /// its spelling belongs to: `AWS::EC2::VPC`, `OS::Nova::Server`,
 /// `aws_instance`, `openstack_compute_instance_v2`, `random_password`.
 pub fn native_path(type_name: &str) -> Option<String> {
-    let target = native_target(type_name)?;
+    let target = crate::target::vocabulary_of(type_name)?;
     let file = type_name.to_lowercase().replace("::", "-");
     Some(format!("native/{target}/{file}.infra"))
-}
-
-/// The target vocabulary a native type name belongs to (see
-/// `target::vocabulary_of`).
-pub fn native_target(type_name: &str) -> Option<&'static str> {
-    crate::target::vocabulary_of(type_name)
 }
 
 #[cfg(test)]

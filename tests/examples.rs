@@ -7,13 +7,6 @@ use std::path::PathBuf;
 
 use infra::ir::Target;
 
-const TARGETS: [Target; 4] = [
-    Target::CloudFormation,
-    Target::Heat,
-    Target::TerraformAws,
-    Target::TerraformOpenstack,
-];
-
 /// The programs of `examples/`, with the targets each is built for.
 fn examples() -> Vec<(PathBuf, Vec<Target>)> {
     let mut out = Vec::new();
@@ -24,9 +17,9 @@ fn examples() -> Vec<(PathBuf, Vec<Target>)> {
     entries.sort();
     for path in entries {
         if path.extension().is_some_and(|e| e == "infra") {
-            out.push((path, TARGETS.to_vec()));
+            out.push((path, Target::ALL.to_vec()));
         } else if path.join("main.infra").is_file() {
-            out.push((path.join("main.infra"), TARGETS.to_vec()));
+            out.push((path.join("main.infra"), Target::ALL.to_vec()));
         }
     }
     for (dir, target) in [

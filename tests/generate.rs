@@ -8,13 +8,6 @@ mod generate;
 use infra::diagnostics::{Severity, render};
 use infra::ir::Target;
 
-const TARGETS: [Target; 4] = [
-    Target::CloudFormation,
-    Target::Heat,
-    Target::TerraformAws,
-    Target::TerraformOpenstack,
-];
-
 const SEEDS: u64 = 300;
 
 /// The seeds tried: 0..300, or 0..GEN_SEEDS.
@@ -55,7 +48,7 @@ fn generated_programs_check_and_build() {
                 render::human(&checked.db, &checked.diagnostics, false)
             );
         }
-        for (t, target) in TARGETS.iter().enumerate() {
+        for (t, target) in Target::ALL.iter().enumerate() {
             let (checked, templates) =
                 infra::build(std::slice::from_ref(&path), &options, &[*target]).expect("readable");
             if templates.is_empty() {
@@ -74,7 +67,7 @@ fn generated_programs_check_and_build() {
     eprintln!(
         "{} programs check; {warned} with warnings; built: {}",
         seeds(),
-        TARGETS
+        Target::ALL
             .iter()
             .zip(built)
             .map(|(t, n)| format!("{t:?} {n}"))
@@ -83,9 +76,9 @@ fn generated_programs_check_and_build() {
     );
     let total: usize = built.iter().sum();
     assert!(
-        total * 10 >= seeds() as usize * TARGETS.len() * 9,
+        total * 10 >= seeds() as usize * Target::ALL.len() * 9,
         "only {total} of {} (program, target) pairs build",
-        seeds() as usize * TARGETS.len()
+        seeds() as usize * Target::ALL.len()
     );
 }
 

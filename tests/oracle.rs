@@ -17,13 +17,6 @@ use infra::sema::eval::Value;
 use infra::sema::params::{ParamInfo, ParamType};
 use oracle::reference::{self, Instance};
 
-const TARGETS: [Target; 4] = [
-    Target::CloudFormation,
-    Target::Heat,
-    Target::TerraformAws,
-    Target::TerraformOpenstack,
-];
-
 /// Values tried for a param without default or allowed values, in order:
 /// the first that meets its constraints is used.
 const CANDIDATE_STRINGS: &[&str] = &[
@@ -141,11 +134,6 @@ fn assignments(program: &Program) -> Vec<IndexMap<String, Value>> {
     out
 }
 
-/// A value as a template's parameter value.
-fn json(value: &Value) -> serde_json::Value {
-    value.to_json()
-}
-
 /// Checks one program on one target for every assignment; what is wrong
 /// goes into `failures`. Returns whether the program built for the target.
 fn check_target(
@@ -167,18 +155,10 @@ fn check_target_with(
     given: Option<&IndexMap<String, Value>>,
     failures: &mut Vec<String>,
 ) -> bool {
-    // A file of components, types and lets is a library: nothing to build
-    // (as `infra build` decides).
-    let entry = &program.modules[program.entry.0 as usize];
-    let deploys = entry.items.iter().any(|i| {
-        matches!(
-            i.kind,
-            infra::syntax::ast::ItemKind::Resource(_) | infra::syntax::ast::ItemKind::Output(_)
-        )
-    });
-    if !deploys {
+    if !program.deploys() {
         return false;
     }
+    let entry = &program.modules[program.entry.0 as usize];
     let (deployment, lowering) = infra::lower::lower(program, target);
     if infra::diagnostics::has_errors(&lowering) {
         return false;
@@ -236,7 +216,7 @@ fn check_target_with(
             if let Some(v) = assignment.get(&p.name)
                 && declared.is_some_and(|d| d.get(name).is_some())
             {
-                params.insert(name.clone(), json(v));
+                params.insert(name.clone(), v.to_json());
             }
         }
         let deployed = deploy(target, &template, &params);
@@ -525,7 +505,7 @@ fn check_program(path: &Path, failures: &mut Vec<String>) -> Vec<Target> {
         return Vec::new();
     };
     let mut built = Vec::new();
-    for target in TARGETS {
+    for target in Target::ALL {
         if check_target(path, program, target, failures) {
             built.push(target);
         }
@@ -597,7 +577,12 @@ fn examples_deploy_what_they_say() {
         let built = check_program(path, &mut failures);
         let portable = !path.starts_with("examples/native");
         if portable {
-            assert_eq!(built, TARGETS, "{} builds for every target", path.display());
+            assert_eq!(
+                built,
+                Target::ALL,
+                "{} builds for every target",
+                path.display()
+            );
         } else {
             assert_eq!(built.len(), 1, "{} builds for its target", path.display());
         }
@@ -625,7 +610,12 @@ fn oracle_programs_deploy_what_they_say() {
     let mut failures = Vec::new();
     for path in &programs {
         let built = check_program(path, &mut failures);
-        assert_eq!(built, TARGETS, "{} builds for every target", path.display());
+        assert_eq!(
+            built,
+            Target::ALL,
+            "{} builds for every target",
+            path.display()
+        );
     }
     report(&failures);
 }

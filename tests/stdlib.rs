@@ -27,7 +27,7 @@ fn native_schemas_are_filed_under_their_type_name() {
                     "{name}"
                 );
                 assert_eq!(
-                    infra::stdlib::native_target(&name),
+                    infra::target::vocabulary_of(&name),
                     Some(native.target.name.as_str()),
                     "{name} declared on the wrong target"
                 );

@@ -125,8 +125,8 @@ impl<'p> Expander<'p> {
         // A component made of one native resource names it after itself.
         if self.resources.len() == before + 1 {
             let own = self.resources[before].id.clone();
-            self.taken.remove(&own);
-            let id = self.unique_id(pascal(path));
+            self.ids.remove(&own);
+            let id = self.unique_id(pascal(path), before);
             let resource = &mut self.resources[before];
             resource.snake = snake(path);
             let old = std::mem::replace(&mut resource.id, id.clone());

@@ -110,10 +110,11 @@ pub struct Expander<'p> {
     pub(super) top_params: HashMap<&'p str, Val>,
     /// The copy of the entry file's repeated resource being expanded.
     pub(super) top_copy: Option<u32>,
-    /// The ids given so far: each resource's is unique in the IR, even
-    /// where the target's own names of two would be one (`q` copy 20 and
-    /// `q2` copy 0 are both `Q20` on CloudFormation, not on Heat).
-    pub(super) taken: HashSet<String>,
+    /// The ids given so far, with the index of their resource in
+    /// `resources`: each resource's is unique in the IR, even where the
+    /// target's own names of two would be one (`q` copy 20 and `q2` copy 0
+    /// are both `Q20` on CloudFormation, not on Heat).
+    pub(super) ids: HashMap<String, usize>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -131,7 +132,7 @@ impl<'p> Expander<'p> {
             used_params: HashSet::default(),
             top_params: HashMap::default(),
             top_copy: None,
-            taken: HashSet::default(),
+            ids: HashMap::default(),
             diagnostics: Vec::new(),
         }
     }

@@ -141,7 +141,7 @@ fn natives_of(
             if let ResourceType::Raw(name) = &resource.ty
                 && let Some(target) = name
                     .as_plain()
-                    .and_then(|n| crate::stdlib::native_target(&n))
+                    .and_then(|n| crate::target::vocabulary_of(&n))
             {
                 found.push(NativeUse::new(target, at, resource));
             }

@@ -67,17 +67,15 @@ impl<'p> Expander<'p> {
     /// `id`, or, when another resource has it, `id~N`: the backends name
     /// resources after the ids' part before `~`, and report the
     /// collision where their names are one.
-    pub(super) fn unique_id(&mut self, id: String) -> String {
-        if self.taken.insert(id.clone()) {
-            return id;
-        }
+    /// `index` is where the resource is in `resources`.
+    pub(super) fn unique_id(&mut self, id: String, index: usize) -> String {
+        let mut candidate = id.clone();
         let mut n = 2;
-        loop {
-            let candidate = format!("{id}~{n}");
-            if self.taken.insert(candidate.clone()) {
-                return candidate;
-            }
+        while self.ids.contains_key(&candidate) {
+            candidate = format!("{id}~{n}");
             n += 1;
         }
+        self.ids.insert(candidate.clone(), index);
+        candidate
     }
 }

@@ -384,10 +384,10 @@ impl<'p> Expander<'p> {
         if natives.len() < 2 {
             return natives.iter().collect();
         }
-        let made: Vec<&ir::Resource> = self
-            .resources
+        let made: Vec<&ir::Resource> = natives
             .iter()
-            .filter(|r| natives.contains(&r.id))
+            .filter_map(|id| self.ids.get(id))
+            .map(|&i| &self.resources[i])
             .collect();
         // Where some exist only under a condition of their own, the last
         // may not exist: depend on every one of them.
@@ -564,7 +564,7 @@ impl<'p> Expander<'p> {
         }
         // The id from the name words; a component made of this one resource
         // renames it after itself once the component is done.
-        let id = self.unique_id(pascal(path));
+        let id = self.unique_id(pascal(path), self.resources.len());
         let deletion = self.policy(deletion, state, snapshot, &type_name);
         let span = self.frame().origin.unwrap_or(r.name.span);
         self.keys.push((self.key_data.len(), key.len()));

@@ -18,15 +18,6 @@ use super::{Emitter, Entries};
 /// `MinLength` and `MaxLength`).
 const MAX_PARAM_VALUE: u64 = 4096;
 
-/// A regular expression as a CloudFormation `AllowedPattern`. A pattern
-/// matches the whole value in Infra (the compiler's own check) as in
-/// CloudFormation, so it is written as it is: wrapping an unanchored one in
-/// `.*(?:...).*` let CloudFormation accept values every other target and
-/// the compiler refuse.
-pub(super) fn allowed_pattern(pattern: &str) -> Cow<'_, str> {
-    Cow::Borrowed(pattern)
-}
-
 pub(super) fn json_text(value: &Value) -> Option<Cow<'_, str>> {
     match value {
         Value::String(s) => Some(Cow::Borrowed(s)),
@@ -137,7 +128,10 @@ impl<'d> Emitter<'d> {
         let is_string = matches!(p.ty, ParamType::String);
         if let Some(pattern) = &p.pattern {
             if is_string {
-                out.push(("AllowedPattern".into(), allowed_pattern(pattern).into()));
+                // A pattern matches the whole value in Infra (the
+                // compiler's own check) as in CloudFormation: written as
+                // it is.
+                out.push(("AllowedPattern".into(), pattern.as_str().into()));
                 constrained = true;
             } else {
                 self.unchecked_constraint(p, span, "`pattern`");

@@ -18,7 +18,6 @@ use crate::sema::eval::{self, Value};
 use crate::sema::schema::Schema;
 use crate::sema::ty::{SchemaId, Ty};
 use crate::source::Span;
-use crate::stdlib;
 use crate::syntax::ast::*;
 
 /// Up to this many properties, a resource's body is scanned for duplicate
@@ -593,7 +592,7 @@ impl Checker<'_> {
 
     fn raw_type(&mut self, name: &StringLit) {
         let text = name.as_plain().unwrap_or_default();
-        if stdlib::native_target(&text).is_none() {
+        if crate::target::vocabulary_of(&text).is_none() {
             self.diagnostics.push(
                 Diagnostic::new(
                     &codes::E0104,

@@ -66,6 +66,17 @@ pub struct Program {
     pub params: IndexMap<String, ParamInfo>,
 }
 
+impl Program {
+    /// Does the entry file deploy anything? A file of components, types and
+    /// lets only is a library for other files: there is nothing to lower.
+    pub fn deploys(&self) -> bool {
+        self.modules[self.entry.0 as usize]
+            .items
+            .iter()
+            .any(|i| matches!(i.kind, ItemKind::Resource(_) | ItemKind::Output(_)))
+    }
+}
+
 struct Module {
     ast: Rc<SourceFile>,
     /// The directory imports are relative to; `None` for stdlib files.

@@ -240,7 +240,7 @@ impl Checker<'_> {
 /// did-you-mean. File names are lowercase; the suggestion is read from the
 /// file to get the name's own spelling.
 fn native_candidates(name: &str) -> Vec<String> {
-    let Some(target) = stdlib::native_target(name) else {
+    let Some(target) = crate::target::vocabulary_of(name) else {
         return Vec::new();
     };
     let prefix = format!("native/{target}/");

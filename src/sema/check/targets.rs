@@ -7,7 +7,6 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use super::secrets::sensitive_outputs;
 use super::{Checker, ModuleId};
 use crate::diagnostics::{Diagnostic, codes};
-use crate::stdlib;
 use crate::syntax::ast::*;
 use crate::target::Target;
 
@@ -74,7 +73,7 @@ impl Checker<'_> {
                     ResourceType::Path(_) => None,
                 };
                 if let Some((name, span)) = name
-                    && let Some(owner) = stdlib::native_target(&name)
+                    && let Some(owner) = crate::target::vocabulary_of(&name)
                     && !block_target.accepts_vocabulary(owner)
                 {
                     self.diagnostics.push(

@@ -9,7 +9,6 @@ use crate::sema::params;
 use crate::sema::resolve::NAMESPACES;
 use crate::sema::ty::{Fields, Ty};
 use crate::source::Span;
-use crate::stdlib;
 use crate::syntax::ast::*;
 
 impl Checker<'_> {
@@ -63,7 +62,7 @@ impl Checker<'_> {
                 if let Some(t) = self.type_in_module(module, &name.name) {
                     return t;
                 }
-                if stdlib::native_target(&name.name).is_some() {
+                if crate::target::vocabulary_of(&name.name).is_some() {
                     return self.native_type(module, &name.name, path.span);
                 }
                 let candidates = self.type_names(module);

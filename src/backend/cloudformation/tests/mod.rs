@@ -8,7 +8,6 @@ use crate::ir::{
 };
 use crate::syntax::ast::BinaryOp;
 
-use super::params::allowed_pattern;
 use super::resources::is_ami_id;
 use super::*;
 
@@ -227,7 +226,16 @@ fn params_nothing_reads_are_left_out() {
 fn patterns_are_written_as_they_are() {
     // CloudFormation matches the whole value, as Infra does.
     for pattern in ["^a+$", "^a|b$", "a+", "^a\\$"] {
-        assert_eq!(allowed_pattern(pattern), pattern);
+        let d = Deployment {
+            params: vec![Param {
+                pattern: Some(pattern.into()),
+                ..param("name", ParamType::String)
+            }],
+            resources: vec![resource("Q", "AWS::SQS::Queue", vec![])],
+            outputs: vec![output("o", p("name"))],
+            ..deployment()
+        };
+        assert_eq!(clean(&d)["Parameters"]["Name"]["AllowedPattern"], pattern);
     }
 }
 
