@@ -112,17 +112,24 @@ fn check_phases_once(
     let (ast, _) = infra::syntax::parse(file, text);
     let ast = std::rc::Rc::new(ast);
     mark(0);
-    let names = infra::sema::resolve::resolve(&ast);
+    let (names, name_diagnostics) = infra::sema::resolve::resolve(&ast);
+    let names = std::sync::Arc::new(names);
     mark(1);
     let (params, _) = infra::sema::params::check(&ast, &Default::default());
     mark(2);
-    let (program, types) =
-        infra::sema::check::check(&mut db, file, ast.clone(), Some(path), &params);
+    let (program, types) = infra::sema::check::check(
+        &mut db,
+        file,
+        ast.clone(),
+        names.clone(),
+        Some(path),
+        &params,
+    );
     mark(3);
-    let (mut graph, _) = infra::graph::build(&ast);
+    let (mut graph, _) = infra::graph::build(&ast, &names);
     graph.set_states(&program.analysis.states);
     mark(4);
-    Box::new((db, ast, names, types, program, graph))
+    Box::new((db, ast, name_diagnostics, types, program, graph))
 }
 
 fn medians(names: &[&str], laps: Vec<Vec<Duration>>) -> String {

@@ -125,13 +125,16 @@ pub fn check(
         diagnostics.extend(syntax);
         let ast = std::rc::Rc::new(ast);
         if syntax_ok {
-            // Name resolution and the dependency graph need only the tree:
-            // on a large file they are built on another thread while the
-            // checker runs here; the graph then gets the state classes the
-            // checker found.
+            // Names are resolved first: every later phase reads them. The
+            // dependency graph needs only the tree and the names: on a large
+            // file it is built on another thread while the checker runs
+            // here, and then gets the state classes the checker found.
+            let (names, name_diagnostics) = sema::resolve::resolve(&ast);
+            let names = std::sync::Arc::new(names);
             let tree: &ast::SourceFile = &ast;
-            let tree_only = || (sema::resolve::resolve(tree), graph::build(tree));
-            let (names, param_diagnostics, (program, type_diagnostics), graph) =
+            let resolved: &sema::names::Names = &names;
+            let graph_only = || graph::build(tree, resolved);
+            let (param_diagnostics, (program, type_diagnostics), graph) =
                 std::thread::scope(|scope| {
                     // With the compiler's own stack: the tree may be as deep
                     // as the parser allows. Without a thread, all runs here.
@@ -139,24 +142,30 @@ pub fn check(
                         .then(|| {
                             std::thread::Builder::new()
                                 .stack_size(STACK_SIZE)
-                                .spawn_scoped(scope, tree_only)
+                                .spawn_scoped(scope, graph_only)
                                 .ok()
                         })
                         .flatten();
                     let (params, param_diagnostics) = sema::params::check(&ast, &options.params);
-                    let checked =
-                        sema::check::check(&mut db, file, ast.clone(), Some(path), &params);
-                    let (names, mut graph) = match other {
+                    let checked = sema::check::check(
+                        &mut db,
+                        file,
+                        ast.clone(),
+                        names.clone(),
+                        Some(path),
+                        &params,
+                    );
+                    let mut graph = match other {
                         Some(thread) => thread
                             .join()
                             .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                        None => tree_only(),
+                        None => graph_only(),
                     };
                     graph.0.set_states(&checked.0.analysis.states);
-                    (names, param_diagnostics, checked, graph)
+                    (param_diagnostics, checked, graph)
                 });
             let (graph, graph_diagnostics) = graph;
-            diagnostics.extend(names);
+            diagnostics.extend(name_diagnostics);
             diagnostics.extend(param_diagnostics);
             diagnostics.extend(type_diagnostics);
             diagnostics.extend(graph_diagnostics);

@@ -40,7 +40,7 @@ fn native_schemas_are_filed_under_their_type_name() {
 fn every_stdlib_file_resolves_cleanly() {
     for (path, text) in infra::stdlib::files() {
         let (ast, _) = infra::syntax::parse(FileId(0), text);
-        let diagnostics = infra::sema::resolve::resolve(&ast);
+        let (_, diagnostics) = infra::sema::resolve::resolve(&ast);
         assert!(diagnostics.is_empty(), "{path}: {diagnostics:#?}");
     }
 }
@@ -51,10 +51,12 @@ fn every_stdlib_file_type_checks_cleanly() {
         let mut db = infra::source::SourceDb::new();
         let file = db.add(infra::stdlib::display_name(path), None, text.to_string());
         let (ast, _) = infra::syntax::parse(file, text);
+        let (names, _) = infra::sema::resolve::resolve(&ast);
         let (_, diagnostics) = infra::sema::check::check(
             &mut db,
             file,
             std::rc::Rc::new(ast),
+            std::sync::Arc::new(names),
             None,
             &Default::default(),
         );

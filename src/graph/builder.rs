@@ -6,40 +6,29 @@ use petgraph::graph::DiGraph;
 use rustc_hash::FxBuildHasher;
 
 use crate::diagnostics::{Diagnostic, codes};
+use crate::sema::names::{DeclKind, Names, Place};
 use crate::sema::resolve::NAMESPACES;
 use crate::source::Span;
 use crate::suggest;
-use crate::syntax::ast::{
-    Binding, Block, Comprehension, Expr, ExprKind, Ident, Item, ItemKind, SourceFile,
-};
+use crate::syntax::ast::{Block, Expr, ExprKind, Ident, Item, ItemKind, SourceFile};
 
 use super::cycles::{cycle_diagnostic, find_cycles, topological_order};
 use super::{DepGraph, Edge, EdgeIndex, EdgeKind, Node, NodeId, NodeKind};
 
-/// A top-level name and what it is, for `depends_on` diagnostics.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Declared {
-    Node(NodeId),
-    Import,
-    Component,
-}
-
-/// Builds the graph of a file's top-level declarations. It needs only the
-/// tree; the state classes the type checker finds are given to it with
-/// [`DepGraph::set_states`].
-pub fn build(file: &SourceFile) -> (DepGraph, Vec<Diagnostic>) {
+/// Builds the graph of a file's top-level declarations from its tree and
+/// what its names refer to; the state classes the type checker finds are
+/// given to it with [`DepGraph::set_states`].
+pub fn build(file: &SourceFile, names: &Names) -> (DepGraph, Vec<Diagnostic>) {
     let items = file.items.len();
     let mut graph = DepGraph {
         graph: DiGraph::with_capacity(items, items),
         names: IndexMap::with_capacity_and_hasher(items, FxBuildHasher),
         ..DepGraph::default()
     };
-    // Imports and components: the top-level names that are not nodes.
-    let mut others: IndexMap<&str, Declared, FxBuildHasher> = IndexMap::default();
     // The node of each item that got one, by item index.
     let mut item_nodes: Vec<Option<NodeId>> = Vec::with_capacity(items);
     for item in &file.items {
-        item_nodes.push(add_node(&mut graph, &mut others, item));
+        item_nodes.push(add_node(&mut graph, item));
     }
 
     let mut diagnostics = Vec::new();
@@ -49,13 +38,16 @@ pub fn build(file: &SourceFile) -> (DepGraph, Vec<Diagnostic>) {
     // Reused from one declaration to the next.
     let mut references: Vec<Reference> = Vec::new();
     let mut collector = Collector {
-        names: &graph.names,
-        bound: Vec::new(),
+        names,
+        item_nodes: &item_nodes,
         found: Vec::new(),
+    };
+    let declared = Declared {
+        names,
+        item_nodes: &item_nodes,
     };
     for (item, node) in file.items.iter().zip(&item_nodes) {
         let Some(from) = *node else { continue };
-        collector.bound.clear();
         collector.found.clear();
         references.clear();
         match &item.kind {
@@ -67,7 +59,6 @@ pub fn build(file: &SourceFile) -> (DepGraph, Vec<Diagnostic>) {
             ItemKind::Resource(r) => {
                 if let Some(guard) = &r.for_guard {
                     collector.expr(&guard.iterable);
-                    collector.bind(&guard.binding);
                 }
                 collector.opt_expr(r.if_guard.as_ref());
                 collector.block(Some(&r.body), true);
@@ -80,16 +71,10 @@ pub fn build(file: &SourceFile) -> (DepGraph, Vec<Diagnostic>) {
         }
         let implicit = &collector.found;
         if let ItemKind::Resource(r) = &item.kind {
-            let bindings: Vec<&str> = r
-                .for_guard
-                .iter()
-                .flat_map(|g| binding_names(&g.binding))
-                .collect();
             for property in r.body.properties.iter().filter(is_depends_on) {
                 depends_on(
                     &graph,
-                    &others,
-                    &bindings,
+                    &declared,
                     from,
                     &property.value,
                     implicit,
@@ -128,35 +113,21 @@ pub fn build(file: &SourceFile) -> (DepGraph, Vec<Diagnostic>) {
     (graph, diagnostics)
 }
 
-fn add_node<'a>(
-    graph: &mut DepGraph,
-    others: &mut IndexMap<&'a str, Declared, FxBuildHasher>,
-    item: &'a Item,
-) -> Option<NodeId> {
+/// The node of a param, let, resource or output; a name declared twice
+/// (E0101) gets one, for its first declaration.
+fn add_node(graph: &mut DepGraph, item: &Item) -> Option<NodeId> {
     let (kind, name): (NodeKind, &Ident) = match &item.kind {
         ItemKind::Param(p) => (NodeKind::Param, &p.name),
         ItemKind::Let(l) => (NodeKind::Let, &l.name),
         ItemKind::Resource(r) => (NodeKind::Resource, &r.name),
         ItemKind::Output(o) => (NodeKind::Output, &o.name),
-        ItemKind::Import(i) => {
-            if !graph.names.contains_key(&i.alias.name) {
-                others.entry(&i.alias.name).or_insert(Declared::Import);
-            }
-            return None;
-        }
-        ItemKind::Component(c) => {
-            if !graph.names.contains_key(&c.name.name) {
-                others.entry(&c.name.name).or_insert(Declared::Component);
-            }
-            return None;
-        }
         _ => return None,
     };
-    if kind == NodeKind::Output {
-        if graph.outputs.contains_key(&name.name) {
-            return None;
-        }
-    } else if graph.names.contains_key(&name.name) || others.contains_key(name.name.as_str()) {
+    let taken = match kind {
+        NodeKind::Output => graph.outputs.contains_key(&name.name),
+        _ => graph.names.contains_key(&name.name),
+    };
+    if taken {
         return None;
     }
     let id = graph.graph.add_node(Node {
@@ -178,11 +149,6 @@ fn is_depends_on(property: &&crate::syntax::ast::Property) -> bool {
     property.key.name == "depends_on"
 }
 
-fn binding_names(binding: &Binding) -> impl Iterator<Item = &str> {
-    std::iter::once(binding.first.name.as_str())
-        .chain(binding.second.iter().map(|s| s.name.as_str()))
-}
-
 struct Reference {
     from: NodeId,
     to: NodeId,
@@ -190,19 +156,14 @@ struct Reference {
     span: Span,
 }
 
-/// Collects the references of one declaration to top-level names.
+/// Collects the references of one declaration to top-level declarations.
 struct Collector<'a> {
-    names: &'a IndexMap<String, NodeId, FxBuildHasher>,
-    /// Loop variables in scope, innermost last.
-    bound: Vec<&'a str>,
+    names: &'a Names,
+    item_nodes: &'a [Option<NodeId>],
     found: Vec<(NodeId, Span)>,
 }
 
 impl<'a> Collector<'a> {
-    fn bind(&mut self, binding: &'a Binding) {
-        self.bound.extend(binding_names(binding));
-    }
-
     fn block(&mut self, block: Option<&'a Block>, resource_body: bool) {
         for property in block.into_iter().flat_map(|b| &b.properties) {
             if resource_body && property.key.name == "depends_on" {
@@ -218,42 +179,48 @@ impl<'a> Collector<'a> {
         }
     }
 
-    fn name(&mut self, name: &Ident) {
-        if self.bound.contains(&name.name.as_str()) {
-            return;
-        }
-        if let Some(id) = self.names.get(&name.name) {
-            self.found.push((*id, name.span));
-        }
-    }
-
     fn expr(&mut self, expr: &'a Expr) {
         match &expr.kind {
-            ExprKind::Name(name) => self.name(name),
-            ExprKind::ListComp(comp) => self.comprehension(comp, None),
-            ExprKind::ObjectComp(comp, value) => self.comprehension(comp, Some(value)),
+            ExprKind::Name(name) => {
+                if let Some(node) = node_of(self.names, self.item_nodes, name) {
+                    self.found.push((node, name.span));
+                }
+            }
+            ExprKind::ListComp(comp) => {
+                self.expr(&comp.iterable);
+                self.opt_expr(comp.filter.as_ref());
+                self.expr(&comp.body);
+            }
+            ExprKind::ObjectComp(comp, value) => {
+                self.expr(&comp.iterable);
+                self.opt_expr(comp.filter.as_ref());
+                self.expr(&comp.body);
+                self.expr(value);
+            }
             _ => expr.for_each_operand(|e| self.expr(e)),
         }
     }
+}
 
-    fn comprehension(&mut self, comp: &'a Comprehension, value: Option<&'a Expr>) {
-        self.expr(&comp.iterable);
-        let depth = self.bound.len();
-        self.bind(&comp.binding);
-        self.opt_expr(comp.filter.as_ref());
-        self.expr(&comp.body);
-        self.opt_expr(value);
-        self.bound.truncate(depth);
+/// The node of the top-level declaration a name refers to, if it has one.
+fn node_of(names: &Names, item_nodes: &[Option<NodeId>], name: &Ident) -> Option<NodeId> {
+    match names.lookup(name)?.1.place {
+        Place::File(item) => item_nodes[item as usize],
+        _ => None,
     }
+}
+
+/// What `depends_on` entries may name.
+struct Declared<'a> {
+    names: &'a Names,
+    item_nodes: &'a [Option<NodeId>],
 }
 
 /// Checks the entries of one `depends_on` and records an explicit edge for
 /// each resource it names.
-#[allow(clippy::too_many_arguments)]
 fn depends_on(
     graph: &DepGraph,
-    others: &IndexMap<&str, Declared, FxBuildHasher>,
-    bindings: &[&str],
+    declared: &Declared,
     from: NodeId,
     value: &Expr,
     implicit: &[(NodeId, Span)],
@@ -302,7 +269,7 @@ fn depends_on(
                     "`depends_on` lists resources by name",
                 )
                 .label("not the name of a resource");
-                let root = root_name(entry).and_then(|n| graph.resource(&n.name).map(|_| n));
+                let root = root_name(entry).filter(|n| declared.resource(graph, n).is_some());
                 if let Some(root) = root {
                     diagnostic = diagnostic.help(format!(
                         "write `{}`: a dependency is on the whole resource, every instance of it",
@@ -315,26 +282,14 @@ fn depends_on(
                 continue;
             }
         };
-        let what = if bindings.contains(&name.name.as_str()) {
-            Some("a loop variable")
-        } else {
-            let declared = match graph.names.get(&name.name) {
-                Some(id) => Some(Declared::Node(*id)),
-                None => others.get(name.name.as_str()).copied(),
-            };
-            match declared {
-                Some(Declared::Node(id)) => match graph.graph[id].kind {
-                    NodeKind::Resource => None,
-                    NodeKind::Param => Some("a param"),
-                    NodeKind::Let => Some("a let"),
-                    NodeKind::Output => Some("an output"),
-                },
-                Some(Declared::Import) => Some("an import"),
-                Some(Declared::Component) => Some("a component"),
-                None if NAMESPACES.contains(&name.name.as_str()) => Some("a stdlib namespace"),
-                // An unknown name: the resolver reports it (E0102).
-                None => continue,
-            }
+        let what = match declared.names.lookup(name) {
+            None if NAMESPACES.contains(&name.name.as_str()) => Some("a stdlib namespace"),
+            // An unknown name: the resolver reports it (E0102).
+            None => continue,
+            Some((_, decl)) => match decl.kind {
+                DeclKind::Resource if declared.resource(graph, name).is_some() => None,
+                kind => Some(describe(kind)),
+            },
         };
         if let Some(what) = what {
             let mut diagnostic = Diagnostic::new(
@@ -359,7 +314,9 @@ fn depends_on(
             diagnostics.push(diagnostic);
             continue;
         }
-        let to = graph.names[&name.name];
+        let Some(to) = declared.resource(graph, name) else {
+            continue;
+        };
         if let Some((_, first)) = listed.iter().find(|(id, _)| *id == to) {
             diagnostics.push(
                 Diagnostic::new(
@@ -399,6 +356,26 @@ fn depends_on(
             kind: EdgeKind::Explicit,
             span: name.span,
         });
+    }
+}
+
+fn describe(kind: DeclKind) -> &'static str {
+    match kind {
+        DeclKind::Param => "a param",
+        DeclKind::Let => "a let",
+        DeclKind::Binding => "a loop variable",
+        DeclKind::Import => "an import",
+        DeclKind::Component => "a component",
+        // Not a resource of this file's graph: a `target` block's, say.
+        DeclKind::Resource => "not a resource of this file",
+    }
+}
+
+impl Declared<'_> {
+    /// The node of the resource of this file a name refers to.
+    fn resource(&self, graph: &DepGraph, name: &Ident) -> Option<NodeId> {
+        let node = node_of(self.names, self.item_nodes, name)?;
+        (graph.graph[node].kind == NodeKind::Resource).then_some(node)
     }
 }
 

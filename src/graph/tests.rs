@@ -14,7 +14,13 @@ fn parse(text: &str) -> SourceFile {
 }
 
 fn graph_of(text: &str) -> (DepGraph, Vec<Diagnostic>) {
-    build(&parse(text))
+    built(&parse(text))
+}
+
+/// The graph of a file, with its names resolved as the compiler does.
+fn built(file: &SourceFile) -> (DepGraph, Vec<Diagnostic>) {
+    let (names, _) = crate::sema::resolve::resolve(file);
+    build(file, &names)
 }
 
 /// `from -> to (kind)` for every edge, in order.
@@ -388,7 +394,7 @@ fn states_are_given_after_building() {
     let file = parse(
         "param p: int\nresource db: database.Instance {}\nresource q: queue.Queue {}\noutput o = db.id\n",
     );
-    let (mut graph, _) = build(&file);
+    let (mut graph, _) = built(&file);
     assert_eq!(graph.node(graph.lookup("db").unwrap()).state, None);
     graph.set_states(&states);
     assert_eq!(
@@ -403,7 +409,7 @@ fn states_come_from_the_type_checker() {
     let mut states = IndexMap::new();
     states.insert("db".to_string(), StateClass::Persistent);
     let file = parse("resource db: database.Instance {}\nresource q: queue.Queue {}\n");
-    let (mut graph, _) = build(&file);
+    let (mut graph, _) = built(&file);
     graph.set_states(&states);
     let db = graph.lookup("db").unwrap();
     assert_eq!(graph.node(db).state, Some(StateClass::Persistent));

@@ -44,6 +44,13 @@ impl<'p> Expander<'p> {
             .iter()
             .find(|b| b.target.name == self.target.name())
             .copied();
+        let block_index = block.and_then(|b| {
+            component
+                .items
+                .iter()
+                .position(|i| matches!(&i.kind, ItemKind::Target(t) if std::ptr::eq(t, b)))
+                .map(|i| i as u32)
+        });
         let target_items: &'p [Item] = match block {
             Some(b) => &b.items,
             None if blocks.is_empty() => &[],
@@ -94,11 +101,13 @@ impl<'p> Expander<'p> {
         let before = self.resources.len();
         let mut frame = new_frame(
             module,
+            Some(index as u32),
             &component.items,
+            block_index,
             target_items,
-            path.to_vec(),
-            key.to_vec(),
         );
+        frame.path = path.to_vec();
+        frame.key = key.to_vec();
         frame.args = args;
         frame.instance = Some(r);
         frame.condition = condition;

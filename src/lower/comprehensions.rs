@@ -10,7 +10,7 @@ use crate::source::Span;
 use crate::syntax::ast::*;
 use crate::target::Repetition;
 
-use super::expand::{Expander, bind};
+use super::expand::Expander;
 use super::values::{Instance, Val};
 
 impl<'p> Expander<'p> {
@@ -86,7 +86,7 @@ impl<'p> Expander<'p> {
         let mut out = Vec::new();
         for (first, second) in pairs {
             let before = self.frame().locals.len();
-            bind(self.frame(), &comp.binding, first, second);
+            self.bind(&comp.binding, first, second);
             let keep = match &comp.filter {
                 Some(filter) => match self.expr(filter) {
                     Val::Bool(b) => b,
@@ -167,12 +167,7 @@ impl Expander<'_> {
             outputs: instance.outputs.clone(),
         }));
         let before = self.frame().locals.len();
-        bind(
-            self.frame(),
-            &comp.binding,
-            Val::Deploy(ir::Expr::CountIndex),
-            copy,
-        );
+        self.bind(&comp.binding, Val::Deploy(ir::Expr::CountIndex), copy);
         let body = self.expr(&comp.body);
         self.frame().locals.truncate(before);
         let each = body.into_ir();

@@ -22,6 +22,7 @@ use indexmap::IndexMap;
 use crate::diagnostics::Diagnostic;
 use crate::ir::{self, Deletion, Target};
 use crate::sema::check::{ModuleId, Program};
+use crate::sema::names::{DeclId, DeclKind, Place};
 use crate::source::Span;
 use crate::syntax::ast::*;
 
@@ -37,16 +38,22 @@ pub(super) type Key = Vec<u32>;
 /// Where a resource's key is in `Expander::key_data`: start and length.
 pub(super) type KeyRange = (usize, usize);
 
-/// One scope of names: the entry file, or a component instance.
+/// One scope of names: a file, or a component instance.
 pub(super) struct Frame<'p> {
-    /// Declarations visible here, by name, each with the memo slot of its
-    /// name.
-    pub(super) decls: HashMap<&'p str, (Decl<'p>, u32)>,
-    /// The memo slot of each item's name, by index in the scope's items.
-    pub(super) slots: Vec<u32>,
-    /// Values of names already computed, by slot.
+    pub(super) module: ModuleId,
+    /// The component this frame instantiates, by index among its module's
+    /// items (`None`: the file itself), and the chosen `target` block, by
+    /// index among the component's items: which declarations it holds.
+    pub(super) component: Option<u32>,
+    pub(super) block: Option<u32>,
+    /// The declarations: the scope's items, then its `target` block's.
+    pub(super) items: &'p [Item],
+    pub(super) target_items: &'p [Item],
+    /// Values of declarations already computed, by position among
+    /// `items` then `target_items`.
     pub(super) memo: Vec<Memo>,
-    pub(super) locals: Vec<(String, Val)>,
+    /// Loop variables bound here, innermost last.
+    pub(super) locals: Vec<(DeclId, Val)>,
     /// The instance's name words and source-order key.
     pub(super) path: Path<'p>,
     pub(super) key: Vec<u32>,
@@ -62,6 +69,37 @@ pub(super) struct Frame<'p> {
     /// The program's own resource this scope expands, for diagnostics: a
     /// native resource inside a portable type is reported there.
     pub(super) origin: Option<Span>,
+}
+
+impl<'p> Frame<'p> {
+    /// The position of a declaration of `module` in this frame, if it is
+    /// one of this frame's.
+    pub(super) fn position(&self, module: ModuleId, place: Place) -> Option<usize> {
+        if self.module != module {
+            return None;
+        }
+        match place {
+            Place::File(item) if self.component.is_none() => Some(item as usize),
+            Place::Component { component, item } if self.component == Some(component) => {
+                Some(item as usize)
+            }
+            Place::Target {
+                component,
+                block,
+                item,
+            } if self.component == component && self.block == Some(block) => {
+                Some(self.items.len() + item as usize)
+            }
+            _ => None,
+        }
+    }
+
+    fn item(&self, position: usize) -> &'p Item {
+        match position.checked_sub(self.items.len()) {
+            Some(target) => &self.target_items[target],
+            None => &self.items[position],
+        }
+    }
 }
 
 /// A deletion policy the program sets on a resource (`deletion = ...`).
@@ -83,13 +121,6 @@ pub(super) enum Memo {
     Todo,
     Busy,
     Done(Val),
-}
-
-#[derive(Clone, Copy)]
-pub(super) enum Decl<'p> {
-    Param(&'p Param),
-    Let(&'p Let),
-    Resource(&'p Resource, u32),
 }
 
 pub struct Expander<'p> {
@@ -115,6 +146,9 @@ pub struct Expander<'p> {
     /// target's own names of two would be one (`q` copy 20 and `q2` copy 0
     /// are both `Q20` on CloudFormation, not on Heat).
     pub(super) ids: HashMap<String, usize>,
+    /// The frames of imported files whose own declarations a component of
+    /// theirs reads, kept so each is computed once.
+    pub(super) file_frames: HashMap<ModuleId, Frame<'p>>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -133,6 +167,7 @@ impl<'p> Expander<'p> {
             top_params: HashMap::default(),
             top_copy: None,
             ids: HashMap::default(),
+            file_frames: HashMap::default(),
             diagnostics: Vec::new(),
         }
     }
@@ -147,13 +182,8 @@ impl<'p> Expander<'p> {
     pub fn run(mut self) -> (ir::Deployment, Vec<Diagnostic>) {
         let entry = &self.program.modules[self.program.entry.0 as usize];
         let items: &'p [Item] = &self.program.modules[self.program.entry.0 as usize].items;
-        self.frames.push(new_frame(
-            self.program.entry,
-            items,
-            &[],
-            Vec::new(),
-            Vec::new(),
-        ));
+        self.frames
+            .push(new_frame(self.program.entry, None, items, None, &[]));
         // Most items are resources, most resources one native resource.
         self.resources.reserve(items.len());
         self.keys.reserve(items.len());
@@ -243,37 +273,91 @@ impl<'p> Expander<'p> {
 
     // ---------------------------------------------------------------- names
 
-    /// The value of a name in the current frame: a loop variable, or a
-    /// declaration, computed once.
-    pub(super) fn lookup_name(&mut self, name: &str) -> Option<Val> {
-        if let Some((_, v)) = self.frame().locals.iter().rev().find(|(n, _)| n == name) {
-            return Some(v.clone());
+    /// The value of a name of the current frame's module: a loop variable,
+    /// or a declaration, computed once, where it is declared.
+    pub(super) fn lookup_name(&mut self, name: &Ident) -> Option<Val> {
+        let module = self.frame().module;
+        let names = &self.program.names[module.0 as usize];
+        let (id, decl) = names.lookup(name)?;
+        if decl.place == Place::Loop {
+            let locals = &self.frame().locals;
+            return locals
+                .iter()
+                .rev()
+                .find(|(d, _)| *d == id)
+                .map(|(_, v)| v.clone());
         }
-        let (decl, slot) = self.frame().decls.get(name).copied()?;
-        Some(match decl {
-            Decl::Param(p) => self.param_value(p),
-            Decl::Let(l) => {
-                let slot = slot as usize;
-                match &self.frame().memo[slot] {
-                    Memo::Done(v) => return Some(v.clone()),
-                    Memo::Busy => return None,
+        if !matches!(
+            decl.kind,
+            DeclKind::Param | DeclKind::Let | DeclKind::Resource
+        ) {
+            return None;
+        }
+        let place = decl.place;
+        let found = self
+            .frames
+            .iter()
+            .enumerate()
+            .rev()
+            .find_map(|(i, f)| Some((i, f.position(module, place)?)));
+        match found {
+            Some((frame, position)) => Some(self.in_frame(frame, |x| x.declared(position))),
+            // A file's own declaration, read by a component of an imported
+            // file: evaluated in that file's frame.
+            None => {
+                let Place::File(position) = place else {
+                    return None;
+                };
+                let frame = self.file_frames.remove(&module).unwrap_or_else(|| {
+                    let items = &self.program.modules[module.0 as usize].items;
+                    new_frame(module, None, items, None, &[])
+                });
+                let stack = std::mem::replace(&mut self.frames, vec![frame]);
+                let value = self.declared(position as usize);
+                let frame = std::mem::replace(&mut self.frames, stack).pop();
+                self.file_frames.extend(frame.map(|f| (module, f)));
+                Some(value)
+            }
+        }
+    }
+
+    /// Runs `f` with frame `index` on top: a declaration is evaluated where
+    /// it is declared, whatever reads it.
+    fn in_frame<T>(&mut self, index: usize, f: impl FnOnce(&mut Self) -> T) -> T {
+        if index + 1 == self.frames.len() {
+            return f(self);
+        }
+        let above = self.frames.split_off(index + 1);
+        let out = f(self);
+        self.frames.extend(above);
+        out
+    }
+
+    /// The value of the declaration at `position` in the current frame.
+    fn declared(&mut self, position: usize) -> Val {
+        match &self.frame().item(position).kind {
+            ItemKind::Param(p) => self.param_value(p),
+            ItemKind::Let(l) => {
+                match &self.frame().memo[position] {
+                    Memo::Done(v) => return v.clone(),
+                    Memo::Busy => return Val::Null,
                     Memo::Todo => {}
                 }
-                self.frame().memo[slot] = Memo::Busy;
-                // A let is evaluated where it is declared, not where it is read.
+                self.frame().memo[position] = Memo::Busy;
                 let locals = std::mem::take(&mut self.frame().locals);
                 let v = self.expr(&l.value);
                 self.frame().locals = locals;
-                self.frame().memo[slot] = Memo::Done(v.clone());
+                self.frame().memo[position] = Memo::Done(v.clone());
                 v
             }
-            Decl::Resource(r, index) => self.resource_value(r, index),
-        })
+            ItemKind::Resource(r) => self.resource_value(r, position as u32),
+            _ => Val::Null,
+        }
     }
 
     fn param_value(&mut self, p: &'p Param) -> Val {
-        let top = self.frames.len() == 1;
-        if top {
+        let frame = self.frames.last().expect("a frame is open while lowering");
+        if frame.component.is_none() && frame.module == self.program.entry {
             let name = p.name.name.as_str();
             if let Some(v) = self.top_params.get(name) {
                 return v.clone();
@@ -308,49 +392,45 @@ impl<'p> Expander<'p> {
     }
 }
 
-pub(super) fn bind(frame: &mut Frame, binding: &Binding, first: Val, second: Val) {
-    match &binding.second {
-        Some(s) => {
-            frame.locals.push((binding.first.name.clone(), first));
-            frame.locals.push((s.name.clone(), second));
+impl Expander<'_> {
+    /// Binds a loop's variables in the current frame: with one variable,
+    /// `second` (the element); with two, `first` (index or key) and `second`.
+    pub(super) fn bind(&mut self, binding: &Binding, first: Val, second: Val) {
+        let names = &self.program.names[self.frame().module.0 as usize];
+        let first_id = names.of(&binding.first);
+        let second_id = binding.second.as_ref().and_then(|s| names.of(s));
+        let frame = self.frame();
+        match (binding.second.is_some(), first_id) {
+            (true, Some(first_id)) => {
+                frame.locals.push((first_id, first));
+                frame.locals.extend(second_id.map(|id| (id, second)));
+            }
+            (false, Some(first_id)) => frame.locals.push((first_id, second)),
+            (_, None) => {}
         }
-        None => frame.locals.push((binding.first.name.clone(), second)),
     }
 }
 
+/// The frame of a file (`component` `None`) or of an instance of the
+/// component at index `component` among its module's items, whose chosen
+/// `target` block is at index `block` among the component's items.
 pub(super) fn new_frame<'p>(
     module: ModuleId,
+    component: Option<u32>,
     items: &'p [Item],
+    block: Option<u32>,
     target_items: &'p [Item],
-    path: Path<'p>,
-    key: Vec<u32>,
 ) -> Frame<'p> {
-    let count = items.len() + target_items.len();
-    let mut decls = HashMap::with_capacity_and_hasher(count, Default::default());
-    let mut slots = Vec::with_capacity(count);
-    for (index, item) in items.iter().chain(target_items).enumerate() {
-        let (name, decl) = match &item.kind {
-            ItemKind::Param(p) => (p.name.name.as_str(), Decl::Param(p)),
-            ItemKind::Let(l) => (l.name.name.as_str(), Decl::Let(l)),
-            ItemKind::Resource(r) => (r.name.name.as_str(), Decl::Resource(r, index as u32)),
-            _ => {
-                slots.push(u32::MAX);
-                continue;
-            }
-        };
-        // A name declared again shares the first one's slot: the value
-        // of a name is computed once.
-        let next = decls.len() as u32;
-        slots.push(decls.entry(name).or_insert((decl, next)).1);
-    }
-    let _ = module;
     Frame {
-        memo: vec![Memo::Todo; decls.len()],
-        decls,
-        slots,
+        module,
+        component,
+        block,
+        items,
+        target_items,
+        memo: vec![Memo::Todo; items.len() + target_items.len()],
         locals: Vec::new(),
-        path,
-        key,
+        path: Vec::new(),
+        key: Vec::new(),
         condition: None,
         args: Fields::default(),
         instance: None,

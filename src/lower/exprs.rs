@@ -43,7 +43,7 @@ impl<'p> Expander<'p> {
     /// folded as they are combined (`fold_op`), the rest becomes IR.
     pub fn expr(&mut self, expr: &Expr) -> Val {
         match &expr.kind {
-            ExprKind::Name(name) => self.lookup_name(&name.name).unwrap_or(Val::Null),
+            ExprKind::Name(name) => self.lookup_name(name).unwrap_or(Val::Null),
             ExprKind::Paren(inner) => self.expr(inner),
             ExprKind::Str(s) => {
                 if let [StrPart::Text(t)] = s.parts.as_slice() {

@@ -11,6 +11,8 @@ mod exprs;
 mod names;
 mod params;
 mod resources;
+#[cfg(test)]
+mod tests;
 mod values;
 
 use crate::diagnostics::Diagnostic;

@@ -7,12 +7,13 @@ use std::rc::Rc;
 
 use crate::diagnostics::{Diagnostic, codes};
 use crate::ir::{self, Deletion};
+use crate::sema::names::DeclKind;
 use crate::sema::schema::SchemaKind;
 use crate::source::Span;
 use crate::syntax::ast::*;
 use crate::target::Repetition;
 
-use super::expand::{Asked, Expander, Key, Memo, Path, bind};
+use super::expand::{Asked, Expander, Key, Memo, Path};
 use super::names::{pascal, snake};
 use super::values::{Fields, Instance, Val};
 
@@ -35,7 +36,7 @@ impl<'p> Expander<'p> {
     /// created once.
     pub(super) fn resource_value(&mut self, r: &'p Resource, index: u32) -> Val {
         let frame = self.frame();
-        let slot = frame.slots[index as usize] as usize;
+        let slot = index as usize;
         match &frame.memo[slot] {
             Memo::Done(v) => return v.clone(),
             Memo::Busy => return Val::Null,
@@ -150,7 +151,7 @@ impl<'p> Expander<'p> {
                     };
                     let before = self.resources.len();
                     let frame_locals = self.frame().locals.len();
-                    bind(self.frame(), &guard.binding, index.clone(), index);
+                    self.bind(&guard.binding, index.clone(), index);
                     let condition = match self.copy_guard(r, condition) {
                         Guard::Exists(condition) => condition,
                         Guard::Never => {
@@ -243,7 +244,7 @@ impl<'p> Expander<'p> {
         for (i, (first, second)) in pairs.into_iter().enumerate() {
             let n = offset + i;
             let before = self.frame().locals.len();
-            bind(self.frame(), &guard.binding, first, second);
+            self.bind(&guard.binding, first, second);
             path.push(Cow::Owned(n.to_string()));
             key.push(n as u32);
             let top = self.frames.len() == 1;
@@ -275,7 +276,9 @@ impl<'p> Expander<'p> {
         };
         let frame = self.frames.last()?;
         let instance = frame.instance?;
-        if frame.locals.iter().any(|(n, _)| *n == name.name) {
+        let names = &self.program.names[frame.module.0 as usize];
+        let (_, decl) = names.lookup(name)?;
+        if decl.kind != DeclKind::Param || frame.position(frame.module, decl.place).is_none() {
             return None;
         }
         let argument = instance

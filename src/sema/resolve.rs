@@ -1,5 +1,7 @@
-//! Name resolution within one file: duplicate declarations, references to
-//! names that do not exist (with a did-you-mean), and unused params and lets.
+//! Name resolution within one file, the only walk of its scopes: it gives
+//! every declaration an id and every name the declaration it refers to
+//! ([`Names`]), and reports duplicate declarations, references to names
+//! that do not exist (with a did-you-mean), and unused params and lets.
 //!
 //! Member access (`web.private_ip`) is checked against schemas by the type
 //! checker; here only the leading name of a reference is resolved. Callees of
@@ -8,6 +10,7 @@
 use indexmap::IndexMap;
 use rustc_hash::FxBuildHasher;
 
+use super::names::{DeclId, DeclKind, Names, Place};
 use crate::diagnostics::{Diagnostic, codes};
 use crate::source::Span;
 use crate::suggest;
@@ -18,33 +21,34 @@ pub const NAMESPACES: &[&str] = &[
     "network", "compute", "storage", "lb", "dns", "database", "queue", "secret", "deploy",
 ];
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum DeclKind {
-    Param,
-    Let,
-    Resource,
-    Import,
-    Component,
-    Binding,
-}
-
-impl DeclKind {
-    fn describe(self) -> &'static str {
-        match self {
-            DeclKind::Param => "param",
-            DeclKind::Let => "let",
-            DeclKind::Resource => "resource",
-            DeclKind::Import => "import",
-            DeclKind::Component => "component",
-            DeclKind::Binding => "loop variable",
-        }
-    }
-}
-
 struct Decl {
+    id: DeclId,
     kind: DeclKind,
     span: Span,
     used: bool,
+}
+
+/// Which items a scope declares, for each declaration's [`Place`].
+#[derive(Clone, Copy)]
+enum Items {
+    File,
+    Component(u32),
+    Target { component: Option<u32>, block: u32 },
+}
+
+impl Items {
+    fn place(self, item: usize) -> Place {
+        let item = item as u32;
+        match self {
+            Items::File => Place::File(item),
+            Items::Component(component) => Place::Component { component, item },
+            Items::Target { component, block } => Place::Target {
+                component,
+                block,
+                item,
+            },
+        }
+    }
 }
 
 #[derive(Default)]
@@ -58,6 +62,7 @@ struct Scope<'a> {
 const MAX_SUGGESTION_SEARCHES: usize = 100;
 
 struct Resolver<'a> {
+    names: Names,
     scopes: Vec<Scope<'a>>,
     diagnostics: Vec<Diagnostic>,
     /// Suggestions already searched for, by unknown name.
@@ -65,18 +70,19 @@ struct Resolver<'a> {
 }
 
 /// Resolves the names of one parsed file.
-pub fn resolve(file: &SourceFile) -> Vec<Diagnostic> {
+pub fn resolve(file: &SourceFile) -> (Names, Vec<Diagnostic>) {
     let mut resolver = Resolver {
+        names: Names::default(),
         scopes: Vec::new(),
         diagnostics: Vec::new(),
         suggestions: IndexMap::default(),
     };
-    resolver.items(&file.items, true);
-    resolver.diagnostics
+    resolver.items(&file.items, Items::File);
+    (resolver.names, resolver.diagnostics)
 }
 
 impl<'a> Resolver<'a> {
-    fn declare(&mut self, name: &'a Ident, kind: DeclKind) {
+    fn declare(&mut self, name: &'a Ident, kind: DeclKind, place: Place) {
         let scope = self.scopes.last_mut().expect("a scope is open");
         if let Some(earlier) = scope.names.get(name.name.as_str()) {
             self.diagnostics.push(
@@ -96,9 +102,12 @@ impl<'a> Resolver<'a> {
             );
             return;
         }
+        let id = self.names.declare(name, kind, place);
+        let scope = self.scopes.last_mut().expect("a scope is open");
         scope.names.insert(
             &name.name,
             Decl {
+                id,
                 kind,
                 span: name.span,
                 used: false,
@@ -116,22 +125,23 @@ impl<'a> Resolver<'a> {
 
     /// Declares every item of a block first (order does not matter in
     /// Infra), then resolves their bodies.
-    fn items(&mut self, items: &'a [Item], top_level: bool) {
-        let scope = self.with_scope(items.len(), |r| r.items_in_open_scope(items));
-        if top_level {
+    fn items(&mut self, items: &'a [Item], of: Items) {
+        let scope = self.with_scope(items.len(), |r| r.items_in_open_scope(items, of));
+        if matches!(of, Items::File) {
             self.report_unused(&scope);
         }
     }
 
-    fn items_in_open_scope(&mut self, items: &'a [Item]) {
+    fn items_in_open_scope(&mut self, items: &'a [Item], of: Items) {
         let mut outputs: IndexMap<&str, Span> = IndexMap::new();
-        for item in items {
+        for (index, item) in items.iter().enumerate() {
+            let place = of.place(index);
             match &item.kind {
-                ItemKind::Import(i) => self.declare(&i.alias, DeclKind::Import),
-                ItemKind::Param(p) => self.declare(&p.name, DeclKind::Param),
-                ItemKind::Let(l) => self.declare(&l.name, DeclKind::Let),
-                ItemKind::Resource(r) => self.declare(&r.name, DeclKind::Resource),
-                ItemKind::Component(c) => self.declare(&c.name, DeclKind::Component),
+                ItemKind::Import(i) => self.declare(&i.alias, DeclKind::Import, place),
+                ItemKind::Param(p) => self.declare(&p.name, DeclKind::Param, place),
+                ItemKind::Let(l) => self.declare(&l.name, DeclKind::Let, place),
+                ItemKind::Resource(r) => self.declare(&r.name, DeclKind::Resource, place),
+                ItemKind::Component(c) => self.declare(&c.name, DeclKind::Component, place),
                 ItemKind::Output(o) => {
                     if let Some(earlier) = outputs.insert(&o.name.name, o.name.span) {
                         self.diagnostics.push(
@@ -148,7 +158,7 @@ impl<'a> Resolver<'a> {
                 _ => {}
             }
         }
-        for item in items {
+        for (index, item) in items.iter().enumerate() {
             match &item.kind {
                 ItemKind::Param(p) => {
                     self.opt_expr(p.default.as_ref());
@@ -174,9 +184,18 @@ impl<'a> Resolver<'a> {
                     self.opt_expr(o.value.as_ref());
                     self.block(o.options.as_ref());
                 }
-                ItemKind::Component(c) => self.items(&c.items, false),
+                ItemKind::Component(c) => self.items(&c.items, Items::Component(index as u32)),
                 ItemKind::Target(t) => {
-                    let _ = self.with_scope(t.items.len(), |s| s.items_in_open_scope(&t.items));
+                    let component = match of {
+                        Items::Component(component) => Some(component),
+                        _ => None,
+                    };
+                    let block = Items::Target {
+                        component,
+                        block: index as u32,
+                    };
+                    let _ =
+                        self.with_scope(t.items.len(), |s| s.items_in_open_scope(&t.items, block));
                 }
                 ItemKind::Native(n) => {
                     for member in &n.members {
@@ -213,9 +232,9 @@ impl<'a> Resolver<'a> {
     }
 
     fn binding(&mut self, binding: &'a Binding) {
-        self.declare(&binding.first, DeclKind::Binding);
+        self.declare(&binding.first, DeclKind::Binding, Place::Loop);
         if let Some(second) = &binding.second {
-            self.declare(second, DeclKind::Binding);
+            self.declare(second, DeclKind::Binding, Place::Loop);
         }
         // Loop variables that are not read are common (`for _ in ...`).
         if let Some(scope) = self.scopes.last_mut() {
@@ -243,6 +262,8 @@ impl<'a> Resolver<'a> {
         for scope in self.scopes.iter_mut().rev() {
             if let Some(decl) = scope.names.get_mut(name.name.as_str()) {
                 decl.used = true;
+                let id = decl.id;
+                self.names.refer(name, id);
                 return;
             }
         }

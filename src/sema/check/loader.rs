@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use super::{Checker, ModuleId};
 use crate::diagnostics::{Diagnostic, codes};
@@ -108,12 +109,13 @@ impl Checker<'_> {
         let (ast, syntax_diagnostics) = syntax::parse(file, &text);
         let broken = crate::diagnostics::has_errors(&syntax_diagnostics);
         self.diagnostics.extend(syntax_diagnostics);
+        let (names, name_diagnostics) = crate::sema::resolve::resolve(&ast);
         if !broken {
-            self.diagnostics.extend(crate::sema::resolve::resolve(&ast));
+            self.diagnostics.extend(name_diagnostics);
         }
         let ast = Rc::new(ast);
         // Imports of this file resolve from where it was found, as written.
-        let id = self.add_module(ast.clone(), joined.parent(), None);
+        let id = self.add_module(ast.clone(), Arc::new(names), joined.parent(), None);
         self.user_modules.insert(canonical.clone(), id);
         self.loading
             .push((canonical, joined.display().to_string(), import.path.span));
@@ -141,7 +143,15 @@ impl Checker<'_> {
         let (ast, diagnostics) = syntax::parse(file, text);
         // The stdlib is tested to parse cleanly; report anyway rather than hide.
         self.diagnostics.extend(diagnostics);
-        let id = self.add_module(Rc::new(ast), None, namespace.map(str::to_string));
+        // The stdlib's own names are checked by its tests, not reported to
+        // every program.
+        let (names, _) = crate::sema::resolve::resolve(&ast);
+        let id = self.add_module(
+            Rc::new(ast),
+            Arc::new(names),
+            None,
+            namespace.map(str::to_string),
+        );
         self.modules[id.0 as usize].stdlib = true;
         self.stdlib_modules.insert(path.to_string(), id);
         Some(id)

@@ -28,7 +28,7 @@ mod schemas;
 mod secrets;
 mod targets;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 mod types;
 
 pub use exprs::canon;
@@ -36,11 +36,13 @@ pub use exprs::canon;
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 use rustc_hash::{FxBuildHasher, FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::eval::{self, Value};
+use super::names::Names;
 use super::params::{self, ParamInfo};
 use super::schema::Schema;
 use super::ty::{SchemaId, Ty, display};
@@ -57,6 +59,8 @@ pub struct ModuleId(pub u32);
 pub struct Program {
     /// Every loaded module (the entry file, imports, stdlib files), by id.
     pub modules: Vec<Rc<SourceFile>>,
+    /// What every name of each module refers to, by module id.
+    pub names: Vec<Arc<Names>>,
     pub entry: ModuleId,
     pub schemas: Vec<Schema>,
     /// The schema of each resource declaration, by the span of its name.
@@ -79,6 +83,7 @@ impl Program {
 
 struct Module {
     ast: Rc<SourceFile>,
+    names: Arc<Names>,
     /// The directory imports are relative to; `None` for stdlib files.
     dir: Option<PathBuf>,
     /// The namespace a stdlib portable file defines (`compute`), if any.
@@ -213,11 +218,13 @@ impl Scope<'_> {
     }
 }
 
-/// Checks one entry file already parsed into `ast`.
+/// Checks one entry file already parsed into `ast`, whose names `names`
+/// resolves.
 pub fn check(
     db: &mut SourceDb,
     file: FileId,
     ast: Rc<SourceFile>,
+    names: Arc<Names>,
     path: Option<&Path>,
     params: &IndexMap<String, ParamInfo>,
 ) -> (Program, Vec<Diagnostic>) {
@@ -246,7 +253,7 @@ pub fn check(
         let shown = path.map(|p| p.display().to_string()).unwrap_or_default();
         checker.loading.push((p.clone(), shown, Span::default()));
     }
-    let entry = checker.add_module(ast.clone(), path.and_then(Path::parent), None);
+    let entry = checker.add_module(ast.clone(), names, path.and_then(Path::parent), None);
     if let Some(p) = canonical {
         checker.user_modules.insert(p, entry);
     }
@@ -273,6 +280,7 @@ pub fn check(
     }
     let program = Program {
         modules: checker.modules.iter().map(|m| m.ast.clone()).collect(),
+        names: checker.modules.iter().map(|m| m.names.clone()).collect(),
         entry,
         schemas: checker
             .schemas
@@ -290,12 +298,14 @@ impl Checker<'_> {
     fn add_module(
         &mut self,
         ast: Rc<SourceFile>,
+        names: Arc<Names>,
         dir: Option<&Path>,
         namespace: Option<String>,
     ) -> ModuleId {
         let id = ModuleId(self.modules.len() as u32);
         self.modules.push(Module {
             ast,
+            names,
             dir: dir.map(Path::to_path_buf),
             namespace,
             stdlib: false,

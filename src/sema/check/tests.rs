@@ -7,7 +7,7 @@ use crate::params::{Given, GivenValue, Origin};
 /// Builds `main.infra` (with `files` beside it) for `target`, with the
 /// params `given` on the command line: the codes reported, and the
 /// template as JSON when one was built.
-fn build(
+pub(crate) fn build(
     files: &[(&str, &str)],
     given: &[(&str, &str)],
     target: Target,
