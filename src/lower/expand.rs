@@ -146,9 +146,6 @@ pub struct Expander<'p> {
     /// target's own names of two would be one (`q` copy 20 and `q2` copy 0
     /// are both `Q20` on CloudFormation, not on Heat).
     pub(super) ids: HashMap<String, usize>,
-    /// The frames of imported files whose own declarations a component of
-    /// theirs reads, kept so each is computed once.
-    pub(super) file_frames: HashMap<ModuleId, Frame<'p>>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -167,7 +164,6 @@ impl<'p> Expander<'p> {
             top_params: HashMap::default(),
             top_copy: None,
             ids: HashMap::default(),
-            file_frames: HashMap::default(),
             diagnostics: Vec::new(),
         }
     }
@@ -273,8 +269,9 @@ impl<'p> Expander<'p> {
 
     // ---------------------------------------------------------------- names
 
-    /// The value of a name of the current frame's module: a loop variable,
-    /// or a declaration, computed once, where it is declared.
+    /// The value of a name: a loop variable, or a declaration of the current
+    /// frame, computed once (a component reads only its own declarations,
+    /// E0109, so a name never refers to another frame's).
     pub(super) fn lookup_name(&mut self, name: &Ident) -> Option<Val> {
         let module = self.frame().module;
         let names = &self.program.names[module.0 as usize];
@@ -293,44 +290,8 @@ impl<'p> Expander<'p> {
         ) {
             return None;
         }
-        let place = decl.place;
-        let found = self
-            .frames
-            .iter()
-            .enumerate()
-            .rev()
-            .find_map(|(i, f)| Some((i, f.position(module, place)?)));
-        match found {
-            Some((frame, position)) => Some(self.in_frame(frame, |x| x.declared(position))),
-            // A file's own declaration, read by a component of an imported
-            // file: evaluated in that file's frame.
-            None => {
-                let Place::File(position) = place else {
-                    return None;
-                };
-                let frame = self.file_frames.remove(&module).unwrap_or_else(|| {
-                    let items = &self.program.modules[module.0 as usize].items;
-                    new_frame(module, None, items, None, &[])
-                });
-                let stack = std::mem::replace(&mut self.frames, vec![frame]);
-                let value = self.declared(position as usize);
-                let frame = std::mem::replace(&mut self.frames, stack).pop();
-                self.file_frames.extend(frame.map(|f| (module, f)));
-                Some(value)
-            }
-        }
-    }
-
-    /// Runs `f` with frame `index` on top: a declaration is evaluated where
-    /// it is declared, whatever reads it.
-    fn in_frame<T>(&mut self, index: usize, f: impl FnOnce(&mut Self) -> T) -> T {
-        if index + 1 == self.frames.len() {
-            return f(self);
-        }
-        let above = self.frames.split_off(index + 1);
-        let out = f(self);
-        self.frames.extend(above);
-        out
+        let position = self.frame().position(module, decl.place)?;
+        Some(self.declared(position))
     }
 
     /// The value of the declaration at `position` in the current frame.

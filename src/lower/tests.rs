@@ -1,5 +1,5 @@
-//! Tests of lowering through the whole compiler: what a name means where a
-//! declaration of another scope is read.
+//! Tests of lowering through the whole compiler: what a name means in each
+//! scope.
 
 use crate::ir::Target;
 use crate::sema::check::tests::build;
@@ -14,53 +14,38 @@ fn at<'v>(template: &'v serde_json::Value, path: &[&str]) -> &'v serde_json::Val
 }
 
 #[test]
-fn a_component_reads_a_let_and_a_param_of_its_file() {
+fn a_target_block_reads_its_own_lets_and_the_components_params() {
     let main = r#"
-param env: string = "prod"
-
-let prefix = "app"
-
 component Thing {
   param n: string
-  resource q: queue.Queue { name = "${prefix}-${n}-${env}" }
+  let suffix = "${n}-q"
+
+  target heat {
+    let name = "heat-${suffix}"
+    resource q: OS::Zaqar::Queue { name = name }
+  }
+
+  target cloudformation {
+    let name = "cfn-${suffix}"
+    resource q: AWS::SQS::Queue { QueueName = name }
+  }
 }
 
 resource t: Thing { n = "x" }
 "#;
-    let (codes, template) = build(&[("main.infra", main)], &[("env", "dev")], Target::Heat);
+    let (codes, template) = build(&[("main.infra", main)], &[], Target::Heat);
     assert!(codes.is_empty(), "{codes:?}");
     let template = template.expect("a template");
     assert_eq!(
         at(&template, &["resources", "t", "properties", "name"]),
-        "app-x-dev"
+        "heat-x-q"
     );
-}
-
-#[test]
-fn a_component_of_an_imported_file_reads_that_files_let() {
-    let lib = r#"
-let prefix = "lib"
-
-component Thing {
-  param n: string
-  resource q: queue.Queue { name = "${prefix}-${n}" }
-}
-"#;
-    let main = r#"
-import "./lib.infra" as lib
-
-let prefix = "main"
-
-resource t: lib.Thing { n = "x" }
-"#;
-    let files = [("main.infra", main), ("lib.infra", lib)];
-    let (codes, template) = build(&files, &[], Target::TerraformAws);
-    // The entry file's own `prefix` is not the one the component reads.
-    assert_eq!(codes, ["W0101"]);
+    let (codes, template) = build(&[("main.infra", main)], &[], Target::CloudFormation);
+    assert!(codes.is_empty(), "{codes:?}");
     let template = template.expect("a template");
     assert_eq!(
-        at(&template, &["resource", "aws_sqs_queue", "t", "name"]),
-        "lib-x"
+        at(&template, &["Resources", "T", "Properties", "QueueName"]),
+        "cfn-x-q"
     );
 }
 

@@ -54,6 +54,9 @@ impl Items {
 #[derive(Default)]
 struct Scope<'a> {
     names: IndexMap<&'a str, Decl, FxBuildHasher>,
+    /// A component's own scope: the params, lets and resources of the
+    /// scopes around it are not the component's to read.
+    component: Option<&'a Ident>,
 }
 
 /// Did-you-mean compares a name with every name in scope; past this many
@@ -77,7 +80,7 @@ pub fn resolve(file: &SourceFile) -> (Names, Vec<Diagnostic>) {
         diagnostics: Vec::new(),
         suggestions: IndexMap::default(),
     };
-    resolver.items(&file.items, Items::File);
+    resolver.items(&file.items, Items::File, None);
     (resolver.names, resolver.diagnostics)
 }
 
@@ -118,6 +121,7 @@ impl<'a> Resolver<'a> {
     fn with_scope(&mut self, capacity: usize, body: impl FnOnce(&mut Self)) -> Scope<'a> {
         self.scopes.push(Scope {
             names: IndexMap::with_capacity_and_hasher(capacity, FxBuildHasher),
+            component: None,
         });
         body(self);
         self.scopes.pop().unwrap_or_default()
@@ -125,8 +129,13 @@ impl<'a> Resolver<'a> {
 
     /// Declares every item of a block first (order does not matter in
     /// Infra), then resolves their bodies.
-    fn items(&mut self, items: &'a [Item], of: Items) {
-        let scope = self.with_scope(items.len(), |r| r.items_in_open_scope(items, of));
+    fn items(&mut self, items: &'a [Item], of: Items, component: Option<&'a Ident>) {
+        let scope = self.with_scope(items.len(), |r| {
+            if let Some(scope) = r.scopes.last_mut() {
+                scope.component = component;
+            }
+            r.items_in_open_scope(items, of)
+        });
         if matches!(of, Items::File) {
             self.report_unused(&scope);
         }
@@ -184,7 +193,9 @@ impl<'a> Resolver<'a> {
                     self.opt_expr(o.value.as_ref());
                     self.block(o.options.as_ref());
                 }
-                ItemKind::Component(c) => self.items(&c.items, Items::Component(index as u32)),
+                ItemKind::Component(c) => {
+                    self.items(&c.items, Items::Component(index as u32), Some(&c.name))
+                }
                 ItemKind::Target(t) => {
                     let component = match of {
                         Items::Component(component) => Some(component),
@@ -259,13 +270,19 @@ impl<'a> Resolver<'a> {
     }
 
     fn reference(&mut self, name: &Ident) {
+        let mut inside: Option<&Ident> = None;
         for scope in self.scopes.iter_mut().rev() {
             if let Some(decl) = scope.names.get_mut(name.name.as_str()) {
                 decl.used = true;
-                let id = decl.id;
+                let (id, kind, span) = (decl.id, decl.kind, decl.span);
                 self.names.refer(name, id);
+                let value = matches!(kind, DeclKind::Param | DeclKind::Let | DeclKind::Resource);
+                if let Some(component) = inside.filter(|_| value) {
+                    self.outside_component(name, component, kind, span);
+                }
                 return;
             }
+            inside = inside.or(scope.component);
         }
         if NAMESPACES.contains(&name.name.as_str()) {
             return;
@@ -280,6 +297,34 @@ impl<'a> Resolver<'a> {
             diagnostic = diagnostic.help(format!("did you mean `{near}`?"));
         }
         self.diagnostics.push(diagnostic);
+    }
+
+    fn outside_component(&mut self, name: &Ident, component: &Ident, kind: DeclKind, at: Span) {
+        let what = kind.describe();
+        let help = match kind {
+            DeclKind::Resource => format!(
+                "give the component a param for the resource (`param {0}: TYPE`) and pass `{0} = {0}` at each instance",
+                name.name
+            ),
+            _ => format!(
+                "declare `param {0}` in `{1}` and pass `{0} = {0}` at each instance",
+                name.name, component.name
+            ),
+        };
+        self.diagnostics.push(
+            Diagnostic::new(
+                &codes::E0109,
+                name.span,
+                format!(
+                    "`{}` is a {what} declared outside component `{}`",
+                    name.name, component.name
+                ),
+            )
+            .label(format!("not in `{}`'s scope", component.name))
+            .secondary(at, format!("the {what} is declared here"))
+            .note("a component reads only its own params, lets and resources, so that an instance is built from its arguments alone")
+            .help(help),
+        );
     }
 
     fn suggestion(&mut self, name: &str) -> Option<String> {
