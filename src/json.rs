@@ -100,9 +100,35 @@ impl<'a> From<&'a String> for Json<'a> {
     }
 }
 
+/// A value the IR holds as `serde_json` (a param's default, bounds and
+/// allowed values), borrowing its text.
+impl<'a> From<&'a Value> for Json<'a> {
+    fn from(value: &'a Value) -> Json<'a> {
+        match value {
+            Value::Null => Json::Null,
+            Value::Bool(b) => Json::Bool(*b),
+            Value::Number(n) => Json::Number(n.clone()),
+            Value::String(s) => Json::from(s.as_str()),
+            Value::Array(items) => Json::Array(items.iter().map(Json::from).collect()),
+            Value::Object(entries) => Json::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| (Cow::from(k.as_str()), Json::from(v)))
+                    .collect(),
+            ),
+        }
+    }
+}
+
 impl From<i64> for Json<'_> {
     fn from(n: i64) -> Self {
         Json::int(n)
+    }
+}
+
+impl From<u64> for Json<'_> {
+    fn from(n: u64) -> Self {
+        Json::Number(n.into())
     }
 }
 
@@ -459,23 +485,6 @@ fn contents(out: &mut String, s: &str) {
 mod tests {
     use super::*;
 
-    /// A `serde_json::Value` as this tree.
-    fn tree(value: &Value) -> Json<'_> {
-        match value {
-            Value::Null => Json::Null,
-            Value::Bool(b) => Json::Bool(*b),
-            Value::Number(n) => Json::Number(n.clone()),
-            Value::String(s) => Json::from(s.as_str()),
-            Value::Array(items) => Json::Array(items.iter().map(tree).collect()),
-            Value::Object(entries) => Json::Object(
-                entries
-                    .iter()
-                    .map(|(k, v)| (Cow::from(k.as_str()), tree(v)))
-                    .collect(),
-            ),
-        }
-    }
-
     #[test]
     fn printing_is_serde_jsons() {
         let deep = (0..40).fold(serde_json::json!("bottom"), |inner, _| {
@@ -490,7 +499,7 @@ mod tests {
             "Deep": deep,
         });
         let expected = serde_json::to_string_pretty(&value).unwrap() + "\n";
-        assert_eq!(pretty(&tree(&value)), expected);
+        assert_eq!(pretty(&Json::from(&value)), expected);
         assert_eq!(pretty_value(&value), expected);
         for scalar in [
             serde_json::json!(null),
@@ -500,10 +509,28 @@ mod tests {
             serde_json::json!({}),
         ] {
             assert_eq!(
-                pretty(&tree(&scalar)),
+                pretty(&Json::from(&scalar)),
                 serde_json::to_string_pretty(&scalar).unwrap() + "\n"
             );
         }
+    }
+
+    #[test]
+    fn a_serde_json_value_is_borrowed_as_it_is() {
+        let value = serde_json::json!({ "b": [1, -2.5, "x", null, true], "a": {} });
+        let json = Json::from(&value);
+        assert_eq!(
+            json,
+            json!({ "b": [1i64, Json::float(-2.5), "x", Json::Null, true], "a": {} })
+        );
+        // Keys keep their order, and text is borrowed, not copied.
+        let Json::Object(entries) = &json else {
+            panic!("an object")
+        };
+        assert_eq!(entries[0].0, "b");
+        assert!(
+            matches!(&entries[0].1, Json::Array(items) if matches!(items[2], Json::Str(Cow::Borrowed("x"))))
+        );
     }
 
     #[test]
