@@ -2,9 +2,11 @@
 //! are written with.
 //!
 //! Building `serde_json::Value` costs a `String` per key and a hashed map
-//! per object, for a tree that is printed once and dropped. A backend builds
-//! this tree instead; [`pretty`] prints it (and [`pretty_value`] a
-//! `serde_json::Value`) byte for byte as `serde_json::to_string_pretty` does.
+//! per object, for a tree that is printed once and dropped. Every backend
+//! builds this tree instead; [`pretty`] prints it byte for byte as
+//! `serde_json::to_string_pretty` does. What the IR holds as a
+//! `serde_json::Value` (a param's default, bounds, allowed values) is
+//! borrowed as a `Json` with `From`.
 
 use std::borrow::Cow;
 
@@ -213,14 +215,6 @@ pub fn pretty(json: &Json<'_>) -> String {
     out
 }
 
-/// As [`pretty`], for a `serde_json::Value`.
-pub fn pretty_value(value: &Value) -> String {
-    let mut out = String::with_capacity(4096);
-    write_tree(&mut out, value, 0);
-    out.push('\n');
-    out
-}
-
 /// `json` as [`pretty`] lays it out at `depth`, without the final newline:
 /// two values are equal exactly when their texts are.
 pub fn write(out: &mut String, json: &Json<'_>, depth: usize) {
@@ -243,74 +237,15 @@ pub fn write_close(out: &mut String, depth: usize, count: usize, bracket: char) 
     out.push(bracket);
 }
 
-/// The trees the printer walks: this module's and serde_json's, printed
-/// alike by one function.
-trait Tree: Sized {
-    fn node(&self) -> Node<'_, Self>;
-    /// An object's entries, in order; none for anything else.
-    fn entries(&self) -> impl Iterator<Item = (&str, &Self)>;
-}
-
-enum Node<'t, T> {
-    Null,
-    Bool(bool),
-    Number(&'t Number),
-    Str(&'t str),
-    Array(&'t [T]),
-    /// Its entries come from [`Tree::entries`].
-    Object,
-}
-
-impl Tree for Json<'_> {
-    fn node(&self) -> Node<'_, Self> {
-        match self {
-            Json::Null => Node::Null,
-            Json::Bool(b) => Node::Bool(*b),
-            Json::Number(n) => Node::Number(n),
-            Json::Str(s) => Node::Str(s),
-            Json::Array(items) => Node::Array(items),
-            Json::Object(_) => Node::Object,
-        }
-    }
-
-    fn entries(&self) -> impl Iterator<Item = (&str, &Self)> {
-        let entries = match self {
-            Json::Object(entries) => entries.as_slice(),
-            _ => &[],
-        };
-        entries.iter().map(|(k, v)| (k.as_ref(), v))
-    }
-}
-
-impl Tree for Value {
-    fn node(&self) -> Node<'_, Self> {
-        match self {
-            Value::Null => Node::Null,
-            Value::Bool(b) => Node::Bool(*b),
-            Value::Number(n) => Node::Number(n),
-            Value::String(s) => Node::Str(s),
-            Value::Array(items) => Node::Array(items),
-            Value::Object(_) => Node::Object,
-        }
-    }
-
-    fn entries(&self) -> impl Iterator<Item = (&str, &Self)> {
-        self.as_object()
-            .into_iter()
-            .flatten()
-            .map(|(k, v)| (k.as_str(), v))
-    }
-}
-
-fn write_tree<T: Tree>(out: &mut String, tree: &T, depth: usize) {
-    match tree.node() {
-        Node::Null => out.push_str("null"),
-        Node::Bool(true) => out.push_str("true"),
-        Node::Bool(false) => out.push_str("false"),
-        Node::Number(n) => number(out, n),
-        Node::Str(s) => string(out, s),
-        Node::Array([]) => out.push_str("[]"),
-        Node::Array(items) => {
+fn write_tree(out: &mut String, json: &Json<'_>, depth: usize) {
+    match json {
+        Json::Null => out.push_str("null"),
+        Json::Bool(true) => out.push_str("true"),
+        Json::Bool(false) => out.push_str("false"),
+        Json::Number(n) => number(out, n),
+        Json::Str(s) => string(out, s),
+        Json::Array(items) if items.is_empty() => out.push_str("[]"),
+        Json::Array(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
                 entry(out, i, depth + 1);
@@ -318,13 +253,10 @@ fn write_tree<T: Tree>(out: &mut String, tree: &T, depth: usize) {
             }
             close(out, depth, ']');
         }
-        Node::Object => {
-            let mut entries = tree.entries().peekable();
-            if entries.peek().is_none() {
-                return out.push_str("{}");
-            }
+        Json::Object(entries) if entries.is_empty() => out.push_str("{}"),
+        Json::Object(entries) => {
             out.push('{');
-            for (i, (name, value)) in entries.enumerate() {
+            for (i, (name, value)) in entries.iter().enumerate() {
                 entry(out, i, depth + 1);
                 key(out, name);
                 write_tree(out, value, depth + 1);
@@ -500,7 +432,6 @@ mod tests {
         });
         let expected = serde_json::to_string_pretty(&value).unwrap() + "\n";
         assert_eq!(pretty(&Json::from(&value)), expected);
-        assert_eq!(pretty_value(&value), expected);
         for scalar in [
             serde_json::json!(null),
             serde_json::json!("x"),

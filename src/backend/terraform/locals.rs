@@ -2,17 +2,17 @@
 //! named after the property they set or what they read.
 
 use indexmap::IndexMap;
-use serde_json::{Map, Value};
 
 use crate::backend::common::names::{first_free, words as text_words};
 use crate::builtins::Builtin;
 use crate::ir::{Context, Expr, Part};
+use crate::json::{self, Json};
 use crate::source::Span;
 use crate::syntax::ast::BinaryOp;
 
 use super::expressions::{interpolation, walk};
 use super::outputs::output_value;
-use super::{Cx, Emitter, Root, Shape};
+use super::{Cx, Emitter, Entries, Root, Shape};
 
 /// The most locals one configuration gets.
 const MAX_LOCALS: usize = 64;
@@ -370,8 +370,8 @@ impl<'d> Emitter<'d> {
         }
     }
 
-    pub(super) fn locals_block(&mut self) -> Map<String, Value> {
-        let mut out = Map::new();
+    pub(super) fn locals_block(&mut self) -> Entries<'static> {
+        let mut out = Vec::with_capacity(self.locals.len());
         let cx = Cx {
             span: Span::default(),
             counted: false,
@@ -381,12 +381,12 @@ impl<'d> Emitter<'d> {
         let locals = self.locals.clone();
         for (name, e) in &locals {
             let value = match e {
-                Expr::Interp(parts) => Value::String(self.template_text(parts, cx, false)),
-                _ => Value::String(interpolation(&self.render_inner(e, cx).0)),
+                Expr::Interp(parts) => self.template_text(parts, cx, false),
+                _ => interpolation(&self.render_inner(e, cx).0),
             };
-            out.insert(name.clone(), value);
+            out.push((name.clone().into(), Json::from(value)));
         }
-        out
+        json::dedup(out)
     }
 
     pub(super) fn hoisted(&mut self, e: &Expr, cx: Cx) -> Option<String> {
