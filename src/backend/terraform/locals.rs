@@ -2,6 +2,7 @@
 //! named after the property they set or what they read.
 
 use indexmap::IndexMap;
+use rustc_hash::FxBuildHasher;
 
 use crate::backend::common::names::{first_free, words as text_words};
 use crate::builtins::Builtin;
@@ -13,6 +14,10 @@ use crate::syntax::ast::BinaryOp;
 use super::expressions::{interpolation, walk};
 use super::outputs::output_value;
 use super::{Cx, Emitter, Entries, Root, Shape};
+
+/// Candidates for a local by their plain rendering: occurrences, size and
+/// first expression, in order of first occurrence (which breaks ties).
+type Counts = IndexMap<String, (usize, usize, Expr), FxBuildHasher>;
 
 /// The most locals one configuration gets.
 const MAX_LOCALS: usize = 64;
@@ -91,7 +96,7 @@ impl<'d> Emitter<'d> {
         }
         for _ in 0..MAX_LOCALS {
             // Occurrences by plain rendering: count, size, first expression.
-            let mut counts: IndexMap<String, (usize, usize, Expr)> = IndexMap::new();
+            let mut counts = Counts::default();
             for (root, _) in &roots {
                 self.count_candidates(root, &mut counts);
             }
@@ -167,7 +172,7 @@ impl<'d> Emitter<'d> {
         }
     }
 
-    fn count_candidates(&mut self, e: &Expr, counts: &mut IndexMap<String, (usize, usize, Expr)>) {
+    fn count_candidates(&mut self, e: &Expr, counts: &mut Counts) {
         if self.is_candidate(e) {
             let key = self.plain(e);
             if self.local_keys.contains_key(&key) {
