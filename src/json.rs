@@ -21,8 +21,11 @@ pub enum Json<'a> {
     Number(Number),
     Str(Cow<'a, str>),
     Array(Vec<Json<'a>>),
-    Object(Vec<(Cow<'a, str>, Json<'a>)>),
+    Object(Entries<'a>),
 }
+
+/// An object's entries, in order.
+pub type Entries<'a> = Vec<(Cow<'a, str>, Json<'a>)>;
 
 impl<'a> Json<'a> {
     /// An object of one entry, the shape of most intrinsic functions.

@@ -70,7 +70,7 @@ use crate::backend::common::dns::cnames_to_addresses;
 use crate::backend::common::names::first_free;
 use crate::diagnostics::{Code, Diagnostic, codes};
 use crate::ir::{Deployment, Expr};
-use crate::json::{self, Json};
+use crate::json::{self, Entries, Json};
 use crate::source::Span;
 
 use super::Names;
@@ -137,9 +137,6 @@ pub fn emit(deployment: &Deployment) -> (String, Vec<Diagnostic>) {
         .extend(size_limit(deployment, text.len()));
     (text, emitter.diagnostics)
 }
-
-/// The entries of a JSON object.
-type Entries<'a> = Vec<(Cow<'a, str>, Json<'a>)>;
 
 /// Where a value is written: for diagnostics, and for what may appear there.
 #[derive(Clone, Copy)]

@@ -78,15 +78,13 @@ mod variables;
 
 pub use variables::variable_names;
 
-use std::borrow::Cow;
-
 use rustc_hash::FxHashMap as HashMap;
 
 use crate::backend::common::dns::cnames_to_addresses;
 use crate::backend::common::reads::{first_declaration, first_read};
 use crate::diagnostics::{Diagnostic, codes};
 use crate::ir::{Deployment, Expr, Param, Resource, Target};
-use crate::json::{self, Json};
+use crate::json::{self, Entries, Json};
 use crate::source::Span;
 
 use super::Names;
@@ -125,9 +123,6 @@ pub(super) fn names(deployment: &Deployment) -> Names {
         params: variable_names(deployment),
     }
 }
-
-/// The entries of a JSON object.
-type Entries<'a> = Vec<(Cow<'a, str>, Json<'a>)>;
 
 /// Where an expression is rendered.
 #[derive(Clone, Copy)]
