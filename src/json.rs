@@ -2,9 +2,11 @@
 //! are written with.
 //!
 //! Building `serde_json::Value` costs a `String` per key and a hashed map
-//! per object, for a tree that is printed once and dropped. A backend builds
-//! this tree instead; [`pretty`] prints it (and [`pretty_value`] a
-//! `serde_json::Value`) byte for byte as `serde_json::to_string_pretty` does.
+//! per object, for a tree that is printed once and dropped. Every backend
+//! builds this tree instead; [`pretty`] prints it byte for byte as
+//! `serde_json::to_string_pretty` does. What the IR holds as a
+//! `serde_json::Value` (a param's default, bounds, allowed values) is
+//! borrowed as a `Json` with `From`.
 
 use std::borrow::Cow;
 
@@ -19,8 +21,11 @@ pub enum Json<'a> {
     Number(Number),
     Str(Cow<'a, str>),
     Array(Vec<Json<'a>>),
-    Object(Vec<(Cow<'a, str>, Json<'a>)>),
+    Object(Entries<'a>),
 }
+
+/// An object's entries, in order.
+pub type Entries<'a> = Vec<(Cow<'a, str>, Json<'a>)>;
 
 impl<'a> Json<'a> {
     /// An object of one entry, the shape of most intrinsic functions.
@@ -100,9 +105,35 @@ impl<'a> From<&'a String> for Json<'a> {
     }
 }
 
+/// A value the IR holds as `serde_json` (a param's default, bounds and
+/// allowed values), borrowing its text.
+impl<'a> From<&'a Value> for Json<'a> {
+    fn from(value: &'a Value) -> Json<'a> {
+        match value {
+            Value::Null => Json::Null,
+            Value::Bool(b) => Json::Bool(*b),
+            Value::Number(n) => Json::Number(n.clone()),
+            Value::String(s) => Json::from(s.as_str()),
+            Value::Array(items) => Json::Array(items.iter().map(Json::from).collect()),
+            Value::Object(entries) => Json::Object(
+                entries
+                    .iter()
+                    .map(|(k, v)| (Cow::from(k.as_str()), Json::from(v)))
+                    .collect(),
+            ),
+        }
+    }
+}
+
 impl From<i64> for Json<'_> {
     fn from(n: i64) -> Self {
         Json::int(n)
+    }
+}
+
+impl From<u64> for Json<'_> {
+    fn from(n: u64) -> Self {
+        Json::Number(n.into())
     }
 }
 
@@ -187,14 +218,6 @@ pub fn pretty(json: &Json<'_>) -> String {
     out
 }
 
-/// As [`pretty`], for a `serde_json::Value`.
-pub fn pretty_value(value: &Value) -> String {
-    let mut out = String::with_capacity(4096);
-    write_tree(&mut out, value, 0);
-    out.push('\n');
-    out
-}
-
 /// `json` as [`pretty`] lays it out at `depth`, without the final newline:
 /// two values are equal exactly when their texts are.
 pub fn write(out: &mut String, json: &Json<'_>, depth: usize) {
@@ -217,74 +240,15 @@ pub fn write_close(out: &mut String, depth: usize, count: usize, bracket: char) 
     out.push(bracket);
 }
 
-/// The trees the printer walks: this module's and serde_json's, printed
-/// alike by one function.
-trait Tree: Sized {
-    fn node(&self) -> Node<'_, Self>;
-    /// An object's entries, in order; none for anything else.
-    fn entries(&self) -> impl Iterator<Item = (&str, &Self)>;
-}
-
-enum Node<'t, T> {
-    Null,
-    Bool(bool),
-    Number(&'t Number),
-    Str(&'t str),
-    Array(&'t [T]),
-    /// Its entries come from [`Tree::entries`].
-    Object,
-}
-
-impl Tree for Json<'_> {
-    fn node(&self) -> Node<'_, Self> {
-        match self {
-            Json::Null => Node::Null,
-            Json::Bool(b) => Node::Bool(*b),
-            Json::Number(n) => Node::Number(n),
-            Json::Str(s) => Node::Str(s),
-            Json::Array(items) => Node::Array(items),
-            Json::Object(_) => Node::Object,
-        }
-    }
-
-    fn entries(&self) -> impl Iterator<Item = (&str, &Self)> {
-        let entries = match self {
-            Json::Object(entries) => entries.as_slice(),
-            _ => &[],
-        };
-        entries.iter().map(|(k, v)| (k.as_ref(), v))
-    }
-}
-
-impl Tree for Value {
-    fn node(&self) -> Node<'_, Self> {
-        match self {
-            Value::Null => Node::Null,
-            Value::Bool(b) => Node::Bool(*b),
-            Value::Number(n) => Node::Number(n),
-            Value::String(s) => Node::Str(s),
-            Value::Array(items) => Node::Array(items),
-            Value::Object(_) => Node::Object,
-        }
-    }
-
-    fn entries(&self) -> impl Iterator<Item = (&str, &Self)> {
-        self.as_object()
-            .into_iter()
-            .flatten()
-            .map(|(k, v)| (k.as_str(), v))
-    }
-}
-
-fn write_tree<T: Tree>(out: &mut String, tree: &T, depth: usize) {
-    match tree.node() {
-        Node::Null => out.push_str("null"),
-        Node::Bool(true) => out.push_str("true"),
-        Node::Bool(false) => out.push_str("false"),
-        Node::Number(n) => number(out, n),
-        Node::Str(s) => string(out, s),
-        Node::Array([]) => out.push_str("[]"),
-        Node::Array(items) => {
+fn write_tree(out: &mut String, json: &Json<'_>, depth: usize) {
+    match json {
+        Json::Null => out.push_str("null"),
+        Json::Bool(true) => out.push_str("true"),
+        Json::Bool(false) => out.push_str("false"),
+        Json::Number(n) => number(out, n),
+        Json::Str(s) => string(out, s),
+        Json::Array(items) if items.is_empty() => out.push_str("[]"),
+        Json::Array(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
                 entry(out, i, depth + 1);
@@ -292,13 +256,10 @@ fn write_tree<T: Tree>(out: &mut String, tree: &T, depth: usize) {
             }
             close(out, depth, ']');
         }
-        Node::Object => {
-            let mut entries = tree.entries().peekable();
-            if entries.peek().is_none() {
-                return out.push_str("{}");
-            }
+        Json::Object(entries) if entries.is_empty() => out.push_str("{}"),
+        Json::Object(entries) => {
             out.push('{');
-            for (i, (name, value)) in entries.enumerate() {
+            for (i, (name, value)) in entries.iter().enumerate() {
                 entry(out, i, depth + 1);
                 key(out, name);
                 write_tree(out, value, depth + 1);
@@ -459,23 +420,6 @@ fn contents(out: &mut String, s: &str) {
 mod tests {
     use super::*;
 
-    /// A `serde_json::Value` as this tree.
-    fn tree(value: &Value) -> Json<'_> {
-        match value {
-            Value::Null => Json::Null,
-            Value::Bool(b) => Json::Bool(*b),
-            Value::Number(n) => Json::Number(n.clone()),
-            Value::String(s) => Json::from(s.as_str()),
-            Value::Array(items) => Json::Array(items.iter().map(tree).collect()),
-            Value::Object(entries) => Json::Object(
-                entries
-                    .iter()
-                    .map(|(k, v)| (Cow::from(k.as_str()), tree(v)))
-                    .collect(),
-            ),
-        }
-    }
-
     #[test]
     fn printing_is_serde_jsons() {
         let deep = (0..40).fold(serde_json::json!("bottom"), |inner, _| {
@@ -490,8 +434,7 @@ mod tests {
             "Deep": deep,
         });
         let expected = serde_json::to_string_pretty(&value).unwrap() + "\n";
-        assert_eq!(pretty(&tree(&value)), expected);
-        assert_eq!(pretty_value(&value), expected);
+        assert_eq!(pretty(&Json::from(&value)), expected);
         for scalar in [
             serde_json::json!(null),
             serde_json::json!("x"),
@@ -500,10 +443,28 @@ mod tests {
             serde_json::json!({}),
         ] {
             assert_eq!(
-                pretty(&tree(&scalar)),
+                pretty(&Json::from(&scalar)),
                 serde_json::to_string_pretty(&scalar).unwrap() + "\n"
             );
         }
+    }
+
+    #[test]
+    fn a_serde_json_value_is_borrowed_as_it_is() {
+        let value = serde_json::json!({ "b": [1, -2.5, "x", null, true], "a": {} });
+        let json = Json::from(&value);
+        assert_eq!(
+            json,
+            json!({ "b": [1i64, Json::float(-2.5), "x", Json::Null, true], "a": {} })
+        );
+        // Keys keep their order, and text is borrowed, not copied.
+        let Json::Object(entries) = &json else {
+            panic!("an object")
+        };
+        assert_eq!(entries[0].0, "b");
+        assert!(
+            matches!(&entries[0].1, Json::Array(items) if matches!(items[2], Json::Str(Cow::Borrowed("x"))))
+        );
     }
 
     #[test]

@@ -4,8 +4,9 @@
 //! naming the target (E05xx), raised before anything is written.
 //!
 //! Each backend is a folder, split by the template's sections, with one
-//! `emit` signature: the printed template and the diagnostics. What all of
-//! them decide the same way is in `common`.
+//! `emit` signature: the printed template and the diagnostics. Each builds a
+//! `json::Json` tree that borrows the IR's text, printed by `json`. What all
+//! of them decide the same way is in `common`.
 
 pub mod cloudformation;
 mod common;

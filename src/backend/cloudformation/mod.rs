@@ -36,7 +36,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use crate::backend::common::reads::first_reads;
 use crate::diagnostics::{Diagnostic, codes};
 use crate::ir::{Deployment, Param, Resource};
-use crate::json::{self, Json};
+use crate::json::{self, Entries, Json};
 use crate::source::Span;
 
 use super::Names;
@@ -66,9 +66,6 @@ pub(super) fn names(deployment: &Deployment) -> Names {
             .collect(),
     }
 }
-
-/// The entries of a JSON object.
-type Entries<'a> = Vec<(Cow<'a, str>, Json<'a>)>;
 
 /// Where a value is emitted: what diagnostics point at and how some values
 /// are spelled there.

@@ -1,15 +1,14 @@
 //! `conditions`: deploy-time booleans as condition functions, named after
 //! what they test (`env_is_production`), deduplicated, in order of first use.
 
-use serde_json::{Map, Value, json};
-
 use crate::backend::common::names::{first_free, snake_case};
 use crate::builtins::Builtin;
 use crate::ir::{Context, Expr};
+use crate::json::{Json, json};
 use crate::syntax::ast::BinaryOp;
 
-use super::values::{heat_function, number, pseudo_parameter};
-use super::{Emitter, Site, Written};
+use super::values::{heat_function, pseudo_parameter};
+use super::{Emitter, Entries, Site, Written};
 
 /// A named condition.
 pub(super) struct Condition {
@@ -54,7 +53,7 @@ fn flatten<'e>(e: &'e Expr, op: BinaryOp, out: &mut Vec<&'e Expr>) {
 impl<'d> Emitter<'d> {
     /// A resource's or an output's `condition`: a condition's name, or a
     /// literal boolean.
-    pub(super) fn condition(&mut self, condition: &Expr, site: Site) -> Option<Value> {
+    pub(super) fn condition(&mut self, condition: &Expr, site: Site) -> Option<Json<'static>> {
         match self.condition_ref(condition) {
             Ok(value) => Some(value),
             Err(problem) => {
@@ -66,27 +65,27 @@ impl<'d> Emitter<'d> {
 
     /// The `conditions` section: each condition's definition, referring to
     /// the other named conditions it contains.
-    pub(super) fn condition_definitions(&self) -> Map<String, Value> {
+    pub(super) fn condition_definitions(&self) -> Entries<'_> {
         self.conditions
             .iter()
             .map(|c| {
                 let definition = self
                     .condition_body(&c.expr, true)
-                    .unwrap_or(Value::Bool(false));
-                (c.name.clone(), definition)
+                    .unwrap_or(Json::Bool(false));
+                (c.name.as_str().into(), definition)
             })
             .collect()
     }
 
     /// The name of the condition `c` (registering it on first use), or a
     /// literal boolean.
-    pub(super) fn condition_ref(&mut self, c: &Expr) -> Written {
+    pub(super) fn condition_ref(&mut self, c: &Expr) -> Written<'static> {
         let c = &simplified(c);
         if let Expr::Bool(b) = c {
-            return Ok(Value::Bool(*b));
+            return Ok(Json::Bool(*b));
         }
         if let Some(name) = self.condition_name(c) {
-            return Ok(name.into());
+            return Ok(name.to_string().into());
         }
         // Checks that Heat can evaluate it, before naming it.
         self.condition_body(c, true)?;
@@ -115,19 +114,19 @@ impl<'d> Emitter<'d> {
 
     /// A condition as a condition function. Below the top, a condition that
     /// has a name is referred to by it.
-    fn condition_body(&self, c: &Expr, top: bool) -> Written {
+    fn condition_body<'e>(&'e self, c: &'e Expr, top: bool) -> Written<'e> {
         if !top && let Some(name) = self.condition_name(c) {
             return Ok(name.into());
         }
         Ok(match c {
-            Expr::Bool(b) => Value::Bool(*b),
+            Expr::Bool(b) => Json::Bool(*b),
             Expr::Param(name) => json!({ "get_param": name }),
             Expr::Binary(BinaryOp::Eq, a, b) => {
                 json!({ "equals": [self.condition_value(a)?, self.condition_value(b)?] })
             }
             Expr::Binary(BinaryOp::Ne, a, b) => {
                 let equal = Expr::Binary(BinaryOp::Eq, a.clone(), b.clone());
-                json!({ "not": self.condition_body(&equal, false)? })
+                json!({ "not": self.condition_body(&equal, false)?.into_owned() })
             }
             Expr::Binary(op @ (BinaryOp::And | BinaryOp::Or), ..) => {
                 let mut operands = Vec::new();
@@ -137,14 +136,14 @@ impl<'d> Emitter<'d> {
                     .into_iter()
                     .map(|o| self.condition_body(o, false))
                     .collect::<Result<Vec<_>, _>>()?;
-                json!({ key: operands })
+                json!({ key: Json::Array(operands) })
             }
             Expr::Not(inner) => json!({ "not": self.condition_body(inner, false)? }),
             Expr::If(test, then, otherwise) => {
                 // (c && a) || (!c && b), with the common literal branches
                 // folded away.
                 let test = self.condition_body(test, false)?;
-                let branch = |emitter: &Self, e: &Expr| emitter.condition_body(e, false);
+                let branch = |emitter: &'e Self, e: &'e Expr| emitter.condition_body(e, false);
                 match (&**then, &**otherwise) {
                     (Expr::Bool(true), Expr::Bool(false)) => test,
                     (Expr::Bool(false), Expr::Bool(true)) => json!({ "not": test }),
@@ -165,25 +164,25 @@ impl<'d> Emitter<'d> {
 
     /// A value inside a condition: params, constants and condition
     /// functions only.
-    fn condition_value(&self, e: &Expr) -> Written {
+    fn condition_value<'e>(&'e self, e: &'e Expr) -> Written<'e> {
         Ok(match e {
-            Expr::Null => Value::Null,
-            Expr::Bool(b) => Value::Bool(*b),
-            Expr::Int(n) => Value::from(*n),
-            Expr::Number(x) => number(*x),
-            Expr::String(s) => Value::String(s.clone()),
-            Expr::List(items) => Value::Array(
+            Expr::Null => Json::Null,
+            Expr::Bool(b) => Json::Bool(*b),
+            Expr::Int(n) => Json::int(*n),
+            Expr::Number(x) => Json::float(*x),
+            Expr::String(s) => s.into(),
+            Expr::List(items) => Json::Array(
                 items
                     .iter()
                     .map(|item| self.condition_value(item))
                     .collect::<Result<_, _>>()?,
             ),
             Expr::Object(fields) => {
-                let mut out = Map::new();
+                let mut out = Vec::with_capacity(fields.len());
                 for (key, value) in fields {
-                    out.insert(key.clone(), self.condition_value(value)?);
+                    out.push((key.into(), self.condition_value(value)?));
                 }
-                Value::Object(out)
+                Json::Object(out)
             }
             Expr::Param(name) => json!({ "get_param": name }),
             Expr::Context(context @ (Context::StackName | Context::AccountId)) => {
@@ -210,7 +209,7 @@ impl<'d> Emitter<'d> {
                     Expr::Param(name) => {
                         keys.push(name.as_str().into());
                         keys.reverse();
-                        json!({ "get_param": keys })
+                        json!({ "get_param": Json::Array(keys) })
                     }
                     _ => return Err(self.unconditional(e)),
                 }

@@ -1,10 +1,11 @@
 //! Interpolated text as `str_replace`, with placeholders named after what
 //! they read and chosen so that Heat's replacement finds only them.
 
-use serde_json::{Map, Value, json};
+use std::borrow::Cow;
 
 use crate::backend::common::names::{first_free, snake_case};
 use crate::ir::{Context, Expr, Part};
+use crate::json::{Json, json};
 
 use super::{Emitter, Site, Written};
 
@@ -67,31 +68,34 @@ pub(super) fn replaced(template: &str, keys: &[String]) -> Vec<Segment> {
 impl<'d> Emitter<'d> {
     /// Text with deploy-time parts: `str_replace`, whose params may be
     /// numbers as well as strings (`list_join` takes strings only).
-    pub(super) fn interpolation(&mut self, parts: &[Part], site: Site) -> Written {
+    pub(super) fn interpolation<'e>(&mut self, parts: &'e [Part], site: Site) -> Written<'e>
+    where
+        'd: 'e,
+    {
         enum Piece<'e> {
-            Text(String),
+            Text(Cow<'e, str>),
             Value(&'e Expr),
         }
         let mut pieces: Vec<Piece> = Vec::new();
         for part in parts {
-            let text = match part {
-                Part::Text(text) => Some(text.clone()),
-                Part::Expr(Expr::String(s)) => Some(s.clone()),
-                Part::Expr(Expr::Int(n)) => Some(n.to_string()),
-                Part::Expr(Expr::Bool(b)) => Some(b.to_string()),
-                Part::Expr(Expr::CountIndex) if site.in_group => Some("%index%".to_string()),
+            let text: Option<Cow<str>> = match part {
+                Part::Text(text) => Some(text.into()),
+                Part::Expr(Expr::String(s)) => Some(s.into()),
+                Part::Expr(Expr::Int(n)) => Some(n.to_string().into()),
+                Part::Expr(Expr::Bool(b)) => Some(b.to_string().into()),
+                Part::Expr(Expr::CountIndex) if site.in_group => Some("%index%".into()),
                 Part::Expr(_) => None,
             };
             match (text, part, pieces.last_mut()) {
-                (Some(text), _, Some(Piece::Text(previous))) => previous.push_str(&text),
+                (Some(text), _, Some(Piece::Text(previous))) => previous.to_mut().push_str(&text),
                 (Some(text), _, _) => pieces.push(Piece::Text(text)),
                 (None, Part::Expr(e), _) => pieces.push(Piece::Value(e)),
                 (None, Part::Text(_), _) => unreachable!("text parts are text"),
             }
         }
-        match pieces.as_slice() {
-            [] => return Ok(Value::String(String::new())),
-            [Piece::Text(text)] => return Ok(Value::String(text.clone())),
+        match pieces.as_mut_slice() {
+            [] => return Ok("".into()),
+            [Piece::Text(text)] => return Ok(Json::Str(std::mem::take(text))),
             [Piece::Value(e)] => return self.value(e, site),
             _ => {}
         }
@@ -115,7 +119,7 @@ impl<'d> Emitter<'d> {
         let intended: Vec<Segment> = pieces
             .iter()
             .map(|piece| match piece {
-                Piece::Text(text) => Segment::Text(text.clone()),
+                Piece::Text(text) => Segment::Text(text.to_string()),
                 Piece::Value(e) => Segment::Key(distinct.iter().position(|d| d == e).unwrap_or(0)),
             })
             .collect();
@@ -136,26 +140,29 @@ impl<'d> Emitter<'d> {
                 })
                 .collect();
             if replaced(&template, &keys) == normalized(&intended) {
-                let params: Map<String, Value> = keys.into_iter().zip(values).collect();
-                return Ok(json!({ "str_replace": { "template": template, "params": params } }));
+                let params = keys.into_iter().map(Cow::Owned).zip(values).collect();
+                return Ok(json!({ "str_replace": {
+                    "template": template,
+                    "params": Json::Object(params),
+                } }));
             }
         }
         // No placeholders fit: join the parts instead.
         let mut items = Vec::new();
         for segment in intended {
             items.push(match segment {
-                Segment::Text(text) => Value::String(text),
+                Segment::Text(text) => text.into(),
                 Segment::Key(i) => values[i].clone(),
             });
         }
-        Ok(json!({ "list_join": ["", items] }))
+        Ok(json!({ "list_join": ["", Json::Array(items)] }))
     }
 
     /// A placeholder's name: what the part reads, as a word.
     fn placeholder_base(&self, e: &Expr) -> String {
         let raw = match e {
             Expr::Param(name) => name.clone(),
-            Expr::Ref(id) => self.name(id),
+            Expr::Ref(id) => self.name(id).into_owned(),
             Expr::Attr(id, attribute) => format!("{}_{attribute}", self.name(id)),
             Expr::Context(Context::StackName) => "stack_name".into(),
             Expr::Context(Context::AccountId) => "project_id".into(),

@@ -62,14 +62,15 @@ mod values;
 
 pub use values::member_path;
 
+use std::borrow::Cow;
+
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
-use serde_json::{Map, Value};
 
 use crate::backend::common::dns::cnames_to_addresses;
 use crate::backend::common::names::first_free;
 use crate::diagnostics::{Code, Diagnostic, codes};
 use crate::ir::{Deployment, Expr};
-use crate::json;
+use crate::json::{self, Entries, Json};
 use crate::source::Span;
 
 use super::Names;
@@ -87,7 +88,8 @@ const NULLABLE_IF_VERSION: &str = "2021-04-16";
 /// The template of `deployment`, printed as `infra build` writes it, and
 /// what Heat cannot express.
 pub fn emit(deployment: &Deployment) -> (String, Vec<Diagnostic>) {
-    let mut emitter = Emitter::new(deployment);
+    let names = resource_names(deployment);
+    let mut emitter = Emitter::new(deployment, &names);
     let parameters = parameters(&deployment.params);
     let groups = parameter_groups(&deployment.params);
     let resources = emitter.resources();
@@ -107,30 +109,29 @@ pub fn emit(deployment: &Deployment) -> (String, Vec<Diagnostic>) {
         .extend(unchecked_constraints(deployment));
     let conditions = emitter.condition_definitions();
 
-    let mut template = Map::new();
     let version = if emitter.nullable_if {
         NULLABLE_IF_VERSION
     } else {
         BASE_VERSION
     };
-    template.insert("heat_template_version".into(), version.into());
+    let mut template: Entries = vec![("heat_template_version".into(), version.into())];
     if let Some(description) = &deployment.description {
-        template.insert("description".into(), description.as_str().into());
+        template.push(("description".into(), description.into()));
     }
     if !groups.is_empty() {
-        template.insert("parameter_groups".into(), Value::Array(groups));
+        template.push(("parameter_groups".into(), Json::Array(groups)));
     }
     if !parameters.is_empty() {
-        template.insert("parameters".into(), Value::Object(parameters));
+        template.push(("parameters".into(), Json::Object(parameters)));
     }
     if !conditions.is_empty() {
-        template.insert("conditions".into(), Value::Object(conditions));
+        template.push(("conditions".into(), Json::Object(conditions)));
     }
-    template.insert("resources".into(), Value::Object(resources));
+    template.push(("resources".into(), Json::Object(resources)));
     if !outputs.is_empty() {
-        template.insert("outputs".into(), Value::Object(outputs));
+        template.push(("outputs".into(), Json::Object(outputs)));
     }
-    let text = json::pretty_value(&Value::Object(template));
+    let text = json::pretty(&Json::Object(template));
     emitter
         .diagnostics
         .extend(size_limit(deployment, text.len()));
@@ -186,7 +187,7 @@ pub fn resource_names(deployment: &Deployment) -> Vec<String> {
 struct Emitter<'d> {
     deployment: &'d Deployment,
     /// Each resource's name in the template, by logical id.
-    names: HashMap<&'d str, String>,
+    names: HashMap<&'d str, &'d str>,
     /// The logical ids of resources with a deploy-time count.
     groups: HashSet<&'d str>,
     conditions: Vec<Condition>,
@@ -197,15 +198,17 @@ struct Emitter<'d> {
     diagnostics: Vec<Diagnostic>,
 }
 
-type Written = Result<Value, Problem>;
+/// A value as HOT writes it, borrowing the IR's text where it can.
+type Written<'e> = Result<Json<'e>, Problem>;
 
 impl<'d> Emitter<'d> {
-    fn new(deployment: &'d Deployment) -> Emitter<'d> {
+    /// `names` are `resource_names(deployment)`.
+    fn new(deployment: &'d Deployment, names: &'d [String]) -> Emitter<'d> {
         let names = deployment
             .resources
             .iter()
             .map(|r| r.id.as_str())
-            .zip(resource_names(deployment))
+            .zip(names.iter().map(String::as_str))
             .collect();
         let groups = deployment
             .resources
@@ -225,11 +228,11 @@ impl<'d> Emitter<'d> {
     }
 
     /// The resource's name in the template.
-    fn name(&self, id: &str) -> String {
-        self.names
-            .get(id)
-            .cloned()
-            .unwrap_or_else(|| id.to_string())
+    fn name(&self, id: &str) -> Cow<'d, str> {
+        match self.names.get(id) {
+            Some(name) => Cow::Borrowed(name),
+            None => Cow::Owned(id.to_string()),
+        }
     }
 
     fn report(&mut self, problem: Problem, site: Site) {

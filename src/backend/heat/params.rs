@@ -1,17 +1,20 @@
 //! `parameters` and `parameter_groups`: each param's Heat type, default
 //! and the constraints Heat can check.
 
-use serde_json::{Map, Value, json};
-
 use crate::backend::common::reads::{first_declaration, first_read};
 use crate::diagnostics::{Diagnostic, codes};
 use crate::ir::{Deployment, Param, ParamType};
+use crate::json::{self, Json, json};
 
-pub(super) fn parameters(params: &[Param]) -> Map<String, Value> {
-    params
-        .iter()
-        .map(|p| (p.name.clone(), parameter(p)))
-        .collect()
+use super::Entries;
+
+pub(super) fn parameters(params: &[Param]) -> Entries<'_> {
+    json::dedup(
+        params
+            .iter()
+            .map(|p| (p.name.as_str().into(), parameter(p)))
+            .collect(),
+    )
 }
 
 /// Heat's name for a param type.
@@ -30,67 +33,65 @@ fn param_type(ty: &ParamType) -> &'static str {
     }
 }
 
-pub(super) fn parameter(p: &Param) -> Value {
+pub(super) fn parameter(p: &Param) -> Json<'_> {
     let ty = param_type(&p.ty);
-    let mut out = Map::new();
-    out.insert("type".into(), ty.into());
+    let mut out: Entries = vec![("type".into(), ty.into())];
     if let Some(label) = &p.label {
-        out.insert("label".into(), label.as_str().into());
+        out.push(("label".into(), label.into()));
     }
     if let Some(description) = &p.description {
-        out.insert("description".into(), description.as_str().into());
+        out.push(("description".into(), description.into()));
     }
     if let Some(default) = &p.default {
-        out.insert("default".into(), default.clone());
+        out.push(("default".into(), default.into()));
     }
     if p.secret {
-        out.insert("hidden".into(), true.into());
+        out.push(("hidden".into(), true.into()));
     }
     let constraints = constraints(p, ty);
     if !constraints.is_empty() {
-        out.insert("constraints".into(), Value::Array(constraints));
+        out.push(("constraints".into(), Json::Array(constraints)));
     }
-    Value::Object(out)
+    Json::Object(out)
 }
 
 /// The param's constraints that apply to its Heat type (Heat rejects, say,
 /// a `range` on a string), each described by the param's message.
-fn constraints(p: &Param, ty: &str) -> Vec<Value> {
+fn constraints<'p>(p: &'p Param, ty: &str) -> Vec<Json<'p>> {
     let mut out = Vec::new();
-    let mut add = |key: &str, value: Value| {
-        let mut constraint = Map::new();
-        constraint.insert(key.into(), value);
+    let mut add = |key: &'static str, value: Json<'p>| {
+        let mut constraint: Entries = vec![(key.into(), value)];
         if let Some(message) = &p.message {
-            constraint.insert("description".into(), message.as_str().into());
+            constraint.push(("description".into(), message.into()));
         }
-        out.push(Value::Object(constraint));
+        out.push(Json::Object(constraint));
     };
     if matches!(ty, "string" | "comma_delimited_list" | "json")
         && (p.min_length.is_some() || p.max_length.is_some())
     {
-        let mut bounds = Map::new();
+        let mut bounds: Entries = Vec::new();
         if let Some(min) = p.min_length {
-            bounds.insert("min".into(), min.into());
+            bounds.push(("min".into(), min.into()));
         }
         if let Some(max) = p.max_length {
-            bounds.insert("max".into(), max.into());
+            bounds.push(("max".into(), max.into()));
         }
-        add("length", Value::Object(bounds));
+        add("length", Json::Object(bounds));
     }
     if ty == "number" && (p.min.is_some() || p.max.is_some()) {
-        let mut bounds = Map::new();
+        let mut bounds: Entries = Vec::new();
         if let Some(min) = &p.min {
-            bounds.insert("min".into(), min.clone());
+            bounds.push(("min".into(), min.into()));
         }
         if let Some(max) = &p.max {
-            bounds.insert("max".into(), max.clone());
+            bounds.push(("max".into(), max.into()));
         }
-        add("range", Value::Object(bounds));
+        add("range", Json::Object(bounds));
     }
     if ty == "string"
         && let Some(pattern) = &p.pattern
     {
-        add("allowed_pattern", pattern.as_str().into());
+        add("allowed_pattern", pattern.into());
     }
     // Heat checks a list's elements against `allowed_values`, where a list
     // param's allowed values are whole lists (W0532); a `json` parameter
@@ -98,7 +99,10 @@ fn constraints(p: &Param, ty: &str) -> Vec<Value> {
     if !allowed_unchecked(p, ty)
         && let Some(allowed) = &p.allowed
     {
-        add("allowed_values", Value::Array(allowed.clone()));
+        add(
+            "allowed_values",
+            Json::Array(allowed.iter().map(Json::from).collect()),
+        );
     }
     out
 }
@@ -153,8 +157,8 @@ pub(super) fn unchecked_constraints(deployment: &Deployment) -> Vec<Diagnostic> 
 }
 
 /// `parameter_groups`: one per group, in order of first use.
-pub(super) fn parameter_groups(params: &[Param]) -> Vec<Value> {
-    let mut groups: Vec<(&str, Vec<Value>)> = Vec::new();
+pub(super) fn parameter_groups(params: &[Param]) -> Vec<Json<'_>> {
+    let mut groups: Vec<(&str, Vec<Json>)> = Vec::new();
     for p in params {
         let Some(group) = &p.group else { continue };
         match groups.iter_mut().find(|(label, _)| label == group) {
@@ -164,6 +168,6 @@ pub(super) fn parameter_groups(params: &[Param]) -> Vec<Value> {
     }
     groups
         .into_iter()
-        .map(|(label, members)| json!({ "label": label, "parameters": members }))
+        .map(|(label, members)| json!({ "label": label, "parameters": Json::Array(members) }))
         .collect()
 }

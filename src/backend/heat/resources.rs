@@ -2,14 +2,13 @@
 //! deploy-time count), its properties, dependencies and deletion policy;
 //! each output with its condition.
 
-use serde_json::{Map, Value, json};
-
 use crate::backend::common::exports;
 use crate::diagnostics::{Diagnostic, codes};
 use crate::ir::{Deletion, Deployment, Expr, Output, Resource};
+use crate::json::{self, Json, json};
 
 use super::conditions::simplified;
-use super::{Emitter, Site};
+use super::{Emitter, Entries, Site};
 
 /// The note (W0531) on export names, which Heat has no use for.
 pub(super) fn unused_exports(deployment: &Deployment) -> Option<Diagnostic> {
@@ -43,16 +42,15 @@ pub(super) const HEAT_ADDRESSES: &[(&str, &str)] = &[
 ];
 
 impl<'d> Emitter<'d> {
-    pub(super) fn resources(&mut self) -> Map<String, Value> {
+    pub(super) fn resources(&mut self) -> Entries<'d> {
         let deployment = self.deployment;
-        deployment
-            .resources
-            .iter()
+        let resources = (deployment.resources.iter())
             .map(|r| (self.name(&r.id), self.resource(r)))
-            .collect()
+            .collect();
+        json::dedup(resources)
     }
 
-    fn resource(&mut self, r: &Resource) -> Value {
+    fn resource(&mut self, r: &'d Resource) -> Json<'d> {
         let name = self.name(&r.id);
         let condition = r.condition.as_ref().and_then(|c| {
             let place = format!("the condition of `{name}`");
@@ -68,7 +66,7 @@ impl<'d> Emitter<'d> {
         let assumed = r.condition.iter().map(|c| (simplified(c), true));
         let depth = self.known.len();
         self.known.extend(assumed);
-        let mut properties = Map::new();
+        let mut properties: Entries = Vec::with_capacity(r.properties.len());
         for (key, value) in &r.properties {
             let place = format!("property `{key}` of `{name}`");
             let site = Site {
@@ -78,10 +76,10 @@ impl<'d> Emitter<'d> {
                 nullable: true,
             };
             if let Some(value) = self.property(value, site) {
-                properties.insert(key.clone(), value);
+                properties.push((key.into(), value));
             }
         }
-        let mut out = Map::new();
+        let mut out: Entries = Vec::with_capacity(6);
         match &r.count {
             Some(count) => {
                 let place = format!("the count of `{name}`");
@@ -92,28 +90,27 @@ impl<'d> Emitter<'d> {
                     nullable: false,
                 };
                 let count = self.written(count, site);
-                let mut definition = Map::new();
-                definition.insert("type".into(), r.type_name.as_str().into());
+                let mut definition: Entries = vec![("type".into(), (&r.type_name).into())];
                 if !properties.is_empty() {
-                    definition.insert("properties".into(), Value::Object(properties));
+                    definition.push(("properties".into(), Json::Object(properties)));
                 }
-                out.insert("type".into(), "OS::Heat::ResourceGroup".into());
-                out.insert(
+                out.push(("type".into(), "OS::Heat::ResourceGroup".into()));
+                out.push((
                     "properties".into(),
-                    json!({ "count": count, "resource_def": definition }),
-                );
+                    json!({ "count": count, "resource_def": Json::Object(definition) }),
+                ));
             }
             None => {
-                out.insert("type".into(), r.type_name.as_str().into());
+                out.push(("type".into(), (&r.type_name).into()));
                 if !properties.is_empty() {
-                    out.insert("properties".into(), Value::Object(properties));
+                    out.push(("properties".into(), Json::Object(properties)));
                 }
             }
         }
         self.known.truncate(depth);
         if !r.depends_on.is_empty() {
             let names = r.depends_on.iter().map(|id| self.name(id).into()).collect();
-            out.insert("depends_on".into(), Value::Array(names));
+            out.push(("depends_on".into(), Json::Array(names)));
         }
         // The policy lowering decided (a snapshot only where Heat takes one).
         if let Some(deletion) = r.deletion {
@@ -122,21 +119,21 @@ impl<'d> Emitter<'d> {
                 Deletion::Retain => "Retain",
                 Deletion::Snapshot => "Snapshot",
             };
-            out.insert("deletion_policy".into(), policy.into());
+            out.push(("deletion_policy".into(), policy.into()));
         }
         if let Some(condition) = condition {
-            out.insert("condition".into(), condition);
+            out.push(("condition".into(), condition));
         }
-        Value::Object(out)
+        Json::Object(out)
     }
 
     /// A property's value, or `None` when it is left out.
-    fn property(&mut self, value: &Expr, site: Site) -> Option<Value> {
+    fn property(&mut self, value: &'d Expr, site: Site) -> Option<Json<'d>> {
         if matches!(value, Expr::Null) {
             return None;
         }
         match self.value(value, site) {
-            Ok(Value::Null) => None,
+            Ok(Json::Null) => None,
             Ok(value) => Some(value),
             Err(problem) => {
                 self.report(problem, site);
@@ -147,26 +144,25 @@ impl<'d> Emitter<'d> {
 
     /// A value, reporting what Heat cannot express (the template is then
     /// not written, so `null` stands in).
-    fn written(&mut self, value: &Expr, site: Site) -> Value {
+    fn written(&mut self, value: &'d Expr, site: Site) -> Json<'d> {
         match self.value(value, site) {
             Ok(value) => value,
             Err(problem) => {
                 self.report(problem, site);
-                Value::Null
+                Json::Null
             }
         }
     }
 
-    pub(super) fn outputs(&mut self) -> Map<String, Value> {
+    pub(super) fn outputs(&mut self) -> Entries<'d> {
         let deployment = self.deployment;
-        deployment
-            .outputs
-            .iter()
-            .map(|o| (o.name.clone(), self.output(o)))
-            .collect()
+        let outputs = (deployment.outputs.iter())
+            .map(|o| ((&o.name).into(), self.output(o)))
+            .collect();
+        json::dedup(outputs)
     }
 
-    fn output(&mut self, o: &Output) -> Value {
+    fn output(&mut self, o: &'d Output) -> Json<'d> {
         let place = format!("output `{}`", o.name);
         let site = Site {
             span: o.span,
@@ -191,14 +187,14 @@ impl<'d> Emitter<'d> {
             .help("to keep the value secret, leave it out of the outputs and read it where it is stored (for example the resource that generated it)");
             self.diagnostics.push(diagnostic);
         }
-        let mut out = Map::new();
+        let mut out: Entries = Vec::with_capacity(3);
         if let Some(description) = &o.description {
-            out.insert("description".into(), description.as_str().into());
+            out.push(("description".into(), description.into()));
         }
-        out.insert("value".into(), value);
+        out.push(("value".into(), value));
         if let Some(condition) = condition {
-            out.insert("condition".into(), condition);
+            out.push(("condition".into(), condition));
         }
-        Value::Object(out)
+        Json::Object(out)
     }
 }

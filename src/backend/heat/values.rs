@@ -1,11 +1,10 @@
 //! Values as HOT functions: `get_param`, `get_resource`, `get_attr` with
 //! paths, `if`, selections from literals and the functions with a Heat form.
 
-use serde_json::{Map, Value, json};
-
 use crate::builtins::Builtin;
 use crate::diagnostics::codes;
 use crate::ir::{Context, Expr};
+use crate::json::{Json, json};
 use crate::syntax::ast::BinaryOp;
 
 use super::conditions::{negation, simplified};
@@ -14,21 +13,21 @@ use super::{Emitter, Problem, Site, Written};
 
 /// A resource and the path of constant keys `e` reads from it
 /// (`port.fixed_ips[0].ip_address`), when it is one.
-pub fn member_path(e: &Expr) -> Option<(&str, Vec<Value>)> {
+pub fn member_path(e: &Expr) -> Option<(&str, Vec<Json<'_>>)> {
     match e {
         Expr::Attr(id, attribute) => Some((id.as_str(), attribute_path(attribute))),
         Expr::Index(base, key) => {
             let (id, mut path) = member_path(base)?;
             path.push(match &**key {
-                Expr::Int(n) if *n >= 0 => Value::from(*n),
-                Expr::String(s) => Value::String(s.clone()),
+                Expr::Int(n) if *n >= 0 => Json::int(*n),
+                Expr::String(s) => s.into(),
                 _ => return None,
             });
             Some((id, path))
         }
         Expr::Member(base, field) => {
             let (id, mut path) = member_path(base)?;
-            path.push(Value::String(field.clone()));
+            path.push(field.into());
             Some((id, path))
         }
         _ => None,
@@ -68,7 +67,7 @@ pub(super) fn heat_function(function: Builtin) -> bool {
 }
 
 /// The deploy-time context as Heat's pseudo parameters.
-pub(super) fn pseudo_parameter(context: Context) -> Written {
+pub(super) fn pseudo_parameter(context: Context) -> Written<'static> {
     match context {
         Context::StackName => Ok(json!({ "get_param": "OS::stack_name" })),
         Context::AccountId => Ok(json!({ "get_param": "OS::project_id" })),
@@ -88,43 +87,42 @@ pub(super) fn pseudo_parameter(context: Context) -> Written {
 }
 
 /// A dotted attribute as `get_attr` path parts; numeric parts index lists.
-fn attribute_path(attribute: &str) -> Vec<Value> {
+fn attribute_path(attribute: &str) -> Vec<Json<'_>> {
     attribute
         .split('.')
         .map(|part| match part.parse::<u64>() {
-            Ok(n) if !part.is_empty() && part.chars().all(|c| c.is_ascii_digit()) => Value::from(n),
-            _ => Value::String(part.to_string()),
+            Ok(n) if !part.is_empty() && part.chars().all(|c| c.is_ascii_digit()) => n.into(),
+            _ => part.into(),
         })
         .collect()
 }
 
-pub(super) fn number(x: f64) -> Value {
-    serde_json::Number::from_f64(x).map_or(Value::Null, Value::Number)
-}
-
 impl<'d> Emitter<'d> {
-    pub(super) fn value(&mut self, e: &Expr, site: Site) -> Written {
+    pub(super) fn value<'e>(&mut self, e: &'e Expr, site: Site) -> Written<'e>
+    where
+        'd: 'e,
+    {
         Ok(match e {
-            Expr::Null => Value::Null,
-            Expr::Bool(b) => Value::Bool(*b),
-            Expr::Int(n) => Value::from(*n),
-            Expr::Number(x) => number(*x),
-            Expr::String(s) => Value::String(s.clone()),
-            Expr::List(items) => Value::Array(
+            Expr::Null => Json::Null,
+            Expr::Bool(b) => Json::Bool(*b),
+            Expr::Int(n) => Json::int(*n),
+            Expr::Number(x) => Json::float(*x),
+            Expr::String(s) => s.into(),
+            Expr::List(items) => Json::Array(
                 items
                     .iter()
                     .map(|item| self.value(item, site))
                     .collect::<Result<_, _>>()?,
             ),
             Expr::Object(fields) => {
-                let mut out = Map::new();
+                let mut out = Vec::with_capacity(fields.len());
                 for (key, value) in fields {
                     if matches!(value, Expr::Null) {
                         continue;
                     }
-                    out.insert(key.clone(), self.value(value, site)?);
+                    out.push((key.into(), self.value(value, site)?));
                 }
-                Value::Object(out)
+                Json::Object(out)
             }
             Expr::Param(name) => json!({ "get_param": name }),
             Expr::Ref(id) if site.in_group && self.groups.contains(id.as_str()) => {
@@ -140,7 +138,7 @@ impl<'d> Emitter<'d> {
             | Expr::Binary(BinaryOp::Eq | BinaryOp::Ne | BinaryOp::And | BinaryOp::Or, ..)
                 if self.known(e).is_some() =>
             {
-                Value::Bool(self.known(e) == Some(true))
+                Json::Bool(self.known(e) == Some(true))
             }
             Expr::Not(inner) => {
                 let condition = self.condition_ref(inner)?;
@@ -170,20 +168,23 @@ impl<'d> Emitter<'d> {
     /// The list of `each` over the copies of the group `of`: a group reads
     /// one attribute of every member as a list (`get_attr [group, attr]`)
     /// and their ids as `refs`; anything else per copy has no Heat form.
-    fn copies(&mut self, of: &str, each: &Expr) -> Written {
+    fn copies<'e>(&mut self, of: &str, each: &'e Expr) -> Written<'e>
+    where
+        'd: 'e,
+    {
         match each {
             Expr::Ref(id) if self.groups.contains(id.as_str()) => {
                 Ok(json!({ "get_attr": [self.name(id), "refs"] }))
             }
             _ if let Some((id, path)) = member_path(each)
                 && self.groups.contains(id)
-                && let Some(Value::String(first)) = path.first()
-                && !GROUP_ATTRIBUTES.contains(&first.as_str())
+                && let Some(Json::Str(first)) = path.first()
+                && !GROUP_ATTRIBUTES.contains(&first.as_ref())
                 && !first.starts_with("resource.") =>
             {
-                let mut args = vec![Value::String(self.name(id))];
+                let mut args = vec![Json::Str(self.name(id))];
                 args.extend(path);
-                Ok(json!({ "get_attr": args }))
+                Ok(json!({ "get_attr": Json::Array(args) }))
             }
             _ if !self.groups.contains(of) => Err(internal(
                 "the copies of a resource without a deploy-time count",
@@ -203,7 +204,16 @@ impl<'d> Emitter<'d> {
 
     /// `c ? a : b`: `if`, leaving the value out where a branch is `null` and
     /// the place allows it.
-    fn conditional(&mut self, c: &Expr, then: &Expr, otherwise: &Expr, site: Site) -> Written {
+    fn conditional<'e>(
+        &mut self,
+        c: &Expr,
+        then: &'e Expr,
+        otherwise: &'e Expr,
+        site: Site,
+    ) -> Written<'e>
+    where
+        'd: 'e,
+    {
         let c = &simplified(c);
         if let Some(b) = self.known(c) {
             return self.value(if b { then } else { otherwise }, site);
@@ -211,7 +221,7 @@ impl<'d> Emitter<'d> {
         let (then_null, otherwise_null) =
             (matches!(then, Expr::Null), matches!(otherwise, Expr::Null));
         if site.nullable && then_null && otherwise_null {
-            return Ok(Value::Null);
+            return Ok(Json::Null);
         }
         if site.nullable && otherwise_null {
             let condition = self.condition_ref(c)?;
@@ -233,7 +243,10 @@ impl<'d> Emitter<'d> {
 
     /// `e`, written where the condition `c` is known to be `holds`: inside
     /// a branch of an `if`, or in a resource or output with that condition.
-    fn assuming(&mut self, c: &Expr, holds: bool, e: &Expr, site: Site) -> Written {
+    fn assuming<'e>(&mut self, c: &Expr, holds: bool, e: &'e Expr, site: Site) -> Written<'e>
+    where
+        'd: 'e,
+    {
         self.known.push((simplified(c), holds));
         let written = self.value(e, site);
         self.known.pop();
@@ -260,7 +273,10 @@ impl<'d> Emitter<'d> {
     /// An attribute, or an element or field of a value: `get_param` or
     /// `get_attr` with a path where the value is one, else a selection from a
     /// literal, `str_split` with an index, or a chain of `if`s.
-    fn access(&mut self, e: &Expr, site: Site) -> Written {
+    fn access<'e>(&mut self, e: &'e Expr, site: Site) -> Written<'e>
+    where
+        'd: 'e,
+    {
         if let Expr::Index(_, key) = e
             && matches!(**key, Expr::CountIndex)
         {
@@ -268,9 +284,10 @@ impl<'d> Emitter<'d> {
         }
         if let Some((function, args)) = self.path(e, site)? {
             return Ok(if function == "get_param" && args.len() == 1 {
-                json!({ "get_param": args[0] })
+                let mut args = args;
+                json!({ "get_param": args.swap_remove(0) })
             } else {
-                json!({ function: args })
+                json!({ function: Json::Array(args) })
             });
         }
         match e {
@@ -309,18 +326,21 @@ impl<'d> Emitter<'d> {
 
     /// The function and arguments of a `get_param` or `get_attr` reading
     /// `e`, when it is one.
-    fn path(
+    fn path<'e>(
         &mut self,
-        e: &Expr,
+        e: &'e Expr,
         site: Site,
-    ) -> Result<Option<(&'static str, Vec<Value>)>, Problem> {
+    ) -> Result<Option<(&'static str, Vec<Json<'e>>)>, Problem>
+    where
+        'd: 'e,
+    {
         Ok(match e {
-            Expr::Param(name) => Some(("get_param", vec![name.as_str().into()])),
+            Expr::Param(name) => Some(("get_param", vec![name.into()])),
             Expr::Attr(id, _) if site.in_group && self.groups.contains(id.as_str()) => {
                 return Err(self.copy_of_group(id));
             }
             Expr::Attr(id, attribute) => {
-                let mut args = vec![Value::String(self.name(id))];
+                let mut args = vec![Json::Str(self.name(id))];
                 args.extend(attribute_path(attribute));
                 Some(("get_attr", args))
             }
@@ -335,10 +355,7 @@ impl<'d> Emitter<'d> {
                     let Expr::Int(n) = **key else {
                         return Err(self.index_of_group(e));
                     };
-                    let mut args = vec![
-                        Value::String(self.name(id)),
-                        Value::String(format!("resource.{n}")),
-                    ];
+                    let mut args = vec![Json::Str(self.name(id)), format!("resource.{n}").into()];
                     if let Expr::Attr(_, attribute) = &**base {
                         args.extend(attribute_path(attribute));
                     }
@@ -354,7 +371,7 @@ impl<'d> Emitter<'d> {
             }
             Expr::Member(base, field) => match self.path(base, site)? {
                 Some((function, mut args)) => {
-                    args.push(field.as_str().into());
+                    args.push(field.into());
                     Some((function, args))
                 }
                 None => None,
@@ -366,7 +383,16 @@ impl<'d> Emitter<'d> {
     /// `base[key]` where `base` is not read through a path: an element of a
     /// literal, `str_split` with an index, or a chain of `if`s over a
     /// literal's entries when the key is a param.
-    fn select(&mut self, base: &Expr, key: &Expr, default: Option<&Expr>, site: Site) -> Written {
+    fn select<'e>(
+        &mut self,
+        base: &'e Expr,
+        key: &'e Expr,
+        default: Option<&'e Expr>,
+        site: Site,
+    ) -> Written<'e>
+    where
+        'd: 'e,
+    {
         let entries: Vec<(Expr, &Expr)> = match base {
             Expr::List(items) => {
                 if let Expr::Int(n) = key {
@@ -421,7 +447,7 @@ impl<'d> Emitter<'d> {
         }
         // A chain of `if`s, one condition per entry, the last entry (or the
         // default) when no other matches.
-        let (tested, fallback): (&[(Expr, &Expr)], Value) = match default {
+        let (tested, fallback): (&[(Expr, &Expr)], Json) = match default {
             Some(default) => (&entries[..], self.value(default, site)?),
             None => {
                 let (last, rest) = entries.split_last().expect("entries is not empty");
@@ -447,9 +473,13 @@ impl<'d> Emitter<'d> {
         Ok(chain)
     }
 
-    fn call(&mut self, function: Builtin, args: &[Expr], site: Site) -> Written {
-        let values = |emitter: &mut Self| -> Result<Vec<Value>, Problem> {
-            args.iter().map(|a| emitter.value(a, site)).collect()
+    fn call<'e>(&mut self, function: Builtin, args: &'e [Expr], site: Site) -> Written<'e>
+    where
+        'd: 'e,
+    {
+        let values = |emitter: &mut Self| -> Result<Json<'e>, Problem> {
+            let values = args.iter().map(|a| emitter.value(a, site));
+            Ok(Json::Array(values.collect::<Result<_, _>>()?))
         };
         Ok(match (function, args) {
             (Builtin::Join, [_, _]) => json!({ "list_join": values(self)? }),
@@ -467,7 +497,7 @@ impl<'d> Emitter<'d> {
             }
             (Builtin::Element, [list, index]) | (Builtin::Lookup, [list, index]) => {
                 let access = Expr::Index(Box::new(list.clone()), Box::new(index.clone()));
-                self.value(&access, site)?
+                self.value(&access, site)?.into_owned()
             }
             (Builtin::Lookup, [map, key, default]) => {
                 if self.path(map, site)?.is_some() {

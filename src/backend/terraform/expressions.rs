@@ -1,11 +1,13 @@
 //! Expressions in Terraform's own syntax, with its precedence, escapes and
 //! functions; reads of resources (`TYPE.NAME[i].attr`) and key/value lists.
 
+use std::borrow::Cow;
+
 use rustc_hash::FxHashMap as HashMap;
-use serde_json::Value;
 
 use crate::builtins::Builtin;
 use crate::ir::{Context, Expr, Param, ParamType, Part};
+use crate::json::Json;
 use crate::syntax::ast::BinaryOp;
 
 use super::resources::is_optional_item;
@@ -144,11 +146,11 @@ pub(super) fn interpolation(expr: &str) -> String {
 }
 
 /// Literal text in a template: `${` and `%{` escaped.
-pub(super) fn escape_template(s: &str) -> String {
+pub(super) fn escape_template(s: &str) -> Cow<'_, str> {
     if !s.contains("${") && !s.contains("%{") {
-        return s.to_string();
+        return Cow::Borrowed(s);
     }
-    s.replace("${", "$${").replace("%{", "%%{")
+    Cow::Owned(s.replace("${", "$${").replace("%{", "%%{"))
 }
 
 /// HCL's escapes for a quoted string.
@@ -197,13 +199,13 @@ pub(super) fn walk<'e>(e: &'e Expr, f: &mut dyn FnMut(&'e Expr) -> bool) {
 impl<'d> Emitter<'d> {
     /// A JSON string holding `e`: a template for text with deploy-time
     /// parts, `"${...}"` otherwise.
-    pub(super) fn template(&mut self, e: &Expr, cx: Cx) -> Value {
+    pub(super) fn template(&mut self, e: &Expr, cx: Cx) -> Json<'static> {
         if let Some(name) = self.hoisted(e, cx) {
-            return Value::String(format!("${{local.{name}}}"));
+            return format!("${{local.{name}}}").into();
         }
         match e {
-            Expr::Interp(parts) => Value::String(self.template_text(parts, cx, false)),
-            _ => Value::String(interpolation(&self.render(e, cx).0)),
+            Expr::Interp(parts) => self.template_text(parts, cx, false).into(),
+            _ => interpolation(&self.render(e, cx).0).into(),
         }
     }
 

@@ -2,17 +2,22 @@
 //! named after the property they set or what they read.
 
 use indexmap::IndexMap;
-use serde_json::{Map, Value};
+use rustc_hash::FxBuildHasher;
 
 use crate::backend::common::names::{first_free, words as text_words};
 use crate::builtins::Builtin;
 use crate::ir::{Context, Expr, Part};
+use crate::json::{self, Json};
 use crate::source::Span;
 use crate::syntax::ast::BinaryOp;
 
 use super::expressions::{interpolation, walk};
 use super::outputs::output_value;
-use super::{Cx, Emitter, Root, Shape};
+use super::{Cx, Emitter, Entries, Root, Shape};
+
+/// Candidates for a local by their plain rendering: occurrences, size and
+/// first expression, in order of first occurrence (which breaks ties).
+type Counts = IndexMap<String, (usize, usize, Expr), FxBuildHasher>;
 
 /// The most locals one configuration gets.
 const MAX_LOCALS: usize = 64;
@@ -91,7 +96,7 @@ impl<'d> Emitter<'d> {
         }
         for _ in 0..MAX_LOCALS {
             // Occurrences by plain rendering: count, size, first expression.
-            let mut counts: IndexMap<String, (usize, usize, Expr)> = IndexMap::new();
+            let mut counts = Counts::default();
             for (root, _) in &roots {
                 self.count_candidates(root, &mut counts);
             }
@@ -167,7 +172,7 @@ impl<'d> Emitter<'d> {
         }
     }
 
-    fn count_candidates(&mut self, e: &Expr, counts: &mut IndexMap<String, (usize, usize, Expr)>) {
+    fn count_candidates(&mut self, e: &Expr, counts: &mut Counts) {
         if self.is_candidate(e) {
             let key = self.plain(e);
             if self.local_keys.contains_key(&key) {
@@ -370,8 +375,8 @@ impl<'d> Emitter<'d> {
         }
     }
 
-    pub(super) fn locals_block(&mut self) -> Map<String, Value> {
-        let mut out = Map::new();
+    pub(super) fn locals_block(&mut self) -> Entries<'static> {
+        let mut out = Vec::with_capacity(self.locals.len());
         let cx = Cx {
             span: Span::default(),
             counted: false,
@@ -381,12 +386,12 @@ impl<'d> Emitter<'d> {
         let locals = self.locals.clone();
         for (name, e) in &locals {
             let value = match e {
-                Expr::Interp(parts) => Value::String(self.template_text(parts, cx, false)),
-                _ => Value::String(interpolation(&self.render_inner(e, cx).0)),
+                Expr::Interp(parts) => self.template_text(parts, cx, false),
+                _ => interpolation(&self.render_inner(e, cx).0),
             };
-            out.insert(name.clone(), value);
+            out.push((name.clone().into(), Json::from(value)));
         }
-        out
+        json::dedup(out)
     }
 
     pub(super) fn hoisted(&mut self, e: &Expr, cx: Cx) -> Option<String> {

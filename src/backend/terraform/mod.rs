@@ -79,13 +79,12 @@ mod variables;
 pub use variables::variable_names;
 
 use rustc_hash::FxHashMap as HashMap;
-use serde_json::{Map, Value};
 
 use crate::backend::common::dns::cnames_to_addresses;
 use crate::backend::common::reads::{first_declaration, first_read};
 use crate::diagnostics::{Diagnostic, codes};
 use crate::ir::{Deployment, Expr, Param, Resource, Target};
-use crate::json;
+use crate::json::{self, Entries, Json};
 use crate::source::Span;
 
 use super::Names;
@@ -111,7 +110,7 @@ pub fn emit(deployment: &Deployment) -> (String, Vec<Diagnostic>) {
         ));
     }
     emitter.diagnostics.extend(unused_exports(deployment));
-    (json::pretty_value(&json), emitter.diagnostics)
+    (json::pretty(&json), emitter.diagnostics)
 }
 
 /// The names `emit` gives: resources as `TYPE.NAME`, params by
@@ -202,51 +201,56 @@ impl<'d> Emitter<'d> {
         }
     }
 
-    fn configuration(&mut self) -> Value {
+    fn configuration(&mut self) -> Json<'d> {
         let d = self.d;
         self.check_names();
         self.compute_locals();
         let variables = self.variables();
-        let mut resources = Map::new();
+        // Resources by type, types in order of first use.
+        let mut resources: Vec<(&'d str, Entries<'d>)> = Vec::new();
+        let mut types: HashMap<&'d str, usize> = HashMap::default();
         for r in &d.resources {
             let body = self.resource(r);
-            let by_type = resources
-                .entry(r.type_name.clone())
-                .or_insert_with(|| Value::Object(Map::new()));
-            if let Value::Object(by_name) = by_type {
-                by_name.insert(r.snake.clone(), body);
-            }
+            let i = *types.entry(r.type_name.as_str()).or_insert_with(|| {
+                resources.push((r.type_name.as_str(), Vec::new()));
+                resources.len() - 1
+            });
+            resources[i].1.push((r.snake.as_str().into(), body));
         }
-        let mut outputs = Map::new();
+        let resources: Entries<'d> = (resources.into_iter())
+            .map(|(ty, by_name)| (ty.into(), Json::Object(json::dedup(by_name))))
+            .collect();
+        let mut outputs = Vec::with_capacity(d.outputs.len());
         for o in &d.outputs {
             let body = self.output(o);
-            outputs.insert(o.name.clone(), body);
+            outputs.push((o.name.as_str().into(), body));
         }
+        let outputs = json::dedup(outputs);
         let locals = self.locals_block();
         let data = self.data_sources();
 
-        let mut root = Map::new();
+        let mut root: Entries<'d> = Vec::with_capacity(8);
         if let Some(description) = &d.description {
-            root.insert("//".into(), Value::String(description.clone()));
+            root.push(("//".into(), description.into()));
         }
-        root.insert("terraform".into(), self.terraform_block());
-        root.insert("provider".into(), self.provider_block());
+        root.push(("terraform".into(), self.terraform_block()));
+        root.push(("provider".into(), self.provider_block()));
         if !variables.is_empty() {
-            root.insert("variable".into(), Value::Object(variables));
+            root.push(("variable".into(), Json::Object(variables)));
         }
         if !locals.is_empty() {
-            root.insert("locals".into(), Value::Object(locals));
+            root.push(("locals".into(), Json::Object(locals)));
         }
         if !data.is_empty() {
-            root.insert("data".into(), Value::Object(data));
+            root.push(("data".into(), Json::Object(data)));
         }
         if !resources.is_empty() {
-            root.insert("resource".into(), Value::Object(resources));
+            root.push(("resource".into(), Json::Object(resources)));
         }
         if !outputs.is_empty() {
-            root.insert("output".into(), Value::Object(outputs));
+            root.push(("output".into(), Json::Object(outputs)));
         }
-        Value::Object(root)
+        Json::Object(root)
     }
 
     /// Where a diagnostic about a param points: the first resource or output

@@ -3,15 +3,14 @@
 
 use std::borrow::Cow;
 
-use serde_json::{Map, Value};
-
 use crate::backend::common::exports;
 use crate::diagnostics::{Diagnostic, codes};
 use crate::ir::{Deployment, Expr, Output};
+use crate::json::Json;
 
 use super::expressions::walk;
 use super::resources::SENSITIVE_ATTRIBUTES;
-use super::{Cx, Emitter};
+use super::{Cx, Emitter, Entries};
 
 /// The attributes of the openstack provider's resources that hold an IP
 /// address, by the first segment of their path: a CNAME record may not
@@ -65,7 +64,7 @@ pub(super) fn output_value(o: &Output) -> Cow<'_, Expr> {
 }
 
 impl<'d> Emitter<'d> {
-    pub(super) fn output(&mut self, o: &Output) -> Value {
+    pub(super) fn output(&mut self, o: &'d Output) -> Json<'d> {
         let cx = Cx {
             span: o.span,
             counted: false,
@@ -73,16 +72,19 @@ impl<'d> Emitter<'d> {
             copy: false,
         };
         let value = output_value(o);
-        let mut body = Map::new();
+        let mut body: Entries = Vec::with_capacity(3);
         if let Some(description) = &o.description {
-            body.insert("description".into(), Value::String(description.clone()));
+            body.push(("description".into(), description.into()));
         }
-        let v = self.value(&value, cx, false, None);
-        body.insert("value".into(), v);
+        let v = match &value {
+            Cow::Borrowed(e) => self.value(e, cx, false, None),
+            Cow::Owned(e) => self.value(e, cx, false, None).into_owned(),
+        };
+        body.push(("value".into(), v));
         if o.sensitive || self.is_sensitive(&value) {
-            body.insert("sensitive".into(), Value::Bool(true));
+            body.push(("sensitive".into(), true.into()));
         }
-        Value::Object(body)
+        Json::Object(body)
     }
 
     /// Does `e` read a secret param or an attribute the provider marks

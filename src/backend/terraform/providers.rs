@@ -1,12 +1,11 @@
 //! The `terraform` and `provider` blocks, and the data sources context
 //! values are read from.
 
-use serde_json::{Map, Value};
-
 use crate::diagnostics::{Diagnostic, codes};
 use crate::ir::{Context, ParamType};
+use crate::json::{Json, json};
 
-use super::{Cx, Emitter, REQUIRED_VERSION};
+use super::{Cx, Emitter, Entries, REQUIRED_VERSION};
 
 /// A provider a configuration may need: local name, source, version.
 struct Provider {
@@ -40,7 +39,7 @@ const PROVIDERS: &[Provider] = &[
 const AUTH_SCOPE: &str = "data.openstack_identity_auth_scope_v3.current";
 
 impl<'d> Emitter<'d> {
-    pub(super) fn terraform_block(&mut self) -> Value {
+    pub(super) fn terraform_block(&mut self) -> Json<'static> {
         let d = self.d;
         let mut locals: Vec<&str> = vec![self.provider];
         for r in &d.resources {
@@ -60,73 +59,65 @@ impl<'d> Emitter<'d> {
             }
             locals.push(local);
         }
-        let mut required = Map::new();
+        let mut required: Entries = Vec::new();
         for local in locals {
             if let Some(p) = PROVIDERS.iter().find(|p| p.local == local) {
-                let mut spec = Map::new();
-                spec.insert("source".into(), Value::String(p.source.into()));
-                spec.insert("version".into(), Value::String(p.version.into()));
-                required.insert(p.local.into(), Value::Object(spec));
+                let spec = json!({ "source": p.source, "version": p.version });
+                required.push((p.local.into(), spec));
             }
         }
-        let mut block = Map::new();
-        block.insert(
-            "required_version".into(),
-            Value::String(REQUIRED_VERSION.into()),
-        );
-        block.insert("required_providers".into(), Value::Object(required));
-        Value::Object(block)
+        json!({
+            "required_version": REQUIRED_VERSION,
+            "required_providers": Json::Object(required),
+        })
     }
 
     /// The provider's configuration: only its region, from a param named
     /// `region`. Credentials come from the environment, never the file.
-    pub(super) fn provider_block(&mut self) -> Value {
-        let mut config = Map::new();
+    pub(super) fn provider_block(&mut self) -> Json<'static> {
+        let mut config: Entries = Vec::new();
         if let Some(p) = self.params.get("region")
             && p.ty == ParamType::String
         {
             let name = &self.variables["region"];
-            config.insert("region".into(), Value::String(format!("${{var.{name}}}")));
+            config.push(("region".into(), format!("${{var.{name}}}").into()));
         }
-        let mut block = Map::new();
-        block.insert(self.provider.into(), Value::Object(config));
-        Value::Object(block)
+        Json::single(self.provider, Json::Object(config))
     }
 
-    pub(super) fn data_sources(&mut self) -> Map<String, Value> {
-        let mut data = Map::new();
-        let mut add = |ty: &str, name: &str, body: Map<String, Value>| {
-            let mut named = Map::new();
-            named.insert(name.into(), Value::Object(body));
-            data.insert(ty.into(), Value::Object(named));
+    pub(super) fn data_sources(&mut self) -> Entries<'static> {
+        let mut data: Entries = Vec::new();
+        let mut add = |ty: &'static str, name: &'static str, body: Json<'static>| {
+            data.push((ty.into(), Json::single(name, body)));
         };
         let [region, zones, _, account, object_store] = self.contexts;
-        let state = || {
-            let mut m = Map::new();
-            m.insert("state".into(), Value::String("available".into()));
-            m
-        };
         if self.provider == "aws" {
             if region {
-                add("aws_region", "current", Map::new());
+                add("aws_region", "current", json!({}));
             }
             if zones {
-                add("aws_availability_zones", "available", state());
+                add(
+                    "aws_availability_zones",
+                    "available",
+                    json!({ "state": "available" }),
+                );
             }
             if account {
-                add("aws_caller_identity", "current", Map::new());
+                add("aws_caller_identity", "current", json!({}));
             }
         } else {
             if region || account || object_store {
-                let mut m = Map::new();
-                m.insert("name".into(), Value::String("current".into()));
-                add("openstack_identity_auth_scope_v3", "current", m);
+                add(
+                    "openstack_identity_auth_scope_v3",
+                    "current",
+                    json!({ "name": "current" }),
+                );
             }
             if zones {
                 add(
                     "openstack_compute_availability_zones_v2",
                     "available",
-                    Map::new(),
+                    json!({}),
                 );
             }
         }

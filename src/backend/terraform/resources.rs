@@ -2,14 +2,13 @@
 //! bodies with `dynamic` blocks, dependencies and what deletion policies
 //! become (`prevent_destroy`, final snapshots).
 
-use serde_json::{Map, Value};
-
 use crate::diagnostics::{Diagnostic, codes};
 use crate::ir::{Context, Deletion, Expr, Part, Resource};
+use crate::json::{self, Json, json};
 use crate::syntax::ast::BinaryOp;
 
 use super::expressions::{P_OR, escape_template, walk};
-use super::{Alternative, Cx, Emitter, Shape};
+use super::{Alternative, Cx, Emitter, Entries, Shape};
 
 /// Attributes the providers mark sensitive: an output reading one must be
 /// sensitive too, and `count` may not depend on one.
@@ -83,26 +82,27 @@ pub(super) fn is_optional_item(e: &Expr) -> bool {
 
 /// A constant as JSON, its strings escaped: Terraform reads every string of
 /// a JSON configuration as a template.
-fn const_json(e: &Expr) -> Value {
+fn const_json(e: &Expr) -> Json<'_> {
     match e {
-        Expr::Null => Value::Null,
-        Expr::Bool(b) => Value::Bool(*b),
-        Expr::Int(i) => Value::from(*i),
-        Expr::Number(n) => serde_json::Number::from_f64(*n).map_or(Value::Null, Value::Number),
-        Expr::String(s) => Value::String(escape_template(s)),
-        Expr::List(items) => Value::Array(items.iter().map(const_json).collect()),
-        Expr::Object(fields) => Value::Object(
+        Expr::Null => Json::Null,
+        Expr::Bool(b) => Json::Bool(*b),
+        Expr::Int(i) => Json::int(*i),
+        Expr::Number(n) => Json::float(*n),
+        Expr::String(s) => escape_template(s).into(),
+        Expr::List(items) => Json::Array(items.iter().map(const_json).collect()),
+        // Escaping may make two keys one: the last value wins, as in a map.
+        Expr::Object(fields) => Json::Object(json::dedup(
             fields
                 .iter()
                 .map(|(k, v)| (escape_template(k), const_json(v)))
                 .collect(),
-        ),
-        _ => Value::Null,
+        )),
+        _ => Json::Null,
     }
 }
 
 impl<'d> Emitter<'d> {
-    pub(super) fn resource(&mut self, r: &'d Resource) -> Value {
+    pub(super) fn resource(&mut self, r: &'d Resource) -> Json<'d> {
         let cx = Cx {
             span: r.span,
             counted: r.count.is_some(),
@@ -113,21 +113,21 @@ impl<'d> Emitter<'d> {
             counted: false,
             ..cx
         };
-        let mut body = Map::new();
+        let mut body: Entries = Vec::with_capacity(r.properties.len() + 4);
         for e in r.condition.iter().chain(r.count.iter()) {
             self.check_count(r, e, "count");
         }
         match (&r.condition, &r.count) {
             (None, None) | (Some(Expr::Bool(true)), None) => {}
             (Some(Expr::Bool(false)), _) => {
-                body.insert("count".into(), Value::from(0));
+                body.push(("count".into(), Json::int(0)));
             }
             (None, Some(Expr::Int(n))) | (Some(Expr::Bool(true)), Some(Expr::Int(n))) => {
-                body.insert("count".into(), Value::from(*n));
+                body.push(("count".into(), Json::int(*n)));
             }
             (None, Some(n)) | (Some(Expr::Bool(true)), Some(n)) => {
                 let count = self.template(n, outer);
-                body.insert("count".into(), count);
+                body.push(("count".into(), count));
             }
             (Some(c), n) => {
                 let c = self.operand(c, P_OR, outer);
@@ -135,7 +135,7 @@ impl<'d> Emitter<'d> {
                     None => "1".to_string(),
                     Some(n) => self.operand(n, P_OR, outer),
                 };
-                body.insert("count".into(), Value::String(format!("${{{c} ? {n} : 0}}")));
+                body.push(("count".into(), format!("${{{c} ? {n} : 0}}").into()));
             }
         }
         let properties = self.body(&r.properties, cx, true, Some(r));
@@ -144,16 +144,14 @@ impl<'d> Emitter<'d> {
             let mut refs = Vec::new();
             for id in &r.depends_on {
                 match self.resources.get(id.as_str()) {
-                    Some(dep) => {
-                        refs.push(Value::String(format!("{}.{}", dep.type_name, dep.snake)))
-                    }
+                    Some(dep) => refs.push(format!("{}.{}", dep.type_name, dep.snake).into()),
                     None => self.internal(
                         r.span,
                         format!("`{}` depends on `{id}`, which is not a resource", r.id),
                     ),
                 }
             }
-            body.insert("depends_on".into(), Value::Array(refs));
+            body.push(("depends_on".into(), Json::Array(refs)));
         }
         // The policy lowering decided: kept resources cannot be destroyed;
         // a snapshot is the type's own argument.
@@ -163,26 +161,20 @@ impl<'d> Emitter<'d> {
             && r.type_name == "aws_ebs_volume"
             && !r.properties.contains_key("final_snapshot")
         {
-            body.insert("final_snapshot".into(), Value::Bool(true));
+            body.push(("final_snapshot".into(), true.into()));
         }
         if protected {
-            let mut lifecycle = Map::new();
-            lifecycle.insert("prevent_destroy".into(), Value::Bool(true));
-            body.insert("lifecycle".into(), Value::Object(lifecycle));
+            body.push(("lifecycle".into(), json!({ "prevent_destroy": true })));
         }
-        Value::Object(body)
+        // A property may have the name of an argument written here: the
+        // last value wins, in the first place, as in a map.
+        Json::Object(json::dedup(body))
     }
 
     /// An RDS instance refuses to be destroyed until told what becomes of its
     /// data: a final snapshot, named after the instance, unless its deletion
     /// policy is delete. What the program sets itself is left alone.
-    fn final_snapshot(
-        &mut self,
-        r: &Resource,
-        keep_data: bool,
-        body: &mut Map<String, Value>,
-        cx: Cx,
-    ) {
+    fn final_snapshot(&mut self, r: &Resource, keep_data: bool, body: &mut Entries<'_>, cx: Cx) {
         if r.type_name != "aws_db_instance"
             || ["skip_final_snapshot", "final_snapshot_identifier"]
                 .iter()
@@ -190,7 +182,7 @@ impl<'d> Emitter<'d> {
         {
             return;
         }
-        body.insert("skip_final_snapshot".into(), Value::Bool(!keep_data));
+        body.push(("skip_final_snapshot".into(), (!keep_data).into()));
         if !keep_data {
             return;
         }
@@ -206,7 +198,7 @@ impl<'d> Emitter<'d> {
             ]),
         };
         let name = self.template(&name, cx);
-        body.insert("final_snapshot_identifier".into(), name);
+        body.push(("final_snapshot_identifier".into(), name));
     }
 
     /// `count` (and a dynamic block's `for_each`) may not be sensitive, and
@@ -293,22 +285,22 @@ impl<'d> Emitter<'d> {
 
     /// A block body (or a map): `fields` with their values. Nested blocks
     /// that exist only under a deploy-time condition become `dynamic` blocks.
-    fn body(
+    fn body<'e>(
         &mut self,
-        fields: &crate::ir::Map<Expr>,
+        fields: &'e crate::ir::Map<Expr>,
         cx: Cx,
         blocks: bool,
         resource: Option<&Resource>,
-    ) -> Map<String, Value> {
-        let mut out = Map::new();
-        let mut dynamic = Map::new();
+    ) -> Entries<'e> {
+        let mut out: Entries = Vec::with_capacity(fields.len());
+        let mut dynamic: Entries = Vec::new();
         for (key, value) in fields {
             match self.shape(value, blocks) {
                 Shape::Blocks(alternatives) => {
                     let mut fixed = Vec::new();
                     let mut conditional = Vec::new();
                     for (condition, fields) in alternatives {
-                        let content = Value::Object(self.body(fields, cx, true, resource));
+                        let content = Json::Object(self.body(fields, cx, true, resource));
                         match condition {
                             None => fixed.push(content),
                             Some(c) => {
@@ -316,54 +308,52 @@ impl<'d> Emitter<'d> {
                                     self.check_count(r, &c, "for_each");
                                 }
                                 let c = self.operand(&c, P_OR, cx);
-                                let mut block = Map::new();
-                                block.insert(
-                                    "for_each".into(),
-                                    Value::String(format!("${{{c} ? [1] : []}}")),
-                                );
-                                block.insert("content".into(), content);
-                                conditional.push(Value::Object(block));
+                                conditional.push(json!({
+                                    "for_each": format!("${{{c} ? [1] : []}}"),
+                                    "content": content,
+                                }));
                             }
                         }
                     }
                     if !fixed.is_empty() {
-                        out.insert(escape_template(key), Value::Array(fixed));
+                        out.push((escape_template(key), Json::Array(fixed)));
                     }
-                    let blocks = if conditional.len() == 1 {
-                        conditional.pop().unwrap_or_default()
-                    } else {
-                        Value::Array(conditional)
+                    let blocks = match conditional.len() {
+                        1 => conditional.pop().unwrap_or(Json::Null),
+                        _ => Json::Array(conditional),
                     };
-                    dynamic.insert(key.clone(), blocks);
+                    dynamic.push((key.into(), blocks));
                 }
                 _ => {
                     let v = self.value(value, cx, blocks, resource);
-                    out.insert(escape_template(key), v);
+                    out.push((escape_template(key), v));
                 }
             }
         }
         if !dynamic.is_empty() {
-            out.insert("dynamic".into(), Value::Object(dynamic));
+            out.push(("dynamic".into(), Json::Object(dynamic)));
         }
-        out
+        // Escaped keys, and `dynamic`, may meet a key written before: the
+        // last value wins, in the first place, as in a map.
+        json::dedup(out)
     }
 
-    pub(super) fn value(
+    pub(super) fn value<'e>(
         &mut self,
-        e: &Expr,
+        e: &'e Expr,
         cx: Cx,
         blocks: bool,
         resource: Option<&Resource>,
-    ) -> Value {
+    ) -> Json<'e> {
         match self.shape(e, blocks) {
             Shape::Const => const_json(e),
-            Shape::List(items) => Value::Array(
+            Shape::List(items) => Json::Array(
                 items
                     .iter()
                     .map(|item| self.value(item, cx, blocks, resource))
                     .collect(),
             ),
-            Shape::Object(fields) => Value::Object(self.body(fields, cx, blocks, resource)),
+            Shape::Object(fields) => Json::Object(self.body(fields, cx, blocks, resource)),
             Shape::Blocks(_) | Shape::Expr => self.template(e, cx),
         }
     }

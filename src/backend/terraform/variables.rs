@@ -2,14 +2,15 @@
 //! block per constraint; names Terraform reserves.
 
 use rustc_hash::FxHashSet as HashSet;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::backend::common::names::first_free;
 use crate::diagnostics::{Diagnostic, codes};
 use crate::ir::{Deployment, Param, ParamType};
+use crate::json::{self, Json};
 
-use super::Emitter;
 use super::expressions::{escape_template, is_identifier, quote};
+use super::{Emitter, Entries};
 
 /// Names Terraform reserves for module arguments: no variable may have them.
 const RESERVED_VARIABLES: &[&str] = &[
@@ -203,32 +204,33 @@ impl<'d> Emitter<'d> {
         }
     }
 
-    pub(super) fn variables(&mut self) -> Map<String, Value> {
+    pub(super) fn variables(&mut self) -> Entries<'d> {
         let d = self.d;
-        let mut out = Map::new();
+        let mut out = Vec::with_capacity(d.params.len());
         for p in &d.params {
-            let mut v = Map::new();
+            let mut v: Entries = Vec::with_capacity(5);
             if let Some(description) = p.description.as_ref().or(p.label.as_ref()) {
-                v.insert("description".into(), Value::String(description.clone()));
+                v.push(("description".into(), description.into()));
             }
-            v.insert("type".into(), Value::String(type_expr(&p.ty)));
+            v.push(("type".into(), type_expr(&p.ty).into()));
             if let Some(default) = &p.default {
-                v.insert("default".into(), default.clone());
+                v.push(("default".into(), default.into()));
             }
             if p.secret {
-                v.insert("sensitive".into(), Value::Bool(true));
+                v.push(("sensitive".into(), true.into()));
             }
             let validations = self.validations(p);
             if !validations.is_empty() {
-                v.insert("validation".into(), Value::Array(validations));
+                v.push(("validation".into(), Json::Array(validations)));
             }
-            out.insert(self.variables[p.name.as_str()].clone(), Value::Object(v));
+            let name = self.variables[p.name.as_str()].clone();
+            out.push((name.into(), Json::Object(v)));
         }
-        out
+        json::dedup(out)
     }
 
     /// One `validation` block per constraint of `p`.
-    fn validations(&mut self, p: &Param) -> Vec<Value> {
+    fn validations(&mut self, p: &Param) -> Vec<Json<'static>> {
         let var = format!("var.{}", self.variables[p.name.as_str()]);
         let (element_ty, list) = match &p.ty {
             ParamType::List(inner) => (inner.as_ref(), true),
@@ -362,16 +364,10 @@ impl<'d> Emitter<'d> {
                     Some(m) if i < constraints => sentence_of(m),
                     _ => sentence,
                 };
-                let mut block = Map::new();
-                block.insert(
-                    "condition".into(),
-                    Value::String(format!("${{{condition}}}")),
-                );
-                block.insert(
-                    "error_message".into(),
-                    Value::String(escape_template(&message)),
-                );
-                Value::Object(block)
+                json::json!({
+                    "condition": format!("${{{condition}}}"),
+                    "error_message": escape_template(&message).into_owned(),
+                })
             })
             .collect()
     }

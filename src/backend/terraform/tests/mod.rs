@@ -744,3 +744,21 @@ fn output_is_deterministic() {
         );
     }
 }
+
+#[test]
+fn a_property_named_as_an_argument_replaces_it_in_its_place() {
+    let mut d = deployment(Target::TerraformAws);
+    let mut r = resource(
+        "Web",
+        "web",
+        "aws_instance",
+        vec![("ami", s("a")), ("count", Expr::Int(3))],
+    );
+    r.condition = Some(Expr::Bool(false));
+    d.resources.push(r);
+    let (json, _) = emit(&d);
+    let body = json["resource"]["aws_instance"]["web"].as_object().unwrap();
+    let keys: Vec<&str> = body.keys().map(String::as_str).collect();
+    assert_eq!(keys, ["count", "ami"]);
+    assert_eq!(body["count"], json!(3));
+}
