@@ -208,6 +208,38 @@ impl Target {
     }
 }
 
+/// A provider a Terraform configuration may require: local name, source,
+/// version constraint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TerraformProvider {
+    pub local: &'static str,
+    pub source: &'static str,
+    pub version: &'static str,
+}
+
+/// The providers of the vocabularies the Terraform targets accept: each
+/// target's own and hashicorp/random, which serves both (`terraform`). aws
+/// is pinned to the minor version whose schema the stdlib was generated
+/// from (6.69.1, see `shared/schemas/terraform/SOURCES.md`); the others to
+/// their major series.
+pub const TERRAFORM_PROVIDERS: &[TerraformProvider] = &[
+    TerraformProvider {
+        local: "aws",
+        source: "hashicorp/aws",
+        version: "~> 6.69",
+    },
+    TerraformProvider {
+        local: "openstack",
+        source: "terraform-provider-openstack/openstack",
+        version: "~> 3.0",
+    },
+    TerraformProvider {
+        local: "random",
+        source: "hashicorp/random",
+        version: "~> 3.6",
+    },
+];
+
 /// The vocabulary a native type name belongs to, by its spelling:
 /// `AWS::EC2::VPC` is CloudFormation's, `OS::Nova::Server` Heat's,
 /// `aws_instance` and `openstack_compute_instance_v2` Terraform's providers',
