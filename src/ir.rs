@@ -85,12 +85,27 @@ pub struct Resource {
     pub deletion: Option<Deletion>,
     /// Whether the type supports a snapshot before deletion.
     pub snapshot: bool,
+    /// Attributes the target reads as lists (the native schema's
+    /// `list_attributes`).
+    pub list_attributes: Vec<String>,
+    /// Attributes the target gives as lists of key/value objects, read as
+    /// maps (the native schema's `keyed_attributes`).
+    pub keyed_attributes: Vec<KeyedAttribute>,
     /// Where the program declares it: the entry file's resource this one
     /// was made for (a portable type's native resources share it).
     pub span: Span,
     /// Which copy of that resource it belongs to, when the resource is
     /// repeated at compile time: its index in the loop.
     pub copy: Option<u32>,
+}
+
+/// An attribute given as a list of objects and read as a map: each
+/// object's `key` field is its key, its `value` field its value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyedAttribute {
+    pub attribute: String,
+    pub key: String,
+    pub value: String,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -209,6 +224,8 @@ impl Resource {
             state: StateClass::Stateless,
             deletion: None,
             snapshot: false,
+            list_attributes: Vec::new(),
+            keyed_attributes: Vec::new(),
             span: Span::default(),
             copy: None,
         }

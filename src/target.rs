@@ -26,6 +26,51 @@ pub enum Repetition {
     Count,
 }
 
+/// What a target can express, and its quotas on one template. Backends
+/// refuse what a capability denies (E0510, E0530, E0531) and check the
+/// quotas (E0511, E0536); lowering asks `repetition`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Capabilities {
+    /// Arithmetic (`+`, `-`, `*`, `/`, `%`, negation) on values known only
+    /// at deploy time.
+    pub deploy_arithmetic: bool,
+    /// Ordering comparisons (`<`, `<=`, `>`, `>=`) at deploy time.
+    pub ordering_comparisons: bool,
+    /// How it repeats a resource a number of times known only at deploy
+    /// time.
+    pub repetition: Repetition,
+    /// Whether a template can hold another as a resource (CloudFormation's
+    /// and Heat's stack resources, Terraform's modules).
+    pub nested_stacks: bool,
+    pub limits: Limits,
+}
+
+/// A target's quotas on one template; `None` where it sets none that
+/// Infra checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    pub resources: Option<usize>,
+    pub parameters: Option<usize>,
+    pub outputs: Option<usize>,
+    pub mappings: Option<usize>,
+    /// The largest template body, in bytes (CloudFormation's from S3,
+    /// Heat's `max_template_size` default).
+    pub body_bytes: Option<usize>,
+    /// The largest template body passed inline (`--template-body`).
+    pub inline_body_bytes: Option<usize>,
+}
+
+impl Limits {
+    const NONE: Limits = Limits {
+        resources: None,
+        parameters: None,
+        outputs: None,
+        mappings: None,
+        body_bytes: None,
+        inline_body_bytes: None,
+    };
+}
+
 impl Target {
     /// Every target, in the order they are built and listed.
     pub const ALL: [Target; 4] = [
@@ -112,14 +157,47 @@ impl Target {
         }
     }
 
+    /// What it can express, and its quotas.
+    pub const fn capabilities(self) -> Capabilities {
+        match self {
+            Target::CloudFormation => Capabilities {
+                deploy_arithmetic: false,
+                ordering_comparisons: false,
+                repetition: Repetition::None,
+                nested_stacks: true,
+                limits: Limits {
+                    resources: Some(500),
+                    parameters: Some(200),
+                    outputs: Some(200),
+                    mappings: Some(200),
+                    body_bytes: Some(1_000_000),
+                    inline_body_bytes: Some(51_200),
+                },
+            },
+            Target::Heat => Capabilities {
+                deploy_arithmetic: false,
+                ordering_comparisons: false,
+                repetition: Repetition::Groups,
+                nested_stacks: true,
+                limits: Limits {
+                    body_bytes: Some(524_288),
+                    ..Limits::NONE
+                },
+            },
+            Target::TerraformAws | Target::TerraformOpenstack => Capabilities {
+                deploy_arithmetic: true,
+                ordering_comparisons: true,
+                repetition: Repetition::Count,
+                nested_stacks: true,
+                limits: Limits::NONE,
+            },
+        }
+    }
+
     /// How it repeats a resource a number of times known only at deploy
     /// time.
     pub fn repetition(self) -> Repetition {
-        match self {
-            Target::CloudFormation => Repetition::None,
-            Target::Heat => Repetition::Groups,
-            Target::TerraformAws | Target::TerraformOpenstack => Repetition::Count,
-        }
+        self.capabilities().repetition
     }
 
     /// Whether copies made by the target's own repetition can each keep a
@@ -129,6 +207,38 @@ impl Target {
         self.repetition() != Repetition::Groups
     }
 }
+
+/// A provider a Terraform configuration may require: local name, source,
+/// version constraint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TerraformProvider {
+    pub local: &'static str,
+    pub source: &'static str,
+    pub version: &'static str,
+}
+
+/// The providers of the vocabularies the Terraform targets accept: each
+/// target's own and hashicorp/random, which serves both (`terraform`). aws
+/// is pinned to the minor version whose schema the stdlib was generated
+/// from (6.69.1, see `shared/schemas/terraform/SOURCES.md`); the others to
+/// their major series.
+pub const TERRAFORM_PROVIDERS: &[TerraformProvider] = &[
+    TerraformProvider {
+        local: "aws",
+        source: "hashicorp/aws",
+        version: "~> 6.69",
+    },
+    TerraformProvider {
+        local: "openstack",
+        source: "terraform-provider-openstack/openstack",
+        version: "~> 3.0",
+    },
+    TerraformProvider {
+        local: "random",
+        source: "hashicorp/random",
+        version: "~> 3.6",
+    },
+];
 
 /// The vocabulary a native type name belongs to, by its spelling:
 /// `AWS::EC2::VPC` is CloudFormation's, `OS::Nova::Server` Heat's,
@@ -149,40 +259,4 @@ pub fn vocabulary_of(type_name: &str) -> Option<&'static str> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_and_vocabularies_agree() {
-        for target in Target::ALL {
-            assert_eq!(Target::from_name(target.name()), Some(target));
-            assert!(target.accepts_vocabulary(target.name()));
-        }
-        assert_eq!(
-            Target::NAMES.map(Target::from_name).map(Option::unwrap),
-            Target::ALL
-        );
-        assert_eq!(
-            Target::terraform("openstack"),
-            Some(Target::TerraformOpenstack)
-        );
-        assert!(Target::TerraformAws.accepts_vocabulary("terraform"));
-        assert!(!Target::Heat.accepts_vocabulary("terraform"));
-        assert_eq!(vocabulary_of("random_password"), Some("terraform"));
-        assert_eq!(vocabulary_of("AWS::EC2::VPC"), Some("cloudformation"));
-        assert_eq!(vocabulary_of("Custom::Thing"), None);
-    }
-
-    #[test]
-    fn files_are_named_by_target() {
-        assert_eq!(Target::Heat.file_name("shop", true), "shop.hot.json");
-        assert_eq!(
-            Target::TerraformOpenstack.file_name("shop", true),
-            "openstack/shop.tf.json"
-        );
-        assert_eq!(
-            Target::TerraformAws.file_name("shop", false),
-            "shop.tf.json"
-        );
-    }
-}
+mod tests;

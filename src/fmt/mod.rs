@@ -25,7 +25,7 @@
 //!   `"a" | "b"`.
 //! - Headers: `resource name: Type for i in xs if cond {`,
 //!   `persistent component Name {`, `target terraform-aws {`,
-//!   `native "AWS::X::Y" on cloudformation {` with members
+//!   `native "TYPE" on TARGET {` with members
 //!   `property Name: T`, `attribute Name: T = expr` and settings `key = value`.
 //! - Strings are re-escaped (`\\`, `\"`, `\n`, `\t`, `\r`, `\0`, `\${`).
 //!   Multi-line strings print their dedented lines one level deeper than the

@@ -516,9 +516,23 @@ impl<'p> Expander<'p> {
                     let snapshot = schema.snapshot;
                     let deletion = own
                         .or(inherited.filter(|a| a.everywhere || state == StateClass::Persistent));
-                    self.native(
+                    let value = self.native(
                         r, type_name, state, snapshot, path, key, condition, deletion,
-                    )
+                    );
+                    // What the backends read of the type's attributes.
+                    if let Some(made) = self.resources.last_mut() {
+                        made.list_attributes.clone_from(&schema.list_attributes);
+                        made.keyed_attributes = schema
+                            .keyed_attributes
+                            .iter()
+                            .map(|k| ir::KeyedAttribute {
+                                attribute: k.attribute.clone(),
+                                key: k.key.clone(),
+                                value: k.value.clone(),
+                            })
+                            .collect();
+                    }
+                    value
                 }
             },
             None => {
@@ -583,6 +597,8 @@ impl<'p> Expander<'p> {
             state,
             deletion,
             snapshot,
+            list_attributes: Vec::new(),
+            keyed_attributes: Vec::new(),
             span,
             copy: self.top_copy,
         });

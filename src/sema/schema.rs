@@ -26,7 +26,7 @@ pub struct Field {
 
 #[derive(Clone, Debug)]
 pub enum SchemaKind {
-    /// `native "AWS::EC2::VPC" on cloudformation`.
+    /// `native "TYPE" on TARGET`.
     Native { target: String },
     /// The component at `index` among the items of `module`.
     Component { module: ModuleId, index: usize },
@@ -34,7 +34,7 @@ pub enum SchemaKind {
 
 #[derive(Clone, Debug)]
 pub struct Schema {
-    /// As users write it: `compute.Server`, `AWS::EC2::VPC`, `WebTier`.
+    /// As users write it: `compute.Server`, a native type's name, `WebTier`.
     pub name: String,
     pub kind: SchemaKind,
     pub state: StateClass,
@@ -49,4 +49,56 @@ pub struct Schema {
     pub constraints: IndexMap<String, Constraints, FxBuildHasher>,
     /// A native type that can be snapshotted before deletion.
     pub snapshot: bool,
+    /// Where the type holds IPv4 network blocks, and how they nest.
+    pub addressing: Addressing,
+    /// Attributes the target reads as lists (a native schema's
+    /// `list_attributes`).
+    pub list_attributes: Vec<String>,
+    /// Attributes the target gives as lists of key/value objects, read as
+    /// maps (a native schema's `keyed_attributes`).
+    pub keyed_attributes: Vec<KeyedAttribute>,
+}
+
+/// What a type says of the IPv4 network blocks it holds: a native schema's
+/// settings (`cidr`, `network`, `secondary_blocks`, `subnet`, `adds_cidr`),
+/// or the portable stdlib's own.
+#[derive(Clone, Debug, Default)]
+pub struct Addressing {
+    /// Properties holding blocks the clouds check (E0320).
+    pub blocks: Vec<CidrSite>,
+    /// A network: the property holding its block.
+    pub network: Option<String>,
+    /// A network that may also hold subnets in secondary blocks.
+    pub secondary_blocks: bool,
+    /// A subnet: the property naming its network and the one holding its
+    /// block.
+    pub subnet: Option<(String, String)>,
+    /// A resource that gives a network a secondary block.
+    pub adds_cidr: bool,
+}
+
+/// A property holding address blocks, and the steps from its value to each
+/// block: `ingress[].cidr_blocks[]` in a schema.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CidrSite {
+    pub property: String,
+    pub steps: Vec<Step>,
+}
+
+/// A step from a value towards what it holds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Each element of a list (`[]`).
+    Each,
+    /// A field of an object (`.key`).
+    Key(String),
+}
+
+/// An attribute given as a list of objects, read as a map: `attribute` is
+/// the list, each object's `key` field its key, its `value` field its value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeyedAttribute {
+    pub attribute: String,
+    pub key: String,
+    pub value: String,
 }

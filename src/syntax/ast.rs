@@ -104,7 +104,8 @@ pub struct Resource {
 pub enum ResourceType {
     /// `compute.Server`, `AWS::EC2::Instance`, `aws_instance`.
     Path(TypePath),
-    /// `"AWS::IoT::Thing"`: a native type the stdlib lacks, unchecked.
+    /// A type name written as a string: a native type the stdlib lacks,
+    /// unchecked.
     Raw(StringLit),
 }
 
@@ -169,7 +170,7 @@ pub struct TargetBlock {
     pub items: Vec<Item>,
 }
 
-/// `native "AWS::EC2::Instance" on cloudformation { ... }`.
+/// `native "TYPE" on TARGET { ... }`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Native {
     pub state: Option<StateClass>,

@@ -40,6 +40,7 @@ import infra_emit as ie  # noqa: E402
 
 TYPES = [
     "AWS::EC2::VPC",
+    "AWS::EC2::VPCCidrBlock",
     "AWS::EC2::Subnet",
     "AWS::EC2::InternetGateway",
     "AWS::EC2::VPCGatewayAttachment",
@@ -86,6 +87,39 @@ STATE = {
     "AWS::KMS::Key": "persistent",
     "AWS::Logs::LogGroup": "persistent",
     "AWS::SQS::Queue": "volatile",
+}
+
+# Facts the resource schemas do not state, written as settings (see
+# infra_emit.fact_settings): which properties hold IPv4 network blocks that
+# EC2 checks when the stack is deployed, how subnets nest in VPCs (a VPC may
+# hold subnets in the secondary blocks a VPCCidrBlock gives it), and which
+# attributes Fn::GetAtt returns as lists (from the CloudFormation resource
+# reference, "Return values").
+FACTS = {
+    "AWS::EC2::VPC": {
+        "cidr": ["CidrBlock"],
+        "network": "CidrBlock",
+        "secondary_blocks": True,
+        "list_attributes": ["CidrBlockAssociations", "Ipv6CidrBlocks"],
+    },
+    "AWS::EC2::VPCCidrBlock": {"adds_cidr": True},
+    "AWS::EC2::Subnet": {
+        "cidr": ["CidrBlock"],
+        "subnet": {"network": "VpcId", "cidr": "CidrBlock"},
+        "list_attributes": ["Ipv6CidrBlocks"],
+    },
+    "AWS::EC2::Route": {"cidr": ["DestinationCidrBlock"]},
+    "AWS::EC2::SecurityGroup": {
+        "cidr": ["SecurityGroupIngress[].CidrIp", "SecurityGroupEgress[].CidrIp"],
+    },
+    "AWS::EC2::SecurityGroupIngress": {"cidr": ["CidrIp"]},
+    "AWS::EC2::SecurityGroupEgress": {"cidr": ["CidrIp"]},
+    "AWS::ElasticLoadBalancingV2::LoadBalancer": {"list_attributes": ["SecurityGroups"]},
+    "AWS::ElasticLoadBalancingV2::TargetGroup": {"list_attributes": ["LoadBalancerArns"]},
+    "AWS::RDS::DBInstance": {
+        "list_attributes": ["ReadReplicaDBClusterIdentifiers", "ReadReplicaDBInstanceIdentifiers"],
+    },
+    "AWS::Route53::HostedZone": {"list_attributes": ["NameServers"]},
 }
 
 # What Ref returns where the primaryIdentifier has several parts (from the
@@ -294,6 +328,7 @@ def generate(schema, snapshot):
             ref = pid
     if ref is not None:
         native.setting("ref", ie.quote(ref))
+    ie.fact_settings(native, FACTS)
 
     read_only = schema.get("readOnlyProperties", [])
     top_ro = {p.split("/")[2] for p in read_only if p.count("/") == 2}

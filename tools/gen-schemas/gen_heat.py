@@ -65,6 +65,14 @@ TYPES = [
     "OS::Heat::WaitConditionHandle",
 ]
 
+# Facts the plugins do not state, written as settings (see
+# infra_emit.fact_settings): which properties hold IPv4 network blocks that
+# Neutron checks. Security group rules are left out: Neutron takes an
+# address with host bits there and masks it.
+FACTS = {
+    "OS::Neutron::Subnet": {"cidr": ["cidr"]},
+}
+
 STATE = {
     "OS::Cinder::Volume": "persistent",
     "OS::Swift::Container": "persistent",
@@ -182,6 +190,7 @@ def generate(env, type_name):
     # snapshot-before-delete handler (Cinder volumes, Nova servers).
     if callable(getattr(cls, "handle_snapshot_delete", None)):
         native.setting("snapshot", "true")
+    ie.fact_settings(native, FACTS)
     conv = Converter(native, short)
     for name, schema in cls.properties_schema.items():
         if hidden(schema):

@@ -45,6 +45,7 @@ import infra_emit as ie  # noqa: E402
 
 AWS_TYPES = [
     "aws_vpc",
+    "aws_vpc_ipv4_cidr_block_association",
     "aws_subnet",
     "aws_internet_gateway",
     "aws_route_table",
@@ -128,11 +129,31 @@ STATE = {
     "openstack_db_instance_v1": "persistent",
 }
 
+# Facts the provider schemas do not state, written as settings (see
+# infra_emit.fact_settings): which properties hold IPv4 network blocks that
+# AWS and Neutron check when they are applied, and how subnets nest in VPCs
+# (a VPC may hold subnets in the secondary blocks an
+# aws_vpc_ipv4_cidr_block_association gives it).
+FACTS = {
+    "aws_vpc": {"cidr": ["cidr_block"], "network": "cidr_block", "secondary_blocks": True},
+    "aws_vpc_ipv4_cidr_block_association": {"adds_cidr": True},
+    "aws_subnet": {
+        "cidr": ["cidr_block"],
+        "subnet": {"network": "vpc_id", "cidr": "cidr_block"},
+    },
+    "aws_route": {"cidr": ["destination_cidr_block"]},
+    "aws_route_table": {"cidr": ["route[].cidr_block"]},
+    "aws_security_group": {"cidr": ["ingress[].cidr_blocks[]", "egress[].cidr_blocks[]"]},
+    "aws_vpc_security_group_ingress_rule": {"cidr": ["cidr_ipv4"]},
+    "aws_vpc_security_group_egress_rule": {"cidr": ["cidr_ipv4"]},
+    "openstack_networking_subnet_v2": {"cidr": ["cidr"]},
+}
+
 # Attributes the provider gives as a list of key/value objects, read as a
 # map from key to value: (type, attribute) -> (key field, value field, doc).
-# The attribute is declared `{string: T}` (T the value field's type), and the
-# Terraform backend (src/backend/terraform.rs, KEYED_ATTRIBUTES, the same
-# table) reads `r.outputs["k"]` as
+# The attribute is declared `{string: T}` (T the value field's type) and the
+# setting `keyed_attributes = { outputs = ["output_key", "output_value"] }`
+# tells the Terraform backend (through the IR) to read `r.outputs["k"]` as
 # `one([for o in TYPE.NAME.outputs : o.output_value if o.output_key == "k"])`.
 KEYED_ATTRIBUTES = {
     ("openstack_orchestration_stack_v1", "outputs"): (
@@ -310,6 +331,10 @@ def generate(type_name, schema, prefix, target):
     native = ie.Native(type_name, target, STATE.get(type_name))
     if type_name in SNAPSHOT:
         native.setting("snapshot", "true")
+    ie.fact_settings(native, FACTS)
+    for (keyed_type, name), (key_field, value_field, _) in sorted(KEYED_ATTRIBUTES.items()):
+        if keyed_type == type_name:
+            native.facts.append(("keyed_attributes", ie.literal({name: [key_field, value_field]})))
     conv = Converter(native)
     short = short_name(type_name, prefix)
     block = schema["block"]

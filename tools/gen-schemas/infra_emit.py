@@ -166,6 +166,38 @@ class TypeTable:
 
 # ------------------------------------------------------------------ natives
 
+def literal(value):
+    """A setting's value as Infra writes it: true, a string, a list of them,
+    or an object of them."""
+    if value is True:
+        return "true"
+    if isinstance(value, str):
+        return quote(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(literal(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{ " + ", ".join("%s = %s" % (key(k), literal(v)) for k, v in value.items()) + " }"
+    raise TypeError("no Infra literal for %r" % (value,))
+
+
+def fact_settings(native, facts):
+    """Settings from a script's fact table, in the table's order, written
+    after the members they name.
+
+    Address blocks (read by the checker, src/sema/check/cidr.rs):
+    `cidr`: the properties holding IPv4 network blocks the clouds check, a
+    path each (`[]` each element of a list, `.name` a field of an object);
+    `network`: the property holding a network's block; `secondary_blocks`:
+    the network may hold subnets in secondary blocks; `subnet`: the property
+    naming a subnet's network and the one holding its block; `adds_cidr`:
+    the type gives a network a secondary block.
+    Attributes (read by the backends through the IR): `list_attributes`,
+    read as lists; `keyed_attributes`, lists of key/value objects read as
+    maps (`{attribute = [key field, value field]}`)."""
+    for name, value in facts.get(native.type_name, {}).items():
+        native.facts.append((name, literal(value)))
+
+
 class Native:
     """One `native` declaration.  Docs given here are used verbatim: pass
     first_sentence(description)."""
@@ -176,6 +208,7 @@ class Native:
         self.state = state
         self.doc = doc
         self.settings = []       # (key, literal text)
+        self.facts = []          # (key, literal text), after the members
         self.members = []        # (kind, name, T, doc)
         self.types = TypeTable()
 
@@ -206,6 +239,8 @@ class Native:
             else:
                 rendered = render(ty)
             out.append("  %s %s: %s" % (kind, key(name), rendered))
+        for name, literal in self.facts:
+            out.append("  %s = %s" % (name, literal))
         out.append("}")
         out.extend(self.types.lines())
         return "\n".join(out) + "\n"

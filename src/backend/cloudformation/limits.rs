@@ -4,23 +4,26 @@
 use crate::diagnostics::{Diagnostic, codes};
 use crate::ir::Param;
 use crate::source::Span;
+use crate::target::{Limits, Target};
 
 use super::Emitter;
 
-/// CloudFormation's quotas on one template.
-const MAX_RESOURCES: usize = 500;
+/// CloudFormation's quotas on one template, a fact of the target's.
+const LIMITS: Limits = Target::CloudFormation.capabilities().limits;
 
-const MAX_PARAMETERS: usize = 200;
+const MAX_RESOURCES: usize = LIMITS.resources.unwrap();
 
-const MAX_OUTPUTS: usize = 200;
+const MAX_PARAMETERS: usize = LIMITS.parameters.unwrap();
 
-const MAX_MAPPINGS: usize = 200;
+const MAX_OUTPUTS: usize = LIMITS.outputs.unwrap();
+
+const MAX_MAPPINGS: usize = LIMITS.mappings.unwrap();
 
 /// The largest template body CloudFormation accepts from S3.
-const MAX_BODY: usize = 1_000_000;
+const MAX_BODY: usize = LIMITS.body_bytes.unwrap();
 
 /// The largest template body that can be passed inline (`--template-body`).
-const MAX_INLINE_BODY: usize = 51_200;
+const MAX_INLINE_BODY: usize = LIMITS.inline_body_bytes.unwrap();
 
 pub(super) const MAX_TEMPLATE_DESCRIPTION: usize = 1024;
 

@@ -15,25 +15,6 @@ use super::limits::MAX_OUTPUT_DESCRIPTION;
 use super::values::scalar_text;
 use super::{Emitter, Entries, Site};
 
-/// The attributes `Fn::GetAtt` reads as lists, of the types the stdlib
-/// declares (from AWS's resource schemas).
-const LIST_ATTRIBUTES: &[(&str, &str)] = &[
-    ("AWS::EC2::Subnet", "Ipv6CidrBlocks"),
-    ("AWS::EC2::VPC", "CidrBlockAssociations"),
-    ("AWS::EC2::VPC", "Ipv6CidrBlocks"),
-    (
-        "AWS::ElasticLoadBalancingV2::LoadBalancer",
-        "SecurityGroups",
-    ),
-    (
-        "AWS::ElasticLoadBalancingV2::TargetGroup",
-        "LoadBalancerArns",
-    ),
-    ("AWS::RDS::DBInstance", "ReadReplicaDBClusterIdentifiers"),
-    ("AWS::RDS::DBInstance", "ReadReplicaDBInstanceIdentifiers"),
-    ("AWS::Route53::HostedZone", "NameServers"),
-];
-
 /// Whether an output's value, as written, may be empty or whitespace-only
 /// text: the conditions under which it is (empty: always), or `None`.
 fn blank_when(value: &Json<'_>) -> Option<Vec<String>> {
@@ -294,7 +275,7 @@ impl<'d> Emitter<'d> {
             Expr::Attr(id, attr) => self
                 .resources
                 .get(id.as_str())
-                .is_some_and(|r| LIST_ATTRIBUTES.contains(&(r.type_name.as_str(), attr.as_str()))),
+                .is_some_and(|r| r.list_attributes.contains(attr)),
             _ => false,
         }
     }

@@ -10,6 +10,7 @@ use crate::diagnostics::{Diagnostic, codes};
 use crate::ir::{Context, Expr, ParamType, Part};
 use crate::json::{Json, json};
 use crate::syntax::ast::BinaryOp;
+use crate::target::Target;
 
 use super::conditions::Cond;
 use super::{Emitter, Site};
@@ -320,7 +321,13 @@ impl<'d> Emitter<'d> {
         );
     }
 
+    /// Refuses deploy-time arithmetic and ordering comparisons (E0510), as
+    /// the target's capabilities deny them.
     pub(super) fn arithmetic(&mut self, expr: &Expr, site: &Site<'_>) {
+        const {
+            let can = Target::CloudFormation.capabilities();
+            assert!(!can.deploy_arithmetic && !can.ordering_comparisons);
+        }
         let what = match expr {
             Expr::Binary(BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge, ..) => {
                 "compare the order of"

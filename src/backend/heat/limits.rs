@@ -3,10 +3,11 @@
 use crate::backend::common::reads::first_declaration;
 use crate::diagnostics::{Diagnostic, codes};
 use crate::ir::Deployment;
+use crate::target::Target;
 
 /// The largest template Heat's engine accepts by default
 /// (`max_template_size` in `heat.conf`).
-const MAX_TEMPLATE_BYTES: usize = 524_288;
+const MAX_TEMPLATE_BYTES: usize = Target::Heat.capabilities().limits.body_bytes.unwrap();
 
 /// A template of `size` bytes over the size Heat accepts, reported at the
 /// first resource (else the first output).

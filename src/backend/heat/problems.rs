@@ -38,6 +38,13 @@ fn first_resource(e: &Expr) -> Option<&str> {
     found
 }
 
+// Heat's backend refuses deploy-time arithmetic and ordering comparisons
+// (E0530, E0531) because the target's capabilities deny them.
+const _: () = assert!({
+    let can = crate::target::Target::Heat.capabilities();
+    !can.deploy_arithmetic && !can.ordering_comparisons
+});
+
 impl<'d> Emitter<'d> {
     pub(super) fn arithmetic(&self, e: &Expr) -> Problem {
         Problem::new(

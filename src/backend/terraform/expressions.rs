@@ -37,17 +37,6 @@ enum FlatPart<'e> {
     Expr(&'e Expr),
 }
 
-/// Attributes the provider gives as a list of key/value objects, read as a
-/// map: type, attribute, key field, value field. The native schemas declare
-/// them `{string: T}` (`tools/gen-schemas/gen_terraform.py`,
-/// `KEYED_ATTRIBUTES`, lists the same ones).
-const KEYED_ATTRIBUTES: &[(&str, &str, &str, &str)] = &[(
-    "openstack_orchestration_stack_v1",
-    "outputs",
-    "output_key",
-    "output_value",
-)];
-
 /// Is `e` an integer by construction (Infra divides integers to an integer)?
 fn is_int(e: &Expr, params: &HashMap<&str, &Param>) -> bool {
     match e {
@@ -579,14 +568,12 @@ impl<'d> Emitter<'d> {
         self.resource_read(id, path, index, None, cx)
     }
 
-    /// Is `path` a key/value list attribute of resource `id` (see
-    /// `KEYED_ATTRIBUTES`)?
+    /// Is `path` a key/value list attribute of resource `id` (the
+    /// schema's `keyed_attributes`)?
     pub(super) fn is_keyed(&self, id: &str, path: &str) -> bool {
-        self.resources.get(id).is_some_and(|r| {
-            KEYED_ATTRIBUTES
-                .iter()
-                .any(|(t, a, _, _)| *t == r.type_name && *a == path)
-        })
+        self.resources
+            .get(id)
+            .is_some_and(|r| r.keyed_attributes.iter().any(|k| k.attribute == path))
     }
 
     /// `resource_ref`, reading a key/value list attribute (the first segment
@@ -621,15 +608,20 @@ impl<'d> Emitter<'d> {
         } else if r.condition.is_some() {
             s.push_str("[0]");
         }
-        let keyed = KEYED_ATTRIBUTES
-            .iter()
-            .find(|(t, _, _, _)| *t == r.type_name);
         let mut segments = path.split('.').filter(|s| !s.is_empty());
         let mut first = true;
         while let Some(segment) = segments.next() {
-            let keyed = keyed.filter(|(_, a, _, _)| first && *a == segment);
+            let keyed = r
+                .keyed_attributes
+                .iter()
+                .find(|k| first && k.attribute == segment);
             first = false;
-            if let Some(&(_, attr, key_field, value_field)) = keyed {
+            if let Some(crate::ir::KeyedAttribute {
+                attribute: attr,
+                key: key_field,
+                value: value_field,
+            }) = keyed
+            {
                 let list = format!("{s}.{attr}");
                 s = match key.take().or_else(|| segments.next().map(quote)) {
                     Some(key) => format!(

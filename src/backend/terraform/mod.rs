@@ -39,7 +39,7 @@
 //!   endpoint for the provider's region out of the auth scope's service
 //!   catalog.
 //! - An attribute the provider gives as a list of key/value objects (a Heat
-//!   stack's `outputs`, see `KEYED_ATTRIBUTES`) is read by key:
+//!   stack's `outputs`, the schema's `keyed_attributes`) is read by key:
 //!   `one([for o in TYPE.NAME.outputs : o.output_value if o.output_key == "k"])`.
 //! - Outputs are `output` blocks; an output that reads a secret param or a
 //!   sensitive attribute is `sensitive`, as Terraform requires. An export

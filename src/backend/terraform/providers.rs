@@ -4,36 +4,9 @@
 use crate::diagnostics::{Diagnostic, codes};
 use crate::ir::{Context, ParamType};
 use crate::json::{Json, json};
+use crate::target::TERRAFORM_PROVIDERS as PROVIDERS;
 
 use super::{Cx, Emitter, Entries, REQUIRED_VERSION};
-
-/// A provider a configuration may need: local name, source, version.
-struct Provider {
-    local: &'static str,
-    source: &'static str,
-    version: &'static str,
-}
-
-/// The providers whose vocabularies the checker accepts. aws is pinned to
-/// the minor version whose schema the stdlib was generated from (6.69.1, see
-/// `shared/schemas/terraform/SOURCES.md`); the others to their major series.
-const PROVIDERS: &[Provider] = &[
-    Provider {
-        local: "aws",
-        source: "hashicorp/aws",
-        version: "~> 6.69",
-    },
-    Provider {
-        local: "openstack",
-        source: "terraform-provider-openstack/openstack",
-        version: "~> 3.0",
-    },
-    Provider {
-        local: "random",
-        source: "hashicorp/random",
-        version: "~> 3.6",
-    },
-];
 
 /// The auth scope data source that region, project and catalog are read from.
 const AUTH_SCOPE: &str = "data.openstack_identity_auth_scope_v3.current";

@@ -5,9 +5,11 @@
 use rustc_hash::FxHashMap as HashMap;
 
 use super::items::constants;
+use super::schemas::cidr_site;
 use super::{Checker, Scope};
 use crate::diagnostics::{Diagnostic, codes};
 use crate::sema::eval::{self, Value};
+use crate::sema::schema::{Addressing, Schema, SchemaKind, Step};
 use crate::sema::ty::SchemaId;
 use crate::source::Span;
 use crate::syntax::ast::*;
@@ -18,48 +20,47 @@ impl Checker<'_> {
     /// the clouds refuse both when the stack is deployed (cfn-lint reports
     /// them too).
     pub(super) fn check_address_ranges(&mut self, scope: &Scope, items: &[Item]) {
-        let type_name = |index: usize| {
-            scope.resource_schemas[index].map(|id| self.schemas[id.0 as usize].name.as_str())
-        };
-        // A secondary block lets a native VPC hold subnets outside its own.
-        let secondary = (0..items.len()).any(|index| {
-            matches!(
-                type_name(index),
-                Some("AWS::EC2::VPCCidrBlock" | "aws_vpc_ipv4_cidr_block_association")
-            )
-        });
-        let mut networks: HashMap<&str, (Block4, Span, usize)> = HashMap::default();
+        let schema =
+            |index: usize| scope.resource_schemas[index].map(|id| &*self.schemas[id.0 as usize]);
+        // A secondary block lets a native network hold subnets outside its own.
+        let secondary =
+            (0..items.len()).any(|index| schema(index).is_some_and(|s| s.addressing.adds_cidr));
+        let mut networks: HashMap<&str, (Block4, Span, &Schema)> = HashMap::default();
         let mut subnets = Vec::new();
         for (index, item) in items.iter().enumerate() {
             let ItemKind::Resource(r) = &item.kind else {
                 continue;
             };
-            let Some(name) = type_name(index) else {
+            let Some(schema) = schema(index) else {
                 continue;
             };
-            for (kind, ranges) in ADDRESS_RANGES.iter().enumerate() {
-                if name == ranges.network && r.for_guard.is_none() {
-                    if let Some((block, span)) = block_of(scope, r, ranges.network_block) {
-                        networks.entry(&r.name.name).or_insert((block, span, kind));
-                    }
-                } else if name == ranges.subnet
-                    && let Some(network) = network_of(r, ranges.subnet_network)
-                    && let Some((block, span)) = block_of(scope, r, ranges.subnet_block)
+            let facts = &schema.addressing;
+            if let Some(property) = &facts.network {
+                if r.for_guard.is_none()
+                    && let Some((block, span)) = block_of(scope, r, property)
                 {
-                    subnets.push((r, kind, network, block, span));
+                    networks
+                        .entry(&r.name.name)
+                        .or_insert((block, span, schema));
                 }
+            } else if let Some((network_property, block_property)) = &facts.subnet
+                && let Some(network) = network_of(r, network_property)
+                && let Some((block, span)) = block_of(scope, r, block_property)
+            {
+                subnets.push((r, schema, network, block, span));
             }
         }
         // Subnets that surely exist together, in source order.
         let mut placed: Vec<(&str, Block4, Span, &str)> = Vec::new();
-        for (r, kind, network, block, span) in subnets {
-            let Some(&(outer, outer_span, network_kind)) = networks.get(network) else {
+        for (r, schema, network, block, span) in subnets {
+            let Some(&(outer, outer_span, network_schema)) = networks.get(network) else {
                 continue;
             };
-            if network_kind != kind {
+            // A subnet's network is of its own vocabulary.
+            if !same_vocabulary(&network_schema.kind, &schema.kind) {
                 continue;
             }
-            if !(outer.contains(block) || ADDRESS_RANGES[kind].native && secondary) {
+            if !(outer.contains(block) || network_schema.addressing.secondary_blocks && secondary) {
                 self.diagnostics.push(
                     Diagnostic::new(
                         &codes::E0318,
@@ -136,12 +137,15 @@ impl Checker<'_> {
         value: &Expr,
     ) {
         let schema = self.schemas[schema.0 as usize].clone();
-        let Some((_, _, steps)) = ADDRESS_BLOCKS
+        let Some(site) = schema
+            .addressing
+            .blocks
             .iter()
-            .find(|(ty, property, _)| *property == key && *ty == schema.name)
+            .find(|site| site.property == key)
         else {
             return;
         };
+        let steps = site.steps.as_slice();
         let mut blocks = Vec::new();
         blocks_in(scope, value, steps, &mut blocks);
         for (e, text, default_of) in blocks {
@@ -185,110 +189,43 @@ impl Checker<'_> {
     }
 }
 
-/// The resource types whose address blocks nest: a network, the property
-/// holding its block; a subnet, the property naming its network and the one
-/// holding its block.
-struct AddressRanges {
-    /// A native VPC may hold subnets in secondary blocks too.
-    native: bool,
-    network: &'static str,
-    network_block: &'static str,
-    subnet: &'static str,
-    subnet_network: &'static str,
-    subnet_block: &'static str,
+/// Whether a network and a subnet are of one vocabulary: the same target's
+/// native types, or both portable.
+fn same_vocabulary(a: &SchemaKind, b: &SchemaKind) -> bool {
+    match (a, b) {
+        (SchemaKind::Native { target: a }, SchemaKind::Native { target: b }) => a == b,
+        (SchemaKind::Component { .. }, SchemaKind::Component { .. }) => true,
+        _ => false,
+    }
 }
 
-const ADDRESS_RANGES: &[AddressRanges] = &[
-    AddressRanges {
-        native: false,
-        network: "network.Network",
-        network_block: "cidr",
-        subnet: "network.Subnet",
-        subnet_network: "network",
-        subnet_block: "cidr",
-    },
-    AddressRanges {
-        native: true,
-        network: "AWS::EC2::VPC",
-        network_block: "CidrBlock",
-        subnet: "AWS::EC2::Subnet",
-        subnet_network: "VpcId",
-        subnet_block: "CidrBlock",
-    },
-    AddressRanges {
-        native: true,
-        network: "aws_vpc",
-        network_block: "cidr_block",
-        subnet: "aws_subnet",
-        subnet_network: "vpc_id",
-        subnet_block: "cidr_block",
-    },
-];
-
-/// A step from a property's value towards the address blocks it holds.
-#[derive(Clone, Copy)]
-enum Step {
-    /// Each element of a list.
-    Each,
-    /// A field of an object.
-    Key(&'static str),
+/// The portable stdlib's networks, subnets and security groups, which hold
+/// address blocks as native schemas' settings say theirs. Neutron's security
+/// group rules are left out of the native ones: Neutron takes an address
+/// with host bits there and masks it.
+pub(super) fn portable_addressing(name: &str) -> Addressing {
+    let site = |path| cidr_site(path).into_iter().collect();
+    match name {
+        "network.Network" => Addressing {
+            blocks: site("cidr"),
+            network: Some("cidr".into()),
+            ..Addressing::default()
+        },
+        "network.Subnet" => Addressing {
+            blocks: site("cidr"),
+            subnet: Some(("network".into(), "cidr".into())),
+            ..Addressing::default()
+        },
+        "network.SecurityGroup" => Addressing {
+            blocks: ["ingress[].cidr", "egress[].cidr"]
+                .into_iter()
+                .filter_map(cidr_site)
+                .collect(),
+            ..Addressing::default()
+        },
+        _ => Addressing::default(),
+    }
 }
-
-/// The properties whose values hold IPv4 network blocks the clouds check
-/// when the stack is deployed: the type, the property, and the steps from
-/// its value to each block. Neutron's security group rules are left out:
-/// Neutron takes an address with host bits there and masks it.
-const ADDRESS_BLOCKS: &[(&str, &str, &[Step])] = &[
-    ("network.Network", "cidr", &[]),
-    ("network.Subnet", "cidr", &[]),
-    (
-        "network.SecurityGroup",
-        "ingress",
-        &[Step::Each, Step::Key("cidr")],
-    ),
-    (
-        "network.SecurityGroup",
-        "egress",
-        &[Step::Each, Step::Key("cidr")],
-    ),
-    ("AWS::EC2::VPC", "CidrBlock", &[]),
-    ("AWS::EC2::Subnet", "CidrBlock", &[]),
-    ("AWS::EC2::Route", "DestinationCidrBlock", &[]),
-    (
-        "AWS::EC2::SecurityGroup",
-        "SecurityGroupIngress",
-        &[Step::Each, Step::Key("CidrIp")],
-    ),
-    (
-        "AWS::EC2::SecurityGroup",
-        "SecurityGroupEgress",
-        &[Step::Each, Step::Key("CidrIp")],
-    ),
-    ("AWS::EC2::SecurityGroupIngress", "CidrIp", &[]),
-    ("AWS::EC2::SecurityGroupEgress", "CidrIp", &[]),
-    ("aws_vpc", "cidr_block", &[]),
-    ("aws_subnet", "cidr_block", &[]),
-    ("aws_route", "destination_cidr_block", &[]),
-    (
-        "aws_route_table",
-        "route",
-        &[Step::Each, Step::Key("cidr_block")],
-    ),
-    (
-        "aws_security_group",
-        "ingress",
-        &[Step::Each, Step::Key("cidr_blocks"), Step::Each],
-    ),
-    (
-        "aws_security_group",
-        "egress",
-        &[Step::Each, Step::Key("cidr_blocks"), Step::Each],
-    ),
-    ("aws_vpc_security_group_ingress_rule", "cidr_ipv4", &[]),
-    ("aws_vpc_security_group_egress_rule", "cidr_ipv4", &[]),
-    ("OS::Neutron::Subnet", "cidr", &[]),
-    ("openstack_networking_subnet_v2", "cidr", &[]),
-];
 
 /// The address blocks `steps` reach from `expr`: each constant string,
 /// with the expression that gives it and the param whose default it is.
@@ -310,7 +247,7 @@ fn blocks_in<'e>(
         }
         (Some((Step::Key(key), rest)), ExprKind::Object(properties)) => {
             // The last one counts; setting a key twice is reported anyway.
-            if let Some(p) = properties.iter().rev().find(|p| p.key.name == *key) {
+            if let Some(p) = properties.iter().rev().find(|p| &p.key.name == key) {
                 blocks_in(scope, &p.value, rest, out);
             }
         }
@@ -334,7 +271,7 @@ fn strings_in<'v>(value: &'v Value, steps: &[Step], out: &mut Vec<&'v str>) {
             }
         }
         (Some((Step::Key(key), rest)), Value::Object(fields)) => {
-            if let Some(item) = fields.get(*key) {
+            if let Some(item) = fields.get(key.as_str()) {
                 strings_in(item, rest, out);
             }
         }

@@ -11,7 +11,7 @@ use super::types::{literal_type, written_optional};
 use super::{Checker, ModuleId};
 use crate::diagnostics::{Diagnostic, codes};
 use crate::sema::params;
-use crate::sema::schema::{Field, Schema, SchemaKind};
+use crate::sema::schema::{Addressing, CidrSite, Field, KeyedAttribute, Schema, SchemaKind, Step};
 use crate::sema::ty::{SchemaId, Ty};
 use crate::source::Span;
 use crate::syntax::ast::*;
@@ -32,6 +32,7 @@ impl Checker<'_> {
             Some(ns) => format!("{ns}.{}", component.name.name),
             None => component.name.name.clone(),
         };
+        let addressing = super::cidr::portable_addressing(&name);
         self.schemas.push(Rc::new(Schema {
             name,
             kind: SchemaKind::Component { module, index },
@@ -41,6 +42,9 @@ impl Checker<'_> {
             outputs: IndexMap::default(),
             constraints: IndexMap::default(),
             snapshot: false,
+            addressing,
+            list_attributes: Vec::new(),
+            keyed_attributes: Vec::new(),
         }));
         // Fields resolve on first use: a component's type may then appear in
         // its own fields or in an alias that one of its fields uses.
@@ -227,13 +231,105 @@ impl Checker<'_> {
             inputs,
             outputs,
             constraints: IndexMap::default(),
-            snapshot: native.members.iter().any(|m| {
-                matches!(&m.kind, MemberKind::Setting(p)
-                    if p.key.name == "snapshot" && matches!(p.value.kind, ExprKind::Bool(true)))
-            }),
+            snapshot: setting(native, "snapshot").is_some_and(|v| v.kind == ExprKind::Bool(true)),
+            addressing: addressing(native),
+            list_attributes: setting(native, "list_attributes")
+                .map(|v| strings(v).collect())
+                .unwrap_or_default(),
+            keyed_attributes: keyed_attributes(native),
         }));
         Some(id)
     }
+}
+
+/// The value of the schema setting `key = value`, if written.
+fn setting<'a>(native: &'a Native, key: &str) -> Option<&'a Expr> {
+    native.members.iter().find_map(|m| match &m.kind {
+        MemberKind::Setting(p) if p.key.name == key => Some(&p.value),
+        _ => None,
+    })
+}
+
+/// The plain strings of a string or a list of strings; nothing else
+/// (settings are the generators' output, not checked).
+fn strings(value: &Expr) -> impl Iterator<Item = String> + '_ {
+    let items = match &value.kind {
+        ExprKind::List(items) => items.as_slice(),
+        _ => std::slice::from_ref(value),
+    };
+    items.iter().filter_map(|item| match &item.kind {
+        ExprKind::Str(s) => s.as_plain(),
+        _ => None,
+    })
+}
+
+/// The plain string of `field` in an object setting.
+fn field<'a>(fields: &'a [Property], key: &str) -> Option<&'a Expr> {
+    fields.iter().find(|p| p.key.name == key).map(|p| &p.value)
+}
+
+/// `cidr = ["P", "Q[].R"]`, `network = "P"`, `secondary_blocks = true`,
+/// `subnet = { network = "P", cidr = "Q" }`, `adds_cidr = true`.
+fn addressing(native: &Native) -> Addressing {
+    let flag = |key| setting(native, key).is_some_and(|v| v.kind == ExprKind::Bool(true));
+    let one = |value: Option<&Expr>| value.and_then(|v| strings(v).next());
+    Addressing {
+        blocks: setting(native, "cidr")
+            .map(|v| strings(v).filter_map(|path| cidr_site(&path)).collect())
+            .unwrap_or_default(),
+        network: one(setting(native, "network")),
+        secondary_blocks: flag("secondary_blocks"),
+        subnet: match setting(native, "subnet").map(|v| &v.kind) {
+            Some(ExprKind::Object(fields)) => {
+                one(field(fields, "network")).zip(one(field(fields, "cidr")))
+            }
+            _ => None,
+        },
+        adds_cidr: flag("adds_cidr"),
+    }
+}
+
+/// `keyed_attributes = { outputs = ["output_key", "output_value"] }`.
+fn keyed_attributes(native: &Native) -> Vec<KeyedAttribute> {
+    let Some(ExprKind::Object(fields)) = setting(native, "keyed_attributes").map(|v| &v.kind)
+    else {
+        return Vec::new();
+    };
+    fields
+        .iter()
+        .filter_map(|p| {
+            let [key, value] =
+                <[String; 2]>::try_from(strings(&p.value).collect::<Vec<_>>()).ok()?;
+            Some(KeyedAttribute {
+                attribute: p.key.name.clone(),
+                key,
+                value,
+            })
+        })
+        .collect()
+}
+
+/// A path to address blocks: a property, then `[]` for each element of a
+/// list and `.name` for a field of an object (`ingress[].cidr_blocks[]`).
+pub(super) fn cidr_site(path: &str) -> Option<CidrSite> {
+    let end = path.find(['[', '.']).unwrap_or(path.len());
+    let (property, mut rest) = path.split_at(end);
+    let mut steps = Vec::new();
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix("[]") {
+            steps.push(Step::Each);
+            rest = after;
+        } else {
+            let after = rest.strip_prefix('.')?;
+            let end = after.find(['[', '.']).unwrap_or(after.len());
+            steps.push(Step::Key(after[..end].to_string()));
+            rest = &after[end..];
+        }
+    }
+    (!property.is_empty()).then(|| CidrSite {
+        property: property.to_string(),
+        steps,
+    })
 }
 
 /// Native type names near `name`, by the stdlib's file names, for

@@ -3,7 +3,9 @@
 use serde_json::{Value, json};
 
 use crate::backend::common::testing::*;
-use crate::ir::{Context, Deletion, Deployment, Expr, Output, Param, ParamType, Resource, Target};
+use crate::ir::{
+    Context, Deletion, Deployment, Expr, KeyedAttribute, Output, Param, ParamType, Resource, Target,
+};
 use crate::syntax::ast::BinaryOp;
 
 use super::variables::re2_unsupported;

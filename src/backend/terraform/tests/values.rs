@@ -292,15 +292,23 @@ fn the_object_store_url_is_read_from_the_service_catalog() {
 #[test]
 fn key_value_lists_are_read_by_key() {
     let mut d = deployment(Target::TerraformOpenstack);
-    d.resources.push(resource(
-        "Jobs",
-        "jobs",
-        "openstack_orchestration_stack_v1",
-        vec![
-            ("name", s("jobs")),
-            ("template_opts", object(vec![("Bin", s("{}"))])),
-        ],
-    ));
+    // As the schema's `keyed_attributes` says, through lowering.
+    d.resources.push(Resource {
+        keyed_attributes: vec![KeyedAttribute {
+            attribute: "outputs".into(),
+            key: "output_key".into(),
+            value: "output_value".into(),
+        }],
+        ..resource(
+            "Jobs",
+            "jobs",
+            "openstack_orchestration_stack_v1",
+            vec![
+                ("name", s("jobs")),
+                ("template_opts", object(vec![("Bin", s("{}"))])),
+            ],
+        )
+    });
     d.outputs.push(output(
         "by_index",
         Expr::Index(Box::new(attr("Jobs", "outputs")), Box::new(s("href"))),
@@ -332,6 +340,7 @@ fn key_value_lists_are_read_by_key() {
     assert_eq!(json["output"]["by_index"]["value"], json!(href));
     // Other types' attributes are read as they are.
     d.resources[0].type_name = "openstack_compute_instance_v2".into();
+    d.resources[0].keyed_attributes.clear();
     let json = clean(&d);
     assert_eq!(
         json["output"]["by_index"]["value"],
