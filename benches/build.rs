@@ -115,7 +115,7 @@ fn check_phases_once(
     let (names, name_diagnostics) = infra::sema::resolve::resolve(&ast);
     let names = std::sync::Arc::new(names);
     mark(1);
-    let (params, _) = infra::sema::params::check(&ast, &Default::default());
+    let (params, _) = infra::sema::params::check(&ast, &names, &Default::default());
     mark(2);
     let (program, types) = infra::sema::check::check(
         &mut db,

@@ -146,7 +146,8 @@ pub fn check(
                                 .ok()
                         })
                         .flatten();
-                    let (params, param_diagnostics) = sema::params::check(&ast, &options.params);
+                    let (params, param_diagnostics) =
+                        sema::params::check(&ast, &names, &options.params);
                     let checked = sema::check::check(
                         &mut db,
                         file,

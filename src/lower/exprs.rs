@@ -383,8 +383,9 @@ fn fold_op(kind: &ExprKind, operands: &[&Val]) -> Option<Val> {
         kind: rebuilt,
         span,
     };
-    let lookup = |n: &str| {
-        n.strip_prefix('#')
+    let lookup = |n: &Ident| {
+        n.name
+            .strip_prefix('#')
             .and_then(|i| i.parse::<usize>().ok())
             .and_then(|i| values.get(i).cloned())
     };

@@ -6,6 +6,7 @@ use super::exprs::canon;
 use super::{Checker, Entry, Scope};
 use crate::diagnostics::{Diagnostic, codes};
 use crate::sema::eval::{self, Value};
+use crate::sema::names::{DeclId, Names};
 use crate::sema::ty::Ty;
 use crate::source::Span;
 use crate::syntax::ast::*;
@@ -33,21 +34,20 @@ impl Checker<'_> {
             return;
         };
         let constant = index.and_then(|e| constant_index(scope, e));
-        let bound: Vec<&str> = r
+        let bound: Vec<DeclId> = r
             .for_guard
             .iter()
             .flat_map(|f| std::iter::once(&f.binding.first).chain(&f.binding.second))
-            .map(|b| b.name.as_str())
+            .filter_map(|b| scope.names.of(b))
             .collect();
+        let binds = |n: &Ident| scope.names.of(n).is_some_and(|id| bound.contains(&id));
         let mut names = Vec::new();
         names_in(guard, &mut names);
-        let reads_binding = names.iter().any(|n| bound.contains(&n.name.as_str()));
+        let reads_binding = names.iter().any(|n| binds(n));
         // The condition as it reads here for instance `k`; `None` when the
         // names it reads mean something else here, or a loop variable cannot
         // be written without the loop.
-        let shadowed = names
-            .iter()
-            .any(|n| !bound.contains(&n.name.as_str()) && scope.is_local(&n.name));
+        let shadowed = names.iter().any(|n| !binds(n) && scope.is_local(n));
         let instance = |k: i64| {
             let guard_for = r.for_guard.as_ref()?;
             let substitutions = instance_bindings(scope, guard_for, k)?;
@@ -58,7 +58,7 @@ impl Checker<'_> {
                     names_in(e, &mut inner);
                     inner
                 })
-                .any(|n| scope.is_local(&n.name));
+                .any(|n| scope.is_local(n));
             (!shadowed && !hidden).then_some(substitutions)
         };
         if reads_binding
@@ -66,7 +66,7 @@ impl Checker<'_> {
             && let Some(substitutions) = instance(k)
             && scope
                 .conditions
-                .contains(&canon(&substitute(guard, &substitutions)))
+                .contains(&canon(&substitute(scope.names, guard, &substitutions)))
         {
             return;
         }
@@ -113,22 +113,23 @@ impl Checker<'_> {
                 "use it under the same condition, as in `{written} ? {read}.ATTRIBUTE : null`, or give this declaration the same `if`"
             )
         } else {
-            let variable = bound
+            let variable = names
                 .iter()
-                .find(|b| names.iter().any(|n| n.name == **b))
-                .copied()
-                .unwrap_or_default();
+                .find(|n| binds(n))
+                .map_or("", |n| n.name.as_str());
             let k = constant.unwrap_or(0);
             match instance(k) {
                 Some(substitutions) if constant.is_some() => {
-                    let condition = splice(&written, guard_span, guard, &substitutions);
+                    let condition =
+                        splice(scope.names, &written, guard_span, guard, &substitutions);
                     format!(
                         "instance {k} of `{0}` exists only when `{condition}`: read it under that condition, as in `{condition} ? {0}[{k}].ATTRIBUTE : null`",
                         name.name
                     )
                 }
                 Some(substitutions) => {
-                    let condition = splice(&written, guard_span, guard, &substitutions);
+                    let condition =
+                        splice(scope.names, &written, guard_span, guard, &substitutions);
                     format!(
                         "whether an instance of `{0}` exists depends on `{variable}`, its loop variable: read one instance at a constant index under its own condition, as in `{condition} ? {0}[{k}].ATTRIBUTE : null`, or use `{0}` in a resource with the same `for` and `if`",
                         name.name
@@ -179,7 +180,7 @@ fn names_in_comprehension<'e>(
 fn constant_index(scope: &Scope, index: &Expr) -> Option<i64> {
     let mut names = Vec::new();
     names_in(index, &mut names);
-    if names.iter().any(|n| scope.is_local(&n.name)) {
+    if names.iter().any(|n| scope.is_local(n)) {
         return None;
     }
     match eval::eval(index, &|n| scope.consts.lookup(n), &mut Vec::new())? {
@@ -218,14 +219,18 @@ fn copies_known(scope: &Scope, r: &Resource) -> Option<Vec<bool>> {
         .into_iter()
         .map(|(first, second)| {
             let binding = &repeat.binding;
-            let bound: Vec<(&str, Value)> = match &binding.second {
-                Some(s) => vec![(&binding.first.name, first), (&s.name, second)],
-                None => vec![(&binding.first.name, second)],
+            let bound: Vec<(Option<DeclId>, Value)> = match &binding.second {
+                Some(s) => vec![
+                    (scope.names.of(&binding.first), first),
+                    (scope.names.of(s), second),
+                ],
+                None => vec![(scope.names.of(&binding.first), second)],
             };
-            let lookup = |n: &str| {
+            let lookup = |n: &Ident| {
+                let id = scope.names.of(n);
                 bound
                     .iter()
-                    .find(|(b, _)| *b == n)
+                    .find(|(b, _)| b.is_some() && *b == id)
                     .map(|(_, v)| v.clone())
                     .or_else(|| scope.consts.lookup(n))
             };
@@ -237,11 +242,11 @@ fn copies_known(scope: &Scope, r: &Resource) -> Option<Vec<bool>> {
         .collect()
 }
 
-fn instance_bindings(
-    scope: &Scope,
-    guard: &ForGuard,
-    k: i64,
-) -> Option<Vec<(String, Expr, String)>> {
+/// A loop variable's declaration, the expression it stands for, and that
+/// expression's text.
+type Substitution = (DeclId, Expr, String);
+
+fn instance_bindings(scope: &Scope, guard: &ForGuard, k: i64) -> Option<Vec<Substitution>> {
     let literal = |n: i64| {
         let expr = Expr {
             kind: ExprKind::Int(n),
@@ -258,7 +263,7 @@ fn instance_bindings(
             };
             (literal(k), literal(start.checked_add(k)?))
         }
-        ExprKind::Name(list) if is_list(scope, &list.name) => {
+        ExprKind::Name(list) if is_list(scope, list) => {
             let expr = Expr {
                 kind: ExprKind::Index(Box::new(guard.iterable.clone()), Box::new(literal(k).0)),
                 span: Span::default(),
@@ -268,19 +273,20 @@ fn instance_bindings(
         _ => return None,
     };
     let binding = &guard.binding;
+    let first = scope.names.of(&binding.first)?;
     Some(match &binding.second {
         Some(second) => vec![
-            (binding.first.name.clone(), index.0, index.1),
-            (second.name.clone(), element.0, element.1),
+            (first, index.0, index.1),
+            (scope.names.of(second)?, element.0, element.1),
         ],
-        None => vec![(binding.first.name.clone(), element.0, element.1)],
+        None => vec![(first, element.0, element.1)],
     })
 }
 
 /// Is `name`, of the module's top level, a list (by its declared type, or
 /// its value when known at compile time)?
-fn is_list(scope: &Scope, name: &str) -> bool {
-    let typed = match scope.entries.get(name) {
+fn is_list(scope: &Scope, name: &Ident) -> bool {
+    let typed = match scope.names.of(name).and_then(|id| scope.entries.get(&id)) {
         Some(Entry::Param(t, _)) => Some(t),
         Some(Entry::Let(index)) => scope.lets.get(index).and_then(Option::as_ref),
         _ => None,
@@ -293,18 +299,18 @@ fn is_list(scope: &Scope, name: &str) -> bool {
 }
 
 /// `expr` with the names of `substitutions` replaced by their expressions.
-fn substitute(expr: &Expr, substitutions: &[(String, Expr, String)]) -> Expr {
+fn substitute(names: &Names, expr: &Expr, substitutions: &[Substitution]) -> Expr {
     let mut expr = expr.clone();
-    replace_names(&mut expr, substitutions);
+    replace_names(names, &mut expr, substitutions);
     expr
 }
 
-fn replace_names(expr: &mut Expr, substitutions: &[(String, Expr, String)]) {
-    let mut each = |e: &mut Expr| replace_names(e, substitutions);
+fn replace_names(names: &Names, expr: &mut Expr, substitutions: &[Substitution]) {
+    let mut each = |e: &mut Expr| replace_names(names, e, substitutions);
     match &mut expr.kind {
         ExprKind::Name(name) => {
-            if let Some((_, replacement, _)) = substitutions.iter().find(|(n, ..)| *n == name.name)
-            {
+            let id = names.of(name);
+            if let Some((_, replacement, _)) = substitutions.iter().find(|(d, ..)| Some(*d) == id) {
                 *expr = replacement.clone();
             }
         }
@@ -356,10 +362,11 @@ fn replace_names(expr: &mut Expr, substitutions: &[(String, Expr, String)]) {
 /// The text of `guard`, written at `span` as `written`, with the names of
 /// `substitutions` replaced by their text.
 fn splice(
+    resolved: &Names,
     written: &str,
     span: Span,
     guard: &Expr,
-    substitutions: &[(String, Expr, String)],
+    substitutions: &[Substitution],
 ) -> String {
     let mut names = Vec::new();
     names_in(guard, &mut names);
@@ -367,7 +374,8 @@ fn splice(
     let mut text = written.to_string();
     let base = span.range().start;
     for name in names {
-        let Some((_, _, replacement)) = substitutions.iter().find(|(n, ..)| *n == name.name) else {
+        let id = resolved.of(name);
+        let Some((_, _, replacement)) = substitutions.iter().find(|(d, ..)| Some(*d) == id) else {
             continue;
         };
         let range = name.span.range();

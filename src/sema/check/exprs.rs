@@ -9,6 +9,7 @@ use super::secrets::Secret;
 use super::{Checker, Entry, Scope};
 use crate::builtins::Builtin;
 use crate::diagnostics::{Diagnostic, codes};
+use crate::sema::names::DeclKind;
 use crate::sema::resolve::NAMESPACES;
 use crate::sema::schema::Field;
 use crate::sema::ty::{Fields, Ty, accepts};
@@ -380,10 +381,9 @@ impl Checker<'_> {
         let tested = tested?;
         match &tested.kind {
             ExprKind::Name(name) => {
+                let id = scope.names.of(name)?;
                 let (t, secret) = self.reading_secrets(|s| s.name_type_quiet(scope, name));
-                scope
-                    .locals
-                    .push((name.name.clone(), t.non_optional().clone(), secret));
+                scope.locals.push((id, t.non_optional().clone(), secret));
                 Some(Narrowed::Local)
             }
             _ => {
@@ -504,13 +504,14 @@ impl Checker<'_> {
     /// The type of a name; `index`, when the name is indexed (`a[0]`): which
     /// instance of a repeated resource is read.
     fn name_type_at(&mut self, scope: &mut Scope, name: &Ident, index: Option<&Expr>) -> Ty {
-        if let Some((_, t, secret)) = scope.locals.iter().rev().find(|(n, ..)| *n == name.name) {
+        if let Some((_, t, secret)) = scope.local(name) {
             if let Some(secret) = secret {
                 self.note_secret(secret.through(&name.name, name.span));
             }
             return t.clone();
         }
-        match scope.entries.get(name.name.as_str()) {
+        let resolved = scope.names.lookup(name);
+        match resolved.and_then(|(id, _)| scope.entries.get(&id)) {
             Some(Entry::Param(t, secret)) => {
                 if let Some(origin) = *secret {
                     self.note_secret(Rc::new(Secret {
@@ -546,18 +547,21 @@ impl Checker<'_> {
                 ty
             }
             Some(Entry::Import) => self.not_a_value(name, "an import", "an import names a file: use its components and type aliases as types, as in `web.WebTier`"),
-            None if NAMESPACES.contains(&name.name.as_str()) => self.not_a_value(
-                name,
-                "a namespace of portable types",
-                "use its types in a resource, as in `resource net: network.Network { ... }`, and read the resource's attributes",
-            ),
-            None if scope.items.iter().any(|i| matches!(&i.kind, ItemKind::Component(c) if c.name.name == name.name)) => self.not_a_value(
-                name,
-                "a component",
-                "declare a resource of this component and read its outputs, as in `resource r: NAME { ... }` then `r.OUTPUT`",
-            ),
-            // Unknown names are reported by the resolver.
-            None => Ty::Error,
+            None => match resolved.map(|(_, decl)| decl.kind) {
+                None if NAMESPACES.contains(&name.name.as_str()) => self.not_a_value(
+                    name,
+                    "a namespace of portable types",
+                    "use its types in a resource, as in `resource net: network.Network { ... }`, and read the resource's attributes",
+                ),
+                Some(DeclKind::Component) => self.not_a_value(
+                    name,
+                    "a component",
+                    "declare a resource of this component and read its outputs, as in `resource r: NAME { ... }` then `r.OUTPUT`",
+                ),
+                // Unknown names are reported by the resolver, and names of
+                // another scope (E0109) too.
+                _ => Ty::Error,
+            },
         }
     }
 
@@ -811,6 +815,9 @@ pub(super) fn bind(
     element: Ty,
     secret: Option<Rc<Secret>>,
 ) {
+    let Some(first) = scope.names.of(&binding.first) else {
+        return;
+    };
     match &binding.second {
         Some(second) => {
             let position = match iterable.non_optional() {
@@ -819,14 +826,12 @@ pub(super) fn bind(
                 Ty::Error => Ty::Error,
                 _ => Ty::Int,
             };
-            scope
-                .locals
-                .push((binding.first.name.clone(), position, secret.clone()));
-            scope.locals.push((second.name.clone(), element, secret));
+            scope.locals.push((first, position, secret.clone()));
+            if let Some(second) = scope.names.of(second) {
+                scope.locals.push((second, element, secret));
+            }
         }
-        None => scope
-            .locals
-            .push((binding.first.name.clone(), element, secret)),
+        None => scope.locals.push((first, element, secret)),
     }
 }
 

@@ -15,6 +15,7 @@ use super::types::literal_type;
 use super::{Analysis, Checker, ConstEnv, Count, Entry, Existence, Instances, ModuleId, Scope};
 use crate::diagnostics::{Diagnostic, codes};
 use crate::sema::eval::{self, Value};
+use crate::sema::names::Names;
 use crate::sema::schema::Schema;
 use crate::sema::ty::{SchemaId, Ty};
 use crate::source::Span;
@@ -37,11 +38,14 @@ impl Checker<'_> {
         entry: bool,
         component: Option<&[String]>,
     ) -> Analysis {
+        let names = self.modules[module.0 as usize].names.clone();
+        let names: &Names = &names;
         let consts = ConstEnv {
+            names,
             lets: items
                 .iter()
                 .filter_map(|item| match &item.kind {
-                    ItemKind::Let(l) => Some((l.name.name.as_str(), &l.value)),
+                    ItemKind::Let(l) => Some((names.of(&l.name)?, &l.value)),
                     _ => None,
                 })
                 .collect(),
@@ -60,6 +64,7 @@ impl Checker<'_> {
         };
         let mut scope = Scope {
             module,
+            names,
             items,
             entries: HashMap::default(),
             resource_schemas: Vec::new(),
@@ -82,7 +87,7 @@ impl Checker<'_> {
                     self.let_type(&mut scope, index);
                     if entry {
                         // Folding reports what cannot be computed (1 / 0).
-                        let _ = scope.consts.lookup(&l.name.name);
+                        let _ = scope.consts.lookup(&l.name);
                     }
                 }
                 ItemKind::Resource(r) => {
@@ -202,7 +207,12 @@ impl Checker<'_> {
                 ItemKind::Import(i) => (&i.alias, Entry::Import),
                 _ => continue,
             };
-            let entry = scope.entries.entry(&name.name).or_insert(entry);
+            // A name declared twice (E0101) has only its first
+            // declaration's id: the second is left out.
+            let Some(id) = scope.names.of(name) else {
+                continue;
+            };
+            let entry = scope.entries.entry(id).or_insert(entry);
             if matches!(item.kind, ItemKind::Resource(_)) {
                 // A name declared twice has the first declaration's entry.
                 scope.resource_schemas[index] = match entry {
@@ -503,7 +513,7 @@ impl Checker<'_> {
                 self.static_length(scope, &comp.iterable, depth + 1)
             }
             ExprKind::Name(name) => {
-                let value = scope.consts.lets.get(name.name.as_str()).copied()?;
+                let value = scope.consts.let_value(name)?;
                 self.static_length(scope, value, depth + 1)
             }
             _ => match self.fold(scope, expr)? {
@@ -710,8 +720,8 @@ pub(super) fn constants<'e>(
             ExprKind::Conditional(_, a, b) => alternatives.extend([&**b, &**a]),
             ExprKind::Paren(inner) => alternatives.push(inner),
             ExprKind::Name(name)
-                if !scope.locals.iter().any(|(local, ..)| *local == name.name)
-                    && let Some(default) = scope.consts.defaults.get(&name.name) =>
+                if !scope.is_local(name)
+                    && let Some(default) = scope.consts.default_of(name) =>
             {
                 constants.push((e, default.clone(), Some(name.name.as_str())));
             }

@@ -42,7 +42,7 @@ use indexmap::IndexMap;
 use rustc_hash::{FxBuildHasher, FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::eval::{self, Value};
-use super::names::Names;
+use super::names::{DeclId, DeclKind, Names};
 use super::params::{self, ParamInfo};
 use super::schema::Schema;
 use super::ty::{SchemaId, Ty, display};
@@ -189,20 +189,23 @@ enum Entry {
     Import,
 }
 
-/// The scope expressions are checked in.
+/// The scope expressions are checked in: the types of a module's (or a
+/// component body's) declarations, by the id name resolution gave them.
 struct Scope<'a> {
     module: ModuleId,
+    /// What each name of the module refers to.
+    names: &'a Names,
     items: &'a [Item],
-    entries: HashMap<&'a str, Entry>,
+    entries: HashMap<DeclId, Entry>,
     /// The schema of each resource among `items`, by index, as its name's
     /// entry gives it: read once per resource, without hashing its name.
     resource_schemas: Vec<Option<SchemaId>>,
     lets: HashMap<usize, Option<Ty>>,
     /// The secret each let's value reads, by index, once its type is known.
     let_secrets: HashMap<usize, Rc<Secret>>,
-    /// Loop variables and narrowed names: name, type, and the secret the
-    /// value carries.
-    locals: Vec<(String, Ty, Option<Rc<Secret>>)>,
+    /// Loop variables and narrowed names: the declaration, its type here,
+    /// and the secret the value carries.
+    locals: Vec<(DeclId, Ty, Option<Rc<Secret>>)>,
     /// Conditions known to hold here, canonically printed.
     conditions: Vec<String>,
     /// Attribute paths known not to be null here (`a.b != null ? a.b : ...`),
@@ -213,8 +216,17 @@ struct Scope<'a> {
 
 impl Scope<'_> {
     /// Is `name` a loop variable or a narrowed name here?
-    fn is_local(&self, name: &str) -> bool {
-        self.locals.iter().any(|(local, ..)| local == name)
+    fn is_local(&self, name: &Ident) -> bool {
+        let Some(id) = self.names.of(name) else {
+            return false;
+        };
+        self.locals.iter().any(|(local, ..)| *local == id)
+    }
+
+    /// The local a name reads, innermost first.
+    fn local(&self, name: &Ident) -> Option<&(DeclId, Ty, Option<Rc<Secret>>)> {
+        let id = self.names.of(name)?;
+        self.locals.iter().rev().find(|(local, ..)| *local == id)
     }
 }
 
@@ -262,7 +274,10 @@ pub fn check(
     // Params typed by an alias of another file are checked now that every
     // file they name is loaded.
     let mut params = params.clone();
-    let found = params::check_foreign(&ast, &mut params, &mut |ty| checker.param_type(entry, ty));
+    let names = checker.modules[entry.0 as usize].names.clone();
+    let found = params::check_foreign(&ast, &names, &mut params, &mut |ty| {
+        checker.param_type(entry, ty)
+    });
     checker.diagnostics.extend(found);
     checker.param_values = params
         .iter()
@@ -335,32 +350,47 @@ impl Checker<'_> {
 /// Compile-time values of a module's names: params given at compile time,
 /// and lets whose values fold, evaluated on demand.
 struct ConstEnv<'a> {
-    lets: HashMap<&'a str, &'a Expr>,
+    names: &'a Names,
+    lets: HashMap<DeclId, &'a Expr>,
     params: IndexMap<String, Value>,
     /// Defaults of the params not given: not constants, but what a
     /// deployment that gives no value gets.
     defaults: IndexMap<String, Value>,
     /// `None` while a let is being evaluated, so a cycle folds to nothing.
-    cache: RefCell<HashMap<String, Option<Value>>>,
+    cache: RefCell<HashMap<DeclId, Option<Value>>>,
     diagnostics: RefCell<Vec<Diagnostic>>,
 }
 
 impl ConstEnv<'_> {
-    fn lookup(&self, name: &str) -> Option<Value> {
-        if let Some(value) = self.params.get(name) {
-            return Some(value.clone());
+    fn lookup(&self, name: &Ident) -> Option<Value> {
+        let (id, decl) = self.names.lookup(name)?;
+        if decl.kind == DeclKind::Param {
+            return self.params.get(&name.name).cloned();
         }
-        if let Some(cached) = self.cache.borrow().get(name) {
+        if let Some(cached) = self.cache.borrow().get(&id) {
             return cached.clone();
         }
-        let expr = self.lets.get(name)?;
-        self.cache.borrow_mut().insert(name.to_string(), None);
+        let expr = self.lets.get(&id)?;
+        self.cache.borrow_mut().insert(id, None);
         let mut diagnostics = Vec::new();
         let value = eval::eval(expr, &|n| self.lookup(n), &mut diagnostics);
         self.diagnostics.borrow_mut().extend(diagnostics);
-        self.cache
-            .borrow_mut()
-            .insert(name.to_string(), value.clone());
+        self.cache.borrow_mut().insert(id, value.clone());
         value
+    }
+
+    /// The default of a param of the entry file a name reads, when it is
+    /// not given at compile time.
+    fn default_of(&self, name: &Ident) -> Option<&Value> {
+        let (_, decl) = self.names.lookup(name)?;
+        if decl.kind != DeclKind::Param {
+            return None;
+        }
+        self.defaults.get(&name.name)
+    }
+
+    /// The value a let reads, unevaluated.
+    fn let_value(&self, name: &Ident) -> Option<&Expr> {
+        self.lets.get(&self.names.of(name)?).copied()
     }
 }

@@ -63,6 +63,7 @@ impl Checker<'_> {
             return;
         };
         let ast = self.modules[module.0 as usize].ast.clone();
+        let names = self.modules[module.0 as usize].names.clone();
         let ItemKind::Component(component) = &ast.items[index].kind else {
             return;
         };
@@ -73,7 +74,8 @@ impl Checker<'_> {
             match &item.kind {
                 ItemKind::Param(p) => {
                     if p.options.is_some() {
-                        constraints.insert(p.name.name.clone(), params::constraints_of(&ast, p));
+                        constraints
+                            .insert(p.name.name.clone(), params::constraints_of(&ast, &names, p));
                     }
                     let ty = match (&p.ty, &p.default) {
                         (Some(t), _) => self.resolve_type(module, t),

@@ -187,7 +187,7 @@ pub(super) fn marked(options: Option<&Block>, key: &str) -> bool {
 pub(super) fn marked_at(
     options: Option<&Block>,
     key: &str,
-    lookup: &dyn Fn(&str) -> Option<Value>,
+    lookup: &dyn Fn(&Ident) -> Option<Value>,
 ) -> Option<Span> {
     options?
         .properties

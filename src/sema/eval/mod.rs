@@ -46,7 +46,7 @@ pub const MAX_STEPS: usize = 1_000_000;
 /// division by zero are reported into `diagnostics` and give `None`.
 pub fn eval(
     expr: &Expr,
-    lookup: &dyn Fn(&str) -> Option<Value>,
+    lookup: &dyn Fn(&Ident) -> Option<Value>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Value> {
     let mut evaluator = Evaluator {
@@ -82,7 +82,7 @@ fn worst(a: Stop, b: Stop) -> Stop {
 }
 
 struct Evaluator<'a> {
-    lookup: &'a dyn Fn(&str) -> Option<Value>,
+    lookup: &'a dyn Fn(&Ident) -> Option<Value>,
     /// Loop variables, innermost last; `None` for a deploy-time one.
     locals: Vec<(String, Option<Value>)>,
     diagnostics: &'a mut Vec<Diagnostic>,
@@ -275,7 +275,7 @@ impl Evaluator<'_> {
     fn name(&mut self, name: &Ident) -> Eval {
         let found = match self.locals.iter().rev().find(|(n, _)| *n == name.name) {
             Some((_, value)) => value.clone(),
-            None => (self.lookup)(&name.name),
+            None => (self.lookup)(name),
         };
         let value = found.ok_or(Stop::Unknown)?;
         let remaining = MAX_STEPS.saturating_sub(self.steps) + 1;

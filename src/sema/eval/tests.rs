@@ -14,7 +14,7 @@ fn run(source: &str) -> (Option<Value>, Vec<Diagnostic>) {
     let ItemKind::Let(item) = &file.items[0].kind else {
         panic!("a let");
     };
-    let lookup = |name: &str| match name {
+    let lookup = |name: &Ident| match name.name.as_str() {
         "n" => Some(Value::Int(3)),
         "xs" => Some(list(&["a", "b", "c"])),
         "m" => Some(Value::Object(

@@ -15,6 +15,7 @@ use super::options::Options;
 use super::types::{LocalTypes, ParamType, declared_as};
 use crate::diagnostics::{Diagnostic, codes};
 use crate::sema::eval::{self, Value};
+use crate::sema::names::{DeclKind, Names, Place};
 use crate::source::Span;
 use crate::suggest;
 use crate::syntax::ast::*;
@@ -26,11 +27,11 @@ use crate::syntax::ast::*;
 /// checker resolves the alias and checks it with [`check_foreign`].
 pub fn check(
     file: &SourceFile,
+    names: &Names,
     given: &GivenParams,
 ) -> (IndexMap<String, ParamInfo>, Vec<Diagnostic>) {
     let mut checker = Checker {
-        env: Env::new(file, given, declared_types(file, None)),
-        hidden: IndexMap::new(),
+        env: Env::new(file, names, given, declared_types(file, None)),
         diagnostics: Vec::new(),
     };
     checker.unknown_given(file, given);
@@ -65,6 +66,7 @@ pub fn check(
 /// every file resolved (see [`alias_type`](super::alias_type)). Their infos are replaced.
 pub fn check_foreign(
     file: &SourceFile,
+    names: &Names,
     infos: &mut IndexMap<String, ParamInfo>,
     resolve: &mut dyn FnMut(&TypeExpr) -> ParamType,
 ) -> Vec<Diagnostic> {
@@ -78,8 +80,7 @@ pub fn check_foreign(
         .filter_map(|(name, info)| Some((name.clone(), info.given.clone()?)))
         .collect();
     let mut checker = Checker {
-        env: Env::new(file, &given, declared),
-        hidden: IndexMap::new(),
+        env: Env::new(file, names, &given, declared),
         diagnostics: Vec::new(),
     };
     for name in foreign {
@@ -138,7 +139,7 @@ fn declared_types<'a>(
 /// The constraints a component's param sets, to check the values its
 /// instances pass. Mistakes in the options themselves are reported when the
 /// component's file is checked, so they are dropped here.
-pub fn constraints_of(file: &SourceFile, param: &Param) -> Constraints {
+pub fn constraints_of(file: &SourceFile, names: &Names, param: &Param) -> Constraints {
     let Some(ty) = &param.ty else {
         return Constraints::default();
     };
@@ -149,22 +150,21 @@ pub fn constraints_of(file: &SourceFile, param: &Param) -> Constraints {
         foreign: Vec::new(),
     };
     let mut checker = Checker {
-        env: Env::new(file, &given, declared),
-        hidden: IndexMap::new(),
+        env: Env::new(file, names, &given, declared),
         diagnostics: Vec::new(),
     };
     checker.options(param, &ParamType::from_ast(ty)).constraints
 }
 
-/// What a name declared in the file is, for messages.
-fn describe_kind(kind: &str) -> &'static str {
+/// What a declared name is, for messages.
+fn describe_kind(kind: DeclKind) -> &'static str {
     match kind {
-        "param" => "a param left open, known only at deploy time",
-        "let" => "a let known only at deploy time",
-        "resource" => "a resource, known only at deploy time",
-        "import" => "an imported module, not a value",
-        "component" => "a component, not a value",
-        _ => "a name known only at deploy time",
+        DeclKind::Param => "a param left open, known only at deploy time",
+        DeclKind::Let => "a let known only at deploy time",
+        DeclKind::Resource => "a resource, known only at deploy time",
+        DeclKind::Import => "an imported module, not a value",
+        DeclKind::Component => "a component, not a value",
+        DeclKind::Binding => "a name known only at deploy time",
     }
 }
 
@@ -177,46 +177,55 @@ enum Memo {
 /// The file's top-level names and their compile-time values: lets of
 /// constants, and params given a value. Folded lazily, each once.
 struct Env<'a> {
+    names: &'a Names,
     lets: IndexMap<&'a str, &'a Expr, FxBuildHasher>,
     params: IndexMap<&'a str, &'a Param, FxBuildHasher>,
-    kinds: IndexMap<&'a str, &'static str, FxBuildHasher>,
     given: &'a GivenParams,
     declared: Declared<'a>,
     memo: RefCell<IndexMap<String, Memo>>,
 }
 
 impl<'a> Env<'a> {
-    fn new(file: &'a SourceFile, given: &'a GivenParams, declared: Declared<'a>) -> Env<'a> {
+    fn new(
+        file: &'a SourceFile,
+        names: &'a Names,
+        given: &'a GivenParams,
+        declared: Declared<'a>,
+    ) -> Env<'a> {
         let mut env = Env {
+            names,
             lets: IndexMap::default(),
             params: IndexMap::default(),
-            kinds: IndexMap::with_capacity_and_hasher(file.items.len(), FxBuildHasher),
             given,
             declared,
             memo: RefCell::new(IndexMap::new()),
         };
         for item in &file.items {
-            let (name, kind) = match &item.kind {
+            match &item.kind {
                 ItemKind::Param(p) => {
                     env.params.entry(&p.name.name).or_insert(p);
-                    (&p.name, "param")
                 }
                 ItemKind::Let(l) => {
                     env.lets.entry(&l.name.name).or_insert(&l.value);
-                    (&l.name, "let")
                 }
-                ItemKind::Resource(r) => (&r.name, "resource"),
-                ItemKind::Import(i) => (&i.alias, "import"),
-                ItemKind::Component(c) => (&c.name, "component"),
-                _ => continue,
-            };
-            env.kinds.entry(&name.name).or_insert(kind);
+                _ => {}
+            }
         }
         env
     }
 
-    fn lookup(&self, name: &str) -> Option<Value> {
-        self.resolve(name).0
+    /// The compile-time value of a name: a top-level let or param of the
+    /// file; a component's own names and loop variables have none here.
+    fn lookup(&self, name: &Ident) -> Option<Value> {
+        self.top_level(name)
+            .and_then(|_| self.resolve(&name.name).0)
+    }
+
+    /// The declaration a name refers to, when it is one of the file's own
+    /// top-level declarations.
+    fn top_level(&self, name: &Ident) -> Option<DeclKind> {
+        let (_, decl) = self.names.lookup(name)?;
+        matches!(decl.place, Place::File(_)).then_some(decl.kind)
     }
 
     /// The compile-time value of a top-level name, and whether folding it
@@ -301,9 +310,6 @@ pub(super) enum Culprit<'e> {
 
 pub(super) struct Checker<'a> {
     env: Env<'a>,
-    /// Names declared in the component being checked, by kind: they hide
-    /// the file's names and have no value here.
-    hidden: IndexMap<String, &'static str>,
     pub(super) diagnostics: Vec<Diagnostic>,
 }
 
@@ -312,34 +318,19 @@ impl Checker<'_> {
     pub(super) fn fold(&mut self, expr: &Expr) -> (Option<Value>, bool) {
         let before = self.diagnostics.len();
         let env = &self.env;
-        let hidden = &self.hidden;
-        let value = eval::eval(
-            expr,
-            &|n| {
-                if hidden.contains_key(n) {
-                    None
-                } else {
-                    env.lookup(n)
-                }
-            },
-            &mut self.diagnostics,
-        );
+        let value = eval::eval(expr, &|n| env.lookup(n), &mut self.diagnostics);
         (value, self.diagnostics.len() > before)
-    }
-
-    fn kind_of(&self, name: &str) -> Option<&'static str> {
-        self.hidden
-            .get(name)
-            .copied()
-            .or_else(|| self.env.kinds.get(name).copied())
     }
 
     /// The first name that keeps `expr` from being a constant.
     pub(super) fn culprit<'e>(&self, expr: &'e Expr) -> Culprit<'e> {
         let mut found = Culprit::Nothing;
-        let mut bound = Vec::new();
-        visit_names(expr, &mut bound, &mut |ident| {
-            if !self.hidden.contains_key(&ident.name) {
+        visit_names(expr, &mut |ident| {
+            let kind = self.env.names.lookup(ident).map(|(_, decl)| decl.kind);
+            if kind == Some(DeclKind::Binding) {
+                return false;
+            }
+            if self.env.top_level(ident).is_some() {
                 let (value, failed) = self.env.resolve(&ident.name);
                 if value.is_some() {
                     return false;
@@ -349,7 +340,7 @@ impl Checker<'_> {
                     return true;
                 }
             }
-            found = match self.kind_of(&ident.name) {
+            found = match kind {
                 Some(kind) => Culprit::Name(ident, describe_kind(kind).to_string()),
                 None => Culprit::Quiet,
             };
@@ -359,8 +350,6 @@ impl Checker<'_> {
     }
 
     fn component(&mut self, items: &[Item]) {
-        let saved = self.hidden.clone();
-        declare_hidden(items, &mut self.hidden);
         for item in items {
             match &item.kind {
                 ItemKind::Param(param) => {
@@ -371,7 +360,6 @@ impl Checker<'_> {
                 _ => {}
             }
         }
-        self.hidden = saved;
     }
 
     fn unknown_given(&mut self, file: &SourceFile, given: &GivenParams) {
@@ -392,7 +380,14 @@ impl Checker<'_> {
                 "{} gives a value to `{name}`, which this file does not declare",
                 value.source(name)
             ));
-            if let Some(kind) = self.env.kinds.get(name.as_str()) {
+            let declared = file.items.iter().find_map(|item| match &item.kind {
+                ItemKind::Let(l) if l.name.name == *name => Some("let"),
+                ItemKind::Resource(r) if r.name.name == *name => Some("resource"),
+                ItemKind::Import(i) if i.alias.name == *name => Some("import"),
+                ItemKind::Component(c) if c.name.name == *name => Some("component"),
+                _ => None,
+            });
+            if let Some(kind) = declared {
                 diagnostic = diagnostic.note(format!(
                     "`{name}` is a {kind}, not a param: only params take values at compile time"
                 ));
@@ -457,7 +452,8 @@ impl Checker<'_> {
                 diagnostic = diagnostic.note(
                     "a default is written into the template, so it must be a constant: literals, lets of constants, and params given a value at compile time",
                 );
-                if self.kind_of(&ident.name) == Some("param") {
+                let kind = self.env.names.lookup(ident).map(|(_, decl)| decl.kind);
+                if kind == Some(DeclKind::Param) {
                     diagnostic = diagnostic.help(format!(
                         "give `{0}` a value at compile time (`--param {0}=...`), or write the default out",
                         ident.name
@@ -674,97 +670,36 @@ impl Checker<'_> {
     }
 }
 
-/// Declares the names of a component's items (and of its target blocks)
-/// as hidden, by kind.
-fn declare_hidden(items: &[Item], hidden: &mut IndexMap<String, &'static str>) {
-    for item in items {
-        let (name, kind) = match &item.kind {
-            ItemKind::Param(p) => (&p.name, "param"),
-            ItemKind::Let(l) => (&l.name, "let"),
-            ItemKind::Resource(r) => (&r.name, "resource"),
-            ItemKind::Target(t) => {
-                declare_hidden(&t.items, hidden);
-                continue;
-            }
-            _ => continue,
-        };
-        hidden.insert(name.name.clone(), kind);
-    }
-}
-
-/// Calls `f` on every name `expr` reads, in source order, except loop
-/// variables; `f` returns true to stop.
-fn visit_names<'e>(
-    expr: &'e Expr,
-    bound: &mut Vec<&'e str>,
-    f: &mut dyn FnMut(&'e Ident) -> bool,
-) -> bool {
+/// Calls `f` on every name `expr` reads, in source order, loop variables
+/// included; `f` returns true to stop.
+fn visit_names<'e>(expr: &'e Expr, f: &mut dyn FnMut(&'e Ident) -> bool) -> bool {
     match &expr.kind {
-        ExprKind::Name(ident) => !bound.contains(&ident.name.as_str()) && f(ident),
-        ExprKind::Str(lit) => visit_all(
-            lit.parts.iter().filter_map(|p| match p {
-                StrPart::Interp(e) => Some(e),
-                StrPart::Text(_) => None,
-            }),
-            bound,
+        ExprKind::Name(ident) => f(ident),
+        ExprKind::ListComp(comp) => visit_all(
+            [&comp.iterable]
+                .into_iter()
+                .chain(&comp.filter)
+                .chain([&comp.body]),
             f,
         ),
-        ExprKind::List(items) => visit_all(items, bound, f),
-        ExprKind::Object(props) => visit_all(props.iter().map(|p| &p.value), bound, f),
-        ExprKind::Member(base, _) => visit_names(base, bound, f),
-        ExprKind::Index(a, b) | ExprKind::Binary(_, a, b) | ExprKind::Range(a, b) => {
-            visit_all([&**a, &**b], bound, f)
+        ExprKind::ObjectComp(comp, value) => visit_all(
+            [&comp.iterable]
+                .into_iter()
+                .chain(&comp.filter)
+                .chain([&comp.body, &**value]),
+            f,
+        ),
+        _ => {
+            let mut stop = false;
+            expr.for_each_operand(|e| stop = stop || visit_names(e, f));
+            stop
         }
-        ExprKind::Call(callee, args) => {
-            let callee_is_function = matches!(callee.kind, ExprKind::Name(_));
-            (!callee_is_function && visit_names(callee, bound, f)) || visit_all(args, bound, f)
-        }
-        ExprKind::Unary(_, e) | ExprKind::Paren(e) => visit_names(e, bound, f),
-        ExprKind::Conditional(c, a, b) => visit_all([&**c, &**a, &**b], bound, f),
-        ExprKind::ListComp(comp) => visit_comprehension(comp, None, bound, f),
-        ExprKind::ObjectComp(comp, value) => visit_comprehension(comp, Some(value), bound, f),
-        ExprKind::Null
-        | ExprKind::Bool(_)
-        | ExprKind::Int(_)
-        | ExprKind::Number(_)
-        | ExprKind::Error => false,
     }
 }
 
 fn visit_all<'e>(
     exprs: impl IntoIterator<Item = &'e Expr>,
-    bound: &mut Vec<&'e str>,
     f: &mut dyn FnMut(&'e Ident) -> bool,
 ) -> bool {
-    exprs.into_iter().any(|e| visit_names(e, bound, f))
-}
-
-fn visit_comprehension<'e>(
-    comp: &'e Comprehension,
-    value: Option<&'e Expr>,
-    bound: &mut Vec<&'e str>,
-    f: &mut dyn FnMut(&'e Ident) -> bool,
-) -> bool {
-    if visit_names(&comp.iterable, bound, f) {
-        return true;
-    }
-    let depth = bound.len();
-    bound.push(&comp.binding.first.name);
-    if let Some(second) = &comp.binding.second {
-        bound.push(&second.name);
-    }
-    let parts = comp
-        .filter
-        .iter()
-        .chain(std::iter::once(&comp.body))
-        .chain(value);
-    let mut stop = false;
-    for part in parts {
-        if visit_names(part, bound, f) {
-            stop = true;
-            break;
-        }
-    }
-    bound.truncate(depth);
-    stop
+    exprs.into_iter().any(|e| visit_names(e, f))
 }

@@ -33,7 +33,8 @@ fn run(source: &str, given: &[(&str, Given)]) -> (IndexMap<String, ParamInfo>, V
         .iter()
         .map(|(k, v)| (k.to_string(), v.clone()))
         .collect();
-    check(&file, &given)
+    let (names, _) = crate::sema::resolve::resolve(&file);
+    check(&file, &names, &given)
 }
 
 fn codes(diagnostics: &[Diagnostic]) -> Vec<&'static str> {
@@ -149,9 +150,10 @@ fn local_aliases_are_resolved_and_foreign_ones_left_to_the_checker() {
     assert_eq!(infos["n"].value, Some(Value::Int(3)));
     assert_eq!(infos["rule"].ty, ParamType::Other("Rule".into()));
     let file = parse(source);
+    let (names, _) = crate::sema::resolve::resolve(&file);
     let sizes = ParamType::Union(vec![literal("small"), literal("large")]);
     let mut resolved = Vec::new();
-    let diagnostics = check_foreign(&file, &mut infos, &mut |ty| {
+    let diagnostics = check_foreign(&file, &names, &mut infos, &mut |ty| {
         resolved.push(type_text(ty));
         sizes.clone()
     });
@@ -420,7 +422,8 @@ component Tier {
 fn the_stdlib_params_are_clean() {
     for (path, text) in crate::stdlib::files() {
         let (file, _) = crate::syntax::parse(FileId(0), text);
-        let (_, diagnostics) = check(&file, &GivenParams::new());
+        let (names, _) = crate::sema::resolve::resolve(&file);
+        let (_, diagnostics) = check(&file, &names, &GivenParams::new());
         // `compute.KeyPair.public_key` has a pattern anchored at its start
         // only (W0301): a warning, left to the stdlib's owners.
         let errors: Vec<_> = diagnostics.iter().filter(|d| d.is_error()).collect();

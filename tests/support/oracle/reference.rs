@@ -21,7 +21,7 @@ use infra::sema::eval::{self, Value};
 use infra::sema::resolve::NAMESPACES;
 use infra::sema::schema::SchemaKind;
 use infra::source::Span;
-use infra::syntax::ast::{Binding, Expr, ExprKind, Item, ItemKind, Resource, StrPart};
+use infra::syntax::ast::{Binding, Expr, ExprKind, Ident, Item, ItemKind, Resource, StrPart};
 
 /// One copy of a resource of the entry file: its item index, and its index
 /// in the loop when the resource is repeated.
@@ -604,7 +604,7 @@ impl Evaluator<'_> {
     }
 
     fn fold(&self, expr: &Expr) -> Option<Value> {
-        let lookup = |name: &str| self.name(name).and_then(|v| v.known());
+        let lookup = |name: &Ident| self.name(&name.name).and_then(|v| v.known());
         eval::eval(expr, &lookup, &mut Vec::new())
     }
 
