@@ -75,7 +75,8 @@ impl<'p> Expander<'p> {
                 return Val::Null;
             }
         };
-        let display = self.program.resource_schemas.get(&r.name.span).map_or_else(
+        let caller = self.frame().module;
+        let display = self.program.schema_of(caller, r).map_or_else(
             || component.name.name.clone(),
             |id| self.program.schemas[id.0 as usize].name.clone(),
         );

@@ -79,7 +79,7 @@ fn native_targets(program: &crate::sema::check::Program) -> Vec<NativeUse> {
     let mut found = Vec::new();
     for item in &program.modules[program.entry.0 as usize].items {
         if let crate::syntax::ast::ItemKind::Resource(r) = &item.kind {
-            natives_of(program, r, r.name.span, 0, &mut found);
+            natives_of(program, program.entry, r, r.name.span, 0, &mut found);
         }
     }
     found
@@ -115,6 +115,7 @@ const MAX_COMPONENT_NESTING: usize = 64;
 
 fn natives_of(
     program: &crate::sema::check::Program,
+    module: crate::sema::check::ModuleId,
     resource: &crate::syntax::ast::Resource,
     at: crate::source::Span,
     depth: usize,
@@ -123,8 +124,7 @@ fn natives_of(
     use crate::sema::schema::SchemaKind;
     use crate::syntax::ast::{ItemKind, ResourceType};
     let kind = program
-        .resource_schemas
-        .get(&resource.name.span)
+        .schema_of(module, resource)
         .map(|id| &program.schemas[id.0 as usize].kind);
     match kind {
         Some(SchemaKind::Native { target }) => found.push(NativeUse::new(target, at, resource)),
@@ -133,7 +133,7 @@ fn natives_of(
             if let Some(ItemKind::Component(component)) = items.get(*index).map(|i| &i.kind) {
                 for item in &component.items {
                     if let ItemKind::Resource(inner) = &item.kind {
-                        natives_of(program, inner, at, depth + 1, found);
+                        natives_of(program, *module, inner, at, depth + 1, found);
                     }
                 }
             }

@@ -451,7 +451,7 @@ impl<'p> Expander<'p> {
         key: &[u32],
         condition: Option<ir::Expr>,
     ) -> Val {
-        let schema = self.program.resource_schemas.get(&r.name.span).copied();
+        let schema = self.program.schema_of(self.frame().module, r);
         // A policy set on a portable instance reaches the native resources
         // that hold its data, not the ones around them (an attachment).
         let own = deletion_of(r);

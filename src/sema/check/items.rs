@@ -12,7 +12,10 @@ use rustc_hash::{FxBuildHasher, FxHashMap as HashMap};
 use super::exprs::{bind, canon};
 use super::secrets::{marked_at, sensitive_outputs};
 use super::types::literal_type;
-use super::{Analysis, Checker, ConstEnv, Count, Entry, Existence, Instances, ModuleId, Scope};
+use super::{
+    Analysis, Checker, ConstEnv, Count, DeclRef, Entry, Existence, Instances, ModuleId,
+    ResourceInfo, Scope,
+};
 use crate::diagnostics::{Diagnostic, codes};
 use crate::sema::eval::{self, Value};
 use crate::sema::names::Names;
@@ -79,7 +82,7 @@ impl Checker<'_> {
         if entry {
             analysis.states.reserve(items.len());
         }
-        self.resource_schemas.reserve(items.len());
+        self.resources.reserve(items.len());
         self.declare_entries(&mut scope, items);
         for (index, item) in items.iter().enumerate() {
             match &item.kind {
@@ -278,9 +281,6 @@ impl Checker<'_> {
         if let ResourceType::Raw(name) = &r.ty {
             self.raw_type(name);
         }
-        if let Some(schema) = schema {
-            self.resource_schemas.insert(r.name.span, schema);
-        }
         let locals_before = scope.locals.len();
         if let Some(guard) = &r.for_guard {
             let (iterable, secret) = self.reading_secrets(|s| s.infer(scope, &guard.iterable));
@@ -408,6 +408,14 @@ impl Checker<'_> {
             scope.conditions.pop();
         }
         scope.locals.truncate(locals_before);
+        if let Some(decl) = scope.names.of(&r.name) {
+            let info = ResourceInfo {
+                schema,
+                instances: instances.clone(),
+            };
+            let module = scope.module;
+            self.resources.insert(DeclRef { module, decl }, info);
+        }
         (schema.map(|s| self.schemas[s.0 as usize].state), instances)
     }
 

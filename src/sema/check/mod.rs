@@ -63,14 +63,43 @@ pub struct Program {
     pub names: Vec<Arc<Names>>,
     pub entry: ModuleId,
     pub schemas: Vec<Schema>,
-    /// The schema of each resource declaration, by the span of its name.
-    pub resource_schemas: HashMap<Span, SchemaId>,
+    /// What the checker found of each resource declaration of every module.
+    pub resources: HashMap<DeclRef, ResourceInfo>,
     pub analysis: Analysis,
     /// The entry file's params, with their compile-time values.
     pub params: IndexMap<String, ParamInfo>,
 }
 
+/// A declaration of one of a program's modules.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct DeclRef {
+    pub module: ModuleId,
+    pub decl: DeclId,
+}
+
+/// A resource declaration, checked.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResourceInfo {
+    /// Its type, when the type is known (not a quoted native type).
+    pub schema: Option<SchemaId>,
+    /// How many instances exist: folded in the entry file, where every
+    /// param given at compile time is known; in a component they depend on
+    /// each instance's arguments, and lowering decides them.
+    pub instances: Instances,
+}
+
 impl Program {
+    /// What the checker found of a resource declared in `module`.
+    pub fn resource(&self, module: ModuleId, r: &Resource) -> Option<&ResourceInfo> {
+        let decl = self.names[module.0 as usize].of(&r.name)?;
+        self.resources.get(&DeclRef { module, decl })
+    }
+
+    /// The schema of a resource declared in `module`, when its type is known.
+    pub fn schema_of(&self, module: ModuleId, r: &Resource) -> Option<SchemaId> {
+        self.resource(module, r)?.schema
+    }
+
     /// Does the entry file deploy anything? A file of components, types and
     /// lets only is a library for other files: there is nothing to lower.
     pub fn deploys(&self) -> bool {
@@ -155,7 +184,7 @@ pub struct Checker<'db> {
     aliases: HashMap<(ModuleId, String), Ty>,
     /// Component schemas whose fields are not resolved yet.
     pending_fields: HashMap<SchemaId, (ModuleId, usize)>,
-    resource_schemas: HashMap<Span, SchemaId>,
+    resources: HashMap<DeclRef, ResourceInfo>,
     /// Values of the entry file's params given at compile time.
     param_values: IndexMap<String, Value>,
     /// Defaults of the entry file's other params (secrets left out): the
@@ -252,7 +281,7 @@ pub fn check(
         aliases_in_progress: HashSet::default(),
         aliases: HashMap::default(),
         pending_fields: HashMap::default(),
-        resource_schemas: HashMap::default(),
+        resources: HashMap::default(),
         param_values: IndexMap::new(),
         param_defaults: IndexMap::new(),
         diagnostics: Vec::new(),
@@ -302,7 +331,7 @@ pub fn check(
             .into_iter()
             .map(Rc::unwrap_or_clone)
             .collect(),
-        resource_schemas: checker.resource_schemas,
+        resources: checker.resources,
         analysis,
         params,
     };

@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
 use indexmap::IndexMap;
-use infra::sema::check::Program;
+use infra::sema::check::{ModuleId, Program};
 use infra::sema::eval::{self, Value};
 use infra::sema::resolve::NAMESPACES;
 use infra::sema::schema::SchemaKind;
@@ -160,6 +160,8 @@ type Copy = (Option<u32>, Option<(V, V)>);
 
 struct Evaluator<'p> {
     program: &'p Program,
+    /// The module whose items these are.
+    module: ModuleId,
     /// The target whose `target` blocks components are read through.
     target: &'p str,
     /// The scope's items: the entry file's, or a component's with its
@@ -198,6 +200,7 @@ pub fn evaluate(program: &Program, params: &IndexMap<String, Value>, target: &st
     }
     let evaluator = Evaluator {
         program,
+        module: program.entry,
         target,
         items,
         inner: false,
@@ -321,8 +324,7 @@ impl Evaluator<'_> {
         // protection by its class.
         let persistent = self
             .program
-            .resource_schemas
-            .get(&r.name.span)
+            .schema_of(self.module, r)
             .map(|id| &self.program.schemas[id.0 as usize])
             .is_some_and(|schema| {
                 let standard = match schema.kind {
@@ -341,8 +343,7 @@ impl Evaluator<'_> {
     fn component_of(&self, r: &Resource) -> Option<(usize, usize)> {
         match self
             .program
-            .resource_schemas
-            .get(&r.name.span)
+            .schema_of(self.module, r)
             .map(|id| &self.program.schemas[id.0 as usize].kind)
         {
             Some(SchemaKind::Component { module, index }) => Some((module.0 as usize, *index)),
@@ -384,6 +385,7 @@ impl Evaluator<'_> {
         }
         Some(Evaluator {
             program: self.program,
+            module: ModuleId(module as u32),
             target: self.target,
             items,
             inner: true,
