@@ -112,6 +112,10 @@ impl Printer<'_> {
                     self.write(&binding(&guard.binding));
                     self.write(" in ");
                     self.expr(&guard.iterable);
+                    if let Some(key) = &guard.key {
+                        self.write(" key ");
+                        self.expr(key);
+                    }
                 }
                 if let Some(cond) = &resource.if_guard {
                     self.write(" if ");

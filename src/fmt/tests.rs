@@ -47,6 +47,7 @@ mod clear {
                     g.span = Span::default();
                     binding(&mut g.binding);
                     expr(&mut g.iterable);
+                    g.key.iter_mut().for_each(|k| expr(k));
                 }
                 x.if_guard.iter_mut().for_each(expr);
                 block(&mut x.body);

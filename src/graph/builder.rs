@@ -59,6 +59,7 @@ pub fn build(file: &SourceFile, names: &Names) -> (DepGraph, Vec<Diagnostic>) {
             ItemKind::Resource(r) => {
                 if let Some(guard) = &r.for_guard {
                     collector.expr(&guard.iterable);
+                    collector.opt_expr(guard.key.as_deref());
                 }
                 collector.opt_expr(r.if_guard.as_ref());
                 collector.block(Some(&r.body), true);

@@ -179,6 +179,7 @@ impl<'a> Resolver<'a> {
                         let _ = self.with_scope(0, |s| {
                             s.expr(&guard.iterable);
                             s.binding(&guard.binding);
+                            s.opt_expr(guard.key.as_deref());
                             s.opt_expr(r.if_guard.as_ref());
                             s.block(Some(&r.body));
                         });

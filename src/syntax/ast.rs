@@ -113,6 +113,8 @@ pub enum ResourceType {
 pub struct ForGuard {
     pub binding: Binding,
     pub iterable: Expr,
+    /// `key EXPR`: each copy's name, read with the loop variables bound.
+    pub key: Option<Box<Expr>>,
     pub span: Span,
 }
 

@@ -68,6 +68,7 @@ fn is_noise(rule: Rule) -> bool {
             | Rule::kw_for
             | Rule::kw_in
             | Rule::kw_if
+            | Rule::kw_key
     )
 }
 
@@ -221,9 +222,14 @@ impl<'t> Lowerer<'t> {
                 let mut g = Children::of(p);
                 let binding = self.binding(g.next()?)?;
                 let iterable = self.expr(g.next()?);
+                let key = match g.optional(Rule::for_key) {
+                    Some(k) => Some(Box::new(self.expr(Children::of(k).next()?))),
+                    None => None,
+                };
                 Some(ForGuard {
                     binding,
                     iterable,
+                    key,
                     span,
                 })
             }

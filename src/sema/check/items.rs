@@ -290,6 +290,13 @@ impl Checker<'_> {
                 instances.count = self.repetition(scope, guard);
             }
             bind(scope, &guard.binding, &iterable, element, secret);
+            // A copy's name: text or a number (an `int` is written as it is).
+            if let Some(key) = &guard.key {
+                let t = self.infer(scope, key);
+                if !matches!(t, Ty::Int) {
+                    self.expect(&Ty::String, &t, key.span, None);
+                }
+            }
         }
         let pushed_condition = match &r.if_guard {
             Some(condition) => {

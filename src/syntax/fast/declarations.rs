@@ -160,9 +160,18 @@ impl<'t> Parser<'t> {
             p.keyword("in")?;
             p.skip();
             let iterable = p.expr()?;
+            // for_key? after the list: the skip before it is given back
+            // when there is none.
+            let key = p.attempt(|p| {
+                p.skip();
+                p.keyword("key")?;
+                p.skip();
+                p.expr().map(Box::new)
+            });
             Some(ForGuard {
                 binding,
                 iterable,
+                key,
                 span: p.span(start),
             })
         });
