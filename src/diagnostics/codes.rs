@@ -39,6 +39,7 @@ codes! {
     E0107 Error "recursive type alias";
     E0108 Error "not a value";
     E0109 Error "name declared outside the component";
+    E0110 Error "invalid rename";
     // Types and schemas (E02xx, W02xx).
     E0201 Error "unknown property";
     E0202 Error "missing required property";

@@ -28,7 +28,7 @@ use crate::syntax::ast::*;
 /// keys rather than hashed.
 const FEW_PROPERTIES: usize = 16;
 
-const META_PROPERTIES: &[&str] = &["depends_on", "deletion"];
+const META_PROPERTIES: &[&str] = &["depends_on", "deletion", "renamed_from"];
 
 impl Checker<'_> {
     /// Checks the declarations of a module (or of a component's body).
@@ -76,6 +76,7 @@ impl Checker<'_> {
             locals: Vec::new(),
             conditions: Vec::new(),
             non_null: Vec::new(),
+            renamed: HashMap::default(),
             consts,
         };
         let mut analysis = Analysis::default();
@@ -350,6 +351,10 @@ impl Checker<'_> {
                 }
                 "deletion" => {
                     self.check_deletion(property, schema);
+                    continue;
+                }
+                "renamed_from" => {
+                    self.check_renamed_from(scope, r, property);
                     continue;
                 }
                 _ => {}
@@ -644,6 +649,69 @@ impl Checker<'_> {
         self.diagnostics.push(diagnostic);
     }
 
+    /// `renamed_from = "old"`: a name this resource had before, that no
+    /// declaration of its scope has now and no other resource claims.
+    fn check_renamed_from(&mut self, scope: &mut Scope, r: &Resource, property: &Property) {
+        let value = match &property.value.kind {
+            ExprKind::Str(s) => s.as_plain(),
+            _ => None,
+        };
+        let Some(old) = value else {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    &codes::E0110,
+                    property.value.span,
+                    "`renamed_from` must be written as a literal",
+                )
+                .label("not a literal string")
+                .note(
+                    "the name a resource had is fixed: it is the name its deployed resources carry",
+                )
+                .help(format!(
+                    "write the earlier name in quotes, as in `renamed_from = \"old_{}\"`",
+                    r.name.name
+                )),
+            );
+            return;
+        };
+        let valid = old
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && old.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        let problem = if !valid {
+            Some(("not a name".to_string(), None))
+        } else if old == r.name.name {
+            Some(("the resource's own name".to_string(), None))
+        } else if let Some(other) = scope
+            .items
+            .iter()
+            .find_map(|i| declared_name(i).filter(|n| n.name == old))
+        {
+            Some((format!("`{old}` is declared here"), Some(other.span)))
+        } else if let Some(earlier) = scope.renamed.insert(old.clone(), property.value.span) {
+            Some((
+                format!("another resource was renamed from `{old}`"),
+                Some(earlier),
+            ))
+        } else {
+            None
+        };
+        if let Some((label, at)) = problem {
+            let mut diagnostic = Diagnostic::new(
+                &codes::E0110,
+                property.value.span,
+                format!("`{}` cannot be renamed from \"{old}\"", r.name.name),
+            )
+            .label(label)
+            .note("`renamed_from` keeps the deployed resources of an earlier name: that name must be a name, unused now, and claimed once");
+            if let Some(at) = at {
+                diagnostic = diagnostic.secondary(at, "the earlier name is taken here");
+            }
+            self.diagnostics.push(diagnostic);
+        }
+    }
+
     fn check_deletion(&mut self, property: &Property, schema: Option<SchemaId>) {
         const POLICIES: &[&str] = &["delete", "retain", "snapshot"];
         let value = match &property.value.kind {
@@ -749,4 +817,16 @@ pub(super) fn constants<'e>(
         }
     }
     constants
+}
+
+/// The name a param, let, resource, import or component declares.
+fn declared_name(item: &Item) -> Option<&Ident> {
+    match &item.kind {
+        ItemKind::Param(p) => Some(&p.name),
+        ItemKind::Let(l) => Some(&l.name),
+        ItemKind::Resource(r) => Some(&r.name),
+        ItemKind::Import(i) => Some(&i.alias),
+        ItemKind::Component(c) => Some(&c.name),
+        _ => None,
+    }
 }

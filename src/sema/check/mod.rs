@@ -240,6 +240,8 @@ struct Scope<'a> {
     /// Attribute paths known not to be null here (`a.b != null ? a.b : ...`),
     /// canonically printed.
     non_null: Vec<String>,
+    /// The earlier names resources here say they had (`renamed_from`).
+    renamed: HashMap<String, Span>,
     consts: ConstEnv<'a>,
 }
 
