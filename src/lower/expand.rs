@@ -9,10 +9,10 @@
 //! This file holds the [`Expander`] itself: its state, the frames of names
 //! (the entry file, one per component instance) and the values of their
 //! names, and [`Expander::run`], which expands the entry file, names the
-//! resources and puts them in source order. The rest of the work is in the sibling
-//! modules: `values` (`Val`), `resources` (instances, copies, policies),
-//! `components`, `exprs`, `comprehensions`, `names` (the final pass naming resources) and `params`
-//! (template parameters).
+//! resources and puts them in source order. The rest of the work is in the
+//! sibling modules: `values` (`Val`), `resources` (instances, copies,
+//! policies), `components`, `exprs`, `comprehensions`, `names` (the final
+//! pass naming the resources) and `params` (template parameters).
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::borrow::Cow;
