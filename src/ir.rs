@@ -3,6 +3,11 @@
 //! names, property values as expression trees holding only deploy-time
 //! operations (everything constant is already folded), explicit
 //! dependencies, params, conditions and outputs. Order is source order.
+//!
+//! The IR refers to a resource by its [`ResourceId`], its index in
+//! `Deployment::resources`, never by a name: each resource's names (`id`,
+//! `snake`) are given in one final pass of lowering, and each backend
+//! spells a reference with its own name of the resource (`names`).
 
 use indexmap::IndexMap;
 use rustc_hash::FxBuildHasher;
@@ -16,6 +21,17 @@ use crate::source::Span;
 use crate::syntax::ast::{BinaryOp, StateClass};
 
 pub use crate::target::Target;
+
+/// A resource of a deployment: its index in `Deployment::resources`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ResourceId(pub u32);
+
+impl ResourceId {
+    /// The index in `Deployment::resources`.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Deployment {
@@ -67,15 +83,16 @@ pub enum Deletion {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Resource {
-    /// The logical id: readable, unique, PascalCase (`WebServer`, `Web0`).
+    /// The logical id: readable, unique, PascalCase (`WebServer`, `Web0`);
+    /// `Name~N` where two resources' name words give one id.
     pub id: String,
     /// The same name as snake_case words, for targets that spell names so.
     pub snake: String,
     /// The native type name (`AWS::EC2::Instance`).
     pub type_name: String,
     pub properties: Map<Expr>,
-    /// Explicit dependencies (`depends_on`), by logical id.
-    pub depends_on: Vec<String>,
+    /// Explicit dependencies (`depends_on`).
+    pub depends_on: Vec<ResourceId>,
     /// Exists only when this deploy-time condition holds.
     pub condition: Option<Expr>,
     /// A deploy-time number of copies; `Expr::CountIndex` is each copy's index.
@@ -141,9 +158,9 @@ pub enum Expr {
     /// A template parameter.
     Param(String),
     /// The id of a resource (`Ref`, `get_resource`, `.id`).
-    Ref(String),
+    Ref(ResourceId),
     /// An attribute of a resource, dotted for nested ones (`Endpoint.Address`).
-    Attr(String, String),
+    Attr(ResourceId, String),
     /// Text with deploy-time parts.
     Interp(Vec<Part>),
     Not(Box<Expr>),
@@ -161,7 +178,7 @@ pub enum Expr {
     /// deploy-time `count`: inside `each`, `CountIndex` is the copy's index
     /// and a reference to a counted resource reads that copy of it.
     Copies {
-        of: String,
+        of: ResourceId,
         each: Box<Expr>,
     },
 }
@@ -181,6 +198,33 @@ impl Deployment {
             params: Vec::new(),
             resources: Vec::new(),
             outputs: Vec::new(),
+        }
+    }
+
+    /// The resource `id` refers to (`None` only in IR built by hand).
+    pub fn resource(&self, id: ResourceId) -> Option<&Resource> {
+        self.resources.get(id.index())
+    }
+
+    /// Calls `f` on every reference to a resource: in every resource's
+    /// properties, condition, count and `depends_on`, and in every output.
+    pub fn for_each_reference_mut(&mut self, f: &mut dyn FnMut(&mut ResourceId)) {
+        for r in &mut self.resources {
+            for value in r.properties.values_mut() {
+                value.for_each_reference_mut(f);
+            }
+            for e in r.condition.iter_mut().chain(r.count.iter_mut()) {
+                e.for_each_reference_mut(f);
+            }
+            r.depends_on.iter_mut().for_each(&mut *f);
+        }
+        for o in &mut self.outputs {
+            let exprs = std::iter::once(&mut o.value)
+                .chain(o.export.iter_mut())
+                .chain(o.condition.iter_mut());
+            for e in exprs {
+                e.for_each_reference_mut(f);
+            }
         }
     }
 }
@@ -289,6 +333,59 @@ impl Expr {
                 f(a);
                 f(b);
             }
+        }
+    }
+
+    /// Calls `f` on every reference to a resource in this expression
+    /// (`Ref`, `Attr`, `Copies`' `of`), in order.
+    pub fn for_each_reference_mut(&mut self, f: &mut dyn FnMut(&mut ResourceId)) {
+        match self {
+            Expr::Null
+            | Expr::Bool(_)
+            | Expr::Int(_)
+            | Expr::Number(_)
+            | Expr::String(_)
+            | Expr::Param(_)
+            | Expr::Context(_)
+            | Expr::CountIndex => {}
+            Expr::Ref(id) | Expr::Attr(id, _) => f(id),
+            Expr::List(items) | Expr::Call(_, items) => {
+                items.iter_mut().for_each(|e| e.for_each_reference_mut(f));
+            }
+            Expr::Object(fields) => {
+                fields
+                    .values_mut()
+                    .for_each(|e| e.for_each_reference_mut(f));
+            }
+            Expr::Interp(parts) => {
+                for part in parts {
+                    if let Part::Expr(e) = part {
+                        e.for_each_reference_mut(f);
+                    }
+                }
+            }
+            Expr::Not(x) | Expr::Neg(x) | Expr::Member(x, _) => x.for_each_reference_mut(f),
+            Expr::Copies { of, each } => {
+                f(of);
+                each.for_each_reference_mut(f);
+            }
+            Expr::Binary(_, a, b) | Expr::Index(a, b) => {
+                a.for_each_reference_mut(f);
+                b.for_each_reference_mut(f);
+            }
+            Expr::If(c, a, b) => {
+                c.for_each_reference_mut(f);
+                a.for_each_reference_mut(f);
+                b.for_each_reference_mut(f);
+            }
+        }
+    }
+
+    /// The resource this expression reads, when it is a `Ref` or an `Attr`.
+    pub fn resource(&self) -> Option<ResourceId> {
+        match self {
+            Expr::Ref(id) | Expr::Attr(id, _) => Some(*id),
+            _ => None,
         }
     }
 

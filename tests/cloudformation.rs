@@ -6,11 +6,15 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+#[path = "support/named_ir.rs"]
+mod named_ir;
+
 use infra::builtins::Builtin;
 use infra::ir::{
     Context, Deletion, Deployment, Expr, Output, Param, ParamType, Part, Resource, Target,
 };
 use infra::syntax::ast::{BinaryOp, StateClass};
+use named_ir::{resolved, rid};
 use serde_json::json;
 
 fn param(name: &str, ty: ParamType) -> Param {
@@ -34,11 +38,11 @@ fn p(name: &str) -> Expr {
 }
 
 fn r(id: &str) -> Expr {
-    Expr::Ref(id.into())
+    Expr::Ref(rid(id))
 }
 
 fn attr(id: &str, name: &str) -> Expr {
-    Expr::Attr(id.into(), name.into())
+    Expr::Attr(rid(id), name.into())
 }
 
 fn eq(l: Expr, r: Expr) -> Expr {
@@ -114,7 +118,7 @@ fn web() -> Deployment {
             ("GatewayId", r("GatewayInternetGateway")),
         ],
     );
-    route.depends_on = vec!["GatewayAttachment".into()];
+    route.depends_on = vec![rid("GatewayAttachment")];
     let server = |id: &str, i: usize| {
         resource(
             id,
@@ -166,7 +170,7 @@ fn web() -> Deployment {
         ],
     );
     bastion.condition = Some(is_prod());
-    bastion.depends_on = vec!["GatewayRoute".into()];
+    bastion.depends_on = vec![rid("GatewayRoute")];
     Deployment {
         target: Target::CloudFormation,
         description: Some(
@@ -778,7 +782,7 @@ fn templates() -> Vec<(&'static str, Deployment)> {
 #[test]
 fn hand_made_deployments_emit_without_diagnostics() {
     for (name, deployment) in templates() {
-        let (_, diagnostics) = infra::backend::emit(&deployment);
+        let (_, diagnostics) = infra::backend::emit(&resolved(&deployment));
         let found: Vec<String> = diagnostics
             .iter()
             .map(|d| format!("{}: {}", d.code.id, d.message))
@@ -790,8 +794,8 @@ fn hand_made_deployments_emit_without_diagnostics() {
 #[test]
 fn emitting_twice_gives_identical_bytes() {
     for (_, deployment) in templates() {
-        let first = infra::backend::emit(&deployment).0;
-        let second = infra::backend::emit(&deployment).0;
+        let first = infra::backend::emit(&resolved(&deployment)).0;
+        let second = infra::backend::emit(&resolved(&deployment)).0;
         assert_eq!(first, second);
     }
 }
@@ -804,7 +808,7 @@ fn cfn_lint_accepts_the_templates() {
         std::env::var_os("INFRA_CFN_OUT").map_or_else(|| dir.path().to_path_buf(), PathBuf::from);
     let mut files = Vec::new();
     for (name, deployment) in templates() {
-        let (template, _) = infra::backend::emit(&deployment);
+        let (template, _) = infra::backend::emit(&resolved(&deployment));
         let path = out.join(format!("{name}.template.json"));
         std::fs::write(&path, template).expect("write template");
         files.push(path);

@@ -10,11 +10,15 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use indexmap::IndexMap;
+#[path = "support/named_ir.rs"]
+mod named_ir;
+
 use infra::builtins::Builtin;
 use infra::ir::{
     Context, Deletion, Deployment, Expr, Output, Param, ParamType, Part, Resource, Target,
 };
 use infra::syntax::ast::{BinaryOp, StateClass};
+use named_ir::{resolved, rid};
 use serde_json::{Value, json};
 
 fn param(name: &str, ty: ParamType, default: Value) -> Param {
@@ -41,11 +45,11 @@ fn s(text: &str) -> Expr {
 }
 
 fn r(id: &str) -> Expr {
-    Expr::Ref(id.into())
+    Expr::Ref(rid(id))
 }
 
 fn attr(id: &str, attribute: &str) -> Expr {
-    Expr::Attr(id.into(), attribute.into())
+    Expr::Attr(rid(id), attribute.into())
 }
 
 fn object(fields: Vec<(&str, Expr)>) -> Expr {
@@ -208,7 +212,7 @@ fn web_server() -> Deployment {
             ("user_data_format", s("RAW")),
         ],
     );
-    server.depends_on = vec!["GatewayInterface".into()];
+    server.depends_on = vec![rid("GatewayInterface")];
     let address = resource(
         "WebAddress",
         "web_address",
@@ -346,7 +350,7 @@ fn conditions_and_count() -> Deployment {
         ],
     );
     workers.count = Some(p("worker_count"));
-    workers.depends_on = vec!["Subnet".into()];
+    workers.depends_on = vec![rid("Subnet")];
     let mut bastion_address = output("bastion_address", attr("BastionIp", "floating_ip_address"));
     bastion_address.condition = Some(prod.clone());
     deployment(
@@ -522,7 +526,7 @@ fn templates() -> Vec<(&'static str, Value)> {
     ]
     .into_iter()
     .map(|(name, d)| {
-        let (text, diagnostics) = infra::backend::emit(&d);
+        let (text, diagnostics) = infra::backend::emit(&resolved(&d));
         assert!(diagnostics.is_empty(), "{name}: {diagnostics:#?}");
         (
             name,

@@ -5,11 +5,15 @@
 
 use std::path::{Path, PathBuf};
 
+#[path = "support/named_ir.rs"]
+mod named_ir;
+
 use infra::builtins::Builtin;
 use infra::ir::{
     Context, Deletion, Deployment, Expr, Output, Param, ParamType, Part, Resource, Target,
 };
 use infra::syntax::ast::{BinaryOp, StateClass};
+use named_ir::{resolved, rid};
 
 fn resource(id: &str, snake: &str, ty: &str, properties: Vec<(&str, Expr)>) -> Resource {
     Resource::new(id, snake, ty, properties)
@@ -35,11 +39,11 @@ fn var(name: &str) -> Expr {
 }
 
 fn id(of: &str) -> Expr {
-    Expr::Ref(of.into())
+    Expr::Ref(rid(of))
 }
 
 fn attr(of: &str, path: &str) -> Expr {
-    Expr::Attr(of.into(), path.into())
+    Expr::Attr(rid(of), path.into())
 }
 
 fn bin(op: BinaryOp, a: Expr, b: Expr) -> Expr {
@@ -285,7 +289,7 @@ fn aws_stack() -> Deployment {
         ],
     );
     bastion.condition = Some(is_prod());
-    bastion.depends_on = vec!["WebSgSsh".into()];
+    bastion.depends_on = vec![rid("WebSgSsh")];
     resources.push(bastion);
     let mut ip = resource(
         "BastionIp",
@@ -475,7 +479,7 @@ fn openstack_stack() -> Deployment {
         ],
     );
     web.count = Some(var("web_count"));
-    web.depends_on = vec!["Subnet".into()];
+    web.depends_on = vec![rid("Subnet")];
     resources.push(web);
     let mut data = resource(
         "Data",
@@ -498,7 +502,7 @@ fn openstack_stack() -> Deployment {
             ("volume_id", id("Data")),
         ],
     );
-    attach.depends_on = vec!["Web".into()];
+    attach.depends_on = vec![rid("Web")];
     resources.push(attach);
     let mut fip = resource(
         "PublicIp",
@@ -564,7 +568,7 @@ fn openstack_stack() -> Deployment {
 /// The configuration of `d`, with only the expected warning about the param
 /// named `version`.
 fn emit_clean(d: &Deployment) -> String {
-    let (text, diagnostics) = infra::backend::emit(d);
+    let (text, diagnostics) = infra::backend::emit(&resolved(d));
     let codes: Vec<&str> = diagnostics.iter().map(|d| d.code.id).collect();
     assert_eq!(codes, ["W0550"], "{:?}", diagnostics);
     text

@@ -1,6 +1,6 @@
-//! Component instances: the `target` block of the target, a frame of their
-//! own with the instance's arguments, and the renaming of a component made
-//! of one native resource after the instance.
+//! Component instances: the `target` block of the target, and a frame of
+//! their own with the instance's arguments. A component made of one native
+//! resource gives it the instance's name words.
 
 use std::borrow::Cow;
 use std::rc::Rc;
@@ -11,7 +11,6 @@ use crate::sema::check::ModuleId;
 use crate::syntax::ast::*;
 
 use super::expand::{Asked, Expander, new_frame};
-use super::names::{pascal, snake};
 use super::values::{Fields, Instance, Val};
 
 impl<'p> Expander<'p> {
@@ -132,22 +131,14 @@ impl<'p> Expander<'p> {
             }
         }
         self.frames.pop();
-        // A component made of one native resource names it after itself.
+        // A component made of one native resource names it after itself:
+        // the resource takes the instance's words (the outermost such
+        // instance's, which is done last).
         if self.resources.len() == before + 1 {
-            let own = self.resources[before].id.clone();
-            self.ids.remove(&own);
-            let id = self.unique_id(pascal(path), before);
-            let resource = &mut self.resources[before];
-            resource.snake = snake(path);
-            let old = std::mem::replace(&mut resource.id, id.clone());
-            rename(&mut outputs, &old, &id);
-            // Only resources made inside this instance can refer to it yet:
-            // anything outside reads it through the outputs renamed above.
-            rename_in_resource(resource, &old, &id);
+            self.words[before] = path.to_vec();
         }
-        let made = self.resources[before..]
-            .iter()
-            .map(|r| r.id.clone())
+        let made = (before..self.resources.len())
+            .map(|i| ir::ResourceId(i as u32))
             .collect();
         Val::Resource(Rc::new(Instance {
             native: None,
@@ -155,78 +146,5 @@ impl<'p> Expander<'p> {
             counted: false,
             outputs,
         }))
-    }
-}
-
-fn rename(outputs: &mut Fields, old: &str, new: &str) {
-    for v in outputs.values_mut() {
-        rename_val(v, old, new);
-    }
-}
-
-fn rename_val(v: &mut Val, old: &str, new: &str) {
-    match v {
-        Val::Deploy(e) => rename_expr(e, old, new),
-        Val::List(items) => items.iter_mut().for_each(|i| rename_val(i, old, new)),
-        Val::Object(fields) => fields.values_mut().for_each(|v| rename_val(v, old, new)),
-        Val::Resource(instance) if instance.native.as_deref() == Some(old) => {
-            *v = Val::Resource(Rc::new(Instance::native(new.to_string(), instance.counted)));
-        }
-        Val::Choice(condition, a, b) => {
-            rename_expr(condition, old, new);
-            rename_val(a, old, new);
-            rename_val(b, old, new);
-        }
-        _ => {}
-    }
-}
-
-fn rename_in_resource(r: &mut ir::Resource, old: &str, new: &str) {
-    for v in r.properties.values_mut() {
-        rename_expr(v, old, new);
-    }
-    for d in &mut r.depends_on {
-        if d == old {
-            *d = new.to_string();
-        }
-    }
-    if let Some(c) = &mut r.condition {
-        rename_expr(c, old, new);
-    }
-}
-
-/// Rewrites references to the resource `old` as references to `new`.
-pub fn rename_expr(e: &mut ir::Expr, old: &str, new: &str) {
-    use ir::Expr as E;
-    match e {
-        E::Ref(id) | E::Attr(id, _) if id == old => *id = new.to_string(),
-        E::List(items) | E::Call(_, items) => {
-            items.iter_mut().for_each(|i| rename_expr(i, old, new));
-        }
-        E::Object(fields) => fields.values_mut().for_each(|v| rename_expr(v, old, new)),
-        E::Interp(parts) => {
-            for p in parts {
-                if let ir::Part::Expr(e) = p {
-                    rename_expr(e, old, new);
-                }
-            }
-        }
-        E::Not(a) | E::Neg(a) | E::Member(a, _) => rename_expr(a, old, new),
-        E::Binary(_, a, b) | E::Index(a, b) => {
-            rename_expr(a, old, new);
-            rename_expr(b, old, new);
-        }
-        E::If(c, a, b) => {
-            rename_expr(c, old, new);
-            rename_expr(a, old, new);
-            rename_expr(b, old, new);
-        }
-        E::Copies { of, each } => {
-            if of == old {
-                *of = new.to_string();
-            }
-            rename_expr(each, old, new);
-        }
-        _ => {}
     }
 }

@@ -157,11 +157,11 @@ impl Expander<'_> {
                 "list every copy and filter where the list is used, or give the count at compile time (`--param`)",
             );
         }
-        let Some(of) = instance.natives().first().cloned() else {
+        let Some(of) = instance.natives().first().copied() else {
             return Val::List(Vec::new());
         };
         let copy = Val::Resource(Rc::new(Instance {
-            native: instance.native.clone(),
+            native: instance.native,
             made: instance.made.clone(),
             counted: false,
             outputs: instance.outputs.clone(),

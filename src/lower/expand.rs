@@ -8,11 +8,11 @@
 //!
 //! This file holds the [`Expander`] itself: its state, the frames of names
 //! (the entry file, one per component instance) and the values of their
-//! names, and [`Expander::run`], which expands the entry file and puts the
-//! resources in source order. The rest of the work is in the sibling
-//! modules: `values` (`Val`), `resources` (instances, copies, policies),
-//! `components`, `exprs`, `comprehensions`, `names` (ids) and `params`
-//! (template parameters).
+//! names, and [`Expander::run`], which expands the entry file, names the
+//! resources and puts them in source order. The rest of the work is in the
+//! sibling modules: `values` (`Val`), `resources` (instances, copies,
+//! policies), `components`, `exprs`, `comprehensions`, `names` (the final
+//! pass naming the resources) and `params` (template parameters).
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use std::borrow::Cow;
@@ -127,9 +127,12 @@ pub struct Expander<'p> {
     pub(super) program: &'p Program,
     pub(super) target: Target,
     pub(super) frames: Vec<Frame<'p>>,
-    /// The native resources made so far, and the key of each, kept one
-    /// after another in `key_data`.
+    /// The native resources made so far, in the order they are made (a
+    /// `ResourceId` is an index here until `finish` puts them in source
+    /// order), the name words of each, and the key of each, kept one after
+    /// another in `key_data`.
     pub(super) resources: Vec<ir::Resource>,
+    pub(super) words: Vec<Path<'p>>,
     pub(super) keys: Vec<KeyRange>,
     pub(super) key_data: Vec<u32>,
     /// Reused by `instantiate`.
@@ -141,11 +144,6 @@ pub struct Expander<'p> {
     pub(super) top_params: HashMap<&'p str, Val>,
     /// The copy of the entry file's repeated resource being expanded.
     pub(super) top_copy: Option<u32>,
-    /// The ids given so far, with the index of their resource in
-    /// `resources`: each resource's is unique in the IR, even where the
-    /// target's own names of two would be one (`q` copy 20 and `q2` copy 0
-    /// are both `Q20` on CloudFormation, not on Heat).
-    pub(super) ids: HashMap<String, usize>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -156,6 +154,7 @@ impl<'p> Expander<'p> {
             target,
             frames: Vec::new(),
             resources: Vec::new(),
+            words: Vec::new(),
             keys: Vec::new(),
             key_data: Vec::new(),
             path_buffer: Vec::new(),
@@ -163,7 +162,6 @@ impl<'p> Expander<'p> {
             used_params: HashSet::default(),
             top_params: HashMap::default(),
             top_copy: None,
-            ids: HashMap::default(),
             diagnostics: Vec::new(),
         }
     }
@@ -182,6 +180,7 @@ impl<'p> Expander<'p> {
             .push(new_frame(self.program.entry, None, items, None, &[]));
         // Most items are resources, most resources one native resource.
         self.resources.reserve(items.len());
+        self.words.reserve(items.len());
         self.keys.reserve(items.len());
         self.key_data.reserve(items.len());
         // The outputs and params, read later, are noted on this one pass.
@@ -238,33 +237,42 @@ impl<'p> Expander<'p> {
             }
         }
         let params = self.params(&param_items);
-        let resources = self.finish();
-        let deployment = ir::Deployment {
+        let mut deployment = ir::Deployment {
             target: self.target,
             description: file_description(entry),
             params,
-            resources,
+            resources: std::mem::take(&mut self.resources),
             outputs,
         };
+        self.finish(&mut deployment);
         (deployment, self.diagnostics)
     }
 
-    /// The resources in source order.
-    fn finish(&mut self) -> Vec<ir::Resource> {
-        let mut out = std::mem::take(&mut self.resources);
+    /// Names the resources, then puts them in source order, each
+    /// `ResourceId` following its resource.
+    fn finish(&mut self, deployment: &mut ir::Deployment) {
+        super::names::name_all(&mut deployment.resources, &self.words);
         let data = &self.key_data;
         let key = |(start, len): KeyRange| &data[start..start + len];
         // Most often made in source order already.
-        if !self.keys.is_sorted_by(|&a, &b| key(a) <= key(b)) {
-            let mut order: Vec<usize> = (0..self.keys.len()).collect();
-            order.sort_by(|&a, &b| key(self.keys[a]).cmp(key(self.keys[b])));
-            let mut made: Vec<Option<ir::Resource>> = out.into_iter().map(Some).collect();
-            out = order
-                .into_iter()
-                .map(|i| made[i].take().expect("each resource is taken once"))
-                .collect();
+        if self.keys.is_sorted_by(|&a, &b| key(a) <= key(b)) {
+            return;
         }
-        out
+        let mut order: Vec<usize> = (0..self.keys.len()).collect();
+        order.sort_by(|&a, &b| key(self.keys[a]).cmp(key(self.keys[b])));
+        let mut moved_to = vec![0u32; order.len()];
+        for (new, &old) in order.iter().enumerate() {
+            moved_to[old] = new as u32;
+        }
+        let mut made: Vec<Option<ir::Resource>> = std::mem::take(&mut deployment.resources)
+            .into_iter()
+            .map(Some)
+            .collect();
+        deployment.resources = order
+            .into_iter()
+            .map(|i| made[i].take().expect("each resource is taken once"))
+            .collect();
+        deployment.for_each_reference_mut(&mut |id| *id = ir::ResourceId(moved_to[id.index()]));
     }
 
     // ---------------------------------------------------------------- names

@@ -404,8 +404,8 @@ fn push_text(parts: &mut Vec<ir::Part>, text: &str) {
 fn member(base: Val, name: &str) -> Val {
     match base {
         Val::Resource(instance) => match &instance.native {
-            Some(id) if name == "id" => Val::Deploy(ir::Expr::Ref(id.clone())),
-            Some(id) => Val::Deploy(ir::Expr::Attr(id.clone(), name.to_string())),
+            Some(id) if name == "id" => Val::Deploy(ir::Expr::Ref(*id)),
+            Some(id) => Val::Deploy(ir::Expr::Attr(*id, name.to_string())),
             None => instance.outputs.get(name).cloned().unwrap_or(Val::Null),
         },
         Val::Object(fields) => fields.get(name).cloned().unwrap_or(Val::Null),

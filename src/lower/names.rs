@@ -1,13 +1,44 @@
-//! The names of native resources: logical ids (`WebServer0`), snake_case
-//! names, and ids kept unique in the IR.
+//! The names of native resources, given in one final pass of lowering
+//! ([`name_all`]): logical ids (`WebServer0`) and snake_case names from
+//! each resource's name words, ids kept unique in the IR. Until then the
+//! IR refers to resources only by `ResourceId`.
 
 use std::borrow::Cow;
 
-use super::expand::Expander;
+use rustc_hash::FxHashSet as HashSet;
+
+use crate::ir;
+
+use super::expand::Path;
+
+/// Names every resource after its words (`words[i]` are `resources[i]`'s:
+/// its instance path, or, for the one native resource of a component
+/// instance, the instance's): the PascalCase `id` and the `snake` name.
+/// Ids are made unique in the order the resources were made: `id`, or,
+/// when an earlier resource has it, `id~N`. The backends name resources
+/// after the ids' part before `~`, and report the collision where their
+/// names are one (`q` copy 20 and `q2` copy 0 are both `Q20` on
+/// CloudFormation, not on Heat).
+pub(super) fn name_all(resources: &mut [ir::Resource], words: &[Path]) {
+    let mut taken: HashSet<String> = HashSet::default();
+    taken.reserve(resources.len());
+    for (resource, words) in resources.iter_mut().zip(words) {
+        let id = pascal(words);
+        let mut candidate = id.clone();
+        let mut n = 2;
+        while taken.contains(&candidate) {
+            candidate = format!("{id}~{n}");
+            n += 1;
+        }
+        taken.insert(candidate.clone());
+        resource.id = candidate;
+        resource.snake = snake(words);
+    }
+}
 
 /// The logical id of name words: each word's parts between `_` and `-`,
 /// capitalized and joined (`["web_server", "0"]` is `WebServer0`).
-pub(super) fn pascal(path: &[Cow<str>]) -> String {
+fn pascal(path: &[Cow<str>]) -> String {
     let mut out = String::with_capacity(path.iter().map(|w| w.len()).sum());
     for word in path {
         let mut rest: &str = word;
@@ -37,7 +68,7 @@ pub(super) fn pascal(path: &[Cow<str>]) -> String {
 
 /// Name words as snake_case, joined by `_` (`["webServer", "0"]` is
 /// `web_server_0`).
-pub(super) fn snake(path: &[Cow<str>]) -> String {
+fn snake(path: &[Cow<str>]) -> String {
     let mut out = String::with_capacity(path.iter().map(|w| w.len() + 1).sum());
     for (n, word) in path.iter().enumerate() {
         if n > 0 {
@@ -61,21 +92,4 @@ pub(super) fn snake(path: &[Cow<str>]) -> String {
         }
     }
     out
-}
-
-impl<'p> Expander<'p> {
-    /// `id`, or, when another resource has it, `id~N`: the backends name
-    /// resources after the ids' part before `~`, and report the
-    /// collision where their names are one.
-    /// `index` is where the resource is in `resources`.
-    pub(super) fn unique_id(&mut self, id: String, index: usize) -> String {
-        let mut candidate = id.clone();
-        let mut n = 2;
-        while self.ids.contains_key(&candidate) {
-            candidate = format!("{id}~{n}");
-            n += 1;
-        }
-        self.ids.insert(candidate.clone(), index);
-        candidate
-    }
 }

@@ -14,7 +14,6 @@ use crate::syntax::ast::*;
 use crate::target::Repetition;
 
 use super::expand::{Asked, Expander, Key, Memo, Path};
-use super::names::{pascal, snake};
 use super::values::{Fields, Instance, Val};
 
 /// Whether a copy of a repeated resource exists.
@@ -186,7 +185,7 @@ impl<'p> Expander<'p> {
                     // index: a comprehension over the copies reads them.
                     return match value {
                         Val::Resource(instance) => Val::Resource(Rc::new(Instance {
-                            native: instance.native.clone(),
+                            native: instance.native,
                             made: instance.made.clone(),
                             counted: true,
                             outputs: instance.outputs.clone(),
@@ -350,7 +349,7 @@ impl<'p> Expander<'p> {
 
     /// The native resources a resource's `depends_on` names: every native
     /// resource each instance it lists is made of.
-    pub(super) fn depends_on(&mut self, r: &'p Resource) -> Vec<String> {
+    pub(super) fn depends_on(&mut self, r: &'p Resource) -> Vec<ir::ResourceId> {
         let mut depends_on = Vec::new();
         let Some(property) = r
             .body
@@ -371,8 +370,8 @@ impl<'p> Expander<'p> {
             for v in instances {
                 if let Val::Resource(instance) = v {
                     for id in self.last_made(instance.natives()) {
-                        if !depends_on.contains(id) {
-                            depends_on.push(id.clone());
+                        if !depends_on.contains(&id) {
+                            depends_on.push(id);
                         }
                     }
                 }
@@ -383,33 +382,38 @@ impl<'p> Expander<'p> {
 
     /// Of the native resources of one instance, those no other of them
     /// waits for: depending on these is depending on all of them.
-    fn last_made<'a>(&self, natives: &'a [String]) -> Vec<&'a String> {
+    /// (While lowering, a `ResourceId` is the index in `resources`: they
+    /// are put in source order only once all are made.)
+    fn last_made(&self, natives: &[ir::ResourceId]) -> Vec<ir::ResourceId> {
         if natives.len() < 2 {
-            return natives.iter().collect();
+            return natives.to_vec();
         }
-        let made: Vec<&ir::Resource> = natives
+        let made: Vec<(ir::ResourceId, &ir::Resource)> = natives
             .iter()
-            .filter_map(|id| self.ids.get(id))
-            .map(|&i| &self.resources[i])
+            .filter_map(|&id| Some((id, self.resources.get(id.index())?)))
             .collect();
         // Where some exist only under a condition of their own, the last
         // may not exist: depend on every one of them.
-        if made.iter().any(|r| r.condition != made[0].condition) {
-            return natives.iter().collect();
+        if made.iter().any(|(_, r)| r.condition != made[0].1.condition) {
+            return natives.to_vec();
         }
-        let waited_for = |id: &str| {
-            made.iter().any(|r| {
-                r.id != id
-                    && (r.depends_on.iter().any(|d| d == id)
+        let waited_for = |id: ir::ResourceId| {
+            made.iter().any(|&(other, r)| {
+                other != id
+                    && (r.depends_on.contains(&id)
                         || r.properties.values().any(|v| {
                             v.any(&|e| match e {
-                                ir::Expr::Ref(x) | ir::Expr::Attr(x, _) => x == id,
+                                ir::Expr::Ref(x) | ir::Expr::Attr(x, _) => *x == id,
                                 _ => false,
                             })
                         }))
             })
         };
-        natives.iter().filter(|id| !waited_for(id)).collect()
+        natives
+            .iter()
+            .copied()
+            .filter(|&id| !waited_for(id))
+            .collect()
     }
 
     /// The `if` of a repeated resource, for the copy whose loop variables
@@ -504,7 +508,7 @@ impl<'p> Expander<'p> {
                     for made in &mut self.resources[before..] {
                         for id in &depends_on {
                             if !made.depends_on.contains(id) {
-                                made.depends_on.push(id.clone());
+                                made.depends_on.push(*id);
                             }
                         }
                     }
@@ -579,16 +583,18 @@ impl<'p> Expander<'p> {
                 properties.insert(property.key.name.clone(), value);
             }
         }
-        // The id from the name words; a component made of this one resource
-        // renames it after itself once the component is done.
-        let id = self.unique_id(pascal(path), self.resources.len());
+        // Named once every resource is made (`names::name_all`), after these
+        // words or, for the one native resource of a component instance,
+        // the instance's.
+        let id = ir::ResourceId(self.resources.len() as u32);
+        self.words.push(path.to_vec());
         let deletion = self.policy(deletion, state, snapshot, &type_name);
         let span = self.frame().origin.unwrap_or(r.name.span);
         self.keys.push((self.key_data.len(), key.len()));
         self.key_data.extend_from_slice(key);
         self.resources.push(ir::Resource {
-            id: id.clone(),
-            snake: snake(path),
+            id: String::new(),
+            snake: String::new(),
             type_name,
             properties,
             depends_on,

@@ -42,11 +42,11 @@ pub(super) fn present(items: &[Val]) -> impl Iterator<Item = &Val> {
 /// A resource instance, as references see it.
 #[derive(Debug)]
 pub struct Instance {
-    /// The logical id of a native resource; `None` for a component.
-    pub native: Option<String>,
+    /// A native resource; `None` for a component.
+    pub native: Option<ir::ResourceId>,
     /// Every native resource a component instance made, for `depends_on`
     /// (empty for a native resource, which is its own).
-    pub made: Vec<String>,
+    pub made: Vec<ir::ResourceId>,
     /// Repeated a number of times known only at deploy time.
     pub counted: bool,
     /// A component's outputs.
@@ -55,7 +55,7 @@ pub struct Instance {
 
 impl Instance {
     /// A native resource's instance.
-    pub(super) fn native(id: String, counted: bool) -> Instance {
+    pub(super) fn native(id: ir::ResourceId, counted: bool) -> Instance {
         Instance {
             native: Some(id),
             made: Vec::new(),
@@ -65,7 +65,7 @@ impl Instance {
     }
 
     /// The native resources the instance stands for.
-    pub(super) fn natives(&self) -> &[String] {
+    pub(super) fn natives(&self) -> &[ir::ResourceId] {
         match &self.native {
             Some(id) if self.made.is_empty() => std::slice::from_ref(id),
             _ => &self.made,
@@ -126,7 +126,7 @@ impl Val {
                 ir::Expr::Object(fields.iter().map(|(k, v)| (k.clone(), v.to_ir())).collect())
             }
             Val::Resource(instance) => match &instance.native {
-                Some(id) => ir::Expr::Ref(id.clone()),
+                Some(id) => ir::Expr::Ref(*id),
                 // One copy's outputs are no value outside the copies.
                 None if instance.counted => ir::Expr::Null,
                 None => instance

@@ -276,8 +276,8 @@ impl<'d> Emitter<'d> {
                 .get(name.as_str())
                 .cloned()
                 .unwrap_or_else(|| pascal_case(name)),
-            Expr::Ref(id) => id.clone(),
-            Expr::Attr(id, attr) => format!("{id}{}", pascal_case(attr)),
+            Expr::Ref(id) => self.id(*id).to_string(),
+            Expr::Attr(id, attr) => format!("{}{}", self.id(*id), pascal_case(attr)),
             Expr::Context(Context::Region) => "Region".into(),
             Expr::Context(Context::Zones) => "Zones".into(),
             Expr::Context(Context::StackName) => "StackName".into(),

@@ -11,7 +11,7 @@ use crate::json::{self, Json, json};
 
 use super::names::MAX_ID;
 use super::params::json_text;
-use super::values::{describe, param_help, scalar_text};
+use super::values::{param_help, scalar_text};
 use super::{Emitter, Entries, Site};
 
 /// Is a compile-time map's key one CloudFormation accepts in `Mappings`?
@@ -193,7 +193,7 @@ impl<'d> Emitter<'d> {
                     site.span,
                     format!(
                         "CloudFormation cannot look up `{}` at deploy time: {why}",
-                        describe(expr)
+                        self.describe(expr)
                     ),
                 )
                 .label("a map read with a deploy-time key")

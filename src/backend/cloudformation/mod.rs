@@ -33,9 +33,10 @@ use std::borrow::Cow;
 
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
+use crate::backend::common::names::name_of;
 use crate::backend::common::reads::first_reads;
 use crate::diagnostics::{Diagnostic, codes};
-use crate::ir::{Deployment, Param, Resource};
+use crate::ir::{Deployment, Param, ResourceId};
 use crate::json::{self, Entries, Json};
 use crate::source::Span;
 
@@ -51,7 +52,8 @@ pub fn emit(deployment: &Deployment) -> (String, Vec<Diagnostic>) {
         .iter()
         .map(|p| (p.name.as_str(), pascal_case(&p.name)))
         .collect();
-    let mut emitter = Emitter::new(deployment, &param_ids);
+    let names = resource_names(deployment);
+    let mut emitter = Emitter::new(deployment, &param_ids, &names);
     let template = emitter.template();
     (template, emitter.diagnostics)
 }
@@ -60,11 +62,16 @@ pub fn emit(deployment: &Deployment) -> (String, Vec<Diagnostic>) {
 /// PascalCase names.
 pub(super) fn names(deployment: &Deployment) -> Names {
     Names {
-        resources: deployment.resources.iter().map(|r| r.id.clone()).collect(),
+        resources: resource_names(deployment),
         params: (deployment.params.iter())
             .map(|p| pascal_case(&p.name))
             .collect(),
     }
+}
+
+/// Each resource's logical id, in the deployment's order.
+fn resource_names(deployment: &Deployment) -> Vec<String> {
+    deployment.resources.iter().map(|r| r.id.clone()).collect()
 }
 
 /// Where a value is emitted: what diagnostics point at and how some values
@@ -88,7 +95,8 @@ struct Emitter<'d> {
     params: HashMap<&'d str, &'d Param>,
     /// Each param's logical id, by its name in the program.
     param_ids: &'d HashMap<&'d str, String>,
-    resources: HashMap<&'d str, &'d Resource>,
+    /// Each resource's logical id, by `ResourceId`.
+    names: &'d [String],
     /// Every logical id and name used in the template, gathered when a name
     /// is first made up.
     taken: Option<HashSet<Cow<'d, str>>>,
@@ -109,7 +117,12 @@ struct Emitter<'d> {
 }
 
 impl<'d> Emitter<'d> {
-    fn new(deployment: &'d Deployment, param_ids: &'d HashMap<&'d str, String>) -> Emitter<'d> {
+    /// `names` are `resource_names(deployment)`.
+    fn new(
+        deployment: &'d Deployment,
+        param_ids: &'d HashMap<&'d str, String>,
+        names: &'d [String],
+    ) -> Emitter<'d> {
         // A param read only by an export name is read here: CloudFormation
         // writes exports.
         let param_spans = first_reads(deployment, true);
@@ -121,11 +134,7 @@ impl<'d> Emitter<'d> {
                 .map(|p| (p.name.as_str(), p))
                 .collect(),
             param_ids,
-            resources: deployment
-                .resources
-                .iter()
-                .map(|r| (r.id.as_str(), r))
-                .collect(),
+            names,
             taken: None,
             conditions: Vec::new(),
             condition_names: HashMap::default(),
@@ -137,6 +146,11 @@ impl<'d> Emitter<'d> {
             diagnostics: Vec::new(),
             reported: HashSet::default(),
         }
+    }
+
+    /// The logical id of the resource `id` refers to.
+    fn id(&self, id: ResourceId) -> &'d str {
+        name_of(self.names, id)
     }
 
     fn report(&mut self, diagnostic: Diagnostic) {
@@ -200,7 +214,7 @@ impl<'d> Emitter<'d> {
         }
         // Ids repeat only in a program with an error (E0511), where the last
         // resource of an id replaces the first, as in a map.
-        if self.resources.len() < deployment.resources.len() {
+        if self.names.iter().collect::<HashSet<_>>().len() < self.names.len() {
             resources = json::dedup(resources);
         }
         let mut outputs = Vec::with_capacity(deployment.outputs.len());

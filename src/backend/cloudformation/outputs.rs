@@ -7,7 +7,7 @@ use crate::backend::common::names::pascal_case;
 use crate::backend::common::reads::params_in;
 use crate::builtins::Builtin;
 use crate::diagnostics::{Diagnostic, codes};
-use crate::ir::{Context, Expr, Output, ParamType, Part};
+use crate::ir::{Context, Expr, Output, ParamType, Part, ResourceId};
 use crate::json::{Json, json};
 
 use super::conditions::Cond;
@@ -46,9 +46,9 @@ fn blank_when(value: &Json<'_>) -> Option<Vec<String>> {
 }
 
 /// A dynamic reference to a secret inside `expr` (`{{resolve:secretsmanager:`
-/// or `{{resolve:ssm-secure:`): the service that keeps it, and the logical id
-/// of the resource the reference names, when it is one of the template's.
-fn secret_reference(expr: &Expr) -> Option<(&'static str, Option<&str>)> {
+/// or `{{resolve:ssm-secure:`): the service that keeps it, and the resource
+/// the reference names, when it is one of the template's.
+fn secret_reference(expr: &Expr) -> Option<(&'static str, Option<ResourceId>)> {
     const SERVICES: [(&str, &str); 2] = [
         ("{{resolve:secretsmanager:", "Secrets Manager"),
         ("{{resolve:ssm-secure:", "Systems Manager Parameter Store"),
@@ -73,7 +73,7 @@ fn secret_reference(expr: &Expr) -> Option<(&'static str, Option<&str>)> {
                         // `{{resolve:secretsmanager:${Secret}:...}}`: the
                         // reference names the secret by its `Ref`.
                         let holder = match parts.get(i + 1) {
-                            Some(Part::Expr(Expr::Ref(id))) => Some(id.as_str()),
+                            Some(Part::Expr(Expr::Ref(id))) => Some(*id),
                             _ => None,
                         };
                         found = Some((s, holder));
@@ -126,7 +126,7 @@ impl<'d> Emitter<'d> {
             .label("its value is a dynamic reference (`{{resolve:...}}`) to a secret")
             .note("CloudFormation resolves dynamic references to secrets in resource properties only; a template with one in `Outputs` is refused")
             .help("drop the output: readers fetch the secret where it is kept, with their own permissions; to say where it is, output its ARN or name, not its value");
-            if let Some(id) = holder {
+            if let Some(id) = holder.map(|id| self.id(id)) {
                 diagnostic = diagnostic.help(format!(
                     "the secret is the stack's resource `{id}`: `aws cloudformation describe-stack-resource --stack-name STACK --logical-resource-id {id}` gives its ARN, and `aws secretsmanager get-secret-value --secret-id ARN` its value"
                 ));
@@ -273,8 +273,8 @@ impl<'d> Emitter<'d> {
                 .is_some_and(|p| matches!(p.ty, ParamType::List(_))),
             Expr::Call(name, _) => matches!(name, Builtin::Split | Builtin::AvailabilityZones),
             Expr::Attr(id, attr) => self
-                .resources
-                .get(id.as_str())
+                .deployment
+                .resource(*id)
                 .is_some_and(|r| r.list_attributes.contains(attr)),
             _ => false,
         }

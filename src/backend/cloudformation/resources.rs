@@ -7,11 +7,10 @@ use rustc_hash::FxHashSet as HashSet;
 
 use crate::backend::common::reads::params_in;
 use crate::diagnostics::{Diagnostic, codes};
-use crate::ir::{Deletion, Deployment, Expr, Part, Resource};
+use crate::ir::{Deletion, Deployment, Expr, Part, Resource, ResourceId};
 use crate::json::Json;
 
 use super::conditions::Cond;
-use super::values::describe;
 use super::{Emitter, Entries, Site};
 
 /// The machine image a resource boots from, for the types that take one.
@@ -86,7 +85,7 @@ impl<'d> Emitter<'d> {
                         r.id
                     ),
                 )
-                .label(format!("repeated `{}` times", describe(count)))
+                .label(format!("repeated `{}` times", self.describe(count)))
                 .note("CloudFormation has no count: every resource in a template is written out")
                 .help(help)
                 .help("or build for Terraform or Heat, which repeat resources at deploy time"),
@@ -112,37 +111,35 @@ impl<'d> Emitter<'d> {
             let value = self.value(value, &site);
             properties.push((Cow::from(name.as_str()), value));
         }
-        let mut depends_on: Vec<&str> = Vec::new();
+        let mut depends_on: Vec<&'d str> = Vec::new();
         // Dependencies that exist only under a condition of their own:
         // `DependsOn` on a resource whose condition is false is refused, so
         // the order is kept by a reference under that condition instead.
         let mut conditional: Vec<Json<'d>> = Vec::new();
         if !r.depends_on.is_empty() {
-            let mut referenced: HashSet<&str> = HashSet::default();
+            let mut referenced: HashSet<ResourceId> = HashSet::default();
             for value in r.properties.values() {
-                value.walk(&mut |e| match e {
-                    Expr::Ref(id) | Expr::Attr(id, _) => {
-                        referenced.insert(id.as_str());
-                    }
-                    _ => {}
-                });
+                value.walk(&mut |e| referenced.extend(e.resource()));
             }
-            for id in &r.depends_on {
-                if !self.resources.contains_key(id.as_str()) {
-                    self.internal(r.span, format!("`depends_on` names no resource `{id}`"));
+            for &id in &r.depends_on {
+                let Some(dependency) = self.deployment.resource(id) else {
+                    self.internal(
+                        r.span,
+                        format!("`depends_on` names no resource (index {})", id.0),
+                    );
                     continue;
-                }
+                };
+                let logical_id = self.id(id);
                 // A reference already orders the two.
-                if referenced.contains(id.as_str()) || depends_on.contains(&id.as_str()) {
+                if referenced.contains(&id) || depends_on.contains(&logical_id) {
                     continue;
                 }
-                let dependency = self.resources[id.as_str()];
                 let own = match &dependency.condition {
                     Some(c) if Some(c) != r.condition.as_ref() => self.cond(c, &site),
                     _ => None,
                 };
                 match own {
-                    None | Some(Cond::Const(true)) => depends_on.push(id),
+                    None | Some(Cond::Const(true)) => depends_on.push(logical_id),
                     Some(Cond::Const(false)) => {}
                     Some(cond) => {
                         let name = self.register(cond);
@@ -150,7 +147,7 @@ impl<'d> Emitter<'d> {
                             "Fn::If".into(),
                             Json::Array(vec![
                                 name.into(),
-                                Json::Object(vec![("Ref".into(), id.as_str().into())]),
+                                Json::Object(vec![("Ref".into(), logical_id.into())]),
                                 Json::Object(vec![("Ref".into(), "AWS::NoValue".into())]),
                             ]),
                         )]));

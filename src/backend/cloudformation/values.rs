@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use crate::backend::common::reads::params_in;
 use crate::builtins::Builtin;
 use crate::diagnostics::{Diagnostic, codes};
-use crate::ir::{Context, Expr, ParamType, Part};
+use crate::ir::{Context, Expr, ParamType, Part, ResourceId};
 use crate::json::{Json, json};
 use crate::syntax::ast::BinaryOp;
 use crate::target::Target;
@@ -22,53 +22,64 @@ fn no_value() -> Json<'static> {
     json!({ "Ref": "AWS::NoValue" })
 }
 
-/// How the program would spell an expression, for messages.
-pub(super) fn describe(expr: &Expr) -> String {
-    match expr {
-        Expr::Null => "null".to_string(),
-        Expr::Bool(b) => b.to_string(),
-        Expr::Int(i) => i.to_string(),
-        Expr::Number(n) => n.to_string(),
-        Expr::String(s) => format!("{s:?}"),
-        Expr::List(_) => "[...]".to_string(),
-        Expr::Object(_) => "{...}".to_string(),
-        Expr::Param(name) => name.clone(),
-        Expr::Ref(id) => id.clone(),
-        Expr::Attr(id, attr) => format!("{id}.{attr}"),
-        Expr::Interp(_) => "\"...\"".to_string(),
-        Expr::Not(e) => format!("!{}", describe_operand(e)),
-        Expr::Neg(e) => format!("-{}", describe_operand(e)),
-        Expr::Binary(op, l, r) => format!(
-            "{} {} {}",
-            describe_operand(l),
-            op.symbol(),
-            describe_operand(r)
-        ),
-        Expr::If(c, a, b) => format!(
-            "{} ? {} : {}",
-            describe_operand(c),
-            describe_operand(a),
-            describe_operand(b)
-        ),
-        Expr::Call(name, args) => format!(
-            "{name}({})",
-            args.iter().map(describe).collect::<Vec<_>>().join(", ")
-        ),
-        Expr::Index(list, i) => format!("{}[{}]", describe_operand(list), describe(i)),
-        Expr::Member(obj, field) => format!("{}.{field}", describe_operand(obj)),
-        Expr::Context(Context::Region) => "region()".to_string(),
-        Expr::Context(Context::Zones) => "availability_zones()".to_string(),
-        Expr::Context(Context::StackName) => "stack_name()".to_string(),
-        Expr::Context(Context::AccountId) => "account_id()".to_string(),
-        Expr::CountIndex => "the copy's index".to_string(),
-        Expr::Copies { of, each } => format!("[for each copy of {of}: {}]", describe(each)),
+impl Emitter<'_> {
+    /// How the program would spell an expression, for messages.
+    pub(super) fn describe(&self, expr: &Expr) -> String {
+        match expr {
+            Expr::Null => "null".to_string(),
+            Expr::Bool(b) => b.to_string(),
+            Expr::Int(i) => i.to_string(),
+            Expr::Number(n) => n.to_string(),
+            Expr::String(s) => format!("{s:?}"),
+            Expr::List(_) => "[...]".to_string(),
+            Expr::Object(_) => "{...}".to_string(),
+            Expr::Param(name) => name.clone(),
+            Expr::Ref(id) => self.id(*id).to_string(),
+            Expr::Attr(id, attr) => format!("{}.{attr}", self.id(*id)),
+            Expr::Interp(_) => "\"...\"".to_string(),
+            Expr::Not(e) => format!("!{}", self.describe_operand(e)),
+            Expr::Neg(e) => format!("-{}", self.describe_operand(e)),
+            Expr::Binary(op, l, r) => format!(
+                "{} {} {}",
+                self.describe_operand(l),
+                op.symbol(),
+                self.describe_operand(r)
+            ),
+            Expr::If(c, a, b) => format!(
+                "{} ? {} : {}",
+                self.describe_operand(c),
+                self.describe_operand(a),
+                self.describe_operand(b)
+            ),
+            Expr::Call(name, args) => format!(
+                "{name}({})",
+                args.iter()
+                    .map(|a| self.describe(a))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            Expr::Index(list, i) => {
+                format!("{}[{}]", self.describe_operand(list), self.describe(i))
+            }
+            Expr::Member(obj, field) => format!("{}.{field}", self.describe_operand(obj)),
+            Expr::Context(Context::Region) => "region()".to_string(),
+            Expr::Context(Context::Zones) => "availability_zones()".to_string(),
+            Expr::Context(Context::StackName) => "stack_name()".to_string(),
+            Expr::Context(Context::AccountId) => "account_id()".to_string(),
+            Expr::CountIndex => "the copy's index".to_string(),
+            Expr::Copies { of, each } => format!(
+                "[for each copy of {}: {}]",
+                self.id(*of),
+                self.describe(each)
+            ),
+        }
     }
-}
 
-fn describe_operand(expr: &Expr) -> String {
-    match expr {
-        Expr::Binary(..) | Expr::If(..) => format!("({})", describe(expr)),
-        _ => describe(expr),
+    fn describe_operand(&self, expr: &Expr) -> String {
+        match expr {
+            Expr::Binary(..) | Expr::If(..) => format!("({})", self.describe(expr)),
+            _ => self.describe(expr),
+        }
     }
 }
 
@@ -179,12 +190,12 @@ impl<'d> Emitter<'d> {
                 None => Json::Null,
             },
             Expr::Ref(id) => {
-                self.resource_read(id, None, site);
-                json!({ "Ref": id })
+                self.resource_read(*id, None, site);
+                json!({ "Ref": self.id(*id) })
             }
             Expr::Attr(id, attr) => {
-                self.resource_read(id, Some(attr), site);
-                json!({ "Fn::GetAtt": [id, attr] })
+                self.resource_read(*id, Some(attr), site);
+                json!({ "Fn::GetAtt": [self.id(*id), attr] })
             }
             Expr::Interp(parts) => self.interp(parts, site),
             Expr::Not(_)
@@ -256,11 +267,12 @@ impl<'d> Emitter<'d> {
     }
 
     /// Checks a `Ref` or `Fn::GetAtt` of a resource.
-    fn resource_read(&mut self, id: &str, attr: Option<&str>, site: &Site<'_>) {
-        if !self.resources.contains_key(id) {
-            self.internal(site.span, format!("no resource has the logical id `{id}`"));
+    fn resource_read(&mut self, id: ResourceId, attr: Option<&str>, site: &Site<'_>) {
+        if self.deployment.resource(id).is_none() {
+            self.internal(site.span, format!("no resource has the index {}", id.0));
             return;
         }
+        let id = self.id(id);
         if site.in_condition {
             let what = match attr {
                 Some(attr) => format!("`{id}.{attr}`"),
@@ -312,7 +324,7 @@ impl<'d> Emitter<'d> {
                 site.span,
                 format!(
                     "CloudFormation cannot compare `{}` in a condition",
-                    describe(expr)
+                    self.describe(expr)
                 ),
             )
             .label("this depends on a condition CloudFormation cannot write")
@@ -340,7 +352,7 @@ impl<'d> Emitter<'d> {
                 site.span,
                 format!(
                     "CloudFormation cannot {what} `{}` at deploy time",
-                    describe(expr)
+                    self.describe(expr)
                 ),
             )
             .label("this needs deploy-time arithmetic")
@@ -380,8 +392,8 @@ impl<'d> Emitter<'d> {
             for part in parts {
                 // Checks the reads, as `value` would.
                 match part {
-                    Part::Expr(Expr::Ref(id)) => self.resource_read(id, None, site),
-                    Part::Expr(Expr::Attr(id, attr)) => self.resource_read(id, Some(attr), site),
+                    Part::Expr(Expr::Ref(id)) => self.resource_read(*id, None, site),
+                    Part::Expr(Expr::Attr(id, attr)) => self.resource_read(*id, Some(attr), site),
                     _ => {}
                 }
             }
@@ -439,8 +451,8 @@ impl<'d> Emitter<'d> {
                 let ids = self.param_ids;
                 ids.get(name.as_str()).map(|id| (id.as_str(), None))
             }
-            Expr::Ref(id) => Some((id, None)),
-            Expr::Attr(id, attr) => Some((id, Some(attr))),
+            Expr::Ref(id) => Some((self.id(*id), None)),
+            Expr::Attr(id, attr) => Some((self.id(*id), Some(attr))),
             Expr::Context(Context::Region) => Some(("AWS::Region", None)),
             Expr::Context(Context::StackName) => Some(("AWS::StackName", None)),
             Expr::Context(Context::AccountId) => Some(("AWS::AccountId", None)),
@@ -461,7 +473,7 @@ impl<'d> Emitter<'d> {
                 site.span,
                 format!(
                     "CloudFormation cannot compute `{}` at deploy time",
-                    describe(expr)
+                    self.describe(expr)
                 ),
             )
             .label(format!("`{function}` of a deploy-time value"))
@@ -706,7 +718,7 @@ impl<'d> Emitter<'d> {
                         site.span,
                         format!(
                             "CloudFormation cannot read field `{field}` of `{}` at deploy time",
-                            describe(object)
+                            self.describe(object)
                         ),
                     )
                     .label("reads a field of a deploy-time object")

@@ -5,30 +5,23 @@
 //! balancer (`dns_record_type`). Heat and Terraform's openstack provider
 //! check it, each with its own types.
 
-use rustc_hash::FxHashMap as HashMap;
-
 use crate::diagnostics::{Code, Diagnostic};
-use crate::ir::{Deployment, Expr, Part, Resource};
+use crate::ir::{Deployment, Expr, Part, Resource, ResourceId};
 
 /// The CNAME records (of `record_type`, their values in `records`) of
 /// `deployment` whose value is an IP address, each an error of `code`.
 /// `addresses` lists the attributes that hold an address (type, first
-/// segment of the path); `show` names one for the message.
+/// segment of the path); `show` names one (of a resource) for the message.
 pub fn cnames_to_addresses(
     deployment: &Deployment,
     record_type: &str,
     records: &str,
     addresses: &[(&str, &str)],
     code: &'static Code,
-    show: impl Fn(&Resource, &str) -> String,
+    show: impl Fn(ResourceId, &Resource, &str) -> String,
 ) -> Vec<Diagnostic> {
-    let by_id: HashMap<&str, &Resource> = deployment
-        .resources
-        .iter()
-        .map(|r| (r.id.as_str(), r))
-        .collect();
-    let is_address = |id: &str, attribute: &str| {
-        by_id.get(id).is_some_and(|r| {
+    let is_address = |id: ResourceId, attribute: &str| {
+        deployment.resource(id).is_some_and(|r| {
             let first = attribute.split('.').next().unwrap_or_default();
             addresses.contains(&(r.type_name.as_str(), first))
         })
@@ -46,14 +39,16 @@ pub fn cnames_to_addresses(
         let Some((id, attribute)) = values.iter().find_map(|v| address_read(v, &is_address)) else {
             continue;
         };
-        let holder = by_id[id];
+        let Some(holder) = deployment.resource(id) else {
+            continue;
+        };
         let mut diagnostic = Diagnostic::new(
             code,
             r.span,
             format!(
                 "a CNAME record must name a host, but on {} this one's value is an IP address ({})",
                 deployment.target.display(),
-                show(holder, attribute)
+                show(id, holder, attribute)
             ),
         )
         .label("a CNAME record pointing at an address");
@@ -74,10 +69,10 @@ pub fn cnames_to_addresses(
 /// host name); either branch of a choice.
 fn address_read<'e>(
     e: &'e Expr,
-    is_address: &dyn Fn(&str, &str) -> bool,
-) -> Option<(&'e str, &'e str)> {
+    is_address: &dyn Fn(ResourceId, &str) -> bool,
+) -> Option<(ResourceId, &'e str)> {
     match e {
-        Expr::Attr(id, attribute) => is_address(id, attribute).then_some((id, attribute)),
+        Expr::Attr(id, attribute) => is_address(*id, attribute).then_some((*id, attribute)),
         Expr::Member(base, _) | Expr::Index(base, _) => address_read(base, is_address),
         Expr::If(_, a, b) => address_read(a, is_address).or_else(|| address_read(b, is_address)),
         Expr::Interp(parts) => {

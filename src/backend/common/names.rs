@@ -1,6 +1,15 @@
 //! Names: the words of a name in the case a template wants, unique names
 //! made up from a base, and lists of names in messages.
 
+use crate::ir::ResourceId;
+
+/// The name `names` (a backend's `names(&Deployment).resources`) give the
+/// resource `id` refers to; `?` for a reference to no resource, which only
+/// IR built by hand holds.
+pub fn name_of(names: &[String], id: ResourceId) -> &str {
+    names.get(id.index()).map_or("?", String::as_str)
+}
+
 /// The words of `name`: its runs of ASCII letters and digits. Anything
 /// else separates words.
 pub fn words(name: &str) -> impl Iterator<Item = &str> {

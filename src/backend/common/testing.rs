@@ -1,8 +1,43 @@
 //! Builders of IR for the backends' unit tests.
+//!
+//! Hand-built IR names the resources it refers to by their ids' text:
+//! `rid("Db")` stands for the resource whose `id` is `Db` until `resolved`
+//! (which each test module's `emit` calls) makes it that resource's index.
 
 use crate::builtins::Builtin;
-use crate::ir::{Expr, Output, Param, ParamType, Part};
+use crate::ir::{Deployment, Expr, Output, Param, ParamType, Part, ResourceId};
 use crate::syntax::ast::BinaryOp;
+
+/// Marks a `ResourceId` that still stands for a name.
+const NAMED: u32 = 1 << 31;
+
+/// The resource whose id is `id`, once `resolved`. A name no resource has
+/// stays a reference to no resource.
+pub fn rid(id: &str) -> ResourceId {
+    // FNV-1a: the same name gives the same stand-in in every test.
+    let hash = id.bytes().fold(0x811c_9dc5_u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
+    ResourceId(NAMED | (hash & !NAMED))
+}
+
+/// `d` with every `rid(...)` made the index of the resource of that id (the
+/// last of that id, where two share one).
+pub fn resolved(d: &Deployment) -> Deployment {
+    let mut d = d.clone();
+    let ids: Vec<ResourceId> = d.resources.iter().map(|r| rid(&r.id)).collect();
+    d.for_each_reference_mut(&mut |id| {
+        if let Some(i) = ids.iter().rposition(|named| named == id) {
+            *id = ResourceId(i as u32);
+        }
+    });
+    d
+}
+
+/// A reference to the resource of id `id` (`Ref`, `get_resource`).
+pub fn ref_to(id: &str) -> Expr {
+    Expr::Ref(rid(id))
+}
 
 pub fn param(name: &str, ty: ParamType) -> Param {
     Param::new(name, ty)
@@ -22,7 +57,7 @@ pub fn p(name: &str) -> Expr {
 }
 
 pub fn attr(id: &str, path: &str) -> Expr {
-    Expr::Attr(id.into(), path.into())
+    Expr::Attr(rid(id), path.into())
 }
 
 pub fn bin(op: BinaryOp, a: Expr, b: Expr) -> Expr {
@@ -70,7 +105,7 @@ pub fn object(fields: Vec<(&str, Expr)>) -> Expr {
 /// The copies of `of`, each `each`.
 pub fn copies(of: &str, each: Expr) -> Expr {
     Expr::Copies {
-        of: of.into(),
+        of: rid(of),
         each: Box::new(each),
     }
 }

@@ -162,8 +162,8 @@ impl<'d> Emitter<'d> {
     fn placeholder_base(&self, e: &Expr) -> String {
         let raw = match e {
             Expr::Param(name) => name.clone(),
-            Expr::Ref(id) => self.name(id).into_owned(),
-            Expr::Attr(id, attribute) => format!("{}_{attribute}", self.name(id)),
+            Expr::Ref(id) => self.name(*id).to_string(),
+            Expr::Attr(id, attribute) => format!("{}_{attribute}", self.name(*id)),
             Expr::Context(Context::StackName) => "stack_name".into(),
             Expr::Context(Context::AccountId) => "project_id".into(),
             Expr::Index(base, key) => match &**key {

@@ -62,14 +62,12 @@ mod values;
 
 pub use values::member_path;
 
-use std::borrow::Cow;
-
-use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+use rustc_hash::FxHashSet as HashSet;
 
 use crate::backend::common::dns::cnames_to_addresses;
-use crate::backend::common::names::first_free;
+use crate::backend::common::names::{first_free, name_of};
 use crate::diagnostics::{Code, Diagnostic, codes};
-use crate::ir::{Deployment, Expr};
+use crate::ir::{Deployment, Expr, ResourceId};
 use crate::json::{self, Entries, Json};
 use crate::source::Span;
 
@@ -100,7 +98,7 @@ pub fn emit(deployment: &Deployment) -> (String, Vec<Diagnostic>) {
         "records",
         HEAT_ADDRESSES,
         &codes::E0537,
-        |r, attribute| format!("`{}` of `{}`", attribute, emitter.name(&r.id)),
+        |id, _, attribute| format!("`{}` of `{}`", attribute, emitter.name(id)),
     );
     emitter.diagnostics.extend(cnames);
     emitter.diagnostics.extend(unused_exports(deployment));
@@ -186,10 +184,10 @@ pub fn resource_names(deployment: &Deployment) -> Vec<String> {
 
 struct Emitter<'d> {
     deployment: &'d Deployment,
-    /// Each resource's name in the template, by logical id.
-    names: HashMap<&'d str, &'d str>,
-    /// The logical ids of resources with a deploy-time count.
-    groups: HashSet<&'d str>,
+    /// Each resource's name in the template, by `ResourceId`.
+    names: &'d [String],
+    /// The resources with a deploy-time count.
+    groups: HashSet<ResourceId>,
     conditions: Vec<Condition>,
     /// Conditions known to hold (or not) where a value is being written.
     known: Vec<(Expr, bool)>,
@@ -204,17 +202,9 @@ type Written<'e> = Result<Json<'e>, Problem>;
 impl<'d> Emitter<'d> {
     /// `names` are `resource_names(deployment)`.
     fn new(deployment: &'d Deployment, names: &'d [String]) -> Emitter<'d> {
-        let names = deployment
-            .resources
-            .iter()
-            .map(|r| r.id.as_str())
-            .zip(names.iter().map(String::as_str))
-            .collect();
-        let groups = deployment
-            .resources
-            .iter()
-            .filter(|r| r.count.is_some())
-            .map(|r| r.id.as_str())
+        let groups = (deployment.resources.iter().enumerate())
+            .filter(|(_, r)| r.count.is_some())
+            .map(|(i, _)| ResourceId(i as u32))
             .collect();
         Emitter {
             deployment,
@@ -228,11 +218,8 @@ impl<'d> Emitter<'d> {
     }
 
     /// The resource's name in the template.
-    fn name(&self, id: &str) -> Cow<'d, str> {
-        match self.names.get(id) {
-            Some(name) => Cow::Borrowed(name),
-            None => Cow::Owned(id.to_string()),
-        }
+    fn name(&self, id: ResourceId) -> &'d str {
+        name_of(self.names, id)
     }
 
     fn report(&mut self, problem: Problem, site: Site) {

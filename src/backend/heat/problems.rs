@@ -4,7 +4,7 @@
 use crate::backend::common::reads::params_in;
 use crate::builtins::Builtin;
 use crate::diagnostics::codes;
-use crate::ir::{Context, Expr, Part};
+use crate::ir::{Context, Expr, Part, ResourceId};
 
 use super::{Emitter, Problem};
 
@@ -26,13 +26,11 @@ pub(super) fn internal(what: &str) -> Problem {
     )
 }
 
-fn first_resource(e: &Expr) -> Option<&str> {
+fn first_resource(e: &Expr) -> Option<ResourceId> {
     let mut found = None;
     e.walk(&mut |e| {
-        if found.is_none()
-            && let Expr::Ref(id) | Expr::Attr(id, _) = e
-        {
-            found = Some(id.as_str());
+        if found.is_none() {
+            found = e.resource();
         }
     });
     found
@@ -245,8 +243,8 @@ impl<'d> Emitter<'d> {
                 format!("{{ {} }}", fields.join(", "))
             }
             Expr::Param(name) => name.clone(),
-            Expr::Ref(id) => format!("{}.id", self.name(id)),
-            Expr::Attr(id, attribute) => format!("{}.{attribute}", self.name(id)),
+            Expr::Ref(id) => format!("{}.id", self.name(*id)),
+            Expr::Attr(id, attribute) => format!("{}.{attribute}", self.name(*id)),
             Expr::Interp(parts) => {
                 let mut text = String::from("\"");
                 for part in parts {
@@ -276,7 +274,7 @@ impl<'d> Emitter<'d> {
             Expr::Copies { of, each } => {
                 format!(
                     "[for each copy of {}: {}]",
-                    self.name(of),
+                    self.name(*of),
                     self.show_inner(each)
                 )
             }

@@ -4,7 +4,7 @@
 
 use crate::backend::common::exports;
 use crate::diagnostics::{Diagnostic, codes};
-use crate::ir::{Deletion, Deployment, Expr, Output, Resource};
+use crate::ir::{Deletion, Deployment, Expr, Output, Resource, ResourceId};
 use crate::json::{self, Json, json};
 
 use super::conditions::simplified;
@@ -44,14 +44,17 @@ pub(super) const HEAT_ADDRESSES: &[(&str, &str)] = &[
 impl<'d> Emitter<'d> {
     pub(super) fn resources(&mut self) -> Entries<'d> {
         let deployment = self.deployment;
-        let resources = (deployment.resources.iter())
-            .map(|r| (self.name(&r.id), self.resource(r)))
+        let resources = (deployment.resources.iter().enumerate())
+            .map(|(i, r)| {
+                let id = ResourceId(i as u32);
+                (self.name(id).into(), self.resource(id, r))
+            })
             .collect();
         json::dedup(resources)
     }
 
-    fn resource(&mut self, r: &'d Resource) -> Json<'d> {
-        let name = self.name(&r.id);
+    fn resource(&mut self, id: ResourceId, r: &'d Resource) -> Json<'d> {
+        let name = self.name(id);
         let condition = r.condition.as_ref().and_then(|c| {
             let place = format!("the condition of `{name}`");
             let site = Site {
@@ -109,7 +112,11 @@ impl<'d> Emitter<'d> {
         }
         self.known.truncate(depth);
         if !r.depends_on.is_empty() {
-            let names = r.depends_on.iter().map(|id| self.name(id).into()).collect();
+            let names = r
+                .depends_on
+                .iter()
+                .map(|&id| self.name(id).into())
+                .collect();
             out.push(("depends_on".into(), Json::Array(names)));
         }
         // The policy lowering decided (a snapshot only where Heat takes one).

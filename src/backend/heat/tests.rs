@@ -11,7 +11,7 @@ use super::interpolation::{Segment, replaced};
 
 /// The template as JSON, and the diagnostics.
 fn emit(d: &Deployment) -> (Value, Vec<crate::diagnostics::Diagnostic>) {
-    let (text, diagnostics) = super::emit(d);
+    let (text, diagnostics) = super::emit(&resolved(d));
     (
         serde_json::from_str(&text).expect("the template is JSON"),
         diagnostics,
@@ -186,12 +186,9 @@ fn references_are_get_param_get_resource_and_get_attr() {
         "WebPort",
         "web_port",
         "OS::Neutron::Port",
-        vec![("network", Expr::Ref("AppNet".into()))],
+        vec![("network", ref_to("AppNet"))],
     );
-    let out = output(
-        "ip",
-        Expr::Attr("WebPort".into(), "fixed_ips.0.ip_address".into()),
-    );
+    let out = output("ip", attr("WebPort", "fixed_ips.0.ip_address"));
     let d = deployment(
         vec![param("name", ParamType::String)],
         vec![net, port],
@@ -215,7 +212,7 @@ fn references_are_get_param_get_resource_and_get_attr() {
 fn explicit_dependencies_are_depends_on() {
     let a = resource("First", "first", "OS::Neutron::Net", vec![]);
     let mut b = resource("Second", "second", "OS::Neutron::Net", vec![]);
-    b.depends_on = vec!["First".into()];
+    b.depends_on = vec![rid("First")];
     let d = deployment(vec![], vec![a, b], vec![]);
     assert_eq!(
         clean(&d)["resources"]["second"],
@@ -439,20 +436,13 @@ fn outputs_have_description_value_and_condition() {
         vec![("flavor", s("m1.small"))],
     );
     bastion.condition = Some(p("with_bastion"));
-    let mut ip = output(
-        "bastion_ip",
-        Expr::Attr("Bastion".into(), "first_address".into()),
-    );
+    let mut ip = output("bastion_ip", attr("Bastion", "first_address"));
     ip.description = Some("Where to ssh.".into());
     ip.condition = Some(p("with_bastion"));
     ip.export = Some(s("ignored"));
     let name = output(
         "bastion_name",
-        cond(
-            p("with_bastion"),
-            Expr::Attr("Bastion".into(), "name".into()),
-            Expr::Null,
-        ),
+        cond(p("with_bastion"), attr("Bastion", "name"), Expr::Null),
     );
     let d = deployment(
         vec![param("with_bastion", ParamType::Bool)],
@@ -495,7 +485,7 @@ fn interpolation_is_str_replace_with_named_placeholders() {
                 text("#!/bin/sh\necho $HOME $env_dir "),
                 part(p("env")),
                 text(" "),
-                part(Expr::Attr("Net".into(), "name".into())),
+                part(attr("Net", "name")),
                 text(" "),
                 part(Expr::Int(3)),
             ]),
@@ -556,21 +546,15 @@ fn the_copies_of_a_group_read_one_attribute_of_every_member() {
     let mut web = server(vec![]);
     web.count = Some(p("n"));
     let ip = Expr::Member(
-        Box::new(index(
-            Expr::Attr("WebPort".into(), "fixed_ips".into()),
-            Expr::Int(0),
-        )),
+        Box::new(index(attr("WebPort", "fixed_ips"), Expr::Int(0))),
         "ip_address".into(),
     );
     let d = deployment(
         vec![param("n", ParamType::Int)],
         vec![port, web],
         vec![
-            output("ids", copies("Web", Expr::Ref("Web".into()))),
-            output(
-                "names",
-                copies("Web", Expr::Attr("Web".into(), "name".into())),
-            ),
+            output("ids", copies("Web", ref_to("Web"))),
+            output("names", copies("Web", attr("Web", "name"))),
             output("ips", copies("Web", ip)),
         ],
     );
@@ -589,10 +573,7 @@ fn the_copies_of_a_group_read_one_attribute_of_every_member() {
 fn heat_refuses_a_value_computed_for_each_copy_of_a_group() {
     let mut web = server(vec![]);
     web.count = Some(p("n"));
-    let each = interp(vec![
-        part(Expr::Attr("Web".into(), "first_address".into())),
-        text(":80"),
-    ]);
+    let each = interp(vec![part(attr("Web", "first_address")), text(":80")]);
     let d = deployment(
         vec![param("n", ParamType::Int)],
         vec![web],
@@ -631,16 +612,13 @@ fn a_deploy_time_count_is_a_resource_group() {
         ],
         vec![web],
         vec![
-            output("ids", Expr::Ref("Web".into())),
-            output("names", Expr::Attr("Web".into(), "name".into())),
+            output("ids", ref_to("Web")),
+            output("names", attr("Web", "name")),
             output(
                 "first",
-                index(
-                    Expr::Attr("Web".into(), "networks.private".into()),
-                    Expr::Int(0),
-                ),
+                index(attr("Web", "networks.private"), Expr::Int(0)),
             ),
-            output("first_id", index(Expr::Ref("Web".into()), Expr::Int(0))),
+            output("first_id", index(ref_to("Web"), Expr::Int(0))),
         ],
     );
     let template = clean(&d);
@@ -925,7 +903,7 @@ fn conditions_reading_resources_are_an_error() {
         vec![output(
             "mode",
             cond(
-                eq(Expr::Attr("Db".into(), "port".into()), Expr::Int(5432)),
+                eq(attr("Db", "port"), Expr::Int(5432)),
                 s("plain"),
                 s("custom"),
             ),
@@ -969,14 +947,14 @@ fn selecting_by_the_index_of_a_copy_is_an_error() {
         "networks",
         Expr::List(vec![Expr::Object(crate::ir::Map::from_iter([(
             "port".to_string(),
-            index(Expr::Ref("Port".into()), Expr::CountIndex),
+            index(ref_to("Port"), Expr::CountIndex),
         )]))]),
     )]);
     servers.count = Some(p("n"));
     let d = deployment(
         vec![param("n", ParamType::Int)],
         vec![ports, servers],
-        vec![output("second", index(Expr::Ref("Port".into()), p("n")))],
+        vec![output("second", index(ref_to("Port"), p("n")))],
     );
     assert_eq!(codes_of(&d), ["E0535", "E0535"]);
 }
@@ -1011,13 +989,13 @@ fn a_cname_to_an_address_is_an_error() {
             vec![("type", s(kind)), ("records", Expr::List(vec![value]))],
         )
     };
-    let address = Expr::Attr("Vip".into(), "floating_ip_address".into());
+    let address = attr("Vip", "floating_ip_address");
     // As `dns.Record` writes a CNAME's value: a host name with its dot.
     let dotted = interp(vec![part(address.clone()), text(".")]);
     let chosen = cond(
         p("public"),
         address.clone(),
-        Expr::Attr("Vip".into(), "fixed_ip_address".into()),
+        attr("Vip", "fixed_ip_address"),
     );
     for value in [address.clone(), dotted, chosen] {
         let d = deployment(

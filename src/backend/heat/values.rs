@@ -3,7 +3,7 @@
 
 use crate::builtins::Builtin;
 use crate::diagnostics::codes;
-use crate::ir::{Context, Expr};
+use crate::ir::{Context, Expr, ResourceId};
 use crate::json::{Json, json};
 use crate::syntax::ast::BinaryOp;
 
@@ -13,9 +13,9 @@ use super::{Emitter, Problem, Site, Written};
 
 /// A resource and the path of constant keys `e` reads from it
 /// (`port.fixed_ips[0].ip_address`), when it is one.
-pub fn member_path(e: &Expr) -> Option<(&str, Vec<Json<'_>>)> {
+pub fn member_path(e: &Expr) -> Option<(ResourceId, Vec<Json<'_>>)> {
     match e {
-        Expr::Attr(id, attribute) => Some((id.as_str(), attribute_path(attribute))),
+        Expr::Attr(id, attribute) => Some((*id, attribute_path(attribute))),
         Expr::Index(base, key) => {
             let (id, mut path) = member_path(base)?;
             path.push(match &**key {
@@ -125,13 +125,13 @@ impl<'d> Emitter<'d> {
                 Json::Object(out)
             }
             Expr::Param(name) => json!({ "get_param": name }),
-            Expr::Ref(id) if site.in_group && self.groups.contains(id.as_str()) => {
-                return Err(self.copy_of_group(id));
+            Expr::Ref(id) if site.in_group && self.groups.contains(id) => {
+                return Err(self.copy_of_group(*id));
             }
-            Expr::Ref(id) if self.groups.contains(id.as_str()) => {
-                json!({ "get_attr": [self.name(id), "refs"] })
+            Expr::Ref(id) if self.groups.contains(id) => {
+                json!({ "get_attr": [self.name(*id), "refs"] })
             }
-            Expr::Ref(id) => json!({ "get_resource": self.name(id) }),
+            Expr::Ref(id) => json!({ "get_resource": self.name(*id) }),
             Expr::Attr(..) | Expr::Index(..) | Expr::Member(..) => self.access(e, site)?,
             Expr::Interp(parts) => self.interpolation(parts, site)?,
             Expr::Not(_)
@@ -161,32 +161,32 @@ impl<'d> Emitter<'d> {
             Expr::CountIndex => {
                 return Err(internal("the index of a copy outside a counted resource"));
             }
-            Expr::Copies { of, each } => self.copies(of, each)?,
+            Expr::Copies { of, each } => self.copies(*of, each)?,
         })
     }
 
     /// The list of `each` over the copies of the group `of`: a group reads
     /// one attribute of every member as a list (`get_attr [group, attr]`)
     /// and their ids as `refs`; anything else per copy has no Heat form.
-    fn copies<'e>(&mut self, of: &str, each: &'e Expr) -> Written<'e>
+    fn copies<'e>(&mut self, of: ResourceId, each: &'e Expr) -> Written<'e>
     where
         'd: 'e,
     {
         match each {
-            Expr::Ref(id) if self.groups.contains(id.as_str()) => {
-                Ok(json!({ "get_attr": [self.name(id), "refs"] }))
+            Expr::Ref(id) if self.groups.contains(id) => {
+                Ok(json!({ "get_attr": [self.name(*id), "refs"] }))
             }
             _ if let Some((id, path)) = member_path(each)
-                && self.groups.contains(id)
+                && self.groups.contains(&id)
                 && let Some(Json::Str(first)) = path.first()
                 && !GROUP_ATTRIBUTES.contains(&first.as_ref())
                 && !first.starts_with("resource.") =>
             {
-                let mut args = vec![Json::Str(self.name(id))];
+                let mut args = vec![Json::Str(self.name(id).into())];
                 args.extend(path);
                 Ok(json!({ "get_attr": Json::Array(args) }))
             }
-            _ if !self.groups.contains(of) => Err(internal(
+            _ if !self.groups.contains(&of) => Err(internal(
                 "the copies of a resource without a deploy-time count",
             )),
             _ => Err(Problem::new(
@@ -312,7 +312,7 @@ impl<'d> Emitter<'d> {
     /// A copy of one group reading the copy of another with its index:
     /// each group is repeated on its own, and its members cannot name the
     /// members of another.
-    fn copy_of_group(&self, id: &str) -> Problem {
+    fn copy_of_group(&self, id: ResourceId) -> Problem {
         Problem::new(
             &codes::E0506,
             format!(
@@ -336,11 +336,11 @@ impl<'d> Emitter<'d> {
     {
         Ok(match e {
             Expr::Param(name) => Some(("get_param", vec![name.into()])),
-            Expr::Attr(id, _) if site.in_group && self.groups.contains(id.as_str()) => {
-                return Err(self.copy_of_group(id));
+            Expr::Attr(id, _) if site.in_group && self.groups.contains(id) => {
+                return Err(self.copy_of_group(*id));
             }
             Expr::Attr(id, attribute) => {
-                let mut args = vec![Json::Str(self.name(id))];
+                let mut args = vec![Json::Str(self.name(*id).into())];
                 args.extend(attribute_path(attribute));
                 Some(("get_attr", args))
             }
@@ -349,13 +349,16 @@ impl<'d> Emitter<'d> {
             }
             Expr::Index(base, key) => {
                 if let Expr::Attr(id, _) | Expr::Ref(id) = &**base
-                    && self.groups.contains(id.as_str())
+                    && self.groups.contains(id)
                 {
                     // One copy of a group: `resource.N`, then its attribute.
                     let Expr::Int(n) = **key else {
                         return Err(self.index_of_group(e));
                     };
-                    let mut args = vec![Json::Str(self.name(id)), format!("resource.{n}").into()];
+                    let mut args = vec![
+                        Json::Str(self.name(*id).into()),
+                        format!("resource.{n}").into(),
+                    ];
                     if let Expr::Attr(_, attribute) = &**base {
                         args.extend(attribute_path(attribute));
                     }

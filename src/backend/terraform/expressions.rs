@@ -6,7 +6,7 @@ use std::borrow::Cow;
 use rustc_hash::FxHashMap as HashMap;
 
 use crate::builtins::Builtin;
-use crate::ir::{Context, Expr, Param, ParamType, Part};
+use crate::ir::{Context, Expr, Param, ParamType, Part, ResourceId};
 use crate::json::Json;
 use crate::syntax::ast::BinaryOp;
 
@@ -295,8 +295,8 @@ impl<'d> Emitter<'d> {
                     ("null".into(), P_PRIMARY)
                 }
             },
-            Expr::Ref(id) => (self.resource_ref(id, "id", None, cx), P_PRIMARY),
-            Expr::Attr(id, path) => (self.resource_ref(id, path, None, cx), P_PRIMARY),
+            Expr::Ref(id) => (self.resource_ref(*id, "id", None, cx), P_PRIMARY),
+            Expr::Attr(id, path) => (self.resource_ref(*id, path, None, cx), P_PRIMARY),
             Expr::Interp(parts) => (
                 format!("\"{}\"", self.template_text(parts, cx, true)),
                 P_PRIMARY,
@@ -324,23 +324,23 @@ impl<'d> Emitter<'d> {
                 // already the copy, and the index selects from the value.
                 if !cx.copy
                     && let Expr::Ref(id) | Expr::Attr(id, _) = base.as_ref()
-                    && self
-                        .resources
-                        .get(id.as_str())
-                        .is_some_and(|r| r.count.is_some())
+                    && self.resource_at(*id).is_some_and(|r| r.count.is_some())
                 {
                     let path = match base.as_ref() {
                         Expr::Attr(_, path) => path.as_str(),
                         _ => "id",
                     };
                     let i = self.render(i, cx).0;
-                    return (self.resource_ref(id, path, Some(i), cx), P_PRIMARY);
+                    return (self.resource_ref(*id, path, Some(i), cx), P_PRIMARY);
                 }
                 if let Expr::Attr(id, path) = base.as_ref()
-                    && self.is_keyed(id, path)
+                    && self.is_keyed(*id, path)
                 {
                     let key = self.render(i, cx).0;
-                    return (self.resource_read(id, path, None, Some(key), cx), P_PRIMARY);
+                    return (
+                        self.resource_read(*id, path, None, Some(key), cx),
+                        P_PRIMARY,
+                    );
                 }
                 let base = self.operand(base, P_PRIMARY, cx);
                 let i = self.render(i, cx).0;
@@ -355,7 +355,7 @@ impl<'d> Emitter<'d> {
                 }
             }
             Expr::Context(c) => (self.context(*c), P_PRIMARY),
-            Expr::Copies { of, each } => (self.copies(of, each, cx), P_PRIMARY),
+            Expr::Copies { of, each } => (self.copies(*of, each, cx), P_PRIMARY),
             Expr::CountIndex if cx.copy => ("i".into(), P_PRIMARY),
             Expr::CountIndex => {
                 if !cx.counted && !cx.plain {
@@ -525,20 +525,21 @@ impl<'d> Emitter<'d> {
     /// splat (`TYPE.NAME[*].attr`) when `each` is one attribute of a copy,
     /// else `[for i in range(length(TYPE.NAME)) : each]`, the copy's index
     /// being `i`.
-    fn copies(&mut self, of: &str, each: &Expr, cx: Cx) -> String {
-        let counted = |s: &Self, id: &str| s.resources.get(id).is_some_and(|r| r.count.is_some());
+    fn copies(&mut self, of: ResourceId, each: &Expr, cx: Cx) -> String {
+        let counted =
+            |s: &Self, id: ResourceId| s.resource_at(id).is_some_and(|r| r.count.is_some());
         let whole = Cx {
             counted: false,
             copy: false,
             ..cx
         };
         match each {
-            Expr::Ref(id) if counted(self, id) => return self.resource_ref(id, "id", None, whole),
+            &Expr::Ref(id) if counted(self, id) => return self.resource_ref(id, "id", None, whole),
             Expr::Attr(id, path)
-                if counted(self, id)
-                    && !self.is_keyed(id, path.split('.').next().unwrap_or("")) =>
+                if counted(self, *id)
+                    && !self.is_keyed(*id, path.split('.').next().unwrap_or("")) =>
             {
-                return self.resource_ref(id, path, None, whole);
+                return self.resource_ref(*id, path, None, whole);
             }
             _ => {}
         }
@@ -546,13 +547,15 @@ impl<'d> Emitter<'d> {
             if !cx.plain {
                 self.internal(
                     cx.span,
-                    format!("the copies of `{of}` read where they cannot be"),
+                    format!(
+                        "the copies of `{}` read where they cannot be",
+                        self.address(of)
+                    ),
                 );
             }
             return "null".into();
         }
-        let r = self.resources[of];
-        let list = format!("{}.{}", r.type_name, r.snake);
+        let list = self.address(of).to_string();
         let inner = Cx {
             counted: false,
             copy: true,
@@ -564,15 +567,20 @@ impl<'d> Emitter<'d> {
 
     /// `TYPE.NAME` (with `[0]` for a conditional resource, `[i]` or `[*]`
     /// for a counted one) and the attribute path.
-    fn resource_ref(&mut self, id: &str, path: &str, index: Option<String>, cx: Cx) -> String {
+    fn resource_ref(
+        &mut self,
+        id: ResourceId,
+        path: &str,
+        index: Option<String>,
+        cx: Cx,
+    ) -> String {
         self.resource_read(id, path, index, None, cx)
     }
 
     /// Is `path` a key/value list attribute of resource `id` (the
     /// schema's `keyed_attributes`)?
-    pub(super) fn is_keyed(&self, id: &str, path: &str) -> bool {
-        self.resources
-            .get(id)
+    pub(super) fn is_keyed(&self, id: ResourceId, path: &str) -> bool {
+        self.resource_at(id)
             .is_some_and(|r| r.keyed_attributes.iter().any(|k| k.attribute == path))
     }
 
@@ -582,19 +590,20 @@ impl<'d> Emitter<'d> {
     /// the whole map is `{for o in LIST : o.KEY => o.VALUE}`.
     fn resource_read(
         &mut self,
-        id: &str,
+        id: ResourceId,
         path: &str,
         index: Option<String>,
         mut key: Option<String>,
         cx: Cx,
     ) -> String {
-        let Some(r) = self.resources.get(id).copied() else {
+        let Some(r) = self.resource_at(id) else {
             if !cx.plain {
-                self.internal(cx.span, format!("`{id}` is read but is not a resource"));
+                let message = format!("resource {} is read but does not exist", id.0);
+                self.internal(cx.span, message);
             }
             return "null".into();
         };
-        let mut s = format!("{}.{}", r.type_name, r.snake);
+        let mut s = self.address(id).to_string();
         if r.count.is_some() {
             // Unindexed, a counted resource is the copy being written: the
             // one a for expression over the copies is at, or the copy of a

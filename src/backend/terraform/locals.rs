@@ -197,11 +197,11 @@ impl<'d> Emitter<'d> {
         }
         let keyed = match e {
             Expr::Index(base, _) => {
-                matches!(&**base, Expr::Attr(id, path) if self.is_keyed(id, path))
+                matches!(&**base, Expr::Attr(id, path) if self.is_keyed(*id, path))
             }
             Expr::Attr(id, path) => path
                 .split_once('.')
-                .is_some_and(|(first, _)| self.is_keyed(id, first)),
+                .is_some_and(|(first, _)| self.is_keyed(*id, first)),
             _ => false,
         };
         if !keyed && (is_traversal(e) || e.is_const() || size(e) < 3) {
@@ -213,8 +213,7 @@ impl<'d> Emitter<'d> {
                 Expr::CountIndex => ok = false,
                 Expr::Ref(id) | Expr::Attr(id, _) => {
                     ok &= self
-                        .resources
-                        .get(id.as_str())
+                        .resource_at(*id)
                         .is_some_and(|r| r.condition.is_none() && r.count.is_none());
                 }
                 _ => {}
@@ -283,13 +282,13 @@ impl<'d> Emitter<'d> {
             Expr::String(s) => push_text(s, out),
             Expr::Param(p) => push_text(self.variables.get(p.as_str()).unwrap_or(p), out),
             Expr::Ref(id) => {
-                if let Some(r) = self.resources.get(id.as_str()) {
+                if let Some(r) = self.resource_at(*id) {
                     push_text(&r.snake, out);
                 }
                 out.push("id".into());
             }
             Expr::Attr(id, path) => {
-                if let Some(r) = self.resources.get(id.as_str()) {
+                if let Some(r) = self.resource_at(*id) {
                     push_text(&r.snake, out);
                 }
                 push_text(path, out);

@@ -81,9 +81,10 @@ pub use variables::variable_names;
 use rustc_hash::FxHashMap as HashMap;
 
 use crate::backend::common::dns::cnames_to_addresses;
+use crate::backend::common::names::name_of;
 use crate::backend::common::reads::{first_declaration, first_read};
 use crate::diagnostics::{Diagnostic, codes};
-use crate::ir::{Deployment, Expr, Param, Resource, Target};
+use crate::ir::{Deployment, Expr, Param, Resource, ResourceId, Target};
 use crate::json::{self, Entries, Json};
 use crate::source::Span;
 
@@ -100,14 +101,15 @@ pub fn emit(deployment: &Deployment) -> (String, Vec<Diagnostic>) {
     let mut emitter = Emitter::new(deployment);
     let json = emitter.configuration();
     if deployment.target == Target::TerraformOpenstack {
-        emitter.diagnostics.extend(cnames_to_addresses(
+        let cnames = cnames_to_addresses(
             deployment,
             "openstack_dns_recordset_v2",
             "records",
             OPENSTACK_ADDRESSES,
             &codes::E0553,
-            |r, attribute| format!("`{}.{}.{attribute}`", r.type_name, r.snake),
-        ));
+            |id, _, attribute| format!("`{}.{attribute}`", emitter.address(id)),
+        );
+        emitter.diagnostics.extend(cnames);
     }
     emitter.diagnostics.extend(unused_exports(deployment));
     (json::pretty(&json), emitter.diagnostics)
@@ -117,11 +119,16 @@ pub fn emit(deployment: &Deployment) -> (String, Vec<Diagnostic>) {
 /// `variable_names`.
 pub(super) fn names(deployment: &Deployment) -> Names {
     Names {
-        resources: (deployment.resources.iter())
-            .map(|r| format!("{}.{}", r.type_name, r.snake))
-            .collect(),
+        resources: resource_names(deployment),
         params: variable_names(deployment),
     }
+}
+
+/// Each resource's address, `TYPE.NAME`, in the deployment's order.
+fn resource_names(deployment: &Deployment) -> Vec<String> {
+    (deployment.resources.iter())
+        .map(|r| format!("{}.{}", r.type_name, r.snake))
+        .collect()
 }
 
 /// Where an expression is rendered.
@@ -163,7 +170,8 @@ enum Shape<'e> {
 struct Emitter<'d> {
     d: &'d Deployment,
     provider: &'static str,
-    resources: HashMap<&'d str, &'d Resource>,
+    /// Each resource's address (`TYPE.NAME`), by `ResourceId`.
+    addresses: Vec<String>,
     params: HashMap<&'d str, &'d Param>,
     /// A param's variable name (a reserved name is renamed).
     variables: HashMap<&'d str, String>,
@@ -191,7 +199,7 @@ impl<'d> Emitter<'d> {
         Emitter {
             d,
             provider,
-            resources: d.resources.iter().map(|r| (r.id.as_str(), r)).collect(),
+            addresses: resource_names(d),
             params: d.params.iter().map(|p| (p.name.as_str(), p)).collect(),
             variables,
             local_keys: HashMap::default(),
@@ -257,6 +265,16 @@ impl<'d> Emitter<'d> {
     /// that reads it, else the first of any.
     fn param_site(&self, name: &str) -> Span {
         (first_read(self.d, name).or_else(|| first_declaration(self.d))).unwrap_or_default()
+    }
+
+    /// The resource `id` refers to.
+    fn resource_at(&self, id: ResourceId) -> Option<&'d Resource> {
+        self.d.resource(id)
+    }
+
+    /// The address (`TYPE.NAME`) of the resource `id` refers to.
+    fn address(&self, id: ResourceId) -> &str {
+        name_of(&self.addresses, id)
     }
 
     fn internal(&mut self, span: Span, message: String) {

@@ -95,7 +95,7 @@ impl<'d> Emitter<'d> {
             match x {
                 Expr::Param(p) => found |= self.params.get(p.as_str()).is_some_and(|p| p.secret),
                 Expr::Attr(id, path) => {
-                    if let Some(r) = self.resources.get(id.as_str()) {
+                    if let Some(r) = self.resource_at(*id) {
                         let first = path.split('.').next().unwrap_or_default();
                         found |= SENSITIVE_ATTRIBUTES
                             .iter()

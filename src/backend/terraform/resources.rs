@@ -3,7 +3,7 @@
 //! become (`prevent_destroy`, final snapshots).
 
 use crate::diagnostics::{Diagnostic, codes};
-use crate::ir::{Context, Deletion, Expr, Part, Resource};
+use crate::ir::{Context, Deletion, Expr, Part, Resource, ResourceId};
 use crate::json::{self, Json, json};
 use crate::syntax::ast::BinaryOp;
 
@@ -142,12 +142,15 @@ impl<'d> Emitter<'d> {
         body.extend(properties);
         if !r.depends_on.is_empty() {
             let mut refs = Vec::new();
-            for id in &r.depends_on {
-                match self.resources.get(id.as_str()) {
-                    Some(dep) => refs.push(format!("{}.{}", dep.type_name, dep.snake).into()),
+            for &id in &r.depends_on {
+                match self.resource_at(id) {
+                    Some(_) => refs.push(self.address(id).to_string().into()),
                     None => self.internal(
                         r.span,
-                        format!("`{}` depends on `{id}`, which is not a resource", r.id),
+                        format!(
+                            "`{}` depends on resource {}, which does not exist",
+                            r.id, id.0
+                        ),
                     ),
                 }
             }
@@ -248,7 +251,7 @@ impl<'d> Emitter<'d> {
     fn known_after_apply(
         &self,
         e: &Expr,
-        seen: &mut Vec<(String, String)>,
+        seen: &mut Vec<(ResourceId, String)>,
     ) -> Option<(&'d Resource, String)> {
         let mut found = None;
         walk(e, &mut |x| {
@@ -260,7 +263,7 @@ impl<'d> Emitter<'d> {
                 Expr::Attr(id, attr) => (id, Some(attr)),
                 _ => return true,
             };
-            let Some(&r) = self.resources.get(id.as_str()) else {
+            let Some(r) = self.resource_at(*id) else {
                 return false;
             };
             let Some(attr) = attr else {
@@ -271,7 +274,7 @@ impl<'d> Emitter<'d> {
             match r.properties.get(key) {
                 None => found = Some((r, attr.clone())),
                 Some(set) => {
-                    let followed = (id.clone(), key.to_string());
+                    let followed = (*id, key.to_string());
                     if !seen.contains(&followed) {
                         seen.push(followed);
                         found = self.known_after_apply(set, seen);

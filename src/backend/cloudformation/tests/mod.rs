@@ -13,6 +13,11 @@ use super::*;
 
 mod refusals;
 
+/// The template and the diagnostics, the references resolved.
+fn emit(d: &Deployment) -> (String, Vec<crate::diagnostics::Diagnostic>) {
+    super::emit(&resolved(d))
+}
+
 fn deployment() -> Deployment {
     Deployment {
         target: Target::CloudFormation,
@@ -278,7 +283,7 @@ fn resources_have_type_properties_and_explicit_dependencies() {
         "AWS::EC2::Instance",
         vec![
             ("ImageId", p("image")),
-            ("SubnetId", Expr::Ref("Subnet".into())),
+            ("SubnetId", ref_to("Subnet")),
             ("KeyName", Expr::Null),
             (
                 "Tags",
@@ -286,7 +291,7 @@ fn resources_have_type_properties_and_explicit_dependencies() {
             ),
         ],
     );
-    instance.depends_on = vec!["Gateway".into(), "Subnet".into()];
+    instance.depends_on = vec![rid("Gateway"), rid("Subnet")];
     let d = Deployment {
         params: vec![param("image", ParamType::String)],
         resources: vec![
@@ -541,7 +546,7 @@ fn interpolation_is_sub_with_literal_dollars_escaped() {
                             "base64",
                             vec![Expr::Interp(vec![
                                 Part::Text("echo ${HOME} ".into()),
-                                Part::Expr(Expr::Attr("Db".into(), "Endpoint.Address".into())),
+                                Part::Expr(attr("Db", "Endpoint.Address")),
                                 Part::Text(" ".into()),
                                 Part::Expr(p("env")),
                                 Part::Text(" ".into()),
@@ -735,21 +740,14 @@ fn outputs_are_text_with_export_and_condition() {
                     Part::Text("-db".into()),
                 ])),
                 condition: Some(eq(p("env"), s("production"))),
-                ..output(
-                    "db_endpoint",
-                    Expr::Attr("Db".into(), "Endpoint.Address".into()),
-                )
+                ..output("db_endpoint", attr("Db", "Endpoint.Address"))
             },
             output("zones", Expr::Context(Context::Zones)),
             output("count", Expr::Int(3)),
-            output("ids", Expr::List(vec![Expr::Ref("Db".into()), s("x")])),
+            output("ids", Expr::List(vec![ref_to("Db"), s("x")])),
             output(
                 "maybe",
-                cond(
-                    eq(p("env"), s("production")),
-                    Expr::Ref("Db".into()),
-                    Expr::Null,
-                ),
+                cond(eq(p("env"), s("production")), ref_to("Db"), Expr::Null),
             ),
         ],
         ..deployment()
@@ -784,7 +782,7 @@ fn an_export_that_may_be_empty_is_an_error() {
         outputs,
         ..deployment()
     };
-    let db = || Expr::Ref("Db".into());
+    let db = || ref_to("Db");
     for value in [
         s(""),
         s(" \t"),
@@ -844,7 +842,7 @@ fn sections_come_in_the_documented_order() {
                 )],
             )
         }],
-        outputs: vec![output("r", Expr::Ref("R".into()))],
+        outputs: vec![output("r", ref_to("R"))],
         ..deployment()
     };
     let t = clean(&d);

@@ -137,10 +137,7 @@ fn a_condition_cannot_read_a_resource() {
         resources: vec![
             resource("Vpc", "AWS::EC2::VPC", vec![]),
             Resource {
-                condition: Some(eq(
-                    Expr::Attr("Vpc".into(), "CidrBlock".into()),
-                    s("10.0.0.0/16"),
-                )),
+                condition: Some(eq(attr("Vpc", "CidrBlock"), s("10.0.0.0/16"))),
                 ..resource("Q", "AWS::SQS::Queue", vec![])
             },
         ],
@@ -276,7 +273,7 @@ fn too_many_mappings_are_an_error() {
 fn a_secret_in_an_output_is_an_error_naming_where_it_is_kept() {
     let password = Expr::Interp(vec![
         Part::Text("{{resolve:secretsmanager:".into()),
-        Part::Expr(Expr::Ref("Password".into())),
+        Part::Expr(ref_to("Password")),
         Part::Text(":SecretString}}".into()),
     ]);
     let d = Deployment {

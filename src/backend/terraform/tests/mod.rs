@@ -14,7 +14,7 @@ mod values;
 
 /// The configuration as JSON, and the diagnostics.
 fn emit(d: &Deployment) -> (Value, Vec<crate::diagnostics::Diagnostic>) {
-    let (text, diagnostics) = super::emit(d);
+    let (text, diagnostics) = super::emit(&resolved(d));
     (
         serde_json::from_str(&text).expect("the configuration is JSON"),
         diagnostics,
@@ -349,12 +349,12 @@ fn references_name_the_type_and_the_resource() {
         "sub",
         "aws_subnet",
         vec![
-            ("vpc_id", Expr::Ref("Net".into())),
+            ("vpc_id", ref_to("Net")),
             ("cidr_block", attr("Net", "cidr_block")),
             ("availability_zone", attr("Net", "listener.0.address")),
         ],
     );
-    sub.depends_on = vec!["Net".into()];
+    sub.depends_on = vec![rid("Net")];
     d.resources.push(sub);
     assert_eq!(
         clean(&d)["resource"]["aws_subnet"]["sub"],
@@ -468,10 +468,7 @@ fn the_copies_of_a_counted_resource_are_a_splat_or_a_for_expression() {
         "WebInstance",
         "web_instance",
         "openstack_compute_instance_v2",
-        vec![(
-            "network",
-            object(vec![("port", Expr::Ref("WebPort".into()))]),
-        )],
+        vec![("network", object(vec![("port", ref_to("WebPort"))]))],
     );
     server.count = Some(p("n"));
     d.resources = vec![port, server];
@@ -480,10 +477,7 @@ fn the_copies_of_a_counted_resource_are_a_splat_or_a_for_expression() {
         Box::new(Expr::Int(0)),
     );
     d.outputs = vec![
-        output(
-            "ids",
-            copies("WebInstance", Expr::Ref("WebInstance".into())),
-        ),
+        output("ids", copies("WebInstance", ref_to("WebInstance"))),
         output("names", copies("WebInstance", attr("WebInstance", "name"))),
         output(
             "ips",
@@ -535,7 +529,7 @@ fn a_conditional_resource_has_a_count_and_is_read_at_index_0() {
     );
     out.description = Some("The address.".into());
     d.outputs.push(out);
-    let mut gated = output("id", Expr::Ref("Bastion".into()));
+    let mut gated = output("id", ref_to("Bastion"));
     gated.condition = Some(p("public"));
     d.params.push(param("public", ParamType::Bool));
     d.outputs.push(gated);
@@ -586,10 +580,7 @@ fn a_deploy_time_count_uses_count_index() {
         "aws_volume_attachment",
         vec![(
             "instance_id",
-            Expr::Index(
-                Box::new(Expr::Ref("Web".into())),
-                Box::new(Expr::CountIndex),
-            ),
+            Expr::Index(Box::new(ref_to("Web")), Box::new(Expr::CountIndex)),
         )],
     );
     disk.count = Some(p("n"));
@@ -640,20 +631,11 @@ fn a_value_known_after_apply_in_a_count_is_an_error() {
         "aws_vpc",
         vec![("cidr_block", Expr::Param("cidr".into()))],
     ));
-    let mut sub = resource(
-        "Sub",
-        "sub",
-        "aws_subnet",
-        vec![("vpc_id", Expr::Ref("Net".into()))],
-    );
+    let mut sub = resource("Sub", "sub", "aws_subnet", vec![("vpc_id", ref_to("Net"))]);
     let reads = |e: Expr| Some(bin(BinaryOp::Ne, e, s("")));
     // The id, an attribute the cloud assigns, and an attribute set to
     // one of them are known only after apply.
-    for read in [
-        Expr::Ref("Net".into()),
-        attr("Net", "arn"),
-        attr("Sub", "vpc_id"),
-    ] {
+    for read in [ref_to("Net"), attr("Net", "arn"), attr("Sub", "vpc_id")] {
         let mut d = d.clone();
         let mut r = resource("X", "x", "aws_subnet", vec![]);
         r.condition = reads(read);
@@ -708,7 +690,7 @@ fn an_unknown_provider_is_an_internal_error() {
 fn a_bad_reference_is_an_internal_error() {
     let mut d = deployment(Target::TerraformAws);
     let mut r = resource("X", "x", "aws_instance", vec![("ami", attr("Nope", "id"))]);
-    r.depends_on = vec!["Gone".into()];
+    r.depends_on = vec![rid("Gone")];
     d.resources.push(r);
     d.outputs.push(output("i", Expr::CountIndex));
     assert_eq!(codes_of(&d), ["E0000", "E0000", "E0000"]);
