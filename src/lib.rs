@@ -239,6 +239,10 @@ pub fn build(
             }
         }
     }
+    // A decision lowering takes alike for every target (a copy's name, say)
+    // is reported once, not once per target.
+    let mut seen = std::collections::HashSet::new();
+    found.retain(|d| seen.insert((d.code.id, d.primary.span, d.message.clone())));
     checked.diagnostics.extend(found);
     if diagnostics::has_errors(&checked.diagnostics) {
         templates.clear();

@@ -89,6 +89,9 @@ codes! {
     E0505 Error "repetition over a deploy-time list";
     E0506 Error "read of a resource counted at deploy time";
     E0507 Error "snapshot the target cannot take";
+    E0508 Error "two copies with one name";
+    E0509 Error "copy key that names nothing";
+    W0501 Warning "persistent copies named by position";
     // CloudFormation (E0510-E0529, W0510-W0529).
     E0510 Error "deploy-time arithmetic in CloudFormation";
     E0511 Error "logical ids collide";

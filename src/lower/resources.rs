@@ -5,6 +5,8 @@
 use std::borrow::Cow;
 use std::rc::Rc;
 
+use rustc_hash::FxHashMap as HashMap;
+
 use crate::diagnostics::{Diagnostic, codes};
 use crate::ir::{self, Deletion};
 use crate::sema::names::DeclKind;
@@ -106,8 +108,11 @@ impl<'p> Expander<'p> {
                 .enumerate()
                 .map(|(i, v)| (Val::Int(i as i64), v.clone()))
                 .collect();
-            let mut instances = self.copies(r, guard, path, key, first, 0, Some(yes));
-            instances.extend(self.copies(r, guard, path, key, second, offset, Some(no)));
+            // Named by position: a value of both lists names two copies.
+            let by = Naming::Position;
+            let mut instances = self.copies(r, guard, path, key, first, 0, Some(yes), by);
+            let no = Some(no);
+            instances.extend(self.copies(r, guard, path, key, second, offset, no, by));
             return Val::List(instances);
         }
         match iterable {
@@ -117,11 +122,13 @@ impl<'p> Expander<'p> {
                     .enumerate()
                     .map(|(i, v)| (Val::Int(i as i64), v))
                     .collect();
-                Val::List(self.copies(r, guard, path, key, pairs, 0, condition))
+                let by = Naming::Element;
+                Val::List(self.copies(r, guard, path, key, pairs, 0, condition, by))
             }
             Val::Object(fields) => {
                 let pairs = fields.into_iter().map(|(k, v)| (Val::Str(k), v)).collect();
-                Val::List(self.copies(r, guard, path, key, pairs, 0, condition))
+                let by = Naming::MapKey;
+                Val::List(self.copies(r, guard, path, key, pairs, 0, condition, by))
             }
             _ => {
                 // `for i in a..n` with `n` known only at deploy time: one
@@ -227,7 +234,8 @@ impl<'p> Expander<'p> {
     }
 
     /// The copies of a resource repeated over `pairs` (index or key, and
-    /// element), numbered from `offset`.
+    /// element), numbered from `offset`, each named as `naming` says unless
+    /// the `for` gives a `key`.
     #[allow(clippy::too_many_arguments)]
     fn copies(
         &mut self,
@@ -238,13 +246,38 @@ impl<'p> Expander<'p> {
         pairs: Vec<(Val, Val)>,
         offset: usize,
         condition: Option<ir::Expr>,
+        naming: Naming,
     ) -> Vec<Val> {
         let mut instances = Vec::with_capacity(pairs.len());
+        // The copy each name was given to, to report two with one name.
+        let mut named: HashMap<String, usize> = HashMap::default();
+        let mut positional = false;
         for (i, (first, second)) in pairs.into_iter().enumerate() {
             let n = offset + i;
+            let naming_value = match naming {
+                Naming::MapKey => Some(first.clone()),
+                Naming::Element => Some(second.clone()),
+                Naming::Position => None,
+            };
             let before = self.frame().locals.len();
             self.bind(&guard.binding, first, second);
-            path.push(Cow::Owned(n.to_string()));
+            let word = match &guard.key {
+                Some(key_expr) => {
+                    let value = self.expr(key_expr);
+                    self.copy_key(r, key_expr, &value, n)
+                }
+                None => match naming_value.as_ref().and_then(copy_word) {
+                    Some(word) => word,
+                    None => {
+                        positional |= naming != Naming::Position;
+                        n.to_string()
+                    }
+                },
+            };
+            if let Some(earlier) = named.insert(word.clone(), n) {
+                self.same_copy_name(r, guard, &word, earlier, n);
+            }
+            path.push(Cow::Owned(word));
             key.push(n as u32);
             let top = self.frames.len() == 1;
             if top {
@@ -264,7 +297,74 @@ impl<'p> Expander<'p> {
             key.pop();
             self.frame().locals.truncate(before);
         }
+        if positional {
+            self.named_by_position(r, guard);
+        }
         instances
+    }
+
+    /// The name a `key` gives a copy: text or a number known at compile
+    /// time that has letters or digits; else E0509, and its position.
+    fn copy_key(&mut self, r: &Resource, key: &Expr, value: &Val, n: usize) -> String {
+        if let Some(word) = copy_word(value) {
+            return word;
+        }
+        let why = match value {
+            Val::Deploy(_) | Val::Choice(..) => "is known only at deploy time",
+            Val::Str(_) => "has no letter or digit to name a copy with",
+            _ => "is neither text nor a number",
+        };
+        self.diagnostics.push(
+            Diagnostic::new(
+                &codes::E0509,
+                key.span,
+                format!("the key of the copies of `{}` {why}", r.name.name),
+            )
+            .label("names no copy")
+            .note("each copy's name is part of its logical id and address: it must be fixed when the template is built")
+            .help("key the copies by text known at compile time, such as a name field of each element"),
+        );
+        n.to_string()
+    }
+
+    fn same_copy_name(&mut self, r: &Resource, guard: &ForGuard, word: &str, a: usize, b: usize) {
+        let at = guard.key.as_deref().map_or(guard.iterable.span, |k| k.span);
+        self.diagnostics.push(
+            Diagnostic::new(
+                &codes::E0508,
+                at,
+                format!("copies {a} and {b} of `{}` are both named `{word}`", r.name.name),
+            )
+            .label("gives two copies one name")
+            .note("a copy is named by its key: its element when that is text or a number, its key in a map, or what `key` gives")
+            .help("give each copy a key of its own: `for x in xs key x.name`, with names that differ in their letters and digits"),
+        );
+    }
+
+    /// W0501: the copies of a persistent resource named by their position,
+    /// so that removing an element renames, and replaces, every later one.
+    fn named_by_position(&mut self, r: &Resource, guard: &ForGuard) {
+        let module = self.frame().module;
+        let persistent = self
+            .program
+            .schema_of(module, r)
+            .is_some_and(|id| self.program.schemas[id.0 as usize].state == StateClass::Persistent);
+        if !persistent {
+            return;
+        }
+        self.diagnostics.push(
+            Diagnostic::new(
+                &codes::W0501,
+                guard.iterable.span,
+                format!("the copies of `{}` are named by their position", r.name.name),
+            )
+            .label("elements that are neither text nor numbers")
+            .note("removing or reordering an element renames every later copy, and a renamed copy of persistent data is replaced")
+            .help(format!(
+                "name each copy by something of its own: `for {} in ... key {}.name`",
+                guard.binding.first.name, guard.binding.first.name
+            )),
+        );
     }
 
     /// When `expr` is a param of the component being instantiated that its
@@ -629,4 +729,41 @@ fn deletion_of(r: &Resource) -> Option<(Deletion, Span)> {
         _ => return None,
     };
     Some((deletion, property.value.span))
+}
+
+/// What names the copies of a repeated resource without a `key`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Naming {
+    /// Each element, when it is text or a number.
+    Element,
+    /// Each key of a map.
+    MapKey,
+    /// The position: copies of a deploy-time choice between two lists.
+    Position,
+}
+
+/// A copy's name word from its key: the runs of ASCII letters and digits
+/// of text joined by `_` (`logs.v2` is `logs_v2`), a number as written
+/// (`-1` is `minus_1`); `None` for anything else or no letter or digit.
+fn copy_word(value: &Val) -> Option<String> {
+    let text = match value {
+        Val::Str(s) => s.clone(),
+        Val::Int(i) if *i < 0 => format!("minus_{}", i.unsigned_abs()),
+        Val::Int(i) => i.to_string(),
+        Val::Number(x) if x.is_finite() => {
+            let text = x.abs().to_string();
+            if *x < 0.0 {
+                format!("minus_{text}")
+            } else {
+                text
+            }
+        }
+        _ => return None,
+    };
+    let word = text
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join("_");
+    (!word.is_empty()).then_some(word)
 }

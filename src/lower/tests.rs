@@ -63,7 +63,7 @@ output names = [for name in ["b"]: name]
     assert_eq!(codes, ["W0101"]);
     let template = template.expect("a template");
     assert_eq!(
-        at(&template, &["Resources", "Q0", "Properties", "QueueName"]),
+        at(&template, &["Resources", "QA", "Properties", "QueueName"]),
         "a-q"
     );
     assert_eq!(
