@@ -689,13 +689,14 @@ impl Checker<'_> {
             .find_map(|i| declared_name(i).filter(|n| n.name == old))
         {
             Some((format!("`{old}` is declared here"), Some(other.span)))
-        } else if let Some(earlier) = scope.renamed.insert(old.clone(), property.value.span) {
-            Some((
-                format!("another resource was renamed from `{old}`"),
-                Some(earlier),
-            ))
         } else {
-            None
+            let earlier = scope.renamed.insert(old.clone(), property.value.span);
+            earlier.map(|at| {
+                (
+                    format!("another resource was renamed from `{old}`"),
+                    Some(at),
+                )
+            })
         };
         if let Some((label, at)) = problem {
             let mut diagnostic = Diagnostic::new(
