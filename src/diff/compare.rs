@@ -103,7 +103,7 @@ pub fn compare(
             .cloned();
         change.verdict = match (change.danger, &change.persistent) {
             (_, None) | (Danger::None, _) => Verdict::Fine,
-            (Danger::MayReplace, Some(_)) => Verdict::Warn,
+            (Danger::MayReplace | Danger::MayDelete, Some(_)) => Verdict::Warn,
             (Danger::Replace | Danger::Delete, Some(_)) => Verdict::Blocked,
         };
     }
@@ -177,8 +177,8 @@ fn changed(
         };
         let reason = format!("its type changed from {} to {}", shown(old), shown(new));
         (Danger::Replace, Some(reason))
-    } else if let Some(reason) = fewer_copies(&properties) {
-        (Danger::Delete, Some(reason))
+    } else if let Some((danger, reason)) = fewer_copies(&properties) {
+        (danger, Some(reason))
     } else if let Some(reason) = forcing(&properties, Danger::Replace) {
         (Danger::Replace, Some(reason))
     } else if from.is_some() && target.provider().is_none() {
@@ -195,6 +195,8 @@ fn changed(
         (Danger::MayReplace, Some(reason))
     } else if let Some(reason) = unknown_effect(target, &properties, persistent.is_some()) {
         (Danger::MayReplace, Some(reason))
+    } else if let Some(reason) = conditional(&properties) {
+        (Danger::MayDelete, Some(reason))
     } else {
         (Danger::None, None)
     };
@@ -288,26 +290,56 @@ fn and_list(names: &[&str]) -> String {
     }
 }
 
-/// A `count` that went down: copies deleted.
-fn fewer_copies(properties: &[PropertyChange]) -> Option<String> {
+/// A `count` that went down: copies deleted; one that changed otherwise
+/// (to or from a value known only when deploying): copies may be.
+fn fewer_copies(properties: &[PropertyChange]) -> Option<(Danger, String)> {
     let count = properties.iter().find(|p| p.meta && p.name == "count")?;
     let number = |v: &Option<Value>| v.as_ref().and_then(Value::as_u64);
-    match (number(&count.old), number(&count.new)) {
-        (Some(old), Some(new)) if new < old => Some(format!(
-            "its count goes from {old} to {new}: the last {} would be deleted",
-            match old - new {
-                1 => "copy".to_string(),
-                n => format!("{n} copies"),
-            }
+    // No count is one copy.
+    let (old, new) = (
+        count.old.as_ref().map_or(Some(1), |_| number(&count.old)),
+        count.new.as_ref().map_or(Some(1), |_| number(&count.new)),
+    );
+    match (old, new) {
+        (Some(old), Some(new)) if new < old => Some((
+            Danger::Delete,
+            format!(
+                "its count goes from {old} to {new}: the last {} would be deleted",
+                match old - new {
+                    1 => "copy".to_string(),
+                    n => format!("{n} copies"),
+                }
+            ),
         )),
         (Some(_), Some(_)) => None,
-        (None, None) if count.old.is_none() && count.new.is_none() => None,
-        _ => Some(format!(
-            "its count changed from {} to {}: copies may be deleted",
-            shown(count.old.as_ref()),
-            shown(count.new.as_ref())
+        _ => Some((
+            Danger::MayDelete,
+            format!(
+                "its count changed from {} to {}: copies may be deleted, depending on values given when deploying",
+                shown(count.old.as_ref()),
+                shown(count.new.as_ref())
+            ),
         )),
     }
+}
+
+/// A condition it exists under that is new or changed (CloudFormation
+/// `Condition`, Heat `condition`): deploying with it false deletes it.
+fn conditional(properties: &[PropertyChange]) -> Option<String> {
+    let p = properties.iter().find(|p| {
+        p.meta && p.new.is_some() && matches!(p.name.as_str(), "Condition" | "condition")
+    })?;
+    Some(match &p.old {
+        None => format!(
+            "it now exists only under the condition {}: deploying with it false deletes it",
+            shown(p.new.as_ref())
+        ),
+        Some(_) => format!(
+            "the condition it exists under changed from {} to {}: deploying with the new one false deletes it",
+            shown(p.old.as_ref()),
+            shown(p.new.as_ref())
+        ),
+    })
 }
 
 /// Terraform's schemas do not say which arguments force a new resource: a
@@ -372,7 +404,7 @@ fn cascade(target: Target, shape: &Shape, changes: &mut [ResourceChange], facts:
                         continue;
                     };
                     let theirs = changes[j].danger;
-                    if theirs < Danger::MayReplace || theirs == Danger::Delete {
+                    if !matches!(theirs, Danger::MayReplace | Danger::Replace) {
                         continue;
                     }
                     let danger = own.min(theirs);

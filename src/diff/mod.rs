@@ -46,6 +46,9 @@ pub enum Danger {
     /// The tool may replace it (a new one made, the old one deleted),
     /// depending on values or on facts the schemas do not give.
     MayReplace,
+    /// The tool may delete it, depending on values given when deploying: a
+    /// condition it now exists under, a number of copies computed then.
+    MayDelete,
     /// The tool replaces it.
     Replace,
     /// The tool deletes it (or some of its copies).
@@ -56,7 +59,8 @@ pub enum Danger {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {
     Fine,
-    /// A persistent resource that may be replaced: reported, not failing.
+    /// A persistent resource that may be replaced or deleted: reported, not
+    /// failing.
     Warn,
     /// A persistent resource deleted or replaced: fails.
     Blocked,

@@ -123,6 +123,7 @@ fn action(change: &ResourceChange) -> &'static str {
         (_, Danger::Delete) => "delete",
         (_, Danger::Replace) => "replace",
         (_, Danger::MayReplace) => "replace?",
+        (_, Danger::MayDelete) => "delete?",
         (Kind::Renamed, Danger::None) => "move",
         (_, Danger::None) => "update",
     }
@@ -138,6 +139,7 @@ fn message(template: &TemplateDiff, change: &ResourceChange, out: &mut String) {
     let what = match change.danger {
         Danger::Delete => "would be deleted",
         Danger::Replace => "would be replaced",
+        Danger::MayDelete => "may be deleted",
         _ => "may be replaced",
     };
     let of = match &change.resource {
@@ -217,6 +219,7 @@ fn danger_name(danger: Danger) -> &'static str {
     match danger {
         Danger::None => "none",
         Danger::MayReplace => "may_replace",
+        Danger::MayDelete => "may_delete",
         Danger::Replace => "replace",
         Danger::Delete => "delete",
     }

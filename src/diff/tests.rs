@@ -344,3 +344,35 @@ fn json_reports_are_documents() {
     assert_eq!(change["properties"][0]["name"], "Engine");
     assert_eq!(change["properties"][0]["effect"], "replace");
 }
+
+#[test]
+fn a_new_condition_or_a_count_known_when_deploying_may_delete() {
+    let old = cfn(json!({ "Db": rds("postgres") }));
+    let mut new = old.clone();
+    new["Resources"]["Db"]["Condition"] = json!("IsProd");
+    let change = only(&diff(Target::CloudFormation, &old, &new, &[])).clone();
+    assert_eq!(
+        (change.danger, change.verdict),
+        (Danger::MayDelete, Verdict::Warn)
+    );
+    let old = tf(json!({ "aws_ebs_volume": { "v": { "size": 1 } } }), None);
+    let new = tf(
+        json!({ "aws_ebs_volume": { "v": { "count": "${var.on ? 1 : 0}", "size": 1 } } }),
+        None,
+    );
+    let change = only(&diff(Target::TerraformAws, &old, &new, &[])).clone();
+    assert_eq!(
+        (change.danger, change.verdict),
+        (Danger::MayDelete, Verdict::Warn)
+    );
+    // A count of zero where there was none deletes the one copy.
+    let new = tf(
+        json!({ "aws_ebs_volume": { "v": { "count": 0, "size": 1 } } }),
+        None,
+    );
+    let change = only(&diff(Target::TerraformAws, &old, &new, &[])).clone();
+    assert_eq!(
+        (change.danger, change.verdict),
+        (Danger::Delete, Verdict::Blocked)
+    );
+}
