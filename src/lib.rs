@@ -7,6 +7,7 @@
 pub mod backend;
 pub mod builtins;
 pub mod diagnostics;
+pub mod diff;
 pub mod fmt;
 pub mod graph;
 pub mod ir;
@@ -190,6 +191,33 @@ pub struct Template {
     pub target: ir::Target,
     /// The file's text: pretty JSON and a final newline.
     pub text: String,
+    /// Each of its resources by the template's name of it (CloudFormation
+    /// logical id, Heat name, Terraform `TYPE.NAME`), in its order, with
+    /// the name of the entry file's resource it was made for.
+    pub origins: Vec<(String, String)>,
+}
+
+/// Where `infra build -o DIR` writes each template, relative to `DIR`:
+/// `NAME.template.json`, `NAME.hot.json`, `NAME.tf.json`, or
+/// `aws/NAME.tf.json` and `openstack/NAME.tf.json` when both Terraform
+/// providers are built. `NAME` is the entry file's stem.
+pub fn output_names(db: &SourceDb, templates: &[Template]) -> Vec<String> {
+    let both_providers = [ir::Target::TerraformAws, ir::Target::TerraformOpenstack]
+        .iter()
+        .all(|t| templates.iter().any(|template| template.target == *t));
+    templates
+        .iter()
+        .map(|t| {
+            let stem = db
+                .get(t.file)
+                .path
+                .as_deref()
+                .and_then(|p| p.file_stem())
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "main".into());
+            t.target.file_name(&stem, both_providers)
+        })
+        .collect()
 }
 
 /// Checks the entry files, then lowers and emits each for each target.
@@ -231,10 +259,21 @@ pub fn build(
             let failed = diagnostics::has_errors(&emitting);
             found.extend(emitting);
             if !failed {
+                let names = backend::names(&deployment).resources;
+                let origins = names
+                    .into_iter()
+                    .zip(&deployment.resources)
+                    .map(|(name, r)| {
+                        let text = checked.db.text(r.span.file);
+                        let origin = text.get(r.span.range()).unwrap_or_default();
+                        (name, origin.to_string())
+                    })
+                    .collect();
                 templates.push(Template {
                     file: *file,
                     target,
                     text,
+                    origins,
                 });
             }
         }

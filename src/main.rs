@@ -90,6 +90,39 @@ enum Command {
         #[command(flatten)]
         diagnostics: DiagnosticArgs,
     },
+    /// Compare a build with templates built earlier: what deploying it would
+    /// add, remove, change and replace. Fails (exit 1) when a persistent
+    /// resource would be deleted or replaced, unless allowed by name.
+    #[command(
+        after_help = "Examples:\n  infra build main.infra -t cloudformation -o deployed\n  infra diff --against deployed main.infra -t cloudformation\n  infra diff --against deployed main.infra -t cloudformation --allow-replace db --format json"
+    )]
+    Diff {
+        /// Files, or directories searched for `*.infra`.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// The directory an earlier `infra build -o` wrote, with the same
+        /// targets.
+        #[arg(long, value_name = "OLD_DIR")]
+        against: PathBuf,
+        /// A target: cloudformation, heat, terraform (with --provider), or
+        /// terraform-aws / terraform-openstack; repeatable.
+        #[arg(long = "target", short = 't', required = true, value_name = "TARGET")]
+        targets: Vec<String>,
+        /// The Terraform provider(s) for `--target terraform`: aws, openstack.
+        #[arg(long = "provider", value_name = "PROVIDER")]
+        providers: Vec<String>,
+        /// Accept the deletion or replacement of this resource: a
+        /// template's name of it or the program's resource name; repeatable.
+        #[arg(long = "allow-replace", value_name = "NAME")]
+        allow_replace: Vec<String>,
+        /// A table per template, or one JSON document.
+        #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
+        format: DiffFormat,
+        #[command(flatten)]
+        params: ParamArgs,
+        #[command(flatten)]
+        diagnostics: DiagnosticArgs,
+    },
     /// Draw the dependency graph of a program, with each resource's state class.
     #[command(
         after_help = "Examples:\n  infra graph examples/three_tier.infra --format dot | dot -Tsvg > graph.svg\n  infra graph main.infra --format mermaid"
@@ -129,6 +162,12 @@ enum Command {
 enum GraphFormat {
     Dot,
     Mermaid,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DiffFormat {
+    Human,
     Json,
 }
 
@@ -205,6 +244,25 @@ fn run() -> ExitCode {
             &params,
             &diagnostics,
         ),
+        Command::Diff {
+            paths,
+            against,
+            targets,
+            providers,
+            allow_replace,
+            format,
+            params,
+            diagnostics,
+        } => diff(
+            &paths,
+            &against,
+            &targets,
+            &providers,
+            &allow_replace,
+            format,
+            &params,
+            &diagnostics,
+        ),
         Command::Graph {
             path,
             format,
@@ -231,6 +289,7 @@ fn run() -> ExitCode {
 enum UsageError {
     Io(IoError),
     Params(String),
+    Diff(infra::diff::DiffError),
 }
 
 impl std::fmt::Display for UsageError {
@@ -238,7 +297,14 @@ impl std::fmt::Display for UsageError {
         match self {
             UsageError::Io(error) => error.fmt(f),
             UsageError::Params(message) => f.write_str(message),
+            UsageError::Diff(error) => error.fmt(f),
         }
+    }
+}
+
+impl From<infra::diff::DiffError> for UsageError {
+    fn from(error: infra::diff::DiffError) -> UsageError {
+        UsageError::Diff(error)
     }
 }
 
@@ -361,23 +427,10 @@ fn build(
             "nothing to build: no file given declares a resource or an output (a file of components is built through the files that import it)".into(),
         ));
     }
-    let both_providers = [Target::TerraformAws, Target::TerraformOpenstack]
-        .iter()
-        .all(|t| templates.iter().any(|template| template.target == *t));
-    let rendered: Vec<(PathBuf, &[u8])> = templates
-        .iter()
-        .map(|t| {
-            let stem = checked
-                .db
-                .get(t.file)
-                .path
-                .as_deref()
-                .and_then(|p| p.file_stem())
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "main".into());
-            let name = t.target.file_name(&stem, both_providers);
-            (PathBuf::from(name), t.text.as_bytes())
-        })
+    let rendered: Vec<(PathBuf, &[u8])> = infra::output_names(&checked.db, &templates)
+        .into_iter()
+        .zip(&templates)
+        .map(|(name, t)| (PathBuf::from(name), t.text.as_bytes()))
         .collect();
     match out_dir {
         Some(dir) => {
@@ -413,6 +466,57 @@ fn build(
     drop(rendered);
     exit_without_freeing((checked, templates));
     Ok(0)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn diff(
+    paths: &[PathBuf],
+    against: &std::path::Path,
+    targets: &[String],
+    providers: &[String],
+    allow: &[String],
+    format: DiffFormat,
+    params: &ParamArgs,
+    args: &DiagnosticArgs,
+) -> Result<u8, UsageError> {
+    let options = options(params)?;
+    let targets = parse_targets(targets, providers)?;
+    // Before building: a missing directory needs no compilation to report.
+    if !against.is_dir() {
+        let error = std::fs::metadata(against)
+            .err()
+            .unwrap_or_else(|| std::io::Error::other("not a directory"));
+        return Err(UsageError::Io(IoError {
+            path: against.to_path_buf(),
+            action: "read directory",
+            error,
+        }));
+    }
+    let inputs = workspace::expand(paths)?;
+    let (checked, templates) = infra::build(&inputs, &options, &targets)?;
+    let status = report(&checked.db, &checked.diagnostics, args);
+    if status != 0 {
+        exit_without_freeing((checked, templates));
+        return Ok(status);
+    }
+    if templates.is_empty() {
+        return Err(UsageError::Params(
+            "nothing to compare: no file given declares a resource or an output (a file of components is built through the files that import it)".into(),
+        ));
+    }
+    let found = infra::diff::against(against, &checked, &templates, allow)?;
+    match format {
+        DiffFormat::Human => {
+            let (table, messages) = infra::diff::human(&found);
+            let _ = std::io::stdout().write_all(table.as_bytes());
+            let _ = std::io::stderr().write_all(messages.as_bytes());
+        }
+        DiffFormat::Json => {
+            let _ = std::io::stdout().write_all(infra::diff::json(&found).as_bytes());
+        }
+    }
+    exit_without_freeing((checked, templates));
+    Ok(if found.blocked() { EXIT_ERRORS } else { 0 })
 }
 
 fn graph(

@@ -57,6 +57,19 @@ pub struct Schema {
     /// Attributes the target gives as lists of key/value objects, read as
     /// maps (a native schema's `keyed_attributes`).
     pub keyed_attributes: Vec<KeyedAttribute>,
+    /// What a change of a property does to a deployed resource of a native
+    /// type (its schema's `replaced_by` and `may_replace`).
+    pub replacement: Replacement,
+}
+
+/// The top-level properties of a native type whose change makes the tool
+/// replace a deployed resource (make a new one, delete the old one):
+/// always (`replaced_by`), or in some cases only (`may_replace`). Read by
+/// `infra diff`; empty where the source does not say (Terraform).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Replacement {
+    pub replaced_by: Vec<String>,
+    pub may_replace: Vec<String>,
 }
 
 /// What a type says of the IPv4 network blocks it holds: a native schema's

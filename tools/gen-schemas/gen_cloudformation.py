@@ -23,6 +23,10 @@ Mapping (JSON schema -> Infra):
   Fn::GetAtt spelling), except pointers into arrays ("*") and object
   containers whose own members are listed.
   snapshot = true: cfn-lint's valid_snapshot_types.
+  replaced_by = [...]: the top-level createOnlyProperties (a change makes
+  CloudFormation replace the resource), and REPLACES; may_replace = [...]:
+  the conditionalCreateOnlyProperties and the top-level names of nested
+  createOnlyProperties (a change may replace it).
   ref = "P": the single primaryIdentifier P (what cfn-lint takes Ref to
   return) when it is not an opaque id (name ends in "Id"); REF_OVERRIDES for
   multi-part identifiers.
@@ -120,6 +124,15 @@ FACTS = {
         "list_attributes": ["ReadReplicaDBClusterIdentifiers", "ReadReplicaDBInstanceIdentifiers"],
     },
     "AWS::Route53::HostedZone": {"list_attributes": ["NameServers"]},
+}
+
+# Properties the schemas list as conditionalCreateOnlyProperties (a change
+# "may" replace the resource) whose change replaces it in all but a case the
+# schema's own description names: RDS converts an Oracle instance to the
+# CDB architecture in place (oracle-ee -> oracle-ee-cdb, oracle-se2 ->
+# oracle-se2-cdb); any other change of engine makes a new instance.
+REPLACES = {
+    "AWS::RDS::DBInstance": ["Engine"],
 }
 
 # What Ref returns where the primaryIdentifier has several parts (from the
@@ -342,6 +355,13 @@ def generate(schema, snapshot):
             doc = "Deprecated." + (" " + doc if doc else "")
         native.prop(name, conv.convert(ps, name, "/properties/" + name), name in required, doc)
 
+    # Written after the members, with the other facts.
+    create_only = [p.split("/")[2:] for p in schema.get("createOnlyProperties", [])]
+    conditional = [p.split("/")[2] for p in schema.get("conditionalCreateOnlyProperties", [])]
+    replaced = [p[0] for p in create_only if len(p) == 1] + REPLACES.get(type_name, [])
+    maybe = conditional + [p[0] for p in create_only if len(p) > 1]
+    replacement = (replaced, maybe)
+
     # Attribute types are what Fn::GetAtt returns: nothing is left out.
     conv.read_only = set()
     for pointer in read_only:
@@ -377,6 +397,7 @@ def generate(schema, snapshot):
                 continue
             native.attr(name, conv.convert(target, name, "/properties/" + name),
                         ie.first_sentence(ps.get("description")))
+    ie.replacement_settings(native, *replacement)
     return native
 
 

@@ -22,6 +22,14 @@ Mapping (Heat schema -> Infra):
   attribute: every entry of attributes_schema but `show` and HIDDEN ones;
   its type from the attribute's declared type (String/Integer/Boolean/List/
   Map), any when undeclared.
+  replaced_by = [...]: the properties a change of which makes Heat replace
+  the resource: those whose schema is not update_allowed and that the
+  class does not list in update_allowed_properties (Resource.
+  update_template_diff_properties raises UpdateReplace for them). Immutable
+  properties are left out: changing one fails the update instead.
+  may_replace = [...]: MAY_REPLACE, update_allowed properties a plugin's
+  needs_replace_with_prop_diff replaces the resource for, depending on
+  another property.
 """
 
 import argparse
@@ -71,6 +79,15 @@ TYPES = [
 # address with host bits there and masks it.
 FACTS = {
     "OS::Neutron::Subnet": {"cidr": ["cidr"]},
+}
+
+# Properties that are update_allowed but whose change a plugin's
+# needs_replace_with_prop_diff turns into a replacement, depending on an
+# update policy property (OS::Nova::Server: flavor_update_policy,
+# image_update_policy, user_data_update_policy; the last one's default is
+# REPLACE).
+MAY_REPLACE = {
+    "OS::Nova::Server": ["flavor", "image", "user_data"],
 }
 
 STATE = {
@@ -207,6 +224,11 @@ def generate(env, type_name):
             continue
         native.attr(name, attribute_type(schema),
                     join_doc(status_note(schema), schema.description))
+    allowed = set(getattr(cls, "update_allowed_properties", ()) or ())
+    replaced = [name for name, schema in cls.properties_schema.items()
+                if not schema.update_allowed and name not in allowed
+                and not getattr(schema, "immutable", False)]
+    ie.replacement_settings(native, replaced, MAY_REPLACE.get(type_name, []))
     return native
 
 

@@ -31,7 +31,12 @@ Known gaps of the source files (../shared/schemas/terraform/SOURCES.md):
 they carry no descriptions (so no doc comments) and no `deprecated` flags
 (so deprecated attributes cannot be left out), and in the openstack file
 `computed` is only kept on computed-only attributes (so optional+computed
-openstack attributes are properties only).
+openstack attributes are properties only). Nor do they say which arguments
+force a new resource (the providers' ForceNew flags are in their Go source,
+not in `terraform providers schema -json`): no Terraform schema has
+`replaced_by` or `may_replace`, and `infra diff` leaves replacement to
+`terraform plan` (a changed argument of a persistent resource is reported
+as one that may replace it).
 """
 
 import argparse

@@ -198,6 +198,26 @@ def fact_settings(native, facts):
         native.facts.append((name, literal(value)))
 
 
+def replacement_settings(native, replaced_by, may_replace=()):
+    """What a change of a property does to a deployed resource, written
+    after the members (read into the checker's Schema, used by `infra
+    diff`): `replaced_by`, the top-level properties whose change makes the
+    tool replace the resource (a new one is made, the old one deleted);
+    `may_replace`, those whose change replaces it in some cases only.
+    Names are written in the order given, once, and only names of the
+    schema's own properties; an empty list is not written."""
+    props = {name for kind, name, _, _ in native.members if kind == "property"}
+    seen = set()
+    for key, names in (("replaced_by", replaced_by), ("may_replace", may_replace)):
+        kept = []
+        for name in names:
+            if name in props and name not in seen:
+                seen.add(name)
+                kept.append(name)
+        if kept:
+            native.facts.append((key, literal(kept)))
+
+
 class Native:
     """One `native` declaration.  Docs given here are used verbatim: pass
     first_sentence(description)."""

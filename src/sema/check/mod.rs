@@ -271,25 +271,7 @@ pub fn check(
     path: Option<&Path>,
     params: &IndexMap<String, ParamInfo>,
 ) -> (Program, Vec<Diagnostic>) {
-    let mut checker = Checker {
-        db,
-        modules: Vec::new(),
-        user_modules: HashMap::default(),
-        stdlib_modules: HashMap::default(),
-        loading: Vec::new(),
-        schemas: Vec::new(),
-        component_schemas: HashMap::default(),
-        native_schemas: HashMap::default(),
-        aliases_in_progress: HashSet::default(),
-        aliases: HashMap::default(),
-        pending_fields: HashMap::default(),
-        resources: HashMap::default(),
-        param_values: IndexMap::new(),
-        param_defaults: IndexMap::new(),
-        diagnostics: Vec::new(),
-        path_text: String::new(),
-        secret: None,
-    };
+    let mut checker = Checker::new(db);
     let _ = file;
     let canonical = path.and_then(|p| p.canonicalize().ok());
     if let Some(p) = &canonical {
@@ -338,6 +320,41 @@ pub fn check(
         params,
     };
     (program, checker.diagnostics)
+}
+
+/// The schema of a native type of the stdlib, found by its name
+/// (`AWS::RDS::DBInstance`) and read as the checker reads it, for what
+/// meets a type name outside a program: `infra diff` reading a template.
+/// `None` for a name the stdlib has no schema of.
+pub fn stdlib_native_schema(type_name: &str) -> Option<Schema> {
+    let mut db = SourceDb::new();
+    let mut checker = Checker::new(&mut db);
+    let id = checker.native_schema(type_name)?;
+    Some((*checker.schemas[id.0 as usize]).clone())
+}
+
+impl<'db> Checker<'db> {
+    fn new(db: &'db mut SourceDb) -> Checker<'db> {
+        Checker {
+            db,
+            modules: Vec::new(),
+            user_modules: HashMap::default(),
+            stdlib_modules: HashMap::default(),
+            loading: Vec::new(),
+            schemas: Vec::new(),
+            component_schemas: HashMap::default(),
+            native_schemas: HashMap::default(),
+            aliases_in_progress: HashSet::default(),
+            aliases: HashMap::default(),
+            pending_fields: HashMap::default(),
+            resources: HashMap::default(),
+            param_values: IndexMap::new(),
+            param_defaults: IndexMap::new(),
+            diagnostics: Vec::new(),
+            path_text: String::new(),
+            secret: None,
+        }
+    }
 }
 
 impl Checker<'_> {

@@ -11,7 +11,9 @@ use super::types::{literal_type, written_optional};
 use super::{Checker, ModuleId};
 use crate::diagnostics::{Diagnostic, codes};
 use crate::sema::params;
-use crate::sema::schema::{Addressing, CidrSite, Field, KeyedAttribute, Schema, SchemaKind, Step};
+use crate::sema::schema::{
+    Addressing, CidrSite, Field, KeyedAttribute, Replacement, Schema, SchemaKind, Step,
+};
 use crate::sema::ty::{SchemaId, Ty};
 use crate::source::Span;
 use crate::syntax::ast::*;
@@ -45,6 +47,7 @@ impl Checker<'_> {
             addressing,
             list_attributes: Vec::new(),
             keyed_attributes: Vec::new(),
+            replacement: Replacement::default(),
         }));
         // Fields resolve on first use: a component's type may then appear in
         // its own fields or in an alias that one of its fields uses.
@@ -239,6 +242,14 @@ impl Checker<'_> {
                 .map(|v| strings(v).collect())
                 .unwrap_or_default(),
             keyed_attributes: keyed_attributes(native),
+            replacement: Replacement {
+                replaced_by: setting(native, "replaced_by")
+                    .map(|v| strings(v).collect())
+                    .unwrap_or_default(),
+                may_replace: setting(native, "may_replace")
+                    .map(|v| strings(v).collect())
+                    .unwrap_or_default(),
+            },
         }));
         Some(id)
     }

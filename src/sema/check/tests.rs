@@ -255,3 +255,32 @@ fn values_given_to_params_typed_by_aliases_are_checked_against_them() {
     assert!(text.contains("t3.large"), "{text}");
     assert!(text.contains("web-db-production"), "{text}");
 }
+
+#[test]
+fn native_schemas_of_the_stdlib_carry_their_replacement_facts() {
+    use crate::syntax::ast::StateClass;
+    let rds = super::stdlib_native_schema("AWS::RDS::DBInstance").expect("in the stdlib");
+    assert_eq!(rds.state, StateClass::Persistent);
+    for forced in ["Engine", "DBInstanceIdentifier", "StorageEncrypted"] {
+        assert!(rds.replacement.replaced_by.iter().any(|p| p == forced));
+    }
+    assert!(rds.replacement.may_replace.iter().any(|p| p == "MultiAZ"));
+    // Every name is one of the type's own properties.
+    for name in rds.replacement.replaced_by.iter() {
+        assert!(rds.inputs.contains_key(name), "{name}");
+    }
+    let trove = super::stdlib_native_schema("OS::Trove::Instance").expect("in the stdlib");
+    assert!(
+        trove
+            .replacement
+            .replaced_by
+            .iter()
+            .any(|p| p == "datastore_type")
+    );
+    assert!(!trove.replacement.replaced_by.iter().any(|p| p == "flavor"));
+    // Terraform's provider schemas do not say.
+    let tf = super::stdlib_native_schema("aws_db_instance").expect("in the stdlib");
+    assert_eq!(tf.replacement, Default::default());
+    assert!(super::stdlib_native_schema("AWS::No::Such").is_none());
+    assert!(super::stdlib_native_schema("nothing").is_none());
+}
