@@ -114,6 +114,9 @@ pub struct Resource {
     /// Which copy of that resource it belongs to, when the resource is
     /// repeated at compile time: its index in the loop.
     pub copy: Option<u32>,
+    /// The name it had before a rename (`renamed_from`), on a target that
+    /// can say so (Terraform `moved`): its earlier snake_case name.
+    pub moved_from: Option<String>,
 }
 
 /// An attribute given as a list of objects and read as a map: each
@@ -272,6 +275,7 @@ impl Resource {
             keyed_attributes: Vec::new(),
             span: Span::default(),
             copy: None,
+            moved_from: None,
         }
     }
 }

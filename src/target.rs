@@ -42,6 +42,10 @@ pub struct Capabilities {
     /// Whether a template can hold another as a resource (CloudFormation's
     /// and Heat's stack resources, Terraform's modules).
     pub nested_stacks: bool,
+    /// Whether a template can say a resource was renamed (Terraform's
+    /// `moved` blocks). Where it cannot, a renamed resource keeps the name
+    /// it had, so that the tool does not replace it.
+    pub moves: bool,
     pub limits: Limits,
 }
 
@@ -165,6 +169,7 @@ impl Target {
                 ordering_comparisons: false,
                 repetition: Repetition::None,
                 nested_stacks: true,
+                moves: false,
                 limits: Limits {
                     resources: Some(500),
                     parameters: Some(200),
@@ -179,6 +184,7 @@ impl Target {
                 ordering_comparisons: false,
                 repetition: Repetition::Groups,
                 nested_stacks: true,
+                moves: false,
                 limits: Limits {
                     body_bytes: Some(524_288),
                     ..Limits::NONE
@@ -189,6 +195,7 @@ impl Target {
                 ordering_comparisons: true,
                 repetition: Repetition::Count,
                 nested_stacks: true,
+                moves: true,
                 limits: Limits::NONE,
             },
         }

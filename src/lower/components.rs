@@ -136,6 +136,7 @@ impl<'p> Expander<'p> {
         // instance's, which is done last).
         if self.resources.len() == before + 1 {
             self.words[before] = path.to_vec();
+            self.previous[before] = self.previous_words(path);
         }
         let made = (before..self.resources.len())
             .map(|i| ir::ResourceId(i as u32))

@@ -133,6 +133,11 @@ pub struct Expander<'p> {
     /// another in `key_data`.
     pub(super) resources: Vec<ir::Resource>,
     pub(super) words: Vec<Path<'p>>,
+    /// The words each resource had before a rename (`renamed_from`) of
+    /// its resource or of an instance around it; `None` without one.
+    pub(super) previous: Vec<Option<Path<'p>>>,
+    /// The renames in force: which word of the path being built was what.
+    pub(super) renames: Vec<(usize, &'p str)>,
     pub(super) keys: Vec<KeyRange>,
     pub(super) key_data: Vec<u32>,
     /// Reused by `instantiate`.
@@ -155,6 +160,8 @@ impl<'p> Expander<'p> {
             frames: Vec::new(),
             resources: Vec::new(),
             words: Vec::new(),
+            previous: Vec::new(),
+            renames: Vec::new(),
             keys: Vec::new(),
             key_data: Vec::new(),
             path_buffer: Vec::new(),
@@ -251,7 +258,8 @@ impl<'p> Expander<'p> {
     /// Names the resources, then puts them in source order, each
     /// `ResourceId` following its resource.
     fn finish(&mut self, deployment: &mut ir::Deployment) {
-        super::names::name_all(&mut deployment.resources, &self.words);
+        let keep = !self.target.capabilities().moves;
+        super::names::name_all(&mut deployment.resources, &self.words, &self.previous, keep);
         let data = &self.key_data;
         let key = |(start, len): KeyRange| &data[start..start + len];
         // Most often made in source order already.
@@ -273,6 +281,20 @@ impl<'p> Expander<'p> {
             .map(|i| made[i].take().expect("each resource is taken once"))
             .collect();
         deployment.for_each_reference_mut(&mut |id| *id = ir::ResourceId(moved_to[id.index()]));
+    }
+
+    /// The words `path` had before the renames in force, if any applies.
+    pub(super) fn previous_words(&self, path: &[Cow<'p, str>]) -> Option<Path<'p>> {
+        if self.renames.is_empty() {
+            return None;
+        }
+        let mut old = path.to_vec();
+        for &(at, word) in &self.renames {
+            if let Some(slot) = old.get_mut(at) {
+                *slot = Cow::Borrowed(word);
+            }
+        }
+        Some(old)
     }
 
     // ---------------------------------------------------------------- names

@@ -19,10 +19,28 @@ use super::expand::Path;
 /// after the ids' part before `~`, and report the collision where their
 /// names are one (`q` copy 20 and `q2` copy 0 are both `Q20` on
 /// CloudFormation, not on Heat).
-pub(super) fn name_all(resources: &mut [ir::Resource], words: &[Path]) {
+///
+/// A resource renamed (`previous` words, from `renamed_from`) is named after
+/// its earlier words where the target cannot say it was renamed (`keep`),
+/// so that it stays the resource it was; elsewhere it takes its new name
+/// and `moved_from` says the earlier one.
+pub(super) fn name_all(
+    resources: &mut [ir::Resource],
+    words: &[Path],
+    previous: &[Option<Path>],
+    keep: bool,
+) {
     let mut taken: HashSet<String> = HashSet::default();
     taken.reserve(resources.len());
-    for (resource, words) in resources.iter_mut().zip(words) {
+    for ((resource, words), previous) in resources.iter_mut().zip(words).zip(previous) {
+        let words = match previous {
+            Some(old) if keep => old,
+            Some(old) => {
+                resource.moved_from = Some(snake(old));
+                words
+            }
+            None => words,
+        };
         let id = pascal(words);
         let mut candidate = id.clone();
         let mut n = 2;

@@ -59,6 +59,10 @@ impl<'p> Expander<'p> {
         path.push(Cow::Borrowed(r.name.name.as_str()));
         key.extend_from_slice(&frame.key);
         key.push(index);
+        let renamed = renamed_from(r);
+        if let Some(old) = renamed {
+            self.renames.push((path.len() - 1, old));
+        }
         // A resource of the entry file may be expanded while another's copy
         // is: it is not that copy.
         let outer_copy = match self.frames.len() {
@@ -66,6 +70,9 @@ impl<'p> Expander<'p> {
             _ => self.top_copy,
         };
         let value = self.instantiate_at(r, &mut path, &mut key);
+        if renamed.is_some() {
+            self.renames.pop();
+        }
         self.top_copy = outer_copy;
         path.clear();
         key.clear();
@@ -572,7 +579,7 @@ impl<'p> Expander<'p> {
                     let (module, index) = (*module, *index);
                     let mut args = Fields::default();
                     for property in &r.body.properties {
-                        if matches!(property.key.name.as_str(), "depends_on" | "deletion") {
+                        if is_meta_property(&property.key.name) {
                             continue;
                         }
                         let v = self.expr(&property.value);
@@ -675,7 +682,7 @@ impl<'p> Expander<'p> {
             ir::Map::with_capacity_and_hasher(r.body.properties.len(), Default::default());
         let depends_on = self.depends_on(r);
         for property in &r.body.properties {
-            if matches!(property.key.name.as_str(), "deletion" | "depends_on") {
+            if is_meta_property(&property.key.name) {
                 continue;
             }
             let value = self.property(&property.value);
@@ -688,6 +695,7 @@ impl<'p> Expander<'p> {
         // the instance's.
         let id = ir::ResourceId(self.resources.len() as u32);
         self.words.push(path.to_vec());
+        self.previous.push(self.previous_words(path));
         let deletion = self.policy(deletion, state, snapshot, &type_name);
         let span = self.frame().origin.unwrap_or(r.name.span);
         self.keys.push((self.key_data.len(), key.len()));
@@ -707,8 +715,25 @@ impl<'p> Expander<'p> {
             keyed_attributes: Vec::new(),
             span,
             copy: self.top_copy,
+            moved_from: None,
         });
         Val::Resource(Rc::new(Instance::native(id, false)))
+    }
+}
+
+/// The name a resource says it had (`renamed_from`), checked by sema.
+fn renamed_from(r: &Resource) -> Option<&str> {
+    let property = r
+        .body
+        .properties
+        .iter()
+        .find(|p| p.key.name == "renamed_from")?;
+    match &property.value.kind {
+        ExprKind::Str(s) => s.parts.iter().find_map(|p| match p {
+            StrPart::Text(t) if s.parts.len() == 1 => Some(t.as_str()),
+            _ => None,
+        }),
+        _ => None,
     }
 }
 

@@ -10,6 +10,16 @@ pub struct Ident {
     pub span: Span,
 }
 
+/// The properties of a resource's body that are the language's own, not
+/// its type's: what it waits for, what its deletion does, and the name it
+/// had before.
+pub const META_PROPERTIES: &[&str] = &["depends_on", "deletion", "renamed_from"];
+
+/// Is `key` one of [`META_PROPERTIES`]?
+pub fn is_meta_property(key: &str) -> bool {
+    META_PROPERTIES.contains(&key)
+}
+
 /// A parsed file.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SourceFile {

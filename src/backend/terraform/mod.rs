@@ -85,7 +85,7 @@ use crate::backend::common::names::name_of;
 use crate::backend::common::reads::{first_declaration, first_read};
 use crate::diagnostics::{Diagnostic, codes};
 use crate::ir::{Deployment, Expr, Param, Resource, ResourceId, Target};
-use crate::json::{self, Entries, Json};
+use crate::json::{self, Entries, Json, json};
 use crate::source::Span;
 
 use super::Names;
@@ -257,6 +257,19 @@ impl<'d> Emitter<'d> {
         }
         if !outputs.is_empty() {
             root.push(("output".into(), Json::Object(outputs)));
+        }
+        // A renamed resource keeps what was deployed under its earlier name.
+        let moved: Vec<Json<'d>> = (d.resources.iter())
+            .filter_map(|r| {
+                let from = r.moved_from.as_ref()?;
+                Some(json!({
+                    "from": format!("{}.{from}", r.type_name),
+                    "to": format!("{}.{}", r.type_name, r.snake),
+                }))
+            })
+            .collect();
+        if !moved.is_empty() {
+            root.push(("moved".into(), Json::Array(moved)));
         }
         Json::Object(root)
     }

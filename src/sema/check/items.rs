@@ -28,8 +28,6 @@ use crate::syntax::ast::*;
 /// keys rather than hashed.
 const FEW_PROPERTIES: usize = 16;
 
-const META_PROPERTIES: &[&str] = &["depends_on", "deletion", "renamed_from"];
-
 impl Checker<'_> {
     /// Checks the declarations of a module (or of a component's body).
     /// `component`: in a component's body or `target` block, the names of
