@@ -390,7 +390,13 @@ fn fold_op(kind: &ExprKind, operands: &[&Val]) -> Option<Val> {
             .and_then(|i| values.get(i).cloned())
     };
     let mut quiet = Vec::new();
-    eval::eval(&expr, &lookup, &mut quiet).map(Val::from_value)
+    eval::eval(
+        &expr,
+        &crate::sema::names::Names::default(),
+        &lookup,
+        &mut quiet,
+    )
+    .map(Val::from_value)
 }
 
 fn push_text(parts: &mut Vec<ir::Part>, text: &str) {

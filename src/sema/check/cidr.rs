@@ -321,7 +321,12 @@ fn block_of(scope: &Scope, r: &Resource, property: &str) -> Option<(Block4, Span
         ExprKind::Str(StringLit { parts, .. }) if let [StrPart::Text(text)] = parts.as_slice() => {
             eval::parse_ipv4_prefix(text).ok()?
         }
-        _ => match eval::eval(&p.value, &|name| scope.consts.lookup(name), &mut Vec::new()) {
+        _ => match eval::eval(
+            &p.value,
+            scope.names,
+            &|name| scope.consts.lookup(name),
+            &mut Vec::new(),
+        ) {
             Some(Value::String(text)) => eval::parse_ipv4_prefix(&text).ok()?,
             _ => return None,
         },

@@ -183,7 +183,12 @@ fn constant_index(scope: &Scope, index: &Expr) -> Option<i64> {
     if names.iter().any(|n| scope.is_local(n)) {
         return None;
     }
-    match eval::eval(index, &|n| scope.consts.lookup(n), &mut Vec::new())? {
+    match eval::eval(
+        index,
+        scope.names,
+        &|n| scope.consts.lookup(n),
+        &mut Vec::new(),
+    )? {
         Value::Int(k) if k >= 0 => Some(k),
         _ => None,
     }
@@ -200,6 +205,7 @@ fn copies_known(scope: &Scope, r: &Resource) -> Option<Vec<bool>> {
     let guard = r.if_guard.as_ref()?;
     let iterable = eval::eval(
         &repeat.iterable,
+        scope.names,
         &|n| scope.consts.lookup(n),
         &mut Vec::new(),
     )?;
@@ -234,7 +240,7 @@ fn copies_known(scope: &Scope, r: &Resource) -> Option<Vec<bool>> {
                     .map(|(_, v)| v.clone())
                     .or_else(|| scope.consts.lookup(n))
             };
-            match eval::eval(guard, &lookup, &mut Vec::new())? {
+            match eval::eval(guard, scope.names, &lookup, &mut Vec::new())? {
                 Value::Bool(b) => Some(b),
                 _ => None,
             }
@@ -256,8 +262,12 @@ fn instance_bindings(scope: &Scope, guard: &ForGuard, k: i64) -> Option<Vec<Subs
     };
     let (index, element) = match &guard.iterable.kind {
         ExprKind::Range(start, _) => {
-            let Value::Int(start) =
-                eval::eval(start, &|n| scope.consts.lookup(n), &mut Vec::new())?
+            let Value::Int(start) = eval::eval(
+                start,
+                scope.names,
+                &|n| scope.consts.lookup(n),
+                &mut Vec::new(),
+            )?
             else {
                 return None;
             };

@@ -164,8 +164,9 @@ impl Checker<'_> {
                         (None, Some(d)) => literal_type(d),
                         (None, None) => Ty::Any,
                     };
-                    let secret =
-                        marked_at(p.options.as_ref(), "secret", &|n| scope.consts.lookup(n));
+                    let secret = marked_at(p.options.as_ref(), "secret", scope.names, &|n| {
+                        scope.consts.lookup(n)
+                    });
                     (&p.name, Entry::Param(ty, secret))
                 }
                 ItemKind::Let(l) => (&l.name, Entry::Let(index)),
@@ -476,7 +477,12 @@ impl Checker<'_> {
             if p.key.name == "sensitive"
                 && found == Ty::Bool
                 && !matches!(
-                    eval::eval(&p.value, &|name| scope.consts.lookup(name), &mut Vec::new()),
+                    eval::eval(
+                        &p.value,
+                        scope.names,
+                        &|name| scope.consts.lookup(name),
+                        &mut Vec::new()
+                    ),
                     Some(Value::Bool(_))
                 )
             {
@@ -497,7 +503,12 @@ impl Checker<'_> {
     /// if everything it reads is known at compile time.
     fn fold(&mut self, scope: &Scope, expr: &Expr) -> Option<Value> {
         let mut diagnostics = Vec::new();
-        let value = eval::eval(expr, &|name| scope.consts.lookup(name), &mut diagnostics);
+        let value = eval::eval(
+            expr,
+            scope.names,
+            &|name| scope.consts.lookup(name),
+            &mut diagnostics,
+        );
         self.diagnostics.extend(diagnostics);
         value
     }
@@ -810,7 +821,12 @@ pub(super) fn constants<'e>(
             _ => {
                 // What cannot be folded is reported where it is checked.
                 let mut quiet = Vec::new();
-                let folded = eval::eval(e, &|name| scope.consts.lookup(name), &mut quiet);
+                let folded = eval::eval(
+                    e,
+                    scope.names,
+                    &|name| scope.consts.lookup(name),
+                    &mut quiet,
+                );
                 constants.extend(folded.map(|v| (e, v, None)));
             }
         }

@@ -421,7 +421,7 @@ impl ConstEnv<'_> {
         let expr = self.lets.get(&id)?;
         self.cache.borrow_mut().insert(id, None);
         let mut diagnostics = Vec::new();
-        let value = eval::eval(expr, &|n| self.lookup(n), &mut diagnostics);
+        let value = eval::eval(expr, self.names, &|n| self.lookup(n), &mut diagnostics);
         self.diagnostics.borrow_mut().extend(diagnostics);
         self.cache.borrow_mut().insert(id, value.clone());
         value

@@ -8,6 +8,7 @@ use std::rc::Rc;
 use super::{Checker, ModuleId, Scope};
 use crate::diagnostics::{Diagnostic, codes};
 use crate::sema::eval::{self, Value};
+use crate::sema::names::Names;
 use crate::sema::schema::{Field, SchemaKind};
 use crate::sema::ty::SchemaId;
 use crate::source::Span;
@@ -151,7 +152,7 @@ impl Checker<'_> {
     ) {
         if self.modules[scope.module.0 as usize].stdlib
             || declared_sensitive.contains(&output.name.name)
-            || marked_at(output.options.as_ref(), "sensitive", &|n| {
+            || marked_at(output.options.as_ref(), "sensitive", scope.names, &|n| {
                 scope.consts.lookup(n)
             })
             .is_some()
@@ -179,7 +180,7 @@ impl Checker<'_> {
 /// Is `key = true` among `options` (folded as param options are, with no
 /// names known)?
 pub(super) fn marked(options: Option<&Block>, key: &str) -> bool {
-    marked_at(options, key, &|_| None).is_some()
+    marked_at(options, key, &Names::default(), &|_| None).is_some()
 }
 
 /// Where `key = true` is written among `options`, if it is; names are
@@ -187,13 +188,14 @@ pub(super) fn marked(options: Option<&Block>, key: &str) -> bool {
 pub(super) fn marked_at(
     options: Option<&Block>,
     key: &str,
+    names: &Names,
     lookup: &dyn Fn(&Ident) -> Option<Value>,
 ) -> Option<Span> {
     options?
         .properties
         .iter()
         .filter(|p| p.key.name == key)
-        .find(|p| eval::eval(&p.value, lookup, &mut Vec::new()) == Some(Value::Bool(true)))
+        .find(|p| eval::eval(&p.value, names, lookup, &mut Vec::new()) == Some(Value::Bool(true)))
         .map(|p| p.key.span.to(p.value.span))
 }
 

@@ -28,6 +28,7 @@ use indexmap::IndexMap;
 
 use crate::builtins::Builtin;
 use crate::diagnostics::{Diagnostic, codes};
+use crate::sema::names::{DeclId, Names};
 use crate::source::Span;
 use crate::syntax::ast::{
     BinaryOp, Binding, Comprehension, Expr, ExprKind, Ident, StrPart, StringLit, UnaryOp,
@@ -46,10 +47,12 @@ pub const MAX_STEPS: usize = 1_000_000;
 /// division by zero are reported into `diagnostics` and give `None`.
 pub fn eval(
     expr: &Expr,
+    names: &Names,
     lookup: &dyn Fn(&Ident) -> Option<Value>,
     diagnostics: &mut Vec<Diagnostic>,
 ) -> Option<Value> {
     let mut evaluator = Evaluator {
+        names,
         lookup,
         locals: Vec::new(),
         diagnostics,
@@ -82,9 +85,12 @@ fn worst(a: Stop, b: Stop) -> Stop {
 }
 
 struct Evaluator<'a> {
+    /// What the names of the expression refer to.
+    names: &'a Names,
     lookup: &'a dyn Fn(&Ident) -> Option<Value>,
-    /// Loop variables, innermost last; `None` for a deploy-time one.
-    locals: Vec<(String, Option<Value>)>,
+    /// Comprehensions' loop variables, innermost last; `None` for a
+    /// deploy-time one.
+    locals: Vec<(DeclId, Option<Value>)>,
     diagnostics: &'a mut Vec<Diagnostic>,
     steps: usize,
     /// The expression given to [`eval`], where running out of steps is
@@ -273,7 +279,9 @@ impl Evaluator<'_> {
     }
 
     fn name(&mut self, name: &Ident) -> Eval {
-        let found = match self.locals.iter().rev().find(|(n, _)| *n == name.name) {
+        let id = self.names.of(name);
+        let local = self.locals.iter().rev().find(|(d, _)| Some(*d) == id);
+        let found = match local {
             Some((_, value)) => value.clone(),
             None => (self.lookup)(name),
         };
@@ -595,14 +603,13 @@ impl Evaluator<'_> {
     /// `for x in xs` binds the element (a map's value); `for i, x in xs`
     /// binds the index (a map's key) and the element.
     fn bind(&mut self, binding: &Binding, position: Value, element: Value) {
+        let first = self.names.of(&binding.first);
         match &binding.second {
-            None => self
-                .locals
-                .push((binding.first.name.clone(), Some(element))),
+            None => self.locals.extend(first.map(|id| (id, Some(element)))),
             Some(second) => {
-                self.locals
-                    .push((binding.first.name.clone(), Some(position)));
-                self.locals.push((second.name.clone(), Some(element)));
+                self.locals.extend(first.map(|id| (id, Some(position))));
+                let second = self.names.of(second);
+                self.locals.extend(second.map(|id| (id, Some(element))));
             }
         }
     }

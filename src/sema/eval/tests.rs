@@ -28,7 +28,8 @@ fn run(source: &str) -> (Option<Value>, Vec<Diagnostic>) {
         _ => None,
     };
     let mut diagnostics = Vec::new();
-    let value = eval(&item.value, &lookup, &mut diagnostics);
+    let (names, _) = crate::sema::resolve::resolve(&file);
+    let value = eval(&item.value, &names, &lookup, &mut diagnostics);
     (value, diagnostics)
 }
 

@@ -247,7 +247,7 @@ impl<'a> Env<'a> {
             (Some(expr), _) => {
                 // Errors in lets are reported where lets are checked.
                 let mut scratch = Vec::new();
-                let value = eval::eval(expr, &|n| self.lookup(n), &mut scratch);
+                let value = eval::eval(expr, self.names, &|n| self.lookup(n), &mut scratch);
                 (value, !scratch.is_empty())
             }
             (None, Some(param)) => (self.given_value(param), false),
@@ -271,7 +271,8 @@ impl<'a> Env<'a> {
             .flat_map(|b| &b.properties)
             .filter(|p| p.key.name == "secret")
             .any(|p| {
-                eval::eval(&p.value, &|n| self.lookup(n), &mut scratch) == Some(Value::Bool(true))
+                eval::eval(&p.value, self.names, &|n| self.lookup(n), &mut scratch)
+                    == Some(Value::Bool(true))
             });
         if secret {
             return None;
@@ -283,8 +284,10 @@ impl<'a> Env<'a> {
                 .get(param.name.name.as_str())
                 .cloned()
                 .unwrap_or_else(|| ParamType::from_ast(ty)),
-            (None, Some(default)) => eval::eval(default, &|n| self.lookup(n), &mut scratch)
-                .map_or(ParamType::Any, |v| ParamType::of_value(&v)),
+            (None, Some(default)) => {
+                eval::eval(default, self.names, &|n| self.lookup(n), &mut scratch)
+                    .map_or(ParamType::Any, |v| ParamType::of_value(&v))
+            }
             (None, None) => ParamType::Any,
         };
         convert(given, &ty).ok()
@@ -318,7 +321,7 @@ impl Checker<'_> {
     pub(super) fn fold(&mut self, expr: &Expr) -> (Option<Value>, bool) {
         let before = self.diagnostics.len();
         let env = &self.env;
-        let value = eval::eval(expr, &|n| env.lookup(n), &mut self.diagnostics);
+        let value = eval::eval(expr, env.names, &|n| env.lookup(n), &mut self.diagnostics);
         (value, self.diagnostics.len() > before)
     }
 

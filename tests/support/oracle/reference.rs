@@ -607,7 +607,8 @@ impl Evaluator<'_> {
 
     fn fold(&self, expr: &Expr) -> Option<Value> {
         let lookup = |name: &Ident| self.name(&name.name).and_then(|v| v.known());
-        eval::eval(expr, &lookup, &mut Vec::new())
+        let names = &self.program.names[self.module.0 as usize];
+        eval::eval(expr, names, &lookup, &mut Vec::new())
     }
 
     fn expr(&self, expr: &Expr) -> V {
@@ -629,7 +630,7 @@ impl Evaluator<'_> {
                                     kind: ExprKind::Binary(*op, Box::new(x), Box::new(y)),
                                     span: expr.span,
                                 };
-                                eval::eval(&e, &|_| None, &mut Vec::new())
+                                eval::eval(&e, &Default::default(), &|_| None, &mut Vec::new())
                             }),
                         _ => None,
                     };
