@@ -69,6 +69,7 @@ impl Checker<'_> {
             self.branches(scope, c, a, b, |s, scope, branch| {
                 s.check_value(scope, branch, expected, field)
             });
+            self.types.insert(expr.span, expected.clone());
             return;
         }
         if let Some(found) = self.check_expr(scope, expr, expected) {
@@ -86,7 +87,7 @@ impl Checker<'_> {
         expr: &Expr,
         expected: &Ty,
     ) -> Option<Ty> {
-        match (&expr.kind, expected.non_optional()) {
+        let checked = match (&expr.kind, expected.non_optional()) {
             (ExprKind::List(items), Ty::List(element)) => {
                 for item in items {
                     self.check_value(scope, item, element, None);
@@ -147,8 +148,13 @@ impl Checker<'_> {
             {
                 None
             }
-            _ => Some(self.infer(scope, expr)),
-        }
+            _ => return Some(self.infer(scope, expr)),
+        };
+        // A literal of the expected shape, checked part by part, has the
+        // expected type.
+        self.types
+            .insert(expr.span, expected.non_optional().clone());
+        checked
     }
 
     pub(super) fn element_type(&mut self, iterable: &Ty, span: Span) -> Ty {
@@ -177,7 +183,15 @@ impl Checker<'_> {
         }
     }
 
+    /// The type of an expression, recorded for later phases and tools
+    /// ([`Program::types`](super::Program::types)).
     pub(super) fn infer(&mut self, scope: &mut Scope, expr: &Expr) -> Ty {
+        let ty = self.infer_kind(scope, expr);
+        self.types.insert(expr.span, ty.clone());
+        ty
+    }
+
+    fn infer_kind(&mut self, scope: &mut Scope, expr: &Expr) -> Ty {
         match &expr.kind {
             ExprKind::Null => Ty::Null,
             ExprKind::Bool(_) => Ty::Bool,

@@ -65,6 +65,10 @@ pub struct Program {
     pub schemas: Vec<Schema>,
     /// What the checker found of each resource declaration of every module.
     pub resources: HashMap<DeclRef, ResourceInfo>,
+    /// The type of every expression the checker typed, by its span (an
+    /// expression's span is its own: no two expressions of a program have
+    /// one), for tools that show a value's type.
+    pub types: HashMap<Span, Ty>,
     pub analysis: Analysis,
     /// The entry file's params, with their compile-time values.
     pub params: IndexMap<String, ParamInfo>,
@@ -185,6 +189,7 @@ pub struct Checker<'db> {
     /// Component schemas whose fields are not resolved yet.
     pending_fields: HashMap<SchemaId, (ModuleId, usize)>,
     resources: HashMap<DeclRef, ResourceInfo>,
+    types: HashMap<Span, Ty>,
     /// Values of the entry file's params given at compile time.
     param_values: IndexMap<String, Value>,
     /// Defaults of the entry file's other params (secrets left out): the
@@ -316,6 +321,7 @@ pub fn check(
             .map(Rc::unwrap_or_clone)
             .collect(),
         resources: checker.resources,
+        types: checker.types,
         analysis,
         params,
     };
@@ -348,6 +354,7 @@ impl<'db> Checker<'db> {
             aliases: HashMap::default(),
             pending_fields: HashMap::default(),
             resources: HashMap::default(),
+            types: HashMap::default(),
             param_values: IndexMap::new(),
             param_defaults: IndexMap::new(),
             diagnostics: Vec::new(),

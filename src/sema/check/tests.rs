@@ -284,3 +284,30 @@ fn native_schemas_of_the_stdlib_carry_their_replacement_facts() {
     assert!(super::stdlib_native_schema("AWS::No::Such").is_none());
     assert!(super::stdlib_native_schema("nothing").is_none());
 }
+
+#[test]
+fn every_typed_expression_has_its_type_in_the_program() {
+    let text = "let n = 3\nlet names = [for i in 0..n: \"vm-${i}\"]\nresource q: queue.Queue { name = names[0] }\noutput url = q.url\n";
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let path = dir.path().join("main.infra");
+    std::fs::write(&path, text).expect("written");
+    let checked = crate::check(&[path], &crate::Options::default()).expect("read");
+    assert!(checked.diagnostics.is_empty(), "{:?}", checked.diagnostics);
+    let (_, program) = &checked.programs[0];
+    // The last occurrence: a name's use comes after its declaration.
+    let type_at = |needle: &str| {
+        let start = text.rfind(needle).expect("in the text") as u32;
+        let end = start + needle.len() as u32;
+        let (_, ty) = program
+            .types
+            .iter()
+            .find(|(span, _)| span.start == start && span.end == end)
+            .unwrap_or_else(|| panic!("no type for `{needle}`"));
+        crate::sema::ty::display(ty, &|id| program.schemas[id.0 as usize].name.clone())
+    };
+    assert_eq!(type_at("[for i in 0..n: \"vm-${i}\"]"), "[string]");
+    assert_eq!(type_at("names[0]"), "string");
+    assert_eq!(type_at("q.url"), "string");
+    assert_eq!(type_at("q"), "queue.Queue");
+    assert_eq!(type_at("0..n"), "[int]");
+}
