@@ -70,6 +70,7 @@ impl Checker<'_> {
                 s.check_value(scope, branch, expected, field)
             });
             self.types.insert(expr.span, expected.clone());
+            self.record_stage(scope, expr);
             return;
         }
         if let Some(found) = self.check_expr(scope, expr, expected) {
@@ -154,6 +155,7 @@ impl Checker<'_> {
         // expected type.
         self.types
             .insert(expr.span, expected.non_optional().clone());
+        self.record_stage(scope, expr);
         checked
     }
 
@@ -188,6 +190,7 @@ impl Checker<'_> {
     pub(super) fn infer(&mut self, scope: &mut Scope, expr: &Expr) -> Ty {
         let ty = self.infer_kind(scope, expr);
         self.types.insert(expr.span, ty.clone());
+        self.record_stage(scope, expr);
         ty
     }
 
@@ -428,6 +431,7 @@ impl Checker<'_> {
         }
         let before = scope.locals.len();
         let element = self.element_type(&iterable, comp.iterable.span);
+        self.record_binding_stage(scope, &comp.binding, &comp.iterable);
         bind(scope, &comp.binding, &iterable, element, secret);
         if let Some(filter) = &comp.filter {
             let t = self.infer(scope, filter);

@@ -65,6 +65,7 @@ impl Checker<'_> {
         };
         let mut scope = Scope {
             module,
+            entry,
             names,
             items,
             entries: HashMap::default(),
@@ -289,6 +290,7 @@ impl Checker<'_> {
             if fold && !element.is_error() {
                 instances.count = self.repetition(scope, guard);
             }
+            self.record_binding_stage(scope, &guard.binding, &guard.iterable);
             bind(scope, &guard.binding, &iterable, element, secret);
             // A copy's name: text or a number (an `int` is written as it is).
             if let Some(key) = &guard.key {

@@ -26,6 +26,7 @@ mod items;
 mod loader;
 mod schemas;
 mod secrets;
+mod stages;
 mod targets;
 #[cfg(test)]
 pub(crate) mod tests;
@@ -50,6 +51,7 @@ use crate::diagnostics::Diagnostic;
 use crate::source::{FileId, SourceDb, Span};
 use crate::syntax::ast::*;
 use secrets::Secret;
+pub use stages::ValueStage;
 
 /// Index of a loaded module.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -69,6 +71,8 @@ pub struct Program {
     /// expression's span is its own: no two expressions of a program have
     /// one), for tools that show a value's type.
     pub types: HashMap<Span, Ty>,
+    /// When the value of each of those expressions is known.
+    pub stages: HashMap<Span, ValueStage>,
     pub analysis: Analysis,
     /// The entry file's params, with their compile-time values.
     pub params: IndexMap<String, ParamInfo>,
@@ -190,6 +194,9 @@ pub struct Checker<'db> {
     pending_fields: HashMap<SchemaId, (ModuleId, usize)>,
     resources: HashMap<DeclRef, ResourceInfo>,
     types: HashMap<Span, Ty>,
+    stages: HashMap<Span, ValueStage>,
+    /// The stage of each loop variable: its list's.
+    binding_stages: HashMap<DeclRef, ValueStage>,
     /// Values of the entry file's params given at compile time.
     param_values: IndexMap<String, Value>,
     /// Defaults of the entry file's other params (secrets left out): the
@@ -227,6 +234,8 @@ enum Entry {
 /// component body's) declarations, by the id name resolution gave them.
 struct Scope<'a> {
     module: ModuleId,
+    /// The entry file's own top level, whose params are the template's.
+    entry: bool,
     /// What each name of the module refers to.
     names: &'a Names,
     items: &'a [Item],
@@ -322,6 +331,7 @@ pub fn check(
             .collect(),
         resources: checker.resources,
         types: checker.types,
+        stages: checker.stages,
         analysis,
         params,
     };
@@ -355,6 +365,8 @@ impl<'db> Checker<'db> {
             pending_fields: HashMap::default(),
             resources: HashMap::default(),
             types: HashMap::default(),
+            stages: HashMap::default(),
+            binding_stages: HashMap::default(),
             param_values: IndexMap::new(),
             param_defaults: IndexMap::new(),
             diagnostics: Vec::new(),

@@ -311,3 +311,40 @@ fn every_typed_expression_has_its_type_in_the_program() {
     assert_eq!(type_at("q"), "queue.Queue");
     assert_eq!(type_at("0..n"), "[int]");
 }
+
+#[test]
+fn every_typed_expression_has_its_stage_in_the_program() {
+    use crate::sema::check::ValueStage::*;
+    let text = "param env: string\nparam size: int = 2\nlet names = [for i in 0..size: \"vm-${i}\"]\ncomponent C {\n  param p: string\n  resource q: queue.Queue { name = \"${p}-x\" }\n}\nresource q: queue.Queue for n in names { name = \"${n}-${env}\" }\nresource c: C { p = names[0] }\noutput url = q[0].url\noutput where = \"${region()}-${names[1]}\"\n";
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let path = dir.path().join("main.infra");
+    std::fs::write(&path, text).expect("written");
+    let mut options = crate::Options::default();
+    options.params.insert(
+        "size".into(),
+        Given {
+            value: GivenValue::Text("3".into()),
+            origin: Origin::Flag,
+        },
+    );
+    let checked = crate::check(&[path], &options).expect("read");
+    assert!(checked.diagnostics.is_empty(), "{:?}", checked.diagnostics);
+    let (_, program) = &checked.programs[0];
+    let stage_at = |needle: &str| {
+        let start = text.rfind(needle).expect("in the text") as u32;
+        let end = start + needle.len() as u32;
+        program
+            .stages
+            .iter()
+            .find(|(span, _)| span.start == start && span.end == end)
+            .map(|(_, stage)| *stage)
+            .unwrap_or_else(|| panic!("no stage for `{needle}`"))
+    };
+    assert_eq!(stage_at("[for i in 0..size: \"vm-${i}\"]"), Compile);
+    assert_eq!(stage_at("names[0]"), Compile);
+    assert_eq!(stage_at("\"${n}-${env}\""), Deploy);
+    assert_eq!(stage_at("\"${p}-x\""), Instance);
+    assert_eq!(stage_at("q[0].url"), Deploy);
+    assert_eq!(stage_at("region()"), Context);
+    assert_eq!(stage_at("\"${region()}-${names[1]}\""), Context);
+}
