@@ -124,6 +124,7 @@ fn check_phases_once(
         names.clone(),
         Some(path),
         &params,
+        false,
     );
     mark(3);
     let (mut graph, _) = infra::graph::build(&ast, &names);

@@ -44,6 +44,10 @@ pub struct Parsed {
 pub struct Options {
     /// Param values given at compile time.
     pub params: params::GivenParams,
+    /// Keep the type and stage of every expression in the checked program
+    /// (`Program::types`, `Program::stages`), for tools that show them; a
+    /// build does not need them.
+    pub keep_types: bool,
 }
 
 /// The result of checking a set of files.
@@ -156,6 +160,7 @@ pub fn check(
                         names.clone(),
                         Some(path),
                         &params,
+                        options.keep_types,
                     );
                     let mut graph = match other {
                         Some(thread) => thread

@@ -319,7 +319,10 @@ fn options(params: &ParamArgs) -> Result<infra::Options, UsageError> {
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)));
     let params = infra::params::gather(&params.param, params.params.as_deref(), env)
         .map_err(UsageError::Params)?;
-    Ok(infra::Options { params })
+    Ok(infra::Options {
+        params,
+        keep_types: false,
+    })
 }
 
 /// Targets from `--target` and `--provider`.

@@ -59,6 +59,7 @@ fn every_stdlib_file_type_checks_cleanly() {
             std::sync::Arc::new(names),
             None,
             &Default::default(),
+            false,
         );
         let rendered = infra::diagnostics::render::human(&db, &diagnostics, false);
         assert!(diagnostics.is_empty(), "{path}:\n{rendered}");

@@ -69,8 +69,10 @@ impl Checker<'_> {
             self.branches(scope, c, a, b, |s, scope, branch| {
                 s.check_value(scope, branch, expected, field)
             });
-            self.types.insert(expr.span, expected.clone());
-            self.record_stage(scope, expr);
+            if self.keep_types {
+                self.types.insert(expr.span, expected.clone());
+                self.record_stage(scope, expr);
+            }
             return;
         }
         if let Some(found) = self.check_expr(scope, expr, expected) {
@@ -153,9 +155,11 @@ impl Checker<'_> {
         };
         // A literal of the expected shape, checked part by part, has the
         // expected type.
-        self.types
-            .insert(expr.span, expected.non_optional().clone());
-        self.record_stage(scope, expr);
+        if self.keep_types {
+            self.types
+                .insert(expr.span, expected.non_optional().clone());
+            self.record_stage(scope, expr);
+        }
         checked
     }
 
@@ -189,8 +193,10 @@ impl Checker<'_> {
     /// ([`Program::types`](super::Program::types)).
     pub(super) fn infer(&mut self, scope: &mut Scope, expr: &Expr) -> Ty {
         let ty = self.infer_kind(scope, expr);
-        self.types.insert(expr.span, ty.clone());
-        self.record_stage(scope, expr);
+        if self.keep_types {
+            self.types.insert(expr.span, ty.clone());
+            self.record_stage(scope, expr);
+        }
         ty
     }
 

@@ -69,7 +69,8 @@ pub struct Program {
     pub resources: HashMap<DeclRef, ResourceInfo>,
     /// The type of every expression the checker typed, by its span (an
     /// expression's span is its own: no two expressions of a program have
-    /// one), for tools that show a value's type.
+    /// one), for tools that show a value's type; kept when asked for
+    /// (`Options::keep_types`).
     pub types: HashMap<Span, Ty>,
     /// When the value of each of those expressions is known.
     pub stages: HashMap<Span, ValueStage>,
@@ -193,6 +194,8 @@ pub struct Checker<'db> {
     /// Component schemas whose fields are not resolved yet.
     pending_fields: HashMap<SchemaId, (ModuleId, usize)>,
     resources: HashMap<DeclRef, ResourceInfo>,
+    /// Whether `types` and `stages` are kept.
+    keep_types: bool,
     types: HashMap<Span, Ty>,
     stages: HashMap<Span, ValueStage>,
     /// The stage of each loop variable: its list's.
@@ -284,8 +287,10 @@ pub fn check(
     names: Arc<Names>,
     path: Option<&Path>,
     params: &IndexMap<String, ParamInfo>,
+    keep_types: bool,
 ) -> (Program, Vec<Diagnostic>) {
     let mut checker = Checker::new(db);
+    checker.keep_types = keep_types;
     let _ = file;
     let canonical = path.and_then(|p| p.canonicalize().ok());
     if let Some(p) = &canonical {
@@ -364,6 +369,7 @@ impl<'db> Checker<'db> {
             aliases: HashMap::default(),
             pending_fields: HashMap::default(),
             resources: HashMap::default(),
+            keep_types: false,
             types: HashMap::default(),
             stages: HashMap::default(),
             binding_stages: HashMap::default(),

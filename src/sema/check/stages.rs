@@ -31,6 +31,9 @@ impl Checker<'_> {
         binding: &Binding,
         iterable: &Expr,
     ) {
+        if !self.keep_types {
+            return;
+        }
         let stage = self.recorded(scope, iterable);
         for name in std::iter::once(&binding.first).chain(&binding.second) {
             if let Some(decl) = scope.names.of(name) {

@@ -291,7 +291,11 @@ fn every_typed_expression_has_its_type_in_the_program() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let path = dir.path().join("main.infra");
     std::fs::write(&path, text).expect("written");
-    let checked = crate::check(&[path], &crate::Options::default()).expect("read");
+    let options = crate::Options {
+        keep_types: true,
+        ..Default::default()
+    };
+    let checked = crate::check(&[path], &options).expect("read");
     assert!(checked.diagnostics.is_empty(), "{:?}", checked.diagnostics);
     let (_, program) = &checked.programs[0];
     // The last occurrence: a name's use comes after its declaration.
@@ -319,7 +323,10 @@ fn every_typed_expression_has_its_stage_in_the_program() {
     let dir = tempfile::tempdir().expect("a temp dir");
     let path = dir.path().join("main.infra");
     std::fs::write(&path, text).expect("written");
-    let mut options = crate::Options::default();
+    let mut options = crate::Options {
+        keep_types: true,
+        ..Default::default()
+    };
     options.params.insert(
         "size".into(),
         Given {
