@@ -117,6 +117,32 @@ pub struct Resource {
     /// The name it had before a rename (`renamed_from`), on a target that
     /// can say so (Terraform `moved`): its earlier snake_case name.
     pub moved_from: Option<String>,
+    /// Attributes the provider marks sensitive (the native schema's
+    /// `sensitive_attributes`).
+    pub sensitive_attributes: Vec<String>,
+    /// The arguments that keep a final snapshot when the tool deletes it
+    /// (the native schema's `final_snapshot`).
+    pub final_snapshot: Option<FinalSnapshot>,
+}
+
+/// The arguments of a native type that keep a final snapshot when the tool
+/// deletes a resource, written from its deletion policy unless the program
+/// sets one of them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FinalSnapshot {
+    /// A flag, true when the policy is snapshot (`aws_ebs_volume`'s
+    /// `final_snapshot`).
+    Flag(String),
+    /// `skip`, false unless the policy is delete, then `identifier`, the
+    /// snapshot's name: after the property `named_after` when the program
+    /// sets it (`<named_after>-final`), else after the stack and the
+    /// resource (`aws_db_instance`'s `skip_final_snapshot`,
+    /// `final_snapshot_identifier`, `identifier`).
+    Named {
+        skip: String,
+        identifier: String,
+        named_after: String,
+    },
 }
 
 /// An attribute given as a list of objects and read as a map: each
@@ -276,6 +302,8 @@ impl Resource {
             span: Span::default(),
             copy: None,
             moved_from: None,
+            sensitive_attributes: Vec::new(),
+            final_snapshot: None,
         }
     }
 }

@@ -19,6 +19,15 @@ fn resource(id: &str, snake: &str, ty: &str, properties: Vec<(&str, Expr)>) -> R
     Resource::new(id, snake, ty, properties)
 }
 
+/// A generated password, its secrets marked as its schema's
+/// `sensitive_attributes` says (lowering copies them).
+fn password(properties: Vec<(&str, Expr)>) -> Resource {
+    Resource {
+        sensitive_attributes: vec!["bcrypt_hash".into(), "result".into()],
+        ..resource("Password", "password", "random_password", properties)
+    }
+}
+
 fn param(name: &str, ty: ParamType) -> Param {
     Param::new(name, ty)
 }
@@ -299,12 +308,10 @@ fn aws_stack() -> Deployment {
     );
     ip.condition = Some(is_prod());
     resources.push(ip);
-    resources.push(resource(
-        "Password",
-        "password",
-        "random_password",
-        vec![("length", Expr::Int(32)), ("special", Expr::Bool(false))],
-    ));
+    resources.push(password(vec![
+        ("length", Expr::Int(32)),
+        ("special", Expr::Bool(false)),
+    ]));
     let mut db = resource(
         "Db",
         "db",
@@ -512,12 +519,7 @@ fn openstack_stack() -> Deployment {
     );
     fip.condition = Some(is_prod());
     resources.push(fip);
-    resources.push(resource(
-        "Password",
-        "password",
-        "random_password",
-        vec![("length", Expr::Int(24))],
-    ));
+    resources.push(password(vec![("length", Expr::Int(24))]));
     let mut public = output(
         "public_address",
         "The public address.",
@@ -693,4 +695,49 @@ fn the_validator_accepts_the_configurations() {
         2,
         "{report}"
     );
+}
+
+/// What the native schemas say of a type reaches the configuration through
+/// lowering: the attributes the provider marks sensitive
+/// (`sensitive_attributes`) and the arguments that keep a final snapshot
+/// (`final_snapshot`).
+#[test]
+fn the_schemas_say_what_is_sensitive_and_what_keeps_a_snapshot() {
+    let program = r#"
+resource pw: random_password {
+  length = 20
+}
+
+resource data: aws_ebs_volume {
+  availability_zone = "eu-west-1a"
+  size = 10
+}
+
+resource db: aws_db_instance {
+  instance_class = "db.t3.micro"
+  identifier = "orders"
+}
+
+output secret = pw.result
+output plain = pw.id
+"#;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("main.infra");
+    std::fs::write(&path, program).expect("write");
+    let (checked, templates) =
+        infra::build(&[path], &infra::Options::default(), &[Target::TerraformAws]).expect("read");
+    let errors: Vec<_> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let tf: serde_json::Value = serde_json::from_str(&templates[0].text).expect("valid JSON");
+    assert_eq!(tf["output"]["secret"]["sensitive"], true);
+    assert!(tf["output"]["plain"].get("sensitive").is_none());
+    let data = &tf["resource"]["aws_ebs_volume"]["data"];
+    assert_eq!(data["final_snapshot"], true);
+    let db = &tf["resource"]["aws_db_instance"]["db"];
+    assert_eq!(db["skip_final_snapshot"], false);
+    assert_eq!(db["final_snapshot_identifier"], "orders-final");
 }

@@ -10,7 +10,7 @@ use rustc_hash::FxHashMap as HashMap;
 use crate::diagnostics::{Diagnostic, codes};
 use crate::ir::{self, Deletion};
 use crate::sema::names::DeclKind;
-use crate::sema::schema::SchemaKind;
+use crate::sema::schema::{FinalSnapshot, SchemaKind};
 use crate::source::Span;
 use crate::syntax::ast::*;
 use crate::target::Repetition;
@@ -642,6 +642,9 @@ impl<'p> Expander<'p> {
                                 value: k.value.clone(),
                             })
                             .collect();
+                        made.sensitive_attributes
+                            .clone_from(&schema.sensitive_attributes);
+                        made.final_snapshot = schema.final_snapshot.as_ref().map(final_snapshot);
                     }
                     value
                 }
@@ -716,8 +719,26 @@ impl<'p> Expander<'p> {
             span,
             copy: self.top_copy,
             moved_from: None,
+            sensitive_attributes: Vec::new(),
+            final_snapshot: None,
         });
         Val::Resource(Rc::new(Instance::native(id, false)))
+    }
+}
+
+/// A native schema's final-snapshot arguments, for the backends.
+fn final_snapshot(f: &FinalSnapshot) -> ir::FinalSnapshot {
+    match f {
+        FinalSnapshot::Flag(flag) => ir::FinalSnapshot::Flag(flag.clone()),
+        FinalSnapshot::Named {
+            skip,
+            identifier,
+            named_after,
+        } => ir::FinalSnapshot::Named {
+            skip: skip.clone(),
+            identifier: identifier.clone(),
+            named_after: named_after.clone(),
+        },
     }
 }
 

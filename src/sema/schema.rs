@@ -60,6 +60,29 @@ pub struct Schema {
     /// What a change of a property does to a deployed resource of a native
     /// type (its schema's `replaced_by` and `may_replace`).
     pub replacement: Replacement,
+    /// Attributes the provider marks sensitive (a native schema's
+    /// `sensitive_attributes`).
+    pub sensitive_attributes: Vec<String>,
+    /// The arguments that keep a final snapshot when the tool deletes a
+    /// resource of the type (a native schema's `final_snapshot`).
+    pub final_snapshot: Option<FinalSnapshot>,
+}
+
+/// A native schema's `final_snapshot`: the arguments that keep a final
+/// snapshot when the tool deletes a resource, written from its deletion
+/// policy unless the program sets one of them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum FinalSnapshot {
+    /// `{ flag = "A" }`: `A = true` when the policy is snapshot.
+    Flag(String),
+    /// `{ skip = "S", identifier = "I", named_after = "N" }`: `S = false`
+    /// unless the policy is delete, then `I`, the snapshot's name, after
+    /// the property `N` (`<N>-final`) or the stack and the resource.
+    Named {
+        skip: String,
+        identifier: String,
+        named_after: String,
+    },
 }
 
 /// The top-level properties of a native type whose change makes the tool

@@ -116,11 +116,6 @@ PROVIDERS = [
      "terraform-openstack", OPENSTACK_TYPES, "openstack_"),
 ]
 
-# Types with an argument that keeps a final snapshot when Terraform destroys
-# them (`final_snapshot`, `final_snapshot_identifier`): `deletion =
-# "snapshot"` sets it. The provider schemas do not say which arguments do.
-SNAPSHOT = {"aws_ebs_volume", "aws_db_instance"}
-
 STATE = {
     "aws_ebs_volume": "persistent",
     "aws_s3_bucket": "persistent",
@@ -152,6 +147,44 @@ FACTS = {
     "aws_vpc_security_group_ingress_rule": {"cidr": ["cidr_ipv4"]},
     "aws_vpc_security_group_egress_rule": {"cidr": ["cidr_ipv4"]},
     "openstack_networking_subnet_v2": {"cidr": ["cidr"]},
+    # Arguments that keep a final snapshot when Terraform destroys the
+    # resource, which the Terraform backend writes (through the IR) from the
+    # deletion policy, unless the program sets one of them itself. `flag`: a
+    # boolean set to true when the policy is snapshot. `skip`: a boolean,
+    # false unless the policy is delete; `identifier`: the snapshot's name,
+    # `<named_after>-final` when the program sets `named_after`, else
+    # `<stack>-<resource>-final`. The provider schemas do not say which
+    # arguments do this.
+    "aws_ebs_volume": {"final_snapshot": {"flag": "final_snapshot"}},
+    "aws_db_instance": {
+        "final_snapshot": {
+            "skip": "skip_final_snapshot",
+            "identifier": "final_snapshot_identifier",
+            "named_after": "identifier",
+        },
+    },
+}
+
+# Types that can keep a snapshot when Terraform destroys them (`snapshot =
+# true`, read by lowering for `deletion = "snapshot"`): those with final
+# snapshot arguments.
+SNAPSHOT = {t for t, facts in FACTS.items() if "final_snapshot" in facts}
+
+# Attributes the providers mark sensitive (`Sensitive: true` in their
+# source): Terraform refuses an output reading one unless it is `sensitive =
+# true`, and a `count` depending on one. The schema files drop the flag
+# (../shared/schemas/terraform/SOURCES.md), so it is stated here, a
+# top-level attribute or block each (`user` of openstack_db_instance_v1 holds
+# a sensitive `password`); a flag the files do carry (`"sensitive": true` on
+# an attribute, or on a member of its or a block's nested type) is read from
+# them too. Written as `sensitive_attributes = [...]`, sorted.
+SENSITIVE = {
+    "aws_db_instance": ["password"],
+    "aws_launch_template": ["user_data"],
+    "aws_secretsmanager_secret_version": ["secret_binary", "secret_string"],
+    "openstack_compute_instance_v2": ["admin_pass"],
+    "openstack_db_instance_v1": ["user"],
+    "random_password": ["bcrypt_hash", "result"],
 }
 
 # Attributes the provider gives as a list of key/value objects, read as a
@@ -332,6 +365,43 @@ def short_name(type_name, prefix):
     return ie.pascal(base)
 
 
+def marks_sensitive(schema):
+    """Whether an attribute or block schema, or any member of its nested
+    type, carries `"sensitive": true`."""
+    if not isinstance(schema, dict):
+        return False
+    if schema.get("sensitive"):
+        return True
+    inner = schema.get("nested_type") or schema.get("block") or {}
+    members = list(inner.get("attributes", {}).values())
+    members += list(inner.get("block_types", {}).values())
+    return any(marks_sensitive(m) for m in members)
+
+
+def sensitive_settings(native, block=None):
+    """`sensitive_attributes`: SENSITIVE's names for the type, and the
+    top-level attributes and blocks `block` marks sensitive; each must be a
+    member of the schema."""
+    names = set(SENSITIVE.get(native.type_name, []))
+    if block is not None:
+        for group in ("attributes", "block_types"):
+            names |= {n for n, a in block.get(group, {}).items() if marks_sensitive(a)}
+    members = {name for _, name, _, _ in native.members}
+    for name in sorted(names - members):
+        sys.exit("%s has no member %s (SENSITIVE)" % (native.type_name, name))
+    if names:
+        native.facts.append(("sensitive_attributes", ie.literal(sorted(names))))
+
+
+def check_facts(native):
+    """The arguments a `final_snapshot` fact names are properties of the
+    type."""
+    props = {name for kind, name, _, _ in native.members if kind == "property"}
+    for name in FACTS.get(native.type_name, {}).get("final_snapshot", {}).values():
+        if name not in props:
+            sys.exit("%s has no property %s (FACTS)" % (native.type_name, name))
+
+
 def generate(type_name, schema, prefix, target):
     native = ie.Native(type_name, target, STATE.get(type_name))
     if type_name in SNAPSHOT:
@@ -361,6 +431,8 @@ def generate(type_name, schema, prefix, target):
     for (keyed_type, name), (key_field, value_field, doc) in sorted(KEYED_ATTRIBUTES.items()):
         if keyed_type == type_name:
             native.attr(name, ("map", keyed_value_type(conv, block, name, key_field, value_field)), doc)
+    check_facts(native)
+    sensitive_settings(native, block)
     return native
 
 
@@ -390,6 +462,7 @@ def random_password():
     for name, ty, required, computed, doc in RANDOM_PASSWORD:
         if computed:
             native.attr(name, ty, doc)
+    sensitive_settings(native)
     return native
 
 
@@ -402,6 +475,7 @@ def random_id():
     for name, ty, required, computed, doc in RANDOM_ID:
         if computed:
             native.attr(name, ty, doc)
+    sensitive_settings(native)
     return native
 
 

@@ -193,7 +193,11 @@ def fact_settings(native, facts):
     the type gives a network a secondary block.
     Attributes (read by the backends through the IR): `list_attributes`,
     read as lists; `keyed_attributes`, lists of key/value objects read as
-    maps (`{attribute = [key field, value field]}`)."""
+    maps (`{attribute = [key field, value field]}`); `sensitive_attributes`,
+    those the provider marks sensitive.
+    Deletion (read by the Terraform backend through the IR):
+    `final_snapshot`, the arguments that keep a final snapshot (`{ flag =
+    "A" }`, or `{ skip = "S", identifier = "I", named_after = "N" }`)."""
     for name, value in facts.get(native.type_name, {}).items():
         native.facts.append((name, literal(value)))
 

@@ -20,9 +20,12 @@
 //!   the resource is read as `TYPE.NAME[i]` or, as a whole, `TYPE.NAME[*]`.
 //!   Explicit dependencies are `depends_on`; a persistent resource (or one
 //!   whose deletion policy is retain or snapshot) gets
-//!   `lifecycle.prevent_destroy`, unless its deletion policy is delete. An
-//!   `aws_db_instance` keeps a final snapshot unless its policy is delete
-//!   (`terraform destroy` fails on one that says neither).
+//!   `lifecycle.prevent_destroy`, unless its deletion policy is delete. The
+//!   arguments that keep a final snapshot are the schema's `final_snapshot`
+//!   (on `ir::Resource`): an `aws_ebs_volume`'s `final_snapshot` flag under
+//!   the snapshot policy; an `aws_db_instance` keeps a named final snapshot
+//!   unless its policy is delete (`terraform destroy` fails on one that says
+//!   neither).
 //! - Values keep their JSON shape (nested blocks are arrays of objects);
 //!   deploy-time leaves are `"${...}"` expressions in Terraform's own
 //!   syntax. A list of nested blocks that exists only under a deploy-time
@@ -41,8 +44,9 @@
 //! - An attribute the provider gives as a list of key/value objects (a Heat
 //!   stack's `outputs`, the schema's `keyed_attributes`) is read by key:
 //!   `one([for o in TYPE.NAME.outputs : o.output_value if o.output_key == "k"])`.
-//! - Outputs are `output` blocks; an output that reads a secret param or a
-//!   sensitive attribute is `sensitive`, as Terraform requires. An export
+//! - Outputs are `output` blocks; an output that reads a secret param or an
+//!   attribute the provider marks sensitive (the schema's
+//!   `sensitive_attributes`) is `sensitive`, as Terraform requires. An export
 //!   name has no Terraform form (other configurations read outputs by name):
 //!   a note, W0552, says it is not used.
 //!

@@ -9,7 +9,6 @@ use crate::ir::{Deployment, Expr, Output};
 use crate::json::Json;
 
 use super::expressions::walk;
-use super::resources::SENSITIVE_ATTRIBUTES;
 use super::{Cx, Emitter, Entries};
 
 /// The attributes of the openstack provider's resources that hold an IP
@@ -97,9 +96,7 @@ impl<'d> Emitter<'d> {
                 Expr::Attr(id, path) => {
                     if let Some(r) = self.resource_at(*id) {
                         let first = path.split('.').next().unwrap_or_default();
-                        found |= SENSITIVE_ATTRIBUTES
-                            .iter()
-                            .any(|(t, a)| *t == r.type_name && *a == first);
+                        found |= r.sensitive_attributes.iter().any(|a| a == first);
                     }
                 }
                 _ => {}

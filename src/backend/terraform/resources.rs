@@ -3,28 +3,12 @@
 //! become (`prevent_destroy`, final snapshots).
 
 use crate::diagnostics::{Diagnostic, codes};
-use crate::ir::{Context, Deletion, Expr, Part, Resource, ResourceId};
+use crate::ir::{Context, Deletion, Expr, FinalSnapshot, Part, Resource, ResourceId};
 use crate::json::{self, Json, json};
 use crate::syntax::ast::BinaryOp;
 
 use super::expressions::{P_OR, escape_template, walk};
 use super::{Alternative, Cx, Emitter, Entries, Shape};
-
-/// Attributes the providers mark sensitive: an output reading one must be
-/// sensitive too, and `count` may not depend on one.
-pub(super) const SENSITIVE_ATTRIBUTES: &[(&str, &str)] = &[
-    ("random_password", "result"),
-    ("random_password", "bcrypt_hash"),
-    ("aws_db_instance", "password"),
-    ("aws_rds_cluster", "master_password"),
-    ("aws_secretsmanager_secret_version", "secret_string"),
-    ("aws_secretsmanager_secret_version", "secret_binary"),
-    ("aws_iam_access_key", "secret"),
-    ("aws_launch_template", "user_data"),
-    ("openstack_compute_instance_v2", "admin_pass"),
-    ("openstack_db_instance_v1", "user"),
-    ("openstack_db_user_v1", "password"),
-];
 
 /// The nested blocks a value stands for, each with the deploy-time
 /// condition it exists under; `None` unless the value is a list of objects
@@ -157,15 +141,9 @@ impl<'d> Emitter<'d> {
             body.push(("depends_on".into(), Json::Array(refs)));
         }
         // The policy lowering decided: kept resources cannot be destroyed;
-        // a snapshot is the type's own argument.
+        // a snapshot is the type's own arguments.
         let protected = matches!(r.deletion, Some(Deletion::Retain | Deletion::Snapshot));
         self.final_snapshot(r, protected, &mut body, cx);
-        if r.deletion == Some(Deletion::Snapshot)
-            && r.type_name == "aws_ebs_volume"
-            && !r.properties.contains_key("final_snapshot")
-        {
-            body.push(("final_snapshot".into(), true.into()));
-        }
         if protected {
             body.push(("lifecycle".into(), json!({ "prevent_destroy": true })));
         }
@@ -174,23 +152,36 @@ impl<'d> Emitter<'d> {
         Json::Object(json::dedup(body))
     }
 
-    /// An RDS instance refuses to be destroyed until told what becomes of its
-    /// data: a final snapshot, named after the instance, unless its deletion
-    /// policy is delete. What the program sets itself is left alone.
-    fn final_snapshot(&mut self, r: &Resource, keep_data: bool, body: &mut Entries<'_>, cx: Cx) {
-        if r.type_name != "aws_db_instance"
-            || ["skip_final_snapshot", "final_snapshot_identifier"]
-                .iter()
-                .any(|k| r.properties.contains_key(*k))
-        {
+    /// The type's final-snapshot arguments (its schema's `final_snapshot`),
+    /// from the deletion policy. A flag is set under the snapshot policy. A
+    /// type that refuses to be destroyed until told what becomes of its data
+    /// (an RDS instance) keeps a final snapshot, named after the resource,
+    /// unless its policy is delete. What the program sets itself is left
+    /// alone.
+    fn final_snapshot(&mut self, r: &'d Resource, keep_data: bool, body: &mut Entries<'d>, cx: Cx) {
+        let (skip, identifier, named_after) = match &r.final_snapshot {
+            None => return,
+            Some(FinalSnapshot::Flag(flag)) => {
+                if r.deletion == Some(Deletion::Snapshot) && !r.properties.contains_key(flag) {
+                    body.push((flag.as_str().into(), true.into()));
+                }
+                return;
+            }
+            Some(FinalSnapshot::Named {
+                skip,
+                identifier,
+                named_after,
+            }) => (skip, identifier, named_after),
+        };
+        if r.properties.contains_key(skip) || r.properties.contains_key(identifier) {
             return;
         }
-        body.push(("skip_final_snapshot".into(), (!keep_data).into()));
+        body.push((skip.as_str().into(), (!keep_data).into()));
         if !keep_data {
             return;
         }
         // Snapshot names are letters, digits and single hyphens.
-        let name = match r.properties.get("identifier") {
+        let name = match r.properties.get(named_after) {
             Some(identifier) => Expr::Interp(vec![
                 Part::Expr(identifier.clone()),
                 Part::Text("-final".into()),
@@ -201,7 +192,7 @@ impl<'d> Emitter<'d> {
             ]),
         };
         let name = self.template(&name, cx);
-        body.push(("final_snapshot_identifier".into(), name));
+        body.push((identifier.as_str().into(), name));
     }
 
     /// `count` (and a dynamic block's `for_each`) may not be sensitive, and

@@ -12,7 +12,8 @@ use super::{Checker, ModuleId};
 use crate::diagnostics::{Diagnostic, codes};
 use crate::sema::params;
 use crate::sema::schema::{
-    Addressing, CidrSite, Field, KeyedAttribute, Replacement, Schema, SchemaKind, Step,
+    Addressing, CidrSite, Field, FinalSnapshot, KeyedAttribute, Replacement, Schema, SchemaKind,
+    Step,
 };
 use crate::sema::ty::{SchemaId, Ty};
 use crate::source::Span;
@@ -48,6 +49,8 @@ impl Checker<'_> {
             list_attributes: Vec::new(),
             keyed_attributes: Vec::new(),
             replacement: Replacement::default(),
+            sensitive_attributes: Vec::new(),
+            final_snapshot: None,
         }));
         // Fields resolve on first use: a component's type may then appear in
         // its own fields or in an alias that one of its fields uses.
@@ -250,6 +253,10 @@ impl Checker<'_> {
                     .map(|v| strings(v).collect())
                     .unwrap_or_default(),
             },
+            sensitive_attributes: setting(native, "sensitive_attributes")
+                .map(|v| strings(v).collect())
+                .unwrap_or_default(),
+            final_snapshot: final_snapshot(native),
         }));
         Some(id)
     }
@@ -320,6 +327,23 @@ fn keyed_attributes(native: &Native) -> Vec<KeyedAttribute> {
             })
         })
         .collect()
+}
+
+/// `final_snapshot = { flag = "A" }`, or `final_snapshot = { skip = "S",
+/// identifier = "I", named_after = "N" }`.
+fn final_snapshot(native: &Native) -> Option<FinalSnapshot> {
+    let Some(ExprKind::Object(fields)) = setting(native, "final_snapshot").map(|v| &v.kind) else {
+        return None;
+    };
+    let one = |key| field(fields, key).and_then(|v| strings(v).next());
+    match one("flag") {
+        Some(flag) => Some(FinalSnapshot::Flag(flag)),
+        None => Some(FinalSnapshot::Named {
+            skip: one("skip")?,
+            identifier: one("identifier")?,
+            named_after: one("named_after")?,
+        }),
+    }
 }
 
 /// A path to address blocks: a property, then `[]` for each element of a

@@ -4,7 +4,8 @@ use serde_json::{Value, json};
 
 use crate::backend::common::testing::*;
 use crate::ir::{
-    Context, Deletion, Deployment, Expr, KeyedAttribute, Output, Param, ParamType, Resource, Target,
+    Context, Deletion, Deployment, Expr, FinalSnapshot, KeyedAttribute, Output, Param, ParamType,
+    Resource, Target,
 };
 use crate::syntax::ast::BinaryOp;
 
@@ -367,17 +368,24 @@ fn references_name_the_type_and_the_resource() {
     );
 }
 
+/// An RDS instance's final-snapshot arguments, as its schema says.
+fn rds(id: &str, snake: &str, properties: Vec<(&str, Expr)>) -> Resource {
+    Resource {
+        final_snapshot: Some(FinalSnapshot::Named {
+            skip: "skip_final_snapshot".into(),
+            identifier: "final_snapshot_identifier".into(),
+            named_after: "identifier".into(),
+        }),
+        ..resource(id, snake, "aws_db_instance", properties)
+    }
+}
+
 #[test]
 fn a_database_keeps_a_final_snapshot_unless_deleted() {
     let mut d = deployment(Target::TerraformAws);
-    let mut named = resource(
-        "Db",
-        "db",
-        "aws_db_instance",
-        vec![("identifier", Expr::Param("name".into()))],
-    );
+    let mut named = rds("Db", "db", vec![("identifier", Expr::Param("name".into()))]);
     named.deletion = Some(Deletion::Snapshot);
-    let mut unnamed = resource("Orders", "orders_db", "aws_db_instance", vec![]);
+    let mut unnamed = rds("Orders", "orders_db", vec![]);
     unnamed.deletion = Some(Deletion::Snapshot);
     let mut deleted = unnamed.clone();
     deleted.id = "Scratch".into();
@@ -406,12 +414,15 @@ fn a_database_keeps_a_final_snapshot_unless_deleted() {
 #[test]
 fn kept_resources_are_protected_and_snapshots_are_the_types_own() {
     let mut d = deployment(Target::TerraformAws);
-    let mut kept = resource(
-        "Data",
-        "data",
-        "aws_ebs_volume",
-        vec![("size", Expr::Int(10))],
-    );
+    let mut kept = Resource {
+        final_snapshot: Some(FinalSnapshot::Flag("final_snapshot".into())),
+        ..resource(
+            "Data",
+            "data",
+            "aws_ebs_volume",
+            vec![("size", Expr::Int(10))],
+        )
+    };
     kept.deletion = Some(Deletion::Snapshot);
     let mut deleted = kept.clone();
     deleted.id = "Scratch".into();

@@ -354,12 +354,15 @@ fn outputs_reading_secrets_are_sensitive() {
     let mut pw = param("db_password", ParamType::String);
     pw.secret = true;
     d.params = vec![pw, param("user", ParamType::String)];
-    d.resources.push(resource(
-        "Password",
-        "password",
-        "random_password",
-        vec![("length", Expr::Int(32))],
-    ));
+    d.resources.push(Resource {
+        sensitive_attributes: vec!["bcrypt_hash".into(), "result".into()],
+        ..resource(
+            "Password",
+            "password",
+            "random_password",
+            vec![("length", Expr::Int(32))],
+        )
+    });
     d.outputs = vec![
         output(
             "dsn",
