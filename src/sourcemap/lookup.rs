@@ -134,7 +134,8 @@ pub struct Hit<'m> {
 /// The entries of `maps` that `id` names: a CloudFormation logical id, a
 /// Heat resource name, a Terraform address (with an index, `TYPE.NAME[0]`,
 /// or inside a module, `module.app.TYPE.NAME`, as Terraform's messages
-/// show them, or only its `NAME`), a param, output or condition name.
+/// show them, only its `NAME`, or the address it was moved from), a param,
+/// output or condition name.
 pub fn find<'m>(maps: &'m Maps, id: &str) -> Vec<Hit<'m>> {
     let plain = normalize(id);
     let mut hits = Vec::new();
@@ -152,7 +153,14 @@ pub fn find<'m>(maps: &'m Maps, id: &str) -> Vec<Hit<'m>> {
                 let local = (terraform && kind == "resource")
                     .then(|| name.split_once('.').map(|(_, n)| n))
                     .flatten();
-                if name == id || *name == plain || local == Some(plain.as_str()) {
+                // Terraform's messages about state may name the address
+                // a resource had before a rename.
+                let renamed = entry.get("renamed_from").and_then(Value::as_str);
+                if name == id
+                    || *name == plain
+                    || local == Some(plain.as_str())
+                    || renamed == Some(plain.as_str())
+                {
                     hits.push(Hit {
                         template: template_path(path, map),
                         target,
