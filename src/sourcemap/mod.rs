@@ -285,3 +285,6 @@ fn uses<'v>(value: &'v Value, key: &str, function: &str, found: &mut Vec<&'v str
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod tests;
