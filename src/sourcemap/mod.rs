@@ -22,15 +22,16 @@
 //!  "conditions": {"EnvIsProduction": {"used_by": ["Web"], "at": {...}}}}
 //! ```
 
+mod emitted;
 mod lookup;
 
 use std::path::{Path, PathBuf};
 
-use rustc_hash::FxHashMap as HashMap;
-use serde_json::{Map, Value, json};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::backend::Names;
-use crate::ir::{Deployment, Target};
+use crate::ir::Deployment;
+use crate::json::{self, Entries, Json, json};
 use crate::source::{SourceDb, Span};
 
 pub use lookup::{Hit, Maps, WhereError, closest, find, human, json, read_maps};
@@ -67,92 +68,98 @@ pub fn build(
     text: &str,
 ) -> String {
     let target = deployment.target;
-    let emitted: Value = serde_json::from_str(text).unwrap_or(Value::Null);
-    let sections = Sections::of(target, &emitted);
+    let emitted = emitted::read(target, text).unwrap_or_default();
+    // What the template kept: an output under a condition that never
+    // holds is left out, say.
+    let kept_resources: HashSet<&str> = emitted.resources.iter().map(|(n, _)| &**n).collect();
+    let kept_params: HashSet<&str> = emitted.params.iter().map(|n| &**n).collect();
+    let kept_outputs: HashSet<&str> = emitted.outputs.iter().map(|(n, _)| &**n).collect();
+    // Where each resource and output is, for its conditions.
+    let mut places: HashMap<&str, Json> = HashMap::default();
 
-    let mut resources = Map::new();
+    let mut resources: Entries = Vec::with_capacity(deployment.resources.len());
     for (name, r) in names.resources.iter().zip(&deployment.resources) {
-        if !sections.has_resource(name) {
+        if !kept_resources.contains(name.as_str()) {
             continue;
         }
-        let mut entry = Map::new();
-        entry.insert("resource".into(), json!(text_at(db, r.span)));
+        let mut entry: Entries = Vec::with_capacity(6);
+        entry.push(("resource".into(), text_at(db, r.span).into()));
         if let Some(key) = &r.copy_key {
-            entry.insert("copy".into(), json!(key));
+            entry.push(("copy".into(), key.as_str().into()));
         }
-        entry.insert("type".into(), json!(r.type_name));
-        if let Some(at) = location(db, r.span) {
-            entry.insert("at".into(), at);
+        entry.push(("type".into(), r.type_name.as_str().into()));
+        if let Some(at) = location(db, r.span, None) {
+            places.insert(name, at.clone());
+            entry.push(("at".into(), at));
         }
         if r.declared != r.span
-            && let Some(Value::Object(mut declared)) = location(db, r.declared)
+            && let Some(declared) = location(db, r.declared, Some(text_at(db, r.declared)))
         {
-            declared.insert("name".into(), json!(text_at(db, r.declared)));
-            entry.insert("declared".into(), Value::Object(declared));
+            entry.push(("declared".into(), declared));
         }
         if let Some(old) = &r.moved_from {
-            entry.insert(
-                "renamed_from".into(),
-                json!(format!("{}.{old}", r.type_name)),
-            );
+            let from = format!("{}.{old}", r.type_name);
+            entry.push(("renamed_from".into(), from.into()));
         }
-        resources.insert(name.clone(), Value::Object(entry));
+        resources.push((name.as_str().into(), Json::Object(entry)));
     }
 
-    let mut params = Map::new();
+    let mut params: Entries = Vec::with_capacity(deployment.params.len());
     for (name, p) in names.params.iter().zip(&deployment.params) {
-        if !sections.has(&sections.params, name) {
+        if !kept_params.contains(name.as_str()) {
             continue;
         }
-        let mut entry = Map::new();
-        entry.insert("param".into(), json!(p.name));
-        if let Some(at) = location(db, p.span) {
-            entry.insert("at".into(), at);
-        }
-        params.insert(name.clone(), Value::Object(entry));
+        let mut entry: Entries = vec![("param".into(), p.name.as_str().into())];
+        entry.extend(location(db, p.span, None).map(|at| ("at".into(), at)));
+        params.push((name.as_str().into(), Json::Object(entry)));
     }
 
-    let mut outputs = Map::new();
+    let mut outputs: Entries = Vec::with_capacity(deployment.outputs.len());
     for (name, o) in names.outputs.iter().zip(&deployment.outputs) {
-        if !sections.has(&sections.outputs, name) {
+        if !kept_outputs.contains(name.as_str()) {
             continue;
         }
-        let mut entry = Map::new();
-        entry.insert("output".into(), json!(o.name));
-        if let Some(at) = location(db, o.span) {
-            entry.insert("at".into(), at);
+        let mut entry: Entries = vec![("output".into(), o.name.as_str().into())];
+        if let Some(at) = location(db, o.span, None) {
+            places.insert(name, at.clone());
+            entry.push(("at".into(), at));
         }
-        outputs.insert(name.clone(), Value::Object(entry));
+        outputs.push((name.as_str().into(), Json::Object(entry)));
     }
 
-    let mut conditions = Map::new();
-    for (name, used_by) in sections.conditions() {
-        let mut entry = Map::new();
-        let first_at = used_by.iter().find_map(|user| {
-            (resources.get(user.as_str()))
-                .or_else(|| outputs.get(user.as_str()))
-                .and_then(|e| e.get("at"))
-                .cloned()
-        });
-        entry.insert("used_by".into(), json!(used_by));
-        if let Some(at) = first_at {
-            entry.insert("at".into(), at);
+    // Each condition with its users: resources, then outputs, in the
+    // template's order.
+    let index: HashMap<&str, usize> = (emitted.conditions.iter().enumerate())
+        .map(|(i, c)| (c.as_str(), i))
+        .collect();
+    let mut users: Vec<Vec<&str>> = vec![Vec::new(); emitted.conditions.len()];
+    for (user, used) in emitted.resources.iter().chain(&emitted.outputs) {
+        for condition in used {
+            if let Some(&i) = index.get(condition.as_str()) {
+                users[i].push(user);
+            }
         }
-        conditions.insert(name, Value::Object(entry));
     }
+    let conditions: Entries = (emitted.conditions.iter().zip(users))
+        .map(|(name, users)| {
+            let at = users.iter().find_map(|u| places.get(u).cloned());
+            let list = users.iter().map(|u| Json::from(u.to_string())).collect();
+            let mut entry: Entries = vec![("used_by".into(), Json::Array(list))];
+            entry.extend(at.map(|at| ("at".into(), at)));
+            (name.clone().into(), Json::Object(entry))
+        })
+        .collect();
 
     let map = json!({
-        "version": VERSION,
+        "version": Json::int(VERSION as i64),
         "template": template,
         "target": target.name(),
-        "resources": resources,
-        "params": params,
-        "outputs": outputs,
-        "conditions": conditions,
+        "resources": Json::Object(resources),
+        "params": Json::Object(params),
+        "outputs": Json::Object(outputs),
+        "conditions": Json::Object(conditions),
     });
-    let mut out = serde_json::to_string_pretty(&map).unwrap_or_default();
-    out.push('\n');
-    out
+    json::pretty(&map)
 }
 
 /// The text a span covers (empty when it is not in `db`).
@@ -163,127 +170,22 @@ fn text_at(db: &SourceDb, span: Span) -> &str {
     db.text(span.file).get(span.range()).unwrap_or_default()
 }
 
-/// `{"file", "line", "column"}` of a span's start, one-based (`None` for a
-/// span of no file in `db`: IR built by hand).
-fn location(db: &SourceDb, span: Span) -> Option<Value> {
+/// `{"file", "line", "column"}` of a span's start, one-based, and the
+/// `name` there when given (`None` for a span of no file in `db`: IR built
+/// by hand).
+fn location<'a>(db: &'a SourceDb, span: Span, name: Option<&'a str>) -> Option<Json<'a>> {
     if span.file.0 as usize >= db.len() {
         return None;
     }
     let file = db.get(span.file);
     let (line, column) = file.line_col(span.start as usize);
-    Some(json!({"file": file.name, "line": line + 1, "column": column}))
-}
-
-/// The sections of an emitted template a map reads: which names it has,
-/// and its conditions.
-struct Sections<'t> {
-    target: Target,
-    resources: Option<&'t Map<String, Value>>,
-    params: Option<&'t Map<String, Value>>,
-    outputs: Option<&'t Map<String, Value>>,
-    conditions: Option<&'t Map<String, Value>>,
-}
-
-impl<'t> Sections<'t> {
-    fn of(target: Target, template: &'t Value) -> Sections<'t> {
-        let section = |key: &str| template.get(key).and_then(Value::as_object);
-        match target {
-            Target::CloudFormation => Sections {
-                target,
-                resources: section("Resources"),
-                params: section("Parameters"),
-                outputs: section("Outputs"),
-                conditions: section("Conditions"),
-            },
-            Target::Heat => Sections {
-                target,
-                resources: section("resources"),
-                params: section("parameters"),
-                outputs: section("outputs"),
-                conditions: section("conditions"),
-            },
-            Target::TerraformAws | Target::TerraformOpenstack => Sections {
-                target,
-                resources: section("resource"),
-                params: section("variable"),
-                outputs: section("output"),
-                conditions: None,
-            },
-        }
-    }
-
-    fn has(&self, section: &Option<&Map<String, Value>>, name: &str) -> bool {
-        section.is_some_and(|s| s.contains_key(name))
-    }
-
-    /// Terraform's resources are `resource.TYPE.NAME`.
-    fn has_resource(&self, name: &str) -> bool {
-        match self.target {
-            Target::TerraformAws | Target::TerraformOpenstack => {
-                let Some((ty, local)) = name.split_once('.') else {
-                    return false;
-                };
-                (self.resources)
-                    .and_then(|r| r.get(ty))
-                    .and_then(Value::as_object)
-                    .is_some_and(|by_name| by_name.contains_key(local))
-            }
-            _ => self.has(&self.resources, name),
-        }
-    }
-
-    /// Each condition, in the template's order, with the resources and
-    /// then the outputs that use it: as their `Condition` (`condition`),
-    /// or as the test of an `Fn::If` (`if`) in their values.
-    fn conditions(&self) -> Vec<(String, Vec<String>)> {
-        let Some(conditions) = self.conditions else {
-            return Vec::new();
-        };
-        let (key, function) = match self.target {
-            Target::CloudFormation => ("Condition", "Fn::If"),
-            _ => ("condition", "if"),
-        };
-        let mut out: Vec<(String, Vec<String>)> =
-            conditions.keys().map(|c| (c.clone(), Vec::new())).collect();
-        let index: HashMap<&str, usize> = (conditions.keys().enumerate())
-            .map(|(i, c)| (c.as_str(), i))
-            .collect();
-        let users = self.resources.into_iter().chain(self.outputs).flatten();
-        let mut used = Vec::new();
-        for (user, body) in users {
-            used.clear();
-            uses(body, key, function, &mut used);
-            for name in &used {
-                if let Some(&i) = index.get(name) {
-                    let users = &mut out[i].1;
-                    if users.last() != Some(user) {
-                        users.push(user.clone());
-                    }
-                }
-            }
-        }
-        out
-    }
-}
-
-/// The condition names `value` uses: `{key: NAME}` and `{function: [NAME,
-/// ...]}` anywhere inside it.
-fn uses<'v>(value: &'v Value, key: &str, function: &str, found: &mut Vec<&'v str>) {
-    match value {
-        Value::Object(fields) => {
-            for (k, v) in fields {
-                let name = match v {
-                    Value::String(s) if k == key => Some(s.as_str()),
-                    Value::Array(items) if k == function => items.first().and_then(Value::as_str),
-                    _ => None,
-                };
-                found.extend(name);
-                uses(v, key, function, found);
-            }
-        }
-        Value::Array(items) => items.iter().for_each(|v| uses(v, key, function, found)),
-        _ => {}
-    }
+    let mut at: Entries = vec![
+        ("file".into(), file.name.as_str().into()),
+        ("line".into(), Json::int(line as i64 + 1)),
+        ("column".into(), Json::int(column as i64)),
+    ];
+    at.extend(name.map(|n| ("name".into(), n.into())));
+    Some(Json::Object(at))
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@ use std::path::PathBuf;
 use serde_json::{Value, json};
 
 use super::*;
-use crate::ir::{Expr, Output, Resource};
+use crate::ir::{Expr, Output, Resource, Target};
 use crate::syntax::ast::BinaryOp;
 
 fn production() -> Expr {
