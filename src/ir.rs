@@ -61,6 +61,8 @@ pub struct Param {
     pub message: Option<String>,
     pub label: Option<String>,
     pub group: Option<String>,
+    /// Where the entry file declares it: the param's name.
+    pub span: Span,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -111,9 +113,14 @@ pub struct Resource {
     /// Where the program declares it: the entry file's resource this one
     /// was made for (a portable type's native resources share it).
     pub span: Span,
+    /// The declaration this native resource was made from: its name, in
+    /// the entry file (then `span`) or in a component's module.
+    pub declared: Span,
     /// Which copy of that resource it belongs to, when the resource is
     /// repeated at compile time: its index in the loop.
     pub copy: Option<u32>,
+    /// That copy's name word (its key: `logs` of `vol_logs`).
+    pub copy_key: Option<String>,
     /// The name it had before a rename (`renamed_from`), on a target that
     /// can say so (Terraform `moved`): its earlier snake_case name.
     pub moved_from: Option<String>,
@@ -276,6 +283,7 @@ impl Param {
             message: None,
             label: None,
             group: None,
+            span: Span::default(),
         }
     }
 }
@@ -300,7 +308,9 @@ impl Resource {
             list_attributes: Vec::new(),
             keyed_attributes: Vec::new(),
             span: Span::default(),
+            declared: Span::default(),
             copy: None,
+            copy_key: None,
             moved_from: None,
             sensitive_attributes: Vec::new(),
             final_snapshot: None,

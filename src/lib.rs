@@ -16,6 +16,7 @@ pub mod lower;
 pub use sema::params;
 pub mod sema;
 pub mod source;
+pub mod sourcemap;
 pub mod stdlib;
 pub mod suggest;
 pub mod syntax;
@@ -200,28 +201,35 @@ pub struct Template {
     /// logical id, Heat name, Terraform `TYPE.NAME`), in its order, with
     /// the name of the entry file's resource it was made for.
     pub origins: Vec<(String, String)>,
+    /// Its source map (`sourcemap::build`), written beside it as
+    /// `sourcemap::map_name` of its file name: pretty JSON and a final
+    /// newline.
+    pub map: String,
+}
+
+/// The entry file's stem, which names its templates (`main` for a file
+/// not read from disk).
+fn stem(db: &SourceDb, file: FileId) -> String {
+    db.get(file)
+        .path
+        .as_deref()
+        .and_then(|p| p.file_stem())
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "main".into())
 }
 
 /// Where `infra build -o DIR` writes each template, relative to `DIR`:
 /// `NAME.template.json`, `NAME.hot.json`, `NAME.tf.json`, or
 /// `aws/NAME.tf.json` and `openstack/NAME.tf.json` when both Terraform
-/// providers are built. `NAME` is the entry file's stem.
+/// providers are built. `NAME` is the entry file's stem. Each template's
+/// source map is beside it (`sourcemap::map_name`).
 pub fn output_names(db: &SourceDb, templates: &[Template]) -> Vec<String> {
     let both_providers = [ir::Target::TerraformAws, ir::Target::TerraformOpenstack]
         .iter()
         .all(|t| templates.iter().any(|template| template.target == *t));
     templates
         .iter()
-        .map(|t| {
-            let stem = db
-                .get(t.file)
-                .path
-                .as_deref()
-                .and_then(|p| p.file_stem())
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "main".into());
-            t.target.file_name(&stem, both_providers)
-        })
+        .map(|t| t.target.file_name(&stem(db, t.file), both_providers))
         .collect()
 }
 
@@ -264,9 +272,10 @@ pub fn build(
             let failed = diagnostics::has_errors(&emitting);
             found.extend(emitting);
             if !failed {
-                let names = backend::names(&deployment).resources;
-                let origins = names
-                    .into_iter()
+                let names = backend::names(&deployment);
+                let file_name = target.file_name(&stem(&checked.db, *file), false);
+                let map = sourcemap::build(&checked.db, &deployment, &names, &file_name, &text);
+                let origins = (names.resources.into_iter())
                     .zip(&deployment.resources)
                     .map(|(name, r)| {
                         let text = checked.db.text(r.span.file);
@@ -279,6 +288,7 @@ pub fn build(
                     target,
                     text,
                     origins,
+                    map,
                 });
             }
         }

@@ -116,8 +116,8 @@ enum Command {
         #[arg(long = "allow-replace", value_name = "NAME")]
         allow_replace: Vec<String>,
         /// A table per template, or one JSON document.
-        #[arg(long, value_enum, default_value_t = DiffFormat::Human)]
-        format: DiffFormat,
+        #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+        format: ReportFormat,
         #[command(flatten)]
         params: ParamArgs,
         #[command(flatten)]
@@ -150,6 +150,23 @@ enum Command {
         #[command(flatten)]
         diagnostics: DiagnosticArgs,
     },
+    /// Find where the program declares a name a tool reports: a
+    /// CloudFormation logical id, a Heat resource name, a Terraform address,
+    /// a param, output or condition of a template `infra build -o DIR`
+    /// wrote. Exit 1 when no template of DIR has it.
+    #[command(
+        after_help = "Examples:\n  infra where out DbInstance\n  infra where out 'aws_ebs_volume.vol_logs[0]'\n  infra where out env --format json"
+    )]
+    Where {
+        /// The directory `infra build -o` wrote, with its source maps
+        /// (`*.map.json`, in `aws/` and `openstack/` too).
+        dir: PathBuf,
+        /// The name as the tool shows it.
+        id: String,
+        /// Human-readable locations, or the matching map entries as JSON.
+        #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
+        format: ReportFormat,
+    },
     /// Explain a diagnostic code, with an example and the fix.
     #[command(after_help = "Example:\n  infra explain E0001")]
     Explain {
@@ -166,7 +183,7 @@ enum GraphFormat {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
-enum DiffFormat {
+enum ReportFormat {
     Human,
     Json,
 }
@@ -274,6 +291,7 @@ fn run() -> ExitCode {
             check,
             diagnostics,
         } => fmt(&paths, check, &diagnostics),
+        Command::Where { dir, id, format } => where_(&dir, &id, format),
         Command::Explain { code } => explain(&code),
     };
     match result {
@@ -290,6 +308,7 @@ enum UsageError {
     Io(IoError),
     Params(String),
     Diff(infra::diff::DiffError),
+    Where(infra::sourcemap::WhereError),
 }
 
 impl std::fmt::Display for UsageError {
@@ -298,6 +317,7 @@ impl std::fmt::Display for UsageError {
             UsageError::Io(error) => error.fmt(f),
             UsageError::Params(message) => f.write_str(message),
             UsageError::Diff(error) => error.fmt(f),
+            UsageError::Where(error) => error.fmt(f),
         }
     }
 }
@@ -305,6 +325,12 @@ impl std::fmt::Display for UsageError {
 impl From<infra::diff::DiffError> for UsageError {
     fn from(error: infra::diff::DiffError) -> UsageError {
         UsageError::Diff(error)
+    }
+}
+
+impl From<infra::sourcemap::WhereError> for UsageError {
+    fn from(error: infra::sourcemap::WhereError) -> UsageError {
+        UsageError::Where(error)
     }
 }
 
@@ -435,6 +461,10 @@ fn build(
         .zip(&templates)
         .map(|(name, t)| (PathBuf::from(name), t.text.as_bytes()))
         .collect();
+    // Each template's source map, beside it.
+    let maps: Vec<(PathBuf, &[u8])> = (rendered.iter().zip(&templates))
+        .map(|((path, _), t)| (infra::sourcemap::map_path(path), t.map.as_bytes()))
+        .collect();
     match out_dir {
         Some(dir) => {
             std::fs::create_dir_all(dir).map_err(|error| IoError {
@@ -442,7 +472,7 @@ fn build(
                 action: "create directory",
                 error,
             })?;
-            for (name, bytes) in &rendered {
+            for (name, bytes) in rendered.iter().chain(&maps) {
                 let path = dir.join(name);
                 if let Some(parent) = path.parent() {
                     std::fs::create_dir_all(parent).map_err(|error| IoError {
@@ -466,7 +496,7 @@ fn build(
             }
         },
     }
-    drop(rendered);
+    drop((rendered, maps));
     exit_without_freeing((checked, templates));
     Ok(0)
 }
@@ -478,7 +508,7 @@ fn diff(
     targets: &[String],
     providers: &[String],
     allow: &[String],
-    format: DiffFormat,
+    format: ReportFormat,
     params: &ParamArgs,
     args: &DiagnosticArgs,
 ) -> Result<u8, UsageError> {
@@ -509,12 +539,12 @@ fn diff(
     }
     let found = infra::diff::against(against, &checked, &templates, allow)?;
     match format {
-        DiffFormat::Human => {
+        ReportFormat::Human => {
             let (table, messages) = infra::diff::human(&found);
             let _ = std::io::stdout().write_all(table.as_bytes());
             let _ = std::io::stderr().write_all(messages.as_bytes());
         }
-        DiffFormat::Json => {
+        ReportFormat::Json => {
             let _ = std::io::stdout().write_all(infra::diff::json(&found).as_bytes());
         }
     }
@@ -579,6 +609,49 @@ fn fmt(paths: &[PathBuf], check_only: bool, args: &DiagnosticArgs) -> Result<u8,
     } else {
         0
     })
+}
+
+/// `infra where DIR ID`: each entry of DIR's source maps that ID names.
+fn where_(dir: &std::path::Path, id: &str, format: ReportFormat) -> Result<u8, UsageError> {
+    let maps = infra::sourcemap::read_maps(dir)?;
+    let hits = infra::sourcemap::find(&maps, id);
+    if hits.is_empty() {
+        let near = infra::sourcemap::closest(&maps, id);
+        let hint = match near.as_slice() {
+            [] => String::new(),
+            names => format!(
+                "; did you mean {}?",
+                names
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            ),
+        };
+        eprintln!(
+            "error: no template in `{}` has a resource, param, output or condition `{id}`{hint}",
+            dir.display()
+        );
+        return Ok(EXIT_ERRORS);
+    }
+    let text = match format {
+        ReportFormat::Human => infra::sourcemap::human(&hits, &read_source),
+        ReportFormat::Json => infra::sourcemap::json(&hits),
+    };
+    let _ = std::io::stdout().write_all(text.as_bytes());
+    Ok(0)
+}
+
+/// The text of a file a source map names: a user's file as the build read
+/// it (relative to the directory it ran in), or a stdlib module.
+fn read_source(name: &str) -> Option<String> {
+    if let Some(path) = name
+        .strip_prefix("<stdlib/")
+        .and_then(|n| n.strip_suffix('>'))
+    {
+        return infra::stdlib::source(path).map(str::to_string);
+    }
+    std::fs::read_to_string(name).ok()
 }
 
 fn explain(code: &str) -> Result<u8, UsageError> {

@@ -45,6 +45,26 @@ pub fn best_match<'a>(
         .map(|(_, c)| c)
 }
 
+/// Up to `most` candidates close enough to `name` to be a typo of it (as
+/// close as `best_match` asks, case aside), closest first.
+pub fn closest<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    most: usize,
+) -> Vec<&'a str> {
+    let limit = (name.chars().count() / 3).max(1);
+    let length = name.chars().count();
+    let mut near: Vec<(usize, &str)> = candidates
+        .into_iter()
+        .filter(|c| *c != name && c.chars().count().abs_diff(length) <= limit)
+        .map(|c| (distance(name, c), c))
+        .filter(|(d, _)| *d <= limit)
+        .collect();
+    near.sort();
+    near.dedup();
+    near.into_iter().take(most).map(|(_, c)| c).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -64,5 +84,13 @@ mod tests {
         assert_eq!(best_match("resoruce", keywords), Some("resource"));
         assert_eq!(best_match("outptu", keywords), Some("output"));
         assert_eq!(best_match("banana", keywords), None);
+    }
+
+    #[test]
+    fn closest_lists_near_names_closest_first() {
+        let ids = ["WebServer", "WebServers", "Web", "DbInstance"];
+        assert_eq!(closest("WebServr", ids, 3), ["WebServer", "WebServers"]);
+        assert_eq!(closest("web", ids, 3), ["Web"]);
+        assert!(closest("banana", ids, 3).is_empty());
     }
 }

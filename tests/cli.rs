@@ -317,6 +317,11 @@ fn build_writes_every_target_and_nothing_on_error() {
     ] {
         let text = std::fs::read_to_string(out.join(file)).expect("written");
         serde_json::from_str::<serde_json::Value>(&text).expect("JSON");
+        // Its source map, beside it.
+        let map = out.join(file.replace(".json", ".map.json"));
+        let map = std::fs::read_to_string(&map).expect("a map is written");
+        let map: serde_json::Value = serde_json::from_str(&map).expect("JSON");
+        assert_eq!(map["version"], 1);
     }
     // A program that fails for one target writes nothing at all.
     let program = temp_file(
@@ -555,4 +560,122 @@ fn building_only_a_library_builds_nothing_and_says_so() {
         assert!(output.stdout.is_empty());
     }
     assert!(!dir.path().join("out").exists());
+}
+
+/// `three_tier` built for every target into a temporary directory.
+fn built_three_tier() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("out").display().to_string();
+    let built = infra(&[
+        "build",
+        "examples/three_tier.infra",
+        "-o",
+        &out,
+        "-t",
+        "cloudformation",
+        "-t",
+        "heat",
+        "-t",
+        "terraform",
+        "--provider",
+        "aws",
+        "--provider",
+        "openstack",
+    ]);
+    assert_eq!(built.status.code(), Some(0), "{}", stderr(&built));
+    (dir, out)
+}
+
+#[test]
+fn where_finds_a_logical_id_and_shows_its_line() {
+    let (_dir, out) = built_three_tier();
+    let found = infra(&["where", &out, "DbInstance"]);
+    assert_eq!(found.status.code(), Some(0), "{}", stderr(&found));
+    let text = String::from_utf8_lossy(&found.stdout);
+    let first = text.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with("examples/three_tier.infra:")
+            && first.contains(
+                "resource `db` → AWS::RDS::DBInstance DbInstance in three_tier.template.json"
+            ),
+        "{text}"
+    );
+    assert!(
+        text.contains("| resource db: database.Instance {"),
+        "{text}"
+    );
+    assert!(text.contains("|          ^^\n"), "{text}");
+    // Made inside the portable type: where it is declared there too.
+    assert!(text.contains("<stdlib/portable/database.infra>:"), "{text}");
+    assert!(text.contains("made from `instance`"), "{text}");
+    // As JSON: the map's entry.
+    let json = infra(&["where", &out, "DbInstance", "--format", "json"]);
+    assert_eq!(json.status.code(), Some(0), "{}", stderr(&json));
+    let entries: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    assert_eq!(entries[0]["resource"], "db");
+    assert_eq!(entries[0]["template"], "three_tier.template.json");
+    assert_eq!(entries[0]["at"]["file"], "examples/three_tier.infra");
+}
+
+#[test]
+fn where_reads_terraform_addresses_as_terraform_prints_them() {
+    let (_dir, out) = built_three_tier();
+    for id in ["aws_instance.web_0[0]", "module.app.aws_instance.web_0"] {
+        let found = infra(&["where", &out, id]);
+        assert_eq!(found.status.code(), Some(0), "{id}: {}", stderr(&found));
+        let text = String::from_utf8_lossy(&found.stdout);
+        assert!(
+            text.contains(
+                "resource `web` (copy `0`) → aws_instance.web_0 in aws/three_tier.tf.json"
+            ),
+            "{id}: {text}"
+        );
+    }
+    // A name in several templates: each.
+    let env = infra(&["where", &out, "env"]);
+    let text = String::from_utf8_lossy(&env.stdout);
+    for template in [
+        "three_tier.hot.json",
+        "aws/three_tier.tf.json",
+        "openstack/three_tier.tf.json",
+    ] {
+        assert!(
+            text.contains(&format!("param `env` → parameter env in {template}")),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn where_without_a_match_suggests_and_fails() {
+    let (_dir, out) = built_three_tier();
+    let missing = infra(&["where", &out, "DbInstanse"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(
+        stderr(&missing).contains("did you mean `DbInstance`?"),
+        "{}",
+        stderr(&missing)
+    );
+    assert!(missing.stdout.is_empty());
+}
+
+#[test]
+fn where_in_a_missing_directory_is_an_io_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let gone = dir.path().join("gone").display().to_string();
+    let output = infra(&["where", &gone, "DbInstance"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("cannot read directory"),
+        "{}",
+        stderr(&output)
+    );
+    // A directory without maps says how to make them.
+    let empty = infra(&["where", &dir.path().display().to_string(), "DbInstance"]);
+    assert_eq!(empty.status.code(), Some(2));
+    assert!(
+        stderr(&empty).contains("infra build -o"),
+        "{}",
+        stderr(&empty)
+    );
 }

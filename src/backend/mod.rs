@@ -28,13 +28,17 @@ pub fn emit(deployment: &Deployment) -> (String, Vec<Diagnostic>) {
 }
 
 /// Where the names of a template come from: for each of the deployment's
-/// resources and params, in its order, the name the template gives it.
+/// resources, params and outputs, in its order, the name the template
+/// gives it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Names {
     /// CloudFormation logical id, Heat resource name, Terraform `TYPE.NAME`.
     pub resources: Vec<String>,
     /// CloudFormation parameter, Heat parameter, Terraform variable.
     pub params: Vec<String>,
+    /// Each output's name: CloudFormation's PascalCase, Heat's and
+    /// Terraform's as written.
+    pub outputs: Vec<String>,
 }
 
 /// The names `emit` gives the resources and params of `deployment`.

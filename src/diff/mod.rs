@@ -282,7 +282,7 @@ pub fn against(
             Err(e) => return Err(io(&path, "read", e).into()),
         };
         found |= old_text.is_some();
-        let old_map = read_map(&map_path(&path))?;
+        let old_map = read_map(&crate::sourcemap::map_path(&path))?;
         let old = old_text.as_deref().map(|text| Side {
             text,
             origins: None,
@@ -308,17 +308,6 @@ pub fn against(
         });
     }
     Ok(allowing(diffs, allow))
-}
-
-/// The source map beside a template: `NAME.template.map.json` beside
-/// `NAME.template.json`.
-fn map_path(template: &Path) -> PathBuf {
-    let name = template
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let stem = name.strip_suffix(".json").unwrap_or(&name);
-    template.with_file_name(format!("{stem}.map.json"))
 }
 
 /// A source map, if there is one; one that is not JSON is an error.

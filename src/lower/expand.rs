@@ -147,8 +147,9 @@ pub struct Expander<'p> {
     pub(super) used_params: HashSet<&'p str>,
     /// The values of the top-level params read so far.
     pub(super) top_params: HashMap<&'p str, Val>,
-    /// The copy of the entry file's repeated resource being expanded.
-    pub(super) top_copy: Option<u32>,
+    /// The copy of the entry file's repeated resource being expanded: its
+    /// index and its name word.
+    pub(super) top_copy: Option<(u32, String)>,
     pub diagnostics: Vec<Diagnostic>,
 }
 

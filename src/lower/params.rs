@@ -41,6 +41,7 @@ impl<'p> Expander<'p> {
                 message: c.message.clone(),
                 label: info.label.clone(),
                 group: info.group.clone(),
+                span: p.name.span,
             });
         }
         out

@@ -67,7 +67,7 @@ impl<'p> Expander<'p> {
         // is: it is not that copy.
         let outer_copy = match self.frames.len() {
             1 => self.top_copy.take(),
-            _ => self.top_copy,
+            _ => self.top_copy.clone(),
         };
         let value = self.instantiate_at(r, &mut path, &mut key);
         if renamed.is_some() {
@@ -284,12 +284,12 @@ impl<'p> Expander<'p> {
             if let Some(earlier) = named.insert(word.clone(), n) {
                 self.same_copy_name(r, guard, &word, earlier, n);
             }
-            path.push(Cow::Owned(word));
-            key.push(n as u32);
             let top = self.frames.len() == 1;
             if top {
-                self.top_copy = Some(n as u32);
+                self.top_copy = Some((n as u32, word.clone()));
             }
+            path.push(Cow::Owned(word));
+            key.push(n as u32);
             // A copy the `if` leaves out keeps its place: `web[i]` is the
             // copy made for element `i`.
             let instance = match self.copy_guard(r, condition.clone()) {
@@ -717,7 +717,9 @@ impl<'p> Expander<'p> {
             list_attributes: Vec::new(),
             keyed_attributes: Vec::new(),
             span,
-            copy: self.top_copy,
+            declared: r.name.span,
+            copy: self.top_copy.as_ref().map(|(n, _)| *n),
+            copy_key: self.top_copy.as_ref().map(|(_, word)| word.clone()),
             moved_from: None,
             sensitive_attributes: Vec::new(),
             final_snapshot: None,

@@ -66,6 +66,11 @@ pub(super) fn names(deployment: &Deployment) -> Names {
         params: (deployment.params.iter())
             .map(|p| pascal_case(&p.name))
             .collect(),
+        outputs: deployment
+            .outputs
+            .iter()
+            .map(|o| pascal_case(&o.name))
+            .collect(),
     }
 }
 

@@ -162,6 +162,7 @@ pub(super) fn names(deployment: &Deployment) -> Names {
     Names {
         resources: resource_names(deployment),
         params: deployment.params.iter().map(|p| p.name.clone()).collect(),
+        outputs: deployment.outputs.iter().map(|o| o.name.clone()).collect(),
     }
 }
 

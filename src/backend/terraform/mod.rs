@@ -125,6 +125,7 @@ pub(super) fn names(deployment: &Deployment) -> Names {
     Names {
         resources: resource_names(deployment),
         params: variable_names(deployment),
+        outputs: deployment.outputs.iter().map(|o| o.name.clone()).collect(),
     }
 }
 
