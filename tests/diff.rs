@@ -128,6 +128,39 @@ fn fewer_web_servers_are_removed_without_failing() {
     assert!(removed[0].contains("AWS::EC2::Instance"), "{out}");
 }
 
+#[test]
+fn a_kind_of_storage_removed_from_the_three_tier_loop_blocks_on_every_target() {
+    for targets in [
+        &["-t", "cloudformation"][..],
+        &["-t", "heat"],
+        &["-t", "terraform", "--provider", "aws"],
+        &["-t", "terraform", "--provider", "openstack"],
+    ] {
+        let old = tempfile::tempdir().expect("temp dir");
+        build(THREE_TIER, old.path(), targets);
+        let new = tempfile::tempdir().expect("temp dir");
+        let program = edited(
+            &new,
+            THREE_TIER,
+            r#"for kind in ["uploads", "exports"]"#,
+            r#"for kind in ["uploads"]"#,
+        );
+        let output = diff(&program, old.path(), targets);
+        let err = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{targets:?}: {err}");
+        // The bucket of the kind removed, named by its kind; the other
+        // kind's bucket is the same resource as before.
+        let blocking: Vec<&str> = err.lines().filter(|l| l.starts_with("error:")).collect();
+        assert!(!blocking.is_empty(), "{targets:?}: {err}");
+        for line in &blocking {
+            let lower = line.to_lowercase();
+            assert!(lower.contains("exports"), "{targets:?}: {line}");
+            assert!(lower.contains("would be deleted"), "{targets:?}: {line}");
+            assert!(!lower.contains("uploads"), "{targets:?}: {line}");
+        }
+    }
+}
+
 const VOLUMES: &str = r#"
 /// Two data volumes.
 resource vol: storage.Volume for name in ["data", "logs"] {
