@@ -11,6 +11,7 @@
 pub mod cloudformation;
 mod common;
 pub mod heat;
+pub(crate) mod read;
 pub mod terraform;
 
 use crate::diagnostics::Diagnostic;

@@ -1,5 +1,6 @@
 //! The registry of diagnostic codes. Each code has an explanation in
-//! `explain/CODE.md`, shown by `infra explain CODE`, and at least one ui test.
+//! `docs/explain/CODE.md`, shown by `infra explain CODE`, and at least one
+//! ui test.
 
 use super::{Code, Severity};
 
@@ -10,7 +11,12 @@ macro_rules! codes {
                 id: stringify!($id),
                 severity: Severity::$severity,
                 title: $title,
-                explanation: include_str!(concat!("explain/", stringify!($id), ".md")),
+                explanation: include_str!(concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/docs/explain/",
+                    stringify!($id),
+                    ".md"
+                )),
             };
         )*
         /// Every code, in order.

@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use super::template::{self, Res, Shape};
 use super::{Danger, Facts, Kind, PropertyChange, ResourceChange, Side, TemplateDiff, Verdict};
+use crate::backend::read::{self as template, Res, Shape};
 use crate::target::Target;
 
 /// Compares the template `file` of `target` with its earlier build (`None`:

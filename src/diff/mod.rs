@@ -20,7 +20,6 @@
 
 mod compare;
 mod render;
-mod template;
 #[cfg(test)]
 mod tests;
 

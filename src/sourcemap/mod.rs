@@ -12,11 +12,11 @@
 //! ```json
 //! {"version": 1, "template": "app.template.json", "target": "cloudformation",
 //!  "resources": {"DbInstance": {"resource": "db", "copy": "logs",
-//!      "type": "AWS::RDS::DBInstance",
+//!      "type": "<the native type>",
 //!      "at": {"file": "app.infra", "line": 9, "column": 10},
 //!      "declared": {"file": "<stdlib/portable/database.infra>", "line": 40,
 //!                   "column": 12, "name": "instance"},
-//!      "renamed_from": "aws_db_instance.old"}},
+//!      "renamed_from": "<the Terraform address it was moved from>"}},
 //!  "params": {"Env": {"param": "env", "at": {...}}},
 //!  "outputs": {"DbEndpoint": {"output": "db_endpoint", "at": {...}}},
 //!  "conditions": {"EnvIsProduction": {"used_by": ["Web"], "at": {...}}}}

@@ -1,4 +1,5 @@
-//! A built template's resources, read from its JSON by the target's shape:
+//! A built template read back, for `infra diff`: its resources, from its
+//! JSON by the target's shape (a backend's knowledge of its format):
 //! CloudFormation `Resources`, Heat `resources`, Terraform
 //! `resource.TYPE.NAME` and `moved` blocks.
 
@@ -12,7 +13,7 @@ use crate::target::Target;
 
 /// One resource of a template.
 #[derive(Clone, Debug, PartialEq)]
-pub(super) struct Res {
+pub(crate) struct Res {
     /// The native type whose facts apply: a Heat `ResourceGroup`'s members'
     /// type.
     pub type_name: String,
@@ -39,7 +40,7 @@ pub(super) struct Res {
 /// A template's resources by the template's name of each, and the renames
 /// it records (new name → old name).
 #[derive(Debug, Default, PartialEq)]
-pub(super) struct Shape {
+pub(crate) struct Shape {
     /// In the template's order.
     pub resources: IndexMap<String, Res>,
     pub moved: BTreeMap<String, String>,
@@ -47,7 +48,7 @@ pub(super) struct Shape {
 
 /// Reads a template of `target`; `Err` says what is not as the target
 /// writes it.
-pub(super) fn read(target: Target, text: &str) -> Result<Shape, String> {
+pub(crate) fn read(target: Target, text: &str) -> Result<Shape, String> {
     let value: Value = serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
     let Some(top) = value.as_object() else {
         return Err("not a JSON object".into());
