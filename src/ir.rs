@@ -130,6 +130,23 @@ pub struct Resource {
     /// The arguments that keep a final snapshot when the tool deletes it
     /// (the native schema's `final_snapshot`).
     pub final_snapshot: Option<FinalSnapshot>,
+    /// Where it takes the machine image it boots from: a property, then
+    /// fields of the objects it holds (the native schema's `image`).
+    pub image_property: Option<Vec<String>>,
+    /// Attributes holding IP addresses, by the first segment of the path
+    /// read (the native schema's `address_attributes`).
+    pub address_attributes: Vec<String>,
+    /// A DNS record: the properties holding its type and its values (the
+    /// native schema's `dns_record`).
+    pub dns_record: Option<DnsRecord>,
+}
+
+/// The properties of a DNS record type holding the record's type (`A`,
+/// `CNAME`) and its values.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DnsRecord {
+    pub type_property: String,
+    pub records: String,
 }
 
 /// The arguments of a native type that keep a final snapshot when the tool
@@ -314,6 +331,9 @@ impl Resource {
             moved_from: None,
             sensitive_attributes: Vec::new(),
             final_snapshot: None,
+            image_property: None,
+            address_attributes: Vec::new(),
+            dns_record: None,
         }
     }
 }

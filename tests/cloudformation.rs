@@ -25,6 +25,15 @@ fn resource(id: &str, type_name: &str, properties: Vec<(&str, Expr)>) -> Resourc
     Resource::new(id, &id.to_lowercase(), type_name, properties)
 }
 
+/// An EC2 instance, which boots from the image in `ImageId`, as its schema's
+/// `image` says (through lowering).
+fn instance(id: &str, properties: Vec<(&str, Expr)>) -> Resource {
+    Resource {
+        image_property: Some(vec!["ImageId".into()]),
+        ..resource(id, "AWS::EC2::Instance", properties)
+    }
+}
+
 fn output(name: &str, value: Expr) -> Output {
     Output::new(name, value)
 }
@@ -120,9 +129,8 @@ fn web() -> Deployment {
     );
     route.depends_on = vec![rid("GatewayAttachment")];
     let server = |id: &str, i: usize| {
-        resource(
+        instance(
             id,
-            "AWS::EC2::Instance",
             vec![
                 ("ImageId", p("image")),
                 (
@@ -158,9 +166,8 @@ fn web() -> Deployment {
             ],
         )
     };
-    let mut bastion = resource(
+    let mut bastion = instance(
         "Bastion",
-        "AWS::EC2::Instance",
         vec![
             ("ImageId", p("image")),
             ("InstanceType", s("t3.micro")),
@@ -629,9 +636,8 @@ fn lookups() -> Deployment {
                     ),
                 ],
             ),
-            resource(
+            instance(
                 "Server",
-                "AWS::EC2::Instance",
                 vec![
                     ("ImageId", region_image),
                     ("SubnetId", r("Sub")),

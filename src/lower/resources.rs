@@ -645,6 +645,13 @@ impl<'p> Expander<'p> {
                         made.sensitive_attributes
                             .clone_from(&schema.sensitive_attributes);
                         made.final_snapshot = schema.final_snapshot.as_ref().map(final_snapshot);
+                        made.image_property.clone_from(&schema.image_property);
+                        made.address_attributes
+                            .clone_from(&schema.address_attributes);
+                        made.dns_record = schema.dns_record.as_ref().map(|d| ir::DnsRecord {
+                            type_property: d.type_property.clone(),
+                            records: d.records.clone(),
+                        });
                     }
                     value
                 }
@@ -723,6 +730,9 @@ impl<'p> Expander<'p> {
             moved_from: None,
             sensitive_attributes: Vec::new(),
             final_snapshot: None,
+            image_property: None,
+            address_attributes: Vec::new(),
+            dns_record: None,
         });
         Val::Resource(Rc::new(Instance::native(id, false)))
     }

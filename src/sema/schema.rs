@@ -66,6 +66,23 @@ pub struct Schema {
     /// The arguments that keep a final snapshot when the tool deletes a
     /// resource of the type (a native schema's `final_snapshot`).
     pub final_snapshot: Option<FinalSnapshot>,
+    /// Where the type takes the machine image it boots from: a property,
+    /// then fields of the objects it holds (a native schema's `image`).
+    pub image_property: Option<Vec<String>>,
+    /// Attributes holding IP addresses (a native schema's
+    /// `address_attributes`).
+    pub address_attributes: Vec<String>,
+    /// A DNS record: the properties holding its type and its values (a
+    /// native schema's `dns_record`).
+    pub dns_record: Option<DnsRecord>,
+}
+
+/// A native schema's `dns_record = { type = "T", records = "R" }`: the
+/// type is a DNS record, its type in property `T`, its values in `R`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DnsRecord {
+    pub type_property: String,
+    pub records: String,
 }
 
 /// A native schema's `final_snapshot`: the arguments that keep a final

@@ -98,7 +98,9 @@ STATE = {
 # EC2 checks when the stack is deployed, how subnets nest in VPCs (a VPC may
 # hold subnets in the secondary blocks a VPCCidrBlock gives it), and which
 # attributes Fn::GetAtt returns as lists (from the CloudFormation resource
-# reference, "Return values").
+# reference, "Return values"), and where a type takes the machine image it
+# boots from (`image`, a path: `.name` a field of an object), which the
+# CloudFormation backend checks is an AMI id (E0517, W0515).
 FACTS = {
     "AWS::EC2::VPC": {
         "cidr": ["CidrBlock"],
@@ -107,6 +109,8 @@ FACTS = {
         "list_attributes": ["CidrBlockAssociations", "Ipv6CidrBlocks"],
     },
     "AWS::EC2::VPCCidrBlock": {"adds_cidr": True},
+    "AWS::EC2::Instance": {"image": "ImageId"},
+    "AWS::EC2::LaunchTemplate": {"image": "LaunchTemplateData.ImageId"},
     "AWS::EC2::Subnet": {
         "cidr": ["CidrBlock"],
         "subnet": {"network": "VpcId", "cidr": "CidrBlock"},

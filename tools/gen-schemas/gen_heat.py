@@ -75,10 +75,19 @@ TYPES = [
 
 # Facts the plugins do not state, written as settings (see
 # infra_emit.fact_settings): which properties hold IPv4 network blocks that
-# Neutron checks. Security group rules are left out: Neutron takes an
-# address with host bits there and masks it.
+# Neutron checks (security group rules are left out: Neutron takes an
+# address with host bits there and masks it); which attributes hold IP
+# addresses, and which type is a DNS record with its type and values, for
+# the check that a CNAME record does not point at an address (E0537).
 FACTS = {
-    "OS::Neutron::Subnet": {"cidr": ["cidr"]},
+    "OS::Neutron::FloatingIP": {"address_attributes": ["floating_ip_address", "fixed_ip_address"]},
+    "OS::Neutron::Port": {"address_attributes": ["fixed_ips"]},
+    "OS::Neutron::Subnet": {"cidr": ["cidr"], "address_attributes": ["gateway_ip"]},
+    "OS::Nova::Server": {
+        "address_attributes": ["accessIPv4", "accessIPv6", "addresses", "networks"],
+    },
+    "OS::Octavia::LoadBalancer": {"address_attributes": ["vip_address"]},
+    "OS::Designate::RecordSet": {"dns_record": {"type": "type", "records": "records"}},
 }
 
 # Properties that are update_allowed but whose change a plugin's

@@ -133,7 +133,10 @@ STATE = {
 # infra_emit.fact_settings): which properties hold IPv4 network blocks that
 # AWS and Neutron check when they are applied, and how subnets nest in VPCs
 # (a VPC may hold subnets in the secondary blocks an
-# aws_vpc_ipv4_cidr_block_association gives it).
+# aws_vpc_ipv4_cidr_block_association gives it), which attributes of the
+# openstack provider's types hold IP addresses and which type is a DNS record
+# with its type and values, for the check that a CNAME record does not point
+# at an address (E0553).
 FACTS = {
     "aws_vpc": {"cidr": ["cidr_block"], "network": "cidr_block", "secondary_blocks": True},
     "aws_vpc_ipv4_cidr_block_association": {"adds_cidr": True},
@@ -146,7 +149,17 @@ FACTS = {
     "aws_security_group": {"cidr": ["ingress[].cidr_blocks[]", "egress[].cidr_blocks[]"]},
     "aws_vpc_security_group_ingress_rule": {"cidr": ["cidr_ipv4"]},
     "aws_vpc_security_group_egress_rule": {"cidr": ["cidr_ipv4"]},
-    "openstack_networking_subnet_v2": {"cidr": ["cidr"]},
+    "openstack_networking_subnet_v2": {"cidr": ["cidr"], "address_attributes": ["gateway_ip"]},
+    "openstack_compute_instance_v2": {
+        "address_attributes": ["access_ip_v4", "access_ip_v6", "network"],
+    },
+    "openstack_lb_loadbalancer_v2": {"address_attributes": ["vip_address"]},
+    "openstack_networking_floatingip_associate_v2": {
+        "address_attributes": ["floating_ip", "fixed_ip"],
+    },
+    "openstack_networking_floatingip_v2": {"address_attributes": ["address", "fixed_ip"]},
+    "openstack_networking_port_v2": {"address_attributes": ["all_fixed_ips", "fixed_ip"]},
+    "openstack_dns_recordset_v2": {"dns_record": {"type": "type", "records": "records"}},
     # Arguments that keep a final snapshot when Terraform destroys the
     # resource, which the Terraform backend writes (through the IR) from the
     # deletion policy, unless the program sets one of them itself. `flag`: a

@@ -13,6 +13,7 @@ A type is a small tuple tree:
 
 import os
 import re
+import sys
 
 ANY = ("any",)
 STRING = ("prim", "string")
@@ -197,8 +198,21 @@ def fact_settings(native, facts):
     those the provider marks sensitive.
     Deletion (read by the Terraform backend through the IR):
     `final_snapshot`, the arguments that keep a final snapshot (`{ flag =
-    "A" }`, or `{ skip = "S", identifier = "I", named_after = "N" }`)."""
+    "A" }`, or `{ skip = "S", identifier = "I", named_after = "N" }`).
+    Checks of values (read by the backends through the IR): `image`, the
+    property holding the machine image the type boots from, a path (`.name`
+    a field of an object); `address_attributes`, the attributes holding IP
+    addresses (by the first segment of the path read); `dns_record`, a DNS
+    record, the properties holding its type and its values (`{ type = "T",
+    records = "R" }`). The names these settings give must be members of the
+    type: the script stops otherwise."""
     for name, value in facts.get(native.type_name, {}).items():
+        if name == "image":
+            native.named.append((name, ("property",), [value.split(".")[0]]))
+        elif name == "address_attributes":
+            native.named.append((name, ("property", "attribute"), value))
+        elif name == "dns_record":
+            native.named.append((name, ("property",), list(value.values())))
         native.facts.append((name, literal(value)))
 
 
@@ -233,6 +247,7 @@ class Native:
         self.doc = doc
         self.settings = []       # (key, literal text)
         self.facts = []          # (key, literal text), after the members
+        self.named = []          # (fact, member kinds, names it gives)
         self.members = []        # (kind, name, T, doc)
         self.types = TypeTable()
 
@@ -248,6 +263,10 @@ class Native:
         self.members.append(("attribute", name, ty, doc))
 
     def text(self, header):
+        for fact, kinds, names in self.named:
+            for name in names:
+                if not any(k == kind and n == name for kind, n, _, _ in self.members for k in kinds):
+                    sys.exit("%s has no %s %s (%s in FACTS)" % (self.type_name, " or ".join(kinds), name, fact))
         out = ["// " + header, ""]
         out.extend(doc_lines(self.doc))
         head = "native %s on %s {" % (quote(self.type_name), self.target)

@@ -13,18 +13,16 @@ use crate::json::Json;
 use super::conditions::Cond;
 use super::{Emitter, Entries, Site};
 
-/// The machine image a resource boots from, for the types that take one.
+/// The machine image a resource boots from, where its type takes one (its
+/// schema's `image`: a property, then fields of the objects it holds).
 fn image_of(r: &Resource) -> Option<&Expr> {
-    match r.type_name.as_str() {
-        "AWS::EC2::Instance" | "AWS::AutoScaling::LaunchConfiguration" => {
-            r.properties.get("ImageId")
-        }
-        "AWS::EC2::LaunchTemplate" => match r.properties.get("LaunchTemplateData") {
-            Some(Expr::Object(data)) => data.get("ImageId"),
+    let (property, fields) = r.image_property.as_deref()?.split_first()?;
+    fields
+        .iter()
+        .try_fold(r.properties.get(property)?, |value, field| match value {
+            Expr::Object(object) => object.get(field),
             _ => None,
-        },
-        _ => None,
-    }
+        })
 }
 
 /// The params read as they are by an EC2 image id property.

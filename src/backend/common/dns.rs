@@ -2,38 +2,36 @@
 //! service stores and resolvers then fail on. On OpenStack a load
 //! balancer's `dns_name` is its address, so the portable `dns.Record`
 //! pointed at one is built this way unless it takes its type from the load
-//! balancer (`dns_record_type`). Heat and Terraform's openstack provider
-//! check it, each with its own types.
+//! balancer (`dns_record_type`). Heat and Terraform check it; which types
+//! are DNS records and which attributes hold addresses, the resources say
+//! (their schemas' `dns_record` and `address_attributes`).
 
 use crate::diagnostics::{Code, Diagnostic};
 use crate::ir::{Deployment, Expr, Part, Resource, ResourceId};
 
-/// The CNAME records (of `record_type`, their values in `records`) of
-/// `deployment` whose value is an IP address, each an error of `code`.
-/// `addresses` lists the attributes that hold an address (type, first
-/// segment of the path); `show` names one (of a resource) for the message.
+/// The CNAME records of `deployment` whose value is an IP address, each an
+/// error of `code`; `show` names an attribute (of a resource) for the
+/// message.
 pub fn cnames_to_addresses(
     deployment: &Deployment,
-    record_type: &str,
-    records: &str,
-    addresses: &[(&str, &str)],
     code: &'static Code,
     show: impl Fn(ResourceId, &Resource, &str) -> String,
 ) -> Vec<Diagnostic> {
     let is_address = |id: ResourceId, attribute: &str| {
         deployment.resource(id).is_some_and(|r| {
             let first = attribute.split('.').next().unwrap_or_default();
-            addresses.contains(&(r.type_name.as_str(), first))
+            r.address_attributes.iter().any(|a| a == first)
         })
     };
     let mut found = Vec::new();
     for r in &deployment.resources {
-        if r.type_name != record_type
-            || r.properties.get("type") != Some(&Expr::String("CNAME".into()))
-        {
+        let Some(record) = &r.dns_record else {
+            continue;
+        };
+        if r.properties.get(&record.type_property) != Some(&Expr::String("CNAME".into())) {
             continue;
         }
-        let Some(Expr::List(values)) = r.properties.get(records) else {
+        let Some(Expr::List(values)) = r.properties.get(&record.records) else {
             continue;
         };
         let Some((id, attribute)) = values.iter().find_map(|v| address_read(v, &is_address)) else {

@@ -75,7 +75,7 @@ use super::Names;
 use conditions::Condition;
 use limits::size_limit;
 use params::{parameter_groups, parameters, unchecked_constraints};
-use resources::{HEAT_ADDRESSES, unused_exports};
+use resources::unused_exports;
 
 /// The version written unless a feature needs a later one.
 const BASE_VERSION: &str = "2018-08-31";
@@ -92,14 +92,9 @@ pub fn emit(deployment: &Deployment) -> (String, Vec<Diagnostic>) {
     let groups = parameter_groups(&deployment.params);
     let resources = emitter.resources();
     let outputs = emitter.outputs();
-    let cnames = cnames_to_addresses(
-        deployment,
-        "OS::Designate::RecordSet",
-        "records",
-        HEAT_ADDRESSES,
-        &codes::E0537,
-        |id, _, attribute| format!("`{}` of `{}`", attribute, emitter.name(id)),
-    );
+    let cnames = cnames_to_addresses(deployment, &codes::E0537, |id, _, attribute| {
+        format!("`{}` of `{}`", attribute, emitter.name(id))
+    });
     emitter.diagnostics.extend(cnames);
     emitter.diagnostics.extend(unused_exports(deployment));
     emitter

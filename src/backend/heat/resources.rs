@@ -26,21 +26,6 @@ pub(super) fn unused_exports(deployment: &Deployment) -> Option<Diagnostic> {
     )
 }
 
-/// The attributes of Heat's types that hold an IP address, by the first
-/// segment of their path.
-pub(super) const HEAT_ADDRESSES: &[(&str, &str)] = &[
-    ("OS::Neutron::FloatingIP", "floating_ip_address"),
-    ("OS::Neutron::FloatingIP", "fixed_ip_address"),
-    ("OS::Neutron::Port", "fixed_ips"),
-    ("OS::Neutron::Subnet", "gateway_ip"),
-    ("OS::Nova::Server", "first_address"),
-    ("OS::Nova::Server", "accessIPv4"),
-    ("OS::Nova::Server", "accessIPv6"),
-    ("OS::Nova::Server", "addresses"),
-    ("OS::Nova::Server", "networks"),
-    ("OS::Octavia::LoadBalancer", "vip_address"),
-];
-
 impl<'d> Emitter<'d> {
     pub(super) fn resources(&mut self) -> Entries<'d> {
         let deployment = self.deployment;

@@ -4,7 +4,9 @@ use crate::builtins::Builtin;
 use serde_json::{Value, json};
 
 use crate::backend::common::testing::*;
-use crate::ir::{Context, Deletion, Deployment, Expr, Output, Param, ParamType, Resource, Target};
+use crate::ir::{
+    Context, Deletion, Deployment, DnsRecord, Expr, Output, Param, ParamType, Resource, Target,
+};
 use crate::syntax::ast::BinaryOp;
 
 use super::interpolation::{Segment, replaced};
@@ -980,9 +982,18 @@ fn a_sensitive_output_is_a_note() {
 
 #[test]
 fn a_cname_to_an_address_is_an_error() {
-    let vip = resource("Vip", "vip", "OS::Neutron::FloatingIP", vec![]);
-    let record = |kind: &str, value: Expr| {
-        resource(
+    // As the schemas' `address_attributes` and `dns_record` say, through
+    // lowering.
+    let vip = Resource {
+        address_attributes: vec!["floating_ip_address".into(), "fixed_ip_address".into()],
+        ..resource("Vip", "vip", "OS::Neutron::FloatingIP", vec![])
+    };
+    let record = |kind: &str, value: Expr| Resource {
+        dns_record: Some(DnsRecord {
+            type_property: "type".into(),
+            records: "records".into(),
+        }),
+        ..resource(
             "Www",
             "www",
             "OS::Designate::RecordSet",

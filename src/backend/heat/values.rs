@@ -36,6 +36,7 @@ pub fn member_path(e: &Expr) -> Option<(ResourceId, Vec<Json<'_>>)> {
 
 /// The attributes of an `OS::Heat::ResourceGroup` itself: any other name is
 /// read from every member, as a list.
+/// Kept here, not in a schema: the backend writes the group itself.
 const GROUP_ATTRIBUTES: &[&str] = &["refs", "refs_map", "attributes", "removed_rsrc_list"];
 
 /// Functions Heat has a form for (though not every one inside conditions).

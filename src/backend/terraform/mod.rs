@@ -93,7 +93,7 @@ use crate::json::{self, Entries, Json, json};
 use crate::source::Span;
 
 use super::Names;
-use outputs::{OPENSTACK_ADDRESSES, unused_exports};
+use outputs::unused_exports;
 
 /// The Terraform version the configuration is written for: `strcontains`
 /// and the validation blocks emitted need 1.5.
@@ -104,17 +104,10 @@ const REQUIRED_VERSION: &str = ">= 1.5.0";
 pub fn emit(deployment: &Deployment) -> (String, Vec<Diagnostic>) {
     let mut emitter = Emitter::new(deployment);
     let json = emitter.configuration();
-    if deployment.target == Target::TerraformOpenstack {
-        let cnames = cnames_to_addresses(
-            deployment,
-            "openstack_dns_recordset_v2",
-            "records",
-            OPENSTACK_ADDRESSES,
-            &codes::E0553,
-            |id, _, attribute| format!("`{}.{attribute}`", emitter.address(id)),
-        );
-        emitter.diagnostics.extend(cnames);
-    }
+    let cnames = cnames_to_addresses(deployment, &codes::E0553, |id, _, attribute| {
+        format!("`{}.{attribute}`", emitter.address(id))
+    });
+    emitter.diagnostics.extend(cnames);
     emitter.diagnostics.extend(unused_exports(deployment));
     (json::pretty(&json), emitter.diagnostics)
 }

@@ -1,5 +1,5 @@
 //! `output` blocks, which are sensitive where they read a secret, and
-//! the checks on outputs and DNS records.
+//! the checks on outputs.
 
 use std::borrow::Cow;
 
@@ -10,26 +10,6 @@ use crate::json::Json;
 
 use super::expressions::walk;
 use super::{Cx, Emitter, Entries};
-
-/// The attributes of the openstack provider's resources that hold an IP
-/// address, by the first segment of their path: a CNAME record may not
-/// point at one (see `common::dns`).
-pub(super) const OPENSTACK_ADDRESSES: &[(&str, &str)] = &[
-    ("openstack_compute_instance_v2", "access_ip_v4"),
-    ("openstack_compute_instance_v2", "access_ip_v6"),
-    ("openstack_compute_instance_v2", "network"),
-    ("openstack_lb_loadbalancer_v2", "vip_address"),
-    (
-        "openstack_networking_floatingip_associate_v2",
-        "floating_ip",
-    ),
-    ("openstack_networking_floatingip_associate_v2", "fixed_ip"),
-    ("openstack_networking_floatingip_v2", "address"),
-    ("openstack_networking_floatingip_v2", "fixed_ip"),
-    ("openstack_networking_port_v2", "all_fixed_ips"),
-    ("openstack_networking_port_v2", "fixed_ip"),
-    ("openstack_networking_subnet_v2", "gateway_ip"),
-];
 
 /// The note (W0552) on export names: an `output` block has no field for
 /// one, and other configurations read a root module's outputs by name

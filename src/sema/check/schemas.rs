@@ -12,8 +12,8 @@ use super::{Checker, ModuleId};
 use crate::diagnostics::{Diagnostic, codes};
 use crate::sema::params;
 use crate::sema::schema::{
-    Addressing, CidrSite, Field, FinalSnapshot, KeyedAttribute, Replacement, Schema, SchemaKind,
-    Step,
+    Addressing, CidrSite, DnsRecord, Field, FinalSnapshot, KeyedAttribute, Replacement, Schema,
+    SchemaKind, Step,
 };
 use crate::sema::ty::{SchemaId, Ty};
 use crate::source::Span;
@@ -51,6 +51,9 @@ impl Checker<'_> {
             replacement: Replacement::default(),
             sensitive_attributes: Vec::new(),
             final_snapshot: None,
+            image_property: None,
+            address_attributes: Vec::new(),
+            dns_record: None,
         }));
         // Fields resolve on first use: a component's type may then appear in
         // its own fields or in an alias that one of its fields uses.
@@ -257,6 +260,13 @@ impl Checker<'_> {
                 .map(|v| strings(v).collect())
                 .unwrap_or_default(),
             final_snapshot: final_snapshot(native),
+            image_property: setting(native, "image")
+                .and_then(|v| strings(v).next())
+                .map(|path| path.split('.').map(str::to_string).collect()),
+            address_attributes: setting(native, "address_attributes")
+                .map(|v| strings(v).collect())
+                .unwrap_or_default(),
+            dns_record: dns_record(native),
         }));
         Some(id)
     }
@@ -344,6 +354,18 @@ fn final_snapshot(native: &Native) -> Option<FinalSnapshot> {
             named_after: one("named_after")?,
         }),
     }
+}
+
+/// `dns_record = { type = "T", records = "R" }`.
+fn dns_record(native: &Native) -> Option<DnsRecord> {
+    let Some(ExprKind::Object(fields)) = setting(native, "dns_record").map(|v| &v.kind) else {
+        return None;
+    };
+    let one = |key| field(fields, key).and_then(|v| strings(v).next());
+    Some(DnsRecord {
+        type_property: one("type")?,
+        records: one("records")?,
+    })
 }
 
 /// A path to address blocks: a property, then `[]` for each element of a

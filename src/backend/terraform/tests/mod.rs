@@ -4,8 +4,8 @@ use serde_json::{Value, json};
 
 use crate::backend::common::testing::*;
 use crate::ir::{
-    Context, Deletion, Deployment, Expr, FinalSnapshot, KeyedAttribute, Output, Param, ParamType,
-    Resource, Target,
+    Context, Deletion, Deployment, DnsRecord, Expr, FinalSnapshot, KeyedAttribute, Output, Param,
+    ParamType, Resource, Target,
 };
 use crate::syntax::ast::BinaryOp;
 
@@ -283,14 +283,18 @@ fn an_export_name_is_a_note_and_the_output_is_written_without_it() {
 #[test]
 fn a_cname_to_an_address_is_an_error_on_openstack() {
     let mut d = deployment(Target::TerraformOpenstack);
-    d.resources.push(resource(
-        "Vip",
-        "vip",
-        "openstack_networking_floatingip_v2",
-        vec![],
-    ));
-    let record = |name: &str, kind: &str, value: Expr| {
-        resource(
+    // As the schemas' `address_attributes` and `dns_record` say, through
+    // lowering.
+    d.resources.push(Resource {
+        address_attributes: vec!["address".into(), "fixed_ip".into()],
+        ..resource("Vip", "vip", "openstack_networking_floatingip_v2", vec![])
+    });
+    let record = |name: &str, kind: &str, value: Expr| Resource {
+        dns_record: Some(DnsRecord {
+            type_property: "type".into(),
+            records: "records".into(),
+        }),
+        ..resource(
             name,
             &name.to_lowercase(),
             "openstack_dns_recordset_v2",
