@@ -8,6 +8,8 @@ use std::process::Command;
 
 #[path = "support/named_ir.rs"]
 mod named_ir;
+#[path = "support/tools.rs"]
+mod tools;
 
 use infra::builtins::Builtin;
 use infra::ir::{
@@ -773,7 +775,8 @@ fn validator() -> Option<PathBuf> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/tools/cfn-validate");
     let venv = std::env::var_os("CFN_VENV").unwrap_or_else(|| "/opt/cfn-venv".into());
     let installed = Path::new(&venv).join("bin/cfn-lint").exists();
-    (script.exists() && installed).then_some(script)
+    let found = script.exists() && installed;
+    tools::available("cfn-lint (../shared/tools/cfn-setup)", found).then_some(script)
 }
 
 fn templates() -> Vec<(&'static str, Deployment)> {
@@ -820,7 +823,6 @@ fn cfn_lint_accepts_the_templates() {
         files.push(path);
     }
     let Some(validator) = validator() else {
-        // CI installs cfn-lint first; a machine without it checks the rest.
         return;
     };
     let result = Command::new(validator)

@@ -12,6 +12,8 @@ use std::process::Command;
 use indexmap::IndexMap;
 #[path = "support/named_ir.rs"]
 mod named_ir;
+#[path = "support/tools.rs"]
+mod tools;
 
 use infra::builtins::Builtin;
 use infra::ir::{
@@ -540,7 +542,8 @@ fn templates() -> Vec<(&'static str, Value)> {
 fn validator() -> Option<PathBuf> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/tools/heat-validate");
     let venv = std::env::var("HEAT_VENV").unwrap_or_else(|_| "/opt/heat-venv".into());
-    (script.is_file() && Path::new(&venv).join("bin/python").exists()).then_some(script)
+    let found = script.is_file() && Path::new(&venv).join("bin/python").exists();
+    tools::available("Heat (../shared/tools/heat-setup)", found).then_some(script)
 }
 
 fn run(validator: &Path, args: &[String]) {

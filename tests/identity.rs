@@ -10,6 +10,9 @@ use std::path::{Path, PathBuf};
 use infra::ir::Target;
 use serde_json::Value;
 
+#[path = "support/tools.rs"]
+mod tools;
+
 /// Builds `program` as `main.infra` for `target`: the template as JSON.
 fn build(program: &str, target: Target) -> Value {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -177,16 +180,8 @@ fn a_renamed_resource_moves_on_terraform() {
 /// tf-validate, when this machine has it; with `CI` set, it must.
 fn tf_validate() -> Option<PathBuf> {
     let tool = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/tools/tf-validate");
-    if tool.is_file() {
-        return Some(tool);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "CI is set and {} is missing",
-        tool.display()
-    );
-    eprintln!("skipped: {} is not on this machine", tool.display());
-    None
+    let found = tool.is_file();
+    tools::available("tf-validate", found).then_some(tool)
 }
 
 #[test]

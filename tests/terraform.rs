@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 
 #[path = "support/named_ir.rs"]
 mod named_ir;
+#[path = "support/tools.rs"]
+mod tools;
 
 use infra::builtins::Builtin;
 use infra::ir::{
@@ -628,7 +630,8 @@ fn validator() -> Option<(PathBuf, PathBuf)> {
         .arg("--version")
         .output()
         .is_ok_and(|o| o.status.success());
-    (tool.is_file() && schemas.is_dir() && python).then_some((tool, schemas))
+    let found = tool.is_file() && schemas.is_dir() && python;
+    tools::available("tf-validate and its schemas", found).then_some((tool, schemas))
 }
 
 /// hashicorp/random's `random_password` (schema version 3), which the shared
