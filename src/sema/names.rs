@@ -77,6 +77,16 @@ pub struct Names {
 }
 
 impl Names {
+    /// Names with room for `decls` declarations and `refs` names.
+    pub(super) fn with_capacity(decls: usize, refs: usize) -> Names {
+        let mut names = Names {
+            decls: Vec::with_capacity(decls),
+            refs: FxHashMap::default(),
+        };
+        names.refs.reserve(refs);
+        names
+    }
+
     pub(super) fn declare(&mut self, name: &Ident, kind: DeclKind, place: Place) -> DeclId {
         let id = DeclId(self.decls.len() as u32);
         self.decls.push(Decl {
