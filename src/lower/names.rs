@@ -5,7 +5,8 @@
 
 use std::borrow::Cow;
 
-use rustc_hash::FxHashSet as HashSet;
+use indexmap::IndexSet;
+use rustc_hash::FxBuildHasher;
 
 use crate::ir;
 
@@ -30,8 +31,10 @@ pub(super) fn name_all(
     previous: &[Option<Path>],
     keep: bool,
 ) {
-    let mut taken: HashSet<String> = HashSet::default();
-    taken.reserve(resources.len());
+    // The ids taken, in the order of the resources: each resource takes
+    // one, and gets it back once all are named.
+    let mut taken: IndexSet<String, FxBuildHasher> =
+        IndexSet::with_capacity_and_hasher(resources.len(), FxBuildHasher);
     for ((resource, words), previous) in resources.iter_mut().zip(words).zip(previous) {
         let words = match previous {
             Some(old) if keep => old,
@@ -41,16 +44,23 @@ pub(super) fn name_all(
             }
             None => words,
         };
-        let id = pascal(words);
-        let mut candidate = id.clone();
-        let mut n = 2;
-        while taken.contains(&candidate) {
-            candidate = format!("{id}~{n}");
-            n += 1;
+        let mut id = pascal(words);
+        if taken.contains(&id) {
+            let base = id;
+            let mut n = 2;
+            loop {
+                id = format!("{base}~{n}");
+                if !taken.contains(&id) {
+                    break;
+                }
+                n += 1;
+            }
         }
-        taken.insert(candidate.clone());
-        resource.id = candidate;
+        taken.insert(id);
         resource.snake = snake(words);
+    }
+    for (resource, id) in resources.iter_mut().zip(taken) {
+        resource.id = id;
     }
 }
 

@@ -77,6 +77,16 @@ pub struct Names {
 }
 
 impl Names {
+    /// Names with room for `decls` declarations and `refs` names.
+    pub(super) fn with_capacity(decls: usize, refs: usize) -> Names {
+        let mut names = Names {
+            decls: Vec::with_capacity(decls),
+            refs: FxHashMap::default(),
+        };
+        names.refs.reserve(refs);
+        names
+    }
+
     pub(super) fn declare(&mut self, name: &Ident, kind: DeclKind, place: Place) -> DeclId {
         let id = DeclId(self.decls.len() as u32);
         self.decls.push(Decl {
@@ -105,5 +115,67 @@ impl Names {
     pub fn lookup(&self, name: &Ident) -> Option<(DeclId, &Decl)> {
         let id = self.of(name)?;
         Some((id, self.decl(id)))
+    }
+}
+
+/// Values by declaration, read without hashing: a slot for each id from the
+/// first one inserted to the last. The declarations of one scope have ids
+/// close together (its items are declared one after the other), and those
+/// of one file are numbered from 0, so the slots stay few.
+#[derive(Clone, Debug)]
+pub struct DeclMap<T> {
+    first: u32,
+    slots: Vec<Option<T>>,
+}
+
+impl<T> Default for DeclMap<T> {
+    fn default() -> Self {
+        DeclMap {
+            first: 0,
+            slots: Vec::new(),
+        }
+    }
+}
+
+impl<T> DeclMap<T> {
+    pub fn get(&self, id: DeclId) -> Option<&T> {
+        let index = id.0.checked_sub(self.first)?;
+        self.slots.get(index as usize)?.as_ref()
+    }
+
+    /// The value of `id`, inserted first when there is none.
+    pub fn get_or_insert(&mut self, id: DeclId, value: T) -> &mut T {
+        self.slot(id).get_or_insert(value)
+    }
+
+    /// Sets the value of `id`, returning the one it replaces.
+    pub fn insert(&mut self, id: DeclId, value: T) -> Option<T> {
+        self.slot(id).replace(value)
+    }
+
+    fn slot(&mut self, id: DeclId) -> &mut Option<T> {
+        if self.slots.is_empty() {
+            self.first = id.0;
+        } else if id.0 < self.first {
+            let before = (self.first - id.0) as usize;
+            self.slots
+                .splice(0..0, std::iter::repeat_with(|| None).take(before));
+            self.first = id.0;
+        }
+        let index = (id.0 - self.first) as usize;
+        if index >= self.slots.len() {
+            self.slots.resize_with(index + 1, || None);
+        }
+        &mut self.slots[index]
+    }
+}
+
+impl<T> FromIterator<(DeclId, T)> for DeclMap<T> {
+    fn from_iter<I: IntoIterator<Item = (DeclId, T)>>(iter: I) -> Self {
+        let mut map = DeclMap::default();
+        for (id, value) in iter {
+            map.insert(id, value);
+        }
+        map
     }
 }

@@ -64,6 +64,10 @@ struct Scope<'a> {
 /// file full of unknown names stays linear.
 const MAX_SUGGESTION_SEARCHES: usize = 100;
 
+/// The names a top-level item is expected to declare and read, for the
+/// tables' first capacity.
+const REFS_PER_ITEM: usize = 4;
+
 struct Resolver<'a> {
     names: Names,
     scopes: Vec<Scope<'a>>,
@@ -74,8 +78,11 @@ struct Resolver<'a> {
 
 /// Resolves the names of one parsed file.
 pub fn resolve(file: &SourceFile) -> (Names, Vec<Diagnostic>) {
+    // Room for a declaration per top-level item and a few names each: one
+    // growth of the tables less, or none, on a large file.
+    let items = file.items.len();
     let mut resolver = Resolver {
-        names: Names::default(),
+        names: Names::with_capacity(items, items * REFS_PER_ITEM),
         scopes: Vec::new(),
         diagnostics: Vec::new(),
         suggestions: IndexMap::default(),

@@ -296,7 +296,7 @@ fn instance_bindings(scope: &Scope, guard: &ForGuard, k: i64) -> Option<Vec<Subs
 /// Is `name`, of the module's top level, a list (by its declared type, or
 /// its value when known at compile time)?
 fn is_list(scope: &Scope, name: &Ident) -> bool {
-    let typed = match scope.names.of(name).and_then(|id| scope.entries.get(&id)) {
+    let typed = match scope.names.of(name).and_then(|id| scope.entries.get(id)) {
         Some(Entry::Param(t, _)) => Some(t),
         Some(Entry::Let(index)) => scope.lets.get(index).and_then(Option::as_ref),
         _ => None,

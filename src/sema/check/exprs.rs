@@ -528,14 +528,14 @@ impl Checker<'_> {
     /// The type of a name; `index`, when the name is indexed (`a[0]`): which
     /// instance of a repeated resource is read.
     fn name_type_at(&mut self, scope: &mut Scope, name: &Ident, index: Option<&Expr>) -> Ty {
-        if let Some((_, t, secret)) = scope.local(name) {
+        let resolved = scope.names.lookup(name);
+        if let Some((_, t, secret)) = resolved.and_then(|(id, _)| scope.local(id)) {
             if let Some(secret) = secret {
                 self.note_secret(secret.through(&name.name, name.span));
             }
             return t.clone();
         }
-        let resolved = scope.names.lookup(name);
-        match resolved.and_then(|(id, _)| scope.entries.get(&id)) {
+        match resolved.and_then(|(id, _)| scope.entries.get(id)) {
             Some(Entry::Param(t, secret)) => {
                 if let Some(origin) = *secret {
                     self.note_secret(Rc::new(Secret {

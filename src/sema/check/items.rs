@@ -13,12 +13,11 @@ use super::exprs::{bind, canon};
 use super::secrets::{marked_at, sensitive_outputs};
 use super::types::literal_type;
 use super::{
-    Analysis, Checker, ConstEnv, Count, DeclRef, Entry, Existence, Instances, ModuleId,
-    ResourceInfo, Scope,
+    Analysis, Checker, ConstEnv, Count, Entry, Existence, Instances, ModuleId, ResourceInfo, Scope,
 };
 use crate::diagnostics::{Diagnostic, codes};
 use crate::sema::eval::{self, Value};
-use crate::sema::names::Names;
+use crate::sema::names::{DeclMap, Names};
 use crate::sema::schema::Schema;
 use crate::sema::ty::{SchemaId, Ty};
 use crate::source::Span;
@@ -60,7 +59,7 @@ impl Checker<'_> {
             } else {
                 IndexMap::new()
             },
-            cache: RefCell::new(HashMap::default()),
+            cache: RefCell::default(),
             diagnostics: RefCell::new(Vec::new()),
         };
         let mut scope = Scope {
@@ -68,7 +67,7 @@ impl Checker<'_> {
             entry,
             names,
             items,
-            entries: HashMap::default(),
+            entries: DeclMap::default(),
             resource_schemas: Vec::new(),
             lets: HashMap::default(),
             let_secrets: HashMap::default(),
@@ -82,7 +81,6 @@ impl Checker<'_> {
         if entry {
             analysis.states.reserve(items.len());
         }
-        self.resources.reserve(items.len());
         self.declare_entries(&mut scope, items);
         for (index, item) in items.iter().enumerate() {
             match &item.kind {
@@ -155,7 +153,6 @@ impl Checker<'_> {
     }
 
     fn declare_entries<'a>(&mut self, scope: &mut Scope<'a>, items: &'a [Item]) {
-        scope.entries.reserve(items.len());
         scope.resource_schemas = vec![None; items.len()];
         for (index, item) in items.iter().enumerate() {
             let (name, entry) = match &item.kind {
@@ -216,7 +213,7 @@ impl Checker<'_> {
             let Some(id) = scope.names.of(name) else {
                 continue;
             };
-            let entry = scope.entries.entry(id).or_insert(entry);
+            let entry = scope.entries.get_or_insert(id, entry);
             if matches!(item.kind, ItemKind::Resource(_)) {
                 // A name declared twice has the first declaration's entry.
                 scope.resource_schemas[index] = match entry {
@@ -426,8 +423,11 @@ impl Checker<'_> {
                 schema,
                 instances: instances.clone(),
             };
-            let module = scope.module;
-            self.resources.insert(DeclRef { module, decl }, info);
+            let module = scope.module.0 as usize;
+            if self.resources.len() <= module {
+                self.resources.resize_with(module + 1, DeclMap::default);
+            }
+            self.resources[module].insert(decl, info);
         }
         (schema.map(|s| self.schemas[s.0 as usize].state), instances)
     }

@@ -43,7 +43,7 @@ use indexmap::IndexMap;
 use rustc_hash::{FxBuildHasher, FxHashMap as HashMap, FxHashSet as HashSet};
 
 use super::eval::{self, Value};
-use super::names::{DeclId, DeclKind, Names};
+use super::names::{DeclId, DeclKind, DeclMap, Names};
 use super::params::{self, ParamInfo};
 use super::schema::Schema;
 use super::ty::{SchemaId, Ty, display};
@@ -65,8 +65,9 @@ pub struct Program {
     pub names: Vec<Arc<Names>>,
     pub entry: ModuleId,
     pub schemas: Vec<Schema>,
-    /// What the checker found of each resource declaration of every module.
-    pub resources: HashMap<DeclRef, ResourceInfo>,
+    /// What the checker found of each resource declaration, by module and
+    /// declaration.
+    resources: Vec<DeclMap<ResourceInfo>>,
     /// The type of every expression the checker typed, by its span (an
     /// expression's span is its own: no two expressions of a program have
     /// one), for tools that show a value's type; kept when asked for
@@ -101,7 +102,7 @@ impl Program {
     /// What the checker found of a resource declared in `module`.
     pub fn resource(&self, module: ModuleId, r: &Resource) -> Option<&ResourceInfo> {
         let decl = self.names[module.0 as usize].of(&r.name)?;
-        self.resources.get(&DeclRef { module, decl })
+        self.resources.get(module.0 as usize)?.get(decl)
     }
 
     /// The schema of a resource declared in `module`, when its type is known.
@@ -193,7 +194,8 @@ pub struct Checker<'db> {
     aliases: HashMap<(ModuleId, String), Ty>,
     /// Component schemas whose fields are not resolved yet.
     pending_fields: HashMap<SchemaId, (ModuleId, usize)>,
-    resources: HashMap<DeclRef, ResourceInfo>,
+    /// What the checker found of each module's resources, by module.
+    resources: Vec<DeclMap<ResourceInfo>>,
     /// Whether `types` and `stages` are kept.
     keep_types: bool,
     types: HashMap<Span, Ty>,
@@ -242,7 +244,7 @@ struct Scope<'a> {
     /// What each name of the module refers to.
     names: &'a Names,
     items: &'a [Item],
-    entries: HashMap<DeclId, Entry>,
+    entries: DeclMap<Entry>,
     /// The schema of each resource among `items`, by index, as its name's
     /// entry gives it: read once per resource, without hashing its name.
     resource_schemas: Vec<Option<SchemaId>>,
@@ -271,9 +273,8 @@ impl Scope<'_> {
         self.locals.iter().any(|(local, ..)| *local == id)
     }
 
-    /// The local a name reads, innermost first.
-    fn local(&self, name: &Ident) -> Option<&(DeclId, Ty, Option<Rc<Secret>>)> {
-        let id = self.names.of(name)?;
+    /// The local a declaration is, innermost first.
+    fn local(&self, id: DeclId) -> Option<&(DeclId, Ty, Option<Rc<Secret>>)> {
         self.locals.iter().rev().find(|(local, ..)| *local == id)
     }
 }
@@ -368,7 +369,7 @@ impl<'db> Checker<'db> {
             aliases_in_progress: HashSet::default(),
             aliases: HashMap::default(),
             pending_fields: HashMap::default(),
-            resources: HashMap::default(),
+            resources: Vec::new(),
             keep_types: false,
             types: HashMap::default(),
             stages: HashMap::default(),
@@ -424,13 +425,13 @@ impl Checker<'_> {
 /// and lets whose values fold, evaluated on demand.
 struct ConstEnv<'a> {
     names: &'a Names,
-    lets: HashMap<DeclId, &'a Expr>,
+    lets: DeclMap<&'a Expr>,
     params: IndexMap<String, Value>,
     /// Defaults of the params not given: not constants, but what a
     /// deployment that gives no value gets.
     defaults: IndexMap<String, Value>,
     /// `None` while a let is being evaluated, so a cycle folds to nothing.
-    cache: RefCell<HashMap<DeclId, Option<Value>>>,
+    cache: RefCell<DeclMap<Option<Value>>>,
     diagnostics: RefCell<Vec<Diagnostic>>,
 }
 
@@ -440,10 +441,10 @@ impl ConstEnv<'_> {
         if decl.kind == DeclKind::Param {
             return self.params.get(&name.name).cloned();
         }
-        if let Some(cached) = self.cache.borrow().get(&id) {
+        if let Some(cached) = self.cache.borrow().get(id) {
             return cached.clone();
         }
-        let expr = self.lets.get(&id)?;
+        let expr = self.lets.get(id)?;
         self.cache.borrow_mut().insert(id, None);
         let mut diagnostics = Vec::new();
         let value = eval::eval(expr, self.names, &|n| self.lookup(n), &mut diagnostics);
@@ -464,6 +465,6 @@ impl ConstEnv<'_> {
 
     /// The value a let reads, unevaluated.
     fn let_value(&self, name: &Ident) -> Option<&Expr> {
-        self.lets.get(&self.names.of(name)?).copied()
+        self.lets.get(self.names.of(name)?).copied()
     }
 }
