@@ -16,7 +16,10 @@ use rustc_hash::FxBuildHasher;
 /// for their many small keys.
 pub type Map<V> = IndexMap<String, V, FxBuildHasher>;
 
+use std::rc::Rc;
+
 use crate::builtins::Builtin;
+pub use crate::native::{DnsRecord, FinalSnapshot, KeyedAttribute, NativeFacts};
 use crate::source::Span;
 use crate::syntax::ast::{BinaryOp, StateClass};
 
@@ -104,12 +107,9 @@ pub struct Resource {
     pub deletion: Option<Deletion>,
     /// Whether the type supports a snapshot before deletion.
     pub snapshot: bool,
-    /// Attributes the target reads as lists (the native schema's
-    /// `list_attributes`).
-    pub list_attributes: Vec<String>,
-    /// Attributes the target gives as lists of key/value objects, read as
-    /// maps (the native schema's `keyed_attributes`).
-    pub keyed_attributes: Vec<KeyedAttribute>,
+    /// What its native schema says the backends read (attributes that are
+    /// lists, sensitive, addresses; final-snapshot arguments; ...).
+    pub facts: Rc<NativeFacts>,
     /// Where the program declares it: the entry file's resource this one
     /// was made for (a portable type's native resources share it).
     pub span: Span,
@@ -124,58 +124,6 @@ pub struct Resource {
     /// The name it had before a rename (`renamed_from`), on a target that
     /// can say so (Terraform `moved`): its earlier snake_case name.
     pub moved_from: Option<String>,
-    /// Attributes the provider marks sensitive (the native schema's
-    /// `sensitive_attributes`).
-    pub sensitive_attributes: Vec<String>,
-    /// The arguments that keep a final snapshot when the tool deletes it
-    /// (the native schema's `final_snapshot`).
-    pub final_snapshot: Option<FinalSnapshot>,
-    /// Where it takes the machine image it boots from: a property, then
-    /// fields of the objects it holds (the native schema's `image`).
-    pub image_property: Option<Vec<String>>,
-    /// Attributes holding IP addresses, by the first segment of the path
-    /// read (the native schema's `address_attributes`).
-    pub address_attributes: Vec<String>,
-    /// A DNS record: the properties holding its type and its values (the
-    /// native schema's `dns_record`).
-    pub dns_record: Option<DnsRecord>,
-}
-
-/// The properties of a DNS record type holding the record's type (`A`,
-/// `CNAME`) and its values.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DnsRecord {
-    pub type_property: String,
-    pub records: String,
-}
-
-/// The arguments of a native type that keep a final snapshot when the tool
-/// deletes a resource, written from its deletion policy unless the program
-/// sets one of them.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum FinalSnapshot {
-    /// A flag, true when the policy is snapshot (`aws_ebs_volume`'s
-    /// `final_snapshot`).
-    Flag(String),
-    /// `skip`, false unless the policy is delete, then `identifier`, the
-    /// snapshot's name: after the property `named_after` when the program
-    /// sets it (`<named_after>-final`), else after the stack and the
-    /// resource (`aws_db_instance`'s `skip_final_snapshot`,
-    /// `final_snapshot_identifier`, `identifier`).
-    Named {
-        skip: String,
-        identifier: String,
-        named_after: String,
-    },
-}
-
-/// An attribute given as a list of objects and read as a map: each
-/// object's `key` field is its key, its `value` field its value.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct KeyedAttribute {
-    pub attribute: String,
-    pub key: String,
-    pub value: String,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -322,18 +270,12 @@ impl Resource {
             state: StateClass::Stateless,
             deletion: None,
             snapshot: false,
-            list_attributes: Vec::new(),
-            keyed_attributes: Vec::new(),
+            facts: Rc::default(),
             span: Span::default(),
             declared: Span::default(),
             copy: None,
             copy_key: None,
             moved_from: None,
-            sensitive_attributes: Vec::new(),
-            final_snapshot: None,
-            image_property: None,
-            address_attributes: Vec::new(),
-            dns_record: None,
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod graph;
 pub mod ir;
 pub mod json;
 pub mod lower;
+pub mod native;
 pub use sema::params;
 pub mod sema;
 pub mod source;

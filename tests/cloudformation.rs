@@ -12,8 +12,11 @@ mod named_ir;
 mod tools;
 
 use infra::builtins::Builtin;
+use std::rc::Rc;
+
 use infra::ir::{
-    Context, Deletion, Deployment, Expr, Output, Param, ParamType, Part, Resource, Target,
+    Context, Deletion, Deployment, Expr, NativeFacts, Output, Param, ParamType, Part, Resource,
+    Target,
 };
 use infra::syntax::ast::{BinaryOp, StateClass};
 use named_ir::{resolved, rid};
@@ -31,7 +34,10 @@ fn resource(id: &str, type_name: &str, properties: Vec<(&str, Expr)>) -> Resourc
 /// `image` says (through lowering).
 fn instance(id: &str, properties: Vec<(&str, Expr)>) -> Resource {
     Resource {
-        image_property: Some(vec!["ImageId".into()]),
+        facts: Rc::new(NativeFacts {
+            image_property: Some(vec!["ImageId".into()]),
+            ..NativeFacts::default()
+        }),
         ..resource(id, "AWS::EC2::Instance", properties)
     }
 }

@@ -11,8 +11,11 @@ mod named_ir;
 mod tools;
 
 use infra::builtins::Builtin;
+use std::rc::Rc;
+
 use infra::ir::{
-    Context, Deletion, Deployment, Expr, Output, Param, ParamType, Part, Resource, Target,
+    Context, Deletion, Deployment, Expr, NativeFacts, Output, Param, ParamType, Part, Resource,
+    Target,
 };
 use infra::syntax::ast::{BinaryOp, StateClass};
 use named_ir::{resolved, rid};
@@ -25,7 +28,10 @@ fn resource(id: &str, snake: &str, ty: &str, properties: Vec<(&str, Expr)>) -> R
 /// `sensitive_attributes` says (lowering copies them).
 fn password(properties: Vec<(&str, Expr)>) -> Resource {
     Resource {
-        sensitive_attributes: vec!["bcrypt_hash".into(), "result".into()],
+        facts: Rc::new(NativeFacts {
+            sensitive_attributes: vec!["bcrypt_hash".into(), "result".into()],
+            ..NativeFacts::default()
+        }),
         ..resource("Password", "password", "random_password", properties)
     }
 }

@@ -10,7 +10,7 @@ use rustc_hash::FxHashMap as HashMap;
 use crate::diagnostics::{Diagnostic, codes};
 use crate::ir::{self, Deletion};
 use crate::sema::names::DeclKind;
-use crate::sema::schema::{FinalSnapshot, SchemaKind};
+use crate::sema::schema::SchemaKind;
 use crate::source::Span;
 use crate::syntax::ast::*;
 use crate::target::Repetition;
@@ -630,28 +630,9 @@ impl<'p> Expander<'p> {
                     let value = self.native(
                         r, type_name, state, snapshot, path, key, condition, deletion,
                     );
-                    // What the backends read of the type's attributes.
+                    // What the backends read of the type, shared.
                     if let Some(made) = self.resources.last_mut() {
-                        made.list_attributes.clone_from(&schema.list_attributes);
-                        made.keyed_attributes = schema
-                            .keyed_attributes
-                            .iter()
-                            .map(|k| ir::KeyedAttribute {
-                                attribute: k.attribute.clone(),
-                                key: k.key.clone(),
-                                value: k.value.clone(),
-                            })
-                            .collect();
-                        made.sensitive_attributes
-                            .clone_from(&schema.sensitive_attributes);
-                        made.final_snapshot = schema.final_snapshot.as_ref().map(final_snapshot);
-                        made.image_property.clone_from(&schema.image_property);
-                        made.address_attributes
-                            .clone_from(&schema.address_attributes);
-                        made.dns_record = schema.dns_record.as_ref().map(|d| ir::DnsRecord {
-                            type_property: d.type_property.clone(),
-                            records: d.records.clone(),
-                        });
+                        made.facts = schema.facts.clone();
                     }
                     value
                 }
@@ -721,36 +702,14 @@ impl<'p> Expander<'p> {
             state,
             deletion,
             snapshot,
-            list_attributes: Vec::new(),
-            keyed_attributes: Vec::new(),
+            facts: Rc::default(),
             span,
             declared: r.name.span,
             copy: self.top_copy.as_ref().map(|(n, _)| *n),
             copy_key: self.top_copy.as_ref().map(|(_, word)| word.clone()),
             moved_from: None,
-            sensitive_attributes: Vec::new(),
-            final_snapshot: None,
-            image_property: None,
-            address_attributes: Vec::new(),
-            dns_record: None,
         });
         Val::Resource(Rc::new(Instance::native(id, false)))
-    }
-}
-
-/// A native schema's final-snapshot arguments, for the backends.
-fn final_snapshot(f: &FinalSnapshot) -> ir::FinalSnapshot {
-    match f {
-        FinalSnapshot::Flag(flag) => ir::FinalSnapshot::Flag(flag.clone()),
-        FinalSnapshot::Named {
-            skip,
-            identifier,
-            named_after,
-        } => ir::FinalSnapshot::Named {
-            skip: skip.clone(),
-            identifier: identifier.clone(),
-            named_after: named_after.clone(),
-        },
     }
 }
 

@@ -5,9 +5,12 @@
 use indexmap::IndexMap;
 use rustc_hash::FxBuildHasher;
 
+use std::rc::Rc;
+
 use super::check::ModuleId;
 use super::params::Constraints;
 use super::ty::Ty;
+use crate::native::NativeFacts;
 use crate::source::Span;
 use crate::syntax::ast::StateClass;
 
@@ -51,55 +54,12 @@ pub struct Schema {
     pub snapshot: bool,
     /// Where the type holds IPv4 network blocks, and how they nest.
     pub addressing: Addressing,
-    /// Attributes the target reads as lists (a native schema's
-    /// `list_attributes`).
-    pub list_attributes: Vec<String>,
-    /// Attributes the target gives as lists of key/value objects, read as
-    /// maps (a native schema's `keyed_attributes`).
-    pub keyed_attributes: Vec<KeyedAttribute>,
+    /// What the backends read of a native type (empty for a component),
+    /// shared with every native resource made of it.
+    pub facts: Rc<NativeFacts>,
     /// What a change of a property does to a deployed resource of a native
     /// type (its schema's `replaced_by` and `may_replace`).
     pub replacement: Replacement,
-    /// Attributes the provider marks sensitive (a native schema's
-    /// `sensitive_attributes`).
-    pub sensitive_attributes: Vec<String>,
-    /// The arguments that keep a final snapshot when the tool deletes a
-    /// resource of the type (a native schema's `final_snapshot`).
-    pub final_snapshot: Option<FinalSnapshot>,
-    /// Where the type takes the machine image it boots from: a property,
-    /// then fields of the objects it holds (a native schema's `image`).
-    pub image_property: Option<Vec<String>>,
-    /// Attributes holding IP addresses (a native schema's
-    /// `address_attributes`).
-    pub address_attributes: Vec<String>,
-    /// A DNS record: the properties holding its type and its values (a
-    /// native schema's `dns_record`).
-    pub dns_record: Option<DnsRecord>,
-}
-
-/// A native schema's `dns_record = { type = "T", records = "R" }`: the
-/// type is a DNS record, its type in property `T`, its values in `R`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct DnsRecord {
-    pub type_property: String,
-    pub records: String,
-}
-
-/// A native schema's `final_snapshot`: the arguments that keep a final
-/// snapshot when the tool deletes a resource, written from its deletion
-/// policy unless the program sets one of them.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum FinalSnapshot {
-    /// `{ flag = "A" }`: `A = true` when the policy is snapshot.
-    Flag(String),
-    /// `{ skip = "S", identifier = "I", named_after = "N" }`: `S = false`
-    /// unless the policy is delete, then `I`, the snapshot's name, after
-    /// the property `N` (`<N>-final`) or the stack and the resource.
-    Named {
-        skip: String,
-        identifier: String,
-        named_after: String,
-    },
 }
 
 /// The top-level properties of a native type whose change makes the tool
@@ -145,13 +105,4 @@ pub enum Step {
     Each,
     /// A field of an object (`.key`).
     Key(String),
-}
-
-/// An attribute given as a list of objects, read as a map: `attribute` is
-/// the list, each object's `key` field its key, its `value` field its value.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct KeyedAttribute {
-    pub attribute: String,
-    pub key: String,
-    pub value: String,
 }

@@ -275,7 +275,7 @@ impl<'d> Emitter<'d> {
             Expr::Attr(id, attr) => self
                 .deployment
                 .resource(*id)
-                .is_some_and(|r| r.list_attributes.contains(attr)),
+                .is_some_and(|r| r.facts.list_attributes.contains(attr)),
             _ => false,
         }
     }

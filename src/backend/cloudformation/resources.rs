@@ -16,7 +16,7 @@ use super::{Emitter, Entries, Site};
 /// The machine image a resource boots from, where its type takes one (its
 /// schema's `image`: a property, then fields of the objects it holds).
 fn image_of(r: &Resource) -> Option<&Expr> {
-    let (property, fields) = r.image_property.as_deref()?.split_first()?;
+    let (property, fields) = r.facts.image_property.as_deref()?.split_first()?;
     fields
         .iter()
         .try_fold(r.properties.get(property)?, |value, field| match value {

@@ -20,12 +20,12 @@ pub fn cnames_to_addresses(
     let is_address = |id: ResourceId, attribute: &str| {
         deployment.resource(id).is_some_and(|r| {
             let first = attribute.split('.').next().unwrap_or_default();
-            r.address_attributes.iter().any(|a| a == first)
+            r.facts.address_attributes.iter().any(|a| a == first)
         })
     };
     let mut found = Vec::new();
     for r in &deployment.resources {
-        let Some(record) = &r.dns_record else {
+        let Some(record) = &r.facts.dns_record else {
             continue;
         };
         if r.properties.get(&record.type_property) != Some(&Expr::String("CNAME".into())) {

@@ -4,8 +4,11 @@ use crate::builtins::Builtin;
 use serde_json::{Value, json};
 
 use crate::backend::common::testing::*;
+use std::rc::Rc;
+
 use crate::ir::{
-    Context, Deletion, Deployment, DnsRecord, Expr, Output, Param, ParamType, Resource, Target,
+    Context, Deletion, Deployment, DnsRecord, Expr, NativeFacts, Output, Param, ParamType,
+    Resource, Target,
 };
 use crate::syntax::ast::BinaryOp;
 
@@ -985,13 +988,19 @@ fn a_cname_to_an_address_is_an_error() {
     // As the schemas' `address_attributes` and `dns_record` say, through
     // lowering.
     let vip = Resource {
-        address_attributes: vec!["floating_ip_address".into(), "fixed_ip_address".into()],
+        facts: Rc::new(NativeFacts {
+            address_attributes: vec!["floating_ip_address".into(), "fixed_ip_address".into()],
+            ..NativeFacts::default()
+        }),
         ..resource("Vip", "vip", "OS::Neutron::FloatingIP", vec![])
     };
     let record = |kind: &str, value: Expr| Resource {
-        dns_record: Some(DnsRecord {
-            type_property: "type".into(),
-            records: "records".into(),
+        facts: Rc::new(NativeFacts {
+            dns_record: Some(DnsRecord {
+                type_property: "type".into(),
+                records: "records".into(),
+            }),
+            ..NativeFacts::default()
         }),
         ..resource(
             "Www",

@@ -581,7 +581,7 @@ impl<'d> Emitter<'d> {
     /// schema's `keyed_attributes`)?
     pub(super) fn is_keyed(&self, id: ResourceId, path: &str) -> bool {
         self.resource_at(id)
-            .is_some_and(|r| r.keyed_attributes.iter().any(|k| k.attribute == path))
+            .is_some_and(|r| r.facts.keyed_attributes.iter().any(|k| k.attribute == path))
     }
 
     /// `resource_ref`, reading a key/value list attribute (the first segment
@@ -621,6 +621,7 @@ impl<'d> Emitter<'d> {
         let mut first = true;
         while let Some(segment) = segments.next() {
             let keyed = r
+                .facts
                 .keyed_attributes
                 .iter()
                 .find(|k| first && k.attribute == segment);

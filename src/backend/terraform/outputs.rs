@@ -76,7 +76,7 @@ impl<'d> Emitter<'d> {
                 Expr::Attr(id, path) => {
                     if let Some(r) = self.resource_at(*id) {
                         let first = path.split('.').next().unwrap_or_default();
-                        found |= r.sensitive_attributes.iter().any(|a| a == first);
+                        found |= r.facts.sensitive_attributes.iter().any(|a| a == first);
                     }
                 }
                 _ => {}

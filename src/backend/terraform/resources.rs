@@ -159,7 +159,7 @@ impl<'d> Emitter<'d> {
     /// unless its policy is delete. What the program sets itself is left
     /// alone.
     fn final_snapshot(&mut self, r: &'d Resource, keep_data: bool, body: &mut Entries<'d>, cx: Cx) {
-        let (skip, identifier, named_after) = match &r.final_snapshot {
+        let (skip, identifier, named_after) = match &r.facts.final_snapshot {
             None => return,
             Some(FinalSnapshot::Flag(flag)) => {
                 if r.deletion == Some(Deletion::Snapshot) && !r.properties.contains_key(flag) {

@@ -10,11 +10,9 @@ use super::secrets::marked;
 use super::types::{literal_type, written_optional};
 use super::{Checker, ModuleId};
 use crate::diagnostics::{Diagnostic, codes};
+use crate::native::{DnsRecord, FinalSnapshot, KeyedAttribute, NativeFacts};
 use crate::sema::params;
-use crate::sema::schema::{
-    Addressing, CidrSite, DnsRecord, Field, FinalSnapshot, KeyedAttribute, Replacement, Schema,
-    SchemaKind, Step,
-};
+use crate::sema::schema::{Addressing, CidrSite, Field, Replacement, Schema, SchemaKind, Step};
 use crate::sema::ty::{SchemaId, Ty};
 use crate::source::Span;
 use crate::syntax::ast::*;
@@ -46,14 +44,8 @@ impl Checker<'_> {
             constraints: IndexMap::default(),
             snapshot: false,
             addressing,
-            list_attributes: Vec::new(),
-            keyed_attributes: Vec::new(),
             replacement: Replacement::default(),
-            sensitive_attributes: Vec::new(),
-            final_snapshot: None,
-            image_property: None,
-            address_attributes: Vec::new(),
-            dns_record: None,
+            facts: Rc::default(),
         }));
         // Fields resolve on first use: a component's type may then appear in
         // its own fields or in an alias that one of its fields uses.
@@ -244,10 +236,6 @@ impl Checker<'_> {
             constraints: IndexMap::default(),
             snapshot: setting(native, "snapshot").is_some_and(|v| v.kind == ExprKind::Bool(true)),
             addressing: addressing(native),
-            list_attributes: setting(native, "list_attributes")
-                .map(|v| strings(v).collect())
-                .unwrap_or_default(),
-            keyed_attributes: keyed_attributes(native),
             replacement: Replacement {
                 replaced_by: setting(native, "replaced_by")
                     .map(|v| strings(v).collect())
@@ -256,17 +244,7 @@ impl Checker<'_> {
                     .map(|v| strings(v).collect())
                     .unwrap_or_default(),
             },
-            sensitive_attributes: setting(native, "sensitive_attributes")
-                .map(|v| strings(v).collect())
-                .unwrap_or_default(),
-            final_snapshot: final_snapshot(native),
-            image_property: setting(native, "image")
-                .and_then(|v| strings(v).next())
-                .map(|path| path.split('.').map(str::to_string).collect()),
-            address_attributes: setting(native, "address_attributes")
-                .map(|v| strings(v).collect())
-                .unwrap_or_default(),
-            dns_record: dns_record(native),
+            facts: Rc::new(facts(native)),
         }));
         Some(id)
     }
@@ -316,6 +294,28 @@ fn addressing(native: &Native) -> Addressing {
             _ => None,
         },
         adds_cidr: flag("adds_cidr"),
+    }
+}
+
+/// What the backends read of a native type: its settings
+/// `list_attributes`, `keyed_attributes`, `sensitive_attributes`,
+/// `final_snapshot`, `image`, `address_attributes`, `dns_record`.
+fn facts(native: &Native) -> NativeFacts {
+    let list = |key| {
+        setting(native, key)
+            .map(|v| strings(v).collect())
+            .unwrap_or_default()
+    };
+    NativeFacts {
+        list_attributes: list("list_attributes"),
+        keyed_attributes: keyed_attributes(native),
+        sensitive_attributes: list("sensitive_attributes"),
+        final_snapshot: final_snapshot(native),
+        image_property: setting(native, "image")
+            .and_then(|v| strings(v).next())
+            .map(|path| path.split('.').map(str::to_string).collect()),
+        address_attributes: list("address_attributes"),
+        dns_record: dns_record(native),
     }
 }
 
