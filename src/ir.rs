@@ -340,9 +340,9 @@ impl Expr {
         }
     }
 
-    /// Calls `f` on every reference to a resource in this expression
-    /// (`Ref`, `Attr`, `Copies`' `of`), in order.
-    pub fn for_each_reference_mut(&mut self, f: &mut dyn FnMut(&mut ResourceId)) {
+    /// Calls `f` on each expression directly inside this one, in order,
+    /// to change it.
+    pub fn for_each_child_mut(&mut self, mut f: impl FnMut(&mut Expr)) {
         match self {
             Expr::Null
             | Expr::Bool(_)
@@ -350,39 +350,41 @@ impl Expr {
             | Expr::Number(_)
             | Expr::String(_)
             | Expr::Param(_)
+            | Expr::Ref(_)
+            | Expr::Attr(..)
             | Expr::Context(_)
             | Expr::CountIndex => {}
-            Expr::Ref(id) | Expr::Attr(id, _) => f(id),
-            Expr::List(items) | Expr::Call(_, items) => {
-                items.iter_mut().for_each(|e| e.for_each_reference_mut(f));
-            }
-            Expr::Object(fields) => {
-                fields
-                    .values_mut()
-                    .for_each(|e| e.for_each_reference_mut(f));
-            }
+            Expr::List(items) | Expr::Call(_, items) => items.iter_mut().for_each(f),
+            Expr::Object(fields) => fields.values_mut().for_each(f),
             Expr::Interp(parts) => {
                 for part in parts {
                     if let Part::Expr(e) = part {
-                        e.for_each_reference_mut(f);
+                        f(e);
                     }
                 }
             }
-            Expr::Not(x) | Expr::Neg(x) | Expr::Member(x, _) => x.for_each_reference_mut(f),
-            Expr::Copies { of, each } => {
-                f(of);
-                each.for_each_reference_mut(f);
-            }
+            Expr::Not(x) | Expr::Neg(x) | Expr::Member(x, _) => f(x),
+            Expr::Copies { each, .. } => f(each),
             Expr::Binary(_, a, b) | Expr::Index(a, b) => {
-                a.for_each_reference_mut(f);
-                b.for_each_reference_mut(f);
+                f(a);
+                f(b);
             }
             Expr::If(c, a, b) => {
-                c.for_each_reference_mut(f);
-                a.for_each_reference_mut(f);
-                b.for_each_reference_mut(f);
+                f(c);
+                f(a);
+                f(b);
             }
         }
+    }
+
+    /// Calls `f` on every reference to a resource in this expression
+    /// (`Ref`, `Attr`, `Copies`' `of`), in order.
+    pub fn for_each_reference_mut(&mut self, f: &mut dyn FnMut(&mut ResourceId)) {
+        match self {
+            Expr::Ref(id) | Expr::Attr(id, _) | Expr::Copies { of: id, .. } => f(id),
+            _ => {}
+        }
+        self.for_each_child_mut(|child| child.for_each_reference_mut(f));
     }
 
     /// The resource this expression reads, when it is a `Ref` or an `Attr`.

@@ -432,6 +432,33 @@ fn exit_without_freeing<T>(compilation: T) {
     std::mem::forget(compilation);
 }
 
+/// The templates `paths` build to, with their diagnostics reported; the
+/// exit status instead when there were errors. `what` is what the command
+/// does with them, for the message when no file deploys anything.
+fn built(
+    paths: &[PathBuf],
+    options: &infra::Options,
+    targets: &[Target],
+    args: &DiagnosticArgs,
+    what: &str,
+) -> Result<Result<(infra::Checked, Vec<infra::Template>), u8>, UsageError> {
+    let inputs = workspace::expand(paths)?;
+    let (checked, templates) = infra::build(&inputs, options, targets)?;
+    let status = report(&checked.db, &checked.diagnostics, args);
+    if status != 0 {
+        exit_without_freeing((checked, templates));
+        return Ok(Err(status));
+    }
+    // Only files of components, types and lets: libraries, built through
+    // the files that import them.
+    if templates.is_empty() {
+        return Err(UsageError::Params(format!(
+            "nothing to {what}: no file given declares a resource or an output (a file of components is built through the files that import it)"
+        )));
+    }
+    Ok(Ok((checked, templates)))
+}
+
 fn build(
     paths: &[PathBuf],
     targets: &[String],
@@ -442,20 +469,10 @@ fn build(
 ) -> Result<u8, UsageError> {
     let options = options(params)?;
     let targets = parse_targets(targets, providers)?;
-    let inputs = workspace::expand(paths)?;
-    let (checked, templates) = infra::build(&inputs, &options, &targets)?;
-    let status = report(&checked.db, &checked.diagnostics, args);
-    if status != 0 {
-        exit_without_freeing((checked, templates));
-        return Ok(status);
-    }
-    // Only files of components, types and lets: libraries, built through
-    // the files that import them.
-    if templates.is_empty() {
-        return Err(UsageError::Params(
-            "nothing to build: no file given declares a resource or an output (a file of components is built through the files that import it)".into(),
-        ));
-    }
+    let (checked, templates) = match built(paths, &options, &targets, args, "build")? {
+        Ok(built) => built,
+        Err(status) => return Ok(status),
+    };
     let rendered: Vec<(PathBuf, &[u8])> = infra::output_names(&checked.db, &templates)
         .into_iter()
         .zip(&templates)
@@ -525,18 +542,10 @@ fn diff(
             error,
         }));
     }
-    let inputs = workspace::expand(paths)?;
-    let (checked, templates) = infra::build(&inputs, &options, &targets)?;
-    let status = report(&checked.db, &checked.diagnostics, args);
-    if status != 0 {
-        exit_without_freeing((checked, templates));
-        return Ok(status);
-    }
-    if templates.is_empty() {
-        return Err(UsageError::Params(
-            "nothing to compare: no file given declares a resource or an output (a file of components is built through the files that import it)".into(),
-        ));
-    }
+    let (checked, templates) = match built(paths, &options, &targets, args, "compare")? {
+        Ok(built) => built,
+        Err(status) => return Ok(status),
+    };
     let found = infra::diff::against(against, &checked, &templates, allow)?;
     match format {
         ReportFormat::Human => {

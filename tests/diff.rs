@@ -292,3 +292,27 @@ fn a_template_only_in_the_new_build_is_added() {
     );
     assert!(out.contains("three_tier.template.json (CloudFormation): no changes"));
 }
+
+#[test]
+fn a_library_or_a_program_with_errors_compares_nothing() {
+    let old = tempfile::tempdir().expect("temp dir");
+    build(THREE_TIER, old.path(), &["-t", "cloudformation"]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let library = dir.path().join("library.infra");
+    std::fs::write(&library, "component Empty {\n  param n: string\n}\n").expect("write");
+    let output = diff(
+        &library.display().to_string(),
+        old.path(),
+        &["-t", "cloudformation"],
+    );
+    let err = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{err}");
+    assert!(err.contains("nothing to compare"), "{err}");
+    // A program that does not check reports its errors, and nothing else.
+    let broken = edited(&dir, THREE_TIER, "engine = \"postgres\"", "engine = 5");
+    let output = diff(&broken, old.path(), &["-t", "cloudformation"]);
+    let err = text(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert!(err.contains("E0203"), "{err}");
+    assert!(text(&output.stdout).is_empty());
+}
