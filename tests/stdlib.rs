@@ -65,3 +65,266 @@ fn every_stdlib_file_type_checks_cleanly() {
         assert!(diagnostics.is_empty(), "{path}:\n{rendered}");
     }
 }
+
+/// The names an expression reads.
+fn names_read(expr: &infra::syntax::ast::Expr, out: &mut std::collections::BTreeSet<String>) {
+    use infra::syntax::ast::ExprKind;
+    match &expr.kind {
+        ExprKind::Name(name) => {
+            out.insert(name.name.clone());
+        }
+        ExprKind::ListComp(c) | ExprKind::ObjectComp(c, _) => {
+            let parts = [Some(&c.iterable), c.filter.as_ref(), Some(&c.body)];
+            parts.into_iter().flatten().for_each(|e| names_read(e, out));
+            if let ExprKind::ObjectComp(_, value) = &expr.kind {
+                names_read(value, out);
+            }
+        }
+        _ => {}
+    }
+    expr.for_each_operand(|e| names_read(e, out));
+}
+
+/// The names the items read: values, guards, properties and the
+/// conditions of `unsupported`.
+fn read_by(items: &[infra::syntax::ast::Item]) -> std::collections::BTreeSet<String> {
+    let mut out = std::collections::BTreeSet::new();
+    for item in items {
+        let mut exprs = Vec::new();
+        match &item.kind {
+            ItemKind::Let(l) => exprs.push(&l.value),
+            ItemKind::Output(o) => exprs.extend(&o.value),
+            ItemKind::Unsupported(u) => exprs.extend(&u.condition),
+            ItemKind::Resource(r) => {
+                if let Some(guard) = &r.for_guard {
+                    exprs.push(&guard.iterable);
+                    exprs.extend(guard.key.as_deref());
+                }
+                exprs.extend(&r.if_guard);
+                exprs.extend(r.body.properties.iter().map(|p| &p.value));
+            }
+            _ => {}
+        }
+        exprs.into_iter().for_each(|e| names_read(e, &mut out));
+    }
+    out
+}
+
+/// Params a portable component's lowering leaves unread on purpose, with
+/// why the template still means what the program says. Any other param a
+/// `target` block does not read (directly, through the component's lets,
+/// or in an `unsupported ... if` that refuses it) would be a setting
+/// dropped without a word.
+const READ_ELSEWHERE: &[(&str, &str, &str, &str)] = &[
+    (
+        "queue.Queue",
+        "fifo",
+        "heat",
+        "Zaqar keeps every queue's messages in order and gives each claimed message to one consumer",
+    ),
+    (
+        "queue.Queue",
+        "visibility_timeout",
+        "heat",
+        "a Zaqar claim's TTL is chosen by the consumer on each claim: there is no queue setting",
+    ),
+    (
+        "database.Instance",
+        "security_groups",
+        "heat",
+        "Trove manages the instance's security group itself",
+    ),
+    (
+        "database.Instance",
+        "security_groups",
+        "terraform-openstack",
+        "Trove manages the instance's security group itself",
+    ),
+    (
+        "lb.LoadBalancer",
+        "security_groups",
+        "heat",
+        "Heat's Octavia load balancer has no property for its VIP port's groups",
+    ),
+    (
+        "queue.Queue",
+        "fifo",
+        "terraform-openstack",
+        "a Zaqar queue (made through a Heat stack) keeps its messages in order",
+    ),
+    (
+        "queue.Queue",
+        "visibility_timeout",
+        "terraform-openstack",
+        "a Zaqar claim's TTL is chosen by the consumer on each claim",
+    ),
+    (
+        "dns.Zone",
+        "email",
+        "cloudformation",
+        "Route 53 sets a hosted zone's SOA contact itself",
+    ),
+    (
+        "dns.Zone",
+        "email",
+        "terraform-aws",
+        "Route 53 sets a hosted zone's SOA contact itself",
+    ),
+    (
+        "lb.LoadBalancer",
+        "external_network",
+        "cloudformation",
+        "AWS has no external networks: an internet-facing load balancer needs none",
+    ),
+    (
+        "lb.LoadBalancer",
+        "external_network",
+        "terraform-aws",
+        "AWS has no external networks: an internet-facing load balancer needs none",
+    ),
+    (
+        "network.FloatingIp",
+        "external_network",
+        "cloudformation",
+        "an Elastic IP comes from no network",
+    ),
+    (
+        "network.FloatingIp",
+        "external_network",
+        "terraform-aws",
+        "an Elastic IP comes from no network",
+    ),
+    (
+        "network.Router",
+        "external_network",
+        "cloudformation",
+        "the internet gateway is AWS's external network",
+    ),
+    (
+        "network.Router",
+        "external_network",
+        "terraform-aws",
+        "the internet gateway is AWS's external network",
+    ),
+    (
+        "network.Router",
+        "network",
+        "heat",
+        "a Neutron router belongs to no network, only to the subnets attached to it",
+    ),
+    (
+        "network.Router",
+        "network",
+        "terraform-openstack",
+        "a Neutron router belongs to no network, only to the subnets attached to it",
+    ),
+    (
+        "network.SecurityGroup",
+        "network",
+        "heat",
+        "a Neutron security group belongs to the project, not to a network",
+    ),
+    (
+        "network.SecurityGroup",
+        "network",
+        "terraform-openstack",
+        "a Neutron security group belongs to the project, not to a network",
+    ),
+    (
+        "network.Subnet",
+        "zone",
+        "heat",
+        "a Neutron subnet spans every zone",
+    ),
+    (
+        "network.Subnet",
+        "zone",
+        "terraform-openstack",
+        "a Neutron subnet spans every zone",
+    ),
+    (
+        "network.Subnet",
+        "public",
+        "heat",
+        "a Neutron subnet gives no public addresses: a server gets one from a network.FloatingIp",
+    ),
+    (
+        "network.Subnet",
+        "public",
+        "terraform-openstack",
+        "a Neutron subnet gives no public addresses: a server gets one from a network.FloatingIp",
+    ),
+];
+
+#[test]
+fn every_portable_param_is_read_or_refused_on_every_target() {
+    let mut unread = Vec::new();
+    for (path, text) in infra::stdlib::files() {
+        let Some(namespace) = path
+            .strip_prefix("portable/")
+            .and_then(|p| p.strip_suffix(".infra"))
+        else {
+            continue;
+        };
+        let (ast, _) = infra::syntax::parse(FileId(0), text);
+        for item in &ast.items {
+            let ItemKind::Component(component) = &item.kind else {
+                continue;
+            };
+            let params: Vec<&str> = (component.items.iter())
+                .filter_map(|i| match &i.kind {
+                    ItemKind::Param(p) => Some(p.name.name.as_str()),
+                    _ => None,
+                })
+                .collect();
+            // A component's lets, by name, with what each reads.
+            let lets: Vec<(&str, std::collections::BTreeSet<String>)> = (component.items.iter())
+                .filter_map(|i| match &i.kind {
+                    ItemKind::Let(l) => {
+                        Some((l.name.name.as_str(), read_by(std::slice::from_ref(i))))
+                    }
+                    _ => None,
+                })
+                .collect();
+            for block in component.items.iter().filter_map(|i| match &i.kind {
+                ItemKind::Target(t) => Some(t),
+                _ => None,
+            }) {
+                if block
+                    .items
+                    .iter()
+                    .any(|i| matches!(&i.kind, ItemKind::Unsupported(u) if u.condition.is_none()))
+                {
+                    continue;
+                }
+                let mut read = read_by(&block.items);
+                // Through the component's lets, to a fixed point.
+                loop {
+                    let before = read.len();
+                    for (name, reads) in &lets {
+                        if read.contains(*name) {
+                            read.extend(reads.iter().cloned());
+                        }
+                    }
+                    if read.len() == before {
+                        break;
+                    }
+                }
+                let type_name = format!("{namespace}.{}", component.name.name);
+                let target = block.target.name.as_str();
+                for param in &params {
+                    let excused = READ_ELSEWHERE
+                        .iter()
+                        .any(|(t, p, on, _)| *t == type_name && p == param && *on == target);
+                    if !read.contains(*param) && !excused {
+                        unread.push(format!("{type_name}.{param} on {target}"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        unread.is_empty(),
+        "params no lowering reads nor refuses: {unread:#?}"
+    );
+}

@@ -155,9 +155,13 @@ impl Printer<'_> {
                 let header_end = target.target.span.end as usize;
                 self.nested_items(item, header_end, &target.items);
             }
-            ItemKind::Unsupported(reason) => {
+            ItemKind::Unsupported(unsupported) => {
                 self.write("unsupported ");
-                self.string(reason);
+                self.string(&unsupported.reason);
+                if let Some(cond) = &unsupported.condition {
+                    self.write(" if ");
+                    self.expr(cond);
+                }
             }
             ItemKind::Native(native) => {
                 if let Some(state) = native.state {

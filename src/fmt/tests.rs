@@ -70,7 +70,10 @@ mod clear {
                 ident(&mut x.target);
                 x.items.iter_mut().for_each(item);
             }
-            ItemKind::Unsupported(s) => string(s),
+            ItemKind::Unsupported(x) => {
+                string(&mut x.reason);
+                x.condition.iter_mut().for_each(expr);
+            }
             ItemKind::Native(x) => {
                 string(&mut x.type_name);
                 ident(&mut x.target);

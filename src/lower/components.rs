@@ -80,7 +80,11 @@ impl<'p> Expander<'p> {
             |id| self.program.schemas[id.0 as usize].name.clone(),
         );
         for item in target_items {
-            if let ItemKind::Unsupported(reason) = &item.kind {
+            if let ItemKind::Unsupported(Unsupported {
+                reason,
+                condition: None,
+            }) = &item.kind
+            {
                 let reason = reason.as_plain().unwrap_or_default();
                 self.diagnostics.push(
                     Diagnostic::new(
@@ -114,6 +118,11 @@ impl<'p> Expander<'p> {
         frame.deletion = deletion;
         frame.origin = Some(self.frame().origin.unwrap_or(r.name.span));
         self.frames.push(frame);
+        if let Some(refusal) = self.unsupported_use(r, &display, target_items) {
+            self.diagnostics.push(refusal);
+            self.frames.pop();
+            return Val::Null;
+        }
         // Every resource exists whether or not an output reads it.
         let all = component.items.iter().chain(target_items).enumerate();
         for (i, item) in all {
@@ -148,4 +157,74 @@ impl<'p> Expander<'p> {
             outputs,
         }))
     }
+}
+
+impl Expander<'_> {
+    /// The refusal of an instance that sets what its component cannot
+    /// honour on the target (`unsupported "reason" if condition`), with the
+    /// component's frame open: the condition reads its params. A condition
+    /// known only at deploy time is refused too, as it may hold then.
+    fn unsupported_use(
+        &mut self,
+        r: &Resource,
+        display: &str,
+        target_items: &[Item],
+    ) -> Option<Diagnostic> {
+        for item in target_items {
+            let ItemKind::Unsupported(Unsupported {
+                reason,
+                condition: Some(condition),
+            }) = &item.kind
+            else {
+                continue;
+            };
+            let when = match self.expr(condition) {
+                Val::Bool(false) | Val::Null => continue,
+                Val::Bool(true) => "",
+                _ => " if its condition holds at deploy time",
+            };
+            let said = reason.span.to(condition.span);
+            let reason = reason.as_plain().unwrap_or_default();
+            let target = self.target.display();
+            let mut read = Vec::new();
+            names_read(condition, &mut read);
+            let mut refusal = Diagnostic::new(
+                &codes::E0501,
+                r.name.span,
+                format!("this `{display}` cannot be built as asked on {target}{when}: {reason}"),
+            )
+            .label(format!("not available on {target} with these settings"));
+            for property in &r.body.properties {
+                if read.contains(&property.key.name.as_str()) {
+                    let setting = property.key.span.to(property.value.span);
+                    refusal = refusal.secondary(setting, "this setting");
+                }
+            }
+            return Some(
+                refusal
+                    .secondary(said, "the component says so here")
+                    .help(format!(
+                        "leave the setting out, or give it a compile-time value that {target} can honour"
+                    )),
+            );
+        }
+        None
+    }
+}
+
+/// The names an expression reads (a comprehension's own variables too,
+/// which only widens which settings are pointed at).
+fn names_read<'e>(expr: &'e Expr, out: &mut Vec<&'e str>) {
+    match &expr.kind {
+        ExprKind::Name(name) => out.push(&name.name),
+        ExprKind::ListComp(c) | ExprKind::ObjectComp(c, _) => {
+            let parts = [Some(&c.iterable), c.filter.as_ref(), Some(&c.body)];
+            parts.into_iter().flatten().for_each(|e| names_read(e, out));
+            if let ExprKind::ObjectComp(_, value) = &expr.kind {
+                names_read(value, out);
+            }
+        }
+        _ => {}
+    }
+    expr.for_each_operand(|e| names_read(e, out));
 }

@@ -71,3 +71,44 @@ output names = [for name in ["b"]: name]
         &serde_json::json!(["b"])
     );
 }
+
+#[test]
+fn a_setting_a_target_cannot_honour_refuses_only_the_uses_that_ask_for_it() {
+    let main = r#"
+param versioned: bool
+
+resource archive: storage.Bucket {
+  name = "archive-bucket"
+  versioning = versioned
+}
+"#;
+    let files = [("main.infra", main)];
+    // Known at compile time and false: Heat builds the bucket, unversioned.
+    let (codes, template) = build(&files, &[("versioned", "false")], Target::Heat);
+    assert!(codes.is_empty(), "{codes:?}");
+    let template = template.expect("a template");
+    assert_eq!(
+        at(&template, &["resources", "archive", "type"]),
+        "OS::Swift::Container"
+    );
+    // True, or open until deploy time: refused, and nothing is built.
+    for given in [&[("versioned", "true")][..], &[]] {
+        let (codes, template) = build(&files, given, Target::Heat);
+        assert_eq!(codes, ["E0501"], "{given:?}");
+        assert!(template.is_none());
+    }
+    // Where the setting has a form, it is honoured, at deploy time too.
+    let (codes, template) = build(&files, &[], Target::CloudFormation);
+    assert!(codes.is_empty(), "{codes:?}");
+    let template = template.expect("a template");
+    let status = at(
+        &template,
+        &[
+            "Resources",
+            "Archive",
+            "Properties",
+            "VersioningConfiguration",
+        ],
+    );
+    assert!(status.is_object(), "{status}");
+}

@@ -216,6 +216,7 @@ impl<'a> Resolver<'a> {
                     let _ =
                         self.with_scope(t.items.len(), |s| s.items_in_open_scope(&t.items, block));
                 }
+                ItemKind::Unsupported(u) => self.opt_expr(u.condition.as_ref()),
                 ItemKind::Native(n) => {
                     for member in &n.members {
                         match &member.kind {

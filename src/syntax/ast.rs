@@ -73,7 +73,7 @@ pub enum ItemKind {
     TypeAlias(TypeAlias),
     Component(Component),
     Target(TargetBlock),
-    Unsupported(StringLit),
+    Unsupported(Unsupported),
     Native(Native),
     /// A chunk that did not parse; its diagnostic is already reported.
     Error,
@@ -180,6 +180,15 @@ pub struct Component {
 pub struct TargetBlock {
     pub target: Ident,
     pub items: Vec<Item>,
+}
+
+/// `unsupported "reason"` in a target block: the component has no form on
+/// the target. With `if CONDITION`, only the uses for which the condition
+/// holds have none (a setting the target cannot honour).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Unsupported {
+    pub reason: StringLit,
+    pub condition: Option<Expr>,
 }
 
 /// `native "TYPE" on TARGET { ... }`.

@@ -165,10 +165,7 @@ impl<'t> Lowerer<'t> {
             Rule::type_decl => self.type_decl(pair).map(ItemKind::TypeAlias),
             Rule::component_decl => self.component(pair).map(ItemKind::Component),
             Rule::target_block => self.target_block(pair).map(ItemKind::Target),
-            Rule::unsupported => Children::of(pair)
-                .next()
-                .and_then(|p| self.string(p))
-                .map(ItemKind::Unsupported),
+            Rule::unsupported => self.unsupported(pair).map(ItemKind::Unsupported),
             Rule::native_decl => self.native(pair).map(ItemKind::Native),
             _ => None,
         };
@@ -176,6 +173,15 @@ impl<'t> Lowerer<'t> {
             self.bug(span, "unexpected declaration shape");
             ItemKind::Error
         });
+        // pest skips the blanks before an optional `if` that is not there:
+        // an `unsupported` ends at its reason or condition.
+        let span = match &kind {
+            ItemKind::Unsupported(u) => {
+                let last = u.condition.as_ref().map_or(u.reason.span, |c| c.span);
+                Span::new(span.file, span.start as usize, last.end as usize)
+            }
+            _ => span,
+        };
         Item { doc, kind, span }
     }
 
@@ -206,6 +212,16 @@ impl<'t> Lowerer<'t> {
         let ty = c.optional(Rule::type_expr).map(|p| self.type_expr(p));
         let value = self.expr(c.optional(Rule::expr)?);
         Some(Let { name, ty, value })
+    }
+
+    fn unsupported(&self, pair: Pair<Rule>) -> Option<Unsupported> {
+        let mut c = Children::of(pair);
+        let reason = self.string(c.next()?)?;
+        let condition = match c.optional(Rule::if_guard) {
+            Some(p) => Some(self.expr(Children::of(p).next()?)),
+            None => None,
+        };
+        Some(Unsupported { reason, condition })
     }
 
     fn resource(&self, pair: Pair<Rule>) -> Option<Resource> {

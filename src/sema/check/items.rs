@@ -122,6 +122,13 @@ impl Checker<'_> {
                 ItemKind::TypeAlias(a) => {
                     let _ = self.resolve_type(module, &a.ty);
                 }
+                ItemKind::Unsupported(Unsupported {
+                    condition: Some(condition),
+                    ..
+                }) => {
+                    let t = self.infer(&mut scope, condition);
+                    self.expect(&Ty::Bool, &t, condition.span, None);
+                }
                 ItemKind::Native(n) => {
                     for member in &n.members {
                         if let MemberKind::Property(f) | MemberKind::Attribute(f) = &member.kind {

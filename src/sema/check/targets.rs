@@ -100,10 +100,15 @@ impl Checker<'_> {
                 _ => None,
             })
             .collect();
-        let unsupported = block
-            .items
-            .iter()
-            .any(|i| matches!(i.kind, ItemKind::Unsupported(_)));
+        let unsupported = block.items.iter().any(|i| {
+            matches!(
+                i.kind,
+                ItemKind::Unsupported(Unsupported {
+                    condition: None,
+                    ..
+                })
+            )
+        });
         if unsupported {
             return;
         }

@@ -57,11 +57,23 @@ impl<'t> Parser<'t> {
             b"unsupported" => {
                 self.keyword("unsupported")?;
                 self.skip();
-                ItemKind::Unsupported(self.string()?)
+                let reason = self.string()?;
+                let condition = self.attempt(|p| {
+                    p.skip();
+                    p.keyword("if")?;
+                    p.skip();
+                    p.expr()
+                });
+                ItemKind::Unsupported(Unsupported { reason, condition })
             }
             _ => return None,
         };
-        let item = self.item(start, kind);
+        let mut item = self.item(start, kind);
+        // An `unsupported` ends at its reason or condition, not at the
+        // blanks after it.
+        if let ItemKind::Unsupported(u) = &item.kind {
+            item.span.end = u.condition.as_ref().map_or(u.reason.span, |c| c.span).end;
+        }
         self.skip();
         self.at_decl_end().then_some(item)
     }
