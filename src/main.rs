@@ -443,7 +443,10 @@ fn built(
     what: &str,
 ) -> Result<Result<(infra::Checked, Vec<infra::Template>), u8>, UsageError> {
     let inputs = workspace::expand(paths)?;
-    let (checked, templates) = infra::build(&inputs, options, targets)?;
+    let (mut checked, templates) = infra::build(&inputs, options, targets)?;
+    // Two programs writing one file is found before anything is written.
+    let collisions = infra::output_collisions(&checked.db, &templates);
+    checked.diagnostics.extend(collisions);
     let status = report(&checked.db, &checked.diagnostics, args);
     if status != 0 {
         exit_without_freeing((checked, templates));
@@ -484,22 +487,8 @@ fn build(
         .collect();
     match out_dir {
         Some(dir) => {
-            std::fs::create_dir_all(dir).map_err(|error| IoError {
-                path: dir.to_path_buf(),
-                action: "create directory",
-                error,
-            })?;
-            for (name, bytes) in rendered.iter().chain(&maps) {
-                let path = dir.join(name);
-                if let Some(parent) = path.parent() {
-                    std::fs::create_dir_all(parent).map_err(|error| IoError {
-                        path: parent.to_path_buf(),
-                        action: "create directory",
-                        error,
-                    })?;
-                }
-                workspace::write_atomic(&path, bytes)?;
-            }
+            let all: Vec<(PathBuf, &[u8])> = rendered.iter().chain(&maps).cloned().collect();
+            workspace::write_set(dir, &all)?;
         }
         None => match rendered.as_slice() {
             [(_, bytes)] => {
@@ -609,7 +598,7 @@ fn fmt(paths: &[PathBuf], check_only: bool, args: &DiagnosticArgs) -> Result<u8,
         if check_only {
             out(&format!("{} is not formatted", path.display()));
         } else {
-            workspace::write_atomic(&path, formatted.as_bytes())?;
+            workspace::rewrite(&path, formatted.as_bytes())?;
             out(&format!("formatted {}", path.display()));
         }
     }
