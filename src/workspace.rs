@@ -261,15 +261,14 @@ pub fn load(
     max_bytes: u64,
 ) -> Result<(FileId, Result<String, Box<Diagnostic>>), IoError> {
     let bytes = read_input(path, max_bytes)?;
-    let name = path.display().to_string();
     // The database keeps the text for diagnostics: the file's own, or its
     // readable part when it is not UTF-8.
     let (file, decoded) = match String::from_utf8(bytes) {
-        Ok(text) => (db.add(name, Some(path), text.clone()), Ok(text)),
+        Ok(text) => (db.add_path(path, path, text.clone()), Ok(text)),
         Err(error) => {
             let bytes = error.into_bytes();
             let lossy = String::from_utf8_lossy(&bytes).into_owned();
-            let file = db.add(name, Some(path), lossy);
+            let file = db.add_path(path, path, lossy);
             (file, syntax::decode(file, bytes))
         }
     };

@@ -54,8 +54,10 @@ fn three_broken_declarations_give_three_located_diagnostics() {
 fn json_diagnostics_are_one_object_per_line() {
     let output = infra(&["check", "--message-format", "json", THREE_BROKEN]);
     assert_eq!(output.status.code(), Some(1));
-    let err = stderr(&output);
-    let objects: Vec<serde_json::Value> = err
+    // Machine output goes to stdout: `> report.json` captures it.
+    assert!(output.stderr.is_empty(), "{}", stderr(&output));
+    let out = String::from_utf8_lossy(&output.stdout);
+    let objects: Vec<serde_json::Value> = out
         .lines()
         .map(|l| serde_json::from_str(l).expect("each line is JSON"))
         .collect();
@@ -73,7 +75,7 @@ fn json_diagnostics_are_one_object_per_line() {
 fn sarif_is_one_valid_log() {
     let output = infra(&["check", "--message-format", "sarif", THREE_BROKEN]);
     assert_eq!(output.status.code(), Some(1));
-    let log: serde_json::Value = serde_json::from_slice(&output.stderr).expect("SARIF is JSON");
+    let log: serde_json::Value = serde_json::from_slice(&output.stdout).expect("SARIF is JSON");
     assert_eq!(log["version"], "2.1.0");
     assert_eq!(log["runs"][0]["results"].as_array().map(Vec::len), Some(3));
 }
@@ -1101,4 +1103,103 @@ fn file_reads_at_compile_time_on_every_target() {
         // Folded at compile time: three lines, the last one empty.
         assert!(text.contains("\"3\"") || text.contains(": 3\n"), "{file}");
     }
+}
+
+// ------------------------------------------------------------ output hygiene
+
+#[test]
+fn a_failure_of_the_command_is_reported_in_the_message_format() {
+    let json = infra(&["check", "missing.infra", "--message-format", "json"]);
+    assert_eq!(json.status.code(), Some(2));
+    let line: serde_json::Value = serde_json::from_slice(&json.stdout).expect("one JSON line");
+    assert_eq!(line["severity"], "error");
+    assert_eq!(line["code"], serde_json::Value::Null);
+    assert!(line["message"].as_str().unwrap().contains("missing.infra"));
+    let sarif = infra(&["check", "missing.infra", "--message-format", "sarif"]);
+    assert_eq!(sarif.status.code(), Some(2));
+    let log: serde_json::Value = serde_json::from_slice(&sarif.stdout).expect("one SARIF log");
+    let invocation = &log["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    let text = &invocation["toolExecutionNotifications"][0]["message"]["text"];
+    assert!(text.as_str().unwrap().contains("missing.infra"), "{log}");
+    // A command line clap refuses, too.
+    let usage = infra(&[
+        "check",
+        "--message-format=json",
+        "--no-such-flag",
+        "x.infra",
+    ]);
+    assert_eq!(usage.status.code(), Some(2));
+    let line: serde_json::Value = serde_json::from_slice(&usage.stdout).expect("one JSON line");
+    assert!(line["message"].as_str().unwrap().contains("--no-such-flag"));
+    // A template on stdout keeps machine output off it.
+    let built = infra(&[
+        "build",
+        "examples/static_site.infra",
+        "-t",
+        "heat",
+        "--message-format",
+        "json",
+    ]);
+    assert_eq!(built.status.code(), Some(0), "{}", stderr(&built));
+    serde_json::from_slice::<serde_json::Value>(&built.stdout).expect("only the template");
+}
+
+#[test]
+fn control_characters_of_sources_and_names_are_escaped() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let name = "evil\u{1b}]0;pwned\u{7}.infra";
+    let path = temp_file(
+        &dir,
+        name,
+        "let a = \"\u{1b}[2J\u{1b}[31mred\" )\n".as_bytes(),
+    );
+    let output = infra(&["check", "--color", "never", &path]);
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "{err:?}");
+    assert!(err.contains("evil\\x1b]0;pwned\\x07.infra"), "{err}");
+    assert!(err.contains("\\x1b[2J\\x1b[31mred"), "{err}");
+    // An error of the command names the file escaped too.
+    let missing = dir.path().join("gone\u{1b}[2J.infra");
+    let output = infra(&["check", &missing.display().to_string()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(!stderr(&output).contains('\u{1b}'), "{:?}", stderr(&output));
+}
+
+#[test]
+fn a_file_name_that_is_not_utf8_is_kept_whole_in_json_and_sarif() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let name = std::ffi::OsStr::from_bytes(b"bad\xff.infra");
+    std::fs::write(dir.path().join(name), "let a = (\n").unwrap();
+    let path = dir.path().join(name);
+    let output = Command::new(env!("CARGO_BIN_EXE_infra"))
+        .arg("check")
+        .arg(&path)
+        .args(["--message-format", "json"])
+        .output()
+        .expect("infra runs");
+    let line: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let bytes: Vec<u8> = line["file_bytes"]
+        .as_array()
+        .expect("file_bytes")
+        .iter()
+        .map(|b| b.as_u64().unwrap() as u8)
+        .collect();
+    assert_eq!(bytes, path.as_os_str().as_bytes());
+    assert!(
+        line["file"].as_str().unwrap().ends_with("bad\\xff.infra"),
+        "{line}"
+    );
+    let output = Command::new(env!("CARGO_BIN_EXE_infra"))
+        .arg("check")
+        .arg(&path)
+        .args(["--message-format", "sarif"])
+        .output()
+        .expect("infra runs");
+    let log: serde_json::Value = serde_json::from_slice(&output.stdout).expect("SARIF");
+    let uri = &log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+        ["uri"];
+    assert!(uri.as_str().unwrap().ends_with("bad%FF.infra"), "{uri}");
 }

@@ -56,7 +56,7 @@ impl Checker<'_> {
                 .iter()
                 .map(|(_, shown, _)| shown.clone())
                 .collect();
-            chain.push(joined.display().to_string());
+            chain.push(crate::source::shown_name(&joined).0);
             let self_import = position + 1 == self.loading.len();
             let mut diagnostic = Diagnostic::new(&codes::E0103, import.path.span, "import cycle")
                 .label("this import closes the cycle")
@@ -83,9 +83,8 @@ impl Checker<'_> {
                 return None;
             }
         };
-        let name = joined.display().to_string();
         let lossy = String::from_utf8_lossy(&text).into_owned();
-        let file = self.db.add(name, Some(&canonical), lossy);
+        let file = self.db.add_path(&joined, &canonical, lossy);
         let text = match syntax::decode(file, text) {
             Ok(text) => text,
             Err(diagnostic) => {
@@ -108,8 +107,11 @@ impl Checker<'_> {
         // Imports of this file resolve from where it was found, as written.
         let id = self.add_module(ast.clone(), Arc::new(names), joined.parent(), None);
         self.user_modules.insert(canonical.clone(), id);
-        self.loading
-            .push((canonical, joined.display().to_string(), import.path.span));
+        self.loading.push((
+            canonical,
+            crate::source::shown_name(&joined).0,
+            import.path.span,
+        ));
         self.load_imports(id);
         self.loading.pop();
         if !broken {
