@@ -769,7 +769,8 @@ fn read_source(name: &str) -> Option<String> {
     {
         return infra::stdlib::source(path).map(str::to_string);
     }
-    std::fs::read_to_string(name).ok()
+    let max = infra::project::Limits::default().max_file_bytes;
+    String::from_utf8(workspace::read_regular(std::path::Path::new(name), max).ok()?).ok()
 }
 
 fn explain(code: &str) -> Result<u8, UsageError> {
