@@ -269,7 +269,7 @@ pub fn output_collisions(db: &SourceDb, templates: &[Template]) -> Vec<Diagnosti
                 ),
             )
             .label(format!("this program builds to `{name}`"))
-            .secondary(at(earlier), format!("and so does this one"))
+            .secondary(at(earlier), "and so does this one")
             .note("a template is named by its entry file's stem: one would replace the other")
             .help("build each program into its own directory, or rename one of the files"),
         );
