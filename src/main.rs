@@ -351,7 +351,8 @@ fn run_command() -> ExitCode {
             if sink.format == MessageFormat::Human {
                 let _ = error.print();
             } else {
-                fail(error.render().to_string().trim_end());
+                let text = error.render().to_string();
+                fail(text.strip_prefix("error: ").unwrap_or(&text).trim_end());
             }
             return ExitCode::from(EXIT_USAGE);
         }

@@ -338,13 +338,19 @@ pub fn write_set(dir: &Path, files: &[(PathBuf, &[u8])]) -> Result<(), IoError> 
         action: "write to",
         error,
     })?;
-    let result = stage_and_place(dir, &staging, files);
+    let result = stage_and_place(dir, &staging, files, &|from, to| fs::rename(from, to));
     // Best effort: the error that matters is the one already found.
     let _ = fs::remove_dir_all(&staging);
     result
 }
 
-fn stage_and_place(dir: &Path, staging: &Path, files: &[(PathBuf, &[u8])]) -> Result<(), IoError> {
+/// The renames go through `rename`, so that a test can make one fail.
+fn stage_and_place(
+    dir: &Path,
+    staging: &Path,
+    files: &[(PathBuf, &[u8])],
+    rename: &dyn Fn(&Path, &Path) -> io::Result<()>,
+) -> Result<(), IoError> {
     let new_dir = staging.join("new");
     let old_dir = staging.join("old");
     for path in [&new_dir, &old_dir] {
@@ -385,16 +391,16 @@ fn stage_and_place(dir: &Path, staging: &Path, files: &[(PathBuf, &[u8])]) -> Re
         let path = dir.join(name);
         let step = || -> io::Result<Option<PathBuf>> {
             let backup = old_dir.join(index.to_string());
-            let saved = match fs::rename(&path, &backup) {
+            let saved = match rename(&path, &backup) {
                 Ok(()) => Some(backup),
                 Err(error) if error.kind() == io::ErrorKind::NotFound => None,
                 Err(error) => return Err(error),
             };
-            match fs::rename(new_dir.join(index.to_string()), &path) {
+            match rename(&new_dir.join(index.to_string()), &path) {
                 Ok(()) => Ok(saved),
                 Err(error) => {
                     if let Some(saved) = &saved {
-                        let _ = fs::rename(saved, &path);
+                        let _ = rename(saved, &path);
                     }
                     Err(error)
                 }
@@ -405,7 +411,7 @@ fn stage_and_place(dir: &Path, staging: &Path, files: &[(PathBuf, &[u8])]) -> Re
             Err(error) => {
                 for (path, saved) in placed.into_iter().rev() {
                     let _ = match saved {
-                        Some(saved) => fs::rename(saved, &path),
+                        Some(saved) => rename(&saved, &path),
                         None => fs::remove_file(&path),
                     };
                 }
@@ -462,4 +468,73 @@ pub fn rewrite(path: &Path, contents: &[u8]) -> Result<(), IoError> {
             let _ = fs::remove_file(&tmp);
             io(error)
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_rename_failing_midway_puts_back_what_was_there() {
+        let dir = std::env::temp_dir().join(format!("infra-write-set-{}", unpredictable()));
+        fs::create_dir(&dir).unwrap();
+        fs::write(dir.join("a"), "old a").unwrap();
+        fs::write(dir.join("c"), "old c").unwrap();
+        let files: Vec<(PathBuf, &[u8])> = vec![
+            ("a".into(), b"new a"),
+            ("b".into(), b"new b"),
+            ("c".into(), b"new c"),
+        ];
+        let staging = fresh_dir(&dir, ".infra-build-").unwrap();
+        // The third file's placing fails, after `a` and `b` are in place.
+        let target_c = dir.join("c");
+        let failing = |from: &Path, to: &Path| {
+            if to == target_c && from.starts_with(staging.join("new")) {
+                return Err(io::Error::other("disk full"));
+            }
+            fs::rename(from, to)
+        };
+        let error = stage_and_place(&dir, &staging, &files, &failing).unwrap_err();
+        fs::remove_dir_all(&staging).unwrap();
+        assert_eq!(error.path, target_c);
+        assert_eq!(fs::read_to_string(dir.join("a")).unwrap(), "old a");
+        assert_eq!(fs::read_to_string(dir.join("c")).unwrap(), "old c");
+        assert_eq!(names(&dir), ["a", "c"]);
+        // And through the public entry, all are written, no temporary left.
+        write_set(&dir, &files).unwrap();
+        assert_eq!(names(&dir), ["a", "b", "c"]);
+        assert_eq!(fs::read_to_string(dir.join("c")).unwrap(), "new c");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_fifo_is_refused_unopened() {
+        let dir = std::env::temp_dir().join(format!("infra-fifo-{}", unpredictable()));
+        fs::create_dir(&dir).unwrap();
+        let fifo = dir.join("pipe");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.is_ok_and(|s| s.success()));
+        let refused = read_regular(&fifo, 10);
+        assert!(
+            matches!(refused, Err(ReadError::NotRegular("a FIFO"))),
+            "{refused:?}"
+        );
+        fs::write(dir.join("big"), "0123456789!").unwrap();
+        let refused = read_regular(&dir.join("big"), 10);
+        assert!(matches!(
+            refused,
+            Err(ReadError::TooLarge { size: 11, max: 10 })
+        ));
+        assert_eq!(read_regular(&dir.join("big"), 11).unwrap(), b"0123456789!");
+        fs::remove_dir_all(&dir).unwrap();
+    }
 }
