@@ -108,6 +108,9 @@ fn check_phases_once(
         lap = Instant::now();
     };
     let mut db = infra::source::SourceDb::new();
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+    let project = infra::project::Project::at(dir.unwrap_or(Path::new(".")))
+        .expect("the program's directory");
     let file = db.add(path.display().to_string(), Some(path), text.to_string());
     let (ast, _) = infra::syntax::parse(file, text);
     let ast = std::rc::Rc::new(ast);
@@ -122,7 +125,7 @@ fn check_phases_once(
         file,
         ast.clone(),
         names.clone(),
-        Some(path),
+        Some((path, &project)),
         &params,
         false,
     );

@@ -17,6 +17,9 @@ pub enum Builtin {
     Concat,
     Contains,
     Element,
+    /// Replaced by the file's text right after parsing (`sema::files`): a
+    /// call that is left could not be read and is an error already, so no
+    /// phase computes it.
     File,
     Join,
     Keys,

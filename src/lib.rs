@@ -15,6 +15,7 @@ pub mod json;
 pub mod lower;
 pub mod native;
 pub use sema::params;
+pub mod project;
 pub mod sema;
 pub mod source;
 pub mod sourcemap;
@@ -82,8 +83,10 @@ pub fn parse_files(paths: &[std::path::PathBuf]) -> Result<Checked, workspace::I
     let mut db = SourceDb::new();
     let mut files = Vec::new();
     let mut diagnostics = Vec::new();
+    let mut projects = project::Projects::default();
     for path in paths {
-        let (file, decoded) = workspace::load(&mut db, path)?;
+        let (project, _) = projects.of(&mut db, path)?;
+        let (file, decoded) = workspace::load(&mut db, path, project.limits.max_file_bytes)?;
         match decoded {
             Ok(text) => {
                 let (ast, syntax) = syntax::parse(file, &text);
@@ -115,8 +118,11 @@ pub fn check(
     let mut graphs = Vec::new();
     let mut programs = Vec::new();
     let mut diagnostics = Vec::new();
+    let mut projects = project::Projects::default();
     for path in paths {
-        let (file, decoded) = workspace::load(&mut db, path)?;
+        let (project, manifest) = projects.of(&mut db, path)?;
+        diagnostics.extend(manifest);
+        let (file, decoded) = workspace::load(&mut db, path, project.limits.max_file_bytes)?;
         let text = match decoded {
             Ok(text) => text,
             Err(diagnostic) => {
@@ -124,8 +130,11 @@ pub fn check(
                 continue;
             }
         };
-        let (ast, syntax) = syntax::parse(file, &text);
+        let (mut ast, syntax) = syntax::parse(file, &text);
         let syntax_ok = !diagnostics::has_errors(&syntax);
+        if syntax_ok {
+            diagnostics.extend(sema::files::inline(&mut ast, path.parent(), &project));
+        }
         if ast.items.is_empty() && syntax.is_empty() {
             diagnostics.push(empty_program(file, text.len()));
         }
@@ -160,7 +169,7 @@ pub fn check(
                         file,
                         ast.clone(),
                         names.clone(),
-                        Some(path),
+                        Some((path, &project)),
                         &params,
                         options.keep_types,
                     );
@@ -232,6 +241,40 @@ pub fn output_names(db: &SourceDb, templates: &[Template]) -> Vec<String> {
         .iter()
         .map(|t| t.target.file_name(&stem(db, t.file), both_providers))
         .collect()
+}
+
+/// Two entry files whose templates have one output name (`src/a/main.infra`
+/// and `src/b/main.infra` both give `main.hot.json`): one E0014 per pair of
+/// files, at the later file, naming both. `infra build -o` and `infra diff`
+/// refuse them before writing or reading anything.
+pub fn output_collisions(db: &SourceDb, templates: &[Template]) -> Vec<Diagnostic> {
+    let mut first: std::collections::HashMap<String, FileId> = Default::default();
+    let mut reported = std::collections::HashSet::new();
+    let mut found = Vec::new();
+    for (name, template) in output_names(db, templates).into_iter().zip(templates) {
+        let earlier = *first.entry(name.clone()).or_insert(template.file);
+        if earlier == template.file || !reported.insert((earlier, template.file)) {
+            continue;
+        }
+        let at = |file: FileId| source::Span::new(file, 0, 0);
+        let shown = |file: FileId| db.get(file).name.clone();
+        found.push(
+            Diagnostic::new(
+                &diagnostics::codes::E0014,
+                at(template.file),
+                format!(
+                    "`{}` and `{}` both build to `{name}`",
+                    shown(earlier),
+                    shown(template.file)
+                ),
+            )
+            .label(format!("this program builds to `{name}`"))
+            .secondary(at(earlier), "and so does this one")
+            .note("a template is named by its entry file's stem: one would replace the other")
+            .help("build each program into its own directory, or rename one of the files"),
+        );
+    }
+    found
 }
 
 /// Checks the entry files, then lowers and emits each for each target.

@@ -226,18 +226,138 @@ fn main() -> ExitCode {
     }
 }
 
+/// Where diagnostics go and how, chosen once per run from the command line.
+struct Sink {
+    format: MessageFormat,
+    /// Machine-readable formats go to stdout when the command prints nothing
+    /// else there (`check`, `build -o`), so `> report.sarif` captures them;
+    /// else to stderr. Human text always goes to stderr.
+    machine_on_stdout: bool,
+}
+
+static SINK: std::sync::OnceLock<Sink> = std::sync::OnceLock::new();
+
+/// The run's SARIF log, printed once at its end with any failure of the
+/// command itself added: one run, one log.
+static SARIF_LOG: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None);
+
+fn sink() -> &'static Sink {
+    SINK.get_or_init(|| Sink {
+        format: MessageFormat::Human,
+        machine_on_stdout: false,
+    })
+}
+
+/// The sink of a command line clap could not parse, from its words: the
+/// failure is reported in the format asked for where it can be found.
+fn sink_of_words() -> Sink {
+    let words: Vec<String> = std::env::args().skip(1).collect();
+    let mut format = MessageFormat::Human;
+    for (i, word) in words.iter().enumerate() {
+        let value = match word.strip_prefix("--message-format") {
+            Some("") => words.get(i + 1).map(String::as_str),
+            Some(rest) => rest.strip_prefix('='),
+            None => None,
+        };
+        if let Some(found) = value.and_then(|v| MessageFormat::from_str(v, false).ok()) {
+            format = found;
+        }
+    }
+    let command = words.iter().find(|w| !w.starts_with('-'));
+    let out_dir = words
+        .iter()
+        .any(|w| w == "-o" || w.starts_with("--out-dir") || w.starts_with("-o"));
+    Sink {
+        format,
+        machine_on_stdout: match command.map(String::as_str) {
+            Some("check") => true,
+            Some("build") => out_dir,
+            _ => false,
+        },
+    }
+}
+
+fn sink_of(command: &Command) -> Sink {
+    let (args, machine_on_stdout) = match command {
+        Command::Check { diagnostics, .. } => (Some(diagnostics), true),
+        Command::Build {
+            diagnostics,
+            out_dir,
+            ..
+        } => (Some(diagnostics), out_dir.is_some()),
+        Command::Diff { diagnostics, .. }
+        | Command::Graph { diagnostics, .. }
+        | Command::Fmt { diagnostics, .. } => (Some(diagnostics), false),
+        Command::Where { .. } | Command::Explain { .. } => (None, false),
+    };
+    Sink {
+        format: args.map_or(MessageFormat::Human, |a| a.message_format),
+        machine_on_stdout,
+    }
+}
+
+/// Writes diagnostics text to the stream its format goes to.
+fn emit(text: &str) {
+    let sink = sink();
+    let _ = if sink.format != MessageFormat::Human && sink.machine_on_stdout {
+        std::io::stdout().lock().write_all(text.as_bytes())
+    } else {
+        std::io::stderr().lock().write_all(text.as_bytes())
+    };
+}
+
+/// Reports a failure of the command itself (exit status 2) in the chosen
+/// format.
+fn fail(message: &str) {
+    match sink().format {
+        MessageFormat::Human => {
+            let message = diagnostics::render::escape_controls(message);
+            let _ = writeln!(std::io::stderr().lock(), "error: {message}");
+        }
+        MessageFormat::Json => emit(&diagnostics::json::failure(message)),
+        MessageFormat::Sarif => {
+            let mut log = SARIF_LOG.lock().unwrap_or_else(|e| e.into_inner());
+            let base = log
+                .take()
+                .unwrap_or_else(|| diagnostics::sarif::report(&SourceDb::new(), &[]));
+            *log = Some(diagnostics::sarif::with_failure(&base, message));
+        }
+    }
+}
+
+/// Prints the run's SARIF log, if it has one.
+fn flush_sarif() {
+    let log = SARIF_LOG.lock().unwrap_or_else(|e| e.into_inner()).take();
+    if let Some(log) = log {
+        emit(&log);
+    }
+}
+
 fn run() -> ExitCode {
+    let code = run_command();
+    flush_sarif();
+    code
+}
+
+fn run_command() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
-            let _ = error.print();
-            return if error.use_stderr() {
-                ExitCode::from(EXIT_USAGE)
+            if !error.use_stderr() {
+                let _ = error.print();
+                return ExitCode::SUCCESS;
+            }
+            let sink = SINK.get_or_init(sink_of_words);
+            if sink.format == MessageFormat::Human {
+                let _ = error.print();
             } else {
-                ExitCode::SUCCESS
-            };
+                let text = error.render().to_string();
+                fail(text.strip_prefix("error: ").unwrap_or(&text).trim_end());
+            }
+            return ExitCode::from(EXIT_USAGE);
         }
     };
+    let _ = SINK.set(sink_of(&cli.command));
     let result = match cli.command {
         Command::Check {
             paths,
@@ -297,7 +417,7 @@ fn run() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
-            eprintln!("error: {error}");
+            fail(&error.to_string());
             ExitCode::from(EXIT_USAGE)
         }
     }
@@ -443,7 +563,10 @@ fn built(
     what: &str,
 ) -> Result<Result<(infra::Checked, Vec<infra::Template>), u8>, UsageError> {
     let inputs = workspace::expand(paths)?;
-    let (checked, templates) = infra::build(&inputs, options, targets)?;
+    let (mut checked, templates) = infra::build(&inputs, options, targets)?;
+    // Two programs writing one file is found before anything is written.
+    let collisions = infra::output_collisions(&checked.db, &templates);
+    checked.diagnostics.extend(collisions);
     let status = report(&checked.db, &checked.diagnostics, args);
     if status != 0 {
         exit_without_freeing((checked, templates));
@@ -484,22 +607,8 @@ fn build(
         .collect();
     match out_dir {
         Some(dir) => {
-            std::fs::create_dir_all(dir).map_err(|error| IoError {
-                path: dir.to_path_buf(),
-                action: "create directory",
-                error,
-            })?;
-            for (name, bytes) in rendered.iter().chain(&maps) {
-                let path = dir.join(name);
-                if let Some(parent) = path.parent() {
-                    std::fs::create_dir_all(parent).map_err(|error| IoError {
-                        path: parent.to_path_buf(),
-                        action: "create directory",
-                        error,
-                    })?;
-                }
-                workspace::write_atomic(&path, bytes)?;
-            }
+            let all: Vec<(PathBuf, &[u8])> = rendered.iter().chain(&maps).cloned().collect();
+            workspace::write_set(dir, &all)?;
         }
         None => match rendered.as_slice() {
             [(_, bytes)] => {
@@ -607,10 +716,10 @@ fn fmt(paths: &[PathBuf], check_only: bool, args: &DiagnosticArgs) -> Result<u8,
         unformatted += 1;
         let path = checked.db.get(parsed.file).path.clone().unwrap_or_default();
         if check_only {
-            out(&format!("{} is not formatted", path.display()));
+            out(&format!("{} is not formatted", shown(&path)));
         } else {
-            workspace::write_atomic(&path, formatted.as_bytes())?;
-            out(&format!("formatted {}", path.display()));
+            workspace::rewrite(&path, formatted.as_bytes())?;
+            out(&format!("formatted {}", shown(&path)));
         }
     }
     Ok(if check_only && unformatted > 0 {
@@ -637,10 +746,11 @@ fn where_(dir: &std::path::Path, id: &str, format: ReportFormat) -> Result<u8, U
                     .join(" or ")
             ),
         };
-        eprintln!(
+        let message = format!(
             "error: no template in `{}` has a resource, param, output or condition `{id}`{hint}",
-            dir.display()
+            shown(dir)
         );
+        eprintln!("{}", diagnostics::render::escape_controls(&message));
         return Ok(EXIT_ERRORS);
     }
     let text = match format {
@@ -660,7 +770,8 @@ fn read_source(name: &str) -> Option<String> {
     {
         return infra::stdlib::source(path).map(str::to_string);
     }
-    std::fs::read_to_string(name).ok()
+    let max = infra::project::Limits::default().max_file_bytes;
+    String::from_utf8(workspace::read_regular(std::path::Path::new(name), max).ok()?).ok()
 }
 
 fn explain(code: &str) -> Result<u8, UsageError> {
@@ -682,6 +793,12 @@ fn explain(code: &str) -> Result<u8, UsageError> {
     }
 }
 
+/// A path as a person reads it: its control characters escaped.
+fn shown(path: &std::path::Path) -> String {
+    let (name, _) = infra::source::shown_name(path);
+    diagnostics::render::escape_controls(&name).into_owned()
+}
+
 /// One line on stdout; a closed pipe (`infra fmt --check | head`) is not an error.
 fn out(line: &str) {
     let _ = writeln!(std::io::stdout().lock(), "{line}");
@@ -689,7 +806,6 @@ fn out(line: &str) {
 
 /// Prints diagnostics in the chosen format and returns the exit status.
 fn report(db: &SourceDb, found: &[Diagnostic], args: &DiagnosticArgs) -> u8 {
-    let mut stderr = std::io::stderr().lock();
     let text = match args.message_format {
         MessageFormat::Human => {
             let color = match args.color {
@@ -708,9 +824,13 @@ fn report(db: &SourceDb, found: &[Diagnostic], args: &DiagnosticArgs) -> u8 {
             text
         }
         MessageFormat::Json => diagnostics::json::lines(db, found),
-        MessageFormat::Sarif => diagnostics::sarif::report(db, found),
+        MessageFormat::Sarif => {
+            *SARIF_LOG.lock().unwrap_or_else(|e| e.into_inner()) =
+                Some(diagnostics::sarif::report(db, found));
+            String::new()
+        }
     };
-    let _ = stderr.write_all(text.as_bytes());
+    emit(&text);
     let failing = found.iter().any(|d| {
         d.severity == Severity::Error || (args.deny_warnings && d.severity == Severity::Warning)
     });

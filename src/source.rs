@@ -63,6 +63,9 @@ pub struct SourceFile {
     /// Path on disk, if the file came from disk.
     pub path: Option<PathBuf>,
     pub text: String,
+    /// The name's bytes when they are not UTF-8: `name` then shows each
+    /// byte that is not as `\xNN`, and machine-readable output gives these.
+    pub raw_name: Option<Vec<u8>>,
     /// Where each line starts, found the first time a position is shown:
     /// a compilation without diagnostics never needs them.
     line_starts: std::sync::OnceLock<Vec<usize>>,
@@ -74,6 +77,7 @@ impl SourceFile {
             name,
             path,
             text,
+            raw_name: None,
             line_starts: std::sync::OnceLock::new(),
         }
     }
@@ -124,6 +128,15 @@ impl SourceDb {
         id
     }
 
+    /// Adds a file named by a path as it is shown (`shown`): a name that is
+    /// not UTF-8 is kept whole in [`SourceFile::raw_name`].
+    pub fn add_path(&mut self, shown: &Path, path: &Path, text: String) -> FileId {
+        let (name, raw) = shown_name(shown);
+        let id = self.add(name, Some(path), text);
+        self.files[id.0 as usize].raw_name = raw;
+        id
+    }
+
     pub fn get(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]
     }
@@ -150,4 +163,24 @@ impl SourceDb {
     pub fn is_empty(&self) -> bool {
         self.files.is_empty()
     }
+}
+
+/// A path as text: itself when it is UTF-8; else each byte that is not
+/// written `\xNN`, with the path's bytes.
+pub fn shown_name(path: &Path) -> (String, Option<Vec<u8>>) {
+    if let Some(text) = path.to_str() {
+        return (text.to_string(), None);
+    }
+    #[cfg(unix)]
+    let bytes = std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str()).to_vec();
+    #[cfg(not(unix))]
+    let bytes = path.to_string_lossy().into_owned().into_bytes();
+    let mut name = String::new();
+    for chunk in bytes.utf8_chunks() {
+        name.push_str(chunk.valid());
+        for byte in chunk.invalid() {
+            name.push_str(&format!("\\x{byte:02x}"));
+        }
+    }
+    (name, Some(bytes))
 }

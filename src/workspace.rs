@@ -1,6 +1,14 @@
 //! Finding and reading input files, and writing outputs atomically.
+//!
+//! Only regular files are read, and only up to a size: a FIFO, a device or
+//! a directory is refused before it is opened (and opened without blocking
+//! all the same, should it change in between). Outputs are written into a
+//! fresh directory of unpredictable name and then renamed into place, all
+//! of a set or none.
 
 use std::fmt;
+use std::fs::{self, OpenOptions};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 use crate::diagnostics::Diagnostic;
@@ -29,41 +37,214 @@ impl fmt::Display for IoError {
 
 impl std::error::Error for IoError {}
 
+/// Why a file was not read.
+#[derive(Debug)]
+pub enum ReadError {
+    Io(io::Error),
+    /// Not a regular file: "a directory", "a FIFO", ...
+    NotRegular(&'static str),
+    /// Larger than the limit, in bytes.
+    TooLarge {
+        size: u64,
+        max: u64,
+    },
+}
+
+impl fmt::Display for ReadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReadError::Io(error) => error.fmt(f),
+            ReadError::NotRegular(kind) => write!(f, "it is {kind}, not a regular file"),
+            ReadError::TooLarge { size, max } => write!(
+                f,
+                "it is larger than the limit of {max} bytes ({size} bytes; see `max_file_bytes` in infra.toml)"
+            ),
+        }
+    }
+}
+
+impl From<ReadError> for io::Error {
+    fn from(error: ReadError) -> io::Error {
+        match error {
+            ReadError::Io(error) => error,
+            ReadError::NotRegular(_) => {
+                io::Error::new(io::ErrorKind::InvalidInput, error.to_string())
+            }
+            ReadError::TooLarge { .. } => {
+                io::Error::new(io::ErrorKind::FileTooLarge, error.to_string())
+            }
+        }
+    }
+}
+
+/// What a file is, when it is not a regular file.
+fn kind_of(file_type: fs::FileType) -> Option<&'static str> {
+    #[cfg(unix)]
+    use std::os::unix::fs::FileTypeExt;
+    if file_type.is_file() {
+        return None;
+    }
+    if file_type.is_dir() {
+        return Some("a directory");
+    }
+    #[cfg(unix)]
+    {
+        if file_type.is_fifo() {
+            return Some("a FIFO");
+        }
+        if file_type.is_char_device() {
+            return Some("a character device");
+        }
+        if file_type.is_block_device() {
+            return Some("a block device");
+        }
+        if file_type.is_socket() {
+            return Some("a socket");
+        }
+    }
+    Some("not a regular file")
+}
+
+/// Reads a regular file of at most `max` bytes. Anything else is refused
+/// before a byte is read, and without blocking: the type is checked before
+/// opening, the file is opened non-blocking, and checked again once open.
+pub fn read_regular(path: &Path, max: u64) -> Result<Vec<u8>, ReadError> {
+    let check = |meta: &fs::Metadata| {
+        if let Some(kind) = kind_of(meta.file_type()) {
+            return Err(ReadError::NotRegular(kind));
+        }
+        if meta.len() > max {
+            return Err(ReadError::TooLarge {
+                size: meta.len(),
+                max,
+            });
+        }
+        Ok(())
+    };
+    check(&fs::metadata(path).map_err(ReadError::Io)?)?;
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path).map_err(ReadError::Io)?;
+    let meta = file.metadata().map_err(ReadError::Io)?;
+    check(&meta)?;
+    // The size may grow while being read (`/proc` files report 0): read at
+    // most one byte past the limit to know.
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(max.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(ReadError::Io)?;
+    if bytes.len() as u64 > max {
+        return Err(ReadError::TooLarge {
+            size: bytes.len() as u64,
+            max,
+        });
+    }
+    Ok(bytes)
+}
+
+/// [`read_regular`] for a file given on the command line: its refusal is
+/// an [`IoError`], exit status 2.
+pub fn read_input(path: &Path, max: u64) -> Result<Vec<u8>, IoError> {
+    read_regular(path, max).map_err(|error| IoError {
+        path: path.to_path_buf(),
+        action: "read",
+        error: error.into(),
+    })
+}
+
 /// Expands directories into their `*.infra` files, sorted, recursively.
-/// Files given explicitly are kept whatever their extension.
+/// Files given explicitly are kept whatever their extension. No file is
+/// listed twice, however many links lead to it; a symbolic link is followed
+/// only when it stays inside the directory given, and a directory already
+/// visited (a link to itself or above) is not entered again.
 pub fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, IoError> {
     let mut out = Vec::new();
+    let mut seen = Seen::default();
     for path in paths {
-        let meta = std::fs::metadata(path).map_err(|error| IoError {
+        let meta = fs::metadata(path).map_err(|error| IoError {
             path: path.clone(),
             action: "read",
             error,
         })?;
         if meta.is_dir() {
-            collect_dir(path, &mut out)?;
-        } else {
+            let root = path.canonicalize().map_err(|error| IoError {
+                path: path.clone(),
+                action: "read directory",
+                error,
+            })?;
+            if seen.first_time(&meta) {
+                collect_dir(path, &root, &mut seen, &mut out)?;
+            }
+        } else if seen.first_time(&meta) {
             out.push(path.clone());
         }
     }
     Ok(out)
 }
 
-fn collect_dir(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), IoError> {
+/// Files and directories already listed, by device and inode.
+#[derive(Default)]
+struct Seen(std::collections::HashSet<(u64, u64)>);
+
+impl Seen {
+    fn first_time(&mut self, meta: &fs::Metadata) -> bool {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            self.0.insert((meta.dev(), meta.ino()))
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = meta;
+            true
+        }
+    }
+}
+
+fn collect_dir(
+    dir: &Path,
+    root: &Path,
+    seen: &mut Seen,
+    out: &mut Vec<PathBuf>,
+) -> Result<(), IoError> {
     let io = |error| IoError {
         path: dir.to_path_buf(),
         action: "read directory",
         error,
     };
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+    let mut entries: Vec<PathBuf> = fs::read_dir(dir)
         .map_err(io)?
         .map(|e| e.map(|e| e.path()))
         .collect::<Result<_, _>>()
         .map_err(io)?;
     entries.sort();
     for entry in entries {
-        if entry.is_dir() {
-            collect_dir(&entry, out)?;
-        } else if entry.extension().is_some_and(|e| e == "infra") {
+        let Ok(own) = entry.symlink_metadata() else {
+            continue;
+        };
+        let meta = if own.file_type().is_symlink() {
+            // A link is followed only to a place inside the directory given;
+            // a dangling link is no file of the program.
+            match entry.canonicalize() {
+                Ok(target) if target.starts_with(root) => match fs::metadata(&target) {
+                    Ok(meta) => meta,
+                    Err(_) => continue,
+                },
+                _ => continue,
+            }
+        } else {
+            own
+        };
+        if meta.is_dir() {
+            if seen.first_time(&meta) {
+                collect_dir(&entry, root, seen, out)?;
+            }
+        } else if entry.extension().is_some_and(|e| e == "infra") && seen.first_time(&meta) {
             out.push(entry);
         }
     }
@@ -72,51 +253,288 @@ fn collect_dir(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), IoError> {
 
 /// Reads a file into the database. Bytes that are not UTF-8 give a
 /// diagnostic (the file is still registered, decoded lossily, so the
-/// diagnostic can be shown).
+/// diagnostic can be shown). A file that is not a regular file or is larger
+/// than `max_bytes` is an [`IoError`].
 pub fn load(
     db: &mut SourceDb,
     path: &Path,
+    max_bytes: u64,
 ) -> Result<(FileId, Result<String, Box<Diagnostic>>), IoError> {
-    let bytes = std::fs::read(path).map_err(|error| IoError {
-        path: path.to_path_buf(),
-        action: "read",
-        error,
-    })?;
-    let name = path.display().to_string();
+    let bytes = read_input(path, max_bytes)?;
     // The database keeps the text for diagnostics: the file's own, or its
     // readable part when it is not UTF-8.
     let (file, decoded) = match String::from_utf8(bytes) {
-        Ok(text) => (db.add(name, Some(path), text.clone()), Ok(text)),
+        Ok(text) => (db.add_path(path, path, text.clone()), Ok(text)),
         Err(error) => {
             let bytes = error.into_bytes();
             let lossy = String::from_utf8_lossy(&bytes).into_owned();
-            let file = db.add(name, Some(path), lossy);
+            let file = db.add_path(path, path, lossy);
             (file, syntax::decode(file, bytes))
         }
     };
     Ok((file, decoded))
 }
 
-/// Writes `contents` to `path` through a temporary file and a rename, so an
-/// interrupted write never leaves a partial file.
-pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<(), IoError> {
+/// A name no one can guess: 64 bits from the standard library's randomly
+/// keyed hasher.
+fn unpredictable() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u32(std::process::id());
+    if let Ok(now) = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH) {
+        hasher.write_u128(now.as_nanos());
+    }
+    format!("{:016x}", hasher.finish())
+}
+
+/// Creates a directory of a fresh, unpredictable name in `dir`, readable
+/// only by its owner.
+fn fresh_dir(dir: &Path, prefix: &str) -> io::Result<PathBuf> {
+    let mut builder = fs::DirBuilder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    loop {
+        let path = dir.join(format!("{prefix}{}", unpredictable()));
+        match builder.create(&path) {
+            Err(error) if error.kind() == io::ErrorKind::AlreadyExists => continue,
+            result => return result.map(|()| path),
+        }
+    }
+}
+
+/// Creates a file that did not exist (never through a link planted at its
+/// name), with `mode`'s permissions on Unix, and writes `contents`.
+fn write_new(path: &Path, contents: &[u8], mode: Option<u32>) -> io::Result<()> {
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    if let Some(mode) = mode {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(mode);
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
+    let mut file = options.open(path)?;
+    file.write_all(contents)
+}
+
+/// Writes a set of files under `dir` (each path relative to it), all or
+/// none: each is written into a fresh directory inside `dir`, every
+/// destination is checked, and only then each is renamed into place. A
+/// failure leaves the files that were there as they were (a rename that
+/// fails midway puts back what the earlier ones replaced) and removes the
+/// temporary directory.
+pub fn write_set(dir: &Path, files: &[(PathBuf, &[u8])]) -> Result<(), IoError> {
+    fs::create_dir_all(dir).map_err(|error| IoError {
+        path: dir.to_path_buf(),
+        action: "create directory",
+        error,
+    })?;
+    let staging = fresh_dir(dir, ".infra-build-").map_err(|error| IoError {
+        path: dir.to_path_buf(),
+        action: "write to",
+        error,
+    })?;
+    let result = stage_and_place(dir, &staging, files, &|from, to| fs::rename(from, to));
+    // Best effort: the error that matters is the one already found.
+    let _ = fs::remove_dir_all(&staging);
+    result
+}
+
+/// The renames go through `rename`, so that a test can make one fail.
+fn stage_and_place(
+    dir: &Path,
+    staging: &Path,
+    files: &[(PathBuf, &[u8])],
+    rename: &dyn Fn(&Path, &Path) -> io::Result<()>,
+) -> Result<(), IoError> {
+    let new_dir = staging.join("new");
+    let old_dir = staging.join("old");
+    for path in [&new_dir, &old_dir] {
+        fs::create_dir(path).map_err(|error| IoError {
+            path: path.clone(),
+            action: "create directory",
+            error,
+        })?;
+    }
+    // Staged by index, so that names in subdirectories need none here.
+    for (index, (name, contents)) in files.iter().enumerate() {
+        write_new(&new_dir.join(index.to_string()), contents, None).map_err(|error| IoError {
+            path: dir.join(name),
+            action: "write",
+            error,
+        })?;
+    }
+    // Every destination must take a file before any is replaced.
+    for (name, _) in files {
+        let path = dir.join(name);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(|error| IoError {
+                path: parent.to_path_buf(),
+                action: "create directory",
+                error,
+            })?;
+        }
+        if path.symlink_metadata().is_ok_and(|m| m.is_dir()) {
+            return Err(IoError {
+                path,
+                action: "write",
+                error: io::Error::new(io::ErrorKind::IsADirectory, "a directory is in the way"),
+            });
+        }
+    }
+    let mut placed: Vec<(PathBuf, Option<PathBuf>)> = Vec::new();
+    for (index, (name, _)) in files.iter().enumerate() {
+        let path = dir.join(name);
+        let step = || -> io::Result<Option<PathBuf>> {
+            let backup = old_dir.join(index.to_string());
+            let saved = match rename(&path, &backup) {
+                Ok(()) => Some(backup),
+                Err(error) if error.kind() == io::ErrorKind::NotFound => None,
+                Err(error) => return Err(error),
+            };
+            match rename(&new_dir.join(index.to_string()), &path) {
+                Ok(()) => Ok(saved),
+                Err(error) => {
+                    if let Some(saved) = &saved {
+                        let _ = rename(saved, &path);
+                    }
+                    Err(error)
+                }
+            }
+        };
+        match step() {
+            Ok(saved) => placed.push((path, saved)),
+            Err(error) => {
+                for (path, saved) in placed.into_iter().rev() {
+                    let _ = match saved {
+                        Some(saved) => rename(&saved, &path),
+                        None => fs::remove_file(&path),
+                    };
+                }
+                return Err(IoError {
+                    path,
+                    action: "write",
+                    error,
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Replaces the contents of an existing file, for `infra fmt`: through a
+/// symbolic link (the file it leads to is written, the link stays), with
+/// the file's permissions, by a temporary file created exclusively beside
+/// it and a rename, so an interrupted write never leaves a partial file.
+pub fn rewrite(path: &Path, contents: &[u8]) -> Result<(), IoError> {
     let io = |error| IoError {
         path: path.to_path_buf(),
         action: "write",
         error,
     };
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let file_name = path
+    let target = path.canonicalize().map_err(io)?;
+    let meta = fs::metadata(&target).map_err(io)?;
+    let dir = target.parent().unwrap_or(Path::new("/"));
+    let file_name = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
-    std::fs::write(&tmp, contents).map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(|error| {
-        let _ = std::fs::remove_file(&tmp);
-        io(error)
-    })
+    #[cfg(unix)]
+    let mode = {
+        use std::os::unix::fs::PermissionsExt;
+        Some(meta.permissions().mode() & 0o7777)
+    };
+    #[cfg(not(unix))]
+    let mode = None;
+    let tmp = loop {
+        let tmp = dir.join(format!(".{file_name}.{}.tmp", unpredictable()));
+        match write_new(&tmp, contents, mode) {
+            Err(error) if error.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(error) => {
+                let _ = fs::remove_file(&tmp);
+                return Err(io(error));
+            }
+            Ok(()) => break tmp,
+        }
+    };
+    // The mode given at creation is narrowed by the umask: set it exactly.
+    let kept = fs::set_permissions(&tmp, meta.permissions());
+    kept.and_then(|()| fs::rename(&tmp, &target))
+        .map_err(|error| {
+            let _ = fs::remove_file(&tmp);
+            io(error)
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_rename_failing_midway_puts_back_what_was_there() {
+        let dir = std::env::temp_dir().join(format!("infra-write-set-{}", unpredictable()));
+        fs::create_dir(&dir).unwrap();
+        fs::write(dir.join("a"), "old a").unwrap();
+        fs::write(dir.join("c"), "old c").unwrap();
+        let files: Vec<(PathBuf, &[u8])> = vec![
+            ("a".into(), b"new a"),
+            ("b".into(), b"new b"),
+            ("c".into(), b"new c"),
+        ];
+        let staging = fresh_dir(&dir, ".infra-build-").unwrap();
+        // The third file's placing fails, after `a` and `b` are in place.
+        let target_c = dir.join("c");
+        let failing = |from: &Path, to: &Path| {
+            if to == target_c && from.starts_with(staging.join("new")) {
+                return Err(io::Error::other("disk full"));
+            }
+            fs::rename(from, to)
+        };
+        let error = stage_and_place(&dir, &staging, &files, &failing).unwrap_err();
+        fs::remove_dir_all(&staging).unwrap();
+        assert_eq!(error.path, target_c);
+        assert_eq!(fs::read_to_string(dir.join("a")).unwrap(), "old a");
+        assert_eq!(fs::read_to_string(dir.join("c")).unwrap(), "old c");
+        assert_eq!(names(&dir), ["a", "c"]);
+        // And through the public entry, all are written, no temporary left.
+        write_set(&dir, &files).unwrap();
+        assert_eq!(names(&dir), ["a", "b", "c"]);
+        assert_eq!(fs::read_to_string(dir.join("c")).unwrap(), "new c");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_fifo_is_refused_unopened() {
+        let dir = std::env::temp_dir().join(format!("infra-fifo-{}", unpredictable()));
+        fs::create_dir(&dir).unwrap();
+        let fifo = dir.join("pipe");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.is_ok_and(|s| s.success()));
+        let refused = read_regular(&fifo, 10);
+        assert!(
+            matches!(refused, Err(ReadError::NotRegular("a FIFO"))),
+            "{refused:?}"
+        );
+        fs::write(dir.join("big"), "0123456789!").unwrap();
+        let refused = read_regular(&dir.join("big"), 10);
+        assert!(matches!(
+            refused,
+            Err(ReadError::TooLarge { size: 11, max: 10 })
+        ));
+        assert_eq!(read_regular(&dir.join("big"), 11).unwrap(), b"0123456789!");
+        fs::remove_dir_all(&dir).unwrap();
+    }
 }

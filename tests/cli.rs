@@ -54,8 +54,10 @@ fn three_broken_declarations_give_three_located_diagnostics() {
 fn json_diagnostics_are_one_object_per_line() {
     let output = infra(&["check", "--message-format", "json", THREE_BROKEN]);
     assert_eq!(output.status.code(), Some(1));
-    let err = stderr(&output);
-    let objects: Vec<serde_json::Value> = err
+    // Machine output goes to stdout: `> report.json` captures it.
+    assert!(output.stderr.is_empty(), "{}", stderr(&output));
+    let out = String::from_utf8_lossy(&output.stdout);
+    let objects: Vec<serde_json::Value> = out
         .lines()
         .map(|l| serde_json::from_str(l).expect("each line is JSON"))
         .collect();
@@ -73,7 +75,7 @@ fn json_diagnostics_are_one_object_per_line() {
 fn sarif_is_one_valid_log() {
     let output = infra(&["check", "--message-format", "sarif", THREE_BROKEN]);
     assert_eq!(output.status.code(), Some(1));
-    let log: serde_json::Value = serde_json::from_slice(&output.stderr).expect("SARIF is JSON");
+    let log: serde_json::Value = serde_json::from_slice(&output.stdout).expect("SARIF is JSON");
     assert_eq!(log["version"], "2.1.0");
     assert_eq!(log["runs"][0]["results"].as_array().map(Vec::len), Some(3));
 }
@@ -222,6 +224,12 @@ fn ten_megabyte_file_is_checked_whole() {
     // One error at the very end proves the whole file was read.
     text.push_str("let broken = \n");
     let path = temp_file(&dir, "big.infra", text.as_bytes());
+    // Above the default limit of 8 MiB: refused unread, exit status 2.
+    let refused = infra(&["check", "--color", "never", &path]);
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(stderr(&refused).contains("larger than the limit of 8388608 bytes"));
+    // The project's infra.toml raises it.
+    temp_file(&dir, "infra.toml", b"[limits]\nmax_file_bytes = 16777216\n");
     let output = infra(&["check", "--color", "never", &path]);
     assert_refused(&output, "E0001");
     assert_eq!(stderr(&output).matches("error[").count(), 1);
@@ -678,4 +686,520 @@ fn where_in_a_missing_directory_is_an_io_error() {
         "{}",
         stderr(&empty)
     );
+}
+
+// ------------------------------------------------------------ untrusted input
+
+/// Runs `infra` and fails the test, instead of hanging it, when it has not
+/// exited within 60 seconds (a FIFO opened for reading blocks forever).
+fn infra_within_a_minute(args: &[&str], dir: &Path) -> Output {
+    use std::io::Read;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_infra"))
+        .args(args)
+        .current_dir(dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("infra runs");
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if started.elapsed() > std::time::Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("infra {args:?} blocked");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    let (mut stdout, mut stderr) = (Vec::new(), Vec::new());
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_end(&mut stdout)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_end(&mut stderr)
+        .unwrap();
+    Output {
+        status,
+        stdout,
+        stderr,
+    }
+}
+
+fn mkfifo(path: &Path) {
+    let made = Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success(), "mkfifo {}", path.display());
+}
+
+const NETWORK: &str = "resource net: network.Network {\n  cidr = \"10.0.0.0/16\"\n}\n";
+
+const SERVER: &str = "param image: string\n\nresource net: network.Network {\n  cidr = \"10.0.0.0/16\"\n}\n\nresource app: network.Subnet {\n  network = net\n  cidr = \"10.0.1.0/24\"\n}\n\nresource web: compute.Server {\n  image = image\n  subnet = app\n  user_data = USER_DATA\n}\n";
+
+#[test]
+fn an_import_of_the_environment_shows_none_of_it() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = temp_file(&dir, "x.infra", b"import \"/proc/self/environ\" as e\n");
+    let output = Command::new(env!("CARGO_BIN_EXE_infra"))
+        .args(["check", &path])
+        .env("FAKE_KEY", "hunter2")
+        .output()
+        .expect("infra runs");
+    assert_eq!(output.status.code(), Some(1));
+    assert_refused(&output, "E0010");
+    let all = [output.stdout.as_slice(), output.stderr.as_slice()].concat();
+    let all = String::from_utf8_lossy(&all);
+    assert!(!all.contains("hunter2"), "{all}");
+    assert!(!all.contains("FAKE_KEY"), "{all}");
+}
+
+#[test]
+fn imports_and_files_outside_the_project_are_refused_unread() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(dir.path().join("app")).unwrap();
+    // The secret is outside the project (app/, which has no infra.toml).
+    temp_file(
+        &dir,
+        "secret.infra",
+        b"let secret_text = \"TOP-SECRET\" (\n",
+    );
+    std::os::unix::fs::symlink("../secret.infra", dir.path().join("app/link.infra")).unwrap();
+    for (name, program) in [
+        ("passwd.infra", "import \"/etc/passwd\" as p\n".to_string()),
+        (
+            "dots.infra",
+            "import \"../secret.infra\" as s\n".to_string(),
+        ),
+        ("link.infra", "import \"./link.infra\" as s\n".to_string()),
+        (
+            "file.infra",
+            SERVER.replace("USER_DATA", "file(\"../secret.infra\")"),
+        ),
+        (
+            "file_link.infra",
+            SERVER.replace("USER_DATA", "file(\"link.infra\")"),
+        ),
+        (
+            "file_passwd.infra",
+            SERVER.replace("USER_DATA", "file(\"/etc/passwd\")"),
+        ),
+    ] {
+        let path = temp_file(&dir, &format!("app/prog_{name}"), program.as_bytes());
+        let output = infra(&["check", "--color", "never", &path]);
+        assert_eq!(output.status.code(), Some(1), "{name}: {}", stderr(&output));
+        assert_refused(&output, "E0010");
+        let err = stderr(&output);
+        assert!(
+            !err.contains("TOP-SECRET") && !err.contains("root:x:0"),
+            "{err}"
+        );
+    }
+    // With infra.toml above both, the same file is inside the project.
+    temp_file(&dir, "infra.toml", b"");
+    let path = dir.path().join("app/prog_dots.infra");
+    let output = infra(&["check", "--color", "never", &path.display().to_string()]);
+    assert!(!stderr(&output).contains("E0010"), "{}", stderr(&output));
+}
+
+#[test]
+fn a_fifo_is_refused_without_blocking_as_input_params_import_and_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    mkfifo(&dir.path().join("pipe.infra"));
+    mkfifo(&dir.path().join("pipe.json"));
+    temp_file(&dir, "ok.infra", NETWORK.as_bytes());
+    let input = infra_within_a_minute(&["check", "pipe.infra"], dir.path());
+    assert_eq!(input.status.code(), Some(2), "{}", stderr(&input));
+    assert!(
+        stderr(&input).contains("FIFO, not a regular file"),
+        "{}",
+        stderr(&input)
+    );
+    let params = infra_within_a_minute(&["check", "ok.infra", "--params", "pipe.json"], dir.path());
+    assert_eq!(params.status.code(), Some(2), "{}", stderr(&params));
+    assert!(
+        stderr(&params).contains("FIFO, not a regular file"),
+        "{}",
+        stderr(&params)
+    );
+    temp_file(
+        &dir,
+        "imports.infra",
+        format!("import \"./pipe.infra\" as p\n{NETWORK}").as_bytes(),
+    );
+    let import = infra_within_a_minute(&["check", "imports.infra"], dir.path());
+    assert_refused(&import, "E0011");
+    temp_file(
+        &dir,
+        "reads.infra",
+        SERVER
+            .replace("USER_DATA", "file(\"pipe.json\")")
+            .as_bytes(),
+    );
+    let file = infra_within_a_minute(&["check", "reads.infra"], dir.path());
+    assert_refused(&file, "E0011");
+    // A directory scan lists the FIFO, which is then refused, not read.
+    let scan = infra_within_a_minute(&["check", "."], dir.path());
+    assert_eq!(scan.status.code(), Some(2), "{}", stderr(&scan));
+}
+
+#[test]
+fn a_device_is_refused_by_its_type_inside_the_project() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    temp_file(&dir, "infra.toml", b"");
+    std::os::unix::fs::symlink("/dev/zero", dir.path().join("zero.infra")).unwrap();
+    temp_file(
+        &dir,
+        "main.infra",
+        format!("import \"./zero.infra\" as z\n{NETWORK}").as_bytes(),
+    );
+    // The link leaves the project: refused before its type is even asked.
+    let output = infra_within_a_minute(&["check", "main.infra"], dir.path());
+    assert_refused(&output, "E0010");
+    // Given on the command line, it is refused by its type.
+    let output = infra_within_a_minute(&["check", "/dev/zero"], dir.path());
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("a character device"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn an_invalid_infra_toml_is_a_located_error() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    temp_file(&dir, "infra.toml", b"[limits]\nmax_file_bytes = \"big\"\n");
+    let path = temp_file(&dir, "main.infra", NETWORK.as_bytes());
+    let output = infra(&["check", "--color", "never", &path]);
+    assert_refused(&output, "E0013");
+    assert!(
+        stderr(&output).contains("infra.toml:2:"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn symbolic_link_loops_are_scanned_once() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(dir.path().join("src")).unwrap();
+    temp_file(&dir, "src/x.infra", b"let a = (\n");
+    std::os::unix::fs::symlink(".", dir.path().join("src/a")).unwrap();
+    std::os::unix::fs::symlink(".", dir.path().join("src/b")).unwrap();
+    std::os::unix::fs::symlink("..", dir.path().join("src/up")).unwrap();
+    std::os::unix::fs::symlink("x.infra", dir.path().join("src/y.infra")).unwrap();
+    // Outside the directory given: not followed.
+    temp_file(&dir, "outside.infra", b"let b = (\n");
+    std::os::unix::fs::symlink("../outside.infra", dir.path().join("src/out.infra")).unwrap();
+    let output = infra_within_a_minute(&["check", "--color", "never", "src"], dir.path());
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_eq!(
+        stderr(&output).matches("error[E0001]").count(),
+        1,
+        "{}",
+        stderr(&output)
+    );
+    assert!(!stderr(&output).contains("outside"), "{}", stderr(&output));
+}
+
+/// The names in `dir`, recursively, relative to it.
+fn listing(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(next) = stack.pop() {
+        for entry in std::fs::read_dir(&next).unwrap() {
+            let path = entry.unwrap().path();
+            out.push(path.strip_prefix(dir).unwrap().display().to_string());
+            if path.is_dir() && !path.is_symlink() {
+                stack.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn two_programs_building_to_one_file_write_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(dir.path().join("src/a")).unwrap();
+    std::fs::create_dir_all(dir.path().join("src/b")).unwrap();
+    temp_file(&dir, "src/a/main.infra", NETWORK.as_bytes());
+    temp_file(
+        &dir,
+        "src/b/main.infra",
+        NETWORK.replace("10.0", "10.1").as_bytes(),
+    );
+    let output = infra(
+        &[
+            "build",
+            "src/a/main.infra",
+            "src/b/main.infra",
+            "-t",
+            "heat",
+            "-o",
+            "out",
+            "--color",
+            "never",
+        ]
+        .map(|a| {
+            if a.starts_with("src") || a == "out" {
+                dir.path().join(a).display().to_string().leak() as &str
+            } else {
+                a
+            }
+        }),
+    );
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_refused(&output, "E0014");
+    let err = stderr(&output);
+    assert!(
+        err.contains("a/main.infra") && err.contains("b/main.infra"),
+        "{err}"
+    );
+    assert!(!dir.path().join("out").exists(), "nothing is written");
+}
+
+#[test]
+fn a_directory_in_the_way_writes_no_template_and_leaves_no_temporary() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("out");
+    std::fs::create_dir_all(out.join("three_tier.hot.json")).unwrap();
+    std::fs::write(out.join("three_tier.template.json"), "old").unwrap();
+    let output = infra(&[
+        "build",
+        "examples/three_tier.infra",
+        "-o",
+        &out.display().to_string(),
+        "-t",
+        "cloudformation",
+        "-t",
+        "heat",
+        "-t",
+        "terraform-aws",
+    ]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("three_tier.hot.json"),
+        "{}",
+        stderr(&output)
+    );
+    // Nothing was replaced or added, and no temporary is left.
+    assert_eq!(
+        listing(&out),
+        ["three_tier.hot.json", "three_tier.template.json"]
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("three_tier.template.json")).unwrap(),
+        "old"
+    );
+}
+
+#[test]
+fn a_link_planted_at_an_output_is_replaced_not_followed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let victim = temp_file(&dir, "victim", b"untouched");
+    std::os::unix::fs::symlink(&victim, out.join("static_site.template.json")).unwrap();
+    let output = infra(&[
+        "build",
+        "examples/static_site.infra",
+        "-o",
+        &out.display().to_string(),
+        "-t",
+        "cloudformation",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "untouched");
+    let written = out.join("static_site.template.json");
+    assert!(!written.is_symlink());
+    assert!(
+        std::fs::read_to_string(written)
+            .unwrap()
+            .contains("AWSTemplateFormatVersion")
+    );
+    assert_eq!(
+        listing(&out),
+        ["static_site.template.json", "static_site.template.map.json"]
+    );
+}
+
+#[test]
+fn fmt_writes_through_a_link_and_keeps_the_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let real = temp_file(&dir, "real.infra", b"let   a=1\n");
+    std::fs::set_permissions(&real, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let link = dir.path().join("link.infra");
+    std::os::unix::fs::symlink("real.infra", &link).unwrap();
+    let output = infra(&["fmt", &link.display().to_string()]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(link.is_symlink(), "the link stays a link");
+    assert_eq!(std::fs::read_to_string(&real).unwrap(), "let a = 1\n");
+    let mode = std::fs::metadata(&real).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    assert_eq!(listing(dir.path()), ["link.infra", "real.infra"]);
+}
+
+#[test]
+fn file_reads_at_compile_time_on_every_target() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir(dir.path().join("scripts")).unwrap();
+    temp_file(
+        &dir,
+        "scripts/boot.sh",
+        b"#!/bin/sh\necho booted-from-file ${HOME}\n",
+    );
+    let program = SERVER.replace("USER_DATA", "file(\"scripts/boot.sh\")")
+        + "\noutput script_length: int = length(split(\"\\n\", file(\"scripts/boot.sh\")))\n";
+    temp_file(&dir, "main.infra", program.as_bytes());
+    let output = infra(
+        &[
+            "build",
+            "main.infra",
+            "-o",
+            "out",
+            "-t",
+            "cloudformation",
+            "-t",
+            "heat",
+            "-t",
+            "terraform",
+            "--provider",
+            "aws",
+            "--provider",
+            "openstack",
+        ]
+        .map(|a| {
+            if a == "main.infra" || a == "out" {
+                dir.path().join(a).display().to_string().leak() as &str
+            } else {
+                a
+            }
+        }),
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    for (file, script) in [
+        // Base64 of the script, folded at compile time.
+        (
+            "main.template.json",
+            "IyEvYmluL3NoCmVjaG8gYm9vdGVkLWZyb20tZmlsZSAke0hPTUV9Cg==",
+        ),
+        ("main.hot.json", "echo booted-from-file ${HOME}"),
+        ("aws/main.tf.json", "echo booted-from-file $${HOME}"),
+        ("openstack/main.tf.json", "echo booted-from-file $${HOME}"),
+    ] {
+        let text = std::fs::read_to_string(dir.path().join("out").join(file)).expect("written");
+        assert!(text.contains(script), "{file}: {text}");
+        // Folded at compile time: three lines, the last one empty.
+        assert!(text.contains("\"3\"") || text.contains(": 3\n"), "{file}");
+    }
+}
+
+// ------------------------------------------------------------ output hygiene
+
+#[test]
+fn a_failure_of_the_command_is_reported_in_the_message_format() {
+    let json = infra(&["check", "missing.infra", "--message-format", "json"]);
+    assert_eq!(json.status.code(), Some(2));
+    let line: serde_json::Value = serde_json::from_slice(&json.stdout).expect("one JSON line");
+    assert_eq!(line["severity"], "error");
+    assert_eq!(line["code"], serde_json::Value::Null);
+    assert!(line["message"].as_str().unwrap().contains("missing.infra"));
+    let sarif = infra(&["check", "missing.infra", "--message-format", "sarif"]);
+    assert_eq!(sarif.status.code(), Some(2));
+    let log: serde_json::Value = serde_json::from_slice(&sarif.stdout).expect("one SARIF log");
+    let invocation = &log["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    let text = &invocation["toolExecutionNotifications"][0]["message"]["text"];
+    assert!(text.as_str().unwrap().contains("missing.infra"), "{log}");
+    // A command line clap refuses, too.
+    let usage = infra(&[
+        "check",
+        "--message-format=json",
+        "--no-such-flag",
+        "x.infra",
+    ]);
+    assert_eq!(usage.status.code(), Some(2));
+    let line: serde_json::Value = serde_json::from_slice(&usage.stdout).expect("one JSON line");
+    assert!(line["message"].as_str().unwrap().contains("--no-such-flag"));
+    // A template on stdout keeps machine output off it.
+    let built = infra(&[
+        "build",
+        "examples/static_site.infra",
+        "-t",
+        "heat",
+        "--message-format",
+        "json",
+    ]);
+    assert_eq!(built.status.code(), Some(0), "{}", stderr(&built));
+    serde_json::from_slice::<serde_json::Value>(&built.stdout).expect("only the template");
+}
+
+#[test]
+fn control_characters_of_sources_and_names_are_escaped() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let name = "evil\u{1b}]0;pwned\u{7}.infra";
+    let path = temp_file(
+        &dir,
+        name,
+        "let a = \"\u{1b}[2J\u{1b}[31mred\" )\n".as_bytes(),
+    );
+    let output = infra(&["check", "--color", "never", &path]);
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "{err:?}");
+    assert!(err.contains("evil\\x1b]0;pwned\\x07.infra"), "{err}");
+    assert!(err.contains("\\x1b[2J\\x1b[31mred"), "{err}");
+    // An error of the command names the file escaped too.
+    let missing = dir.path().join("gone\u{1b}[2J.infra");
+    let output = infra(&["check", &missing.display().to_string()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(!stderr(&output).contains('\u{1b}'), "{:?}", stderr(&output));
+}
+
+#[test]
+fn a_file_name_that_is_not_utf8_is_kept_whole_in_json_and_sarif() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let name = std::ffi::OsStr::from_bytes(b"bad\xff.infra");
+    std::fs::write(dir.path().join(name), "let a = (\n").unwrap();
+    let path = dir.path().join(name);
+    let output = Command::new(env!("CARGO_BIN_EXE_infra"))
+        .arg("check")
+        .arg(&path)
+        .args(["--message-format", "json"])
+        .output()
+        .expect("infra runs");
+    let line: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let bytes: Vec<u8> = line["file_bytes"]
+        .as_array()
+        .expect("file_bytes")
+        .iter()
+        .map(|b| b.as_u64().unwrap() as u8)
+        .collect();
+    assert_eq!(bytes, path.as_os_str().as_bytes());
+    assert!(
+        line["file"].as_str().unwrap().ends_with("bad\\xff.infra"),
+        "{line}"
+    );
+    let output = Command::new(env!("CARGO_BIN_EXE_infra"))
+        .arg("check")
+        .arg(&path)
+        .args(["--message-format", "sarif"])
+        .output()
+        .expect("infra runs");
+    let log: serde_json::Value = serde_json::from_slice(&output.stdout).expect("SARIF");
+    let uri = &log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]
+        ["uri"];
+    assert!(uri.as_str().unwrap().ends_with("bad%FF.infra"), "{uri}");
 }

@@ -41,6 +41,17 @@ fn build_targets(text: &str) -> Option<Vec<infra::ir::Target>> {
     Some(targets)
 }
 
+/// More entry files built with the test, named by `// with:` header lines,
+/// relative to the test's directory.
+fn other_entries(path: &Path, text: &str) -> Vec<PathBuf> {
+    let dir = path.parent().expect("a test is in a directory");
+    text.lines()
+        .take_while(|l| l.starts_with("//"))
+        .filter_map(|l| l.strip_prefix("// with:"))
+        .flat_map(|l| l.split_whitespace().map(|p| dir.join(p)))
+        .collect()
+}
+
 /// The codes named by `// expect:` header lines, in order.
 fn expected_codes(text: &str) -> Vec<String> {
     text.lines()
@@ -64,21 +75,16 @@ fn ui() {
         );
         let targets = build_targets(&String::from_utf8_lossy(&text));
         let options = infra::Options::default();
-        // Programs go through what `infra check` does: checked, then lowered
-        // for every target they can compile to; a `// build:` header names
-        // the targets instead (`all`: the same as no header).
-        let checked = match targets {
-            None => {
-                infra::build(std::slice::from_ref(&path), &options, &[])
-                    .expect("readable test")
-                    .0
-            }
-            Some(targets) => {
-                infra::build(std::slice::from_ref(&path), &options, &targets)
-                    .expect("readable test")
-                    .0
-            }
-        };
+        let mut entries = vec![path.clone()];
+        entries.extend(other_entries(&path, &String::from_utf8_lossy(&text)));
+        // Programs go through what `infra build` does: checked, then lowered
+        // for every target they can compile to (a `// build:` header names
+        // the targets instead; `all`: the same as no header), and the
+        // templates' names compared.
+        let (mut checked, templates) =
+            infra::build(&entries, &options, &targets.unwrap_or_default()).expect("readable test");
+        let collisions = infra::output_collisions(&checked.db, &templates);
+        checked.diagnostics.extend(collisions);
         let mut found: Vec<String> = checked
             .diagnostics
             .iter()

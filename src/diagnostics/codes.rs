@@ -35,6 +35,13 @@ codes! {
     E0007 Error "integer literal out of range";
     E0008 Error "interpolated key or literal type";
     E0009 Error "empty program";
+    E0010 Error "path outside the project";
+    E0011 Error "not a regular file";
+    E0012 Error "file too large";
+    E0013 Error "invalid infra.toml";
+    E0014 Error "two programs build to one file";
+    E0015 Error "cannot read the file of file()";
+    E0016 Error "file() path is not plain text";
     E0101 Error "duplicate declaration";
     E0102 Error "unknown name";
     W0101 Warning "unused declaration";

@@ -1,7 +1,11 @@
 //! `--message-format json`: one JSON object per diagnostic, per line.
 //!
 //! Each line is an object with the keys, in this order: `code`, `severity`,
-//! `message`, `file`, `span`, `labels` (primary first), `notes`, `help`. A
+//! `message`, `file`, `span`, `labels` (primary first), `notes`, `help`.
+//! A file name that is not UTF-8 shows each byte that is not as `\xNN` in
+//! `file`, and its bytes, whole, are in `file_bytes` (an array of numbers),
+//! after `file`, only then. A failure of the command itself (exit status 2)
+//! is one line of the same keys, with `code`, `file` and `span` null. A
 //! span holds byte offsets (`start`, `end`) and one-based lines and columns;
 //! columns count characters, and `column_end` is the column just past the
 //! span, as in `rustc`.
@@ -29,6 +33,8 @@ struct JsonDiagnostic<'a> {
     severity: Severity,
     message: &'a str,
     file: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file_bytes: Option<&'a [u8]>,
     span: Location,
     labels: Vec<JsonLabel<'a>>,
     notes: &'a [String],
@@ -40,6 +46,8 @@ struct JsonLabel<'a> {
     primary: bool,
     message: &'a str,
     file: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file_bytes: Option<&'a [u8]>,
     span: Location,
 }
 
@@ -49,6 +57,7 @@ impl<'a> JsonDiagnostic<'a> {
             primary,
             message: &label.message,
             file: file_name(db, label.span),
+            file_bytes: raw_name(db, label.span),
             span: Location::of(db, label.span),
         };
         JsonDiagnostic {
@@ -56,6 +65,7 @@ impl<'a> JsonDiagnostic<'a> {
             severity: diagnostic.severity,
             message: &diagnostic.message,
             file: file_name(db, diagnostic.primary.span),
+            file_bytes: raw_name(db, diagnostic.primary.span),
             span: Location::of(db, diagnostic.primary.span),
             labels: std::iter::once(label(true, &diagnostic.primary))
                 .chain(diagnostic.secondary.iter().map(|l| label(false, l)))
@@ -109,6 +119,29 @@ impl Location {
 }
 
 /// The name of the span's file, or `""` when the database lacks it.
+/// The bytes of the span's file's name, when they are not UTF-8.
+pub(crate) fn raw_name(db: &SourceDb, span: Span) -> Option<&[u8]> {
+    ((span.file.0 as usize) < db.len())
+        .then(|| db.get(span.file).raw_name.as_deref())
+        .flatten()
+}
+
+/// A failure of the command itself, not of a program (exit status 2): one
+/// line with the keys of a diagnostic, `code`, `file` and `span` null.
+pub fn failure(message: &str) -> String {
+    let line = serde_json::json!({
+        "code": null,
+        "severity": "error",
+        "message": message,
+        "file": null,
+        "span": null,
+        "labels": [],
+        "notes": [],
+        "help": [],
+    });
+    line.to_string() + "\n"
+}
+
 pub(crate) fn file_name(db: &SourceDb, span: Span) -> &str {
     if (span.file.0 as usize) < db.len() {
         db.name(span.file)

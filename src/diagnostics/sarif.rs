@@ -4,10 +4,13 @@
 //! order of first use) and one result per diagnostic. Columns count Unicode
 //! characters (`columnKind` is `unicodeCodePoints`), and so do `charOffset`
 //! and `charLength`. Notes and help lines go in the result's `properties`.
+//! A file name that is not UTF-8 is its bytes percent-encoded in the URI,
+//! whole. A failure of the command itself (exit status 2) is a tool
+//! execution notification of the run's invocation ([`with_failure`]).
 
 use serde_json::{Value, json};
 
-use super::json::{Location, file_name};
+use super::json::{Location, file_name, raw_name};
 use super::{Code, Diagnostic, Label, Severity};
 use crate::source::{SourceDb, Span};
 
@@ -46,6 +49,27 @@ pub fn report(db: &SourceDb, diagnostics: &[Diagnostic]) -> String {
             "results": results,
         }],
     });
+    let mut text = serde_json::to_string_pretty(&log).expect("a SARIF log always serializes");
+    text.push('\n');
+    text
+}
+
+/// `log` (a [`report`]) with the failure of the command itself: the run's
+/// invocation did not succeed, with `message` as its notification.
+pub fn with_failure(log: &str, message: &str) -> String {
+    let mut log: Value = serde_json::from_str(log).expect("a SARIF log is JSON");
+    if let Some(run) = log["runs"].get_mut(0).and_then(Value::as_object_mut) {
+        run.insert(
+            "invocations".into(),
+            json!([{
+                "executionSuccessful": false,
+                "toolExecutionNotifications": [{
+                    "level": "error",
+                    "message": { "text": message },
+                }],
+            }]),
+        );
+    }
     let mut text = serde_json::to_string_pretty(&log).expect("a SARIF log always serializes");
     text.push('\n');
     text
@@ -125,7 +149,10 @@ fn location(db: &SourceDb, label: &Label, id: Option<usize>) -> Value {
     location.insert(
         "physicalLocation".into(),
         json!({
-            "artifactLocation": { "uri": uri(file_name(db, label.span)) },
+            "artifactLocation": { "uri": match raw_name(db, label.span) {
+                Some(bytes) => uri_of_bytes(bytes),
+                None => uri(file_name(db, label.span)),
+            } },
             "region": region(db, label.span),
         }),
     );
@@ -160,8 +187,12 @@ fn region(db: &SourceDb, span: Span) -> Value {
 /// outside the unreserved and path characters percent-encoded (so that
 /// `<stdlib/compute.infra>` becomes `%3Cstdlib/compute.infra%3E`).
 fn uri(name: &str) -> String {
+    uri_of_bytes(name.replace('\\', "/").as_bytes())
+}
+
+fn uri_of_bytes(name: &[u8]) -> String {
     let mut out = String::new();
-    for &byte in name.replace('\\', "/").as_bytes() {
+    for &byte in name {
         let keep = byte.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=:@".contains(&byte);
         if keep {
             out.push(byte as char);

@@ -272,7 +272,7 @@ pub fn against(
     let mut found = false;
     for (name, template) in names.iter().zip(templates) {
         let path = old_dir.join(name);
-        let old_text = match std::fs::read(&path) {
+        let old_text = match read(&path) {
             Ok(bytes) => Some(String::from_utf8(bytes).map_err(|_| DiffError::Unreadable {
                 path: path.clone(),
                 why: "not UTF-8".into(),
@@ -309,9 +309,16 @@ pub fn against(
     Ok(allowing(diffs, allow))
 }
 
+/// An earlier build's file: a regular file within the default limit, read
+/// without blocking (a FIFO planted in the directory is refused).
+fn read(path: &Path) -> std::io::Result<Vec<u8>> {
+    let max = crate::project::Limits::default().max_file_bytes;
+    crate::workspace::read_regular(path, max).map_err(std::io::Error::from)
+}
+
 /// A source map, if there is one; one that is not JSON is an error.
 fn read_map(path: &Path) -> Result<Option<Value>, DiffError> {
-    match std::fs::read(path) {
+    match read(path) {
         Ok(bytes) => serde_json::from_slice(&bytes)
             .map(Some)
             .map_err(|e| DiffError::Unreadable {

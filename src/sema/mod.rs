@@ -2,6 +2,7 @@
 
 pub mod check;
 pub mod eval;
+pub mod files;
 pub mod names;
 pub mod params;
 pub mod resolve;

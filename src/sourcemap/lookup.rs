@@ -63,11 +63,8 @@ pub fn read_maps(dir: &Path) -> Result<Maps, WhereError> {
     files.sort();
     let mut maps = Vec::with_capacity(files.len());
     for path in files {
-        let bytes = std::fs::read(&path).map_err(|error| IoError {
-            path: path.clone(),
-            action: "read",
-            error,
-        })?;
+        let max = crate::project::Limits::default().max_file_bytes;
+        let bytes = crate::workspace::read_input(&path, max)?;
         let value: Value = serde_json::from_slice(&bytes).map_err(|e| WhereError::Unreadable {
             path: path.clone(),
             why: format!("a source map that is not JSON: {e}"),

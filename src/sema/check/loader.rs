@@ -2,7 +2,7 @@
 //! with their chain) and the stdlib files a program names, each parsed on
 //! demand and checked once.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -10,7 +10,7 @@ use super::{Checker, ModuleId};
 use crate::diagnostics::{Diagnostic, codes};
 use crate::sema::resolve::NAMESPACES;
 use crate::syntax::ast::*;
-use crate::{stdlib, syntax};
+use crate::{project, stdlib, syntax, workspace};
 
 impl Checker<'_> {
     pub(super) fn load_imports(&mut self, module: ModuleId) {
@@ -41,30 +41,22 @@ impl Checker<'_> {
             return None;
         };
         let dir = dir.unwrap_or(Path::new("."));
-        // Lexically, so that names read `dir/web.infra`, not `dir/./web.infra`.
-        let joined: PathBuf = dir
-            .join(&relative)
-            .components()
-            .filter(|c| !matches!(c, std::path::Component::CurDir))
-            .collect();
-        let Ok(canonical) = joined.canonicalize() else {
-            self.diagnostics.push(
-                Diagnostic::new(
-                    &codes::E0105,
-                    import.path.span,
-                    format!("cannot find `{relative}`"),
-                )
-                .label(format!("no file at `{}`", joined.display()))
-                .help("import paths are relative to the importing file"),
-            );
-            return None;
+        // Confined to the project before anything is read: what a refused
+        // file holds is never shown.
+        let (joined, canonical) = match project::locate(&self.project, dir, &relative) {
+            Ok(found) => found,
+            Err(refusal) => {
+                self.diagnostics
+                    .push(refusal.diagnostic(import.path.span, &relative, "import"));
+                return None;
+            }
         };
         if let Some(position) = self.loading.iter().position(|(p, _, _)| *p == canonical) {
             let mut chain: Vec<String> = self.loading[position..]
                 .iter()
                 .map(|(_, shown, _)| shown.clone())
                 .collect();
-            chain.push(joined.display().to_string());
+            chain.push(crate::source::shown_name(&joined).0);
             let self_import = position + 1 == self.loading.len();
             let mut diagnostic = Diagnostic::new(&codes::E0103, import.path.span, "import cycle")
                 .label("this import closes the cycle")
@@ -82,23 +74,17 @@ impl Checker<'_> {
         if let Some(existing) = self.user_modules.get(&canonical) {
             return Some(*existing);
         }
-        let text = match std::fs::read(&canonical) {
+        let text = match workspace::read_regular(&canonical, self.project.limits.max_file_bytes) {
             Ok(bytes) => bytes,
             Err(error) => {
-                self.diagnostics.push(
-                    Diagnostic::new(
-                        &codes::E0105,
-                        import.path.span,
-                        format!("cannot read `{relative}`: {error}"),
-                    )
-                    .label("imported here"),
-                );
+                let refusal = project::Refusal::Unreadable(error);
+                self.diagnostics
+                    .push(refusal.diagnostic(import.path.span, &relative, "import"));
                 return None;
             }
         };
-        let name = joined.display().to_string();
         let lossy = String::from_utf8_lossy(&text).into_owned();
-        let file = self.db.add(name, Some(&canonical), lossy);
+        let file = self.db.add_path(&joined, &canonical, lossy);
         let text = match syntax::decode(file, text) {
             Ok(text) => text,
             Err(diagnostic) => {
@@ -106,9 +92,13 @@ impl Checker<'_> {
                 return None;
             }
         };
-        let (ast, syntax_diagnostics) = syntax::parse(file, &text);
+        let (mut ast, syntax_diagnostics) = syntax::parse(file, &text);
         let broken = crate::diagnostics::has_errors(&syntax_diagnostics);
         self.diagnostics.extend(syntax_diagnostics);
+        if !broken {
+            let found = crate::sema::files::inline(&mut ast, joined.parent(), &self.project);
+            self.diagnostics.extend(found);
+        }
         let (names, name_diagnostics) = crate::sema::resolve::resolve(&ast);
         if !broken {
             self.diagnostics.extend(name_diagnostics);
@@ -117,8 +107,11 @@ impl Checker<'_> {
         // Imports of this file resolve from where it was found, as written.
         let id = self.add_module(ast.clone(), Arc::new(names), joined.parent(), None);
         self.user_modules.insert(canonical.clone(), id);
-        self.loading
-            .push((canonical, joined.display().to_string(), import.path.span));
+        self.loading.push((
+            canonical,
+            crate::source::shown_name(&joined).0,
+            import.path.span,
+        ));
         self.load_imports(id);
         self.loading.pop();
         if !broken {

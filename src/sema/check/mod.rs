@@ -182,6 +182,9 @@ pub struct Checker<'db> {
     modules: Vec<Module>,
     user_modules: HashMap<PathBuf, ModuleId>,
     stdlib_modules: HashMap<String, ModuleId>,
+    /// The project imports are confined to: the entry file's, or, for a
+    /// program not read from disk, the current directory.
+    project: crate::project::Project,
     /// Import chain being loaded, for cycle detection.
     /// Each file's canonical path, its name as written, and the import span.
     loading: Vec<(PathBuf, String, Span)>,
@@ -286,12 +289,16 @@ pub fn check(
     file: FileId,
     ast: Rc<SourceFile>,
     names: Arc<Names>,
-    path: Option<&Path>,
+    entry: Option<(&Path, &crate::project::Project)>,
     params: &IndexMap<String, ParamInfo>,
     keep_types: bool,
 ) -> (Program, Vec<Diagnostic>) {
     let mut checker = Checker::new(db);
     checker.keep_types = keep_types;
+    let path = entry.map(|(path, _)| path);
+    if let Some((_, project)) = entry {
+        checker.project = project.clone();
+    }
     let _ = file;
     let canonical = path.and_then(|p| p.canonicalize().ok());
     if let Some(p) = &canonical {
@@ -362,6 +369,12 @@ impl<'db> Checker<'db> {
             modules: Vec::new(),
             user_modules: HashMap::default(),
             stdlib_modules: HashMap::default(),
+            project: crate::project::Project {
+                root: std::env::current_dir()
+                    .and_then(|d| d.canonicalize())
+                    .unwrap_or_default(),
+                limits: Default::default(),
+            },
             loading: Vec::new(),
             schemas: Vec::new(),
             component_schemas: HashMap::default(),

@@ -147,8 +147,13 @@ pub fn gather(
 fn read_params_file(
     path: &std::path::Path,
 ) -> Result<serde_json::Map<String, serde_json::Value>, String> {
-    let text = std::fs::read_to_string(path)
+    // A FIFO or a device is refused before it is opened, and the file is
+    // held to the default limit: no project is known yet.
+    let max = crate::project::Limits::default().max_file_bytes;
+    let bytes = crate::workspace::read_regular(path, max)
         .map_err(|e| format!("cannot read the params file {}: {e}", path.display()))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| format!("the params file {} is not UTF-8 text", path.display()))?;
     let json: serde_json::Value = serde_json::from_str(&text)
         .map_err(|e| format!("the params file {} is not valid JSON: {e}", path.display()))?;
     match json {
