@@ -50,6 +50,8 @@ pub struct Options {
     /// (`Program::types`, `Program::stages`), for tools that show them; a
     /// build does not need them.
     pub keep_types: bool,
+    /// The limits of the work one build may do (`lower::Budget`).
+    pub limits: lower::Budget,
 }
 
 /// The result of checking a set of files.
@@ -254,7 +256,7 @@ pub fn build(
             continue;
         }
         for target in lower::targets_of(program, targets, &mut found) {
-            let (deployment, lowering) = lower::lower(program, target);
+            let (deployment, lowering) = lower::lower_within(program, target, options.limits);
             // Not asked for, a target a portable type has no form on is not
             // one the program can compile to: it is left out, as `infra
             // check` promises ("every target the program can compile to").

@@ -42,6 +42,9 @@ impl<'p> Expander<'p> {
     /// Lowers an expression: what its operands know at compile time is
     /// folded as they are combined (`fold_op`), the rest becomes IR.
     pub fn expr(&mut self, expr: &Expr) -> Val {
+        if !self.step(expr.span) {
+            return Val::Null;
+        }
         match &expr.kind {
             ExprKind::Name(name) => self.lookup_name(name).unwrap_or(Val::Null),
             ExprKind::Paren(inner) => self.expr(inner),
@@ -82,7 +85,12 @@ impl<'p> Expander<'p> {
                     Some(ir::Part::Expr(e)) => Val::Deploy(e),
                 }
             }
-            ExprKind::List(items) => Val::List(items.iter().map(|e| self.expr(e)).collect()),
+            ExprKind::List(items) => {
+                if !self.hold(items.len(), expr.span) {
+                    return Val::Null;
+                }
+                Val::List(items.iter().map(|e| self.expr(e)).collect())
+            }
             ExprKind::Object(props) => {
                 let mut fields = Fields::with_capacity_and_hasher(props.len(), FxBuildHasher);
                 for p in props {
@@ -169,6 +177,10 @@ impl<'p> Expander<'p> {
             // from the syntax where a `for` needs it.
             ExprKind::Range(from, to) => match (self.expr(from), self.expr(to)) {
                 (Val::Int(from), Val::Int(to)) if to - from <= eval::MAX_RANGE => {
+                    let len = usize::try_from(to.saturating_sub(from)).unwrap_or(0);
+                    if !self.hold(len, expr.span) {
+                        return Val::Null;
+                    }
                     Val::List((from..to).map(Val::Int).collect())
                 }
                 _ => Val::Null,

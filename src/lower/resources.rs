@@ -36,6 +36,9 @@ impl<'p> Expander<'p> {
     /// The value of a resource declaration of the current frame: instances,
     /// created once.
     pub(super) fn resource_value(&mut self, r: &'p Resource, index: u32) -> Val {
+        if self.spent.exhausted {
+            return Val::Null;
+        }
         let frame = self.frame();
         let slot = index as usize;
         match &frame.memo[slot] {
@@ -255,11 +258,17 @@ impl<'p> Expander<'p> {
         condition: Option<ir::Expr>,
         naming: Naming,
     ) -> Vec<Val> {
+        if !self.afford(r, pairs.len(), guard.iterable.span) {
+            return Vec::new();
+        }
         let mut instances = Vec::with_capacity(pairs.len());
         // The copy each name was given to, to report two with one name.
         let mut named: HashMap<String, usize> = HashMap::default();
         let mut positional = false;
         for (i, (first, second)) in pairs.into_iter().enumerate() {
+            if self.spent.exhausted {
+                break;
+            }
             let n = offset + i;
             let naming_value = match naming {
                 Naming::MapKey => Some(first.clone()),
@@ -585,6 +594,9 @@ impl<'p> Expander<'p> {
                         let v = self.expr(&property.value);
                         args.insert(property.key.name.clone(), v);
                     }
+                    if !self.afford(r, 1, r.name.span) {
+                        return Val::Null;
+                    }
                     let deletion = own.or(inherited);
                     // The instance as a whole comes after what it depends
                     // on: so does every native resource it is made of.
@@ -669,6 +681,9 @@ impl<'p> Expander<'p> {
         condition: Option<ir::Expr>,
         deletion: Option<Asked>,
     ) -> Val {
+        if !self.afford_one(r.name.span) {
+            return Val::Null;
+        }
         let mut properties =
             ir::Map::with_capacity_and_hasher(r.body.properties.len(), Default::default());
         let depends_on = self.depends_on(r);

@@ -24,6 +24,7 @@ mod existence;
 mod exprs;
 mod items;
 mod loader;
+mod recursion;
 mod schemas;
 mod secrets;
 mod stages;
@@ -326,6 +327,7 @@ pub fn check(
     for id in pending {
         checker.ensure_fields(id);
     }
+    checker.check_recursive_components();
     let program = Program {
         modules: checker.modules.iter().map(|m| m.ast.clone()).collect(),
         names: checker.modules.iter().map(|m| m.names.clone()).collect(),
