@@ -61,8 +61,10 @@ codes! {
     E0212 Error "native type of another target";
     E0213 Error "lowering does not bind an output";
     E0214 Error "recursive component";
+    E0215 Error "native type redeclared with a weaker state class";
     W0201 Warning "persistent data deleted with its resource";
     W0202 Warning "unchecked native type";
+    W0203 Warning "group members protected only as a group";
     // Stages, params and constraints (E03xx, W03xx).
     E0301 Error "constraint violated";
     E0302 Error "value does not match the param's type";
