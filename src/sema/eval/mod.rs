@@ -63,6 +63,26 @@ pub fn eval(
     evaluator.expr(expr).ok()
 }
 
+/// E0312: `index` (at `span`) of a list of `len` elements (at `list`). The
+/// one diagnostic of an index out of range, wherever a list is indexed at
+/// compile time (lowering indexes lists of resources the folder cannot).
+pub fn index_out_of_range(index: i64, len: usize, span: Span, list: Span) -> Diagnostic {
+    let elements = if len == 1 { "element" } else { "elements" };
+    let valid = match len {
+        0 => "the list is empty: no index is valid".to_string(),
+        1 => "the only valid index is 0".to_string(),
+        _ => format!("valid indexes are 0 to {}", len - 1),
+    };
+    Diagnostic::new(
+        &codes::E0312,
+        span,
+        format!("index {index} is out of range"),
+    )
+    .label(format!("index {index} of a list of {len} {elements}"))
+    .secondary(list, format!("this list has {len} {elements}"))
+    .note(valid)
+}
+
 /// Why an expression has no compile-time value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Stop {
@@ -408,21 +428,8 @@ impl Evaluator<'_> {
     }
 
     fn out_of_range(&mut self, index: i64, len: usize, span: Span, list: Span) {
-        let elements = if len == 1 { "element" } else { "elements" };
-        let valid = match len {
-            0 => "the list is empty: no index is valid".to_string(),
-            1 => "the only valid index is 0".to_string(),
-            _ => format!("valid indexes are 0 to {}", len - 1),
-        };
-        self.error(
-            &codes::E0312,
-            span,
-            format!("index {index} is out of range"),
-        )
-        .label(format!("index {index} of a list of {len} {elements}"))
-        .secondary(list, format!("this list has {len} {elements}"))
-        .note(valid)
-        .emit();
+        self.diagnostics
+            .push(index_out_of_range(index, len, span, list));
     }
 
     fn binary(&mut self, op: BinaryOp, lhs: &Expr, rhs: &Expr, span: Span) -> Eval {
