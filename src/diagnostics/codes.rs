@@ -89,6 +89,7 @@ codes! {
     E0321 Error "secret value in a property that is not secret";
     E0322 Error "the program expands to too many resources";
     E0323 Error "compile-time work over the build's budget";
+    E0324 Error "value cannot be checked against its pattern";
     W0301 Warning "unanchored pattern";
     // The dependency graph (E04xx, W04xx).
     // Lowering to a target (E0500-E0509).

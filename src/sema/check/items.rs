@@ -604,6 +604,15 @@ impl Checker<'_> {
         default_of: Option<&str>,
     ) {
         let schema_name = self.schema_name(schema);
+        if default_of.is_none()
+            && let Some((pattern, why)) = constraints.unchecked_pattern(folded)
+        {
+            let what = format!("`{key}` of `{schema_name}`");
+            self.diagnostics
+                .push(crate::sema::params::unchecked_pattern_diagnostic(
+                    &what, span, pattern, why,
+                ));
+        }
         for violation in constraints.violations(folded) {
             let (reason, label) = match default_of {
                 Some(param) => (

@@ -1245,7 +1245,7 @@ fn check(c: &Constraint, v: &Val) -> Res<()> {
             .iter()
             .any(|a| py_str(&json_to_val(a)).as_deref() == Some(s.as_str())),
         // `None`: too long or too costly to decide; not a failure.
-        (Rule::Pattern(re), Val::String(s)) => re.full_match(s) != Some(false),
+        (Rule::Pattern(re), Val::String(s)) => re.full_match(s),
         _ => true,
     };
     if ok {
