@@ -14,8 +14,8 @@
 use rustc_hash::FxHashMap as HashMap;
 
 use crate::diagnostics::{Diagnostic, codes};
+use crate::sema::check::ModuleId;
 use crate::sema::schema::SchemaKind;
-use crate::sema::ty::SchemaId;
 use crate::source::Span;
 use crate::syntax::ast::*;
 
@@ -52,9 +52,9 @@ pub(super) struct Spent {
     pub(super) steps: usize,
     /// A limit was reached: lowering stops making anything.
     pub(super) exhausted: bool,
-    /// The fewest native resources one instance of each component makes
-    /// on this target.
-    floors: HashMap<SchemaId, u64>,
+    /// The fewest native resources one instance made by each resource
+    /// declaration (by its name's span) makes on this target.
+    floors: HashMap<Span, u64>,
 }
 
 impl Expander<'_> {
@@ -65,10 +65,8 @@ impl Expander<'_> {
         if self.spent.exhausted {
             return false;
         }
-        let each = match self.program.schema_of(self.frame().module, r) {
-            Some(id) => self.floor(id),
-            None => 1,
-        };
+        let module = self.frame().module;
+        let each = self.floor(module, r);
         let needed = (copies as u64).saturating_mul(each);
         let made = self.resources.len() as u64;
         let limit = self.budget.resources as u64;
@@ -174,21 +172,26 @@ impl Expander<'_> {
         self.diagnostics.push(diagnostic);
     }
 
-    /// The fewest native resources one instance of the type `id` makes on
-    /// this target: one for a native type; for a component, the sum over
-    /// its resources (and its target block's) of the copies the syntax
-    /// fixes (none for one under an `if`, or repeated over a list not
-    /// written out) times their own type's floor.
-    fn floor(&mut self, id: SchemaId) -> u64 {
-        if let Some(&n) = self.spent.floors.get(&id) {
-            return n;
-        }
+    /// The fewest native resources one instance of `r` (declared in
+    /// `module`) makes on this target: one for a native type; for a
+    /// component, the sum over its resources (and its target block's) of
+    /// the copies the syntax fixes (none for one under an `if`, or repeated
+    /// over a list not written out) times their own floor. A range's bound
+    /// may be a param of the component, which `r` sets to an integer or
+    /// leaves to an integer default.
+    fn floor(&mut self, module: ModuleId, r: &Resource) -> u64 {
+        let Some(id) = self.program.schema_of(module, r) else {
+            return 1;
+        };
         let SchemaKind::Component { module, index } = self.program.schemas[id.0 as usize].kind
         else {
             return 1;
         };
+        if let Some(&n) = self.spent.floors.get(&r.name.span) {
+            return n;
+        }
         // A cycle (reported by the checker) counts nothing.
-        self.spent.floors.insert(id, 0);
+        self.spent.floors.insert(r.name.span, 0);
         let program = self.program;
         let Some(ItemKind::Component(component)) = program.modules[module.0 as usize]
             .items
@@ -201,42 +204,63 @@ impl Expander<'_> {
             ItemKind::Target(t) if t.target.name == self.target.name() => Some(t.items.as_slice()),
             _ => None,
         });
+        // An integer the instance gives a param, or its default.
+        let bound = |name: &str| -> Option<i64> {
+            if let Some(given) = r.body.properties.iter().find(|p| p.key.name == name) {
+                return int_literal(&given.value);
+            }
+            component.items.iter().find_map(|i| match &i.kind {
+                ItemKind::Param(p) if p.name.name == name => {
+                    p.default.as_ref().and_then(int_literal)
+                }
+                _ => None,
+            })
+        };
         let mut total: u64 = 0;
         for item in component.items.iter().chain(block.unwrap_or_default()) {
-            let ItemKind::Resource(r) = &item.kind else {
+            let ItemKind::Resource(inner) = &item.kind else {
                 continue;
             };
-            let copies = written_copies(r);
+            let copies = written_copies(inner, &bound);
             if copies == 0 {
                 continue;
             }
-            let each = match program.schema_of(module, r) {
-                Some(inner) => self.floor(inner),
-                None => 1,
-            };
+            let each = self.floor(module, inner);
             total = total.saturating_add(copies.saturating_mul(each));
         }
-        self.spent.floors.insert(id, total);
+        self.spent.floors.insert(r.name.span, total);
         total
     }
 }
 
+/// An integer literal, negative or not.
+fn int_literal(e: &Expr) -> Option<i64> {
+    match &e.kind {
+        ExprKind::Int(i) => Some(*i),
+        ExprKind::Paren(inner) => int_literal(inner),
+        ExprKind::Unary(UnaryOp::Neg, inner) => int_literal(inner)?.checked_neg(),
+        _ => None,
+    }
+}
+
 /// The copies of a resource its syntax fixes: one without `for`; a range
-/// between integer literals or a list literal's length; none under an `if`
-/// or over a list computed from other values (lowering counts those as
-/// they are made).
-fn written_copies(r: &Resource) -> u64 {
+/// between integers (literals, or params `bound` knows) or a list literal's
+/// length; none under an `if` or over a list computed from other values
+/// (lowering counts those as they are made).
+fn written_copies(r: &Resource, bound: &dyn Fn(&str) -> Option<i64>) -> u64 {
     if r.if_guard.is_some() {
         return 0;
     }
     let Some(guard) = &r.for_guard else {
         return 1;
     };
+    let value = |e: &Expr| match &e.kind {
+        ExprKind::Name(name) => bound(&name.name),
+        _ => int_literal(e),
+    };
     match &guard.iterable.kind {
-        ExprKind::Range(from, to) => match (&from.kind, &to.kind) {
-            (ExprKind::Int(a), ExprKind::Int(b)) => {
-                u64::try_from(b.saturating_sub(*a)).unwrap_or(0)
-            }
+        ExprKind::Range(from, to) => match (value(from), value(to)) {
+            (Some(a), Some(b)) => u64::try_from(b.saturating_sub(a)).unwrap_or(0),
             _ => 0,
         },
         ExprKind::List(items) => items.len() as u64,
