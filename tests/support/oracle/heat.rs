@@ -295,6 +295,9 @@ impl<'t> Eval<'t> {
                 (Rule::Allowed(allowed.clone()), SCALARS_AND_LISTS)
             } else if let Some(pattern) = c.get("allowed_pattern") {
                 let pattern = pattern.as_str().ok_or("allowed_pattern must be a string")?;
+                // The ASCII flag gives Python's `\d \w \s \b` the meaning the
+                // compiler's engine gives them.
+                let pattern = pattern.strip_prefix("(?a)").unwrap_or(pattern);
                 // The compiler's own engine (the tests have no regex crate): it
                 // matches the whole value, as Heat's `re.match` plus its length check.
                 match Regex::new(pattern) {
