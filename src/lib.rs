@@ -155,17 +155,22 @@ pub fn check(
                                 .ok()
                         })
                         .flatten();
-                    let (params, param_diagnostics) =
-                        sema::params::check(&ast, &names, &options.params);
-                    let checked = sema::check::check(
-                        &mut db,
-                        file,
-                        ast.clone(),
-                        names.clone(),
-                        Some(path),
-                        &params,
-                        options.keep_types,
-                    );
+                    // One budget of evaluation steps for the whole check.
+                    let (param_diagnostics, checked) =
+                        sema::eval::within_steps(options.limits.steps, || {
+                            let (params, param_diagnostics) =
+                                sema::params::check(&ast, &names, &options.params);
+                            let checked = sema::check::check(
+                                &mut db,
+                                file,
+                                ast.clone(),
+                                names.clone(),
+                                Some(path),
+                                &params,
+                                options.keep_types,
+                            );
+                            (param_diagnostics, checked)
+                        });
                     let mut graph = match other {
                         Some(thread) => thread
                             .join()

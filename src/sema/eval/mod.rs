@@ -83,6 +83,40 @@ pub fn index_out_of_range(index: i64, len: usize, span: Span, list: Span) -> Dia
     .note(valid)
 }
 
+thread_local! {
+    /// The steps left to every evaluation run inside [`within_steps`] on
+    /// this thread.
+    static SHARED: std::cell::Cell<Option<Shared>> = const { std::cell::Cell::new(None) };
+}
+
+#[derive(Clone, Copy)]
+struct Shared {
+    left: usize,
+    limit: usize,
+    reported: bool,
+}
+
+/// Restores the shared budget around [`within_steps`], unwinding or not.
+struct Restore(Option<Shared>);
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        SHARED.set(self.0);
+    }
+}
+
+/// Runs `f` with `limit` evaluation steps shared by every evaluation in it
+/// (on this thread): each expression is bounded by [`MAX_STEPS`], and a
+/// program of many expressions as a whole by `limit` (E0323).
+pub fn within_steps<T>(limit: usize, f: impl FnOnce() -> T) -> T {
+    let _restore = Restore(SHARED.replace(Some(Shared {
+        left: limit,
+        limit,
+        reported: false,
+    })));
+    f()
+}
+
 /// Why an expression has no compile-time value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Stop {
@@ -135,6 +169,32 @@ impl Evaluator<'_> {
     /// Counts `n` steps; past the budget, reports once and stops.
     fn spend(&mut self, n: usize) -> Result<(), Stop> {
         self.steps = self.steps.saturating_add(n);
+        if let Some(mut shared) = SHARED.get() {
+            if shared.left < n {
+                let first = !shared.reported;
+                shared.left = 0;
+                shared.reported = true;
+                SHARED.set(Some(shared));
+                if first {
+                    let root = self.root;
+                    self.error(
+                        &codes::E0323,
+                        root,
+                        format!(
+                            "checking this program takes more than {} evaluation steps",
+                            shared.limit
+                        ),
+                    )
+                    .label("evaluated here when the limit was reached")
+                    .note("every expression folded at compile time counts, each within its own limit too")
+                    .help("compute less at compile time, or raise the build's `steps` limit")
+                    .emit();
+                }
+                return Err(Stop::Error);
+            }
+            shared.left -= n;
+            SHARED.set(Some(shared));
+        }
         if self.steps <= MAX_STEPS {
             return Ok(());
         }
