@@ -51,6 +51,8 @@ pub struct Options {
     /// (`Program::types`, `Program::stages`), for tools that show them; a
     /// build does not need them.
     pub keep_types: bool,
+    /// The limits of the work one build may do (`lower::Budget`).
+    pub limits: lower::Budget,
 }
 
 /// The result of checking a set of files.
@@ -162,17 +164,22 @@ pub fn check(
                                 .ok()
                         })
                         .flatten();
-                    let (params, param_diagnostics) =
-                        sema::params::check(&ast, &names, &options.params);
-                    let checked = sema::check::check(
-                        &mut db,
-                        file,
-                        ast.clone(),
-                        names.clone(),
-                        Some((path, &project)),
-                        &params,
-                        options.keep_types,
-                    );
+                    // One budget of evaluation steps for the whole check.
+                    let (param_diagnostics, checked) =
+                        sema::eval::within_steps(options.limits.steps, || {
+                            let (params, param_diagnostics) =
+                                sema::params::check(&ast, &names, &options.params);
+                            let checked = sema::check::check(
+                                &mut db,
+                                file,
+                                ast.clone(),
+                                names.clone(),
+                                Some((path, &project)),
+                                &params,
+                                options.keep_types,
+                            );
+                            (param_diagnostics, checked)
+                        });
                     let mut graph = match other {
                         Some(thread) => thread
                             .join()
@@ -297,7 +304,7 @@ pub fn build(
             continue;
         }
         for target in lower::targets_of(program, targets, &mut found) {
-            let (deployment, lowering) = lower::lower(program, target);
+            let (deployment, lowering) = lower::lower_within(program, target, options.limits);
             // Not asked for, a target a portable type has no form on is not
             // one the program can compile to: it is left out, as `infra
             // check` promises ("every target the program can compile to").

@@ -467,7 +467,7 @@ fn options(params: &ParamArgs) -> Result<infra::Options, UsageError> {
         .map_err(UsageError::Params)?;
     Ok(infra::Options {
         params,
-        keep_types: false,
+        ..Default::default()
     })
 }
 

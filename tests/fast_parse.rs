@@ -418,9 +418,18 @@ fn expression_depth_limit() {
         // A leaf is depth 1; each prefix operator adds one.
         valid(&format!("let a = {}1\n", "-".repeat(limit - 1)));
         invalid(&format!("let a = {}1\n", "-".repeat(limit)));
+        // A chain of one operator counts once toward the nesting: a tree
+        // as deep as the limit allows is one of `MAX_EXPR_TREE` nodes.
+        let tree = infra::syntax::MAX_EXPR_TREE as usize;
         let chain = |n: usize| format!("let a = 1{}\n", " + 1".repeat(n));
-        valid(&chain(limit - 1));
-        invalid(&chain(limit));
+        valid(&chain(limit));
+        valid(&chain(tree - 1));
+        invalid(&chain(tree));
+        let mixed = |n: usize| format!("let a = 1{}\n", " + 2 * 3 - 4 / 5".repeat(n));
+        valid(&mixed(tree / 2 - 1));
+        // Nested objects' trees count with the tree around them.
+        let nested = format!("let a = {{ a = 1{} }}\n", " + 1".repeat(tree - 1));
+        invalid(&nested);
         let ternaries = |n: usize| format!("let a = {}0\n", "c ? 1 : ".repeat(n));
         valid(&ternaries(limit - 1));
         invalid(&ternaries(limit));

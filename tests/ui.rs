@@ -52,6 +52,31 @@ fn other_entries(path: &Path, text: &str) -> Vec<PathBuf> {
         .collect()
 }
 
+/// The build's budget, with the limits a `// budget:` header line sets
+/// (`// budget: steps=500 values=100`), so that a program can reach a limit
+/// without the time and memory the default ones allow.
+fn budget(text: &str) -> infra::lower::Budget {
+    let mut budget = infra::lower::Budget::default();
+    let settings = text
+        .lines()
+        .take_while(|l| l.starts_with("//"))
+        .filter_map(|l| l.strip_prefix("// budget:"))
+        .flat_map(str::split_whitespace);
+    for setting in settings {
+        let (name, value) = setting
+            .split_once('=')
+            .unwrap_or_else(|| panic!("`{setting}` in a `// budget:` header is not NAME=N"));
+        let value: usize = value.parse().expect("a limit is a number");
+        match name {
+            "resources" => budget.resources = value,
+            "values" => budget.values = value,
+            "steps" => budget.steps = value,
+            other => panic!("unknown limit `{other}` in a `// budget:` header"),
+        }
+    }
+    budget
+}
+
 /// The codes named by `// expect:` header lines, in order.
 fn expected_codes(text: &str) -> Vec<String> {
     text.lines()
@@ -74,7 +99,10 @@ fn ui() {
             path.display()
         );
         let targets = build_targets(&String::from_utf8_lossy(&text));
-        let options = infra::Options::default();
+        let options = infra::Options {
+            limits: budget(&String::from_utf8_lossy(&text)),
+            ..Default::default()
+        };
         let mut entries = vec![path.clone()];
         entries.extend(other_entries(&path, &String::from_utf8_lossy(&text)));
         // Programs go through what `infra build` does: checked, then lowered

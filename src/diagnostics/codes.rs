@@ -67,8 +67,11 @@ codes! {
     E0211 Error "unknown target";
     E0212 Error "native type of another target";
     E0213 Error "lowering does not bind an output";
+    E0214 Error "recursive component";
+    E0215 Error "native type redeclared with a weaker state class";
     W0201 Warning "persistent data deleted with its resource";
     W0202 Warning "unchecked native type";
+    W0203 Warning "group members protected only as a group";
     // Stages, params and constraints (E03xx, W03xx).
     E0301 Error "constraint violated";
     E0302 Error "value does not match the param's type";
@@ -91,6 +94,9 @@ codes! {
     E0319 Error "overlapping subnets";
     E0320 Error "invalid address block";
     E0321 Error "secret value in a property that is not secret";
+    E0322 Error "the program expands to too many resources";
+    E0323 Error "compile-time work over the build's budget";
+    E0324 Error "value cannot be checked against its pattern";
     W0301 Warning "unanchored pattern";
     // The dependency graph (E04xx, W04xx).
     // Lowering to a target (E0500-E0509).

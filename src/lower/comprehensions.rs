@@ -36,6 +36,9 @@ impl<'p> Expander<'p> {
         let Some(entries) = self.comprehension_over(comp, value, span, iterable) else {
             return Val::Null;
         };
+        if !self.hold(entries.len(), span) {
+            return Val::Null;
+        }
         match value {
             None => Val::List(entries.into_iter().map(|(v, _)| v).collect()),
             Some(_) => Val::Object(

@@ -26,6 +26,7 @@ use crate::sema::names::{DeclId, DeclKind, Place};
 use crate::source::Span;
 use crate::syntax::ast::*;
 
+use super::budget::{Budget, Spent};
 use super::values::{Fields, Val};
 
 /// Name words, outermost first: `["web", "0", "instance"]`.
@@ -150,11 +151,14 @@ pub struct Expander<'p> {
     /// The copy of the entry file's repeated resource being expanded: its
     /// index and its name word.
     pub(super) top_copy: Option<(u32, String)>,
+    /// The build's limits, and what has been spent of them.
+    pub(super) budget: Budget,
+    pub(super) spent: Spent,
     pub diagnostics: Vec<Diagnostic>,
 }
 
 impl<'p> Expander<'p> {
-    pub fn new(program: &'p Program, target: Target) -> Expander<'p> {
+    pub fn new(program: &'p Program, target: Target, budget: Budget) -> Expander<'p> {
         Expander {
             program,
             target,
@@ -170,6 +174,8 @@ impl<'p> Expander<'p> {
             used_params: HashSet::default(),
             top_params: HashMap::default(),
             top_copy: None,
+            budget,
+            spent: Spent::default(),
             diagnostics: Vec::new(),
         }
     }

@@ -42,6 +42,9 @@ impl<'p> Expander<'p> {
     /// Lowers an expression: what its operands know at compile time is
     /// folded as they are combined (`fold_op`), the rest becomes IR.
     pub fn expr(&mut self, expr: &Expr) -> Val {
+        if !self.step(expr.span) {
+            return Val::Null;
+        }
         match &expr.kind {
             ExprKind::Name(name) => self.lookup_name(name).unwrap_or(Val::Null),
             ExprKind::Paren(inner) => self.expr(inner),
@@ -82,7 +85,12 @@ impl<'p> Expander<'p> {
                     Some(ir::Part::Expr(e)) => Val::Deploy(e),
                 }
             }
-            ExprKind::List(items) => Val::List(items.iter().map(|e| self.expr(e)).collect()),
+            ExprKind::List(items) => {
+                if !self.hold(items.len(), expr.span) {
+                    return Val::Null;
+                }
+                Val::List(items.iter().map(|e| self.expr(e)).collect())
+            }
             ExprKind::Object(props) => {
                 let mut fields = Fields::with_capacity_and_hasher(props.len(), FxBuildHasher);
                 for p in props {
@@ -104,8 +112,9 @@ impl<'p> Expander<'p> {
                     return Val::Null;
                 }
                 let base = base_val;
-                let index = self.expr(index);
-                index_val(base, index)
+                let index_val_ = self.expr(index);
+                let at = (base_span(expr), index.span);
+                index_val(expr, base, index_val_, at, &mut self.diagnostics)
             }
             ExprKind::Call(callee, args) => {
                 let builtin = match &callee.kind {
@@ -119,11 +128,11 @@ impl<'p> Expander<'p> {
                     return Val::Deploy(ir::Expr::Context(context));
                 }
                 let args: Vec<Val> = args.iter().map(|a| self.expr(a)).collect();
-                call_vals(&expr.kind, builtin, args)
+                call_vals(expr, builtin, args, &mut self.diagnostics)
             }
             ExprKind::Unary(op, operand) => {
                 let v = self.expr(operand);
-                if let Some(folded) = fold_op(&expr.kind, &[&v]) {
+                if let Some(folded) = fold_op(expr, &[&v], &mut self.diagnostics) {
                     return folded;
                 }
                 let v = v.into_ir();
@@ -142,7 +151,7 @@ impl<'p> Expander<'p> {
                     _ => {}
                 }
                 let vb = self.expr(b);
-                binary_vals(&expr.kind, *op, va, vb)
+                binary_vals(expr, *op, va, vb, &mut self.diagnostics)
             }
             ExprKind::Conditional(c, a, b) => match self.expr(c) {
                 Val::Bool(true) => self.expr(a),
@@ -164,11 +173,19 @@ impl<'p> Expander<'p> {
             ExprKind::Null | ExprKind::Error => Val::Null,
             ExprKind::Bool(b) => Val::Bool(*b),
             ExprKind::Int(i) => Val::Int(*i),
-            ExprKind::Number(n) => n.parse().map_or(Val::Null, Val::Number),
+            ExprKind::Number(n) => match n.parse::<f64>() {
+                Ok(x) if x.is_finite() => Val::Number(x),
+                // The folder reports it, as it does everywhere.
+                _ => fold_op(expr, &[], &mut self.diagnostics).unwrap_or(Val::Null),
+            },
             // A range with a bound known only at deploy time is a count, read
             // from the syntax where a `for` needs it.
             ExprKind::Range(from, to) => match (self.expr(from), self.expr(to)) {
                 (Val::Int(from), Val::Int(to)) if to - from <= eval::MAX_RANGE => {
+                    let len = usize::try_from(to.saturating_sub(from)).unwrap_or(0);
+                    if !self.hold(len, expr.span) {
+                        return Val::Null;
+                    }
                     Val::List((from..to).map(Val::Int).collect())
                 }
                 _ => Val::Null,
@@ -200,22 +217,44 @@ impl<'p> Expander<'p> {
 /// `base[index]`. A constant table indexed by a deploy-time choice between
 /// constants becomes the choice between the table's entries:
 /// `{ small = "t3.small", ... }[c ? "large" : "small"]` is
-/// `c ? "t3.large" : "t3.small"`, which every target can express.
-fn index_val(base: Val, index: Val) -> Val {
+/// `c ? "t3.large" : "t3.small"`, which every target can express. An index
+/// known at compile time that is out of range is the folder's error
+/// (E0312), here as in a `let`; `at` is where the base and the index are.
+fn index_val(
+    expr: &Expr,
+    base: Val,
+    index: Val,
+    at: (Span, Span),
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Val {
     match (base, index) {
-        (Val::List(items), Val::Int(i)) => match items.get(i.max(0) as usize) {
-            Some(Val::Gone) | None => Val::Null,
-            Some(item) => item.clone(),
-        },
-        (Val::Object(fields), Val::Str(k)) => fields.get(&k).cloned().unwrap_or(Val::Null),
+        (Val::List(items), Val::Int(i)) => {
+            match usize::try_from(i).ok().and_then(|n| items.get(n)) {
+                Some(Val::Gone) => Val::Null,
+                Some(item) => item.clone(),
+                None => {
+                    diagnostics.push(eval::index_out_of_range(i, items.len(), at.1, at.0));
+                    Val::Null
+                }
+            }
+        }
+        (base @ Val::Object(_), index @ Val::Str(_)) => {
+            if let Some(folded) = fold_op(expr, &[&base, &index], diagnostics) {
+                return folded;
+            }
+            match (base, index) {
+                (Val::Object(fields), Val::Str(k)) => fields.get(&k).cloned().unwrap_or(Val::Null),
+                _ => Val::Null,
+            }
+        }
         (base @ (Val::List(_) | Val::Object(_)), Val::Choice(c, a, b)) => {
-            let a = index_val(base.clone(), *a);
-            let b = index_val(base, *b);
+            let a = index_val(expr, base.clone(), *a, at, diagnostics);
+            let b = index_val(expr, base, *b, at, diagnostics);
             Val::Choice(c, Box::new(a), Box::new(b))
         }
         (Val::Choice(c, a, b), index) => {
-            let a = index_val(*a, index.clone());
-            let b = index_val(*b, index);
+            let a = index_val(expr, *a, index.clone(), at, diagnostics);
+            let b = index_val(expr, *b, index, at, diagnostics);
             Val::Choice(c, Box::new(a), Box::new(b))
         }
         (base, index) => Val::Deploy(ir::Expr::Index(
@@ -225,17 +264,31 @@ fn index_val(base: Val, index: Val) -> Val {
     }
 }
 
+/// The span of the base of an index expression.
+fn base_span(expr: &Expr) -> Span {
+    match &expr.kind {
+        ExprKind::Index(base, _) => base.span,
+        _ => expr.span,
+    }
+}
+
 /// `a op b` on lowered operands: distributed over deploy-time choices, so
 /// each branch can fold; folded when both sides are known.
-fn binary_vals(kind: &ExprKind, op: BinaryOp, va: Val, vb: Val) -> Val {
+fn binary_vals(
+    expr: &Expr,
+    op: BinaryOp,
+    va: Val,
+    vb: Val,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Val {
     if let Val::Choice(c, a, b) = va {
-        let a = binary_vals(kind, op, *a, vb.clone());
-        let b = binary_vals(kind, op, *b, vb);
+        let a = binary_vals(expr, op, *a, vb.clone(), diagnostics);
+        let b = binary_vals(expr, op, *b, vb, diagnostics);
         return choice(c, a, b);
     }
     if let Val::Choice(c, a, b) = vb {
-        let a = binary_vals(kind, op, va.clone(), *a);
-        let b = binary_vals(kind, op, va, *b);
+        let a = binary_vals(expr, op, va.clone(), *a, diagnostics);
+        let b = binary_vals(expr, op, va, *b, diagnostics);
         return choice(c, a, b);
     }
     // Only an absent value is null: a list, an object, a resource or a
@@ -246,7 +299,7 @@ fn binary_vals(kind: &ExprKind, op: BinaryOp, va: Val, vb: Val) -> Val {
         let both_null = matches!(va, Val::Null) && matches!(vb, Val::Null);
         return Val::Bool(both_null == (op == BinaryOp::Eq));
     }
-    if let Some(folded) = fold_op(kind, &[&va, &vb]) {
+    if let Some(folded) = fold_op(expr, &[&va, &vb], diagnostics) {
         return folded;
     }
     // Text built around a deploy-time part can still be known to differ
@@ -300,7 +353,12 @@ fn never_equal(text: &str, parts: &[ir::Part]) -> bool {
 }
 
 /// A built-in function on lowered arguments, distributed over choices.
-fn call_vals(kind: &ExprKind, builtin: Builtin, args: Vec<Val>) -> Val {
+fn call_vals(
+    expr: &Expr,
+    builtin: Builtin,
+    args: Vec<Val>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Val {
     if let Some(i) = args.iter().position(|a| matches!(a, Val::Choice(..))) {
         let mut first = args.clone();
         let mut second = args;
@@ -311,8 +369,8 @@ fn call_vals(kind: &ExprKind, builtin: Builtin, args: Vec<Val>) -> Val {
         second[i] = *b;
         return choice(
             c,
-            call_vals(kind, builtin, first),
-            call_vals(kind, builtin, second),
+            call_vals(expr, builtin, first, diagnostics),
+            call_vals(expr, builtin, second, diagnostics),
         );
     }
     match (builtin, args.as_slice()) {
@@ -338,7 +396,7 @@ fn call_vals(kind: &ExprKind, builtin: Builtin, args: Vec<Val>) -> Val {
         _ => {}
     }
     let refs: Vec<&Val> = args.iter().collect();
-    if let Some(folded) = fold_op(kind, &refs) {
+    if let Some(folded) = fold_op(expr, &refs, diagnostics) {
         return folded;
     }
     Val::Deploy(ir::Expr::Call(
@@ -356,32 +414,43 @@ fn choice(c: ir::Expr, a: Val, b: Val) -> Val {
     }
 }
 
-/// Folds an operator or a call whose operands turned out constant, by
-/// handing the same operation on named constants to the constant folder.
-fn fold_op(kind: &ExprKind, operands: &[&Val]) -> Option<Val> {
+/// Folds an operator, a call, an index or a number literal whose operands
+/// turned out constant, by handing the same operation on named constants
+/// to the constant folder, each at its operand's place: what it cannot
+/// compute (a division by zero, an index out of range, a number too large)
+/// is its error, reported as it is for a `let`.
+fn fold_op(expr: &Expr, operands: &[&Val], diagnostics: &mut Vec<Diagnostic>) -> Option<Val> {
     let values: Vec<Value> = operands
         .iter()
         .map(|v| v.to_value())
         .collect::<Option<_>>()?;
-    let span = Span::default();
-    let name = |i: usize| Expr {
+    let name = |i: usize, span: Span| Expr {
         kind: ExprKind::Name(Ident {
             name: format!("#{i}"),
             span,
         }),
         span,
     };
-    let rebuilt = match kind {
-        ExprKind::Binary(op, _, _) => ExprKind::Binary(*op, Box::new(name(0)), Box::new(name(1))),
-        ExprKind::Unary(op, _) => ExprKind::Unary(*op, Box::new(name(0))),
-        ExprKind::Call(callee, _) => {
-            ExprKind::Call(callee.clone(), (0..values.len()).map(name).collect())
+    let rebuilt = match &expr.kind {
+        ExprKind::Binary(op, a, b) => {
+            ExprKind::Binary(*op, Box::new(name(0, a.span)), Box::new(name(1, b.span)))
         }
+        ExprKind::Unary(op, a) => ExprKind::Unary(*op, Box::new(name(0, a.span))),
+        ExprKind::Call(callee, args) => ExprKind::Call(
+            callee.clone(),
+            (0..values.len())
+                .map(|i| name(i, args.get(i).map_or(expr.span, |a| a.span)))
+                .collect(),
+        ),
+        ExprKind::Index(base, index) => {
+            ExprKind::Index(Box::new(name(0, base.span)), Box::new(name(1, index.span)))
+        }
+        ExprKind::Number(n) => ExprKind::Number(n.clone()),
         _ => return None,
     };
     let expr = Expr {
         kind: rebuilt,
-        span,
+        span: expr.span,
     };
     let lookup = |n: &Ident| {
         n.name
@@ -389,14 +458,18 @@ fn fold_op(kind: &ExprKind, operands: &[&Val]) -> Option<Val> {
             .and_then(|i| i.parse::<usize>().ok())
             .and_then(|i| values.get(i).cloned())
     };
-    let mut quiet = Vec::new();
-    eval::eval(
+    let before = diagnostics.len();
+    match eval::eval(
         &expr,
         &crate::sema::names::Names::default(),
         &lookup,
-        &mut quiet,
-    )
-    .map(Val::from_value)
+        diagnostics,
+    ) {
+        Some(value) => Some(Val::from_value(value)),
+        // Reported: nothing of it is left to deploy time.
+        None if diagnostics.len() > before => Some(Val::Null),
+        None => None,
+    }
 }
 
 fn push_text(parts: &mut Vec<ir::Part>, text: &str) {

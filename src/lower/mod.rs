@@ -4,6 +4,7 @@
 //! block, loops over compile-time lists are unrolled, constants are folded;
 //! what is left is deploy-time work, as `ir::Expr`.
 
+mod budget;
 mod components;
 mod comprehensions;
 mod expand;
@@ -14,6 +15,8 @@ mod resources;
 #[cfg(test)]
 mod tests;
 mod values;
+
+pub use budget::Budget;
 
 use crate::diagnostics::Diagnostic;
 use crate::ir::{Deployment, Target};
@@ -79,7 +82,15 @@ fn native_targets(program: &crate::sema::check::Program) -> Vec<NativeUse> {
     let mut found = Vec::new();
     for item in &program.modules[program.entry.0 as usize].items {
         if let crate::syntax::ast::ItemKind::Resource(r) = &item.kind {
-            natives_of(program, program.entry, r, r.name.span, 0, &mut found);
+            let mut seen = rustc_hash::FxHashSet::default();
+            natives_of(
+                program,
+                program.entry,
+                r,
+                r.name.span,
+                &mut seen,
+                &mut found,
+            );
         }
     }
     found
@@ -109,31 +120,31 @@ impl NativeUse {
     }
 }
 
-/// Components nest at most this deep here; deeper nesting is a cycle, which
-/// the checker reports.
-const MAX_COMPONENT_NESTING: usize = 64;
-
+/// The native types `resource` uses, through the components it
+/// instantiates: each component is read once (`seen`), however many times
+/// it is instantiated, so nesting costs no more than the components' sizes.
 fn natives_of(
     program: &crate::sema::check::Program,
     module: crate::sema::check::ModuleId,
     resource: &crate::syntax::ast::Resource,
     at: crate::source::Span,
-    depth: usize,
+    seen: &mut rustc_hash::FxHashSet<crate::sema::ty::SchemaId>,
     found: &mut Vec<NativeUse>,
 ) {
     use crate::sema::schema::SchemaKind;
     use crate::syntax::ast::{ItemKind, ResourceType};
-    let kind = program
-        .schema_of(module, resource)
-        .map(|id| &program.schemas[id.0 as usize].kind);
+    let schema = program.schema_of(module, resource);
+    let kind = schema.map(|id| &program.schemas[id.0 as usize].kind);
     match kind {
         Some(SchemaKind::Native { target }) => found.push(NativeUse::new(target, at, resource)),
-        Some(SchemaKind::Component { module, index }) if depth < MAX_COMPONENT_NESTING => {
+        Some(SchemaKind::Component { module, index })
+            if schema.is_some_and(|id| seen.insert(id)) =>
+        {
             let items = &program.modules[module.0 as usize].items;
             if let Some(ItemKind::Component(component)) = items.get(*index).map(|i| &i.kind) {
                 for item in &component.items {
                     if let ItemKind::Resource(inner) = &item.kind {
-                        natives_of(program, *module, inner, at, depth + 1, found);
+                        natives_of(program, *module, inner, at, seen, found);
                     }
                 }
             }
@@ -151,10 +162,19 @@ fn natives_of(
     }
 }
 
-/// Lowers a checked entry file for `target`.
+/// Lowers a checked entry file for `target`, within the default budget.
 pub fn lower(
     program: &crate::sema::check::Program,
     target: Target,
 ) -> (Deployment, Vec<Diagnostic>) {
-    expand::Expander::new(program, target).run()
+    lower_within(program, target, Budget::default())
+}
+
+/// Lowers a checked entry file for `target`, within `budget`.
+pub fn lower_within(
+    program: &crate::sema::check::Program,
+    target: Target,
+    budget: Budget,
+) -> (Deployment, Vec<Diagnostic>) {
+    expand::Expander::new(program, target, budget).run()
 }

@@ -36,6 +36,9 @@ impl<'p> Expander<'p> {
     /// The value of a resource declaration of the current frame: instances,
     /// created once.
     pub(super) fn resource_value(&mut self, r: &'p Resource, index: u32) -> Val {
+        if self.spent.exhausted {
+            return Val::Null;
+        }
         let frame = self.frame();
         let slot = index as usize;
         match &frame.memo[slot] {
@@ -177,6 +180,7 @@ impl<'p> Expander<'p> {
                     for resource in &mut self.resources[before..] {
                         resource.count = Some(count.clone());
                     }
+                    let mut refused = false;
                     if !self.target.snapshots_counted_copies() {
                         let asked = deletion_of(r)
                             .map(|(_, at)| at)
@@ -185,6 +189,7 @@ impl<'p> Expander<'p> {
                             if self.resources[i].deletion == Some(Deletion::Snapshot) {
                                 self.resources[i].deletion = Some(Deletion::Retain);
                                 if let Some(at) = asked {
+                                    refused = true;
                                     let type_name = self.resources[i].type_name.clone();
                                     self.refuse_snapshot(
                                         at,
@@ -194,6 +199,10 @@ impl<'p> Expander<'p> {
                                 }
                             }
                         }
+                    }
+                    // A refused snapshot already says what the group keeps.
+                    if self.target.repetition() == Repetition::Groups && !refused {
+                        self.group_protection(r, guard, before);
                     }
                     // The outputs are one copy's, read with the copy's
                     // index: a comprehension over the copies reads them.
@@ -255,11 +264,17 @@ impl<'p> Expander<'p> {
         condition: Option<ir::Expr>,
         naming: Naming,
     ) -> Vec<Val> {
+        if !self.afford(r, pairs.len(), guard.iterable.span) {
+            return Vec::new();
+        }
         let mut instances = Vec::with_capacity(pairs.len());
         // The copy each name was given to, to report two with one name.
         let mut named: HashMap<String, usize> = HashMap::default();
         let mut positional = false;
         for (i, (first, second)) in pairs.into_iter().enumerate() {
+            if self.spent.exhausted {
+                break;
+            }
             let n = offset + i;
             let naming_value = match naming {
                 Naming::MapKey => Some(first.clone()),
@@ -585,6 +600,9 @@ impl<'p> Expander<'p> {
                         let v = self.expr(&property.value);
                         args.insert(property.key.name.clone(), v);
                     }
+                    if !self.afford(r, 1, r.name.span) {
+                        return Val::Null;
+                    }
                     let deletion = own.or(inherited);
                     // The instance as a whole comes after what it depends
                     // on: so does every native resource it is made of.
@@ -642,19 +660,83 @@ impl<'p> Expander<'p> {
                     ResourceType::Raw(s) => s.as_plain().unwrap_or_default(),
                     ResourceType::Path(p) => p.text(),
                 };
-                // An unchecked type: what it can take is the target's to say.
+                // A quoted type the stdlib knows keeps its schema's state
+                // class and snapshot: quoting skips the checks of its
+                // properties, never its protection.
+                let quoted = self
+                    .program
+                    .resource(self.frame().module, r)
+                    .and_then(|info| info.quoted)
+                    .map(|id| &self.program.schemas[id.0 as usize]);
+                let (state, snapshot) = match quoted {
+                    Some(schema) => (schema.state, schema.snapshot),
+                    // An unchecked type: whether it takes a snapshot is the
+                    // target's to say where the program asks for one; the
+                    // protection it is given otherwise is to be retained,
+                    // which every resource of every target accepts.
+                    // Inside a persistent component, a type whose schema
+                    // is unknown may hold the component's data: it is
+                    // protected as persistent.
+                    None => (
+                        if self.in_persistent_component() {
+                            StateClass::Persistent
+                        } else {
+                            StateClass::Stateless
+                        },
+                        own.is_some_and(|a| a.deletion == Deletion::Snapshot),
+                    ),
+                };
+                let deletion =
+                    own.or(inherited.filter(|a| a.everywhere || state == StateClass::Persistent));
                 self.native(
-                    r,
-                    type_name,
-                    StateClass::Stateless,
-                    true,
-                    path,
-                    key,
-                    condition,
-                    own,
+                    r, type_name, state, snapshot, path, key, condition, deletion,
                 )
             }
         }
+    }
+
+    /// W0203: the copies of `r` from `before` on are members of Heat groups,
+    /// whose member definitions take no deletion policy (Heat refuses
+    /// `deletion_policy` in a `ResourceGroup`'s `resource_def`): the policy
+    /// lowering decided is the group's, which keeps the members when the
+    /// stack is deleted but not when a lowered count or an update
+    /// replacing a member deletes it.
+    fn group_protection(&mut self, r: &Resource, guard: &ForGuard, before: usize) {
+        let protected = self.resources[before..]
+            .iter()
+            .any(|m| matches!(m.deletion, Some(Deletion::Retain | Deletion::Snapshot)));
+        if !protected {
+            return;
+        }
+        self.diagnostics.push(
+            Diagnostic::new(
+                &codes::W0203,
+                guard.iterable.span,
+                format!(
+                    "{} protects the group of `{}`'s copies, not each copy",
+                    self.target.display(),
+                    r.name.name
+                ),
+            )
+            .label("repeated a number of times known only at deploy time")
+            .note("the copies are the members of one group, whose definition takes no deletion policy: the group is retained with the stack, but a member removed by a lower count, or replaced by an update, is deleted with its data")
+            .help("give the count at compile time (`--param`): each copy is then a resource of its own, with its own deletion policy"),
+        );
+    }
+
+    /// Is the current frame an instance of a persistent component, or inside
+    /// one?
+    fn in_persistent_component(&self) -> bool {
+        self.frames.iter().any(|f| {
+            let Some(index) = f.component else {
+                return false;
+            };
+            let items = &self.program.modules[f.module.0 as usize].items;
+            matches!(
+                items.get(index as usize).map(|i| &i.kind),
+                Some(ItemKind::Component(c)) if c.state == Some(StateClass::Persistent)
+            )
+        })
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -669,6 +751,9 @@ impl<'p> Expander<'p> {
         condition: Option<ir::Expr>,
         deletion: Option<Asked>,
     ) -> Val {
+        if !self.afford_one(r.name.span) {
+            return Val::Null;
+        }
         let mut properties =
             ir::Map::with_capacity_and_hasher(r.body.properties.len(), Default::default());
         let depends_on = self.depends_on(r);

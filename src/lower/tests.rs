@@ -112,3 +112,153 @@ resource archive: storage.Bucket {
     );
     assert!(status.is_object(), "{status}");
 }
+
+/// A quoted native type the stdlib declares persistent keeps the
+/// protection its schema gives, on every target.
+#[test]
+fn a_quoted_persistent_type_keeps_its_protection() {
+    let cfn = r#"
+resource db: "AWS::RDS::DBInstance" {
+  DBInstanceClass = "db.t3.micro"
+  Engine = "postgres"
+}
+"#;
+    let (codes, template) = build(&[("main.infra", cfn)], &[], Target::CloudFormation);
+    assert_eq!(codes, ["W0202"]);
+    let template = template.expect("a template");
+    assert_eq!(
+        at(&template, &["Resources", "Db", "DeletionPolicy"]),
+        "Snapshot"
+    );
+    assert_eq!(
+        at(&template, &["Resources", "Db", "UpdateReplacePolicy"]),
+        "Snapshot"
+    );
+    let heat = r#"
+resource data: "OS::Cinder::Volume" {
+  size = 10
+}
+"#;
+    let (codes, template) = build(&[("main.infra", heat)], &[], Target::Heat);
+    assert_eq!(codes, ["W0202"]);
+    let template = template.expect("a template");
+    assert_eq!(
+        at(&template, &["resources", "data", "deletion_policy"]),
+        "Snapshot"
+    );
+    let terraform = r#"
+resource db: "aws_db_instance" {
+  instance_class = "db.t3.micro"
+}
+"#;
+    let (codes, template) = build(&[("main.infra", terraform)], &[], Target::TerraformAws);
+    assert_eq!(codes, ["W0202"]);
+    let template = template.expect("a template");
+    assert_eq!(
+        at(
+            &template,
+            &[
+                "resource",
+                "aws_db_instance",
+                "db",
+                "lifecycle",
+                "prevent_destroy"
+            ]
+        ),
+        true
+    );
+}
+
+/// Inside a persistent component, a resource of a type no schema describes
+/// may hold the component's data: it is retained on every target, beside
+/// the persistent resources whose schema says so.
+#[test]
+fn a_persistent_component_protects_its_unchecked_resources() {
+    let main = r#"
+persistent component Store {
+  target cloudformation {
+    resource disk: AWS::EC2::Volume {
+      AvailabilityZone = "eu-west-1a"
+      Size = 10
+    }
+    resource cache: "AWS::Custom::Cache" {}
+  }
+  target heat {
+    resource disk: OS::Cinder::Volume { size = 10 }
+    resource cache: "OS::Custom::Cache" {}
+  }
+  target terraform-aws {
+    resource cache: "aws_custom_cache" {}
+  }
+}
+
+resource store: Store {}
+"#;
+    let (_, template) = build(&[("main.infra", main)], &[], Target::CloudFormation);
+    let template = template.expect("a template");
+    let resources = at(&template, &["Resources"]);
+    assert_eq!(resources["StoreDisk"]["DeletionPolicy"], "Snapshot");
+    assert_eq!(resources["StoreCache"]["DeletionPolicy"], "Retain");
+    assert_eq!(resources["StoreCache"]["UpdateReplacePolicy"], "Retain");
+    let (_, template) = build(&[("main.infra", main)], &[], Target::Heat);
+    let template = template.expect("a template");
+    let resources = at(&template, &["resources"]);
+    assert_eq!(resources["store_disk"]["deletion_policy"], "Snapshot");
+    assert_eq!(resources["store_cache"]["deletion_policy"], "Retain");
+    let (_, template) = build(&[("main.infra", main)], &[], Target::TerraformAws);
+    let template = template.expect("a template");
+    assert_eq!(
+        at(
+            &template,
+            &[
+                "resource",
+                "aws_custom_cache",
+                "store",
+                "lifecycle",
+                "prevent_destroy"
+            ]
+        ),
+        true
+    );
+}
+
+/// `deletion = "retain"` on a type that holds no data is honoured on every
+/// target, not only where the state class would have asked for it.
+#[test]
+fn retain_on_a_stateless_type_reaches_every_target() {
+    let main = r#"
+resource q: queue.Queue {
+  deletion = "retain"
+}
+"#;
+    let (codes, template) = build(&[("main.infra", main)], &[], Target::CloudFormation);
+    assert!(codes.is_empty(), "{codes:?}");
+    let template = template.expect("a template");
+    assert_eq!(
+        at(&template, &["Resources", "Q", "DeletionPolicy"]),
+        "Retain"
+    );
+    assert_eq!(
+        at(&template, &["Resources", "Q", "UpdateReplacePolicy"]),
+        "Retain"
+    );
+    let (_, template) = build(&[("main.infra", main)], &[], Target::Heat);
+    let template = template.expect("a template");
+    assert_eq!(
+        at(&template, &["resources", "q", "deletion_policy"]),
+        "Retain"
+    );
+    for target in [Target::TerraformAws, Target::TerraformOpenstack] {
+        let (_, template) = build(&[("main.infra", main)], &[], target);
+        let template = template.expect("a template");
+        let resources = at(&template, &["resource"]).as_object().expect("resources");
+        for (kind, of_kind) in resources {
+            for (name, body) in of_kind.as_object().expect("resources of a type") {
+                assert_eq!(
+                    body["lifecycle"]["prevent_destroy"], true,
+                    "{kind}.{name} on {target:?}"
+                );
+            }
+        }
+    }
+}

@@ -16,8 +16,107 @@ use crate::diagnostics::{Diagnostic, codes};
 use crate::source::{FileId, Span};
 
 /// Expressions nested deeper than this (through operators) are refused so
-/// that later recursive passes stay within the stack.
+/// that later recursive passes stay within the stack. A chain of one
+/// operator (or of operators of one precedence) without parentheses,
+/// `1 + 2 + ... + n`, counts as one level, however long.
 pub const MAX_EXPR_DEPTH: u32 = 256;
+
+/// The most nodes on one path down an expression's tree, chains counted
+/// node by node and objects, comprehensions and strings included: what
+/// every later pass recurses through. A longer path is refused (E0004).
+pub const MAX_EXPR_TREE: u32 = 4096;
+
+/// How deep an expression is: nested (a chain counting once) and as a tree
+/// (every node counting).
+/// Counted alike by the fast parser, which gives up where this is refused.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Depth {
+    pub(super) nesting: u32,
+    pub(super) tree: u32,
+}
+
+impl Depth {
+    pub(super) const LEAF: Depth = Depth {
+        nesting: 1,
+        tree: 1,
+    };
+    pub(super) const NONE: Depth = Depth {
+        nesting: 0,
+        tree: 0,
+    };
+
+    pub(super) fn max(self, other: Depth) -> Depth {
+        Depth {
+            nesting: self.nesting.max(other.nesting),
+            tree: self.tree.max(other.tree),
+        }
+    }
+
+    /// One level above `self`.
+    pub(super) fn above(self) -> Depth {
+        Depth {
+            nesting: self.nesting + 1,
+            tree: self.tree + 1,
+        }
+    }
+
+    /// `lhs op rhs`, `lhs` being of depth `self`: one level above both, but
+    /// where `lhs` is a chain of operators of `op`'s power, a link of it.
+    pub(super) fn link(self, lhs: &Expr, op: BinaryOp, rhs: Depth) -> Depth {
+        let chained = matches!(&lhs.kind, ExprKind::Binary(l, ..) if power(*l) == power(op));
+        Depth {
+            nesting: if chained {
+                self.nesting.max(rhs.nesting + 1)
+            } else {
+                self.nesting.max(rhs.nesting) + 1
+            },
+            tree: self.tree.max(rhs.tree) + 1,
+        }
+    }
+
+    /// Within the limits?
+    pub(super) fn allowed(self) -> bool {
+        self.nesting <= MAX_EXPR_DEPTH && self.tree <= MAX_EXPR_TREE
+    }
+
+    /// A string of interpolations whose deepest tree is `inner`.
+    pub(super) fn string(inner: u32) -> Depth {
+        Depth {
+            nesting: 1,
+            tree: inner + 1,
+        }
+    }
+
+    /// What an object's entries, or a comprehension's parts, whose deepest
+    /// tree is `inner`, pass to the node around them: their nesting starts
+    /// again, their tree does not.
+    pub(super) fn entries(inner: u32) -> Depth {
+        Depth {
+            nesting: 0,
+            tree: inner,
+        }
+    }
+
+    pub(super) fn comprehension(inner: u32) -> Depth {
+        Depth {
+            nesting: 1,
+            tree: inner.max(1),
+        }
+    }
+}
+
+/// Binding power of a binary operator, in the order of `PRATT`: operators of
+/// one power chain without nesting.
+fn power(op: BinaryOp) -> u8 {
+    match op {
+        BinaryOp::Or => 3,
+        BinaryOp::And => 4,
+        BinaryOp::Eq | BinaryOp::Ne => 5,
+        BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => 6,
+        BinaryOp::Add | BinaryOp::Sub => 7,
+        BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem => 8,
+    }
+}
 
 static PRATT: LazyLock<PrattParser<Rule>> = LazyLock::new(|| {
     PrattParser::new()
@@ -46,6 +145,8 @@ pub struct Lowerer<'t> {
     pub comments: Vec<Comment>,
     diagnostics: RefCell<Vec<Diagnostic>>,
     reported_depth: RefCell<bool>,
+    /// The deepest tree among the expressions lowered since `scoped` began.
+    inner_tree: std::cell::Cell<u32>,
 }
 
 /// Tokens that carry no information once the rule around them matched.
@@ -121,6 +222,7 @@ impl<'t> Lowerer<'t> {
             comments: Vec::new(),
             diagnostics: RefCell::new(Vec::new()),
             reported_depth: RefCell::new(false),
+            inner_tree: std::cell::Cell::new(0),
         }
     }
 
@@ -557,38 +659,70 @@ impl<'t> Lowerer<'t> {
     // ------------------------------------------------------------- expressions
 
     pub fn expr(&self, pair: Pair<Rule>) -> Expr {
-        self.expr_with_depth(pair).0
+        let (expr, depth) = self.expr_with_depth(pair);
+        self.inner_tree.set(self.inner_tree.get().max(depth.tree));
+        expr
     }
 
-    fn error_expr(span: Span) -> (Expr, u32) {
+    /// Runs `f`, which lowers expressions of their own (an object's values,
+    /// a comprehension's parts, a string's interpolations): their nesting
+    /// starts again, but their tree is part of the one around them, so it
+    /// is returned to be counted there.
+    fn scoped<T>(&self, f: impl FnOnce() -> T) -> (T, u32) {
+        let outer = self.inner_tree.replace(0);
+        let out = f();
+        (out, self.inner_tree.replace(outer))
+    }
+
+    fn error_expr(span: Span) -> (Expr, Depth) {
         (
             Expr {
                 kind: ExprKind::Error,
                 span,
             },
-            1,
+            Depth::LEAF,
         )
     }
 
     /// Wrap `kind` one level above `depth`, refusing trees deeper than the limit.
-    fn node(&self, kind: ExprKind, span: Span, depth: u32) -> (Expr, u32) {
-        if depth + 1 > MAX_EXPR_DEPTH {
-            if !self.reported_depth.replace(true) {
-                self.report(
-                    Diagnostic::new(&codes::E0004, span, "expression nested too deeply")
-                        .label("this expression")
-                        .note(format!(
-                            "expressions may nest at most {MAX_EXPR_DEPTH} operators deep"
-                        ))
-                        .help("split the expression with `let` declarations"),
-                );
-            }
-            return Self::error_expr(span);
-        }
-        (Expr { kind, span }, depth + 1)
+    fn node(&self, kind: ExprKind, span: Span, depth: Depth) -> (Expr, Depth) {
+        self.within_limits(Expr { kind, span }, depth.above())
     }
 
-    fn expr_with_depth(&self, pair: Pair<Rule>) -> (Expr, u32) {
+    /// `lhs op rhs`: one level above its operands, but where `lhs` is a
+    /// chain of operators of the same power, a link of that chain.
+    fn binary(&self, op: BinaryOp, lhs: (Expr, Depth), rhs: (Expr, Depth)) -> (Expr, Depth) {
+        let ((lhs, ld), (rhs, rd)) = (lhs, rhs);
+        let span = lhs.span.to(rhs.span);
+        let depth = ld.link(&lhs, op, rd);
+        let kind = ExprKind::Binary(op, Box::new(lhs), Box::new(rhs));
+        self.within_limits(Expr { kind, span }, depth)
+    }
+
+    fn within_limits(&self, expr: Expr, depth: Depth) -> (Expr, Depth) {
+        if depth.allowed() {
+            return (expr, depth);
+        }
+        if !self.reported_depth.replace(true) {
+            let diagnostic = if depth.nesting > MAX_EXPR_DEPTH {
+                Diagnostic::new(&codes::E0004, expr.span, "expression nested too deeply")
+                    .label("this expression")
+                    .note(format!(
+                        "expressions may nest at most {MAX_EXPR_DEPTH} operators deep; a chain of one operator without parentheses counts once"
+                    ))
+            } else {
+                Diagnostic::new(&codes::E0004, expr.span, "expression too long")
+                    .label("this expression")
+                    .note(format!(
+                        "an expression may hold at most {MAX_EXPR_TREE} operators one inside another, a chain's counted one by one"
+                    ))
+            };
+            self.report(diagnostic.help("split the expression with `let` declarations"));
+        }
+        Self::error_expr(expr.span)
+    }
+
+    fn expr_with_depth(&self, pair: Pair<Rule>) -> (Expr, Depth) {
         let pairs = pair.into_inner().filter(|p| p.as_rule() != Rule::COMMENT);
         PRATT
             .map_primary(|p| self.postfix_expr(p))
@@ -638,16 +772,12 @@ impl<'t> Lowerer<'t> {
                     Rule::div => BinaryOp::Div,
                     _ => BinaryOp::Rem,
                 };
-                self.node(
-                    ExprKind::Binary(kind, Box::new(lhs), Box::new(rhs)),
-                    span,
-                    depth,
-                )
+                self.binary(kind, (lhs, ld), (rhs, rd))
             })
             .parse(pairs)
     }
 
-    fn postfix_expr(&self, pair: Pair<Rule>) -> (Expr, u32) {
+    fn postfix_expr(&self, pair: Pair<Rule>) -> (Expr, Depth) {
         let span = self.span(&pair);
         let mut c = Children::of(pair);
         let Some(primary) = c.next() else {
@@ -692,9 +822,9 @@ impl<'t> Lowerer<'t> {
         (expr, depth)
     }
 
-    fn primary(&self, pair: Pair<Rule>) -> (Expr, u32) {
+    fn primary(&self, pair: Pair<Rule>) -> (Expr, Depth) {
         let span = self.span(&pair);
-        let leaf = |kind| (Expr { kind, span }, 1);
+        let leaf = |kind| (Expr { kind, span }, Depth::LEAF);
         match pair.as_rule() {
             Rule::kw_true => leaf(ExprKind::Bool(true)),
             Rule::kw_false => leaf(ExprKind::Bool(false)),
@@ -712,9 +842,15 @@ impl<'t> Lowerer<'t> {
                     Self::error_expr(span)
                 }
             },
-            Rule::string | Rule::mstring => match self.string(pair) {
-                Some(s) => leaf(ExprKind::Str(s)),
-                None => Self::error_expr(span),
+            Rule::string | Rule::mstring => match self.scoped(|| self.string(pair)) {
+                (Some(s), inner) => self.within_limits(
+                    Expr {
+                        kind: ExprKind::Str(s),
+                        span,
+                    },
+                    Depth::string(inner),
+                ),
+                (None, _) => Self::error_expr(span),
             },
             Rule::paren => match Children::of(pair).next() {
                 Some(inner) => {
@@ -724,7 +860,7 @@ impl<'t> Lowerer<'t> {
                 None => Self::error_expr(span),
             },
             Rule::list => {
-                let mut depth = 0;
+                let mut depth = Depth::NONE;
                 let mut items = Vec::new();
                 for p in Children::of(pair).rest() {
                     let (e, d) = self.expr_with_depth(p);
@@ -734,25 +870,28 @@ impl<'t> Lowerer<'t> {
                 self.node(ExprKind::List(items), span, depth)
             }
             Rule::object => {
-                let mut entries = Vec::new();
-                for p in Children::of(pair).rest() {
-                    if let Some(prop) = self.property(p) {
-                        entries.push(prop);
+                let (entries, inner) = self.scoped(|| {
+                    let mut entries = Vec::new();
+                    for p in Children::of(pair).rest() {
+                        if let Some(prop) = self.property(p) {
+                            entries.push(prop);
+                        }
                     }
-                }
-                self.node(ExprKind::Object(entries), span, 0)
+                    entries
+                });
+                self.node(ExprKind::Object(entries), span, Depth::entries(inner))
             }
             Rule::list_comp | Rule::object_comp => {
                 let is_object = pair.as_rule() == Rule::object_comp;
-                match self.comprehension(pair, is_object) {
-                    Some((comp, value)) => {
+                match self.scoped(|| self.comprehension(pair, is_object)) {
+                    (Some((comp, value)), inner) => {
                         let kind = match value {
                             Some(value) => ExprKind::ObjectComp(Box::new(comp), Box::new(value)),
                             None => ExprKind::ListComp(Box::new(comp)),
                         };
-                        self.node(kind, span, 1)
+                        self.node(kind, span, Depth::comprehension(inner))
                     }
-                    None => {
+                    (None, _) => {
                         self.bug(span, "malformed comprehension");
                         Self::error_expr(span)
                     }

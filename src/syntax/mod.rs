@@ -19,7 +19,7 @@ use crate::source::{FileId, Span};
 use ast::{Comment, CommentKind, Item, ItemKind, SourceFile};
 use grammar::{InfraParser, Rule};
 
-pub use lower::MAX_EXPR_DEPTH;
+pub use lower::{MAX_EXPR_DEPTH, MAX_EXPR_TREE};
 
 /// Parses one file. Always returns a tree; broken declarations become
 /// [`ItemKind::Error`] items with their diagnostics.

@@ -17,6 +17,27 @@ pub(super) fn parameters(params: &[Param]) -> Entries<'_> {
     )
 }
 
+/// A pattern as Python's `re` reads it with the meaning the compiler
+/// checks: `\d`, `\w`, `\s` and `\b` are ASCII (as in Java and RE2), where
+/// Python's are Unicode unless the pattern starts with the `(?a)` flag.
+fn python_pattern(pattern: &str) -> String {
+    let mut chars = pattern.chars();
+    let mut named_sets = false;
+    while let Some(c) = chars.next() {
+        if c == '\\' {
+            named_sets |= matches!(
+                chars.next(),
+                Some('d' | 'D' | 'w' | 'W' | 's' | 'S' | 'b' | 'B')
+            );
+        }
+    }
+    if named_sets {
+        format!("(?a){pattern}")
+    } else {
+        pattern.to_string()
+    }
+}
+
 /// Heat's name for a param type.
 fn param_type(ty: &ParamType) -> &'static str {
     match ty {
@@ -91,7 +112,7 @@ fn constraints<'p>(p: &'p Param, ty: &str) -> Vec<Json<'p>> {
     if ty == "string"
         && let Some(pattern) = &p.pattern
     {
-        add("allowed_pattern", pattern.into());
+        add("allowed_pattern", python_pattern(pattern).into());
     }
     // Heat checks a list's elements against `allowed_values`, where a list
     // param's allowed values are whole lists (W0532); a `json` parameter

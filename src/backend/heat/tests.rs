@@ -68,6 +68,26 @@ fn an_empty_deployment_is_a_template_with_no_resources() {
     );
 }
 
+/// Python's `\d` (and `\w`, `\s`, `\b`) match Unicode: the ASCII flag
+/// keeps Heat's check of a pattern to what the compiler checks.
+#[test]
+fn patterns_with_named_sets_are_ascii_on_heat() {
+    let mut code = param("code", ParamType::String);
+    code.pattern = Some("^\\d+-\\w+$".into());
+    let mut plain = param("plain", ParamType::String);
+    plain.pattern = Some("^[0-9]+\\.[a-z]$".into());
+    let d = deployment(vec![code, plain], vec![], vec![]);
+    let template = clean(&d);
+    assert_eq!(
+        template["parameters"]["code"]["constraints"][0]["allowed_pattern"],
+        json!("(?a)^\\d+-\\w+$")
+    );
+    assert_eq!(
+        template["parameters"]["plain"]["constraints"][0]["allowed_pattern"],
+        json!("^[0-9]+\\.[a-z]$")
+    );
+}
+
 #[test]
 fn params_carry_their_type_and_every_constraint_heat_accepts() {
     let mut env = param("env", ParamType::String);

@@ -135,6 +135,9 @@ impl Checker<'_> {
                             let _ = self.resolve_type(module, &f.ty);
                         }
                     }
+                    if !self.modules[module.0 as usize].stdlib {
+                        self.check_redeclared_native(n);
+                    }
                 }
                 ItemKind::Component(c) => {
                     let own: Vec<Item> = c
@@ -283,9 +286,10 @@ impl Checker<'_> {
             count: Count::One,
             existence: Existence::Always,
         };
-        if let ResourceType::Raw(name) = &r.ty {
-            self.raw_type(name);
-        }
+        let quoted = match &r.ty {
+            ResourceType::Raw(name) => self.raw_type(name),
+            ResourceType::Path(_) => None,
+        };
         let locals_before = scope.locals.len();
         if let Some(guard) = &r.for_guard {
             let (iterable, secret) = self.reading_secrets(|s| s.infer(scope, &guard.iterable));
@@ -428,6 +432,7 @@ impl Checker<'_> {
         if let Some(decl) = scope.names.of(&r.name) {
             let info = ResourceInfo {
                 schema,
+                quoted,
                 instances: instances.clone(),
             };
             let module = scope.module.0 as usize;
@@ -436,7 +441,8 @@ impl Checker<'_> {
             }
             self.resources[module].insert(decl, info);
         }
-        (schema.map(|s| self.schemas[s.0 as usize].state), instances)
+        let state = schema.or(quoted).map(|s| self.schemas[s.0 as usize].state);
+        (state, instances)
     }
 
     /// An output's options: `export`, a name (deploy-time parts allowed, as
@@ -605,6 +611,15 @@ impl Checker<'_> {
         default_of: Option<&str>,
     ) {
         let schema_name = self.schema_name(schema);
+        if default_of.is_none()
+            && let Some((pattern, why)) = constraints.unchecked_pattern(folded)
+        {
+            let what = format!("`{key}` of `{schema_name}`");
+            self.diagnostics
+                .push(crate::sema::params::unchecked_pattern_diagnostic(
+                    &what, span, pattern, why,
+                ));
+        }
         for violation in constraints.violations(folded) {
             let (reason, label) = match default_of {
                 Some(param) => (
@@ -638,7 +653,8 @@ impl Checker<'_> {
         }
     }
 
-    fn raw_type(&mut self, name: &StringLit) {
+    /// A quoted native type: W0202, and the stdlib's schema of it, if any.
+    fn raw_type(&mut self, name: &StringLit) -> Option<SchemaId> {
         let text = name.as_plain().unwrap_or_default();
         if crate::target::vocabulary_of(&text).is_none() {
             self.diagnostics.push(
@@ -650,7 +666,7 @@ impl Checker<'_> {
                 .label("unknown target vocabulary")
                 .help("a native type name starts with `AWS::`, `OS::`, `aws_`, `openstack_` or `random_`"),
             );
-            return;
+            return None;
         }
         let mut diagnostic = Diagnostic::new(
             &codes::W0202,
@@ -658,13 +674,55 @@ impl Checker<'_> {
             format!("`{text}` is passed through unchecked"),
         )
         .label("properties of this resource are not checked");
-        diagnostic = match self.native_schema(&text) {
-            Some(_) => diagnostic.help(format!(
-                "the stdlib knows this type: write `{text}` without quotes to have it checked"
-            )),
+        let known = self.native_schema(&text);
+        diagnostic = match known {
+            Some(id) => {
+                let state = self.schemas[id.0 as usize].state;
+                if state == StateClass::Persistent {
+                    diagnostic = diagnostic.note(format!(
+                        "`{text}` is persistent: it is protected as the stdlib's schema says"
+                    ));
+                }
+                diagnostic.help(format!(
+                    "the stdlib knows this type: write `{text}` without quotes to have it checked"
+                ))
+            }
             None => diagnostic.note("the stdlib has no schema for this type"),
         };
         self.diagnostics.push(diagnostic);
+        known
+    }
+
+    /// A program's own declaration of a native type the stdlib declares
+    /// persistent must say `persistent` too (E0215): the state class decides
+    /// the protection of its data, which a redeclaration may not drop.
+    fn check_redeclared_native(&mut self, n: &Native) {
+        let Some(name) = n.type_name.as_plain() else {
+            return;
+        };
+        let Some(stdlib) = self.native_schema(&name) else {
+            return;
+        };
+        let schema = &self.schemas[stdlib.0 as usize];
+        let declared = n.state.unwrap_or(StateClass::Stateless);
+        if schema.state != StateClass::Persistent || declared == StateClass::Persistent {
+            return;
+        }
+        let at = schema.span;
+        self.diagnostics.push(
+            Diagnostic::new(
+                &codes::E0215,
+                n.type_name.span,
+                format!(
+                    "`{name}` is persistent in the stdlib: declared {}, its resources would lose their protection",
+                    declared.as_str()
+                ),
+            )
+            .label(format!("redeclared {}", declared.as_str()))
+            .secondary(at, "the stdlib declares it persistent here")
+            .note("a persistent resource is retained (or snapshotted) when deleted or replaced; the state class of a type is the stdlib's to weaken, not a program's")
+            .help(format!("write `persistent native \"{name}\" ...`, and `deletion = \"delete\"` on a resource whose data may go")),
+        );
     }
 
     /// `renamed_from = "old"`: a name this resource had before, that no

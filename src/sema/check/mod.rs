@@ -24,6 +24,7 @@ mod existence;
 mod exprs;
 mod items;
 mod loader;
+mod recursion;
 mod schemas;
 mod secrets;
 mod stages;
@@ -92,6 +93,10 @@ pub struct DeclRef {
 pub struct ResourceInfo {
     /// Its type, when the type is known (not a quoted native type).
     pub schema: Option<SchemaId>,
+    /// For a quoted native type the stdlib has a schema of, that schema:
+    /// its properties are not checked, but its state class and whether it
+    /// takes a snapshot still decide how it is protected.
+    pub quoted: Option<SchemaId>,
     /// How many instances exist: folded in the entry file, where every
     /// param given at compile time is known; in a component they depend on
     /// each instance's arguments, and lowering decides them.
@@ -333,6 +338,7 @@ pub fn check(
     for id in pending {
         checker.ensure_fields(id);
     }
+    checker.check_recursive_components();
     let program = Program {
         modules: checker.modules.iter().map(|m| m.ast.clone()).collect(),
         names: checker.modules.iter().map(|m| m.names.clone()).collect(),

@@ -63,6 +63,60 @@ pub fn eval(
     evaluator.expr(expr).ok()
 }
 
+/// E0312: `index` (at `span`) of a list of `len` elements (at `list`). The
+/// one diagnostic of an index out of range, wherever a list is indexed at
+/// compile time (lowering indexes lists of resources the folder cannot).
+pub fn index_out_of_range(index: i64, len: usize, span: Span, list: Span) -> Diagnostic {
+    let elements = if len == 1 { "element" } else { "elements" };
+    let valid = match len {
+        0 => "the list is empty: no index is valid".to_string(),
+        1 => "the only valid index is 0".to_string(),
+        _ => format!("valid indexes are 0 to {}", len - 1),
+    };
+    Diagnostic::new(
+        &codes::E0312,
+        span,
+        format!("index {index} is out of range"),
+    )
+    .label(format!("index {index} of a list of {len} {elements}"))
+    .secondary(list, format!("this list has {len} {elements}"))
+    .note(valid)
+}
+
+thread_local! {
+    /// The steps left to every evaluation run inside [`within_steps`] on
+    /// this thread.
+    static SHARED: std::cell::Cell<Option<Shared>> = const { std::cell::Cell::new(None) };
+}
+
+#[derive(Clone, Copy)]
+struct Shared {
+    left: usize,
+    limit: usize,
+    reported: bool,
+}
+
+/// Restores the shared budget around [`within_steps`], unwinding or not.
+struct Restore(Option<Shared>);
+
+impl Drop for Restore {
+    fn drop(&mut self) {
+        SHARED.set(self.0);
+    }
+}
+
+/// Runs `f` with `limit` evaluation steps shared by every evaluation in it
+/// (on this thread): each expression is bounded by [`MAX_STEPS`], and a
+/// program of many expressions as a whole by `limit` (E0323).
+pub fn within_steps<T>(limit: usize, f: impl FnOnce() -> T) -> T {
+    let _restore = Restore(SHARED.replace(Some(Shared {
+        left: limit,
+        limit,
+        reported: false,
+    })));
+    f()
+}
+
 /// Why an expression has no compile-time value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Stop {
@@ -115,6 +169,32 @@ impl Evaluator<'_> {
     /// Counts `n` steps; past the budget, reports once and stops.
     fn spend(&mut self, n: usize) -> Result<(), Stop> {
         self.steps = self.steps.saturating_add(n);
+        if let Some(mut shared) = SHARED.get() {
+            if shared.left < n {
+                let first = !shared.reported;
+                shared.left = 0;
+                shared.reported = true;
+                SHARED.set(Some(shared));
+                if first {
+                    let root = self.root;
+                    self.error(
+                        &codes::E0323,
+                        root,
+                        format!(
+                            "checking this program takes more than {} evaluation steps",
+                            shared.limit
+                        ),
+                    )
+                    .label("evaluated here when the limit was reached")
+                    .note("every expression folded at compile time counts, each within its own limit too")
+                    .help("compute less at compile time, or raise the build's `steps` limit")
+                    .emit();
+                }
+                return Err(Stop::Error);
+            }
+            shared.left -= n;
+            SHARED.set(Some(shared));
+        }
         if self.steps <= MAX_STEPS {
             return Ok(());
         }
@@ -408,21 +488,8 @@ impl Evaluator<'_> {
     }
 
     fn out_of_range(&mut self, index: i64, len: usize, span: Span, list: Span) {
-        let elements = if len == 1 { "element" } else { "elements" };
-        let valid = match len {
-            0 => "the list is empty: no index is valid".to_string(),
-            1 => "the only valid index is 0".to_string(),
-            _ => format!("valid indexes are 0 to {}", len - 1),
-        };
-        self.error(
-            &codes::E0312,
-            span,
-            format!("index {index} is out of range"),
-        )
-        .label(format!("index {index} of a list of {len} {elements}"))
-        .secondary(list, format!("this list has {len} {elements}"))
-        .note(valid)
-        .emit();
+        self.diagnostics
+            .push(index_out_of_range(index, len, span, list));
     }
 
     fn binary(&mut self, op: BinaryOp, lhs: &Expr, rhs: &Expr, span: Span) -> Eval {

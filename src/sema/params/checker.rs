@@ -614,6 +614,17 @@ impl Checker<'_> {
                 return None;
             }
         };
+        if let Some((pattern, why)) = options.constraints.unchecked_pattern(&value) {
+            let what = format!("the value given for `{name}`");
+            self.diagnostics
+                .push(super::constraints::unchecked_pattern_diagnostic(
+                    &what,
+                    param.name.span,
+                    pattern,
+                    why,
+                ));
+            return None;
+        }
         let violations = options.constraints.violations(&value);
         for violation in &violations {
             let mut diagnostic = Diagnostic::new(

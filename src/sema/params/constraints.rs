@@ -33,6 +33,44 @@ pub struct PatternConstraint {
     /// The pattern as written.
     pub source: String,
     pub regex: Option<regex::Regex>,
+    /// Why the compiler cannot match it, when `regex` is `None`: a feature
+    /// some targets have (`lookahead assertions are not supported`).
+    pub unsupported: Option<String>,
+}
+
+impl Constraints {
+    /// The pattern a text value cannot be checked against at compile time,
+    /// and why: a value substituted into the template (given with
+    /// `--param`, or to a component's param) is then checked by no one.
+    pub fn unchecked_pattern(
+        &self,
+        value: &Value,
+    ) -> Option<(&Constraint<PatternConstraint>, &str)> {
+        let pattern = self.pattern.as_ref()?;
+        match (value, &pattern.value.regex, &pattern.value.unsupported) {
+            (Value::String(_), None, Some(why)) => Some((pattern, why.as_str())),
+            _ => None,
+        }
+    }
+}
+
+/// E0324: `what` (`the value given for `x``) is substituted into the
+/// template, and its pattern uses a feature the compiler cannot match.
+pub fn unchecked_pattern_diagnostic(
+    what: &str,
+    at: Span,
+    pattern: &Constraint<PatternConstraint>,
+    why: &str,
+) -> crate::diagnostics::Diagnostic {
+    crate::diagnostics::Diagnostic::new(
+        &crate::diagnostics::codes::E0324,
+        at,
+        format!("{what} cannot be checked against its `pattern` constraint"),
+    )
+    .label("known at compile time, so it is written into the template as it is")
+    .secondary(pattern.span, format!("the pattern `{}`: {why}", pattern.value.source))
+    .note("the target checks a pattern only on a value given when deploying; a value known when compiling is checked by the compiler, which cannot match this pattern")
+    .help("write the pattern without lookaround, backreferences, flags, possessive quantifiers or Unicode classes, or give the value when deploying")
 }
 
 /// A constraint a value breaks.
@@ -155,7 +193,7 @@ impl Constraints {
             }
             if let Some(pattern) = &self.pattern
                 && let Some(regex) = &pattern.value.regex
-                && regex.full_match(text) == Some(false)
+                && !regex.full_match(text)
             {
                 add(
                     "pattern",

@@ -32,7 +32,9 @@ mod tests;
 mod types;
 
 pub use checker::{check, check_foreign, constraints_of};
-pub use constraints::{Constraint, Constraints, PatternConstraint, Violation};
+pub use constraints::{
+    Constraint, Constraints, PatternConstraint, Violation, unchecked_pattern_diagnostic,
+};
 pub use given::{ENV_PREFIX, Given, GivenParams, GivenValue, Origin, gather, is_param_name};
 pub use options::OPTIONS;
 pub use types::{ParamType, alias_type, type_text};

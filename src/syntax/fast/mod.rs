@@ -164,6 +164,7 @@ fn parse_chunks(
         pos: 0,
         comments: Vec::new(),
         bail: false,
+        inner_tree: 0,
         stack_base: 0,
         open_properties: Vec::new(),
         open_items: Vec::new(),
@@ -201,6 +202,9 @@ struct Parser<'t> {
     /// Set when pest would accept the text but the lowering would report a
     /// diagnostic, or the input is too deep for this parser: give up.
     bail: bool,
+    /// The deepest tree among the expressions read since the innermost
+    /// object, comprehension or string began (see `Parser::scoped`).
+    inner_tree: u32,
     /// [`stack_address`] when parsing started.
     stack_base: usize,
     /// The properties of the blocks and objects being read, innermost last,

@@ -295,6 +295,9 @@ impl<'t> Eval<'t> {
                 (Rule::Allowed(allowed.clone()), SCALARS_AND_LISTS)
             } else if let Some(pattern) = c.get("allowed_pattern") {
                 let pattern = pattern.as_str().ok_or("allowed_pattern must be a string")?;
+                // The ASCII flag gives Python's `\d \w \s \b` the meaning the
+                // compiler's engine gives them.
+                let pattern = pattern.strip_prefix("(?a)").unwrap_or(pattern);
                 // The compiler's own engine (the tests have no regex crate): it
                 // matches the whole value, as Heat's `re.match` plus its length check.
                 match Regex::new(pattern) {
@@ -1245,7 +1248,7 @@ fn check(c: &Constraint, v: &Val) -> Res<()> {
             .iter()
             .any(|a| py_str(&json_to_val(a)).as_deref() == Some(s.as_str())),
         // `None`: too long or too costly to decide; not a failure.
-        (Rule::Pattern(re), Val::String(s)) => re.full_match(s) != Some(false),
+        (Rule::Pattern(re), Val::String(s)) => re.full_match(s),
         _ => true,
     };
     if ok {
