@@ -82,14 +82,14 @@ impl<'p> Expander<'p> {
                     Some(ir::Part::Expr(e)) => Val::Deploy(e),
                 }
             }
-            ExprKind::List(items) => Val::List(items.iter().map(|e| self.expr(e)).collect()),
+            ExprKind::List(items) => Val::list(items.iter().map(|e| self.expr(e)).collect()),
             ExprKind::Object(props) => {
                 let mut fields = Fields::with_capacity_and_hasher(props.len(), FxBuildHasher);
                 for p in props {
                     let v = self.expr(&p.value);
                     fields.insert(p.key.name.clone(), v);
                 }
-                Val::Object(fields)
+                Val::object(fields)
             }
             ExprKind::Member(base, name) => {
                 let base_val = self.expr(base);
@@ -169,7 +169,7 @@ impl<'p> Expander<'p> {
             // from the syntax where a `for` needs it.
             ExprKind::Range(from, to) => match (self.expr(from), self.expr(to)) {
                 (Val::Int(from), Val::Int(to)) if to - from <= eval::MAX_RANGE => {
-                    Val::List((from..to).map(Val::Int).collect())
+                    Val::list((from..to).map(Val::Int).collect())
                 }
                 _ => Val::Null,
             },
@@ -325,13 +325,14 @@ fn call_vals(kind: &ExprKind, builtin: Builtin, args: Vec<Val>) -> Val {
             };
         }
         (Builtin::Concat, lists) if lists.iter().all(|l| matches!(l, Val::List(_))) => {
-            return Val::List(
+            return Val::list(
                 lists
                     .iter()
                     .flat_map(|l| match l {
-                        Val::List(items) => items.clone(),
-                        _ => Vec::new(),
+                        Val::List(items) => items.as_slice(),
+                        _ => &[],
                     })
+                    .cloned()
                     .collect(),
             );
         }

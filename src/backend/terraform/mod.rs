@@ -173,9 +173,13 @@ struct Emitter<'d> {
     params: HashMap<&'d str, &'d Param>,
     /// A param's variable name (a reserved name is renamed).
     variables: HashMap<&'d str, String>,
-    /// Hoisted values: their plain rendering to their local's name.
-    local_keys: HashMap<String, String>,
+    /// Hoisted values: their key to their local's name.
+    local_keys: HashMap<locals::Key, String>,
     locals: Vec<(String, Expr)>,
+    /// The keys of the expressions met while finding locals.
+    keys: locals::Keys,
+    /// While finding locals, where each local's body is among the nodes.
+    bodies: Vec<(usize, usize)>,
     /// Which context values are read: data sources to declare. Region,
     /// zones, stack name, account, object store URL.
     contexts: [bool; 5],
@@ -202,6 +206,8 @@ impl<'d> Emitter<'d> {
             variables,
             local_keys: HashMap::default(),
             locals: Vec::new(),
+            keys: locals::Keys::default(),
+            bodies: Vec::new(),
             contexts: [false; 5],
             diagnostics: Vec::new(),
         }
