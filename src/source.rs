@@ -147,6 +147,11 @@ impl SourceDb {
         self.files.len()
     }
 
+    /// The files, in order: a `FileId` is an index here.
+    pub fn into_files(self) -> Vec<SourceFile> {
+        self.files
+    }
+
     pub fn is_empty(&self) -> bool {
         self.files.is_empty()
     }
