@@ -614,7 +614,6 @@ impl<'d> Emitter<'d> {
         let cx = Cx {
             span: Span::default(),
             counted: false,
-            plain: false,
             copy: false,
         };
         let locals = self.locals.clone();
@@ -628,8 +627,8 @@ impl<'d> Emitter<'d> {
         json::dedup(out)
     }
 
-    pub(super) fn hoisted(&mut self, e: &Expr, cx: Cx) -> Option<String> {
-        if cx.plain || self.local_keys.is_empty() || !self.is_candidate(e) {
+    pub(super) fn hoisted(&mut self, e: &Expr) -> Option<String> {
+        if self.local_keys.is_empty() || !self.is_candidate(e) {
             return None;
         }
         let key = self.find_key(e)?;

@@ -136,8 +136,6 @@ struct Cx {
     span: Span,
     /// Inside a resource with a deploy-time count: `count.index` exists.
     counted: bool,
-    /// Rendering a key for locals: no locals, no diagnostics.
-    plain: bool,
     /// Inside the body of a for expression over the copies of a counted
     /// resource (`Expr::Copies`): the copy's index is `i`, and a counted
     /// resource is read at `[i]`.
