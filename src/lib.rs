@@ -125,9 +125,12 @@ pub fn check(
             }
         };
         let (ast, syntax) = syntax::parse(file, &text);
+        // The database keeps the text; this copy is not needed past parsing.
+        let len = text.len();
+        drop(text);
         let syntax_ok = !diagnostics::has_errors(&syntax);
         if ast.items.is_empty() && syntax.is_empty() {
-            diagnostics.push(empty_program(file, text.len()));
+            diagnostics.push(empty_program(file, len));
         }
         diagnostics.extend(syntax);
         let ast = std::rc::Rc::new(ast);
@@ -145,7 +148,7 @@ pub fn check(
                 std::thread::scope(|scope| {
                     // With the compiler's own stack: the tree may be as deep
                     // as the parser allows. Without a thread, all runs here.
-                    let other = (text.len() >= PARALLEL_MIN_BYTES)
+                    let other = (len >= PARALLEL_MIN_BYTES)
                         .then(|| {
                             std::thread::Builder::new()
                                 .stack_size(STACK_SIZE)
@@ -356,6 +359,8 @@ fn compile_unit(
     mode: Mode,
 ) -> Result<Unit, workspace::IoError> {
     let mut checked = check(&[path.to_path_buf()], options)?;
+    // Lowering reads the checked program alone.
+    checked.graphs.clear();
     let (mut lowering, mut templates) = if diagnostics::has_errors(&checked.diagnostics) {
         (Vec::new(), Vec::new())
     } else {

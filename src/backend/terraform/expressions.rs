@@ -202,7 +202,7 @@ impl<'d> Emitter<'d> {
     /// a quoted string HCL's backslash escapes), expressions as `${...}`.
     pub(super) fn template_text(&mut self, parts: &[Part], cx: Cx, quoted: bool) -> String {
         let mut flat = Vec::new();
-        self.flatten_parts(parts, cx, &mut flat);
+        self.flatten_parts(parts, &mut flat);
         let mut out = String::new();
         for part in flat {
             match part {
@@ -226,7 +226,7 @@ impl<'d> Emitter<'d> {
 
     /// Interpolation parts with nested interpolations (unless they are
     /// locals) and string constants merged into the text.
-    fn flatten_parts<'e>(&mut self, parts: &'e [Part], cx: Cx, out: &mut Vec<FlatPart<'e>>) {
+    fn flatten_parts<'e>(&mut self, parts: &'e [Part], out: &mut Vec<FlatPart<'e>>) {
         let text = |t: &str, out: &mut Vec<FlatPart<'e>>| match out.last_mut() {
             Some(FlatPart::Text(prev)) => prev.push_str(t),
             _ => out.push(FlatPart::Text(t.to_string())),
@@ -239,7 +239,7 @@ impl<'d> Emitter<'d> {
                     if self.hoisted(e).is_some() {
                         out.push(FlatPart::Expr(e));
                     } else {
-                        self.flatten_parts(inner, cx, out);
+                        self.flatten_parts(inner, out);
                     }
                 }
                 Part::Expr(e) => out.push(FlatPart::Expr(e)),

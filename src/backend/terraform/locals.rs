@@ -1,6 +1,8 @@
 //! `locals`: compound deploy-time values used more than once, hoisted and
 //! named after the property they set or what they read.
 
+use std::borrow::Cow;
+
 use indexmap::IndexMap;
 use rustc_hash::FxBuildHasher;
 
@@ -224,7 +226,7 @@ impl<'d> Emitter<'d> {
     /// The expressions a value is written with, as `shape` splits it: where
     /// locals may replace parts. Each comes with the name of the property it
     /// is the whole value of.
-    fn roots(&self, e: &Expr, blocks: bool, label: Option<&str>, out: &mut Vec<Root>) {
+    fn roots<'e>(&self, e: &'e Expr, blocks: bool, label: Option<&str>, out: &mut Vec<Root<'e>>) {
         match self.shape(e, blocks) {
             Shape::Const => {}
             Shape::List(items) => {
@@ -232,7 +234,7 @@ impl<'d> Emitter<'d> {
                     // Blocks exist only as an object's fields: in a list,
                     // the value is an expression (see `value`).
                     if let Shape::Blocks(_) = self.shape(item, blocks) {
-                        out.push((item.clone(), None));
+                        out.push((Cow::Borrowed(item), None));
                     } else {
                         self.roots(item, blocks, None, out);
                     }
@@ -245,13 +247,13 @@ impl<'d> Emitter<'d> {
             }
             Shape::Blocks(alternatives) => {
                 for (condition, fields) in alternatives {
-                    out.extend(condition.map(|c| (c, None)));
+                    out.extend(condition.map(|c| (Cow::Owned(c), None)));
                     for (k, v) in fields {
                         self.roots(v, true, Some(k), out);
                     }
                 }
             }
-            Shape::Expr => out.push((e.clone(), label.map(str::to_string))),
+            Shape::Expr => out.push((Cow::Borrowed(e), label.map(str::to_string))),
         }
     }
 
@@ -259,16 +261,17 @@ impl<'d> Emitter<'d> {
     /// largest first.
     pub(super) fn compute_locals(&mut self) {
         let d = self.d;
+        let outputs: Vec<Cow<Expr>> = d.outputs.iter().map(output_value).collect();
         let mut roots: Vec<Root> = Vec::new();
         for r in &d.resources {
-            roots.extend(r.condition.iter().map(|c| (c.clone(), None)));
-            roots.extend(r.count.iter().map(|c| (c.clone(), None)));
+            roots.extend(r.condition.iter().map(|c| (Cow::Borrowed(c), None)));
+            roots.extend(r.count.iter().map(|c| (Cow::Borrowed(c), None)));
             for (k, v) in &r.properties {
                 self.roots(v, true, Some(k), &mut roots);
             }
         }
-        for o in &d.outputs {
-            self.roots(&output_value(o), false, Some(&o.name), &mut roots);
+        for (o, value) in d.outputs.iter().zip(&outputs) {
+            self.roots(value, false, Some(&o.name), &mut roots);
         }
         // Every node of the roots, once, in pre-order, with its key: the
         // candidates are counted on these on each round.

@@ -144,7 +144,7 @@ struct Cx {
 
 /// An expression a value is written with, and the property it is the whole
 /// value of.
-type Root = (Expr, Option<String>);
+type Root<'e> = (std::borrow::Cow<'e, Expr>, Option<String>);
 
 /// A nested block's body, and the deploy-time condition it exists under.
 type Alternative<'e> = (Option<Expr>, &'e crate::ir::Map<Expr>);
