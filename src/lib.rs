@@ -133,12 +133,15 @@ pub fn check(
             }
         };
         let (mut ast, syntax) = syntax::parse(file, &text);
+        // The database keeps the text; this copy is not needed past parsing.
+        let len = text.len();
+        drop(text);
         let syntax_ok = !diagnostics::has_errors(&syntax);
         if syntax_ok {
             diagnostics.extend(sema::files::inline(&mut ast, path.parent(), &project));
         }
         if ast.items.is_empty() && syntax.is_empty() {
-            diagnostics.push(empty_program(file, text.len()));
+            diagnostics.push(empty_program(file, len));
         }
         diagnostics.extend(syntax);
         let ast = std::rc::Rc::new(ast);
@@ -156,7 +159,7 @@ pub fn check(
                 std::thread::scope(|scope| {
                     // With the compiler's own stack: the tree may be as deep
                     // as the parser allows. Without a thread, all runs here.
-                    let other = (text.len() >= PARALLEL_MIN_BYTES)
+                    let other = (len >= PARALLEL_MIN_BYTES)
                         .then(|| {
                             std::thread::Builder::new()
                                 .stack_size(STACK_SIZE)
@@ -287,17 +290,46 @@ pub fn output_collisions(db: &SourceDb, templates: &[Template]) -> Vec<Diagnosti
 /// Checks the entry files, then lowers and emits each for each target.
 /// Templates are returned only when no file has an error for any target, so
 /// that nothing is written from a build that failed. With no targets given,
-/// every target each program can compile to is checked.
+/// every target each program can compile to is checked. Everything is kept
+/// (`Checked::programs`, ...), and compiled on this thread: see
+/// [`build_each`] for many files.
 pub fn build(
     paths: &[std::path::PathBuf],
     options: &Options,
     targets: &[ir::Target],
 ) -> Result<(Checked, Vec<Template>), workspace::IoError> {
     let mut checked = check(paths, options)?;
-    let mut templates = Vec::new();
     if diagnostics::has_errors(&checked.diagnostics) {
-        return Ok((checked, templates));
+        return Ok((checked, Vec::new()));
     }
+    let (found, mut templates) = lower_and_emit(&checked, options, targets, Mode::Build);
+    checked.diagnostics.extend(found);
+    if diagnostics::has_errors(&checked.diagnostics) {
+        templates.clear();
+    }
+    Ok((checked, templates))
+}
+
+/// What a compilation makes of each program it lowers.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Mode {
+    /// Templates with their source maps and origins.
+    Build,
+    /// Only the diagnostics: each target is lowered and emitted for what
+    /// it refuses, and the text is dropped at once, with no source map.
+    Check,
+}
+
+/// Lowers and emits each checked program for each target (`targets`, or
+/// every target it can compile to): the diagnostics, and in `Mode::Build`
+/// the templates of the targets without errors.
+fn lower_and_emit(
+    checked: &Checked,
+    options: &Options,
+    targets: &[ir::Target],
+    mode: Mode,
+) -> (Vec<Diagnostic>, Vec<Template>) {
+    let mut templates = Vec::new();
     let mut found = Vec::new();
     for (file, program) in &checked.programs {
         if !program.deploys() {
@@ -322,35 +354,151 @@ pub fn build(
             let (text, emitting) = backend::emit(&deployment);
             let failed = diagnostics::has_errors(&emitting);
             found.extend(emitting);
-            if !failed {
-                let names = backend::names(&deployment);
-                let file_name = target.file_name(&stem(&checked.db, *file), false);
-                let map = sourcemap::build(&checked.db, &deployment, &names, &file_name, &text);
-                let origins = (names.resources.into_iter())
-                    .zip(&deployment.resources)
-                    .map(|(name, r)| {
-                        let text = checked.db.text(r.span.file);
-                        let origin = text.get(r.span.range()).unwrap_or_default();
-                        (name, origin.to_string())
-                    })
-                    .collect();
-                templates.push(Template {
-                    file: *file,
-                    target,
-                    text,
-                    origins,
-                    map,
-                });
+            if failed || mode == Mode::Check {
+                continue;
             }
+            let names = backend::names(&deployment);
+            let file_name = target.file_name(&stem(&checked.db, *file), false);
+            let map = sourcemap::build(&checked.db, &deployment, &names, &file_name, &text);
+            let origins = (names.resources.into_iter())
+                .zip(&deployment.resources)
+                .map(|(name, r)| {
+                    let text = checked.db.text(r.span.file);
+                    let origin = text.get(r.span.range()).unwrap_or_default();
+                    (name, origin.to_string())
+                })
+                .collect();
+            templates.push(Template {
+                file: *file,
+                target,
+                text,
+                origins,
+                map,
+            });
         }
     }
     // A decision lowering takes alike for every target (a copy's name, say)
     // is reported once, not once per target.
     let mut seen = std::collections::HashSet::new();
     found.retain(|d| seen.insert((d.code.id, d.primary.span, d.message.clone())));
-    checked.diagnostics.extend(found);
-    if diagnostics::has_errors(&checked.diagnostics) {
+    (found, templates)
+}
+
+/// What `build_each` reports and writes: the files its diagnostics and
+/// templates name, the diagnostics, and the templates when nothing failed.
+pub struct Built {
+    pub db: SourceDb,
+    pub diagnostics: Vec<Diagnostic>,
+    pub templates: Vec<Template>,
+}
+
+/// One entry file compiled alone: what reports and output need of it.
+struct Unit {
+    db: SourceDb,
+    checking: Vec<Diagnostic>,
+    lowering: Vec<Diagnostic>,
+    templates: Vec<Template>,
+}
+
+/// Compiles one entry file with its own sources, then drops all but what
+/// its report and output need: the files its diagnostics and templates
+/// name, not its trees, program or deployments.
+fn compile_unit(
+    path: &std::path::Path,
+    options: &Options,
+    targets: &[ir::Target],
+    mode: Mode,
+) -> Result<Unit, workspace::IoError> {
+    let mut checked = check(&[path.to_path_buf()], options)?;
+    // Lowering reads the checked program alone.
+    checked.graphs.clear();
+    let (mut lowering, mut templates) = if diagnostics::has_errors(&checked.diagnostics) {
+        (Vec::new(), Vec::new())
+    } else {
+        lower_and_emit(&checked, options, targets, mode)
+    };
+    let mut checking = std::mem::take(&mut checked.diagnostics);
+    let mut db = SourceDb::new();
+    let mut kept = std::collections::HashMap::new();
+    let files = checked.db.into_files();
+    let mut keep = |file: &mut FileId| {
+        *file = *kept
+            .entry(*file)
+            .or_insert_with(|| db.insert(files[file.0 as usize].clone()));
+    };
+    for t in &mut templates {
+        keep(&mut t.file);
+    }
+    for d in checking.iter_mut().chain(&mut lowering) {
+        d.for_each_span_mut(|span| keep(&mut span.file));
+    }
+    Ok(Unit {
+        db,
+        checking,
+        lowering,
+        templates,
+    })
+}
+
+/// [`build`] for `infra check` and `infra build`: each entry file compiled
+/// on its own, on every core, with its own sources, and dropped once done
+/// but for what its report and output need, so that memory follows the
+/// largest program rather than the sum. The diagnostics and templates come
+/// in the order `build` gives them: every file's checks, then (when none
+/// failed) every file's lowering and emitting.
+pub fn build_each(
+    paths: &[std::path::PathBuf],
+    options: &Options,
+    targets: &[ir::Target],
+    mode: Mode,
+) -> Result<Built, workspace::IoError> {
+    let compile = |path: &std::path::PathBuf| compile_unit(path, options, targets, mode);
+    let units: Vec<Result<Unit, workspace::IoError>> = match paths {
+        [one] => vec![compile(one)],
+        _ => {
+            use rayon::prelude::*;
+            // The compiler's own stack on every worker: see `STACK_SIZE`.
+            let pool = rayon::ThreadPoolBuilder::new()
+                .stack_size(STACK_SIZE)
+                .build();
+            match pool {
+                Ok(pool) => pool.install(|| paths.par_iter().map(compile).collect()),
+                Err(_) => paths.iter().map(compile).collect(),
+            }
+        }
+    };
+    let mut db = SourceDb::new();
+    let mut checking = Vec::new();
+    let mut lowering = Vec::new();
+    let mut templates = Vec::new();
+    for unit in units {
+        let mut unit = unit?;
+        // Its files, after those of the units before it.
+        let offset = db.len() as u32;
+        for source in unit.db.into_files() {
+            db.insert(source);
+        }
+        let mut shift = |span: &mut source::Span| span.file.0 += offset;
+        for d in unit.checking.iter_mut().chain(&mut unit.lowering) {
+            d.for_each_span_mut(&mut shift);
+        }
+        for t in &mut unit.templates {
+            t.file.0 += offset;
+        }
+        checking.extend(unit.checking);
+        lowering.extend(unit.lowering);
+        templates.extend(unit.templates);
+    }
+    let mut diagnostics = checking;
+    if !diagnostics::has_errors(&diagnostics) {
+        diagnostics.extend(lowering);
+    }
+    if diagnostics::has_errors(&diagnostics) {
         templates.clear();
     }
-    Ok((checked, templates))
+    Ok(Built {
+        db,
+        diagnostics,
+        templates,
+    })
 }

@@ -540,10 +540,8 @@ fn check(
     let options = options(params)?;
     let targets = parse_targets(targets, providers)?;
     let inputs = workspace::expand(paths)?;
-    let (checked, templates) = infra::build(&inputs, &options, &targets)?;
-    let status = report(&checked.db, &checked.diagnostics, args);
-    exit_without_freeing((checked, templates));
-    Ok(status)
+    let checked = infra::build_each(&inputs, &options, &targets, infra::Mode::Check)?;
+    Ok(report(&checked.db, &checked.diagnostics, args))
 }
 
 /// The process is about to exit: freeing a large compilation's trees one by
@@ -552,25 +550,25 @@ fn exit_without_freeing<T>(compilation: T) {
     std::mem::forget(compilation);
 }
 
-/// The templates `paths` build to, with their diagnostics reported; the
-/// exit status instead when there were errors. `what` is what the command
-/// does with them, for the message when no file deploys anything.
-fn built(
-    paths: &[PathBuf],
-    options: &infra::Options,
-    targets: &[Target],
+/// Reports a build's diagnostics: the exit status when there were errors
+/// (`Ok(Some)`), or a usage error when no file deploys anything. `what` is
+/// what the command does with the templates, for that message.
+fn reported(
+    db: &SourceDb,
+    found: &[Diagnostic],
+    templates: &[infra::Template],
     args: &DiagnosticArgs,
     what: &str,
-) -> Result<Result<(infra::Checked, Vec<infra::Template>), u8>, UsageError> {
-    let inputs = workspace::expand(paths)?;
-    let (mut checked, templates) = infra::build(&inputs, options, targets)?;
+) -> Result<Option<u8>, UsageError> {
     // Two programs writing one file is found before anything is written.
-    let collisions = infra::output_collisions(&checked.db, &templates);
-    checked.diagnostics.extend(collisions);
-    let status = report(&checked.db, &checked.diagnostics, args);
+    let collisions = infra::output_collisions(db, templates);
+    let status = if collisions.is_empty() {
+        report(db, found, args)
+    } else {
+        report(db, &[found, &collisions].concat(), args)
+    };
     if status != 0 {
-        exit_without_freeing((checked, templates));
-        return Ok(Err(status));
+        return Ok(Some(status));
     }
     // Only files of components, types and lets: libraries, built through
     // the files that import them.
@@ -579,7 +577,7 @@ fn built(
             "nothing to {what}: no file given declares a resource or an output (a file of components is built through the files that import it)"
         )));
     }
-    Ok(Ok((checked, templates)))
+    Ok(None)
 }
 
 fn build(
@@ -592,17 +590,25 @@ fn build(
 ) -> Result<u8, UsageError> {
     let options = options(params)?;
     let targets = parse_targets(targets, providers)?;
-    let (checked, templates) = match built(paths, &options, &targets, args, "build")? {
-        Ok(built) => built,
-        Err(status) => return Ok(status),
-    };
-    let rendered: Vec<(PathBuf, &[u8])> = infra::output_names(&checked.db, &templates)
+    let inputs = workspace::expand(paths)?;
+    let built = infra::build_each(&inputs, &options, &targets, infra::Mode::Build)?;
+    if let Some(status) = reported(
+        &built.db,
+        &built.diagnostics,
+        &built.templates,
+        args,
+        "build",
+    )? {
+        return Ok(status);
+    }
+    let templates = &built.templates;
+    let rendered: Vec<(PathBuf, &[u8])> = infra::output_names(&built.db, templates)
         .into_iter()
-        .zip(&templates)
+        .zip(templates)
         .map(|(name, t)| (PathBuf::from(name), t.text.as_bytes()))
         .collect();
     // Each template's source map, beside it.
-    let maps: Vec<(PathBuf, &[u8])> = (rendered.iter().zip(&templates))
+    let maps: Vec<(PathBuf, &[u8])> = (rendered.iter().zip(templates))
         .map(|((path, _), t)| (infra::sourcemap::map_path(path), t.map.as_bytes()))
         .collect();
     match out_dir {
@@ -623,7 +629,7 @@ fn build(
         },
     }
     drop((rendered, maps));
-    exit_without_freeing((checked, templates));
+    exit_without_freeing(built);
     Ok(0)
 }
 
@@ -651,10 +657,19 @@ fn diff(
             error,
         }));
     }
-    let (checked, templates) = match built(paths, &options, &targets, args, "compare")? {
-        Ok(built) => built,
-        Err(status) => return Ok(status),
-    };
+    let inputs = workspace::expand(paths)?;
+    // The checked programs too: their schemas say what a change does.
+    let (checked, templates) = infra::build(&inputs, &options, &targets)?;
+    if let Some(status) = reported(
+        &checked.db,
+        &checked.diagnostics,
+        &templates,
+        args,
+        "compare",
+    )? {
+        exit_without_freeing((checked, templates));
+        return Ok(status);
+    }
     let found = infra::diff::against(against, &checked, &templates, allow)?;
     match format {
         ReportFormat::Human => {

@@ -128,6 +128,13 @@ impl SourceDb {
         id
     }
 
+    /// Adds a file read by another database, as it was: its raw name too.
+    pub fn insert(&mut self, file: SourceFile) -> FileId {
+        let id = FileId(self.files.len() as u32);
+        self.files.push(file);
+        id
+    }
+
     /// Adds a file named by a path as it is shown (`shown`): a name that is
     /// not UTF-8 is kept whole in [`SourceFile::raw_name`].
     pub fn add_path(&mut self, shown: &Path, path: &Path, text: String) -> FileId {
@@ -158,6 +165,11 @@ impl SourceDb {
 
     pub fn len(&self) -> usize {
         self.files.len()
+    }
+
+    /// The files, in order: a `FileId` is an index here.
+    pub fn into_files(self) -> Vec<SourceFile> {
+        self.files
     }
 
     pub fn is_empty(&self) -> bool {

@@ -46,6 +46,14 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// Calls `f` on the span of each of its labels.
+    pub fn for_each_span_mut(&mut self, mut f: impl FnMut(&mut crate::source::Span)) {
+        f(&mut self.primary.span);
+        for label in &mut self.secondary {
+            f(&mut label.span);
+        }
+    }
+
     /// A diagnostic of `code`'s severity with its primary label on `span`.
     pub fn new(code: &'static Code, span: Span, message: impl Into<String>) -> Diagnostic {
         Diagnostic {

@@ -40,8 +40,8 @@ impl<'p> Expander<'p> {
             return Val::Null;
         }
         match value {
-            None => Val::List(entries.into_iter().map(|(v, _)| v).collect()),
-            Some(_) => Val::Object(
+            None => Val::list(entries.into_iter().map(|(v, _)| v).collect()),
+            Some(_) => Val::object(
                 entries
                     .into_iter()
                     .filter_map(|(k, v)| match (k, v) {
@@ -62,13 +62,16 @@ impl<'p> Expander<'p> {
     ) -> Option<Vec<(Val, Option<Val>)>> {
         let pairs: Vec<(Val, Val)> = match iterable {
             // A copy left out is no element: the others keep their index.
-            Val::List(items) => items
+            Val::List(items) => Rc::unwrap_or_clone(items)
                 .into_iter()
                 .enumerate()
                 .filter(|(_, v)| !matches!(v, Val::Gone))
                 .map(|(i, v)| (Val::Int(i as i64), v))
                 .collect(),
-            Val::Object(fields) => fields.into_iter().map(|(k, v)| (Val::Str(k), v)).collect(),
+            Val::Object(fields) => Rc::unwrap_or_clone(fields)
+                .into_iter()
+                .map(|(k, v)| (Val::Str(k), v))
+                .collect(),
             Val::Null => Vec::new(),
             _ => {
                 self.diagnostics.push(
@@ -161,7 +164,7 @@ impl Expander<'_> {
             );
         }
         let Some(of) = instance.natives().first().copied() else {
-            return Val::List(Vec::new());
+            return Val::list(Vec::new());
         };
         let copy = Val::Resource(Rc::new(Instance {
             native: instance.native,

@@ -89,7 +89,7 @@ impl<'p> Expander<'p> {
                 if !self.hold(items.len(), expr.span) {
                     return Val::Null;
                 }
-                Val::List(items.iter().map(|e| self.expr(e)).collect())
+                Val::list(items.iter().map(|e| self.expr(e)).collect())
             }
             ExprKind::Object(props) => {
                 let mut fields = Fields::with_capacity_and_hasher(props.len(), FxBuildHasher);
@@ -97,7 +97,7 @@ impl<'p> Expander<'p> {
                     let v = self.expr(&p.value);
                     fields.insert(p.key.name.clone(), v);
                 }
-                Val::Object(fields)
+                Val::object(fields)
             }
             ExprKind::Member(base, name) => {
                 let base_val = self.expr(base);
@@ -186,7 +186,7 @@ impl<'p> Expander<'p> {
                     if !self.hold(len, expr.span) {
                         return Val::Null;
                     }
-                    Val::List((from..to).map(Val::Int).collect())
+                    Val::list((from..to).map(Val::Int).collect())
                 }
                 _ => Val::Null,
             },
@@ -383,13 +383,14 @@ fn call_vals(
             };
         }
         (Builtin::Concat, lists) if lists.iter().all(|l| matches!(l, Val::List(_))) => {
-            return Val::List(
+            return Val::list(
                 lists
                     .iter()
                     .flat_map(|l| match l {
-                        Val::List(items) => items.clone(),
-                        _ => Vec::new(),
+                        Val::List(items) => items.as_slice(),
+                        _ => &[],
                     })
+                    .cloned()
                     .collect(),
             );
         }

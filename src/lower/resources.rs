@@ -123,22 +123,25 @@ impl<'p> Expander<'p> {
             let mut instances = self.copies(r, guard, path, key, first, 0, Some(yes), by);
             let no = Some(no);
             instances.extend(self.copies(r, guard, path, key, second, offset, no, by));
-            return Val::List(instances);
+            return Val::list(instances);
         }
         match iterable {
             Val::List(elements) => {
-                let pairs = elements
+                let pairs = Rc::unwrap_or_clone(elements)
                     .into_iter()
                     .enumerate()
                     .map(|(i, v)| (Val::Int(i as i64), v))
                     .collect();
                 let by = Naming::Element;
-                Val::List(self.copies(r, guard, path, key, pairs, 0, condition, by))
+                Val::list(self.copies(r, guard, path, key, pairs, 0, condition, by))
             }
             Val::Object(fields) => {
-                let pairs = fields.into_iter().map(|(k, v)| (Val::Str(k), v)).collect();
+                let pairs = Rc::unwrap_or_clone(fields)
+                    .into_iter()
+                    .map(|(k, v)| (Val::Str(k), v))
+                    .collect();
                 let by = Naming::MapKey;
-                Val::List(self.copies(r, guard, path, key, pairs, 0, condition, by))
+                Val::list(self.copies(r, guard, path, key, pairs, 0, condition, by))
             }
             _ => {
                 // `for i in a..n` with `n` known only at deploy time: one
@@ -172,7 +175,7 @@ impl<'p> Expander<'p> {
                         Guard::Exists(condition) => condition,
                         Guard::Never => {
                             self.frame().locals.truncate(frame_locals);
-                            return Val::List(Vec::new());
+                            return Val::list(Vec::new());
                         }
                     };
                     let value = self.instance(r, path, key, condition);
@@ -486,7 +489,7 @@ impl<'p> Expander<'p> {
         };
         for item in items {
             let instances = match self.expr(item) {
-                Val::List(list) => list,
+                Val::List(list) => Rc::unwrap_or_clone(list),
                 one => vec![one],
             };
             for v in instances {

@@ -21,8 +21,10 @@ pub enum Val {
     Int(i64),
     Number(f64),
     Str(String),
-    List(Vec<Val>),
-    Object(Fields),
+    /// Shared: a list or object is read where it is named, many times
+    /// (`subnet[i]` for each copy), and not copied each time.
+    List(Rc<Vec<Val>>),
+    Object(Rc<Fields>),
     Resource(Rc<Instance>),
     /// `c ? a : b` with `c` known only at deploy time; both branches keep
     /// their shape, so members, elements and repetition reach into them.
@@ -74,6 +76,14 @@ impl Instance {
 }
 
 impl Val {
+    pub(super) fn list(items: Vec<Val>) -> Val {
+        Val::List(Rc::new(items))
+    }
+
+    pub(super) fn object(fields: Fields) -> Val {
+        Val::Object(Rc::new(fields))
+    }
+
     pub(super) fn from_value(value: Value) -> Val {
         match value {
             Value::Null => Val::Null,
@@ -81,8 +91,8 @@ impl Val {
             Value::Int(i) => Val::Int(i),
             Value::Number(n) => Val::Number(n),
             Value::String(s) => Val::Str(s),
-            Value::List(items) => Val::List(items.into_iter().map(Val::from_value).collect()),
-            Value::Object(fields) => Val::Object(
+            Value::List(items) => Val::list(items.into_iter().map(Val::from_value).collect()),
+            Value::Object(fields) => Val::object(
                 fields
                     .into_iter()
                     .map(|(k, v)| (k, Val::from_value(v)))
@@ -148,14 +158,16 @@ impl Val {
         match self {
             Val::Str(s) => ir::Expr::String(s),
             Val::List(items) => ir::Expr::List(
-                items
+                Rc::unwrap_or_clone(items)
                     .into_iter()
                     .filter(|v| !matches!(v, Val::Gone))
                     .map(Val::into_ir)
                     .collect(),
             ),
             Val::Object(fields) => ir::Expr::Object(ir_fields(
-                fields.into_iter().map(|(k, v)| (k, v.into_ir())),
+                Rc::unwrap_or_clone(fields)
+                    .into_iter()
+                    .map(|(k, v)| (k, v.into_ir())),
                 false,
             )),
             Val::Choice(c, a, b) => {
@@ -171,14 +183,16 @@ impl Val {
     pub(super) fn into_property(self) -> ir::Expr {
         match self {
             Val::List(items) => ir::Expr::List(
-                items
+                Rc::unwrap_or_clone(items)
                     .into_iter()
                     .filter(|v| !matches!(v, Val::Gone))
                     .map(Val::into_property)
                     .collect(),
             ),
             Val::Object(fields) => ir::Expr::Object(ir_fields(
-                fields.into_iter().map(|(k, v)| (k, v.into_property())),
+                Rc::unwrap_or_clone(fields)
+                    .into_iter()
+                    .map(|(k, v)| (k, v.into_property())),
                 true,
             )),
             Val::Choice(c, a, b) => ir::Expr::If(
@@ -203,7 +217,7 @@ impl Val {
             (Val::Number(a), Val::Number(b)) => a == b,
             (Val::Str(a), Val::Str(b)) => a == b,
             (Val::List(a), Val::List(b)) => {
-                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.same_const(y))
+                a.len() == b.len() && a.iter().zip(b.iter()).all(|(x, y)| x.same_const(y))
             }
             // Fields in any order, as `Value`'s equality has them.
             (Val::Object(a), Val::Object(b)) => {
@@ -223,8 +237,8 @@ impl Val {
             ir::Expr::String(s) => Val::Str(s),
             ir::Expr::Number(n) => Val::Number(n),
             // The shape stays visible: members and elements can still be read.
-            ir::Expr::List(items) => Val::List(items.into_iter().map(Val::from_ir).collect()),
-            ir::Expr::Object(fields) => Val::Object(
+            ir::Expr::List(items) => Val::list(items.into_iter().map(Val::from_ir).collect()),
+            ir::Expr::Object(fields) => Val::object(
                 fields
                     .into_iter()
                     .map(|(k, v)| (k, Val::from_ir(v)))

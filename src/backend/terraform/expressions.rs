@@ -189,7 +189,7 @@ impl<'d> Emitter<'d> {
     /// A JSON string holding `e`: a template for text with deploy-time
     /// parts, `"${...}"` otherwise.
     pub(super) fn template(&mut self, e: &Expr, cx: Cx) -> Json<'static> {
-        if let Some(name) = self.hoisted(e, cx) {
+        if let Some(name) = self.hoisted(e) {
             return format!("${{local.{name}}}").into();
         }
         match e {
@@ -202,7 +202,7 @@ impl<'d> Emitter<'d> {
     /// a quoted string HCL's backslash escapes), expressions as `${...}`.
     pub(super) fn template_text(&mut self, parts: &[Part], cx: Cx, quoted: bool) -> String {
         let mut flat = Vec::new();
-        self.flatten_parts(parts, cx, &mut flat);
+        self.flatten_parts(parts, &mut flat);
         let mut out = String::new();
         for part in flat {
             match part {
@@ -226,7 +226,7 @@ impl<'d> Emitter<'d> {
 
     /// Interpolation parts with nested interpolations (unless they are
     /// locals) and string constants merged into the text.
-    fn flatten_parts<'e>(&mut self, parts: &'e [Part], cx: Cx, out: &mut Vec<FlatPart<'e>>) {
+    fn flatten_parts<'e>(&mut self, parts: &'e [Part], out: &mut Vec<FlatPart<'e>>) {
         let text = |t: &str, out: &mut Vec<FlatPart<'e>>| match out.last_mut() {
             Some(FlatPart::Text(prev)) => prev.push_str(t),
             _ => out.push(FlatPart::Text(t.to_string())),
@@ -236,10 +236,10 @@ impl<'d> Emitter<'d> {
                 Part::Text(t) => text(t, out),
                 Part::Expr(Expr::String(s)) => text(s, out),
                 Part::Expr(e @ Expr::Interp(inner)) => {
-                    if self.hoisted(e, cx).is_some() {
+                    if self.hoisted(e).is_some() {
                         out.push(FlatPart::Expr(e));
                     } else {
-                        self.flatten_parts(inner, cx, out);
+                        self.flatten_parts(inner, out);
                     }
                 }
                 Part::Expr(e) => out.push(FlatPart::Expr(e)),
@@ -255,7 +255,7 @@ impl<'d> Emitter<'d> {
 
     /// `e` as a Terraform expression, with its precedence.
     pub(super) fn render(&mut self, e: &Expr, cx: Cx) -> (String, u8) {
-        if let Some(name) = self.hoisted(e, cx) {
+        if let Some(name) = self.hoisted(e) {
             return (format!("local.{name}"), P_PRIMARY);
         }
         self.render_inner(e, cx)
@@ -289,9 +289,7 @@ impl<'d> Emitter<'d> {
             Expr::Param(name) => match self.variables.get(name.as_str()) {
                 Some(var) => (format!("var.{var}"), P_PRIMARY),
                 None => {
-                    if !cx.plain {
-                        self.internal(cx.span, format!("param `{name}` is read but not declared"));
-                    }
+                    self.internal(cx.span, format!("param `{name}` is read but not declared"));
                     ("null".into(), P_PRIMARY)
                 }
             },
@@ -358,7 +356,7 @@ impl<'d> Emitter<'d> {
             Expr::Copies { of, each } => (self.copies(*of, each, cx), P_PRIMARY),
             Expr::CountIndex if cx.copy => ("i".into(), P_PRIMARY),
             Expr::CountIndex => {
-                if !cx.counted && !cx.plain {
+                if !cx.counted {
                     self.internal(
                         cx.span,
                         "the index of a copy is read outside a resource with a deploy-time count"
@@ -482,16 +480,14 @@ impl<'d> Emitter<'d> {
                 | Builtin::Values,
                 _,
             ) => {
-                if !cx.plain {
-                    self.internal(
-                        cx.span,
-                        format!(
-                            "the function `{name}` with {} argument(s) has no form in {}",
-                            args.len(),
-                            self.d.target.display()
-                        ),
-                    );
-                }
+                self.internal(
+                    cx.span,
+                    format!(
+                        "the function `{name}` with {} argument(s) has no form in {}",
+                        args.len(),
+                        self.d.target.display()
+                    ),
+                );
                 return ("null".into(), P_PRIMARY);
             }
         };
@@ -544,15 +540,13 @@ impl<'d> Emitter<'d> {
             _ => {}
         }
         if cx.copy || !counted(self, of) || each.any(&|e| matches!(e, Expr::Copies { .. })) {
-            if !cx.plain {
-                self.internal(
-                    cx.span,
-                    format!(
-                        "the copies of `{}` read where they cannot be",
-                        self.address(of)
-                    ),
-                );
-            }
+            self.internal(
+                cx.span,
+                format!(
+                    "the copies of `{}` read where they cannot be",
+                    self.address(of)
+                ),
+            );
             return "null".into();
         }
         let list = self.address(of).to_string();
@@ -597,10 +591,8 @@ impl<'d> Emitter<'d> {
         cx: Cx,
     ) -> String {
         let Some(r) = self.resource_at(id) else {
-            if !cx.plain {
-                let message = format!("resource {} is read but does not exist", id.0);
-                self.internal(cx.span, message);
-            }
+            let message = format!("resource {} is read but does not exist", id.0);
+            self.internal(cx.span, message);
             return "null".into();
         };
         let mut s = self.address(id).to_string();

@@ -1,12 +1,14 @@
 //! `locals`: compound deploy-time values used more than once, hoisted and
 //! named after the property they set or what they read.
 
+use std::borrow::Cow;
+
 use indexmap::IndexMap;
 use rustc_hash::FxBuildHasher;
 
 use crate::backend::common::names::{first_free, words as text_words};
 use crate::builtins::Builtin;
-use crate::ir::{Context, Expr, Part};
+use crate::ir::{Context, Expr, Part, ResourceId};
 use crate::json::{self, Json};
 use crate::source::Span;
 use crate::syntax::ast::BinaryOp;
@@ -15,9 +17,185 @@ use super::expressions::{interpolation, walk};
 use super::outputs::output_value;
 use super::{Cx, Emitter, Entries, Root, Shape};
 
-/// Candidates for a local by their plain rendering: occurrences, size and
-/// first expression, in order of first occurrence (which breaks ties).
-type Counts = IndexMap<String, (usize, usize, Expr), FxBuildHasher>;
+/// Candidates for a local by their key: occurrences, size and first node,
+/// in order of first occurrence (which breaks ties).
+type Counts = IndexMap<Key, (usize, usize, usize), FxBuildHasher>;
+
+/// An expression's structure: equal for equal expressions.
+pub(super) type Key = u32;
+
+/// One node of an expression, in a pre-order list of them.
+struct Node<'e> {
+    expr: &'e Expr,
+    key: Key,
+    /// Its number of nodes, text parts included (see `size`).
+    size: usize,
+    /// The index after its last descendant.
+    end: usize,
+    /// May it be a local (`is_candidate`)?
+    candidate: bool,
+}
+
+/// What a node's parent reads of it.
+struct Facts {
+    key: Key,
+    size: usize,
+    /// Valid wherever the configuration is evaluated (see `is_candidate`).
+    ok: bool,
+    is_const: bool,
+}
+
+/// A node's own content and its children's keys: what makes its key.
+#[derive(PartialEq, Eq, Hash)]
+struct Structure {
+    kind: u8,
+    number: u64,
+    text: String,
+    children: Vec<Key>,
+}
+
+/// The key of each structure met, so that equal subexpressions are found by
+/// hashing once each node rather than by rendering them.
+#[derive(Default)]
+pub(super) struct Keys {
+    known: rustc_hash::FxHashMap<Structure, Key>,
+}
+
+impl Keys {
+    fn intern(&mut self, structure: Structure) -> Key {
+        let next = self.known.len() as Key;
+        *self.known.entry(structure).or_insert(next)
+    }
+}
+
+impl Emitter<'_> {
+    /// The key of `e`, whose children have the keys `children`.
+    fn intern(&mut self, e: &Expr, children: Vec<Key>) -> Key {
+        // A keyed attribute read by member (`outputs.href`) is the same
+        // read as by index (`outputs["href"]`): one key for both.
+        if let Some((id, attribute, key)) = self.keyed_member(e) {
+            let base = self.keys.intern(leaf(9, id.index() as u64, attribute));
+            let index = self.keys.intern(leaf(4, 0, key));
+            return self.keys.intern(Structure {
+                kind: 16,
+                number: 0,
+                text: String::new(),
+                children: vec![base, index],
+            });
+        }
+        self.keys.intern(structure(e, children))
+    }
+
+    /// The key of `e`, if it has one: an expression never met has none.
+    fn find_key(&self, e: &Expr) -> Option<Key> {
+        let known = |structure: Structure| self.keys.known.get(&structure).copied();
+        if let Some((id, attribute, key)) = self.keyed_member(e) {
+            let base = known(leaf(9, id.index() as u64, attribute))?;
+            let index = known(leaf(4, 0, key))?;
+            return known(Structure {
+                kind: 16,
+                number: 0,
+                text: String::new(),
+                children: vec![base, index],
+            });
+        }
+        let mut children = Vec::new();
+        let mut found = true;
+        e.for_each_child(|child| {
+            if found {
+                match self.find_key(child) {
+                    Some(key) => children.push(key),
+                    None => found = false,
+                }
+            }
+        });
+        if !found {
+            return None;
+        }
+        known(structure(e, children))
+    }
+
+    /// `e` as the resource, keyed attribute and key it reads by member.
+    fn keyed_member<'e>(&self, e: &'e Expr) -> Option<(ResourceId, &'e str, &'e str)> {
+        let Expr::Attr(id, path) = e else {
+            return None;
+        };
+        let (attribute, key) = path.split_once('.')?;
+        (self.is_keyed(*id, attribute) && !key.contains('.')).then_some((*id, attribute, key))
+    }
+}
+
+fn leaf(kind: u8, number: u64, text: &str) -> Structure {
+    Structure {
+        kind,
+        number,
+        text: text.to_string(),
+        children: Vec::new(),
+    }
+}
+
+fn structure(e: &Expr, children: Vec<Key>) -> Structure {
+    let (kind, number, text): (u8, u64, &str) = match e {
+        Expr::Null => (0, 0, ""),
+        Expr::Bool(b) => (1, *b as u64, ""),
+        Expr::Int(i) => (2, *i as u64, ""),
+        Expr::Number(n) => (3, n.to_bits(), ""),
+        Expr::String(s) => (4, 0, s),
+        Expr::List(_) => (5, 0, ""),
+        Expr::Object(fields) => {
+            let mut text = String::new();
+            for k in fields.keys() {
+                text.push_str(k);
+                text.push('\0');
+            }
+            return Structure {
+                kind: 6,
+                number: 0,
+                text,
+                children,
+            };
+        }
+        Expr::Param(p) => (7, 0, p),
+        Expr::Ref(id) => (8, id.index() as u64, ""),
+        Expr::Attr(id, path) => (9, id.index() as u64, path),
+        Expr::Interp(parts) => {
+            // Where the text parts are among the expressions.
+            let mut text = String::new();
+            for part in parts {
+                match part {
+                    Part::Text(t) => {
+                        text.push('t');
+                        text.push_str(t);
+                        text.push('\0');
+                    }
+                    Part::Expr(_) => text.push('e'),
+                }
+            }
+            return Structure {
+                kind: 10,
+                number: 0,
+                text,
+                children,
+            };
+        }
+        Expr::Not(_) => (11, 0, ""),
+        Expr::Neg(_) => (12, 0, ""),
+        Expr::Binary(op, ..) => (13, *op as u64, ""),
+        Expr::If(..) => (14, 0, ""),
+        Expr::Call(builtin, _) => (15, *builtin as u64, ""),
+        Expr::Index(..) => (16, 0, ""),
+        Expr::Member(_, name) => (17, 0, name),
+        Expr::Context(c) => (18, *c as u64, ""),
+        Expr::CountIndex => (19, 0, ""),
+        Expr::Copies { of, .. } => (20, of.index() as u64, ""),
+    };
+    Structure {
+        kind,
+        number,
+        text: text.to_string(),
+        children,
+    }
+}
 
 /// The most locals one configuration gets.
 const MAX_LOCALS: usize = 64;
@@ -48,7 +226,7 @@ impl<'d> Emitter<'d> {
     /// The expressions a value is written with, as `shape` splits it: where
     /// locals may replace parts. Each comes with the name of the property it
     /// is the whole value of.
-    fn roots(&self, e: &Expr, blocks: bool, label: Option<&str>, out: &mut Vec<Root>) {
+    fn roots<'e>(&self, e: &'e Expr, blocks: bool, label: Option<&str>, out: &mut Vec<Root<'e>>) {
         match self.shape(e, blocks) {
             Shape::Const => {}
             Shape::List(items) => {
@@ -56,7 +234,7 @@ impl<'d> Emitter<'d> {
                     // Blocks exist only as an object's fields: in a list,
                     // the value is an expression (see `value`).
                     if let Shape::Blocks(_) = self.shape(item, blocks) {
-                        out.push((item.clone(), None));
+                        out.push((Cow::Borrowed(item), None));
                     } else {
                         self.roots(item, blocks, None, out);
                     }
@@ -69,13 +247,13 @@ impl<'d> Emitter<'d> {
             }
             Shape::Blocks(alternatives) => {
                 for (condition, fields) in alternatives {
-                    out.extend(condition.map(|c| (c, None)));
+                    out.extend(condition.map(|c| (Cow::Owned(c), None)));
                     for (k, v) in fields {
                         self.roots(v, true, Some(k), out);
                     }
                 }
             }
-            Shape::Expr => out.push((e.clone(), label.map(str::to_string))),
+            Shape::Expr => out.push((Cow::Borrowed(e), label.map(str::to_string))),
         }
     }
 
@@ -83,65 +261,130 @@ impl<'d> Emitter<'d> {
     /// largest first.
     pub(super) fn compute_locals(&mut self) {
         let d = self.d;
+        let outputs: Vec<Cow<Expr>> = d.outputs.iter().map(output_value).collect();
         let mut roots: Vec<Root> = Vec::new();
         for r in &d.resources {
-            roots.extend(r.condition.iter().map(|c| (c.clone(), None)));
-            roots.extend(r.count.iter().map(|c| (c.clone(), None)));
+            roots.extend(r.condition.iter().map(|c| (Cow::Borrowed(c), None)));
+            roots.extend(r.count.iter().map(|c| (Cow::Borrowed(c), None)));
             for (k, v) in &r.properties {
                 self.roots(v, true, Some(k), &mut roots);
             }
         }
-        for o in &d.outputs {
-            self.roots(&output_value(o), false, Some(&o.name), &mut roots);
+        for (o, value) in d.outputs.iter().zip(&outputs) {
+            self.roots(value, false, Some(&o.name), &mut roots);
         }
+        // Every node of the roots, once, in pre-order, with its key: the
+        // candidates are counted on these on each round.
+        let mut nodes: Vec<Node> = Vec::new();
+        let mut starts = Vec::with_capacity(roots.len());
+        for (root, _) in &roots {
+            starts.push(nodes.len());
+            self.annotate(root, &mut nodes);
+        }
+        let roots_end = nodes.len();
         for _ in 0..MAX_LOCALS {
-            // Occurrences by plain rendering: count, size, first expression.
+            // Occurrences by key: count, size, first node; in order of first
+            // occurrence, in the roots and then in the locals' bodies.
             let mut counts = Counts::default();
-            for (root, _) in &roots {
-                self.count_candidates(root, &mut counts);
+            self.count_candidates(&nodes, 0, roots_end, &mut counts);
+            for body in &self.bodies {
+                self.count_candidates(&nodes, body.0, body.1, &mut counts);
             }
-            let bodies: Vec<Expr> = self.locals.iter().map(|(_, e)| e.clone()).collect();
-            for body in &bodies {
-                for child in body.children() {
-                    self.count_candidates(child, &mut counts);
-                }
-            }
-            let mut best: Option<(&String, &(usize, usize, Expr))> = None;
+            let mut best: Option<(&Key, &(usize, usize, usize))> = None;
             for entry in &counts {
                 if entry.1.0 >= 2 && best.is_none_or(|b| entry.1.1 > b.1.1) {
                     best = Some(entry);
                 }
             }
-            let Some((key, (_, _, e))) = best else {
+            let Some((&key, &(_, _, first))) = best else {
                 break;
             };
+            let e = nodes[first].expr;
             // A choice is named after the property it sets, anything else
             // after what it reads.
             let mut label = None;
             if matches!(e, Expr::If(..)) {
-                for (root, l) in &roots {
-                    if l.is_some() && self.is_candidate(root) && self.plain(root) == *key {
+                for ((_, l), &start) in roots.iter().zip(&starts) {
+                    let root = &nodes[start];
+                    if l.is_some() && root.candidate && root.key == key {
                         label.clone_from(l);
                         break;
                     }
                 }
             }
             let name = self.local_name(e, label.as_deref());
-            self.local_keys.insert(key.clone(), name.clone());
+            self.local_keys.insert(key, name.clone());
             self.locals.push((name, e.clone()));
+            // The body's own parts may be locals too.
+            self.bodies.push((first + 1, nodes[first].end));
         }
-        self.order_locals(&roots);
+        self.bodies.clear();
+        self.order_locals(&nodes, &starts);
+    }
+
+    /// Appends the nodes of `e`, pre-order, each with its structural key;
+    /// returns what its parent needs of it.
+    fn annotate<'e>(&mut self, e: &'e Expr, nodes: &mut Vec<Node<'e>>) -> Facts {
+        let at = nodes.len();
+        nodes.push(Node {
+            expr: e,
+            key: 0,
+            size: 0,
+            end: 0,
+            candidate: false,
+        });
+        let mut children = Vec::new();
+        let mut size = 1;
+        let mut ok = true;
+        let mut all_const = true;
+        e.for_each_child(|child| {
+            let facts = self.annotate(child, nodes);
+            children.push(facts.key);
+            size += facts.size;
+            ok &= facts.ok;
+            all_const &= facts.is_const;
+        });
+        if let Expr::Interp(parts) = e {
+            size += parts.iter().filter(|p| matches!(p, Part::Text(_))).count();
+        }
+        let key = self.intern(e, children);
+        ok &= match e {
+            Expr::CountIndex => false,
+            Expr::Ref(id) | Expr::Attr(id, _) => self
+                .resource_at(*id)
+                .is_some_and(|r| r.condition.is_none() && r.count.is_none()),
+            _ => true,
+        };
+        let is_const = match e {
+            Expr::Null | Expr::Bool(_) | Expr::Int(_) | Expr::Number(_) | Expr::String(_) => true,
+            Expr::List(_) | Expr::Object(_) => all_const,
+            _ => false,
+        };
+        let candidate = self.may_be_local(e, size, is_const) && ok;
+        nodes[at] = Node {
+            expr: e,
+            key,
+            size,
+            end: nodes.len(),
+            candidate,
+        };
+        Facts {
+            key,
+            size,
+            ok,
+            is_const,
+        }
     }
 
     /// Locals in the order they are first read, each after the locals it
     /// reads.
-    fn order_locals(&mut self, roots: &[Root]) {
+    fn order_locals(&mut self, nodes: &[Node], starts: &[usize]) {
         if self.locals.is_empty() {
             return;
         }
         let mut order: Vec<String> = Vec::new();
-        for (root, _) in roots {
-            self.visit_locals(root, &mut order);
+        for &start in starts {
+            self.visit_locals(nodes, start, &mut order);
         }
         let mut locals = std::mem::take(&mut self.locals);
         let mut sorted = Vec::with_capacity(locals.len());
@@ -154,35 +397,39 @@ impl<'d> Emitter<'d> {
         self.locals = sorted;
     }
 
-    fn visit_locals(&mut self, e: &Expr, order: &mut Vec<String>) {
-        if self.is_candidate(e) {
-            let key = self.plain(e);
-            if let Some(name) = self.local_keys.get(&key).cloned() {
-                if !order.contains(&name) {
-                    for child in e.children() {
-                        self.visit_locals(child, order);
-                    }
-                    order.push(name);
-                }
-                return;
-            }
+    /// The locals read in the node at `at` and its children, in order.
+    fn visit_locals(&self, nodes: &[Node], at: usize, order: &mut Vec<String>) {
+        let node = &nodes[at];
+        let local = node
+            .candidate
+            .then(|| self.local_keys.get(&node.key))
+            .flatten();
+        if local.is_some_and(|name| order.contains(name)) {
+            return;
         }
-        for child in e.children() {
-            self.visit_locals(child, order);
+        let mut child = at + 1;
+        while child < node.end {
+            self.visit_locals(nodes, child, order);
+            child = nodes[child].end;
+        }
+        if let Some(name) = local {
+            order.push(name.clone());
         }
     }
 
-    fn count_candidates(&mut self, e: &Expr, counts: &mut Counts) {
-        if self.is_candidate(e) {
-            let key = self.plain(e);
-            if self.local_keys.contains_key(&key) {
-                return;
+    /// Counts the candidates among `nodes[from..to]`, not inside a local.
+    fn count_candidates(&self, nodes: &[Node], from: usize, to: usize, counts: &mut Counts) {
+        let mut at = from;
+        while at < to {
+            let node = &nodes[at];
+            if node.candidate {
+                if self.local_keys.contains_key(&node.key) {
+                    at = node.end;
+                    continue;
+                }
+                counts.entry(node.key).or_insert((0, node.size, at)).0 += 1;
             }
-            let entry = counts.entry(key).or_insert_with(|| (0, size(e), e.clone()));
-            entry.0 += 1;
-        }
-        for child in e.children() {
-            self.count_candidates(child, counts);
+            at += 1;
         }
     }
 
@@ -190,21 +437,7 @@ impl<'d> Emitter<'d> {
     /// wherever the configuration is evaluated: no `count.index`, no
     /// resource that may not exist.
     fn is_candidate(&self, e: &Expr) -> bool {
-        // The object store's URL and a value read by key from a key/value
-        // list are long expressions: locals when read twice.
-        if matches!(e, Expr::Call(Builtin::ObjectStoreUrl, args) if args.is_empty()) {
-            return self.provider == "openstack";
-        }
-        let keyed = match e {
-            Expr::Index(base, _) => {
-                matches!(&**base, Expr::Attr(id, path) if self.is_keyed(*id, path))
-            }
-            Expr::Attr(id, path) => path
-                .split_once('.')
-                .is_some_and(|(first, _)| self.is_keyed(*id, first)),
-            _ => false,
-        };
-        if !keyed && (is_traversal(e) || e.is_const() || size(e) < 3) {
+        if !self.may_be_local(e, size(e), e.is_const()) {
             return false;
         }
         let mut ok = true;
@@ -223,19 +456,24 @@ impl<'d> Emitter<'d> {
         ok
     }
 
-    /// The rendering of `e` without locals: the key locals are found by. It
-    /// changes nothing: the data sources it reads are not recorded.
-    fn plain(&mut self, e: &Expr) -> String {
-        let contexts = self.contexts;
-        let cx = Cx {
-            span: Span::default(),
-            counted: true,
-            plain: true,
-            copy: false,
+    /// `is_candidate` but for what `e` reads: compound and known only at
+    /// deploy time (`size` nodes, `is_const` whether it is constant).
+    fn may_be_local(&self, e: &Expr, size: usize, is_const: bool) -> bool {
+        // The object store's URL and a value read by key from a key/value
+        // list are long expressions: locals when read twice.
+        if matches!(e, Expr::Call(Builtin::ObjectStoreUrl, args) if args.is_empty()) {
+            return self.provider == "openstack";
+        }
+        let keyed = match e {
+            Expr::Index(base, _) => {
+                matches!(&**base, Expr::Attr(id, path) if self.is_keyed(*id, path))
+            }
+            Expr::Attr(id, path) => path
+                .split_once('.')
+                .is_some_and(|(first, _)| self.is_keyed(*id, first)),
+            _ => false,
         };
-        let key = self.render(e, cx).0;
-        self.contexts = contexts;
-        key
+        keyed || !(is_traversal(e) || is_const || size < 3)
     }
 
     /// A readable, unique name for a local: the property it sets, or the
@@ -379,7 +617,6 @@ impl<'d> Emitter<'d> {
         let cx = Cx {
             span: Span::default(),
             counted: false,
-            plain: false,
             copy: false,
         };
         let locals = self.locals.clone();
@@ -393,11 +630,11 @@ impl<'d> Emitter<'d> {
         json::dedup(out)
     }
 
-    pub(super) fn hoisted(&mut self, e: &Expr, cx: Cx) -> Option<String> {
-        if cx.plain || self.local_keys.is_empty() || !self.is_candidate(e) {
+    pub(super) fn hoisted(&mut self, e: &Expr) -> Option<String> {
+        if self.local_keys.is_empty() || !self.is_candidate(e) {
             return None;
         }
-        let key = self.plain(e);
+        let key = self.find_key(e)?;
         self.local_keys.get(&key).cloned()
     }
 }

@@ -136,8 +136,6 @@ struct Cx {
     span: Span,
     /// Inside a resource with a deploy-time count: `count.index` exists.
     counted: bool,
-    /// Rendering a key for locals: no locals, no diagnostics.
-    plain: bool,
     /// Inside the body of a for expression over the copies of a counted
     /// resource (`Expr::Copies`): the copy's index is `i`, and a counted
     /// resource is read at `[i]`.
@@ -146,7 +144,7 @@ struct Cx {
 
 /// An expression a value is written with, and the property it is the whole
 /// value of.
-type Root = (Expr, Option<String>);
+type Root<'e> = (std::borrow::Cow<'e, Expr>, Option<String>);
 
 /// A nested block's body, and the deploy-time condition it exists under.
 type Alternative<'e> = (Option<Expr>, &'e crate::ir::Map<Expr>);
@@ -173,9 +171,13 @@ struct Emitter<'d> {
     params: HashMap<&'d str, &'d Param>,
     /// A param's variable name (a reserved name is renamed).
     variables: HashMap<&'d str, String>,
-    /// Hoisted values: their plain rendering to their local's name.
-    local_keys: HashMap<String, String>,
+    /// Hoisted values: their key to their local's name.
+    local_keys: HashMap<locals::Key, String>,
     locals: Vec<(String, Expr)>,
+    /// The keys of the expressions met while finding locals.
+    keys: locals::Keys,
+    /// While finding locals, where each local's body is among the nodes.
+    bodies: Vec<(usize, usize)>,
     /// Which context values are read: data sources to declare. Region,
     /// zones, stack name, account, object store URL.
     contexts: [bool; 5],
@@ -202,6 +204,8 @@ impl<'d> Emitter<'d> {
             variables,
             local_keys: HashMap::default(),
             locals: Vec::new(),
+            keys: locals::Keys::default(),
+            bodies: Vec::new(),
             contexts: [false; 5],
             diagnostics: Vec::new(),
         }

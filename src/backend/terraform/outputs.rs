@@ -47,7 +47,6 @@ impl<'d> Emitter<'d> {
         let cx = Cx {
             span: o.span,
             counted: false,
-            plain: false,
             copy: false,
         };
         let value = output_value(o);

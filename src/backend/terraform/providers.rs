@@ -126,21 +126,19 @@ impl<'d> Emitter<'d> {
     /// several. The aws provider has no OpenStack catalog: E0552.
     pub(super) fn object_store_url(&mut self, cx: Cx) -> String {
         if self.provider == "aws" {
-            if !cx.plain {
-                self.diagnostics.push(
-                    Diagnostic::new(
-                        &codes::E0552,
-                        cx.span,
-                        format!(
-                            "`object_store_url()` is the endpoint of OpenStack's object store, which {} cannot read",
-                            self.d.target.display()
-                        ),
-                    )
-                    .label("reads `object_store_url()`")
-                    .note("the value comes from OpenStack's service catalog, which only the openstack provider reads")
-                    .help("build this program with `--provider openstack`, or read a `storage.Bucket`'s `domain_name` and `website_url`, which every target gives"),
-                );
-            }
+            self.diagnostics.push(
+                Diagnostic::new(
+                    &codes::E0552,
+                    cx.span,
+                    format!(
+                        "`object_store_url()` is the endpoint of OpenStack's object store, which {} cannot read",
+                        self.d.target.display()
+                    ),
+                )
+                .label("reads `object_store_url()`")
+                .note("the value comes from OpenStack's service catalog, which only the openstack provider reads")
+                .help("build this program with `--provider openstack`, or read a `storage.Bucket`'s `domain_name` and `website_url`, which every target gives"),
+            );
             return "null".into();
         }
         self.contexts[4] = true;

@@ -90,7 +90,6 @@ impl<'d> Emitter<'d> {
         let cx = Cx {
             span: r.span,
             counted: r.count.is_some(),
-            plain: false,
             copy: false,
         };
         let outer = Cx {
