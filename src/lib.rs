@@ -132,6 +132,7 @@ pub fn check(
                 continue;
             }
         };
+        let budget = project.limits.budget(options.limits);
         let (mut ast, syntax) = syntax::parse(file, &text);
         // The database keeps the text; this copy is not needed past parsing.
         let len = text.len();
@@ -169,7 +170,7 @@ pub fn check(
                         .flatten();
                     // One budget of evaluation steps for the whole check.
                     let (param_diagnostics, checked) =
-                        sema::eval::within_steps(options.limits.steps, || {
+                        sema::eval::within_steps(budget.steps, || {
                             let (params, param_diagnostics) =
                                 sema::params::check(&ast, &names, &options.params);
                             let checked = sema::check::check(
@@ -197,6 +198,8 @@ pub fn check(
             diagnostics.extend(param_diagnostics);
             diagnostics.extend(type_diagnostics);
             diagnostics.extend(graph_diagnostics);
+            let mut program = program;
+            program.budget = budget;
             graphs.push((file, graph));
             programs.push((file, program));
         }
@@ -302,7 +305,7 @@ pub fn build(
     if diagnostics::has_errors(&checked.diagnostics) {
         return Ok((checked, Vec::new()));
     }
-    let (found, mut templates) = lower_and_emit(&checked, options, targets, Mode::Build);
+    let (found, mut templates) = lower_and_emit(&checked, targets, Mode::Build);
     checked.diagnostics.extend(found);
     if diagnostics::has_errors(&checked.diagnostics) {
         templates.clear();
@@ -325,7 +328,6 @@ pub enum Mode {
 /// the templates of the targets without errors.
 fn lower_and_emit(
     checked: &Checked,
-    options: &Options,
     targets: &[ir::Target],
     mode: Mode,
 ) -> (Vec<Diagnostic>, Vec<Template>) {
@@ -336,7 +338,7 @@ fn lower_and_emit(
             continue;
         }
         for target in lower::targets_of(program, targets, &mut found) {
-            let (deployment, lowering) = lower::lower_within(program, target, options.limits);
+            let (deployment, lowering) = lower::lower_within(program, target, program.budget);
             // Not asked for, a target a portable type has no form on is not
             // one the program can compile to: it is left out, as `infra
             // check` promises ("every target the program can compile to").
@@ -415,7 +417,7 @@ fn compile_unit(
     let (mut lowering, mut templates) = if diagnostics::has_errors(&checked.diagnostics) {
         (Vec::new(), Vec::new())
     } else {
-        lower_and_emit(&checked, options, targets, mode)
+        lower_and_emit(&checked, targets, mode)
     };
     let mut checking = std::mem::take(&mut checked.diagnostics);
     let mut db = SourceDb::new();

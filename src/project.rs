@@ -28,6 +28,11 @@ pub struct Limits {
     /// The largest file read: an entry file, an import, a `file()`, a
     /// `--params` file, `infra.toml` itself.
     pub max_file_bytes: u64,
+    /// What one build may make and compute (`lower::Budget`); unset, the
+    /// build's own.
+    pub max_resources: Option<usize>,
+    pub max_values: Option<usize>,
+    pub max_steps: Option<usize>,
 }
 
 impl Limits {
@@ -40,6 +45,20 @@ impl Default for Limits {
     fn default() -> Limits {
         Limits {
             max_file_bytes: Limits::DEFAULT_MAX_FILE_BYTES,
+            max_resources: None,
+            max_values: None,
+            max_steps: None,
+        }
+    }
+}
+
+impl Limits {
+    /// `base` with what the project sets.
+    pub fn budget(&self, base: crate::lower::Budget) -> crate::lower::Budget {
+        crate::lower::Budget {
+            resources: self.max_resources.unwrap_or(base.resources),
+            values: self.max_values.unwrap_or(base.values),
+            steps: self.max_steps.unwrap_or(base.steps),
         }
     }
 }

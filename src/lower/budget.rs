@@ -93,7 +93,7 @@ impl Expander<'_> {
         if made > 0 {
             diagnostic = diagnostic.note(format!("{made} native resources are made before these"));
         }
-        diagnostic = diagnostic.help("repeat fewer copies, or raise the build's `resources` limit if the program is meant to be this large");
+        diagnostic = diagnostic.help("repeat fewer copies, or raise `max_resources` in the project's `infra.toml` if the program is meant to be this large");
         if let Some(origin) = self.frame().origin.filter(|o| *o != at) {
             diagnostic = diagnostic.secondary(origin, "in an instance made for this resource");
         }
@@ -117,7 +117,7 @@ impl Expander<'_> {
             format!("the program expands to more than {limit} native resources"),
         )
         .label(format!("the native resource past the limit of {limit}"))
-        .help("repeat fewer copies, or raise the build's `resources` limit if the program is meant to be this large");
+        .help("repeat fewer copies, or raise `max_resources` in the project's `infra.toml` if the program is meant to be this large");
         self.exhaust(diagnostic);
         false
     }
@@ -139,7 +139,7 @@ impl Expander<'_> {
         )
         .label("evaluated here when the limit was reached")
         .note("every expression evaluated counts, once per instance and copy it is evaluated for")
-        .help("compute less at compile time, or raise the build's `steps` limit");
+        .help("compute less at compile time, or raise `max_steps` in the project's `infra.toml`");
         self.exhaust(diagnostic);
         false
     }
@@ -162,7 +162,7 @@ impl Expander<'_> {
         )
         .label(format!("{n} more elements built here"))
         .note("every list and object element built at compile time counts, once per instance and copy")
-        .help("build smaller collections, or raise the build's `values` limit");
+        .help("build smaller collections, or raise `max_values` in the project's `infra.toml`");
         self.exhaust(diagnostic);
         false
     }

@@ -79,6 +79,9 @@ pub struct Program {
     pub analysis: Analysis,
     /// The entry file's params, with their compile-time values.
     pub params: IndexMap<String, ParamInfo>,
+    /// What lowering may spend on the program: the build's budget, with
+    /// what its project's `infra.toml` sets.
+    pub budget: crate::lower::Budget,
 }
 
 /// A declaration of one of a program's modules.
@@ -353,6 +356,7 @@ pub fn check(
         stages: checker.stages,
         analysis,
         params,
+        budget: crate::lower::Budget::default(),
     };
     (program, checker.diagnostics)
 }

@@ -187,7 +187,7 @@ impl Evaluator<'_> {
                     )
                     .label("evaluated here when the limit was reached")
                     .note("every expression folded at compile time counts, each within its own limit too")
-                    .help("compute less at compile time, or raise the build's `steps` limit")
+                    .help("compute less at compile time, or raise `max_steps` in the project's `infra.toml`")
                     .emit();
                 }
                 return Err(Stop::Error);
