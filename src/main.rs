@@ -658,7 +658,7 @@ fn read_source(name: &str) -> Option<String> {
         .strip_prefix("<stdlib/")
         .and_then(|n| n.strip_suffix('>'))
     {
-        return infra::stdlib::source(path).map(str::to_string);
+        return infra::stdlib::source(path);
     }
     std::fs::read_to_string(name).ok()
 }

@@ -1,24 +1,51 @@
 //! The standard library, embedded: portable namespaces and native schemas,
 //! written in Infra under `stdlib/` and parsed by the same front end.
 //!
-//! Files are looked up by path and parsed only when a program uses them.
-//! Diagnostics name them `<stdlib/PATH>`.
+//! Each file is stored deflated on its own (see `build.rs`) and is inflated
+//! and parsed only when a program uses it; an index of the native type
+//! names the files declare answers "is there a schema" and "which names are
+//! near" without opening any. Diagnostics name files `<stdlib/PATH>`.
 
 mod generated {
+    /// One embedded file: its path under `stdlib/`, its bytes in `BLOB`
+    /// (deflated), and its size inflated.
+    pub struct Entry {
+        pub path: &'static str,
+        pub start: usize,
+        pub end: usize,
+        pub size: usize,
+    }
     include!(concat!(env!("OUT_DIR"), "/stdlib_files.rs"));
 }
 
+use generated::{BLOB, FILES, NATIVE_TYPES};
+
+/// The path of every embedded file under `stdlib/`, sorted.
+pub fn paths() -> impl Iterator<Item = &'static str> {
+    FILES.iter().map(|entry| entry.path)
+}
+
 /// Every embedded file as `(path under stdlib/, text)`, sorted by path.
-pub fn files() -> &'static [(&'static str, &'static str)] {
-    generated::FILES
+/// Inflates them all: for tests and tools, not for checking a program.
+pub fn files() -> impl Iterator<Item = (&'static str, String)> {
+    FILES.iter().map(|entry| (entry.path, inflate(entry)))
 }
 
 /// The text of one embedded file.
-pub fn source(path: &str) -> Option<&'static str> {
-    files()
-        .binary_search_by(|(p, _)| (*p).cmp(path))
+pub fn source(path: &str) -> Option<String> {
+    FILES
+        .binary_search_by(|entry| entry.path.cmp(path))
         .ok()
-        .map(|i| files()[i].1)
+        .map(|i| inflate(&FILES[i]))
+}
+
+fn inflate(entry: &generated::Entry) -> String {
+    let bytes = miniz_oxide::inflate::decompress_to_vec_with_limit(
+        &BLOB[entry.start..entry.end],
+        entry.size,
+    )
+    .expect("build.rs deflated every stdlib file");
+    String::from_utf8(bytes).expect("stdlib files are UTF-8")
 }
 
 /// The name diagnostics show for an embedded file.
@@ -38,6 +65,20 @@ pub fn native_path(type_name: &str) -> Option<String> {
     let target = crate::target::vocabulary_of(type_name)?;
     let file = type_name.to_lowercase().replace("::", "-");
     Some(format!("native/{target}/{file}.infra"))
+}
+
+/// The file declaring the schema of a native type, by the index of the
+/// names the stdlib declares (exact spelling).
+pub fn native_file(type_name: &str) -> Option<&'static str> {
+    NATIVE_TYPES
+        .binary_search_by(|(name, _)| (*name).cmp(type_name))
+        .ok()
+        .map(|i| FILES[NATIVE_TYPES[i].1 as usize].path)
+}
+
+/// Every native type name the stdlib has a schema for, sorted.
+pub fn native_types() -> impl Iterator<Item = &'static str> {
+    NATIVE_TYPES.iter().map(|(name, _)| *name)
 }
 
 #[cfg(test)]

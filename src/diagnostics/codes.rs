@@ -62,6 +62,7 @@ codes! {
     E0213 Error "lowering does not bind an output";
     W0201 Warning "persistent data deleted with its resource";
     W0202 Warning "unchecked native type";
+    W0210 Warning "quoted native type with a schema";
     // Stages, params and constraints (E03xx, W03xx).
     E0301 Error "constraint violated";
     E0302 Error "value does not match the param's type";

@@ -42,45 +42,6 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import infra_emit as ie  # noqa: E402
 
-TYPES = [
-    "AWS::EC2::VPC",
-    "AWS::EC2::VPCCidrBlock",
-    "AWS::EC2::Subnet",
-    "AWS::EC2::InternetGateway",
-    "AWS::EC2::VPCGatewayAttachment",
-    "AWS::EC2::RouteTable",
-    "AWS::EC2::Route",
-    "AWS::EC2::SubnetRouteTableAssociation",
-    "AWS::EC2::NatGateway",
-    "AWS::EC2::EIP",
-    "AWS::EC2::SecurityGroup",
-    "AWS::EC2::SecurityGroupIngress",
-    "AWS::EC2::SecurityGroupEgress",
-    "AWS::EC2::Instance",
-    "AWS::EC2::LaunchTemplate",
-    "AWS::EC2::Volume",
-    "AWS::EC2::VolumeAttachment",
-    "AWS::EC2::KeyPair",
-    "AWS::AutoScaling::AutoScalingGroup",
-    "AWS::S3::Bucket",
-    "AWS::S3::BucketPolicy",
-    "AWS::ElasticLoadBalancingV2::LoadBalancer",
-    "AWS::ElasticLoadBalancingV2::TargetGroup",
-    "AWS::ElasticLoadBalancingV2::Listener",
-    "AWS::Route53::HostedZone",
-    "AWS::Route53::RecordSet",
-    "AWS::RDS::DBInstance",
-    "AWS::RDS::DBSubnetGroup",
-    "AWS::SQS::Queue",
-    "AWS::SecretsManager::Secret",
-    "AWS::IAM::Role",
-    "AWS::IAM::InstanceProfile",
-    "AWS::IAM::Policy",
-    "AWS::KMS::Key",
-    "AWS::Lambda::Function",
-    "AWS::Logs::LogGroup",
-]
-
 # Types holding data / messages (see LANGUAGE.md, "State classes").
 STATE = {
     "AWS::EC2::Volume": "persistent",
@@ -431,7 +392,7 @@ def main():
     global all_property_types
     all_property_types = getatt_property_types(cfnlint_dir)
     natives = []
-    for t in TYPES:
+    for t in sorted(index):
         with open(os.path.join(schemas, "resources", index[t] + ".json"), encoding="utf-8") as f:
             schema = json.load(f)
         natives.append(generate(schema, snapshot))

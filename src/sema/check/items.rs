@@ -10,6 +10,7 @@ use indexmap::IndexMap;
 use rustc_hash::{FxBuildHasher, FxHashMap as HashMap};
 
 use super::exprs::{bind, canon};
+use super::schemas::quoted_type_diagnostic;
 use super::secrets::{marked_at, sensitive_outputs};
 use super::types::literal_type;
 use super::{
@@ -195,7 +196,7 @@ impl Checker<'_> {
                                 }
                             }
                         }
-                        ResourceType::Raw(_) => Ty::Any,
+                        ResourceType::Raw(name) => self.quoted_type(scope.module, name),
                     };
                     let ty = if r.for_guard.is_some() {
                         Ty::list(ty)
@@ -284,7 +285,7 @@ impl Checker<'_> {
             existence: Existence::Always,
         };
         if let ResourceType::Raw(name) = &r.ty {
-            self.raw_type(name);
+            self.raw_type(name, schema.is_some());
         }
         let locals_before = scope.locals.len();
         if let Some(guard) = &r.for_guard {
@@ -638,7 +639,7 @@ impl Checker<'_> {
         }
     }
 
-    fn raw_type(&mut self, name: &StringLit) {
+    fn raw_type(&mut self, name: &StringLit, has_schema: bool) {
         let text = name.as_plain().unwrap_or_default();
         if crate::target::vocabulary_of(&text).is_none() {
             self.diagnostics.push(
@@ -652,19 +653,8 @@ impl Checker<'_> {
             );
             return;
         }
-        let mut diagnostic = Diagnostic::new(
-            &codes::W0202,
-            name.span,
-            format!("`{text}` is passed through unchecked"),
-        )
-        .label("properties of this resource are not checked");
-        diagnostic = match self.native_schema(&text) {
-            Some(_) => diagnostic.help(format!(
-                "the stdlib knows this type: write `{text}` without quotes to have it checked"
-            )),
-            None => diagnostic.note("the stdlib has no schema for this type"),
-        };
-        self.diagnostics.push(diagnostic);
+        self.diagnostics
+            .push(quoted_type_diagnostic(&text, name.span, has_schema));
     }
 
     /// `renamed_from = "old"`: a name this resource had before, that no

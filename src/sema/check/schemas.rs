@@ -119,9 +119,10 @@ impl Checker<'_> {
         schema.constraints = constraints;
     }
 
-    /// A native type: declared by the program itself, or from the stdlib.
-    pub(super) fn native_type(&mut self, module: ModuleId, name: &str, span: Span) -> Ty {
-        let found = match self.modules[module.0 as usize].natives.get(name) {
+    /// The schema of a native type: declared by the program itself, or
+    /// from the stdlib.
+    fn find_native(&mut self, module: ModuleId, name: &str) -> Option<SchemaId> {
+        match self.modules[module.0 as usize].natives.get(name) {
             Some(found) => *found,
             None => {
                 let found = self
@@ -132,16 +133,34 @@ impl Checker<'_> {
                     .insert(name.to_string(), found);
                 found
             }
+        }
+    }
+
+    /// A native type written as a string: checked as the type it names
+    /// where there is a schema for it, else unchecked.
+    pub(super) fn quoted_type(&mut self, module: ModuleId, name: &StringLit) -> Ty {
+        let Some(text) = name.as_plain() else {
+            return Ty::Any;
         };
-        match found {
+        if crate::target::vocabulary_of(&text).is_none() {
+            return Ty::Any;
+        }
+        match self.find_native(module, &text) {
+            Some(id) => Ty::Resource(id),
+            None => Ty::Any,
+        }
+    }
+
+    /// A native type: declared by the program itself, or from the stdlib.
+    pub(super) fn native_type(&mut self, module: ModuleId, name: &str, span: Span) -> Ty {
+        match self.find_native(module, name) {
             Some(id) => Ty::Resource(id),
             None => {
                 let candidates = native_candidates(name);
                 let mut diagnostic =
                     Diagnostic::new(&codes::E0104, span, format!("unknown type `{name}`"))
                         .label("no native type of this name in the stdlib");
-                if let Some(near) = suggest::best_match(name, candidates.iter().map(String::as_str))
-                {
+                if let Some(near) = suggest::best_match(name, candidates.iter().copied()) {
                     diagnostic = diagnostic.help(format!("did you mean `{near}`?"));
                 } else {
                     diagnostic = diagnostic.help(format!(
@@ -391,21 +410,41 @@ pub(super) fn cidr_site(path: &str) -> Option<CidrSite> {
     })
 }
 
-/// Native type names near `name`, by the stdlib's file names, for
-/// did-you-mean. File names are lowercase; the suggestion is read from the
-/// file to get the name's own spelling.
-fn native_candidates(name: &str) -> Vec<String> {
+/// What a resource whose type is written as a string is told: with a
+/// schema, that the quotes are not needed (W0210); without, that it is not
+/// checked (W0202), and the name it may have meant.
+pub(super) fn quoted_type_diagnostic(name: &str, span: Span, has_schema: bool) -> Diagnostic {
+    if has_schema {
+        return Diagnostic::new(
+            &codes::W0210,
+            span,
+            format!("`{name}` is a native type with a schema: the quotes are not needed"),
+        )
+        .label("checked as if written without quotes")
+        .help(format!("write `{name}` without quotes"));
+    }
+    let diagnostic = Diagnostic::new(
+        &codes::W0202,
+        span,
+        format!("`{name}` is passed through unchecked"),
+    )
+    .label("properties of this resource are not checked");
+    let candidates = native_candidates(name);
+    match suggest::best_match(name, candidates.iter().copied()) {
+        Some(near) => diagnostic
+            .note("the stdlib has no schema for this type")
+            .help(format!("did you mean `{near}`?")),
+        None => diagnostic.note("the stdlib has no schema for this type"),
+    }
+}
+
+/// The native type names of `name`'s vocabulary, for did-you-mean: every
+/// name the stdlib's index holds, no file opened.
+fn native_candidates(name: &str) -> Vec<&'static str> {
     let Some(target) = crate::target::vocabulary_of(name) else {
         return Vec::new();
     };
-    let prefix = format!("native/{target}/");
-    stdlib::files()
-        .iter()
-        .filter(|(path, _)| path.starts_with(&prefix))
-        .filter_map(|(_, text)| {
-            let start = text.find("native \"")? + "native \"".len();
-            let end = text[start..].find('"')? + start;
-            Some(text[start..end].to_string())
-        })
+    stdlib::native_types()
+        .filter(|candidate| crate::target::vocabulary_of(candidate) == Some(target))
         .collect()
 }
