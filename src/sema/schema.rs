@@ -60,6 +60,19 @@ pub struct Schema {
     /// What a change of a property does to a deployed resource of a native
     /// type (its schema's `replaced_by` and `may_replace`).
     pub replacement: Replacement,
+    /// What the source of a native type's schema says is deprecated.
+    pub deprecated: Deprecated,
+}
+
+/// The deprecations of a native type's schema (its `deprecated = true` and
+/// `deprecated_properties` settings), warned about where a program uses
+/// them (W0211).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Deprecated {
+    /// The type itself.
+    pub whole: bool,
+    /// Top-level properties.
+    pub properties: Vec<String>,
 }
 
 /// The top-level properties of a native type whose change makes the tool

@@ -311,7 +311,10 @@ def generate(schema, snapshot):
     read_only = schema.get("readOnlyProperties", [])
     top_ro = {p.split("/")[2] for p in read_only if p.count("/") == 2}
     required = set(schema.get("required", []))
-    deprecated = {p.split("/")[2] for p in schema.get("deprecatedProperties", [])}
+    # Top-level pointers only: a deprecated member of a nested type leaves
+    # the property itself in use.
+    deprecated = {p.split("/")[2] for p in schema.get("deprecatedProperties", [])
+                  if p.count("/") == 2}
     for name, ps in schema["properties"].items():
         if name in top_ro:
             continue
@@ -363,6 +366,7 @@ def generate(schema, snapshot):
             native.attr(name, conv.convert(target, name, "/properties/" + name),
                         ie.first_sentence(ps.get("description")))
     ie.replacement_settings(native, *replacement)
+    ie.deprecation_settings(native, [n for n in schema["properties"] if n in deprecated])
     return native
 
 

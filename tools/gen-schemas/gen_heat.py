@@ -145,6 +145,12 @@ def hidden(schema):
     return status is not None and status.status == support.HIDDEN
 
 
+def deprecated(schema):
+    from heat.engine import support
+    status = getattr(schema, "support_status", None)
+    return status is not None and status.status == support.DEPRECATED
+
+
 def status_note(schema):
     """'Deprecated.' (or the like) for a non-SUPPORTED status, else ''."""
     from heat.engine import support
@@ -206,6 +212,11 @@ def generate(env, type_name):
                 if not schema.update_allowed and name not in allowed
                 and not getattr(schema, "immutable", False)]
     ie.replacement_settings(native, replaced, MAY_REPLACE.get(type_name, []))
+    ie.deprecation_settings(
+        native,
+        [name for name, schema in cls.properties_schema.items()
+         if not hidden(schema) and deprecated(schema)],
+        deprecated(cls))
     return native
 
 

@@ -236,6 +236,20 @@ def replacement_settings(native, replaced_by, may_replace=()):
             native.facts.append((key, literal(kept)))
 
 
+def deprecation_settings(native, properties, whole_type=False):
+    """What the source says is deprecated, written last (read into the
+    checker's Schema, which warns where a program uses it: W0211):
+    `deprecated_properties`, the top-level properties, in the order given,
+    only names of the schema's own properties; `deprecated = true`, the
+    type itself."""
+    props = {name for kind, name, _, _ in native.members if kind == "property"}
+    kept = [name for name in properties if name in props]
+    if kept:
+        native.facts.append(("deprecated_properties", literal(kept)))
+    if whole_type:
+        native.facts.append(("deprecated", "true"))
+
+
 class Native:
     """One `native` declaration.  Docs given here are used verbatim: pass
     first_sentence(description)."""

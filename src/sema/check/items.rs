@@ -287,6 +287,13 @@ impl Checker<'_> {
         if let ResourceType::Raw(name) = &r.ty {
             self.raw_type(name, schema.is_some());
         }
+        if let Some(schema) = schema {
+            let at = match &r.ty {
+                ResourceType::Path(path) => path.span,
+                ResourceType::Raw(name) => name.span,
+            };
+            self.check_deprecated(scope.module, schema, None, at);
+        }
         let locals_before = scope.locals.len();
         if let Some(guard) = &r.for_guard {
             let (iterable, secret) = self.reading_secrets(|s| s.infer(scope, &guard.iterable));
@@ -378,6 +385,7 @@ impl Checker<'_> {
             };
             match fields.inputs.get(key) {
                 Some(field) => {
+                    self.check_deprecated(scope.module, schema, Some(key), property.key.span);
                     let ((), secret) = self.reading_secrets(|s| {
                         s.check_value(scope, &property.value, &field.ty, Some((key, field)))
                     });

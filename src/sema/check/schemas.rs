@@ -12,7 +12,9 @@ use super::{Checker, ModuleId};
 use crate::diagnostics::{Diagnostic, codes};
 use crate::native::{DnsRecord, FinalSnapshot, KeyedAttribute, NativeFacts};
 use crate::sema::params;
-use crate::sema::schema::{Addressing, CidrSite, Field, Replacement, Schema, SchemaKind, Step};
+use crate::sema::schema::{
+    Addressing, CidrSite, Deprecated, Field, Replacement, Schema, SchemaKind, Step,
+};
 use crate::sema::ty::{SchemaId, Ty};
 use crate::source::Span;
 use crate::syntax::ast::*;
@@ -45,6 +47,7 @@ impl Checker<'_> {
             snapshot: false,
             addressing,
             replacement: Replacement::default(),
+            deprecated: Deprecated::default(),
             facts: Rc::default(),
         }));
         // Fields resolve on first use: a component's type may then appear in
@@ -264,6 +267,13 @@ impl Checker<'_> {
                     .unwrap_or_default(),
             },
             facts: Rc::new(facts(native)),
+            deprecated: Deprecated {
+                whole: setting(native, "deprecated")
+                    .is_some_and(|v| v.kind == ExprKind::Bool(true)),
+                properties: setting(native, "deprecated_properties")
+                    .map(|v| strings(v).collect())
+                    .unwrap_or_default(),
+            },
         }));
         Some(id)
     }
@@ -408,6 +418,44 @@ pub(super) fn cidr_site(path: &str) -> Option<CidrSite> {
         property: property.to_string(),
         steps,
     })
+}
+
+impl Checker<'_> {
+    /// W0211 where a resource of a program (not of the stdlib) uses a native
+    /// type its source deprecates (`property` None), or sets a deprecated
+    /// property of one.
+    pub(super) fn check_deprecated(
+        &mut self,
+        module: ModuleId,
+        schema: SchemaId,
+        property: Option<&str>,
+        span: Span,
+    ) {
+        if self.modules[module.0 as usize].stdlib {
+            return;
+        }
+        let schema = &self.schemas[schema.0 as usize];
+        let message = match property {
+            None if schema.deprecated.whole => format!("`{}` is deprecated", schema.name),
+            Some(key) if schema.deprecated.properties.iter().any(|p| p == key) => {
+                format!("`{key}` of `{}` is deprecated", schema.name)
+            }
+            _ => return,
+        };
+        let declared = property
+            .and_then(|key| schema.inputs.get(key))
+            .map_or(schema.span, |field| field.span);
+        let source = match &schema.kind {
+            SchemaKind::Native { target } => crate::target::Target::vocabulary_display(target),
+            SchemaKind::Component { .. } => return,
+        };
+        self.diagnostics.push(
+            Diagnostic::new(&codes::W0211, span, message)
+                .label(format!("deprecated by {source}"))
+                .secondary(declared, "the schema says so")
+                .note("a deprecated type or property may be removed by a later version of the target; its documentation names what replaces it"),
+        );
+    }
 }
 
 /// What a resource whose type is written as a string is told: with a
