@@ -367,7 +367,35 @@ def generate(schema, snapshot):
                         ie.first_sentence(ps.get("description")))
     ie.replacement_settings(native, *replacement)
     ie.deprecation_settings(native, [n for n in schema["properties"] if n in deprecated])
+    ie.constraint_settings(native, {name: value_constraints(conv.resolve(ps))
+                                    for name, ps in schema["properties"].items()})
     return native
+
+
+def value_constraints(s):
+    """A scalar property's enum, pattern, lengths and bounds, in a param's
+    option terms; nothing for other types, or where they do not fit it."""
+    kind = s.get("type")
+    if kind not in ("string", "integer", "number"):
+        return {}
+    out = {}
+    enum = s.get("enum")
+    if isinstance(enum, list) and enum:
+        want = str if kind == "string" else (int, float)
+        if all(isinstance(v, want) and not isinstance(v, bool) for v in enum):
+            out["allowed"] = list(dict.fromkeys(enum))
+    if kind == "string":
+        if isinstance(s.get("pattern"), str) and s["pattern"]:
+            out["pattern"] = ie.full_match_pattern(s["pattern"])
+        for src, dst in (("minLength", "min_length"), ("maxLength", "max_length")):
+            if isinstance(s.get(src), int) and not isinstance(s.get(src), bool) and s[src] >= 0:
+                out[dst] = s[src]
+    else:
+        for src, dst in (("minimum", "min"), ("maximum", "max")):
+            v = s.get(src)
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                out[dst] = int(v) if kind == "integer" and v == int(v) else v
+    return out
 
 
 all_property_types = set()

@@ -145,6 +145,37 @@ def hidden(schema):
     return status is not None and status.status == support.HIDDEN
 
 
+def value_constraints(schema):
+    """A scalar property's AllowedValues, AllowedPattern, Length and Range,
+    in a param's option terms (Heat matches a pattern against the whole
+    value, as the checker does); nothing for other types."""
+    from heat.engine import constraints as c
+    from heat.engine import properties
+    S = properties.Schema
+    if schema.type not in (S.STRING, S.INTEGER, S.NUMBER):
+        return {}
+    out = {}
+    for constraint in schema.constraints or []:
+        if isinstance(constraint, c.AllowedValues):
+            want = str if schema.type == S.STRING else (int, float)
+            values = list(constraint.allowed)
+            if values and all(isinstance(v, want) and not isinstance(v, bool) for v in values):
+                out["allowed"] = list(dict.fromkeys(values))
+        elif isinstance(constraint, c.AllowedPattern) and schema.type == S.STRING:
+            out["pattern"] = constraint.pattern
+        elif isinstance(constraint, c.Length) and schema.type == S.STRING:
+            if constraint.min is not None:
+                out["min_length"] = constraint.min
+            if constraint.max is not None:
+                out["max_length"] = constraint.max
+        elif isinstance(constraint, c.Range) and schema.type != S.STRING:
+            if constraint.min is not None:
+                out["min"] = constraint.min
+            if constraint.max is not None:
+                out["max"] = constraint.max
+    return out
+
+
 def deprecated(schema):
     from heat.engine import support
     status = getattr(schema, "support_status", None)
@@ -212,6 +243,8 @@ def generate(env, type_name):
                 if not schema.update_allowed and name not in allowed
                 and not getattr(schema, "immutable", False)]
     ie.replacement_settings(native, replaced, MAY_REPLACE.get(type_name, []))
+    ie.constraint_settings(native, {name: value_constraints(schema)
+                                    for name, schema in cls.properties_schema.items()})
     ie.deprecation_settings(
         native,
         [name for name, schema in cls.properties_schema.items()

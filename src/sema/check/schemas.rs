@@ -245,6 +245,7 @@ impl Checker<'_> {
                 outputs.entry(name.clone()).or_insert_with(|| field.clone());
             }
         }
+        let constraints = self.native_constraints(module, native);
         let id = SchemaId(self.schemas.len() as u32);
         self.schemas.push(Rc::new(Schema {
             name: name.to_string(),
@@ -255,7 +256,7 @@ impl Checker<'_> {
             span: native.type_name.span,
             inputs,
             outputs,
-            constraints: IndexMap::default(),
+            constraints,
             snapshot: setting(native, "snapshot").is_some_and(|v| v.kind == ExprKind::Bool(true)),
             addressing: addressing(native),
             replacement: Replacement {
@@ -276,6 +277,51 @@ impl Checker<'_> {
             },
         }));
         Some(id)
+    }
+}
+
+impl Checker<'_> {
+    /// `constraints = { P = { allowed = [...], pattern = "...", min = 1 } }`:
+    /// the values a native type's top-level properties take, in a param's
+    /// option terms, read as the param options of a property of that type
+    /// would be.
+    fn native_constraints(
+        &self,
+        module: ModuleId,
+        native: &Native,
+    ) -> IndexMap<String, crate::sema::params::Constraints, rustc_hash::FxBuildHasher> {
+        let mut out = IndexMap::default();
+        let Some(ExprKind::Object(entries)) = setting(native, "constraints").map(|v| &v.kind)
+        else {
+            return out;
+        };
+        let ast = &self.modules[module.0 as usize].ast;
+        let names = &self.modules[module.0 as usize].names;
+        for entry in entries {
+            let ExprKind::Object(options) = &entry.value.kind else {
+                continue;
+            };
+            let Some(field) = native.members.iter().find_map(|m| match &m.kind {
+                MemberKind::Property(f) if f.name.name == entry.key.name => Some(f),
+                _ => None,
+            }) else {
+                continue;
+            };
+            let param = Param {
+                name: field.name.clone(),
+                ty: Some(field.ty.clone()),
+                default: None,
+                options: Some(Block {
+                    properties: options.clone(),
+                    span: entry.value.span,
+                }),
+            };
+            out.insert(
+                entry.key.name.clone(),
+                params::constraints_of(ast, names, &param),
+            );
+        }
+        out
     }
 }
 
