@@ -4,6 +4,13 @@
 
 use std::collections::HashMap;
 use std::fmt::Write;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+#[path = "support/tools.rs"]
+mod tools;
+#[path = "support/xorshift.rs"]
+mod xorshift;
 
 use infra::source::FileId;
 use infra::syntax::ast::*;
@@ -183,24 +190,25 @@ fn program(text: &str) -> Option<(String, String)> {
     Some((type_name, out))
 }
 
-#[test]
-fn one_resource_of_every_native_type_checks_and_builds() {
-    let dir = tempfile::tempdir().expect("temporary directory");
+/// The program of every native type the stdlib has, by type name, sorted.
+fn every_program() -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = infra::stdlib::files()
+        .filter(|(path, _)| path.starts_with("native/"))
+        .map(|(path, text)| program(&text).unwrap_or_else(|| panic!("{path}: no native type")))
+        .collect();
+    out.sort();
+    out
+}
+
+/// Builds the programs, each for the targets it can compile to; asserts no
+/// error and returns the templates with their type names.
+fn build(dir: &Path, programs: &[(String, String)]) -> Vec<(String, infra::Template)> {
     let mut paths = Vec::new();
-    let mut names = Vec::new();
-    for (path, text) in infra::stdlib::files() {
-        if !path.starts_with("native/") {
-            continue;
-        }
-        let Some((name, source)) = program(&text) else {
-            panic!("{path} declares no native type");
-        };
-        let file = dir.path().join(format!("t{}.infra", paths.len()));
+    for (_, source) in programs {
+        let file = dir.join(format!("t{}.infra", paths.len()));
         std::fs::write(&file, source).expect("write program");
         paths.push(file);
-        names.push(name);
     }
-    assert_eq!(paths.len(), infra::stdlib::native_types().count());
     let (checked, templates) =
         infra::build(&paths, &infra::Options::default(), &[]).expect("readable programs");
     let errors: Vec<_> = checked
@@ -216,14 +224,175 @@ fn one_resource_of_every_native_type_checks_and_builds() {
         "{} errors; the first:\n{shown}",
         errors.len()
     );
-    // hashicorp/random's types build for both Terraform providers.
-    let both = names
+    let index: HashMap<_, _> = checked
+        .files
         .iter()
-        .filter(|n| infra::target::vocabulary_of(n) == Some("terraform"))
+        .zip(programs)
+        .map(|(parsed, (name, _))| (parsed.file, name.clone()))
+        .collect();
+    templates
+        .into_iter()
+        .map(|t| (index[&t.file].clone(), t))
+        .collect()
+}
+
+#[test]
+fn one_resource_of_every_native_type_checks_and_builds() {
+    let programs = every_program();
+    assert_eq!(programs.len(), infra::stdlib::native_types().count());
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let templates = build(dir.path(), &programs);
+    // hashicorp/random's types build for both Terraform providers.
+    let both = programs
+        .iter()
+        .filter(|(n, _)| infra::target::vocabulary_of(n) == Some("terraform"))
         .count();
     assert_eq!(
         templates.len(),
-        paths.len() + both,
+        programs.len() + both,
         "a template a type and target"
     );
+}
+
+/// `count` programs of the vocabularies `of` accepts, picked by a fixed
+/// seed (all of them when there are fewer).
+fn sample(
+    programs: &[(String, String)],
+    of: impl Fn(&str) -> bool,
+    count: usize,
+    seed: u64,
+) -> Vec<(String, String)> {
+    let mut pool: Vec<_> = programs.iter().filter(|(n, _)| of(n)).cloned().collect();
+    let mut random = xorshift::XorShift(seed);
+    let mut picked = Vec::new();
+    while picked.len() < count && !pool.is_empty() {
+        picked.push(pool.swap_remove(random.below(pool.len())));
+    }
+    picked.sort();
+    picked
+}
+
+fn shared() -> PathBuf {
+    std::env::var_os("INFRA_SHARED").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared"),
+        PathBuf::from,
+    )
+}
+
+/// Runs a validator once on every file (its start-up dominates); the lines
+/// it reports.
+fn validate(tool: &str, args: &[&str], files: &[PathBuf]) -> String {
+    let result = Command::new(shared().join("tools").join(tool))
+        .args(args)
+        .args(files)
+        .output()
+        .unwrap_or_else(|e| panic!("{tool} runs: {e}"));
+    if result.status.success() {
+        return String::new();
+    }
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&result.stdout),
+        String::from_utf8_lossy(&result.stderr)
+    )
+}
+
+fn venv_has(variable: &str, default: &str, file: &str) -> bool {
+    let venv = std::env::var_os(variable).unwrap_or_else(|| default.into());
+    Path::new(&venv).join(file).exists()
+}
+
+/// Writes each template where its validator reads it: CloudFormation and
+/// Heat one file each, Terraform a directory each (a directory is one
+/// configuration).
+fn write(dir: &Path, templates: &[(String, infra::Template)]) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for (i, (_, template)) in templates.iter().enumerate() {
+        let path = match template.target {
+            infra::ir::Target::CloudFormation => dir.join(format!("t{i}.template.json")),
+            infra::ir::Target::Heat => dir.join(format!("t{i}.hot.json")),
+            _ => {
+                let config = dir.join(format!("tf{i}"));
+                std::fs::create_dir_all(&config).expect("create directory");
+                config.join("main.tf.json")
+            }
+        };
+        std::fs::write(&path, &template.text).expect("write template");
+        out.push(path);
+    }
+    out
+}
+
+fn programs_of(of: impl Fn(&str) -> bool, count: usize, seed: u64) -> Vec<(String, String)> {
+    sample(&every_program(), of, count, seed)
+}
+
+fn cloudformation(name: &str) -> bool {
+    infra::target::vocabulary_of(name) == Some("cloudformation")
+}
+
+fn heat(name: &str) -> bool {
+    infra::target::vocabulary_of(name) == Some("heat")
+}
+
+fn terraform(name: &str) -> bool {
+    infra::target::vocabulary_of(name).is_some_and(|v| v.starts_with("terraform"))
+}
+
+/// Builds the programs and runs `tool` once on all their templates.
+fn built_and_validated(programs: &[(String, String)], tool: &str, args: &[&str]) -> String {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let files = write(dir.path(), &build(dir.path(), programs));
+    let files: Vec<PathBuf> = if tool == "tf-validate" {
+        files
+            .iter()
+            .map(|f| f.parent().expect("a directory").to_path_buf())
+            .collect()
+    } else {
+        files
+    };
+    validate(tool, args, &files)
+}
+
+#[test]
+fn a_fixed_sample_of_300_terraform_types_passes_tf_validate_strict() {
+    let found = shared().join("tools/tf-validate").exists();
+    if !tools::available("tf-validate (../shared/tools)", found) {
+        return;
+    }
+    let programs = programs_of(terraform, 300, 0x7e44_a1f0);
+    assert_eq!(programs.len(), 300);
+    let report = built_and_validated(&programs, "tf-validate", &["--strict"]);
+    assert!(report.is_empty(), "tf-validate found problems:\n{report}");
+}
+
+// The value a schema gives is not always one the target accepts: nested
+// enums and patterns (the schemas constrain top-level properties only),
+// "one of these properties is required" rules the schemas cannot say
+// (CloudFormation's oneOf alternatives, Heat's validate()), ids and ARNs of
+// a given form, services AWS has shut down. On the first run 226 of the 300
+// CloudFormation types and 113 of the 140 Heat types passed.
+#[test]
+#[ignore = "values within nested constraints and one-of rules are not made yet"]
+fn a_fixed_sample_of_300_cloudformation_types_passes_cfn_validate() {
+    let found = venv_has("CFN_VENV", "/opt/cfn-venv", "bin/cfn-lint");
+    if !tools::available("cfn-lint (../shared/tools/cfn-setup)", found) {
+        return;
+    }
+    let programs = programs_of(cloudformation, 300, 0x5eed_c0de);
+    assert_eq!(programs.len(), 300);
+    let report = built_and_validated(&programs, "cfn-validate", &[]);
+    assert!(report.is_empty(), "cfn-validate found problems:\n{report}");
+}
+
+#[test]
+#[ignore = "values within nested constraints and one-of rules are not made yet"]
+fn every_heat_type_passes_heat_validate() {
+    let found = venv_has("HEAT_VENV", "/opt/heat-venv", "bin/python");
+    if !tools::available("Heat (../shared/tools/heat-setup)", found) {
+        return;
+    }
+    let programs = programs_of(heat, usize::MAX, 1);
+    let report = built_and_validated(&programs, "heat-validate", &[]);
+    assert!(report.is_empty(), "heat-validate found problems:\n{report}");
 }
