@@ -1,6 +1,8 @@
 //! Embeds every `stdlib/**/*.infra` file in the binary, each deflated on its
 //! own (a program inflates only the files it uses), with an index by path
-//! and one by the native type names the files declare.
+//! and one by the native type names the files declare. The indexes are
+//! offsets into one string each, not `&str`s: thousands of pointers would
+//! each cost a relocation when the binary starts.
 
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -58,15 +60,20 @@ fn main() {
     entries.sort();
     let mut blob = Vec::new();
     let mut names = Vec::new();
-    let mut code = String::from("pub static FILES: &[Entry] = &[\n");
+    let mut paths = String::new();
+    // [path start, path end, blob start, blob end, size inflated]
+    let mut code = String::from("pub static FILES: &[[u32; 5]] = &[\n");
     for (index, (relative, file)) in entries.iter().enumerate() {
         let text = std::fs::read_to_string(file).expect("stdlib files are UTF-8");
         let deflated = miniz_oxide::deflate::compress_to_vec(text.as_bytes(), 9);
         let start = blob.len();
         blob.extend_from_slice(&deflated);
+        let path_start = paths.len();
+        paths.push_str(relative);
         writeln!(
             code,
-            "    Entry {{ path: {relative:?}, start: {start}, end: {}, size: {} }},",
+            "    [{path_start}, {}, {start}, {}, {}],",
+            paths.len(),
             blob.len(),
             text.len()
         )
@@ -74,13 +81,19 @@ fn main() {
         names.extend(native_names(&text).into_iter().map(|name| (name, index)));
     }
     code.push_str("];\n");
+    writeln!(code, "pub static PATHS: &str = {paths:?};").expect("write to string");
     names.sort();
     // Sorted by name: the order `stdlib::native_file` binary-searches in.
-    code.push_str("pub static NATIVE_TYPES: &[(&str, u32)] = &[\n");
+    // [name start, name end, file index]
+    let mut all_names = String::new();
+    code.push_str("pub static NATIVE_TYPES: &[[u32; 3]] = &[\n");
     for (name, index) in &names {
-        writeln!(code, "    ({name:?}, {index}),").expect("write to string");
+        let start = all_names.len();
+        all_names.push_str(name);
+        writeln!(code, "    [{start}, {}, {index}],", all_names.len()).expect("write to string");
     }
     code.push_str("];\n");
+    writeln!(code, "pub static NAMES: &str = {all_names:?};").expect("write to string");
     code.push_str(
         "pub static BLOB: &[u8] = include_bytes!(concat!(env!(\"OUT_DIR\"), \"/stdlib.bin\"));\n",
     );

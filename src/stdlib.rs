@@ -7,42 +7,42 @@
 //! near" without opening any. Diagnostics name files `<stdlib/PATH>`.
 
 mod generated {
-    /// One embedded file: its path under `stdlib/`, its bytes in `BLOB`
-    /// (deflated), and its size inflated.
-    pub struct Entry {
-        pub path: &'static str,
-        pub start: usize,
-        pub end: usize,
-        pub size: usize,
-    }
     include!(concat!(env!("OUT_DIR"), "/stdlib_files.rs"));
 }
 
-use generated::{BLOB, FILES, NATIVE_TYPES};
+use generated::{BLOB, FILES, NAMES, NATIVE_TYPES, PATHS};
+
+fn path_of(entry: &[u32; 5]) -> &'static str {
+    &PATHS[entry[0] as usize..entry[1] as usize]
+}
+
+fn name_of(entry: &[u32; 3]) -> &'static str {
+    &NAMES[entry[0] as usize..entry[1] as usize]
+}
 
 /// The path of every embedded file under `stdlib/`, sorted.
 pub fn paths() -> impl Iterator<Item = &'static str> {
-    FILES.iter().map(|entry| entry.path)
+    FILES.iter().map(path_of)
 }
 
 /// Every embedded file as `(path under stdlib/, text)`, sorted by path.
 /// Inflates them all: for tests and tools, not for checking a program.
 pub fn files() -> impl Iterator<Item = (&'static str, String)> {
-    FILES.iter().map(|entry| (entry.path, inflate(entry)))
+    FILES.iter().map(|entry| (path_of(entry), inflate(entry)))
 }
 
 /// The text of one embedded file.
 pub fn source(path: &str) -> Option<String> {
     FILES
-        .binary_search_by(|entry| entry.path.cmp(path))
+        .binary_search_by(|entry| path_of(entry).cmp(path))
         .ok()
         .map(|i| inflate(&FILES[i]))
 }
 
-fn inflate(entry: &generated::Entry) -> String {
+fn inflate(entry: &[u32; 5]) -> String {
     let bytes = miniz_oxide::inflate::decompress_to_vec_with_limit(
-        &BLOB[entry.start..entry.end],
-        entry.size,
+        &BLOB[entry[2] as usize..entry[3] as usize],
+        entry[4] as usize,
     )
     .expect("build.rs deflated every stdlib file");
     String::from_utf8(bytes).expect("stdlib files are UTF-8")
@@ -71,14 +71,14 @@ pub fn native_path(type_name: &str) -> Option<String> {
 /// names the stdlib declares (exact spelling).
 pub fn native_file(type_name: &str) -> Option<&'static str> {
     NATIVE_TYPES
-        .binary_search_by(|(name, _)| (*name).cmp(type_name))
+        .binary_search_by(|entry| name_of(entry).cmp(type_name))
         .ok()
-        .map(|i| FILES[NATIVE_TYPES[i].1 as usize].path)
+        .map(|i| path_of(&FILES[NATIVE_TYPES[i][2] as usize]))
 }
 
 /// Every native type name the stdlib has a schema for, sorted.
 pub fn native_types() -> impl Iterator<Item = &'static str> {
-    NATIVE_TYPES.iter().map(|(name, _)| *name)
+    NATIVE_TYPES.iter().map(name_of)
 }
 
 #[cfg(test)]
