@@ -47,8 +47,9 @@ pub struct Schema {
     pub inputs: IndexMap<String, Field, FxBuildHasher>,
     /// Attributes a reference can read.
     pub outputs: IndexMap<String, Field, FxBuildHasher>,
-    /// Constraints of a component's params, checked against constant values
-    /// its instances pass.
+    /// Constraints of a component's params, or of a native type's properties
+    /// (its schema's `constraints`), checked against constant values its
+    /// instances pass.
     pub constraints: IndexMap<String, Constraints, FxBuildHasher>,
     /// A native type that can be snapshotted before deletion.
     pub snapshot: bool,

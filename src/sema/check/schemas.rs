@@ -522,13 +522,12 @@ pub(super) fn quoted_type_diagnostic(name: &str, span: Span, has_schema: bool) -
         span,
         format!("`{name}` is passed through unchecked"),
     )
-    .label("properties of this resource are not checked");
+    .label("properties of this resource are not checked")
+    .note("the stdlib has no schema for this type");
     let candidates = native_candidates(name);
     match suggest::best_match(name, candidates.iter().copied()) {
-        Some(near) => diagnostic
-            .note("the stdlib has no schema for this type")
-            .help(format!("did you mean `{near}`?")),
-        None => diagnostic.note("the stdlib has no schema for this type"),
+        Some(near) => diagnostic.help(format!("did you mean `{near}`?")),
+        None => diagnostic,
     }
 }
 
