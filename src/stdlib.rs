@@ -60,8 +60,13 @@ pub fn portable_path(namespace: &str) -> String {
 
 /// Where the schema of a native type name lives, by the target vocabulary
 /// its spelling belongs to: `AWS::EC2::VPC`, `OS::Nova::Server`,
-/// `aws_instance`, `openstack_compute_instance_v2`, `random_password`.
+/// `aws_instance`, `openstack_compute_instance_v2`, `random_password`; a
+/// Terraform data source's, `data.aws_vpc`, in its provider's `data/`.
 pub fn native_path(type_name: &str) -> Option<String> {
+    if let Some(source) = type_name.strip_prefix("data.") {
+        let target = crate::target::vocabulary_of(source)?;
+        return Some(format!("native/{target}/data/{source}.infra"));
+    }
     let target = crate::target::vocabulary_of(type_name)?;
     let file = type_name.to_lowercase().replace("::", "-");
     Some(format!("native/{target}/{file}.infra"))
@@ -76,7 +81,8 @@ pub fn native_file(type_name: &str) -> Option<&'static str> {
         .map(|i| path_of(&FILES[NATIVE_TYPES[i][2] as usize]))
 }
 
-/// Every native type name the stdlib has a schema for, sorted.
+/// Every native type name the stdlib has a schema for (Terraform data
+/// sources as `data.NAME`), sorted.
 pub fn native_types() -> impl Iterator<Item = &'static str> {
     NATIVE_TYPES.iter().map(name_of)
 }

@@ -14,6 +14,10 @@ fn native_names_map_to_files() {
         native_path("aws_instance").as_deref(),
         Some("native/terraform-aws/aws_instance.infra")
     );
+    assert_eq!(
+        native_path("data.aws_vpc").as_deref(),
+        Some("native/terraform-aws/data/aws_vpc.infra")
+    );
     assert_eq!(native_path("Custom::Thing"), None);
 }
 
@@ -44,6 +48,8 @@ fn the_index_names_every_native_type_where_its_name_says() {
         "aws_cloudfront_distribution",
         "openstack_dns_zone_v2",
         "random_string",
+        "data.aws_vpc",
+        "data.openstack_networking_network_v2",
     ] {
         assert!(native_file(name).is_some(), "{name}");
     }

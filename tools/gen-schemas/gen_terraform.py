@@ -390,6 +390,33 @@ def generate(type_name, schema, prefix, target):
     return native
 
 
+def generate_data(type_name, schema, prefix, target):
+    """A data source, `native "data.TYPE"`: its arguments (lookup filters,
+    `id` among them where it is one) are properties, its computed
+    attributes attributes. Not yet usable in a program (see
+    docs/proposals/existing-resources.md)."""
+    native = ie.Native("data." + type_name, target)
+    native.file = type_name + ".infra"
+    conv = Converter(native)
+    short = "Data" + short_name(type_name, prefix)
+    block = schema["block"]
+    attrs = block.get("attributes", {})
+    for name, a in sorted(attrs.items()):
+        if a.get("required") or a.get("optional"):
+            native.prop(name, conv.attribute_type(a, short + ie.pascal(name)),
+                        bool(a.get("required")))
+    for name, bt in sorted(block.get("block_types", {}).items()):
+        ty, required = conv.block_type(bt, short + ie.pascal(name))
+        native.prop(name, ty, required)
+    if "id" not in attrs:
+        native.attr("id", ie.STRING)
+    for name, a in sorted(attrs.items()):
+        if a.get("computed") or name == "id":
+            native.attr(name, conv.attribute_type(a, short + ie.pascal(name), readable=True))
+    sensitive_settings(native, block)
+    return native
+
+
 def keyed_value_type(conv, block, name, key_field, value_field):
     """The type of `value_field` in the objects of the list attribute or
     block `name` (see KEYED_ATTRIBUTES)."""
@@ -451,6 +478,10 @@ def main():
                   % (address.split("/", 1)[1], prov["provider_version"], fname))
         count, size = ie.write_all(os.path.join(out, folder), natives, header)
         print("%s: %d types, %d bytes" % (folder, count, size))
+        sources = data["provider_schemas"][address]["data_source_schemas"]
+        natives = [generate_data(t, sources[t], prefix, folder) for t in sorted(sources)]
+        count, size = ie.write_all(os.path.join(out, folder, "data"), natives, header)
+        print("%s/data: %d data sources, %d bytes" % (folder, count, size))
     # hashicorp/random: random_password and random_id from the tables above
     # (the schema file lacks their docs and sensitive flags), the others from
     # the schema file.

@@ -304,6 +304,7 @@ class Native:
         self.members = []        # (kind, name, T, doc)
         self.types = TypeTable()
         self.header = None       # overrides write_all's header
+        self.file = None         # overrides file_name(type_name)
 
     def setting(self, name, literal):
         self.settings.append((name, literal))
@@ -352,7 +353,7 @@ def write_all(out_dir, natives, header):
     os.makedirs(out_dir, exist_ok=True)
     wanted = {}
     for n in natives:
-        wanted[file_name(n.type_name)] = n.text(n.header or header)
+        wanted[n.file or file_name(n.type_name)] = n.text(n.header or header)
     # Files this script made before for types no longer listed.
     script = header.split(" from ")[0]
     for existing in sorted(os.listdir(out_dir)):
