@@ -1,4 +1,8 @@
-//! Embeds every `stdlib/**/*.infra` file in the binary, sorted by path.
+//! Embeds every `stdlib/**/*.infra` file in the binary, each deflated on its
+//! own (a program inflates only the files it uses), with an index by path
+//! and one by the native type names the files declare. The indexes are
+//! offsets into one string each, not `&str`s: thousands of pointers would
+//! each cost a relocation when the binary starts.
 
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -17,6 +21,24 @@ fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// The type names of the `native "NAME" on ...` declarations of a file: a
+/// declaration starts a line, after an optional state class.
+fn native_names(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|line| {
+            let line = ["stateless ", "persistent ", "volatile "]
+                .iter()
+                .find_map(|class| line.strip_prefix(class))
+                .unwrap_or(line);
+            let rest = line.strip_prefix("native \"")?;
+            let end = rest.find('"')?;
+            // Generated names hold no escapes; a name with one is not indexed.
+            let name = &rest[..end];
+            (!name.contains('\\')).then(|| name.to_string())
+        })
+        .collect()
+}
+
 fn main() {
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets it"));
     let stdlib = root.join("stdlib");
@@ -24,23 +46,58 @@ fn main() {
     let mut files = Vec::new();
     collect(&stdlib, &mut files);
     // Sorted as strings: the order `stdlib::source` binary-searches in.
-    let mut entries: Vec<(String, String)> = files
-        .iter()
+    let mut entries: Vec<(String, PathBuf)> = files
+        .into_iter()
         .map(|file| {
             let relative = file
                 .strip_prefix(&stdlib)
                 .expect("under stdlib")
                 .to_string_lossy()
                 .replace('\\', "/");
-            (relative, file.display().to_string())
+            (relative, file)
         })
         .collect();
     entries.sort();
-    let mut code = String::from("pub static FILES: &[(&str, &str)] = &[\n");
-    for (relative, absolute) in &entries {
-        writeln!(code, "    ({relative:?}, include_str!({absolute:?})),").expect("write to string");
+    let mut blob = Vec::new();
+    let mut names = Vec::new();
+    let mut paths = String::new();
+    // [path start, path end, blob start, blob end, size inflated]
+    let mut code = String::from("pub static FILES: &[[u32; 5]] = &[\n");
+    for (index, (relative, file)) in entries.iter().enumerate() {
+        let text = std::fs::read_to_string(file).expect("stdlib files are UTF-8");
+        let deflated = miniz_oxide::deflate::compress_to_vec(text.as_bytes(), 9);
+        let start = blob.len();
+        blob.extend_from_slice(&deflated);
+        let path_start = paths.len();
+        paths.push_str(relative);
+        writeln!(
+            code,
+            "    [{path_start}, {}, {start}, {}, {}],",
+            paths.len(),
+            blob.len(),
+            text.len()
+        )
+        .expect("write to string");
+        names.extend(native_names(&text).into_iter().map(|name| (name, index)));
     }
     code.push_str("];\n");
+    writeln!(code, "pub static PATHS: &str = {paths:?};").expect("write to string");
+    names.sort();
+    // Sorted by name: the order `stdlib::native_file` binary-searches in.
+    // [name start, name end, file index]
+    let mut all_names = String::new();
+    code.push_str("pub static NATIVE_TYPES: &[[u32; 3]] = &[\n");
+    for (name, index) in &names {
+        let start = all_names.len();
+        all_names.push_str(name);
+        writeln!(code, "    [{start}, {}, {index}],", all_names.len()).expect("write to string");
+    }
+    code.push_str("];\n");
+    writeln!(code, "pub static NAMES: &str = {all_names:?};").expect("write to string");
+    code.push_str(
+        "pub static BLOB: &[u8] = include_bytes!(concat!(env!(\"OUT_DIR\"), \"/stdlib.bin\"));\n",
+    );
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets it"));
+    std::fs::write(out.join("stdlib.bin"), blob).expect("write generated file");
     std::fs::write(out.join("stdlib_files.rs"), code).expect("write generated file");
 }

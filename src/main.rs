@@ -783,7 +783,7 @@ fn read_source(name: &str) -> Option<String> {
         .strip_prefix("<stdlib/")
         .and_then(|n| n.strip_suffix('>'))
     {
-        return infra::stdlib::source(path).map(str::to_string);
+        return infra::stdlib::source(path);
     }
     let max = infra::project::Limits::default().max_file_bytes;
     String::from_utf8(workspace::read_regular(std::path::Path::new(name), max).ok()?).ok()

@@ -248,12 +248,14 @@ pub const TERRAFORM_PROVIDERS: &[TerraformProvider] = &[
 ];
 
 /// The vocabulary a native type name belongs to, by its spelling:
-/// `AWS::EC2::VPC` is CloudFormation's, `OS::Nova::Server` Heat's,
+/// `AWS::EC2::VPC` (and `Alexa::ASK::Skill`) is CloudFormation's,
+/// `OS::Nova::Server` Heat's,
 /// `aws_instance` and `openstack_compute_instance_v2` Terraform's providers',
 /// `random_password` Terraform's own (`terraform`).
 pub fn vocabulary_of(type_name: &str) -> Option<&'static str> {
-    const PREFIXES: [(&str, &str); 5] = [
+    const PREFIXES: [(&str, &str); 6] = [
         ("AWS::", "cloudformation"),
+        ("Alexa::", "cloudformation"),
         ("OS::", "heat"),
         ("aws_", "terraform-aws"),
         ("openstack_", "terraform-openstack"),

@@ -65,9 +65,9 @@ fn source(file: &str) -> String {
         .strip_prefix("<stdlib/")
         .and_then(|f| f.strip_suffix('>'))
     {
-        Some(path) => infra::stdlib::source(path)
-            .unwrap_or_else(|| panic!("{file}: no such stdlib file"))
-            .to_string(),
+        Some(path) => {
+            infra::stdlib::source(path).unwrap_or_else(|| panic!("{file}: no such stdlib file"))
+        }
         None => std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{file}: {e}")),
     }
 }

@@ -72,6 +72,8 @@ codes! {
     W0201 Warning "persistent data deleted with its resource";
     W0202 Warning "unchecked native type";
     W0203 Warning "group members protected only as a group";
+    W0210 Warning "quoted native type with a schema";
+    W0211 Warning "deprecated native type or property";
     // Stages, params and constraints (E03xx, W03xx).
     E0301 Error "constraint violated";
     E0302 Error "value does not match the param's type";

@@ -663,32 +663,18 @@ impl<'p> Expander<'p> {
                     ResourceType::Raw(s) => s.as_plain().unwrap_or_default(),
                     ResourceType::Path(p) => p.text(),
                 };
-                // A quoted type the stdlib knows keeps its schema's state
-                // class and snapshot: quoting skips the checks of its
-                // properties, never its protection.
-                let quoted = self
-                    .program
-                    .resource(self.frame().module, r)
-                    .and_then(|info| info.quoted)
-                    .map(|id| &self.program.schemas[id.0 as usize]);
-                let (state, snapshot) = match quoted {
-                    Some(schema) => (schema.state, schema.snapshot),
-                    // An unchecked type: whether it takes a snapshot is the
-                    // target's to say where the program asks for one; the
-                    // protection it is given otherwise is to be retained,
-                    // which every resource of every target accepts.
-                    // Inside a persistent component, a type whose schema
-                    // is unknown may hold the component's data: it is
-                    // protected as persistent.
-                    None => (
-                        if self.in_persistent_component() {
-                            StateClass::Persistent
-                        } else {
-                            StateClass::Stateless
-                        },
-                        own.is_some_and(|a| a.deletion == Deletion::Snapshot),
-                    ),
+                // An unchecked type: whether it takes a snapshot is the
+                // target's to say where the program asks for one; the
+                // protection it is given otherwise is to be retained, which
+                // every resource of every target accepts. Inside a
+                // persistent component, a type whose schema is unknown may
+                // hold the component's data: it is protected as persistent.
+                let state = if self.in_persistent_component() {
+                    StateClass::Persistent
+                } else {
+                    StateClass::Stateless
                 };
+                let snapshot = own.is_some_and(|a| a.deletion == Deletion::Snapshot);
                 let deletion =
                     own.or(inherited.filter(|a| a.everywhere || state == StateClass::Persistent));
                 self.native(

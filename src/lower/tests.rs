@@ -124,7 +124,7 @@ resource db: "AWS::RDS::DBInstance" {
 }
 "#;
     let (codes, template) = build(&[("main.infra", cfn)], &[], Target::CloudFormation);
-    assert_eq!(codes, ["W0202"]);
+    assert_eq!(codes, ["W0210"]);
     let template = template.expect("a template");
     assert_eq!(
         at(&template, &["Resources", "Db", "DeletionPolicy"]),
@@ -140,7 +140,7 @@ resource data: "OS::Cinder::Volume" {
 }
 "#;
     let (codes, template) = build(&[("main.infra", heat)], &[], Target::Heat);
-    assert_eq!(codes, ["W0202"]);
+    assert_eq!(codes, ["W0210"]);
     let template = template.expect("a template");
     assert_eq!(
         at(&template, &["resources", "data", "deletion_policy"]),
@@ -152,7 +152,7 @@ resource db: "aws_db_instance" {
 }
 "#;
     let (codes, template) = build(&[("main.infra", terraform)], &[], Target::TerraformAws);
-    assert_eq!(codes, ["W0202"]);
+    assert_eq!(codes, ["W0210"]);
     let template = template.expect("a template");
     assert_eq!(
         at(

@@ -47,8 +47,9 @@ pub struct Schema {
     pub inputs: IndexMap<String, Field, FxBuildHasher>,
     /// Attributes a reference can read.
     pub outputs: IndexMap<String, Field, FxBuildHasher>,
-    /// Constraints of a component's params, checked against constant values
-    /// its instances pass.
+    /// Constraints of a component's params, or of a native type's properties
+    /// (its schema's `constraints`), checked against constant values its
+    /// instances pass.
     pub constraints: IndexMap<String, Constraints, FxBuildHasher>,
     /// A native type that can be snapshotted before deletion.
     pub snapshot: bool,
@@ -60,6 +61,19 @@ pub struct Schema {
     /// What a change of a property does to a deployed resource of a native
     /// type (its schema's `replaced_by` and `may_replace`).
     pub replacement: Replacement,
+    /// What the source of a native type's schema says is deprecated.
+    pub deprecated: Deprecated,
+}
+
+/// The deprecations of a native type's schema (its `deprecated = true` and
+/// `deprecated_properties` settings), warned about where a program uses
+/// them (W0211).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Deprecated {
+    /// The type itself.
+    pub whole: bool,
+    /// Top-level properties.
+    pub properties: Vec<String>,
 }
 
 /// The top-level properties of a native type whose change makes the tool

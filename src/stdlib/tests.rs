@@ -14,13 +14,45 @@ fn native_names_map_to_files() {
         native_path("aws_instance").as_deref(),
         Some("native/terraform-aws/aws_instance.infra")
     );
+    assert_eq!(
+        native_path("data.aws_vpc").as_deref(),
+        Some("native/terraform-aws/data/aws_vpc.infra")
+    );
     assert_eq!(native_path("Custom::Thing"), None);
 }
 
 #[test]
 fn lookup_finds_every_embedded_file() {
     for (path, text) in files() {
-        assert_eq!(source(path), Some(*text), "{path}");
+        assert_eq!(source(path).as_deref(), Some(text.as_str()), "{path}");
     }
     assert_eq!(source("no/such/file.infra"), None);
+}
+
+#[test]
+fn the_index_names_every_native_type_where_its_name_says() {
+    let mut count = 0;
+    for name in native_types() {
+        assert_eq!(
+            native_file(name).map(str::to_string),
+            native_path(name),
+            "{name}"
+        );
+        count += 1;
+    }
+    // One of each vocabulary, spelt as the sources spell them.
+    for name in [
+        "AWS::DynamoDB::Table",
+        "Alexa::ASK::Skill",
+        "OS::Magnum::Cluster",
+        "aws_cloudfront_distribution",
+        "openstack_dns_zone_v2",
+        "random_string",
+        "data.aws_vpc",
+        "data.openstack_networking_network_v2",
+    ] {
+        assert!(native_file(name).is_some(), "{name}");
+    }
+    assert_eq!(native_file("aws_dynamodb_tabel"), None);
+    assert_eq!(count, NATIVE_TYPES.len());
 }

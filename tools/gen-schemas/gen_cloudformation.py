@@ -42,45 +42,6 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import infra_emit as ie  # noqa: E402
 
-TYPES = [
-    "AWS::EC2::VPC",
-    "AWS::EC2::VPCCidrBlock",
-    "AWS::EC2::Subnet",
-    "AWS::EC2::InternetGateway",
-    "AWS::EC2::VPCGatewayAttachment",
-    "AWS::EC2::RouteTable",
-    "AWS::EC2::Route",
-    "AWS::EC2::SubnetRouteTableAssociation",
-    "AWS::EC2::NatGateway",
-    "AWS::EC2::EIP",
-    "AWS::EC2::SecurityGroup",
-    "AWS::EC2::SecurityGroupIngress",
-    "AWS::EC2::SecurityGroupEgress",
-    "AWS::EC2::Instance",
-    "AWS::EC2::LaunchTemplate",
-    "AWS::EC2::Volume",
-    "AWS::EC2::VolumeAttachment",
-    "AWS::EC2::KeyPair",
-    "AWS::AutoScaling::AutoScalingGroup",
-    "AWS::S3::Bucket",
-    "AWS::S3::BucketPolicy",
-    "AWS::ElasticLoadBalancingV2::LoadBalancer",
-    "AWS::ElasticLoadBalancingV2::TargetGroup",
-    "AWS::ElasticLoadBalancingV2::Listener",
-    "AWS::Route53::HostedZone",
-    "AWS::Route53::RecordSet",
-    "AWS::RDS::DBInstance",
-    "AWS::RDS::DBSubnetGroup",
-    "AWS::SQS::Queue",
-    "AWS::SecretsManager::Secret",
-    "AWS::IAM::Role",
-    "AWS::IAM::InstanceProfile",
-    "AWS::IAM::Policy",
-    "AWS::KMS::Key",
-    "AWS::Lambda::Function",
-    "AWS::Logs::LogGroup",
-]
-
 # Types holding data / messages (see LANGUAGE.md, "State classes").
 STATE = {
     "AWS::EC2::Volume": "persistent",
@@ -350,7 +311,10 @@ def generate(schema, snapshot):
     read_only = schema.get("readOnlyProperties", [])
     top_ro = {p.split("/")[2] for p in read_only if p.count("/") == 2}
     required = set(schema.get("required", []))
-    deprecated = {p.split("/")[2] for p in schema.get("deprecatedProperties", [])}
+    # Top-level pointers only: a deprecated member of a nested type leaves
+    # the property itself in use.
+    deprecated = {p.split("/")[2] for p in schema.get("deprecatedProperties", [])
+                  if p.count("/") == 2}
     for name, ps in schema["properties"].items():
         if name in top_ro:
             continue
@@ -402,7 +366,36 @@ def generate(schema, snapshot):
             native.attr(name, conv.convert(target, name, "/properties/" + name),
                         ie.first_sentence(ps.get("description")))
     ie.replacement_settings(native, *replacement)
+    ie.deprecation_settings(native, [n for n in schema["properties"] if n in deprecated])
+    ie.constraint_settings(native, {name: value_constraints(conv.resolve(ps))
+                                    for name, ps in schema["properties"].items()})
     return native
+
+
+def value_constraints(s):
+    """A scalar property's enum, pattern, lengths and bounds, in a param's
+    option terms; nothing for other types, or where they do not fit it."""
+    kind = s.get("type")
+    if kind not in ("string", "integer", "number"):
+        return {}
+    out = {}
+    enum = s.get("enum")
+    if isinstance(enum, list) and enum:
+        want = str if kind == "string" else (int, float)
+        if all(isinstance(v, want) and not isinstance(v, bool) for v in enum):
+            out["allowed"] = list(dict.fromkeys(enum))
+    if kind == "string":
+        if isinstance(s.get("pattern"), str) and s["pattern"]:
+            out["pattern"] = ie.full_match_pattern(s["pattern"])
+        for src, dst in (("minLength", "min_length"), ("maxLength", "max_length")):
+            if isinstance(s.get(src), int) and not isinstance(s.get(src), bool) and s[src] >= 0:
+                out[dst] = s[src]
+    else:
+        for src, dst in (("minimum", "min"), ("maximum", "max")):
+            v = s.get(src)
+            if isinstance(v, (int, float)) and not isinstance(v, bool):
+                out[dst] = int(v) if kind == "integer" and v == int(v) else v
+    return out
 
 
 all_property_types = set()
@@ -431,7 +424,7 @@ def main():
     global all_property_types
     all_property_types = getatt_property_types(cfnlint_dir)
     natives = []
-    for t in TYPES:
+    for t in sorted(index):
         with open(os.path.join(schemas, "resources", index[t] + ".json"), encoding="utf-8") as f:
             schema = json.load(f)
         natives.append(generate(schema, snapshot))

@@ -48,73 +48,14 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import infra_emit as ie  # noqa: E402
 
-AWS_TYPES = [
-    "aws_vpc",
-    "aws_vpc_ipv4_cidr_block_association",
-    "aws_subnet",
-    "aws_internet_gateway",
-    "aws_route_table",
-    "aws_route",
-    "aws_route_table_association",
-    "aws_nat_gateway",
-    "aws_eip",
-    "aws_security_group",
-    "aws_vpc_security_group_ingress_rule",
-    "aws_vpc_security_group_egress_rule",
-    "aws_instance",
-    "aws_launch_template",
-    "aws_autoscaling_group",
-    "aws_ebs_volume",
-    "aws_volume_attachment",
-    "aws_key_pair",
-    "aws_s3_bucket",
-    "aws_lb",
-    "aws_lb_target_group",
-    "aws_lb_listener", "aws_lb_target_group_attachment",
-    "aws_s3_bucket_public_access_block", "aws_s3_bucket_policy", "aws_s3_bucket_versioning",
-    "aws_s3_bucket_website_configuration",
-    "aws_route53_zone",
-    "aws_route53_record",
-    "aws_db_instance",
-    "aws_db_subnet_group",
-    "aws_sqs_queue",
-    "aws_secretsmanager_secret",
-    "aws_secretsmanager_secret_version",
-    "aws_iam_role",
-]
-
-OPENSTACK_TYPES = [
-    "openstack_networking_network_v2",
-    "openstack_networking_subnet_v2",
-    "openstack_networking_router_v2",
-    "openstack_networking_router_interface_v2",
-    "openstack_networking_port_v2",
-    "openstack_networking_floatingip_v2",
-    "openstack_networking_floatingip_associate_v2",
-    "openstack_networking_secgroup_v2",
-    "openstack_networking_secgroup_rule_v2",
-    "openstack_compute_instance_v2",
-    "openstack_compute_keypair_v2",
-    "openstack_blockstorage_volume_v3",
-    "openstack_compute_volume_attach_v2",
-    "openstack_objectstorage_container_v1",
-    "openstack_lb_loadbalancer_v2",
-    "openstack_lb_listener_v2",
-    "openstack_lb_pool_v2",
-    "openstack_lb_member_v2",
-    "openstack_lb_monitor_v2",
-    "openstack_dns_zone_v2",
-    "openstack_dns_recordset_v2",
-    "openstack_db_instance_v1",
-    "openstack_orchestration_stack_v1",
-]
-
 PROVIDERS = [
-    # (file, provider address, output folder, types, short-name prefix)
-    ("aws.json.gz", "registry.terraform.io/hashicorp/aws", "terraform-aws", AWS_TYPES, "aws_"),
+    # (file, provider address, output folder, short-name prefix)
+    ("aws.json.gz", "registry.terraform.io/hashicorp/aws", "terraform-aws", "aws_"),
     ("openstack.json.gz", "registry.terraform.io/terraform-provider-openstack/openstack",
-     "terraform-openstack", OPENSTACK_TYPES, "openstack_"),
+     "terraform-openstack", "openstack_"),
 ]
+
+RANDOM_ADDRESS = "registry.terraform.io/hashicorp/random"
 
 STATE = {
     "aws_ebs_volume": "persistent",
@@ -449,6 +390,33 @@ def generate(type_name, schema, prefix, target):
     return native
 
 
+def generate_data(type_name, schema, prefix, target):
+    """A data source, `native "data.TYPE"`: its arguments (lookup filters,
+    `id` among them where it is one) are properties, its computed
+    attributes attributes. Not yet usable in a program (see
+    docs/proposals/existing-resources.md)."""
+    native = ie.Native("data." + type_name, target)
+    native.file = type_name + ".infra"
+    conv = Converter(native)
+    short = "Data" + short_name(type_name, prefix)
+    block = schema["block"]
+    attrs = block.get("attributes", {})
+    for name, a in sorted(attrs.items()):
+        if a.get("required") or a.get("optional"):
+            native.prop(name, conv.attribute_type(a, short + ie.pascal(name)),
+                        bool(a.get("required")))
+    for name, bt in sorted(block.get("block_types", {}).items()):
+        ty, required = conv.block_type(bt, short + ie.pascal(name))
+        native.prop(name, ty, required)
+    if "id" not in attrs:
+        native.attr("id", ie.STRING)
+    for name, a in sorted(attrs.items()):
+        if a.get("computed") or name == "id":
+            native.attr(name, conv.attribute_type(a, short + ie.pascal(name), readable=True))
+    sensitive_settings(native, block)
+    return native
+
+
 def keyed_value_type(conv, block, name, key_field, value_field):
     """The type of `value_field` in the objects of the list attribute or
     block `name` (see KEYED_ATTRIBUTES)."""
@@ -500,28 +468,46 @@ def main():
     ap.add_argument("--out", default=os.path.join(here, "..", "..", "stdlib", "native"))
     args = ap.parse_args()
     out = os.path.normpath(args.out)
-    for fname, address, folder, types, prefix in PROVIDERS:
-        path = os.path.join(args.schemas, fname)
-        if not os.path.exists(path):
-            sys.exit("%s not found (use --schemas)" % path)
-        with gzip.open(path, "rt", encoding="utf-8") as f:
-            data = json.load(f)
+    for fname, address, folder, prefix in PROVIDERS:
+        data = load(args.schemas, fname)
         prov = data["x_provenance"]
         schemas = data["provider_schemas"][address]["resource_schemas"]
-        natives = [generate(t, schemas[t], prefix, folder) for t in types]
+        natives = [generate(t, schemas[t], prefix, folder) for t in sorted(schemas)]
         header = ("Generated by tools/gen-schemas/gen_terraform.py from %s %s "
                   "(shared/schemas/terraform/%s). Do not edit."
                   % (address.split("/", 1)[1], prov["provider_version"], fname))
         count, size = ie.write_all(os.path.join(out, folder), natives, header)
         print("%s: %d types, %d bytes" % (folder, count, size))
-    header = ("Generated by tools/gen-schemas/gen_terraform.py from the documented schemas of "
-              "hashicorp/random 3.x random_password (schema version 3) and random_id (schema "
-              "version 0), written by hand in the script: the provider is not in "
-              "shared/schemas/terraform. Do not edit.")
-    count, size = ie.write_all(os.path.join(out, "terraform"), [random_id(), random_password()],
-                               header)
+        sources = data["provider_schemas"][address]["data_source_schemas"]
+        natives = [generate_data(t, sources[t], prefix, folder) for t in sorted(sources)]
+        count, size = ie.write_all(os.path.join(out, folder, "data"), natives, header)
+        print("%s/data: %d data sources, %d bytes" % (folder, count, size))
+    # hashicorp/random: random_password and random_id from the tables above
+    # (the schema file lacks their docs and sensitive flags), the others from
+    # the schema file.
+    data = load(args.schemas, "random.json.gz")
+    prov = data["x_provenance"]
+    schemas = data["provider_schemas"][RANDOM_ADDRESS]["resource_schemas"]
+    natives = [generate(t, schemas[t], "random_", "terraform") for t in sorted(schemas)
+               if t not in ("random_password", "random_id")]
+    for table in (random_id(), random_password()):
+        table.header = ("Generated by tools/gen-schemas/gen_terraform.py from the documented "
+                        "schemas of hashicorp/random 3.x random_password (schema version 3) and "
+                        "random_id (schema version 0), written by hand in the script: the schema "
+                        "file lacks their docs and sensitive flags. Do not edit.")
+        natives.append(table)
+    header = ("Generated by tools/gen-schemas/gen_terraform.py from hashicorp/random %s "
+              "(shared/schemas/terraform/random.json.gz). Do not edit." % prov["provider_version"])
+    count, size = ie.write_all(os.path.join(out, "terraform"), natives, header)
     print("terraform: %d types, %d bytes" % (count, size))
 
+
+def load(folder, fname):
+    path = os.path.join(folder, fname)
+    if not os.path.exists(path):
+        sys.exit("%s not found (use --schemas)" % path)
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        return json.load(f)
 
 if __name__ == "__main__":
     main()

@@ -36,6 +36,10 @@ def quote(text):
             out.append("\\n")
         elif ch == "\t":
             out.append("\\t")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ch == "\0":
+            out.append("\\0")
         else:
             out.append(ch)
     return '"' + "".join(out) + '"'
@@ -172,6 +176,10 @@ def literal(value):
     or an object of them."""
     if value is True:
         return "true"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        return repr(value) if value != int(value) else "%d.0" % value
     if isinstance(value, str):
         return quote(value)
     if isinstance(value, list):
@@ -236,6 +244,51 @@ def replacement_settings(native, replaced_by, may_replace=()):
             native.facts.append((key, literal(kept)))
 
 
+def deprecation_settings(native, properties, whole_type=False):
+    """What the source says is deprecated, written last (read into the
+    checker's Schema, which warns where a program uses it: W0211):
+    `deprecated_properties`, the top-level properties, in the order given,
+    only names of the schema's own properties; `deprecated = true`, the
+    type itself."""
+    props = {name for kind, name, _, _ in native.members if kind == "property"}
+    kept = [name for name in properties if name in props]
+    if kept:
+        native.facts.append(("deprecated_properties", literal(kept)))
+    if whole_type:
+        native.facts.append(("deprecated", "true"))
+
+
+CONSTRAINT_OPTIONS = ("allowed", "pattern", "min_length", "max_length", "min", "max")
+
+
+def constraint_settings(native, constraints):
+    """`constraints = { P = { allowed = [...], pattern = "...", min_length
+    = n, max_length = n, min = n, max = n } }`: what the source says of the
+    values of top-level properties, in a param's option terms (the checker
+    checks values known at compile time against them: E0301). Written last,
+    in member order, only for the schema's own properties; patterns must
+    match the whole value (see full_match_pattern)."""
+    kept = {}
+    for kind, name, _, _ in native.members:
+        if kind == "property" and constraints.get(name):
+            options = constraints[name]
+            kept[name] = {k: options[k] for k in CONSTRAINT_OPTIONS if k in options}
+    if kept:
+        body = "".join("\n    %s = %s" % (key(name), literal(options))
+                       for name, options in kept.items())
+        native.facts.append(("constraints", "{" + body + "\n  }"))
+
+
+def full_match_pattern(pattern):
+    """A pattern that matches a whole value where `pattern` matches part of
+    it (JSON Schema's `pattern` searches; the checker matches the whole
+    value): kept as it is when anchored at both ends with no alternation."""
+    if pattern.startswith("^") and pattern.endswith("$") and not pattern.endswith("\\$") \
+            and "|" not in pattern:
+        return pattern
+    return "[\\s\\S]*(?:" + pattern + ")[\\s\\S]*"
+
+
 class Native:
     """One `native` declaration.  Docs given here are used verbatim: pass
     first_sentence(description)."""
@@ -250,6 +303,8 @@ class Native:
         self.named = []          # (fact, member kinds, names it gives)
         self.members = []        # (kind, name, T, doc)
         self.types = TypeTable()
+        self.header = None       # overrides write_all's header
+        self.file = None         # overrides file_name(type_name)
 
     def setting(self, name, literal):
         self.settings.append((name, literal))
@@ -298,7 +353,7 @@ def write_all(out_dir, natives, header):
     os.makedirs(out_dir, exist_ok=True)
     wanted = {}
     for n in natives:
-        wanted[file_name(n.type_name)] = n.text(header)
+        wanted[n.file or file_name(n.type_name)] = n.text(n.header or header)
     # Files this script made before for types no longer listed.
     script = header.split(" from ")[0]
     for existing in sorted(os.listdir(out_dir)):

@@ -10,6 +10,7 @@ use indexmap::IndexMap;
 use rustc_hash::{FxBuildHasher, FxHashMap as HashMap};
 
 use super::exprs::{bind, canon};
+use super::schemas::quoted_type_diagnostic;
 use super::secrets::{marked_at, sensitive_outputs};
 use super::types::literal_type;
 use super::{
@@ -198,7 +199,7 @@ impl Checker<'_> {
                                 }
                             }
                         }
-                        ResourceType::Raw(_) => Ty::Any,
+                        ResourceType::Raw(name) => self.quoted_type(scope.module, name),
                     };
                     let ty = if r.for_guard.is_some() {
                         Ty::list(ty)
@@ -286,10 +287,16 @@ impl Checker<'_> {
             count: Count::One,
             existence: Existence::Always,
         };
-        let quoted = match &r.ty {
-            ResourceType::Raw(name) => self.raw_type(name),
-            ResourceType::Path(_) => None,
-        };
+        if let ResourceType::Raw(name) = &r.ty {
+            self.raw_type(name, schema.is_some());
+        }
+        if let Some(schema) = schema {
+            let at = match &r.ty {
+                ResourceType::Path(path) => path.span,
+                ResourceType::Raw(name) => name.span,
+            };
+            self.check_deprecated(scope.module, schema, None, at);
+        }
         let locals_before = scope.locals.len();
         if let Some(guard) = &r.for_guard {
             let (iterable, secret) = self.reading_secrets(|s| s.infer(scope, &guard.iterable));
@@ -381,6 +388,7 @@ impl Checker<'_> {
             };
             match fields.inputs.get(key) {
                 Some(field) => {
+                    self.check_deprecated(scope.module, schema, Some(key), property.key.span);
                     let ((), secret) = self.reading_secrets(|s| {
                         s.check_value(scope, &property.value, &field.ty, Some((key, field)))
                     });
@@ -432,7 +440,6 @@ impl Checker<'_> {
         if let Some(decl) = scope.names.of(&r.name) {
             let info = ResourceInfo {
                 schema,
-                quoted,
                 instances: instances.clone(),
             };
             let module = scope.module.0 as usize;
@@ -441,7 +448,7 @@ impl Checker<'_> {
             }
             self.resources[module].insert(decl, info);
         }
-        let state = schema.or(quoted).map(|s| self.schemas[s.0 as usize].state);
+        let state = schema.map(|s| self.schemas[s.0 as usize].state);
         (state, instances)
     }
 
@@ -653,8 +660,7 @@ impl Checker<'_> {
         }
     }
 
-    /// A quoted native type: W0202, and the stdlib's schema of it, if any.
-    fn raw_type(&mut self, name: &StringLit) -> Option<SchemaId> {
+    fn raw_type(&mut self, name: &StringLit, has_schema: bool) {
         let text = name.as_plain().unwrap_or_default();
         if crate::target::vocabulary_of(&text).is_none() {
             self.diagnostics.push(
@@ -666,31 +672,10 @@ impl Checker<'_> {
                 .label("unknown target vocabulary")
                 .help("a native type name starts with `AWS::`, `OS::`, `aws_`, `openstack_` or `random_`"),
             );
-            return None;
+            return;
         }
-        let mut diagnostic = Diagnostic::new(
-            &codes::W0202,
-            name.span,
-            format!("`{text}` is passed through unchecked"),
-        )
-        .label("properties of this resource are not checked");
-        let known = self.native_schema(&text);
-        diagnostic = match known {
-            Some(id) => {
-                let state = self.schemas[id.0 as usize].state;
-                if state == StateClass::Persistent {
-                    diagnostic = diagnostic.note(format!(
-                        "`{text}` is persistent: it is protected as the stdlib's schema says"
-                    ));
-                }
-                diagnostic.help(format!(
-                    "the stdlib knows this type: write `{text}` without quotes to have it checked"
-                ))
-            }
-            None => diagnostic.note("the stdlib has no schema for this type"),
-        };
-        self.diagnostics.push(diagnostic);
-        known
+        self.diagnostics
+            .push(quoted_type_diagnostic(&text, name.span, has_schema));
     }
 
     /// A program's own declaration of a native type the stdlib declares

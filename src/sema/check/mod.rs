@@ -94,12 +94,8 @@ pub struct DeclRef {
 /// A resource declaration, checked.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ResourceInfo {
-    /// Its type, when the type is known (not a quoted native type).
+    /// Its type, when the type is known (quoted or not).
     pub schema: Option<SchemaId>,
-    /// For a quoted native type the stdlib has a schema of, that schema:
-    /// its properties are not checked, but its state class and whether it
-    /// takes a snapshot still decide how it is protected.
-    pub quoted: Option<SchemaId>,
     /// How many instances exist: folded in the entry file, where every
     /// param given at compile time is known; in a component they depend on
     /// each instance's arguments, and lowering decides them.

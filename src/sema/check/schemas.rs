@@ -12,7 +12,9 @@ use super::{Checker, ModuleId};
 use crate::diagnostics::{Diagnostic, codes};
 use crate::native::{DnsRecord, FinalSnapshot, KeyedAttribute, NativeFacts};
 use crate::sema::params;
-use crate::sema::schema::{Addressing, CidrSite, Field, Replacement, Schema, SchemaKind, Step};
+use crate::sema::schema::{
+    Addressing, CidrSite, Deprecated, Field, Replacement, Schema, SchemaKind, Step,
+};
 use crate::sema::ty::{SchemaId, Ty};
 use crate::source::Span;
 use crate::syntax::ast::*;
@@ -45,6 +47,7 @@ impl Checker<'_> {
             snapshot: false,
             addressing,
             replacement: Replacement::default(),
+            deprecated: Deprecated::default(),
             facts: Rc::default(),
         }));
         // Fields resolve on first use: a component's type may then appear in
@@ -119,9 +122,10 @@ impl Checker<'_> {
         schema.constraints = constraints;
     }
 
-    /// A native type: declared by the program itself, or from the stdlib.
-    pub(super) fn native_type(&mut self, module: ModuleId, name: &str, span: Span) -> Ty {
-        let found = match self.modules[module.0 as usize].natives.get(name) {
+    /// The schema of a native type: declared by the program itself, or
+    /// from the stdlib.
+    fn find_native(&mut self, module: ModuleId, name: &str) -> Option<SchemaId> {
+        match self.modules[module.0 as usize].natives.get(name) {
             Some(found) => *found,
             None => {
                 let found = self
@@ -132,16 +136,34 @@ impl Checker<'_> {
                     .insert(name.to_string(), found);
                 found
             }
+        }
+    }
+
+    /// A native type written as a string: checked as the type it names
+    /// where there is a schema for it, else unchecked.
+    pub(super) fn quoted_type(&mut self, module: ModuleId, name: &StringLit) -> Ty {
+        let Some(text) = name.as_plain() else {
+            return Ty::Any;
         };
-        match found {
+        if crate::target::vocabulary_of(&text).is_none() {
+            return Ty::Any;
+        }
+        match self.find_native(module, &text) {
+            Some(id) => Ty::Resource(id),
+            None => Ty::Any,
+        }
+    }
+
+    /// A native type: declared by the program itself, or from the stdlib.
+    pub(super) fn native_type(&mut self, module: ModuleId, name: &str, span: Span) -> Ty {
+        match self.find_native(module, name) {
             Some(id) => Ty::Resource(id),
             None => {
                 let candidates = native_candidates(name);
                 let mut diagnostic =
                     Diagnostic::new(&codes::E0104, span, format!("unknown type `{name}`"))
                         .label("no native type of this name in the stdlib");
-                if let Some(near) = suggest::best_match(name, candidates.iter().map(String::as_str))
-                {
+                if let Some(near) = suggest::best_match(name, candidates.iter().copied()) {
                     diagnostic = diagnostic.help(format!("did you mean `{near}`?"));
                 } else {
                     diagnostic = diagnostic.help(format!(
@@ -223,6 +245,7 @@ impl Checker<'_> {
                 outputs.entry(name.clone()).or_insert_with(|| field.clone());
             }
         }
+        let constraints = self.native_constraints(module, native);
         let id = SchemaId(self.schemas.len() as u32);
         self.schemas.push(Rc::new(Schema {
             name: name.to_string(),
@@ -233,7 +256,7 @@ impl Checker<'_> {
             span: native.type_name.span,
             inputs,
             outputs,
-            constraints: IndexMap::default(),
+            constraints,
             snapshot: setting(native, "snapshot").is_some_and(|v| v.kind == ExprKind::Bool(true)),
             addressing: addressing(native),
             replacement: Replacement {
@@ -245,8 +268,60 @@ impl Checker<'_> {
                     .unwrap_or_default(),
             },
             facts: Rc::new(facts(native)),
+            deprecated: Deprecated {
+                whole: setting(native, "deprecated")
+                    .is_some_and(|v| v.kind == ExprKind::Bool(true)),
+                properties: setting(native, "deprecated_properties")
+                    .map(|v| strings(v).collect())
+                    .unwrap_or_default(),
+            },
         }));
         Some(id)
+    }
+}
+
+impl Checker<'_> {
+    /// `constraints = { P = { allowed = [...], pattern = "...", min = 1 } }`:
+    /// the values a native type's top-level properties take, in a param's
+    /// option terms, read as the param options of a property of that type
+    /// would be.
+    fn native_constraints(
+        &self,
+        module: ModuleId,
+        native: &Native,
+    ) -> IndexMap<String, crate::sema::params::Constraints, rustc_hash::FxBuildHasher> {
+        let mut out = IndexMap::default();
+        let Some(ExprKind::Object(entries)) = setting(native, "constraints").map(|v| &v.kind)
+        else {
+            return out;
+        };
+        let ast = &self.modules[module.0 as usize].ast;
+        let names = &self.modules[module.0 as usize].names;
+        for entry in entries {
+            let ExprKind::Object(options) = &entry.value.kind else {
+                continue;
+            };
+            let Some(field) = native.members.iter().find_map(|m| match &m.kind {
+                MemberKind::Property(f) if f.name.name == entry.key.name => Some(f),
+                _ => None,
+            }) else {
+                continue;
+            };
+            let param = Param {
+                name: field.name.clone(),
+                ty: Some(field.ty.clone()),
+                default: None,
+                options: Some(Block {
+                    properties: options.clone(),
+                    span: entry.value.span,
+                }),
+            };
+            out.insert(
+                entry.key.name.clone(),
+                params::constraints_of(ast, names, &param),
+            );
+        }
+        out
     }
 }
 
@@ -391,21 +466,78 @@ pub(super) fn cidr_site(path: &str) -> Option<CidrSite> {
     })
 }
 
-/// Native type names near `name`, by the stdlib's file names, for
-/// did-you-mean. File names are lowercase; the suggestion is read from the
-/// file to get the name's own spelling.
-fn native_candidates(name: &str) -> Vec<String> {
+impl Checker<'_> {
+    /// W0211 where a resource of a program (not of the stdlib) uses a native
+    /// type its source deprecates (`property` None), or sets a deprecated
+    /// property of one.
+    pub(super) fn check_deprecated(
+        &mut self,
+        module: ModuleId,
+        schema: SchemaId,
+        property: Option<&str>,
+        span: Span,
+    ) {
+        if self.modules[module.0 as usize].stdlib {
+            return;
+        }
+        let schema = &self.schemas[schema.0 as usize];
+        let message = match property {
+            None if schema.deprecated.whole => format!("`{}` is deprecated", schema.name),
+            Some(key) if schema.deprecated.properties.iter().any(|p| p == key) => {
+                format!("`{key}` of `{}` is deprecated", schema.name)
+            }
+            _ => return,
+        };
+        let declared = property
+            .and_then(|key| schema.inputs.get(key))
+            .map_or(schema.span, |field| field.span);
+        let source = match &schema.kind {
+            SchemaKind::Native { target } => crate::target::Target::vocabulary_display(target),
+            SchemaKind::Component { .. } => return,
+        };
+        self.diagnostics.push(
+            Diagnostic::new(&codes::W0211, span, message)
+                .label(format!("deprecated by {source}"))
+                .secondary(declared, "the schema says so")
+                .note("a deprecated type or property may be removed by a later version of the target; its documentation names what replaces it"),
+        );
+    }
+}
+
+/// What a resource whose type is written as a string is told: with a
+/// schema, that the quotes are not needed (W0210); without, that it is not
+/// checked (W0202), and the name it may have meant.
+pub(super) fn quoted_type_diagnostic(name: &str, span: Span, has_schema: bool) -> Diagnostic {
+    if has_schema {
+        return Diagnostic::new(
+            &codes::W0210,
+            span,
+            format!("`{name}` is a native type with a schema: the quotes are not needed"),
+        )
+        .label("checked as if written without quotes")
+        .help(format!("write `{name}` without quotes"));
+    }
+    let diagnostic = Diagnostic::new(
+        &codes::W0202,
+        span,
+        format!("`{name}` is passed through unchecked"),
+    )
+    .label("properties of this resource are not checked")
+    .note("the stdlib has no schema for this type");
+    let candidates = native_candidates(name);
+    match suggest::best_match(name, candidates.iter().copied()) {
+        Some(near) => diagnostic.help(format!("did you mean `{near}`?")),
+        None => diagnostic,
+    }
+}
+
+/// The native type names of `name`'s vocabulary, for did-you-mean: every
+/// name the stdlib's index holds, no file opened.
+fn native_candidates(name: &str) -> Vec<&'static str> {
     let Some(target) = crate::target::vocabulary_of(name) else {
         return Vec::new();
     };
-    let prefix = format!("native/{target}/");
-    stdlib::files()
-        .iter()
-        .filter(|(path, _)| path.starts_with(&prefix))
-        .filter_map(|(_, text)| {
-            let start = text.find("native \"")? + "native \"".len();
-            let end = text[start..].find('"')? + start;
-            Some(text[start..end].to_string())
-        })
+    stdlib::native_types()
+        .filter(|candidate| crate::target::vocabulary_of(candidate) == Some(target))
         .collect()
 }

@@ -421,7 +421,7 @@ component Tier {
 #[test]
 fn the_stdlib_params_are_clean() {
     for (path, text) in crate::stdlib::files() {
-        let (file, _) = crate::syntax::parse(FileId(0), text);
+        let (file, _) = crate::syntax::parse(FileId(0), &text);
         let (names, _) = crate::sema::resolve::resolve(&file);
         let (_, diagnostics) = check(&file, &names, &GivenParams::new());
         // `compute.KeyPair.public_key` has a pattern anchored at its start
