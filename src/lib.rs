@@ -12,6 +12,7 @@ pub mod fmt;
 pub mod graph;
 pub mod ir;
 pub mod json;
+pub mod levels;
 pub mod lower;
 pub mod native;
 pub use sema::params;

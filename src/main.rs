@@ -6,8 +6,11 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+mod cli;
+
 use infra::diagnostics::{self, Diagnostic, Severity, codes};
 use infra::ir::Target;
+use infra::levels::{Level, Levels};
 use infra::source::SourceDb;
 use infra::workspace::{self, IoError};
 
@@ -28,8 +31,19 @@ struct DiagnosticArgs {
     /// How to print diagnostics.
     #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
     message_format: MessageFormat,
-    /// Fail (exit 1) on warnings too.
-    #[arg(long)]
+    /// Report nothing of this code (a warning or note); repeatable.
+    #[arg(long, value_name = "CODE")]
+    allow: Vec<String>,
+    /// Report this code with its own severity, whatever `infra.toml` says;
+    /// repeatable.
+    #[arg(long, value_name = "CODE")]
+    warn: Vec<String>,
+    /// Make this code, or every warning (`--deny warnings`), an error that
+    /// fails the command; repeatable. Notes are not warnings.
+    #[arg(long, value_name = "CODE|warnings")]
+    deny: Vec<String>,
+    /// The same as `--deny warnings`.
+    #[arg(long, hide = true)]
     deny_warnings: bool,
 }
 
@@ -42,17 +56,21 @@ struct ParamArgs {
     /// A JSON object of param values; overrides `INFRA_PARAM_<name>`.
     #[arg(long = "params", value_name = "FILE")]
     params: Option<PathBuf>,
+    /// The environment of `infra.toml` whose params (`[env.NAME.params]`)
+    /// and output directory are used.
+    #[arg(long, value_name = "NAME")]
+    env: Option<String>,
 }
 
 #[derive(Subcommand)]
 enum Command {
     /// Check programs for errors without writing anything.
     #[command(
-        after_help = "Examples:\n  infra check examples\n  infra check main.infra --message-format json"
+        after_help = "Examples:\n  infra check examples\n  infra check examples --deny warnings\n  infra check examples --message-format sarif > report.sarif\n\nWithout PATH, the entry files of the nearest infra.toml."
     )]
     Check {
-        /// Files, or directories searched for `*.infra`.
-        #[arg(required = true)]
+        /// Files, or directories searched for `*.infra` (default: the
+        /// entry files of the nearest `infra.toml`).
         paths: Vec<PathBuf>,
         /// Check for these targets only (default: every target each
         /// program can compile to).
@@ -68,21 +86,23 @@ enum Command {
     },
     /// Compile programs into native templates.
     #[command(
-        after_help = "Examples:\n  infra build main.infra --target cloudformation > stack.template.json\n  infra build examples -o out --target cloudformation --target heat --target terraform\n  infra build main.infra --target terraform --provider openstack -o out --param env=prod"
+        after_help = "Examples:\n  infra build main.infra --target cloudformation > stack.template.json\n  infra build examples -o out --target cloudformation --target heat --target terraform --provider aws\n  infra build main.infra --target terraform --provider openstack -o out --param env=prod"
     )]
     Build {
-        /// Files, or directories searched for `*.infra`.
-        #[arg(required = true)]
+        /// Files, or directories searched for `*.infra` (default: the
+        /// entry files of the nearest `infra.toml`).
         paths: Vec<PathBuf>,
         /// A target: cloudformation, heat, terraform (with --provider), or
-        /// terraform-aws / terraform-openstack; repeatable.
-        #[arg(long = "target", short = 't', required = true, value_name = "TARGET")]
+        /// terraform-aws / terraform-openstack; repeatable (default: the
+        /// targets of `infra.toml`).
+        #[arg(long = "target", short = 't', value_name = "TARGET")]
         targets: Vec<String>,
         /// The Terraform provider(s) for `--target terraform`: aws, openstack.
         #[arg(long = "provider", value_name = "PROVIDER")]
         providers: Vec<String>,
-        /// Write `NAME.template.json`, `NAME.hot.json`, `NAME.tf.json` here;
-        /// without it, the one template goes to stdout.
+        /// Write `NAME.template.json`, `NAME.hot.json`, `NAME.tf.json` here
+        /// (default: `out_dir` of `infra.toml`); without it, the one
+        /// template goes to stdout.
         #[arg(long, short = 'o', value_name = "DIR")]
         out_dir: Option<PathBuf>,
         #[command(flatten)]
@@ -460,15 +480,124 @@ impl From<IoError> for UsageError {
     }
 }
 
-fn options(params: &ParamArgs) -> Result<infra::Options, UsageError> {
+/// The diagnostic levels of the run: `infra.toml`'s, the command line's
+/// over them. Read by [`report`].
+static LEVELS: std::sync::OnceLock<Levels> = std::sync::OnceLock::new();
+
+/// A command's inputs with its project file applied.
+struct Context {
+    /// The entry paths: those given, else the project's.
+    paths: Vec<PathBuf>,
+    project: Option<cli::project::Found>,
+    options: infra::Options,
+}
+
+impl Context {
+    /// The targets: those given, else the project's.
+    fn targets(&self, given: &[String]) -> Vec<String> {
+        match &self.project {
+            Some(found) if given.is_empty() => found.targets(),
+            _ => given.to_vec(),
+        }
+    }
+
+    /// The providers: those given, else the project's where its targets
+    /// are used or `--target terraform` is given.
+    fn providers(&self, targets: &[String], given: &[String]) -> Vec<String> {
+        match &self.project {
+            Some(found)
+                if given.is_empty()
+                    && (targets.is_empty() || targets.iter().any(|t| t == "terraform")) =>
+            {
+                found.providers()
+            }
+            _ => given.to_vec(),
+        }
+    }
+}
+
+/// The levels the command line gives: `--deny` over `--warn` over
+/// `--allow` for one code given twice.
+fn command_line_levels(args: &DiagnosticArgs) -> Result<Levels, UsageError> {
+    let mut levels = Levels::default();
+    if args.deny_warnings {
+        let _ = levels.set(infra::levels::WARNINGS, Level::Deny, "`--deny-warnings`");
+    }
+    for (list, level, flag) in [
+        (&args.allow, Level::Allow, "--allow"),
+        (&args.warn, Level::Warn, "--warn"),
+        (&args.deny, Level::Deny, "--deny"),
+    ] {
+        for code in list {
+            levels
+                .set(code, level, &format!("`{flag} {code}`"))
+                .map_err(|m| UsageError::Params(format!("invalid `{flag} {code}`: {m}")))?;
+        }
+    }
+    Ok(levels)
+}
+
+/// Reads the project file of `paths` and applies it: entry paths, params,
+/// levels. A project file with errors is reported (exit status 1, the
+/// `Err` of the inner result).
+fn context(
+    paths: &[PathBuf],
+    params: &ParamArgs,
+    args: &DiagnosticArgs,
+) -> Result<Result<Context, u8>, UsageError> {
+    let given_levels = command_line_levels(args)?;
+    let project = match cli::project::find(paths) {
+        Ok(found) => found,
+        Err((db, errors)) => {
+            let _ = LEVELS.set(given_levels);
+            return Ok(Err(report(&db, &errors, args)));
+        }
+    };
+    cli::project::check_env(project.as_ref(), params.env.as_deref()).map_err(UsageError::Params)?;
+    let levels = match &project {
+        Some(found) => found.levels().overridden_by(&given_levels),
+        None => given_levels,
+    };
+    let _ = LEVELS.set(levels);
+    let paths = match &project {
+        Some(found) if paths.is_empty() => found.entries(),
+        _ => paths.to_vec(),
+    };
+    if paths.is_empty() {
+        return Err(UsageError::Params(format!(
+            "no input files: give the files or directories to read, or run in a project (a directory with `{}` at or above it)",
+            infra::project::PROJECT_FILE
+        )));
+    }
     let env = std::env::vars_os()
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)));
-    let params = infra::params::gather(&params.param, params.params.as_deref(), env)
+    let mut given = infra::params::gather(&params.param, params.params.as_deref(), env)
         .map_err(UsageError::Params)?;
-    Ok(infra::Options {
-        params,
-        keep_types: false,
-    })
+    if let Some(found) = &project {
+        found.add_params(params.env.as_deref(), &mut given);
+    }
+    Ok(Ok(Context {
+        paths,
+        project,
+        options: infra::Options {
+            params: given,
+            keep_types: false,
+        },
+    }))
+}
+
+/// The `*.infra` files of the paths given: none is a usage error, so that a
+/// wrong path never passes.
+fn expand_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, UsageError> {
+    let inputs = workspace::expand(paths)?;
+    if inputs.is_empty() {
+        let shown: Vec<String> = paths.iter().map(|p| format!("`{}`", shown(p))).collect();
+        return Err(UsageError::Params(format!(
+            "no input files: no `*.infra` file in {}",
+            shown.join(", ")
+        )));
+    }
+    Ok(inputs)
 }
 
 /// Targets from `--target` and `--provider`.
@@ -537,10 +666,16 @@ fn check(
     params: &ParamArgs,
     args: &DiagnosticArgs,
 ) -> Result<u8, UsageError> {
-    let options = options(params)?;
-    let targets = parse_targets(targets, providers)?;
-    let inputs = workspace::expand(paths)?;
-    let (checked, templates) = infra::build(&inputs, &options, &targets)?;
+    let context = match context(paths, params, args)? {
+        Ok(context) => context,
+        Err(status) => return Ok(status),
+    };
+    let targets = parse_targets(
+        &context.targets(targets),
+        &context.providers(targets, providers),
+    )?;
+    let inputs = expand_inputs(&context.paths)?;
+    let (checked, templates) = infra::build(&inputs, &context.options, &targets)?;
     let status = report(&checked.db, &checked.diagnostics, args);
     exit_without_freeing((checked, templates));
     Ok(status)
@@ -562,7 +697,7 @@ fn built(
     args: &DiagnosticArgs,
     what: &str,
 ) -> Result<Result<(infra::Checked, Vec<infra::Template>), u8>, UsageError> {
-    let inputs = workspace::expand(paths)?;
+    let inputs = expand_inputs(paths)?;
     let (mut checked, templates) = infra::build(&inputs, options, targets)?;
     // Two programs writing one file is found before anything is written.
     let collisions = infra::output_collisions(&checked.db, &templates);
@@ -590,12 +725,29 @@ fn build(
     params: &ParamArgs,
     args: &DiagnosticArgs,
 ) -> Result<u8, UsageError> {
-    let options = options(params)?;
-    let targets = parse_targets(targets, providers)?;
-    let (checked, templates) = match built(paths, &options, &targets, args, "build")? {
-        Ok(built) => built,
+    let context = match context(paths, params, args)? {
+        Ok(context) => context,
         Err(status) => return Ok(status),
     };
+    let providers = context.providers(targets, providers);
+    let targets = context.targets(targets);
+    if targets.is_empty() {
+        return Err(UsageError::Params(format!(
+            "no target: give `--target`, or `targets` in the `[build]` of `{}`",
+            infra::project::PROJECT_FILE
+        )));
+    }
+    let targets = parse_targets(&targets, &providers)?;
+    let out_dir = match (&context.project, out_dir) {
+        (Some(found), None) => found.out_dir(params.env.as_deref()),
+        (_, given) => given.map(std::path::Path::to_path_buf),
+    };
+    let out_dir = out_dir.as_deref();
+    let (checked, templates) =
+        match built(&context.paths, &context.options, &targets, args, "build")? {
+            Ok(built) => built,
+            Err(status) => return Ok(status),
+        };
     let rendered: Vec<(PathBuf, &[u8])> = infra::output_names(&checked.db, &templates)
         .into_iter()
         .zip(&templates)
@@ -638,8 +790,14 @@ fn diff(
     params: &ParamArgs,
     args: &DiagnosticArgs,
 ) -> Result<u8, UsageError> {
-    let options = options(params)?;
-    let targets = parse_targets(targets, providers)?;
+    let context = match context(paths, params, args)? {
+        Ok(context) => context,
+        Err(status) => return Ok(status),
+    };
+    let targets = parse_targets(
+        &context.targets(targets),
+        &context.providers(targets, providers),
+    )?;
     // Before building: a missing directory needs no compilation to report.
     if !against.is_dir() {
         let error = std::fs::metadata(against)
@@ -651,10 +809,11 @@ fn diff(
             error,
         }));
     }
-    let (checked, templates) = match built(paths, &options, &targets, args, "compare")? {
-        Ok(built) => built,
-        Err(status) => return Ok(status),
-    };
+    let (checked, templates) =
+        match built(&context.paths, &context.options, &targets, args, "compare")? {
+            Ok(built) => built,
+            Err(status) => return Ok(status),
+        };
     let found = infra::diff::against(against, &checked, &templates, allow)?;
     match format {
         ReportFormat::Human => {
@@ -676,8 +835,12 @@ fn graph(
     params: &ParamArgs,
     args: &DiagnosticArgs,
 ) -> Result<u8, UsageError> {
-    let options = options(params)?;
-    let checked = infra::check(&[path.to_path_buf()], &options)?;
+    let path = [path.to_path_buf()];
+    let context = match context(&path, params, args)? {
+        Ok(context) => context,
+        Err(status) => return Ok(status),
+    };
+    let checked = infra::check(&path, &context.options)?;
     let status = report(&checked.db, &checked.diagnostics, args);
     if status != 0 {
         return Ok(status);
@@ -694,7 +857,7 @@ fn graph(
 }
 
 fn fmt(paths: &[PathBuf], check_only: bool, args: &DiagnosticArgs) -> Result<u8, UsageError> {
-    let inputs = workspace::expand(paths)?;
+    let inputs = expand_inputs(paths)?;
     let checked = infra::parse_files(&inputs)?;
     let syntax_errors: Vec<Diagnostic> = checked
         .diagnostics
@@ -806,6 +969,8 @@ fn out(line: &str) {
 
 /// Prints diagnostics in the chosen format and returns the exit status.
 fn report(db: &SourceDb, found: &[Diagnostic], args: &DiagnosticArgs) -> u8 {
+    let levels = LEVELS.get_or_init(Levels::default);
+    let found = &infra::levels::apply(db, found.to_vec(), levels)[..];
     let text = match args.message_format {
         MessageFormat::Human => {
             let color = match args.color {
@@ -831,8 +996,9 @@ fn report(db: &SourceDb, found: &[Diagnostic], args: &DiagnosticArgs) -> u8 {
         }
     };
     emit(&text);
-    let failing = found.iter().any(|d| {
-        d.severity == Severity::Error || (args.deny_warnings && d.severity == Severity::Warning)
-    });
-    if failing { EXIT_ERRORS } else { 0 }
+    if found.iter().any(|d| d.severity == Severity::Error) {
+        EXIT_ERRORS
+    } else {
+        0
+    }
 }
