@@ -86,7 +86,7 @@ enum Command {
     },
     /// Compile programs into native templates.
     #[command(
-        after_help = "Examples:\n  infra build main.infra --target cloudformation > stack.template.json\n  infra build examples -o out --target cloudformation --target heat --target terraform --provider aws\n  infra build main.infra --target terraform --provider openstack -o out --param env=prod"
+        after_help = "Examples:\n  infra build examples/static_site.infra --target cloudformation > stack.template.json\n  infra build examples/three_tier.infra -o out --target cloudformation --target heat --target terraform --provider aws\n  infra build examples/three_tier.infra --target terraform --provider openstack -o out/openstack --param env=production\n\nWithout PATH, the entry files of the nearest infra.toml, for its targets, into its out_dir."
     )]
     Build {
         /// Files, or directories searched for `*.infra` (default: the
@@ -114,7 +114,7 @@ enum Command {
     /// add, remove, change and replace. Fails (exit 1) when a persistent
     /// resource would be deleted or replaced, unless allowed by name.
     #[command(
-        after_help = "Examples:\n  infra build main.infra -t cloudformation -o deployed\n  infra diff --against deployed main.infra -t cloudformation\n  infra diff --against deployed main.infra -t cloudformation --allow-replace db --format json"
+        after_help = "Examples:\n  infra build examples/three_tier.infra -t cloudformation -o deployed\n  infra diff --against deployed examples/three_tier.infra -t cloudformation\n  infra diff --against deployed examples/three_tier.infra -t cloudformation --allow-replace db --format json"
     )]
     Diff {
         /// Files, or directories searched for `*.infra`.
@@ -145,7 +145,7 @@ enum Command {
     },
     /// Draw the dependency graph of a program, with each resource's state class.
     #[command(
-        after_help = "Examples:\n  infra graph examples/three_tier.infra --format dot | dot -Tsvg > graph.svg\n  infra graph main.infra --format mermaid"
+        after_help = "Examples:\n  infra graph examples/three_tier.infra --format dot > graph.dot\n  infra graph examples/three_tier.infra --format mermaid"
     )]
     Graph {
         /// One program file.
@@ -175,7 +175,7 @@ enum Command {
     /// a param, output or condition of a template `infra build -o DIR`
     /// wrote. Exit 1 when no template of DIR has it.
     #[command(
-        after_help = "Examples:\n  infra where out DbInstance\n  infra where out 'aws_ebs_volume.vol_logs[0]'\n  infra where out env --format json"
+        after_help = "Examples (after the examples of `infra build --help`):\n  infra where out DbInstance\n  infra where out 'aws_instance.web_0'\n  infra where out env --format json"
     )]
     Where {
         /// The directory `infra build -o` wrote, with its source maps

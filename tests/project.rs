@@ -220,3 +220,50 @@ fn no_input_files_is_a_usage_error() {
     assert_eq!(bare.status.code(), Some(2));
     assert!(stderr(&bare).contains("no input files"));
 }
+
+#[test]
+fn check_fails_wherever_build_does_with_the_same_flags() {
+    let out = tempfile::tempdir().unwrap();
+    let out = out.path().join("out");
+    let out = out.to_str().unwrap();
+    for (args, status) in [
+        // A native CloudFormation program asked for Heat.
+        (vec!["examples/native/cloudformation", "-t", "heat"], 1),
+        (
+            vec![
+                "examples/static_site.infra",
+                "-t",
+                "heat",
+                "--deny",
+                "warnings",
+            ],
+            0,
+        ),
+        (
+            vec![
+                "tests/ui/levels/suppressions.infra",
+                "-t",
+                "cloudformation",
+                "--deny",
+                "W0010",
+            ],
+            1,
+        ),
+        (vec!["examples/three_tier.infra", "-t", "terraform"], 2),
+    ] {
+        let checked = infra(&[&["check"], &args[..]].concat());
+        let built = infra(&[&["build", "-o", out], &args[..]].concat());
+        assert_eq!(
+            checked.status.code(),
+            Some(status),
+            "check {args:?}: {}",
+            stderr(&checked)
+        );
+        assert_eq!(
+            built.status.code(),
+            Some(status),
+            "build {args:?}: {}",
+            stderr(&built)
+        );
+    }
+}
