@@ -267,3 +267,68 @@ fn check_fails_wherever_build_does_with_the_same_flags() {
         );
     }
 }
+
+#[test]
+fn several_programs_for_terraform_are_one_module_each() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let output = infra(&[
+        "build",
+        "examples/static_site.infra",
+        "examples/worker_queue.infra",
+        "-t",
+        "terraform",
+        "--provider",
+        "aws",
+        "--provider",
+        "openstack",
+        "-t",
+        "heat",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(
+        files_under(&out),
+        [
+            "aws/static_site/main.tf.json",
+            "aws/static_site/main.tf.map.json",
+            "aws/worker_queue/main.tf.json",
+            "aws/worker_queue/main.tf.map.json",
+            "openstack/static_site/main.tf.json",
+            "openstack/static_site/main.tf.map.json",
+            "openstack/worker_queue/main.tf.json",
+            "openstack/worker_queue/main.tf.map.json",
+            "static_site.hot.json",
+            "static_site.hot.map.json",
+            "worker_queue.hot.json",
+            "worker_queue.hot.map.json",
+        ]
+    );
+    // Each module holds one program: one `terraform` block, its provider once.
+    let module: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("aws/static_site/main.tf.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(module["resource"]["aws_s3_bucket"].is_object(), "{module}");
+    // `infra where` and `infra diff` read the modules.
+    let found = infra(&["where", out.to_str().unwrap(), "aws_s3_bucket.site_bucket"]);
+    assert_eq!(found.status.code(), Some(0), "{}", stderr(&found));
+    assert!(String::from_utf8_lossy(&found.stdout).contains("static_site.infra:"));
+    let diff = infra(&[
+        "diff",
+        "--against",
+        out.to_str().unwrap(),
+        "examples/static_site.infra",
+        "examples/worker_queue.infra",
+        "-t",
+        "terraform",
+        "--provider",
+        "aws",
+        "--provider",
+        "openstack",
+        "-t",
+        "heat",
+    ]);
+    assert_eq!(diff.status.code(), Some(0), "{}", stderr(&diff));
+}
