@@ -1,6 +1,6 @@
 //! The `infra` command: the only place that prints or exits.
 
-use std::io::{IsTerminal, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -159,14 +159,21 @@ enum Command {
         diagnostics: DiagnosticArgs,
     },
     /// Format programs in the canonical layout.
-    #[command(after_help = "Examples:\n  infra fmt examples\n  infra fmt --check .")]
+    #[command(
+        after_help = "Examples:\n  infra fmt examples\n  infra fmt --check .\n  infra fmt --diff examples\n  echo 'let  x=1' | infra fmt -"
+    )]
     Fmt {
-        /// Files, or directories searched for `*.infra`.
+        /// Files, or directories searched for `*.infra`; `-` formats
+        /// standard input to standard output.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
         /// Change nothing; exit 1 if a file is not formatted.
         #[arg(long)]
         check: bool,
+        /// Change nothing; print what formatting would change as a unified
+        /// diff, and exit 1 if a file is not formatted.
+        #[arg(long)]
+        diff: bool,
         #[command(flatten)]
         diagnostics: DiagnosticArgs,
     },
@@ -188,10 +195,14 @@ enum Command {
         format: ReportFormat,
     },
     /// Explain a diagnostic code, with an example and the fix.
-    #[command(after_help = "Example:\n  infra explain E0001")]
+    #[command(after_help = "Examples:\n  infra explain E0001\n  infra explain --list")]
     Explain {
         /// A code such as `E0001`.
-        code: String,
+        #[arg(required_unless_present = "list")]
+        code: Option<String>,
+        /// List every code with its severity and title.
+        #[arg(long, conflicts_with = "code")]
+        list: bool,
     },
 }
 
@@ -429,10 +440,26 @@ fn run_command() -> ExitCode {
         Command::Fmt {
             paths,
             check,
+            diff,
             diagnostics,
-        } => fmt(&paths, check, &diagnostics),
+        } => fmt(&paths, FmtMode::of(check, diff), &diagnostics),
         Command::Where { dir, id, format } => where_(&dir, &id, format),
-        Command::Explain { code } => explain(&code),
+        Command::Explain { code, list } => match code {
+            Some(code) if !list => explain(&code),
+            _ => {
+                let mut text = String::new();
+                for code in codes::ALL {
+                    let severity = match code.severity {
+                        Severity::Error => "error",
+                        Severity::Warning => "warning",
+                        Severity::Note => "note",
+                    };
+                    text.push_str(&format!("{}  {severity:<7}  {}\n", code.id, code.title));
+                }
+                let _ = std::io::stdout().write_all(text.as_bytes());
+                Ok(0)
+            }
+        },
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -761,6 +788,13 @@ fn build(
         Some(dir) => {
             let all: Vec<(PathBuf, &[u8])> = rendered.iter().chain(&maps).cloned().collect();
             workspace::write_set(dir, &all)?;
+            if args.message_format == MessageFormat::Human {
+                let warnings = leveled(&checked.db, &checked.diagnostics)
+                    .iter()
+                    .filter(|d| d.severity == Severity::Warning)
+                    .count();
+                eprintln!("{}", build_summary(&templates, dir, warnings));
+            }
         }
         None => match rendered.as_slice() {
             [(_, bytes)] => {
@@ -856,7 +890,94 @@ fn graph(
     Ok(0)
 }
 
-fn fmt(paths: &[PathBuf], check_only: bool, args: &DiagnosticArgs) -> Result<u8, UsageError> {
+/// What `infra fmt` does with a file that is not formatted.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FmtMode {
+    Write,
+    Check,
+    Diff,
+}
+
+impl FmtMode {
+    fn of(check: bool, diff: bool) -> FmtMode {
+        match (check, diff) {
+            (_, true) => FmtMode::Diff,
+            (true, false) => FmtMode::Check,
+            (false, false) => FmtMode::Write,
+        }
+    }
+}
+
+/// A unified diff from `text` to `formatted`, both named `name`.
+fn unified_diff(name: &str, text: &str, formatted: &str) -> String {
+    similar::TextDiff::from_lines(text, formatted)
+        .unified_diff()
+        .context_radius(3)
+        .header(name, name)
+        .to_string()
+}
+
+/// `infra fmt -`: standard input formatted to standard output.
+fn fmt_stdin(mode: FmtMode, args: &DiagnosticArgs) -> Result<u8, UsageError> {
+    let mut bytes = Vec::new();
+    let max = infra::project::Limits::default().max_file_bytes;
+    let read = std::io::stdin()
+        .lock()
+        .take(max + 1)
+        .read_to_end(&mut bytes);
+    let io = |error| IoError {
+        path: PathBuf::from("-"),
+        action: "read",
+        error,
+    };
+    read.map_err(io)?;
+    if bytes.len() as u64 > max {
+        return Err(UsageError::Params(format!(
+            "standard input is larger than the limit of {max} bytes"
+        )));
+    }
+    let mut db = SourceDb::new();
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(error) => {
+            let bytes = error.into_bytes();
+            let file = db.add(
+                "<stdin>",
+                None,
+                String::from_utf8_lossy(&bytes).into_owned(),
+            );
+            if let Err(diagnostic) = infra::syntax::decode(file, bytes) {
+                return Ok(report(&db, &[*diagnostic], args));
+            }
+            return Ok(EXIT_ERRORS);
+        }
+    };
+    let file = db.add("<stdin>", None, text);
+    let (ast, syntax) = infra::syntax::parse(file, db.text(file));
+    let errors: Vec<Diagnostic> = syntax.into_iter().filter(|d| d.is_error()).collect();
+    if !errors.is_empty() {
+        return Ok(report(&db, &errors, args));
+    }
+    let text = db.text(file);
+    let formatted = infra::fmt::format(&ast, text);
+    let printed = match mode {
+        FmtMode::Write => formatted.clone(),
+        FmtMode::Check if formatted != text => "<stdin> is not formatted\n".to_string(),
+        FmtMode::Diff => unified_diff("<stdin>", text, &formatted),
+        FmtMode::Check => String::new(),
+    };
+    let _ = std::io::stdout().write_all(printed.as_bytes());
+    Ok(if mode != FmtMode::Write && formatted != text {
+        EXIT_ERRORS
+    } else {
+        0
+    })
+}
+
+fn fmt(paths: &[PathBuf], mode: FmtMode, args: &DiagnosticArgs) -> Result<u8, UsageError> {
+    if paths.len() == 1 && paths[0].as_os_str() == "-" {
+        return fmt_stdin(mode, args);
+    }
     let inputs = expand_inputs(paths)?;
     let checked = infra::parse_files(&inputs)?;
     let syntax_errors: Vec<Diagnostic> = checked
@@ -878,14 +999,19 @@ fn fmt(paths: &[PathBuf], check_only: bool, args: &DiagnosticArgs) -> Result<u8,
         }
         unformatted += 1;
         let path = checked.db.get(parsed.file).path.clone().unwrap_or_default();
-        if check_only {
-            out(&format!("{} is not formatted", shown(&path)));
-        } else {
-            workspace::rewrite(&path, formatted.as_bytes())?;
-            out(&format!("formatted {}", shown(&path)));
+        match mode {
+            FmtMode::Check => out(&format!("{} is not formatted", shown(&path))),
+            FmtMode::Diff => {
+                let diff = unified_diff(&shown(&path), text, &formatted);
+                let _ = std::io::stdout().lock().write_all(diff.as_bytes());
+            }
+            FmtMode::Write => {
+                workspace::rewrite(&path, formatted.as_bytes())?;
+                out(&format!("formatted {}", shown(&path)));
+            }
         }
     }
-    Ok(if check_only && unformatted > 0 {
+    Ok(if mode != FmtMode::Write && unformatted > 0 {
         EXIT_ERRORS
     } else {
         0
@@ -967,10 +1093,52 @@ fn out(line: &str) {
     let _ = writeln!(std::io::stdout().lock(), "{line}");
 }
 
+/// One line after a build: templates written, resources per target,
+/// warnings.
+fn build_summary(templates: &[infra::Template], dir: &std::path::Path, warnings: usize) -> String {
+    let mut per_target: Vec<(Target, usize, usize)> = Vec::new();
+    for template in templates {
+        match per_target
+            .iter_mut()
+            .find(|(t, _, _)| *t == template.target)
+        {
+            Some((_, count, resources)) => {
+                *count += 1;
+                *resources += template.origins.len();
+            }
+            None => per_target.push((template.target, 1, template.origins.len())),
+        }
+    }
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let targets: Vec<String> = per_target
+        .iter()
+        .map(|(target, count, resources)| {
+            let of = if *count == 1 {
+                String::new()
+            } else {
+                format!(" in {count} templates")
+            };
+            format!("{}: {}{of}", target.name(), plural(*resources, "resource"))
+        })
+        .collect();
+    format!(
+        "wrote {} to `{}` ({}), {}",
+        plural(templates.len(), "template"),
+        shown(dir),
+        targets.join("; "),
+        plural(warnings, "warning")
+    )
+}
+
+/// The diagnostics as the run's levels and suppression comments leave them.
+fn leveled(db: &SourceDb, found: &[Diagnostic]) -> Vec<Diagnostic> {
+    let levels = LEVELS.get_or_init(Levels::default);
+    infra::levels::apply(db, found.to_vec(), levels)
+}
+
 /// Prints diagnostics in the chosen format and returns the exit status.
 fn report(db: &SourceDb, found: &[Diagnostic], args: &DiagnosticArgs) -> u8 {
-    let levels = LEVELS.get_or_init(Levels::default);
-    let found = &infra::levels::apply(db, found.to_vec(), levels)[..];
+    let found = &leveled(db, found)[..];
     let text = match args.message_format {
         MessageFormat::Human => {
             let color = match args.color {

@@ -1,0 +1,99 @@
+//! What `infra` says to the person at the terminal: the summary of a
+//! build, `infra fmt -` and `--diff`, `infra explain --list`.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+fn infra_with_input(args: &[&str], input: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_infra"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("infra runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("write stdin");
+    child.wait_with_output().expect("infra ends")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn a_build_says_what_it_wrote_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let output = infra_with_input(
+        &[
+            "build",
+            "examples/static_site.infra",
+            "examples/worker_queue.infra",
+            "-t",
+            "cloudformation",
+            "-t",
+            "heat",
+            "-o",
+            out.to_str().unwrap(),
+            "--color",
+            "never",
+        ],
+        "",
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let last = text(&output.stderr)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        last.starts_with("wrote 4 templates to `")
+            && last.contains("(cloudformation: ")
+            && last.contains(" in 2 templates; heat: ")
+            && last.ends_with("), 0 warnings"),
+        "{last}"
+    );
+}
+
+#[test]
+fn fmt_reads_standard_input_and_prints_a_diff() {
+    let formatted = infra_with_input(&["fmt", "-"], "let  x=1\n");
+    assert_eq!(formatted.status.code(), Some(0));
+    assert_eq!(text(&formatted.stdout), "let x = 1\n");
+    let diff = infra_with_input(&["fmt", "--diff", "-"], "let  x=1\n");
+    assert_eq!(diff.status.code(), Some(1));
+    assert_eq!(
+        text(&diff.stdout),
+        "--- <stdin>\n+++ <stdin>\n@@ -1 +1 @@\n-let  x=1\n+let x = 1\n"
+    );
+    let clean = infra_with_input(&["fmt", "--check", "-"], "let x = 1\n");
+    assert_eq!(clean.status.code(), Some(0));
+    assert!(clean.stdout.is_empty());
+    let broken = infra_with_input(&["fmt", "-", "--color", "never"], "let x =\n");
+    assert_eq!(broken.status.code(), Some(1));
+    assert!(text(&broken.stderr).contains("error[E0001]"));
+    assert!(broken.stdout.is_empty());
+    // On files, `--diff` changes nothing.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a.infra");
+    std::fs::write(&file, "let  x=1\n").unwrap();
+    let diff = infra_with_input(&["fmt", "--diff", file.to_str().unwrap()], "");
+    assert_eq!(diff.status.code(), Some(1));
+    assert!(text(&diff.stdout).contains("+let x = 1\n"));
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "let  x=1\n");
+}
+
+#[test]
+fn explain_lists_every_code() {
+    let output = infra_with_input(&["explain", "--list"], "");
+    assert_eq!(output.status.code(), Some(0));
+    let listed = text(&output.stdout);
+    assert_eq!(listed.lines().count(), infra::diagnostics::codes::ALL.len());
+    assert!(listed.contains("W0010  warning  suppression comment that allows nothing\n"));
+    assert!(listed.starts_with("E0000  error    internal compiler error\n"));
+}
