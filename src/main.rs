@@ -194,6 +194,19 @@ enum Command {
         #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
         format: ReportFormat,
     },
+    /// Print a completion script for a shell.
+    #[command(
+        after_help = "Examples:\n  infra completions bash > /dev/null\n\nInstall: `infra completions bash > ~/.local/share/bash-completion/completions/infra`;\nzsh: `infra completions zsh > ~/.zfunc/_infra`."
+    )]
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), for `man`.
+    #[command(
+        after_help = "Examples:\n  infra man > infra.1\n\nInstall: `infra man > ~/.local/share/man/man1/infra.1`, then `man infra`."
+    )]
+    Man,
     /// Explain a diagnostic code, with an example and the fix.
     #[command(after_help = "Examples:\n  infra explain E0001\n  infra explain --list")]
     Explain {
@@ -319,7 +332,10 @@ fn sink_of(command: &Command) -> Sink {
         Command::Diff { diagnostics, .. }
         | Command::Graph { diagnostics, .. }
         | Command::Fmt { diagnostics, .. } => (Some(diagnostics), false),
-        Command::Where { .. } | Command::Explain { .. } => (None, false),
+        Command::Where { .. }
+        | Command::Explain { .. }
+        | Command::Completions { .. }
+        | Command::Man => (None, false),
     };
     Sink {
         format: args.map_or(MessageFormat::Human, |a| a.message_format),
@@ -444,6 +460,21 @@ fn run_command() -> ExitCode {
             diagnostics,
         } => fmt(&paths, FmtMode::of(check, diff), &diagnostics),
         Command::Where { dir, id, format } => where_(&dir, &id, format),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut text = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "infra", &mut text);
+            let _ = std::io::stdout().write_all(&text);
+            Ok(0)
+        }
+        Command::Man => {
+            use clap::CommandFactory;
+            let mut text = Vec::new();
+            // Rendering into memory cannot fail.
+            let _ = clap_mangen::Man::new(Cli::command()).render(&mut text);
+            let _ = std::io::stdout().write_all(&text);
+            Ok(0)
+        }
         Command::Explain { code, list } => match code {
             Some(code) if !list => explain(&code),
             _ => {

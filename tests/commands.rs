@@ -7,7 +7,17 @@ use std::process::Command;
 
 /// The subcommands, in the order their examples build on each other
 /// (`where` reads what `build` wrote).
-const SUBCOMMANDS: &[&str] = &["check", "build", "diff", "graph", "where", "fmt", "explain"];
+const SUBCOMMANDS: &[&str] = &[
+    "check",
+    "build",
+    "diff",
+    "graph",
+    "where",
+    "fmt",
+    "explain",
+    "completions",
+    "man",
+];
 
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("create dir");

@@ -97,3 +97,31 @@ fn explain_lists_every_code() {
     assert!(listed.contains("W0010  warning  suppression comment that allows nothing\n"));
     assert!(listed.starts_with("E0000  error    internal compiler error\n"));
 }
+
+#[test]
+fn completions_and_the_manual_page() {
+    let bash = infra_with_input(&["completions", "bash"], "");
+    assert_eq!(bash.status.code(), Some(0));
+    let script = text(&bash.stdout);
+    assert!(script.contains("complete -F _infra"), "{script}");
+    for word in ["check", "build", "--message-format", "--deny", "--env"] {
+        assert!(script.contains(word), "{word} not completed");
+    }
+    // The script is valid bash.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("infra.bash");
+    std::fs::write(&path, &script).unwrap();
+    let syntax = Command::new("bash")
+        .arg("-n")
+        .arg(&path)
+        .status()
+        .expect("bash runs");
+    assert!(syntax.success());
+    let man = infra_with_input(&["man"], "");
+    assert_eq!(man.status.code(), Some(0));
+    let page = text(&man.stdout);
+    assert!(
+        page.contains(".TH infra 1") && page.contains("completions"),
+        "{page}"
+    );
+}
