@@ -44,6 +44,8 @@ fn sh(dir: &Path, line: &str) -> std::process::Output {
         .arg("-c")
         .arg(line)
         .current_dir(dir)
+        // Nothing a command writes lands outside the test's directory.
+        .env("HOME", dir)
         .env("PATH", path)
         .env("NO_COLOR", "1")
         .output()
