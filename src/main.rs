@@ -194,6 +194,17 @@ enum Command {
         #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
         format: ReportFormat,
     },
+    /// Show the documentation of a portable or native type from the
+    /// embedded stdlib: params or properties, attributes, and what a
+    /// portable type becomes on each target.
+    #[command(
+        after_help = "Examples:\n  infra doc compute.Server\n  infra doc AWS::EC2::Instance\n  infra doc OS::Nova::Server"
+    )]
+    Doc {
+        /// `namespace.Name` (portable), or a native type as its target
+        /// spells it.
+        name: String,
+    },
     /// Print a completion script for a shell.
     #[command(
         after_help = "Examples:\n  infra completions bash > /dev/null\n\nInstall: `infra completions bash > ~/.local/share/bash-completion/completions/infra`;\nzsh: `infra completions zsh > ~/.zfunc/_infra`."
@@ -335,6 +346,7 @@ fn sink_of(command: &Command) -> Sink {
         Command::Where { .. }
         | Command::Explain { .. }
         | Command::Completions { .. }
+        | Command::Doc { .. }
         | Command::Man => (None, false),
     };
     Sink {
@@ -460,6 +472,13 @@ fn run_command() -> ExitCode {
             diagnostics,
         } => fmt(&paths, FmtMode::of(check, diff), &diagnostics),
         Command::Where { dir, id, format } => where_(&dir, &id, format),
+        Command::Doc { name } => match cli::doc::page(&name) {
+            Ok(page) => {
+                let _ = std::io::stdout().write_all(page.as_bytes());
+                Ok(0)
+            }
+            Err(message) => Err(UsageError::Params(message)),
+        },
         Command::Completions { shell } => {
             use clap::CommandFactory;
             let mut text = Vec::new();

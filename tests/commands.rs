@@ -15,6 +15,7 @@ const SUBCOMMANDS: &[&str] = &[
     "where",
     "fmt",
     "explain",
+    "doc",
     "completions",
     "man",
 ];

@@ -125,3 +125,35 @@ fn completions_and_the_manual_page() {
         "{page}"
     );
 }
+
+#[test]
+fn doc_shows_portable_and_native_types_from_the_stdlib() {
+    let server = infra_with_input(&["doc", "compute.Server"], "");
+    assert_eq!(server.status.code(), Some(0));
+    let page = text(&server.stdout);
+    for expected in [
+        "compute.Server: a portable type (stateless)\nA virtual machine",
+        "\nParams:\n",
+        "  image: string\n",
+        "  size: Size = \"small\"\n",
+        "\nAttributes:\n  id: string\n",
+        "  cloudformation: AWS::EC2::Instance (instance)\n",
+        "OS::Neutron::FloatingIP (address if public_ip)",
+        "Defined at stdlib:portable/compute.infra:",
+    ] {
+        assert!(page.contains(expected), "{expected:?} not in:\n{page}");
+    }
+    let native = infra_with_input(&["doc", "AWS::EC2::Instance"], "");
+    assert_eq!(native.status.code(), Some(0));
+    let page = text(&native.stdout);
+    for expected in [
+        "AWS::EC2::Instance: a native type of cloudformation\n",
+        "  ImageId: string?\n      The ID of the AMI.\n",
+        "Made by the portable types: compute.Server\n",
+    ] {
+        assert!(page.contains(expected), "{expected:?} not in:\n{page}");
+    }
+    let unknown = infra_with_input(&["doc", "compute.Sever"], "");
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(text(&unknown.stderr).contains("did you mean `compute.Server`?"));
+}
