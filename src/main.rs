@@ -17,7 +17,7 @@ use infra::workspace::{self, IoError};
 /// Compile typed, commented `.infra` programs into CloudFormation, Heat and
 /// Terraform templates, checked before anything is deployed.
 #[derive(Parser)]
-#[command(name = "infra", version, about, max_term_width = 100)]
+#[command(name = "infra", version = env!("INFRA_VERSION"), about, max_term_width = 100)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
