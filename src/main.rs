@@ -1103,10 +1103,7 @@ fn where_(dir: &std::path::Path, id: &str, format: ReportFormat) -> Result<u8, U
 /// The text of a file a source map names: a user's file as the build read
 /// it (relative to the directory it ran in), or a stdlib module.
 fn read_source(name: &str) -> Option<String> {
-    if let Some(path) = name
-        .strip_prefix("<stdlib/")
-        .and_then(|n| n.strip_suffix('>'))
-    {
+    if let Some(path) = infra::stdlib::path_of_display_name(name) {
         return infra::stdlib::source(path).map(str::to_string);
     }
     let max = infra::project::Limits::default().max_file_bytes;

@@ -2,7 +2,8 @@
 //! written in Infra under `stdlib/` and parsed by the same front end.
 //!
 //! Files are looked up by path and parsed only when a program uses them.
-//! Diagnostics name them `<stdlib/PATH>`.
+//! Diagnostics name them `stdlib:PATH` (`stdlib:portable/network.infra`),
+//! and show their lines from the embedded text.
 
 mod generated {
     include!(concat!(env!("OUT_DIR"), "/stdlib_files.rs"));
@@ -23,7 +24,12 @@ pub fn source(path: &str) -> Option<&'static str> {
 
 /// The name diagnostics show for an embedded file.
 pub fn display_name(path: &str) -> String {
-    format!("<stdlib/{path}>")
+    format!("stdlib:{path}")
+}
+
+/// The embedded file a shown name (`display_name`) names, if it is one.
+pub fn path_of_display_name(name: &str) -> Option<&str> {
+    name.strip_prefix("stdlib:")
 }
 
 /// The portable namespace file for `namespace` (`network`, `compute`, ...).
