@@ -83,6 +83,10 @@ enum Command {
         params: ParamArgs,
         #[command(flatten)]
         diagnostics: DiagnosticArgs,
+        /// Check again each time a `.infra` file or `infra.toml` under the
+        /// paths (or the project) is saved; stop with Ctrl-C.
+        #[arg(long)]
+        watch: bool,
     },
     /// Compile programs into native templates.
     #[command(
@@ -109,6 +113,10 @@ enum Command {
         params: ParamArgs,
         #[command(flatten)]
         diagnostics: DiagnosticArgs,
+        /// Build again each time a `.infra` file or `infra.toml` under the
+        /// paths (or the project) is saved; stop with Ctrl-C.
+        #[arg(long)]
+        watch: bool,
     },
     /// Compare a build with templates built earlier: what deploying it would
     /// add, remove, change and replace. Fails (exit 1) when a persistent
@@ -424,7 +432,10 @@ fn run_command() -> ExitCode {
             providers,
             params,
             diagnostics,
-        } => check(&paths, &targets, &providers, &params, &diagnostics),
+            watch,
+        } => watching(watch, &paths, || {
+            check(&paths, &targets, &providers, &params, &diagnostics)
+        }),
         Command::Build {
             paths,
             targets,
@@ -432,14 +443,17 @@ fn run_command() -> ExitCode {
             out_dir,
             params,
             diagnostics,
-        } => build(
-            &paths,
-            &targets,
-            &providers,
-            out_dir.as_deref(),
-            &params,
-            &diagnostics,
-        ),
+            watch,
+        } => watching(watch, &paths, || {
+            build(
+                &paths,
+                &targets,
+                &providers,
+                out_dir.as_deref(),
+                &params,
+                &diagnostics,
+            )
+        }),
         Command::Diff {
             paths,
             against,
@@ -759,9 +773,78 @@ fn check(
 }
 
 /// The process is about to exit: freeing a large compilation's trees one by
-/// one would only delay that.
+/// one would only delay that. Not so under `--watch`, which goes on.
 fn exit_without_freeing<T>(compilation: T) {
-    std::mem::forget(compilation);
+    if !WATCHING.load(std::sync::atomic::Ordering::Relaxed) {
+        std::mem::forget(compilation);
+    }
+}
+
+/// Whether the run is `--watch`: it goes on after each compilation.
+static WATCHING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Runs `once`, and with `watch` again after every change to a `.infra`
+/// file or `infra.toml` under `paths` (or the project's directory, or the
+/// current one, when none is given), until interrupted.
+fn watching(
+    watch: bool,
+    paths: &[PathBuf],
+    mut once: impl FnMut() -> Result<u8, UsageError>,
+) -> Result<u8, UsageError> {
+    if !watch {
+        return once();
+    }
+    use notify::Watcher;
+    WATCHING.store(true, std::sync::atomic::Ordering::Relaxed);
+    let roots = if paths.is_empty() {
+        match cli::project::find(paths) {
+            Ok(Some(found)) => vec![found.dir],
+            _ => vec![PathBuf::from(".")],
+        }
+    } else {
+        paths.to_vec()
+    };
+    let (sender, changes) = std::sync::mpsc::channel();
+    let mut watcher = notify::recommended_watcher(sender).map_err(|e| watch_error(&roots[0], e))?;
+    for root in &roots {
+        watcher
+            .watch(root, notify::RecursiveMode::Recursive)
+            .map_err(|e| watch_error(root, e))?;
+    }
+    let relevant = |event: &notify::Event| {
+        !event.kind.is_access()
+            && event.paths.iter().any(|p| {
+                p.extension().is_some_and(|e| e == "infra")
+                    || p.file_name()
+                        .is_some_and(|n| n == infra::project::PROJECT_FILE)
+            })
+    };
+    loop {
+        let status = match once() {
+            Ok(status) => status,
+            Err(error) => {
+                fail(&error.to_string());
+                EXIT_USAGE
+            }
+        };
+        flush_sarif();
+        let verdict = if status == 0 { "ok" } else { "failed" };
+        eprintln!("[watch] {verdict}; waiting for changes (Ctrl-C stops)");
+        // Wait for a change, then let a burst of saves settle.
+        loop {
+            match changes.recv() {
+                Ok(Ok(event)) if relevant(&event) => break,
+                Ok(_) => continue,
+                Err(_) => return Ok(status),
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(150));
+        while changes.try_recv().is_ok() {}
+    }
+}
+
+fn watch_error(path: &std::path::Path, error: notify::Error) -> UsageError {
+    UsageError::Params(format!("cannot watch `{}`: {error}", shown(path)))
 }
 
 /// The templates `paths` build to, with their diagnostics reported; the

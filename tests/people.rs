@@ -157,3 +157,64 @@ fn doc_shows_portable_and_native_types_from_the_stdlib() {
     assert_eq!(unknown.status.code(), Some(2));
     assert!(text(&unknown.stderr).contains("did you mean `compute.Server`?"));
 }
+
+/// Lines of a child's stderr, read on a thread, until `wanted` is seen or
+/// a minute passes.
+fn wait_for(lines: &std::sync::mpsc::Receiver<String>, wanted: &str, seen: &mut String) -> bool {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while let Some(left) = deadline.checked_duration_since(std::time::Instant::now()) {
+        match lines.recv_timeout(left) {
+            Ok(line) => {
+                seen.push_str(&line);
+                seen.push('\n');
+                if line.contains(wanted) {
+                    return true;
+                }
+            }
+            Err(_) => return false,
+        }
+    }
+    false
+}
+
+#[test]
+fn watch_checks_again_when_a_file_is_saved() {
+    use std::io::BufRead;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("main.infra");
+    std::fs::write(
+        &file,
+        "resource net: network.Network {\n  cidr = \"10.0.0.0/16\"\n}\n",
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_infra"))
+        .args(["check", "--watch", "--color", "never", "-t", "heat"])
+        .arg(dir.path())
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("infra runs");
+    let stderr = child.stderr.take().expect("stderr");
+    let (sender, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if sender.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = String::new();
+    let first = wait_for(&lines, "[watch] ok", &mut seen);
+    if first {
+        std::fs::write(&file, "resource net: network.Network {\n  cidr: \"x\"\n}\n").unwrap();
+    }
+    let second = first && wait_for(&lines, "[watch] failed", &mut seen);
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(first, "no first check: {seen}");
+    assert!(second, "no check after the change: {seen}");
+    assert!(seen.contains("error[E0001]"), "{seen}");
+}
