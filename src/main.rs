@@ -346,8 +346,17 @@ fn sink_of(command: &Command) -> Sink {
         Command::Build {
             diagnostics,
             out_dir,
+            paths,
+            params,
             ..
-        } => (Some(diagnostics), out_dir.is_some()),
+        } => {
+            // The output directory may come from the project file.
+            let project_out = || match cli::project::find(paths) {
+                Ok(Some(found)) => found.out_dir(params.env.as_deref()).is_some(),
+                _ => false,
+            };
+            (Some(diagnostics), out_dir.is_some() || project_out())
+        }
         Command::Diff { diagnostics, .. }
         | Command::Graph { diagnostics, .. }
         | Command::Fmt { diagnostics, .. } => (Some(diagnostics), false),

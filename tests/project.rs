@@ -332,3 +332,20 @@ fn several_programs_for_terraform_are_one_module_each() {
     ]);
     assert_eq!(diff.status.code(), Some(0), "{}", stderr(&diff));
 }
+
+#[test]
+fn machine_output_of_a_bare_build_goes_to_stdout() {
+    let dir = project_copy();
+    // A stale suppression: W0010, a warning the project denies.
+    let main = dir.path().join("main.infra");
+    let text = std::fs::read_to_string(&main).unwrap();
+    std::fs::write(&main, format!("// infra: allow W0202\n{text}")).unwrap();
+    let output = infra_in(dir.path(), &["build", "--message-format", "json"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(output.stderr.is_empty(), "{}", stderr(&output));
+    let lines = String::from_utf8_lossy(&output.stdout).into_owned();
+    let value: serde_json::Value = serde_json::from_str(lines.trim()).expect("one JSON line");
+    assert_eq!(value["code"], "W0010");
+    assert_eq!(value["severity"], "error");
+    assert!(!dir.path().join("out").exists());
+}
