@@ -179,6 +179,16 @@ fn suppressions(file: FileId, text: &str) -> Vec<Suppression> {
 /// dropped, denied ones made errors, and a warning for each suppression
 /// that allows nothing or names what cannot be allowed.
 pub fn apply(db: &SourceDb, diagnostics: Vec<Diagnostic>, levels: &Levels) -> Vec<Diagnostic> {
+    apply_by_file(db, diagnostics, &|_| levels)
+}
+
+/// [`apply`] with the levels of each file: those of the project it belongs
+/// to, when a compilation spans several.
+pub fn apply_by_file<'l>(
+    db: &SourceDb,
+    diagnostics: Vec<Diagnostic>,
+    levels_of: &dyn Fn(FileId) -> &'l Levels,
+) -> Vec<Diagnostic> {
     let mut comments = Vec::new();
     for index in 0..db.len() {
         let file = FileId(index as u32);
@@ -212,7 +222,7 @@ pub fn apply(db: &SourceDb, diagnostics: Vec<Diagnostic>, levels: &Levels) -> Ve
                 }
             }
         }
-        match levels.of(&diagnostic) {
+        match levels_of(diagnostic.primary.span.file).of(&diagnostic) {
             Some((Level::Allow, _)) if diagnostic.severity != Severity::Error => continue,
             Some((Level::Deny, origin)) if diagnostic.severity != Severity::Error => {
                 diagnostic.severity = Severity::Error;
@@ -259,7 +269,7 @@ pub fn apply(db: &SourceDb, diagnostics: Vec<Diagnostic>, levels: &Levels) -> Ve
             };
             // The suppression's own warnings answer to the levels too.
             if let Some(mut diagnostic) = found {
-                match levels.of(&diagnostic) {
+                match levels_of(comment.file).of(&diagnostic) {
                     Some((Level::Allow, _)) => continue,
                     Some((Level::Deny, origin)) => {
                         diagnostic.severity = Severity::Error;

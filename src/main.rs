@@ -580,8 +580,8 @@ impl From<IoError> for UsageError {
     }
 }
 
-/// The diagnostic levels of the run: `infra.toml`'s, the command line's
-/// over them. Read by [`report`].
+/// The diagnostic levels the command line gives. [`report`] puts them over
+/// those of the project file of each file reported on.
 static LEVELS: std::sync::OnceLock<Levels> = std::sync::OnceLock::new();
 
 /// A command's inputs with its project file applied.
@@ -654,11 +654,7 @@ fn context(
         }
     };
     cli::project::check_env(project.as_ref(), params.env.as_deref()).map_err(UsageError::Params)?;
-    let levels = match &project {
-        Some(found) => found.levels().overridden_by(&given_levels),
-        None => given_levels,
-    };
-    let _ = LEVELS.set(levels);
+    let _ = LEVELS.set(given_levels);
     let paths = match &project {
         Some(found) if paths.is_empty() => found.entries(),
         _ => paths.to_vec(),
@@ -1269,10 +1265,51 @@ fn build_summary(templates: &[infra::Template], dir: &std::path::Path, warnings:
     )
 }
 
-/// The diagnostics as the run's levels and suppression comments leave them.
+/// The diagnostics as the levels and suppression comments leave them: the
+/// command line's levels over those of the `infra.toml` of each file's
+/// project (a directory given may hold several projects).
 fn leveled(db: &SourceDb, found: &[Diagnostic]) -> Vec<Diagnostic> {
-    let levels = LEVELS.get_or_init(Levels::default);
-    infra::levels::apply(db, found.to_vec(), levels)
+    let given = LEVELS.get_or_init(Levels::default);
+    let mut by_manifest: std::collections::HashMap<PathBuf, Levels> = Default::default();
+    let mut of_file: Vec<Option<PathBuf>> = Vec::with_capacity(db.len());
+    for index in 0..db.len() {
+        let source = db.get(infra::source::FileId(index as u32));
+        // A program's file, not a project file (read by its real path).
+        let program = source.path.as_deref().filter(|p| {
+            p.file_name()
+                .is_none_or(|n| n != infra::project::PROJECT_FILE)
+        });
+        let dir = program.and_then(std::path::Path::parent);
+        let manifest = dir.and_then(|d| {
+            infra::project::find_manifest(if d.as_os_str().is_empty() {
+                std::path::Path::new(".")
+            } else {
+                d
+            })
+        });
+        if let Some((real, shown)) = &manifest
+            && !by_manifest.contains_key(real)
+        {
+            // Its mistakes are the compilation's own diagnostics (E0013).
+            let mut scratch = SourceDb::new();
+            let levels = match infra::project::load_manifest(&mut scratch, real, shown) {
+                Ok((_, read, errors)) if errors.is_empty() => read
+                    .levels(&shown.display().to_string())
+                    .overridden_by(given),
+                _ => given.clone(),
+            };
+            by_manifest.insert(real.clone(), levels);
+        }
+        of_file.push(manifest.map(|(real, _)| real));
+    }
+    let levels_of = |file: infra::source::FileId| {
+        of_file
+            .get(file.0 as usize)
+            .and_then(Option::as_ref)
+            .and_then(|real| by_manifest.get(real))
+            .unwrap_or(given)
+    };
+    infra::levels::apply_by_file(db, found.to_vec(), &levels_of)
 }
 
 /// Prints diagnostics in the chosen format and returns the exit status.

@@ -349,3 +349,33 @@ fn machine_output_of_a_bare_build_goes_to_stdout() {
     assert_eq!(value["severity"], "error");
     assert!(!dir.path().join("out").exists());
 }
+
+#[test]
+fn each_file_answers_to_the_levels_of_its_own_project() {
+    let dir = tempfile::tempdir().unwrap();
+    let program = "resource thing: \"AWS::IoT::Thing\" {\n  ThingName = \"t\"\n}\n";
+    std::fs::write(dir.path().join("loose.infra"), program).unwrap();
+    std::fs::create_dir(dir.path().join("strict")).unwrap();
+    std::fs::write(dir.path().join("strict/main.infra"), program).unwrap();
+    std::fs::write(
+        dir.path().join("strict/infra.toml"),
+        "[diagnostics]\ndeny = [\"W0202\"]\n",
+    )
+    .unwrap();
+    let output = infra_in(
+        dir.path(),
+        &["check", ".", "-t", "cloudformation", "--color", "never"],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let err = stderr(&output);
+    let warning = err.find("warning[W0202]").expect("loose.infra's warning");
+    let error = err.find("error[W0202]").expect("strict/main.infra's error");
+    assert!(err[warning..].contains("loose.infra"), "{err}");
+    assert!(err[error..].contains("strict/main.infra"), "{err}");
+    // The command line wins over every project.
+    let allowed = infra_in(
+        dir.path(),
+        &["check", ".", "-t", "cloudformation", "--allow", "W0202"],
+    );
+    assert_eq!(allowed.status.code(), Some(0), "{}", stderr(&allowed));
+}

@@ -1,11 +1,11 @@
 //! What `infra.toml` adds to a command line: entry files, targets and
-//! providers, the output directory, params per environment and diagnostic
-//! levels. The command line's paths and flags override each.
+//! providers, the output directory, params per environment (its levels are
+//! applied per file by `main.rs`'s `leveled`). The command line's paths and
+//! flags override each.
 
 use std::path::{Path, PathBuf};
 
 use infra::diagnostics::Diagnostic;
-use infra::levels::Levels;
 use infra::params::{Given, GivenParams, GivenValue, Origin};
 use infra::project::{self, Manifest};
 use infra::source::SourceDb;
@@ -109,10 +109,6 @@ impl Found {
                 });
             }
         }
-    }
-
-    pub fn levels(&self) -> Levels {
-        self.manifest.levels(&self.shown.display().to_string())
     }
 }
 
