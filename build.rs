@@ -3,6 +3,8 @@
 //! and one by the native type names the files declare. The indexes are
 //! offsets into one string each, not `&str`s: thousands of pointers would
 //! each cost a relocation when the binary starts.
+//!
+//! It also sets `INFRA_VERSION`, the version `infra --version` prints.
 
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -39,7 +41,35 @@ fn native_names(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// The version: the latest git tag reachable from the commit built
+/// (`v0.2.0` gives `0.2.0`) where the checkout has one, else Cargo.toml's.
+/// Rerun only when tags change, not at every commit, so that a commit does
+/// not rebuild the compiler.
+fn version() {
+    let git = |args: &[&str]| {
+        let output = std::process::Command::new("git").args(args).output().ok()?;
+        let text = String::from_utf8(output.stdout).ok()?;
+        output.status.success().then(|| text.trim().to_string())
+    };
+    if let Some(common) = git(&["rev-parse", "--git-common-dir"]) {
+        let common = PathBuf::from(common);
+        // A path that does not exist would rerun the script at every build.
+        for watched in ["refs/tags", "packed-refs"].map(|p| common.join(p)) {
+            if watched.exists() {
+                println!("cargo:rerun-if-changed={}", watched.display());
+            }
+        }
+    }
+    let tag = git(&["describe", "--tags", "--abbrev=0"]);
+    let version = match tag {
+        Some(tag) if !tag.is_empty() => tag.trim_start_matches('v').to_string(),
+        _ => std::env::var("CARGO_PKG_VERSION").expect("cargo sets it"),
+    };
+    println!("cargo:rustc-env=INFRA_VERSION={version}");
+}
+
 fn main() {
+    version();
     let root = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets it"));
     let stdlib = root.join("stdlib");
     println!("cargo:rerun-if-changed=stdlib");

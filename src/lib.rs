@@ -12,6 +12,7 @@ pub mod fmt;
 pub mod graph;
 pub mod ir;
 pub mod json;
+pub mod levels;
 pub mod lower;
 pub mod native;
 pub use sema::params;
@@ -244,15 +245,31 @@ fn stem(db: &SourceDb, file: FileId) -> String {
 /// Where `infra build -o DIR` writes each template, relative to `DIR`:
 /// `NAME.template.json`, `NAME.hot.json`, `NAME.tf.json`, or
 /// `aws/NAME.tf.json` and `openstack/NAME.tf.json` when both Terraform
-/// providers are built. `NAME` is the entry file's stem. Each template's
-/// source map is beside it (`sourcemap::map_name`).
+/// providers are built. `NAME` is the entry file's stem. Terraform reads
+/// every `*.tf.json` of a directory as one module: when several programs
+/// are built for one provider, each is a module of its own,
+/// `[PROVIDER/]NAME/main.tf.json`. Each template's source map is beside it
+/// (`sourcemap::map_name`).
 pub fn output_names(db: &SourceDb, templates: &[Template]) -> Vec<String> {
     let both_providers = [ir::Target::TerraformAws, ir::Target::TerraformOpenstack]
         .iter()
         .all(|t| templates.iter().any(|template| template.target == *t));
+    let programs_for = |target: ir::Target| {
+        let files = templates.iter().filter(|t| t.target == target);
+        files
+            .map(|t| t.file)
+            .collect::<std::collections::HashSet<_>>()
+            .len()
+    };
     templates
         .iter()
-        .map(|t| t.target.file_name(&stem(db, t.file), both_providers))
+        .map(|t| {
+            let name = t.target.file_name(&stem(db, t.file), both_providers);
+            match name.strip_suffix(".tf.json") {
+                Some(module) if programs_for(t.target) > 1 => format!("{module}/main.tf.json"),
+                _ => name,
+            }
+        })
         .collect()
 }
 

@@ -1,20 +1,23 @@
 //! The `infra` command: the only place that prints or exits.
 
-use std::io::{IsTerminal, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+mod cli;
+
 use infra::diagnostics::{self, Diagnostic, Severity, codes};
 use infra::ir::Target;
+use infra::levels::{Level, Levels};
 use infra::source::SourceDb;
 use infra::workspace::{self, IoError};
 
 /// Compile typed, commented `.infra` programs into CloudFormation, Heat and
 /// Terraform templates, checked before anything is deployed.
 #[derive(Parser)]
-#[command(name = "infra", version, about, max_term_width = 100)]
+#[command(name = "infra", version = env!("INFRA_VERSION"), about, max_term_width = 100)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -28,8 +31,19 @@ struct DiagnosticArgs {
     /// How to print diagnostics.
     #[arg(long, value_enum, default_value_t = MessageFormat::Human)]
     message_format: MessageFormat,
-    /// Fail (exit 1) on warnings too.
-    #[arg(long)]
+    /// Report nothing of this code (a warning or note); repeatable.
+    #[arg(long, value_name = "CODE")]
+    allow: Vec<String>,
+    /// Report this code with its own severity, whatever `infra.toml` says;
+    /// repeatable.
+    #[arg(long, value_name = "CODE")]
+    warn: Vec<String>,
+    /// Make this code, or every warning (`--deny warnings`), an error that
+    /// fails the command; repeatable. Notes are not warnings.
+    #[arg(long, value_name = "CODE|warnings")]
+    deny: Vec<String>,
+    /// The same as `--deny warnings`.
+    #[arg(long, hide = true)]
     deny_warnings: bool,
 }
 
@@ -42,17 +56,21 @@ struct ParamArgs {
     /// A JSON object of param values; overrides `INFRA_PARAM_<name>`.
     #[arg(long = "params", value_name = "FILE")]
     params: Option<PathBuf>,
+    /// The environment of `infra.toml` whose params (`[env.NAME.params]`)
+    /// and output directory are used.
+    #[arg(long, value_name = "NAME")]
+    env: Option<String>,
 }
 
 #[derive(Subcommand)]
 enum Command {
     /// Check programs for errors without writing anything.
     #[command(
-        after_help = "Examples:\n  infra check examples\n  infra check main.infra --message-format json"
+        after_help = "Examples:\n  infra check examples\n  infra check examples --deny warnings\n  infra check examples --message-format sarif > report.sarif\n\nWithout PATH, the entry files of the nearest infra.toml."
     )]
     Check {
-        /// Files, or directories searched for `*.infra`.
-        #[arg(required = true)]
+        /// Files, or directories searched for `*.infra` (default: the
+        /// entry files of the nearest `infra.toml`).
         paths: Vec<PathBuf>,
         /// Check for these targets only (default: every target each
         /// program can compile to).
@@ -65,36 +83,46 @@ enum Command {
         params: ParamArgs,
         #[command(flatten)]
         diagnostics: DiagnosticArgs,
+        /// Check again each time a `.infra` file or `infra.toml` under the
+        /// paths (or the project) is saved; stop with Ctrl-C.
+        #[arg(long)]
+        watch: bool,
     },
     /// Compile programs into native templates.
     #[command(
-        after_help = "Examples:\n  infra build main.infra --target cloudformation > stack.template.json\n  infra build examples -o out --target cloudformation --target heat --target terraform\n  infra build main.infra --target terraform --provider openstack -o out --param env=prod"
+        after_help = "Examples:\n  infra build examples/static_site.infra --target cloudformation > stack.template.json\n  infra build examples/three_tier.infra -o out --target cloudformation --target heat --target terraform --provider aws\n  infra build examples/three_tier.infra --target terraform --provider openstack -o out/openstack --param env=production\n\nWithout PATH, the entry files of the nearest infra.toml, for its targets, into its out_dir."
     )]
     Build {
-        /// Files, or directories searched for `*.infra`.
-        #[arg(required = true)]
+        /// Files, or directories searched for `*.infra` (default: the
+        /// entry files of the nearest `infra.toml`).
         paths: Vec<PathBuf>,
         /// A target: cloudformation, heat, terraform (with --provider), or
-        /// terraform-aws / terraform-openstack; repeatable.
-        #[arg(long = "target", short = 't', required = true, value_name = "TARGET")]
+        /// terraform-aws / terraform-openstack; repeatable (default: the
+        /// targets of `infra.toml`).
+        #[arg(long = "target", short = 't', value_name = "TARGET")]
         targets: Vec<String>,
         /// The Terraform provider(s) for `--target terraform`: aws, openstack.
         #[arg(long = "provider", value_name = "PROVIDER")]
         providers: Vec<String>,
-        /// Write `NAME.template.json`, `NAME.hot.json`, `NAME.tf.json` here;
-        /// without it, the one template goes to stdout.
+        /// Write `NAME.template.json`, `NAME.hot.json`, `NAME.tf.json` here
+        /// (default: `out_dir` of `infra.toml`); without it, the one
+        /// template goes to stdout.
         #[arg(long, short = 'o', value_name = "DIR")]
         out_dir: Option<PathBuf>,
         #[command(flatten)]
         params: ParamArgs,
         #[command(flatten)]
         diagnostics: DiagnosticArgs,
+        /// Build again each time a `.infra` file or `infra.toml` under the
+        /// paths (or the project) is saved; stop with Ctrl-C.
+        #[arg(long)]
+        watch: bool,
     },
     /// Compare a build with templates built earlier: what deploying it would
     /// add, remove, change and replace. Fails (exit 1) when a persistent
     /// resource would be deleted or replaced, unless allowed by name.
     #[command(
-        after_help = "Examples:\n  infra build main.infra -t cloudformation -o deployed\n  infra diff --against deployed main.infra -t cloudformation\n  infra diff --against deployed main.infra -t cloudformation --allow-replace db --format json"
+        after_help = "Examples:\n  infra build examples/three_tier.infra -t cloudformation -o deployed\n  infra diff --against deployed examples/three_tier.infra -t cloudformation\n  infra diff --against deployed examples/three_tier.infra -t cloudformation --allow-replace db --format json"
     )]
     Diff {
         /// Files, or directories searched for `*.infra`.
@@ -125,7 +153,7 @@ enum Command {
     },
     /// Draw the dependency graph of a program, with each resource's state class.
     #[command(
-        after_help = "Examples:\n  infra graph examples/three_tier.infra --format dot | dot -Tsvg > graph.svg\n  infra graph main.infra --format mermaid"
+        after_help = "Examples:\n  infra graph examples/three_tier.infra --format dot > graph.dot\n  infra graph examples/three_tier.infra --format mermaid"
     )]
     Graph {
         /// One program file.
@@ -139,14 +167,21 @@ enum Command {
         diagnostics: DiagnosticArgs,
     },
     /// Format programs in the canonical layout.
-    #[command(after_help = "Examples:\n  infra fmt examples\n  infra fmt --check .")]
+    #[command(
+        after_help = "Examples:\n  infra fmt examples\n  infra fmt --check .\n  infra fmt --diff examples\n  echo 'let  x=1' | infra fmt -"
+    )]
     Fmt {
-        /// Files, or directories searched for `*.infra`.
+        /// Files, or directories searched for `*.infra`; `-` formats
+        /// standard input to standard output.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
         /// Change nothing; exit 1 if a file is not formatted.
         #[arg(long)]
         check: bool,
+        /// Change nothing; print what formatting would change as a unified
+        /// diff, and exit 1 if a file is not formatted.
+        #[arg(long)]
+        diff: bool,
         #[command(flatten)]
         diagnostics: DiagnosticArgs,
     },
@@ -155,7 +190,7 @@ enum Command {
     /// a param, output or condition of a template `infra build -o DIR`
     /// wrote. Exit 1 when no template of DIR has it.
     #[command(
-        after_help = "Examples:\n  infra where out DbInstance\n  infra where out 'aws_ebs_volume.vol_logs[0]'\n  infra where out env --format json"
+        after_help = "Examples (after the examples of `infra build --help`):\n  infra where out DbInstance\n  infra where out 'aws_instance.web_0'\n  infra where out env --format json"
     )]
     Where {
         /// The directory `infra build -o` wrote, with its source maps
@@ -167,11 +202,39 @@ enum Command {
         #[arg(long, value_enum, default_value_t = ReportFormat::Human)]
         format: ReportFormat,
     },
+    /// Show the documentation of a portable or native type from the
+    /// embedded stdlib: params or properties, attributes, and what a
+    /// portable type becomes on each target.
+    #[command(
+        after_help = "Examples:\n  infra doc compute.Server\n  infra doc AWS::EC2::Instance\n  infra doc OS::Nova::Server"
+    )]
+    Doc {
+        /// `namespace.Name` (portable), or a native type as its target
+        /// spells it.
+        name: String,
+    },
+    /// Print a completion script for a shell.
+    #[command(
+        after_help = "Examples:\n  infra completions bash > /dev/null\n\nInstall: `infra completions bash > ~/.local/share/bash-completion/completions/infra`;\nzsh: `infra completions zsh > ~/.zfunc/_infra`."
+    )]
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), for `man`.
+    #[command(
+        after_help = "Examples:\n  infra man > infra.1\n\nInstall: `infra man > ~/.local/share/man/man1/infra.1`, then `man infra`."
+    )]
+    Man,
     /// Explain a diagnostic code, with an example and the fix.
-    #[command(after_help = "Example:\n  infra explain E0001")]
+    #[command(after_help = "Examples:\n  infra explain E0001\n  infra explain --list")]
     Explain {
         /// A code such as `E0001`.
-        code: String,
+        #[arg(required_unless_present = "list")]
+        code: Option<String>,
+        /// List every code with its severity and title.
+        #[arg(long, conflicts_with = "code")]
+        list: bool,
     },
 }
 
@@ -283,12 +346,25 @@ fn sink_of(command: &Command) -> Sink {
         Command::Build {
             diagnostics,
             out_dir,
+            paths,
+            params,
             ..
-        } => (Some(diagnostics), out_dir.is_some()),
+        } => {
+            // The output directory may come from the project file.
+            let project_out = || match cli::project::find(paths) {
+                Ok(Some(found)) => found.out_dir(params.env.as_deref()).is_some(),
+                _ => false,
+            };
+            (Some(diagnostics), out_dir.is_some() || project_out())
+        }
         Command::Diff { diagnostics, .. }
         | Command::Graph { diagnostics, .. }
         | Command::Fmt { diagnostics, .. } => (Some(diagnostics), false),
-        Command::Where { .. } | Command::Explain { .. } => (None, false),
+        Command::Where { .. }
+        | Command::Explain { .. }
+        | Command::Completions { .. }
+        | Command::Doc { .. }
+        | Command::Man => (None, false),
     };
     Sink {
         format: args.map_or(MessageFormat::Human, |a| a.message_format),
@@ -365,7 +441,10 @@ fn run_command() -> ExitCode {
             providers,
             params,
             diagnostics,
-        } => check(&paths, &targets, &providers, &params, &diagnostics),
+            watch,
+        } => watching(watch, &paths, || {
+            check(&paths, &targets, &providers, &params, &diagnostics)
+        }),
         Command::Build {
             paths,
             targets,
@@ -373,14 +452,17 @@ fn run_command() -> ExitCode {
             out_dir,
             params,
             diagnostics,
-        } => build(
-            &paths,
-            &targets,
-            &providers,
-            out_dir.as_deref(),
-            &params,
-            &diagnostics,
-        ),
+            watch,
+        } => watching(watch, &paths, || {
+            build(
+                &paths,
+                &targets,
+                &providers,
+                out_dir.as_deref(),
+                &params,
+                &diagnostics,
+            )
+        }),
         Command::Diff {
             paths,
             against,
@@ -409,10 +491,48 @@ fn run_command() -> ExitCode {
         Command::Fmt {
             paths,
             check,
+            diff,
             diagnostics,
-        } => fmt(&paths, check, &diagnostics),
+        } => fmt(&paths, FmtMode::of(check, diff), &diagnostics),
         Command::Where { dir, id, format } => where_(&dir, &id, format),
-        Command::Explain { code } => explain(&code),
+        Command::Doc { name } => match cli::doc::page(&name) {
+            Ok(page) => {
+                let _ = std::io::stdout().write_all(page.as_bytes());
+                Ok(0)
+            }
+            Err(message) => Err(UsageError::Params(message)),
+        },
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut text = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "infra", &mut text);
+            let _ = std::io::stdout().write_all(&text);
+            Ok(0)
+        }
+        Command::Man => {
+            use clap::CommandFactory;
+            let mut text = Vec::new();
+            // Rendering into memory cannot fail.
+            let _ = clap_mangen::Man::new(Cli::command()).render(&mut text);
+            let _ = std::io::stdout().write_all(&text);
+            Ok(0)
+        }
+        Command::Explain { code, list } => match code {
+            Some(code) if !list => explain(&code),
+            _ => {
+                let mut text = String::new();
+                for code in codes::ALL {
+                    let severity = match code.severity {
+                        Severity::Error => "error",
+                        Severity::Warning => "warning",
+                        Severity::Note => "note",
+                    };
+                    text.push_str(&format!("{}  {severity:<7}  {}\n", code.id, code.title));
+                }
+                let _ = std::io::stdout().write_all(text.as_bytes());
+                Ok(0)
+            }
+        },
     };
     match result {
         Ok(code) => ExitCode::from(code),
@@ -460,15 +580,120 @@ impl From<IoError> for UsageError {
     }
 }
 
-fn options(params: &ParamArgs) -> Result<infra::Options, UsageError> {
+/// The diagnostic levels the command line gives. [`report`] puts them over
+/// those of the project file of each file reported on.
+static LEVELS: std::sync::OnceLock<Levels> = std::sync::OnceLock::new();
+
+/// A command's inputs with its project file applied.
+struct Context {
+    /// The entry paths: those given, else the project's.
+    paths: Vec<PathBuf>,
+    project: Option<cli::project::Found>,
+    options: infra::Options,
+}
+
+impl Context {
+    /// The targets: those given, else the project's.
+    fn targets(&self, given: &[String]) -> Vec<String> {
+        match &self.project {
+            Some(found) if given.is_empty() => found.targets(),
+            _ => given.to_vec(),
+        }
+    }
+
+    /// The providers: those given, else the project's where its targets
+    /// are used or `--target terraform` is given.
+    fn providers(&self, targets: &[String], given: &[String]) -> Vec<String> {
+        match &self.project {
+            Some(found)
+                if given.is_empty()
+                    && (targets.is_empty() || targets.iter().any(|t| t == "terraform")) =>
+            {
+                found.providers()
+            }
+            _ => given.to_vec(),
+        }
+    }
+}
+
+/// The levels the command line gives: `--deny` over `--warn` over
+/// `--allow` for one code given twice.
+fn command_line_levels(args: &DiagnosticArgs) -> Result<Levels, UsageError> {
+    let mut levels = Levels::default();
+    if args.deny_warnings {
+        let _ = levels.set(infra::levels::WARNINGS, Level::Deny, "`--deny-warnings`");
+    }
+    for (list, level, flag) in [
+        (&args.allow, Level::Allow, "--allow"),
+        (&args.warn, Level::Warn, "--warn"),
+        (&args.deny, Level::Deny, "--deny"),
+    ] {
+        for code in list {
+            levels
+                .set(code, level, &format!("`{flag} {code}`"))
+                .map_err(|m| UsageError::Params(format!("invalid `{flag} {code}`: {m}")))?;
+        }
+    }
+    Ok(levels)
+}
+
+/// Reads the project file of `paths` and applies it: entry paths, params,
+/// levels. A project file with errors is reported (exit status 1, the
+/// `Err` of the inner result).
+fn context(
+    paths: &[PathBuf],
+    params: &ParamArgs,
+    args: &DiagnosticArgs,
+) -> Result<Result<Context, u8>, UsageError> {
+    let given_levels = command_line_levels(args)?;
+    let project = match cli::project::find(paths) {
+        Ok(found) => found,
+        Err((db, errors)) => {
+            let _ = LEVELS.set(given_levels);
+            return Ok(Err(report(&db, &errors, args)));
+        }
+    };
+    cli::project::check_env(project.as_ref(), params.env.as_deref()).map_err(UsageError::Params)?;
+    let _ = LEVELS.set(given_levels);
+    let paths = match &project {
+        Some(found) if paths.is_empty() => found.entries(),
+        _ => paths.to_vec(),
+    };
+    if paths.is_empty() {
+        return Err(UsageError::Params(format!(
+            "no input files: give the files or directories to read, or run in a project (a directory with `{}` at or above it)",
+            infra::project::PROJECT_FILE
+        )));
+    }
     let env = std::env::vars_os()
         .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)));
-    let params = infra::params::gather(&params.param, params.params.as_deref(), env)
+    let mut given = infra::params::gather(&params.param, params.params.as_deref(), env)
         .map_err(UsageError::Params)?;
-    Ok(infra::Options {
-        params,
-        ..Default::default()
-    })
+    if let Some(found) = &project {
+        found.add_params(params.env.as_deref(), &mut given);
+    }
+    Ok(Ok(Context {
+        paths,
+        project,
+        options: infra::Options {
+            params: given,
+            ..Default::default()
+        },
+    }))
+}
+
+/// The `*.infra` files of the paths given: none is a usage error, so that a
+/// wrong path never passes.
+fn expand_inputs(paths: &[PathBuf]) -> Result<Vec<PathBuf>, UsageError> {
+    let inputs = workspace::expand(paths)?;
+    if inputs.is_empty() {
+        let shown: Vec<String> = paths.iter().map(|p| format!("`{}`", shown(p))).collect();
+        return Err(UsageError::Params(format!(
+            "no input files: no `*.infra` file in {}",
+            shown.join(", ")
+        )));
+    }
+    Ok(inputs)
 }
 
 /// Targets from `--target` and `--provider`.
@@ -537,17 +762,92 @@ fn check(
     params: &ParamArgs,
     args: &DiagnosticArgs,
 ) -> Result<u8, UsageError> {
-    let options = options(params)?;
-    let targets = parse_targets(targets, providers)?;
-    let inputs = workspace::expand(paths)?;
-    let checked = infra::build_each(&inputs, &options, &targets, infra::Mode::Check)?;
+    let context = match context(paths, params, args)? {
+        Ok(context) => context,
+        Err(status) => return Ok(status),
+    };
+    let targets = parse_targets(
+        &context.targets(targets),
+        &context.providers(targets, providers),
+    )?;
+    let inputs = expand_inputs(&context.paths)?;
+    let checked = infra::build_each(&inputs, &context.options, &targets, infra::Mode::Check)?;
     Ok(report(&checked.db, &checked.diagnostics, args))
 }
 
 /// The process is about to exit: freeing a large compilation's trees one by
-/// one would only delay that.
+/// one would only delay that. Not so under `--watch`, which goes on.
 fn exit_without_freeing<T>(compilation: T) {
-    std::mem::forget(compilation);
+    if !WATCHING.load(std::sync::atomic::Ordering::Relaxed) {
+        std::mem::forget(compilation);
+    }
+}
+
+/// Whether the run is `--watch`: it goes on after each compilation.
+static WATCHING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Runs `once`, and with `watch` again after every change to a `.infra`
+/// file or `infra.toml` under `paths` (or the project's directory, or the
+/// current one, when none is given), until interrupted.
+fn watching(
+    watch: bool,
+    paths: &[PathBuf],
+    mut once: impl FnMut() -> Result<u8, UsageError>,
+) -> Result<u8, UsageError> {
+    if !watch {
+        return once();
+    }
+    use notify::Watcher;
+    WATCHING.store(true, std::sync::atomic::Ordering::Relaxed);
+    let roots = if paths.is_empty() {
+        match cli::project::find(paths) {
+            Ok(Some(found)) => vec![found.dir],
+            _ => vec![PathBuf::from(".")],
+        }
+    } else {
+        paths.to_vec()
+    };
+    let (sender, changes) = std::sync::mpsc::channel();
+    let mut watcher = notify::recommended_watcher(sender).map_err(|e| watch_error(&roots[0], e))?;
+    for root in &roots {
+        watcher
+            .watch(root, notify::RecursiveMode::Recursive)
+            .map_err(|e| watch_error(root, e))?;
+    }
+    let relevant = |event: &notify::Event| {
+        !event.kind.is_access()
+            && event.paths.iter().any(|p| {
+                p.extension().is_some_and(|e| e == "infra")
+                    || p.file_name()
+                        .is_some_and(|n| n == infra::project::PROJECT_FILE)
+            })
+    };
+    loop {
+        let status = match once() {
+            Ok(status) => status,
+            Err(error) => {
+                fail(&error.to_string());
+                EXIT_USAGE
+            }
+        };
+        flush_sarif();
+        let verdict = if status == 0 { "ok" } else { "failed" };
+        eprintln!("[watch] {verdict}; waiting for changes (Ctrl-C stops)");
+        // Wait for a change, then let a burst of saves settle.
+        loop {
+            match changes.recv() {
+                Ok(Ok(event)) if relevant(&event) => break,
+                Ok(_) => continue,
+                Err(_) => return Ok(status),
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(150));
+        while changes.try_recv().is_ok() {}
+    }
+}
+
+fn watch_error(path: &std::path::Path, error: notify::Error) -> UsageError {
+    UsageError::Params(format!("cannot watch `{}`: {error}", shown(path)))
 }
 
 /// Reports a build's diagnostics: the exit status when there were errors
@@ -588,10 +888,26 @@ fn build(
     params: &ParamArgs,
     args: &DiagnosticArgs,
 ) -> Result<u8, UsageError> {
-    let options = options(params)?;
-    let targets = parse_targets(targets, providers)?;
-    let inputs = workspace::expand(paths)?;
-    let built = infra::build_each(&inputs, &options, &targets, infra::Mode::Build)?;
+    let context = match context(paths, params, args)? {
+        Ok(context) => context,
+        Err(status) => return Ok(status),
+    };
+    let providers = context.providers(targets, providers);
+    let targets = context.targets(targets);
+    if targets.is_empty() {
+        return Err(UsageError::Params(format!(
+            "no target: give `--target`, or `targets` in the `[build]` of `{}`",
+            infra::project::PROJECT_FILE
+        )));
+    }
+    let targets = parse_targets(&targets, &providers)?;
+    let out_dir = match (&context.project, out_dir) {
+        (Some(found), None) => found.out_dir(params.env.as_deref()),
+        (_, given) => given.map(std::path::Path::to_path_buf),
+    };
+    let out_dir = out_dir.as_deref();
+    let inputs = expand_inputs(&context.paths)?;
+    let built = infra::build_each(&inputs, &context.options, &targets, infra::Mode::Build)?;
     if let Some(status) = reported(
         &built.db,
         &built.diagnostics,
@@ -615,6 +931,13 @@ fn build(
         Some(dir) => {
             let all: Vec<(PathBuf, &[u8])> = rendered.iter().chain(&maps).cloned().collect();
             workspace::write_set(dir, &all)?;
+            if args.message_format == MessageFormat::Human {
+                let warnings = leveled(&built.db, &built.diagnostics)
+                    .iter()
+                    .filter(|d| d.severity == Severity::Warning)
+                    .count();
+                eprintln!("{}", build_summary(templates, dir, warnings));
+            }
         }
         None => match rendered.as_slice() {
             [(_, bytes)] => {
@@ -644,8 +967,14 @@ fn diff(
     params: &ParamArgs,
     args: &DiagnosticArgs,
 ) -> Result<u8, UsageError> {
-    let options = options(params)?;
-    let targets = parse_targets(targets, providers)?;
+    let context = match context(paths, params, args)? {
+        Ok(context) => context,
+        Err(status) => return Ok(status),
+    };
+    let targets = parse_targets(
+        &context.targets(targets),
+        &context.providers(targets, providers),
+    )?;
     // Before building: a missing directory needs no compilation to report.
     if !against.is_dir() {
         let error = std::fs::metadata(against)
@@ -657,9 +986,9 @@ fn diff(
             error,
         }));
     }
-    let inputs = workspace::expand(paths)?;
+    let inputs = expand_inputs(&context.paths)?;
     // The checked programs too: their schemas say what a change does.
-    let (checked, templates) = infra::build(&inputs, &options, &targets)?;
+    let (checked, templates) = infra::build(&inputs, &context.options, &targets)?;
     if let Some(status) = reported(
         &checked.db,
         &checked.diagnostics,
@@ -691,8 +1020,12 @@ fn graph(
     params: &ParamArgs,
     args: &DiagnosticArgs,
 ) -> Result<u8, UsageError> {
-    let options = options(params)?;
-    let checked = infra::check(&[path.to_path_buf()], &options)?;
+    let path = [path.to_path_buf()];
+    let context = match context(&path, params, args)? {
+        Ok(context) => context,
+        Err(status) => return Ok(status),
+    };
+    let checked = infra::check(&path, &context.options)?;
     let status = report(&checked.db, &checked.diagnostics, args);
     if status != 0 {
         return Ok(status);
@@ -708,8 +1041,95 @@ fn graph(
     Ok(0)
 }
 
-fn fmt(paths: &[PathBuf], check_only: bool, args: &DiagnosticArgs) -> Result<u8, UsageError> {
-    let inputs = workspace::expand(paths)?;
+/// What `infra fmt` does with a file that is not formatted.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FmtMode {
+    Write,
+    Check,
+    Diff,
+}
+
+impl FmtMode {
+    fn of(check: bool, diff: bool) -> FmtMode {
+        match (check, diff) {
+            (_, true) => FmtMode::Diff,
+            (true, false) => FmtMode::Check,
+            (false, false) => FmtMode::Write,
+        }
+    }
+}
+
+/// A unified diff from `text` to `formatted`, both named `name`.
+fn unified_diff(name: &str, text: &str, formatted: &str) -> String {
+    similar::TextDiff::from_lines(text, formatted)
+        .unified_diff()
+        .context_radius(3)
+        .header(name, name)
+        .to_string()
+}
+
+/// `infra fmt -`: standard input formatted to standard output.
+fn fmt_stdin(mode: FmtMode, args: &DiagnosticArgs) -> Result<u8, UsageError> {
+    let mut bytes = Vec::new();
+    let max = infra::project::Limits::default().max_file_bytes;
+    let read = std::io::stdin()
+        .lock()
+        .take(max + 1)
+        .read_to_end(&mut bytes);
+    let io = |error| IoError {
+        path: PathBuf::from("-"),
+        action: "read",
+        error,
+    };
+    read.map_err(io)?;
+    if bytes.len() as u64 > max {
+        return Err(UsageError::Params(format!(
+            "standard input is larger than the limit of {max} bytes"
+        )));
+    }
+    let mut db = SourceDb::new();
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(error) => {
+            let bytes = error.into_bytes();
+            let file = db.add(
+                "<stdin>",
+                None,
+                String::from_utf8_lossy(&bytes).into_owned(),
+            );
+            if let Err(diagnostic) = infra::syntax::decode(file, bytes) {
+                return Ok(report(&db, &[*diagnostic], args));
+            }
+            return Ok(EXIT_ERRORS);
+        }
+    };
+    let file = db.add("<stdin>", None, text);
+    let (ast, syntax) = infra::syntax::parse(file, db.text(file));
+    let errors: Vec<Diagnostic> = syntax.into_iter().filter(|d| d.is_error()).collect();
+    if !errors.is_empty() {
+        return Ok(report(&db, &errors, args));
+    }
+    let text = db.text(file);
+    let formatted = infra::fmt::format(&ast, text);
+    let printed = match mode {
+        FmtMode::Write => formatted.clone(),
+        FmtMode::Check if formatted != text => "<stdin> is not formatted\n".to_string(),
+        FmtMode::Diff => unified_diff("<stdin>", text, &formatted),
+        FmtMode::Check => String::new(),
+    };
+    let _ = std::io::stdout().write_all(printed.as_bytes());
+    Ok(if mode != FmtMode::Write && formatted != text {
+        EXIT_ERRORS
+    } else {
+        0
+    })
+}
+
+fn fmt(paths: &[PathBuf], mode: FmtMode, args: &DiagnosticArgs) -> Result<u8, UsageError> {
+    if paths.len() == 1 && paths[0].as_os_str() == "-" {
+        return fmt_stdin(mode, args);
+    }
+    let inputs = expand_inputs(paths)?;
     let checked = infra::parse_files(&inputs)?;
     let syntax_errors: Vec<Diagnostic> = checked
         .diagnostics
@@ -730,14 +1150,19 @@ fn fmt(paths: &[PathBuf], check_only: bool, args: &DiagnosticArgs) -> Result<u8,
         }
         unformatted += 1;
         let path = checked.db.get(parsed.file).path.clone().unwrap_or_default();
-        if check_only {
-            out(&format!("{} is not formatted", shown(&path)));
-        } else {
-            workspace::rewrite(&path, formatted.as_bytes())?;
-            out(&format!("formatted {}", shown(&path)));
+        match mode {
+            FmtMode::Check => out(&format!("{} is not formatted", shown(&path))),
+            FmtMode::Diff => {
+                let diff = unified_diff(&shown(&path), text, &formatted);
+                let _ = std::io::stdout().lock().write_all(diff.as_bytes());
+            }
+            FmtMode::Write => {
+                workspace::rewrite(&path, formatted.as_bytes())?;
+                out(&format!("formatted {}", shown(&path)));
+            }
         }
     }
-    Ok(if check_only && unformatted > 0 {
+    Ok(if mode != FmtMode::Write && unformatted > 0 {
         EXIT_ERRORS
     } else {
         0
@@ -779,10 +1204,7 @@ fn where_(dir: &std::path::Path, id: &str, format: ReportFormat) -> Result<u8, U
 /// The text of a file a source map names: a user's file as the build read
 /// it (relative to the directory it ran in), or a stdlib module.
 fn read_source(name: &str) -> Option<String> {
-    if let Some(path) = name
-        .strip_prefix("<stdlib/")
-        .and_then(|n| n.strip_suffix('>'))
-    {
+    if let Some(path) = infra::stdlib::path_of_display_name(name) {
         return infra::stdlib::source(path);
     }
     let max = infra::project::Limits::default().max_file_bytes;
@@ -819,8 +1241,93 @@ fn out(line: &str) {
     let _ = writeln!(std::io::stdout().lock(), "{line}");
 }
 
+/// One line after a build: templates written, resources per target,
+/// warnings.
+fn build_summary(templates: &[infra::Template], dir: &std::path::Path, warnings: usize) -> String {
+    let mut per_target: Vec<(Target, usize, usize)> = Vec::new();
+    for template in templates {
+        match per_target
+            .iter_mut()
+            .find(|(t, _, _)| *t == template.target)
+        {
+            Some((_, count, resources)) => {
+                *count += 1;
+                *resources += template.origins.len();
+            }
+            None => per_target.push((template.target, 1, template.origins.len())),
+        }
+    }
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let targets: Vec<String> = per_target
+        .iter()
+        .map(|(target, count, resources)| {
+            let of = if *count == 1 {
+                String::new()
+            } else {
+                format!(" in {count} templates")
+            };
+            format!("{}: {}{of}", target.name(), plural(*resources, "resource"))
+        })
+        .collect();
+    format!(
+        "wrote {} to `{}` ({}), {}",
+        plural(templates.len(), "template"),
+        shown(dir),
+        targets.join("; "),
+        plural(warnings, "warning")
+    )
+}
+
+/// The diagnostics as the levels and suppression comments leave them: the
+/// command line's levels over those of the `infra.toml` of each file's
+/// project (a directory given may hold several projects).
+fn leveled(db: &SourceDb, found: &[Diagnostic]) -> Vec<Diagnostic> {
+    let given = LEVELS.get_or_init(Levels::default);
+    let mut by_manifest: std::collections::HashMap<PathBuf, Levels> = Default::default();
+    let mut of_file: Vec<Option<PathBuf>> = Vec::with_capacity(db.len());
+    for index in 0..db.len() {
+        let source = db.get(infra::source::FileId(index as u32));
+        // A program's file, not a project file (read by its real path).
+        let program = source.path.as_deref().filter(|p| {
+            p.file_name()
+                .is_none_or(|n| n != infra::project::PROJECT_FILE)
+        });
+        let dir = program.and_then(std::path::Path::parent);
+        let manifest = dir.and_then(|d| {
+            infra::project::find_manifest(if d.as_os_str().is_empty() {
+                std::path::Path::new(".")
+            } else {
+                d
+            })
+        });
+        if let Some((real, shown)) = &manifest
+            && !by_manifest.contains_key(real)
+        {
+            // Its mistakes are the compilation's own diagnostics (E0013).
+            let mut scratch = SourceDb::new();
+            let levels = match infra::project::load_manifest(&mut scratch, real, shown) {
+                Ok((_, read, errors)) if errors.is_empty() => read
+                    .levels(&shown.display().to_string())
+                    .overridden_by(given),
+                _ => given.clone(),
+            };
+            by_manifest.insert(real.clone(), levels);
+        }
+        of_file.push(manifest.map(|(real, _)| real));
+    }
+    let levels_of = |file: infra::source::FileId| {
+        of_file
+            .get(file.0 as usize)
+            .and_then(Option::as_ref)
+            .and_then(|real| by_manifest.get(real))
+            .unwrap_or(given)
+    };
+    infra::levels::apply_by_file(db, found.to_vec(), &levels_of)
+}
+
 /// Prints diagnostics in the chosen format and returns the exit status.
 fn report(db: &SourceDb, found: &[Diagnostic], args: &DiagnosticArgs) -> u8 {
+    let found = &leveled(db, found)[..];
     let text = match args.message_format {
         MessageFormat::Human => {
             let color = match args.color {
@@ -846,8 +1353,9 @@ fn report(db: &SourceDb, found: &[Diagnostic], args: &DiagnosticArgs) -> u8 {
         }
     };
     emit(&text);
-    let failing = found.iter().any(|d| {
-        d.severity == Severity::Error || (args.deny_warnings && d.severity == Severity::Warning)
-    });
-    if failing { EXIT_ERRORS } else { 0 }
+    if found.iter().any(|d| d.severity == Severity::Error) {
+        EXIT_ERRORS
+    } else {
+        0
+    }
 }

@@ -2,19 +2,16 @@
 //! imports and `file()` may read under, and the limits of `infra.toml`.
 //!
 //! The root is the directory of the nearest `infra.toml` at or above the
-//! entry file, else the entry file's own directory. `infra.toml` is small:
-//!
-//! ```toml
-//! [limits]
-//! max_file_bytes = 8388608
-//! ```
-//!
-//! Unknown tables and keys are errors (E0013), at their span.
+//! entry file, else the entry file's own directory. `infra.toml` also says
+//! what a bare `infra build` does (`[build]`), params per environment
+//! (`[params]`, `[env.NAME]`), diagnostic levels (`[diagnostics]`) and
+//! input limits (`[limits]`); see `docs/language.md`. Unknown tables and
+//! keys, targets, providers and codes are errors (E0013), at their span.
 
 use std::path::{Path, PathBuf};
 
 use crate::diagnostics::{Diagnostic, codes};
-use crate::source::{SourceDb, Span};
+use crate::source::{FileId, SourceDb, Span};
 use crate::workspace::{self, IoError};
 
 /// The name of the project file.
@@ -63,11 +60,167 @@ impl Limits {
     }
 }
 
-/// The contents of `infra.toml`.
+/// The contents of `infra.toml`: every table optional, every key checked.
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]
-struct Manifest {
-    limits: Limits,
+pub struct Manifest {
+    /// What a bare `infra build` or `infra check` in the project does.
+    pub build: BuildSettings,
+    /// Param values for every environment.
+    pub params: toml::Table,
+    /// Settings per environment (`[env.production]`), chosen with `--env`.
+    pub env: std::collections::BTreeMap<String, EnvSettings>,
+    /// Levels of diagnostics: `allow`, `warn`, `deny`.
+    pub diagnostics: LevelSettings,
+    pub limits: Limits,
+}
+
+/// `[build]`: entry files, targets and providers, output directory; the
+/// command line's paths and flags override each.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BuildSettings {
+    /// Entry files or directories, relative to `infra.toml` (default: its
+    /// directory, searched for `*.infra`).
+    pub entry: Vec<String>,
+    /// As `--target`.
+    pub targets: Vec<toml::Spanned<String>>,
+    /// As `--provider`.
+    pub providers: Vec<toml::Spanned<String>>,
+    /// As `-o`, relative to `infra.toml`.
+    pub out_dir: Option<String>,
+}
+
+/// `[env.NAME]`: what `--env NAME` adds to the project's settings.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EnvSettings {
+    /// Param values, over the project's `[params]`.
+    pub params: toml::Table,
+    /// The output directory for this environment, over `[build] out_dir`.
+    pub out_dir: Option<String>,
+}
+
+/// `[diagnostics]`: codes (or `warnings`) by level, as `--allow`, `--warn`
+/// and `--deny`, which override them.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LevelSettings {
+    pub allow: Vec<toml::Spanned<String>>,
+    pub warn: Vec<toml::Spanned<String>>,
+    pub deny: Vec<toml::Spanned<String>>,
+}
+
+impl Manifest {
+    /// Reads `infra.toml`'s text (file `file` of `db`): the manifest, or
+    /// the default one with the coded errors (E0013) of what is wrong: a
+    /// misspelt key, a value of the wrong type, an unknown target, provider
+    /// or diagnostic code, at its span.
+    pub fn read(db: &SourceDb, file: FileId) -> (Manifest, Vec<Diagnostic>) {
+        let invalid = |range: std::ops::Range<usize>, message: String| {
+            Diagnostic::new(
+                &codes::E0013,
+                Span::new(file, range.start, range.end),
+                format!("invalid `{PROJECT_FILE}`: {message}"),
+            )
+            .label("here")
+        };
+        let manifest = match toml::from_str::<Manifest>(db.text(file)) {
+            Ok(manifest) => manifest,
+            Err(error) => {
+                let range = error.span().unwrap_or(0..0);
+                let diagnostic = invalid(range, error.message().to_string()).note(format!(
+                    "`{PROJECT_FILE}` has the tables `[build]` (entry, targets, providers, out_dir), `[params]`, `[env.NAME]` (params, out_dir), `[diagnostics]` (allow, warn, deny) and `[limits]` (max_file_bytes)"
+                ));
+                return (Manifest::default(), vec![diagnostic]);
+            }
+        };
+        let mut found = Vec::new();
+        for target in &manifest.build.targets {
+            let name = target.get_ref();
+            if name != "terraform" && crate::target::Target::from_name(name).is_none() {
+                found.push(
+                    invalid(target.span(), format!("unknown target `{name}`"))
+                        .help("the targets are cloudformation, heat and terraform (with `providers`), or terraform-aws and terraform-openstack"),
+                );
+            }
+        }
+        for provider in &manifest.build.providers {
+            let name = provider.get_ref();
+            if crate::target::Target::terraform(name).is_none() {
+                found.push(
+                    invalid(provider.span(), format!("unknown provider `{name}`"))
+                        .help("the providers are aws and openstack"),
+                );
+            }
+        }
+        let levels = &manifest.diagnostics;
+        for (level, list) in [
+            (crate::levels::Level::Allow, &levels.allow),
+            (crate::levels::Level::Warn, &levels.warn),
+            (crate::levels::Level::Deny, &levels.deny),
+        ] {
+            for code in list {
+                if let Err(message) =
+                    crate::levels::Levels::default().set(code.get_ref(), level, "")
+                {
+                    found.push(invalid(code.span(), message));
+                }
+            }
+        }
+        (manifest, found)
+    }
+
+    /// The manifest's diagnostic levels, each saying it comes from `shown`.
+    pub fn levels(&self, shown: &str) -> crate::levels::Levels {
+        let mut levels = crate::levels::Levels::default();
+        let settings = &self.diagnostics;
+        for (level, list, key) in [
+            (crate::levels::Level::Allow, &settings.allow, "allow"),
+            (crate::levels::Level::Warn, &settings.warn, "warn"),
+            (crate::levels::Level::Deny, &settings.deny, "deny"),
+        ] {
+            for code in list {
+                let origin = format!("`{key} = [\"{}\"]` in `{shown}`", code.get_ref());
+                // Checked by `read`: an invalid one was reported there.
+                let _ = levels.set(code.get_ref(), level, &origin);
+            }
+        }
+        levels
+    }
+}
+
+/// The nearest `infra.toml` at or above `dir`: its path on disk, and the
+/// path shown for it from `dir` (`dir/../infra.toml`, normalized).
+pub fn find_manifest(dir: &Path) -> Option<(PathBuf, PathBuf)> {
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let canonical = dir.canonicalize().ok()?;
+    let (up, manifest) = canonical
+        .ancestors()
+        .map(|d| d.join(PROJECT_FILE))
+        .enumerate()
+        .find(|(_, m)| m.symlink_metadata().is_ok())?;
+    let mut shown = dir.to_path_buf();
+    shown.extend(std::iter::repeat_n("..", up));
+    Some((manifest, normalize(&shown.join(PROJECT_FILE))))
+}
+
+/// Reads the `infra.toml` at `path` (shown as `shown`) into `db`: its file
+/// and what it says, with its errors.
+pub fn load_manifest(
+    db: &mut SourceDb,
+    path: &Path,
+    shown: &Path,
+) -> Result<(FileId, Manifest, Vec<Diagnostic>), IoError> {
+    let bytes = workspace::read_input(path, Limits::default().max_file_bytes)?;
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let file = db.add(shown.display().to_string(), Some(path), text);
+    let (manifest, diagnostics) = Manifest::read(db, file);
+    Ok((file, manifest, diagnostics))
 }
 
 /// One project: where it is and what it allows.
@@ -103,44 +256,15 @@ impl Project {
             .filter(|p| !p.as_os_str().is_empty())
             .unwrap_or(Path::new("."));
         let mut project = Project::at(dir)?;
-        let Some((up, manifest)) = project
-            .root
-            .ancestors()
-            .map(|d| d.join(PROJECT_FILE))
-            .enumerate()
-            .find(|(_, m)| m.symlink_metadata().is_ok())
-        else {
+        let Some((manifest, shown)) = find_manifest(dir) else {
             return Ok((project, Vec::new()));
         };
         project.root = manifest
             .parent()
             .expect("a file joined to a directory has a parent")
             .to_path_buf();
-        // Shown from the entry file's directory, as the entry file is.
-        let mut shown = dir.to_path_buf();
-        shown.extend(std::iter::repeat_n("..", up));
-        let shown = normalize(&shown.join(PROJECT_FILE));
-        let bytes = workspace::read_input(&manifest, Limits::default().max_file_bytes)?;
-        let text = String::from_utf8_lossy(&bytes).into_owned();
-        let file = db.add(shown.display().to_string(), Some(&manifest), text);
-        let mut diagnostics = Vec::new();
-        match toml::from_str::<Manifest>(db.text(file)) {
-            Ok(read) => project.limits = read.limits,
-            Err(error) => {
-                let range = error.span().unwrap_or(0..0);
-                diagnostics.push(
-                    Diagnostic::new(
-                        &codes::E0013,
-                        Span::new(file, range.start, range.end),
-                        format!("invalid `{PROJECT_FILE}`: {}", error.message()),
-                    )
-                    .label("here")
-                    .note(format!(
-                        "`{PROJECT_FILE}` holds one table, `[limits]`, with `max_file_bytes`"
-                    )),
-                );
-            }
-        }
+        let (_, read, diagnostics) = load_manifest(db, &manifest, &shown)?;
+        project.limits = read.limits;
         Ok((project, diagnostics))
     }
 }

@@ -58,7 +58,7 @@ impl Span {
 /// One loaded file: its name as shown to users and its text.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
-    /// Name shown in diagnostics: the path as given, or `<stdlib/NAME.infra>`.
+    /// Name shown in diagnostics: the path as given, or `stdlib:PATH` for an embedded file.
     pub name: String,
     /// Path on disk, if the file came from disk.
     pub path: Option<PathBuf>,

@@ -4,7 +4,9 @@
 //! Each file is stored deflated on its own (see `build.rs`) and is inflated
 //! and parsed only when a program uses it; an index of the native type
 //! names the files declare answers "is there a schema" and "which names are
-//! near" without opening any. Diagnostics name files `<stdlib/PATH>`.
+//! near" without opening any. Diagnostics name files `stdlib:PATH`
+//! (`stdlib:portable/network.infra`), and show their lines from the
+//! embedded text.
 
 mod generated {
     include!(concat!(env!("OUT_DIR"), "/stdlib_files.rs"));
@@ -50,7 +52,12 @@ fn inflate(entry: &[u32; 5]) -> String {
 
 /// The name diagnostics show for an embedded file.
 pub fn display_name(path: &str) -> String {
-    format!("<stdlib/{path}>")
+    format!("stdlib:{path}")
+}
+
+/// The embedded file a shown name (`display_name`) names, if it is one.
+pub fn path_of_display_name(name: &str) -> Option<&str> {
+    name.strip_prefix("stdlib:")
 }
 
 /// The portable namespace file for `namespace` (`network`, `compute`, ...).

@@ -614,7 +614,7 @@ fn where_finds_a_logical_id_and_shows_its_line() {
     );
     assert!(text.contains("|          ^^\n"), "{text}");
     // Made inside the portable type: where it is declared there too.
-    assert!(text.contains("<stdlib/portable/database.infra>:"), "{text}");
+    assert!(text.contains("stdlib:portable/database.infra:"), "{text}");
     assert!(text.contains("made from `instance`"), "{text}");
     // As JSON: the map's entry.
     let json = infra(&["where", &out, "DbInstance", "--format", "json"]);

@@ -61,10 +61,7 @@ fn maps(dir: &Path, out: &mut Vec<PathBuf>) {
 
 /// The text of a file a map names: a user's file, or a stdlib module.
 fn source(file: &str) -> String {
-    match file
-        .strip_prefix("<stdlib/")
-        .and_then(|f| f.strip_suffix('>'))
-    {
+    match infra::stdlib::path_of_display_name(file) {
         Some(path) => {
             infra::stdlib::source(path).unwrap_or_else(|| panic!("{file}: no such stdlib file"))
         }

@@ -113,6 +113,10 @@ fn ui() {
             infra::build(&entries, &options, &targets.unwrap_or_default()).expect("readable test");
         let collisions = infra::output_collisions(&checked.db, &templates);
         checked.diagnostics.extend(collisions);
+        // As `infra` reports them: suppression comments applied.
+        let found = std::mem::take(&mut checked.diagnostics);
+        let levels = infra::levels::Levels::default();
+        checked.diagnostics = infra::levels::apply(&checked.db, found, &levels);
         let mut found: Vec<String> = checked
             .diagnostics
             .iter()

@@ -42,6 +42,8 @@ codes! {
     E0014 Error "two programs build to one file";
     E0015 Error "cannot read the file of file()";
     E0016 Error "file() path is not plain text";
+    W0010 Warning "suppression comment that allows nothing";
+    W0011 Warning "suppression comment naming no warning";
     E0101 Error "duplicate declaration";
     E0102 Error "unknown name";
     W0101 Warning "unused declaration";

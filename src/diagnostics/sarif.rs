@@ -184,8 +184,9 @@ fn region(db: &SourceDb, span: Span) -> Value {
 }
 
 /// A file name as a relative URI reference: `/` separators, and every byte
-/// outside the unreserved and path characters percent-encoded (so that
-/// `<stdlib/compute.infra>` becomes `%3Cstdlib/compute.infra%3E`).
+/// outside the unreserved and path characters percent-encoded (`a b.infra`
+/// becomes `a%20b.infra`; a stdlib file, `stdlib:portable/compute.infra`,
+/// is a URI of the scheme `stdlib`).
 fn uri(name: &str) -> String {
     uri_of_bytes(name.replace('\\', "/").as_bytes())
 }

@@ -192,20 +192,22 @@ fn normalize(id: &str) -> String {
     id.to_string()
 }
 
-/// The template a map is beside, relative to the build directory.
+/// The template a map is beside, relative to the build directory: named
+/// by the map's own file name (`X.map.json` is beside `X.json`; a program's
+/// Terraform module is `NAME/main.tf.json` whatever the map's `template`
+/// says), else by the map's `template`.
 fn template_path(map_path: &Path, map: &Value) -> String {
-    let name = map
-        .get("template")
-        .and_then(Value::as_str)
-        .map(str::to_string)
-        .unwrap_or_else(|| {
-            let name = map_path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            let stem = name.strip_suffix(".map.json").unwrap_or(&name);
-            format!("{stem}.json")
-        });
+    let file_name = map_path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let name = match file_name.strip_suffix(".map.json") {
+        Some(stem) => format!("{stem}.json"),
+        None => map
+            .get("template")
+            .and_then(Value::as_str)
+            .map_or(file_name.clone(), str::to_string),
+    };
     let path = match map_path.parent() {
         Some(parent) => parent.join(name),
         None => PathBuf::from(name),

@@ -14,7 +14,7 @@
 //!  "resources": {"DbInstance": {"resource": "db", "copy": "logs",
 //!      "type": "<the native type>",
 //!      "at": {"file": "app.infra", "line": 9, "column": 10},
-//!      "declared": {"file": "<stdlib/portable/database.infra>", "line": 40,
+//!      "declared": {"file": "stdlib:portable/database.infra", "line": 40,
 //!                   "column": 12, "name": "instance"},
 //!      "renamed_from": "<the Terraform address it was moved from>"}},
 //!  "params": {"Env": {"param": "env", "at": {...}}},

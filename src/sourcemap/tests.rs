@@ -103,7 +103,7 @@ fn lookups_read_terraform_forms_and_survive_odd_maps() {
         "version": 1, "template": "app.tf.json", "target": "terraform-aws",
         "resources": {"aws_ebs_volume.vol_logs": {"resource": "vol", "copy": "logs",
             "type": "aws_ebs_volume", "renamed_from": "aws_ebs_volume.data_logs",
-            "at": {"file": "<stdlib/none>", "line": 3, "column": 1}}},
+            "at": {"file": "stdlib:none", "line": 3, "column": 1}}},
     });
     let odd = json!({"resources": [1, 2], "params": {"x": 3}, "outputs": "no"});
     let all = maps(vec![
@@ -126,7 +126,7 @@ fn lookups_read_terraform_forms_and_survive_odd_maps() {
     let hits = find(&all, "vol_logs");
     let text = human(&hits, &|_| Some("a\nb\n".into()));
     assert!(
-        text.starts_with("<stdlib/none>:3:1: resource `vol` (copy `logs`) → aws_ebs_volume.vol_logs in aws/app.tf.json"),
+        text.starts_with("stdlib:none:3:1: resource `vol` (copy `logs`) → aws_ebs_volume.vol_logs in aws/app.tf.json"),
         "{text}"
     );
     assert!(find(&all, "x").is_empty());

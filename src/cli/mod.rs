@@ -1,0 +1,4 @@
+//! The command line's own logic, apart from parsing and printing.
+
+pub mod doc;
+pub mod project;
