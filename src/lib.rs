@@ -18,6 +18,7 @@ pub use sema::params;
 pub mod sema;
 pub mod source;
 pub mod sourcemap;
+pub mod stacks;
 pub mod stdlib;
 pub mod suggest;
 pub mod syntax;
@@ -196,6 +197,11 @@ pub fn check(
 pub struct Template {
     pub file: FileId,
     pub target: ir::Target,
+    /// For a nested stack of a template split because it was over its
+    /// target's quotas (`stacks::split`), its bucket, which names its file
+    /// (`Target::stack_file_name`); `None` for the parent or a template
+    /// not split.
+    pub stack: Option<String>,
     /// The file's text: pretty JSON and a final newline.
     pub text: String,
     /// Each of its resources by the template's name of it (CloudFormation
@@ -222,16 +228,58 @@ fn stem(db: &SourceDb, file: FileId) -> String {
 /// Where `infra build -o DIR` writes each template, relative to `DIR`:
 /// `NAME.template.json`, `NAME.hot.json`, `NAME.tf.json`, or
 /// `aws/NAME.tf.json` and `openstack/NAME.tf.json` when both Terraform
-/// providers are built. `NAME` is the entry file's stem. Each template's
-/// source map is beside it (`sourcemap::map_name`).
+/// providers are built. `NAME` is the entry file's stem. A nested stack is
+/// beside its parent, `NAME.stack-BUCKET.template.json` or
+/// `NAME.stack-BUCKET.hot.yaml` (`Target::stack_file_name`). Each
+/// template's source map is beside it (`sourcemap::map_name`).
 pub fn output_names(db: &SourceDb, templates: &[Template]) -> Vec<String> {
     let both_providers = [ir::Target::TerraformAws, ir::Target::TerraformOpenstack]
         .iter()
         .all(|t| templates.iter().any(|template| template.target == *t));
     templates
         .iter()
-        .map(|t| t.target.file_name(&stem(db, t.file), both_providers))
+        .map(|t| match &t.stack {
+            Some(bucket) => (t.target)
+                .stack_file_name(&stem(db, t.file), bucket)
+                .unwrap_or_default(),
+            None => t.target.file_name(&stem(db, t.file), both_providers),
+        })
         .collect()
+}
+
+/// The template of one part of a deployment (`stacks::Part`), with its
+/// origins and source map.
+fn template(
+    db: &SourceDb,
+    file: FileId,
+    stem: &str,
+    stack: Option<String>,
+    deployment: &ir::Deployment,
+    text: String,
+) -> Template {
+    let target = deployment.target;
+    let names = backend::names(deployment);
+    let file_name = match &stack {
+        Some(bucket) => target.stack_file_name(stem, bucket).unwrap_or_default(),
+        None => target.file_name(stem, false),
+    };
+    let map = sourcemap::build(db, deployment, &names, &file_name, &text);
+    let origins = (names.resources.into_iter())
+        .zip(&deployment.resources)
+        .map(|(name, r)| {
+            let text = db.text(r.span.file);
+            let origin = text.get(r.span.range()).unwrap_or_default();
+            (name, origin.to_string())
+        })
+        .collect();
+    Template {
+        file,
+        target,
+        stack,
+        text,
+        origins,
+        map,
+    }
 }
 
 /// Checks the entry files, then lowers and emits each for each target.
@@ -269,28 +317,26 @@ pub fn build(
             if failed || (deployment.resources.is_empty() && deployment.outputs.is_empty()) {
                 continue;
             }
-            let (text, emitting) = backend::emit(&deployment);
-            let failed = diagnostics::has_errors(&emitting);
-            found.extend(emitting);
-            if !failed {
-                let names = backend::names(&deployment);
-                let file_name = target.file_name(&stem(&checked.db, *file), false);
-                let map = sourcemap::build(&checked.db, &deployment, &names, &file_name, &text);
-                let origins = (names.resources.into_iter())
-                    .zip(&deployment.resources)
-                    .map(|(name, r)| {
-                        let text = checked.db.text(r.span.file);
-                        let origin = text.get(r.span.range()).unwrap_or_default();
-                        (name, origin.to_string())
-                    })
-                    .collect();
-                templates.push(Template {
-                    file: *file,
-                    target,
-                    text,
-                    origins,
-                    map,
-                });
+            let stem = stem(&checked.db, *file);
+            let emitted = backend::emit(&deployment);
+            let (parts, placing) = stacks::split(deployment, emitted, &stem);
+            let failed = diagnostics::has_errors(&placing)
+                || parts
+                    .iter()
+                    .any(|p| diagnostics::has_errors(&p.diagnostics));
+            found.extend(placing);
+            for part in parts {
+                found.extend(part.diagnostics);
+                if !failed {
+                    templates.push(template(
+                        &checked.db,
+                        *file,
+                        &stem,
+                        part.stack,
+                        &part.deployment,
+                        part.text,
+                    ));
+                }
             }
         }
     }
