@@ -547,7 +547,16 @@ fn run(name: &str, subnets: usize, servers: usize) {
     // One path for both programs: source maps name the file.
     let path = dir.join("main.infra");
     std::fs::write(&path, program(subnets, servers, false)).expect("writable");
+    let started = std::time::Instant::now();
     let (before, wholes) = build(&path);
+    let templates = before.keys().filter(|n| !n.ends_with(".map.json")).count();
+    let resources = wholes[&Target::CloudFormation]["Resources"]
+        .as_object()
+        .map_or(0, |r| r.len());
+    eprintln!(
+        "{name}: {resources} CloudFormation resources, {templates} templates, built (both targets, and each unsplit) in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
     check_meaning(&before, &wholes[&Target::CloudFormation], &CLOUDFORMATION);
     check_meaning(&before, &wholes[&Target::Heat], &HEAT);
     std::fs::write(&path, program(subnets, servers, true)).expect("writable");
@@ -561,6 +570,15 @@ fn run(name: &str, subnets: usize, servers: usize) {
     check_stable(&before, &after);
 
     write(&before_dir, &before);
+    // `infra where` finds a child's resources in the child's map.
+    let maps = infra::sourcemap::read_maps(&before_dir).expect("maps");
+    for name in ["DataS0N0Volume", "data_s0_n0_volume", "Subnet0Ref"] {
+        let hits = infra::sourcemap::find(&maps, name);
+        assert!(
+            hits.iter().any(|h| h.template.contains(".stack-")),
+            "infra where does not find {name} in a nested stack"
+        );
+    }
     let templates: Vec<&String> = before
         .keys()
         .filter(|n| !n.ends_with(".map.json"))
@@ -571,10 +589,21 @@ fn run(name: &str, subnets: usize, servers: usize) {
             .copied()
             .filter(|n| n.ends_with(".template.json"))
             .collect();
+        let started = std::time::Instant::now();
         validate(&tool, &before_dir, &cfn);
+        eprintln!(
+            "{name}: cfn-validate of {} files: {:.1} s",
+            cfn.len(),
+            started.elapsed().as_secs_f64()
+        );
     }
     if let Some(tool) = heat_validate() {
+        let started = std::time::Instant::now();
         validate(&tool, &before_dir, &[&"main.hot.json".to_string()]);
+        eprintln!(
+            "{name}: heat-validate: {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -590,4 +619,134 @@ fn a_large_program_is_split_into_nested_stacks_that_validate() {
 #[ignore]
 fn a_program_of_fifty_thousand_resources_is_split_into_nested_stacks() {
     run("large", 250, 66);
+}
+
+fn infra(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_infra"))
+        .args(args)
+        .output()
+        .expect("infra runs")
+}
+
+/// Builds `source` as `dir/main.infra` into `dir/out` for CloudFormation.
+fn build_into(dir: &Path, source: &str) -> String {
+    let path = dir.join("main.infra");
+    std::fs::write(&path, source).expect("writable");
+    let out = dir.join("out");
+    let built = infra(&[
+        "build",
+        &path.display().to_string(),
+        "-o",
+        &out.display().to_string(),
+        "-t",
+        "cloudformation",
+    ]);
+    assert_eq!(
+        built.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    path.display().to_string()
+}
+
+/// `infra diff --format json` of `source` against `dir/out`: its exit
+/// status and report.
+fn diff_against(dir: &Path, source: &str) -> (Option<i32>, Value) {
+    let path = dir.join("main.infra");
+    std::fs::write(&path, source).expect("writable");
+    let out = dir.join("out").display().to_string();
+    let path = path.display().to_string();
+    let args = [
+        "diff",
+        "--format",
+        "json",
+        "--against",
+        &out,
+        &path,
+        "-t",
+        "cloudformation",
+    ];
+    let diff = infra(&args);
+    let report = serde_json::from_slice(&diff.stdout).expect("a JSON report");
+    (diff.status.code(), report)
+}
+
+/// Every change of a report, with the file it is in.
+fn report_changes(report: &Value) -> Vec<(String, Value)> {
+    report["templates"]
+        .as_array()
+        .expect("templates")
+        .iter()
+        .flat_map(|t| {
+            let file = t["file"].as_str().unwrap_or_default().to_string();
+            t["changes"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(move |c| (file.clone(), c.clone()))
+        })
+        .collect()
+}
+
+#[test]
+fn a_resource_moving_between_nested_stacks_is_a_replacement() {
+    let dir = temp_dir("moves");
+    let base = program(20, 10, false);
+    // A bucket that reads nothing is in a level-0 stack; reading the
+    // network puts it one level up, in another stack.
+    let before =
+        format!("{base}\nresource extra: storage.Bucket {{\n  name = \"extra-data\"\n}}\n");
+    let after = format!(
+        "{base}\nresource extra: storage.Bucket {{\n  name = \"extra-data-${{net.id}}\"\n}}\n"
+    );
+    build_into(&dir, &before);
+    let (status, report) = diff_against(&dir, &after);
+    assert_eq!(status, Some(1), "replacing a bucket blocks: {report}");
+    let changes = report_changes(&report);
+    assert_eq!(
+        changes.len(),
+        1,
+        "one change, in the stack it moves to: {changes:?}"
+    );
+    let (file, change) = &changes[0];
+    assert!(file.starts_with("main.stack-1"), "{file}");
+    assert_eq!(change["name"], "Extra");
+    assert_eq!(change["action"], "replace");
+    assert_eq!(change["verdict"], "blocked");
+    let reason = change["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains("moves from `main.stack-0.template.json`"),
+        "{reason}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_program_no_longer_split_loses_what_its_nested_stacks_held() {
+    let dir = temp_dir("unsplit");
+    build_into(&dir, &program(20, 10, false));
+    // Small enough for one template: what stays moves into the parent,
+    // the rest is deleted from stacks that are gone.
+    let (status, report) = diff_against(&dir, &program(1, 1, false));
+    assert_eq!(status, Some(1), "volumes are deleted: {report}");
+    let changes = report_changes(&report);
+    let moved: Vec<&Value> = changes
+        .iter()
+        .filter(|(file, c)| file == "main.template.json" && c["action"] == "replace")
+        .map(|(_, c)| c)
+        .collect();
+    assert!(
+        moved.iter().any(|c| c["name"] == "DataS0N0Volume"),
+        "the first volume moves into the parent: {changes:?}"
+    );
+    let deleted_in_gone_stacks = changes
+        .iter()
+        .filter(|(file, c)| file.contains(".stack-") && c["action"] == "delete")
+        .count();
+    assert!(
+        deleted_in_gone_stacks > 100,
+        "the other servers and volumes are deleted from their stacks: {deleted_in_gone_stacks}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
