@@ -6,14 +6,28 @@
 //!
 //! The unit of placement is a group (`ir::Resource::group`: the entry
 //! file's declaration a resource was made for, with all its copies, or a
-//! component instance with everything in it). A group is placed by a
-//! stable hash of its name into a bucket named by the hash's first hex
-//! digits; a bucket whose child does not fit the target's quotas is split
-//! by the next digit (extendible hashing). A child's content depends only
-//! on the groups in its bucket, so adding a group changes only its bucket's
-//! child and the parent (and, where the new resources read one of another
-//! child's resources that nothing read from outside before, that child
-//! gains an output).
+//! component instance with everything in it; declarations that read each
+//! other both ways are one group). A group that reads exactly one other
+//! follows it: same level, and a key that extends the other's. Any other
+//! group starts a level above the highest of what it reads, its key
+//! extending that of its primary dependency (the highest, the first by
+//! name). A key is hex digits, 8 per name along that chain, of a stable
+//! hash of the name (64-bit FNV-1a). A child holds groups of one level
+//! whose keys start with its bucket's digits: the groups of a level are one
+//! bucket (`1`), split by the next digit while its child does not fit the
+//! target's quotas (`1-2138d2194f`; `z` holds the groups whose key ends
+//! there; extendible hashing). So a server and what reads only it (its
+//! volume) are placed together, the servers of one subnet near each other,
+//! and a stack reads stacks of lower levels, or of its own level only
+//! groups its groups follow, whose buckets' digits are prefixes of its own:
+//! the stacks' dependencies have no cycle.
+//!
+//! A group's key and level depend only on what it reads, and a child's
+//! content only on the groups in its bucket: adding a declaration changes
+//! only its bucket's child and the parent (and, where the new resources
+//! read one of another child's resources that nothing outside it read
+//! before, that child gains an output; where its child no longer fits, it
+//! is split).
 //!
 //! In a child, what it reads of another child becomes a parameter, which
 //! the parent gives from the other child's output; a param of the program
@@ -48,8 +62,16 @@ pub struct Part {
 /// The name of the parameter a child gets its parent's stack name in.
 const STACK_NAME_PARAM: &str = "ParentStackName";
 
-/// Hex digits of a group's hash: a bucket is split at most this deep.
-const MAX_DEPTH: usize = 16;
+/// Hex digits of a name's hash in a group's key.
+const NAME_DIGITS: usize = 8;
+
+/// A group follows its primary dependency's key only while that key is
+/// shorter than this (8 names): past it a chain starts again, a level up.
+const MAX_FOLLOWED: usize = 8 * NAME_DIGITS;
+
+/// The digit of a sub-bucket that holds the groups whose key ends at its
+/// depth, written `z`.
+const END: u8 = 16;
 
 /// Whether `deployment`, whose template is `size` bytes, is over its
 /// target's quotas in a way nested stacks can fix: too many resources or
@@ -106,15 +128,23 @@ pub fn split(
 struct Group {
     /// Its resources' indices, in source order.
     members: Vec<u32>,
-    /// The hex digits of its name's hash.
-    digits: [u8; MAX_DEPTH],
-    /// The longest chain of groups it reads or depends on: a child holds
-    /// groups of one level, so that a stack reads only stacks of lower
-    /// levels and the stacks' dependencies have no cycle.
+    /// Its name (the first of its declarations' names).
+    name: String,
+    /// Hex digits: its primary dependency's key, then its name's hash's
+    /// first `NAME_DIGITS`. A bucket holds the groups whose keys start
+    /// with its digits, so that what reads one resource is placed with it
+    /// and with each other.
+    key: Vec<u8>,
+    /// 0 for a group that reads nothing; its dependency's for a group that
+    /// reads one other group (which it then follows: its key extends that
+    /// one's); else one more than the highest of what it reads. A child
+    /// holds groups of one level: a stack reads stacks of lower levels, or
+    /// of its level what its groups follow, whose keys are prefixes of
+    /// theirs, so that the stacks' dependencies have no cycle.
     level: u32,
 }
 
-/// A bucket: a level, and the first hex digits of its groups' hashes.
+/// A bucket: a level, and the first hex digits of its groups' keys.
 type Bucket = (u32, Vec<u8>);
 
 /// What is read of a resource: `read_path` of the read.
@@ -171,12 +201,10 @@ fn stable_hash(text: &str) -> u64 {
     hash
 }
 
-fn hex_digits(hash: u64) -> [u8; MAX_DEPTH] {
-    let mut digits = [0; MAX_DEPTH];
-    for (i, digit) in digits.iter_mut().enumerate() {
-        *digit = ((hash >> (60 - 4 * i)) & 0xf) as u8;
-    }
-    digits
+/// The first `NAME_DIGITS` hex digits of a name's hash.
+fn name_digits(name: &str) -> impl Iterator<Item = u8> {
+    let hash = stable_hash(name);
+    (0..NAME_DIGITS).map(move |i| ((hash >> (60 - 4 * i)) & 0xf) as u8)
 }
 
 /// The resource a read starts from: a `Ref` or an `Attr` of it, with
@@ -349,28 +377,39 @@ impl<'d> Splitter<'d> {
         let mut group_of: Vec<u32> = vec![0; names.len()];
         let mut groups: Vec<Group> = Vec::with_capacity(components.len());
         for (g, component) in components.iter().enumerate() {
-            let mut level = 0;
             for node in component {
                 group_of[node.index()] = g as u32;
             }
-            for node in component {
-                for dependency in graph.neighbors(*node) {
-                    let other = group_of[dependency.index()] as usize;
-                    if let Some(dependency) = groups.get(other)
-                        && other != g
-                    {
-                        level = level.max(dependency.level + 1);
-                    }
-                }
-            }
+            let mut dependencies: Vec<usize> = component
+                .iter()
+                .flat_map(|node| graph.neighbors(*node))
+                .map(|d| group_of[d.index()] as usize)
+                .filter(|&d| d < g)
+                .collect();
+            dependencies.sort_unstable();
+            dependencies.dedup();
             let name = component
                 .iter()
                 .map(|n| names[n.index()])
                 .min()
                 .unwrap_or_default();
+            // The dependency of the highest level, the first by name.
+            let primary = dependencies
+                .iter()
+                .map(|&d| &groups[d])
+                .max_by(|a, b| a.level.cmp(&b.level).then(b.name.cmp(&a.name)));
+            let followed = primary.filter(|p| p.key.len() < MAX_FOLLOWED);
+            let level = match (dependencies.len(), followed) {
+                (0, _) => 0,
+                (1, Some(p)) => p.level,
+                _ => primary.map_or(0, |p| p.level + 1),
+            };
+            let mut key = followed.map(|p| p.key.clone()).unwrap_or_default();
+            key.extend(name_digits(name));
             groups.push(Group {
                 members: Vec::new(),
-                digits: hex_digits(stable_hash(name)),
+                name: name.to_string(),
+                key,
                 level,
             });
         }
@@ -403,13 +442,22 @@ impl<'d> Splitter<'d> {
             .collect();
         let mut children: BTreeMap<Bucket, Child<'d>> = BTreeMap::new();
         while let Some((bucket, groups)) = pending.pop() {
+            // Too many resources is known without building the child.
+            let count: usize = groups.iter().map(|&g| self.groups[g].members.len()).sum();
+            if self.limits.resources.is_some_and(|max| count > max)
+                && let Some(deeper) = self.subdivide(&bucket, &groups)
+            {
+                pending.extend(deeper);
+                continue;
+            }
             let child = self.child(&bucket, &groups);
             if fits(&child) {
                 children.insert(bucket, child);
-            } else if groups.len() > 1 && bucket.1.len() < MAX_DEPTH {
-                pending.extend(self.subdivide(&bucket, groups));
             } else {
-                self.too_large(&child, &groups);
+                match self.subdivide(&bucket, &groups) {
+                    Some(deeper) => pending.extend(deeper),
+                    None => self.too_large(&child, &groups),
+                }
             }
         }
         if diagnostics::has_errors(&self.diagnostics) {
@@ -438,25 +486,39 @@ impl<'d> Splitter<'d> {
         (parts, self.diagnostics)
     }
 
-    /// The groups of a bucket, by their next digit: the non-empty buckets
-    /// one digit deeper.
-    fn subdivide(&self, bucket: &Bucket, groups: Vec<usize>) -> Vec<(Bucket, Vec<usize>)> {
-        let (level, digits) = bucket;
-        let depth = digits.len();
-        let mut buckets: Vec<Vec<usize>> = vec![Vec::new(); 16];
-        for g in groups {
-            buckets[usize::from(self.groups[g].digits[depth])].push(g);
+    /// The groups of a bucket, by their next digit (`END` for those whose
+    /// key ends there): the non-empty buckets one digit deeper, or deeper
+    /// while all are in one; `None` when their keys are one.
+    fn subdivide(&self, bucket: &Bucket, groups: &[usize]) -> Option<Vec<(Bucket, Vec<usize>)>> {
+        let (level, mut digits) = bucket.clone();
+        loop {
+            let depth = digits.len();
+            let mut buckets: Vec<Vec<usize>> = vec![Vec::new(); usize::from(END) + 1];
+            for &g in groups {
+                let digit = self.groups[g].key.get(depth).copied().unwrap_or(END);
+                buckets[usize::from(digit)].push(g);
+            }
+            let full: Vec<usize> = (0..buckets.len())
+                .filter(|&d| !buckets[d].is_empty())
+                .collect();
+            match full.as_slice() {
+                [only] if *only == usize::from(END) => return None,
+                [only] => digits.push(*only as u8),
+                _ => {
+                    let split = buckets
+                        .into_iter()
+                        .enumerate()
+                        .filter(|(_, groups)| !groups.is_empty())
+                        .map(|(digit, groups)| {
+                            let mut deeper = digits.clone();
+                            deeper.push(digit as u8);
+                            ((level, deeper), groups)
+                        })
+                        .collect();
+                    return Some(split);
+                }
+            }
         }
-        buckets
-            .into_iter()
-            .enumerate()
-            .filter(|(_, groups)| !groups.is_empty())
-            .map(|(digit, groups)| {
-                let mut deeper = digits.clone();
-                deeper.push(digit as u8);
-                ((*level, deeper), groups)
-            })
-            .collect()
     }
 
     /// The child of a bucket: its groups' resources in source order, what
@@ -467,7 +529,7 @@ impl<'d> Splitter<'d> {
         let (level, digits) = bucket;
         let hex: String = digits
             .iter()
-            .map(|d| char::from_digit(u32::from(*d), 16).unwrap_or('0'))
+            .map(|d| char::from_digit(u32::from(*d), 16).unwrap_or('z'))
             .collect();
         let bucket = if hex.is_empty() {
             level.to_string()
@@ -672,7 +734,7 @@ impl<'d> Splitter<'d> {
         };
         let what = if groups.len() > 1 {
             format!(
-                "`{}` and {} other declarations share a hash and do not fit one nested stack",
+                "`{}` and {} other declarations share a key and do not fit one nested stack",
                 first.group,
                 groups.len() - 1
             )
@@ -891,7 +953,9 @@ impl<'d> Rewrite<'_, 'd> {
         }
         let name = unique(STACK_NAME_PARAM.to_string(), &mut self.names);
         self.given.push(Given::StackName);
-        self.params.push(Param::new(&name, ParamType::String));
+        let mut param = Param::new(&name, ParamType::String);
+        param.span = self.at;
+        self.params.push(param);
         self.stack_name = Some(name.clone());
         name
     }
