@@ -50,7 +50,7 @@ use crate::target::{Limits, NestedStacks, Target};
 /// One template of a deployment, split or not, with what its backend
 /// printed and reported.
 pub struct Part {
-    /// A child's bucket (`3f`), which names its file
+    /// A child's bucket (`1-2138d2194f`), which names its file
     /// (`Target::stack_file_name`); `None` for the parent, or the one
     /// template of a deployment not split.
     pub stack: Option<String>,
@@ -384,6 +384,9 @@ impl<'d> Splitter<'d> {
                 .iter()
                 .flat_map(|node| graph.neighbors(*node))
                 .map(|d| group_of[d.index()] as usize)
+                // `tarjan_scc` gives the components in reverse topological
+                // order: with edges from a group to what it reads, what a
+                // group reads comes before it (and itself is `g`).
                 .filter(|&d| d < g)
                 .collect();
             dependencies.sort_unstable();
