@@ -678,7 +678,8 @@ impl<'d> Splitter<'d> {
 
     /// A read across children of a resource with a deploy-time count.
     fn crossing_copies(&self, span: Span, of: u32) -> Diagnostic {
-        let name = &self.whole.resources[of as usize].id;
+        let r = &self.whole.resources[of as usize];
+        let name = if r.group.is_empty() { &r.id } else { &r.group };
         Diagnostic::new(
             &codes::E0539,
             span,

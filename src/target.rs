@@ -70,6 +70,10 @@ pub struct NestedStacks {
 /// Infra checks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
+    /// The most resources in one template: CloudFormation's 500; Heat's
+    /// `max_resources_per_stack` default, 1000, which Heat checks for each
+    /// template it validates, and when it creates a stack, for the stack
+    /// and its nested stacks together.
     pub resources: Option<usize>,
     pub parameters: Option<usize>,
     pub outputs: Option<usize>,
@@ -219,7 +223,10 @@ impl Target {
                     file_suffix: ".hot.yaml",
                 }),
                 moves: false,
+                // `max_template_size` and `max_resources_per_stack` in
+                // `heat.conf`, at their defaults.
                 limits: Limits {
+                    resources: Some(1000),
                     body_bytes: Some(524_288),
                     ..Limits::NONE
                 },
