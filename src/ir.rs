@@ -124,6 +124,18 @@ pub struct Resource {
     /// The name it had before a rename (`renamed_from`), on a target that
     /// can say so (Terraform `moved`): its earlier snake_case name.
     pub moved_from: Option<String>,
+    /// The name of the entry file's declaration it was made for: its first
+    /// name word (the word it had, where a rename keeps the name): a
+    /// resource with all its copies, or a component instance
+    /// with everything in it, is one group, which a split into nested
+    /// stacks keeps together and places by this name (`stacks::split`).
+    pub group: String,
+    /// For a nested stack's resource in its parent (made by
+    /// `stacks::split`): the child template's file name, beside the
+    /// parent's. Its `properties` are then the child's parameters, by the
+    /// child's param names, and an `Attr` of it reads one of the child's
+    /// outputs.
+    pub stack: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -276,6 +288,8 @@ impl Resource {
             copy: None,
             copy_key: None,
             moved_from: None,
+            group: String::new(),
+            stack: None,
         }
     }
 }

@@ -20,6 +20,7 @@ pub mod project;
 pub mod sema;
 pub mod source;
 pub mod sourcemap;
+pub mod stacks;
 pub mod stdlib;
 pub mod suggest;
 pub mod syntax;
@@ -219,6 +220,11 @@ pub fn check(
 pub struct Template {
     pub file: FileId,
     pub target: ir::Target,
+    /// For a nested stack of a template split because it was over its
+    /// target's quotas (`stacks::split`), its bucket, which names its file
+    /// (`Target::stack_file_name`); `None` for the parent or a template
+    /// not split.
+    pub stack: Option<String>,
     /// The file's text: pretty JSON and a final newline.
     pub text: String,
     /// Each of its resources by the template's name of it (CloudFormation
@@ -248,7 +254,9 @@ fn stem(db: &SourceDb, file: FileId) -> String {
 /// providers are built. `NAME` is the entry file's stem. Terraform reads
 /// every `*.tf.json` of a directory as one module: when several programs
 /// are built for one provider, each is a module of its own,
-/// `[PROVIDER/]NAME/main.tf.json`. Each template's source map is beside it
+/// `[PROVIDER/]NAME/main.tf.json`. A nested stack is beside its parent,
+/// `NAME.stack-BUCKET.template.json` or `NAME.stack-BUCKET.hot.yaml`
+/// (`Target::stack_file_name`). Each template's source map is beside it
 /// (`sourcemap::map_name`).
 pub fn output_names(db: &SourceDb, templates: &[Template]) -> Vec<String> {
     let both_providers = [ir::Target::TerraformAws, ir::Target::TerraformOpenstack]
@@ -263,11 +271,16 @@ pub fn output_names(db: &SourceDb, templates: &[Template]) -> Vec<String> {
     };
     templates
         .iter()
-        .map(|t| {
-            let name = t.target.file_name(&stem(db, t.file), both_providers);
-            match name.strip_suffix(".tf.json") {
-                Some(module) if programs_for(t.target) > 1 => format!("{module}/main.tf.json"),
-                _ => name,
+        .map(|t| match &t.stack {
+            Some(bucket) => (t.target)
+                .stack_file_name(&stem(db, t.file), bucket)
+                .unwrap_or_default(),
+            None => {
+                let name = t.target.file_name(&stem(db, t.file), both_providers);
+                match name.strip_suffix(".tf.json") {
+                    Some(module) if programs_for(t.target) > 1 => format!("{module}/main.tf.json"),
+                    _ => name,
+                }
             }
         })
         .collect()
@@ -305,6 +318,41 @@ pub fn output_collisions(db: &SourceDb, templates: &[Template]) -> Vec<Diagnosti
         );
     }
     found
+}
+
+/// The template of one part of a deployment (`stacks::Part`), with its
+/// origins and source map.
+fn template(
+    db: &SourceDb,
+    file: FileId,
+    stem: &str,
+    stack: Option<String>,
+    deployment: &ir::Deployment,
+    text: String,
+) -> Template {
+    let target = deployment.target;
+    let names = backend::names(deployment);
+    let file_name = match &stack {
+        Some(bucket) => target.stack_file_name(stem, bucket).unwrap_or_default(),
+        None => target.file_name(stem, false),
+    };
+    let map = sourcemap::build(db, deployment, &names, &file_name, &text);
+    let origins = (names.resources.into_iter())
+        .zip(&deployment.resources)
+        .map(|(name, r)| {
+            let text = db.text(r.span.file);
+            let origin = text.get(r.span.range()).unwrap_or_default();
+            (name, origin.to_string())
+        })
+        .collect();
+    Template {
+        file,
+        target,
+        stack,
+        text,
+        origins,
+        map,
+    }
 }
 
 /// Checks the entry files, then lowers and emits each for each target.
@@ -370,30 +418,27 @@ fn lower_and_emit(
             if failed || (deployment.resources.is_empty() && deployment.outputs.is_empty()) {
                 continue;
             }
-            let (text, emitting) = backend::emit(&deployment);
-            let failed = diagnostics::has_errors(&emitting);
-            found.extend(emitting);
-            if failed || mode == Mode::Check {
-                continue;
+            let stem = stem(&checked.db, *file);
+            let emitted = backend::emit(&deployment);
+            let (parts, placing) = stacks::split(deployment, emitted, &stem);
+            let failed = diagnostics::has_errors(&placing)
+                || parts
+                    .iter()
+                    .any(|p| diagnostics::has_errors(&p.diagnostics));
+            found.extend(placing);
+            for part in parts {
+                found.extend(part.diagnostics);
+                if !failed && mode == Mode::Build {
+                    templates.push(template(
+                        &checked.db,
+                        *file,
+                        &stem,
+                        part.stack,
+                        &part.deployment,
+                        part.text,
+                    ));
+                }
             }
-            let names = backend::names(&deployment);
-            let file_name = target.file_name(&stem(&checked.db, *file), false);
-            let map = sourcemap::build(&checked.db, &deployment, &names, &file_name, &text);
-            let origins = (names.resources.into_iter())
-                .zip(&deployment.resources)
-                .map(|(name, r)| {
-                    let text = checked.db.text(r.span.file);
-                    let origin = text.get(r.span.range()).unwrap_or_default();
-                    (name, origin.to_string())
-                })
-                .collect();
-            templates.push(Template {
-                file: *file,
-                target,
-                text,
-                origins,
-                map,
-            });
         }
     }
     // A decision lowering takes alike for every target (a copy's name, say)

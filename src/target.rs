@@ -39,9 +39,10 @@ pub struct Capabilities {
     /// How it repeats a resource a number of times known only at deploy
     /// time.
     pub repetition: Repetition,
-    /// Whether a template can hold another as a resource (CloudFormation's
-    /// and Heat's stack resources, Terraform's modules).
-    pub nested_stacks: bool,
+    /// How a template holds another as a resource, where a template too
+    /// large for the quotas is split into nested stacks (`stacks::split`).
+    /// Terraform sets no quotas, so it is never split.
+    pub nested_stacks: Option<NestedStacks>,
     /// Whether a template can say a resource was renamed (Terraform's
     /// `moved` blocks). Where it cannot, a renamed resource keeps the name
     /// it had, so that the tool does not replace it.
@@ -49,10 +50,30 @@ pub struct Capabilities {
     pub limits: Limits,
 }
 
+/// How a parent template holds a child template as a resource.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NestedStacks {
+    /// The stack resource's type; `None` where it is the child template's
+    /// file name (Heat's template resources, whose file name must end in
+    /// `.yaml` or `.template`).
+    pub type_name: Option<&'static str>,
+    /// What an attribute of the stack resource that reads one of the
+    /// child's outputs puts before the output's name: `Outputs.` on
+    /// CloudFormation (`Fn::GetAtt [Child, Outputs.X]`), nothing on Heat,
+    /// where the outputs are the resource's attributes.
+    pub output_attribute: &'static str,
+    /// A child template's file name ends so, after `NAME.stack-BUCKET`.
+    pub file_suffix: &'static str,
+}
+
 /// A target's quotas on one template; `None` where it sets none that
 /// Infra checks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
+    /// The most resources in one template: CloudFormation's 500; Heat's
+    /// `max_resources_per_stack` default, 1000, which Heat checks for each
+    /// template it validates, and when it creates a stack, for the stack
+    /// and its nested stacks together.
     pub resources: Option<usize>,
     pub parameters: Option<usize>,
     pub outputs: Option<usize>,
@@ -161,6 +182,15 @@ impl Target {
         }
     }
 
+    /// Where the nested stack `bucket` of the template of `stem` goes,
+    /// beside its parent: `NAME.stack-3f.template.json` on CloudFormation,
+    /// `NAME.stack-3f.hot.yaml` on Heat (JSON, which is YAML: Heat takes a
+    /// template resource's type as a file only by those endings).
+    pub fn stack_file_name(self, stem: &str, bucket: &str) -> Option<String> {
+        let nested = self.capabilities().nested_stacks?;
+        Some(format!("{stem}.stack-{bucket}{}", nested.file_suffix))
+    }
+
     /// What it can express, and its quotas.
     pub const fn capabilities(self) -> Capabilities {
         match self {
@@ -168,7 +198,11 @@ impl Target {
                 deploy_arithmetic: false,
                 ordering_comparisons: false,
                 repetition: Repetition::None,
-                nested_stacks: true,
+                nested_stacks: Some(NestedStacks {
+                    type_name: Some("AWS::CloudFormation::Stack"),
+                    output_attribute: "Outputs.",
+                    file_suffix: ".template.json",
+                }),
                 moves: false,
                 limits: Limits {
                     resources: Some(500),
@@ -183,9 +217,16 @@ impl Target {
                 deploy_arithmetic: false,
                 ordering_comparisons: false,
                 repetition: Repetition::Groups,
-                nested_stacks: true,
+                nested_stacks: Some(NestedStacks {
+                    type_name: None,
+                    output_attribute: "",
+                    file_suffix: ".hot.yaml",
+                }),
                 moves: false,
+                // `max_template_size` and `max_resources_per_stack` in
+                // `heat.conf`, at their defaults.
                 limits: Limits {
+                    resources: Some(1000),
                     body_bytes: Some(524_288),
                     ..Limits::NONE
                 },
@@ -194,7 +235,7 @@ impl Target {
                 deploy_arithmetic: true,
                 ordering_comparisons: true,
                 repetition: Repetition::Count,
-                nested_stacks: true,
+                nested_stacks: None,
                 moves: true,
                 limits: Limits::NONE,
             },

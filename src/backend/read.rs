@@ -60,6 +60,49 @@ pub(crate) fn read(target: Target, text: &str) -> Result<Shape, String> {
     }
 }
 
+/// The nested stacks a parent template holds, by their files' names
+/// relative to it (CloudFormation: an `AWS::CloudFormation::Stack`'s local
+/// `TemplateURL`; Heat: a template resource's `type`), in its order; none
+/// for a template that is not JSON or holds none.
+pub(crate) fn stack_files(target: Target, text: &str) -> Vec<String> {
+    let Ok(Value::Object(top)) = serde_json::from_str::<Value>(text) else {
+        return Vec::new();
+    };
+    let (section, file_of): (&str, fn(&Object) -> Option<&str>) = match target {
+        Target::CloudFormation => ("Resources", |body| {
+            (body.get("Type")?.as_str()? == "AWS::CloudFormation::Stack")
+                .then(|| body.get("Properties")?.get("TemplateURL")?.as_str())
+                .flatten()
+                .filter(|url| !url.contains("://"))
+        }),
+        Target::Heat => ("resources", |body| {
+            body.get("type")?
+                .as_str()
+                .filter(|t| t.ends_with(".yaml") || t.ends_with(".template"))
+                .filter(|t| !t.contains("://"))
+        }),
+        Target::TerraformAws | Target::TerraformOpenstack => return Vec::new(),
+    };
+    let Some(Value::Object(resources)) = top.get(section) else {
+        return Vec::new();
+    };
+    resources
+        .values()
+        .filter_map(|body| file_of(body.as_object()?))
+        .map(str::to_string)
+        .collect()
+}
+
+/// The text of a template of `target` without resources, which `read`
+/// reads as no resources: the other side of a nested stack that is gone.
+pub(crate) fn empty(target: Target) -> &'static str {
+    match target {
+        Target::CloudFormation => r#"{"Resources": {}}"#,
+        Target::Heat => r#"{"heat_template_version": "2018-08-31", "resources": {}}"#,
+        Target::TerraformAws | Target::TerraformOpenstack => "{}",
+    }
+}
+
 type Object = serde_json::Map<String, Value>;
 
 fn section<'a>(top: &'a Object, key: &str) -> Result<Option<&'a Object>, String> {

@@ -127,6 +127,7 @@ codes! {
     E0518 Error "secret in a CloudFormation output";
     E0519 Error "CloudFormation template without resources";
     E0520 Error "export that may be empty";
+    E0521 Error "declaration too large for a CloudFormation nested stack";
     W0510 Warning "template too large to pass inline";
     W0511 Note "sensitive output shown by CloudFormation";
     W0512 Warning "constraint CloudFormation cannot check";
@@ -142,6 +143,8 @@ codes! {
     E0535 Error "selection Heat cannot express";
     E0536 Error "template exceeds Heat's size limit";
     E0537 Error "CNAME record pointing at an address on Heat";
+    E0538 Error "declaration too large for a Heat nested stack";
+    E0539 Error "deploy-time copies read across Heat nested stacks";
     W0530 Note "sensitive output shown by Heat";
     W0531 Note "export name not used by Heat";
     W0532 Warning "constraint Heat cannot check";

@@ -269,17 +269,13 @@ pub fn against(
     let mut facts = Facts::new(schemas);
     let names = crate::output_names(&checked.db, templates);
     let mut diffs = Vec::new();
+    // Each diff's deployment: its entry file and target, for the moves
+    // between a parent and its nested stacks.
+    let mut deployments = Vec::new();
     let mut found = false;
     for (name, template) in names.iter().zip(templates) {
         let path = old_dir.join(name);
-        let old_text = match read(&path) {
-            Ok(bytes) => Some(String::from_utf8(bytes).map_err(|_| DiffError::Unreadable {
-                path: path.clone(),
-                why: "not UTF-8".into(),
-            })?),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-            Err(e) => return Err(io(&path, "read", e).into()),
-        };
+        let old_text = read_text(&path)?;
         found |= old_text.is_some();
         let old_map = read_map(&crate::sourcemap::map_path(&path))?;
         let old = old_text.as_deref().map(|text| Side {
@@ -299,7 +295,43 @@ pub fn against(
             }
         })?;
         diffs.push(diff);
+        deployments.push((template.file, template.target));
+        // The earlier build's nested stacks that this one does not have:
+        // everything in them is gone from there.
+        if template.stack.is_none()
+            && let Some(text) = &old_text
+        {
+            for child in crate::backend::read::stack_files(template.target, text) {
+                if names.contains(&child) || child.contains('/') || child.contains("..") {
+                    continue;
+                }
+                let path = old_dir.join(&child);
+                let Some(old_text) = read_text(&path)? else {
+                    continue;
+                };
+                let old_map = read_map(&crate::sourcemap::map_path(&path))?;
+                let old = Side {
+                    text: &old_text,
+                    origins: None,
+                    map: old_map.as_ref(),
+                };
+                let new = Side {
+                    text: crate::backend::read::empty(template.target),
+                    origins: None,
+                    map: None,
+                };
+                let diff = compare(&child, template.target, Some(old), new, &mut facts).map_err(
+                    |why| DiffError::Unreadable {
+                        path: path.clone(),
+                        why,
+                    },
+                )?;
+                diffs.push(diff);
+                deployments.push((template.file, template.target));
+            }
+        }
     }
+    moves_between_stacks(&mut diffs, &deployments);
     if !found {
         return Err(DiffError::NoTemplates {
             dir: old_dir.to_path_buf(),
@@ -314,6 +346,83 @@ pub fn against(
 fn read(path: &Path) -> std::io::Result<Vec<u8>> {
     let max = crate::project::Limits::default().max_file_bytes;
     crate::workspace::read_regular(path, max).map_err(std::io::Error::from)
+}
+
+/// A file of the earlier build, if there is one.
+fn read_text(path: &Path) -> Result<Option<String>, DiffError> {
+    match read(path) {
+        Ok(bytes) => String::from_utf8(bytes)
+            .map(Some)
+            .map_err(|_| DiffError::Unreadable {
+                path: path.to_path_buf(),
+                why: "not UTF-8".into(),
+            }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(error) => Err(IoError {
+            path: path.to_path_buf(),
+            action: "read",
+            error,
+        }
+        .into()),
+    }
+}
+
+/// A resource removed from one template of a deployment and added, under
+/// the same name and type, to another (a parent and its nested stacks, see
+/// `stacks`) moves between stacks: a stack owns its resources, so the tool
+/// deletes it from the one and creates it anew in the other. It is one
+/// change, a replacement, in the template it moves to.
+fn moves_between_stacks(
+    diffs: &mut [TemplateDiff],
+    deployments: &[(crate::source::FileId, Target)],
+) {
+    let mut removed: BTreeMap<(usize, &str, &str), (usize, usize)> = BTreeMap::new();
+    let group = |i: usize| {
+        deployments[..=i]
+            .iter()
+            .position(|d| *d == deployments[i])
+            .unwrap_or(i)
+    };
+    for (t, diff) in diffs.iter().enumerate() {
+        for (c, change) in diff.changes.iter().enumerate() {
+            if change.kind == Kind::Removed {
+                removed.insert((group(t), &change.name, &change.type_name), (t, c));
+            }
+        }
+    }
+    let mut moves: Vec<((usize, usize), (usize, usize))> = Vec::new();
+    for (t, diff) in diffs.iter().enumerate() {
+        for (c, change) in diff.changes.iter().enumerate() {
+            if change.kind == Kind::Added
+                && let Some(&from) = removed.get(&(group(t), &change.name, &change.type_name))
+                && from.0 != t
+            {
+                moves.push((from, (t, c)));
+            }
+        }
+    }
+    let mut dropped: Vec<(usize, usize)> = Vec::new();
+    for ((from_t, from_c), (to_t, to_c)) in moves {
+        let from_file = diffs[from_t].file.clone();
+        let gone = diffs[from_t].changes[from_c].clone();
+        let change = &mut diffs[to_t].changes[to_c];
+        change.kind = Kind::Changed;
+        change.danger = Danger::Replace;
+        change.reason = Some(format!(
+            "it moves from `{from_file}` to this template: a stack owns its resources, so it is deleted from the one and created anew in the other"
+        ));
+        change.persistent = gone.persistent.clone();
+        change.resource = change.resource.clone().or(gone.resource);
+        change.verdict = match change.persistent {
+            Some(_) => Verdict::Blocked,
+            None => Verdict::Fine,
+        };
+        dropped.push((from_t, from_c));
+    }
+    dropped.sort_unstable();
+    for &(t, c) in dropped.iter().rev() {
+        diffs[t].changes.remove(c);
+    }
 }
 
 /// A source map, if there is one; one that is not JSON is an error.

@@ -21,6 +21,9 @@ use super::expand::Path;
 /// names are one (`q` copy 20 and `q2` copy 0 are both `Q20` on
 /// CloudFormation, not on Heat).
 ///
+/// Each resource's `group` is its first word, the name of the entry file's
+/// declaration it was made for.
+///
 /// A resource renamed (`previous` words, from `renamed_from`) is named after
 /// its earlier words where the target cannot say it was renamed (`keep`),
 /// so that it stays the resource it was; elsewhere it takes its new name
@@ -58,6 +61,7 @@ pub(super) fn name_all(
         }
         taken.insert(id);
         resource.snake = snake(words);
+        resource.group = words.first().map(|w| w.to_string()).unwrap_or_default();
     }
     for (resource, id) in resources.iter_mut().zip(taken) {
         resource.id = id;

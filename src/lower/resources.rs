@@ -782,6 +782,8 @@ impl<'p> Expander<'p> {
             copy: self.top_copy.as_ref().map(|(n, _)| *n),
             copy_key: self.top_copy.as_ref().map(|(_, word)| word.clone()),
             moved_from: None,
+            group: String::new(),
+            stack: None,
         });
         Val::Resource(Rc::new(Instance::native(id, false)))
     }

@@ -8,9 +8,10 @@ use rustc_hash::FxHashSet as HashSet;
 use crate::backend::common::reads::params_in;
 use crate::diagnostics::{Diagnostic, codes};
 use crate::ir::{Deletion, Deployment, Expr, Part, Resource, ResourceId};
-use crate::json::Json;
+use crate::json::{Json, json};
 
 use super::conditions::Cond;
+use super::pascal_case;
 use super::{Emitter, Entries, Site};
 
 /// The machine image a resource boots from, where its type takes one (its
@@ -55,6 +56,22 @@ fn deletion_policy(r: &Resource) -> Option<&'static str> {
         Deletion::Retain => "Retain",
         Deletion::Snapshot => "Snapshot",
     })
+}
+
+/// A nested stack's properties: its template, a local file that `aws
+/// cloudformation package` uploads and replaces by its S3 URL, and its
+/// parameters, by the child's logical ids of them (the IR's properties are
+/// by the child's param names).
+fn nested_stack<'d>(file: &'d str, parameters: Entries<'d>) -> Entries<'d> {
+    let parameters = parameters
+        .into_iter()
+        .map(|(name, value)| (Cow::from(pascal_case(&name)), value))
+        .collect();
+    let mut properties: Entries<'d> = vec![("TemplateURL".into(), file.into())];
+    if !Vec::is_empty(&parameters) {
+        properties.push(("Parameters".into(), Json::Object(parameters)));
+    }
+    properties
 }
 
 impl<'d> Emitter<'d> {
@@ -167,7 +184,15 @@ impl<'d> Emitter<'d> {
                 Json::Array(many.iter().map(|&id| id.into()).collect()),
             )),
         }
-        if !conditional.is_empty() {
+        if r.stack.is_some() {
+            // The local `TemplateURL` is for `aws cloudformation package`,
+            // which uploads it: what cfn-lint warns of (W3002) is the way
+            // this template is deployed.
+            out.push((
+                "Metadata".into(),
+                json!({ "cfn-lint": { "config": { "ignore_checks": ["W3002"] } } }),
+            ));
+        } else if !conditional.is_empty() {
             out.push((
                 "Metadata".into(),
                 Json::Object(vec![(
@@ -179,6 +204,9 @@ impl<'d> Emitter<'d> {
         if let Some(policy) = deletion_policy(r) {
             out.push(("DeletionPolicy".into(), policy.into()));
             out.push(("UpdateReplacePolicy".into(), policy.into()));
+        }
+        if let Some(file) = &r.stack {
+            properties = nested_stack(file, properties);
         }
         if !properties.is_empty() {
             out.push(("Properties".into(), Json::Object(properties)));

@@ -1,0 +1,980 @@
+//! Nested stacks: a deployment too large for one template of its target
+//! (more resources or bytes than its quotas, `Capabilities::limits`) is
+//! split into a parent and children, each a template of its own. This is
+//! the one place the split is decided; the backends print the parent and
+//! the children they are given.
+//!
+//! The unit of placement is a group (`ir::Resource::group`: the entry
+//! file's declaration a resource was made for, with all its copies, or a
+//! component instance with everything in it; declarations that read each
+//! other both ways are one group). A group that reads exactly one other
+//! follows it: same level, and a key that extends the other's. Any other
+//! group starts a level above the highest of what it reads, its key
+//! extending that of its primary dependency (the highest, the first by
+//! name). A key is hex digits, 8 per name along that chain, of a stable
+//! hash of the name (64-bit FNV-1a). A child holds groups of one level
+//! whose keys start with its bucket's digits: the groups of a level are one
+//! bucket (`1`), split by the next digit while its child does not fit the
+//! target's quotas (`1-2138d2194f`; `z` holds the groups whose key ends
+//! there; extendible hashing). So a server and what reads only it (its
+//! volume) are placed together, the servers of one subnet near each other,
+//! and a stack reads stacks of lower levels, or of its own level only
+//! groups its groups follow, whose buckets' digits are prefixes of its own:
+//! the stacks' dependencies have no cycle.
+//!
+//! A group's key and level depend only on what it reads, and a child's
+//! content only on the groups in its bucket: adding a declaration changes
+//! only its bucket's child and the parent (and, where the new resources
+//! read one of another child's resources that nothing outside it read
+//! before, that child gains an output; where its child no longer fits, it
+//! is split).
+//!
+//! In a child, what it reads of another child becomes a parameter, which
+//! the parent gives from the other child's output; a param of the program
+//! it reads is a parameter too, given by the parent's; `depends_on` across
+//! children becomes a dependency between the stack resources; the stack's
+//! name is passed down, since a nested stack has a name of its own.
+
+use std::collections::BTreeMap;
+
+use petgraph::algo::tarjan_scc;
+use petgraph::graph::{DiGraph, NodeIndex};
+use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
+
+use crate::builtins::Builtin;
+use crate::diagnostics::{self, Code, Diagnostic, codes};
+use crate::ir::{Context, Deployment, Expr, Output, Param, ParamType, Resource, ResourceId};
+use crate::source::Span;
+use crate::target::{Limits, NestedStacks, Target};
+
+/// One template of a deployment, split or not, with what its backend
+/// printed and reported.
+pub struct Part {
+    /// A child's bucket (`1-2138d2194f`), which names its file
+    /// (`Target::stack_file_name`); `None` for the parent, or the one
+    /// template of a deployment not split.
+    pub stack: Option<String>,
+    pub deployment: Deployment,
+    pub text: String,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// The name of the parameter a child gets its parent's stack name in.
+const STACK_NAME_PARAM: &str = "ParentStackName";
+
+/// Hex digits of a name's hash in a group's key.
+const NAME_DIGITS: usize = 8;
+
+/// A group follows its primary dependency's key only while that key is
+/// shorter than this (8 names): past it a chain starts again, a level up.
+const MAX_FOLLOWED: usize = 8 * NAME_DIGITS;
+
+/// The digit of a sub-bucket that holds the groups whose key ends at its
+/// depth, written `z`.
+const END: u8 = 16;
+
+/// Whether `deployment`, whose template is `size` bytes, is over its
+/// target's quotas in a way nested stacks can fix: too many resources or
+/// too many bytes. Too many params or outputs stay in the parent.
+pub fn needed(deployment: &Deployment, size: usize) -> bool {
+    let capabilities = deployment.target.capabilities();
+    if capabilities.nested_stacks.is_none() {
+        return false;
+    }
+    let limits = capabilities.limits;
+    limits
+        .resources
+        .is_some_and(|max| deployment.resources.len() > max)
+        || limits.body_bytes.is_some_and(|max| size > max)
+}
+
+/// Splits `deployment` (the template of the entry file `stem`) into a parent
+/// and children when `emitted`, its printed template and the backend's
+/// diagnostics, is over a quota splitting can fix; else it is the one part.
+/// The parent comes first, then the children by bucket. The diagnostics
+/// are what could not be placed.
+pub fn split(
+    deployment: Deployment,
+    emitted: (String, Vec<Diagnostic>),
+    stem: &str,
+) -> (Vec<Part>, Vec<Diagnostic>) {
+    let (text, diagnostics) = emitted;
+    let limit_codes = [codes::E0516.id, codes::E0536.id];
+    let other_errors = diagnostics.iter().any(|d| {
+        d.code.severity == diagnostics::Severity::Error && !limit_codes.contains(&d.code.id)
+    });
+    let nested = deployment.target.capabilities().nested_stacks;
+    let unsplit = |deployment, text, diagnostics| {
+        let part = Part {
+            stack: None,
+            deployment,
+            text,
+            diagnostics,
+        };
+        (vec![part], Vec::new())
+    };
+    let Some(nested) = nested else {
+        return unsplit(deployment, text, diagnostics);
+    };
+    if other_errors || !needed(&deployment, text.len()) {
+        return unsplit(deployment, text, diagnostics);
+    }
+    drop(text);
+    Splitter::new(&deployment, nested, stem).run()
+}
+
+/// A group: the resources made for one declaration of the entry file (or
+/// for several, where they read each other both ways).
+struct Group {
+    /// Its resources' indices, in source order.
+    members: Vec<u32>,
+    /// Its name (the first of its declarations' names).
+    name: String,
+    /// Hex digits: its primary dependency's key, then its name's hash's
+    /// first `NAME_DIGITS`. A bucket holds the groups whose keys start
+    /// with its digits, so that what reads one resource is placed with it
+    /// and with each other.
+    key: Vec<u8>,
+    /// 0 for a group that reads nothing; its dependency's for a group that
+    /// reads one other group (which it then follows: its key extends that
+    /// one's); else one more than the highest of what it reads. A child
+    /// holds groups of one level: a stack reads stacks of lower levels, or
+    /// of its level what its groups follow, whose keys are prefixes of
+    /// theirs, so that the stacks' dependencies have no cycle.
+    level: u32,
+}
+
+/// A bucket: a level, and the first hex digits of its groups' keys.
+type Bucket = (u32, Vec<u8>);
+
+/// What is read of a resource: `read_path` of the read.
+type Key = String;
+
+struct Splitter<'d> {
+    whole: &'d Deployment,
+    nested: NestedStacks,
+    stem: &'d str,
+    limits: Limits,
+    groups: Vec<Group>,
+    /// For each resource, who reads what of it: a resource's index, or
+    /// `None` for an output of the program.
+    read_by: Vec<Vec<(Option<u32>, &'d Expr)>>,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// A child: its bucket's resources as a deployment, and how the parent
+/// wires it.
+struct Child<'d> {
+    bucket: String,
+    /// The whole deployment's indices of its resources, in order.
+    members: Vec<u32>,
+    deployment: Deployment,
+    /// Each parameter the parent gives it, in its params' order.
+    given: Vec<Given<'d>>,
+    /// The resources outside it that its resources depend on.
+    after: Vec<u32>,
+    /// The output of each read of its resources from outside, by the
+    /// resource's index in the whole deployment and what is read.
+    outputs: HashMap<(u32, Key), String>,
+    text: String,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// What the parent gives a child's parameter.
+enum Given<'d> {
+    /// A param of the program.
+    Param(&'d str),
+    /// The parent's stack name.
+    StackName,
+    /// What another child outputs of one of its resources.
+    Read(u32, Key),
+}
+
+/// 64-bit FNV-1a: a hash of a group's name that no version of Rust or of
+/// this compiler changes.
+fn stable_hash(text: &str) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in text.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
+}
+
+/// The first `NAME_DIGITS` hex digits of a name's hash.
+fn name_digits(name: &str) -> impl Iterator<Item = u8> {
+    let hash = stable_hash(name);
+    (0..NAME_DIGITS).map(move |i| ((hash >> (60 - 4 * i)) & 0xf) as u8)
+}
+
+/// The resource a read starts from: a `Ref` or an `Attr` of it, with
+/// constant indexes and members into it (`port.fixed_ips[0].ip_address`).
+/// A read is passed whole from one stack to another, so that what passes
+/// is the value used, most often text, as parameters and outputs hold.
+fn read_of(e: &Expr) -> Option<ResourceId> {
+    match e {
+        Expr::Ref(id) | Expr::Attr(id, _) => Some(*id),
+        Expr::Member(base, _) => read_of(base),
+        Expr::Index(base, index) if index.is_const() => read_of(base),
+        _ => None,
+    }
+}
+
+/// What a read reads of its resource, exactly: `` for its id, then
+/// `.attribute`, `.member`, `[index]` in order.
+fn read_path(e: &Expr) -> String {
+    match e {
+        Expr::Attr(_, attribute) => format!(".{attribute}"),
+        Expr::Member(base, field) => format!("{}.{field}", read_path(base)),
+        Expr::Index(base, index) => {
+            let index = match &**index {
+                Expr::Int(i) => i.to_string(),
+                Expr::String(s) => format!("{s:?}"),
+                other => format!("{other:?}"),
+            };
+            format!("{}[{index}]", read_path(base))
+        }
+        _ => String::new(),
+    }
+}
+
+/// The name a read takes as a child's parameter and output: its logical
+/// id's letters and digits, then `Ref` or the words of what it reads,
+/// capitalised (`WebServerPublicIp`, `PortFixedIps0IpAddress`), which
+/// every backend writes as it is.
+fn read_name(resource: &Resource, path: &str) -> String {
+    let mut name: String = resource
+        .id
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect();
+    if path.is_empty() {
+        name.push_str("Ref");
+    }
+    for word in path
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        let mut chars = word.chars();
+        if let Some(first) = chars.next() {
+            name.push(first.to_ascii_uppercase());
+            name.extend(chars);
+        }
+    }
+    name
+}
+
+/// A name as every backend's spelling of it compares: its letters and
+/// digits, in lower case (`net_ref` and `NetRef` are one on
+/// CloudFormation).
+fn folded(name: &str) -> String {
+    name.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+/// `base`, or the first of `base2`, `base3`, ... whose `folded` form is
+/// not in `taken`, which it joins.
+fn unique(base: String, taken: &mut HashSet<String>) -> String {
+    let mut name = base.clone();
+    let mut n = 2;
+    while taken.contains(&folded(&name)) {
+        name = format!("{base}{n}");
+        n += 1;
+    }
+    taken.insert(folded(&name));
+    name
+}
+
+/// Calls `f` on every read of a resource in `e` (`read_of`) and on every
+/// list of copies.
+fn reads<'e>(e: &'e Expr, f: &mut dyn FnMut(ResourceId, &'e Expr)) {
+    if let Some(id) = read_of(e) {
+        f(id, e);
+        return;
+    }
+    if let Expr::Copies { of, .. } = e {
+        f(*of, e);
+    }
+    e.for_each_child(|child| reads(child, f));
+}
+
+/// Every expression of a resource: properties, condition, count.
+fn resource_exprs(r: &Resource) -> impl Iterator<Item = &Expr> {
+    r.properties
+        .values()
+        .chain(r.condition.iter())
+        .chain(r.count.iter())
+}
+
+fn output_exprs(o: &Output) -> impl Iterator<Item = &Expr> {
+    std::iter::once(&o.value)
+        .chain(o.export.iter())
+        .chain(o.condition.iter())
+}
+
+impl<'d> Splitter<'d> {
+    fn new(whole: &'d Deployment, nested: NestedStacks, stem: &'d str) -> Splitter<'d> {
+        // Each resource's declaration, by first appearance.
+        let mut names: Vec<&str> = Vec::new();
+        let mut by_name: HashMap<&str, u32> = HashMap::default();
+        let declaration_of: Vec<u32> = whole
+            .resources
+            .iter()
+            .map(|r| {
+                let name = if r.group.is_empty() { &r.id } else { &r.group };
+                *by_name.entry(name.as_str()).or_insert_with(|| {
+                    names.push(name);
+                    names.len() as u32 - 1
+                })
+            })
+            .collect();
+        let mut read_by: Vec<Vec<(Option<u32>, &'d Expr)>> =
+            vec![Vec::new(); whole.resources.len()];
+        let mut graph: DiGraph<(), ()> = DiGraph::with_capacity(names.len(), 0);
+        for _ in &names {
+            graph.add_node(());
+        }
+        let mut edges: HashSet<(u32, u32)> = HashSet::default();
+        for (i, r) in whole.resources.iter().enumerate() {
+            let from = declaration_of[i];
+            let mut edge = |to: ResourceId| {
+                if let Some(&to) = declaration_of.get(to.index())
+                    && to != from
+                    && edges.insert((from, to))
+                {
+                    graph.add_edge(
+                        NodeIndex::new(from as usize),
+                        NodeIndex::new(to as usize),
+                        (),
+                    );
+                }
+            };
+            for e in resource_exprs(r) {
+                reads(e, &mut |id, key| {
+                    edge(id);
+                    if let Some(list) = read_by.get_mut(id.index()) {
+                        list.push((Some(i as u32), key));
+                    }
+                });
+            }
+            r.depends_on.iter().for_each(|&id| edge(id));
+        }
+        for o in &whole.outputs {
+            for e in output_exprs(o) {
+                reads(e, &mut |id, key| {
+                    if let Some(list) = read_by.get_mut(id.index()) {
+                        list.push((None, key));
+                    }
+                });
+            }
+        }
+        // Declarations that read each other both ways are one group, named
+        // by the first of their names in order; the components come
+        // dependencies first.
+        let components = tarjan_scc(&graph);
+        let mut group_of: Vec<u32> = vec![0; names.len()];
+        let mut groups: Vec<Group> = Vec::with_capacity(components.len());
+        for (g, component) in components.iter().enumerate() {
+            for node in component {
+                group_of[node.index()] = g as u32;
+            }
+            let mut dependencies: Vec<usize> = component
+                .iter()
+                .flat_map(|node| graph.neighbors(*node))
+                .map(|d| group_of[d.index()] as usize)
+                // `tarjan_scc` gives the components in reverse topological
+                // order: with edges from a group to what it reads, what a
+                // group reads comes before it (and itself is `g`).
+                .filter(|&d| d < g)
+                .collect();
+            dependencies.sort_unstable();
+            dependencies.dedup();
+            let name = component
+                .iter()
+                .map(|n| names[n.index()])
+                .min()
+                .unwrap_or_default();
+            // The dependency of the highest level, the first by name.
+            let primary = dependencies
+                .iter()
+                .map(|&d| &groups[d])
+                .max_by(|a, b| a.level.cmp(&b.level).then(b.name.cmp(&a.name)));
+            let followed = primary.filter(|p| p.key.len() < MAX_FOLLOWED);
+            let level = match (dependencies.len(), followed) {
+                (0, _) => 0,
+                (1, Some(p)) => p.level,
+                _ => primary.map_or(0, |p| p.level + 1),
+            };
+            let mut key = followed.map(|p| p.key.clone()).unwrap_or_default();
+            key.extend(name_digits(name));
+            groups.push(Group {
+                members: Vec::new(),
+                name: name.to_string(),
+                key,
+                level,
+            });
+        }
+        for (i, declaration) in declaration_of.iter().enumerate() {
+            groups[group_of[*declaration as usize] as usize]
+                .members
+                .push(i as u32);
+        }
+        Splitter {
+            whole,
+            nested,
+            stem,
+            limits: whole.target.capabilities().limits,
+            groups,
+            read_by,
+            diagnostics: Vec::new(),
+        }
+    }
+
+    fn run(mut self) -> (Vec<Part>, Vec<Diagnostic>) {
+        // A bucket of each level holds all its groups, then is split by
+        // their digits while it does not fit.
+        let mut levels: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
+        for (g, group) in self.groups.iter().enumerate() {
+            levels.entry(group.level).or_default().push(g);
+        }
+        let mut pending: Vec<(Bucket, Vec<usize>)> = levels
+            .into_iter()
+            .map(|(level, groups)| ((level, Vec::new()), groups))
+            .collect();
+        let mut children: BTreeMap<Bucket, Child<'d>> = BTreeMap::new();
+        while let Some((bucket, groups)) = pending.pop() {
+            // Too many resources is known without building the child.
+            let count: usize = groups.iter().map(|&g| self.groups[g].members.len()).sum();
+            if self.limits.resources.is_some_and(|max| count > max)
+                && let Some(deeper) = self.subdivide(&bucket, &groups)
+            {
+                pending.extend(deeper);
+                continue;
+            }
+            let child = self.child(&bucket, &groups);
+            if fits(&child) {
+                children.insert(bucket, child);
+            } else {
+                match self.subdivide(&bucket, &groups) {
+                    Some(deeper) => pending.extend(deeper),
+                    None => self.too_large(&child, &groups),
+                }
+            }
+        }
+        if diagnostics::has_errors(&self.diagnostics) {
+            return (Vec::new(), self.diagnostics);
+        }
+        let children: Vec<Child<'d>> = children.into_values().collect();
+        let mut crossing = Vec::new();
+        let parent = self.parent(&children, &mut crossing);
+        if !crossing.is_empty() {
+            self.diagnostics.extend(crossing);
+            return (Vec::new(), self.diagnostics);
+        }
+        let (text, diagnostics) = crate::backend::emit(&parent);
+        let mut parts = vec![Part {
+            stack: None,
+            deployment: parent,
+            text,
+            diagnostics,
+        }];
+        parts.extend(children.into_iter().map(|child| Part {
+            stack: Some(child.bucket),
+            deployment: child.deployment,
+            text: child.text,
+            diagnostics: child.diagnostics,
+        }));
+        (parts, self.diagnostics)
+    }
+
+    /// The groups of a bucket, by their next digit (`END` for those whose
+    /// key ends there): the non-empty buckets one digit deeper, or deeper
+    /// while all are in one; `None` when their keys are one.
+    fn subdivide(&self, bucket: &Bucket, groups: &[usize]) -> Option<Vec<(Bucket, Vec<usize>)>> {
+        let (level, mut digits) = bucket.clone();
+        loop {
+            let depth = digits.len();
+            let mut buckets: Vec<Vec<usize>> = vec![Vec::new(); usize::from(END) + 1];
+            for &g in groups {
+                let digit = self.groups[g].key.get(depth).copied().unwrap_or(END);
+                buckets[usize::from(digit)].push(g);
+            }
+            let full: Vec<usize> = (0..buckets.len())
+                .filter(|&d| !buckets[d].is_empty())
+                .collect();
+            match full.as_slice() {
+                [only] if *only == usize::from(END) => return None,
+                [only] => digits.push(*only as u8),
+                _ => {
+                    let split = buckets
+                        .into_iter()
+                        .enumerate()
+                        .filter(|(_, groups)| !groups.is_empty())
+                        .map(|(digit, groups)| {
+                            let mut deeper = digits.clone();
+                            deeper.push(digit as u8);
+                            ((level, deeper), groups)
+                        })
+                        .collect();
+                    return Some(split);
+                }
+            }
+        }
+    }
+
+    /// The child of a bucket: its groups' resources in source order, what
+    /// they read outside it as parameters, what is read of them outside as
+    /// outputs; printed.
+    fn child(&self, bucket: &Bucket, groups: &[usize]) -> Child<'d> {
+        let whole = self.whole;
+        let (level, digits) = bucket;
+        let hex: String = digits
+            .iter()
+            .map(|d| char::from_digit(u32::from(*d), 16).unwrap_or('z'))
+            .collect();
+        let bucket = if hex.is_empty() {
+            level.to_string()
+        } else {
+            format!("{level}-{hex}")
+        };
+        let mut members: Vec<u32> = groups
+            .iter()
+            .flat_map(|&g| self.groups[g].members.iter().copied())
+            .collect();
+        members.sort_unstable();
+        let place: HashMap<u32, u32> = (members.iter().enumerate())
+            .map(|(new, &old)| (old, new as u32))
+            .collect();
+        let mut rewrite = Rewrite {
+            whole,
+            place: &place,
+            given: Vec::new(),
+            read_params: HashMap::default(),
+            names: whole.params.iter().map(|p| folded(&p.name)).collect(),
+            stack_name: None,
+            params: Vec::new(),
+            taken: HashSet::default(),
+            crossing_copies: Vec::new(),
+            at: Span::default(),
+        };
+        let mut resources = Vec::with_capacity(members.len());
+        let mut after: Vec<u32> = Vec::new();
+        for &old in &members {
+            let mut r = whole.resources[old as usize].clone();
+            rewrite.at = r.span;
+            for e in r.properties.values_mut() {
+                rewrite.expr(e);
+            }
+            for e in r.condition.iter_mut().chain(r.count.iter_mut()) {
+                rewrite.expr(e);
+            }
+            let mut depends_on = Vec::with_capacity(r.depends_on.len());
+            for id in &r.depends_on {
+                match place.get(&id.0) {
+                    Some(&new) => depends_on.push(ResourceId(new)),
+                    None if !after.contains(&id.0) => after.push(id.0),
+                    None => {}
+                }
+            }
+            r.depends_on = depends_on;
+            resources.push(r);
+        }
+        // The reads of its resources from outside, each resource's in a
+        // fixed order: its id, then its attributes by name.
+        let mut outputs: HashMap<(u32, Key), String> = HashMap::default();
+        let mut child_outputs = Vec::new();
+        let mut taken: HashSet<String> = HashSet::default();
+        for (new, &old) in members.iter().enumerate() {
+            let mut read: Vec<(Key, &Expr)> = self.read_by[old as usize]
+                .iter()
+                .filter(|(reader, _)| reader.is_none_or(|r| !place.contains_key(&r)))
+                .map(|(_, e)| (read_path(e), *e))
+                .collect();
+            read.sort_by(|a, b| a.0.cmp(&b.0));
+            read.dedup_by(|a, b| a.0 == b.0);
+            let r = &resources[new];
+            for (key, e) in read {
+                let name = unique(read_name(&whole.resources[old as usize], &key), &mut taken);
+                let mut value = e.clone();
+                value.for_each_reference_mut(&mut |id| *id = ResourceId(new as u32));
+                if matches!(e, Expr::Copies { .. }) {
+                    continue;
+                }
+                if let Expr::Attr(_, attribute) = e
+                    && r.facts.list_attributes.contains(attribute)
+                {
+                    value = Expr::Call(Builtin::Join, vec![Expr::String(",".into()), value]);
+                }
+                // An output that reads a resource under a condition is
+                // empty when it does not exist: the parent reads it
+                // whatever holds.
+                if let Some(condition) = &r.condition {
+                    value = Expr::If(
+                        Box::new(condition.clone()),
+                        Box::new(value),
+                        Box::new(Expr::String(String::new())),
+                    );
+                }
+                let mut output = Output::new(&name, value);
+                output.span = r.span;
+                child_outputs.push(output);
+                outputs.insert((old, key), name);
+            }
+        }
+        let mut params: Vec<Param> = whole
+            .params
+            .iter()
+            .filter(|p| rewrite.taken.contains(p.name.as_str()))
+            .cloned()
+            .collect();
+        params.extend(rewrite.params);
+        // The program's params first, in its order, then the others in the
+        // order first read.
+        let mut given: Vec<Given<'d>> = Vec::with_capacity(params.len());
+        given.extend(
+            whole
+                .params
+                .iter()
+                .filter(|p| rewrite.taken.contains(p.name.as_str()))
+                .map(|p| Given::Param(&p.name)),
+        );
+        given.extend(rewrite.given);
+        let description = format!(
+            "Nested stack {bucket} of {}",
+            whole.target.file_name(self.stem, false)
+        );
+        let deployment = Deployment {
+            target: whole.target,
+            description: Some(description),
+            params,
+            resources,
+            outputs: child_outputs,
+        };
+        let mut diagnostics = Vec::new();
+        for (span, of) in rewrite.crossing_copies {
+            diagnostics.push(self.crossing_copies(span, of));
+        }
+        let (text, emitted) = if counts_fit(&deployment, &self.limits) {
+            crate::backend::emit(&deployment)
+        } else {
+            (String::new(), Vec::new())
+        };
+        // A child is uploaded by `aws cloudformation package`, never passed
+        // inline.
+        diagnostics.extend(emitted.into_iter().filter(|d| d.code.id != codes::W0510.id));
+        Child {
+            bucket,
+            members,
+            deployment,
+            given,
+            after,
+            outputs,
+            text,
+            diagnostics,
+        }
+    }
+
+    /// A read across children of a resource with a deploy-time count.
+    fn crossing_copies(&self, span: Span, of: u32) -> Diagnostic {
+        let r = &self.whole.resources[of as usize];
+        let name = if r.group.is_empty() { &r.id } else { &r.group };
+        Diagnostic::new(
+            &codes::E0539,
+            span,
+            format!(
+                "`{name}` is repeated at deploy time and read from another nested stack"
+            ),
+        )
+        .label("read here, in another nested stack than the copies")
+        .note(format!(
+            "the program is too large for one template of {} and is split into nested stacks; the copies of a deploy-time count are one group, which a nested stack's outputs cannot pass whole",
+            self.whole.target.display()
+        ))
+        .help("give the count at compile time with `--param`, or put the reader and the copies in one component, which is placed in one nested stack")
+    }
+
+    /// The diagnostic for a group that does not fit a child alone.
+    fn too_large(&mut self, child: &Child<'d>, groups: &[usize]) {
+        let whole = self.whole;
+        let first = &whole.resources[self.groups[groups[0]].members[0] as usize];
+        let target = whole.target;
+        let code: &'static Code = match target {
+            Target::Heat => &codes::E0538,
+            _ => &codes::E0521,
+        };
+        let d = &child.deployment;
+        let limits = self.limits;
+        let over = |count: usize, max: Option<usize>| max.is_some_and(|m| count > m);
+        let why = if over(d.resources.len(), limits.resources) {
+            format!(
+                "it makes {} native resources, and a template of {} holds at most {}",
+                d.resources.len(),
+                target.display(),
+                limits.resources.unwrap_or_default()
+            )
+        } else if over(d.params.len(), limits.parameters) {
+            format!(
+                "it reads {} values from outside it, each a parameter, and a template of {} takes at most {}",
+                d.params.len(),
+                target.display(),
+                limits.parameters.unwrap_or_default()
+            )
+        } else if over(d.outputs.len(), limits.outputs) {
+            format!(
+                "{} of its values are read from outside it, each an output, and a template of {} has at most {}",
+                d.outputs.len(),
+                target.display(),
+                limits.outputs.unwrap_or_default()
+            )
+        } else {
+            format!(
+                "its template is {} bytes, and {} takes at most {}",
+                child.text.len(),
+                target.display(),
+                limits.body_bytes.unwrap_or_default()
+            )
+        };
+        let what = if groups.len() > 1 {
+            format!(
+                "`{}` and {} other declarations share a key and do not fit one nested stack",
+                first.group,
+                groups.len() - 1
+            )
+        } else {
+            format!("`{}` does not fit one nested stack", first.group)
+        };
+        self.diagnostics.push(
+            Diagnostic::new(code, first.span, what)
+                .label(why)
+                .note(format!(
+                    "the program is too large for one template of {} and is split into nested stacks; a declaration with all its copies, or a component instance with everything in it, is kept in one",
+                    target.display()
+                ))
+                .help("split the declaration: fewer copies in each, or several component instances"),
+        );
+    }
+
+    /// The parent: the program's params and outputs, one stack resource
+    /// per child.
+    fn parent(&self, children: &[Child<'d>], crossing: &mut Vec<Diagnostic>) -> Deployment {
+        let whole = self.whole;
+        // Each resource's child, and the stack resources' ids.
+        let mut home: Vec<u32> = vec![0; whole.resources.len()];
+        for (c, child) in children.iter().enumerate() {
+            for &old in &child.members {
+                home[old as usize] = c as u32;
+            }
+        }
+        let read = |old: u32, key: &str| -> Expr {
+            let c = home[old as usize];
+            let name = children[c as usize]
+                .outputs
+                .get(&(old, key.to_string()))
+                .cloned()
+                .unwrap_or_default();
+            Expr::Attr(
+                ResourceId(c),
+                format!("{}{name}", self.nested.output_attribute),
+            )
+        };
+        let mut resources = Vec::with_capacity(children.len());
+        for child in children {
+            let file = whole
+                .target
+                .stack_file_name(self.stem, &child.bucket)
+                .unwrap_or_default();
+            let type_name = self
+                .nested
+                .type_name
+                .map_or_else(|| file.clone(), str::to_string);
+            let mut r = Resource::new(
+                &format!("Stack{}", child.bucket.replace('-', "x")),
+                &format!("stack_{}", child.bucket.replace('-', "_")),
+                &type_name,
+                Vec::new(),
+            );
+            for (param, given) in child.deployment.params.iter().zip(&child.given) {
+                let value = match given {
+                    Given::Param(name) => {
+                        let value = Expr::Param(name.to_string());
+                        // A nested stack's parameters are text.
+                        if matches!(param.ty, ParamType::List(_)) {
+                            Expr::Call(Builtin::Join, vec![Expr::String(",".into()), value])
+                        } else {
+                            value
+                        }
+                    }
+                    Given::StackName => Expr::Context(Context::StackName),
+                    Given::Read(old, key) => read(*old, key),
+                };
+                r.properties.insert(param.name.clone(), value);
+            }
+            let mut after: Vec<ResourceId> = child
+                .after
+                .iter()
+                .map(|old| ResourceId(home[*old as usize]))
+                .collect();
+            after.sort_unstable();
+            after.dedup();
+            r.depends_on = after;
+            let first = child.deployment.resources.first();
+            r.span = first.map(|f| f.span).unwrap_or_default();
+            r.declared = r.span;
+            r.stack = Some(file);
+            resources.push(r);
+        }
+        let mut outputs = whole.outputs.clone();
+        for o in &outputs {
+            for e in output_exprs(o) {
+                reads(e, &mut |id, read| {
+                    let counted = whole
+                        .resources
+                        .get(id.index())
+                        .is_some_and(|r| r.count.is_some());
+                    if counted || matches!(read, Expr::Copies { .. }) {
+                        crossing.push(self.crossing_copies(o.span, id.0));
+                    }
+                });
+            }
+        }
+        for o in &mut outputs {
+            let exprs = std::iter::once(&mut o.value)
+                .chain(o.export.iter_mut())
+                .chain(o.condition.iter_mut());
+            for e in exprs {
+                replace_reads(e, &read);
+            }
+        }
+        Deployment {
+            target: whole.target,
+            description: whole.description.clone(),
+            params: whole.params.clone(),
+            resources,
+            outputs,
+        }
+    }
+}
+
+/// Replaces each read of a resource in `e` by `read` of it.
+fn replace_reads(e: &mut Expr, read: &dyn Fn(u32, &str) -> Expr) {
+    match read_of(e) {
+        Some(id) => *e = read(id.0, &read_path(e)),
+        None => e.for_each_child_mut(|child| replace_reads(child, read)),
+    }
+}
+
+/// Whether a child's counts are within its target's quotas.
+fn counts_fit(d: &Deployment, limits: &Limits) -> bool {
+    let within = |count: usize, max: Option<usize>| max.is_none_or(|m| count <= m);
+    within(d.resources.len(), limits.resources)
+        && within(d.params.len(), limits.parameters)
+        && within(d.outputs.len(), limits.outputs)
+}
+
+/// Whether a child fits its quotas: its counts, then its printed size and
+/// what else the backend checks (mappings).
+fn fits(child: &Child) -> bool {
+    !child.text.is_empty()
+        && !child
+            .diagnostics
+            .iter()
+            .any(|d| d.code.id == codes::E0516.id || d.code.id == codes::E0536.id)
+}
+
+/// A child's expressions rewritten: its own resources by their new
+/// indices, the rest read through parameters.
+struct Rewrite<'r, 'd> {
+    whole: &'d Deployment,
+    place: &'r HashMap<u32, u32>,
+    /// What the parent gives each parameter made here, in order.
+    given: Vec<Given<'d>>,
+    /// The parameter of each read of another child's resource.
+    read_params: HashMap<(u32, Key), String>,
+    /// The names of the parameters made here, and the program's.
+    names: HashSet<String>,
+    stack_name: Option<String>,
+    params: Vec<Param>,
+    /// The program's params read.
+    taken: HashSet<&'d str>,
+    /// Reads of copies made at deploy time outside the child: where, and
+    /// of which resource.
+    crossing_copies: Vec<(Span, u32)>,
+    /// The resource being rewritten.
+    at: Span,
+}
+
+impl<'d> Rewrite<'_, 'd> {
+    fn expr(&mut self, e: &mut Expr) {
+        let whole = self.whole;
+        if let Some(id) = read_of(e)
+            && !self.place.contains_key(&id.0)
+            && let Some(target) = whole.resources.get(id.index())
+        {
+            if target.count.is_some() {
+                self.crossing_copies.push((self.at, id.0));
+            }
+            let key = read_path(e);
+            let list = matches!(e, Expr::Attr(_, a) if target.facts.list_attributes.contains(a));
+            let ty = if list {
+                ParamType::List(Box::new(ParamType::String))
+            } else {
+                ParamType::String
+            };
+            let base = read_name(target, &key);
+            let name = self.param((id.0, key), base, ty, target.span);
+            *e = Expr::Param(name);
+            return;
+        }
+        match e {
+            Expr::Ref(id) | Expr::Attr(id, _) | Expr::Copies { of: id, .. } => {
+                match self.place.get(&id.0) {
+                    Some(&new) => *id = ResourceId(new),
+                    None => self.crossing_copies.push((self.at, id.0)),
+                }
+            }
+            Expr::Param(name) => {
+                if let Some(p) = whole.params.iter().find(|p| p.name == *name) {
+                    self.taken.insert(&p.name);
+                }
+                return;
+            }
+            Expr::Context(Context::StackName) => {
+                let name = self.stack_name();
+                *e = Expr::Param(name);
+                return;
+            }
+            _ => {}
+        }
+        e.for_each_child_mut(|child| self.expr(child));
+    }
+
+    /// The parameter the parent's stack name is given in.
+    fn stack_name(&mut self) -> String {
+        if let Some(name) = &self.stack_name {
+            return name.clone();
+        }
+        let name = unique(STACK_NAME_PARAM.to_string(), &mut self.names);
+        self.given.push(Given::StackName);
+        let mut param = Param::new(&name, ParamType::String);
+        param.span = self.at;
+        self.params.push(param);
+        self.stack_name = Some(name.clone());
+        name
+    }
+
+    /// The parameter a read of another child's resource is given in.
+    fn param(&mut self, read: (u32, Key), base: String, ty: ParamType, span: Span) -> String {
+        if let Some(name) = self.read_params.get(&read) {
+            return name.clone();
+        }
+        let name = unique(base, &mut self.names);
+        self.read_params.insert(read.clone(), name.clone());
+        self.given.push(Given::Read(read.0, read.1));
+        let mut param = Param::new(&name, ty);
+        param.span = span;
+        self.params.push(param);
+        name
+    }
+}
