@@ -383,14 +383,19 @@ fn emit(text: &str) {
 }
 
 /// Reports a failure of the command itself (exit status 2) in the chosen
-/// format.
+/// format, with its code when it has one (an input refused for what it is).
 fn fail(message: &str) {
+    fail_with(message, None)
+}
+
+fn fail_with(message: &str, code: Option<&'static diagnostics::Code>) {
     match sink().format {
         MessageFormat::Human => {
             let message = diagnostics::render::escape_controls(message);
-            let _ = writeln!(std::io::stderr().lock(), "error: {message}");
+            let code = code.map(|c| format!("[{}]", c.id)).unwrap_or_default();
+            let _ = writeln!(std::io::stderr().lock(), "error{code}: {message}");
         }
-        MessageFormat::Json => emit(&diagnostics::json::failure(message)),
+        MessageFormat::Json => emit(&diagnostics::json::failure(message, code)),
         MessageFormat::Sarif => {
             let mut log = SARIF_LOG.lock().unwrap_or_else(|e| e.into_inner());
             let base = log
@@ -537,7 +542,11 @@ fn run_command() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(error) => {
-            fail(&error.to_string());
+            let code = match &error {
+                UsageError::Io(error) => error.code(),
+                _ => None,
+            };
+            fail_with(&error.to_string(), code);
             ExitCode::from(EXIT_USAGE)
         }
     }

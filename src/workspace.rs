@@ -63,16 +63,35 @@ impl fmt::Display for ReadError {
     }
 }
 
+impl std::error::Error for ReadError {}
+
+impl ReadError {
+    /// The code of a refusal (E0011, E0012): the same whether the file is
+    /// an import or an input of the command.
+    pub fn code(&self) -> Option<&'static crate::diagnostics::Code> {
+        match self {
+            ReadError::Io(_) => None,
+            ReadError::NotRegular(_) => Some(&crate::diagnostics::codes::E0011),
+            ReadError::TooLarge { .. } => Some(&crate::diagnostics::codes::E0012),
+        }
+    }
+}
+
+impl IoError {
+    /// The code of a file refused for what it is (not a regular file, too
+    /// large), which reports give as they give a diagnostic's.
+    pub fn code(&self) -> Option<&'static crate::diagnostics::Code> {
+        let refusal = self.error.get_ref()?.downcast_ref::<ReadError>()?;
+        refusal.code()
+    }
+}
+
 impl From<ReadError> for io::Error {
     fn from(error: ReadError) -> io::Error {
         match error {
             ReadError::Io(error) => error,
-            ReadError::NotRegular(_) => {
-                io::Error::new(io::ErrorKind::InvalidInput, error.to_string())
-            }
-            ReadError::TooLarge { .. } => {
-                io::Error::new(io::ErrorKind::FileTooLarge, error.to_string())
-            }
+            ReadError::NotRegular(_) => io::Error::new(io::ErrorKind::InvalidInput, error),
+            ReadError::TooLarge { .. } => io::Error::new(io::ErrorKind::FileTooLarge, error),
         }
     }
 }

@@ -818,10 +818,19 @@ fn a_fifo_is_refused_without_blocking_as_input_params_import_and_file() {
     let input = infra_within_a_minute(&["check", "pipe.infra"], dir.path());
     assert_eq!(input.status.code(), Some(2), "{}", stderr(&input));
     assert!(
-        stderr(&input).contains("FIFO, not a regular file"),
+        stderr(&input)
+            .contains("error[E0011]: cannot read `pipe.infra`: it is a FIFO, not a regular file"),
         "{}",
         stderr(&input)
     );
+    // With the same code in machine output.
+    let json = infra_within_a_minute(
+        &["check", "pipe.infra", "--message-format", "json"],
+        dir.path(),
+    );
+    assert_eq!(json.status.code(), Some(2));
+    let line: serde_json::Value = serde_json::from_slice(&json.stdout).expect("one JSON line");
+    assert_eq!(line["code"], "E0011", "{line}");
     let params = infra_within_a_minute(&["check", "ok.infra", "--params", "pipe.json"], dir.path());
     assert_eq!(params.status.code(), Some(2), "{}", stderr(&params));
     assert!(

@@ -127,10 +127,11 @@ pub(crate) fn raw_name(db: &SourceDb, span: Span) -> Option<&[u8]> {
 }
 
 /// A failure of the command itself, not of a program (exit status 2): one
-/// line with the keys of a diagnostic, `code`, `file` and `span` null.
-pub fn failure(message: &str) -> String {
+/// line with the keys of a diagnostic, `file` and `span` null, and `code`
+/// null unless the failure has one (an input refused for what it is).
+pub fn failure(message: &str, code: Option<&'static super::Code>) -> String {
     let line = serde_json::json!({
-        "code": null,
+        "code": code.map(|c| c.id),
         "severity": "error",
         "message": message,
         "file": null,
