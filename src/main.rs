@@ -45,6 +45,10 @@ struct DiagnosticArgs {
     /// The same as `--deny warnings`.
     #[arg(long, hide = true)]
     deny_warnings: bool,
+    /// Write the report (in the chosen `--message-format`, failures of the
+    /// command included) to this file instead of standard output or error.
+    #[arg(long, value_name = "FILE")]
+    output: Option<PathBuf>,
 }
 
 #[derive(clap::Args, Clone)]
@@ -292,6 +296,8 @@ fn main() -> ExitCode {
 /// Where diagnostics go and how, chosen once per run from the command line.
 struct Sink {
     format: MessageFormat,
+    /// `--output FILE`: the report goes there, whatever its format.
+    output: Option<PathBuf>,
     /// Machine-readable formats go to stdout when the command prints nothing
     /// else there (`check`, `build -o`), so `> report.sarif` captures them;
     /// else to stderr. Human text always goes to stderr.
@@ -307,6 +313,7 @@ static SARIF_LOG: std::sync::Mutex<Option<String>> = std::sync::Mutex::new(None)
 fn sink() -> &'static Sink {
     SINK.get_or_init(|| Sink {
         format: MessageFormat::Human,
+        output: None,
         machine_on_stdout: false,
     })
 }
@@ -330,8 +337,18 @@ fn sink_of_words() -> Sink {
     let out_dir = words
         .iter()
         .any(|w| w == "-o" || w.starts_with("--out-dir") || w.starts_with("-o"));
+    let output =
+        words
+            .iter()
+            .enumerate()
+            .find_map(|(i, word)| match word.strip_prefix("--output") {
+                Some("") => words.get(i + 1).map(PathBuf::from),
+                Some(rest) => rest.strip_prefix('=').map(PathBuf::from),
+                None => None,
+            });
     Sink {
         format,
+        output,
         machine_on_stdout: match command.map(String::as_str) {
             Some("check") => true,
             Some("build") => out_dir,
@@ -368,13 +385,38 @@ fn sink_of(command: &Command) -> Sink {
     };
     Sink {
         format: args.map_or(MessageFormat::Human, |a| a.message_format),
+        output: args.and_then(|a| a.output.clone()),
         machine_on_stdout,
     }
 }
 
-/// Writes diagnostics text to the stream its format goes to.
+/// The file `--output` names, created (emptied) at the first report.
+static OUTPUT: std::sync::Mutex<Option<std::fs::File>> = std::sync::Mutex::new(None);
+
+/// Writes diagnostics text to the stream its format goes to, or to the
+/// `--output` file.
 fn emit(text: &str) {
     let sink = sink();
+    if let Some(path) = &sink.output {
+        let mut file = OUTPUT.lock().unwrap_or_else(|e| e.into_inner());
+        if file.is_none() {
+            match std::fs::File::create(path) {
+                Ok(created) => *file = Some(created),
+                Err(error) => {
+                    let name = path.display().to_string();
+                    let shown = diagnostics::render::escape_controls(&name);
+                    let _ = writeln!(
+                        std::io::stderr().lock(),
+                        "error: cannot write `{shown}`: {error}"
+                    );
+                }
+            }
+        }
+        if let Some(file) = file.as_mut() {
+            let _ = file.write_all(text.as_bytes());
+            return;
+        }
+    }
     let _ = if sink.format != MessageFormat::Human && sink.machine_on_stdout {
         std::io::stdout().lock().write_all(text.as_bytes())
     } else {
@@ -393,7 +435,7 @@ fn fail_with(message: &str, code: Option<&'static diagnostics::Code>) {
         MessageFormat::Human => {
             let message = diagnostics::render::escape_controls(message);
             let code = code.map(|c| format!("[{}]", c.id)).unwrap_or_default();
-            let _ = writeln!(std::io::stderr().lock(), "error{code}: {message}");
+            emit(&format!("error{code}: {message}\n"));
         }
         MessageFormat::Json => emit(&diagnostics::json::failure(message, code)),
         MessageFormat::Sarif => {
@@ -1344,6 +1386,7 @@ fn report(db: &SourceDb, found: &[Diagnostic], args: &DiagnosticArgs) -> u8 {
                 ColorChoice::Never => false,
                 ColorChoice::Auto => {
                     std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                        && args.output.is_none()
                         && std::io::stderr().is_terminal()
                 }
             };

@@ -1212,3 +1212,49 @@ fn a_file_name_that_is_not_utf8_is_kept_whole_in_json_and_sarif() {
         ["uri"];
     assert!(uri.as_str().unwrap().ends_with("bad%FF.infra"), "{uri}");
 }
+
+#[test]
+fn the_report_goes_to_the_output_file_failures_included() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    temp_file(&dir, "bad.infra", b"let a = (\n");
+    let report = dir.path().join("report.sarif");
+    let output = Command::new(env!("CARGO_BIN_EXE_infra"))
+        .current_dir(dir.path())
+        .args([
+            "check",
+            "bad.infra",
+            "--message-format",
+            "sarif",
+            "--output",
+        ])
+        .arg(&report)
+        .output()
+        .expect("infra runs");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty() && output.stderr.is_empty());
+    let log: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&report).expect("the report")).expect("JSON");
+    assert_eq!(log["runs"][0]["results"][0]["ruleId"], "E0001", "{log}");
+    // A failure of the command itself lands there too.
+    let failed = dir.path().join("failed.json");
+    let output = Command::new(env!("CARGO_BIN_EXE_infra"))
+        .current_dir(dir.path())
+        .args([
+            "check",
+            "missing.infra",
+            "--message-format",
+            "json",
+            "--output",
+        ])
+        .arg(&failed)
+        .output()
+        .expect("infra runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty() && output.stderr.is_empty());
+    let line: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&failed).expect("the report")).expect("JSON");
+    assert!(
+        line["message"].as_str().unwrap().contains("missing.infra"),
+        "{line}"
+    );
+}
