@@ -71,9 +71,9 @@ codes! {
     E0213 Error "lowering does not bind an output";
     E0214 Error "recursive component";
     E0215 Error "native type redeclared with a weaker state class";
+    E0216 Error "protected copies a group cannot protect one by one";
     W0201 Warning "persistent data deleted with its resource";
     W0202 Warning "unchecked native type";
-    W0203 Warning "group members protected only as a group";
     W0210 Warning "quoted native type with a schema";
     W0211 Warning "deprecated native type or property";
     // Stages, params and constraints (E03xx, W03xx).

@@ -684,12 +684,13 @@ impl<'p> Expander<'p> {
         }
     }
 
-    /// W0203: the copies of `r` from `before` on are members of Heat groups,
+    /// E0216: the copies of `r` from `before` on are members of Heat groups,
     /// whose member definitions take no deletion policy (Heat refuses
     /// `deletion_policy` in a `ResourceGroup`'s `resource_def`): the policy
     /// lowering decided is the group's, which keeps the members when the
     /// stack is deleted but not when a lowered count or an update
-    /// replacing a member deletes it.
+    /// replacing a member deletes it: a protection the target cannot keep
+    /// is refused, not weakened.
     fn group_protection(&mut self, r: &Resource, guard: &ForGuard, before: usize) {
         let protected = self.resources[before..]
             .iter()
@@ -699,17 +700,17 @@ impl<'p> Expander<'p> {
         }
         self.diagnostics.push(
             Diagnostic::new(
-                &codes::W0203,
+                &codes::E0216,
                 guard.iterable.span,
                 format!(
-                    "{} protects the group of `{}`'s copies, not each copy",
+                    "{} can protect the group of `{}`'s copies, not each copy",
                     self.target.display(),
                     r.name.name
                 ),
             )
             .label("repeated a number of times known only at deploy time")
             .note("the copies are the members of one group, whose definition takes no deletion policy: the group is retained with the stack, but a member removed by a lower count, or replaced by an update, is deleted with its data")
-            .help("give the count at compile time (`--param`): each copy is then a resource of its own, with its own deletion policy"),
+            .help("give the count at compile time (`--param`): each copy is then a resource of its own, with its own deletion policy; or, if the copies' data may go, say `deletion = \"delete\"`"),
         );
     }
 

@@ -2633,9 +2633,10 @@ mod tests {
         let scratch: Vec<&str> = d.keys_of("scratch").collect();
         assert_eq!(scratch, ["scratch[0]", "scratch[1]", "scratch[2]"]);
         assert_eq!(prop(&d, "scratch[1]", "name"), &s("scratch-1"));
+        // Scratch space, deleted with its data on purpose.
         assert_eq!(
             d.resources["scratch[1]"].deletion.as_deref(),
-            Some("Retain")
+            Some("Delete")
         );
         assert!(!d.resources.contains_key("backup"));
     }
