@@ -322,30 +322,26 @@ fn sink() -> &'static Sink {
 /// failure is reported in the format asked for where it can be found.
 fn sink_of_words() -> Sink {
     let words: Vec<String> = std::env::args().skip(1).collect();
-    let mut format = MessageFormat::Human;
-    for (i, word) in words.iter().enumerate() {
-        let value = match word.strip_prefix("--message-format") {
-            Some("") => words.get(i + 1).map(String::as_str),
-            Some(rest) => rest.strip_prefix('='),
-            None => None,
-        };
-        if let Some(found) = value.and_then(|v| MessageFormat::from_str(v, false).ok()) {
-            format = found;
-        }
-    }
+    let words = &words;
+    // The values of `--FLAG VALUE` and `--FLAG=VALUE`, in order.
+    let values = |flag: &'static str| {
+        words
+            .iter()
+            .enumerate()
+            .filter_map(move |(i, word)| match word.strip_prefix(flag)? {
+                "" => words.get(i + 1).map(String::as_str),
+                rest => rest.strip_prefix('='),
+            })
+    };
+    let format = values("--message-format")
+        .filter_map(|v| MessageFormat::from_str(v, false).ok())
+        .next_back()
+        .unwrap_or(MessageFormat::Human);
+    let output = values("--output").next().map(PathBuf::from);
     let command = words.iter().find(|w| !w.starts_with('-'));
     let out_dir = words
         .iter()
         .any(|w| w == "-o" || w.starts_with("--out-dir") || w.starts_with("-o"));
-    let output =
-        words
-            .iter()
-            .enumerate()
-            .find_map(|(i, word)| match word.strip_prefix("--output") {
-                Some("") => words.get(i + 1).map(PathBuf::from),
-                Some(rest) => rest.strip_prefix('=').map(PathBuf::from),
-                None => None,
-            });
     Sink {
         format,
         output,

@@ -68,25 +68,6 @@ fn every_stdlib_file_type_checks_cleanly() {
     }
 }
 
-/// The names an expression reads.
-fn names_read(expr: &infra::syntax::ast::Expr, out: &mut std::collections::BTreeSet<String>) {
-    use infra::syntax::ast::ExprKind;
-    match &expr.kind {
-        ExprKind::Name(name) => {
-            out.insert(name.name.clone());
-        }
-        ExprKind::ListComp(c) | ExprKind::ObjectComp(c, _) => {
-            let parts = [Some(&c.iterable), c.filter.as_ref(), Some(&c.body)];
-            parts.into_iter().flatten().for_each(|e| names_read(e, out));
-            if let ExprKind::ObjectComp(_, value) = &expr.kind {
-                names_read(value, out);
-            }
-        }
-        _ => {}
-    }
-    expr.for_each_operand(|e| names_read(e, out));
-}
-
 /// The names the items read: values, guards, properties and the
 /// conditions of `unsupported`.
 fn read_by(items: &[infra::syntax::ast::Item]) -> std::collections::BTreeSet<String> {
@@ -107,7 +88,11 @@ fn read_by(items: &[infra::syntax::ast::Item]) -> std::collections::BTreeSet<Str
             }
             _ => {}
         }
-        exprs.into_iter().for_each(|e| names_read(e, &mut out));
+        for expr in exprs {
+            expr.for_each_name(&mut |name| {
+                out.insert(name.name.clone());
+            });
+        }
     }
     out
 }

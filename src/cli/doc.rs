@@ -39,13 +39,7 @@ pub fn page(name: &str) -> Result<String, String> {
 /// Every portable type: `namespace.Component`.
 fn portable_names() -> Vec<String> {
     let mut names = Vec::new();
-    for (path, text) in portable_files() {
-        let Some(namespace) = path
-            .strip_prefix("portable/")
-            .and_then(|p| p.strip_suffix(".infra"))
-        else {
-            continue;
-        };
+    for (namespace, path, text) in portable_files() {
         let parsed = Parsed::new(path, &text);
         for item in &parsed.ast.items {
             if let ItemKind::Component(c) = &item.kind {
@@ -219,13 +213,7 @@ impl Parsed {
 /// The portable types whose target blocks make a resource of `native`.
 fn portable_users(native: &str) -> Vec<String> {
     let mut users = Vec::new();
-    for (path, text) in portable_files() {
-        let Some(namespace) = path
-            .strip_prefix("portable/")
-            .and_then(|p| p.strip_suffix(".infra"))
-        else {
-            continue;
-        };
+    for (namespace, path, text) in portable_files() {
         if !text.contains(native) {
             continue;
         }
@@ -273,10 +261,11 @@ fn push_section(out: &mut String, title: &str, entries: &[(String, Option<String
     }
 }
 
-/// The portable namespaces' files, inflated: the only ones `doc` reads
-/// whole.
-fn portable_files() -> impl Iterator<Item = (&'static str, String)> {
-    stdlib::paths()
-        .filter(|p| p.starts_with("portable/"))
-        .filter_map(|p| Some((p, stdlib::source(p)?)))
+/// The portable namespaces' files, inflated (the only ones `doc` reads
+/// whole): each namespace, its file's path and text.
+fn portable_files() -> impl Iterator<Item = (&'static str, &'static str, String)> {
+    stdlib::paths().filter_map(|path| {
+        let namespace = path.strip_prefix("portable/")?.strip_suffix(".infra")?;
+        Some((namespace, path, stdlib::source(path)?))
+    })
 }

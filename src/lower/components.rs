@@ -187,7 +187,7 @@ impl Expander<'_> {
             let reason = reason.as_plain().unwrap_or_default();
             let target = self.target.display();
             let mut read = Vec::new();
-            names_read(condition, &mut read);
+            condition.for_each_name(&mut |name| read.push(name.name.as_str()));
             let mut refusal = Diagnostic::new(
                 &codes::E0501,
                 r.name.span,
@@ -210,21 +210,4 @@ impl Expander<'_> {
         }
         None
     }
-}
-
-/// The names an expression reads (a comprehension's own variables too,
-/// which only widens which settings are pointed at).
-fn names_read<'e>(expr: &'e Expr, out: &mut Vec<&'e str>) {
-    match &expr.kind {
-        ExprKind::Name(name) => out.push(&name.name),
-        ExprKind::ListComp(c) | ExprKind::ObjectComp(c, _) => {
-            let parts = [Some(&c.iterable), c.filter.as_ref(), Some(&c.body)];
-            parts.into_iter().flatten().for_each(|e| names_read(e, out));
-            if let ExprKind::ObjectComp(_, value) = &expr.kind {
-                names_read(value, out);
-            }
-        }
-        _ => {}
-    }
-    expr.for_each_operand(|e| names_read(e, out));
 }

@@ -336,6 +336,24 @@ pub enum ExprKind {
 }
 
 impl Expr {
+    /// Calls `f` on every name the expression reads, at any depth, a
+    /// comprehension's own variables included (no scopes: for what a name
+    /// refers to, see `sema::names`).
+    pub fn for_each_name<'a>(&'a self, f: &mut impl FnMut(&'a Ident)) {
+        match &self.kind {
+            ExprKind::Name(name) => f(name),
+            ExprKind::ListComp(c) | ExprKind::ObjectComp(c, _) => {
+                let parts = [Some(&c.iterable), c.filter.as_ref(), Some(&c.body)];
+                parts.into_iter().flatten().for_each(|e| e.for_each_name(f));
+                if let ExprKind::ObjectComp(_, value) = &self.kind {
+                    value.for_each_name(f);
+                }
+            }
+            _ => {}
+        }
+        self.for_each_operand(|e| e.for_each_name(f));
+    }
+
     /// Calls `f` on each direct operand, in source order, interpolations
     /// included. Names and comprehensions are left to the caller: a name is
     /// a leaf every walker treats its own way, and a comprehension binds

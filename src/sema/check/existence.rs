@@ -42,7 +42,7 @@ impl Checker<'_> {
             .collect();
         let binds = |n: &Ident| scope.names.of(n).is_some_and(|id| bound.contains(&id));
         let mut names = Vec::new();
-        names_in(guard, &mut names);
+        guard.for_each_name(&mut |n| names.push(n));
         let reads_binding = names.iter().any(|n| binds(n));
         // The condition as it reads here for instance `k`; `None` when the
         // names it reads mean something else here, or a loop variable cannot
@@ -55,7 +55,7 @@ impl Checker<'_> {
                 .iter()
                 .flat_map(|(_, e, _)| {
                     let mut inner = Vec::new();
-                    names_in(e, &mut inner);
+                    e.for_each_name(&mut |n| inner.push(n));
                     inner
                 })
                 .any(|n| scope.is_local(n));
@@ -154,32 +154,10 @@ impl Checker<'_> {
     }
 }
 
-/// Every name an expression reads, comprehensions' included; a bare callee
-/// names a function and is left out.
-fn names_in<'e>(expr: &'e Expr, out: &mut Vec<&'e Ident>) {
-    match &expr.kind {
-        ExprKind::Name(name) => out.push(name),
-        ExprKind::ListComp(comp) => names_in_comprehension(comp, None, out),
-        ExprKind::ObjectComp(comp, value) => names_in_comprehension(comp, Some(value), out),
-        _ => expr.for_each_operand(|e| names_in(e, out)),
-    }
-}
-
-fn names_in_comprehension<'e>(
-    comp: &'e Comprehension,
-    value: Option<&'e Expr>,
-    out: &mut Vec<&'e Ident>,
-) {
-    names_in(&comp.iterable, out);
-    for e in comp.filter.iter().chain([&comp.body]).chain(value) {
-        names_in(e, out);
-    }
-}
-
 /// A constant index, when nothing it reads is a local: `a[0]`, `a[last]`.
 fn constant_index(scope: &Scope, index: &Expr) -> Option<i64> {
     let mut names = Vec::new();
-    names_in(index, &mut names);
+    index.for_each_name(&mut |n| names.push(n));
     if names.iter().any(|n| scope.is_local(n)) {
         return None;
     }
@@ -379,7 +357,7 @@ fn splice(
     substitutions: &[Substitution],
 ) -> String {
     let mut names = Vec::new();
-    names_in(guard, &mut names);
+    guard.for_each_name(&mut |n| names.push(n));
     names.sort_by_key(|n| std::cmp::Reverse(n.span.range().start));
     let mut text = written.to_string();
     let base = span.range().start;
