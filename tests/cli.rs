@@ -1258,3 +1258,23 @@ fn the_report_goes_to_the_output_file_failures_included() {
         "{line}"
     );
 }
+
+#[test]
+fn a_report_file_that_cannot_be_written_falls_back_to_the_usual_stream() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    temp_file(&dir, "bad.infra", b"let a = (\n");
+    let output = Command::new(env!("CARGO_BIN_EXE_infra"))
+        .current_dir(dir.path())
+        .args(["check", "bad.infra", "--message-format", "json"])
+        .args(["--output", "no/such/dir/report.json"])
+        .output()
+        .expect("infra runs");
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("cannot write `no/such/dir/report.json`"),
+        "{}",
+        stderr(&output)
+    );
+    let line: serde_json::Value = serde_json::from_slice(&output.stdout).expect("the report");
+    assert_eq!(line["code"], "E0001");
+}
