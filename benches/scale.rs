@@ -81,8 +81,9 @@ const MIB: f64 = 1024.0 * 1024.0;
 
 /// The most copies one `for` makes: a declaration with all its copies is
 /// kept in one nested stack, so it must fit in one (CloudFormation's 500
-/// resources; a portable volume is two: the volume and its attachment).
-const BLOCK: usize = 100;
+/// resources and 200 parameters: a server reads its subnet and its
+/// security group, each a copy of a declaration in another stack).
+const BLOCK: usize = 50;
 
 /// A stack of `n` resources (about: a network, then a quarter each of
 /// subnets, security groups, servers and volumes, as copies of loops of
@@ -100,7 +101,10 @@ fn stack(n: usize, portable: bool) -> String {
     } else {
         "resource vpc: AWS::EC2::VPC {\n  CidrBlock = \"10.0.0.0/8\"\n}\n\n"
     });
-    for (b, start) in (0..copies).step_by(BLOCK).enumerate() {
+    for (block, start) in (0..copies).step_by(BLOCK).enumerate() {
+        // Letters: `server_1` copy 10 and `server_11` copy 0 would both be
+        // `Server110` (E0503).
+        let b = letters(block);
         let len = BLOCK.min(copies - start);
         // `g`: the copy's number in the whole stack.
         let g = format!("({start} + i)");
@@ -133,6 +137,20 @@ fn stack(n: usize, portable: bool) -> String {
         text.push_str(&body);
     }
     text
+}
+
+/// `n` in letters: `a`, `b`, ... `z`, `ba`, `bb`...
+fn letters(mut n: usize) -> String {
+    let mut out = Vec::new();
+    loop {
+        out.push(b'a' + (n % 26) as u8);
+        n /= 26;
+        if n == 0 {
+            break;
+        }
+    }
+    out.reverse();
+    String::from_utf8(out).expect("ASCII")
 }
 
 /// A realistic portable program of about 2,000 lines: `tiers` copies of a
