@@ -272,7 +272,6 @@ resource db_{t}: database.Instance {{
 
 resource assets_{t}: storage.Bucket {{
   name = "${{prefix_{t}}}-assets"
-  versioning = is_prod
 }}
 
 /// The address of app {t}.
