@@ -1,0 +1,257 @@
+//! The compiler run on an editor's buffers: each open document checked as
+//! an entry file (imports read from open buffers first, then disk), its
+//! diagnostics in the protocol's terms, and where every file of a
+//! compilation is for an editor (the stdlib's files written once, read-only,
+//! into a cache directory, so that any client can open them).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use lsp_types::{
+    CodeDescription, DiagnosticRelatedInformation, DiagnosticSeverity, Location, NumberOrString,
+    Url,
+};
+
+use super::text;
+use crate::diagnostics::{Diagnostic, Severity};
+use crate::sema::check::{ModuleId, Program};
+use crate::source::{FileId, Span};
+use crate::syntax::ast;
+
+/// One document checked: the compilation, with the text it read.
+pub struct Analysis {
+    /// The entry file, as the loader names it.
+    pub path: PathBuf,
+    /// The document's text this analysis read.
+    pub text: String,
+    /// The compilation, when the file could be read.
+    pub checked: Option<crate::Checked>,
+    /// Its diagnostics, with the suppression comments applied.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Analysis {
+    /// Did the document parse, so that names and types are known?
+    pub fn has_program(&self) -> bool {
+        self.program().is_some()
+    }
+
+    pub fn program(&self) -> Option<&Program> {
+        let checked = self.checked.as_ref()?;
+        checked.programs.first().map(|(_, p)| p)
+    }
+
+    pub fn db(&self) -> Option<&crate::source::SourceDb> {
+        self.checked.as_ref().map(|c| &c.db)
+    }
+
+    /// The file of a module.
+    pub fn file_of(&self, module: ModuleId) -> Option<FileId> {
+        Some(self.program()?.modules.get(module.0 as usize)?.span.file)
+    }
+
+    /// The module of the program read from `path`.
+    pub fn module_at(&self, path: &Path) -> Option<ModuleId> {
+        let program = self.program()?;
+        let db = self.db()?;
+        (program.modules.iter())
+            .position(|m| db.get(m.span.file).path.as_deref() == Some(path))
+            .map(|i| ModuleId(i as u32))
+    }
+
+    pub fn module_ast(&self, module: ModuleId) -> Option<&ast::SourceFile> {
+        Some(self.program()?.modules.get(module.0 as usize)?)
+    }
+
+    pub fn file_text(&self, file: FileId) -> &str {
+        self.db().map_or("", |db| &db.get(file).text)
+    }
+
+    /// Where a span is, for the client.
+    pub fn location(&self, span: Span) -> Option<Location> {
+        let db = self.db()?;
+        let source = db.get(span.file);
+        let url = url_of_source(source)?;
+        Some(Location::new(
+            url,
+            text::range(&source.text, span.start as usize, span.end as usize),
+        ))
+    }
+}
+
+/// Checks `path` as an entry file, with `overlay`'s texts read in place of
+/// the files at those paths, for `targets` (every target the program can
+/// compile to when empty).
+pub fn analyse(
+    path: &Path,
+    text: &str,
+    overlay: HashMap<PathBuf, String>,
+    targets: &[crate::ir::Target],
+) -> Analysis {
+    let mut overlay = overlay;
+    overlay.insert(path.to_path_buf(), text.to_string());
+    let options = crate::Options {
+        keep_types: true,
+        ..Default::default()
+    };
+    let checked = crate::workspace::with_overlay(overlay, || {
+        crate::analyse(&[path.to_path_buf()], &options, targets)
+    })
+    .ok();
+    let diagnostics = match &checked {
+        Some(checked) => crate::levels::apply(
+            &checked.db,
+            checked.diagnostics.clone(),
+            &crate::levels::Levels::default(),
+        ),
+        None => Vec::new(),
+    };
+    Analysis {
+        path: path.to_path_buf(),
+        text: text.to_string(),
+        checked,
+        diagnostics,
+    }
+}
+
+/// The document's diagnostics in the protocol's terms: those whose primary
+/// span is in the entry file.
+pub fn lsp_diagnostics(analysis: &Analysis) -> Vec<lsp_types::Diagnostic> {
+    let Some(db) = analysis.db() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for d in &analysis.diagnostics {
+        let source = db.get(d.primary.span.file);
+        if source.path.as_deref() != Some(&analysis.path) {
+            continue;
+        }
+        out.push(lsp_diagnostic(analysis, d));
+    }
+    out
+}
+
+/// One diagnostic in the protocol's terms.
+pub fn lsp_diagnostics_one(analysis: &Analysis, d: &Diagnostic) -> lsp_types::Diagnostic {
+    lsp_diagnostic(analysis, d)
+}
+
+fn lsp_diagnostic(analysis: &Analysis, d: &Diagnostic) -> lsp_types::Diagnostic {
+    let text = analysis.file_text(d.primary.span.file);
+    let mut message = d.message.clone();
+    if !d.primary.message.is_empty() {
+        message.push_str(&format!(": {}", d.primary.message));
+    }
+    for note in &d.notes {
+        message.push_str(&format!("\nnote: {note}"));
+    }
+    for help in &d.help {
+        message.push_str(&format!("\nhelp: {help}"));
+    }
+    let related: Vec<_> = (d.secondary.iter())
+        .filter_map(|label| {
+            Some(DiagnosticRelatedInformation {
+                location: analysis.location(label.span)?,
+                message: if label.message.is_empty() {
+                    "here".into()
+                } else {
+                    label.message.clone()
+                },
+            })
+        })
+        .collect();
+    lsp_types::Diagnostic {
+        range: text::range(
+            text,
+            d.primary.span.start as usize,
+            d.primary.span.end as usize,
+        ),
+        severity: Some(match d.severity {
+            Severity::Error => DiagnosticSeverity::ERROR,
+            Severity::Warning => DiagnosticSeverity::WARNING,
+            Severity::Note => DiagnosticSeverity::INFORMATION,
+        }),
+        code: Some(NumberOrString::String(d.code.id.to_string())),
+        code_description: explanation_url(d.code).map(|href| CodeDescription { href }),
+        source: Some("infra".into()),
+        message,
+        related_information: (!related.is_empty()).then_some(related),
+        tags: None,
+        data: None,
+    }
+}
+
+/// The directory the server writes read-only copies into: the stdlib's
+/// files and the codes' explanations, by this compiler's version.
+pub fn cache_dir() -> PathBuf {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir);
+    base.join("infra").join(env!("CARGO_PKG_VERSION"))
+}
+
+/// Writes `text` at `path` unless it is there already, read-only.
+fn materialise(path: &Path, text: &str) -> Option<()> {
+    if std::fs::read(path).ok().as_deref() == Some(text.as_bytes()) {
+        return Some(());
+    }
+    std::fs::create_dir_all(path.parent()?).ok()?;
+    #[cfg(unix)]
+    if path.exists() {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644));
+    }
+    std::fs::write(path, text).ok()?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o444));
+    }
+    Some(())
+}
+
+thread_local! {
+    static WRITTEN: std::cell::RefCell<std::collections::HashSet<PathBuf>> = Default::default();
+}
+
+fn materialised(path: PathBuf, text: impl FnOnce() -> Option<String>) -> Option<Url> {
+    let done = WRITTEN.with(|w| w.borrow().contains(&path));
+    if !done {
+        materialise(&path, &text()?)?;
+        WRITTEN.with(|w| w.borrow_mut().insert(path.clone()));
+    }
+    Url::from_file_path(&path).ok()
+}
+
+/// A page of `infra explain CODE`, as a file the client can open: the
+/// diagnostic's link.
+fn explanation_url(code: &crate::diagnostics::Code) -> Option<Url> {
+    let path = cache_dir().join("explain").join(format!("{}.md", code.id));
+    materialised(path, || Some(code.explanation.to_string()))
+}
+
+/// The stdlib file shown as `stdlib:PATH`, as a read-only file.
+pub fn stdlib_url(name: &str) -> Option<Url> {
+    let inner = crate::stdlib::path_of_display_name(name)?;
+    let path = cache_dir().join("stdlib").join(inner);
+    materialised(path, || crate::stdlib::source(inner))
+}
+
+/// Where the client finds a file of a compilation.
+pub fn url_of_source(source: &crate::source::SourceFile) -> Option<Url> {
+    match &source.path {
+        Some(path) => Url::from_file_path(path).ok(),
+        None => stdlib_url(&source.name),
+    }
+}
+
+/// The path the loader reads for a document, when it is a file.
+pub fn path_of_url(url: &Url) -> Option<PathBuf> {
+    if url.scheme() != "file" {
+        return None;
+    }
+    let path = url.to_file_path().ok()?;
+    Some(path.canonicalize().unwrap_or(path))
+}

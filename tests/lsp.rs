@@ -1,0 +1,651 @@
+//! `infra lsp` as an editor runs it: a process spoken to in JSON-RPC over
+//! its stdin and stdout, every wait bounded so that a hang fails the test.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+const WAIT: Duration = Duration::from_secs(60);
+
+struct Client {
+    child: Child,
+    stdin: ChildStdin,
+    received: mpsc::Receiver<Value>,
+    /// Notifications read while waiting for something else.
+    notifications: Vec<Value>,
+    next_id: i64,
+    _cache: tempfile::TempDir,
+}
+
+fn read_frames(stdout: impl Read, sender: mpsc::Sender<Value>) {
+    let mut reader = BufReader::new(stdout);
+    loop {
+        let mut length = None;
+        loop {
+            let mut line = String::new();
+            if reader.read_line(&mut line).unwrap_or(0) == 0 {
+                return;
+            }
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some(n) = line.strip_prefix("Content-Length: ") {
+                length = n.parse::<usize>().ok();
+            }
+        }
+        let mut body = vec![0; length.expect("a Content-Length header")];
+        if reader.read_exact(&mut body).is_err() {
+            return;
+        }
+        let value: Value = serde_json::from_slice(&body).expect("the server writes JSON");
+        if sender.send(value).is_err() {
+            return;
+        }
+    }
+}
+
+impl Client {
+    fn start(root: &Path) -> Client {
+        Client::start_uninitialized(root).initialized(root)
+    }
+
+    fn start_uninitialized(_root: &Path) -> Client {
+        let cache = tempfile::tempdir().unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_infra"))
+            .arg("lsp")
+            .env("XDG_CACHE_HOME", cache.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("infra lsp starts");
+        let stdin = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (sender, received) = mpsc::channel();
+        std::thread::spawn(move || read_frames(stdout, sender));
+        Client {
+            child,
+            stdin,
+            received,
+            notifications: Vec::new(),
+            next_id: 1,
+            _cache: cache,
+        }
+    }
+
+    fn initialized(mut self, root: &Path) -> Client {
+        let root = url(root);
+        let result = self.request(
+            "initialize",
+            json!({ "processId": null, "rootUri": root, "capabilities": {},
+                    "workspaceFolders": [{ "uri": root, "name": "root" }] }),
+        );
+        assert!(
+            result["result"]["capabilities"]["hoverProvider"]
+                .as_bool()
+                .unwrap()
+        );
+        self.notify("initialized", json!({}));
+        self
+    }
+
+    fn send_raw(&mut self, text: &str) {
+        write!(self.stdin, "Content-Length: {}\r\n\r\n{text}", text.len()).unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    fn send(&mut self, value: Value) {
+        self.send_raw(&value.to_string());
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({ "jsonrpc": "2.0", "method": method, "params": params }));
+    }
+
+    fn next(&mut self, deadline: Instant) -> Value {
+        let left = deadline.saturating_duration_since(Instant::now());
+        self.received
+            .recv_timeout(left)
+            .expect("the server answers in time")
+    }
+
+    /// The whole response to a request.
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
+        self.response(id)
+    }
+
+    fn response(&mut self, id: i64) -> Value {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let message = self.next(deadline);
+            if message.get("id") == Some(&json!(id)) && message.get("method").is_none() {
+                return message;
+            }
+            self.notifications.push(message);
+        }
+    }
+
+    fn result(&mut self, method: &str, params: Value) -> Value {
+        let response = self.request(method, params);
+        assert!(response.get("error").is_none(), "{method}: {response}");
+        response["result"].clone()
+    }
+
+    fn open(&mut self, path: &Path) -> String {
+        let uri = url(path);
+        let text = std::fs::read_to_string(path).unwrap();
+        self.notify(
+            "textDocument/didOpen",
+            json!({ "textDocument": { "uri": uri, "languageId": "infra", "version": 1, "text": text } }),
+        );
+        uri
+    }
+
+    /// The diagnostics published next for `uri`.
+    fn diagnostics(&mut self, uri: &str) -> Vec<Value> {
+        let deadline = Instant::now() + WAIT;
+        let is_them = |m: &Value| {
+            m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri
+        };
+        if let Some(i) = self.notifications.iter().position(is_them) {
+            let m = self.notifications.remove(i);
+            return m["params"]["diagnostics"].as_array().unwrap().clone();
+        }
+        loop {
+            let m = self.next(deadline);
+            if is_them(&m) {
+                return m["params"]["diagnostics"].as_array().unwrap().clone();
+            }
+            self.notifications.push(m);
+        }
+    }
+
+    fn shutdown(mut self) {
+        let response = self.request("shutdown", Value::Null);
+        assert_eq!(response["result"], Value::Null);
+        self.notify("exit", Value::Null);
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                assert!(status.success(), "exit after shutdown is status 0");
+                return;
+            }
+            assert!(Instant::now() < deadline, "the server exits after `exit`");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn url(path: &Path) -> String {
+    format!("file://{}", path.canonicalize().unwrap().display())
+}
+
+fn at(line: u32, character: u32) -> Value {
+    json!({ "line": line, "character": character })
+}
+
+fn position_of(text: &str, needle: &str) -> Value {
+    let offset = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("`{needle}` in the text"));
+    let line = text[..offset].matches('\n').count() as u32;
+    let column = (offset - text[..offset].rfind('\n').map_or(0, |i| i + 1)) as u32;
+    at(line, column)
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+const SERVER: &str = "/// The machine image.
+param image: string
+
+resource net: network.Network {
+  cidr = \"10.0.0.0/16\"
+}
+
+resource sub: network.Subnet {
+  network = net
+  cidr = \"10.0.1.0/24\"
+}
+
+resource web: compute.Server {
+  image = image
+  subnet = sub
+  nme = \"web\"
+}
+";
+
+#[test]
+fn a_typo_gets_e0201_at_its_range() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "main.infra", SERVER);
+    let mut client = Client::start(dir.path());
+    let uri = client.open(&path);
+    let diagnostics = client.diagnostics(&uri);
+    let typo = (diagnostics.iter())
+        .find(|d| d["code"] == "E0201")
+        .unwrap_or_else(|| panic!("E0201 among {diagnostics:?}"));
+    let start = position_of(SERVER, "nme");
+    assert_eq!(typo["range"]["start"], start);
+    assert_eq!(
+        typo["range"]["end"]["character"],
+        start["character"].as_u64().unwrap() + 3
+    );
+    assert_eq!(typo["severity"], 1);
+    assert!(
+        typo["message"]
+            .as_str()
+            .unwrap()
+            .contains("did you mean `name`?"),
+        "{typo}"
+    );
+    assert!(
+        typo["codeDescription"]["href"]
+            .as_str()
+            .unwrap()
+            .ends_with("E0201.md")
+    );
+    // The fix the diagnostic suggests, as a code action.
+    let actions = client.result(
+        "textDocument/codeAction",
+        json!({ "textDocument": { "uri": uri }, "range": typo["range"], "context": { "diagnostics": [] } }),
+    );
+    let fix = &actions.as_array().unwrap()[0];
+    assert_eq!(fix["title"], "Replace with `name`");
+    assert_eq!(fix["edit"]["changes"][&uri][0]["newText"], "name");
+    // Fixed by an edit: the diagnostics go.
+    client.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": 2 },
+                "contentChanges": [{ "range": typo["range"], "text": "name" }] }),
+    );
+    let after = client.diagnostics(&uri);
+    assert!(after.iter().all(|d| d["code"] != "E0201"), "{after:?}");
+    client.shutdown();
+}
+
+#[test]
+fn completion_in_a_server_body_gives_its_properties_required_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = SERVER.replace("  nme = \"web\"\n", "  \n");
+    let path = write(dir.path(), "main.infra", &text);
+    let mut client = Client::start(dir.path());
+    let uri = client.open(&path);
+    let cursor = position_of(&text, "  \n}");
+    let cursor = at(cursor["line"].as_u64().unwrap() as u32, 2);
+    let list = client.result(
+        "textDocument/completion",
+        json!({ "textDocument": { "uri": uri }, "position": cursor }),
+    );
+    let mut items = list["items"].as_array().unwrap().clone();
+    items.sort_by_key(|i| i["sortText"].as_str().unwrap_or_default().to_string());
+    let labels: Vec<&str> = items.iter().map(|i| i["label"].as_str().unwrap()).collect();
+    assert!(
+        labels.contains(&"name") && labels.contains(&"size"),
+        "{labels:?}"
+    );
+    // `image` and `subnet` are set already; nothing required is left, so
+    // the first are optional ones, then the meta-properties.
+    assert!(
+        !labels.contains(&"image") && !labels.contains(&"subnet"),
+        "{labels:?}"
+    );
+    assert!(labels.contains(&"depends_on"));
+    // With `image` removed, it comes first: it is required.
+    let text2 = text.replace("  image = image\n", "");
+    client.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": 2 }, "contentChanges": [{ "text": text2 }] }),
+    );
+    let cursor = position_of(&text2, "  \n}");
+    let cursor = at(cursor["line"].as_u64().unwrap() as u32, 2);
+    let list = client.result(
+        "textDocument/completion",
+        json!({ "textDocument": { "uri": uri }, "position": cursor }),
+    );
+    let mut items = list["items"].as_array().unwrap().clone();
+    items.sort_by_key(|i| i["sortText"].as_str().unwrap_or_default().to_string());
+    assert_eq!(items[0]["label"], "image", "{items:?}");
+    assert!(items[0]["detail"].as_str().unwrap().contains("required"));
+    client.shutdown();
+}
+
+#[test]
+fn hover_on_a_param_gives_its_type_stage_and_doc() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "main.infra", SERVER);
+    let mut client = Client::start(dir.path());
+    let uri = client.open(&path);
+    let hover = client.result(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": uri }, "position": position_of(SERVER, "image = image") }),
+    );
+    // The first `image` of that line is the property.
+    let value = hover["contents"]["value"].as_str().unwrap();
+    assert!(
+        value.contains("property of `compute.Server`, required"),
+        "{value}"
+    );
+    let use_site = position_of(SERVER, "image = image");
+    let use_site = at(
+        use_site["line"].as_u64().unwrap() as u32,
+        use_site["character"].as_u64().unwrap() as u32 + 9,
+    );
+    let hover = client.result(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": uri }, "position": use_site }),
+    );
+    let value = hover["contents"]["value"].as_str().unwrap();
+    assert!(value.contains("param image: string"), "{value}");
+    assert!(value.contains("type: `string`"), "{value}");
+    assert!(value.contains("known at deploy time"), "{value}");
+    assert!(value.contains("The machine image."), "{value}");
+    client.shutdown();
+}
+
+const LIBRARY: &str = "/// A tier of web servers.
+component WebTier {
+  param name: string
+
+  resource net: network.Network {
+    cidr = \"10.0.0.0/16\"
+    name = name
+  }
+
+  output id = net.id
+}
+";
+
+const USER: &str = "import \"./lib.infra\" as lib
+
+resource tier: lib.WebTier {
+  name = \"shop\"
+}
+
+output tier_id = tier.id
+";
+
+#[test]
+fn definition_of_a_component_in_another_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = write(dir.path(), "lib.infra", LIBRARY);
+    let path = write(dir.path(), "main.infra", USER);
+    let mut client = Client::start(dir.path());
+    let uri = client.open(&path);
+    let found = client.result(
+        "textDocument/definition",
+        json!({ "textDocument": { "uri": uri }, "position": position_of(USER, "WebTier") }),
+    );
+    assert_eq!(found["uri"], url(&lib));
+    assert_eq!(found["range"]["start"], position_of(LIBRARY, "WebTier"));
+    client.shutdown();
+}
+
+const RESOURCE_USER: &str = "import \"./lib.infra\" as lib
+
+resource vpc: network.Network {
+  cidr = \"10.1.0.0/16\"
+}
+
+resource tier: lib.WebTier {
+  name = \"shop\"
+}
+
+output vpc_id = vpc.id
+";
+
+#[test]
+fn rename_across_two_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let lib = write(dir.path(), "lib.infra", LIBRARY);
+    let path = write(dir.path(), "main.infra", RESOURCE_USER);
+    let mut client = Client::start(dir.path());
+    let uri = client.open(&path);
+    let lib_uri = client.open(&lib);
+    // A resource: every use renamed, and `renamed_from` added so that
+    // nothing deployed is replaced.
+    let edit = client.result(
+        "textDocument/rename",
+        json!({ "textDocument": { "uri": uri }, "position": position_of(RESOURCE_USER, "vpc:"), "newName": "network" }),
+    );
+    let edits = edit["changes"][&uri].as_array().unwrap();
+    let texts: Vec<&str> = edits
+        .iter()
+        .map(|e| e["newText"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        texts.iter().filter(|t| **t == "network").count(),
+        2,
+        "{edits:?}"
+    );
+    assert!(
+        texts.iter().any(|t| t.contains("renamed_from = \"vpc\"")),
+        "{edits:?}"
+    );
+    // A resource inside a component, renamed from its own file, and the
+    // component's param, whose instances in the other file set it.
+    let edit = client.result(
+        "textDocument/rename",
+        json!({ "textDocument": { "uri": lib_uri }, "position": position_of(LIBRARY, "net:"), "newName": "vnet" }),
+    );
+    let edits = edit["changes"][&lib_uri].as_array().unwrap();
+    assert_eq!(
+        edits.iter().filter(|e| e["newText"] == "vnet").count(),
+        2,
+        "{edits:?}"
+    );
+    let edit = client.result(
+        "textDocument/rename",
+        json!({ "textDocument": { "uri": lib_uri }, "position": position_of(LIBRARY, "name: string"), "newName": "title" }),
+    );
+    let in_lib = edit["changes"][&lib_uri].as_array().unwrap();
+    let in_main = edit["changes"][&uri].as_array().unwrap();
+    assert_eq!(in_lib.len(), 2, "the param and its use: {in_lib:?}");
+    assert_eq!(in_main.len(), 1, "the instance's property: {in_main:?}");
+    assert_eq!(
+        in_main[0]["range"]["start"],
+        position_of(RESOURCE_USER, "name = \"shop\"")
+    );
+    // The component itself: its declaration and the type that names it.
+    let edit = client.result(
+        "textDocument/rename",
+        json!({ "textDocument": { "uri": uri }, "position": position_of(RESOURCE_USER, "WebTier"), "newName": "Tier" }),
+    );
+    assert_eq!(
+        edit["changes"][&lib_uri].as_array().unwrap().len(),
+        1,
+        "{edit}"
+    );
+    assert_eq!(edit["changes"][&uri].as_array().unwrap().len(), 1, "{edit}");
+    // And its references.
+    let refs = client.result(
+        "textDocument/references",
+        json!({ "textDocument": { "uri": lib_uri }, "position": position_of(LIBRARY, "WebTier"),
+                "context": { "includeDeclaration": true } }),
+    );
+    assert_eq!(refs.as_array().unwrap().len(), 2, "{refs}");
+    client.shutdown();
+}
+
+#[test]
+fn a_half_written_file_still_gets_hover_and_completion() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "main.infra", SERVER);
+    let mut client = Client::start(dir.path());
+    let uri = client.open(&path);
+    client.diagnostics(&uri);
+    // A declaration half typed at the end.
+    let broken = format!("{SERVER}\nresource other: compute.Server {{\n  \n");
+    client.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": 2 }, "contentChanges": [{ "text": broken }] }),
+    );
+    let diagnostics = client.diagnostics(&uri);
+    assert!(!diagnostics.is_empty(), "the syntax error is reported");
+    let use_site = position_of(&broken, "image = image");
+    let use_site = at(
+        use_site["line"].as_u64().unwrap() as u32,
+        use_site["character"].as_u64().unwrap() as u32 + 9,
+    );
+    let hover = client.result(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": uri }, "position": use_site }),
+    );
+    assert!(
+        hover["contents"]["value"]
+            .as_str()
+            .unwrap()
+            .contains("param image"),
+        "{hover}"
+    );
+    let lines = broken.lines().count() as u32;
+    let list = client.result(
+        "textDocument/completion",
+        json!({ "textDocument": { "uri": uri }, "position": at(lines - 1, 2) }),
+    );
+    let labels: Vec<&str> = (list["items"].as_array().unwrap().iter())
+        .map(|i| i["label"].as_str().unwrap())
+        .collect();
+    assert!(
+        labels.contains(&"image") && labels.contains(&"subnet"),
+        "{labels:?}"
+    );
+    client.shutdown();
+}
+
+#[test]
+fn bad_input_never_stops_the_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "main.infra", SERVER);
+    let mut client = Client::start_uninitialized(dir.path());
+    // Before `initialize`: the proper error.
+    let early = client.request("textDocument/hover", json!({}));
+    assert_eq!(early["error"]["code"], -32002, "{early}");
+    let mut client = client.initialized(dir.path());
+    // Not JSON.
+    client.send_raw("{ this is not json");
+    let parse_error = client.next(Instant::now() + WAIT);
+    assert_eq!(parse_error["error"]["code"], -32700, "{parse_error}");
+    // An unknown method, and a known one with nonsense params.
+    let unknown = client.request("infra/nothing", json!({}));
+    assert_eq!(unknown["error"]["code"], -32601, "{unknown}");
+    let nonsense = client.request("textDocument/hover", json!({ "textDocument": 3 }));
+    assert_eq!(nonsense["error"]["code"], -32602, "{nonsense}");
+    // A change to a document never opened, a hover on one never opened.
+    client.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": "file:///nowhere.infra", "version": 2 }, "contentChanges": [{ "text": "x" }] }),
+    );
+    let nowhere = client.result(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": "file:///nowhere.infra" }, "position": at(0, 0) }),
+    );
+    assert_eq!(nowhere, Value::Null);
+    // A file of garbage.
+    let uri = client.open(&path);
+    client.diagnostics(&uri);
+    client.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": 2 },
+                "contentChanges": [{ "text": "resource { ] \"unterminated\n}}}} param param" }] }),
+    );
+    assert!(!client.diagnostics(&uri).is_empty());
+    for position in [at(0, 0), at(0, 5), at(1, 3), at(40, 40)] {
+        for method in [
+            "textDocument/hover",
+            "textDocument/completion",
+            "textDocument/definition",
+        ] {
+            let response = client.request(
+                method,
+                json!({ "textDocument": { "uri": uri }, "position": position }),
+            );
+            assert!(response.get("error").is_none(), "{method}: {response}");
+        }
+    }
+    // Still serving.
+    let symbols = client.result(
+        "textDocument/documentSymbol",
+        json!({ "textDocument": { "uri": uri } }),
+    );
+    assert!(symbols.is_array());
+    client.shutdown();
+}
+
+#[test]
+fn symbols_folding_and_formatting() {
+    let dir = tempfile::tempdir().unwrap();
+    let messy =
+        "param   image : string\nresource net: network.Network {\n    cidr = \"10.0.0.0/16\"\n}\n";
+    let path = write(dir.path(), "main.infra", messy);
+    let mut client = Client::start(dir.path());
+    let uri = client.open(&path);
+    let symbols = client.result(
+        "textDocument/documentSymbol",
+        json!({ "textDocument": { "uri": uri } }),
+    );
+    let names: Vec<&str> = (symbols.as_array().unwrap().iter())
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["image", "net"]);
+    let folds = client.result(
+        "textDocument/foldingRange",
+        json!({ "textDocument": { "uri": uri } }),
+    );
+    assert_eq!(folds[0]["startLine"], 1);
+    assert_eq!(folds[0]["endLine"], 3);
+    let edits = client.result(
+        "textDocument/formatting",
+        json!({ "textDocument": { "uri": uri }, "options": { "tabSize": 2, "insertSpaces": true } }),
+    );
+    let formatted = edits[0]["newText"].as_str().unwrap();
+    assert!(
+        formatted.starts_with("param image: string\n"),
+        "{formatted}"
+    );
+    assert!(formatted.contains("\n  cidr = "), "{formatted}");
+    client.shutdown();
+}
+
+#[test]
+fn a_missing_required_property_is_added_by_a_code_action() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "resource net: network.Network {\n}\n";
+    let path = write(dir.path(), "main.infra", text);
+    let mut client = Client::start(dir.path());
+    let uri = client.open(&path);
+    let diagnostics = client.diagnostics(&uri);
+    let missing = diagnostics
+        .iter()
+        .find(|d| d["code"] == "E0202")
+        .expect("E0202");
+    let actions = client.result(
+        "textDocument/codeAction",
+        json!({ "textDocument": { "uri": uri }, "range": missing["range"], "context": { "diagnostics": [] } }),
+    );
+    let action = (actions.as_array().unwrap().iter())
+        .find(|a| a["title"].as_str().unwrap().starts_with("Add the missing"))
+        .expect("the fix");
+    let edit = &action["edit"]["changes"][&uri][0];
+    assert_eq!(edit["newText"], "  cidr = \"\"\n");
+    assert_eq!(edit["range"]["start"], at(1, 0));
+    client.shutdown();
+}
