@@ -649,3 +649,45 @@ fn a_missing_required_property_is_added_by_a_code_action() {
     assert_eq!(edit["range"]["start"], at(1, 0));
     client.shutdown();
 }
+
+/// Every keyword of the grammar (`kw_*` rules, the declaration keywords)
+/// is highlighted by the editors' TextMate grammar.
+#[test]
+fn the_textmate_grammar_knows_every_keyword() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let pest = std::fs::read_to_string(root.join("grammar/infra.pest")).unwrap();
+    let tm = std::fs::read_to_string(root.join("editors/vscode/syntaxes/infra.tmLanguage.json"))
+        .unwrap();
+    let _: Value = serde_json::from_str(&tm).expect("the grammar is JSON");
+    let mut words = Vec::new();
+    for line in pest.lines() {
+        let quoted = |text: &str| -> Vec<String> {
+            text.split('"')
+                .skip(1)
+                .step_by(2)
+                .filter(|w| w.len() > 1 && w.chars().all(|c| c.is_ascii_lowercase()))
+                .map(str::to_string)
+                .collect()
+        };
+        if line.starts_with("kw_") {
+            words.extend(quoted(line).into_iter().take(1));
+        } else if line.starts_with("decl_keyword =") {
+            words.extend(quoted(line));
+        }
+    }
+    assert!(words.len() > 20, "{words:?}");
+    for word in words {
+        let listed = [
+            format!("({word}|"),
+            format!("|{word}|"),
+            format!("|{word})"),
+            format!("({word})"),
+        ]
+        .iter()
+        .any(|form| tm.contains(form.as_str()));
+        assert!(
+            listed,
+            "`{word}` is not highlighted by editors/vscode/syntaxes/infra.tmLanguage.json"
+        );
+    }
+}

@@ -262,7 +262,7 @@ fn source_text(analysis: &Analysis, span: Span) -> String {
 /// The doc comment of the declaration whose name is at `span`, wherever
 /// in the program it is: a component's param or output, a native schema's
 /// property or attribute, an item.
-pub fn doc_of_name<'a>(program: &'a Program, span: Span) -> Option<&'a str> {
+pub fn doc_of_name(program: &Program, span: Span) -> Option<&str> {
     let ast = program.modules.iter().find(|m| m.span.file == span.file)?;
     for item in all_items(&ast.items) {
         let name = match &item.kind {
