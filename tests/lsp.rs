@@ -54,6 +54,19 @@ impl Client {
         Client::start_uninitialized(root).initialized(root)
     }
 
+    fn start_with(root: &Path, options: Value) -> Client {
+        let mut client = Client::start_uninitialized(root);
+        let root = url(root);
+        let result = client.request(
+            "initialize",
+            json!({ "processId": null, "rootUri": root, "capabilities": {},
+                    "initializationOptions": options }),
+        );
+        assert!(result["result"]["capabilities"].is_object());
+        client.notify("initialized", json!({}));
+        client
+    }
+
     fn start_uninitialized(_root: &Path) -> Client {
         let cache = tempfile::tempdir().unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_infra"))
@@ -690,4 +703,62 @@ fn the_textmate_grammar_knows_every_keyword() {
             "`{word}` is not highlighted by editors/vscode/syntaxes/infra.tmLanguage.json"
         );
     }
+}
+
+const CLOUDFORMATION_ONLY: &str = "resource v: AWS::EC2::VPC {\n  CidrBlock = \"10.0.0.0/16\"\n}\n";
+
+fn codes(diagnostics: &[Value]) -> Vec<&str> {
+    diagnostics
+        .iter()
+        .map(|d| d["code"].as_str().unwrap())
+        .collect()
+}
+
+#[test]
+fn diagnostics_are_for_the_targets_of_the_workspace_or_the_project() {
+    // No target set: every target the program can compile to, and a
+    // CloudFormation type compiles to CloudFormation.
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "main.infra", CLOUDFORMATION_ONLY);
+    let mut client = Client::start(dir.path());
+    let uri = client.open(&path);
+    let found = client.diagnostics(&uri);
+    assert!(!codes(&found).contains(&"E0500"), "{found:?}");
+    client.shutdown();
+    // The workspace's setting.
+    let mut client = Client::start_with(dir.path(), json!({ "targets": ["heat"] }));
+    let uri = client.open(&path);
+    let found = client.diagnostics(&uri);
+    assert!(codes(&found).contains(&"E0500"), "{found:?}");
+    client.shutdown();
+    // The project's infra.toml.
+    write(dir.path(), "infra.toml", "[build]\ntargets = [\"heat\"]\n");
+    let mut client = Client::start(dir.path());
+    let uri = client.open(&path);
+    let found = client.diagnostics(&uri);
+    assert!(codes(&found).contains(&"E0500"), "{found:?}");
+    client.shutdown();
+}
+
+#[test]
+fn an_imports_errors_are_published_for_it_and_cleared() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = LIBRARY.replace("name = name", "nme = name");
+    let lib = write(dir.path(), "lib.infra", &broken);
+    let path = write(dir.path(), "main.infra", USER);
+    let mut client = Client::start(dir.path());
+    let uri = client.open(&path);
+    let lib_uri = url(&lib);
+    let found = client.diagnostics(&lib_uri);
+    assert_eq!(codes(&found), ["E0201"], "{found:?}");
+    // Fixed on disk and saved: cleared.
+    std::fs::write(&lib, LIBRARY).unwrap();
+    client.notify(
+        "textDocument/didSave",
+        json!({ "textDocument": { "uri": lib_uri } }),
+    );
+    let _ = client.diagnostics(&uri);
+    let found = client.diagnostics(&lib_uri);
+    assert!(found.is_empty(), "{found:?}");
+    client.shutdown();
 }

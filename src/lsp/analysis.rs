@@ -90,6 +90,12 @@ pub fn analyse(
 ) -> Analysis {
     let mut overlay = overlay;
     overlay.insert(path.to_path_buf(), text.to_string());
+    let (project_targets, levels) = project_settings(path);
+    let targets = if targets.is_empty() {
+        &project_targets[..]
+    } else {
+        targets
+    };
     let options = crate::Options {
         keep_types: true,
         ..Default::default()
@@ -99,11 +105,7 @@ pub fn analyse(
     })
     .ok();
     let diagnostics = match &checked {
-        Some(checked) => crate::levels::apply(
-            &checked.db,
-            checked.diagnostics.clone(),
-            &crate::levels::Levels::default(),
-        ),
+        Some(checked) => crate::levels::apply(&checked.db, checked.diagnostics.clone(), &levels),
         None => Vec::new(),
     };
     Analysis {
@@ -114,21 +116,73 @@ pub fn analyse(
     }
 }
 
+/// The targets (`[build]`'s `targets` and `providers`) and the diagnostic
+/// levels (`[diagnostics]`) of the project file at or above `path`, as
+/// `infra check` in the project would have them; none when there is no
+/// project file or it has mistakes (which `infra check` reports).
+fn project_settings(path: &Path) -> (Vec<crate::ir::Target>, crate::levels::Levels) {
+    let none = || (Vec::new(), crate::levels::Levels::default());
+    let Some((real, shown)) = path.parent().and_then(crate::project::find_manifest) else {
+        return none();
+    };
+    let mut db = crate::source::SourceDb::new();
+    let Ok((_, manifest, errors)) = crate::project::load_manifest(&mut db, &real, &shown) else {
+        return none();
+    };
+    if !errors.is_empty() {
+        return none();
+    }
+    let providers: Vec<String> = (manifest.build.providers.iter())
+        .map(|p| p.get_ref().clone())
+        .collect();
+    let mut targets = Vec::new();
+    for target in &manifest.build.targets {
+        match target.get_ref().as_str() {
+            "terraform" if providers.is_empty() => targets.extend([
+                crate::ir::Target::TerraformAws,
+                crate::ir::Target::TerraformOpenstack,
+            ]),
+            "terraform" => targets.extend(
+                providers
+                    .iter()
+                    .filter_map(|p| crate::ir::Target::terraform(p)),
+            ),
+            name => targets.extend(crate::ir::Target::from_name(name)),
+        }
+    }
+    (targets, manifest.levels(&shown.display().to_string()))
+}
+
 /// The document's diagnostics in the protocol's terms: those whose primary
 /// span is in the entry file.
 pub fn lsp_diagnostics(analysis: &Analysis) -> Vec<lsp_types::Diagnostic> {
+    lsp_diagnostics_in(analysis, &analysis.path)
+}
+
+/// The analysis' diagnostics located in the file at `path`.
+pub fn lsp_diagnostics_in(analysis: &Analysis, path: &Path) -> Vec<lsp_types::Diagnostic> {
     let Some(db) = analysis.db() else {
         return Vec::new();
     };
-    let mut out = Vec::new();
-    for d in &analysis.diagnostics {
-        let source = db.get(d.primary.span.file);
-        if source.path.as_deref() != Some(&analysis.path) {
-            continue;
-        }
-        out.push(lsp_diagnostic(analysis, d));
-    }
-    out
+    (analysis.diagnostics.iter())
+        .filter(|d| db.get(d.primary.span.file).path.as_deref() == Some(path))
+        .map(|d| lsp_diagnostic(analysis, d))
+        .collect()
+}
+
+/// The files other than the entry file (imports, never the stdlib) that
+/// the analysis' diagnostics are located in.
+pub fn other_files(analysis: &Analysis) -> Vec<PathBuf> {
+    let Some(db) = analysis.db() else {
+        return Vec::new();
+    };
+    let mut found: Vec<PathBuf> = (analysis.diagnostics.iter())
+        .filter_map(|d| db.get(d.primary.span.file).path.clone())
+        .filter(|p| *p != analysis.path)
+        .collect();
+    found.sort();
+    found.dedup();
+    found
 }
 
 /// One diagnostic in the protocol's terms.

@@ -134,6 +134,10 @@ pub struct Server {
     /// The workspace's folders, searched for files that may refer to a
     /// renamed declaration.
     roots: Vec<PathBuf>,
+    /// The files that are not open whose diagnostics were published from
+    /// each document's analysis (an import's errors), so that they are
+    /// cleared when they go.
+    imported: HashMap<Url, HashSet<Url>>,
 }
 
 fn error_response(id: RequestId, code: ErrorCode, message: impl Into<String>) -> Response {
@@ -153,6 +157,7 @@ impl Server {
             parsed: HashMap::new(),
             targets: Vec::new(),
             roots: Vec::new(),
+            imported: HashMap::new(),
         }
     }
 
@@ -415,7 +420,26 @@ impl Server {
                 analysis::lsp_diagnostics(&found)
             };
             let version = self.docs.get(&uri).map(|d| d.version);
-            self.publish(uri, diagnostics, version);
+            self.publish(uri.clone(), diagnostics, version);
+            // An import's diagnostics, while it is not open itself.
+            let mut now = HashSet::new();
+            for path in analysis::other_files(&found) {
+                let Ok(other) = Url::from_file_path(&path) else {
+                    continue;
+                };
+                if self.docs.contains_key(&other) {
+                    continue;
+                }
+                let diagnostics = analysis::lsp_diagnostics_in(&found, &path);
+                self.publish(other.clone(), diagnostics, None);
+                now.insert(other);
+            }
+            let before = self.imported.insert(uri, now.clone()).unwrap_or_default();
+            for gone in before.difference(&now) {
+                if !self.docs.contains_key(gone) {
+                    self.publish(gone.clone(), Vec::new(), None);
+                }
+            }
         }
     }
 
@@ -525,6 +549,8 @@ impl Server {
                 let end = text::offset(&text, p.range.end);
                 Ok(json!(outline::code_actions(&analysis, &uri, start, end)))
             }
+            #[cfg(test)]
+            "infra/panic" => panic!("a request that fails"),
             _ => Err((ErrorCode::MethodNotFound, format!("no method `{method}`"))),
         }
     }
@@ -787,5 +813,74 @@ fn initialize_result() -> InitializeResult {
             name: "infra".into(),
             version: Some(env!("CARGO_PKG_VERSION").into()),
         }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Clone, Default)]
+    struct Shared(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn request(id: i32, method: &str, params: Value) -> Message {
+        Message::Request(Request::new(RequestId::from(id), method.into(), params))
+    }
+
+    #[test]
+    fn a_panic_answers_its_request_with_an_error_and_the_server_goes_on() {
+        let out = Shared::default();
+        let mut server = Server::new(Box::new(out.clone()));
+        let (sender, receiver) = mpsc::channel();
+        for message in [
+            request(1, "initialize", json!({ "capabilities": {} })),
+            request(2, "infra/panic", Value::Null),
+            request(3, "shutdown", Value::Null),
+        ] {
+            sender.send(Incoming::Message(message)).unwrap();
+        }
+        sender
+            .send(Incoming::Message(Message::Notification(Notification::new(
+                "exit".into(),
+                Value::Null,
+            ))))
+            .unwrap();
+        assert_eq!(server.serve(&receiver), 0, "exit after shutdown");
+        let written = String::from_utf8(out.0.lock().unwrap().clone()).unwrap();
+        let mut input = std::io::Cursor::new(written.into_bytes());
+        let mut responses = Vec::new();
+        while let Incoming::Message(Message::Response(r)) = read_frame(&mut input) {
+            responses.push(r);
+        }
+        assert_eq!(responses.len(), 3);
+        let failed = responses[1].error.as_ref().expect("an error");
+        assert_eq!(failed.code, ErrorCode::InternalError as i32);
+        assert!(failed.message.contains("infra/panic"));
+        assert!(
+            responses[2].error.is_none(),
+            "shutdown is answered after the panic"
+        );
+    }
+
+    #[test]
+    fn frames_that_are_not_messages_are_reported_and_skipped() {
+        let text = "garbage line\r\n\r\nContent-Length: 3\r\n\r\n{x}Content-Length: 44\r\n\r\n{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"shutdown\"}  ";
+        let mut input = std::io::Cursor::new(text.as_bytes().to_vec());
+        assert!(matches!(read_frame(&mut input), Incoming::Invalid(_)));
+        assert!(matches!(read_frame(&mut input), Incoming::Invalid(_)));
+        let Incoming::Message(Message::Request(r)) = read_frame(&mut input) else {
+            panic!("the request after them is read");
+        };
+        assert_eq!(r.method, "shutdown");
     }
 }
