@@ -409,6 +409,26 @@ fn definition_of_a_component_in_another_file() {
     );
     assert_eq!(found["uri"], url(&lib));
     assert_eq!(found["range"]["start"], position_of(LIBRARY, "WebTier"));
+    // The import's name goes to its file; its components complete as types.
+    let found = client.result(
+        "textDocument/definition",
+        json!({ "textDocument": { "uri": uri }, "position": position_of(USER, "lib.WebTier") }),
+    );
+    assert_eq!(found["uri"], url(&lib));
+    let text = format!("{USER}resource other: li");
+    client.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": 2 }, "contentChanges": [{ "text": text }] }),
+    );
+    let line = text.lines().count() as u32 - 1;
+    let list = client.result(
+        "textDocument/completion",
+        json!({ "textDocument": { "uri": uri }, "position": at(line, 18) }),
+    );
+    let labels: Vec<&str> = (list["items"].as_array().unwrap().iter())
+        .map(|i| i["label"].as_str().unwrap())
+        .collect();
+    assert!(labels.contains(&"lib.WebTier"), "{labels:?}");
     client.shutdown();
 }
 
@@ -760,5 +780,70 @@ fn an_imports_errors_are_published_for_it_and_cleared() {
     let _ = client.diagnostics(&uri);
     let found = client.diagnostics(&lib_uri);
     assert!(found.is_empty(), "{found:?}");
+    client.shutdown();
+}
+
+fn labels(list: &Value) -> Vec<String> {
+    let items = list["items"].as_array().unwrap();
+    items
+        .iter()
+        .map(|i| i["label"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn completion_of_types_attributes_enum_values_and_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "main.infra", SERVER);
+    let mut client = Client::start(dir.path());
+    let uri = client.open(&path);
+    client.diagnostics(&uri);
+    let mut complete_after = |client: &mut Client, typed: &str| {
+        let text = format!("{SERVER}{typed}");
+        client.notify(
+            "textDocument/didChange",
+            json!({ "textDocument": { "uri": uri, "version": 2 }, "contentChanges": [{ "text": text }] }),
+        );
+        let line = text.lines().count() as u32 - 1;
+        let column = text.lines().last().unwrap().len() as u32;
+        client.result(
+            "textDocument/completion",
+            json!({ "textDocument": { "uri": uri }, "position": at(line, column) }),
+        )
+    };
+    let attributes = complete_after(&mut client, "output ip = web.");
+    assert!(
+        labels(&attributes).contains(&"private_ip".to_string()),
+        "{attributes}"
+    );
+    let types = complete_after(&mut client, "resource db: database.");
+    assert!(labels(&types).contains(&"database.Instance".to_string()));
+    let instance = (types["items"].as_array().unwrap().iter())
+        .find(|i| i["label"] == "database.Instance")
+        .unwrap();
+    assert_eq!(instance["textEdit"]["range"]["start"]["character"], 13);
+    let natives = complete_after(&mut client, "resource v: AWS::EC2::V");
+    assert!(
+        labels(&natives).contains(&"AWS::EC2::VPC".to_string()),
+        "{natives}"
+    );
+    assert!(
+        labels(&natives)
+            .iter()
+            .all(|l| l.starts_with("AWS::EC2::V"))
+    );
+    let sizes = complete_after(&mut client, "resource other: compute.Server {\n  size = ");
+    assert_eq!(labels(&sizes)[..2], ["\"small\"", "\"medium\""], "{sizes}");
+    let values = complete_after(&mut client, "output o = ");
+    let names = labels(&values);
+    assert!(
+        names.contains(&"image".to_string()) && names.contains(&"web".to_string()),
+        "{names:?}"
+    );
+    let declarations = complete_after(&mut client, "\n");
+    let resource = (declarations["items"].as_array().unwrap().iter())
+        .find(|i| i["label"] == "resource")
+        .expect("a snippet");
+    assert_eq!(resource["insertTextFormat"], 2);
     client.shutdown();
 }

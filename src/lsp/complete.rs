@@ -104,6 +104,15 @@ pub fn complete(cx: &Context) -> CompletionList {
     // A type after `resource NAME:`.
     if let Some(typed) = type_position(before) {
         types(cx, module, typed, &mut items, &mut incomplete);
+        // The whole type typed so far is replaced: it holds `.` and `::`,
+        // which end a word for most clients.
+        let range = text::range(cx.text, cx.offset - typed.len(), cx.offset);
+        for item in &mut items {
+            item.filter_text = Some(item.label.clone());
+            item.text_edit = Some(lsp_types::CompletionTextEdit::Edit(
+                lsp_types::TextEdit::new(range, item.label.clone()),
+            ));
+        }
         return CompletionList {
             is_incomplete: incomplete,
             items,
@@ -212,7 +221,11 @@ fn types(
     items: &mut Vec<CompletionItem>,
     incomplete: &mut bool,
 ) {
-    for name in portable_types() {
+    // What is typed is matched anywhere in a portable type or component
+    // (`Serv` finds `compute.Server`); the client filters further.
+    let typed_lower = typed.to_lowercase();
+    let matches = |name: &str| name.to_lowercase().contains(&typed_lower);
+    for name in portable_types().into_iter().filter(|n| matches(n)) {
         items.push(CompletionItem {
             detail: Some("portable type".into()),
             ..item(name, CompletionItemKind::CLASS)
@@ -224,11 +237,34 @@ fn types(
             if decl.kind == DeclKind::Component
                 && matches!(decl.place, Place::File(_))
                 && let Some(name) = text.get(decl.span.range())
+                && matches(name)
             {
                 items.push(CompletionItem {
                     detail: Some("component".into()),
                     ..item(name, CompletionItemKind::CLASS)
                 });
+            }
+        }
+    }
+    // The components of each import, `alias.Name`.
+    if let Some((analysis, program, entry)) = module {
+        let text = analysis.file_text(program.modules[entry.0 as usize].span.file);
+        for decl in &program.names[entry.0 as usize].decls {
+            if decl.kind != DeclKind::Import {
+                continue;
+            }
+            let Some(alias) = text.get(decl.span.range()) else {
+                continue;
+            };
+            for (name, kind, doc) in imported(analysis, program, entry, decl) {
+                let full = format!("{alias}.{name}");
+                if kind == CompletionItemKind::CLASS && matches(&full) {
+                    items.push(CompletionItem {
+                        detail: Some("component".into()),
+                        documentation: doc.map(docs),
+                        ..item(full, kind)
+                    });
+                }
             }
         }
     }
@@ -336,35 +372,10 @@ fn members(
             }
         }
         DeclKind::Import => {
-            let Some(ItemKind::Import(import)) =
-                super::query::decl_item(ast, decl).map(|i| &i.kind)
-            else {
-                return;
-            };
-            let Some(path) = analysis
-                .db()
-                .and_then(|db| db.get(ast.span.file).path.clone())
-                .and_then(|p| {
-                    p.parent()?
-                        .join(import.path.as_plain()?)
-                        .canonicalize()
-                        .ok()
-                })
-            else {
-                return;
-            };
-            let Some(target) = analysis.module_at(&path) else {
-                return;
-            };
-            for item in &program.modules[target.0 as usize].items {
-                let (name, kind) = match &item.kind {
-                    ItemKind::Component(c) => (&c.name.name, CompletionItemKind::CLASS),
-                    ItemKind::TypeAlias(t) => (&t.name.name, CompletionItemKind::TYPE_PARAMETER),
-                    _ => continue,
-                };
+            for (name, kind, doc) in imported(analysis, program, module, decl) {
                 items.push(CompletionItem {
-                    documentation: item.doc.as_deref().map(docs),
-                    ..item_named(name, kind)
+                    documentation: doc.map(docs),
+                    ..item(name, kind)
                 });
             }
         }
@@ -372,8 +383,45 @@ fn members(
     }
 }
 
-fn item_named(name: &str, kind: CompletionItemKind) -> CompletionItem {
-    item(name, kind)
+/// The components and type aliases of the file an import names.
+fn imported<'p>(
+    analysis: &Analysis,
+    program: &'p Program,
+    module: ModuleId,
+    decl: &crate::sema::names::Decl,
+) -> Vec<(&'p str, CompletionItemKind, Option<&'p str>)> {
+    let ast = &program.modules[module.0 as usize];
+    let Some(ItemKind::Import(import)) = super::query::decl_item(ast, decl).map(|i| &i.kind) else {
+        return Vec::new();
+    };
+    let path = (analysis.db())
+        .and_then(|db| db.get(ast.span.file).path.clone())
+        .and_then(|p| {
+            p.parent()?
+                .join(import.path.as_plain()?)
+                .canonicalize()
+                .ok()
+        });
+    let Some(target) = path.and_then(|p| analysis.module_at(&p)) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for item in &program.modules[target.0 as usize].items {
+        match &item.kind {
+            ItemKind::Component(c) => out.push((
+                c.name.name.as_str(),
+                CompletionItemKind::CLASS,
+                item.doc.as_deref(),
+            )),
+            ItemKind::TypeAlias(t) => out.push((
+                t.name.name.as_str(),
+                CompletionItemKind::TYPE_PARAMETER,
+                item.doc.as_deref(),
+            )),
+            _ => {}
+        }
+    }
+    out
 }
 
 /// `resource NAME: TYPE` before the block opened at `open`.
@@ -487,7 +535,6 @@ fn enum_values(ty: &Ty, items: &mut Vec<CompletionItem>) {
         }),
         Ty::Union(options) => options.iter().for_each(|t| enum_values(t, items)),
         Ty::Optional(t) => enum_values(t, items),
-        Ty::Bool => {}
         _ => {}
     }
 }

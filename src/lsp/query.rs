@@ -14,8 +14,6 @@ use crate::syntax::ast::*;
 
 /// What a position names.
 pub enum Hit<'a> {
-    /// A declared name or a use of one.
-    Name { span: Span, decl: DeclId },
     /// A resource's type.
     ResourceType { resource: &'a Resource },
     /// A property set in a resource's body.
@@ -479,7 +477,6 @@ pub fn hover(analysis: &Analysis, module: ModuleId, offset: usize) -> Option<Hov
             source_text(analysis, import.path.span),
             import.alias.name
         ))),
-        Hit::Name { .. } => None,
     }
 }
 
@@ -545,7 +542,6 @@ pub fn definition(analysis: &Analysis, module: ModuleId, offset: usize) -> Optio
             let target = imported_module(program, module, analysis, import)?;
             analysis.location(Span::new(analysis.file_of(target)?, 0, 0))
         }
-        Hit::Name { span, .. } => analysis.location(span),
     }
 }
 
