@@ -383,7 +383,7 @@ pub fn build(
 /// Checks the entry files, then, when nothing failed, lowers and emits
 /// each for each target (`targets`, or every target it can compile to)
 /// for its diagnostics alone: everything `infra check` reports, with the
-/// compilation kept (`Checked`), for the language server.
+/// compilation kept (`Checked`).
 pub fn analyse(
     paths: &[std::path::PathBuf],
     options: &Options,
@@ -391,10 +391,18 @@ pub fn analyse(
 ) -> Result<Checked, workspace::IoError> {
     let mut checked = check(paths, options)?;
     if !diagnostics::has_errors(&checked.diagnostics) {
-        let (found, _) = lower_and_emit(&checked, targets, Mode::Check);
+        let found = target_diagnostics(&checked, targets);
         checked.diagnostics.extend(found);
     }
     Ok(checked)
+}
+
+/// What lowering and emitting each checked program for each target
+/// (`targets`, or every target it can compile to) reports, the templates
+/// dropped: the second half of [`analyse`], which the language server runs
+/// after publishing what `check` found.
+pub fn target_diagnostics(checked: &Checked, targets: &[ir::Target]) -> Vec<Diagnostic> {
+    lower_and_emit(checked, targets, Mode::Check).0
 }
 
 /// What a compilation makes of each program it lowers.

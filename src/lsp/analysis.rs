@@ -26,8 +26,14 @@ pub struct Analysis {
     pub text: String,
     /// The compilation, when the file could be read.
     pub checked: Option<crate::Checked>,
-    /// Its diagnostics, with the suppression comments applied.
+    /// Its diagnostics, with the levels and suppression comments applied:
+    /// those of the check alone until `lower` has run.
     pub diagnostics: Vec<Diagnostic>,
+    /// The targets its lowering is for, and the levels of its project.
+    targets: Vec<crate::ir::Target>,
+    levels: crate::levels::Levels,
+    /// Has everything been reported: the check failed, or lowering ran?
+    pub complete: bool,
 }
 
 impl Analysis {
@@ -80,9 +86,22 @@ impl Analysis {
 }
 
 /// Checks `path` as an entry file, with `overlay`'s texts read in place of
-/// the files at those paths, for `targets` (every target the program can
-/// compile to when empty).
+/// the files at those paths, then lowers and emits it for `targets` (every
+/// target the program can compile to when empty) for their diagnostics.
 pub fn analyse(
+    path: &Path,
+    text: &str,
+    overlay: HashMap<PathBuf, String>,
+    targets: &[crate::ir::Target],
+) -> Analysis {
+    let mut analysis = check(path, text, overlay, targets);
+    analysis.lower();
+    analysis
+}
+
+/// [`analyse`] without lowering: what the checker reports, at once; the
+/// targets' diagnostics come with [`Analysis::lower`].
+pub fn check(
     path: &Path,
     text: &str,
     overlay: HashMap<PathBuf, String>,
@@ -100,19 +119,46 @@ pub fn analyse(
         keep_types: true,
         ..Default::default()
     };
-    let checked = crate::workspace::with_overlay(overlay, || {
-        crate::analyse(&[path.to_path_buf()], &options, targets)
-    })
-    .ok();
-    let diagnostics = match &checked {
+    let checked =
+        crate::workspace::with_overlay(overlay, || crate::check(&[path.to_path_buf()], &options))
+            .ok();
+    let failed = checked
+        .as_ref()
+        .is_none_or(|c| crate::diagnostics::has_errors(&c.diagnostics));
+    let mut diagnostics = match &checked {
         Some(checked) => crate::levels::apply(&checked.db, checked.diagnostics.clone(), &levels),
         None => Vec::new(),
     };
+    if !failed {
+        // Whether a suppression allows nothing is known only once the
+        // targets' diagnostics are in.
+        diagnostics.retain(|d| d.code.id != crate::diagnostics::codes::W0010.id);
+    }
     Analysis {
         path: path.to_path_buf(),
         text: text.to_string(),
         checked,
         diagnostics,
+        targets: targets.to_vec(),
+        levels,
+        complete: failed,
+    }
+}
+
+impl Analysis {
+    /// Lowers and emits the checked program for its targets, adding what
+    /// they report (nothing when the check failed).
+    pub fn lower(&mut self) {
+        if self.complete {
+            return;
+        }
+        self.complete = true;
+        let Some(checked) = &self.checked else {
+            return;
+        };
+        let mut all = checked.diagnostics.clone();
+        all.extend(crate::target_diagnostics(checked, &self.targets));
+        self.diagnostics = crate::levels::apply(&checked.db, all, &self.levels);
     }
 }
 

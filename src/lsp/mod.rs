@@ -123,6 +123,8 @@ pub struct Server {
     docs: HashMap<Url, Document>,
     /// Documents changed since their last check.
     pending: HashSet<Url>,
+    /// Documents checked whose targets' diagnostics are still to come.
+    lowering: HashSet<Url>,
     deadline: Option<Instant>,
     /// The last analysis of each open document, and the last whose text
     /// parsed.
@@ -152,6 +154,7 @@ impl Server {
             shut_down: false,
             docs: HashMap::new(),
             pending: HashSet::new(),
+            lowering: HashSet::new(),
             deadline: None,
             latest: HashMap::new(),
             parsed: HashMap::new(),
@@ -174,7 +177,12 @@ impl Server {
     /// Answers messages until `exit` or the end of the input.
     pub fn serve(&mut self, receiver: &mpsc::Receiver<Incoming>) -> u8 {
         loop {
-            let incoming = match self.deadline {
+            // Lowering waits for nothing but the messages already there.
+            let deadline = match self.deadline {
+                None if !self.lowering.is_empty() => Some(Instant::now()),
+                deadline => deadline,
+            };
+            let incoming = match deadline {
                 Some(deadline) => {
                     match receiver.recv_timeout(deadline.saturating_duration_since(Instant::now()))
                     {
@@ -186,7 +194,8 @@ impl Server {
                 None => Some(receiver.recv().unwrap_or(Incoming::End)),
             };
             match incoming {
-                None => self.check_pending(),
+                None if self.deadline.is_some_and(|d| d <= Instant::now()) => self.check_pending(),
+                None => self.lower_pending(),
                 Some(Incoming::End) => return if self.shut_down { 0 } else { 1 },
                 Some(Incoming::Invalid(why)) => self.send_raw(json!({
                     "jsonrpc": "2.0",
@@ -394,7 +403,10 @@ impl Server {
         let text = self.docs.get(uri)?.text.clone();
         let mut overlay = self.overlay();
         overlay.remove(&path);
-        let found = Rc::new(analyse(&path, &text, overlay, &self.targets));
+        let found = Rc::new(analysis::check(&path, &text, overlay, &self.targets));
+        if !found.complete {
+            self.lowering.insert(uri.clone());
+        }
         self.latest.insert(uri.clone(), found.clone());
         if found.has_program() {
             self.parsed.insert(uri.clone(), found.clone());
@@ -402,43 +414,93 @@ impl Server {
         Some(found)
     }
 
-    /// Checks every changed document and publishes its diagnostics.
+    /// Checks every changed document and publishes what the checker
+    /// found; the targets' diagnostics follow (`lower_pending`).
     fn check_pending(&mut self) {
         self.deadline = None;
         let pending: Vec<Url> = self.pending.drain().collect();
         for uri in pending {
             let outcome =
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.check(&uri)));
-            let Ok(Some(found)) = outcome else {
+            if let Ok(Some(found)) = outcome {
+                self.publish_all(&uri, &found);
+            }
+        }
+    }
+
+    /// Lowers and emits one checked document for its targets, and
+    /// publishes all its diagnostics again.
+    fn lower_pending(&mut self) {
+        let Some(uri) = self.lowering.iter().next().cloned() else {
+            return;
+        };
+        self.lowering.remove(&uri);
+        let Some(latest) = self.latest.remove(&uri) else {
+            return;
+        };
+        let parsed = self.parsed.remove(&uri);
+        let same = parsed.as_ref().is_some_and(|p| Rc::ptr_eq(p, &latest));
+        // The same analysis is dropped here (`filter` takes it), to be
+        // unwrapped below.
+        if let Some(parsed) = parsed.filter(|_| !same) {
+            self.parsed.insert(uri.clone(), parsed);
+        }
+        // Nothing else holds it: requests are answered on this thread.
+        let mut found = match Rc::try_unwrap(latest) {
+            Ok(found) => found,
+            Err(shared) => {
+                self.latest.insert(uri.clone(), shared);
+                return;
+            }
+        };
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            found.lower();
+            found
+        }));
+        let Ok(found) = outcome else {
+            self.log("internal error while lowering (please report this)");
+            return;
+        };
+        let found = Rc::new(found);
+        if same {
+            self.parsed.insert(uri.clone(), found.clone());
+        }
+        self.latest.insert(uri.clone(), found.clone());
+        self.publish_all(&uri, &found);
+    }
+
+    /// Publishes the diagnostics of a document's analysis: its own, and
+    /// those of the files it imports that are not open.
+    fn publish_all(&mut self, uri: &Url, found: &Analysis) {
+        let in_cache =
+            analysis::path_of_url(uri).is_some_and(|p| p.starts_with(analysis::cache_dir()));
+        let diagnostics = if in_cache {
+            Vec::new()
+        } else {
+            analysis::lsp_diagnostics(found)
+        };
+        let version = self.docs.get(uri).map(|d| d.version);
+        self.publish(uri.clone(), diagnostics, version);
+        // An import's diagnostics, while it is not open itself.
+        let mut now = HashSet::new();
+        for path in analysis::other_files(found) {
+            let Ok(other) = Url::from_file_path(&path) else {
                 continue;
             };
-            let in_cache =
-                analysis::path_of_url(&uri).is_some_and(|p| p.starts_with(analysis::cache_dir()));
-            let diagnostics = if in_cache {
-                Vec::new()
-            } else {
-                analysis::lsp_diagnostics(&found)
-            };
-            let version = self.docs.get(&uri).map(|d| d.version);
-            self.publish(uri.clone(), diagnostics, version);
-            // An import's diagnostics, while it is not open itself.
-            let mut now = HashSet::new();
-            for path in analysis::other_files(&found) {
-                let Ok(other) = Url::from_file_path(&path) else {
-                    continue;
-                };
-                if self.docs.contains_key(&other) {
-                    continue;
-                }
-                let diagnostics = analysis::lsp_diagnostics_in(&found, &path);
-                self.publish(other.clone(), diagnostics, None);
-                now.insert(other);
+            if self.docs.contains_key(&other) {
+                continue;
             }
-            let before = self.imported.insert(uri, now.clone()).unwrap_or_default();
-            for gone in before.difference(&now) {
-                if !self.docs.contains_key(gone) {
-                    self.publish(gone.clone(), Vec::new(), None);
-                }
+            let diagnostics = analysis::lsp_diagnostics_in(found, &path);
+            self.publish(other.clone(), diagnostics, None);
+            now.insert(other);
+        }
+        let before = self
+            .imported
+            .insert(uri.clone(), now.clone())
+            .unwrap_or_default();
+        for gone in before.difference(&now) {
+            if !self.docs.contains_key(gone) {
+                self.publish(gone.clone(), Vec::new(), None);
             }
         }
     }
