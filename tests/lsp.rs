@@ -853,3 +853,65 @@ fn completion_of_types_attributes_enum_values_and_names() {
     assert_eq!(resource["insertTextFormat"], 2);
     client.shutdown();
 }
+
+#[test]
+fn hover_and_definition_reach_into_the_stdlib() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "resource v: AWS::EC2::VPC {\n  CidrBlock = \"10.0.0.0/16\"\n}\n\nlet block = \"10.0.0.0/8\"\n\noutput b = block\noutput c = block\n";
+    let path = write(dir.path(), "main.infra", text);
+    let mut client = Client::start(dir.path());
+    let uri = client.open(&path);
+    // A native property's doc, from its schema.
+    let hover = client.result(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": uri }, "position": position_of(text, "CidrBlock") }),
+    );
+    let value = hover["contents"]["value"].as_str().unwrap();
+    assert!(value.contains("property of `AWS::EC2::VPC`"), "{value}");
+    assert!(
+        value.contains("The IPv4 network range for the VPC"),
+        "{value}"
+    );
+    // A type's page: `infra doc`.
+    let hover = client.result(
+        "textDocument/hover",
+        json!({ "textDocument": { "uri": uri }, "position": position_of(text, "EC2") }),
+    );
+    assert!(
+        hover["contents"]["value"]
+            .as_str()
+            .unwrap()
+            .contains("AWS::EC2::VPC"),
+        "{hover}"
+    );
+    // The type's schema, a read-only file the client can open.
+    let found = client.result(
+        "textDocument/definition",
+        json!({ "textDocument": { "uri": uri }, "position": position_of(text, "VPC") }),
+    );
+    let schema = found["uri"]
+        .as_str()
+        .unwrap()
+        .strip_prefix("file://")
+        .unwrap()
+        .to_string();
+    assert!(
+        schema.ends_with("stdlib/native/cloudformation/aws-ec2-vpc.infra"),
+        "{schema}"
+    );
+    let meta = std::fs::metadata(&schema).unwrap();
+    assert!(meta.permissions().readonly());
+    let written = std::fs::read_to_string(&schema).unwrap();
+    let line = found["range"]["start"]["line"].as_u64().unwrap() as usize;
+    assert!(written.lines().nth(line).unwrap().contains("AWS::EC2::VPC"));
+    // A let's references, and a second `initialize` refused.
+    let refs = client.result(
+        "textDocument/references",
+        json!({ "textDocument": { "uri": uri }, "position": position_of(text, "block ="),
+                "context": { "includeDeclaration": false } }),
+    );
+    assert_eq!(refs.as_array().unwrap().len(), 2, "{refs}");
+    let again = client.request("initialize", json!({ "capabilities": {} }));
+    assert_eq!(again["error"]["code"], -32600, "{again}");
+    client.shutdown();
+}
