@@ -804,7 +804,7 @@ fn completion_of_types_attributes_enum_values_and_names() {
     let mut client = Client::start(dir.path());
     let uri = client.open(&path);
     client.diagnostics(&uri);
-    let mut complete_after = |client: &mut Client, typed: &str| {
+    let complete_after = |client: &mut Client, typed: &str| {
         let text = format!("{SERVER}{typed}");
         client.notify(
             "textDocument/didChange",

@@ -442,7 +442,7 @@ fn resource_header(text: &str, open: usize) -> Option<(String, String)> {
 /// program made to check it.
 enum Found<'a> {
     InAnalysis(&'a Program, usize),
-    Made(Analysis, usize),
+    Made(Box<Analysis>, usize),
 }
 
 impl Found<'_> {
@@ -487,7 +487,7 @@ fn resource_schema<'a>(
         }
     }
     let (analysis, index) = (cx.schema_of_type)(ty)?;
-    Some(Found::Made(analysis, index))
+    Some(Found::Made(Box::new(analysis), index))
 }
 
 fn properties(
