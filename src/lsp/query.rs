@@ -625,7 +625,6 @@ pub fn occurrences(analysis: &Analysis, symbol: &Symbol) -> Vec<Span> {
         }
     }
     // The component this declaration is, or whose param it is.
-    let ast = &program.modules[module.0 as usize];
     let d = names.decl(decl);
     let component = match (d.kind, d.place) {
         (DeclKind::Component, Place::File(i)) => Some((i as usize, None)),
@@ -634,7 +633,6 @@ pub fn occurrences(analysis: &Analysis, symbol: &Symbol) -> Vec<Span> {
         }
         _ => None,
     };
-    let _ = ast;
     if let Some((index, param)) = component {
         let schema = program.schemas.iter().position(|s| {
             matches!(s.kind, SchemaKind::Component { module: m, index: i } if m == module && i == index)
