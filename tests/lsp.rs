@@ -162,6 +162,23 @@ impl Client {
         uri
     }
 
+    /// Replaces the whole text of an open document.
+    fn change(&mut self, uri: &str, version: i32, text: &str) {
+        self.notify(
+            "textDocument/didChange",
+            json!({ "textDocument": { "uri": uri, "version": version },
+                    "contentChanges": [{ "text": text }] }),
+        );
+    }
+
+    /// The result of a request about a position of a document.
+    fn ask(&mut self, method: &str, uri: &str, position: Value) -> Value {
+        self.result(
+            method,
+            json!({ "textDocument": { "uri": uri }, "position": position }),
+        )
+    }
+
     /// The diagnostics published next for `uri`.
     fn diagnostics(&mut self, uri: &str) -> Vec<Value> {
         let deadline = Instant::now() + WAIT;
@@ -315,10 +332,7 @@ fn completion_in_a_server_body_gives_its_properties_required_first() {
     let uri = client.open(&path);
     let cursor = position_of(&text, "  \n}");
     let cursor = at(cursor["line"].as_u64().unwrap() as u32, 2);
-    let list = client.result(
-        "textDocument/completion",
-        json!({ "textDocument": { "uri": uri }, "position": cursor }),
-    );
+    let list = client.ask("textDocument/completion", &uri, cursor);
     let mut items = list["items"].as_array().unwrap().clone();
     items.sort_by_key(|i| i["sortText"].as_str().unwrap_or_default().to_string());
     let labels: Vec<&str> = items.iter().map(|i| i["label"].as_str().unwrap()).collect();
@@ -335,16 +349,10 @@ fn completion_in_a_server_body_gives_its_properties_required_first() {
     assert!(labels.contains(&"depends_on"));
     // With `image` removed, it comes first: it is required.
     let text2 = text.replace("  image = image\n", "");
-    client.notify(
-        "textDocument/didChange",
-        json!({ "textDocument": { "uri": uri, "version": 2 }, "contentChanges": [{ "text": text2 }] }),
-    );
+    client.change(&uri, 2, &text2);
     let cursor = position_of(&text2, "  \n}");
     let cursor = at(cursor["line"].as_u64().unwrap() as u32, 2);
-    let list = client.result(
-        "textDocument/completion",
-        json!({ "textDocument": { "uri": uri }, "position": cursor }),
-    );
+    let list = client.ask("textDocument/completion", &uri, cursor);
     let mut items = list["items"].as_array().unwrap().clone();
     items.sort_by_key(|i| i["sortText"].as_str().unwrap_or_default().to_string());
     assert_eq!(items[0]["label"], "image", "{items:?}");
@@ -358,9 +366,10 @@ fn hover_on_a_param_gives_its_type_stage_and_doc() {
     let path = write(dir.path(), "main.infra", SERVER);
     let mut client = Client::start(dir.path());
     let uri = client.open(&path);
-    let hover = client.result(
+    let hover = client.ask(
         "textDocument/hover",
-        json!({ "textDocument": { "uri": uri }, "position": position_of(SERVER, "image = image") }),
+        &uri,
+        position_of(SERVER, "image = image"),
     );
     // The first `image` of that line is the property.
     let value = hover["contents"]["value"].as_str().unwrap();
@@ -373,10 +382,7 @@ fn hover_on_a_param_gives_its_type_stage_and_doc() {
         use_site["line"].as_u64().unwrap() as u32,
         use_site["character"].as_u64().unwrap() as u32 + 9,
     );
-    let hover = client.result(
-        "textDocument/hover",
-        json!({ "textDocument": { "uri": uri }, "position": use_site }),
-    );
+    let hover = client.ask("textDocument/hover", &uri, use_site);
     let value = hover["contents"]["value"].as_str().unwrap();
     assert!(value.contains("param image: string"), "{value}");
     assert!(value.contains("type: `string`"), "{value}");
@@ -414,28 +420,24 @@ fn definition_of_a_component_in_another_file() {
     let path = write(dir.path(), "main.infra", USER);
     let mut client = Client::start(dir.path());
     let uri = client.open(&path);
-    let found = client.result(
+    let found = client.ask(
         "textDocument/definition",
-        json!({ "textDocument": { "uri": uri }, "position": position_of(USER, "WebTier") }),
+        &uri,
+        position_of(USER, "WebTier"),
     );
     assert_eq!(found["uri"], url(&lib));
     assert_eq!(found["range"]["start"], position_of(LIBRARY, "WebTier"));
     // The import's name goes to its file; its components complete as types.
-    let found = client.result(
+    let found = client.ask(
         "textDocument/definition",
-        json!({ "textDocument": { "uri": uri }, "position": position_of(USER, "lib.WebTier") }),
+        &uri,
+        position_of(USER, "lib.WebTier"),
     );
     assert_eq!(found["uri"], url(&lib));
     let text = format!("{USER}resource other: li");
-    client.notify(
-        "textDocument/didChange",
-        json!({ "textDocument": { "uri": uri, "version": 2 }, "contentChanges": [{ "text": text }] }),
-    );
+    client.change(&uri, 2, &text);
     let line = text.lines().count() as u32 - 1;
-    let list = client.result(
-        "textDocument/completion",
-        json!({ "textDocument": { "uri": uri }, "position": at(line, 18) }),
-    );
+    let list = client.ask("textDocument/completion", &uri, at(line, 18));
     let labels: Vec<&str> = (list["items"].as_array().unwrap().iter())
         .map(|i| i["label"].as_str().unwrap())
         .collect();
@@ -538,10 +540,7 @@ fn a_half_written_file_still_gets_hover_and_completion() {
     client.diagnostics(&uri);
     // A declaration half typed at the end.
     let broken = format!("{SERVER}\nresource other: compute.Server {{\n  \n");
-    client.notify(
-        "textDocument/didChange",
-        json!({ "textDocument": { "uri": uri, "version": 2 }, "contentChanges": [{ "text": broken }] }),
-    );
+    client.change(&uri, 2, &broken);
     let diagnostics = client.diagnostics(&uri);
     assert!(!diagnostics.is_empty(), "the syntax error is reported");
     let use_site = position_of(&broken, "image = image");
@@ -549,10 +548,7 @@ fn a_half_written_file_still_gets_hover_and_completion() {
         use_site["line"].as_u64().unwrap() as u32,
         use_site["character"].as_u64().unwrap() as u32 + 9,
     );
-    let hover = client.result(
-        "textDocument/hover",
-        json!({ "textDocument": { "uri": uri }, "position": use_site }),
-    );
+    let hover = client.ask("textDocument/hover", &uri, use_site);
     assert!(
         hover["contents"]["value"]
             .as_str()
@@ -561,10 +557,7 @@ fn a_half_written_file_still_gets_hover_and_completion() {
         "{hover}"
     );
     let lines = broken.lines().count() as u32;
-    let list = client.result(
-        "textDocument/completion",
-        json!({ "textDocument": { "uri": uri }, "position": at(lines - 1, 2) }),
-    );
+    let list = client.ask("textDocument/completion", &uri, at(lines - 1, 2));
     let labels: Vec<&str> = (list["items"].as_array().unwrap().iter())
         .map(|i| i["label"].as_str().unwrap())
         .collect();
@@ -806,16 +799,10 @@ fn completion_of_types_attributes_enum_values_and_names() {
     client.diagnostics(&uri);
     let complete_after = |client: &mut Client, typed: &str| {
         let text = format!("{SERVER}{typed}");
-        client.notify(
-            "textDocument/didChange",
-            json!({ "textDocument": { "uri": uri, "version": 2 }, "contentChanges": [{ "text": text }] }),
-        );
+        client.change(&uri, 2, &text);
         let line = text.lines().count() as u32 - 1;
         let column = text.lines().last().unwrap().len() as u32;
-        client.result(
-            "textDocument/completion",
-            json!({ "textDocument": { "uri": uri }, "position": at(line, column) }),
-        )
+        client.ask("textDocument/completion", &uri, at(line, column))
     };
     let attributes = complete_after(&mut client, "output ip = web.");
     assert!(
@@ -862,10 +849,7 @@ fn hover_and_definition_reach_into_the_stdlib() {
     let mut client = Client::start(dir.path());
     let uri = client.open(&path);
     // A native property's doc, from its schema.
-    let hover = client.result(
-        "textDocument/hover",
-        json!({ "textDocument": { "uri": uri }, "position": position_of(text, "CidrBlock") }),
-    );
+    let hover = client.ask("textDocument/hover", &uri, position_of(text, "CidrBlock"));
     let value = hover["contents"]["value"].as_str().unwrap();
     assert!(value.contains("property of `AWS::EC2::VPC`"), "{value}");
     assert!(
@@ -873,10 +857,7 @@ fn hover_and_definition_reach_into_the_stdlib() {
         "{value}"
     );
     // A type's page: `infra doc`.
-    let hover = client.result(
-        "textDocument/hover",
-        json!({ "textDocument": { "uri": uri }, "position": position_of(text, "EC2") }),
-    );
+    let hover = client.ask("textDocument/hover", &uri, position_of(text, "EC2"));
     assert!(
         hover["contents"]["value"]
             .as_str()
@@ -885,10 +866,7 @@ fn hover_and_definition_reach_into_the_stdlib() {
         "{hover}"
     );
     // The type's schema, a read-only file the client can open.
-    let found = client.result(
-        "textDocument/definition",
-        json!({ "textDocument": { "uri": uri }, "position": position_of(text, "VPC") }),
-    );
+    let found = client.ask("textDocument/definition", &uri, position_of(text, "VPC"));
     let schema = found["uri"]
         .as_str()
         .unwrap()
