@@ -486,6 +486,12 @@ fn rename_across_two_files() {
         texts.iter().any(|t| t.contains("renamed_from = \"vpc\"")),
         "{edits:?}"
     );
+    // Not to a reserved word.
+    let refused = client.request(
+        "textDocument/rename",
+        json!({ "textDocument": { "uri": uri }, "position": position_of(RESOURCE_USER, "vpc:"), "newName": "output" }),
+    );
+    assert_eq!(refused["error"]["code"], -32602, "{refused}");
     // A resource inside a component, renamed from its own file, and the
     // component's param, whose instances in the other file set it.
     let edit = client.result(

@@ -748,11 +748,28 @@ impl Server {
         at: &TextDocumentPositionParams,
         new_name: &str,
     ) -> Result<WorkspaceEdit, (ErrorCode, String)> {
+        // The reserved words of grammar/infra.pest cannot name a declaration.
+        const RESERVED: &[&str] = &[
+            "true",
+            "false",
+            "null",
+            "if",
+            "in",
+            "import",
+            "for",
+            "param",
+            "let",
+            "resource",
+            "output",
+            "component",
+            "native",
+        ];
         let valid = new_name
             .chars()
             .next()
             .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-            && new_name.chars().all(text::is_name_char);
+            && new_name.chars().all(text::is_name_char)
+            && !RESERVED.contains(&new_name);
         if !valid {
             return Err((
                 ErrorCode::InvalidParams,
