@@ -8,12 +8,14 @@ pub mod backend;
 pub mod builtins;
 pub mod diagnostics;
 pub mod diff;
+pub mod doc;
 pub mod fmt;
 pub mod graph;
 pub mod ir;
 pub mod json;
 pub mod levels;
 pub mod lower;
+pub mod lsp;
 pub mod native;
 pub use sema::params;
 pub mod project;
@@ -377,6 +379,31 @@ pub fn build(
         templates.clear();
     }
     Ok((checked, templates))
+}
+
+/// Checks the entry files, then, when nothing failed, lowers and emits
+/// each for each target (`targets`, or every target it can compile to)
+/// for its diagnostics alone: everything `infra check` reports, with the
+/// compilation kept (`Checked`).
+pub fn analyse(
+    paths: &[std::path::PathBuf],
+    options: &Options,
+    targets: &[ir::Target],
+) -> Result<Checked, workspace::IoError> {
+    let mut checked = check(paths, options)?;
+    if !diagnostics::has_errors(&checked.diagnostics) {
+        let found = target_diagnostics(&checked, targets);
+        checked.diagnostics.extend(found);
+    }
+    Ok(checked)
+}
+
+/// What lowering and emitting each checked program for each target
+/// (`targets`, or every target it can compile to) reports, the templates
+/// dropped: the second half of [`analyse`], which the language server runs
+/// after publishing what `check` found.
+pub fn target_diagnostics(checked: &Checked, targets: &[ir::Target]) -> Vec<Diagnostic> {
+    lower_and_emit(checked, targets, Mode::Check).0
 }
 
 /// What a compilation makes of each program it lowers.

@@ -230,6 +230,13 @@ enum Command {
         after_help = "Examples:\n  infra man > infra.1\n\nInstall: `infra man > ~/.local/share/man/man1/infra.1`, then `man infra`."
     )]
     Man,
+    /// Serve the Language Server Protocol over stdin and stdout, for
+    /// editors: diagnostics, hover, completion, definitions, references,
+    /// rename, symbols, formatting, folding and fixes.
+    #[command(
+        after_help = "Examples:\n  infra lsp\n\nStarted by an editor, not by hand: see docs/editors.md."
+    )]
+    Lsp,
     /// Explain a diagnostic code, with an example and the fix.
     #[command(after_help = "Examples:\n  infra explain E0001\n  infra explain --list")]
     Explain {
@@ -384,6 +391,7 @@ fn sink_of(command: &Command) -> Sink {
         | Command::Explain { .. }
         | Command::Completions { .. }
         | Command::Doc { .. }
+        | Command::Lsp
         | Command::Man => (None, false),
     };
     Sink {
@@ -545,13 +553,14 @@ fn run_command() -> ExitCode {
             diagnostics,
         } => fmt(&paths, FmtMode::of(check, diff), &diagnostics),
         Command::Where { dir, id, format } => where_(&dir, &id, format),
-        Command::Doc { name } => match cli::doc::page(&name) {
+        Command::Doc { name } => match infra::doc::page(&name) {
             Ok(page) => {
                 let _ = std::io::stdout().write_all(page.as_bytes());
                 Ok(0)
             }
             Err(message) => Err(UsageError::Params(message)),
         },
+        Command::Lsp => Ok(infra::lsp::run()),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             let mut text = Vec::new();

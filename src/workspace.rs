@@ -124,10 +124,50 @@ fn kind_of(file_type: fs::FileType) -> Option<&'static str> {
     Some("not a regular file")
 }
 
+thread_local! {
+    /// Texts read instead of the files at these paths, on this thread: an
+    /// editor's unsaved buffers (`with_overlay`).
+    static OVERLAY: std::cell::RefCell<std::collections::HashMap<PathBuf, String>> =
+        Default::default();
+}
+
+/// Runs `f` with the texts of `overlay` read in place of the files at those
+/// paths (canonical, as the loader reads them): the language server checks
+/// open buffers, imports included, with the compiler's own loader. The
+/// files must exist on disk, since imports are confined by their real
+/// path before anything is read.
+pub fn with_overlay<T>(
+    overlay: std::collections::HashMap<PathBuf, String>,
+    f: impl FnOnce() -> T,
+) -> T {
+    struct Restore(std::collections::HashMap<PathBuf, String>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            let earlier = std::mem::take(&mut self.0);
+            OVERLAY.with(|o| *o.borrow_mut() = earlier);
+        }
+    }
+    let _restore = Restore(OVERLAY.with(|o| std::mem::replace(&mut *o.borrow_mut(), overlay)));
+    f()
+}
+
+fn overlaid(path: &Path) -> Option<String> {
+    OVERLAY.with(|o| {
+        let o = o.borrow();
+        if o.is_empty() {
+            return None;
+        }
+        o.get(path).cloned()
+    })
+}
+
 /// Reads a regular file of at most `max` bytes. Anything else is refused
 /// before a byte is read, and without blocking: the type is checked before
 /// opening, the file is opened non-blocking, and checked again once open.
 pub fn read_regular(path: &Path, max: u64) -> Result<Vec<u8>, ReadError> {
+    if let Some(text) = overlaid(path) {
+        return Ok(text.into_bytes());
+    }
     let check = |meta: &fs::Metadata| {
         if let Some(kind) = kind_of(meta.file_type()) {
             return Err(ReadError::NotRegular(kind));

@@ -1,4 +1,3 @@
 //! The command line's own logic, apart from parsing and printing.
 
-pub mod doc;
 pub mod project;

@@ -107,6 +107,18 @@ impl Names {
         self.refs.get(&name.span.start).copied()
     }
 
+    /// The declaration of the name that starts at byte `start`, for tools
+    /// that find a name by its position.
+    pub fn at(&self, start: u32) -> Option<DeclId> {
+        self.refs.get(&start).copied()
+    }
+
+    /// Every name and declared name with the declaration it refers to, by
+    /// its start (in no order): a name is as long as its declaration's.
+    pub fn references(&self) -> impl Iterator<Item = (u32, DeclId)> + '_ {
+        self.refs.iter().map(|(start, id)| (*start, *id))
+    }
+
     pub fn decl(&self, id: DeclId) -> &Decl {
         &self.decls[id.0 as usize]
     }

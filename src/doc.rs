@@ -2,9 +2,9 @@
 //! the embedded stdlib: its doc comment, params or properties, outputs or
 //! attributes, and, for a portable type, what it becomes on each target.
 
-use infra::source::{SourceDb, Span};
-use infra::stdlib;
-use infra::syntax::ast::{self, ItemKind, MemberKind};
+use crate::source::{SourceDb, Span};
+use crate::stdlib;
+use crate::syntax::ast::{self, ItemKind, MemberKind};
 
 /// The page of `name`, or why there is none (with the closest name).
 pub fn page(name: &str) -> Result<String, String> {
@@ -37,7 +37,7 @@ pub fn page(name: &str) -> Result<String, String> {
 }
 
 /// Every portable type: `namespace.Component`.
-fn portable_names() -> Vec<String> {
+pub fn portable_names() -> Vec<String> {
     let mut names = Vec::new();
     for (namespace, path, text) in portable_files() {
         let parsed = Parsed::new(path, &text);
@@ -52,7 +52,7 @@ fn portable_names() -> Vec<String> {
 
 fn unknown(name: &str) -> String {
     let names = portable_names();
-    let hint = infra::suggest::best_match(name, names.iter().map(String::as_str))
+    let hint = crate::suggest::best_match(name, names.iter().map(String::as_str))
         .map(|near| format!("; did you mean `{near}`?"))
         .unwrap_or_default();
     format!(
@@ -72,7 +72,7 @@ impl Parsed {
     fn new(path: &str, text: &str) -> Parsed {
         let mut db = SourceDb::new();
         let file = db.add(stdlib::display_name(path), None, text.to_string());
-        let (ast, _) = infra::syntax::parse(file, text);
+        let (ast, _) = crate::syntax::parse(file, text);
         Parsed {
             path: path.to_string(),
             text: text.to_string(),
