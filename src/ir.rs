@@ -64,6 +64,10 @@ pub struct Param {
     pub message: Option<String>,
     pub label: Option<String>,
     pub group: Option<String>,
+    /// What the target checks the value names, when it is the id of an
+    /// `existing` resource: CloudFormation's AWS-specific parameter type
+    /// (`AWS::EC2::VPC::Id`), Heat's custom constraint (`neutron.network`).
+    pub native_type: Option<String>,
     /// Where the entry file declares it: the param's name.
     pub span: Span,
 }
@@ -136,6 +140,10 @@ pub struct Resource {
     /// child's param names, and an `Attr` of it reads one of the child's
     /// outputs.
     pub stack: Option<String>,
+    /// A resource the program reads and does not manage (`existing`):
+    /// Heat adopts it by `external_id` (its `id` property), Terraform reads
+    /// it as a data source (its properties the lookup arguments).
+    pub existing: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -260,6 +268,7 @@ impl Param {
             message: None,
             label: None,
             group: None,
+            native_type: None,
             span: Span::default(),
         }
     }
@@ -290,6 +299,7 @@ impl Resource {
             moved_from: None,
             group: String::new(),
             stack: None,
+            existing: false,
         }
     }
 }

@@ -12,6 +12,7 @@ mod exprs;
 mod names;
 mod params;
 mod resources;
+mod unmanaged;
 #[cfg(test)]
 mod tests;
 mod values;

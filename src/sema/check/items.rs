@@ -201,7 +201,12 @@ impl Checker<'_> {
                         }
                         ResourceType::Raw(name) => self.quoted_type(scope.module, name),
                     };
-                    let ty = if r.for_guard.is_some() {
+                    let ty = if r.existing {
+                        self.existing_type(ty, r)
+                    } else {
+                        ty
+                    };
+                    let ty = if r.for_guard.is_some() && !r.existing {
                         Ty::list(ty)
                     } else {
                         ty
@@ -290,6 +295,9 @@ impl Checker<'_> {
         if let ResourceType::Raw(name) = &r.ty {
             self.raw_type(name, schema.is_some());
         }
+        if r.existing {
+            self.check_existing(r, schema);
+        }
         if let Some(schema) = schema {
             let at = match &r.ty {
                 ResourceType::Path(path) => path.span,
@@ -361,6 +369,7 @@ impl Checker<'_> {
                 );
             }
             match key {
+                "depends_on" | "deletion" | "renamed_from" if r.existing => continue,
                 "depends_on" => {
                     // Entries must be resources; the graph checks them.
                     continue;

@@ -1,0 +1,70 @@
+//! `existing` declarations: what each target receives for a resource the
+//! program reads and does not manage. CloudFormation gets no resource: the
+//! id is read where it is used, and the param holding it takes the type's
+//! AWS-specific parameter type. Heat adopts the resource (`external_id`),
+//! the param constrained to the type's custom constraint. Terraform reads
+//! it as a data source.
+
+use std::borrow::Cow;
+use std::rc::Rc;
+
+use crate::ir;
+use crate::sema::schema::Schema;
+use crate::syntax::ast::*;
+
+use super::expand::Expander;
+use super::values::{Fields, Val};
+
+impl<'p> Expander<'p> {
+    pub(super) fn existing(
+        &mut self,
+        r: &'p Resource,
+        schema: &'p Schema,
+        path: &[Cow<'p, str>],
+        key: &[u32],
+    ) -> Val {
+        let id = r.body.properties.iter().find(|p| p.key.name == "id");
+        if self.target == ir::Target::CloudFormation {
+            let Some(id) = id else {
+                return Val::Null;
+            };
+            let value = self.expr(&id.value);
+            if let Val::Deploy(ir::Expr::Param(name)) = &value {
+                self.id_param(name, schema);
+            }
+            let mut fields = Fields::default();
+            fields.insert("id".to_string(), value);
+            return Val::Object(Rc::new(fields));
+        }
+        let type_name = schema.name.strip_prefix("data.").unwrap_or(&schema.name);
+        let value = self.native(
+            r,
+            type_name.to_string(),
+            StateClass::Stateless,
+            false,
+            path,
+            key,
+            None,
+            None,
+        );
+        if let Some(made) = self.resources.last_mut() {
+            made.existing = true;
+            made.facts = schema.facts.clone();
+            if let Some(ir::Expr::Param(name)) = made.properties.get("id") {
+                let name = name.clone();
+                self.id_param(&name, schema);
+            }
+        }
+        value
+    }
+
+    /// `name` holds the id of a resource of `schema`'s type: the target
+    /// checks it names one, where it can.
+    fn id_param(&mut self, name: &str, schema: &Schema) {
+        if let Some(native_type) = &schema.facts.id_param {
+            self.id_params
+                .entry(name.to_string())
+                .or_insert_with(|| native_type.clone());
+        }
+    }
+}
