@@ -193,6 +193,10 @@ pub enum Expr {
     Index(Box<Expr>, Box<Expr>),
     Member(Box<Expr>, String),
     Context(Context),
+    /// The value another stack exports under this name (CloudFormation
+    /// `Fn::ImportValue`): the id of an `existing` resource given by
+    /// `export`.
+    Import(Box<Expr>),
     /// The index of a copy of a resource with a deploy-time `count`.
     CountIndex,
     /// The list of `each` over the copies of `of`, a native resource with a
@@ -350,7 +354,7 @@ impl Expr {
                     }
                 }
             }
-            Expr::Not(x) | Expr::Neg(x) | Expr::Member(x, _) => f(x),
+            Expr::Not(x) | Expr::Neg(x) | Expr::Member(x, _) | Expr::Import(x) => f(x),
             Expr::Copies { each, .. } => f(each),
             Expr::Binary(_, a, b) | Expr::Index(a, b) => {
                 f(a);
@@ -387,7 +391,7 @@ impl Expr {
                     }
                 }
             }
-            Expr::Not(x) | Expr::Neg(x) | Expr::Member(x, _) => f(x),
+            Expr::Not(x) | Expr::Neg(x) | Expr::Member(x, _) | Expr::Import(x) => f(x),
             Expr::Copies { each, .. } => f(each),
             Expr::Binary(_, a, b) | Expr::Index(a, b) => {
                 f(a);

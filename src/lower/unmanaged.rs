@@ -25,13 +25,21 @@ impl<'p> Expander<'p> {
     ) -> Val {
         let id = r.body.properties.iter().find(|p| p.key.name == "id");
         if self.target == ir::Target::CloudFormation {
-            let Some(id) = id else {
-                return Val::Null;
+            let export = r.body.properties.iter().find(|p| p.key.name == "export");
+            let value = match (id, export) {
+                (Some(id), _) => {
+                    let value = self.expr(&id.value);
+                    if let Val::Deploy(ir::Expr::Param(name)) = &value {
+                        self.id_param(name, schema);
+                    }
+                    value
+                }
+                (None, Some(export)) => {
+                    let name = self.property(&export.value);
+                    Val::Deploy(ir::Expr::Import(Box::new(name)))
+                }
+                (None, None) => return Val::Null,
             };
-            let value = self.expr(&id.value);
-            if let Val::Deploy(ir::Expr::Param(name)) = &value {
-                self.id_param(name, schema);
-            }
             let mut fields = Fields::default();
             fields.insert("id".to_string(), value);
             return Val::Object(Rc::new(fields));
