@@ -32,6 +32,7 @@ fn examples() -> Vec<(PathBuf, Vec<&'static str>)> {
     for (dir, target) in [
         ("examples/native/cloudformation", "cloudformation"),
         ("examples/native/heat", "heat"),
+        ("examples/native/terraform-aws", "terraform-aws"),
     ] {
         out.extend(sorted(dir).into_iter().map(|p| (p, vec!["-t", target])));
     }

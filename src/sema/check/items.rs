@@ -292,7 +292,10 @@ impl Checker<'_> {
             count: Count::One,
             existence: Existence::Always,
         };
-        if let ResourceType::Raw(name) = &r.ty {
+        // An `existing` of a type without a schema is refused (E0111).
+        if let ResourceType::Raw(name) = &r.ty
+            && !r.existing
+        {
             self.raw_type(name, schema.is_some());
         }
         if r.existing {
