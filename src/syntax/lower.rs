@@ -159,6 +159,7 @@ fn is_noise(rule: Rule) -> bool {
             | Rule::kw_param
             | Rule::kw_let
             | Rule::kw_resource
+            | Rule::kw_existing
             | Rule::kw_output
             | Rule::kw_type
             | Rule::kw_component

@@ -145,7 +145,7 @@ impl Checker<'_> {
             Diagnostic::new(
                 &codes::E0115,
                 r.name.span,
-                format!("`existing {}` does not say which {kind} it reads", r.name.name),
+                format!("`existing {}` does not say which `{kind}` it reads", r.name.name),
             )
         };
         if schema.existing {
