@@ -30,11 +30,14 @@ fn examples() -> Vec<(PathBuf, Vec<&'static str>)> {
         }
     }
     for (dir, target) in [
-        ("examples/native/cloudformation", "cloudformation"),
-        ("examples/native/heat", "heat"),
-        ("examples/native/terraform-aws", "terraform-aws"),
+        ("examples/native/cloudformation", &["-t", "cloudformation"][..]),
+        ("examples/native/heat", &["-t", "heat"]),
+        (
+            "examples/native/terraform-aws",
+            &["-t", "terraform", "--provider", "aws"],
+        ),
     ] {
-        out.extend(sorted(dir).into_iter().map(|p| (p, vec!["-t", target])));
+        out.extend(sorted(dir).into_iter().map(|p| (p, target.to_vec())));
     }
     out
 }

@@ -8,8 +8,9 @@
 use std::borrow::Cow;
 use std::rc::Rc;
 
+use crate::diagnostics::{Diagnostic, codes};
 use crate::ir;
-use crate::sema::schema::Schema;
+use crate::sema::schema::{Schema, SchemaKind};
 use crate::syntax::ast::*;
 
 use super::expand::Expander;
@@ -23,6 +24,25 @@ impl<'p> Expander<'p> {
         path: &[Cow<'p, str>],
         key: &[u32],
     ) -> Val {
+        // Built for another target than its type's (lowered without
+        // `targets_of`, which says so first): refused as any native type is.
+        if let SchemaKind::Native { target } = &schema.kind
+            && !self.target.accepts_vocabulary(target)
+        {
+            let owner = ir::Target::vocabulary_display(target);
+            self.diagnostics.push(
+                Diagnostic::new(
+                    &codes::E0500,
+                    r.name.span,
+                    format!(
+                        "this is a native type of {owner}: the program cannot be built for {}",
+                        self.target.display()
+                    ),
+                )
+                .label(format!("an existing {owner} resource")),
+            );
+            return Val::Null;
+        }
         let id = r.body.properties.iter().find(|p| p.key.name == "id");
         if self.target == ir::Target::CloudFormation {
             let export = r.body.properties.iter().find(|p| p.key.name == "export");
