@@ -151,7 +151,10 @@ fn terraform_reads_a_data_source() {
 fn terraform_checks_the_lookup_against_the_data_source() {
     let misspelt = TF_ZONE.replace("  name = \"example.org.\"", "  nmae = \"example.org.\"");
     assert_eq!(refused(&misspelt, Target::TerraformAws), ["E0201"]);
-    let wrong_type = TF_ZONE.replace("\"example.org.\"\n}", "\"example.org.\"\n  private_zone = \"no\"\n}");
+    let wrong_type = TF_ZONE.replace(
+        "\"example.org.\"\n}",
+        "\"example.org.\"\n  private_zone = \"no\"\n}",
+    );
     assert_eq!(refused(&wrong_type, Target::TerraformAws), ["E0203"]);
     let unknown = format!("{TF_ZONE}\noutput x = zone.zone_identifier\n");
     assert_eq!(refused(&unknown, Target::TerraformAws), ["E0204"]);

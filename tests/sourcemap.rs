@@ -30,7 +30,10 @@ fn examples() -> Vec<(PathBuf, Vec<&'static str>)> {
         }
     }
     for (dir, target) in [
-        ("examples/native/cloudformation", &["-t", "cloudformation"][..]),
+        (
+            "examples/native/cloudformation",
+            &["-t", "cloudformation"][..],
+        ),
         ("examples/native/heat", &["-t", "heat"]),
         (
             "examples/native/terraform-aws",

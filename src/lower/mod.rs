@@ -12,9 +12,9 @@ mod exprs;
 mod names;
 mod params;
 mod resources;
-mod unmanaged;
 #[cfg(test)]
 mod tests;
+mod unmanaged;
 mod values;
 
 pub use budget::Budget;

@@ -50,7 +50,9 @@ impl<'d> Emitter<'d> {
         let ty = match &p.ty {
             // The id of an `existing` resource: CloudFormation checks it
             // names one.
-            ParamType::String if p.native_type.is_some() => p.native_type.as_deref().unwrap_or("String"),
+            ParamType::String if p.native_type.is_some() => {
+                p.native_type.as_deref().unwrap_or("String")
+            }
             ParamType::String if self.image_params.contains(p.name.as_str()) => {
                 "AWS::EC2::Image::Id"
             }

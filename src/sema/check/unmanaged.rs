@@ -18,7 +18,10 @@ use crate::syntax::ast::*;
 /// the program does not manage.
 const NOT_TAKEN: &[(&str, &str)] = &[
     ("deletion", "nothing of it is deleted by this program"),
-    ("renamed_from", "it has no deployed identity of this program's to keep"),
+    (
+        "renamed_from",
+        "it has no deployed identity of this program's to keep",
+    ),
     ("depends_on", "nothing of it is deployed to wait for"),
 ];
 
@@ -114,7 +117,9 @@ impl Checker<'_> {
                 at,
                 format!("an `existing` declaration takes no `{what}`"),
             )
-            .label(format!("`{what}` on a resource this program does not manage"))
+            .label(format!(
+                "`{what}` on a resource this program does not manage"
+            ))
             .note(format!("`{}` is read, not deployed: {why}", r.name.name))
         };
         if let Some(guard) = &r.for_guard {
@@ -125,15 +130,15 @@ impl Checker<'_> {
         }
         if let Some(condition) = &r.if_guard {
             self.diagnostics.push(
-                refuse("if", condition.span, "it is read wherever it is used")
-                    .help("remove the `if`; choose the id with a conditional instead (`id = c ? a : b`)"),
+                refuse("if", condition.span, "it is read wherever it is used").help(
+                    "remove the `if`; choose the id with a conditional instead (`id = c ? a : b`)",
+                ),
             );
         }
         for property in &r.body.properties {
             if let Some((what, why)) = NOT_TAKEN.iter().find(|(k, _)| *k == property.key.name) {
-                self.diagnostics.push(
-                    refuse(what, property.key.span, why).help(format!("remove `{what}`")),
-                );
+                self.diagnostics
+                    .push(refuse(what, property.key.span, why).help(format!("remove `{what}`")));
             }
         }
         let Some(schema) = schema else {
@@ -145,7 +150,10 @@ impl Checker<'_> {
             Diagnostic::new(
                 &codes::E0115,
                 r.name.span,
-                format!("`existing {}` does not say which `{kind}` it reads", r.name.name),
+                format!(
+                    "`existing {}` does not say which `{kind}` it reads",
+                    r.name.name
+                ),
             )
         };
         if schema.existing {
@@ -160,11 +168,8 @@ impl Checker<'_> {
                     } else {
                         "give its id, as in `id = net_id` with `param net_id: string`"
                     };
-                    self.diagnostics.push(
-                        which(&schema.name)
-                            .label("no `id`")
-                            .help(help),
-                    );
+                    self.diagnostics
+                        .push(which(&schema.name).label("no `id`").help(help));
                 }
                 (Some(_), Some(export)) => {
                     self.diagnostics.push(
@@ -199,13 +204,10 @@ impl Checker<'_> {
 
     /// E0113: an attribute the target cannot read of a resource it does
     /// not manage (CloudFormation reads the id only).
-    pub(super) fn unreadable_attribute(
-        &mut self,
-        schema: SchemaId,
-        name: &Ident,
-    ) -> bool {
+    pub(super) fn unreadable_attribute(&mut self, schema: SchemaId, name: &Ident) -> bool {
         let schema = &self.schemas[schema.0 as usize];
-        let cloudformation = matches!(&schema.kind, SchemaKind::Native { target } if target == "cloudformation");
+        let cloudformation =
+            matches!(&schema.kind, SchemaKind::Native { target } if target == "cloudformation");
         if !schema.existing || !cloudformation || name.name == "id" {
             return false;
         }
