@@ -160,6 +160,7 @@ codes! {
     E0553 Error "CNAME record pointing at an address on Terraform";
     E0554 Error "count known only after apply";
     E0555 Error "output of an imported value";
+    E0556 Error "one param holding the ids of two kinds of resource";
     W0550 Warning "param name reserved by Terraform";
     W0552 Note "export name not used by Terraform";
     E0401 Error "dependency cycle";

@@ -50,7 +50,7 @@ impl<'p> Expander<'p> {
                 (Some(id), _) => {
                     let value = self.expr(&id.value);
                     if let Val::Deploy(ir::Expr::Param(name)) = &value {
-                        self.id_param(name, schema);
+                        self.id_param(name, schema, r);
                     }
                     value
                 }
@@ -80,19 +80,40 @@ impl<'p> Expander<'p> {
             made.facts = schema.facts.clone();
             if let Some(ir::Expr::Param(name)) = made.properties.get("id") {
                 let name = name.clone();
-                self.id_param(&name, schema);
+                self.id_param(&name, schema, r);
             }
         }
         value
     }
 
     /// `name` holds the id of a resource of `schema`'s type: the target
-    /// checks it names one, where it can.
-    fn id_param(&mut self, name: &str, schema: &Schema) {
-        if let Some(native_type) = &schema.facts.id_param {
-            self.id_params
-                .entry(name.to_string())
-                .or_insert_with(|| native_type.clone());
+    /// checks it names one, where it can. A param can be checked as one
+    /// kind of id only (E0556).
+    fn id_param(&mut self, name: &str, schema: &Schema, r: &Resource) {
+        let Some(native_type) = &schema.facts.id_param else {
+            return;
+        };
+        match self.id_params.get(name) {
+            None => {
+                self.id_params.insert(name.to_string(), native_type.clone());
+            }
+            Some(first) if first == native_type => {}
+            Some(first) => {
+                let first = first.clone();
+                self.diagnostics.push(
+                    Diagnostic::new(
+                        &codes::E0556,
+                        r.name.span,
+                        format!("param `{name}` would hold ids of two kinds of resource"),
+                    )
+                    .label(format!("reads it as `{native_type}`"))
+                    .note(format!(
+                        "an earlier `existing` reads it as `{first}`: {} checks the param's value names one resource of one kind",
+                        self.target.display()
+                    ))
+                    .help("give each `existing` declaration a param of its own"),
+                );
+            }
         }
     }
 }
