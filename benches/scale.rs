@@ -13,21 +13,21 @@
 //! - Each build is the release binary as a process, `infra build FILE -t
 //!   TARGET -o DIR`, start to exit, run through this bench as a fresh
 //!   process (`INFRA_SCALE_MEASURE`) so that the peak resident memory
-//!   (`ru_maxrss`) is the compiler's own. CloudFormation refuses more than
-//!   500 resources (E0516) and Heat templates over 512 KiB (E0536), with no
-//!   file written: such a build is timed in this process through the
-//!   library calls the command makes (check, lower, emit, source map), as
-//!   `benches/build.rs` does, and its peak is the heap's (a counting
-//!   allocator), marked `lib`.
+//!   (`ru_maxrss`) is the compiler's own. A program too large for one
+//!   template is built into nested stacks (`BLOCK` keeps each declaration
+//!   small enough for one). A build the command refuses all the same is
+//!   timed in this process through the library calls it makes (check,
+//!   lower, emit, source map), its peak the heap's, marked `lib`.
 //! - `check` is `infra check FILE` (every target the program has) as a
 //!   process.
-//! - The floor is serde_json reading the template file, parsing it,
-//!   printing it back (pretty) and writing it, as a process too (this
-//!   bench, `INFRA_SCALE_FLOOR`), start to exit. `check`'s floor is the sum
-//!   of the floors of every target's template; its ratio to the largest
-//!   template's floor alone is shown too.
-//! - Memory: the peak against 3 × the bytes the build writes (the template
-//!   and its source map) + 16 MiB.
+//! - The floor is serde_json reading each template file (a nested stack's
+//!   parent and children), parsing it, printing it back (pretty) and
+//!   writing it, as one process too (this bench, `INFRA_SCALE_FLOOR`),
+//!   start to exit. `check`'s floor is the sum of every target's floor;
+//!   its ratio to the largest target's floor alone is shown too.
+//! - Memory: the peak against 3 × the templates' bytes + 16 MiB, and
+//!   against 3 × every byte the build writes (templates and source maps) +
+//!   16 MiB.
 //! - A directory of 1,000 small generated programs, `infra check DIR`:
 //!   wall time, CPU time (user + system) over wall time, peak memory.
 //! - A realistic 2,000-line portable program of many kinds of resources:
@@ -79,8 +79,11 @@ static ALLOCATOR: Counting = Counting;
 
 const MIB: f64 = 1024.0 * 1024.0;
 
-/// The most copies one `for` makes (a range holds at most 10,000).
-const BLOCK: usize = 10_000;
+/// The most copies one `for` makes: a declaration with all its copies is
+/// kept in one nested stack, so it must fit in one (CloudFormation's 500
+/// resources and 200 parameters: a server reads its subnet and its
+/// security group, each a copy of a declaration in another stack).
+const BLOCK: usize = 50;
 
 /// A stack of `n` resources (about: a network, then a quarter each of
 /// subnets, security groups, servers and volumes, as copies of loops of
@@ -98,7 +101,10 @@ fn stack(n: usize, portable: bool) -> String {
     } else {
         "resource vpc: AWS::EC2::VPC {\n  CidrBlock = \"10.0.0.0/8\"\n}\n\n"
     });
-    for (b, start) in (0..copies).step_by(BLOCK).enumerate() {
+    for (block, start) in (0..copies).step_by(BLOCK).enumerate() {
+        // Letters: `server_1` copy 10 and `server_11` copy 0 would both be
+        // `Server110` (E0503).
+        let b = letters(block);
         let len = BLOCK.min(copies - start);
         // `g`: the copy's number in the whole stack.
         let g = format!("({start} + i)");
@@ -131,6 +137,20 @@ fn stack(n: usize, portable: bool) -> String {
         text.push_str(&body);
     }
     text
+}
+
+/// `n` in letters: `a`, `b`, ... `z`, `ba`, `bb`...
+fn letters(mut n: usize) -> String {
+    let mut out = Vec::new();
+    loop {
+        out.push(b'a' + (n % 26) as u8);
+        n /= 26;
+        if n == 0 {
+            break;
+        }
+    }
+    out.reverse();
+    String::from_utf8(out).expect("ASCII")
 }
 
 /// A realistic portable program of about 2,000 lines: `tiers` copies of a
@@ -252,7 +272,6 @@ resource db_{t}: database.Instance {{
 
 resource assets_{t}: storage.Bucket {{
   name = "${{prefix_{t}}}-assets"
-  versioning = is_prod
 }}
 
 /// The address of app {t}.
@@ -273,6 +292,18 @@ fn many(dir: &Path, n: usize) {
     for i in 0..n {
         let text = stack(13 + i % 8, true);
         std::fs::write(dir.join(format!("program_{i:04}.infra")), text).expect("write");
+    }
+}
+
+/// Every file under `dir`.
+fn written_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("out dir") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            written_files(&path, out);
+        } else {
+            out.push(path);
+        }
     }
 }
 
@@ -403,13 +434,20 @@ fn ratio(a: Duration, b: Duration) -> f64 {
     a.as_secs_f64() / b.as_secs_f64()
 }
 
-/// serde_json's read and rewrite of a template file, as a process (this
-/// bench, run with `INFRA_SCALE_FLOOR`), start to exit, as `infra` is timed.
-fn floor(path: &Path) -> Sample {
+/// serde_json's read and rewrite of template files (a nested stack's
+/// parent and children), as one process (this bench, run with
+/// `INFRA_SCALE_FLOOR`, the paths a line each), start to exit, as `infra`
+/// is timed.
+fn floor(paths: &[PathBuf]) -> Sample {
+    let list = paths
+        .iter()
+        .map(|p| p.to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("\n");
     let r = through_wrapper(
         std::env::current_exe().expect("the bench").as_os_str(),
         &[],
-        Some(path),
+        Some(Path::new(&list)),
     );
     assert!(r.ok, "the floor failed: {}", r.stderr);
     Sample {
@@ -418,9 +456,13 @@ fn floor(path: &Path) -> Sample {
     }
 }
 
-/// The floor itself: reads the template, parses it, prints it back (pretty)
-/// and writes it beside it, as `infra build` writes its template.
-fn rewrite(path: &Path) {
+/// The floor itself: reads each template, parses it, prints it back
+/// (pretty) and writes it beside it, as `infra build` writes its templates.
+fn rewrite(paths: &str) {
+    paths.lines().map(Path::new).for_each(rewrite_one);
+}
+
+fn rewrite_one(path: &Path) {
     let read = std::fs::read_to_string(path).expect("read template");
     let value: serde_json::Value = serde_json::from_str(&read).expect("valid JSON");
     let rewritten = serde_json::to_string_pretty(&value).expect("serializable");
@@ -441,9 +483,10 @@ fn library_build(path: &Path, target: Target) -> (String, usize, Sample, usize) 
     );
     let program = &checked.programs[0].1;
     let (deployment, _) = infra::lower::lower(program, target);
-    let (text, _) = infra::backend::emit(&deployment);
+    let emission = infra::backend::emission(&deployment);
+    let text = emission.text;
     let names = infra::backend::names(&deployment);
-    let map = infra::sourcemap::build(&checked.db, &deployment, &names, "main", &text);
+    let map = infra::sourcemap::build(&checked.db, &deployment, &names, "main", &emission.sections);
     drop(deployment);
     let sample = Sample::since(start, cpu);
     let peak = PEAK.load(Ordering::Relaxed) - base;
@@ -494,18 +537,15 @@ fn measure(name: &str, path: &Path, portable: bool, runs: usize, dir: &Path) {
             out.as_os_str(),
         ];
         let first = run(&args);
-        let (template, by_library, written) = if first.ok {
-            let files: Vec<PathBuf> = std::fs::read_dir(&out)
-                .expect("out dir")
-                .map(|e| e.expect("entry").path())
-                .collect();
+        let (templates, by_library, written) = if first.ok {
+            let mut files = Vec::new();
+            written_files(&out, &mut files);
+            files.sort();
             let written = (files.iter())
                 .map(|f| std::fs::metadata(f).expect("written").len() as usize)
                 .sum();
-            let file = (files.into_iter())
-                .find(|p| !p.to_string_lossy().ends_with(".map.json"))
-                .expect("a template");
-            (file, false, written)
+            files.retain(|p| !p.to_string_lossy().ends_with(".map.json"));
+            (files, false, written)
         } else {
             assert!(
                 only_quotas(&first.stderr),
@@ -515,9 +555,11 @@ fn measure(name: &str, path: &Path, portable: bool, runs: usize, dir: &Path) {
             let (text, map, _, _) = library_build(path, target);
             let file = dir.join("refused.template.json");
             std::fs::write(&file, &text).expect("write template");
-            (file, true, text.len() + map)
+            (vec![file], true, text.len() + map)
         };
-        let size = std::fs::metadata(&template).expect("template").len() as usize;
+        let size: usize = (templates.iter())
+            .map(|f| std::fs::metadata(f).expect("template").len() as usize)
+            .sum();
         let mut times = Vec::new();
         let mut floors = Vec::new();
         let mut peak = 0;
@@ -535,7 +577,7 @@ fn measure(name: &str, path: &Path, portable: bool, runs: usize, dir: &Path) {
                 });
                 peak = peak.max(r.peak);
             }
-            floors.push(floor(&template));
+            floors.push(floor(&templates));
         }
         let (time, floor) = (medians(times), medians(floors));
         floors_total.wall += floor.wall;
@@ -544,7 +586,7 @@ fn measure(name: &str, path: &Path, portable: bool, runs: usize, dir: &Path) {
             largest_floor = floor;
         }
         println!(
-            "  build {:<20} {:>8.1} ms [{:>8.1}]  floor {:>7.1} ms [{:>7.1}]  ratio {:>5.2} [{:>5.2}]  peak {:>6.1} MiB{}  template {:>6.1} MiB, with its map {:>6.1} MiB  peak/(3 x that + 16 MiB) {:.2}",
+            "  build {:<20} {:>8.1} ms [{:>8.1}]  floor {:>7.1} ms [{:>7.1}]  ratio {:>5.2} [{:>5.2}]  peak {:>6.1} MiB{}  {:>3} template(s) {:>6.1} MiB, with maps {:>6.1} MiB  peak/(3 x templates + 16 MiB) {:.2}, /(3 x with maps + 16 MiB) {:.2}",
             target.name(),
             ms(time.wall),
             ms(time.cpu),
@@ -554,8 +596,10 @@ fn measure(name: &str, path: &Path, portable: bool, runs: usize, dir: &Path) {
             ratio(time.cpu, floor.cpu),
             peak as f64 / MIB,
             if by_library { " lib" } else { "    " },
+            templates.len(),
             size as f64 / MIB,
             written as f64 / MIB,
+            peak as f64 / (3.0 * size as f64 + 16.0 * MIB),
             peak as f64 / (3.0 * written as f64 + 16.0 * MIB),
         );
     }
@@ -595,8 +639,8 @@ fn main() {
         let program = args.first().expect("a program to measure");
         return measured(program, &args[1..]);
     }
-    if let Some(path) = std::env::var_os("INFRA_SCALE_FLOOR") {
-        return rewrite(Path::new(&path));
+    if let Some(paths) = std::env::var_os("INFRA_SCALE_FLOOR") {
+        return rewrite(&paths.to_string_lossy());
     }
     let dir = std::env::temp_dir().join(format!("infra-scale-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");

@@ -22,6 +22,10 @@ pub enum Json<'a> {
     Str(Cow<'a, str>),
     Array(Vec<Json<'a>>),
     Object(Entries<'a>),
+    /// A value printed by [`write`] at the depth it is placed at: a
+    /// template's resources are printed one by one as each is built, so
+    /// that only the text of the ones before is held, not their trees.
+    Printed(String),
 }
 
 /// An object's entries, in order.
@@ -56,6 +60,7 @@ impl<'a> Json<'a> {
                     .map(|(k, v)| (Cow::Owned(k.into_owned()), v.into_owned()))
                     .collect(),
             ),
+            Json::Printed(text) => Json::Printed(text),
         }
     }
 
@@ -76,6 +81,7 @@ impl PartialEq for Json<'_> {
             (Json::Object(a), Json::Object(b)) => {
                 a.len() == b.len() && a.iter().all(|entry| b.contains(entry))
             }
+            (Json::Printed(a), Json::Printed(b)) => a == b,
             _ => false,
         }
     }
@@ -224,6 +230,13 @@ pub fn write(out: &mut String, json: &Json<'_>, depth: usize) {
     write_tree(out, json, depth);
 }
 
+/// `json` printed as it will be placed at `depth` ([`Json::Printed`]).
+pub fn printed(json: &Json<'_>, depth: usize) -> Json<'static> {
+    let mut text = String::new();
+    write_tree(&mut text, json, depth);
+    Json::Printed(text)
+}
+
 /// The start of an object's entry at `depth`, for an object written piece
 /// by piece: the comma after the entry before (`index` > 0), a new line, the
 /// indent and the key. The value follows, written at `depth`.
@@ -266,6 +279,7 @@ fn write_tree(out: &mut String, json: &Json<'_>, depth: usize) {
             }
             close(out, depth, '}');
         }
+        Json::Printed(text) => out.push_str(text),
     }
 }
 

@@ -329,6 +329,7 @@ fn template(
     stack: Option<String>,
     deployment: &ir::Deployment,
     text: String,
+    sections: &sourcemap::Emitted,
 ) -> Template {
     let target = deployment.target;
     let names = backend::names(deployment);
@@ -336,7 +337,7 @@ fn template(
         Some(bucket) => target.stack_file_name(stem, bucket).unwrap_or_default(),
         None => target.file_name(stem, false),
     };
-    let map = sourcemap::build(db, deployment, &names, &file_name, &text);
+    let map = sourcemap::build(db, deployment, &names, &file_name, sections);
     let origins = (names.resources.into_iter())
         .zip(&deployment.resources)
         .map(|(name, r)| {
@@ -419,7 +420,7 @@ fn lower_and_emit(
                 continue;
             }
             let stem = stem(&checked.db, *file);
-            let emitted = backend::emit(&deployment);
+            let emitted = backend::emission(&deployment);
             let (parts, placing) = stacks::split(deployment, emitted, &stem);
             let failed = diagnostics::has_errors(&placing)
                 || parts
@@ -436,6 +437,7 @@ fn lower_and_emit(
                         part.stack,
                         &part.deployment,
                         part.text,
+                        &part.sections,
                     ));
                 }
             }

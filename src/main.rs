@@ -278,6 +278,13 @@ const EXIT_USAGE: u8 = 2;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // mimalloc asks for transparent huge pages, which makes each region it
+    // touches resident 2 MiB at a time: a small build would hold twice the
+    // memory it uses. Refused, the regions are resident as they are used.
+    #[cfg(target_os = "linux")]
+    unsafe {
+        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
+    }
     // Deeply nested input is refused by the parser, but the refusal itself
     // needs headroom: run the compiler on a thread with a large stack.
     let worker = std::thread::Builder::new()

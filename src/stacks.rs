@@ -41,10 +41,12 @@ use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
+use crate::backend::Emission;
 use crate::builtins::Builtin;
 use crate::diagnostics::{self, Code, Diagnostic, codes};
 use crate::ir::{Context, Deployment, Expr, Output, Param, ParamType, Resource, ResourceId};
 use crate::source::Span;
+use crate::sourcemap::Emitted;
 use crate::target::{Limits, NestedStacks, Target};
 
 /// One template of a deployment, split or not, with what its backend
@@ -57,6 +59,8 @@ pub struct Part {
     pub deployment: Deployment,
     pub text: String,
     pub diagnostics: Vec<Diagnostic>,
+    /// What its source map reads of it.
+    pub sections: Emitted,
 }
 
 /// The name of the parameter a child gets its parent's stack name in.
@@ -89,37 +93,33 @@ pub fn needed(deployment: &Deployment, size: usize) -> bool {
 }
 
 /// Splits `deployment` (the template of the entry file `stem`) into a parent
-/// and children when `emitted`, its printed template and the backend's
-/// diagnostics, is over a quota splitting can fix; else it is the one part.
+/// and children when `emitted`, its printed template, is over a quota
+/// splitting can fix; else it is the one part.
 /// The parent comes first, then the children by bucket. The diagnostics
 /// are what could not be placed.
 pub fn split(
     deployment: Deployment,
-    emitted: (String, Vec<Diagnostic>),
+    emitted: Emission,
     stem: &str,
 ) -> (Vec<Part>, Vec<Diagnostic>) {
-    let (text, diagnostics) = emitted;
     let limit_codes = [codes::E0516.id, codes::E0536.id];
-    let other_errors = diagnostics.iter().any(|d| {
+    let other_errors = emitted.diagnostics.iter().any(|d| {
         d.code.severity == diagnostics::Severity::Error && !limit_codes.contains(&d.code.id)
     });
     let nested = deployment.target.capabilities().nested_stacks;
-    let unsplit = |deployment, text, diagnostics| {
+    let needs_split =
+        nested.is_some_and(|_| !other_errors && needed(&deployment, emitted.text.len()));
+    let Some(nested) = nested.filter(|_| needs_split) else {
         let part = Part {
             stack: None,
             deployment,
-            text,
-            diagnostics,
+            text: emitted.text,
+            diagnostics: emitted.diagnostics,
+            sections: emitted.sections,
         };
-        (vec![part], Vec::new())
+        return (vec![part], Vec::new());
     };
-    let Some(nested) = nested else {
-        return unsplit(deployment, text, diagnostics);
-    };
-    if other_errors || !needed(&deployment, text.len()) {
-        return unsplit(deployment, text, diagnostics);
-    }
-    drop(text);
+    drop(emitted);
     Splitter::new(&deployment, nested, stem).run()
 }
 
@@ -178,6 +178,7 @@ struct Child<'d> {
     outputs: HashMap<(u32, Key), String>,
     text: String,
     diagnostics: Vec<Diagnostic>,
+    sections: Emitted,
 }
 
 /// What the parent gives a child's parameter.
@@ -473,18 +474,20 @@ impl<'d> Splitter<'d> {
             self.diagnostics.extend(crossing);
             return (Vec::new(), self.diagnostics);
         }
-        let (text, diagnostics) = crate::backend::emit(&parent);
+        let emission = crate::backend::emission(&parent);
         let mut parts = vec![Part {
             stack: None,
             deployment: parent,
-            text,
-            diagnostics,
+            text: emission.text,
+            diagnostics: emission.diagnostics,
+            sections: emission.sections,
         }];
         parts.extend(children.into_iter().map(|child| Part {
             stack: Some(child.bucket),
             deployment: child.deployment,
             text: child.text,
             diagnostics: child.diagnostics,
+            sections: child.sections,
         }));
         (parts, self.diagnostics)
     }
@@ -656,14 +659,19 @@ impl<'d> Splitter<'d> {
         for (span, of) in rewrite.crossing_copies {
             diagnostics.push(self.crossing_copies(span, of));
         }
-        let (text, emitted) = if counts_fit(&deployment, &self.limits) {
-            crate::backend::emit(&deployment)
+        let emission = if counts_fit(&deployment, &self.limits) {
+            crate::backend::emission(&deployment)
         } else {
-            (String::new(), Vec::new())
+            Emission {
+                text: String::new(),
+                diagnostics: Vec::new(),
+                sections: Emitted::default(),
+            }
         };
         // A child is uploaded by `aws cloudformation package`, never passed
         // inline.
-        diagnostics.extend(emitted.into_iter().filter(|d| d.code.id != codes::W0510.id));
+        let emitted = emission.diagnostics.into_iter();
+        diagnostics.extend(emitted.filter(|d| d.code.id != codes::W0510.id));
         Child {
             bucket,
             members,
@@ -671,8 +679,9 @@ impl<'d> Splitter<'d> {
             given,
             after,
             outputs,
-            text,
+            text: emission.text,
             diagnostics,
+            sections: emission.sections,
         }
     }
 

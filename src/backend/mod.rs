@@ -16,16 +16,37 @@ pub mod terraform;
 
 use crate::diagnostics::Diagnostic;
 use crate::ir::{Deployment, Target};
+use crate::sourcemap::Emitted;
 
-/// The template of `deployment`, as the file `infra build` writes (pretty
-/// JSON and a final newline), and what the target could not express. A
-/// template with an error among the diagnostics must not be written.
-pub fn emit(deployment: &Deployment) -> (String, Vec<Diagnostic>) {
+/// A template printed, what the target could not express, and what its
+/// source map reads of it.
+pub struct Emission {
+    /// The file `infra build` writes: pretty JSON and a final newline.
+    pub text: String,
+    /// A template with an error among these must not be written.
+    pub diagnostics: Vec<Diagnostic>,
+    /// Its sections' names and the conditions each entry uses, noted from
+    /// the tree as it was printed.
+    pub sections: Emitted,
+}
+
+/// A section's entries printed one by one, each with its name, its
+/// printed value (`V`) and the conditions it uses (`Emitted::uses`).
+type Noted<'a, V> = Vec<(std::borrow::Cow<'a, str>, (V, Vec<String>))>;
+
+/// The template of `deployment`.
+pub fn emission(deployment: &Deployment) -> Emission {
     match deployment.target {
-        Target::CloudFormation => cloudformation::emit(deployment),
-        Target::Heat => heat::emit(deployment),
-        Target::TerraformAws | Target::TerraformOpenstack => terraform::emit(deployment),
+        Target::CloudFormation => cloudformation::emission(deployment),
+        Target::Heat => heat::emission(deployment),
+        Target::TerraformAws | Target::TerraformOpenstack => terraform::emission(deployment),
     }
+}
+
+/// The template of `deployment` and what the target could not express.
+pub fn emit(deployment: &Deployment) -> (String, Vec<Diagnostic>) {
+    let emission = emission(deployment);
+    (emission.text, emission.diagnostics)
 }
 
 /// Where the names of a template come from: for each of the deployment's

@@ -5,9 +5,10 @@
 //!
 //! A map is built from the deployment a template was emitted from, the
 //! template's names of its resources, params and outputs
-//! (`backend::names`), and the emitted text itself, read back for what
-//! only the template says: which entries it kept, and its conditions
-//! (CloudFormation `Conditions`, Heat `conditions`) with what uses them.
+//! (`backend::names`), and what the backend noted of the tree it printed
+//! (`Emitted`), for what only the template says: which entries it kept, and
+//! its conditions (CloudFormation `Conditions`, Heat `conditions`) with what
+//! uses them. The template is never read back.
 //!
 //! ```json
 //! {"version": 1, "template": "app.template.json", "target": "cloudformation",
@@ -31,9 +32,10 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::backend::Names;
 use crate::ir::Deployment;
-use crate::json::{self, Entries, Json, json};
+use crate::json::{self, Entries, Json};
 use crate::source::{SourceDb, Span};
 
+pub use emitted::Emitted;
 pub use lookup::{Hit, Maps, WhereError, closest, find, human, json, read_maps};
 
 /// The version of the format, `"version"` in every map.
@@ -56,28 +58,41 @@ pub fn map_path(template: &Path) -> PathBuf {
     template.with_file_name(map_name(&name))
 }
 
-/// The source map of one template: `template` is its file name, `text`
-/// what `backend::emit` printed for `deployment`, `names` what
-/// `backend::names` gives. Pretty JSON with a final newline, the same for
-/// the same build.
+/// The source map of one template: `template` is its file name,
+/// `emitted` what `backend::emission` noted of the template it printed
+/// for `deployment`, `names` what `backend::names` gives. Pretty JSON with
+/// a final newline, the same for the same build.
 pub fn build(
     db: &SourceDb,
     deployment: &Deployment,
     names: &Names,
     template: &str,
-    text: &str,
+    emitted: &Emitted,
 ) -> String {
     let target = deployment.target;
-    let emitted = emitted::read(target, text).unwrap_or_default();
     // What the template kept: an output under a condition that never
     // holds is left out, say.
     let kept_resources: HashSet<&str> = emitted.resources.iter().map(|(n, _)| &**n).collect();
     let kept_params: HashSet<&str> = emitted.params.iter().map(|n| &**n).collect();
     let kept_outputs: HashSet<&str> = emitted.outputs.iter().map(|(n, _)| &**n).collect();
     // Where each resource and output is, for its conditions.
-    let mut places: HashMap<&str, Json> = HashMap::default();
+    let mut places: HashMap<&str, Span> = HashMap::default();
 
-    let mut resources: Entries = Vec::with_capacity(deployment.resources.len());
+    // Written entry by entry as each is made: a map has an entry for every
+    // resource, and holding them all as a tree would cost several times
+    // the text.
+    let mut out = String::with_capacity(4096 + 256 * deployment.resources.len());
+    out.push('{');
+    let header = [
+        ("version", Json::int(VERSION as i64)),
+        ("template", template.into()),
+        ("target", target.name().into()),
+    ];
+    for (i, (key, value)) in header.iter().enumerate() {
+        json::write_key(&mut out, i, 1, key);
+        json::write(&mut out, value, 1);
+    }
+    let mut section = Section::open(&mut out, header.len(), "resources");
     for (name, r) in names.resources.iter().zip(&deployment.resources) {
         if !kept_resources.contains(name.as_str()) {
             continue;
@@ -89,7 +104,7 @@ pub fn build(
         }
         entry.push(("type".into(), r.type_name.as_str().into()));
         if let Some(at) = location(db, r.span, None) {
-            places.insert(name, at.clone());
+            places.insert(name, r.span);
             entry.push(("at".into(), at));
         }
         if r.declared != r.span
@@ -101,31 +116,34 @@ pub fn build(
             let from = format!("{}.{old}", r.type_name);
             entry.push(("renamed_from".into(), from.into()));
         }
-        resources.push((name.as_str().into(), Json::Object(entry)));
+        section.entry(&mut out, name, &Json::Object(entry));
     }
+    section.close(&mut out);
 
-    let mut params: Entries = Vec::with_capacity(deployment.params.len());
+    let mut section = Section::open(&mut out, header.len() + 1, "params");
     for (name, p) in names.params.iter().zip(&deployment.params) {
         if !kept_params.contains(name.as_str()) {
             continue;
         }
         let mut entry: Entries = vec![("param".into(), p.name.as_str().into())];
         entry.extend(location(db, p.span, None).map(|at| ("at".into(), at)));
-        params.push((name.as_str().into(), Json::Object(entry)));
+        section.entry(&mut out, name, &Json::Object(entry));
     }
+    section.close(&mut out);
 
-    let mut outputs: Entries = Vec::with_capacity(deployment.outputs.len());
+    let mut section = Section::open(&mut out, header.len() + 2, "outputs");
     for (name, o) in names.outputs.iter().zip(&deployment.outputs) {
         if !kept_outputs.contains(name.as_str()) {
             continue;
         }
         let mut entry: Entries = vec![("output".into(), o.name.as_str().into())];
         if let Some(at) = location(db, o.span, None) {
-            places.insert(name, at.clone());
+            places.insert(name, o.span);
             entry.push(("at".into(), at));
         }
-        outputs.push((name.as_str().into(), Json::Object(entry)));
+        section.entry(&mut out, name, &Json::Object(entry));
     }
+    section.close(&mut out);
 
     // Each condition with its users: resources, then outputs, in the
     // template's order.
@@ -140,26 +158,44 @@ pub fn build(
             }
         }
     }
-    let conditions: Entries = (emitted.conditions.iter().zip(users))
-        .map(|(name, users)| {
-            let at = users.iter().find_map(|u| places.get(u).cloned());
-            let list = users.iter().map(|u| Json::from(u.to_string())).collect();
-            let mut entry: Entries = vec![("used_by".into(), Json::Array(list))];
-            entry.extend(at.map(|at| ("at".into(), at)));
-            (name.clone().into(), Json::Object(entry))
-        })
-        .collect();
+    let mut section = Section::open(&mut out, header.len() + 3, "conditions");
+    for (name, users) in emitted.conditions.iter().zip(users) {
+        let at = (users.iter())
+            .find_map(|u| places.get(u))
+            .and_then(|&span| location(db, span, None));
+        let list = users.iter().map(|&u| Json::from(u)).collect();
+        let mut entry: Entries = vec![("used_by".into(), Json::Array(list))];
+        entry.extend(at.map(|at| ("at".into(), at)));
+        section.entry(&mut out, name, &Json::Object(entry));
+    }
+    section.close(&mut out);
+    json::write_close(&mut out, 0, header.len() + 4, '}');
+    out.push('\n');
+    out
+}
 
-    let map = json!({
-        "version": Json::int(VERSION as i64),
-        "template": template,
-        "target": target.name(),
-        "resources": Json::Object(resources),
-        "params": Json::Object(params),
-        "outputs": Json::Object(outputs),
-        "conditions": Json::Object(conditions),
-    });
-    json::pretty(&map)
+/// A section of the map's object, written entry by entry.
+struct Section {
+    count: usize,
+}
+
+impl Section {
+    /// Opens the `index`th entry of the map, `key`, an object.
+    fn open(out: &mut String, index: usize, key: &str) -> Section {
+        json::write_key(out, index, 1, key);
+        out.push('{');
+        Section { count: 0 }
+    }
+
+    fn entry(&mut self, out: &mut String, name: &str, value: &Json) {
+        json::write_key(out, self.count, 2, name);
+        json::write(out, value, 2);
+        self.count += 1;
+    }
+
+    fn close(self, out: &mut String) {
+        json::write_close(out, 1, self.count, '}');
+    }
 }
 
 /// The text a span covers (empty when it is not in `db`).

@@ -42,9 +42,9 @@ fn deployment(target: Target) -> Deployment {
 
 fn map_of(target: Target) -> Value {
     let d = deployment(target);
-    let (text, _) = crate::backend::emit(&d);
+    let emission = crate::backend::emission(&d);
     let names = crate::backend::names(&d);
-    let map = build(&SourceDb::new(), &d, &names, "app.json", &text);
+    let map = build(&SourceDb::new(), &d, &names, "app.json", &emission.sections);
     serde_json::from_str(&map).expect("a map is JSON")
 }
 
@@ -78,10 +78,16 @@ fn terraform_maps_say_what_a_resource_moved_from() {
     let mut vol = Resource::new("VolLogs", "vol_logs", "aws_ebs_volume", vec![]);
     vol.moved_from = Some("data_logs".into());
     d.resources.push(vol);
-    let (text, _) = crate::backend::emit(&d);
+    let emission = crate::backend::emission(&d);
     let names = crate::backend::names(&d);
-    let map: Value =
-        serde_json::from_str(&build(&SourceDb::new(), &d, &names, "a.tf.json", &text)).unwrap();
+    let map = build(
+        &SourceDb::new(),
+        &d,
+        &names,
+        "a.tf.json",
+        &emission.sections,
+    );
+    let map: Value = serde_json::from_str(&map).unwrap();
     let entry = &map["resources"]["aws_ebs_volume.vol_logs"];
     assert_eq!(entry["renamed_from"], "aws_ebs_volume.data_logs");
     assert_eq!(map["conditions"], json!({}));

@@ -39,14 +39,15 @@ use crate::diagnostics::{Diagnostic, codes};
 use crate::ir::{Deployment, Param, ResourceId};
 use crate::json::{self, Entries, Json};
 use crate::source::Span;
+use crate::sourcemap::Emitted;
 
-use super::Names;
+use super::{Emission, Names, Noted};
 use limits::MAX_TEMPLATE_DESCRIPTION;
 use resources::image_params;
 
 /// The template of `deployment`, printed as `infra build` writes it, and
 /// what CloudFormation cannot express.
-pub fn emit(deployment: &Deployment) -> (String, Vec<Diagnostic>) {
+pub fn emission(deployment: &Deployment) -> Emission {
     let param_ids = deployment
         .params
         .iter()
@@ -54,8 +55,12 @@ pub fn emit(deployment: &Deployment) -> (String, Vec<Diagnostic>) {
         .collect();
     let names = resource_names(deployment);
     let mut emitter = Emitter::new(deployment, &param_ids, &names);
-    let template = emitter.template();
-    (template, emitter.diagnostics)
+    let (text, sections) = emitter.template();
+    Emission {
+        text,
+        diagnostics: emitter.diagnostics,
+        sections,
+    }
 }
 
 /// The names `emit` gives: resources by their logical ids, params by their
@@ -197,8 +202,8 @@ impl<'d> Emitter<'d> {
         );
     }
 
-    /// The template, printed.
-    fn template(&mut self) -> String {
+    /// The template, printed, and what its source map reads of it.
+    fn template(&mut self) -> (String, Emitted) {
         self.check_ids();
         self.check_images();
         let parameters = self.parameters();
@@ -208,13 +213,15 @@ impl<'d> Emitter<'d> {
         // fresh; the template is put together at the end, the sections before
         // `Resources` being filled in meanwhile.
         let mut printed = String::new();
-        let mut resources: Vec<(Cow<str>, std::ops::Range<usize>)> =
+        // Each with the conditions it uses, for its source map.
+        let mut resources: Noted<std::ops::Range<usize>> =
             Vec::with_capacity(deployment.resources.len());
         for r in &deployment.resources {
             if let Some(resource) = self.resource(r) {
                 let start = printed.len();
                 json::write(&mut printed, &resource, 2);
-                resources.push((Cow::from(r.id.as_str()), start..printed.len()));
+                let uses = Emitted::uses(deployment.target, &resource);
+                resources.push((Cow::from(r.id.as_str()), (start..printed.len(), uses)));
             }
         }
         // Ids repeat only in a program with an error (E0511), where the last
@@ -268,6 +275,11 @@ impl<'d> Emitter<'d> {
                 Json::Object(std::mem::take(&mut self.conditions)),
             ));
         }
+        let mut last: Entries<'d> = Vec::new();
+        if !outputs.is_empty() {
+            last.push(("Outputs".into(), Json::Object(outputs)));
+        }
+        let mut sections = Emitted::of(deployment.target, template.iter().chain(&last));
         let mut text = String::with_capacity(printed.len() + 4096);
         text.push('{');
         for (i, (name, value)) in template.iter().enumerate() {
@@ -276,21 +288,23 @@ impl<'d> Emitter<'d> {
         }
         json::write_key(&mut text, template.len(), 1, "Resources");
         text.push('{');
-        for (i, (id, range)) in resources.iter().enumerate() {
+        for (i, (id, (range, _))) in resources.iter().enumerate() {
             json::write_key(&mut text, i, 2, id);
             text.push_str(&printed[range.clone()]);
         }
         json::write_close(&mut text, 1, resources.len(), '}');
-        let mut sections = template.len() + 1;
-        if !outputs.is_empty() {
-            json::write_key(&mut text, sections, 1, "Outputs");
-            json::write(&mut text, &Json::Object(outputs), 1);
-            sections += 1;
+        let count = template.len() + 1;
+        for (i, (key, value)) in last.iter().enumerate() {
+            json::write_key(&mut text, count + i, 1, key);
+            json::write(&mut text, value, 1);
         }
-        json::write_close(&mut text, 0, sections, '}');
+        json::write_close(&mut text, 0, count + last.len(), '}');
         text.push('\n');
         self.check_limits(text.len(), resources.len());
-        text
+        sections.resources = (resources.into_iter())
+            .map(|(id, (_, uses))| (id.into_owned(), uses))
+            .collect();
+        (text, sections)
     }
 }
 

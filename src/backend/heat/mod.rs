@@ -70,8 +70,9 @@ use crate::diagnostics::{Code, Diagnostic, codes};
 use crate::ir::{Deployment, Expr, ResourceId};
 use crate::json::{self, Entries, Json};
 use crate::source::Span;
+use crate::sourcemap::Emitted;
 
-use super::Names;
+use super::{Emission, Names};
 use conditions::Condition;
 use limits::size_limit;
 use params::{parameter_groups, parameters, unchecked_constraints};
@@ -85,12 +86,18 @@ const NULLABLE_IF_VERSION: &str = "2021-04-16";
 
 /// The template of `deployment`, printed as `infra build` writes it, and
 /// what Heat cannot express.
-pub fn emit(deployment: &Deployment) -> (String, Vec<Diagnostic>) {
+pub fn emission(deployment: &Deployment) -> Emission {
     let names = resource_names(deployment);
     let mut emitter = Emitter::new(deployment, &names);
     let parameters = parameters(&deployment.params);
     let groups = parameter_groups(&deployment.params);
-    let resources = emitter.resources();
+    let mut noted = Vec::with_capacity(deployment.resources.len());
+    let resources: Entries = (emitter.resources().into_iter())
+        .map(|(name, (printed, uses))| {
+            noted.push((name.to_string(), uses));
+            (name, printed)
+        })
+        .collect();
     let outputs = emitter.outputs();
     let cnames = cnames_to_addresses(deployment, &codes::E0537, |id, _, attribute| {
         format!("`{}` of `{}`", attribute, emitter.name(id))
@@ -124,11 +131,17 @@ pub fn emit(deployment: &Deployment) -> (String, Vec<Diagnostic>) {
     if !outputs.is_empty() {
         template.push(("outputs".into(), Json::Object(outputs)));
     }
+    let mut sections = Emitted::of(deployment.target, &template);
+    sections.resources = noted;
     let text = json::pretty(&Json::Object(template));
     emitter
         .diagnostics
         .extend(size_limit(deployment, text.len()));
-    (text, emitter.diagnostics)
+    Emission {
+        text,
+        diagnostics: emitter.diagnostics,
+        sections,
+    }
 }
 
 /// Where a value is written: for diagnostics, and for what may appear there.

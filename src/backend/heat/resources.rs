@@ -6,9 +6,11 @@ use crate::backend::common::exports;
 use crate::diagnostics::{Diagnostic, codes};
 use crate::ir::{Deletion, Deployment, Expr, Output, Resource, ResourceId};
 use crate::json::{self, Json, json};
+use crate::sourcemap::Emitted;
 
 use super::conditions::simplified;
 use super::{Emitter, Entries, Site};
+use crate::backend::Noted;
 
 /// The note (W0531) on export names, which Heat has no use for.
 pub(super) fn unused_exports(deployment: &Deployment) -> Option<Diagnostic> {
@@ -27,12 +29,16 @@ pub(super) fn unused_exports(deployment: &Deployment) -> Option<Diagnostic> {
 }
 
 impl<'d> Emitter<'d> {
-    pub(super) fn resources(&mut self) -> Entries<'d> {
+    /// The resources, each printed as it is built (at the depth of the
+    /// template's `resources`), with the conditions each uses.
+    pub(super) fn resources(&mut self) -> Noted<'d, Json<'d>> {
         let deployment = self.deployment;
         let resources = (deployment.resources.iter().enumerate())
             .map(|(i, r)| {
                 let id = ResourceId(i as u32);
-                (self.name(id).into(), self.resource(id, r))
+                let resource = self.resource(id, r);
+                let uses = Emitted::uses(deployment.target, &resource);
+                (self.name(id).into(), (json::printed(&resource, 2), uses))
             })
             .collect();
         json::dedup(resources)

@@ -16,7 +16,7 @@ use super::interpolation::{Segment, replaced};
 
 /// The template as JSON, and the diagnostics.
 fn emit(d: &Deployment) -> (Value, Vec<crate::diagnostics::Diagnostic>) {
-    let (text, diagnostics) = super::emit(&resolved(d));
+    let (text, diagnostics) = crate::backend::emit(&resolved(d));
     (
         serde_json::from_str(&text).expect("the template is JSON"),
         diagnostics,

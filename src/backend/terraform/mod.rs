@@ -91,8 +91,9 @@ use crate::diagnostics::{Diagnostic, codes};
 use crate::ir::{Deployment, Expr, Param, Resource, ResourceId, Target};
 use crate::json::{self, Entries, Json, json};
 use crate::source::Span;
+use crate::sourcemap::Emitted;
 
-use super::Names;
+use super::{Emission, Names};
 use outputs::unused_exports;
 
 /// The Terraform version the configuration is written for: `strcontains`
@@ -101,7 +102,7 @@ const REQUIRED_VERSION: &str = ">= 1.5.0";
 
 /// The configuration of `deployment`, printed as `infra build` writes it,
 /// and what the target cannot express.
-pub fn emit(deployment: &Deployment) -> (String, Vec<Diagnostic>) {
+pub fn emission(deployment: &Deployment) -> Emission {
     let mut emitter = Emitter::new(deployment);
     let json = emitter.configuration();
     let cnames = cnames_to_addresses(deployment, &codes::E0553, |id, _, attribute| {
@@ -109,7 +110,11 @@ pub fn emit(deployment: &Deployment) -> (String, Vec<Diagnostic>) {
     });
     emitter.diagnostics.extend(cnames);
     emitter.diagnostics.extend(unused_exports(deployment));
-    (json::pretty(&json), emitter.diagnostics)
+    Emission {
+        text: json::pretty(&json),
+        diagnostics: emitter.diagnostics,
+        sections: Emitted::of_tree(deployment.target, &json),
+    }
 }
 
 /// The names `emit` gives: resources as `TYPE.NAME`, params by
@@ -220,7 +225,6 @@ impl<'d> Emitter<'d> {
         self.check_names();
         self.compute_locals();
         let variables = self.variables();
-        // Resources by type, types in order of first use.
         // Resources and the data sources of `existing` declarations, by
         // type, types in order of first use.
         let mut resources: Vec<(&'d str, Entries<'d>)> = Vec::new();
@@ -228,7 +232,9 @@ impl<'d> Emitter<'d> {
         let mut read: Vec<(&'d str, Entries<'d>)> = Vec::new();
         let mut read_types: HashMap<&'d str, usize> = HashMap::default();
         for r in &d.resources {
-            let body = self.resource(r);
+            // Printed at once, at its depth under `resource.TYPE` (or
+            // `data.TYPE`).
+            let body = json::printed(&self.resource(r), 3);
             let (blocks, types) = match r.existing {
                 true => (&mut read, &mut read_types),
                 false => (&mut resources, &mut types),

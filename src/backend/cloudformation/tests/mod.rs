@@ -15,7 +15,7 @@ mod refusals;
 
 /// The template and the diagnostics, the references resolved.
 fn emit(d: &Deployment) -> (String, Vec<crate::diagnostics::Diagnostic>) {
-    super::emit(&resolved(d))
+    crate::backend::emit(&resolved(d))
 }
 
 fn deployment() -> Deployment {

@@ -17,7 +17,7 @@ mod values;
 
 /// The configuration as JSON, and the diagnostics.
 fn emit(d: &Deployment) -> (Value, Vec<crate::diagnostics::Diagnostic>) {
-    let (text, diagnostics) = super::emit(&resolved(d));
+    let (text, diagnostics) = crate::backend::emit(&resolved(d));
     (
         serde_json::from_str(&text).expect("the configuration is JSON"),
         diagnostics,
