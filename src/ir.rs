@@ -64,6 +64,10 @@ pub struct Param {
     pub message: Option<String>,
     pub label: Option<String>,
     pub group: Option<String>,
+    /// What the target checks the value names, when it is the id of an
+    /// `existing` resource: CloudFormation's AWS-specific parameter type
+    /// (`AWS::EC2::VPC::Id`), Heat's custom constraint (`neutron.network`).
+    pub native_type: Option<String>,
     /// Where the entry file declares it: the param's name.
     pub span: Span,
 }
@@ -136,6 +140,10 @@ pub struct Resource {
     /// child's param names, and an `Attr` of it reads one of the child's
     /// outputs.
     pub stack: Option<String>,
+    /// A resource the program reads and does not manage (`existing`):
+    /// Heat adopts it by `external_id` (its `id` property), Terraform reads
+    /// it as a data source (its properties the lookup arguments).
+    pub existing: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -185,6 +193,10 @@ pub enum Expr {
     Index(Box<Expr>, Box<Expr>),
     Member(Box<Expr>, String),
     Context(Context),
+    /// The value another stack exports under this name (CloudFormation
+    /// `Fn::ImportValue`): the id of an `existing` resource given by
+    /// `export`.
+    Import(Box<Expr>),
     /// The index of a copy of a resource with a deploy-time `count`.
     CountIndex,
     /// The list of `each` over the copies of `of`, a native resource with a
@@ -260,6 +272,7 @@ impl Param {
             message: None,
             label: None,
             group: None,
+            native_type: None,
             span: Span::default(),
         }
     }
@@ -290,6 +303,7 @@ impl Resource {
             moved_from: None,
             group: String::new(),
             stack: None,
+            existing: false,
         }
     }
 }
@@ -340,7 +354,7 @@ impl Expr {
                     }
                 }
             }
-            Expr::Not(x) | Expr::Neg(x) | Expr::Member(x, _) => f(x),
+            Expr::Not(x) | Expr::Neg(x) | Expr::Member(x, _) | Expr::Import(x) => f(x),
             Expr::Copies { each, .. } => f(each),
             Expr::Binary(_, a, b) | Expr::Index(a, b) => {
                 f(a);
@@ -377,7 +391,7 @@ impl Expr {
                     }
                 }
             }
-            Expr::Not(x) | Expr::Neg(x) | Expr::Member(x, _) => f(x),
+            Expr::Not(x) | Expr::Neg(x) | Expr::Member(x, _) | Expr::Import(x) => f(x),
             Expr::Copies { each, .. } => f(each),
             Expr::Binary(_, a, b) | Expr::Index(a, b) => {
                 f(a);

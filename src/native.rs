@@ -25,6 +25,11 @@ pub struct NativeFacts {
     pub address_attributes: Vec<String>,
     /// A DNS record: the properties holding its type and its values.
     pub dns_record: Option<DnsRecord>,
+    /// What a template parameter holding the id of a resource of the type
+    /// is, for an `existing` declaration: CloudFormation's AWS-specific
+    /// parameter type (`AWS::EC2::VPC::Id`), Heat's custom constraint
+    /// (`neutron.network`).
+    pub id_param: Option<String>,
 }
 
 /// An attribute given as a list of objects, read as a map: `attribute` is

@@ -316,3 +316,33 @@ fn a_library_or_a_program_with_errors_compares_nothing() {
     assert!(err.contains("E0203"), "{err}");
     assert!(text(&output.stdout).is_empty());
 }
+
+/// An `existing` declaration reads a resource the program does not manage:
+/// naming another one changes nothing the stack deploys, on Heat (which
+/// adopts it by `external_id`) or Terraform (a data source).
+#[test]
+fn an_existing_resource_read_elsewhere_is_never_replaced() {
+    for (program, from, to, target) in [
+        (
+            "examples/native/heat/existing_network.infra",
+            "id = network_id",
+            "id = \"2f0a5bd3-shared-network\"",
+            &["-t", "heat"][..],
+        ),
+        (
+            "examples/native/terraform-aws/existing_zone.infra",
+            "private_zone = false",
+            "private_zone = true",
+            &["-t", "terraform", "--provider", "aws"],
+        ),
+    ] {
+        let old = tempfile::tempdir().expect("temp dir");
+        build(program, old.path(), target);
+        let dir = tempfile::tempdir().expect("temp dir");
+        let changed = edited(&dir, program, from, to);
+        let output = diff(&changed, old.path(), target);
+        let out = text(&output.stdout);
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+        assert!(out.ends_with("no changes\n"), "{program}: {out}");
+    }
+}

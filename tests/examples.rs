@@ -25,6 +25,7 @@ fn examples() -> Vec<(PathBuf, Vec<Target>)> {
     for (dir, target) in [
         ("examples/native/cloudformation", Target::CloudFormation),
         ("examples/native/heat", Target::Heat),
+        ("examples/native/terraform-aws", Target::TerraformAws),
     ] {
         let mut natives: Vec<PathBuf> = std::fs::read_dir(dir)
             .expect("native examples exist")

@@ -246,6 +246,11 @@ fn check_target_with(
                 continue;
             };
             let r = &deployment.resources[at];
+            // Read, not deployed (`existing`): Heat adopts it, and neither
+            // side counts it.
+            if r.existing {
+                continue;
+            }
             let Some(&item) = item_of_span.get(&(r.span.start as usize, r.span.end as usize))
             else {
                 failures.push(format!(
@@ -281,6 +286,7 @@ fn check_target_with(
         let made: BTreeSet<usize> = deployment
             .resources
             .iter()
+            .filter(|r| !r.existing)
             .filter_map(|r| {
                 item_of_span
                     .get(&(r.span.start as usize, r.span.end as usize))

@@ -30,10 +30,17 @@ fn examples() -> Vec<(PathBuf, Vec<&'static str>)> {
         }
     }
     for (dir, target) in [
-        ("examples/native/cloudformation", "cloudformation"),
-        ("examples/native/heat", "heat"),
+        (
+            "examples/native/cloudformation",
+            &["-t", "cloudformation"][..],
+        ),
+        ("examples/native/heat", &["-t", "heat"]),
+        (
+            "examples/native/terraform-aws",
+            &["-t", "terraform", "--provider", "aws"],
+        ),
     ] {
-        out.extend(sorted(dir).into_iter().map(|p| (p, vec!["-t", target])));
+        out.extend(sorted(dir).into_iter().map(|p| (p, target.to_vec())));
     }
     out
 }

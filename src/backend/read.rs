@@ -238,6 +238,11 @@ fn heat(top: &Object) -> Result<Shape, String> {
         let body = body
             .as_object()
             .ok_or_else(|| format!("resource `{name}` is not an object"))?;
+        // A resource adopted by its id (an `existing` declaration) is
+        // never created, changed or deleted by the stack: nothing to compare.
+        if body.contains_key("external_id") {
+            continue;
+        }
         let type_name = type_of(body, "type", name)?;
         let mut props = properties(body.get("properties"), name)?;
         let mut meta: BTreeMap<String, Value> = body

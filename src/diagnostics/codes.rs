@@ -55,6 +55,11 @@ codes! {
     E0108 Error "not a value";
     E0109 Error "name declared outside the component";
     E0110 Error "invalid rename";
+    E0111 Error "existing declaration of a type without a native schema";
+    E0112 Error "no data source for an existing Terraform type";
+    E0113 Error "attribute the target cannot read of an existing resource";
+    E0114 Error "setting an existing declaration does not take";
+    E0115 Error "existing declaration that says no resource";
     // Types and schemas (E02xx, W02xx).
     E0201 Error "unknown property";
     E0202 Error "missing required property";
@@ -154,6 +159,8 @@ codes! {
     E0552 Error "context value the provider cannot read";
     E0553 Error "CNAME record pointing at an address on Terraform";
     E0554 Error "count known only after apply";
+    E0555 Error "output of an imported value";
+    E0556 Error "one param holding the ids of two kinds of resource";
     W0550 Warning "param name reserved by Terraform";
     W0552 Note "export name not used by Terraform";
     E0401 Error "dependency cycle";

@@ -100,7 +100,11 @@ impl Printer<'_> {
                 self.expr(&let_decl.value);
             }
             ItemKind::Resource(resource) => {
-                self.write("resource ");
+                self.write(if resource.existing {
+                    "existing "
+                } else {
+                    "resource "
+                });
                 self.write(&resource.name.name);
                 self.write(": ");
                 match &resource.ty {

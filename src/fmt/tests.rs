@@ -385,6 +385,10 @@ stateless component Tiny { let x = 1 }
   attribute Arn: string = "Ref"
 }
 native "AWS::Empty" on cloudformation {}
+"#,
+    r#"/// The platform team's VPC.
+existing   shared_vpc :AWS::EC2::VPC{ id=vpc_id // the param
+export = "net-VpcId" }
 
 // End of file comment.
 "#,
@@ -406,6 +410,9 @@ fn rich_program_round_trips() {
         "\n\nresource vpc: network.Network {\n  cidr = \"10.0.0.0/16\"\n}\n\nresource web:"
     ));
     assert!(formatted.contains("resource thing: \"AWS::IoT::Thing\" {}\n"));
+    assert!(formatted.contains(
+        "/// The platform team's VPC.\nexisting shared_vpc: AWS::EC2::VPC {\n  id = vpc_id // the param\n  export = \"net-VpcId\"\n}\n"
+    ));
     assert!(formatted.ends_with("// End of file comment.\n"));
 }
 

@@ -137,6 +137,7 @@ fn add_node(graph: &mut DepGraph, item: &Item) -> Option<NodeId> {
         name_span: name.span,
         span: item.span,
         state: None,
+        existing: matches!(&item.kind, ItemKind::Resource(r) if r.existing),
     });
     if kind == NodeKind::Output {
         graph.outputs.insert(name.name.clone(), id);

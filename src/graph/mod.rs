@@ -99,6 +99,8 @@ pub struct Node {
     /// A resource's state class, when the type checker knows it; always
     /// `None` for params, lets and outputs.
     pub state: Option<StateClass>,
+    /// A resource the program reads and does not manage (`existing`).
+    pub existing: bool,
 }
 
 impl Node {

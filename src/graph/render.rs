@@ -19,6 +19,9 @@ pub fn render(graph: &DepGraph, format: Format) -> String {
 
 /// The second line of a node's label: `(resource, persistent)`.
 fn describe(node: &Node) -> String {
+    if node.existing {
+        return "(existing)".to_string();
+    }
     match node.state {
         Some(state) => format!("({}, {})", node.kind.as_str(), state.as_str()),
         None => format!("({})", node.kind.as_str()),
@@ -57,6 +60,8 @@ fn render_dot(graph: &DepGraph) -> String {
             NodeKind::Param => attrs.push("shape=ellipse".into()),
             NodeKind::Let => attrs.push("style=rounded".into()),
             NodeKind::Output => attrs.push("shape=note".into()),
+            // Read, not managed: drawn dashed.
+            NodeKind::Resource if node.existing => attrs.push("style=dashed".into()),
             NodeKind::Resource => match node.state {
                 Some(StateClass::Persistent) => {
                     attrs.push("style=\"bold,filled\"".into());
@@ -145,6 +150,7 @@ fn render_mermaid(graph: &DepGraph) -> String {
         let (open, close) = match node.kind {
             NodeKind::Param => ("([\"", "\"])"),
             NodeKind::Let => ("(\"", "\")"),
+            NodeKind::Resource if node.existing => ("[[\"", "\"]]"),
             NodeKind::Resource => ("[\"", "\"]"),
             NodeKind::Output => ("[/\"", "\"/]"),
         };
@@ -212,7 +218,10 @@ fn render_json(graph: &DepGraph) -> String {
             .nodes()
             .map(|(_, node)| JsonNode {
                 id: node.id(),
-                kind: node.kind.as_str(),
+                kind: match node.existing {
+                    true => "existing",
+                    false => node.kind.as_str(),
+                },
                 name: node.name.clone(),
                 state: node.state.map(StateClass::as_str),
                 file: node.name_span.file.0,

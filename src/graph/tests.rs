@@ -476,6 +476,7 @@ fn renderers_escape_any_name() {
         name_span: Span::default(),
         span: Span::default(),
         state: None,
+        existing: false,
     };
     let mut graph = DepGraph::default();
     let a = graph.graph.add_node(node("a\"b\\c\nd", NodeKind::Resource));

@@ -146,6 +146,9 @@ pub struct Expander<'p> {
     pub(super) key_buffer: Key,
     /// Top-level params read at deploy time.
     pub(super) used_params: HashSet<&'p str>,
+    /// The params that hold the id of an `existing` resource, with what the
+    /// target checks it names (`ir::Param::native_type`).
+    pub(super) id_params: HashMap<String, String>,
     /// The values of the top-level params read so far.
     pub(super) top_params: HashMap<&'p str, Val>,
     /// The copy of the entry file's repeated resource being expanded: its
@@ -172,6 +175,7 @@ impl<'p> Expander<'p> {
             path_buffer: Vec::new(),
             key_buffer: Vec::new(),
             used_params: HashSet::default(),
+            id_params: HashMap::default(),
             top_params: HashMap::default(),
             top_copy: None,
             budget,

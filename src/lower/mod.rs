@@ -14,6 +14,7 @@ mod params;
 mod resources;
 #[cfg(test)]
 mod tests;
+mod unmanaged;
 mod values;
 
 pub use budget::Budget;

@@ -41,6 +41,7 @@ impl<'p> Expander<'p> {
                 message: c.message.clone(),
                 label: info.label.clone(),
                 group: info.group.clone(),
+                native_type: self.id_params.get(p.name.name.as_str()).cloned(),
                 span: p.name.span,
             });
         }

@@ -642,6 +642,7 @@ impl<'p> Expander<'p> {
                     }
                     value
                 }
+                SchemaKind::Native { .. } if r.existing => self.existing(r, schema, path, key),
                 SchemaKind::Native { .. } => {
                     let type_name = schema.name.clone();
                     let state = schema.state;
@@ -785,6 +786,7 @@ impl<'p> Expander<'p> {
             moved_from: None,
             group: String::new(),
             stack: None,
+            existing: false,
         });
         Val::Resource(Rc::new(Instance::native(id, false)))
     }

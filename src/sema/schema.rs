@@ -63,6 +63,9 @@ pub struct Schema {
     pub replacement: Replacement,
     /// What the source of a native type's schema says is deprecated.
     pub deprecated: Deprecated,
+    /// The schema of an `existing` declaration: what the target can read of
+    /// a resource of the native type it does not manage.
+    pub existing: bool,
 }
 
 /// The deprecations of a native type's schema (its `deprecated = true` and

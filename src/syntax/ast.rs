@@ -103,6 +103,8 @@ pub struct Let {
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Resource {
+    /// `existing`: a resource the program reads and does not manage.
+    pub existing: bool,
     pub name: Ident,
     pub ty: ResourceType,
     pub for_guard: Option<ForGuard>,

@@ -17,6 +17,7 @@ const DECLARATION_KEYWORDS: &[&str] = &[
     "param",
     "let",
     "resource",
+    "existing",
     "output",
     "type",
     "component",
@@ -217,6 +218,7 @@ fn rule_name(rule: Rule) -> String {
         | Rule::param_decl
         | Rule::let_decl
         | Rule::resource_decl
+        | Rule::existing_decl
         | Rule::output_decl
         | Rule::type_decl
         | Rule::component_decl

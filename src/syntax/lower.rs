@@ -159,6 +159,7 @@ fn is_noise(rule: Rule) -> bool {
             | Rule::kw_param
             | Rule::kw_let
             | Rule::kw_resource
+            | Rule::kw_existing
             | Rule::kw_output
             | Rule::kw_type
             | Rule::kw_component
@@ -262,7 +263,9 @@ impl<'t> Lowerer<'t> {
             Rule::import_decl => self.import(pair).map(ItemKind::Import),
             Rule::param_decl => self.param(pair).map(ItemKind::Param),
             Rule::let_decl => self.let_decl(pair).map(ItemKind::Let),
-            Rule::resource_decl => self.resource(pair).map(ItemKind::Resource),
+            Rule::resource_decl | Rule::existing_decl => {
+                self.resource(pair).map(ItemKind::Resource)
+            }
             Rule::output_decl => self.output(pair).map(ItemKind::Output),
             Rule::type_decl => self.type_decl(pair).map(ItemKind::TypeAlias),
             Rule::component_decl => self.component(pair).map(ItemKind::Component),
@@ -327,6 +330,7 @@ impl<'t> Lowerer<'t> {
     }
 
     fn resource(&self, pair: Pair<Rule>) -> Option<Resource> {
+        let existing = pair.as_rule() == Rule::existing_decl;
         let mut c = Children::of(pair);
         let name = self.ident(c.next()?);
         let ty_pair = Children::of(c.optional(Rule::resource_type)?).next()?;
@@ -359,6 +363,7 @@ impl<'t> Lowerer<'t> {
         };
         let body = self.block(c.optional(Rule::block)?);
         Some(Resource {
+            existing,
             name,
             ty,
             for_guard,

@@ -33,6 +33,7 @@ pub(super) const DECLARATION_WORDS: &[&[u8]] = &[
     b"param",
     b"let",
     b"resource",
+    b"existing",
     b"output",
     b"component",
     b"native",

@@ -61,24 +61,33 @@ STATE = {
 # attributes Fn::GetAtt returns as lists (from the CloudFormation resource
 # reference, "Return values"), and where a type takes the machine image it
 # boots from (`image`, a path: `.name` a field of an object), which the
-# CloudFormation backend checks is an AMI id (E0517, W0515).
+# CloudFormation backend checks is an AMI id (E0517, W0515); and
+# `id_param`, the AWS-specific parameter type a parameter holding the id
+# of a resource of the type has (from the CloudFormation user guide,
+# "Supported AWS-specific parameter types"), which an `existing`
+# declaration gives the param holding its id.
 FACTS = {
     "AWS::EC2::VPC": {
+        "id_param": "AWS::EC2::VPC::Id",
         "cidr": ["CidrBlock"],
         "network": "CidrBlock",
         "secondary_blocks": True,
         "list_attributes": ["CidrBlockAssociations", "Ipv6CidrBlocks"],
     },
     "AWS::EC2::VPCCidrBlock": {"adds_cidr": True},
-    "AWS::EC2::Instance": {"image": "ImageId"},
+    "AWS::EC2::Instance": {"image": "ImageId", "id_param": "AWS::EC2::Instance::Id"},
+    "AWS::EC2::KeyPair": {"id_param": "AWS::EC2::KeyPair::KeyName"},
+    "AWS::EC2::Volume": {"id_param": "AWS::EC2::Volume::Id"},
     "AWS::EC2::LaunchTemplate": {"image": "LaunchTemplateData.ImageId"},
     "AWS::EC2::Subnet": {
+        "id_param": "AWS::EC2::Subnet::Id",
         "cidr": ["CidrBlock"],
         "subnet": {"network": "VpcId", "cidr": "CidrBlock"},
         "list_attributes": ["Ipv6CidrBlocks"],
     },
     "AWS::EC2::Route": {"cidr": ["DestinationCidrBlock"]},
     "AWS::EC2::SecurityGroup": {
+        "id_param": "AWS::EC2::SecurityGroup::Id",
         "cidr": ["SecurityGroupIngress[].CidrIp", "SecurityGroupEgress[].CidrIp"],
     },
     "AWS::EC2::SecurityGroupIngress": {"cidr": ["CidrIp"]},
@@ -88,7 +97,10 @@ FACTS = {
     "AWS::RDS::DBInstance": {
         "list_attributes": ["ReadReplicaDBClusterIdentifiers", "ReadReplicaDBInstanceIdentifiers"],
     },
-    "AWS::Route53::HostedZone": {"list_attributes": ["NameServers"]},
+    "AWS::Route53::HostedZone": {
+        "list_attributes": ["NameServers"],
+        "id_param": "AWS::Route53::HostedZone::Id",
+    },
 }
 
 # Properties the schemas list as conditionalCreateOnlyProperties (a change

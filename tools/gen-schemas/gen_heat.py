@@ -58,6 +58,60 @@ FACTS = {
     "OS::Designate::RecordSet": {"dns_record": {"type": "type", "records": "records"}},
 }
 
+# `id_param`: the custom constraint (Heat's `heat.constraints` entry
+# points) that checks a parameter names an existing resource of the type,
+# which an `existing` declaration gives the param holding its id.
+ID_CONSTRAINTS = {
+    "OS::Barbican::CertificateContainer": "barbican.container",
+    "OS::Barbican::GenericContainer": "barbican.container",
+    "OS::Barbican::RSAContainer": "barbican.container",
+    "OS::Barbican::Secret": "barbican.secret",
+    "OS::Cinder::QoSSpecs": "cinder.qos_specs",
+    "OS::Cinder::Volume": "cinder.volume",
+    "OS::Cinder::VolumeType": "cinder.vtype",
+    "OS::Designate::Zone": "designate.zone",
+    "OS::Glance::WebImage": "glance.image",
+    "OS::Keystone::Domain": "keystone.domain",
+    "OS::Keystone::Group": "keystone.group",
+    "OS::Keystone::Project": "keystone.project",
+    "OS::Keystone::Region": "keystone.region",
+    "OS::Keystone::Role": "keystone.role",
+    "OS::Keystone::Service": "keystone.service",
+    "OS::Keystone::User": "keystone.user",
+    "OS::Magnum::ClusterTemplate": "magnum.cluster_template",
+    "OS::Manila::ShareNetwork": "manila.share_network",
+    "OS::Manila::ShareType": "manila.share_type",
+    "OS::Mistral::Workflow": "mistral.workflow",
+    "OS::Neutron::AddressScope": "neutron.address_scope",
+    "OS::Neutron::FlowClassifier": "neutron.flow_classifier",
+    "OS::Neutron::Net": "neutron.network",
+    "OS::Neutron::Port": "neutron.port",
+    "OS::Neutron::PortPair": "neutron.port_pair",
+    "OS::Neutron::PortPairGroup": "neutron.port_pair_group",
+    "OS::Neutron::QoSPolicy": "neutron.qos_policy",
+    "OS::Neutron::Router": "neutron.router",
+    "OS::Neutron::SecurityGroup": "neutron.security_group",
+    "OS::Neutron::Segment": "neutron.segment",
+    "OS::Neutron::Subnet": "neutron.subnet",
+    "OS::Neutron::SubnetPool": "neutron.subnetpool",
+    "OS::Neutron::TaaS::TapFlow": "neutron.taas.tap_flow",
+    "OS::Neutron::TaaS::TapService": "neutron.taas.tap_service",
+    "OS::Nova::Flavor": "nova.flavor",
+    "OS::Nova::KeyPair": "nova.keypair",
+    "OS::Nova::Server": "nova.server",
+    "OS::Octavia::AvailabilityZone": "octavia.availabilityzone",
+    "OS::Octavia::AvailabilityZoneProfile": "octavia.availabilityzoneprofile",
+    "OS::Octavia::Flavor": "octavia.flavor",
+    "OS::Octavia::FlavorProfile": "octavia.flavorprofile",
+    "OS::Octavia::L7Policy": "octavia.l7policy",
+    "OS::Octavia::Listener": "octavia.listener",
+    "OS::Octavia::LoadBalancer": "octavia.loadbalancer",
+    "OS::Octavia::Pool": "octavia.pool",
+    "OS::Zaqar::Queue": "zaqar.queue",
+}
+for _type, _constraint in ID_CONSTRAINTS.items():
+    FACTS.setdefault(_type, {})["id_param"] = _constraint
+
 # Properties that are update_allowed but whose change a plugin's
 # needs_replace_with_prop_diff turns into a replacement, depending on an
 # update policy property (OS::Nova::Server: flavor_update_policy,

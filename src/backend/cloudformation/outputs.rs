@@ -107,6 +107,19 @@ impl<'d> Emitter<'d> {
                 None => None,
             },
         };
+        if let Expr::Import(name) = &o.value {
+            self.report(
+                Diagnostic::new(
+                    &codes::E0555,
+                    o.span,
+                    format!("output `{}` is only a value another stack exports", o.name),
+                )
+                .label(format!("its value is the export {}", self.describe(name)))
+                .note("cfn-lint refuses an output that passes on an import (W6001): the stack that exports it already gives it to every stack")
+                .help("drop the output: its readers import the same export"),
+            );
+            return None;
+        }
         let secrets: Vec<String> = params_in(&o.value)
             .into_iter()
             .filter(|name| self.params.get(name.as_str()).is_some_and(|p| p.secret))

@@ -48,6 +48,11 @@ impl<'d> Emitter<'d> {
     fn parameter(&mut self, p: &'d Param) -> Option<Json<'d>> {
         let span = self.param_span(&p.name);
         let ty = match &p.ty {
+            // The id of an `existing` resource: CloudFormation checks it
+            // names one.
+            ParamType::String if p.native_type.is_some() => {
+                p.native_type.as_deref().unwrap_or("String")
+            }
             ParamType::String if self.image_params.contains(p.name.as_str()) => {
                 "AWS::EC2::Image::Id"
             }

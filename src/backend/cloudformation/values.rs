@@ -36,6 +36,7 @@ impl Emitter<'_> {
             Expr::Param(name) => name.clone(),
             Expr::Ref(id) => self.id(*id).to_string(),
             Expr::Attr(id, attr) => format!("{}.{attr}", self.id(*id)),
+            Expr::Import(name) => format!("the export {}", self.describe(name)),
             Expr::Interp(_) => "\"...\"".to_string(),
             Expr::Not(e) => format!("!{}", self.describe_operand(e)),
             Expr::Neg(e) => format!("-{}", self.describe_operand(e)),
@@ -197,6 +198,7 @@ impl<'d> Emitter<'d> {
                 self.resource_read(*id, Some(attr), site);
                 json!({ "Fn::GetAtt": [self.id(*id), attr] })
             }
+            Expr::Import(name) => json!({ "Fn::ImportValue": self.value(name, site) }),
             Expr::Interp(parts) => self.interp(parts, site),
             Expr::Not(_)
             | Expr::Binary(

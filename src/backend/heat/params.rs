@@ -114,6 +114,12 @@ fn constraints<'p>(p: &'p Param, ty: &str) -> Vec<Json<'p>> {
     {
         add("allowed_pattern", python_pattern(pattern).into());
     }
+    // The id of an `existing` resource: Heat checks it names one.
+    if ty == "string"
+        && let Some(native_type) = &p.native_type
+    {
+        add("custom_constraint", native_type.into());
+    }
     // Heat checks a list's elements against `allowed_values`, where a list
     // param's allowed values are whole lists (W0532); a `json` parameter
     // takes none.

@@ -270,6 +270,7 @@ impl<'d> Emitter<'d> {
             Expr::Context(Context::Zones) => "availability_zones()".into(),
             Expr::Context(Context::StackName) => "stack_name()".into(),
             Expr::Context(Context::AccountId) => "account_id()".into(),
+            Expr::Import(name) => format!("the export {}", self.show_inner(name)),
             Expr::CountIndex => "i".into(),
             Expr::Copies { of, each } => {
                 format!(

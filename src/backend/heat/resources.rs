@@ -94,6 +94,13 @@ impl<'d> Emitter<'d> {
                     json!({ "count": count, "resource_def": Json::Object(definition) }),
                 ));
             }
+            // Heat adopts a resource the stack does not manage by its id.
+            None if r.existing => {
+                out.push(("type".into(), (&r.type_name).into()));
+                if let Some((_, id)) = properties.into_iter().find(|(key, _)| key == "id") {
+                    out.push(("external_id".into(), id));
+                }
+            }
             None => {
                 out.push(("type".into(), (&r.type_name).into()));
                 if !properties.is_empty() {

@@ -158,6 +158,8 @@ impl<'d> Emitter<'d> {
             }
             Expr::Call(function, args) => self.call(*function, args, site)?,
             Expr::Context(context) => pseudo_parameter(*context)?,
+            // Only a CloudFormation type is read from an export.
+            Expr::Import(_) => return Err(internal("a value imported from another stack")),
             Expr::CountIndex if site.in_group => "%index%".into(),
             Expr::CountIndex => {
                 return Err(internal("the index of a copy outside a counted resource"));

@@ -353,6 +353,11 @@ impl<'d> Emitter<'d> {
                 }
             }
             Expr::Context(c) => (self.context(*c), P_PRIMARY),
+            // Only a CloudFormation type is read from an export.
+            Expr::Import(_) => {
+                self.internal(cx.span, "a value imported from another stack".into());
+                ("null".into(), P_PRIMARY)
+            }
             Expr::Copies { of, each } => (self.copies(*of, each, cx), P_PRIMARY),
             Expr::CountIndex if cx.copy => ("i".into(), P_PRIMARY),
             Expr::CountIndex => {

@@ -187,6 +187,7 @@ fn structure(e: &Expr, children: Vec<Key>) -> Structure {
         Expr::Member(_, name) => (17, 0, name),
         Expr::Context(c) => (18, *c as u64, ""),
         Expr::CountIndex => (19, 0, ""),
+        Expr::Import(_) => (21, 0, ""),
         Expr::Copies { of, .. } => (20, of.index() as u64, ""),
     };
     Structure {
@@ -588,6 +589,7 @@ impl<'d> Emitter<'d> {
                 self.words(base, out);
                 push_text(f, out);
             }
+            Expr::Import(name) => self.words(name, out),
             Expr::List(items) => {
                 for item in items {
                     self.words(item, out);

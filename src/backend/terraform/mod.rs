@@ -127,10 +127,14 @@ pub(super) fn names(deployment: &Deployment) -> Names {
     }
 }
 
-/// Each resource's address, `TYPE.NAME`, in the deployment's order.
+/// Each resource's address, `TYPE.NAME` (`data.TYPE.NAME` for an
+/// `existing` one), in the deployment's order.
 fn resource_names(deployment: &Deployment) -> Vec<String> {
     (deployment.resources.iter())
-        .map(|r| format!("{}.{}", r.type_name, r.snake))
+        .map(|r| match r.existing {
+            true => format!("data.{}.{}", r.type_name, r.snake),
+            false => format!("{}.{}", r.type_name, r.snake),
+        })
         .collect()
 }
 
@@ -221,21 +225,33 @@ impl<'d> Emitter<'d> {
         self.check_names();
         self.compute_locals();
         let variables = self.variables();
-        // Resources by type, types in order of first use.
+        // Resources and the data sources of `existing` declarations, by
+        // type, types in order of first use.
         let mut resources: Vec<(&'d str, Entries<'d>)> = Vec::new();
         let mut types: HashMap<&'d str, usize> = HashMap::default();
+        let mut read: Vec<(&'d str, Entries<'d>)> = Vec::new();
+        let mut read_types: HashMap<&'d str, usize> = HashMap::default();
         for r in &d.resources {
-            // Printed at once, at its depth under `resource.TYPE`.
+            // Printed at once, at its depth under `resource.TYPE` (or
+            // `data.TYPE`).
             let body = json::printed(&self.resource(r), 3);
+            let (blocks, types) = match r.existing {
+                true => (&mut read, &mut read_types),
+                false => (&mut resources, &mut types),
+            };
             let i = *types.entry(r.type_name.as_str()).or_insert_with(|| {
-                resources.push((r.type_name.as_str(), Vec::new()));
-                resources.len() - 1
+                blocks.push((r.type_name.as_str(), Vec::new()));
+                blocks.len() - 1
             });
-            resources[i].1.push((r.snake.as_str().into(), body));
+            blocks[i].1.push((r.snake.as_str().into(), body));
         }
-        let resources: Entries<'d> = (resources.into_iter())
-            .map(|(ty, by_name)| (ty.into(), Json::Object(json::dedup(by_name))))
-            .collect();
+        let by_type = |blocks: Vec<(&'d str, Entries<'d>)>| -> Entries<'d> {
+            (blocks.into_iter())
+                .map(|(ty, by_name)| (ty.into(), Json::Object(json::dedup(by_name))))
+                .collect()
+        };
+        let resources = by_type(resources);
+        let read = by_type(read);
         let mut outputs = Vec::with_capacity(d.outputs.len());
         for o in &d.outputs {
             let body = self.output(o);
@@ -243,7 +259,8 @@ impl<'d> Emitter<'d> {
         }
         let outputs = json::dedup(outputs);
         let locals = self.locals_block();
-        let data = self.data_sources();
+        let mut data = read;
+        data.extend(self.data_sources());
 
         let mut root: Entries<'d> = Vec::with_capacity(8);
         if let Some(description) = &d.description {

@@ -608,6 +608,11 @@ impl Checker<'_> {
         match base.non_optional() {
             Ty::Resource(id) => {
                 self.ensure_fields(*id);
+                if self.schemas[id.0 as usize].outputs.contains_key(&name.name)
+                    && self.unreadable_attribute(*id, name)
+                {
+                    return Ty::Error;
+                }
                 let schema = &self.schemas[id.0 as usize];
                 if let Some(field) = schema.outputs.get(&name.name) {
                     let ty = field.ty.clone();

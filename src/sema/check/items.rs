@@ -201,7 +201,12 @@ impl Checker<'_> {
                         }
                         ResourceType::Raw(name) => self.quoted_type(scope.module, name),
                     };
-                    let ty = if r.for_guard.is_some() {
+                    let ty = if r.existing {
+                        self.existing_type(ty, r)
+                    } else {
+                        ty
+                    };
+                    let ty = if r.for_guard.is_some() && !r.existing {
                         Ty::list(ty)
                     } else {
                         ty
@@ -287,8 +292,14 @@ impl Checker<'_> {
             count: Count::One,
             existence: Existence::Always,
         };
-        if let ResourceType::Raw(name) = &r.ty {
+        // An `existing` of a type without a schema is refused (E0111).
+        if let ResourceType::Raw(name) = &r.ty
+            && !r.existing
+        {
             self.raw_type(name, schema.is_some());
+        }
+        if r.existing {
+            self.check_existing(r, schema);
         }
         if let Some(schema) = schema {
             let at = match &r.ty {
@@ -361,6 +372,7 @@ impl Checker<'_> {
                 );
             }
             match key {
+                "depends_on" | "deletion" | "renamed_from" if r.existing => continue,
                 "depends_on" => {
                     // Entries must be resources; the graph checks them.
                     continue;

@@ -32,6 +32,7 @@ mod targets;
 #[cfg(test)]
 pub(crate) mod tests;
 mod types;
+mod unmanaged;
 
 pub use exprs::canon;
 
@@ -197,6 +198,9 @@ pub struct Checker<'db> {
     schemas: Vec<Rc<Schema>>,
     component_schemas: HashMap<(ModuleId, String), SchemaId>,
     native_schemas: HashMap<String, Option<SchemaId>>,
+    /// The schema an `existing` declaration of a native type is checked
+    /// against, by the type's schema.
+    existing_schemas: HashMap<SchemaId, SchemaId>,
     aliases_in_progress: HashSet<(ModuleId, String)>,
     aliases: HashMap<(ModuleId, String), Ty>,
     /// Component schemas whose fields are not resolved yet.
@@ -385,6 +389,7 @@ impl<'db> Checker<'db> {
             schemas: Vec::new(),
             component_schemas: HashMap::default(),
             native_schemas: HashMap::default(),
+            existing_schemas: HashMap::default(),
             aliases_in_progress: HashSet::default(),
             aliases: HashMap::default(),
             pending_fields: HashMap::default(),

@@ -49,6 +49,7 @@ impl Checker<'_> {
             replacement: Replacement::default(),
             deprecated: Deprecated::default(),
             facts: Rc::default(),
+            existing: false,
         }));
         // Fields resolve on first use: a component's type may then appear in
         // its own fields or in an alias that one of its fields uses.
@@ -268,6 +269,7 @@ impl Checker<'_> {
                     .unwrap_or_default(),
             },
             facts: Rc::new(facts(native)),
+            existing: false,
             deprecated: Deprecated {
                 whole: setting(native, "deprecated")
                     .is_some_and(|v| v.kind == ExprKind::Bool(true)),
@@ -391,6 +393,7 @@ fn facts(native: &Native) -> NativeFacts {
             .map(|path| path.split('.').map(str::to_string).collect()),
         address_attributes: list("address_attributes"),
         dns_record: dns_record(native),
+        id_param: setting(native, "id_param").and_then(|v| strings(v).next()),
     }
 }
 

@@ -14,7 +14,8 @@ impl<'t> Parser<'t> {
             b"import" => ItemKind::Import(self.import_decl()?),
             b"param" => ItemKind::Param(self.param_decl()?),
             b"let" => ItemKind::Let(self.let_decl()?),
-            b"resource" => ItemKind::Resource(self.resource_decl()?),
+            b"resource" => ItemKind::Resource(self.resource_decl("resource")?),
+            b"existing" => ItemKind::Resource(self.resource_decl("existing")?),
             b"output" => ItemKind::Output(self.output_decl()?),
             b"type" => ItemKind::TypeAlias(self.type_decl()?),
             b"component" | b"native" | b"stateless" | b"persistent" | b"volatile" => {
@@ -34,7 +35,7 @@ impl<'t> Parser<'t> {
         let kind = match self.word() {
             b"param" => ItemKind::Param(self.param_decl()?),
             b"let" => ItemKind::Let(self.let_decl()?),
-            b"resource" => ItemKind::Resource(self.resource_decl()?),
+            b"resource" => ItemKind::Resource(self.resource_decl("resource")?),
             b"output" => ItemKind::Output(self.output_decl()?),
             b"type" => ItemKind::TypeAlias(self.type_decl()?),
             b"target" => ItemKind::Target(self.target_block()?),
@@ -52,7 +53,7 @@ impl<'t> Parser<'t> {
         let start = self.pos;
         let kind = match self.word() {
             b"let" => ItemKind::Let(self.let_decl()?),
-            b"resource" => ItemKind::Resource(self.resource_decl()?),
+            b"resource" => ItemKind::Resource(self.resource_decl("resource")?),
             b"output" => ItemKind::Output(self.output_decl()?),
             b"unsupported" => {
                 self.keyword("unsupported")?;
@@ -149,8 +150,9 @@ impl<'t> Parser<'t> {
         Some(Let { name, ty, value })
     }
 
-    fn resource_decl(&mut self) -> Option<Resource> {
-        self.keyword("resource")?;
+    /// `resource_decl`, or `existing_decl` when `keyword` is `existing`.
+    fn resource_decl(&mut self, keyword: &str) -> Option<Resource> {
+        self.keyword(keyword)?;
         self.skip();
         let name = self.ident()?;
         self.skip();
@@ -196,6 +198,7 @@ impl<'t> Parser<'t> {
         self.skip();
         let body = self.block()?;
         Some(Resource {
+            existing: keyword == "existing",
             name,
             ty,
             for_guard,
