@@ -268,15 +268,37 @@ def constraint_settings(native, constraints):
     checks values known at compile time against them: E0301). Written last,
     in member order, only for the schema's own properties; patterns must
     match the whole value (see full_match_pattern)."""
+    props = {name for kind, name, _, _ in native.members if kind == "property"}
     kept = {}
     for kind, name, _, _ in native.members:
         if kind == "property" and constraints.get(name):
             options = constraints[name]
             kept[name] = {k: options[k] for k in CONSTRAINT_OPTIONS if k in options}
+    # Members of nested types and list elements, by path, after the
+    # top-level properties.
+    for path, options in constraints.items():
+        if path not in props and options and re.split(r"[.\[]", path)[0] in props:
+            kept[path] = {k: options[k] for k in CONSTRAINT_OPTIONS if k in options}
     if kept:
         body = "".join("\n    %s = %s" % (key(name), literal(options))
                        for name, options in kept.items())
         native.facts.append(("constraints", "{" + body + "\n  }"))
+
+
+def one_of_settings(native, groups):
+    """`one_of_required = { "" = [["A"], ["B", "C"]], "P[].Q" = [...] }`:
+    the object at each path (`""` the resource's properties) needs every
+    member of one of the lists, as the source's `oneOf`/`anyOf`
+    alternatives (or cfn-lint's `requiredXor`/`requiredOr`) say. Written
+    after the constraints, only for paths under the schema's own
+    properties."""
+    props = {name for kind, name, _, _ in native.members if kind == "property"}
+    kept = {path: alts for path, alts in groups.items()
+            if alts and (path == "" or re.split(r"[.\[]", path)[0] in props)}
+    if kept:
+        body = "".join("\n    %s = %s" % (quote(path), literal(alts))
+                       for path, alts in kept.items())
+        native.facts.append(("one_of_required", "{" + body + "\n  }"))
 
 
 def full_match_pattern(pattern):
