@@ -88,6 +88,9 @@ fn string_sets(expr: &Expr) -> Vec<Vec<String>> {
 struct Maker<'a> {
     schema: Schema<'a>,
     params: Vec<(String, String)>,
+    /// n > 0: the next object made also sets its n-th optional member, so
+    /// that the elements of a list that needs several differ.
+    variant: usize,
 }
 
 impl Maker<'_> {
@@ -123,6 +126,18 @@ impl Maker<'_> {
         }
     }
 
+    /// The `min_items` constraint at `path`.
+    fn min_items(&self, path: &str) -> Option<usize> {
+        self.schema
+            .constraints
+            .get(path)
+            .and_then(|options| options.iter().find(|p| p.key.name == "min_items"))
+            .and_then(|p| match p.value.kind {
+                ExprKind::Int(n) => usize::try_from(n).ok(),
+                _ => None,
+            })
+    }
+
     /// A value of `ty`, the type of what `path` names.
     fn value(&mut self, ty: &TypeExpr, path: &str, depth: usize) -> String {
         match &ty.kind {
@@ -135,9 +150,23 @@ impl Maker<'_> {
             },
             TypeKind::Literal(text) => quote(text),
             TypeKind::List(inner) => {
-                format!("[{}]", self.value(inner, &format!("{path}[]"), depth + 1))
+                let count = self.min_items(path).unwrap_or(1);
+                let items: Vec<String> = (0..count)
+                    .map(|i| {
+                        self.variant = i;
+                        self.value(inner, &format!("{path}[]"), depth + 1)
+                    })
+                    .collect();
+                self.variant = 0;
+                format!("[{}]", items.join(", "))
             }
-            TypeKind::Map(_) => "{}".into(),
+            TypeKind::Map(inner) => {
+                let count = self.min_items(path).unwrap_or(0);
+                let entries: Vec<String> = (0..count)
+                    .map(|i| format!("k{i} = {}", self.value(inner, &format!("{path}.k{i}"), depth + 1)))
+                    .collect();
+                format!("{{ {} }}", entries.join(", "))
+            }
             TypeKind::Object(fields) => {
                 let members: Vec<(&str, &TypeExpr, bool)> = fields
                     .iter()
@@ -159,7 +188,13 @@ impl Maker<'_> {
     /// none when the required members already make up one, else the first
     /// set the object has all the members of.
     fn members(&mut self, members: &[(&str, &TypeExpr, bool)], path: &str, depth: usize) -> Vec<String> {
+        let variant = std::mem::take(&mut self.variant);
         let mut chosen: Vec<&str> = members.iter().filter(|m| m.2).map(|m| m.0).collect();
+        if variant > 0
+            && let Some(optional) = members.iter().filter(|m| !m.2).nth(variant - 1)
+        {
+            chosen.push(optional.0);
+        }
         if let Some(sets) = self.schema.one_of.get(path) {
             let has = |name: &String| members.iter().any(|m| m.0 == name);
             let met = sets.iter().any(|s| s.iter().all(|n| chosen.contains(&n.as_str())));
@@ -238,6 +273,7 @@ fn program(text: &str) -> Option<(String, String)> {
     let mut maker = Maker {
         schema,
         params: Vec::new(),
+        variant: 0,
     };
     let mut body = String::new();
     for set in maker.members(&properties, "", 0) {
@@ -405,7 +441,8 @@ fn terraform(name: &str) -> bool {
 /// Builds the programs and runs `tool` once on all their templates.
 fn built_and_validated(programs: &[(String, String)], tool: &str, args: &[&str]) -> String {
     let dir = tempfile::tempdir().expect("temporary directory");
-    let files = write(dir.path(), &build(dir.path(), programs));
+    let templates = build(dir.path(), programs);
+    let files = write(dir.path(), &templates);
     let files: Vec<PathBuf> = if tool == "tf-validate" {
         files
             .iter()
@@ -414,7 +451,23 @@ fn built_and_validated(programs: &[(String, String)], tool: &str, args: &[&str])
     } else {
         files
     };
+    // Each finding with the type whose template it is about.
     validate(tool, args, &files)
+        .lines()
+        .map(|line| {
+            let of = files
+                .iter()
+                .zip(&templates)
+                .find(|(f, _)| {
+                    line.strip_prefix(&*f.to_string_lossy())
+                        .is_some_and(|rest| rest.starts_with([':', '/']))
+                });
+            match of {
+                Some((_, (name, _))) => format!("{name}: {line}\n"),
+                None => format!("{line}\n"),
+            }
+        })
+        .collect()
 }
 
 #[test]

@@ -406,6 +406,13 @@ def nested_constraints(conv, s, path, constraints, one_of, stack):
         if found:
             constraints[path] = found
     items = s.get("items")
+    # A list of at least n elements (n > 1: a list a program writes has one
+    # at least), a map of at least n entries.
+    if s.get("type") == "array" and isinstance(s.get("minItems"), int) and s["minItems"] > 1:
+        constraints.setdefault(path, {})["min_items"] = s["minItems"]
+    if s.get("type") == "object" and not object_properties(s) \
+            and isinstance(s.get("minProperties"), int) and s["minProperties"] >= 1:
+        constraints.setdefault(path, {})["min_items"] = s["minProperties"]
     if isinstance(items, dict) and (s.get("type") == "array" or "type" not in s):
         nested_constraints(conv, items, path + "[]", constraints, one_of, stack)
         return
@@ -413,6 +420,8 @@ def nested_constraints(conv, s, path, constraints, one_of, stack):
     if not members:
         return
     alternatives = required_alternatives(s)
+    if not alternatives and s.get("minProperties", 0) >= 1:
+        alternatives = [[field] for field in members]  # one member at least
     if alternatives:
         one_of[path] = alternatives
     for field, fs in members.items():

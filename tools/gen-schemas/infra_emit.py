@@ -258,7 +258,10 @@ def deprecation_settings(native, properties, whole_type=False):
         native.facts.append(("deprecated", "true"))
 
 
-CONSTRAINT_OPTIONS = ("allowed", "pattern", "min_length", "max_length", "min", "max")
+# `min_items`: a list of at least that many elements (more than one), a map
+# of at least that many entries (not a param option; the checker does not
+# read it).
+CONSTRAINT_OPTIONS = ("allowed", "pattern", "min_length", "max_length", "min", "max", "min_items")
 
 
 def constraint_settings(native, constraints):
