@@ -163,7 +163,12 @@ impl Maker<'_> {
             TypeKind::Map(inner) => {
                 let count = self.min_items(path).unwrap_or(0);
                 let entries: Vec<String> = (0..count)
-                    .map(|i| format!("k{i} = {}", self.value(inner, &format!("{path}.k{i}"), depth + 1)))
+                    .map(|i| {
+                        format!(
+                            "k{i} = {}",
+                            self.value(inner, &format!("{path}.k{i}"), depth + 1)
+                        )
+                    })
                     .collect();
                 format!("{{ {} }}", entries.join(", "))
             }
@@ -187,7 +192,12 @@ impl Maker<'_> {
     /// the resource), and of the members of one set its one-of rule names:
     /// none when the required members already make up one, else the first
     /// set the object has all the members of.
-    fn members(&mut self, members: &[(&str, &TypeExpr, bool)], path: &str, depth: usize) -> Vec<String> {
+    fn members(
+        &mut self,
+        members: &[(&str, &TypeExpr, bool)],
+        path: &str,
+        depth: usize,
+    ) -> Vec<String> {
         let variant = std::mem::take(&mut self.variant);
         let mut chosen: Vec<&str> = members.iter().filter(|m| m.2).map(|m| m.0).collect();
         if variant > 0
@@ -197,7 +207,9 @@ impl Maker<'_> {
         }
         if let Some(sets) = self.schema.one_of.get(path) {
             let has = |name: &String| members.iter().any(|m| m.0 == name);
-            let met = sets.iter().any(|s| s.iter().all(|n| chosen.contains(&n.as_str())));
+            let met = sets
+                .iter()
+                .any(|s| s.iter().all(|n| chosen.contains(&n.as_str())));
             if !met && let Some(set) = sets.iter().find(|s| s.iter().all(has)) {
                 for name in set {
                     if !chosen.contains(&name.as_str()) {
@@ -209,7 +221,11 @@ impl Maker<'_> {
         let mut out = Vec::new();
         for (name, ty, _) in members {
             if chosen.contains(name) {
-                let inner = if path.is_empty() { name.to_string() } else { format!("{path}.{name}") };
+                let inner = if path.is_empty() {
+                    name.to_string()
+                } else {
+                    format!("{path}.{name}")
+                };
                 let v = self.value(ty, &inner, depth + 1);
                 out.push(format!("{} = {v}", key(name)));
             }
@@ -248,10 +264,14 @@ fn program(text: &str) -> Option<(String, String)> {
         for entry in entries {
             match (p.key.name.as_str(), &entry.value.kind) {
                 ("constraints", ExprKind::Object(options)) => {
-                    schema.constraints.insert(&entry.key.name, options.as_slice());
+                    schema
+                        .constraints
+                        .insert(&entry.key.name, options.as_slice());
                 }
                 ("one_of_required", _) => {
-                    schema.one_of.insert(&entry.key.name, string_sets(&entry.value));
+                    schema
+                        .one_of
+                        .insert(&entry.key.name, string_sets(&entry.value));
                 }
                 _ => {}
             }
@@ -455,13 +475,10 @@ fn built_and_validated(programs: &[(String, String)], tool: &str, args: &[&str])
     validate(tool, args, &files)
         .lines()
         .map(|line| {
-            let of = files
-                .iter()
-                .zip(&templates)
-                .find(|(f, _)| {
-                    line.strip_prefix(&*f.to_string_lossy())
-                        .is_some_and(|rest| rest.starts_with([':', '/']))
-                });
+            let of = files.iter().zip(&templates).find(|(f, _)| {
+                line.strip_prefix(&*f.to_string_lossy())
+                    .is_some_and(|rest| rest.starts_with([':', '/']))
+            });
             match of {
                 Some((_, (name, _))) => format!("{name}: {line}\n"),
                 None => format!("{line}\n"),
@@ -520,13 +537,129 @@ fn a_fixed_sample_of_300_cloudformation_types_passes_cfn_validate() {
     assert!(report.is_empty(), "cfn-validate found problems:\n{report}");
 }
 
+/// Heat types whose `validate()` asks more than their property schemas
+/// say (rules in the plugins' code, not in `properties_schema`): the
+/// properties that meet the rule, each replacing what the schema made, and
+/// any other declaration the program needs.
+const HEAT_RULES: &[(&str, &[(&str, &str)], &str)] = &[
+    // "Properties algorithm and bit_length are required for key type of order."
+    (
+        "OS::Barbican::Order",
+        &[("algorithm", "\"aes\""), ("bit_length", "256")],
+        "",
+    ),
+    // A size, a backup or a source volume or snapshot.
+    ("OS::Cinder::Volume", &[("size", "1")], ""),
+    // At least one quota.
+    ("OS::Cinder::Quota", &[("gigabytes", "1")], ""),
+    ("OS::Neutron::Quota", &[("network", "1")], ""),
+    ("OS::Nova::Quota", &[("cores", "1")], ""),
+    ("OS::Octavia::Quota", &[("pool", "1")], ""),
+    // "Property email is required for zone type PRIMARY."
+    (
+        "OS::Designate::Zone",
+        &[("email", "\"dns@example.com\"")],
+        "",
+    ),
+    // The resources it allows must be in the stack.
+    (
+        "OS::Heat::AccessPolicy",
+        &[("AllowedResources", "[\"other\"]")],
+        "resource other: OS::Heat::None {}\n",
+    ),
+    // The resource definitions must name a type.
+    (
+        "OS::Heat::AutoScalingGroup",
+        &[("resource", "{ type = \"OS::Heat::None\" }")],
+        "",
+    ),
+    (
+        "OS::Heat::ResourceGroup",
+        &[("resource_def", "{ type = \"OS::Heat::None\" }")],
+        "",
+    ),
+    (
+        "OS::Heat::ResourceChain",
+        &[("resources", "[\"OS::Heat::None\"]")],
+        "",
+    ),
+    // A pattern or a first time; a task's action or workflow.
+    (
+        "OS::Mistral::CronTrigger",
+        &[("pattern", "\"0 * * * *\"")],
+        "",
+    ),
+    (
+        "OS::Mistral::Workflow",
+        &[("tasks", "[{ name = \"noop\", action = \"std.noop\" }]")],
+        "",
+    ),
+    // A subnet or a port; a subnet pool or a block; a listener or a load
+    // balancer; an image or a bootable volume.
+    (
+        "OS::Neutron::RouterInterface",
+        &[("subnet", "\"private\"")],
+        "",
+    ),
+    ("OS::Neutron::Subnet", &[("cidr", "\"10.0.0.0/24\"")], ""),
+    ("OS::Octavia::Pool", &[("loadbalancer", "\"lb\"")], ""),
+    ("OS::Nova::Server", &[("image", "\"cirros\"")], ""),
+    // The subscriber is a URL of a scheme Zaqar sends to.
+    (
+        "OS::Zaqar::Subscription",
+        &[("subscriber", "\"mailto:ops@example.com\"")],
+        "",
+    ),
+];
+
+/// Heat types left out of the validation, and why.
+const HEAT_LEFT_OUT: &[(&str, &str)] = &[(
+    "OS::Heat::InstanceGroup",
+    "its LaunchConfigurationName must name an AWS::AutoScaling::LaunchConfiguration \
+     of the same stack, one of Heat's AWS-compatible types, which Infra spells in \
+     CloudFormation's vocabulary and cannot declare on Heat",
+)];
+
+/// `program` with the properties and declarations `HEAT_RULES` gives its
+/// type.
+fn with_heat_rules((name, text): (String, String)) -> (String, String) {
+    let Some((_, properties, declarations)) = HEAT_RULES.iter().find(|r| r.0 == name) else {
+        return (name, text);
+    };
+    let mut out = String::from(*declarations);
+    for line in text.lines() {
+        if properties
+            .iter()
+            .any(|(p, _)| line.starts_with(&format!("  {p} = ")))
+        {
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+        if line.starts_with("resource r: ") {
+            for (p, v) in *properties {
+                writeln!(out, "  {p} = {v}").unwrap();
+            }
+        }
+    }
+    (name, out)
+}
+
 #[test]
 fn every_heat_type_passes_heat_validate() {
     let found = venv_has("HEAT_VENV", "/opt/heat-venv", "bin/python");
     if !tools::available("Heat (../shared/tools/heat-setup)", found) {
         return;
     }
-    let programs = programs_of(heat, usize::MAX, 1);
+    let programs: Vec<_> = programs_of(
+        |n| heat(n) && !HEAT_LEFT_OUT.iter().any(|(t, _)| *t == n),
+        usize::MAX,
+        1,
+    )
+    .into_iter()
+    .map(with_heat_rules)
+    .collect();
+    assert_eq!(programs.len(), 139, "every Heat type but those left out");
     let report = built_and_validated(&programs, "heat-validate", &[]);
     assert!(report.is_empty(), "heat-validate found problems:\n{report}");
 }
