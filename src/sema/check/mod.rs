@@ -24,6 +24,8 @@ mod existence;
 mod exprs;
 mod items;
 mod loader;
+mod members;
+use members::MemberConstraints;
 mod recursion;
 mod schemas;
 mod secrets;
@@ -197,6 +199,9 @@ pub struct Checker<'db> {
     schemas: Vec<Rc<Schema>>,
     component_schemas: HashMap<(ModuleId, String), SchemaId>,
     native_schemas: HashMap<String, Option<SchemaId>>,
+    /// The constraints of the members of a native type's property, read
+    /// from its schema when a resource first sets the property.
+    member_constraint_cache: HashMap<(SchemaId, String), MemberConstraints>,
     aliases_in_progress: HashSet<(ModuleId, String)>,
     aliases: HashMap<(ModuleId, String), Ty>,
     /// Component schemas whose fields are not resolved yet.
@@ -385,6 +390,7 @@ impl<'db> Checker<'db> {
             schemas: Vec::new(),
             component_schemas: HashMap::default(),
             native_schemas: HashMap::default(),
+            member_constraint_cache: HashMap::default(),
             aliases_in_progress: HashSet::default(),
             aliases: HashMap::default(),
             pending_fields: HashMap::default(),
