@@ -537,78 +537,70 @@ fn a_fixed_sample_of_300_cloudformation_types_passes_cfn_validate() {
     assert!(report.is_empty(), "cfn-validate found problems:\n{report}");
 }
 
-/// Heat types whose `validate()` asks more than their property schemas
-/// say (rules in the plugins' code, not in `properties_schema`): the
-/// properties that meet the rule, each replacing what the schema made, and
-/// any other declaration the program needs.
-const HEAT_RULES: &[(&str, &[(&str, &str)], &str)] = &[
+/// A Heat type whose `validate()` asks more than its schema says (a rule in
+/// the plugin's code): the properties that meet the rule, each replacing
+/// what the schema made, and any other declaration the program needs.
+struct HeatRule {
+    type_name: &'static str,
+    properties: &'static [(&'static str, &'static str)],
+    declarations: &'static str,
+}
+
+const fn rule(
+    type_name: &'static str,
+    properties: &'static [(&'static str, &'static str)],
+) -> HeatRule {
+    HeatRule {
+        type_name,
+        properties,
+        declarations: "",
+    }
+}
+
+/// The rules `one_of_required` does not say, and the values of a member
+/// it names where a param left open will not do: Heat's `validate()`
+/// reads a param without a value as no value.
+const HEAT_RULES: &[HeatRule] = &[
     // "Properties algorithm and bit_length are required for key type of order."
-    (
+    rule(
         "OS::Barbican::Order",
         &[("algorithm", "\"aes\""), ("bit_length", "256")],
-        "",
     ),
-    // A size, a backup or a source volume or snapshot.
-    ("OS::Cinder::Volume", &[("size", "1")], ""),
-    // At least one quota.
-    ("OS::Cinder::Quota", &[("gigabytes", "1")], ""),
-    ("OS::Neutron::Quota", &[("network", "1")], ""),
-    ("OS::Nova::Quota", &[("cores", "1")], ""),
-    ("OS::Octavia::Quota", &[("pool", "1")], ""),
     // "Property email is required for zone type PRIMARY."
-    (
-        "OS::Designate::Zone",
-        &[("email", "\"dns@example.com\"")],
-        "",
-    ),
+    rule("OS::Designate::Zone", &[("email", "\"dns@example.com\"")]),
     // The resources it allows must be in the stack.
-    (
-        "OS::Heat::AccessPolicy",
-        &[("AllowedResources", "[\"other\"]")],
-        "resource other: OS::Heat::None {}\n",
-    ),
+    HeatRule {
+        type_name: "OS::Heat::AccessPolicy",
+        properties: &[("AllowedResources", "[\"other\"]")],
+        declarations: "resource other: OS::Heat::None {}\n",
+    },
     // The resource definitions must name a type.
-    (
+    rule(
         "OS::Heat::AutoScalingGroup",
         &[("resource", "{ type = \"OS::Heat::None\" }")],
-        "",
     ),
-    (
+    rule(
         "OS::Heat::ResourceGroup",
         &[("resource_def", "{ type = \"OS::Heat::None\" }")],
-        "",
     ),
-    (
+    rule(
         "OS::Heat::ResourceChain",
         &[("resources", "[\"OS::Heat::None\"]")],
-        "",
     ),
-    // A pattern or a first time; a task's action or workflow.
-    (
-        "OS::Mistral::CronTrigger",
-        &[("pattern", "\"0 * * * *\"")],
-        "",
-    ),
-    (
+    // The members of a one-of rule that are strings.
+    rule("OS::Mistral::CronTrigger", &[("pattern", "\"0 * * * *\"")]),
+    rule(
         "OS::Mistral::Workflow",
         &[("tasks", "[{ name = \"noop\", action = \"std.noop\" }]")],
-        "",
     ),
-    // A subnet or a port; a subnet pool or a block; a listener or a load
-    // balancer; an image or a bootable volume.
-    (
-        "OS::Neutron::RouterInterface",
-        &[("subnet", "\"private\"")],
-        "",
-    ),
-    ("OS::Neutron::Subnet", &[("cidr", "\"10.0.0.0/24\"")], ""),
-    ("OS::Octavia::Pool", &[("loadbalancer", "\"lb\"")], ""),
-    ("OS::Nova::Server", &[("image", "\"cirros\"")], ""),
+    rule("OS::Neutron::RouterInterface", &[("subnet", "\"private\"")]),
+    rule("OS::Neutron::Subnet", &[("cidr", "\"10.0.0.0/24\"")]),
+    rule("OS::Octavia::Pool", &[("loadbalancer", "\"lb\"")]),
+    rule("OS::Nova::Server", &[("image", "\"cirros\"")]),
     // The subscriber is a URL of a scheme Zaqar sends to.
-    (
+    rule(
         "OS::Zaqar::Subscription",
         &[("subscriber", "\"mailto:ops@example.com\"")],
-        "",
     ),
 ];
 
@@ -623,12 +615,13 @@ const HEAT_LEFT_OUT: &[(&str, &str)] = &[(
 /// `program` with the properties and declarations `HEAT_RULES` gives its
 /// type.
 fn with_heat_rules((name, text): (String, String)) -> (String, String) {
-    let Some((_, properties, declarations)) = HEAT_RULES.iter().find(|r| r.0 == name) else {
+    let Some(rule) = HEAT_RULES.iter().find(|r| r.type_name == name) else {
         return (name, text);
     };
-    let mut out = String::from(*declarations);
+    let mut out = String::from(rule.declarations);
     for line in text.lines() {
-        if properties
+        if rule
+            .properties
             .iter()
             .any(|(p, _)| line.starts_with(&format!("  {p} = ")))
         {
@@ -637,7 +630,7 @@ fn with_heat_rules((name, text): (String, String)) -> (String, String) {
         out.push_str(line);
         out.push('\n');
         if line.starts_with("resource r: ") {
-            for (p, v) in *properties {
+            for (p, v) in rule.properties {
                 writeln!(out, "  {p} = {v}").unwrap();
             }
         }

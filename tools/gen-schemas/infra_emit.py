@@ -296,6 +296,9 @@ def one_of_settings(native, groups):
     after the constraints, only for paths under the schema's own
     properties."""
     props = {name for kind, name, _, _ in native.members if kind == "property"}
+    for name in (n for alts in groups.get("", []) for n in alts):
+        if name not in props:
+            sys.exit("%s has no property %s (one_of_required)" % (native.type_name, name))
     kept = {path: alts for path, alts in groups.items()
             if alts and (path == "" or re.split(r"[.\[]", path)[0] in props)}
     if kept:
