@@ -499,12 +499,6 @@ fn a_fixed_sample_of_300_terraform_types_passes_tf_validate_strict() {
     assert!(report.is_empty(), "tf-validate found problems:\n{report}");
 }
 
-// The value a schema gives is not always one the target accepts: nested
-// enums and patterns (the schemas constrain top-level properties only),
-// "one of these properties is required" rules the schemas cannot say
-// (CloudFormation's oneOf alternatives, Heat's validate()), ids and ARNs of
-// a given form, services AWS has shut down. On the first run 226 of the 300
-// CloudFormation types and 113 of the 140 Heat types passed.
 /// The CloudFormation types whose schema says their service is shut down,
 /// shutting down or in maintenance only (`deprecated = true`, from the
 /// provider schema's `lifecycle`): cfn-lint refuses (E3710) or warns of
