@@ -66,6 +66,36 @@ pub struct Schema {
     /// The schema of an `existing` declaration: what the target can read of
     /// a resource of the native type it does not manage.
     pub existing: bool,
+    /// What a native type's schema says of the members its properties
+    /// hold: constraints at paths, objects that need one of some sets of
+    /// members. Empty for a component.
+    pub members: Rc<MemberRules>,
+}
+
+/// The schema settings of a native type about the members of its
+/// properties: `constraints` entries at paths (`P.F`, `P[]`, `P[].F`) and
+/// `one_of_required`.
+#[derive(Clone, Debug, Default)]
+pub struct MemberRules {
+    /// The module declaring the native type, where its constraints are read
+    /// from when a resource first sets the property (a type may have
+    /// thousands, most never set).
+    pub module: Option<ModuleId>,
+    /// The constraints entries at paths, by property: the path as written
+    /// and the entry's index among the `constraints` setting's entries.
+    pub constraints: IndexMap<String, Vec<(String, usize)>, FxBuildHasher>,
+    /// By property (`""`: the resource's own properties), the objects at a
+    /// path that need every member of one of the sets.
+    pub one_of_required: Vec<OneOfRequired>,
+}
+
+/// An object that must set every member of one of `sets`: the resource's
+/// properties (`site` None) or the objects a path of a property reaches.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OneOfRequired {
+    pub path: String,
+    pub site: Option<CidrSite>,
+    pub sets: Vec<Vec<String>>,
 }
 
 /// The deprecations of a native type's schema (its `deprecated = true` and
@@ -107,8 +137,9 @@ pub struct Addressing {
     pub adds_cidr: bool,
 }
 
-/// A property holding address blocks, and the steps from its value to each
-/// block: `ingress[].cidr_blocks[]` in a schema.
+/// A property and the steps from its value to what a path names: the
+/// address blocks of `ingress[].cidr_blocks[]`, the members a constraint or
+/// a one-of rule of a schema is about.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CidrSite {
     pub property: String,

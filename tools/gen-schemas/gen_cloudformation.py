@@ -378,10 +378,87 @@ def generate(schema, snapshot):
             native.attr(name, conv.convert(target, name, "/properties/" + name),
                         ie.first_sentence(ps.get("description")))
     ie.replacement_settings(native, *replacement)
-    ie.deprecation_settings(native, [n for n in schema["properties"] if n in deprecated])
-    ie.constraint_settings(native, {name: value_constraints(conv.resolve(ps))
-                                    for name, ps in schema["properties"].items()})
+    # A service AWS has shut down, is shutting down or keeps in maintenance
+    # only: cfn-lint refuses (E3710) or warns of (W3696, W3697) every use.
+    lifecycle = schema.get("lifecycle")
+    retired = isinstance(lifecycle, dict) and lifecycle.get("status") in (
+        "shutdown", "sunset", "maintenance")
+    ie.deprecation_settings(native, [n for n in schema["properties"] if n in deprecated],
+                            whole_type=retired)
+    constraints = {name: value_constraints(conv.resolve(ps))
+                   for name, ps in schema["properties"].items()}
+    one_of = {}
+    alternatives = required_alternatives(schema)
+    if alternatives:
+        one_of[""] = alternatives
+    for name, ps in schema["properties"].items():
+        if name not in top_ro:
+            nested_constraints(conv, ps, name, constraints, one_of, [])
+    ie.constraint_settings(native, constraints)
+    ie.one_of_settings(native, one_of)
     return native
+
+
+PATH_LIMIT = 8
+
+
+def nested_constraints(conv, s, path, constraints, one_of, stack):
+    """The constraints and one-of-required groups of the members under a
+    top-level property, by path (`P.F`, `P[].F`, `P[]` an element of a
+    list of scalars), as the properties' own: what a program writes there
+    is checked as the property itself is."""
+    if "$ref" in s:
+        name = s["$ref"][len("#/definitions/"):]
+        if name in stack or len(stack) >= PATH_LIMIT:
+            return  # recursive: its type is `any` there
+        stack = stack + [name]
+        s = conv.resolve(s)
+    if "." in path or "[]" in path:
+        found = value_constraints(s)
+        if found:
+            constraints[path] = found
+    items = s.get("items")
+    # A list of at least n elements (n > 1: a list a program writes has one
+    # at least), a map of at least n entries.
+    if s.get("type") == "array" and isinstance(s.get("minItems"), int) and s["minItems"] > 1:
+        constraints.setdefault(path, {})["min_items"] = s["minItems"]
+    if s.get("type") == "object" and not object_properties(s) \
+            and isinstance(s.get("minProperties"), int) and s["minProperties"] >= 1:
+        constraints.setdefault(path, {})["min_items"] = s["minProperties"]
+    if isinstance(items, dict) and (s.get("type") == "array" or "type" not in s):
+        nested_constraints(conv, items, path + "[]", constraints, one_of, stack)
+        return
+    members = object_properties(s)
+    if not members:
+        return
+    alternatives = required_alternatives(s)
+    if not alternatives and s.get("minProperties", 0) >= 1:
+        alternatives = [[field] for field in members]  # one member at least
+    if alternatives:
+        one_of[path] = alternatives
+    for field, fs in members.items():
+        if any(c in field for c in ".[]"):
+            continue  # not spelt in a path
+        nested_constraints(conv, fs, path + "." + field, constraints, one_of, stack)
+
+
+def required_alternatives(s):
+    """The sets of members of which an object needs one (`oneOf`/`anyOf`
+    alternatives that each require members, cfn-lint's `requiredXor` and
+    `requiredOr`), the first such rule the schema states; [] when none."""
+    for holder in [s] + [a for a in s.get("allOf", []) or [] if isinstance(a, dict)]:
+        for keyword in ("requiredXor", "requiredOr"):
+            names = holder.get(keyword)
+            if isinstance(names, list) and names and all(isinstance(n, str) for n in names):
+                return [[n] for n in names]
+        for keyword in ("oneOf", "anyOf"):
+            alts = holder.get(keyword)
+            if not isinstance(alts, list) or not alts:
+                continue
+            sets = [a.get("required") for a in alts if isinstance(a, dict)]
+            if len(sets) == len(alts) and all(isinstance(r, list) and r for r in sets):
+                return [list(r) for r in sets]
+    return []
 
 
 def value_constraints(s):

@@ -121,6 +121,35 @@ MAY_REPLACE = {
     "OS::Nova::Server": ["flavor", "image", "user_data"],
 }
 
+# Members one of which (or every member of one of the sets) a plugin's
+# validate() requires, a rule in code rather than in properties_schema
+# (PropertyUnspecifiedError; the server's and the volume's own errors),
+# written as `one_of_required` (infra_emit.one_of_settings): a necessary
+# condition, what the plugin asks besides (a bootable volume's boot index,
+# one source only) is left to Heat.
+ONE_OF_REQUIRED = {
+    "OS::Cinder::Quota": {"": [["gigabytes"], ["snapshots"], ["volumes"], ["backups"],
+                               ["backup_gigabytes"]]},
+    "OS::Cinder::Volume": {"": [["size"], ["backup_id"], ["source_volid"], ["snapshot_id"]]},
+    "OS::Mistral::CronTrigger": {"": [["pattern"], ["first_time"]]},
+    "OS::Mistral::Workflow": {"tasks[]": [["action"], ["workflow"]]},
+    "OS::Neutron::Quota": {"": [["floatingip"], ["network"], ["port"], ["rbac_policy"],
+                                ["router"], ["security_group"], ["security_group_rule"],
+                                ["subnet"], ["subnetpool"]]},
+    "OS::Neutron::RouterInterface": {"": [["subnet"], ["port"]]},
+    "OS::Neutron::Subnet": {"": [["cidr"], ["subnetpool"]]},
+    "OS::Nova::Quota": {"": [["cores"], ["fixed_ips"], ["floating_ips"],
+                             ["injected_file_content_bytes"], ["injected_file_path_bytes"],
+                             ["injected_files"], ["instances"], ["key_pairs"],
+                             ["metadata_items"], ["ram"], ["security_group_rules"],
+                             ["security_groups"], ["server_group_members"], ["server_groups"]]},
+    "OS::Nova::Server": {"": [["image"], ["block_device_mapping"], ["block_device_mapping_v2"]]},
+    "OS::Octavia::Pool": {"": [["loadbalancer"], ["listener"]]},
+    "OS::Octavia::Quota": {"": [["healthmonitor"], ["listener"], ["loadbalancer"], ["member"],
+                                ["pool"]]},
+    "OS::Zun::Container": {"networks[]": [["network"], ["port"]]},
+}
+
 STATE = {
     "OS::Cinder::Volume": "persistent",
     "OS::Swift::Container": "persistent",
@@ -299,6 +328,7 @@ def generate(env, type_name):
     ie.replacement_settings(native, replaced, MAY_REPLACE.get(type_name, []))
     ie.constraint_settings(native, {name: value_constraints(schema)
                                     for name, schema in cls.properties_schema.items()})
+    ie.one_of_settings(native, ONE_OF_REQUIRED.get(type_name, {}))
     ie.deprecation_settings(
         native,
         [name for name, schema in cls.properties_schema.items()

@@ -258,7 +258,10 @@ def deprecation_settings(native, properties, whole_type=False):
         native.facts.append(("deprecated", "true"))
 
 
-CONSTRAINT_OPTIONS = ("allowed", "pattern", "min_length", "max_length", "min", "max")
+# `min_items`: a list of at least that many elements (more than one), a map
+# of at least that many entries (not a param option; the checker does not
+# read it).
+CONSTRAINT_OPTIONS = ("allowed", "pattern", "min_length", "max_length", "min", "max", "min_items")
 
 
 def constraint_settings(native, constraints):
@@ -268,15 +271,40 @@ def constraint_settings(native, constraints):
     checks values known at compile time against them: E0301). Written last,
     in member order, only for the schema's own properties; patterns must
     match the whole value (see full_match_pattern)."""
+    props = {name for kind, name, _, _ in native.members if kind == "property"}
     kept = {}
     for kind, name, _, _ in native.members:
         if kind == "property" and constraints.get(name):
             options = constraints[name]
             kept[name] = {k: options[k] for k in CONSTRAINT_OPTIONS if k in options}
+    # Members of nested types and list elements, by path, after the
+    # top-level properties.
+    for path, options in constraints.items():
+        if path not in props and options and re.split(r"[.\[]", path)[0] in props:
+            kept[path] = {k: options[k] for k in CONSTRAINT_OPTIONS if k in options}
     if kept:
         body = "".join("\n    %s = %s" % (key(name), literal(options))
                        for name, options in kept.items())
         native.facts.append(("constraints", "{" + body + "\n  }"))
+
+
+def one_of_settings(native, groups):
+    """`one_of_required = { "" = [["A"], ["B", "C"]], "P[].Q" = [...] }`:
+    the object at each path (`""` the resource's properties) needs every
+    member of one of the lists, as the source's `oneOf`/`anyOf`
+    alternatives (or cfn-lint's `requiredXor`/`requiredOr`) say. Written
+    after the constraints, only for paths under the schema's own
+    properties."""
+    props = {name for kind, name, _, _ in native.members if kind == "property"}
+    for name in (n for alts in groups.get("", []) for n in alts):
+        if name not in props:
+            sys.exit("%s has no property %s (one_of_required)" % (native.type_name, name))
+    kept = {path: alts for path, alts in groups.items()
+            if alts and (path == "" or re.split(r"[.\[]", path)[0] in props)}
+    if kept:
+        body = "".join("\n    %s = %s" % (quote(path), literal(alts))
+                       for path, alts in kept.items())
+        native.facts.append(("one_of_required", "{" + body + "\n  }"))
 
 
 def full_match_pattern(pattern):

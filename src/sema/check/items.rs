@@ -349,6 +349,9 @@ impl Checker<'_> {
             .then(|| HashMap::with_capacity_and_hasher(properties.len(), FxBuildHasher));
         // The schema, once its fields are resolved.
         let mut resolved: Option<Rc<Schema>> = None;
+        // A property the schema lacks, likely a misspelt one of those a
+        // one-of rule names: that rule is not checked then.
+        let mut unknown = false;
         for (index, property) in properties.iter().enumerate() {
             let key = property.key.name.as_str();
             let earlier = match &mut seen {
@@ -408,11 +411,13 @@ impl Checker<'_> {
                         self.secret_in_property(scope.module, schema, key, field, &secret);
                     }
                     self.check_constraints(scope, schema, key, &property.value);
+                    self.check_member_constraints(scope, schema, key, &property.value);
                     self.check_address_blocks(scope, schema, key, &property.value);
                 }
                 None => {
                     let _ = self.infer(scope, &property.value);
                     self.unknown_property(schema, &property.key);
+                    unknown = true;
                 }
             }
         }
@@ -443,6 +448,9 @@ impl Checker<'_> {
                     )
                     .help(format!("set it: `{name} = ...`")),
                 );
+            }
+            if !unknown {
+                self.check_one_of_required(scope, schema, r.name.span, properties);
             }
         }
         if pushed_condition {
@@ -620,7 +628,7 @@ impl Checker<'_> {
         }
     }
 
-    fn report_violations(
+    pub(super) fn report_violations(
         &mut self,
         schema: SchemaId,
         key: &str,

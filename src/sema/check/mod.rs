@@ -24,6 +24,8 @@ mod existence;
 mod exprs;
 mod items;
 mod loader;
+mod members;
+use members::MemberConstraints;
 mod recursion;
 mod schemas;
 mod secrets;
@@ -201,6 +203,9 @@ pub struct Checker<'db> {
     /// The schema an `existing` declaration of a native type is checked
     /// against, by the type's schema.
     existing_schemas: HashMap<SchemaId, SchemaId>,
+    /// The constraints of the members of a native type's property, read
+    /// from its schema when a resource first sets the property.
+    member_constraint_cache: HashMap<(SchemaId, String), MemberConstraints>,
     aliases_in_progress: HashSet<(ModuleId, String)>,
     aliases: HashMap<(ModuleId, String), Ty>,
     /// Component schemas whose fields are not resolved yet.
@@ -390,6 +395,7 @@ impl<'db> Checker<'db> {
             component_schemas: HashMap::default(),
             native_schemas: HashMap::default(),
             existing_schemas: HashMap::default(),
+            member_constraint_cache: HashMap::default(),
             aliases_in_progress: HashSet::default(),
             aliases: HashMap::default(),
             pending_fields: HashMap::default(),

@@ -13,7 +13,8 @@ use crate::diagnostics::{Diagnostic, codes};
 use crate::native::{DnsRecord, FinalSnapshot, KeyedAttribute, NativeFacts};
 use crate::sema::params;
 use crate::sema::schema::{
-    Addressing, CidrSite, Deprecated, Field, Replacement, Schema, SchemaKind, Step,
+    Addressing, CidrSite, Deprecated, Field, MemberRules, OneOfRequired, Replacement, Schema,
+    SchemaKind, Step,
 };
 use crate::sema::ty::{SchemaId, Ty};
 use crate::source::Span;
@@ -50,6 +51,7 @@ impl Checker<'_> {
             deprecated: Deprecated::default(),
             facts: Rc::default(),
             existing: false,
+            members: Rc::default(),
         }));
         // Fields resolve on first use: a component's type may then appear in
         // its own fields or in an alias that one of its fields uses.
@@ -270,6 +272,7 @@ impl Checker<'_> {
             },
             facts: Rc::new(facts(native)),
             existing: false,
+            members: Rc::new(member_rules(module, native)),
             deprecated: Deprecated {
                 whole: setting(native, "deprecated")
                     .is_some_and(|v| v.kind == ExprKind::Bool(true)),
@@ -324,6 +327,162 @@ impl Checker<'_> {
             );
         }
         out
+    }
+}
+
+/// The `constraints` entries at paths (the top-level ones are read with the
+/// schema) and the `one_of_required` rules of a native type, in terms of
+/// its properties.
+fn member_rules(module: ModuleId, native: &Native) -> MemberRules {
+    let is_property = |name: &str| {
+        native
+            .members
+            .iter()
+            .any(|m| matches!(&m.kind, MemberKind::Property(f) if f.name.name == name))
+    };
+    let mut out = MemberRules {
+        module: Some(module),
+        ..MemberRules::default()
+    };
+    if let Some(ExprKind::Object(entries)) = setting(native, "constraints").map(|v| &v.kind) {
+        for (index, entry) in entries.iter().enumerate() {
+            let path = &entry.key.name;
+            if let Some(site) = cidr_site(path)
+                && !site.steps.is_empty()
+                && is_property(&site.property)
+            {
+                out.constraints
+                    .entry(site.property)
+                    .or_default()
+                    .push((path.clone(), index));
+            }
+        }
+    }
+    if let Some(ExprKind::Object(entries)) = setting(native, "one_of_required").map(|v| &v.kind) {
+        for entry in entries {
+            let ExprKind::List(sets) = &entry.value.kind else {
+                continue;
+            };
+            let sets = sets.iter().map(|set| strings(set).collect()).collect();
+            let path = entry.key.name.clone();
+            let site = match path.as_str() {
+                "" => None,
+                _ => match cidr_site(&path) {
+                    Some(site) if is_property(&site.property) => Some(site),
+                    _ => continue,
+                },
+            };
+            out.one_of_required.push(OneOfRequired { path, site, sets });
+        }
+    }
+    out
+}
+
+impl Checker<'_> {
+    /// The constraints of the members of `property` of a native type
+    /// (`constraints` entries at paths under it), each with its path and
+    /// steps, read from the schema's declaration; the type each one
+    /// constrains is found through the schema's named types.
+    pub(super) fn member_constraints(
+        &self,
+        schema: &Schema,
+        property: &str,
+    ) -> Vec<(String, Vec<Step>, crate::sema::params::Constraints)> {
+        let (Some(module), Some(paths)) = (
+            schema.members.module,
+            schema.members.constraints.get(property),
+        ) else {
+            return Vec::new();
+        };
+        let ast = &self.modules[module.0 as usize].ast;
+        let names = &self.modules[module.0 as usize].names;
+        let Some(native) = ast.items.iter().find_map(|item| match &item.kind {
+            ItemKind::Native(n) if n.type_name.as_plain().as_deref() == Some(&schema.name) => {
+                Some(n)
+            }
+            _ => None,
+        }) else {
+            return Vec::new();
+        };
+        let Some(ExprKind::Object(entries)) = setting(native, "constraints").map(|v| &v.kind)
+        else {
+            return Vec::new();
+        };
+        let Some(field) = native.members.iter().find_map(|m| match &m.kind {
+            MemberKind::Property(f) if f.name.name == property => Some(f),
+            _ => None,
+        }) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (path, index) in paths {
+            let entry = &entries[*index];
+            let (Some(site), ExprKind::Object(options)) = (cidr_site(path), &entry.value.kind)
+            else {
+                continue;
+            };
+            let Some(ty) = member_type(ast, &field.ty, &site.steps, 0) else {
+                continue;
+            };
+            let param = Param {
+                name: Ident {
+                    name: path.clone(),
+                    span: entry.key.span,
+                },
+                ty: Some(ty.clone()),
+                default: None,
+                options: Some(Block {
+                    properties: options.clone(),
+                    span: entry.value.span,
+                }),
+            };
+            out.push((
+                path.clone(),
+                site.steps,
+                params::constraints_of(ast, names, &param),
+            ));
+        }
+        out
+    }
+}
+
+/// The type of what `steps` reach in a value of `ty`, through the named
+/// types of the schema's file.
+fn member_type<'a>(
+    ast: &'a SourceFile,
+    ty: &'a TypeExpr,
+    steps: &[Step],
+    depth: usize,
+) -> Option<&'a TypeExpr> {
+    if depth > 64 {
+        return None;
+    }
+    match (&ty.kind, steps.split_first()) {
+        (TypeKind::Optional(inner) | TypeKind::Paren(inner), _) => {
+            member_type(ast, inner, steps, depth + 1)
+        }
+        (TypeKind::Path(path), _)
+            if !matches!(
+                path.text().as_str(),
+                "string" | "int" | "number" | "bool" | "any"
+            ) =>
+        {
+            let name = path.text();
+            let named = ast.items.iter().find_map(|item| match &item.kind {
+                ItemKind::TypeAlias(alias) if alias.name.name == name => Some(&alias.ty),
+                _ => None,
+            })?;
+            member_type(ast, named, steps, depth + 1)
+        }
+        (_, None) => Some(ty),
+        (TypeKind::List(inner), Some((Step::Each, rest))) => {
+            member_type(ast, inner, rest, depth + 1)
+        }
+        (TypeKind::Object(fields), Some((Step::Key(key), rest))) => {
+            let field = fields.iter().find(|f| &f.key.name == key)?;
+            member_type(ast, &field.ty, rest, depth + 1)
+        }
+        _ => None,
     }
 }
 
