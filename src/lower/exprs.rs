@@ -114,7 +114,8 @@ impl<'p> Expander<'p> {
                 let base = base_val;
                 let index_val_ = self.expr(index);
                 let at = (base_span(expr), index.span);
-                index_val(expr, base, index_val_, at, &mut self.diagnostics)
+                let item = index_val(expr, base, index_val_, at, &mut self.diagnostics);
+                self.bounded_copy(item, base_span(expr))
             }
             ExprKind::Call(callee, args) => {
                 let builtin = match &callee.kind {
@@ -191,6 +192,29 @@ impl<'p> Expander<'p> {
                 _ => Val::Null,
             },
         }
+    }
+
+    /// One copy of a resource unrolled to a deploy-time count's bound, read
+    /// by index: as it is where the reader exists only with it (the copy
+    /// of another resource over the same count), else refused (E0506),
+    /// since it may not exist.
+    fn bounded_copy(&mut self, item: Val, span: Span) -> Val {
+        let Some(exists) = super::resources::exists_of(&item) else {
+            return item;
+        };
+        if self.covered.contains(&exists) {
+            return super::resources::with_exists(item, None);
+        }
+        self.diagnostics.push(
+            Diagnostic::new(
+                &codes::E0506,
+                span,
+                "one copy of a resource repeated a number of times known only at deploy time cannot be read here",
+            )
+            .label("this copy exists only when the count is above its index")
+            .help("list the copies with a comprehension (`[for w in web: w.id]`), read the copy from a resource repeated over the same count, or give the count at compile time (`--param`)"),
+        );
+        Val::Null
     }
 
     /// Reports a read of a resource repeated a deploy-time number of times.

@@ -168,56 +168,43 @@ impl<'p> Expander<'p> {
                             Box::new(start.to_ir()),
                         ),
                     };
-                    let before = self.resources.len();
-                    let frame_locals = self.frame().locals.len();
-                    self.bind(&guard.binding, index.clone(), index);
-                    let condition = match self.copy_guard(r, condition) {
-                        Guard::Exists(condition) => condition,
-                        Guard::Never => {
-                            self.frame().locals.truncate(frame_locals);
-                            return Val::list(Vec::new());
-                        }
-                    };
-                    let value = self.instance(r, path, key, condition);
-                    self.frame().locals.truncate(frame_locals);
-                    for resource in &mut self.resources[before..] {
-                        resource.count = Some(count.clone());
-                    }
-                    let mut refused = false;
-                    if !self.target.snapshots_counted_copies() {
-                        let asked = deletion_of(r)
-                            .map(|(_, at)| at)
-                            .or_else(|| self.frame().deletion.map(|a| a.at));
-                        for i in before..self.resources.len() {
-                            if self.resources[i].deletion == Some(Deletion::Snapshot) {
-                                self.resources[i].deletion = Some(Deletion::Retain);
-                                if let Some(at) = asked {
-                                    refused = true;
-                                    let type_name = self.resources[i].type_name.clone();
-                                    self.refuse_snapshot(
-                                        at,
-                                        &type_name,
-                                        "copies repeated at deploy time are the members of one group, which take no deletion policy of their own",
-                                    );
-                                }
-                            }
-                        }
-                    }
-                    // A refused snapshot already says what the group keeps.
-                    if self.target.repetition() == Repetition::Groups && !refused {
-                        self.group_protection(r, guard, before);
-                    }
-                    // The outputs are one copy's, read with the copy's
-                    // index: a comprehension over the copies reads them.
-                    return match value {
-                        Val::Resource(instance) => Val::Resource(Rc::new(Instance {
-                            native: instance.native,
-                            made: instance.made.clone(),
-                            counted: true,
-                            outputs: instance.outputs.clone(),
-                        })),
-                        other => other,
-                    };
+                    return self.counted_instance(
+                        r,
+                        guard,
+                        path,
+                        key,
+                        condition,
+                        count,
+                        index.clone(),
+                        index,
+                    );
+                }
+                if self.target.repetition() == Repetition::None
+                    && let ExprKind::Range(from, to) = &guard.iterable.kind
+                {
+                    return self.bounded_range(r, guard, path, key, condition, from, to);
+                }
+                // `for m in web`, `web` counted at deploy time: as many
+                // copies, each reading the copy of `web` with its index.
+                if let Val::Resource(instance) = &iterable
+                    && instance.counted
+                    && self.target.repetition() == Repetition::Count
+                    && let Some(count) = instance
+                        .natives()
+                        .first()
+                        .and_then(|id| self.resources.get(id.index()))
+                        .and_then(|made| made.count.clone())
+                {
+                    let copy = Val::Resource(Rc::new(Instance {
+                        native: instance.native,
+                        made: instance.made.clone(),
+                        counted: false,
+                        exists: None,
+                        outputs: instance.outputs.clone(),
+                    }));
+                    let index = Val::Deploy(ir::Expr::CountIndex);
+                    return self
+                        .counted_instance(r, guard, path, key, condition, count, index, copy);
                 }
                 let diagnostic = match self.given_argument(&guard.iterable) {
                     // A component repeats over what its instance was given:
@@ -252,11 +239,79 @@ impl<'p> Expander<'p> {
         }
     }
 
+    /// One declaration the target repeats `count` times (Terraform `count`,
+    /// Heat `ResourceGroup`), its loop variables bound to `first` and
+    /// `second` (what each copy reads of its index).
+    #[allow(clippy::too_many_arguments)]
+    fn counted_instance(
+        &mut self,
+        r: &'p Resource,
+        guard: &ForGuard,
+        path: &mut Path<'p>,
+        key: &mut Key,
+        condition: Option<ir::Expr>,
+        count: ir::Expr,
+        first: Val,
+        second: Val,
+    ) -> Val {
+        let before = self.resources.len();
+        let frame_locals = self.frame().locals.len();
+        self.bind(&guard.binding, first, second);
+        let condition = match self.copy_guard(r, condition) {
+            Guard::Exists(condition) => condition,
+            Guard::Never => {
+                self.frame().locals.truncate(frame_locals);
+                return Val::list(Vec::new());
+            }
+        };
+        let value = self.instance(r, path, key, condition);
+        self.frame().locals.truncate(frame_locals);
+        for resource in &mut self.resources[before..] {
+            resource.count = Some(count.clone());
+        }
+        let mut refused = false;
+        if !self.target.snapshots_counted_copies() {
+            let asked = deletion_of(r)
+                .map(|(_, at)| at)
+                .or_else(|| self.frame().deletion.map(|a| a.at));
+            for i in before..self.resources.len() {
+                if self.resources[i].deletion == Some(Deletion::Snapshot) {
+                    self.resources[i].deletion = Some(Deletion::Retain);
+                    if let Some(at) = asked {
+                        refused = true;
+                        let type_name = self.resources[i].type_name.clone();
+                        self.refuse_snapshot(
+                                at,
+                                &type_name,
+                                "copies repeated at deploy time are the members of one group, which take no deletion policy of their own",
+                            );
+                    }
+                }
+            }
+        }
+        // A refused snapshot already says what the group keeps.
+        if self.target.repetition() == Repetition::Groups && !refused {
+            self.group_protection(r, guard, before);
+        }
+        // The outputs are one copy's, read with the copy's
+        // index: a comprehension over the copies reads them.
+        return match value {
+            Val::Resource(instance) => Val::Resource(Rc::new(Instance {
+                native: instance.native,
+                made: instance.made.clone(),
+                counted: true,
+                exists: None,
+                outputs: instance.outputs.clone(),
+            })),
+            other => other,
+        };
+    }
+
     /// The copies of a resource repeated over `pairs` (index or key, and
     /// element), numbered from `offset`, each named as `naming` says unless
     /// the `for` gives a `key`.
     #[allow(clippy::too_many_arguments)]
-    fn copies(
+    pub(super) fn copies(
         &mut self,
         r: &'p Resource,
         guard: &ForGuard,
@@ -284,6 +339,7 @@ impl<'p> Expander<'p> {
                 Naming::Element => Some(second.clone()),
                 Naming::Position => None,
             };
+            let element_exists = exists_of(&second);
             let before = self.frame().locals.len();
             self.bind(&guard.binding, first, second);
             let word = match &guard.key {
@@ -310,11 +366,21 @@ impl<'p> Expander<'p> {
             key.push(n as u32);
             // A copy the `if` leaves out keeps its place: `web[i]` is the
             // copy made for element `i`.
-            let instance = match self.copy_guard(r, condition.clone()) {
+            // A copy for each copy of a resource unrolled to a bound exists
+            // where that copy does.
+            let copy_condition = match &element_exists {
+                Some(c) => Some(and(condition.clone(), c.clone())),
+                None => condition.clone(),
+            };
+            self.covered.extend(element_exists.clone());
+            let instance = match self.copy_guard(r, copy_condition) {
                 Guard::Exists(condition) => self.instance(r, path, key, condition),
                 Guard::Never => Val::Gone,
             };
-            instances.push(instance);
+            if element_exists.is_some() {
+                self.covered.pop();
+            }
+            instances.push(with_exists(instance, element_exists));
             if top {
                 self.top_copy = None;
             }
@@ -394,7 +460,7 @@ impl<'p> Expander<'p> {
 
     /// When `expr` is a param of the component being instantiated that its
     /// instance gives, that argument and the component's type name.
-    fn given_argument(&self, expr: &Expr) -> Option<(&'p Property, String)> {
+    pub(super) fn given_argument(&self, expr: &Expr) -> Option<(&'p Property, String)> {
         let ExprKind::Name(name) = &expr.kind else {
             return None;
         };
@@ -790,6 +856,28 @@ impl<'p> Expander<'p> {
     }
 }
 
+/// The condition a copy unrolled to a deploy-time count's bound exists
+/// under, when `value` is one.
+pub(super) fn exists_of(value: &Val) -> Option<ir::Expr> {
+    match value {
+        Val::Resource(instance) => instance.exists.clone(),
+        _ => None,
+    }
+}
+
+/// `value`, existing only under `exists` (`None`: wherever it is read)
+/// when it is a resource.
+pub(super) fn with_exists(value: Val, exists: Option<ir::Expr>) -> Val {
+    match value {
+        Val::Resource(instance) if instance.exists != exists => {
+            let mut copy = instance.without_exists();
+            copy.exists = exists;
+            Val::Resource(Rc::new(copy))
+        }
+        value => value,
+    }
+}
+
 /// The name a resource says it had (`renamed_from`), checked by sema.
 fn renamed_from(r: &Resource) -> Option<&str> {
     let property = r
@@ -827,7 +915,7 @@ fn deletion_of(r: &Resource) -> Option<(Deletion, Span)> {
 
 /// What names the copies of a repeated resource without a `key`.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Naming {
+pub(super) enum Naming {
     /// Each element, when it is text or a number.
     Element,
     /// Each key of a map.

@@ -51,6 +51,10 @@ pub struct Instance {
     pub made: Vec<ir::ResourceId>,
     /// Repeated a number of times known only at deploy time.
     pub counted: bool,
+    /// A copy unrolled up to a deploy-time count's bound exists only under
+    /// this condition (the count is above its index): a list of the copies
+    /// holds it as `Fn::If`-like choices, not as a plain reference.
+    pub exists: Option<ir::Expr>,
     /// A component's outputs.
     pub outputs: Fields,
 }
@@ -62,7 +66,19 @@ impl Instance {
             native: Some(id),
             made: Vec::new(),
             counted,
+            exists: None,
             outputs: Fields::default(),
+        }
+    }
+
+    /// The same instance, read where it is known to exist.
+    pub(super) fn without_exists(&self) -> Instance {
+        Instance {
+            native: self.native,
+            made: self.made.clone(),
+            counted: self.counted,
+            exists: None,
+            outputs: self.outputs.clone(),
         }
     }
 
@@ -134,6 +150,15 @@ impl Val {
             Val::List(items) => ir::Expr::List(present(items).map(Val::to_ir).collect()),
             Val::Object(fields) => {
                 ir::Expr::Object(fields.iter().map(|(k, v)| (k.clone(), v.to_ir())).collect())
+            }
+            Val::Resource(instance) if instance.exists.is_some() => {
+                let exists = instance.exists.clone().unwrap_or(ir::Expr::Bool(true));
+                let value = Val::Resource(Rc::new(instance.without_exists()));
+                ir::Expr::If(
+                    Box::new(exists),
+                    Box::new(value.to_ir()),
+                    Box::new(ir::Expr::Null),
+                )
             }
             Val::Resource(instance) => match &instance.native {
                 Some(id) => ir::Expr::Ref(*id),

@@ -318,9 +318,11 @@ impl<'d> Emitter<'d> {
             Expr::Call(name, args) => self.call(*name, args, cx),
             Expr::Index(base, i) => {
                 // `TYPE.NAME[i]`: one copy of a counted resource; inside a
-                // for expression over the copies, a counted resource is
-                // already the copy, and the index selects from the value.
+                // for expression over the copies, or inside a resource
+                // counted alike, a counted resource is already the copy,
+                // and the index selects from the value.
                 if !cx.copy
+                    && !cx.counted
                     && let Expr::Ref(id) | Expr::Attr(id, _) = base.as_ref()
                     && self.resource_at(*id).is_some_and(|r| r.count.is_some())
                 {
