@@ -72,6 +72,7 @@ codes! {
     E0214 Error "recursive component";
     E0215 Error "native type redeclared with a weaker state class";
     E0216 Error "protected copies a group cannot protect one by one";
+    E0217 Error "persistent resource inside a stateless component";
     W0201 Warning "persistent data deleted with its resource";
     W0202 Warning "unchecked native type";
     W0210 Warning "quoted native type with a schema";

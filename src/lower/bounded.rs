@@ -10,8 +10,10 @@ use std::borrow::Cow;
 
 use crate::diagnostics::{Diagnostic, codes};
 use crate::ir;
+use crate::sema::check::ModuleId;
 use crate::sema::eval::Value;
 use crate::sema::params::ParamType;
+use crate::sema::schema::SchemaKind;
 use crate::syntax::ast::*;
 
 use super::expand::{Expander, Key, Path};
@@ -131,6 +133,35 @@ impl<'p> Expander<'p> {
         })
     }
 
+    /// `k < n` (and `<=`, `>`, `>=`, either way round), `k` known at
+    /// compile time and `n` a bounded count, on a target that cannot order
+    /// deploy-time values (CloudFormation, Heat): the `==` tests of
+    /// `count_above`, which it can evaluate. `None` for anything else.
+    pub(super) fn count_comparison(&self, op: BinaryOp, a: &Val, b: &Val) -> Option<Val> {
+        if self.target.capabilities().ordering_comparisons {
+            return None;
+        }
+        // As `n > k` (`count_above(n, k)`) or its negation `n <= k`.
+        let (count, k, above) = match (a, b, op) {
+            (Val::Int(k), Val::Deploy(n), BinaryOp::Lt) => (n, *k, true),
+            (Val::Int(k), Val::Deploy(n), BinaryOp::Le) => (n, k.checked_sub(1)?, true),
+            (Val::Int(k), Val::Deploy(n), BinaryOp::Gt) => (n, k.checked_sub(1)?, false),
+            (Val::Int(k), Val::Deploy(n), BinaryOp::Ge) => (n, *k, false),
+            (Val::Deploy(n), Val::Int(k), BinaryOp::Gt) => (n, *k, true),
+            (Val::Deploy(n), Val::Int(k), BinaryOp::Ge) => (n, k.checked_sub(1)?, true),
+            (Val::Deploy(n), Val::Int(k), BinaryOp::Lt) => (n, k.checked_sub(1)?, false),
+            (Val::Deploy(n), Val::Int(k), BinaryOp::Le) => (n, *k, false),
+            _ => return None,
+        };
+        self.count_bound(count)?;
+        Some(match (self.count_above(count, k)?, above) {
+            (Above::Always, yes) => Val::Bool(yes),
+            (Above::Never, yes) => Val::Bool(!yes),
+            (Above::When(c), true) => Val::Deploy(c),
+            (Above::When(c), false) => Val::Deploy(ir::Expr::Not(Box::new(c))),
+        })
+    }
+
     /// `for i in from..to`, `to` known only at deploy time, on a target
     /// that cannot repeat: the copies up to `to`'s bound, each under the
     /// condition that `to` is above it; E0504 when nothing bounds `to`.
@@ -187,6 +218,72 @@ impl<'p> Expander<'p> {
             );
         }
         Val::list(instances)
+    }
+
+    /// Whether copies of `r` counted up to `to` are unrolled on Heat rather
+    /// than made the members of a group: when `r` is made of several
+    /// native resources (a `compute.Server` is a port and a server), each
+    /// of which would be a group of its own, unable to name the member of
+    /// another with its index, and `to` has a bound.
+    pub(super) fn unrolls_on_groups(&mut self, r: &'p Resource, to: &Expr) -> bool {
+        let module = self.frame().module;
+        let Some(schema) = self.program.schema_of(module, r) else {
+            return false;
+        };
+        let SchemaKind::Component { module, index } = self.program.schemas[schema.0 as usize].kind
+        else {
+            return false;
+        };
+        if !self.several_natives(module, index, 0) {
+            return false;
+        }
+        let to = self.expr(to).into_ir();
+        self.count_bound(&to).is_some()
+    }
+
+    /// Does an instance of the component at `index` of `module` make more
+    /// than one native resource on this target (or may it: a repeated one)?
+    fn several_natives(&self, module: ModuleId, index: usize, depth: u32) -> bool {
+        if depth > 32 {
+            return true;
+        }
+        let items = &self.program.modules[module.0 as usize].items;
+        let Some(ItemKind::Component(component)) = items.get(index).map(|i| &i.kind) else {
+            return false;
+        };
+        let block: &[Item] = component
+            .items
+            .iter()
+            .find_map(|i| match &i.kind {
+                ItemKind::Target(t) if t.target.name == self.target.name() => Some(&t.items[..]),
+                _ => None,
+            })
+            .unwrap_or(&[]);
+        let resources: Vec<&Resource> = component
+            .items
+            .iter()
+            .chain(block)
+            .filter_map(|i| match &i.kind {
+                ItemKind::Resource(r) => Some(r),
+                _ => None,
+            })
+            .collect();
+        match resources.as_slice() {
+            [] => false,
+            [one] if one.for_guard.is_none() => {
+                let kind = self
+                    .program
+                    .schema_of(module, one)
+                    .map(|id| &self.program.schemas[id.0 as usize].kind);
+                match kind {
+                    Some(&SchemaKind::Component { module, index }) => {
+                        self.several_natives(module, index, depth + 1)
+                    }
+                    _ => false,
+                }
+            }
+            _ => true,
+        }
     }
 
     /// E0504: a deploy-time count without a bound, on a target that must

@@ -152,6 +152,9 @@ impl<'p> Expander<'p> {
                     _ => {}
                 }
                 let vb = self.expr(b);
+                if let Some(compared) = self.count_comparison(*op, &va, &vb) {
+                    return compared;
+                }
                 binary_vals(expr, *op, va, vb, &mut self.diagnostics)
             }
             ExprKind::Conditional(c, a, b) => match self.expr(c) {
@@ -281,11 +284,45 @@ fn index_val(
             let b = index_val(expr, *b, index, at, diagnostics);
             Val::Choice(c, Box::new(a), Box::new(b))
         }
+        (Val::List(items), Val::Deploy(index)) if picks_resources(&items) => {
+            pick_resource(&items, &index)
+        }
         (base, index) => Val::Deploy(ir::Expr::Index(
             Box::new(base.into_ir()),
             Box::new(index.into_ir()),
         )),
     }
+}
+
+/// The most resources a deploy-time index picks from as a choice.
+const MAX_PICKED: usize = 16;
+
+/// Is `items` a short list of resources, all there: what a deploy-time
+/// index into it picks is then one of them, read through its outputs?
+fn picks_resources(items: &[Val]) -> bool {
+    (1..=MAX_PICKED).contains(&items.len())
+        && items
+            .iter()
+            .all(|v| matches!(v, Val::Resource(i) if !i.counted && i.exists.is_none()))
+}
+
+/// `items[index]`, `index` known only at deploy time, as the choice among
+/// the resources (`index == 0 ? a : index == 1 ? b : c`): a resource's
+/// outputs are read through it (`subnets[i % 2].network_id`), which a
+/// list of their ids indexed at deploy time could not give.
+fn pick_resource(items: &[Val], index: &ir::Expr) -> Val {
+    let (last, rest) = items.split_last().expect("a list of one or more");
+    rest.iter()
+        .enumerate()
+        .rev()
+        .fold(last.clone(), |otherwise, (k, item)| {
+            let test = ir::Expr::Binary(
+                BinaryOp::Eq,
+                Box::new(index.clone()),
+                Box::new(ir::Expr::Int(k as i64)),
+            );
+            Val::Choice(test, Box::new(item.clone()), Box::new(otherwise))
+        })
 }
 
 /// The span of the base of an index expression.

@@ -100,30 +100,26 @@ impl<'p> Expander<'p> {
             return self.instance(r, path, key, condition);
         };
         let iterable = self.expr(&guard.iterable);
-        // A deploy-time choice between two lists: the copies of each list
-        // exist under the condition that chooses it.
-        if let Val::Choice(c, a, b) = &iterable
-            && let (Val::List(first), Val::List(second)) = (&**a, &**b)
-        {
-            let yes = and(condition.clone(), c.clone());
-            let no = and(condition.clone(), ir::Expr::Not(Box::new(c.clone())));
-            let first: Vec<(Val, Val)> = first
-                .iter()
-                .enumerate()
-                .map(|(i, v)| (Val::Int(i as i64), v.clone()))
-                .collect();
-            let offset = first.len();
-            let second: Vec<(Val, Val)> = second
-                .iter()
-                .enumerate()
-                .map(|(i, v)| (Val::Int(i as i64), v.clone()))
-                .collect();
-            // Named by position: a value of both lists names two copies.
-            let by = Naming::Position;
-            let mut instances = self.copies(r, guard, path, key, first, 0, Some(yes), by);
-            let no = Some(no);
-            instances.extend(self.copies(r, guard, path, key, second, offset, no, by));
-            return Val::list(instances);
+        // A deploy-time choice between lists (`c ? a : b`, and choices
+        // nested in it, `c ? (d ? a : []) : b`): the copies of each list
+        // exist under the conditions that choose it.
+        if let Val::Choice(..) = &iterable {
+            let mut leaves = Vec::new();
+            if list_leaves(&iterable, condition.clone(), &mut leaves) {
+                // Named by position: a value of two lists names two copies.
+                let by = Naming::Position;
+                let mut instances = Vec::new();
+                for (chosen, list) in leaves {
+                    let pairs: Vec<(Val, Val)> = list
+                        .iter()
+                        .enumerate()
+                        .map(|(i, v)| (Val::Int(i as i64), v.clone()))
+                        .collect();
+                    let offset = instances.len();
+                    instances.extend(self.copies(r, guard, path, key, pairs, offset, chosen, by));
+                }
+                return Val::list(instances);
+            }
         }
         match iterable {
             Val::List(elements) => {
@@ -147,6 +143,12 @@ impl<'p> Expander<'p> {
                 // `for i in a..n` with `n` known only at deploy time: one
                 // declaration the target repeats itself (Terraform `count`,
                 // Heat `ResourceGroup`), where the target can.
+                if self.target.repetition() == Repetition::Groups
+                    && let ExprKind::Range(from, to) = &guard.iterable.kind
+                    && self.unrolls_on_groups(r, to)
+                {
+                    return self.bounded_range(r, guard, path, key, condition, from, to);
+                }
                 if self.target.repetition() != Repetition::None
                     && let ExprKind::Range(from, to) = &guard.iterable.kind
                 {
@@ -187,24 +189,42 @@ impl<'p> Expander<'p> {
                 // `for m in web`, `web` counted at deploy time: as many
                 // copies, each reading the copy of `web` with its index.
                 if let Val::Resource(instance) = &iterable
-                    && instance.counted
-                    && self.target.repetition() == Repetition::Count
-                    && let Some(count) = instance
-                        .natives()
-                        .first()
-                        .and_then(|id| self.resources.get(id.index()))
-                        .and_then(|made| made.count.clone())
+                    && let Some(value) =
+                        self.over_counted(r, guard, path, key, condition.clone(), instance)
                 {
-                    let copy = Val::Resource(Rc::new(Instance {
-                        native: instance.native,
-                        made: instance.made.clone(),
-                        counted: false,
-                        exists: None,
-                        outputs: instance.outputs.clone(),
-                    }));
-                    let index = Val::Deploy(ir::Expr::CountIndex);
-                    return self
-                        .counted_instance(r, guard, path, key, condition, count, index, copy);
+                    return value;
+                }
+                // `for m in c ? blue : green`, both counted at deploy time:
+                // the copies over each under the condition that chooses it.
+                if let Val::Choice(c, a, b) = &iterable
+                    && let (Val::Resource(first), Val::Resource(second)) = (&**a, &**b)
+                    && first.counted
+                    && second.counted
+                {
+                    let yes = Some(and(condition.clone(), c.clone()));
+                    let no = Some(and(condition.clone(), ir::Expr::Not(Box::new(c.clone()))));
+                    let mut sides = Vec::with_capacity(2);
+                    for (n, (side, condition)) in
+                        [(first, yes), (second, no)].into_iter().enumerate()
+                    {
+                        path.push(Cow::Owned(n.to_string()));
+                        key.push(n as u32);
+                        let value = self.over_counted(r, guard, path, key, condition, side);
+                        path.pop();
+                        key.pop();
+                        match value {
+                            Some(value) => sides.push(value),
+                            None => break,
+                        }
+                    }
+                    if let (Some(second), Some(first)) = (sides.pop(), sides.pop()) {
+                        return Val::Choice(c.clone(), Box::new(first), Box::new(second));
+                    }
+                }
+                if let Val::Deploy(list) = &iterable
+                    && !matches!(guard.iterable.kind, ExprKind::Range(..))
+                {
+                    return self.counted_list(r, guard, path, key, condition, list.clone());
                 }
                 let diagnostic = match self.given_argument(&guard.iterable) {
                     // A component repeats over what its instance was given:
@@ -237,6 +257,75 @@ impl<'p> Expander<'p> {
                 Val::Null
             }
         }
+    }
+
+    /// `for m in web`, `web` counted at deploy time, on a target that
+    /// counts (Terraform): counted alike, `m` the copy of `web` with the
+    /// same index; `None` where the target cannot.
+    fn over_counted(
+        &mut self,
+        r: &'p Resource,
+        guard: &ForGuard,
+        path: &mut Path<'p>,
+        key: &mut Key,
+        condition: Option<ir::Expr>,
+        instance: &Instance,
+    ) -> Option<Val> {
+        if !instance.counted || self.target.repetition() != Repetition::Count {
+            return None;
+        }
+        let count = instance
+            .natives()
+            .first()
+            .and_then(|id| self.resources.get(id.index()))
+            .and_then(|made| made.count.clone())?;
+        let copy = Val::Resource(Rc::new(Instance {
+            native: instance.native,
+            made: instance.made.clone(),
+            counted: false,
+            exists: None,
+            outputs: instance.outputs.clone(),
+        }));
+        let index = Val::Deploy(ir::Expr::CountIndex);
+        Some(self.counted_instance(r, guard, path, key, condition, count, index, copy))
+    }
+
+    /// `for x in LIST`, the list known only at deploy time: on Terraform,
+    /// a `count` of its length, each copy reading its element by
+    /// `count.index`; elsewhere E0210, since the copies' number is the
+    /// list's length, which neither CloudFormation nor Heat can count.
+    fn counted_list(
+        &mut self,
+        r: &'p Resource,
+        guard: &ForGuard,
+        path: &mut Path<'p>,
+        key: &mut Key,
+        condition: Option<ir::Expr>,
+        list: ir::Expr,
+    ) -> Val {
+        if self.target.repetition() != Repetition::Count {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    &codes::E0210,
+                    guard.iterable.span,
+                    format!(
+                        "{} cannot repeat a resource over a list known only at deploy time",
+                        self.target.display()
+                    ),
+                )
+                .label("this list is not known at compile time")
+                .note("the copies are as many as the list's elements, which this target cannot count when it deploys; Terraform can")
+                .help("give the params this list depends on at compile time (`--param`), or repeat over a count `0..n`"),
+            );
+            return Val::Null;
+        }
+        let count = ir::Expr::Call(crate::builtins::Builtin::Length, vec![list.clone()]);
+        let index = Val::Deploy(ir::Expr::CountIndex);
+        let element = Val::Deploy(ir::Expr::Index(
+            Box::new(list),
+            Box::new(ir::Expr::CountIndex),
+        ));
+        self.counted_instance(r, guard, path, key, condition, count, index, element)
     }
 
     /// One declaration the target repeats `count` times (Terraform `count`,
@@ -295,7 +384,7 @@ impl<'p> Expander<'p> {
         }
         // The outputs are one copy's, read with the copy's
         // index: a comprehension over the copies reads them.
-        return match value {
+        match value {
             Val::Resource(instance) => Val::Resource(Rc::new(Instance {
                 native: instance.native,
                 made: instance.made.clone(),
@@ -304,7 +393,7 @@ impl<'p> Expander<'p> {
                 outputs: instance.outputs.clone(),
             })),
             other => other,
-        };
+        }
     }
 
     /// The copies of a resource repeated over `pairs` (index or key, and
@@ -853,6 +942,29 @@ impl<'p> Expander<'p> {
             stack: None,
         });
         Val::Resource(Rc::new(Instance::native(id, false)))
+    }
+}
+
+/// The lists a deploy-time choice chooses among, each with the condition
+/// that chooses it (`within` and the tests on the way to it); `false` when
+/// a choice leads to something other than a list (`null` is an empty one).
+fn list_leaves(
+    value: &Val,
+    within: Option<ir::Expr>,
+    out: &mut Vec<(Option<ir::Expr>, Rc<Vec<Val>>)>,
+) -> bool {
+    match value {
+        Val::List(items) => {
+            out.push((within, items.clone()));
+            true
+        }
+        Val::Null => true,
+        Val::Choice(c, a, b) => {
+            let yes = Some(and(within.clone(), c.clone()));
+            let no = Some(and(within, ir::Expr::Not(Box::new(c.clone()))));
+            list_leaves(a, yes, out) && list_leaves(b, no, out)
+        }
+        _ => false,
     }
 }
 

@@ -36,6 +36,16 @@ pub enum Val {
     Gone,
 }
 
+/// `c ? a : b`, or `a` when both are the same (a member read through a
+/// choice between resources that share it).
+fn choice(c: ir::Expr, a: ir::Expr, b: ir::Expr) -> ir::Expr {
+    if a == b {
+        a
+    } else {
+        ir::Expr::If(Box::new(c), Box::new(a), Box::new(b))
+    }
+}
+
 /// The elements of a list that are values: not the copies left out.
 pub(super) fn present(items: &[Val]) -> impl Iterator<Item = &Val> {
     items.iter().filter(|v| !matches!(v, Val::Gone))
@@ -169,11 +179,7 @@ impl Val {
                     .get("id")
                     .map_or(ir::Expr::Null, Val::to_ir),
             },
-            Val::Choice(c, a, b) => ir::Expr::If(
-                Box::new(c.clone()),
-                Box::new(a.to_ir()),
-                Box::new(b.to_ir()),
-            ),
+            Val::Choice(c, a, b) => choice(c.clone(), a.to_ir(), b.to_ir()),
             Val::Deploy(e) => e.clone(),
         }
     }
@@ -195,9 +201,7 @@ impl Val {
                     .map(|(k, v)| (k, v.into_ir())),
                 false,
             )),
-            Val::Choice(c, a, b) => {
-                ir::Expr::If(Box::new(c), Box::new(a.into_ir()), Box::new(b.into_ir()))
-            }
+            Val::Choice(c, a, b) => choice(c, a.into_ir(), b.into_ir()),
             Val::Deploy(e) => e,
             other => other.to_ir(),
         }
@@ -220,11 +224,7 @@ impl Val {
                     .map(|(k, v)| (k, v.into_property())),
                 true,
             )),
-            Val::Choice(c, a, b) => ir::Expr::If(
-                Box::new(c),
-                Box::new(a.into_property()),
-                Box::new(b.into_property()),
-            ),
+            Val::Choice(c, a, b) => choice(c, a.into_property(), b.into_property()),
             other => {
                 let mut e = other.into_ir();
                 prune(&mut e);

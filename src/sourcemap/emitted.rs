@@ -16,6 +16,10 @@ pub(super) struct Emitted {
     pub params: Vec<String>,
     pub outputs: Vec<(String, Vec<String>)>,
     pub conditions: Vec<String>,
+    /// Each condition's text leaves, among which the names of the
+    /// conditions it combines (`Fn::Or` of `Condition`s, Heat's `or` of
+    /// names): it is used wherever they are.
+    pub condition_reads: Vec<Vec<String>>,
 }
 
 /// Where each target keeps what a map reads.
@@ -123,13 +127,31 @@ impl<'de> Visitor<'de> for Top<'_> {
                 Some(0) => out.resources = map.next_value_seed(Users { uses: Some(s) })?.0,
                 Some(1) => out.params = map.next_value_seed(Names)?,
                 Some(2) => out.outputs = map.next_value_seed(Users { uses: Some(s) })?.0,
-                Some(3) => out.conditions = map.next_value_seed(Names)?,
+                Some(3) => {
+                    let bodies: serde_json::Map<String, serde_json::Value> = map.next_value()?;
+                    for (name, body) in bodies {
+                        let mut texts = Vec::new();
+                        texts_of(&body, &mut texts);
+                        out.conditions.push(name);
+                        out.condition_reads.push(texts);
+                    }
+                }
                 _ => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
         }
         Ok(out)
+    }
+}
+
+/// Every text of a value (object keys left out).
+fn texts_of(value: &serde_json::Value, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::String(text) => out.push(text.clone()),
+        serde_json::Value::Array(items) => items.iter().for_each(|v| texts_of(v, out)),
+        serde_json::Value::Object(fields) => fields.values().for_each(|v| texts_of(v, out)),
+        _ => {}
     }
 }
 

@@ -140,6 +140,35 @@ pub fn build(
             }
         }
     }
+    // A condition combined into others is used where they are.
+    let combined: Vec<Vec<usize>> = (emitted.condition_reads.iter())
+        .map(|texts| {
+            texts
+                .iter()
+                .filter_map(|t| index.get(t.as_str()).copied())
+                .collect()
+        })
+        .collect();
+    for _ in 0..combined.len() {
+        let mut grew = false;
+        for (outer, inner) in combined.iter().enumerate() {
+            for &i in inner {
+                if i == outer {
+                    continue;
+                }
+                let from: Vec<&str> = users[outer].clone();
+                for user in from {
+                    if !users[i].contains(&user) {
+                        users[i].push(user);
+                        grew = true;
+                    }
+                }
+            }
+        }
+        if !grew {
+            break;
+        }
+    }
     let conditions: Entries = (emitted.conditions.iter().zip(users))
         .map(|(name, users)| {
             let at = users.iter().find_map(|u| places.get(u).cloned());
