@@ -259,10 +259,16 @@ fn check_target_with(
                 continue;
             };
             // A copy of a deploy-time count is the target's copy; a
-            // conditional resource's `count = c ? 1 : 0` makes no copies.
+            // conditional resource's `count = c ? 1 : 0` makes no copies,
+            // nor do copies counted inside one instance of a component
+            // (a load balancer's member for each server counted).
+            let repeated = matches!(
+                &entry.items[item].kind,
+                infra::syntax::ast::ItemKind::Resource(e) if e.for_guard.is_some()
+            );
             let copy = match &r.count {
-                Some(_) => native.index.map(|i| i as u32),
-                None => r.copy,
+                Some(_) if repeated => native.index.map(|i| i as u32),
+                _ => r.copy,
             };
             natives.entry((item, copy)).or_default().push(key.clone());
         }
@@ -511,7 +517,8 @@ fn check_program(path: &Path, failures: &mut Vec<String>) -> Vec<Target> {
         return Vec::new();
     };
     let mut built = Vec::new();
-    for target in Target::ALL {
+    // The targets whose vocabulary the program's native types are of.
+    for target in infra::lower::targets_of(program, &[], &mut Vec::new()) {
         if check_target(path, program, target, failures) {
             built.push(target);
         }

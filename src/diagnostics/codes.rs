@@ -77,6 +77,7 @@ codes! {
     E0214 Error "recursive component";
     E0215 Error "native type redeclared with a weaker state class";
     E0216 Error "protected copies a group cannot protect one by one";
+    E0217 Error "persistent resource inside a stateless component";
     E0231 Error "none of the members one of which is required is set";
     W0201 Warning "persistent data deleted with its resource";
     W0202 Warning "unchecked native type";

@@ -154,6 +154,7 @@ impl<'p> Expander<'p> {
             native: None,
             made,
             counted: false,
+            exists: None,
             outputs,
         }))
     }

@@ -91,6 +91,8 @@ impl<'p> Expander<'p> {
         };
         let mut out = Vec::new();
         for (first, second) in pairs {
+            let exists = super::resources::exists_of(&second);
+            self.covered.extend(exists.clone());
             let before = self.frame().locals.len();
             self.bind(&comp.binding, first, second);
             let keep = match &comp.filter {
@@ -117,7 +119,24 @@ impl<'p> Expander<'p> {
             if keep {
                 let body = self.expr(&comp.body);
                 let v = value.map(|v| self.expr(v));
-                out.push((body, v));
+                // An element for a copy unrolled to a deploy-time count's
+                // bound is there only when that copy is.
+                match &exists {
+                    Some(c) => {
+                        let guarded = |v: Val| {
+                            Val::Deploy(ir::Expr::If(
+                                Box::new(c.clone()),
+                                Box::new(v.into_ir()),
+                                Box::new(ir::Expr::Null),
+                            ))
+                        };
+                        out.push((guarded(body), v.map(guarded)));
+                    }
+                    None => out.push((body, v)),
+                }
+            }
+            if exists.is_some() {
+                self.covered.pop();
             }
             self.frame().locals.truncate(before);
         }
@@ -170,6 +189,7 @@ impl Expander<'_> {
             native: instance.native,
             made: instance.made.clone(),
             counted: false,
+            exists: None,
             outputs: instance.outputs.clone(),
         }));
         let before = self.frame().locals.len();

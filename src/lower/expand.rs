@@ -154,6 +154,9 @@ pub struct Expander<'p> {
     /// The copy of the entry file's repeated resource being expanded: its
     /// index and its name word.
     pub(super) top_copy: Option<(u32, String)>,
+    /// The conditions of the bounded copies being made (`bounded`): a copy
+    /// read by index under its own condition is read as it is.
+    pub(super) covered: Vec<ir::Expr>,
     /// The build's limits, and what has been spent of them.
     pub(super) budget: Budget,
     pub(super) spent: Spent,
@@ -178,6 +181,7 @@ impl<'p> Expander<'p> {
             id_params: HashMap::default(),
             top_params: HashMap::default(),
             top_copy: None,
+            covered: Vec::new(),
             budget,
             spent: Spent::default(),
             diagnostics: Vec::new(),

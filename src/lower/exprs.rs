@@ -114,7 +114,8 @@ impl<'p> Expander<'p> {
                 let base = base_val;
                 let index_val_ = self.expr(index);
                 let at = (base_span(expr), index.span);
-                index_val(expr, base, index_val_, at, &mut self.diagnostics)
+                let item = index_val(expr, base, index_val_, at, &mut self.diagnostics);
+                self.bounded_copy(item, base_span(expr))
             }
             ExprKind::Call(callee, args) => {
                 let builtin = match &callee.kind {
@@ -151,6 +152,9 @@ impl<'p> Expander<'p> {
                     _ => {}
                 }
                 let vb = self.expr(b);
+                if let Some(compared) = self.count_comparison(*op, &va, &vb) {
+                    return compared;
+                }
                 binary_vals(expr, *op, va, vb, &mut self.diagnostics)
             }
             ExprKind::Conditional(c, a, b) => match self.expr(c) {
@@ -191,6 +195,29 @@ impl<'p> Expander<'p> {
                 _ => Val::Null,
             },
         }
+    }
+
+    /// One copy of a resource unrolled to a deploy-time count's bound, read
+    /// by index: as it is where the reader exists only with it (the copy
+    /// of another resource over the same count), else refused (E0506),
+    /// since it may not exist.
+    fn bounded_copy(&mut self, item: Val, span: Span) -> Val {
+        let Some(exists) = super::resources::exists_of(&item) else {
+            return item;
+        };
+        if self.covered.contains(&exists) {
+            return super::resources::with_exists(item, None);
+        }
+        self.diagnostics.push(
+            Diagnostic::new(
+                &codes::E0506,
+                span,
+                "one copy of a resource repeated a number of times known only at deploy time cannot be read here",
+            )
+            .label("this copy exists only when the count is above its index")
+            .help("list the copies with a comprehension (`[for w in web: w.id]`), read the copy from a resource repeated over the same count, or give the count at compile time (`--param`)"),
+        );
+        Val::Null
     }
 
     /// Reports a read of a resource repeated a deploy-time number of times.
@@ -257,11 +284,45 @@ fn index_val(
             let b = index_val(expr, *b, index, at, diagnostics);
             Val::Choice(c, Box::new(a), Box::new(b))
         }
+        (Val::List(items), Val::Deploy(index)) if picks_resources(&items) => {
+            pick_resource(&items, &index)
+        }
         (base, index) => Val::Deploy(ir::Expr::Index(
             Box::new(base.into_ir()),
             Box::new(index.into_ir()),
         )),
     }
+}
+
+/// The most resources a deploy-time index picks from as a choice.
+const MAX_PICKED: usize = 16;
+
+/// Is `items` a short list of resources, all there: what a deploy-time
+/// index into it picks is then one of them, read through its outputs?
+fn picks_resources(items: &[Val]) -> bool {
+    (1..=MAX_PICKED).contains(&items.len())
+        && items
+            .iter()
+            .all(|v| matches!(v, Val::Resource(i) if !i.counted && i.exists.is_none()))
+}
+
+/// `items[index]`, `index` known only at deploy time, as the choice among
+/// the resources (`index == 0 ? a : index == 1 ? b : c`): a resource's
+/// outputs are read through it (`subnets[i % 2].network_id`), which a
+/// list of their ids indexed at deploy time could not give.
+fn pick_resource(items: &[Val], index: &ir::Expr) -> Val {
+    let (last, rest) = items.split_last().expect("a list of one or more");
+    rest.iter()
+        .enumerate()
+        .rev()
+        .fold(last.clone(), |otherwise, (k, item)| {
+            let test = ir::Expr::Binary(
+                BinaryOp::Eq,
+                Box::new(index.clone()),
+                Box::new(ir::Expr::Int(k as i64)),
+            );
+            Val::Choice(test, Box::new(item.clone()), Box::new(otherwise))
+        })
 }
 
 /// The span of the base of an index expression.

@@ -4,6 +4,7 @@
 //! block, loops over compile-time lists are unrolled, constants are folded;
 //! what is left is deploy-time work, as `ir::Expr`.
 
+mod bounded;
 mod budget;
 mod components;
 mod comprehensions;

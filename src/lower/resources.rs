@@ -100,30 +100,26 @@ impl<'p> Expander<'p> {
             return self.instance(r, path, key, condition);
         };
         let iterable = self.expr(&guard.iterable);
-        // A deploy-time choice between two lists: the copies of each list
-        // exist under the condition that chooses it.
-        if let Val::Choice(c, a, b) = &iterable
-            && let (Val::List(first), Val::List(second)) = (&**a, &**b)
-        {
-            let yes = and(condition.clone(), c.clone());
-            let no = and(condition.clone(), ir::Expr::Not(Box::new(c.clone())));
-            let first: Vec<(Val, Val)> = first
-                .iter()
-                .enumerate()
-                .map(|(i, v)| (Val::Int(i as i64), v.clone()))
-                .collect();
-            let offset = first.len();
-            let second: Vec<(Val, Val)> = second
-                .iter()
-                .enumerate()
-                .map(|(i, v)| (Val::Int(i as i64), v.clone()))
-                .collect();
-            // Named by position: a value of both lists names two copies.
-            let by = Naming::Position;
-            let mut instances = self.copies(r, guard, path, key, first, 0, Some(yes), by);
-            let no = Some(no);
-            instances.extend(self.copies(r, guard, path, key, second, offset, no, by));
-            return Val::list(instances);
+        // A deploy-time choice between lists (`c ? a : b`, and choices
+        // nested in it, `c ? (d ? a : []) : b`): the copies of each list
+        // exist under the conditions that choose it.
+        if let Val::Choice(..) = &iterable {
+            let mut leaves = Vec::new();
+            if list_leaves(&iterable, condition.clone(), &mut leaves) {
+                // Named by position: a value of two lists names two copies.
+                let by = Naming::Position;
+                let mut instances = Vec::new();
+                for (chosen, list) in leaves {
+                    let pairs: Vec<(Val, Val)> = list
+                        .iter()
+                        .enumerate()
+                        .map(|(i, v)| (Val::Int(i as i64), v.clone()))
+                        .collect();
+                    let offset = instances.len();
+                    instances.extend(self.copies(r, guard, path, key, pairs, offset, chosen, by));
+                }
+                return Val::list(instances);
+            }
         }
         match iterable {
             Val::List(elements) => {
@@ -147,6 +143,12 @@ impl<'p> Expander<'p> {
                 // `for i in a..n` with `n` known only at deploy time: one
                 // declaration the target repeats itself (Terraform `count`,
                 // Heat `ResourceGroup`), where the target can.
+                if self.target.repetition() == Repetition::Groups
+                    && let ExprKind::Range(from, to) = &guard.iterable.kind
+                    && self.unrolls_on_groups(r, to)
+                {
+                    return self.bounded_range(r, guard, path, key, condition, from, to);
+                }
                 if self.target.repetition() != Repetition::None
                     && let ExprKind::Range(from, to) = &guard.iterable.kind
                 {
@@ -168,56 +170,61 @@ impl<'p> Expander<'p> {
                             Box::new(start.to_ir()),
                         ),
                     };
-                    let before = self.resources.len();
-                    let frame_locals = self.frame().locals.len();
-                    self.bind(&guard.binding, index.clone(), index);
-                    let condition = match self.copy_guard(r, condition) {
-                        Guard::Exists(condition) => condition,
-                        Guard::Never => {
-                            self.frame().locals.truncate(frame_locals);
-                            return Val::list(Vec::new());
+                    return self.counted_instance(
+                        r,
+                        guard,
+                        path,
+                        key,
+                        condition,
+                        count,
+                        index.clone(),
+                        index,
+                    );
+                }
+                if self.target.repetition() == Repetition::None
+                    && let ExprKind::Range(from, to) = &guard.iterable.kind
+                {
+                    return self.bounded_range(r, guard, path, key, condition, from, to);
+                }
+                // `for m in web`, `web` counted at deploy time: as many
+                // copies, each reading the copy of `web` with its index.
+                if let Val::Resource(instance) = &iterable
+                    && let Some(value) =
+                        self.over_counted(r, guard, path, key, condition.clone(), instance)
+                {
+                    return value;
+                }
+                // `for m in c ? blue : green`, both counted at deploy time:
+                // the copies over each under the condition that chooses it.
+                if let Val::Choice(c, a, b) = &iterable
+                    && let (Val::Resource(first), Val::Resource(second)) = (&**a, &**b)
+                    && first.counted
+                    && second.counted
+                {
+                    let yes = Some(and(condition.clone(), c.clone()));
+                    let no = Some(and(condition.clone(), ir::Expr::Not(Box::new(c.clone()))));
+                    let mut sides = Vec::with_capacity(2);
+                    for (n, (side, condition)) in
+                        [(first, yes), (second, no)].into_iter().enumerate()
+                    {
+                        path.push(Cow::Owned(n.to_string()));
+                        key.push(n as u32);
+                        let value = self.over_counted(r, guard, path, key, condition, side);
+                        path.pop();
+                        key.pop();
+                        match value {
+                            Some(value) => sides.push(value),
+                            None => break,
                         }
-                    };
-                    let value = self.instance(r, path, key, condition);
-                    self.frame().locals.truncate(frame_locals);
-                    for resource in &mut self.resources[before..] {
-                        resource.count = Some(count.clone());
                     }
-                    let mut refused = false;
-                    if !self.target.snapshots_counted_copies() {
-                        let asked = deletion_of(r)
-                            .map(|(_, at)| at)
-                            .or_else(|| self.frame().deletion.map(|a| a.at));
-                        for i in before..self.resources.len() {
-                            if self.resources[i].deletion == Some(Deletion::Snapshot) {
-                                self.resources[i].deletion = Some(Deletion::Retain);
-                                if let Some(at) = asked {
-                                    refused = true;
-                                    let type_name = self.resources[i].type_name.clone();
-                                    self.refuse_snapshot(
-                                        at,
-                                        &type_name,
-                                        "copies repeated at deploy time are the members of one group, which take no deletion policy of their own",
-                                    );
-                                }
-                            }
-                        }
+                    if let (Some(second), Some(first)) = (sides.pop(), sides.pop()) {
+                        return Val::Choice(c.clone(), Box::new(first), Box::new(second));
                     }
-                    // A refused snapshot already says what the group keeps.
-                    if self.target.repetition() == Repetition::Groups && !refused {
-                        self.group_protection(r, guard, before);
-                    }
-                    // The outputs are one copy's, read with the copy's
-                    // index: a comprehension over the copies reads them.
-                    return match value {
-                        Val::Resource(instance) => Val::Resource(Rc::new(Instance {
-                            native: instance.native,
-                            made: instance.made.clone(),
-                            counted: true,
-                            outputs: instance.outputs.clone(),
-                        })),
-                        other => other,
-                    };
+                }
+                if let Val::Deploy(list) = &iterable
+                    && !matches!(guard.iterable.kind, ExprKind::Range(..))
+                {
+                    return self.counted_list(r, guard, path, key, condition, list.clone());
                 }
                 let diagnostic = match self.given_argument(&guard.iterable) {
                     // A component repeats over what its instance was given:
@@ -252,11 +259,148 @@ impl<'p> Expander<'p> {
         }
     }
 
+    /// `for m in web`, `web` counted at deploy time, on a target that
+    /// counts (Terraform): counted alike, `m` the copy of `web` with the
+    /// same index; `None` where the target cannot.
+    fn over_counted(
+        &mut self,
+        r: &'p Resource,
+        guard: &ForGuard,
+        path: &mut Path<'p>,
+        key: &mut Key,
+        condition: Option<ir::Expr>,
+        instance: &Instance,
+    ) -> Option<Val> {
+        if !instance.counted || self.target.repetition() != Repetition::Count {
+            return None;
+        }
+        let count = instance
+            .natives()
+            .first()
+            .and_then(|id| self.resources.get(id.index()))
+            .and_then(|made| made.count.clone())?;
+        let copy = Val::Resource(Rc::new(Instance {
+            native: instance.native,
+            made: instance.made.clone(),
+            counted: false,
+            exists: None,
+            outputs: instance.outputs.clone(),
+        }));
+        let index = Val::Deploy(ir::Expr::CountIndex);
+        Some(self.counted_instance(r, guard, path, key, condition, count, index, copy))
+    }
+
+    /// `for x in LIST`, the list known only at deploy time: on Terraform,
+    /// a `count` of its length, each copy reading its element by
+    /// `count.index`; elsewhere E0210, since the copies' number is the
+    /// list's length, which neither CloudFormation nor Heat can count.
+    fn counted_list(
+        &mut self,
+        r: &'p Resource,
+        guard: &ForGuard,
+        path: &mut Path<'p>,
+        key: &mut Key,
+        condition: Option<ir::Expr>,
+        list: ir::Expr,
+    ) -> Val {
+        if self.target.repetition() != Repetition::Count {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    &codes::E0210,
+                    guard.iterable.span,
+                    format!(
+                        "{} cannot repeat a resource over a list known only at deploy time",
+                        self.target.display()
+                    ),
+                )
+                .label("this list is not known at compile time")
+                .note("the copies are as many as the list's elements, which this target cannot count when it deploys; Terraform can")
+                .help("give the params this list depends on at compile time (`--param`), or repeat over a count `0..n`"),
+            );
+            return Val::Null;
+        }
+        let count = ir::Expr::Call(crate::builtins::Builtin::Length, vec![list.clone()]);
+        let index = Val::Deploy(ir::Expr::CountIndex);
+        let element = Val::Deploy(ir::Expr::Index(
+            Box::new(list),
+            Box::new(ir::Expr::CountIndex),
+        ));
+        self.counted_instance(r, guard, path, key, condition, count, index, element)
+    }
+
+    /// One declaration the target repeats `count` times (Terraform `count`,
+    /// Heat `ResourceGroup`), its loop variables bound to `first` and
+    /// `second` (what each copy reads of its index).
+    #[allow(clippy::too_many_arguments)]
+    fn counted_instance(
+        &mut self,
+        r: &'p Resource,
+        guard: &ForGuard,
+        path: &mut Path<'p>,
+        key: &mut Key,
+        condition: Option<ir::Expr>,
+        count: ir::Expr,
+        first: Val,
+        second: Val,
+    ) -> Val {
+        let before = self.resources.len();
+        let frame_locals = self.frame().locals.len();
+        self.bind(&guard.binding, first, second);
+        let condition = match self.copy_guard(r, condition) {
+            Guard::Exists(condition) => condition,
+            Guard::Never => {
+                self.frame().locals.truncate(frame_locals);
+                return Val::list(Vec::new());
+            }
+        };
+        let value = self.instance(r, path, key, condition);
+        self.frame().locals.truncate(frame_locals);
+        for resource in &mut self.resources[before..] {
+            resource.count = Some(count.clone());
+        }
+        let mut refused = false;
+        if !self.target.snapshots_counted_copies() {
+            let asked = deletion_of(r)
+                .map(|(_, at)| at)
+                .or_else(|| self.frame().deletion.map(|a| a.at));
+            for i in before..self.resources.len() {
+                if self.resources[i].deletion == Some(Deletion::Snapshot) {
+                    self.resources[i].deletion = Some(Deletion::Retain);
+                    if let Some(at) = asked {
+                        refused = true;
+                        let type_name = self.resources[i].type_name.clone();
+                        self.refuse_snapshot(
+                                at,
+                                &type_name,
+                                "copies repeated at deploy time are the members of one group, which take no deletion policy of their own",
+                            );
+                    }
+                }
+            }
+        }
+        // A refused snapshot already says what the group keeps.
+        if self.target.repetition() == Repetition::Groups && !refused {
+            self.group_protection(r, guard, before);
+        }
+        // The outputs are one copy's, read with the copy's
+        // index: a comprehension over the copies reads them.
+        match value {
+            Val::Resource(instance) => Val::Resource(Rc::new(Instance {
+                native: instance.native,
+                made: instance.made.clone(),
+                counted: true,
+                exists: None,
+                outputs: instance.outputs.clone(),
+            })),
+            other => other,
+        }
+    }
+
     /// The copies of a resource repeated over `pairs` (index or key, and
     /// element), numbered from `offset`, each named as `naming` says unless
     /// the `for` gives a `key`.
     #[allow(clippy::too_many_arguments)]
-    fn copies(
+    pub(super) fn copies(
         &mut self,
         r: &'p Resource,
         guard: &ForGuard,
@@ -284,6 +428,7 @@ impl<'p> Expander<'p> {
                 Naming::Element => Some(second.clone()),
                 Naming::Position => None,
             };
+            let element_exists = exists_of(&second);
             let before = self.frame().locals.len();
             self.bind(&guard.binding, first, second);
             let word = match &guard.key {
@@ -310,11 +455,21 @@ impl<'p> Expander<'p> {
             key.push(n as u32);
             // A copy the `if` leaves out keeps its place: `web[i]` is the
             // copy made for element `i`.
-            let instance = match self.copy_guard(r, condition.clone()) {
+            // A copy for each copy of a resource unrolled to a bound exists
+            // where that copy does.
+            let copy_condition = match &element_exists {
+                Some(c) => Some(and(condition.clone(), c.clone())),
+                None => condition.clone(),
+            };
+            self.covered.extend(element_exists.clone());
+            let instance = match self.copy_guard(r, copy_condition) {
                 Guard::Exists(condition) => self.instance(r, path, key, condition),
                 Guard::Never => Val::Gone,
             };
-            instances.push(instance);
+            if element_exists.is_some() {
+                self.covered.pop();
+            }
+            instances.push(with_exists(instance, element_exists));
             if top {
                 self.top_copy = None;
             }
@@ -394,7 +549,7 @@ impl<'p> Expander<'p> {
 
     /// When `expr` is a param of the component being instantiated that its
     /// instance gives, that argument and the component's type name.
-    fn given_argument(&self, expr: &Expr) -> Option<(&'p Property, String)> {
+    pub(super) fn given_argument(&self, expr: &Expr) -> Option<(&'p Property, String)> {
         let ExprKind::Name(name) = &expr.kind else {
             return None;
         };
@@ -792,6 +947,51 @@ impl<'p> Expander<'p> {
     }
 }
 
+/// The lists a deploy-time choice chooses among, each with the condition
+/// that chooses it (`within` and the tests on the way to it); `false` when
+/// a choice leads to something other than a list (`null` is an empty one).
+fn list_leaves(
+    value: &Val,
+    within: Option<ir::Expr>,
+    out: &mut Vec<(Option<ir::Expr>, Rc<Vec<Val>>)>,
+) -> bool {
+    match value {
+        Val::List(items) => {
+            out.push((within, items.clone()));
+            true
+        }
+        Val::Null => true,
+        Val::Choice(c, a, b) => {
+            let yes = Some(and(within.clone(), c.clone()));
+            let no = Some(and(within, ir::Expr::Not(Box::new(c.clone()))));
+            list_leaves(a, yes, out) && list_leaves(b, no, out)
+        }
+        _ => false,
+    }
+}
+
+/// The condition a copy unrolled to a deploy-time count's bound exists
+/// under, when `value` is one.
+pub(super) fn exists_of(value: &Val) -> Option<ir::Expr> {
+    match value {
+        Val::Resource(instance) => instance.exists.clone(),
+        _ => None,
+    }
+}
+
+/// `value`, existing only under `exists` (`None`: wherever it is read)
+/// when it is a resource.
+pub(super) fn with_exists(value: Val, exists: Option<ir::Expr>) -> Val {
+    match value {
+        Val::Resource(instance) if instance.exists != exists => {
+            let mut copy = instance.without_exists();
+            copy.exists = exists;
+            Val::Resource(Rc::new(copy))
+        }
+        value => value,
+    }
+}
+
 /// The name a resource says it had (`renamed_from`), checked by sema.
 fn renamed_from(r: &Resource) -> Option<&str> {
     let property = r
@@ -829,7 +1029,7 @@ fn deletion_of(r: &Resource) -> Option<(Deletion, Span)> {
 
 /// What names the copies of a repeated resource without a `key`.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Naming {
+pub(super) enum Naming {
     /// Each element, when it is text or a number.
     Element,
     /// Each key of a map.

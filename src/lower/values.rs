@@ -36,6 +36,16 @@ pub enum Val {
     Gone,
 }
 
+/// `c ? a : b`, or `a` when both are the same (a member read through a
+/// choice between resources that share it).
+fn choice(c: ir::Expr, a: ir::Expr, b: ir::Expr) -> ir::Expr {
+    if a == b {
+        a
+    } else {
+        ir::Expr::If(Box::new(c), Box::new(a), Box::new(b))
+    }
+}
+
 /// The elements of a list that are values: not the copies left out.
 pub(super) fn present(items: &[Val]) -> impl Iterator<Item = &Val> {
     items.iter().filter(|v| !matches!(v, Val::Gone))
@@ -51,6 +61,10 @@ pub struct Instance {
     pub made: Vec<ir::ResourceId>,
     /// Repeated a number of times known only at deploy time.
     pub counted: bool,
+    /// A copy unrolled up to a deploy-time count's bound exists only under
+    /// this condition (the count is above its index): a list of the copies
+    /// holds it as `Fn::If`-like choices, not as a plain reference.
+    pub exists: Option<ir::Expr>,
     /// A component's outputs.
     pub outputs: Fields,
 }
@@ -62,7 +76,19 @@ impl Instance {
             native: Some(id),
             made: Vec::new(),
             counted,
+            exists: None,
             outputs: Fields::default(),
+        }
+    }
+
+    /// The same instance, read where it is known to exist.
+    pub(super) fn without_exists(&self) -> Instance {
+        Instance {
+            native: self.native,
+            made: self.made.clone(),
+            counted: self.counted,
+            exists: None,
+            outputs: self.outputs.clone(),
         }
     }
 
@@ -135,6 +161,15 @@ impl Val {
             Val::Object(fields) => {
                 ir::Expr::Object(fields.iter().map(|(k, v)| (k.clone(), v.to_ir())).collect())
             }
+            Val::Resource(instance) if instance.exists.is_some() => {
+                let exists = instance.exists.clone().unwrap_or(ir::Expr::Bool(true));
+                let value = Val::Resource(Rc::new(instance.without_exists()));
+                ir::Expr::If(
+                    Box::new(exists),
+                    Box::new(value.to_ir()),
+                    Box::new(ir::Expr::Null),
+                )
+            }
             Val::Resource(instance) => match &instance.native {
                 Some(id) => ir::Expr::Ref(*id),
                 // One copy's outputs are no value outside the copies.
@@ -144,11 +179,7 @@ impl Val {
                     .get("id")
                     .map_or(ir::Expr::Null, Val::to_ir),
             },
-            Val::Choice(c, a, b) => ir::Expr::If(
-                Box::new(c.clone()),
-                Box::new(a.to_ir()),
-                Box::new(b.to_ir()),
-            ),
+            Val::Choice(c, a, b) => choice(c.clone(), a.to_ir(), b.to_ir()),
             Val::Deploy(e) => e.clone(),
         }
     }
@@ -170,9 +201,7 @@ impl Val {
                     .map(|(k, v)| (k, v.into_ir())),
                 false,
             )),
-            Val::Choice(c, a, b) => {
-                ir::Expr::If(Box::new(c), Box::new(a.into_ir()), Box::new(b.into_ir()))
-            }
+            Val::Choice(c, a, b) => choice(c, a.into_ir(), b.into_ir()),
             Val::Deploy(e) => e,
             other => other.to_ir(),
         }
@@ -195,11 +224,7 @@ impl Val {
                     .map(|(k, v)| (k, v.into_property())),
                 true,
             )),
-            Val::Choice(c, a, b) => ir::Expr::If(
-                Box::new(c),
-                Box::new(a.into_property()),
-                Box::new(b.into_property()),
-            ),
+            Val::Choice(c, a, b) => choice(c, a.into_property(), b.into_property()),
             other => {
                 let mut e = other.into_ir();
                 prune(&mut e);

@@ -37,6 +37,11 @@ const DECLARATIONS: &[(&str, &str, &str)] = &[
         "a resource",
     ),
     (
+        "existing",
+        "existing ${1:name}: ${2:Type} {\n\tid = $0\n}",
+        "a resource the program reads but does not manage",
+    ),
+    (
         "param",
         "param ${1:name}: ${2:string}$0",
         "a value given when the program is built or deployed",
@@ -180,9 +185,11 @@ pub fn complete(cx: &Context) -> CompletionList {
     }
 }
 
-/// The type typed so far after `resource NAME:`, when the cursor is there.
+/// The type typed so far after `resource NAME:` (or `existing NAME:`), when
+/// the cursor is there.
 fn type_position(before: &str) -> Option<&str> {
-    let rest = before.trim_start().strip_prefix("resource")?;
+    let before = before.trim_start();
+    let rest = (before.strip_prefix("resource")).or_else(|| before.strip_prefix("existing"))?;
     let (name, ty) = rest.split_once(':')?;
     let name = name.trim();
     if name.is_empty() || !name.chars().all(text::is_name_char) {
@@ -424,11 +431,12 @@ fn imported<'p>(
     out
 }
 
-/// `resource NAME: TYPE` before the block opened at `open`.
+/// `resource NAME: TYPE` (or `existing NAME: TYPE`) before the block
+/// opened at `open`.
 fn resource_header(text: &str, open: usize) -> Option<(String, String)> {
     let line_start = text[..open].rfind('\n').map_or(0, |i| i + 1);
     let header = text[line_start..open].trim();
-    let rest = header.strip_prefix("resource")?;
+    let rest = (header.strip_prefix("resource")).or_else(|| header.strip_prefix("existing"))?;
     let (name, rest) = rest.split_once(':')?;
     let ty: String = rest
         .trim_start()

@@ -16,6 +16,10 @@ pub struct Emitted {
     pub params: Vec<String>,
     pub outputs: Vec<(String, Vec<String>)>,
     pub conditions: Vec<String>,
+    /// Each condition's text leaves, among which the names of the
+    /// conditions it combines (`Fn::Or` of `Condition`s, Heat's `or` of
+    /// names): it is used wherever they are.
+    pub condition_reads: Vec<Vec<String>>,
 }
 
 /// Where each target keeps what a map reads.
@@ -96,7 +100,12 @@ impl Emitted {
                     .map(|(name, value)| (name.to_string(), uses(&s, value)))
                     .collect();
             } else if !s.conditions.is_empty() && key == s.conditions {
-                out.conditions = entries.iter().map(|(n, _)| n.to_string()).collect();
+                for (name, body) in entries {
+                    let mut texts = Vec::new();
+                    texts_of(body, &mut texts);
+                    out.conditions.push(name.to_string());
+                    out.condition_reads.push(texts);
+                }
             }
         }
         out
@@ -125,6 +134,16 @@ fn uses(s: &Spelling, value: &Json) -> Vec<String> {
         walk(s, value, &mut used);
     }
     used
+}
+
+/// Every text of a value (object keys left out).
+fn texts_of(value: &Json, out: &mut Vec<String>) {
+    match value {
+        Json::Str(text) => out.push(text.to_string()),
+        Json::Array(items) => items.iter().for_each(|v| texts_of(v, out)),
+        Json::Object(fields) => fields.iter().for_each(|(_, v)| texts_of(v, out)),
+        _ => {}
+    }
 }
 
 fn note(used: &mut Vec<String>, name: &str) {

@@ -158,6 +158,35 @@ pub fn build(
             }
         }
     }
+    // A condition combined into others is used where they are.
+    let combined: Vec<Vec<usize>> = (emitted.condition_reads.iter())
+        .map(|texts| {
+            texts
+                .iter()
+                .filter_map(|t| index.get(t.as_str()).copied())
+                .collect()
+        })
+        .collect();
+    let mut seen: Vec<HashSet<&str>> = (users.iter())
+        .map(|list| list.iter().copied().collect())
+        .collect();
+    for _ in 0..combined.len() {
+        let mut grew = false;
+        for (outer, inner) in combined.iter().enumerate() {
+            for &i in inner.iter().filter(|&&i| i != outer) {
+                for k in 0..users[outer].len() {
+                    let user = users[outer][k];
+                    if seen[i].insert(user) {
+                        users[i].push(user);
+                        grew = true;
+                    }
+                }
+            }
+        }
+        if !grew {
+            break;
+        }
+    }
     let mut section = Section::open(&mut out, header.len() + 3, "conditions");
     for (name, users) in emitted.conditions.iter().zip(users) {
         let at = (users.iter())

@@ -87,6 +87,11 @@ pub(super) fn pseudo_parameter(context: Context) -> Written<'static> {
     }
 }
 
+/// `c ? x : null` as an element of a list: there only when `c` holds.
+fn exists_only_if(item: &Expr) -> bool {
+    matches!(item, Expr::If(_, x, otherwise) if **otherwise == Expr::Null && **x != Expr::Null)
+}
+
 /// A dotted attribute as `get_attr` path parts; numeric parts index lists.
 fn attribute_path(attribute: &str) -> Vec<Json<'_>> {
     attribute
@@ -109,6 +114,7 @@ impl<'d> Emitter<'d> {
             Expr::Int(n) => Json::int(*n),
             Expr::Number(x) => Json::float(*x),
             Expr::String(s) => s.into(),
+            Expr::List(items) if items.iter().any(exists_only_if) => self.some_of(items, site)?,
             Expr::List(items) => Json::Array(
                 items
                     .iter()
@@ -203,6 +209,41 @@ impl<'d> Emitter<'d> {
             )
             .note("an `OS::Heat::ResourceGroup` gives one attribute of all its members as a list (`get_attr [group, attribute]`), and nothing computed per member")),
         }
+    }
+
+    /// A list some of whose elements exist only under a condition (`c ? x :
+    /// null`: the copies of a resource unrolled to a count's bound):
+    /// `list_concat` of one-element lists, each such one `if [c, [x], []]`.
+    fn some_of<'e>(&mut self, items: &'e [Expr], site: Site) -> Written<'e>
+    where
+        'd: 'e,
+    {
+        let mut parts = Vec::with_capacity(items.len());
+        for item in items {
+            match item {
+                Expr::If(c, x, _) if exists_only_if(item) => match self.known(&simplified(c)) {
+                    Some(true) => parts.push(Json::Array(vec![self.value(x, site)?])),
+                    Some(false) => {}
+                    None => {
+                        let condition = self.condition_ref(c)?;
+                        let x = self.assuming(c, true, x, site)?;
+                        parts.push(Json::Object(vec![(
+                            "if".into(),
+                            Json::Array(vec![
+                                condition,
+                                Json::Array(vec![x]),
+                                Json::Array(Vec::new()),
+                            ]),
+                        )]));
+                    }
+                },
+                other => parts.push(Json::Array(vec![self.value(other, site)?])),
+            }
+        }
+        Ok(Json::Object(vec![(
+            "list_concat".into(),
+            Json::Array(parts),
+        )]))
     }
 
     /// `c ? a : b`: `if`, leaving the value out where a branch is `null` and

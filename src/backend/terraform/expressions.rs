@@ -319,8 +319,11 @@ impl<'d> Emitter<'d> {
             Expr::Index(base, i) => {
                 // `TYPE.NAME[i]`: one copy of a counted resource; inside a
                 // for expression over the copies, a counted resource is
-                // already the copy, and the index selects from the value.
+                // already the copy, and the index selects from the value;
+                // so it does inside a resource counted alike, but for the
+                // copy's own index (`web[count.index]`).
                 if !cx.copy
+                    && (!cx.counted || **i == Expr::CountIndex)
                     && let Expr::Ref(id) | Expr::Attr(id, _) = base.as_ref()
                     && self.resource_at(*id).is_some_and(|r| r.count.is_some())
                 {

@@ -95,6 +95,9 @@ impl Checker<'_> {
                 ItemKind::Resource(r) => {
                     let schema = scope.resource_schemas[index];
                     let (state, _) = self.check_resource(&mut scope, r, schema, entry);
+                    if state == Some(StateClass::Persistent) {
+                        self.persistent_in_stateless(r);
+                    }
                     if entry && let Some(state) = state {
                         analysis.states.insert(r.name.name.clone(), state);
                     }
@@ -148,12 +151,17 @@ impl Checker<'_> {
                         .cloned()
                         .collect();
                     let sensitive = sensitive_outputs(c);
+                    let outer = self.stateless_component.take();
+                    if c.state == Some(StateClass::Stateless) {
+                        self.stateless_component = Some(c.name.clone());
+                    }
                     let _ = self.check_module(module, &own, false, Some(&sensitive));
                     for item in &c.items {
                         if let ItemKind::Target(block) = &item.kind {
                             self.check_target_block(module, c, block);
                         }
                     }
+                    self.stateless_component = outer;
                 }
                 _ => {}
             }
@@ -161,6 +169,32 @@ impl Checker<'_> {
         self.check_address_ranges(&scope, items);
         self.diagnostics.extend(scope.consts.diagnostics.take());
         analysis
+    }
+
+    /// E0217: a persistent resource inside a component declared
+    /// `stateless`, whose instances are rebuilt at will (the colours of a
+    /// blue/green tier): the data it holds would be built twice and lost
+    /// with the idle colour. Persistent resources belong outside, shared.
+    fn persistent_in_stateless(&mut self, r: &Resource) {
+        let Some(component) = &self.stateless_component else {
+            return;
+        };
+        let name = component.name.clone();
+        let at = component.span;
+        self.diagnostics.push(
+            Diagnostic::new(
+                &codes::E0217,
+                r.name.span,
+                format!("persistent resource `{}` inside stateless component `{name}`", r.name.name),
+            )
+            .label("holds data that must survive")
+            .secondary(at, "declared `stateless`: its instances are rebuilt at will")
+            .note("each instance of a stateless component (each colour of a blue/green tier) would make its own copy of the data, and lose it when it is scaled to zero or rebuilt")
+            .help(format!(
+                "declare `{}` outside `{name}`, once, and pass it to the component as a param",
+                r.name.name
+            )),
+        );
     }
 
     fn declare_entries<'a>(&mut self, scope: &mut Scope<'a>, items: &'a [Item]) {
@@ -314,7 +348,8 @@ impl Checker<'_> {
             let element = self.element_type(&iterable, guard.iterable.span);
             // A list of the wrong type is already reported.
             if fold && !element.is_error() {
-                instances.count = self.repetition(scope, guard);
+                let list = matches!(iterable, Ty::List(_));
+                instances.count = self.repetition(scope, guard, list);
             }
             self.record_binding_stage(scope, &guard.binding, &guard.iterable);
             bind(scope, &guard.binding, &iterable, element, secret);
@@ -556,15 +591,17 @@ impl Checker<'_> {
     }
 
     /// How many instances a `for` makes: unrolled when the list is known at
-    /// compile time, the target's own count for a deploy-time range.
-    fn repetition(&mut self, scope: &Scope, guard: &ForGuard) -> Count {
+    /// compile time, the target's own count for a deploy-time range or
+    /// list (`list`: the iterable is one), which lowering refuses where the
+    /// target cannot count a list (E0210).
+    fn repetition(&mut self, scope: &Scope, guard: &ForGuard, list: bool) -> Count {
         match self.fold(scope, &guard.iterable) {
             Some(Value::List(items)) => Count::Fixed(items.len()),
             Some(Value::Object(fields)) => Count::Fixed(fields.len()),
             Some(_) => Count::One,
             None => match self.static_length(scope, &guard.iterable, 0) {
                 Some(n) => Count::Fixed(n),
-                None if matches!(guard.iterable.kind, ExprKind::Range(..)) => Count::Deploy,
+                None if list || matches!(guard.iterable.kind, ExprKind::Range(..)) => Count::Deploy,
                 None => self.deploy_time_list(guard),
             },
         }

@@ -232,6 +232,9 @@ pub struct Checker<'db> {
     /// interpolation, list, object and comprehension propagates it. See
     /// [`Checker::reading_secrets`].
     secret: Option<Rc<Secret>>,
+    /// While the body of a component declared `stateless` is checked: its
+    /// name, where a persistent resource inside it is refused (E0217).
+    stateless_component: Option<Ident>,
 }
 
 /// Top-level names of a module, as the checker sees them.
@@ -409,6 +412,7 @@ impl<'db> Checker<'db> {
             diagnostics: Vec::new(),
             path_text: String::new(),
             secret: None,
+            stateless_component: None,
         }
     }
 }

@@ -587,6 +587,37 @@ fn a_conditional_resource_has_a_count_and_is_read_at_index_0() {
 }
 
 #[test]
+fn an_index_inside_a_counted_resource_selects_from_the_value_of_its_copy() {
+    let mut d = deployment(Target::TerraformOpenstack);
+    d.params.push(param("n", ParamType::Int));
+    let mut port = resource(
+        "WebPort",
+        "web_port",
+        "openstack_networking_port_v2",
+        vec![],
+    );
+    port.count = Some(p("n"));
+    let address = Expr::Index(
+        Box::new(attr("WebPort", "all_fixed_ips")),
+        Box::new(Expr::Int(0)),
+    );
+    let mut member = resource(
+        "Member",
+        "member",
+        "openstack_lb_member_v2",
+        vec![("address", address)],
+    );
+    member.count = Some(p("n"));
+    d.resources = vec![port, member];
+    let json = clean(&d);
+    // The member's copy reads its own port's first address, not port 0.
+    assert_eq!(
+        json["resource"]["openstack_lb_member_v2"]["member"]["address"],
+        json!("${openstack_networking_port_v2.web_port[count.index].all_fixed_ips[0]}")
+    );
+}
+
+#[test]
 fn a_deploy_time_count_uses_count_index() {
     let mut d = deployment(Target::TerraformAws);
     d.params.push(param("n", ParamType::Int));
