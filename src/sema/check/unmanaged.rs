@@ -82,6 +82,9 @@ impl Checker<'_> {
             let mut existing = (*schema).clone();
             existing.inputs = inputs;
             existing.constraints = IndexMap::default();
+            // Only `id` (or `export`) is given: the type's rules of members
+            // are the deployed resource's, not the reference's.
+            existing.members = Rc::default();
             existing.state = StateClass::Stateless;
             existing.snapshot = false;
             existing.replacement = Replacement::default();
