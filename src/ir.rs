@@ -324,6 +324,19 @@ impl Output {
 }
 
 impl Expr {
+    /// `a && b`, where no `a` holds always: a condition within another.
+    pub fn and(a: Option<Expr>, b: Expr) -> Expr {
+        match a {
+            Some(a) => Expr::Binary(BinaryOp::And, Box::new(a), Box::new(b)),
+            None => b,
+        }
+    }
+
+    /// `a || b`.
+    pub fn or(a: Expr, b: Expr) -> Expr {
+        Expr::Binary(BinaryOp::Or, Box::new(a), Box::new(b))
+    }
+
     /// The expressions directly inside this one, in order.
     pub fn children(&self) -> Vec<&Expr> {
         let mut children = Vec::new();

@@ -50,11 +50,7 @@ fn deploy(target: Target, template: &Value) -> oracle::Deployed {
         (names[1].to_string(), json!(2)),
         (names[2].to_string(), json!("ami-0123456789abcdef0")),
     ]);
-    let deployed = match target {
-        Target::CloudFormation => oracle::cloudformation::deploy(template, &params),
-        Target::Heat => oracle::heat::deploy(template, &params),
-        _ => oracle::terraform::deploy(template, &params),
-    };
+    let deployed = oracle::deploy(target, template, &params);
     assert!(
         deployed.problems.is_empty(),
         "{}: {:?}",
@@ -159,11 +155,7 @@ fn the_idle_colour_scales_to_zero() {
             (names[1].to_string(), json!(0)),
             (names[2].to_string(), json!("ami-0123456789abcdef0")),
         ]);
-        let deployed = match target {
-            Target::CloudFormation => oracle::cloudformation::deploy(&template, &params),
-            Target::Heat => oracle::heat::deploy(&template, &params),
-            _ => oracle::terraform::deploy(&template, &params),
-        };
+        let deployed = oracle::deploy(target, &template, &params);
         assert!(
             deployed.problems.is_empty(),
             "{}: {:?}",

@@ -61,11 +61,7 @@ fn deploy_with(
 ) -> Deployed {
     let n = value.clone();
     let params = IndexMap::from([(param.to_string(), value)]);
-    let deployed = match target {
-        Target::CloudFormation => oracle::cloudformation::deploy(template, &params),
-        Target::Heat => oracle::heat::deploy(template, &params),
-        _ => oracle::terraform::deploy(template, &params),
-    };
+    let deployed = oracle::deploy(target, template, &params);
     assert!(
         deployed.problems.is_empty(),
         "{} with {param} = {n}: {:?}",
@@ -242,11 +238,7 @@ fn copies_over_a_nested_choice_exist_under_the_conditions_that_choose_their_list
                 (names[0].to_string(), value(c)),
                 (names[1].to_string(), value(d)),
             ]);
-            let deployed = match target {
-                Target::CloudFormation => oracle::cloudformation::deploy(&template, &params),
-                Target::Heat => oracle::heat::deploy(&template, &params),
-                _ => oracle::terraform::deploy(&template, &params),
-            };
+            let deployed = oracle::deploy(target, &template, &params);
             assert!(
                 deployed.problems.is_empty(),
                 "{}: {:?}",

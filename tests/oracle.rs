@@ -219,7 +219,7 @@ fn check_target_with(
                 params.insert(name.clone(), v.to_json());
             }
         }
-        let deployed = deploy(target, &template, &params);
+        let deployed = oracle::deploy(target, &template, &params);
         if given.is_none() && assignment == *base {
             check_constraints(
                 &context,
@@ -414,20 +414,6 @@ fn check_target_with(
     true
 }
 
-fn deploy(
-    target: Target,
-    template: &serde_json::Value,
-    params: &IndexMap<String, serde_json::Value>,
-) -> oracle::Deployed {
-    match target {
-        Target::CloudFormation => oracle::cloudformation::deploy(template, params),
-        Target::Heat => oracle::heat::deploy(template, params),
-        Target::TerraformAws | Target::TerraformOpenstack => {
-            oracle::terraform::deploy(template, params)
-        }
-    }
-}
-
 /// Values tried against each param's constraints.
 const PROBES: &[&str] = &[
     "",
@@ -460,7 +446,7 @@ fn check_constraints(
     base: &IndexMap<String, serde_json::Value>,
     failures: &mut Vec<String>,
 ) {
-    let baseline = deploy(target, template, base).problems.len();
+    let baseline = oracle::deploy(target, template, base).problems.len();
     for (p, name) in deployment.params.iter().zip(&names.params) {
         let Some(info) = program.params.get(&p.name) else {
             continue;
@@ -492,7 +478,7 @@ fn check_constraints(
                 && info.constraints.violations(&value).is_empty();
             let mut params = base.clone();
             params.insert(name.clone(), serde_json::Value::String(probe.to_string()));
-            let refused = deploy(target, template, &params).problems.len() > baseline;
+            let refused = oracle::deploy(target, template, &params).problems.len() > baseline;
             if accepted == refused {
                 failures.push(format!(
                     "{context}: param `{}` = {probe:?} is {} by the compiler and {} by the template",

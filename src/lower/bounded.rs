@@ -28,14 +28,6 @@ pub(super) enum Above {
     When(ir::Expr),
 }
 
-fn or(a: ir::Expr, b: ir::Expr) -> ir::Expr {
-    ir::Expr::Binary(BinaryOp::Or, Box::new(a), Box::new(b))
-}
-
-fn and(a: ir::Expr, b: ir::Expr) -> ir::Expr {
-    ir::Expr::Binary(BinaryOp::And, Box::new(a), Box::new(b))
-}
-
 /// `c ? a : b` of two answers, folded where a side is constant.
 fn choose(c: &ir::Expr, a: Above, b: Above) -> Above {
     let not_c = || ir::Expr::Not(Box::new(c.clone()));
@@ -44,11 +36,14 @@ fn choose(c: &ir::Expr, a: Above, b: Above) -> Above {
         (Above::Never, Above::Never) => Above::Never,
         (Above::Always, Above::Never) => Above::When(c.clone()),
         (Above::Never, Above::Always) => Above::When(not_c()),
-        (Above::Always, Above::When(y)) => Above::When(or(c.clone(), y)),
-        (Above::When(x), Above::Always) => Above::When(or(x, not_c())),
-        (Above::Never, Above::When(y)) => Above::When(and(not_c(), y)),
-        (Above::When(x), Above::Never) => Above::When(and(c.clone(), x)),
-        (Above::When(x), Above::When(y)) => Above::When(or(and(c.clone(), x), and(not_c(), y))),
+        (Above::Always, Above::When(y)) => Above::When(ir::Expr::or(c.clone(), y)),
+        (Above::When(x), Above::Always) => Above::When(ir::Expr::or(x, not_c())),
+        (Above::Never, Above::When(y)) => Above::When(ir::Expr::and(Some(not_c()), y)),
+        (Above::When(x), Above::Never) => Above::When(ir::Expr::and(Some(c.clone()), x)),
+        (Above::When(x), Above::When(y)) => Above::When(ir::Expr::or(
+            ir::Expr::and(Some(c.clone()), x),
+            ir::Expr::and(Some(not_c()), y),
+        )),
     }
 }
 
@@ -123,7 +118,7 @@ impl<'p> Expander<'p> {
                     };
                     let mut values = above.into_iter();
                     let first = values.next().map(equal)?;
-                    Above::When(values.fold(first, |all, v| or(all, equal(v))))
+                    Above::When(values.fold(first, |all, v| ir::Expr::or(all, equal(v))))
                 }
             }
             ir::Expr::If(c, a, b) => {
@@ -193,9 +188,9 @@ impl<'p> Expander<'p> {
                 Above::When(c) => Some(c),
                 _ => None,
             };
-            let copy_condition = match (&condition, &exists) {
-                (Some(a), Some(b)) => Some(and(a.clone(), b.clone())),
-                (a, b) => a.clone().or_else(|| b.clone()),
+            let copy_condition = match &exists {
+                Some(b) => Some(ir::Expr::and(condition.clone(), b.clone())),
+                None => condition.clone(),
             };
             let pairs = vec![(Val::Int(index), Val::Int(value))];
             self.covered.extend(exists.clone());

@@ -25,13 +25,6 @@ enum Guard {
     Never,
 }
 
-fn and(a: Option<ir::Expr>, b: ir::Expr) -> ir::Expr {
-    match a {
-        Some(a) => ir::Expr::Binary(BinaryOp::And, Box::new(a), Box::new(b)),
-        None => b,
-    }
-}
-
 impl<'p> Expander<'p> {
     /// The value of a resource declaration of the current frame: instances,
     /// created once.
@@ -93,7 +86,7 @@ impl<'p> Expander<'p> {
             match self.expr(guard) {
                 Val::Bool(false) => return Val::Null,
                 Val::Bool(true) => {}
-                other => condition = Some(and(condition, other.into_ir())),
+                other => condition = Some(ir::Expr::and(condition, other.into_ir())),
             }
         }
         let Some(guard) = &r.for_guard else {
@@ -201,8 +194,11 @@ impl<'p> Expander<'p> {
                     && first.counted
                     && second.counted
                 {
-                    let yes = Some(and(condition.clone(), c.clone()));
-                    let no = Some(and(condition.clone(), ir::Expr::Not(Box::new(c.clone()))));
+                    let yes = Some(ir::Expr::and(condition.clone(), c.clone()));
+                    let no = Some(ir::Expr::and(
+                        condition.clone(),
+                        ir::Expr::Not(Box::new(c.clone())),
+                    ));
                     let mut sides = Vec::with_capacity(2);
                     for (n, (side, condition)) in
                         [(first, yes), (second, no)].into_iter().enumerate()
@@ -458,7 +454,7 @@ impl<'p> Expander<'p> {
             // A copy for each copy of a resource unrolled to a bound exists
             // where that copy does.
             let copy_condition = match &element_exists {
-                Some(c) => Some(and(condition.clone(), c.clone())),
+                Some(c) => Some(ir::Expr::and(condition.clone(), c.clone())),
                 None => condition.clone(),
             };
             self.covered.extend(element_exists.clone());
@@ -722,7 +718,7 @@ impl<'p> Expander<'p> {
                     );
                     return Guard::Never;
                 }
-                Guard::Exists(Some(and(condition, test)))
+                Guard::Exists(Some(ir::Expr::and(condition, test)))
             }
         }
     }
@@ -962,8 +958,8 @@ fn list_leaves(
         }
         Val::Null => true,
         Val::Choice(c, a, b) => {
-            let yes = Some(and(within.clone(), c.clone()));
-            let no = Some(and(within, ir::Expr::Not(Box::new(c.clone()))));
+            let yes = Some(ir::Expr::and(within.clone(), c.clone()));
+            let no = Some(ir::Expr::and(within, ir::Expr::Not(Box::new(c.clone()))));
             list_leaves(a, yes, out) && list_leaves(b, no, out)
         }
         _ => false,

@@ -28,8 +28,17 @@ fn block_alternatives(e: &Expr) -> Option<Vec<Alternative<'_>>> {
             }
             Expr::List(items) if !item => items.iter().all(|i| go(i, condition.clone(), true, out)),
             Expr::If(c, a, b) => {
-                go(a, Some(and(condition.clone(), (**c).clone())), item, out)
-                    && go(b, Some(and(condition, negate((**c).clone()))), item, out)
+                go(
+                    a,
+                    Some(Expr::and(condition.clone(), (**c).clone())),
+                    item,
+                    out,
+                ) && go(
+                    b,
+                    Some(Expr::and(condition, negate((**c).clone()))),
+                    item,
+                    out,
+                )
             }
             _ => false,
         }
@@ -39,13 +48,6 @@ fn block_alternatives(e: &Expr) -> Option<Vec<Alternative<'_>>> {
         Some(out)
     } else {
         None
-    }
-}
-
-pub(super) fn and(a: Option<Expr>, b: Expr) -> Expr {
-    match a {
-        None => b,
-        Some(a) => Expr::Binary(BinaryOp::And, Box::new(a), Box::new(b)),
     }
 }
 

@@ -18,6 +18,21 @@ pub mod terraform;
 use std::collections::BTreeSet;
 
 use indexmap::IndexMap;
+use infra::ir::Target;
+
+/// What a template of `target` deploys with `params`: the evaluator of its
+/// target.
+pub fn deploy(
+    target: Target,
+    template: &serde_json::Value,
+    params: &IndexMap<String, serde_json::Value>,
+) -> Deployed {
+    match target {
+        Target::CloudFormation => cloudformation::deploy(template, params),
+        Target::Heat => heat::deploy(template, params),
+        Target::TerraformAws | Target::TerraformOpenstack => terraform::deploy(template, params),
+    }
+}
 
 /// A value in a deployed template, as the tool would pass it to the cloud.
 #[derive(Clone, Debug, PartialEq)]
