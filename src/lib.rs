@@ -447,8 +447,7 @@ fn lower_and_emit(
                 continue;
             }
             let stem = stem(&checked.db, *file);
-            let emitted = backend::emission(&deployment);
-            let (parts, placing) = stacks::split(deployment, emitted, &stem);
+            let (parts, placing) = stacks::split(deployment, &stem);
             let failed = diagnostics::has_errors(&placing)
                 || parts
                     .iter()

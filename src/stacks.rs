@@ -93,20 +93,33 @@ pub fn needed(deployment: &Deployment, size: usize) -> bool {
 }
 
 /// Splits `deployment` (the template of the entry file `stem`) into a parent
-/// and children when `emitted`, its printed template, is over a quota
-/// splitting can fix; else it is the one part.
+/// and children when its printed template is over a quota splitting can
+/// fix; else it is the one part, printed.
 /// The parent comes first, then the children by bucket. The diagnostics
 /// are what could not be placed.
-pub fn split(
-    deployment: Deployment,
-    emitted: Emission,
-    stem: &str,
-) -> (Vec<Part>, Vec<Diagnostic>) {
+pub fn split(deployment: Deployment, stem: &str) -> (Vec<Part>, Vec<Diagnostic>) {
+    let nested = deployment.target.capabilities().nested_stacks;
+    // Too many resources for one template is known without printing it:
+    // the whole is printed only when a part has an error, so that a
+    // program's errors are reported as the whole's, as below.
+    let limits = deployment.target.capabilities().limits;
+    if let Some(nested) = nested
+        && limits
+            .resources
+            .is_some_and(|max| deployment.resources.len() > max)
+    {
+        let (parts, placing) = Splitter::new(&deployment, nested, stem).run();
+        let failed = diagnostics::has_errors(&placing)
+            || parts.iter().any(|p| diagnostics::has_errors(&p.diagnostics));
+        if !failed {
+            return (parts, placing);
+        }
+    }
+    let emitted = crate::backend::emission(&deployment);
     let limit_codes = [codes::E0516.id, codes::E0536.id];
     let other_errors = emitted.diagnostics.iter().any(|d| {
         d.code.severity == diagnostics::Severity::Error && !limit_codes.contains(&d.code.id)
     });
-    let nested = deployment.target.capabilities().nested_stacks;
     let needs_split =
         nested.is_some_and(|_| !other_errors && needed(&deployment, emitted.text.len()));
     let Some(nested) = nested.filter(|_| needs_split) else {
