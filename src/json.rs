@@ -218,10 +218,22 @@ pub fn dedup<'a, V>(entries: Vec<(Cow<'a, str>, V)>) -> Vec<(Cow<'a, str>, V)> {
 /// `json` pretty-printed with a two-space indent, and a final newline: the
 /// file `infra build` writes.
 pub fn pretty(json: &Json<'_>) -> String {
-    let mut out = String::with_capacity(4096);
+    // Room for the resources already printed, at once: grown by doubling,
+    // a large template would be copied and its pages touched twice.
+    let mut out = String::with_capacity(4096 + printed_len(json));
     write(&mut out, json, 0);
     out.push('\n');
     out
+}
+
+/// The bytes of the values printed already in `json` ([`Json::Printed`]).
+fn printed_len(json: &Json<'_>) -> usize {
+    match json {
+        Json::Printed(text) => text.len(),
+        Json::Array(items) => items.iter().map(printed_len).sum(),
+        Json::Object(entries) => entries.iter().map(|(_, v)| printed_len(v)).sum(),
+        _ => 0,
+    }
 }
 
 /// `json` as [`pretty`] lays it out at `depth`, without the final newline:

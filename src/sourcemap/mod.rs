@@ -80,8 +80,9 @@ pub fn build(
 
     // Written entry by entry as each is made: a map has an entry for every
     // resource, and holding them all as a tree would cost several times
-    // the text.
-    let mut out = String::with_capacity(4096 + 256 * deployment.resources.len());
+    // the text. About 400 bytes a resource, reserved at once: grown by
+    // doubling, a large map would be copied and its pages touched twice.
+    let mut out = String::with_capacity(4096 + 512 * deployment.resources.len());
     out.push('{');
     let header = [
         ("version", Json::int(VERSION as i64)),

@@ -211,8 +211,9 @@ impl<'d> Emitter<'d> {
         let deployment = self.deployment;
         // Each resource is printed as soon as it is built, while its tree is
         // fresh; the template is put together at the end, the sections before
-        // `Resources` being filled in meanwhile.
-        let mut printed = String::new();
+        // `Resources` being filled in meanwhile. About 500 bytes a resource,
+        // reserved at once rather than grown by doubling.
+        let mut printed = String::with_capacity(512 * deployment.resources.len());
         // Each with the conditions it uses, for its source map.
         let mut resources: Noted<std::ops::Range<usize>> =
             Vec::with_capacity(deployment.resources.len());
