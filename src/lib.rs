@@ -322,20 +322,25 @@ pub fn output_collisions(db: &SourceDb, templates: &[Template]) -> Vec<Diagnosti
     found
 }
 
-/// The template of one part of a deployment (`stacks::Part`), with its
-/// origins and source map.
-fn template(
+/// What a template keeps of its part's deployment (`stacks::Part`): its
+/// source map and its resources' origins (`Template`).
+struct Mapped {
+    map: String,
+    origins: Vec<(String, String)>,
+}
+
+/// The source map and origins of one part of a deployment, the template
+/// of `stack` (`None`: the parent, or the one template).
+fn mapped(
     db: &SourceDb,
-    file: FileId,
     stem: &str,
-    stack: Option<String>,
+    stack: Option<&str>,
     deployment: &ir::Deployment,
-    text: String,
     sections: &sourcemap::Emitted,
-) -> Template {
+) -> Mapped {
     let target = deployment.target;
     let names = backend::names(deployment);
-    let file_name = match &stack {
+    let file_name = match stack {
         Some(bucket) => target.stack_file_name(stem, bucket).unwrap_or_default(),
         None => target.file_name(stem, false),
     };
@@ -348,14 +353,7 @@ fn template(
             (name, origin.to_string())
         })
         .collect();
-    Template {
-        file,
-        target,
-        stack,
-        text,
-        origins,
-        map,
-    }
+    Mapped { map, origins }
 }
 
 /// Checks the entry files, then lowers and emits each for each target.
@@ -447,7 +445,12 @@ fn lower_and_emit(
                 continue;
             }
             let stem = stem(&checked.db, *file);
-            let (parts, placing) = stacks::split(deployment, &stem);
+            // Each part's map is made as the part is, so that its IR is
+            // dropped at once; `check` makes none.
+            let mut finish = |stack: Option<&str>, d: &ir::Deployment, sections: &_| {
+                (mode == Mode::Build).then(|| mapped(&checked.db, &stem, stack, d, sections))
+            };
+            let (parts, placing) = stacks::split(deployment, &stem, &mut finish);
             let failed = diagnostics::has_errors(&placing)
                 || parts
                     .iter()
@@ -455,16 +458,15 @@ fn lower_and_emit(
             found.extend(placing);
             for part in parts {
                 found.extend(part.diagnostics);
-                if !failed && mode == Mode::Build {
-                    templates.push(template(
-                        &checked.db,
-                        *file,
-                        &stem,
-                        part.stack,
-                        &part.deployment,
-                        part.text,
-                        &part.sections,
-                    ));
+                if let Some(mapped) = part.finished.filter(|_| !failed) {
+                    templates.push(Template {
+                        file: *file,
+                        target,
+                        stack: part.stack,
+                        text: part.text,
+                        origins: mapped.origins,
+                        map: mapped.map,
+                    });
                 }
             }
         }

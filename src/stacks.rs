@@ -50,18 +50,22 @@ use crate::sourcemap::Emitted;
 use crate::target::{Limits, NestedStacks, Target};
 
 /// One template of a deployment, split or not, with what its backend
-/// printed and reported.
-pub struct Part {
+/// printed and reported, and what `split`'s caller made of its deployment
+/// (`finish`), which is not kept.
+pub struct Part<T> {
     /// A child's bucket (`1-2138d2194f`), which names its file
     /// (`Target::stack_file_name`); `None` for the parent, or the one
     /// template of a deployment not split.
     pub stack: Option<String>,
-    pub deployment: Deployment,
     pub text: String,
     pub diagnostics: Vec<Diagnostic>,
-    /// What its source map reads of it.
-    pub sections: Emitted,
+    pub finished: T,
 }
+
+/// What the caller of `split` makes of each part while its deployment is
+/// at hand (a source map): from its bucket, its deployment and what its
+/// source map reads of its text.
+pub type Finish<'f, T> = dyn FnMut(Option<&str>, &Deployment, &Emitted) -> T + 'f;
 
 /// The name of the parameter a child gets its parent's stack name in.
 const STACK_NAME_PARAM: &str = "ParentStackName";
@@ -96,8 +100,14 @@ pub fn needed(deployment: &Deployment, size: usize) -> bool {
 /// and children when its printed template is over a quota splitting can
 /// fix; else it is the one part, printed.
 /// The parent comes first, then the children by bucket. The diagnostics
-/// are what could not be placed.
-pub fn split(deployment: Deployment, stem: &str) -> (Vec<Part>, Vec<Diagnostic>) {
+/// are what could not be placed. Each part is given to `finish` as soon as
+/// it is made, and its deployment dropped: a child's IR is not held beside
+/// the whole's and the others'.
+pub fn split<T>(
+    deployment: Deployment,
+    stem: &str,
+    finish: &mut Finish<'_, T>,
+) -> (Vec<Part<T>>, Vec<Diagnostic>) {
     let nested = deployment.target.capabilities().nested_stacks;
     // Too many resources for one template is known without printing it:
     // the whole is printed only when a part has an error, so that a
@@ -108,7 +118,7 @@ pub fn split(deployment: Deployment, stem: &str) -> (Vec<Part>, Vec<Diagnostic>)
             .resources
             .is_some_and(|max| deployment.resources.len() > max)
     {
-        let (parts, placing) = Splitter::new(&deployment, nested, stem).run();
+        let (parts, placing) = Splitter::new(&deployment, nested, stem).run(finish);
         let failed = diagnostics::has_errors(&placing)
             || parts.iter().any(|p| diagnostics::has_errors(&p.diagnostics));
         if !failed {
@@ -125,15 +135,14 @@ pub fn split(deployment: Deployment, stem: &str) -> (Vec<Part>, Vec<Diagnostic>)
     let Some(nested) = nested.filter(|_| needs_split) else {
         let part = Part {
             stack: None,
-            deployment,
+            finished: finish(None, &deployment, &emitted.sections),
             text: emitted.text,
             diagnostics: emitted.diagnostics,
-            sections: emitted.sections,
         };
         return (vec![part], Vec::new());
     };
     drop(emitted);
-    Splitter::new(&deployment, nested, stem).run()
+    Splitter::new(&deployment, nested, stem).run(finish)
 }
 
 /// A group: the resources made for one declaration of the entry file (or
@@ -181,7 +190,11 @@ struct Child<'d> {
     bucket: String,
     /// The whole deployment's indices of its resources, in order.
     members: Vec<u32>,
+    /// Its params, counts and text; its resources and outputs are dropped
+    /// once it is finished (`Finish`).
     deployment: Deployment,
+    /// Where its first resource is declared.
+    first: Span,
     /// Each parameter the parent gives it, in its params' order.
     given: Vec<Given<'d>>,
     /// The resources outside it that its resources depend on.
@@ -446,7 +459,7 @@ impl<'d> Splitter<'d> {
         }
     }
 
-    fn run(mut self) -> (Vec<Part>, Vec<Diagnostic>) {
+    fn run<T>(mut self, finish: &mut Finish<'_, T>) -> (Vec<Part<T>>, Vec<Diagnostic>) {
         // A bucket of each level holds all its groups, then is split by
         // their digits while it does not fit.
         let mut levels: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
@@ -458,6 +471,7 @@ impl<'d> Splitter<'d> {
             .map(|(level, groups)| ((level, Vec::new()), groups))
             .collect();
         let mut children: BTreeMap<Bucket, Child<'d>> = BTreeMap::new();
+        let mut finished: BTreeMap<Bucket, T> = BTreeMap::new();
         while let Some((bucket, groups)) = pending.pop() {
             // Too many resources is known without building the child.
             let count: usize = groups.iter().map(|&g| self.groups[g].members.len()).sum();
@@ -469,6 +483,12 @@ impl<'d> Splitter<'d> {
             }
             let child = self.child(&bucket, &groups);
             if fits(&child) {
+                let mut child = child;
+                let done = finish(Some(&child.bucket), &child.deployment, &child.sections);
+                child.deployment.resources = Vec::new();
+                child.deployment.outputs = Vec::new();
+                child.sections = Emitted::default();
+                finished.insert(bucket.clone(), done);
                 children.insert(bucket, child);
             } else {
                 match self.subdivide(&bucket, &groups) {
@@ -490,18 +510,22 @@ impl<'d> Splitter<'d> {
         let emission = crate::backend::emission(&parent);
         let mut parts = vec![Part {
             stack: None,
-            deployment: parent,
+            finished: finish(None, &parent, &emission.sections),
             text: emission.text,
             diagnostics: emission.diagnostics,
-            sections: emission.sections,
         }];
-        parts.extend(children.into_iter().map(|child| Part {
-            stack: Some(child.bucket),
-            deployment: child.deployment,
-            text: child.text,
-            diagnostics: child.diagnostics,
-            sections: child.sections,
-        }));
+        drop(parent);
+        parts.extend(
+            children
+                .into_iter()
+                .zip(finished.into_values())
+                .map(|(child, finished)| Part {
+                    stack: Some(child.bucket),
+                    text: child.text,
+                    diagnostics: child.diagnostics,
+                    finished,
+                }),
+        );
         (parts, self.diagnostics)
     }
 
@@ -685,9 +709,11 @@ impl<'d> Splitter<'d> {
         // inline.
         let emitted = emission.diagnostics.into_iter();
         diagnostics.extend(emitted.filter(|d| d.code.id != codes::W0510.id));
+        let first = deployment.resources.first().map(|f| f.span);
         Child {
             bucket,
             members,
+            first: first.unwrap_or_default(),
             deployment,
             given,
             after,
@@ -841,8 +867,7 @@ impl<'d> Splitter<'d> {
             after.sort_unstable();
             after.dedup();
             r.depends_on = after;
-            let first = child.deployment.resources.first();
-            r.span = first.map(|f| f.span).unwrap_or_default();
+            r.span = child.first;
             r.declared = r.span;
             r.stack = Some(file);
             resources.push(r);
