@@ -172,6 +172,26 @@ impl Expander<'_> {
         self.diagnostics.push(diagnostic);
     }
 
+    /// The fewest native resources the resources among `items` (of the
+    /// module being lowered) make, as far as their syntax fixes it (see
+    /// `floor`); none past the budget, which lowering refuses.
+    pub(super) fn foreseen(&mut self, items: &[Item]) -> usize {
+        let module = self.frame().module;
+        let mut total: u64 = 0;
+        for item in items {
+            if let ItemKind::Resource(r) = &item.kind {
+                let copies = written_copies(r, &|_| None);
+                if copies > 0 {
+                    total = total.saturating_add(copies.saturating_mul(self.floor(module, r)));
+                }
+            }
+        }
+        usize::try_from(total)
+            .ok()
+            .filter(|&n| n <= self.budget.resources)
+            .unwrap_or(0)
+    }
+
     /// The fewest native resources one instance of `r` (declared in
     /// `module`) makes on this target: one for a native type; for a
     /// component, the sum over its resources (and its target block's) of

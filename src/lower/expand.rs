@@ -200,11 +200,15 @@ impl<'p> Expander<'p> {
         let items: &'p [Item] = &self.program.modules[self.program.entry.0 as usize].items;
         self.frames
             .push(new_frame(self.program.entry, None, items, None, &[]));
-        // Most items are resources, most resources one native resource.
-        self.resources.reserve(items.len());
-        self.words.reserve(items.len());
-        self.keys.reserve(items.len());
-        self.key_data.reserve(items.len());
+        // Room for the resources foreseen, at once: grown by doubling, the
+        // list of a large program's resources would be copied and its pages
+        // touched twice over.
+        let foreseen = self.foreseen(items).max(items.len());
+        self.resources.reserve_exact(foreseen);
+        self.words.reserve_exact(foreseen);
+        self.previous.reserve_exact(foreseen);
+        self.keys.reserve_exact(foreseen);
+        self.key_data.reserve(2 * foreseen);
         // The outputs and params, read later, are noted on this one pass.
         let mut output_items = Vec::new();
         let mut param_items = Vec::new();
