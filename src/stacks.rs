@@ -113,6 +113,7 @@ pub fn split<T>(
     // the whole is printed only when a part has an error, so that a
     // program's errors are reported as the whole's, as below.
     let limits = deployment.target.capabilities().limits;
+    let mut early = None;
     if let Some(nested) = nested
         && limits
             .resources
@@ -120,10 +121,13 @@ pub fn split<T>(
     {
         let (parts, placing) = Splitter::new(&deployment, nested, stem).run(finish);
         let failed = diagnostics::has_errors(&placing)
-            || parts.iter().any(|p| diagnostics::has_errors(&p.diagnostics));
+            || parts
+                .iter()
+                .any(|p| diagnostics::has_errors(&p.diagnostics));
         if !failed {
             return (parts, placing);
         }
+        early = Some((parts, placing));
     }
     let emitted = crate::backend::emission(&deployment);
     let limit_codes = [codes::E0516.id, codes::E0536.id];
@@ -142,7 +146,7 @@ pub fn split<T>(
         return (vec![part], Vec::new());
     };
     drop(emitted);
-    Splitter::new(&deployment, nested, stem).run(finish)
+    early.unwrap_or_else(|| Splitter::new(&deployment, nested, stem).run(finish))
 }
 
 /// A group: the resources made for one declaration of the entry file (or
