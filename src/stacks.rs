@@ -111,13 +111,16 @@ pub fn split<T>(
     let nested = deployment.target.capabilities().nested_stacks;
     // Too many resources for one template is known without printing it:
     // the whole is printed only when a part has an error, so that a
-    // program's errors are reported as the whole's, as below.
+    // program's errors are reported as the whole's, as below. An exported
+    // output is checked on the whole (E0520: a value that may be empty),
+    // which its parent's read of a child's output would hide.
     let limits = deployment.target.capabilities().limits;
     let mut early = None;
     if let Some(nested) = nested
         && limits
             .resources
             .is_some_and(|max| deployment.resources.len() > max)
+        && deployment.outputs.iter().all(|o| o.export.is_none())
     {
         let (parts, placing) = Splitter::new(&deployment, nested, stem).run(finish);
         let failed = diagnostics::has_errors(&placing)
