@@ -119,6 +119,17 @@ pub fn check(
     paths: &[std::path::PathBuf],
     options: &Options,
 ) -> Result<Checked, workspace::IoError> {
+    check_for(paths, options, &[])
+}
+
+/// [`check`] of programs lowered only for `targets` (empty: every target
+/// each can compile to), which leaves the stdlib's lowerings for other
+/// targets unchecked.
+fn check_for(
+    paths: &[std::path::PathBuf],
+    options: &Options,
+    targets: &[ir::Target],
+) -> Result<Checked, workspace::IoError> {
     let mut db = SourceDb::new();
     let mut files = Vec::new();
     let mut graphs = Vec::new();
@@ -177,7 +188,7 @@ pub fn check(
                         sema::eval::within_steps(budget.steps, || {
                             let (params, param_diagnostics) =
                                 sema::params::check(&ast, &names, &options.params);
-                            let checked = sema::check::check(
+                            let checked = sema::check::check_for(
                                 &mut db,
                                 file,
                                 ast.clone(),
@@ -185,6 +196,7 @@ pub fn check(
                                 Some((path, &project)),
                                 &params,
                                 options.keep_types,
+                                targets,
                             );
                             (param_diagnostics, checked)
                         });
@@ -502,7 +514,7 @@ fn compile_unit(
     targets: &[ir::Target],
     mode: Mode,
 ) -> Result<Unit, workspace::IoError> {
-    let mut checked = check(&[path.to_path_buf()], options)?;
+    let mut checked = check_for(&[path.to_path_buf()], options, targets)?;
     // Lowering reads the checked program alone.
     checked.graphs.clear();
     let (mut lowering, mut templates) = if diagnostics::has_errors(&checked.diagnostics) {
