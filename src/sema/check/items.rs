@@ -17,10 +17,10 @@ use super::{
     Analysis, Checker, ConstEnv, Count, Entry, Existence, Instances, ModuleId, ResourceInfo, Scope,
 };
 use crate::diagnostics::{Diagnostic, codes};
-use crate::sema::schema::SchemaKind;
 use crate::sema::eval::{self, Value};
 use crate::sema::names::{DeclMap, Names};
 use crate::sema::schema::Schema;
+use crate::sema::schema::SchemaKind;
 use crate::sema::ty::{SchemaId, Ty};
 use crate::source::Span;
 use crate::syntax::ast::*;
@@ -165,8 +165,8 @@ impl Checker<'_> {
     /// component, those of the targets lowered for).
     fn check_component(&mut self, module: ModuleId, c: &Component) {
         let own: Vec<Item> = c
-                        .items
-                        .iter()
+            .items
+            .iter()
             .filter(|i| !matches!(i.kind, ItemKind::Target(_)))
             .cloned()
             .collect();
@@ -176,9 +176,8 @@ impl Checker<'_> {
             self.stateless_component = Some(c.name.clone());
         }
         let _ = self.check_module(module, &own, false, Some(&sensitive));
-        let every_target = self.targets.is_empty()
-            || !self.lazy_stdlib
-            || !self.modules[module.0 as usize].stdlib;
+        let every_target =
+            self.targets.is_empty() || !self.lazy_stdlib || !self.modules[module.0 as usize].stdlib;
         for item in &c.items {
             if let ItemKind::Target(block) = &item.kind
                 && (every_target
