@@ -78,6 +78,8 @@ codes! {
     E0215 Error "native type redeclared with a weaker state class";
     E0216 Error "protected copies a group cannot protect one by one";
     E0217 Error "persistent resource inside a stateless component";
+    E0218 Error "index that may not be a key of keyed copies";
+    E0219 Error "switch between copies that hold persistent resources";
     E0231 Error "none of the members one of which is required is set";
     W0201 Warning "persistent data deleted with its resource";
     W0202 Warning "unchecked native type";

@@ -111,8 +111,17 @@ impl<'p> Expander<'p> {
                 if self.counted(&base_val, base.span) {
                     return Val::Null;
                 }
+                let keys = match &base.kind {
+                    ExprKind::Name(name) => self.copy_keys(name),
+                    _ => None,
+                };
                 let base = base_val;
-                let index_val_ = self.expr(index);
+                let mut index_val_ = self.expr(index);
+                if let Some(keys) = keys
+                    && !matches!(index_val_, Val::Int(_))
+                {
+                    index_val_ = key_position(&keys, index_val_);
+                }
                 let at = (base_span(expr), index.span);
                 let item = index_val(expr, base, index_val_, at, &mut self.diagnostics);
                 self.bounded_copy(item, base_span(expr))
@@ -291,6 +300,42 @@ fn index_val(
             Box::new(base.into_ir()),
             Box::new(index.into_ir()),
         )),
+    }
+}
+
+/// An index into copies keyed by name, as the position of the copy it
+/// reads: a key known at compile time is its copy's position; one known
+/// only at deploy time (the switch of a blue/green tier) is the choice
+/// among the positions, `live == "blue" ? 0 : 1`, which every target
+/// expresses as it does `c ? a : b`. The checker made sure every value the
+/// index may take is a key (E0218), so the last key needs no test.
+fn key_position(keys: &[String], index: Val) -> Val {
+    match index {
+        Val::Str(k) => match keys.iter().position(|key| *key == k) {
+            Some(n) => Val::Int(n as i64),
+            None => Val::Null,
+        },
+        Val::Choice(c, a, b) => Val::Choice(
+            c,
+            Box::new(key_position(keys, *a)),
+            Box::new(key_position(keys, *b)),
+        ),
+        Val::Deploy(e) if !keys.is_empty() => {
+            let last = Val::Int(keys.len() as i64 - 1);
+            keys[..keys.len() - 1]
+                .iter()
+                .enumerate()
+                .rev()
+                .fold(last, |otherwise, (n, key)| {
+                    let test = ir::Expr::Binary(
+                        BinaryOp::Eq,
+                        Box::new(e.clone()),
+                        Box::new(ir::Expr::String(key.clone())),
+                    );
+                    Val::Choice(test, Box::new(Val::Int(n as i64)), Box::new(otherwise))
+                })
+        }
+        other => other,
     }
 }
 
