@@ -138,6 +138,12 @@ impl<'p> Expander<'p> {
                     return Val::Deploy(ir::Expr::Context(context));
                 }
                 let args: Vec<Val> = args.iter().map(|a| self.expr(a)).collect();
+                if builtin == Builtin::Length
+                    && let [arg] = args.as_slice()
+                    && let Some(length) = self.deploy_length(arg)
+                {
+                    return length;
+                }
                 call_vals(expr, builtin, args, &mut self.diagnostics)
             }
             ExprKind::Unary(op, operand) => {
@@ -227,6 +233,72 @@ impl<'p> Expander<'p> {
             .help("list the copies with a comprehension (`[for w in web: w.id]`), read the copy from a resource repeated over the same count, or give the count at compile time (`--param`)"),
         );
         Val::Null
+    }
+
+    /// `length(list)` of copies that exist only under deploy-time
+    /// conditions: the number that exist, not the number made. Copies
+    /// counted by the target are their count; a list whose elements are
+    /// kept under conditions (copies unrolled to a bound, a filter known
+    /// at deploy time) is `length` of the list on a target that computes
+    /// it (Terraform: of the `concat` of its parts), and elsewhere, when
+    /// each condition implies the one before (a count above each copy's
+    /// index), the choice `c3 ? 4 : c2 ? 3 : ...`. `None`: every element is
+    /// there, and the length is known.
+    fn deploy_length(&mut self, value: &Val) -> Option<Val> {
+        match value {
+            Val::Resource(instance) if instance.counted => {
+                let count = instance
+                    .natives()
+                    .first()
+                    .and_then(|id| self.resources.get(id.index()))
+                    .and_then(|made| made.count.clone())?;
+                Some(Val::from_ir(count))
+            }
+            Val::List(items) => {
+                let conditions: Vec<Option<ir::Expr>> = super::values::present(items)
+                    .map(|item| match item {
+                        Val::Deploy(ir::Expr::If(c, _, otherwise))
+                            if matches!(**otherwise, ir::Expr::Null) =>
+                        {
+                            Some((**c).clone())
+                        }
+                        item => super::resources::exists_of(item),
+                    })
+                    .collect();
+                if conditions.iter().all(Option::is_none) {
+                    return None;
+                }
+                let whole = || {
+                    Val::Deploy(ir::Expr::Call(
+                        Builtin::Length,
+                        vec![value.clone().into_ir()],
+                    ))
+                };
+                if self.target.capabilities().deploy_arithmetic {
+                    return Some(whole());
+                }
+                let fixed = conditions.iter().take_while(|c| c.is_none()).count();
+                let conditional: Option<Vec<ir::Expr>> =
+                    conditions[fixed..].iter().cloned().collect();
+                let nested = conditional
+                    .as_ref()
+                    .is_some_and(|cs| cs.windows(2).all(|pair| implies(&pair[1], &pair[0])));
+                match (conditional, nested) {
+                    (Some(conditions), true) => Some(conditions.into_iter().enumerate().fold(
+                        Val::Int(fixed as i64),
+                        |fewer, (k, c)| {
+                            Val::Choice(
+                                c,
+                                Box::new(Val::Int((fixed + k + 1) as i64)),
+                                Box::new(fewer),
+                            )
+                        },
+                    )),
+                    _ => Some(whole()),
+                }
+            }
+            _ => None,
+        }
     }
 
     /// Reports a read of a resource repeated a deploy-time number of times.
@@ -337,6 +409,28 @@ fn key_position(keys: &[String], index: Val) -> Val {
         }
         other => other,
     }
+}
+
+/// Does `a` imply `b`, as far as their form shows: the same condition, or
+/// `a` an `||` of tests each of which `b` has among its own (`n == 3 ||
+/// n == 4` implies `n == 2 || n == 3 || n == 4`).
+fn implies(a: &ir::Expr, b: &ir::Expr) -> bool {
+    fn alternatives<'e>(e: &'e ir::Expr, out: &mut Vec<&'e ir::Expr>) {
+        match e {
+            ir::Expr::Binary(BinaryOp::Or, x, y) => {
+                alternatives(x, out);
+                alternatives(y, out);
+            }
+            other => out.push(other),
+        }
+    }
+    if a == b {
+        return true;
+    }
+    let (mut of_a, mut of_b) = (Vec::new(), Vec::new());
+    alternatives(a, &mut of_a);
+    alternatives(b, &mut of_b);
+    of_a.iter().all(|x| of_b.contains(x))
 }
 
 /// The most resources a deploy-time index picks from as a choice.

@@ -452,9 +452,14 @@ impl Checker<'_> {
         if let Some(filter) = &comp.filter {
             let t = self.infer(scope, filter);
             self.expect(&Ty::Bool, &t, filter.span, None);
+            // The body is read for the elements the filter keeps.
+            scope.conditions.push(canon(filter));
         }
         let body = self.infer(scope, &comp.body);
         let value = value.map(|v| self.infer(scope, v));
+        if comp.filter.is_some() {
+            scope.conditions.pop();
+        }
         scope.locals.truncate(before);
         (body, value)
     }
