@@ -85,6 +85,7 @@ codes! {
     W0202 Warning "unchecked native type";
     W0210 Warning "quoted native type with a schema";
     W0211 Warning "deprecated native type or property";
+    W0216 Warning "copy a switch never chooses";
     // Stages, params and constraints (E03xx, W03xx).
     E0301 Error "constraint violated";
     E0302 Error "value does not match the param's type";

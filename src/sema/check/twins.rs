@@ -1,7 +1,8 @@
 //! Copies keyed by name and the switch between them: `web["blue"]` reads
 //! the copy with that key, `web[live]` with `live` known only at deploy
 //! time chooses among them (a blue/green switch). Every value the index
-//! may take must be a key (E0218); the copies switched must hold nothing
+//! may take must be a key (E0218), and a key no value takes is a warning
+//! (W0216); the copies switched must hold nothing
 //! persistent, directly or in the components they instantiate (E0219),
 //! since the idle copy would lose its data; a `stateless component` holds
 //! nothing persistent through a component it instantiates either (E0217).
@@ -135,6 +136,29 @@ impl Checker<'_> {
             None => {}
         }
         let constant = matches!(index.kind, ExprKind::Str(_));
+        // A copy no value of the switch chooses is made and never read
+        // through it: worth saying, though a copy read elsewhere is fine.
+        if !constant
+            && let Some(values) = &possible
+            && values.len() > 1
+            && let Some(idle) = keys.iter().find(|k| !values.contains(k))
+        {
+            self.diagnostics.push(
+                Diagnostic::new(
+                    &codes::W0216,
+                    index.span,
+                    format!(
+                        "no value of this index chooses `{}[\"{idle}\"]`",
+                        copies.name
+                    ),
+                )
+                .label(format!("never \"{idle}\""))
+                .secondary(declared, format!("the copy \"{idle}\" is made here"))
+                .help(
+                    "add the key to the index's type, or remove the copy if nothing else reads it",
+                ),
+            );
+        }
         let schema = match element.non_optional() {
             Ty::Resource(id) => Some(*id),
             _ => None,
