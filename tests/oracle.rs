@@ -261,13 +261,14 @@ fn check_target_with(
             // A copy of a deploy-time count is the target's copy; a
             // conditional resource's `count = c ? 1 : 0` makes no copies,
             // nor do copies counted inside one instance of a component
-            // (a load balancer's member for each server counted).
+            // (a load balancer's member for each server counted), nor
+            // copies counted inside a copy unrolled at compile time.
             let repeated = matches!(
                 &entry.items[item].kind,
                 infra::syntax::ast::ItemKind::Resource(e) if e.for_guard.is_some()
             );
             let copy = match &r.count {
-                Some(_) if repeated => native.index.map(|i| i as u32),
+                Some(_) if repeated && r.copy.is_none() => native.index.map(|i| i as u32),
                 _ => r.copy,
             };
             natives.entry((item, copy)).or_default().push(key.clone());
