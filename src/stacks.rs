@@ -35,6 +35,10 @@
 //! children becomes a dependency between the stack resources; the stack's
 //! name is passed down, since a nested stack has a name of its own.
 
+mod members;
+
+pub use members::{INDEX_PARAM, member_templates};
+
 use std::collections::BTreeMap;
 
 use petgraph::algo::tarjan_scc;
