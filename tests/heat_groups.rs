@@ -1,0 +1,205 @@
+//! Heat: a deploy-time count without a bound of a component made of
+//! several native resources (`tests/groups/server_members.infra`: a
+//! `compute.Server` is a port and a server) is one
+//! `OS::Heat::ResourceGroup` over a member template written beside the
+//! main one, and the load balancer's pool members over the servers are a
+//! second group whose member template picks its server's address from the
+//! list read through the first group, by index. The oracle deploys the
+//! templates (the member templates as nested stacks) for counts 0 to 3 and
+//! checks that each server has its own port and the pool members are
+//! exactly the servers' addresses; Heat's validator judges every template.
+
+#[path = "support/oracle/mod.rs"]
+mod oracle;
+#[path = "support/tools.rs"]
+mod tools;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use indexmap::IndexMap;
+use infra::ir::Target;
+use oracle::{Deployed, Val};
+use serde_json::json;
+
+const PROGRAM: &str = "tests/groups/server_members.infra";
+
+/// The templates of `program` for Heat, by output name, the main first.
+fn build(program: &str) -> Vec<(String, String)> {
+    let path = PathBuf::from(program);
+    let (checked, templates) = infra::build(
+        std::slice::from_ref(&path),
+        &infra::Options::default(),
+        &[Target::Heat],
+    )
+    .expect("readable");
+    let rendered = infra::diagnostics::render::human(&checked.db, &checked.diagnostics, false);
+    assert!(
+        !infra::diagnostics::has_errors(&checked.diagnostics),
+        "{rendered}"
+    );
+    let names = infra::output_names(&checked.db, &templates);
+    names
+        .into_iter()
+        .zip(templates)
+        .map(|(name, t)| (name, t.text))
+        .collect()
+}
+
+fn deploy(templates: &[(String, String)], n: i64) -> Deployed {
+    let parse = |text: &str| serde_json::from_str::<serde_json::Value>(text).expect("JSON");
+    let main = parse(&templates[0].1);
+    let files: IndexMap<String, serde_json::Value> = templates[1..]
+        .iter()
+        .map(|(name, text)| (name.clone(), parse(text)))
+        .collect();
+    let params = IndexMap::from([("n".to_string(), json!(n))]);
+    let deployed = oracle::deploy_with_files(Target::Heat, &main, &params, &files);
+    assert!(
+        deployed.problems.is_empty(),
+        "n = {n}: {:?}",
+        deployed.problems
+    );
+    deployed
+}
+
+fn of_type<'d>(deployed: &'d Deployed, type_name: &str) -> Vec<&'d str> {
+    deployed
+        .resources
+        .iter()
+        .filter(|(_, r)| r.type_name == type_name)
+        .map(|(k, _)| k.as_str())
+        .collect()
+}
+
+fn reads(v: &Val) -> Vec<String> {
+    let mut read = std::collections::BTreeSet::new();
+    v.references(&mut read);
+    read.into_iter().collect()
+}
+
+#[test]
+fn the_servers_are_one_group_over_a_member_template() {
+    let templates = build(PROGRAM);
+    let names: Vec<&str> = templates.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "server_members.hot.json",
+            "server_members.stack-web.hot.yaml",
+            "server_members.stack-balancer_member.hot.yaml",
+        ]
+    );
+    let main: serde_json::Value = serde_json::from_str(&templates[0].1).expect("JSON");
+    let web = &main["resources"]["web"];
+    assert_eq!(web["type"], "OS::Heat::ResourceGroup");
+    assert_eq!(web["properties"]["count"], json!({ "get_param": "n" }));
+    let def = &web["properties"]["resource_def"];
+    assert_eq!(def["type"], "server_members.stack-web.hot.yaml");
+    assert_eq!(def["properties"]["index"], "%index%");
+    // The addresses are read through the group, as a list.
+    let ips = &main["outputs"]["ips"]["value"]["get_attr"];
+    assert_eq!(ips[0], "web", "{ips}");
+    let member: serde_json::Value = serde_json::from_str(&templates[1].1).expect("JSON");
+    let resources: Vec<&String> = member["resources"].as_object().expect("map").keys().collect();
+    assert_eq!(resources, ["web_port", "web_server"]);
+    assert_eq!(member["parameters"]["index"]["type"], "string");
+}
+
+#[test]
+fn each_server_has_its_own_port_and_the_pool_members_are_their_addresses() {
+    let templates = build(PROGRAM);
+    for n in 0..=3 {
+        let deployed = deploy(&templates, n);
+        let servers = of_type(&deployed, "OS::Nova::Server");
+        let expected: Vec<String> = (0..n).map(|i| format!("web[{i}].web_server")).collect();
+        assert_eq!(servers, expected, "servers for n = {n}");
+        let ports: Vec<&str> = of_type(&deployed, "OS::Neutron::Port")
+            .into_iter()
+            .filter(|k| k.starts_with("web["))
+            .collect();
+        let expected: Vec<String> = (0..n).map(|i| format!("web[{i}].web_port")).collect();
+        assert_eq!(ports, expected, "ports for n = {n}");
+        let mut addresses = Vec::new();
+        for i in 0..n {
+            let server = &deployed.resources[&format!("web[{i}].web_server")];
+            assert_eq!(
+                reads(&server.properties["networks"]),
+                [format!("web[{i}].web_port")],
+                "server {i}'s port, n = {n}"
+            );
+            addresses.push(Val::Attr(
+                format!("web[{i}].web_port"),
+                "fixed_ips.0.ip_address".into(),
+            ));
+        }
+        let members = of_type(&deployed, "OS::Octavia::PoolMember");
+        let got: Vec<Val> = members
+            .iter()
+            .map(|k| deployed.resources[*k].properties["address"].clone())
+            .collect();
+        assert_eq!(got, addresses, "the pool members' addresses, n = {n}");
+        for k in &members {
+            let pool = &deployed.resources[*k].properties["pool"];
+            assert_eq!(reads(pool), ["balancer_pool"], "{k}'s pool");
+        }
+        assert_eq!(
+            deployed.outputs["ips"],
+            Val::List(addresses),
+            "the addresses output, n = {n}"
+        );
+        let ids: Vec<Val> = (0..n)
+            .map(|i| Val::Ref(format!("web[{i}].web_server")))
+            .collect();
+        assert_eq!(deployed.outputs["ids"], Val::List(ids), "n = {n}");
+    }
+}
+
+#[test]
+fn the_build_is_deterministic() {
+    assert_eq!(build(PROGRAM), build(PROGRAM));
+}
+
+#[test]
+fn every_template_passes_heat_validate() {
+    let dir = std::env::temp_dir().join(format!("infra-heat-groups-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temporary directory");
+    let templates = build(PROGRAM);
+    let mut files = Vec::new();
+    for (name, text) in &templates {
+        let file = dir.join(name);
+        std::fs::write(&file, text).expect("written");
+        files.push(file);
+    }
+    let tools = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/tools");
+    let venv = std::env::var("HEAT_VENV").unwrap_or_else(|_| "/opt/heat-venv".into());
+    let found =
+        tools.join("heat-validate").is_file() && Path::new(&venv).join("bin/python").exists();
+    if tools::available("Heat (../shared/tools/heat-setup)", found) {
+        // The main template with each count validates its member
+        // templates as nested stacks; each is also validated alone.
+        for n in ["0", "3"] {
+            let param = format!("n={n}");
+            let mut args: Vec<&std::ffi::OsStr> = vec!["-P".as_ref(), param.as_ref()];
+            args.push(files[0].as_os_str());
+            validate(&tools.join("heat-validate"), &args);
+        }
+        let args: Vec<&std::ffi::OsStr> = files.iter().map(|f| f.as_os_str()).collect();
+        validate(&tools.join("heat-validate"), &args);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn validate(tool: &Path, args: &[&std::ffi::OsStr]) {
+    let result = Command::new(tool)
+        .args(args)
+        .output()
+        .expect("the validator runs");
+    let out = String::from_utf8_lossy(&result.stdout);
+    assert!(
+        result.status.success() && !out.contains(": "),
+        "{} found problems:\n{out}{}",
+        tool.display(),
+        String::from_utf8_lossy(&result.stderr)
+    );
+}
