@@ -23,6 +23,9 @@
 //!   resolved properties. Elsewhere the group is the list of its copies:
 //!   `get_attr [group, refs]` for their ids, `get_attr [group, ATTR]` for
 //!   one attribute of each, `get_attr [group, resource.N, ATTR]` for one copy.
+//!   A group over a member template (`stacks::member_templates`: copies
+//!   that pair up) is printed alike, its `resource_def.type` the
+//!   template's file and its attributes the template's outputs.
 //! - Deploy-time conditions are named `conditions` (named after what they
 //!   test, `env_is_production`, deduplicated, in order of first use), used
 //!   by a resource's or an output's `condition` and by `if`. A boolean value

@@ -11,9 +11,13 @@
 //! output.
 //!
 //! Not evaluated, each a problem where used: `yaql`, `get_file` (the files
-//! sent with a template), `resource_facade` (provider templates). Nested
-//! templates (`OS::Heat::Stack`, a template file as a type) are plain
-//! resources here: no snapshot uses them. `digest` is checked but not
+//! sent with a template), `resource_facade` (provider templates). A group
+//! whose `resource_def.type` is one of the files given with the template
+//! (`deploy_with_files`) deploys each member as a nested stack: its
+//! resources under `group[i].`, its outputs read through the group
+//! (`get_attr [group, OUTPUT]`, `[group, resource.i, OUTPUT]`). Other
+//! nested templates (`OS::Heat::Stack`, a template file as a plain
+//! resource's type) are plain resources here. `digest` is checked but not
 //! computed (no hash functions without another crate), so its value is
 //! `Unknown([])`. Custom constraints are skipped: most ask the cloud.
 
