@@ -203,3 +203,40 @@ fn validate(tool: &Path, args: &[&std::ffi::OsStr]) {
         String::from_utf8_lossy(&result.stderr)
     );
 }
+
+/// Each template's source map, by the template's output name.
+fn maps(program: &str) -> IndexMap<String, serde_json::Value> {
+    let path = PathBuf::from(program);
+    let (checked, templates) = infra::build(
+        std::slice::from_ref(&path),
+        &infra::Options::default(),
+        &[Target::Heat],
+    )
+    .expect("readable");
+    let names = infra::output_names(&checked.db, &templates);
+    names
+        .into_iter()
+        .zip(templates)
+        .map(|(name, t)| (name, serde_json::from_str(&t.map).expect("JSON")))
+        .collect()
+}
+
+#[test]
+fn the_member_templates_map_back_to_their_declarations() {
+    let maps = maps(PROGRAM);
+    let main = &maps["server_members.hot.json"]["resources"];
+    assert_eq!(main["web"]["resource"], "web");
+    assert_eq!(main["web"]["at"]["line"], 22);
+    assert_eq!(main["balancer_member"]["resource"], "balancer");
+    let web = &maps["server_members.stack-web.hot.yaml"];
+    assert_eq!(web["template"], "server_members.stack-web.hot.yaml");
+    for (name, declared) in [("web_port", "port"), ("web_server", "server")] {
+        let entry = &web["resources"][name];
+        assert_eq!(entry["resource"], "web", "{name}");
+        assert_eq!(entry["at"]["line"], 22, "{name}");
+        assert_eq!(entry["declared"]["name"], declared, "{name}");
+    }
+    let member = &maps["server_members.stack-balancer_member.hot.yaml"]["resources"];
+    assert_eq!(member["balancer_member"]["resource"], "balancer");
+    assert_eq!(member["balancer_member"]["at"]["line"], 28);
+}

@@ -779,8 +779,13 @@ impl<'t> Eval<'t> {
                     .map(Val::List);
             }
         }
+        // Every member's id or attribute, a list as long as the count.
+        let each = |read: &dyn Fn(String) -> Val| match count {
+            Some(count) => Val::List((0..count).map(|i| read(format!("{name}[{i}]"))).collect()),
+            None => read(name.clone()),
+        };
         match parts.first().map(String::as_str) {
-            Some("refs") if parts.len() == 1 => Ok(Val::Ref(name.clone())),
+            Some("refs") if parts.len() == 1 => Ok(each(&Val::Ref)),
             Some("refs") if parts.len() == 2 => Ok(Val::Ref(member(&parts[1])?)),
             Some("refs") => Err("a member's id has no path".into()),
             Some("attributes") if parts.len() == 1 => {
@@ -796,8 +801,11 @@ impl<'t> Eval<'t> {
                     Val::Attr(target, path.join("."))
                 })
             }
-            // One attribute of every member, or `refs_map`, `attributes.x`...
-            _ => Ok(Val::Attr(name.clone(), parts.join("."))),
+            Some("refs_map" | "attributes" | "removed_rsrc_list") => {
+                Ok(Val::Attr(name.clone(), parts.join(".")))
+            }
+            // One attribute of every member.
+            _ => Ok(each(&|member| Val::Attr(member, parts.join(".")))),
         }
     }
 
@@ -2558,6 +2566,107 @@ mod tests {
     }
 
     #[test]
+    fn a_group_over_a_member_template_deploys_each_member_as_a_nested_stack() {
+        let member = hot(json!({
+            "parameters": {
+                "index": { "type": "string" },
+                "net": { "type": "string" },
+                "peers": { "type": "comma_delimited_list" }
+            },
+            "resources": {
+                "port": { "type": "OS::Neutron::Port", "properties": { "network": { "get_param": "net" } } },
+                "server": {
+                    "type": "OS::Nova::Server",
+                    "properties": {
+                        "name": { "str_replace": { "template": "s-$i", "params": { "$i": { "get_param": "index" } } } },
+                        "networks": [{ "port": { "get_resource": "port" } }],
+                        "peer": { "get_param": ["peers", { "get_param": "index" }] }
+                    }
+                }
+            },
+            "outputs": {
+                "address": { "value": { "get_attr": ["port", "fixed_ips", 0, "ip_address"] } },
+                "id": { "value": { "get_resource": "server" } }
+            }
+        }));
+        let main = hot(json!({
+            "parameters": { "n": { "type": "number" } },
+            "resources": {
+                "net": { "type": "OS::Neutron::Net" },
+                "peers": {
+                    "type": "OS::Heat::ResourceGroup",
+                    "properties": {
+                        "count": { "get_param": "n" },
+                        "resource_def": { "type": "OS::Neutron::Port", "properties": { "name": "p%index%" } }
+                    }
+                },
+                "web": {
+                    "type": "OS::Heat::ResourceGroup",
+                    "properties": {
+                        "count": { "get_param": "n" },
+                        "resource_def": {
+                            "type": "member.yaml",
+                            "properties": {
+                                "index": "%index%",
+                                "net": { "get_resource": "net" },
+                                "peers": { "get_attr": ["peers", "refs"] }
+                            }
+                        }
+                    }
+                }
+            },
+            "outputs": {
+                "addresses": { "value": { "get_attr": ["web", "address"] } },
+                "second": { "value": { "get_attr": ["web", "resource.1", "id"] } }
+            }
+        }));
+        let files = IndexMap::from([("member.yaml".to_string(), member)]);
+        let params = IndexMap::from([("n".to_string(), json!(2))]);
+        let d = deploy_with_files(&main, &params, &files);
+        assert!(d.problems.is_empty(), "{:?}", d.problems);
+        let keys: Vec<&str> = d.resources.keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            ["net", "peers[0]", "peers[1]", "web[0].port", "web[0].server", "web[1].port", "web[1].server"]
+        );
+        let server = &d.resources["web[1].server"];
+        assert_eq!(server.name, "web[1].server");
+        assert_eq!(server.properties["name"], s("s-1"));
+        assert_eq!(
+            server.properties["networks"],
+            Val::List(vec![Val::Object(IndexMap::from([(
+                "port".to_string(),
+                Val::Ref("web[1].port".into())
+            )]))])
+        );
+        // The parent's values pass as they are; a list is picked by index.
+        assert_eq!(d.resources["web[0].port"].properties["network"], Val::Ref("net".into()));
+        assert_eq!(server.properties["peer"], Val::Ref("peers[1]".into()));
+        assert_eq!(
+            d.outputs["addresses"],
+            Val::List(vec![
+                Val::Attr("web[0].port".into(), "fixed_ips.0.ip_address".into()),
+                Val::Attr("web[1].port".into(), "fixed_ips.0.ip_address".into()),
+            ])
+        );
+        assert_eq!(d.outputs["second"], Val::Ref("web[1].server".into()));
+        assert!(d.depends("web[1].server", "web[1].port") && d.depends("web[1].port", "net"));
+
+        // A member's problems are the stack's; an output it lacks is one.
+        let mut bad = main.clone();
+        bad["outputs"]["addresses"]["value"]["get_attr"][1] = json!("nothing");
+        let d = deploy_with_files(&bad, &params, &files);
+        assert!(has_problem(&d, "has no output `nothing`"), "{:?}", d.problems);
+        let d = deploy_with_files(&main, &IndexMap::from([("n".to_string(), json!(0))]), &files);
+        assert_eq!(d.outputs["addresses"], Val::List(Vec::new()));
+        assert!(d.resources.keys().all(|k| k == "net"), "{:?}", d.resources.keys());
+        assert_eq!(
+            d.problems,
+            ["output `second`: get_attr: group `web` has no member `1` (count 0)"]
+        );
+    }
+
+    #[test]
     fn resource_group_members() {
         let d = run(group(json!({ "get_param": "n" })), &[]);
         assert!(d.problems.is_empty(), "{:?}", d.problems);
@@ -2579,10 +2688,13 @@ mod tests {
             (vec!["net".to_string()], Some("Retain".to_string()))
         );
         let p = &d.resources["user"].properties;
-        assert_eq!(p["all"], Val::Ref("vols".into()));
+        let each = |read: &dyn Fn(String) -> Val| {
+            Val::List((0..3).map(|i| read(format!("vols[{i}]"))).collect())
+        };
+        assert_eq!(p["all"], each(&Val::Ref));
         assert_eq!(p["first"], Val::Ref("vols[0]".into()));
         assert_eq!(p["size"], Val::Attr("vols[2]".into(), "size".into()));
-        assert_eq!(p["sizes"], Val::Attr("vols".into(), "size".into()));
+        assert_eq!(p["sizes"], each(&|m| Val::Attr(m, "size".into())));
         assert_eq!(p["dotted"], Val::Attr("vols[1]".into(), "a.b".into()));
         assert!(d.depends("user", "vols[1]") && d.depends("vols[1]", "net"));
 
