@@ -37,7 +37,7 @@
 
 mod members;
 
-pub use members::{INDEX_PARAM, member_templates};
+pub use members::member_templates;
 
 use std::collections::BTreeMap;
 

@@ -47,17 +47,24 @@ fn build(program: &str) -> Vec<(String, String)> {
 }
 
 fn deploy(templates: &[(String, String)], n: i64) -> Deployed {
+    deploy_with(templates, &[("n", json!(n))])
+}
+
+fn deploy_with(templates: &[(String, String)], params: &[(&str, serde_json::Value)]) -> Deployed {
     let parse = |text: &str| serde_json::from_str::<serde_json::Value>(text).expect("JSON");
     let main = parse(&templates[0].1);
     let files: IndexMap<String, serde_json::Value> = templates[1..]
         .iter()
         .map(|(name, text)| (name.clone(), parse(text)))
         .collect();
-    let params = IndexMap::from([("n".to_string(), json!(n))]);
+    let params: IndexMap<String, serde_json::Value> = params
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
     let deployed = oracle::deploy_with_files(Target::Heat, &main, &params, &files);
     assert!(
         deployed.problems.is_empty(),
-        "n = {n}: {:?}",
+        "{params:?}: {:?}",
         deployed.problems
     );
     deployed
@@ -101,7 +108,11 @@ fn the_servers_are_one_group_over_a_member_template() {
     let ips = &main["outputs"]["ips"]["value"]["get_attr"];
     assert_eq!(ips[0], "web", "{ips}");
     let member: serde_json::Value = serde_json::from_str(&templates[1].1).expect("JSON");
-    let resources: Vec<&String> = member["resources"].as_object().expect("map").keys().collect();
+    let resources: Vec<&String> = member["resources"]
+        .as_object()
+        .expect("map")
+        .keys()
+        .collect();
     assert_eq!(resources, ["web_port", "web_server"]);
     assert_eq!(member["parameters"]["index"]["type"], "string");
 }
@@ -156,6 +167,29 @@ fn each_server_has_its_own_port_and_the_pool_members_are_their_addresses() {
 }
 
 #[test]
+fn a_conditional_group_exists_with_its_condition_and_reads_the_programs_own_index_param() {
+    let templates = build("tests/groups/conditional.infra");
+    assert_eq!(templates.len(), 2);
+    for enabled in [false, true] {
+        for n in 0..=2 {
+            let params = [
+                ("n", json!(n)),
+                ("enabled", json!(enabled)),
+                ("index", json!("x")),
+            ];
+            let deployed = deploy_with(&templates, &params);
+            let servers = of_type(&deployed, "OS::Nova::Server");
+            let expected = if enabled { n } else { 0 };
+            assert_eq!(servers.len(), expected as usize, "{params:?}");
+            for (i, key) in servers.iter().enumerate() {
+                let name = &deployed.resources[*key].properties["name"];
+                assert_eq!(*name, Val::String(format!("web-x-{i}")), "{key}");
+            }
+        }
+    }
+}
+
+#[test]
 fn the_build_is_deterministic() {
     assert_eq!(build(PROGRAM), build(PROGRAM));
 }
@@ -164,7 +198,8 @@ fn the_build_is_deterministic() {
 fn every_template_passes_heat_validate() {
     let dir = std::env::temp_dir().join(format!("infra-heat-groups-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temporary directory");
-    let templates = build(PROGRAM);
+    let mut templates = build(PROGRAM);
+    let conditional = build("tests/groups/conditional.infra");
     let mut files = Vec::new();
     for (name, text) in &templates {
         let file = dir.join(name);
@@ -184,6 +219,17 @@ fn every_template_passes_heat_validate() {
             args.push(files[0].as_os_str());
             validate(&tools.join("heat-validate"), &args);
         }
+        for enabled in ["false", "true"] {
+            let main = dir.join(&conditional[0].0);
+            for (name, text) in &conditional {
+                std::fs::write(dir.join(name), text).expect("written");
+            }
+            let param = format!("enabled={enabled}");
+            let args: Vec<&std::ffi::OsStr> = vec!["-P".as_ref(), param.as_ref(), main.as_os_str()];
+            validate(&tools.join("heat-validate"), &args);
+        }
+        templates.extend(conditional);
+        let files: Vec<PathBuf> = templates.iter().map(|(name, _)| dir.join(name)).collect();
         let args: Vec<&std::ffi::OsStr> = files.iter().map(|f| f.as_os_str()).collect();
         validate(&tools.join("heat-validate"), &args);
     }

@@ -181,7 +181,10 @@ fn check_target_with(
         .map(|m| {
             let group = m.stack.as_deref().unwrap_or_default();
             let file = target.stack_file_name("main", group).unwrap_or_default();
-            (file, serde_json::from_str(&m.text).expect("a template is JSON"))
+            (
+                file,
+                serde_json::from_str(&m.text).expect("a template is JSON"),
+            )
         })
         .collect();
     // A deployed resource's IR resource, and the member of a group it is

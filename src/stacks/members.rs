@@ -28,8 +28,9 @@ use crate::target::Repetition;
 
 use super::{Part, STACK_NAME_PARAM, folded, output_exprs, read_name, read_of, read_path, unique};
 
-/// The member template's parameter that holds the member's index.
-pub const INDEX_PARAM: &str = "index";
+/// The member template's parameter that holds the member's index, which
+/// the Heat backend reads a copy's index (`Expr::CountIndex`) from.
+use crate::backend::heat::MEMBER_INDEX_PARAM as INDEX_PARAM;
 
 /// One declaration's counted resources, and what becomes of them.
 struct Unit {
@@ -73,8 +74,7 @@ fn bare_reads(e: &Expr, in_copies: bool, f: &mut dyn FnMut(ResourceId, &Expr, bo
 /// resource, and each member template printed. Elsewhere it is unchanged.
 pub fn member_templates(deployment: Deployment, stem: &str) -> (Deployment, Vec<Part>) {
     let target = deployment.target;
-    if target.repetition() != Repetition::Groups || target.capabilities().nested_stacks.is_none()
-    {
+    if target.repetition() != Repetition::Groups || target.capabilities().nested_stacks.is_none() {
         return (deployment, Vec::new());
     }
     let whole = &deployment;
@@ -202,7 +202,14 @@ pub fn member_templates(deployment: Deployment, stem: &str) -> (Deployment, Vec<
                 .map(move |(read, name)| (read.clone(), (at, name.clone())))
         })
         .collect();
-    let map = |e: &mut Expr| to_main(e, &new_of, &|id| templated_of(id).map(|u| group_at[&u]), &outputs_of);
+    let map = |e: &mut Expr| {
+        to_main(
+            e,
+            &new_of,
+            &|id| templated_of(id).map(|u| group_at[&u]),
+            &outputs_of,
+        )
+    };
     let stem_file = |name: &str| target.stack_file_name(stem, name).unwrap_or_default();
 
     let mut resources: Vec<Resource> = Vec::with_capacity(next as usize);
@@ -415,6 +422,7 @@ fn member(whole: &Deployment, u: usize, unit: &Unit, unit_of: &[Option<usize>]) 
         given: Vec::new(),
         read: HashMap::default(),
         stack_name: None,
+        renamed_index: None,
         at: first.span,
     };
     let mut resources = Vec::with_capacity(unit.members.len());
@@ -447,7 +455,11 @@ fn member(whole: &Deployment, u: usize, unit: &Unit, unit_of: &[Option<usize>]) 
     let mut given = vec![Expr::CountIndex];
     for p in &whole.params {
         if rewrite.taken.contains(&p.name) {
-            params.push(p.clone());
+            let mut param = p.clone();
+            if p.name == INDEX_PARAM {
+                param.name = rewrite.renamed_index.clone().unwrap_or_default();
+            }
+            params.push(param);
             given.push(Expr::Param(p.name.clone()));
         }
     }
@@ -481,6 +493,8 @@ struct Rewrite<'r> {
     /// The parameter of each value read from outside, by what it reads.
     read: HashMap<String, String>,
     stack_name: Option<String>,
+    /// The name the program's param `index` takes, when read.
+    renamed_index: Option<String>,
     /// Where the declaration is, for the parameters made.
     at: crate::source::Span,
 }
@@ -541,15 +555,26 @@ impl Rewrite<'_> {
                 }
             }
             Expr::Copies { .. } => {
-                let name = self.param(format!("{e:?}"), "Copies".into(), ParamType::Json, e.clone());
+                let name = self.param(
+                    format!("{e:?}"),
+                    "Copies".into(),
+                    ParamType::Json,
+                    e.clone(),
+                );
                 *e = Expr::Param(name);
             }
             Expr::Param(name) => {
                 if !self.taken.contains(name) && self.whole.params.iter().any(|p| p.name == *name) {
                     self.taken.push(name.clone());
                 }
+                // The program's own `index` param is passed under another name.
+                if name == INDEX_PARAM {
+                    *name = self.program_index();
+                }
             }
-            Expr::CountIndex => *e = Expr::Param(INDEX_PARAM.into()),
+            // Read as the index parameter by the backend, which says what to
+            // do about it where Heat cannot use it.
+            Expr::CountIndex => {}
             Expr::Context(Context::StackName) => {
                 let name = match &self.stack_name {
                     Some(name) => name.clone(),
@@ -590,6 +615,16 @@ impl Rewrite<'_> {
             Box::new(Expr::Param(name)),
             Box::new(Expr::Param(INDEX_PARAM.into())),
         )
+    }
+
+    /// The member template's name of the program's param `index`.
+    fn program_index(&mut self) -> String {
+        if let Some(name) = &self.renamed_index {
+            return name.clone();
+        }
+        let name = unique(format!("{INDEX_PARAM}_param"), &mut self.names);
+        self.renamed_index = Some(name.clone());
+        name
     }
 
     fn param(&mut self, key: String, base: String, ty: ParamType, given: Expr) -> String {

@@ -65,6 +65,11 @@ mod values;
 
 pub use values::member_path;
 
+/// The parameter of a member template (`stacks::member_templates`) that
+/// holds the member's index, which the group feeds `%index%`: there a
+/// copy's index (`ir::Expr::CountIndex`) reads it.
+pub const MEMBER_INDEX_PARAM: &str = "index";
+
 use rustc_hash::FxHashSet as HashSet;
 
 use crate::backend::common::dns::cnames_to_addresses;
@@ -205,6 +210,8 @@ struct Emitter<'d> {
     known: Vec<(Expr, bool)>,
     /// Whether an `if` leaves a value out (needs 2021-04-16).
     nullable_if: bool,
+    /// A member template: a copy's index is its `MEMBER_INDEX_PARAM`.
+    member: bool,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -225,6 +232,7 @@ impl<'d> Emitter<'d> {
             conditions: Vec::new(),
             known: Vec::new(),
             nullable_if: false,
+            member: (deployment.params.iter()).any(|p| p.name == MEMBER_INDEX_PARAM),
             diagnostics: Vec::new(),
         }
     }

@@ -761,10 +761,12 @@ impl<'t> Eval<'t> {
                 let Some(output) = parts.get(1) else {
                     return Ok(Val::Ref(format!("{name}[{i}]")));
                 };
-                let outputs = members.get(i).ok_or(format!("group `{name}` has no member {i}"))?;
-                let value = outputs
-                    .get(output)
-                    .ok_or(format!("member {i} of group `{name}` has no output `{output}`"))?;
+                let outputs = members
+                    .get(i)
+                    .ok_or(format!("group `{name}` has no member {i}"))?;
+                let value = outputs.get(output).ok_or(format!(
+                    "member {i} of group `{name}` has no output `{output}`"
+                ))?;
                 return follow(value, &rest[2..]);
             }
             if first != "refs" && first != "refs_map" {
@@ -773,7 +775,9 @@ impl<'t> Eval<'t> {
                     .enumerate()
                     .map(|(i, outputs)| match outputs.get(first) {
                         Some(value) => follow(value, &rest[1..]),
-                        None => Err(format!("member {i} of group `{name}` has no output `{first}`")),
+                        None => Err(format!(
+                            "member {i} of group `{name}` has no output `{first}`"
+                        )),
                     })
                     .collect::<Res<Vec<_>>>()
                     .map(Val::List);
@@ -1214,7 +1218,10 @@ impl<'t> Eval<'t> {
             .iter()
             .map(|(k, v)| (k.clone(), prefixed(v, &local, &prefix)))
             .collect();
-        self.members.entry(name.to_string()).or_default().push(outputs);
+        self.members
+            .entry(name.to_string())
+            .or_default()
+            .push(outputs);
     }
 
     fn group_count(&mut self, name: &str, def: &Json) -> Option<usize> {
@@ -1968,10 +1975,12 @@ fn follow(value: &Val, path: &[Val]) -> Res<Val> {
         let k = component(key)?;
         value = match value {
             Val::Object(m) => m.get(&k).cloned().unwrap_or(Val::Null),
-            Val::List(items) => match k.parse::<i64>().ok().and_then(|i| py_index(items.len(), i)) {
-                Some(i) => items[i].clone(),
-                None => Val::Null,
-            },
+            Val::List(items) => {
+                match k.parse::<i64>().ok().and_then(|i| py_index(items.len(), i)) {
+                    Some(i) => items[i].clone(),
+                    None => Val::Null,
+                }
+            }
             Val::Attr(r, a) => Val::Attr(r, format!("{a}.{k}")),
             Val::Ref(r) => Val::Attr(r, k),
             other @ Val::Unknown(_) => other,
@@ -2627,7 +2636,15 @@ mod tests {
         let keys: Vec<&str> = d.resources.keys().map(String::as_str).collect();
         assert_eq!(
             keys,
-            ["net", "peers[0]", "peers[1]", "web[0].port", "web[0].server", "web[1].port", "web[1].server"]
+            [
+                "net",
+                "peers[0]",
+                "peers[1]",
+                "web[0].port",
+                "web[0].server",
+                "web[1].port",
+                "web[1].server"
+            ]
         );
         let server = &d.resources["web[1].server"];
         assert_eq!(server.name, "web[1].server");
@@ -2640,7 +2657,10 @@ mod tests {
             )]))])
         );
         // The parent's values pass as they are; a list is picked by index.
-        assert_eq!(d.resources["web[0].port"].properties["network"], Val::Ref("net".into()));
+        assert_eq!(
+            d.resources["web[0].port"].properties["network"],
+            Val::Ref("net".into())
+        );
         assert_eq!(server.properties["peer"], Val::Ref("peers[1]".into()));
         assert_eq!(
             d.outputs["addresses"],
@@ -2656,10 +2676,22 @@ mod tests {
         let mut bad = main.clone();
         bad["outputs"]["addresses"]["value"]["get_attr"][1] = json!("nothing");
         let d = deploy_with_files(&bad, &params, &files);
-        assert!(has_problem(&d, "has no output `nothing`"), "{:?}", d.problems);
-        let d = deploy_with_files(&main, &IndexMap::from([("n".to_string(), json!(0))]), &files);
+        assert!(
+            has_problem(&d, "has no output `nothing`"),
+            "{:?}",
+            d.problems
+        );
+        let d = deploy_with_files(
+            &main,
+            &IndexMap::from([("n".to_string(), json!(0))]),
+            &files,
+        );
         assert_eq!(d.outputs["addresses"], Val::List(Vec::new()));
-        assert!(d.resources.keys().all(|k| k == "net"), "{:?}", d.resources.keys());
+        assert!(
+            d.resources.keys().all(|k| k == "net"),
+            "{:?}",
+            d.resources.keys()
+        );
         assert_eq!(
             d.problems,
             ["output `second`: get_attr: group `web` has no member `1` (count 0)"]
