@@ -100,9 +100,9 @@ pub fn member_templates(deployment: Deployment, stem: &str) -> (Deployment, Vec<
     if units.is_empty() {
         return (deployment, Vec::new());
     }
-    for u in 0..units.len() {
-        let mut pairs = units[u].members.len() > 1;
-        for &m in &units[u].members {
+    for (u, unit) in units.iter_mut().enumerate() {
+        let mut pairs = unit.members.len() > 1;
+        for &m in &unit.members {
             for e in super::resource_exprs(&whole.resources[m as usize]) {
                 bare_reads(e, false, &mut |id, _, in_copies| {
                     let other = unit_of.get(id.index()).copied().flatten();
@@ -112,7 +112,7 @@ pub fn member_templates(deployment: Deployment, stem: &str) -> (Deployment, Vec<
                 });
             }
         }
-        units[u].templated = pairs;
+        unit.templated = pairs;
     }
     if !units.iter().any(|u| u.templated) {
         return (deployment, Vec::new());
@@ -182,8 +182,8 @@ pub fn member_templates(deployment: Deployment, stem: &str) -> (Deployment, Vec<
     for (i, _) in whole.resources.iter().enumerate() {
         match templated_of(i as u32) {
             Some(u) => {
-                if !group_at.contains_key(&u) {
-                    group_at.insert(u, next);
+                if let std::collections::hash_map::Entry::Vacant(at) = group_at.entry(u) {
+                    at.insert(next);
                     next += 1;
                 }
             }
@@ -213,42 +213,28 @@ pub fn member_templates(deployment: Deployment, stem: &str) -> (Deployment, Vec<
     let stem_file = |name: &str| target.stack_file_name(stem, name).unwrap_or_default();
 
     let mut resources: Vec<Resource> = Vec::with_capacity(next as usize);
-    let mut member_of_unit: HashMap<usize, usize> = HashMap::default();
-    for (k, m) in members.iter().enumerate() {
-        member_of_unit.insert(m.unit, k);
-    }
     let mut parts = Vec::new();
-    let mut members_left: Vec<Option<Member>> = members.into_iter().map(Some).collect();
+    // Each unit's member template, taken where its first resource was.
+    let mut left: HashMap<usize, Member> = members.into_iter().map(|m| (m.unit, m)).collect();
     for (i, r) in whole.resources.iter().enumerate() {
         match templated_of(i as u32) {
             Some(u) => {
-                let Some(m) = members_left[member_of_unit[&u]].take() else {
+                let Some(m) = left.remove(&u) else {
                     continue;
                 };
                 let first = &whole.resources[units[u].members[0] as usize];
                 let file = stem_file(&m.name);
-                let id: String = m
-                    .name
-                    .split('_')
-                    .filter(|w| !w.is_empty())
-                    .map(|w| {
-                        let mut c = w.chars();
-                        c.next()
-                            .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
-                            .unwrap_or_default()
-                    })
-                    .collect();
-                let mut group = Resource::new(&id, &m.name, &file, Vec::new());
+                let mut group = Resource::new(&pascal(&m.name), &m.name, &file, Vec::new());
                 for (param, given) in m.params.iter().zip(&m.given) {
                     let mut value = given.clone();
                     map(&mut value);
                     group.properties.insert(param.name.clone(), value);
                 }
                 let mut count = first.count.clone();
-                count.iter_mut().for_each(|c| map(c));
+                count.iter_mut().for_each(&map);
                 group.count = count;
                 group.condition = m.condition.clone();
-                group.condition.iter_mut().for_each(|c| map(c));
+                group.condition.iter_mut().for_each(&map);
                 let mut after: Vec<ResourceId> = m
                     .after
                     .iter()
@@ -357,6 +343,22 @@ pub fn member_templates(deployment: Deployment, stem: &str) -> (Deployment, Vec<
         outputs,
     };
     (main, printed)
+}
+
+/// A snake_case name's PascalCase form (`balancer_member`,
+/// `BalancerMember`).
+fn pascal(snake: &str) -> String {
+    snake
+        .split('_')
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let mut chars = w.chars();
+            chars
+                .next()
+                .map(|f| f.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
 }
 
 /// `e` in the main deployment: a resource kept by its new index, a read
