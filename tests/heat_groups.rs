@@ -286,3 +286,51 @@ fn the_member_templates_map_back_to_their_declarations() {
     assert_eq!(member["balancer_member"]["resource"], "balancer");
     assert_eq!(member["balancer_member"]["at"]["line"], 28);
 }
+
+#[test]
+fn infra_build_writes_the_member_templates_and_infra_where_finds_their_resources() {
+    let dir = std::env::temp_dir().join(format!("infra-heat-groups-where-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let infra = env!("CARGO_BIN_EXE_infra");
+    let built = Command::new(infra)
+        .args(["build", PROGRAM, "-t", "heat", "-o"])
+        .arg(&dir)
+        .output()
+        .expect("infra runs");
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    let mut written: Vec<String> = std::fs::read_dir(&dir)
+        .expect("written")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    written.sort();
+    assert_eq!(
+        written,
+        [
+            "server_members.hot.json",
+            "server_members.hot.map.json",
+            "server_members.stack-balancer_member.hot.yaml",
+            "server_members.stack-balancer_member.hot.yaml.map.json",
+            "server_members.stack-web.hot.yaml",
+            "server_members.stack-web.hot.yaml.map.json",
+        ]
+    );
+    let found = Command::new(infra)
+        .arg("where")
+        .arg(&dir)
+        .arg("web_server")
+        .output()
+        .expect("infra runs");
+    let text = String::from_utf8_lossy(&found.stdout);
+    assert!(found.status.success(), "{text}");
+    assert!(
+        text.contains(
+            "server_members.infra:22:10: resource `web` → OS::Nova::Server web_server in "
+        ) && text.contains("server_members.stack-web.hot.yaml\n"),
+        "{text}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
