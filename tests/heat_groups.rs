@@ -7,7 +7,11 @@
 //! list read through the first group, by index. The oracle deploys the
 //! templates (the member templates as nested stacks) for counts 0 to 3 and
 //! checks that each server has its own port and the pool members are
-//! exactly the servers' addresses; Heat's validator judges every template.
+//! exactly the servers' addresses; a group under a condition
+//! (`tests/groups/conditional.infra`) and pool members over a choice of
+//! two counted colours (`tests/groups/blue_green.infra`) too. Heat's
+//! validator judges every template, and `infra where` finds the member
+//! templates' resources.
 
 #[path = "support/oracle/mod.rs"]
 mod oracle;
@@ -190,6 +194,42 @@ fn a_conditional_group_exists_with_its_condition_and_reads_the_programs_own_inde
 }
 
 #[test]
+fn the_pool_members_follow_the_live_colour() {
+    let templates = build("tests/groups/blue_green.infra");
+    for live in ["blue", "green"] {
+        for (blue, green) in [(0, 2), (2, 0), (1, 3)] {
+            let params = [
+                ("live", json!(live)),
+                ("blue_count", json!(blue)),
+                ("green_count", json!(green)),
+            ];
+            let deployed = deploy_with(&templates, &params);
+            let (colour, n) = if live == "blue" {
+                ("blue", blue)
+            } else {
+                ("green", green)
+            };
+            let members = of_type(&deployed, "OS::Octavia::PoolMember");
+            let got: Vec<Val> = members
+                .iter()
+                .map(|k| deployed.resources[*k].properties["address"].clone())
+                .collect();
+            let expected: Vec<Val> = (0..n)
+                .map(|i| {
+                    Val::Attr(
+                        format!("{colour}[{i}].{colour}_port"),
+                        "fixed_ips.0.ip_address".into(),
+                    )
+                })
+                .collect();
+            assert_eq!(got, expected, "{params:?}");
+            let servers = of_type(&deployed, "OS::Nova::Server");
+            assert_eq!(servers.len(), (blue + green) as usize, "{params:?}");
+        }
+    }
+}
+
+#[test]
 fn the_build_is_deterministic() {
     assert_eq!(build(PROGRAM), build(PROGRAM));
 }
@@ -198,38 +238,43 @@ fn the_build_is_deterministic() {
 fn every_template_passes_heat_validate() {
     let dir = std::env::temp_dir().join(format!("infra-heat-groups-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temporary directory");
-    let mut templates = build(PROGRAM);
-    let conditional = build("tests/groups/conditional.infra");
+    // Each program's templates, and the parameter values its main
+    // template is validated with (its member templates as nested stacks).
+    let programs: [(&str, &[&str]); 3] = [
+        (PROGRAM, &["n=0", "n=3"]),
+        (
+            "tests/groups/conditional.infra",
+            &["enabled=false", "enabled=true"],
+        ),
+        (
+            "tests/groups/blue_green.infra",
+            &["live=blue", "live=green"],
+        ),
+    ];
+    let mut mains = Vec::new();
     let mut files = Vec::new();
-    for (name, text) in &templates {
-        let file = dir.join(name);
-        std::fs::write(&file, text).expect("written");
-        files.push(file);
+    for (program, params) in programs {
+        let templates = build(program);
+        for (name, text) in &templates {
+            let file = dir.join(name);
+            std::fs::write(&file, text).expect("written");
+            files.push(file);
+        }
+        mains.push((dir.join(&templates[0].0), params));
     }
     let tools = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/tools");
     let venv = std::env::var("HEAT_VENV").unwrap_or_else(|_| "/opt/heat-venv".into());
     let found =
         tools.join("heat-validate").is_file() && Path::new(&venv).join("bin/python").exists();
     if tools::available("Heat (../shared/tools/heat-setup)", found) {
-        // The main template with each count validates its member
-        // templates as nested stacks; each is also validated alone.
-        for n in ["0", "3"] {
-            let param = format!("n={n}");
-            let mut args: Vec<&std::ffi::OsStr> = vec!["-P".as_ref(), param.as_ref()];
-            args.push(files[0].as_os_str());
-            validate(&tools.join("heat-validate"), &args);
-        }
-        for enabled in ["false", "true"] {
-            let main = dir.join(&conditional[0].0);
-            for (name, text) in &conditional {
-                std::fs::write(dir.join(name), text).expect("written");
+        for (main, params) in &mains {
+            for param in *params {
+                let args: Vec<&std::ffi::OsStr> =
+                    vec!["-P".as_ref(), param.as_ref(), main.as_os_str()];
+                validate(&tools.join("heat-validate"), &args);
             }
-            let param = format!("enabled={enabled}");
-            let args: Vec<&std::ffi::OsStr> = vec!["-P".as_ref(), param.as_ref(), main.as_os_str()];
-            validate(&tools.join("heat-validate"), &args);
         }
-        templates.extend(conditional);
-        let files: Vec<PathBuf> = templates.iter().map(|(name, _)| dir.join(name)).collect();
+        // And each template alone.
         let args: Vec<&std::ffi::OsStr> = files.iter().map(|f| f.as_os_str()).collect();
         validate(&tools.join("heat-validate"), &args);
     }

@@ -81,12 +81,14 @@ pub fn member_templates(deployment: Deployment, stem: &str) -> (Deployment, Vec<
     // The units, by declaration, in order of their first resource.
     let mut unit_of: Vec<Option<usize>> = vec![None; whole.resources.len()];
     let mut units: Vec<Unit> = Vec::new();
-    let mut by_key: HashMap<(String, crate::source::Span), usize> = HashMap::default();
+    // One declaration may count resources by several counts (a load
+    // balancer's members over `c ? blue : green`): a unit per count.
+    let mut by_key: HashMap<(String, crate::source::Span, String), usize> = HashMap::default();
     for (i, r) in whole.resources.iter().enumerate() {
-        if r.count.is_none() || r.stack.is_some() {
+        let Some(count) = r.count.as_ref().filter(|_| r.stack.is_none()) else {
             continue;
-        }
-        let key = (r.group.clone(), r.span);
+        };
+        let key = (r.group.clone(), r.span, format!("{count:?}"));
         let u = *by_key.entry(key).or_insert_with(|| {
             units.push(Unit {
                 members: Vec::new(),
