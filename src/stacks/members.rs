@@ -130,8 +130,18 @@ pub fn member_templates(deployment: Deployment, stem: &str) -> (Deployment, Vec<
     // Each member template's resources and parameters, in the whole
     // deployment's terms for what the group gives.
     let mut members: Vec<Member> = Vec::new();
+    // Each names a file: two units of one declaration (over two counts)
+    // take `NAME`, `NAME_2`.
+    let mut files: HashSet<String> = HashSet::default();
     for (u, unit) in units.iter().enumerate().filter(|(_, u)| u.templated) {
-        members.push(member(whole, u, unit, &unit_of));
+        let mut m = member(whole, u, unit, &unit_of);
+        let mut n = 2;
+        let base = m.name.clone();
+        while !files.insert(m.name.clone()) {
+            m.name = format!("{base}_{n}");
+            n += 1;
+        }
+        members.push(m);
     }
 
     // What is read of each templated unit's resources from outside it:
