@@ -459,8 +459,10 @@ fn lower_and_emit(
                 continue;
             }
             let stem = stem(&checked.db, *file);
+            let (deployment, members) = stacks::member_templates(deployment, &stem);
             let emitted = backend::emission(&deployment);
-            let (parts, placing) = stacks::split(deployment, emitted, &stem);
+            let (mut parts, placing) = stacks::split(deployment, emitted, &stem);
+            parts.extend(members);
             let failed = diagnostics::has_errors(&placing)
                 || parts
                     .iter()

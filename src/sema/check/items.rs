@@ -655,6 +655,9 @@ impl Checker<'_> {
         }
         match &expr.kind {
             ExprKind::List(items) => Some(items.len()),
+            // Keys known at compile time, values perhaps only at deploy
+            // time (each copy binding a deploy-time count).
+            ExprKind::Object(props) => Some(props.len()),
             ExprKind::Paren(inner) => self.static_length(scope, inner, depth + 1),
             ExprKind::ListComp(comp) if comp.filter.is_none() => {
                 self.static_length(scope, &comp.iterable, depth + 1)

@@ -31,6 +31,8 @@ mod schemas;
 mod secrets;
 mod stages;
 mod targets;
+mod twins;
+pub use twins::literal_keys;
 #[cfg(test)]
 pub(crate) mod tests;
 mod types;
@@ -247,6 +249,12 @@ pub struct Checker<'db> {
     deferred: HashSet<(ModuleId, usize)>,
     /// Deferred components a checked resource instantiates, to check.
     wanted: Vec<(ModuleId, usize)>,
+    /// Deploy-time indexes into keyed copies, checked for what the copies
+    /// hold once every resource is checked (E0219).
+    switches: Vec<twins::Switch>,
+    /// The `allowed` strings of the entry file's params, by name: the
+    /// values an index into keyed copies may take.
+    param_allowed: IndexMap<String, Vec<String>>,
 }
 
 /// Top-level names of a module, as the checker sees them.
@@ -370,6 +378,21 @@ pub fn check_for(
         .iter()
         .filter_map(|(name, info)| Some((name.clone(), info.value.clone()?)))
         .collect();
+    checker.param_allowed = params
+        .iter()
+        .filter_map(|(name, info)| {
+            let allowed = info.constraints.allowed.as_ref()?;
+            let strings: Option<Vec<String>> = allowed
+                .value
+                .iter()
+                .map(|v| match v {
+                    Value::String(s) => Some(s.clone()),
+                    _ => None,
+                })
+                .collect();
+            Some((name.clone(), strings?))
+        })
+        .collect();
     checker.param_defaults = params
         .iter()
         .filter(|(_, info)| info.value.is_none() && !info.secret)
@@ -382,6 +405,7 @@ pub fn check_for(
         checker.ensure_fields(id);
     }
     checker.check_recursive_components();
+    checker.check_twins();
     let program = Program {
         modules: checker.modules.iter().map(|m| m.ast.clone()).collect(),
         names: checker.modules.iter().map(|m| m.names.clone()).collect(),
@@ -449,6 +473,8 @@ impl<'db> Checker<'db> {
             targets: Vec::new(),
             deferred: HashSet::default(),
             wanted: Vec::new(),
+            switches: Vec::new(),
+            param_allowed: IndexMap::default(),
         }
     }
 }
