@@ -1,5 +1,6 @@
 //! Embeds every `stdlib/**/*.infra` file in the binary, each deflated on its
-//! own (a program inflates only the files it uses), with an index by path
+//! own (a program inflates only the files it uses) but the portable
+//! namespaces, which are stored as they are, with an index by path
 //! and one by the native type names the files declare. The indexes are
 //! offsets into one string each, not `&str`s: thousands of pointers would
 //! each cost a relocation when the binary starts.
@@ -95,9 +96,13 @@ fn main() {
     let mut code = String::from("pub static FILES: &[[u32; 5]] = &[\n");
     for (index, (relative, file)) in entries.iter().enumerate() {
         let text = std::fs::read_to_string(file).expect("stdlib files are UTF-8");
+        // The portable namespaces are read by most programs: stored as they
+        // are, they cost no inflating. A file is stored raw exactly when its
+        // stored size is its size: deflated, every other one is smaller.
         let deflated = miniz_oxide::deflate::compress_to_vec(text.as_bytes(), 9);
+        let raw = relative.starts_with("portable/") || deflated.len() >= text.len();
         let start = blob.len();
-        blob.extend_from_slice(&deflated);
+        blob.extend_from_slice(if raw { text.as_bytes() } else { &deflated });
         let path_start = paths.len();
         paths.push_str(relative);
         writeln!(

@@ -179,16 +179,24 @@ fn suppressions(file: FileId, text: &str) -> Vec<Suppression> {
 /// dropped, denied ones made errors, and a warning for each suppression
 /// that allows nothing or names what cannot be allowed.
 pub fn apply(db: &SourceDb, diagnostics: Vec<Diagnostic>, levels: &Levels) -> Vec<Diagnostic> {
-    apply_by_file(db, diagnostics, &|_| levels)
+    apply_by_file(db, diagnostics, &|_| levels, &[])
 }
 
 /// [`apply`] with the levels of each file: those of the project it belongs
-/// to, when a compilation spans several.
+/// to, when a compilation spans several. `built` are the targets the
+/// diagnostics come from, empty for every target: a suppression of a code
+/// only another target reports is not said to allow nothing.
 pub fn apply_by_file<'l>(
     db: &SourceDb,
     diagnostics: Vec<Diagnostic>,
     levels_of: &dyn Fn(FileId) -> &'l Levels,
+    built: &[crate::ir::Target],
 ) -> Vec<Diagnostic> {
+    let reportable = |code: &crate::diagnostics::Code| {
+        built.is_empty()
+            || crate::ir::Target::reporting(code.id)
+                .is_none_or(|owners| owners.iter().any(|t| built.contains(t)))
+    };
     let mut comments = Vec::new();
     for index in 0..db.len() {
         let file = FileId(index as u32);
@@ -255,7 +263,7 @@ pub fn apply_by_file<'l>(
                     .label("an error code")
                     .help("fix what the error reports; only warnings and notes are allowed"),
                 ),
-                Some(code) if !used => Some(
+                Some(code) if !used && reportable(code) => Some(
                     Diagnostic::new(
                         &codes::W0010,
                         *span,

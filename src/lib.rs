@@ -119,6 +119,17 @@ pub fn check(
     paths: &[std::path::PathBuf],
     options: &Options,
 ) -> Result<Checked, workspace::IoError> {
+    check_for(paths, options, &[])
+}
+
+/// [`check`] of programs lowered only for `targets` (empty: every target
+/// each can compile to), which leaves the stdlib's lowerings for other
+/// targets unchecked.
+fn check_for(
+    paths: &[std::path::PathBuf],
+    options: &Options,
+    targets: &[ir::Target],
+) -> Result<Checked, workspace::IoError> {
     let mut db = SourceDb::new();
     let mut files = Vec::new();
     let mut graphs = Vec::new();
@@ -177,7 +188,7 @@ pub fn check(
                         sema::eval::within_steps(budget.steps, || {
                             let (params, param_diagnostics) =
                                 sema::params::check(&ast, &names, &options.params);
-                            let checked = sema::check::check(
+                            let checked = sema::check::check_for(
                                 &mut db,
                                 file,
                                 ast.clone(),
@@ -185,6 +196,7 @@ pub fn check(
                                 Some((path, &project)),
                                 &params,
                                 options.keep_types,
+                                targets,
                             );
                             (param_diagnostics, checked)
                         });
@@ -450,7 +462,9 @@ fn lower_and_emit(
             let mut finish = |stack: Option<&str>, d: &ir::Deployment, sections: &_| {
                 (mode == Mode::Build).then(|| mapped(&checked.db, &stem, stack, d, sections))
             };
-            let (parts, placing) = stacks::split(deployment, &stem, &mut finish);
+            let (deployment, members) = stacks::member_templates(deployment, &stem, &mut finish);
+            let (mut parts, placing) = stacks::split(deployment, &stem, &mut finish);
+            parts.extend(members);
             let failed = diagnostics::has_errors(&placing)
                 || parts
                     .iter()
@@ -503,7 +517,7 @@ fn compile_unit(
     targets: &[ir::Target],
     mode: Mode,
 ) -> Result<Unit, workspace::IoError> {
-    let mut checked = check(&[path.to_path_buf()], options)?;
+    let mut checked = check_for(&[path.to_path_buf()], options, targets)?;
     // Lowering reads the checked program alone.
     checked.graphs.clear();
     let (mut lowering, mut templates) = if diagnostics::has_errors(&checked.diagnostics) {

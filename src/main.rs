@@ -647,6 +647,11 @@ impl From<IoError> for UsageError {
 /// those of the project file of each file reported on.
 static LEVELS: std::sync::OnceLock<Levels> = std::sync::OnceLock::new();
 
+/// The targets a command builds, when it names them; unset for every
+/// target. [`report`] does not call a suppression of a code only another
+/// target reports stale.
+static BUILT: std::sync::OnceLock<Vec<Target>> = std::sync::OnceLock::new();
+
 /// A command's inputs with its project file applied.
 struct Context {
     /// The entry paths: those given, else the project's.
@@ -833,6 +838,7 @@ fn check(
         &context.targets(targets),
         &context.providers(targets, providers),
     )?;
+    let _ = BUILT.set(targets.clone());
     let inputs = expand_inputs(&context.paths)?;
     let checked = infra::build_each(&inputs, &context.options, &targets, infra::Mode::Check)?;
     Ok(report(&checked.db, &checked.diagnostics, args))
@@ -964,6 +970,7 @@ fn build(
         )));
     }
     let targets = parse_targets(&targets, &providers)?;
+    let _ = BUILT.set(targets.clone());
     let out_dir = match (&context.project, out_dir) {
         (Some(found), None) => found.out_dir(params.env.as_deref()),
         (_, given) => given.map(std::path::Path::to_path_buf),
@@ -1385,7 +1392,8 @@ fn leveled(db: &SourceDb, found: &[Diagnostic]) -> Vec<Diagnostic> {
             .and_then(|real| by_manifest.get(real))
             .unwrap_or(given)
     };
-    infra::levels::apply_by_file(db, found.to_vec(), &levels_of)
+    let built = BUILT.get().map(Vec::as_slice).unwrap_or_default();
+    infra::levels::apply_by_file(db, found.to_vec(), &levels_of, built)
 }
 
 /// Prints diagnostics in the chosen format and returns the exit status.

@@ -35,6 +35,10 @@
 //! children becomes a dependency between the stack resources; the stack's
 //! name is passed down, since a nested stack has a name of its own.
 
+mod members;
+
+pub use members::member_templates;
+
 use std::collections::BTreeMap;
 
 use petgraph::algo::tarjan_scc;
@@ -985,7 +989,12 @@ impl<'d> Rewrite<'_, 'd> {
             Expr::Ref(id) | Expr::Attr(id, _) | Expr::Copies { of: id, .. } => {
                 match self.place.get(&id.0) {
                     Some(&new) => *id = ResourceId(new),
-                    None => self.crossing_copies.push((self.at, id.0)),
+                    // Reported (E0539); the child is printed without it.
+                    None => {
+                        self.crossing_copies.push((self.at, id.0));
+                        *e = Expr::Null;
+                        return;
+                    }
                 }
             }
             Expr::Param(name) => {

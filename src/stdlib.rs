@@ -1,8 +1,9 @@
 //! The standard library, embedded: portable namespaces and native schemas,
 //! written in Infra under `stdlib/` and parsed by the same front end.
 //!
-//! Each file is stored deflated on its own (see `build.rs`) and is inflated
-//! and parsed only when a program uses it; an index of the native type
+//! Each file is stored deflated on its own, the portable namespaces as they
+//! are (see `build.rs`), and is inflated and parsed only when a program
+//! uses it; an index of the native type
 //! names the files declare answers "is there a schema" and "which names are
 //! near" without opening any. Diagnostics name files `stdlib:PATH`
 //! (`stdlib:portable/network.infra`), and show their lines from the
@@ -42,11 +43,13 @@ pub fn source(path: &str) -> Option<String> {
 }
 
 fn inflate(entry: &[u32; 5]) -> String {
-    let bytes = miniz_oxide::inflate::decompress_to_vec_with_limit(
-        &BLOB[entry[2] as usize..entry[3] as usize],
-        entry[4] as usize,
-    )
-    .expect("build.rs deflated every stdlib file");
+    let stored = &BLOB[entry[2] as usize..entry[3] as usize];
+    // Stored as it is (see `build.rs`): the same size inflated.
+    if stored.len() == entry[4] as usize {
+        return String::from_utf8(stored.to_vec()).expect("stdlib files are UTF-8");
+    }
+    let bytes = miniz_oxide::inflate::decompress_to_vec_with_limit(stored, entry[4] as usize)
+        .expect("build.rs deflated every stdlib file");
     String::from_utf8(bytes).expect("stdlib files are UTF-8")
 }
 

@@ -105,6 +105,19 @@ impl Target {
         Target::TerraformOpenstack,
     ];
 
+    /// The targets whose backends alone report a code, by the range of its
+    /// number (E0510-E0529 CloudFormation, E0530-E0549 Heat, E0550-E0569
+    /// Terraform, warnings alike); `None` for a code any build may report.
+    pub fn reporting(code_id: &str) -> Option<&'static [Target]> {
+        let number: u32 = code_id.get(1..)?.parse().ok()?;
+        match number {
+            510..=529 => Some(&Target::ALL[..1]),
+            530..=549 => Some(&Target::ALL[1..2]),
+            550..=569 => Some(&Target::ALL[2..]),
+            _ => None,
+        }
+    }
+
     /// The names given to `--target`, besides `terraform` with a provider.
     pub const NAMES: [&'static str; 4] = [
         "cloudformation",

@@ -410,18 +410,13 @@ fn stage_and_place(
     files: &[(PathBuf, &[u8])],
     rename: &dyn Fn(&Path, &Path) -> io::Result<()>,
 ) -> Result<(), IoError> {
-    let new_dir = staging.join("new");
-    let old_dir = staging.join("old");
-    for path in [&new_dir, &old_dir] {
-        fs::create_dir(path).map_err(|error| IoError {
-            path: path.clone(),
-            action: "create directory",
-            error,
-        })?;
-    }
+    // One directory holds both the new files and the ones they replace:
+    // each directory made and removed is a cost every build pays.
+    let new_file = |index: usize| staging.join(format!("new-{index}"));
+    let old_file = |index: usize| staging.join(format!("old-{index}"));
     // Staged by index, so that names in subdirectories need none here.
     for (index, (name, contents)) in files.iter().enumerate() {
-        write_new(&new_dir.join(index.to_string()), contents, None).map_err(|error| IoError {
+        write_new(&new_file(index), contents, None).map_err(|error| IoError {
             path: dir.join(name),
             action: "write",
             error,
@@ -449,13 +444,13 @@ fn stage_and_place(
     for (index, (name, _)) in files.iter().enumerate() {
         let path = dir.join(name);
         let step = || -> io::Result<Option<PathBuf>> {
-            let backup = old_dir.join(index.to_string());
+            let backup = old_file(index);
             let saved = match rename(&path, &backup) {
                 Ok(()) => Some(backup),
                 Err(error) if error.kind() == io::ErrorKind::NotFound => None,
                 Err(error) => return Err(error),
             };
-            match rename(&new_dir.join(index.to_string()), &path) {
+            match rename(&new_file(index), &path) {
                 Ok(()) => Ok(saved),
                 Err(error) => {
                     if let Some(saved) = &saved {
@@ -557,7 +552,7 @@ mod tests {
         // The third file's placing fails, after `a` and `b` are in place.
         let target_c = dir.join("c");
         let failing = |from: &Path, to: &Path| {
-            if to == target_c && from.starts_with(staging.join("new")) {
+            if to == target_c && from == staging.join("new-2") {
                 return Err(io::Error::other("disk full"));
             }
             fs::rename(from, to)

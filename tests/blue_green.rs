@@ -1,8 +1,9 @@
 //! `examples/blue_green.infra`: switching the live colour is a change of
 //! one param's value. Built with `live` given at compile time (`--param`
-//! folding) as `blue` and as `green`, on every target, the load balancer's
-//! members are the live colour's servers and none of the other's, and the
-//! persistent resources are the same, byte for byte.
+//! folding) as `blue` and as `green`, and built once with `live` left to
+//! deploy time and deployed with each value, on every target, the load
+//! balancer's members are the live colour's servers and none of the
+//! other's, and the persistent resources are the same.
 
 #[path = "support/oracle/mod.rs"]
 mod oracle;
@@ -16,40 +17,47 @@ use serde_json::{Value, json};
 
 const EXAMPLE: &str = "examples/blue_green.infra";
 
-/// The example's template for `target` with `live` given at compile time.
-fn build(target: Target, live: &str) -> Value {
+/// The example's template for `target` with `live` given at compile time,
+/// or left to deploy time (`None`).
+fn build(target: Target, live: Option<&str>) -> Value {
     let mut options = infra::Options::default();
-    options.params.insert(
-        "live".to_string(),
-        infra::params::Given {
-            value: infra::params::GivenValue::Json(json!(live)),
-            origin: infra::params::Origin::Flag,
-        },
-    );
+    if let Some(live) = live {
+        options.params.insert(
+            "live".to_string(),
+            infra::params::Given {
+                value: infra::params::GivenValue::Json(json!(live)),
+                origin: infra::params::Origin::Flag,
+            },
+        );
+    }
     let path = PathBuf::from(EXAMPLE);
     let (checked, templates) =
         infra::build(std::slice::from_ref(&path), &options, &[target]).expect("readable");
     let rendered = infra::diagnostics::render::human(&checked.db, &checked.diagnostics, false);
     assert!(
         !infra::diagnostics::has_errors(&checked.diagnostics),
-        "{} with live = {live}: {rendered}",
+        "{} with live = {live:?}: {rendered}",
         target.name()
     );
     assert_eq!(templates.len(), 1);
     serde_json::from_str(&templates[0].text).expect("JSON")
 }
 
-/// What the template deploys with two servers of each colour.
-fn deploy(target: Target, template: &Value) -> oracle::Deployed {
-    let names: [&str; 3] = match target {
-        Target::CloudFormation => ["BlueCount", "GreenCount", "WebImage"],
-        _ => ["blue_count", "green_count", "web_image"],
+/// What the template deploys with two servers of each colour, and `live`
+/// when it is a param of the template.
+fn deploy(target: Target, template: &Value, live: Option<&str>) -> oracle::Deployed {
+    let names: [&str; 4] = match target {
+        Target::CloudFormation => ["BlueCount", "GreenCount", "WebImage", "Live"],
+        _ => ["blue_count", "green_count", "web_image", "live"],
     };
-    let params: IndexMap<String, Value> = IndexMap::from([
+    let mut params: IndexMap<String, Value> = IndexMap::from([
         (names[0].to_string(), json!(2)),
         (names[1].to_string(), json!(2)),
         (names[2].to_string(), json!("ami-0123456789abcdef0")),
     ]);
+    if let Some(live) = live {
+        params.insert(names[3].to_string(), json!(live));
+    }
     let deployed = oracle::deploy(target, template, &params);
     assert!(
         deployed.problems.is_empty(),
@@ -115,22 +123,33 @@ fn persistent(target: Target, template: &Value) -> Vec<String> {
     found
 }
 
+/// The load balancer reads servers of `live` and none of `idle`.
+fn assert_follows(target: Target, deployed: &oracle::Deployed, live: &str, idle: &str, how: &str) {
+    let read = members(deployed);
+    assert!(
+        !read.is_empty() && read.iter().all(|r| r.to_lowercase().contains(live)),
+        "{} with live = {live} ({how}): the load balancer reads {read:?}",
+        target.name()
+    );
+    assert!(
+        !read.iter().any(|r| r.to_lowercase().contains(idle)),
+        "{} with live = {live} ({how}): the load balancer reads the idle colour: {read:?}",
+        target.name()
+    );
+}
+
 #[test]
 fn switching_the_live_colour_moves_the_members_and_keeps_the_persistent_tier() {
     for target in Target::ALL {
-        let blue = build(target, "blue");
-        let green = build(target, "green");
+        let blue = build(target, Some("blue"));
+        let green = build(target, Some("green"));
         for (template, live, idle) in [(&blue, "blue", "green"), (&green, "green", "blue")] {
-            let read = members(&deploy(target, template));
-            assert!(
-                !read.is_empty() && read.iter().all(|r| r.to_lowercase().contains(live)),
-                "{} with live = {live}: the load balancer reads {read:?}",
-                target.name()
-            );
-            assert!(
-                !read.iter().any(|r| r.to_lowercase().contains(idle)),
-                "{} with live = {live}: the load balancer reads the idle colour: {read:?}",
-                target.name()
+            assert_follows(
+                target,
+                &deploy(target, template, None),
+                live,
+                idle,
+                "--param",
             );
         }
         assert_eq!(
@@ -143,9 +162,37 @@ fn switching_the_live_colour_moves_the_members_and_keeps_the_persistent_tier() {
 }
 
 #[test]
+fn the_switch_is_a_deploy_time_param_value() {
+    for target in Target::ALL {
+        let template = build(target, None);
+        let blue = deploy(target, &template, Some("blue"));
+        let green = deploy(target, &template, Some("green"));
+        assert_follows(target, &blue, "blue", "green", "deploy time");
+        assert_follows(target, &green, "green", "blue", "deploy time");
+        // Every resource but the load balancer's is deployed the same
+        // either way, the persistent ones included: only the members move.
+        let others = |d: &oracle::Deployed| {
+            d.resources
+                .iter()
+                .filter(|(k, _)| !k.to_lowercase().contains("front"))
+                .map(|(k, r)| format!("{k}: {:?}", r.properties))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(others(&blue), others(&green), "{}", target.name());
+        assert!(
+            blue.resources
+                .keys()
+                .any(|k| k.to_lowercase().contains("assets")),
+            "{}: no assets bucket deployed",
+            target.name()
+        );
+    }
+}
+
+#[test]
 fn the_idle_colour_scales_to_zero() {
     for target in Target::ALL {
-        let template = build(target, "blue");
+        let template = build(target, Some("blue"));
         let names: [&str; 3] = match target {
             Target::CloudFormation => ["BlueCount", "GreenCount", "WebImage"],
             _ => ["blue_count", "green_count", "web_image"],

@@ -1278,3 +1278,59 @@ fn a_report_file_that_cannot_be_written_falls_back_to_the_usual_stream() {
     let line: serde_json::Value = serde_json::from_slice(&output.stdout).expect("the report");
     assert_eq!(line["code"], "E0001");
 }
+
+#[test]
+fn a_suppression_of_another_targets_warning_is_not_stale() {
+    let dir = tempfile::tempdir().unwrap();
+    // W0512 is CloudFormation's own: its list param's allowed values are lists.
+    let program = "\
+param zones: [string] = [\"eu-west-1a\", \"eu-west-1b\"] {
+  allowed = [[\"eu-west-1a\", \"eu-west-1b\"], [\"eu-west-1c\"]]
+}
+
+resource net: network.Network {
+  cidr = \"10.0.0.0/16\"
+}
+
+// infra: allow W0512
+resource app: network.Subnet {
+  network = net
+  cidr = \"10.0.1.0/24\"
+  zone = zones[0]
+}
+";
+    let main = temp_file(&dir, "main.infra", program.as_bytes());
+    let out = dir.path().join("out");
+    let out = out.to_str().unwrap();
+    let build = |targets: &[&str]| {
+        let mut args = vec!["build", main.as_str(), "-o", out];
+        args.extend_from_slice(targets);
+        infra(&args)
+    };
+    // CloudFormation reports W0512 at the subnet, and the comment allows it.
+    let cloudformation = build(&["-t", "cloudformation"]);
+    assert_eq!(
+        cloudformation.status.code(),
+        Some(0),
+        "{}",
+        stderr(&cloudformation)
+    );
+    assert!(
+        !stderr(&cloudformation).contains("W0512"),
+        "{}",
+        stderr(&cloudformation)
+    );
+    assert!(
+        !stderr(&cloudformation).contains("W0010"),
+        "{}",
+        stderr(&cloudformation)
+    );
+    // Heat never reports it: the comment is not stale for being unused there.
+    let heat = build(&["-t", "heat"]);
+    assert_eq!(heat.status.code(), Some(0), "{}", stderr(&heat));
+    assert!(!stderr(&heat).contains("W0010"), "{}", stderr(&heat));
+    // A suppression of a code no target reports at the line is.
+    std::fs::write(&main, program.replace("W0512", "W0202")).unwrap();
+    let stale = build(&["-t", "heat"]);
+    assert!(stderr(&stale).contains("W0010"), "{}", stderr(&stale));
+}

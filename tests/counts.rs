@@ -262,6 +262,85 @@ fn copies_over_a_nested_choice_exist_under_the_conditions_that_choose_their_list
     }
 }
 
+/// The copy index of each server a key names (`Web2`, `web_2_port`,
+/// `aws_instance.web_2[0]`, `aws_instance.web[2]`).
+fn copy_indices<'k>(keys: impl IntoIterator<Item = &'k str>) -> std::collections::BTreeSet<i64> {
+    keys.into_iter()
+        .filter_map(|key| {
+            let lower = key.to_lowercase();
+            let at = lower.find("web")? + 3;
+            let rest = lower[at..].trim_start_matches(['_', '[']);
+            let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
+            digits.parse().ok()
+        })
+        .collect()
+}
+
+/// `[for i in 0..4 if i < n: web[i]]` as the load balancer's members, the
+/// servers either each under `if i < n` or counted to `n` (unrolled to
+/// its `max` where the target does): for n = 0 to 4, the servers that
+/// exist are copies 0 to n - 1, the load balancer reads exactly those,
+/// and `length` of the list (the output `count`) is n.
+#[test]
+fn a_list_filtered_at_deploy_time_follows_the_count() {
+    let programs: [(&str, &[Target]); 2] = [
+        ("tests/counts/filtered_members.infra", &Target::ALL),
+        (
+            "tests/counts/bounded_filtered_members.infra",
+            &[Target::CloudFormation, Target::Heat],
+        ),
+    ];
+    for (program, targets) in programs {
+        for &target in targets {
+            let (template, _) = build_program(program, target);
+            let (param, output) = match target {
+                Target::CloudFormation => ("N", "Count"),
+                _ => ("n", "count"),
+            };
+            for n in 0..=4 {
+                let deployed = deploy(target, &template, param, n);
+                let what = format!("{program} on {} with n = {n}", target.name());
+                let servers = copy_indices(
+                    deployed
+                        .resources
+                        .iter()
+                        .filter(|(_, r)| {
+                            matches!(
+                                r.type_name.as_str(),
+                                "AWS::EC2::Instance"
+                                    | "OS::Nova::Server"
+                                    | "aws_instance"
+                                    | "openstack_compute_instance_v2"
+                            )
+                        })
+                        .map(|(k, _)| k.as_str()),
+                );
+                let expected: std::collections::BTreeSet<i64> = (0..n).collect();
+                assert_eq!(servers, expected, "servers of {what}");
+                let mut read = std::collections::BTreeSet::new();
+                for (key, resource) in &deployed.resources {
+                    if key.to_lowercase().contains("balancer") {
+                        for value in resource.properties.values() {
+                            value.references(&mut read);
+                        }
+                    }
+                }
+                assert_eq!(
+                    copy_indices(read.iter().map(String::as_str)),
+                    expected,
+                    "the load balancer's members of {what}: {read:?}"
+                );
+                let count = match &deployed.outputs[output] {
+                    Val::Number(x) => *x as i64,
+                    Val::String(text) => text.parse().expect("a number"),
+                    other => panic!("{what}: the count is {other:?}"),
+                };
+                assert_eq!(count, n, "length of the filtered list of {what}");
+            }
+        }
+    }
+}
+
 #[test]
 fn the_templates_pass_their_validators() {
     let dir = std::env::temp_dir().join(format!("infra-counts-{}", std::process::id()));
@@ -269,11 +348,23 @@ fn the_templates_pass_their_validators() {
     let tools = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/tools");
     let cfn = dir.join("main.template.json");
     std::fs::write(&cfn, build(Target::CloudFormation).1).expect("written");
+    let mut cfn_files = vec![cfn.clone()];
+    let mut hot_files = Vec::new();
+    for stem in ["filtered_members", "bounded_filtered_members"] {
+        let program = format!("tests/counts/{stem}.infra");
+        let file = dir.join(format!("{stem}.template.json"));
+        std::fs::write(&file, build_program(&program, Target::CloudFormation).1).expect("written");
+        cfn_files.push(file);
+        let file = dir.join(format!("{stem}.hot.json"));
+        std::fs::write(&file, build_program(&program, Target::Heat).1).expect("written");
+        hot_files.push(file);
+    }
     let venv = std::env::var_os("CFN_VENV").unwrap_or_else(|| "/opt/cfn-venv".into());
     let found =
         tools.join("cfn-validate").exists() && Path::new(&venv).join("bin/cfn-lint").exists();
     if tools::available("cfn-lint (../shared/tools/cfn-setup)", found) {
-        validate(&tools.join("cfn-validate"), &[cfn.as_path()]);
+        let files: Vec<&Path> = cfn_files.iter().map(PathBuf::as_path).collect();
+        validate(&tools.join("cfn-validate"), &files);
     }
     let hot = dir.join("main.hot.json");
     std::fs::write(&hot, build(Target::Heat).1).expect("written");
@@ -282,12 +373,17 @@ fn the_templates_pass_their_validators() {
         tools.join("heat-validate").is_file() && Path::new(&venv).join("bin/python").exists();
     if tools::available("Heat (../shared/tools/heat-setup)", found) {
         validate(&tools.join("heat-validate"), &[hot.as_path()]);
+        // Heat stops at a template's first error: one call each.
+        for file in &hot_files {
+            validate(&tools.join("heat-validate"), &[file.as_path()]);
+        }
     }
     let mut tf = Vec::new();
     for target in [Target::TerraformAws, Target::TerraformOpenstack] {
         for (stem, program) in [
             ("members", PROGRAM),
             ("list", "tests/counts/list_param.infra"),
+            ("filtered", "tests/counts/filtered_members.infra"),
         ] {
             let file = dir.join(format!("{stem}-{}.tf.json", target.name()));
             std::fs::write(&file, build_program(program, target).1).expect("written");

@@ -255,3 +255,43 @@ fn long_chains_and_long_cycles_stay_fast() {
     assert_eq!(stderr.matches("error[E0401]").count(), 1, "{stderr}");
     assert!(stderr.contains("more) …"), "{stderr}");
 }
+
+/// The blue/green example in every format, reviewed: the copies of `web`
+/// one cluster per colour, and `front` reaching them through the switch
+/// on `live`, an edge per colour.
+#[test]
+fn the_blue_green_switch_in_every_format() {
+    for (format, ending) in [("dot", "dot"), ("mermaid", "mmd"), ("json", "json")] {
+        let drawn = graph("examples/blue_green.infra", format);
+        insta::with_settings!({ snapshot_path => "graph_snapshots", prepend_module_to_snapshot => false, omit_expression => true }, {
+            insta::assert_snapshot!(format!("blue_green.{ending}"), drawn);
+        });
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&graph("examples/blue_green.infra", "json")).expect("JSON");
+    let switch = &json["switches"][0];
+    assert_eq!(switch["reader"], "resource.front");
+    assert_eq!(switch["index"], "param.live");
+    assert_eq!(switch["copies"], "resource.web");
+    let keys: Vec<&str> = switch["cases"]
+        .as_array()
+        .expect("cases")
+        .iter()
+        .map(|c| c["key"].as_str().expect("key"))
+        .collect();
+    assert_eq!(keys, ["blue", "green"]);
+}
+
+/// Without a switch, nothing is drawn beside the declarations.
+#[test]
+fn keyed_copies_read_by_a_constant_key_are_no_switch() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = temp_file(
+        &dir,
+        "keyed.infra",
+        "resource q: queue.Queue for k, v in { a = 1, b = 2 } {\n  name = \"q-${k}-${v}\"\n}\n\noutput a = q[\"a\"].url\n",
+    );
+    let json: serde_json::Value = serde_json::from_str(&graph(&path, "json")).expect("JSON");
+    assert!(json.get("switches").is_none(), "{json}");
+    assert!(!graph(&path, "dot").contains("switch"));
+}

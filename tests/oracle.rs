@@ -163,12 +163,50 @@ fn check_target_with(
     if infra::diagnostics::has_errors(&lowering) {
         return false;
     }
+    // Heat's member templates, written beside the template and deployed
+    // as the nested stacks of their groups.
+    let (deployment, members) = infra::stacks::member_templates(deployment, "main");
     let (text, emitting) = infra::backend::emit(&deployment);
-    if infra::diagnostics::has_errors(&emitting) {
+    if infra::diagnostics::has_errors(&emitting)
+        || members
+            .iter()
+            .any(|m| infra::diagnostics::has_errors(&m.diagnostics))
+    {
         return false;
     }
     let template: serde_json::Value = serde_json::from_str(&text).expect("a template is JSON");
     let names = infra::backend::names(&deployment);
+    let files: IndexMap<String, serde_json::Value> = members
+        .iter()
+        .map(|m| {
+            let group = m.stack.as_deref().unwrap_or_default();
+            let file = target.stack_file_name("main", group).unwrap_or_default();
+            (
+                file,
+                serde_json::from_str(&m.text).expect("a template is JSON"),
+            )
+        })
+        .collect();
+    // A deployed resource's IR resource, and the member of a group it is
+    // in: `web[1].web_server` is `web_server` of member 1 of the group
+    // `web`'s member template.
+    let member_names: Vec<infra::backend::Names> = members
+        .iter()
+        .map(|m| infra::backend::names(&m.deployment))
+        .collect();
+    let resource_of = |name: &str| -> Option<(&infra::ir::Resource, Option<usize>)> {
+        if let Some((outer, inner)) = name.split_once("].")
+            && let Some((group, index)) = outer.split_once('[')
+        {
+            let m = members
+                .iter()
+                .position(|m| m.stack.as_deref() == Some(group))?;
+            let at = member_names[m].resources.iter().position(|n| n == inner)?;
+            return Some((&members[m].deployment.resources[at], index.parse().ok()));
+        }
+        let at = names.resources.iter().position(|n| *n == name)?;
+        Some((&deployment.resources[at], None))
+    };
     // The entry file's resource each native resource was made for.
     let item_of_span: BTreeMap<(usize, usize), usize> = entry
         .items
@@ -219,7 +257,7 @@ fn check_target_with(
                 params.insert(name.clone(), v.to_json());
             }
         }
-        let deployed = oracle::deploy(target, &template, &params);
+        let deployed = oracle::deploy_with_files(target, &template, &params, &files);
         if given.is_none() && assignment == *base {
             check_constraints(
                 &context,
@@ -239,13 +277,12 @@ fn check_target_with(
         // resource it was made for.
         let mut natives: BTreeMap<Instance, Vec<String>> = BTreeMap::new();
         for (key, native) in &deployed.resources {
-            let Some(at) = names.resources.iter().position(|n| *n == native.name) else {
+            let Some((r, member)) = resource_of(&native.name) else {
                 failures.push(format!(
                     "{context}: `{key}` is deployed but the program made no such resource"
                 ));
                 continue;
             };
-            let r = &deployment.resources[at];
             // Read, not deployed (`existing`): Heat adopts it, and neither
             // side counts it.
             if r.existing {
@@ -261,13 +298,15 @@ fn check_target_with(
             // A copy of a deploy-time count is the target's copy; a
             // conditional resource's `count = c ? 1 : 0` makes no copies,
             // nor do copies counted inside one instance of a component
-            // (a load balancer's member for each server counted).
+            // (a load balancer's member for each server counted), nor
+            // copies counted inside a copy unrolled at compile time.
             let repeated = matches!(
                 &entry.items[item].kind,
                 infra::syntax::ast::ItemKind::Resource(e) if e.for_guard.is_some()
             );
-            let copy = match &r.count {
-                Some(_) if repeated => native.index.map(|i| i as u32),
+            let copy = match (&r.count, member) {
+                (_, Some(i)) if repeated => Some(i as u32),
+                (Some(_), _) if repeated && r.copy.is_none() => native.index.map(|i| i as u32),
                 _ => r.copy,
             };
             natives.entry((item, copy)).or_default().push(key.clone());
@@ -320,10 +359,10 @@ fn check_target_with(
         }
         // Each template prints the policy lowering decided.
         for native in deployed.resources.values() {
-            let Some(at) = names.resources.iter().position(|n| *n == native.name) else {
+            let Some((r, _)) = resource_of(&native.name) else {
                 continue;
             };
-            let decided = deployment.resources[at].deletion.map(|d| format!("{d:?}"));
+            let decided = r.deletion.map(|d| format!("{d:?}"));
             let printed = match target {
                 // Terraform keeps a resource by refusing to destroy it.
                 Target::TerraformAws | Target::TerraformOpenstack => decided
@@ -672,6 +711,33 @@ fn names_collide_only_where_the_target_makes_them_one() {
     )
     .unwrap();
     assert!(templates.is_empty());
+}
+
+#[test]
+fn unbounded_counts_of_servers_and_their_members_deploy_what_they_say_on_heat_and_terraform() {
+    let path = PathBuf::from("tests/oracle_cases/counted_servers_and_members.infra");
+    let checked = infra::check(std::slice::from_ref(&path), &infra::Options::default()).unwrap();
+    let program = &checked.programs[0].1;
+    let mut failures = Vec::new();
+    // CloudFormation needs a bound (E0504). The others deploy the default
+    // count, 2, and the param's `min`, 0.
+    assert!(!check_target(
+        &path,
+        program,
+        Target::CloudFormation,
+        &mut failures
+    ));
+    for target in [
+        Target::Heat,
+        Target::TerraformAws,
+        Target::TerraformOpenstack,
+    ] {
+        assert!(
+            check_target(&path, program, target, &mut failures),
+            "{target:?}"
+        );
+    }
+    report(&failures);
 }
 
 /// How many generated programs the oracle checks: 200, or `ORACLE_SEEDS`

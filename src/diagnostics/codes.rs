@@ -78,11 +78,14 @@ codes! {
     E0215 Error "native type redeclared with a weaker state class";
     E0216 Error "protected copies a group cannot protect one by one";
     E0217 Error "persistent resource inside a stateless component";
+    E0218 Error "index that may not be a key of keyed copies";
+    E0219 Error "switch between copies that hold persistent resources";
     E0231 Error "none of the members one of which is required is set";
     W0201 Warning "persistent data deleted with its resource";
     W0202 Warning "unchecked native type";
     W0210 Warning "quoted native type with a schema";
     W0211 Warning "deprecated native type or property";
+    W0216 Warning "copy a switch never chooses";
     // Stages, params and constraints (E03xx, W03xx).
     E0301 Error "constraint violated";
     E0302 Error "value does not match the param's type";

@@ -40,7 +40,16 @@ pub fn build(file: &SourceFile, names: &Names) -> (DepGraph, Vec<Diagnostic>) {
     let mut collector = Collector {
         names,
         item_nodes: &item_nodes,
+        keys: file
+            .items
+            .iter()
+            .map(|item| match &item.kind {
+                ItemKind::Resource(r) => crate::sema::check::literal_keys(r).map(|(k, _)| k),
+                _ => None,
+            })
+            .collect(),
         found: Vec::new(),
+        switches: Vec::new(),
     };
     let declared = Declared {
         names,
@@ -84,6 +93,18 @@ pub fn build(file: &SourceFile, names: &Names) -> (DepGraph, Vec<Diagnostic>) {
                 );
             }
         }
+        graph.switches.extend(
+            collector
+                .switches
+                .drain(..)
+                .map(|(copies, index, keys, span)| super::Switch {
+                    reader: from,
+                    copies,
+                    index,
+                    keys,
+                    span,
+                }),
+        );
         references.extend(implicit.iter().map(|&(to, span)| Reference {
             from,
             to,
@@ -162,7 +183,13 @@ struct Reference {
 struct Collector<'a> {
     names: &'a Names,
     item_nodes: &'a [Option<NodeId>],
+    /// The keys of each item's copies, when it is a resource repeated over
+    /// an object literal, by item index.
+    keys: Vec<Option<Vec<String>>>,
     found: Vec<(NodeId, Span)>,
+    /// `copies[index]` with `index` a param: the copies, the param, the
+    /// copies' keys and the index's span.
+    switches: Vec<(NodeId, NodeId, Vec<String>, Span)>,
 }
 
 impl<'a> Collector<'a> {
@@ -188,6 +215,10 @@ impl<'a> Collector<'a> {
                     self.found.push((node, name.span));
                 }
             }
+            ExprKind::Index(base, index) => {
+                self.switch(base, index);
+                expr.for_each_operand(|e| self.expr(e));
+            }
             ExprKind::ListComp(comp) => {
                 self.expr(&comp.iterable);
                 self.opt_expr(comp.filter.as_ref());
@@ -200,6 +231,37 @@ impl<'a> Collector<'a> {
                 self.expr(value);
             }
             _ => expr.for_each_operand(|e| self.expr(e)),
+        }
+    }
+}
+
+impl Collector<'_> {
+    /// Records `copies[index]` when `copies` are keyed by name and `index`
+    /// names a param of the file.
+    fn switch(&mut self, base: &Expr, index: &Expr) {
+        let (ExprKind::Name(copies), ExprKind::Name(param)) = (&base.kind, &index.kind) else {
+            return;
+        };
+        let Some((_, decl)) = self.names.lookup(copies) else {
+            return;
+        };
+        let Place::File(item) = decl.place else {
+            return;
+        };
+        let Some(keys) = self.keys.get(item as usize).cloned().flatten() else {
+            return;
+        };
+        let Some(copies) = self.item_nodes[item as usize] else {
+            return;
+        };
+        let Some((_, decl)) = self.names.lookup(param) else {
+            return;
+        };
+        if decl.kind != DeclKind::Param {
+            return;
+        }
+        if let Some(index) = node_of(self.names, self.item_nodes, param) {
+            self.switches.push((copies, index, keys, param.span));
         }
     }
 }

@@ -151,6 +151,26 @@ pub struct DepGraph {
     outputs: IndexMap<String, NodeId, FxBuildHasher>,
     order: Vec<NodeId>,
     cycles: Vec<Vec<NodeId>>,
+    /// Deploy-time indexes into copies keyed by name, in source order.
+    switches: Vec<Switch>,
+}
+
+/// `reader` reads `copies[index]`, the copies keyed by name (`for k, v in
+/// { blue = ..., green = ... }`) and `index` a declaration known only at
+/// deploy time (a param): which copy it reads is chosen when deploying,
+/// a blue/green switch. The graph keeps the references as edges too
+/// (`reader` to `copies` and to `index`); the switch is what the drawings
+/// add: the copies as one cluster per key, and the reader reaching them
+/// through a node of the index, an edge per key.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Switch {
+    pub reader: NodeId,
+    pub copies: NodeId,
+    pub index: NodeId,
+    /// The copies' keys, in order.
+    pub keys: Vec<String>,
+    /// The index expression.
+    pub span: Span,
 }
 
 impl DepGraph {
@@ -162,6 +182,11 @@ impl DepGraph {
                 node.state = states.get(&node.name).copied();
             }
         }
+    }
+
+    /// Every switch between keyed copies, in source order.
+    pub fn switches(&self) -> &[Switch] {
+        &self.switches
     }
 
     /// Number of nodes.

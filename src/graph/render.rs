@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::syntax::ast::StateClass;
 
-use super::{DepGraph, EdgeKind, Format, Node, NodeKind};
+use super::{DepGraph, EdgeKind, Format, Node, NodeId, NodeKind, Switch};
 
 /// Draws the graph. Nodes in source order, edges in source order of their
 /// first reference; the same graph always gives the same bytes.
@@ -42,6 +42,48 @@ fn dot_escape(text: &str) -> String {
         }
     }
     out
+}
+
+/// The switches to draw: each (reader, copies, index) once.
+fn drawn_switches(graph: &DepGraph) -> Vec<&Switch> {
+    let mut drawn: Vec<&Switch> = Vec::new();
+    for switch in graph.switches() {
+        if !drawn
+            .iter()
+            .any(|d| (d.reader, d.copies, d.index) == (switch.reader, switch.copies, switch.index))
+        {
+            drawn.push(switch);
+        }
+    }
+    drawn
+}
+
+/// The copies drawn one cluster per key: those a switch chooses among,
+/// each once, with their keys.
+fn switched_copies<'g>(switches: &[&'g Switch]) -> Vec<(NodeId, &'g [String])> {
+    let mut copies: Vec<(NodeId, &[String])> = Vec::new();
+    for switch in switches {
+        if !copies.iter().any(|(id, _)| *id == switch.copies) {
+            copies.push((switch.copies, &switch.keys));
+        }
+    }
+    copies.sort_by_key(|(id, _)| *id);
+    copies
+}
+
+/// The id of one keyed copy: `resource.web[blue]`.
+fn copy_id(node: &Node, key: &str) -> String {
+    format!("{}[{key}]", node.id())
+}
+
+/// The id of a switch: `switch.front.live`, the reader's and the index's
+/// names.
+fn switch_id(graph: &DepGraph, switch: &Switch) -> String {
+    format!(
+        "switch.{}.{}",
+        graph.node(switch.reader).name,
+        graph.node(switch.index).name
+    )
 }
 
 fn render_dot(graph: &DepGraph) -> String {
@@ -88,6 +130,48 @@ fn render_dot(graph: &DepGraph) -> String {
             EdgeKind::Explicit => out.push_str(&format!(
                 "  \"{from}\" -> \"{to}\" [style=dashed, label=\"depends_on\"];\n"
             )),
+        }
+    }
+    let switches = drawn_switches(graph);
+    // Each keyed copy in a cluster of its own, tied to its declaration.
+    for (id, keys) in switched_copies(&switches) {
+        let node = graph.node(id);
+        for key in keys {
+            let copy = dot_escape(&copy_id(node, key));
+            out.push_str(&format!(
+                "  subgraph \"cluster_{copy}\" {{\n    label=\"{}\";\n    style=rounded;\n    \"{copy}\" [label=\"{}\\n(copy of {})\"];\n  }}\n",
+                dot_escape(key),
+                dot_escape(&format!("{}[\"{key}\"]", node.name)),
+                dot_escape(&node.name),
+            ));
+            out.push_str(&format!(
+                "  \"{copy}\" -> \"{}\" [style=dotted, arrowhead=none];\n",
+                dot_escape(&node.id())
+            ));
+        }
+    }
+    // The reader through the switch, one edge per key.
+    for switch in switches {
+        let id = dot_escape(&switch_id(graph, switch));
+        let copies = graph.node(switch.copies);
+        out.push_str(&format!(
+            "  \"{id}\" [shape=diamond, label=\"{}\\n(switch)\"];\n",
+            dot_escape(&graph.node(switch.index).name)
+        ));
+        out.push_str(&format!(
+            "  \"{}\" -> \"{id}\";\n",
+            dot_escape(&graph.node(switch.reader).id())
+        ));
+        out.push_str(&format!(
+            "  \"{id}\" -> \"{}\" [style=dotted];\n",
+            dot_escape(&graph.node(switch.index).id())
+        ));
+        for key in &switch.keys {
+            out.push_str(&format!(
+                "  \"{id}\" -> \"{}\" [label=\"{}\"];\n",
+                dot_escape(&copy_id(copies, key)),
+                dot_escape(&format!("\"{key}\""))
+            ));
         }
     }
     out.push_str("}\n");
@@ -169,6 +253,49 @@ fn render_mermaid(graph: &DepGraph) -> String {
             EdgeKind::Explicit => out.push_str(&format!("  {from} -.->|depends_on| {to}\n")),
         }
     }
+    let switches = drawn_switches(graph);
+    // Mermaid ids of the keyed copies and switches: letters, digits, `_`.
+    let plain = |text: &str| -> String {
+        text.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect()
+    };
+    for (id, keys) in switched_copies(&switches) {
+        let node = graph.node(id);
+        for key in keys {
+            let copy = format!("{}__{}", ids[id.index()], plain(key));
+            out.push_str(&format!(
+                "  subgraph {copy}_cluster [\"{}\"]\n    {copy}[\"{}<br/>(copy of {})\"]\n  end\n",
+                mermaid_escape(key),
+                mermaid_escape(&format!("{}[\"{key}\"]", node.name)),
+                mermaid_escape(&node.name),
+            ));
+            out.push_str(&format!("  {copy} -.- {}\n", ids[id.index()]));
+        }
+    }
+    for switch in switches {
+        let id = plain(&switch_id(graph, switch));
+        out.push_str(&format!(
+            "  {id}{{\"{}<br/>(switch)\"}}\n",
+            mermaid_escape(&graph.node(switch.index).name)
+        ));
+        out.push_str(&format!("  {} --> {id}\n", ids[switch.reader.index()]));
+        out.push_str(&format!("  {id} -.-> {}\n", ids[switch.index.index()]));
+        for key in &switch.keys {
+            out.push_str(&format!(
+                "  {id} -->|\"{}\"| {}__{}\n",
+                mermaid_escape(&format!("\"{key}\"")),
+                ids[switch.copies.index()],
+                plain(key)
+            ));
+        }
+    }
     if !persistent.is_empty() {
         out.push_str("  classDef persistent fill:#fde9b0,stroke-width:3px\n");
         out.push_str(&format!("  class {} persistent\n", persistent.join(",")));
@@ -185,6 +312,28 @@ struct JsonGraph {
     nodes: Vec<JsonNode>,
     edges: Vec<JsonEdge>,
     order: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    switches: Vec<JsonSwitch>,
+}
+
+/// A switch: `reader` reads the copy of `copies` whose key `index` gives.
+#[derive(Serialize)]
+struct JsonSwitch {
+    id: String,
+    reader: String,
+    index: String,
+    copies: String,
+    /// Each key and the id of its copy.
+    cases: Vec<JsonCase>,
+    file: u32,
+    start: u32,
+    end: u32,
+}
+
+#[derive(Serialize)]
+struct JsonCase {
+    key: String,
+    copy: String,
 }
 
 #[derive(Serialize)]
@@ -244,6 +393,26 @@ fn render_json(graph: &DepGraph) -> String {
             .topological_order()
             .iter()
             .map(|id| graph.node(*id).id())
+            .collect(),
+        switches: drawn_switches(graph)
+            .into_iter()
+            .map(|switch| JsonSwitch {
+                id: switch_id(graph, switch),
+                reader: graph.node(switch.reader).id(),
+                index: graph.node(switch.index).id(),
+                copies: graph.node(switch.copies).id(),
+                cases: switch
+                    .keys
+                    .iter()
+                    .map(|key| JsonCase {
+                        key: key.clone(),
+                        copy: copy_id(graph.node(switch.copies), key),
+                    })
+                    .collect(),
+                file: switch.span.file.0,
+                start: switch.span.start,
+                end: switch.span.end,
+            })
             .collect(),
     };
     let mut out = serde_json::to_string_pretty(&json).unwrap_or_default();

@@ -95,33 +95,58 @@ impl<'p> Expander<'p> {
             self.covered.extend(exists.clone());
             let before = self.frame().locals.len();
             self.bind(&comp.binding, first, second);
-            let keep = match &comp.filter {
+            // A filter known only at deploy time keeps each element of a
+            // list under its own condition, as a copy unrolled to a bound
+            // is kept (`[for i in 0..4 if i < n: web[i]]`); an object's
+            // field cannot be.
+            let (keep, filtered) = match &comp.filter {
                 Some(filter) => match self.expr(filter) {
-                    Val::Bool(b) => b,
+                    Val::Bool(b) => (b, None),
+                    condition @ (Val::Deploy(_) | Val::Choice(..)) if value.is_none() => {
+                        (true, Some(condition.into_ir()))
+                    }
                     _ => {
                         self.diagnostics.push(
                             Diagnostic::new(
                                 &codes::E0505,
                                 filter.span,
                                 format!(
-                                    "{} cannot filter a list with a condition known only at deploy time",
-                                    self.target.display()
+                                    "{} cannot filter {} with a condition known only at deploy time",
+                                    self.target.display(),
+                                    if value.is_some() { "an object" } else { "a list" }
                                 ),
                             )
                             .label("known only at deploy time")
-                            .help("give the params the condition depends on at compile time (`--param`)"),
+                            .help("give the params the condition depends on at compile time (`--param`), or build a list")
                         );
-                        false
+                        (false, None)
                     }
                 },
-                None => true,
+                None => (true, None),
             };
             if keep {
+                if let Some(c) = &filtered {
+                    self.covered.push(c.clone());
+                }
                 let body = self.expr(&comp.body);
                 let v = value.map(|v| self.expr(v));
+                if filtered.is_some() {
+                    self.covered.pop();
+                }
                 // An element for a copy unrolled to a deploy-time count's
-                // bound is there only when that copy is.
-                match &exists {
+                // bound is there only when that copy is, and one the filter
+                // keeps at deploy time only when it does.
+                let condition = match (exists.clone(), filtered) {
+                    (Some(e), Some(f)) => Some(ir::Expr::and(Some(e), f)),
+                    (e, f) => e.or(f),
+                };
+                match condition {
+                    // A resource keeps its shape, as a copy unrolled to a
+                    // bound does: a list of them is read as the copies
+                    // (a load balancer's members, each under its condition).
+                    Some(c) if v.is_none() && matches!(body, Val::Resource(_)) => {
+                        out.push((super::resources::with_exists(body, Some(c)), None));
+                    }
                     Some(c) => {
                         let guarded = |v: Val| {
                             Val::Deploy(ir::Expr::If(

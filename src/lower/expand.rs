@@ -343,6 +343,23 @@ impl<'p> Expander<'p> {
         Some(self.declared(position))
     }
 
+    /// The keys of the copies `name` refers to, when it names a resource
+    /// repeated over an object literal (`for k, v in { blue = ... }`), in
+    /// the order of its copies.
+    pub(super) fn copy_keys(&mut self, name: &Ident) -> Option<Vec<String>> {
+        let module = self.frame().module;
+        let names = &self.program.names[module.0 as usize];
+        let (_, decl) = names.lookup(name)?;
+        if decl.kind != DeclKind::Resource {
+            return None;
+        }
+        let position = self.frame().position(module, decl.place)?;
+        match &self.frame().item(position).kind {
+            ItemKind::Resource(r) => crate::sema::check::literal_keys(r).map(|(keys, _)| keys),
+            _ => None,
+        }
+    }
+
     /// The value of the declaration at `position` in the current frame.
     fn declared(&mut self, position: usize) -> Val {
         match &self.frame().item(position).kind {

@@ -111,8 +111,17 @@ impl<'p> Expander<'p> {
                 if self.counted(&base_val, base.span) {
                     return Val::Null;
                 }
+                let keys = match &base.kind {
+                    ExprKind::Name(name) => self.copy_keys(name),
+                    _ => None,
+                };
                 let base = base_val;
-                let index_val_ = self.expr(index);
+                let mut index_val_ = self.expr(index);
+                if let Some(keys) = keys
+                    && !matches!(index_val_, Val::Int(_))
+                {
+                    index_val_ = key_position(&keys, index_val_);
+                }
                 let at = (base_span(expr), index.span);
                 let item = index_val(expr, base, index_val_, at, &mut self.diagnostics);
                 self.bounded_copy(item, base_span(expr))
@@ -129,6 +138,12 @@ impl<'p> Expander<'p> {
                     return Val::Deploy(ir::Expr::Context(context));
                 }
                 let args: Vec<Val> = args.iter().map(|a| self.expr(a)).collect();
+                if builtin == Builtin::Length
+                    && let [arg] = args.as_slice()
+                    && let Some(length) = self.deploy_length(arg)
+                {
+                    return length;
+                }
                 call_vals(expr, builtin, args, &mut self.diagnostics)
             }
             ExprKind::Unary(op, operand) => {
@@ -220,6 +235,72 @@ impl<'p> Expander<'p> {
         Val::Null
     }
 
+    /// `length(list)` of copies that exist only under deploy-time
+    /// conditions: the number that exist, not the number made. Copies
+    /// counted by the target are their count; a list whose elements are
+    /// kept under conditions (copies unrolled to a bound, a filter known
+    /// at deploy time) is `length` of the list on a target that computes
+    /// it (Terraform: of the `concat` of its parts), and elsewhere, when
+    /// each condition implies the one before (a count above each copy's
+    /// index), the choice `c3 ? 4 : c2 ? 3 : ...`. `None`: every element is
+    /// there, and the length is known.
+    fn deploy_length(&mut self, value: &Val) -> Option<Val> {
+        match value {
+            Val::Resource(instance) if instance.counted => {
+                let count = instance
+                    .natives()
+                    .first()
+                    .and_then(|id| self.resources.get(id.index()))
+                    .and_then(|made| made.count.clone())?;
+                Some(Val::from_ir(count))
+            }
+            Val::List(items) => {
+                let conditions: Vec<Option<ir::Expr>> = super::values::present(items)
+                    .map(|item| match item {
+                        Val::Deploy(ir::Expr::If(c, _, otherwise))
+                            if matches!(**otherwise, ir::Expr::Null) =>
+                        {
+                            Some((**c).clone())
+                        }
+                        item => super::resources::exists_of(item),
+                    })
+                    .collect();
+                if conditions.iter().all(Option::is_none) {
+                    return None;
+                }
+                let whole = || {
+                    Val::Deploy(ir::Expr::Call(
+                        Builtin::Length,
+                        vec![value.clone().into_ir()],
+                    ))
+                };
+                if self.target.capabilities().deploy_arithmetic {
+                    return Some(whole());
+                }
+                let fixed = conditions.iter().take_while(|c| c.is_none()).count();
+                let conditional: Option<Vec<ir::Expr>> =
+                    conditions[fixed..].iter().cloned().collect();
+                let nested = conditional
+                    .as_ref()
+                    .is_some_and(|cs| cs.windows(2).all(|pair| implies(&pair[1], &pair[0])));
+                match (conditional, nested) {
+                    (Some(conditions), true) => Some(conditions.into_iter().enumerate().fold(
+                        Val::Int(fixed as i64),
+                        |fewer, (k, c)| {
+                            Val::Choice(
+                                c,
+                                Box::new(Val::Int((fixed + k + 1) as i64)),
+                                Box::new(fewer),
+                            )
+                        },
+                    )),
+                    _ => Some(whole()),
+                }
+            }
+            _ => None,
+        }
+    }
+
     /// Reports a read of a resource repeated a deploy-time number of times.
     pub(super) fn counted(&mut self, value: &Val, span: Span) -> bool {
         let Val::Resource(instance) = value else {
@@ -292,6 +373,64 @@ fn index_val(
             Box::new(index.into_ir()),
         )),
     }
+}
+
+/// An index into copies keyed by name, as the position of the copy it
+/// reads: a key known at compile time is its copy's position; one known
+/// only at deploy time (the switch of a blue/green tier) is the choice
+/// among the positions, `live == "blue" ? 0 : 1`, which every target
+/// expresses as it does `c ? a : b`. The checker made sure every value the
+/// index may take is a key (E0218), so the last key needs no test.
+fn key_position(keys: &[String], index: Val) -> Val {
+    match index {
+        Val::Str(k) => match keys.iter().position(|key| *key == k) {
+            Some(n) => Val::Int(n as i64),
+            None => Val::Null,
+        },
+        Val::Choice(c, a, b) => Val::Choice(
+            c,
+            Box::new(key_position(keys, *a)),
+            Box::new(key_position(keys, *b)),
+        ),
+        Val::Deploy(e) if !keys.is_empty() => {
+            let last = Val::Int(keys.len() as i64 - 1);
+            keys[..keys.len() - 1]
+                .iter()
+                .enumerate()
+                .rev()
+                .fold(last, |otherwise, (n, key)| {
+                    let test = ir::Expr::Binary(
+                        BinaryOp::Eq,
+                        Box::new(e.clone()),
+                        Box::new(ir::Expr::String(key.clone())),
+                    );
+                    Val::Choice(test, Box::new(Val::Int(n as i64)), Box::new(otherwise))
+                })
+        }
+        other => other,
+    }
+}
+
+/// Does `a` imply `b`, as far as their form shows: the same condition, or
+/// `a` an `||` of tests each of which `b` has among its own (`n == 3 ||
+/// n == 4` implies `n == 2 || n == 3 || n == 4`).
+fn implies(a: &ir::Expr, b: &ir::Expr) -> bool {
+    fn alternatives<'e>(e: &'e ir::Expr, out: &mut Vec<&'e ir::Expr>) {
+        match e {
+            ir::Expr::Binary(BinaryOp::Or, x, y) => {
+                alternatives(x, out);
+                alternatives(y, out);
+            }
+            other => out.push(other),
+        }
+    }
+    if a == b {
+        return true;
+    }
+    let (mut of_a, mut of_b) = (Vec::new(), Vec::new());
+    alternatives(a, &mut of_a);
+    alternatives(b, &mut of_b);
+    of_a.iter().all(|x| of_b.contains(x))
 }
 
 /// The most resources a deploy-time index picks from as a choice.

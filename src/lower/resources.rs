@@ -256,8 +256,10 @@ impl<'p> Expander<'p> {
     }
 
     /// `for m in web`, `web` counted at deploy time, on a target that
-    /// counts (Terraform): counted alike, `m` the copy of `web` with the
-    /// same index; `None` where the target cannot.
+    /// repeats (Terraform `count`, Heat groups, where the copies pair up
+    /// through a member template, `stacks::member_templates`): counted
+    /// alike, `m` the copy of `web` with the same index; `None` where the
+    /// target cannot.
     fn over_counted(
         &mut self,
         r: &'p Resource,
@@ -267,7 +269,7 @@ impl<'p> Expander<'p> {
         condition: Option<ir::Expr>,
         instance: &Instance,
     ) -> Option<Val> {
-        if !instance.counted || self.target.repetition() != Repetition::Count {
+        if !instance.counted || self.target.repetition() == Repetition::None {
             return None;
         }
         let count = instance

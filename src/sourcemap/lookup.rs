@@ -193,15 +193,17 @@ fn normalize(id: &str) -> String {
 }
 
 /// The template a map is beside, relative to the build directory: named
-/// by the map's own file name (`X.map.json` is beside `X.json`; a program's
-/// Terraform module is `NAME/main.tf.json` whatever the map's `template`
-/// says), else by the map's `template`.
+/// by the map's own file name (`X.map.json` is beside `X.json`, and
+/// `X.yaml.map.json` beside `X.yaml`, as `map_name` names them; a
+/// program's Terraform module is `NAME/main.tf.json` whatever the map's
+/// `template` says), else by the map's `template`.
 fn template_path(map_path: &Path, map: &Value) -> String {
     let file_name = map_path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let name = match file_name.strip_suffix(".map.json") {
+        Some(stem) if stem.ends_with(".yaml") => stem.to_string(),
         Some(stem) => format!("{stem}.json"),
         None => map
             .get("template")

@@ -173,6 +173,7 @@ impl<'d> Emitter<'d> {
             },
             Expr::Member(base, field) => format!("{}_{field}", self.placeholder_base(base)),
             Expr::Call(function, _) => function.name().to_string(),
+            Expr::CountIndex => super::MEMBER_INDEX_PARAM.into(),
             _ => "value".into(),
         };
         snake_case(&raw)

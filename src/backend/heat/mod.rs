@@ -23,6 +23,9 @@
 //!   resolved properties. Elsewhere the group is the list of its copies:
 //!   `get_attr [group, refs]` for their ids, `get_attr [group, ATTR]` for
 //!   one attribute of each, `get_attr [group, resource.N, ATTR]` for one copy.
+//!   A group over a member template (`stacks::member_templates`: copies
+//!   that pair up) is printed alike, its `resource_def.type` the
+//!   template's file and its attributes the template's outputs.
 //! - Deploy-time conditions are named `conditions` (named after what they
 //!   test, `env_is_production`, deduplicated, in order of first use), used
 //!   by a resource's or an output's `condition` and by `if`. A boolean value
@@ -61,6 +64,11 @@ mod resources;
 mod values;
 
 pub use values::member_path;
+
+/// The parameter of a member template (`stacks::member_templates`) that
+/// holds the member's index, which the group feeds `%index%`: there a
+/// copy's index (`ir::Expr::CountIndex`) reads it.
+pub const MEMBER_INDEX_PARAM: &str = "index";
 
 use rustc_hash::FxHashSet as HashSet;
 
@@ -202,6 +210,8 @@ struct Emitter<'d> {
     known: Vec<(Expr, bool)>,
     /// Whether an `if` leaves a value out (needs 2021-04-16).
     nullable_if: bool,
+    /// A member template: a copy's index is its `MEMBER_INDEX_PARAM`.
+    member: bool,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -222,6 +232,7 @@ impl<'d> Emitter<'d> {
             conditions: Vec::new(),
             known: Vec::new(),
             nullable_if: false,
+            member: (deployment.params.iter()).any(|p| p.name == MEMBER_INDEX_PARAM),
             diagnostics: Vec::new(),
         }
     }

@@ -1073,3 +1073,48 @@ fn output_is_byte_identical_across_runs() {
         assert_eq!(serde_json::to_string_pretty(&emit(&d).0).unwrap(), first);
     }
 }
+
+#[test]
+fn in_a_member_template_a_copys_index_is_its_index_parameter() {
+    let name = interp(vec![text("web-"), part(Expr::CountIndex)]);
+    let d = deployment(
+        vec![param(super::MEMBER_INDEX_PARAM, ParamType::String)],
+        vec![server(vec![("name", name)])],
+        vec![],
+    );
+    let template = clean(&d);
+    assert_eq!(
+        template["resources"]["web"]["properties"]["name"],
+        json!({
+            "str_replace": {
+                "template": "web-$index",
+                "params": { "$index": { "get_param": "index" } }
+            }
+        })
+    );
+    // Arithmetic on it is refused as on a group's index, with the same way
+    // out: the count at compile time.
+    let d = deployment(
+        vec![param(super::MEMBER_INDEX_PARAM, ParamType::String)],
+        vec![server(vec![(
+            "name",
+            Expr::Binary(
+                BinaryOp::Add,
+                Box::new(Expr::CountIndex),
+                Box::new(Expr::Int(1)),
+            ),
+        )])],
+        vec![],
+    );
+    let (_, diagnostics) = emit(&d);
+    assert_eq!(diagnostics.len(), 1, "{diagnostics:#?}");
+    assert_eq!(diagnostics[0].code.id, "E0530");
+    assert!(
+        diagnostics[0]
+            .help
+            .iter()
+            .any(|h| h.contains("give the count at compile time")),
+        "{:?}",
+        diagnostics[0].help
+    );
+}

@@ -167,6 +167,7 @@ impl<'d> Emitter<'d> {
             // Only a CloudFormation type is read from an export.
             Expr::Import(_) => return Err(internal("a value imported from another stack")),
             Expr::CountIndex if site.in_group => "%index%".into(),
+            Expr::CountIndex if self.member => json!({ "get_param": super::MEMBER_INDEX_PARAM }),
             Expr::CountIndex => {
                 return Err(internal("the index of a copy outside a counted resource"));
             }

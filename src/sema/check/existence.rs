@@ -70,6 +70,20 @@ impl Checker<'_> {
         {
             return;
         }
+        // `[for i in 0..4 if i < n: a[i]]`, `a` declared `for i in 0..4 if
+        // i < n`: the index read where the copy's own `if`, for that index,
+        // holds.
+        if reads_binding
+            && constant.is_none()
+            && let Some(e) = index
+            && let Some(substitutions) = index_bindings(scope, r, e)
+            && !shadowed
+            && scope
+                .conditions
+                .contains(&canon(&substitute(scope.names, guard, &substitutions)))
+        {
+            return;
+        }
         // Which copies exist may be known when the program is built: the
         // copies as a whole are those, and one of them may be read.
         if let Some(exists) = copies_known(scope, r) {
@@ -229,6 +243,29 @@ fn copies_known(scope: &Scope, r: &Resource) -> Option<Vec<bool>> {
 /// A loop variable's declaration, the expression it stands for, and that
 /// expression's text.
 type Substitution = (DeclId, Expr, String);
+
+/// The loop variables of `r`, declared `for i in 0..N` (or `for k, i in
+/// 0..N`), as the copy read by `index` binds them: both are the index.
+fn index_bindings(scope: &Scope, r: &Resource, index: &Expr) -> Option<Vec<Substitution>> {
+    let guard = r.for_guard.as_ref()?;
+    let ExprKind::Range(start, _) = &guard.iterable.kind else {
+        return None;
+    };
+    let start = eval::eval(
+        start,
+        scope.names,
+        &|n| scope.consts.lookup(n),
+        &mut Vec::new(),
+    );
+    if start != Some(Value::Int(0)) {
+        return None;
+    }
+    let written = canon(index);
+    std::iter::once(&guard.binding.first)
+        .chain(&guard.binding.second)
+        .map(|b| Some((scope.names.of(b)?, index.clone(), written.clone())))
+        .collect()
+}
 
 fn instance_bindings(scope: &Scope, guard: &ForGuard, k: i64) -> Option<Vec<Substitution>> {
     let literal = |n: i64| {

@@ -275,6 +275,16 @@ impl Checker<'_> {
                     _ => self.infer(scope, base),
                 };
                 let index_ty = self.infer(scope, index);
+                // Copies keyed by name, read by key or switched among.
+                if let ExprKind::Name(name) = &base.kind
+                    && let Ty::List(t) = base_ty.non_optional()
+                    && !matches!(index_ty.non_optional(), Ty::Int | Ty::Any)
+                    && let Some(keys) = self.copy_keys(scope, name)
+                {
+                    let element = (**t).clone();
+                    self.keyed_index(scope, name, keys, index, &index_ty, &element);
+                    return element;
+                }
                 match base_ty.non_optional() {
                     Ty::List(t) => {
                         self.expect(&Ty::Int, &index_ty, index.span, None);
@@ -442,9 +452,14 @@ impl Checker<'_> {
         if let Some(filter) = &comp.filter {
             let t = self.infer(scope, filter);
             self.expect(&Ty::Bool, &t, filter.span, None);
+            // The body is read for the elements the filter keeps.
+            scope.conditions.push(canon(filter));
         }
         let body = self.infer(scope, &comp.body);
         let value = value.map(|v| self.infer(scope, v));
+        if comp.filter.is_some() {
+            scope.conditions.pop();
+        }
         scope.locals.truncate(before);
         (body, value)
     }

@@ -20,6 +20,7 @@ use crate::diagnostics::{Diagnostic, codes};
 use crate::sema::eval::{self, Value};
 use crate::sema::names::{DeclMap, Names};
 use crate::sema::schema::Schema;
+use crate::sema::schema::SchemaKind;
 use crate::sema::ty::{SchemaId, Ty};
 use crate::source::Span;
 use crate::syntax::ast::*;
@@ -143,32 +144,64 @@ impl Checker<'_> {
                         self.check_redeclared_native(n);
                     }
                 }
-                ItemKind::Component(c) => {
-                    let own: Vec<Item> = c
-                        .items
-                        .iter()
-                        .filter(|i| !matches!(i.kind, ItemKind::Target(_)))
-                        .cloned()
-                        .collect();
-                    let sensitive = sensitive_outputs(c);
-                    let outer = self.stateless_component.take();
-                    if c.state == Some(StateClass::Stateless) {
-                        self.stateless_component = Some(c.name.clone());
-                    }
-                    let _ = self.check_module(module, &own, false, Some(&sensitive));
-                    for item in &c.items {
-                        if let ItemKind::Target(block) = &item.kind {
-                            self.check_target_block(module, c, block);
-                        }
-                    }
-                    self.stateless_component = outer;
+                ItemKind::Component(_)
+                    if self.lazy_stdlib
+                        && component.is_none()
+                        && self.modules[module.0 as usize].stdlib =>
+                {
+                    // At a module's top level, `items` are its tree's.
+                    self.deferred.insert((module, index));
                 }
+                ItemKind::Component(c) => self.check_component(module, c),
                 _ => {}
             }
         }
         self.check_address_ranges(&scope, items);
         self.diagnostics.extend(scope.consts.diagnostics.take());
         analysis
+    }
+
+    /// A component's body, then each of its `target` blocks (of a stdlib
+    /// component, those of the targets lowered for).
+    fn check_component(&mut self, module: ModuleId, c: &Component) {
+        let own: Vec<Item> = c
+            .items
+            .iter()
+            .filter(|i| !matches!(i.kind, ItemKind::Target(_)))
+            .cloned()
+            .collect();
+        let sensitive = sensitive_outputs(c);
+        let outer = self.stateless_component.take();
+        if c.state == Some(StateClass::Stateless) {
+            self.stateless_component = Some(c.name.clone());
+        }
+        let _ = self.check_module(module, &own, false, Some(&sensitive));
+        let every_target =
+            self.targets.is_empty() || !self.lazy_stdlib || !self.modules[module.0 as usize].stdlib;
+        for item in &c.items {
+            if let ItemKind::Target(block) = &item.kind
+                && (every_target
+                    || crate::target::Target::from_name(&block.target.name)
+                        .is_none_or(|t| self.targets.contains(&t)))
+            {
+                self.check_target_block(module, c, block);
+            }
+        }
+        self.stateless_component = outer;
+    }
+
+    /// Checks the deferred stdlib components the program instantiates,
+    /// and those they instantiate in turn.
+    pub(super) fn check_wanted_components(&mut self) {
+        while let Some((module, index)) = self.wanted.pop() {
+            if !self.deferred.remove(&(module, index)) {
+                continue;
+            }
+            let ast = self.modules[module.0 as usize].ast.clone();
+            if let ItemKind::Component(c) = &ast.items[index].kind {
+                self.check_component(module, c);
+            }
+        }
     }
 
     /// E0217: a persistent resource inside a component declared
@@ -492,6 +525,12 @@ impl Checker<'_> {
             scope.conditions.pop();
         }
         scope.locals.truncate(locals_before);
+        if let Some(id) = schema
+            && let SchemaKind::Component { module, index } = self.schemas[id.0 as usize].kind
+            && self.deferred.contains(&(module, index))
+        {
+            self.wanted.push((module, index));
+        }
         if let Some(decl) = scope.names.of(&r.name) {
             let info = ResourceInfo {
                 schema,
@@ -616,6 +655,9 @@ impl Checker<'_> {
         }
         match &expr.kind {
             ExprKind::List(items) => Some(items.len()),
+            // Keys known at compile time, values perhaps only at deploy
+            // time (each copy binding a deploy-time count).
+            ExprKind::Object(props) => Some(props.len()),
             ExprKind::Paren(inner) => self.static_length(scope, inner, depth + 1),
             ExprKind::ListComp(comp) if comp.filter.is_none() => {
                 self.static_length(scope, &comp.iterable, depth + 1)

@@ -130,8 +130,8 @@ impl Checker<'_> {
             return Some(*id);
         }
         let text = stdlib::source(path)?;
-        let file = self.db.add(stdlib::display_name(path), None, text.clone());
-        let (ast, diagnostics) = syntax::parse(file, &text);
+        let file = self.db.add(stdlib::display_name(path), None, text);
+        let (ast, diagnostics) = syntax::parse(file, self.db.text(file));
         // The stdlib is tested to parse cleanly; report anyway rather than hide.
         self.diagnostics.extend(diagnostics);
         // The stdlib's own names are checked by its tests, not reported to

@@ -31,6 +31,8 @@ mod schemas;
 mod secrets;
 mod stages;
 mod targets;
+mod twins;
+pub use twins::literal_keys;
 #[cfg(test)]
 pub(crate) mod tests;
 mod types;
@@ -235,6 +237,24 @@ pub struct Checker<'db> {
     /// While the body of a component declared `stateless` is checked: its
     /// name, where a persistent resource inside it is refused (E0217).
     stateless_component: Option<Ident>,
+    /// Whether a stdlib component is checked only once a program
+    /// instantiates it: the stdlib is tested to check cleanly, so checking
+    /// it reports nothing, and what lowering needs of it is only the
+    /// components it expands. Off when every expression's type is kept.
+    lazy_stdlib: bool,
+    /// The targets the program is lowered for, whose `target` blocks of
+    /// stdlib components are checked; empty: every target.
+    targets: Vec<crate::target::Target>,
+    /// Stdlib components not checked yet, by module and item index.
+    deferred: HashSet<(ModuleId, usize)>,
+    /// Deferred components a checked resource instantiates, to check.
+    wanted: Vec<(ModuleId, usize)>,
+    /// Deploy-time indexes into keyed copies, checked for what the copies
+    /// hold once every resource is checked (E0219).
+    switches: Vec<twins::Switch>,
+    /// The `allowed` strings of the entry file's params, by name: the
+    /// values an index into keyed copies may take.
+    param_allowed: IndexMap<String, Vec<String>>,
 }
 
 /// Top-level names of a module, as the checker sees them.
@@ -309,8 +329,27 @@ pub fn check(
     params: &IndexMap<String, ParamInfo>,
     keep_types: bool,
 ) -> (Program, Vec<Diagnostic>) {
+    check_for(db, file, ast, names, entry, params, keep_types, &[])
+}
+
+/// [`check`] for a program lowered only for `targets` (empty: every
+/// target): the `target` blocks of stdlib components for other targets
+/// are not checked, as nothing reads them.
+#[allow(clippy::too_many_arguments)]
+pub fn check_for(
+    db: &mut SourceDb,
+    file: FileId,
+    ast: Rc<SourceFile>,
+    names: Arc<Names>,
+    entry: Option<(&Path, &crate::project::Project)>,
+    params: &IndexMap<String, ParamInfo>,
+    keep_types: bool,
+    targets: &[crate::target::Target],
+) -> (Program, Vec<Diagnostic>) {
     let mut checker = Checker::new(db);
     checker.keep_types = keep_types;
+    checker.lazy_stdlib = !keep_types;
+    checker.targets = targets.to_vec();
     let path = entry.map(|(path, _)| path);
     if let Some((_, project)) = entry {
         checker.project = project.clone();
@@ -339,17 +378,34 @@ pub fn check(
         .iter()
         .filter_map(|(name, info)| Some((name.clone(), info.value.clone()?)))
         .collect();
+    checker.param_allowed = params
+        .iter()
+        .filter_map(|(name, info)| {
+            let allowed = info.constraints.allowed.as_ref()?;
+            let strings: Option<Vec<String>> = allowed
+                .value
+                .iter()
+                .map(|v| match v {
+                    Value::String(s) => Some(s.clone()),
+                    _ => None,
+                })
+                .collect();
+            Some((name.clone(), strings?))
+        })
+        .collect();
     checker.param_defaults = params
         .iter()
         .filter(|(_, info)| info.value.is_none() && !info.secret)
         .filter_map(|(name, info)| Some((name.clone(), info.default.clone()?)))
         .collect();
     let analysis = checker.check_module(entry, &ast.items, true, None);
+    checker.check_wanted_components();
     let pending: Vec<SchemaId> = checker.pending_fields.keys().copied().collect();
     for id in pending {
         checker.ensure_fields(id);
     }
     checker.check_recursive_components();
+    checker.check_twins();
     let program = Program {
         modules: checker.modules.iter().map(|m| m.ast.clone()).collect(),
         names: checker.modules.iter().map(|m| m.names.clone()).collect(),
@@ -413,6 +469,12 @@ impl<'db> Checker<'db> {
             path_text: String::new(),
             secret: None,
             stateless_component: None,
+            lazy_stdlib: false,
+            targets: Vec::new(),
+            deferred: HashSet::default(),
+            wanted: Vec::new(),
+            switches: Vec::new(),
+            param_allowed: IndexMap::default(),
         }
     }
 }

@@ -21,9 +21,12 @@
 #[derive(Clone, Debug)]
 pub struct Regex {
     source: String,
-    /// The whole value matching (`\A(?:...)\z`), and any part of it.
+    /// The whole value matching (`\A(?:...)\z`), and any part of it,
+    /// compiled when first asked: checking a value needs only `whole`.
     whole: regex::Regex,
-    part: regex::Regex,
+    part: std::sync::OnceLock<regex::Regex>,
+    /// The pattern in the `regex` crate's syntax, which `part` compiles.
+    written: String,
 }
 
 impl PartialEq for Regex {
@@ -566,7 +569,8 @@ impl Regex {
         Ok(Regex {
             source: pattern.to_string(),
             whole: compile(&format!("\\A(?:{written})\\z"))?,
-            part: compile(&written)?,
+            part: std::sync::OnceLock::new(),
+            written,
         })
     }
 
@@ -584,7 +588,16 @@ impl Regex {
     /// Does the pattern match some part of `text`, as Terraform's
     /// `regex` applies it?
     pub fn find(&self, text: &str) -> bool {
-        self.part.is_match(text)
+        self.part
+            .get_or_init(|| {
+                // Within the size `whole` compiled in: it is this pattern,
+                // anchored.
+                regex::RegexBuilder::new(&self.written)
+                    .size_limit(COMPILED_LIMIT)
+                    .build()
+                    .expect("smaller than the anchored pattern, which compiled")
+            })
+            .is_match(text)
     }
 
     /// Is the pattern written to match the whole value: `^` (or `\A`)

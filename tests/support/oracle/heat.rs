@@ -11,9 +11,13 @@
 //! output.
 //!
 //! Not evaluated, each a problem where used: `yaql`, `get_file` (the files
-//! sent with a template), `resource_facade` (provider templates). Nested
-//! templates (`OS::Heat::Stack`, a template file as a type) are plain
-//! resources here: no snapshot uses them. `digest` is checked but not
+//! sent with a template), `resource_facade` (provider templates). A group
+//! whose `resource_def.type` is one of the files given with the template
+//! (`deploy_with_files`) deploys each member as a nested stack: its
+//! resources under `group[i].`, its outputs read through the group
+//! (`get_attr [group, OUTPUT]`, `[group, resource.i, OUTPUT]`). Other
+//! nested templates (`OS::Heat::Stack`, a template file as a plain
+//! resource's type) are plain resources here. `digest` is checked but not
 //! computed (no hash functions without another crate), so its value is
 //! `Unknown([])`. Custom constraints are skipped: most ask the cloud.
 
@@ -85,6 +89,40 @@ static EMPTY: LazyLock<Map<String, Json>> = LazyLock::new(Map::new);
 /// What `template` deploys when its parameters have `params` (by the
 /// template's own parameter names; the others take their defaults).
 pub fn deploy(template: &Json, params: &IndexMap<String, Json>) -> Deployed {
+    deploy_with_files(template, params, &IndexMap::new())
+}
+
+/// `deploy`, with the files sent with the template: a template file named
+/// as a type (a group's `resource_def.type`) is deployed as a nested stack.
+pub fn deploy_with_files(
+    template: &Json,
+    params: &IndexMap<String, Json>,
+    files: &IndexMap<String, Json>,
+) -> Deployed {
+    let given = params
+        .iter()
+        .map(|(k, v)| (k.clone(), Given::Json(v.clone())))
+        .collect();
+    deploy_given(template, &given, files, 0)
+}
+
+/// A parameter's value: as the user gives it, or as a parent stack
+/// resolved it (references to its resources kept).
+enum Given {
+    Json(Json),
+    Val(Val),
+}
+
+/// Nested stacks deeper than this are a problem (Heat's default
+/// `max_nested_stack_depth` is 5).
+const MAX_DEPTH: usize = 5;
+
+fn deploy_given(
+    template: &Json,
+    params: &IndexMap<String, Given>,
+    files: &IndexMap<String, Json>,
+    depth: usize,
+) -> Deployed {
     let mut out = Deployed::default();
     let Some(t) = template.as_object() else {
         out.problems
@@ -111,6 +149,10 @@ pub fn deploy(template: &Json, params: &IndexMap<String, Json>) -> Deployed {
         cond_cache: IndexMap::new(),
         resources: &EMPTY,
         live: IndexMap::new(),
+        files,
+        depth,
+        members: IndexMap::new(),
+        deploying: BTreeSet::new(),
         out,
     };
     let parameters = section(&mut ev, t, "parameters");
@@ -169,6 +211,15 @@ struct Eval<'t> {
     resources: &'t Map<String, Json>,
     /// The resources that exist for these parameters.
     live: IndexMap<String, Live>,
+    /// The files sent with the template, by name.
+    files: &'t IndexMap<String, Json>,
+    /// How deep this stack is nested.
+    depth: usize,
+    /// For a group over a template file, each member's outputs, once
+    /// deployed.
+    members: IndexMap<String, Vec<IndexMap<String, Val>>>,
+    /// The groups being deployed, for one read while it is.
+    deploying: BTreeSet<String>,
     out: Deployed,
 }
 
@@ -184,15 +235,39 @@ impl<'t> Eval<'t> {
     // -----------------------------------------------------------------------
     // Parameters
 
-    fn parameters(&mut self, section: &Map<String, Json>, given: &IndexMap<String, Json>) {
+    fn parameters(&mut self, section: &Map<String, Json>, given: &IndexMap<String, Given>) {
         for name in given.keys().filter(|n| !section.contains_key(*n)) {
             self.problem(format!(
                 "parameter `{name}` is given but the template has none such"
             ));
         }
         for (name, schema) in section {
-            let value = self.parameter(&format!("parameter `{name}`"), schema, given.get(name));
+            let place = format!("parameter `{name}`");
+            let value = match given.get(name) {
+                None => self.parameter(&place, schema, None),
+                Some(Given::Json(j)) => self.parameter(&place, schema, Some(j)),
+                Some(Given::Val(v)) => match val_to_json(v) {
+                    Some(j) => self.parameter(&place, schema, Some(&j)),
+                    // Known only when deploying: its type is what the
+                    // parent's value is, unchecked.
+                    None => Some(self.opaque_parameter(&place, schema, v)),
+                },
+            };
             self.params.insert(name.clone(), value);
+        }
+    }
+
+    /// A parameter given a value known only when deploying, as the
+    /// parameter's type reads it.
+    fn opaque_parameter(&mut self, place: &str, schema: &Json, v: &Val) -> Val {
+        let ty = schema.get("type").and_then(Json::as_str).unwrap_or("");
+        match (ty, v) {
+            ("comma_delimited_list", Val::List(_)) | ("json", _) | ("string", _) => v.clone(),
+            ("comma_delimited_list", other) if !has_opaque_top(other) => {
+                self.problem(format!("{place}: {} is not a list", show(other)));
+                v.clone()
+            }
+            _ => v.clone(),
         }
     }
 
@@ -676,8 +751,45 @@ impl<'t> Eval<'t> {
                 )),
             }
         };
+        if self.nested_group(name) {
+            self.deploy_now(name);
+            let members = self.members.get(name).cloned().unwrap_or_default();
+            let first = parts.first().map(String::as_str).unwrap_or("");
+            if let Some(index) = first.strip_prefix("resource.") {
+                member(index)?;
+                let i: usize = index.parse().unwrap_or(0);
+                let Some(output) = parts.get(1) else {
+                    return Ok(Val::Ref(format!("{name}[{i}]")));
+                };
+                let outputs = members
+                    .get(i)
+                    .ok_or(format!("group `{name}` has no member {i}"))?;
+                let value = outputs.get(output).ok_or(format!(
+                    "member {i} of group `{name}` has no output `{output}`"
+                ))?;
+                return follow(value, &rest[2..]);
+            }
+            if first != "refs" && first != "refs_map" {
+                return members
+                    .iter()
+                    .enumerate()
+                    .map(|(i, outputs)| match outputs.get(first) {
+                        Some(value) => follow(value, &rest[1..]),
+                        None => Err(format!(
+                            "member {i} of group `{name}` has no output `{first}`"
+                        )),
+                    })
+                    .collect::<Res<Vec<_>>>()
+                    .map(Val::List);
+            }
+        }
+        // Every member's id or attribute, a list as long as the count.
+        let each = |read: &dyn Fn(String) -> Val| match count {
+            Some(count) => Val::List((0..count).map(|i| read(format!("{name}[{i}]"))).collect()),
+            None => read(name.clone()),
+        };
         match parts.first().map(String::as_str) {
-            Some("refs") if parts.len() == 1 => Ok(Val::Ref(name.clone())),
+            Some("refs") if parts.len() == 1 => Ok(each(&Val::Ref)),
             Some("refs") if parts.len() == 2 => Ok(Val::Ref(member(&parts[1])?)),
             Some("refs") => Err("a member's id has no path".into()),
             Some("attributes") if parts.len() == 1 => {
@@ -693,8 +805,11 @@ impl<'t> Eval<'t> {
                     Val::Attr(target, path.join("."))
                 })
             }
-            // One attribute of every member, or `refs_map`, `attributes.x`...
-            _ => Ok(Val::Attr(name.clone(), parts.join("."))),
+            Some("refs_map" | "attributes" | "removed_rsrc_list") => {
+                Ok(Val::Attr(name.clone(), parts.join(".")))
+            }
+            // One attribute of every member.
+            _ => Ok(each(&|member| Val::Attr(member, parts.join(".")))),
         }
     }
 
@@ -908,6 +1023,10 @@ impl<'t> Eval<'t> {
             }
         }
         for name in &names {
+            if self.nested_group(name) {
+                self.deploy_now(name);
+                continue;
+            }
             let live = self.live[name];
             self.resource(name, all[name].as_object().unwrap_or(&EMPTY), live);
         }
@@ -1005,12 +1124,17 @@ impl<'t> Eval<'t> {
                 self.problem(format!("{place} property `{key}` {}", null_problem(v)));
             }
         }
+        let nested = self.files.get(&type_name);
         for i in 0..count.unwrap_or(0) {
             let index = i.to_string();
-            let properties = properties
+            let properties: IndexMap<String, Val> = properties
                 .iter()
                 .map(|(k, v)| (k.clone(), put_index(v, &index_var, &index)))
                 .collect();
+            if let Some(template) = nested {
+                self.member(name, i, template, properties, &depends_on);
+                continue;
+            }
             let native = Native {
                 name: name.into(),
                 index: Some(i),
@@ -1021,6 +1145,83 @@ impl<'t> Eval<'t> {
             };
             self.out.resources.insert(format!("{name}[{i}]"), native);
         }
+    }
+
+    /// Whether `name` is a live group whose members are a template file.
+    fn nested_group(&self, name: &str) -> bool {
+        matches!(self.live.get(name), Some(Live::Group(_)))
+            && self.resources[name]
+                .pointer("/properties/resource_def/type")
+                .and_then(Json::as_str)
+                .is_some_and(|t| self.files.contains_key(t))
+    }
+
+    /// Deploys the group `name` over a template file, once: before the
+    /// first read of its members' outputs.
+    fn deploy_now(&mut self, name: &str) {
+        if self.members.contains_key(name) || !self.deploying.insert(name.to_string()) {
+            return;
+        }
+        self.members.insert(name.to_string(), Vec::new());
+        let live = self.live[name];
+        let all = self.resources;
+        self.resource(name, all[name].as_object().unwrap_or(&EMPTY), live);
+        self.deploying.remove(name);
+    }
+
+    /// Member `i` of the group `name`: its template deployed as a nested
+    /// stack with `properties` as parameters, its resources under
+    /// `name[i].`, its outputs kept for `get_attr` through the group.
+    fn member(
+        &mut self,
+        name: &str,
+        i: usize,
+        template: &Json,
+        properties: IndexMap<String, Val>,
+        depends_on: &[String],
+    ) {
+        let place = format!("member {i} of group `{name}`");
+        if self.depth + 1 > MAX_DEPTH {
+            return self.problem(format!("{place}: nested deeper than {MAX_DEPTH} stacks"));
+        }
+        let given = properties
+            .into_iter()
+            .map(|(k, v)| (k, Given::Val(v)))
+            .collect();
+        let deployed = deploy_given(template, &given, self.files, self.depth + 1);
+        let prefix = format!("{name}[{i}].");
+        let local: BTreeSet<String> = deployed
+            .resources
+            .values()
+            .map(|r| r.name.clone())
+            .collect();
+        for problem in deployed.problems {
+            self.problem(format!("{place}: {problem}"));
+        }
+        for (key, mut native) in deployed.resources {
+            native.name = format!("{prefix}{}", native.name);
+            native.properties = native
+                .properties
+                .iter()
+                .map(|(k, v)| (k.clone(), prefixed(v, &local, &prefix)))
+                .collect();
+            native.depends_on = native
+                .depends_on
+                .iter()
+                .map(|d| format!("{prefix}{d}"))
+                .chain(depends_on.iter().cloned())
+                .collect();
+            self.out.resources.insert(format!("{prefix}{key}"), native);
+        }
+        let outputs = deployed
+            .outputs
+            .iter()
+            .map(|(k, v)| (k.clone(), prefixed(v, &local, &prefix)))
+            .collect();
+        self.members
+            .entry(name.to_string())
+            .or_default()
+            .push(outputs);
     }
 
     fn group_count(&mut self, name: &str, def: &Json) -> Option<usize> {
@@ -1741,6 +1942,71 @@ fn substitute(template: &Val, keys: &[&str], values: &[&Val]) -> Res<Val> {
 }
 
 /// A group member's copy of a value: its index in every string.
+/// A member's value in its parent's terms: its own resources (`local`)
+/// under `prefix`, what the parent gave it as it is.
+fn prefixed(v: &Val, local: &BTreeSet<String>, prefix: &str) -> Val {
+    let key = |k: &str| -> String {
+        let base = k.split('[').next().unwrap_or(k);
+        if local.contains(base) {
+            format!("{prefix}{k}")
+        } else {
+            k.to_string()
+        }
+    };
+    match v {
+        Val::Ref(k) => Val::Ref(key(k)),
+        Val::Attr(k, a) => Val::Attr(key(k), a.clone()),
+        Val::Unknown(keys) => Val::Unknown(keys.iter().map(|k| key(k)).collect()),
+        Val::List(items) => Val::List(items.iter().map(|i| prefixed(i, local, prefix)).collect()),
+        Val::Object(m) => Val::Object(
+            m.iter()
+                .map(|(k, v)| (k.clone(), prefixed(v, local, prefix)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// `get_attr`'s path after an output: keys of maps, indexes of lists; an
+/// attribute known only when deploying extends its path.
+fn follow(value: &Val, path: &[Val]) -> Res<Val> {
+    let mut value = value.clone();
+    for key in path {
+        let k = component(key)?;
+        value = match value {
+            Val::Object(m) => m.get(&k).cloned().unwrap_or(Val::Null),
+            Val::List(items) => {
+                match k.parse::<i64>().ok().and_then(|i| py_index(items.len(), i)) {
+                    Some(i) => items[i].clone(),
+                    None => Val::Null,
+                }
+            }
+            Val::Attr(r, a) => Val::Attr(r, format!("{a}.{k}")),
+            Val::Ref(r) => Val::Attr(r, k),
+            other @ Val::Unknown(_) => other,
+            other => return Err(format!("{} has no `{k}`", show(&other))),
+        };
+    }
+    Ok(value)
+}
+
+/// A value known when the template is read, as JSON.
+fn val_to_json(v: &Val) -> Option<Json> {
+    Some(match v {
+        Val::Null => Json::Null,
+        Val::Bool(b) => Json::Bool(*b),
+        Val::Number(n) => serde_json::Number::from_f64(*n).map(Json::Number)?,
+        Val::String(s) => Json::String(s.clone()),
+        Val::List(items) => Json::Array(items.iter().map(val_to_json).collect::<Option<_>>()?),
+        Val::Object(m) => Json::Object(
+            m.iter()
+                .map(|(k, v)| Some((k.clone(), val_to_json(v)?)))
+                .collect::<Option<_>>()?,
+        ),
+        Val::Ref(_) | Val::Attr(..) | Val::Unknown(_) => return None,
+    })
+}
+
 fn put_index(v: &Val, var: &str, index: &str) -> Val {
     match v {
         Val::String(s) => Val::String(s.replace(var, index)),
@@ -2309,6 +2575,130 @@ mod tests {
     }
 
     #[test]
+    fn a_group_over_a_member_template_deploys_each_member_as_a_nested_stack() {
+        let member = hot(json!({
+            "parameters": {
+                "index": { "type": "string" },
+                "net": { "type": "string" },
+                "peers": { "type": "comma_delimited_list" }
+            },
+            "resources": {
+                "port": { "type": "OS::Neutron::Port", "properties": { "network": { "get_param": "net" } } },
+                "server": {
+                    "type": "OS::Nova::Server",
+                    "properties": {
+                        "name": { "str_replace": { "template": "s-$i", "params": { "$i": { "get_param": "index" } } } },
+                        "networks": [{ "port": { "get_resource": "port" } }],
+                        "peer": { "get_param": ["peers", { "get_param": "index" }] }
+                    }
+                }
+            },
+            "outputs": {
+                "address": { "value": { "get_attr": ["port", "fixed_ips", 0, "ip_address"] } },
+                "id": { "value": { "get_resource": "server" } }
+            }
+        }));
+        let main = hot(json!({
+            "parameters": { "n": { "type": "number" } },
+            "resources": {
+                "net": { "type": "OS::Neutron::Net" },
+                "peers": {
+                    "type": "OS::Heat::ResourceGroup",
+                    "properties": {
+                        "count": { "get_param": "n" },
+                        "resource_def": { "type": "OS::Neutron::Port", "properties": { "name": "p%index%" } }
+                    }
+                },
+                "web": {
+                    "type": "OS::Heat::ResourceGroup",
+                    "properties": {
+                        "count": { "get_param": "n" },
+                        "resource_def": {
+                            "type": "member.yaml",
+                            "properties": {
+                                "index": "%index%",
+                                "net": { "get_resource": "net" },
+                                "peers": { "get_attr": ["peers", "refs"] }
+                            }
+                        }
+                    }
+                }
+            },
+            "outputs": {
+                "addresses": { "value": { "get_attr": ["web", "address"] } },
+                "second": { "value": { "get_attr": ["web", "resource.1", "id"] } }
+            }
+        }));
+        let files = IndexMap::from([("member.yaml".to_string(), member)]);
+        let params = IndexMap::from([("n".to_string(), json!(2))]);
+        let d = deploy_with_files(&main, &params, &files);
+        assert!(d.problems.is_empty(), "{:?}", d.problems);
+        let keys: Vec<&str> = d.resources.keys().map(String::as_str).collect();
+        assert_eq!(
+            keys,
+            [
+                "net",
+                "peers[0]",
+                "peers[1]",
+                "web[0].port",
+                "web[0].server",
+                "web[1].port",
+                "web[1].server"
+            ]
+        );
+        let server = &d.resources["web[1].server"];
+        assert_eq!(server.name, "web[1].server");
+        assert_eq!(server.properties["name"], s("s-1"));
+        assert_eq!(
+            server.properties["networks"],
+            Val::List(vec![Val::Object(IndexMap::from([(
+                "port".to_string(),
+                Val::Ref("web[1].port".into())
+            )]))])
+        );
+        // The parent's values pass as they are; a list is picked by index.
+        assert_eq!(
+            d.resources["web[0].port"].properties["network"],
+            Val::Ref("net".into())
+        );
+        assert_eq!(server.properties["peer"], Val::Ref("peers[1]".into()));
+        assert_eq!(
+            d.outputs["addresses"],
+            Val::List(vec![
+                Val::Attr("web[0].port".into(), "fixed_ips.0.ip_address".into()),
+                Val::Attr("web[1].port".into(), "fixed_ips.0.ip_address".into()),
+            ])
+        );
+        assert_eq!(d.outputs["second"], Val::Ref("web[1].server".into()));
+        assert!(d.depends("web[1].server", "web[1].port") && d.depends("web[1].port", "net"));
+
+        // A member's problems are the stack's; an output it lacks is one.
+        let mut bad = main.clone();
+        bad["outputs"]["addresses"]["value"]["get_attr"][1] = json!("nothing");
+        let d = deploy_with_files(&bad, &params, &files);
+        assert!(
+            has_problem(&d, "has no output `nothing`"),
+            "{:?}",
+            d.problems
+        );
+        let d = deploy_with_files(
+            &main,
+            &IndexMap::from([("n".to_string(), json!(0))]),
+            &files,
+        );
+        assert_eq!(d.outputs["addresses"], Val::List(Vec::new()));
+        assert!(
+            d.resources.keys().all(|k| k == "net"),
+            "{:?}",
+            d.resources.keys()
+        );
+        assert_eq!(
+            d.problems,
+            ["output `second`: get_attr: group `web` has no member `1` (count 0)"]
+        );
+    }
+
+    #[test]
     fn resource_group_members() {
         let d = run(group(json!({ "get_param": "n" })), &[]);
         assert!(d.problems.is_empty(), "{:?}", d.problems);
@@ -2330,10 +2720,13 @@ mod tests {
             (vec!["net".to_string()], Some("Retain".to_string()))
         );
         let p = &d.resources["user"].properties;
-        assert_eq!(p["all"], Val::Ref("vols".into()));
+        let each = |read: &dyn Fn(String) -> Val| {
+            Val::List((0..3).map(|i| read(format!("vols[{i}]"))).collect())
+        };
+        assert_eq!(p["all"], each(&Val::Ref));
         assert_eq!(p["first"], Val::Ref("vols[0]".into()));
         assert_eq!(p["size"], Val::Attr("vols[2]".into(), "size".into()));
-        assert_eq!(p["sizes"], Val::Attr("vols".into(), "size".into()));
+        assert_eq!(p["sizes"], each(&|m| Val::Attr(m, "size".into())));
         assert_eq!(p["dotted"], Val::Attr("vols[1]".into(), "a.b".into()));
         assert!(d.depends("user", "vols[1]") && d.depends("vols[1]", "net"));
 

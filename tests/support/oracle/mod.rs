@@ -34,6 +34,21 @@ pub fn deploy(
     }
 }
 
+/// `deploy`, with the files written beside the template (Heat's member
+/// templates, which a group names as its `resource_def.type`), by name.
+#[allow(dead_code)]
+pub fn deploy_with_files(
+    target: Target,
+    template: &serde_json::Value,
+    params: &IndexMap<String, serde_json::Value>,
+    files: &IndexMap<String, serde_json::Value>,
+) -> Deployed {
+    match target {
+        Target::Heat => heat::deploy_with_files(template, params, files),
+        _ => deploy(target, template, params),
+    }
+}
+
 /// A value in a deployed template, as the tool would pass it to the cloud.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Val {

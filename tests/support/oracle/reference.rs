@@ -505,6 +505,26 @@ impl Evaluator<'_> {
         }
     }
 
+    /// The position of the copy keyed `key` of the resource `base` names,
+    /// when it is repeated over an object literal.
+    fn key_position(&self, base: &Expr, key: &str) -> Option<usize> {
+        let ExprKind::Name(name) = &base.kind else {
+            return None;
+        };
+        if self.locals.borrow().iter().any(|(n, _)| *n == name.name) {
+            return None;
+        }
+        self.items.iter().find_map(|item| match &item.kind {
+            ItemKind::Resource(r) if r.name.name == name.name => {
+                match &r.for_guard.as_ref()?.iterable.kind {
+                    ExprKind::Object(props) => props.iter().position(|p| p.key.name == key),
+                    _ => None,
+                }
+            }
+            _ => None,
+        })
+    }
+
     /// The value of a name in the entry file's scope.
     fn name(&self, name: &str) -> Option<V> {
         if let Some((_, v)) = self.locals.borrow().iter().rev().find(|(n, _)| n == name) {
@@ -691,9 +711,16 @@ impl Evaluator<'_> {
                     )
                 }
             },
-            ExprKind::Index(base, index) => {
-                let base = self.expr(base);
-                let index = self.expr(index);
+            ExprKind::Index(base_expr, index) => {
+                let base = self.expr(base_expr);
+                let mut index = self.expr(index);
+                // Copies keyed by name (`for k, v in { blue = ... }`) are
+                // read by key: the key's position among the copies.
+                if let V::Known(Value::String(k)) = &index
+                    && let Some(at) = self.key_position(base_expr, k)
+                {
+                    index = V::Known(Value::Int(at as i64));
+                }
                 match (&base, &index) {
                     (V::List(items), V::Known(Value::Int(i))) if *i >= 0 => items
                         .get(*i as usize)
