@@ -165,7 +165,11 @@ fn check_target_with(
     }
     // Heat's member templates, written beside the template and deployed
     // as the nested stacks of their groups.
-    let (deployment, members) = infra::stacks::member_templates(deployment, "main");
+    let (deployment, members) = infra::stacks::member_templates(
+        deployment,
+        "main",
+        &mut |_, d: &infra::ir::Deployment, _| (infra::backend::names(d), d.clone()),
+    );
     let (text, emitting) = infra::backend::emit(&deployment);
     if infra::diagnostics::has_errors(&emitting)
         || members
@@ -190,10 +194,6 @@ fn check_target_with(
     // A deployed resource's IR resource, and the member of a group it is
     // in: `web[1].web_server` is `web_server` of member 1 of the group
     // `web`'s member template.
-    let member_names: Vec<infra::backend::Names> = members
-        .iter()
-        .map(|m| infra::backend::names(&m.deployment))
-        .collect();
     let resource_of = |name: &str| -> Option<(&infra::ir::Resource, Option<usize>)> {
         if let Some((outer, inner)) = name.split_once("].")
             && let Some((group, index)) = outer.split_once('[')
@@ -201,8 +201,9 @@ fn check_target_with(
             let m = members
                 .iter()
                 .position(|m| m.stack.as_deref() == Some(group))?;
-            let at = member_names[m].resources.iter().position(|n| n == inner)?;
-            return Some((&members[m].deployment.resources[at], index.parse().ok()));
+            let (member_names, member) = &members[m].finished;
+            let at = member_names.resources.iter().position(|n| n == inner)?;
+            return Some((&member.resources[at], index.parse().ok()));
         }
         let at = names.resources.iter().position(|n| *n == name)?;
         Some((&deployment.resources[at], None))
