@@ -245,6 +245,15 @@ fn terraform_keys_copies_over_a_list_of_names_so_removing_one_keeps_the_others()
             assert_eq!(was, is, "{}: the copy for {name} moved", target.name());
         }
         assert!(addresses_naming(&after, "dead-a").is_empty());
+        // A copy's index over keyed copies is its key's position among
+        // the keys.
+        let second = |d: &Deployed| {
+            let found = addresses_naming(d, "x1");
+            assert_eq!(found.len(), 1, "{}: {found:?}", target.name());
+            found[0].clone()
+        };
+        assert!(second(&before).ends_with("indexed[\"b\"]"), "{}", target.name());
+        assert!(second(&after).ends_with("indexed[\"c\"]"), "{}", target.name());
         // The loop that reads the index keeps numbered copies: removing
         // the first name moves the others.
         assert_eq!(
