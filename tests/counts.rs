@@ -252,8 +252,16 @@ fn terraform_keys_copies_over_a_list_of_names_so_removing_one_keeps_the_others()
             assert_eq!(found.len(), 1, "{}: {found:?}", target.name());
             found[0].clone()
         };
-        assert!(second(&before).ends_with("indexed[\"b\"]"), "{}", target.name());
-        assert!(second(&after).ends_with("indexed[\"c\"]"), "{}", target.name());
+        assert!(
+            second(&before).ends_with("indexed[\"b\"]"),
+            "{}",
+            target.name()
+        );
+        assert!(
+            second(&after).ends_with("indexed[\"c\"]"),
+            "{}",
+            target.name()
+        );
         // The loop that reads the index keeps numbered copies: removing
         // the first name moves the others.
         assert_eq!(
@@ -268,8 +276,16 @@ fn terraform_keys_copies_over_a_list_of_names_so_removing_one_keeps_the_others()
         // Each server's member reads the server of its key; the addresses
         // are listed in the order of the keys.
         let (server, member, field) = match target {
-            Target::TerraformAws => ("aws_instance", "aws_lb_target_group_attachment", "target_id"),
-            _ => ("openstack_compute_instance_v2", "openstack_lb_member_v2", "address"),
+            Target::TerraformAws => (
+                "aws_instance",
+                "aws_lb_target_group_attachment",
+                "target_id",
+            ),
+            _ => (
+                "openstack_compute_instance_v2",
+                "openstack_lb_member_v2",
+                "address",
+            ),
         };
         for deployed in [&before, &after] {
             let servers = of_type(deployed, server);

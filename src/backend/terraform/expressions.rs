@@ -395,10 +395,7 @@ impl<'d> Emitter<'d> {
                     // A keyed copy's position is its key's among the keys.
                     Some(list) if cx.counted => {
                         let list = self.render(list, cx).0;
-                        (
-                            format!("index(sort(toset({list})), each.key)"),
-                            P_PRIMARY,
-                        )
+                        (format!("index(sort(toset({list})), each.key)"), P_PRIMARY)
                     }
                     _ => ("count.index".into(), P_PRIMARY),
                 }

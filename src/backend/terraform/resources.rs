@@ -99,8 +99,12 @@ impl<'d> Emitter<'d> {
             ..cx
         };
         let mut body: Entries = Vec::with_capacity(r.properties.len() + 4);
+        let what = match r.for_each {
+            Some(_) => "for_each",
+            None => "count",
+        };
         for e in r.condition.iter().chain(r.count.iter()) {
-            self.check_count(r, e, "count");
+            self.check_count(r, e, what);
         }
         if let Some(list) = &r.for_each {
             // Under a condition, no copies: an empty set.
