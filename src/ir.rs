@@ -106,6 +106,10 @@ pub struct Resource {
     pub condition: Option<Expr>,
     /// A deploy-time number of copies; `Expr::CountIndex` is each copy's index.
     pub count: Option<Expr>,
+    /// With `count`, on Terraform: the deploy-time list of strings the
+    /// copies are keyed by (`for_each`), each copy reading its element as
+    /// `Expr::Index(list, Expr::CountIndex)`; `count` is its length.
+    pub for_each: Option<Expr>,
     pub state: StateClass,
     /// The deletion policy, when the program or the state class asks for one.
     pub deletion: Option<Deletion>,
@@ -292,6 +296,7 @@ impl Resource {
             depends_on: Vec::new(),
             condition: None,
             count: None,
+            for_each: None,
             state: StateClass::Stateless,
             deletion: None,
             snapshot: false,

@@ -214,6 +214,101 @@ fn terraform_counts_a_list_param_and_reads_each_element_by_index() {
     }
 }
 
+/// The address of each deployed copy whose properties name `text`.
+fn addresses_naming(deployed: &Deployed, text: &str) -> Vec<String> {
+    let expected = format!("{:?}", Val::String(text.to_string()));
+    deployed
+        .resources
+        .iter()
+        .filter(|(_, r)| format!("{:?}", r.properties).contains(&expected))
+        .map(|(k, _)| k.clone())
+        .collect()
+}
+
+#[test]
+fn terraform_keys_copies_over_a_list_of_names_so_removing_one_keeps_the_others() {
+    let program = "tests/counts/keyed_list.infra";
+    for target in [Target::TerraformAws, Target::TerraformOpenstack] {
+        let (template, _) = build_program(program, target);
+        let before = deploy_with(target, &template, "names", json!(["a", "b", "c"]));
+        let after = deploy_with(target, &template, "names", json!(["b", "c"]));
+        for name in ["b", "c"] {
+            let was = addresses_naming(&before, &format!("dead-{name}"));
+            let is = addresses_naming(&after, &format!("dead-{name}"));
+            assert_eq!(was.len(), 1, "{}: {was:?}", target.name());
+            assert!(
+                was[0].ends_with(&format!("[\"{name}\"]")),
+                "{}: the copy for {name} is {}",
+                target.name(),
+                was[0]
+            );
+            assert_eq!(was, is, "{}: the copy for {name} moved", target.name());
+        }
+        assert!(addresses_naming(&after, "dead-a").is_empty());
+        // A copy's index over keyed copies is its key's position among
+        // the keys.
+        let second = |d: &Deployed| {
+            let found = addresses_naming(d, "x1");
+            assert_eq!(found.len(), 1, "{}: {found:?}", target.name());
+            found[0].clone()
+        };
+        assert!(
+            second(&before).ends_with("indexed[\"b\"]"),
+            "{}",
+            target.name()
+        );
+        assert!(
+            second(&after).ends_with("indexed[\"c\"]"),
+            "{}",
+            target.name()
+        );
+        // The loop that reads the index keeps numbered copies: removing
+        // the first name moves the others.
+        assert_eq!(
+            addresses_naming(&before, "n1-b"),
+            addresses_naming(&after, "n0-b")
+                .iter()
+                .map(|a| a.replace("[0]", "[1]"))
+                .collect::<Vec<_>>(),
+            "{}",
+            target.name()
+        );
+        // Each server's member reads the server of its key; the addresses
+        // are listed in the order of the keys.
+        let (server, member, field) = match target {
+            Target::TerraformAws => (
+                "aws_instance",
+                "aws_lb_target_group_attachment",
+                "target_id",
+            ),
+            _ => (
+                "openstack_compute_instance_v2",
+                "openstack_lb_member_v2",
+                "address",
+            ),
+        };
+        for deployed in [&before, &after] {
+            let servers = of_type(deployed, server);
+            let members = of_type(deployed, member);
+            assert_eq!(servers.len(), members.len(), "{}", target.name());
+            for key in members {
+                let copy = &key[key.find('[').expect("keyed")..];
+                let mut read = std::collections::BTreeSet::new();
+                deployed.resources[key].properties[field].references(&mut read);
+                assert!(
+                    read.iter().any(|r| r.ends_with(copy)),
+                    "{}: member {key} reads {read:?}",
+                    target.name()
+                );
+            }
+            match &deployed.outputs["ips"] {
+                Val::List(ips) => assert_eq!(ips.len(), servers.len(), "{}", target.name()),
+                other => panic!("the addresses are not a list: {other:?}"),
+            }
+        }
+    }
+}
+
 #[test]
 fn copies_over_a_nested_choice_exist_under_the_conditions_that_choose_their_list() {
     // `c ? (d ? blue : []) : green`: blue's copies first, then green's.
@@ -384,6 +479,7 @@ fn the_templates_pass_their_validators() {
             ("members", PROGRAM),
             ("list", "tests/counts/list_param.infra"),
             ("filtered", "tests/counts/filtered_members.infra"),
+            ("keyed", "tests/counts/keyed_list.infra"),
         ] {
             let file = dir.join(format!("{stem}-{}.tf.json", target.name()));
             std::fs::write(&file, build_program(program, target).1).expect("written");

@@ -307,7 +307,10 @@ fn check_target_with(
             );
             let copy = match (&r.count, member) {
                 (_, Some(i)) if repeated => Some(i as u32),
-                (Some(_), _) if repeated && r.copy.is_none() => native.index.map(|i| i as u32),
+                (Some(_), _) if repeated && r.copy.is_none() => native
+                    .index
+                    .map(|i| i as u32)
+                    .or_else(|| keyed_copy(r, key, &assignment)),
                 _ => r.copy,
             };
             natives.entry((item, copy)).or_default().push(key.clone());
@@ -577,6 +580,26 @@ fn check_program(path: &Path, failures: &mut Vec<String>) -> Vec<Target> {
         }
     }
     built
+}
+
+/// The program's index of a Terraform copy keyed by `for_each` over a
+/// list param (`TYPE.NAME["b"]`): the position of its key in the list.
+fn keyed_copy(
+    r: &infra::ir::Resource,
+    key: &str,
+    assignment: &IndexMap<String, Value>,
+) -> Option<u32> {
+    let Some(infra::ir::Expr::Param(name)) = &r.for_each else {
+        return None;
+    };
+    let element: String = serde_json::from_str(key.rsplit_once('[')?.1.strip_suffix(']')?).ok()?;
+    match assignment.get(name)? {
+        Value::List(items) => items
+            .iter()
+            .position(|v| matches!(v, Value::String(s) if *s == element))
+            .map(|i| i as u32),
+        _ => None,
+    }
 }
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {

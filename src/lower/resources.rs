@@ -284,8 +284,21 @@ impl<'p> Expander<'p> {
             exists: None,
             outputs: instance.outputs.clone(),
         }));
+        let for_each = instance
+            .natives()
+            .first()
+            .and_then(|id| self.resources.get(id.index()))
+            .and_then(|made| made.for_each.clone());
         let index = Val::Deploy(ir::Expr::CountIndex);
-        Some(self.counted_instance(r, guard, path, key, condition, count, index, copy))
+        let before = self.resources.len();
+        let value = self.counted_instance(r, guard, path, key, condition, count, index, copy);
+        // Copies of keyed copies are keyed alike, each reading its own.
+        if for_each.is_some() {
+            for resource in &mut self.resources[before..] {
+                resource.for_each = for_each.clone();
+            }
+        }
+        Some(value)
     }
 
     /// `for x in LIST`, the list known only at deploy time: on Terraform,
@@ -320,10 +333,34 @@ impl<'p> Expander<'p> {
         let count = ir::Expr::Call(crate::builtins::Builtin::Length, vec![list.clone()]);
         let index = Val::Deploy(ir::Expr::CountIndex);
         let element = Val::Deploy(ir::Expr::Index(
-            Box::new(list),
+            Box::new(list.clone()),
             Box::new(ir::Expr::CountIndex),
         ));
-        self.counted_instance(r, guard, path, key, condition, count, index, element)
+        // Copies keyed by their string rather than numbered keep their
+        // address when another element is removed: only a loop that does
+        // not read the index can be keyed.
+        let keyed = guard.binding.second.is_none() && self.is_string_list(&list);
+        let before = self.resources.len();
+        let value = self.counted_instance(r, guard, path, key, condition, count, index, element);
+        if keyed {
+            for resource in &mut self.resources[before..] {
+                resource.for_each = Some(list.clone());
+            }
+        }
+        value
+    }
+
+    /// Whether a deploy-time list is known to hold strings: a `[string]`
+    /// param, or a choice between such lists.
+    fn is_string_list(&self, list: &ir::Expr) -> bool {
+        use crate::sema::params::ParamType;
+        match list {
+            ir::Expr::Param(name) => self.program.params.get(name.as_str()).is_some_and(|p| {
+                matches!(&p.ty, ParamType::List(inner) if matches!(**inner, ParamType::String | ParamType::Literal(_)))
+            }),
+            ir::Expr::If(_, a, b) => self.is_string_list(a) && self.is_string_list(b),
+            _ => false,
+        }
     }
 
     /// One declaration the target repeats `count` times (Terraform `count`,
@@ -928,6 +965,7 @@ impl<'p> Expander<'p> {
             depends_on,
             condition,
             count: None,
+            for_each: None,
             state,
             deletion,
             snapshot,

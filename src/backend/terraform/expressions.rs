@@ -317,6 +317,26 @@ impl<'d> Emitter<'d> {
             }
             Expr::Call(name, args) => self.call(*name, args, cx),
             Expr::Index(base, i) => {
+                // In a keyed copy, its element is `each.value`, and the
+                // copy of a resource keyed alike is read by `each.key`.
+                if cx.counted
+                    && **i == Expr::CountIndex
+                    && let Some(list) = self.each
+                {
+                    if **base == *list {
+                        return ("each.value".into(), P_PRIMARY);
+                    }
+                    if let Expr::Ref(id) | Expr::Attr(id, _) = base.as_ref()
+                        && self.resource_at(*id).is_some_and(|r| r.for_each.is_some())
+                    {
+                        let path = match base.as_ref() {
+                            Expr::Attr(_, path) => path.as_str(),
+                            _ => "id",
+                        };
+                        let key = Some("each.key".to_string());
+                        return (self.resource_ref(*id, path, key, cx), P_PRIMARY);
+                    }
+                }
                 // `TYPE.NAME[i]`: one copy of a counted resource; inside a
                 // for expression over the copies, a counted resource is
                 // already the copy, and the index selects from the value;
@@ -371,7 +391,14 @@ impl<'d> Emitter<'d> {
                             .into(),
                     );
                 }
-                ("count.index".into(), P_PRIMARY)
+                match self.each {
+                    // A keyed copy's position is its key's among the keys.
+                    Some(list) if cx.counted => {
+                        let list = self.render(list, cx).0;
+                        (format!("index(sort(toset({list})), each.key)"), P_PRIMARY)
+                    }
+                    _ => ("count.index".into(), P_PRIMARY),
+                }
             }
         }
     }
@@ -604,7 +631,18 @@ impl<'d> Emitter<'d> {
             return "null".into();
         };
         let mut s = self.address(id).to_string();
-        if r.count.is_some() {
+        if r.for_each.is_some() {
+            // Keyed copies are a map: by key, or as a list by position in
+            // the order of the keys.
+            match &index {
+                Some(key) if key == "each.key" => s.push_str("[each.key]"),
+                Some(i) => s = format!("values({s})[{i}]"),
+                None if cx.copy => s = format!("values({s})[i]"),
+                None if cx.counted && self.each.is_some() => s.push_str("[each.key]"),
+                None if cx.counted => s = format!("values({s})[count.index]"),
+                None => s = format!("values({s})[*]"),
+            }
+        } else if r.count.is_some() {
             // Unindexed, a counted resource is the copy being written: the
             // one a for expression over the copies is at, or the copy of a
             // resource counted alike (a component's other resources).

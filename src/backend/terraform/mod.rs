@@ -18,6 +18,10 @@
 //!   A conditional resource has `count = cond ? 1 : 0` and is read as
 //!   `TYPE.NAME[0]`; a deploy-time count is `count` with `count.index`, and
 //!   the resource is read as `TYPE.NAME[i]` or, as a whole, `TYPE.NAME[*]`.
+//!   Copies over a deploy-time list of strings that do not read their index
+//!   are keyed instead (`for_each = toset(LIST)`, `each.value`), read as
+//!   `TYPE.NAME[each.key]` by copies keyed alike and as a whole as
+//!   `values(TYPE.NAME)[*]`, in the order of their keys.
 //!   Explicit dependencies are `depends_on`; a persistent resource (or one
 //!   whose deletion policy is retain or snapshot) gets
 //!   `lifecycle.prevent_destroy`, unless its deletion policy is delete. The
@@ -190,6 +194,9 @@ struct Emitter<'d> {
     /// Which context values are read: data sources to declare. Region,
     /// zones, stack name, account, object store URL.
     contexts: [bool; 5],
+    /// While a resource keyed by `for_each` is written: the list of
+    /// strings its copies are keyed by (`ir::Resource::for_each`).
+    each: Option<&'d Expr>,
     diagnostics: Vec<Diagnostic>,
 }
 
@@ -216,6 +223,7 @@ impl<'d> Emitter<'d> {
             keys: locals::Keys::default(),
             bodies: Vec::new(),
             contexts: [false; 5],
+            each: None,
             diagnostics: Vec::new(),
         }
     }

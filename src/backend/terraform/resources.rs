@@ -99,10 +99,27 @@ impl<'d> Emitter<'d> {
             ..cx
         };
         let mut body: Entries = Vec::with_capacity(r.properties.len() + 4);
+        let what = match r.for_each {
+            Some(_) => "for_each",
+            None => "count",
+        };
         for e in r.condition.iter().chain(r.count.iter()) {
-            self.check_count(r, e, "count");
+            self.check_count(r, e, what);
+        }
+        if let Some(list) = &r.for_each {
+            // Under a condition, no copies: an empty set.
+            let list = match &r.condition {
+                None | Some(Expr::Bool(true)) => self.render(list, outer).0,
+                Some(c) => {
+                    let c = self.operand(c, P_OR, outer);
+                    let list = self.operand(list, P_OR, outer);
+                    format!("{c} ? {list} : []")
+                }
+            };
+            body.push(("for_each".into(), format!("${{toset({list})}}").into()));
         }
         match (&r.condition, &r.count) {
+            _ if r.for_each.is_some() => {}
             (None, None) | (Some(Expr::Bool(true)), None) => {}
             (Some(Expr::Bool(false)), _) => {
                 body.push(("count".into(), Json::int(0)));
@@ -123,6 +140,7 @@ impl<'d> Emitter<'d> {
                 body.push(("count".into(), format!("${{{c} ? {n} : 0}}").into()));
             }
         }
+        self.each = r.for_each.as_ref();
         let properties = self.body(&r.properties, cx, true, Some(r));
         body.extend(properties);
         if !r.depends_on.is_empty() {
@@ -145,6 +163,7 @@ impl<'d> Emitter<'d> {
         // a snapshot is the type's own arguments.
         let protected = matches!(r.deletion, Some(Deletion::Retain | Deletion::Snapshot));
         self.final_snapshot(r, protected, &mut body, cx);
+        self.each = None;
         if protected {
             body.push(("lifecycle".into(), json!({ "prevent_destroy": true })));
         }
