@@ -22,8 +22,9 @@
 pub struct Regex {
     source: String,
     /// The whole value matching (`\A(?:...)\z`), and any part of it,
-    /// compiled when first asked: checking a value needs only `whole`.
-    whole: regex::Regex,
+    /// compiled when first asked: most patterns a program loads check no
+    /// value known at compile time, and compiling is most of their cost.
+    whole: std::sync::OnceLock<regex::Regex>,
     part: std::sync::OnceLock<regex::Regex>,
     /// The pattern in the `regex` crate's syntax, which `part` compiles.
     written: String,
@@ -553,22 +554,24 @@ impl Regex {
         }
         let mut written = String::new();
         write_node(&root, &mut written);
-        let compile = |text: &str| {
-            regex::RegexBuilder::new(text)
-                .size_limit(COMPILED_LIMIT)
-                .build()
+        let whole = std::sync::OnceLock::new();
+        // A pattern that may exceed the size the matcher compiles is
+        // compiled now, so that its refusal is reported where it is
+        // written; a smaller one cannot fail and waits for a value.
+        if nfa_states(&root) > SURELY_COMPILED_STATES {
+            let compiled = compile(&anchored(&written)).map_err(|_| Error {
                 // Valid, but more than the matcher compiles: left to the
                 // target, as an unsupported feature is.
-                .map_err(|_| Error {
-                    message: "patterns this large are not supported".into(),
-                    start: 0,
-                    end: parser.chars.len(),
-                    unsupported: true,
-                })
-        };
+                message: "patterns this large are not supported".into(),
+                start: 0,
+                end: parser.chars.len(),
+                unsupported: true,
+            })?;
+            let _ = whole.set(compiled);
+        }
         Ok(Regex {
             source: pattern.to_string(),
-            whole: compile(&format!("\\A(?:{written})\\z"))?,
+            whole,
             part: std::sync::OnceLock::new(),
             written,
         })
@@ -582,7 +585,12 @@ impl Regex {
     /// Does the pattern match all of `text`, as CloudFormation and Heat
     /// apply it?
     pub fn full_match(&self, text: &str) -> bool {
-        self.whole.is_match(text)
+        self.whole
+            .get_or_init(|| {
+                compile(&anchored(&self.written))
+                    .expect("within the size every pattern this small compiles in")
+            })
+            .is_match(text)
     }
 
     /// Does the pattern match some part of `text`, as Terraform's
@@ -592,10 +600,7 @@ impl Regex {
             .get_or_init(|| {
                 // Within the size `whole` compiled in: it is this pattern,
                 // anchored.
-                regex::RegexBuilder::new(&self.written)
-                    .size_limit(COMPILED_LIMIT)
-                    .build()
-                    .expect("smaller than the anchored pattern, which compiled")
+                compile(&self.written).expect("smaller than the anchored pattern, which compiles")
             })
             .is_match(text)
     }
@@ -619,6 +624,43 @@ impl Regex {
 /// The largest compiled form of a pattern, in bytes (the `regex` crate's
 /// size limit): `{n,m}` nested in `{n,m}` multiplies.
 const COMPILED_LIMIT: usize = 4 << 20;
+
+fn compile(text: &str) -> Result<regex::Regex, regex::Error> {
+    regex::RegexBuilder::new(text)
+        .size_limit(COMPILED_LIMIT)
+        .build()
+}
+
+fn anchored(written: &str) -> String {
+    format!("\\A(?:{written})\\z")
+}
+
+/// At most this many states (as `nfa_states` counts them) compile well
+/// within `COMPILED_LIMIT`: each state takes far less than the 1 KiB per
+/// state this allows.
+const SURELY_COMPILED_STATES: u64 = (COMPILED_LIMIT / 1024) as u64;
+
+/// More states than the matcher's automaton for `node` has: a character
+/// is at most 4 UTF-8 bytes, a class or `.` at most 64 states per range
+/// (a range of characters splits into few runs of UTF-8 bytes), and a
+/// repetition copies its node once per count it may take.
+fn nfa_states(node: &Node) -> u64 {
+    match node {
+        Node::Empty | Node::Start | Node::End | Node::WordBoundary(_) => 1,
+        Node::Char(_) => 4,
+        Node::Any => 64,
+        Node::Class(class) => 64 * (class.items.len() as u64 + 1),
+        Node::Concat(nodes) | Node::Alt(nodes) => {
+            nodes.iter().fold(1u64 + nodes.len() as u64, |sum, n| {
+                sum.saturating_add(nfa_states(n))
+            })
+        }
+        Node::Repeat { node, min, max, .. } => {
+            let copies = u64::from(max.unwrap_or(*min)).max(u64::from(*min)) + 1;
+            nfa_states(node).saturating_mul(copies).saturating_add(2)
+        }
+    }
+}
 
 /// Writes `node` in the `regex` crate's syntax.
 fn write_node(node: &Node, out: &mut String) {
@@ -949,5 +991,36 @@ mod tests {
         assert!(!Regex::new("a$").unwrap().is_anchored());
         assert!(!Regex::new("^a\\$").unwrap().is_anchored());
         assert!(Regex::new("^a\\\\$").unwrap().is_anchored());
+    }
+
+    #[test]
+    fn a_pattern_compiled_on_first_use_is_one_that_compiles() {
+        // The largest of each shape below the size compiled at once.
+        for pattern in [
+            ".{61}",
+            "[^a]{30}",
+            "[\\x{80}-\\x{10FFFF}]{30}",
+            "[a-z\\d\\W\\s]{11}",
+            "(?:\\w|\\S|[^x]){9}",
+            "^([0-9]{1,3}[.]){3}[0-9]{1,3}/([0-9]|[12][0-9]|3[0-2])$",
+        ] {
+            let regex = Regex::new(pattern).unwrap();
+            let mut parser = Parser {
+                chars: pattern.chars().collect(),
+                pos: 0,
+            };
+            let states = nfa_states(&parser.alternation(0).unwrap());
+            assert!(states <= SURELY_COMPILED_STATES, "{pattern}: {states}");
+            assert!(regex.whole.get().is_none(), "{pattern}");
+            assert!(compile(&anchored(&regex.written)).is_ok(), "{pattern}");
+            assert!(compile(&regex.written).is_ok(), "{pattern}");
+        }
+    }
+
+    #[test]
+    fn a_pattern_too_large_to_compile_is_refused_where_it_is_written() {
+        let e = err("(.{1000}){1000}");
+        assert!(e.unsupported, "{e:?}");
+        assert!(e.message.contains("this large"), "{e:?}");
     }
 }
