@@ -164,8 +164,9 @@ fn check_target_with(
         return false;
     }
     // Heat's member templates, written beside the template and deployed
-    // as the nested stacks of their groups.
-    let (deployment, members) = infra::stacks::member_templates(deployment, "main");
+    // as the nested stacks of their groups, each kept with its deployment.
+    let (deployment, members) =
+        infra::stacks::member_templates(deployment, "main", &mut |_, member, _| member.clone());
     let (text, emitting) = infra::backend::emit(&deployment);
     if infra::diagnostics::has_errors(&emitting)
         || members
@@ -192,7 +193,7 @@ fn check_target_with(
     // `web`'s member template.
     let member_names: Vec<infra::backend::Names> = members
         .iter()
-        .map(|m| infra::backend::names(&m.deployment))
+        .map(|m| infra::backend::names(&m.finished))
         .collect();
     let resource_of = |name: &str| -> Option<(&infra::ir::Resource, Option<usize>)> {
         if let Some((outer, inner)) = name.split_once("].")
@@ -202,7 +203,7 @@ fn check_target_with(
                 .iter()
                 .position(|m| m.stack.as_deref() == Some(group))?;
             let at = member_names[m].resources.iter().position(|n| n == inner)?;
-            return Some((&members[m].deployment.resources[at], index.parse().ok()));
+            return Some((&members[m].finished.resources[at], index.parse().ok()));
         }
         let at = names.resources.iter().position(|n| *n == name)?;
         Some((&deployment.resources[at], None))

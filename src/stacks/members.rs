@@ -26,7 +26,9 @@ use crate::backend::emission;
 use crate::ir::{Context, Deployment, Expr, Output, Param, ParamType, Resource, ResourceId};
 use crate::target::Repetition;
 
-use super::{Finish, Part, STACK_NAME_PARAM, folded, output_exprs, read_name, read_of, read_path, unique};
+use super::{
+    Finish, Part, STACK_NAME_PARAM, folded, output_exprs, read_name, read_of, read_path, unique,
+};
 
 /// The member template's parameter that holds the member's index, which
 /// the Heat backend reads a copy's index (`Expr::CountIndex`) from.
