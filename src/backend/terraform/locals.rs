@@ -45,13 +45,43 @@ struct Facts {
     is_const: bool,
 }
 
-/// A node's own content and its children's keys: what makes its key.
+/// A node's own content and its children's keys: what makes its key. Its
+/// texts are interned (`Keys::text`) and up to `INLINE` children are kept
+/// in place, so that keying a node allocates only for a text never met or
+/// a node with more children.
 #[derive(PartialEq, Eq, Hash)]
 struct Structure {
     kind: u8,
     number: u64,
-    text: String,
-    children: Vec<Key>,
+    /// The id of its text (`Keys::text`).
+    text: u32,
+    children: Children,
+}
+
+/// The children of most nodes fit in place.
+const INLINE: usize = 3;
+
+/// A node's children's keys; an object's field names and an
+/// interpolation's text parts among them as text ids marked by `TEXT`.
+#[derive(PartialEq, Eq, Hash)]
+enum Children {
+    Inline(u8, [Key; INLINE]),
+    Heap(Box<[Key]>),
+}
+
+/// Marks a text id among a node's children's keys.
+const TEXT: Key = 1 << 31;
+
+impl Children {
+    fn new(keys: &[Key]) -> Children {
+        if keys.len() <= INLINE {
+            let mut inline = [0; INLINE];
+            inline[..keys.len()].copy_from_slice(keys);
+            Children::Inline(keys.len() as u8, inline)
+        } else {
+            Children::Heap(keys.into())
+        }
+    }
 }
 
 /// The key of each structure met, so that equal subexpressions are found by
@@ -59,6 +89,9 @@ struct Structure {
 #[derive(Default)]
 pub(super) struct Keys {
     known: rustc_hash::FxHashMap<Structure, Key>,
+    texts: rustc_hash::FxHashMap<Box<str>, u32>,
+    /// A buffer for a node's children's keys, reused from node to node.
+    scratch: Vec<Key>,
 }
 
 impl Keys {
@@ -66,37 +99,91 @@ impl Keys {
         let next = self.known.len() as Key;
         *self.known.entry(structure).or_insert(next)
     }
+
+    /// The id of `text`, interned.
+    fn text(&mut self, text: &str) -> u32 {
+        if let Some(&id) = self.texts.get(text) {
+            return id;
+        }
+        let id = self.texts.len() as u32;
+        self.texts.insert(text.into(), id);
+        id
+    }
+
+    /// The key of the leaf `(kind, number, text)`.
+    fn leaf(&mut self, kind: u8, number: u64, text: &str) -> Key {
+        let text = self.text(text);
+        self.intern(Structure {
+            kind,
+            number,
+            text,
+            children: Children::new(&[]),
+        })
+    }
+}
+
+/// Looks structures up without interning anything (`Emitter::find_key`).
+impl Keys {
+    fn find_text(&self, text: &str) -> Option<u32> {
+        self.texts.get(text).copied()
+    }
+
+    fn find(&self, structure: &Structure) -> Option<Key> {
+        self.known.get(structure).copied()
+    }
 }
 
 impl Emitter<'_> {
     /// The key of `e`, whose children have the keys `children`.
-    fn intern(&mut self, e: &Expr, children: Vec<Key>) -> Key {
+    fn intern(&mut self, e: &Expr, children: &[Key]) -> Key {
         // A keyed attribute read by member (`outputs.href`) is the same
         // read as by index (`outputs["href"]`): one key for both.
         if let Some((id, attribute, key)) = self.keyed_member(e) {
-            let base = self.keys.intern(leaf(9, id.index() as u64, attribute));
-            let index = self.keys.intern(leaf(4, 0, key));
+            let base = self.keys.leaf(9, id.index() as u64, attribute);
+            let index = self.keys.leaf(4, 0, key);
+            let empty = self.keys.text("");
             return self.keys.intern(Structure {
                 kind: 16,
                 number: 0,
-                text: String::new(),
-                children: vec![base, index],
+                text: empty,
+                children: Children::new(&[base, index]),
             });
         }
-        self.keys.intern(structure(e, children))
+        let mut all = std::mem::take(&mut self.keys.scratch);
+        all.clear();
+        let (kind, number, text) = content(e);
+        let keys = &mut self.keys;
+        let text = keys.text(text);
+        with_texts(e, children, &mut all, &mut |t| keys.text(t));
+        let key = self.keys.intern(Structure {
+            kind,
+            number,
+            text,
+            children: Children::new(&all),
+        });
+        self.keys.scratch = all;
+        key
     }
 
     /// The key of `e`, if it has one: an expression never met has none.
     fn find_key(&self, e: &Expr) -> Option<Key> {
-        let known = |structure: Structure| self.keys.known.get(&structure).copied();
+        let keys = &self.keys;
         if let Some((id, attribute, key)) = self.keyed_member(e) {
-            let base = known(leaf(9, id.index() as u64, attribute))?;
-            let index = known(leaf(4, 0, key))?;
-            return known(Structure {
+            let leaf = |kind, number, text| {
+                keys.find(&Structure {
+                    kind,
+                    number,
+                    text: keys.find_text(text)?,
+                    children: Children::new(&[]),
+                })
+            };
+            let base = leaf(9, id.index() as u64, attribute)?;
+            let index = leaf(4, 0, key)?;
+            return keys.find(&Structure {
                 kind: 16,
                 number: 0,
-                text: String::new(),
-                children: vec![base, index],
+                text: keys.find_text("")?,
+                children: Children::new(&[base, index]),
             });
         }
         let mut children = Vec::new();
@@ -112,7 +199,25 @@ impl Emitter<'_> {
         if !found {
             return None;
         }
-        known(structure(e, children))
+        let (kind, number, text) = content(e);
+        let text = keys.find_text(text)?;
+        let mut all = Vec::with_capacity(children.len());
+        let mut missing = false;
+        with_texts(e, &children, &mut all, &mut |t| {
+            keys.find_text(t).unwrap_or_else(|| {
+                missing = true;
+                0
+            })
+        });
+        if missing {
+            return None;
+        }
+        keys.find(&Structure {
+            kind,
+            number,
+            text,
+            children: Children::new(&all),
+        })
     }
 
     /// `e` as the resource, keyed attribute and key it reads by member.
@@ -125,59 +230,44 @@ impl Emitter<'_> {
     }
 }
 
-fn leaf(kind: u8, number: u64, text: &str) -> Structure {
-    Structure {
-        kind,
-        number,
-        text: text.to_string(),
-        children: Vec::new(),
+/// Appends to `out` the keys of `e`'s children, with an object's field
+/// names before each field's value and an interpolation's text parts in
+/// place, each as its text id (from `text`) marked by `TEXT`.
+fn with_texts(e: &Expr, children: &[Key], out: &mut Vec<Key>, text: &mut dyn FnMut(&str) -> u32) {
+    match e {
+        Expr::Object(fields) => {
+            for (name, &child) in fields.keys().zip(children) {
+                out.push(text(name) | TEXT);
+                out.push(child);
+            }
+        }
+        Expr::Interp(parts) => {
+            let mut children = children.iter();
+            for part in parts {
+                match part {
+                    Part::Text(t) => out.push(text(t) | TEXT),
+                    Part::Expr(_) => out.extend(children.next()),
+                }
+            }
+        }
+        _ => out.extend_from_slice(children),
     }
 }
 
-fn structure(e: &Expr, children: Vec<Key>) -> Structure {
-    let (kind, number, text): (u8, u64, &str) = match e {
+/// A node's own content: its kind, a number and a text.
+fn content(e: &Expr) -> (u8, u64, &str) {
+    match e {
         Expr::Null => (0, 0, ""),
         Expr::Bool(b) => (1, *b as u64, ""),
         Expr::Int(i) => (2, *i as u64, ""),
         Expr::Number(n) => (3, n.to_bits(), ""),
         Expr::String(s) => (4, 0, s),
         Expr::List(_) => (5, 0, ""),
-        Expr::Object(fields) => {
-            let mut text = String::new();
-            for k in fields.keys() {
-                text.push_str(k);
-                text.push('\0');
-            }
-            return Structure {
-                kind: 6,
-                number: 0,
-                text,
-                children,
-            };
-        }
+        Expr::Object(_) => (6, 0, ""),
         Expr::Param(p) => (7, 0, p),
         Expr::Ref(id) => (8, id.index() as u64, ""),
         Expr::Attr(id, path) => (9, id.index() as u64, path),
-        Expr::Interp(parts) => {
-            // Where the text parts are among the expressions.
-            let mut text = String::new();
-            for part in parts {
-                match part {
-                    Part::Text(t) => {
-                        text.push('t');
-                        text.push_str(t);
-                        text.push('\0');
-                    }
-                    Part::Expr(_) => text.push('e'),
-                }
-            }
-            return Structure {
-                kind: 10,
-                number: 0,
-                text,
-                children,
-            };
-        }
+        Expr::Interp(_) => (10, 0, ""),
         Expr::Not(_) => (11, 0, ""),
         Expr::Neg(_) => (12, 0, ""),
         Expr::Binary(op, ..) => (13, *op as u64, ""),
@@ -189,12 +279,6 @@ fn structure(e: &Expr, children: Vec<Key>) -> Structure {
         Expr::CountIndex => (19, 0, ""),
         Expr::Import(_) => (21, 0, ""),
         Expr::Copies { of, .. } => (20, of.index() as u64, ""),
-    };
-    Structure {
-        kind,
-        number,
-        text: text.to_string(),
-        children,
     }
 }
 
@@ -280,9 +364,10 @@ impl<'d> Emitter<'d> {
         // candidates are counted on these on each round.
         let mut nodes: Vec<Node> = Vec::new();
         let mut starts = Vec::with_capacity(roots.len());
+        let mut stack = Vec::new();
         for (root, _) in &roots {
             starts.push(nodes.len());
-            self.annotate(root, &mut nodes);
+            self.annotate(root, &mut nodes, &mut stack);
         }
         let roots_end = nodes.len();
         for _ in 0..MAX_LOCALS {
@@ -326,8 +411,15 @@ impl<'d> Emitter<'d> {
     }
 
     /// Appends the nodes of `e`, pre-order, each with its structural key;
-    /// returns what its parent needs of it.
-    fn annotate<'e>(&mut self, e: &'e Expr, nodes: &mut Vec<Node<'e>>) -> Facts {
+    /// returns what its parent needs of it. `stack` holds the keys of the
+    /// children of the nodes being annotated, so that none needs a list of
+    /// its own.
+    fn annotate<'e>(
+        &mut self,
+        e: &'e Expr,
+        nodes: &mut Vec<Node<'e>>,
+        stack: &mut Vec<Key>,
+    ) -> Facts {
         let at = nodes.len();
         nodes.push(Node {
             expr: e,
@@ -336,13 +428,13 @@ impl<'d> Emitter<'d> {
             end: 0,
             candidate: false,
         });
-        let mut children = Vec::new();
+        let base = stack.len();
         let mut size = 1;
         let mut ok = true;
         let mut all_const = true;
         e.for_each_child(|child| {
-            let facts = self.annotate(child, nodes);
-            children.push(facts.key);
+            let facts = self.annotate(child, nodes, stack);
+            stack.push(facts.key);
             size += facts.size;
             ok &= facts.ok;
             all_const &= facts.is_const;
@@ -350,7 +442,8 @@ impl<'d> Emitter<'d> {
         if let Expr::Interp(parts) = e {
             size += parts.iter().filter(|p| matches!(p, Part::Text(_))).count();
         }
-        let key = self.intern(e, children);
+        let key = self.intern(e, &stack[base..]);
+        stack.truncate(base);
         ok &= match e {
             Expr::CountIndex => false,
             Expr::Ref(id) | Expr::Attr(id, _) => self
