@@ -71,16 +71,6 @@ fn deploy_with(
     deployed
 }
 
-/// The keys of the deployed resources of `type_name`, in order.
-fn of_type<'d>(deployed: &'d Deployed, type_name: &str) -> Vec<&'d str> {
-    deployed
-        .resources
-        .iter()
-        .filter(|(_, r)| r.type_name == type_name)
-        .map(|(k, _)| k.as_str())
-        .collect()
-}
-
 #[test]
 fn cloudformation_unrolls_to_the_max_and_the_members_follow_the_count() {
     let (template, _) = build(Target::CloudFormation);
@@ -88,7 +78,7 @@ fn cloudformation_unrolls_to_the_max_and_the_members_follow_the_count() {
         let deployed = deploy(Target::CloudFormation, &template, "N", n);
         let servers: Vec<String> = (0..n).map(|i| format!("Web{i}")).collect();
         assert_eq!(
-            of_type(&deployed, "AWS::EC2::Instance"),
+            deployed.of_type("AWS::EC2::Instance"),
             servers,
             "servers for n = {n}"
         );
@@ -112,8 +102,8 @@ fn heat_unrolls_a_server_of_several_resources_and_its_members_to_the_max() {
     for n in 0..=3 {
         let deployed = deploy(Target::Heat, &template, "n", n);
         let servers: Vec<String> = (0..n).map(|i| format!("web_{i}_server")).collect();
-        assert_eq!(of_type(&deployed, "OS::Nova::Server"), servers, "n = {n}");
-        let members = of_type(&deployed, "OS::Octavia::PoolMember");
+        assert_eq!(deployed.of_type("OS::Nova::Server"), servers, "n = {n}");
+        let members = deployed.of_type("OS::Octavia::PoolMember");
         let expected: Vec<String> = (0..n).map(|i| format!("balancer_member_{i}")).collect();
         assert_eq!(members, expected, "members for n = {n}");
         for (i, key) in members.iter().enumerate() {
@@ -151,8 +141,8 @@ fn terraform_counts_the_servers_and_pairs_the_members_by_index() {
         let (template, _) = build(target);
         for n in [0, 1, 3] {
             let deployed = deploy(target, &template, "n", n);
-            let servers = of_type(&deployed, server);
-            let members = of_type(&deployed, member);
+            let servers = deployed.of_type(server);
+            let members = deployed.of_type(member);
             assert_eq!(
                 servers.len(),
                 n as usize,
@@ -288,8 +278,8 @@ fn terraform_keys_copies_over_a_list_of_names_so_removing_one_keeps_the_others()
             ),
         };
         for deployed in [&before, &after] {
-            let servers = of_type(deployed, server);
-            let members = of_type(deployed, member);
+            let servers = deployed.of_type(server);
+            let members = deployed.of_type(member);
             assert_eq!(servers.len(), members.len(), "{}", target.name());
             for key in members {
                 let copy = &key[key.find('[').expect("keyed")..];

@@ -74,15 +74,6 @@ fn deploy_with(templates: &[(String, String)], params: &[(&str, serde_json::Valu
     deployed
 }
 
-fn of_type<'d>(deployed: &'d Deployed, type_name: &str) -> Vec<&'d str> {
-    deployed
-        .resources
-        .iter()
-        .filter(|(_, r)| r.type_name == type_name)
-        .map(|(k, _)| k.as_str())
-        .collect()
-}
-
 fn reads(v: &Val) -> Vec<String> {
     let mut read = std::collections::BTreeSet::new();
     v.references(&mut read);
@@ -126,10 +117,11 @@ fn each_server_has_its_own_port_and_the_pool_members_are_their_addresses() {
     let templates = build(PROGRAM);
     for n in 0..=3 {
         let deployed = deploy(&templates, n);
-        let servers = of_type(&deployed, "OS::Nova::Server");
+        let servers = deployed.of_type("OS::Nova::Server");
         let expected: Vec<String> = (0..n).map(|i| format!("web[{i}].web_server")).collect();
         assert_eq!(servers, expected, "servers for n = {n}");
-        let ports: Vec<&str> = of_type(&deployed, "OS::Neutron::Port")
+        let ports: Vec<&str> = deployed
+            .of_type("OS::Neutron::Port")
             .into_iter()
             .filter(|k| k.starts_with("web["))
             .collect();
@@ -148,7 +140,7 @@ fn each_server_has_its_own_port_and_the_pool_members_are_their_addresses() {
                 "fixed_ips.0.ip_address".into(),
             ));
         }
-        let members = of_type(&deployed, "OS::Octavia::PoolMember");
+        let members = deployed.of_type("OS::Octavia::PoolMember");
         let got: Vec<Val> = members
             .iter()
             .map(|k| deployed.resources[*k].properties["address"].clone())
@@ -182,7 +174,7 @@ fn a_conditional_group_exists_with_its_condition_and_reads_the_programs_own_inde
                 ("index", json!("x")),
             ];
             let deployed = deploy_with(&templates, &params);
-            let servers = of_type(&deployed, "OS::Nova::Server");
+            let servers = deployed.of_type("OS::Nova::Server");
             let expected = if enabled { n } else { 0 };
             assert_eq!(servers.len(), expected as usize, "{params:?}");
             for (i, key) in servers.iter().enumerate() {
@@ -209,7 +201,7 @@ fn the_pool_members_follow_the_live_colour() {
             } else {
                 ("green", green)
             };
-            let members = of_type(&deployed, "OS::Octavia::PoolMember");
+            let members = deployed.of_type("OS::Octavia::PoolMember");
             let got: Vec<Val> = members
                 .iter()
                 .map(|k| deployed.resources[*k].properties["address"].clone())
@@ -223,7 +215,7 @@ fn the_pool_members_follow_the_live_colour() {
                 })
                 .collect();
             assert_eq!(got, expected, "{params:?}");
-            let servers = of_type(&deployed, "OS::Nova::Server");
+            let servers = deployed.of_type("OS::Nova::Server");
             assert_eq!(servers.len(), (blue + green) as usize, "{params:?}");
         }
     }

@@ -183,20 +183,8 @@ impl Checker<'_> {
         if !seen.insert(schema) {
             return None;
         }
-        let SchemaKind::Component { module, index } = self.schemas[schema.0 as usize].kind else {
-            return None;
-        };
-        let m = &self.modules[module.0 as usize];
-        let Some(ItemKind::Component(component)) = m.ast.items.get(index).map(|i| &i.kind) else {
-            return None;
-        };
-        for r in component_resources(component) {
-            let inner = m
-                .names
-                .of(&r.name)
-                .and_then(|decl| self.resources.get(module.0 as usize)?.get(decl))
-                .and_then(|info| info.schema);
-            let Some(inner) = inner else { continue };
+        let (_, members) = self.component_members(schema)?;
+        for (r, inner) in members {
             if self.schemas[inner.0 as usize].state == StateClass::Persistent {
                 return Some((r.name.name.clone(), r.name.span));
             }
@@ -239,31 +227,20 @@ impl Checker<'_> {
             );
         }
         for id in 0..self.schemas.len() {
-            let SchemaKind::Component { module, index } = self.schemas[id].kind else {
-                continue;
-            };
-            let m = &self.modules[module.0 as usize];
-            let Some(ItemKind::Component(component)) = m.ast.items.get(index).map(|i| &i.kind)
-            else {
+            let Some((component, members)) = self.component_members(SchemaId(id as u32)) else {
                 continue;
             };
             if component.state != Some(StateClass::Stateless) {
                 continue;
             }
             let mut found = Vec::new();
-            for r in component_resources(component) {
-                let inner = m
-                    .names
-                    .of(&r.name)
-                    .and_then(|decl| self.resources.get(module.0 as usize)?.get(decl))
-                    .and_then(|info| info.schema);
-                let Some(inner) = inner else { continue };
+            for (r, inner) in members {
                 // A persistent type of itself is reported where it is checked.
                 if self.schemas[inner.0 as usize].state == StateClass::Persistent {
                     continue;
                 }
                 let mut seen = HashSet::default();
-                seen.insert(crate::sema::ty::SchemaId(id as u32));
+                seen.insert(SchemaId(id as u32));
                 if let Some(held) = self.persistent_inside(inner, &mut seen) {
                     found.push((
                         r.name.clone(),
@@ -294,6 +271,32 @@ impl Checker<'_> {
                 );
             }
         }
+    }
+}
+
+impl Checker<'_> {
+    /// The component `schema` is the type of, and each resource it
+    /// declares (body and `target` blocks) with the type that resource
+    /// has; `None` for a type that is not a component.
+    fn component_members(
+        &self,
+        schema: SchemaId,
+    ) -> Option<(&Component, Vec<(&Resource, SchemaId)>)> {
+        let SchemaKind::Component { module, index } = self.schemas[schema.0 as usize].kind else {
+            return None;
+        };
+        let m = &self.modules[module.0 as usize];
+        let Some(ItemKind::Component(component)) = m.ast.items.get(index).map(|i| &i.kind) else {
+            return None;
+        };
+        let members = component_resources(component)
+            .filter_map(|r| {
+                let decl = m.names.of(&r.name)?;
+                let inner = self.resources.get(module.0 as usize)?.get(decl)?.schema?;
+                Some((r, inner))
+            })
+            .collect();
+        Some((component, members))
     }
 }
 

@@ -107,6 +107,17 @@ pub struct Deployed {
     pub problems: Vec<String>,
 }
 
+impl Deployed {
+    /// The keys of the deployed resources of `type_name`, in order.
+    pub fn of_type(&self, type_name: &str) -> Vec<&str> {
+        self.resources
+            .iter()
+            .filter(|(_, r)| r.type_name == type_name)
+            .map(|(k, _)| k.as_str())
+            .collect()
+    }
+}
+
 impl Val {
     /// The keys and names of the resources this value refers to.
     pub fn references(&self, out: &mut BTreeSet<String>) {
