@@ -113,7 +113,7 @@ fn check_phases_once(
         .expect("the program's directory");
     let file = db.add(path.display().to_string(), Some(path), text.to_string());
     let (ast, _) = infra::syntax::parse(file, text);
-    let ast = std::rc::Rc::new(ast);
+    let ast = std::sync::Arc::new(ast);
     mark(0);
     let (names, name_diagnostics) = infra::sema::resolve::resolve(&ast);
     let names = std::sync::Arc::new(names);

@@ -16,7 +16,7 @@ use rustc_hash::FxBuildHasher;
 /// for their many small keys.
 pub type Map<V> = IndexMap<String, V, FxBuildHasher>;
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::builtins::Builtin;
 pub use crate::native::{DnsRecord, FinalSnapshot, KeyedAttribute, NativeFacts};
@@ -117,7 +117,7 @@ pub struct Resource {
     pub snapshot: bool,
     /// What its native schema says the backends read (attributes that are
     /// lists, sensitive, addresses; final-snapshot arguments; ...).
-    pub facts: Rc<NativeFacts>,
+    pub facts: Arc<NativeFacts>,
     /// Where the program declares it: the entry file's resource this one
     /// was made for (a portable type's native resources share it).
     pub span: Span,
@@ -300,7 +300,7 @@ impl Resource {
             state: StateClass::Stateless,
             deletion: None,
             snapshot: false,
-            facts: Rc::default(),
+            facts: Arc::default(),
             span: Span::default(),
             declared: Span::default(),
             copy: None,

@@ -43,7 +43,7 @@ const PARALLEL_MIN_BYTES: usize = 64 * 1024;
 /// One parsed file of a compilation.
 pub struct Parsed {
     pub file: FileId,
-    pub ast: std::rc::Rc<ast::SourceFile>,
+    pub ast: std::sync::Arc<ast::SourceFile>,
 }
 
 /// What a compilation is given besides its files.
@@ -99,7 +99,7 @@ pub fn parse_files(paths: &[std::path::PathBuf]) -> Result<Checked, workspace::I
                 diagnostics.extend(syntax);
                 files.push(Parsed {
                     file,
-                    ast: std::rc::Rc::new(ast),
+                    ast: std::sync::Arc::new(ast),
                 });
             }
             Err(diagnostic) => diagnostics.push(*diagnostic),
@@ -160,7 +160,7 @@ fn check_for(
             diagnostics.push(empty_program(file, len));
         }
         diagnostics.extend(syntax);
-        let ast = std::rc::Rc::new(ast);
+        let ast = std::sync::Arc::new(ast);
         if syntax_ok {
             // Names are resolved first: every later phase reads them. The
             // dependency graph needs only the tree and the names: on a large
@@ -440,55 +440,121 @@ fn lower_and_emit(
         if !program.deploys() {
             continue;
         }
-        for target in lower::targets_of(program, targets, &mut found) {
-            let (deployment, lowering) = lower::lower_within(program, target, program.budget);
-            // Not asked for, a target a portable type has no form on is not
-            // one the program can compile to: it is left out, as `infra
-            // check` promises ("every target the program can compile to").
-            let unsupported = lowering
-                .iter()
-                .any(|d| d.code.id == diagnostics::codes::E0501.id);
-            if targets.is_empty() && unsupported {
-                continue;
-            }
-            let failed = diagnostics::has_errors(&lowering);
-            found.extend(lowering);
-            if failed || (deployment.resources.is_empty() && deployment.outputs.is_empty()) {
-                continue;
-            }
-            let stem = stem(&checked.db, *file);
-            // Each part's map is made as the part is, so that its IR is
-            // dropped at once; `check` makes none.
-            let mut finish = |stack: Option<&str>, d: &ir::Deployment, sections: &_| {
-                (mode == Mode::Build).then(|| mapped(&checked.db, &stem, stack, d, sections))
-            };
-            let (deployment, members) = stacks::member_templates(deployment, &stem, &mut finish);
-            let (mut parts, placing) = stacks::split(deployment, &stem, &mut finish);
-            parts.extend(members);
-            let failed = diagnostics::has_errors(&placing)
-                || parts
-                    .iter()
-                    .any(|p| diagnostics::has_errors(&p.diagnostics));
-            found.extend(placing);
-            for part in parts {
-                found.extend(part.diagnostics);
-                if let Some(mapped) = part.finished.filter(|_| !failed) {
-                    templates.push(Template {
-                        file: *file,
-                        target,
-                        stack: part.stack,
-                        text: part.text,
-                        origins: mapped.origins,
-                        map: mapped.map,
-                    });
-                }
-            }
+        let chosen = lower::targets_of(program, targets, &mut found);
+        let each = |target: ir::Target| {
+            lower_for(checked, *file, program, target, targets.is_empty(), mode)
+        };
+        for (diagnostics, made) in on_every_core(&chosen, each) {
+            found.extend(diagnostics);
+            templates.extend(made);
         }
     }
     // A decision lowering takes alike for every target (a copy's name, say)
     // is reported once, not once per target.
     let mut seen = std::collections::HashSet::new();
     found.retain(|d| seen.insert((d.code.id, d.primary.span, d.message.clone())));
+    (found, templates)
+}
+
+/// `each` of `items`, in their order, on as many threads as there are
+/// cores and items. Inside a thread pool (a directory of programs, already
+/// one per core) all run on the calling thread.
+fn on_every_core<T: Copy + Sync, R: Send>(items: &[T], each: impl Fn(T) -> R + Sync) -> Vec<R> {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let threads = cores.min(items.len());
+    if threads <= 1 || rayon::current_thread_index().is_some() {
+        return items.iter().map(|&item| each(item)).collect();
+    }
+    // Each thread takes the next item left: the targets' costs differ.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let Some(&item) = items.get(i) else {
+                break done;
+            };
+            done.push((i, each(item)));
+        }
+    };
+    let mut results: Vec<(usize, R)> = std::thread::scope(|scope| {
+        // With the compiler's own stack, as on the main thread.
+        let others: Vec<_> = (1..threads)
+            .filter_map(|_| {
+                std::thread::Builder::new()
+                    .stack_size(STACK_SIZE)
+                    .spawn_scoped(scope, work)
+                    .ok()
+            })
+            .collect();
+        let mut results = work();
+        for other in others {
+            results.extend(
+                other
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            );
+        }
+        results
+    });
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
+}
+
+/// One program lowered and emitted for one target: its diagnostics, and in
+/// `Mode::Build` its templates when nothing failed.
+fn lower_for(
+    checked: &Checked,
+    file: FileId,
+    program: &sema::check::Program,
+    target: ir::Target,
+    every_target: bool,
+    mode: Mode,
+) -> (Vec<Diagnostic>, Vec<Template>) {
+    let mut found = Vec::new();
+    let mut templates = Vec::new();
+    let (deployment, lowering) = lower::lower_within(program, target, program.budget);
+    // Not asked for, a target a portable type has no form on is not
+    // one the program can compile to: it is left out, as `infra
+    // check` promises ("every target the program can compile to").
+    let unsupported = lowering
+        .iter()
+        .any(|d| d.code.id == diagnostics::codes::E0501.id);
+    if every_target && unsupported {
+        return (found, templates);
+    }
+    let failed = diagnostics::has_errors(&lowering);
+    found.extend(lowering);
+    if failed || (deployment.resources.is_empty() && deployment.outputs.is_empty()) {
+        return (found, templates);
+    }
+    let stem = stem(&checked.db, file);
+    // Each part's map is made as the part is, so that its IR is
+    // dropped at once; `check` makes none.
+    let mut finish = |stack: Option<&str>, d: &ir::Deployment, sections: &_| {
+        (mode == Mode::Build).then(|| mapped(&checked.db, &stem, stack, d, sections))
+    };
+    let (deployment, members) = stacks::member_templates(deployment, &stem, &mut finish);
+    let (mut parts, placing) = stacks::split(deployment, &stem, &mut finish);
+    parts.extend(members);
+    let failed = diagnostics::has_errors(&placing)
+        || parts
+            .iter()
+            .any(|p| diagnostics::has_errors(&p.diagnostics));
+    found.extend(placing);
+    for part in parts {
+        found.extend(part.diagnostics);
+        if let Some(mapped) = part.finished.filter(|_| !failed) {
+            templates.push(Template {
+                file,
+                target,
+                stack: part.stack,
+                text: part.text,
+                origins: mapped.origins,
+                map: mapped.map,
+            });
+        }
+    }
     (found, templates)
 }
 

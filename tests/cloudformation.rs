@@ -12,7 +12,7 @@ mod named_ir;
 mod tools;
 
 use infra::builtins::Builtin;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use infra::ir::{
     Context, Deletion, Deployment, Expr, NativeFacts, Output, Param, ParamType, Part, Resource,
@@ -34,7 +34,7 @@ fn resource(id: &str, type_name: &str, properties: Vec<(&str, Expr)>) -> Resourc
 /// `image` says (through lowering).
 fn instance(id: &str, properties: Vec<(&str, Expr)>) -> Resource {
     Resource {
-        facts: Rc::new(NativeFacts {
+        facts: Arc::new(NativeFacts {
             image_property: Some(vec!["ImageId".into()]),
             ..NativeFacts::default()
         }),

@@ -57,7 +57,7 @@ fn every_stdlib_file_type_checks_cleanly() {
         let (_, diagnostics) = infra::sema::check::check(
             &mut db,
             file,
-            std::rc::Rc::new(ast),
+            std::sync::Arc::new(ast),
             std::sync::Arc::new(names),
             None,
             &Default::default(),

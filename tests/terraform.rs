@@ -11,7 +11,7 @@ mod named_ir;
 mod tools;
 
 use infra::builtins::Builtin;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use infra::ir::{
     Context, Deletion, Deployment, Expr, NativeFacts, Output, Param, ParamType, Part, Resource,
@@ -28,7 +28,7 @@ fn resource(id: &str, snake: &str, ty: &str, properties: Vec<(&str, Expr)>) -> R
 /// `sensitive_attributes` says (lowering copies them).
 fn password(properties: Vec<(&str, Expr)>) -> Resource {
     Resource {
-        facts: Rc::new(NativeFacts {
+        facts: Arc::new(NativeFacts {
             sensitive_attributes: vec!["bcrypt_hash".into(), "result".into()],
             ..NativeFacts::default()
         }),

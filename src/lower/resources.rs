@@ -969,7 +969,7 @@ impl<'p> Expander<'p> {
             state,
             deletion,
             snapshot,
-            facts: Rc::default(),
+            facts: Default::default(),
             span,
             declared: r.name.span,
             copy: self.top_copy.as_ref().map(|(n, _)| *n),

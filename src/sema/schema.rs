@@ -5,7 +5,7 @@
 use indexmap::IndexMap;
 use rustc_hash::FxBuildHasher;
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use super::check::ModuleId;
 use super::params::Constraints;
@@ -57,7 +57,7 @@ pub struct Schema {
     pub addressing: Addressing,
     /// What the backends read of a native type (empty for a component),
     /// shared with every native resource made of it.
-    pub facts: Rc<NativeFacts>,
+    pub facts: Arc<NativeFacts>,
     /// What a change of a property does to a deployed resource of a native
     /// type (its schema's `replaced_by` and `may_replace`).
     pub replacement: Replacement,
@@ -69,7 +69,7 @@ pub struct Schema {
     /// What a native type's schema says of the members its properties
     /// hold: constraints at paths, objects that need one of some sets of
     /// members. Empty for a component.
-    pub members: Rc<MemberRules>,
+    pub members: Arc<MemberRules>,
 }
 
 /// The schema settings of a native type about the members of its

@@ -1,6 +1,6 @@
 //! The types of values.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 use rustc_hash::FxBuildHasher;
@@ -27,31 +27,31 @@ pub enum Ty {
     Number,
     String,
     /// A string literal type, `"small"`.
-    Literal(Rc<str>),
-    List(Rc<Ty>),
-    Map(Rc<Ty>),
+    Literal(Arc<str>),
+    List(Arc<Ty>),
+    Map(Arc<Ty>),
     /// Fields with their types and whether each is optional.
     /// Shared: schemas hand the same object types to every resource.
-    Object(Rc<Fields>),
-    Optional(Rc<Ty>),
-    Union(Rc<[Ty]>),
+    Object(Arc<Fields>),
+    Optional(Arc<Ty>),
+    Union(Arc<[Ty]>),
     /// A reference to a resource of this schema.
     Resource(SchemaId),
 }
 
 impl Ty {
     pub fn list(of: Ty) -> Ty {
-        Ty::List(Rc::new(of))
+        Ty::List(Arc::new(of))
     }
 
     pub fn map(of: Ty) -> Ty {
-        Ty::Map(Rc::new(of))
+        Ty::Map(Arc::new(of))
     }
 
     pub fn optional(of: Ty) -> Ty {
         match of {
             Ty::Optional(_) | Ty::Any | Ty::Error | Ty::Null => of,
-            other => Ty::Optional(Rc::new(other)),
+            other => Ty::Optional(Arc::new(other)),
         }
     }
 
@@ -117,10 +117,10 @@ impl Ty {
                 Ty::Union(members.into())
             }
             (Ty::List(x), Ty::List(y)) => {
-                Ty::list(Ty::join(Rc::unwrap_or_clone(x), Rc::unwrap_or_clone(y)))
+                Ty::list(Ty::join(Arc::unwrap_or_clone(x), Arc::unwrap_or_clone(y)))
             }
             (Ty::Optional(x), y) | (y, Ty::Optional(x)) => {
-                Ty::optional(Ty::join(Rc::unwrap_or_clone(x), y))
+                Ty::optional(Ty::join(Arc::unwrap_or_clone(x), y))
             }
             (x, y) => {
                 if accepts(&x, &y) {
@@ -150,7 +150,7 @@ pub fn accepts(expected: &Ty, found: &Ty) -> bool {
         (Ty::Map(e), Ty::Map(f)) => accepts(e, f),
         (Ty::Map(e), Ty::Object(fields)) => fields.values().all(|(f, _)| accepts(e, f)),
         // Every type accepts itself; schemas share their object types.
-        (Ty::Object(expected), Ty::Object(found)) if Rc::ptr_eq(expected, found) => true,
+        (Ty::Object(expected), Ty::Object(found)) if Arc::ptr_eq(expected, found) => true,
         (Ty::Object(expected), Ty::Object(found)) => {
             // A null in an optional field leaves the field out, so an
             // optional field also takes a value that may be null.

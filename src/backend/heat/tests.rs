@@ -4,7 +4,7 @@ use crate::builtins::Builtin;
 use serde_json::{Value, json};
 
 use crate::backend::common::testing::*;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::ir::{
     Context, Deletion, Deployment, DnsRecord, Expr, NativeFacts, Output, Param, ParamType,
@@ -1008,14 +1008,14 @@ fn a_cname_to_an_address_is_an_error() {
     // As the schemas' `address_attributes` and `dns_record` say, through
     // lowering.
     let vip = Resource {
-        facts: Rc::new(NativeFacts {
+        facts: Arc::new(NativeFacts {
             address_attributes: vec!["floating_ip_address".into(), "fixed_ip_address".into()],
             ..NativeFacts::default()
         }),
         ..resource("Vip", "vip", "OS::Neutron::FloatingIP", vec![])
     };
     let record = |kind: &str, value: Expr| Resource {
-        facts: Rc::new(NativeFacts {
+        facts: Arc::new(NativeFacts {
             dns_record: Some(DnsRecord {
                 type_property: "type".into(),
                 records: "records".into(),

@@ -3,7 +3,7 @@
 //! a conditional); names, attributes, operators, built-in calls,
 //! comprehensions, and narrowing by `x != null`.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use super::secrets::Secret;
 use super::{Checker, Entry, Scope};
@@ -553,7 +553,7 @@ impl Checker<'_> {
         match resolved.and_then(|(id, _)| scope.entries.get(id)) {
             Some(Entry::Param(t, secret)) => {
                 if let Some(origin) = *secret {
-                    self.note_secret(Rc::new(Secret {
+                    self.note_secret(Arc::new(Secret {
                         read: name.span,
                         name: name.name.clone(),
                         source: name.name.clone(),
@@ -639,7 +639,7 @@ impl Checker<'_> {
                         );
                         let read = base_span.to(name.span);
                         let shown = self.source_text(read);
-                        self.note_secret(Rc::new(Secret {
+                        self.note_secret(Arc::new(Secret {
                             read,
                             name: shown.clone(),
                             source: shown,
@@ -857,7 +857,7 @@ pub(super) fn bind(
     binding: &Binding,
     iterable: &Ty,
     element: Ty,
-    secret: Option<Rc<Secret>>,
+    secret: Option<Arc<Secret>>,
 ) {
     let Some(first) = scope.names.of(&binding.first) else {
         return;

@@ -4,7 +4,7 @@
 //! component's params against the constants its instances pass.
 
 use std::cell::RefCell;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 use rustc_hash::{FxBuildHasher, FxHashMap as HashMap};
@@ -416,7 +416,7 @@ impl Checker<'_> {
         let mut seen: Option<HashMap<&str, Span>> = (properties.len() > FEW_PROPERTIES)
             .then(|| HashMap::with_capacity_and_hasher(properties.len(), FxBuildHasher));
         // The schema, once its fields are resolved.
-        let mut resolved: Option<Rc<Schema>> = None;
+        let mut resolved: Option<Arc<Schema>> = None;
         // A property the schema lacks, likely a misspelt one of those a
         // one-of rule names: that rule is not checked then.
         let mut unknown = false;

@@ -3,7 +3,6 @@
 //! demand and checked once.
 
 use std::path::Path;
-use std::rc::Rc;
 use std::sync::Arc;
 
 use super::{Checker, ModuleId};
@@ -103,7 +102,7 @@ impl Checker<'_> {
         if !broken {
             self.diagnostics.extend(name_diagnostics);
         }
-        let ast = Rc::new(ast);
+        let ast = Arc::new(ast);
         // Imports of this file resolve from where it was found, as written.
         let id = self.add_module(ast.clone(), Arc::new(names), joined.parent(), None);
         self.user_modules.insert(canonical.clone(), id);
@@ -138,7 +137,7 @@ impl Checker<'_> {
         // every program.
         let (names, _) = crate::sema::resolve::resolve(&ast);
         let id = self.add_module(
-            Rc::new(ast),
+            Arc::new(ast),
             Arc::new(names),
             None,
             namespace.map(str::to_string),

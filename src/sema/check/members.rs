@@ -4,7 +4,7 @@
 //! sets of members (`one_of_required`, E0231). Only values known at
 //! compile time are checked; a part known at deploy time is the target's.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use super::items::constants;
 use super::{Checker, Scope};
@@ -17,7 +17,7 @@ use crate::syntax::ast::*;
 
 /// The constraints of the members of one property: each with its path and
 /// the steps there.
-pub(super) type MemberConstraints = Rc<Vec<(String, Vec<Step>, crate::sema::params::Constraints)>>;
+pub(super) type MemberConstraints = Arc<Vec<(String, Vec<Step>, crate::sema::params::Constraints)>>;
 
 impl Checker<'_> {
     /// The constraints of the members of `key` that `value` sets, checked
@@ -40,7 +40,7 @@ impl Checker<'_> {
         let rules = match cached {
             Some(rules) => rules,
             None => {
-                let rules = Rc::new(self.member_constraints(&schema_rc, key));
+                let rules = Arc::new(self.member_constraints(&schema_rc, key));
                 self.member_constraint_cache
                     .insert((schema, key.to_string()), rules.clone());
                 rules

@@ -42,7 +42,6 @@ pub use exprs::canon;
 
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
-use std::rc::Rc;
 use std::sync::Arc;
 
 use indexmap::IndexMap;
@@ -66,7 +65,7 @@ pub struct ModuleId(pub u32);
 /// A checked program: what lowering needs to expand it for a target.
 pub struct Program {
     /// Every loaded module (the entry file, imports, stdlib files), by id.
-    pub modules: Vec<Rc<SourceFile>>,
+    pub modules: Vec<Arc<SourceFile>>,
     /// What every name of each module refers to, by module id.
     pub names: Vec<Arc<Names>>,
     pub entry: ModuleId,
@@ -130,7 +129,7 @@ impl Program {
 }
 
 struct Module {
-    ast: Rc<SourceFile>,
+    ast: Arc<SourceFile>,
     names: Arc<Names>,
     /// The directory imports are relative to; `None` for stdlib files.
     dir: Option<PathBuf>,
@@ -199,7 +198,7 @@ pub struct Checker<'db> {
     loading: Vec<(PathBuf, String, Span)>,
     /// Shared so that a schema can be read while the checker is borrowed
     /// mutably.
-    schemas: Vec<Rc<Schema>>,
+    schemas: Vec<Arc<Schema>>,
     component_schemas: HashMap<(ModuleId, String), SchemaId>,
     native_schemas: HashMap<String, Option<SchemaId>>,
     /// The schema an `existing` declaration of a native type is checked
@@ -233,7 +232,7 @@ pub struct Checker<'db> {
     /// taken: secrecy is tracked beside types, as every operator, call,
     /// interpolation, list, object and comprehension propagates it. See
     /// [`Checker::reading_secrets`].
-    secret: Option<Rc<Secret>>,
+    secret: Option<Arc<Secret>>,
     /// While the body of a component declared `stateless` is checked: its
     /// name, where a persistent resource inside it is refused (E0217).
     stateless_component: Option<Ident>,
@@ -289,10 +288,10 @@ struct Scope<'a> {
     resource_schemas: Vec<Option<SchemaId>>,
     lets: HashMap<usize, Option<Ty>>,
     /// The secret each let's value reads, by index, once its type is known.
-    let_secrets: HashMap<usize, Rc<Secret>>,
+    let_secrets: HashMap<usize, Arc<Secret>>,
     /// Loop variables and narrowed names: the declaration, its type here,
     /// and the secret the value carries.
-    locals: Vec<(DeclId, Ty, Option<Rc<Secret>>)>,
+    locals: Vec<(DeclId, Ty, Option<Arc<Secret>>)>,
     /// Conditions known to hold here, canonically printed.
     conditions: Vec<String>,
     /// Attribute paths known not to be null here (`a.b != null ? a.b : ...`),
@@ -313,7 +312,7 @@ impl Scope<'_> {
     }
 
     /// The local a declaration is, innermost first.
-    fn local(&self, id: DeclId) -> Option<&(DeclId, Ty, Option<Rc<Secret>>)> {
+    fn local(&self, id: DeclId) -> Option<&(DeclId, Ty, Option<Arc<Secret>>)> {
         self.locals.iter().rev().find(|(local, ..)| *local == id)
     }
 }
@@ -323,7 +322,7 @@ impl Scope<'_> {
 pub fn check(
     db: &mut SourceDb,
     file: FileId,
-    ast: Rc<SourceFile>,
+    ast: Arc<SourceFile>,
     names: Arc<Names>,
     entry: Option<(&Path, &crate::project::Project)>,
     params: &IndexMap<String, ParamInfo>,
@@ -339,7 +338,7 @@ pub fn check(
 pub fn check_for(
     db: &mut SourceDb,
     file: FileId,
-    ast: Rc<SourceFile>,
+    ast: Arc<SourceFile>,
     names: Arc<Names>,
     entry: Option<(&Path, &crate::project::Project)>,
     params: &IndexMap<String, ParamInfo>,
@@ -413,7 +412,7 @@ pub fn check_for(
         schemas: checker
             .schemas
             .into_iter()
-            .map(Rc::unwrap_or_clone)
+            .map(Arc::unwrap_or_clone)
             .collect(),
         resources: checker.resources,
         types: checker.types,
@@ -482,7 +481,7 @@ impl<'db> Checker<'db> {
 impl Checker<'_> {
     fn add_module(
         &mut self,
-        ast: Rc<SourceFile>,
+        ast: Arc<SourceFile>,
         names: Arc<Names>,
         dir: Option<&Path>,
         namespace: Option<String>,

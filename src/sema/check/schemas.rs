@@ -2,7 +2,7 @@
 //! constraints of its params), resolved on first use; a native type's, read
 //! from its declaration in the program or in the stdlib.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 
@@ -37,7 +37,7 @@ impl Checker<'_> {
             None => component.name.name.clone(),
         };
         let addressing = super::cidr::portable_addressing(&name);
-        self.schemas.push(Rc::new(Schema {
+        self.schemas.push(Arc::new(Schema {
             name,
             kind: SchemaKind::Component { module, index },
             state: component.state.unwrap_or(StateClass::Stateless),
@@ -49,9 +49,9 @@ impl Checker<'_> {
             addressing,
             replacement: Replacement::default(),
             deprecated: Deprecated::default(),
-            facts: Rc::default(),
+            facts: Arc::default(),
             existing: false,
-            members: Rc::default(),
+            members: Arc::default(),
         }));
         // Fields resolve on first use: a component's type may then appear in
         // its own fields or in an alias that one of its fields uses.
@@ -119,7 +119,7 @@ impl Checker<'_> {
                 _ => {}
             }
         }
-        let schema = Rc::make_mut(&mut self.schemas[id.0 as usize]);
+        let schema = Arc::make_mut(&mut self.schemas[id.0 as usize]);
         schema.inputs = inputs;
         schema.outputs = outputs;
         schema.constraints = constraints;
@@ -250,7 +250,7 @@ impl Checker<'_> {
         }
         let constraints = self.native_constraints(module, native);
         let id = SchemaId(self.schemas.len() as u32);
-        self.schemas.push(Rc::new(Schema {
+        self.schemas.push(Arc::new(Schema {
             name: name.to_string(),
             kind: SchemaKind::Native {
                 target: native.target.name.clone(),
@@ -270,9 +270,9 @@ impl Checker<'_> {
                     .map(|v| strings(v).collect())
                     .unwrap_or_default(),
             },
-            facts: Rc::new(facts(native)),
+            facts: Arc::new(facts(native)),
             existing: false,
-            members: Rc::new(member_rules(module, native)),
+            members: Arc::new(member_rules(module, native)),
             deprecated: Deprecated {
                 whole: setting(native, "deprecated")
                     .is_some_and(|v| v.kind == ExprKind::Bool(true)),

@@ -3,7 +3,7 @@
 //! a property that is not a secret param, an output of a component not
 //! declared sensitive.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use super::{Checker, ModuleId, Scope};
 use crate::diagnostics::{Diagnostic, codes};
@@ -32,8 +32,8 @@ pub(super) struct Secret {
 impl Secret {
     /// The same secret, read at `read` through `name` (a let, a loop
     /// variable).
-    pub(super) fn through(&self, name: &str, read: Span) -> Rc<Secret> {
-        Rc::new(Secret {
+    pub(super) fn through(&self, name: &str, read: Span) -> Arc<Secret> {
+        Arc::new(Secret {
             read,
             name: name.to_string(),
             source: self.source.clone(),
@@ -62,7 +62,7 @@ impl Checker<'_> {
     pub(super) fn reading_secrets<T>(
         &mut self,
         f: impl FnOnce(&mut Self) -> T,
-    ) -> (T, Option<Rc<Secret>>) {
+    ) -> (T, Option<Arc<Secret>>) {
         let outer = self.secret.take();
         let result = f(self);
         let found = std::mem::replace(&mut self.secret, outer);
@@ -70,7 +70,7 @@ impl Checker<'_> {
     }
 
     /// Records that the expression being inferred reads `secret`.
-    pub(super) fn note_secret(&mut self, secret: Rc<Secret>) {
+    pub(super) fn note_secret(&mut self, secret: Arc<Secret>) {
         if self.secret.is_none() {
             self.secret = Some(secret);
         }

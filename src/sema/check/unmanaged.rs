@@ -4,7 +4,7 @@
 //! CloudFormation the id (from a param or another stack's export), on Heat
 //! the type's attributes once `id` names the resource.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 
@@ -84,14 +84,14 @@ impl Checker<'_> {
             existing.constraints = IndexMap::default();
             // Only `id` (or `export`) is given: the type's rules of members
             // are the deployed resource's, not the reference's.
-            existing.members = Rc::default();
+            existing.members = Arc::default();
             existing.state = StateClass::Stateless;
             existing.snapshot = false;
             existing.replacement = Replacement::default();
             existing.deprecated = Deprecated::default();
             existing.existing = true;
             let found = SchemaId(self.schemas.len() as u32);
-            self.schemas.push(Rc::new(existing));
+            self.schemas.push(Arc::new(existing));
             found
         };
         self.existing_schemas.insert(id, found);

@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use crate::backend::common::testing::*;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::ir::{
     Context, Deletion, Deployment, DnsRecord, Expr, FinalSnapshot, KeyedAttribute, NativeFacts,
@@ -288,14 +288,14 @@ fn a_cname_to_an_address_is_an_error_on_openstack() {
     // As the schemas' `address_attributes` and `dns_record` say, through
     // lowering.
     d.resources.push(Resource {
-        facts: Rc::new(NativeFacts {
+        facts: Arc::new(NativeFacts {
             address_attributes: vec!["address".into(), "fixed_ip".into()],
             ..NativeFacts::default()
         }),
         ..resource("Vip", "vip", "openstack_networking_floatingip_v2", vec![])
     });
     let record = |name: &str, kind: &str, value: Expr| Resource {
-        facts: Rc::new(NativeFacts {
+        facts: Arc::new(NativeFacts {
             dns_record: Some(DnsRecord {
                 type_property: "type".into(),
                 records: "records".into(),
@@ -383,7 +383,7 @@ fn references_name_the_type_and_the_resource() {
 /// An RDS instance's final-snapshot arguments, as its schema says.
 fn rds(id: &str, snake: &str, properties: Vec<(&str, Expr)>) -> Resource {
     Resource {
-        facts: Rc::new(NativeFacts {
+        facts: Arc::new(NativeFacts {
             final_snapshot: Some(FinalSnapshot::Named {
                 skip: "skip_final_snapshot".into(),
                 identifier: "final_snapshot_identifier".into(),
@@ -430,7 +430,7 @@ fn a_database_keeps_a_final_snapshot_unless_deleted() {
 fn kept_resources_are_protected_and_snapshots_are_the_types_own() {
     let mut d = deployment(Target::TerraformAws);
     let mut kept = Resource {
-        facts: Rc::new(NativeFacts {
+        facts: Arc::new(NativeFacts {
             final_snapshot: Some(FinalSnapshot::Flag("final_snapshot".into())),
             ..NativeFacts::default()
         }),

@@ -294,7 +294,7 @@ fn key_value_lists_are_read_by_key() {
     let mut d = deployment(Target::TerraformOpenstack);
     // As the schema's `keyed_attributes` says, through lowering.
     d.resources.push(Resource {
-        facts: Rc::new(NativeFacts {
+        facts: Arc::new(NativeFacts {
             keyed_attributes: vec![KeyedAttribute {
                 attribute: "outputs".into(),
                 key: "output_key".into(),
@@ -343,7 +343,7 @@ fn key_value_lists_are_read_by_key() {
     assert_eq!(json["output"]["by_index"]["value"], json!(href));
     // Other types' attributes are read as they are.
     d.resources[0].type_name = "openstack_compute_instance_v2".into();
-    d.resources[0].facts = Rc::default();
+    d.resources[0].facts = Arc::default();
     let json = clean(&d);
     assert_eq!(
         json["output"]["by_index"]["value"],
@@ -358,7 +358,7 @@ fn outputs_reading_secrets_are_sensitive() {
     pw.secret = true;
     d.params = vec![pw, param("user", ParamType::String)];
     d.resources.push(Resource {
-        facts: Rc::new(NativeFacts {
+        facts: Arc::new(NativeFacts {
             sensitive_attributes: vec!["bcrypt_hash".into(), "result".into()],
             ..NativeFacts::default()
         }),
