@@ -518,7 +518,16 @@ impl<'d> Splitter<'d> {
             self.diagnostics.extend(crossing);
             return (Vec::new(), self.diagnostics);
         }
-        let emission = crate::backend::emission(&parent);
+        let mut emission = crate::backend::emission(&parent);
+        let quotas = [codes::E0516.id, codes::E0536.id];
+        for d in &mut emission.diagnostics {
+            if quotas.contains(&d.code.id) {
+                d.notes.push(format!(
+                    "this is the parent template of the {} nested stacks the program is split into: it holds one stack resource for each, and passes what one stack reads of another",
+                    children.len()
+                ));
+            }
+        }
         let mut parts = vec![Part {
             stack: None,
             finished: finish(None, &parent, &emission.sections),
