@@ -27,7 +27,7 @@ use crate::source::Span;
 use crate::syntax::ast::*;
 
 use super::budget::{Budget, Spent};
-use super::values::{Fields, Val};
+use super::values::Val;
 
 /// Name words, outermost first: `["web", "0", "instance"]`.
 pub(super) type Path<'p> = Vec<Cow<'p, str>>;
@@ -60,8 +60,9 @@ pub(super) struct Frame<'p> {
     pub(super) key: Vec<u32>,
     /// The deploy-time condition under which this scope exists.
     pub(super) condition: Option<ir::Expr>,
-    /// Component params given by the instance.
-    pub(super) args: Fields,
+    /// Component params given by the instance, in the order given (a
+    /// component has few: a scan beats hashing each name).
+    pub(super) args: Vec<(&'p str, Val)>,
     /// The resource declaration this scope instantiates, when a component.
     pub(super) instance: Option<&'p Resource>,
     /// `deletion` set on the instance that opened this scope, or on one
@@ -157,6 +158,10 @@ pub struct Expander<'p> {
     /// The conditions of the bounded copies being made (`bounded`): a copy
     /// read by index under its own condition is read as it is.
     pub(super) covered: Vec<ir::Expr>,
+    /// List and object literals made only of constants, by address: the
+    /// same value for every instance and copy that evaluates them, built
+    /// once (`None`: not such a literal).
+    pub(super) literals: HashMap<usize, Option<super::exprs::Literal>>,
     /// The build's limits, and what has been spent of them.
     pub(super) budget: Budget,
     pub(super) spent: Spent,
@@ -182,6 +187,7 @@ impl<'p> Expander<'p> {
             top_params: HashMap::default(),
             top_copy: None,
             covered: Vec::new(),
+            literals: HashMap::default(),
             budget,
             spent: Spent::default(),
             diagnostics: Vec::new(),
@@ -404,7 +410,8 @@ impl<'p> Expander<'p> {
             self.top_params.insert(name, v.clone());
             return v;
         }
-        if let Some(v) = self.frame().args.get(&p.name.name) {
+        let name = p.name.name.as_str();
+        if let Some((_, v)) = self.frame().args.iter().rev().find(|(k, _)| *k == name) {
             return v.clone();
         }
         match &p.default {
@@ -459,7 +466,7 @@ pub(super) fn new_frame<'p>(
         path: Vec::new(),
         key: Vec::new(),
         condition: None,
-        args: Fields::default(),
+        args: Vec::new(),
         instance: None,
         deletion: None,
         origin: None,

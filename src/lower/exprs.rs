@@ -42,6 +42,52 @@ impl<'p> Expander<'p> {
     /// Lowers an expression: what its operands know at compile time is
     /// folded as they are combined (`fold_op`), the rest becomes IR.
     pub fn expr(&mut self, expr: &Expr) -> Val {
+        match expr.kind {
+            ExprKind::List(_) | ExprKind::Object(_) => self.literal(expr),
+            _ => self.lower_expr(expr),
+        }
+    }
+
+    /// A list or object literal: one made only of constants is built once
+    /// and shared, its steps and elements counted each time it is read as
+    /// they would be were it built again.
+    fn literal(&mut self, expr: &Expr) -> Val {
+        let at = std::ptr::from_ref(expr) as usize;
+        match self.literals.get(&at) {
+            Some(Some(known)) => {
+                let steps = self.spent.steps.saturating_add(known.steps);
+                let values = self.spent.values.saturating_add(known.values);
+                if !self.spent.exhausted
+                    && steps <= self.budget.steps
+                    && values <= self.budget.values
+                {
+                    self.spent.steps = steps;
+                    self.spent.values = values;
+                    return known.value.clone();
+                }
+                return self.lower_expr(expr);
+            }
+            Some(None) => return self.lower_expr(expr),
+            None => {}
+        }
+        if !is_constant_literal(expr) {
+            self.literals.insert(at, None);
+            return self.lower_expr(expr);
+        }
+        let (steps, values) = (self.spent.steps, self.spent.values);
+        let value = self.lower_expr(expr);
+        if !self.spent.exhausted {
+            let known = Literal {
+                value: value.clone(),
+                steps: self.spent.steps - steps,
+                values: self.spent.values - values,
+            };
+            self.literals.insert(at, Some(known));
+        }
+        value
+    }
+
+    fn lower_expr(&mut self, expr: &Expr) -> Val {
         if !self.step(expr.span) {
             return Val::Null;
         }
@@ -322,6 +368,29 @@ impl<'p> Expander<'p> {
     }
 }
 
+/// A list or object literal made only of constants, and what building
+/// it spends of the budget.
+pub(super) struct Literal {
+    value: Val,
+    steps: usize,
+    values: usize,
+}
+
+/// Is `expr` a literal whose value is the same wherever it is read: text
+/// without interpolation, integers, booleans, null, and lists and objects
+/// of them? (A decimal is left out: one out of range is reported where it
+/// is read.)
+fn is_constant_literal(expr: &Expr) -> bool {
+    match &expr.kind {
+        ExprKind::Int(_) | ExprKind::Bool(_) | ExprKind::Null => true,
+        ExprKind::Str(s) => matches!(s.parts.as_slice(), [] | [StrPart::Text(_)]),
+        ExprKind::Paren(inner) => is_constant_literal(inner),
+        ExprKind::List(items) => items.iter().all(is_constant_literal),
+        ExprKind::Object(props) => props.iter().all(|p| is_constant_literal(&p.value)),
+        _ => false,
+    }
+}
+
 /// `base[index]`. A constant table indexed by a deploy-time choice between
 /// constants becomes the choice between the table's entries:
 /// `{ small = "t3.small", ... }[c ? "large" : "small"]` is
@@ -347,6 +416,21 @@ fn index_val(
             }
         }
         (base @ Val::Object(_), index @ Val::Str(_)) => {
+            // A key that is there reads its field, folded or not; a field
+            // that is not a scalar goes through the folder, which gives
+            // its constant form.
+            if let (Val::Object(fields), Val::Str(k)) = (&base, &index)
+                && let Some(
+                    field @ (Val::Null
+                    | Val::Bool(_)
+                    | Val::Int(_)
+                    | Val::Number(_)
+                    | Val::Str(_)
+                    | Val::Deploy(_)),
+                ) = fields.get(k)
+            {
+                return field.clone();
+            }
             if let Some(folded) = fold_op(expr, &[&base, &index], diagnostics) {
                 return folded;
             }
@@ -623,8 +707,8 @@ fn choice(c: ir::Expr, a: Val, b: Val) -> Val {
 fn fold_op(expr: &Expr, operands: &[&Val], diagnostics: &mut Vec<Diagnostic>) -> Option<Val> {
     // Arithmetic on two integers, the most common fold (`(start + i) % 250`
     // for every copy), without building an expression for the folder.
-    if let (ExprKind::Binary(op, ..), [Val::Int(x), Val::Int(y)]) = (&expr.kind, operands)
-        && let Some(folded) = fold_ints(*op, *x, *y)
+    if let ExprKind::Binary(op, ..) = &expr.kind
+        && let Some(folded) = fold_scalars(*op, operands)
     {
         return Some(folded);
     }
@@ -634,7 +718,10 @@ fn fold_op(expr: &Expr, operands: &[&Val], diagnostics: &mut Vec<Diagnostic>) ->
         .collect::<Option<_>>()?;
     let name = |i: usize, span: Span| Expr {
         kind: ExprKind::Name(Ident {
-            name: format!("#{i}"),
+            name: match OPERAND_NAMES.get(i) {
+                Some(name) => (*name).to_string(),
+                None => format!("#{i}"),
+            },
             span,
         }),
         span,
@@ -677,6 +764,32 @@ fn fold_op(expr: &Expr, operands: &[&Val], diagnostics: &mut Vec<Diagnostic>) ->
         // Reported: nothing of it is left to deploy time.
         None if diagnostics.len() > before => Some(Val::Null),
         None => None,
+    }
+}
+
+/// The names `fold_op` gives its operands, written out for the few
+/// operands an operator or a call has.
+const OPERAND_NAMES: [&str; 4] = ["#0", "#1", "#2", "#3"];
+
+/// `x op y` on two integers, two texts or two booleans, as the constant
+/// folder computes it, without building an expression for it; `None` for
+/// anything else.
+fn fold_scalars(op: BinaryOp, operands: &[&Val]) -> Option<Val> {
+    match operands {
+        [Val::Int(x), Val::Int(y)] => fold_ints(op, *x, *y),
+        [Val::Str(x), Val::Str(y)] => match op {
+            BinaryOp::Eq => Some(Val::Bool(x == y)),
+            BinaryOp::Ne => Some(Val::Bool(x != y)),
+            _ => None,
+        },
+        [Val::Bool(x), Val::Bool(y)] => match op {
+            BinaryOp::Eq => Some(Val::Bool(x == y)),
+            BinaryOp::Ne => Some(Val::Bool(x != y)),
+            BinaryOp::And => Some(Val::Bool(*x && *y)),
+            BinaryOp::Or => Some(Val::Bool(*x || *y)),
+            _ => None,
+        },
+        _ => None,
     }
 }
 
