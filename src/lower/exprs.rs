@@ -41,6 +41,7 @@ impl<'p> Expander<'p> {
 
     /// Lowers an expression: what its operands know at compile time is
     /// folded as they are combined (`fold_op`), the rest becomes IR.
+    #[inline]
     pub fn expr(&mut self, expr: &Expr) -> Val {
         match expr.kind {
             ExprKind::List(_) | ExprKind::Object(_) => self.literal(expr),
@@ -51,6 +52,7 @@ impl<'p> Expander<'p> {
     /// A list or object literal: one made only of constants is built once
     /// and shared, its steps and elements counted each time it is read as
     /// they would be were it built again.
+    #[inline(never)]
     fn literal(&mut self, expr: &Expr) -> Val {
         let at = std::ptr::from_ref(expr) as usize;
         match self.literals.get(&at) {
@@ -212,7 +214,18 @@ impl<'p> Expander<'p> {
                     (BinaryOp::And | BinaryOp::Or, Val::Bool(_)) => return self.expr(b),
                     _ => {}
                 }
-                let vb = self.expr(b);
+                // Text compared with text written out (`r.protocol ==
+                // "any"`, for every copy): compared where it is written,
+                // without a copy of it.
+                let vb = match (op, &va, plain_text(b)) {
+                    (BinaryOp::Eq | BinaryOp::Ne, Val::Str(text), Some(written)) => {
+                        if self.step(b.span) {
+                            return Val::Bool((text == written) == (*op == BinaryOp::Eq));
+                        }
+                        Val::Null
+                    }
+                    _ => self.expr(b),
+                };
                 if let Some(compared) = self.count_comparison(*op, &va, &vb) {
                     return compared;
                 }
@@ -365,6 +378,17 @@ impl<'p> Expander<'p> {
             .help("give the count at compile time (`--param`) to read the copies, or leave them unread"),
         );
         true
+    }
+}
+
+/// The text of a string literal without interpolation.
+fn plain_text(expr: &Expr) -> Option<&str> {
+    match &expr.kind {
+        ExprKind::Str(s) => match s.parts.as_slice() {
+            [StrPart::Text(t)] => Some(t),
+            _ => None,
+        },
+        _ => None,
     }
 }
 

@@ -943,7 +943,7 @@ impl<'p> Expander<'p> {
                 continue;
             }
             let value = self.property(&property.value);
-            if value != ir::Expr::Null {
+            if !matches!(value, ir::Expr::Null) {
                 properties.insert(property.key.name.clone(), value);
             }
         }
