@@ -96,7 +96,7 @@ impl<'p> Frame<'p> {
         }
     }
 
-    fn item(&self, position: usize) -> &'p Item {
+    pub(super) fn item(&self, position: usize) -> &'p Item {
         match position.checked_sub(self.items.len()) {
             Some(target) => &self.target_items[target],
             None => &self.items[position],
@@ -162,6 +162,9 @@ pub struct Expander<'p> {
     /// same value for every instance and copy that evaluates them, built
     /// once (`None`: not such a literal).
     pub(super) literals: HashMap<usize, Option<super::exprs::Literal>>,
+    /// The property values of native resources lowered so far, by the
+    /// address of their expression (`None`: one never reused).
+    pub(super) remembered: HashMap<usize, Option<super::exprs::Remembered<'p>>>,
     /// The build's limits, and what has been spent of them.
     pub(super) budget: Budget,
     pub(super) spent: Spent,
@@ -188,6 +191,7 @@ impl<'p> Expander<'p> {
             top_copy: None,
             covered: Vec::new(),
             literals: HashMap::default(),
+            remembered: HashMap::default(),
             budget,
             spent: Spent::default(),
             diagnostics: Vec::new(),
@@ -347,6 +351,46 @@ impl<'p> Expander<'p> {
         }
         let position = self.frame().position(module, decl.place)?;
         Some(self.declared(position))
+    }
+
+    /// The value `lookup_name` gives `name`, when it is known without
+    /// computing anything: a loop variable, a `let` already computed, a
+    /// param given or defaulting to a constant, a top-level param already
+    /// read. `None` otherwise (reading it may count steps, make resources
+    /// or note a param as used).
+    pub(super) fn peek_name(&self, name: &Ident) -> Option<Val> {
+        let frame = self.frames.last()?;
+        let names = &self.program.names[frame.module.0 as usize];
+        let (id, decl) = names.lookup(name)?;
+        if decl.place == Place::Loop {
+            return frame
+                .locals
+                .iter()
+                .rev()
+                .find(|(d, _)| *d == id)
+                .map(|(_, v)| v.clone());
+        }
+        let position = frame.position(frame.module, decl.place)?;
+        match &frame.item(position).kind {
+            ItemKind::Let(_) if decl.kind == DeclKind::Let => match &frame.memo[position] {
+                Memo::Done(v) => Some(v.clone()),
+                _ => None,
+            },
+            ItemKind::Param(p) if decl.kind == DeclKind::Param => {
+                let name = p.name.name.as_str();
+                if frame.component.is_none() && frame.module == self.program.entry {
+                    return self.top_params.get(name).cloned();
+                }
+                if let Some((_, v)) = frame.args.iter().rev().find(|(k, _)| *k == name) {
+                    return Some(v.clone());
+                }
+                match &p.default {
+                    Some(default) => self.constant(default),
+                    None => Some(Val::Null),
+                }
+            }
+            _ => None,
+        }
     }
 
     /// The keys of the copies `name` refers to, when it names a resource

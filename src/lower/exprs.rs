@@ -39,6 +39,93 @@ impl<'p> Expander<'p> {
         }
     }
 
+    /// A native resource's property value: `property`, remembered for the
+    /// next copy or instance whose names it reads hold the same constants
+    /// (a security group's rules, the defaults of a component's params),
+    /// whose lowering would give the same value, spend the same budget
+    /// and report nothing.
+    pub(super) fn remembered_property(&mut self, expr: &'p Expr) -> ir::Expr {
+        if matches!(
+            expr.kind,
+            ExprKind::Name(_) | ExprKind::Str(_) | ExprKind::Int(_) | ExprKind::Bool(_)
+        ) {
+            return self.property(expr);
+        }
+        let at = std::ptr::from_ref(expr) as usize;
+        let names = match self.remembered.get(&at) {
+            Some(None) => return self.property(expr),
+            Some(Some(known)) => &known.names,
+            None => match free_names(expr) {
+                Some(names) => {
+                    let fresh = Remembered {
+                        names,
+                        key: Vec::new(),
+                        value: None,
+                        misses: 0,
+                        hits: 0,
+                    };
+                    self.remembered.insert(at, Some(fresh));
+                    match self.remembered.get(&at) {
+                        Some(Some(known)) => &known.names,
+                        _ => unreachable!("inserted above"),
+                    }
+                }
+                None => {
+                    self.remembered.insert(at, None);
+                    return self.property(expr);
+                }
+            },
+        };
+        // The values of the names it reads, as lowering would find them.
+        let key: Option<Vec<Val>> = names.iter().map(|n| self.peek_name(n)).collect();
+        if let (Some(key), Some(Some(known))) = (&key, self.remembered.get(&at))
+            && let Some((value, steps, values)) = &known.value
+            && known.key.len() == key.len()
+            && known.key.iter().zip(key).all(|(a, b)| same_key(a, b))
+        {
+            let steps = self.spent.steps.saturating_add(*steps);
+            let values = self.spent.values.saturating_add(*values);
+            if !self.spent.exhausted && steps <= self.budget.steps && values <= self.budget.values
+            {
+                let value = value.clone();
+                self.spent.steps = steps;
+                self.spent.values = values;
+                if let Some(Some(known)) = self.remembered.get_mut(&at) {
+                    known.hits += 1;
+                }
+                return value;
+            }
+        }
+        let (steps, values) = (self.spent.steps, self.spent.values);
+        let reported = self.diagnostics.len();
+        let value = self.property(expr);
+        let settled = key.filter(|key| key.iter().all(settled));
+        let Some(slot) = self.remembered.get_mut(&at) else {
+            return value;
+        };
+        let Some(known) = slot else {
+            return value;
+        };
+        match settled {
+            Some(key) if !self.spent.exhausted && self.diagnostics.len() == reported => {
+                known.key = key;
+                known.value = Some((
+                    value.clone(),
+                    self.spent.steps - steps,
+                    self.spent.values - values,
+                ));
+            }
+            _ => {}
+        }
+        known.misses += 1;
+        // One that never repeats (it reads a resource, a name of each
+        // copy) is not worth looking up again.
+        if known.hits == 0 && known.misses >= MISSES_BEFORE_FORGETTING {
+            *slot = None;
+        }
+        value
+    }
+
     /// Lowers an expression: what its operands know at compile time is
     /// folded as they are combined (`fold_op`), the rest becomes IR.
     #[inline]
@@ -87,6 +174,30 @@ impl<'p> Expander<'p> {
             self.literals.insert(at, Some(known));
         }
         value
+    }
+
+    /// The value `expr` lowers to when it is a constant literal whose value
+    /// is known without lowering it (a list or object one built already).
+    pub(super) fn constant(&self, expr: &Expr) -> Option<Val> {
+        match &expr.kind {
+            ExprKind::Null => Some(Val::Null),
+            ExprKind::Bool(b) => Some(Val::Bool(*b)),
+            ExprKind::Int(i) => Some(Val::Int(*i)),
+            ExprKind::Str(s) => match s.parts.as_slice() {
+                [] => Some(Val::Str(String::new())),
+                [StrPart::Text(t)] => Some(Val::Str(t.clone())),
+                _ => None,
+            },
+            ExprKind::Paren(inner) => self.constant(inner),
+            ExprKind::List(_) | ExprKind::Object(_) => {
+                let at = std::ptr::from_ref(expr) as usize;
+                match self.literals.get(&at) {
+                    Some(Some(known)) => Some(known.value.clone()),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
     }
 
     fn lower_expr(&mut self, expr: &Expr) -> Val {
@@ -378,6 +489,66 @@ impl<'p> Expander<'p> {
             .help("give the count at compile time (`--param`) to read the copies, or leave them unread"),
         );
         true
+    }
+}
+
+/// A property value remembered (`Expander::remembered_property`): the
+/// names it reads, their values when it was last lowered, and what it was
+/// lowered to then with the steps and elements that took.
+pub(super) struct Remembered<'p> {
+    names: Vec<&'p Ident>,
+    key: Vec<Val>,
+    value: Option<(ir::Expr, usize, usize)>,
+    misses: u32,
+    hits: u32,
+}
+
+/// Lowerings of a property value with no reuse after which it is no
+/// longer remembered.
+const MISSES_BEFORE_FORGETTING: u32 = 8;
+
+/// The names `expr` reads, each once; `None` with a comprehension, whose
+/// own variables are bound as it is lowered.
+fn free_names(expr: &Expr) -> Option<Vec<&Ident>> {
+    fn walk<'e>(expr: &'e Expr, out: &mut Vec<&'e Ident>, ok: &mut bool) {
+        match &expr.kind {
+            ExprKind::Name(name) => {
+                if !out.iter().any(|n| n.name == name.name) {
+                    out.push(name);
+                }
+            }
+            ExprKind::ListComp(_) | ExprKind::ObjectComp(..) => *ok = false,
+            _ => expr.for_each_operand(|e| walk(e, out, ok)),
+        }
+    }
+    let mut out = Vec::new();
+    let mut ok = true;
+    walk(expr, &mut out, &mut ok);
+    ok.then_some(out)
+}
+
+/// Is the value made only of constants, no resource or deploy-time part?
+fn settled(value: &Val) -> bool {
+    match value {
+        Val::Null | Val::Bool(_) | Val::Int(_) | Val::Number(_) | Val::Str(_) => true,
+        Val::List(items) => items.iter().all(settled),
+        Val::Object(fields) => fields.values().all(settled),
+        Val::Resource(_) | Val::Choice(..) | Val::Deploy(_) | Val::Gone => false,
+    }
+}
+
+/// Is `b` the value `a` (a settled value) was: equal scalars, or the very
+/// same list or object, which nothing changes while it is shared.
+fn same_key(a: &Val, b: &Val) -> bool {
+    match (a, b) {
+        (Val::Null, Val::Null) => true,
+        (Val::Bool(x), Val::Bool(y)) => x == y,
+        (Val::Int(x), Val::Int(y)) => x == y,
+        (Val::Number(x), Val::Number(y)) => x.to_bits() == y.to_bits(),
+        (Val::Str(x), Val::Str(y)) => x == y,
+        (Val::List(x), Val::List(y)) => std::rc::Rc::ptr_eq(x, y),
+        (Val::Object(x), Val::Object(y)) => std::rc::Rc::ptr_eq(x, y),
+        _ => false,
     }
 }
 

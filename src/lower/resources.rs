@@ -942,7 +942,7 @@ impl<'p> Expander<'p> {
             if is_meta_property(&property.key.name) {
                 continue;
             }
-            let value = self.property(&property.value);
+            let value = self.remembered_property(&property.value);
             if !matches!(value, ir::Expr::Null) {
                 properties.insert(property.key.name.clone(), value);
             }
