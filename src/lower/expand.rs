@@ -422,7 +422,7 @@ impl<'p> Expander<'p> {
                 }
                 self.frame().memo[position] = Memo::Busy;
                 let locals = std::mem::take(&mut self.frame().locals);
-                let v = self.expr(&l.value);
+                let v = self.remembered_let(&l.value);
                 self.frame().locals = locals;
                 self.frame().memo[position] = Memo::Done(v.clone());
                 v

@@ -39,42 +39,53 @@ impl<'p> Expander<'p> {
         }
     }
 
-    /// A native resource's property value: `property`, remembered for the
-    /// next copy or instance whose names it reads hold the same constants
-    /// (a security group's rules, the defaults of a component's params),
-    /// whose lowering would give the same value, spend the same budget
-    /// and report nothing.
+    /// A native resource's property value: `property`, remembered (see
+    /// `remembered`).
     pub(super) fn remembered_property(&mut self, expr: &'p Expr) -> ir::Expr {
+        let lowered = self.remembered(expr, |this, expr| Lowered::Property(this.property(expr)));
+        match lowered {
+            Lowered::Property(value) => value,
+            Lowered::Let(_) => unreachable!("a property's value is remembered as one"),
+        }
+    }
+
+    /// The value of a `let`, remembered (see `remembered`).
+    pub(super) fn remembered_let(&mut self, expr: &'p Expr) -> Val {
+        match self.remembered(expr, |this, expr| Lowered::Let(this.expr(expr))) {
+            Lowered::Let(value) => value,
+            Lowered::Property(_) => unreachable!("a let's value is remembered as one"),
+        }
+    }
+
+    /// `lower(expr)`, remembered for the next copy or instance whose names
+    /// it reads hold the same constants (a security group's rules, the
+    /// defaults of a component's params): lowered again, it would give
+    /// the same value, spend the same budget and report nothing.
+    fn remembered(&mut self, expr: &'p Expr, lower: fn(&mut Self, &'p Expr) -> Lowered) -> Lowered {
         if matches!(
             expr.kind,
             ExprKind::Name(_) | ExprKind::Str(_) | ExprKind::Int(_) | ExprKind::Bool(_)
         ) {
-            return self.property(expr);
+            return lower(self, expr);
         }
         let at = std::ptr::from_ref(expr) as usize;
         let names = match self.remembered.get(&at) {
-            Some(None) => return self.property(expr),
+            Some(None) => return lower(self, expr),
             Some(Some(known)) => &known.names,
-            None => match free_names(expr) {
-                Some(names) => {
-                    let fresh = Remembered {
-                        names,
-                        key: Vec::new(),
-                        value: None,
-                        misses: 0,
-                        hits: 0,
-                    };
-                    self.remembered.insert(at, Some(fresh));
-                    match self.remembered.get(&at) {
-                        Some(Some(known)) => &known.names,
-                        _ => unreachable!("inserted above"),
-                    }
+            None => {
+                let fresh = Remembered {
+                    names: free_names(expr),
+                    key: Vec::new(),
+                    value: None,
+                    misses: 0,
+                    hits: 0,
+                };
+                self.remembered.insert(at, Some(fresh));
+                match self.remembered.get(&at) {
+                    Some(Some(known)) => &known.names,
+                    _ => unreachable!("inserted above"),
                 }
-                None => {
-                    self.remembered.insert(at, None);
-                    return self.property(expr);
-                }
-            },
+            }
         };
         // The values of the names it reads, as lowering would find them.
         let key: Option<Vec<Val>> = names.iter().map(|n| self.peek_name(n)).collect();
@@ -98,7 +109,7 @@ impl<'p> Expander<'p> {
         }
         let (steps, values) = (self.spent.steps, self.spent.values);
         let reported = self.diagnostics.len();
-        let value = self.property(expr);
+        let value = lower(self, expr);
         let settled = key.filter(|key| key.iter().all(settled));
         let Some(slot) = self.remembered.get_mut(&at) else {
             return value;
@@ -498,33 +509,54 @@ impl<'p> Expander<'p> {
 pub(super) struct Remembered<'p> {
     names: Vec<&'p Ident>,
     key: Vec<Val>,
-    value: Option<(ir::Expr, usize, usize)>,
+    value: Option<(Lowered, usize, usize)>,
     misses: u32,
     hits: u32,
+}
+
+/// What is remembered: a property's value, or a `let`'s.
+#[derive(Clone)]
+pub(super) enum Lowered {
+    Property(ir::Expr),
+    Let(Val),
 }
 
 /// Lowerings of a property value with no reuse after which it is no
 /// longer remembered.
 const MISSES_BEFORE_FORGETTING: u32 = 8;
 
-/// The names `expr` reads, each once; `None` with a comprehension, whose
-/// own variables are bound as it is lowered.
-fn free_names(expr: &Expr) -> Option<Vec<&Ident>> {
-    fn walk<'e>(expr: &'e Expr, out: &mut Vec<&'e Ident>, ok: &mut bool) {
+/// The names `expr` reads, each once, but for the variables of its own
+/// comprehensions.
+fn free_names(expr: &Expr) -> Vec<&Ident> {
+    /// `bound`: the variables of the comprehensions around `expr`.
+    fn walk<'e>(expr: &'e Expr, bound: &mut Vec<&'e str>, out: &mut Vec<&'e Ident>) {
         match &expr.kind {
             ExprKind::Name(name) => {
-                if !out.iter().any(|n| n.name == name.name) {
+                let name_text = name.name.as_str();
+                if !bound.contains(&name_text) && !out.iter().any(|n| n.name == name.name) {
                     out.push(name);
                 }
             }
-            ExprKind::ListComp(_) | ExprKind::ObjectComp(..) => *ok = false,
-            _ => expr.for_each_operand(|e| walk(e, out, ok)),
+            ExprKind::ListComp(c) | ExprKind::ObjectComp(c, _) => {
+                walk(&c.iterable, bound, out);
+                let before = bound.len();
+                bound.push(&c.binding.first.name);
+                bound.extend(c.binding.second.as_ref().map(|s| s.name.as_str()));
+                let value = match &expr.kind {
+                    ExprKind::ObjectComp(_, value) => Some(&**value),
+                    _ => None,
+                };
+                for part in [c.filter.as_ref(), Some(&c.body), value].into_iter().flatten() {
+                    walk(part, bound, out);
+                }
+                bound.truncate(before);
+            }
+            _ => expr.for_each_operand(|e| walk(e, bound, out)),
         }
     }
     let mut out = Vec::new();
-    let mut ok = true;
-    walk(expr, &mut out, &mut ok);
-    ok.then_some(out)
+    walk(expr, &mut Vec::new(), &mut out);
+    out
 }
 
 /// Is the value made only of constants, no resource or deploy-time part?
