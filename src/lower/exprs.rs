@@ -96,8 +96,7 @@ impl<'p> Expander<'p> {
         {
             let steps = self.spent.steps.saturating_add(*steps);
             let values = self.spent.values.saturating_add(*values);
-            if !self.spent.exhausted && steps <= self.budget.steps && values <= self.budget.values
-            {
+            if !self.spent.exhausted && steps <= self.budget.steps && values <= self.budget.values {
                 let value = value.clone();
                 self.spent.steps = steps;
                 self.spent.values = values;
@@ -546,7 +545,10 @@ fn free_names(expr: &Expr) -> Vec<&Ident> {
                     ExprKind::ObjectComp(_, value) => Some(&**value),
                     _ => None,
                 };
-                for part in [c.filter.as_ref(), Some(&c.body), value].into_iter().flatten() {
+                for part in [c.filter.as_ref(), Some(&c.body), value]
+                    .into_iter()
+                    .flatten()
+                {
                     walk(part, bound, out);
                 }
                 bound.truncate(before);
