@@ -20,7 +20,7 @@ impl<'p> Expander<'p> {
         r: &'p Resource,
         module: ModuleId,
         index: usize,
-        args: Fields,
+        args: Vec<(&'p str, Val)>,
         path: &[Cow<'p, str>],
         key: &[u32],
         condition: Option<ir::Expr>,

@@ -27,7 +27,7 @@ use crate::source::Span;
 use crate::syntax::ast::*;
 
 use super::budget::{Budget, Spent};
-use super::values::{Fields, Val};
+use super::values::Val;
 
 /// Name words, outermost first: `["web", "0", "instance"]`.
 pub(super) type Path<'p> = Vec<Cow<'p, str>>;
@@ -60,8 +60,9 @@ pub(super) struct Frame<'p> {
     pub(super) key: Vec<u32>,
     /// The deploy-time condition under which this scope exists.
     pub(super) condition: Option<ir::Expr>,
-    /// Component params given by the instance.
-    pub(super) args: Fields,
+    /// Component params given by the instance, in the order given (a
+    /// component has few: a scan beats hashing each name).
+    pub(super) args: Vec<(&'p str, Val)>,
     /// The resource declaration this scope instantiates, when a component.
     pub(super) instance: Option<&'p Resource>,
     /// `deletion` set on the instance that opened this scope, or on one
@@ -95,7 +96,7 @@ impl<'p> Frame<'p> {
         }
     }
 
-    fn item(&self, position: usize) -> &'p Item {
+    pub(super) fn item(&self, position: usize) -> &'p Item {
         match position.checked_sub(self.items.len()) {
             Some(target) => &self.target_items[target],
             None => &self.items[position],
@@ -157,6 +158,13 @@ pub struct Expander<'p> {
     /// The conditions of the bounded copies being made (`bounded`): a copy
     /// read by index under its own condition is read as it is.
     pub(super) covered: Vec<ir::Expr>,
+    /// List and object literals made only of constants, by address: the
+    /// same value for every instance and copy that evaluates them, built
+    /// once (`None`: not such a literal).
+    pub(super) literals: HashMap<usize, Option<super::exprs::Literal>>,
+    /// The property values of native resources lowered so far, by the
+    /// address of their expression (`None`: one never reused).
+    pub(super) remembered: HashMap<usize, Option<super::exprs::Remembered<'p>>>,
     /// The build's limits, and what has been spent of them.
     pub(super) budget: Budget,
     pub(super) spent: Spent,
@@ -182,6 +190,8 @@ impl<'p> Expander<'p> {
             top_params: HashMap::default(),
             top_copy: None,
             covered: Vec::new(),
+            literals: HashMap::default(),
+            remembered: HashMap::default(),
             budget,
             spent: Spent::default(),
             diagnostics: Vec::new(),
@@ -343,6 +353,46 @@ impl<'p> Expander<'p> {
         Some(self.declared(position))
     }
 
+    /// The value `lookup_name` gives `name`, when it is known without
+    /// computing anything: a loop variable, a `let` already computed, a
+    /// param given or defaulting to a constant, a top-level param already
+    /// read. `None` otherwise (reading it may count steps, make resources
+    /// or note a param as used).
+    pub(super) fn peek_name(&self, name: &Ident) -> Option<Val> {
+        let frame = self.frames.last()?;
+        let names = &self.program.names[frame.module.0 as usize];
+        let (id, decl) = names.lookup(name)?;
+        if decl.place == Place::Loop {
+            return frame
+                .locals
+                .iter()
+                .rev()
+                .find(|(d, _)| *d == id)
+                .map(|(_, v)| v.clone());
+        }
+        let position = frame.position(frame.module, decl.place)?;
+        match &frame.item(position).kind {
+            ItemKind::Let(_) if decl.kind == DeclKind::Let => match &frame.memo[position] {
+                Memo::Done(v) => Some(v.clone()),
+                _ => None,
+            },
+            ItemKind::Param(p) if decl.kind == DeclKind::Param => {
+                let name = p.name.name.as_str();
+                if frame.component.is_none() && frame.module == self.program.entry {
+                    return self.top_params.get(name).cloned();
+                }
+                if let Some((_, v)) = frame.args.iter().rev().find(|(k, _)| *k == name) {
+                    return Some(v.clone());
+                }
+                match &p.default {
+                    Some(default) => self.constant(default),
+                    None => Some(Val::Null),
+                }
+            }
+            _ => None,
+        }
+    }
+
     /// The keys of the copies `name` refers to, when it names a resource
     /// repeated over an object literal (`for k, v in { blue = ... }`), in
     /// the order of its copies.
@@ -372,7 +422,7 @@ impl<'p> Expander<'p> {
                 }
                 self.frame().memo[position] = Memo::Busy;
                 let locals = std::mem::take(&mut self.frame().locals);
-                let v = self.expr(&l.value);
+                let v = self.remembered_let(&l.value);
                 self.frame().locals = locals;
                 self.frame().memo[position] = Memo::Done(v.clone());
                 v
@@ -404,7 +454,8 @@ impl<'p> Expander<'p> {
             self.top_params.insert(name, v.clone());
             return v;
         }
-        if let Some(v) = self.frame().args.get(&p.name.name) {
+        let name = p.name.name.as_str();
+        if let Some((_, v)) = self.frame().args.iter().rev().find(|(k, _)| *k == name) {
             return v.clone();
         }
         match &p.default {
@@ -459,7 +510,7 @@ pub(super) fn new_frame<'p>(
         path: Vec::new(),
         key: Vec::new(),
         condition: None,
-        args: Fields::default(),
+        args: Vec::new(),
         instance: None,
         deletion: None,
         origin: None,

@@ -39,9 +39,178 @@ impl<'p> Expander<'p> {
         }
     }
 
+    /// A native resource's property value: `property`, remembered (see
+    /// `remembered`).
+    pub(super) fn remembered_property(&mut self, expr: &'p Expr) -> ir::Expr {
+        let lowered = self.remembered(expr, |this, expr| Lowered::Property(this.property(expr)));
+        match lowered {
+            Lowered::Property(value) => value,
+            Lowered::Let(_) => unreachable!("a property's value is remembered as one"),
+        }
+    }
+
+    /// The value of a `let`, remembered (see `remembered`).
+    pub(super) fn remembered_let(&mut self, expr: &'p Expr) -> Val {
+        match self.remembered(expr, |this, expr| Lowered::Let(this.expr(expr))) {
+            Lowered::Let(value) => value,
+            Lowered::Property(_) => unreachable!("a let's value is remembered as one"),
+        }
+    }
+
+    /// `lower(expr)`, remembered for the next copy or instance whose names
+    /// it reads hold the same constants (a security group's rules, the
+    /// defaults of a component's params): lowered again, it would give
+    /// the same value, spend the same budget and report nothing.
+    fn remembered(&mut self, expr: &'p Expr, lower: fn(&mut Self, &'p Expr) -> Lowered) -> Lowered {
+        if matches!(
+            expr.kind,
+            ExprKind::Name(_) | ExprKind::Str(_) | ExprKind::Int(_) | ExprKind::Bool(_)
+        ) {
+            return lower(self, expr);
+        }
+        let at = std::ptr::from_ref(expr) as usize;
+        let names = match self.remembered.get(&at) {
+            Some(None) => return lower(self, expr),
+            Some(Some(known)) => &known.names,
+            None => {
+                let fresh = Remembered {
+                    names: free_names(expr),
+                    key: Vec::new(),
+                    value: None,
+                    misses: 0,
+                    hits: 0,
+                };
+                self.remembered.insert(at, Some(fresh));
+                match self.remembered.get(&at) {
+                    Some(Some(known)) => &known.names,
+                    _ => unreachable!("inserted above"),
+                }
+            }
+        };
+        // The values of the names it reads, as lowering would find them.
+        let key: Option<Vec<Val>> = names.iter().map(|n| self.peek_name(n)).collect();
+        if let (Some(key), Some(Some(known))) = (&key, self.remembered.get(&at))
+            && let Some((value, steps, values)) = &known.value
+            && known.key.len() == key.len()
+            && known.key.iter().zip(key).all(|(a, b)| same_key(a, b))
+        {
+            let steps = self.spent.steps.saturating_add(*steps);
+            let values = self.spent.values.saturating_add(*values);
+            if !self.spent.exhausted && steps <= self.budget.steps && values <= self.budget.values {
+                let value = value.clone();
+                self.spent.steps = steps;
+                self.spent.values = values;
+                if let Some(Some(known)) = self.remembered.get_mut(&at) {
+                    known.hits += 1;
+                }
+                return value;
+            }
+        }
+        let (steps, values) = (self.spent.steps, self.spent.values);
+        let reported = self.diagnostics.len();
+        let value = lower(self, expr);
+        let settled = key.filter(|key| key.iter().all(settled));
+        let Some(slot) = self.remembered.get_mut(&at) else {
+            return value;
+        };
+        let Some(known) = slot else {
+            return value;
+        };
+        match settled {
+            Some(key) if !self.spent.exhausted && self.diagnostics.len() == reported => {
+                known.key = key;
+                known.value = Some((
+                    value.clone(),
+                    self.spent.steps - steps,
+                    self.spent.values - values,
+                ));
+            }
+            _ => {}
+        }
+        known.misses += 1;
+        // One that never repeats (it reads a resource, a name of each
+        // copy) is not worth looking up again.
+        if known.hits == 0 && known.misses >= MISSES_BEFORE_FORGETTING {
+            *slot = None;
+        }
+        value
+    }
+
     /// Lowers an expression: what its operands know at compile time is
     /// folded as they are combined (`fold_op`), the rest becomes IR.
+    #[inline]
     pub fn expr(&mut self, expr: &Expr) -> Val {
+        match expr.kind {
+            ExprKind::List(_) | ExprKind::Object(_) => self.literal(expr),
+            _ => self.lower_expr(expr),
+        }
+    }
+
+    /// A list or object literal: one made only of constants is built once
+    /// and shared, its steps and elements counted each time it is read as
+    /// they would be were it built again.
+    #[inline(never)]
+    fn literal(&mut self, expr: &Expr) -> Val {
+        let at = std::ptr::from_ref(expr) as usize;
+        match self.literals.get(&at) {
+            Some(Some(known)) => {
+                let steps = self.spent.steps.saturating_add(known.steps);
+                let values = self.spent.values.saturating_add(known.values);
+                if !self.spent.exhausted
+                    && steps <= self.budget.steps
+                    && values <= self.budget.values
+                {
+                    self.spent.steps = steps;
+                    self.spent.values = values;
+                    return known.value.clone();
+                }
+                return self.lower_expr(expr);
+            }
+            Some(None) => return self.lower_expr(expr),
+            None => {}
+        }
+        if !is_constant_literal(expr) {
+            self.literals.insert(at, None);
+            return self.lower_expr(expr);
+        }
+        let (steps, values) = (self.spent.steps, self.spent.values);
+        let value = self.lower_expr(expr);
+        if !self.spent.exhausted {
+            let known = Literal {
+                value: value.clone(),
+                steps: self.spent.steps - steps,
+                values: self.spent.values - values,
+            };
+            self.literals.insert(at, Some(known));
+        }
+        value
+    }
+
+    /// The value `expr` lowers to when it is a constant literal whose value
+    /// is known without lowering it (a list or object one built already).
+    pub(super) fn constant(&self, expr: &Expr) -> Option<Val> {
+        match &expr.kind {
+            ExprKind::Null => Some(Val::Null),
+            ExprKind::Bool(b) => Some(Val::Bool(*b)),
+            ExprKind::Int(i) => Some(Val::Int(*i)),
+            ExprKind::Str(s) => match s.parts.as_slice() {
+                [] => Some(Val::Str(String::new())),
+                [StrPart::Text(t)] => Some(Val::Str(t.clone())),
+                _ => None,
+            },
+            ExprKind::Paren(inner) => self.constant(inner),
+            ExprKind::List(_) | ExprKind::Object(_) => {
+                let at = std::ptr::from_ref(expr) as usize;
+                match self.literals.get(&at) {
+                    Some(Some(known)) => Some(known.value.clone()),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    fn lower_expr(&mut self, expr: &Expr) -> Val {
         if !self.step(expr.span) {
             return Val::Null;
         }
@@ -166,7 +335,18 @@ impl<'p> Expander<'p> {
                     (BinaryOp::And | BinaryOp::Or, Val::Bool(_)) => return self.expr(b),
                     _ => {}
                 }
-                let vb = self.expr(b);
+                // Text compared with text written out (`r.protocol ==
+                // "any"`, for every copy): compared where it is written,
+                // without a copy of it.
+                let vb = match (op, &va, plain_text(b)) {
+                    (BinaryOp::Eq | BinaryOp::Ne, Val::Str(text), Some(written)) => {
+                        if self.step(b.span) {
+                            return Val::Bool((text == written) == (*op == BinaryOp::Eq));
+                        }
+                        Val::Null
+                    }
+                    _ => self.expr(b),
+                };
                 if let Some(compared) = self.count_comparison(*op, &va, &vb) {
                     return compared;
                 }
@@ -322,6 +502,124 @@ impl<'p> Expander<'p> {
     }
 }
 
+/// A property value remembered (`Expander::remembered_property`): the
+/// names it reads, their values when it was last lowered, and what it was
+/// lowered to then with the steps and elements that took.
+pub(super) struct Remembered<'p> {
+    names: Vec<&'p Ident>,
+    key: Vec<Val>,
+    value: Option<(Lowered, usize, usize)>,
+    misses: u32,
+    hits: u32,
+}
+
+/// What is remembered: a property's value, or a `let`'s.
+#[derive(Clone)]
+pub(super) enum Lowered {
+    Property(ir::Expr),
+    Let(Val),
+}
+
+/// Lowerings of a property value with no reuse after which it is no
+/// longer remembered.
+const MISSES_BEFORE_FORGETTING: u32 = 8;
+
+/// The names `expr` reads, each once, but for the variables of its own
+/// comprehensions.
+fn free_names(expr: &Expr) -> Vec<&Ident> {
+    /// `bound`: the variables of the comprehensions around `expr`.
+    fn walk<'e>(expr: &'e Expr, bound: &mut Vec<&'e str>, out: &mut Vec<&'e Ident>) {
+        match &expr.kind {
+            ExprKind::Name(name) => {
+                let name_text = name.name.as_str();
+                if !bound.contains(&name_text) && !out.iter().any(|n| n.name == name.name) {
+                    out.push(name);
+                }
+            }
+            ExprKind::ListComp(c) | ExprKind::ObjectComp(c, _) => {
+                walk(&c.iterable, bound, out);
+                let before = bound.len();
+                bound.push(&c.binding.first.name);
+                bound.extend(c.binding.second.as_ref().map(|s| s.name.as_str()));
+                let value = match &expr.kind {
+                    ExprKind::ObjectComp(_, value) => Some(&**value),
+                    _ => None,
+                };
+                for part in [c.filter.as_ref(), Some(&c.body), value]
+                    .into_iter()
+                    .flatten()
+                {
+                    walk(part, bound, out);
+                }
+                bound.truncate(before);
+            }
+            _ => expr.for_each_operand(|e| walk(e, bound, out)),
+        }
+    }
+    let mut out = Vec::new();
+    walk(expr, &mut Vec::new(), &mut out);
+    out
+}
+
+/// Is the value made only of constants, no resource or deploy-time part?
+fn settled(value: &Val) -> bool {
+    match value {
+        Val::Null | Val::Bool(_) | Val::Int(_) | Val::Number(_) | Val::Str(_) => true,
+        Val::List(items) => items.iter().all(settled),
+        Val::Object(fields) => fields.values().all(settled),
+        Val::Resource(_) | Val::Choice(..) | Val::Deploy(_) | Val::Gone => false,
+    }
+}
+
+/// Is `b` the value `a` (a settled value) was: equal scalars, or the very
+/// same list or object, which nothing changes while it is shared.
+fn same_key(a: &Val, b: &Val) -> bool {
+    match (a, b) {
+        (Val::Null, Val::Null) => true,
+        (Val::Bool(x), Val::Bool(y)) => x == y,
+        (Val::Int(x), Val::Int(y)) => x == y,
+        (Val::Number(x), Val::Number(y)) => x.to_bits() == y.to_bits(),
+        (Val::Str(x), Val::Str(y)) => x == y,
+        (Val::List(x), Val::List(y)) => std::rc::Rc::ptr_eq(x, y),
+        (Val::Object(x), Val::Object(y)) => std::rc::Rc::ptr_eq(x, y),
+        _ => false,
+    }
+}
+
+/// The text of a string literal without interpolation.
+fn plain_text(expr: &Expr) -> Option<&str> {
+    match &expr.kind {
+        ExprKind::Str(s) => match s.parts.as_slice() {
+            [StrPart::Text(t)] => Some(t),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A list or object literal made only of constants, and what building
+/// it spends of the budget.
+pub(super) struct Literal {
+    value: Val,
+    steps: usize,
+    values: usize,
+}
+
+/// Is `expr` a literal whose value is the same wherever it is read: text
+/// without interpolation, integers, booleans, null, and lists and objects
+/// of them? (A decimal is left out: one out of range is reported where it
+/// is read.)
+fn is_constant_literal(expr: &Expr) -> bool {
+    match &expr.kind {
+        ExprKind::Int(_) | ExprKind::Bool(_) | ExprKind::Null => true,
+        ExprKind::Str(s) => matches!(s.parts.as_slice(), [] | [StrPart::Text(_)]),
+        ExprKind::Paren(inner) => is_constant_literal(inner),
+        ExprKind::List(items) => items.iter().all(is_constant_literal),
+        ExprKind::Object(props) => props.iter().all(|p| is_constant_literal(&p.value)),
+        _ => false,
+    }
+}
+
 /// `base[index]`. A constant table indexed by a deploy-time choice between
 /// constants becomes the choice between the table's entries:
 /// `{ small = "t3.small", ... }[c ? "large" : "small"]` is
@@ -347,6 +645,21 @@ fn index_val(
             }
         }
         (base @ Val::Object(_), index @ Val::Str(_)) => {
+            // A key that is there reads its field, folded or not; a field
+            // that is not a scalar goes through the folder, which gives
+            // its constant form.
+            if let (Val::Object(fields), Val::Str(k)) = (&base, &index)
+                && let Some(
+                    field @ (Val::Null
+                    | Val::Bool(_)
+                    | Val::Int(_)
+                    | Val::Number(_)
+                    | Val::Str(_)
+                    | Val::Deploy(_)),
+                ) = fields.get(k)
+            {
+                return field.clone();
+            }
             if let Some(folded) = fold_op(expr, &[&base, &index], diagnostics) {
                 return folded;
             }
@@ -623,8 +936,8 @@ fn choice(c: ir::Expr, a: Val, b: Val) -> Val {
 fn fold_op(expr: &Expr, operands: &[&Val], diagnostics: &mut Vec<Diagnostic>) -> Option<Val> {
     // Arithmetic on two integers, the most common fold (`(start + i) % 250`
     // for every copy), without building an expression for the folder.
-    if let (ExprKind::Binary(op, ..), [Val::Int(x), Val::Int(y)]) = (&expr.kind, operands)
-        && let Some(folded) = fold_ints(*op, *x, *y)
+    if let ExprKind::Binary(op, ..) = &expr.kind
+        && let Some(folded) = fold_scalars(*op, operands)
     {
         return Some(folded);
     }
@@ -634,7 +947,10 @@ fn fold_op(expr: &Expr, operands: &[&Val], diagnostics: &mut Vec<Diagnostic>) ->
         .collect::<Option<_>>()?;
     let name = |i: usize, span: Span| Expr {
         kind: ExprKind::Name(Ident {
-            name: format!("#{i}"),
+            name: match OPERAND_NAMES.get(i) {
+                Some(name) => (*name).to_string(),
+                None => format!("#{i}"),
+            },
             span,
         }),
         span,
@@ -677,6 +993,32 @@ fn fold_op(expr: &Expr, operands: &[&Val], diagnostics: &mut Vec<Diagnostic>) ->
         // Reported: nothing of it is left to deploy time.
         None if diagnostics.len() > before => Some(Val::Null),
         None => None,
+    }
+}
+
+/// The names `fold_op` gives its operands, written out for the few
+/// operands an operator or a call has.
+const OPERAND_NAMES: [&str; 4] = ["#0", "#1", "#2", "#3"];
+
+/// `x op y` on two integers, two texts or two booleans, as the constant
+/// folder computes it, without building an expression for it; `None` for
+/// anything else.
+fn fold_scalars(op: BinaryOp, operands: &[&Val]) -> Option<Val> {
+    match operands {
+        [Val::Int(x), Val::Int(y)] => fold_ints(op, *x, *y),
+        [Val::Str(x), Val::Str(y)] => match op {
+            BinaryOp::Eq => Some(Val::Bool(x == y)),
+            BinaryOp::Ne => Some(Val::Bool(x != y)),
+            _ => None,
+        },
+        [Val::Bool(x), Val::Bool(y)] => match op {
+            BinaryOp::Eq => Some(Val::Bool(x == y)),
+            BinaryOp::Ne => Some(Val::Bool(x != y)),
+            BinaryOp::And => Some(Val::Bool(*x && *y)),
+            BinaryOp::Or => Some(Val::Bool(*x || *y)),
+            _ => None,
+        },
+        _ => None,
     }
 }
 

@@ -47,19 +47,18 @@ pub(super) fn name_all(
             }
             None => words,
         };
-        let mut id = pascal(words);
-        if taken.contains(&id) {
-            let base = id;
+        // Most ids are free: one hash to check and take it.
+        let (at, free) = taken.insert_full(pascal(words));
+        if !free {
+            let base = taken[at].clone();
             let mut n = 2;
-            loop {
-                id = format!("{base}~{n}");
-                if !taken.contains(&id) {
-                    break;
-                }
+            let mut id = format!("{base}~{n}");
+            while taken.contains(&id) {
                 n += 1;
+                id = format!("{base}~{n}");
             }
+            taken.insert(id);
         }
-        taken.insert(id);
         resource.snake = snake(words);
         resource.group = words.first().map(|w| w.to_string()).unwrap_or_default();
     }

@@ -16,7 +16,7 @@ use crate::syntax::ast::*;
 use crate::target::Repetition;
 
 use super::expand::{Asked, Expander, Key, Memo, Path};
-use super::values::{Fields, Instance, Val};
+use super::values::{Instance, Val};
 
 /// Whether a copy of a repeated resource exists.
 enum Guard {
@@ -785,13 +785,13 @@ impl<'p> Expander<'p> {
             Some(schema) => match &schema.kind {
                 SchemaKind::Component { module, index } => {
                     let (module, index) = (*module, *index);
-                    let mut args = Fields::default();
+                    let mut args = Vec::with_capacity(r.body.properties.len());
                     for property in &r.body.properties {
                         if is_meta_property(&property.key.name) {
                             continue;
                         }
                         let v = self.expr(&property.value);
-                        args.insert(property.key.name.clone(), v);
+                        args.push((property.key.name.as_str(), v));
                     }
                     if !self.afford(r, 1, r.name.span) {
                         return Val::Null;
@@ -942,8 +942,8 @@ impl<'p> Expander<'p> {
             if is_meta_property(&property.key.name) {
                 continue;
             }
-            let value = self.property(&property.value);
-            if value != ir::Expr::Null {
+            let value = self.remembered_property(&property.value);
+            if !matches!(value, ir::Expr::Null) {
                 properties.insert(property.key.name.clone(), value);
             }
         }

@@ -262,3 +262,31 @@ resource q: queue.Queue {
         }
     }
 }
+
+#[test]
+fn a_value_remembered_across_copies_is_reused_only_for_the_same_constants() {
+    // Copies 0 and 2 read the very same list, copy 1 another: the let and
+    // the property lowered for copy 0 serve copy 2, not copy 1.
+    let main = r#"
+component Thing {
+  param rules: [string] = ["a", "b"]
+  let tagged = [for r in rules: "${r}-x"]
+
+  target cloudformation {
+    resource q: AWS::SQS::Queue { QueueName = tagged[length(tagged) - 1] }
+  }
+}
+
+resource t: Thing for i in 0..3 { rules = i == 1 ? ["c"] : ["a", "b"] }
+
+resource u: Thing {}
+"#;
+    let (codes, template) = build(&[("main.infra", main)], &[], Target::CloudFormation);
+    assert!(codes.is_empty(), "{codes:?}");
+    let template = template.expect("a template");
+    let name = |id: &str| at(&template, &["Resources", id, "Properties", "QueueName"]).clone();
+    assert_eq!(name("T0"), "b-x");
+    assert_eq!(name("T1"), "c-x");
+    assert_eq!(name("T2"), "b-x");
+    assert_eq!(name("U"), "b-x");
+}
