@@ -306,23 +306,24 @@ fn read_name(resource: &Resource, path: &str) -> String {
 /// digits, in lower case (`net_ref` and `NetRef` are one on
 /// CloudFormation).
 fn folded(name: &str) -> String {
-    name.chars()
-        .filter(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_lowercase())
-        .collect()
+    let mut out = String::with_capacity(name.len());
+    // A byte of a character outside ASCII is never alphanumeric ASCII.
+    for byte in name.bytes().filter(u8::is_ascii_alphanumeric) {
+        out.push(char::from(byte.to_ascii_lowercase()));
+    }
+    out
 }
 
 /// `base`, or the first of `base2`, `base3`, ... whose `folded` form is
 /// not in `taken`, which it joins.
 fn unique(base: String, taken: &mut HashSet<String>) -> String {
-    let mut name = base.clone();
-    let mut n = 2;
-    while taken.contains(&folded(&name)) {
-        name = format!("{base}{n}");
-        n += 1;
+    if taken.insert(folded(&base)) {
+        return base;
     }
-    taken.insert(folded(&name));
-    name
+    (2..)
+        .map(|n| format!("{base}{n}"))
+        .find(|name| taken.insert(folded(name)))
+        .unwrap_or_default()
 }
 
 /// Calls `f` on every read of a resource in `e` (`read_of`) and on every

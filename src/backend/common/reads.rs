@@ -2,7 +2,7 @@
 //! place a diagnostic about a param points at (the IR keeps no span for
 //! params, so it is the first resource or output that reads one).
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::ir::{Deployment, Expr};
 use crate::source::Span;
@@ -34,17 +34,41 @@ fn sites(deployment: &Deployment, exports: bool) -> impl Iterator<Item = (&Expr,
     resources.chain(outputs)
 }
 
-/// Where each param the template reads is first read.
+/// Where each declared param the template reads is first read. The walk
+/// stops once every declared param is found: in a nested stack, whose
+/// params are only what it reads, early.
 pub fn first_reads(deployment: &Deployment, exports: bool) -> FxHashMap<&str, Span> {
+    let declared: FxHashSet<&str> = (deployment.params.iter())
+        .map(|p| p.name.as_str())
+        .collect();
     let mut out = FxHashMap::default();
+    if declared.is_empty() {
+        return out;
+    }
     for (expr, span) in sites(deployment, exports) {
-        expr.walk(&mut |e| {
-            if let Expr::Param(name) = e {
-                out.entry(name.as_str()).or_insert(span);
+        let all = until(expr, &mut |e| {
+            if let Expr::Param(name) = e
+                && let Some(&name) = declared.get(name.as_str())
+            {
+                out.entry(name).or_insert(span);
             }
+            out.len() == declared.len()
         });
+        if all {
+            break;
+        }
     }
     out
+}
+
+/// Walks `e` in order until `f` returns true; whether it did.
+fn until(e: &Expr, f: &mut dyn FnMut(&Expr) -> bool) -> bool {
+    if f(e) {
+        return true;
+    }
+    let mut done = false;
+    e.for_each_child(|child| done = done || until(child, f));
+    done
 }
 
 /// Where param `name` is first read, on a target without exports.
@@ -66,7 +90,7 @@ pub fn first_declaration(deployment: &Deployment) -> Option<Span> {
 mod tests {
     use super::*;
     use crate::backend::common::testing::*;
-    use crate::ir::{Output, Resource, Target};
+    use crate::ir::{Output, Param, ParamType, Resource, Target};
     use crate::source::FileId;
 
     fn span(start: usize) -> Span {
@@ -87,7 +111,9 @@ mod tests {
         Deployment {
             target: Target::Heat,
             description: None,
-            params: Vec::new(),
+            params: ["a", "b", "c"]
+                .map(|name| Param::new(name, ParamType::String))
+                .into(),
             resources: vec![first, second],
             outputs: vec![out],
         }
@@ -113,6 +139,15 @@ mod tests {
         assert_eq!((reads["a"], reads["b"]), (span(1), span(2)));
         assert!(!reads.contains_key("c"));
         assert_eq!(first_reads(&d, true)["c"], span(3));
+    }
+
+    #[test]
+    fn only_declared_params_are_found() {
+        let mut d = deployment();
+        d.params.truncate(1);
+        let reads = first_reads(&d, true);
+        assert_eq!(reads.len(), 1);
+        assert_eq!(reads["a"], span(1));
     }
 
     #[test]

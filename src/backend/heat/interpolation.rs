@@ -40,7 +40,27 @@ fn normalized(segments: &[Segment]) -> Vec<Segment> {
 /// What Heat's `str_replace` finds in `template`: it splits the text at
 /// each placeholder in turn, longest first (ties in code point order), and
 /// never looks into a substituted value.
+#[cfg(test)]
 pub(super) fn replaced(template: &str, keys: &[String]) -> Vec<Segment> {
+    (found(template, keys).into_iter())
+        .map(|segment| match segment {
+            Found::Text(text) => Segment::Text(text.to_string()),
+            Found::Key(i) => Segment::Key(i),
+        })
+        .collect()
+}
+
+/// A segment of `found`, borrowing the template's text.
+#[derive(PartialEq)]
+enum Found<'t> {
+    Text(&'t str),
+    Key(usize),
+}
+
+/// `replaced`, borrowing the text: each split puts a key between two
+/// pieces, so no two texts are adjacent and leaving out the empty ones is
+/// all `normalized` would do.
+fn found<'t>(template: &'t str, keys: &[String]) -> Vec<Found<'t>> {
     let mut order: Vec<usize> = (0..keys.len()).collect();
     order.sort_by(|a, b| {
         keys[*b]
@@ -48,21 +68,33 @@ pub(super) fn replaced(template: &str, keys: &[String]) -> Vec<Segment> {
             .cmp(&keys[*a].len())
             .then(keys[*a].cmp(&keys[*b]))
     });
-    fn split(text: &str, order: &[usize], keys: &[String], out: &mut Vec<Segment>) {
+    fn split<'t>(text: &'t str, order: &[usize], keys: &[String], out: &mut Vec<Found<'t>>) {
         let Some((first, rest)) = order.split_first() else {
-            out.push(Segment::Text(text.to_string()));
+            if !text.is_empty() {
+                out.push(Found::Text(text));
+            }
             return;
         };
         for (i, piece) in text.split(keys[*first].as_str()).enumerate() {
             if i > 0 {
-                out.push(Segment::Key(*first));
+                out.push(Found::Key(*first));
             }
             split(piece, rest, keys, out);
         }
     }
     let mut out = Vec::new();
     split(template, &order, keys, &mut out);
-    normalized(&out)
+    out
+}
+
+/// Whether `found` segments are `expected`, a `normalized` list.
+fn found_as(found: &[Found], expected: &[Segment]) -> bool {
+    found.len() == expected.len()
+        && found.iter().zip(expected).all(|pair| match pair {
+            (Found::Text(a), Segment::Text(b)) => a == b,
+            (Found::Key(a), Segment::Key(b)) => a == b,
+            _ => false,
+        })
 }
 
 impl<'d> Emitter<'d> {
@@ -130,6 +162,7 @@ impl<'d> Emitter<'d> {
         let script = pieces
             .iter()
             .any(|piece| matches!(piece, Piece::Text(text) if text.contains('\n')));
+        let expected = normalized(&intended);
         for variant in usize::from(script)..8 {
             let keys: Vec<String> = bases.iter().map(|b| placeholder(b, variant)).collect();
             let template: String = intended
@@ -139,7 +172,7 @@ impl<'d> Emitter<'d> {
                     Segment::Key(i) => keys[*i].as_str(),
                 })
                 .collect();
-            if replaced(&template, &keys) == normalized(&intended) {
+            if found_as(&found(&template, &keys), &expected) {
                 let params = keys.into_iter().map(Cow::Owned).zip(values).collect();
                 return Ok(json!({ "str_replace": {
                     "template": template,

@@ -156,12 +156,36 @@ pub fn emission(deployment: &Deployment) -> Emission {
 #[derive(Clone, Copy)]
 struct Site<'a> {
     span: Span,
-    /// "property `name` of `web`", for messages.
-    place: &'a str,
+    /// "property `name` of `web`", for messages: spelled only when one is
+    /// reported, not for every value written.
+    place: Place<'a>,
     /// Inside a resource with a deploy-time count: `%index%` is available.
     in_group: bool,
     /// A value may be left out (`if` with two arguments) rather than null.
     nullable: bool,
+}
+
+/// What a value belongs to, as a diagnostic's label names it.
+#[derive(Clone, Copy)]
+enum Place<'a> {
+    /// A resource's condition.
+    Condition(&'a str),
+    /// A resource's property: its key and the resource's name.
+    Property(&'a str, &'a str),
+    /// A resource's deploy-time count.
+    Count(&'a str),
+    Output(&'a str),
+}
+
+impl std::fmt::Display for Place<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Place::Condition(name) => write!(f, "the condition of `{name}`"),
+            Place::Property(key, name) => write!(f, "property `{key}` of `{name}`"),
+            Place::Count(name) => write!(f, "the count of `{name}`"),
+            Place::Output(name) => write!(f, "output `{name}`"),
+        }
+    }
 }
 
 /// Something Heat cannot express, found while writing a value.

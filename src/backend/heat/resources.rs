@@ -9,7 +9,7 @@ use crate::json::{self, Json, json};
 use crate::sourcemap::Emitted;
 
 use super::conditions::simplified;
-use super::{Emitter, Entries, Site};
+use super::{Emitter, Entries, Place, Site};
 use crate::backend::Noted;
 
 /// The note (W0531) on export names, which Heat has no use for.
@@ -47,10 +47,9 @@ impl<'d> Emitter<'d> {
     fn resource(&mut self, id: ResourceId, r: &'d Resource) -> Json<'d> {
         let name = self.name(id);
         let condition = r.condition.as_ref().and_then(|c| {
-            let place = format!("the condition of `{name}`");
             let site = Site {
                 span: r.span,
-                place: &place,
+                place: Place::Condition(name),
                 in_group: false,
                 nullable: false,
             };
@@ -62,10 +61,9 @@ impl<'d> Emitter<'d> {
         self.known.extend(assumed);
         let mut properties: Entries = Vec::with_capacity(r.properties.len());
         for (key, value) in &r.properties {
-            let place = format!("property `{key}` of `{name}`");
             let site = Site {
                 span: r.span,
-                place: &place,
+                place: Place::Property(key, name),
                 in_group: r.count.is_some(),
                 nullable: true,
             };
@@ -76,10 +74,9 @@ impl<'d> Emitter<'d> {
         let mut out: Entries = Vec::with_capacity(6);
         match &r.count {
             Some(count) => {
-                let place = format!("the count of `{name}`");
                 let site = Site {
                     span: r.span,
-                    place: &place,
+                    place: Place::Count(name),
                     in_group: false,
                     nullable: false,
                 };
@@ -168,10 +165,9 @@ impl<'d> Emitter<'d> {
     }
 
     fn output(&mut self, o: &'d Output) -> Json<'d> {
-        let place = format!("output `{}`", o.name);
         let site = Site {
             span: o.span,
-            place: &place,
+            place: Place::Output(&o.name),
             in_group: false,
             nullable: false,
         };
