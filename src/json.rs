@@ -265,6 +265,18 @@ pub fn write_close(out: &mut String, depth: usize, count: usize, bracket: char) 
     out.push(bracket);
 }
 
+/// A string, quoted and escaped as [`write`] prints it.
+pub fn write_str(out: &mut String, s: &str) {
+    string(out, s);
+}
+
+/// A string's text escaped as [`write`] escapes it, without the quotes:
+/// escaping goes byte by byte, so a text written in pieces is escaped as
+/// it would be whole.
+pub fn write_escaped(out: &mut String, s: &str) {
+    contents(out, s);
+}
+
 fn write_tree(out: &mut String, json: &Json<'_>, depth: usize) {
     match json {
         Json::Null => out.push_str("null"),
