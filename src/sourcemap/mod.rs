@@ -308,7 +308,10 @@ impl Locations {
         // A span without a name is found by its start alone.
         let key = match named {
             true => span,
-            false => Span { end: span.start, ..span },
+            false => Span {
+                end: span.start,
+                ..span
+            },
         };
         let text = self.printed.entry((key, named)).or_insert_with(|| {
             let file = db.get(span.file);
