@@ -244,9 +244,18 @@ pub fn write(out: &mut String, json: &Json<'_>, depth: usize) {
 
 /// `json` printed as it will be placed at `depth` ([`Json::Printed`]).
 pub fn printed(json: &Json<'_>, depth: usize) -> Json<'static> {
-    let mut text = String::new();
-    write_tree(&mut text, json, depth);
-    Json::Printed(text)
+    // Printed into a buffer kept between calls, then copied once into a
+    // string of its size: grown by doubling from empty, each value's text
+    // would be copied several times and hold up to twice its bytes.
+    thread_local! {
+        static SCRATCH: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
+    }
+    SCRATCH.with(|scratch| {
+        let mut scratch = scratch.borrow_mut();
+        scratch.clear();
+        write_tree(&mut scratch, json, depth);
+        Json::Printed(scratch.as_str().to_owned())
+    })
 }
 
 /// The start of an object's entry at `depth`, for an object written piece
@@ -265,6 +274,18 @@ pub fn write_close(out: &mut String, depth: usize, count: usize, bracket: char) 
     out.push(bracket);
 }
 
+/// A string, quoted and escaped as [`write`] prints it.
+pub fn write_str(out: &mut String, s: &str) {
+    string(out, s);
+}
+
+/// A string's text escaped as [`write`] escapes it, without the quotes:
+/// escaping goes byte by byte, so a text written in pieces is escaped as
+/// it would be whole.
+pub fn write_escaped(out: &mut String, s: &str) {
+    contents(out, s);
+}
+
 fn write_tree(out: &mut String, json: &Json<'_>, depth: usize) {
     match json {
         Json::Null => out.push_str("null"),
@@ -277,17 +298,17 @@ fn write_tree(out: &mut String, json: &Json<'_>, depth: usize) {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
                 entry(out, i, depth + 1);
-                write_tree(out, item, depth + 1);
+                value(out, item, depth + 1);
             }
             close(out, depth, ']');
         }
         Json::Object(entries) if entries.is_empty() => out.push_str("{}"),
         Json::Object(entries) => {
             out.push('{');
-            for (i, (name, value)) in entries.iter().enumerate() {
+            for (i, (name, item)) in entries.iter().enumerate() {
                 entry(out, i, depth + 1);
                 key(out, name);
-                write_tree(out, value, depth + 1);
+                value(out, item, depth + 1);
             }
             close(out, depth, '}');
         }
@@ -295,14 +316,32 @@ fn write_tree(out: &mut String, json: &Json<'_>, depth: usize) {
     }
 }
 
+/// A container's item: a string, the most common, without a call.
+#[inline]
+fn value(out: &mut String, json: &Json<'_>, depth: usize) {
+    match json {
+        Json::Str(s) => string(out, s),
+        _ => write_tree(out, json, depth),
+    }
+}
+
 /// Before an entry of a container: a comma after the one before, a new line
 /// and the indent.
+#[inline]
 fn entry(out: &mut String, index: usize, depth: usize) {
-    if index > 0 {
-        out.push(',');
+    let comma = usize::from(index == 0);
+    let width = 2 + 2 * depth;
+    match COMMA_LINE.get(comma..width) {
+        Some(text) => out.push_str(text),
+        None => {
+            out.push_str(&COMMA_LINE[comma..2]);
+            indent(out, depth);
+        }
     }
-    newline(out, depth);
 }
+
+/// A comma, a new line and an indent of up to 32 levels.
+const COMMA_LINE: &str = ",\n                                                                ";
 
 fn close(out: &mut String, depth: usize, bracket: char) {
     newline(out, depth);
@@ -312,15 +351,18 @@ fn close(out: &mut String, depth: usize, bracket: char) {
 /// A new line indented `depth` levels, written at once: indents are a good
 /// part of a template.
 fn newline(out: &mut String, depth: usize) {
-    const LINE: &str = "\n                                                                ";
-    let width = 1 + 2 * depth;
-    if width <= LINE.len() {
-        out.push_str(&LINE[..width]);
-    } else {
-        out.push('\n');
-        for _ in 0..depth {
-            out.push_str("  ");
+    match COMMA_LINE.get(1..2 + 2 * depth) {
+        Some(text) => out.push_str(text),
+        None => {
+            out.push('\n');
+            indent(out, depth);
         }
+    }
+}
+
+fn indent(out: &mut String, depth: usize) {
+    for _ in 0..depth {
+        out.push_str("  ");
     }
 }
 
@@ -350,9 +392,7 @@ fn integer(out: &mut String, mut n: u64, negative: bool) {
     if negative {
         out.push('-');
     }
-    for &d in &digits[start..] {
-        out.push(d as char);
-    }
+    out.push_str(std::str::from_utf8(&digits[start..]).unwrap_or_default());
 }
 
 /// An object's key and the colon after it.
@@ -388,23 +428,34 @@ static ESCAPED: [bool; 256] = {
 fn needs_escape(bytes: &[u8]) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
-    // Whether some byte of `word` is below `n` (at most 0x80): exact as a
-    // yes or no, though not byte by byte.
-    let below = |word: u64, n: u64| word.wrapping_sub(ONES * n) & !word & HIGH != 0;
-    let mut chunks = bytes.chunks_exact(8);
-    for chunk in &mut chunks {
-        let Ok(chunk) = <[u8; 8]>::try_from(chunk) else {
-            continue;
-        };
-        let word = u64::from_le_bytes(chunk);
-        if below(word, 0x20)
-            || below(word ^ (ONES * u64::from(b'"')), 1)
-            || below(word ^ (ONES * u64::from(b'\\')), 1)
-        {
-            return true;
-        }
+    // The high bit of a byte of `word` below `n` (at most 0x80) is set in
+    // `below`: exact as a yes or no, though not byte by byte.
+    let below = |word: u64, n: u64| word.wrapping_sub(ONES * n) & !word;
+    let escaped = |word: u64| {
+        below(word, 0x20)
+            | below(word ^ (ONES * u64::from(b'"')), 1)
+            | below(word ^ (ONES * u64::from(b'\\')), 1)
+    };
+    // Always in range; a word of NULs, were it not, would take the exact
+    // path of a text with escapes.
+    let word_at = |at: usize| {
+        bytes
+            .get(at..at + 8)
+            .and_then(|chunk| <[u8; 8]>::try_from(chunk).ok())
+            .map_or(0, u64::from_le_bytes)
+    };
+    if bytes.len() < 8 {
+        return bytes.iter().any(|&b| ESCAPED[usize::from(b)]);
     }
-    chunks.remainder().iter().any(|&b| ESCAPED[usize::from(b)])
+    let mut found = 0;
+    let mut at = 0;
+    while at + 8 < bytes.len() {
+        found |= escaped(word_at(at));
+        at += 8;
+    }
+    // The last eight bytes, over some already seen.
+    found |= escaped(word_at(bytes.len() - 8));
+    found & HIGH != 0
 }
 
 /// A string's text, escaped as serde_json escapes it: the common control

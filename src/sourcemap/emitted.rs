@@ -85,7 +85,13 @@ impl Emitted {
             if key == s.resources && s.by_type {
                 for (ty, by_name) in entries {
                     if let Json::Object(names) = by_name {
-                        let names = names.iter().map(|(n, _)| (format!("{ty}.{n}"), Vec::new()));
+                        let names = names.iter().map(|(n, _)| {
+                            let mut address = String::with_capacity(ty.len() + 1 + n.len());
+                            address.push_str(ty);
+                            address.push('.');
+                            address.push_str(n);
+                            (address, Vec::new())
+                        });
                         out.resources.extend(names);
                     }
                 }
@@ -152,11 +158,22 @@ fn note(used: &mut Vec<String>, name: &str) {
     }
 }
 
+/// Whether `value` holds other values, the only ones [`walk`] looks into:
+/// most of a tree is leaves, not worth a call each.
+fn nested(value: &Json) -> bool {
+    matches!(value, Json::Array(_) | Json::Object(_))
+}
+
 fn walk(s: &Spelling, value: &Json, used: &mut Vec<String>) {
     match value {
-        Json::Array(items) => items.iter().for_each(|v| walk(s, v, used)),
+        Json::Array(items) => (items.iter())
+            .filter(|v| nested(v))
+            .for_each(|v| walk(s, v, used)),
         Json::Object(entries) => {
             for (key, value) in entries {
+                if !nested(value) && !matches!(value, Json::Str(_)) {
+                    continue;
+                }
                 if key == s.condition {
                     match value {
                         Json::Str(name) => note(used, name),
@@ -183,7 +200,7 @@ fn walk(s: &Spelling, value: &Json, used: &mut Vec<String>) {
                         }
                         other => walk(s, other, used),
                     }
-                } else {
+                } else if nested(value) {
                     walk(s, value, used);
                 }
             }

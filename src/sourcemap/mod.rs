@@ -75,10 +75,13 @@ pub fn build(
     let kept_resources: HashSet<&str> = emitted.resources.iter().map(|(n, _)| &**n).collect();
     let kept_params: HashSet<&str> = emitted.params.iter().map(|n| &**n).collect();
     let kept_outputs: HashSet<&str> = emitted.outputs.iter().map(|(n, _)| &**n).collect();
-    // Where each resource and output is, for its conditions.
+    // Where each resource and output is, for its conditions: only a map
+    // with conditions looks them up.
+    let has_conditions = !emitted.conditions.is_empty();
     let mut places: HashMap<&str, Span> = HashMap::default();
+    let mut locations = Locations::default();
 
-    // Written entry by entry as each is made: a map has an entry for every
+    // Written as text entry by entry: a map has an entry for every
     // resource, and holding them all as a tree would cost several times
     // the text. About 400 bytes a resource, reserved at once: grown by
     // doubling, a large map would be copied and its pages touched twice.
@@ -98,26 +101,38 @@ pub fn build(
         if !kept_resources.contains(name.as_str()) {
             continue;
         }
-        let mut entry: Entries = Vec::with_capacity(6);
-        entry.push(("resource".into(), text_at(db, r.span).into()));
+        section.entry(&mut out, name);
+        field(&mut out, FIRST, "\"resource\": ");
+        json::write_str(&mut out, text_at(db, r.span));
         if let Some(key) = &r.copy_key {
-            entry.push(("copy".into(), key.as_str().into()));
+            field(&mut out, NEXT, "\"copy\": ");
+            json::write_str(&mut out, key);
         }
-        entry.push(("type".into(), r.type_name.as_str().into()));
-        if let Some(at) = location(db, r.span, None) {
-            places.insert(name, r.span);
-            entry.push(("at".into(), at));
+        field(&mut out, NEXT, "\"type\": ");
+        json::write_str(&mut out, &r.type_name);
+        if let Some(at) = locations.at(db, r.span, false) {
+            if has_conditions {
+                places.insert(name, r.span);
+            }
+            field(&mut out, NEXT, "\"at\": ");
+            out.push_str(at);
         }
         if r.declared != r.span
-            && let Some(declared) = location(db, r.declared, Some(text_at(db, r.declared)))
+            && let Some(declared) = locations.at(db, r.declared, true)
         {
-            entry.push(("declared".into(), declared));
+            field(&mut out, NEXT, "\"declared\": ");
+            out.push_str(declared);
         }
         if let Some(old) = &r.moved_from {
-            let from = format!("{}.{old}", r.type_name);
-            entry.push(("renamed_from".into(), from.into()));
+            // `TYPE.OLD`, escaped piece by piece as escaping goes byte by
+            // byte.
+            field(&mut out, NEXT, "\"renamed_from\": \"");
+            json::write_escaped(&mut out, &r.type_name);
+            out.push('.');
+            json::write_escaped(&mut out, old);
+            out.push('"');
         }
-        section.entry(&mut out, name, &Json::Object(entry));
+        Section::close_entry(&mut out);
     }
     section.close(&mut out);
 
@@ -126,9 +141,14 @@ pub fn build(
         if !kept_params.contains(name.as_str()) {
             continue;
         }
-        let mut entry: Entries = vec![("param".into(), p.name.as_str().into())];
-        entry.extend(location(db, p.span, None).map(|at| ("at".into(), at)));
-        section.entry(&mut out, name, &Json::Object(entry));
+        section.entry(&mut out, name);
+        field(&mut out, FIRST, "\"param\": ");
+        json::write_str(&mut out, &p.name);
+        if let Some(at) = locations.at(db, p.span, false) {
+            field(&mut out, NEXT, "\"at\": ");
+            out.push_str(at);
+        }
+        Section::close_entry(&mut out);
     }
     section.close(&mut out);
 
@@ -137,12 +157,17 @@ pub fn build(
         if !kept_outputs.contains(name.as_str()) {
             continue;
         }
-        let mut entry: Entries = vec![("output".into(), o.name.as_str().into())];
-        if let Some(at) = location(db, o.span, None) {
-            places.insert(name, o.span);
-            entry.push(("at".into(), at));
+        section.entry(&mut out, name);
+        field(&mut out, FIRST, "\"output\": ");
+        json::write_str(&mut out, &o.name);
+        if let Some(at) = locations.at(db, o.span, false) {
+            if has_conditions {
+                places.insert(name, o.span);
+            }
+            field(&mut out, NEXT, "\"at\": ");
+            out.push_str(at);
         }
-        section.entry(&mut out, name, &Json::Object(entry));
+        Section::close_entry(&mut out);
     }
     section.close(&mut out);
 
@@ -152,10 +177,12 @@ pub fn build(
         .map(|(i, c)| (c.as_str(), i))
         .collect();
     let mut users: Vec<Vec<&str>> = vec![Vec::new(); emitted.conditions.len()];
-    for (user, used) in emitted.resources.iter().chain(&emitted.outputs) {
-        for condition in used {
-            if let Some(&i) = index.get(condition.as_str()) {
-                users[i].push(user);
+    if has_conditions {
+        for (user, used) in emitted.resources.iter().chain(&emitted.outputs) {
+            for condition in used {
+                if let Some(&i) = index.get(condition.as_str()) {
+                    users[i].push(user);
+                }
             }
         }
     }
@@ -190,18 +217,36 @@ pub fn build(
     }
     let mut section = Section::open(&mut out, header.len() + 3, "conditions");
     for (name, users) in emitted.conditions.iter().zip(users) {
+        section.entry(&mut out, name);
+        field(&mut out, FIRST, "\"used_by\": ");
+        let list = users.iter().map(|&u| Json::from(u)).collect();
+        json::write(&mut out, &Json::Array(list), ENTRY_FIELDS);
         let at = (users.iter())
             .find_map(|u| places.get(u))
-            .and_then(|&span| location(db, span, None));
-        let list = users.iter().map(|&u| Json::from(u)).collect();
-        let mut entry: Entries = vec![("used_by".into(), Json::Array(list))];
-        entry.extend(at.map(|at| ("at".into(), at)));
-        section.entry(&mut out, name, &Json::Object(entry));
+            .and_then(|&span| locations.at(db, span, false));
+        if let Some(at) = at {
+            field(&mut out, NEXT, "\"at\": ");
+            out.push_str(at);
+        }
+        Section::close_entry(&mut out);
     }
     section.close(&mut out);
     json::write_close(&mut out, 0, header.len() + 4, '}');
     out.push('\n');
     out
+}
+
+/// The depth of an entry's fields: the map, a section, an entry, a field.
+const ENTRY_FIELDS: usize = 3;
+const FIRST: bool = true;
+const NEXT: bool = false;
+
+/// A field of an entry: the comma after the one before (not `first`), a
+/// new line, the indent of [`ENTRY_FIELDS`] and `key`, quoted with its
+/// colon and space.
+fn field(out: &mut String, first: bool, key: &str) {
+    out.push_str(if first { "\n      " } else { ",\n      " });
+    out.push_str(key);
 }
 
 /// A section of the map's object, written entry by entry.
@@ -217,10 +262,16 @@ impl Section {
         Section { count: 0 }
     }
 
-    fn entry(&mut self, out: &mut String, name: &str, value: &Json) {
+    /// Opens the entry `name`, an object whose fields follow ([`field`]),
+    /// at least one, and [`Section::close_entry`].
+    fn entry(&mut self, out: &mut String, name: &str) {
         json::write_key(out, self.count, 2, name);
-        json::write(out, value, 2);
+        out.push('{');
         self.count += 1;
+    }
+
+    fn close_entry(out: &mut String) {
+        out.push_str("\n    }");
     }
 
     fn close(self, out: &mut String) {
@@ -236,22 +287,49 @@ fn text_at(db: &SourceDb, span: Span) -> &str {
     db.text(span.file).get(span.range()).unwrap_or_default()
 }
 
-/// `{"file", "line", "column"}` of a span's start, one-based, and the
-/// `name` there when given (`None` for a span of no file in `db`: IR built
-/// by hand).
-fn location<'a>(db: &'a SourceDb, span: Span, name: Option<&'a str>) -> Option<Json<'a>> {
-    if span.file.0 as usize >= db.len() {
-        return None;
+/// The printed `{"file", "line", "column"}` of each span met, with its
+/// `"name"` or not, as a field of an entry: the copies of a resource, and
+/// the resources of one declaration, share their places, and finding a
+/// line and column and escaping a file name cost more than copying the
+/// text.
+#[derive(Default)]
+struct Locations {
+    printed: HashMap<(Span, bool), String>,
+}
+
+impl Locations {
+    /// The object of a span's start, one-based, with the text the span
+    /// covers as its `name` when `named` (`None` for a span of no file in
+    /// `db`: IR built by hand).
+    fn at(&mut self, db: &SourceDb, span: Span, named: bool) -> Option<&str> {
+        if span.file.0 as usize >= db.len() {
+            return None;
+        }
+        // A span without a name is found by its start alone.
+        let key = match named {
+            true => span,
+            false => Span {
+                end: span.start,
+                ..span
+            },
+        };
+        let text = self.printed.entry((key, named)).or_insert_with(|| {
+            let file = db.get(span.file);
+            let (line, column) = file.line_col(span.start as usize);
+            let mut at: Entries = vec![
+                ("file".into(), file.name.as_str().into()),
+                ("line".into(), Json::int(line as i64 + 1)),
+                ("column".into(), Json::int(column as i64)),
+            ];
+            if named {
+                at.push(("name".into(), text_at(db, span).into()));
+            }
+            let mut text = String::new();
+            json::write(&mut text, &Json::Object(at), ENTRY_FIELDS);
+            text
+        });
+        Some(text)
     }
-    let file = db.get(span.file);
-    let (line, column) = file.line_col(span.start as usize);
-    let mut at: Entries = vec![
-        ("file".into(), file.name.as_str().into()),
-        ("line".into(), Json::int(line as i64 + 1)),
-        ("column".into(), Json::int(column as i64)),
-    ];
-    at.extend(name.map(|n| ("name".into(), n.into())));
-    Some(Json::Object(at))
 }
 
 #[cfg(test)]
