@@ -33,7 +33,7 @@ const P_UNARY: u8 = 7;
 const P_PRIMARY: u8 = 8;
 
 enum FlatPart<'e> {
-    Text(String),
+    Text(Cow<'e, str>),
     Expr(&'e Expr),
 }
 
@@ -127,16 +127,31 @@ fn is_simple_name(s: &str) -> bool {
 /// `${expr}`; `${ {...} }` when the expression is an object, which reads
 /// better than `${{`.
 pub(super) fn interpolation(expr: &str) -> String {
+    let mut out = String::with_capacity(expr.len() + 5);
+    push_interpolation(&mut out, expr);
+    out
+}
+
+/// Appends `interpolation(expr)` to `out`.
+fn push_interpolation(out: &mut String, expr: &str) {
     if expr.starts_with('{') {
-        format!("${{ {expr} }}")
+        out.push_str("${ ");
+        out.push_str(expr);
+        out.push_str(" }");
     } else {
-        format!("${{{expr}}}")
+        out.push_str("${");
+        out.push_str(expr);
+        out.push('}');
     }
 }
 
 /// Literal text in a template: `${` and `%{` escaped.
 pub(super) fn escape_template(s: &str) -> Cow<'_, str> {
-    if !s.contains("${") && !s.contains("%{") {
+    // Most text has no brace at all: one memchr says so.
+    let bytes = s.as_bytes();
+    if !bytes.contains(&b'{')
+        || !(bytes.windows(2)).any(|w| w[1] == b'{' && matches!(w[0], b'$' | b'%'))
+    {
         return Cow::Borrowed(s);
     }
     Cow::Owned(s.replace("${", "$${").replace("%{", "%%{"))
@@ -161,7 +176,13 @@ fn escape_quoted(s: &str) -> String {
 
 /// A string literal in Terraform syntax.
 pub(super) fn quote(s: &str) -> String {
-    format!("\"{}\"", escape_template(&escape_quoted(s)))
+    let quoted = escape_quoted(s);
+    let text = escape_template(&quoted);
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    out.push_str(&text);
+    out.push('"');
+    out
 }
 
 /// `s` with RE2's special characters escaped.
@@ -174,6 +195,18 @@ fn regex_escape(s: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// `parts` joined, in one allocation.
+fn concat(parts: &[&str]) -> String {
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    parts.iter().for_each(|p| out.push_str(p));
+    out
+}
+
+/// A read of the local `name`.
+fn local(name: &str) -> String {
+    concat(&["local.", name])
 }
 
 /// Visits `e` and its subexpressions, pre-order, while `f` says go on.
@@ -190,7 +223,7 @@ impl<'d> Emitter<'d> {
     /// parts, `"${...}"` otherwise.
     pub(super) fn template(&mut self, e: &Expr, cx: Cx) -> Json<'static> {
         if let Some(name) = self.hoisted(e) {
-            return format!("${{local.{name}}}").into();
+            return interpolation(&local(&name)).into();
         }
         match e {
             Expr::Interp(parts) => self.template_text(parts, cx, false).into(),
@@ -201,13 +234,17 @@ impl<'d> Emitter<'d> {
     /// Template text of `parts`: literal text escaped (`$${`, `%%{`, and in
     /// a quoted string HCL's backslash escapes), expressions as `${...}`.
     pub(super) fn template_text(&mut self, parts: &[Part], cx: Cx, quoted: bool) -> String {
-        let mut flat = Vec::new();
+        let mut flat = Vec::with_capacity(parts.len());
         self.flatten_parts(parts, &mut flat);
-        let mut out = String::new();
+        let mut out = String::with_capacity(64);
         for part in flat {
             match part {
                 FlatPart::Text(t) => {
-                    let t = if quoted { escape_quoted(&t) } else { t };
+                    let t = if quoted {
+                        Cow::Owned(escape_quoted(&t))
+                    } else {
+                        t
+                    };
                     out.push_str(&escape_template(&t));
                 }
                 FlatPart::Expr(e) => {
@@ -217,7 +254,7 @@ impl<'d> Emitter<'d> {
                         out.push_str("${\"$\"}");
                     }
                     let inner = self.render(e, cx).0;
-                    out.push_str(&interpolation(&inner));
+                    push_interpolation(&mut out, &inner);
                 }
             }
         }
@@ -227,9 +264,9 @@ impl<'d> Emitter<'d> {
     /// Interpolation parts with nested interpolations (unless they are
     /// locals) and string constants merged into the text.
     fn flatten_parts<'e>(&mut self, parts: &'e [Part], out: &mut Vec<FlatPart<'e>>) {
-        let text = |t: &str, out: &mut Vec<FlatPart<'e>>| match out.last_mut() {
-            Some(FlatPart::Text(prev)) => prev.push_str(t),
-            _ => out.push(FlatPart::Text(t.to_string())),
+        let text = |t: &'e str, out: &mut Vec<FlatPart<'e>>| match out.last_mut() {
+            Some(FlatPart::Text(prev)) => prev.to_mut().push_str(t),
+            _ => out.push(FlatPart::Text(Cow::Borrowed(t))),
         };
         for part in parts {
             match part {
@@ -256,7 +293,7 @@ impl<'d> Emitter<'d> {
     /// `e` as a Terraform expression, with its precedence.
     pub(super) fn render(&mut self, e: &Expr, cx: Cx) -> (String, u8) {
         if let Some(name) = self.hoisted(e) {
-            return (format!("local.{name}"), P_PRIMARY);
+            return (local(&name), P_PRIMARY);
         }
         self.render_inner(e, cx)
     }
@@ -287,7 +324,7 @@ impl<'d> Emitter<'d> {
                 (format!("{{ {} }}", entries.join(", ")), P_PRIMARY)
             }
             Expr::Param(name) => match self.variables.get(name.as_str()) {
-                Some(var) => (format!("var.{var}"), P_PRIMARY),
+                Some(var) => (concat(&["var.", var]), P_PRIMARY),
                 None => {
                     self.internal(cx.span, format!("param `{name}` is read but not declared"));
                     ("null".into(), P_PRIMARY)
@@ -630,7 +667,9 @@ impl<'d> Emitter<'d> {
             self.internal(cx.span, message);
             return "null".into();
         };
-        let mut s = self.address(id).to_string();
+        let address = self.address(id);
+        let mut s = String::with_capacity(address.len() + path.len() + 16);
+        s.push_str(address);
         if r.for_each.is_some() {
             // Keyed copies are a map: by key, or as a list by position in
             // the order of the keys.
@@ -647,7 +686,11 @@ impl<'d> Emitter<'d> {
             // one a for expression over the copies is at, or the copy of a
             // resource counted alike (a component's other resources).
             match &index {
-                Some(i) => s.push_str(&format!("[{i}]")),
+                Some(i) => {
+                    s.push('[');
+                    s.push_str(i);
+                    s.push(']');
+                }
                 None if cx.copy => s.push_str("[i]"),
                 None if cx.counted => s.push_str("[count.index]"),
                 None => s.push_str("[*]"),
@@ -678,7 +721,9 @@ impl<'d> Emitter<'d> {
                     None => format!("{{for o in {list} : o.{key_field} => o.{value_field}}}"),
                 };
             } else if segment.bytes().all(|b| b.is_ascii_digit()) {
-                s.push_str(&format!("[{segment}]"));
+                s.push('[');
+                s.push_str(segment);
+                s.push(']');
             } else if is_simple_name(segment) {
                 s.push('.');
                 s.push_str(segment);

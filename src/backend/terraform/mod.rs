@@ -135,9 +135,15 @@ pub(super) fn names(deployment: &Deployment) -> Names {
 /// `existing` one), in the deployment's order.
 fn resource_names(deployment: &Deployment) -> Vec<String> {
     (deployment.resources.iter())
-        .map(|r| match r.existing {
-            true => format!("data.{}.{}", r.type_name, r.snake),
-            false => format!("{}.{}", r.type_name, r.snake),
+        .map(|r| {
+            let prefix = if r.existing { "data." } else { "" };
+            let mut address =
+                String::with_capacity(prefix.len() + r.type_name.len() + 1 + r.snake.len());
+            address.push_str(prefix);
+            address.push_str(&r.type_name);
+            address.push('.');
+            address.push_str(&r.snake);
+            address
         })
         .collect()
 }
@@ -157,7 +163,7 @@ struct Cx {
 
 /// An expression a value is written with, and the property it is the whole
 /// value of.
-type Root<'e> = (std::borrow::Cow<'e, Expr>, Option<String>);
+type Root<'e> = (std::borrow::Cow<'e, Expr>, Option<&'e str>);
 
 /// A nested block's body, and the deploy-time condition it exists under.
 type Alternative<'e> = (Option<Expr>, &'e crate::ir::Map<Expr>);
