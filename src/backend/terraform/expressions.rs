@@ -111,11 +111,12 @@ fn number_text(n: f64) -> String {
 }
 
 pub(super) fn is_identifier(s: &str) -> bool {
-    let mut chars = s.chars();
-    chars
+    // ASCII only: bytes of other characters are neither letters nor digits.
+    let mut bytes = s.bytes();
+    bytes
         .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 /// A name that reads the same in any expression: no `-`, which HCL allows in

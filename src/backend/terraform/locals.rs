@@ -364,7 +364,9 @@ impl<'d> Emitter<'d> {
     pub(super) fn compute_locals(&mut self) {
         let d = self.d;
         let outputs: Vec<Cow<Expr>> = d.outputs.iter().map(output_value).collect();
-        let mut roots: Vec<Root> = Vec::new();
+        let mut roots: Vec<Root> = Vec::with_capacity(
+            d.outputs.len() + d.resources.iter().map(|r| r.properties.len()).sum::<usize>(),
+        );
         for r in &d.resources {
             roots.extend(r.condition.iter().map(|c| (Cow::Borrowed(c), None)));
             // A keyed resource writes its list, not its count.
@@ -518,25 +520,28 @@ impl<'d> Emitter<'d> {
             t.hash(&mut h);
             h.finish()
         };
-        let node = |kind: u8, number: u64, own: &str, children: &[u64]| {
+        // A node's hash: its own content, then its children's hashes in
+        // order, fed as they come.
+        let start = |kind: u8, number: u64, own: &str| {
             let mut h = rustc_hash::FxHasher::default();
             (kind, number, text(own)).hash(&mut h);
-            children.hash(&mut h);
-            h.finish()
+            h
         };
         let mut size = 1;
         let mut ok = true;
         let mut all_const = true;
         let mut texts = 0;
-        let mut children: Vec<u64> = Vec::new();
         let hash = if let Some((id, attribute, key)) = self.keyed_member(e) {
-            let base = node(9, id.index() as u64, attribute, &[]);
-            let index = node(4, 0, key, &[]);
-            node(16, 0, "", &[base, index])
+            let mut h = start(16, 0, "");
+            h.write_u64(start(9, id.index() as u64, attribute).finish());
+            h.write_u64(start(4, 0, key).finish());
+            h.finish()
         } else {
-            let mut child = |x: &Expr, children: &mut Vec<u64>| {
+            let (kind, number, own) = content(e);
+            let mut h = start(kind, number, own);
+            let mut child = |x: &Expr, h: &mut rustc_hash::FxHasher| {
                 let facts = self.structure_hash(x, seen, repeated);
-                children.push(facts.hash);
+                h.write_u64(facts.hash);
                 size += facts.size;
                 ok &= facts.ok;
                 all_const &= facts.is_const;
@@ -545,8 +550,8 @@ impl<'d> Emitter<'d> {
                 // Field names and text parts in place, marked (see `with_texts`).
                 Expr::Object(fields) => {
                     for (name, value) in fields {
-                        children.push(text(name) ^ TEXT_MARK);
-                        child(value, &mut children);
+                        h.write_u64(text(name) ^ TEXT_MARK);
+                        child(value, &mut h);
                     }
                 }
                 Expr::Interp(parts) => {
@@ -554,16 +559,15 @@ impl<'d> Emitter<'d> {
                         match part {
                             Part::Text(t) => {
                                 texts += 1;
-                                children.push(text(t) ^ TEXT_MARK);
+                                h.write_u64(text(t) ^ TEXT_MARK);
                             }
-                            Part::Expr(x) => child(x, &mut children),
+                            Part::Expr(x) => child(x, &mut h),
                         }
                     }
                 }
-                _ => e.for_each_child(|x| child(x, &mut children)),
+                _ => e.for_each_child(|x| child(x, &mut h)),
             }
-            let (kind, number, own) = content(e);
-            node(kind, number, own, &children)
+            h.finish()
         };
         size += texts;
         ok &= match e {

@@ -245,10 +245,16 @@ impl<'d> Emitter<'d> {
         let mut types: HashMap<&'d str, usize> = HashMap::default();
         let mut read: Vec<(&'d str, Entries<'d>)> = Vec::new();
         let mut read_types: HashMap<&'d str, usize> = HashMap::default();
+        // Room for a resource's text: the size of the one before, so that
+        // most are printed without growing their buffer.
+        let mut room = 256;
         for r in &d.resources {
             // Printed at once, at its depth under `resource.TYPE` (or
             // `data.TYPE`).
-            let body = json::printed(&self.resource(r), 3);
+            let mut text = String::with_capacity(room);
+            json::write(&mut text, &self.resource(r), 3);
+            room = text.len() + text.len() / 4;
+            let body = Json::Printed(text);
             let (blocks, types) = match r.existing {
                 true => (&mut read, &mut read_types),
                 false => (&mut resources, &mut types),
