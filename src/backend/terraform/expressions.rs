@@ -288,7 +288,7 @@ impl<'d> Emitter<'d> {
     /// `e` rendered, in parentheses when it binds looser than `min`.
     pub(super) fn operand(&mut self, e: &Expr, min: u8, cx: Cx) -> String {
         let (s, p) = self.render(e, cx);
-        if p < min { format!("({s})") } else { s }
+        if p < min { concat(&["(", &s, ")"]) } else { s }
     }
 
     /// `e` as a Terraform expression, with its precedence.
@@ -351,7 +351,7 @@ impl<'d> Emitter<'d> {
                 let c = self.operand(c, P_OR, cx);
                 let a = self.operand(a, P_OR, cx);
                 let b = self.render(b, cx).0;
-                (format!("{c} ? {a} : {b}"), P_COND)
+                (concat(&[&c, " ? ", &a, " : ", &b]), P_COND)
             }
             Expr::Call(name, args) => self.call(*name, args, cx),
             Expr::Index(base, i) => {
@@ -403,12 +403,12 @@ impl<'d> Emitter<'d> {
                 }
                 let base = self.operand(base, P_PRIMARY, cx);
                 let i = self.render(i, cx).0;
-                (format!("{base}[{i}]"), P_PRIMARY)
+                (concat(&[&base, "[", &i, "]"]), P_PRIMARY)
             }
             Expr::Member(base, field) => {
                 let base = self.operand(base, P_PRIMARY, cx);
                 if is_simple_name(field) {
-                    (format!("{base}.{field}"), P_PRIMARY)
+                    (concat(&[&base, ".", field]), P_PRIMARY)
                 } else {
                     (format!("{base}[{}]", quote(field)), P_PRIMARY)
                 }
@@ -495,7 +495,7 @@ impl<'d> Emitter<'d> {
         let left = if p == P_EQ || p == P_CMP { p + 1 } else { p };
         let a = self.operand(a, left, cx);
         let b = self.operand(b, p + 1, cx);
-        (format!("{a} {} {b}", op.symbol()), p)
+        (concat(&[&a, " ", op.symbol(), " ", &b]), p)
     }
 
     fn call(&mut self, name: Builtin, args: &[Expr], cx: Cx) -> (String, u8) {

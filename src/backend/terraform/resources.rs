@@ -338,8 +338,8 @@ impl<'d> Emitter<'d> {
                     };
                     dynamic.push((key.into(), blocks));
                 }
-                _ => {
-                    let v = self.value(value, cx, blocks, resource);
+                shape => {
+                    let v = self.value_shaped(value, shape, cx, blocks, resource);
                     out.push((escape_template(key), v));
                 }
             }
@@ -359,7 +359,20 @@ impl<'d> Emitter<'d> {
         blocks: bool,
         resource: Option<&Resource>,
     ) -> Json<'e> {
-        match self.shape(e, blocks) {
+        let shape = self.shape(e, blocks);
+        self.value_shaped(e, shape, cx, blocks, resource)
+    }
+
+    /// `value`, with the shape of `e` known.
+    fn value_shaped<'e>(
+        &mut self,
+        e: &'e Expr,
+        shape: Shape<'e>,
+        cx: Cx,
+        blocks: bool,
+        resource: Option<&Resource>,
+    ) -> Json<'e> {
+        match shape {
             Shape::Const => const_json(e),
             Shape::List(items) => Json::Array(
                 items
