@@ -365,7 +365,11 @@ impl<'d> Emitter<'d> {
         let d = self.d;
         let outputs: Vec<Cow<Expr>> = d.outputs.iter().map(output_value).collect();
         let mut roots: Vec<Root> = Vec::with_capacity(
-            d.outputs.len() + d.resources.iter().map(|r| r.properties.len()).sum::<usize>(),
+            d.outputs.len()
+                + d.resources
+                    .iter()
+                    .map(|r| r.properties.len())
+                    .sum::<usize>(),
         );
         for r in &d.resources {
             roots.extend(r.condition.iter().map(|c| (Cow::Borrowed(c), None)));
@@ -513,7 +517,12 @@ impl<'d> Emitter<'d> {
     /// its key: a function of what makes the key (`Structure`), so equal
     /// keys have equal hashes. Each candidate's hash goes into `seen`;
     /// `repeated` tells one met twice.
-    fn structure_hash(&self, e: &Expr, seen: &mut rustc_hash::FxHashSet<u64>, repeated: &mut bool) -> Facts64 {
+    fn structure_hash(
+        &self,
+        e: &Expr,
+        seen: &mut rustc_hash::FxHashSet<u64>,
+        repeated: &mut bool,
+    ) -> Facts64 {
         use std::hash::{Hash, Hasher};
         let text = |t: &str| {
             let mut h = rustc_hash::FxHasher::default();
