@@ -133,6 +133,18 @@ pub(super) fn interpolation(expr: &str) -> String {
     out
 }
 
+/// `interpolation(expr)`, in the buffer of `expr` when it has room.
+fn wrap_interpolation(mut expr: String) -> String {
+    if expr.starts_with('{') {
+        expr.insert_str(0, "${ ");
+        expr.push_str(" }");
+    } else {
+        expr.insert_str(0, "${");
+        expr.push('}');
+    }
+    expr
+}
+
 /// Appends `interpolation(expr)` to `out`.
 fn push_interpolation(out: &mut String, expr: &str) {
     if expr.starts_with('{') {
@@ -198,9 +210,10 @@ fn regex_escape(s: &str) -> String {
     out
 }
 
-/// `parts` joined, in one allocation.
+/// `parts` joined, in one allocation, with room for the `${` and `}` of an
+/// interpolation (`wrap_interpolation`).
 fn concat(parts: &[&str]) -> String {
-    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum::<usize>() + 3);
     parts.iter().for_each(|p| out.push_str(p));
     out
 }
@@ -228,7 +241,7 @@ impl<'d> Emitter<'d> {
         }
         match e {
             Expr::Interp(parts) => self.template_text(parts, cx, false).into(),
-            _ => interpolation(&self.render(e, cx).0).into(),
+            _ => wrap_interpolation(self.render(e, cx).0).into(),
         }
     }
 
