@@ -505,6 +505,19 @@ impl<'d> Emitter<'d> {
         let mut seen = rustc_hash::FxHashSet::default();
         let mut repeated = false;
         for (root, _) in roots {
+            // A root's hash serves only when it is a candidate itself: a
+            // leaf (one node) seldom is.
+            let leaf = matches!(
+                **root,
+                Expr::Param(_)
+                    | Expr::Ref(_)
+                    | Expr::Attr(..)
+                    | Expr::Context(_)
+                    | Expr::CountIndex
+            );
+            if leaf && !self.may_be_local(root, 1, false) {
+                continue;
+            }
             self.structure_hash(root, &mut seen, &mut repeated);
             if repeated {
                 return true;

@@ -259,10 +259,15 @@ impl<'d> Emitter<'d> {
                 true => (&mut read, &mut read_types),
                 false => (&mut resources, &mut types),
             };
-            let i = *types.entry(r.type_name.as_str()).or_insert_with(|| {
-                blocks.push((r.type_name.as_str(), Vec::new()));
-                blocks.len() - 1
-            });
+            // Resources of a type mostly come together: the last one's
+            // entry first.
+            let i = match blocks.last() {
+                Some((ty, _)) if *ty == r.type_name => blocks.len() - 1,
+                _ => *types.entry(r.type_name.as_str()).or_insert_with(|| {
+                    blocks.push((r.type_name.as_str(), Vec::new()));
+                    blocks.len() - 1
+                }),
+            };
             blocks[i].1.push((r.snake.as_str().into(), body));
         }
         let by_type = |blocks: Vec<(&'d str, Entries<'d>)>| -> Entries<'d> {
