@@ -315,7 +315,9 @@ fn size(e: &Expr) -> usize {
         Expr::Interp(parts) => parts.iter().filter(|p| matches!(p, Part::Text(_))).count(),
         _ => 0,
     };
-    1 + texts + e.children().into_iter().map(size).sum::<usize>()
+    let mut n = 1 + texts;
+    e.for_each_child(|child| n += size(child));
+    n
 }
 
 impl<'d> Emitter<'d> {
