@@ -33,7 +33,7 @@ const P_UNARY: u8 = 7;
 const P_PRIMARY: u8 = 8;
 
 enum FlatPart<'e> {
-    Text(String),
+    Text(Cow<'e, str>),
     Expr(&'e Expr),
 }
 
@@ -111,11 +111,12 @@ fn number_text(n: f64) -> String {
 }
 
 pub(super) fn is_identifier(s: &str) -> bool {
-    let mut chars = s.chars();
-    chars
+    // ASCII only: bytes of other characters are neither letters nor digits.
+    let mut bytes = s.bytes();
+    bytes
         .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && bytes.all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 /// A name that reads the same in any expression: no `-`, which HCL allows in
@@ -127,16 +128,43 @@ fn is_simple_name(s: &str) -> bool {
 /// `${expr}`; `${ {...} }` when the expression is an object, which reads
 /// better than `${{`.
 pub(super) fn interpolation(expr: &str) -> String {
+    let mut out = String::with_capacity(expr.len() + 5);
+    push_interpolation(&mut out, expr);
+    out
+}
+
+/// `interpolation(expr)`, in the buffer of `expr` when it has room.
+fn wrap_interpolation(mut expr: String) -> String {
     if expr.starts_with('{') {
-        format!("${{ {expr} }}")
+        expr.insert_str(0, "${ ");
+        expr.push_str(" }");
     } else {
-        format!("${{{expr}}}")
+        expr.insert_str(0, "${");
+        expr.push('}');
+    }
+    expr
+}
+
+/// Appends `interpolation(expr)` to `out`.
+fn push_interpolation(out: &mut String, expr: &str) {
+    if expr.starts_with('{') {
+        out.push_str("${ ");
+        out.push_str(expr);
+        out.push_str(" }");
+    } else {
+        out.push_str("${");
+        out.push_str(expr);
+        out.push('}');
     }
 }
 
 /// Literal text in a template: `${` and `%{` escaped.
 pub(super) fn escape_template(s: &str) -> Cow<'_, str> {
-    if !s.contains("${") && !s.contains("%{") {
+    // Most text has no brace at all: one memchr says so.
+    let bytes = s.as_bytes();
+    if !bytes.contains(&b'{')
+        || !(bytes.windows(2)).any(|w| w[1] == b'{' && matches!(w[0], b'$' | b'%'))
+    {
         return Cow::Borrowed(s);
     }
     Cow::Owned(s.replace("${", "$${").replace("%{", "%%{"))
@@ -161,7 +189,13 @@ fn escape_quoted(s: &str) -> String {
 
 /// A string literal in Terraform syntax.
 pub(super) fn quote(s: &str) -> String {
-    format!("\"{}\"", escape_template(&escape_quoted(s)))
+    let quoted = escape_quoted(s);
+    let text = escape_template(&quoted);
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    out.push_str(&text);
+    out.push('"');
+    out
 }
 
 /// `s` with RE2's special characters escaped.
@@ -174,6 +208,19 @@ fn regex_escape(s: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// `parts` joined, in one allocation, with room for the `${` and `}` of an
+/// interpolation (`wrap_interpolation`).
+fn concat(parts: &[&str]) -> String {
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum::<usize>() + 3);
+    parts.iter().for_each(|p| out.push_str(p));
+    out
+}
+
+/// A read of the local `name`.
+fn local(name: &str) -> String {
+    concat(&["local.", name])
 }
 
 /// Visits `e` and its subexpressions, pre-order, while `f` says go on.
@@ -190,24 +237,28 @@ impl<'d> Emitter<'d> {
     /// parts, `"${...}"` otherwise.
     pub(super) fn template(&mut self, e: &Expr, cx: Cx) -> Json<'static> {
         if let Some(name) = self.hoisted(e) {
-            return format!("${{local.{name}}}").into();
+            return interpolation(&local(&name)).into();
         }
         match e {
             Expr::Interp(parts) => self.template_text(parts, cx, false).into(),
-            _ => interpolation(&self.render(e, cx).0).into(),
+            _ => wrap_interpolation(self.render(e, cx).0).into(),
         }
     }
 
     /// Template text of `parts`: literal text escaped (`$${`, `%%{`, and in
     /// a quoted string HCL's backslash escapes), expressions as `${...}`.
     pub(super) fn template_text(&mut self, parts: &[Part], cx: Cx, quoted: bool) -> String {
-        let mut flat = Vec::new();
+        let mut flat = Vec::with_capacity(parts.len());
         self.flatten_parts(parts, &mut flat);
-        let mut out = String::new();
+        let mut out = String::with_capacity(64);
         for part in flat {
             match part {
                 FlatPart::Text(t) => {
-                    let t = if quoted { escape_quoted(&t) } else { t };
+                    let t = if quoted {
+                        Cow::Owned(escape_quoted(&t))
+                    } else {
+                        t
+                    };
                     out.push_str(&escape_template(&t));
                 }
                 FlatPart::Expr(e) => {
@@ -217,7 +268,7 @@ impl<'d> Emitter<'d> {
                         out.push_str("${\"$\"}");
                     }
                     let inner = self.render(e, cx).0;
-                    out.push_str(&interpolation(&inner));
+                    push_interpolation(&mut out, &inner);
                 }
             }
         }
@@ -227,9 +278,9 @@ impl<'d> Emitter<'d> {
     /// Interpolation parts with nested interpolations (unless they are
     /// locals) and string constants merged into the text.
     fn flatten_parts<'e>(&mut self, parts: &'e [Part], out: &mut Vec<FlatPart<'e>>) {
-        let text = |t: &str, out: &mut Vec<FlatPart<'e>>| match out.last_mut() {
-            Some(FlatPart::Text(prev)) => prev.push_str(t),
-            _ => out.push(FlatPart::Text(t.to_string())),
+        let text = |t: &'e str, out: &mut Vec<FlatPart<'e>>| match out.last_mut() {
+            Some(FlatPart::Text(prev)) => prev.to_mut().push_str(t),
+            _ => out.push(FlatPart::Text(Cow::Borrowed(t))),
         };
         for part in parts {
             match part {
@@ -250,13 +301,13 @@ impl<'d> Emitter<'d> {
     /// `e` rendered, in parentheses when it binds looser than `min`.
     pub(super) fn operand(&mut self, e: &Expr, min: u8, cx: Cx) -> String {
         let (s, p) = self.render(e, cx);
-        if p < min { format!("({s})") } else { s }
+        if p < min { concat(&["(", &s, ")"]) } else { s }
     }
 
     /// `e` as a Terraform expression, with its precedence.
     pub(super) fn render(&mut self, e: &Expr, cx: Cx) -> (String, u8) {
         if let Some(name) = self.hoisted(e) {
-            return (format!("local.{name}"), P_PRIMARY);
+            return (local(&name), P_PRIMARY);
         }
         self.render_inner(e, cx)
     }
@@ -287,7 +338,7 @@ impl<'d> Emitter<'d> {
                 (format!("{{ {} }}", entries.join(", ")), P_PRIMARY)
             }
             Expr::Param(name) => match self.variables.get(name.as_str()) {
-                Some(var) => (format!("var.{var}"), P_PRIMARY),
+                Some(var) => (concat(&["var.", var]), P_PRIMARY),
                 None => {
                     self.internal(cx.span, format!("param `{name}` is read but not declared"));
                     ("null".into(), P_PRIMARY)
@@ -313,7 +364,7 @@ impl<'d> Emitter<'d> {
                 let c = self.operand(c, P_OR, cx);
                 let a = self.operand(a, P_OR, cx);
                 let b = self.render(b, cx).0;
-                (format!("{c} ? {a} : {b}"), P_COND)
+                (concat(&[&c, " ? ", &a, " : ", &b]), P_COND)
             }
             Expr::Call(name, args) => self.call(*name, args, cx),
             Expr::Index(base, i) => {
@@ -365,12 +416,12 @@ impl<'d> Emitter<'d> {
                 }
                 let base = self.operand(base, P_PRIMARY, cx);
                 let i = self.render(i, cx).0;
-                (format!("{base}[{i}]"), P_PRIMARY)
+                (concat(&[&base, "[", &i, "]"]), P_PRIMARY)
             }
             Expr::Member(base, field) => {
                 let base = self.operand(base, P_PRIMARY, cx);
                 if is_simple_name(field) {
-                    (format!("{base}.{field}"), P_PRIMARY)
+                    (concat(&[&base, ".", field]), P_PRIMARY)
                 } else {
                     (format!("{base}[{}]", quote(field)), P_PRIMARY)
                 }
@@ -457,7 +508,7 @@ impl<'d> Emitter<'d> {
         let left = if p == P_EQ || p == P_CMP { p + 1 } else { p };
         let a = self.operand(a, left, cx);
         let b = self.operand(b, p + 1, cx);
-        (format!("{a} {} {b}", op.symbol()), p)
+        (concat(&[&a, " ", op.symbol(), " ", &b]), p)
     }
 
     fn call(&mut self, name: Builtin, args: &[Expr], cx: Cx) -> (String, u8) {
@@ -630,7 +681,9 @@ impl<'d> Emitter<'d> {
             self.internal(cx.span, message);
             return "null".into();
         };
-        let mut s = self.address(id).to_string();
+        let address = self.address(id);
+        let mut s = String::with_capacity(address.len() + path.len() + 16);
+        s.push_str(address);
         if r.for_each.is_some() {
             // Keyed copies are a map: by key, or as a list by position in
             // the order of the keys.
@@ -647,7 +700,11 @@ impl<'d> Emitter<'d> {
             // one a for expression over the copies is at, or the copy of a
             // resource counted alike (a component's other resources).
             match &index {
-                Some(i) => s.push_str(&format!("[{i}]")),
+                Some(i) => {
+                    s.push('[');
+                    s.push_str(i);
+                    s.push(']');
+                }
                 None if cx.copy => s.push_str("[i]"),
                 None if cx.counted => s.push_str("[count.index]"),
                 None => s.push_str("[*]"),
@@ -678,7 +735,9 @@ impl<'d> Emitter<'d> {
                     None => format!("{{for o in {list} : o.{key_field} => o.{value_field}}}"),
                 };
             } else if segment.bytes().all(|b| b.is_ascii_digit()) {
-                s.push_str(&format!("[{segment}]"));
+                s.push('[');
+                s.push_str(segment);
+                s.push(']');
             } else if is_simple_name(segment) {
                 s.push('.');
                 s.push_str(segment);

@@ -45,6 +45,17 @@ struct Facts {
     is_const: bool,
 }
 
+/// `Facts` with a structural hash in place of the key (`Emitter::repeats`).
+struct Facts64 {
+    hash: u64,
+    size: usize,
+    ok: bool,
+    is_const: bool,
+}
+
+/// Marks a text's hash among a node's children's hashes.
+const TEXT_MARK: u64 = 0x9e37_79b9_7f4a_7c15;
+
 /// A node's own content and its children's keys: what makes its key. Its
 /// texts are interned (`Keys::text`) and up to `INLINE` children are kept
 /// in place, so that keying a node allocates only for a text never met or
@@ -304,14 +315,22 @@ fn size(e: &Expr) -> usize {
         Expr::Interp(parts) => parts.iter().filter(|p| matches!(p, Part::Text(_))).count(),
         _ => 0,
     };
-    1 + texts + e.children().into_iter().map(size).sum::<usize>()
+    let mut n = 1 + texts;
+    e.for_each_child(|child| n += size(child));
+    n
 }
 
 impl<'d> Emitter<'d> {
     /// The expressions a value is written with, as `shape` splits it: where
     /// locals may replace parts. Each comes with the name of the property it
     /// is the whole value of.
-    fn roots<'e>(&self, e: &'e Expr, blocks: bool, label: Option<&str>, out: &mut Vec<Root<'e>>) {
+    fn roots<'e>(
+        &self,
+        e: &'e Expr,
+        blocks: bool,
+        label: Option<&'e str>,
+        out: &mut Vec<Root<'e>>,
+    ) {
         match self.shape(e, blocks) {
             Shape::Const => {}
             Shape::List(items) => {
@@ -338,7 +357,7 @@ impl<'d> Emitter<'d> {
                     }
                 }
             }
-            Shape::Expr => out.push((Cow::Borrowed(e), label.map(str::to_string))),
+            Shape::Expr => out.push((Cow::Borrowed(e), label)),
         }
     }
 
@@ -347,7 +366,13 @@ impl<'d> Emitter<'d> {
     pub(super) fn compute_locals(&mut self) {
         let d = self.d;
         let outputs: Vec<Cow<Expr>> = d.outputs.iter().map(output_value).collect();
-        let mut roots: Vec<Root> = Vec::new();
+        let mut roots: Vec<Root> = Vec::with_capacity(
+            d.outputs.len()
+                + d.resources
+                    .iter()
+                    .map(|r| r.properties.len())
+                    .sum::<usize>(),
+        );
         for r in &d.resources {
             roots.extend(r.condition.iter().map(|c| (Cow::Borrowed(c), None)));
             // A keyed resource writes its list, not its count.
@@ -359,6 +384,10 @@ impl<'d> Emitter<'d> {
         }
         for (o, value) in d.outputs.iter().zip(&outputs) {
             self.roots(value, false, Some(&o.name), &mut roots);
+        }
+        // Most configurations repeat nothing: no key is worth making then.
+        if !self.repeats(&roots) {
+            return;
         }
         // Every node of the roots, once, in pre-order, with its key: the
         // candidates are counted on these on each round.
@@ -392,15 +421,15 @@ impl<'d> Emitter<'d> {
             // after what it reads.
             let mut label = None;
             if matches!(e, Expr::If(..)) {
-                for ((_, l), &start) in roots.iter().zip(&starts) {
+                for (&(_, l), &start) in roots.iter().zip(&starts) {
                     let root = &nodes[start];
                     if l.is_some() && root.candidate && root.key == key {
-                        label.clone_from(l);
+                        label = l;
                         break;
                     }
                 }
             }
-            let name = self.local_name(e, label.as_deref());
+            let name = self.local_name(e, label);
             self.local_keys.insert(key, name.clone());
             self.locals.push((name, e.clone()));
             // The body's own parts may be locals too.
@@ -466,6 +495,122 @@ impl<'d> Emitter<'d> {
         };
         Facts {
             key,
+            size,
+            ok,
+            is_const,
+        }
+    }
+
+    /// Whether two candidates among the roots may have the same key: their
+    /// structural hashes (`structure_hash`) meet, which equal keys always do.
+    fn repeats(&self, roots: &[Root]) -> bool {
+        let mut seen = rustc_hash::FxHashSet::default();
+        let mut repeated = false;
+        for (root, _) in roots {
+            // A root's hash serves only when it is a candidate itself: a
+            // leaf (one node) seldom is.
+            let leaf = matches!(
+                **root,
+                Expr::Param(_)
+                    | Expr::Ref(_)
+                    | Expr::Attr(..)
+                    | Expr::Context(_)
+                    | Expr::CountIndex
+            );
+            if leaf && !self.may_be_local(root, 1, false) {
+                continue;
+            }
+            self.structure_hash(root, &mut seen, &mut repeated);
+            if repeated {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// What `annotate` finds of `e`, with a hash of its structure in place of
+    /// its key: a function of what makes the key (`Structure`), so equal
+    /// keys have equal hashes. Each candidate's hash goes into `seen`;
+    /// `repeated` tells one met twice.
+    fn structure_hash(
+        &self,
+        e: &Expr,
+        seen: &mut rustc_hash::FxHashSet<u64>,
+        repeated: &mut bool,
+    ) -> Facts64 {
+        use std::hash::{Hash, Hasher};
+        let text = |t: &str| {
+            let mut h = rustc_hash::FxHasher::default();
+            t.hash(&mut h);
+            h.finish()
+        };
+        // A node's hash: its own content, then its children's hashes in
+        // order, fed as they come.
+        let start = |kind: u8, number: u64, own: &str| {
+            let mut h = rustc_hash::FxHasher::default();
+            (kind, number, text(own)).hash(&mut h);
+            h
+        };
+        let mut size = 1;
+        let mut ok = true;
+        let mut all_const = true;
+        let mut texts = 0;
+        let hash = if let Some((id, attribute, key)) = self.keyed_member(e) {
+            let mut h = start(16, 0, "");
+            h.write_u64(start(9, id.index() as u64, attribute).finish());
+            h.write_u64(start(4, 0, key).finish());
+            h.finish()
+        } else {
+            let (kind, number, own) = content(e);
+            let mut h = start(kind, number, own);
+            let mut child = |x: &Expr, h: &mut rustc_hash::FxHasher| {
+                let facts = self.structure_hash(x, seen, repeated);
+                h.write_u64(facts.hash);
+                size += facts.size;
+                ok &= facts.ok;
+                all_const &= facts.is_const;
+            };
+            match e {
+                // Field names and text parts in place, marked (see `with_texts`).
+                Expr::Object(fields) => {
+                    for (name, value) in fields {
+                        h.write_u64(text(name) ^ TEXT_MARK);
+                        child(value, &mut h);
+                    }
+                }
+                Expr::Interp(parts) => {
+                    for part in parts {
+                        match part {
+                            Part::Text(t) => {
+                                texts += 1;
+                                h.write_u64(text(t) ^ TEXT_MARK);
+                            }
+                            Part::Expr(x) => child(x, &mut h),
+                        }
+                    }
+                }
+                _ => e.for_each_child(|x| child(x, &mut h)),
+            }
+            h.finish()
+        };
+        size += texts;
+        ok &= match e {
+            Expr::CountIndex => false,
+            Expr::Ref(id) | Expr::Attr(id, _) => self
+                .resource_at(*id)
+                .is_some_and(|r| r.condition.is_none() && r.count.is_none()),
+            _ => true,
+        };
+        let is_const = match e {
+            Expr::Null | Expr::Bool(_) | Expr::Int(_) | Expr::Number(_) | Expr::String(_) => true,
+            Expr::List(_) | Expr::Object(_) => all_const,
+            _ => false,
+        };
+        if ok && self.may_be_local(e, size, is_const) && !seen.insert(hash) {
+            *repeated = true;
+        }
+        Facts64 {
+            hash,
             size,
             ok,
             is_const,

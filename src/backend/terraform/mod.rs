@@ -135,9 +135,15 @@ pub(super) fn names(deployment: &Deployment) -> Names {
 /// `existing` one), in the deployment's order.
 fn resource_names(deployment: &Deployment) -> Vec<String> {
     (deployment.resources.iter())
-        .map(|r| match r.existing {
-            true => format!("data.{}.{}", r.type_name, r.snake),
-            false => format!("{}.{}", r.type_name, r.snake),
+        .map(|r| {
+            let prefix = if r.existing { "data." } else { "" };
+            let mut address =
+                String::with_capacity(prefix.len() + r.type_name.len() + 1 + r.snake.len());
+            address.push_str(prefix);
+            address.push_str(&r.type_name);
+            address.push('.');
+            address.push_str(&r.snake);
+            address
         })
         .collect()
 }
@@ -157,7 +163,7 @@ struct Cx {
 
 /// An expression a value is written with, and the property it is the whole
 /// value of.
-type Root<'e> = (std::borrow::Cow<'e, Expr>, Option<String>);
+type Root<'e> = (std::borrow::Cow<'e, Expr>, Option<&'e str>);
 
 /// A nested block's body, and the deploy-time condition it exists under.
 type Alternative<'e> = (Option<Expr>, &'e crate::ir::Map<Expr>);
@@ -239,18 +245,29 @@ impl<'d> Emitter<'d> {
         let mut types: HashMap<&'d str, usize> = HashMap::default();
         let mut read: Vec<(&'d str, Entries<'d>)> = Vec::new();
         let mut read_types: HashMap<&'d str, usize> = HashMap::default();
+        // Room for a resource's text: the size of the one before, so that
+        // most are printed without growing their buffer.
+        let mut room = 256;
         for r in &d.resources {
             // Printed at once, at its depth under `resource.TYPE` (or
             // `data.TYPE`).
-            let body = json::printed(&self.resource(r), 3);
+            let mut text = String::with_capacity(room);
+            json::write(&mut text, &self.resource(r), 3);
+            room = text.len() + text.len() / 4;
+            let body = Json::Printed(text);
             let (blocks, types) = match r.existing {
                 true => (&mut read, &mut read_types),
                 false => (&mut resources, &mut types),
             };
-            let i = *types.entry(r.type_name.as_str()).or_insert_with(|| {
-                blocks.push((r.type_name.as_str(), Vec::new()));
-                blocks.len() - 1
-            });
+            // Resources of a type mostly come together: the last one's
+            // entry first.
+            let i = match blocks.last() {
+                Some((ty, _)) if *ty == r.type_name => blocks.len() - 1,
+                _ => *types.entry(r.type_name.as_str()).or_insert_with(|| {
+                    blocks.push((r.type_name.as_str(), Vec::new()));
+                    blocks.len() - 1
+                }),
+            };
             blocks[i].1.push((r.snake.as_str().into(), body));
         }
         let by_type = |blocks: Vec<(&'d str, Entries<'d>)>| -> Entries<'d> {

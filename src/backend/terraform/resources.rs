@@ -2,6 +2,8 @@
 //! bodies with `dynamic` blocks, dependencies and what deletion policies
 //! become (`prevent_destroy`, final snapshots).
 
+use std::borrow::Cow;
+
 use crate::diagnostics::{Diagnostic, codes};
 use crate::ir::{Context, Deletion, Expr, FinalSnapshot, Part, Resource, ResourceId};
 use crate::json::{self, Json, json};
@@ -308,6 +310,8 @@ impl<'d> Emitter<'d> {
     ) -> Entries<'e> {
         let mut out: Entries = Vec::with_capacity(fields.len());
         let mut dynamic: Entries = Vec::new();
+        // Whether an escaped key may meet another: a map's keys are distinct.
+        let mut escaped = false;
         for (key, value) in fields {
             match self.shape(value, blocks) {
                 Shape::Blocks(alternatives) => {
@@ -330,7 +334,9 @@ impl<'d> Emitter<'d> {
                         }
                     }
                     if !fixed.is_empty() {
-                        out.push((escape_template(key), Json::Array(fixed)));
+                        let key = escape_template(key);
+                        escaped |= matches!(key, Cow::Owned(_));
+                        out.push((key, Json::Array(fixed)));
                     }
                     let blocks = match conditional.len() {
                         1 => conditional.pop().unwrap_or(Json::Null),
@@ -338,14 +344,18 @@ impl<'d> Emitter<'d> {
                     };
                     dynamic.push((key.into(), blocks));
                 }
-                _ => {
-                    let v = self.value(value, cx, blocks, resource);
-                    out.push((escape_template(key), v));
+                shape => {
+                    let v = self.value_shaped(value, shape, cx, blocks, resource);
+                    let key = escape_template(key);
+                    escaped |= matches!(key, Cow::Owned(_));
+                    out.push((key, v));
                 }
             }
         }
         if !dynamic.is_empty() {
             out.push(("dynamic".into(), Json::Object(dynamic)));
+        } else if !escaped {
+            return out;
         }
         // Escaped keys, and `dynamic`, may meet a key written before: the
         // last value wins, in the first place, as in a map.
@@ -359,7 +369,20 @@ impl<'d> Emitter<'d> {
         blocks: bool,
         resource: Option<&Resource>,
     ) -> Json<'e> {
-        match self.shape(e, blocks) {
+        let shape = self.shape(e, blocks);
+        self.value_shaped(e, shape, cx, blocks, resource)
+    }
+
+    /// `value`, with the shape of `e` known.
+    fn value_shaped<'e>(
+        &mut self,
+        e: &'e Expr,
+        shape: Shape<'e>,
+        cx: Cx,
+        blocks: bool,
+        resource: Option<&Resource>,
+    ) -> Json<'e> {
+        match shape {
             Shape::Const => const_json(e),
             Shape::List(items) => Json::Array(
                 items

@@ -156,7 +156,8 @@ impl<'d> Emitter<'d> {
     /// names renamed with a warning.
     pub(super) fn check_names(&mut self) {
         let d = self.d;
-        let mut seen: HashSet<(&str, &str)> = HashSet::default();
+        let mut seen: HashSet<(&str, &str)> =
+            HashSet::with_capacity_and_hasher(d.resources.len(), Default::default());
         for r in &d.resources {
             if !is_identifier(&r.snake) {
                 self.internal(
