@@ -524,7 +524,7 @@ impl<'d> Splitter<'d> {
         for d in &mut emission.diagnostics {
             if quotas.contains(&d.code.id) {
                 d.notes.push(format!(
-                    "this is the parent template of the {} nested stacks the program is split into: it holds one stack resource for each, and passes what one stack reads of another",
+                    "the program is split into nested stacks ({}): this is the parent, which holds the program's params and outputs, a stack resource for each nested stack, and what one stack reads of another",
                     children.len()
                 ));
             }
