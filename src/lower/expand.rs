@@ -145,6 +145,8 @@ pub struct Expander<'p> {
     /// Reused by `instantiate`.
     pub(super) path_buffer: Path<'p>,
     pub(super) key_buffer: Key,
+    /// Reused by `remembered`: the values of the names a lowering reads.
+    pub(super) key_buffer_vals: Vec<Option<Val>>,
     /// Top-level params read at deploy time.
     pub(super) used_params: HashSet<&'p str>,
     /// The params that hold the id of an `existing` resource, with what the
@@ -185,6 +187,7 @@ impl<'p> Expander<'p> {
             key_data: Vec::new(),
             path_buffer: Vec::new(),
             key_buffer: Vec::new(),
+            key_buffer_vals: Vec::new(),
             used_params: HashSet::default(),
             id_params: HashMap::default(),
             top_params: HashMap::default(),

@@ -90,12 +90,14 @@ impl<'p> Expander<'p> {
             }
         };
         // The values of the names it reads, as lowering would find them.
-        let mut key = Vec::with_capacity(names.len());
-        let key = self.key_of(names, &mut key, 0).then_some(key);
-        if let (Some(key), Some(Some(known))) = (&key, self.remembered.get(&at))
+        // In a buffer reused from one lowering to the next (a lowering
+        // within takes a fresh one).
+        let mut key = std::mem::take(&mut self.key_buffer_vals);
+        let keyed = self.key_of(names, &mut key, 0);
+        if let (true, Some(Some(known))) = (keyed, self.remembered.get(&at))
             && let Some(earlier) = &known.value
             && known.key.len() == key.len()
-            && known.key.iter().zip(key).all(|(a, b)| same_entry(a, b))
+            && known.key.iter().zip(&key).all(|(a, b)| same_entry(a, b))
         {
             let steps = self.spent.steps.saturating_add(earlier.steps);
             let values = self.spent.values.saturating_add(earlier.values);
@@ -110,16 +112,18 @@ impl<'p> Expander<'p> {
                 && todo
             {
                 let value = earlier.value.clone();
-                let lets = earlier.lets.clone();
+                let lets = (!earlier.lets.is_empty()).then(|| earlier.lets.clone());
                 self.spent.steps = steps;
                 self.spent.values = values;
                 let frame = self.frame();
-                for (position, v) in lets {
+                for (position, v) in lets.into_iter().flatten() {
                     frame.memo[position] = Memo::Done(v);
                 }
                 if let Some(Some(known)) = self.remembered.get_mut(&at) {
                     known.hits += 1;
                 }
+                key.clear();
+                self.key_buffer_vals = key;
                 return value;
             }
         }
@@ -127,7 +131,7 @@ impl<'p> Expander<'p> {
         let reported = self.diagnostics.len();
         // A let read before it is computed is computed while lowering: which
         // ones, to set them alike when the value is reused.
-        let pending = key.as_ref().is_some_and(|key| key.iter().any(Option::is_none));
+        let pending = keyed && key.iter().any(Option::is_none);
         let frames = self.frames.len();
         let made = self.resources.len();
         let todo: Vec<usize> = match pending {
@@ -141,7 +145,7 @@ impl<'p> Expander<'p> {
             false => Vec::new(),
         };
         let value = lower(self, expr);
-        let settled = key.filter(|key| key.iter().flatten().all(settled));
+        let settled = keyed && key.iter().flatten().all(settled);
         let lets: Vec<(usize, Val)> = if pending {
             let memo = &self.frames[frames - 1].memo;
             todo.iter()
@@ -154,31 +158,29 @@ impl<'p> Expander<'p> {
             Vec::new()
         };
         let untouched = !pending || (self.frames.len() == frames && self.resources.len() == made);
-        let Some(slot) = self.remembered.get_mut(&at) else {
+        let spent = (self.spent.steps - steps, self.spent.values - values);
+        let store = settled && !self.spent.exhausted && self.diagnostics.len() == reported;
+        let Some(Some(known)) = self.remembered.get_mut(&at) else {
+            key.clear();
+            self.key_buffer_vals = key;
             return value;
         };
-        let Some(known) = slot else {
-            return value;
-        };
-        match settled {
-            Some(key)
-                if !self.spent.exhausted && self.diagnostics.len() == reported && untouched =>
-            {
-                known.key = key;
-                known.value = Some(Earlier {
-                    value: value.clone(),
-                    steps: self.spent.steps - steps,
-                    values: self.spent.values - values,
-                    lets,
-                });
-            }
-            _ => {}
+        if store && untouched {
+            std::mem::swap(&mut known.key, &mut key);
+            known.value = Some(Earlier {
+                value: value.clone(),
+                steps: spent.0,
+                values: spent.1,
+                lets,
+            });
         }
+        key.clear();
+        self.key_buffer_vals = key;
         known.misses += 1;
         // One that never repeats (it reads a resource, a name of each
         // copy) is not worth looking up again.
         if known.hits == 0 && known.misses >= MISSES_BEFORE_FORGETTING {
-            *slot = None;
+            self.remembered.insert(at, None);
         }
         value
     }
