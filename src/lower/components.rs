@@ -10,7 +10,7 @@ use crate::ir;
 use crate::sema::check::ModuleId;
 use crate::syntax::ast::*;
 
-use super::expand::{Asked, Expander, new_frame};
+use super::expand::{Asked, Expander};
 use super::values::{Fields, Instance, Val};
 
 impl<'p> Expander<'p> {
@@ -102,15 +102,15 @@ impl<'p> Expander<'p> {
             }
         }
         let before = self.resources.len();
-        let mut frame = new_frame(
+        let mut frame = self.spare_frame(
             module,
             Some(index as u32),
             &component.items,
             block_index,
             target_items,
         );
-        frame.path = path.to_vec();
-        frame.key = key.to_vec();
+        frame.path.extend_from_slice(path);
+        frame.key.extend_from_slice(key);
         frame.args = args;
         frame.instance = Some(r);
         frame.condition = condition;
@@ -119,7 +119,7 @@ impl<'p> Expander<'p> {
         self.frames.push(frame);
         if let Some(refusal) = self.unsupported_use(r, display, target_items) {
             self.diagnostics.push(refusal);
-            self.frames.pop();
+            self.close_frame();
             return Val::Null;
         }
         // Every resource exists whether or not an output reads it.
@@ -129,7 +129,13 @@ impl<'p> Expander<'p> {
                 let _ = self.resource_value(inner, i as u32);
             }
         }
-        let mut outputs = Fields::default();
+        let count = component
+            .items
+            .iter()
+            .chain(target_items)
+            .filter(|item| matches!(item.kind, ItemKind::Output(_)))
+            .count();
+        let mut outputs = Fields::with_capacity_and_hasher(count, Default::default());
         for item in component.items.iter().chain(target_items) {
             if let ItemKind::Output(o) = &item.kind
                 && let Some(value) = &o.value
@@ -138,7 +144,7 @@ impl<'p> Expander<'p> {
                 outputs.insert(o.name.name.clone(), v);
             }
         }
-        self.frames.pop();
+        self.close_frame();
         // A component made of one native resource names it after itself:
         // the resource takes the instance's words (the outermost such
         // instance's, which is done last).
