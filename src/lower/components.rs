@@ -129,13 +129,7 @@ impl<'p> Expander<'p> {
                 let _ = self.resource_value(inner, i as u32);
             }
         }
-        let count = component
-            .items
-            .iter()
-            .chain(target_items)
-            .filter(|item| matches!(item.kind, ItemKind::Output(_)))
-            .count();
-        let mut outputs = Fields::with_capacity_and_hasher(count, Default::default());
+        let mut outputs = Fields::default();
         for item in component.items.iter().chain(target_items) {
             if let ItemKind::Output(o) = &item.kind
                 && let Some(value) = &o.value
