@@ -10,7 +10,7 @@ use crate::ir;
 use crate::sema::check::ModuleId;
 use crate::syntax::ast::*;
 
-use super::expand::{Asked, Expander, new_frame};
+use super::expand::{Asked, Expander};
 use super::values::{Fields, Instance, Val};
 
 impl<'p> Expander<'p> {
@@ -31,28 +31,22 @@ impl<'p> Expander<'p> {
         else {
             return Val::Null;
         };
-        let blocks: Vec<&'p TargetBlock> = component
-            .items
-            .iter()
-            .filter_map(|i| match &i.kind {
-                ItemKind::Target(t) => Some(t),
-                _ => None,
-            })
-            .collect();
-        let block = blocks
-            .iter()
-            .find(|b| b.target.name == self.target.name())
-            .copied();
-        let block_index = block.and_then(|b| {
-            component
-                .items
-                .iter()
-                .position(|i| matches!(&i.kind, ItemKind::Target(t) if std::ptr::eq(t, b)))
-                .map(|i| i as u32)
-        });
+        // The chosen `target` block, by index among the component's items.
+        let mut blocks = false;
+        let mut block = None;
+        for (i, item) in component.items.iter().enumerate() {
+            if let ItemKind::Target(t) = &item.kind {
+                blocks = true;
+                if t.target.name == self.target.name() {
+                    block = Some((t, i as u32));
+                    break;
+                }
+            }
+        }
+        let block_index = block.map(|(_, i)| i);
         let target_items: &'p [Item] = match block {
-            Some(b) => &b.items,
-            None if blocks.is_empty() => &[],
+            Some((b, _)) => &b.items,
+            None if !blocks => &[],
             None => {
                 self.diagnostics.push(
                     Diagnostic::new(
@@ -74,11 +68,15 @@ impl<'p> Expander<'p> {
                 return Val::Null;
             }
         };
+        // The type's name, for diagnostics only.
         let caller = self.frame().module;
-        let display = self.program.schema_of(caller, r).map_or_else(
-            || component.name.name.clone(),
-            |id| self.program.schemas[id.0 as usize].name.clone(),
-        );
+        let display = || {
+            self.program
+                .schema_of(caller, r)
+                .map_or(component.name.name.as_str(), |id| {
+                    self.program.schemas[id.0 as usize].name.as_str()
+                })
+        };
         for item in target_items {
             if let ItemKind::Unsupported(Unsupported {
                 reason,
@@ -86,6 +84,7 @@ impl<'p> Expander<'p> {
             }) = &item.kind
             {
                 let reason = reason.as_plain().unwrap_or_default();
+                let display = display();
                 self.diagnostics.push(
                     Diagnostic::new(
                         &codes::E0501,
@@ -103,24 +102,24 @@ impl<'p> Expander<'p> {
             }
         }
         let before = self.resources.len();
-        let mut frame = new_frame(
+        let mut frame = self.spare_frame(
             module,
             Some(index as u32),
             &component.items,
             block_index,
             target_items,
         );
-        frame.path = path.to_vec();
-        frame.key = key.to_vec();
+        frame.path.extend_from_slice(path);
+        frame.key.extend_from_slice(key);
         frame.args = args;
         frame.instance = Some(r);
         frame.condition = condition;
         frame.deletion = deletion;
         frame.origin = Some(self.frame().origin.unwrap_or(r.name.span));
         self.frames.push(frame);
-        if let Some(refusal) = self.unsupported_use(r, &display, target_items) {
+        if let Some(refusal) = self.unsupported_use(r, display, target_items) {
             self.diagnostics.push(refusal);
-            self.frames.pop();
+            self.close_frame();
             return Val::Null;
         }
         // Every resource exists whether or not an output reads it.
@@ -139,7 +138,7 @@ impl<'p> Expander<'p> {
                 outputs.insert(o.name.name.clone(), v);
             }
         }
-        self.frames.pop();
+        self.close_frame();
         // A component made of one native resource names it after itself:
         // the resource takes the instance's words (the outermost such
         // instance's, which is done last).
@@ -165,10 +164,10 @@ impl Expander<'_> {
     /// honour on the target (`unsupported "reason" if condition`), with the
     /// component's frame open: the condition reads its params. A condition
     /// known only at deploy time is refused too, as it may hold then.
-    fn unsupported_use(
+    fn unsupported_use<'d>(
         &mut self,
         r: &Resource,
-        display: &str,
+        display: impl Fn() -> &'d str,
         target_items: &[Item],
     ) -> Option<Diagnostic> {
         for item in target_items {
@@ -187,6 +186,7 @@ impl Expander<'_> {
             let said = reason.span.to(condition.span);
             let reason = reason.as_plain().unwrap_or_default();
             let target = self.target.display();
+            let display = display();
             let mut read = Vec::new();
             condition.for_each_name(&mut |name| read.push(name.name.as_str()));
             let mut refusal = Diagnostic::new(

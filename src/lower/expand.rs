@@ -145,6 +145,10 @@ pub struct Expander<'p> {
     /// Reused by `instantiate`.
     pub(super) path_buffer: Path<'p>,
     pub(super) key_buffer: Key,
+    /// Frames closed, their lists kept for the next instance's frame.
+    pub(super) spare_frames: Vec<Frame<'p>>,
+    /// Reused by `remembered`: the values of the names a lowering reads.
+    pub(super) key_buffer_vals: Vec<Option<Val>>,
     /// Top-level params read at deploy time.
     pub(super) used_params: HashSet<&'p str>,
     /// The params that hold the id of an `existing` resource, with what the
@@ -185,6 +189,8 @@ impl<'p> Expander<'p> {
             key_data: Vec::new(),
             path_buffer: Vec::new(),
             key_buffer: Vec::new(),
+            key_buffer_vals: Vec::new(),
+            spare_frames: Vec::new(),
             used_params: HashSet::default(),
             id_params: HashMap::default(),
             top_params: HashMap::default(),
@@ -310,6 +316,45 @@ impl<'p> Expander<'p> {
             .map(|i| made[i].take().expect("each resource is taken once"))
             .collect();
         deployment.for_each_reference_mut(&mut |id| *id = ir::ResourceId(moved_to[id.index()]));
+    }
+
+    /// `new_frame`, in the lists of a frame closed before when there is one.
+    pub(super) fn spare_frame(
+        &mut self,
+        module: ModuleId,
+        component: Option<u32>,
+        items: &'p [Item],
+        block: Option<u32>,
+        target_items: &'p [Item],
+    ) -> Frame<'p> {
+        let Some(mut frame) = self.spare_frames.pop() else {
+            return new_frame(module, component, items, block, target_items);
+        };
+        frame.module = module;
+        frame.component = component;
+        frame.block = block;
+        frame.items = items;
+        frame.target_items = target_items;
+        frame
+            .memo
+            .resize_with(items.len() + target_items.len(), || Memo::Todo);
+        frame
+    }
+
+    /// Closes the innermost frame, keeping its emptied lists for the next.
+    pub(super) fn close_frame(&mut self) {
+        if let Some(mut frame) = self.frames.pop() {
+            frame.memo.clear();
+            frame.locals.clear();
+            frame.path.clear();
+            frame.key.clear();
+            frame.condition = None;
+            frame.args.clear();
+            frame.instance = None;
+            frame.deletion = None;
+            frame.origin = None;
+            self.spare_frames.push(frame);
+        }
     }
 
     /// The words `path` had before the renames in force, if any applies.

@@ -11,7 +11,9 @@ use crate::sema::eval::{self, Value};
 use crate::source::Span;
 use crate::syntax::ast::*;
 
-use super::expand::Expander;
+use crate::sema::names::{DeclKind, Place};
+
+use super::expand::{Expander, Memo};
 use super::values::{Fields, Val, ir_fields};
 
 impl<'p> Expander<'p> {
@@ -88,52 +90,144 @@ impl<'p> Expander<'p> {
             }
         };
         // The values of the names it reads, as lowering would find them.
-        let key: Option<Vec<Val>> = names.iter().map(|n| self.peek_name(n)).collect();
-        if let (Some(key), Some(Some(known))) = (&key, self.remembered.get(&at))
-            && let Some((value, steps, values)) = &known.value
+        // In a buffer reused from one lowering to the next (a lowering
+        // within takes a fresh one).
+        let mut key = std::mem::take(&mut self.key_buffer_vals);
+        let keyed = self.key_of(names, &mut key, 0);
+        if let (true, Some(Some(known))) = (keyed, self.remembered.get(&at))
+            && let Some(earlier) = &known.value
             && known.key.len() == key.len()
-            && known.key.iter().zip(key).all(|(a, b)| same_key(a, b))
+            && known.key.iter().zip(&key).all(|(a, b)| same_entry(a, b))
         {
-            let steps = self.spent.steps.saturating_add(*steps);
-            let values = self.spent.values.saturating_add(*values);
-            if !self.spent.exhausted && steps <= self.budget.steps && values <= self.budget.values {
-                let value = value.clone();
+            let steps = self.spent.steps.saturating_add(earlier.steps);
+            let values = self.spent.values.saturating_add(earlier.values);
+            let frame = self.frames.last().expect("a frame is open while lowering");
+            let todo = earlier
+                .lets
+                .iter()
+                .all(|(position, _)| matches!(frame.memo.get(*position), Some(Memo::Todo)));
+            if !self.spent.exhausted
+                && steps <= self.budget.steps
+                && values <= self.budget.values
+                && todo
+            {
+                let value = earlier.value.clone();
+                let lets = (!earlier.lets.is_empty()).then(|| earlier.lets.clone());
                 self.spent.steps = steps;
                 self.spent.values = values;
+                let frame = self.frame();
+                for (position, v) in lets.into_iter().flatten() {
+                    frame.memo[position] = Memo::Done(v);
+                }
                 if let Some(Some(known)) = self.remembered.get_mut(&at) {
                     known.hits += 1;
                 }
+                key.clear();
+                self.key_buffer_vals = key;
                 return value;
             }
         }
         let (steps, values) = (self.spent.steps, self.spent.values);
         let reported = self.diagnostics.len();
+        // A let read before it is computed is computed while lowering: which
+        // ones, to set them alike when the value is reused.
+        let pending = keyed && key.iter().any(Option::is_none);
+        let frames = self.frames.len();
+        let made = self.resources.len();
+        let todo: Vec<usize> = match pending {
+            true => self.frames[frames - 1]
+                .memo
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| matches!(m, Memo::Todo))
+                .map(|(i, _)| i)
+                .collect(),
+            false => Vec::new(),
+        };
         let value = lower(self, expr);
-        let settled = key.filter(|key| key.iter().all(settled));
-        let Some(slot) = self.remembered.get_mut(&at) else {
+        let settled = keyed && key.iter().flatten().all(settled);
+        let lets: Vec<(usize, Val)> = if pending {
+            let memo = &self.frames[frames - 1].memo;
+            todo.iter()
+                .filter_map(|&i| match &memo[i] {
+                    Memo::Done(v) => Some((i, v.clone())),
+                    _ => None,
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let untouched = !pending || (self.frames.len() == frames && self.resources.len() == made);
+        let spent = (self.spent.steps - steps, self.spent.values - values);
+        let store = settled && !self.spent.exhausted && self.diagnostics.len() == reported;
+        let Some(Some(known)) = self.remembered.get_mut(&at) else {
+            key.clear();
+            self.key_buffer_vals = key;
             return value;
         };
-        let Some(known) = slot else {
-            return value;
-        };
-        match settled {
-            Some(key) if !self.spent.exhausted && self.diagnostics.len() == reported => {
-                known.key = key;
-                known.value = Some((
-                    value.clone(),
-                    self.spent.steps - steps,
-                    self.spent.values - values,
-                ));
-            }
-            _ => {}
+        if store && untouched {
+            std::mem::swap(&mut known.key, &mut key);
+            known.value = Some(Earlier {
+                value: value.clone(),
+                steps: spent.0,
+                values: spent.1,
+                lets,
+            });
         }
+        key.clear();
+        self.key_buffer_vals = key;
         known.misses += 1;
         // One that never repeats (it reads a resource, a name of each
         // copy) is not worth looking up again.
         if known.hits == 0 && known.misses >= MISSES_BEFORE_FORGETTING {
-            *slot = None;
+            self.remembered.insert(at, None);
         }
         value
+    }
+
+    /// Pushes onto `key` the values `names` hold, as `peek_name` knows
+    /// them; a `let` of the frame not computed yet, whose value lowering
+    /// would compute on the way, as `None` and then, in its place, what
+    /// its own expression reads (known when that was lowered before:
+    /// `remembered`). `false` when one is not known.
+    fn key_of(&self, names: &[&'p Ident], key: &mut Vec<Option<Val>>, depth: u32) -> bool {
+        for name in names {
+            if let Some(v) = self.peek_name(name) {
+                key.push(Some(v));
+                continue;
+            }
+            let Some(inner) = self.todo_let_names(name).filter(|_| depth < MAX_LET_DEPTH) else {
+                return false;
+            };
+            key.push(None);
+            if !self.key_of(inner, key, depth + 1) {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// The names a `let` of the current frame reads, when it is not
+    /// computed yet and its expression was lowered through `remembered`.
+    fn todo_let_names(&self, name: &Ident) -> Option<&[&'p Ident]> {
+        let frame = self.frames.last()?;
+        let names = &self.program.names[frame.module.0 as usize];
+        let (_, decl) = names.lookup(name)?;
+        if decl.kind != DeclKind::Let || decl.place == Place::Loop {
+            return None;
+        }
+        let position = frame.position(frame.module, decl.place)?;
+        let ItemKind::Let(l) = &frame.item(position).kind else {
+            return None;
+        };
+        if !matches!(frame.memo[position], Memo::Todo) {
+            return None;
+        }
+        let at = std::ptr::from_ref::<Expr>(&l.value) as usize;
+        match self.remembered.get(&at) {
+            Some(Some(known)) => Some(&known.names),
+            _ => None,
+        }
     }
 
     /// Lowers an expression: what its operands know at compile time is
@@ -507,10 +601,21 @@ impl<'p> Expander<'p> {
 /// lowered to then with the steps and elements that took.
 pub(super) struct Remembered<'p> {
     names: Vec<&'p Ident>,
-    key: Vec<Val>,
-    value: Option<(Lowered, usize, usize)>,
+    /// The values of `names`, a `let` not computed yet as `None` followed
+    /// by the values of the names it reads (see `key_of`).
+    key: Vec<Option<Val>>,
+    value: Option<Earlier>,
     misses: u32,
     hits: u32,
+}
+
+/// A remembered lowering: its value, the steps and elements it took, and
+/// the `let`s of the frame it computed (by position), set again with it.
+struct Earlier {
+    value: Lowered,
+    steps: usize,
+    values: usize,
+    lets: Vec<(usize, Val)>,
 }
 
 /// What is remembered: a property's value, or a `let`'s.
@@ -523,6 +628,10 @@ pub(super) enum Lowered {
 /// Lowerings of a property value with no reuse after which it is no
 /// longer remembered.
 const MISSES_BEFORE_FORGETTING: u32 = 8;
+
+/// How deep `key_of` follows `let`s not computed yet through the `let`s
+/// they read.
+const MAX_LET_DEPTH: u32 = 4;
 
 /// The names `expr` reads, each once, but for the variables of its own
 /// comprehensions.
@@ -568,6 +677,15 @@ fn settled(value: &Val) -> bool {
         Val::List(items) => items.iter().all(settled),
         Val::Object(fields) => fields.values().all(settled),
         Val::Resource(_) | Val::Choice(..) | Val::Deploy(_) | Val::Gone => false,
+    }
+}
+
+/// `same_key` of two entries of a key, a `let` not computed yet in both.
+fn same_entry(a: &Option<Val>, b: &Option<Val>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => same_key(a, b),
+        (None, None) => true,
+        _ => false,
     }
 }
 

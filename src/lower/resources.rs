@@ -479,7 +479,7 @@ impl<'p> Expander<'p> {
                     }
                 },
             };
-            if let Some(earlier) = named.insert(word.clone(), n) {
+            if let Some(&earlier) = named.get(word.as_str()) {
                 self.same_copy_name(r, guard, &word, earlier, n);
             }
             let top = self.frames.len() == 1;
@@ -508,7 +508,10 @@ impl<'p> Expander<'p> {
             if top {
                 self.top_copy = None;
             }
-            path.pop();
+            // The word, back from the path, is the copy's in `named`.
+            if let Some(word) = path.pop() {
+                named.insert(word.into_owned(), n);
+            }
             key.pop();
             self.frame().locals.truncate(before);
         }

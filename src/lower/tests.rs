@@ -290,3 +290,42 @@ resource u: Thing {}
     assert_eq!(name("T2"), "b-x");
     assert_eq!(name("U"), "b-x");
 }
+
+#[test]
+fn a_remembered_let_that_reads_a_let_not_yet_computed_is_keyed_by_what_that_reads() {
+    // `tagged` is read first, before `outgoing` is computed: copies 2 and
+    // 3 reuse what copy 1 lowered, copies 4 and 5 (other lists) do not,
+    // and `outgoing`, set with the reused value, is each copy's own.
+    let main = r#"
+component Thing {
+  param rules: [string] = ["a", "b"]
+  let outgoing = length(rules) == 0 ? ["none"] : rules
+  let tagged = [for r in outgoing: "${r}-x"]
+
+  target cloudformation {
+    resource q: AWS::SQS::Queue {
+      QueueName = tagged[length(tagged) - 1]
+      DelaySeconds = length(outgoing)
+    }
+  }
+}
+
+resource t: Thing for i in 0..6 { rules = i == 4 ? ["c"] : i == 5 ? [] : ["a", "b"] }
+"#;
+    let (codes, template) = build(&[("main.infra", main)], &[], Target::CloudFormation);
+    assert!(codes.is_empty(), "{codes:?}");
+    let template = template.expect("a template");
+    let property =
+        |id: &str, name: &str| at(&template, &["Resources", id, "Properties", name]).clone();
+    for (id, name, delay) in [
+        ("T0", "b-x", 2),
+        ("T1", "b-x", 2),
+        ("T2", "b-x", 2),
+        ("T3", "b-x", 2),
+        ("T4", "c-x", 1),
+        ("T5", "none-x", 1),
+    ] {
+        assert_eq!(property(id, "QueueName"), name, "{id}");
+        assert_eq!(property(id, "DelaySeconds"), delay, "{id}");
+    }
+}
