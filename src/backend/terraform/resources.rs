@@ -63,6 +63,20 @@ fn negate(e: Expr) -> Expr {
     }
 }
 
+/// Before an item of an array at `depth`: a comma after the one before, a
+/// new line and the indent, as `json::write` prints them.
+fn array_entry(out: &mut String, index: usize, depth: usize) {
+    const SPACES: &str = "                                                                ";
+    if index > 0 {
+        out.push(',');
+    }
+    out.push('\n');
+    match SPACES.get(..2 * depth) {
+        Some(indent) => out.push_str(indent),
+        None => (0..depth).for_each(|_| out.push_str("  ")),
+    }
+}
+
 /// A list element present only under a condition: `c ? x : null`.
 pub(super) fn is_optional_item(e: &Expr) -> bool {
     matches!(e, Expr::If(_, a, b) if matches!(**a, Expr::Null) != matches!(**b, Expr::Null))
@@ -172,6 +186,243 @@ impl<'d> Emitter<'d> {
         // A property may have the name of an argument written here: the
         // last value wins, in the first place, as in a map.
         Json::Object(json::dedup(body))
+    }
+
+    /// `resource(r)` printed into `out` at `depth` as `json::write` prints
+    /// it, written as it is rendered without the tree where no two keys can
+    /// meet; where they may (an escaped key, a property named as an argument
+    /// written here, `dynamic` beside a property of that name) the tree,
+    /// whose `dedup` gives a map's semantics.
+    pub(super) fn write_resource(&mut self, out: &mut String, r: &'d Resource, depth: usize) {
+        let props = &r.properties;
+        let protected = matches!(r.deletion, Some(Deletion::Retain | Deletion::Snapshot));
+        let may_meet = (r.for_each.is_some() && props.contains_key("for_each"))
+            || ((r.condition.is_some() || r.count.is_some()) && props.contains_key("count"))
+            || (!r.depends_on.is_empty() && props.contains_key("depends_on"))
+            || (protected && props.contains_key("lifecycle"));
+        if !may_meet {
+            let start = out.len();
+            let diagnostics = self.diagnostics.len();
+            if self.write_resource_text(out, r, protected, depth) {
+                return;
+            }
+            // Rendered again from the start: what was said is said again.
+            out.truncate(start);
+            self.diagnostics.truncate(diagnostics);
+            self.each = None;
+        }
+        json::write(out, &self.resource(r), depth);
+    }
+
+    /// `write_resource` without the tree; false where two keys may meet.
+    fn write_resource_text(
+        &mut self,
+        out: &mut String,
+        r: &'d Resource,
+        protected: bool,
+        depth: usize,
+    ) -> bool {
+        let cx = Cx {
+            span: r.span,
+            counted: r.count.is_some(),
+            copy: false,
+        };
+        let outer = Cx {
+            counted: false,
+            ..cx
+        };
+        let inner = depth + 1;
+        let mut n = 0;
+        out.push('{');
+        let what = match r.for_each {
+            Some(_) => "for_each",
+            None => "count",
+        };
+        for e in r.condition.iter().chain(r.count.iter()) {
+            self.check_count(r, e, what);
+        }
+        if let Some(list) = &r.for_each {
+            let list = match &r.condition {
+                None | Some(Expr::Bool(true)) => self.render(list, outer).0,
+                Some(c) => {
+                    let c = self.operand(c, P_OR, outer);
+                    let list = self.operand(list, P_OR, outer);
+                    format!("{c} ? {list} : []")
+                }
+            };
+            json::write_key(out, n, inner, "for_each");
+            n += 1;
+            json::write_str(out, &format!("${{toset({list})}}"));
+        }
+        let count = match (&r.condition, &r.count) {
+            _ if r.for_each.is_some() => None,
+            (None, None) | (Some(Expr::Bool(true)), None) => None,
+            (Some(Expr::Bool(false)), _) => Some(Json::int(0)),
+            (None, Some(Expr::Int(n))) | (Some(Expr::Bool(true)), Some(Expr::Int(n))) => {
+                Some(Json::int(*n))
+            }
+            (None, Some(n)) | (Some(Expr::Bool(true)), Some(n)) => Some(self.template(n, outer)),
+            (Some(c), n) => {
+                let c = self.operand(c, P_OR, outer);
+                let n = match n {
+                    None => "1".to_string(),
+                    Some(n) => self.operand(n, P_OR, outer),
+                };
+                Some(format!("${{{c} ? {n} : 0}}").into())
+            }
+        };
+        if let Some(count) = count {
+            json::write_key(out, n, inner, "count");
+            n += 1;
+            json::write(out, &count, inner);
+        }
+        self.each = r.for_each.as_ref();
+        if !self.write_fields(out, &r.properties, cx, true, Some(r), inner, &mut n) {
+            return false;
+        }
+        let mut rest: Entries = Vec::new();
+        if !r.depends_on.is_empty() {
+            let mut refs = Vec::new();
+            for &id in &r.depends_on {
+                match self.resource_at(id) {
+                    Some(_) => refs.push(self.address(id).to_string().into()),
+                    None => self.internal(
+                        r.span,
+                        format!(
+                            "`{}` depends on resource {}, which does not exist",
+                            r.id, id.0
+                        ),
+                    ),
+                }
+            }
+            rest.push(("depends_on".into(), Json::Array(refs)));
+        }
+        self.final_snapshot(r, protected, &mut rest, cx);
+        self.each = None;
+        if protected {
+            rest.push(("lifecycle".into(), json!({ "prevent_destroy": true })));
+        }
+        for (key, value) in &rest {
+            json::write_key(out, n, inner, key);
+            n += 1;
+            json::write(out, value, inner);
+        }
+        json::write_close(out, depth, n, '}');
+        true
+    }
+
+    /// `body(fields)` printed as entries of an object whose entries are at
+    /// `depth`, `n` of them written before; false where two keys may meet.
+    #[allow(clippy::too_many_arguments)]
+    fn write_fields(
+        &mut self,
+        out: &mut String,
+        fields: &crate::ir::Map<Expr>,
+        cx: Cx,
+        blocks: bool,
+        resource: Option<&Resource>,
+        depth: usize,
+        n: &mut usize,
+    ) -> bool {
+        let mut dynamic: Entries = Vec::new();
+        let mut named_dynamic = false;
+        for (key, value) in fields {
+            if matches!(escape_template(key), Cow::Owned(_)) {
+                return false;
+            }
+            named_dynamic |= key == "dynamic";
+            match self.shape(value, blocks) {
+                Shape::Blocks(alternatives) => {
+                    let mut fixed = Vec::new();
+                    let mut conditional = Vec::new();
+                    for (condition, fields) in alternatives {
+                        let content = Json::Object(self.body(fields, cx, true, resource));
+                        match condition {
+                            None => fixed.push(content),
+                            Some(c) => {
+                                if let Some(r) = resource {
+                                    self.check_count(r, &c, "for_each");
+                                }
+                                let c = self.operand(&c, P_OR, cx);
+                                conditional.push(json!({
+                                    "for_each": format!("${{{c} ? [1] : []}}"),
+                                    "content": content,
+                                }));
+                            }
+                        }
+                    }
+                    if !fixed.is_empty() {
+                        json::write_key(out, *n, depth, key);
+                        *n += 1;
+                        json::write(out, &Json::Array(fixed), depth);
+                    }
+                    let blocks = match conditional.len() {
+                        1 => conditional.pop().unwrap_or(Json::Null),
+                        _ => Json::Array(conditional),
+                    };
+                    dynamic.push((key.as_str().into(), blocks));
+                }
+                shape => {
+                    json::write_key(out, *n, depth, key);
+                    *n += 1;
+                    if !self.write_value(out, value, shape, cx, blocks, resource, depth) {
+                        return false;
+                    }
+                }
+            }
+        }
+        if !dynamic.is_empty() {
+            if named_dynamic {
+                return false;
+            }
+            json::write_key(out, *n, depth, "dynamic");
+            *n += 1;
+            json::write(out, &Json::Object(dynamic), depth);
+        }
+        true
+    }
+
+    /// `value_shaped` printed into `out` at `depth`; false where two keys
+    /// may meet.
+    #[allow(clippy::too_many_arguments)]
+    fn write_value(
+        &mut self,
+        out: &mut String,
+        e: &Expr,
+        shape: Shape<'_>,
+        cx: Cx,
+        blocks: bool,
+        resource: Option<&Resource>,
+        depth: usize,
+    ) -> bool {
+        match shape {
+            Shape::Const => json::write(out, &const_json(e), depth),
+            Shape::List([]) => out.push_str("[]"),
+            Shape::List(items) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    array_entry(out, i, depth + 1);
+                    let shape = self.shape(item, blocks);
+                    if !self.write_value(out, item, shape, cx, blocks, resource, depth + 1) {
+                        return false;
+                    }
+                }
+                json::write_close(out, depth, items.len(), ']');
+            }
+            Shape::Object(fields) => {
+                out.push('{');
+                let mut n = 0;
+                if !self.write_fields(out, fields, cx, blocks, resource, depth + 1, &mut n) {
+                    return false;
+                }
+                json::write_close(out, depth, n, '}');
+            }
+            Shape::Blocks(_) | Shape::Expr => match self.template(e, cx) {
+                Json::Str(s) => json::write_str(out, &s),
+                t => json::write(out, &t, depth),
+            },
+        }
+        true
     }
 
     /// The type's final-snapshot arguments (its schema's `final_snapshot`),
