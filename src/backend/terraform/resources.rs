@@ -66,7 +66,6 @@ fn negate(e: Expr) -> Expr {
 /// Before an item of an array at `depth`: a comma after the one before, a
 /// new line and the indent, as `json::write` prints them.
 fn array_entry(out: &mut String, index: usize, depth: usize) {
-    const SPACES: &str = "                                                                ";
     if index > 0 {
         out.push(',');
     }
@@ -74,6 +73,38 @@ fn array_entry(out: &mut String, index: usize, depth: usize) {
     match SPACES.get(..2 * depth) {
         Some(indent) => out.push_str(indent),
         None => (0..depth).for_each(|_| out.push_str("  ")),
+    }
+}
+
+/// The indent of up to 32 levels.
+const SPACES: &str = "                                                                ";
+
+/// `json::write_key`: a key with nothing JSON escapes (the most common) is
+/// copied as it is.
+fn write_key(out: &mut String, index: usize, depth: usize, name: &str) {
+    if !name.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') || 2 * depth > SPACES.len() {
+        return json::write_key(out, index, depth, name);
+    }
+    out.reserve(2 * depth + name.len() + 6);
+    if index > 0 {
+        out.push(',');
+    }
+    out.push('\n');
+    out.push_str(&SPACES[..2 * depth]);
+    out.push('"');
+    out.push_str(name);
+    out.push_str("\": ");
+}
+
+/// A constant printed as `json::write` prints `const_json(e)`; a scalar
+/// without the tree.
+fn write_const(out: &mut String, e: &Expr, depth: usize) {
+    match e {
+        Expr::Null => out.push_str("null"),
+        Expr::Bool(true) => out.push_str("true"),
+        Expr::Bool(false) => out.push_str("false"),
+        Expr::String(s) => json::write_str(out, &escape_template(s)),
+        _ => json::write(out, &const_json(e), depth),
     }
 }
 
@@ -250,7 +281,7 @@ impl<'d> Emitter<'d> {
                     format!("{c} ? {list} : []")
                 }
             };
-            json::write_key(out, n, inner, "for_each");
+            write_key(out, n, inner, "for_each");
             n += 1;
             json::write_str(out, &format!("${{toset({list})}}"));
         }
@@ -272,7 +303,7 @@ impl<'d> Emitter<'d> {
             }
         };
         if let Some(count) = count {
-            json::write_key(out, n, inner, "count");
+            write_key(out, n, inner, "count");
             n += 1;
             json::write(out, &count, inner);
         }
@@ -303,7 +334,7 @@ impl<'d> Emitter<'d> {
             rest.push(("lifecycle".into(), json!({ "prevent_destroy": true })));
         }
         for (key, value) in &rest {
-            json::write_key(out, n, inner, key);
+            write_key(out, n, inner, key);
             n += 1;
             json::write(out, value, inner);
         }
@@ -352,7 +383,7 @@ impl<'d> Emitter<'d> {
                         }
                     }
                     if !fixed.is_empty() {
-                        json::write_key(out, *n, depth, key);
+                        write_key(out, *n, depth, key);
                         *n += 1;
                         json::write(out, &Json::Array(fixed), depth);
                     }
@@ -363,7 +394,7 @@ impl<'d> Emitter<'d> {
                     dynamic.push((key.as_str().into(), blocks));
                 }
                 shape => {
-                    json::write_key(out, *n, depth, key);
+                    write_key(out, *n, depth, key);
                     *n += 1;
                     if !self.write_value(out, value, shape, cx, blocks, resource, depth) {
                         return false;
@@ -375,7 +406,7 @@ impl<'d> Emitter<'d> {
             if named_dynamic {
                 return false;
             }
-            json::write_key(out, *n, depth, "dynamic");
+            write_key(out, *n, depth, "dynamic");
             *n += 1;
             json::write(out, &Json::Object(dynamic), depth);
         }
@@ -396,7 +427,7 @@ impl<'d> Emitter<'d> {
         depth: usize,
     ) -> bool {
         match shape {
-            Shape::Const => json::write(out, &const_json(e), depth),
+            Shape::Const => write_const(out, e, depth),
             Shape::List([]) => out.push_str("[]"),
             Shape::List(items) => {
                 out.push('[');
