@@ -9,7 +9,7 @@ use crate::ir::{Context, Deletion, Expr, FinalSnapshot, Part, Resource, Resource
 use crate::json::{self, Json, json};
 use crate::syntax::ast::BinaryOp;
 
-use super::expressions::{P_OR, escape_template, walk};
+use super::expressions::{P_OR, escape_template, interpolation, walk};
 use super::{Alternative, Cx, Emitter, Entries, Shape};
 
 /// The nested blocks a value stands for, each with the deploy-time
@@ -484,6 +484,23 @@ impl<'d> Emitter<'d> {
                     return false;
                 }
                 json::write_close(out, depth, n, '}');
+            }
+            // `template`: an expression's `${...}` around its text as it
+            // is rendered, when nothing in it is escaped.
+            Shape::Blocks(_) | Shape::Expr if !matches!(e, Expr::Interp(_)) => {
+                let text = match self.hoisted(e) {
+                    Some(name) => ["local.", &name].concat(),
+                    None => self.render_inner(e, cx).0,
+                };
+                if plain(&text, false) {
+                    let object = text.starts_with('{');
+                    out.reserve(text.len() + 7);
+                    out.push_str(if object { "\"${ " } else { "\"${" });
+                    out.push_str(&text);
+                    out.push_str(if object { " }\"" } else { "}\"" });
+                } else {
+                    json::write_str(out, &interpolation(&text));
+                }
             }
             Shape::Blocks(_) | Shape::Expr => match self.template(e, cx) {
                 Json::Str(s) => write_str(out, &s),
