@@ -252,7 +252,7 @@ impl<'d> Emitter<'d> {
             // Printed at once, at its depth under `resource.TYPE` (or
             // `data.TYPE`).
             let mut text = String::with_capacity(room);
-            json::write(&mut text, &self.resource(r), 3);
+            self.write_resource(&mut text, r, 3);
             room = text.len() + text.len() / 4;
             let body = Json::Printed(text);
             let (blocks, types) = match r.existing {

@@ -15,8 +15,17 @@ impl<'d> Emitter<'d> {
     pub(super) fn terraform_block(&mut self) -> Json<'static> {
         let d = self.d;
         let mut locals: Vec<&str> = vec![self.provider];
+        // Resources of a type mostly come together: each type asked once.
+        let mut last_type = "";
         for r in &d.resources {
-            let local = r.type_name.split('_').next().unwrap_or_default();
+            if r.type_name == last_type {
+                continue;
+            }
+            last_type = &r.type_name;
+            let local = match r.type_name.bytes().position(|b| b == b'_') {
+                Some(end) => &r.type_name[..end],
+                None => &r.type_name,
+            };
             if locals.contains(&local) {
                 continue;
             }

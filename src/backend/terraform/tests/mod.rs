@@ -806,3 +806,76 @@ fn a_property_named_as_an_argument_replaces_it_in_its_place() {
     assert_eq!(keys, ["count", "ami"]);
     assert_eq!(body["count"], json!(3));
 }
+
+#[test]
+fn plain_text_is_told_from_text_to_escape_at_any_place() {
+    use super::resources::plain;
+    for len in 1..20 {
+        for at in 0..len {
+            for (byte, brace_only) in [('"', false), ('\\', false), ('\n', false), ('{', true)] {
+                let mut text: Vec<char> = "abcdefghijklmnopqrst"[..len].chars().collect();
+                text[at] = byte;
+                let text: String = text.into_iter().collect();
+                assert!(!plain(&text, true), "{text:?}");
+                assert_eq!(plain(&text, false), brace_only, "{text:?}");
+            }
+        }
+        // Bytes of other characters are above every byte escaped.
+        let text = "é~}|[]\u{7f}".repeat(len);
+        assert!(plain(&text, true), "{text:?}");
+    }
+}
+
+#[test]
+fn bodies_whose_keys_may_meet_are_written_as_maps() {
+    // Escaped keys, a property named like an argument written beside it,
+    // and a field named `dynamic` beside dynamic blocks: written by the
+    // tree, where the last value wins, in the first place.
+    let mut d = deployment(Target::TerraformAws);
+    d.params.push(param("on", ParamType::Bool));
+    let web = resource(
+        "Web",
+        "web",
+        "aws_instance",
+        vec![
+            ("a${x}", s("escaped")),
+            ("a$${x}", s("written")),
+            ("ami", s("ami-1")),
+        ],
+    );
+    let mut db = resource(
+        "Db",
+        "db",
+        "aws_instance",
+        vec![("count", Expr::Int(7)), ("ami", s("ami-2"))],
+    );
+    db.condition = Some(p("on"));
+    d.resources.push(web);
+    d.resources.push(db);
+    let blocks = Expr::If(
+        Box::new(p("on")),
+        Box::new(Expr::List(vec![object(vec![("port", Expr::Int(1))])])),
+        Box::new(Expr::Null),
+    );
+    d.resources.push(resource(
+        "Group",
+        "group",
+        "aws_security_group",
+        vec![("dynamic", s("first")), ("ingress", blocks)],
+    ));
+    let json = clean(&d);
+    assert_eq!(
+        json["resource"]["aws_instance"]["web"],
+        json!({ "a$${x}": "escaped", "a$$${x}": "written", "ami": "ami-1" })
+    );
+    assert_eq!(
+        json["resource"]["aws_instance"]["db"],
+        json!({ "count": 7, "ami": "ami-2" })
+    );
+    let group = &json["resource"]["aws_security_group"]["group"];
+    assert_eq!(
+        group["dynamic"]["ingress"]["for_each"],
+        json!("${var.on ? [1] : []}")
+    );
+    assert!(group.get("ingress").is_none());
+}
