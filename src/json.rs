@@ -261,9 +261,18 @@ pub fn printed(json: &Json<'_>, depth: usize) -> Json<'static> {
 /// The start of an object's entry at `depth`, for an object written piece
 /// by piece: the comma after the entry before (`index` > 0), a new line, the
 /// indent and the key. The value follows, written at `depth`.
+#[inline]
 pub fn write_key(out: &mut String, index: usize, depth: usize, name: &str) {
     entry(out, index, depth);
     key(out, name);
+}
+
+/// The start of an array's item at `depth`, for an array written piece by
+/// piece: the comma after the item before (`index` > 0), a new line and the
+/// indent. The value follows, written at `depth`.
+#[inline]
+pub fn write_item(out: &mut String, index: usize, depth: usize) {
+    entry(out, index, depth);
 }
 
 /// The end of a container opened at `depth` with `count` entries.
@@ -275,6 +284,7 @@ pub fn write_close(out: &mut String, depth: usize, count: usize, bracket: char) 
 }
 
 /// A string, quoted and escaped as [`write`] prints it.
+#[inline]
 pub fn write_str(out: &mut String, s: &str) {
     string(out, s);
 }
@@ -396,6 +406,7 @@ fn integer(out: &mut String, mut n: u64, negative: bool) {
 }
 
 /// An object's key and the colon after it.
+#[inline]
 fn key(out: &mut String, name: &str) {
     out.reserve(name.len() + 4);
     out.push('"');
@@ -403,6 +414,7 @@ fn key(out: &mut String, name: &str) {
     out.push_str("\": ");
 }
 
+#[inline]
 fn string(out: &mut String, s: &str) {
     out.reserve(s.len() + 2);
     out.push('"');
@@ -425,6 +437,7 @@ static ESCAPED: [bool; 256] = {
 
 /// Does any byte need escaping? Tested eight bytes at a time: templates are
 /// mostly text with nothing to escape.
+#[inline]
 fn needs_escape(bytes: &[u8]) -> bool {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
@@ -460,11 +473,17 @@ fn needs_escape(bytes: &[u8]) -> bool {
 
 /// A string's text, escaped as serde_json escapes it: the common control
 /// characters in their short forms, the others as `\u00XX`.
+#[inline]
 fn contents(out: &mut String, s: &str) {
-    if !needs_escape(s.as_bytes()) {
+    if needs_escape(s.as_bytes()) {
+        escaped(out, s);
+    } else {
         out.push_str(s);
-        return;
     }
+}
+
+/// [`contents`] of a text with a byte to escape.
+fn escaped(out: &mut String, s: &str) {
     let mut run = 0;
     for (i, b) in s.bytes().enumerate() {
         if !ESCAPED[usize::from(b)] {

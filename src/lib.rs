@@ -441,7 +441,7 @@ fn lower_and_emit(
             continue;
         }
         let chosen = lower::targets_of(program, targets, &mut found);
-        let each = |target: ir::Target| {
+        let each = |&target: &ir::Target| {
             lower_for(checked, *file, program, target, targets.is_empty(), mode)
         };
         for (diagnostics, made) in on_every_core(&chosen, each) {
@@ -456,49 +456,23 @@ fn lower_and_emit(
     (found, templates)
 }
 
-/// `each` of `items`, in their order, on as many threads as there are
-/// cores and items. Inside a thread pool (a directory of programs, already
-/// one per core) all run on the calling thread.
-fn on_every_core<T: Copy + Sync, R: Send>(items: &[T], each: impl Fn(T) -> R + Sync) -> Vec<R> {
-    let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    let threads = cores.min(items.len());
-    if threads <= 1 || rayon::current_thread_index().is_some() {
-        return items.iter().map(|&item| each(item)).collect();
+/// `each` of `items`, in their order, on a rayon pool of every core, each
+/// worker with the compiler's stack (`STACK_SIZE`). On the calling thread
+/// for one item, or inside a pool already (a directory of programs, one
+/// per core, each with its targets).
+fn on_every_core<T: Sync, R: Send>(items: &[T], each: impl Fn(&T) -> R + Sync + Send) -> Vec<R> {
+    use rayon::prelude::*;
+    let one_by_one = || items.iter().map(&each).collect();
+    if items.len() <= 1 || rayon::current_thread_index().is_some() {
+        return one_by_one();
     }
-    // Each thread takes the next item left: the targets' costs differ.
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let work = || {
-        let mut done = Vec::new();
-        loop {
-            let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let Some(&item) = items.get(i) else {
-                break done;
-            };
-            done.push((i, each(item)));
-        }
-    };
-    let mut results: Vec<(usize, R)> = std::thread::scope(|scope| {
-        // With the compiler's own stack, as on the main thread.
-        let others: Vec<_> = (1..threads)
-            .filter_map(|_| {
-                std::thread::Builder::new()
-                    .stack_size(STACK_SIZE)
-                    .spawn_scoped(scope, work)
-                    .ok()
-            })
-            .collect();
-        let mut results = work();
-        for other in others {
-            results.extend(
-                other
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            );
-        }
-        results
-    });
-    results.sort_by_key(|(i, _)| *i);
-    results.into_iter().map(|(_, r)| r).collect()
+    match rayon::ThreadPoolBuilder::new()
+        .stack_size(STACK_SIZE)
+        .build()
+    {
+        Ok(pool) => pool.install(|| items.par_iter().map(&each).collect()),
+        Err(_) => one_by_one(),
+    }
 }
 
 /// One program lowered and emitted for one target: its diagnostics, and in
@@ -626,21 +600,7 @@ pub fn build_each(
     targets: &[ir::Target],
     mode: Mode,
 ) -> Result<Built, workspace::IoError> {
-    let compile = |path: &std::path::PathBuf| compile_unit(path, options, targets, mode);
-    let units: Vec<Result<Unit, workspace::IoError>> = match paths {
-        [one] => vec![compile(one)],
-        _ => {
-            use rayon::prelude::*;
-            // The compiler's own stack on every worker: see `STACK_SIZE`.
-            let pool = rayon::ThreadPoolBuilder::new()
-                .stack_size(STACK_SIZE)
-                .build();
-            match pool {
-                Ok(pool) => pool.install(|| paths.par_iter().map(compile).collect()),
-                Err(_) => paths.iter().map(compile).collect(),
-            }
-        }
-    };
+    let units = on_every_core(paths, |path| compile_unit(path, options, targets, mode));
     let mut db = SourceDb::new();
     let mut checking = Vec::new();
     let mut lowering = Vec::new();

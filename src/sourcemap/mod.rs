@@ -102,31 +102,32 @@ pub fn build(
             continue;
         }
         section.entry(&mut out, name);
-        field(&mut out, FIRST, "\"resource\": ");
+        json::write_key(&mut out, 0, ENTRY_FIELDS, "resource");
         json::write_str(&mut out, text_at(db, r.span));
         if let Some(key) = &r.copy_key {
-            field(&mut out, NEXT, "\"copy\": ");
+            json::write_key(&mut out, 1, ENTRY_FIELDS, "copy");
             json::write_str(&mut out, key);
         }
-        field(&mut out, NEXT, "\"type\": ");
+        json::write_key(&mut out, 1, ENTRY_FIELDS, "type");
         json::write_str(&mut out, &r.type_name);
         if let Some(at) = locations.at(db, r.span, false) {
             if has_conditions {
                 places.insert(name, r.span);
             }
-            field(&mut out, NEXT, "\"at\": ");
+            json::write_key(&mut out, 1, ENTRY_FIELDS, "at");
             out.push_str(at);
         }
         if r.declared != r.span
             && let Some(declared) = locations.at(db, r.declared, true)
         {
-            field(&mut out, NEXT, "\"declared\": ");
+            json::write_key(&mut out, 1, ENTRY_FIELDS, "declared");
             out.push_str(declared);
         }
         if let Some(old) = &r.moved_from {
             // `TYPE.OLD`, escaped piece by piece as escaping goes byte by
             // byte.
-            field(&mut out, NEXT, "\"renamed_from\": \"");
+            json::write_key(&mut out, 1, ENTRY_FIELDS, "renamed_from");
+            out.push('"');
             json::write_escaped(&mut out, &r.type_name);
             out.push('.');
             json::write_escaped(&mut out, old);
@@ -142,10 +143,10 @@ pub fn build(
             continue;
         }
         section.entry(&mut out, name);
-        field(&mut out, FIRST, "\"param\": ");
+        json::write_key(&mut out, 0, ENTRY_FIELDS, "param");
         json::write_str(&mut out, &p.name);
         if let Some(at) = locations.at(db, p.span, false) {
-            field(&mut out, NEXT, "\"at\": ");
+            json::write_key(&mut out, 1, ENTRY_FIELDS, "at");
             out.push_str(at);
         }
         Section::close_entry(&mut out);
@@ -158,13 +159,13 @@ pub fn build(
             continue;
         }
         section.entry(&mut out, name);
-        field(&mut out, FIRST, "\"output\": ");
+        json::write_key(&mut out, 0, ENTRY_FIELDS, "output");
         json::write_str(&mut out, &o.name);
         if let Some(at) = locations.at(db, o.span, false) {
             if has_conditions {
                 places.insert(name, o.span);
             }
-            field(&mut out, NEXT, "\"at\": ");
+            json::write_key(&mut out, 1, ENTRY_FIELDS, "at");
             out.push_str(at);
         }
         Section::close_entry(&mut out);
@@ -218,14 +219,14 @@ pub fn build(
     let mut section = Section::open(&mut out, header.len() + 3, "conditions");
     for (name, users) in emitted.conditions.iter().zip(users) {
         section.entry(&mut out, name);
-        field(&mut out, FIRST, "\"used_by\": ");
+        json::write_key(&mut out, 0, ENTRY_FIELDS, "used_by");
         let list = users.iter().map(|&u| Json::from(u)).collect();
         json::write(&mut out, &Json::Array(list), ENTRY_FIELDS);
         let at = (users.iter())
             .find_map(|u| places.get(u))
             .and_then(|&span| locations.at(db, span, false));
         if let Some(at) = at {
-            field(&mut out, NEXT, "\"at\": ");
+            json::write_key(&mut out, 1, ENTRY_FIELDS, "at");
             out.push_str(at);
         }
         Section::close_entry(&mut out);
@@ -238,16 +239,6 @@ pub fn build(
 
 /// The depth of an entry's fields: the map, a section, an entry, a field.
 const ENTRY_FIELDS: usize = 3;
-const FIRST: bool = true;
-const NEXT: bool = false;
-
-/// A field of an entry: the comma after the one before (not `first`), a
-/// new line, the indent of [`ENTRY_FIELDS`] and `key`, quoted with its
-/// colon and space.
-fn field(out: &mut String, first: bool, key: &str) {
-    out.push_str(if first { "\n      " } else { ",\n      " });
-    out.push_str(key);
-}
 
 /// A section of the map's object, written entry by entry.
 struct Section {
@@ -262,8 +253,8 @@ impl Section {
         Section { count: 0 }
     }
 
-    /// Opens the entry `name`, an object whose fields follow ([`field`]),
-    /// at least one, and [`Section::close_entry`].
+    /// Opens the entry `name`, an object whose fields follow (at depth
+    /// [`ENTRY_FIELDS`], at least one), then [`Section::close_entry`].
     fn entry(&mut self, out: &mut String, name: &str) {
         json::write_key(out, self.count, 2, name);
         out.push('{');
@@ -271,7 +262,7 @@ impl Section {
     }
 
     fn close_entry(out: &mut String) {
-        out.push_str("\n    }");
+        json::write_close(out, ENTRY_FIELDS - 1, 1, '}');
     }
 
     fn close(self, out: &mut String) {

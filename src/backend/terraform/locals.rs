@@ -473,18 +473,8 @@ impl<'d> Emitter<'d> {
         }
         let key = self.intern(e, &stack[base..]);
         stack.truncate(base);
-        ok &= match e {
-            Expr::CountIndex => false,
-            Expr::Ref(id) | Expr::Attr(id, _) => self
-                .resource_at(*id)
-                .is_some_and(|r| r.condition.is_none() && r.count.is_none()),
-            _ => true,
-        };
-        let is_const = match e {
-            Expr::Null | Expr::Bool(_) | Expr::Int(_) | Expr::Number(_) | Expr::String(_) => true,
-            Expr::List(_) | Expr::Object(_) => all_const,
-            _ => false,
-        };
+        ok &= self.readable_anywhere(e);
+        let is_const = is_constant(e, all_const);
         let candidate = self.may_be_local(e, size, is_const) && ok;
         nodes[at] = Node {
             expr: e,
@@ -594,18 +584,8 @@ impl<'d> Emitter<'d> {
             h.finish()
         };
         size += texts;
-        ok &= match e {
-            Expr::CountIndex => false,
-            Expr::Ref(id) | Expr::Attr(id, _) => self
-                .resource_at(*id)
-                .is_some_and(|r| r.condition.is_none() && r.count.is_none()),
-            _ => true,
-        };
-        let is_const = match e {
-            Expr::Null | Expr::Bool(_) | Expr::Int(_) | Expr::Number(_) | Expr::String(_) => true,
-            Expr::List(_) | Expr::Object(_) => all_const,
-            _ => false,
-        };
+        ok &= self.readable_anywhere(e);
+        let is_const = is_constant(e, all_const);
         if ok && self.may_be_local(e, size, is_const) && !seen.insert(hash) {
             *repeated = true;
         }
@@ -695,6 +675,18 @@ impl<'d> Emitter<'d> {
             ok
         });
         ok
+    }
+
+    /// Whether `e` itself reads the same in any resource or output: not a
+    /// copy's index, nor a resource that may not exist or has copies.
+    fn readable_anywhere(&self, e: &Expr) -> bool {
+        match e {
+            Expr::CountIndex => false,
+            Expr::Ref(id) | Expr::Attr(id, _) => self
+                .resource_at(*id)
+                .is_some_and(|r| r.condition.is_none() && r.count.is_none()),
+            _ => true,
+        }
     }
 
     /// `is_candidate` but for what `e` reads: compound and known only at
@@ -878,5 +870,15 @@ impl<'d> Emitter<'d> {
         }
         let key = self.find_key(e)?;
         self.local_keys.get(&key).cloned()
+    }
+}
+
+/// A constant: a scalar, or a list or object of constants (`all_const`,
+/// what its children are).
+fn is_constant(e: &Expr, all_const: bool) -> bool {
+    match e {
+        Expr::Null | Expr::Bool(_) | Expr::Int(_) | Expr::Number(_) | Expr::String(_) => true,
+        Expr::List(_) | Expr::Object(_) => all_const,
+        _ => false,
     }
 }

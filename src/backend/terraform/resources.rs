@@ -9,7 +9,7 @@ use crate::ir::{Context, Deletion, Expr, FinalSnapshot, Part, Resource, Resource
 use crate::json::{self, Json, json};
 use crate::syntax::ast::BinaryOp;
 
-use super::expressions::{P_OR, escape_template, interpolation, walk};
+use super::expressions::{P_OR, escape_template, walk};
 use super::{Alternative, Cx, Emitter, Entries, Shape};
 
 /// The nested blocks a value stands for, each with the deploy-time
@@ -63,73 +63,10 @@ fn negate(e: Expr) -> Expr {
     }
 }
 
-/// Before an item of an array at `depth`: a comma after the one before, a
-/// new line and the indent, as `json::write` prints them.
-fn array_entry(out: &mut String, index: usize, depth: usize) {
-    if index > 0 {
-        out.push(',');
-    }
-    out.push('\n');
-    match SPACES.get(..2 * depth) {
-        Some(indent) => out.push_str(indent),
-        None => (0..depth).for_each(|_| out.push_str("  ")),
-    }
-}
-
-/// The indent of up to 32 levels.
-const SPACES: &str = "                                                                ";
-
-/// A comma, a new line and the indent of up to 32 levels.
-const COMMA_LINE: &str = ",\n                                                                ";
-
-/// Does `s` hold none of the bytes JSON escapes (`"`, `\\`, control
-/// characters), nor, with `brace`, a `{` (that a template may escape)? Eight
-/// bytes at a time: a byte is found by the carry of a subtraction, which
-/// may flag a byte next to one found, never miss one.
-pub(super) fn plain(s: &str, brace: bool) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = ONES * 0x80;
-    let zero = |v: u64| v.wrapping_sub(ONES) & !v;
-    let mut chunks = s.as_bytes().chunks_exact(8);
-    for chunk in &mut chunks {
-        let mut word = [0; 8];
-        word.copy_from_slice(chunk);
-        let x = u64::from_le_bytes(word);
-        let mut found = (x.wrapping_sub(ONES * 0x20) & !x)
-            | zero(x ^ (ONES * u64::from(b'"')))
-            | zero(x ^ (ONES * u64::from(b'\\')));
-        if brace {
-            found |= zero(x ^ (ONES * u64::from(b'{')));
-        }
-        if found & HIGHS != 0 {
-            return false;
-        }
-    }
-    (chunks.remainder().iter())
-        .all(|&b| b >= 0x20 && b != b'"' && b != b'\\' && !(brace && b == b'{'))
-}
-
-/// `json::write_key` for a `plain` key (the most common): copied as it is.
-fn write_key(out: &mut String, index: usize, depth: usize, name: &str) {
-    if 2 * depth > SPACES.len() || !plain(name, false) {
-        return json::write_key(out, index, depth, name);
-    }
-    out.reserve(2 * depth + name.len() + 6);
-    out.push_str(&COMMA_LINE[usize::from(index == 0)..2 + 2 * depth]);
-    out.push('"');
-    out.push_str(name);
-    out.push_str("\": ");
-}
-
-/// `json::write_str`, a `plain` string copied as it is.
-fn write_str(out: &mut String, s: &str) {
-    if !plain(s, false) {
-        return json::write_str(out, s);
-    }
-    out.reserve(s.len() + 2);
-    out.push('"');
-    out.push_str(s);
-    out.push('"');
+/// The policy lowering decided: a kept resource cannot be destroyed; a
+/// snapshot is the type's own arguments.
+fn protected(r: &Resource) -> bool {
+    matches!(r.deletion, Some(Deletion::Retain | Deletion::Snapshot))
 }
 
 /// A constant printed as `json::write` prints `const_json(e)`; a scalar
@@ -139,7 +76,6 @@ fn write_const(out: &mut String, e: &Expr, depth: usize) {
         Expr::Null => out.push_str("null"),
         Expr::Bool(true) => out.push_str("true"),
         Expr::Bool(false) => out.push_str("false"),
-        Expr::String(s) if plain(s, true) => write_str(out, s),
         Expr::String(s) => json::write_str(out, &escape_template(s)),
         _ => json::write(out, &const_json(e), depth),
     }
@@ -183,6 +119,19 @@ impl<'d> Emitter<'d> {
             ..cx
         };
         let mut body: Entries = Vec::with_capacity(r.properties.len() + 4);
+        body.extend(self.copies_arguments(r, outer));
+        self.each = r.for_each.as_ref();
+        let properties = self.body(&r.properties, cx, true, Some(r));
+        body.extend(properties);
+        body.extend(self.closing_arguments(r, protected(r), cx));
+        // A property may have the name of an argument written here: the
+        // last value wins, in the first place, as in a map.
+        Json::Object(json::dedup(body))
+    }
+
+    /// The arguments written before a resource's properties: `for_each` or
+    /// `count`, from its condition, count and keys.
+    fn copies_arguments(&mut self, r: &'d Resource, outer: Cx) -> Option<(Cow<'d, str>, Json<'d>)> {
         let what = match r.for_each {
             Some(_) => "for_each",
             None => "count",
@@ -200,33 +149,32 @@ impl<'d> Emitter<'d> {
                     format!("{c} ? {list} : []")
                 }
             };
-            body.push(("for_each".into(), format!("${{toset({list})}}").into()));
+            return Some(("for_each".into(), format!("${{toset({list})}}").into()));
         }
-        match (&r.condition, &r.count) {
-            _ if r.for_each.is_some() => {}
-            (None, None) | (Some(Expr::Bool(true)), None) => {}
-            (Some(Expr::Bool(false)), _) => {
-                body.push(("count".into(), Json::int(0)));
-            }
+        let count = match (&r.condition, &r.count) {
+            (None, None) | (Some(Expr::Bool(true)), None) => return None,
+            (Some(Expr::Bool(false)), _) => Json::int(0),
             (None, Some(Expr::Int(n))) | (Some(Expr::Bool(true)), Some(Expr::Int(n))) => {
-                body.push(("count".into(), Json::int(*n)));
+                Json::int(*n)
             }
-            (None, Some(n)) | (Some(Expr::Bool(true)), Some(n)) => {
-                let count = self.template(n, outer);
-                body.push(("count".into(), count));
-            }
+            (None, Some(n)) | (Some(Expr::Bool(true)), Some(n)) => self.template(n, outer),
             (Some(c), n) => {
                 let c = self.operand(c, P_OR, outer);
                 let n = match n {
                     None => "1".to_string(),
                     Some(n) => self.operand(n, P_OR, outer),
                 };
-                body.push(("count".into(), format!("${{{c} ? {n} : 0}}").into()));
+                format!("${{{c} ? {n} : 0}}").into()
             }
-        }
-        self.each = r.for_each.as_ref();
-        let properties = self.body(&r.properties, cx, true, Some(r));
-        body.extend(properties);
+        };
+        Some(("count".into(), count))
+    }
+
+    /// The arguments written after a resource's properties: `depends_on`,
+    /// the final-snapshot arguments and `lifecycle`. Ends what reads
+    /// `self.each`.
+    fn closing_arguments(&mut self, r: &'d Resource, protected: bool, cx: Cx) -> Entries<'d> {
+        let mut rest: Entries = Vec::new();
         if !r.depends_on.is_empty() {
             let mut refs = Vec::new();
             for &id in &r.depends_on {
@@ -241,19 +189,14 @@ impl<'d> Emitter<'d> {
                     ),
                 }
             }
-            body.push(("depends_on".into(), Json::Array(refs)));
+            rest.push(("depends_on".into(), Json::Array(refs)));
         }
-        // The policy lowering decided: kept resources cannot be destroyed;
-        // a snapshot is the type's own arguments.
-        let protected = matches!(r.deletion, Some(Deletion::Retain | Deletion::Snapshot));
-        self.final_snapshot(r, protected, &mut body, cx);
+        self.final_snapshot(r, protected, &mut rest, cx);
         self.each = None;
         if protected {
-            body.push(("lifecycle".into(), json!({ "prevent_destroy": true })));
+            rest.push(("lifecycle".into(), json!({ "prevent_destroy": true })));
         }
-        // A property may have the name of an argument written here: the
-        // last value wins, in the first place, as in a map.
-        Json::Object(json::dedup(body))
+        rest
     }
 
     /// `resource(r)` printed into `out` at `depth` as `json::write` prints
@@ -263,7 +206,7 @@ impl<'d> Emitter<'d> {
     /// whose `dedup` gives a map's semantics.
     pub(super) fn write_resource(&mut self, out: &mut String, r: &'d Resource, depth: usize) {
         let props = &r.properties;
-        let protected = matches!(r.deletion, Some(Deletion::Retain | Deletion::Snapshot));
+        let protected = protected(r);
         let may_meet = (r.for_each.is_some() && props.contains_key("for_each"))
             || ((r.condition.is_some() || r.count.is_some()) && props.contains_key("count"))
             || (!r.depends_on.is_empty() && props.contains_key("depends_on"))
@@ -302,76 +245,18 @@ impl<'d> Emitter<'d> {
         let inner = depth + 1;
         let mut n = 0;
         out.push('{');
-        let what = match r.for_each {
-            Some(_) => "for_each",
-            None => "count",
-        };
-        for e in r.condition.iter().chain(r.count.iter()) {
-            self.check_count(r, e, what);
-        }
-        if let Some(list) = &r.for_each {
-            let list = match &r.condition {
-                None | Some(Expr::Bool(true)) => self.render(list, outer).0,
-                Some(c) => {
-                    let c = self.operand(c, P_OR, outer);
-                    let list = self.operand(list, P_OR, outer);
-                    format!("{c} ? {list} : []")
-                }
-            };
-            write_key(out, n, inner, "for_each");
+        if let Some((key, value)) = self.copies_arguments(r, outer) {
+            json::write_key(out, n, inner, &key);
             n += 1;
-            json::write_str(out, &format!("${{toset({list})}}"));
-        }
-        let count = match (&r.condition, &r.count) {
-            _ if r.for_each.is_some() => None,
-            (None, None) | (Some(Expr::Bool(true)), None) => None,
-            (Some(Expr::Bool(false)), _) => Some(Json::int(0)),
-            (None, Some(Expr::Int(n))) | (Some(Expr::Bool(true)), Some(Expr::Int(n))) => {
-                Some(Json::int(*n))
-            }
-            (None, Some(n)) | (Some(Expr::Bool(true)), Some(n)) => Some(self.template(n, outer)),
-            (Some(c), n) => {
-                let c = self.operand(c, P_OR, outer);
-                let n = match n {
-                    None => "1".to_string(),
-                    Some(n) => self.operand(n, P_OR, outer),
-                };
-                Some(format!("${{{c} ? {n} : 0}}").into())
-            }
-        };
-        if let Some(count) = count {
-            write_key(out, n, inner, "count");
-            n += 1;
-            json::write(out, &count, inner);
+            json::write(out, &value, inner);
         }
         self.each = r.for_each.as_ref();
         if !self.write_fields(out, &r.properties, cx, true, Some(r), inner, &mut n) {
             return false;
         }
-        let mut rest: Entries = Vec::new();
-        if !r.depends_on.is_empty() {
-            let mut refs = Vec::new();
-            for &id in &r.depends_on {
-                match self.resource_at(id) {
-                    Some(_) => refs.push(self.address(id).to_string().into()),
-                    None => self.internal(
-                        r.span,
-                        format!(
-                            "`{}` depends on resource {}, which does not exist",
-                            r.id, id.0
-                        ),
-                    ),
-                }
-            }
-            rest.push(("depends_on".into(), Json::Array(refs)));
-        }
-        self.final_snapshot(r, protected, &mut rest, cx);
-        self.each = None;
-        if protected {
-            rest.push(("lifecycle".into(), json!({ "prevent_destroy": true })));
-        }
+        let rest = self.closing_arguments(r, protected, cx);
         for (key, value) in &rest {
-            write_key(out, n, inner, key);
+            json::write_key(out, n, inner, key);
             n += 1;
             json::write(out, value, inner);
         }
@@ -395,43 +280,22 @@ impl<'d> Emitter<'d> {
         let mut dynamic: Entries = Vec::new();
         let mut named_dynamic = false;
         for (key, value) in fields {
-            if !plain(key, true) && matches!(escape_template(key), Cow::Owned(_)) {
+            if matches!(escape_template(key), Cow::Owned(_)) {
                 return false;
             }
             named_dynamic |= key == "dynamic";
             match self.shape(value, blocks) {
                 Shape::Blocks(alternatives) => {
-                    let mut fixed = Vec::new();
-                    let mut conditional = Vec::new();
-                    for (condition, fields) in alternatives {
-                        let content = Json::Object(self.body(fields, cx, true, resource));
-                        match condition {
-                            None => fixed.push(content),
-                            Some(c) => {
-                                if let Some(r) = resource {
-                                    self.check_count(r, &c, "for_each");
-                                }
-                                let c = self.operand(&c, P_OR, cx);
-                                conditional.push(json!({
-                                    "for_each": format!("${{{c} ? [1] : []}}"),
-                                    "content": content,
-                                }));
-                            }
-                        }
-                    }
+                    let (fixed, conditional) = self.block_values(alternatives, cx, resource);
                     if !fixed.is_empty() {
-                        write_key(out, *n, depth, key);
+                        json::write_key(out, *n, depth, key);
                         *n += 1;
                         json::write(out, &Json::Array(fixed), depth);
                     }
-                    let blocks = match conditional.len() {
-                        1 => conditional.pop().unwrap_or(Json::Null),
-                        _ => Json::Array(conditional),
-                    };
-                    dynamic.push((key.as_str().into(), blocks));
+                    dynamic.push((key.as_str().into(), conditional));
                 }
                 shape => {
-                    write_key(out, *n, depth, key);
+                    json::write_key(out, *n, depth, key);
                     *n += 1;
                     if !self.write_value(out, value, shape, cx, blocks, resource, depth) {
                         return false;
@@ -443,11 +307,45 @@ impl<'d> Emitter<'d> {
             if named_dynamic {
                 return false;
             }
-            write_key(out, *n, depth, "dynamic");
+            json::write_key(out, *n, depth, "dynamic");
             *n += 1;
             json::write(out, &Json::Object(dynamic), depth);
         }
         true
+    }
+
+    /// A property written as blocks: those always there, as the property's
+    /// value, and those under a condition, as its `dynamic` block (one, or
+    /// a list).
+    fn block_values<'e>(
+        &mut self,
+        alternatives: Vec<Alternative<'e>>,
+        cx: Cx,
+        resource: Option<&Resource>,
+    ) -> (Vec<Json<'e>>, Json<'e>) {
+        let mut fixed = Vec::new();
+        let mut conditional = Vec::new();
+        for (condition, fields) in alternatives {
+            let content = Json::Object(self.body(fields, cx, true, resource));
+            match condition {
+                None => fixed.push(content),
+                Some(c) => {
+                    if let Some(r) = resource {
+                        self.check_count(r, &c, "for_each");
+                    }
+                    let c = self.operand(&c, P_OR, cx);
+                    conditional.push(json!({
+                        "for_each": format!("${{{c} ? [1] : []}}"),
+                        "content": content,
+                    }));
+                }
+            }
+        }
+        let conditional = match conditional.len() {
+            1 => conditional.pop().unwrap_or(Json::Null),
+            _ => Json::Array(conditional),
+        };
+        (fixed, conditional)
     }
 
     /// `value_shaped` printed into `out` at `depth`; false where two keys
@@ -469,7 +367,7 @@ impl<'d> Emitter<'d> {
             Shape::List(items) => {
                 out.push('[');
                 for (i, item) in items.iter().enumerate() {
-                    array_entry(out, i, depth + 1);
+                    json::write_item(out, i, depth + 1);
                     let shape = self.shape(item, blocks);
                     if !self.write_value(out, item, shape, cx, blocks, resource, depth + 1) {
                         return false;
@@ -492,18 +390,16 @@ impl<'d> Emitter<'d> {
                     Some(name) => ["local.", &name].concat(),
                     None => self.render_inner(e, cx).0,
                 };
-                if plain(&text, false) {
-                    let object = text.starts_with('{');
-                    out.reserve(text.len() + 7);
-                    out.push_str(if object { "\"${ " } else { "\"${" });
-                    out.push_str(&text);
-                    out.push_str(if object { " }\"" } else { "}\"" });
-                } else {
-                    json::write_str(out, &interpolation(&text));
-                }
+                // `json::write_str(interpolation(text))`: escaping goes byte
+                // by byte, so the text is escaped in place.
+                let object = text.starts_with('{');
+                out.reserve(text.len() + 7);
+                out.push_str(if object { "\"${ " } else { "\"${" });
+                json::write_escaped(out, &text);
+                out.push_str(if object { " }\"" } else { "}\"" });
             }
             Shape::Blocks(_) | Shape::Expr => match self.template(e, cx) {
-                Json::Str(s) => write_str(out, &s),
+                Json::Str(s) => json::write_str(out, &s),
                 t => json::write(out, &t, depth),
             },
         }
@@ -651,34 +547,13 @@ impl<'d> Emitter<'d> {
         for (key, value) in fields {
             match self.shape(value, blocks) {
                 Shape::Blocks(alternatives) => {
-                    let mut fixed = Vec::new();
-                    let mut conditional = Vec::new();
-                    for (condition, fields) in alternatives {
-                        let content = Json::Object(self.body(fields, cx, true, resource));
-                        match condition {
-                            None => fixed.push(content),
-                            Some(c) => {
-                                if let Some(r) = resource {
-                                    self.check_count(r, &c, "for_each");
-                                }
-                                let c = self.operand(&c, P_OR, cx);
-                                conditional.push(json!({
-                                    "for_each": format!("${{{c} ? [1] : []}}"),
-                                    "content": content,
-                                }));
-                            }
-                        }
-                    }
+                    let (fixed, conditional) = self.block_values(alternatives, cx, resource);
                     if !fixed.is_empty() {
                         let key = escape_template(key);
                         escaped |= matches!(key, Cow::Owned(_));
                         out.push((key, Json::Array(fixed)));
                     }
-                    let blocks = match conditional.len() {
-                        1 => conditional.pop().unwrap_or(Json::Null),
-                        _ => Json::Array(conditional),
-                    };
-                    dynamic.push((key.into(), blocks));
+                    dynamic.push((key.into(), conditional));
                 }
                 shape => {
                     let v = self.value_shaped(value, shape, cx, blocks, resource);

@@ -808,25 +808,6 @@ fn a_property_named_as_an_argument_replaces_it_in_its_place() {
 }
 
 #[test]
-fn plain_text_is_told_from_text_to_escape_at_any_place() {
-    use super::resources::plain;
-    for len in 1..20 {
-        for at in 0..len {
-            for (byte, brace_only) in [('"', false), ('\\', false), ('\n', false), ('{', true)] {
-                let mut text: Vec<char> = "abcdefghijklmnopqrst"[..len].chars().collect();
-                text[at] = byte;
-                let text: String = text.into_iter().collect();
-                assert!(!plain(&text, true), "{text:?}");
-                assert_eq!(plain(&text, false), brace_only, "{text:?}");
-            }
-        }
-        // Bytes of other characters are above every byte escaped.
-        let text = "é~}|[]\u{7f}".repeat(len);
-        assert!(plain(&text, true), "{text:?}");
-    }
-}
-
-#[test]
 fn bodies_whose_keys_may_meet_are_written_as_maps() {
     // Escaped keys, a property named like an argument written beside it,
     // and a field named `dynamic` beside dynamic blocks: written by the
