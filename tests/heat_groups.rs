@@ -28,8 +28,9 @@ use serde_json::json;
 
 const PROGRAM: &str = "tests/groups/server_members.infra";
 
-/// The templates of `program` for Heat, by output name, the main first.
-fn build(program: &str) -> Vec<(String, String)> {
+/// What `program` builds for Heat, by output name, the main first, its
+/// templates and source maps; the build must succeed.
+fn built(program: &str) -> Vec<(String, infra::Template)> {
     let path = PathBuf::from(program);
     let (checked, templates) = infra::build(
         std::slice::from_ref(&path),
@@ -43,9 +44,13 @@ fn build(program: &str) -> Vec<(String, String)> {
         "{rendered}"
     );
     let names = infra::output_names(&checked.db, &templates);
-    names
+    names.into_iter().zip(templates).collect()
+}
+
+/// The templates of `program` for Heat, by output name, the main first.
+fn build(program: &str) -> Vec<(String, String)> {
+    built(program)
         .into_iter()
-        .zip(templates)
         .map(|(name, t)| (name, t.text))
         .collect()
 }
@@ -289,17 +294,8 @@ fn validate(tool: &Path, args: &[&std::ffi::OsStr]) {
 
 /// Each template's source map, by the template's output name.
 fn maps(program: &str) -> IndexMap<String, serde_json::Value> {
-    let path = PathBuf::from(program);
-    let (checked, templates) = infra::build(
-        std::slice::from_ref(&path),
-        &infra::Options::default(),
-        &[Target::Heat],
-    )
-    .expect("readable");
-    let names = infra::output_names(&checked.db, &templates);
-    names
+    built(program)
         .into_iter()
-        .zip(templates)
         .map(|(name, t)| (name, serde_json::from_str(&t.map).expect("JSON")))
         .collect()
 }
