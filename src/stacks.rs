@@ -13,10 +13,11 @@
 //! extending that of its primary dependency (the highest, the first by
 //! name). A key is hex digits, 8 per name along that chain, of a stable
 //! hash of the name (64-bit FNV-1a). A child holds groups of one level
-//! whose keys start with its bucket's digits: the groups of a level are one
-//! bucket (`1`), split by the next digit while its child does not fit the
-//! target's quotas (`1-2138d2194f`; `z` holds the groups whose key ends
-//! there; extendible hashing). So a server and what reads only it (its
+//! whose keys start with its bucket's bits: the groups of a level are one
+//! bucket (`1`), split in two by the next bit while its child does not fit
+//! the target's quotas (`1-2138d2194f-01`; `z` holds the groups whose key
+//! ends there; extendible hashing, in two so that children are about two
+//! thirds full). So a server and what reads only it (its
 //! volume) are placed together, the servers of one subnet near each other,
 //! and a stack reads stacks of lower levels, or of its own level only
 //! groups its groups follow, whose buckets' digits are prefixes of its own:
@@ -30,7 +31,9 @@
 //! is split).
 //!
 //! In a child, what it reads of another child becomes a parameter, which
-//! the parent gives from the other child's output; a param of the program
+//! the parent gives from the other child's output (what it reads of copies
+//! of one declaration, one list for them all, as the target passes lists:
+//! `ListParameters`); a param of the program
 //! it reads is a parameter too, given by the parent's; `depends_on` across
 //! children becomes a dependency between the stack resources; the stack's
 //! name is passed down, since a nested stack has a name of its own.
@@ -51,7 +54,7 @@ use crate::diagnostics::{self, Code, Diagnostic, codes};
 use crate::ir::{Context, Deployment, Expr, Output, Param, ParamType, Resource, ResourceId};
 use crate::source::Span;
 use crate::sourcemap::Emitted;
-use crate::target::{Limits, NestedStacks, Target};
+use crate::target::{Limits, ListParameters, NestedStacks, Target};
 
 /// One template of a deployment, split or not, with what its backend
 /// printed and reported, and what `split`'s caller made of its deployment
@@ -81,9 +84,9 @@ const NAME_DIGITS: usize = 8;
 /// shorter than this (8 names): past it a chain starts again, a level up.
 const MAX_FOLLOWED: usize = 8 * NAME_DIGITS;
 
-/// The digit of a sub-bucket that holds the groups whose key ends at its
+/// The bit of a sub-bucket that holds the groups whose key ends at its
 /// depth, written `z`.
-const END: u8 = 16;
+const END: u8 = 2;
 
 /// Whether `deployment`, whose template is `size` bytes, is over its
 /// target's quotas in a way nested stacks can fix: too many resources or
@@ -177,8 +180,18 @@ struct Group {
     level: u32,
 }
 
-/// A bucket: a level, and the first hex digits of its groups' keys.
+/// A bucket: a level, and the first bits of its groups' keys (`END` last
+/// for the groups whose keys end there).
 type Bucket = (u32, Vec<u8>);
+
+/// The copies of one type that one declaration makes, which pass as one
+/// list from stack to stack.
+struct CopyList {
+    members: Vec<u32>,
+    /// The declaration's name as words (`SubnetA`), then the type's last
+    /// segment where the declaration makes several types.
+    name: String,
+}
 
 /// What is read of a resource: `read_path` of the read.
 type Key = String;
@@ -192,8 +205,16 @@ struct Splitter<'d> {
     /// For each resource, who reads what of it: a resource's index, or
     /// `None` for an output of the program.
     read_by: Vec<Vec<(Option<u32>, &'d Expr)>>,
+    lists: Vec<CopyList>,
+    /// Each resource's list and place in it, where a read of it from
+    /// another stack passes in the list (`Splitter::listed`).
+    listed_in: Vec<Option<(u32, u32)>>,
     diagnostics: Vec<Diagnostic>,
 }
+
+/// A read of copies that passes as one list parameter: the list, what is
+/// read of each copy, and which part of the list (`ListParameters`).
+type ListRead = (u32, Key, u32);
 
 /// A child: its bucket's resources as a deployment, and how the parent
 /// wires it.
@@ -213,6 +234,8 @@ struct Child<'d> {
     /// The output of each read of its resources from outside, by the
     /// resource's index in the whole deployment and what is read.
     outputs: HashMap<(u32, Key), String>,
+    /// The output of each list read of its resources from outside.
+    list_outputs: HashMap<ListRead, String>,
     text: String,
     diagnostics: Vec<Diagnostic>,
     sections: Emitted,
@@ -226,6 +249,8 @@ enum Given<'d> {
     StackName,
     /// What another child outputs of one of its resources.
     Read(u32, Key),
+    /// What another child outputs of a list of copies.
+    ReadList(ListRead),
 }
 
 /// 64-bit FNV-1a: a hash of a group's name that no version of Rust or of
@@ -286,10 +311,22 @@ fn read_name(resource: &Resource, path: &str) -> String {
         .chars()
         .filter(char::is_ascii_alphanumeric)
         .collect();
+    push_read(&mut name, path);
+    name
+}
+
+/// `Ref`, or the words of what a read reads, capitalised.
+fn push_read(name: &mut String, path: &str) {
     if path.is_empty() {
         name.push_str("Ref");
     }
-    for word in path
+    push_words(name, path);
+}
+
+/// The words of `text` (between characters not letters or digits), each
+/// capitalised.
+fn push_words(name: &mut String, text: &str) {
+    for word in text
         .split(|c: char| !c.is_ascii_alphanumeric())
         .filter(|w| !w.is_empty())
     {
@@ -299,7 +336,6 @@ fn read_name(resource: &Resource, path: &str) -> String {
             name.extend(chars);
         }
     }
-    name
 }
 
 /// A name as every backend's spelling of it compares: its letters and
@@ -460,6 +496,7 @@ impl<'d> Splitter<'d> {
                 .members
                 .push(i as u32);
         }
+        let (lists, listed_in) = copy_lists(whole);
         Splitter {
             whole,
             nested,
@@ -467,7 +504,63 @@ impl<'d> Splitter<'d> {
             limits: whole.target.capabilities().limits,
             groups,
             read_by,
+            lists,
+            listed_in,
             diagnostics: Vec::new(),
+        }
+    }
+
+    /// The list and place in it of a read of resource `old` from another
+    /// stack, when it passes in a list: a copy read as the target's lists
+    /// can hold.
+    fn listed(&self, old: u32, read: &Expr) -> Option<(u32, u32)> {
+        let placed = self.listed_in.get(old as usize).copied().flatten()?;
+        let r = &self.whole.resources[old as usize];
+        let holds = match self.nested.lists {
+            ListParameters::Json => true,
+            ListParameters::CommaSeparated {
+                ids_with_commas, ..
+            } => {
+                matches!(read, Expr::Ref(_))
+                    && !ids_with_commas
+                        .iter()
+                        .any(|prefix| r.type_name.starts_with(prefix))
+            }
+        };
+        holds.then_some(placed)
+    }
+
+    /// The part of its list a copy's value passes in, and its index there.
+    fn list_part(&self, position: u32) -> (u32, u32) {
+        match self.nested.lists {
+            ListParameters::CommaSeparated { values, .. } => {
+                let values = values as u32;
+                (position / values, position % values)
+            }
+            ListParameters::Json => (0, position),
+        }
+    }
+
+    /// The name of a list read's parameter and output: the declaration's
+    /// words, what is read, and the copies it holds (`SubnetARef0to15`).
+    fn list_name(&self, (list, key, part): &ListRead) -> String {
+        let list = &self.lists[*list as usize];
+        let mut name = list.name.clone();
+        push_read(&mut name, key);
+        let (from, to) = self.part_range(list, *part);
+        name.push_str(&format!("{from}to{}", to - 1));
+        name
+    }
+
+    /// The positions in `list` of the copies part `part` holds.
+    fn part_range(&self, list: &CopyList, part: u32) -> (usize, usize) {
+        let len = list.members.len();
+        match self.nested.lists {
+            ListParameters::CommaSeparated { values, .. } => {
+                let from = part as usize * values;
+                (from, (from + values).min(len))
+            }
+            ListParameters::Json => (0, len),
         }
     }
 
@@ -550,8 +643,8 @@ impl<'d> Splitter<'d> {
         (parts, self.diagnostics)
     }
 
-    /// The groups of a bucket, by their next digit (`END` for those whose
-    /// key ends there): the non-empty buckets one digit deeper, or deeper
+    /// The groups of a bucket, by their next bit (`END` for those whose
+    /// key ends there): the non-empty buckets one bit deeper, or deeper
     /// while all are in one; `None` when their keys are one.
     fn subdivide(&self, bucket: &Bucket, groups: &[usize]) -> Option<Vec<(Bucket, Vec<usize>)>> {
         let (level, mut digits) = bucket.clone();
@@ -559,8 +652,11 @@ impl<'d> Splitter<'d> {
             let depth = digits.len();
             let mut buckets: Vec<Vec<usize>> = vec![Vec::new(); usize::from(END) + 1];
             for &g in groups {
-                let digit = self.groups[g].key.get(depth).copied().unwrap_or(END);
-                buckets[usize::from(digit)].push(g);
+                let bit = self.groups[g]
+                    .key
+                    .get(depth / 4)
+                    .map_or(END, |hex| (hex >> (3 - depth % 4)) & 1);
+                buckets[usize::from(bit)].push(g);
             }
             let full: Vec<usize> = (0..buckets.len())
                 .filter(|&d| !buckets[d].is_empty())
@@ -590,16 +686,7 @@ impl<'d> Splitter<'d> {
     /// outputs; printed.
     fn child(&self, bucket: &Bucket, groups: &[usize]) -> Child<'d> {
         let whole = self.whole;
-        let (level, digits) = bucket;
-        let hex: String = digits
-            .iter()
-            .map(|d| char::from_digit(u32::from(*d), 16).unwrap_or('z'))
-            .collect();
-        let bucket = if hex.is_empty() {
-            level.to_string()
-        } else {
-            format!("{level}-{hex}")
-        };
+        let bucket = bucket_name(bucket);
         let mut members: Vec<u32> = groups
             .iter()
             .flat_map(|&g| self.groups[g].members.iter().copied())
@@ -610,9 +697,11 @@ impl<'d> Splitter<'d> {
             .collect();
         let mut rewrite = Rewrite {
             whole,
+            splitter: self,
             place: &place,
             given: Vec::new(),
             read_params: HashMap::default(),
+            list_params: HashMap::default(),
             names: whole.params.iter().map(|p| folded(&p.name)).collect(),
             stack_name: None,
             params: Vec::new(),
@@ -645,14 +734,51 @@ impl<'d> Splitter<'d> {
         // The reads of its resources from outside, each resource's in a
         // fixed order: its id, then its attributes by name.
         let mut outputs: HashMap<(u32, Key), String> = HashMap::default();
+        let mut list_outputs: HashMap<ListRead, String> = HashMap::default();
         let mut child_outputs = Vec::new();
         let mut taken: HashSet<String> = HashSet::default();
         for (new, &old) in members.iter().enumerate() {
-            let mut read: Vec<(Key, &Expr)> = self.read_by[old as usize]
-                .iter()
-                .filter(|(reader, _)| reader.is_none_or(|r| !place.contains_key(&r)))
-                .map(|(_, e)| (read_path(e), *e))
-                .collect();
+            let mut read: Vec<(Key, &Expr)> = Vec::new();
+            for &(reader, e) in &self.read_by[old as usize] {
+                if reader.is_some_and(|r| place.contains_key(&r)) {
+                    continue;
+                }
+                // A read by another child of a listed copy passes in its
+                // list, output with the list's first copy read; the
+                // program's outputs, in the parent, read each copy.
+                let listed = reader.and_then(|_| self.listed(old, e));
+                let Some((list, position)) = listed else {
+                    read.push((read_path(e), e));
+                    continue;
+                };
+                let list_read = (list, read_path(e), self.list_part(position).0);
+                if list_outputs.contains_key(&list_read) {
+                    continue;
+                }
+                let name = unique(self.list_name(&list_read), &mut taken);
+                let copies = &self.lists[list as usize];
+                let (from, to) = self.part_range(copies, list_read.2);
+                let values: Vec<Expr> = copies.members[from..to]
+                    .iter()
+                    .map(|m| {
+                        let mut value = e.clone();
+                        let new = place.get(m).copied().unwrap_or_default();
+                        value.for_each_reference_mut(&mut |id| *id = ResourceId(new));
+                        value
+                    })
+                    .collect();
+                let value = match self.nested.lists {
+                    ListParameters::Json => Expr::List(values),
+                    ListParameters::CommaSeparated { .. } => Expr::Call(
+                        Builtin::Join,
+                        vec![Expr::String(",".into()), Expr::List(values)],
+                    ),
+                };
+                let mut output = Output::new(&name, value);
+                output.span = whole.resources[copies.members[from] as usize].span;
+                child_outputs.push(output);
+                list_outputs.insert(list_read, name);
+            }
             read.sort_by(|a, b| a.0.cmp(&b.0));
             read.dedup_by(|a, b| a.0 == b.0);
             let r = &resources[new];
@@ -739,6 +865,7 @@ impl<'d> Splitter<'d> {
             given,
             after,
             outputs,
+            list_outputs,
             text: emission.text,
             diagnostics,
             sections: emission.sections,
@@ -848,6 +975,19 @@ impl<'d> Splitter<'d> {
                 format!("{}{name}", self.nested.output_attribute),
             )
         };
+        let read_list = |list_read: &ListRead| -> Expr {
+            let first = self.lists[list_read.0 as usize].members[0];
+            let c = home[first as usize];
+            let name = children[c as usize]
+                .list_outputs
+                .get(list_read)
+                .cloned()
+                .unwrap_or_default();
+            Expr::Attr(
+                ResourceId(c),
+                format!("{}{name}", self.nested.output_attribute),
+            )
+        };
         let mut resources = Vec::with_capacity(children.len());
         for child in children {
             let file = whole
@@ -877,6 +1017,7 @@ impl<'d> Splitter<'d> {
                     }
                     Given::StackName => Expr::Context(Context::StackName),
                     Given::Read(old, key) => read(*old, key),
+                    Given::ReadList(list_read) => read_list(list_read),
                 };
                 r.properties.insert(param.name.clone(), value);
             }
@@ -925,6 +1066,79 @@ impl<'d> Splitter<'d> {
     }
 }
 
+/// A bucket's name: its level, then its bits as hex digits, `z` for
+/// `END`, and the bits of a last partial digit after a `-` (`1-2f`,
+/// `1-2f-01`, `1-2fz`).
+fn bucket_name((level, bits): &Bucket) -> String {
+    let mut name = level.to_string();
+    if bits.is_empty() {
+        return name;
+    }
+    name.push('-');
+    // A key ends only after a whole digit, so `END` starts the remainder.
+    let mut digits = bits.chunks_exact(4);
+    for digit in digits.by_ref() {
+        let value = digit
+            .iter()
+            .fold(0, |value, bit| value << 1 | u32::from(*bit));
+        name.push(char::from_digit(value, 16).unwrap_or('z'));
+    }
+    let rest = digits.remainder();
+    if rest.first() == Some(&END) {
+        name.push('z');
+    } else if !rest.is_empty() {
+        name.push('-');
+        name.extend(rest.iter().map(|bit| if *bit == 1 { '1' } else { '0' }));
+    }
+    name
+}
+
+/// The copies each declaration makes of each type, where they are more
+/// than one and none has a condition (whose absent copy a list would hold
+/// as empty text) or a deploy-time count; each resource's list and place
+/// in it.
+fn copy_lists(whole: &Deployment) -> (Vec<CopyList>, Vec<Option<(u32, u32)>>) {
+    let mut index: HashMap<(&str, &str), usize> = HashMap::default();
+    let mut kinds: Vec<(&str, &str, Vec<u32>)> = Vec::new();
+    for (i, r) in whole.resources.iter().enumerate() {
+        let declaration = if r.group.is_empty() { &r.id } else { &r.group };
+        let kind = (declaration.as_str(), r.type_name.as_str());
+        let k = *index.entry(kind).or_insert_with(|| {
+            kinds.push((kind.0, kind.1, Vec::new()));
+            kinds.len() - 1
+        });
+        kinds[k].2.push(i as u32);
+    }
+    let mut types_of: HashMap<&str, usize> = HashMap::default();
+    for (declaration, _, _) in &kinds {
+        *types_of.entry(declaration).or_default() += 1;
+    }
+    let mut lists = Vec::new();
+    let mut listed_in = vec![None; whole.resources.len()];
+    for (declaration, type_name, members) in kinds {
+        let plain = members.iter().all(|&m| {
+            let r = &whole.resources[m as usize];
+            r.condition.is_none() && r.count.is_none()
+        });
+        if members.len() < 2 || !plain {
+            continue;
+        }
+        let mut name = String::new();
+        push_words(&mut name, declaration);
+        if types_of[declaration] > 1 {
+            push_words(
+                &mut name,
+                type_name.rsplit("::").next().unwrap_or(type_name),
+            );
+        }
+        for (position, &m) in members.iter().enumerate() {
+            listed_in[m as usize] = Some((lists.len() as u32, position as u32));
+        }
+        lists.push(CopyList { members, name });
+    }
+    (lists, listed_in)
+}
+
 /// Replaces each read of a resource in `e` by `read` of it.
 fn replace_reads(e: &mut Expr, read: &dyn Fn(u32, &str) -> Expr) {
     match read_of(e) {
@@ -955,11 +1169,14 @@ fn fits(child: &Child) -> bool {
 /// indices, the rest read through parameters.
 struct Rewrite<'r, 'd> {
     whole: &'d Deployment,
+    splitter: &'r Splitter<'d>,
     place: &'r HashMap<u32, u32>,
     /// What the parent gives each parameter made here, in order.
     given: Vec<Given<'d>>,
     /// The parameter of each read of another child's resource.
     read_params: HashMap<(u32, Key), String>,
+    /// The parameter of each list read of another child's copies.
+    list_params: HashMap<ListRead, String>,
     /// The names of the parameters made here, and the program's.
     names: HashSet<String>,
     stack_name: Option<String>,
@@ -984,6 +1201,15 @@ impl<'d> Rewrite<'_, 'd> {
                 self.crossing_copies.push((self.at, id.0));
             }
             let key = read_path(e);
+            if let Some((list, position)) = self.splitter.listed(id.0, e) {
+                let (part, index) = self.splitter.list_part(position);
+                let name = self.list_param((list, key, part));
+                *e = Expr::Index(
+                    Box::new(Expr::Param(name)),
+                    Box::new(Expr::Int(i64::from(index))),
+                );
+                return;
+            }
             let list = matches!(e, Expr::Attr(_, a) if target.facts.list_attributes.contains(a));
             let ty = if list {
                 ParamType::List(Box::new(ParamType::String))
@@ -1034,6 +1260,27 @@ impl<'d> Rewrite<'_, 'd> {
         param.span = self.at;
         self.params.push(param);
         self.stack_name = Some(name.clone());
+        name
+    }
+
+    /// The parameter a list read of another child's copies is given in:
+    /// a JSON list, or text with commas between the values.
+    fn list_param(&mut self, read: ListRead) -> String {
+        if let Some(name) = self.list_params.get(&read) {
+            return name.clone();
+        }
+        let splitter = self.splitter;
+        let name = unique(splitter.list_name(&read), &mut self.names);
+        let first = splitter.lists[read.0 as usize].members[0];
+        self.list_params.insert(read.clone(), name.clone());
+        self.given.push(Given::ReadList(read));
+        let ty = match splitter.nested.lists {
+            ListParameters::Json => ParamType::Json,
+            ListParameters::CommaSeparated { .. } => ParamType::List(Box::new(ParamType::String)),
+        };
+        let mut param = Param::new(&name, ty);
+        param.span = self.whole.resources[first as usize].span;
+        self.params.push(param);
         name
     }
 

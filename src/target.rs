@@ -64,6 +64,29 @@ pub struct NestedStacks {
     pub output_attribute: &'static str,
     /// A child template's file name ends so, after `NAME.stack-BUCKET`.
     pub file_suffix: &'static str,
+    /// How what one stack reads of several copies of a declaration in
+    /// another passes, as one parameter.
+    pub lists: ListParameters,
+}
+
+/// How the values a stack reads of several copies of one declaration in
+/// another stack pass through the parent: one list parameter, not one
+/// parameter per copy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ListParameters {
+    /// A JSON list (Heat's `json` parameter, read by `get_param [P, i]`):
+    /// any value.
+    Json,
+    /// Text with commas between the values (CloudFormation's
+    /// `CommaDelimitedList`, read by `Fn::Select`): ids only, which hold no
+    /// comma, except those of the types named by `ids_with_commas` (by
+    /// prefix); at most `values` in one parameter, since a parameter's
+    /// value is at most 4,096 bytes (16 ids of up to 255 bytes with their
+    /// commas).
+    CommaSeparated {
+        values: usize,
+        ids_with_commas: &'static [&'static str],
+    },
 }
 
 /// A target's quotas on one template; `None` where it sets none that
@@ -215,6 +238,12 @@ impl Target {
                     type_name: Some("AWS::CloudFormation::Stack"),
                     output_attribute: "Outputs.",
                     file_suffix: ".template.json",
+                    // IAM roles', users', groups' and instance profiles'
+                    // ids are their names, which may hold commas.
+                    lists: ListParameters::CommaSeparated {
+                        values: 16,
+                        ids_with_commas: &["AWS::IAM::"],
+                    },
                 }),
                 moves: false,
                 limits: Limits {
@@ -234,6 +263,7 @@ impl Target {
                     type_name: None,
                     output_attribute: "",
                     file_suffix: ".hot.yaml",
+                    lists: ListParameters::Json,
                 }),
                 moves: false,
                 // `max_template_size` and `max_resources_per_stack` in

@@ -71,6 +71,35 @@ fn program(subnets: usize, servers: usize, extra: bool) -> String {
     out
 }
 
+/// `blocks` blocks of `copies` subnets, security groups, servers and
+/// volumes, each declaration one `for` (the bench's program): each server
+/// reads its copy of its block's subnets and groups, so a stack of servers
+/// reads lists of copies of another; an output reads one server. With
+/// `extra`, one more declaration at the end: a volume on a server.
+fn looped_program(blocks: usize, copies: usize, extra: bool) -> String {
+    let mut out = String::from(
+        "param env: \"staging\" | \"production\" = \"staging\"\n\
+         param image: string\n\n\
+         resource net: network.Network {\n  name = \"${env}-net\"\n  cidr = \"10.0.0.0/8\"\n}\n\n",
+    );
+    for b in 0..blocks {
+        let first = b * copies;
+        out.push_str(&format!(
+            "resource subnet_{b}: network.Subnet for i in 0..{copies} {{\n  network = net\n  cidr = \"10.${{({first} + i) / 250}}.${{({first} + i) % 250}}.0/24\"\n}}\n\n\
+             resource sg_{b}: network.SecurityGroup for i in 0..{copies} {{\n  network = net\n  ingress = [{{ protocol = \"tcp\", port = 443, cidr = \"10.0.0.0/8\" }}]\n}}\n\n\
+             resource server_{b}: compute.Server for i in 0..{copies} {{\n  name = \"${{env}}-server-${{({first} + i)}}\"\n  image = image\n  subnet = subnet_{b}[i]\n  security_groups = [sg_{b}[i]]\n}}\n\n\
+             resource volume_{b}: storage.Volume for i in 0..{copies} {{\n  size_gb = 10\n  attach_to = server_{b}[i]\n}}\n\n"
+        ));
+    }
+    out.push_str("output first_server = server_0[1].private_ip\n");
+    if extra {
+        out.push_str(
+            "\nresource extra: storage.Volume {\n  size_gb = 20\n  attach_to = server_0[2]\n}\n",
+        );
+    }
+    out
+}
+
 /// A build's files, by name: templates and source maps.
 type Files = BTreeMap<String, String>;
 
@@ -242,6 +271,16 @@ fn substitute(value: &mut Value, param_ref: &str, resolved: &BTreeMap<String, Va
                 *value = v.clone();
                 return;
             }
+            // One copy read of a list parameter: Heat's `get_param [P, i]`.
+            if map.len() == 1
+                && let Some(Value::Array(path)) = map.get(param_ref)
+                && let [Value::String(name), Value::Number(i)] = path.as_slice()
+                && let Some(Value::Array(list)) = resolved.get(name)
+                && let Some(v) = i.as_u64().and_then(|i| list.get(i as usize))
+            {
+                *value = v.clone();
+                return;
+            }
             if let Some(Value::String(text)) = map.get_mut("Fn::Sub") {
                 *text = sub_text(text, resolved);
             }
@@ -252,6 +291,15 @@ fn substitute(value: &mut Value, param_ref: &str, resolved: &BTreeMap<String, Va
             }
             for v in map.values_mut() {
                 substitute(v, param_ref, resolved);
+            }
+            // CloudFormation's `Fn::Select [i, Ref P]` of a list parameter,
+            // once `P` is traced to the list its output joins.
+            if map.len() == 1
+                && let Some(Value::Array(args)) = map.get("Fn::Select")
+                && let [Value::Number(i), Value::Array(list)] = args.as_slice()
+                && let Some(v) = i.as_u64().and_then(|i| list.get(i as usize))
+            {
+                *value = v.clone();
             }
         }
         Value::Array(items) => {
@@ -588,13 +636,13 @@ fn validate(tool: &Path, dir: &Path, files: &[&String]) {
 /// split's meaning and stability, and passes the templates to the
 /// validators (CloudFormation: every file; Heat: the parent, whose
 /// validation creates and validates every child).
-fn run(name: &str, subnets: usize, servers: usize) {
+fn run(name: &str, program: &dyn Fn(bool) -> String, found_by_where: &[&str]) {
     let dir = temp_dir(name);
     let before_dir = dir.join("before");
     std::fs::create_dir_all(&before_dir).expect("dir");
     // One path for both programs: source maps name the file.
     let path = dir.join("main.infra");
-    std::fs::write(&path, program(subnets, servers, false)).expect("writable");
+    std::fs::write(&path, program(false)).expect("writable");
     let started = std::time::Instant::now();
     let (before, wholes) = build(&path);
     let templates = before.keys().filter(|n| !n.ends_with(".map.json")).count();
@@ -607,7 +655,7 @@ fn run(name: &str, subnets: usize, servers: usize) {
     );
     check_meaning(&before, &wholes[&Target::CloudFormation], &CLOUDFORMATION);
     check_meaning(&before, &wholes[&Target::Heat], &HEAT);
-    std::fs::write(&path, program(subnets, servers, true)).expect("writable");
+    std::fs::write(&path, program(true)).expect("writable");
     let (after, wholes_after) = build(&path);
     check_meaning(
         &after,
@@ -620,7 +668,7 @@ fn run(name: &str, subnets: usize, servers: usize) {
     write(&before_dir, &before);
     // `infra where` finds a child's resources in the child's map.
     let maps = infra::sourcemap::read_maps(&before_dir).expect("maps");
-    for name in ["DataS0N0Volume", "data_s0_n0_volume", "Subnet0Ref"] {
+    for name in found_by_where {
         let hits = infra::sourcemap::find(&maps, name);
         assert!(
             hits.iter().any(|h| h.template.contains(".stack-")),
@@ -656,9 +704,21 @@ fn run(name: &str, subnets: usize, servers: usize) {
     let _ = std::fs::remove_dir_all(&dir);
 }
 
+/// What `infra where` finds in a nested stack of `program`: a resource on
+/// CloudFormation and on Heat, and an output made by the split.
+const WHERE_ONE_BY_ONE: &[&str] = &["DataS0N0Volume", "data_s0_n0_volume", "Subnet0Ref"];
+const WHERE_LOOPED: &[&str] = &["Volume01Volume", "volume_0_1_volume", "Subnet0Ref0to15"];
+
 #[test]
 fn a_large_program_is_split_into_nested_stacks_that_validate() {
-    run("ci", 20, 19);
+    run("ci", &|extra| program(20, 19, extra), WHERE_ONE_BY_ONE);
+}
+
+/// Copies read across stacks pass as lists: on CloudFormation 16 to a
+/// parameter, so 30 copies take two.
+#[test]
+fn a_program_of_loops_is_split_into_nested_stacks_that_validate() {
+    run("loops", &|extra| looped_program(8, 30, extra), WHERE_LOOPED);
 }
 
 /// About 50,000 native resources on CloudFormation. Minutes: run with
@@ -666,7 +726,19 @@ fn a_large_program_is_split_into_nested_stacks_that_validate() {
 #[test]
 #[ignore]
 fn a_program_of_fifty_thousand_resources_is_split_into_nested_stacks() {
-    run("large", 250, 66);
+    run("large", &|extra| program(250, 66, extra), WHERE_ONE_BY_ONE);
+}
+
+/// The bench's program of 50,000 resources: 1,000 declarations of 50
+/// copies. Minutes, as above.
+#[test]
+#[ignore]
+fn a_program_of_fifty_thousand_copies_is_split_into_nested_stacks() {
+    run(
+        "large-loops",
+        &|extra| looped_program(250, 50, extra),
+        WHERE_LOOPED,
+    );
 }
 
 fn infra(args: &[&str]) -> std::process::Output {
