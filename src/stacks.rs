@@ -120,7 +120,9 @@ pub fn split<T>(
     // the whole is printed only when a part has an error, so that a
     // program's errors are reported as the whole's, as below. An exported
     // output is checked on the whole (E0520: a value that may be empty),
-    // which its parent's read of a child's output would hide.
+    // which its parent's read of a child's output would hide; so are ids
+    // that two resources' names make one (`Name~N`), which two children
+    // may each hold alone.
     let limits = deployment.target.capabilities().limits;
     let mut early = None;
     if let Some(nested) = nested
@@ -128,6 +130,7 @@ pub fn split<T>(
             .resources
             .is_some_and(|max| deployment.resources.len() > max)
         && deployment.outputs.iter().all(|o| o.export.is_none())
+        && deployment.resources.iter().all(|r| !r.id.contains('~'))
     {
         let (parts, placing) = Splitter::new(&deployment, nested, stem).run(finish);
         let failed = diagnostics::has_errors(&placing)

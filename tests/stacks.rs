@@ -85,16 +85,16 @@ fn looped_program(blocks: usize, copies: usize, extra: bool) -> String {
     for b in 0..blocks {
         let first = b * copies;
         out.push_str(&format!(
-            "resource subnet_{b}: network.Subnet for i in 0..{copies} {{\n  network = net\n  cidr = \"10.${{({first} + i) / 250}}.${{({first} + i) % 250}}.0/24\"\n}}\n\n\
-             resource sg_{b}: network.SecurityGroup for i in 0..{copies} {{\n  network = net\n  ingress = [{{ protocol = \"tcp\", port = 443, cidr = \"10.0.0.0/8\" }}]\n}}\n\n\
-             resource server_{b}: compute.Server for i in 0..{copies} {{\n  name = \"${{env}}-server-${{({first} + i)}}\"\n  image = image\n  subnet = subnet_{b}[i]\n  security_groups = [sg_{b}[i]]\n}}\n\n\
-             resource volume_{b}: storage.Volume for i in 0..{copies} {{\n  size_gb = 10\n  attach_to = server_{b}[i]\n}}\n\n"
+            "resource b{b}_subnet: network.Subnet for i in 0..{copies} {{\n  network = net\n  cidr = \"10.${{({first} + i) / 250}}.${{({first} + i) % 250}}.0/24\"\n}}\n\n\
+             resource b{b}_sg: network.SecurityGroup for i in 0..{copies} {{\n  network = net\n  ingress = [{{ protocol = \"tcp\", port = 443, cidr = \"10.0.0.0/8\" }}]\n}}\n\n\
+             resource b{b}_server: compute.Server for i in 0..{copies} {{\n  name = \"${{env}}-server-${{({first} + i)}}\"\n  image = image\n  subnet = b{b}_subnet[i]\n  security_groups = [b{b}_sg[i]]\n}}\n\n\
+             resource b{b}_volume: storage.Volume for i in 0..{copies} {{\n  size_gb = 10\n  attach_to = b{b}_server[i]\n}}\n\n"
         ));
     }
-    out.push_str("output first_server = server_0[1].private_ip\n");
+    out.push_str("output first_server = b0_server[1].private_ip\n");
     if extra {
         out.push_str(
-            "\nresource extra: storage.Volume {\n  size_gb = 20\n  attach_to = server_0[2]\n}\n",
+            "\nresource extra: storage.Volume {\n  size_gb = 20\n  attach_to = b0_server[2]\n}\n",
         );
     }
     out
@@ -707,7 +707,7 @@ fn run(name: &str, program: &dyn Fn(bool) -> String, found_by_where: &[&str]) {
 /// What `infra where` finds in a nested stack of `program`: a resource on
 /// CloudFormation and on Heat, and an output made by the split.
 const WHERE_ONE_BY_ONE: &[&str] = &["DataS0N0Volume", "data_s0_n0_volume", "Subnet0Ref"];
-const WHERE_LOOPED: &[&str] = &["Volume01Volume", "volume_0_1_volume", "Subnet0Ref0to15"];
+const WHERE_LOOPED: &[&str] = &["B0Volume1Volume", "b0_volume_1_volume", "B0SubnetRef0to15"];
 
 #[test]
 fn a_large_program_is_split_into_nested_stacks_that_validate() {
@@ -890,5 +890,32 @@ fn the_three_tier_example_split_keeps_its_meaning() {
     let (files, wholes) = build(&path);
     check_meaning(&files, &wholes[&Target::CloudFormation], &CLOUDFORMATION);
     check_meaning(&files, &wholes[&Target::Heat], &HEAT);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Two declarations whose copies' ids are one on CloudFormation (copy 10
+/// of `queue_1` and copy 0 of `queue_11` are both `Queue110`) are refused
+/// as in a template not split, where the split puts them in two children,
+/// each id alone (their keys' first bits differ).
+#[test]
+fn ids_that_collide_are_refused_in_a_program_split() {
+    let dir = temp_dir("collide");
+    let mut source = String::from(
+        "resource queue_1: queue.Queue for i in 0..11 {\n  name = \"a-${i}\"\n}\n\n\
+         resource queue_11: queue.Queue for i in 0..2 {\n  name = \"b-${i}\"\n}\n",
+    );
+    for i in 0..600 {
+        source.push_str(&format!(
+            "\nresource pad_{i}: queue.Queue {{\n  name = \"q-{i}\"\n}}\n"
+        ));
+    }
+    let path = dir.join("main.infra");
+    std::fs::write(&path, source).expect("writable");
+    let options = infra::Options::default();
+    let (checked, templates) =
+        infra::build(&[path], &options, &[Target::CloudFormation]).expect("readable program");
+    let codes: Vec<&str> = checked.diagnostics.iter().map(|d| d.code.id).collect();
+    assert!(codes.contains(&"E0503"), "{codes:?}");
+    assert!(templates.is_empty(), "a template was made");
     let _ = std::fs::remove_dir_all(&dir);
 }
