@@ -15,7 +15,7 @@
 //! hash of the name (64-bit FNV-1a). A child holds groups of one level
 //! whose keys start with its bucket's bits: the groups of a level are one
 //! bucket (`1`), split in two by the next bit while its child does not fit
-//! the target's quotas (`1-2138d2194f-01`; `z` holds the groups whose key
+//! the target's quotas (`1-2138d2194fp01`; `z` holds the groups whose key
 //! ends there; extendible hashing, in two so that children are about two
 //! thirds full). So a server and what reads only it (its
 //! volume) are placed together, the servers of one subnet near each other,
@@ -1070,8 +1070,8 @@ impl<'d> Splitter<'d> {
 }
 
 /// A bucket's name: its level, then its bits as hex digits, `z` for
-/// `END`, and the bits of a last partial digit after a `-` (`1-2f`,
-/// `1-2f-01`, `1-2fz`).
+/// `END`, and the bits of a last partial digit after a `p` (`1-2f`,
+/// `1-2fp01`, `1-2fz`, `0-p1`).
 fn bucket_name((level, bits): &Bucket) -> String {
     let mut name = level.to_string();
     if bits.is_empty() {
@@ -1090,7 +1090,7 @@ fn bucket_name((level, bits): &Bucket) -> String {
     if rest.first() == Some(&END) {
         name.push('z');
     } else if !rest.is_empty() {
-        name.push('-');
+        name.push('p');
         name.extend(rest.iter().map(|bit| if *bit == 1 { '1' } else { '0' }));
     }
     name

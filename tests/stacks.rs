@@ -674,6 +674,13 @@ fn run(name: &str, program: &dyn Fn(bool) -> String, found_by_where: &[&str]) {
             hits.iter().any(|h| h.template.contains(".stack-")),
             "infra where does not find {name} in a nested stack"
         );
+        // What the split makes points at the declaration it is made for.
+        let source = |file: &str| std::fs::read_to_string(file).ok();
+        let shown = infra::sourcemap::human(&hits, &source);
+        assert!(
+            shown.contains("| resource ") && !shown.contains("has changed"),
+            "{shown}"
+        );
     }
     let templates: Vec<&String> = before
         .keys()

@@ -280,18 +280,23 @@ pub fn human(hits: &[Hit], source: &dyn Fn(&str) -> Option<String>) -> String {
                     hit.template
                 )
             }
-            "param" => format!(
-                "param `{}` → parameter {} in {}",
-                field("param").unwrap_or_default(),
-                hit.name,
-                hit.template
-            ),
-            "output" => format!(
-                "output `{}` → output {} in {}",
-                field("output").unwrap_or_default(),
-                hit.name,
-                hit.template
-            ),
+            "param" | "output" => {
+                let native = if hit.kind == "param" {
+                    "parameter"
+                } else {
+                    "output"
+                };
+                let made = field("made_for")
+                    .map(|m| format!(", made for `{m}`"))
+                    .unwrap_or_default();
+                format!(
+                    "{} `{}`{made} → {native} {} in {}",
+                    hit.kind,
+                    field(hit.kind).unwrap_or_default(),
+                    hit.name,
+                    hit.template
+                )
+            }
             _ => {
                 let users: Vec<String> = (hit.entry.get("used_by"))
                     .and_then(Value::as_array)
@@ -314,7 +319,7 @@ pub fn human(hits: &[Hit], source: &dyn Fn(&str) -> Option<String>) -> String {
         // The name the caret underlines: a condition's first user's.
         let name = match hit.kind {
             "condition" => first_user(hit).map(|(_, name)| name),
-            kind => field(kind),
+            kind => field("made_for").or_else(|| field(kind)),
         };
         located(&mut out, hit.entry.get("at"), &what, name, source);
         if let Some(declared) = hit.entry.get("declared") {

@@ -18,7 +18,8 @@
 //!      "declared": {"file": "stdlib:portable/database.infra", "line": 40,
 //!                   "column": 12, "name": "instance"},
 //!      "renamed_from": "<the Terraform address it was moved from>"}},
-//!  "params": {"Env": {"param": "env", "at": {...}}},
+//!  "params": {"Env": {"param": "env", "at": {...}},
+//!      "SubnetRef": {"param": "SubnetRef", "made_for": "subnet", "at": {...}}},
 //!  "outputs": {"DbEndpoint": {"output": "db_endpoint", "at": {...}}},
 //!  "conditions": {"EnvIsProduction": {"used_by": ["Web"], "at": {...}}}}
 //! ```
@@ -145,6 +146,7 @@ pub fn build(
         section.entry(&mut out, name);
         json::write_key(&mut out, 0, ENTRY_FIELDS, "param");
         json::write_str(&mut out, &p.name);
+        made_for(&mut out, &p.name, text_at(db, p.span));
         if let Some(at) = locations.at(db, p.span, false) {
             json::write_key(&mut out, 1, ENTRY_FIELDS, "at");
             out.push_str(at);
@@ -161,6 +163,7 @@ pub fn build(
         section.entry(&mut out, name);
         json::write_key(&mut out, 0, ENTRY_FIELDS, "output");
         json::write_str(&mut out, &o.name);
+        made_for(&mut out, &o.name, text_at(db, o.span));
         if let Some(at) = locations.at(db, o.span, false) {
             if has_conditions {
                 places.insert(name, o.span);
@@ -271,6 +274,17 @@ impl Section {
 }
 
 /// The text a span covers (empty when it is not in `db`).
+/// `made_for`, the name of the program's a param or output that the
+/// program does not declare is made for (a nested stack's parameter and
+/// output that pass what another stack reads of resource `subnet`), where
+/// its `at` points.
+fn made_for(out: &mut String, name: &str, source: &str) {
+    if !source.is_empty() && source != name {
+        json::write_key(out, 1, ENTRY_FIELDS, "made_for");
+        json::write_str(out, source);
+    }
+}
+
 fn text_at(db: &SourceDb, span: Span) -> &str {
     if span.file.0 as usize >= db.len() {
         return "";
