@@ -179,7 +179,8 @@ pub enum Expr {
     Number(f64),
     String(String),
     List(Vec<Expr>),
-    Object(Map<Expr>),
+    /// Boxed, so that every `Expr` is as small as a string or a list.
+    Object(Box<Map<Expr>>),
     /// A template parameter.
     Param(String),
     /// The id of a resource (`Ref`, `get_resource`, `.id`).
@@ -195,7 +196,9 @@ pub enum Expr {
     /// A built-in function applied to deploy-time values.
     Call(Builtin, Vec<Expr>),
     Index(Box<Expr>, Box<Expr>),
-    Member(Box<Expr>, String),
+    /// The name boxed too, so that an `Expr` is no larger than a string
+    /// and its tag.
+    Member(Box<Expr>, Box<str>),
     Context(Context),
     /// The value another stack exports under this name (CloudFormation
     /// `Fn::ImportValue`): the id of an `existing` resource given by
@@ -335,6 +338,11 @@ impl Expr {
             Some(a) => Expr::Binary(BinaryOp::And, Box::new(a), Box::new(b)),
             None => b,
         }
+    }
+
+    /// An object of these fields.
+    pub fn object(fields: Map<Expr>) -> Expr {
+        Expr::Object(Box::new(fields))
     }
 
     /// `a || b`.

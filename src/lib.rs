@@ -383,7 +383,12 @@ pub fn build(
     if diagnostics::has_errors(&checked.diagnostics) {
         return Ok((checked, Vec::new()));
     }
-    let (found, mut templates) = lower_and_emit(&checked, targets, Mode::Build);
+    let (found, mut templates) = lower_and_emit(
+        &checked.db,
+        borrowed(&checked.programs),
+        targets,
+        Mode::Build,
+    );
     checked.diagnostics.extend(found);
     if diagnostics::has_errors(&checked.diagnostics) {
         templates.clear();
@@ -413,7 +418,13 @@ pub fn analyse(
 /// dropped: the second half of [`analyse`], which the language server runs
 /// after publishing what `check` found.
 pub fn target_diagnostics(checked: &Checked, targets: &[ir::Target]) -> Vec<Diagnostic> {
-    lower_and_emit(checked, targets, Mode::Check).0
+    lower_and_emit(
+        &checked.db,
+        borrowed(&checked.programs),
+        targets,
+        Mode::Check,
+    )
+    .0
 }
 
 /// What a compilation makes of each program it lowers.
@@ -429,20 +440,46 @@ pub enum Mode {
 /// Lowers and emits each checked program for each target (`targets`, or
 /// every target it can compile to): the diagnostics, and in `Mode::Build`
 /// the templates of the targets without errors.
-fn lower_and_emit(
-    checked: &Checked,
+///
+/// Given the programs themselves (`P` a `Program`, not a reference), a
+/// program compiled for one target is dropped once lowered, before its
+/// template is emitted: emitting and mapping read only the IR and the
+/// sources.
+fn lower_and_emit<P: std::borrow::Borrow<sema::check::Program>>(
+    db: &SourceDb,
+    programs: impl IntoIterator<Item = (FileId, P)>,
     targets: &[ir::Target],
     mode: Mode,
 ) -> (Vec<Diagnostic>, Vec<Template>) {
     let mut templates = Vec::new();
     let mut found = Vec::new();
-    for (file, program) in &checked.programs {
-        if !program.deploys() {
+    let every_target = targets.is_empty();
+    for (file, program) in programs {
+        if !program.borrow().deploys() {
             continue;
         }
-        let chosen = lower::targets_of(program, targets, &mut found);
+        let chosen = lower::targets_of(program.borrow(), targets, &mut found);
+        if let [target] = chosen[..] {
+            let (deployment, lowering) = lowered(program.borrow(), target, every_target);
+            drop(program);
+            found.extend(lowering);
+            if let Some(deployment) = deployment {
+                let (diagnostics, made) = emitted(db, file, deployment, mode);
+                found.extend(diagnostics);
+                templates.extend(made);
+            }
+            continue;
+        }
+        let program = program.borrow();
         let each = |&target: &ir::Target| {
-            lower_for(checked, *file, program, target, targets.is_empty(), mode)
+            let (deployment, mut lowering) = lowered(program, target, every_target);
+            let mut made = Vec::new();
+            if let Some(deployment) = deployment {
+                let (diagnostics, templates) = emitted(db, file, deployment, mode);
+                lowering.extend(diagnostics);
+                made = templates;
+            }
+            (lowering, made)
         };
         for (diagnostics, made) in on_every_core(&chosen, each) {
             found.extend(diagnostics);
@@ -454,6 +491,13 @@ fn lower_and_emit(
     let mut seen = std::collections::HashSet::new();
     found.retain(|d| seen.insert((d.code.id, d.primary.span, d.message.clone())));
     (found, templates)
+}
+
+/// Each program with its file, borrowed.
+fn borrowed(
+    programs: &[(FileId, sema::check::Program)],
+) -> impl Iterator<Item = (FileId, &sema::check::Program)> {
+    programs.iter().map(|(file, program)| (*file, program))
 }
 
 /// `each` of `items`, in their order, on a rayon pool of every core, each
@@ -475,18 +519,13 @@ fn on_every_core<T: Sync, R: Send>(items: &[T], each: impl Fn(&T) -> R + Sync + 
     }
 }
 
-/// One program lowered and emitted for one target: its diagnostics, and in
-/// `Mode::Build` its templates when nothing failed.
-fn lower_for(
-    checked: &Checked,
-    file: FileId,
+/// One program lowered for one target: its diagnostics, and the
+/// deployment to emit when nothing failed and there is one.
+fn lowered(
     program: &sema::check::Program,
     target: ir::Target,
     every_target: bool,
-    mode: Mode,
-) -> (Vec<Diagnostic>, Vec<Template>) {
-    let mut found = Vec::new();
-    let mut templates = Vec::new();
+) -> (Option<ir::Deployment>, Vec<Diagnostic>) {
     let (deployment, lowering) = lower::lower_within(program, target, program.budget);
     // Not asked for, a target a portable type has no form on is not
     // one the program can compile to: it is left out, as `infra
@@ -495,18 +534,31 @@ fn lower_for(
         .iter()
         .any(|d| d.code.id == diagnostics::codes::E0501.id);
     if every_target && unsupported {
-        return (found, templates);
+        return (None, Vec::new());
     }
     let failed = diagnostics::has_errors(&lowering);
-    found.extend(lowering);
     if failed || (deployment.resources.is_empty() && deployment.outputs.is_empty()) {
-        return (found, templates);
+        return (None, lowering);
     }
-    let stem = stem(&checked.db, file);
+    (Some(deployment), lowering)
+}
+
+/// A deployment of `file` emitted: its diagnostics, and in `Mode::Build`
+/// its templates when nothing failed.
+fn emitted(
+    db: &SourceDb,
+    file: FileId,
+    deployment: ir::Deployment,
+    mode: Mode,
+) -> (Vec<Diagnostic>, Vec<Template>) {
+    let target = deployment.target;
+    let mut found = Vec::new();
+    let mut templates = Vec::new();
+    let stem = stem(db, file);
     // Each part's map is made as the part is, so that its IR is
     // dropped at once; `check` makes none.
     let mut finish = |stack: Option<&str>, d: &ir::Deployment, sections: &_| {
-        (mode == Mode::Build).then(|| mapped(&checked.db, &stem, stack, d, sections))
+        (mode == Mode::Build).then(|| mapped(db, &stem, stack, d, sections))
     };
     let (deployment, members) = stacks::member_templates(deployment, &stem, &mut finish);
     let (mut parts, placing) = stacks::split(deployment, &stem, &mut finish);
@@ -558,12 +610,13 @@ fn compile_unit(
     mode: Mode,
 ) -> Result<Unit, workspace::IoError> {
     let mut checked = check_for(&[path.to_path_buf()], options, targets)?;
-    // Lowering reads the checked program alone.
+    // Lowering reads the checked program alone, and takes it.
     checked.graphs.clear();
+    let programs = std::mem::take(&mut checked.programs);
     let (mut lowering, mut templates) = if diagnostics::has_errors(&checked.diagnostics) {
         (Vec::new(), Vec::new())
     } else {
-        lower_and_emit(&checked, targets, mode)
+        lower_and_emit(&checked.db, programs, targets, mode)
     };
     let mut checking = std::mem::take(&mut checked.diagnostics);
     let mut db = SourceDb::new();

@@ -95,11 +95,11 @@ fn part(e: Expr) -> Part {
 }
 
 fn object(fields: Vec<(&str, Expr)>) -> Expr {
-    Expr::Object(
+    Expr::object(
         fields
             .into_iter()
             .map(|(k, v)| (k.to_string(), v))
-            .collect::<infra::ir::Map<_>>(),
+            .collect(),
     )
 }
 

@@ -55,11 +55,11 @@ fn attr(id: &str, attribute: &str) -> Expr {
 }
 
 fn object(fields: Vec<(&str, Expr)>) -> Expr {
-    Expr::Object(
+    Expr::object(
         fields
             .into_iter()
             .map(|(k, v)| (k.to_string(), v))
-            .collect::<infra::ir::Map<_>>(),
+            .collect(),
     )
 }
 

@@ -72,11 +72,11 @@ fn cond(c: Expr, a: Expr, b: Expr) -> Expr {
 }
 
 fn obj(fields: Vec<(&str, Expr)>) -> Expr {
-    Expr::Object(
+    Expr::object(
         fields
             .into_iter()
             .map(|(k, v)| (k.to_string(), v))
-            .collect::<infra::ir::Map<_>>(),
+            .collect(),
     )
 }
 

@@ -142,6 +142,9 @@ pub struct Expander<'p> {
     pub(super) renames: Vec<(usize, &'p str)>,
     pub(super) keys: Vec<KeyRange>,
     pub(super) key_data: Vec<u32>,
+    /// A native resource's properties as they are lowered, before its map
+    /// is made with room for exactly those not null (`native`).
+    pub(super) made_properties: Vec<(String, ir::Expr)>,
     /// Reused by `instantiate`.
     pub(super) path_buffer: Path<'p>,
     pub(super) key_buffer: Key,
@@ -187,6 +190,7 @@ impl<'p> Expander<'p> {
             renames: Vec::new(),
             keys: Vec::new(),
             key_data: Vec::new(),
+            made_properties: Vec::new(),
             path_buffer: Vec::new(),
             key_buffer: Vec::new(),
             key_buffer_vals: Vec::new(),

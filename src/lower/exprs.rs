@@ -1185,10 +1185,7 @@ fn member(base: Val, name: &str) -> Val {
         Val::Deploy(ir::Expr::Attr(id, path)) => {
             Val::Deploy(ir::Expr::Attr(id, format!("{path}.{name}")))
         }
-        Val::Deploy(e) => Val::Deploy(ir::Expr::Member(Box::new(e), name.to_string())),
-        other => Val::from_ir(ir::Expr::Member(
-            Box::new(other.into_ir()),
-            name.to_string(),
-        )),
+        Val::Deploy(e) => Val::Deploy(ir::Expr::Member(Box::new(e), name.into())),
+        other => Val::from_ir(ir::Expr::Member(Box::new(other.into_ir()), name.into())),
     }
 }

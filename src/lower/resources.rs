@@ -938,18 +938,23 @@ impl<'p> Expander<'p> {
         if !self.afford_one(r.name.span) {
             return Val::Null;
         }
-        let mut properties =
-            ir::Map::with_capacity_and_hasher(r.body.properties.len(), Default::default());
         let depends_on = self.depends_on(r);
+        // Lowered into a list kept from one resource to the next, so that
+        // the map, which stays with the IR, holds no room for the
+        // properties left out.
+        let mut made = std::mem::take(&mut self.made_properties);
         for property in &r.body.properties {
             if is_meta_property(&property.key.name) {
                 continue;
             }
             let value = self.remembered_property(&property.value);
             if !matches!(value, ir::Expr::Null) {
-                properties.insert(property.key.name.clone(), value);
+                made.push((property.key.name.clone(), value));
             }
         }
+        let mut properties = ir::Map::with_capacity_and_hasher(made.len(), Default::default());
+        properties.extend(made.drain(..));
+        self.made_properties = made;
         // Named once every resource is made (`names::name_all`), after these
         // words or, for the one native resource of a component instance,
         // the instance's.

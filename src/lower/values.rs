@@ -159,7 +159,8 @@ impl Val {
             Val::Str(s) => ir::Expr::String(s.clone()),
             Val::List(items) => ir::Expr::List(present(items).map(Val::to_ir).collect()),
             Val::Object(fields) => {
-                ir::Expr::Object(fields.iter().map(|(k, v)| (k.clone(), v.to_ir())).collect())
+                let fields = fields.iter().map(|(k, v)| (k.clone(), v.to_ir()));
+                ir::Expr::Object(Box::new(fields.collect()))
             }
             Val::Resource(instance) if instance.exists.is_some() => {
                 let exists = instance.exists.clone().unwrap_or(ir::Expr::Bool(true));
@@ -295,7 +296,7 @@ fn prune(e: &mut ir::Expr) {
 pub(super) fn ir_fields(
     fields: impl ExactSizeIterator<Item = (String, ir::Expr)>,
     pruned: bool,
-) -> ir::Map<ir::Expr> {
+) -> Box<ir::Map<ir::Expr>> {
     let mut out = ir::Map::with_capacity_and_hasher(fields.len(), Default::default());
     let mut nulls = false;
     for (k, v) in fields {
@@ -303,7 +304,17 @@ pub(super) fn ir_fields(
         out.insert(k, v);
     }
     if pruned && nulls {
-        out.retain(|_, v| !matches!(v, ir::Expr::Null));
+        // Made anew with room for what stays: the map stays with the IR.
+        let kept = out
+            .values()
+            .filter(|v| !matches!(v, ir::Expr::Null))
+            .count();
+        let mut exact = ir::Map::with_capacity_and_hasher(kept, Default::default());
+        exact.extend(
+            out.into_iter()
+                .filter(|(_, v)| !matches!(v, ir::Expr::Null)),
+        );
+        out = exact;
     }
-    out
+    Box::new(out)
 }

@@ -103,7 +103,7 @@ impl<'d> Emitter<'d> {
                     }),
                 (Some(field), Expr::Object(fields)) => {
                     let mut out = Vec::new();
-                    for (name, value) in fields {
+                    for (name, value) in fields.iter() {
                         let v = mapping_value(value);
                         match v {
                             Some(v) => out.push((Cow::Owned(pascal_case(name)), v)),
@@ -121,7 +121,7 @@ impl<'d> Emitter<'d> {
             }
         };
         let mut problem = None;
-        for (k, value) in entries {
+        for (k, value) in entries.iter() {
             if matches!(value, Expr::Null) {
                 continue;
             }

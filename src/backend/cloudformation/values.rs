@@ -178,7 +178,7 @@ impl<'d> Emitter<'d> {
             }
             Expr::Object(fields) => {
                 let mut out = Vec::with_capacity(fields.len());
-                for (key, value) in fields {
+                for (key, value) in fields.iter() {
                     if !matches!(value, Expr::Null) {
                         let value = self.value(value, site);
                         out.push((Cow::from(key.as_str()), value));
@@ -693,8 +693,8 @@ impl<'d> Emitter<'d> {
             Expr::If(c, a, b) => {
                 let distributed = Expr::If(
                     c.clone(),
-                    Box::new(Expr::Member(a.clone(), field.to_string())),
-                    Box::new(Expr::Member(b.clone(), field.to_string())),
+                    Box::new(Expr::Member(a.clone(), field.into())),
+                    Box::new(Expr::Member(b.clone(), field.into())),
                 );
                 self.value(&distributed, site).into_owned()
             }

@@ -94,12 +94,12 @@ pub fn part(e: Expr) -> Part {
 }
 
 pub fn object(fields: Vec<(&str, Expr)>) -> Expr {
-    Expr::Object(
+    Expr::Object(Box::new(
         fields
             .into_iter()
             .map(|(k, v)| (k.to_string(), v))
             .collect(),
-    )
+    ))
 }
 
 /// The copies of `of`, each `each`.

@@ -179,7 +179,7 @@ impl<'d> Emitter<'d> {
             ),
             Expr::Object(fields) => {
                 let mut out = Vec::with_capacity(fields.len());
-                for (key, value) in fields {
+                for (key, value) in fields.iter() {
                     out.push((key.into(), self.condition_value(value)?));
                 }
                 Json::Object(out)
@@ -199,7 +199,7 @@ impl<'d> Emitter<'d> {
                             root = base;
                         }
                         Expr::Member(base, field) => {
-                            keys.push(field.as_str().into());
+                            keys.push((&**field).into());
                             root = base;
                         }
                         _ => break,

@@ -367,7 +367,7 @@ fn a_value_absent_under_a_condition_is_a_two_argument_if() {
         ("admin_pass", cond(p("debug"), Expr::Null, p("password"))),
         (
             "metadata",
-            Expr::Object(crate::ir::Map::from_iter([("role".to_string(), s("web"))])),
+            Expr::object(crate::ir::Map::from_iter([("role".to_string(), s("web"))])),
         ),
         ("config_drive", cond(p("debug"), Expr::Null, Expr::Null)),
     ]);
@@ -409,11 +409,11 @@ fn a_condition_known_where_a_value_is_written_is_not_tested_again() {
                 "metadata",
                 cond(
                     p("debug"),
-                    Expr::Object(crate::ir::Map::from_iter([(
+                    Expr::object(crate::ir::Map::from_iter([(
                         "level".to_string(),
                         cond(p("debug"), s("verbose"), s("quiet")),
                     )])),
-                    Expr::Object(crate::ir::Map::from_iter([(
+                    Expr::object(crate::ir::Map::from_iter([(
                         "shown".to_string(),
                         Expr::Not(Box::new(p("debug"))),
                     )])),
@@ -622,7 +622,7 @@ fn a_deploy_time_count_is_a_resource_group() {
         ("name", interp(vec![text("web-"), part(Expr::CountIndex)])),
         (
             "metadata",
-            Expr::Object(crate::ir::Map::from_iter([(
+            Expr::object(crate::ir::Map::from_iter([(
                 "index".to_string(),
                 Expr::CountIndex,
             )])),
@@ -698,7 +698,7 @@ fn functions_with_a_heat_form() {
         "OS::Neutron::Net",
         vec![(
             "value_specs",
-            Expr::Object(crate::ir::Map::from_iter([
+            Expr::object(crate::ir::Map::from_iter([
                 (
                     "joined".to_string(),
                     Expr::Call(
@@ -788,7 +788,7 @@ fn functions_with_a_heat_form() {
 
 #[test]
 fn a_literal_map_indexed_by_a_param_is_a_chain_of_ifs() {
-    let flavors = Expr::Object(crate::ir::Map::from_iter([
+    let flavors = Expr::object(crate::ir::Map::from_iter([
         ("small".to_string(), s("m1.small")),
         ("medium".to_string(), s("m1.medium")),
         ("large".to_string(), s("m1.large")),
@@ -970,7 +970,7 @@ fn selecting_by_the_index_of_a_copy_is_an_error() {
     ports.count = Some(p("n"));
     let mut servers = server(vec![(
         "networks",
-        Expr::List(vec![Expr::Object(crate::ir::Map::from_iter([(
+        Expr::List(vec![Expr::object(crate::ir::Map::from_iter([(
             "port".to_string(),
             index(ref_to("Port"), Expr::CountIndex),
         )]))]),

@@ -27,7 +27,7 @@ pub fn member_path(e: &Expr) -> Option<(ResourceId, Vec<Json<'_>>)> {
         }
         Expr::Member(base, field) => {
             let (id, mut path) = member_path(base)?;
-            path.push(field.into());
+            path.push((&**field).into());
             Some((id, path))
         }
         _ => None,
@@ -123,7 +123,7 @@ impl<'d> Emitter<'d> {
             ),
             Expr::Object(fields) => {
                 let mut out = Vec::with_capacity(fields.len());
-                for (key, value) in fields {
+                for (key, value) in fields.iter() {
                     if matches!(value, Expr::Null) {
                         continue;
                     }
@@ -338,7 +338,7 @@ impl<'d> Emitter<'d> {
         match e {
             Expr::Index(base, key) => self.select(base, key, None, site),
             Expr::Member(base, field) => match &**base {
-                Expr::Object(fields) => match fields.get(field) {
+                Expr::Object(fields) => match fields.get(&**field) {
                     Some(value) => self.value(value, site),
                     None => Err(internal(&format!(
                         "no field `{field}` in an object literal"
@@ -419,7 +419,7 @@ impl<'d> Emitter<'d> {
             }
             Expr::Member(base, field) => match self.path(base, site)? {
                 Some((function, mut args)) => {
-                    args.push(field.into());
+                    args.push((&**field).into());
                     Some((function, args))
                 }
                 None => None,

@@ -325,7 +325,7 @@ impl<'d> Emitter<'d> {
                     return ("{}".into(), P_PRIMARY);
                 }
                 let mut entries = Vec::new();
-                for (k, v) in fields {
+                for (k, v) in fields.iter() {
                     let key =
                         if is_simple_name(k) && !matches!(k.as_str(), "true" | "false" | "null") {
                             k.clone()

@@ -563,7 +563,7 @@ impl<'d> Emitter<'d> {
             match e {
                 // Field names and text parts in place, marked (see `with_texts`).
                 Expr::Object(fields) => {
-                    for (name, value) in fields {
+                    for (name, value) in fields.iter() {
                         h.write_u64(text(name) ^ TEXT_MARK);
                         child(value, &mut h);
                     }
