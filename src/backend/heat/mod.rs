@@ -99,13 +99,11 @@ pub fn emission(deployment: &Deployment) -> Emission {
     let mut emitter = Emitter::new(deployment, &names);
     let parameters = parameters(&deployment.params);
     let groups = parameter_groups(&deployment.params);
-    let mut noted = Vec::with_capacity(deployment.resources.len());
-    let resources: Entries = (emitter.resources().into_iter())
-        .map(|(name, (printed, uses))| {
-            noted.push((name.to_string(), uses));
-            (name, printed)
-        })
-        .collect();
+    // Each resource is printed as it is built; the template is put together
+    // at the end, once its conditions and version are known. About 700
+    // bytes a resource, reserved at once rather than grown by doubling.
+    let mut printed = String::with_capacity(1024 * deployment.resources.len());
+    let resources = emitter.resources(&mut printed);
     let outputs = emitter.outputs();
     let cnames = cnames_to_addresses(deployment, &codes::E0537, |id, _, attribute| {
         format!("`{}` of `{}`", attribute, emitter.name(id))
@@ -135,13 +133,41 @@ pub fn emission(deployment: &Deployment) -> Emission {
     if !conditions.is_empty() {
         template.push(("conditions".into(), Json::Object(conditions)));
     }
-    template.push(("resources".into(), Json::Object(resources)));
+    let mut last: Entries = Vec::new();
     if !outputs.is_empty() {
-        template.push(("outputs".into(), Json::Object(outputs)));
+        last.push(("outputs".into(), Json::Object(outputs)));
     }
-    let mut sections = Emitted::of(deployment.target, &template);
-    sections.resources = noted;
-    let text = json::pretty(&Json::Object(template));
+    let mut sections = Emitted::of(deployment.target, template.iter().chain(&last));
+    // The sections around `resources` printed first, so that the
+    // template's text is allocated once at its size.
+    let mut head = String::with_capacity(4096);
+    head.push('{');
+    for (i, (name, value)) in template.iter().enumerate() {
+        json::write_key(&mut head, i, 1, name);
+        json::write(&mut head, value, 1);
+    }
+    json::write_key(&mut head, template.len(), 1, "resources");
+    head.push('{');
+    let count = template.len() + 1;
+    let mut tail = String::new();
+    for (i, (key, value)) in last.iter().enumerate() {
+        json::write_key(&mut tail, count + i, 1, key);
+        json::write(&mut tail, value, 1);
+    }
+    let keys: usize = resources.iter().map(|(name, _)| name.len() + 12).sum();
+    let mut text = String::with_capacity(head.len() + keys + printed.len() + tail.len() + 8);
+    text.push_str(&head);
+    for (i, (name, (range, _))) in resources.iter().enumerate() {
+        json::write_key(&mut text, i, 2, name);
+        text.push_str(&printed[range.clone()]);
+    }
+    json::write_close(&mut text, 1, resources.len(), '}');
+    text.push_str(&tail);
+    json::write_close(&mut text, 0, count + last.len(), '}');
+    text.push('\n');
+    sections.resources = (resources.into_iter())
+        .map(|(name, (_, uses))| (name.into_owned(), uses))
+        .collect();
     emitter
         .diagnostics
         .extend(size_limit(deployment, text.len()));

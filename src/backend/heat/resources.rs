@@ -2,6 +2,8 @@
 //! deploy-time count), its properties, dependencies and deletion policy;
 //! each output with its condition.
 
+use std::ops::Range;
+
 use crate::backend::common::exports;
 use crate::diagnostics::{Diagnostic, codes};
 use crate::ir::{Deletion, Deployment, Expr, Output, Resource, ResourceId};
@@ -29,16 +31,19 @@ pub(super) fn unused_exports(deployment: &Deployment) -> Option<Diagnostic> {
 }
 
 impl<'d> Emitter<'d> {
-    /// The resources, each printed as it is built (at the depth of the
-    /// template's `resources`), with the conditions each uses.
-    pub(super) fn resources(&mut self) -> Noted<'d, Json<'d>> {
+    /// The resources, each printed into `printed` as it is built (at the
+    /// depth of the template's `resources`), with the range of its text and
+    /// the conditions it uses.
+    pub(super) fn resources(&mut self, printed: &mut String) -> Noted<'d, Range<usize>> {
         let deployment = self.deployment;
         let resources = (deployment.resources.iter().enumerate())
             .map(|(i, r)| {
                 let id = ResourceId(i as u32);
                 let resource = self.resource(id, r);
                 let uses = Emitted::uses(deployment.target, &resource);
-                (self.name(id).into(), (json::printed(&resource, 2), uses))
+                let start = printed.len();
+                json::write(printed, &resource, 2);
+                (self.name(id).into(), (start..printed.len(), uses))
             })
             .collect();
         json::dedup(resources)
