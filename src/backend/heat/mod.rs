@@ -138,33 +138,8 @@ pub fn emission(deployment: &Deployment) -> Emission {
         last.push(("outputs".into(), Json::Object(outputs)));
     }
     let mut sections = Emitted::of(deployment.target, template.iter().chain(&last));
-    // The sections around `resources` printed first, so that the
-    // template's text is allocated once at its size.
-    let mut head = String::with_capacity(4096);
-    head.push('{');
-    for (i, (name, value)) in template.iter().enumerate() {
-        json::write_key(&mut head, i, 1, name);
-        json::write(&mut head, value, 1);
-    }
-    json::write_key(&mut head, template.len(), 1, "resources");
-    head.push('{');
-    let count = template.len() + 1;
-    let mut tail = String::new();
-    for (i, (key, value)) in last.iter().enumerate() {
-        json::write_key(&mut tail, count + i, 1, key);
-        json::write(&mut tail, value, 1);
-    }
-    let keys: usize = resources.iter().map(|(name, _)| name.len() + 12).sum();
-    let mut text = String::with_capacity(head.len() + keys + printed.len() + tail.len() + 8);
-    text.push_str(&head);
-    for (i, (name, (range, _))) in resources.iter().enumerate() {
-        json::write_key(&mut text, i, 2, name);
-        text.push_str(&printed[range.clone()]);
-    }
-    json::write_close(&mut text, 1, resources.len(), '}');
-    text.push_str(&tail);
-    json::write_close(&mut text, 0, count + last.len(), '}');
-    text.push('\n');
+    let members = (resources.iter()).map(|(name, (range, _))| (&**name, &printed[range.clone()]));
+    let text = json::pretty_around(&template, "resources", members, &last);
     sections.resources = (resources.into_iter())
         .map(|(name, (_, uses))| (name.into_owned(), uses))
         .collect();
