@@ -13,7 +13,7 @@ use crate::sourcemap::Emitted;
 
 use super::conditions::Cond;
 use super::pascal_case;
-use super::values::note_all;
+use crate::backend::note_uses;
 use super::{Emitter, Entries, Site};
 
 /// The machine image a resource boots from, where its type takes one (its
@@ -133,7 +133,7 @@ impl<'d> Emitter<'d> {
         }
         let head = Json::Object(self.resource_head(r, condition, &site));
         let mut uses = Emitted::uses(target, &head);
-        note_all(&mut uses, property_uses);
+        note_uses(&mut uses, property_uses);
         let Json::Object(head) = head else {
             unreachable!("built as an object")
         };

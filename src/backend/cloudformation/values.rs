@@ -15,6 +15,7 @@ use crate::target::Target;
 
 use super::conditions::Cond;
 use super::{Emitter, Site};
+use crate::backend::note_uses;
 
 /// `Fn::Cidr` makes at most this many blocks.
 const MAX_CIDR_COUNT: i64 = 256;
@@ -31,19 +32,6 @@ fn write_ref(out: &mut String, name: &str, depth: usize) {
 pub(super) fn note(uses: &mut Vec<String>, name: &str) {
     if !uses.iter().any(|u| u == name) {
         uses.push(name.to_string());
-    }
-}
-
-/// [`note`] each of `names`, in order.
-pub(super) fn note_all(uses: &mut Vec<String>, names: Vec<String>) {
-    if uses.is_empty() {
-        *uses = names;
-        return;
-    }
-    for name in names {
-        if !uses.contains(&name) {
-            uses.push(name);
-        }
     }
 }
 
@@ -350,7 +338,7 @@ impl<'d> Emitter<'d> {
                         let value = self.value(value, site);
                         json::write(out, &value, depth + 1);
                         let entry = Json::Object(vec![(Cow::from(key.as_str()), value)]);
-                        note_all(uses, Emitted::uses(self.deployment.target, &entry));
+                        note_uses(uses, Emitted::uses(self.deployment.target, &entry));
                     } else {
                         self.write_value(out, value, site, depth + 1, uses);
                     }
@@ -401,7 +389,7 @@ impl<'d> Emitter<'d> {
             _ => {
                 let value = self.value(expr, site);
                 json::write(out, &value, depth);
-                note_all(uses, Emitted::uses(self.deployment.target, &value));
+                note_uses(uses, Emitted::uses(self.deployment.target, &value));
             }
         }
     }
