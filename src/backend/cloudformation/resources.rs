@@ -13,8 +13,8 @@ use crate::sourcemap::Emitted;
 
 use super::conditions::Cond;
 use super::pascal_case;
-use crate::backend::note_uses;
 use super::{Emitter, Entries, Site};
+use crate::backend::note_uses;
 
 /// The machine image a resource boots from, where its type takes one (its
 /// schema's `image`: a property, then fields of the objects it holds).

@@ -11,10 +11,9 @@ use crate::json::{self, Json, json};
 use crate::sourcemap::Emitted;
 
 use super::conditions::simplified;
-use super::values::written_as_text;
-use crate::backend::note_uses;
 use super::{Emitter, Entries, Place, Site};
 use crate::backend::Noted;
+use crate::backend::note_uses;
 
 /// The note (W0531) on export names, which Heat has no use for.
 pub(super) fn unused_exports(deployment: &Deployment) -> Option<Diagnostic> {
@@ -106,7 +105,7 @@ impl<'d> Emitter<'d> {
                 in_group: false,
                 nullable: true,
             };
-            if !written_as_text(value) || key == "condition" || key == "if" {
+            if !self.written_as_text(value) || key == "condition" || key == "if" {
                 if let Some(value) = self.property(value, site) {
                     json::write_key(out, count, depth + 2, key);
                     count += 1;

@@ -1,10 +1,10 @@
 //! Values as HOT functions: `get_param`, `get_resource`, `get_attr` with
 //! paths, `if`, selections from literals and the functions with a Heat form.
 
+use crate::backend::note_uses;
 use crate::builtins::Builtin;
 use crate::diagnostics::codes;
 use crate::ir::{Context, Expr, ResourceId};
-use crate::backend::note_uses;
 use crate::json::{self, Json, json};
 use crate::sourcemap::Emitted;
 use crate::syntax::ast::BinaryOp;
@@ -105,16 +105,20 @@ fn attribute_path(attribute: &str) -> Vec<Json<'_>> {
         .collect()
 }
 
-/// Whether `write_value` writes `e` without the tree, and never as `null`.
-pub(super) fn written_as_text(e: &Expr) -> bool {
-    match e {
-        Expr::Bool(_) | Expr::Int(_) | Expr::String(_) | Expr::Object(_) | Expr::Param(_) => true,
-        Expr::List(items) => !items.iter().any(exists_only_if),
-        _ => false,
-    }
-}
-
 impl<'d> Emitter<'d> {
+    /// Whether `write_value` writes `e` without the tree, and never as
+    /// `null`.
+    pub(super) fn written_as_text(&self, e: &Expr) -> bool {
+        match e {
+            Expr::Bool(_) | Expr::Int(_) | Expr::String(_) | Expr::Object(_) | Expr::Param(_) => {
+                true
+            }
+            Expr::Ref(id) => !self.groups.contains(id),
+            Expr::List(items) => !items.iter().any(exists_only_if),
+            _ => false,
+        }
+    }
+
     /// `value(e)` printed into `out` at `depth` as `json::write` prints it,
     /// without the tree for the values most templates are made of; the
     /// conditions it uses are noted in `uses` as `Emitted::uses` notes
@@ -166,6 +170,12 @@ impl<'d> Emitter<'d> {
                 out.push('{');
                 json::write_key(out, 0, depth + 1, "get_param");
                 json::write_str(out, name);
+                json::write_close(out, depth, 1, '}');
+            }
+            Expr::Ref(id) if !self.groups.contains(id) => {
+                out.push('{');
+                json::write_key(out, 0, depth + 1, "get_resource");
+                json::write_str(out, self.name(*id));
                 json::write_close(out, depth, 1, '}');
             }
             _ => {
