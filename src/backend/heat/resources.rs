@@ -61,7 +61,7 @@ impl<'d> Emitter<'d> {
     /// prints it, with the conditions it uses (`Emitted::uses`): a plain
     /// resource's properties written as they are rendered, without the tree
     /// where `write_value` can; a group or an adopted resource by the tree.
-    fn write_resource(
+    pub(super) fn write_resource(
         &mut self,
         out: &mut String,
         id: ResourceId,
@@ -163,7 +163,7 @@ impl<'d> Emitter<'d> {
         uses
     }
 
-    fn resource(&mut self, id: ResourceId, r: &'d Resource) -> Json<'d> {
+    pub(super) fn resource(&mut self, id: ResourceId, r: &'d Resource) -> Json<'d> {
         let name = self.name(id);
         let condition = r.condition.as_ref().and_then(|c| {
             let site = Site {
