@@ -226,6 +226,49 @@ pub fn pretty(json: &Json<'_>) -> String {
     out
 }
 
+/// A template as [`pretty`] prints it: the entries `before`, then `key`
+/// holding `members` (names, and values printed at depth 2 by [`write`]),
+/// then the entries `after`. Allocated once at its size: a template is
+/// mostly its printed members.
+pub fn pretty_around<'m>(
+    before: &Entries<'_>,
+    key: &str,
+    members: impl Iterator<Item = (&'m str, &'m str)> + Clone,
+    after: &Entries<'_>,
+) -> String {
+    let mut head = String::with_capacity(4096);
+    head.push('{');
+    for (i, (name, value)) in before.iter().enumerate() {
+        write_key(&mut head, i, 1, name);
+        write(&mut head, value, 1);
+    }
+    write_key(&mut head, before.len(), 1, key);
+    head.push('{');
+    let count = before.len() + 1;
+    let mut tail = String::new();
+    for (i, (name, value)) in after.iter().enumerate() {
+        write_key(&mut tail, count + i, 1, name);
+        write(&mut tail, value, 1);
+    }
+    // A member's comma, new line, indent, quotes and colon: 10 bytes.
+    let size: usize = (members.clone())
+        .map(|(name, text)| name.len() + 12 + text.len())
+        .sum();
+    let mut text = String::with_capacity(head.len() + size + tail.len() + 8);
+    text.push_str(&head);
+    let mut n = 0;
+    for (name, printed) in members {
+        write_key(&mut text, n, 2, name);
+        text.push_str(printed);
+        n += 1;
+    }
+    write_close(&mut text, 1, n, '}');
+    text.push_str(&tail);
+    write_close(&mut text, 0, count + after.len(), '}');
+    text.push('\n');
+    text
+}
+
 /// The bytes of the values printed already in `json` ([`Json::Printed`]).
 fn printed_len(json: &Json<'_>) -> usize {
     match json {
@@ -240,22 +283,6 @@ fn printed_len(json: &Json<'_>) -> usize {
 /// two values are equal exactly when their texts are.
 pub fn write(out: &mut String, json: &Json<'_>, depth: usize) {
     write_tree(out, json, depth);
-}
-
-/// `json` printed as it will be placed at `depth` ([`Json::Printed`]).
-pub fn printed(json: &Json<'_>, depth: usize) -> Json<'static> {
-    // Printed into a buffer kept between calls, then copied once into a
-    // string of its size: grown by doubling from empty, each value's text
-    // would be copied several times and hold up to twice its bytes.
-    thread_local! {
-        static SCRATCH: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
-    }
-    SCRATCH.with(|scratch| {
-        let mut scratch = scratch.borrow_mut();
-        scratch.clear();
-        write_tree(&mut scratch, json, depth);
-        Json::Printed(scratch.as_str().to_owned())
-    })
 }
 
 /// The start of an object's entry at `depth`, for an object written piece

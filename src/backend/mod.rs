@@ -34,6 +34,20 @@ pub struct Emission {
 /// printed value (`V`) and the conditions it uses (`Emitted::uses`).
 type Noted<'a, V> = Vec<(std::borrow::Cow<'a, str>, (V, Vec<String>))>;
 
+/// The conditions `names` are added to those `uses` notes, each once, where
+/// first met: how `Emitted::uses` notes a value walked in parts.
+fn note_uses(uses: &mut Vec<String>, names: Vec<String>) {
+    if uses.is_empty() {
+        *uses = names;
+        return;
+    }
+    for name in names {
+        if !uses.contains(&name) {
+            uses.push(name);
+        }
+    }
+}
+
 /// The template of `deployment`.
 pub fn emission(deployment: &Deployment) -> Emission {
     match deployment.target {

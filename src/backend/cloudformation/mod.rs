@@ -124,6 +124,9 @@ struct Emitter<'d> {
     image_params: HashSet<&'d str>,
     diagnostics: Vec<Diagnostic>,
     reported: HashSet<(&'static str, Span, String)>,
+    /// A buffer a resource's properties are printed into, kept between
+    /// resources.
+    scratch: String,
 }
 
 impl<'d> Emitter<'d> {
@@ -155,6 +158,7 @@ impl<'d> Emitter<'d> {
             image_params: image_params(deployment),
             diagnostics: Vec::new(),
             reported: HashSet::default(),
+            scratch: String::new(),
         }
     }
 
@@ -209,19 +213,17 @@ impl<'d> Emitter<'d> {
         let parameters = self.parameters();
         let metadata = self.metadata();
         let deployment = self.deployment;
-        // Each resource is printed as soon as it is built, while its tree is
-        // fresh; the template is put together at the end, the sections before
-        // `Resources` being filled in meanwhile. About 500 bytes a resource,
-        // reserved at once rather than grown by doubling.
-        let mut printed = String::with_capacity(512 * deployment.resources.len());
+        // Each resource is printed as it is rendered; the template is put
+        // together at the end, the sections before `Resources` being filled
+        // in meanwhile. About 600 bytes a resource, reserved at once rather
+        // than grown by doubling.
+        let mut printed = String::with_capacity(768 * deployment.resources.len());
         // Each with the conditions it uses, for its source map.
         let mut resources: Noted<std::ops::Range<usize>> =
             Vec::with_capacity(deployment.resources.len());
         for r in &deployment.resources {
-            if let Some(resource) = self.resource(r) {
-                let start = printed.len();
-                json::write(&mut printed, &resource, 2);
-                let uses = Emitted::uses(deployment.target, &resource);
+            let start = printed.len();
+            if let Some(uses) = self.write_resource(&mut printed, r, 2) {
                 resources.push((Cow::from(r.id.as_str()), (start..printed.len(), uses)));
             }
         }
@@ -281,26 +283,8 @@ impl<'d> Emitter<'d> {
             last.push(("Outputs".into(), Json::Object(outputs)));
         }
         let mut sections = Emitted::of(deployment.target, template.iter().chain(&last));
-        let mut text = String::with_capacity(printed.len() + 4096);
-        text.push('{');
-        for (i, (name, value)) in template.iter().enumerate() {
-            json::write_key(&mut text, i, 1, name);
-            json::write(&mut text, value, 1);
-        }
-        json::write_key(&mut text, template.len(), 1, "Resources");
-        text.push('{');
-        for (i, (id, (range, _))) in resources.iter().enumerate() {
-            json::write_key(&mut text, i, 2, id);
-            text.push_str(&printed[range.clone()]);
-        }
-        json::write_close(&mut text, 1, resources.len(), '}');
-        let count = template.len() + 1;
-        for (i, (key, value)) in last.iter().enumerate() {
-            json::write_key(&mut text, count + i, 1, key);
-            json::write(&mut text, value, 1);
-        }
-        json::write_close(&mut text, 0, count + last.len(), '}');
-        text.push('\n');
+        let members = (resources.iter()).map(|(id, (range, _))| (&**id, &printed[range.clone()]));
+        let text = json::pretty_around(&template, "Resources", members, &last);
         self.check_limits(text.len(), resources.len());
         sections.resources = (resources.into_iter())
             .map(|(id, (_, uses))| (id.into_owned(), uses))

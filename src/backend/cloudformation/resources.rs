@@ -8,11 +8,13 @@ use rustc_hash::FxHashSet as HashSet;
 use crate::backend::common::reads::params_in;
 use crate::diagnostics::{Diagnostic, codes};
 use crate::ir::{Deletion, Deployment, Expr, Part, Resource, ResourceId};
-use crate::json::{Json, json};
+use crate::json::{self, Json, json};
+use crate::sourcemap::Emitted;
 
 use super::conditions::Cond;
 use super::pascal_case;
 use super::{Emitter, Entries, Site};
+use crate::backend::note_uses;
 
 /// The machine image a resource boots from, where its type takes one (its
 /// schema's `image`: a property, then fields of the objects it holds).
@@ -76,6 +78,86 @@ fn nested_stack<'d>(file: &'d str, parameters: Entries<'d>) -> Entries<'d> {
 
 impl<'d> Emitter<'d> {
     pub(super) fn resource(&mut self, r: &'d Resource) -> Option<Json<'d>> {
+        let (mut site, condition) = self.resource_start(r)?;
+        let mut properties = Vec::with_capacity(r.properties.len());
+        for (name, value) in &r.properties {
+            if matches!(value, Expr::Null) {
+                continue;
+            }
+            site.owner = name;
+            let value = self.value(value, &site);
+            properties.push((Cow::from(name.as_str()), value));
+        }
+        let mut out = self.resource_head(r, condition, &site);
+        if let Some(file) = &r.stack {
+            properties = nested_stack(file, properties);
+        }
+        if !properties.is_empty() {
+            out.push(("Properties".into(), Json::Object(properties)));
+        }
+        Some(Json::Object(out))
+    }
+
+    /// `resource(r)` printed into `out` at `depth` as `json::write` prints
+    /// it, with the conditions it uses (`Emitted::uses`); `None` where
+    /// `resource` gives none. The properties are written as their values
+    /// are rendered, without the tree, except a nested stack's.
+    pub(super) fn write_resource(
+        &mut self,
+        out: &mut String,
+        r: &'d Resource,
+        depth: usize,
+    ) -> Option<Vec<String>> {
+        let target = self.deployment.target;
+        if r.stack.is_some() {
+            let resource = self.resource(r)?;
+            json::write(out, &resource, depth);
+            return Some(Emitted::uses(target, &resource));
+        }
+        let (mut site, condition) = self.resource_start(r)?;
+        // The properties come last in the text but are rendered before the
+        // dependencies, which may name conditions too: the order conditions
+        // are named in is the tree's. Written aside, then copied.
+        let mut properties = std::mem::take(&mut self.scratch);
+        properties.clear();
+        let mut property_uses = Vec::new();
+        let mut n = 0;
+        for (name, value) in &r.properties {
+            if matches!(value, Expr::Null) {
+                continue;
+            }
+            site.owner = name;
+            json::write_key(&mut properties, n, depth + 2, name);
+            n += 1;
+            self.write_value(&mut properties, value, &site, depth + 2, &mut property_uses);
+        }
+        let head = Json::Object(self.resource_head(r, condition, &site));
+        let mut uses = Emitted::uses(target, &head);
+        note_uses(&mut uses, property_uses);
+        let Json::Object(head) = head else {
+            unreachable!("built as an object")
+        };
+        out.push('{');
+        for (i, (key, value)) in head.iter().enumerate() {
+            json::write_key(out, i, depth + 1, key);
+            json::write(out, value, depth + 1);
+        }
+        let mut count = head.len();
+        if n > 0 {
+            json::write_key(out, count, depth + 1, "Properties");
+            count += 1;
+            out.push('{');
+            out.push_str(&properties);
+            json::write_close(out, depth + 1, n, '}');
+        }
+        json::write_close(out, depth, count, '}');
+        self.scratch = properties;
+        Some(uses)
+    }
+
+    /// The checks before a resource's body, its site and the name of its
+    /// condition; `None` when it is never created.
+    fn resource_start(&mut self, r: &'d Resource) -> Option<(Site<'d>, Option<String>)> {
         let mut site = Site {
             span: r.span,
             owner: &r.id,
@@ -117,15 +199,18 @@ impl<'d> Emitter<'d> {
                 None => None,
             },
         };
-        let mut properties = Vec::with_capacity(r.properties.len());
-        for (name, value) in &r.properties {
-            if matches!(value, Expr::Null) {
-                continue;
-            }
-            site.owner = name;
-            let value = self.value(value, &site);
-            properties.push((Cow::from(name.as_str()), value));
-        }
+        Some((site, condition))
+    }
+
+    /// A resource's entries before its properties: type, condition,
+    /// dependencies, metadata and deletion policy. Rendered after the
+    /// properties, whose conditions are named first.
+    fn resource_head(
+        &mut self,
+        r: &'d Resource,
+        condition: Option<String>,
+        site: &Site<'_>,
+    ) -> Entries<'d> {
         let mut depends_on: Vec<&'d str> = Vec::new();
         // Dependencies that exist only under a condition of their own:
         // `DependsOn` on a resource whose condition is false is refused, so
@@ -150,7 +235,7 @@ impl<'d> Emitter<'d> {
                     continue;
                 }
                 let own = match &dependency.condition {
-                    Some(c) if Some(c) != r.condition.as_ref() => self.cond(c, &site),
+                    Some(c) if Some(c) != r.condition.as_ref() => self.cond(c, site),
                     _ => None,
                 };
                 match own {
@@ -205,13 +290,7 @@ impl<'d> Emitter<'d> {
             out.push(("DeletionPolicy".into(), policy.into()));
             out.push(("UpdateReplacePolicy".into(), policy.into()));
         }
-        if let Some(file) = &r.stack {
-            properties = nested_stack(file, properties);
-        }
-        if !properties.is_empty() {
-            out.push(("Properties".into(), Json::Object(properties)));
-        }
-        Some(Json::Object(out))
+        out
     }
 
     /// A template without resources, which CloudFormation refuses: the

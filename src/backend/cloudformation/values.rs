@@ -8,15 +8,32 @@ use crate::backend::common::reads::params_in;
 use crate::builtins::Builtin;
 use crate::diagnostics::{Diagnostic, codes};
 use crate::ir::{Context, Expr, ParamType, Part, ResourceId};
-use crate::json::{Json, json};
+use crate::json::{self, Json, json};
+use crate::sourcemap::Emitted;
 use crate::syntax::ast::BinaryOp;
 use crate::target::Target;
 
 use super::conditions::Cond;
 use super::{Emitter, Site};
+use crate::backend::note_uses;
 
 /// `Fn::Cidr` makes at most this many blocks.
 const MAX_CIDR_COUNT: i64 = 256;
+
+/// `{ "Ref": name }` printed at `depth`.
+fn write_ref(out: &mut String, name: &str, depth: usize) {
+    out.push('{');
+    json::write_key(out, 0, depth + 1, "Ref");
+    json::write_str(out, name);
+    json::write_close(out, depth, 1, '}');
+}
+
+/// A condition a value uses, noted once, where first met.
+pub(super) fn note(uses: &mut Vec<String>, name: &str) {
+    if !uses.iter().any(|u| u == name) {
+        uses.push(name.to_string());
+    }
+}
 
 fn no_value() -> Json<'static> {
     json!({ "Ref": "AWS::NoValue" })
@@ -124,6 +141,17 @@ fn push_sub_text(out: &mut String, text: &str) {
         }
     }
     out.push_str(rest);
+}
+
+/// `push_sub_text(text)` escaped into a JSON string being written.
+fn write_sub_text(out: &mut String, text: &str) {
+    let mut rest = text;
+    while let Some(i) = rest.find("${") {
+        json::write_escaped(out, &rest[..i]);
+        out.push_str("${!");
+        rest = &rest[i + 2..];
+    }
+    json::write_escaped(out, rest);
 }
 
 /// The prefix length of a deploy-time CIDR block whose text ends in `/NN`.
@@ -255,6 +283,212 @@ impl<'d> Emitter<'d> {
                 Json::Null
             }
         }
+    }
+
+    /// `value(expr)` printed into `out` at `depth` as `json::write` prints
+    /// it, without the tree for the values most templates are made of; the
+    /// conditions it uses are noted in `uses` in the order the source map's
+    /// walk meets them (`Emitted::uses`).
+    pub(super) fn write_value(
+        &mut self,
+        out: &mut String,
+        expr: &'d Expr,
+        site: &Site<'_>,
+        depth: usize,
+        uses: &mut Vec<String>,
+    ) {
+        match expr {
+            Expr::Null if !site.output => write_ref(out, "AWS::NoValue", depth),
+            Expr::Bool(true) => out.push_str("true"),
+            Expr::Bool(false) => out.push_str("false"),
+            Expr::Int(i) => json::write(out, &Json::int(*i), depth),
+            Expr::Number(n) => json::write(out, &Json::float(*n), depth),
+            Expr::String(s) => json::write_str(out, s),
+            Expr::Interp(parts) => self.write_interp(out, parts, site, depth, uses),
+            Expr::Context(Context::Zones) => {
+                out.push('{');
+                json::write_key(out, 0, depth + 1, "Fn::GetAZs");
+                out.push_str("\"\"");
+                json::write_close(out, depth, 1, '}');
+            }
+            Expr::Context(Context::Region) => write_ref(out, "AWS::Region", depth),
+            Expr::Context(Context::StackName) => write_ref(out, "AWS::StackName", depth),
+            Expr::Context(Context::AccountId) => write_ref(out, "AWS::AccountId", depth),
+            Expr::List(items) => {
+                out.push('[');
+                let mut n = 0;
+                for item in items.iter().filter(|item| !matches!(item, Expr::Null)) {
+                    json::write_item(out, n, depth + 1);
+                    n += 1;
+                    self.write_value(out, item, site, depth + 1, uses);
+                }
+                json::write_close(out, depth, n, ']');
+            }
+            Expr::Object(fields) => {
+                out.push('{');
+                let mut n = 0;
+                for (key, value) in fields {
+                    if matches!(value, Expr::Null) {
+                        continue;
+                    }
+                    json::write_key(out, n, depth + 1, key);
+                    n += 1;
+                    if key == "Condition" || key == "Fn::If" {
+                        // Keys the source map's walk reads conditions from.
+                        let value = self.value(value, site);
+                        json::write(out, &value, depth + 1);
+                        let entry = Json::Object(vec![(Cow::from(key.as_str()), value)]);
+                        note_uses(uses, Emitted::uses(self.deployment.target, &entry));
+                    } else {
+                        self.write_value(out, value, site, depth + 1, uses);
+                    }
+                }
+                json::write_close(out, depth, n, '}');
+            }
+            Expr::Param(name) => match self.param_id(name, site) {
+                Some(id) => write_ref(out, id, depth),
+                None => out.push_str("null"),
+            },
+            Expr::Ref(id) => {
+                self.resource_read(*id, None, site);
+                write_ref(out, self.id(*id), depth);
+            }
+            Expr::Attr(id, attr) => {
+                self.resource_read(*id, Some(attr), site);
+                out.push('{');
+                json::write_key(out, 0, depth + 1, "Fn::GetAtt");
+                out.push('[');
+                json::write_item(out, 0, depth + 2);
+                json::write_str(out, self.id(*id));
+                json::write_item(out, 1, depth + 2);
+                json::write_str(out, attr);
+                json::write_close(out, depth + 1, 2, ']');
+                json::write_close(out, depth, 1, '}');
+            }
+            Expr::If(c, a, b) if !site.in_condition => match self.cond(c, site) {
+                Some(Cond::Const(true)) => self.write_value(out, a, site, depth, uses),
+                Some(Cond::Const(false)) => self.write_value(out, b, site, depth, uses),
+                Some(cond) => {
+                    let name = self.register(cond);
+                    out.push('{');
+                    json::write_key(out, 0, depth + 1, "Fn::If");
+                    out.push('[');
+                    json::write_item(out, 0, depth + 2);
+                    json::write_str(out, &name);
+                    json::write_item(out, 1, depth + 2);
+                    self.write_value(out, a, site, depth + 2, uses);
+                    json::write_item(out, 2, depth + 2);
+                    self.write_value(out, b, site, depth + 2, uses);
+                    json::write_close(out, depth + 1, 3, ']');
+                    json::write_close(out, depth, 1, '}');
+                    // The walk notes a choice's condition after its branches'.
+                    note(uses, &name);
+                }
+                None => out.push_str("null"),
+            },
+            _ => {
+                let value = self.value(expr, site);
+                json::write(out, &value, depth);
+                note_uses(uses, Emitted::uses(self.deployment.target, &value));
+            }
+        }
+    }
+
+    /// `interp(parts)` printed into `out` at `depth`, as `write_value`.
+    fn write_interp(
+        &mut self,
+        out: &mut String,
+        parts: &'d [Part],
+        site: &Site<'_>,
+        depth: usize,
+        uses: &mut Vec<String>,
+    ) {
+        // Escaping goes byte by byte: a text is escaped piece by piece.
+        if parts.iter().all(|p| matches!(p, Part::Text(_))) {
+            out.push('"');
+            for part in parts {
+                if let Part::Text(t) = part {
+                    json::write_escaped(out, t);
+                }
+            }
+            out.push('"');
+            return;
+        }
+        if let [Part::Expr(e)] = parts {
+            let is_text = match e {
+                Expr::Param(name) => self
+                    .params
+                    .get(name.as_str())
+                    .is_some_and(|p| matches!(p.ty, ParamType::String)),
+                Expr::Interp(_) => true,
+                _ => false,
+            };
+            if is_text {
+                return self.write_value(out, e, site, depth, uses);
+            }
+        }
+        let sub = parts.iter().all(|part| match part {
+            Part::Text(_) => true,
+            Part::Expr(e) => self.sub_variable(e).is_some(),
+        });
+        if sub {
+            out.push('{');
+            json::write_key(out, 0, depth + 1, "Fn::Sub");
+            out.push('"');
+            for part in parts {
+                match part {
+                    Part::Text(t) => write_sub_text(out, t),
+                    Part::Expr(e) => {
+                        let Some((name, attr)) = self.sub_variable(e) else {
+                            continue;
+                        };
+                        out.push_str("${");
+                        json::write_escaped(out, name);
+                        if let Some(attr) = attr {
+                            out.push('.');
+                            json::write_escaped(out, attr);
+                        }
+                        out.push('}');
+                    }
+                }
+            }
+            out.push('"');
+            json::write_close(out, depth, 1, '}');
+            for part in parts {
+                // Checks the reads, as `value` would.
+                match part {
+                    Part::Expr(Expr::Ref(id)) => self.resource_read(*id, None, site),
+                    Part::Expr(Expr::Attr(id, attr)) => self.resource_read(*id, Some(attr), site),
+                    _ => {}
+                }
+            }
+            return;
+        }
+        out.push('{');
+        json::write_key(out, 0, depth + 1, "Fn::Join");
+        out.push('[');
+        json::write_item(out, 0, depth + 2);
+        out.push_str("\"\"");
+        json::write_item(out, 1, depth + 2);
+        out.push('[');
+        let mut n = 0;
+        for part in parts {
+            match part {
+                Part::Text(t) if t.is_empty() => continue,
+                Part::Text(t) => {
+                    json::write_item(out, n, depth + 3);
+                    json::write_str(out, t);
+                }
+                Part::Expr(e) => {
+                    json::write_item(out, n, depth + 3);
+                    self.write_value(out, e, site, depth + 3, uses);
+                }
+            }
+            n += 1;
+        }
+        json::write_close(out, depth + 2, n, ']');
+        json::write_close(out, depth + 1, 2, ']');
+        json::write_close(out, depth, 1, '}');
     }
 
     fn param_id(&mut self, name: &str, site: &Site<'_>) -> Option<&'d str> {

@@ -99,13 +99,11 @@ pub fn emission(deployment: &Deployment) -> Emission {
     let mut emitter = Emitter::new(deployment, &names);
     let parameters = parameters(&deployment.params);
     let groups = parameter_groups(&deployment.params);
-    let mut noted = Vec::with_capacity(deployment.resources.len());
-    let resources: Entries = (emitter.resources().into_iter())
-        .map(|(name, (printed, uses))| {
-            noted.push((name.to_string(), uses));
-            (name, printed)
-        })
-        .collect();
+    // Each resource is printed as it is built; the template is put together
+    // at the end, once its conditions and version are known. About 700
+    // bytes a resource, reserved at once rather than grown by doubling.
+    let mut printed = String::with_capacity(1024 * deployment.resources.len());
+    let resources = emitter.resources(&mut printed);
     let outputs = emitter.outputs();
     let cnames = cnames_to_addresses(deployment, &codes::E0537, |id, _, attribute| {
         format!("`{}` of `{}`", attribute, emitter.name(id))
@@ -135,13 +133,16 @@ pub fn emission(deployment: &Deployment) -> Emission {
     if !conditions.is_empty() {
         template.push(("conditions".into(), Json::Object(conditions)));
     }
-    template.push(("resources".into(), Json::Object(resources)));
+    let mut last: Entries = Vec::new();
     if !outputs.is_empty() {
-        template.push(("outputs".into(), Json::Object(outputs)));
+        last.push(("outputs".into(), Json::Object(outputs)));
     }
-    let mut sections = Emitted::of(deployment.target, &template);
-    sections.resources = noted;
-    let text = json::pretty(&Json::Object(template));
+    let mut sections = Emitted::of(deployment.target, template.iter().chain(&last));
+    let members = (resources.iter()).map(|(name, (range, _))| (&**name, &printed[range.clone()]));
+    let text = json::pretty_around(&template, "resources", members, &last);
+    sections.resources = (resources.into_iter())
+        .map(|(name, (_, uses))| (name.into_owned(), uses))
+        .collect();
     emitter
         .diagnostics
         .extend(size_limit(deployment, text.len()));

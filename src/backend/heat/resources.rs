@@ -2,6 +2,8 @@
 //! deploy-time count), its properties, dependencies and deletion policy;
 //! each output with its condition.
 
+use std::ops::Range;
+
 use crate::backend::common::exports;
 use crate::diagnostics::{Diagnostic, codes};
 use crate::ir::{Deletion, Deployment, Expr, Output, Resource, ResourceId};
@@ -11,6 +13,7 @@ use crate::sourcemap::Emitted;
 use super::conditions::simplified;
 use super::{Emitter, Entries, Place, Site};
 use crate::backend::Noted;
+use crate::backend::note_uses;
 
 /// The note (W0531) on export names, which Heat has no use for.
 pub(super) fn unused_exports(deployment: &Deployment) -> Option<Diagnostic> {
@@ -28,23 +31,139 @@ pub(super) fn unused_exports(deployment: &Deployment) -> Option<Diagnostic> {
     )
 }
 
+/// The policy lowering decided (a snapshot only where Heat takes one).
+fn deletion_policy(deletion: Deletion) -> &'static str {
+    match deletion {
+        Deletion::Delete => "Delete",
+        Deletion::Retain => "Retain",
+        Deletion::Snapshot => "Snapshot",
+    }
+}
+
 impl<'d> Emitter<'d> {
-    /// The resources, each printed as it is built (at the depth of the
-    /// template's `resources`), with the conditions each uses.
-    pub(super) fn resources(&mut self) -> Noted<'d, Json<'d>> {
+    /// The resources, each printed into `printed` as it is built (at the
+    /// depth of the template's `resources`), with the range of its text and
+    /// the conditions it uses.
+    pub(super) fn resources(&mut self, printed: &mut String) -> Noted<'d, Range<usize>> {
         let deployment = self.deployment;
         let resources = (deployment.resources.iter().enumerate())
             .map(|(i, r)| {
                 let id = ResourceId(i as u32);
-                let resource = self.resource(id, r);
-                let uses = Emitted::uses(deployment.target, &resource);
-                (self.name(id).into(), (json::printed(&resource, 2), uses))
+                let start = printed.len();
+                let uses = self.write_resource(printed, id, r, 2);
+                (self.name(id).into(), (start..printed.len(), uses))
             })
             .collect();
         json::dedup(resources)
     }
 
-    fn resource(&mut self, id: ResourceId, r: &'d Resource) -> Json<'d> {
+    /// `resource(id, r)` printed into `out` at `depth` as `json::write`
+    /// prints it, with the conditions it uses (`Emitted::uses`): a plain
+    /// resource's properties written as they are rendered, without the tree
+    /// where `write_value` can; a group or an adopted resource by the tree.
+    pub(super) fn write_resource(
+        &mut self,
+        out: &mut String,
+        id: ResourceId,
+        r: &'d Resource,
+        depth: usize,
+    ) -> Vec<String> {
+        let target = self.deployment.target;
+        if r.count.is_some() || r.existing {
+            let resource = self.resource(id, r);
+            json::write(out, &resource, depth);
+            return Emitted::uses(target, &resource);
+        }
+        let name = self.name(id);
+        let condition = r.condition.as_ref().and_then(|c| {
+            let site = Site {
+                span: r.span,
+                place: Place::Condition(name),
+                in_group: false,
+                nullable: false,
+            };
+            self.condition(c, site)
+        });
+        // Inside the resource, its condition holds.
+        let assumed = r.condition.iter().map(|c| (simplified(c), true));
+        let known = self.known.len();
+        self.known.extend(assumed);
+        out.push('{');
+        json::write_key(out, 0, depth + 1, "type");
+        json::write_str(out, &r.type_name);
+        let mut n = 1;
+        let properties_start = out.len();
+        json::write_key(out, n, depth + 1, "properties");
+        out.push('{');
+        let mut count = 0;
+        let mut uses = Vec::new();
+        let mut value_uses = Vec::new();
+        for (key, value) in &r.properties {
+            let site = Site {
+                span: r.span,
+                place: Place::Property(key, name),
+                in_group: false,
+                nullable: true,
+            };
+            if !self.written_as_text(value) || key == "condition" || key == "if" {
+                if let Some(value) = self.property(value, site) {
+                    json::write_key(out, count, depth + 2, key);
+                    count += 1;
+                    json::write(out, &value, depth + 2);
+                    let entry = Json::Object(vec![(key.as_str().into(), value)]);
+                    note_uses(&mut uses, Emitted::uses(target, &entry));
+                }
+                continue;
+            }
+            let start = out.len();
+            json::write_key(out, count, depth + 2, key);
+            match self.write_value(out, value, site, depth + 2, &mut value_uses) {
+                Ok(()) => {
+                    count += 1;
+                    note_uses(&mut uses, std::mem::take(&mut value_uses));
+                }
+                Err(problem) => {
+                    // Left out, as `property` leaves it out.
+                    out.truncate(start);
+                    value_uses.clear();
+                    self.report(problem, site);
+                }
+            }
+        }
+        if count == 0 {
+            out.truncate(properties_start);
+        } else {
+            json::write_close(out, depth + 1, count, '}');
+            n += 1;
+        }
+        self.known.truncate(known);
+        if !r.depends_on.is_empty() {
+            json::write_key(out, n, depth + 1, "depends_on");
+            n += 1;
+            out.push('[');
+            for (i, &id) in r.depends_on.iter().enumerate() {
+                json::write_item(out, i, depth + 2);
+                json::write_str(out, self.name(id));
+            }
+            json::write_close(out, depth + 1, r.depends_on.len(), ']');
+        }
+        if let Some(deletion) = r.deletion {
+            json::write_key(out, n, depth + 1, "deletion_policy");
+            n += 1;
+            json::write_str(out, deletion_policy(deletion));
+        }
+        if let Some(condition) = condition {
+            json::write_key(out, n, depth + 1, "condition");
+            n += 1;
+            json::write(out, &condition, depth + 1);
+            let entry = Json::Object(vec![("condition".into(), condition)]);
+            note_uses(&mut uses, Emitted::uses(target, &entry));
+        }
+        json::write_close(out, depth, n, '}');
+        uses
+    }
+
+    pub(super) fn resource(&mut self, id: ResourceId, r: &'d Resource) -> Json<'d> {
         let name = self.name(id);
         let condition = r.condition.as_ref().and_then(|c| {
             let site = Site {
@@ -116,12 +235,7 @@ impl<'d> Emitter<'d> {
         }
         // The policy lowering decided (a snapshot only where Heat takes one).
         if let Some(deletion) = r.deletion {
-            let policy = match deletion {
-                Deletion::Delete => "Delete",
-                Deletion::Retain => "Retain",
-                Deletion::Snapshot => "Snapshot",
-            };
-            out.push(("deletion_policy".into(), policy.into()));
+            out.push(("deletion_policy".into(), deletion_policy(deletion).into()));
         }
         if let Some(condition) = condition {
             out.push(("condition".into(), condition));

@@ -1118,3 +1118,62 @@ fn in_a_member_template_a_copys_index_is_its_index_parameter() {
         diagnostics[0].help
     );
 }
+
+#[test]
+fn a_resource_written_as_text_is_its_tree_printed() {
+    let is_prod = eq(p("env"), s("production"));
+    let d = resolved(&deployment(
+        vec![param("env", ParamType::String)],
+        vec![
+            resource("Net", "net", "OS::Neutron::Net", vec![]),
+            Resource {
+                condition: Some(is_prod.clone()),
+                depends_on: vec![rid("Net")],
+                deletion: Some(Deletion::Retain),
+                ..server(vec![
+                    ("image", cond(is_prod.clone(), s("big"), s("small"))),
+                    (
+                        "metadata",
+                        object(vec![
+                            // Keys the source map reads conditions from.
+                            ("condition", s("not_a_condition")),
+                            ("if", Expr::List(vec![s("listed"), s("a"), s("b")])),
+                            ("name", interp(vec![text("web-\"q\"-"), part(p("env"))])),
+                            ("net", ref_to("Net")),
+                            ("none", Expr::Null),
+                            ("count", Expr::Int(3)),
+                        ]),
+                    ),
+                    // Heat cannot write it: left out, and reported.
+                    (
+                        "region",
+                        Expr::List(vec![s("a"), Expr::Context(Context::Region)]),
+                    ),
+                    (
+                        "networks",
+                        Expr::List(vec![object(vec![("network", ref_to("Net"))])]),
+                    ),
+                ])
+            },
+        ],
+        vec![],
+    ));
+    let names = super::resource_names(&d);
+    let mut by_tree = super::Emitter::new(&d, &names);
+    let mut by_text = super::Emitter::new(&d, &names);
+    let mut uses = Vec::new();
+    for (i, r) in d.resources.iter().enumerate() {
+        let id = crate::ir::ResourceId(i as u32);
+        let tree = by_tree.resource(id, r);
+        let mut expected = String::new();
+        crate::json::write(&mut expected, &tree, 2);
+        let mut written = String::new();
+        uses = by_text.write_resource(&mut written, id, r, 2);
+        assert_eq!(written, expected);
+        assert_eq!(uses, crate::sourcemap::Emitted::uses(Target::Heat, &tree));
+    }
+    assert_eq!(uses, ["not_a_condition", "listed", "env_is_production"]);
+    let codes = |e: &super::Emitter| e.diagnostics.iter().map(|d| d.code.id).collect::<Vec<_>>();
+    assert_eq!(codes(&by_text), codes(&by_tree));
+    assert_eq!(codes(&by_text), ["E0533"]);
+}

@@ -1,10 +1,12 @@
 //! Values as HOT functions: `get_param`, `get_resource`, `get_attr` with
 //! paths, `if`, selections from literals and the functions with a Heat form.
 
+use crate::backend::note_uses;
 use crate::builtins::Builtin;
 use crate::diagnostics::codes;
 use crate::ir::{Context, Expr, ResourceId};
-use crate::json::{Json, json};
+use crate::json::{self, Json, json};
+use crate::sourcemap::Emitted;
 use crate::syntax::ast::BinaryOp;
 
 use super::conditions::{negation, simplified};
@@ -104,6 +106,87 @@ fn attribute_path(attribute: &str) -> Vec<Json<'_>> {
 }
 
 impl<'d> Emitter<'d> {
+    /// Whether `write_value` writes `e` without the tree, and never as
+    /// `null`.
+    pub(super) fn written_as_text(&self, e: &Expr) -> bool {
+        match e {
+            Expr::Bool(_) | Expr::Int(_) | Expr::String(_) | Expr::Object(_) | Expr::Param(_) => {
+                true
+            }
+            Expr::Ref(id) => !self.groups.contains(id),
+            Expr::List(items) => !items.iter().any(exists_only_if),
+            _ => false,
+        }
+    }
+
+    /// `value(e)` printed into `out` at `depth` as `json::write` prints it,
+    /// without the tree for the values most templates are made of; the
+    /// conditions it uses are noted in `uses` as `Emitted::uses` notes
+    /// them. On an error, what was written is to be dropped.
+    pub(super) fn write_value(
+        &mut self,
+        out: &mut String,
+        e: &'d Expr,
+        site: Site,
+        depth: usize,
+        uses: &mut Vec<String>,
+    ) -> Result<(), Problem> {
+        match e {
+            Expr::Null => out.push_str("null"),
+            Expr::Bool(true) => out.push_str("true"),
+            Expr::Bool(false) => out.push_str("false"),
+            Expr::Int(n) => json::write(out, &Json::int(*n), depth),
+            Expr::String(s) => json::write_str(out, s),
+            Expr::List(items) if !items.iter().any(exists_only_if) => {
+                out.push('[');
+                for (i, item) in items.iter().enumerate() {
+                    json::write_item(out, i, depth + 1);
+                    self.write_value(out, item, site, depth + 1, uses)?;
+                }
+                json::write_close(out, depth, items.len(), ']');
+            }
+            Expr::Object(fields) => {
+                out.push('{');
+                let mut n = 0;
+                for (key, value) in fields {
+                    if matches!(value, Expr::Null) {
+                        continue;
+                    }
+                    json::write_key(out, n, depth + 1, key);
+                    n += 1;
+                    if key == "condition" || key == "if" {
+                        // Keys the source map's walk reads conditions from.
+                        let value = self.value(value, site)?;
+                        json::write(out, &value, depth + 1);
+                        let entry = Json::Object(vec![(key.as_str().into(), value)]);
+                        note_uses(uses, Emitted::uses(self.deployment.target, &entry));
+                    } else {
+                        self.write_value(out, value, site, depth + 1, uses)?;
+                    }
+                }
+                json::write_close(out, depth, n, '}');
+            }
+            Expr::Param(name) => {
+                out.push('{');
+                json::write_key(out, 0, depth + 1, "get_param");
+                json::write_str(out, name);
+                json::write_close(out, depth, 1, '}');
+            }
+            Expr::Ref(id) if !self.groups.contains(id) => {
+                out.push('{');
+                json::write_key(out, 0, depth + 1, "get_resource");
+                json::write_str(out, self.name(*id));
+                json::write_close(out, depth, 1, '}');
+            }
+            _ => {
+                let value = self.value(e, site)?;
+                json::write(out, &value, depth);
+                note_uses(uses, Emitted::uses(self.deployment.target, &value));
+            }
+        }
+        Ok(())
+    }
+
     pub(super) fn value<'e>(&mut self, e: &'e Expr, site: Site) -> Written<'e>
     where
         'd: 'e,

@@ -887,3 +887,72 @@ fn pascal_case_spells_logical_ids() {
     assert_eq!(pascal_case("us-east-1"), "UsEast1");
     assert_eq!(pascal_case("_"), "");
 }
+
+#[test]
+fn a_resource_written_as_text_is_its_tree_printed() {
+    let is_prod = eq(p("env"), s("production"));
+    let is_staging = eq(p("env"), s("staging"));
+    let d = resolved(&Deployment {
+        params: vec![env_param()],
+        resources: vec![
+            Resource {
+                condition: Some(is_staging.clone()),
+                ..resource("Queue", "AWS::SQS::Queue", vec![])
+            },
+            Resource {
+                condition: Some(is_prod.clone()),
+                depends_on: vec![rid("Queue")],
+                ..resource(
+                    "App",
+                    "AWS::EC2::Instance",
+                    vec![
+                        (
+                            "InstanceType",
+                            cond(is_staging.clone(), s("t3.small"), s("t3.large")),
+                        ),
+                        (
+                            "Tags",
+                            Expr::List(vec![
+                                object(vec![
+                                    // Keys the source map reads conditions from.
+                                    ("Condition", s("NotACondition")),
+                                    ("Fn::If", Expr::List(vec![s("Listed"), s("a"), s("b")])),
+                                    ("Value", interp(vec![text("a-${x}-\"q\"-"), part(p("env"))])),
+                                ]),
+                                Expr::Null,
+                                interp(vec![text("zone-"), part(Expr::Context(Context::Zones))]),
+                                attr("Queue", "Arn"),
+                                Expr::Int(-3),
+                            ]),
+                        ),
+                        ("Nothing", Expr::Null),
+                    ],
+                )
+            },
+        ],
+        ..deployment()
+    });
+    let param_ids = d
+        .params
+        .iter()
+        .map(|p| (p.name.as_str(), pascal_case(&p.name)))
+        .collect();
+    let names = resource_names(&d);
+    let mut by_tree = Emitter::new(&d, &param_ids, &names);
+    let mut by_text = Emitter::new(&d, &param_ids, &names);
+    for r in &d.resources {
+        let tree = by_tree.resource(r).expect("created");
+        let mut expected = String::new();
+        json::write(&mut expected, &tree, 2);
+        let mut written = String::new();
+        let uses = by_text.write_resource(&mut written, r, 2).expect("created");
+        assert_eq!(written, expected);
+        assert_eq!(uses, Emitted::uses(Target::CloudFormation, &tree));
+    }
+    assert_eq!(by_text.conditions, by_tree.conditions);
+    let uses = (by_text.write_resource(&mut String::new(), &d.resources[1], 2)).expect("created");
+    assert_eq!(
+        uses,
+        ["EnvIsProduction", "EnvIsStaging", "NotACondition", "Listed"]
+    );
+}
