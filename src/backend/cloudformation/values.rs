@@ -327,7 +327,7 @@ impl<'d> Emitter<'d> {
             Expr::Object(fields) => {
                 out.push('{');
                 let mut n = 0;
-                for (key, value) in fields {
+                for (key, value) in fields.iter() {
                     if matches!(value, Expr::Null) {
                         continue;
                     }
