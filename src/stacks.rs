@@ -1301,3 +1301,27 @@ impl<'d> Rewrite<'_, 'd> {
         name
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bucket_is_named_by_its_whole_digits_then_the_bits_of_a_part() {
+        let bits = |digits: &[u8]| -> Vec<u8> {
+            digits
+                .iter()
+                .flat_map(|d| (0..4).rev().map(move |i| (d >> i) & 1))
+                .collect()
+        };
+        assert_eq!(bucket_name(&(1, Vec::new())), "1");
+        assert_eq!(bucket_name(&(1, bits(&[0x2, 0xf]))), "1-2f");
+        let mut partial = bits(&[0x2, 0xf]);
+        partial.extend([0, 1]);
+        assert_eq!(bucket_name(&(1, partial)), "1-2fp01");
+        assert_eq!(bucket_name(&(0, vec![1])), "0-p1");
+        let mut ended = bits(&[0x2, 0xf]);
+        ended.push(END);
+        assert_eq!(bucket_name(&(3, ended)), "3-2fz");
+    }
+}
