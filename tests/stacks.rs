@@ -3,11 +3,14 @@
 //! is built into a parent and children that the real validators accept,
 //! whose resources are the unsplit template's, each once, with every
 //! reference across stacks wired to the output that gives it and every
-//! `depends_on` across stacks kept between the stack resources; adding a
-//! declaration changes only the parent and the child that holds it.
+//! `depends_on` across stacks kept between the stack resources, and every
+//! copy read from a list parameter traced to its place in the list; adding
+//! a declaration changes only the parent and the child that holds it. Two
+//! programs: one declaration per server, and declarations of copies (`for`)
+//! reading each other's copies.
 //!
-//! `cargo test --release --test stacks -- --ignored` runs the same on a
-//! program of about 50,000 resources.
+//! `cargo test --release --test stacks -- --ignored` runs the same on
+//! programs of about 50,000 resources of both shapes.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
