@@ -461,10 +461,15 @@ fn lower_and_emit<P: std::borrow::Borrow<sema::check::Program>>(
         let chosen = lower::targets_of(program.borrow(), targets, &mut found);
         if let [target] = chosen[..] {
             let (deployment, lowering) = lowered(program.borrow(), target, every_target);
-            drop(program);
+            // Kept only for a split that may need the whole again.
+            let kept = deployment
+                .as_ref()
+                .is_some_and(stacks::splits_early)
+                .then_some(program);
             found.extend(lowering);
             if let Some(deployment) = deployment {
-                let (diagnostics, made) = emitted(db, file, deployment, mode);
+                let kept = kept.as_ref().map(|p| p.borrow());
+                let (diagnostics, made) = emitted(db, file, deployment, kept, mode);
                 found.extend(diagnostics);
                 templates.extend(made);
             }
@@ -475,7 +480,7 @@ fn lower_and_emit<P: std::borrow::Borrow<sema::check::Program>>(
             let (deployment, mut lowering) = lowered(program, target, every_target);
             let mut made = Vec::new();
             if let Some(deployment) = deployment {
-                let (diagnostics, templates) = emitted(db, file, deployment, mode);
+                let (diagnostics, templates) = emitted(db, file, deployment, Some(program), mode);
                 lowering.extend(diagnostics);
                 made = templates;
             }
@@ -544,11 +549,13 @@ fn lowered(
 }
 
 /// A deployment of `file` emitted: its diagnostics, and in `Mode::Build`
-/// its templates when nothing failed.
+/// its templates when nothing failed. `program`, where it is kept, makes
+/// the deployment again for a split with an error (`stacks::split`).
 fn emitted(
     db: &SourceDb,
     file: FileId,
     deployment: ir::Deployment,
+    program: Option<&sema::check::Program>,
     mode: Mode,
 ) -> (Vec<Diagnostic>, Vec<Template>) {
     let target = deployment.target;
@@ -561,7 +568,15 @@ fn emitted(
         (mode == Mode::Build).then(|| mapped(db, &stem, stack, d, sections))
     };
     let (deployment, members) = stacks::member_templates(deployment, &stem, &mut finish);
-    let (mut parts, placing) = stacks::split(deployment, &stem, &mut finish);
+    // Lowering is deterministic: the same deployment again, for a split
+    // with an error to be reported as the whole's.
+    let whole_again = |program: &sema::check::Program| {
+        let (deployment, _) = lower::lower_within(program, target, program.budget);
+        stacks::member_templates(deployment, &stem, &mut |_, _, _| ()).0
+    };
+    let again = program.map(|program| move || whole_again(program));
+    let again = again.as_ref().map(|f| f as &dyn Fn() -> ir::Deployment);
+    let (mut parts, placing) = stacks::split(deployment, &stem, &mut finish, again);
     parts.extend(members);
     let failed = diagnostics::has_errors(&placing)
         || parts

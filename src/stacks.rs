@@ -42,6 +42,7 @@ mod members;
 
 pub use members::member_templates;
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use petgraph::algo::tarjan_scc;
@@ -51,7 +52,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use crate::backend::Emission;
 use crate::builtins::Builtin;
 use crate::diagnostics::{self, Code, Diagnostic, codes};
-use crate::ir::{Context, Deployment, Expr, Output, Param, ParamType, Resource, ResourceId};
+use crate::ir::{Context, Deployment, Expr, Map, Output, Param, ParamType, Resource, ResourceId};
 use crate::source::Span;
 use crate::sourcemap::Emitted;
 use crate::target::{Limits, ListParameters, NestedStacks, Target};
@@ -109,30 +110,24 @@ pub fn needed(deployment: &Deployment, size: usize) -> bool {
 /// The parent comes first, then the children by bucket. The diagnostics
 /// are what could not be placed. Each part is given to `finish` as soon as
 /// it is made, and its deployment dropped: a child's IR is not held beside
-/// the whole's and the others'.
+/// the whole's and the others'. A child's resources are moved out of the
+/// whole, not copied: where a split made before the whole is printed
+/// (`splits_early`) has an error, the whole, printed to report it, is made
+/// again by `whole_again`; without it, the whole is printed first.
 pub fn split<T>(
-    deployment: Deployment,
+    mut deployment: Deployment,
     stem: &str,
     finish: &mut Finish<'_, T>,
+    whole_again: Option<&dyn Fn() -> Deployment>,
 ) -> (Vec<Part<T>>, Vec<Diagnostic>) {
     let nested = deployment.target.capabilities().nested_stacks;
-    // Too many resources for one template is known without printing it:
-    // the whole is printed only when a part has an error, so that a
-    // program's errors are reported as the whole's, as below. An exported
-    // output is checked on the whole (E0520: a value that may be empty),
-    // which its parent's read of a child's output would hide; so are ids
-    // that two resources' names make one (`Name~N`), which two children
-    // may each hold alone.
-    let limits = deployment.target.capabilities().limits;
     let mut early = None;
     if let Some(nested) = nested
-        && limits
-            .resources
-            .is_some_and(|max| deployment.resources.len() > max)
-        && deployment.outputs.iter().all(|o| o.export.is_none())
-        && deployment.resources.iter().all(|r| !r.id.contains('~'))
+        && let Some(whole_again) = whole_again
+        && splits_early(&deployment)
     {
-        let (parts, placing) = Splitter::new(&deployment, nested, stem).run(finish);
+        let properties = take_properties(&mut deployment);
+        let (parts, placing) = Splitter::new(&deployment, properties, nested, stem).run(finish);
         let failed = diagnostics::has_errors(&placing)
             || parts
                 .iter()
@@ -140,6 +135,7 @@ pub fn split<T>(
         if !failed {
             return (parts, placing);
         }
+        deployment = whole_again();
         early = Some((parts, placing));
     }
     let emitted = crate::backend::emission(&deployment);
@@ -159,7 +155,28 @@ pub fn split<T>(
         return (vec![part], Vec::new());
     };
     drop(emitted);
-    early.unwrap_or_else(|| Splitter::new(&deployment, nested, stem).run(finish))
+    early.unwrap_or_else(|| {
+        let properties = take_properties(&mut deployment);
+        Splitter::new(&deployment, properties, nested, stem).run(finish)
+    })
+}
+
+/// Whether `deployment` is split before its whole is printed: it has too
+/// many resources for one template, which is known without printing it.
+/// The whole is printed only when a part has an error, so that a program's
+/// errors are reported as the whole's. An exported output is checked on
+/// the whole (E0520: a value that may be empty), which its parent's read
+/// of a child's output would hide; so are ids that two resources' names
+/// make one (`Name~N`), which two children may each hold alone.
+pub fn splits_early(deployment: &Deployment) -> bool {
+    let capabilities = deployment.target.capabilities();
+    capabilities.nested_stacks.is_some()
+        && capabilities
+            .limits
+            .resources
+            .is_some_and(|max| deployment.resources.len() > max)
+        && deployment.outputs.iter().all(|o| o.export.is_none())
+        && deployment.resources.iter().all(|r| !r.id.contains('~'))
 }
 
 /// A group: the resources made for one declaration of the entry file (or
@@ -205,9 +222,12 @@ struct Splitter<'d> {
     stem: &'d str,
     limits: Limits,
     groups: Vec<Group>,
+    /// The whole's resources' properties, each moved into the child that
+    /// holds its resource.
+    properties: RefCell<Vec<Map<Expr>>>,
     /// For each resource, who reads what of it: a resource's index, or
     /// `None` for an output of the program.
-    read_by: Vec<Vec<(Option<u32>, &'d Expr)>>,
+    read_by: Vec<Vec<(Option<u32>, Expr)>>,
     lists: Vec<CopyList>,
     /// Each resource's list and place in it, where a read of it from
     /// another stack passes in the list (`Splitter::listed`).
@@ -223,6 +243,9 @@ type ListRead = (u32, Key, u32);
 /// wires it.
 struct Child<'d> {
     bucket: String,
+    /// How its resources' properties are the whole's again, should it not
+    /// fit.
+    restore: Restore,
     /// The whole deployment's indices of its resources, in order.
     members: Vec<u32>,
     /// Its params, counts and text; its resources and outputs are dropped
@@ -378,12 +401,11 @@ fn reads<'e>(e: &'e Expr, f: &mut dyn FnMut(ResourceId, &'e Expr)) {
     e.for_each_child(|child| reads(child, f));
 }
 
-/// Every expression of a resource: properties, condition, count.
-fn resource_exprs(r: &Resource) -> impl Iterator<Item = &Expr> {
-    r.properties
-        .values()
-        .chain(r.condition.iter())
-        .chain(r.count.iter())
+/// The properties of every resource of `deployment`, taken out of it.
+fn take_properties(deployment: &mut Deployment) -> Vec<Map<Expr>> {
+    (deployment.resources.iter_mut())
+        .map(|r| std::mem::take(&mut r.properties))
+        .collect()
 }
 
 fn output_exprs(o: &Output) -> impl Iterator<Item = &Expr> {
@@ -393,7 +415,12 @@ fn output_exprs(o: &Output) -> impl Iterator<Item = &Expr> {
 }
 
 impl<'d> Splitter<'d> {
-    fn new(whole: &'d Deployment, nested: NestedStacks, stem: &'d str) -> Splitter<'d> {
+    fn new(
+        whole: &'d Deployment,
+        properties: Vec<Map<Expr>>,
+        nested: NestedStacks,
+        stem: &'d str,
+    ) -> Splitter<'d> {
         // Each resource's declaration, by first appearance.
         let mut names: Vec<&str> = Vec::new();
         let mut by_name: HashMap<&str, u32> = HashMap::default();
@@ -408,8 +435,7 @@ impl<'d> Splitter<'d> {
                 })
             })
             .collect();
-        let mut read_by: Vec<Vec<(Option<u32>, &'d Expr)>> =
-            vec![Vec::new(); whole.resources.len()];
+        let mut read_by: Vec<Vec<(Option<u32>, Expr)>> = vec![Vec::new(); whole.resources.len()];
         let mut graph: DiGraph<(), ()> = DiGraph::with_capacity(names.len(), 0);
         for _ in &names {
             graph.add_node(());
@@ -429,11 +455,15 @@ impl<'d> Splitter<'d> {
                     );
                 }
             };
-            for e in resource_exprs(r) {
+            let exprs = properties[i]
+                .values()
+                .chain(r.condition.iter())
+                .chain(r.count.iter());
+            for e in exprs {
                 reads(e, &mut |id, key| {
                     edge(id);
                     if let Some(list) = read_by.get_mut(id.index()) {
-                        list.push((Some(i as u32), key));
+                        list.push((Some(i as u32), key.clone()));
                     }
                 });
             }
@@ -443,7 +473,7 @@ impl<'d> Splitter<'d> {
             for e in output_exprs(o) {
                 reads(e, &mut |id, key| {
                     if let Some(list) = read_by.get_mut(id.index()) {
-                        list.push((None, key));
+                        list.push((None, key.clone()));
                     }
                 });
             }
@@ -506,6 +536,7 @@ impl<'d> Splitter<'d> {
             stem,
             limits: whole.target.capabilities().limits,
             groups,
+            properties: RefCell::new(properties),
             read_by,
             lists,
             listed_in,
@@ -603,6 +634,7 @@ impl<'d> Splitter<'d> {
                     Some(deeper) => pending.extend(deeper),
                     None => self.too_large(&child, &groups),
                 }
+                self.give_back(child);
             }
         }
         if diagnostics::has_errors(&self.diagnostics) {
@@ -711,11 +743,14 @@ impl<'d> Splitter<'d> {
             taken: HashSet::default(),
             crossing_copies: Vec::new(),
             at: Span::default(),
+            restore: Restore::default(),
         };
         let mut resources = Vec::with_capacity(members.len());
         let mut after: Vec<u32> = Vec::new();
         for &old in &members {
+            // The whole's resource without its properties, then them.
             let mut r = whole.resources[old as usize].clone();
+            r.properties = std::mem::take(&mut self.properties.borrow_mut()[old as usize]);
             rewrite.at = r.span;
             for e in r.properties.values_mut() {
                 rewrite.expr(e);
@@ -742,7 +777,8 @@ impl<'d> Splitter<'d> {
         let mut taken: HashSet<String> = HashSet::default();
         for (new, &old) in members.iter().enumerate() {
             let mut read: Vec<(Key, &Expr)> = Vec::new();
-            for &(reader, e) in &self.read_by[old as usize] {
+            for (reader, e) in &self.read_by[old as usize] {
+                let reader = *reader;
                 if reader.is_some_and(|r| place.contains_key(&r)) {
                     continue;
                 }
@@ -842,6 +878,7 @@ impl<'d> Splitter<'d> {
             resources,
             outputs: child_outputs,
         };
+        let restore = std::mem::take(&mut rewrite.restore);
         let mut diagnostics = Vec::new();
         for (span, of) in rewrite.crossing_copies {
             diagnostics.push(self.crossing_copies(span, of));
@@ -862,6 +899,7 @@ impl<'d> Splitter<'d> {
         let first = deployment.resources.first().map(|f| f.span);
         Child {
             bucket,
+            restore,
             members,
             first: first.unwrap_or_default(),
             deployment,
@@ -872,6 +910,19 @@ impl<'d> Splitter<'d> {
             text: emission.text,
             diagnostics,
             sections: emission.sections,
+        }
+    }
+
+    /// The properties of a child that does not fit, as the whole's again,
+    /// for the children of its sub-buckets.
+    fn give_back(&self, mut child: Child<'d>) {
+        let mut properties = self.properties.borrow_mut();
+        for (r, &old) in child.deployment.resources.iter_mut().zip(&child.members) {
+            let mut taken = std::mem::take(&mut r.properties);
+            for e in taken.values_mut() {
+                child.restore.expr(e, &child.members);
+            }
+            properties[old as usize] = taken;
         }
     }
 
@@ -1191,6 +1242,48 @@ struct Rewrite<'r, 'd> {
     crossing_copies: Vec<(Span, u32)>,
     /// The resource being rewritten.
     at: Span,
+    restore: Restore,
+}
+
+/// What a child's rewrite replaced, to undo it (`Splitter::give_back`).
+#[derive(Default)]
+struct Restore {
+    /// Each parameter made for a read, with the read.
+    reads: HashMap<String, Expr>,
+    /// Each list parameter and index, with the read of that copy.
+    list_reads: HashMap<(String, i64), Expr>,
+    stack_name: Option<String>,
+}
+
+impl Restore {
+    /// `e` of a child's resource as the whole's: reads of parameters as
+    /// the reads they replaced, the child's resources by their indices in
+    /// the whole (`members`).
+    fn expr(&self, e: &mut Expr, members: &[u32]) {
+        match e {
+            Expr::Param(name) => {
+                if let Some(read) = self.reads.get(name) {
+                    *e = read.clone();
+                } else if self.stack_name.as_ref() == Some(name) {
+                    *e = Expr::Context(Context::StackName);
+                }
+                return;
+            }
+            Expr::Index(base, index) => {
+                if let (Expr::Param(name), Expr::Int(i)) = (&**base, &**index)
+                    && let Some(read) = self.list_reads.get(&(name.clone(), *i))
+                {
+                    *e = read.clone();
+                    return;
+                }
+            }
+            Expr::Ref(id) | Expr::Attr(id, _) | Expr::Copies { of: id, .. } => {
+                *id = ResourceId(members.get(id.index()).copied().unwrap_or_default());
+            }
+            _ => {}
+        }
+        e.for_each_child_mut(|child| self.expr(child, members));
+    }
 }
 
 impl<'d> Rewrite<'_, 'd> {
@@ -1207,6 +1300,11 @@ impl<'d> Rewrite<'_, 'd> {
             if let Some((list, position)) = self.splitter.listed(id.0, e) {
                 let (part, index) = self.splitter.list_part(position);
                 let name = self.list_param((list, key, part));
+                let read = (name.clone(), i64::from(index));
+                self.restore
+                    .list_reads
+                    .entry(read)
+                    .or_insert_with(|| e.clone());
                 *e = Expr::Index(
                     Box::new(Expr::Param(name)),
                     Box::new(Expr::Int(i64::from(index))),
@@ -1221,6 +1319,9 @@ impl<'d> Rewrite<'_, 'd> {
             };
             let base = read_name(target, &key);
             let name = self.param((id.0, key), base, ty, target.span);
+            if !self.restore.reads.contains_key(&name) {
+                self.restore.reads.insert(name.clone(), e.clone());
+            }
             *e = Expr::Param(name);
             return;
         }
@@ -1263,6 +1364,7 @@ impl<'d> Rewrite<'_, 'd> {
         param.span = self.at;
         self.params.push(param);
         self.stack_name = Some(name.clone());
+        self.restore.stack_name = Some(name.clone());
         name
     }
 

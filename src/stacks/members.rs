@@ -112,7 +112,7 @@ pub fn member_templates<T>(
     for (u, unit) in units.iter_mut().enumerate() {
         let mut pairs = unit.members.len() > 1;
         for &m in &unit.members {
-            for e in super::resource_exprs(&whole.resources[m as usize]) {
+            for e in resource_exprs(&whole.resources[m as usize]) {
                 bare_reads(e, false, &mut |id, _, in_copies| {
                     let other = unit_of.get(id.index()).copied().flatten();
                     if !in_copies && other.is_some_and(|o| o != u) {
@@ -167,7 +167,7 @@ pub fn member_templates<T>(
             if reader.is_some() {
                 continue;
             }
-            for e in super::resource_exprs(r) {
+            for e in resource_exprs(r) {
                 bare_reads(e, false, &mut |id, e, _| note(id, e, reader));
             }
         }
@@ -660,4 +660,12 @@ impl Rewrite<'_> {
         self.given.push(given);
         name
     }
+}
+
+/// Every expression of a resource: properties, condition, count.
+fn resource_exprs(r: &Resource) -> impl Iterator<Item = &Expr> {
+    r.properties
+        .values()
+        .chain(r.condition.iter())
+        .chain(r.count.iter())
 }
