@@ -108,16 +108,102 @@ const REQUIRED_VERSION: &str = ">= 1.5.0";
 /// and what the target cannot express.
 pub fn emission(deployment: &Deployment) -> Emission {
     let mut emitter = Emitter::new(deployment);
-    let json = emitter.configuration();
+    let mut json = emitter.configuration();
     let cnames = cnames_to_addresses(deployment, &codes::E0553, |id, _, attribute| {
         format!("`{}.{attribute}`", emitter.address(id))
     });
     emitter.diagnostics.extend(cnames);
     emitter.diagnostics.extend(unused_exports(deployment));
+    let text = print(&mut json);
     Emission {
-        text: json::pretty(&json),
+        text,
         diagnostics: emitter.diagnostics,
         sections: Emitted::of_tree(deployment.target, &json),
+    }
+}
+
+/// `json::pretty(configuration)`, in a buffer sized once: the resources,
+/// printed already, are most of it: grown by doubling, the template would
+/// be copied and held at twice its size. Each resource's text is dropped as
+/// it is copied (left `null`).
+fn print(configuration: &mut Json<'_>) -> String {
+    let Json::Object(sections) = configuration else {
+        return json::pretty(configuration);
+    };
+    // The sections around the resources, printed as `pretty` prints them.
+    let mut head = String::with_capacity(4096);
+    let mut tail = String::with_capacity(1024);
+    let mut resources = None;
+    for (i, (key, value)) in sections.iter().enumerate() {
+        if key == "resource" {
+            resources = Some(i);
+            continue;
+        }
+        let out = if resources.is_some() {
+            &mut tail
+        } else {
+            &mut head
+        };
+        json::write_key(out, i, 1, key);
+        json::write(out, value, 1);
+    }
+    let Some(at) = resources else {
+        return json::pretty(configuration);
+    };
+    let Json::Object(by_type) = &mut sections[at].1 else {
+        return json::pretty(configuration);
+    };
+    // An entry's comma, new line, indent (up to 6), quotes and colon: 16
+    // bytes with room for an escape or two.
+    let size: usize = (by_type.iter())
+        .map(|(ty, by_name)| {
+            let names = match by_name {
+                Json::Object(names) => (names.iter())
+                    .map(|(name, value)| name.len() + 16 + printed(value))
+                    .sum(),
+                _ => 0,
+            };
+            ty.len() + 16 + names
+        })
+        .sum();
+    let mut out = String::with_capacity(head.len() + 32 + size + tail.len() + 8);
+    out.push('{');
+    out.push_str(&head);
+    drop(head);
+    json::write_key(&mut out, at, 1, "resource");
+    out.push('{');
+    for (t, (ty, by_name)) in by_type.iter_mut().enumerate() {
+        json::write_key(&mut out, t, 2, ty);
+        match by_name {
+            Json::Object(names) if !names.is_empty() => {
+                out.push('{');
+                for (n, (name, value)) in names.iter_mut().enumerate() {
+                    json::write_key(&mut out, n, 3, name);
+                    match std::mem::replace(value, Json::Null) {
+                        Json::Printed(text) => out.push_str(&text),
+                        other => {
+                            json::write(&mut out, &other, 3);
+                            *value = other;
+                        }
+                    }
+                }
+                json::write_close(&mut out, 2, names.len(), '}');
+            }
+            other => json::write(&mut out, other, 2),
+        }
+    }
+    json::write_close(&mut out, 1, by_type.len(), '}');
+    out.push_str(&tail);
+    json::write_close(&mut out, 0, sections.len(), '}');
+    out.push('\n');
+    out
+}
+
+/// The length of a value printed already, else 0.
+fn printed(value: &Json<'_>) -> usize {
+    match value {
+        Json::Printed(text) => text.len(),
+        _ => 0,
     }
 }
 
