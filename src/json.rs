@@ -368,6 +368,10 @@ fn value(out: &mut String, json: &Json<'_>, depth: usize) {
 fn entry(out: &mut String, index: usize, depth: usize) {
     let comma = usize::from(index == 0);
     let width = 2 + 2 * depth;
+    if width <= SHORT_LINE {
+        short_line(out, &COMMA_LINE[comma..], width - comma);
+        return;
+    }
     match COMMA_LINE.get(comma..width) {
         Some(text) => out.push_str(text),
         None => {
@@ -375,6 +379,18 @@ fn entry(out: &mut String, index: usize, depth: usize) {
             indent(out, depth);
         }
     }
+}
+
+/// The longest line start [`short_line`] writes.
+const SHORT_LINE: usize = 32;
+
+/// The first `len` bytes of `line` (at most [`SHORT_LINE`], all ASCII):
+/// copied at a fixed size and cut back, a few moves where a copy of any
+/// size is a call.
+#[inline]
+fn short_line(out: &mut String, line: &str, len: usize) {
+    out.push_str(&line[..SHORT_LINE]);
+    out.truncate(out.len() - (SHORT_LINE - len));
 }
 
 /// A comma, a new line and an indent of up to 32 levels.
@@ -388,6 +404,11 @@ fn close(out: &mut String, depth: usize, bracket: char) {
 /// A new line indented `depth` levels, written at once: indents are a good
 /// part of a template.
 fn newline(out: &mut String, depth: usize) {
+    let width = 1 + 2 * depth;
+    if width <= SHORT_LINE {
+        short_line(out, &COMMA_LINE[1..], width);
+        return;
+    }
     match COMMA_LINE.get(1..2 + 2 * depth) {
         Some(text) => out.push_str(text),
         None => {
@@ -484,8 +505,21 @@ fn needs_escape(bytes: &[u8]) -> bool {
             .and_then(|chunk| <[u8; 8]>::try_from(chunk).ok())
             .map_or(0, u64::from_le_bytes)
     };
-    if bytes.len() < 8 {
-        return bytes.iter().any(|&b| ESCAPED[usize::from(b)]);
+    let half = |at: usize| {
+        bytes
+            .get(at..at + 4)
+            .and_then(|chunk| <[u8; 4]>::try_from(chunk).ok())
+            .map_or(0, u32::from_le_bytes)
+    };
+    match bytes.len() {
+        0..4 => return bytes.iter().any(|&b| ESCAPED[usize::from(b)]),
+        // Two words over each other at most: most keys and names are short.
+        len @ 4..8 => {
+            let word = u64::from(half(0)) | u64::from(half(len - 4)) << 32;
+            return escaped(word) & HIGH != 0;
+        }
+        len @ 8..=16 => return (escaped(word_at(0)) | escaped(word_at(len - 8))) & HIGH != 0,
+        _ => {}
     }
     let mut found = 0;
     let mut at = 0;

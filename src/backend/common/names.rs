@@ -34,12 +34,18 @@ pub fn pascal_case(name: &str) -> String {
 /// `Web Server` → `web_server`: the words in lower case, joined by `_`;
 /// `value` when there are none.
 pub fn snake_case(name: &str) -> String {
-    let words: Vec<String> = words(name).map(str::to_ascii_lowercase).collect();
-    if words.is_empty() {
-        "value".into()
-    } else {
-        words.join("_")
+    let mut out = String::with_capacity(name.len());
+    for word in words(name) {
+        if !out.is_empty() {
+            out.push('_');
+        }
+        out.push_str(word);
     }
+    if out.is_empty() {
+        return "value".into();
+    }
+    out.make_ascii_lowercase();
+    out
 }
 
 /// `base` if it is free, else the first of `base{separator}2`,

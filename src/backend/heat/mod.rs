@@ -211,15 +211,22 @@ pub(super) fn names(deployment: &Deployment) -> Names {
 /// snake_case name, or its logical id where two would share one.
 pub fn resource_names(deployment: &Deployment) -> Vec<String> {
     let mut names = Vec::with_capacity(deployment.resources.len());
-    let mut taken = HashSet::default();
+    // Names borrowed from the resources, and the few made up apart: a set
+    // of owned names would copy every name once more.
+    let mut taken: HashSet<&str> =
+        HashSet::with_capacity_and_hasher(deployment.resources.len(), Default::default());
+    let mut made: HashSet<String> = HashSet::default();
     for r in &deployment.resources {
-        let name = if r.snake.is_empty() || taken.contains(r.snake.as_str()) {
-            first_free(&r.id, "_", |name| taken.contains(name))
+        if !r.snake.is_empty() && !taken.contains(r.snake.as_str()) && !made.contains(&r.snake) {
+            taken.insert(&r.snake);
+            names.push(r.snake.clone());
         } else {
-            r.snake.clone()
-        };
-        taken.insert(name.clone());
-        names.push(name);
+            let name = first_free(&r.id, "_", |name| {
+                taken.contains(name) || made.contains(name)
+            });
+            made.insert(name.clone());
+            names.push(name);
+        }
     }
     names
 }

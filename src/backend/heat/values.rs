@@ -4,7 +4,7 @@
 use crate::backend::note_uses;
 use crate::builtins::Builtin;
 use crate::diagnostics::codes;
-use crate::ir::{Context, Expr, ResourceId};
+use crate::ir::{Context, Expr, Part, ResourceId};
 use crate::json::{self, Json, json};
 use crate::sourcemap::Emitted;
 use crate::syntax::ast::BinaryOp;
@@ -115,6 +115,8 @@ impl<'d> Emitter<'d> {
             }
             Expr::Ref(id) => !self.groups.contains(id),
             Expr::List(items) => !items.iter().any(exists_only_if),
+            // Text of more than one part is never `null`.
+            Expr::Interp(parts) => parts.len() != 1 || matches!(parts[0], Part::Text(_)),
             _ => false,
         }
     }
@@ -178,6 +180,7 @@ impl<'d> Emitter<'d> {
                 json::write_str(out, self.name(*id));
                 json::write_close(out, depth, 1, '}');
             }
+            Expr::Interp(parts) => self.write_interpolation(out, parts, site, depth, uses)?,
             _ => {
                 let value = self.value(e, site)?;
                 json::write(out, &value, depth);
