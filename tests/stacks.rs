@@ -929,3 +929,34 @@ fn ids_that_collide_are_refused_in_a_program_split() {
     assert!(templates.is_empty(), "a template was made");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A Heat program within the resource quota but over the byte limit: the
+/// first child, of every group, is built, does not fit and gives its
+/// resources back to the smaller children cut from it, which must hold
+/// them as the whole does.
+#[test]
+fn a_child_too_large_in_bytes_gives_its_resources_to_smaller_ones() {
+    let dir = temp_dir("bytes");
+    let boot: String = (0..40)
+        .map(|i| format!("echo step {i} of the first boot of this server\\n"))
+        .collect();
+    let mut source = String::from(
+        "param image: string\n\n\
+         resource net: network.Network {\n  cidr = \"10.0.0.0/8\"\n}\n\n\
+         resource subnet: network.Subnet {\n  network = net\n  cidr = \"10.0.0.0/24\"\n}\n",
+    );
+    for i in 0..300 {
+        source.push_str(&format!(
+            "\nresource server_{i}: compute.Server {{\n  image = image\n  subnet = subnet\n  user_data = \"{boot}\"\n}}\n"
+        ));
+    }
+    let path = dir.join("main.infra");
+    std::fs::write(&path, source).expect("writable");
+    let (files, wholes) = build(&path);
+    let heat = wholes[&Target::Heat]["resources"]
+        .as_object()
+        .map_or(0, |r| r.len());
+    assert!(heat <= 1000, "{heat} resources: the split is not by bytes");
+    check_meaning(&files, &wholes[&Target::Heat], &HEAT);
+    let _ = std::fs::remove_dir_all(&dir);
+}
