@@ -286,6 +286,17 @@ impl Param {
 }
 
 impl Resource {
+    /// The id its name words give (`Name` of `Name~2`), which another
+    /// resource's give too where lowering kept them apart with `~N`.
+    pub fn named_id(&self) -> &str {
+        self.id.split('~').next().unwrap_or_default()
+    }
+
+    /// Whether another resource's name words give its id too (`Name~N`).
+    pub fn id_shared(&self) -> bool {
+        self.named_id().len() != self.id.len()
+    }
+
     /// A stateless resource with these properties and nothing else.
     pub fn new(id: &str, snake: &str, type_name: &str, properties: Vec<(&str, Expr)>) -> Resource {
         Resource {

@@ -176,7 +176,7 @@ pub fn splits_early(deployment: &Deployment) -> bool {
             .resources
             .is_some_and(|max| deployment.resources.len() > max)
         && deployment.outputs.iter().all(|o| o.export.is_none())
-        && deployment.resources.iter().all(|r| !r.id.contains('~'))
+        && !deployment.resources.iter().any(Resource::id_shared)
 }
 
 /// A group: the resources made for one declaration of the entry file (or
@@ -564,15 +564,18 @@ impl<'d> Splitter<'d> {
         holds.then_some(placed)
     }
 
+    /// The most copies one list parameter passes: all on Heat.
+    fn list_values(&self) -> usize {
+        match self.nested.lists {
+            ListParameters::CommaSeparated { values, .. } => values,
+            ListParameters::Json => usize::MAX,
+        }
+    }
+
     /// The part of its list a copy's value passes in, and its index there.
     fn list_part(&self, position: u32) -> (u32, u32) {
-        match self.nested.lists {
-            ListParameters::CommaSeparated { values, .. } => {
-                let values = values as u32;
-                (position / values, position % values)
-            }
-            ListParameters::Json => (0, position),
-        }
+        let values = u32::try_from(self.list_values()).unwrap_or(u32::MAX);
+        (position / values, position % values)
     }
 
     /// The name of a list read's parameter and output: the declaration's
@@ -588,14 +591,9 @@ impl<'d> Splitter<'d> {
 
     /// The positions in `list` of the copies part `part` holds.
     fn part_range(&self, list: &CopyList, part: u32) -> (usize, usize) {
-        let len = list.members.len();
-        match self.nested.lists {
-            ListParameters::CommaSeparated { values, .. } => {
-                let from = part as usize * values;
-                (from, (from + values).min(len))
-            }
-            ListParameters::Json => (0, len),
-        }
+        let values = self.list_values();
+        let from = (part as usize).saturating_mul(values);
+        (from, from.saturating_add(values).min(list.members.len()))
     }
 
     fn run<T>(mut self, finish: &mut Finish<'_, T>) -> (Vec<Part<T>>, Vec<Diagnostic>) {

@@ -16,6 +16,7 @@ pub mod terraform;
 
 use crate::diagnostics::Diagnostic;
 use crate::ir::{Deployment, Target};
+use crate::json::Json;
 use crate::sourcemap::Emitted;
 
 /// A template printed, what the target could not express, and what its
@@ -33,6 +34,35 @@ pub struct Emission {
 /// A section's entries printed one by one, each with its name, its
 /// printed value (`V`) and the conditions it uses (`Emitted::uses`).
 type Noted<'a, V> = Vec<(std::borrow::Cow<'a, str>, (V, Vec<String>))>;
+
+/// `value` printed into `out` at `depth` by the tree, its conditions added
+/// to `uses` as `Emitted::uses` notes them: where a text writer leaves a
+/// value to the tree.
+fn write_noted(
+    out: &mut String,
+    value: &Json,
+    depth: usize,
+    target: Target,
+    uses: &mut Vec<String>,
+) {
+    crate::json::write(out, value, depth);
+    note_uses(uses, Emitted::uses(target, value));
+}
+
+/// `write_noted` of the value of an object's `key`, whose conditions the
+/// walk reads with the key (`Condition`, `Fn::If`, Heat's `condition`).
+fn write_noted_entry<'a>(
+    out: &mut String,
+    key: &'a str,
+    value: Json<'a>,
+    depth: usize,
+    target: Target,
+    uses: &mut Vec<String>,
+) {
+    crate::json::write(out, &value, depth);
+    let entry = Json::Object(vec![(key.into(), value)]);
+    note_uses(uses, Emitted::uses(target, &entry));
+}
 
 /// The conditions `names` are added to those `uses` notes, each once, where
 /// first met: how `Emitted::uses` notes a value walked in parts.

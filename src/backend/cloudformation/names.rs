@@ -60,7 +60,7 @@ impl<'d> Emitter<'d> {
         for r in &deployment.resources {
             // Lowering keeps ids unique with a `~N` suffix where two
             // resources' names are one: on CloudFormation they collide.
-            let id = r.id.split('~').next().unwrap_or_default();
+            let id = r.named_id();
             if !is_logical_id(id) {
                 self.invalid_id(id, r.span, &format!("resource `{id}`"));
                 continue;

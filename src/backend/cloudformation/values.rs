@@ -9,13 +9,12 @@ use crate::builtins::Builtin;
 use crate::diagnostics::{Diagnostic, codes};
 use crate::ir::{Context, Expr, ParamType, Part, ResourceId};
 use crate::json::{self, Json, json};
-use crate::sourcemap::Emitted;
 use crate::syntax::ast::BinaryOp;
 use crate::target::Target;
 
 use super::conditions::Cond;
 use super::{Emitter, Site};
-use crate::backend::note_uses;
+use crate::backend::{write_noted, write_noted_entry};
 
 /// `Fn::Cidr` makes at most this many blocks.
 const MAX_CIDR_COUNT: i64 = 256;
@@ -336,9 +335,8 @@ impl<'d> Emitter<'d> {
                     if key == "Condition" || key == "Fn::If" {
                         // Keys the source map's walk reads conditions from.
                         let value = self.value(value, site);
-                        json::write(out, &value, depth + 1);
-                        let entry = Json::Object(vec![(Cow::from(key.as_str()), value)]);
-                        note_uses(uses, Emitted::uses(self.deployment.target, &entry));
+                        let target = self.deployment.target;
+                        write_noted_entry(out, key, value, depth + 1, target, uses);
                     } else {
                         self.write_value(out, value, site, depth + 1, uses);
                     }
@@ -388,8 +386,7 @@ impl<'d> Emitter<'d> {
             },
             _ => {
                 let value = self.value(expr, site);
-                json::write(out, &value, depth);
-                note_uses(uses, Emitted::uses(self.deployment.target, &value));
+                write_noted(out, &value, depth, self.deployment.target, uses);
             }
         }
     }
@@ -414,18 +411,8 @@ impl<'d> Emitter<'d> {
             out.push('"');
             return;
         }
-        if let [Part::Expr(e)] = parts {
-            let is_text = match e {
-                Expr::Param(name) => self
-                    .params
-                    .get(name.as_str())
-                    .is_some_and(|p| matches!(p.ty, ParamType::String)),
-                Expr::Interp(_) => true,
-                _ => false,
-            };
-            if is_text {
-                return self.write_value(out, e, site, depth, uses);
-            }
+        if let Some(e) = self.text_alone(parts) {
+            return self.write_value(out, e, site, depth, uses);
         }
         let sub = parts.iter().all(|part| match part {
             Part::Text(_) => true,
@@ -598,6 +585,23 @@ impl<'d> Emitter<'d> {
         );
     }
 
+    /// The one expression of an interpolation that is text already (a
+    /// string param, another interpolation), which is written as it is.
+    fn text_alone<'e>(&self, parts: &'e [Part]) -> Option<&'e Expr> {
+        let [Part::Expr(e)] = parts else {
+            return None;
+        };
+        let is_text = match e {
+            Expr::Param(name) => self
+                .params
+                .get(name.as_str())
+                .is_some_and(|p| matches!(p.ty, ParamType::String)),
+            Expr::Interp(_) => true,
+            _ => false,
+        };
+        is_text.then_some(e)
+    }
+
     fn interp<'e>(&mut self, parts: &'e [Part], site: &Site<'_>) -> Json<'e>
     where
         'd: 'e,
@@ -611,18 +615,8 @@ impl<'d> Emitter<'d> {
             }
             return text.into();
         }
-        if let [Part::Expr(e)] = parts {
-            let is_text = match e {
-                Expr::Param(name) => self
-                    .params
-                    .get(name.as_str())
-                    .is_some_and(|p| matches!(p.ty, ParamType::String)),
-                Expr::Interp(_) => true,
-                _ => false,
-            };
-            if is_text {
-                return self.value(e, site);
-            }
+        if let Some(e) = self.text_alone(parts) {
+            return self.value(e, site);
         }
         if let Some(text) = self.sub_text(parts) {
             for part in parts {

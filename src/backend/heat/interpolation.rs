@@ -4,10 +4,9 @@
 use std::borrow::Cow;
 
 use crate::backend::common::names::{first_free, snake_case};
-use crate::backend::note_uses;
+use crate::backend::write_noted;
 use crate::ir::{Context, Expr, Part};
 use crate::json::{self, Json, json};
-use crate::sourcemap::Emitted;
 
 use super::{Emitter, Problem, Site, Written};
 
@@ -176,8 +175,7 @@ impl<'d> Emitter<'d> {
     ) -> Result<(), Problem> {
         match self.interpolated(parts, site)? {
             Interpolated::Json(value) => {
-                json::write(out, &value, depth);
-                note_uses(uses, Emitted::uses(self.deployment.target, &value));
+                write_noted(out, &value, depth, self.deployment.target, uses);
             }
             Interpolated::Replace {
                 template,

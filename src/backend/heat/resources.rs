@@ -13,7 +13,7 @@ use crate::sourcemap::Emitted;
 use super::conditions::simplified;
 use super::{Emitter, Entries, Place, Site};
 use crate::backend::Noted;
-use crate::backend::note_uses;
+use crate::backend::{note_uses, write_noted_entry};
 
 /// The note (W0531) on export names, which Heat has no use for.
 pub(super) fn unused_exports(deployment: &Deployment) -> Option<Diagnostic> {
@@ -75,19 +75,7 @@ impl<'d> Emitter<'d> {
             return Emitted::uses(target, &resource);
         }
         let name = self.name(id);
-        let condition = r.condition.as_ref().and_then(|c| {
-            let site = Site {
-                span: r.span,
-                place: Place::Condition(name),
-                in_group: false,
-                nullable: false,
-            };
-            self.condition(c, site)
-        });
-        // Inside the resource, its condition holds.
-        let assumed = r.condition.iter().map(|c| (simplified(c), true));
-        let known = self.known.len();
-        self.known.extend(assumed);
+        let (condition, known) = self.enter_resource(r, name);
         out.push('{');
         json::write_key(out, 0, depth + 1, "type");
         json::write_str(out, &r.type_name);
@@ -109,9 +97,7 @@ impl<'d> Emitter<'d> {
                 if let Some(value) = self.property(value, site) {
                     json::write_key(out, count, depth + 2, key);
                     count += 1;
-                    json::write(out, &value, depth + 2);
-                    let entry = Json::Object(vec![(key.as_str().into(), value)]);
-                    note_uses(&mut uses, Emitted::uses(target, &entry));
+                    write_noted_entry(out, key, value, depth + 2, target, &mut uses);
                 }
                 continue;
             }
@@ -155,16 +141,16 @@ impl<'d> Emitter<'d> {
         if let Some(condition) = condition {
             json::write_key(out, n, depth + 1, "condition");
             n += 1;
-            json::write(out, &condition, depth + 1);
-            let entry = Json::Object(vec![("condition".into(), condition)]);
-            note_uses(&mut uses, Emitted::uses(target, &entry));
+            write_noted_entry(out, "condition", condition, depth + 1, target, &mut uses);
         }
         json::write_close(out, depth, n, '}');
         uses
     }
 
-    pub(super) fn resource(&mut self, id: ResourceId, r: &'d Resource) -> Json<'d> {
-        let name = self.name(id);
+    /// A resource's condition, written, and from here on assumed to hold
+    /// (inside the resource); the length of `known` to truncate it back to
+    /// when the resource is done.
+    fn enter_resource(&mut self, r: &'d Resource, name: &'d str) -> (Option<Json<'d>>, usize) {
         let condition = r.condition.as_ref().and_then(|c| {
             let site = Site {
                 span: r.span,
@@ -174,10 +160,15 @@ impl<'d> Emitter<'d> {
             };
             self.condition(c, site)
         });
-        // Inside the resource, its condition holds.
-        let assumed = r.condition.iter().map(|c| (simplified(c), true));
-        let depth = self.known.len();
-        self.known.extend(assumed);
+        let known = self.known.len();
+        self.known
+            .extend(r.condition.iter().map(|c| (simplified(c), true)));
+        (condition, known)
+    }
+
+    pub(super) fn resource(&mut self, id: ResourceId, r: &'d Resource) -> Json<'d> {
+        let name = self.name(id);
+        let (condition, depth) = self.enter_resource(r, name);
         let mut properties: Entries = Vec::with_capacity(r.properties.len());
         for (key, value) in &r.properties {
             let site = Site {

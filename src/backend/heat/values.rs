@@ -1,12 +1,11 @@
 //! Values as HOT functions: `get_param`, `get_resource`, `get_attr` with
 //! paths, `if`, selections from literals and the functions with a Heat form.
 
-use crate::backend::note_uses;
+use crate::backend::{write_noted, write_noted_entry};
 use crate::builtins::Builtin;
 use crate::diagnostics::codes;
 use crate::ir::{Context, Expr, Part, ResourceId};
 use crate::json::{self, Json, json};
-use crate::sourcemap::Emitted;
 use crate::syntax::ast::BinaryOp;
 
 use super::conditions::{negation, simplified};
@@ -159,9 +158,8 @@ impl<'d> Emitter<'d> {
                     if key == "condition" || key == "if" {
                         // Keys the source map's walk reads conditions from.
                         let value = self.value(value, site)?;
-                        json::write(out, &value, depth + 1);
-                        let entry = Json::Object(vec![(key.as_str().into(), value)]);
-                        note_uses(uses, Emitted::uses(self.deployment.target, &entry));
+                        let target = self.deployment.target;
+                        write_noted_entry(out, key, value, depth + 1, target, uses);
                     } else {
                         self.write_value(out, value, site, depth + 1, uses)?;
                     }
@@ -183,8 +181,7 @@ impl<'d> Emitter<'d> {
             Expr::Interp(parts) => self.write_interpolation(out, parts, site, depth, uses)?,
             _ => {
                 let value = self.value(e, site)?;
-                json::write(out, &value, depth);
-                note_uses(uses, Emitted::uses(self.deployment.target, &value));
+                write_noted(out, &value, depth, self.deployment.target, uses);
             }
         }
         Ok(())

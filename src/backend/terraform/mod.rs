@@ -247,6 +247,25 @@ struct Cx {
     copy: bool,
 }
 
+impl Cx {
+    /// Inside resource `r`'s body, and outside it (its `count` and
+    /// `for_each`, where `count.index` does not exist).
+    fn of(r: &Resource) -> (Cx, Cx) {
+        let cx = Cx {
+            span: r.span,
+            counted: r.count.is_some(),
+            copy: false,
+        };
+        (
+            cx,
+            Cx {
+                counted: false,
+                ..cx
+            },
+        )
+    }
+}
+
 /// An expression a value is written with, and the property it is the whole
 /// value of.
 type Root<'e> = (std::borrow::Cow<'e, Expr>, Option<&'e str>);

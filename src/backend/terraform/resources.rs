@@ -109,15 +109,7 @@ fn const_json(e: &Expr) -> Json<'_> {
 
 impl<'d> Emitter<'d> {
     pub(super) fn resource(&mut self, r: &'d Resource) -> Json<'d> {
-        let cx = Cx {
-            span: r.span,
-            counted: r.count.is_some(),
-            copy: false,
-        };
-        let outer = Cx {
-            counted: false,
-            ..cx
-        };
+        let (cx, outer) = Cx::of(r);
         let mut body: Entries = Vec::with_capacity(r.properties.len() + 4);
         body.extend(self.copies_arguments(r, outer));
         self.each = r.for_each.as_ref();
@@ -233,15 +225,7 @@ impl<'d> Emitter<'d> {
         protected: bool,
         depth: usize,
     ) -> bool {
-        let cx = Cx {
-            span: r.span,
-            counted: r.count.is_some(),
-            copy: false,
-        };
-        let outer = Cx {
-            counted: false,
-            ..cx
-        };
+        let (cx, outer) = Cx::of(r);
         let inner = depth + 1;
         let mut n = 0;
         out.push('{');
