@@ -146,6 +146,11 @@ pub fn split<T>(
     let needs_split =
         nested.is_some_and(|_| !other_errors && needed(&deployment, emitted.text.len()));
     let Some(nested) = nested.filter(|_| needs_split) else {
+        // The map reads no property: the IR's largest part goes before the
+        // map is made beside the template.
+        for r in &mut deployment.resources {
+            r.properties = Map::default();
+        }
         let part = Part {
             stack: None,
             finished: finish(None, &deployment, &emitted.sections),

@@ -33,7 +33,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 
 use crate::backend::Names;
 use crate::ir::Deployment;
-use crate::json::{self, Entries, Json};
+use crate::json::{self, Json};
 use crate::source::{SourceDb, Span};
 
 pub use emitted::Emitted;
@@ -61,8 +61,10 @@ pub fn map_path(template: &Path) -> PathBuf {
 
 /// The source map of one template: `template` is its file name,
 /// `emitted` what `backend::emission` noted of the template it printed
-/// for `deployment`, `names` what `backend::names` gives. Pretty JSON with
-/// a final newline, the same for the same build.
+/// for `deployment`, `names` what `backend::names` gives. JSON with each
+/// entry (a resource, param, output or condition) on a line of its own,
+/// which a search for a name shows whole, and a final newline; the same
+/// for the same build.
 pub fn build(
     db: &SourceDb,
     deployment: &Deployment,
@@ -84,9 +86,10 @@ pub fn build(
 
     // Written as text entry by entry: a map has an entry for every
     // resource, and holding them all as a tree would cost several times
-    // the text. About 400 bytes a resource, reserved at once: grown by
-    // doubling, a large map would be copied and its pages touched twice.
-    let mut out = String::with_capacity(4096 + 512 * deployment.resources.len());
+    // the text. About 250 bytes a resource, reserved at once: grown by
+    // doubling, a large map would be copied and its pages touched twice
+    // (room reserved and left untouched costs no memory).
+    let mut out = String::with_capacity(4096 + 384 * deployment.resources.len());
     out.push('{');
     let header = [
         ("version", Json::int(VERSION as i64)),
@@ -103,31 +106,31 @@ pub fn build(
             continue;
         }
         section.entry(&mut out, name);
-        json::write_key(&mut out, 0, ENTRY_FIELDS, "resource");
+        field(&mut out, 0, "resource");
         json::write_str(&mut out, text_at(db, r.span));
         if let Some(key) = &r.copy_key {
-            json::write_key(&mut out, 1, ENTRY_FIELDS, "copy");
+            field(&mut out, 1, "copy");
             json::write_str(&mut out, key);
         }
-        json::write_key(&mut out, 1, ENTRY_FIELDS, "type");
+        field(&mut out, 1, "type");
         json::write_str(&mut out, &r.type_name);
         if let Some(at) = locations.at(db, r.span, false) {
             if has_conditions {
                 places.insert(name, r.span);
             }
-            json::write_key(&mut out, 1, ENTRY_FIELDS, "at");
+            field(&mut out, 1, "at");
             out.push_str(at);
         }
         if r.declared != r.span
             && let Some(declared) = locations.at(db, r.declared, true)
         {
-            json::write_key(&mut out, 1, ENTRY_FIELDS, "declared");
+            field(&mut out, 1, "declared");
             out.push_str(declared);
         }
         if let Some(old) = &r.moved_from {
             // `TYPE.OLD`, escaped piece by piece as escaping goes byte by
             // byte.
-            json::write_key(&mut out, 1, ENTRY_FIELDS, "renamed_from");
+            field(&mut out, 1, "renamed_from");
             out.push('"');
             json::write_escaped(&mut out, &r.type_name);
             out.push('.');
@@ -144,11 +147,11 @@ pub fn build(
             continue;
         }
         section.entry(&mut out, name);
-        json::write_key(&mut out, 0, ENTRY_FIELDS, "param");
+        field(&mut out, 0, "param");
         json::write_str(&mut out, &p.name);
         made_for(&mut out, &p.name, text_at(db, p.span));
         if let Some(at) = locations.at(db, p.span, false) {
-            json::write_key(&mut out, 1, ENTRY_FIELDS, "at");
+            field(&mut out, 1, "at");
             out.push_str(at);
         }
         Section::close_entry(&mut out);
@@ -161,14 +164,14 @@ pub fn build(
             continue;
         }
         section.entry(&mut out, name);
-        json::write_key(&mut out, 0, ENTRY_FIELDS, "output");
+        field(&mut out, 0, "output");
         json::write_str(&mut out, &o.name);
         made_for(&mut out, &o.name, text_at(db, o.span));
         if let Some(at) = locations.at(db, o.span, false) {
             if has_conditions {
                 places.insert(name, o.span);
             }
-            json::write_key(&mut out, 1, ENTRY_FIELDS, "at");
+            field(&mut out, 1, "at");
             out.push_str(at);
         }
         Section::close_entry(&mut out);
@@ -222,14 +225,20 @@ pub fn build(
     let mut section = Section::open(&mut out, header.len() + 3, "conditions");
     for (name, users) in emitted.conditions.iter().zip(users) {
         section.entry(&mut out, name);
-        json::write_key(&mut out, 0, ENTRY_FIELDS, "used_by");
-        let list = users.iter().map(|&u| Json::from(u)).collect();
-        json::write(&mut out, &Json::Array(list), ENTRY_FIELDS);
+        field(&mut out, 0, "used_by");
+        out.push('[');
+        for (i, user) in users.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            json::write_str(&mut out, user);
+        }
+        out.push(']');
         let at = (users.iter())
             .find_map(|u| places.get(u))
             .and_then(|&span| locations.at(db, span, false));
         if let Some(at) = at {
-            json::write_key(&mut out, 1, ENTRY_FIELDS, "at");
+            field(&mut out, 1, "at");
             out.push_str(at);
         }
         Section::close_entry(&mut out);
@@ -240,8 +249,15 @@ pub fn build(
     out
 }
 
-/// The depth of an entry's fields: the map, a section, an entry, a field.
-const ENTRY_FIELDS: usize = 3;
+/// The start of an entry's field, the `index`th: an entry is one line,
+/// its fields one after another.
+fn field(out: &mut String, index: usize, key: &str) {
+    if index > 0 {
+        out.push_str(", ");
+    }
+    json::write_str(out, key);
+    out.push_str(": ");
+}
 
 /// A section of the map's object, written entry by entry.
 struct Section {
@@ -256,8 +272,8 @@ impl Section {
         Section { count: 0 }
     }
 
-    /// Opens the entry `name`, an object whose fields follow (at depth
-    /// [`ENTRY_FIELDS`], at least one), then [`Section::close_entry`].
+    /// Opens the entry `name`, an object on one line whose fields follow
+    /// ([`field`], at least one), then [`Section::close_entry`].
     fn entry(&mut self, out: &mut String, name: &str) {
         json::write_key(out, self.count, 2, name);
         out.push('{');
@@ -265,7 +281,7 @@ impl Section {
     }
 
     fn close_entry(out: &mut String) {
-        json::write_close(out, ENTRY_FIELDS - 1, 1, '}');
+        out.push('}');
     }
 
     fn close(self, out: &mut String) {
@@ -280,7 +296,7 @@ impl Section {
 /// its `at` points.
 fn made_for(out: &mut String, name: &str, source: &str) {
     if !source.is_empty() && source != name {
-        json::write_key(out, 1, ENTRY_FIELDS, "made_for");
+        field(out, 1, "made_for");
         json::write_str(out, source);
     }
 }
@@ -321,16 +337,18 @@ impl Locations {
         let text = self.printed.entry((key, named)).or_insert_with(|| {
             let file = db.get(span.file);
             let (line, column) = file.line_col(span.start as usize);
-            let mut at: Entries = vec![
-                ("file".into(), file.name.as_str().into()),
-                ("line".into(), Json::int(line as i64 + 1)),
-                ("column".into(), Json::int(column as i64)),
-            ];
+            let mut text = String::from('{');
+            field(&mut text, 0, "file");
+            json::write_str(&mut text, &file.name);
+            field(&mut text, 1, "line");
+            json::write(&mut text, &Json::int(line as i64 + 1), 0);
+            field(&mut text, 1, "column");
+            json::write(&mut text, &Json::int(column as i64), 0);
             if named {
-                at.push(("name".into(), text_at(db, span).into()));
+                field(&mut text, 1, "name");
+                json::write_str(&mut text, text_at(db, span));
             }
-            let mut text = String::new();
-            json::write(&mut text, &Json::Object(at), ENTRY_FIELDS);
+            text.push('}');
             text
         });
         Some(text)
