@@ -86,7 +86,8 @@ mod variables;
 
 pub use variables::variable_names;
 
-use rustc_hash::FxHashMap as HashMap;
+use indexmap::IndexMap;
+use rustc_hash::{FxBuildHasher, FxHashMap as HashMap};
 
 use crate::backend::common::dns::cnames_to_addresses;
 use crate::backend::common::names::name_of;
@@ -108,13 +109,13 @@ const REQUIRED_VERSION: &str = ">= 1.5.0";
 /// and what the target cannot express.
 pub fn emission(deployment: &Deployment) -> Emission {
     let mut emitter = Emitter::new(deployment);
-    let mut json = emitter.configuration();
+    let (json, resources) = emitter.configuration();
     let cnames = cnames_to_addresses(deployment, &codes::E0553, |id, _, attribute| {
         format!("`{}.{attribute}`", emitter.address(id))
     });
     emitter.diagnostics.extend(cnames);
     emitter.diagnostics.extend(unused_exports(deployment));
-    let text = print(&mut json);
+    let text = print(&json, resources);
     Emission {
         text,
         diagnostics: emitter.diagnostics,
@@ -122,89 +123,33 @@ pub fn emission(deployment: &Deployment) -> Emission {
     }
 }
 
-/// `json::pretty(configuration)`, in a buffer sized once: the resources,
-/// printed already, are most of it: grown by doubling, the template would
-/// be copied and held at twice its size. Each resource's text is dropped as
-/// it is copied (left `null`).
-fn print(configuration: &mut Json<'_>) -> String {
+/// `json::pretty(configuration)`, its `resource` section printed already
+/// (`resources`, the section's object): the sections before it are put in
+/// front of that text in place, and the ones after it follow, so that the
+/// template is held once, not once in pieces and once whole.
+fn print(configuration: &Json<'_>, mut resources: String) -> String {
     let Json::Object(sections) = configuration else {
         return json::pretty(configuration);
     };
-    // The sections around the resources, printed as `pretty` prints them.
+    let Some(at) = sections.iter().position(|(key, _)| key == "resource") else {
+        return json::pretty(configuration);
+    };
     let mut head = String::with_capacity(4096);
-    let mut tail = String::with_capacity(1024);
-    let mut resources = None;
-    for (i, (key, value)) in sections.iter().enumerate() {
-        if key == "resource" {
-            resources = Some(i);
-            continue;
-        }
-        let out = if resources.is_some() {
-            &mut tail
-        } else {
-            &mut head
-        };
-        json::write_key(out, i, 1, key);
-        json::write(out, value, 1);
+    head.push('{');
+    for (i, (key, value)) in sections[..at].iter().enumerate() {
+        json::write_key(&mut head, i, 1, key);
+        json::write(&mut head, value, 1);
     }
-    let Some(at) = resources else {
-        return json::pretty(configuration);
-    };
-    let Json::Object(by_type) = &mut sections[at].1 else {
-        return json::pretty(configuration);
-    };
-    // An entry's comma, new line, indent (up to 6), quotes and colon: 16
-    // bytes with room for an escape or two.
-    let size: usize = (by_type.iter())
-        .map(|(ty, by_name)| {
-            let names = match by_name {
-                Json::Object(names) => (names.iter())
-                    .map(|(name, value)| name.len() + 16 + printed(value))
-                    .sum(),
-                _ => 0,
-            };
-            ty.len() + 16 + names
-        })
-        .sum();
-    let mut out = String::with_capacity(head.len() + 32 + size + tail.len() + 8);
-    out.push('{');
-    out.push_str(&head);
+    json::write_key(&mut head, at, 1, "resource");
+    resources.insert_str(0, &head);
     drop(head);
-    json::write_key(&mut out, at, 1, "resource");
-    out.push('{');
-    for (t, (ty, by_name)) in by_type.iter_mut().enumerate() {
-        json::write_key(&mut out, t, 2, ty);
-        match by_name {
-            Json::Object(names) if !names.is_empty() => {
-                out.push('{');
-                for (n, (name, value)) in names.iter_mut().enumerate() {
-                    json::write_key(&mut out, n, 3, name);
-                    match std::mem::replace(value, Json::Null) {
-                        Json::Printed(text) => out.push_str(&text),
-                        other => {
-                            json::write(&mut out, &other, 3);
-                            *value = other;
-                        }
-                    }
-                }
-                json::write_close(&mut out, 2, names.len(), '}');
-            }
-            other => json::write(&mut out, other, 2),
-        }
+    for (i, (key, value)) in sections.iter().enumerate().skip(at + 1) {
+        json::write_key(&mut resources, i, 1, key);
+        json::write(&mut resources, value, 1);
     }
-    json::write_close(&mut out, 1, by_type.len(), '}');
-    out.push_str(&tail);
-    json::write_close(&mut out, 0, sections.len(), '}');
-    out.push('\n');
-    out
-}
-
-/// The length of a value printed already, else 0.
-fn printed(value: &Json<'_>) -> usize {
-    match value {
-        Json::Printed(text) => text.len(),
-        _ => 0,
-    }
+    json::write_close(&mut resources, 0, sections.len(), '}');
+    resources.push('\n');
+    resources
 }
 
 /// The names `emit` gives: resources as `TYPE.NAME`, params by
@@ -339,49 +284,94 @@ impl<'d> Emitter<'d> {
         }
     }
 
-    fn configuration(&mut self) -> Json<'d> {
+    /// The configuration's tree, its `resource` section's resources left
+    /// `null` (what `Emitted` reads is their names), and that section's
+    /// object printed: most of the template, written once.
+    fn configuration(&mut self) -> (Json<'d>, String) {
         let d = self.d;
         self.check_names();
         self.compute_locals();
         let variables = self.variables();
-        // Resources and the data sources of `existing` declarations, by
-        // type, types in order of first use.
-        let mut resources: Vec<(&'d str, Entries<'d>)> = Vec::new();
+        // Resources by type, types in order of first use; a name met again
+        // in a type replaces the earlier resource in its place, as in a map
+        // (two resources share an address only in a program with an error).
+        let mut resources: Vec<(&'d str, IndexMap<&'d str, usize, FxBuildHasher>)> = Vec::new();
         let mut types: HashMap<&'d str, usize> = HashMap::default();
+        // The data sources of `existing` declarations, by type alike.
         let mut read: Vec<(&'d str, Entries<'d>)> = Vec::new();
         let mut read_types: HashMap<&'d str, usize> = HashMap::default();
-        // Room for a resource's text: the size of the one before, so that
-        // most are printed without growing their buffer.
-        let mut room = 256;
-        for r in &d.resources {
-            // Printed at once, at its depth under `resource.TYPE` (or
-            // `data.TYPE`).
-            let mut text = String::with_capacity(room);
-            self.write_resource(&mut text, r, 3);
-            room = text.len() + text.len() / 4;
-            let body = Json::Printed(text);
-            let (blocks, types) = match r.existing {
-                true => (&mut read, &mut read_types),
-                false => (&mut resources, &mut types),
-            };
+        let mut printed: Vec<bool> = vec![false; d.resources.len()];
+        for (i, r) in d.resources.iter().enumerate() {
+            if r.existing {
+                continue;
+            }
             // Resources of a type mostly come together: the last one's
             // entry first.
-            let i = match blocks.last() {
-                Some((ty, _)) if *ty == r.type_name => blocks.len() - 1,
+            let t = match resources.last() {
+                Some((ty, _)) if *ty == r.type_name => resources.len() - 1,
                 _ => *types.entry(r.type_name.as_str()).or_insert_with(|| {
-                    blocks.push((r.type_name.as_str(), Vec::new()));
-                    blocks.len() - 1
+                    resources.push((r.type_name.as_str(), IndexMap::default()));
+                    resources.len() - 1
                 }),
             };
-            blocks[i].1.push((r.snake.as_str().into(), body));
+            if let Some(earlier) = resources[t].1.insert(r.snake.as_str(), i) {
+                printed[earlier] = false;
+            }
+            printed[i] = true;
         }
-        let by_type = |blocks: Vec<(&'d str, Entries<'d>)>| -> Entries<'d> {
-            (blocks.into_iter())
-                .map(|(ty, by_name)| (ty.into(), Json::Object(json::dedup(by_name))))
-                .collect()
-        };
-        let resources = by_type(resources);
-        let read = by_type(read);
+        // Written by type, their diagnostics put back in the resources'
+        // order. A resource replaced by a later one of its address is
+        // written all the same, for what it reports.
+        let mut reported: Vec<(usize, Diagnostic)> = Vec::new();
+        let mut text = String::with_capacity(64 * 1024 + 640 * d.resources.len());
+        text.push('{');
+        let mut scratch = String::new();
+        for (t, (ty, by_name)) in resources.iter().enumerate() {
+            json::write_key(&mut text, t, 2, ty);
+            text.push('{');
+            for (n, (name, &i)) in by_name.iter().enumerate() {
+                json::write_key(&mut text, n, 3, name);
+                let before = self.diagnostics.len();
+                self.write_resource(&mut text, &d.resources[i], 3);
+                reported.extend(self.diagnostics.drain(before..).map(|d| (i, d)));
+            }
+            json::write_close(&mut text, 2, by_name.len(), '}');
+        }
+        json::write_close(&mut text, 1, resources.len(), '}');
+        for (i, r) in d.resources.iter().enumerate() {
+            let before = self.diagnostics.len();
+            if r.existing {
+                // Printed at once, at its depth under `data.TYPE`.
+                let mut body = String::new();
+                self.write_resource(&mut body, r, 3);
+                let t = match read.last() {
+                    Some((ty, _)) if *ty == r.type_name => read.len() - 1,
+                    _ => *read_types.entry(r.type_name.as_str()).or_insert_with(|| {
+                        read.push((r.type_name.as_str(), Vec::new()));
+                        read.len() - 1
+                    }),
+                };
+                read[t]
+                    .1
+                    .push((r.snake.as_str().into(), Json::Printed(body)));
+            } else if !printed[i] {
+                scratch.clear();
+                self.write_resource(&mut scratch, r, 3);
+            }
+            reported.extend(self.diagnostics.drain(before..).map(|d| (i, d)));
+        }
+        reported.sort_by_key(|(i, _)| *i);
+        self.diagnostics
+            .extend(reported.into_iter().map(|(_, d)| d));
+        let read: Entries<'d> = (read.into_iter())
+            .map(|(ty, by_name)| (ty.into(), Json::Object(json::dedup(by_name))))
+            .collect();
+        let resources: Entries<'d> = (resources.into_iter())
+            .map(|(ty, by_name)| {
+                let names = by_name.into_keys().map(|n| (n.into(), Json::Null));
+                (ty.into(), Json::Object(names.collect()))
+            })
+            .collect();
         let mut outputs = Vec::with_capacity(d.outputs.len());
         for o in &d.outputs {
             let body = self.output(o);
@@ -426,7 +416,7 @@ impl<'d> Emitter<'d> {
         if !moved.is_empty() {
             root.push(("moved".into(), Json::Array(moved)));
         }
-        Json::Object(root)
+        (Json::Object(root), text)
     }
 
     /// Where a diagnostic about a param points: the first resource or output

@@ -681,6 +681,53 @@ fn a_secret_in_a_count_is_an_error() {
     assert_eq!(codes_of(&d), ["E0550"]);
 }
 
+/// Resources are written by type, types in order of first use: what they
+/// report is in the deployment's order all the same, and a resource whose
+/// address a later one takes is replaced in its place, still reporting.
+#[test]
+fn resources_are_grouped_by_type_and_report_in_the_deployments_order() {
+    let mut d = deployment(Target::TerraformAws);
+    let mut pw = param("pw", ParamType::String);
+    pw.secret = true;
+    d.params.push(pw);
+    let secret_count = |id: &str, snake: &str, ty: &str, size: i64| {
+        let mut r = resource(id, snake, ty, vec![("volume_size", Expr::Int(size))]);
+        r.condition = Some(bin(BinaryOp::Ne, p("pw"), s("")));
+        r
+    };
+    d.resources = vec![
+        secret_count("A", "a", "aws_instance", 1),
+        secret_count("B", "b", "aws_ebs_volume", 2),
+        secret_count("C", "c", "aws_instance", 3),
+        secret_count("A2", "a", "aws_instance", 4),
+    ];
+    let (json, diagnostics) = emit(&d);
+    // Lowering never makes two resources of one address: the IR that
+    // has them is reported as the compiler's error, before any is written.
+    assert_eq!(diagnostics[0].code.id, "E0000");
+    let about: Vec<String> = (diagnostics[1..].iter())
+        .inspect(|d| assert_eq!(d.code.id, "E0550"))
+        .map(|d| d.message.split('`').nth(1).unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(
+        about,
+        [
+            "aws_instance.a",
+            "aws_ebs_volume.b",
+            "aws_instance.c",
+            "aws_instance.a"
+        ]
+    );
+    let resource = json["resource"].as_object().expect("resources");
+    assert_eq!(
+        resource.keys().collect::<Vec<_>>(),
+        ["aws_instance", "aws_ebs_volume"]
+    );
+    let instances = resource["aws_instance"].as_object().expect("instances");
+    assert_eq!(instances.keys().collect::<Vec<_>>(), ["a", "c"]);
+    assert_eq!(instances["a"]["volume_size"], 4);
+}
+
 #[test]
 fn a_value_known_after_apply_in_a_count_is_an_error() {
     let mut d = deployment(Target::TerraformAws);
