@@ -17,6 +17,8 @@
 //! ASCII (as in Java and RE2), `.` is any character but a line feed, and
 //! `$` is the end of the value only.
 
+use std::sync::{Arc, OnceLock};
+
 /// A compiled pattern.
 #[derive(Clone, Debug)]
 pub struct Regex {
@@ -24,8 +26,10 @@ pub struct Regex {
     /// The whole value matching (`\A(?:...)\z`), and any part of it,
     /// compiled when first asked: most patterns a program loads check no
     /// value known at compile time, and compiling is most of their cost.
-    whole: std::sync::OnceLock<regex::Regex>,
-    part: std::sync::OnceLock<regex::Regex>,
+    /// Shared by the clones: a component param's constraints are cloned
+    /// for each value checked against them, and compiled once.
+    whole: Arc<OnceLock<regex::Regex>>,
+    part: Arc<OnceLock<regex::Regex>>,
     /// The pattern in the `regex` crate's syntax, which `part` compiles.
     written: String,
 }
@@ -554,7 +558,7 @@ impl Regex {
         }
         let mut written = String::new();
         write_node(&root, &mut written);
-        let whole = std::sync::OnceLock::new();
+        let whole = OnceLock::new();
         // A pattern that may exceed the size the matcher compiles is
         // compiled now, so that its refusal is reported where it is
         // written; a smaller one cannot fail and waits for a value.
@@ -571,8 +575,8 @@ impl Regex {
         }
         Ok(Regex {
             source: pattern.to_string(),
-            whole,
-            part: std::sync::OnceLock::new(),
+            whole: Arc::new(whole),
+            part: Arc::default(),
             written,
         })
     }
@@ -981,6 +985,19 @@ mod tests {
             let e = err(pattern);
             assert!(e.unsupported, "{pattern}: {e:?}");
         }
+    }
+
+    #[test]
+    fn clones_share_what_is_compiled() {
+        // A component param's constraints are cloned for each value
+        // checked: the first check compiles for every clone.
+        let pattern = Regex::new("^[a-z]+-[0-9]+$").unwrap();
+        let (first, second) = (pattern.clone(), pattern.clone());
+        assert!(first.full_match("web-1"));
+        assert!(first.find("web-1"));
+        assert!(pattern.whole.get().is_some() && pattern.part.get().is_some());
+        assert!(second.whole.get().is_some() && second.part.get().is_some());
+        assert!(!second.full_match("web"));
     }
 
     #[test]
