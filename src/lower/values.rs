@@ -189,19 +189,8 @@ impl Val {
     pub fn into_ir(self) -> ir::Expr {
         match self {
             Val::Str(s) => ir::Expr::String(s),
-            Val::List(items) => ir::Expr::List(
-                Rc::unwrap_or_clone(items)
-                    .into_iter()
-                    .filter(|v| !matches!(v, Val::Gone))
-                    .map(Val::into_ir)
-                    .collect(),
-            ),
-            Val::Object(fields) => ir::Expr::Object(ir_fields(
-                Rc::unwrap_or_clone(fields)
-                    .into_iter()
-                    .map(|(k, v)| (k, v.into_ir())),
-                false,
-            )),
+            Val::List(items) => ir::Expr::List(elements(items, Val::into_ir)),
+            Val::Object(fields) => ir::Expr::Object(object(fields, Val::into_ir, false)),
             Val::Choice(c, a, b) => choice(c, a.into_ir(), b.into_ir()),
             Val::Deploy(e) => e,
             other => other.to_ir(),
@@ -212,19 +201,8 @@ impl Val {
     /// are null, which mean "left out" (see `prune`).
     pub(super) fn into_property(self) -> ir::Expr {
         match self {
-            Val::List(items) => ir::Expr::List(
-                Rc::unwrap_or_clone(items)
-                    .into_iter()
-                    .filter(|v| !matches!(v, Val::Gone))
-                    .map(Val::into_property)
-                    .collect(),
-            ),
-            Val::Object(fields) => ir::Expr::Object(ir_fields(
-                Rc::unwrap_or_clone(fields)
-                    .into_iter()
-                    .map(|(k, v)| (k, v.into_property())),
-                true,
-            )),
+            Val::List(items) => ir::Expr::List(elements(items, Val::into_property)),
+            Val::Object(fields) => ir::Expr::Object(object(fields, Val::into_property, true)),
             Val::Choice(c, a, b) => choice(c, a.into_property(), b.into_property()),
             other => {
                 let mut e = other.into_ir();
@@ -289,6 +267,43 @@ fn prune(e: &mut ir::Expr) {
         }
         _ => {}
     }
+}
+
+/// A list's elements, each made IR by `convert`, the copies left out
+/// skipped. A list shared with other values (a constant read by every
+/// copy) is read in place, each element cloned as it is converted.
+fn elements(items: Rc<Vec<Val>>, convert: fn(Val) -> ir::Expr) -> Vec<ir::Expr> {
+    let present = |v: &Val| !matches!(v, Val::Gone);
+    match Rc::try_unwrap(items) {
+        Ok(items) => items.into_iter().filter(present).map(convert).collect(),
+        Err(shared) => (shared.iter())
+            .filter(|v| present(v))
+            .map(|v| convert(v.clone()))
+            .collect(),
+    }
+}
+
+/// An object's fields, each made IR by `convert`; `pruned`, without the
+/// fields that end null. Read in place when shared (see `elements`), and
+/// put in a map of exactly the fields kept: its keys are distinct already.
+fn object(
+    fields: Rc<Fields>,
+    convert: fn(Val) -> ir::Expr,
+    pruned: bool,
+) -> Box<ir::Map<ir::Expr>> {
+    let converted: Vec<(String, ir::Expr)> = match Rc::try_unwrap(fields) {
+        Ok(fields) => (fields.into_iter()).map(|(k, v)| (k, convert(v))).collect(),
+        Err(shared) => (shared.iter())
+            .map(|(k, v)| (k.clone(), convert(v.clone())))
+            .collect(),
+    };
+    let kept = |(_, v): &(String, ir::Expr)| !pruned || !matches!(v, ir::Expr::Null);
+    let mut out = ir::Map::with_capacity_and_hasher(
+        converted.iter().filter(|f| kept(f)).count(),
+        Default::default(),
+    );
+    out.extend(converted.into_iter().filter(kept));
+    Box::new(out)
 }
 
 /// An IR object of `fields`, in order, a repeated key keeping its first
