@@ -1020,30 +1020,21 @@ impl<'d> Splitter<'d> {
                 home[old as usize] = c as u32;
             }
         }
-        let read = |old: u32, key: &str| -> Expr {
-            let c = home[old as usize];
-            let name = children[c as usize]
-                .outputs
-                .get(&(old, key.to_string()))
-                .cloned()
-                .unwrap_or_default();
+        // The output `name` of the stack resource of child `c`.
+        let output = |c: u32, name: Option<&String>| -> Expr {
+            let name = name.map_or("", String::as_str);
             Expr::Attr(
                 ResourceId(c),
                 format!("{}{name}", self.nested.output_attribute),
             )
         };
+        let read = |old: u32, key: &str| -> Expr {
+            let c = home[old as usize];
+            output(c, children[c as usize].outputs.get(&(old, key.to_string())))
+        };
         let read_list = |list_read: &ListRead| -> Expr {
-            let first = self.lists[list_read.0 as usize].members[0];
-            let c = home[first as usize];
-            let name = children[c as usize]
-                .list_outputs
-                .get(list_read)
-                .cloned()
-                .unwrap_or_default();
-            Expr::Attr(
-                ResourceId(c),
-                format!("{}{name}", self.nested.output_attribute),
-            )
+            let c = home[self.lists[list_read.0 as usize].members[0] as usize];
+            output(c, children[c as usize].list_outputs.get(list_read))
         };
         let mut resources = Vec::with_capacity(children.len());
         for child in children {
@@ -1322,9 +1313,10 @@ impl<'d> Rewrite<'_, 'd> {
             };
             let base = read_name(target, &key);
             let name = self.param((id.0, key), base, ty, target.span);
-            if !self.restore.reads.contains_key(&name) {
-                self.restore.reads.insert(name.clone(), e.clone());
-            }
+            self.restore
+                .reads
+                .entry(name.clone())
+                .or_insert_with(|| e.clone());
             *e = Expr::Param(name);
             return;
         }

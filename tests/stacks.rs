@@ -145,6 +145,16 @@ fn write(dir: &Path, files: &Files) {
     }
 }
 
+/// `count` queues appended to `source`, each a declaration of its own: a
+/// program made too large for one template.
+fn push_queues(source: &mut String, count: usize) {
+    for i in 0..count {
+        source.push_str(&format!(
+            "\nresource pad_{i}: queue.Queue {{\n  name = \"q-{i}\"\n}}\n"
+        ));
+    }
+}
+
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("infra-stacks-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -890,11 +900,7 @@ fn a_program_no_longer_split_loses_what_its_nested_stacks_held() {
 fn the_three_tier_example_split_keeps_its_meaning() {
     let dir = temp_dir("three-tier");
     let mut source = std::fs::read_to_string("examples/three_tier.infra").expect("example");
-    for i in 0..3500 {
-        source.push_str(&format!(
-            "\nresource pad_{i}: queue.Queue {{\n  name = \"q-{i}\"\n}}\n"
-        ));
-    }
+    push_queues(&mut source, 3500);
     let path = dir.join("main.infra");
     std::fs::write(&path, source).expect("writable");
     let (files, wholes) = build(&path);
@@ -914,11 +920,7 @@ fn ids_that_collide_are_refused_in_a_program_split() {
         "resource queue_1: queue.Queue for i in 0..11 {\n  name = \"a-${i}\"\n}\n\n\
          resource queue_11: queue.Queue for i in 0..2 {\n  name = \"b-${i}\"\n}\n",
     );
-    for i in 0..600 {
-        source.push_str(&format!(
-            "\nresource pad_{i}: queue.Queue {{\n  name = \"q-{i}\"\n}}\n"
-        ));
-    }
+    push_queues(&mut source, 600);
     let path = dir.join("main.infra");
     std::fs::write(&path, source).expect("writable");
     let options = infra::Options::default();

@@ -125,6 +125,30 @@ fn found_at_once(template: &str, keys: &[String], starts: &[(usize, usize)]) -> 
     })
 }
 
+/// The text of `pieces` with each value's key in its place (`slots[i]`
+/// the key of the i-th value piece), pushed onto `template`; `starts` is
+/// set to where each key begins, with its index.
+fn write_template(
+    template: &mut String,
+    starts: &mut Vec<(usize, usize)>,
+    pieces: &[Piece],
+    slots: &[usize],
+    keys: &[String],
+) {
+    let mut slot = slots.iter();
+    starts.clear();
+    for piece in pieces {
+        match piece {
+            Piece::Text(text) => template.push_str(text),
+            Piece::Value(_) => {
+                let i = slot.next().copied().unwrap_or(0);
+                starts.push((template.len(), i));
+                template.push_str(&keys[i]);
+            }
+        }
+    }
+}
+
 /// Whether `found` segments are the `pieces`, with `slots[i]` the key of
 /// the i-th value piece, empty text left out.
 fn found_as(found: &[Found], pieces: &[Piece], slots: &[usize]) -> bool {
@@ -270,18 +294,7 @@ impl<'d> Emitter<'d> {
         for variant in usize::from(script)..8 {
             let keys: Vec<String> = bases.iter().map(|b| placeholder(b, variant)).collect();
             let mut template = String::with_capacity(text_len + 12 * slots.len());
-            let mut slot = slots.iter();
-            starts.clear();
-            for piece in &pieces {
-                match piece {
-                    Piece::Text(text) => template.push_str(text),
-                    Piece::Value(_) => {
-                        let i = slot.next().copied().unwrap_or(0);
-                        starts.push((template.len(), i));
-                        template.push_str(&keys[i]);
-                    }
-                }
-            }
+            write_template(&mut template, &mut starts, &pieces, &slots, &keys);
             let fits = if variant == 0 && !dollars {
                 found_at_once(&template, &keys, &starts)
             } else {
@@ -402,17 +415,7 @@ mod tests {
                     .collect();
                 let mut template = String::new();
                 let mut starts = Vec::new();
-                let mut slot = slots.iter();
-                for piece in pieces {
-                    match piece {
-                        Piece::Text(text) => template.push_str(text),
-                        Piece::Value(_) => {
-                            let i = *slot.next().unwrap();
-                            starts.push((template.len(), i));
-                            template.push_str(&keys[i]);
-                        }
-                    }
-                }
+                write_template(&mut template, &mut starts, pieces, &slots, &keys);
                 let at_once = found_at_once(&template, &keys, &starts);
                 let split = found_as(&found(&template, &keys), pieces, &slots);
                 assert_eq!(at_once, split, "{template}");

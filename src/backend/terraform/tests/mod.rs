@@ -669,15 +669,26 @@ fn a_deploy_time_count_uses_count_index() {
     );
 }
 
-#[test]
-fn a_secret_in_a_count_is_an_error() {
+/// A Terraform deployment with a secret param, `pw`.
+fn with_secret() -> Deployment {
     let mut d = deployment(Target::TerraformAws);
     let mut pw = param("pw", ParamType::String);
     pw.secret = true;
     d.params.push(pw);
-    let mut r = resource("X", "x", "aws_instance", vec![]);
+    d
+}
+
+/// `r`, existing only when the secret `pw` is set: its count reads it.
+fn exists_if_secret(mut r: Resource) -> Resource {
     r.condition = Some(bin(BinaryOp::Ne, p("pw"), s("")));
-    d.resources.push(r);
+    r
+}
+
+#[test]
+fn a_secret_in_a_count_is_an_error() {
+    let mut d = with_secret();
+    d.resources
+        .push(exists_if_secret(resource("X", "x", "aws_instance", vec![])));
     assert_eq!(codes_of(&d), ["E0550"]);
 }
 
@@ -686,14 +697,14 @@ fn a_secret_in_a_count_is_an_error() {
 /// address a later one takes is replaced in its place, still reporting.
 #[test]
 fn resources_are_grouped_by_type_and_report_in_the_deployments_order() {
-    let mut d = deployment(Target::TerraformAws);
-    let mut pw = param("pw", ParamType::String);
-    pw.secret = true;
-    d.params.push(pw);
+    let mut d = with_secret();
     let secret_count = |id: &str, snake: &str, ty: &str, size: i64| {
-        let mut r = resource(id, snake, ty, vec![("volume_size", Expr::Int(size))]);
-        r.condition = Some(bin(BinaryOp::Ne, p("pw"), s("")));
-        r
+        exists_if_secret(resource(
+            id,
+            snake,
+            ty,
+            vec![("volume_size", Expr::Int(size))],
+        ))
     };
     d.resources = vec![
         secret_count("A", "a", "aws_instance", 1),
