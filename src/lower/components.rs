@@ -11,7 +11,7 @@ use crate::sema::check::ModuleId;
 use crate::syntax::ast::*;
 
 use super::expand::{Asked, Expander};
-use super::values::{Fields, Instance, Val};
+use super::values::{Instance, Outputs, Val};
 
 impl<'p> Expander<'p> {
     #[allow(clippy::too_many_arguments)]
@@ -129,15 +129,18 @@ impl<'p> Expander<'p> {
                 let _ = self.resource_value(inner, i as u32);
             }
         }
-        let mut outputs = Fields::default();
-        for item in component.items.iter().chain(target_items) {
-            if let ItemKind::Output(o) = &item.kind
-                && let Some(value) = &o.value
-            {
-                let v = self.expr(value);
-                outputs.insert(o.name.name.clone(), v);
-            }
-        }
+        let outputs_of = component.items.iter().chain(target_items);
+        let outputs_of = outputs_of.filter_map(|item| match &item.kind {
+            ItemKind::Output(o) => o.value.as_ref().map(|value| (&o.name.name, value)),
+            _ => None,
+        });
+        let names = self
+            .output_names
+            .entry(std::ptr::from_ref(component) as usize)
+            .or_insert_with(|| outputs_of.clone().map(|(name, _)| name.clone()).collect())
+            .clone();
+        let values = outputs_of.map(|(_, value)| self.expr(value)).collect();
+        let outputs = Outputs::new(names, values);
         self.close_frame();
         // A component made of one native resource names it after itself:
         // the resource takes the instance's words (the outermost such

@@ -172,6 +172,9 @@ pub struct Expander<'p> {
     /// The property values of native resources lowered so far, by the
     /// address of their expression (`None`: one never reused).
     pub(super) remembered: HashMap<usize, Option<super::exprs::Remembered<'p>>>,
+    /// Each component's output names, by its address in the tree: shared
+    /// by all its instances (`values::Outputs`).
+    pub(super) output_names: HashMap<usize, std::rc::Rc<[String]>>,
     /// The build's limits, and what has been spent of them.
     pub(super) budget: Budget,
     pub(super) spent: Spent,
@@ -202,6 +205,7 @@ impl<'p> Expander<'p> {
             covered: Vec::new(),
             literals: HashMap::default(),
             remembered: HashMap::default(),
+            output_names: HashMap::default(),
             budget,
             spent: Spent::default(),
             diagnostics: Vec::new(),

@@ -66,7 +66,34 @@ pub struct Instance {
     /// holds it as `Fn::If`-like choices, not as a plain reference.
     pub exists: Option<ir::Expr>,
     /// A component's outputs.
-    pub outputs: Fields,
+    pub outputs: Outputs,
+}
+
+/// A component instance's outputs: a value for each of the component's
+/// output names, which all its instances share. Thousands of instances
+/// each holding a map of their own, keys and hash table included, were a
+/// large program's largest cost in memory while lowering.
+#[derive(Clone, Debug, Default)]
+pub struct Outputs {
+    names: Rc<[String]>,
+    values: Rc<[Val]>,
+}
+
+impl Outputs {
+    /// `values[i]` is output `names[i]`'s.
+    pub(super) fn new(names: Rc<[String]>, values: Vec<Val>) -> Outputs {
+        debug_assert_eq!(names.len(), values.len());
+        Outputs {
+            names,
+            values: values.into(),
+        }
+    }
+
+    /// The output `name`'s value: the last given it, as a map would keep.
+    pub(super) fn get(&self, name: &str) -> Option<&Val> {
+        let i = self.names.iter().rposition(|n| n == name)?;
+        self.values.get(i)
+    }
 }
 
 impl Instance {
@@ -77,7 +104,7 @@ impl Instance {
             made: Vec::new(),
             counted,
             exists: None,
-            outputs: Fields::default(),
+            outputs: Outputs::default(),
         }
     }
 
