@@ -40,7 +40,12 @@ impl<'p> Expander<'p> {
             return Val::Null;
         }
         match value {
-            None => Val::list(entries.into_iter().map(|(v, _)| v).collect()),
+            // Into a list of its own, not the room of the entries.
+            None => {
+                let mut items = Vec::with_capacity(entries.len());
+                items.extend(entries.into_iter().map(|(v, _)| v));
+                Val::list(items)
+            }
             Some(_) => Val::object(
                 entries
                     .into_iter()

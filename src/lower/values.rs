@@ -302,7 +302,14 @@ fn prune(e: &mut ir::Expr) {
 fn elements(items: Rc<Vec<Val>>, convert: fn(Val) -> ir::Expr) -> Vec<ir::Expr> {
     let present = |v: &Val| !matches!(v, Val::Gone);
     match Rc::try_unwrap(items) {
-        Ok(items) => items.into_iter().filter(present).map(convert).collect(),
+        // Into a list of its own: `collect` would reuse the values' room,
+        // and the IR, which lasts until the templates are written, would
+        // keep it, half again or more than its elements need.
+        Ok(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            out.extend(items.into_iter().filter(present).map(convert));
+            out
+        }
         Err(shared) => (shared.iter())
             .filter(|v| present(v))
             .map(|v| convert(v.clone()))
