@@ -37,6 +37,11 @@
 //! - A realistic 2,000-line portable program of many kinds of resources:
 //!   `check` and each target's build.
 //!
+//! - Last, each of the issue's bars (builds at most twice the floor,
+//!   `check` three times, N = 50,000 at most 11 times N = 5,000, peak
+//!   memory, the directory's cores and peak), met or not, with its worst
+//!   case.
+//!
 //! Times are wall time and, in brackets, CPU time (user + system), which
 //! a machine shared with other work disturbs less. Files are written to
 //! memory (`/dev/shm`, or `INFRA_SCALE_DIR`), not to a disk whose
@@ -552,7 +557,29 @@ fn only_quotas(stderr: &str) -> bool {
 
 /// One program's figures: each target's build and `check`, each against
 /// its floor.
-fn measure(name: &str, path: &Path, portable: bool, runs: usize, dir: &Path) {
+/// One build or check measured, for the summary against the bars.
+struct Row {
+    /// `native` or `portable`, and N; `None` for the realistic program.
+    form: &'static str,
+    n: Option<usize>,
+    /// A target's name, or `check`.
+    what: &'static str,
+    time: Sample,
+    /// Its time over the floor's: wall, CPU.
+    ratio: (f64, f64),
+    /// Peak over 3 x the templates' bytes + 16 MiB (builds only).
+    memory: Option<f64>,
+}
+
+fn measure(
+    name: &str,
+    (form, n): (&'static str, Option<usize>),
+    path: &Path,
+    portable: bool,
+    runs: usize,
+    dir: &Path,
+) -> Vec<Row> {
+    let mut rows = Vec::new();
     let source = std::fs::metadata(path).expect("program").len();
     println!("\n{name} ({source} bytes of source; times: wall, and CPU in brackets)");
     let mut floors_total = Sample::default();
@@ -634,6 +661,14 @@ fn measure(name: &str, path: &Path, portable: bool, runs: usize, dir: &Path) {
             peak as f64 / (3.0 * size as f64 + 16.0 * MIB),
             peak as f64 / (3.0 * written as f64 + 16.0 * MIB),
         );
+        rows.push(Row {
+            form,
+            n,
+            what: target.name(),
+            time,
+            ratio: (ratio(time.wall, floor.wall), ratio(time.cpu, floor.cpu)),
+            memory: Some(peak as f64 / (3.0 * size as f64 + 16.0 * MIB)),
+        });
     }
     let mut times = Vec::new();
     let mut peak = 0;
@@ -662,6 +697,95 @@ fn measure(name: &str, path: &Path, portable: bool, runs: usize, dir: &Path) {
         ratio(time.wall, largest_floor.wall),
         ratio(time.cpu, largest_floor.cpu),
         peak as f64 / MIB,
+    );
+    rows.push(Row {
+        form,
+        n,
+        what: "check",
+        time,
+        ratio: (
+            ratio(time.wall, floors_total.wall),
+            ratio(time.cpu, floors_total.cpu),
+        ),
+        memory: None,
+    });
+    rows
+}
+
+/// Each bar of the scale issue, met or not, over the rows measured: the
+/// worst case of each, named.
+fn summary(rows: &[Row], many: (f64, f64)) {
+    let sized = || rows.iter().filter(|r| r.n.is_some());
+    let label = |r: &Row| match r.n {
+        Some(n) => format!("{} N={n} {}", r.form, r.what),
+        None => format!("realistic {}", r.what),
+    };
+    let verdict = |met: bool| if met { "met" } else { "NOT met" };
+    fn worst<'r>(rows: &[&'r Row], of: impl Fn(&Row) -> f64) -> Option<&'r Row> {
+        rows.iter().copied().max_by(|a, b| of(a).total_cmp(&of(b)))
+    }
+    println!(
+        "
+The bars (worst case of each; ratios by wall time, CPU time in brackets):"
+    );
+    let builds: Vec<&Row> = sized().filter(|r| r.what != "check").collect();
+    if let Some(w) = worst(&builds, |r| r.ratio.0) {
+        let over = builds.iter().filter(|r| r.ratio.0 > 2.0).count();
+        println!(
+            "  build <= 2x the floor: {} (worst {:.2} [{:.2}], {}; {over} of {} over)",
+            verdict(w.ratio.0 <= 2.0),
+            w.ratio.0,
+            w.ratio.1,
+            label(w),
+            builds.len(),
+        );
+    }
+    let checks: Vec<&Row> = sized()
+        .filter(|r| r.what == "check" && r.form == "portable")
+        .collect();
+    if let Some(w) = worst(&checks, |r| r.ratio.0) {
+        println!(
+            "  check of a portable program <= 3x the floor: {} (worst {:.2} [{:.2}], {})",
+            verdict(w.ratio.0 <= 3.0),
+            w.ratio.0,
+            w.ratio.1,
+            label(w),
+        );
+    }
+    let mut growth = Vec::new();
+    for large in sized().filter(|r| r.n == Some(50_000)) {
+        let small =
+            sized().find(|r| r.n == Some(5_000) && r.form == large.form && r.what == large.what);
+        if let Some(small) = small {
+            let of = |s: &Sample, l: &Sample| (ratio(l.wall, s.wall), ratio(l.cpu, s.cpu));
+            growth.push((of(&small.time, &large.time), large));
+        }
+    }
+    if let Some((g, r)) = growth.iter().max_by(|a, b| a.0.0.total_cmp(&b.0.0)) {
+        println!(
+            "  time(N=50,000) / time(N=5,000) <= 11: {} (worst {:.1} [{:.1}], {} {})",
+            verdict(g.0 <= 11.0),
+            g.0,
+            g.1,
+            r.form,
+            r.what,
+        );
+    }
+    let weighed: Vec<&Row> = rows.iter().filter(|r| r.memory.is_some()).collect();
+    if let Some(w) = worst(&weighed, |r| r.memory.unwrap_or(0.0)) {
+        let over = weighed.iter().filter(|r| r.memory > Some(1.0)).count();
+        println!(
+            "  peak <= 3x the templates + 16 MiB: {} (worst {:.2} of it, {}; {over} of {} over)",
+            verdict(w.memory <= Some(1.0)),
+            w.memory.unwrap_or(0.0),
+            label(w),
+            weighed.len(),
+        );
+    }
+    let (parallel, peak) = many;
+    println!(
+        "  1,000 files: CPU time / wall time > 1.6 and peak < 100 MiB: {} ({parallel:.2}, {peak:.1} MiB)",
+        verdict(parallel > 1.6 && peak < 100.0),
     );
 }
 
@@ -714,12 +838,14 @@ fn main() {
         many(&out.join("many"), 1_000);
         return;
     }
+    let mut rows = Vec::new();
     for &n in &sizes {
         let runs = runs_given.unwrap_or(if n >= 50_000 { 1 } else { 5 });
         for (form, portable) in [("native", false), ("portable", true)] {
             let path = dir.join(format!("{form}_{n}.infra"));
             std::fs::write(&path, stack(n, portable)).expect("write program");
-            measure(&format!("{form}, N = {n}"), &path, portable, runs, &dir);
+            let name = format!("{form}, N = {n}");
+            rows.extend(measure(&name, (form, Some(n)), &path, portable, runs, &dir));
         }
     }
     let runs = runs_given.unwrap_or(5);
@@ -727,13 +853,14 @@ fn main() {
     let text = realistic(18);
     std::fs::write(&path, &text).expect("write program");
     let lines = text.lines().count();
-    measure(
+    rows.extend(measure(
         &format!("realistic, {lines} lines"),
+        ("portable", None),
         &path,
         true,
         runs,
         &dir,
-    );
+    ));
 
     let programs = dir.join("many");
     many(&programs, 1_000);
@@ -748,11 +875,12 @@ fn main() {
         peak = peak.max(r.peak);
     }
     ratios.sort_by(f64::total_cmp);
+    let parallel = ratios[ratios.len() / 2];
     println!(
-        "\ninfra check of 1,000 programs in one directory: {:.1} ms, CPU time / wall time {:.2}, peak {:.1} MiB",
+        "\ninfra check of 1,000 programs in one directory: {:.1} ms, CPU time / wall time {parallel:.2}, peak {:.1} MiB",
         ms(median(walls)),
-        ratios[ratios.len() / 2],
         peak as f64 / MIB,
     );
+    summary(&rows, (parallel, peak as f64 / MIB));
     let _ = std::fs::remove_dir_all(&dir);
 }
