@@ -292,14 +292,12 @@ fn main() {
         libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
     }
     // Deeply nested input is refused by the parser, but the refusal itself
-    // needs headroom: run the compiler on a thread with a large stack.
-    let worker = std::thread::Builder::new()
-        .name("infra".into())
-        .stack_size(infra::STACK_SIZE)
-        .spawn(run);
-    let code = match worker.map(|handle| handle.join()) {
-        Ok(Ok(code)) => code,
-        _ => {
+    // needs headroom: the compiler runs on a large stack of its own, on
+    // this thread. On a thread of its own, a small build took a seventh
+    // longer (portable N=50 terraform-aws: 3.9-4.5 ms instead of 4.7-4.9).
+    let code = match std::panic::catch_unwind(|| stacker::grow(infra::STACK_SIZE, run)) {
+        Ok(code) => code,
+        Err(_) => {
             eprintln!("error: internal compiler error (please report this)");
             101
         }
