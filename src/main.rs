@@ -294,7 +294,7 @@ fn main() {
     // Deeply nested input is refused by the parser, but the refusal itself
     // needs headroom: the compiler runs on a large stack of its own, on
     // this thread. On a thread of its own, a small build took a seventh
-    // longer (portable N=50 terraform-aws: 3.9-4.5 ms instead of 4.7-4.9).
+    // longer.
     let code = match std::panic::catch_unwind(|| stacker::grow(infra::STACK_SIZE, run)) {
         Ok(code) => code,
         Err(_) => {
@@ -306,7 +306,7 @@ fn main() {
     let _ = std::io::stderr().flush();
     // Every file is written and closed, and the output flushed: the rest
     // of an exit is the allocator giving its memory back to the kernel
-    // page by page (at 50,000 resources, 4% of a build), which the
+    // page by page (at 50,000 resources, 2-4% of a build), which the
     // kernel does at once for a process that ends.
     unsafe { libc::_exit(code.into()) }
 }
