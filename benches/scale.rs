@@ -555,8 +555,6 @@ fn only_quotas(stderr: &str) -> bool {
         .all(|l| QUOTAS.iter().any(|code| l.contains(&format!("[{code}]"))))
 }
 
-/// One program's figures: each target's build and `check`, each against
-/// its floor.
 /// One build or check measured, for the summary against the bars.
 struct Row {
     /// `native` or `portable`, and N; `None` for the realistic program.
@@ -571,6 +569,8 @@ struct Row {
     memory: Option<f64>,
 }
 
+/// One program's figures: each target's build and `check`, each against
+/// its floor.
 fn measure(
     name: &str,
     (form, n): (&'static str, Option<usize>),
@@ -644,6 +644,14 @@ fn measure(
         if floor.cpu > largest_floor.cpu {
             largest_floor = floor;
         }
+        let row = Row {
+            form,
+            n,
+            what: target.name(),
+            time,
+            ratio: (ratio(time.wall, floor.wall), ratio(time.cpu, floor.cpu)),
+            memory: Some(peak as f64 / (3.0 * size as f64 + 16.0 * MIB)),
+        };
         println!(
             "  build {:<20} {:>8.1} ms [{:>8.1}]  floor {:>7.1} ms [{:>7.1}]  ratio {:>5.2} [{:>5.2}]  peak {:>6.1} MiB{}  {:>3} template(s) {:>6.1} MiB, with maps {:>6.1} MiB  peak/(3 x templates + 16 MiB) {:.2}, /(3 x with maps + 16 MiB) {:.2}",
             target.name(),
@@ -651,24 +659,17 @@ fn measure(
             ms(time.cpu),
             ms(floor.wall),
             ms(floor.cpu),
-            ratio(time.wall, floor.wall),
-            ratio(time.cpu, floor.cpu),
+            row.ratio.0,
+            row.ratio.1,
             peak as f64 / MIB,
             if by_library { " lib" } else { "    " },
             templates.len(),
             size as f64 / MIB,
             written as f64 / MIB,
-            peak as f64 / (3.0 * size as f64 + 16.0 * MIB),
+            row.memory.unwrap_or_default(),
             peak as f64 / (3.0 * written as f64 + 16.0 * MIB),
         );
-        rows.push(Row {
-            form,
-            n,
-            what: target.name(),
-            time,
-            ratio: (ratio(time.wall, floor.wall), ratio(time.cpu, floor.cpu)),
-            memory: Some(peak as f64 / (3.0 * size as f64 + 16.0 * MIB)),
-        });
+        rows.push(row);
     }
     let mut times = Vec::new();
     let mut peak = 0;
@@ -724,10 +725,7 @@ fn summary(rows: &[Row], many: (f64, f64)) {
     fn worst<'r>(rows: &[&'r Row], of: impl Fn(&Row) -> f64) -> Option<&'r Row> {
         rows.iter().copied().max_by(|a, b| of(a).total_cmp(&of(b)))
     }
-    println!(
-        "
-The bars (worst case of each; ratios by wall time, CPU time in brackets):"
-    );
+    println!("\nThe bars (worst case of each; ratios by wall time, CPU time in brackets):");
     let builds: Vec<&Row> = sized().filter(|r| r.what != "check").collect();
     if let Some(w) = worst(&builds, |r| r.ratio.0) {
         let over = builds.iter().filter(|r| r.ratio.0 > 2.0).count();
@@ -797,14 +795,11 @@ fn main() {
     }
     if let Some(paths) = std::env::var_os("INFRA_SCALE_FLOOR") {
         COUNTING.store(false, Ordering::Relaxed);
-        // The page size `infra` runs with (src/main.rs): with transparent
-        // huge pages the floor would be timed on other terms, and waits
-        // now and then for the kernel to make room for one.
-        #[cfg(target_os = "linux")]
+        // The page size `infra` runs with: with transparent huge pages the
+        // floor would be timed on other terms, and waits now and then for
+        // the kernel to make room for one.
         if std::env::var_os("INFRA_SCALE_FLOOR_HUGE_PAGES").is_none() {
-            unsafe {
-                libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
-            }
+            infra::without_huge_pages();
         }
         return rewrite(&paths.to_string_lossy());
     }

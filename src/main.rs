@@ -277,6 +277,8 @@ enum MessageFormat {
 
 const EXIT_ERRORS: u8 = 1;
 const EXIT_USAGE: u8 = 2;
+/// A panic: an internal compiler error.
+const EXIT_INTERNAL: u8 = 101;
 
 // The compiler allocates many small trees; mimalloc is faster at that than
 // the system allocator.
@@ -284,13 +286,7 @@ const EXIT_USAGE: u8 = 2;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() {
-    // mimalloc asks for transparent huge pages, which makes each region it
-    // touches resident 2 MiB at a time: a small build would hold twice the
-    // memory it uses. Refused, the regions are resident as they are used.
-    #[cfg(target_os = "linux")]
-    unsafe {
-        libc::prctl(libc::PR_SET_THP_DISABLE, 1, 0, 0, 0);
-    }
+    infra::without_huge_pages();
     // Deeply nested input is refused by the parser, but the refusal itself
     // needs headroom: the compiler runs on a large stack of its own, on
     // this thread. On a thread of its own, a small build took a seventh
@@ -299,7 +295,7 @@ fn main() {
         Ok(code) => code,
         Err(_) => {
             eprintln!("error: internal compiler error (please report this)");
-            101
+            EXIT_INTERNAL
         }
     };
     let _ = std::io::stdout().flush();

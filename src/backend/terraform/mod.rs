@@ -179,6 +179,23 @@ fn resource_names(deployment: &Deployment) -> Vec<String> {
         .collect()
 }
 
+/// The index in `groups` of type `ty`'s group, made empty and indexed in
+/// `index` when it is the first of its type: types in order of first use.
+fn type_group<'d, G: Default>(
+    groups: &mut Vec<(&'d str, G)>,
+    index: &mut HashMap<&'d str, usize>,
+    ty: &'d str,
+) -> usize {
+    // Resources of a type mostly come together: the last group first.
+    match groups.last() {
+        Some((last, _)) if *last == ty => groups.len() - 1,
+        _ => *index.entry(ty).or_insert_with(|| {
+            groups.push((ty, G::default()));
+            groups.len() - 1
+        }),
+    }
+}
+
 /// Where an expression is rendered.
 #[derive(Clone, Copy)]
 struct Cx {
@@ -305,15 +322,7 @@ impl<'d> Emitter<'d> {
             if r.existing {
                 continue;
             }
-            // Resources of a type mostly come together: the last one's
-            // entry first.
-            let t = match resources.last() {
-                Some((ty, _)) if *ty == r.type_name => resources.len() - 1,
-                _ => *types.entry(r.type_name.as_str()).or_insert_with(|| {
-                    resources.push((r.type_name.as_str(), IndexMap::default()));
-                    resources.len() - 1
-                }),
-            };
+            let t = type_group(&mut resources, &mut types, &r.type_name);
             if let Some(earlier) = resources[t].1.insert(r.snake.as_str(), i) {
                 printed[earlier] = false;
             }
@@ -344,13 +353,7 @@ impl<'d> Emitter<'d> {
                 // Printed at once, at its depth under `data.TYPE`.
                 let mut body = String::new();
                 self.write_resource(&mut body, r, 3);
-                let t = match read.last() {
-                    Some((ty, _)) if *ty == r.type_name => read.len() - 1,
-                    _ => *read_types.entry(r.type_name.as_str()).or_insert_with(|| {
-                        read.push((r.type_name.as_str(), Vec::new()));
-                        read.len() - 1
-                    }),
-                };
+                let t = type_group(&mut read, &mut read_types, &r.type_name);
                 read[t]
                     .1
                     .push((r.snake.as_str().into(), Json::Printed(body)));
