@@ -103,13 +103,13 @@ pub struct Resource {
     /// Explicit dependencies (`depends_on`).
     pub depends_on: Vec<ResourceId>,
     /// Exists only when this deploy-time condition holds.
-    pub condition: Option<Expr>,
+    pub condition: Option<Box<Expr>>,
     /// A deploy-time number of copies; `Expr::CountIndex` is each copy's index.
-    pub count: Option<Expr>,
+    pub count: Option<Box<Expr>>,
     /// With `count`, on Terraform: the deploy-time list of strings the
     /// copies are keyed by (`for_each`), each copy reading its element as
     /// `Expr::Index(list, Expr::CountIndex)`; `count` is its length.
-    pub for_each: Option<Expr>,
+    pub for_each: Option<Box<Expr>>,
     pub state: StateClass,
     /// The deletion policy, when the program or the state class asks for one.
     pub deletion: Option<Deletion>,
@@ -128,10 +128,10 @@ pub struct Resource {
     /// repeated at compile time: its index in the loop.
     pub copy: Option<u32>,
     /// That copy's name word (its key: `logs` of `vol_logs`).
-    pub copy_key: Option<String>,
+    pub copy_key: Option<Box<str>>,
     /// The name it had before a rename (`renamed_from`), on a target that
     /// can say so (Terraform `moved`): its earlier snake_case name.
-    pub moved_from: Option<String>,
+    pub moved_from: Option<Box<str>>,
     /// The name of the entry file's declaration it was made for: its first
     /// name word (the word it had, where a rename keeps the name): a
     /// resource with all its copies, or a component instance
@@ -143,7 +143,7 @@ pub struct Resource {
     /// parent's. Its `properties` are then the child's parameters, by the
     /// child's param names, and an `Attr` of it reads one of the child's
     /// outputs.
-    pub stack: Option<String>,
+    pub stack: Option<Box<str>>,
     /// A resource the program reads and does not manage (`existing`):
     /// Heat adopts it by `external_id` (its `id` property), Terraform reads
     /// it as a data source (its properties the lookup arguments).
@@ -239,13 +239,15 @@ impl Deployment {
     }
 
     /// Calls `f` on every reference to a resource: in every resource's
-    /// properties, condition, count and `depends_on`, and in every output.
+    /// properties, condition, count, `for_each` and `depends_on`, and in
+    /// every output.
     pub fn for_each_reference_mut(&mut self, f: &mut dyn FnMut(&mut ResourceId)) {
         for r in &mut self.resources {
             for value in r.properties.values_mut() {
                 value.for_each_reference_mut(f);
             }
-            for e in r.condition.iter_mut().chain(r.count.iter_mut()) {
+            let repetition = [&mut r.condition, &mut r.count, &mut r.for_each];
+            for e in repetition.into_iter().flatten() {
                 e.for_each_reference_mut(f);
             }
             r.depends_on.iter_mut().for_each(&mut *f);
@@ -485,5 +487,45 @@ impl Expr {
             Expr::Object(fields) => fields.values().all(Expr::is_const),
             _ => false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_reference_of_a_resource_is_renumbered_its_keys_too() {
+        let mut d = Deployment::new(Target::TerraformAws);
+        let mut r = Resource::new("Web", "web", "aws_instance", vec![]);
+        r.condition = Some(Box::new(Expr::Attr(ResourceId(1), "enabled".into())));
+        r.count = Some(Box::new(Expr::Attr(ResourceId(2), "size".into())));
+        r.for_each = Some(Box::new(Expr::Attr(ResourceId(3), "names".into())));
+        r.depends_on = vec![ResourceId(4)];
+        d.resources.push(r);
+        let mut seen = Vec::new();
+        d.for_each_reference_mut(&mut |id| {
+            seen.push(id.0);
+            id.0 += 10;
+        });
+        assert_eq!(seen, [1, 2, 3, 4]);
+        let r = &d.resources[0];
+        assert_eq!(
+            r.for_each.as_deref().and_then(Expr::resource),
+            Some(ResourceId(13))
+        );
+        assert_eq!(r.depends_on, [ResourceId(14)]);
+    }
+
+    /// The IR holds one `Resource` per native resource, tens of thousands
+    /// in a large program: what few resources have is boxed.
+    #[test]
+    fn a_resource_stays_small() {
+        assert!(
+            std::mem::size_of::<Resource>() <= 304,
+            "{}",
+            std::mem::size_of::<Resource>()
+        );
+        assert_eq!(std::mem::size_of::<Expr>(), 32);
     }
 }

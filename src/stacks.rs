@@ -462,8 +462,8 @@ impl<'d> Splitter<'d> {
             };
             let exprs = properties[i]
                 .values()
-                .chain(r.condition.iter())
-                .chain(r.count.iter());
+                .chain(r.condition.as_deref())
+                .chain(r.count.as_deref());
             for e in exprs {
                 reads(e, &mut |id, key| {
                     edge(id);
@@ -841,7 +841,7 @@ impl<'d> Splitter<'d> {
                 // whatever holds.
                 if let Some(condition) = &r.condition {
                     value = Expr::If(
-                        Box::new(condition.clone()),
+                        condition.clone(),
                         Box::new(value),
                         Box::new(Expr::String(String::new())),
                     );
@@ -1079,7 +1079,7 @@ impl<'d> Splitter<'d> {
             r.depends_on = after;
             r.span = child.first;
             r.declared = r.span;
-            r.stack = Some(file);
+            r.stack = Some(file.into());
             resources.push(r);
         }
         let mut outputs = whole.outputs.clone();

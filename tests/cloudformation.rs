@@ -184,7 +184,7 @@ fn web() -> Deployment {
             ("KeyName", r("OpsKey")),
         ],
     );
-    bastion.condition = Some(is_prod());
+    bastion.condition = Some(Box::new(is_prod()));
     bastion.depends_on = vec![rid("GatewayRoute")];
     Deployment {
         target: Target::CloudFormation,
@@ -337,7 +337,7 @@ fn web() -> Deployment {
             server("App0", 0),
             server("App1", 1),
             Resource {
-                condition: Some(is_prod()),
+                condition: Some(Box::new(is_prod())),
                 ..resource(
                     "OpsKey",
                     "AWS::EC2::KeyPair",
@@ -349,7 +349,7 @@ fn web() -> Deployment {
             },
             bastion,
             Resource {
-                condition: Some(eq(s("production"), p("env"))),
+                condition: Some(Box::new(eq(s("production"), p("env")))),
                 ..resource(
                     "BastionIp",
                     "AWS::EC2::EIP",
@@ -503,7 +503,7 @@ fn data() -> Deployment {
             },
             Resource {
                 state: StateClass::Persistent,
-                condition: Some(and(is_prod(), backups())),
+                condition: Some(Box::new(and(is_prod(), backups()))),
                 ..resource(
                     "Archive",
                     "AWS::S3::Bucket",
@@ -516,7 +516,7 @@ fn data() -> Deployment {
             Resource {
                 state: StateClass::Persistent,
                 deletion: Some(Deletion::Delete),
-                condition: Some(not(is_prod())),
+                condition: Some(Box::new(not(is_prod()))),
                 ..resource("Scratch", "AWS::S3::Bucket", vec![])
             },
             Resource {
@@ -734,10 +734,10 @@ fn conditions() -> Deployment {
                 ],
             ),
             Resource {
-                condition: Some(and(
+                condition: Some(Box::new(and(
                     not(is_prod()),
                     eq(Expr::Context(Context::Region), p("home_region")),
-                )),
+                ))),
                 ..resource(
                     "Logs",
                     "AWS::Logs::LogGroup",
@@ -755,11 +755,11 @@ fn conditions() -> Deployment {
                 )
             },
             Resource {
-                condition: Some(all_features),
+                condition: Some(Box::new(all_features)),
                 ..resource("Everything", "AWS::SQS::Queue", vec![])
             },
             Resource {
-                condition: Some(eq(p("dns"), is_prod())),
+                condition: Some(Box::new(eq(p("dns"), is_prod()))),
                 ..resource("Agree", "AWS::SQS::Queue", vec![])
             },
         ],

@@ -305,14 +305,14 @@ fn conditions_and_count() -> Deployment {
             ),
         ],
     );
-    bastion.condition = Some(prod.clone());
+    bastion.condition = Some(Box::new(prod.clone()));
     let mut bastion_ip = resource(
         "BastionIp",
         "bastion_ip",
         "OS::Neutron::FloatingIP",
         vec![("floating_network", s("public"))],
     );
-    bastion_ip.condition = Some(prod.clone());
+    bastion_ip.condition = Some(Box::new(prod.clone()));
     let mut association = resource(
         "BastionIpAssociation",
         "bastion_ip_association",
@@ -322,7 +322,7 @@ fn conditions_and_count() -> Deployment {
             ("port_id", attr("Bastion", "addresses.private.0.port")),
         ],
     );
-    association.condition = Some(prod.clone());
+    association.condition = Some(Box::new(prod.clone()));
     let mut workers = resource(
         "Worker",
         "worker",
@@ -351,7 +351,7 @@ fn conditions_and_count() -> Deployment {
             ),
         ],
     );
-    workers.count = Some(p("worker_count"));
+    workers.count = Some(Box::new(p("worker_count")));
     workers.depends_on = vec![rid("Subnet")];
     let mut bastion_address = output("bastion_address", attr("BastionIp", "floating_ip_address"));
     bastion_address.condition = Some(prod.clone());

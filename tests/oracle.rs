@@ -589,7 +589,7 @@ fn keyed_copy(
     key: &str,
     assignment: &IndexMap<String, Value>,
 ) -> Option<u32> {
-    let Some(infra::ir::Expr::Param(name)) = &r.for_each else {
+    let Some(infra::ir::Expr::Param(name)) = r.for_each.as_deref() else {
         return None;
     };
     let element: String = serde_json::from_str(key.rsplit_once('[')?.1.strip_suffix(']')?).ok()?;

@@ -285,7 +285,7 @@ fn aws_stack() -> Deployment {
             ),
         ],
     );
-    web.count = Some(var("web_count"));
+    web.count = Some(Box::new(var("web_count")));
     resources.push(web);
     let mut bastion = resource(
         "Bastion",
@@ -305,7 +305,7 @@ fn aws_stack() -> Deployment {
             ("tags", obj(vec![("Name", named("bastion"))])),
         ],
     );
-    bastion.condition = Some(is_prod());
+    bastion.condition = Some(Box::new(is_prod()));
     bastion.depends_on = vec![rid("WebSgSsh")];
     resources.push(bastion);
     let mut ip = resource(
@@ -314,7 +314,7 @@ fn aws_stack() -> Deployment {
         "aws_eip",
         vec![("domain", s("vpc")), ("instance", id("Bastion"))],
     );
-    ip.condition = Some(is_prod());
+    ip.condition = Some(Box::new(is_prod()));
     resources.push(ip);
     resources.push(password(vec![
         ("length", Expr::Int(32)),
@@ -493,7 +493,7 @@ fn openstack_stack() -> Deployment {
             ),
         ],
     );
-    web.count = Some(var("web_count"));
+    web.count = Some(Box::new(var("web_count")));
     web.depends_on = vec![rid("Subnet")];
     resources.push(web);
     let mut data = resource(
@@ -525,7 +525,7 @@ fn openstack_stack() -> Deployment {
         "openstack_networking_floatingip_v2",
         vec![("pool", s("public"))],
     );
-    fip.condition = Some(is_prod());
+    fip.condition = Some(Box::new(is_prod()));
     resources.push(fip);
     resources.push(password(vec![("length", Expr::Int(24))]));
     let mut public = output(

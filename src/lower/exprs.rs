@@ -526,7 +526,7 @@ impl<'p> Expander<'p> {
                     .first()
                     .and_then(|id| self.resources.get(id.index()))
                     .and_then(|made| made.count.clone())?;
-                Some(Val::from_ir(count))
+                Some(Val::from_ir(*count))
             }
             Val::List(items) => {
                 let conditions: Vec<Option<ir::Expr>> = super::values::present(items)

@@ -42,7 +42,7 @@ pub(super) fn name_all(
         let words = match previous {
             Some(old) if keep => old,
             Some(old) => {
-                resource.moved_from = Some(snake(old));
+                resource.moved_from = Some(snake(old).into());
                 words
             }
             None => words,

@@ -276,7 +276,7 @@ impl<'p> Expander<'p> {
             .natives()
             .first()
             .and_then(|id| self.resources.get(id.index()))
-            .and_then(|made| made.count.clone())?;
+            .and_then(|made| made.count.as_deref().cloned())?;
         let copy = Val::Resource(Rc::new(Instance {
             native: instance.native,
             made: instance.made.clone(),
@@ -344,7 +344,7 @@ impl<'p> Expander<'p> {
         let value = self.counted_instance(r, guard, path, key, condition, count, index, element);
         if keyed {
             for resource in &mut self.resources[before..] {
-                resource.for_each = Some(list.clone());
+                resource.for_each = Some(Box::new(list.clone()));
             }
         }
         value
@@ -391,7 +391,7 @@ impl<'p> Expander<'p> {
         let value = self.instance(r, path, key, condition);
         self.frame().locals.truncate(frame_locals);
         for resource in &mut self.resources[before..] {
-            resource.count = Some(count.clone());
+            resource.count = Some(Box::new(count.clone()));
         }
         let mut refused = false;
         if !self.target.snapshots_counted_copies() {
@@ -971,7 +971,7 @@ impl<'p> Expander<'p> {
             type_name,
             properties,
             depends_on,
-            condition,
+            condition: condition.map(Box::new),
             count: None,
             for_each: None,
             state,
@@ -981,7 +981,7 @@ impl<'p> Expander<'p> {
             span,
             declared: r.name.span,
             copy: self.top_copy.as_ref().map(|(n, _)| *n),
-            copy_key: self.top_copy.as_ref().map(|(_, word)| word.clone()),
+            copy_key: (self.top_copy.as_ref()).map(|(_, word)| word.as_str().into()),
             moved_from: None,
             group: String::new(),
             stack: None,

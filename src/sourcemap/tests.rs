@@ -20,7 +20,7 @@ fn deployment(target: Target) -> Deployment {
     d.params
         .push(crate::ir::Param::new("env", crate::ir::ParamType::String));
     let mut web = Resource::new("Web", "web", "AWS::SQS::Queue", vec![]);
-    web.condition = Some(production());
+    web.condition = Some(Box::new(production()));
     let mut db = Resource::new(
         "Db",
         "db",

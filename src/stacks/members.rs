@@ -54,7 +54,7 @@ struct Member {
     /// The outputs: each read from outside (resource, path) by name.
     outputs: Vec<((u32, String), String)>,
     /// The condition every member shares, the group's.
-    condition: Option<Expr>,
+    condition: Option<Box<Expr>>,
     /// Resources outside the group its members depend on.
     after: Vec<u32>,
 }
@@ -250,10 +250,10 @@ pub fn member_templates<T>(
                     group.properties.insert(param.name.clone(), value);
                 }
                 let mut count = first.count.clone();
-                count.iter_mut().for_each(&map);
+                count.iter_mut().for_each(|c| map(c));
                 group.count = count;
                 group.condition = m.condition.clone();
-                group.condition.iter_mut().for_each(&map);
+                group.condition.iter_mut().for_each(|c| map(c));
                 let mut after: Vec<ResourceId> = m
                     .after
                     .iter()
@@ -270,7 +270,7 @@ pub fn member_templates<T>(
                 group.span = first.span;
                 group.declared = first.span;
                 group.group = first.group.clone();
-                group.stack = Some(file);
+                group.stack = Some(file.into());
                 resources.push(group);
                 parts.push(m);
             }
@@ -324,7 +324,7 @@ pub fn member_templates<T>(
                     };
                     if let Some(condition) = &r.condition {
                         value = Expr::If(
-                            Box::new(condition.clone()),
+                            condition.clone(),
                             Box::new(value),
                             Box::new(Expr::String(String::new())),
                         );
@@ -454,7 +454,7 @@ fn member(whole: &Deployment, u: usize, unit: &Unit, unit_of: &[Option<usize>]) 
         if shared.is_some() {
             r.condition = None;
         }
-        for e in r.properties.values_mut().chain(r.condition.iter_mut()) {
+        for e in (r.properties.values_mut()).chain(r.condition.as_deref_mut()) {
             rewrite.expr(e);
         }
         let mut depends_on = Vec::new();
@@ -666,6 +666,6 @@ impl Rewrite<'_> {
 fn resource_exprs(r: &Resource) -> impl Iterator<Item = &Expr> {
     r.properties
         .values()
-        .chain(r.condition.iter())
-        .chain(r.count.iter())
+        .chain(r.condition.as_deref())
+        .chain(r.count.as_deref())
 }

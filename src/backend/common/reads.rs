@@ -25,7 +25,11 @@ pub fn params_in(expr: &Expr) -> Vec<String> {
 /// writes outputs' export names (CloudFormation alone has them).
 fn sites(deployment: &Deployment, exports: bool) -> impl Iterator<Item = (&Expr, Span)> {
     let resources = deployment.resources.iter().flat_map(|r| {
-        (r.properties.values().chain(&r.condition).chain(&r.count)).map(move |e| (e, r.span))
+        (r.properties
+            .values()
+            .chain(r.condition.as_deref())
+            .chain(r.count.as_deref()))
+        .map(move |e| (e, r.span))
     });
     let outputs = deployment.outputs.iter().flat_map(move |o| {
         let export = o.export.as_ref().filter(|_| exports);
@@ -103,7 +107,7 @@ mod tests {
         let mut first = Resource::new("First", "first", "T", vec![("x", p("a"))]);
         first.span = span(1);
         let mut second = Resource::new("Second", "second", "T", vec![("y", p("a"))]);
-        second.condition = Some(eq(p("b"), s("on")));
+        second.condition = Some(Box::new(eq(p("b"), s("on"))));
         second.span = span(2);
         let mut out = Output::new("o", s("x"));
         out.export = Some(p("c"));

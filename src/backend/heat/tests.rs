@@ -276,17 +276,17 @@ fn deletion_policies_are_printed_as_lowering_decided() {
 fn conditions_are_named_after_what_they_test_and_shared() {
     let prod = eq(p("env"), s("production"));
     let mut a = resource("Bastion", "bastion", "OS::Neutron::Net", vec![]);
-    a.condition = Some(prod.clone());
+    a.condition = Some(Box::new(prod.clone()));
     let mut b = resource("Monitor", "monitor", "OS::Neutron::Net", vec![]);
-    b.condition = Some(prod.clone());
+    b.condition = Some(Box::new(prod.clone()));
     let mut c = resource("Debug", "debug", "OS::Neutron::Net", vec![]);
-    c.condition = Some(Expr::Not(Box::new(prod.clone())));
+    c.condition = Some(Box::new(Expr::Not(Box::new(prod.clone()))));
     let mut e = resource("Extra", "extra", "OS::Neutron::Net", vec![]);
-    e.condition = Some(bin(
+    e.condition = Some(Box::new(bin(
         BinaryOp::And,
         bin(BinaryOp::And, prod.clone(), p("ha")),
         bin(BinaryOp::Ne, p("zone"), s("")),
-    ));
+    )));
     let d = deployment(
         vec![
             param("env", ParamType::String),
@@ -422,7 +422,11 @@ fn a_condition_known_where_a_value_is_written_is_not_tested_again() {
         ],
     );
     // `c ? true : false` is `c` itself: no second condition.
-    bastion.condition = Some(cond(prod.clone(), Expr::Bool(true), Expr::Bool(false)));
+    bastion.condition = Some(Box::new(cond(
+        prod.clone(),
+        Expr::Bool(true),
+        Expr::Bool(false),
+    )));
     let d = deployment(
         vec![
             param("env", ParamType::String),
@@ -460,7 +464,7 @@ fn outputs_have_description_value_and_condition() {
         "OS::Nova::Server",
         vec![("flavor", s("m1.small"))],
     );
-    bastion.condition = Some(p("with_bastion"));
+    bastion.condition = Some(Box::new(p("with_bastion")));
     let mut ip = output("bastion_ip", attr("Bastion", "first_address"));
     ip.description = Some("Where to ssh.".into());
     ip.condition = Some(p("with_bastion"));
@@ -567,9 +571,9 @@ fn heat_replaces_longest_placeholders_first() {
 #[test]
 fn the_copies_of_a_group_read_one_attribute_of_every_member() {
     let mut port = resource("WebPort", "web_port", "OS::Neutron::Port", vec![]);
-    port.count = Some(p("n"));
+    port.count = Some(Box::new(p("n")));
     let mut web = server(vec![]);
-    web.count = Some(p("n"));
+    web.count = Some(Box::new(p("n")));
     let ip = Expr::Member(
         Box::new(index(attr("WebPort", "fixed_ips"), Expr::Int(0))),
         "ip_address".into(),
@@ -597,7 +601,7 @@ fn the_copies_of_a_group_read_one_attribute_of_every_member() {
 #[test]
 fn heat_refuses_a_value_computed_for_each_copy_of_a_group() {
     let mut web = server(vec![]);
-    web.count = Some(p("n"));
+    web.count = Some(Box::new(p("n")));
     let each = interp(vec![part(attr("Web", "first_address")), text(":80")]);
     let d = deployment(
         vec![param("n", ParamType::Int)],
@@ -628,8 +632,8 @@ fn a_deploy_time_count_is_a_resource_group() {
             )])),
         ),
     ]);
-    web.count = Some(p("web_count"));
-    web.condition = Some(p("enabled"));
+    web.count = Some(Box::new(p("web_count")));
+    web.condition = Some(Box::new(p("enabled")));
     let d = deployment(
         vec![
             param("web_count", ParamType::Int),
@@ -682,7 +686,7 @@ fn the_index_of_a_copy_inside_interpolation_is_literal_text() {
         "name",
         interp(vec![part(p("env")), text("-"), part(Expr::CountIndex)]),
     )]);
-    web.count = Some(Expr::Int(2));
+    web.count = Some(Box::new(Expr::Int(2)));
     let d = deployment(vec![param("env", ParamType::String)], vec![web], vec![]);
     assert_eq!(
         clean(&d)["resources"]["web"]["properties"]["resource_def"]["properties"]["name"],
@@ -817,7 +821,7 @@ fn a_literal_map_indexed_by_a_param_is_a_chain_of_ifs() {
 #[test]
 fn arithmetic_is_an_error_naming_heat_and_the_param() {
     let mut web = server(vec![]);
-    web.count = Some(bin(BinaryOp::Mul, p("web_count"), Expr::Int(2)));
+    web.count = Some(Box::new(bin(BinaryOp::Mul, p("web_count"), Expr::Int(2))));
     let d = deployment(vec![param("web_count", ParamType::Int)], vec![web], vec![]);
     let (_, diagnostics) = emit(&d);
     assert_eq!(diagnostics.len(), 1);
@@ -849,7 +853,7 @@ fn ordering_comparisons_are_an_error() {
         "OS::Cinder::Volume",
         vec![("size", Expr::Int(1))],
     );
-    r.condition = Some(bin(BinaryOp::Gt, p("replicas"), Expr::Int(1)));
+    r.condition = Some(Box::new(bin(BinaryOp::Gt, p("replicas"), Expr::Int(1))));
     let d = deployment(vec![param("replicas", ParamType::Int)], vec![r], vec![]);
     assert_eq!(codes_of(&d), ["E0531"]);
 }
@@ -949,7 +953,7 @@ fn selecting_by_the_index_of_a_copy_is_an_error() {
         "availability_zone",
         index(p("zones"), Expr::CountIndex),
     )]);
-    web.count = Some(p("n"));
+    web.count = Some(Box::new(p("n")));
     let d = deployment(
         vec![
             param("n", ParamType::Int),
@@ -967,7 +971,7 @@ fn selecting_by_the_index_of_a_copy_is_an_error() {
         "OS::Neutron::Port",
         vec![("network", s("private"))],
     );
-    ports.count = Some(p("n"));
+    ports.count = Some(Box::new(p("n")));
     let mut servers = server(vec![(
         "networks",
         Expr::List(vec![Expr::object(crate::ir::Map::from_iter([(
@@ -975,7 +979,7 @@ fn selecting_by_the_index_of_a_copy_is_an_error() {
             index(ref_to("Port"), Expr::CountIndex),
         )]))]),
     )]);
-    servers.count = Some(p("n"));
+    servers.count = Some(Box::new(p("n")));
     let d = deployment(
         vec![param("n", ParamType::Int)],
         vec![ports, servers],
@@ -1066,7 +1070,7 @@ fn names_colliding_as_snake_case_keep_their_ids() {
 #[test]
 fn output_is_byte_identical_across_runs() {
     let mut web = server(vec![("name", interp(vec![part(p("env")), text("-web")]))]);
-    web.condition = Some(eq(p("env"), s("production")));
+    web.condition = Some(Box::new(eq(p("env"), s("production"))));
     let d = deployment(vec![param("env", ParamType::String)], vec![web], vec![]);
     let first = serde_json::to_string_pretty(&emit(&d).0).unwrap();
     for _ in 0..5 {
@@ -1127,7 +1131,7 @@ fn a_resource_written_as_text_is_its_tree_printed() {
         vec![
             resource("Net", "net", "OS::Neutron::Net", vec![]),
             Resource {
-                condition: Some(is_prod.clone()),
+                condition: Some(Box::new(is_prod.clone())),
                 depends_on: vec![rid("Net")],
                 deletion: Some(Deletion::Retain),
                 ..server(vec![

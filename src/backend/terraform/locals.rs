@@ -374,9 +374,9 @@ impl<'d> Emitter<'d> {
                     .sum::<usize>(),
         );
         for r in &d.resources {
-            roots.extend(r.condition.iter().map(|c| (Cow::Borrowed(c), None)));
+            roots.extend(r.condition.as_deref().map(|c| (Cow::Borrowed(c), None)));
             // A keyed resource writes its list, not its count.
-            let repeat = r.for_each.as_ref().or(r.count.as_ref());
+            let repeat = r.for_each.as_deref().or(r.count.as_deref());
             roots.extend(repeat.map(|c| (Cow::Borrowed(c), None)));
             for (k, v) in &r.properties {
                 self.roots(v, true, Some(k), &mut roots);

@@ -112,7 +112,7 @@ impl<'d> Emitter<'d> {
         let (cx, outer) = Cx::of(r);
         let mut body: Entries = Vec::with_capacity(r.properties.len() + 4);
         body.extend(self.copies_arguments(r, outer));
-        self.each = r.for_each.as_ref();
+        self.each = r.for_each.as_deref();
         let properties = self.body(&r.properties, cx, true, Some(r));
         body.extend(properties);
         body.extend(self.closing_arguments(r, protected(r), cx));
@@ -128,12 +128,12 @@ impl<'d> Emitter<'d> {
             Some(_) => "for_each",
             None => "count",
         };
-        for e in r.condition.iter().chain(r.count.iter()) {
+        for e in r.condition.as_deref().into_iter().chain(r.count.as_deref()) {
             self.check_count(r, e, what);
         }
         if let Some(list) = &r.for_each {
             // Under a condition, no copies: an empty set.
-            let list = match &r.condition {
+            let list = match r.condition.as_deref() {
                 None | Some(Expr::Bool(true)) => self.render(list, outer).0,
                 Some(c) => {
                     let c = self.operand(c, P_OR, outer);
@@ -143,7 +143,7 @@ impl<'d> Emitter<'d> {
             };
             return Some(("for_each".into(), format!("${{toset({list})}}").into()));
         }
-        let count = match (&r.condition, &r.count) {
+        let count = match (r.condition.as_deref(), r.count.as_deref()) {
             (None, None) | (Some(Expr::Bool(true)), None) => return None,
             (Some(Expr::Bool(false)), _) => Json::int(0),
             (None, Some(Expr::Int(n))) | (Some(Expr::Bool(true)), Some(Expr::Int(n))) => {
@@ -234,7 +234,7 @@ impl<'d> Emitter<'d> {
             n += 1;
             json::write(out, &value, inner);
         }
-        self.each = r.for_each.as_ref();
+        self.each = r.for_each.as_deref();
         if !self.write_fields(out, &r.properties, cx, true, Some(r), inner, &mut n) {
             return false;
         }

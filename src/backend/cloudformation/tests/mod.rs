@@ -94,7 +94,7 @@ fn a_template_without_resources_is_an_error() {
     let conditional = Deployment {
         params: vec![env_param()],
         resources: vec![Resource {
-            condition: Some(eq(p("env"), s("production"))),
+            condition: Some(Box::new(eq(p("env"), s("production")))),
             ..resource("Q", "AWS::SQS::Queue", vec![])
         }],
         ..outputs_only
@@ -349,11 +349,11 @@ fn conditions_are_named_after_what_they_test_and_shared() {
         params: vec![env_param()],
         resources: vec![
             Resource {
-                condition: Some(is_prod.clone()),
+                condition: Some(Box::new(is_prod.clone())),
                 ..resource("Bastion", "AWS::EC2::Instance", vec![])
             },
             Resource {
-                condition: Some(eq(s("production"), p("env"))),
+                condition: Some(Box::new(eq(s("production"), p("env")))),
                 ..resource("BastionIp", "AWS::EC2::EIP", vec![])
             },
             resource(
@@ -403,23 +403,23 @@ fn compound_conditions_refer_to_their_parts() {
         params: vec![env_param(), param("backups", ParamType::Bool)],
         resources: vec![
             Resource {
-                condition: Some(bin(
+                condition: Some(Box::new(bin(
                     BinaryOp::And,
                     eq(p("env"), s("production")),
                     p("backups"),
-                )),
+                ))),
                 ..resource("Vault", "AWS::S3::Bucket", vec![])
             },
             Resource {
-                condition: Some(Expr::Not(Box::new(p("backups")))),
+                condition: Some(Box::new(Expr::Not(Box::new(p("backups"))))),
                 ..resource("Scratch", "AWS::S3::Bucket", vec![])
             },
             Resource {
-                condition: Some(Expr::Not(Box::new(bin(
+                condition: Some(Box::new(Expr::Not(Box::new(bin(
                     BinaryOp::Or,
                     eq(p("env"), s("production")),
                     p("backups"),
-                )))),
+                ))))),
                 ..resource("Other", "AWS::S3::Bucket", vec![])
             },
         ],
@@ -460,7 +460,7 @@ fn more_than_ten_operands_are_grouped() {
     let d = Deployment {
         params,
         resources: vec![Resource {
-            condition: Some(all),
+            condition: Some(Box::new(all)),
             ..resource("B", "AWS::S3::Bucket", vec![])
         }],
         ..deployment()
@@ -508,11 +508,14 @@ fn equality_of_booleans_and_conditional_operands() {
         params: vec![env_param(), param("flag", ParamType::Bool)],
         resources: vec![
             Resource {
-                condition: Some(eq(p("flag"), Expr::Bool(false))),
+                condition: Some(Box::new(eq(p("flag"), Expr::Bool(false)))),
                 ..resource("A", "AWS::S3::Bucket", vec![])
             },
             Resource {
-                condition: Some(eq(cond(p("flag"), s("x"), p("env")), s("production"))),
+                condition: Some(Box::new(eq(
+                    cond(p("flag"), s("x"), p("env")),
+                    s("production"),
+                ))),
                 ..resource("B", "AWS::S3::Bucket", vec![])
             },
         ],
@@ -826,7 +829,7 @@ fn sections_come_in_the_documented_order() {
             ..env_param()
         }],
         resources: vec![Resource {
-            condition: Some(eq(p("env"), s("production"))),
+            condition: Some(Box::new(eq(p("env"), s("production")))),
             ..resource(
                 "R",
                 "AWS::S3::Bucket",
@@ -868,7 +871,7 @@ fn output_is_identical_across_runs() {
         params: vec![env_param()],
         resources: (0..50)
             .map(|i| Resource {
-                condition: Some(eq(p("env"), s(&format!("e{}", i % 7)))),
+                condition: Some(Box::new(eq(p("env"), s(&format!("e{}", i % 7))))),
                 ..resource(&format!("Q{i}"), "AWS::SQS::Queue", vec![])
             })
             .collect(),
@@ -896,11 +899,11 @@ fn a_resource_written_as_text_is_its_tree_printed() {
         params: vec![env_param()],
         resources: vec![
             Resource {
-                condition: Some(is_staging.clone()),
+                condition: Some(Box::new(is_staging.clone())),
                 ..resource("Queue", "AWS::SQS::Queue", vec![])
             },
             Resource {
-                condition: Some(is_prod.clone()),
+                condition: Some(Box::new(is_prod.clone())),
                 depends_on: vec![rid("Queue")],
                 ..resource(
                     "App",

@@ -32,7 +32,7 @@ fn ordering_in_a_condition_is_an_error() {
     let d = Deployment {
         params: vec![param("n", ParamType::Int)],
         resources: vec![Resource {
-            condition: Some(bin(BinaryOp::Gt, p("n"), Expr::Int(2))),
+            condition: Some(Box::new(bin(BinaryOp::Gt, p("n"), Expr::Int(2)))),
             ..resource("Q", "AWS::SQS::Queue", vec![])
         }],
         ..deployment()
@@ -45,7 +45,7 @@ fn a_deploy_time_count_is_an_error() {
     let d = Deployment {
         params: vec![param("n", ParamType::Int)],
         resources: vec![Resource {
-            count: Some(p("n")),
+            count: Some(Box::new(p("n"))),
             ..resource(
                 "Q",
                 "AWS::SQS::Queue",
@@ -137,7 +137,7 @@ fn a_condition_cannot_read_a_resource() {
         resources: vec![
             resource("Vpc", "AWS::EC2::VPC", vec![]),
             Resource {
-                condition: Some(eq(attr("Vpc", "CidrBlock"), s("10.0.0.0/16"))),
+                condition: Some(Box::new(eq(attr("Vpc", "CidrBlock"), s("10.0.0.0/16")))),
                 ..resource("Q", "AWS::SQS::Queue", vec![])
             },
         ],

@@ -492,14 +492,14 @@ fn the_copies_of_a_counted_resource_are_a_splat_or_a_for_expression() {
         "openstack_networking_port_v2",
         vec![],
     );
-    port.count = Some(p("n"));
+    port.count = Some(Box::new(p("n")));
     let mut server = resource(
         "WebInstance",
         "web_instance",
         "openstack_compute_instance_v2",
         vec![("network", object(vec![("port", ref_to("WebPort"))]))],
     );
-    server.count = Some(p("n"));
+    server.count = Some(Box::new(p("n")));
     d.resources = vec![port, server];
     let ip = Expr::Index(
         Box::new(attr("WebPort", "all_fixed_ips")),
@@ -550,7 +550,7 @@ fn a_conditional_resource_has_a_count_and_is_read_at_index_0() {
         "aws_instance",
         vec![("ami", s("ami-1"))],
     );
-    bastion.condition = Some(is_prod.clone());
+    bastion.condition = Some(Box::new(is_prod.clone()));
     d.resources.push(bastion);
     let mut out = output(
         "ip",
@@ -596,7 +596,7 @@ fn an_index_inside_a_counted_resource_selects_from_the_value_of_its_copy() {
         "openstack_networking_port_v2",
         vec![],
     );
-    port.count = Some(p("n"));
+    port.count = Some(Box::new(p("n")));
     let address = Expr::Index(
         Box::new(attr("WebPort", "all_fixed_ips")),
         Box::new(Expr::Int(0)),
@@ -607,7 +607,7 @@ fn an_index_inside_a_counted_resource_selects_from_the_value_of_its_copy() {
         "openstack_lb_member_v2",
         vec![("address", address)],
     );
-    member.count = Some(p("n"));
+    member.count = Some(Box::new(p("n")));
     d.resources = vec![port, member];
     let json = clean(&d);
     // The member's copy reads its own port's first address, not port 0.
@@ -633,7 +633,7 @@ fn a_deploy_time_count_uses_count_index() {
             )]),
         )],
     );
-    web.count = Some(p("n"));
+    web.count = Some(Box::new(p("n")));
     let mut disk = resource(
         "Disk",
         "disk",
@@ -643,8 +643,8 @@ fn a_deploy_time_count_uses_count_index() {
             Expr::Index(Box::new(ref_to("Web")), Box::new(Expr::CountIndex)),
         )],
     );
-    disk.count = Some(p("n"));
-    disk.condition = Some(p("disks"));
+    disk.count = Some(Box::new(p("n")));
+    disk.condition = Some(Box::new(p("disks")));
     d.params.push(param("disks", ParamType::Bool));
     d.resources = vec![web, disk];
     d.outputs.push(output("ips", attr("Web", "private_ip")));
@@ -680,7 +680,7 @@ fn with_secret() -> Deployment {
 
 /// `r`, existing only when the secret `pw` is set: its count reads it.
 fn exists_if_secret(mut r: Resource) -> Resource {
-    r.condition = Some(bin(BinaryOp::Ne, p("pw"), s("")));
+    r.condition = Some(Box::new(bin(BinaryOp::Ne, p("pw"), s(""))));
     r
 }
 
@@ -756,7 +756,7 @@ fn a_value_known_after_apply_in_a_count_is_an_error() {
     for read in [ref_to("Net"), attr("Net", "arn"), attr("Sub", "vpc_id")] {
         let mut d = d.clone();
         let mut r = resource("X", "x", "aws_subnet", vec![]);
-        r.condition = reads(read);
+        r.condition = reads(read).map(Box::new);
         d.resources.push(sub.clone());
         d.resources.push(r);
         assert_eq!(codes_of(&d), ["E0554"]);
@@ -766,11 +766,11 @@ fn a_value_known_after_apply_in_a_count_is_an_error() {
     sub.properties
         .insert("cidr_block".into(), attr("Net", "cidr_block"));
     let mut r = resource("X", "x", "aws_subnet", vec![]);
-    r.condition = reads(attr("Net", "cidr_block"));
+    r.condition = reads(attr("Net", "cidr_block")).map(Box::new);
     let mut y = r.clone();
     y.id = "Y".into();
     y.snake = "y".into();
-    y.condition = reads(attr("Sub", "cidr_block"));
+    y.condition = reads(attr("Sub", "cidr_block")).map(Box::new);
     d.resources.extend([sub, r, y]);
     assert_eq!(codes_of(&d), Vec::<&str>::new());
 }
@@ -856,7 +856,7 @@ fn a_property_named_as_an_argument_replaces_it_in_its_place() {
         "aws_instance",
         vec![("ami", s("a")), ("count", Expr::Int(3))],
     );
-    r.condition = Some(Expr::Bool(false));
+    r.condition = Some(Box::new(Expr::Bool(false)));
     d.resources.push(r);
     let (json, _) = emit(&d);
     let body = json["resource"]["aws_instance"]["web"].as_object().unwrap();
@@ -888,7 +888,7 @@ fn bodies_whose_keys_may_meet_are_written_as_maps() {
         "aws_instance",
         vec![("count", Expr::Int(7)), ("ami", s("ami-2"))],
     );
-    db.condition = Some(p("on"));
+    db.condition = Some(Box::new(p("on")));
     d.resources.push(web);
     d.resources.push(db);
     let blocks = Expr::If(

@@ -514,7 +514,7 @@ fn shared_values_are_locals() {
         ));
     }
     let mut c = resource("C", "c", "aws_instance", vec![]);
-    c.condition = Some(is_prod);
+    c.condition = Some(Box::new(is_prod));
     d.resources.push(c);
     let json = clean(&d);
     assert_eq!(
@@ -544,7 +544,7 @@ fn values_reading_a_copy_or_a_conditional_resource_stay_inline() {
     let mut d = deployment(Target::TerraformAws);
     d.params.push(param("p", ParamType::Bool));
     let mut x = resource("X", "x", "aws_instance", vec![]);
-    x.condition = Some(p("p"));
+    x.condition = Some(Box::new(p("p")));
     d.resources.push(x);
     let name = interp(vec![text("x-"), part(attr("X", "id")), text("-y")]);
     d.outputs = vec![output("a", name.clone()), output("b", name)];
