@@ -14,7 +14,11 @@ use rustc_hash::FxBuildHasher;
 
 /// The IR's maps: in insertion order, with a hasher cheaper than SipHash
 /// for their many small keys.
-pub type Map<V> = IndexMap<String, V, FxBuildHasher>;
+pub type Map<V> = IndexMap<Key, V, FxBuildHasher>;
+
+/// A key of the IR's maps: shared, since a large program's resources
+/// repeat the same few property names tens of thousands of times.
+pub type Key = Arc<str>;
 
 use std::sync::Arc;
 
@@ -305,10 +309,7 @@ impl Resource {
             id: id.into(),
             snake: snake.into(),
             type_name: type_name.into(),
-            properties: properties
-                .into_iter()
-                .map(|(k, v)| (k.to_string(), v))
-                .collect(),
+            properties: properties.into_iter().map(|(k, v)| (k.into(), v)).collect(),
             depends_on: Vec::new(),
             condition: None,
             count: None,

@@ -1067,7 +1067,7 @@ impl<'d> Splitter<'d> {
                     Given::Read(old, key) => read(*old, key),
                     Given::ReadList(list_read) => read_list(list_read),
                 };
-                r.properties.insert(param.name.clone(), value);
+                r.properties.insert(param.name.as_str().into(), value);
             }
             let mut after: Vec<ResourceId> = child
                 .after

@@ -95,12 +95,7 @@ fn part(e: Expr) -> Part {
 }
 
 fn object(fields: Vec<(&str, Expr)>) -> Expr {
-    Expr::object(
-        fields
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect(),
-    )
+    Expr::object(fields.into_iter().map(|(k, v)| (k.into(), v)).collect())
 }
 
 fn tags(name: Expr) -> Expr {

@@ -55,12 +55,7 @@ fn attr(id: &str, attribute: &str) -> Expr {
 }
 
 fn object(fields: Vec<(&str, Expr)>) -> Expr {
-    Expr::object(
-        fields
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect(),
-    )
+    Expr::object(fields.into_iter().map(|(k, v)| (k.into(), v)).collect())
 }
 
 fn eq(a: Expr, b: Expr) -> Expr {

@@ -72,12 +72,7 @@ fn cond(c: Expr, a: Expr, b: Expr) -> Expr {
 }
 
 fn obj(fields: Vec<(&str, Expr)>) -> Expr {
-    Expr::object(
-        fields
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect(),
-    )
+    Expr::object(fields.into_iter().map(|(k, v)| (k.into(), v)).collect())
 }
 
 fn interp(parts: Vec<Part>) -> Expr {

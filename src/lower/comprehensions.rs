@@ -50,7 +50,7 @@ impl<'p> Expander<'p> {
                 entries
                     .into_iter()
                     .filter_map(|(k, v)| match (k, v) {
-                        (Val::Str(k), Some(v)) => Some((k, v)),
+                        (Val::Str(k), Some(v)) => Some((self.key(&k), v)),
                         _ => None,
                     })
                     .collect(),
@@ -75,7 +75,7 @@ impl<'p> Expander<'p> {
                 .collect(),
             Val::Object(fields) => Rc::unwrap_or_clone(fields)
                 .into_iter()
-                .map(|(k, v)| (Val::Str(k), v))
+                .map(|(k, v)| (Val::Str(k.to_string()), v))
                 .collect(),
             Val::Null => Vec::new(),
             _ => {

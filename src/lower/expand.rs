@@ -144,7 +144,9 @@ pub struct Expander<'p> {
     pub(super) key_data: Vec<u32>,
     /// A native resource's properties as they are lowered, before its map
     /// is made with room for exactly those not null (`native`).
-    pub(super) made_properties: Vec<(String, ir::Expr)>,
+    pub(super) made_properties: Vec<(ir::Key, ir::Expr)>,
+    /// Every map key made so far, each held once and shared (`key`).
+    pub(super) map_keys: HashSet<ir::Key>,
     /// Reused by `instantiate`.
     pub(super) path_buffer: Path<'p>,
     pub(super) key_buffer: Key,
@@ -194,6 +196,7 @@ impl<'p> Expander<'p> {
             keys: Vec::new(),
             key_data: Vec::new(),
             made_properties: Vec::new(),
+            map_keys: HashSet::default(),
             path_buffer: Vec::new(),
             key_buffer: Vec::new(),
             key_buffer_vals: Vec::new(),
@@ -210,6 +213,17 @@ impl<'p> Expander<'p> {
             spent: Spent::default(),
             diagnostics: Vec::new(),
         }
+    }
+
+    /// `name` as a key of the IR's maps: the one copy of it made before,
+    /// shared, or a new one.
+    pub(super) fn key(&mut self, name: &str) -> ir::Key {
+        if let Some(key) = self.map_keys.get(name) {
+            return key.clone();
+        }
+        let key = ir::Key::from(name);
+        self.map_keys.insert(key.clone());
+        key
     }
 
     pub(super) fn frame(&mut self) -> &mut Frame<'p> {

@@ -34,7 +34,7 @@ impl<'p> Expander<'p> {
             ExprKind::Object(props) => ir::Expr::Object(ir_fields(
                 props
                     .iter()
-                    .map(|p| (p.key.name.clone(), self.property(&p.value))),
+                    .map(|p| (self.key(&p.key.name), self.property(&p.value))),
                 true,
             )),
             _ => self.expr(expr).into_property(),
@@ -358,7 +358,8 @@ impl<'p> Expander<'p> {
                 let mut fields = Fields::with_capacity_and_hasher(props.len(), FxBuildHasher);
                 for p in props {
                     let v = self.expr(&p.value);
-                    fields.insert(p.key.name.clone(), v);
+                    let k = self.key(&p.key.name);
+                    fields.insert(k, v);
                 }
                 Val::object(fields)
             }
@@ -774,7 +775,7 @@ fn index_val(
                     | Val::Number(_)
                     | Val::Str(_)
                     | Val::Deploy(_)),
-                ) = fields.get(k)
+                ) = fields.get(k.as_str())
             {
                 return field.clone();
             }
@@ -782,7 +783,9 @@ fn index_val(
                 return folded;
             }
             match (base, index) {
-                (Val::Object(fields), Val::Str(k)) => fields.get(&k).cloned().unwrap_or(Val::Null),
+                (Val::Object(fields), Val::Str(k)) => {
+                    fields.get(k.as_str()).cloned().unwrap_or(Val::Null)
+                }
                 _ => Val::Null,
             }
         }

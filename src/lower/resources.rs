@@ -127,7 +127,7 @@ impl<'p> Expander<'p> {
             Val::Object(fields) => {
                 let pairs = Rc::unwrap_or_clone(fields)
                     .into_iter()
-                    .map(|(k, v)| (Val::Str(k), v))
+                    .map(|(k, v)| (Val::Str(k.to_string()), v))
                     .collect();
                 let by = Naming::MapKey;
                 Val::list(self.copies(r, guard, path, key, pairs, 0, condition, by))
@@ -949,7 +949,7 @@ impl<'p> Expander<'p> {
             }
             let value = self.remembered_property(&property.value);
             if !matches!(value, ir::Expr::Null) {
-                made.push((property.key.name.clone(), value));
+                made.push((self.key(&property.key.name), value));
             }
         }
         let mut properties = ir::Map::with_capacity_and_hasher(made.len(), Default::default());

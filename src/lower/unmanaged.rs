@@ -61,7 +61,7 @@ impl<'p> Expander<'p> {
                 (None, None) => return Val::Null,
             };
             let mut fields = Fields::default();
-            fields.insert("id".to_string(), value);
+            fields.insert("id".into(), value);
             return Val::Object(Rc::new(fields));
         }
         let type_name = schema.name.strip_prefix("data.").unwrap_or(&schema.name);

@@ -11,7 +11,7 @@ use crate::ir;
 use crate::sema::eval::Value;
 
 /// The fields of an object during lowering, in order.
-pub type Fields = IndexMap<String, Val, FxBuildHasher>;
+pub type Fields = IndexMap<ir::Key, Val, FxBuildHasher>;
 
 /// A value during lowering.
 #[derive(Clone, Debug)]
@@ -148,7 +148,7 @@ impl Val {
             Value::Object(fields) => Val::object(
                 fields
                     .into_iter()
-                    .map(|(k, v)| (k, Val::from_value(v)))
+                    .map(|(k, v)| (k.into(), Val::from_value(v)))
                     .collect(),
             ),
         }
@@ -168,7 +168,7 @@ impl Val {
             Val::Object(fields) => Value::Object(
                 fields
                     .iter()
-                    .map(|(k, v)| Some((k.clone(), v.to_value()?)))
+                    .map(|(k, v)| Some((k.to_string(), v.to_value()?)))
                     .collect::<Option<_>>()?,
             ),
             Val::Gone => Value::Null,
@@ -325,13 +325,13 @@ fn object(
     convert: fn(Val) -> ir::Expr,
     pruned: bool,
 ) -> Box<ir::Map<ir::Expr>> {
-    let converted: Vec<(String, ir::Expr)> = match Rc::try_unwrap(fields) {
+    let converted: Vec<(ir::Key, ir::Expr)> = match Rc::try_unwrap(fields) {
         Ok(fields) => (fields.into_iter()).map(|(k, v)| (k, convert(v))).collect(),
         Err(shared) => (shared.iter())
             .map(|(k, v)| (k.clone(), convert(v.clone())))
             .collect(),
     };
-    let kept = |(_, v): &(String, ir::Expr)| !pruned || !matches!(v, ir::Expr::Null);
+    let kept = |(_, v): &(ir::Key, ir::Expr)| !pruned || !matches!(v, ir::Expr::Null);
     let mut out = ir::Map::with_capacity_and_hasher(
         converted.iter().filter(|f| kept(f)).count(),
         Default::default(),
@@ -343,7 +343,7 @@ fn object(
 /// An IR object of `fields`, in order, a repeated key keeping its first
 /// place and its last value; `pruned`, without the fields that end null.
 pub(super) fn ir_fields(
-    fields: impl ExactSizeIterator<Item = (String, ir::Expr)>,
+    fields: impl ExactSizeIterator<Item = (ir::Key, ir::Expr)>,
     pruned: bool,
 ) -> Box<ir::Map<ir::Expr>> {
     let mut out = ir::Map::with_capacity_and_hasher(fields.len(), Default::default());

@@ -247,7 +247,7 @@ pub fn member_templates<T>(
                 for (param, given) in m.params.iter().zip(&m.given) {
                     let mut value = given.clone();
                     map(&mut value);
-                    group.properties.insert(param.name.clone(), value);
+                    group.properties.insert(param.name.as_str().into(), value);
                 }
                 let mut count = first.count.clone();
                 count.iter_mut().for_each(|c| map(c));

@@ -107,7 +107,7 @@ impl<'d> Emitter<'d> {
                         let v = mapping_value(value);
                         match v {
                             Some(v) => out.push((Cow::Owned(pascal_case(name)), v)),
-                            None if name == field => {
+                            None if **name == *field => {
                                 return Err(format!(
                                     "field `{field}` holds a value that is not text, a number, a boolean or a list of them"
                                 ));
@@ -132,7 +132,7 @@ impl<'d> Emitter<'d> {
                 break;
             }
             match entry(value) {
-                Ok(v) => mapping.push((Cow::from(k.as_str()), v)),
+                Ok(v) => mapping.push((Cow::from(&**k), v)),
                 Err(why) => {
                     problem = Some(why);
                     break;

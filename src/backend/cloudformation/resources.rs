@@ -20,12 +20,13 @@ use crate::backend::note_uses;
 /// schema's `image`: a property, then fields of the objects it holds).
 fn image_of(r: &Resource) -> Option<&Expr> {
     let (property, fields) = r.facts.image_property.as_deref()?.split_first()?;
-    fields
-        .iter()
-        .try_fold(r.properties.get(property)?, |value, field| match value {
-            Expr::Object(object) => object.get(field),
+    fields.iter().try_fold(
+        r.properties.get(property.as_str())?,
+        |value, field| match value {
+            Expr::Object(object) => object.get(field.as_str()),
             _ => None,
-        })
+        },
+    )
 }
 
 /// The params read as they are by an EC2 image id property.
@@ -86,7 +87,7 @@ impl<'d> Emitter<'d> {
             }
             site.owner = name;
             let value = self.value(value, &site);
-            properties.push((Cow::from(name.as_str()), value));
+            properties.push((Cow::from(&**name), value));
         }
         let mut out = self.resource_head(r, condition, &site);
         if let Some(file) = &r.stack {

@@ -208,7 +208,7 @@ impl<'d> Emitter<'d> {
                 for (key, value) in fields.iter() {
                     if !matches!(value, Expr::Null) {
                         let value = self.value(value, site);
-                        out.push((Cow::from(key.as_str()), value));
+                        out.push((Cow::from(&**key), value));
                     }
                 }
                 Json::Object(out)
@@ -332,7 +332,7 @@ impl<'d> Emitter<'d> {
                     }
                     json::write_key(out, n, depth + 1, key);
                     n += 1;
-                    if key == "Condition" || key == "Fn::If" {
+                    if matches!(&**key, "Condition" | "Fn::If") {
                         // Keys the source map's walk reads conditions from.
                         let value = self.value(value, site);
                         let target = self.deployment.target;

@@ -28,10 +28,10 @@ pub fn cnames_to_addresses(
         let Some(record) = &r.facts.dns_record else {
             continue;
         };
-        if r.properties.get(&record.type_property) != Some(&Expr::String("CNAME".into())) {
+        if r.properties.get(record.type_property.as_str()) != Some(&Expr::String("CNAME".into())) {
             continue;
         }
-        let Some(Expr::List(values)) = r.properties.get(&record.records) else {
+        let Some(Expr::List(values)) = r.properties.get(record.records.as_str()) else {
             continue;
         };
         let Some((id, attribute)) = values.iter().find_map(|v| address_read(v, &is_address)) else {

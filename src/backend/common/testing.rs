@@ -95,10 +95,7 @@ pub fn part(e: Expr) -> Part {
 
 pub fn object(fields: Vec<(&str, Expr)>) -> Expr {
     Expr::Object(Box::new(
-        fields
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v))
-            .collect(),
+        fields.into_iter().map(|(k, v)| (k.into(), v)).collect(),
     ))
 }
 

@@ -1,6 +1,8 @@
 //! `conditions`: deploy-time booleans as condition functions, named after
 //! what they test (`env_is_production`), deduplicated, in order of first use.
 
+use std::borrow::Cow;
+
 use crate::backend::common::names::{first_free, snake_case};
 use crate::builtins::Builtin;
 use crate::ir::{Context, Expr};
@@ -180,7 +182,7 @@ impl<'d> Emitter<'d> {
             Expr::Object(fields) => {
                 let mut out = Vec::with_capacity(fields.len());
                 for (key, value) in fields.iter() {
-                    out.push((key.into(), self.condition_value(value)?));
+                    out.push((Cow::from(&**key), self.condition_value(value)?));
                 }
                 Json::Object(out)
             }

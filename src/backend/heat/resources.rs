@@ -2,6 +2,8 @@
 //! deploy-time count), its properties, dependencies and deletion policy;
 //! each output with its condition.
 
+use std::borrow::Cow;
+
 use std::ops::Range;
 
 use crate::backend::common::exports;
@@ -93,7 +95,7 @@ impl<'d> Emitter<'d> {
                 in_group: false,
                 nullable: true,
             };
-            if !self.written_as_text(value) || key == "condition" || key == "if" {
+            if !self.written_as_text(value) || matches!(&**key, "condition" | "if") {
                 if let Some(value) = self.property(value, site) {
                     json::write_key(out, count, depth + 2, key);
                     count += 1;
@@ -178,7 +180,7 @@ impl<'d> Emitter<'d> {
                 nullable: true,
             };
             if let Some(value) = self.property(value, site) {
-                properties.push((key.into(), value));
+                properties.push((Cow::from(&**key), value));
             }
         }
         let mut out: Entries = Vec::with_capacity(6);

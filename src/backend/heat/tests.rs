@@ -367,7 +367,7 @@ fn a_value_absent_under_a_condition_is_a_two_argument_if() {
         ("admin_pass", cond(p("debug"), Expr::Null, p("password"))),
         (
             "metadata",
-            Expr::object(crate::ir::Map::from_iter([("role".to_string(), s("web"))])),
+            Expr::object(crate::ir::Map::from_iter([("role".into(), s("web"))])),
         ),
         ("config_drive", cond(p("debug"), Expr::Null, Expr::Null)),
     ]);
@@ -410,11 +410,11 @@ fn a_condition_known_where_a_value_is_written_is_not_tested_again() {
                 cond(
                     p("debug"),
                     Expr::object(crate::ir::Map::from_iter([(
-                        "level".to_string(),
+                        "level".into(),
                         cond(p("debug"), s("verbose"), s("quiet")),
                     )])),
                     Expr::object(crate::ir::Map::from_iter([(
-                        "shown".to_string(),
+                        "shown".into(),
                         Expr::Not(Box::new(p("debug"))),
                     )])),
                 ),
@@ -627,7 +627,7 @@ fn a_deploy_time_count_is_a_resource_group() {
         (
             "metadata",
             Expr::object(crate::ir::Map::from_iter([(
-                "index".to_string(),
+                "index".into(),
                 Expr::CountIndex,
             )])),
         ),
@@ -704,21 +704,21 @@ fn functions_with_a_heat_form() {
             "value_specs",
             Expr::object(crate::ir::Map::from_iter([
                 (
-                    "joined".to_string(),
+                    "joined".into(),
                     Expr::Call(
                         Builtin::from_name("join").expect("a built-in"),
                         vec![s(","), p("zones")],
                     ),
                 ),
                 (
-                    "split".to_string(),
+                    "split".into(),
                     Expr::Call(
                         Builtin::from_name("split").expect("a built-in"),
                         vec![s(","), p("csv")],
                     ),
                 ),
                 (
-                    "second".to_string(),
+                    "second".into(),
                     index(
                         Expr::Call(
                             Builtin::from_name("split").expect("a built-in"),
@@ -728,39 +728,39 @@ fn functions_with_a_heat_form() {
                     ),
                 ),
                 (
-                    "all".to_string(),
+                    "all".into(),
                     Expr::Call(
                         Builtin::from_name("concat").expect("a built-in"),
                         vec![p("zones"), Expr::List(vec![s("nova")])],
                     ),
                 ),
                 (
-                    "has".to_string(),
+                    "has".into(),
                     Expr::Call(
                         Builtin::from_name("contains").expect("a built-in"),
                         vec![p("zones"), s("nova")],
                     ),
                 ),
                 (
-                    "dashed".to_string(),
+                    "dashed".into(),
                     Expr::Call(
                         Builtin::from_name("replace").expect("a built-in"),
                         vec![p("csv"), s(","), s("-")],
                     ),
                 ),
                 (
-                    "first".to_string(),
+                    "first".into(),
                     Expr::Call(
                         Builtin::from_name("element").expect("a built-in"),
                         vec![p("zones"), Expr::Int(0)],
                     ),
                 ),
                 (
-                    "tag".to_string(),
+                    "tag".into(),
                     Expr::Member(Box::new(p("tags")), "owner".into()),
                 ),
-                ("stack".to_string(), Expr::Context(Context::StackName)),
-                ("project".to_string(), Expr::Context(Context::AccountId)),
+                ("stack".into(), Expr::Context(Context::StackName)),
+                ("project".into(), Expr::Context(Context::AccountId)),
             ])),
         )],
     );
@@ -793,9 +793,9 @@ fn functions_with_a_heat_form() {
 #[test]
 fn a_literal_map_indexed_by_a_param_is_a_chain_of_ifs() {
     let flavors = Expr::object(crate::ir::Map::from_iter([
-        ("small".to_string(), s("m1.small")),
-        ("medium".to_string(), s("m1.medium")),
-        ("large".to_string(), s("m1.large")),
+        ("small".into(), s("m1.small")),
+        ("medium".into(), s("m1.medium")),
+        ("large".into(), s("m1.large")),
     ]));
     let web = resource(
         "Web",
@@ -975,7 +975,7 @@ fn selecting_by_the_index_of_a_copy_is_an_error() {
     let mut servers = server(vec![(
         "networks",
         Expr::List(vec![Expr::object(crate::ir::Map::from_iter([(
-            "port".to_string(),
+            "port".into(),
             index(ref_to("Port"), Expr::CountIndex),
         )]))]),
     )]);

@@ -1,6 +1,8 @@
 //! Values as HOT functions: `get_param`, `get_resource`, `get_attr` with
 //! paths, `if`, selections from literals and the functions with a Heat form.
 
+use std::borrow::Cow;
+
 use crate::backend::{write_noted, write_noted_entry};
 use crate::builtins::Builtin;
 use crate::diagnostics::codes;
@@ -155,7 +157,7 @@ impl<'d> Emitter<'d> {
                     }
                     json::write_key(out, n, depth + 1, key);
                     n += 1;
-                    if key == "condition" || key == "if" {
+                    if matches!(&**key, "condition" | "if") {
                         // Keys the source map's walk reads conditions from.
                         let value = self.value(value, site)?;
                         let target = self.deployment.target;
@@ -210,7 +212,7 @@ impl<'d> Emitter<'d> {
                     if matches!(value, Expr::Null) {
                         continue;
                     }
-                    out.push((key.into(), self.value(value, site)?));
+                    out.push((Cow::from(&**key), self.value(value, site)?));
                 }
                 Json::Object(out)
             }
@@ -543,7 +545,7 @@ impl<'d> Emitter<'d> {
             }
             Expr::Object(fields) => {
                 if let Expr::String(field) = key {
-                    return match (fields.get(field), default) {
+                    return match (fields.get(field.as_str()), default) {
                         (Some(value), _) => self.value(value, site),
                         (None, Some(default)) => self.value(default, site),
                         (None, None) => {
@@ -553,7 +555,7 @@ impl<'d> Emitter<'d> {
                 }
                 fields
                     .iter()
-                    .map(|(k, v)| (Expr::String(k.clone()), v))
+                    .map(|(k, v)| (Expr::String(k.to_string()), v))
                     .collect()
             }
             Expr::Call(Builtin::Split, args) if args.len() == 2 && default.is_none() => {

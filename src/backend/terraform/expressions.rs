@@ -326,12 +326,11 @@ impl<'d> Emitter<'d> {
                 }
                 let mut entries = Vec::new();
                 for (k, v) in fields.iter() {
-                    let key =
-                        if is_simple_name(k) && !matches!(k.as_str(), "true" | "false" | "null") {
-                            k.clone()
-                        } else {
-                            quote(k)
-                        };
+                    let key = if is_simple_name(k) && !matches!(&**k, "true" | "false" | "null") {
+                        k.to_string()
+                    } else {
+                        quote(k)
+                    };
                     let v = self.render(v, cx).0;
                     entries.push(format!("{key} = {v}"));
                 }

@@ -267,7 +267,7 @@ impl<'d> Emitter<'d> {
             if matches!(escape_template(key), Cow::Owned(_)) {
                 return false;
             }
-            named_dynamic |= key == "dynamic";
+            named_dynamic |= &**key == "dynamic";
             match self.shape(value, blocks) {
                 Shape::Blocks(alternatives) => {
                     let (fixed, conditional) = self.block_values(alternatives, cx, resource);
@@ -276,7 +276,7 @@ impl<'d> Emitter<'d> {
                         *n += 1;
                         json::write(out, &Json::Array(fixed), depth);
                     }
-                    dynamic.push((key.as_str().into(), conditional));
+                    dynamic.push((Cow::from(&**key), conditional));
                 }
                 shape => {
                     json::write_key(out, *n, depth, key);
@@ -400,7 +400,9 @@ impl<'d> Emitter<'d> {
         let (skip, identifier, named_after) = match &r.facts.final_snapshot {
             None => return,
             Some(FinalSnapshot::Flag(flag)) => {
-                if r.deletion == Some(Deletion::Snapshot) && !r.properties.contains_key(flag) {
+                if r.deletion == Some(Deletion::Snapshot)
+                    && !r.properties.contains_key(flag.as_str())
+                {
                     body.push((flag.as_str().into(), true.into()));
                 }
                 return;
@@ -411,7 +413,9 @@ impl<'d> Emitter<'d> {
                 named_after,
             }) => (skip, identifier, named_after),
         };
-        if r.properties.contains_key(skip) || r.properties.contains_key(identifier) {
+        if r.properties.contains_key(skip.as_str())
+            || r.properties.contains_key(identifier.as_str())
+        {
             return;
         }
         body.push((skip.as_str().into(), (!keep_data).into()));
@@ -419,7 +423,7 @@ impl<'d> Emitter<'d> {
             return;
         }
         // Snapshot names are letters, digits and single hyphens.
-        let name = match r.properties.get(named_after) {
+        let name = match r.properties.get(named_after.as_str()) {
             Some(identifier) => Expr::Interp(vec![
                 Part::Expr(identifier.clone()),
                 Part::Text("-final".into()),
@@ -537,7 +541,7 @@ impl<'d> Emitter<'d> {
                         escaped |= matches!(key, Cow::Owned(_));
                         out.push((key, Json::Array(fixed)));
                     }
-                    dynamic.push((key.into(), conditional));
+                    dynamic.push((Cow::from(&**key), conditional));
                 }
                 shape => {
                     let v = self.value_shaped(value, shape, cx, blocks, resource);
