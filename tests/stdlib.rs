@@ -315,3 +315,34 @@ fn every_portable_param_is_read_or_refused_on_every_target() {
         "params no lowering reads nor refuses: {unread:#?}"
     );
 }
+
+/// A stdlib file read for one target (`parse_for`, as a build reads it) is
+/// the whole file's tree with the other targets' blocks emptied: the same
+/// declarations, the same blocks in the same places, the target's own block
+/// whole.
+#[test]
+fn a_file_read_for_one_target_keeps_every_block_and_reads_only_its_own() {
+    let mut skipped = 0;
+    for (path, text) in infra::stdlib::files().filter(|(p, _)| p.starts_with("portable/")) {
+        for target in infra::ir::Target::ALL {
+            let (mut whole, _) = infra::syntax::parse(FileId(0), &text);
+            let (read, diagnostics) = infra::syntax::parse_for(FileId(0), &text, &[target.name()]);
+            assert!(diagnostics.is_empty(), "{path}: {diagnostics:#?}");
+            for item in &mut whole.items {
+                let ItemKind::Component(component) = &mut item.kind else {
+                    continue;
+                };
+                for inner in &mut component.items {
+                    if let ItemKind::Target(block) = &mut inner.kind
+                        && block.target.name != target.name()
+                    {
+                        skipped += block.items.len();
+                        block.items.clear();
+                    }
+                }
+            }
+            assert_eq!(whole.items, read.items, "{path} for {}", target.name());
+        }
+    }
+    assert!(skipped > 0, "no target block was left out");
+}

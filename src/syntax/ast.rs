@@ -177,7 +177,8 @@ pub struct Component {
     pub items: Vec<Item>,
 }
 
-/// `target heat { ... }`.
+/// `target heat { ... }`. Its `items` are left empty, unread, in a stdlib
+/// file read for a build for other targets ([`crate::syntax::parse_for`]).
 #[derive(Clone, Debug, PartialEq)]
 pub struct TargetBlock {
     pub target: Ident,

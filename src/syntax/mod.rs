@@ -28,11 +28,27 @@ pub use lower::{MAX_EXPR_DEPTH, MAX_EXPR_TREE};
 /// (every file with an error, and a few valid ones it is unsure of) by pest,
 /// whose tree is the same and whose diagnostics are the ones reported.
 pub fn parse(file: FileId, text: &str) -> (SourceFile, Vec<Diagnostic>) {
+    parse_targets(file, text, None)
+}
+
+/// [`parse`] for a build for `targets` alone (by name, `terraform-aws`):
+/// the `target` blocks of other targets are skipped unread, each kept with
+/// no items, so that a component still shows which targets it has a form
+/// on. For the stdlib's files, which hold a block for every target.
+pub fn parse_for(file: FileId, text: &str, targets: &[&str]) -> (SourceFile, Vec<Diagnostic>) {
+    parse_targets(file, text, Some(targets))
+}
+
+fn parse_targets(
+    file: FileId,
+    text: &str,
+    targets: Option<&[&str]>,
+) -> (SourceFile, Vec<Diagnostic>) {
     let starts = match scan::scan(file, text) {
         Ok(starts) => starts,
         Err(error) => return empty(file, text, vec![errors::scan_error(error)]),
     };
-    match fast::parse(file, text, &starts) {
+    match fast::parse(file, text, &starts, targets) {
         Some(tree) => (tree, Vec::new()),
         None => parse_chunks(file, text, &starts),
     }
@@ -51,7 +67,7 @@ pub fn parse_with_pest(file: FileId, text: &str) -> (SourceFile, Vec<Diagnostic>
 #[doc(hidden)]
 pub fn parse_fast(file: FileId, text: &str) -> Option<SourceFile> {
     let starts = scan::scan(file, text).ok()?;
-    fast::parse(file, text, &starts)
+    fast::parse(file, text, &starts, None)
 }
 
 fn empty(file: FileId, text: &str, diagnostics: Vec<Diagnostic>) -> (SourceFile, Vec<Diagnostic>) {

@@ -217,6 +217,71 @@ fn scan_into(file: FileId, text: &str, starts: &mut Vec<usize>) -> Option<ScanEr
     None
 }
 
+/// Where the bracketed block opening at `open` (`{`, `(` or `[`) ends: just
+/// past its closing bracket, strings, interpolations and comments within
+/// it read as [`scan`] reads them. `None` when it does not close, which a
+/// text [`scan`] accepted always does.
+pub(super) fn block_end(bytes: &[u8], open: usize) -> Option<usize> {
+    // Brackets and interpolations open; `Some(multiline)` where each
+    // interpolation returns to its string.
+    let mut stack: Vec<Option<bool>> = Vec::new();
+    let mut in_string: Option<bool> = None;
+    let mut i = open;
+    while i < bytes.len() {
+        if let Some(multiline) = in_string {
+            match bytes[i] {
+                b'\\' => i += 2,
+                b'"' if multiline && bytes[i..].starts_with(b"\"\"\"") => {
+                    in_string = None;
+                    i += 3;
+                }
+                b'"' if !multiline => {
+                    in_string = None;
+                    i += 1;
+                }
+                b'$' if bytes.get(i + 1) == Some(&b'{') => {
+                    stack.push(Some(multiline));
+                    in_string = None;
+                    i += 2;
+                }
+                _ => i += 1,
+            }
+            continue;
+        }
+        match bytes[i] {
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                let close = bytes[i + 2..].windows(2).position(|w| w == b"*/")?;
+                i += close + 4;
+                continue;
+            }
+            b'"' => {
+                let multiline = bytes[i..].starts_with(b"\"\"\"");
+                in_string = Some(multiline);
+                i += if multiline { 3 } else { 1 };
+                continue;
+            }
+            b'(' | b'[' | b'{' => stack.push(None),
+            b')' | b']' | b'}' => {
+                if let Some(Some(multiline)) = stack.pop() {
+                    in_string = Some(multiline);
+                }
+                if stack.is_empty() {
+                    return Some(i + 1);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -264,6 +329,16 @@ mod tests {
     #[test]
     fn comment_markers_inside_strings_are_text() {
         assert_eq!(scan_str(r#"let a = "http://x/*y""#), None);
+    }
+
+    #[test]
+    fn a_block_ends_at_its_own_bracket() {
+        let text = r#"{ a = "}" b = "${ {x = "}"}.x }" /* } */ // }
+  c = { d = """
+} ${"}"} """ } } tail"#;
+        let end = block_end(text.as_bytes(), 0).unwrap();
+        assert_eq!(&text[end..], " tail");
+        assert_eq!(block_end(b"{ \"}\" ", 0), None);
     }
 
     #[test]

@@ -130,7 +130,14 @@ impl Checker<'_> {
         }
         let text = stdlib::source(path)?;
         let file = self.db.add(stdlib::display_name(path), None, text);
-        let (ast, diagnostics) = syntax::parse(file, self.db.text(file));
+        // Built for some targets only, the other targets' blocks (most of a
+        // portable namespace) are neither checked nor lowered: not read.
+        let (ast, diagnostics) = if self.lazy_stdlib && !self.targets.is_empty() {
+            let targets: Vec<&str> = self.targets.iter().map(|t| t.name()).collect();
+            syntax::parse_for(file, self.db.text(file), &targets)
+        } else {
+            syntax::parse(file, self.db.text(file))
+        };
         // The stdlib is tested to parse cleanly; report anyway rather than hide.
         self.diagnostics.extend(diagnostics);
         // The stdlib's own names are checked by its tests, not reported to

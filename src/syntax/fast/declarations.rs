@@ -265,6 +265,19 @@ impl<'t> Parser<'t> {
         self.skip();
         let target = self.target_name()?;
         self.skip();
+        if self
+            .targets
+            .is_some_and(|wanted| !wanted.contains(&target.name.as_str()))
+        {
+            if !self.at(b"{") {
+                return None;
+            }
+            self.pos = super::super::scan::block_end(self.bytes, self.pos)?;
+            return Some(TargetBlock {
+                target,
+                items: Vec::new(),
+            });
+        }
         self.eat(b"{")?;
         self.skip();
         let items = self.repeat(Self::target_item);

@@ -97,8 +97,14 @@ fn is_declaration_word(word: &[u8]) -> bool {
 const PARALLEL_MIN_BYTES: usize = 256 * 1024;
 
 /// Parses `text`, already scanned into chunks starting at `starts`, or
-/// returns `None` when the pest path would report anything.
-pub fn parse(file: FileId, text: &str, starts: &[usize]) -> Option<SourceFile> {
+/// returns `None` when the pest path would report anything. With
+/// `targets`, the `target` blocks of other targets are skipped, left empty.
+pub fn parse(
+    file: FileId,
+    text: &str,
+    starts: &[usize],
+    targets: Option<&[&str]>,
+) -> Option<SourceFile> {
     // Chunks are independent: a large file's second half is read on another
     // thread while this one reads the first.
     let split = (text.len() >= PARALLEL_MIN_BYTES)
@@ -106,13 +112,14 @@ pub fn parse(file: FileId, text: &str, starts: &[usize]) -> Option<SourceFile> {
         .filter(|&at| at > 0 && at < starts.len())
         .filter(|_| several_cores());
     let (items, comments) = match split {
-        None => parse_chunks(file, text, starts, text.len(), starts.len())?,
+        None => parse_chunks(file, text, starts, text.len(), starts.len(), targets)?,
         Some(at) => {
-            let second_half = || parse_chunks(file, text, &starts[at..], text.len(), 0);
+            let second_half = || parse_chunks(file, text, &starts[at..], text.len(), 0, targets);
             let (first, second) = std::thread::scope(|scope| {
                 let thread = std::thread::Builder::new().spawn_scoped(scope, second_half);
                 // Room for both halves' items, which the second joins.
-                let first = parse_chunks(file, text, &starts[..at], starts[at], starts.len());
+                let first =
+                    parse_chunks(file, text, &starts[..at], starts[at], starts.len(), targets);
                 let second = match thread {
                     // A parse that panicked is a bug; pest still gets the file.
                     Ok(thread) => thread.join().ok().flatten(),
@@ -156,6 +163,7 @@ fn parse_chunks(
     starts: &[usize],
     last_end: usize,
     capacity: usize,
+    targets: Option<&[&str]>,
 ) -> Option<(Vec<Item>, Vec<Comment>)> {
     let mut parser = Parser {
         file,
@@ -168,6 +176,7 @@ fn parse_chunks(
         stack_base: 0,
         open_properties: Vec::new(),
         open_items: Vec::new(),
+        targets,
     };
     parser.stack_base = stack_address();
     // Growing a vector of large items costs more than guessing its size.
@@ -213,6 +222,8 @@ struct Parser<'t> {
     /// a vector grown one push at a time is mostly empty room.
     open_properties: Vec<Property>,
     open_items: Vec<Expr>,
+    /// The targets whose `target` blocks are read; `None`: every target's.
+    targets: Option<&'t [&'t str]>,
 }
 
 fn is_ident_char(b: u8) -> bool {
