@@ -329,14 +329,16 @@ impl<'p> Expander<'p> {
         for (new, &old) in order.iter().enumerate() {
             moved_to[old] = new as u32;
         }
-        let mut made: Vec<Option<ir::Resource>> = std::mem::take(&mut deployment.resources)
-            .into_iter()
-            .map(Some)
-            .collect();
-        deployment.resources = order
-            .into_iter()
-            .map(|i| made[i].take().expect("each resource is taken once"))
-            .collect();
+        // Moved in place, each swap putting one resource where it goes: a
+        // second list of them would hold the IR twice.
+        let mut destination = moved_to.clone();
+        for at in 0..destination.len() {
+            while destination[at] as usize != at {
+                let to = destination[at] as usize;
+                deployment.resources.swap(at, to);
+                destination.swap(at, to);
+            }
+        }
         deployment.for_each_reference_mut(&mut |id| *id = ir::ResourceId(moved_to[id.index()]));
     }
 
