@@ -110,10 +110,12 @@ pub fn needed(deployment: &Deployment, size: usize) -> bool {
 /// The parent comes first, then the children by bucket. The diagnostics
 /// are what could not be placed. Each part is given to `finish` as soon as
 /// it is made, and its deployment dropped: a child's IR is not held beside
-/// the whole's and the others'. A child's resources are moved out of the
-/// whole, not copied: where a split made before the whole is printed
-/// (`splits_early`) has an error, the whole, printed to report it, is made
-/// again by `whole_again`; without it, the whole is printed first.
+/// the whole's and the others'. A child's properties, most of its IR, are
+/// moved out of the whole, not copied; the rest of each resource is cloned
+/// from the whole, which the split reads to the end. Where a split made
+/// before the whole is printed (`splits_early`) has an error, the whole,
+/// printed to report it, is made again by `whole_again`; without it, the
+/// whole is printed first.
 pub fn split<T>(
     mut deployment: Deployment,
     stem: &str,
