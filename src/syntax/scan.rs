@@ -49,10 +49,28 @@ pub(super) const DECLARATION_WORDS: &[&[u8]] = &[
 /// Parsing the file chunk by chunk keeps pest's memory small.
 pub fn scan(file: FileId, text: &str) -> Result<Vec<usize>, ScanError> {
     let mut starts = vec![0];
-    match scan_into(file, text, &mut starts) {
-        Some(error) => Err(error),
-        None => Ok(starts),
+    match lex(file, text, 0, Some(&mut starts)) {
+        Some(Lexed::Error(error)) => Err(error),
+        _ => Ok(starts),
     }
+}
+
+/// Where the bracketed block opening at `open` (`{`, `(` or `[`) ends: just
+/// past its closing bracket, its strings, interpolations and comments read
+/// as [`scan`] reads them. `None` when it does not close, which a text
+/// [`scan`] accepted always does.
+pub(super) fn block_end(text: &str, open: usize) -> Option<usize> {
+    match lex(FileId(0), text, open, None) {
+        Some(Lexed::Closed(end)) => Some(end),
+        _ => None,
+    }
+}
+
+/// Where [`lex`] stopped before the end of the text.
+enum Lexed {
+    Error(ScanError),
+    /// Just past the bracket that closed the block it started at.
+    Closed(usize),
 }
 
 /// `[A-Za-z0-9_]`, by table: the scan's inner loop.
@@ -80,10 +98,18 @@ fn declaration_at(bytes: &[u8], i: usize) -> bool {
     })
 }
 
-fn scan_into(file: FileId, text: &str, starts: &mut Vec<usize>) -> Option<ScanError> {
+/// Reads `text` from `from`. With `starts`, the whole text, noting where
+/// top-level declarations start; without, the block opening at `from`,
+/// stopping once it closes.
+fn lex(
+    file: FileId,
+    text: &str,
+    from: usize,
+    mut starts: Option<&mut Vec<usize>>,
+) -> Option<Lexed> {
     let bytes = text.as_bytes();
     let mut stack: Vec<Frame> = Vec::new();
-    let mut i = 0;
+    let mut i = from;
     // When inside a string: (is multi-line, start offset).
     let mut in_string: Option<(bool, usize)> = None;
     let mut after_state_class = false;
@@ -104,14 +130,14 @@ fn scan_into(file: FileId, text: &str, starts: &mut Vec<usize>) -> Option<ScanEr
                     i += 1;
                 }
                 b'\n' if !multiline => {
-                    return Some(ScanError::UnterminatedString(
+                    return Some(Lexed::Error(ScanError::UnterminatedString(
                         Span::new(file, start, i),
                         false,
-                    ));
+                    )));
                 }
                 b'$' if bytes.get(i + 1) == Some(&b'{') => {
                     if stack.len() >= MAX_NESTING {
-                        return Some(ScanError::TooDeep(Span::new(file, i, i + 2)));
+                        return Some(Lexed::Error(ScanError::TooDeep(Span::new(file, i, i + 2))));
                     }
                     stack.push(Frame::Interp {
                         multiline,
@@ -145,7 +171,8 @@ fn scan_into(file: FileId, text: &str, starts: &mut Vec<usize>) -> Option<ScanEr
             }
             b'\n' => {
                 i += 1;
-                if stack.is_empty()
+                if let Some(starts) = starts.as_mut()
+                    && stack.is_empty()
                     && i < bytes.len()
                     && !after_state_class
                     && declaration_at(bytes, i)
@@ -173,7 +200,11 @@ fn scan_into(file: FileId, text: &str, starts: &mut Vec<usize>) -> Option<ScanEr
             b'/' if bytes.get(i + 1) == Some(&b'*') => match text[i + 2..].find("*/") {
                 Some(end) => i += end + 4,
                 None => {
-                    return Some(ScanError::UnterminatedComment(Span::new(file, i, i + 2)));
+                    return Some(Lexed::Error(ScanError::UnterminatedComment(Span::new(
+                        file,
+                        i,
+                        i + 2,
+                    ))));
                 }
             },
             b'"' => {
@@ -187,7 +218,7 @@ fn scan_into(file: FileId, text: &str, starts: &mut Vec<usize>) -> Option<ScanEr
             }
             b'(' | b'[' | b'{' => {
                 if stack.len() >= MAX_NESTING {
-                    return Some(ScanError::TooDeep(Span::new(file, i, i + 1)));
+                    return Some(Lexed::Error(ScanError::TooDeep(Span::new(file, i, i + 1))));
                 }
                 stack.push(Frame::Bracket);
                 i += 1;
@@ -203,81 +234,19 @@ fn scan_into(file: FileId, text: &str, starts: &mut Vec<usize>) -> Option<ScanEr
                 }
                 stack.pop();
                 i += 1;
+                if starts.is_none() && stack.is_empty() {
+                    return Some(Lexed::Closed(i));
+                }
             }
             _ => i += 1,
         }
     }
     if let Some((multiline, start)) = in_string {
         let end = if multiline { start + 3 } else { text.len() };
-        return Some(ScanError::UnterminatedString(
+        return Some(Lexed::Error(ScanError::UnterminatedString(
             Span::new(file, start, end),
             multiline,
-        ));
-    }
-    None
-}
-
-/// Where the bracketed block opening at `open` (`{`, `(` or `[`) ends: just
-/// past its closing bracket, strings, interpolations and comments within
-/// it read as [`scan`] reads them. `None` when it does not close, which a
-/// text [`scan`] accepted always does.
-pub(super) fn block_end(bytes: &[u8], open: usize) -> Option<usize> {
-    // Brackets and interpolations open; `Some(multiline)` where each
-    // interpolation returns to its string.
-    let mut stack: Vec<Option<bool>> = Vec::new();
-    let mut in_string: Option<bool> = None;
-    let mut i = open;
-    while i < bytes.len() {
-        if let Some(multiline) = in_string {
-            match bytes[i] {
-                b'\\' => i += 2,
-                b'"' if multiline && bytes[i..].starts_with(b"\"\"\"") => {
-                    in_string = None;
-                    i += 3;
-                }
-                b'"' if !multiline => {
-                    in_string = None;
-                    i += 1;
-                }
-                b'$' if bytes.get(i + 1) == Some(&b'{') => {
-                    stack.push(Some(multiline));
-                    in_string = None;
-                    i += 2;
-                }
-                _ => i += 1,
-            }
-            continue;
-        }
-        match bytes[i] {
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-                continue;
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                let close = bytes[i + 2..].windows(2).position(|w| w == b"*/")?;
-                i += close + 4;
-                continue;
-            }
-            b'"' => {
-                let multiline = bytes[i..].starts_with(b"\"\"\"");
-                in_string = Some(multiline);
-                i += if multiline { 3 } else { 1 };
-                continue;
-            }
-            b'(' | b'[' | b'{' => stack.push(None),
-            b')' | b']' | b'}' => {
-                if let Some(Some(multiline)) = stack.pop() {
-                    in_string = Some(multiline);
-                }
-                if stack.is_empty() {
-                    return Some(i + 1);
-                }
-            }
-            _ => {}
-        }
-        i += 1;
+        )));
     }
     None
 }
@@ -336,9 +305,9 @@ mod tests {
         let text = r#"{ a = "}" b = "${ {x = "}"}.x }" /* } */ // }
   c = { d = """
 } ${"}"} """ } } tail"#;
-        let end = block_end(text.as_bytes(), 0).unwrap();
+        let end = block_end(text, 0).unwrap();
         assert_eq!(&text[end..], " tail");
-        assert_eq!(block_end(b"{ \"}\" ", 0), None);
+        assert_eq!(block_end("{ \"}\" ", 0), None);
     }
 
     #[test]

@@ -176,8 +176,7 @@ impl Checker<'_> {
             self.stateless_component = Some(c.name.clone());
         }
         let _ = self.check_module(module, &own, false, Some(&sensitive));
-        let every_target =
-            self.targets.is_empty() || !self.lazy_stdlib || !self.modules[module.0 as usize].stdlib;
+        let every_target = !self.stdlib_for_targets() || !self.modules[module.0 as usize].stdlib;
         for item in &c.items {
             if let ItemKind::Target(block) = &item.kind
                 && (every_target

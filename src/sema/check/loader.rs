@@ -132,7 +132,7 @@ impl Checker<'_> {
         let file = self.db.add(stdlib::display_name(path), None, text);
         // Built for some targets only, the other targets' blocks (most of a
         // portable namespace) are neither checked nor lowered: not read.
-        let (ast, diagnostics) = if self.lazy_stdlib && !self.targets.is_empty() {
+        let (ast, diagnostics) = if self.stdlib_for_targets() {
             let targets: Vec<&str> = self.targets.iter().map(|t| t.name()).collect();
             syntax::parse_for(file, self.db.text(file), &targets)
         } else {
@@ -152,6 +152,12 @@ impl Checker<'_> {
         self.modules[id.0 as usize].stdlib = true;
         self.stdlib_modules.insert(path.to_string(), id);
         Some(id)
+    }
+
+    /// Whether the stdlib is read for `targets` alone: its components'
+    /// `target` blocks for other targets neither parsed nor checked.
+    pub(super) fn stdlib_for_targets(&self) -> bool {
+        self.lazy_stdlib && !self.targets.is_empty()
     }
 
     pub(super) fn namespace_module(&mut self, namespace: &str) -> Option<ModuleId> {

@@ -272,7 +272,9 @@ impl<'t> Parser<'t> {
             if !self.at(b"{") {
                 return None;
             }
-            self.pos = super::super::scan::block_end(self.bytes, self.pos)?;
+            // The chunk being read ends a declaration: a boundary of the text.
+            let chunk = &self.text[..self.bytes.len()];
+            self.pos = super::super::scan::block_end(chunk, self.pos)?;
             return Some(TargetBlock {
                 target,
                 items: Vec::new(),
