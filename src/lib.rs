@@ -252,7 +252,8 @@ pub struct Template {
     /// (`Target::stack_file_name`); `None` for the parent or a template
     /// not split.
     pub stack: Option<String>,
-    /// The file's text: pretty JSON and a final newline.
+    /// The file's text: pretty JSON and a final newline. Empty when it
+    /// was staged (`staged`).
     pub text: String,
     /// Each of its resources by the template's name of it (CloudFormation
     /// logical id, Heat name, Terraform `TYPE.NAME`), in its order, with
@@ -260,8 +261,36 @@ pub struct Template {
     pub origins: Vec<(String, String)>,
     /// Its source map (`sourcemap::build`), written beside it as
     /// `sourcemap::map_name` of its file name: pretty JSON and a final
-    /// newline.
+    /// newline. Empty when it was staged (`staged`).
     pub map: String,
+    /// Which of its files were written to the build's staging directory
+    /// as soon as they were made (`build_each` given a `Staging`).
+    pub staged: StagedFiles,
+}
+
+/// A template's files staged as made: each `None` where it is held in
+/// the `Template` instead.
+#[derive(Debug, Default)]
+pub struct StagedFiles {
+    pub text: Option<workspace::Staged>,
+    pub map: Option<workspace::Staged>,
+}
+
+impl Template {
+    /// Its template and its source map, as `Staging::place` takes them.
+    pub fn outputs(&self) -> [workspace::Output<'_>; 2] {
+        [
+            output(&self.text, &self.staged.text),
+            output(&self.map, &self.staged.map),
+        ]
+    }
+}
+
+fn output<'t>(held: &'t str, staged: &'t Option<workspace::Staged>) -> workspace::Output<'t> {
+    match staged {
+        Some(staged) => workspace::Output::Staged(staged),
+        None => workspace::Output::Bytes(held.as_bytes()),
+    }
 }
 
 /// The entry file's stem, which names its templates (`main` for a file
@@ -347,29 +376,43 @@ pub fn output_collisions(db: &SourceDb, templates: &[Template]) -> Vec<Diagnosti
     found
 }
 
-/// What a template keeps of its part's deployment (`stacks::Part`): its
+/// What a template keeps of its part (`stacks::Part`): its text, its
 /// source map and its resources' origins (`Template`).
 struct Mapped {
+    text: String,
     map: String,
     origins: Vec<(String, String)>,
+    staged: StagedFiles,
 }
 
 /// The source map and origins of one part of a deployment, the template
 /// of `stack` (`None`: the parent, or the one template).
+/// With a `Staging`, the text is staged before the map is made, and the
+/// map once made: neither is held beside the other, nor to the build's end.
 fn mapped(
     db: &SourceDb,
     stem: &str,
-    stack: Option<&str>,
-    deployment: &ir::Deployment,
-    sections: &sourcemap::Emitted,
+    (stack, deployment, sections): (Option<&str>, &ir::Deployment, &sourcemap::Emitted),
+    mut text: String,
+    staging: Option<&workspace::Staging>,
 ) -> Mapped {
+    let mut staged = StagedFiles::default();
+    let stage = |contents: &mut String| {
+        let done = staging.and_then(|s| s.stage(contents.as_bytes()));
+        if done.is_some() {
+            *contents = String::new();
+        }
+        done
+    };
+    staged.text = stage(&mut text);
     let target = deployment.target;
     let names = backend::names(deployment);
     let file_name = match stack {
         Some(bucket) => target.stack_file_name(stem, bucket).unwrap_or_default(),
         None => target.file_name(stem, false),
     };
-    let map = sourcemap::build(db, deployment, &names, &file_name, sections);
+    let mut map = sourcemap::build(db, deployment, &names, &file_name, sections);
+    staged.map = stage(&mut map);
     let origins = (names.resources.into_iter())
         .zip(&deployment.resources)
         .map(|(name, r)| {
@@ -378,7 +421,12 @@ fn mapped(
             (name, origin.to_string())
         })
         .collect();
-    Mapped { map, origins }
+    Mapped {
+        text,
+        map,
+        origins,
+        staged,
+    }
 }
 
 /// Checks the entry files, then lowers and emits each for each target.
@@ -401,6 +449,7 @@ pub fn build(
         borrowed(&checked.programs),
         targets,
         Mode::Build,
+        None,
     );
     checked.diagnostics.extend(found);
     if diagnostics::has_errors(&checked.diagnostics) {
@@ -436,6 +485,7 @@ pub fn target_diagnostics(checked: &Checked, targets: &[ir::Target]) -> Vec<Diag
         borrowed(&checked.programs),
         targets,
         Mode::Check,
+        None,
     )
     .0
 }
@@ -463,6 +513,7 @@ fn lower_and_emit<P: std::borrow::Borrow<sema::check::Program>>(
     programs: impl IntoIterator<Item = (FileId, P)>,
     targets: &[ir::Target],
     mode: Mode,
+    staging: Option<&workspace::Staging>,
 ) -> (Vec<Diagnostic>, Vec<Template>) {
     let mut templates = Vec::new();
     let mut found = Vec::new();
@@ -482,7 +533,7 @@ fn lower_and_emit<P: std::borrow::Borrow<sema::check::Program>>(
             found.extend(lowering);
             if let Some(deployment) = deployment {
                 let kept = kept.as_ref().map(|p| p.borrow());
-                let (diagnostics, made) = emitted(db, file, deployment, kept, mode);
+                let (diagnostics, made) = emitted(db, file, deployment, kept, (mode, staging));
                 found.extend(diagnostics);
                 templates.extend(made);
             }
@@ -493,7 +544,8 @@ fn lower_and_emit<P: std::borrow::Borrow<sema::check::Program>>(
             let (deployment, mut lowering) = lowered(program, target, every_target);
             let mut made = Vec::new();
             if let Some(deployment) = deployment {
-                let (diagnostics, templates) = emitted(db, file, deployment, Some(program), mode);
+                let (diagnostics, templates) =
+                    emitted(db, file, deployment, Some(program), (mode, staging));
                 lowering.extend(diagnostics);
                 made = templates;
             }
@@ -569,23 +621,23 @@ fn emitted(
     file: FileId,
     deployment: ir::Deployment,
     program: Option<&sema::check::Program>,
-    mode: Mode,
+    (mode, staging): (Mode, Option<&workspace::Staging>),
 ) -> (Vec<Diagnostic>, Vec<Template>) {
     let target = deployment.target;
     let mut found = Vec::new();
     let mut templates = Vec::new();
     let stem = stem(db, file);
     // Each part's map is made as the part is, so that its IR is
-    // dropped at once; `check` makes none.
-    let mut finish = |stack: Option<&str>, d: &ir::Deployment, sections: &_| {
-        (mode == Mode::Build).then(|| mapped(db, &stem, stack, d, sections))
+    // dropped at once, and its files staged; `check` makes none.
+    let mut finish = |stack: Option<&str>, d: &ir::Deployment, sections: &_, text| {
+        (mode == Mode::Build).then(|| mapped(db, &stem, (stack, d, sections), text, staging))
     };
     let (deployment, members) = stacks::member_templates(deployment, &stem, &mut finish);
     // Lowering is deterministic: the same deployment again, for a split
     // with an error to be reported as the whole's.
     let whole_again = |program: &sema::check::Program| {
         let (deployment, _) = lower::lower_within(program, target, program.budget);
-        stacks::member_templates(deployment, &stem, &mut |_, _, _| ()).0
+        stacks::member_templates(deployment, &stem, &mut |_, _, _, _| ()).0
     };
     let again = program.map(|program| move || whole_again(program));
     let again = again.as_ref().map(|f| f as &dyn Fn() -> ir::Deployment);
@@ -603,9 +655,10 @@ fn emitted(
                 file,
                 target,
                 stack: part.stack,
-                text: part.text,
+                text: mapped.text,
                 origins: mapped.origins,
                 map: mapped.map,
+                staged: mapped.staged,
             });
         }
     }
@@ -635,7 +688,7 @@ fn compile_unit(
     path: &std::path::Path,
     options: &Options,
     targets: &[ir::Target],
-    mode: Mode,
+    (mode, staging): (Mode, Option<&workspace::Staging>),
 ) -> Result<Unit, workspace::IoError> {
     let mut checked = check_for(&[path.to_path_buf()], options, targets)?;
     // Lowering reads the checked program alone, and takes it.
@@ -644,7 +697,7 @@ fn compile_unit(
     let (mut lowering, mut templates) = if diagnostics::has_errors(&checked.diagnostics) {
         (Vec::new(), Vec::new())
     } else {
-        lower_and_emit(&checked.db, programs, targets, mode)
+        lower_and_emit(&checked.db, programs, targets, mode, staging)
     };
     let mut checking = std::mem::take(&mut checked.diagnostics);
     let mut db = SourceDb::new();
@@ -674,14 +727,19 @@ fn compile_unit(
 /// but for what its report and output need, so that memory follows the
 /// largest program rather than the sum. The diagnostics and templates come
 /// in the order `build` gives them: every file's checks, then (when none
-/// failed) every file's lowering and emitting.
+/// failed) every file's lowering and emitting. Given a `staging`, each
+/// template and source map is written into it as soon as it is made
+/// (`Template::staged`), for `Staging::place` once the build succeeded.
 pub fn build_each(
     paths: &[std::path::PathBuf],
     options: &Options,
     targets: &[ir::Target],
     mode: Mode,
+    staging: Option<&workspace::Staging>,
 ) -> Result<Built, workspace::IoError> {
-    let units = on_every_core(paths, |path| compile_unit(path, options, targets, mode));
+    let units = on_every_core(paths, |path| {
+        compile_unit(path, options, targets, (mode, staging))
+    });
     let mut db = SourceDb::new();
     let mut checking = Vec::new();
     let mut lowering = Vec::new();

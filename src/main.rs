@@ -840,7 +840,13 @@ fn check(
     )?;
     let _ = BUILT.set(targets.clone());
     let inputs = expand_inputs(&context.paths)?;
-    let checked = infra::build_each(&inputs, &context.options, &targets, infra::Mode::Check)?;
+    let checked = infra::build_each(
+        &inputs,
+        &context.options,
+        &targets,
+        infra::Mode::Check,
+        None,
+    )?;
     Ok(report(&checked.db, &checked.diagnostics, args))
 }
 
@@ -977,7 +983,16 @@ fn build(
     };
     let out_dir = out_dir.as_deref();
     let inputs = expand_inputs(&context.paths)?;
-    let built = infra::build_each(&inputs, &context.options, &targets, infra::Mode::Build)?;
+    // Written as they are made, into the output directory's staging
+    // directory, and placed once nothing failed.
+    let staging = out_dir.map(workspace::Staging::new);
+    let built = infra::build_each(
+        &inputs,
+        &context.options,
+        &targets,
+        infra::Mode::Build,
+        staging.as_ref(),
+    )?;
     if let Some(status) = reported(
         &built.db,
         &built.diagnostics,
@@ -988,19 +1003,20 @@ fn build(
         return Ok(status);
     }
     let templates = &built.templates;
-    let rendered: Vec<(PathBuf, &[u8])> = infra::output_names(&built.db, templates)
-        .into_iter()
-        .zip(templates)
-        .map(|(name, t)| (PathBuf::from(name), t.text.as_bytes()))
-        .collect();
-    // Each template's source map, beside it.
-    let maps: Vec<(PathBuf, &[u8])> = (rendered.iter().zip(templates))
-        .map(|((path, _), t)| (infra::sourcemap::map_path(path), t.map.as_bytes()))
-        .collect();
-    match out_dir {
-        Some(dir) => {
-            let all: Vec<(PathBuf, &[u8])> = rendered.iter().chain(&maps).cloned().collect();
-            workspace::write_set(dir, &all)?;
+    let names = infra::output_names(&built.db, templates);
+    match (&staging, out_dir) {
+        (Some(staging), Some(dir)) => {
+            // Each template, then each source map, beside its template.
+            let mut files = Vec::with_capacity(2 * templates.len());
+            let mut maps = Vec::with_capacity(templates.len());
+            for (name, t) in names.iter().zip(templates) {
+                let [template, map] = t.outputs();
+                let path = PathBuf::from(name);
+                maps.push((infra::sourcemap::map_path(&path), map));
+                files.push((path, template));
+            }
+            files.extend(maps);
+            staging.place(&files)?;
             if args.message_format == MessageFormat::Human {
                 let warnings = leveled(&built.db, &built.diagnostics)
                     .iter()
@@ -1009,19 +1025,19 @@ fn build(
                 eprintln!("{}", build_summary(templates, dir, warnings));
             }
         }
-        None => match rendered.as_slice() {
-            [(_, bytes)] => {
-                let _ = std::io::stdout().write_all(bytes);
+        _ => match templates.as_slice() {
+            [template] => {
+                let _ = std::io::stdout().write_all(template.text.as_bytes());
             }
             _ => {
                 return Err(UsageError::Params(format!(
                     "{} templates were built: give `-o DIR` to write them",
-                    rendered.len()
+                    templates.len()
                 )));
             }
         },
     }
-    drop((rendered, maps));
+    drop(staging);
     exit_without_freeing(built);
     Ok(0)
 }

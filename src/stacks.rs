@@ -58,22 +58,22 @@ use crate::sourcemap::Emitted;
 use crate::target::{Limits, ListParameters, NestedStacks, Target};
 
 /// One template of a deployment, split or not, with what its backend
-/// printed and reported, and what `split`'s caller made of its deployment
-/// (`finish`), which is not kept.
+/// reported, and what `split`'s caller made of its deployment and printed
+/// text (`finish`), which are not kept.
 pub struct Part<T> {
     /// A child's bucket (`1-2138d2194f`), which names its file
     /// (`Target::stack_file_name`); `None` for the parent, or the one
     /// template of a deployment not split.
     pub stack: Option<String>,
-    pub text: String,
     pub diagnostics: Vec<Diagnostic>,
     pub finished: T,
 }
 
 /// What the caller of `split` makes of each part while its deployment is
-/// at hand (a source map): from its bucket, its deployment and what its
-/// source map reads of its text.
-pub type Finish<'f, T> = dyn FnMut(Option<&str>, &Deployment, &Emitted) -> T + 'f;
+/// at hand (a source map): from its bucket, its deployment, what its
+/// source map reads of its text, and the text, which is its to keep or
+/// write at once.
+pub type Finish<'f, T> = dyn FnMut(Option<&str>, &Deployment, &Emitted, String) -> T + 'f;
 
 /// The name of the parameter a child gets its parent's stack name in.
 const STACK_NAME_PARAM: &str = "ParentStackName";
@@ -155,8 +155,7 @@ pub fn split<T>(
         }
         let part = Part {
             stack: None,
-            finished: finish(None, &deployment, &emitted.sections),
-            text: emitted.text,
+            finished: finish(None, &deployment, &emitted.sections, emitted.text),
             diagnostics: emitted.diagnostics,
         };
         return (vec![part], Vec::new());
@@ -255,8 +254,8 @@ struct Child<'d> {
     restore: Restore,
     /// The whole deployment's indices of its resources, in order.
     members: Vec<u32>,
-    /// Its params, counts and text; its resources and outputs are dropped
-    /// once it is finished (`Finish`).
+    /// Its params and counts; its resources and outputs are dropped once
+    /// it is finished (`Finish`).
     deployment: Deployment,
     /// Where its first resource is declared.
     first: Span,
@@ -269,6 +268,7 @@ struct Child<'d> {
     outputs: HashMap<(u32, Key), String>,
     /// The output of each list read of its resources from outside.
     list_outputs: HashMap<ListRead, String>,
+    /// Its printed template, given to `Finish` once it fits.
     text: String,
     diagnostics: Vec<Diagnostic>,
     sections: Emitted,
@@ -628,7 +628,13 @@ impl<'d> Splitter<'d> {
             let child = self.child(&bucket, &groups);
             if fits(&child) {
                 let mut child = child;
-                let done = finish(Some(&child.bucket), &child.deployment, &child.sections);
+                let text = std::mem::take(&mut child.text);
+                let done = finish(
+                    Some(&child.bucket),
+                    &child.deployment,
+                    &child.sections,
+                    text,
+                );
                 child.deployment.resources = Vec::new();
                 child.deployment.outputs = Vec::new();
                 child.sections = Emitted::default();
@@ -664,8 +670,7 @@ impl<'d> Splitter<'d> {
         }
         let mut parts = vec![Part {
             stack: None,
-            finished: finish(None, &parent, &emission.sections),
-            text: emission.text,
+            finished: finish(None, &parent, &emission.sections, emission.text),
             diagnostics: emission.diagnostics,
         }];
         drop(parent);
@@ -675,7 +680,6 @@ impl<'d> Splitter<'d> {
                 .zip(finished.into_values())
                 .map(|(child, finished)| Part {
                     stack: Some(child.bucket),
-                    text: child.text,
                     diagnostics: child.diagnostics,
                     finished,
                 }),

@@ -380,104 +380,220 @@ fn write_new(path: &Path, contents: &[u8], mode: Option<u32>) -> io::Result<()> 
     file.write_all(contents)
 }
 
-/// Writes a set of files under `dir` (each path relative to it), all or
-/// none: each is written into a fresh directory inside `dir`, every
-/// destination is checked, and only then each is renamed into place. A
-/// failure leaves the files that were there as they were (a rename that
-/// fails midway puts back what the earlier ones replaced) and removes the
-/// temporary directory.
-pub fn write_set(dir: &Path, files: &[(PathBuf, &[u8])]) -> Result<(), IoError> {
-    fs::create_dir_all(dir).map_err(|error| IoError {
-        path: dir.to_path_buf(),
-        action: "create directory",
-        error,
-    })?;
-    let staging = fresh_dir(dir, ".infra-build-").map_err(|error| IoError {
-        path: dir.to_path_buf(),
-        action: "write to",
-        error,
-    })?;
-    let result = stage_and_place(dir, &staging, files, &|from, to| fs::rename(from, to));
-    // Best effort: the error that matters is the one already found.
-    let _ = fs::remove_dir_all(&staging);
-    result
+/// A build's output directory, written all or none: each file goes into a
+/// fresh directory inside it (`.infra-build-*`) as soon as it is made
+/// (`stage`), so that a large build does not hold every template until the
+/// end, and all are renamed into place together once the build has
+/// succeeded (`place`). Dropped without placing (the build failed), the
+/// staged files are removed, and so are the directories made for them.
+///
+/// Nothing is made on disk until a file is staged. A file that cannot be
+/// staged is kept by its maker and given to `place` as bytes, which writes
+/// it then or reports why it cannot: a build's diagnostics come before an
+/// unwritable output directory, as when every file was written at the end.
+pub struct Staging {
+    dir: PathBuf,
+    state: std::sync::Mutex<StagingState>,
 }
 
-/// The renames go through `rename`, so that a test can make one fail.
-fn stage_and_place(
-    dir: &Path,
-    staging: &Path,
-    files: &[(PathBuf, &[u8])],
-    rename: &dyn Fn(&Path, &Path) -> io::Result<()>,
-) -> Result<(), IoError> {
-    // One directory holds both the new files and the ones they replace:
-    // each directory made and removed is a cost every build pays.
-    let new_file = |index: usize| staging.join(format!("new-{index}"));
-    let old_file = |index: usize| staging.join(format!("old-{index}"));
-    // Staged by index, so that names in subdirectories need none here.
-    for (index, (name, contents)) in files.iter().enumerate() {
-        write_new(&new_file(index), contents, None).map_err(|error| IoError {
-            path: dir.join(name),
-            action: "write",
-            error,
-        })?;
-    }
-    // Every destination must take a file before any is replaced.
-    for (name, _) in files {
-        let path = dir.join(name);
-        if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent).map_err(|error| IoError {
-                path: parent.to_path_buf(),
-                action: "create directory",
-                error,
-            })?;
-        }
-        if path.symlink_metadata().is_ok_and(|m| m.is_dir()) {
-            return Err(IoError {
-                path,
-                action: "write",
-                error: io::Error::new(io::ErrorKind::IsADirectory, "a directory is in the way"),
-            });
+#[derive(Default)]
+struct StagingState {
+    /// The fresh directory, once made.
+    staging: Option<PathBuf>,
+    /// The directories made for `dir`, deepest first.
+    created: Vec<PathBuf>,
+    /// The next staged file's number (`new-N`).
+    next: usize,
+    placed: bool,
+}
+
+/// A file written into a build's staging directory (`Staging::stage`).
+#[derive(Debug)]
+pub struct Staged {
+    index: usize,
+}
+
+/// What `Staging::place` puts at a name: bytes to write, or a file staged.
+pub enum Output<'a> {
+    Bytes(&'a [u8]),
+    Staged(&'a Staged),
+}
+
+impl Staging {
+    pub fn new(dir: &Path) -> Staging {
+        Staging {
+            dir: dir.to_path_buf(),
+            state: Default::default(),
         }
     }
-    let mut placed: Vec<(PathBuf, Option<PathBuf>)> = Vec::new();
-    for (index, (name, _)) in files.iter().enumerate() {
-        let path = dir.join(name);
-        let step = || -> io::Result<Option<PathBuf>> {
-            let backup = old_file(index);
-            let saved = match rename(&path, &backup) {
-                Ok(()) => Some(backup),
-                Err(error) if error.kind() == io::ErrorKind::NotFound => None,
-                Err(error) => return Err(error),
-            };
-            match rename(&new_file(index), &path) {
-                Ok(()) => Ok(saved),
-                Err(error) => {
-                    if let Some(saved) = &saved {
-                        let _ = rename(saved, &path);
-                    }
-                    Err(error)
-                }
-            }
+
+    /// Writes `contents` into the staging directory, made at the first
+    /// call; `None` when it cannot (the caller keeps the bytes).
+    pub fn stage(&self, contents: &[u8]) -> Option<Staged> {
+        let (staging, index) = {
+            let mut state = self.lock();
+            let staging = self.staging_dir(&mut state).ok()?;
+            state.next += 1;
+            (staging, state.next - 1)
         };
-        match step() {
-            Ok(saved) => placed.push((path, saved)),
-            Err(error) => {
-                for (path, saved) in placed.into_iter().rev() {
-                    let _ = match saved {
-                        Some(saved) => rename(&saved, &path),
-                        None => fs::remove_file(&path),
-                    };
+        let path = staging.join(format!("new-{index}"));
+        match write_new(&path, contents, None) {
+            Ok(()) => Some(Staged { index }),
+            Err(_) => {
+                let _ = fs::remove_file(&path);
+                None
+            }
+        }
+    }
+
+    /// Puts each file at its name under the directory (each path relative
+    /// to it): bytes are staged first, every destination is checked, and
+    /// only then each is renamed into place. A failure leaves the files
+    /// that were there as they were (a rename that fails midway puts back
+    /// what the earlier ones replaced).
+    pub fn place(&self, files: &[(PathBuf, Output<'_>)]) -> Result<(), IoError> {
+        self.place_with(files, &|from, to| fs::rename(from, to))
+    }
+
+    /// `place`, its renames through `rename`, so that a test can make one
+    /// fail.
+    fn place_with(
+        &self,
+        files: &[(PathBuf, Output<'_>)],
+        rename: &dyn Fn(&Path, &Path) -> io::Result<()>,
+    ) -> Result<(), IoError> {
+        let mut state = self.lock();
+        let dir = &self.dir;
+        let staging = self.staging_dir(&mut state)?;
+        let mut indices = Vec::with_capacity(files.len());
+        for (name, output) in files {
+            let index = match output {
+                Output::Staged(staged) => staged.index,
+                Output::Bytes(contents) => {
+                    state.next += 1;
+                    let index = state.next - 1;
+                    write_new(&staging.join(format!("new-{index}")), contents, None).map_err(
+                        |error| IoError {
+                            path: dir.join(name),
+                            action: "write",
+                            error,
+                        },
+                    )?;
+                    index
                 }
+            };
+            indices.push(index);
+        }
+        // One directory holds both the new files and the ones they replace:
+        // each directory made and removed is a cost every build pays.
+        let new_file = |index: usize| staging.join(format!("new-{index}"));
+        let old_file = |index: usize| staging.join(format!("old-{index}"));
+        // Every destination must take a file before any is replaced.
+        for (name, _) in files {
+            let path = dir.join(name);
+            if let Some(parent) = path.parent() {
+                fs::create_dir_all(parent).map_err(|error| IoError {
+                    path: parent.to_path_buf(),
+                    action: "create directory",
+                    error,
+                })?;
+            }
+            if path.symlink_metadata().is_ok_and(|m| m.is_dir()) {
                 return Err(IoError {
                     path,
                     action: "write",
-                    error,
+                    error: io::Error::new(io::ErrorKind::IsADirectory, "a directory is in the way"),
                 });
             }
         }
+        let mut placed: Vec<(PathBuf, Option<PathBuf>)> = Vec::new();
+        for ((name, _), &index) in files.iter().zip(&indices) {
+            let path = dir.join(name);
+            let step = || -> io::Result<Option<PathBuf>> {
+                let backup = old_file(index);
+                let saved = match rename(&path, &backup) {
+                    Ok(()) => Some(backup),
+                    Err(error) if error.kind() == io::ErrorKind::NotFound => None,
+                    Err(error) => return Err(error),
+                };
+                match rename(&new_file(index), &path) {
+                    Ok(()) => Ok(saved),
+                    Err(error) => {
+                        if let Some(saved) = &saved {
+                            let _ = rename(saved, &path);
+                        }
+                        Err(error)
+                    }
+                }
+            };
+            match step() {
+                Ok(saved) => placed.push((path, saved)),
+                Err(error) => {
+                    for (path, saved) in placed.into_iter().rev() {
+                        let _ = match saved {
+                            Some(saved) => rename(&saved, &path),
+                            None => fs::remove_file(&path),
+                        };
+                    }
+                    return Err(IoError {
+                        path,
+                        action: "write",
+                        error,
+                    });
+                }
+            }
+        }
+        state.placed = true;
+        Ok(())
     }
-    Ok(())
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, StagingState> {
+        // A worker that panicked aborts the build anyway: its state is
+        // still what was staged.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The staging directory, made (with the output directory) at the
+    /// first call; tried again at each call while it cannot be made.
+    fn staging_dir(&self, state: &mut StagingState) -> Result<PathBuf, IoError> {
+        if let Some(staging) = &state.staging {
+            return Ok(staging.clone());
+        }
+        let missing: Vec<PathBuf> = (self.dir.ancestors())
+            .filter(|a| !a.as_os_str().is_empty())
+            .take_while(|a| a.symlink_metadata().is_err())
+            .map(Path::to_path_buf)
+            .collect();
+        let made = fs::create_dir_all(&self.dir);
+        state.created.extend(missing);
+        made.map_err(|error| IoError {
+            path: self.dir.clone(),
+            action: "create directory",
+            error,
+        })?;
+        let staging = fresh_dir(&self.dir, ".infra-build-").map_err(|error| IoError {
+            path: self.dir.clone(),
+            action: "write to",
+            error,
+        })?;
+        state.staging = Some(staging.clone());
+        Ok(staging)
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        let state = self.lock();
+        // Best effort: what matters was reported already.
+        if let Some(staging) = &state.staging {
+            let _ = fs::remove_dir_all(staging);
+        }
+        if !state.placed {
+            for dir in &state.created {
+                let _ = fs::remove_dir(dir);
+            }
+        }
+    }
 }
 
 /// Replaces the contents of an existing file, for `infra fmt`: through a
@@ -543,31 +659,95 @@ mod tests {
         fs::create_dir(&dir).unwrap();
         fs::write(dir.join("a"), "old a").unwrap();
         fs::write(dir.join("c"), "old c").unwrap();
-        let files: Vec<(PathBuf, &[u8])> = vec![
-            ("a".into(), b"new a"),
-            ("b".into(), b"new b"),
-            ("c".into(), b"new c"),
+        let files: Vec<(PathBuf, Output)> = vec![
+            ("a".into(), Output::Bytes(b"new a")),
+            ("b".into(), Output::Bytes(b"new b")),
+            ("c".into(), Output::Bytes(b"new c")),
         ];
-        let staging = fresh_dir(&dir, ".infra-build-").unwrap();
+        let staging = Staging::new(&dir);
         // The third file's placing fails, after `a` and `b` are in place.
         let target_c = dir.join("c");
         let failing = |from: &Path, to: &Path| {
-            if to == target_c && from == staging.join("new-2") {
+            if to == target_c && from.ends_with("new-2") {
                 return Err(io::Error::other("disk full"));
             }
             fs::rename(from, to)
         };
-        let error = stage_and_place(&dir, &staging, &files, &failing).unwrap_err();
-        fs::remove_dir_all(&staging).unwrap();
+        let error = staging.place_with(&files, &failing).unwrap_err();
+        drop(staging);
         assert_eq!(error.path, target_c);
         assert_eq!(fs::read_to_string(dir.join("a")).unwrap(), "old a");
         assert_eq!(fs::read_to_string(dir.join("c")).unwrap(), "old c");
         assert_eq!(names(&dir), ["a", "c"]);
-        // And through the public entry, all are written, no temporary left.
-        write_set(&dir, &files).unwrap();
+        // Placed for real, all are written, no staging directory left.
+        Staging::new(&dir).place(&files).unwrap();
         assert_eq!(names(&dir), ["a", "b", "c"]);
         assert_eq!(fs::read_to_string(dir.join("c")).unwrap(), "new c");
         fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn files_staged_as_made_are_placed_with_the_rest() {
+        let dir = std::env::temp_dir().join(format!("infra-staged-{}", unpredictable()));
+        let staging = Staging::new(&dir);
+        assert!(!dir.exists(), "nothing is made before a file is staged");
+        let first = staging.stage(b"first").expect("staged");
+        // Staged, a file is in the staging directory, not at its name.
+        assert_eq!(names(&dir).len(), 1);
+        assert!(names(&dir)[0].starts_with(".infra-build-"));
+        let second = staging.stage(b"second").expect("staged");
+        let files = [
+            ("one".into(), Output::Staged(&first)),
+            ("sub/two".into(), Output::Bytes(b"held")),
+            ("three".into(), Output::Staged(&second)),
+        ];
+        staging.place(&files).unwrap();
+        drop(staging);
+        assert_eq!(names(&dir), ["one", "sub", "three"]);
+        assert_eq!(fs::read_to_string(dir.join("one")).unwrap(), "first");
+        assert_eq!(fs::read_to_string(dir.join("sub/two")).unwrap(), "held");
+        assert_eq!(fs::read_to_string(dir.join("three")).unwrap(), "second");
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_build_not_placed_leaves_nothing_behind() {
+        let root = std::env::temp_dir().join(format!("infra-unplaced-{}", unpredictable()));
+        fs::create_dir(&root).unwrap();
+        let dir = root.join("made/for/the/build");
+        let staging = Staging::new(&dir);
+        staging.stage(b"a template").expect("staged");
+        assert!(dir.is_dir());
+        drop(staging);
+        // The directories made for it go with the staged files.
+        assert!(names(&root).is_empty(), "{:?}", names(&root));
+        // A directory that was there stays, emptied of what was staged.
+        let staging = Staging::new(&root);
+        staging.stage(b"a template").expect("staged");
+        drop(staging);
+        assert!(root.is_dir());
+        assert!(names(&root).is_empty());
+        fs::remove_dir(&root).unwrap();
+    }
+
+    #[test]
+    fn an_output_directory_that_cannot_be_made_is_reported_when_placing() {
+        let root = std::env::temp_dir().join(format!("infra-blocked-{}", unpredictable()));
+        fs::create_dir(&root).unwrap();
+        fs::write(root.join("file"), "in the way").unwrap();
+        let dir = root.join("file/out");
+        let staging = Staging::new(&dir);
+        // The maker keeps what cannot be staged ...
+        assert!(staging.stage(b"a template").is_none());
+        // ... and placing it says why it cannot be written.
+        let error = staging
+            .place(&[("main.template.json".into(), Output::Bytes(b"{}"))])
+            .unwrap_err();
+        assert_eq!(error.action, "create directory");
+        assert_eq!(error.path, dir);
+        drop(staging);
+        assert_eq!(names(&root), ["file"]);
+        fs::remove_dir_all(&root).unwrap();
     }
 
     #[test]

@@ -355,6 +355,66 @@ fn build_writes_every_target_and_nothing_on_error() {
     );
 }
 
+/// Templates are written into the output directory's staging directory as
+/// they are made: a build that fails after some were made leaves the
+/// directory as it was, and makes none of the directories it would have.
+#[test]
+fn a_failed_build_leaves_its_output_directory_as_it_was() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let good = temp_file(&dir, "good.infra", NETWORK.as_bytes());
+    let bad = temp_file(
+        &dir,
+        "bad.infra",
+        b"resource q: queue.Queue {\n  retention_seconds = \"a week\"\n}\n",
+    );
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("good.hot.json"), "{}\n").unwrap();
+    let fresh = dir.path().join("fresh/out");
+    for (into, before) in [(&out, vec!["good.hot.json".to_string()]), (&fresh, vec![])] {
+        let failed = infra(&[
+            "build",
+            &good,
+            &bad,
+            "-t",
+            "heat",
+            "-o",
+            &into.display().to_string(),
+        ]);
+        assert_eq!(failed.status.code(), Some(1), "{}", stderr(&failed));
+        if before.is_empty() {
+            assert!(!dir.path().join("fresh").exists(), "no directory is made");
+            continue;
+        }
+        let mut left: Vec<String> = std::fs::read_dir(into)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, before, "nothing staged is left behind");
+        assert_eq!(
+            std::fs::read_to_string(out.join("good.hot.json")).unwrap(),
+            "{}\n"
+        );
+    }
+    // Without the bad program, the good one replaces what was there.
+    let built = infra(&[
+        "build",
+        &good,
+        "-t",
+        "heat",
+        "-o",
+        &fresh.display().to_string(),
+    ]);
+    assert_eq!(built.status.code(), Some(0), "{}", stderr(&built));
+    let mut written: Vec<String> = std::fs::read_dir(&fresh)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    written.sort();
+    assert_eq!(written, ["good.hot.json", "good.hot.map.json"]);
+}
+
 /// `--provider` only means something for `--target terraform`: with any
 /// other target it was silently ignored, and `--target heat --provider aws`
 /// built a Heat template.

@@ -38,7 +38,8 @@ fn each_program_alone_reports_and_builds_as_one_compilation() {
         for asked in [&[][..], asked_by_name] {
             let (checked, templates) = build(&paths, &Options::default(), asked).expect("read");
             let expected = json::lines(&checked.db, &checked.diagnostics);
-            let built = build_each(&paths, &Options::default(), asked, Mode::Build).expect("read");
+            let built =
+                build_each(&paths, &Options::default(), asked, Mode::Build, None).expect("read");
             assert_eq!(
                 json::lines(&built.db, &built.diagnostics),
                 expected,
@@ -54,7 +55,8 @@ fn each_program_alone_reports_and_builds_as_one_compilation() {
                 assert_eq!(a.map, b.map, "{dir}");
                 assert_eq!(a.origins, b.origins, "{dir}");
             }
-            let only = build_each(&paths, &Options::default(), asked, Mode::Check).expect("read");
+            let only =
+                build_each(&paths, &Options::default(), asked, Mode::Check, None).expect("read");
             assert_eq!(json::lines(&only.db, &only.diagnostics), expected, "{dir}");
             assert!(only.templates.is_empty(), "a check keeps no template");
         }
@@ -65,7 +67,7 @@ fn each_program_alone_reports_and_builds_as_one_compilation() {
 fn an_unreadable_file_is_an_error_of_the_command() {
     let mut paths = inputs("examples");
     paths.insert(1, PathBuf::from("examples/no-such-file.infra"));
-    let error = build_each(&paths, &Options::default(), &[], Mode::Check)
+    let error = build_each(&paths, &Options::default(), &[], Mode::Check, None)
         .err()
         .expect("an unreadable file fails");
     assert_eq!(error.path, PathBuf::from("examples/no-such-file.infra"));

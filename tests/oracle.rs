@@ -168,7 +168,7 @@ fn check_target_with(
     let (deployment, members) = infra::stacks::member_templates(
         deployment,
         "main",
-        &mut |_, d: &infra::ir::Deployment, _| (infra::backend::names(d), d.clone()),
+        &mut |_, d: &infra::ir::Deployment, _, text| (infra::backend::names(d), d.clone(), text),
     );
     let (text, emitting) = infra::backend::emit(&deployment);
     if infra::diagnostics::has_errors(&emitting)
@@ -187,7 +187,7 @@ fn check_target_with(
             let file = target.stack_file_name("main", group).unwrap_or_default();
             (
                 file,
-                serde_json::from_str(&m.text).expect("a template is JSON"),
+                serde_json::from_str(&m.finished.2).expect("a template is JSON"),
             )
         })
         .collect();
@@ -201,7 +201,7 @@ fn check_target_with(
             let m = members
                 .iter()
                 .position(|m| m.stack.as_deref() == Some(group))?;
-            let (member_names, member) = &members[m].finished;
+            let (member_names, member, _) = &members[m].finished;
             let at = member_names.resources.iter().position(|n| n == inner)?;
             return Some((&member.resources[at], index.parse().ok()));
         }

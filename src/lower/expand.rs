@@ -308,8 +308,26 @@ impl<'p> Expander<'p> {
             resources: std::mem::take(&mut self.resources),
             outputs,
         };
+        self.drop_values();
         self.finish(&mut deployment);
         (deployment, self.diagnostics)
+    }
+
+    /// Drops the values lowering kept for what reads them (every
+    /// declaration's, each instance's, the literals and property values
+    /// made once): all is lowered, and naming, then the template, can use
+    /// their room.
+    fn drop_values(&mut self) {
+        self.frames = Vec::new();
+        self.spare_frames = Vec::new();
+        self.key_buffer_vals = Vec::new();
+        self.top_params = HashMap::default();
+        self.literals = HashMap::default();
+        self.remembered = HashMap::default();
+        self.output_names = HashMap::default();
+        self.map_keys = HashSet::default();
+        self.made_properties = Vec::new();
+        self.covered = Vec::new();
     }
 
     /// Names the resources, then puts them in source order, each

@@ -345,10 +345,9 @@ pub fn member_templates<T>(
                 outputs,
             };
             let emitted = emission(&child);
-            let finished = finish(Some(&m.name), &child, &emitted.sections);
+            let finished = finish(Some(&m.name), &child, &emitted.sections, emitted.text);
             Part {
                 stack: Some(m.name),
-                text: emitted.text,
                 diagnostics: emitted.diagnostics,
                 finished,
             }
