@@ -255,9 +255,13 @@ pub struct Template {
     /// The file's text: pretty JSON and a final newline. Empty when it
     /// was staged (`staged`).
     pub text: String,
+    /// How many resources it holds.
+    pub resources: usize,
     /// Each of its resources by the template's name of it (CloudFormation
     /// logical id, Heat name, Terraform `TYPE.NAME`), in its order, with
-    /// the name of the entry file's resource it was made for.
+    /// the name of the entry file's resource it was made for (`infra
+    /// diff` reads them). None for a template staged: a build that writes
+    /// its files needs only their count.
     pub origins: Vec<(String, String)>,
     /// Its source map (`sourcemap::build`), written beside it as
     /// `sourcemap::map_name` of its file name: pretty JSON and a final
@@ -377,10 +381,11 @@ pub fn output_collisions(db: &SourceDb, templates: &[Template]) -> Vec<Diagnosti
 }
 
 /// What a template keeps of its part (`stacks::Part`): its text, its
-/// source map and its resources' origins (`Template`).
+/// source map, its resources' count and origins (`Template`).
 struct Mapped {
     text: String,
     map: String,
+    resources: usize,
     origins: Vec<(String, String)>,
     staged: StagedFiles,
 }
@@ -413,17 +418,21 @@ fn mapped(
     };
     let mut map = sourcemap::build(db, deployment, &names, &file_name, sections);
     staged.map = stage(&mut map);
-    let origins = (names.resources.into_iter())
-        .zip(&deployment.resources)
-        .map(|(name, r)| {
-            let text = db.text(r.span.file);
-            let origin = text.get(r.span.range()).unwrap_or_default();
-            (name, origin.to_string())
-        })
-        .collect();
+    let origins = match staging {
+        Some(_) => Vec::new(),
+        None => (names.resources.into_iter())
+            .zip(&deployment.resources)
+            .map(|(name, r)| {
+                let text = db.text(r.span.file);
+                let origin = text.get(r.span.range()).unwrap_or_default();
+                (name, origin.to_string())
+            })
+            .collect(),
+    };
     Mapped {
         text,
         map,
+        resources: deployment.resources.len(),
         origins,
         staged,
     }
@@ -656,6 +665,7 @@ fn emitted(
                 target,
                 stack: part.stack,
                 text: mapped.text,
+                resources: mapped.resources,
                 origins: mapped.origins,
                 map: mapped.map,
                 staged: mapped.staged,

@@ -1338,9 +1338,9 @@ fn build_summary(templates: &[infra::Template], dir: &std::path::Path, warnings:
         {
             Some((_, count, resources)) => {
                 *count += 1;
-                *resources += template.origins.len();
+                *resources += template.resources;
             }
-            None => per_target.push((template.target, 1, template.origins.len())),
+            None => per_target.push((template.target, 1, template.resources)),
         }
     }
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
