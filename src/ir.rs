@@ -9,12 +9,9 @@
 //! `snake`) are given in one final pass of lowering, and each backend
 //! spells a reference with its own name of the resource (`names`).
 
-use indexmap::IndexMap;
-use rustc_hash::FxBuildHasher;
+mod map;
 
-/// The IR's maps: in insertion order, with a hasher cheaper than SipHash
-/// for their many small keys.
-pub type Map<V> = IndexMap<Key, V, FxBuildHasher>;
+pub use map::Map;
 
 /// A key of the IR's maps: shared, since a large program's resources
 /// repeat the same few property names tens of thousands of times.

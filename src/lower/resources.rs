@@ -952,7 +952,7 @@ impl<'p> Expander<'p> {
                 made.push((self.key(&property.key.name), value));
             }
         }
-        let mut properties = ir::Map::with_capacity_and_hasher(made.len(), Default::default());
+        let mut properties = ir::Map::with_capacity(made.len());
         properties.extend(made.drain(..));
         self.made_properties = made;
         // Named once every resource is made (`names::name_all`), after these

@@ -332,10 +332,7 @@ fn object(
             .collect(),
     };
     let kept = |(_, v): &(ir::Key, ir::Expr)| !pruned || !matches!(v, ir::Expr::Null);
-    let mut out = ir::Map::with_capacity_and_hasher(
-        converted.iter().filter(|f| kept(f)).count(),
-        Default::default(),
-    );
+    let mut out = ir::Map::with_capacity(converted.iter().filter(|f| kept(f)).count());
     out.extend(converted.into_iter().filter(kept));
     Box::new(out)
 }
@@ -346,7 +343,7 @@ pub(super) fn ir_fields(
     fields: impl ExactSizeIterator<Item = (ir::Key, ir::Expr)>,
     pruned: bool,
 ) -> Box<ir::Map<ir::Expr>> {
-    let mut out = ir::Map::with_capacity_and_hasher(fields.len(), Default::default());
+    let mut out = ir::Map::with_capacity(fields.len());
     let mut nulls = false;
     for (k, v) in fields {
         nulls |= matches!(v, ir::Expr::Null);
@@ -358,7 +355,7 @@ pub(super) fn ir_fields(
             .values()
             .filter(|v| !matches!(v, ir::Expr::Null))
             .count();
-        let mut exact = ir::Map::with_capacity_and_hasher(kept, Default::default());
+        let mut exact = ir::Map::with_capacity(kept);
         exact.extend(
             out.into_iter()
                 .filter(|(_, v)| !matches!(v, ir::Expr::Null)),
