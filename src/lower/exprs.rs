@@ -2,8 +2,6 @@
 //! calls and operators, folded where every operand is known and distributed
 //! over deploy-time choices.
 
-use rustc_hash::FxBuildHasher;
-
 use crate::builtins::Builtin;
 use crate::diagnostics::{Diagnostic, codes};
 use crate::ir;
@@ -355,7 +353,7 @@ impl<'p> Expander<'p> {
                 Val::list(items.iter().map(|e| self.expr(e)).collect())
             }
             ExprKind::Object(props) => {
-                let mut fields = Fields::with_capacity_and_hasher(props.len(), FxBuildHasher);
+                let mut fields = Fields::with_capacity(props.len());
                 for p in props {
                     let v = self.expr(&p.value);
                     let k = self.key(&p.key.name);

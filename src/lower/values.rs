@@ -2,16 +2,13 @@
 //! resource instances and deploy-time choices, and its conversions from
 //! compile-time values and to `ir::Expr`.
 
-use rustc_hash::FxBuildHasher;
 use std::rc::Rc;
-
-use indexmap::IndexMap;
 
 use crate::ir;
 use crate::sema::eval::Value;
 
 /// The fields of an object during lowering, in order.
-pub type Fields = IndexMap<ir::Key, Val, FxBuildHasher>;
+pub type Fields = ir::Map<Val>;
 
 /// A value during lowering.
 #[derive(Clone, Debug)]
