@@ -42,6 +42,14 @@ fn native_names(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// The words of `text`, type names whole (`aws_instance`,
+/// `AWS::EC2::VPC`).
+fn words(text: &str) -> std::collections::HashSet<&str> {
+    text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':'))
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
 /// The version: the latest git tag reachable from the commit built
 /// (`v0.2.0` gives `0.2.0`) where the checkout has one, else Cargo.toml's.
 /// Rerun only when tags change, not at every commit, so that a commit does
@@ -94,13 +102,27 @@ fn main() {
     let mut paths = String::new();
     // [path start, path end, blob start, blob end, size inflated]
     let mut code = String::from("pub static FILES: &[[u32; 5]] = &[\n");
-    for (index, (relative, file)) in entries.iter().enumerate() {
-        let text = std::fs::read_to_string(file).expect("stdlib files are UTF-8");
-        // The portable namespaces are read by most programs: stored as they
-        // are, they cost no inflating. A file is stored raw exactly when its
-        // stored size is its size: deflated, every other one is smaller.
+    let texts: Vec<String> = (entries.iter())
+        .map(|(_, file)| std::fs::read_to_string(file).expect("stdlib files are UTF-8"))
+        .collect();
+    let portable: String = (entries.iter().zip(&texts))
+        .filter(|((relative, _), _)| relative.starts_with("portable/"))
+        .map(|(_, text)| text.as_str())
+        .collect();
+    let portable = words(&portable);
+    for (index, ((relative, _), text)) in entries.iter().zip(&texts).enumerate() {
+        // The portable namespaces, and the native types their target
+        // blocks are made of, are read by most programs: stored as they
+        // are, they cost no inflating (a small program's build spent a
+        // thirteenth of its instructions inflating). A file is stored raw
+        // exactly when its stored size is its size: deflated, every other
+        // one is smaller.
         let deflated = miniz_oxide::deflate::compress_to_vec(text.as_bytes(), 9);
-        let raw = relative.starts_with("portable/") || deflated.len() >= text.len();
+        let raw = relative.starts_with("portable/")
+            || native_names(text)
+                .iter()
+                .any(|name| portable.contains(name.as_str()))
+            || deflated.len() >= text.len();
         let start = blob.len();
         blob.extend_from_slice(if raw { text.as_bytes() } else { &deflated });
         let path_start = paths.len();
@@ -113,7 +135,7 @@ fn main() {
             text.len()
         )
         .expect("write to string");
-        names.extend(native_names(&text).into_iter().map(|name| (name, index)));
+        names.extend(native_names(text).into_iter().map(|name| (name, index)));
     }
     code.push_str("];\n");
     writeln!(code, "pub static PATHS: &str = {paths:?};").expect("write to string");

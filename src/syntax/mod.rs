@@ -34,9 +34,16 @@ pub fn parse(file: FileId, text: &str) -> (SourceFile, Vec<Diagnostic>) {
 /// [`parse`] for a build for `targets` alone (by name, `terraform-aws`):
 /// the `target` blocks of other targets are skipped unread, each kept with
 /// no items, so that a component still shows which targets it has a form
-/// on. For the stdlib's files, which hold a block for every target.
+/// on. For the stdlib's files, which hold a block for every target: they
+/// are tested to parse cleanly, so the hand-written parser reads each
+/// whole, without the scan that finds where a file's declarations start
+/// and what would stop pest; should it give up, the file is read as any
+/// other.
 pub fn parse_for(file: FileId, text: &str, targets: &[&str]) -> (SourceFile, Vec<Diagnostic>) {
-    parse_targets(file, text, Some(targets))
+    match fast::parse(file, text, &[0], Some(targets)) {
+        Some(tree) => (tree, Vec::new()),
+        None => parse_targets(file, text, Some(targets)),
+    }
 }
 
 fn parse_targets(
