@@ -346,3 +346,35 @@ fn a_file_read_for_one_target_keeps_every_block_and_reads_only_its_own() {
     }
     assert!(skipped > 0, "no target block was left out");
 }
+
+/// A native schema file read for a build (`parse_for`: whole, without the
+/// scan that finds where declarations start) is its tree as `parse` reads
+/// it: every seventh native file, and each Terraform type the portable
+/// namespaces name.
+#[test]
+fn a_native_file_read_for_a_build_is_read_as_any_other() {
+    let portable: String = (infra::stdlib::files())
+        .filter(|(p, _)| p.starts_with("portable/"))
+        .map(|(_, text)| text)
+        .collect();
+    let mut read = 0;
+    for (i, (path, text)) in (infra::stdlib::files())
+        .filter(|(p, _)| p.starts_with("native/"))
+        .enumerate()
+    {
+        let stem = path.rsplit('/').next().unwrap_or_default();
+        let stem = stem.strip_suffix(".infra").unwrap_or(stem);
+        if i % 7 != 0 && !portable.contains(stem) {
+            continue;
+        }
+        let target = path.split('/').nth(1).unwrap_or_default();
+        let (whole, diagnostics) = infra::syntax::parse(FileId(0), &text);
+        assert!(diagnostics.is_empty(), "{path}: {diagnostics:#?}");
+        let (for_build, diagnostics) = infra::syntax::parse_for(FileId(0), &text, &[target]);
+        assert!(diagnostics.is_empty(), "{path}: {diagnostics:#?}");
+        assert_eq!(whole.items, for_build.items, "{path}");
+        assert_eq!(whole.comments, for_build.comments, "{path}");
+        read += 1;
+    }
+    assert!(read > 100, "{read} files read");
+}
