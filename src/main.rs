@@ -1003,29 +1003,27 @@ fn build(
         return Ok(status);
     }
     let templates = &built.templates;
-    let names = infra::output_names(&built.db, templates);
-    match (&staging, out_dir) {
-        (Some(staging), Some(dir)) => {
-            // Each template, then each source map, beside its template.
+    match &staging {
+        Some(staging) => {
+            // Each template, its source map beside it.
+            let names = infra::output_names(&built.db, templates);
             let mut files = Vec::with_capacity(2 * templates.len());
-            let mut maps = Vec::with_capacity(templates.len());
             for (name, t) in names.iter().zip(templates) {
                 let [template, map] = t.outputs();
                 let path = PathBuf::from(name);
-                maps.push((infra::sourcemap::map_path(&path), map));
+                files.push((infra::sourcemap::map_path(&path), map));
                 files.push((path, template));
             }
-            files.extend(maps);
             staging.place(&files)?;
             if args.message_format == MessageFormat::Human {
                 let warnings = leveled(&built.db, &built.diagnostics)
                     .iter()
                     .filter(|d| d.severity == Severity::Warning)
                     .count();
-                eprintln!("{}", build_summary(templates, dir, warnings));
+                eprintln!("{}", build_summary(templates, staging.dir(), warnings));
             }
         }
-        _ => match templates.as_slice() {
+        None => match templates.as_slice() {
             [template] => {
                 let _ = std::io::stdout().write_all(template.text.as_bytes());
             }

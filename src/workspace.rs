@@ -427,6 +427,11 @@ impl Staging {
         }
     }
 
+    /// The output directory.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
     /// Writes `contents` into the staging directory, made at the first
     /// call; `None` when it cannot (the caller keeps the bytes).
     pub fn stage(&self, contents: &[u8]) -> Option<Staged> {
@@ -655,8 +660,8 @@ mod tests {
 
     #[test]
     fn a_rename_failing_midway_puts_back_what_was_there() {
-        let dir = std::env::temp_dir().join(format!("infra-write-set-{}", unpredictable()));
-        fs::create_dir(&dir).unwrap();
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path();
         fs::write(dir.join("a"), "old a").unwrap();
         fs::write(dir.join("c"), "old c").unwrap();
         let files: Vec<(PathBuf, Output)> = vec![
@@ -664,7 +669,7 @@ mod tests {
             ("b".into(), Output::Bytes(b"new b")),
             ("c".into(), Output::Bytes(b"new c")),
         ];
-        let staging = Staging::new(&dir);
+        let staging = Staging::new(dir);
         // The third file's placing fails, after `a` and `b` are in place.
         let target_c = dir.join("c");
         let failing = |from: &Path, to: &Path| {
@@ -678,17 +683,17 @@ mod tests {
         assert_eq!(error.path, target_c);
         assert_eq!(fs::read_to_string(dir.join("a")).unwrap(), "old a");
         assert_eq!(fs::read_to_string(dir.join("c")).unwrap(), "old c");
-        assert_eq!(names(&dir), ["a", "c"]);
+        assert_eq!(names(dir), ["a", "c"]);
         // Placed for real, all are written, no staging directory left.
-        Staging::new(&dir).place(&files).unwrap();
-        assert_eq!(names(&dir), ["a", "b", "c"]);
+        Staging::new(dir).place(&files).unwrap();
+        assert_eq!(names(dir), ["a", "b", "c"]);
         assert_eq!(fs::read_to_string(dir.join("c")).unwrap(), "new c");
-        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn files_staged_as_made_are_placed_with_the_rest() {
-        let dir = std::env::temp_dir().join(format!("infra-staged-{}", unpredictable()));
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path().join("out");
         let staging = Staging::new(&dir);
         assert!(!dir.exists(), "nothing is made before a file is staged");
         let first = staging.stage(b"first").expect("staged");
@@ -707,33 +712,31 @@ mod tests {
         assert_eq!(fs::read_to_string(dir.join("one")).unwrap(), "first");
         assert_eq!(fs::read_to_string(dir.join("sub/two")).unwrap(), "held");
         assert_eq!(fs::read_to_string(dir.join("three")).unwrap(), "second");
-        fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
     fn a_build_not_placed_leaves_nothing_behind() {
-        let root = std::env::temp_dir().join(format!("infra-unplaced-{}", unpredictable()));
-        fs::create_dir(&root).unwrap();
+        let temp = tempfile::tempdir().unwrap();
+        let root = temp.path();
         let dir = root.join("made/for/the/build");
         let staging = Staging::new(&dir);
         staging.stage(b"a template").expect("staged");
         assert!(dir.is_dir());
         drop(staging);
         // The directories made for it go with the staged files.
-        assert!(names(&root).is_empty(), "{:?}", names(&root));
+        assert!(names(root).is_empty(), "{:?}", names(root));
         // A directory that was there stays, emptied of what was staged.
-        let staging = Staging::new(&root);
+        let staging = Staging::new(root);
         staging.stage(b"a template").expect("staged");
         drop(staging);
         assert!(root.is_dir());
-        assert!(names(&root).is_empty());
-        fs::remove_dir(&root).unwrap();
+        assert!(names(root).is_empty());
     }
 
     #[test]
     fn an_output_directory_that_cannot_be_made_is_reported_when_placing() {
-        let root = std::env::temp_dir().join(format!("infra-blocked-{}", unpredictable()));
-        fs::create_dir(&root).unwrap();
+        let temp = tempfile::tempdir().unwrap();
+        let root = temp.path();
         fs::write(root.join("file"), "in the way").unwrap();
         let dir = root.join("file/out");
         let staging = Staging::new(&dir);
@@ -746,14 +749,13 @@ mod tests {
         assert_eq!(error.action, "create directory");
         assert_eq!(error.path, dir);
         drop(staging);
-        assert_eq!(names(&root), ["file"]);
-        fs::remove_dir_all(&root).unwrap();
+        assert_eq!(names(root), ["file"]);
     }
 
     #[test]
     fn a_fifo_is_refused_unopened() {
-        let dir = std::env::temp_dir().join(format!("infra-fifo-{}", unpredictable()));
-        fs::create_dir(&dir).unwrap();
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path();
         let fifo = dir.join("pipe");
         let made = std::process::Command::new("mkfifo").arg(&fifo).status();
         assert!(made.is_ok_and(|s| s.success()));
@@ -769,6 +771,5 @@ mod tests {
             Err(ReadError::TooLarge { size: 11, max: 10 })
         ));
         assert_eq!(read_regular(&dir.join("big"), 11).unwrap(), b"0123456789!");
-        fs::remove_dir_all(&dir).unwrap();
     }
 }

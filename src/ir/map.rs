@@ -31,10 +31,6 @@ impl<V> Default for Map<V> {
 }
 
 impl<V> Map<V> {
-    pub fn new() -> Self {
-        Map::default()
-    }
-
     pub fn with_capacity(capacity: usize) -> Self {
         Map {
             entries: Vec::with_capacity(capacity),
@@ -51,7 +47,7 @@ impl<V> Map<V> {
     }
 
     /// The position of `key`.
-    pub fn get_index_of<Q>(&self, key: &Q) -> Option<usize>
+    fn get_index_of<Q>(&self, key: &Q) -> Option<usize>
     where
         Q: ?Sized + Hash + Eq,
         Key: Borrow<Q>,
@@ -68,14 +64,6 @@ impl<V> Map<V> {
         Key: Borrow<Q>,
     {
         self.get_index_of(key).map(|i| &self.entries[i].1)
-    }
-
-    pub fn get_mut<Q>(&mut self, key: &Q) -> Option<&mut V>
-    where
-        Q: ?Sized + Hash + Eq,
-        Key: Borrow<Q>,
-    {
-        self.get_index_of(key).map(|i| &mut self.entries[i].1)
     }
 
     pub fn contains_key<Q>(&self, key: &Q) -> bool
@@ -102,20 +90,6 @@ impl<V> Map<V> {
         None
     }
 
-    /// Removes `key`, the entries after it moving up one.
-    pub fn shift_remove<Q>(&mut self, key: &Q) -> Option<V>
-    where
-        Q: ?Sized + Hash + Eq,
-        Key: Borrow<Q>,
-    {
-        let i = self.get_index_of(key)?;
-        let (_, value) = self.entries.remove(i);
-        if self.index.is_some() {
-            self.reindex();
-        }
-        Some(value)
-    }
-
     /// Keeps the entries `keep` holds to.
     pub fn retain(&mut self, mut keep: impl FnMut(&Key, &mut V) -> bool) {
         self.entries.retain_mut(|(k, v)| keep(k, v));
@@ -126,21 +100,9 @@ impl<V> Map<V> {
 
     fn reindex(&mut self) {
         self.index = (self.entries.len() > INDEXED).then(|| {
-            let mut index = FxHashMap::default();
-            index.reserve(self.entries.len());
-            for (i, (k, _)) in self.entries.iter().enumerate() {
-                index.insert(k.clone(), i);
-            }
-            Box::new(index)
+            let positions = self.entries.iter().enumerate();
+            Box::new(positions.map(|(i, (k, _))| (k.clone(), i)).collect())
         });
-    }
-
-    pub fn get_index(&self, i: usize) -> Option<(&Key, &V)> {
-        self.entries.get(i).map(|(k, v)| (k, v))
-    }
-
-    pub fn first(&self) -> Option<(&Key, &V)> {
-        self.get_index(0)
     }
 
     pub fn iter(&self) -> Iter<'_, V> {
@@ -176,12 +138,6 @@ impl<'m, V> Iterator for Iter<'m, V> {
     }
 }
 
-impl<V> DoubleEndedIterator for Iter<'_, V> {
-    fn next_back(&mut self) -> Option<Self::Item> {
-        self.0.next_back().map(|(k, v)| (k, v))
-    }
-}
-
 impl<V> ExactSizeIterator for Iter<'_, V> {}
 
 pub struct IterMut<'m, V>(std::slice::IterMut<'m, (Key, V)>);
@@ -203,14 +159,6 @@ impl<'m, V> IntoIterator for &'m Map<V> {
     type IntoIter = Iter<'m, V>;
     fn into_iter(self) -> Iter<'m, V> {
         self.iter()
-    }
-}
-
-impl<'m, V> IntoIterator for &'m mut Map<V> {
-    type Item = (&'m Key, &'m mut V);
-    type IntoIter = IterMut<'m, V>;
-    fn into_iter(self) -> IterMut<'m, V> {
-        self.iter_mut()
     }
 }
 
@@ -265,17 +213,6 @@ impl<V: std::fmt::Debug> std::fmt::Debug for Map<V> {
     }
 }
 
-impl<Q, V> std::ops::Index<&Q> for Map<V>
-where
-    Q: ?Sized + Hash + Eq,
-    Key: Borrow<Q>,
-{
-    type Output = V;
-    fn index(&self, key: &Q) -> &V {
-        self.get(key).expect("a key of the map")
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -286,15 +223,15 @@ mod tests {
 
     #[test]
     fn a_map_keeps_insertion_order_and_replaces_in_place() {
-        let mut map = Map::new();
+        let mut map = Map::default();
         assert_eq!(map.insert(key("b"), 1), None);
         assert_eq!(map.insert(key("a"), 2), None);
         assert_eq!(map.insert(key("b"), 3), Some(1));
         let entries: Vec<(&str, i32)> = map.iter().map(|(k, v)| (&**k, *v)).collect();
         assert_eq!(entries, [("b", 3), ("a", 2)]);
         assert_eq!(map.get("a"), Some(&2));
-        assert_eq!(map.shift_remove("b"), Some(3));
-        assert_eq!(map.first().map(|(k, _)| &**k), Some("a"));
+        map.retain(|k, _| &**k != "b");
+        assert_eq!(map.keys().next().map(|k| &**k), Some("a"));
     }
 
     #[test]
@@ -305,7 +242,7 @@ mod tests {
         assert_eq!(map.get("k57"), Some(&57));
         assert_eq!(map.insert(key("k57"), 570), Some(57));
         assert_eq!(map.get_index_of("k57"), Some(57));
-        map.shift_remove("k10");
+        map.retain(|k, _| &**k != "k10");
         assert_eq!(map.get_index_of("k11"), Some(10));
         assert_eq!(map.get("k99"), Some(&99));
         map.retain(|_, v| *v % 2 == 0);
