@@ -283,7 +283,52 @@ const EXIT_INTERNAL: u8 = 101;
 // The compiler allocates many small trees; mimalloc is faster at that than
 // the system allocator.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: Allocator = Allocator;
+
+/// mimalloc, asked for a plain block wherever one is aligned enough.
+/// `mimalloc::MiMalloc` asks for an aligned block every time, whose entry
+/// point costs a build about 3% more instructions to reach the same
+/// block: nearly every allocation needs no more than a plain one gives.
+struct Allocator;
+
+/// Whether a plain block of mimalloc's has `layout`'s alignment: at most 16
+/// and at most the size, the rule mimalloc applies itself
+/// (`mi_malloc_is_naturally_aligned`).
+fn plain(align: usize, size: usize) -> bool {
+    align <= 16 && align <= size
+}
+
+// SAFETY: each call goes to mimalloc, plain only where `plain` holds, and
+// every block, however made, is freed by `mi_free`.
+unsafe impl std::alloc::GlobalAlloc for Allocator {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        if plain(layout.align(), layout.size()) {
+            unsafe { libmimalloc_sys::mi_malloc(layout.size()).cast() }
+        } else {
+            unsafe { mimalloc::MiMalloc.alloc(layout) }
+        }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
+        if plain(layout.align(), layout.size()) {
+            unsafe { libmimalloc_sys::mi_zalloc(layout.size()).cast() }
+        } else {
+            unsafe { mimalloc::MiMalloc.alloc_zeroed(layout) }
+        }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        unsafe { mimalloc::MiMalloc.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
+        if plain(layout.align(), new_size) {
+            unsafe { libmimalloc_sys::mi_realloc(ptr.cast(), new_size).cast() }
+        } else {
+            unsafe { mimalloc::MiMalloc.realloc(ptr, layout, new_size) }
+        }
+    }
+}
 
 fn main() {
     infra::without_huge_pages();
