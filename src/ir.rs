@@ -98,8 +98,9 @@ pub struct Resource {
     pub id: String,
     /// The same name as snake_case words, for targets that spell names so.
     pub snake: String,
-    /// The native type name (`AWS::EC2::Instance`).
-    pub type_name: String,
+    /// The native type name (`AWS::EC2::Instance`), shared by the
+    /// resources of a type.
+    pub type_name: Key,
     pub properties: Map<Expr>,
     /// Explicit dependencies (`depends_on`).
     pub depends_on: Vec<ResourceId>,
@@ -129,7 +130,7 @@ pub struct Resource {
     /// repeated at compile time: its index in the loop.
     pub copy: Option<u32>,
     /// That copy's name word (its key: `logs` of `vol_logs`).
-    pub copy_key: Option<Box<str>>,
+    pub copy_key: Option<Key>,
     /// The name it had before a rename (`renamed_from`), on a target that
     /// can say so (Terraform `moved`): its earlier snake_case name.
     pub moved_from: Option<Box<str>>,
@@ -138,7 +139,8 @@ pub struct Resource {
     /// resource with all its copies, or a component instance
     /// with everything in it, is one group, which a split into nested
     /// stacks keeps together and places by this name (`stacks::split`).
-    pub group: String,
+    /// Shared by the group's resources.
+    pub group: Key,
     /// For a nested stack's resource in its parent (made by
     /// `stacks::split`): the child template's file name, beside the
     /// parent's. Its `properties` are then the child's parameters, by the
@@ -320,7 +322,7 @@ impl Resource {
             copy: None,
             copy_key: None,
             moved_from: None,
-            group: String::new(),
+            group: Key::default(),
             stack: None,
             existing: false,
         }

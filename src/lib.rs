@@ -398,7 +398,7 @@ fn mapped(
     db: &SourceDb,
     stem: &str,
     (stack, deployment, sections): (Option<&str>, &ir::Deployment, &sourcemap::Emitted),
-    mut text: String,
+    printed: workspace::Printed,
     staging: Option<&workspace::Staging>,
 ) -> Mapped {
     let mut staged = StagedFiles::default();
@@ -409,15 +409,23 @@ fn mapped(
         }
         done
     };
-    staged.text = stage(&mut text);
+    let mut text = printed.text;
+    staged.text = printed.staged.or_else(|| stage(&mut text));
     let target = deployment.target;
     let names = backend::names(deployment);
     let file_name = match stack {
         Some(bucket) => target.stack_file_name(stem, bucket).unwrap_or_default(),
         None => target.file_name(stem, false),
     };
-    let mut map = sourcemap::build(db, deployment, &names, &file_name, sections);
-    staged.map = stage(&mut map);
+    let mut map = match staging {
+        Some(staging) => staging.spill(),
+        None => workspace::Spill::held(String::new()),
+    };
+    sourcemap::write(db, deployment, (&names, &file_name, sections), &mut map);
+    let map = map.finish();
+    let mut map_text = map.text;
+    staged.map = map.staged.or_else(|| stage(&mut map_text));
+    let map = map_text;
     let origins = match staging {
         Some(_) => Vec::new(),
         None => (names.resources.into_iter())
@@ -650,7 +658,7 @@ fn emitted(
     };
     let again = program.map(|program| move || whole_again(program));
     let again = again.as_ref().map(|f| f as &dyn Fn() -> ir::Deployment);
-    let (mut parts, placing) = stacks::split(deployment, &stem, &mut finish, again);
+    let (mut parts, placing) = stacks::split(deployment, &stem, &mut finish, again, staging);
     parts.extend(members);
     let failed = diagnostics::has_errors(&placing)
         || parts

@@ -56,6 +56,7 @@ use crate::ir::{Context, Deployment, Expr, Map, Output, Param, ParamType, Resour
 use crate::source::Span;
 use crate::sourcemap::Emitted;
 use crate::target::{Limits, ListParameters, NestedStacks, Target};
+use crate::workspace::{Printed, Staging};
 
 /// One template of a deployment, split or not, with what its backend
 /// reported, and what `split`'s caller made of its deployment and printed
@@ -72,8 +73,8 @@ pub struct Part<T> {
 /// What the caller of `split` makes of each part while its deployment is
 /// at hand (a source map): from its bucket, its deployment, what its
 /// source map reads of its text, and the text, which is its to keep or
-/// write at once.
-pub type Finish<'f, T> = dyn FnMut(Option<&str>, &Deployment, &Emitted, String) -> T + 'f;
+/// write at once (or was staged as it was printed).
+pub type Finish<'f, T> = dyn FnMut(Option<&str>, &Deployment, &Emitted, Printed) -> T + 'f;
 
 /// The name of the parameter a child gets its parent's stack name in.
 const STACK_NAME_PARAM: &str = "ParentStackName";
@@ -115,12 +116,14 @@ pub fn needed(deployment: &Deployment, size: usize) -> bool {
 /// from the whole, which the split reads to the end. Where a split made
 /// before the whole is printed (`splits_early`) has an error, the whole,
 /// printed to report it, is made again by `whole_again`; without it, the
-/// whole is printed first.
+/// whole is printed first. A template that is never split is staged as it
+/// is printed where there is a `staging` (`backend::emission_to`).
 pub fn split<T>(
     mut deployment: Deployment,
     stem: &str,
     finish: &mut Finish<'_, T>,
     whole_again: Option<&dyn Fn() -> Deployment>,
+    staging: Option<&Staging>,
 ) -> (Vec<Part<T>>, Vec<Diagnostic>) {
     let nested = deployment.target.capabilities().nested_stacks;
     let mut early = None;
@@ -140,7 +143,8 @@ pub fn split<T>(
         deployment = whole_again();
         early = Some((parts, placing));
     }
-    let emitted = crate::backend::emission(&deployment);
+    // A template that may be split is measured whole.
+    let emitted = crate::backend::emission_to(&deployment, staging.filter(|_| nested.is_none()));
     let limit_codes = [codes::E0516.id, codes::E0536.id];
     let other_errors = emitted.diagnostics.iter().any(|d| {
         d.code.severity == diagnostics::Severity::Error && !limit_codes.contains(&d.code.id)
@@ -155,7 +159,15 @@ pub fn split<T>(
         }
         let part = Part {
             stack: None,
-            finished: finish(None, &deployment, &emitted.sections, emitted.text),
+            finished: finish(
+                None,
+                &deployment,
+                &emitted.sections,
+                Printed {
+                    text: emitted.text,
+                    staged: emitted.staged,
+                },
+            ),
             diagnostics: emitted.diagnostics,
         };
         return (vec![part], Vec::new());
@@ -435,8 +447,8 @@ impl<'d> Splitter<'d> {
             .resources
             .iter()
             .map(|r| {
-                let name = if r.group.is_empty() { &r.id } else { &r.group };
-                *by_name.entry(name.as_str()).or_insert_with(|| {
+                let name = if r.group.is_empty() { &r.id } else { &*r.group };
+                *by_name.entry(name).or_insert_with(|| {
                     names.push(name);
                     names.len() as u32 - 1
                 })
@@ -633,7 +645,7 @@ impl<'d> Splitter<'d> {
                     Some(&child.bucket),
                     &child.deployment,
                     &child.sections,
-                    text,
+                    Printed::held(text),
                 );
                 child.deployment.resources = Vec::new();
                 child.deployment.outputs = Vec::new();
@@ -670,7 +682,12 @@ impl<'d> Splitter<'d> {
         }
         let mut parts = vec![Part {
             stack: None,
-            finished: finish(None, &parent, &emission.sections, emission.text),
+            finished: finish(
+                None,
+                &parent,
+                &emission.sections,
+                Printed::held(emission.text),
+            ),
             diagnostics: emission.diagnostics,
         }];
         drop(parent);
@@ -897,6 +914,7 @@ impl<'d> Splitter<'d> {
         } else {
             Emission {
                 text: String::new(),
+                staged: None,
                 diagnostics: Vec::new(),
                 sections: Emitted::default(),
             }
@@ -938,7 +956,7 @@ impl<'d> Splitter<'d> {
     /// A read across children of a resource with a deploy-time count.
     fn crossing_copies(&self, span: Span, of: u32) -> Diagnostic {
         let r = &self.whole.resources[of as usize];
-        let name = if r.group.is_empty() { &r.id } else { &r.group };
+        let name = if r.group.is_empty() { &r.id } else { &*r.group };
         Diagnostic::new(
             &codes::E0539,
             span,
@@ -1155,8 +1173,8 @@ fn copy_lists(whole: &Deployment) -> (Vec<CopyList>, Vec<Option<(u32, u32)>>) {
     let mut index: HashMap<(&str, &str), usize> = HashMap::default();
     let mut kinds: Vec<(&str, &str, Vec<u32>)> = Vec::new();
     for (i, r) in whole.resources.iter().enumerate() {
-        let declaration = if r.group.is_empty() { &r.id } else { &r.group };
-        let kind = (declaration.as_str(), r.type_name.as_str());
+        let declaration = if r.group.is_empty() { &r.id } else { &*r.group };
+        let kind = (declaration, &*r.type_name);
         let k = *index.entry(kind).or_insert_with(|| {
             kinds.push((kind.0, kind.1, Vec::new()));
             kinds.len() - 1

@@ -367,6 +367,12 @@ fn fresh_dir(dir: &Path, prefix: &str) -> io::Result<PathBuf> {
 /// Creates a file that did not exist (never through a link planted at its
 /// name), with `mode`'s permissions on Unix, and writes `contents`.
 fn write_new(path: &Path, contents: &[u8], mode: Option<u32>) -> io::Result<()> {
+    open_new(path, mode)?.write_all(contents)
+}
+
+/// Creates a file that did not exist (never through a link planted at its
+/// name), with `mode`'s permissions on Unix.
+fn open_new(path: &Path, mode: Option<u32>) -> io::Result<fs::File> {
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -376,8 +382,7 @@ fn write_new(path: &Path, contents: &[u8], mode: Option<u32>) -> io::Result<()> 
     }
     #[cfg(not(unix))]
     let _ = mode;
-    let mut file = options.open(path)?;
-    file.write_all(contents)
+    options.open(path)
 }
 
 /// A build's output directory, written all or none: each file goes into a
@@ -400,6 +405,9 @@ pub struct Staging {
 struct StagingState {
     /// The fresh directory, once made.
     staging: Option<PathBuf>,
+    /// The first write of a `Spill` that failed: its file is incomplete,
+    /// so `place` reports this instead of placing anything.
+    failed: Option<io::Error>,
     /// The directories made for `dir`, deepest first.
     created: Vec<PathBuf>,
     /// The next staged file's number (`new-N`).
@@ -411,6 +419,124 @@ struct StagingState {
 #[derive(Debug)]
 pub struct Staged {
     index: usize,
+}
+
+/// A file's text as its maker left it: held, or staged as it was made
+/// (`Spill`), its text then empty.
+pub struct Printed {
+    pub text: String,
+    pub staged: Option<Staged>,
+}
+
+impl Printed {
+    pub fn held(text: String) -> Printed {
+        Printed { text, staged: None }
+    }
+}
+
+/// How much text a `Spill` holds before it writes it out.
+pub const SPILL_AT: usize = 64 * 1024;
+
+/// Text made piece by piece, written to a staged file whenever `SPILL_AT`
+/// bytes of it are held (`spill`), so that a large template or source map
+/// is never held whole. Without a staging, or once its file cannot be
+/// made, the text is held. A write that fails is noted in the staging,
+/// whose `place` then reports it: the file is incomplete.
+pub struct Spill<'s> {
+    /// The text made and not written out yet.
+    pub text: String,
+    to: Option<&'s Staging>,
+    file: Option<(fs::File, usize)>,
+}
+
+impl Spill<'static> {
+    /// Text held whole, `text` to start with.
+    pub fn held(text: String) -> Spill<'static> {
+        Spill {
+            text,
+            to: None,
+            file: None,
+        }
+    }
+}
+
+impl Spill<'_> {
+    /// Writes out the text held once there is enough of it.
+    pub fn spill(&mut self) {
+        if self.text.len() >= SPILL_AT {
+            self.write_out();
+        }
+    }
+
+    /// Whether the text is held whole, never written out.
+    pub fn is_held(&self) -> bool {
+        self.to.is_none()
+    }
+
+    /// Whether some of the text was written out.
+    pub fn is_staged(&self) -> bool {
+        self.file.is_some()
+    }
+
+    /// Writes the text held to the file, made at the first call.
+    fn write_out(&mut self) {
+        let Some(staging) = self.to else { return };
+        if self.file.is_none() {
+            self.file = staging.create();
+            if self.file.is_none() {
+                self.to = None;
+                return;
+            }
+        }
+        if let Some((file, _)) = &mut self.file
+            && let Err(error) = file.write_all(self.text.as_bytes())
+        {
+            staging.fail(error);
+        }
+        self.text.clear();
+    }
+
+    /// Puts `other`'s text after this one's. What `other` wrote out is
+    /// copied file to file, without being read into memory.
+    pub fn append(&mut self, mut other: Spill<'_>) {
+        let Some((file, index)) = other.file.take() else {
+            self.text.push_str(&other.text);
+            return;
+        };
+        drop(file);
+        let Some(staging) = other.to else { return };
+        let path = staging.staged_path(index);
+        let copied = (|| -> io::Result<()> {
+            let mut from = fs::File::open(&path)?;
+            self.write_out();
+            match &mut self.file {
+                Some((to, _)) => io::copy(&mut from, to).map(|_| ()),
+                None => {
+                    let mut earlier = String::new();
+                    from.read_to_string(&mut earlier)?;
+                    self.text.push_str(&earlier);
+                    Ok(())
+                }
+            }
+        })();
+        if let Err(error) = copied {
+            staging.fail(error);
+        }
+        let _ = fs::remove_file(&path);
+        self.text.push_str(&other.text);
+    }
+
+    /// The text: held, or staged whole when any of it was written out.
+    pub fn finish(mut self) -> Printed {
+        if self.file.is_none() {
+            return Printed::held(self.text);
+        }
+        self.write_out();
+        Printed {
+            text: String::new(),
+            staged: self.file.take().map(|(_, index)| Staged { index }),
+        }
+    }
 }
 
 /// What `Staging::place` puts at a name: bytes to write, or a file staged.
@@ -435,20 +561,49 @@ impl Staging {
     /// Writes `contents` into the staging directory, made at the first
     /// call; `None` when it cannot (the caller keeps the bytes).
     pub fn stage(&self, contents: &[u8]) -> Option<Staged> {
-        let (staging, index) = {
-            let mut state = self.lock();
-            let staging = self.staging_dir(&mut state).ok()?;
-            state.next += 1;
-            (staging, state.next - 1)
-        };
-        let path = staging.join(format!("new-{index}"));
-        match write_new(&path, contents, None) {
+        let (mut file, index) = self.create()?;
+        match file.write_all(contents) {
             Ok(()) => Some(Staged { index }),
             Err(_) => {
-                let _ = fs::remove_file(&path);
+                drop(file);
+                let _ = fs::remove_file(self.staged_path(index));
                 None
             }
         }
+    }
+
+    /// Text to be staged as it is made (`Spill`).
+    pub fn spill(&self) -> Spill<'_> {
+        Spill {
+            text: String::new(),
+            to: Some(self),
+            file: None,
+        }
+    }
+
+    /// A new file in the staging directory, made at the first call, and
+    /// its number; `None` when it cannot be made.
+    fn create(&self) -> Option<(fs::File, usize)> {
+        let index = {
+            let mut state = self.lock();
+            self.staging_dir(&mut state).ok()?;
+            state.next += 1;
+            state.next - 1
+        };
+        let file = open_new(&self.staged_path(index), None).ok()?;
+        Some((file, index))
+    }
+
+    /// Where the staged file numbered `index` is.
+    fn staged_path(&self, index: usize) -> PathBuf {
+        let state = self.lock();
+        let staging = state.staging.as_deref().unwrap_or(&self.dir);
+        staging.join(format!("new-{index}"))
+    }
+
+    /// Notes the first write that failed, for `place` to report.
+    fn fail(&self, error: io::Error) {
+        self.lock().failed.get_or_insert(error);
     }
 
     /// Puts each file at its name under the directory (each path relative
@@ -469,6 +624,13 @@ impl Staging {
     ) -> Result<(), IoError> {
         let mut state = self.lock();
         let dir = &self.dir;
+        if let Some(error) = state.failed.take() {
+            return Err(IoError {
+                path: dir.clone(),
+                action: "write to",
+                error,
+            });
+        }
         let staging = self.staging_dir(&mut state)?;
         let mut indices = Vec::with_capacity(files.len());
         for (name, output) in files {
@@ -656,6 +818,102 @@ mod tests {
             .collect();
         names.sort();
         names
+    }
+
+    /// Text of `n` lines, each numbered, `SPILL_AT` bytes every few lines.
+    fn lines(spill: &mut Spill<'_>, from: usize, n: usize) -> String {
+        let mut all = String::new();
+        for i in from..from + n {
+            let line = format!("{i:>12} {}\n", "x".repeat(SPILL_AT / 5));
+            spill.text.push_str(&line);
+            all.push_str(&line);
+            spill.spill();
+        }
+        all
+    }
+
+    #[test]
+    fn a_spill_is_staged_as_it_grows_and_placed_whole() {
+        let temp = tempfile::tempdir().unwrap();
+        let staging = Staging::new(temp.path());
+        let mut spill = staging.spill();
+        let text = lines(&mut spill, 0, 23);
+        assert!(spill.is_staged() && spill.text.len() < SPILL_AT);
+        let printed = spill.finish();
+        assert!(printed.text.is_empty());
+        let staged = printed.staged.expect("staged");
+        staging
+            .place(&[("t.json".into(), Output::Staged(&staged))])
+            .unwrap();
+        drop(staging);
+        assert_eq!(
+            fs::read_to_string(temp.path().join("t.json")).unwrap(),
+            text
+        );
+        assert_eq!(names(temp.path()), ["t.json"]);
+    }
+
+    #[test]
+    fn a_spill_appended_is_copied_after_the_text_before_it() {
+        let temp = tempfile::tempdir().unwrap();
+        let staging = Staging::new(temp.path());
+        let mut section = staging.spill();
+        let middle = lines(&mut section, 0, 17);
+        assert!(section.is_staged());
+        let mut whole = staging.spill();
+        whole.text.push_str("head\n");
+        whole.append(section);
+        whole.text.push_str("tail\n");
+        let staged = whole.finish().staged.expect("staged");
+        // The section's own file is gone: only the whole is staged.
+        let staging_dir = staging.lock().staging.clone().unwrap();
+        assert_eq!(names(&staging_dir).len(), 1);
+        staging
+            .place(&[("t.json".into(), Output::Staged(&staged))])
+            .unwrap();
+        drop(staging);
+        let placed = fs::read_to_string(temp.path().join("t.json")).unwrap();
+        assert_eq!(placed, format!("head\n{middle}tail\n"));
+    }
+
+    #[test]
+    fn a_held_spill_keeps_its_text_and_small_text_is_not_staged() {
+        let mut held = Spill::held(String::new());
+        let text = lines(&mut held, 0, 11);
+        let printed = held.finish();
+        assert!(printed.staged.is_none());
+        assert_eq!(printed.text, text);
+        let temp = tempfile::tempdir().unwrap();
+        let staging = Staging::new(temp.path());
+        let mut small = staging.spill();
+        small.text.push_str("small");
+        small.spill();
+        let printed = small.finish();
+        assert!(printed.staged.is_none());
+        assert_eq!(printed.text, "small");
+        drop(staging);
+        assert!(names(temp.path()).is_empty(), "nothing made on disk");
+    }
+
+    #[test]
+    fn a_spill_that_failed_to_write_stops_the_placing() {
+        let temp = tempfile::tempdir().unwrap();
+        fs::write(temp.path().join("t.json"), "old").unwrap();
+        let staging = Staging::new(temp.path());
+        let mut spill = staging.spill();
+        lines(&mut spill, 0, 7);
+        staging.fail(io::Error::other("no space left"));
+        let staged = spill.finish().staged.expect("staged");
+        let error = staging
+            .place(&[("t.json".into(), Output::Staged(&staged))])
+            .unwrap_err();
+        assert_eq!(error.error.to_string(), "no space left");
+        drop(staging);
+        assert_eq!(
+            fs::read_to_string(temp.path().join("t.json")).unwrap(),
+            "old"
+        );
+        assert_eq!(names(temp.path()), ["t.json"]);
     }
 
     #[test]

@@ -133,6 +133,14 @@ fn staged_templates_are_placed_as_they_are_held() {
         files.push((infra::sourcemap::map_path(&path), map));
         files.push((path, template));
     }
+    // The large program's Terraform configuration and map are staged as
+    // they are printed, in pieces (`workspace::Spill`).
+    let large_tf = (names.iter().zip(&held.templates))
+        .find(|(n, _)| n.starts_with("large") && n.ends_with(".tf.json"))
+        .map(|(_, t)| t)
+        .expect("the large program for Terraform");
+    assert!(large_tf.text.len() > 2 * workspace::SPILL_AT);
+    assert!(large_tf.map.len() > 2 * workspace::SPILL_AT);
     staging.place(&files).expect("placed");
     drop(staging);
     for ((name, t), held) in names.iter().zip(&staged.templates).zip(&held.templates) {

@@ -187,7 +187,7 @@ fn check_target_with(
             let file = target.stack_file_name("main", group).unwrap_or_default();
             (
                 file,
-                serde_json::from_str(&m.finished.2).expect("a template is JSON"),
+                serde_json::from_str(&m.finished.2.text).expect("a template is JSON"),
             )
         })
         .collect();

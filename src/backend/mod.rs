@@ -23,7 +23,9 @@ use crate::sourcemap::Emitted;
 /// source map reads of it.
 pub struct Emission {
     /// The file `infra build` writes: pretty JSON and a final newline.
+    /// Empty when it was staged as it was printed (`staged`).
     pub text: String,
+    pub staged: Option<crate::workspace::Staged>,
     /// A template with an error among these must not be written.
     pub diagnostics: Vec<Diagnostic>,
     /// Its sections' names and the conditions each entry uses, noted from
@@ -84,6 +86,21 @@ pub fn emission(deployment: &Deployment) -> Emission {
         Target::CloudFormation => cloudformation::emission(deployment),
         Target::Heat => heat::emission(deployment),
         Target::TerraformAws | Target::TerraformOpenstack => terraform::emission(deployment),
+    }
+}
+
+/// `emission`, staged as it is printed where the target prints its
+/// template piece by piece and it is not measured to be split (Terraform):
+/// a nested stack's template is small, and measured whole.
+pub fn emission_to(
+    deployment: &Deployment,
+    staging: Option<&crate::workspace::Staging>,
+) -> Emission {
+    match deployment.target {
+        Target::TerraformAws | Target::TerraformOpenstack => {
+            terraform::emission_to(deployment, staging)
+        }
+        Target::CloudFormation | Target::Heat => emission(deployment),
     }
 }
 

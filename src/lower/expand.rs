@@ -163,7 +163,7 @@ pub struct Expander<'p> {
     pub(super) top_params: HashMap<&'p str, Val>,
     /// The copy of the entry file's repeated resource being expanded: its
     /// index and its name word.
-    pub(super) top_copy: Option<(u32, String)>,
+    pub(super) top_copy: Option<(u32, ir::Key)>,
     /// The conditions of the bounded copies being made (`bounded`): a copy
     /// read by index under its own condition is read as it is.
     pub(super) covered: Vec<ir::Expr>,

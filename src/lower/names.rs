@@ -38,6 +38,7 @@ pub(super) fn name_all(
     // one, and gets it back once all are named.
     let mut taken: IndexSet<String, FxBuildHasher> =
         IndexSet::with_capacity_and_hasher(resources.len(), FxBuildHasher);
+    let mut last_group = ir::Key::default();
     for ((resource, words), previous) in resources.iter_mut().zip(words).zip(previous) {
         let words = match previous {
             Some(old) if keep => old,
@@ -60,7 +61,13 @@ pub(super) fn name_all(
             taken.insert(id);
         }
         resource.snake = snake(words);
-        resource.group = words.first().map(|w| w.to_string()).unwrap_or_default();
+        // A group's resources are made one after another: the last
+        // group's name is shared until another begins.
+        let group = words.first().map_or("", |w| w);
+        if *last_group != *group {
+            last_group = ir::Key::from(group);
+        }
+        resource.group = last_group.clone();
     }
     for (resource, id) in resources.iter_mut().zip(taken) {
         resource.id = id;

@@ -484,7 +484,7 @@ impl<'p> Expander<'p> {
             }
             let top = self.frames.len() == 1;
             if top {
-                self.top_copy = Some((n as u32, word.clone()));
+                self.top_copy = Some((n as u32, self.key(&word)));
             }
             path.push(Cow::Owned(word));
             key.push(n as u32);
@@ -837,7 +837,7 @@ impl<'p> Expander<'p> {
                 }
                 SchemaKind::Native { .. } if r.existing => self.existing(r, schema, path, key),
                 SchemaKind::Native { .. } => {
-                    let type_name = schema.name.clone();
+                    let type_name = self.key(&schema.name);
                     let state = schema.state;
                     let snapshot = schema.snapshot;
                     let deletion = own
@@ -857,6 +857,7 @@ impl<'p> Expander<'p> {
                     ResourceType::Raw(s) => s.as_plain().unwrap_or_default(),
                     ResourceType::Path(p) => p.text(),
                 };
+                let type_name = self.key(&type_name);
                 // An unchecked type: whether it takes a snapshot is the
                 // target's to say where the program asks for one; the
                 // protection it is given otherwise is to be retained, which
@@ -927,7 +928,7 @@ impl<'p> Expander<'p> {
     pub(super) fn native(
         &mut self,
         r: &'p Resource,
-        type_name: String,
+        type_name: ir::Key,
         state: StateClass,
         snapshot: bool,
         path: &[Cow<'p, str>],
@@ -981,9 +982,9 @@ impl<'p> Expander<'p> {
             span,
             declared: r.name.span,
             copy: self.top_copy.as_ref().map(|(n, _)| *n),
-            copy_key: (self.top_copy.as_ref()).map(|(_, word)| word.as_str().into()),
+            copy_key: (self.top_copy.as_ref()).map(|(_, word)| word.clone()),
             moved_from: None,
-            group: String::new(),
+            group: ir::Key::default(),
             stack: None,
             existing: false,
         });

@@ -65,9 +65,10 @@ impl<'p> Expander<'p> {
             return Val::Object(Rc::new(fields));
         }
         let type_name = schema.name.strip_prefix("data.").unwrap_or(&schema.name);
+        let type_name = self.key(type_name);
         let value = self.native(
             r,
-            type_name.to_string(),
+            type_name,
             StateClass::Stateless,
             false,
             path,

@@ -35,6 +35,7 @@ use crate::backend::Names;
 use crate::ir::Deployment;
 use crate::json::{self, Json};
 use crate::source::{SourceDb, Span};
+use crate::workspace::Spill;
 
 pub use emitted::Emitted;
 pub use lookup::{Hit, Maps, WhereError, closest, find, human, json, read_maps};
@@ -72,6 +73,19 @@ pub fn build(
     template: &str,
     emitted: &Emitted,
 ) -> String {
+    let mut out = Spill::held(String::new());
+    write(db, deployment, (names, template, emitted), &mut out);
+    out.finish().text
+}
+
+/// `build`, written to `out` entry by entry: staged as it is made where
+/// `out` is (`Spill`).
+pub fn write(
+    db: &SourceDb,
+    deployment: &Deployment,
+    (names, template, emitted): (&Names, &str, &Emitted),
+    out: &mut Spill<'_>,
+) {
     let target = deployment.target;
     // What the template kept: an output under a condition that never
     // holds is left out, say.
@@ -89,94 +103,99 @@ pub fn build(
     // the text. About 250 bytes a resource, reserved at once: grown by
     // doubling, a large map would be copied and its pages touched twice
     // (room reserved and left untouched costs no memory).
-    let mut out = String::with_capacity(4096 + 384 * deployment.resources.len());
-    out.push('{');
+    if out.is_held() {
+        out.text.reserve(4096 + 384 * deployment.resources.len());
+    }
+    out.text.push('{');
     let header = [
         ("version", Json::int(VERSION as i64)),
         ("template", template.into()),
         ("target", target.name().into()),
     ];
     for (i, (key, value)) in header.iter().enumerate() {
-        json::write_key(&mut out, i, 1, key);
-        json::write(&mut out, value, 1);
+        json::write_key(&mut out.text, i, 1, key);
+        json::write(&mut out.text, value, 1);
     }
-    let mut section = Section::open(&mut out, header.len(), "resources");
+    let mut section = Section::open(&mut out.text, header.len(), "resources");
     for (name, r) in names.resources.iter().zip(&deployment.resources) {
         if !kept_resources.contains(name.as_str()) {
             continue;
         }
-        section.entry(&mut out, name);
-        field(&mut out, 0, "resource");
-        json::write_str(&mut out, text_at(db, r.span));
+        section.entry(&mut out.text, name);
+        field(&mut out.text, 0, "resource");
+        json::write_str(&mut out.text, text_at(db, r.span));
         if let Some(key) = &r.copy_key {
-            field(&mut out, 1, "copy");
-            json::write_str(&mut out, key);
+            field(&mut out.text, 1, "copy");
+            json::write_str(&mut out.text, key);
         }
-        field(&mut out, 1, "type");
-        json::write_str(&mut out, &r.type_name);
+        field(&mut out.text, 1, "type");
+        json::write_str(&mut out.text, &r.type_name);
         if let Some(at) = locations.at(db, r.span, false) {
             if has_conditions {
                 places.insert(name, r.span);
             }
-            field(&mut out, 1, "at");
-            out.push_str(at);
+            field(&mut out.text, 1, "at");
+            out.text.push_str(at);
         }
         if r.declared != r.span
             && let Some(declared) = locations.at(db, r.declared, true)
         {
-            field(&mut out, 1, "declared");
-            out.push_str(declared);
+            field(&mut out.text, 1, "declared");
+            out.text.push_str(declared);
         }
         if let Some(old) = &r.moved_from {
             // `TYPE.OLD`, escaped piece by piece as escaping goes byte by
             // byte.
-            field(&mut out, 1, "renamed_from");
-            out.push('"');
-            json::write_escaped(&mut out, &r.type_name);
-            out.push('.');
-            json::write_escaped(&mut out, old);
-            out.push('"');
+            field(&mut out.text, 1, "renamed_from");
+            out.text.push('"');
+            json::write_escaped(&mut out.text, &r.type_name);
+            out.text.push('.');
+            json::write_escaped(&mut out.text, old);
+            out.text.push('"');
         }
-        Section::close_entry(&mut out);
+        Section::close_entry(&mut out.text);
+        out.spill();
     }
-    section.close(&mut out);
+    section.close(&mut out.text);
 
-    let mut section = Section::open(&mut out, header.len() + 1, "params");
+    let mut section = Section::open(&mut out.text, header.len() + 1, "params");
     for (name, p) in names.params.iter().zip(&deployment.params) {
         if !kept_params.contains(name.as_str()) {
             continue;
         }
-        section.entry(&mut out, name);
-        field(&mut out, 0, "param");
-        json::write_str(&mut out, &p.name);
-        made_for(&mut out, &p.name, text_at(db, p.span));
+        section.entry(&mut out.text, name);
+        field(&mut out.text, 0, "param");
+        json::write_str(&mut out.text, &p.name);
+        made_for(&mut out.text, &p.name, text_at(db, p.span));
         if let Some(at) = locations.at(db, p.span, false) {
-            field(&mut out, 1, "at");
-            out.push_str(at);
+            field(&mut out.text, 1, "at");
+            out.text.push_str(at);
         }
-        Section::close_entry(&mut out);
+        Section::close_entry(&mut out.text);
+        out.spill();
     }
-    section.close(&mut out);
+    section.close(&mut out.text);
 
-    let mut section = Section::open(&mut out, header.len() + 2, "outputs");
+    let mut section = Section::open(&mut out.text, header.len() + 2, "outputs");
     for (name, o) in names.outputs.iter().zip(&deployment.outputs) {
         if !kept_outputs.contains(name.as_str()) {
             continue;
         }
-        section.entry(&mut out, name);
-        field(&mut out, 0, "output");
-        json::write_str(&mut out, &o.name);
-        made_for(&mut out, &o.name, text_at(db, o.span));
+        section.entry(&mut out.text, name);
+        field(&mut out.text, 0, "output");
+        json::write_str(&mut out.text, &o.name);
+        made_for(&mut out.text, &o.name, text_at(db, o.span));
         if let Some(at) = locations.at(db, o.span, false) {
             if has_conditions {
                 places.insert(name, o.span);
             }
-            field(&mut out, 1, "at");
-            out.push_str(at);
+            field(&mut out.text, 1, "at");
+            out.text.push_str(at);
         }
-        Section::close_entry(&mut out);
+        Section::close_entry(&mut out.text);
+        out.spill();
     }
-    section.close(&mut out);
+    section.close(&mut out.text);
 
     // Each condition with its users: resources, then outputs, in the
     // template's order.
@@ -222,31 +241,31 @@ pub fn build(
             break;
         }
     }
-    let mut section = Section::open(&mut out, header.len() + 3, "conditions");
+    let mut section = Section::open(&mut out.text, header.len() + 3, "conditions");
     for (name, users) in emitted.conditions.iter().zip(users) {
-        section.entry(&mut out, name);
-        field(&mut out, 0, "used_by");
-        out.push('[');
+        section.entry(&mut out.text, name);
+        field(&mut out.text, 0, "used_by");
+        out.text.push('[');
         for (i, user) in users.iter().enumerate() {
             if i > 0 {
-                out.push_str(", ");
+                out.text.push_str(", ");
             }
-            json::write_str(&mut out, user);
+            json::write_str(&mut out.text, user);
         }
-        out.push(']');
+        out.text.push(']');
         let at = (users.iter())
             .find_map(|u| places.get(u))
             .and_then(|&span| locations.at(db, span, false));
         if let Some(at) = at {
-            field(&mut out, 1, "at");
-            out.push_str(at);
+            field(&mut out.text, 1, "at");
+            out.text.push_str(at);
         }
-        Section::close_entry(&mut out);
+        Section::close_entry(&mut out.text);
+        out.spill();
     }
-    section.close(&mut out);
-    json::write_close(&mut out, 0, header.len() + 4, '}');
-    out.push('\n');
-    out
+    section.close(&mut out.text);
+    json::write_close(&mut out.text, 0, header.len() + 4, '}');
+    out.text.push('\n');
 }
 
 /// The start of an entry's field, the `index`th: an entry is one line,

@@ -25,6 +25,7 @@ use rustc_hash::{FxHashMap as HashMap, FxHashSet as HashSet};
 use crate::backend::emission;
 use crate::ir::{Context, Deployment, Expr, Output, Param, ParamType, Resource, ResourceId};
 use crate::target::Repetition;
+use crate::workspace::Printed;
 
 use super::{
     Finish, Part, STACK_NAME_PARAM, folded, output_exprs, read_name, read_of, read_path, unique,
@@ -90,7 +91,8 @@ pub fn member_templates<T>(
     let mut units: Vec<Unit> = Vec::new();
     // One declaration may count resources by several counts (a load
     // balancer's members over `c ? blue : green`): a unit per count.
-    let mut by_key: HashMap<(String, crate::source::Span, String), usize> = HashMap::default();
+    let mut by_key: HashMap<(crate::ir::Key, crate::source::Span, String), usize> =
+        HashMap::default();
     for (i, r) in whole.resources.iter().enumerate() {
         let Some(count) = r.count.as_ref().filter(|_| r.stack.is_none()) else {
             continue;
@@ -345,7 +347,12 @@ pub fn member_templates<T>(
                 outputs,
             };
             let emitted = emission(&child);
-            let finished = finish(Some(&m.name), &child, &emitted.sections, emitted.text);
+            let finished = finish(
+                Some(&m.name),
+                &child,
+                &emitted.sections,
+                Printed::held(emitted.text),
+            );
             Part {
                 stack: Some(m.name),
                 diagnostics: emitted.diagnostics,
@@ -419,7 +426,7 @@ fn member(whole: &Deployment, u: usize, unit: &Unit, unit_of: &[Option<usize>]) 
     let name = if unit.members.len() == 1 || first.group.is_empty() {
         first.snake.clone()
     } else {
-        first.group.clone()
+        first.group.to_string()
     };
     let place: HashMap<u32, u32> = (unit.members.iter().enumerate())
         .map(|(new, &old)| (old, new as u32))

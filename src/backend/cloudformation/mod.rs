@@ -58,6 +58,7 @@ pub fn emission(deployment: &Deployment) -> Emission {
     let (text, sections) = emitter.template();
     Emission {
         text,
+        staged: None,
         diagnostics: emitter.diagnostics,
         sections,
     }

@@ -258,7 +258,7 @@ impl<'d> Emitter<'d> {
         }
 
         let mut out: Entries<'d> = Vec::with_capacity(6);
-        out.push(("Type".into(), r.type_name.as_str().into()));
+        out.push(("Type".into(), (&*r.type_name).into()));
         if let Some(condition) = condition {
             out.push(("Condition".into(), condition.into()));
         }

@@ -148,6 +148,7 @@ pub fn emission(deployment: &Deployment) -> Emission {
         .extend(size_limit(deployment, text.len()));
     Emission {
         text,
+        staged: None,
         diagnostics: emitter.diagnostics,
         sections,
     }

@@ -193,7 +193,7 @@ impl<'d> Emitter<'d> {
                     nullable: false,
                 };
                 let count = self.written(count, site);
-                let mut definition: Entries = vec![("type".into(), (&r.type_name).into())];
+                let mut definition: Entries = vec![("type".into(), (&*r.type_name).into())];
                 if !properties.is_empty() {
                     definition.push(("properties".into(), Json::Object(properties)));
                 }
@@ -205,13 +205,13 @@ impl<'d> Emitter<'d> {
             }
             // Heat adopts a resource the stack does not manage by its id.
             None if r.existing => {
-                out.push(("type".into(), (&r.type_name).into()));
+                out.push(("type".into(), (&*r.type_name).into()));
                 if let Some((_, id)) = properties.into_iter().find(|(key, _)| key == "id") {
                     out.push(("external_id".into(), id));
                 }
             }
             None => {
-                out.push(("type".into(), (&r.type_name).into()));
+                out.push(("type".into(), (&*r.type_name).into()));
                 if !properties.is_empty() {
                     out.push(("properties".into(), Json::Object(properties)));
                 }

@@ -8,7 +8,7 @@ use rustc_hash::FxBuildHasher;
 
 use crate::backend::common::names::{first_free, words as text_words};
 use crate::builtins::Builtin;
-use crate::ir::{Context, Expr, Part, ResourceId};
+use crate::ir::{Context, Expr, Part, Resource, ResourceId};
 use crate::json::{self, Json};
 use crate::source::Span;
 use crate::syntax::ast::BinaryOp;
@@ -324,6 +324,18 @@ impl<'d> Emitter<'d> {
     /// The expressions a value is written with, as `shape` splits it: where
     /// locals may replace parts. Each comes with the name of the property it
     /// is the whole value of.
+    /// A resource's roots: its condition, its count or list, and its
+    /// properties' (`roots`).
+    fn resource_roots<'e>(&self, r: &'e Resource, out: &mut Vec<Root<'e>>) {
+        out.extend(r.condition.as_deref().map(|c| (Cow::Borrowed(c), None)));
+        // A keyed resource writes its list, not its count.
+        let repeat = r.for_each.as_deref().or(r.count.as_deref());
+        out.extend(repeat.map(|c| (Cow::Borrowed(c), None)));
+        for (k, v) in &r.properties {
+            self.roots(v, true, Some(k), out);
+        }
+    }
+
     fn roots<'e>(
         &self,
         e: &'e Expr,
@@ -366,6 +378,31 @@ impl<'d> Emitter<'d> {
     pub(super) fn compute_locals(&mut self) {
         let d = self.d;
         let outputs: Vec<Cow<Expr>> = d.outputs.iter().map(output_value).collect();
+        // Most configurations repeat nothing: no key is worth making then.
+        // That is found a resource's roots at a time, so that a large
+        // configuration's roots are gathered only when it repeats some.
+        let mut seen = rustc_hash::FxHashSet::default();
+        let mut some = Vec::new();
+        let mut repeated = false;
+        for r in &d.resources {
+            some.clear();
+            self.resource_roots(r, &mut some);
+            if self.repeats(&some, &mut seen) {
+                repeated = true;
+                break;
+            }
+        }
+        if !repeated {
+            some.clear();
+            for (o, value) in d.outputs.iter().zip(&outputs) {
+                self.roots(value, false, Some(&o.name), &mut some);
+            }
+            repeated = self.repeats(&some, &mut seen);
+        }
+        drop((seen, some));
+        if !repeated {
+            return;
+        }
         let mut roots: Vec<Root> = Vec::with_capacity(
             d.outputs.len()
                 + d.resources
@@ -374,20 +411,10 @@ impl<'d> Emitter<'d> {
                     .sum::<usize>(),
         );
         for r in &d.resources {
-            roots.extend(r.condition.as_deref().map(|c| (Cow::Borrowed(c), None)));
-            // A keyed resource writes its list, not its count.
-            let repeat = r.for_each.as_deref().or(r.count.as_deref());
-            roots.extend(repeat.map(|c| (Cow::Borrowed(c), None)));
-            for (k, v) in &r.properties {
-                self.roots(v, true, Some(k), &mut roots);
-            }
+            self.resource_roots(r, &mut roots);
         }
         for (o, value) in d.outputs.iter().zip(&outputs) {
             self.roots(value, false, Some(&o.name), &mut roots);
-        }
-        // Most configurations repeat nothing: no key is worth making then.
-        if !self.repeats(&roots) {
-            return;
         }
         // Every node of the roots, once, in pre-order, with its key: the
         // candidates are counted on these on each round.
@@ -491,10 +518,10 @@ impl<'d> Emitter<'d> {
         }
     }
 
-    /// Whether two candidates among the roots may have the same key: their
-    /// structural hashes (`structure_hash`) meet, which equal keys always do.
-    fn repeats(&self, roots: &[Root]) -> bool {
-        let mut seen = rustc_hash::FxHashSet::default();
+    /// Whether two candidates among the roots, or one of them and one met
+    /// before (`seen`), may have the same key: their structural hashes
+    /// (`structure_hash`) meet, which equal keys always do.
+    fn repeats(&self, roots: &[Root], seen: &mut rustc_hash::FxHashSet<u64>) -> bool {
         let mut repeated = false;
         for (root, _) in roots {
             // A root's hash serves only when it is a candidate itself: a
@@ -510,7 +537,7 @@ impl<'d> Emitter<'d> {
             if leaf && !self.may_be_local(root, 1, false) {
                 continue;
             }
-            self.structure_hash(root, &mut seen, &mut repeated);
+            self.structure_hash(root, seen, &mut repeated);
             if repeated {
                 return true;
             }

@@ -97,6 +97,7 @@ use crate::ir::{Deployment, Expr, Param, Resource, ResourceId, Target};
 use crate::json::{self, Entries, Json, json};
 use crate::source::Span;
 use crate::sourcemap::Emitted;
+use crate::workspace::{Printed, Spill, Staging};
 
 use super::{Emission, Names};
 use outputs::unused_exports;
@@ -108,16 +109,29 @@ const REQUIRED_VERSION: &str = ">= 1.5.0";
 /// The configuration of `deployment`, printed as `infra build` writes it,
 /// and what the target cannot express.
 pub fn emission(deployment: &Deployment) -> Emission {
+    emission_to(deployment, None)
+}
+
+/// `emission`, the configuration staged as it is printed when there is a
+/// staging (`Spill`): a large one is then never held whole.
+pub fn emission_to(deployment: &Deployment, staging: Option<&Staging>) -> Emission {
     let mut emitter = Emitter::new(deployment);
-    let (json, resources) = emitter.configuration();
+    let resources = match staging {
+        Some(staging) => staging.spill(),
+        None => Spill::held(String::with_capacity(
+            64 * 1024 + 640 * deployment.resources.len(),
+        )),
+    };
+    let (json, resources) = emitter.configuration(resources);
     let cnames = cnames_to_addresses(deployment, &codes::E0553, |id, _, attribute| {
         format!("`{}.{attribute}`", emitter.address(id))
     });
     emitter.diagnostics.extend(cnames);
     emitter.diagnostics.extend(unused_exports(deployment));
-    let text = print(&json, resources);
+    let printed = print(&json, resources, staging);
     Emission {
-        text,
+        text: printed.text,
+        staged: printed.staged,
         diagnostics: emitter.diagnostics,
         sections: Emitted::of_tree(deployment.target, &json),
     }
@@ -126,13 +140,15 @@ pub fn emission(deployment: &Deployment) -> Emission {
 /// `json::pretty(configuration)`, its `resource` section printed already
 /// (`resources`, the section's object): the sections before it are put in
 /// front of that text in place, and the ones after it follow, so that the
-/// template is held once, not once in pieces and once whole.
-fn print(configuration: &Json<'_>, mut resources: String) -> String {
+/// template is held once, not once in pieces and once whole. Where some of
+/// that section was staged, the template is staged in a file of its own,
+/// the section copied into it after the sections before it.
+fn print(configuration: &Json<'_>, resources: Spill<'_>, staging: Option<&Staging>) -> Printed {
     let Json::Object(sections) = configuration else {
-        return json::pretty(configuration);
+        return Printed::held(json::pretty(configuration));
     };
     let Some(at) = sections.iter().position(|(key, _)| key == "resource") else {
-        return json::pretty(configuration);
+        return Printed::held(json::pretty(configuration));
     };
     let mut head = String::with_capacity(4096);
     head.push('{');
@@ -141,15 +157,26 @@ fn print(configuration: &Json<'_>, mut resources: String) -> String {
         json::write(&mut head, value, 1);
     }
     json::write_key(&mut head, at, 1, "resource");
-    resources.insert_str(0, &head);
-    drop(head);
+    let mut whole = match staging.filter(|_| resources.is_staged()) {
+        Some(staging) => {
+            let mut whole = staging.spill();
+            whole.text = head;
+            whole.append(resources);
+            whole
+        }
+        None => {
+            let mut whole = resources;
+            whole.text.insert_str(0, &head);
+            whole
+        }
+    };
     for (i, (key, value)) in sections.iter().enumerate().skip(at + 1) {
-        json::write_key(&mut resources, i, 1, key);
-        json::write(&mut resources, value, 1);
+        json::write_key(&mut whole.text, i, 1, key);
+        json::write(&mut whole.text, value, 1);
     }
-    json::write_close(&mut resources, 0, sections.len(), '}');
-    resources.push('\n');
-    resources
+    json::write_close(&mut whole.text, 0, sections.len(), '}');
+    whole.text.push('\n');
+    whole.finish()
 }
 
 /// The names `emit` gives: resources as `TYPE.NAME`, params by
@@ -304,7 +331,7 @@ impl<'d> Emitter<'d> {
     /// The configuration's tree, its `resource` section's resources left
     /// `null` (what `Emitted` reads is their names), and that section's
     /// object printed: most of the template, written once.
-    fn configuration(&mut self) -> (Json<'d>, String) {
+    fn configuration<'s>(&mut self, mut text: Spill<'s>) -> (Json<'d>, Spill<'s>) {
         let d = self.d;
         self.check_names();
         self.compute_locals();
@@ -332,21 +359,21 @@ impl<'d> Emitter<'d> {
         // order. A resource replaced by a later one of its address is
         // written all the same, for what it reports.
         let mut reported: Vec<(usize, Diagnostic)> = Vec::new();
-        let mut text = String::with_capacity(64 * 1024 + 640 * d.resources.len());
-        text.push('{');
+        text.text.push('{');
         let mut scratch = String::new();
         for (t, (ty, by_name)) in resources.iter().enumerate() {
-            json::write_key(&mut text, t, 2, ty);
-            text.push('{');
+            json::write_key(&mut text.text, t, 2, ty);
+            text.text.push('{');
             for (n, (name, &i)) in by_name.iter().enumerate() {
-                json::write_key(&mut text, n, 3, name);
+                json::write_key(&mut text.text, n, 3, name);
                 let before = self.diagnostics.len();
-                self.write_resource(&mut text, &d.resources[i], 3);
+                self.write_resource(&mut text.text, &d.resources[i], 3);
                 reported.extend(self.diagnostics.drain(before..).map(|d| (i, d)));
+                text.spill();
             }
-            json::write_close(&mut text, 2, by_name.len(), '}');
+            json::write_close(&mut text.text, 2, by_name.len(), '}');
         }
-        json::write_close(&mut text, 1, resources.len(), '}');
+        json::write_close(&mut text.text, 1, resources.len(), '}');
         for (i, r) in d.resources.iter().enumerate() {
             let before = self.diagnostics.len();
             if r.existing {

@@ -18,7 +18,7 @@ impl<'d> Emitter<'d> {
         // Resources of a type mostly come together: each type asked once.
         let mut last_type = "";
         for r in &d.resources {
-            if r.type_name == last_type {
+            if *r.type_name == *last_type {
                 continue;
             }
             last_type = &r.type_name;

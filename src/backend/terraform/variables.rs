@@ -168,7 +168,7 @@ impl<'d> Emitter<'d> {
                     ),
                 );
             }
-            if !seen.insert((r.type_name.as_str(), r.snake.as_str())) {
+            if !seen.insert((&*r.type_name, r.snake.as_str())) {
                 self.internal(
                     r.span,
                     format!(

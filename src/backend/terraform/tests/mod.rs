@@ -60,7 +60,7 @@ fn codes_of(d: &Deployment) -> Vec<&'static str> {
 fn property(d: &Deployment, name: &str) -> Value {
     let json = clean(d);
     let r = &d.resources[0];
-    json["resource"][&r.type_name][&r.snake][name].clone()
+    json["resource"][&*r.type_name][&r.snake][name].clone()
 }
 
 /// `e` as the value of a property of an aws_instance.
