@@ -146,8 +146,8 @@ impl<'p> Expander<'p> {
         // the resource takes the instance's words (the outermost such
         // instance's, which is done last).
         if self.resources.len() == before + 1 {
-            self.words[before] = path.to_vec();
-            self.previous[before] = self.previous_words(path);
+            let previous = self.previous_words(path);
+            self.words.replace_last(path, previous.as_deref());
         }
         let made = (before..self.resources.len())
             .map(|i| ir::ResourceId(i as u32))

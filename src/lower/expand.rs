@@ -134,10 +134,9 @@ pub struct Expander<'p> {
     /// order), the name words of each, and the key of each, kept one after
     /// another in `key_data`.
     pub(super) resources: Vec<ir::Resource>,
-    pub(super) words: Vec<Path<'p>>,
-    /// The words each resource had before a rename (`renamed_from`) of
-    /// its resource or of an instance around it; `None` without one.
-    pub(super) previous: Vec<Option<Path<'p>>>,
+    /// With the words each resource had before a rename (`renamed_from`)
+    /// of its resource or of an instance around it.
+    pub(super) words: super::names::Words,
     /// The renames in force: which word of the path being built was what.
     pub(super) renames: Vec<(usize, &'p str)>,
     pub(super) keys: Vec<KeyRange>,
@@ -190,8 +189,7 @@ impl<'p> Expander<'p> {
             target,
             frames: Vec::new(),
             resources: Vec::new(),
-            words: Vec::new(),
-            previous: Vec::new(),
+            words: Default::default(),
             renames: Vec::new(),
             keys: Vec::new(),
             key_data: Vec::new(),
@@ -243,8 +241,7 @@ impl<'p> Expander<'p> {
         // touched twice over.
         let foreseen = self.foreseen(items).max(items.len());
         self.resources.reserve_exact(foreseen);
-        self.words.reserve_exact(foreseen);
-        self.previous.reserve_exact(foreseen);
+        self.words.reserve(foreseen);
         self.keys.reserve_exact(foreseen);
         self.key_data.reserve(2 * foreseen);
         // The outputs and params, read later, are noted on this one pass.
@@ -334,7 +331,7 @@ impl<'p> Expander<'p> {
     /// `ResourceId` following its resource.
     fn finish(&mut self, deployment: &mut ir::Deployment) {
         let keep = !self.target.capabilities().moves;
-        super::names::name_all(&mut deployment.resources, &self.words, &self.previous, keep);
+        super::names::name_all(&mut deployment.resources, &self.words, keep);
         let data = &self.key_data;
         let key = |(start, len): KeyRange| &data[start..start + len];
         // Most often made in source order already.

@@ -10,10 +10,71 @@ use rustc_hash::FxBuildHasher;
 
 use crate::ir;
 
-use super::expand::Path;
+/// Each resource's name words, and those it had before a rename, kept one
+/// after another in one text: a large program's hundreds of thousands of
+/// words are not each a string in a list of their own.
+#[derive(Default)]
+pub(super) struct Words {
+    /// Every word, one after another.
+    text: String,
+    /// Each word's end in `text`.
+    ends: Vec<u32>,
+    /// Each resource's words, and its words before a rename: ranges of
+    /// `ends`.
+    of: Vec<(WordRange, Option<WordRange>)>,
+}
 
-/// Names every resource after its words (`words[i]` are `resources[i]`'s:
-/// its instance path, or, for the one native resource of a component
+type WordRange = (u32, u32);
+
+impl Words {
+    pub(super) fn reserve(&mut self, resources: usize) {
+        self.of.reserve_exact(resources);
+        self.ends.reserve(2 * resources);
+        self.text.reserve(8 * resources);
+    }
+
+    /// The next resource's words, and its words before a rename.
+    pub(super) fn push(&mut self, words: &[Cow<str>], previous: Option<&[Cow<str>]>) {
+        let made = self.add(words);
+        let before = previous.map(|p| self.add(p));
+        self.of.push((made, before));
+    }
+
+    /// The last resource's words, given again.
+    pub(super) fn replace_last(&mut self, words: &[Cow<str>], previous: Option<&[Cow<str>]>) {
+        if let Some(((start, _), _)) = self.of.pop() {
+            let text_start = match start {
+                0 => 0,
+                _ => self.ends[start as usize - 1],
+            };
+            self.ends.truncate(start as usize);
+            self.text.truncate(text_start as usize);
+        }
+        self.push(words, previous);
+    }
+
+    fn add(&mut self, words: &[Cow<str>]) -> WordRange {
+        let start = self.ends.len() as u32;
+        for word in words {
+            self.text.push_str(word);
+            self.ends.push(self.text.len() as u32);
+        }
+        (start, self.ends.len() as u32)
+    }
+
+    fn get(&self, (start, end): WordRange) -> impl Iterator<Item = &str> {
+        (start..end).map(move |i| {
+            let from = match i {
+                0 => 0,
+                _ => self.ends[i as usize - 1],
+            };
+            &self.text[from as usize..self.ends[i as usize] as usize]
+        })
+    }
+}
+
+/// Names every resource after its words (`words`' `i`th are
+/// `resources[i]`'s: its instance path, or, for the one native resource of a component
 /// instance, the instance's): the PascalCase `id` and the `snake` name.
 /// Ids are made unique in the order the resources were made: `id`, or,
 /// when an earlier resource has it, `id~N`. The backends name resources
@@ -24,29 +85,29 @@ use super::expand::Path;
 /// Each resource's `group` is its first word, the name of the entry file's
 /// declaration it was made for.
 ///
-/// A resource renamed (`previous` words, from `renamed_from`) is named after
+/// A resource renamed (its words before, from `renamed_from`) is named after
 /// its earlier words where the target cannot say it was renamed (`keep`),
 /// so that it stays the resource it was; elsewhere it takes its new name
 /// and `moved_from` says the earlier one.
-pub(super) fn name_all(
-    resources: &mut [ir::Resource],
-    words: &[Path],
-    previous: &[Option<Path>],
-    keep: bool,
-) {
+pub(super) fn name_all(resources: &mut [ir::Resource], words: &Words, keep: bool) {
     // The ids taken, in the order of the resources: each resource takes
     // one, and gets it back once all are named.
     let mut taken: IndexSet<String, FxBuildHasher> =
         IndexSet::with_capacity_and_hasher(resources.len(), FxBuildHasher);
     let mut last_group = ir::Key::default();
-    for ((resource, words), previous) in resources.iter_mut().zip(words).zip(previous) {
-        let words = match previous {
-            Some(old) if keep => old,
-            Some(old) => {
-                resource.moved_from = Some(snake(old).into());
-                words
+    let (mut now, mut old) = (Vec::new(), Vec::new());
+    for (resource, &(made, before)) in resources.iter_mut().zip(&words.of) {
+        now.clear();
+        now.extend(words.get(made));
+        old.clear();
+        old.extend(before.into_iter().flat_map(|b| words.get(b)));
+        let words = match before {
+            Some(_) if keep => &old,
+            Some(_) => {
+                resource.moved_from = Some(snake(&old).into());
+                &now
             }
-            None => words,
+            None => &now,
         };
         // Most ids are free: one hash to check and take it.
         let (at, free) = taken.insert_full(pascal(words));
@@ -63,7 +124,7 @@ pub(super) fn name_all(
         resource.snake = snake(words);
         // A group's resources are made one after another: the last
         // group's name is shared until another begins.
-        let group = words.first().map_or("", |w| w);
+        let group = words.first().copied().unwrap_or_default();
         if *last_group != *group {
             last_group = ir::Key::from(group);
         }
@@ -76,7 +137,7 @@ pub(super) fn name_all(
 
 /// The logical id of name words: each word's parts between `_` and `-`,
 /// capitalized and joined (`["web_server", "0"]` is `WebServer0`).
-fn pascal(path: &[Cow<str>]) -> String {
+fn pascal(path: &[&str]) -> String {
     let mut out = String::with_capacity(path.iter().map(|w| w.len()).sum());
     for word in path {
         let mut rest: &str = word;
@@ -106,7 +167,7 @@ fn pascal(path: &[Cow<str>]) -> String {
 
 /// Name words as snake_case, joined by `_` (`["webServer", "0"]` is
 /// `web_server_0`).
-fn snake(path: &[Cow<str>]) -> String {
+fn snake(path: &[&str]) -> String {
     let mut out = String::with_capacity(path.iter().map(|w| w.len() + 1).sum());
     for (n, word) in path.iter().enumerate() {
         if n > 0 {

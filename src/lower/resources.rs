@@ -960,8 +960,8 @@ impl<'p> Expander<'p> {
         // words or, for the one native resource of a component instance,
         // the instance's.
         let id = ir::ResourceId(self.resources.len() as u32);
-        self.words.push(path.to_vec());
-        self.previous.push(self.previous_words(path));
+        let previous = self.previous_words(path);
+        self.words.push(path, previous.as_deref());
         let deletion = self.policy(deletion, state, snapshot, &type_name);
         let span = self.frame().origin.unwrap_or(r.name.span);
         self.keys.push((self.key_data.len(), key.len()));
