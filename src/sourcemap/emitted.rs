@@ -11,8 +11,12 @@ use crate::json::Json;
 /// The sections of one template, by the template's names.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Emitted {
-    /// Resources (Terraform: `TYPE.NAME`), with the conditions each uses.
+    /// Resources, with the conditions each uses.
     pub resources: Vec<(String, Vec<String>)>,
+    /// Where the backend notes it so (Terraform, which has no conditions,
+    /// leaving `resources` empty): whether the template holds each of the
+    /// deployment's resources, in their order.
+    pub kept: Option<Vec<bool>>,
     pub params: Vec<String>,
     pub outputs: Vec<(String, Vec<String>)>,
     pub conditions: Vec<String>,
@@ -83,18 +87,7 @@ impl Emitted {
             };
             let key = &**key;
             if key == s.resources && s.by_type {
-                for (ty, by_name) in entries {
-                    if let Json::Object(names) = by_name {
-                        let names = names.iter().map(|(n, _)| {
-                            let mut address = String::with_capacity(ty.len() + 1 + n.len());
-                            address.push_str(ty);
-                            address.push('.');
-                            address.push_str(n);
-                            (address, Vec::new())
-                        });
-                        out.resources.extend(names);
-                    }
-                }
+                // Noted by the emitter, by the deployment's order (`kept`).
             } else if key == s.resources {
                 out.resources = (entries.iter())
                     .map(|(name, value)| (name.to_string(), uses(&s, value)))

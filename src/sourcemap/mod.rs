@@ -89,7 +89,14 @@ pub fn write(
     let target = deployment.target;
     // What the template kept: an output under a condition that never
     // holds is left out, say.
-    let kept_resources: HashSet<&str> = emitted.resources.iter().map(|(n, _)| &**n).collect();
+    let kept_resources: HashSet<&str> = match &emitted.kept {
+        Some(_) => HashSet::default(),
+        None => emitted.resources.iter().map(|(n, _)| &**n).collect(),
+    };
+    let kept = |i: usize, name: &str| match &emitted.kept {
+        Some(kept) => kept.get(i).copied().unwrap_or(false),
+        None => kept_resources.contains(name),
+    };
     let kept_params: HashSet<&str> = emitted.params.iter().map(|n| &**n).collect();
     let kept_outputs: HashSet<&str> = emitted.outputs.iter().map(|(n, _)| &**n).collect();
     // Where each resource and output is, for its conditions: only a map
@@ -117,8 +124,13 @@ pub fn write(
         json::write(&mut out.text, value, 1);
     }
     let mut section = Section::open(&mut out.text, header.len(), "resources");
-    for (name, r) in names.resources.iter().zip(&deployment.resources) {
-        if !kept_resources.contains(name.as_str()) {
+    for (i, (name, r)) in names
+        .resources
+        .iter()
+        .zip(&deployment.resources)
+        .enumerate()
+    {
+        if !kept(i, name) {
             continue;
         }
         section.entry(&mut out.text, name);

@@ -143,3 +143,30 @@ fn lookups_read_terraform_forms_and_survive_odd_maps() {
     assert_eq!(listed[0]["kind"], "resource");
     assert_eq!(listed[0]["copy"], "logs");
 }
+
+/// Terraform's map lists the resources the configuration holds, by the
+/// emitter's note (`Emitted::kept`): not an `existing` one, which is a data
+/// source, nor one whose address a later resource takes.
+#[test]
+fn terraform_maps_list_the_resources_the_configuration_holds() {
+    let mut d = Deployment::new(Target::TerraformAws);
+    let mut read = Resource::new("Vpc", "vpc", "aws_vpc", vec![]);
+    read.existing = true;
+    let first = Resource::new("Logs", "logs", "aws_sqs_queue", vec![]);
+    let second = Resource::new("Logs2", "logs", "aws_sqs_queue", vec![]);
+    let other = Resource::new("Data", "data", "aws_sqs_queue", vec![]);
+    d.resources = vec![read, first, second, other];
+    let emission = crate::backend::emission(&d);
+    assert_eq!(emission.sections.kept, Some(vec![false, false, true, true]));
+    let names = crate::backend::names(&d);
+    let map = build(
+        &SourceDb::new(),
+        &d,
+        &names,
+        "a.tf.json",
+        &emission.sections,
+    );
+    let map: Value = serde_json::from_str(&map).unwrap();
+    let listed: Vec<&String> = map["resources"].as_object().unwrap().keys().collect();
+    assert_eq!(listed, ["aws_sqs_queue.logs", "aws_sqs_queue.data"]);
+}

@@ -122,18 +122,22 @@ pub fn emission_to(deployment: &Deployment, staging: Option<&Staging>) -> Emissi
             64 * 1024 + 640 * deployment.resources.len(),
         )),
     };
-    let (json, resources) = emitter.configuration(resources);
+    let (json, resources, printed) = emitter.configuration(resources);
     let cnames = cnames_to_addresses(deployment, &codes::E0553, |id, _, attribute| {
         format!("`{}.{attribute}`", emitter.address(id))
     });
     emitter.diagnostics.extend(cnames);
     emitter.diagnostics.extend(unused_exports(deployment));
+    let sections = Emitted {
+        kept: Some(printed),
+        ..Emitted::of_tree(deployment.target, &json)
+    };
     let printed = print(&json, resources, staging);
     Emission {
         text: printed.text,
         staged: printed.staged,
         diagnostics: emitter.diagnostics,
-        sections: Emitted::of_tree(deployment.target, &json),
+        sections,
     }
 }
 
@@ -328,10 +332,10 @@ impl<'d> Emitter<'d> {
         }
     }
 
-    /// The configuration's tree, its `resource` section's resources left
-    /// `null` (what `Emitted` reads is their names), and that section's
-    /// object printed: most of the template, written once.
-    fn configuration<'s>(&mut self, mut text: Spill<'s>) -> (Json<'d>, Spill<'s>) {
+    /// The configuration's tree, its `resource` section `null`, that
+    /// section's object printed (most of the template, written once), and
+    /// which of the deployment's resources it holds (`Emitted::kept`).
+    fn configuration<'s>(&mut self, mut text: Spill<'s>) -> (Json<'d>, Spill<'s>, Vec<bool>) {
         let d = self.d;
         self.check_names();
         self.compute_locals();
@@ -374,6 +378,8 @@ impl<'d> Emitter<'d> {
             json::write_close(&mut text.text, 2, by_name.len(), '}');
         }
         json::write_close(&mut text.text, 1, resources.len(), '}');
+        let has_resources = !resources.is_empty();
+        drop(resources);
         for (i, r) in d.resources.iter().enumerate() {
             let before = self.diagnostics.len();
             if r.existing {
@@ -395,12 +401,6 @@ impl<'d> Emitter<'d> {
             .extend(reported.into_iter().map(|(_, d)| d));
         let read: Entries<'d> = (read.into_iter())
             .map(|(ty, by_name)| (ty.into(), Json::Object(json::dedup(by_name))))
-            .collect();
-        let resources: Entries<'d> = (resources.into_iter())
-            .map(|(ty, by_name)| {
-                let names = by_name.into_keys().map(|n| (n.into(), Json::Null));
-                (ty.into(), Json::Object(names.collect()))
-            })
             .collect();
         let mut outputs = Vec::with_capacity(d.outputs.len());
         for o in &d.outputs {
@@ -427,8 +427,9 @@ impl<'d> Emitter<'d> {
         if !data.is_empty() {
             root.push(("data".into(), Json::Object(data)));
         }
-        if !resources.is_empty() {
-            root.push(("resource".into(), Json::Object(resources)));
+        if has_resources {
+            // Printed already (`text`); `print` puts it in its place.
+            root.push(("resource".into(), Json::Null));
         }
         if !outputs.is_empty() {
             root.push(("output".into(), Json::Object(outputs)));
@@ -446,7 +447,7 @@ impl<'d> Emitter<'d> {
         if !moved.is_empty() {
             root.push(("moved".into(), Json::Array(moved)));
         }
-        (Json::Object(root), text)
+        (Json::Object(root), text, printed)
     }
 
     /// Where a diagnostic about a param points: the first resource or output
