@@ -499,12 +499,11 @@ impl Spill<'_> {
     /// Puts `other`'s text after this one's. What `other` wrote out is
     /// copied file to file, without being read into memory.
     pub fn append(&mut self, mut other: Spill<'_>) {
-        let Some((file, index)) = other.file.take() else {
+        let (Some((file, index)), Some(staging)) = (other.file.take(), other.to) else {
             self.text.push_str(&other.text);
             return;
         };
         drop(file);
-        let Some(staging) = other.to else { return };
         let path = staging.staged_path(index);
         let copied = (|| -> io::Result<()> {
             let mut from = fs::File::open(&path)?;
