@@ -386,7 +386,8 @@ fn open_new(path: &Path, mode: Option<u32>) -> io::Result<fs::File> {
 }
 
 /// A build's output directory, written all or none: each file goes into a
-/// fresh directory inside it (`.infra-build-*`) as soon as it is made
+/// fresh directory inside it (`.infra-build-PID-*`, `remove_abandoned`
+/// removes those whose process is gone) as soon as it is made
 /// (`stage`), so that a large build does not hold every template until the
 /// end, and all are renamed into place together once the build has
 /// succeeded (`place`). Dropped without placing (the build failed), the
@@ -737,7 +738,9 @@ impl Staging {
             action: "create directory",
             error,
         })?;
-        let staging = fresh_dir(&self.dir, ".infra-build-").map_err(|error| IoError {
+        remove_abandoned(&self.dir);
+        let prefix = format!("{STAGING_PREFIX}{}-", std::process::id());
+        let staging = fresh_dir(&self.dir, &prefix).map_err(|error| IoError {
             path: self.dir.clone(),
             action: "write to",
             error,
@@ -745,6 +748,49 @@ impl Staging {
         state.staging = Some(staging.clone());
         Ok(staging)
     }
+}
+
+/// The start of a staging directory's name, before the id of the process
+/// that made it.
+const STAGING_PREFIX: &str = ".infra-build-";
+
+/// Removes the staging directories in `dir` that builds left when they
+/// were interrupted or killed: the process that made each is gone. A
+/// running build's directory is its own to remove. Best effort: what
+/// cannot be removed stays.
+fn remove_abandoned(dir: &Path) {
+    #[cfg(unix)]
+    {
+        let Ok(entries) = fs::read_dir(dir) else {
+            return;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let pid = (name.to_str())
+                .and_then(|n| n.strip_prefix(STAGING_PREFIX))
+                .and_then(|rest| rest.split_once('-'))
+                .and_then(|(pid, _)| pid.parse::<libc::pid_t>().ok());
+            let Some(pid) = pid.filter(|&pid| pid > 0) else {
+                continue;
+            };
+            // Never through a link planted at the name.
+            if entry.file_type().is_ok_and(|t| t.is_dir()) && !process_exists(pid) {
+                let _ = fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
+}
+
+/// Whether a process `pid` exists (signal 0 checks only that; `EPERM`:
+/// it does, another user's).
+#[cfg(unix)]
+fn process_exists(pid: libc::pid_t) -> bool {
+    // SAFETY: signal 0 is sent to no one; only the process's existence
+    // and the permission are checked.
+    let sent = unsafe { libc::kill(pid, 0) };
+    sent == 0 || io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
 }
 
 impl Drop for Staging {
@@ -945,6 +991,34 @@ mod tests {
         Staging::new(dir).place(&files).unwrap();
         assert_eq!(names(dir), ["a", "b", "c"]);
         assert_eq!(fs::read_to_string(dir.join("c")).unwrap(), "new c");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_staging_directory_left_by_a_build_that_is_gone_is_removed() {
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path();
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let gone = child.id();
+        child.wait().unwrap();
+        let abandoned = dir.join(format!(".infra-build-{gone}-0123456789abcdef"));
+        fs::create_dir_all(abandoned.join("sub")).unwrap();
+        fs::write(abandoned.join("new-0"), "left").unwrap();
+        let running = dir.join(format!(
+            ".infra-build-{}-fedcba9876543210",
+            std::process::id()
+        ));
+        fs::create_dir(&running).unwrap();
+        let unknown = dir.join(".infra-build-notes");
+        fs::create_dir(&unknown).unwrap();
+        let staging = Staging::new(dir);
+        staging.stage(b"x").expect("staged");
+        assert!(!abandoned.exists(), "a gone build's directory is removed");
+        assert!(running.exists(), "a running build's directory is its own");
+        assert!(unknown.exists(), "a directory of another name is left");
+        drop(staging);
+        let running = format!(".infra-build-{}-fedcba9876543210", std::process::id());
+        assert_eq!(names(dir), [running.as_str(), ".infra-build-notes"]);
     }
 
     #[test]

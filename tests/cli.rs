@@ -355,6 +355,63 @@ fn build_writes_every_target_and_nothing_on_error() {
     );
 }
 
+/// A build killed while it stages its files leaves its staging directory;
+/// the next build into the directory removes it, since the process that
+/// made it is gone.
+#[cfg(unix)]
+#[test]
+fn the_staging_directory_of_a_killed_build_is_removed_by_the_next() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut large = String::from(
+        "param image: string\n\nresource net: network.Network {\n  cidr = \"10.0.0.0/8\"\n}\n\n\
+         resource subnet: network.Subnet {\n  network = net\n  cidr = \"10.0.0.0/24\"\n}\n",
+    );
+    for k in 'a'..='x' {
+        large.push_str(&format!(
+            "\nresource server_{k}: compute.Server for i in 0..100 {{\n  image = image\n  subnet = subnet\n}}\n"
+        ));
+    }
+    let large = temp_file(&dir, "large.infra", large.as_bytes());
+    let out = dir.path().join("out");
+    let staged = |out: &Path| {
+        std::fs::read_dir(out)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .any(|e| e.file_name().to_string_lossy().starts_with(".infra-build-"))
+    };
+    let mut child = Command::new(env!("CARGO_BIN_EXE_infra"))
+        .args(["build", &large, "-t", "cloudformation", "-o"])
+        .arg(&out)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("infra runs");
+    let start = std::time::Instant::now();
+    while !staged(&out) {
+        assert!(
+            child.try_wait().expect("waited").is_none(),
+            "the build ended before its staging directory was seen"
+        );
+        assert!(start.elapsed().as_secs() < 120, "no staging directory");
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    child.kill().expect("killed");
+    child.wait().expect("waited");
+    assert!(staged(&out), "a killed build leaves its staging directory");
+    let good = temp_file(&dir, "good.infra", NETWORK.as_bytes());
+    let built = infra(&[
+        "build",
+        &good,
+        "-t",
+        "heat",
+        "-o",
+        &out.display().to_string(),
+    ]);
+    assert_eq!(built.status.code(), Some(0), "{}", stderr(&built));
+    assert!(!staged(&out), "{:?}", listing(&out));
+    assert!(out.join("good.hot.json").is_file());
+}
+
 /// Templates are written into the output directory's staging directory as
 /// they are made: a build that fails after some were made leaves the
 /// directory as it was, and makes none of the directories it would have.
