@@ -658,7 +658,13 @@ fn emitted(
     };
     let again = program.map(|program| move || whole_again(program));
     let again = again.as_ref().map(|f| f as &dyn Fn() -> ir::Deployment);
-    let (mut parts, placing) = stacks::split(deployment, &stem, &mut finish, again, staging);
+    // `check` reads only what the backends report of a template.
+    let printing = match (mode, staging) {
+        (Mode::Check, _) => workspace::Printing::Dropped,
+        (Mode::Build, Some(staging)) => workspace::Printing::Staged(staging),
+        (Mode::Build, None) => workspace::Printing::Held,
+    };
+    let (mut parts, placing) = stacks::split(deployment, &stem, &mut finish, again, printing);
     parts.extend(members);
     let failed = diagnostics::has_errors(&placing)
         || parts

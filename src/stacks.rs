@@ -56,7 +56,7 @@ use crate::ir::{Context, Deployment, Expr, Map, Output, Param, ParamType, Resour
 use crate::source::Span;
 use crate::sourcemap::Emitted;
 use crate::target::{Limits, ListParameters, NestedStacks, Target};
-use crate::workspace::{Printed, Staging};
+use crate::workspace::{Printed, Printing};
 
 /// One template of a deployment, split or not, with what its backend
 /// reported, and what `split`'s caller made of its deployment and printed
@@ -116,14 +116,14 @@ pub fn needed(deployment: &Deployment, size: usize) -> bool {
 /// from the whole, which the split reads to the end. Where a split made
 /// before the whole is printed (`splits_early`) has an error, the whole,
 /// printed to report it, is made again by `whole_again`; without it, the
-/// whole is printed first. A template that is never split is staged as it
-/// is printed where there is a `staging` (`backend::emission_to`).
+/// whole is printed first. A template that is never split is printed to
+/// `printing` (`backend::emission_to`): staged or dropped as it is printed.
 pub fn split<T>(
     mut deployment: Deployment,
     stem: &str,
     finish: &mut Finish<'_, T>,
     whole_again: Option<&dyn Fn() -> Deployment>,
-    staging: Option<&Staging>,
+    printing: Printing<'_>,
 ) -> (Vec<Part<T>>, Vec<Diagnostic>) {
     let nested = deployment.target.capabilities().nested_stacks;
     let mut early = None;
@@ -144,7 +144,11 @@ pub fn split<T>(
         early = Some((parts, placing));
     }
     // A template that may be split is measured whole.
-    let emitted = crate::backend::emission_to(&deployment, staging.filter(|_| nested.is_none()));
+    let printing = match nested {
+        Some(_) => Printing::Held,
+        None => printing,
+    };
+    let emitted = crate::backend::emission_to(&deployment, printing);
     let limit_codes = [codes::E0516.id, codes::E0536.id];
     let other_errors = emitted.diagnostics.iter().any(|d| {
         d.code.severity == diagnostics::Severity::Error && !limit_codes.contains(&d.code.id)

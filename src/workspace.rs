@@ -448,6 +448,39 @@ pub struct Spill<'s> {
     pub text: String,
     to: Option<&'s Staging>,
     file: Option<(fs::File, usize)>,
+    /// Dropped as it is made (`Printing::Dropped`).
+    dropped: bool,
+}
+
+/// Where a template is printed: held, staged as it is printed, or dropped
+/// as it is printed (`infra check`, which reads only what the backend
+/// reports of it).
+#[derive(Clone, Copy)]
+pub enum Printing<'s> {
+    Held,
+    Staged(&'s Staging),
+    Dropped,
+}
+
+impl<'s> Printing<'s> {
+    /// Text printed to here; held, with room for `capacity` bytes.
+    pub fn spill(self, capacity: usize) -> Spill<'s> {
+        match self {
+            Printing::Held => Spill::held(String::with_capacity(capacity)),
+            Printing::Staged(staging) => staging.spill(),
+            Printing::Dropped => Spill {
+                dropped: true,
+                ..Spill::held(String::new())
+            },
+        }
+    }
+
+    pub fn staging(self) -> Option<&'s Staging> {
+        match self {
+            Printing::Staged(staging) => Some(staging),
+            Printing::Held | Printing::Dropped => None,
+        }
+    }
 }
 
 impl Spill<'static> {
@@ -457,21 +490,25 @@ impl Spill<'static> {
             text,
             to: None,
             file: None,
+            dropped: false,
         }
     }
 }
 
 impl Spill<'_> {
-    /// Writes out the text held once there is enough of it.
+    /// Writes out the text held once there is enough of it (or drops it).
     pub fn spill(&mut self) {
         if self.text.len() >= SPILL_AT {
-            self.write_out();
+            match self.dropped {
+                true => self.text.clear(),
+                false => self.write_out(),
+            }
         }
     }
 
-    /// Whether the text is held whole, never written out.
+    /// Whether the text is held whole, never written out nor dropped.
     pub fn is_held(&self) -> bool {
-        self.to.is_none()
+        self.to.is_none() && !self.dropped
     }
 
     /// Whether some of the text was written out.
@@ -526,8 +563,12 @@ impl Spill<'_> {
         self.text.push_str(&other.text);
     }
 
-    /// The text: held, or staged whole when any of it was written out.
+    /// The text: held, or staged whole when any of it was written out;
+    /// none when it was dropped.
     pub fn finish(mut self) -> Printed {
+        if self.dropped {
+            return Printed::held(String::new());
+        }
         if self.file.is_none() {
             return Printed::held(self.text);
         }
@@ -575,9 +616,8 @@ impl Staging {
     /// Text to be staged as it is made (`Spill`).
     pub fn spill(&self) -> Spill<'_> {
         Spill {
-            text: String::new(),
             to: Some(self),
-            file: None,
+            ..Spill::held(String::new())
         }
     }
 
@@ -938,6 +978,18 @@ mod tests {
         assert_eq!(printed.text, "small");
         drop(staging);
         assert!(names(temp.path()).is_empty(), "nothing made on disk");
+    }
+
+    #[test]
+    fn a_dropped_spill_keeps_nothing() {
+        let mut dropped = Printing::Dropped.spill(1 << 20);
+        assert!(!dropped.is_held());
+        for i in 0..40 {
+            lines(&mut dropped, i, 1);
+            assert!(dropped.text.len() < SPILL_AT, "dropped as it is made");
+        }
+        let printed = dropped.finish();
+        assert!(printed.text.is_empty() && printed.staged.is_none());
     }
 
     #[test]

@@ -89,16 +89,14 @@ pub fn emission(deployment: &Deployment) -> Emission {
     }
 }
 
-/// `emission`, staged as it is printed where the target prints its
-/// template piece by piece and it is not measured to be split (Terraform):
-/// a nested stack's template is small, and measured whole.
-pub fn emission_to(
-    deployment: &Deployment,
-    staging: Option<&crate::workspace::Staging>,
-) -> Emission {
+/// `emission`, printed to `printing` (staged or dropped as it is printed)
+/// where the target prints its template piece by piece and it is not
+/// measured to be split (Terraform): a nested stack's template is small,
+/// and measured whole.
+pub fn emission_to(deployment: &Deployment, printing: crate::workspace::Printing<'_>) -> Emission {
     match deployment.target {
         Target::TerraformAws | Target::TerraformOpenstack => {
-            terraform::emission_to(deployment, staging)
+            terraform::emission_to(deployment, printing)
         }
         Target::CloudFormation | Target::Heat => emission(deployment),
     }

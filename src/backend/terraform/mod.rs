@@ -97,7 +97,7 @@ use crate::ir::{Deployment, Expr, Param, Resource, ResourceId, Target};
 use crate::json::{self, Entries, Json, json};
 use crate::source::Span;
 use crate::sourcemap::Emitted;
-use crate::workspace::{Printed, Spill, Staging};
+use crate::workspace::{Printed, Printing, Spill, Staging};
 
 use super::{Emission, Names};
 use outputs::unused_exports;
@@ -109,19 +109,14 @@ const REQUIRED_VERSION: &str = ">= 1.5.0";
 /// The configuration of `deployment`, printed as `infra build` writes it,
 /// and what the target cannot express.
 pub fn emission(deployment: &Deployment) -> Emission {
-    emission_to(deployment, None)
+    emission_to(deployment, Printing::Held)
 }
 
-/// `emission`, the configuration staged as it is printed when there is a
-/// staging (`Spill`): a large one is then never held whole.
-pub fn emission_to(deployment: &Deployment, staging: Option<&Staging>) -> Emission {
+/// `emission`, the configuration printed to `printing`: staged as it is
+/// printed, a large one is never held whole; dropped, none is kept.
+pub fn emission_to(deployment: &Deployment, printing: Printing<'_>) -> Emission {
     let mut emitter = Emitter::new(deployment);
-    let resources = match staging {
-        Some(staging) => staging.spill(),
-        None => Spill::held(String::with_capacity(
-            64 * 1024 + 640 * deployment.resources.len(),
-        )),
-    };
+    let resources = printing.spill(64 * 1024 + 640 * deployment.resources.len());
     let (json, resources, printed) = emitter.configuration(resources);
     let cnames = cnames_to_addresses(deployment, &codes::E0553, |id, _, attribute| {
         format!("`{}.{attribute}`", emitter.address(id))
@@ -132,7 +127,7 @@ pub fn emission_to(deployment: &Deployment, staging: Option<&Staging>) -> Emissi
         kept: Some(printed),
         ..Emitted::of_tree(deployment.target, &json)
     };
-    let printed = print(&json, resources, staging);
+    let printed = print(&json, resources, printing.staging());
     Emission {
         text: printed.text,
         staged: printed.staged,
