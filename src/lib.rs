@@ -402,30 +402,32 @@ fn mapped(
     staging: Option<&workspace::Staging>,
 ) -> Mapped {
     let mut staged = StagedFiles::default();
-    let stage = |contents: &mut String| {
-        let done = staging.and_then(|s| s.stage(contents.as_bytes()));
-        if done.is_some() {
-            *contents = String::new();
-        }
-        done
+    // A file staged as it was printed stays so; one held is staged now,
+    // or kept when it cannot be.
+    let stage = |printed: workspace::Printed| match printed.staged {
+        Some(done) => (printed.text, Some(done)),
+        None => match staging.and_then(|s| s.stage(printed.text.as_bytes())) {
+            Some(done) => (String::new(), Some(done)),
+            None => (printed.text, None),
+        },
     };
-    let mut text = printed.text;
-    staged.text = printed.staged.or_else(|| stage(&mut text));
+    let text;
+    (text, staged.text) = stage(printed);
     let target = deployment.target;
     let names = backend::names(deployment);
     let file_name = match stack {
         Some(bucket) => target.stack_file_name(stem, bucket).unwrap_or_default(),
         None => target.file_name(stem, false),
     };
-    let mut map = match staging {
-        Some(staging) => staging.spill(),
-        None => workspace::Spill::held(String::new()),
-    };
-    sourcemap::write(db, deployment, (&names, &file_name, sections), &mut map);
-    let map = map.finish();
-    let mut map_text = map.text;
-    staged.map = map.staged.or_else(|| stage(&mut map_text));
-    let map = map_text;
+    let mut printing = workspace::Printing::from(staging).spill(0);
+    sourcemap::write(
+        db,
+        deployment,
+        (&names, &file_name, sections),
+        &mut printing,
+    );
+    let map;
+    (map, staged.map) = stage(printing.finish());
     let origins = match staging {
         Some(_) => Vec::new(),
         None => (names.resources.into_iter())
@@ -659,10 +661,9 @@ fn emitted(
     let again = program.map(|program| move || whole_again(program));
     let again = again.as_ref().map(|f| f as &dyn Fn() -> ir::Deployment);
     // `check` reads only what the backends report of a template.
-    let printing = match (mode, staging) {
-        (Mode::Check, _) => workspace::Printing::Dropped,
-        (Mode::Build, Some(staging)) => workspace::Printing::Staged(staging),
-        (Mode::Build, None) => workspace::Printing::Held,
+    let printing = match mode {
+        Mode::Check => workspace::Printing::Dropped,
+        Mode::Build => workspace::Printing::from(staging),
     };
     let (mut parts, placing) = stacks::split(deployment, &stem, &mut finish, again, printing);
     parts.extend(members);

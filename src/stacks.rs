@@ -143,11 +143,6 @@ pub fn split<T>(
         deployment = whole_again();
         early = Some((parts, placing));
     }
-    // A template that may be split is measured whole.
-    let printing = match nested {
-        Some(_) => Printing::Held,
-        None => printing,
-    };
     let emitted = crate::backend::emission_to(&deployment, printing);
     let limit_codes = [codes::E0516.id, codes::E0536.id];
     let other_errors = emitted.diagnostics.iter().any(|d| {

@@ -474,12 +474,12 @@ impl<'s> Printing<'s> {
             },
         }
     }
+}
 
-    pub fn staging(self) -> Option<&'s Staging> {
-        match self {
-            Printing::Staged(staging) => Some(staging),
-            Printing::Held | Printing::Dropped => None,
-        }
+impl<'s> From<Option<&'s Staging>> for Printing<'s> {
+    /// Staged where there is a staging, else held.
+    fn from(staging: Option<&'s Staging>) -> Printing<'s> {
+        staging.map_or(Printing::Held, Printing::Staged)
     }
 }
 
@@ -534,9 +534,27 @@ impl Spill<'_> {
         self.text.clear();
     }
 
+    /// The text with `head` in front: in place while it is all held; else
+    /// in a staged file of its own, what was written out copied after
+    /// `head` (`append`).
+    pub fn prepend(mut self, head: &str) -> Self {
+        match self.to.filter(|_| self.is_staged()) {
+            Some(staging) => {
+                let mut whole = staging.spill();
+                whole.text.push_str(head);
+                whole.append(self);
+                whole
+            }
+            None => {
+                self.text.insert_str(0, head);
+                self
+            }
+        }
+    }
+
     /// Puts `other`'s text after this one's. What `other` wrote out is
     /// copied file to file, without being read into memory.
-    pub fn append(&mut self, mut other: Spill<'_>) {
+    fn append(&mut self, mut other: Spill<'_>) {
         let (Some((file, index)), Some(staging)) = (other.file.take(), other.to) else {
             self.text.push_str(&other.text);
             return;
@@ -917,6 +935,16 @@ mod tests {
         all
     }
 
+    /// `staged` placed as `t.json` in `dir`, the staging dropped: the text
+    /// placed.
+    fn placed(staging: Staging, staged: &Staged, dir: &Path) -> String {
+        staging
+            .place(&[("t.json".into(), Output::Staged(staged))])
+            .unwrap();
+        drop(staging);
+        fs::read_to_string(dir.join("t.json")).unwrap()
+    }
+
     #[test]
     fn a_spill_is_staged_as_it_grows_and_placed_whole() {
         let temp = tempfile::tempdir().unwrap();
@@ -927,38 +955,44 @@ mod tests {
         let printed = spill.finish();
         assert!(printed.text.is_empty());
         let staged = printed.staged.expect("staged");
-        staging
-            .place(&[("t.json".into(), Output::Staged(&staged))])
-            .unwrap();
-        drop(staging);
-        assert_eq!(
-            fs::read_to_string(temp.path().join("t.json")).unwrap(),
-            text
-        );
+        assert_eq!(placed(staging, &staged, temp.path()), text);
         assert_eq!(names(temp.path()), ["t.json"]);
     }
 
     #[test]
-    fn a_spill_appended_is_copied_after_the_text_before_it() {
+    fn a_spill_prepended_to_is_copied_after_its_head() {
         let temp = tempfile::tempdir().unwrap();
         let staging = Staging::new(temp.path());
         let mut section = staging.spill();
         let middle = lines(&mut section, 0, 17);
         assert!(section.is_staged());
-        let mut whole = staging.spill();
-        whole.text.push_str("head\n");
-        whole.append(section);
+        let mut whole = section.prepend("head\n");
         whole.text.push_str("tail\n");
         let staged = whole.finish().staged.expect("staged");
         // The section's own file is gone: only the whole is staged.
         let staging_dir = staging.lock().staging.clone().unwrap();
         assert_eq!(names(&staging_dir).len(), 1);
-        staging
-            .place(&[("t.json".into(), Output::Staged(&staged))])
-            .unwrap();
-        drop(staging);
-        let placed = fs::read_to_string(temp.path().join("t.json")).unwrap();
+        let placed = placed(staging, &staged, temp.path());
         assert_eq!(placed, format!("head\n{middle}tail\n"));
+    }
+
+    #[test]
+    fn a_spill_whose_file_cannot_be_made_holds_its_text() {
+        let temp = tempfile::tempdir().unwrap();
+        let file = temp.path().join("file");
+        fs::write(&file, "").unwrap();
+        // No directory can be made under a file: nothing can be staged.
+        let staging = Staging::new(&file.join("out"));
+        let mut spill = staging.spill();
+        let text = lines(&mut spill, 0, 13);
+        assert!(!spill.is_staged());
+        let printed = spill.finish();
+        assert!(printed.staged.is_none());
+        assert_eq!(printed.text, text);
+        let mut head_first = staging.spill();
+        lines(&mut head_first, 0, 7);
+        let whole = head_first.prepend("head\n").finish();
+        assert!(whole.staged.is_none() && whole.text.starts_with("head\n"));
     }
 
     #[test]

@@ -4,6 +4,10 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+#[cfg(unix)]
+#[path = "support/programs.rs"]
+mod programs;
+
 fn infra(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_infra"))
         .args(args)
@@ -362,15 +366,7 @@ fn build_writes_every_target_and_nothing_on_error() {
 #[test]
 fn the_staging_directory_of_a_killed_build_is_removed_by_the_next() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut large = String::from(
-        "param image: string\n\nresource net: network.Network {\n  cidr = \"10.0.0.0/8\"\n}\n\n\
-         resource subnet: network.Subnet {\n  network = net\n  cidr = \"10.0.0.0/24\"\n}\n",
-    );
-    for k in 'a'..='x' {
-        large.push_str(&format!(
-            "\nresource server_{k}: compute.Server for i in 0..100 {{\n  image = image\n  subnet = subnet\n}}\n"
-        ));
-    }
+    let large = programs::servers('a'..='x', 100);
     let large = temp_file(&dir, "large.infra", large.as_bytes());
     let out = dir.path().join("out");
     let staged = |out: &Path| {

@@ -8,6 +8,9 @@ use infra::diagnostics::json;
 use infra::workspace;
 use infra::{Mode, Options, build, build_each};
 
+#[path = "support/programs.rs"]
+mod programs;
+
 fn inputs(dir: &str) -> Vec<PathBuf> {
     workspace::expand(&[PathBuf::from(dir)]).expect("readable")
 }
@@ -80,15 +83,7 @@ fn an_unreadable_file_is_an_error_of_the_command() {
 #[test]
 fn staged_templates_are_placed_as_they_are_held() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut large = String::from(
-        "param image: string\n\nresource net: network.Network {\n  cidr = \"10.0.0.0/8\"\n}\n\n\
-         resource subnet: network.Subnet {\n  network = net\n  cidr = \"10.0.0.0/24\"\n}\n",
-    );
-    for k in 'a'..='l' {
-        large.push_str(&format!(
-            "\nresource server_{k}: compute.Server for i in 0..50 {{\n  image = image\n  subnet = subnet\n}}\n"
-        ));
-    }
+    let large = programs::servers('a'..='l', 50);
     let large_path = dir.path().join("large.infra");
     std::fs::write(&large_path, large).expect("writable");
     // The portable examples of one file, which build for every target,

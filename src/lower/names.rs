@@ -43,12 +43,8 @@ impl Words {
     /// The last resource's words, given again.
     pub(super) fn replace_last(&mut self, words: &[Cow<str>], previous: Option<&[Cow<str>]>) {
         if let Some(((start, _), _)) = self.of.pop() {
-            let text_start = match start {
-                0 => 0,
-                _ => self.ends[start as usize - 1],
-            };
+            self.text.truncate(self.word_start(start));
             self.ends.truncate(start as usize);
-            self.text.truncate(text_start as usize);
         }
         self.push(words, previous);
     }
@@ -63,19 +59,22 @@ impl Words {
     }
 
     fn get(&self, (start, end): WordRange) -> impl Iterator<Item = &str> {
-        (start..end).map(move |i| {
-            let from = match i {
-                0 => 0,
-                _ => self.ends[i as usize - 1],
-            };
-            &self.text[from as usize..self.ends[i as usize] as usize]
-        })
+        (start..end).map(|i| &self.text[self.word_start(i)..self.ends[i as usize] as usize])
+    }
+
+    /// Where word `i` starts in `text`: where the one before it ends.
+    fn word_start(&self, i: u32) -> usize {
+        match i {
+            0 => 0,
+            _ => self.ends[i as usize - 1] as usize,
+        }
     }
 }
 
 /// Names every resource after its words (`words`' `i`th are
-/// `resources[i]`'s: its instance path, or, for the one native resource of a component
-/// instance, the instance's): the PascalCase `id` and the `snake` name.
+/// `resources[i]`'s: its instance path, or, for the one native resource of
+/// a component instance, the instance's): the PascalCase `id` and the
+/// `snake` name.
 /// Ids are made unique in the order the resources were made: `id`, or,
 /// when an earlier resource has it, `id~N`. The backends name resources
 /// after the ids' part before `~`, and report the collision where their

@@ -41,11 +41,19 @@ fn deployment(target: Target) -> Deployment {
 }
 
 fn map_of(target: Target) -> Value {
-    let d = deployment(target);
-    let emission = crate::backend::emission(&d);
-    let names = crate::backend::names(&d);
-    let map = build(&SourceDb::new(), &d, &names, "app.json", &emission.sections);
+    map_named(&deployment(target), "app.json")
+}
+
+/// The map of `d`'s template, named `template`.
+fn map_named(d: &Deployment, template: &str) -> Value {
+    let emission = crate::backend::emission(d);
+    let names = crate::backend::names(d);
+    let map = build(&SourceDb::new(), d, &names, template, &emission.sections);
     serde_json::from_str(&map).expect("a map is JSON")
+}
+
+fn terraform_map(d: &Deployment) -> Value {
+    map_named(d, "a.tf.json")
 }
 
 #[test]
@@ -78,16 +86,7 @@ fn terraform_maps_say_what_a_resource_moved_from() {
     let mut vol = Resource::new("VolLogs", "vol_logs", "aws_ebs_volume", vec![]);
     vol.moved_from = Some("data_logs".into());
     d.resources.push(vol);
-    let emission = crate::backend::emission(&d);
-    let names = crate::backend::names(&d);
-    let map = build(
-        &SourceDb::new(),
-        &d,
-        &names,
-        "a.tf.json",
-        &emission.sections,
-    );
-    let map: Value = serde_json::from_str(&map).unwrap();
+    let map = terraform_map(&d);
     let entry = &map["resources"]["aws_ebs_volume.vol_logs"];
     assert_eq!(entry["renamed_from"], "aws_ebs_volume.data_logs");
     assert_eq!(map["conditions"], json!({}));
@@ -158,15 +157,7 @@ fn terraform_maps_list_the_resources_the_configuration_holds() {
     d.resources = vec![read, first, second, other];
     let emission = crate::backend::emission(&d);
     assert_eq!(emission.sections.kept, Some(vec![false, false, true, true]));
-    let names = crate::backend::names(&d);
-    let map = build(
-        &SourceDb::new(),
-        &d,
-        &names,
-        "a.tf.json",
-        &emission.sections,
-    );
-    let map: Value = serde_json::from_str(&map).unwrap();
+    let map = terraform_map(&d);
     let listed: Vec<&String> = map["resources"].as_object().unwrap().keys().collect();
     assert_eq!(listed, ["aws_sqs_queue.logs", "aws_sqs_queue.data"]);
 }

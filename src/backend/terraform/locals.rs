@@ -321,9 +321,6 @@ fn size(e: &Expr) -> usize {
 }
 
 impl<'d> Emitter<'d> {
-    /// The expressions a value is written with, as `shape` splits it: where
-    /// locals may replace parts. Each comes with the name of the property it
-    /// is the whole value of.
     /// A resource's roots: its condition, its count or list, and its
     /// properties' (`roots`).
     fn resource_roots<'e>(&self, r: &'e Resource, out: &mut Vec<Root<'e>>) {
@@ -336,6 +333,9 @@ impl<'d> Emitter<'d> {
         }
     }
 
+    /// The expressions a value is written with, as `shape` splits it: where
+    /// locals may replace parts. Each comes with the name of the property it
+    /// is the whole value of.
     fn roots<'e>(
         &self,
         e: &'e Expr,

@@ -97,7 +97,7 @@ use crate::ir::{Deployment, Expr, Param, Resource, ResourceId, Target};
 use crate::json::{self, Entries, Json, json};
 use crate::source::Span;
 use crate::sourcemap::Emitted;
-use crate::workspace::{Printed, Printing, Spill, Staging};
+use crate::workspace::{Printed, Printing, Spill};
 
 use super::{Emission, Names};
 use outputs::unused_exports;
@@ -127,7 +127,7 @@ pub fn emission_to(deployment: &Deployment, printing: Printing<'_>) -> Emission 
         kept: Some(printed),
         ..Emitted::of_tree(deployment.target, &json)
     };
-    let printed = print(&json, resources, printing.staging());
+    let printed = print(&json, resources);
     Emission {
         text: printed.text,
         staged: printed.staged,
@@ -141,8 +141,9 @@ pub fn emission_to(deployment: &Deployment, printing: Printing<'_>) -> Emission 
 /// front of that text in place, and the ones after it follow, so that the
 /// template is held once, not once in pieces and once whole. Where some of
 /// that section was staged, the template is staged in a file of its own,
-/// the section copied into it after the sections before it.
-fn print(configuration: &Json<'_>, resources: Spill<'_>, staging: Option<&Staging>) -> Printed {
+/// the section copied into it after the sections before it
+/// (`Spill::prepend`).
+fn print(configuration: &Json<'_>, resources: Spill<'_>) -> Printed {
     let Json::Object(sections) = configuration else {
         return Printed::held(json::pretty(configuration));
     };
@@ -156,19 +157,8 @@ fn print(configuration: &Json<'_>, resources: Spill<'_>, staging: Option<&Stagin
         json::write(&mut head, value, 1);
     }
     json::write_key(&mut head, at, 1, "resource");
-    let mut whole = match staging.filter(|_| resources.is_staged()) {
-        Some(staging) => {
-            let mut whole = staging.spill();
-            whole.text = head;
-            whole.append(resources);
-            whole
-        }
-        None => {
-            let mut whole = resources;
-            whole.text.insert_str(0, &head);
-            whole
-        }
-    };
+    let mut whole = resources.prepend(&head);
+    drop(head);
     for (i, (key, value)) in sections.iter().enumerate().skip(at + 1) {
         json::write_key(&mut whole.text, i, 1, key);
         json::write(&mut whole.text, value, 1);
