@@ -123,6 +123,9 @@ pub(super) enum Memo {
     Todo,
     Busy,
     Done(Val),
+    /// Computed, and let go: nothing left to lower reads it
+    /// (`liveness::Readers`).
+    Dropped,
 }
 
 pub struct Expander<'p> {
@@ -176,6 +179,9 @@ pub struct Expander<'p> {
     /// Each component's output names, by its address in the tree: shared
     /// by all its instances (`values::Outputs`).
     pub(super) output_names: HashMap<usize, std::rc::Rc<[String]>>,
+    /// Who reads each of the entry file's resource declarations, for
+    /// letting go of a value nothing will read again.
+    pub(super) readers: Option<super::liveness::Readers>,
     /// The build's limits, and what has been spent of them.
     pub(super) budget: Budget,
     pub(super) spent: Spent,
@@ -207,6 +213,7 @@ impl<'p> Expander<'p> {
             literals: HashMap::default(),
             remembered: HashMap::default(),
             output_names: HashMap::default(),
+            readers: None,
             budget,
             spent: Spent::default(),
             diagnostics: Vec::new(),
@@ -236,6 +243,8 @@ impl<'p> Expander<'p> {
         let items: &'p [Item] = &self.program.modules[self.program.entry.0 as usize].items;
         self.frames
             .push(new_frame(self.program.entry, None, items, None, &[]));
+        let names = &self.program.names[self.program.entry.0 as usize];
+        self.readers = super::liveness::Readers::of(items, names);
         // Room for the resources foreseen, at once: grown by doubling, the
         // list of a large program's resources would be copied and its pages
         // touched twice over.
@@ -249,7 +258,9 @@ impl<'p> Expander<'p> {
         let mut param_items = Vec::new();
         for (index, item) in items.iter().enumerate() {
             match &item.kind {
-                ItemKind::Resource(r) => {
+                // One lowered already, when an item before it named it, may
+                // have been let go since.
+                ItemKind::Resource(r) if matches!(self.frames[0].memo[index], Memo::Todo) => {
                     let _ = self.resource_value(r, index as u32);
                 }
                 ItemKind::Output(_) => output_items.push(item),
@@ -308,6 +319,20 @@ impl<'p> Expander<'p> {
         self.drop_values();
         self.finish(&mut deployment);
         (deployment, self.diagnostics)
+    }
+
+    /// Item `position` of the current frame is lowered: when that frame is
+    /// the entry file's, the values of its declarations nothing will read
+    /// any more are let go.
+    pub(super) fn lowered(&mut self, position: usize) {
+        let (Some(readers), [top]) = (self.readers.as_mut(), self.frames.as_mut_slice()) else {
+            return;
+        };
+        readers.lowered(position, |declared| {
+            if let Some(memo @ Memo::Done(_)) = top.memo.get_mut(declared) {
+                *memo = Memo::Dropped;
+            }
+        });
     }
 
     /// Drops the values lowering kept for what reads them (every
@@ -503,12 +528,14 @@ impl<'p> Expander<'p> {
                     Memo::Done(v) => return v.clone(),
                     Memo::Busy => return Val::Null,
                     Memo::Todo => {}
+                    Memo::Dropped => unreachable!("a let's value is never let go"),
                 }
                 self.frame().memo[position] = Memo::Busy;
                 let locals = std::mem::take(&mut self.frame().locals);
                 let v = self.remembered_let(&l.value);
                 self.frame().locals = locals;
                 self.frame().memo[position] = Memo::Done(v.clone());
+                self.lowered(position);
                 v
             }
             ItemKind::Resource(r) => self.resource_value(r, position as u32),

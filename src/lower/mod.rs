@@ -10,6 +10,7 @@ mod components;
 mod comprehensions;
 mod expand;
 mod exprs;
+mod liveness;
 mod names;
 mod params;
 mod resources;

@@ -38,10 +38,13 @@ impl<'p> Expander<'p> {
             Memo::Done(v) => return v.clone(),
             Memo::Busy => return Val::Null,
             Memo::Todo => {}
+            // Let go only once every item that names it is lowered.
+            Memo::Dropped => unreachable!("the value of a resource nothing reads is read"),
         }
         frame.memo[slot] = Memo::Busy;
         let value = self.instantiate(r, index);
         self.frame().memo[slot] = Memo::Done(value.clone());
+        self.lowered(slot);
         value
     }
 

@@ -329,3 +329,28 @@ resource t: Thing for i in 0..6 { rules = i == 4 ? ["c"] : i == 5 ? [] : ["a", "
         assert_eq!(property(id, "DelaySeconds"), delay, "{id}");
     }
 }
+
+#[test]
+fn a_resource_lowered_before_its_place_and_named_after_it_is_read_by_both() {
+    // `y` is lowered when `x` reads it, then read again by `z`: lowering
+    // lets go of its value only after `z`. `b`, lowered when `a` reads it,
+    // is let go before lowering reaches its place.
+    let main = r#"
+resource x: queue.Queue { name = "${y.name}-x" }
+resource y: queue.Queue { name = "y" }
+resource z: queue.Queue { name = "${y.name}-z" }
+resource a: queue.Queue { name = "${b.name}-a" }
+resource b: queue.Queue { name = "b" }
+"#;
+    let (codes, template) = build(&[("main.infra", main)], &[], Target::Heat);
+    assert!(codes.is_empty(), "{codes:?}");
+    let template = template.expect("a template");
+    let name = |queue: &str| at(&template, &["resources", queue, "properties", "name"]);
+    assert_eq!(name("y"), "y");
+    assert_eq!(name("b"), "b");
+    for (queue, read, text) in [("x", "y", "$y-x"), ("z", "y", "$y-z"), ("a", "b", "$b-a")] {
+        let replace = &name(queue)["str_replace"];
+        assert_eq!(replace["template"], text);
+        assert_eq!(replace["params"][format!("${read}")]["get_resource"], read);
+    }
+}
