@@ -100,8 +100,10 @@ impl SourceFile {
 
     pub fn line_starts(&self) -> &[usize] {
         self.line_starts.get_or_init(|| {
+            // A source map finds lines in every stdlib file a build reads:
+            // memchr's vectorised search is several times quicker.
             std::iter::once(0)
-                .chain(self.text.match_indices('\n').map(|(i, _)| i + 1))
+                .chain(memchr::memchr_iter(b'\n', self.text.as_bytes()).map(|i| i + 1))
                 .collect()
         })
     }
