@@ -38,9 +38,11 @@ pub fn parse(file: FileId, text: &str) -> (SourceFile, Vec<Diagnostic>) {
 /// are tested to parse cleanly, so the hand-written parser reads each
 /// whole, without the scan that finds where a file's declarations start
 /// and what would stop pest; should it give up, the file is read as any
-/// other.
+/// other. A build reads no doc of the stdlib (only the entry file's params
+/// and outputs have theirs in a template): its comments are skipped, not
+/// kept, and its declarations have no doc.
 pub fn parse_for(file: FileId, text: &str, targets: &[&str]) -> (SourceFile, Vec<Diagnostic>) {
-    match fast::parse(file, text, &[0], Some(targets)) {
+    match fast::parse(file, text, &[0], Some(targets), false) {
         Some(tree) => (tree, Vec::new()),
         None => parse_targets(file, text, Some(targets)),
     }
@@ -55,7 +57,7 @@ fn parse_targets(
         Ok(starts) => starts,
         Err(error) => return empty(file, text, vec![errors::scan_error(error)]),
     };
-    match fast::parse(file, text, &starts, targets) {
+    match fast::parse(file, text, &starts, targets, true) {
         Some(tree) => (tree, Vec::new()),
         None => parse_chunks(file, text, &starts),
     }
@@ -74,7 +76,7 @@ pub fn parse_with_pest(file: FileId, text: &str) -> (SourceFile, Vec<Diagnostic>
 #[doc(hidden)]
 pub fn parse_fast(file: FileId, text: &str) -> Option<SourceFile> {
     let starts = scan::scan(file, text).ok()?;
-    fast::parse(file, text, &starts, None)
+    fast::parse(file, text, &starts, None, true)
 }
 
 fn empty(file: FileId, text: &str, diagnostics: Vec<Diagnostic>) -> (SourceFile, Vec<Diagnostic>) {

@@ -99,11 +99,14 @@ const PARALLEL_MIN_BYTES: usize = 256 * 1024;
 /// Parses `text`, already scanned into chunks starting at `starts`, or
 /// returns `None` when the pest path would report anything. With
 /// `targets`, the `target` blocks of other targets are skipped, left empty.
+/// Without `comments`, comments are skipped unkept, and no declaration
+/// has a doc.
 pub fn parse(
     file: FileId,
     text: &str,
     starts: &[usize],
     targets: Option<&[&str]>,
+    comments: bool,
 ) -> Option<SourceFile> {
     // Chunks are independent: a large file's second half is read on another
     // thread while this one reads the first.
@@ -112,14 +115,36 @@ pub fn parse(
         .filter(|&at| at > 0 && at < starts.len())
         .filter(|_| several_cores());
     let (items, comments) = match split {
-        None => parse_chunks(file, text, starts, text.len(), starts.len(), targets)?,
+        None => parse_chunks(
+            file,
+            text,
+            starts,
+            (text.len(), starts.len()),
+            targets,
+            comments,
+        )?,
         Some(at) => {
-            let second_half = || parse_chunks(file, text, &starts[at..], text.len(), 0, targets);
+            let second_half = || {
+                parse_chunks(
+                    file,
+                    text,
+                    &starts[at..],
+                    (text.len(), 0),
+                    targets,
+                    comments,
+                )
+            };
             let (first, second) = std::thread::scope(|scope| {
                 let thread = std::thread::Builder::new().spawn_scoped(scope, second_half);
                 // Room for both halves' items, which the second joins.
-                let first =
-                    parse_chunks(file, text, &starts[..at], starts[at], starts.len(), targets);
+                let first = parse_chunks(
+                    file,
+                    text,
+                    &starts[..at],
+                    (starts[at], starts.len()),
+                    targets,
+                    comments,
+                );
                 let second = match thread {
                     // A parse that panicked is a bug; pest still gets the file.
                     Ok(thread) => thread.join().ok().flatten(),
@@ -161,9 +186,9 @@ fn parse_chunks(
     file: FileId,
     text: &str,
     starts: &[usize],
-    last_end: usize,
-    capacity: usize,
+    (last_end, capacity): (usize, usize),
     targets: Option<&[&str]>,
+    keep_comments: bool,
 ) -> Option<(Vec<Item>, Vec<Comment>)> {
     let mut parser = Parser {
         file,
@@ -177,6 +202,7 @@ fn parse_chunks(
         open_properties: Vec::new(),
         open_items: Vec::new(),
         targets,
+        keep_comments,
     };
     parser.stack_base = stack_address();
     // Growing a vector of large items costs more than guessing its size.
@@ -224,6 +250,8 @@ struct Parser<'t> {
     open_items: Vec<Expr>,
     /// The targets whose `target` blocks are read; `None`: every target's.
     targets: Option<&'t [&'t str]>,
+    /// Whether comments are kept (and docs read from them).
+    keep_comments: bool,
 }
 
 fn is_ident_char(b: u8) -> bool {
@@ -302,10 +330,7 @@ impl<'t> Parser<'t> {
                         // To the end of the line: `\n`, `\r\n` or `\r`.
                         let start = self.pos;
                         let rest = &self.bytes[start + 2..];
-                        let len = rest
-                            .iter()
-                            .position(|&b| b == b'\n' || b == b'\r')
-                            .unwrap_or(rest.len());
+                        let len = memchr::memchr2(b'\n', b'\r', rest).unwrap_or(rest.len());
                         self.pos = start + 2 + len;
                         self.push_comment(start);
                     }
@@ -330,8 +355,10 @@ impl<'t> Parser<'t> {
     }
 
     fn push_comment(&mut self, start: usize) {
-        let text = &self.text[start..self.pos];
-        self.comments.push(super::comment(self.file, start, text));
+        if self.keep_comments {
+            let text = &self.text[start..self.pos];
+            self.comments.push(super::comment(self.file, start, text));
+        }
     }
 
     fn span(&self, start: usize) -> Span {
