@@ -47,7 +47,7 @@
 //! memory (`/dev/shm`, or `INFRA_SCALE_DIR`), not to a disk whose
 //! writeback would time the disk.
 //! Every figure is the median of `INFRA_SCALE_RUNS` runs (default 5; 15
-//! up to N = 500, where a run takes milliseconds; 1 at 50,000).
+//! up to N = 500, where a run takes milliseconds; 3 at 50,000).
 //! - time(N = 50,000) / time(N = 5,000) is measured again at the end, the
 //!   two sizes run one after the other (`INFRA_SCALE_RUNS` times, default
 //!   5): a shared machine's speed drifts in the minutes between the two
@@ -904,7 +904,7 @@ fn main() {
         let runs = runs_given.unwrap_or(match n {
             ..=500 => 15,
             501..50_000 => 5,
-            _ => 1,
+            _ => 3,
         });
         for (form, portable) in [("native", false), ("portable", true)] {
             let path = dir.join(format!("{form}_{n}.infra"));
