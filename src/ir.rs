@@ -131,9 +131,6 @@ pub struct Resource {
     pub copy: Option<u32>,
     /// That copy's name word (its key: `logs` of `vol_logs`).
     pub copy_key: Option<Key>,
-    /// The name it had before a rename (`renamed_from`), on a target that
-    /// can say so (Terraform `moved`): its earlier snake_case name.
-    pub moved_from: Option<Box<str>>,
     /// The name of the entry file's declaration it was made for: its first
     /// name word (the word it had, where a rename keeps the name): a
     /// resource with all its copies, or a component instance
@@ -141,12 +138,9 @@ pub struct Resource {
     /// stacks keeps together and places by this name (`stacks::split`).
     /// Shared by the group's resources.
     pub group: Key,
-    /// For a nested stack's resource in its parent (made by
-    /// `stacks::split`): the child template's file name, beside the
-    /// parent's. Its `properties` are then the child's parameters, by the
-    /// child's param names, and an `Attr` of it reads one of the child's
-    /// outputs.
-    pub stack: Option<Box<str>>,
+    /// What few resources have (`moved_from`, `stack`), kept apart so that
+    /// the many without are smaller: `None` when it has neither.
+    pub rare: Option<Box<Rare>>,
     /// A resource the program reads and does not manage (`existing`):
     /// Heat adopts it by `external_id` (its `id` property), Terraform reads
     /// it as a data source (its properties the lookup arguments).
@@ -321,12 +315,42 @@ impl Resource {
             declared: Span::default(),
             copy: None,
             copy_key: None,
-            moved_from: None,
             group: Key::default(),
-            stack: None,
+            rare: None,
             existing: false,
         }
     }
+
+    /// The name it had before a rename (`renamed_from`), on a target that
+    /// can say so (Terraform `moved`): its earlier snake_case name.
+    pub fn moved_from(&self) -> Option<&str> {
+        self.rare.as_ref()?.moved_from.as_deref()
+    }
+
+    pub fn set_moved_from(&mut self, name: &str) {
+        self.rare.get_or_insert_default().moved_from = Some(name.into());
+    }
+
+    /// For a nested stack's resource in its parent (made by
+    /// `stacks::split`): the child template's file name, beside the
+    /// parent's. Its `properties` are then the child's parameters, by the
+    /// child's param names, and an `Attr` of it reads one of the child's
+    /// outputs.
+    pub fn stack(&self) -> Option<&str> {
+        self.rare.as_ref()?.stack.as_deref()
+    }
+
+    pub fn set_stack(&mut self, file: &str) {
+        self.rare.get_or_insert_default().stack = Some(file.into());
+    }
+}
+
+/// What few resources have: see `Resource::moved_from` and
+/// `Resource::stack`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Rare {
+    moved_from: Option<Box<str>>,
+    stack: Option<Box<str>>,
 }
 
 impl Output {
@@ -522,7 +546,7 @@ mod tests {
     #[test]
     fn a_resource_stays_small() {
         assert!(
-            std::mem::size_of::<Resource>() <= 304,
+            std::mem::size_of::<Resource>() <= 232,
             "{}",
             std::mem::size_of::<Resource>()
         );

@@ -1102,7 +1102,7 @@ impl<'d> Splitter<'d> {
             r.depends_on = after;
             r.span = child.first;
             r.declared = r.span;
-            r.stack = Some(file.into());
+            r.set_stack(&file);
             resources.push(r);
         }
         let mut outputs = whole.outputs.clone();

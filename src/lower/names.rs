@@ -103,7 +103,7 @@ pub(super) fn name_all(resources: &mut [ir::Resource], words: &Words, keep: bool
         let words = match before {
             Some(_) if keep => &old,
             Some(_) => {
-                resource.moved_from = Some(snake(&old).into());
+                resource.set_moved_from(&snake(&old));
                 &now
             }
             None => &now,

@@ -986,9 +986,8 @@ impl<'p> Expander<'p> {
             declared: r.name.span,
             copy: self.top_copy.as_ref().map(|(n, _)| *n),
             copy_key: (self.top_copy.as_ref()).map(|(_, word)| word.clone()),
-            moved_from: None,
             group: ir::Key::default(),
-            stack: None,
+            rare: None,
             existing: false,
         });
         Val::Resource(Rc::new(Instance::native(id, false)))

@@ -155,7 +155,7 @@ pub fn write(
             field(&mut out.text, 1, "declared");
             out.text.push_str(declared);
         }
-        if let Some(old) = &r.moved_from {
+        if let Some(old) = r.moved_from() {
             // `TYPE.OLD`, escaped piece by piece as escaping goes byte by
             // byte.
             field(&mut out.text, 1, "renamed_from");

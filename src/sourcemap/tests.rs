@@ -84,7 +84,7 @@ fn conditions_list_what_uses_them_and_entries_without_a_file_have_no_place() {
 fn terraform_maps_say_what_a_resource_moved_from() {
     let mut d = Deployment::new(Target::TerraformAws);
     let mut vol = Resource::new("VolLogs", "vol_logs", "aws_ebs_volume", vec![]);
-    vol.moved_from = Some("data_logs".into());
+    vol.set_moved_from("data_logs");
     d.resources.push(vol);
     let map = terraform_map(&d);
     let entry = &map["resources"]["aws_ebs_volume.vol_logs"];

@@ -94,7 +94,7 @@ pub fn member_templates<T>(
     let mut by_key: HashMap<(crate::ir::Key, crate::source::Span, String), usize> =
         HashMap::default();
     for (i, r) in whole.resources.iter().enumerate() {
-        let Some(count) = r.count.as_ref().filter(|_| r.stack.is_none()) else {
+        let Some(count) = r.count.as_ref().filter(|_| r.stack().is_none()) else {
             continue;
         };
         let key = (r.group.clone(), r.span, format!("{count:?}"));
@@ -272,7 +272,7 @@ pub fn member_templates<T>(
                 group.span = first.span;
                 group.declared = first.span;
                 group.group = first.group.clone();
-                group.stack = Some(file.into());
+                group.set_stack(&file);
                 resources.push(group);
                 parts.push(m);
             }

@@ -90,7 +90,7 @@ impl<'d> Emitter<'d> {
             properties.push((Cow::from(&**name), value));
         }
         let mut out = self.resource_head(r, condition, &site);
-        if let Some(file) = &r.stack {
+        if let Some(file) = r.stack() {
             properties = nested_stack(file, properties);
         }
         if !properties.is_empty() {
@@ -110,7 +110,7 @@ impl<'d> Emitter<'d> {
         depth: usize,
     ) -> Option<Vec<String>> {
         let target = self.deployment.target;
-        if r.stack.is_some() {
+        if r.stack().is_some() {
             let resource = self.resource(r)?;
             json::write(out, &resource, depth);
             return Some(Emitted::uses(target, &resource));
@@ -270,7 +270,7 @@ impl<'d> Emitter<'d> {
                 Json::Array(many.iter().map(|&id| id.into()).collect()),
             )),
         }
-        if r.stack.is_some() {
+        if r.stack().is_some() {
             // The local `TemplateURL` is for `aws cloudformation package`,
             // which uploads it: what cfn-lint warns of (W3002) is the way
             // this template is deployed.

@@ -422,7 +422,7 @@ impl<'d> Emitter<'d> {
         // A renamed resource keeps what was deployed under its earlier name.
         let moved: Vec<Json<'d>> = (d.resources.iter())
             .filter_map(|r| {
-                let from = r.moved_from.as_ref()?;
+                let from = r.moved_from()?;
                 Some(json!({
                     "from": format!("{}.{from}", r.type_name),
                     "to": format!("{}.{}", r.type_name, r.snake),
