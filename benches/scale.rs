@@ -351,6 +351,30 @@ struct Run {
     stderr: String,
 }
 
+impl Run {
+    fn sample(&self) -> Sample {
+        Sample {
+            wall: self.wall,
+            cpu: self.cpu,
+        }
+    }
+}
+
+/// `infra build PROGRAM -t TARGET -o OUT`'s arguments.
+fn build_args(program: &Path, target: Target, out: &Path) -> Vec<std::ffi::OsString> {
+    let target = ["-t".into(), target.name().into(), "-o".into()];
+    (["build".into(), program.into()].into_iter())
+        .chain(target)
+        .chain([out.into()])
+        .collect()
+}
+
+/// `run` of arguments held as owned strings.
+fn run_owned(args: &[std::ffi::OsString]) -> Run {
+    let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
+    run(&args)
+}
+
 /// Runs `infra ARGS` through this bench as a fresh process (see
 /// `measured`), so that its peak is its own: a child forked from this
 /// process would count this process's memory as its own.
@@ -475,10 +499,7 @@ fn floor(paths: &[PathBuf]) -> Sample {
         Some(Path::new(&list)),
     );
     assert!(r.ok, "the floor failed: {}", r.stderr);
-    Sample {
-        wall: r.wall,
-        cpu: r.cpu,
-    }
+    r.sample()
 }
 
 /// Where programs and templates are written: `INFRA_SCALE_DIR`, else
@@ -592,15 +613,8 @@ fn measure(
     for &target in targets(portable) {
         let out = dir.join(format!("out-{}", target.name()));
         let _ = std::fs::remove_dir_all(&out);
-        let args: Vec<&std::ffi::OsStr> = vec![
-            "build".as_ref(),
-            path.as_os_str(),
-            "-t".as_ref(),
-            target.name().as_ref(),
-            "-o".as_ref(),
-            out.as_os_str(),
-        ];
-        let first = run(&args);
+        let args = build_args(path, target, &out);
+        let first = run_owned(&args);
         let (templates, by_library, written) = if first.ok {
             let mut files = Vec::new();
             written_files(&out, &mut files);
@@ -633,12 +647,9 @@ fn measure(
                 times.push(time);
                 peak = peak.max(heap);
             } else {
-                let r = run(&args);
+                let r = run_owned(&args);
                 assert!(r.ok, "{name}: the build failed:\n{}", r.stderr);
-                times.push(Sample {
-                    wall: r.wall,
-                    cpu: r.cpu,
-                });
+                times.push(r.sample());
                 peak = peak.max(r.peak);
             }
             floors.push(floor(&templates));
@@ -685,10 +696,7 @@ fn measure(
             "{name}: unexpected diagnostics:\n{}",
             r.stderr
         );
-        times.push(Sample {
-            wall: r.wall,
-            cpu: r.cpu,
-        });
+        times.push(r.sample());
         peak = peak.max(r.peak);
     }
     let time = medians(times);
@@ -733,14 +741,13 @@ fn growth_alternately(dir: &Path, runs: usize) -> Vec<((f64, f64), &'static str,
         let whats = (targets(portable).iter().copied().map(Some)).chain([None]);
         for what in whats {
             let args = |n: usize| -> Vec<std::ffi::OsString> {
-                let program = dir.join(format!("{form}_{n}.infra")).into_os_string();
+                let program = dir.join(format!("{form}_{n}.infra"));
                 match what {
                     Some(target) => {
                         let out = dir.join(format!("growth-{form}-{n}-{}", target.name()));
-                        let build = ["build".into(), program, "-t".into(), target.name().into()];
-                        build.into_iter().chain(["-o".into(), out.into()]).collect()
+                        build_args(&program, target, &out)
                     }
-                    None => vec!["check".into(), program],
+                    None => vec!["check".into(), program.into()],
                 }
             };
             let (small, large) = (args(5_000), args(50_000));
@@ -748,13 +755,9 @@ fn growth_alternately(dir: &Path, runs: usize) -> Vec<((f64, f64), &'static str,
             let mut refused = false;
             for _ in 0..runs {
                 for (args, into) in [(&small, &mut times.0), (&large, &mut times.1)] {
-                    let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_os_str()).collect();
-                    let r = run(&args);
+                    let r = run_owned(args);
                     refused |= what.is_some() && !r.ok;
-                    into.push(Sample {
-                        wall: r.wall,
-                        cpu: r.cpu,
-                    });
+                    into.push(r.sample());
                 }
             }
             if refused {
@@ -812,28 +815,28 @@ fn summary(rows: &[Row], many: (f64, f64), alternate: &[((f64, f64), &str, &str)
             growth.push((of(&small.time, &large.time), large));
         }
     }
-    let table = growth.iter().max_by(|a, b| a.0.0.total_cmp(&b.0.0));
-    let alternate = alternate.iter().max_by(|a, b| a.0.0.total_cmp(&b.0.0));
-    match (alternate, table) {
-        (Some((g, form, what)), table) => println!(
-            "  time(N=50,000) / time(N=5,000) <= 11: {} (worst {:.1} [{:.1}], {form} {what}; the sizes run alternately{})",
+    let table = (growth.iter())
+        .max_by(|a, b| a.0.0.total_cmp(&b.0.0))
+        .map(|(g, r)| (*g, r.form, r.what));
+    let alternate = (alternate.iter())
+        .max_by(|a, b| a.0.0.total_cmp(&b.0.0))
+        .copied();
+    // Judged on the sizes run alternately where they were.
+    if let Some((g, form, what)) = alternate.or(table) {
+        let beside = match (alternate, table) {
+            (Some(_), Some((t, form, what))) => format!(
+                "; the sizes run alternately; from the rows above, minutes apart: worst {:.1} [{:.1}], {form} {what}",
+                t.0, t.1
+            ),
+            (Some(_), None) => "; the sizes run alternately".to_string(),
+            (None, _) => String::new(),
+        };
+        println!(
+            "  time(N=50,000) / time(N=5,000) <= 11: {} (worst {:.1} [{:.1}], {form} {what}{beside})",
             verdict(g.0 <= 11.0),
             g.0,
             g.1,
-            table.map_or(String::new(), |(t, r)| format!(
-                "; from the rows above, minutes apart: worst {:.1} [{:.1}], {} {}",
-                t.0, t.1, r.form, r.what
-            )),
-        ),
-        (None, Some((g, r))) => println!(
-            "  time(N=50,000) / time(N=5,000) <= 11: {} (worst {:.1} [{:.1}], {} {})",
-            verdict(g.0 <= 11.0),
-            g.0,
-            g.1,
-            r.form,
-            r.what,
-        ),
-        (None, None) => {}
+        );
     }
     let weighed: Vec<&Row> = rows.iter().filter(|r| r.memory.is_some()).collect();
     if let Some(w) = worst(&weighed, |r| r.memory.unwrap_or(0.0)) {

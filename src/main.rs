@@ -316,7 +316,7 @@ fn mapped(align: usize, size: usize) -> bool {
 #[cfg(target_os = "linux")]
 mod mapping {
     pub unsafe fn map(size: usize) -> *mut u8 {
-        let p = unsafe {
+        or_null(unsafe {
             libc::mmap(
                 std::ptr::null_mut(),
                 size,
@@ -325,11 +325,7 @@ mod mapping {
                 -1,
                 0,
             )
-        };
-        match p == libc::MAP_FAILED {
-            true => std::ptr::null_mut(),
-            false => p.cast(),
-        }
+        })
     }
 
     pub unsafe fn unmap(ptr: *mut u8, size: usize) {
@@ -337,7 +333,11 @@ mod mapping {
     }
 
     pub unsafe fn remap(ptr: *mut u8, size: usize, new_size: usize) -> *mut u8 {
-        let p = unsafe { libc::mremap(ptr.cast(), size, new_size, libc::MREMAP_MAYMOVE) };
+        or_null(unsafe { libc::mremap(ptr.cast(), size, new_size, libc::MREMAP_MAYMOVE) })
+    }
+
+    /// A mapping's address, null where it failed (as `GlobalAlloc` says).
+    fn or_null(p: *mut libc::c_void) -> *mut u8 {
         match p == libc::MAP_FAILED {
             true => std::ptr::null_mut(),
             false => p.cast(),
