@@ -880,6 +880,7 @@ fn context(
         project,
         options: infra::Options {
             params: given,
+            exits_after: !WATCHING.load(std::sync::atomic::Ordering::Relaxed),
             ..Default::default()
         },
     }))

@@ -330,7 +330,8 @@ impl<'t> Parser<'t> {
                         // To the end of the line: `\n`, `\r\n` or `\r`.
                         let start = self.pos;
                         let rest = &self.bytes[start + 2..];
-                        let len = memchr::memchr2(b'\n', b'\r', rest).unwrap_or(rest.len());
+                        let len =
+                            crate::bytes::find_either(b'\n', b'\r', rest).unwrap_or(rest.len());
                         self.pos = start + 2 + len;
                         self.push_comment(start);
                     }
