@@ -88,6 +88,24 @@ fn is_word_byte(b: u8) -> bool {
     TABLE[b as usize]
 }
 
+/// `"`, `/` and brackets: what can open or close a block, a string or a
+/// comment. By table: [`block_end`]'s inner loop.
+fn is_block_byte(b: u8) -> bool {
+    const TABLE: [bool; 256] = {
+        let mut table = [false; 256];
+        let mut b = 0;
+        while b < 256 {
+            table[b] = matches!(
+                b as u8,
+                b'"' | b'/' | b'(' | b')' | b'[' | b']' | b'{' | b'}'
+            );
+            b += 1;
+        }
+        table
+    };
+    TABLE[b as usize]
+}
+
 fn declaration_at(bytes: &[u8], i: usize) -> bool {
     // Most lines start with an indent or a bracket.
     if !bytes[i].is_ascii_lowercase() {
@@ -155,6 +173,17 @@ fn lex(
                 }
             }
             continue;
+        }
+        if starts.is_none() {
+            // Reading a block for its end alone, only strings, comments and
+            // brackets matter: words and spaces are passed over in one run
+            // (most of a skipped target block).
+            while i < bytes.len() && !is_block_byte(bytes[i]) {
+                i += 1;
+            }
+            if i == bytes.len() {
+                break;
+            }
         }
         let byte = bytes[i];
         match byte {
@@ -308,6 +337,10 @@ mod tests {
         let end = block_end(text, 0).unwrap();
         assert_eq!(&text[end..], " tail");
         assert_eq!(block_end("{ \"}\" ", 0), None);
+        // From inside a text, to its very end; words and spaces passed over.
+        assert_eq!(block_end("x = [ a, (b) ]", 4), Some(14));
+        assert_eq!(block_end("{ words only and spaces", 0), None);
+        assert_eq!(block_end("{ a / b }", 0), Some(9));
     }
 
     #[test]
