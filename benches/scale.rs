@@ -726,8 +726,6 @@ fn measure(
     rows
 }
 
-/// Each bar of the scale issue, met or not, over the rows measured: the
-/// worst case of each, named.
 /// time(N=50,000) / time(N=5,000) of each build and `check`, the two sizes
 /// run one after the other `runs` times, so that a machine whose speed
 /// drifts in the minutes between the rows above (one size's rows are
@@ -771,6 +769,8 @@ fn growth_alternately(dir: &Path, runs: usize) -> Vec<((f64, f64), &'static str,
     found
 }
 
+/// Each bar of the scale issue, met or not, over the rows measured: the
+/// worst case of each, named.
 fn summary(rows: &[Row], many: (f64, f64), alternate: &[((f64, f64), &str, &str)]) {
     let sized = || rows.iter().filter(|r| r.n.is_some());
     let label = |r: &Row| match r.n {

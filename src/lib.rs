@@ -74,7 +74,7 @@ pub struct Options {
     /// The process exits once this compilation is reported (not so under
     /// `--watch`, nor in the language server). A single small program's
     /// trees are then left for the exit to reclaim at once rather than
-    /// freed one by one (a tenth of a small build's work); a large one's are
+    /// freed one by one (a twentieth of a small build's work); a large one's are
     /// still freed as soon as they are done with, which lowers the peak.
     pub exits_after: bool,
 }

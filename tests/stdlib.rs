@@ -359,10 +359,12 @@ fn a_file_read_for_one_target_keeps_every_block_and_reads_only_its_own() {
 /// The `Debug` text of a tree with every doc left out, as a build reads the
 /// stdlib (`parse_for`), and how many there were.
 fn without_docs(items: &[infra::syntax::ast::Item]) -> (String, usize) {
-    let doc = regex::Regex::new(r#"doc: Some\("(?:[^"\\]|\\.)*"\)"#).expect("a pattern");
+    static DOC: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r#"doc: Some\("(?:[^"\\]|\\.)*"\)"#).expect("a pattern")
+    });
     let text = format!("{items:?}");
-    let count = doc.find_iter(&text).count();
-    (doc.replace_all(&text, "doc: None").into_owned(), count)
+    let count = DOC.find_iter(&text).count();
+    (DOC.replace_all(&text, "doc: None").into_owned(), count)
 }
 
 /// A native schema file read for a build (`parse_for`: whole, without the

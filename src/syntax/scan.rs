@@ -73,37 +73,30 @@ enum Lexed {
     Closed(usize),
 }
 
-/// `[A-Za-z0-9_]`, by table: the scan's inner loop.
+/// A table of which bytes are among `members`: a lookup in the scan's
+/// inner loops is quicker than comparing a byte with each.
+const fn byte_set(members: &[u8]) -> [bool; 256] {
+    let mut table = [false; 256];
+    let mut i = 0;
+    while i < members.len() {
+        table[members[i] as usize] = true;
+        i += 1;
+    }
+    table
+}
+
+/// `[A-Za-z0-9_]`: the scan's inner loop.
 fn is_word_byte(b: u8) -> bool {
-    const TABLE: [bool; 256] = {
-        let mut table = [false; 256];
-        let mut b = 0;
-        while b < 256 {
-            let c = b as u8;
-            table[b] = c.is_ascii_alphanumeric() || c == b'_';
-            b += 1;
-        }
-        table
-    };
-    TABLE[b as usize]
+    const WORD: [bool; 256] =
+        byte_set(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_");
+    WORD[b as usize]
 }
 
 /// `"`, `/` and brackets: what can open or close a block, a string or a
-/// comment. By table: [`block_end`]'s inner loop.
+/// comment ([`block_end`]'s inner loop).
 fn is_block_byte(b: u8) -> bool {
-    const TABLE: [bool; 256] = {
-        let mut table = [false; 256];
-        let mut b = 0;
-        while b < 256 {
-            table[b] = matches!(
-                b as u8,
-                b'"' | b'/' | b'(' | b')' | b'[' | b']' | b'{' | b'}'
-            );
-            b += 1;
-        }
-        table
-    };
-    TABLE[b as usize]
+    const BLOCK: [bool; 256] = byte_set(b"\"/()[]{}");
+    BLOCK[b as usize]
 }
 
 fn declaration_at(bytes: &[u8], i: usize) -> bool {
@@ -341,6 +334,18 @@ mod tests {
         assert_eq!(block_end("x = [ a, (b) ]", 4), Some(14));
         assert_eq!(block_end("{ words only and spaces", 0), None);
         assert_eq!(block_end("{ a / b }", 0), Some(9));
+    }
+
+    #[test]
+    fn the_byte_tables_hold_their_classes() {
+        for b in 0..=255u8 {
+            assert_eq!(
+                is_word_byte(b),
+                b.is_ascii_alphanumeric() || b == b'_',
+                "{b}"
+            );
+            assert_eq!(is_block_byte(b), b"\"/()[]{}".contains(&b), "{b}");
+        }
     }
 
     #[test]
