@@ -65,7 +65,10 @@ struct ParamArgs {
     env: Option<String>,
 }
 
+// Deferred: each subcommand's arguments are built only when it is the one
+// run (or for completions and manual pages), not all of them on every run.
 #[derive(Subcommand)]
+#[command(defer = true)]
 enum Command {
     /// Check programs for errors without writing anything.
     #[command(

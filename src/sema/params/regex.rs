@@ -1,7 +1,7 @@
 //! Patterns of the `pattern` constraint: the syntax CloudFormation (Java),
 //! Heat (Python) and Terraform (RE2) patterns have in common, parsed here
-//! and matched by the `regex` crate, whose matching takes time linear in
-//! the value, so that a value of any length is checked.
+//! and matched in time linear in the value, so that a value of any length
+//! is checked.
 //!
 //! Supported: literals, `.`, classes `[a-z0-9-]` and `[^...]` with POSIX
 //! names (`[[:alpha:]]`), the escapes `\d \D \w \W \s \S \b \B \A \z`,
@@ -12,17 +12,26 @@
 //! quantifiers and Unicode classes are reported as unsupported: such a
 //! pattern is not checked at compile time, since the target may accept it.
 //!
-//! The parsed pattern is written again in the `regex` crate's syntax with
-//! the meaning the three dialects share: `\d`, `\w`, `\s` and `\b` are
-//! ASCII (as in Java and RE2), `.` is any character but a line feed, and
-//! `$` is the end of the value only.
+//! The meaning is the one the three dialects share: `\d`, `\w`, `\s` and
+//! `\b` are ASCII (as in Java and RE2), `.` is any character but a line
+//! feed, and `$` is the end of the value only. A value is matched by
+//! `automaton`, a long value or a large pattern by the `regex` crate, for
+//! which the parsed pattern is written again in its syntax.
 
 use std::sync::{Arc, OnceLock};
+
+use automaton::Automaton;
+
+mod automaton;
 
 /// A compiled pattern.
 #[derive(Clone, Debug)]
 pub struct Regex {
     source: String,
+    root: Arc<Node>,
+    /// Built when first asked, and shared by the clones; none when it
+    /// would be too large.
+    automaton: Arc<OnceLock<Option<Automaton>>>,
     /// The whole value matching (`\A(?:...)\z`), and any part of it,
     /// compiled when first asked: most patterns a program loads check no
     /// value known at compile time, and compiling is most of their cost.
@@ -30,8 +39,6 @@ pub struct Regex {
     /// for each value checked against them, and compiled once.
     whole: Arc<OnceLock<regex::Regex>>,
     part: Arc<OnceLock<regex::Regex>>,
-    /// The pattern in the `regex` crate's syntax, which `part` compiles.
-    written: String,
 }
 
 impl PartialEq for Regex {
@@ -556,14 +563,12 @@ impl Regex {
                 parser.pos + 1,
             ));
         }
-        let mut written = String::new();
-        write_node(&root, &mut written);
         let whole = OnceLock::new();
         // A pattern that may exceed the size the matcher compiles is
         // compiled now, so that its refusal is reported where it is
         // written; a smaller one cannot fail and waits for a value.
         if nfa_states(&root) > SURELY_COMPILED_STATES {
-            let compiled = compile(&anchored(&written)).map_err(|_| Error {
+            let compiled = compile(&anchored(&written(&root))).map_err(|_| Error {
                 // Valid, but more than the matcher compiles: left to the
                 // target, as an unsupported feature is.
                 message: "patterns this large are not supported".into(),
@@ -575,9 +580,10 @@ impl Regex {
         }
         Ok(Regex {
             source: pattern.to_string(),
+            root: Arc::new(root),
+            automaton: Arc::default(),
             whole: Arc::new(whole),
             part: Arc::default(),
-            written,
         })
     }
 
@@ -589,9 +595,12 @@ impl Regex {
     /// Does the pattern match all of `text`, as CloudFormation and Heat
     /// apply it?
     pub fn full_match(&self, text: &str) -> bool {
+        if let Some(automaton) = self.automaton_for(text) {
+            return automaton.matches(text, true);
+        }
         self.whole
             .get_or_init(|| {
-                compile(&anchored(&self.written))
+                compile(&anchored(&written(&self.root)))
                     .expect("within the size every pattern this small compiles in")
             })
             .is_match(text)
@@ -600,13 +609,26 @@ impl Regex {
     /// Does the pattern match some part of `text`, as Terraform's
     /// `regex` applies it?
     pub fn find(&self, text: &str) -> bool {
+        if let Some(automaton) = self.automaton_for(text) {
+            return automaton.matches(text, false);
+        }
         self.part
             .get_or_init(|| {
                 // Within the size `whole` compiled in: it is this pattern,
                 // anchored.
-                compile(&self.written).expect("smaller than the anchored pattern, which compiles")
+                compile(&written(&self.root))
+                    .expect("smaller than the anchored pattern, which compiles")
             })
             .is_match(text)
+    }
+
+    /// The automaton to match `text` with, unless the `regex` crate is
+    /// the one for it.
+    fn automaton_for(&self, text: &str) -> Option<&Automaton> {
+        self.automaton
+            .get_or_init(|| Automaton::new(&self.root))
+            .as_ref()
+            .filter(|automaton| automaton.fits(text))
     }
 
     /// Is the pattern written to match the whole value: `^` (or `\A`)
@@ -633,6 +655,13 @@ fn compile(text: &str) -> Result<regex::Regex, regex::Error> {
     regex::RegexBuilder::new(text)
         .size_limit(COMPILED_LIMIT)
         .build()
+}
+
+/// The pattern in the `regex` crate's syntax.
+fn written(root: &Node) -> String {
+    let mut written = String::new();
+    write_node(root, &mut written);
+    written
 }
 
 fn anchored(written: &str) -> String {
@@ -990,14 +1019,112 @@ mod tests {
     #[test]
     fn clones_share_what_is_compiled() {
         // A component param's constraints are cloned for each value
-        // checked: the first check compiles for every clone.
+        // checked: the first check builds for every clone.
         let pattern = Regex::new("^[a-z]+-[0-9]+$").unwrap();
         let (first, second) = (pattern.clone(), pattern.clone());
         assert!(first.full_match("web-1"));
         assert!(first.find("web-1"));
+        assert!(second.automaton.get().is_some_and(Option::is_some));
+        // A short value needs no compiled pattern; a long one does.
+        assert!(pattern.whole.get().is_none() && pattern.part.get().is_none());
+        let long = format!("web-{}", "1".repeat(1 << 20));
+        assert!(second.full_match(&long) && second.find(&long));
         assert!(pattern.whole.get().is_some() && pattern.part.get().is_some());
-        assert!(second.whole.get().is_some() && second.part.get().is_some());
         assert!(!second.full_match("web"));
+    }
+
+    /// Generated patterns, each matched against every text by the
+    /// automaton and by the `regex` crate: their answers must agree.
+    #[test]
+    fn the_automaton_agrees_with_the_regex_crate() {
+        const ATOMS: &[&str] = &[
+            "a",
+            "b",
+            ".",
+            "[a-c]",
+            "[^a]",
+            "\\d",
+            "\\w",
+            "\\s",
+            "\\W",
+            "\\b",
+            "\\B",
+            "^",
+            "$",
+            "-",
+            "é",
+            "[[:alpha:]]",
+            "[\\d_]",
+            "[^\\s]",
+            "\\A",
+            "\\z",
+            "[^\\W\\d]",
+        ];
+        const QUANTIFIERS: &[&str] = &["", "", "*", "+", "?", "{2}", "{1,2}", "{0,}", "*?", "{0}"];
+        const TEXTS: &[&str] = &[
+            "", "a", "b", "ab", "ba", "aab", "abc", "a b", "a-1", "1", "é", "\n", "a\nb", "abab",
+            "__", "ccc", " a", "-", "bé", "a1_b", "aaaaaaaa",
+        ];
+        // xorshift: the same patterns on every run.
+        let mut seed = 0x9E37_79B9_7F4A_7C15_u64;
+        let mut next = |below: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % below as u64) as usize
+        };
+        fn pattern(next: &mut dyn FnMut(usize) -> usize, depth: usize) -> String {
+            let mut out = String::new();
+            for _ in 0..1 + next(4) {
+                if depth < 2 && next(4) == 0 {
+                    let alternatives = 1 + next(3);
+                    let branches: Vec<String> = (0..alternatives)
+                        .map(|_| pattern(next, depth + 1))
+                        .collect();
+                    out.push('(');
+                    out.push_str(&branches.join("|"));
+                    out.push(')');
+                } else {
+                    out.push_str(ATOMS[next(ATOMS.len())]);
+                }
+                out.push_str(QUANTIFIERS[next(QUANTIFIERS.len())]);
+            }
+            out
+        }
+        let mut compared = 0;
+        for _ in 0..3000 {
+            let source = pattern(&mut next, 0);
+            let Ok(regex) = Regex::new(&source) else {
+                continue;
+            };
+            let automaton = Automaton::new(&regex.root).expect(&source);
+            let whole = compile(&anchored(&written(&regex.root))).unwrap();
+            let part = compile(&written(&regex.root)).unwrap();
+            for text in TEXTS {
+                assert_eq!(
+                    automaton.matches(text, true),
+                    whole.is_match(text),
+                    "{source} against {text:?}, whole"
+                );
+                assert_eq!(
+                    automaton.matches(text, false),
+                    part.is_match(text),
+                    "{source} against {text:?}, some part"
+                );
+                compared += 1;
+            }
+        }
+        assert!(compared > 20_000, "only {compared} comparisons");
+    }
+
+    #[test]
+    fn nested_loops_match_in_linear_time() {
+        // Backtracking takes exponential time on these; the automaton
+        // follows each state once a character.
+        let text = "a".repeat(5000);
+        assert!(!full("(a*)*b", &text));
+        assert!(find("(a|aa)+$", &text));
+        assert!(!full("(a?){30}a{30}b", &"a".repeat(30)));
     }
 
     #[test]
@@ -1029,8 +1156,11 @@ mod tests {
             let states = nfa_states(&parser.alternation(0).unwrap());
             assert!(states <= SURELY_COMPILED_STATES, "{pattern}: {states}");
             assert!(regex.whole.get().is_none(), "{pattern}");
-            assert!(compile(&anchored(&regex.written)).is_ok(), "{pattern}");
-            assert!(compile(&regex.written).is_ok(), "{pattern}");
+            assert!(
+                compile(&anchored(&written(&regex.root))).is_ok(),
+                "{pattern}"
+            );
+            assert!(compile(&written(&regex.root)).is_ok(), "{pattern}");
         }
     }
 
