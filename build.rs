@@ -5,6 +5,10 @@
 //! offsets into one string each, not `&str`s: thousands of pointers would
 //! each cost a relocation when the binary starts.
 //!
+//! For the portable namespaces it also writes where each component's text
+//! is and what it mentions (`components`), so that a program is checked
+//! with the components it can reach alone.
+//!
 //! It also sets `INFRA_VERSION`, the version `infra --version` prints.
 
 use std::fmt::Write;
@@ -48,6 +52,136 @@ fn words(text: &str) -> std::collections::HashSet<&str> {
     text.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == ':'))
         .filter(|w| !w.is_empty())
         .collect()
+}
+
+/// A component of a portable namespace: the bytes of its text (its doc
+/// comment included) and the components and names it mentions.
+struct Component {
+    namespace: String,
+    name: String,
+    start: usize,
+    end: usize,
+    mentions: Vec<(String, String)>,
+}
+
+/// The components of the portable namespace `namespace`, what the rest
+/// of its text (the aliases, which every program that loads it checks)
+/// mentions, as `(namespace, name)`, and its aliases' names. Mentioned: `other.Name` for any
+/// namespace, and a bare word that is a component of this one. A line
+/// that is a comment mentions nothing; everything else is read as words,
+/// strings and trailing comments too, which can only mention more.
+/// Formatted text is assumed (checked by the stdlib's tests): a component
+/// starts a line, after at most a state class, its doc comment is the
+/// `///` lines right before it, and it ends at the next line that is `}`.
+fn components(
+    namespace: &str,
+    text: &str,
+    namespaces: &[String],
+) -> (Vec<Component>, Vec<(String, String)>, Vec<String>) {
+    let mut lines = Vec::new();
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        lines.push((offset, line));
+        offset += line.len();
+    }
+    let header = |line: &str| -> Option<String> {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let at = match words.as_slice() {
+            ["component", ..] => 0,
+            [_, "component", ..] if !line.starts_with(' ') => 1,
+            _ => return None,
+        };
+        (!line.starts_with(' ') && words.get(at + 2) == Some(&"{"))
+            .then(|| words[at + 1].to_string())
+    };
+    let mut found = Vec::new();
+    let mut outside = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let Some(name) = header(lines[i].1) else {
+            outside.push(i);
+            i += 1;
+            continue;
+        };
+        let mut first = i;
+        while first > 0 && lines[first - 1].1.starts_with("///") {
+            first -= 1;
+            outside.retain(|&o| o != first);
+        }
+        let last = (i..lines.len())
+            .find(|&j| lines[j].1.trim_end() == "}")
+            .unwrap_or_else(|| {
+                panic!("stdlib/portable/{namespace}.infra: `{name}` has no closing line")
+            });
+        found.push((name, first, i, last));
+        i = last + 1;
+    }
+    let names: Vec<&str> = found.iter().map(|(name, ..)| name.as_str()).collect();
+    let mentions = |rows: &mut dyn Iterator<Item = usize>| {
+        let mut out = Vec::new();
+        for row in rows {
+            let line = lines[row].1;
+            if line.trim_start().starts_with("//") {
+                continue;
+            }
+            mentioned(line, namespace, &names, namespaces, &mut out);
+        }
+        out.sort();
+        out.dedup();
+        out
+    };
+    let components = found
+        .iter()
+        .map(|(name, first, header, last)| Component {
+            namespace: namespace.to_string(),
+            name: name.clone(),
+            start: lines[*first].0,
+            end: lines[*last].0 + lines[*last].1.len(),
+            mentions: mentions(&mut (*header..=*last)),
+        })
+        .collect();
+    let aliases = outside
+        .iter()
+        .filter_map(|&row| lines[row].1.strip_prefix("type "))
+        .filter_map(|rest| {
+            rest.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .next()
+        })
+        .map(str::to_string)
+        .collect();
+    (components, mentions(&mut outside.into_iter()), aliases)
+}
+
+/// Adds what `line` mentions: `other.Name`, and the components `names` of
+/// `namespace` by their bare names.
+fn mentioned(
+    line: &str,
+    namespace: &str,
+    names: &[&str],
+    namespaces: &[String],
+    out: &mut Vec<(String, String)>,
+) {
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let words: Vec<(usize, &str)> = line
+        .match_indices(|c: char| !is_word(c))
+        .scan(0, |start, (at, sep)| {
+            let word = (*start, &line[*start..at]);
+            *start = at + sep.len();
+            Some(word)
+        })
+        .filter(|(_, w)| !w.is_empty())
+        .collect();
+    for (k, &(at, word)) in words.iter().enumerate() {
+        if names.contains(&word) {
+            out.push((namespace.to_string(), word.to_string()));
+        }
+        if namespaces.iter().any(|n| n == word)
+            && line[at + word.len()..].trim_start().starts_with('.')
+            && let Some(&(_, next)) = words.get(k + 1)
+        {
+            out.push((word.to_string(), next.to_string()));
+        }
+    }
 }
 
 /// The version: the latest git tag reachable from the commit built
@@ -154,7 +288,59 @@ fn main() {
     code.push_str(
         "pub static BLOB: &[u8] = include_bytes!(concat!(env!(\"OUT_DIR\"), \"/stdlib.bin\"));\n",
     );
+    code.push_str(&component_index(&entries, &texts));
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets it"));
     std::fs::write(out.join("stdlib.bin"), blob).expect("write generated file");
     std::fs::write(out.join("stdlib_files.rs"), code).expect("write generated file");
+}
+
+/// `COMPONENTS`, each portable component sorted by namespace and name:
+/// its namespace, its name, its text's bytes in its file, and the
+/// components it mentions, as indexes into `COMPONENTS`; `ALWAYS`, the
+/// components the namespaces' aliases mention, which any program that
+/// loads them checks; `ALIASES`, each namespace's aliases, sorted.
+/// Mentions of names that are not components (an alias, a built-in) are
+/// left out.
+fn component_index(entries: &[(String, PathBuf)], texts: &[String]) -> String {
+    let portable: Vec<(String, &String)> = (entries.iter().zip(texts))
+        .filter_map(|((relative, _), text)| {
+            let stem = relative.strip_prefix("portable/")?.strip_suffix(".infra")?;
+            Some((stem.to_string(), text))
+        })
+        .collect();
+    let namespaces: Vec<String> = portable.iter().map(|(n, _)| n.clone()).collect();
+    let mut all = Vec::new();
+    let mut always = Vec::new();
+    let mut aliases = Vec::new();
+    for (namespace, text) in &portable {
+        let (found, outside, named) = components(namespace, text, &namespaces);
+        all.extend(found);
+        always.extend(outside);
+        aliases.extend(named.into_iter().map(|name| (namespace.clone(), name)));
+    }
+    aliases.sort();
+    all.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
+    let index = |(namespace, name): &(String, String)| {
+        all.iter()
+            .position(|c| &c.namespace == namespace && &c.name == name)
+    };
+    let mut code = String::from("pub static COMPONENTS: &[(&str, &str, u32, u32, &[u16])] = &[\n");
+    for c in &all {
+        let mut refs: Vec<usize> = c.mentions.iter().filter_map(index).collect();
+        refs.sort();
+        refs.dedup();
+        writeln!(
+            code,
+            "    ({:?}, {:?}, {}, {}, &{refs:?}),",
+            c.namespace, c.name, c.start, c.end
+        )
+        .expect("write to string");
+    }
+    code.push_str("];\n");
+    let mut always: Vec<usize> = always.iter().filter_map(index).collect();
+    always.sort();
+    always.dedup();
+    writeln!(code, "pub static ALWAYS: &[u16] = &{always:?};").expect("write to string");
+    writeln!(code, "pub static ALIASES: &[(&str, &str)] = &{aliases:?};").expect("write to string");
+    code
 }

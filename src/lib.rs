@@ -77,6 +77,11 @@ pub struct Options {
     /// freed one by one (a twentieth of a small build's work); a large one's are
     /// still freed as soon as they are done with, which lowers the peak.
     pub exits_after: bool,
+    /// Read every component of each stdlib namespace a program loads, not
+    /// only those a program of one file can reach (`stdlib::Reach`): the
+    /// two give the same templates and diagnostics, which tests hold them
+    /// to.
+    pub whole_stdlib: bool,
 }
 
 /// A program this small has its trees left for the exit to reclaim
@@ -221,6 +226,7 @@ fn check_for(
                                 &params,
                                 options.keep_types,
                                 targets,
+                                options.whole_stdlib,
                             );
                             (param_diagnostics, checked)
                         });

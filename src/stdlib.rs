@@ -13,7 +13,7 @@ mod generated {
     include!(concat!(env!("OUT_DIR"), "/stdlib_files.rs"));
 }
 
-use generated::{BLOB, FILES, NAMES, NATIVE_TYPES, PATHS};
+use generated::{ALIASES, ALWAYS, BLOB, COMPONENTS, FILES, NAMES, NATIVE_TYPES, PATHS};
 
 fn path_of(entry: &[u32; 5]) -> &'static str {
     &PATHS[entry[0] as usize..entry[1] as usize]
@@ -95,6 +95,83 @@ pub fn native_file(type_name: &str) -> Option<&'static str> {
 /// sources as `data.NAME`), sorted.
 pub fn native_types() -> impl Iterator<Item = &'static str> {
     NATIVE_TYPES.iter().map(name_of)
+}
+
+/// The portable components a program can reach, found in its text before
+/// anything is loaded: those it names (`network.Subnet`), those the
+/// namespaces' aliases name, and those these name in turn (`build.rs`
+/// indexes what each component names). Comments and strings are read as
+/// the rest, which can only add to the reach. A namespace is read whole
+/// where the text names in it something that is neither a component nor
+/// an alias (`network.Subnt`: its diagnostics are then those of the whole
+/// namespace), or puts a comment between it and the name. For a program
+/// of one file: an import's names are not read.
+#[derive(Debug)]
+pub struct Reach {
+    wanted: Vec<bool>,
+    whole: Vec<&'static str>,
+}
+
+impl Reach {
+    pub fn of(text: &str) -> Reach {
+        // Blanks as the lexer reads them: Unicode's and the byte order mark.
+        let blank = |c: char| c.is_whitespace() || c == '\u{feff}';
+        let word = |c: char| c.is_alphanumeric() || c == '_';
+        let mut reach = Reach {
+            wanted: vec![false; COMPONENTS.len()],
+            whole: Vec::new(),
+        };
+        let mut found: Vec<usize> = ALWAYS.iter().map(|&i| i as usize).collect();
+        for namespace in crate::sema::resolve::NAMESPACES {
+            for (at, _) in text.match_indices(namespace) {
+                let before = text[..at].trim_end_matches(blank);
+                let after = &text[at + namespace.len()..];
+                // Part of a longer word. (`server.network.id`, a field
+                // named like a namespace, is read as a mention: telling a
+                // `.` before from one ending a comment is the lexer's job.)
+                if before.ends_with(word) && before.len() == at || after.starts_with(word) {
+                    continue;
+                }
+                let after = after.trim_start_matches(blank);
+                let name = match after.strip_prefix('.') {
+                    Some(rest) => rest.trim_start_matches(blank),
+                    // A comment may hide a `.` after the namespace.
+                    None if after.starts_with('/') => "",
+                    None => continue,
+                };
+                let name = &name[..name.find(|c: char| !word(c)).unwrap_or(name.len())];
+                let component =
+                    COMPONENTS.binary_search_by(|(n, c, ..)| (*n, *c).cmp(&(*namespace, name)));
+                match component {
+                    Ok(index) => found.push(index),
+                    Err(_) if ALIASES.binary_search(&(*namespace, name)).is_ok() => {}
+                    // Neither, or hidden behind a comment: read it all.
+                    Err(_) => reach.whole.push(namespace),
+                }
+            }
+        }
+        while let Some(index) = found.pop() {
+            if !std::mem::replace(&mut reach.wanted[index], true) {
+                found.extend(COMPONENTS[index].4.iter().map(|&i| i as usize));
+            }
+        }
+        reach
+    }
+
+    /// The bytes of the components of the portable namespace `namespace`
+    /// out of reach, each with its doc comment, sorted: none when the
+    /// namespace is read whole.
+    pub fn gaps(&self, namespace: &str) -> Vec<(usize, usize)> {
+        if self.whole.contains(&namespace) {
+            return Vec::new();
+        }
+        let mut gaps: Vec<(usize, usize)> = (COMPONENTS.iter().zip(&self.wanted))
+            .filter(|((n, ..), wanted)| *n == namespace && !**wanted)
+            .map(|((_, _, start, end, _), _)| (*start as usize, *end as usize))
+            .collect();
+        gaps.sort_unstable();
+        gaps
+    }
 }
 
 #[cfg(test)]

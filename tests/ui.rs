@@ -2,25 +2,10 @@
 //! names the codes it must produce (`// expect: E0001 E0001`); its rendered
 //! diagnostics are an insta snapshot, reviewed like code.
 
-use std::path::{Path, PathBuf};
+#[path = "support/ui_files.rs"]
+mod ui_files;
 
-fn ui_files() -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    collect(Path::new("tests/ui"), &mut files);
-    files.sort();
-    files
-}
-
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).expect("tests/ui exists") {
-        let path = entry.expect("readable entry").path();
-        if path.is_dir() {
-            collect(&path, out);
-        } else if path.extension().is_some_and(|e| e == "infra") {
-            out.push(path);
-        }
-    }
-}
+use ui_files::{budget, other_entries, ui_files};
 
 /// The targets named by a `// build:` header line: the program is then built
 /// for them, so that target-specific diagnostics show.
@@ -39,42 +24,6 @@ fn build_targets(text: &str) -> Option<Vec<infra::ir::Target>> {
         })
         .collect();
     Some(targets)
-}
-
-/// More entry files built with the test, named by `// with:` header lines,
-/// relative to the test's directory.
-fn other_entries(path: &Path, text: &str) -> Vec<PathBuf> {
-    let dir = path.parent().expect("a test is in a directory");
-    text.lines()
-        .take_while(|l| l.starts_with("//"))
-        .filter_map(|l| l.strip_prefix("// with:"))
-        .flat_map(|l| l.split_whitespace().map(|p| dir.join(p)))
-        .collect()
-}
-
-/// The build's budget, with the limits a `// budget:` header line sets
-/// (`// budget: steps=500 values=100`), so that a program can reach a limit
-/// without the time and memory the default ones allow.
-fn budget(text: &str) -> infra::lower::Budget {
-    let mut budget = infra::lower::Budget::default();
-    let settings = text
-        .lines()
-        .take_while(|l| l.starts_with("//"))
-        .filter_map(|l| l.strip_prefix("// budget:"))
-        .flat_map(str::split_whitespace);
-    for setting in settings {
-        let (name, value) = setting
-            .split_once('=')
-            .unwrap_or_else(|| panic!("`{setting}` in a `// budget:` header is not NAME=N"));
-        let value: usize = value.parse().expect("a limit is a number");
-        match name {
-            "resources" => budget.resources = value,
-            "values" => budget.values = value,
-            "steps" => budget.steps = value,
-            other => panic!("unknown limit `{other}` in a `// budget:` header"),
-        }
-    }
-    budget
 }
 
 /// The codes named by `// expect:` header lines, in order.

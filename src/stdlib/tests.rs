@@ -56,3 +56,49 @@ fn the_index_names_every_native_type_where_its_name_says() {
     assert_eq!(native_file("aws_dynamodb_tabel"), None);
     assert_eq!(count, NATIVE_TYPES.len());
 }
+
+/// `build.rs`'s index of the portable components: each range is one
+/// component whole, its doc comment first, and every component declared
+/// in a namespace is in it.
+#[test]
+fn the_component_index_holds_each_component_whole() {
+    for (namespace, name, start, end, _) in super::COMPONENTS {
+        let text = source(&portable_path(namespace)).expect("a namespace");
+        let range = &text[*start as usize..*end as usize];
+        assert!(
+            range.trim_end_matches('\n').ends_with("\n}"),
+            "{namespace}.{name}: {range}"
+        );
+        let header = range
+            .lines()
+            .find(|l| !l.starts_with("///"))
+            .expect("a header");
+        assert!(
+            header.ends_with(&format!("component {name} {{")),
+            "{namespace}.{name}: {header}"
+        );
+        // No other declaration starts in it.
+        let declarations = range
+            .lines()
+            .filter(|l| l.starts_with(|c: char| c.is_ascii_alphabetic()));
+        assert_eq!(declarations.count(), 1, "{namespace}.{name}");
+    }
+    for (path, text) in files().filter(|(path, _)| path.starts_with("portable/")) {
+        let namespace = &path["portable/".len()..path.len() - ".infra".len()];
+        for line in text
+            .lines()
+            .filter(|l| l.contains("component ") && l.ends_with(" {"))
+        {
+            if line.starts_with(' ') {
+                continue;
+            }
+            let name = line.split_whitespace().rev().nth(1).expect("a name");
+            assert!(
+                super::COMPONENTS
+                    .iter()
+                    .any(|(n, c, ..)| *n == namespace && *c == name),
+                "{namespace}.{name} is not indexed"
+            );
+        }
+    }
+}

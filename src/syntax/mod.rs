@@ -42,7 +42,19 @@ pub fn parse(file: FileId, text: &str) -> (SourceFile, Vec<Diagnostic>) {
 /// and outputs have theirs in a template): its comments are skipped, not
 /// kept, and its declarations have no doc.
 pub fn parse_for(file: FileId, text: &str, targets: &[&str]) -> (SourceFile, Vec<Diagnostic>) {
-    match fast::parse(file, text, &[0], Some(targets), false) {
+    parse_for_without(file, text, targets, &[])
+}
+
+/// [`parse_for`] without the declarations that start in `gaps` (sorted
+/// byte ranges, each ending where a declaration does): the stdlib
+/// components a program cannot reach (`stdlib::Reach`).
+pub fn parse_for_without(
+    file: FileId,
+    text: &str,
+    targets: &[&str],
+    gaps: &[(usize, usize)],
+) -> (SourceFile, Vec<Diagnostic>) {
+    match fast::parse(file, text, &[0], Some(targets), false, gaps) {
         Some(tree) => (tree, Vec::new()),
         None => parse_targets(file, text, Some(targets)),
     }
@@ -57,7 +69,7 @@ fn parse_targets(
         Ok(starts) => starts,
         Err(error) => return empty(file, text, vec![errors::scan_error(error)]),
     };
-    match fast::parse(file, text, &starts, targets, true) {
+    match fast::parse(file, text, &starts, targets, true, &[]) {
         Some(tree) => (tree, Vec::new()),
         None => parse_chunks(file, text, &starts),
     }
@@ -76,7 +88,7 @@ pub fn parse_with_pest(file: FileId, text: &str) -> (SourceFile, Vec<Diagnostic>
 #[doc(hidden)]
 pub fn parse_fast(file: FileId, text: &str) -> Option<SourceFile> {
     let starts = scan::scan(file, text).ok()?;
-    fast::parse(file, text, &starts, None, true)
+    fast::parse(file, text, &starts, None, true, &[])
 }
 
 fn empty(file: FileId, text: &str, diagnostics: Vec<Diagnostic>) -> (SourceFile, Vec<Diagnostic>) {

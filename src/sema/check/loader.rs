@@ -134,7 +134,11 @@ impl Checker<'_> {
         // portable namespace) are neither checked nor lowered: not read.
         let (ast, diagnostics) = if self.stdlib_for_targets() {
             let targets: Vec<&str> = self.targets.iter().map(|t| t.name()).collect();
-            syntax::parse_for(file, self.db.text(file), &targets)
+            // The components out of the program's reach are not read.
+            let gaps = (namespace.zip(self.reach.as_ref()))
+                .map(|(namespace, reach)| reach.gaps(namespace))
+                .unwrap_or_default();
+            syntax::parse_for_without(file, self.db.text(file), &targets, &gaps)
         } else {
             syntax::parse(file, self.db.text(file))
         };

@@ -244,6 +244,9 @@ pub struct Checker<'db> {
     /// The targets the program is lowered for, whose `target` blocks of
     /// stdlib components are checked; empty: every target.
     targets: Vec<crate::target::Target>,
+    /// The stdlib components the program can reach, the only ones of a
+    /// namespace it loads that are read; none: every one.
+    reach: Option<crate::stdlib::Reach>,
     /// Stdlib components not checked yet, by module and item index.
     deferred: HashSet<(ModuleId, usize)>,
     /// Deferred components a checked resource instantiates, to check.
@@ -317,6 +320,10 @@ impl Scope<'_> {
     }
 }
 
+/// The largest program whose reach in the stdlib is found
+/// (`stdlib::Reach`).
+const REACH_MAX_BYTES: usize = 64 * 1024;
+
 /// Checks one entry file already parsed into `ast`, whose names `names`
 /// resolves.
 pub fn check(
@@ -328,12 +335,14 @@ pub fn check(
     params: &IndexMap<String, ParamInfo>,
     keep_types: bool,
 ) -> (Program, Vec<Diagnostic>) {
-    check_for(db, file, ast, names, entry, params, keep_types, &[])
+    check_for(db, file, ast, names, entry, params, keep_types, &[], false)
 }
 
 /// [`check`] for a program lowered only for `targets` (empty: every
 /// target): the `target` blocks of stdlib components for other targets
-/// are not checked, as nothing reads them.
+/// are not checked, as nothing reads them; and, for a program of one
+/// small file, unless `whole_stdlib`, the stdlib components it cannot
+/// reach are not read (`stdlib::Reach`).
 #[allow(clippy::too_many_arguments)]
 pub fn check_for(
     db: &mut SourceDb,
@@ -344,16 +353,28 @@ pub fn check_for(
     params: &IndexMap<String, ParamInfo>,
     keep_types: bool,
     targets: &[crate::target::Target],
+    whole_stdlib: bool,
 ) -> (Program, Vec<Diagnostic>) {
     let mut checker = Checker::new(db);
     checker.keep_types = keep_types;
     checker.lazy_stdlib = !keep_types;
     checker.targets = targets.to_vec();
+    let imports = ast
+        .items
+        .iter()
+        .any(|item| matches!(item.kind, ItemKind::Import(_)));
+    if !whole_stdlib && !imports && checker.stdlib_for_targets() {
+        let text = checker.db.text(file);
+        // Finding the reach reads the whole text: worth it for a small
+        // program, whose build the stdlib's parsing weighs on.
+        if text.len() <= REACH_MAX_BYTES {
+            checker.reach = Some(crate::stdlib::Reach::of(text));
+        }
+    }
     let path = entry.map(|(path, _)| path);
     if let Some((_, project)) = entry {
         checker.project = project.clone();
     }
-    let _ = file;
     let canonical = path.and_then(|p| p.canonicalize().ok());
     if let Some(p) = &canonical {
         let shown = path.map(|p| p.display().to_string()).unwrap_or_default();
@@ -470,6 +491,7 @@ impl<'db> Checker<'db> {
             stateless_component: None,
             lazy_stdlib: false,
             targets: Vec::new(),
+            reach: None,
             deferred: HashSet::default(),
             wanted: Vec::new(),
             switches: Vec::new(),

@@ -100,13 +100,15 @@ const PARALLEL_MIN_BYTES: usize = 256 * 1024;
 /// returns `None` when the pest path would report anything. With
 /// `targets`, the `target` blocks of other targets are skipped, left empty.
 /// Without `comments`, comments are skipped unkept, and no declaration
-/// has a doc.
+/// has a doc. The declarations that start in one of `gaps` (sorted byte
+/// ranges, each ending where a declaration does) are passed over unread.
 pub fn parse(
     file: FileId,
     text: &str,
     starts: &[usize],
     targets: Option<&[&str]>,
     comments: bool,
+    gaps: &[(usize, usize)],
 ) -> Option<SourceFile> {
     // Chunks are independent: a large file's second half is read on another
     // thread while this one reads the first.
@@ -122,6 +124,7 @@ pub fn parse(
             (text.len(), starts.len()),
             targets,
             comments,
+            gaps,
         )?,
         Some(at) => {
             let second_half = || {
@@ -132,6 +135,7 @@ pub fn parse(
                     (text.len(), 0),
                     targets,
                     comments,
+                    gaps,
                 )
             };
             let (first, second) = std::thread::scope(|scope| {
@@ -144,6 +148,7 @@ pub fn parse(
                     (starts[at], starts.len()),
                     targets,
                     comments,
+                    gaps,
                 );
                 let second = match thread {
                     // A parse that panicked is a bug; pest still gets the file.
@@ -189,6 +194,7 @@ fn parse_chunks(
     (last_end, capacity): (usize, usize),
     targets: Option<&[&str]>,
     keep_comments: bool,
+    mut gaps: &[(usize, usize)],
 ) -> Option<(Vec<Item>, Vec<Comment>)> {
     let mut parser = Parser {
         file,
@@ -215,7 +221,18 @@ fn parse_chunks(
         parser.pos = start;
         parser.skip();
         while parser.pos < end {
-            items.push(parser.declaration()?);
+            while gaps
+                .first()
+                .is_some_and(|&(_, gap_end)| gap_end <= parser.pos)
+            {
+                gaps = &gaps[1..];
+            }
+            match gaps.first() {
+                Some(&(gap_start, gap_end)) if gap_start <= parser.pos => {
+                    parser.pos = gap_end.min(end);
+                }
+                _ => items.push(parser.declaration()?),
+            }
             parser.skip();
         }
     }
