@@ -66,8 +66,9 @@ struct Component {
 
 /// The components of the portable namespace `namespace`, what the rest
 /// of its text (the aliases, which every program that loads it checks)
-/// mentions, as `(namespace, name)`, and its aliases' names. Mentioned: `other.Name` for any
-/// namespace, and a bare word that is a component of this one. A line
+/// mentions, as `(namespace, name)`, and its aliases' names. Mentioned:
+/// `other.Name` for any namespace, and a bare word that is a component of
+/// this one. A line
 /// that is a comment mentions nothing; everything else is read as words,
 /// strings and trailing comments too, which can only mention more.
 /// Formatted text is assumed (checked by the stdlib's tests): a component
@@ -84,15 +85,16 @@ fn components(
         lines.push((offset, line));
         offset += line.len();
     }
+    // `component NAME {` or `CLASS component NAME {`, at the top level.
     let header = |line: &str| -> Option<String> {
+        if line.starts_with(char::is_whitespace) {
+            return None;
+        }
         let words: Vec<&str> = line.split_whitespace().collect();
-        let at = match words.as_slice() {
-            ["component", ..] => 0,
-            [_, "component", ..] if !line.starts_with(' ') => 1,
-            _ => return None,
-        };
-        (!line.starts_with(' ') && words.get(at + 2) == Some(&"{"))
-            .then(|| words[at + 1].to_string())
+        match words.as_slice() {
+            ["component", name, "{"] | [_, "component", name, "{"] => Some(name.to_string()),
+            _ => None,
+        }
     };
     let mut found = Vec::new();
     let mut outside = Vec::new();
@@ -324,14 +326,14 @@ fn component_index(entries: &[(String, PathBuf)], texts: &[String]) -> String {
         all.iter()
             .position(|c| &c.namespace == namespace && &c.name == name)
     };
-    let mut code = String::from("pub static COMPONENTS: &[(&str, &str, u32, u32, &[u16])] = &[\n");
+    let mut code = String::from("pub static COMPONENTS: &[Component] = &[\n");
     for c in &all {
         let mut refs: Vec<usize> = c.mentions.iter().filter_map(index).collect();
         refs.sort();
         refs.dedup();
         writeln!(
             code,
-            "    ({:?}, {:?}, {}, {}, &{refs:?}),",
+            "    Component {{ namespace: {:?}, name: {:?}, start: {}, end: {}, mentions: &{refs:?} }},",
             c.namespace, c.name, c.start, c.end
         )
         .expect("write to string");

@@ -10,6 +10,17 @@
 //! embedded text.
 
 mod generated {
+    /// A portable component, as `build.rs` indexes it: its text's bytes
+    /// in its namespace's file, its doc comment included, and the
+    /// components it mentions, as indexes into `COMPONENTS`.
+    pub struct Component {
+        pub namespace: &'static str,
+        pub name: &'static str,
+        pub start: u32,
+        pub end: u32,
+        pub mentions: &'static [u16],
+    }
+
     include!(concat!(env!("OUT_DIR"), "/stdlib_files.rs"));
 }
 
@@ -141,7 +152,7 @@ impl Reach {
                 };
                 let name = &name[..name.find(|c: char| !word(c)).unwrap_or(name.len())];
                 let component =
-                    COMPONENTS.binary_search_by(|(n, c, ..)| (*n, *c).cmp(&(*namespace, name)));
+                    COMPONENTS.binary_search_by(|c| (c.namespace, c.name).cmp(&(*namespace, name)));
                 match component {
                     Ok(index) => found.push(index),
                     Err(_) if ALIASES.binary_search(&(*namespace, name)).is_ok() => {}
@@ -152,7 +163,7 @@ impl Reach {
         }
         while let Some(index) = found.pop() {
             if !std::mem::replace(&mut reach.wanted[index], true) {
-                found.extend(COMPONENTS[index].4.iter().map(|&i| i as usize));
+                found.extend(COMPONENTS[index].mentions.iter().map(|&i| i as usize));
             }
         }
         reach
@@ -166,8 +177,8 @@ impl Reach {
             return Vec::new();
         }
         let mut gaps: Vec<(usize, usize)> = (COMPONENTS.iter().zip(&self.wanted))
-            .filter(|((n, ..), wanted)| *n == namespace && !**wanted)
-            .map(|((_, _, start, end, _), _)| (*start as usize, *end as usize))
+            .filter(|(c, wanted)| c.namespace == namespace && !**wanted)
+            .map(|(c, _)| (c.start as usize, c.end as usize))
             .collect();
         gaps.sort_unstable();
         gaps

@@ -7,11 +7,11 @@
 #[path = "support/ui_files.rs"]
 mod ui_files;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use infra::Mode;
 use infra::ir::Target;
-use ui_files::{budget, other_entries, ui_files};
+use ui_files::{budget, infra_files, other_entries, ui_files};
 
 const TARGETS: [Target; 4] = [
     Target::CloudFormation,
@@ -33,25 +33,6 @@ fn built(entries: &[PathBuf], options: &infra::Options, targets: &[Target], mode
         out.push_str(&format!("\n== {name}\n{}\n{}", template.text, template.map));
     }
     out
-}
-
-/// Every file of the examples: programs, native ones, and the files they
-/// import, each built as a program of its own too.
-fn examples() -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let mut dirs = vec![PathBuf::from("examples")];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).expect("examples exist") {
-            let path = entry.expect("readable entry").path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if path.extension().is_some_and(|e| e == "infra") {
-                found.push(path);
-            }
-        }
-    }
-    found.sort();
-    found
 }
 
 fn same_with_the_whole_stdlib(entries: &[PathBuf], limits: infra::lower::Budget) {
@@ -80,7 +61,9 @@ fn same_with_the_whole_stdlib(entries: &[PathBuf], limits: infra::lower::Budget)
 
 #[test]
 fn examples_build_the_same_with_the_components_they_reach() {
-    let examples = examples();
+    // Programs, native ones, and the files they import, each built as a
+    // program of its own too.
+    let examples = infra_files(Path::new("examples"));
     assert!(examples.len() > 10, "examples not found");
     for path in examples {
         same_with_the_whole_stdlib(&[path], infra::lower::Budget::default());

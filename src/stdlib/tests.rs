@@ -62,9 +62,10 @@ fn the_index_names_every_native_type_where_its_name_says() {
 /// in a namespace is in it.
 #[test]
 fn the_component_index_holds_each_component_whole() {
-    for (namespace, name, start, end, _) in super::COMPONENTS {
+    for component in super::COMPONENTS {
+        let (namespace, name) = (component.namespace, component.name);
         let text = source(&portable_path(namespace)).expect("a namespace");
-        let range = &text[*start as usize..*end as usize];
+        let range = &text[component.start as usize..component.end as usize];
         assert!(
             range.trim_end_matches('\n').ends_with("\n}"),
             "{namespace}.{name}: {range}"
@@ -96,7 +97,7 @@ fn the_component_index_holds_each_component_whole() {
             assert!(
                 super::COMPONENTS
                     .iter()
-                    .any(|(n, c, ..)| *n == namespace && *c == name),
+                    .any(|c| c.namespace == namespace && c.name == name),
                 "{namespace}.{name} is not indexed"
             );
         }

@@ -1,17 +1,23 @@
-//! The UI tests' programs (`tests/ui/**/*.infra`) and their header lines.
+//! The UI tests' programs (`tests/ui/**/*.infra`) and their header lines,
+//! and the `.infra` files of a directory.
 
 use std::path::{Path, PathBuf};
 
 /// Every UI test's program, sorted.
 pub fn ui_files() -> Vec<PathBuf> {
+    infra_files(Path::new("tests/ui"))
+}
+
+/// Every `.infra` file under `dir`, sorted.
+pub fn infra_files(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
-    collect(Path::new("tests/ui"), &mut files);
+    collect(dir, &mut files);
     files.sort();
     files
 }
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).expect("tests/ui exists") {
+    for entry in std::fs::read_dir(dir).expect("readable directory") {
         let path = entry.expect("readable entry").path();
         if path.is_dir() {
             collect(&path, out);

@@ -109,6 +109,25 @@ fn is_word(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_'
 }
 
+/// `\s`: the set `write_item` writes as `SPACE`.
+fn is_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0B' | '\x0C')
+}
+
+impl Class {
+    /// Whether `c` is in the class: the named sets read as `write_item`
+    /// writes them.
+    fn contains(&self, c: char) -> bool {
+        let any = self.items.iter().any(|item| match *item {
+            Item::Range(lo, hi) => lo <= c && c <= hi,
+            Item::Digit(negated) => c.is_ascii_digit() != negated,
+            Item::Word(negated) => is_word(c) != negated,
+            Item::Space(negated) => is_space(c) != negated,
+        });
+        any != self.negated
+    }
+}
+
 impl Node {
     fn is_anchor(&self) -> bool {
         matches!(self, Node::Start | Node::End | Node::WordBoundary(_))
@@ -1048,6 +1067,18 @@ mod tests {
         assert!(second.full_match(&long) && second.find(&long));
         assert!(pattern.whole.get().is_some() && pattern.part.get().is_some());
         assert!(!second.full_match("web"));
+    }
+
+    #[test]
+    fn a_pattern_too_large_for_the_automaton_is_matched_by_the_crate() {
+        let pattern = Regex::new("(?:(?:a|b){1000}){5}").unwrap();
+        assert!(pattern.full_match(&"ab".repeat(2500)));
+        assert!(!pattern.full_match(&"ab".repeat(2499)));
+        assert!(pattern.automaton.get().is_some_and(Option::is_none));
+        assert!(pattern.whole.get().is_some());
+        // Repetitions of nothing in large counts are not walked.
+        let empty = Regex::new("(?:(?:(?:){1000}){1000}){1000}").unwrap();
+        assert!(empty.full_match("") && !empty.full_match("a"));
     }
 
     #[test]

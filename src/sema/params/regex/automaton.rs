@@ -8,7 +8,7 @@
 //! Patterns whose automaton would be large, and values long enough that
 //! the crate's lazy DFA is the faster, are left to the crate.
 
-use super::{Class, Item, Node, is_word};
+use super::{Node, is_word};
 
 /// The most states an automaton is built with.
 const MAX_STATES: usize = 4096;
@@ -17,16 +17,9 @@ const MAX_WORK: usize = 1 << 20;
 
 #[derive(Clone, Debug)]
 enum State {
-    Char(char),
-    /// Any character but a line feed.
-    Any,
-    Class(Class),
-    /// At the start of the value.
-    Start,
-    /// At the end of the value.
-    End,
-    /// Between a word character and a non-word one (true), or not.
-    WordBoundary(bool),
+    /// A node that is not made of others: a character, `.`, a class, or
+    /// an assertion (`^`, `$`, `\b`, `\B`), as parsed.
+    Leaf(Node),
     /// Goes on at both states.
     Split(usize, usize),
     Jump(usize),
@@ -83,9 +76,9 @@ impl Automaton {
                     continue;
                 };
                 let steps = match &self.states[state] {
-                    State::Char(want) => *want == c,
-                    State::Any => c != '\n',
-                    State::Class(class) => class_has(class, c),
+                    State::Leaf(Node::Char(want)) => *want == c,
+                    State::Leaf(Node::Any) => c != '\n',
+                    State::Leaf(Node::Class(class)) => class.contains(c),
                     State::Match => {
                         matched = true;
                         false
@@ -121,9 +114,9 @@ impl Automaton {
                 continue;
             }
             let holds = match &self.states[state] {
-                State::Start => here.before.is_none(),
-                State::End => here.after.is_none(),
-                State::WordBoundary(boundary) => {
+                State::Leaf(Node::Start) => here.before.is_none(),
+                State::Leaf(Node::End) => here.after.is_none(),
+                State::Leaf(Node::WordBoundary(boundary)) => {
                     let word = |c: Option<char>| c.is_some_and(is_word);
                     (word(here.before) != word(here.after)) == *boundary
                 }
@@ -152,26 +145,12 @@ struct Position {
     after: Option<char>,
 }
 
-fn class_has(class: &Class, c: char) -> bool {
-    let any = class.items.iter().any(|item| match *item {
-        Item::Range(lo, hi) => lo <= c && c <= hi,
-        Item::Digit(negated) => c.is_ascii_digit() != negated,
-        Item::Word(negated) => is_word(c) != negated,
-        Item::Space(negated) => matches!(c, ' ' | '\t' | '\n' | '\r' | '\x0B' | '\x0C') != negated,
-    });
-    any != class.negated
-}
-
-/// The states `build` makes of `node`, counted without building them.
+/// No fewer states than `build` makes of `node`, counted without building
+/// them: a repetition counts two more for each copy, empty or not, so that
+/// repetitions of nothing nested in large counts are never walked.
 fn size(node: &Node) -> usize {
     match node {
         Node::Empty => 0,
-        Node::Char(_)
-        | Node::Any
-        | Node::Class(_)
-        | Node::Start
-        | Node::End
-        | Node::WordBoundary(_) => 1,
         Node::Concat(nodes) => nodes.iter().fold(0, |sum, n| sum.saturating_add(size(n))),
         Node::Alt(nodes) => nodes
             .iter()
@@ -182,18 +161,14 @@ fn size(node: &Node) -> usize {
                 .saturating_add(2)
                 .saturating_mul(copies.saturating_add(1))
         }
+        _ => 1,
     }
 }
 
+/// Appends the states of `node`.
 fn build(node: &Node, states: &mut Vec<State>) {
     match node {
         Node::Empty => {}
-        Node::Char(c) => states.push(State::Char(*c)),
-        Node::Any => states.push(State::Any),
-        Node::Class(class) => states.push(State::Class(class.clone())),
-        Node::Start => states.push(State::Start),
-        Node::End => states.push(State::End),
-        Node::WordBoundary(boundary) => states.push(State::WordBoundary(*boundary)),
         Node::Concat(nodes) => {
             for node in nodes {
                 build(node, states);
@@ -231,14 +206,12 @@ fn build(node: &Node, states: &mut Vec<State>) {
                     states[split] = State::Split(split + 1, states.len());
                 }
                 Some(max) => {
-                    let splits: Vec<usize> = (*min..*max)
-                        .map(|_| {
-                            let split = states.len();
-                            states.push(State::Split(split + 1, 0));
-                            build(node, states);
-                            split
-                        })
-                        .collect();
+                    let mut splits = Vec::new();
+                    for _ in *min..*max {
+                        splits.push(states.len());
+                        states.push(State::Split(states.len() + 1, 0));
+                        build(node, states);
+                    }
                     let end = states.len();
                     for split in splits {
                         states[split] = State::Split(split + 1, end);
@@ -246,6 +219,8 @@ fn build(node: &Node, states: &mut Vec<State>) {
                 }
             }
         }
+        // A character, `.`, a class or an assertion.
+        leaf => states.push(State::Leaf(leaf.clone())),
     }
 }
 
