@@ -625,6 +625,64 @@ fn on_every_core<T: Sync, R: Send>(items: &[T], each: impl Fn(&T) -> R + Sync + 
     }
 }
 
+/// `each` of `items`, taken, results in their order: the calling thread
+/// and a thread for each other core (with the compiler's stack) take the
+/// next item in turn, and the threads end with the last. Not a rayon pool,
+/// whose idle workers spin a while after the work and would keep the
+/// calling thread from its core. On the calling thread alone for one
+/// item, or inside a pool (a directory of programs, one per core).
+pub(crate) fn shared_out<T: Send, R: Send>(items: Vec<T>, each: impl Fn(T) -> R + Sync) -> Vec<R> {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let count = items.len();
+    let cores = match count > 1 && rayon::current_thread_index().is_none() {
+        true => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        false => 1,
+    };
+    if cores <= 1 {
+        return items.into_iter().map(each).collect();
+    }
+    let slots: Vec<Mutex<Option<T>>> = items.into_iter().map(|t| Mutex::new(Some(t))).collect();
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(slot) = slots.get(i) else {
+                return done;
+            };
+            let item = slot.lock().map(|mut s| s.take()).ok().flatten();
+            if let Some(item) = item {
+                done.push((i, each(item)));
+            }
+        }
+    };
+    let mut results: Vec<Option<R>> = (0..count).map(|_| None).collect();
+    std::thread::scope(|scope| {
+        let helpers: Vec<_> = (1..cores.min(count))
+            .filter_map(|_| {
+                std::thread::Builder::new()
+                    .stack_size(STACK_SIZE)
+                    .spawn_scoped(scope, work)
+                    .ok()
+            })
+            .collect();
+        let mut place = |done: Vec<(usize, R)>| {
+            for (i, r) in done {
+                results[i] = Some(r);
+            }
+        };
+        place(work());
+        for helper in helpers {
+            match helper.join() {
+                Ok(done) => place(done),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+    });
+    results.into_iter().flatten().collect()
+}
+
 /// One program lowered for one target: its diagnostics, and the
 /// deployment to emit when nothing failed and there is one.
 fn lowered(
@@ -665,15 +723,15 @@ fn emitted(
     let stem = stem(db, file);
     // Each part's map is made as the part is, so that its IR is
     // dropped at once, and its files staged; `check` makes none.
-    let mut finish = |stack: Option<&str>, d: &ir::Deployment, sections: &_, text| {
+    let finish = |stack: Option<&str>, d: &ir::Deployment, sections: &_, text| {
         (mode == Mode::Build).then(|| mapped(db, &stem, (stack, d, sections), text, staging))
     };
-    let (deployment, members) = stacks::member_templates(deployment, &stem, &mut finish);
+    let (deployment, members) = stacks::member_templates(deployment, &stem, &finish);
     // Lowering is deterministic: the same deployment again, for a split
     // with an error to be reported as the whole's.
     let whole_again = |program: &sema::check::Program| {
         let (deployment, _) = lower::lower_within(program, target, program.budget);
-        stacks::member_templates(deployment, &stem, &mut |_, _, _, _| ()).0
+        stacks::member_templates(deployment, &stem, &|_, _, _, _| ()).0
     };
     let again = program.map(|program| move || whole_again(program));
     let again = again.as_ref().map(|f| f as &dyn Fn() -> ir::Deployment);
@@ -682,7 +740,7 @@ fn emitted(
         Mode::Check => workspace::Printing::Dropped,
         Mode::Build => workspace::Printing::from(staging),
     };
-    let (mut parts, placing) = stacks::split(deployment, &stem, &mut finish, again, printing);
+    let (mut parts, placing) = stacks::split(deployment, &stem, &finish, again, printing);
     parts.extend(members);
     let failed = diagnostics::has_errors(&placing)
         || parts
@@ -831,4 +889,56 @@ pub fn build_each(
         diagnostics,
         templates,
     })
+}
+
+#[cfg(test)]
+mod shared_out_tests {
+    use super::shared_out;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::{Duration, Instant};
+
+    fn cores() -> usize {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    }
+
+    #[test]
+    fn every_item_is_made_once_and_the_results_keep_their_order() {
+        let threads = std::sync::Mutex::new(std::collections::HashSet::new());
+        let made = shared_out((0..200).collect(), |n: u64| {
+            threads.lock().unwrap().insert(std::thread::current().id());
+            // Uneven work, so that the threads take items out of turn.
+            for _ in 0..(n % 7) * 10_000 {
+                std::hint::black_box(n);
+            }
+            n * 2
+        });
+        assert_eq!(made, (0..200).map(|n| n * 2).collect::<Vec<u64>>());
+        assert!(threads.lock().unwrap().len() <= cores());
+    }
+
+    #[test]
+    fn a_panic_on_another_thread_reaches_the_caller() {
+        if cores() < 2 {
+            eprintln!("skipped: one core, no other thread");
+            return;
+        }
+        let caller = std::thread::current().id();
+        let helped = AtomicBool::new(false);
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            shared_out(vec![0, 1, 2, 3], |n| {
+                if std::thread::current().id() != caller {
+                    helped.store(true, Ordering::SeqCst);
+                    panic!("on a helper");
+                }
+                // The caller keeps its item until a helper has taken one.
+                let start = Instant::now();
+                while !helped.load(Ordering::SeqCst) && start.elapsed() < Duration::from_secs(10) {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                n
+            })
+        }));
+        assert!(helped.load(Ordering::SeqCst), "no helper thread ran");
+        assert!(caught.is_err(), "the helper's panic was lost");
+    }
 }

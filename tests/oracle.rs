@@ -168,7 +168,7 @@ fn check_target_with(
     let (deployment, members) = infra::stacks::member_templates(
         deployment,
         "main",
-        &mut |_, d: &infra::ir::Deployment, _, text| (infra::backend::names(d), d.clone(), text),
+        &|_, d: &infra::ir::Deployment, _, text| (infra::backend::names(d), d.clone(), text),
     );
     let (text, emitting) = infra::backend::emit(&deployment);
     if infra::diagnostics::has_errors(&emitting)

@@ -970,3 +970,52 @@ fn a_child_too_large_in_bytes_gives_its_resources_to_smaller_ones() {
     check_meaning(&files, &wholes[&Target::Heat], &HEAT);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Four declarations that no nested stack holds (501 subnets each), in a
+/// program large enough that its children are made on every core: each is
+/// reported, in source order, and alike from build to build, whichever
+/// thread found it.
+#[test]
+fn declarations_too_large_for_a_nested_stack_are_reported_in_source_order() {
+    let dir = temp_dir("unplaced");
+    let mut source = String::from("resource net: network.Network {\n  cidr = \"10.0.0.0/8\"\n}\n");
+    for name in ["delta", "alpha", "charlie", "bravo"] {
+        source.push_str(&format!(
+            "\nresource {name}: network.Subnet for i in 0..501 {{\n  network = net\n  cidr = \"10.${{i / 256}}.${{i % 256}}.0/24\"\n}}\n"
+        ));
+    }
+    push_queues(&mut source, 300);
+    let path = dir.join("main.infra");
+    std::fs::write(&path, source).expect("writable");
+    let options = infra::Options::default();
+    let reported = || {
+        let (checked, templates) = infra::build(
+            std::slice::from_ref(&path),
+            &options,
+            &[Target::CloudFormation],
+        )
+        .expect("readable program");
+        assert!(templates.is_empty(), "a template was made");
+        let found: Vec<(String, u32)> = (checked.diagnostics.iter())
+            .filter(|d| d.code.id == "E0521")
+            .map(|d| (d.message.clone(), d.primary.span.start))
+            .collect();
+        found
+    };
+    let first = reported();
+    let messages: Vec<&str> = first.iter().map(|(m, _)| m.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "`delta` does not fit one nested stack",
+            "`alpha` does not fit one nested stack",
+            "`charlie` does not fit one nested stack",
+            "`bravo` does not fit one nested stack",
+        ]
+    );
+    assert!(first.windows(2).all(|w| w[0].1 < w[1].1), "{first:?}");
+    for _ in 0..3 {
+        assert_eq!(reported(), first);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

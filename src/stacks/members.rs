@@ -79,7 +79,7 @@ fn bare_reads(e: &Expr, in_copies: bool, f: &mut dyn FnMut(ResourceId, &Expr, bo
 pub fn member_templates<T>(
     deployment: Deployment,
     stem: &str,
-    finish: &mut Finish<'_, T>,
+    finish: &Finish<'_, T>,
 ) -> (Deployment, Vec<Part<T>>) {
     let target = deployment.target;
     if target.repetition() != Repetition::Groups || target.capabilities().nested_stacks.is_none() {
