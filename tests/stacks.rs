@@ -1019,3 +1019,52 @@ fn declarations_too_large_for_a_nested_stack_are_reported_in_source_order() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The children of a program split in one round of 2,400 resources are
+/// made on every core; inside a rayon pool (a directory of programs), on
+/// one thread. Both give the same templates, maps and origins, in the
+/// same order, on CloudFormation and Heat.
+#[test]
+fn children_made_on_every_core_are_those_made_on_one() {
+    let dir = temp_dir("threads");
+    let mut source = String::from("resource net: network.Network {\n  cidr = \"10.0.0.0/8\"\n}\n");
+    source.push_str(
+        "\nresource subnet: network.Subnet for i in 0..400 {\n  network = net\n  cidr = \"10.${i / 256}.${i % 256}.0/24\"\n}\n",
+    );
+    push_queues(&mut source, 2_000);
+    let path = dir.join("main.infra");
+    std::fs::write(&path, source).expect("writable");
+    let options = infra::Options::default();
+    // One target at a time: several are built on a pool of their own.
+    let made = || {
+        let mut all = Vec::new();
+        for target in [Target::CloudFormation, Target::Heat] {
+            let (checked, templates) =
+                infra::build(std::slice::from_ref(&path), &options, &[target])
+                    .expect("readable program");
+            assert!(
+                !infra::diagnostics::has_errors(&checked.diagnostics),
+                "the program does not build"
+            );
+            all.extend(
+                templates
+                    .into_iter()
+                    .map(|t| (t.stack, t.text, t.map, t.origins)),
+            );
+        }
+        all
+    };
+    let shared = made();
+    let nested = shared.iter().filter(|t| t.0.is_some()).count();
+    assert!(nested >= 4, "{nested} nested stacks");
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .expect("a pool");
+    let alone = pool.install(made);
+    assert!(
+        shared == alone,
+        "the templates differ between threads and one"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
