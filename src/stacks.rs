@@ -257,6 +257,15 @@ struct Splitter<'d> {
     diagnostics: Vec<Diagnostic>,
 }
 
+/// A bucket whose child a round makes: its groups, their resources in
+/// source order, and those resources' properties, taken from the whole.
+struct Job {
+    bucket: Bucket,
+    groups: Vec<usize>,
+    members: Vec<u32>,
+    properties: Vec<Map<Expr>>,
+}
+
 /// A read of copies that passes as one list parameter: the list, what is
 /// read of each copy, and which part of the list (`ListParameters`).
 type ListRead = (u32, Key, u32);
@@ -649,33 +658,33 @@ impl<'d> Splitter<'d> {
                     continue;
                 }
                 let members = self.members(&groups);
-                let taken = (members.iter())
+                let properties = (members.iter())
                     .map(|&m| std::mem::take(&mut properties[m as usize]))
                     .collect();
-                round.push((bucket, groups, members, taken));
+                round.push(Job {
+                    bucket,
+                    groups,
+                    members,
+                    properties,
+                });
             }
             let this = &self;
-            let made = |(bucket, groups, members, taken): (Bucket, Vec<usize>, Vec<u32>, _)| {
-                let mut child = this.child(&bucket, members, taken);
-                if !fits(&child) {
-                    child.text = String::new();
-                    child.sections = Emitted::default();
-                    return (bucket, groups, child, None);
-                }
+            let made = |job: Job| {
+                let mut child = this.child(&job.bucket, job.members, job.properties);
+                let fitting = fits(&child);
                 let text = std::mem::take(&mut child.text);
-                let done = finish(
-                    Some(&child.bucket),
-                    &child.deployment,
-                    &child.sections,
-                    Printed::held(text),
-                );
-                child.deployment.resources = Vec::new();
-                child.deployment.outputs = Vec::new();
-                child.sections = Emitted::default();
-                (bucket, groups, child, Some(done))
+                let sections = std::mem::take(&mut child.sections);
+                let done = fitting.then(|| {
+                    let held = Printed::held(text);
+                    let done = finish(Some(&child.bucket), &child.deployment, &sections, held);
+                    child.deployment.resources = Vec::new();
+                    child.deployment.outputs = Vec::new();
+                    done
+                });
+                (job.bucket, job.groups, child, done)
             };
             // Threads cost more than they give on a small program.
-            let resources: usize = round.iter().map(|job| job.2.len()).sum();
+            let resources: usize = round.iter().map(|job| job.members.len()).sum();
             let made = match resources >= PARALLEL_MIN_RESOURCES {
                 true => crate::shared_out(round, made),
                 false => round.into_iter().map(made).collect(),

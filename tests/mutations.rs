@@ -3,22 +3,14 @@
 //! checks, lowering and every backend) and comes out with diagnostics, each
 //! with a code and a span in a known file.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+#[path = "support/ui_files.rs"]
+mod ui_files;
 #[path = "support/xorshift.rs"]
 mod xorshift;
+use ui_files::{infra_files, ui_files};
 use xorshift::XorShift;
-
-fn programs(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).expect("readable directory") {
-        let path = entry.expect("entry").path();
-        if path.is_dir() {
-            programs(&path, out);
-        } else if path.extension().is_some_and(|e| e == "infra") {
-            out.push(path);
-        }
-    }
-}
 
 const FRAGMENTS: &[&str] = &[
     "{",
@@ -72,9 +64,8 @@ fn damage(text: &str, random: &mut XorShift) -> String {
 
 #[test]
 fn damaged_programs_get_diagnostics_not_crashes() {
-    let mut sources = Vec::new();
-    programs(Path::new("examples"), &mut sources);
-    programs(Path::new("tests/ui"), &mut sources);
+    let mut sources = infra_files(Path::new("examples"));
+    sources.extend(ui_files());
     sources.sort();
     let dir = tempfile::tempdir().expect("temp dir");
     let mut random = XorShift(0x9e37_79b9_7f4a_7c15);

@@ -6,6 +6,10 @@ use std::process::Command;
 
 use serde_json::Value;
 
+#[path = "support/ui_files.rs"]
+mod ui_files;
+use ui_files::files_under;
+
 /// The programs of `examples/` and the `infra build` arguments of each:
 /// portable ones for every target, native ones for their own.
 fn examples() -> Vec<(PathBuf, Vec<&'static str>)> {
@@ -52,18 +56,6 @@ fn sorted(dir: &str) -> Vec<PathBuf> {
         .collect();
     entries.sort();
     entries
-}
-
-/// Every `*.map.json` under `dir`.
-fn maps(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).expect("readable") {
-        let path = entry.expect("entry").path();
-        if path.is_dir() {
-            maps(&path, out);
-        } else if path.to_string_lossy().ends_with(".map.json") {
-            out.push(path);
-        }
-    }
 }
 
 /// The text of a file a map names: a user's file, or a stdlib module.
@@ -142,8 +134,7 @@ fn every_name_of_every_example_maps_to_its_declaration() {
             path.display(),
             String::from_utf8_lossy(&built.stderr)
         );
-        let mut found = Vec::new();
-        maps(&out, &mut found);
+        let found = files_under(&out, &|p| p.to_string_lossy().ends_with(".map.json"));
         // One map per template: CloudFormation, Heat, and one per provider.
         let templates = (targets.iter())
             .filter(|t| matches!(**t, "cloudformation" | "heat" | "aws" | "openstack"))

@@ -1,5 +1,6 @@
 //! The UI tests' programs (`tests/ui/**/*.infra`) and their header lines,
-//! and the `.infra` files of a directory.
+//! and the files of a directory. Each test that includes it uses some.
+#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 
@@ -10,21 +11,25 @@ pub fn ui_files() -> Vec<PathBuf> {
 
 /// Every `.infra` file under `dir`, sorted.
 pub fn infra_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    collect(dir, &mut files);
-    files.sort();
-    files
+    files_under(dir, &|path| path.extension().is_some_and(|e| e == "infra"))
 }
 
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).expect("readable directory") {
-        let path = entry.expect("readable entry").path();
-        if path.is_dir() {
-            collect(&path, out);
-        } else if path.extension().is_some_and(|e| e == "infra") {
-            out.push(path);
+/// Every file under `dir` that `keep` holds, sorted.
+pub fn files_under(dir: &Path, keep: &dyn Fn(&Path) -> bool) -> Vec<PathBuf> {
+    fn collect(dir: &Path, keep: &dyn Fn(&Path) -> bool, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("readable directory") {
+            let path = entry.expect("readable entry").path();
+            if path.is_dir() {
+                collect(&path, keep, out);
+            } else if keep(&path) {
+                out.push(path);
+            }
         }
     }
+    let mut files = Vec::new();
+    collect(dir, keep, &mut files);
+    files.sort();
+    files
 }
 
 /// More entry files built with the test, named by `// with:` header lines,
