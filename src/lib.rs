@@ -484,8 +484,11 @@ pub fn build(
         &checked.db,
         borrowed(&checked.programs),
         targets,
-        Mode::Build,
-        None,
+        Making {
+            mode: Mode::Build,
+            staging: None,
+            exiting: false,
+        },
     );
     checked.diagnostics.extend(found);
     if diagnostics::has_errors(&checked.diagnostics) {
@@ -520,8 +523,11 @@ pub fn target_diagnostics(checked: &Checked, targets: &[ir::Target]) -> Vec<Diag
         &checked.db,
         borrowed(&checked.programs),
         targets,
-        Mode::Check,
-        None,
+        Making {
+            mode: Mode::Check,
+            staging: None,
+            exiting: false,
+        },
     )
     .0
 }
@@ -536,6 +542,17 @@ pub enum Mode {
     Check,
 }
 
+/// What a compilation makes of each program, where its files go, and
+/// whether the process ends once it is done.
+#[derive(Clone, Copy)]
+struct Making<'s> {
+    mode: Mode,
+    staging: Option<&'s workspace::Staging>,
+    /// The process exits after this compilation: what it no longer needs
+    /// is left for the exit to reclaim at once, not freed piece by piece.
+    exiting: bool,
+}
+
 /// Lowers and emits each checked program for each target (`targets`, or
 /// every target it can compile to): the diagnostics, and in `Mode::Build`
 /// the templates of the targets without errors.
@@ -548,8 +565,7 @@ fn lower_and_emit<P: std::borrow::Borrow<sema::check::Program>>(
     db: &SourceDb,
     programs: impl IntoIterator<Item = (FileId, P)>,
     targets: &[ir::Target],
-    mode: Mode,
-    staging: Option<&workspace::Staging>,
+    making: Making<'_>,
 ) -> (Vec<Diagnostic>, Vec<Template>) {
     let mut templates = Vec::new();
     let mut found = Vec::new();
@@ -569,7 +585,7 @@ fn lower_and_emit<P: std::borrow::Borrow<sema::check::Program>>(
             found.extend(lowering);
             if let Some(deployment) = deployment {
                 let kept = kept.as_ref().map(|p| p.borrow());
-                let (diagnostics, made) = emitted(db, file, deployment, kept, (mode, staging));
+                let (diagnostics, made) = emitted(db, file, deployment, kept, making);
                 found.extend(diagnostics);
                 templates.extend(made);
             }
@@ -580,8 +596,7 @@ fn lower_and_emit<P: std::borrow::Borrow<sema::check::Program>>(
             let (deployment, mut lowering) = lowered(program, target, every_target);
             let mut made = Vec::new();
             if let Some(deployment) = deployment {
-                let (diagnostics, templates) =
-                    emitted(db, file, deployment, Some(program), (mode, staging));
+                let (diagnostics, templates) = emitted(db, file, deployment, Some(program), making);
                 lowering.extend(diagnostics);
                 made = templates;
             }
@@ -715,8 +730,13 @@ fn emitted(
     file: FileId,
     deployment: ir::Deployment,
     program: Option<&sema::check::Program>,
-    (mode, staging): (Mode, Option<&workspace::Staging>),
+    making: Making<'_>,
 ) -> (Vec<Diagnostic>, Vec<Template>) {
+    let Making {
+        mode,
+        staging,
+        exiting,
+    } = making;
     let target = deployment.target;
     let mut found = Vec::new();
     let mut templates = Vec::new();
@@ -740,7 +760,8 @@ fn emitted(
         Mode::Check => workspace::Printing::Dropped,
         Mode::Build => workspace::Printing::from(staging),
     };
-    let (mut parts, placing) = stacks::split(deployment, &stem, &finish, again, printing);
+    let (mut parts, placing) =
+        stacks::split(deployment, &stem, &finish, again, (printing, exiting));
     parts.extend(members);
     let failed = diagnostics::has_errors(&placing)
         || parts
@@ -798,17 +819,22 @@ fn compile_unit(
         .map(|p| checked.db.text(p.file).len())
         .sum();
     let left_to_exit = options.exits_after && alone && source_bytes <= LEFT_TO_EXIT_MAX_BYTES;
+    let making = Making {
+        mode,
+        staging,
+        exiting: options.exits_after && alone,
+    };
     // Lowering reads the checked program alone, and takes it.
     checked.graphs.clear();
     let programs = std::mem::take(&mut checked.programs);
     let (mut lowering, mut templates) = if diagnostics::has_errors(&checked.diagnostics) {
         (Vec::new(), Vec::new())
     } else if left_to_exit {
-        let made = lower_and_emit(&checked.db, borrowed(&programs), targets, mode, staging);
+        let made = lower_and_emit(&checked.db, borrowed(&programs), targets, making);
         std::mem::forget(programs);
         made
     } else {
-        lower_and_emit(&checked.db, programs, targets, mode, staging)
+        lower_and_emit(&checked.db, programs, targets, making)
     };
     let mut checking = std::mem::take(&mut checked.diagnostics);
     let mut db = SourceDb::new();

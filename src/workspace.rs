@@ -534,27 +534,9 @@ impl Spill<'_> {
         self.text.clear();
     }
 
-    /// The text with `head` in front: in place while it is all held; else
-    /// in a staged file of its own, what was written out copied after
-    /// `head` (`append`).
-    pub fn prepend(mut self, head: &str) -> Self {
-        match self.to.filter(|_| self.is_staged()) {
-            Some(staging) => {
-                let mut whole = staging.spill();
-                whole.text.push_str(head);
-                whole.append(self);
-                whole
-            }
-            None => {
-                self.text.insert_str(0, head);
-                self
-            }
-        }
-    }
-
     /// Puts `other`'s text after this one's. What `other` wrote out is
     /// copied file to file, without being read into memory.
-    fn append(&mut self, mut other: Spill<'_>) {
+    pub fn append(&mut self, mut other: Spill<'_>) {
         let (Some((file, index)), Some(staging)) = (other.file.take(), other.to) else {
             self.text.push_str(&other.text);
             return;
@@ -960,20 +942,28 @@ mod tests {
     }
 
     #[test]
-    fn a_spill_prepended_to_is_copied_after_its_head() {
+    fn spills_appended_are_copied_in_order_and_their_files_removed() {
         let temp = tempfile::tempdir().unwrap();
         let staging = Staging::new(temp.path());
-        let mut section = staging.spill();
-        let middle = lines(&mut section, 0, 17);
-        assert!(section.is_staged());
-        let mut whole = section.prepend("head\n");
+        let mut first = staging.spill();
+        let mut second = staging.spill();
+        let one = lines(&mut first, 0, 17);
+        let two = lines(&mut second, 100, 9);
+        assert!(first.is_staged() && second.is_staged());
+        let mut small = staging.spill();
+        small.text.push_str("small\n");
+        let mut whole = staging.spill();
+        whole.text.push_str("head\n");
+        whole.append(first);
+        whole.append(small);
+        whole.append(second);
         whole.text.push_str("tail\n");
         let staged = whole.finish().staged.expect("staged");
-        // The section's own file is gone: only the whole is staged.
+        // The parts' own files are gone: only the whole is staged.
         let staging_dir = staging.lock().staging.clone().unwrap();
         assert_eq!(names(&staging_dir).len(), 1);
         let placed = placed(staging, &staged, temp.path());
-        assert_eq!(placed, format!("head\n{middle}tail\n"));
+        assert_eq!(placed, format!("head\n{one}small\n{two}tail\n"));
     }
 
     #[test]
@@ -989,10 +979,14 @@ mod tests {
         let printed = spill.finish();
         assert!(printed.staged.is_none());
         assert_eq!(printed.text, text);
-        let mut head_first = staging.spill();
-        lines(&mut head_first, 0, 7);
-        let whole = head_first.prepend("head\n").finish();
-        assert!(whole.staged.is_none() && whole.text.starts_with("head\n"));
+        let mut part = staging.spill();
+        let rest = lines(&mut part, 0, 7);
+        let mut whole = staging.spill();
+        whole.text.push_str("head\n");
+        whole.append(part);
+        let whole = whole.finish();
+        assert!(whole.staged.is_none());
+        assert_eq!(whole.text, format!("head\n{rest}"));
     }
 
     #[test]

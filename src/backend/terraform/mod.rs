@@ -116,8 +116,7 @@ pub fn emission(deployment: &Deployment) -> Emission {
 /// printed, a large one is never held whole; dropped, none is kept.
 pub fn emission_to(deployment: &Deployment, printing: Printing<'_>) -> Emission {
     let mut emitter = Emitter::new(deployment);
-    let resources = printing.spill(64 * 1024 + 640 * deployment.resources.len());
-    let (json, resources, printed) = emitter.configuration(resources);
+    let (json, resources, printed) = emitter.configuration(printing);
     let cnames = cnames_to_addresses(deployment, &codes::E0553, |id, _, attribute| {
         format!("`{}.{attribute}`", emitter.address(id))
     });
@@ -127,7 +126,7 @@ pub fn emission_to(deployment: &Deployment, printing: Printing<'_>) -> Emission 
         kept: Some(printed),
         ..Emitted::of_tree(deployment.target, &json)
     };
-    let printed = print(&json, resources);
+    let printed = print(&json, resources, printing);
     Emission {
         text: printed.text,
         staged: printed.staged,
@@ -137,28 +136,40 @@ pub fn emission_to(deployment: &Deployment, printing: Printing<'_>) -> Emission 
 }
 
 /// `json::pretty(configuration)`, its `resource` section printed already
-/// (`resources`, the section's object): the sections before it are put in
-/// front of that text in place, and the ones after it follow, so that the
-/// template is held once, not once in pieces and once whole. Where some of
-/// that section was staged, the template is staged in a file of its own,
-/// the section copied into it after the sections before it
-/// (`Spill::prepend`).
-fn print(configuration: &Json<'_>, resources: Spill<'_>) -> Printed {
+/// type by type (`TypeSection`): the sections before it are written, then
+/// each type's object, then the sections after it, so that the template is
+/// held once, not once in pieces and once whole. A type's text that was
+/// staged is copied file to file after what comes before it
+/// (`Spill::append`).
+fn print(
+    configuration: &Json<'_>,
+    resources: Vec<TypeSection<'_, '_>>,
+    printing: Printing<'_>,
+) -> Printed {
     let Json::Object(sections) = configuration else {
         return Printed::held(json::pretty(configuration));
     };
     let Some(at) = sections.iter().position(|(key, _)| key == "resource") else {
         return Printed::held(json::pretty(configuration));
     };
-    let mut head = String::with_capacity(4096);
-    head.push('{');
+    let held: usize = resources.iter().map(|t| t.text.text.len() + 64).sum();
+    let mut whole = printing.spill(4096 + held);
+    whole.text.push('{');
     for (i, (key, value)) in sections[..at].iter().enumerate() {
-        json::write_key(&mut head, i, 1, key);
-        json::write(&mut head, value, 1);
+        json::write_key(&mut whole.text, i, 1, key);
+        json::write(&mut whole.text, value, 1);
     }
-    json::write_key(&mut head, at, 1, "resource");
-    let mut whole = resources.prepend(&head);
-    drop(head);
+    json::write_key(&mut whole.text, at, 1, "resource");
+    whole.text.push('{');
+    let types = resources.len();
+    for (t, section) in resources.into_iter().enumerate() {
+        json::write_key(&mut whole.text, t, 2, section.name);
+        whole.text.push('{');
+        whole.append(section.text);
+        json::write_close(&mut whole.text, 2, section.count, '}');
+        whole.spill();
+    }
+    json::write_close(&mut whole.text, 1, types, '}');
     for (i, (key, value)) in sections.iter().enumerate().skip(at + 1) {
         json::write_key(&mut whole.text, i, 1, key);
         json::write(&mut whole.text, value, 1);
@@ -166,6 +177,15 @@ fn print(configuration: &Json<'_>, resources: Spill<'_>) -> Printed {
     json::write_close(&mut whole.text, 0, sections.len(), '}');
     whole.text.push('\n');
     whole.finish()
+}
+
+/// The entries of one resource type's object in the `resource` section,
+/// printed: `count` of them, staged as they are printed where the
+/// template is.
+struct TypeSection<'d, 's> {
+    name: &'d str,
+    count: usize,
+    text: Spill<'s>,
 }
 
 /// The names `emit` gives: resources as `TYPE.NAME`, params by
@@ -318,9 +338,13 @@ impl<'d> Emitter<'d> {
     }
 
     /// The configuration's tree, its `resource` section `null`, that
-    /// section's object printed (most of the template, written once), and
-    /// which of the deployment's resources it holds (`Emitted::kept`).
-    fn configuration<'s>(&mut self, mut text: Spill<'s>) -> (Json<'d>, Spill<'s>, Vec<bool>) {
+    /// section's objects printed type by type (most of the template,
+    /// written once), and which of the deployment's resources it holds
+    /// (`Emitted::kept`).
+    fn configuration<'s>(
+        &mut self,
+        printing: Printing<'s>,
+    ) -> (Json<'d>, Vec<TypeSection<'d, 's>>, Vec<bool>) {
         let d = self.d;
         self.check_names();
         self.compute_locals();
@@ -330,6 +354,8 @@ impl<'d> Emitter<'d> {
         // (two resources share an address only in a program with an error).
         let mut resources: Vec<(&'d str, IndexMap<&'d str, usize, FxBuildHasher>)> = Vec::new();
         let mut types: HashMap<&'d str, usize> = HashMap::default();
+        // Each resource's type and its address's place in the type.
+        let mut places: Vec<(u32, u32)> = vec![(u32::MAX, 0); d.resources.len()];
         // The data sources of `existing` declarations, by type alike.
         let mut read: Vec<(&'d str, Entries<'d>)> = Vec::new();
         let mut read_types: HashMap<&'d str, usize> = HashMap::default();
@@ -339,47 +365,62 @@ impl<'d> Emitter<'d> {
                 continue;
             }
             let t = type_group(&mut resources, &mut types, &r.type_name);
-            if let Some(earlier) = resources[t].1.insert(r.snake.as_str(), i) {
+            let (place, earlier) = resources[t].1.insert_full(r.snake.as_str(), i);
+            places[i] = (t as u32, place as u32);
+            if let Some(earlier) = earlier {
                 printed[earlier] = false;
             }
             printed[i] = true;
         }
-        // Written by type, their diagnostics put back in the resources'
-        // order. A resource replaced by a later one of its address is
-        // written all the same, for what it reports.
+        // Written in the deployment's order, each into its type's object:
+        // written type by type, a large deployment's IR would be read once
+        // per type, from memory each time. A resource replaced by a later
+        // one of its address is written all the same, for what it reports;
+        // the diagnostics are put back in the resources' order.
+        let mut sections: Vec<TypeSection<'d, 's>> = (resources.iter())
+            .map(|(name, by_name)| TypeSection {
+                name,
+                count: by_name.len(),
+                text: printing.spill(640 * by_name.len()),
+            })
+            .collect();
         let mut reported: Vec<(usize, Diagnostic)> = Vec::new();
-        text.text.push('{');
         let mut scratch = String::new();
-        for (t, (ty, by_name)) in resources.iter().enumerate() {
-            json::write_key(&mut text.text, t, 2, ty);
-            text.text.push('{');
-            for (n, (name, &i)) in by_name.iter().enumerate() {
-                json::write_key(&mut text.text, n, 3, name);
-                let before = self.diagnostics.len();
-                self.write_resource(&mut text.text, &d.resources[i], 3);
-                reported.extend(self.diagnostics.drain(before..).map(|d| (i, d)));
-                text.spill();
+        let mut written = vec![0; resources.len()];
+        for (i, r) in d.resources.iter().enumerate() {
+            let (t, place) = (places[i].0 as usize, places[i].1 as usize);
+            let Some((_, &last)) = resources
+                .get(t)
+                .and_then(|(_, by_name)| by_name.get_index(place))
+            else {
+                continue;
+            };
+            // The first of its address takes the place of the address, and
+            // the last of that address is printed there.
+            if place == written[t] {
+                let section = &mut sections[t].text;
+                json::write_key(&mut section.text, place, 3, &r.snake);
+                self.write_reported(&mut section.text, last, &mut reported);
+                section.spill();
+                written[t] += 1;
             }
-            json::write_close(&mut text.text, 2, by_name.len(), '}');
+            if last != i {
+                scratch.clear();
+                self.write_reported(&mut scratch, i, &mut reported);
+            }
         }
-        json::write_close(&mut text.text, 1, resources.len(), '}');
         let has_resources = !resources.is_empty();
         drop(resources);
         for (i, r) in d.resources.iter().enumerate() {
-            let before = self.diagnostics.len();
             if r.existing {
                 // Printed at once, at its depth under `data.TYPE`.
                 let mut body = String::new();
-                self.write_resource(&mut body, r, 3);
+                self.write_reported(&mut body, i, &mut reported);
                 let t = type_group(&mut read, &mut read_types, &r.type_name);
                 read[t]
                     .1
                     .push((r.snake.as_str().into(), Json::Printed(body)));
-            } else if !printed[i] {
-                scratch.clear();
-                self.write_resource(&mut scratch, r, 3);
             }
-            reported.extend(self.diagnostics.drain(before..).map(|d| (i, d)));
         }
         reported.sort_by_key(|(i, _)| *i);
         self.diagnostics
@@ -432,7 +473,19 @@ impl<'d> Emitter<'d> {
         if !moved.is_empty() {
             root.push(("moved".into(), Json::Array(moved)));
         }
-        (Json::Object(root), text, printed)
+        (Json::Object(root), sections, printed)
+    }
+
+    /// Writes resource `i` to `out`, what it reports noted as its.
+    fn write_reported(
+        &mut self,
+        out: &mut String,
+        i: usize,
+        reported: &mut Vec<(usize, Diagnostic)>,
+    ) {
+        let before = self.diagnostics.len();
+        self.write_resource(out, &self.d.resources[i], 3);
+        reported.extend(self.diagnostics.drain(before..).map(|d| (i, d)));
     }
 
     /// Where a diagnostic about a param points: the first resource or output

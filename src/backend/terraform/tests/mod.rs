@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::ir::{
     Context, Deletion, Deployment, DnsRecord, Expr, FinalSnapshot, KeyedAttribute, NativeFacts,
-    Output, Param, ParamType, Resource, Target,
+    Output, Param, ParamType, Part, Resource, Target,
 };
 use crate::syntax::ast::BinaryOp;
 
@@ -917,4 +917,68 @@ fn bodies_whose_keys_may_meet_are_written_as_maps() {
         json!("${var.on ? [1] : []}")
     );
     assert!(group.get("ingress").is_none());
+}
+
+#[test]
+fn a_staged_configuration_is_the_held_one_its_types_interleaved_in_the_ir() {
+    // Three types, their resources interleaved, each type's entries well
+    // over what a spill holds: each type's object is staged in pieces and
+    // put in place behind the sections before it.
+    let mut d = deployment(Target::TerraformAws);
+    d.params.push(param("env", ParamType::String));
+    let tag = |i: usize, ty: &str| {
+        Expr::Interp(vec![
+            Part::Expr(Expr::Param("env".into())),
+            Part::Text(format!("-{ty}-{i}-{}", "x".repeat(200))),
+        ])
+    };
+    for i in 0..1200 {
+        for ty in ["aws_vpc", "aws_subnet", "aws_instance"] {
+            let snake = format!("{}_{i}", &ty[4..]);
+            d.resources.push(resource(
+                &snake,
+                &snake,
+                ty,
+                vec![(
+                    "tags",
+                    Expr::Object(Box::new(
+                        [("Name".into(), tag(i, ty))].into_iter().collect(),
+                    )),
+                )],
+            ));
+        }
+    }
+    let d = resolved(&d);
+    let held = super::emission(&d);
+    assert!(held.text.len() > 3 * 4 * crate::workspace::SPILL_AT);
+    let temp = tempfile::tempdir().unwrap();
+    let staging = crate::workspace::Staging::new(temp.path());
+    let staged = super::emission_to(&d, crate::workspace::Printing::Staged(&staging));
+    let file = staged.staged.as_ref().expect("staged");
+    let path = std::path::PathBuf::from("t.tf.json");
+    staging
+        .place(&[(path.clone(), crate::workspace::Output::Staged(file))])
+        .unwrap();
+    drop(staging);
+    let text = std::fs::read_to_string(temp.path().join(&path)).unwrap();
+    assert_eq!(text, held.text);
+    let json: Value = serde_json::from_str(&text).unwrap();
+    let resource = json["resource"].as_object().unwrap();
+    assert_eq!(
+        resource.keys().collect::<Vec<_>>(),
+        ["aws_vpc", "aws_subnet", "aws_instance"]
+    );
+    let subnets: Vec<&String> = resource["aws_subnet"].as_object().unwrap().keys().collect();
+    assert_eq!(subnets.len(), 1200);
+    assert_eq!(
+        (subnets[0].as_str(), subnets[1199].as_str()),
+        ("subnet_0", "subnet_1199")
+    );
+    assert_eq!(
+        resource["aws_instance"]["instance_7"]["tags"]["Name"],
+        format!("${{var.env}}-aws_instance-7-{}", "x".repeat(200))
+    );
+    // Nothing is left staged beside the placed file.
+    let left: Vec<_> = std::fs::read_dir(temp.path()).unwrap().collect();
+    assert_eq!(left.len(), 1);
 }
