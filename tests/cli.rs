@@ -1432,3 +1432,46 @@ resource app: network.Subnet {
     let stale = build(&["-t", "heat"]);
     assert!(stderr(&stale).contains("W0010"), "{}", stderr(&stale));
 }
+
+/// `infra` refuses transparent huge pages before its first allocation: a
+/// running server holds none, not even the one its allocator's first region
+/// would have been given before `main`. (Where the kernel gives no huge
+/// pages at all, there is nothing to refuse and the check holds trivially.)
+#[cfg(target_os = "linux")]
+#[test]
+fn infra_holds_no_huge_page() {
+    use std::io::{Read, Write};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_infra"))
+        .arg("lsp")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("infra lsp starts");
+    let body = r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"processId":null,"rootUri":null,"capabilities":{}}}"#;
+    let mut stdin = child.stdin.take().unwrap();
+    write!(stdin, "Content-Length: {}\r\n\r\n{body}", body.len()).unwrap();
+    stdin.flush().unwrap();
+    // Answered: the server runs, well past its first allocations.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut answer = [0u8; 64];
+    let read = stdout.read(&mut answer).unwrap();
+    assert!(String::from_utf8_lossy(&answer[..read]).starts_with("Content-Length"));
+    let status = |file: &str| std::fs::read_to_string(format!("/proc/{}/{file}", child.id()));
+    let rollup = status("smaps_rollup").unwrap_or_default();
+    let huge = status("status").unwrap_or_default();
+    drop(stdin);
+    let _ = child.kill();
+    let _ = child.wait();
+    let held = |text: &str, field: &str| {
+        (text.lines())
+            .find(|l| l.starts_with(field))
+            .map(|l| l.split_whitespace().nth(1).unwrap_or_default().to_string())
+    };
+    if let Some(kb) = held(&rollup, "AnonHugePages:") {
+        assert_eq!(kb, "0", "{rollup}");
+    }
+    if let Some(enabled) = held(&huge, "THP_enabled:") {
+        assert_eq!(enabled, "0", "{huge}");
+    }
+}
