@@ -408,6 +408,22 @@ struct Mapped {
     staged: StagedFiles,
 }
 
+impl Mapped {
+    /// A template of `resources` resources with no map nor origins.
+    fn bare(printed: workspace::Printed, resources: usize) -> Mapped {
+        Mapped {
+            text: printed.text,
+            map: String::new(),
+            resources,
+            origins: Vec::new(),
+            staged: StagedFiles {
+                text: printed.staged,
+                map: None,
+            },
+        }
+    }
+}
+
 /// The source map and origins of one part of a deployment, the template
 /// of `stack` (`None`: the parent, or the one template).
 /// With a `Staging`, the text is staged before the map is made, and the
@@ -541,6 +557,9 @@ pub enum Mode {
     /// Only the diagnostics: each target is lowered and emitted for what
     /// it refuses, and the text is dropped at once, with no source map.
     Check,
+    /// The templates alone, held to be printed (`infra build` without
+    /// `-o`): no source map nor origins.
+    Print,
 }
 
 /// What a compilation makes of each program, where its files go, and
@@ -744,8 +763,10 @@ fn emitted(
     let stem = stem(db, file);
     // Each part's map is made as the part is, so that its IR is
     // dropped at once, and its files staged; `check` makes none.
-    let finish = |stack: Option<&str>, d: &ir::Deployment, sections: &_, text| {
-        (mode == Mode::Build).then(|| mapped(db, &stem, (stack, d, sections), text, staging))
+    let finish = |stack: Option<&str>, d: &ir::Deployment, sections: &_, text| match mode {
+        Mode::Build => Some(mapped(db, &stem, (stack, d, sections), text, staging)),
+        Mode::Print => Some(Mapped::bare(text, d.resources.len())),
+        Mode::Check => None,
     };
     let (deployment, members) = stacks::member_templates(deployment, &stem, &finish);
     // Lowering is deterministic: the same deployment again, for a split
@@ -759,7 +780,7 @@ fn emitted(
     // `check` reads only what the backends report of a template.
     let printing = match mode {
         Mode::Check => workspace::Printing::Dropped,
-        Mode::Build => workspace::Printing::from(staging),
+        Mode::Build | Mode::Print => workspace::Printing::from(staging),
     };
     let (mut parts, placing) =
         stacks::split(deployment, &stem, &finish, again, (printing, exiting));

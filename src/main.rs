@@ -1138,13 +1138,12 @@ fn build(
     // Written as they are made, into the output directory's staging
     // directory, and placed once nothing failed.
     let staging = out_dir.map(workspace::Staging::new);
-    let built = infra::build_each(
-        &inputs,
-        &context.options,
-        &targets,
-        infra::Mode::Build,
-        staging.as_ref(),
-    )?;
+    // Printed to standard output, a template goes without its source map.
+    let mode = match staging {
+        Some(_) => infra::Mode::Build,
+        None => infra::Mode::Print,
+    };
+    let built = infra::build_each(&inputs, &context.options, &targets, mode, staging.as_ref())?;
     if let Some(status) = reported(
         &built.db,
         &built.diagnostics,

@@ -59,6 +59,21 @@ fn each_program_alone_reports_and_builds_as_one_compilation() {
                 assert_eq!(a.origins, b.origins, "{dir}");
                 assert_eq!(a.resources, b.resources, "{dir}");
             }
+            // Printed to standard output: the same templates, without
+            // the source maps and origins nothing prints.
+            let printed =
+                build_each(&paths, &Options::default(), asked, Mode::Print, None).expect("read");
+            assert_eq!(
+                json::lines(&printed.db, &printed.diagnostics),
+                expected,
+                "{dir}"
+            );
+            assert_eq!(printed.templates.len(), templates.len(), "{dir}");
+            for (a, b) in printed.templates.iter().zip(&templates) {
+                assert_eq!((&a.text, a.resources), (&b.text, b.resources), "{dir}");
+                assert!(a.map.is_empty() && a.origins.is_empty(), "{dir}");
+                assert!(!b.map.is_empty(), "{dir}");
+            }
             let only =
                 build_each(&paths, &Options::default(), asked, Mode::Check, None).expect("read");
             assert_eq!(json::lines(&only.db, &only.diagnostics), expected, "{dir}");
