@@ -41,9 +41,8 @@ pub const STACK_SIZE: usize = 512 * 1024 * 1024;
 /// Refuses transparent huge pages for this process, as `infra` runs:
 /// mimalloc asks for them, which makes each region it touches resident
 /// 2 MiB at a time, so that a small build would hold twice the memory it
-/// uses. Refused, the regions are resident as they are used. `infra`
-/// refuses them before `main`, ahead of the runtime's first allocation.
-/// (The scale bench times its floor the same way.)
+/// uses. Refused, the regions are resident as they are used. (The scale
+/// bench times its floor the same way.)
 pub fn without_huge_pages() {
     #[cfg(target_os = "linux")]
     // SAFETY: a flag of this process's own; no memory is touched.

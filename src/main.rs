@@ -283,20 +283,6 @@ const EXIT_USAGE: u8 = 2;
 /// A panic: an internal compiler error.
 const EXIT_INTERNAL: u8 = 101;
 
-/// Huge pages are refused before `main` and its first allocation, which
-/// the runtime makes before `main` runs: mimalloc asks for its first
-/// region as huge pages, and 2 MiB of it would be zeroed at once, the
-/// tenth of a small build's time (see `infra::without_huge_pages`).
-#[cfg(target_os = "linux")]
-#[used]
-#[unsafe(link_section = ".init_array")]
-static REFUSE_HUGE_PAGES: extern "C" fn() = {
-    extern "C" fn refuse() {
-        infra::without_huge_pages();
-    }
-    refuse
-};
-
 // The compiler allocates many small trees; mimalloc is faster at that than
 // the system allocator.
 #[global_allocator]
@@ -438,6 +424,7 @@ unsafe impl std::alloc::GlobalAlloc for Allocator {
 }
 
 fn main() {
+    infra::without_huge_pages();
     // Deeply nested input is refused by the parser, but the refusal itself
     // needs headroom: the compiler runs on a large stack of its own, on
     // this thread. On a thread of its own, a small build took a seventh
