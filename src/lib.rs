@@ -621,7 +621,7 @@ fn lower_and_emit<P: std::borrow::Borrow<sema::check::Program>>(
             }
             (lowering, made)
         };
-        for (diagnostics, made) in on_every_core(&chosen, each) {
+        for (diagnostics, made) in on_every_core(chosen.iter().collect(), each) {
             found.extend(diagnostics);
             templates.extend(made);
         }
@@ -640,36 +640,54 @@ fn borrowed(
     programs.iter().map(|(file, program)| (*file, program))
 }
 
-/// `each` of `items`, in their order, on a rayon pool of every core, each
-/// worker with the compiler's stack (`STACK_SIZE`). On the calling thread
-/// for one item, or inside a pool already (a directory of programs, one
-/// per core, each with its targets).
-fn on_every_core<T: Sync, R: Send>(items: &[T], each: impl Fn(&T) -> R + Sync + Send) -> Vec<R> {
-    use rayon::prelude::*;
-    let one_by_one = || items.iter().map(&each).collect();
-    if items.len() <= 1 || rayon::current_thread_index().is_some() {
-        return one_by_one();
-    }
-    match rayon::ThreadPoolBuilder::new()
-        .stack_size(STACK_SIZE)
-        .build()
-    {
-        Ok(pool) => pool.install(|| items.par_iter().map(&each).collect()),
-        Err(_) => one_by_one(),
+thread_local! {
+    /// Set while a thread runs items of `on_every_core`: what those share
+    /// out in turn runs on that thread, every core being busy already.
+    static SHARING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Marks this thread as running shared-out work until dropped.
+struct Sharing {
+    was: bool,
+}
+
+impl Sharing {
+    fn enter() -> Sharing {
+        Sharing {
+            was: SHARING.replace(true),
+        }
     }
 }
 
+impl Drop for Sharing {
+    fn drop(&mut self) {
+        SHARING.set(self.was);
+    }
+}
+
+/// `f`, with what it shares out (`on_every_core`) done on this thread
+/// alone: for a caller whose other cores are busy already.
+pub fn on_one_core<R>(f: impl FnOnce() -> R) -> R {
+    let _alone = Sharing::enter();
+    f()
+}
+
 /// `each` of `items`, taken, results in their order: the calling thread
-/// and a thread for each other core (with the compiler's stack) take the
-/// next item in turn, and the threads end with the last. Not a rayon pool,
-/// whose idle workers spin a while after the work and would keep the
-/// calling thread from its core. On the calling thread alone for one
-/// item, or inside a pool (a directory of programs, one per core).
-pub(crate) fn shared_out<T: Send, R: Send>(items: Vec<T>, each: impl Fn(T) -> R + Sync) -> Vec<R> {
+/// and a thread for each other core (with the compiler's stack,
+/// `STACK_SIZE`) take the next item in turn, and the threads end with the
+/// last. Not a pool, whose idle workers spin a while after the work and
+/// would keep the calling thread from its core. On the calling thread
+/// alone for one item, or when called from an item of an outer call (a
+/// directory of programs, one per core, each with its targets, each with
+/// its nested stacks) or inside `on_one_core`.
+pub(crate) fn on_every_core<T: Send, R: Send>(
+    items: Vec<T>,
+    each: impl Fn(T) -> R + Sync,
+) -> Vec<R> {
     use std::sync::Mutex;
     use std::sync::atomic::{AtomicUsize, Ordering};
     let count = items.len();
-    let cores = match count > 1 && rayon::current_thread_index().is_none() {
+    let cores = match count > 1 && !SHARING.get() {
         true => std::thread::available_parallelism().map_or(1, |n| n.get()),
         false => 1,
     };
@@ -679,6 +697,7 @@ pub(crate) fn shared_out<T: Send, R: Send>(items: Vec<T>, each: impl Fn(T) -> R 
     let slots: Vec<Mutex<Option<T>>> = items.into_iter().map(|t| Mutex::new(Some(t))).collect();
     let next = AtomicUsize::new(0);
     let work = || {
+        let _inside = Sharing::enter();
         let mut done = Vec::new();
         loop {
             let i = next.fetch_add(1, Ordering::Relaxed);
@@ -899,7 +918,7 @@ pub fn build_each(
     staging: Option<&workspace::Staging>,
 ) -> Result<Built, workspace::IoError> {
     let alone = paths.len() == 1;
-    let units = on_every_core(paths, |path| {
+    let units = on_every_core(paths.iter().collect(), |path| {
         compile_unit(path, options, targets, (mode, staging), alone)
     });
     let mut db = SourceDb::new();
@@ -939,8 +958,8 @@ pub fn build_each(
 }
 
 #[cfg(test)]
-mod shared_out_tests {
-    use super::shared_out;
+mod on_every_core_tests {
+    use super::on_every_core;
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::time::{Duration, Instant};
 
@@ -951,7 +970,7 @@ mod shared_out_tests {
     #[test]
     fn every_item_is_made_once_and_the_results_keep_their_order() {
         let threads = std::sync::Mutex::new(std::collections::HashSet::new());
-        let made = shared_out((0..200).collect(), |n: u64| {
+        let made = on_every_core((0..200).collect(), |n: u64| {
             threads.lock().unwrap().insert(std::thread::current().id());
             // Uneven work, so that the threads take items out of turn.
             for _ in 0..(n % 7) * 10_000 {
@@ -964,6 +983,23 @@ mod shared_out_tests {
     }
 
     #[test]
+    fn what_an_item_or_on_one_core_shares_out_stays_on_its_thread() {
+        let on_its_thread = |n: usize| {
+            let me = std::thread::current().id();
+            move || on_every_core(vec![0; n], |_: u8| std::thread::current().id() == me)
+        };
+        let outer = on_every_core(vec![0, 1, 2, 3], |_: u8| on_its_thread(8)());
+        assert!(outer.concat().into_iter().all(|same| same));
+        assert!(
+            super::on_one_core(on_its_thread(50))
+                .into_iter()
+                .all(|same| same)
+        );
+        // Each thread is let go once done: sharing out is possible again.
+        assert!(!super::SHARING.get());
+    }
+
+    #[test]
     fn a_panic_on_another_thread_reaches_the_caller() {
         if cores() < 2 {
             eprintln!("skipped: one core, no other thread");
@@ -972,7 +1008,7 @@ mod shared_out_tests {
         let caller = std::thread::current().id();
         let helped = AtomicBool::new(false);
         let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            shared_out(vec![0, 1, 2, 3], |n| {
+            on_every_core(vec![0, 1, 2, 3], |n| {
                 if std::thread::current().id() != caller {
                     helped.store(true, Ordering::SeqCst);
                     panic!("on a helper");

@@ -693,7 +693,7 @@ impl<'d> Splitter<'d> {
             // Threads cost more than they give on a small program.
             let resources: usize = round.iter().map(|job| job.members.len()).sum();
             let made = match resources >= PARALLEL_MIN_RESOURCES {
-                true => crate::shared_out(round, made),
+                true => crate::on_every_core(round, made),
                 false => round.into_iter().map(made).collect(),
             };
             for (bucket, groups, child, done) in made {

@@ -1021,8 +1021,8 @@ fn declarations_too_large_for_a_nested_stack_are_reported_in_source_order() {
 }
 
 /// The children of a program split in one round of 2,400 resources are
-/// made on every core; inside a rayon pool (a directory of programs), on
-/// one thread. Both give the same templates, maps and origins, in the
+/// made on every core; on one (`on_one_core`, as in a directory of
+/// programs, one per core), the same. Both give the same templates, maps and origins, in the
 /// same order, on CloudFormation and Heat.
 #[test]
 fn children_made_on_every_core_are_those_made_on_one() {
@@ -1057,11 +1057,7 @@ fn children_made_on_every_core_are_those_made_on_one() {
     let shared = made();
     let nested = shared.iter().filter(|t| t.0.is_some()).count();
     assert!(nested >= 4, "{nested} nested stacks");
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(1)
-        .build()
-        .expect("a pool");
-    let alone = pool.install(made);
+    let alone = infra::on_one_core(made);
     assert!(
         shared == alone,
         "the templates differ between threads and one"
