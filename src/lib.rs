@@ -500,11 +500,7 @@ pub fn build(
         &checked.db,
         borrowed(&checked.programs),
         targets,
-        Making {
-            mode: Mode::Build,
-            staging: None,
-            exiting: false,
-        },
+        Making::kept(Mode::Build),
     );
     checked.diagnostics.extend(found);
     if diagnostics::has_errors(&checked.diagnostics) {
@@ -539,11 +535,7 @@ pub fn target_diagnostics(checked: &Checked, targets: &[ir::Target]) -> Vec<Diag
         &checked.db,
         borrowed(&checked.programs),
         targets,
-        Making {
-            mode: Mode::Check,
-            staging: None,
-            exiting: false,
-        },
+        Making::kept(Mode::Check),
     )
     .0
 }
@@ -570,6 +562,18 @@ struct Making<'s> {
     /// The process exits after this compilation: what it no longer needs
     /// is left for the exit to reclaim at once, not freed piece by piece.
     exiting: bool,
+}
+
+impl Making<'static> {
+    /// A compilation whose caller goes on with what it made: nothing
+    /// staged, nothing left to an exit.
+    fn kept(mode: Mode) -> Self {
+        Making {
+            mode,
+            staging: None,
+            exiting: false,
+        }
+    }
 }
 
 /// Lowers and emits each checked program for each target (`targets`, or
@@ -858,12 +862,12 @@ fn compile_unit(
         .iter()
         .map(|p| checked.db.text(p.file).len())
         .sum();
-    let left_to_exit = options.exits_after && alone && source_bytes <= LEFT_TO_EXIT_MAX_BYTES;
     let making = Making {
         mode,
         staging,
         exiting: options.exits_after && alone,
     };
+    let left_to_exit = making.exiting && source_bytes <= LEFT_TO_EXIT_MAX_BYTES;
     // Lowering reads the checked program alone, and takes it.
     checked.graphs.clear();
     let programs = std::mem::take(&mut checked.programs);

@@ -137,10 +137,10 @@ pub fn emission_to(deployment: &Deployment, printing: Printing<'_>) -> Emission 
 
 /// `json::pretty(configuration)`, its `resource` section printed already
 /// type by type (`TypeSection`): the sections before it are written, then
-/// each type's object, then the sections after it, so that the template is
-/// held once, not once in pieces and once whole. A type's text that was
+/// each type's object, then the sections after it. A type's text that was
 /// staged is copied file to file after what comes before it
-/// (`Spill::append`).
+/// (`Spill::append`), so that a staged template is never held; a held one
+/// is copied piece by piece, each piece freed once copied.
 fn print(
     configuration: &Json<'_>,
     resources: Vec<TypeSection<'_, '_>>,
