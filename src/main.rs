@@ -1123,14 +1123,14 @@ fn build(
     let out_dir = out_dir.as_deref();
     let inputs = expand_inputs(&context.paths)?;
     // Written as they are made, into the output directory's staging
-    // directory, and placed once nothing failed.
-    let staging = out_dir.map(workspace::Staging::new);
-    // Printed to standard output, a template goes without its source map.
-    let mode = match staging {
-        Some(_) => infra::Mode::Build,
-        None => infra::Mode::Print,
+    // directory, and placed once nothing failed; printed to standard
+    // output, staged in the temporary directory and copied out once
+    // nothing failed, without a source map.
+    let (staging, mode) = match out_dir {
+        Some(dir) => (workspace::Staging::new(dir), infra::Mode::Build),
+        None => (workspace::Staging::temporary(), infra::Mode::Print),
     };
-    let built = infra::build_each(&inputs, &context.options, &targets, mode, staging.as_ref())?;
+    let built = infra::build_each(&inputs, &context.options, &targets, mode, Some(&staging))?;
     if let Some(status) = reported(
         &built.db,
         &built.diagnostics,
@@ -1141,8 +1141,8 @@ fn build(
         return Ok(status);
     }
     let templates = &built.templates;
-    match &staging {
-        Some(staging) => {
+    match out_dir {
+        Some(_) => {
             // Each template, its source map beside it.
             let names = infra::output_names(&built.db, templates);
             let mut files = Vec::with_capacity(2 * templates.len());
@@ -1163,7 +1163,17 @@ fn build(
         }
         None => match templates.as_slice() {
             [template] => {
-                let _ = std::io::stdout().write_all(template.text.as_bytes());
+                // A failure to write to standard output (a reader gone) is
+                // the reader's to see.
+                let mut stdout = std::io::stdout().lock();
+                match &template.staged.text {
+                    Some(staged) => {
+                        let _ = std::io::copy(&mut staging.open(staged)?, &mut stdout);
+                    }
+                    None => {
+                        let _ = stdout.write_all(template.text.as_bytes());
+                    }
+                }
             }
             _ => {
                 return Err(UsageError::Params(format!(

@@ -594,6 +594,30 @@ impl Staging {
         }
     }
 
+    /// A staging for a build printed to standard output: its files go to
+    /// the system's temporary directory, so that a large template is not
+    /// held whole, are read back by `open`, and are removed when it is
+    /// dropped; never placed.
+    pub fn temporary() -> Staging {
+        Staging::new(&std::env::temp_dir())
+    }
+
+    /// A staged file, opened to be read back; an error where a write to
+    /// the staging failed (the file is incomplete).
+    pub fn open(&self, staged: &Staged) -> Result<fs::File, IoError> {
+        let path = self.staged_path(staged.index);
+        let failed = self.lock().failed.take();
+        let opened = match failed {
+            Some(error) => Err(error),
+            None => fs::File::open(&path),
+        };
+        opened.map_err(|error| IoError {
+            path,
+            action: "write to",
+            error,
+        })
+    }
+
     /// The output directory.
     pub fn dir(&self) -> &Path {
         &self.dir
@@ -1039,6 +1063,23 @@ mod tests {
             "old"
         );
         assert_eq!(names(temp.path()), ["t.json"]);
+    }
+
+    #[test]
+    fn a_staged_file_reads_back_whole_unless_a_write_failed() {
+        let temp = tempfile::tempdir().unwrap();
+        let staging = Staging::new(temp.path());
+        let mut spill = staging.spill();
+        let all = lines(&mut spill, 0, 7);
+        let staged = spill.finish().staged.expect("staged");
+        let mut read = String::new();
+        io::Read::read_to_string(&mut staging.open(&staged).unwrap(), &mut read).unwrap();
+        assert_eq!(read, all);
+        staging.fail(io::Error::other("no space left"));
+        let error = staging.open(&staged).unwrap_err();
+        assert_eq!(error.error.to_string(), "no space left");
+        drop(staging);
+        assert!(names(temp.path()).is_empty(), "removed once dropped");
     }
 
     #[test]

@@ -606,6 +606,51 @@ fn several_templates_without_an_output_directory_is_a_usage_error() {
     assert!(stderr(&output).contains("-o DIR"), "{}", stderr(&output));
 }
 
+/// A template printed to standard output is staged in the temporary
+/// directory as it is made (never held whole) and copied out: the bytes
+/// `-o` writes, and nothing left behind; where no temporary file can be
+/// made, it is held and printed all the same.
+#[cfg(unix)]
+#[test]
+fn a_large_template_printed_is_the_one_written_and_leaves_no_temporary() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    // 2,400 servers: a configuration of over half a MiB, many times what is
+    // held before it is written out (`workspace::SPILL_AT`).
+    let program = temp_file(
+        &dir,
+        "large.infra",
+        programs::servers('a'..='h', 300).as_bytes(),
+    );
+    let args = ["build", &program, "-t", "terraform", "--provider", "aws"];
+    let out = dir.path().join("out");
+    let written = infra(&[&args[..], &["-o", &out.display().to_string()]].concat());
+    assert_eq!(written.status.code(), Some(0), "{}", stderr(&written));
+    let expected = std::fs::read(out.join("large.tf.json")).expect("written");
+    assert!(
+        expected.len() > 8 * infra::workspace::SPILL_AT,
+        "{}",
+        expected.len()
+    );
+    let temporary = dir.path().join("tmp");
+    std::fs::create_dir(&temporary).expect("temp dir");
+    let unusable = dir.path().join("large.infra").join("tmp");
+    for tmpdir in [&temporary, &unusable] {
+        let printed = Command::new(env!("CARGO_BIN_EXE_infra"))
+            .args(args)
+            .env("TMPDIR", tmpdir)
+            .output()
+            .expect("infra runs");
+        assert_eq!(printed.status.code(), Some(0), "{}", stderr(&printed));
+        assert!(
+            printed.stdout == expected,
+            "{}: not the template written",
+            tmpdir.display()
+        );
+    }
+    let left: Vec<_> = std::fs::read_dir(&temporary).expect("listed").collect();
+    assert!(left.is_empty(), "{left:?}");
+}
+
 /// A component made of one native resource gives it the component's name;
 /// an output that chooses it at deploy time reads it by that name too.
 #[test]
