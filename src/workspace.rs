@@ -607,13 +607,13 @@ impl Staging {
     pub fn open(&self, staged: &Staged) -> Result<fs::File, IoError> {
         let path = self.staged_path(staged.index);
         let failed = self.lock().failed.take();
-        let opened = match failed {
-            Some(error) => Err(error),
-            None => fs::File::open(&path),
+        let (opened, action) = match failed {
+            Some(error) => (Err(error), "write to"),
+            None => (fs::File::open(&path), "read"),
         };
         opened.map_err(|error| IoError {
             path,
-            action: "write to",
+            action,
             error,
         })
     }
