@@ -692,10 +692,7 @@ fn run_command() -> u8 {
         } => fmt(&paths, FmtMode::of(check, diff), &diagnostics),
         Command::Where { dir, id, format } => where_(&dir, &id, format),
         Command::Doc { name } => match infra::doc::page(&name) {
-            Ok(page) => {
-                let _ = std::io::stdout().write_all(page.as_bytes());
-                Ok(0)
-            }
+            Ok(page) => print(page.as_bytes()).map(|()| 0),
             Err(message) => Err(UsageError::Params(message)),
         },
         Command::Lsp => Ok(infra::lsp::run()),
@@ -703,16 +700,14 @@ fn run_command() -> u8 {
             use clap::CommandFactory;
             let mut text = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "infra", &mut text);
-            let _ = std::io::stdout().write_all(&text);
-            Ok(0)
+            print(&text).map(|()| 0)
         }
         Command::Man => {
             use clap::CommandFactory;
             let mut text = Vec::new();
             // Rendering into memory cannot fail.
             let _ = clap_mangen::Man::new(Cli::command()).render(&mut text);
-            let _ = std::io::stdout().write_all(&text);
-            Ok(0)
+            print(&text).map(|()| 0)
         }
         Command::Explain { code, list } => match code {
             Some(code) if !list => explain(&code),
@@ -726,8 +721,7 @@ fn run_command() -> u8 {
                     };
                     text.push_str(&format!("{}  {severity:<7}  {}\n", code.id, code.title));
                 }
-                let _ = std::io::stdout().write_all(text.as_bytes());
-                Ok(0)
+                print(text.as_bytes()).map(|()| 0)
             }
         },
     };
@@ -747,6 +741,8 @@ fn run_command() -> u8 {
 /// A failure of the command itself: exit status 2.
 enum UsageError {
     Io(IoError),
+    /// Standard output could not take the command's output.
+    Stdout(std::io::Error),
     Params(String),
     Diff(infra::diff::DiffError),
     Where(infra::sourcemap::WhereError),
@@ -756,6 +752,7 @@ impl std::fmt::Display for UsageError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             UsageError::Io(error) => error.fmt(f),
+            UsageError::Stdout(error) => write!(f, "cannot write to standard output: {error}"),
             UsageError::Params(message) => f.write_str(message),
             UsageError::Diff(error) => error.fmt(f),
             UsageError::Where(error) => error.fmt(f),
@@ -1162,19 +1159,13 @@ fn build(
             }
         }
         None => match templates.as_slice() {
-            [template] => {
-                // A failure to write to standard output (a reader gone) is
-                // the reader's to see.
-                let mut stdout = std::io::stdout().lock();
-                match &template.staged.text {
-                    Some(staged) => {
-                        let _ = std::io::copy(&mut staging.open(staged)?, &mut stdout);
-                    }
-                    None => {
-                        let _ = stdout.write_all(template.text.as_bytes());
-                    }
+            [template] => match &template.staged.text {
+                Some(staged) => {
+                    let mut file = staging.open(staged)?;
+                    print_with(|stdout| std::io::copy(&mut file, stdout).map(drop))?;
                 }
-            }
+                None => print(template.text.as_bytes())?,
+            },
             _ => {
                 return Err(UsageError::Params(format!(
                     "{} templates were built: give `-o DIR` to write them",
@@ -1235,11 +1226,11 @@ fn diff(
     match format {
         ReportFormat::Human => {
             let (table, messages) = infra::diff::human(&found);
-            let _ = std::io::stdout().write_all(table.as_bytes());
+            print(table.as_bytes())?;
             let _ = std::io::stderr().write_all(messages.as_bytes());
         }
         ReportFormat::Json => {
-            let _ = std::io::stdout().write_all(infra::diff::json(&found).as_bytes());
+            print(infra::diff::json(&found).as_bytes())?;
         }
     }
     exit_without_freeing((checked, templates));
@@ -1268,7 +1259,7 @@ fn graph(
         GraphFormat::Json => infra::graph::Format::Json,
     };
     if let Some((_, graph)) = checked.graphs.first() {
-        let _ = std::io::stdout().write_all(infra::graph::render(graph, format).as_bytes());
+        print(infra::graph::render(graph, format).as_bytes())?;
     }
     Ok(0)
 }
@@ -1349,7 +1340,7 @@ fn fmt_stdin(mode: FmtMode, args: &DiagnosticArgs) -> Result<u8, UsageError> {
         FmtMode::Diff => unified_diff("<stdin>", text, &formatted),
         FmtMode::Check => String::new(),
     };
-    let _ = std::io::stdout().write_all(printed.as_bytes());
+    print(printed.as_bytes())?;
     Ok(if mode != FmtMode::Write && formatted != text {
         EXIT_ERRORS
     } else {
@@ -1386,7 +1377,7 @@ fn fmt(paths: &[PathBuf], mode: FmtMode, args: &DiagnosticArgs) -> Result<u8, Us
             FmtMode::Check => out(&format!("{} is not formatted", shown(&path))),
             FmtMode::Diff => {
                 let diff = unified_diff(&shown(&path), text, &formatted);
-                let _ = std::io::stdout().lock().write_all(diff.as_bytes());
+                print(diff.as_bytes())?;
             }
             FmtMode::Write => {
                 workspace::rewrite(&path, formatted.as_bytes())?;
@@ -1429,7 +1420,7 @@ fn where_(dir: &std::path::Path, id: &str, format: ReportFormat) -> Result<u8, U
         ReportFormat::Human => infra::sourcemap::human(&hits, &read_source),
         ReportFormat::Json => infra::sourcemap::json(&hits),
     };
-    let _ = std::io::stdout().write_all(text.as_bytes());
+    print(text.as_bytes())?;
     Ok(0)
 }
 
@@ -1446,7 +1437,7 @@ fn read_source(name: &str) -> Option<String> {
 fn explain(code: &str) -> Result<u8, UsageError> {
     match codes::find(code) {
         Some(code) => {
-            let _ = std::io::stdout().write_all(code.explanation.as_bytes());
+            print(code.explanation.as_bytes())?;
             Ok(0)
         }
         None => {
@@ -1466,6 +1457,27 @@ fn explain(code: &str) -> Result<u8, UsageError> {
 fn shown(path: &std::path::Path) -> String {
     let (name, _) = infra::source::shown_name(path);
     diagnostics::render::escape_controls(&name).into_owned()
+}
+
+/// Writes a command's output to standard output. A reader that went away
+/// (a closed pipe: `infra build ... | head`) is no failure; any other
+/// error is one of the command (exit 2), so that a full disk behind `>`
+/// never passes for a template written.
+fn print_with(
+    write: impl FnOnce(&mut std::io::StdoutLock<'static>) -> std::io::Result<()>,
+) -> Result<(), UsageError> {
+    let mut stdout = std::io::stdout().lock();
+    match write(&mut stdout).and_then(|()| stdout.flush()) {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(UsageError::Stdout(error))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// [`print_with`] of bytes held.
+fn print(bytes: &[u8]) -> Result<(), UsageError> {
+    print_with(|stdout| stdout.write_all(bytes))
 }
 
 /// One line on stdout; a closed pipe (`infra fmt --check | head`) is not an error.

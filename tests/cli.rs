@@ -651,6 +651,53 @@ fn a_large_template_printed_is_the_one_written_and_leaves_no_temporary() {
     assert!(left.is_empty(), "{left:?}");
 }
 
+/// Output standard output cannot take is a failure of the command (exit
+/// 2, said on stderr): a full disk behind `>` never passes for a template
+/// written. A reader that stops reading (`| head`) is none.
+#[cfg(target_os = "linux")]
+#[test]
+fn standard_output_that_cannot_be_written_fails_unless_its_reader_left() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let program = temp_file(
+        &dir,
+        "large.infra",
+        programs::servers('a'..='h', 300).as_bytes(),
+    );
+    let full = std::fs::OpenOptions::new()
+        .write(true)
+        .open("/dev/full")
+        .expect("/dev/full");
+    for args in [
+        &["build", &program, "-t", "terraform", "--provider", "aws"][..],
+        &["build", "examples/static_site.infra", "-t", "heat"],
+        &["explain", "E0001"],
+        &["graph", "examples/static_site.infra"],
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_infra"))
+            .args(args)
+            .stdout(full.try_clone().expect("dup"))
+            .output()
+            .expect("infra runs");
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&output).contains("cannot write to standard output"),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_infra"))
+        .args(["build", &program, "-t", "terraform", "--provider", "aws"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("infra runs");
+    let mut start = [0u8; 16];
+    std::io::Read::read_exact(child.stdout.as_mut().expect("piped"), &mut start).expect("read");
+    drop(child.stdout.take());
+    let output = child.wait_with_output().expect("infra ends");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+}
+
 /// A component made of one native resource gives it the component's name;
 /// an output that chooses it at deploy time reads it by that name too.
 #[test]
