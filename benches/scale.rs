@@ -373,22 +373,27 @@ impl Run {
     }
 }
 
+/// The memory bar for a build writing `bytes`: 3 × them + 16 MiB.
+fn memory_bar(bytes: usize) -> f64 {
+    3.0 * bytes as f64 + 16.0 * MIB
+}
+
 /// `infra build PROGRAM -t TARGET -o OUT`'s arguments.
 fn build_args(program: &Path, target: Target, out: &Path) -> Vec<std::ffi::OsString> {
-    let target = ["-t".into(), target.name().into(), "-o".into()];
-    (["build".into(), program.into()].into_iter())
-        .chain(target)
-        .chain([out.into()])
-        .collect()
+    let mut args = print_args(program, target);
+    args.extend(["-o".into(), out.into()]);
+    args
 }
 
 /// `infra build PROGRAM -t TARGET`'s arguments: the template printed to
 /// standard output (which the wrapper sends to `/dev/null`).
 fn print_args(program: &Path, target: Target) -> Vec<std::ffi::OsString> {
-    let target = ["-t".into(), target.name().into()];
-    (["build".into(), program.into()].into_iter())
-        .chain(target)
-        .collect()
+    vec![
+        "build".into(),
+        program.into(),
+        "-t".into(),
+        target.name().into(),
+    ]
 }
 
 /// `run` of arguments held as owned strings.
@@ -722,9 +727,7 @@ fn measure(
             what: target.name(),
             time,
             ratio: (ratio(time.wall, floor.wall), ratio(time.cpu, floor.cpu)),
-            memory: Some(
-                peak.max(printed_peak.unwrap_or(0)) as f64 / (3.0 * size as f64 + 16.0 * MIB),
-            ),
+            memory: Some(peak.max(printed_peak.unwrap_or(0)) as f64 / memory_bar(size)),
         };
         println!(
             "  build {:<20} {:>8.1} ms [{:>8.1}]  floor {:>7.1} ms [{:>7.1}]  ratio {:>5.2} [{:>5.2}]  peak {:>6.1} MiB{}  {:>3} template(s) {:>6.1} MiB, with maps {:>6.1} MiB  peak/(3 x templates + 16 MiB) {:.2}, /(3 x with maps + 16 MiB) {:.2}",
@@ -741,14 +744,14 @@ fn measure(
             size as f64 / MIB,
             written as f64 / MIB,
             row.memory.unwrap_or_default(),
-            peak as f64 / (3.0 * written as f64 + 16.0 * MIB),
+            peak as f64 / memory_bar(written),
         );
         if let Some(printed) = printed_peak {
             println!(
                 "  build {:<20} to standard output: peak {:>6.1} MiB  peak/(3 x template + 16 MiB) {:.2}",
                 target.name(),
                 printed as f64 / MIB,
-                printed as f64 / (3.0 * size as f64 + 16.0 * MIB),
+                printed as f64 / memory_bar(size),
             );
         }
         rows.push(row);

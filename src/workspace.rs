@@ -605,17 +605,26 @@ impl Staging {
     /// A staged file, opened to be read back; an error where a write to
     /// the staging failed (the file is incomplete).
     pub fn open(&self, staged: &Staged) -> Result<fs::File, IoError> {
+        self.no_write_failed(&mut self.lock())?;
         let path = self.staged_path(staged.index);
-        let failed = self.lock().failed.take();
-        let (opened, action) = match failed {
-            Some(error) => (Err(error), "write to"),
-            None => (fs::File::open(&path), "read"),
-        };
-        opened.map_err(|error| IoError {
+        fs::File::open(&path).map_err(|error| IoError {
             path,
-            action,
+            action: "read",
             error,
         })
+    }
+
+    /// The first write of a `Spill` that failed, reported against the
+    /// directory: its file is incomplete.
+    fn no_write_failed(&self, state: &mut StagingState) -> Result<(), IoError> {
+        match state.failed.take() {
+            Some(error) => Err(IoError {
+                path: self.dir.clone(),
+                action: "write to",
+                error,
+            }),
+            None => Ok(()),
+        }
     }
 
     /// The output directory.
@@ -688,13 +697,7 @@ impl Staging {
     ) -> Result<(), IoError> {
         let mut state = self.lock();
         let dir = &self.dir;
-        if let Some(error) = state.failed.take() {
-            return Err(IoError {
-                path: dir.clone(),
-                action: "write to",
-                error,
-            });
-        }
+        self.no_write_failed(&mut state)?;
         let staging = self.staging_dir(&mut state)?;
         let mut indices = Vec::with_capacity(files.len());
         for (name, output) in files {

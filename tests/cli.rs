@@ -606,6 +606,15 @@ fn several_templates_without_an_output_directory_is_a_usage_error() {
     assert!(stderr(&output).contains("-o DIR"), "{}", stderr(&output));
 }
 
+/// `large.infra` in `dir`, 2,400 servers: a Terraform configuration of over
+/// half a MiB, many times what is held before it is written out
+/// (`workspace::SPILL_AT`), and more than a pipe holds.
+#[cfg(unix)]
+fn large_program(dir: &tempfile::TempDir) -> String {
+    let text = programs::servers('a'..='h', 300);
+    temp_file(dir, "large.infra", text.as_bytes())
+}
+
 /// A template printed to standard output is staged in the temporary
 /// directory as it is made (never held whole) and copied out: the bytes
 /// `-o` writes, and nothing left behind; where no temporary file can be
@@ -614,13 +623,7 @@ fn several_templates_without_an_output_directory_is_a_usage_error() {
 #[test]
 fn a_large_template_printed_is_the_one_written_and_leaves_no_temporary() {
     let dir = tempfile::tempdir().expect("temp dir");
-    // 2,400 servers: a configuration of over half a MiB, many times what is
-    // held before it is written out (`workspace::SPILL_AT`).
-    let program = temp_file(
-        &dir,
-        "large.infra",
-        programs::servers('a'..='h', 300).as_bytes(),
-    );
+    let program = large_program(&dir);
     let args = ["build", &program, "-t", "terraform", "--provider", "aws"];
     let out = dir.path().join("out");
     let written = infra(&[&args[..], &["-o", &out.display().to_string()]].concat());
@@ -658,11 +661,7 @@ fn a_large_template_printed_is_the_one_written_and_leaves_no_temporary() {
 #[test]
 fn standard_output_that_cannot_be_written_fails_unless_its_reader_left() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let program = temp_file(
-        &dir,
-        "large.infra",
-        programs::servers('a'..='h', 300).as_bytes(),
-    );
+    let program = large_program(&dir);
     let full = std::fs::OpenOptions::new()
         .write(true)
         .open("/dev/full")
