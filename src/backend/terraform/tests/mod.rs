@@ -982,3 +982,56 @@ fn a_staged_configuration_is_the_held_one_its_types_interleaved_in_the_ir() {
     let left: Vec<_> = std::fs::read_dir(temp.path()).unwrap().collect();
     assert_eq!(left.len(), 1);
 }
+
+/// Printed in runs (on every core), a large deployment's configuration
+/// is the one printed in one run: the same text, the same diagnostics in
+/// the same order, every context value read in any run declared.
+#[test]
+fn resources_printed_in_runs_are_printed_as_in_one() {
+    let mut d = deployment(Target::TerraformAws);
+    let count = 768;
+    for i in 0..count {
+        let ty = ["aws_vpc", "aws_subnet", "aws_instance"][i % 3];
+        // A later resource of an address (two resources share one only in
+        // a program with an error): the first's place, the last's body.
+        let snake = match i == count - 2 {
+            true => "r_1".to_string(),
+            false => format!("r_{i}"),
+        };
+        let mut properties = vec![("tags", object(vec![("Name", s(&format!("r{i}")))]))];
+        // The region is read in the last run alone.
+        if i == count - 5 {
+            properties.push(("availability_zone", Expr::Context(Context::Region)));
+        }
+        let mut r = resource(&format!("R{i}"), &snake, ty, properties);
+        // Known only after apply: E0554, reported in every run.
+        if i % 100 == 5 {
+            r.condition = Some(Box::new(eq(attr(&format!("R{}", i - 1), "id"), s("x"))));
+        }
+        d.resources.push(r);
+    }
+    let d = resolved(&d);
+    let held = crate::workspace::Printing::Held;
+    let alone = super::emission_shared(&d, held, 1);
+    let summary = |e: &crate::backend::Emission| {
+        (e.diagnostics.iter())
+            .map(|d| (d.code.id, d.message.clone()))
+            .collect::<Vec<_>>()
+    };
+    let known_after_apply = (summary(&alone).into_iter())
+        .filter(|(code, _)| *code == "E0554")
+        .count();
+    assert_eq!(known_after_apply, count / 100 + 1);
+    assert!(alone.text.contains("\"aws_region\""));
+    let body: Value = serde_json::from_str(&alone.text).expect("JSON");
+    assert_eq!(
+        body["resource"]["aws_subnet"]["r_1"]["tags"]["Name"],
+        json!(format!("r{}", count - 2))
+    );
+    for shares in [2, 3, 7] {
+        let shared = super::emission_shared(&d, held, shares);
+        assert_eq!(shared.text, alone.text, "{shares} runs");
+        assert_eq!(summary(&shared), summary(&alone), "{shares} runs");
+        assert_eq!(shared.sections, alone.sections, "{shares} runs");
+    }
+}
