@@ -423,70 +423,29 @@ impl Mapped {
     }
 }
 
-/// A held text staged, where there is a staging and it can be: its text
-/// (empty once staged) and where it was staged. One staged as it was
-/// printed stays so.
-fn staged(
+/// The source map and origins of one part of a deployment, the template
+/// of `stack` (`None`: the parent, or the one template).
+/// With a `Staging`, the text is staged before the map is made, and the
+/// map once made: neither is held beside the other, nor to the build's end.
+fn mapped(
+    db: &SourceDb,
+    stem: &str,
+    (stack, deployment, sections): (Option<&str>, &ir::Deployment, &sourcemap::Emitted),
     printed: workspace::Printed,
     staging: Option<&workspace::Staging>,
-) -> (String, Option<workspace::Staged>) {
-    match printed.staged {
+) -> Mapped {
+    let mut staged = StagedFiles::default();
+    // A file staged as it was printed stays so; one held is staged now,
+    // or kept when it cannot be.
+    let stage = |printed: workspace::Printed| match printed.staged {
         Some(done) => (printed.text, Some(done)),
         None => match staging.and_then(|s| s.stage(printed.text.as_bytes())) {
             Some(done) => (String::new(), Some(done)),
             None => (printed.text, None),
         },
-    }
-}
-
-/// The template of one part of a deployment, the template of `stack`
-/// (`None`: the parent, or the one template), with its source map and
-/// origins. With a `Staging`, the text is staged before the map is made,
-/// and the map once made: neither is held beside the other, nor to the
-/// build's end.
-fn mapped(
-    db: &SourceDb,
-    stem: &str,
-    part: (Option<&str>, &ir::Deployment, &sourcemap::Emitted),
-    printed: workspace::Printed,
-    staging: Option<&workspace::Staging>,
-) -> Mapped {
-    let (text, staged_text) = staged(printed, staging);
-    map_of(db, stem, part, staging).with_text(text, staged_text)
-}
-
-/// A template's source map made, and its origins (none where it is
-/// staged), to be joined to its text (`with_text`).
-struct MapMade {
-    map: String,
-    staged: Option<workspace::Staged>,
-    resources: usize,
-    origins: Vec<(String, String)>,
-}
-
-impl MapMade {
-    fn with_text(self, text: String, staged: Option<workspace::Staged>) -> Mapped {
-        Mapped {
-            text,
-            map: self.map,
-            resources: self.resources,
-            origins: self.origins,
-            staged: StagedFiles {
-                text: staged,
-                map: self.staged,
-            },
-        }
-    }
-}
-
-/// The source map of the template of `stack` (see `mapped`), from what it
-/// reads of the template (`sections`), staged once made.
-fn map_of(
-    db: &SourceDb,
-    stem: &str,
-    (stack, deployment, sections): (Option<&str>, &ir::Deployment, &sourcemap::Emitted),
-    staging: Option<&workspace::Staging>,
-) -> MapMade {
+    };
+    let text;
+    (text, staged.text) = stage(printed);
     let target = deployment.target;
     let names = backend::names(deployment);
     let file_name = match stack {
@@ -500,7 +459,8 @@ fn map_of(
         (&names, &file_name, sections),
         &mut printing,
     );
-    let (map, staged_map) = staged(printing.finish(), staging);
+    let map;
+    (map, staged.map) = stage(printing.finish());
     let origins = match staging {
         Some(_) => Vec::new(),
         None => (names.resources.into_iter())
@@ -512,62 +472,13 @@ fn map_of(
             })
             .collect(),
     };
-    MapMade {
+    Mapped {
+        text,
         map,
-        staged: staged_map,
         resources: deployment.resources.len(),
         origins,
+        staged,
     }
-}
-
-/// The fewest resources a template has for its map to be made on another
-/// core while it is printed. A thread takes 0.1 to 0.7 ms here to start
-/// and get going (a fresh heap, cold caches): at 869 resources, whose map
-/// takes 1 ms, it saved nothing; at 8,744, the map beside and the
-/// resources printed on both cores took the emission from 25 ms to 17.
-const MAP_BESIDE_MIN_RESOURCES: usize = 2048;
-
-/// The one template of `deployment`, its map made on another core while
-/// it is printed, from what the map reads of it known beforehand
-/// (`backend::foreseen_sections`): a large template's map costs a fifth
-/// of printing it. `None` where that is not known, or not worth a thread.
-fn printed_beside_map(
-    db: &SourceDb,
-    stem: &str,
-    deployment: &ir::Deployment,
-    staging: &workspace::Staging,
-) -> Option<stacks::Part<Option<Mapped>>> {
-    let worth = deployment.resources.len() >= MAP_BESIDE_MIN_RESOURCES
-        && deployment.target.capabilities().nested_stacks.is_none()
-        && cores_to_share() > 1;
-    let sections = worth
-        .then(|| backend::foreseen_sections(deployment))
-        .flatten()?;
-    let make_map = || map_of(db, stem, (None, deployment, &sections), Some(staging));
-    let (emission, made) = std::thread::scope(|scope| {
-        let map = std::thread::Builder::new()
-            .stack_size(STACK_SIZE)
-            .spawn_scoped(scope, make_map)
-            .ok();
-        let emission = backend::emission_to(deployment, workspace::Printing::Staged(staging));
-        let made = match map {
-            Some(thread) => thread
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            None => make_map(),
-        };
-        (emission, made)
-    });
-    let printed = workspace::Printed {
-        text: emission.text,
-        staged: emission.staged,
-    };
-    let (text, staged_text) = staged(printed, Some(staging));
-    Some(stacks::Part {
-        stack: None,
-        diagnostics: emission.diagnostics,
-        finished: Some(made.with_text(text, staged_text)),
-    })
 }
 
 /// Checks the entry files, then lowers and emits each for each target.
@@ -780,8 +691,8 @@ pub(crate) fn on_every_core<T: Send, R: Send>(
     use std::sync::Mutex;
     use std::sync::atomic::{AtomicUsize, Ordering};
     let count = items.len();
-    let cores = match count > 1 {
-        true => cores_to_share(),
+    let cores = match count > 1 && !SHARING.get() {
+        true => std::thread::available_parallelism().map_or(1, |n| n.get()),
         false => 1,
     };
     if cores <= 1 {
@@ -827,15 +738,6 @@ pub(crate) fn on_every_core<T: Send, R: Send>(
         }
     });
     results.into_iter().flatten().collect()
-}
-
-/// How many cores work shared out now (`on_every_core`) would run on:
-/// one inside an item of an outer call or `on_one_core`.
-pub(crate) fn cores_to_share() -> usize {
-    match SHARING.get() {
-        true => 1,
-        false => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    }
 }
 
 /// One program lowered for one target: its diagnostics, and the
@@ -902,19 +804,8 @@ fn emitted(
         Mode::Check => workspace::Printing::Dropped,
         Mode::Build | Mode::Print => workspace::Printing::from(staging),
     };
-    let beside = match (mode, staging) {
-        (Mode::Build, Some(staging)) => printed_beside_map(db, &stem, &deployment, staging),
-        _ => None,
-    };
-    let (mut parts, placing) = match beside {
-        Some(part) => {
-            if exiting {
-                std::mem::forget(deployment);
-            }
-            (vec![part], Vec::new())
-        }
-        None => stacks::split(deployment, &stem, &finish, again, (printing, exiting)),
-    };
+    let (mut parts, placing) =
+        stacks::split(deployment, &stem, &finish, again, (printing, exiting));
     parts.extend(members);
     let failed = diagnostics::has_errors(&placing)
         || parts

@@ -1523,34 +1523,3 @@ resource app: network.Subnet {
     let stale = build(&["-t", "heat"]);
     assert!(stderr(&stale).contains("W0010"), "{}", stderr(&stale));
 }
-
-/// A large Terraform template's source map, made on another core while
-/// the template is printed (`infra build -o`, past 2,048 resources), is
-/// the one made after it (the library's build): both files byte for byte.
-#[test]
-fn a_large_template_and_the_map_made_beside_it_are_those_made_in_turn() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let program = large_program(&dir);
-    let out = dir.path().join("out");
-    let written = infra(&[
-        "build",
-        &program,
-        "-t",
-        "terraform",
-        "--provider",
-        "aws",
-        "-o",
-        &out.display().to_string(),
-    ]);
-    assert_eq!(written.status.code(), Some(0), "{}", stderr(&written));
-    let paths = [std::path::PathBuf::from(&program)];
-    let targets = [infra::ir::Target::TerraformAws];
-    let (_, templates) = infra::build(&paths, &Default::default(), &targets).expect("readable");
-    let [template] = &templates[..] else {
-        panic!("{} templates", templates.len());
-    };
-    assert!(template.resources >= 2048, "{}", template.resources);
-    let read = |name: &str| std::fs::read_to_string(out.join(name)).expect("written");
-    assert!(read("large.tf.json") == template.text, "not the template");
-    assert!(read("large.tf.map.json") == template.map, "not the map");
-}

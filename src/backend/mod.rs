@@ -102,17 +102,6 @@ pub fn emission_to(deployment: &Deployment, printing: crate::workspace::Printing
     }
 }
 
-/// What a map reads of the template of `deployment` (its `Emission`'s
-/// `sections`), where that is known before the template is printed:
-/// Terraform's, whose resources are kept by address alone and which has
-/// no conditions. A map can then be made while the template is printed.
-pub fn foreseen_sections(deployment: &Deployment) -> Option<Emitted> {
-    match deployment.target {
-        Target::TerraformAws | Target::TerraformOpenstack => Some(terraform::sections(deployment)),
-        Target::CloudFormation | Target::Heat => None,
-    }
-}
-
 /// The template of `deployment` and what the target could not express.
 pub fn emit(deployment: &Deployment) -> (String, Vec<Diagnostic>) {
     let emission = emission(deployment);

@@ -2,7 +2,6 @@
 //! named after the property they set or what they read.
 
 use std::borrow::Cow;
-use std::sync::Arc;
 
 use indexmap::IndexMap;
 use rustc_hash::FxBuildHasher;
@@ -61,7 +60,7 @@ const TEXT_MARK: u64 = 0x9e37_79b9_7f4a_7c15;
 /// texts are interned (`Keys::text`) and up to `INLINE` children are kept
 /// in place, so that keying a node allocates only for a text never met or
 /// a node with more children.
-#[derive(Clone, PartialEq, Eq, Hash)]
+#[derive(PartialEq, Eq, Hash)]
 struct Structure {
     kind: u8,
     number: u64,
@@ -75,7 +74,7 @@ const INLINE: usize = 3;
 
 /// A node's children's keys; an object's field names and an
 /// interpolation's text parts among them as text ids marked by `TEXT`.
-#[derive(Clone, PartialEq, Eq, Hash)]
+#[derive(PartialEq, Eq, Hash)]
 enum Children {
     Inline(u8, [Key; INLINE]),
     Heap(Box<[Key]>),
@@ -98,7 +97,7 @@ impl Children {
 
 /// The key of each structure met, so that equal subexpressions are found by
 /// hashing once each node rather than by rendering them.
-#[derive(Clone, Default)]
+#[derive(Default)]
 pub(super) struct Keys {
     known: rustc_hash::FxHashMap<Structure, Key>,
     texts: rustc_hash::FxHashMap<Box<str>, u32>,
@@ -148,34 +147,32 @@ impl Keys {
 impl Emitter<'_> {
     /// The key of `e`, whose children have the keys `children`.
     fn intern(&mut self, e: &Expr, children: &[Key]) -> Key {
-        let member = self.keyed_member(e);
-        // Not shared yet: the keys are shared only once every local is found.
-        let keys = Arc::make_mut(&mut self.keys);
         // A keyed attribute read by member (`outputs.href`) is the same
         // read as by index (`outputs["href"]`): one key for both.
-        if let Some((id, attribute, key)) = member {
-            let base = keys.leaf(9, id.index() as u64, attribute);
-            let index = keys.leaf(4, 0, key);
-            let empty = keys.text("");
-            return keys.intern(Structure {
+        if let Some((id, attribute, key)) = self.keyed_member(e) {
+            let base = self.keys.leaf(9, id.index() as u64, attribute);
+            let index = self.keys.leaf(4, 0, key);
+            let empty = self.keys.text("");
+            return self.keys.intern(Structure {
                 kind: 16,
                 number: 0,
                 text: empty,
                 children: Children::new(&[base, index]),
             });
         }
-        let mut all = std::mem::take(&mut keys.scratch);
+        let mut all = std::mem::take(&mut self.keys.scratch);
         all.clear();
         let (kind, number, text) = content(e);
+        let keys = &mut self.keys;
         let text = keys.text(text);
         with_texts(e, children, &mut all, &mut |t| keys.text(t));
-        let key = keys.intern(Structure {
+        let key = self.keys.intern(Structure {
             kind,
             number,
             text,
             children: Children::new(&all),
         });
-        keys.scratch = all;
+        self.keys.scratch = all;
         key
     }
 
@@ -460,8 +457,8 @@ impl<'d> Emitter<'d> {
                 }
             }
             let name = self.local_name(e, label);
-            Arc::make_mut(&mut self.local_keys).insert(key, name.clone());
-            Arc::make_mut(&mut self.locals).push((name, e.clone()));
+            self.local_keys.insert(key, name.clone());
+            self.locals.push((name, e.clone()));
             // The body's own parts may be locals too.
             self.bodies.push((first + 1, nodes[first].end));
         }
@@ -637,7 +634,7 @@ impl<'d> Emitter<'d> {
         for &start in starts {
             self.visit_locals(nodes, start, &mut order);
         }
-        let mut locals = std::mem::take(Arc::make_mut(&mut self.locals));
+        let mut locals = std::mem::take(&mut self.locals);
         let mut sorted = Vec::with_capacity(locals.len());
         for name in &order {
             if let Some(i) = locals.iter().position(|(n, _)| n == name) {
@@ -645,7 +642,7 @@ impl<'d> Emitter<'d> {
             }
         }
         sorted.extend(locals);
-        self.locals = Arc::new(sorted);
+        self.locals = sorted;
     }
 
     /// The locals read in the node at `at` and its children, in order.
@@ -884,7 +881,7 @@ impl<'d> Emitter<'d> {
             copy: false,
         };
         let locals = self.locals.clone();
-        for (name, e) in locals.iter() {
+        for (name, e) in &locals {
             let value = match e {
                 Expr::Interp(parts) => self.template_text(parts, cx, false),
                 _ => interpolation(&self.render_inner(e, cx).0),

@@ -86,8 +86,6 @@ mod variables;
 
 pub use variables::variable_names;
 
-use std::sync::Arc;
-
 use indexmap::IndexMap;
 use rustc_hash::{FxBuildHasher, FxHashMap as HashMap};
 
@@ -117,61 +115,23 @@ pub fn emission(deployment: &Deployment) -> Emission {
 /// `emission`, the configuration printed to `printing`: staged as it is
 /// printed, a large one is never held whole; dropped, none is kept.
 pub fn emission_to(deployment: &Deployment, printing: Printing<'_>) -> Emission {
-    let shares = match deployment.resources.len() >= SHARED_MIN_RESOURCES {
-        true => crate::cores_to_share(),
-        false => 1,
-    };
-    emission_shared(deployment, printing, shares)
-}
-
-/// `emission_to`, the resources printed in `shares` runs, as many at once
-/// as there are cores.
-fn emission_shared(deployment: &Deployment, printing: Printing<'_>, shares: usize) -> Emission {
     let mut emitter = Emitter::new(deployment);
-    let (json, resources) = emitter.configuration(printing, shares);
+    let (json, resources, printed) = emitter.configuration(printing);
     let cnames = cnames_to_addresses(deployment, &codes::E0553, |id, _, attribute| {
         format!("`{}.{attribute}`", emitter.address(id))
     });
     emitter.diagnostics.extend(cnames);
     emitter.diagnostics.extend(unused_exports(deployment));
+    let sections = Emitted {
+        kept: Some(printed),
+        ..Emitted::of_tree(deployment.target, &json)
+    };
     let printed = print(&json, resources, printing);
     Emission {
         text: printed.text,
         staged: printed.staged,
         diagnostics: emitter.diagnostics,
-        sections: sections(deployment),
-    }
-}
-
-/// What a map reads of the configuration of `d` (`Emitted`), known
-/// before it is printed: the resources it holds (the last of each
-/// address; an `existing` one is read as a data source), its variables
-/// (every param) and its outputs, each name once. Terraform has no
-/// conditions.
-pub(super) fn sections(d: &Deployment) -> Emitted {
-    let mut kept = vec![false; d.resources.len()];
-    let mut last: HashMap<(&str, &str), usize> = HashMap::default();
-    for (i, r) in d.resources.iter().enumerate() {
-        if r.existing {
-            continue;
-        }
-        if let Some(earlier) = last.insert((&r.type_name, &r.snake), i) {
-            kept[earlier] = false;
-        }
-        kept[i] = true;
-    }
-    let once = |names: Vec<String>| -> Vec<String> {
-        let entries = names.into_iter().map(|n| (n.into(), ())).collect();
-        (json::dedup(entries).into_iter())
-            .map(|(n, ())| n.into_owned())
-            .collect()
-    };
-    let outputs = once(d.outputs.iter().map(|o| o.name.clone()).collect());
-    Emitted {
-        kept: Some(kept),
-        params: once(variable_names(d)),
-        outputs: outputs.into_iter().map(|n| (n, Vec::new())).collect(),
-        ..Emitted::default()
+        sections,
     }
 }
 
@@ -192,9 +152,7 @@ fn print(
     let Some(at) = sections.iter().position(|(key, _)| key == "resource") else {
         return Printed::held(json::pretty(configuration));
     };
-    let held: usize = (resources.iter())
-        .map(|t| t.texts.iter().map(|p| p.text.len()).sum::<usize>() + 64)
-        .sum();
+    let held: usize = resources.iter().map(|t| t.text.text.len() + 64).sum();
     let mut whole = printing.spill(4096 + held);
     whole.text.push('{');
     for (i, (key, value)) in sections[..at].iter().enumerate() {
@@ -207,9 +165,7 @@ fn print(
     for (t, section) in resources.into_iter().enumerate() {
         json::write_key(&mut whole.text, t, 2, section.name);
         whole.text.push('{');
-        for text in section.texts {
-            whole.append(text);
-        }
+        whole.append(section.text);
         json::write_close(&mut whole.text, 2, section.count, '}');
         whole.spill();
     }
@@ -224,37 +180,13 @@ fn print(
 }
 
 /// The entries of one resource type's object in the `resource` section,
-/// printed: `count` of them, in pieces to be put one after the other (a
-/// piece for each core that printed some), staged as they are printed
-/// where the template is.
+/// printed: `count` of them, staged as they are printed where the
+/// template is.
 struct TypeSection<'d, 's> {
     name: &'d str,
     count: usize,
-    texts: Vec<Spill<'s>>,
+    text: Spill<'s>,
 }
-
-/// Resources by type, types in order of first use, each type's by
-/// address, in order of first use: the place of each address, and the
-/// last resource of it.
-type Groups<'d> = Vec<(&'d str, IndexMap<&'d str, usize, FxBuildHasher>)>;
-
-/// Where each resource goes, for printing: its type's group and its
-/// address's place in it, and whether it is the first of its address.
-struct Places {
-    at: Vec<(u32, u32)>,
-    first: Vec<bool>,
-}
-
-/// One core's share of the resources printed: each type's piece (none
-/// where it printed none of the type), what each resource reported, and
-/// the context values read.
-type Share<'s> = (Vec<Option<Spill<'s>>>, Vec<(usize, Diagnostic)>, [bool; 5]);
-
-/// The fewest resources worth printing on more than one core: below it,
-/// a thread starts too late to take half the printing (869 resources
-/// print in 1.3 ms, as long as a thread can take to start), and competes
-/// with the map's (`infra::printed_beside_map`).
-const SHARED_MIN_RESOURCES: usize = 2048;
 
 /// The names `emit` gives: resources as `TYPE.NAME`, params by
 /// `variable_names`.
@@ -353,21 +285,19 @@ enum Shape<'e> {
     Expr,
 }
 
-/// What is read alone once the locals are found is shared (`Arc`) with
-/// the emitters printing resources on other cores (`fork`).
 struct Emitter<'d> {
     d: &'d Deployment,
     provider: &'static str,
     /// Each resource's address (`TYPE.NAME`), by `ResourceId`.
-    addresses: Arc<Vec<String>>,
-    params: Arc<HashMap<&'d str, &'d Param>>,
+    addresses: Vec<String>,
+    params: HashMap<&'d str, &'d Param>,
     /// A param's variable name (a reserved name is renamed).
-    variables: Arc<HashMap<&'d str, String>>,
+    variables: HashMap<&'d str, String>,
     /// Hoisted values: their key to their local's name.
-    local_keys: Arc<HashMap<locals::Key, String>>,
-    locals: Arc<Vec<(String, Expr)>>,
+    local_keys: HashMap<locals::Key, String>,
+    locals: Vec<(String, Expr)>,
     /// The keys of the expressions met while finding locals.
-    keys: Arc<locals::Keys>,
+    keys: locals::Keys,
     /// While finding locals, where each local's body is among the nodes.
     bodies: Vec<(usize, usize)>,
     /// Which context values are read: data sources to declare. Region,
@@ -394,12 +324,12 @@ impl<'d> Emitter<'d> {
         Emitter {
             d,
             provider,
-            addresses: Arc::new(resource_names(d)),
-            params: Arc::new(d.params.iter().map(|p| (p.name.as_str(), p)).collect()),
-            variables: Arc::new(variables),
-            local_keys: Arc::default(),
-            locals: Arc::default(),
-            keys: Arc::default(),
+            addresses: resource_names(d),
+            params: d.params.iter().map(|p| (p.name.as_str(), p)).collect(),
+            variables,
+            local_keys: HashMap::default(),
+            locals: Vec::new(),
+            keys: locals::Keys::default(),
             bodies: Vec::new(),
             contexts: [false; 5],
             each: None,
@@ -407,33 +337,14 @@ impl<'d> Emitter<'d> {
         }
     }
 
-    /// An emitter for printing resources on another core: what this one
-    /// found, shared; nothing read or reported yet.
-    fn fork(&self) -> Emitter<'d> {
-        Emitter {
-            d: self.d,
-            provider: self.provider,
-            addresses: self.addresses.clone(),
-            params: self.params.clone(),
-            variables: self.variables.clone(),
-            local_keys: self.local_keys.clone(),
-            locals: self.locals.clone(),
-            keys: self.keys.clone(),
-            bodies: Vec::new(),
-            contexts: [false; 5],
-            each: None,
-            diagnostics: Vec::new(),
-        }
-    }
-
-    /// The configuration's tree, its `resource` section `null`, and that
+    /// The configuration's tree, its `resource` section `null`, that
     /// section's objects printed type by type (most of the template,
-    /// written once).
+    /// written once), and which of the deployment's resources it holds
+    /// (`Emitted::kept`).
     fn configuration<'s>(
         &mut self,
         printing: Printing<'s>,
-        shares: usize,
-    ) -> (Json<'d>, Vec<TypeSection<'d, 's>>) {
+    ) -> (Json<'d>, Vec<TypeSection<'d, 's>>, Vec<bool>) {
         let d = self.d;
         self.check_names();
         self.compute_locals();
@@ -441,32 +352,63 @@ impl<'d> Emitter<'d> {
         // Resources by type, types in order of first use; a name met again
         // in a type replaces the earlier resource in its place, as in a map
         // (two resources share an address only in a program with an error).
-        let mut resources: Groups<'d> = Vec::new();
+        let mut resources: Vec<(&'d str, IndexMap<&'d str, usize, FxBuildHasher>)> = Vec::new();
         let mut types: HashMap<&'d str, usize> = HashMap::default();
-        let mut places = Places {
-            at: vec![(u32::MAX, 0); d.resources.len()],
-            first: vec![false; d.resources.len()],
-        };
+        // Each resource's type and its address's place in the type.
+        let mut places: Vec<(u32, u32)> = vec![(u32::MAX, 0); d.resources.len()];
         // The data sources of `existing` declarations, by type alike.
         let mut read: Vec<(&'d str, Entries<'d>)> = Vec::new();
         let mut read_types: HashMap<&'d str, usize> = HashMap::default();
+        let mut printed: Vec<bool> = vec![false; d.resources.len()];
         for (i, r) in d.resources.iter().enumerate() {
             if r.existing {
                 continue;
             }
             let t = type_group(&mut resources, &mut types, &r.type_name);
             let (place, earlier) = resources[t].1.insert_full(r.snake.as_str(), i);
-            places.at[i] = (t as u32, place as u32);
-            places.first[i] = earlier.is_none();
+            places[i] = (t as u32, place as u32);
+            if let Some(earlier) = earlier {
+                printed[earlier] = false;
+            }
+            printed[i] = true;
         }
-        let (texts, mut reported) = self.print_resources(&resources, &places, (printing, shares));
-        let sections: Vec<TypeSection<'d, 's>> = (resources.iter().zip(texts))
-            .map(|((name, by_name), texts)| TypeSection {
+        // Written in the deployment's order, each into its type's object:
+        // written type by type, a large deployment's IR would be read once
+        // per type, from memory each time. A resource replaced by a later
+        // one of its address is written all the same, for what it reports;
+        // the diagnostics are put back in the resources' order.
+        let mut sections: Vec<TypeSection<'d, 's>> = (resources.iter())
+            .map(|(name, by_name)| TypeSection {
                 name,
                 count: by_name.len(),
-                texts,
+                text: printing.spill(640 * by_name.len()),
             })
             .collect();
+        let mut reported: Vec<(usize, Diagnostic)> = Vec::new();
+        let mut scratch = String::new();
+        let mut written = vec![0; resources.len()];
+        for (i, r) in d.resources.iter().enumerate() {
+            let (t, place) = (places[i].0 as usize, places[i].1 as usize);
+            let Some((_, &last)) = resources
+                .get(t)
+                .and_then(|(_, by_name)| by_name.get_index(place))
+            else {
+                continue;
+            };
+            // The first of its address takes the place of the address, and
+            // the last of that address is printed there.
+            if place == written[t] {
+                let section = &mut sections[t].text;
+                json::write_key(&mut section.text, place, 3, &r.snake);
+                self.write_reported(&mut section.text, last, &mut reported);
+                section.spill();
+                written[t] += 1;
+            }
+            if last != i {
+                scratch.clear();
+                self.write_reported(&mut scratch, i, &mut reported);
+            }
+        }
         let has_resources = !resources.is_empty();
         drop(resources);
         for (i, r) in d.resources.iter().enumerate() {
@@ -531,84 +473,7 @@ impl<'d> Emitter<'d> {
         if !moved.is_empty() {
             root.push(("moved".into(), Json::Array(moved)));
         }
-        (Json::Object(root), sections)
-    }
-
-    /// Prints each resource into its type's object, in `shares` runs of
-    /// resources on every core: each type's pieces in order, and what each
-    /// resource reports, in the resources' order.
-    /// Each run is read in the deployment's order, each resource into its
-    /// type's piece: printed type by type, a large deployment's IR would
-    /// be read once per type, from memory each time.
-    fn print_resources<'s>(
-        &mut self,
-        groups: &Groups<'d>,
-        places: &Places,
-        (printing, shares): (Printing<'s>, usize),
-    ) -> (Vec<Vec<Spill<'s>>>, Vec<(usize, Diagnostic)>) {
-        let count = self.d.resources.len();
-        let shares = shares.clamp(1, count.max(1));
-        let shared = if shares <= 1 {
-            vec![self.print_share(0..count, groups, places, (printing, 1))]
-        } else {
-            let runs: Vec<_> = (0..shares)
-                .map(|k| (k * count / shares..(k + 1) * count / shares, self.fork()))
-                .collect();
-            crate::on_every_core(runs, |(run, mut fork)| {
-                fork.print_share(run, groups, places, (printing, shares))
-            })
-        };
-        let mut texts: Vec<Vec<Spill<'s>>> = groups.iter().map(|_| Vec::new()).collect();
-        let mut reported = Vec::new();
-        for (pieces, found, contexts) in shared {
-            for (t, piece) in pieces.into_iter().enumerate() {
-                texts[t].extend(piece);
-            }
-            reported.extend(found);
-            for (read, also) in self.contexts.iter_mut().zip(contexts) {
-                *read |= also;
-            }
-        }
-        (texts, reported)
-    }
-
-    /// Prints the resources of `run` into their types' pieces. A
-    /// resource's address is printed where its first resource is, with
-    /// the last of its address as its body; one replaced by a later one is
-    /// printed all the same, for what it reports.
-    fn print_share<'s>(
-        &mut self,
-        run: std::ops::Range<usize>,
-        groups: &Groups<'d>,
-        places: &Places,
-        (printing, shares): (Printing<'s>, usize),
-    ) -> Share<'s> {
-        let d = self.d;
-        let mut pieces: Vec<Option<Spill<'s>>> = groups.iter().map(|_| None).collect();
-        let mut reported: Vec<(usize, Diagnostic)> = Vec::new();
-        let mut scratch = String::new();
-        for i in run {
-            let r = &d.resources[i];
-            let (t, place) = (places.at[i].0 as usize, places.at[i].1 as usize);
-            let Some((_, &last)) = groups
-                .get(t)
-                .and_then(|(_, by_name)| by_name.get_index(place))
-            else {
-                continue;
-            };
-            if places.first[i] {
-                let size = groups[t].1.len();
-                let piece = pieces[t].get_or_insert_with(|| printing.spill(640 * size / shares));
-                json::write_key(&mut piece.text, place, 3, &r.snake);
-                self.write_reported(&mut piece.text, last, &mut reported);
-                piece.spill();
-            }
-            if last != i {
-                scratch.clear();
-                self.write_reported(&mut scratch, i, &mut reported);
-            }
-        }
-        (pieces, reported, std::mem::take(&mut self.contexts))
+        (Json::Object(root), sections, printed)
     }
 
     /// Writes resource `i` to `out`, what it reports noted as its.
