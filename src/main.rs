@@ -562,15 +562,36 @@ fn emit(text: &str) {
             }
         }
         if let Some(file) = file.as_mut() {
-            let _ = file.write_all(text.as_bytes());
+            if let Err(error) = file.write_all(text.as_bytes()) {
+                unwritten(format!("`{}`", path.display()), error);
+            }
             return;
         }
     }
-    let _ = if sink.format != MessageFormat::Human && sink.machine_on_stdout {
-        std::io::stdout().lock().write_all(text.as_bytes())
-    } else {
-        std::io::stderr().lock().write_all(text.as_bytes())
-    };
+    if sink.format != MessageFormat::Human && sink.machine_on_stdout {
+        let mut stdout = std::io::stdout().lock();
+        if let Err(error) = stdout.write_all(text.as_bytes()) {
+            unwritten("standard output".to_string(), error);
+        }
+    } else if let Err(error) = std::io::stderr().lock().write_all(text.as_bytes()) {
+        unwritten("standard error".to_string(), error);
+    }
+}
+
+/// The first report or output line that could not be written, and where
+/// it went: the command then fails (exit 2) rather than pass for one whose
+/// report was read whole.
+static UNWRITTEN: std::sync::Mutex<Option<(String, std::io::Error)>> = std::sync::Mutex::new(None);
+
+/// Notes a write to `place` that failed, unless its reader left (`| head`).
+fn unwritten(place: String, error: std::io::Error) {
+    if error.kind() == std::io::ErrorKind::BrokenPipe {
+        return;
+    }
+    let mut first = UNWRITTEN.lock().unwrap_or_else(|e| e.into_inner());
+    if first.is_none() {
+        *first = Some((place, error));
+    }
 }
 
 /// Reports a failure of the command itself (exit status 2) in the chosen
@@ -608,7 +629,29 @@ fn flush_sarif() {
 fn run() -> u8 {
     let code = run_command();
     flush_sarif();
-    code
+    let flushed = OUTPUT
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .as_mut()
+        .map_or(Ok(()), |file| file.flush());
+    if let (Err(error), Some(path)) = (flushed, &sink().output) {
+        unwritten(format!("`{}`", path.display()), error);
+    }
+    if let Err(error) = std::io::stdout().flush() {
+        unwritten("standard output".to_string(), error);
+    }
+    let failed = UNWRITTEN.lock().unwrap_or_else(|e| e.into_inner()).take();
+    match failed {
+        Some((place, error)) => {
+            let place = diagnostics::render::escape_controls(&place);
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "error: cannot write to {place}: {error}"
+            );
+            code.max(EXIT_USAGE)
+        }
+        None => code,
+    }
 }
 
 fn run_command() -> u8 {
@@ -1480,9 +1523,12 @@ fn print(bytes: &[u8]) -> Result<(), UsageError> {
     print_with(|stdout| stdout.write_all(bytes))
 }
 
-/// One line on stdout; a closed pipe (`infra fmt --check | head`) is not an error.
+/// One line on stdout; a closed pipe (`infra fmt --check | head`) is not
+/// an error, any other failure fails the command once it ends.
 fn out(line: &str) {
-    let _ = writeln!(std::io::stdout().lock(), "{line}");
+    if let Err(error) = writeln!(std::io::stdout().lock(), "{line}") {
+        unwritten("standard output".to_string(), error);
+    }
 }
 
 /// One line after a build: templates written, resources per target,

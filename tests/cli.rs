@@ -656,7 +656,8 @@ fn a_large_template_printed_is_the_one_written_and_leaves_no_temporary() {
 
 /// Output standard output cannot take is a failure of the command (exit
 /// 2, said on stderr): a full disk behind `>` never passes for a template
-/// written. A reader that stops reading (`| head`) is none.
+/// written, nor a report for one read whole. A reader that stops reading
+/// (`| head`) is none.
 #[cfg(target_os = "linux")]
 #[test]
 fn standard_output_that_cannot_be_written_fails_unless_its_reader_left() {
@@ -680,6 +681,46 @@ fn standard_output_that_cannot_be_written_fails_unless_its_reader_left() {
         assert_eq!(output.status.code(), Some(2), "{args:?}");
         assert!(
             stderr(&output).contains("cannot write to standard output"),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+    }
+    // A report that cannot be written, on standard output, in a file or on
+    // standard error: the command fails for it, not for the program (1).
+    let bad = temp_file(&dir, "bad.infra", b"let a = (\n");
+    let ugly = temp_file(&dir, "ugly.infra", b"param  a: string = \"x\"\n");
+    let reports: [(&[&str], bool, &str); 4] = [
+        (&["fmt", "--check", &ugly], true, "standard output"),
+        (
+            &["check", &bad, "--message-format", "json"],
+            true,
+            "standard output",
+        ),
+        (
+            &["check", &bad, "--output", "/dev/full"],
+            false,
+            "`/dev/full`",
+        ),
+        (&["check", &bad], false, ""),
+    ];
+    for (args, on_stdout, place) in reports {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_infra"));
+        command.args(args);
+        match (on_stdout, place.is_empty()) {
+            (true, _) => command.stdout(full.try_clone().expect("dup")),
+            (false, true) => command.stderr(full.try_clone().expect("dup")),
+            (false, false) => &mut command,
+        };
+        let output = command.output().expect("infra runs");
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            stderr(&output)
+        );
+        // Standard error itself cannot say so.
+        assert!(
+            place.is_empty() || stderr(&output).contains(&format!("cannot write to {place}")),
             "{args:?}: {}",
             stderr(&output)
         );
