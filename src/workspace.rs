@@ -438,6 +438,11 @@ impl Printed {
 /// How much text a `Spill` holds before it writes it out.
 pub const SPILL_AT: usize = 64 * 1024;
 
+/// The room a staged `Spill` asked for a size takes at most at once: it
+/// is written out past `SPILL_AT`, and grown by doubling to it, its text
+/// would be copied five times over.
+const SPILL_ROOM: usize = SPILL_AT + SPILL_AT / 4;
+
 /// Text made piece by piece, written to a staged file whenever `SPILL_AT`
 /// bytes of it are held (`spill`), so that a large template or source map
 /// is never held whole. Without a staging, or once its file cannot be
@@ -467,7 +472,10 @@ impl<'s> Printing<'s> {
     pub fn spill(self, capacity: usize) -> Spill<'s> {
         match self {
             Printing::Held => Spill::held(String::with_capacity(capacity)),
-            Printing::Staged(staging) => staging.spill(),
+            Printing::Staged(staging) => Spill {
+                text: String::with_capacity(capacity.min(SPILL_ROOM)),
+                ..staging.spill()
+            },
             Printing::Dropped => Spill {
                 dropped: true,
                 ..Spill::held(String::new())

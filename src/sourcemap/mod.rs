@@ -110,8 +110,12 @@ pub fn write(
     // the text. About 250 bytes a resource, reserved at once: grown by
     // doubling, a large map would be copied and its pages touched twice
     // (room reserved and left untouched costs no memory).
-    if out.is_held() {
-        out.text.reserve(4096 + 384 * deployment.resources.len());
+    let room = 4096 + 384 * deployment.resources.len();
+    match out.is_held() {
+        true => out.text.reserve(room),
+        false => out
+            .text
+            .reserve(room.min(crate::workspace::SPILL_AT + 4096)),
     }
     out.text.push('{');
     let header = [
