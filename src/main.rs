@@ -568,14 +568,24 @@ fn emit(text: &str) {
             return;
         }
     }
-    if sink.format != MessageFormat::Human && sink.machine_on_stdout {
-        let mut stdout = std::io::stdout().lock();
-        if let Err(error) = stdout.write_all(text.as_bytes()) {
-            unwritten("standard output".to_string(), error);
-        }
-    } else if let Err(error) = std::io::stderr().lock().write_all(text.as_bytes()) {
-        unwritten("standard error".to_string(), error);
+    let (written, place) = if sink.format != MessageFormat::Human && sink.machine_on_stdout {
+        (std::io::stdout().lock().write_all(text.as_bytes()), STDOUT)
+    } else {
+        (
+            std::io::stderr().lock().write_all(text.as_bytes()),
+            "standard error",
+        )
+    };
+    if let Err(error) = written {
+        unwritten(place.to_string(), error);
     }
+}
+
+const STDOUT: &str = "standard output";
+
+/// What a failed write to `place` says.
+fn cannot_write(place: &str, error: &std::io::Error) -> String {
+    format!("cannot write to {place}: {error}")
 }
 
 /// The first report or output line that could not be written, and where
@@ -629,16 +639,9 @@ fn flush_sarif() {
 fn run() -> u8 {
     let code = run_command();
     flush_sarif();
-    let flushed = OUTPUT
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .as_mut()
-        .map_or(Ok(()), |file| file.flush());
-    if let (Err(error), Some(path)) = (flushed, &sink().output) {
-        unwritten(format!("`{}`", path.display()), error);
-    }
+    // What a report left in stdout's buffer (the `--output` file has none).
     if let Err(error) = std::io::stdout().flush() {
-        unwritten("standard output".to_string(), error);
+        unwritten(STDOUT.to_string(), error);
     }
     let failed = UNWRITTEN.lock().unwrap_or_else(|e| e.into_inner()).take();
     match failed {
@@ -646,7 +649,8 @@ fn run() -> u8 {
             let place = diagnostics::render::escape_controls(&place);
             let _ = writeln!(
                 std::io::stderr().lock(),
-                "error: cannot write to {place}: {error}"
+                "error: {}",
+                cannot_write(&place, &error)
             );
             code.max(EXIT_USAGE)
         }
@@ -795,7 +799,7 @@ impl std::fmt::Display for UsageError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             UsageError::Io(error) => error.fmt(f),
-            UsageError::Stdout(error) => write!(f, "cannot write to standard output: {error}"),
+            UsageError::Stdout(error) => f.write_str(&cannot_write(STDOUT, error)),
             UsageError::Params(message) => f.write_str(message),
             UsageError::Diff(error) => error.fmt(f),
             UsageError::Where(error) => error.fmt(f),
@@ -1527,7 +1531,7 @@ fn print(bytes: &[u8]) -> Result<(), UsageError> {
 /// an error, any other failure fails the command once it ends.
 fn out(line: &str) {
     if let Err(error) = writeln!(std::io::stdout().lock(), "{line}") {
-        unwritten("standard output".to_string(), error);
+        unwritten(STDOUT.to_string(), error);
     }
 }
 

@@ -438,9 +438,9 @@ impl Printed {
 /// How much text a `Spill` holds before it writes it out.
 pub const SPILL_AT: usize = 64 * 1024;
 
-/// The room a staged `Spill` asked for a size takes at most at once: it
-/// is written out past `SPILL_AT`, and grown by doubling to it, its text
-/// would be copied five times over.
+/// The room a `Spill` written out as it grows takes at most at once
+/// (`Spill::reserve`): it is written out past `SPILL_AT`, and grown by
+/// doubling to it, its text would be copied five times over.
 const SPILL_ROOM: usize = SPILL_AT + SPILL_AT / 4;
 
 /// Text made piece by piece, written to a staged file whenever `SPILL_AT`
@@ -472,10 +472,11 @@ impl<'s> Printing<'s> {
     pub fn spill(self, capacity: usize) -> Spill<'s> {
         match self {
             Printing::Held => Spill::held(String::with_capacity(capacity)),
-            Printing::Staged(staging) => Spill {
-                text: String::with_capacity(capacity.min(SPILL_ROOM)),
-                ..staging.spill()
-            },
+            Printing::Staged(staging) => {
+                let mut spill = staging.spill();
+                spill.reserve(capacity);
+                spill
+            }
             Printing::Dropped => Spill {
                 dropped: true,
                 ..Spill::held(String::new())
@@ -511,6 +512,15 @@ impl Spill<'_> {
                 true => self.text.clear(),
                 false => self.write_out(),
             }
+        }
+    }
+
+    /// Room for `room` more bytes: all of it for a text held whole, at most
+    /// `SPILL_ROOM` for one written out as it grows.
+    pub fn reserve(&mut self, room: usize) {
+        match self.is_held() {
+            true => self.text.reserve(room),
+            false => self.text.reserve(room.min(SPILL_ROOM)),
         }
     }
 
@@ -1074,6 +1084,24 @@ mod tests {
             "old"
         );
         assert_eq!(names(temp.path()), ["t.json"]);
+    }
+
+    #[test]
+    fn a_spill_written_out_as_it_grows_takes_no_more_room_than_it_holds() {
+        let temp = tempfile::tempdir().unwrap();
+        let staging = Staging::new(temp.path());
+        let large = 100 * SPILL_AT;
+        let held = Printing::Held.spill(large);
+        assert!(held.text.capacity() >= large);
+        let staged = Printing::Staged(&staging).spill(large);
+        let room = staged.text.capacity();
+        assert!((SPILL_ROOM..2 * SPILL_ROOM).contains(&room), "{room}");
+        let small = Printing::Staged(&staging).spill(100);
+        assert!(
+            small.text.capacity() < SPILL_AT,
+            "{}",
+            small.text.capacity()
+        );
     }
 
     #[test]

@@ -109,14 +109,9 @@ pub fn write(
     // resource, and holding them all as a tree would cost several times
     // the text. About 250 bytes a resource, reserved at once: grown by
     // doubling, a large map would be copied and its pages touched twice
-    // (room reserved and left untouched costs no memory).
-    let room = 4096 + 384 * deployment.resources.len();
-    match out.is_held() {
-        true => out.text.reserve(room),
-        false => out
-            .text
-            .reserve(room.min(crate::workspace::SPILL_AT + 4096)),
-    }
+    // (room reserved and left untouched costs no memory). A map written
+    // out as it grows takes at most what it holds before it is.
+    out.reserve(4096 + 384 * deployment.resources.len());
     out.text.push('{');
     let header = [
         ("version", Json::int(VERSION as i64)),
